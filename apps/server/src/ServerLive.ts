@@ -1,0 +1,22 @@
+import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
+import { HttpServerLive } from "@poststack/adapters-http"
+import { PgDatabase, PgPersistence, RateLimiterStoreConfig } from "@poststack/adapters-persistence"
+import { periodicTasks, WorkerLive } from "@poststack/worker"
+import { Config, Effect, Layer } from "effect"
+import { BootstrapLive } from "./Bootstrap.js"
+
+/** Everything the HTTP API needs but the database itself. */
+export const Services = Layer.mergeAll(PgPersistence, NodeCryptoKeyMaterial.layer, RateLimiterStoreConfig.layerConfig)
+
+/**
+ * The HTTP API, plus the worker in the same process when `POSTSTACK_RUN_WORKER` is true (the
+ * default without `DATABASE_URL`, so one command runs everything on one laptop).
+ */
+export const ServerLive = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const external = (yield* Config.option(Config.string("DATABASE_URL")))._tag === "Some"
+    const runWorker = yield* Config.boolean("POSTSTACK_RUN_WORKER").pipe(Config.withDefault(!external))
+    const http = Layer.provide(HttpServerLive.layerConfig, BootstrapLive)
+    return runWorker ? Layer.merge(http, WorkerLive.layer(periodicTasks)) : http
+  })
+).pipe(Layer.provide(Services), Layer.provide(PgDatabase.layerConfig))

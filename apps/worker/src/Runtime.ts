@@ -1,0 +1,22 @@
+import { NodeRuntime } from "@effect/platform-node"
+import { Effect, Layer, Logger, LogLevel } from "effect"
+
+/**
+ * JSON lines when output goes to a file or a collector, readable lines on a terminal.
+ * `POSTSTACK_LOG_LEVEL` (debug, info, warning, error) sets the threshold.
+ */
+export const LoggingLive = Layer.unwrapEffect(
+  Effect.sync(() => {
+    const level = LogLevel.fromLiteral(
+      (["All", "Debug", "Info", "Warning", "Error"] as const).find(
+        (l) => l.toLowerCase() === (process.env.POSTSTACK_LOG_LEVEL ?? "info").toLowerCase()
+      ) ?? "Info"
+    )
+    const logger = process.stdout.isTTY ? Logger.pretty : Logger.json
+    return Layer.merge(logger, Logger.minimumLogLevel(level))
+  })
+)
+
+/** Runs a composition root until SIGINT/SIGTERM, then releases every resource in reverse order. */
+export const runMain = <E>(main: Layer.Layer<never, E>) =>
+  NodeRuntime.runMain(Layer.launch(main).pipe(Effect.provide(LoggingLive)), { disablePrettyLogger: true })

@@ -1,0 +1,3 @@
+export { LoggingLive, runMain } from "./Runtime.js"
+export { periodicTasks } from "./Tasks.js"
+export * as WorkerLive from "./WorkerLive.js"

@@ -1,0 +1,1 @@
+export * as NodeCryptoKeyMaterial from "./NodeCryptoKeyMaterial.js"

@@ -1,0 +1,28 @@
+import { HttpApi, OpenApi } from "@effect/platform"
+import { ApiKeysApi } from "./groups/ApiKeysApi.js"
+import { HealthApi } from "./groups/HealthApi.js"
+
+/** The PostStack public API as one value: routing, validation, OpenAPI and the docs page come from it. */
+export class Api extends HttpApi.make("poststack")
+  .add(HealthApi)
+  .add(ApiKeysApi)
+  .annotate(OpenApi.Title, "PostStack API")
+  .annotate(OpenApi.Version, "0.1.0")
+  .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")
+  .annotate(OpenApi.Transform, (spec) => rewriteDecodeError(spec)) {}
+
+/** HttpApi documents its own decode-error shape; ours is `{ error, code: "invalid_request" }`. */
+function rewriteDecodeError(spec: Record<string, unknown>): Record<string, unknown> {
+  const components = spec.components as { schemas: Record<string, unknown> } | undefined
+  if (components?.schemas !== undefined) {
+    components.schemas.HttpApiDecodeError = {
+      type: "object",
+      required: ["error", "code"],
+      additionalProperties: false,
+      properties: { error: { type: "string" }, code: { type: "string", enum: ["invalid_request"] } }
+    }
+    delete components.schemas.Issue
+    delete components.schemas.PropertyKey
+  }
+  return spec
+}

@@ -1,0 +1,60 @@
+import { createServer } from "node:http"
+import { HttpApiBuilder, HttpApiScalar, HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Config, Effect, Layer } from "effect"
+import { Api } from "./Api.js"
+import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
+import { HealthLive } from "./handlers/HealthLive.js"
+import { accessLog } from "./middleware/AccessLog.js"
+import { AuthenticationLive, FullAccessLive } from "./middleware/AuthenticationLive.js"
+import { contractMiddleware } from "./middleware/Contract.js"
+import * as RateLimitSettings from "./middleware/RateLimitSettings.js"
+import { withRequestId } from "./middleware/RequestId.js"
+
+export interface HttpOptions {
+  readonly port: number
+  readonly host: string
+  /** Largest request body accepted, in bytes; larger ones get 413 before they are read. */
+  readonly maxBodyBytes: number
+  /** How long in-flight requests may run after a shutdown signal before their connections are cut. */
+  readonly drainMs: number
+}
+
+export const HttpConfig = Config.all({
+  port: Config.port("PORT").pipe(Config.withDefault(3000)),
+  host: Config.string("POSTSTACK_HOST").pipe(Config.withDefault("0.0.0.0")),
+  maxBodyBytes: Config.integer("POSTSTACK_MAX_BODY_BYTES").pipe(Config.withDefault(40 * 1024 * 1024)),
+  drainMs: Config.integer("POSTSTACK_SHUTDOWN_DRAIN_MS").pipe(Config.withDefault(10_000))
+})
+
+const ApiLive = HttpApiBuilder.api(Api).pipe(
+  Layer.provide([HealthLive, ApiKeysLive]),
+  Layer.provide([AuthenticationLive, FullAccessLive])
+)
+
+/**
+ * The public HTTP API on a Node server. Its output includes `HttpServer`, so callers (tests) can
+ * read the bound address.
+ */
+export const layer = (options: HttpOptions) => {
+  const server = createServer()
+  // Built after the server layer, so its finalizer runs first: it bounds how long a hung request can hold shutdown.
+  const drainDeadline = Layer.scopedDiscard(
+    Effect.addFinalizer(() =>
+      Effect.sync(() => setTimeout(() => server.closeAllConnections(), options.drainMs).unref())
+    )
+  )
+  return HttpApiBuilder.serve((app) => withRequestId(accessLog(app))).pipe(
+    Layer.provide(drainDeadline),
+    Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+    Layer.provide(contractMiddleware(Api, options.maxBodyBytes)),
+    Layer.provide(ApiLive),
+    HttpServer.withLogAddress,
+    Layer.provideMerge(NodeHttpServer.layer(() => server, { port: options.port, host: options.host }))
+  )
+}
+
+export const layerConfig = Layer.unwrapEffect(Effect.map(HttpConfig, layer)).pipe(
+  Layer.provide(RateLimitSettings.layerConfig)
+)

@@ -1,0 +1,80 @@
+import { HttpApiSchema } from "@effect/platform"
+import { StoreUnavailable } from "@poststack/application"
+import {
+  AlreadyExists,
+  InvalidApiKey,
+  PermissionDenied,
+  RateLimitExceeded,
+  ResourceNotFound,
+  ValidationFailed
+} from "@poststack/domain"
+import { Schema } from "effect"
+
+/**
+ * Shows a message-carrying error class on the wire as `{ error, code }` with one HTTP status.
+ * Handlers keep failing with the class itself; only the encoding changes.
+ */
+const asJsonError = <Self extends { readonly message: string }, I, Code extends string>(
+  self: Schema.Schema<Self, I, never>,
+  rebuild: (message: string) => Self,
+  code: Code,
+  status: number
+) =>
+  Schema.transform(Schema.Struct({ error: Schema.String, code: Schema.Literal(code) }), Schema.typeSchema(self), {
+    strict: true,
+    decode: ({ error }) => rebuild(error),
+    encode: (e) => ({ error: e.message, code })
+  }).annotations(HttpApiSchema.annotations({ status }))
+
+export const UnauthorizedJson = asJsonError(
+  InvalidApiKey,
+  (message) => new InvalidApiKey({ message }),
+  "unauthorized",
+  401
+).annotations({ identifier: "Unauthorized" })
+
+export const ForbiddenJson = asJsonError(
+  PermissionDenied,
+  (message) => new PermissionDenied({ message }),
+  "forbidden",
+  403
+).annotations({ identifier: "Forbidden" })
+
+export const NotFoundJson = asJsonError(
+  ResourceNotFound,
+  (message) => new ResourceNotFound({ message }),
+  "not_found",
+  404
+).annotations({ identifier: "NotFound" })
+
+export const ConflictJson = asJsonError(
+  AlreadyExists,
+  (message) => new AlreadyExists({ message }),
+  "conflict",
+  409
+).annotations({ identifier: "Conflict" })
+
+export const UnprocessableJson = asJsonError(
+  ValidationFailed,
+  (message) => new ValidationFailed({ message }),
+  "unprocessable_entity",
+  422
+).annotations({ identifier: "UnprocessableEntity" })
+
+export const UnavailableJson = asJsonError(
+  StoreUnavailable,
+  (message) => new StoreUnavailable({ message }),
+  "internal_error",
+  503
+).annotations({ identifier: "ServiceUnavailable" })
+
+/** 429 keeps `retryAfterSeconds` off the body: it travels in the `Retry-After` header. */
+export const RateLimitedJson = Schema.transform(
+  Schema.Struct({ error: Schema.String, code: Schema.Literal("rate_limit_exceeded") }),
+  Schema.typeSchema(RateLimitExceeded),
+  {
+    strict: true,
+    decode: ({ error }) => new RateLimitExceeded({ message: error, retryAfterSeconds: 1 }),
+    encode: (e) => ({ error: e.message, code: "rate_limit_exceeded" as const })
+  }
+).annotations({ ...HttpApiSchema.annotations({ status: 429 }), identifier: "RateLimited" })

@@ -1,0 +1,79 @@
+import { HttpApiBuilder } from "@effect/platform"
+import {
+  CreateApiKey,
+  GetApiKey,
+  ListApiKeys,
+  RenameApiKey,
+  RevokeApiKey,
+  RotateApiKey,
+  viaApiKey
+} from "@poststack/application"
+import { type ApiKey, type ApiKeyId, ValidationFailed } from "@poststack/domain"
+import { Effect, Redacted } from "effect"
+import { Api } from "../Api.js"
+import { ApiKeyView } from "../groups/ApiKeysApi.js"
+import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+
+export const toApiKeyView = (key: ApiKey, plaintext?: Redacted.Redacted<string>): ApiKeyView =>
+  ApiKeyView.make({
+    id: key.id,
+    name: key.name,
+    keyPrefix: key.keyPrefix,
+    permission: key.permission,
+    mode: key.mode,
+    domainId: key.domainId,
+    lastUsedAt: key.lastUsedAt,
+    expiresAt: key.expiresAt,
+    createdAt: key.createdAt,
+    ...(plaintext === undefined ? {} : { key: Redacted.value(plaintext) })
+  })
+
+export const ApiKeysLive = HttpApiBuilder.group(Api, "apiKeys", (handlers) =>
+  handlers
+    .handle("create", ({ payload }) =>
+      Effect.gen(function* () {
+        const caller = yield* CurrentApiKey
+        const scopes = [...(payload.domainIds ?? []), ...(payload.domainId == null ? [] : [payload.domainId])]
+        if (new Set(scopes.map(String)).size > 1) {
+          return yield* new ValidationFailed({ message: "A key can be scoped to one domain" })
+        }
+        const created = yield* CreateApiKey(viaApiKey(caller), {
+          name: payload.name,
+          permission: payload.permission,
+          mode: payload.mode,
+          domain: scopes[0],
+          allowFullAccess: payload.allowFullAccess
+        })
+        return toApiKeyView(created.key, created.plaintext)
+      })
+    )
+    .handle("list", () =>
+      Effect.gen(function* () {
+        const caller = yield* CurrentApiKey
+        const keys = yield* ListApiKeys(caller.teamId)
+        return { keys: keys.map((key) => toApiKeyView(key)) }
+      })
+    )
+    .handle("get", ({ path }) =>
+      Effect.flatMap(CurrentApiKey, (caller) => GetApiKey(caller.teamId, path.id as ApiKeyId)).pipe(
+        Effect.map((key) => toApiKeyView(key))
+      )
+    )
+    .handle("update", ({ path, payload }) =>
+      Effect.flatMap(CurrentApiKey, (caller) =>
+        payload.name === undefined
+          ? GetApiKey(caller.teamId, path.id as ApiKeyId)
+          : RenameApiKey(caller.teamId, path.id as ApiKeyId, payload.name)
+      ).pipe(Effect.map((key) => toApiKeyView(key)))
+    )
+    .handle("rotate", ({ path }) =>
+      Effect.flatMap(CurrentApiKey, (caller) => RotateApiKey(caller.teamId, path.id as ApiKeyId)).pipe(
+        Effect.map((rotated) => toApiKeyView(rotated.key, rotated.plaintext))
+      )
+    )
+    .handle("revoke", ({ path }) =>
+      Effect.flatMap(CurrentApiKey, (caller) => RevokeApiKey(caller.teamId, path.id as ApiKeyId)).pipe(
+        Effect.as({ success: true as const, deleted: true as const })
+      )
+    )
+)

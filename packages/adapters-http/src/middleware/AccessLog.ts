@@ -1,0 +1,33 @@
+import { type HttpApp, HttpServerError, HttpServerRequest } from "@effect/platform"
+import { Clock, Effect, Exit } from "effect"
+
+/**
+ * One line per request: method, path (never the query string, which may carry addresses),
+ * status and duration. Headers and bodies are not logged at all.
+ */
+export const accessLog = (app: HttpApp.Default): HttpApp.Default =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const start = yield* Clock.currentTimeMillis
+    const exit = yield* Effect.exit(app)
+    const status = Exit.isSuccess(exit) ? exit.value.status : HttpServerError.causeResponseStripped(exit.cause)[0].status
+    const path = maskAddresses(request.url.split("?")[0] ?? "/")
+    if (path !== "/healthz") {
+      yield* Effect.logInfo("http request").pipe(
+        Effect.annotateLogs({
+          method: request.method,
+          path,
+          status,
+          durationMs: (yield* Clock.currentTimeMillis) - start
+        })
+      )
+    }
+    return yield* exit
+  })
+
+/** Paths such as `/suppressions/a%40b.com` carry an address: keep the shape, drop the person. */
+const maskAddresses = (path: string): string =>
+  path
+    .split("/")
+    .map((segment) => (/@|%40/i.test(segment) ? ":address" : segment))
+    .join("/")

@@ -1,0 +1,72 @@
+import { HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { AuthenticateApiKey, CheckRateLimit, type KeyMaterial, type ApiKeyRepository, type RateLimiterStore } from "@poststack/application"
+import { type ApiKey, InvalidApiKey, PermissionDenied, type RateLimitDecision, RateLimitExceeded, type RateLimitPolicy } from "@poststack/domain"
+import { Effect, Layer, Option, type Redacted } from "effect"
+import { Authentication, FullAccess } from "./Authentication.js"
+import { RateLimitSettings } from "./RateLimitSettings.js"
+
+/**
+ * Redis or memory unavailable: we let the request through rather than turn a cache outage into an
+ * API outage. Mail keeps flowing; the budget is simply not enforced until the store is back.
+ */
+const checkOpen = (policy: RateLimitPolicy, subject: string) =>
+  CheckRateLimit(policy, subject).pipe(
+    Effect.catchTag("StoreUnavailable", () =>
+      Effect.logWarning("rate limiter store unavailable: request allowed").pipe(
+        Effect.as<RateLimitDecision>({ allowed: true, limit: policy.limit, remaining: policy.limit, resetSeconds: 1 })
+      )
+    )
+  )
+
+const rateLimitHeaders = (decision: RateLimitDecision): Record<string, string> => ({
+  "x-ratelimit-limit": String(decision.limit),
+  "x-ratelimit-remaining": String(decision.remaining),
+  "x-ratelimit-reset": String(decision.resetSeconds),
+  ...(decision.allowed ? {} : { "retry-after": String(decision.resetSeconds) })
+})
+
+const authenticate = (requireFullAccess: boolean) =>
+  Effect.fn("Http.authenticate")(function* (token: Redacted.Redacted<string>) {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const settings = yield* RateLimitSettings
+    const bearer = (request.headers.authorization ?? "").slice(0, 7).toLowerCase() === "bearer "
+    const key: ApiKey = yield* (bearer ? AuthenticateApiKey(token) : Effect.fail(new InvalidApiKey({ message: "Invalid API key" }))).pipe(
+      Effect.catchTag("InvalidApiKey", (invalid) =>
+        Effect.gen(function* () {
+          const address = Option.getOrElse(request.remoteAddress, () => "unknown")
+          const failures = yield* checkOpen(settings.authFailuresPerAddress, `authfail:${address}`)
+          if (failures.allowed) return yield* invalid
+          yield* setHeaders(rateLimitHeaders(failures))
+          return yield* new RateLimitExceeded({ message: "Too many requests", retryAfterSeconds: failures.resetSeconds })
+        })
+      )
+    )
+    const decision = yield* checkOpen(settings.perKey, `key:${key.id}`)
+    yield* setHeaders(rateLimitHeaders(decision))
+    if (!decision.allowed) {
+      return yield* new RateLimitExceeded({ message: "Too many requests", retryAfterSeconds: decision.resetSeconds })
+    }
+    if (requireFullAccess && key.permission !== "full_access") {
+      return yield* new PermissionDenied({ message: "API key does not have permission" })
+    }
+    return key
+  })
+
+const setHeaders = (headers: Record<string, string>) =>
+  HttpApp.appendPreResponseHandler((_request, response) => Effect.succeed(HttpServerResponse.setHeaders(response, headers)))
+
+type Needs = ApiKeyRepository | KeyMaterial | RateLimiterStore | RateLimitSettings
+
+export const AuthenticationLive = Layer.effect(
+  Authentication,
+  Effect.map(Effect.context<Needs>(), (context) =>
+    Authentication.of({ bearer: (token) => authenticate(false)(token).pipe(Effect.provide(context)) })
+  )
+)
+
+export const FullAccessLive = Layer.effect(
+  FullAccess,
+  Effect.map(Effect.context<Needs>(), (context) =>
+    FullAccess.of({ bearer: (token) => authenticate(true)(token).pipe(Effect.provide(context)) })
+  )
+)

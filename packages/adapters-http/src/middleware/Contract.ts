@@ -1,0 +1,136 @@
+import {
+  HttpApi,
+  HttpApiBuilder,
+  HttpApiError,
+  HttpIncomingMessage,
+  HttpServerError,
+  HttpServerRequest,
+  HttpServerResponse
+} from "@effect/platform"
+import { Cause, Effect, Option, ParseResult, Schema, SchemaAST } from "effect"
+
+export const errorResponse = (status: number, code: string, error: string, headers?: Record<string, string>) =>
+  HttpServerResponse.unsafeJson({ error, code }, { status, ...(headers === undefined ? {} : { headers }) })
+
+interface RouteTable {
+  readonly allowed: (url: string) => ReadonlyArray<string>
+  readonly isDeclared: (error: unknown) => boolean
+}
+
+/** Which methods each path accepts, and which failures the API knows how to encode. */
+// biome-ignore lint/suspicious/noExplicitAny: reflect is generic over every API shape; only its routes are read.
+type AnyApi = HttpApi.HttpApi<string, any, any, any>
+
+const routeTable = (api: AnyApi): RouteTable => {
+  const routes: Array<{ method: string; pattern: RegExp }> = []
+  const guards: Array<(u: unknown) => boolean> = []
+  HttpApi.reflect(api, {
+    onGroup() {},
+    onEndpoint({ endpoint, errors }) {
+      const source = endpoint.path.replace(/:[^/]+/g, "[^/]+")
+      routes.push({ method: endpoint.method, pattern: new RegExp(`^${source}/?$`) })
+      for (const { ast } of errors.values()) {
+        if (Option.isSome(ast)) guards.push(Schema.is(Schema.make(SchemaAST.typeAST(ast.value))))
+      }
+    }
+  })
+  return {
+    allowed: (url) => {
+      const path = url.split("?")[0] ?? ""
+      return [...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method))]
+    },
+    isDeclared: (error) => guards.some((guard) => guard(error))
+  }
+}
+
+/** One line a person can act on: per field, its problem, with the alternatives of a union merged. */
+export const describeIssues = (error: HttpApiError.HttpApiDecodeError): string => {
+  const byPath = new Map<string, Array<string>>()
+  for (const issue of error.issues) {
+    const path = issue.path.join(".")
+    const messages = byPath.get(path) ?? []
+    if (!messages.includes(issue.message)) messages.push(issue.message)
+    byPath.set(path, messages)
+  }
+  const rootOnly = byPath.size === 1 && byPath.has("")
+  if (rootOnly && (byPath.get("") ?? []).some((m) => /actual (null|undefined)$/.test(m))) {
+    return "Request body must be a JSON object"
+  }
+  const parts = [...byPath].map(([path, messages]) => {
+    const text = mergeExpectations(messages)
+    return path === "" ? text : `${path}: ${text}`
+  })
+  return parts.length === 0 ? "Invalid request" : parts.join("; ")
+}
+
+/** `Expected "a", actual "x"` and `Expected "b", actual "x"` read better as `Expected "a" or "b", actual "x"`. */
+const mergeExpectations = (messages: ReadonlyArray<string>): string => {
+  const parsed = messages.map((m) => /^Expected (.+), actual (.+)$/s.exec(m))
+  if (messages.length < 2 || parsed.some((p) => p === null)) return messages[0] ?? "Invalid value"
+  const expected = parsed.map((p) => p?.[1] ?? "")
+  return `Expected ${expected.join(" or ")}, actual ${parsed[0]?.[2] ?? ""}`
+}
+
+const tooLarge = (maxBodyBytes: number) =>
+  errorResponse(413, "invalid_request", `Request body exceeds ${maxBodyBytes} bytes`)
+
+/**
+ * Holds every response to the `{ error, code }` contract: validation, unknown routes, wrong
+ * methods, malformed or oversized bodies and defects. Declared errors pass through to the
+ * API's own encoding.
+ */
+export const contractMiddleware = (api: AnyApi, maxBodyBytes: number) => {
+  const table = routeTable(api)
+  return HttpApiBuilder.middleware((app) =>
+    Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const length = request.headers["content-length"]
+      if (length !== undefined && Number(length) > maxBodyBytes) return tooLarge(maxBodyBytes)
+      if (request.headers["transfer-encoding"] !== undefined && length === undefined) {
+        return errorResponse(411, "invalid_request", "Content-Length required")
+      }
+      return yield* app.pipe(
+        HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
+        Effect.catchAllCause((cause) => {
+          const failure = Cause.failureOption(cause)
+          if (Option.isSome(failure)) {
+            const e: unknown = failure.value
+            if (e instanceof HttpApiError.HttpApiDecodeError) {
+              return Effect.succeed(errorResponse(400, "invalid_request", describeIssues(e)))
+            }
+            if (e instanceof HttpServerError.RouteNotFound) {
+              const allow = table.allowed(e.request.url)
+              return Effect.succeed(
+                allow.length > 0
+                  ? errorResponse(405, "invalid_request", "Method not allowed", { allow: allow.join(", ") })
+                  : errorResponse(404, "not_found", "Not found")
+              )
+            }
+            if (ParseResult.isParseError(e)) {
+              return Effect.succeed(errorResponse(400, "invalid_request", "Invalid request"))
+            }
+            if (table.isDeclared(e)) return Effect.failCause(cause)
+            return Effect.logError("undeclared failure", cause).pipe(
+              Effect.as(errorResponse(500, "internal_error", "Internal error"))
+            )
+          }
+          const defect = Cause.dieOption(cause)
+          if (Option.isSome(defect)) {
+            const d: unknown = defect.value
+            if (HttpServerResponse.isServerResponse(d)) return Effect.succeed(d)
+            if (d instanceof HttpServerError.RequestError) {
+              const exceeded = String((d.cause as { message?: unknown } | undefined)?.message ?? "").includes("maxBytes")
+              return Effect.succeed(
+                exceeded ? tooLarge(maxBodyBytes) : errorResponse(400, "invalid_request", "Malformed JSON body")
+              )
+            }
+            return Effect.logError("unhandled defect", cause).pipe(
+              Effect.as(errorResponse(500, "internal_error", "Internal error"))
+            )
+          }
+          return Effect.failCause(cause)
+        })
+      )
+    })
+  )
+}

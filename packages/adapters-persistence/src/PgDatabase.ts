@@ -1,0 +1,37 @@
+import { PgClient } from "@effect/sql-pg"
+import { Config, Effect, Layer, Option, type Redacted } from "effect"
+import { startEmbeddedPostgres } from "./EmbeddedPostgres.js"
+import { migrate } from "./PgMigrations.js"
+
+/** The pool for one PostgreSQL URL, with the schema migrated before anything uses it. */
+export const layer = (url: Redacted.Redacted<string>, options: { readonly maxConnections?: number } = {}) =>
+  Layer.effectDiscard(migrate).pipe(
+    Layer.provideMerge(
+      PgClient.layer({
+        url,
+        maxConnections: options.maxConnections ?? 10,
+        applicationName: "poststack",
+        // int8 counts and sums come back as JavaScript numbers; our ids are int4.
+        transformJson: false
+      })
+    )
+  )
+
+export const DatabaseConfig = Config.all({
+  url: Config.option(Config.redacted("DATABASE_URL")),
+  dataDir: Config.string("POSTSTACK_DATA_DIR").pipe(Config.withDefault("./.poststack")),
+  maxConnections: Config.integer("POSTSTACK_DATABASE_POOL_SIZE").pipe(Config.withDefault(10))
+})
+
+/**
+ * `DATABASE_URL` when set (external PostgreSQL, production); otherwise an embedded PostgreSQL
+ * under `POSTSTACK_DATA_DIR`, started and stopped with the layer.
+ */
+export const layerConfig = Layer.unwrapScoped(
+  Effect.gen(function* () {
+    const config = yield* DatabaseConfig
+    const url = Option.isSome(config.url) ? config.url.value : yield* startEmbeddedPostgres(config.dataDir)
+    if (Option.isNone(config.url)) yield* Effect.logInfo("no DATABASE_URL: using the embedded PostgreSQL")
+    return layer(url, { maxConnections: config.maxConnections })
+  })
+)

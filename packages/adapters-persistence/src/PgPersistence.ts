@@ -1,0 +1,15 @@
+import { Layer } from "effect"
+import * as PgApiKeyRepository from "./PgApiKeyRepository.js"
+import * as PgDomainDirectory from "./PgDomainDirectory.js"
+import * as PgHealthProbe from "./PgHealthProbe.js"
+import * as PgTaskLock from "./PgTaskLock.js"
+import * as PgTeamRepository from "./PgTeamRepository.js"
+
+/** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */
+export const PgPersistence = Layer.mergeAll(
+  PgApiKeyRepository.layer,
+  PgTeamRepository.layer,
+  PgDomainDirectory.layer,
+  PgTaskLock.layer,
+  PgHealthProbe.layer
+)

@@ -1,0 +1,65 @@
+import {
+  type ApiKey,
+  type ApiKeyMode,
+  type ApiKeyPermission,
+  PermissionDenied,
+  parseDomainRef,
+  ResourceNotFound,
+  ValidationFailed
+} from "@poststack/domain"
+import { Effect, Option, type Redacted } from "effect"
+import { ApiKeyRepository } from "../ports/ApiKeyRepository.js"
+import { DomainDirectory } from "../ports/DomainDirectory.js"
+import { KeyMaterial } from "../ports/KeyMaterial.js"
+import type { Principal } from "./Principal.js"
+
+export interface CreateApiKeyInput {
+  readonly name: string
+  readonly permission: ApiKeyPermission
+  readonly mode: ApiKeyMode
+  /** A domain id or `dom_` public id; the key may then send only from that domain. */
+  readonly domain: string | number | undefined
+  /** Required when an API key mints a `full_access` key, so a leaked key cannot quietly clone itself. */
+  readonly allowFullAccess: boolean
+}
+
+export interface CreatedApiKey {
+  readonly key: ApiKey
+  readonly plaintext: Redacted.Redacted<string>
+}
+
+export const CreateApiKey = Effect.fn("CreateApiKey")(function* (principal: Principal, input: CreateApiKeyInput) {
+  if (input.permission === "full_access" && principal._tag === "ApiKey" && !input.allowFullAccess) {
+    return yield* new PermissionDenied({
+      message: "Creating a full_access key with an API key requires allow_full_access: true"
+    })
+  }
+  const domainId = input.domain === undefined ? null : yield* resolveDomain(principal, input.domain)
+  const material = yield* KeyMaterial
+  const minted = yield* material.mint(input.mode)
+  const keys = yield* ApiKeyRepository
+  const key = yield* keys.insert({
+    teamId: principal.teamId,
+    name: input.name,
+    keyHash: minted.keyHash,
+    keyPrefix: minted.keyPrefix,
+    permission: input.permission,
+    mode: input.mode,
+    domainId
+  })
+  return { key, plaintext: minted.plaintext } satisfies CreatedApiKey
+})
+
+const resolveDomain = Effect.fn("CreateApiKey.resolveDomain")(function* (
+  principal: Principal,
+  raw: string | number
+) {
+  const ref = parseDomainRef(raw)
+  if (ref === undefined) {
+    return yield* new ValidationFailed({ message: "domain_id must be a domain id or a dom_ public id" })
+  }
+  const domains = yield* DomainDirectory
+  const found = yield* domains.resolve(principal.teamId, ref)
+  if (Option.isNone(found)) return yield* new ResourceNotFound({ message: "Domain not found" })
+  return found.value as number
+})

@@ -1,0 +1,32 @@
+import { Schema } from "effect"
+
+/** The presented key is missing, malformed, unknown, revoked or expired. */
+export class InvalidApiKey extends Schema.TaggedError<InvalidApiKey>()("InvalidApiKey", {
+  message: Schema.String
+}) {}
+
+/** The key is valid but its permission or domain scope does not cover the operation. */
+export class PermissionDenied extends Schema.TaggedError<PermissionDenied>()("PermissionDenied", {
+  message: Schema.String
+}) {}
+
+/** The resource does not exist for this team (other teams' resources are indistinguishable from absent). */
+export class ResourceNotFound extends Schema.TaggedError<ResourceNotFound>()("ResourceNotFound", {
+  message: Schema.String
+}) {}
+
+/** The input is well formed but cannot be accepted in the current state. */
+export class ValidationFailed extends Schema.TaggedError<ValidationFailed>()("ValidationFailed", {
+  message: Schema.String
+}) {}
+
+/** The operation would create a duplicate of something that must be unique. */
+export class AlreadyExists extends Schema.TaggedError<AlreadyExists>()("AlreadyExists", {
+  message: Schema.String
+}) {}
+
+/** The caller has used up its request budget for the current window. */
+export class RateLimitExceeded extends Schema.TaggedError<RateLimitExceeded>()("RateLimitExceeded", {
+  message: Schema.String,
+  retryAfterSeconds: Schema.Int
+}) {}

@@ -1,0 +1,5 @@
+export * from "./ApiKey.js"
+export * from "./errors.js"
+export * from "./RateLimit.js"
+export * from "./Team.js"
+export * from "./Domain.js"

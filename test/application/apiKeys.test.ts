@@ -1,0 +1,144 @@
+import { describe, expect, it } from "@effect/vitest"
+import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
+import { MemoryRepositories } from "@poststack/adapters-persistence"
+import {
+  ApiKeyRepository,
+  AuthenticateApiKey,
+  asOperator,
+  BootstrapTeam,
+  CreateApiKey,
+  ListApiKeys,
+  RevokeApiKey,
+  RotateApiKey,
+  TeamRepository,
+  viaApiKey
+} from "@poststack/application"
+import { type ApiKeyId, type TeamId } from "@poststack/domain"
+import { Effect, Either, Layer, Option, Redacted } from "effect"
+
+const TestLayer = Layer.merge(MemoryRepositories.layer, NodeCryptoKeyMaterial.layer)
+
+const input = { name: "ci", permission: "sending_access", mode: "live", domain: undefined, allowFullAccess: false } as const
+
+const newTeam = Effect.flatMap(TeamRepository, (teams) => teams.create("Acme"))
+
+describe("API key use cases", () => {
+  it.effect("mints a key that authenticates, and stores only its hash", () =>
+    Effect.gen(function* () {
+      const team = yield* newTeam
+      const created = yield* CreateApiKey(asOperator(team.id), input)
+      const secret = Redacted.value(created.plaintext)
+      expect(secret).toMatch(/^sk_live_[A-Za-z0-9_-]{43}$/)
+      expect(created.key.keyPrefix).toBe(secret.slice(0, 12))
+      const found = yield* AuthenticateApiKey(created.plaintext)
+      expect(found.id).toBe(created.key.id)
+      expect(found.teamId).toBe(team.id)
+      expect(JSON.stringify(found)).not.toContain(secret)
+    }).pipe(Effect.provide(TestLayer))
+  )
+
+  it.effect("refuses unknown, malformed and revoked keys alike", () =>
+    Effect.gen(function* () {
+      const team = yield* newTeam
+      const created = yield* CreateApiKey(asOperator(team.id), input)
+      yield* RevokeApiKey(team.id, created.key.id)
+      for (const attempt of [Redacted.value(created.plaintext), "sk_live_doesnotexistdoesnotexist", "garbage", ""]) {
+        const result = yield* Effect.either(AuthenticateApiKey(Redacted.make(attempt)))
+        expect(Either.isLeft(result) && result.left._tag).toBe("InvalidApiKey")
+      }
+    }).pipe(Effect.provide(TestLayer))
+  )
+
+  it.effect("needs allow_full_access for an API key to mint a full-access key; an operator does not", () =>
+    Effect.gen(function* () {
+      const team = yield* newTeam
+      const full = yield* CreateApiKey(asOperator(team.id), { ...input, permission: "full_access" })
+      const denied = yield* Effect.either(CreateApiKey(viaApiKey(full.key), { ...input, permission: "full_access" }))
+      expect(Either.isLeft(denied) && denied.left._tag).toBe("PermissionDenied")
+      const allowed = yield* CreateApiKey(viaApiKey(full.key), { ...input, permission: "full_access", allowFullAccess: true })
+      expect(allowed.key.permission).toBe("full_access")
+    }).pipe(Effect.provide(TestLayer))
+  )
+
+  it.effect("scopes a key to one of the team's own domains only", () =>
+    Effect.gen(function* () {
+      const team = yield* newTeam
+      const other = yield* newTeam
+      const tenancy = yield* MemoryRepositories.MemoryTenancy
+      const mine = tenancy.addDomain(team.id, "dom_mine")
+      tenancy.addDomain(other.id, "dom_theirs")
+      const byPublicId = yield* CreateApiKey(asOperator(team.id), { ...input, domain: "dom_mine" })
+      expect(byPublicId.key.domainId).toBe(mine)
+      const byNumber = yield* CreateApiKey(asOperator(team.id), { ...input, domain: String(mine) })
+      expect(byNumber.key.domainId).toBe(mine)
+      const theirs = yield* Effect.either(CreateApiKey(asOperator(team.id), { ...input, domain: "dom_theirs" }))
+      expect(Either.isLeft(theirs) && theirs.left._tag).toBe("ResourceNotFound")
+      const malformed = yield* Effect.either(CreateApiKey(asOperator(team.id), { ...input, domain: "example.com" }))
+      expect(Either.isLeft(malformed) && malformed.left._tag).toBe("ValidationFailed")
+    }).pipe(Effect.provide(TestLayer))
+  )
+
+  it.effect("rotation keeps the attributes, issues a new secret and kills the old one", () =>
+    Effect.gen(function* () {
+      const team = yield* newTeam
+      const created = yield* CreateApiKey(asOperator(team.id), { ...input, mode: "test" })
+      const rotated = yield* RotateApiKey(team.id, created.key.id)
+      expect(rotated.key).toMatchObject({ name: "ci", permission: "sending_access", mode: "test" })
+      expect(Redacted.value(rotated.plaintext)).toMatch(/^sk_test_/)
+      expect(Either.isLeft(yield* Effect.either(AuthenticateApiKey(created.plaintext)))).toBe(true)
+      expect((yield* AuthenticateApiKey(rotated.plaintext)).id).toBe(rotated.key.id)
+      expect((yield* ListApiKeys(team.id)).map((k) => k.id)).toEqual([rotated.key.id])
+    }).pipe(Effect.provide(TestLayer))
+  )
+
+  it.effect("never reaches another team's key", () =>
+    Effect.gen(function* () {
+      const a = yield* newTeam
+      const b = yield* newTeam
+      const keyOfB = yield* CreateApiKey(asOperator(b.id), input)
+      for (const attempt of [RevokeApiKey(a.id, keyOfB.key.id), RotateApiKey(a.id, keyOfB.key.id)]) {
+        const result = yield* Effect.either(attempt)
+        expect(Either.isLeft(result) && result.left._tag).toBe("ResourceNotFound")
+      }
+      expect(yield* ListApiKeys(a.id)).toEqual([])
+      expect(yield* ListApiKeys(b.id)).toHaveLength(1)
+    }).pipe(Effect.provide(TestLayer))
+  )
+
+  it.effect("records when a key was last used", () =>
+    Effect.gen(function* () {
+      const team = yield* newTeam
+      const created = yield* CreateApiKey(asOperator(team.id), input)
+      expect(created.key.lastUsedAt).toBeNull()
+      yield* AuthenticateApiKey(created.plaintext)
+      const keys = yield* ApiKeyRepository
+      const stored = yield* keys.get(team.id as TeamId, created.key.id as ApiKeyId)
+      expect(Option.getOrThrow(stored).lastUsedAt).toBeInstanceOf(Date)
+    }).pipe(Effect.provide(TestLayer))
+  )
+})
+
+describe("bootstrap", () => {
+  it.effect("creates the first team once, with the configured key stored as given", () =>
+    Effect.gen(function* () {
+      const key = "sk_test_0123456789abcdefghij"
+      const first = yield* BootstrapTeam(Option.some(Redacted.make(key)))
+      expect(first).toMatchObject({ _tag: "Created", plaintext: Option.none() })
+      const again = yield* BootstrapTeam(Option.none())
+      expect(again._tag).toBe("AlreadyBootstrapped")
+      const found = yield* AuthenticateApiKey(Redacted.make(key))
+      expect(found).toMatchObject({ permission: "full_access", mode: "test" })
+    }).pipe(Effect.provide(TestLayer))
+  )
+
+  it.effect("generates and returns a key when none is configured, and refuses a weak one", () =>
+    Effect.gen(function* () {
+      const weak = yield* Effect.either(BootstrapTeam(Option.some(Redacted.make("sk_live_short"))))
+      expect(Either.isLeft(weak) && weak.left._tag).toBe("ValidationFailed")
+      const created = yield* BootstrapTeam(Option.none())
+      if (created._tag !== "Created") throw new Error("expected a team")
+      const plaintext = Option.getOrThrow(created.plaintext)
+      expect((yield* AuthenticateApiKey(plaintext)).permission).toBe("full_access")
+    }).pipe(Effect.provide(TestLayer))
+  )
+})

@@ -1,0 +1,63 @@
+import { randomUUID } from "node:crypto"
+
+/**
+ * Speaks to the API the way the official TypeScript SDK does: a Bearer key, a JSON content type
+ * on every request (GET and DELETE included), its User-Agent, and a fresh `Idempotency-Key` on
+ * every POST. Failures throw like the SDK's `PostStackError`.
+ */
+export class SdkError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly code: string | undefined,
+    readonly requestId: string | null,
+    readonly headers: Headers
+  ) {
+    super(message)
+  }
+}
+
+export interface ApiKeyWire {
+  id: number
+  name: string
+  keyPrefix: string
+  permission: "full_access" | "sending_access"
+  mode: "live" | "test"
+  domainId: number | null
+  lastUsedAt: string | null
+  expiresAt: string | null
+  createdAt: string
+  key?: string
+}
+
+export const sdk = (apiKey: string, options: { baseUrl: string }) => {
+  const baseUrl = options.baseUrl.replace(/\/$/, "")
+  const request = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${apiKey}`,
+      "Content-Type": "application/json",
+      "User-Agent": "PostStack-TypeScript-SDK/0.14.0"
+    }
+    if (method === "POST") headers["Idempotency-Key"] = randomUUID()
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+    })
+    if (!res.ok) {
+      const parsed = (await res.json().catch(() => ({ error: res.statusText }))) as { error?: string; code?: string }
+      throw new SdkError(res.status, parsed.error ?? "Unknown error", parsed.code, res.headers.get("x-request-id"), res.headers)
+    }
+    return (await res.json()) as T
+  }
+  return {
+    apiKeys: {
+      create: (input: Record<string, unknown>) => request<ApiKeyWire>("POST", "/api-keys", input),
+      list: () => request<{ keys: ApiKeyWire[] }>("GET", "/api-keys"),
+      get: (id: number) => request<ApiKeyWire>("GET", `/api-keys/${id}`),
+      update: (id: number, input: { name?: string }) => request<ApiKeyWire>("PATCH", `/api-keys/${id}`, input),
+      rotate: (id: number) => request<ApiKeyWire>("POST", `/api-keys/${id}/rotate`),
+      revoke: (id: number) => request<{ success: boolean }>("DELETE", `/api-keys/${id}`)
+    }
+  }
+}
