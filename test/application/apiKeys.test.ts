@@ -13,12 +13,18 @@ import {
   TeamRepository,
   viaApiKey
 } from "@poststack/application"
-import { type ApiKeyId, type TeamId } from "@poststack/domain"
+import type { ApiKeyId, TeamId } from "@poststack/domain"
 import { Effect, Either, Layer, Option, Redacted } from "effect"
 
 const TestLayer = Layer.merge(MemoryRepositories.layer, NodeCryptoKeyMaterial.layer)
 
-const input = { name: "ci", permission: "sending_access", mode: "live", domain: undefined, allowFullAccess: false } as const
+const input = {
+  name: "ci",
+  permission: "sending_access",
+  mode: "live",
+  domain: undefined,
+  allowFullAccess: false
+} as const
 
 const newTeam = Effect.flatMap(TeamRepository, (teams) => teams.create("Acme"))
 
@@ -42,7 +48,12 @@ describe("API key use cases", () => {
       const team = yield* newTeam
       const created = yield* CreateApiKey(asOperator(team.id), input)
       yield* RevokeApiKey(team.id, created.key.id)
-      for (const attempt of [Redacted.value(created.plaintext), "sk_live_doesnotexistdoesnotexist", "garbage", ""]) {
+      for (const attempt of [
+        Redacted.value(created.plaintext),
+        "sk_live_doesnotexistdoesnotexist",
+        "garbage",
+        ""
+      ]) {
         const result = yield* Effect.either(AuthenticateApiKey(Redacted.make(attempt)))
         expect(Either.isLeft(result) && result.left._tag).toBe("InvalidApiKey")
       }
@@ -53,9 +64,15 @@ describe("API key use cases", () => {
     Effect.gen(function* () {
       const team = yield* newTeam
       const full = yield* CreateApiKey(asOperator(team.id), { ...input, permission: "full_access" })
-      const denied = yield* Effect.either(CreateApiKey(viaApiKey(full.key), { ...input, permission: "full_access" }))
+      const denied = yield* Effect.either(
+        CreateApiKey(viaApiKey(full.key), { ...input, permission: "full_access" })
+      )
       expect(Either.isLeft(denied) && denied.left._tag).toBe("PermissionDenied")
-      const allowed = yield* CreateApiKey(viaApiKey(full.key), { ...input, permission: "full_access", allowFullAccess: true })
+      const allowed = yield* CreateApiKey(viaApiKey(full.key), {
+        ...input,
+        permission: "full_access",
+        allowFullAccess: true
+      })
       expect(allowed.key.permission).toBe("full_access")
     }).pipe(Effect.provide(TestLayer))
   )
@@ -71,9 +88,13 @@ describe("API key use cases", () => {
       expect(byPublicId.key.domainId).toBe(mine)
       const byNumber = yield* CreateApiKey(asOperator(team.id), { ...input, domain: String(mine) })
       expect(byNumber.key.domainId).toBe(mine)
-      const theirs = yield* Effect.either(CreateApiKey(asOperator(team.id), { ...input, domain: "dom_theirs" }))
+      const theirs = yield* Effect.either(
+        CreateApiKey(asOperator(team.id), { ...input, domain: "dom_theirs" })
+      )
       expect(Either.isLeft(theirs) && theirs.left._tag).toBe("ResourceNotFound")
-      const malformed = yield* Effect.either(CreateApiKey(asOperator(team.id), { ...input, domain: "example.com" }))
+      const malformed = yield* Effect.either(
+        CreateApiKey(asOperator(team.id), { ...input, domain: "example.com" })
+      )
       expect(Either.isLeft(malformed) && malformed.left._tag).toBe("ValidationFailed")
     }).pipe(Effect.provide(TestLayer))
   )

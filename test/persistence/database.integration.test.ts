@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import type { SqlClient } from "@effect/sql"
 import { PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
 import { HealthProbe, TaskLock } from "@poststack/application"
 import { Deferred, Effect, Fiber, Layer, ManagedRuntime, Option, Redacted } from "effect"
@@ -7,7 +7,9 @@ import { createTestDatabase, query } from "../support/database.js"
 
 describe("database", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>
-  const runtimes: Array<ManagedRuntime.ManagedRuntime<SqlClient.SqlClient | TaskLock | HealthProbe, unknown>> = []
+  const runtimes: Array<
+    ManagedRuntime.ManagedRuntime<SqlClient.SqlClient | TaskLock | HealthProbe, unknown>
+  > = []
   const runtime = () => {
     const rt = ManagedRuntime.make(
       PgPersistence.pipe(Layer.provideMerge(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 3 })))
@@ -26,7 +28,10 @@ describe("database", () => {
   it("migrates forward once, whatever the number of processes", async () => {
     const [a, b] = [runtime(), runtime()]
     await Promise.all([a.runPromise(Effect.void), b.runPromise(Effect.void)])
-    const applied = await query<{ migration_id: number }>(db.url, "SELECT migration_id FROM effect_sql_migrations")
+    const applied = await query<{ migration_id: number }>(
+      db.url,
+      "SELECT migration_id FROM effect_sql_migrations"
+    )
     expect(applied.map((r) => r.migration_id)).toEqual([1])
     const tables = await query<{ table_name: string }>(
       db.url,
@@ -51,17 +56,29 @@ describe("database", () => {
     const release = await a.runPromise(Deferred.make<void>())
     const holder = a.runFork(
       Effect.flatMap(TaskLock, (lock) =>
-        lock.withTryLock("test-task", Deferred.succeed(started, undefined).pipe(Effect.zipRight(Deferred.await(release)), Effect.as("a ran")))
+        lock.withTryLock(
+          "test-task",
+          Deferred.succeed(started, undefined).pipe(
+            Effect.zipRight(Deferred.await(release)),
+            Effect.as("a ran")
+          )
+        )
       )
     )
     await a.runPromise(Deferred.await(started))
-    const whileHeld = await b.runPromise(Effect.flatMap(TaskLock, (lock) => lock.withTryLock("test-task", Effect.succeed("b ran"))))
+    const whileHeld = await b.runPromise(
+      Effect.flatMap(TaskLock, (lock) => lock.withTryLock("test-task", Effect.succeed("b ran")))
+    )
     expect(Option.isNone(whileHeld)).toBe(true)
-    const other = await b.runPromise(Effect.flatMap(TaskLock, (lock) => lock.withTryLock("other-task", Effect.succeed("b ran"))))
+    const other = await b.runPromise(
+      Effect.flatMap(TaskLock, (lock) => lock.withTryLock("other-task", Effect.succeed("b ran")))
+    )
     expect(other).toEqual(Option.some("b ran"))
     await a.runPromise(Deferred.succeed(release, undefined))
     expect(await a.runPromise(Fiber.join(holder))).toEqual(Option.some("a ran"))
-    const afterwards = await b.runPromise(Effect.flatMap(TaskLock, (lock) => lock.withTryLock("test-task", Effect.succeed("b ran"))))
+    const afterwards = await b.runPromise(
+      Effect.flatMap(TaskLock, (lock) => lock.withTryLock("test-task", Effect.succeed("b ran")))
+    )
     expect(afterwards).toEqual(Option.some("b ran"))
   })
 
@@ -71,7 +88,9 @@ describe("database", () => {
       Effect.either(Effect.flatMap(TaskLock, (lock) => lock.withTryLock("failing-task", Effect.fail("boom"))))
     )
     expect(failed._tag).toBe("Left")
-    const next = await rt.runPromise(Effect.flatMap(TaskLock, (lock) => lock.withTryLock("failing-task", Effect.succeed(1))))
+    const next = await rt.runPromise(
+      Effect.flatMap(TaskLock, (lock) => lock.withTryLock("failing-task", Effect.succeed(1)))
+    )
     expect(next).toEqual(Option.some(1))
   })
 })

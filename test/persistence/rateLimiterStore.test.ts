@@ -15,7 +15,9 @@ const contract = (name: string, layer: () => Layer.Layer<RateLimiterStore>) =>
       const subject = randomUUID()
       const start = Date.now() - (Date.now() % 60_000)
       const counts = await Promise.all(Array.from({ length: 200 }, () => hit(subject, start)))
-      expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
+      expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 200 }, (_, i) => i + 1)
+      )
       for (const c of counts) expect(c.resetInMs).toBeGreaterThan(0)
     })
 
@@ -42,7 +44,9 @@ describe("rate limiter store: redis across processes", () => {
       const start = Date.now() - (Date.now() % 60_000)
       const hits = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
-          (i % 2 === 0 ? a : b).runPromise(Effect.flatMap(RateLimiterStore, (s) => s.hit(subject, start, 60_000)))
+          (i % 2 === 0 ? a : b).runPromise(
+            Effect.flatMap(RateLimiterStore, (s) => s.hit(subject, start, 60_000))
+          )
         )
       )
       expect(Math.max(...hits.map((h) => h.count))).toBe(50)

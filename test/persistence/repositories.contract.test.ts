@@ -13,7 +13,8 @@ interface Subject {
   readonly close: () => Promise<void>
 }
 
-const hashOf = (n: number) => new Uint8Array(32).fill(n % 256).map((b, i) => (i === 0 ? Math.floor(n / 256) : b))
+const hashOf = (n: number) =>
+  new Uint8Array(32).fill(n % 256).map((b, i) => (i === 0 ? Math.floor(n / 256) : b))
 let counter = 1
 const newKey = (teamId: TeamId, overrides: Partial<NewApiKey> = {}): NewApiKey => ({
   teamId,
@@ -72,7 +73,12 @@ const contract = (name: string, make: () => Promise<Subject>) =>
       const t = await team()
       const input = newKey(t.id)
       const stored = await s.run(Effect.flatMap(ApiKeyRepository, (r) => r.insert(input)))
-      expect(stored).toMatchObject({ teamId: t.id, name: input.name, permission: "sending_access", lastUsedAt: null })
+      expect(stored).toMatchObject({
+        teamId: t.id,
+        name: input.name,
+        permission: "sending_access",
+        lastUsedAt: null
+      })
       const found = await s.run(Effect.flatMap(ApiKeyRepository, (r) => r.findByHash(input.keyHash)))
       expect(Option.getOrThrow(found).id).toBe(stored.id)
       const missing = await s.run(Effect.flatMap(ApiKeyRepository, (r) => r.findByHash(hashOf(99_999))))
@@ -90,7 +96,9 @@ const contract = (name: string, make: () => Promise<Subject>) =>
           expect(yield* r.list(a.id)).toEqual([])
           expect(Option.isNone(yield* r.get(a.id, id))).toBe(true)
           expect(Option.isNone(yield* r.rename(a.id, id, "stolen"))).toBe(true)
-          expect(Option.isNone(yield* r.rotate(a.id, id, { keyHash: hashOf(counter++), keyPrefix: "x" }))).toBe(true)
+          expect(
+            Option.isNone(yield* r.rotate(a.id, id, { keyHash: hashOf(counter++), keyPrefix: "x" }))
+          ).toBe(true)
           expect(yield* r.delete(a.id, id)).toBe(false)
           expect(Option.getOrThrow(yield* r.get(b.id, id)).name).toBe(keyOfB.name)
         })
@@ -99,15 +107,24 @@ const contract = (name: string, make: () => Promise<Subject>) =>
 
     it("renames, rotates atomically and deletes", async () => {
       const t = await team()
-      const original = await s.run(Effect.flatMap(ApiKeyRepository, (r) => r.insert(newKey(t.id, { mode: "test" }))))
+      const original = await s.run(
+        Effect.flatMap(ApiKeyRepository, (r) => r.insert(newKey(t.id, { mode: "test" })))
+      )
       await s.run(
         Effect.gen(function* () {
           const r = yield* ApiKeyRepository
           const renamed = Option.getOrThrow(yield* r.rename(t.id, original.id, "renamed"))
           expect(renamed.name).toBe("renamed")
           const newHash = hashOf(counter++)
-          const rotated = Option.getOrThrow(yield* r.rotate(t.id, original.id, { keyHash: newHash, keyPrefix: "sk_test_new1" }))
-          expect(rotated).toMatchObject({ name: "renamed", mode: "test", permission: "sending_access", keyPrefix: "sk_test_new1" })
+          const rotated = Option.getOrThrow(
+            yield* r.rotate(t.id, original.id, { keyHash: newHash, keyPrefix: "sk_test_new1" })
+          )
+          expect(rotated).toMatchObject({
+            name: "renamed",
+            mode: "test",
+            permission: "sending_access",
+            keyPrefix: "sk_test_new1"
+          })
           expect(rotated.id).not.toBe(original.id)
           expect(Option.isNone(yield* r.get(t.id, original.id))).toBe(true)
           expect(Option.getOrThrow(yield* r.findByHash(newHash)).id).toBe(rotated.id)
@@ -136,9 +153,13 @@ const contract = (name: string, make: () => Promise<Subject>) =>
         Effect.gen(function* () {
           const d = yield* DomainDirectory
           expect(Option.getOrThrow(yield* d.resolve(a.id, { _tag: "Numeric", id: mine }))).toBe(mine)
-          expect(Option.getOrThrow(yield* d.resolve(a.id, { _tag: "Public", publicId: `dom_a${suffix}` }))).toBe(mine)
+          expect(
+            Option.getOrThrow(yield* d.resolve(a.id, { _tag: "Public", publicId: `dom_a${suffix}` }))
+          ).toBe(mine)
           expect(Option.isNone(yield* d.resolve(b.id, { _tag: "Numeric", id: mine }))).toBe(true)
-          expect(Option.isNone(yield* d.resolve(a.id, { _tag: "Public", publicId: `dom_b${suffix}` }))).toBe(true)
+          expect(Option.isNone(yield* d.resolve(a.id, { _tag: "Public", publicId: `dom_b${suffix}` }))).toBe(
+            true
+          )
         })
       )
     })
@@ -151,7 +172,9 @@ describe("first team (postgres)", () => {
   it("is created exactly once when many processes race", async () => {
     const db = await createTestDatabase()
     const runtimes = Array.from({ length: 4 }, () =>
-      ManagedRuntime.make(PgPersistence.pipe(Layer.provideMerge(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 2 }))))
+      ManagedRuntime.make(
+        PgPersistence.pipe(Layer.provideMerge(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 2 })))
+      )
     )
     try {
       const results = await Promise.all(

@@ -27,7 +27,11 @@ export const createTestDatabase = async (): Promise<{ url: string; drop: () => P
 }
 
 /** Runs one query on a database by URL, for assertions on the rows themselves. */
-export const query = async <Row>(url: string, text: string, values: ReadonlyArray<unknown> = []): Promise<Row[]> => {
+export const query = async <Row>(
+  url: string,
+  text: string,
+  values: ReadonlyArray<unknown> = []
+): Promise<Row[]> => {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {

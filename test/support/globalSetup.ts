@@ -59,7 +59,14 @@ export default async function setup(project: TestProject) {
       password: "postgres",
       persistent: false,
       createPostgresUser: true,
-      postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off"],
+      postgresFlags: [
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "unix_socket_directories=",
+        "-c",
+        "fsync=off"
+      ],
       onLog: () => {}
     })
     await pg.initialise()
@@ -77,11 +84,16 @@ export default async function setup(project: TestProject) {
       redisUrl = "redis://127.0.0.1:6379"
     } else if (spawnSync("redis-server", ["--version"]).status === 0) {
       const port = await freePort()
-      const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-        stdio: "ignore"
-      })
+      const child = spawn(
+        "redis-server",
+        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        {
+          stdio: "ignore"
+        }
+      )
       redisUrl = `redis://127.0.0.1:${port}`
-      for (let i = 0; i < 50 && !(await redisAnswers(redisUrl)); i++) await new Promise((r) => setTimeout(r, 100))
+      for (let i = 0; i < 50 && !(await redisAnswers(redisUrl)); i++)
+        await new Promise((r) => setTimeout(r, 100))
       cleanups.push(() => {
         child.kill("SIGTERM")
       })

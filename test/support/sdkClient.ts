@@ -45,8 +45,17 @@ export const sdk = (apiKey: string, options: { baseUrl: string }) => {
       ...(body === undefined ? {} : { body: JSON.stringify(body) })
     })
     if (!res.ok) {
-      const parsed = (await res.json().catch(() => ({ error: res.statusText }))) as { error?: string; code?: string }
-      throw new SdkError(res.status, parsed.error ?? "Unknown error", parsed.code, res.headers.get("x-request-id"), res.headers)
+      const parsed = (await res.json().catch(() => ({ error: res.statusText }))) as {
+        error?: string
+        code?: string
+      }
+      throw new SdkError(
+        res.status,
+        parsed.error ?? "Unknown error",
+        parsed.code,
+        res.headers.get("x-request-id"),
+        res.headers
+      )
     }
     return (await res.json()) as T
   }
@@ -55,7 +64,8 @@ export const sdk = (apiKey: string, options: { baseUrl: string }) => {
       create: (input: Record<string, unknown>) => request<ApiKeyWire>("POST", "/api-keys", input),
       list: () => request<{ keys: ApiKeyWire[] }>("GET", "/api-keys"),
       get: (id: number) => request<ApiKeyWire>("GET", `/api-keys/${id}`),
-      update: (id: number, input: { name?: string }) => request<ApiKeyWire>("PATCH", `/api-keys/${id}`, input),
+      update: (id: number, input: { name?: string }) =>
+        request<ApiKeyWire>("PATCH", `/api-keys/${id}`, input),
       rotate: (id: number) => request<ApiKeyWire>("POST", `/api-keys/${id}/rotate`),
       revoke: (id: number) => request<{ success: boolean }>("DELETE", `/api-keys/${id}`)
     }

@@ -1,7 +1,13 @@
+import { randomUUID } from "node:crypto"
 import { HttpServer } from "@effect/platform"
 import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
 import { HttpServerLive, RateLimitSettings } from "@poststack/adapters-http"
-import { MemoryRateLimiterStore, PgDatabase, PgPersistence, RedisRateLimiterStore } from "@poststack/adapters-persistence"
+import {
+  MemoryRateLimiterStore,
+  PgDatabase,
+  PgPersistence,
+  RedisRateLimiterStore
+} from "@poststack/adapters-persistence"
 import { BootstrapTeam } from "@poststack/application"
 import { Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
 
@@ -9,6 +15,8 @@ export interface TestServerOptions {
   readonly databaseUrl: string
   /** Share rate-limit counts through this Redis instead of in-process memory. */
   readonly redisUrl?: string
+  /** Servers given the same prefix share counts; by default each server gets its own. */
+  readonly redisPrefix?: string
   readonly rateLimit?: { readonly limit: number; readonly windowMs: number }
   readonly authFailureLimit?: number
   readonly maxBodyBytes?: number
@@ -28,11 +36,19 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
   const store =
     options.redisUrl === undefined
       ? MemoryRateLimiterStore.layer
-      : RedisRateLimiterStore.layer(Redacted.make(options.redisUrl))
+      : RedisRateLimiterStore.layer(
+          Redacted.make(options.redisUrl),
+          options.redisPrefix ?? `test:${randomUUID()}:`
+        )
   const services = Layer.mergeAll(PgPersistence, NodeCryptoKeyMaterial.layer, store).pipe(
     Layer.provideMerge(PgDatabase.layer(Redacted.make(options.databaseUrl), { maxConnections: 5 }))
   )
-  const http = HttpServerLive.layer({ port: 0, host: "127.0.0.1", maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, drainMs: 1000 }).pipe(
+  const http = HttpServerLive.layer({
+    port: 0,
+    host: "127.0.0.1",
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    drainMs: 1000
+  }).pipe(
     Layer.provide(
       RateLimitSettings.layer({
         perKey: options.rateLimit ?? { limit: 1000, windowMs: 1000 },
@@ -44,7 +60,10 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
   const logging =
     sink === undefined
       ? Logger.minimumLogLevel(LogLevel.Warning)
-      : Logger.replace(Logger.defaultLogger, Logger.map(Logger.jsonLogger, (line) => sink(line)))
+      : Logger.replace(
+          Logger.defaultLogger,
+          Logger.map(Logger.jsonLogger, (line) => sink(line))
+        )
   const app = Layer.merge(http, services).pipe(Layer.provideMerge(services), Layer.provide(logging))
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(app, scope))
@@ -59,7 +78,9 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
       runtimeEffect(
         BootstrapTeam(key === undefined ? Option.none() : Option.some(Redacted.make(key))).pipe(
           Effect.map((result) =>
-            result._tag === "Created" ? Option.getOrUndefined(Option.map(result.plaintext, Redacted.value)) : undefined
+            result._tag === "Created"
+              ? Option.getOrUndefined(Option.map(result.plaintext, Redacted.value))
+              : undefined
           )
         )
       )

@@ -6,7 +6,11 @@ import { Config, Effect, Layer } from "effect"
 import { BootstrapLive } from "./Bootstrap.js"
 
 /** Everything the HTTP API needs but the database itself. */
-export const Services = Layer.mergeAll(PgPersistence, NodeCryptoKeyMaterial.layer, RateLimiterStoreConfig.layerConfig)
+export const Services = Layer.mergeAll(
+  PgPersistence,
+  NodeCryptoKeyMaterial.layer,
+  RateLimiterStoreConfig.layerConfig
+)
 
 /**
  * The HTTP API, plus the worker in the same process when `POSTSTACK_RUN_WORKER` is true (the

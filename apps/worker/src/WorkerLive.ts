@@ -2,7 +2,9 @@ import { type PeriodicTask, runPeriodically, type TaskLock } from "@poststack/ap
 import { Effect, Layer } from "effect"
 
 /** Starts every periodic task in the background of the layer's scope; closing the scope stops them. */
-export const layer = <R>(tasks: ReadonlyArray<PeriodicTask<unknown, R>>): Layer.Layer<never, never, R | TaskLock> =>
+export const layer = <R>(
+  tasks: ReadonlyArray<PeriodicTask<unknown, R>>
+): Layer.Layer<never, never, R | TaskLock> =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
       for (const task of tasks) yield* Effect.forkScoped(runPeriodically(task))

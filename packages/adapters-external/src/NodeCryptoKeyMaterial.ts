@@ -10,7 +10,11 @@ export const make = KeyMaterial.of({
   mint: (mode) =>
     Effect.sync(() => {
       const plaintext = `sk_${mode}_${randomBytes(32).toString("base64url")}`
-      return { plaintext: Redacted.make(plaintext), keyHash: sha256(plaintext), keyPrefix: keyPrefixOf(plaintext) }
+      return {
+        plaintext: Redacted.make(plaintext),
+        keyHash: sha256(plaintext),
+        keyPrefix: keyPrefixOf(plaintext)
+      }
     }),
   hash: (plaintext) => Effect.sync(() => sha256(Redacted.value(plaintext)))
 })

@@ -20,11 +20,15 @@ const asJsonError = <Self extends { readonly message: string }, I, Code extends 
   code: Code,
   status: number
 ) =>
-  Schema.transform(Schema.Struct({ error: Schema.String, code: Schema.Literal(code) }), Schema.typeSchema(self), {
-    strict: true,
-    decode: ({ error }) => rebuild(error),
-    encode: (e) => ({ error: e.message, code })
-  }).annotations(HttpApiSchema.annotations({ status }))
+  Schema.transform(
+    Schema.Struct({ error: Schema.String, code: Schema.Literal(code) }),
+    Schema.typeSchema(self),
+    {
+      strict: true,
+      decode: ({ error }) => rebuild(error),
+      encode: (e) => ({ error: e.message, code })
+    }
+  ).annotations(HttpApiSchema.annotations({ status }))
 
 export const UnauthorizedJson = asJsonError(
   InvalidApiKey,

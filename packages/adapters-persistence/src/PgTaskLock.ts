@@ -21,7 +21,9 @@ export const make = Effect.gen(function* () {
           if (!locked) return Option.none()
           return yield* effect.pipe(
             Effect.map(Option.some),
-            Effect.ensuring(conn.execute("SELECT pg_advisory_unlock(hashtext($1))", [name], undefined).pipe(Effect.ignore))
+            Effect.ensuring(
+              conn.execute("SELECT pg_advisory_unlock(hashtext($1))", [name], undefined).pipe(Effect.ignore)
+            )
           )
         })
       )

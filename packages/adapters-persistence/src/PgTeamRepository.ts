@@ -10,7 +10,8 @@ interface TeamRow {
   readonly created_at: Date
 }
 
-const toTeam = (row: TeamRow): Team => Team.make({ id: row.id as TeamId, name: row.name, createdAt: row.created_at })
+const toTeam = (row: TeamRow): Team =>
+  Team.make({ id: row.id as TeamId, name: row.name, createdAt: row.created_at })
 
 const BOOTSTRAP_LOCK = 7_340_002
 

@@ -6,7 +6,8 @@ import * as RedisRateLimiterStore from "./RedisRateLimiterStore.js"
 export const layerConfig = Layer.unwrapEffect(
   Effect.gen(function* () {
     const url = yield* Config.option(Config.redacted("REDIS_URL"))
-    if (Option.isSome(url)) return RedisRateLimiterStore.layer(url.value)
+    const prefix = yield* Config.string("POSTSTACK_REDIS_PREFIX").pipe(Config.withDefault("poststack:"))
+    if (Option.isSome(url)) return RedisRateLimiterStore.layer(url.value, prefix)
     yield* Effect.logInfo("no REDIS_URL: rate limits are counted per process")
     return MemoryRateLimiterStore.layer
   })

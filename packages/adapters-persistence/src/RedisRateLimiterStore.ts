@@ -1,5 +1,5 @@
 import { RateLimiterStore, StoreUnavailable } from "@poststack/application"
-import { Config, Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted } from "effect"
 import { Redis } from "ioredis"
 
 // One round trip: count, and set the expiry only when the window's key is new.
@@ -9,7 +9,7 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {n, redis.call('PTTL', KEYS[1])}`
 
 /** Counts shared by every process on the same Redis, so a key's budget holds across the cluster. */
-export const make = (url: Redacted.Redacted<string>) =>
+export const make = (url: Redacted.Redacted<string>, keyPrefix = "poststack:") =>
   Effect.gen(function* () {
     const redis = yield* Effect.acquireRelease(
       Effect.sync(
@@ -30,7 +30,7 @@ export const make = (url: Redacted.Redacted<string>) =>
       hit: (subject, windowStartMs, windowMs) =>
         Effect.tryPromise({
           try: () =>
-            redis.eval(HIT, 1, `poststack:rl:${subject}:${windowStartMs}`, String(windowMs)) as Promise<
+            redis.eval(HIT, 1, `${keyPrefix}rl:${subject}:${windowStartMs}`, String(windowMs)) as Promise<
               [number, number]
             >,
           catch: () => new StoreUnavailable({ message: "Redis is unavailable" })
@@ -44,4 +44,6 @@ export const make = (url: Redacted.Redacted<string>) =>
     })
   })
 
-export const layer = (url: Redacted.Redacted<string>) => Layer.scoped(RateLimiterStore, make(url))
+/** `keyPrefix` separates deployments (or test runs) that share one Redis. */
+export const layer = (url: Redacted.Redacted<string>, keyPrefix?: string) =>
+  Layer.scoped(RateLimiterStore, make(url, keyPrefix))

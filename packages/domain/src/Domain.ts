@@ -7,10 +7,13 @@ export type DomainId = typeof DomainId.Type
  * How a client may name a domain: the numeric id (`"3"`, `3`) or its public id (`"dom_…"`).
  * Both forms are accepted everywhere a domain is referenced.
  */
-export type DomainRef = { readonly _tag: "Numeric"; readonly id: number } | { readonly _tag: "Public"; readonly publicId: string }
+export type DomainRef =
+  | { readonly _tag: "Numeric"; readonly id: number }
+  | { readonly _tag: "Public"; readonly publicId: string }
 
 export const parseDomainRef = (raw: string | number): DomainRef | undefined => {
-  if (typeof raw === "number") return Number.isSafeInteger(raw) && raw > 0 ? { _tag: "Numeric", id: raw } : undefined
+  if (typeof raw === "number")
+    return Number.isSafeInteger(raw) && raw > 0 ? { _tag: "Numeric", id: raw } : undefined
   if (/^[1-9][0-9]{0,15}$/.test(raw)) return { _tag: "Numeric", id: Number(raw) }
   if (/^dom_[A-Za-z0-9]{1,64}$/.test(raw)) return { _tag: "Public", publicId: raw }
   return undefined

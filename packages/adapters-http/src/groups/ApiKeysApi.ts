@@ -51,7 +51,9 @@ export class ApiKeysApi extends HttpApiGroup.make("apiKeys")
       .addError(UnprocessableJson)
   )
   .add(HttpApiEndpoint.get("list", "/api-keys").addSuccess(Schema.Struct({ keys: Schema.Array(ApiKeyView) })))
-  .add(HttpApiEndpoint.get("get", "/api-keys/:id").setPath(idPath).addSuccess(ApiKeyView).addError(NotFoundJson))
+  .add(
+    HttpApiEndpoint.get("get", "/api-keys/:id").setPath(idPath).addSuccess(ApiKeyView).addError(NotFoundJson)
+  )
   .add(
     HttpApiEndpoint.patch("update", "/api-keys/:id")
       .setPath(idPath)
@@ -65,7 +67,9 @@ export class ApiKeysApi extends HttpApiGroup.make("apiKeys")
       .addSuccess(ApiKeyView)
       .addError(NotFoundJson)
   )
-  .add(HttpApiEndpoint.del("revoke", "/api-keys/:id").setPath(idPath).addSuccess(Success).addError(NotFoundJson))
+  .add(
+    HttpApiEndpoint.del("revoke", "/api-keys/:id").setPath(idPath).addSuccess(Success).addError(NotFoundJson)
+  )
   .addError(ForbiddenJson)
   .middleware(FullAccess)
   .annotate(OpenApi.Title, "API keys") {}

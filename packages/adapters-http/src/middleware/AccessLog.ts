@@ -10,7 +10,9 @@ export const accessLog = (app: HttpApp.Default): HttpApp.Default =>
     const request = yield* HttpServerRequest.HttpServerRequest
     const start = yield* Clock.currentTimeMillis
     const exit = yield* Effect.exit(app)
-    const status = Exit.isSuccess(exit) ? exit.value.status : HttpServerError.causeResponseStripped(exit.cause)[0].status
+    const status = Exit.isSuccess(exit)
+      ? exit.value.status
+      : HttpServerError.causeResponseStripped(exit.cause)[0].status
     const path = maskAddresses(request.url.split("?")[0] ?? "/")
     if (path !== "/healthz") {
       yield* Effect.logInfo("http request").pipe(

@@ -1,6 +1,19 @@
 import { HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { AuthenticateApiKey, CheckRateLimit, type KeyMaterial, type ApiKeyRepository, type RateLimiterStore } from "@poststack/application"
-import { type ApiKey, InvalidApiKey, PermissionDenied, type RateLimitDecision, RateLimitExceeded, type RateLimitPolicy } from "@poststack/domain"
+import {
+  AuthenticateApiKey,
+  CheckRateLimit,
+  type KeyMaterial,
+  type ApiKeyRepository,
+  type RateLimiterStore
+} from "@poststack/application"
+import {
+  type ApiKey,
+  InvalidApiKey,
+  PermissionDenied,
+  type RateLimitDecision,
+  RateLimitExceeded,
+  type RateLimitPolicy
+} from "@poststack/domain"
 import { Effect, Layer, Option, type Redacted } from "effect"
 import { Authentication, FullAccess } from "./Authentication.js"
 import { RateLimitSettings } from "./RateLimitSettings.js"
@@ -13,7 +26,12 @@ const checkOpen = (policy: RateLimitPolicy, subject: string) =>
   CheckRateLimit(policy, subject).pipe(
     Effect.catchTag("StoreUnavailable", () =>
       Effect.logWarning("rate limiter store unavailable: request allowed").pipe(
-        Effect.as<RateLimitDecision>({ allowed: true, limit: policy.limit, remaining: policy.limit, resetSeconds: 1 })
+        Effect.as<RateLimitDecision>({
+          allowed: true,
+          limit: policy.limit,
+          remaining: policy.limit,
+          resetSeconds: 1
+        })
       )
     )
   )
@@ -30,21 +48,29 @@ const authenticate = (requireFullAccess: boolean) =>
     const request = yield* HttpServerRequest.HttpServerRequest
     const settings = yield* RateLimitSettings
     const bearer = (request.headers.authorization ?? "").slice(0, 7).toLowerCase() === "bearer "
-    const key: ApiKey = yield* (bearer ? AuthenticateApiKey(token) : Effect.fail(new InvalidApiKey({ message: "Invalid API key" }))).pipe(
+    const key: ApiKey = yield* (
+      bearer ? AuthenticateApiKey(token) : Effect.fail(new InvalidApiKey({ message: "Invalid API key" }))
+    ).pipe(
       Effect.catchTag("InvalidApiKey", (invalid) =>
         Effect.gen(function* () {
           const address = Option.getOrElse(request.remoteAddress, () => "unknown")
           const failures = yield* checkOpen(settings.authFailuresPerAddress, `authfail:${address}`)
           if (failures.allowed) return yield* invalid
           yield* setHeaders(rateLimitHeaders(failures))
-          return yield* new RateLimitExceeded({ message: "Too many requests", retryAfterSeconds: failures.resetSeconds })
+          return yield* new RateLimitExceeded({
+            message: "Too many requests",
+            retryAfterSeconds: failures.resetSeconds
+          })
         })
       )
     )
     const decision = yield* checkOpen(settings.perKey, `key:${key.id}`)
     yield* setHeaders(rateLimitHeaders(decision))
     if (!decision.allowed) {
-      return yield* new RateLimitExceeded({ message: "Too many requests", retryAfterSeconds: decision.resetSeconds })
+      return yield* new RateLimitExceeded({
+        message: "Too many requests",
+        retryAfterSeconds: decision.resetSeconds
+      })
     }
     if (requireFullAccess && key.permission !== "full_access") {
       return yield* new PermissionDenied({ message: "API key does not have permission" })
@@ -53,7 +79,9 @@ const authenticate = (requireFullAccess: boolean) =>
   })
 
 const setHeaders = (headers: Record<string, string>) =>
-  HttpApp.appendPreResponseHandler((_request, response) => Effect.succeed(HttpServerResponse.setHeaders(response, headers)))
+  HttpApp.appendPreResponseHandler((_request, response) =>
+    Effect.succeed(HttpServerResponse.setHeaders(response, headers))
+  )
 
 type Needs = ApiKeyRepository | KeyMaterial | RateLimiterStore | RateLimitSettings
 

@@ -9,8 +9,12 @@ import {
 } from "@effect/platform"
 import { Cause, Effect, Option, ParseResult, Schema, SchemaAST } from "effect"
 
-export const errorResponse = (status: number, code: string, error: string, headers?: Record<string, string>) =>
-  HttpServerResponse.unsafeJson({ error, code }, { status, ...(headers === undefined ? {} : { headers }) })
+export const errorResponse = (
+  status: number,
+  code: string,
+  error: string,
+  headers?: Record<string, string>
+) => HttpServerResponse.unsafeJson({ error, code }, { status, ...(headers === undefined ? {} : { headers }) })
 
 interface RouteTable {
   readonly allowed: (url: string) => ReadonlyArray<string>
@@ -119,9 +123,13 @@ export const contractMiddleware = (api: AnyApi, maxBodyBytes: number) => {
             const d: unknown = defect.value
             if (HttpServerResponse.isServerResponse(d)) return Effect.succeed(d)
             if (d instanceof HttpServerError.RequestError) {
-              const exceeded = String((d.cause as { message?: unknown } | undefined)?.message ?? "").includes("maxBytes")
+              const exceeded = String((d.cause as { message?: unknown } | undefined)?.message ?? "").includes(
+                "maxBytes"
+              )
               return Effect.succeed(
-                exceeded ? tooLarge(maxBodyBytes) : errorResponse(400, "invalid_request", "Malformed JSON body")
+                exceeded
+                  ? tooLarge(maxBodyBytes)
+                  : errorResponse(400, "invalid_request", "Malformed JSON body")
               )
             }
             return Effect.logError("unhandled defect", cause).pipe(

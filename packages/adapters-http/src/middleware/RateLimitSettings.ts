@@ -16,7 +16,10 @@ export class RateLimitSettings extends Context.Tag("@poststack/adapters-http/Rat
 export const RateLimitSettingsConfig = Config.all({
   perKey: Config.all({
     limit: Config.integer("POSTSTACK_RATE_LIMIT_REQUESTS").pipe(Config.withDefault(50)),
-    windowMs: Config.map(Config.integer("POSTSTACK_RATE_LIMIT_WINDOW_SECONDS").pipe(Config.withDefault(1)), (s) => s * 1000)
+    windowMs: Config.map(
+      Config.integer("POSTSTACK_RATE_LIMIT_WINDOW_SECONDS").pipe(Config.withDefault(1)),
+      (s) => s * 1000
+    )
   }),
   authFailuresPerAddress: Config.all({
     limit: Config.integer("POSTSTACK_AUTH_FAILURE_LIMIT").pipe(Config.withDefault(30)),

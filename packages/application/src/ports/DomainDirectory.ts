@@ -6,6 +6,9 @@ import type { StoreUnavailable } from "./StoreUnavailable.js"
 export class DomainDirectory extends Context.Tag("@poststack/application/DomainDirectory")<
   DomainDirectory,
   {
-    readonly resolve: (teamId: TeamId, ref: DomainRef) => Effect.Effect<Option.Option<DomainId>, StoreUnavailable>
+    readonly resolve: (
+      teamId: TeamId,
+      ref: DomainRef
+    ) => Effect.Effect<Option.Option<DomainId>, StoreUnavailable>
   }
 >() {}

@@ -19,7 +19,9 @@ export const AuthenticateApiKey = Effect.fn("AuthenticateApiKey")(function* (
   if (!isActive(key, now)) return yield* invalid
   if (needsLastUsedRefresh(key, now)) {
     // Bookkeeping must never fail a request that authenticated.
-    yield* keys.touch(key.id, now).pipe(Effect.catchAll((e) => Effect.logWarning("lastUsedAt not updated", e)))
+    yield* keys
+      .touch(key.id, now)
+      .pipe(Effect.catchAll((e) => Effect.logWarning("lastUsedAt not updated", e)))
   }
   return key
 })

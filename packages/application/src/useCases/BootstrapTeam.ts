@@ -8,7 +8,11 @@ export const DEFAULT_TEAM_NAME = "Default team"
 export type BootstrapResult =
   | { readonly _tag: "AlreadyBootstrapped" }
   /** `plaintext` is set only when the key was generated here: it must be shown to the operator once. */
-  | { readonly _tag: "Created"; readonly teamName: string; readonly plaintext: Option.Option<Redacted.Redacted<string>> }
+  | {
+      readonly _tag: "Created"
+      readonly teamName: string
+      readonly plaintext: Option.Option<Redacted.Redacted<string>>
+    }
 
 /**
  * On first start, creates the default team and its first full-access key: the configured key when
@@ -19,12 +23,18 @@ export const BootstrapTeam = Effect.fn("BootstrapTeam")(function* (
 ) {
   const material = yield* KeyMaterial
   const teams = yield* TeamRepository
-  let secret: { plaintext: Redacted.Redacted<string>; keyHash: Uint8Array; keyPrefix: string; generated: boolean }
+  let secret: {
+    plaintext: Redacted.Redacted<string>
+    keyHash: Uint8Array
+    keyPrefix: string
+    generated: boolean
+  }
   if (Option.isSome(configuredKey)) {
     const mode = modeOfSecret(Redacted.value(configuredKey.value))
     if (mode === undefined) {
       return yield* new ValidationFailed({
-        message: "POSTSTACK_BOOTSTRAP_API_KEY must look like sk_live_… or sk_test_… with at least 16 characters after the prefix"
+        message:
+          "POSTSTACK_BOOTSTRAP_API_KEY must look like sk_live_… or sk_test_… with at least 16 characters after the prefix"
       })
     }
     secret = {

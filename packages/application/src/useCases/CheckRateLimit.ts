@@ -3,7 +3,10 @@ import { Clock, Effect } from "effect"
 import { RateLimiterStore } from "../ports/RateLimiterStore.js"
 
 /** Counts one request for `subject` and says whether it is within the policy. */
-export const CheckRateLimit = Effect.fn("CheckRateLimit")(function* (policy: RateLimitPolicy, subject: string) {
+export const CheckRateLimit = Effect.fn("CheckRateLimit")(function* (
+  policy: RateLimitPolicy,
+  subject: string
+) {
   const store = yield* RateLimiterStore
   const now = yield* Clock.currentTimeMillis
   const start = windowStart(policy, now)

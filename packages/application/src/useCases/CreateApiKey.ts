@@ -28,7 +28,10 @@ export interface CreatedApiKey {
   readonly plaintext: Redacted.Redacted<string>
 }
 
-export const CreateApiKey = Effect.fn("CreateApiKey")(function* (principal: Principal, input: CreateApiKeyInput) {
+export const CreateApiKey = Effect.fn("CreateApiKey")(function* (
+  principal: Principal,
+  input: CreateApiKeyInput
+) {
   if (input.permission === "full_access" && principal._tag === "ApiKey" && !input.allowFullAccess) {
     return yield* new PermissionDenied({
       message: "Creating a full_access key with an API key requires allow_full_access: true"

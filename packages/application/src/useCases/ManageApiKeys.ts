@@ -11,7 +11,10 @@ export const ListApiKeys = Effect.fn("ListApiKeys")(function* (teamId: TeamId) {
 
 export const GetApiKey = Effect.fn("GetApiKey")(function* (teamId: TeamId, id: ApiKeyId) {
   const keys = yield* ApiKeyRepository
-  return yield* Effect.flatMap(keys.get(teamId, id), Option.match({ onNone: () => Effect.fail(notFound()), onSome: Effect.succeed }))
+  return yield* Effect.flatMap(
+    keys.get(teamId, id),
+    Option.match({ onNone: () => Effect.fail(notFound()), onSome: Effect.succeed })
+  )
 })
 
 export const RenameApiKey = Effect.fn("RenameApiKey")(function* (teamId: TeamId, id: ApiKeyId, name: string) {

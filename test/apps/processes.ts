@@ -1,0 +1,66 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import { createServer } from "node:net"
+import * as path from "node:path"
+
+export const repoRoot = path.resolve(import.meta.dirname, "../..")
+
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
+    })
+  })
+
+export interface Running {
+  readonly child: ChildProcess
+  /** Everything written to stdout and stderr so far. */
+  output: () => string
+  /** Resolves once the output contains `text`; rejects after `timeoutMs`. */
+  waitFor: (text: string | RegExp, timeoutMs?: number) => Promise<void>
+  /** Sends a signal and resolves with the exit code. */
+  stop: (signal?: NodeJS.Signals, timeoutMs?: number) => Promise<number | null>
+}
+
+/** Starts one of the apps as a real process, the way `pnpm start` would. */
+export const launch = (entry: string, env: Record<string, string>): Running => {
+  const base = { ...process.env }
+  for (const name of Object.keys(base))
+    if (name === "DATABASE_URL" || name === "REDIS_URL" || name.startsWith("POSTSTACK_")) delete base[name]
+  const child = spawn(path.join(repoRoot, "node_modules/.bin/tsx"), [path.join(repoRoot, entry)], {
+    cwd: repoRoot,
+    env: { ...base, ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let out = ""
+  child.stdout?.on("data", (c) => (out += c))
+  child.stderr?.on("data", (c) => (out += c))
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+  return {
+    child,
+    output: () => out,
+    waitFor: (text, timeoutMs = 60_000) =>
+      new Promise((resolve, reject) => {
+        const started = Date.now()
+        const check = () => {
+          if (typeof text === "string" ? out.includes(text) : text.test(out)) return resolve()
+          if (child.exitCode !== null)
+            return reject(new Error(`process exited (${child.exitCode}) before "${text}":\n${out}`))
+          if (Date.now() - started > timeoutMs)
+            return reject(new Error(`timed out waiting for "${text}":\n${out}`))
+          setTimeout(check, 50)
+        }
+        check()
+      }),
+    stop: async (signal = "SIGTERM", timeoutMs = 20_000) => {
+      if (child.exitCode !== null) return child.exitCode
+      child.kill(signal)
+      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
+      const code = await exited
+      clearTimeout(timer)
+      return code
+    }
+  }
+}

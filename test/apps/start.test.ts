@@ -1,0 +1,86 @@
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import { createTestDatabase } from "../support/database.js"
+import { freePort, launch, type Running } from "./processes.js"
+
+const started: Array<Running> = []
+afterAll(async () => {
+  for (const p of started) await p.stop("SIGKILL")
+})
+
+describe("pnpm start with no configuration", () => {
+  it("runs migrations on an embedded PostgreSQL, prints one key once, serves it, and survives a restart", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "poststack-start-"))
+    chmodSync(dataDir, 0o755)
+    const port = await freePort()
+    try {
+      const first = launch("apps/server/src/main.ts", { POSTSTACK_DATA_DIR: dataDir, PORT: String(port) })
+      started.push(first)
+      await first.waitFor(`Listening on http://0.0.0.0:${port}`, 90_000)
+      expect(first.output()).toContain("worker started")
+      const key = /(sk_live_[A-Za-z0-9_-]{43})/.exec(first.output())?.[1]
+      expect(key).toBeDefined()
+      expect(first.output().split(key ?? "").length - 1).toBe(1)
+
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`)
+      expect(await ready.json()).toMatchObject({ status: "ready", migrations: true })
+      const keys = await fetch(`http://127.0.0.1:${port}/api-keys`, {
+        headers: { Authorization: `Bearer ${key}` }
+      })
+      expect(keys.status).toBe(200)
+      expect(((await keys.json()) as { keys: Array<{ permission: string }> }).keys).toEqual([
+        expect.objectContaining({ permission: "full_access", name: "Bootstrap key" })
+      ])
+      expect(await first.stop("SIGTERM")).toBe(0)
+      // The cluster was shut down with the process, not orphaned.
+      expect(existsSync(path.join(dataDir, "postgres", "postmaster.pid"))).toBe(false)
+
+      const second = launch("apps/server/src/main.ts", { POSTSTACK_DATA_DIR: dataDir, PORT: String(port) })
+      started.push(second)
+      await second.waitFor("Listening on", 90_000)
+      expect(second.output()).not.toMatch(/sk_live_/)
+      const again = await fetch(`http://127.0.0.1:${port}/api-keys`, {
+        headers: { Authorization: `Bearer ${key}` }
+      })
+      expect(again.status).toBe(200)
+      expect(await second.stop("SIGTERM")).toBe(0)
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }, 240_000)
+})
+
+describe("production mode: external PostgreSQL, server and worker as separate processes", () => {
+  it("stores the configured bootstrap key as given, and both processes stop cleanly on SIGTERM", async () => {
+    const db = await createTestDatabase()
+    const port = await freePort()
+    const bootstrapKey = "sk_test_configuredconfiguredconfigured"
+    try {
+      const env = { DATABASE_URL: db.url, PORT: String(port), POSTSTACK_BOOTSTRAP_API_KEY: bootstrapKey }
+      const server = launch("apps/server/src/main.ts", env)
+      const worker = launch("apps/worker/src/main.ts", { DATABASE_URL: db.url })
+      started.push(server, worker)
+      await server.waitFor("Listening on")
+      await worker.waitFor("worker started")
+      expect(server.output()).not.toContain("worker started")
+      expect(server.output()).not.toContain(bootstrapKey)
+      const res = await fetch(`http://127.0.0.1:${port}/api-keys`, {
+        headers: { Authorization: `Bearer ${bootstrapKey}` }
+      })
+      expect(res.status).toBe(200)
+      expect(((await res.json()) as { keys: Array<{ mode: string }> }).keys[0]?.mode).toBe("test")
+      for (const line of server
+        .output()
+        .split("\n")
+        .filter((l) => l.startsWith("{")))
+        expect(() => JSON.parse(line)).not.toThrow()
+      expect(await worker.stop("SIGTERM")).toBe(0)
+      expect(worker.output()).toContain("worker stopping")
+      expect(await server.stop("SIGTERM")).toBe(0)
+    } finally {
+      await db.drop()
+    }
+  }, 120_000)
+})

@@ -1,0 +1,55 @@
+import { spawnSync } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { rmSync, writeFileSync } from "node:fs"
+import * as path from "node:path"
+import { describe, expect, it } from "vitest"
+
+const root = path.resolve(import.meta.dirname, "..")
+
+/** Lints a snippet placed, for the duration of the check only, at `file` (with a random name). */
+const lint = (file: string, source: string) => {
+  const probe = path.join(root, path.dirname(file), `ArchitectureProbe${randomBytes(4).toString("hex")}.ts`)
+  writeFileSync(probe, source)
+  try {
+    return spawnSync(path.join(root, "node_modules/.bin/biome"), ["lint", "--max-diagnostics=50", probe], {
+      cwd: root,
+      encoding: "utf8"
+    })
+  } finally {
+    rmSync(probe, { force: true })
+  }
+}
+
+describe("dependency rule", () => {
+  it.each([
+    ["packages/domain/src/X.ts", 'import { PgClient } from "@effect/sql-pg"'],
+    ["packages/domain/src/X.ts", 'import { createHash } from "node:crypto"'],
+    ["packages/domain/src/X.ts", 'import { SendEmail } from "@poststack/application"'],
+    ["packages/application/src/X.ts", 'import { Redis } from "ioredis"'],
+    ["packages/application/src/X.ts", 'import { HttpApi } from "@effect/platform"'],
+    ["packages/application/src/X.ts", 'import nodemailer from "nodemailer"'],
+    ["packages/application/src/X.ts", 'import { PgPersistence } from "@poststack/adapters-persistence"'],
+    ["packages/adapters-http/src/X.ts", 'import { PgPersistence } from "@poststack/adapters-persistence"'],
+    ["packages/adapters-persistence/src/X.ts", 'import { ServerLive } from "@poststack/server"']
+  ])("refuses %s importing: %s", (file, source) => {
+    const result = lint(
+      file,
+      `${source}\nexport const used = [${source
+        .match(/\{ (\w+) \}|import (\w+)/)
+        ?.slice(1)
+        .find(Boolean)}]\n`
+    )
+    expect(result.status).not.toBe(0)
+    expect(result.stdout + result.stderr).toContain("noRestrictedImports")
+  })
+
+  it.each([
+    ["packages/domain/src/X.ts", 'import { Schema } from "effect"'],
+    ["packages/application/src/X.ts", 'import { ApiKey } from "@poststack/domain"'],
+    ["packages/adapters-persistence/src/X.ts", 'import { PgClient } from "@effect/sql-pg"']
+  ])("allows %s importing: %s", (file, source) => {
+    const result = lint(file, `${source}\nexport const used = [${source.match(/\{ (\w+) \}/)?.[1]}]\n`)
+    expect(result.stdout + result.stderr).not.toContain("noRestrictedImports")
+    expect(result.status).toBe(0)
+  })
+})
