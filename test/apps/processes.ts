@@ -20,16 +20,22 @@ export interface Running {
   output: () => string
   /** Resolves once the output contains `text`; rejects after `timeoutMs`. */
   waitFor: (text: string | RegExp, timeoutMs?: number) => Promise<void>
+  /** Resolves with the exit code once the process ends by itself. */
+  readonly exited: Promise<number | null>
   /** Sends a signal and resolves with the exit code. */
   stop: (signal?: NodeJS.Signals, timeoutMs?: number) => Promise<number | null>
 }
 
 /** Starts one of the apps as a real process, the way `pnpm start` would. */
-export const launch = (entry: string, env: Record<string, string>): Running => {
+export const launch = (
+  entry: string,
+  env: Record<string, string>,
+  args: ReadonlyArray<string> = []
+): Running => {
   const base = { ...process.env }
   for (const name of Object.keys(base))
     if (name === "DATABASE_URL" || name === "REDIS_URL" || name.startsWith("POSTSTACK_")) delete base[name]
-  const child = spawn(path.join(repoRoot, "node_modules/.bin/tsx"), [path.join(repoRoot, entry)], {
+  const child = spawn(path.join(repoRoot, "node_modules/.bin/tsx"), [path.join(repoRoot, entry), ...args], {
     cwd: repoRoot,
     env: { ...base, ...env },
     stdio: ["ignore", "pipe", "pipe"]
@@ -40,6 +46,7 @@ export const launch = (entry: string, env: Record<string, string>): Running => {
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
   return {
     child,
+    exited,
     output: () => out,
     waitFor: (text, timeoutMs = 60_000) =>
       new Promise((resolve, reject) => {

@@ -33,6 +33,27 @@ describe("pnpm start with no configuration", () => {
       expect(((await keys.json()) as { keys: Array<{ permission: string }> }).keys).toEqual([
         expect.objectContaining({ permission: "full_access", name: "Bootstrap key" })
       ])
+
+      // The CLI attaches to the running embedded database rather than starting a second one.
+      const cli = launch("apps/server/src/cli.ts", { POSTSTACK_DATA_DIR: dataDir }, [
+        "keys",
+        "create",
+        "--name",
+        "from-cli",
+        "--permission",
+        "sending_access"
+      ])
+      started.push(cli)
+      expect(await cli.exited).toBe(0)
+      const cliKey = /(sk_live_[A-Za-z0-9_-]{43})/.exec(cli.output())?.[1]
+      const listed = await fetch(`http://127.0.0.1:${port}/api-keys`, {
+        headers: { Authorization: `Bearer ${key}` }
+      })
+      const names = ((await listed.json()) as { keys: Array<{ name: string; keyPrefix: string }> }).keys
+      expect(names).toContainEqual(
+        expect.objectContaining({ name: "from-cli", keyPrefix: cliKey?.slice(0, 12) })
+      )
+
       expect(await first.stop("SIGTERM")).toBe(0)
       // The cluster was shut down with the process, not orphaned.
       expect(existsSync(path.join(dataDir, "postgres", "postmaster.pid"))).toBe(false)

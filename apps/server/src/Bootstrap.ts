@@ -10,7 +10,7 @@ export const BootstrapLive = Layer.effectDiscard(
     const configured = yield* Config.option(Config.redacted("POSTSTACK_BOOTSTRAP_API_KEY"))
     const result = yield* BootstrapTeam(configured)
     if (result._tag === "AlreadyBootstrapped") return
-    yield* Effect.logInfo("created the default team", { team: result.teamName })
+    yield* Effect.logInfo("created the default team").pipe(Effect.annotateLogs("team", result.teamName))
     if (Option.isSome(result.plaintext)) {
       yield* Console.log(
         [

@@ -8,7 +8,12 @@ export const layer = <R>(
   Layer.scopedDiscard(
     Effect.gen(function* () {
       for (const task of tasks) yield* Effect.forkScoped(runPeriodically(task))
-      yield* Effect.logInfo("worker started", { periodicTasks: tasks.map((t) => t.name) })
+      yield* Effect.logInfo("worker started").pipe(
+        Effect.annotateLogs(
+          "periodicTasks",
+          tasks.map((t) => t.name)
+        )
+      )
       yield* Effect.addFinalizer(() => Effect.logInfo("worker stopping"))
     })
   )

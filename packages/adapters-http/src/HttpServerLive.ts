@@ -55,6 +55,25 @@ export const layer = (options: HttpOptions) => {
   )
 }
 
-export const layerConfig = Layer.unwrapEffect(Effect.map(HttpConfig, layer)).pipe(
-  Layer.provide(RateLimitSettings.layerConfig)
+/** Where clients and recipients reach this deployment; links in mail are built from it. */
+export const PublicUrlConfig = Config.string("POSTSTACK_PUBLIC_URL").pipe(
+  Config.validate({
+    message: "POSTSTACK_PUBLIC_URL must be an http(s) URL",
+    validation: (u) => /^https?:\/\/[^/\s]+/.test(u)
+  }),
+  Config.option
 )
+
+export const layerConfig = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const options = yield* HttpConfig
+    const publicUrl = yield* PublicUrlConfig
+    yield* Effect.logInfo("public URL").pipe(
+      Effect.annotateLogs(
+        "publicUrl",
+        publicUrl._tag === "Some" ? publicUrl.value : `http://localhost:${options.port}`
+      )
+    )
+    return layer(options)
+  })
+).pipe(Layer.provide(RateLimitSettings.layerConfig))

@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, w
 import { createServer } from "node:net"
 import { userInfo } from "node:os"
 import * as path from "node:path"
-import { Effect, Redacted } from "effect"
+import { Effect, Option, Redacted } from "effect"
 
 /** Where the cluster actually lives: the requested folder, or a fallback the `postgres` user can reach. */
 export const clusterDirectory = (dataDir: string): { dir: string; relocated: boolean } => {
@@ -95,7 +95,7 @@ export const startEmbeddedPostgres = (dataDir: string) =>
     const failed = (step: string) => (cause: unknown) =>
       new Error(`embedded PostgreSQL failed to ${step} in ${dir}: ${String(cause)}\n${log.join("")}`)
     if (!existsSync(path.join(dir, "PG_VERSION"))) {
-      yield* Effect.logInfo("initialising embedded PostgreSQL", { dir, relocated })
+      yield* Effect.logInfo("initialising embedded PostgreSQL").pipe(Effect.annotateLogs({ dir, relocated }))
       yield* Effect.tryPromise({ try: () => server.initialise(), catch: failed("initialise") })
     }
     yield* Effect.acquireRelease(
@@ -103,6 +103,35 @@ export const startEmbeddedPostgres = (dataDir: string) =>
       () => Effect.promise(() => server.stop())
     )
     accessSync(dir, constants.F_OK)
-    yield* Effect.logInfo("embedded PostgreSQL started", { dir, port, relocated })
+    yield* Effect.logInfo("embedded PostgreSQL started").pipe(Effect.annotateLogs({ dir, port, relocated }))
     return Redacted.make(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`)
   })
+
+/**
+ * The URL of an embedded PostgreSQL that a running PostStack process already serves from
+ * `dataDir`, if any: tools such as the CLI use it instead of starting a second server.
+ */
+export const runningEmbeddedPostgres = (dataDir: string) =>
+  Effect.sync(() => {
+    const { dir } = clusterDirectory(dataDir)
+    const pidFile = path.join(dir, "postmaster.pid")
+    const passwordFile = path.join(path.resolve(dataDir), "postgres.password")
+    if (!existsSync(pidFile) || !existsSync(passwordFile)) return Option.none<Redacted.Redacted<string>>()
+    // postmaster.pid: line 1 the pid, line 4 the port.
+    const [pid, , , port] = readFileSync(pidFile, "utf8").split("\n")
+    if (!isAlive(Number(pid)) || !/^\d+$/.test(port ?? "")) return Option.none<Redacted.Redacted<string>>()
+    const password = readFileSync(passwordFile, "utf8").trim()
+    return Option.some(
+      Redacted.make(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`)
+    )
+  })
+
+const isAlive = (pid: number): boolean => {
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}

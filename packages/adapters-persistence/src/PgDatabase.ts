@@ -1,6 +1,6 @@
 import { PgClient } from "@effect/sql-pg"
 import { Config, Effect, Layer, Option, type Redacted } from "effect"
-import { startEmbeddedPostgres } from "./EmbeddedPostgres.js"
+import { runningEmbeddedPostgres, startEmbeddedPostgres } from "./EmbeddedPostgres.js"
 import { migrate } from "./PgMigrations.js"
 
 /** The pool for one PostgreSQL URL, with the schema migrated before anything uses it. */
@@ -33,5 +33,19 @@ export const layerConfig = Layer.unwrapScoped(
     const url = Option.isSome(config.url) ? config.url.value : yield* startEmbeddedPostgres(config.dataDir)
     if (Option.isNone(config.url)) yield* Effect.logInfo("no DATABASE_URL: using the embedded PostgreSQL")
     return layer(url, { maxConnections: config.maxConnections })
+  })
+)
+
+/**
+ * For tools run beside a server (the CLI): like `layerConfig`, but attaches to the embedded
+ * PostgreSQL a running server already started from the same data folder.
+ */
+export const layerConfigForTools = Layer.unwrapScoped(
+  Effect.gen(function* () {
+    const config = yield* DatabaseConfig
+    if (Option.isSome(config.url)) return layer(config.url.value, { maxConnections: 2 })
+    const running = yield* runningEmbeddedPostgres(config.dataDir)
+    const url = Option.isSome(running) ? running.value : yield* startEmbeddedPostgres(config.dataDir)
+    return layer(url, { maxConnections: 2 })
   })
 )

@@ -23,7 +23,12 @@ export const migrate = Effect.gen(function* () {
     Effect.scoped,
     Effect.tap((applied) =>
       applied.length > 0
-        ? Effect.logInfo("migrations applied", applied.map(([id, name]) => `${id}_${name}`).join(", "))
+        ? Effect.logInfo("migrations applied").pipe(
+            Effect.annotateLogs(
+              "migrations",
+              applied.map(([id, name]) => `${id}_${name}`)
+            )
+          )
         : Effect.void
     ),
     Effect.withSpan("Persistence.migrate")

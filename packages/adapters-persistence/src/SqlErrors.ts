@@ -7,7 +7,7 @@ export const unavailable = <A, R>(
   effect: Effect.Effect<A, SqlError, R>
 ): Effect.Effect<A, StoreUnavailable, R> =>
   Effect.catchTag(effect, "SqlError", (error) =>
-    Effect.logWarning("database unavailable", error.message).pipe(
-      Effect.zipRight(Effect.fail(new StoreUnavailable({ message: "The database is unavailable" })))
-    )
+    Effect.logWarning("database unavailable")
+      .pipe(Effect.annotateLogs("reason", error.message))
+      .pipe(Effect.zipRight(Effect.fail(new StoreUnavailable({ message: "The database is unavailable" }))))
   )
