@@ -11,7 +11,10 @@ describe("embedded PostgreSQL folder", () => {
   it("keeps the cluster under the data folder when the postgres user can reach it", () => {
     chmodSync(base, 0o755)
     const dataDir = path.join(base, "open", ".poststack")
-    expect(EmbeddedPostgres.clusterDirectory(dataDir)).toEqual({ dir: path.join(dataDir, "postgres"), relocated: false })
+    expect(EmbeddedPostgres.clusterDirectory(dataDir)).toEqual({
+      dir: path.join(dataDir, "postgres"),
+      relocated: false
+    })
   })
 
   it("moves the cluster out of a root-only folder when running as root, and only then", () => {

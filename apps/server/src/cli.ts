@@ -107,9 +107,10 @@ const teamsCreate = Command.make("create", { name: Options.text("name") }, ({ na
 ).pipe(Command.withDescription("Create a team and its first full-access key"))
 
 const teamsList = Command.make("list", {}, () =>
-  Effect.flatMap(TeamRepository, (teams) => teams.list()).pipe(
-    Effect.flatMap(Effect.forEach((team) => Console.log(`${team.id}\t${team.name}`)))
-  )
+  Effect.gen(function* () {
+    const teams = yield* TeamRepository
+    for (const team of yield* teams.list()) yield* Console.log(`${team.id}\t${team.name}`)
+  })
 ).pipe(Command.withDescription("List teams"))
 
 const migrate = Command.make("migrate", {}, () => Console.log("Database schema is current.")).pipe(
