@@ -30,7 +30,14 @@ describe("dependency rule", () => {
     ["packages/application/src/X.ts", 'import nodemailer from "nodemailer"'],
     ["packages/application/src/X.ts", 'import { PgPersistence } from "@poststack/adapters-persistence"'],
     ["packages/adapters-http/src/X.ts", 'import { PgPersistence } from "@poststack/adapters-persistence"'],
-    ["packages/adapters-persistence/src/X.ts", 'import { ServerLive } from "@poststack/server"']
+    ["packages/adapters-persistence/src/X.ts", 'import { ServerLive } from "@poststack/server"'],
+    ["packages/application/src/X.ts", 'import { createClient } from "redis"'],
+    ["packages/domain/src/X.ts", 'import { SESClient } from "@aws-sdk/client-ses"'],
+    ["packages/application/src/X.ts", 'import { Api } from "../../adapters-http/src/index.js"'],
+    [
+      "packages/adapters-http/src/X.ts",
+      'import { PgPersistence } from "../../adapters-persistence/src/index.js"'
+    ]
   ])("refuses %s importing: %s", (file, source) => {
     const result = lint(
       file,
@@ -46,7 +53,9 @@ describe("dependency rule", () => {
   it.each([
     ["packages/domain/src/X.ts", 'import { Schema } from "effect"'],
     ["packages/application/src/X.ts", 'import { ApiKey } from "@poststack/domain"'],
-    ["packages/adapters-persistence/src/X.ts", 'import { PgClient } from "@effect/sql-pg"']
+    ["packages/adapters-persistence/src/X.ts", 'import { PgClient } from "@effect/sql-pg"'],
+    ["packages/domain/src/X.ts", 'import { Team } from "./Team.js"'],
+    ["packages/application/src/X.ts", 'import { Schema } from "effect/Schema"']
   ])("allows %s importing: %s", (file, source) => {
     const result = lint(file, `${source}\nexport const used = [${source.match(/\{ (\w+) \}/)?.[1]}]\n`)
     expect(result.stdout + result.stderr).not.toContain("noRestrictedImports")

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
 import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
 import { MemoryRepositories } from "@poststack/adapters-persistence"
@@ -39,7 +40,10 @@ describe("API key use cases", () => {
       const found = yield* AuthenticateApiKey(created.plaintext)
       expect(found.id).toBe(created.key.id)
       expect(found.teamId).toBe(team.id)
-      expect(JSON.stringify(found)).not.toContain(secret)
+      // What is stored is the SHA-256 of the secret: looking that digest up finds the key.
+      const digest = new Uint8Array(createHash("sha256").update(secret).digest())
+      const keys = yield* ApiKeyRepository
+      expect(Option.getOrThrow(yield* keys.findByHash(digest)).id).toBe(created.key.id)
     }).pipe(Effect.provide(TestLayer))
   )
 
@@ -160,6 +164,37 @@ describe("bootstrap", () => {
       if (created._tag !== "Created") throw new Error("expected a team")
       const plaintext = Option.getOrThrow(created.plaintext)
       expect((yield* AuthenticateApiKey(plaintext)).permission).toBe("full_access")
+    }).pipe(Effect.provide(TestLayer))
+  )
+})
+
+describe("keys minted by keys", () => {
+  it.effect("never reach further than the key that mints them", () =>
+    Effect.gen(function* () {
+      const team = yield* newTeam
+      const tenancy = yield* MemoryRepositories.MemoryTenancy
+      const mine = tenancy.addDomain(team.id, "dom_scope")
+      const other = tenancy.addDomain(team.id, "dom_other")
+      const scoped = yield* CreateApiKey(asOperator(team.id), {
+        ...input,
+        permission: "full_access",
+        domain: "dom_scope"
+      })
+      const child = yield* CreateApiKey(viaApiKey(scoped.key), { ...input })
+      expect(child.key.domainId).toBe(mine)
+      const wider = yield* Effect.either(
+        CreateApiKey(viaApiKey(scoped.key), { ...input, domain: String(other) })
+      )
+      expect(Either.isLeft(wider) && wider.left._tag).toBe("PermissionDenied")
+
+      const testKey = yield* CreateApiKey(asOperator(team.id), {
+        ...input,
+        permission: "full_access",
+        mode: "test"
+      })
+      const live = yield* Effect.either(CreateApiKey(viaApiKey(testKey.key), { ...input, mode: "live" }))
+      expect(Either.isLeft(live) && live.left._tag).toBe("PermissionDenied")
+      expect((yield* CreateApiKey(viaApiKey(testKey.key), { ...input, mode: "test" })).key.mode).toBe("test")
     }).pipe(Effect.provide(TestLayer))
   )
 })

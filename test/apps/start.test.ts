@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs"
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
@@ -11,7 +11,7 @@ afterAll(async () => {
 })
 
 describe("pnpm start with no configuration", () => {
-  it("runs migrations on an embedded PostgreSQL, prints one key once, serves it, and survives a restart", async () => {
+  it("runs migrations on an embedded PostgreSQL, hands over one key once, serves it, and survives a restart", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "poststack-start-"))
     chmodSync(dataDir, 0o755)
     const port = await freePort()
@@ -20,9 +20,13 @@ describe("pnpm start with no configuration", () => {
       started.push(first)
       await first.waitFor(`Listening on http://0.0.0.0:${port}`, 90_000)
       expect(first.output()).toContain("worker started")
-      const key = /(sk_live_[A-Za-z0-9_-]{43})/.exec(first.output())?.[1]
-      expect(key).toBeDefined()
-      expect(first.output().split(key ?? "").length - 1).toBe(1)
+      // Not a terminal, so the key is handed over in a 0600 file, and never printed to the log stream.
+      const keyFile = path.join(dataDir, "bootstrap-api-key")
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600)
+      const key = readFileSync(keyFile, "utf8").trim()
+      expect(key).toMatch(/^sk_live_[A-Za-z0-9_-]{43}$/)
+      expect(first.output()).not.toContain(key)
+      expect(first.output()).toContain(keyFile)
 
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`)
       expect(await ready.json()).toMatchObject({ status: "ready", migrations: true })
@@ -54,6 +58,30 @@ describe("pnpm start with no configuration", () => {
         expect.objectContaining({ name: "from-cli", keyPrefix: cliKey?.slice(0, 12) })
       )
 
+      // Production logging: one JSON line per request, with its id, method, path, status and duration.
+      await first.waitFor(/"message":"http request"[^\n]*\n[^]*"message":"http request"/, 5_000)
+      const requests = first
+        .output()
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as { message: unknown; annotations: Record<string, unknown> })
+        .filter((l) => l.message === "http request")
+      expect(requests.length).toBeGreaterThanOrEqual(2)
+      for (const line of requests) {
+        expect(Object.keys(line.annotations).sort()).toEqual([
+          "durationMs",
+          "method",
+          "path",
+          "requestId",
+          "status"
+        ])
+      }
+      expect(requests).toContainEqual(
+        expect.objectContaining({
+          annotations: expect.objectContaining({ method: "GET", path: "/api-keys", status: 200 })
+        })
+      )
+
       expect(await first.stop("SIGTERM")).toBe(0)
       // The cluster was shut down with the process, not orphaned.
       expect(existsSync(path.join(dataDir, "postgres", "postmaster.pid"))).toBe(false)
@@ -62,6 +90,7 @@ describe("pnpm start with no configuration", () => {
       started.push(second)
       await second.waitFor("Listening on", 90_000)
       expect(second.output()).not.toMatch(/sk_live_/)
+      expect(readFileSync(keyFile, "utf8").trim()).toBe(key)
       const again = await fetch(`http://127.0.0.1:${port}/api-keys`, {
         headers: { Authorization: `Bearer ${key}` }
       })
@@ -92,11 +121,12 @@ describe("production mode: external PostgreSQL, server and worker as separate pr
       })
       expect(res.status).toBe(200)
       expect(((await res.json()) as { keys: Array<{ mode: string }> }).keys[0]?.mode).toBe("test")
-      for (const line of server
+      const jsonLines = server
         .output()
         .split("\n")
-        .filter((l) => l.startsWith("{")))
-        expect(() => JSON.parse(line)).not.toThrow()
+        .filter((l) => l.startsWith("{"))
+      expect(jsonLines.length).toBeGreaterThan(3)
+      for (const line of jsonLines) expect(() => JSON.parse(line)).not.toThrow()
       expect(await worker.stop("SIGTERM")).toBe(0)
       expect(worker.output()).toContain("worker stopping")
       expect(await server.stop("SIGTERM")).toBe(0)

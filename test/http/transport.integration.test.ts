@@ -137,12 +137,6 @@ describe("HTTP transport contract", () => {
     expect(JSON.parse(chunked.body)).toMatchObject({ code: "invalid_request" })
   })
 
-  it("never answers 204: every success carries JSON", async () => {
-    const res = await fetch(`${server.baseUrl}/api-keys`, { headers: auth() })
-    expect(res.status).toBe(200)
-    expect(res.headers.get("content-type")).toMatch(/^application\/json/)
-  })
-
   it("serves its OpenAPI document and a docs page", async () => {
     const spec = (await (await fetch(`${server.baseUrl}/openapi.json`)).json()) as {
       openapi: string

@@ -32,22 +32,30 @@ describe("database", () => {
       db.url,
       "SELECT migration_id FROM effect_sql_migrations"
     )
-    expect(applied.map((r) => r.migration_id)).toEqual([1])
+    expect(applied.map((r) => r.migration_id)).toEqual([1, 2])
     const tables = await query<{ table_name: string }>(
       db.url,
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
     )
-    expect(tables.map((t) => t.table_name)).toEqual(["api_keys", "domains", "effect_sql_migrations", "teams"])
+    expect(tables.map((t) => t.table_name)).toEqual([
+      "api_keys",
+      "dkim_keys",
+      "domains",
+      "effect_sql_migrations",
+      "events",
+      "periodic_task_runs",
+      "teams"
+    ])
   })
 
   it("reports readiness from the real database", async () => {
     const rt = runtime()
     const ready = await rt.runPromise(Effect.flatMap(HealthProbe, (p) => p.readiness))
     expect(ready).toEqual({ database: true, migrations: true })
-    await query(db.url, "DELETE FROM effect_sql_migrations")
+    await query(db.url, "DELETE FROM effect_sql_migrations WHERE migration_id = 2")
     const behind = await rt.runPromise(Effect.flatMap(HealthProbe, (p) => p.readiness))
     expect(behind).toEqual({ database: true, migrations: false })
-    await query(db.url, "INSERT INTO effect_sql_migrations (migration_id, name) VALUES (1, 'foundation')")
+    await query(db.url, "INSERT INTO effect_sql_migrations (migration_id, name) VALUES (2, 'domains')")
   })
 
   it("lets one process at a time hold a task lock, and frees it when the task ends", async () => {

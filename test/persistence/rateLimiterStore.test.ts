@@ -21,6 +21,20 @@ const contract = (name: string, layer: () => Layer.Layer<RateLimiterStore>) =>
       for (const c of counts) expect(c.resetInMs).toBeGreaterThan(0)
     })
 
+    it("keeps a long window's count while short windows of other subjects come and go", async () => {
+      const slow = randomUUID()
+      const now = Date.now()
+      const slowStart = now - (now % 60_000)
+      for (let i = 0; i < 3; i++) await hit(slow, slowStart, 60_000)
+      const fast = randomUUID()
+      const fastStart = now - (now % 100)
+      await hit(fast, fastStart, 100)
+      await new Promise((r) => setTimeout(r, 1200))
+      const later = Date.now()
+      await hit(fast, later - (later % 100), 100)
+      expect((await hit(slow, slowStart, 60_000)).count).toBe(4)
+    })
+
     it("starts a new window from zero and keeps subjects apart", async () => {
       const subject = randomUUID()
       const start = Date.now() - (Date.now() % 60_000)

@@ -6,7 +6,7 @@ import {
   MemoryRateLimiterStore,
   PgDatabase,
   PgPersistence,
-  RedisRateLimiterStore
+  RateLimiterStoreConfig
 } from "@poststack/adapters-persistence"
 import { BootstrapTeam } from "@poststack/application"
 import { Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
@@ -36,7 +36,7 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
   const store =
     options.redisUrl === undefined
       ? MemoryRateLimiterStore.layer
-      : RedisRateLimiterStore.layer(
+      : RateLimiterStoreConfig.layerRedisWithFallback(
           Redacted.make(options.redisUrl),
           options.redisPrefix ?? `test:${randomUUID()}:`
         )

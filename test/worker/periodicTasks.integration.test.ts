@@ -46,4 +46,32 @@ describe("periodic tasks", () => {
     await new Promise((r) => setTimeout(r, 200))
     expect(running.rounds).toBe(afterStop)
   })
+
+  it("run once per interval across the cluster, not once per worker", async () => {
+    const db = await createTestDatabase()
+    let rounds = 0
+    const task: PeriodicTask<never, never> = {
+      name: "hourly-ish",
+      every: "1 second",
+      run: Effect.sync(() => rounds++)
+    }
+    const workers = Array.from({ length: 3 }, () =>
+      ManagedRuntime.make(
+        WorkerLive.layer([task]).pipe(
+          Layer.provide(PgPersistence),
+          Layer.provide(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 2 }))
+        )
+      )
+    )
+    try {
+      await Promise.all(workers.map((w) => w.runPromise(Effect.void)))
+      await new Promise((r) => setTimeout(r, 2600))
+      // Three workers over 2.6 s of a 1 s task: three rounds at most (at 0, 1 and 2 s), never nine.
+      expect(rounds).toBeGreaterThanOrEqual(2)
+      expect(rounds).toBeLessThanOrEqual(3)
+    } finally {
+      await Promise.all(workers.map((w) => w.dispose()))
+      await db.drop()
+    }
+  })
 })

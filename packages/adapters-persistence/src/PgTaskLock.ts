@@ -26,6 +26,15 @@ export const make = Effect.gen(function* () {
             )
           )
         })
+      ),
+    claimRound: (name, everyMs) =>
+      sql<{ name: string }>`
+        INSERT INTO periodic_task_runs (name, last_run_at) VALUES (${name}, now())
+        ON CONFLICT (name) DO UPDATE SET last_run_at = now()
+          WHERE periodic_task_runs.last_run_at <= now() - make_interval(secs => ${everyMs / 1000})
+        RETURNING name`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        unavailable
       )
   })
 })

@@ -14,16 +14,16 @@ export const accessLog = (app: HttpApp.Default): HttpApp.Default =>
       ? exit.value.status
       : HttpServerError.causeResponseStripped(exit.cause)[0].status
     const path = maskAddresses(request.url.split("?")[0] ?? "/")
-    if (path !== "/healthz") {
-      yield* Effect.logInfo("http request").pipe(
-        Effect.annotateLogs({
-          method: request.method,
-          path,
-          status,
-          durationMs: (yield* Clock.currentTimeMillis) - start
-        })
-      )
-    }
+    // Health probes are polled every few seconds: logged at debug level so they do not drown the rest.
+    const log = path === "/healthz" || path === "/readyz" ? Effect.logDebug : Effect.logInfo
+    yield* log("http request").pipe(
+      Effect.annotateLogs({
+        method: request.method,
+        path,
+        status,
+        durationMs: (yield* Clock.currentTimeMillis) - start
+      })
+    )
     return yield* exit
   })
 

@@ -1,8 +1,10 @@
 import foundation from "./0001_foundation.js"
+import domains from "./0002_domains.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
-  "0001_foundation": foundation
+  "0001_foundation": foundation,
+  "0002_domains": domains
 }
 
 export const latestMigrationId = Object.keys(migrations).length

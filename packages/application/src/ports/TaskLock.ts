@@ -1,7 +1,7 @@
 import { Context, type Effect, type Option } from "effect"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
 
-/** A cluster-wide lock, so that a periodic task runs in one worker at a time. */
+/** A cluster-wide lock and schedule, so that a periodic task runs once per interval across all workers. */
 export class TaskLock extends Context.Tag("@poststack/application/TaskLock")<
   TaskLock,
   {
@@ -10,5 +10,10 @@ export class TaskLock extends Context.Tag("@poststack/application/TaskLock")<
       name: string,
       effect: Effect.Effect<A, E, R>
     ) => Effect.Effect<Option.Option<A>, E | StoreUnavailable, R>
+    /**
+     * Records a round of the named task as started now, if the last one started at least
+     * `everyMs` ago. True means this process should run the round.
+     */
+    readonly claimRound: (name: string, everyMs: number) => Effect.Effect<boolean, StoreUnavailable>
   }
 >() {}

@@ -28,16 +28,31 @@ export interface CreatedApiKey {
   readonly plaintext: Redacted.Redacted<string>
 }
 
+/**
+ * Mints a key. A key never mints a key that reaches further than itself: a test key mints test
+ * keys only, and a domain-scoped key mints keys scoped to the same domain (the default).
+ */
 export const CreateApiKey = Effect.fn("CreateApiKey")(function* (
   principal: Principal,
   input: CreateApiKeyInput
 ) {
-  if (input.permission === "full_access" && principal._tag === "ApiKey" && !input.allowFullAccess) {
+  const caller = principal._tag === "ApiKey" ? principal.key : undefined
+  if (input.permission === "full_access" && caller !== undefined && !input.allowFullAccess) {
     return yield* new PermissionDenied({
       message: "Creating a full_access key with an API key requires allow_full_access: true"
     })
   }
-  const domainId = input.domain === undefined ? null : yield* resolveDomain(principal, input.domain)
+  if (caller?.mode === "test" && input.mode === "live") {
+    return yield* new PermissionDenied({ message: "A test key cannot create live keys" })
+  }
+  const requested = input.domain === undefined ? null : yield* resolveDomain(principal, input.domain)
+  const callerScope = caller?.domainId ?? null
+  const domainId = requested ?? callerScope
+  if (callerScope !== null && domainId !== callerScope) {
+    return yield* new PermissionDenied({
+      message: "A domain-scoped key can only create keys for its own domain"
+    })
+  }
   const material = yield* KeyMaterial
   const minted = yield* material.mint(input.mode)
   const keys = yield* ApiKeyRepository

@@ -8,13 +8,18 @@ export interface PeriodicTask<E, R> {
 }
 
 /**
- * Runs a task forever, every `every`, in at most one process of the cluster at a time: a process
- * that finds the lock taken skips that round. A failing round is logged and does not stop the loop.
+ * Runs a task once per `every` across the whole cluster: each worker wakes up every `every`, and
+ * the one that holds the lock and finds the last round old enough runs it. A failing round is
+ * logged and does not stop the loop.
  */
 export const runPeriodically = <E, R>(task: PeriodicTask<E, R>) =>
   Effect.gen(function* () {
     const lock = yield* TaskLock
-    const round = lock.withTryLock(`periodic:${task.name}`, task.run).pipe(
+    const everyMs = Duration.toMillis(Duration.decode(task.every))
+    const claimed = Effect.flatMap(lock.claimRound(task.name, everyMs), (due) =>
+      due ? task.run : Effect.void
+    )
+    const round = lock.withTryLock(`periodic:${task.name}`, claimed).pipe(
       Effect.catchAllCause((cause) => Effect.logError(`periodic task ${task.name} failed`, cause)),
       Effect.withSpan(`PeriodicTask.${task.name}`)
     )

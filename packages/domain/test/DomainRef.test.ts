@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { parseDomainRef } from "../src/Domain.js"
+import { parseDomainRef } from "../src/domains/DomainRef.js"
 
 describe("domain references", () => {
   it("accepts numeric ids and dom_ public ids", () => {

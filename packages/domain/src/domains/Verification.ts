@@ -1,0 +1,101 @@
+import type { DomainStatus } from "./Domain.js"
+import { DnsRecord, type RecordStatus } from "./DnsRecord.js"
+
+/** What DNS said for one record's name and type: the values it serves, or that it could not be asked. */
+export type DnsAnswer =
+  | { readonly _tag: "Answered"; readonly values: ReadonlyArray<string> }
+  | { readonly _tag: "Unavailable"; readonly reason: string }
+
+/** A domain that never verifies is marked failed after this long (it can still verify later). */
+export const VERIFICATION_GRACE_MS = 72 * 60 * 60 * 1000
+
+const host = (value: string) => value.trim().toLowerCase().replace(/\.$/, "")
+const dkimKeyOf = (value: string) => /(?:^|;)p=([^;]*)/.exec(value.replace(/\s+/g, ""))?.[1]
+const spfTokens = (value: string) => value.trim().toLowerCase().split(/\s+/)
+
+/** Whether DNS serves what the record asks for. Other content at the same name is tolerated. */
+export const recordServed = (
+  record: Pick<DnsRecord, "type" | "purpose" | "value">,
+  values: ReadonlyArray<string>
+) => {
+  switch (record.purpose) {
+    case "spf": {
+      const wanted = spfTokens(record.value).filter((t) => t !== "v=spf1" && t !== "~all")
+      return values.some((v) => {
+        const tokens = spfTokens(v)
+        return tokens[0] === "v=spf1" && wanted.every((t) => tokens.includes(t))
+      })
+    }
+    case "dkim":
+    case "dkim_rotation": {
+      const key = dkimKeyOf(record.value)
+      return key !== undefined && values.some((v) => dkimKeyOf(v) === key)
+    }
+    case "dmarc":
+      return values.some((v) => /^v=dmarc1\s*;/i.test(v.trim()))
+    default:
+      return values.some((v) => host(v) === host(record.value))
+  }
+}
+
+export interface RecordCheck {
+  readonly records: ReadonlyArray<DnsRecord>
+  /** A gating record could not be looked up: the domain's status must not change on this round. */
+  readonly inconclusive: boolean
+}
+
+export const checkRecords = (
+  records: ReadonlyArray<DnsRecord>,
+  answerFor: (record: DnsRecord) => DnsAnswer,
+  now: Date,
+  pastGrace: boolean
+): RecordCheck => {
+  let inconclusive = false
+  const checked = records.map((record) => {
+    const answer = answerFor(record)
+    if (answer._tag === "Unavailable") {
+      if (record.required) inconclusive = true
+      return record
+    }
+    const status: RecordStatus = recordServed(record, answer.values)
+      ? "verified"
+      : record.status === "verified" || pastGrace
+        ? "failed"
+        : "pending"
+    return DnsRecord.make({ ...record, status, checkedAt: now })
+  })
+  return { records: checked, inconclusive }
+}
+
+export type DomainVerificationEvent = "domain.verified" | "domain.verification_failed"
+
+export interface DomainTransition {
+  readonly status: DomainStatus
+  readonly verifiedAt: Date | null
+  readonly event: DomainVerificationEvent | null
+}
+
+/**
+ * The domain's status after a check. All gating records served: verified. A verified domain whose
+ * records disappear falls back to failed at once (sending stops); a new domain stays pending until
+ * its grace period ends. An inconclusive check changes nothing.
+ */
+export const nextDomainStatus = (
+  previous: { readonly status: DomainStatus; readonly verifiedAt: Date | null },
+  check: RecordCheck,
+  now: Date,
+  pastGrace: boolean
+): DomainTransition => {
+  const unchanged = { status: previous.status, verifiedAt: previous.verifiedAt, event: null }
+  if (check.inconclusive) return unchanged
+  const allServed = check.records.filter((r) => r.required).every((r) => r.status === "verified")
+  if (allServed) {
+    return previous.status === "verified"
+      ? unchanged
+      : { status: "verified", verifiedAt: now, event: "domain.verified" }
+  }
+  if (previous.status === "verified" || (previous.status === "pending" && pastGrace)) {
+    return { status: "failed", verifiedAt: previous.verifiedAt, event: "domain.verification_failed" }
+  }
+  return unchanged
+}

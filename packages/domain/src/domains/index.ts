@@ -1,0 +1,7 @@
+export * from "./DkimKey.js"
+export * from "./DnsRecord.js"
+export * from "./Domain.js"
+export * from "./DomainName.js"
+export * from "./DomainRecords.js"
+export * from "./DomainRef.js"
+export * from "./Verification.js"
