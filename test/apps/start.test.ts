@@ -3,6 +3,7 @@ import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { createTestDatabase } from "../support/database.js"
+import { TEST_ENCRYPTION_KEY } from "../support/server.js"
 import { freePort, launch, type Running } from "./processes.js"
 
 const started: Array<Running> = []
@@ -108,9 +109,10 @@ describe("production mode: external PostgreSQL, server and worker as separate pr
     const port = await freePort()
     const bootstrapKey = "sk_test_configuredconfiguredconfigured"
     try {
-      const env = { DATABASE_URL: db.url, PORT: String(port), POSTSTACK_BOOTSTRAP_API_KEY: bootstrapKey }
+      const shared = { DATABASE_URL: db.url, POSTSTACK_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }
+      const env = { ...shared, PORT: String(port), POSTSTACK_BOOTSTRAP_API_KEY: bootstrapKey }
       const server = launch("apps/server/src/main.ts", env)
-      const worker = launch("apps/worker/src/main.ts", { DATABASE_URL: db.url })
+      const worker = launch("apps/worker/src/main.ts", shared)
       started.push(server, worker)
       await server.waitFor("Listening on")
       await worker.waitFor("worker started")
@@ -134,4 +136,21 @@ describe("production mode: external PostgreSQL, server and worker as separate pr
       await db.drop()
     }
   }, 120_000)
+})
+
+describe("configuration errors", () => {
+  it("refuses to start with an external database and no shared encryption key, and says why", async () => {
+    const db = await createTestDatabase()
+    try {
+      const server = launch("apps/server/src/main.ts", {
+        DATABASE_URL: db.url,
+        PORT: String(await freePort())
+      })
+      started.push(server)
+      expect(await server.exited).not.toBe(0)
+      expect(server.output()).toContain("POSTSTACK_ENCRYPTION_KEY")
+    } finally {
+      await db.drop()
+    }
+  }, 60_000)
 })

@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto"
 import { HttpServer } from "@effect/platform"
-import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
+import {
+  NodeCryptoDkimKeyGenerator,
+  NodeCryptoKeyMaterial,
+  NodeCryptoSecretBox,
+  NodeDnsResolver,
+  TldtsPublicSuffixList
+} from "@poststack/adapters-external"
+import { ConfigMailHosts, NodemailerDkimSigner } from "@poststack/adapters-smtp"
 import { HttpServerLive, RateLimitSettings } from "@poststack/adapters-http"
 import {
   MemoryRateLimiterStore,
@@ -8,7 +15,8 @@ import {
   PgPersistence,
   RateLimiterStoreConfig
 } from "@poststack/adapters-persistence"
-import { BootstrapTeam } from "@poststack/application"
+import { BootstrapTeam, SecretBox } from "@poststack/application"
+import type { MailHosts } from "@poststack/domain"
 import { Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
 
 export interface TestServerOptions {
@@ -22,6 +30,9 @@ export interface TestServerOptions {
   readonly maxBodyBytes?: number
   /** Receives every log line the server writes, as JSON text. */
   readonly logSink?: (line: string) => void
+  /** DNS servers (`host:port`) the server asks; by default a closed port, so DNS is unavailable. */
+  readonly dnsServers?: ReadonlyArray<string>
+  readonly mailHosts?: MailHosts
 }
 
 export interface TestServer {
@@ -29,6 +40,36 @@ export interface TestServer {
   readonly close: () => Promise<void>
   /** Runs the bootstrap use case against this server's database, returning the printed key if any. */
   readonly bootstrap: (key?: string) => Promise<string | undefined>
+}
+
+/** The hosts test domains point at; 127.0.0.1 is the only address our test mail comes from. */
+export const TEST_MAIL_HOSTS: MailHosts = {
+  mxHost: "mx.poststack.test",
+  spfMechanisms: ["ip4:127.0.0.1"],
+  trackingTarget: "track.poststack.test"
+}
+
+/** A fixed encryption key: tests may compare sealed values across processes. */
+export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64")
+
+/** Every port, as the apps compose them, but configured by the test rather than the environment. */
+export const testServices = (options: {
+  readonly dnsServers?: ReadonlyArray<string>
+  readonly mailHosts?: MailHosts
+}) => {
+  const base = Layer.mergeAll(
+    PgPersistence,
+    NodeCryptoKeyMaterial.layer,
+    NodeCryptoDkimKeyGenerator.layer,
+    Layer.succeed(
+      SecretBox,
+      NodeCryptoSecretBox.make(Redacted.make(new Uint8Array(Buffer.from(TEST_ENCRYPTION_KEY, "base64"))))
+    ),
+    NodeDnsResolver.layer({ servers: options.dnsServers ?? ["127.0.0.1:1"], timeoutMs: 1000 }),
+    TldtsPublicSuffixList.layer,
+    ConfigMailHosts.layer(options.mailHosts ?? TEST_MAIL_HOSTS)
+  )
+  return Layer.merge(base, NodemailerDkimSigner.layer.pipe(Layer.provide(base)))
 }
 
 /** The real HTTP API on an ephemeral loopback port, over a real PostgreSQL. */
@@ -40,7 +81,8 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
           Redacted.make(options.redisUrl),
           options.redisPrefix ?? `test:${randomUUID()}:`
         )
-  const services = Layer.mergeAll(PgPersistence, NodeCryptoKeyMaterial.layer, store).pipe(
+  const services = testServices(options).pipe(
+    Layer.merge(store),
     Layer.provideMerge(PgDatabase.layer(Redacted.make(options.databaseUrl), { maxConnections: 5 }))
   )
   const http = HttpServerLive.layer({

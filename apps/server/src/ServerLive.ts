@@ -1,16 +1,11 @@
-import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
 import { HttpServerLive } from "@poststack/adapters-http"
-import { PgDatabase, PgPersistence, RateLimiterStoreConfig } from "@poststack/adapters-persistence"
-import { periodicTasks, WorkerLive } from "@poststack/worker"
+import { PgDatabase, RateLimiterStoreConfig } from "@poststack/adapters-persistence"
+import { periodicTasks, Services as CoreServices, WorkerLive } from "@poststack/worker"
 import { Config, Effect, Layer } from "effect"
 import { BootstrapLive } from "./Bootstrap.js"
 
 /** Everything the HTTP API needs but the database itself. */
-export const Services = Layer.mergeAll(
-  PgPersistence,
-  NodeCryptoKeyMaterial.layer,
-  RateLimiterStoreConfig.layerConfig
-)
+export const Services = Layer.merge(CoreServices, RateLimiterStoreConfig.layerConfig)
 
 /**
  * The HTTP API, plus the worker in the same process when `POSTSTACK_RUN_WORKER` is true (the

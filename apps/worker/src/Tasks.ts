@@ -1,7 +1,8 @@
-import type { PeriodicTask } from "@poststack/application"
+import { AdvanceDkimRotations, VerifyDueDomains } from "@poststack/application"
+import { Effect } from "effect"
 
-/**
- * The periodic tasks every worker schedules; each runs in one worker at a time. Domain
- * verification, retention and webhook retries register here as they arrive.
- */
-export const periodicTasks: ReadonlyArray<PeriodicTask<unknown, never>> = []
+/** The periodic tasks every worker schedules; each runs once per interval across the cluster. */
+export const periodicTasks = [
+  { name: "domains.verify", every: "1 minute", run: Effect.asVoid(VerifyDueDomains(100)) },
+  { name: "domains.dkim-rotations", every: "5 minutes", run: Effect.asVoid(AdvanceDkimRotations()) }
+] as const

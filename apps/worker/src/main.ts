@@ -1,13 +1,12 @@
-import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
-import { PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
+import { PgDatabase } from "@poststack/adapters-persistence"
 import { Layer } from "effect"
 import { runMain } from "./Runtime.js"
+import { Services } from "./Services.js"
 import { periodicTasks } from "./Tasks.js"
 import * as WorkerLive from "./WorkerLive.js"
 
 const Main = WorkerLive.layer(periodicTasks).pipe(
-  Layer.provide(PgPersistence),
-  Layer.provide(NodeCryptoKeyMaterial.layer),
+  Layer.provide(Services),
   Layer.provide(PgDatabase.layerConfig)
 )
 

@@ -1,1 +1,5 @@
+export * as NodeCryptoDkimKeyGenerator from "./NodeCryptoDkimKeyGenerator.js"
 export * as NodeCryptoKeyMaterial from "./NodeCryptoKeyMaterial.js"
+export * as NodeCryptoSecretBox from "./NodeCryptoSecretBox.js"
+export * as NodeDnsResolver from "./NodeDnsResolver.js"
+export * as TldtsPublicSuffixList from "./TldtsPublicSuffixList.js"

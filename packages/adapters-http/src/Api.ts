@@ -1,11 +1,13 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { ApiKeysApi } from "./groups/ApiKeysApi.js"
+import { DomainsApi } from "./groups/DomainsApi.js"
 import { HealthApi } from "./groups/HealthApi.js"
 
 /** The PostStack public API as one value: routing, validation, OpenAPI and the docs page come from it. */
 export class Api extends HttpApi.make("poststack")
   .add(HealthApi)
   .add(ApiKeysApi)
+  .add(DomainsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")

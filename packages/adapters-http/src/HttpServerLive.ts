@@ -4,6 +4,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer } from "effect"
 import { Api } from "./Api.js"
 import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
+import { DomainsLive } from "./handlers/DomainsLive.js"
 import { HealthLive } from "./handlers/HealthLive.js"
 import { accessLog } from "./middleware/AccessLog.js"
 import { AuthenticationLive, FullAccessLive } from "./middleware/AuthenticationLive.js"
@@ -28,7 +29,7 @@ export const HttpConfig = Config.all({
 })
 
 const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([HealthLive, ApiKeysLive]),
+  Layer.provide([HealthLive, ApiKeysLive, DomainsLive]),
   Layer.provide([AuthenticationLive, FullAccessLive])
 )
 

@@ -1,11 +1,12 @@
 import { HttpApiSchema } from "@effect/platform"
-import { StoreUnavailable } from "@poststack/application"
+import { DnsUnavailable, StoreUnavailable } from "@poststack/application"
 import {
   AlreadyExists,
   InvalidApiKey,
   PermissionDenied,
   RateLimitExceeded,
   ResourceNotFound,
+  StateConflict,
   ValidationFailed
 } from "@poststack/domain"
 import { Schema } from "effect"
@@ -82,3 +83,17 @@ export const RateLimitedJson = Schema.transform(
     encode: (e) => ({ error: e.message, code: "rate_limit_exceeded" as const })
   }
 ).annotations({ ...HttpApiSchema.annotations({ status: 429 }), identifier: "RateLimited" })
+
+export const StateConflictJson = asJsonError(
+  StateConflict,
+  (message) => new StateConflict({ message }),
+  "conflict",
+  409
+).annotations({ identifier: "StateConflict" })
+
+export const DnsUnavailableJson = asJsonError(
+  DnsUnavailable,
+  (message) => new DnsUnavailable({ message }),
+  "internal_error",
+  503
+).annotations({ identifier: "DnsUnavailable" })

@@ -9,10 +9,12 @@ export const make = Effect.gen(function* () {
   return DomainDirectory.of({
     resolve: (teamId, ref) =>
       (ref._tag === "Numeric"
-        ? sql<{ id: number }>`SELECT id FROM domains WHERE team_id = ${teamId} AND id = ${ref.id}`
+        ? sql<{
+            id: number
+          }>`SELECT id FROM domains WHERE team_id = ${teamId} AND id = ${ref.id} AND deleted_at IS NULL`
         : sql<{
             id: number
-          }>`SELECT id FROM domains WHERE team_id = ${teamId} AND public_id = ${ref.publicId}`
+          }>`SELECT id FROM domains WHERE team_id = ${teamId} AND public_id = ${ref.publicId} AND deleted_at IS NULL`
       ).pipe(
         Effect.map((rows) => Option.map(Arr.head(rows), (row) => row.id as DomainId)),
         unavailable

@@ -1,6 +1,8 @@
 import { Layer } from "effect"
 import * as PgApiKeyRepository from "./PgApiKeyRepository.js"
+import * as PgDkimKeyRepository from "./PgDkimKeyRepository.js"
 import * as PgDomainDirectory from "./PgDomainDirectory.js"
+import * as PgDomainRepository from "./PgDomainRepository.js"
 import * as PgHealthProbe from "./PgHealthProbe.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
@@ -10,6 +12,8 @@ export const PgPersistence = Layer.mergeAll(
   PgApiKeyRepository.layer,
   PgTeamRepository.layer,
   PgDomainDirectory.layer,
+  PgDomainRepository.layer,
+  PgDkimKeyRepository.layer,
   PgTaskLock.layer,
   PgHealthProbe.layer
 )

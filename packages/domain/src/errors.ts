@@ -30,3 +30,8 @@ export class RateLimitExceeded extends Schema.TaggedError<RateLimitExceeded>()("
   message: Schema.String,
   retryAfterSeconds: Schema.Int
 }) {}
+
+/** The operation conflicts with the resource's current state (for example, a DNS record not yet published). */
+export class StateConflict extends Schema.TaggedError<StateConflict>()("StateConflict", {
+  message: Schema.String
+}) {}

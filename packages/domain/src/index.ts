@@ -1,5 +1,6 @@
 export * from "./ApiKey.js"
 export * from "./errors.js"
+export * from "./Outbox.js"
 export * from "./RateLimit.js"
 export * from "./Team.js"
 export * from "./domains/index.js"

@@ -54,3 +54,43 @@ export const rotationState = (
   if (pending !== undefined) return pending.publishedAt === null ? "pending_dns" : "ready"
   return keys.some((k) => k.state === "retiring") ? "retiring" : "idle"
 }
+
+/** The rotation as clients see it: what signs now, what is staged, what is being retired. */
+export interface DkimRotation {
+  readonly domainId: number
+  readonly state: DkimRotationState
+  readonly activeSelector: string | null
+  readonly pendingSelector: string | null
+  readonly pendingPublicKey: string | null
+  readonly pendingRecordName: string | null
+  readonly pendingRecordValue: string | null
+  readonly startedAt: Date | null
+  readonly publishedAt: Date | null
+  readonly activatesAfter: Date | null
+  readonly retiredSelector: string | null
+  readonly retireAfter: Date | null
+}
+
+export const rotationOf = (
+  domainId: number,
+  domainName: string,
+  keys: ReadonlyArray<DkimKey>
+): DkimRotation => {
+  const active = keys.find((k) => k.state === "active")
+  const pending = keys.find((k) => k.state === "pending")
+  const retiring = keys.find((k) => k.state === "retiring")
+  return {
+    domainId,
+    state: rotationState(keys),
+    activeSelector: active?.selector ?? null,
+    pendingSelector: pending?.selector ?? null,
+    pendingPublicKey: pending?.publicKey ?? null,
+    pendingRecordName: pending === undefined ? null : dkimRecordName(pending.selector, domainName),
+    pendingRecordValue: pending === undefined ? null : dkimRecordValue(pending.publicKey),
+    startedAt: pending?.createdAt ?? null,
+    publishedAt: pending?.publishedAt ?? null,
+    activatesAfter: pending?.activatesAfter ?? null,
+    retiredSelector: retiring?.selector ?? null,
+    retireAfter: retiring?.retireAfter ?? null
+  }
+}

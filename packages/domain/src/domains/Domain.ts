@@ -39,3 +39,18 @@ export const returnPathHost = (domain: Pick<Domain, "name" | "returnPathLabel">)
 
 /** Sending is allowed from verified domains only. */
 export const canSend = (domain: Pick<Domain, "status">): boolean => domain.status === "verified"
+
+const MINUTE = 60_000
+
+/**
+ * When to look at a domain's DNS again: often while a new domain waits for its records, now and
+ * then once it is verified (to notice records that disappear), hourly after it failed.
+ */
+export const nextCheckDelayMs = (status: DomainStatus, ageMs: number): number =>
+  status === "verified"
+    ? 6 * 60 * MINUTE
+    : status === "failed"
+      ? 60 * MINUTE
+      : ageMs < 60 * MINUTE
+        ? MINUTE
+        : 5 * MINUTE

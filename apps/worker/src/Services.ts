@@ -1,0 +1,24 @@
+import {
+  NodeCryptoDkimKeyGenerator,
+  NodeCryptoKeyMaterial,
+  NodeCryptoSecretBox,
+  NodeDnsResolver,
+  TldtsPublicSuffixList
+} from "@poststack/adapters-external"
+import { PgPersistence } from "@poststack/adapters-persistence"
+import { ConfigMailHosts, NodemailerDkimSigner } from "@poststack/adapters-smtp"
+import { Layer } from "effect"
+
+/**
+ * Every port the use cases need, each adapter reading its own configuration. Needs a
+ * `SqlClient` (see `PgDatabase`); built once per process and shared by the API and the worker.
+ */
+export const Services = Layer.mergeAll(
+  PgPersistence,
+  NodeCryptoKeyMaterial.layer,
+  NodeCryptoDkimKeyGenerator.layer,
+  NodeCryptoSecretBox.layerConfig,
+  NodeDnsResolver.layerConfig,
+  TldtsPublicSuffixList.layer,
+  ConfigMailHosts.layerConfig
+).pipe((services) => Layer.merge(services, NodemailerDkimSigner.layer.pipe(Layer.provide(services))))

@@ -1,0 +1,63 @@
+import { Resolver } from "node:dns/promises"
+import { DnsResolver, type LookupType } from "@poststack/application"
+import type { DnsAnswer } from "@poststack/domain"
+import { Config, Effect, Layer } from "effect"
+
+/** Codes meaning "the name or the type does not exist": a real, empty answer. */
+const ABSENT = new Set(["ENODATA", "ENOTFOUND", "NXDOMAIN"])
+
+export interface DnsOptions {
+  /** `host:port` or `[v6]:port` servers; empty means the system's resolvers. */
+  readonly servers: ReadonlyArray<string>
+  readonly timeoutMs: number
+}
+
+const query = (resolver: Resolver, name: string, type: LookupType): Promise<ReadonlyArray<string>> => {
+  switch (type) {
+    case "TXT":
+      return resolver.resolveTxt(name).then((records) => records.map((chunks) => chunks.join("")))
+    case "MX":
+      return resolver.resolveMx(name).then((records) => records.map((r) => r.exchange))
+    case "CNAME":
+      return resolver.resolveCname(name)
+  }
+}
+
+export const make = (options: DnsOptions) => {
+  const resolver = new Resolver({ timeout: options.timeoutMs, tries: 2 })
+  if (options.servers.length > 0) resolver.setServers([...options.servers])
+  return DnsResolver.of({
+    lookup: (name, type) =>
+      Effect.promise(() =>
+        query(resolver, name, type).then(
+          (values): DnsAnswer => ({ _tag: "Answered", values }),
+          (error: NodeJS.ErrnoException): DnsAnswer =>
+            ABSENT.has(error.code ?? "")
+              ? { _tag: "Answered", values: [] }
+              : { _tag: "Unavailable", reason: error.code ?? "unknown" }
+        )
+      ).pipe(Effect.withSpan("Dns.lookup", { attributes: { name, type } }))
+  })
+}
+
+export const layer = (options: DnsOptions) => Layer.succeed(DnsResolver, make(options))
+
+/** `POSTSTACK_DNS_SERVERS`: comma-separated `host:port` (for example `127.0.0.1:5353`). */
+export const layerConfig = Layer.effect(
+  DnsResolver,
+  Effect.map(
+    Config.all({
+      servers: Config.string("POSTSTACK_DNS_SERVERS").pipe(
+        Config.withDefault(""),
+        Config.map((s) =>
+          s
+            .split(",")
+            .map((x) => x.trim())
+            .filter((x) => x !== "")
+        )
+      ),
+      timeoutMs: Config.integer("POSTSTACK_DNS_TIMEOUT_MS").pipe(Config.withDefault(2000))
+    }),
+    make
+  )
+)

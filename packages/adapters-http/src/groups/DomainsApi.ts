@@ -1,0 +1,202 @@
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import {
+  DnsRecordPurpose,
+  DnsRecordType,
+  DomainStatus,
+  parseDomainRef,
+  RecordStatus,
+  Region,
+  StreamPreference,
+  TlsMode
+} from "@poststack/domain"
+import { ParseResult, Schema } from "effect"
+import {
+  ConflictJson,
+  DnsUnavailableJson,
+  NotFoundJson,
+  StateConflictJson,
+  UnprocessableJson
+} from "../errors.js"
+import { FullAccess } from "../middleware/Authentication.js"
+import { Success } from "./common.js"
+
+export class DnsRecordView extends Schema.Class<DnsRecordView>("DnsRecord")({
+  type: DnsRecordType,
+  name: Schema.String,
+  value: Schema.String,
+  priority: Schema.NullOr(Schema.Int),
+  purpose: DnsRecordPurpose,
+  /** Whether DNS serves the record now. */
+  verified: Schema.Boolean,
+  status: RecordStatus,
+  /** Whether the domain's verification waits for this record. */
+  required: Schema.Boolean,
+  checkedAt: Schema.NullOr(Schema.Date)
+}) {}
+
+export class DomainView extends Schema.Class<DomainView>("Domain")({
+  id: Schema.Int,
+  publicId: Schema.String,
+  name: Schema.String,
+  status: DomainStatus,
+  verified: Schema.Boolean,
+  region: Region,
+  dnsRecords: Schema.Array(DnsRecordView),
+  openTracking: Schema.Boolean,
+  clickTracking: Schema.Boolean,
+  trackingDomain: Schema.NullOr(Schema.String),
+  customReturnPath: Schema.String,
+  catchAll: Schema.Boolean,
+  inboundEnabled: Schema.Boolean,
+  tlsMode: TlsMode,
+  streamPreference: StreamPreference,
+  bimiLogoUrl: Schema.NullOr(Schema.String),
+  verifiedAt: Schema.NullOr(Schema.Date),
+  lastCheckedAt: Schema.NullOr(Schema.Date),
+  createdAt: Schema.Date
+}) {}
+
+/** `{ domain }` plus the bare snake_case fields the Terraform provider reads. */
+export const DomainEnvelope = Schema.Struct({
+  domain: DomainView,
+  id: Schema.Int,
+  name: Schema.String,
+  status: DomainStatus,
+  verified: Schema.Boolean,
+  open_tracking: Schema.Boolean,
+  click_tracking: Schema.Boolean
+})
+
+export class DkimRotationView extends Schema.Class<DkimRotationView>("DkimRotation")({
+  domainId: Schema.Int,
+  state: Schema.Literal("idle", "pending_dns", "ready", "retiring"),
+  activeSelector: Schema.NullOr(Schema.String),
+  pendingSelector: Schema.NullOr(Schema.String),
+  pendingPublicKey: Schema.NullOr(Schema.String),
+  pendingRecordName: Schema.NullOr(Schema.String),
+  pendingRecordValue: Schema.NullOr(Schema.String),
+  startedAt: Schema.NullOr(Schema.Date),
+  publishedAt: Schema.NullOr(Schema.Date),
+  activatesAfter: Schema.NullOr(Schema.Date),
+  retiredSelector: Schema.NullOr(Schema.String),
+  retireAfter: Schema.NullOr(Schema.Date)
+}) {}
+
+/** A domain in a path: its numeric id or its `dom_` public id. */
+export const DomainRefParam = Schema.transformOrFail(
+  Schema.String,
+  Schema.Union(
+    Schema.Struct({ _tag: Schema.Literal("Numeric"), id: Schema.Int }),
+    Schema.Struct({ _tag: Schema.Literal("Public"), publicId: Schema.String })
+  ),
+  {
+    strict: true,
+    decode: (raw, _, ast) => {
+      const ref = parseDomainRef(raw)
+      return ref === undefined || (ref._tag === "Numeric" && ref.id > 2_147_483_647)
+        ? ParseResult.fail(new ParseResult.Type(ast, raw, "must be a domain id or a dom_ public id"))
+        : ParseResult.succeed(ref)
+    },
+    encode: (ref) => ParseResult.succeed(ref._tag === "Numeric" ? String(ref.id) : ref.publicId)
+  }
+)
+
+const HttpsUrl = Schema.String.pipe(
+  Schema.maxLength(2048),
+  Schema.pattern(/^https:\/\/[^\s/]+\.[^\s]+$/, { message: () => "must be an https URL" })
+)
+
+export const CreateDomainBody = Schema.Struct({
+  name: Schema.String.pipe(Schema.maxLength(253)),
+  region: Schema.optional(Region),
+  customReturnPath: Schema.optional(Schema.String).pipe(Schema.fromKey("custom_return_path")),
+  openTracking: Schema.optionalWith(Schema.Boolean, { default: () => false }).pipe(
+    Schema.fromKey("open_tracking")
+  ),
+  clickTracking: Schema.optionalWith(Schema.Boolean, { default: () => false }).pipe(
+    Schema.fromKey("click_tracking")
+  ),
+  tlsMode: Schema.optionalWith(TlsMode, { default: () => "opportunistic" as const }).pipe(
+    Schema.fromKey("tls_mode")
+  ),
+  trackingDomain: Schema.optional(Schema.NullOr(Schema.String)).pipe(Schema.fromKey("tracking_domain")),
+  inboundEnabled: Schema.optionalWith(Schema.Boolean, { default: () => false }).pipe(
+    Schema.fromKey("inbound_enabled")
+  )
+})
+
+export const UpdateDomainBody = Schema.Struct({
+  openTracking: Schema.optional(Schema.Boolean).pipe(Schema.fromKey("open_tracking")),
+  clickTracking: Schema.optional(Schema.Boolean).pipe(Schema.fromKey("click_tracking")),
+  trackingDomain: Schema.optional(Schema.NullOr(Schema.String)).pipe(Schema.fromKey("tracking_domain")),
+  tlsMode: Schema.optional(TlsMode).pipe(Schema.fromKey("tls_mode")),
+  inboundEnabled: Schema.optional(Schema.Boolean).pipe(Schema.fromKey("inbound_enabled")),
+  catchAll: Schema.optional(Schema.Boolean).pipe(Schema.fromKey("catch_all")),
+  streamPreference: Schema.optional(StreamPreference).pipe(Schema.fromKey("stream_preference")),
+  bimiLogoUrl: Schema.optional(Schema.NullOr(HttpsUrl)).pipe(Schema.fromKey("bimi_logo_url")),
+  customReturnPath: Schema.optional(Schema.String).pipe(Schema.fromKey("custom_return_path"))
+})
+
+const idPath = Schema.Struct({ id: DomainRefParam })
+const Rotation = Schema.Struct({ rotation: DkimRotationView })
+
+/** `/domains`: every route needs a full-access key. */
+export class DomainsApi extends HttpApiGroup.make("domains")
+  .add(
+    HttpApiEndpoint.post("create", "/domains")
+      .setPayload(CreateDomainBody)
+      .addSuccess(DomainEnvelope, { status: 201 })
+      .addError(ConflictJson)
+      .addError(UnprocessableJson)
+  )
+  .add(
+    HttpApiEndpoint.get("list", "/domains").addSuccess(Schema.Struct({ domains: Schema.Array(DomainView) }))
+  )
+  .add(
+    HttpApiEndpoint.get("get", "/domains/:id")
+      .setPath(idPath)
+      .addSuccess(DomainEnvelope)
+      .addError(NotFoundJson)
+  )
+  .add(
+    HttpApiEndpoint.patch("update", "/domains/:id")
+      .setPath(idPath)
+      .setPayload(UpdateDomainBody)
+      .addSuccess(DomainEnvelope)
+      .addError(NotFoundJson)
+      .addError(UnprocessableJson)
+  )
+  .add(
+    HttpApiEndpoint.del("delete", "/domains/:id").setPath(idPath).addSuccess(Success).addError(NotFoundJson)
+  )
+  .add(
+    HttpApiEndpoint.post("verify", "/domains/:id/verify")
+      .setPath(idPath)
+      .addSuccess(Schema.Struct({ queued: Schema.Boolean, domain: DomainView }))
+      .addError(NotFoundJson)
+  )
+  .add(
+    HttpApiEndpoint.post("startDkimRotation", "/domains/:id/dkim/rotate")
+      .setPath(idPath)
+      .addSuccess(Rotation)
+      .addError(NotFoundJson)
+      .addError(StateConflictJson)
+  )
+  .add(
+    HttpApiEndpoint.post("activateDkimRotation", "/domains/:id/dkim/rotate/activate")
+      .setPath(idPath)
+      .setUrlParams(Schema.Struct({ force: Schema.optional(Schema.Literal("true", "false")) }))
+      .addSuccess(Rotation)
+      .addError(NotFoundJson)
+      .addError(StateConflictJson)
+      .addError(DnsUnavailableJson)
+  )
+  .add(
+    HttpApiEndpoint.del("cancelDkimRotation", "/domains/:id/dkim/rotate")
+      .setPath(idPath)
+      .addSuccess(Rotation)
+      .addError(NotFoundJson)
+      .addError(StateConflictJson)
+  )
+  .middleware(FullAccess)
+  .annotate(OpenApi.Title, "Domains") {}

@@ -1,0 +1,135 @@
+import { HttpApiBuilder } from "@effect/platform"
+import {
+  ActivateDkimRotation,
+  CancelDkimRotation,
+  CreateDomain,
+  DeleteDomain,
+  type DomainChanges,
+  GetDomain,
+  ListDomains,
+  StartDkimRotation,
+  UpdateDomain,
+  VerifyDomain
+} from "@poststack/application"
+import type { DkimRotation, Domain, DomainRef } from "@poststack/domain"
+import { Effect } from "effect"
+import { Api } from "../Api.js"
+import { DkimRotationView, DnsRecordView, DomainView } from "../groups/DomainsApi.js"
+import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+
+export const toDomainView = (domain: Domain): DomainView =>
+  DomainView.make({
+    id: domain.id,
+    publicId: domain.publicId,
+    name: domain.name,
+    status: domain.status,
+    verified: domain.status === "verified",
+    region: domain.region,
+    dnsRecords: domain.dnsRecords.map((r) =>
+      DnsRecordView.make({
+        type: r.type,
+        name: r.name,
+        value: r.value,
+        priority: r.priority,
+        purpose: r.purpose,
+        verified: r.status === "verified",
+        status: r.status,
+        required: r.required,
+        checkedAt: r.checkedAt
+      })
+    ),
+    openTracking: domain.openTracking,
+    clickTracking: domain.clickTracking,
+    trackingDomain: domain.trackingDomain,
+    customReturnPath: domain.returnPathLabel,
+    catchAll: domain.catchAll,
+    inboundEnabled: domain.inboundEnabled,
+    tlsMode: domain.tlsMode,
+    streamPreference: domain.streamPreference,
+    bimiLogoUrl: domain.bimiLogoUrl,
+    verifiedAt: domain.verifiedAt,
+    lastCheckedAt: domain.lastCheckedAt,
+    createdAt: domain.createdAt
+  })
+
+const envelope = (domain: Domain) => {
+  const view = toDomainView(domain)
+  return {
+    domain: view,
+    id: view.id,
+    name: view.name,
+    status: view.status,
+    verified: view.verified,
+    open_tracking: view.openTracking,
+    click_tracking: view.clickTracking
+  }
+}
+
+const rotation = (r: DkimRotation) => ({ rotation: DkimRotationView.make({ ...r }) })
+
+const team = Effect.map(CurrentApiKey, (key) => key.teamId)
+
+export const DomainsLive = HttpApiBuilder.group(Api, "domains", (handlers) =>
+  handlers
+    .handle("create", ({ payload }) =>
+      Effect.flatMap(team, (teamId) =>
+        CreateDomain(teamId, {
+          name: payload.name,
+          customReturnPath: payload.customReturnPath,
+          openTracking: payload.openTracking,
+          clickTracking: payload.clickTracking,
+          tlsMode: payload.tlsMode,
+          trackingDomain: payload.trackingDomain,
+          inboundEnabled: payload.inboundEnabled
+        })
+      ).pipe(Effect.map(envelope))
+    )
+    .handle("list", () =>
+      Effect.flatMap(team, ListDomains).pipe(
+        Effect.map((domains) => ({ domains: domains.map(toDomainView) }))
+      )
+    )
+    .handle("get", ({ path }) =>
+      Effect.flatMap(team, (teamId) => GetDomain(teamId, path.id as DomainRef)).pipe(Effect.map(envelope))
+    )
+    .handle("update", ({ path, payload }) => {
+      const changes: { -readonly [K in keyof DomainChanges]: DomainChanges[K] } = {}
+      if (payload.openTracking !== undefined) changes.openTracking = payload.openTracking
+      if (payload.clickTracking !== undefined) changes.clickTracking = payload.clickTracking
+      if (payload.trackingDomain !== undefined) changes.trackingDomain = payload.trackingDomain
+      if (payload.tlsMode !== undefined) changes.tlsMode = payload.tlsMode
+      if (payload.inboundEnabled !== undefined) changes.inboundEnabled = payload.inboundEnabled
+      if (payload.catchAll !== undefined) changes.catchAll = payload.catchAll
+      if (payload.streamPreference !== undefined) changes.streamPreference = payload.streamPreference
+      if (payload.bimiLogoUrl !== undefined) changes.bimiLogoUrl = payload.bimiLogoUrl
+      if (payload.customReturnPath !== undefined) changes.returnPathLabel = payload.customReturnPath
+      return Effect.flatMap(team, (teamId) => UpdateDomain(teamId, path.id as DomainRef, changes)).pipe(
+        Effect.map(envelope)
+      )
+    })
+    .handle("delete", ({ path }) =>
+      Effect.flatMap(team, (teamId) => DeleteDomain(teamId, path.id as DomainRef)).pipe(
+        Effect.as({ success: true as const, deleted: true as const })
+      )
+    )
+    .handle("verify", ({ path }) =>
+      Effect.flatMap(team, (teamId) => VerifyDomain(teamId, path.id as DomainRef)).pipe(
+        Effect.map((domain) => ({ queued: true, domain: toDomainView(domain) }))
+      )
+    )
+    .handle("startDkimRotation", ({ path }) =>
+      Effect.flatMap(team, (teamId) => StartDkimRotation(teamId, path.id as DomainRef)).pipe(
+        Effect.map(rotation)
+      )
+    )
+    .handle("activateDkimRotation", ({ path, urlParams }) =>
+      Effect.flatMap(team, (teamId) =>
+        ActivateDkimRotation(teamId, path.id as DomainRef, urlParams.force === "true")
+      ).pipe(Effect.map(rotation))
+    )
+    .handle("cancelDkimRotation", ({ path }) =>
+      Effect.flatMap(team, (teamId) => CancelDkimRotation(teamId, path.id as DomainRef)).pipe(
+        Effect.map(rotation)
+      )
+    )
+)

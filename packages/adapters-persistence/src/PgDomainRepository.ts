@@ -1,0 +1,201 @@
+import { SqlClient } from "@effect/sql"
+import { DomainRepository } from "@poststack/application"
+import {
+  type DkimKey,
+  DnsRecord,
+  type DnsRecordPurpose,
+  type DnsRecordType,
+  Domain,
+  type DomainId,
+  type RecordStatus,
+  type TeamId
+} from "@poststack/domain"
+import { Array as Arr, Effect, Layer, Option } from "effect"
+import { DKIM_KEY_COLUMNS, type DkimKeyRow, toDkimKey } from "./PgDkimKeyRepository.js"
+import { unavailable } from "./SqlErrors.js"
+
+interface StoredRecord {
+  readonly type: DnsRecordType
+  readonly purpose: DnsRecordPurpose
+  readonly name: string
+  readonly value: string
+  readonly priority: number | null
+  readonly status: RecordStatus
+  readonly required: boolean
+  readonly checkedAt: string | null
+}
+
+interface DomainRow {
+  readonly id: number
+  readonly team_id: number
+  readonly public_id: string
+  readonly name: string
+  readonly status: Domain["status"]
+  readonly region: Domain["region"]
+  readonly return_path_label: string
+  readonly open_tracking: boolean
+  readonly click_tracking: boolean
+  readonly tracking_domain: string | null
+  readonly tls_mode: Domain["tlsMode"]
+  readonly inbound_enabled: boolean
+  readonly catch_all: boolean
+  readonly stream_preference: Domain["streamPreference"]
+  readonly bimi_logo_url: string | null
+  readonly dns_records: ReadonlyArray<StoredRecord>
+  readonly verified_at: Date | null
+  readonly last_checked_at: Date | null
+  readonly created_at: Date
+}
+
+const COLUMNS = `id, team_id, public_id, name, status, region, return_path_label, open_tracking, click_tracking,
+  tracking_domain, tls_mode, inbound_enabled, catch_all, stream_preference, bimi_logo_url, dns_records, verified_at,
+  last_checked_at, created_at`
+
+const toDomain = (row: DomainRow): Domain =>
+  Domain.make({
+    id: row.id as DomainId,
+    teamId: row.team_id as TeamId,
+    publicId: row.public_id,
+    name: row.name,
+    status: row.status,
+    region: row.region,
+    returnPathLabel: row.return_path_label,
+    openTracking: row.open_tracking,
+    clickTracking: row.click_tracking,
+    trackingDomain: row.tracking_domain,
+    tlsMode: row.tls_mode,
+    inboundEnabled: row.inbound_enabled,
+    catchAll: row.catch_all,
+    streamPreference: row.stream_preference,
+    bimiLogoUrl: row.bimi_logo_url,
+    dnsRecords: row.dns_records.map((r) =>
+      DnsRecord.make({ ...r, checkedAt: r.checkedAt === null ? null : new Date(r.checkedAt) })
+    ),
+    verifiedAt: row.verified_at,
+    lastCheckedAt: row.last_checked_at,
+    createdAt: row.created_at
+  })
+
+const recordsJson = (records: ReadonlyArray<DnsRecord>): string =>
+  JSON.stringify(
+    records.map(
+      (r): StoredRecord => ({
+        type: r.type,
+        purpose: r.purpose,
+        name: r.name,
+        value: r.value,
+        priority: r.priority,
+        status: r.status,
+        required: r.required,
+        checkedAt: r.checkedAt?.toISOString() ?? null
+      })
+    )
+  )
+
+const first = (rows: ReadonlyArray<DomainRow>) => Option.map(Arr.head(rows), toDomain)
+
+export const make = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const columns = sql.literal(COLUMNS)
+
+  return DomainRepository.of({
+    create: (input, key, records) =>
+      sql
+        .withTransaction(
+          Effect.gen(function* () {
+            const inserted = yield* sql<DomainRow>`
+              INSERT INTO domains (team_id, public_id, name, return_path_label, open_tracking, click_tracking,
+                                   tracking_domain, tls_mode, inbound_enabled)
+              VALUES (${input.teamId}, 'dom_' || replace(gen_random_uuid()::text, '-', ''), ${input.name},
+                      ${input.returnPathLabel}, ${input.openTracking}, ${input.clickTracking}, ${input.trackingDomain},
+                      ${input.tlsMode}, ${input.inboundEnabled})
+              ON CONFLICT (team_id, name) WHERE deleted_at IS NULL DO NOTHING
+              RETURNING ${columns}`
+            const domain = first(inserted)
+            if (Option.isNone(domain)) return Option.none<Domain>()
+            const keyRows = yield* sql<DkimKeyRow>`
+              INSERT INTO dkim_keys (domain_id, selector, public_key, private_key_sealed, state)
+              VALUES (${domain.value.id}, ${key.selector}, ${key.publicKey}, ${Buffer.from(key.sealedPrivateKey)},
+                      ${key.state})
+              RETURNING ${sql.literal(DKIM_KEY_COLUMNS)}`
+            const keys: ReadonlyArray<DkimKey> = keyRows.map(toDkimKey)
+            const updated = yield* sql<DomainRow>`
+              UPDATE domains SET dns_records = ${recordsJson(records(domain.value, keys))}::jsonb
+              WHERE id = ${domain.value.id} RETURNING ${columns}`
+            return first(updated)
+          })
+        )
+        .pipe(unavailable),
+    list: (teamId) =>
+      sql<DomainRow>`SELECT ${columns} FROM domains WHERE team_id = ${teamId} AND deleted_at IS NULL ORDER BY id`.pipe(
+        Effect.map(Arr.map(toDomain)),
+        unavailable
+      ),
+    get: (teamId, ref) =>
+      (ref._tag === "Numeric"
+        ? sql<DomainRow>`
+            SELECT ${columns} FROM domains WHERE team_id = ${teamId} AND id = ${ref.id} AND deleted_at IS NULL`
+        : sql<DomainRow>`
+            SELECT ${columns} FROM domains
+            WHERE team_id = ${teamId} AND public_id = ${ref.publicId} AND deleted_at IS NULL`
+      ).pipe(Effect.map(first), unavailable),
+    update: (teamId, id, patch) => {
+      const set: Record<string, unknown> = {}
+      if (patch.openTracking !== undefined) set.open_tracking = patch.openTracking
+      if (patch.clickTracking !== undefined) set.click_tracking = patch.clickTracking
+      if (patch.trackingDomain !== undefined) set.tracking_domain = patch.trackingDomain
+      if (patch.tlsMode !== undefined) set.tls_mode = patch.tlsMode
+      if (patch.inboundEnabled !== undefined) set.inbound_enabled = patch.inboundEnabled
+      if (patch.catchAll !== undefined) set.catch_all = patch.catchAll
+      if (patch.streamPreference !== undefined) set.stream_preference = patch.streamPreference
+      if (patch.bimiLogoUrl !== undefined) set.bimi_logo_url = patch.bimiLogoUrl
+      if (patch.returnPathLabel !== undefined) set.return_path_label = patch.returnPathLabel
+      const records =
+        patch.dnsRecords === undefined ? sql`` : sql`, dns_records = ${recordsJson(patch.dnsRecords)}::jsonb`
+      const assignments = Object.keys(set).length === 0 ? sql`` : sql`, ${sql.update(set)}`
+      return sql<DomainRow>`
+        UPDATE domains SET id = id ${assignments} ${records}
+        WHERE team_id = ${teamId} AND id = ${id} AND deleted_at IS NULL
+        RETURNING ${columns}`.pipe(Effect.map(first), unavailable)
+    },
+    delete: (teamId, id) =>
+      sql
+        .withTransaction(
+          Effect.gen(function* () {
+            const rows = yield* sql<{ id: number }>`
+              UPDATE domains SET deleted_at = now() WHERE team_id = ${teamId} AND id = ${id} AND deleted_at IS NULL
+              RETURNING id`
+            if (rows.length === 0) return false
+            yield* sql`DELETE FROM api_keys WHERE team_id = ${teamId} AND domain_id = ${id}`
+            return true
+          })
+        )
+        .pipe(unavailable),
+    saveCheck: (id, result) =>
+      sql
+        .withTransaction(
+          Effect.gen(function* () {
+            const rows = yield* sql<DomainRow>`
+              UPDATE domains SET dns_records = ${recordsJson(result.records)}::jsonb, status = ${result.status},
+                verified_at = ${result.verifiedAt}, last_checked_at = ${result.checkedAt},
+                next_check_at = ${result.nextCheckAt}
+              WHERE id = ${id}
+              RETURNING ${columns}`
+            const domain = toDomain(Option.getOrThrow(Arr.head(rows)))
+            for (const event of result.events) {
+              yield* sql`
+                INSERT INTO events (team_id, type, payload)
+                VALUES (${domain.teamId}, ${event.type}, ${JSON.stringify(event.payload)}::jsonb)`
+            }
+            return domain
+          })
+        )
+        .pipe(unavailable),
+    dueForCheck: (now, limit) =>
+      sql<DomainRow>`
+        SELECT ${columns} FROM domains WHERE deleted_at IS NULL AND next_check_at <= ${now}
+        ORDER BY next_check_at LIMIT ${limit}`.pipe(Effect.map(Arr.map(toDomain)), unavailable)
+  })
+})
+
+export const layer = Layer.effect(DomainRepository, make)

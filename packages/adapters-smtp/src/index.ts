@@ -1,0 +1,2 @@
+export * as ConfigMailHosts from "./ConfigMailHosts.js"
+export * as NodemailerDkimSigner from "./NodemailerDkimSigner.js"

@@ -1,0 +1,69 @@
+import {
+  AlreadyExists,
+  describeNameProblem,
+  type Domain,
+  expectedRecords,
+  INITIAL_SELECTOR,
+  normalizeDomainName,
+  type TeamId,
+  ValidationFailed
+} from "@poststack/domain"
+import { Effect, Option } from "effect"
+import { DkimKeyGenerator } from "../../ports/DkimKeyGenerator.js"
+import { DomainRepository } from "../../ports/DomainRepository.js"
+import { MailHostSettings } from "../../ports/MailHostSettings.js"
+import { PublicSuffixList } from "../../ports/PublicSuffixList.js"
+import { SecretBox } from "../../ports/SecretBox.js"
+import { validateHostUnder, validateReturnPathLabel } from "./validation.js"
+
+export interface CreateDomainInput {
+  readonly name: string
+  readonly customReturnPath: string | undefined
+  readonly openTracking: boolean
+  readonly clickTracking: boolean
+  readonly tlsMode: Domain["tlsMode"]
+  readonly trackingDomain: string | null | undefined
+  readonly inboundEnabled: boolean
+}
+
+/** Adds a sending domain with a fresh RSA-2048 DKIM key; the response lists every record to publish. */
+export const CreateDomain = Effect.fn("CreateDomain")(function* (teamId: TeamId, input: CreateDomainInput) {
+  const normalized = normalizeDomainName(input.name)
+  if ("problem" in normalized)
+    return yield* new ValidationFailed({ message: describeNameProblem(normalized.problem) })
+  const name = normalized.name
+  const psl = yield* PublicSuffixList
+  if (psl.isPublicSuffix(name)) {
+    return yield* new ValidationFailed({
+      message: `${name} is a public suffix: add a domain you own under it`
+    })
+  }
+  const returnPathLabel = yield* validateReturnPathLabel(input.customReturnPath ?? "bounces")
+  const trackingDomain =
+    input.trackingDomain === undefined
+      ? `track.${name}`
+      : yield* validateHostUnder(input.trackingDomain, name, "tracking_domain")
+
+  const generator = yield* DkimKeyGenerator
+  const box = yield* SecretBox
+  const generated = yield* generator.generate
+  const sealedPrivateKey = yield* box.seal(generated.privateKeyPem)
+  const hosts = yield* MailHostSettings
+  const domains = yield* DomainRepository
+  const created = yield* domains.create(
+    {
+      teamId,
+      name,
+      returnPathLabel,
+      openTracking: input.openTracking,
+      clickTracking: input.clickTracking,
+      trackingDomain,
+      tlsMode: input.tlsMode,
+      inboundEnabled: input.inboundEnabled
+    },
+    { selector: INITIAL_SELECTOR, publicKey: generated.publicKey, sealedPrivateKey, state: "active" },
+    (domain, keys) => expectedRecords(domain, keys, hosts)
+  )
+  if (Option.isNone(created)) return yield* new AlreadyExists({ message: `Domain ${name} already exists` })
+  return created.value
+})
