@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs"
+import { isIP } from "node:net"
 import * as path from "node:path"
-import { BootstrapTeam } from "@poststack/application"
+import { BootstrapTeam, RegisterDedicatedIps } from "@poststack/application"
 import { Config, Console, Effect, Layer, Option, Redacted } from "effect"
 
 /**
@@ -38,5 +39,29 @@ export const BootstrapLive = Layer.effectDiscard(
     yield* Effect.logWarning(
       "the first API key was written to a file: read it, store it, delete the file"
     ).pipe(Effect.annotateLogs("file", file))
+  })
+)
+
+/** `POSTSTACK_DEDICATED_IPS`: comma-separated outbound addresses domains may be pinned to (`POST /domains/:id/ip`). */
+export const DedicatedIpsLive = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const raw = yield* Config.string("POSTSTACK_DEDICATED_IPS").pipe(Config.withDefault(""))
+    const addresses = raw
+      .split(",")
+      .map((a) => a.trim())
+      .filter((a) => a !== "")
+    const invalid = addresses.filter((a) => isIP(a) === 0)
+    if (invalid.length > 0) {
+      return yield* Effect.dieMessage(`POSTSTACK_DEDICATED_IPS: not IP addresses: ${invalid.join(", ")}`)
+    }
+    const ids = yield* RegisterDedicatedIps(addresses)
+    if (ids.length > 0) {
+      yield* Effect.logInfo("dedicated IPs").pipe(
+        Effect.annotateLogs(
+          "ips",
+          addresses.map((a, i) => `${ids[i]}=${a}`)
+        )
+      )
+    }
   })
 )

@@ -2,7 +2,7 @@ import { HttpServerLive } from "@poststack/adapters-http"
 import { PgDatabase, RateLimiterStoreConfig } from "@poststack/adapters-persistence"
 import { periodicTasks, Services as CoreServices, WorkerLive } from "@poststack/worker"
 import { Config, Effect, Layer } from "effect"
-import { BootstrapLive } from "./Bootstrap.js"
+import { BootstrapLive, DedicatedIpsLive } from "./Bootstrap.js"
 
 /** Everything the HTTP API needs but the database itself. */
 export const Services = Layer.merge(CoreServices, RateLimiterStoreConfig.layerConfig)
@@ -15,7 +15,7 @@ export const ServerLive = Layer.unwrapEffect(
   Effect.gen(function* () {
     const external = (yield* Config.option(Config.string("DATABASE_URL")))._tag === "Some"
     const runWorker = yield* Config.boolean("POSTSTACK_RUN_WORKER").pipe(Config.withDefault(!external))
-    const http = Layer.provide(HttpServerLive.layerConfig, BootstrapLive)
+    const http = Layer.provide(HttpServerLive.layerConfig, Layer.merge(BootstrapLive, DedicatedIpsLive))
     return runWorker ? Layer.merge(http, WorkerLive.layer(periodicTasks)) : http
   })
 ).pipe(Layer.provide(Services), Layer.provide(PgDatabase.layerConfig))

@@ -1,9 +1,11 @@
 import { Layer } from "effect"
 import * as PgApiKeyRepository from "./PgApiKeyRepository.js"
 import * as PgDkimKeyRepository from "./PgDkimKeyRepository.js"
+import * as PgDmarcReportRepository from "./PgDmarcReportRepository.js"
 import * as PgDomainDirectory from "./PgDomainDirectory.js"
 import * as PgDomainRepository from "./PgDomainRepository.js"
 import * as PgHealthProbe from "./PgHealthProbe.js"
+import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
 
@@ -14,6 +16,8 @@ export const PgPersistence = Layer.mergeAll(
   PgDomainDirectory.layer,
   PgDomainRepository.layer,
   PgDkimKeyRepository.layer,
+  PgDmarcReportRepository.layer,
+  PgIpAddressRepository.layer,
   PgTaskLock.layer,
   PgHealthProbe.layer
 )

@@ -138,6 +138,69 @@ export const UpdateDomainBody = Schema.Struct({
 })
 
 const idPath = Schema.Struct({ id: DomainRefParam })
+
+const PositiveInt = Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1))
+const Days = Schema.Struct({
+  days: Schema.optionalWith(PositiveInt.pipe(Schema.lessThanOrEqualTo(365)), { default: () => 30 })
+})
+
+export const Pagination = Schema.Struct({
+  page: Schema.Int,
+  perPage: Schema.Int,
+  total: Schema.Int,
+  totalPages: Schema.Int
+})
+
+/** A DMARC aggregate report, in the current SDK's fields plus the counts older SDKs read. */
+export class DmarcReportView extends Schema.Class<DmarcReportView>("DmarcReport")({
+  id: Schema.Int,
+  domainId: Schema.Int,
+  reportId: Schema.String,
+  orgName: Schema.String,
+  email: Schema.NullOr(Schema.String),
+  dateRangeStart: Schema.NullOr(Schema.Date),
+  dateRangeEnd: Schema.NullOr(Schema.Date),
+  dateRangeBegin: Schema.NullOr(Schema.Date),
+  domain: Schema.String,
+  policyPublished: Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  status: Schema.Literal("pending", "processed", "error"),
+  totalCount: Schema.Int,
+  passCount: Schema.Int,
+  failCount: Schema.Int,
+  createdAt: Schema.Date
+}) {}
+
+const DmarcDaily = Schema.Struct({
+  date: Schema.String,
+  total: Schema.Int,
+  passed: Schema.Int,
+  failed: Schema.Int
+})
+
+export const DmarcStatsView = Schema.Struct({
+  totals: Schema.Struct({
+    totalMessages: Schema.Int,
+    passed: Schema.Int,
+    spfPassed: Schema.Int,
+    dkimPassed: Schema.Int
+  }),
+  daily: Schema.Array(DmarcDaily),
+  totalMessages: Schema.Int,
+  passRate: Schema.Number,
+  failedMessages: Schema.Int,
+  dailyStats: Schema.Array(Schema.Struct({ date: Schema.String, pass: Schema.Int, fail: Schema.Int }))
+})
+
+export const DmarcSourceView = Schema.Struct({
+  sourceIp: Schema.String,
+  orgName: Schema.NullOr(Schema.String),
+  total: Schema.Int,
+  passed: Schema.Int,
+  failed: Schema.Int,
+  count: Schema.Int,
+  passCount: Schema.Int,
+  failCount: Schema.Int
+})
 const Rotation = Schema.Struct({ rotation: DkimRotationView })
 
 /** `/domains`: every route needs a full-access key. */
@@ -197,6 +260,53 @@ export class DomainsApi extends HttpApiGroup.make("domains")
       .addSuccess(Rotation)
       .addError(NotFoundJson)
       .addError(StateConflictJson)
+  )
+  .add(
+    HttpApiEndpoint.get("dmarcReports", "/domains/:id/dmarc/reports")
+      .setPath(idPath)
+      .setUrlParams(
+        Schema.Struct({
+          page: Schema.optionalWith(PositiveInt, { default: () => 1 }),
+          perPage: Schema.optional(PositiveInt.pipe(Schema.lessThanOrEqualTo(100))),
+          per_page: Schema.optional(PositiveInt.pipe(Schema.lessThanOrEqualTo(100)))
+        })
+      )
+      .addSuccess(
+        Schema.Struct({
+          reports: Schema.Array(DmarcReportView),
+          pagination: Pagination,
+          data: Schema.Array(DmarcReportView),
+          meta: Pagination
+        })
+      )
+      .addError(NotFoundJson)
+  )
+  .add(
+    HttpApiEndpoint.get("dmarcStats", "/domains/:id/dmarc/stats")
+      .setPath(idPath)
+      .setUrlParams(Days)
+      .addSuccess(DmarcStatsView)
+      .addError(NotFoundJson)
+  )
+  .add(
+    HttpApiEndpoint.get("dmarcSources", "/domains/:id/dmarc/sources")
+      .setPath(idPath)
+      .setUrlParams(Days)
+      .addSuccess(Schema.Struct({ sources: Schema.Array(DmarcSourceView) }))
+      .addError(NotFoundJson)
+  )
+  .add(
+    HttpApiEndpoint.post("assignIp", "/domains/:id/ip")
+      .setPath(idPath)
+      .setPayload(Schema.Struct({ ipAddressId: Schema.Int.pipe(Schema.between(1, 2_147_483_647)) }))
+      .addSuccess(Schema.Struct({ success: Schema.Literal(true) }))
+      .addError(NotFoundJson)
+  )
+  .add(
+    HttpApiEndpoint.del("unassignIp", "/domains/:id/ip")
+      .setPath(idPath)
+      .addSuccess(Schema.Struct({ success: Schema.Literal(true) }))
+      .addError(NotFoundJson)
   )
   .middleware(FullAccess)
   .annotate(OpenApi.Title, "Domains") {}

@@ -1,6 +1,11 @@
 import { HttpApiBuilder } from "@effect/platform"
 import {
   ActivateDkimRotation,
+  AssignDomainIp,
+  GetDmarcSources,
+  GetDmarcStats,
+  ListDmarcReports,
+  UnassignDomainIp,
   CancelDkimRotation,
   CreateDomain,
   DeleteDomain,
@@ -11,10 +16,16 @@ import {
   UpdateDomain,
   VerifyDomain
 } from "@poststack/application"
-import type { DkimRotation, Domain, DomainRef } from "@poststack/domain"
+import {
+  type DkimRotation,
+  type DmarcReportSummary,
+  type Domain,
+  type DomainRef,
+  passRate
+} from "@poststack/domain"
 import { Effect } from "effect"
 import { Api } from "../Api.js"
-import { DkimRotationView, DnsRecordView, DomainView } from "../groups/DomainsApi.js"
+import { DkimRotationView, DmarcReportView, DnsRecordView, DomainView } from "../groups/DomainsApi.js"
 import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
 
 export const toDomainView = (domain: Domain): DomainView =>
@@ -64,6 +75,25 @@ const envelope = (domain: Domain) => {
     click_tracking: view.clickTracking
   }
 }
+
+const toDmarcReportView = (r: DmarcReportSummary) =>
+  DmarcReportView.make({
+    id: r.id,
+    domainId: r.domainId,
+    reportId: r.reportId,
+    orgName: r.orgName,
+    email: r.email,
+    dateRangeStart: r.dateRangeStart,
+    dateRangeEnd: r.dateRangeEnd,
+    dateRangeBegin: r.dateRangeStart,
+    domain: r.policyDomain,
+    policyPublished: r.policyPublished,
+    status: r.status,
+    totalCount: r.totalCount,
+    passCount: r.passCount,
+    failCount: r.failCount,
+    createdAt: r.createdAt
+  })
 
 const rotation = (r: DkimRotation) => ({ rotation: DkimRotationView.make({ ...r }) })
 
@@ -130,6 +160,46 @@ export const DomainsLive = HttpApiBuilder.group(Api, "domains", (handlers) =>
     .handle("cancelDkimRotation", ({ path }) =>
       Effect.flatMap(team, (teamId) => CancelDkimRotation(teamId, path.id as DomainRef)).pipe(
         Effect.map(rotation)
+      )
+    )
+    .handle("dmarcReports", ({ path, urlParams }) => {
+      const perPage = urlParams.perPage ?? urlParams.per_page ?? 20
+      return Effect.flatMap(team, (teamId) =>
+        ListDmarcReports(teamId, path.id as DomainRef, urlParams.page, perPage)
+      ).pipe(
+        Effect.map(({ reports, total }) => {
+          const views = reports.map(toDmarcReportView)
+          const pagination = { page: urlParams.page, perPage, total, totalPages: Math.ceil(total / perPage) }
+          return { reports: views, pagination, data: views, meta: pagination }
+        })
+      )
+    })
+    .handle("dmarcStats", ({ path, urlParams }) =>
+      Effect.flatMap(team, (teamId) => GetDmarcStats(teamId, path.id as DomainRef, urlParams.days)).pipe(
+        Effect.map((stats) => ({
+          ...stats,
+          totalMessages: stats.totals.totalMessages,
+          passRate: passRate(stats.totals.passed, stats.totals.totalMessages),
+          failedMessages: stats.totals.totalMessages - stats.totals.passed,
+          dailyStats: stats.daily.map((d) => ({ date: d.date, pass: d.passed, fail: d.failed }))
+        }))
+      )
+    )
+    .handle("dmarcSources", ({ path, urlParams }) =>
+      Effect.flatMap(team, (teamId) => GetDmarcSources(teamId, path.id as DomainRef, urlParams.days)).pipe(
+        Effect.map((sources) => ({
+          sources: sources.map((s) => ({ ...s, count: s.total, passCount: s.passed, failCount: s.failed }))
+        }))
+      )
+    )
+    .handle("assignIp", ({ path, payload }) =>
+      Effect.flatMap(team, (teamId) =>
+        AssignDomainIp(teamId, path.id as DomainRef, payload.ipAddressId)
+      ).pipe(Effect.as({ success: true as const }))
+    )
+    .handle("unassignIp", ({ path }) =>
+      Effect.flatMap(team, (teamId) => UnassignDomainIp(teamId, path.id as DomainRef)).pipe(
+        Effect.as({ success: true as const })
       )
     )
 )

@@ -1,0 +1,33 @@
+import { SqlClient } from "@effect/sql"
+import { IpAddressRepository } from "@poststack/application"
+import { Effect, Layer } from "effect"
+import { unavailable } from "./SqlErrors.js"
+
+export const make = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  return IpAddressRepository.of({
+    ensure: (addresses) =>
+      Effect.forEach(addresses, (address) =>
+        sql<{ id: number }>`
+          INSERT INTO ip_addresses (address) VALUES (${address})
+          ON CONFLICT (address) DO UPDATE SET address = EXCLUDED.address
+          RETURNING id`.pipe(Effect.map((rows) => rows[0]?.id ?? 0))
+      ).pipe(unavailable),
+    assign: (teamId, domainId, ipAddressId) =>
+      sql<{ id: number }>`
+        UPDATE domains SET ip_address_id = ${ipAddressId}
+        WHERE team_id = ${teamId} AND id = ${domainId} AND deleted_at IS NULL
+          AND EXISTS (SELECT 1 FROM ip_addresses WHERE id = ${ipAddressId})
+        RETURNING id`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        unavailable
+      ),
+    unassign: (teamId, domainId) =>
+      sql`UPDATE domains SET ip_address_id = NULL WHERE team_id = ${teamId} AND id = ${domainId}`.pipe(
+        Effect.asVoid,
+        unavailable
+      )
+  })
+})
+
+export const layer = Layer.effect(IpAddressRepository, make)
