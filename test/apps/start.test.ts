@@ -60,7 +60,7 @@ describe("pnpm start with no configuration", () => {
       )
 
       // Production logging: one JSON line per request, with its id, method, path, status and duration.
-      await first.waitFor(/"message":"http request"[^\n]*\n[^]*"message":"http request"/, 5_000)
+      await first.waitFor(/"message":"http request"[^\n]*\n[\s\S]*"message":"http request"/, 5_000)
       const requests = first
         .output()
         .split("\n")

@@ -106,9 +106,9 @@ describe("DKIM signing, checked by an independent verifier over real DNS", () =>
     const result = await verify(signed, "bounce+abc@bounces.signed.test")
     expect(result.dkim.results[0]?.status.result).toBe("pass")
     expect(result.dkim.results[0]?.signingDomain).toBe("signed.test")
-    expect(result.spf && result.spf.status.result).toBe("pass")
-    expect(result.dmarc && result.dmarc.status.result).toBe("pass")
-    expect(result.dmarc && result.dmarc.alignment.dkim.result).toBe("signed.test")
+    expect(result.spf?.status.result).toBe("pass")
+    expect(result.dmarc?.status.result).toBe("pass")
+    expect(result.dmarc?.alignment.dkim.result).toBe("signed.test")
   })
 
   it("fails verification when the body is changed after signing, and when the record is gone", async () => {
@@ -128,7 +128,7 @@ describe("DKIM signing, checked by an independent verifier over real DNS", () =>
     dns.unpublish("poststack._domainkey.tamper.test")
     const gone = await verify(new TextEncoder().encode(signed), "x@bounces.tamper.test")
     expect(gone.dkim.results[0]?.status.result).not.toBe("pass")
-    expect(gone.dmarc && gone.dmarc.status.result).toBe("pass") // SPF alone still aligns
+    expect(gone.dmarc?.status.result).toBe("pass") // SPF alone still aligns
   })
 
   it("rotates: the old key signs until the new record is seen, then the new selector signs and verifies", async () => {
@@ -184,7 +184,7 @@ describe("DKIM signing, checked by an independent verifier over real DNS", () =>
       expect(Buffer.from(signed).toString()).toMatch(/s=poststack2;/)
       const result = await verify(signed, "x@bounces.rotate.test")
       expect(result.dkim.results[0]?.status.result).toBe("pass")
-      expect(result.dmarc && result.dmarc.status.result).toBe("pass")
+      expect(result.dmarc?.status.result).toBe("pass")
     } finally {
       await fresh.dispose()
     }
