@@ -30,6 +30,13 @@ const message = (from: string, to: string) =>
     ""
   ].join("\r\n")
 
+const selectorOf = (domain: { dnsRecords: ReadonlyArray<{ purpose: string; name: string }> }) =>
+  String(domain.dnsRecords.find((r) => r.purpose === "dkim")?.name.split(".")[0])
+
+type AuthResult = Awaited<ReturnType<typeof authenticate>>
+const spfOf = (r: AuthResult) => (r.spf === false ? undefined : r.spf)
+const dmarcOf = (r: AuthResult) => (r.dmarc === false ? undefined : r.dmarc)
+
 describe("DKIM signing, checked by an independent verifier over real DNS", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>
   let dns: TestDnsServer
@@ -102,13 +109,52 @@ describe("DKIM signing, checked by an independent verifier over real DNS", () =>
     )
     const text = Buffer.from(signed).toString("utf8")
     expect(text).toMatch(/^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed; d=signed\.test;/m)
-    expect(text).toMatch(/s=poststack;/)
+    expect(text).toMatch(new RegExp(`s=${selectorOf(domain)};`))
     const result = await verify(signed, "bounce+abc@bounces.signed.test")
     expect(result.dkim.results[0]?.status.result).toBe("pass")
     expect(result.dkim.results[0]?.signingDomain).toBe("signed.test")
-    expect(result.spf?.status.result).toBe("pass")
-    expect(result.dmarc?.status.result).toBe("pass")
-    expect(result.dmarc?.alignment.dkim.result).toBe("signed.test")
+    expect(spfOf(result)?.status.result).toBe("pass")
+    expect(dmarcOf(result)?.status.result).toBe("pass")
+    expect(dmarcOf(result)?.alignment.dkim.result).toBe("signed.test")
+  })
+
+  it("refuses to sign for a domain that is not verified, or deleted", async () => {
+    const pending = await run(
+      CreateDomain(teamId, {
+        name: "unverified.test",
+        customReturnPath: undefined,
+        openTracking: false,
+        clickTracking: false,
+        tlsMode: "opportunistic",
+        trackingDomain: null,
+        inboundEnabled: false
+      })
+    )
+    const attempt = (id: number) =>
+      run(
+        Effect.either(
+          Effect.flatMap(DkimSigner, (s) =>
+            s.sign(id as DomainId, new TextEncoder().encode(message("a@x.test", "b@y.test")))
+          )
+        )
+      )
+    const refused = await attempt(pending.id)
+    expect(Either.isLeft(refused) && refused.left._tag).toBe("SigningKeyUnavailable")
+    const verified = await createVerified("deleted-later.test")
+    await query(db.url, "UPDATE domains SET deleted_at = now() WHERE id = $1", [verified.id])
+    const fresh = ManagedRuntime.make(makeLayer(db.url, dns.address))
+    try {
+      const gone = await fresh.runPromise(
+        Effect.either(
+          Effect.flatMap(DkimSigner, (s) =>
+            s.sign(verified.id, new TextEncoder().encode(message("a@x.test", "b@y.test")))
+          )
+        )
+      )
+      expect(Either.isLeft(gone) && gone.left._tag).toBe("SigningKeyUnavailable")
+    } finally {
+      await fresh.dispose()
+    }
   })
 
   it("fails verification when the body is changed after signing, and when the record is gone", async () => {
@@ -125,21 +171,21 @@ describe("DKIM signing, checked by an independent verifier over real DNS", () =>
     // RFC 6376 calls a body-hash mismatch a permanent failure; mailauth reports it as neutral, never pass.
     expect(result.dkim.results[0]?.status.result).not.toBe("pass")
     expect(result.dkim.results[0]?.status.comment).toMatch(/body hash/)
-    dns.unpublish("poststack._domainkey.tamper.test")
+    dns.unpublish(`${selectorOf(domain)}._domainkey.tamper.test`)
     const gone = await verify(new TextEncoder().encode(signed), "x@bounces.tamper.test")
     expect(gone.dkim.results[0]?.status.result).not.toBe("pass")
-    expect(gone.dmarc?.status.result).toBe("pass") // SPF alone still aligns
+    expect(dmarcOf(gone)?.status.result).toBe("pass") // SPF alone still aligns
   })
 
   it("rotates: the old key signs until the new record is seen, then the new selector signs and verifies", async () => {
     const domain = await createVerified("rotate.test")
     const ref: DomainRef = { _tag: "Numeric", id: domain.id }
     const started = await run(StartDkimRotation(teamId, ref))
-    expect(started).toMatchObject({
-      state: "pending_dns",
-      activeSelector: "poststack",
-      pendingSelector: "poststack2"
-    })
+    const first = selectorOf(domain)
+    expect(started).toMatchObject({ state: "pending_dns", activeSelector: first })
+    expect(started.pendingSelector).toMatch(/^ps[a-z0-9]{10}$/)
+    expect(started.pendingSelector).not.toBe(first)
+    const second = String(started.pendingSelector)
     const again = await run(Effect.either(StartDkimRotation(teamId, ref)))
     expect(Either.isLeft(again) && again.left._tag).toBe("StateConflict")
 
@@ -148,12 +194,12 @@ describe("DKIM signing, checked by an independent verifier over real DNS", () =>
     const signer = Effect.flatMap(DkimSigner, (s) =>
       s.sign(domain.id as DomainId, new TextEncoder().encode(message("a@rotate.test", "b@receiver.test")))
     )
-    expect(Buffer.from(await run(signer)).toString()).toMatch(/s=poststack;/)
+    expect(Buffer.from(await run(signer)).toString()).toMatch(new RegExp(`s=${first};`))
 
     dns.publish(String(started.pendingRecordName), "TXT", String(started.pendingRecordValue))
     const waiting = await run(ActivateDkimRotation(teamId, ref, false))
     expect(waiting.state).toBe("ready")
-    expect(waiting.activeSelector).toBe("poststack")
+    expect(waiting.activeSelector).toBe(first)
     expect(waiting.activatesAfter).not.toBeNull()
 
     dns.failing = true
@@ -164,9 +210,9 @@ describe("DKIM signing, checked by an independent verifier over real DNS", () =>
     const done = await run(ActivateDkimRotation(teamId, ref, true))
     expect(done).toMatchObject({
       state: "retiring",
-      activeSelector: "poststack2",
+      activeSelector: second,
       pendingSelector: null,
-      retiredSelector: "poststack"
+      retiredSelector: first
     })
     const states = await query<{ selector: string; state: string }>(
       db.url,
@@ -174,17 +220,17 @@ describe("DKIM signing, checked by an independent verifier over real DNS", () =>
       [domain.id]
     )
     expect(states).toEqual([
-      { selector: "poststack", state: "retiring" },
-      { selector: "poststack2", state: "active" }
+      { selector: first, state: "retiring" },
+      { selector: second, state: "active" }
     ])
     // A fresh signer (another process) signs with the new key at once; this one within its cache window.
     const fresh = ManagedRuntime.make(makeLayer(db.url, dns.address))
     try {
       const signed = await fresh.runPromise(signer)
-      expect(Buffer.from(signed).toString()).toMatch(/s=poststack2;/)
+      expect(Buffer.from(signed).toString()).toMatch(new RegExp(`s=${second};`))
       const result = await verify(signed, "x@bounces.rotate.test")
       expect(result.dkim.results[0]?.status.result).toBe("pass")
-      expect(result.dmarc?.status.result).toBe("pass")
+      expect(dmarcOf(result)?.status.result).toBe("pass")
     } finally {
       await fresh.dispose()
     }

@@ -27,6 +27,8 @@ interface DomainWire {
   verifiedAt: string | null
 }
 
+const dkimName = (domain: DomainWire) => String(domain.dnsRecords.find((r) => r.purpose === "dkim")?.name)
+
 describe("/domains against a real DNS server", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>
   let dns: TestDnsServer
@@ -101,7 +103,7 @@ describe("/domains against a real DNS server", () => {
       value: TEST_MAIL_HOSTS.mxHost,
       priority: 10
     })
-    expect(byPurpose.dkim?.name).toBe("poststack._domainkey.example.test")
+    expect(byPurpose.dkim?.name).toMatch(/^ps[a-z0-9]{10}\._domainkey\.example\.test$/)
     expect(byPurpose.dkim?.value).toMatch(/^v=DKIM1; k=rsa; p=MIIBIjAN[A-Za-z0-9+/=]{380,}$/)
     expect(byPurpose.dmarc).toMatchObject({ type: "TXT", name: "_dmarc.example.test", required: true })
     expect(byPurpose.dmarc?.value).toMatch(/^v=DMARC1; p=none; rua=mailto:dmarc@bounces\.example\.test$/)
@@ -219,9 +221,7 @@ describe("/domains against a real DNS server", () => {
     expect(first.body).toMatchObject({ queued: true, domain: { status: "pending", verified: false } })
     expect((first.body.domain as DomainWire).dnsRecords.every((r) => r.status === "pending")).toBe(true)
 
-    expect(dns.queries).toEqual(
-      expect.arrayContaining(["TXT poststack._domainkey.verify.test", "MX bounces.verify.test"])
-    )
+    expect(dns.queries).toEqual(expect.arrayContaining([`TXT ${dkimName(domain)}`, "MX bounces.verify.test"]))
 
     publishAll(domain, ["spf", "dkim", "dmarc"])
     const partial = (await call("POST", `/domains/${domain.id}/verify`)).body.domain as DomainWire
@@ -243,17 +243,17 @@ describe("/domains against a real DNS server", () => {
     )
     dns.failing = false
 
-    dns.unpublish(`poststack._domainkey.verify.test`)
+    dns.unpublish(dkimName(domain))
     const lost = (await call("POST", `/domains/${domain.id}/verify`)).body.domain as DomainWire
     expect(lost).toMatchObject({ status: "failed", verified: false })
     expect(lost.dnsRecords.find((r) => r.purpose === "dkim")?.status).toBe("failed")
 
-    const events = await query<{ type: string; payload: { domainId: number; name: string } }>(
+    const events = await query<{ type: string; payload: { domain_id: number; name: string } }>(
       db.url,
       "SELECT type, payload FROM events WHERE payload->>'name' = 'verify.test' ORDER BY id"
     )
     expect(events.map((e) => e.type)).toEqual(["domain.verified", "domain.verification_failed"])
-    expect(events[0]?.payload.domainId).toBe(domain.id)
+    expect(events[0]?.payload.domain_id).toBe(domain.id)
   })
 
   it("accepts SPF merged with other mechanisms, and a DMARC policy of the owner's choosing", async () => {
@@ -297,12 +297,83 @@ describe("/domains against a real DNS server", () => {
       expect(res.status, `${method} ${path}`).toBe(404)
     }
     expect(((await call("GET", "/domains", undefined, otherKey)).body.domains as DomainWire[]).length).toBe(0)
-    // The other team may add the same name: domains are per team.
-    expect((await call("POST", "/domains", { name: "mine.test" }, otherKey)).status).toBe(201)
+    // The other team may add the same name, with its own key: team A's records do not verify it.
+    const theirs = await call("POST", "/domains", { name: "mine.test" }, otherKey)
+    expect(theirs.status).toBe(201)
+    const theirDomain = theirs.body.domain as DomainWire
+    expect(dkimName(theirDomain)).not.toBe(dkimName(domain))
+    publishAll(domain)
+    expect(((await call("POST", `/domains/${domain.id}/verify`)).body.domain as DomainWire).status).toBe(
+      "verified"
+    )
+    const stillPending = (await call("POST", `/domains/${theirDomain.id}/verify`, undefined, otherKey)).body
+      .domain as DomainWire
+    expect(stillPending.status).toBe("pending")
+    expect(stillPending.dnsRecords.find((r) => r.purpose === "dkim")?.verified).toBe(false)
+    for (const path of [
+      `/domains/${domain.id}/dmarc/reports`,
+      `/domains/${domain.id}/dmarc/stats`,
+      `/domains/${domain.id}/dmarc/sources`
+    ]) {
+      expect((await call("GET", path, undefined, otherKey)).status, path).toBe(404)
+    }
+    expect((await call("POST", `/domains/${domain.id}/ip`, { ipAddressId: 1 }, otherKey)).status).toBe(404)
+    expect((await call("DELETE", `/domains/${domain.id}/ip`, undefined, otherKey)).status).toBe(404)
     expect((await call("GET", `/domains/${domain.id}`)).body).toMatchObject({
       name: "mine.test",
       click_tracking: false
     })
+  })
+
+  it("records one verification event however many checks race", async () => {
+    const domain = await create("race.test")
+    publishAll(domain)
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => call("POST", `/domains/${domain.id}/verify`))
+    )
+    for (const r of results) expect(r.status).toBe(200)
+    expect(((await call("GET", `/domains/${domain.id}`)).body.domain as DomainWire).status).toBe("verified")
+    const events = await query(
+      db.url,
+      "SELECT id FROM events WHERE type = 'domain.verified' AND payload->>'name' = 'race.test'"
+    )
+    expect(events).toHaveLength(1)
+  })
+
+  it("takes a subdomain's DMARC policy from its organisational domain, as receivers do", async () => {
+    const domain = await create("news.acme.test")
+    publishAll(domain, ["spf", "dkim", "return_path"])
+    expect(((await call("POST", `/domains/${domain.id}/verify`)).body.domain as DomainWire).status).toBe(
+      "pending"
+    )
+    dns.publish("_dmarc.acme.test", "TXT", "v=DMARC1; p=quarantine")
+    expect(((await call("POST", `/domains/${domain.id}/verify`)).body.domain as DomainWire).status).toBe(
+      "verified"
+    )
+  })
+
+  it("checks new records at once when settings change, and keeps the domain verified meanwhile", async () => {
+    const domain = await create("moving.test")
+    publishAll(domain)
+    expect(((await call("POST", `/domains/${domain.id}/verify`)).body.domain as DomainWire).status).toBe(
+      "verified"
+    )
+    const before = dns.queries.length
+    const moved = (await call("PATCH", `/domains/${domain.id}`, { custom_return_path: "rp" })).body
+      .domain as DomainWire
+    expect(dns.queries.length).toBeGreaterThan(before)
+    expect(moved.status).toBe("verified")
+    expect(moved.dnsRecords.find((r) => r.purpose === "spf")).toMatchObject({
+      name: "rp.moving.test",
+      status: "pending"
+    })
+    dns.publish("rp.moving.test", "TXT", "v=spf1 ip4:127.0.0.1 ~all")
+    dns.publish("rp.moving.test", "MX", TEST_MAIL_HOSTS.mxHost)
+    const settled = (await call("POST", `/domains/${domain.id}/verify`)).body.domain as DomainWire
+    expect(settled.dnsRecords.filter((r) => r.required).every((r) => r.verified)).toBe(true)
+    expect((await call("PATCH", `/domains/${domain.id}`, { tracking_domain: "rp.moving.test" })).status).toBe(
+      422
+    )
   })
 
   it("gives sending keys 403 on domain management", async () => {

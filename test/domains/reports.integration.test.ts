@@ -146,7 +146,7 @@ describe("DMARC report routes and dedicated IPs", () => {
 
   it("pins a domain to a configured dedicated IP, and refuses unknown ones", async () => {
     const [ipId] = await store.runPromise(
-      Effect.flatMap(IpAddressRepository, (r) => r.ensure(["192.0.2.50"]))
+      Effect.flatMap(IpAddressRepository, (r) => r.ensure([{ address: "192.0.2.50", teamId: null }]))
     )
     const post = (body: unknown) =>
       fetch(`${server.baseUrl}/domains/${domain.id}/ip`, {
@@ -155,6 +155,17 @@ describe("DMARC report routes and dedicated IPs", () => {
         body: JSON.stringify(body)
       })
     expect((await post({ ipAddressId: 999 })).status).toBe(404)
+    // An address dedicated to another team is not this team's to use.
+    const [other] = await query<{ id: number }>(
+      db.url,
+      "INSERT INTO teams (name) VALUES ('owner') RETURNING id"
+    )
+    const [theirs] = await store.runPromise(
+      Effect.flatMap(IpAddressRepository, (r) =>
+        r.ensure([{ address: "192.0.2.60", teamId: (other?.id ?? 0) as TeamId }])
+      )
+    )
+    expect((await post({ ipAddressId: theirs })).status).toBe(404)
     expect((await post({ ipAddressId: "x" })).status).toBe(400)
     const ok = await post({ ipAddressId: ipId })
     expect(await ok.json()).toEqual({ success: true })

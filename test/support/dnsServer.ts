@@ -53,6 +53,11 @@ export const startDnsServer = async (): Promise<TestDnsServer> => {
         response.header.rcode = 2
         return send(response)
       }
+      // A name with no records at all does not exist (NXDOMAIN); one with other types has no data.
+      if ((zone.get(key(question.name)) ?? []).length === 0) {
+        response.header.rcode = 3
+        return send(response)
+      }
       type Answer = (typeof response.answers)[number]
       for (const record of zone.get(key(question.name)) ?? []) {
         if (record.type !== type) continue

@@ -72,8 +72,8 @@ describe("the worker's domain tasks", () => {
       expect(await api.runPromise(AdvanceDkimRotations())).toBe(1)
       expect(await api.runPromise(GetDkimRotation(team.id, ref))).toMatchObject({
         state: "retiring",
-        activeSelector: "poststack2",
-        retiredSelector: "poststack"
+        activeSelector: rotation.pendingSelector,
+        retiredSelector: rotation.activeSelector
       })
       // And a week later the old key is retired for good.
       await query(

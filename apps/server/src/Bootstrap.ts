@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { isIP } from "node:net"
 import * as path from "node:path"
 import { BootstrapTeam, RegisterDedicatedIps } from "@poststack/application"
+import type { TeamId } from "@poststack/domain"
 import { Config, Console, Effect, Layer, Option, Redacted } from "effect"
 
 /**
@@ -42,24 +43,38 @@ export const BootstrapLive = Layer.effectDiscard(
   })
 )
 
-/** `POSTSTACK_DEDICATED_IPS`: comma-separated outbound addresses domains may be pinned to (`POST /domains/:id/ip`). */
+/**
+ * `POSTSTACK_DEDICATED_IPS`: comma-separated outbound addresses domains may be pinned to
+ * (`POST /domains/:id/ip`); `203.0.113.7@3` dedicates an address to team 3, a bare address is
+ * shared by every team.
+ */
 export const DedicatedIpsLive = Layer.effectDiscard(
   Effect.gen(function* () {
     const raw = yield* Config.string("POSTSTACK_DEDICATED_IPS").pipe(Config.withDefault(""))
-    const addresses = raw
+    const entries = raw
       .split(",")
       .map((a) => a.trim())
       .filter((a) => a !== "")
-    const invalid = addresses.filter((a) => isIP(a) === 0)
+      .map((entry) => {
+        const [address = "", team] = entry.split("@")
+        return { entry, address, teamId: team === undefined ? null : Number(team) }
+      })
+    const invalid = entries.filter(
+      (e) => isIP(e.address) === 0 || (e.teamId !== null && !(Number.isInteger(e.teamId) && e.teamId > 0))
+    )
     if (invalid.length > 0) {
-      return yield* Effect.dieMessage(`POSTSTACK_DEDICATED_IPS: not IP addresses: ${invalid.join(", ")}`)
+      return yield* Effect.dieMessage(
+        `POSTSTACK_DEDICATED_IPS: not address[@team] entries: ${invalid.map((e) => e.entry).join(", ")}`
+      )
     }
-    const ids = yield* RegisterDedicatedIps(addresses)
+    const ids = yield* RegisterDedicatedIps(
+      entries.map((e) => ({ address: e.address, teamId: e.teamId as TeamId | null }))
+    )
     if (ids.length > 0) {
       yield* Effect.logInfo("dedicated IPs").pipe(
         Effect.annotateLogs(
           "ips",
-          addresses.map((a, i) => `${ids[i]}=${a}`)
+          entries.map((e, i) => `${ids[i]}=${e.entry}`)
         )
       )
     }

@@ -1,6 +1,9 @@
-import { generateKeyPair } from "node:crypto"
+import { generateKeyPair, randomInt } from "node:crypto"
 import { DkimKeyGenerator } from "@poststack/application"
 import { Effect, Layer, Redacted } from "effect"
+
+const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+const selector = () => `ps${Array.from({ length: 10 }, () => ALPHABET[randomInt(ALPHABET.length)]).join("")}`
 
 export const make = DkimKeyGenerator.of({
   generate: Effect.async((resume) => {
@@ -15,6 +18,7 @@ export const make = DkimKeyGenerator.of({
         if (error !== null) return resume(Effect.die(error))
         resume(
           Effect.succeed({
+            selector: selector(),
             publicKey: publicKey.toString("base64"),
             privateKeyPem: Redacted.make(privateKey)
           })

@@ -52,7 +52,7 @@ export const make = Effect.gen(function* () {
       sql<{ id: number; selector: string; private_key_sealed: Buffer; name: string }>`
         SELECT k.id, k.selector, k.private_key_sealed, d.name
         FROM dkim_keys k JOIN domains d ON d.id = k.domain_id
-        WHERE k.domain_id = ${domainId} AND k.state = 'active'`.pipe(
+        WHERE k.domain_id = ${domainId} AND k.state = 'active' AND d.deleted_at IS NULL AND d.status = 'verified'`.pipe(
         Effect.map((rows) =>
           Option.map(Arr.head(rows), (r) => ({
             keyId: r.id as DkimKeyId,
@@ -76,41 +76,60 @@ export const make = Effect.gen(function* () {
       sql`
         UPDATE dkim_keys SET published_at = ${publishedAt}, activates_after = ${activatesAfter}
         WHERE id = ${keyId} AND published_at IS NULL`.pipe(Effect.asVoid, unavailable),
-    activatePending: (domainId, retireAfter) =>
+    activatePending: (domainId, keyId, retireAfter) =>
       sql
         .withTransaction(
           Effect.gen(function* () {
-            // Serialise with other activations of the same domain before touching its keys.
+            // Serialise with other activations and cancellations of the same domain.
             yield* sql`SELECT id FROM domains WHERE id = ${domainId} FOR UPDATE`
             const pending = yield* sql<{ id: number }>`
-              SELECT id FROM dkim_keys WHERE domain_id = ${domainId} AND state = 'pending'`
+              SELECT id FROM dkim_keys
+              WHERE id = ${keyId} AND domain_id = ${domainId} AND state = 'pending' AND published_at IS NOT NULL`
             if (pending.length === 0) return false
             yield* sql`
               UPDATE dkim_keys SET state = 'retiring', retire_after = ${retireAfter}
               WHERE domain_id = ${domainId} AND state = 'active'`
-            yield* sql`UPDATE dkim_keys SET state = 'active' WHERE id = ${pending[0]?.id ?? 0}`
+            yield* sql`UPDATE dkim_keys SET state = 'active' WHERE id = ${keyId}`
             return true
           })
         )
         .pipe(unavailable),
     cancelPending: (domainId) =>
-      sql<{
-        id: number
-      }>`DELETE FROM dkim_keys WHERE domain_id = ${domainId} AND state = 'pending' RETURNING id`.pipe(
-        Effect.map((rows) => rows.length > 0),
-        unavailable
-      ),
+      sql
+        .withTransaction(
+          Effect.gen(function* () {
+            yield* sql`SELECT id FROM domains WHERE id = ${domainId} FOR UPDATE`
+            const rows = yield* sql<{ id: number }>`
+              UPDATE dkim_keys SET state = 'retired' WHERE domain_id = ${domainId} AND state = 'pending' RETURNING id`
+            return rows.length > 0
+          })
+        )
+        .pipe(unavailable),
     dueForActivation: (now) =>
-      sql<{ team_id: number; domain_id: number }>`
-        SELECT d.team_id, k.domain_id FROM dkim_keys k JOIN domains d ON d.id = k.domain_id
+      sql<DkimKeyRow & { team_id: number; domain_name: string }>`
+        SELECT ${sql.literal(
+          DKIM_KEY_COLUMNS.split(", ")
+            .map((c) => `k.${c}`)
+            .join(", ")
+        )}, d.team_id, d.name AS domain_name
+        FROM dkim_keys k JOIN domains d ON d.id = k.domain_id
         WHERE k.state = 'pending' AND k.activates_after <= ${now} AND d.deleted_at IS NULL`.pipe(
-        Effect.map(Arr.map((r) => ({ teamId: r.team_id as TeamId, domainId: r.domain_id as DomainId }))),
+        Effect.map(
+          Arr.map((r) => ({
+            teamId: r.team_id as TeamId,
+            domainId: r.domain_id as DomainId,
+            domainName: r.domain_name,
+            key: toDkimKey(r)
+          }))
+        ),
         unavailable
       ),
     retireExpired: (now) =>
-      sql<{ id: number }>`
-        UPDATE dkim_keys SET state = 'retired' WHERE state = 'retiring' AND retire_after <= ${now} RETURNING id`.pipe(
-        Effect.map((rows) => rows.length),
+      sql<{ team_id: number; domain_id: number }>`
+        UPDATE dkim_keys k SET state = 'retired' FROM domains d
+        WHERE k.domain_id = d.id AND k.state = 'retiring' AND k.retire_after <= ${now}
+        RETURNING d.team_id, k.domain_id`.pipe(
+        Effect.map(Arr.map((r) => ({ teamId: r.team_id as TeamId, domainId: r.domain_id as DomainId }))),
         unavailable
       )
   })

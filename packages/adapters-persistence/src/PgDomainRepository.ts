@@ -23,6 +23,7 @@ interface StoredRecord {
   readonly status: RecordStatus
   readonly required: boolean
   readonly checkedAt: string | null
+  readonly addedAt?: string
 }
 
 interface DomainRow {
@@ -45,11 +46,12 @@ interface DomainRow {
   readonly verified_at: Date | null
   readonly last_checked_at: Date | null
   readonly created_at: Date
+  readonly version: number
 }
 
 const COLUMNS = `id, team_id, public_id, name, status, region, return_path_label, open_tracking, click_tracking,
   tracking_domain, tls_mode, inbound_enabled, catch_all, stream_preference, bimi_logo_url, dns_records, verified_at,
-  last_checked_at, created_at`
+  last_checked_at, created_at, version`
 
 const toDomain = (row: DomainRow): Domain =>
   Domain.make({
@@ -69,11 +71,22 @@ const toDomain = (row: DomainRow): Domain =>
     streamPreference: row.stream_preference,
     bimiLogoUrl: row.bimi_logo_url,
     dnsRecords: row.dns_records.map((r) =>
-      DnsRecord.make({ ...r, checkedAt: r.checkedAt === null ? null : new Date(r.checkedAt) })
+      DnsRecord.make({
+        type: r.type,
+        purpose: r.purpose,
+        name: r.name,
+        value: r.value,
+        priority: r.priority,
+        status: r.status,
+        required: r.required,
+        checkedAt: r.checkedAt === null ? null : new Date(r.checkedAt),
+        addedAt: new Date(r.addedAt ?? row.created_at)
+      })
     ),
     verifiedAt: row.verified_at,
     lastCheckedAt: row.last_checked_at,
-    createdAt: row.created_at
+    createdAt: row.created_at,
+    version: row.version
   })
 
 const recordsJson = (records: ReadonlyArray<DnsRecord>): string =>
@@ -87,7 +100,8 @@ const recordsJson = (records: ReadonlyArray<DnsRecord>): string =>
         priority: r.priority,
         status: r.status,
         required: r.required,
-        checkedAt: r.checkedAt?.toISOString() ?? null
+        checkedAt: r.checkedAt?.toISOString() ?? null,
+        addedAt: r.addedAt.toISOString()
       })
     )
   )
@@ -120,7 +134,7 @@ export const make = Effect.gen(function* () {
               RETURNING ${sql.literal(DKIM_KEY_COLUMNS)}`
             const keys: ReadonlyArray<DkimKey> = keyRows.map(toDkimKey)
             const updated = yield* sql<DomainRow>`
-              UPDATE domains SET dns_records = ${recordsJson(records(domain.value, keys))}::jsonb
+              UPDATE domains SET dns_records = ${recordsJson(records(domain.value, keys))}::jsonb, version = version + 1
               WHERE id = ${domain.value.id} RETURNING ${columns}`
             return first(updated)
           })
@@ -154,7 +168,7 @@ export const make = Effect.gen(function* () {
         patch.dnsRecords === undefined ? sql`` : sql`, dns_records = ${recordsJson(patch.dnsRecords)}::jsonb`
       const assignments = Object.keys(set).length === 0 ? sql`` : sql`, ${sql.update(set)}`
       return sql<DomainRow>`
-        UPDATE domains SET id = id ${assignments} ${records}
+        UPDATE domains SET version = version + 1 ${assignments} ${records}
         WHERE team_id = ${teamId} AND id = ${id} AND deleted_at IS NULL
         RETURNING ${columns}`.pipe(Effect.map(first), unavailable)
     },
@@ -163,7 +177,8 @@ export const make = Effect.gen(function* () {
         .withTransaction(
           Effect.gen(function* () {
             const rows = yield* sql<{ id: number }>`
-              UPDATE domains SET deleted_at = now() WHERE team_id = ${teamId} AND id = ${id} AND deleted_at IS NULL
+              UPDATE domains SET deleted_at = now(), version = version + 1
+              WHERE team_id = ${teamId} AND id = ${id} AND deleted_at IS NULL
               RETURNING id`
             if (rows.length === 0) return false
             yield* sql`DELETE FROM api_keys WHERE team_id = ${teamId} AND domain_id = ${id}`
@@ -171,23 +186,24 @@ export const make = Effect.gen(function* () {
           })
         )
         .pipe(unavailable),
-    saveCheck: (id, result) =>
+    saveCheck: (id, expectedVersion, result) =>
       sql
         .withTransaction(
           Effect.gen(function* () {
             const rows = yield* sql<DomainRow>`
               UPDATE domains SET dns_records = ${recordsJson(result.records)}::jsonb, status = ${result.status},
                 verified_at = ${result.verifiedAt}, last_checked_at = ${result.checkedAt},
-                next_check_at = ${result.nextCheckAt}
-              WHERE id = ${id}
+                next_check_at = ${result.nextCheckAt}, version = version + 1
+              WHERE id = ${id} AND version = ${expectedVersion} AND deleted_at IS NULL
               RETURNING ${columns}`
-            const domain = toDomain(Option.getOrThrow(Arr.head(rows)))
+            const saved = first(rows)
+            if (Option.isNone(saved)) return saved
             for (const event of result.events) {
               yield* sql`
                 INSERT INTO events (team_id, type, payload)
-                VALUES (${domain.teamId}, ${event.type}, ${JSON.stringify(event.payload)}::jsonb)`
+                VALUES (${saved.value.teamId}, ${event.type}, ${JSON.stringify(event.payload)}::jsonb)`
             }
-            return domain
+            return saved
           })
         )
         .pipe(unavailable),

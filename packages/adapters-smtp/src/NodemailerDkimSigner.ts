@@ -1,6 +1,6 @@
 import type { KeyObject } from "node:crypto"
 import { createPrivateKey } from "node:crypto"
-import { DkimKeyRepository, DkimSigner, SecretBox } from "@poststack/application"
+import { DkimKeyRepository, DkimSigner, SecretBox, SigningKeyUnavailable } from "@poststack/application"
 import type { DomainId } from "@poststack/domain"
 import { Clock, Effect, Layer, Option, Redacted } from "effect"
 import DKIM from "nodemailer/lib/dkim"
@@ -37,7 +37,12 @@ export const make = Effect.gen(function* () {
     const cached = cache.get(domainId)
     if (cached !== undefined && now - cached.loadedAt < CACHE_TTL_MS) return cached
     const found = yield* keys.signingKey(domainId)
-    if (Option.isNone(found)) return yield* Effect.dieMessage(`domain ${domainId} has no active DKIM key`)
+    if (Option.isNone(found)) {
+      cache.delete(domainId)
+      return yield* new SigningKeyUnavailable({
+        message: `Domain ${domainId} is not verified, or has no active key`
+      })
+    }
     const pem = yield* box.open(found.value.sealedPrivateKey)
     const loaded: CachedKey = {
       domainName: found.value.domainName,

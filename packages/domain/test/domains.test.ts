@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { nextSelector, rotationState } from "../src/domains/DkimKey.js"
+import { rotationState } from "../src/domains/DkimKey.js"
 import { DnsRecord } from "../src/domains/DnsRecord.js"
 import { alignedRelaxed, normalizeDomainName } from "../src/domains/DomainName.js"
 import { expectedRecords, type MailHosts } from "../src/domains/DomainRecords.js"
@@ -17,6 +17,7 @@ const domain = {
   trackingDomain: null
 }
 const keys = [{ selector: "poststack", publicKey: "AAAA", state: "active" as const }]
+const t0 = new Date("2026-11-27T00:00:00Z")
 
 describe("domain names", () => {
   it("normalises case and the trailing dot", () => {
@@ -39,7 +40,7 @@ describe("domain names", () => {
 
 describe("expected records", () => {
   it("lists SPF and the MX on the bounce host, DKIM, DMARC, and only what is switched on", () => {
-    const records = expectedRecords(domain, keys, hosts)
+    const records = expectedRecords(domain, keys, hosts, [], t0)
     expect(records.map((r) => `${r.purpose} ${r.type} ${r.name}`)).toEqual([
       "spf TXT bounces.example.com",
       "return_path MX bounces.example.com",
@@ -56,29 +57,41 @@ describe("expected records", () => {
     const all = expectedRecords(
       { ...domain, inboundEnabled: true, trackingDomain: "t.example.com" },
       keys,
-      hosts
+      hosts,
+      [],
+      t0
     )
     expect(all.map((r) => r.purpose)).toEqual(["spf", "return_path", "dkim", "dmarc", "mx", "tracking"])
   })
   it("keeps the status of records that did not change, and starts changed ones over", () => {
-    const checked = expectedRecords(domain, keys, hosts).map((r) =>
+    const checked = expectedRecords(domain, keys, hosts, [], t0).map((r) =>
       DnsRecord.make({ ...r, status: "verified", checkedAt: new Date(0) })
     )
-    const again = expectedRecords(domain, keys, hosts, checked)
+    const again = expectedRecords(domain, keys, hosts, checked, t0)
     expect(again.every((r) => r.status === "verified")).toBe(true)
-    const moved = expectedRecords({ ...domain, returnPathLabel: "mail" }, keys, hosts, checked)
+    const moved = expectedRecords({ ...domain, returnPathLabel: "mail" }, keys, hosts, checked, t0)
     expect(moved.find((r) => r.purpose === "spf")?.status).toBe("pending")
     expect(moved.find((r) => r.purpose === "dkim")?.status).toBe("verified")
   })
-  it("publishes a staged key as an advisory dkim_rotation record", () => {
-    const staged = [...keys, { selector: "poststack2", publicKey: "BBBB", state: "pending" as const }]
-    const rotation = expectedRecords(domain, staged, hosts).find((r) => r.purpose === "dkim_rotation")
-    expect(rotation).toMatchObject({ name: "poststack2._domainkey.example.com", required: false })
+  it("publishes staged and retiring keys as advisory dkim_rotation records, and drops retired ones", () => {
+    const staged = [
+      ...keys,
+      { selector: "psnext", publicKey: "BBBB", state: "pending" as const },
+      { selector: "psold", publicKey: "CCCC", state: "retiring" as const },
+      { selector: "psgone", publicKey: "DDDD", state: "retired" as const }
+    ]
+    const rotation = expectedRecords(domain, staged, hosts, [], t0).filter(
+      (r) => r.purpose === "dkim_rotation"
+    )
+    expect(rotation.map((r) => [r.name, r.required])).toEqual([
+      ["psnext._domainkey.example.com", false],
+      ["psold._domainkey.example.com", false]
+    ])
   })
 })
 
 describe("matching DNS answers", () => {
-  const [spf, mx, dkim, dmarc] = expectedRecords(domain, keys, hosts)
+  const [spf, mx, dkim, dmarc] = expectedRecords(domain, keys, hosts, [], t0)
   it("accepts our SPF mechanisms inside a longer record, and nothing less", () => {
     if (spf === undefined) throw new Error("no spf")
     expect(recordServed(spf, ["v=spf1 include:x.test ip4:192.0.2.1 -all"])).toBe(true)
@@ -97,7 +110,8 @@ describe("matching DNS answers", () => {
 
 describe("verification transitions", () => {
   const now = new Date("2026-11-27T12:00:00Z")
-  const records = expectedRecords(domain, keys, hosts)
+  const fourDaysLater = new Date("2026-12-01T12:00:00Z")
+  const records = expectedRecords(domain, keys, hosts, [], t0)
   const served: Record<string, ReadonlyArray<string>> = {
     spf: ["v=spf1 ip4:192.0.2.1 ~all"],
     return_path: ["mx.ps.test"],
@@ -113,58 +127,62 @@ describe("verification transitions", () => {
   const all = ["spf", "return_path", "dkim", "dmarc"]
 
   it("verifies when every gating record is served, once", () => {
-    const check = checkRecords(records, answer(all), now, false)
-    expect(nextDomainStatus({ status: "pending", verifiedAt: null }, check, now, false)).toEqual({
+    const check = checkRecords(records, answer(all), now)
+    expect(nextDomainStatus({ status: "pending", verifiedAt: null }, check, now)).toEqual({
       status: "verified",
       verifiedAt: now,
       event: "domain.verified"
     })
     const earlier = new Date(0)
-    expect(nextDomainStatus({ status: "verified", verifiedAt: earlier }, check, now, false)).toEqual({
+    expect(nextDomainStatus({ status: "verified", verifiedAt: earlier }, check, now)).toEqual({
       status: "verified",
       verifiedAt: earlier,
       event: null
     })
   })
-  it("stays pending within the grace period, fails after it, and fails at once when records vanish", () => {
-    const partial = checkRecords(records, answer(["spf", "dkim"]), now, false)
-    expect(nextDomainStatus({ status: "pending", verifiedAt: null }, partial, now, false).status).toBe(
-      "pending"
-    )
-    const late = checkRecords(records, answer(["spf", "dkim"]), now, true)
-    expect(nextDomainStatus({ status: "pending", verifiedAt: null }, late, now, true)).toMatchObject({
-      status: "failed",
-      event: "domain.verification_failed"
-    })
-    const vanished = checkRecords(
-      records.map((r) => DnsRecord.make({ ...r, status: "verified" })),
-      answer(["spf"]),
-      now,
-      false
-    )
-    expect(vanished.records.find((r) => r.purpose === "dkim")?.status).toBe("failed")
-    expect(
-      nextDomainStatus({ status: "verified", verifiedAt: new Date(0) }, vanished, now, false)
-    ).toMatchObject({
+  it("stays pending within each record's grace period, and fails after it", () => {
+    const partial = checkRecords(records, answer(["spf", "dkim"]), now)
+    expect(partial.records.find((r) => r.purpose === "dmarc")?.status).toBe("pending")
+    expect(nextDomainStatus({ status: "pending", verifiedAt: null }, partial, now).status).toBe("pending")
+    const late = checkRecords(records, answer(["spf", "dkim"]), fourDaysLater)
+    expect(late.records.find((r) => r.purpose === "dmarc")?.status).toBe("failed")
+    expect(nextDomainStatus({ status: "pending", verifiedAt: null }, late, fourDaysLater)).toMatchObject({
       status: "failed",
       event: "domain.verification_failed"
     })
   })
+  it("fails at once when a served record vanishes", () => {
+    const verified = records.map((r) => DnsRecord.make({ ...r, status: "verified" }))
+    const vanished = checkRecords(verified, answer(["spf", "return_path", "dmarc"]), now)
+    expect(vanished.records.find((r) => r.purpose === "dkim")?.status).toBe("failed")
+    expect(nextDomainStatus({ status: "verified", verifiedAt: new Date(0) }, vanished, now)).toMatchObject({
+      status: "failed",
+      event: "domain.verification_failed"
+    })
+  })
+  it("keeps a verified domain verified while a newly added record is within its grace period", () => {
+    const verified = records.map((r) => DnsRecord.make({ ...r, status: "verified" }))
+    const moved = expectedRecords(
+      { ...domain, returnPathLabel: "mail" },
+      keys,
+      hosts,
+      verified,
+      fourDaysLater
+    )
+    const check = checkRecords(moved, answer(["dkim", "dmarc"]), fourDaysLater)
+    expect(check.records.find((r) => r.purpose === "spf")?.status).toBe("pending")
+    expect(nextDomainStatus({ status: "verified", verifiedAt: t0 }, check, fourDaysLater).status).toBe(
+      "verified"
+    )
+  })
   it("changes nothing when DNS cannot be asked about a gating record", () => {
-    const check = checkRecords(records, answer(["spf"], ["dkim"]), now, false)
+    const check = checkRecords(records, answer(["spf"], ["dkim"]), now)
     expect(check.inconclusive).toBe(true)
-    expect(
-      nextDomainStatus({ status: "verified", verifiedAt: new Date(0) }, check, now, false).event
-    ).toBeNull()
+    expect(nextDomainStatus({ status: "verified", verifiedAt: new Date(0) }, check, now).event).toBeNull()
   })
 })
 
-describe("DKIM selectors and rotation state", () => {
-  it("never reuses a selector", () => {
-    expect(nextSelector([])).toBe("poststack")
-    expect(nextSelector(["poststack"])).toBe("poststack2")
-    expect(nextSelector(["poststack", "poststack2", "poststack3"])).toBe("poststack4")
-  })
+describe("DKIM rotation state", () => {
   it("derives the rotation state from the keys", () => {
     expect(rotationState([{ state: "active", publishedAt: null }])).toBe("idle")
     expect(

@@ -11,12 +11,20 @@ export interface SigningKey {
   readonly sealedPrivateKey: Uint8Array
 }
 
+export interface DueActivation {
+  readonly teamId: TeamId
+  readonly domainId: DomainId
+  readonly domainName: string
+  readonly key: DkimKey
+}
+
 export class DkimKeyRepository extends Context.Tag("@poststack/application/DkimKeyRepository")<
   DkimKeyRepository,
   {
     /** Every key of the domain that is not yet retired. */
     readonly keys: (domainId: DomainId) => Effect.Effect<ReadonlyArray<DkimKey>, StoreUnavailable>
     readonly selectors: (domainId: DomainId) => Effect.Effect<ReadonlyArray<string>, StoreUnavailable>
+    /** The active key of a verified, not deleted domain: `None` means the domain may not send. */
     readonly signingKey: (domainId: DomainId) => Effect.Effect<Option.Option<SigningKey>, StoreUnavailable>
     /** Adds a pending key; `None` when a rotation is already under way. */
     readonly addPending: (
@@ -28,20 +36,25 @@ export class DkimKeyRepository extends Context.Tag("@poststack/application/DkimK
       publishedAt: Date,
       activatesAfter: Date
     ) => Effect.Effect<void, StoreUnavailable>
-    /** The pending key becomes active; the active one starts retiring until `retireAfter`. */
+    /**
+     * Key `keyId` becomes active, if it is still the domain's pending key and its record was seen
+     * in DNS; the active key starts retiring until `retireAfter`. False when nothing changed.
+     */
     readonly activatePending: (
       domainId: DomainId,
+      keyId: DkimKeyId,
       retireAfter: Date
     ) => Effect.Effect<boolean, StoreUnavailable>
+    /** Drops the staged key (kept as retired, its selector never reused). */
     readonly cancelPending: (domainId: DomainId) => Effect.Effect<boolean, StoreUnavailable>
-    /** Domains whose staged key was seen in DNS and whose propagation window has passed. */
-    readonly dueForActivation: (
+    /** Staged keys whose record was seen in DNS and whose propagation window has passed. */
+    readonly dueForActivation: (now: Date) => Effect.Effect<ReadonlyArray<DueActivation>, StoreUnavailable>
+    /** Retires keys whose retirement window has passed; returns the domains that had one. */
+    readonly retireExpired: (
       now: Date
     ) => Effect.Effect<
       ReadonlyArray<{ readonly teamId: TeamId; readonly domainId: DomainId }>,
       StoreUnavailable
     >
-    /** Retires keys whose retirement window has passed; returns how many. */
-    readonly retireExpired: (now: Date) => Effect.Effect<number, StoreUnavailable>
   }
 >() {}

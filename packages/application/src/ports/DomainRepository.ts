@@ -68,6 +68,7 @@ export class DomainRepository extends Context.Tag("@poststack/application/Domain
     ) => Effect.Effect<Option.Option<Domain>, StoreUnavailable>
     readonly list: (teamId: TeamId) => Effect.Effect<ReadonlyArray<Domain>, StoreUnavailable>
     readonly get: (teamId: TeamId, ref: DomainRef) => Effect.Effect<Option.Option<Domain>, StoreUnavailable>
+    /** Changes settings and/or records; bumps the version. */
     readonly update: (
       teamId: TeamId,
       id: DomainId,
@@ -75,7 +76,15 @@ export class DomainRepository extends Context.Tag("@poststack/application/Domain
     ) => Effect.Effect<Option.Option<Domain>, StoreUnavailable>
     /** Marks the domain deleted and revokes the API keys scoped to it. */
     readonly delete: (teamId: TeamId, id: DomainId) => Effect.Effect<boolean, StoreUnavailable>
-    readonly saveCheck: (id: DomainId, result: DomainCheckResult) => Effect.Effect<Domain, StoreUnavailable>
+    /**
+     * Saves a check computed from the domain at `expectedVersion`, with its events, in one
+     * transaction; `None` (and nothing written) when the domain changed or was deleted since.
+     */
+    readonly saveCheck: (
+      id: DomainId,
+      expectedVersion: number,
+      result: DomainCheckResult
+    ) => Effect.Effect<Option.Option<Domain>, StoreUnavailable>
     /** Domains whose next check is due, oldest first. */
     readonly dueForCheck: (now: Date, limit: number) => Effect.Effect<ReadonlyArray<Domain>, StoreUnavailable>
   }

@@ -6,11 +6,14 @@ import type { StoreUnavailable } from "./StoreUnavailable.js"
 export class IpAddressRepository extends Context.Tag("@poststack/application/IpAddressRepository")<
   IpAddressRepository,
   {
-    /** Makes the stored list hold at least these addresses (from configuration); returns their ids. */
+    /**
+     * Makes the stored list hold these addresses (from configuration), each owned by a team or
+     * shared (`teamId: null`); returns their ids.
+     */
     readonly ensure: (
-      addresses: ReadonlyArray<string>
+      addresses: ReadonlyArray<{ readonly address: string; readonly teamId: TeamId | null }>
     ) => Effect.Effect<ReadonlyArray<number>, StoreUnavailable>
-    /** Pins the domain to the address; false when the address is unknown. */
+    /** Pins the domain to the address; false when the address is unknown or belongs to another team. */
     readonly assign: (
       teamId: TeamId,
       domainId: DomainId,

@@ -30,14 +30,8 @@ export const dkimRecordName = (selector: string, domainName: string): string =>
 
 export const dkimRecordValue = (publicKey: string): string => `v=DKIM1; k=rsa; p=${publicKey}`
 
-export const INITIAL_SELECTOR = "poststack"
-
-/** `poststack`, then `poststack2`, `poststack3`… so a rotation never reuses a published selector. */
-export const nextSelector = (used: ReadonlyArray<string>): string => {
-  let n = 2
-  while (used.includes(`${INITIAL_SELECTOR}${n}`)) n++
-  return used.includes(INITIAL_SELECTOR) ? `${INITIAL_SELECTOR}${n}` : INITIAL_SELECTOR
-}
+/** Selectors are random (`ps` + 10 characters), so no two keys, in any team, ever share one. */
+export const SELECTOR_PATTERN = /^ps[a-z0-9]{10}$/
 
 export const DkimRotationState = Schema.Literal("idle", "pending_dns", "ready", "retiring")
 export type DkimRotationState = typeof DkimRotationState.Type

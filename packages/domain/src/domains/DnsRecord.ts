@@ -3,7 +3,10 @@ import { Schema } from "effect"
 export const DnsRecordType = Schema.Literal("TXT", "CNAME", "MX", "SRV")
 export type DnsRecordType = typeof DnsRecordType.Type
 
-/** What a record is for. `dkim_rotation` and `tracking` are advisory: they never gate verification. */
+/**
+ * What a record is for. `dkim_rotation` (a staged or retiring DKIM key) and `tracking` are
+ * advisory: they never gate verification.
+ */
 export const DnsRecordPurpose = Schema.Literal(
   "spf",
   "dkim",
@@ -30,7 +33,9 @@ export class DnsRecord extends Schema.Class<DnsRecord>("DnsRecord")({
   priority: Schema.NullOr(Schema.Int),
   status: RecordStatus,
   required: Schema.Boolean,
-  checkedAt: Schema.NullOr(Schema.DateFromSelf)
+  checkedAt: Schema.NullOr(Schema.DateFromSelf),
+  /** When the record was first asked for: its grace period runs from here, not from the domain's creation. */
+  addedAt: Schema.DateFromSelf
 }) {}
 
 /** Records that must all be served for a domain to send: SPF, DKIM and DMARC, and the bounce MX. */

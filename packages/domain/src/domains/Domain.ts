@@ -31,7 +31,9 @@ export class Domain extends Schema.Class<Domain>("Domain")({
   dnsRecords: Schema.Array(DnsRecord),
   verifiedAt: Schema.NullOr(Schema.DateFromSelf),
   lastCheckedAt: Schema.NullOr(Schema.DateFromSelf),
-  createdAt: Schema.DateFromSelf
+  createdAt: Schema.DateFromSelf,
+  /** Bumped by every write, so that a check computed from an older read cannot overwrite newer state. */
+  version: Schema.Int
 }) {}
 
 export const returnPathHost = (domain: Pick<Domain, "name" | "returnPathLabel">): string =>

@@ -1,5 +1,4 @@
-import type { DkimKey } from "./DkimKey.js"
-import { dkimRecordName, dkimRecordValue } from "./DkimKey.js"
+import { type DkimKey, dkimRecordName, dkimRecordValue } from "./DkimKey.js"
 import { type Domain, returnPathHost } from "./Domain.js"
 import { DnsRecord, GATING_PURPOSES, recordKey } from "./DnsRecord.js"
 
@@ -25,15 +24,18 @@ export const expectedRecords = (
   domain: Pick<Domain, "name" | "returnPathLabel" | "inboundEnabled" | "trackingDomain">,
   keys: ReadonlyArray<Pick<DkimKey, "selector" | "publicKey" | "state">>,
   hosts: MailHosts,
-  previous: ReadonlyArray<DnsRecord> = []
+  previous: ReadonlyArray<DnsRecord>,
+  now: Date
 ): ReadonlyArray<DnsRecord> => {
   const bounce = returnPathHost(domain)
   const inputs: Array<RecordInput> = [
     { type: "TXT", purpose: "spf", name: bounce, value: spfValue(hosts), priority: null },
     { type: "MX", purpose: "return_path", name: bounce, value: hosts.mxHost, priority: 10 }
   ]
+  // The active key gates; a staged key must be published before it signs; a retiring key must stay
+  // published until mail it signed has been verified.
   for (const key of keys) {
-    if (key.state === "active" || key.state === "pending") {
+    if (key.state !== "retired") {
       inputs.push({
         type: "TXT",
         purpose: key.state === "active" ? "dkim" : "dkim_rotation",
@@ -69,7 +71,8 @@ export const expectedRecords = (
       ...input,
       required: GATING_PURPOSES.includes(input.purpose),
       status: kept?.status ?? "pending",
-      checkedAt: kept?.checkedAt ?? null
+      checkedAt: kept?.checkedAt ?? null,
+      addedAt: kept?.addedAt ?? now
     })
   })
 }

@@ -47,8 +47,7 @@ export interface RecordCheck {
 export const checkRecords = (
   records: ReadonlyArray<DnsRecord>,
   answerFor: (record: DnsRecord) => DnsAnswer,
-  now: Date,
-  pastGrace: boolean
+  now: Date
 ): RecordCheck => {
   let inconclusive = false
   const checked = records.map((record) => {
@@ -57,6 +56,7 @@ export const checkRecords = (
       if (record.required) inconclusive = true
       return record
     }
+    const pastGrace = now.getTime() - record.addedAt.getTime() > VERIFICATION_GRACE_MS
     const status: RecordStatus = recordServed(record, answer.values)
       ? "verified"
       : record.status === "verified" || pastGrace
@@ -76,26 +76,27 @@ export interface DomainTransition {
 }
 
 /**
- * The domain's status after a check. All gating records served: verified. A verified domain whose
- * records disappear falls back to failed at once (sending stops); a new domain stays pending until
- * its grace period ends. An inconclusive check changes nothing.
+ * The domain's status after a check. Every gating record served: verified. A gating record that
+ * was served and vanished, or that never appeared within its grace period: failed, and sending
+ * stops. Records still within their grace period change nothing, nor does an inconclusive check.
  */
 export const nextDomainStatus = (
   previous: { readonly status: DomainStatus; readonly verifiedAt: Date | null },
   check: RecordCheck,
-  now: Date,
-  pastGrace: boolean
+  now: Date
 ): DomainTransition => {
   const unchanged = { status: previous.status, verifiedAt: previous.verifiedAt, event: null }
   if (check.inconclusive) return unchanged
-  const allServed = check.records.filter((r) => r.required).every((r) => r.status === "verified")
-  if (allServed) {
+  const required = check.records.filter((r) => r.required)
+  if (required.every((r) => r.status === "verified")) {
     return previous.status === "verified"
       ? unchanged
       : { status: "verified", verifiedAt: now, event: "domain.verified" }
   }
-  if (previous.status === "verified" || (previous.status === "pending" && pastGrace)) {
-    return { status: "failed", verifiedAt: previous.verifiedAt, event: "domain.verification_failed" }
+  if (required.some((r) => r.status === "failed")) {
+    return previous.status === "failed"
+      ? unchanged
+      : { status: "failed", verifiedAt: previous.verifiedAt, event: "domain.verification_failed" }
   }
   return unchanged
 }

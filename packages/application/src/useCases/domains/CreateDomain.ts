@@ -3,18 +3,17 @@ import {
   describeNameProblem,
   type Domain,
   expectedRecords,
-  INITIAL_SELECTOR,
   normalizeDomainName,
   type TeamId,
   ValidationFailed
 } from "@poststack/domain"
-import { Effect, Option } from "effect"
+import { Clock, Effect, Option } from "effect"
 import { DkimKeyGenerator } from "../../ports/DkimKeyGenerator.js"
 import { DomainRepository } from "../../ports/DomainRepository.js"
 import { MailHostSettings } from "../../ports/MailHostSettings.js"
 import { PublicSuffixList } from "../../ports/PublicSuffixList.js"
 import { SecretBox } from "../../ports/SecretBox.js"
-import { validateHostUnder, validateReturnPathLabel } from "./validation.js"
+import { validateReturnPathLabel, validateTrackingHost } from "./validation.js"
 
 export interface CreateDomainInput {
   readonly name: string
@@ -42,13 +41,12 @@ export const CreateDomain = Effect.fn("CreateDomain")(function* (teamId: TeamId,
   const trackingDomain =
     input.trackingDomain === undefined
       ? `track.${name}`
-      : yield* validateHostUnder(input.trackingDomain, name, "tracking_domain")
+      : yield* validateTrackingHost(input.trackingDomain, name, `${returnPathLabel}.${name}`)
 
-  const generator = yield* DkimKeyGenerator
-  const box = yield* SecretBox
-  const generated = yield* generator.generate
-  const sealedPrivateKey = yield* box.seal(generated.privateKeyPem)
+  const generated = yield* Effect.flatMap(DkimKeyGenerator, (g) => g.generate)
+  const sealedPrivateKey = yield* Effect.flatMap(SecretBox, (box) => box.seal(generated.privateKeyPem))
   const hosts = yield* MailHostSettings
+  const now = new Date(yield* Clock.currentTimeMillis)
   const domains = yield* DomainRepository
   const created = yield* domains.create(
     {
@@ -61,8 +59,8 @@ export const CreateDomain = Effect.fn("CreateDomain")(function* (teamId: TeamId,
       tlsMode: input.tlsMode,
       inboundEnabled: input.inboundEnabled
     },
-    { selector: INITIAL_SELECTOR, publicKey: generated.publicKey, sealedPrivateKey, state: "active" },
-    (domain, keys) => expectedRecords(domain, keys, hosts)
+    { selector: generated.selector, publicKey: generated.publicKey, sealedPrivateKey, state: "active" },
+    (domain, keys) => expectedRecords(domain, keys, hosts, [], now)
   )
   if (Option.isNone(created)) return yield* new AlreadyExists({ message: `Domain ${name} already exists` })
   return created.value

@@ -15,13 +15,25 @@ export const validateReturnPathLabel = (raw: string) => {
       )
 }
 
-/** A host that must live under the domain itself (a tracking host, for instance); `null` turns it off. */
-export const validateHostUnder = (raw: string | null, domain: string, field: string) => {
+/**
+ * The tracking host: under the domain, and not a name another record lives at (a CNAME cannot
+ * share its name with the bounce host's TXT and MX). `null` turns tracking links on the domain off.
+ */
+export const validateTrackingHost = (raw: string | null, domain: string, returnPathHost: string) => {
   if (raw === null) return Effect.succeed(null)
   const normalized = normalizeDomainName(raw)
   if ("problem" in normalized || !isWithin(normalized.name, domain) || normalized.name === domain) {
     return Effect.fail(
-      new ValidationFailed({ message: `${field} must be a host under ${domain}, such as track.${domain}` })
+      new ValidationFailed({
+        message: `tracking_domain must be a host under ${domain}, such as track.${domain}`
+      })
+    )
+  }
+  if (normalized.name === returnPathHost || normalized.name.split(".")[0]?.startsWith("_")) {
+    return Effect.fail(
+      new ValidationFailed({
+        message: `tracking_domain cannot be ${normalized.name}: another record lives there`
+      })
     )
   }
   return Effect.succeed(normalized.name)

@@ -1,0 +1,43 @@
+/** A mailbox as a sender or recipient: the bare address, and an optional display name. */
+export interface Mailbox {
+  readonly address: string
+  readonly name: string | null
+}
+
+// Dot-atom local parts (the practical subset every MTA accepts) and LDH domains.
+const LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/
+const DOMAIN =
+  /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
+
+/** A bare address, with its domain lower-cased; `undefined` when it is not one we can deliver to. */
+export const normalizeAddress = (raw: string): string | undefined => {
+  const at = raw.lastIndexOf("@")
+  if (at <= 0 || raw.length > 254) return undefined
+  const local = raw.slice(0, at)
+  const domain = raw.slice(at + 1)
+  if (local.length > 64 || !LOCAL.test(local) || !DOMAIN.test(domain)) return undefined
+  return `${local}@${domain.toLowerCase()}`
+}
+
+/**
+ * Parses `addr@example.com`, `<addr@example.com>`, `Name <addr@example.com>` or
+ * `"Name, Inc." <addr@example.com>`. Control characters (CR, LF…) are refused anywhere.
+ */
+export const parseMailbox = (raw: string): Mailbox | undefined => {
+  if (/\p{Cc}/u.test(raw)) return undefined
+  const text = raw.trim()
+  const angle = /^(.*?)\s*<([^<>]+)>$/.exec(text)
+  if (angle === null) {
+    const address = normalizeAddress(text)
+    return address === undefined ? undefined : { address, name: null }
+  }
+  const address = normalizeAddress((angle[2] ?? "").trim())
+  if (address === undefined) return undefined
+  let name = (angle[1] ?? "").trim()
+  if (name.startsWith('"') && name.endsWith('"') && name.length >= 2)
+    name = name.slice(1, -1).replace(/\\(.)/g, "$1")
+  if (/[<>"]/.test(name) || name.length > 200) return undefined
+  return { address, name: name === "" ? null : name }
+}
+
+export const domainOf = (address: string): string => address.slice(address.lastIndexOf("@") + 1)

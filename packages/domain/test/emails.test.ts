@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest"
+import { parseMailbox } from "../src/emails/Address.js"
+import {
+  aggregateStatus,
+  classifyReply,
+  DEFAULT_RETRY_POLICY,
+  nextAttemptAt
+} from "../src/emails/Delivery.js"
+import { checkCustomHeaders } from "../src/emails/Headers.js"
+import { type SendRequest, validateSend } from "../src/emails/SendRequest.js"
+
+const now = new Date("2026-11-27T12:00:00Z")
+const request: SendRequest = {
+  from: "Acme <news@acme.test>",
+  to: ["a@example.com"],
+  cc: [],
+  bcc: [],
+  replyTo: [],
+  subject: "Hello",
+  html: "<p>Hi</p>",
+  text: null,
+  headers: {},
+  tags: [],
+  attachments: [],
+  scheduledAt: null,
+  unsubscribe: false,
+  tracking: { opens: null, clicks: null }
+}
+
+describe("addresses", () => {
+  it("parses bare, angle and named forms, lower-casing the domain only", () => {
+    expect(parseMailbox("Ann.Lee@Example.COM")).toEqual({ address: "Ann.Lee@example.com", name: null })
+    expect(parseMailbox("<a@b.test>")).toEqual({ address: "a@b.test", name: null })
+    expect(parseMailbox("Acme News <news@acme.test>")).toEqual({
+      address: "news@acme.test",
+      name: "Acme News"
+    })
+    expect(parseMailbox('"Acme, Inc." <news@acme.test>')).toEqual({
+      address: "news@acme.test",
+      name: "Acme, Inc."
+    })
+  })
+  it("refuses what cannot be delivered or would inject headers", () => {
+    for (const bad of [
+      "",
+      "no-at",
+      "a@",
+      "@b.test",
+      "a b@c.test",
+      "a@b",
+      "a@b.test\r\nBcc: x@y.test",
+      "x <a@b.test",
+      "a..b@c.test"
+    ]) {
+      expect(parseMailbox(bad), bad).toBeUndefined()
+    }
+  })
+})
+
+describe("custom headers", () => {
+  it("accepts ordinary headers and refuses ours, bad names and line breaks", () => {
+    expect(checkCustomHeaders({ "X-Campaign": "spring", "X-Entity-Ref-ID": "42" })).toBeUndefined()
+    expect(checkCustomHeaders({ From: "x@y.test" })?.reason).toMatch(/cannot be overridden/)
+    expect(checkCustomHeaders({ "DKIM-Signature": "v=1" })?.reason).toMatch(/cannot be overridden/)
+    expect(checkCustomHeaders({ "X-PostStack-Tags": "a" })?.reason).toMatch(/cannot be overridden/)
+    expect(checkCustomHeaders({ "Bad Name": "v" })?.reason).toMatch(/valid header name/)
+    expect(checkCustomHeaders({ "X-Ok": "a\r\nBcc: victim@x.test" })?.reason).toMatch(/line breaks/)
+  })
+})
+
+describe("send validation", () => {
+  it("accepts a minimal send", () => {
+    const valid = validateSend(request, now)
+    expect(typeof valid).not.toBe("string")
+  })
+  it("names the first problem", () => {
+    expect(validateSend({ ...request, to: [] }, now)).toBe("to must name at least one recipient")
+    expect(validateSend({ ...request, html: null, text: "" }, now)).toBe("html or text is required")
+    expect(validateSend({ ...request, subject: "a\nb" }, now)).toBe("subject must not contain line breaks")
+    expect(
+      validateSend({ ...request, to: Array.from({ length: 51 }, (_, i) => `r${i}@x.test`) }, now)
+    ).toMatch(/at most 50/)
+    expect(validateSend({ ...request, from: "not an address" }, now)).toMatch(/^from must be/)
+    expect(validateSend({ ...request, scheduledAt: new Date("2027-02-01T00:00:00Z") }, now)).toMatch(
+      /within 30 days/
+    )
+    const big = {
+      filename: "big.bin",
+      content: new Uint8Array(10 * 1024 * 1024 + 1),
+      contentType: null,
+      contentId: null
+    }
+    expect(validateSend({ ...request, attachments: [big] }, now)).toMatch(/larger than 10 MB/)
+  })
+})
+
+describe("delivery outcomes", () => {
+  it("classifies SMTP replies", () => {
+    expect(classifyReply(250, "2.0.0 OK", "mx.test")._tag).toBe("Delivered")
+    expect(classifyReply(451, "4.7.1 try later", "mx.test")._tag).toBe("Deferred")
+    expect(classifyReply(550, "5.1.1 no such user", "mx.test")).toMatchObject({ _tag: "Bounced", hard: true })
+  })
+  it("summarises an email from its recipients' deliveries", () => {
+    expect(aggregateStatus(["delivered", "sending"])).toBe("sending")
+    expect(aggregateStatus(["delivered", "deferred"])).toBe("deferred")
+    expect(aggregateStatus(["delivered", "bounced"])).toBe("delivered")
+    expect(aggregateStatus(["bounced", "suppressed"])).toBe("bounced")
+    expect(aggregateStatus(["suppressed"])).toBe("suppressed")
+  })
+  it("backs off, then gives up after the maximum age", () => {
+    const first = new Date("2026-11-27T00:00:00Z")
+    expect(nextAttemptAt(DEFAULT_RETRY_POLICY, 1, first, first)?.toISOString()).toBe(
+      "2026-11-27T00:01:00.000Z"
+    )
+    expect(nextAttemptAt(DEFAULT_RETRY_POLICY, 3, first, first)?.toISOString()).toBe(
+      "2026-11-27T00:15:00.000Z"
+    )
+    expect(
+      nextAttemptAt(DEFAULT_RETRY_POLICY, 20, first, new Date("2026-11-29T12:00:00Z"))?.toISOString()
+    ).toBe("2026-11-29T20:00:00.000Z")
+    // The last try happens at the three-day mark, not after it.
+    expect(
+      nextAttemptAt(DEFAULT_RETRY_POLICY, 20, first, new Date("2026-11-29T20:00:00Z"))?.toISOString()
+    ).toBe("2026-11-30T00:00:00.000Z")
+    expect(nextAttemptAt(DEFAULT_RETRY_POLICY, 20, first, new Date("2026-11-30T00:00:00Z"))).toBeNull()
+  })
+})
