@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto"
 import { HttpServer } from "@effect/platform"
 import {
+  NodeCryptoDigest,
   NodeCryptoDkimKeyGenerator,
   NodeCryptoKeyMaterial,
   NodeCryptoSecretBox,
@@ -60,6 +61,7 @@ export const testServices = (options: {
   const base = Layer.mergeAll(
     PgPersistence,
     NodeCryptoKeyMaterial.layer,
+    NodeCryptoDigest.layer,
     NodeCryptoDkimKeyGenerator.layer,
     Layer.succeed(
       SecretBox,

@@ -1,6 +1,6 @@
 import { HttpServerLive } from "@poststack/adapters-http"
 import { PgDatabase, RateLimiterStoreConfig } from "@poststack/adapters-persistence"
-import { periodicTasks, Services as CoreServices, WorkerLive } from "@poststack/worker"
+import { jobs, periodicTasks, Services as CoreServices, WorkerLive } from "@poststack/worker"
 import { Config, Effect, Layer } from "effect"
 import { BootstrapLive, DedicatedIpsLive } from "./Bootstrap.js"
 
@@ -16,6 +16,6 @@ export const ServerLive = Layer.unwrapEffect(
     const external = (yield* Config.option(Config.string("DATABASE_URL")))._tag === "Some"
     const runWorker = yield* Config.boolean("POSTSTACK_RUN_WORKER").pipe(Config.withDefault(!external))
     const http = Layer.provide(HttpServerLive.layerConfig, Layer.merge(BootstrapLive, DedicatedIpsLive))
-    return runWorker ? Layer.merge(http, WorkerLive.layer(periodicTasks)) : http
+    return runWorker ? Layer.merge(http, WorkerLive.layer(periodicTasks, jobs)) : http
   })
 ).pipe(Layer.provide(Services), Layer.provide(PgDatabase.layerConfig))

@@ -1,4 +1,5 @@
 import {
+  NodeCryptoDigest,
   NodeCryptoDkimKeyGenerator,
   NodeCryptoKeyMaterial,
   NodeCryptoSecretBox,
@@ -16,6 +17,7 @@ import { Layer } from "effect"
 export const Services = Layer.mergeAll(
   PgPersistence,
   NodeCryptoKeyMaterial.layer,
+  NodeCryptoDigest.layer,
   NodeCryptoDkimKeyGenerator.layer,
   NodeCryptoSecretBox.layerConfig,
   NodeDnsResolver.layerConfig,

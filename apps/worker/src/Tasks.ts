@@ -1,8 +1,13 @@
-import { AdvanceDkimRotations, VerifyDueDomains } from "@poststack/application"
+import { AdvanceDkimRotations, SimulateTestDeliveries, VerifyDueDomains } from "@poststack/application"
 import { Effect } from "effect"
 
 /** The periodic tasks every worker schedules; each runs once per interval across the cluster. */
 export const periodicTasks = [
   { name: "domains.verify", every: "1 minute", run: Effect.asVoid(VerifyDueDomains(100)) },
   { name: "domains.dkim-rotations", every: "5 minutes", run: Effect.asVoid(AdvanceDkimRotations()) }
+] as const
+
+/** Jobs every worker runs continuously, sharing their queues through `FOR UPDATE SKIP LOCKED`. */
+export const jobs = [
+  { name: "deliveries.test-mode", every: "250 millis", run: Effect.asVoid(SimulateTestDeliveries(100)) }
 ] as const

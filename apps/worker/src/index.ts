@@ -1,4 +1,4 @@
 export { LoggingLive, runMain } from "./Runtime.js"
 export { Services } from "./Services.js"
-export { periodicTasks } from "./Tasks.js"
+export { jobs, periodicTasks } from "./Tasks.js"
 export * as WorkerLive from "./WorkerLive.js"

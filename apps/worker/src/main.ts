@@ -2,10 +2,10 @@ import { PgDatabase } from "@poststack/adapters-persistence"
 import { Layer } from "effect"
 import { runMain } from "./Runtime.js"
 import { Services } from "./Services.js"
-import { periodicTasks } from "./Tasks.js"
+import { jobs, periodicTasks } from "./Tasks.js"
 import * as WorkerLive from "./WorkerLive.js"
 
-const Main = WorkerLive.layer(periodicTasks).pipe(
+const Main = WorkerLive.layer(periodicTasks, jobs).pipe(
   Layer.provide(Services),
   Layer.provide(PgDatabase.layerConfig)
 )

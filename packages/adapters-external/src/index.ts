@@ -1,3 +1,4 @@
+export * as NodeCryptoDigest from "./NodeCryptoDigest.js"
 export * as NodeCryptoDkimKeyGenerator from "./NodeCryptoDkimKeyGenerator.js"
 export * as NodeCryptoKeyMaterial from "./NodeCryptoKeyMaterial.js"
 export * as NodeCryptoSecretBox from "./NodeCryptoSecretBox.js"

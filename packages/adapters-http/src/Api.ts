@@ -1,6 +1,7 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { ApiKeysApi } from "./groups/ApiKeysApi.js"
 import { DomainsApi } from "./groups/DomainsApi.js"
+import { EmailsApi } from "./groups/EmailsApi.js"
 import { HealthApi } from "./groups/HealthApi.js"
 
 /** The PostStack public API as one value: routing, validation, OpenAPI and the docs page come from it. */
@@ -8,6 +9,7 @@ export class Api extends HttpApi.make("poststack")
   .add(HealthApi)
   .add(ApiKeysApi)
   .add(DomainsApi)
+  .add(EmailsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")

@@ -5,6 +5,7 @@ import { Config, Effect, Layer } from "effect"
 import { Api } from "./Api.js"
 import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
+import { EmailsLive } from "./handlers/EmailsLive.js"
 import { HealthLive } from "./handlers/HealthLive.js"
 import { accessLog } from "./middleware/AccessLog.js"
 import { AuthenticationLive, FullAccessLive } from "./middleware/AuthenticationLive.js"
@@ -29,7 +30,7 @@ export const HttpConfig = Config.all({
 })
 
 const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([HealthLive, ApiKeysLive, DomainsLive]),
+  Layer.provide([HealthLive, ApiKeysLive, DomainsLive, EmailsLive]),
   Layer.provide([AuthenticationLive, FullAccessLive])
 )
 

@@ -153,6 +153,12 @@ export const make = Effect.gen(function* () {
             SELECT ${columns} FROM domains
             WHERE team_id = ${teamId} AND public_id = ${ref.publicId} AND deleted_at IS NULL`
       ).pipe(Effect.map(first), unavailable),
+    findByName: (teamId, name) =>
+      sql<DomainRow>`
+        SELECT ${columns} FROM domains WHERE team_id = ${teamId} AND name = ${name} AND deleted_at IS NULL`.pipe(
+        Effect.map(first),
+        unavailable
+      ),
     update: (teamId, id, patch) => {
       const set: Record<string, unknown> = {}
       if (patch.openTracking !== undefined) set.open_tracking = patch.openTracking

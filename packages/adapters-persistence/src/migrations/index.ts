@@ -2,13 +2,15 @@ import foundation from "./0001_foundation.js"
 import domains from "./0002_domains.js"
 import dmarcAndIps from "./0003_dmarc_and_ips.js"
 import domainVersions from "./0004_domain_versions_and_ip_owners.js"
+import emails from "./0005_emails.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
   "0001_foundation": foundation,
   "0002_domains": domains,
   "0003_dmarc_and_ips": dmarcAndIps,
-  "0004_domain_versions_and_ip_owners": domainVersions
+  "0004_domain_versions_and_ip_owners": domainVersions,
+  "0005_emails": emails
 }
 
 export const latestMigrationId = Object.keys(migrations).length

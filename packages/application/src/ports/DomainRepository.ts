@@ -68,6 +68,10 @@ export class DomainRepository extends Context.Tag("@poststack/application/Domain
     ) => Effect.Effect<Option.Option<Domain>, StoreUnavailable>
     readonly list: (teamId: TeamId) => Effect.Effect<ReadonlyArray<Domain>, StoreUnavailable>
     readonly get: (teamId: TeamId, ref: DomainRef) => Effect.Effect<Option.Option<Domain>, StoreUnavailable>
+    readonly findByName: (
+      teamId: TeamId,
+      name: string
+    ) => Effect.Effect<Option.Option<Domain>, StoreUnavailable>
     /** Changes settings and/or records; bumps the version. */
     readonly update: (
       teamId: TeamId,

@@ -25,3 +25,17 @@ export const runPeriodically = <E, R>(task: PeriodicTask<E, R>) =>
     )
     return yield* Effect.repeat(round, Schedule.spaced(Duration.decode(task.every)))
   })
+
+/**
+ * Runs a job in every worker, again and again with `every` between rounds: for queues shared
+ * through `FOR UPDATE SKIP LOCKED`, where more workers mean more throughput. A failing round is
+ * logged and the loop goes on.
+ */
+export const runContinuously = <E, R>(job: PeriodicTask<E, R>) =>
+  Effect.repeat(
+    job.run.pipe(
+      Effect.catchAllCause((cause) => Effect.logError(`job ${job.name} failed`, cause)),
+      Effect.withSpan(`Job.${job.name}`)
+    ),
+    Schedule.spaced(Duration.decode(job.every))
+  )

@@ -1,0 +1,243 @@
+import { HttpApiBuilder } from "@effect/platform"
+import {
+  CancelEmail,
+  type EmailFilter,
+  GetEmail,
+  GetEmailEvents,
+  type IdempotencyKey,
+  ListEmails,
+  RescheduleEmail,
+  SendEmail
+} from "@poststack/application"
+import {
+  type ApiKey,
+  type EmailEvent,
+  type EmailRecord,
+  type EmailStatus,
+  EmailStatus as EmailStatusSchema,
+  type SendRequest,
+  ValidationFailed
+} from "@poststack/domain"
+import { Effect, Either, Schema } from "effect"
+import { Api } from "../Api.js"
+import { EmailDetailView, EmailEventView, EmailView, type SendEmailBody } from "../groups/EmailsApi.js"
+import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+
+const list = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
+  value === undefined ? [] : typeof value === "string" ? [value] : value
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+/** The wire body as the use case's request; base64 attachments are decoded strictly. */
+const toSendRequest = (body: typeof SendEmailBody.Type) =>
+  Effect.gen(function* () {
+    if (body.templateId !== undefined) {
+      return yield* new ValidationFailed({
+        message: "template_id: templates are not available yet; send html or text"
+      })
+    }
+    const attachments = []
+    for (const a of body.attachments ?? []) {
+      const compact = a.content.replace(/\s+/g, "")
+      if (compact.length % 4 !== 0 || !BASE64.test(compact)) {
+        return yield* new ValidationFailed({ message: `attachment ${a.filename}: content must be base64` })
+      }
+      attachments.push({
+        filename: a.filename,
+        content: new Uint8Array(Buffer.from(compact, "base64")),
+        contentType: a.contentType ?? null,
+        contentId: a.contentId ?? null
+      })
+    }
+    return {
+      from: body.from,
+      to: list(body.to),
+      cc: list(body.cc),
+      bcc: list(body.bcc),
+      replyTo: list(body.replyTo),
+      subject: body.subject ?? "",
+      html: body.html ?? null,
+      text: body.text ?? null,
+      headers: body.headers ?? {},
+      tags: body.tags ?? [],
+      attachments,
+      scheduledAt: body.scheduledAt ?? null,
+      unsubscribe: body.unsubscribe ?? false,
+      tracking: { opens: body.tracking?.opens ?? null, clicks: body.tracking?.clicks ?? null }
+    } satisfies SendRequest
+  })
+
+const idempotencyOf = (
+  body: typeof SendEmailBody.Type,
+  header: string | undefined,
+  index?: number
+): IdempotencyKey | null =>
+  body.idempotencyKey !== undefined
+    ? { source: "body", key: body.idempotencyKey }
+    : header !== undefined && header !== ""
+      ? { source: "header", key: index === undefined ? header : `${header}#${index}` }
+      : null
+
+const sendOne = (
+  caller: ApiKey,
+  body: typeof SendEmailBody.Type,
+  header: string | undefined,
+  index?: number
+) =>
+  Effect.flatMap(toSendRequest(body), (request) =>
+    SendEmail(caller, request, idempotencyOf(body, header, index))
+  ).pipe(
+    Effect.map((result) => ({
+      id: result.id,
+      ...(result.replayed ? { replayed: true as const } : {}),
+      ...(result.testMode ? { test_mode: true as const } : {})
+    }))
+  )
+
+export const toEmailView = (email: EmailRecord): EmailView =>
+  EmailView.make({
+    id: email.id,
+    publicId: email.publicId,
+    fromAddress: email.fromAddress,
+    fromName: email.fromName,
+    toAddresses: email.toAddresses,
+    ccAddresses: email.ccAddresses,
+    bccAddresses: email.bccAddresses,
+    replyTo: email.replyTo,
+    subject: email.subject,
+    headers: email.headers,
+    tags: email.tags,
+    status: email.status,
+    testMode: email.testMode,
+    recipientProvider: null,
+    unsubscribeEnabled: email.unsubscribeEnabled,
+    spamScore: null,
+    spamWarnings: null,
+    messageId: email.messageId,
+    scheduledAt: email.scheduledAt,
+    sentAt: email.sentAt,
+    createdAt: email.createdAt,
+    teamId: email.teamId,
+    domainId: email.domainId,
+    from: email.fromName === null ? email.fromAddress : `${email.fromName} <${email.fromAddress}>`,
+    to: email.toAddresses
+  })
+
+const toEventView = (event: EmailEvent) =>
+  EmailEventView.make({
+    id: event.id,
+    emailId: event.emailId,
+    eventType: event.eventType,
+    metadata: event.metadata,
+    geoCountry: null,
+    geoRegion: null,
+    geoCity: null,
+    uaClientName: null,
+    uaClientType: null,
+    uaOs: null,
+    uaDeviceType: null,
+    isPrefetch: false,
+    createdAt: event.createdAt
+  })
+
+const isStatus = Schema.is(EmailStatusSchema)
+
+export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
+  handlers
+    .handle("send", ({ payload, headers }) =>
+      Effect.flatMap(CurrentApiKey, (caller) => sendOne(caller, payload, headers["idempotency-key"]))
+    )
+    .handle("sendAlias", ({ payload, headers }) =>
+      Effect.flatMap(CurrentApiKey, (caller) => sendOne(caller, payload, headers["idempotency-key"]))
+    )
+    .handle("batch", ({ payload, headers }) =>
+      Effect.gen(function* () {
+        if (payload.emails.length === 0)
+          return yield* new ValidationFailed({ message: "emails must not be empty" })
+        if (payload.emails.length > 100)
+          return yield* new ValidationFailed({ message: "Batch size exceeds limit" })
+        const caller = yield* CurrentApiKey
+        const results = yield* Effect.forEach(payload.emails, (body, index) =>
+          Effect.either(sendOne(caller, body, headers["idempotency-key"], index))
+        )
+        return {
+          data: results.map((r) =>
+            Either.isRight(r)
+              ? r.right
+              : {
+                  error: r.left.message,
+                  code:
+                    r.left._tag === "ValidationFailed"
+                      ? "unprocessable_entity"
+                      : r.left._tag === "PermissionDenied"
+                        ? "forbidden"
+                        : "internal_error"
+                }
+          )
+        }
+      })
+    )
+    .handle("list", ({ urlParams }) =>
+      Effect.gen(function* () {
+        const caller = yield* CurrentApiKey
+        const filter: { -readonly [K in keyof EmailFilter]: EmailFilter[K] } = {}
+        if (urlParams.status !== undefined) {
+          if (!isStatus(urlParams.status))
+            return {
+              data: [],
+              meta: { page: urlParams.page, perPage: urlParams.perPage, total: 0, totalPages: 0 }
+            }
+          filter.status = urlParams.status as EmailStatus
+        }
+        const domainId = urlParams.domainId ?? urlParams.domain
+        if (domainId !== undefined) filter.domainId = domainId
+        if (urlParams.dateFrom !== undefined) filter.from = new Date(urlParams.dateFrom)
+        if (urlParams.dateTo !== undefined) {
+          const to = new Date(urlParams.dateTo)
+          // A bare date means the whole of that day.
+          filter.to = /^\d{4}-\d{2}-\d{2}$/.test(urlParams.dateTo) ? new Date(to.getTime() + 86_400_000) : to
+        }
+        if (urlParams.to !== undefined) filter.recipient = urlParams.to
+        if (urlParams.from !== undefined) filter.sender = urlParams.from
+        if (urlParams.subject !== undefined) filter.subject = urlParams.subject
+        if (urlParams.tag !== undefined) filter.tag = urlParams.tag
+        const { emails, total } = yield* ListEmails(caller.teamId, filter, urlParams.page, urlParams.perPage)
+        return {
+          data: emails.map(toEmailView),
+          meta: {
+            page: urlParams.page,
+            perPage: urlParams.perPage,
+            total,
+            totalPages: Math.ceil(total / urlParams.perPage)
+          }
+        }
+      })
+    )
+    .handle("get", ({ path }) =>
+      Effect.flatMap(CurrentApiKey, (caller) => GetEmail(caller.teamId, path.id)).pipe(
+        Effect.map((email) => ({
+          email: EmailDetailView.make({
+            ...toEmailView(email),
+            htmlBody: email.htmlBody,
+            textBody: email.textBody,
+            events: email.events.map(toEventView)
+          })
+        }))
+      )
+    )
+    .handle("reschedule", ({ path, payload }) =>
+      Effect.flatMap(CurrentApiKey, (caller) =>
+        RescheduleEmail(caller.teamId, path.id, payload.scheduledAt)
+      ).pipe(Effect.as({ success: true as const }))
+    )
+    .handle("cancel", ({ path }) =>
+      Effect.flatMap(CurrentApiKey, (caller) => CancelEmail(caller.teamId, path.id)).pipe(
+        Effect.as({ success: true as const })
+      )
+    )
+    .handle("events", ({ path }) =>
+      Effect.flatMap(CurrentApiKey, (caller) => GetEmailEvents(caller.teamId, path.id)).pipe(
+        Effect.map((events) => ({ events: events.map(toEventView) }))
+      )
+    )
+)

@@ -1,0 +1,92 @@
+import { SqlClient } from "@effect/sql"
+import { DeliveryQueue } from "@poststack/application"
+import { aggregateStatus, type DeliveryStatus } from "@poststack/domain"
+import { Effect, Layer } from "effect"
+import { unavailable } from "./SqlErrors.js"
+
+interface ClaimRow {
+  readonly id: string
+  readonly email_id: string
+  readonly team_id: number
+  readonly domain_id: number
+  readonly recipient: string
+  readonly attempts: number
+  readonly test_mode: boolean
+  readonly created_at: Date
+  readonly status: DeliveryStatus
+}
+
+export const make = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  return DeliveryQueue.of({
+    claim: ({ now, limit, leaseMs, testMode }) =>
+      sql<ClaimRow>`
+        WITH due AS (
+          SELECT d.id FROM deliveries d JOIN emails e ON e.id = d.email_id
+          WHERE e.test_mode = ${testMode}
+            AND ((d.status IN ('queued', 'deferred', 'scheduled') AND d.next_attempt_at <= ${now})
+                 OR (d.status = 'sending' AND d.lease_until < ${now}))
+          ORDER BY d.next_attempt_at
+          LIMIT ${limit}
+          FOR UPDATE OF d SKIP LOCKED
+        )
+        UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1,
+          lease_until = ${new Date(now.getTime() + leaseMs)}
+        FROM due, emails e
+        WHERE d.id = due.id AND e.id = d.email_id
+        RETURNING d.id, d.email_id, d.team_id, e.domain_id, d.recipient, d.attempts, e.test_mode, d.created_at, d.status`.pipe(
+        Effect.map((rows) =>
+          rows.map((r) => ({
+            id: Number(r.id),
+            emailId: Number(r.email_id),
+            teamId: r.team_id,
+            domainId: r.domain_id,
+            recipient: r.recipient,
+            attempts: r.attempts,
+            testMode: r.test_mode,
+            firstQueuedAt: r.created_at,
+            status: r.status
+          }))
+        ),
+        unavailable
+      ),
+    record: (deliveryId, result) =>
+      sql
+        .withTransaction(
+          Effect.gen(function* () {
+            const updated = yield* sql<{ email_id: string }>`
+              UPDATE deliveries SET status = ${result.status}, last_reply = ${result.reply}, mx_host = ${result.mx},
+                lease_until = NULL, next_attempt_at = coalesce(${result.nextAttemptAt}, next_attempt_at),
+                delivered_at = CASE WHEN ${result.status} = 'delivered' THEN now() ELSE delivered_at END
+              WHERE id = ${deliveryId} AND status = 'sending'
+              RETURNING email_id`
+            const emailId = updated[0]?.email_id
+            // Not ours any more (the lease ran out and another worker took it): record nothing.
+            if (emailId === undefined) return
+            for (const event of result.events) {
+              yield* sql`
+                INSERT INTO email_events (email_id, delivery_id, event_type, metadata)
+                VALUES (${emailId}, ${deliveryId}, ${event.type}, ${JSON.stringify(event.metadata)}::jsonb)`
+            }
+            if (result.suppress !== null) {
+              yield* sql`
+                INSERT INTO suppressions (team_id, email, reason, source_email_id)
+                VALUES (${result.suppress.teamId}, ${result.suppress.address}, ${result.suppress.reason}, ${emailId})
+                ON CONFLICT (team_id, lower(email)) DO NOTHING`
+            }
+            const statuses = yield* sql<{
+              status: DeliveryStatus
+            }>`SELECT status FROM deliveries WHERE email_id = ${emailId}`
+            const complained = result.events.some((e) => e.type === "complained")
+            const status = complained ? "complained" : aggregateStatus(statuses.map((s) => s.status))
+            yield* sql`
+              UPDATE emails SET status = ${status},
+                sent_at = CASE WHEN sent_at IS NULL AND ${result.events.some((e) => e.type === "sent")} THEN now() ELSE sent_at END
+              WHERE id = ${emailId}`
+          })
+        )
+        .pipe(unavailable)
+  })
+})
+
+export const layer = Layer.effect(DeliveryQueue, make)

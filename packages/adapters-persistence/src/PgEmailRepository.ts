@@ -1,0 +1,239 @@
+import { SqlClient } from "@effect/sql"
+import { EmailRepository } from "@poststack/application"
+import type { EmailEvent, EmailEventType, EmailRecord, EmailStatus } from "@poststack/domain"
+import { aggregateStatus, type DeliveryStatus } from "@poststack/domain"
+import { Array as Arr, Effect, Layer, Option } from "effect"
+import { unavailable } from "./SqlErrors.js"
+
+interface EmailRow {
+  readonly id: string
+  readonly public_id: string
+  readonly team_id: number
+  readonly domain_id: number
+  readonly from_address: string
+  readonly from_name: string | null
+  readonly to_addresses: ReadonlyArray<string>
+  readonly cc_addresses: ReadonlyArray<string>
+  readonly bcc_addresses: ReadonlyArray<string>
+  readonly reply_to: ReadonlyArray<string>
+  readonly subject: string
+  readonly headers: Record<string, string>
+  readonly tags: ReadonlyArray<string>
+  readonly status: EmailStatus
+  readonly test_mode: boolean
+  readonly unsubscribe_enabled: boolean
+  readonly scheduled_at: Date | null
+  readonly sent_at: Date | null
+  readonly created_at: Date
+  readonly message_id: string
+}
+
+const COLUMNS = `id, public_id, team_id, domain_id, from_address, from_name, to_addresses, cc_addresses, bcc_addresses,
+  reply_to, subject, headers, tags, status, test_mode, unsubscribe_enabled, scheduled_at, sent_at, created_at, message_id`
+
+const toRecord = (row: EmailRow): EmailRecord => ({
+  id: Number(row.id),
+  publicId: row.public_id,
+  teamId: row.team_id,
+  domainId: row.domain_id,
+  fromAddress: row.from_address,
+  fromName: row.from_name,
+  toAddresses: row.to_addresses,
+  ccAddresses: row.cc_addresses,
+  bccAddresses: row.bcc_addresses,
+  replyTo: row.reply_to,
+  subject: row.subject,
+  headers: row.headers,
+  tags: row.tags,
+  status: row.status,
+  testMode: row.test_mode,
+  unsubscribeEnabled: row.unsubscribe_enabled,
+  scheduledAt: row.scheduled_at,
+  sentAt: row.sent_at,
+  createdAt: row.created_at,
+  messageId: row.message_id
+})
+
+/** `%`, `_` and `\` match themselves in a LIKE pattern built from user text. */
+const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
+
+export const make = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const columns = sql.literal(COLUMNS)
+
+  return EmailRepository.of({
+    accept: (email) =>
+      sql
+        .withTransaction(
+          Effect.gen(function* () {
+            const statuses: Array<DeliveryStatus> = email.recipients.map((r) =>
+              r.suppressedBecause !== null ? "suppressed" : "queued"
+            )
+            const emailStatus: EmailStatus =
+              email.scheduledAt !== null && statuses.some((s) => s === "queued")
+                ? "scheduled"
+                : aggregateStatus(statuses)
+            const byKind = (kind: "to" | "cc" | "bcc") =>
+              email.recipients.filter((r) => r.kind === kind).map((r) => r.address)
+            const inserted = yield* sql<{ id: string; public_id: string }>`
+              INSERT INTO emails (public_id, team_id, api_key_id, domain_id, from_address, from_name, to_addresses,
+                cc_addresses, bcc_addresses, reply_to, subject, html_body, text_body, headers, tags, message_id, status,
+                test_mode, unsubscribe_enabled, track_opens, track_clicks, idempotency_key, request_hash, scheduled_at)
+              VALUES ('em_' || replace(gen_random_uuid()::text, '-', ''), ${email.teamId}, ${email.apiKeyId},
+                ${email.domainId}, ${email.fromAddress}, ${email.fromName}, ${byKind("to")}, ${byKind("cc")},
+                ${byKind("bcc")}, ${email.replyTo}, ${email.subject}, ${email.html}, ${email.text},
+                ${JSON.stringify(email.headers)}::jsonb, ${email.tags},
+                '<' || gen_random_uuid()::text || '@' || ${email.domainName} || '>', ${emailStatus}, ${email.testMode},
+                ${email.unsubscribe}, ${email.trackOpens}, ${email.trackClicks}, ${email.idempotencyKey},
+                ${email.requestHash}, ${email.scheduledAt})
+              ON CONFLICT (team_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+              RETURNING id, public_id`
+            const created = inserted[0]
+            if (created === undefined) {
+              const existing = yield* sql<{ public_id: string; request_hash: string | null }>`
+                SELECT public_id, request_hash FROM emails
+                WHERE team_id = ${email.teamId} AND idempotency_key = ${email.idempotencyKey}`
+              const row = existing[0]
+              if (row === undefined) return yield* Effect.dieMessage("idempotency conflict without a row")
+              return { _tag: "Existing" as const, publicId: row.public_id, requestHash: row.request_hash }
+            }
+            const queuedStatus = email.scheduledAt === null ? "queued" : "scheduled"
+            const deliveries = yield* sql<{ id: string; recipient: string; status: string }>`
+              INSERT INTO deliveries ${sql.insert(
+                email.recipients.map((r) => ({
+                  email_id: created.id,
+                  team_id: email.teamId,
+                  recipient: r.address,
+                  kind: r.kind,
+                  status: r.suppressedBecause === null ? queuedStatus : "suppressed",
+                  suppression_reason: r.suppressedBecause,
+                  next_attempt_at: email.scheduledAt ?? new Date()
+                }))
+              )}
+              RETURNING id, recipient, status`
+            yield* sql`
+              INSERT INTO email_events (email_id, event_type, metadata)
+              VALUES (${created.id}, ${queuedStatus}, ${JSON.stringify(email.scheduledAt === null ? {} : { scheduled_at: email.scheduledAt })}::jsonb)`
+            for (const d of deliveries.filter((d) => d.status === "suppressed")) {
+              const reason = email.recipients.find((r) => r.address === d.recipient)?.suppressedBecause
+              yield* sql`
+                INSERT INTO email_events (email_id, delivery_id, event_type, metadata)
+                VALUES (${created.id}, ${d.id}, 'suppressed',
+                        ${JSON.stringify({ recipient: d.recipient, reason })}::jsonb)`
+            }
+            for (const a of email.attachments) {
+              yield* sql`
+                INSERT INTO email_attachments (email_id, filename, content_type, content_id, content)
+                VALUES (${created.id}, ${a.filename}, ${a.contentType}, ${a.contentId}, ${Buffer.from(a.content)})`
+            }
+            return { _tag: "Created" as const, publicId: created.public_id }
+          })
+        )
+        .pipe(unavailable),
+    list: (teamId, filter, page, perPage) =>
+      Effect.gen(function* () {
+        const where = [sql`team_id = ${teamId}`]
+        if (filter.status !== undefined) where.push(sql`status = ${filter.status}`)
+        if (filter.domainId !== undefined) where.push(sql`domain_id = ${filter.domainId}`)
+        if (filter.from !== undefined) where.push(sql`created_at >= ${filter.from}`)
+        if (filter.to !== undefined) where.push(sql`created_at < ${filter.to}`)
+        if (filter.tag !== undefined) where.push(sql`${filter.tag} = ANY (tags)`)
+        if (filter.sender !== undefined)
+          where.push(sql`from_address ILIKE ${`%${likeEscape(filter.sender)}%`}`)
+        if (filter.subject !== undefined) where.push(sql`subject ILIKE ${`%${likeEscape(filter.subject)}%`}`)
+        if (filter.recipient !== undefined) {
+          const pattern = `%${likeEscape(filter.recipient)}%`
+          where.push(
+            sql`EXISTS (SELECT 1 FROM unnest(to_addresses || cc_addresses || bcc_addresses) AS r WHERE r ILIKE ${pattern})`
+          )
+        }
+        const condition = sql.and(where)
+        const rows = yield* sql<EmailRow>`
+          SELECT ${columns} FROM emails WHERE ${condition}
+          ORDER BY created_at DESC, id DESC LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`
+        const counted = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM emails WHERE ${condition}`
+        return { emails: rows.map(toRecord), total: counted[0]?.n ?? 0 }
+      }).pipe(unavailable),
+    get: (teamId, publicId) =>
+      sql<EmailRow & { html_body: string | null; text_body: string | null }>`
+        SELECT ${columns}, html_body, text_body FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId}`.pipe(
+        Effect.map((rows) =>
+          Option.map(Arr.head(rows), (row) => ({
+            ...toRecord(row),
+            htmlBody: row.html_body,
+            textBody: row.text_body
+          }))
+        ),
+        unavailable
+      ),
+    events: (teamId, publicId) =>
+      Effect.gen(function* () {
+        const email = yield* sql<{ id: string }>`
+          SELECT id FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId}`
+        const id = email[0]?.id
+        if (id === undefined) return Option.none<ReadonlyArray<EmailEvent>>()
+        const rows = yield* sql<{
+          id: string
+          email_id: string
+          event_type: EmailEventType
+          metadata: Record<string, unknown> | null
+          created_at: Date
+        }>`SELECT id, email_id, event_type, metadata, created_at FROM email_events WHERE email_id = ${id} ORDER BY id`
+        return Option.some(
+          rows.map((r) => ({
+            id: Number(r.id),
+            emailId: Number(r.email_id),
+            eventType: r.event_type,
+            metadata: r.metadata,
+            createdAt: r.created_at
+          }))
+        )
+      }).pipe(unavailable),
+    cancel: (teamId, publicId) =>
+      sql
+        .withTransaction(
+          Effect.gen(function* () {
+            const email = yield* sql<{ id: string }>`
+              SELECT id FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId} FOR UPDATE`
+            const id = email[0]?.id
+            if (id === undefined) return "not_found" as const
+            // Locks the deliveries too: a worker that claimed one first makes this wait, then see it started.
+            const deliveries = yield* sql<{
+              status: string
+            }>`SELECT status FROM deliveries WHERE email_id = ${id} FOR UPDATE`
+            const cancellable = new Set(["scheduled", "queued", "suppressed", "cancelled"])
+            if (deliveries.some((d) => !cancellable.has(d.status))) return "too_late" as const
+            if (!deliveries.some((d) => d.status === "scheduled" || d.status === "queued"))
+              return "too_late" as const
+            yield* sql`
+              UPDATE deliveries SET status = 'cancelled' WHERE email_id = ${id} AND status IN ('scheduled', 'queued')`
+            yield* sql`UPDATE emails SET status = 'cancelled' WHERE id = ${id}`
+            yield* sql`INSERT INTO email_events (email_id, event_type) VALUES (${id}, 'cancelled')`
+            return "cancelled" as const
+          })
+        )
+        .pipe(unavailable),
+    reschedule: (teamId, publicId, at) =>
+      sql
+        .withTransaction(
+          Effect.gen(function* () {
+            const email = yield* sql<{ id: string; status: string }>`
+              SELECT id, status FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId} FOR UPDATE`
+            const row = email[0]
+            if (row === undefined) return "not_found" as const
+            if (row.status !== "scheduled") return "not_scheduled" as const
+            const moved = yield* sql<{ id: string }>`
+              UPDATE deliveries SET next_attempt_at = ${at} WHERE email_id = ${row.id} AND status = 'scheduled' RETURNING id`
+            if (moved.length === 0) return "not_scheduled" as const
+            yield* sql`UPDATE emails SET scheduled_at = ${at} WHERE id = ${row.id}`
+            yield* sql`
+              INSERT INTO email_events (email_id, event_type, metadata)
+              VALUES (${row.id}, 'scheduled', ${JSON.stringify({ scheduled_at: at, rescheduled: true })}::jsonb)`
+            return "rescheduled" as const
+          })
+        )
+        .pipe(unavailable)
+  })
+})
+
+export const layer = Layer.effect(EmailRepository, make)

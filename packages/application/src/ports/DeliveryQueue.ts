@@ -1,0 +1,39 @@
+import type { ClaimedDelivery, DeliveryStatus, EmailEventType, TeamId } from "@poststack/domain"
+import { Context, type Effect } from "effect"
+import type { StoreUnavailable } from "./StoreUnavailable.js"
+
+export interface DeliveryResult {
+  readonly status: DeliveryStatus
+  readonly reply: string | null
+  readonly mx: string | null
+  /** For a deferred delivery: when to try again. */
+  readonly nextAttemptAt: Date | null
+  readonly events: ReadonlyArray<{
+    readonly type: EmailEventType
+    readonly metadata: Readonly<Record<string, unknown>>
+  }>
+  /** Put the recipient on the team's suppression list (a hard bounce, a complaint). */
+  readonly suppress: {
+    readonly teamId: TeamId
+    readonly address: string
+    readonly reason: "hard_bounce" | "complaint"
+  } | null
+}
+
+/**
+ * Deliveries waiting for a worker. Claims use `FOR UPDATE SKIP LOCKED` and a lease, so any
+ * number of workers share the queue and a crashed worker's claims come back when the lease ends.
+ */
+export class DeliveryQueue extends Context.Tag("@poststack/application/DeliveryQueue")<
+  DeliveryQueue,
+  {
+    readonly claim: (options: {
+      readonly now: Date
+      readonly limit: number
+      readonly leaseMs: number
+      readonly testMode: boolean
+    }) => Effect.Effect<ReadonlyArray<ClaimedDelivery>, StoreUnavailable>
+    /** Settles one attempt: the delivery's new state, its events and the email's status, in one transaction. */
+    readonly record: (deliveryId: number, result: DeliveryResult) => Effect.Effect<void, StoreUnavailable>
+  }
+>() {}

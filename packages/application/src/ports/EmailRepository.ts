@@ -1,0 +1,99 @@
+import type {
+  ApiKeyId,
+  AttachmentInput,
+  DomainId,
+  EmailBodies,
+  EmailEvent,
+  EmailRecord,
+  EmailStatus,
+  TeamId
+} from "@poststack/domain"
+import { Context, type Effect, type Option } from "effect"
+import type { StoreUnavailable } from "./StoreUnavailable.js"
+
+export interface NewRecipient {
+  readonly address: string
+  readonly kind: "to" | "cc" | "bcc"
+  /** Set when the suppression list stops this recipient: the delivery is recorded as suppressed. */
+  readonly suppressedBecause: string | null
+}
+
+export interface NewEmail {
+  readonly teamId: TeamId
+  readonly apiKeyId: ApiKeyId | null
+  readonly domainId: DomainId
+  readonly domainName: string
+  readonly fromAddress: string
+  readonly fromName: string | null
+  readonly recipients: ReadonlyArray<NewRecipient>
+  readonly replyTo: ReadonlyArray<string>
+  readonly subject: string
+  readonly html: string | null
+  readonly text: string | null
+  readonly headers: Readonly<Record<string, string>>
+  readonly tags: ReadonlyArray<string>
+  readonly attachments: ReadonlyArray<AttachmentInput>
+  readonly testMode: boolean
+  readonly unsubscribe: boolean
+  readonly trackOpens: boolean
+  readonly trackClicks: boolean
+  readonly scheduledAt: Date | null
+  readonly idempotencyKey: string | null
+  readonly requestHash: string
+}
+
+export type AcceptResult =
+  | { readonly _tag: "Created"; readonly publicId: string }
+  /** An email with the same idempotency key exists: nothing was written. */
+  | { readonly _tag: "Existing"; readonly publicId: string; readonly requestHash: string | null }
+
+export interface EmailFilter {
+  readonly status?: EmailStatus
+  readonly domainId?: number
+  readonly from?: Date
+  readonly to?: Date
+  readonly recipient?: string
+  readonly sender?: string
+  readonly subject?: string
+  readonly tag?: string
+}
+
+export type CancelResult = "cancelled" | "not_found" | "too_late"
+export type RescheduleResult = "rescheduled" | "not_found" | "not_scheduled"
+
+/** Emails and their recipients' deliveries, always within one team. */
+export class EmailRepository extends Context.Tag("@poststack/application/EmailRepository")<
+  EmailRepository,
+  {
+    /**
+     * Stores the email, one delivery per recipient and the first events in one committed
+     * transaction. Concurrent sends with the same idempotency key store one email.
+     */
+    readonly accept: (email: NewEmail) => Effect.Effect<AcceptResult, StoreUnavailable>
+    /** Newest first. */
+    readonly list: (
+      teamId: TeamId,
+      filter: EmailFilter,
+      page: number,
+      perPage: number
+    ) => Effect.Effect<
+      { readonly emails: ReadonlyArray<EmailRecord>; readonly total: number },
+      StoreUnavailable
+    >
+    readonly get: (
+      teamId: TeamId,
+      publicId: string
+    ) => Effect.Effect<Option.Option<EmailRecord & EmailBodies>, StoreUnavailable>
+    readonly events: (
+      teamId: TeamId,
+      publicId: string
+    ) => Effect.Effect<Option.Option<ReadonlyArray<EmailEvent>>, StoreUnavailable>
+    /** Cancels an email none of whose deliveries has started. */
+    readonly cancel: (teamId: TeamId, publicId: string) => Effect.Effect<CancelResult, StoreUnavailable>
+    readonly reschedule: (
+      teamId: TeamId,
+      publicId: string,
+      at: Date
+    ) => Effect.Effect<RescheduleResult, StoreUnavailable>
+  }
+>() {}

@@ -1,0 +1,23 @@
+import { LIMITS, ResourceNotFound, type TeamId, ValidationFailed } from "@poststack/domain"
+import { Clock, Effect } from "effect"
+import { EmailRepository } from "../../ports/EmailRepository.js"
+
+/** Moves a scheduled email that has not been sent yet. */
+export const RescheduleEmail = Effect.fn("RescheduleEmail")(function* (
+  teamId: TeamId,
+  publicId: string,
+  at: Date
+) {
+  const now = yield* Clock.currentTimeMillis
+  if (at.getTime() - now > LIMITS.scheduleAheadMs) {
+    return yield* new ValidationFailed({ message: "scheduled_at must be within 30 days" })
+  }
+  const emails = yield* EmailRepository
+  const result = yield* emails.reschedule(teamId, publicId, at)
+  if (result === "not_found") return yield* new ResourceNotFound({ message: "Email not found" })
+  if (result === "not_scheduled") {
+    return yield* new ValidationFailed({
+      message: "Only a scheduled email that has not been sent can be rescheduled"
+    })
+  }
+})

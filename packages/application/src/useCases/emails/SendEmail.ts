@@ -1,0 +1,122 @@
+import {
+  type ApiKey,
+  domainOf,
+  PermissionDenied,
+  type SendRequest,
+  ValidationFailed,
+  validateSend
+} from "@poststack/domain"
+import { Clock, Effect, Option } from "effect"
+import { Digest } from "../../ports/Digest.js"
+import { DomainRepository } from "../../ports/DomainRepository.js"
+import { EmailRepository, type NewRecipient } from "../../ports/EmailRepository.js"
+import { SuppressionList } from "../../ports/SuppressionList.js"
+
+export interface SendResult {
+  readonly id: string
+  readonly replayed: boolean
+  readonly testMode: boolean
+}
+
+/** Where an idempotency key came from: the body's key is the team's; the header's is the API key's own. */
+export type IdempotencyKey = { readonly source: "body" | "header"; readonly key: string }
+
+/** JSON with sorted keys, so the same request always prints (and hashes) the same. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))
+        )
+      : v
+  )
+
+/**
+ * Accepts one email: validates it, checks the sender's domain is the team's, verified and inside
+ * the key's scope, marks suppressed recipients, honours idempotency, and commits the email and
+ * its deliveries before answering. Test keys run the same path.
+ */
+export const SendEmail = Effect.fn("SendEmail")(function* (
+  caller: ApiKey,
+  request: SendRequest,
+  idempotency: IdempotencyKey | null
+) {
+  const now = new Date(yield* Clock.currentTimeMillis)
+  const valid = validateSend(request, now)
+  if (typeof valid === "string") return yield* new ValidationFailed({ message: valid })
+
+  const domainName = domainOf(valid.from.address)
+  const domains = yield* DomainRepository
+  const domain = yield* domains.findByName(caller.teamId, domainName)
+  if (Option.isNone(domain) || domain.value.status !== "verified") {
+    return yield* new ValidationFailed({
+      message: `Domain not verified: ${domainName}. Add and verify it at /domains first`
+    })
+  }
+  if (caller.domainId !== null && caller.domainId !== domain.value.id) {
+    return yield* new PermissionDenied({
+      message: `This API key may only send from its own domain, not ${domainName}`
+    })
+  }
+
+  const recipients = [
+    ...valid.to.map((m) => ({ address: m.address, kind: "to" as const })),
+    ...valid.cc.map((m) => ({ address: m.address, kind: "cc" as const })),
+    ...valid.bcc.map((m) => ({ address: m.address, kind: "bcc" as const }))
+  ]
+  const suppressed = yield* Effect.flatMap(SuppressionList, (list) =>
+    list.reasons(
+      caller.teamId,
+      recipients.map((r) => r.address)
+    )
+  )
+  const withReasons: ReadonlyArray<NewRecipient> = recipients.map((r) => ({
+    ...r,
+    suppressedBecause: suppressed.get(r.address.toLowerCase()) ?? null
+  }))
+
+  const digest = yield* Digest
+  const requestHash = digest.sha256(
+    canonical({
+      ...request,
+      attachments: request.attachments.map((a) => ({ ...a, content: digest.sha256Bytes(a.content) }))
+    })
+  )
+  const key =
+    idempotency === null
+      ? null
+      : idempotency.source === "body"
+        ? `b:${idempotency.key}`
+        : `h:${caller.id}:${idempotency.key}`
+  const emails = yield* EmailRepository
+  const result = yield* emails.accept({
+    teamId: caller.teamId,
+    apiKeyId: caller.id,
+    domainId: domain.value.id,
+    domainName,
+    fromAddress: valid.from.address,
+    fromName: valid.from.name,
+    recipients: withReasons,
+    replyTo: valid.replyTo.map((m) => (m.name === null ? m.address : `${m.name} <${m.address}>`)),
+    subject: request.subject,
+    html: request.html,
+    text: request.text,
+    headers: request.headers,
+    tags: request.tags,
+    attachments: request.attachments,
+    testMode: caller.mode === "test",
+    unsubscribe: request.unsubscribe,
+    trackOpens: request.tracking.opens ?? domain.value.openTracking,
+    trackClicks: request.tracking.clicks ?? domain.value.clickTracking,
+    scheduledAt: request.scheduledAt !== null && request.scheduledAt > now ? request.scheduledAt : null,
+    idempotencyKey: key,
+    requestHash
+  })
+  if (result._tag === "Existing") {
+    if (result.requestHash !== requestHash) {
+      return yield* new ValidationFailed({ message: "Idempotency key already used with a different payload" })
+    }
+    return { id: result.publicId, replayed: true, testMode: caller.mode === "test" } satisfies SendResult
+  }
+  return { id: result.publicId, replayed: false, testMode: caller.mode === "test" } satisfies SendResult
+})

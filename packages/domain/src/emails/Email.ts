@@ -1,0 +1,84 @@
+import type { DeliveryStatus, EmailStatus } from "./Delivery.js"
+
+/** An email as its team reads it back. */
+export interface EmailRecord {
+  readonly id: number
+  readonly publicId: string
+  readonly teamId: number
+  readonly domainId: number
+  readonly fromAddress: string
+  readonly fromName: string | null
+  readonly toAddresses: ReadonlyArray<string>
+  readonly ccAddresses: ReadonlyArray<string>
+  readonly bccAddresses: ReadonlyArray<string>
+  readonly replyTo: ReadonlyArray<string>
+  readonly subject: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly tags: ReadonlyArray<string>
+  readonly status: EmailStatus
+  readonly testMode: boolean
+  readonly unsubscribeEnabled: boolean
+  readonly scheduledAt: Date | null
+  readonly sentAt: Date | null
+  readonly createdAt: Date
+  readonly messageId: string
+}
+
+export interface EmailBodies {
+  readonly htmlBody: string | null
+  readonly textBody: string | null
+}
+
+export const EmailEventType = [
+  "scheduled",
+  "queued",
+  "sent",
+  "delivered",
+  "deferred",
+  "bounced",
+  "soft_bounced",
+  "opened",
+  "clicked",
+  "complained",
+  "unsubscribed",
+  "failed",
+  "suppressed",
+  "cancelled"
+] as const
+export type EmailEventType = (typeof EmailEventType)[number]
+
+export interface EmailEvent {
+  readonly id: number
+  readonly emailId: number
+  readonly eventType: EmailEventType
+  readonly metadata: Readonly<Record<string, unknown>> | null
+  readonly createdAt: Date
+}
+
+/** A recipient's delivery as the worker claims it. */
+export interface ClaimedDelivery {
+  readonly id: number
+  readonly emailId: number
+  readonly teamId: number
+  readonly domainId: number
+  readonly recipient: string
+  readonly attempts: number
+  readonly testMode: boolean
+  readonly firstQueuedAt: Date
+  readonly status: DeliveryStatus
+}
+
+/**
+ * Test-mode recipients that simulate an outcome, so a customer's CI can exercise each one
+ * without an MTA: `bounced@`, `complained@`, `deferred@` and `delivered@` at this domain.
+ */
+export const SIMULATOR_DOMAIN = "simulator.poststack.dev"
+
+export type SimulatedOutcome = "delivered" | "bounced" | "complained" | "deferred"
+
+export const simulatedOutcome = (recipient: string): SimulatedOutcome => {
+  const [local = "", domain = ""] = recipient.toLowerCase().split("@")
+  if (domain !== SIMULATOR_DOMAIN) return "delivered"
+  const base = local.split("+")[0]
+  return base === "bounced" || base === "complained" || base === "deferred" ? base : "delivered"
+}
