@@ -8,7 +8,12 @@ import {
   NodeDnsResolver,
   TldtsPublicSuffixList
 } from "@poststack/adapters-external"
-import { ConfigMailHosts, NodemailerDkimSigner } from "@poststack/adapters-smtp"
+import {
+  ConfigMailHosts,
+  NodemailerDkimSigner,
+  NodemailerMailTransport,
+  NodemailerMessageComposer
+} from "@poststack/adapters-smtp"
 import { HttpServerLive, RateLimitSettings } from "@poststack/adapters-http"
 import {
   MemoryRateLimiterStore,
@@ -57,6 +62,8 @@ export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64")
 export const testServices = (options: {
   readonly dnsServers?: ReadonlyArray<string>
   readonly mailHosts?: MailHosts
+  /** The port receiving MTAs listen on (a test sink); by default a closed one. */
+  readonly mxPort?: number
 }) => {
   const base = Layer.mergeAll(
     PgPersistence,
@@ -69,7 +76,16 @@ export const testServices = (options: {
     ),
     NodeDnsResolver.layer({ servers: options.dnsServers ?? ["127.0.0.1:1"], timeoutMs: 1000 }),
     TldtsPublicSuffixList.layer,
-    ConfigMailHosts.layer(options.mailHosts ?? TEST_MAIL_HOSTS)
+    ConfigMailHosts.layer(options.mailHosts ?? TEST_MAIL_HOSTS),
+    NodemailerMessageComposer.layer,
+    NodemailerMailTransport.layer({
+      mxPort: options.mxPort ?? 1,
+      heloName: "mta.poststack.test",
+      relayUrl: Option.none(),
+      connectTimeoutMs: 2_000,
+      perDestination: 4,
+      idleMs: 1_000
+    })
   )
   return Layer.merge(base, NodemailerDkimSigner.layer.pipe(Layer.provide(base)))
 }

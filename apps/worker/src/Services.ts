@@ -7,7 +7,12 @@ import {
   TldtsPublicSuffixList
 } from "@poststack/adapters-external"
 import { PgPersistence } from "@poststack/adapters-persistence"
-import { ConfigMailHosts, NodemailerDkimSigner } from "@poststack/adapters-smtp"
+import {
+  ConfigMailHosts,
+  NodemailerDkimSigner,
+  NodemailerMailTransport,
+  NodemailerMessageComposer
+} from "@poststack/adapters-smtp"
 import { Layer } from "effect"
 
 /**
@@ -22,5 +27,7 @@ export const Services = Layer.mergeAll(
   NodeCryptoSecretBox.layerConfig,
   NodeDnsResolver.layerConfig,
   TldtsPublicSuffixList.layer,
-  ConfigMailHosts.layerConfig
+  ConfigMailHosts.layerConfig,
+  NodemailerMessageComposer.layer,
+  NodemailerMailTransport.layerConfig
 ).pipe((services) => Layer.merge(services, NodemailerDkimSigner.layer.pipe(Layer.provide(services))))

@@ -1,4 +1,9 @@
-import { AdvanceDkimRotations, SimulateTestDeliveries, VerifyDueDomains } from "@poststack/application"
+import {
+  AdvanceDkimRotations,
+  DeliverDueMail,
+  SimulateTestDeliveries,
+  VerifyDueDomains
+} from "@poststack/application"
 import { Effect } from "effect"
 
 /** The periodic tasks every worker schedules; each runs once per interval across the cluster. */
@@ -9,5 +14,10 @@ export const periodicTasks = [
 
 /** Jobs every worker runs continuously, sharing their queues through `FOR UPDATE SKIP LOCKED`. */
 export const jobs = [
+  {
+    name: "deliveries.live",
+    every: "250 millis",
+    run: Effect.asVoid(DeliverDueMail({ limit: 50, concurrency: 10, leaseMs: 300_000 }))
+  },
   { name: "deliveries.test-mode", every: "250 millis", run: Effect.asVoid(SimulateTestDeliveries(100)) }
 ] as const

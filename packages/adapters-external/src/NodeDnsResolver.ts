@@ -20,6 +20,10 @@ const query = (resolver: Resolver, name: string, type: LookupType): Promise<Read
       return resolver.resolveMx(name).then((records) => records.map((r) => r.exchange))
     case "CNAME":
       return resolver.resolveCname(name)
+    case "A":
+      return resolver.resolve4(name)
+    case "AAAA":
+      return resolver.resolve6(name)
   }
 }
 
@@ -36,7 +40,20 @@ export const make = (options: DnsOptions) => {
               ? { _tag: "Answered", values: [] }
               : { _tag: "Unavailable", reason: error.code ?? "unknown" }
         )
-      ).pipe(Effect.withSpan("Dns.lookup", { attributes: { name, type } }))
+      ).pipe(Effect.withSpan("Dns.lookup", { attributes: { name, type } })),
+    mx: (name) =>
+      Effect.promise(() =>
+        resolver.resolveMx(name).then(
+          (records) => ({
+            _tag: "Answered" as const,
+            records: records.map((r) => ({ exchange: r.exchange, priority: r.priority }))
+          }),
+          (error: NodeJS.ErrnoException) =>
+            ABSENT.has(error.code ?? "")
+              ? { _tag: "Answered" as const, records: [] }
+              : { _tag: "Unavailable" as const, reason: error.code ?? "unknown" }
+        )
+      ).pipe(Effect.withSpan("Dns.mx", { attributes: { name } }))
   })
 }
 

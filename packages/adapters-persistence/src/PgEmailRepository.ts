@@ -213,6 +213,46 @@ export const make = Effect.gen(function* () {
           })
         )
         .pipe(unavailable),
+    loadForDelivery: (emailId) =>
+      Effect.gen(function* () {
+        const rows = yield* sql<
+          EmailRow & {
+            html_body: string | null
+            text_body: string | null
+            domain_name: string
+            return_path_label: string
+          }
+        >`
+          SELECT ${sql.literal(
+            COLUMNS.split(",")
+              .map((c) => `e.${c.trim()}`)
+              .join(", ")
+          )}, e.html_body, e.text_body,
+                 d.name AS domain_name, d.return_path_label
+          FROM emails e JOIN domains d ON d.id = e.domain_id
+          WHERE e.id = ${emailId}`
+        const row = rows[0]
+        if (row === undefined) return Option.none()
+        const attachments = yield* sql<{
+          filename: string
+          content_type: string | null
+          content_id: string | null
+          content: Buffer
+        }>`SELECT filename, content_type, content_id, content FROM email_attachments WHERE email_id = ${emailId} ORDER BY id`
+        return Option.some({
+          record: toRecord(row),
+          htmlBody: row.html_body,
+          textBody: row.text_body,
+          attachments: attachments.map((a) => ({
+            filename: a.filename,
+            contentType: a.content_type,
+            contentId: a.content_id,
+            content: new Uint8Array(a.content)
+          })),
+          domainName: row.domain_name,
+          returnPathHost: `${row.return_path_label}.${row.domain_name}`
+        })
+      }).pipe(unavailable),
     reschedule: (teamId, publicId, at) =>
       sql
         .withTransaction(

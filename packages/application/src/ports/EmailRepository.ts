@@ -61,6 +61,16 @@ export interface EmailFilter {
 export type CancelResult = "cancelled" | "not_found" | "too_late"
 export type RescheduleResult = "rescheduled" | "not_found" | "not_scheduled"
 
+/** What the worker needs to build one email's messages. */
+export interface EmailForDelivery {
+  readonly record: EmailRecord
+  readonly htmlBody: string | null
+  readonly textBody: string | null
+  readonly attachments: ReadonlyArray<AttachmentInput>
+  readonly domainName: string
+  readonly returnPathHost: string
+}
+
 /** Emails and their recipients' deliveries, always within one team. */
 export class EmailRepository extends Context.Tag("@poststack/application/EmailRepository")<
   EmailRepository,
@@ -90,6 +100,10 @@ export class EmailRepository extends Context.Tag("@poststack/application/EmailRe
     ) => Effect.Effect<Option.Option<ReadonlyArray<EmailEvent>>, StoreUnavailable>
     /** Cancels an email none of whose deliveries has started. */
     readonly cancel: (teamId: TeamId, publicId: string) => Effect.Effect<CancelResult, StoreUnavailable>
+    /** The email as the worker sends it; `None` when it is gone. */
+    readonly loadForDelivery: (
+      emailId: number
+    ) => Effect.Effect<Option.Option<EmailForDelivery>, StoreUnavailable>
     readonly reschedule: (
       teamId: TeamId,
       publicId: string,

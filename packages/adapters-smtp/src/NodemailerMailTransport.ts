@@ -1,0 +1,232 @@
+import { hostname } from "node:os"
+import { type Handover, MailTransport } from "@poststack/application"
+import { classifyReply, type DeliveryOutcome } from "@poststack/domain"
+import { Config, Effect, Layer, Option, Redacted } from "effect"
+import SMTPConnection from "nodemailer/lib/smtp-connection"
+
+export interface TransportOptions {
+  /** Port of receiving MTAs: 25, or another for tests. */
+  readonly mxPort: number
+  /** EHLO name. */
+  readonly heloName: string
+  /** A smart host that takes all mail instead of MX delivery: `smtp://user:pass@host:587` or `smtps://…`. */
+  readonly relayUrl: Option.Option<Redacted.Redacted<string>>
+  readonly connectTimeoutMs: number
+  /** Connections open at once to one destination address. */
+  readonly perDestination: number
+  /** How long an idle connection is kept for the next message to the same destination. */
+  readonly idleMs: number
+}
+
+interface Target {
+  readonly key: string
+  readonly host: string
+  readonly port: number
+  readonly servername: string
+  readonly secure: boolean
+  readonly auth: { readonly user: string; readonly pass: string } | null
+}
+
+type Failure =
+  | { readonly kind: "reply"; readonly outcome: DeliveryOutcome }
+  | { readonly kind: "connection"; readonly reason: string }
+
+const parseRelay = (url: string): Target => {
+  const u = new URL(url)
+  const secure = u.protocol === "smtps:"
+  const port = Number(u.port || (secure ? 465 : 587))
+  return {
+    key: `relay:${u.hostname}:${port}`,
+    host: u.hostname,
+    port,
+    servername: u.hostname,
+    secure,
+    auth:
+      u.username === ""
+        ? null
+        : { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) }
+  }
+}
+
+/**
+ * SMTP delivery with nodemailer's connection: opportunistic STARTTLS (certificates of MX hosts
+ * are not checked, as is usual for server-to-server mail), connections reused per destination
+ * and capped in number, replies turned into outcomes.
+ */
+export const make = (options: TransportOptions) =>
+  Effect.gen(function* () {
+    const idle = new Map<string, Array<SMTPConnection>>()
+    const slots = new Map<string, Effect.Semaphore>()
+    const relay = Option.map(options.relayUrl, (url) => parseRelay(Redacted.value(url)))
+
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        for (const list of idle.values()) for (const connection of list) connection.close()
+        idle.clear()
+      })
+    )
+
+    const slot = (key: string) => {
+      let semaphore = slots.get(key)
+      if (semaphore === undefined) {
+        semaphore = Effect.unsafeMakeSemaphore(options.perDestination)
+        slots.set(key, semaphore)
+      }
+      return semaphore
+    }
+
+    const open = (target: Target) =>
+      Effect.async<SMTPConnection, Failure>((resume) => {
+        const connection = new SMTPConnection({
+          host: target.host,
+          port: target.port,
+          secure: target.secure,
+          name: options.heloName,
+          opportunisticTLS: true,
+          connectionTimeout: options.connectTimeoutMs,
+          greetingTimeout: options.connectTimeoutMs,
+          socketTimeout: 60_000,
+          tls: { rejectUnauthorized: target.auth !== null, servername: target.servername }
+        })
+        connection.once("error", (error) =>
+          resume(Effect.fail({ kind: "connection", reason: error.message }))
+        )
+        connection.connect((error) => {
+          if (error) return resume(Effect.fail({ kind: "connection", reason: error.message }))
+          if (target.auth === null) return resume(Effect.succeed(connection))
+          connection.login({ user: target.auth.user, pass: target.auth.pass }, (loginError) =>
+            loginError
+              ? resume(
+                  Effect.fail({ kind: "connection", reason: `relay login failed: ${loginError.message}` })
+                )
+              : resume(Effect.succeed(connection))
+          )
+        })
+      })
+
+    const take = (target: Target) =>
+      Effect.suspend(() => {
+        const list = idle.get(target.key) ?? []
+        while (list.length > 0) {
+          const reused = list.pop()
+          if (reused !== undefined && !reused.destroyed) return Effect.succeed(reused)
+        }
+        return open(target)
+      })
+
+    const giveBack = (target: Target, connection: SMTPConnection) =>
+      Effect.sync(() => {
+        const list = idle.get(target.key) ?? []
+        list.push(connection)
+        idle.set(target.key, list)
+        setTimeout(() => {
+          const current = idle.get(target.key) ?? []
+          const at = current.indexOf(connection)
+          if (at >= 0) {
+            current.splice(at, 1)
+            connection.quit()
+          }
+        }, options.idleMs).unref()
+      })
+
+    const send = (connection: SMTPConnection, handover: Handover, mx: string) =>
+      Effect.async<DeliveryOutcome, Failure>((resume) => {
+        connection.send(
+          { from: handover.envelopeFrom, to: [handover.recipient] },
+          Buffer.from(handover.message),
+          (error, info) => {
+            if (error) {
+              const code = error.responseCode
+              if (code === undefined)
+                return resume(Effect.fail({ kind: "connection", reason: error.message }))
+              return resume(
+                Effect.fail({
+                  kind: "reply",
+                  outcome: classifyReply(
+                    code,
+                    String(error.response ?? error.message).replace(/^\d{3}\s*/, ""),
+                    mx
+                  )
+                })
+              )
+            }
+            const reply = String(info?.response ?? "250 OK")
+            const code = Number(reply.slice(0, 3))
+            resume(
+              Effect.succeed(
+                classifyReply(Number.isNaN(code) ? 250 : code, reply.replace(/^\d{3}\s*/, ""), mx)
+              )
+            )
+          }
+        )
+      })
+
+    /** One attempt against one address; a reply (even a refusal) ends the search for a host. */
+    const attempt = (target: Target, handover: Handover, mx: string) =>
+      slot(target.key).withPermits(1)(
+        Effect.gen(function* () {
+          const connection = yield* take(target)
+          return yield* send(connection, handover, mx).pipe(
+            Effect.tap(() => giveBack(target, connection)),
+            // After a refused envelope the session would need an RSET; a fresh connection is simpler and safe.
+            Effect.tapError(() => Effect.sync(() => connection.close()))
+          )
+        })
+      )
+
+    const targetsOf = (
+      handover: Handover
+    ): ReadonlyArray<{ readonly target: Target; readonly mx: string }> =>
+      Option.isSome(relay)
+        ? [{ target: relay.value, mx: relay.value.host }]
+        : handover.hosts.flatMap((host) =>
+            host.addresses.map((address) => ({
+              mx: host.name,
+              target: {
+                key: `${address}:${options.mxPort}`,
+                host: address,
+                port: options.mxPort,
+                servername: host.name,
+                secure: false,
+                auth: null
+              }
+            }))
+          )
+
+    return MailTransport.of({
+      relay: Option.isSome(relay),
+      deliver: (handover) =>
+        Effect.gen(function* () {
+          const reasons: Array<string> = []
+          for (const { target, mx } of targetsOf(handover)) {
+            const result = yield* Effect.either(attempt(target, handover, mx))
+            if (result._tag === "Right") return result.right
+            if (result.left.kind === "reply") return result.left.outcome
+            reasons.push(`${mx} (${target.host}): ${result.left.reason}`)
+          }
+          return {
+            _tag: "Deferred",
+            reply: `451 4.4.1 no mail server could be reached: ${reasons.join("; ").slice(0, 800)}`,
+            mx: null
+          } satisfies DeliveryOutcome
+        }).pipe(Effect.withSpan("MailTransport.deliver"))
+    })
+  })
+
+export const layer = (options: TransportOptions) => Layer.scoped(MailTransport, make(options))
+
+export const layerConfig = Layer.unwrapEffect(
+  Effect.map(
+    Config.all({
+      mxPort: Config.port("POSTSTACK_MX_PORT").pipe(Config.withDefault(25)),
+      heloName: Config.string("POSTSTACK_HELO_NAME").pipe(Config.withDefault(hostname())),
+      relayUrl: Config.option(Config.redacted("POSTSTACK_SMTP_RELAY_URL")),
+      connectTimeoutMs: Config.integer("POSTSTACK_SMTP_CONNECT_TIMEOUT_MS").pipe(Config.withDefault(15_000)),
+      perDestination: Config.integer("POSTSTACK_SMTP_CONNECTIONS_PER_DESTINATION").pipe(
+        Config.withDefault(4)
+      ),
+      idleMs: Config.integer("POSTSTACK_SMTP_IDLE_MS").pipe(Config.withDefault(5_000))
+    }),
+    layer
+  )
+)

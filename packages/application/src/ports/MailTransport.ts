@@ -1,0 +1,29 @@
+import type { DeliveryOutcome } from "@poststack/domain"
+import { Context, type Effect } from "effect"
+
+/** A destination host and the addresses DNS gave for it. */
+export interface MailHost {
+  readonly name: string
+  readonly addresses: ReadonlyArray<string>
+}
+
+export interface Handover {
+  /** Hosts to try in order (MX hosts by preference); ignored when a relay takes all mail. */
+  readonly hosts: ReadonlyArray<MailHost>
+  readonly envelopeFrom: string
+  readonly recipient: string
+  readonly message: Uint8Array
+}
+
+/**
+ * Hands a message to the next MTA over SMTP, with opportunistic STARTTLS and connections reused
+ * per destination. Every result is an outcome; a connection that cannot be made is a deferral.
+ */
+export class MailTransport extends Context.Tag("@poststack/application/MailTransport")<
+  MailTransport,
+  {
+    /** Whether a smart host takes all mail (then MX lookups are skipped). */
+    readonly relay: boolean
+    readonly deliver: (handover: Handover) => Effect.Effect<DeliveryOutcome>
+  }
+>() {}

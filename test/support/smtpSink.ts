@@ -1,0 +1,52 @@
+import type { AddressInfo } from "node:net"
+import { SMTPServer } from "smtp-server"
+
+export interface Received {
+  readonly from: string
+  readonly to: ReadonlyArray<string>
+  readonly raw: Buffer
+  /** Whether the session had been upgraded with STARTTLS. */
+  readonly secure: boolean
+}
+
+export interface SmtpSink {
+  readonly port: number
+  readonly received: Array<Received>
+  /** Replies a recipient gets at RCPT TO, e.g. `550 5.1.1 no such user` or `451 4.7.1 later`. */
+  readonly replies: Map<string, string>
+  readonly close: () => Promise<void>
+}
+
+/** A receiving MTA on loopback that records what it accepts, and refuses whom the test says. */
+export const startSmtpSink = async (): Promise<SmtpSink> => {
+  const received: Array<Received> = []
+  const replies = new Map<string, string>()
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["AUTH"],
+    logger: false,
+    size: 50 * 1024 * 1024,
+    onRcptTo(address, _session, callback) {
+      const reply = replies.get(address.address.toLowerCase())
+      if (reply === undefined) return callback()
+      const error = new Error(reply.slice(4)) as Error & { responseCode: number }
+      error.responseCode = Number(reply.slice(0, 3))
+      callback(error)
+    },
+    onData(stream, session, callback) {
+      // The envelope is reset once the callback runs: read it first.
+      const from = session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address
+      const to = session.envelope.rcptTo.map((r) => r.address)
+      const secure = session.secure
+      const chunks: Array<Buffer> = []
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk))
+      stream.on("end", () => {
+        received.push({ from, to, raw: Buffer.concat(chunks), secure })
+        callback(null)
+      })
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()))
+  const port = (server.server.address() as AddressInfo).port
+  return { port, received, replies, close: () => new Promise((resolve) => server.close(() => resolve())) }
+}
