@@ -178,6 +178,24 @@ describe("delivery to the recipient's MX", () => {
     expect((await eventsOf(id)).map((e) => e.eventType)).toEqual(["queued", "deferred", "sent", "delivered"])
   })
 
+  it("reports inbox placement from the outcomes so far, with the signals behind refusals", async () => {
+    const domains = (await call("GET", "/domains")).body.domains as Array<{ id: number }>
+    const placement = (await call("GET", `/domains/${domains[0]?.id}/placement?days=7`)).body as {
+      windowDays: number
+      totals: { sent: number; accepted: number; bounced: number; acceptanceRate: number | null }
+      recipientSignals: Array<{ bucket: string; ownership: string; code: string | null; messages: number }>
+      providers: Array<{ provider: string }>
+    }
+    expect(placement.windowDays).toBe(7)
+    expect(placement.totals.accepted).toBeGreaterThanOrEqual(2)
+    expect(placement.totals.bounced).toBeGreaterThanOrEqual(2)
+    expect(placement.totals.acceptanceRate).toBeCloseTo(placement.totals.accepted / placement.totals.sent, 3)
+    expect(placement.recipientSignals).toContainEqual(
+      expect.objectContaining({ bucket: "recipient", ownership: "recipient", code: "5.1.1" })
+    )
+    expect(placement.providers.map((p) => p.provider)).toEqual(["other"])
+  })
+
   it("defers when no mail server answers, and fails once retries are exhausted", async () => {
     dns.publish("dead.test", "MX", "mx.dead.test")
     dns.publish("mx.dead.test", "A", "127.0.0.2")

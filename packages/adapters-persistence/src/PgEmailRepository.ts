@@ -213,6 +213,25 @@ export const make = Effect.gen(function* () {
           })
         )
         .pipe(unavailable),
+    placementRows: (domainId, since) =>
+      sql<{ recipient: string; status: string; complained: boolean; last_reply: string | null; at: Date }>`
+        SELECT d.recipient, d.status, e.status = 'complained' AS complained, d.last_reply,
+               coalesce(d.delivered_at, d.next_attempt_at, d.created_at) AS at
+        FROM deliveries d JOIN emails e ON e.id = d.email_id
+        WHERE e.domain_id = ${domainId} AND NOT e.test_mode AND d.created_at >= ${since}
+          AND d.status IN ('delivered', 'deferred', 'bounced', 'failed')
+        ORDER BY d.id DESC LIMIT 50000`.pipe(
+        Effect.map((rows) =>
+          rows.map((r) => ({
+            recipientDomain: r.recipient.slice(r.recipient.lastIndexOf("@") + 1),
+            status: r.status,
+            complained: r.complained,
+            lastReply: r.last_reply,
+            at: r.at
+          }))
+        ),
+        unavailable
+      ),
     loadForDelivery: (emailId) =>
       Effect.gen(function* () {
         const rows = yield* sql<

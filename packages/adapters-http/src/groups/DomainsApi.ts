@@ -139,6 +139,43 @@ export const UpdateDomainBody = Schema.Struct({
 
 const idPath = Schema.Struct({ id: DomainRefParam })
 
+const Signal = Schema.Struct({
+  bucket: Schema.String,
+  ownership: Schema.String,
+  provider: Schema.String,
+  code: Schema.NullOr(Schema.String),
+  message: Schema.NullOr(Schema.String),
+  messages: Schema.Int,
+  lastSeenAt: Schema.Date
+})
+
+export const InboxPlacementView = Schema.Struct({
+  windowDays: Schema.Int,
+  totals: Schema.Struct({
+    sent: Schema.Int,
+    accepted: Schema.Int,
+    deferred: Schema.Int,
+    bounced: Schema.Int,
+    complained: Schema.Int,
+    acceptanceRate: Schema.NullOr(Schema.Number),
+    complaintRate: Schema.NullOr(Schema.Number),
+    avgSpamScore: Schema.NullOr(Schema.Number)
+  }),
+  senderSignals: Schema.Array(Signal),
+  recipientSignals: Schema.Array(Signal),
+  providers: Schema.Array(
+    Schema.Struct({
+      provider: Schema.String,
+      sent: Schema.Int,
+      accepted: Schema.Int,
+      deferred: Schema.Int,
+      bounced: Schema.Int,
+      complained: Schema.Int,
+      acceptanceRate: Schema.NullOr(Schema.Number)
+    })
+  )
+})
+
 const PositiveInt = Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1))
 const Days = Schema.Struct({
   days: Schema.optionalWith(PositiveInt.pipe(Schema.lessThanOrEqualTo(365)), { default: () => 30 })
@@ -306,6 +343,13 @@ export class DomainsApi extends HttpApiGroup.make("domains")
     HttpApiEndpoint.del("unassignIp", "/domains/:id/ip")
       .setPath(idPath)
       .addSuccess(Schema.Struct({ success: Schema.Literal(true) }))
+      .addError(NotFoundJson)
+  )
+  .add(
+    HttpApiEndpoint.get("placement", "/domains/:id/placement")
+      .setPath(idPath)
+      .setUrlParams(Days)
+      .addSuccess(InboxPlacementView)
       .addError(NotFoundJson)
   )
   .middleware(FullAccess)

@@ -4,6 +4,7 @@ import {
   AssignDomainIp,
   GetDmarcSources,
   GetDmarcStats,
+  GetInboxPlacement,
   ListDmarcReports,
   UnassignDomainIp,
   CancelDkimRotation,
@@ -196,6 +197,9 @@ export const DomainsLive = HttpApiBuilder.group(Api, "domains", (handlers) =>
       Effect.flatMap(team, (teamId) =>
         AssignDomainIp(teamId, path.id as DomainRef, payload.ipAddressId)
       ).pipe(Effect.as({ success: true as const }))
+    )
+    .handle("placement", ({ path, urlParams }) =>
+      Effect.flatMap(team, (teamId) => GetInboxPlacement(teamId, path.id as DomainRef, urlParams.days))
     )
     .handle("unassignIp", ({ path }) =>
       Effect.flatMap(team, (teamId) => UnassignDomainIp(teamId, path.id as DomainRef)).pipe(

@@ -34,6 +34,9 @@ export const runPeriodically = <E, R>(task: PeriodicTask<E, R>) =>
 export const runContinuously = <E, R>(job: PeriodicTask<E, R>) =>
   Effect.repeat(
     job.run.pipe(
+      // A round runs to its end even when the worker is told to stop: what it claimed is settled,
+      // not left to a lease (and a possible second copy) after a graceful shutdown.
+      Effect.uninterruptible,
       Effect.catchAllCause((cause) => Effect.logError(`job ${job.name} failed`, cause)),
       Effect.withSpan(`Job.${job.name}`)
     ),
