@@ -338,7 +338,10 @@ describe("/emails: accepting mail", () => {
       complained: await send("complained@simulator.poststack.dev")
     }
     const worker = ManagedRuntime.make(
-      WorkerLive.layer(noTasks, jobs.filter((job) => job.name === "deliveries.test-mode")).pipe(
+      WorkerLive.layer(
+        noTasks,
+        jobs.filter((job) => job.name === "deliveries.test-mode")
+      ).pipe(
         Layer.provide(testServices({ dnsServers: [dns.address] })),
         Layer.provide(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 3 }))
       )

@@ -132,7 +132,9 @@ describe("placement", () => {
     expect(classifySignal("550 5.1.1 <a@b.test>: Recipient address rejected: User unknown")).toBe("recipient")
     expect(classifySignal("421 4.7.0 Try again later, too many connections")).toBe("throttled")
     expect(classifySignal("550 5.7.26 Unauthenticated email is not accepted (DMARC)")).toBe("authentication")
-    expect(classifySignal("554 5.7.1 Service unavailable; Client host blocked using Spamhaus")).toBe("reputation_block")
+    expect(classifySignal("554 5.7.1 Service unavailable; Client host blocked using Spamhaus")).toBe(
+      "reputation_block"
+    )
     expect(classifySignal("451 4.4.1 no mail server could be reached")).toBe("infrastructure")
     expect(providerOf("googlemail.com")).toBe("gmail")
     expect(providerOf("hotmail.co.uk")).toBe("outlook")
@@ -142,12 +144,37 @@ describe("placement", () => {
     const at = new Date("2026-11-27T10:00:00Z")
     const report = placementOf(30, [
       { recipientDomain: "gmail.com", status: "delivered", complained: true, lastReply: "250 ok", at },
-      { recipientDomain: "gmail.com", status: "bounced", complained: false, lastReply: "550 5.7.26 DMARC fail", at },
-      { recipientDomain: "example.org", status: "bounced", complained: false, lastReply: "550 5.1.1 no such user", at }
+      {
+        recipientDomain: "gmail.com",
+        status: "bounced",
+        complained: false,
+        lastReply: "550 5.7.26 DMARC fail",
+        at
+      },
+      {
+        recipientDomain: "example.org",
+        status: "bounced",
+        complained: false,
+        lastReply: "550 5.1.1 no such user",
+        at
+      }
     ])
-    expect(report.totals).toMatchObject({ sent: 3, accepted: 1, bounced: 2, complained: 1, acceptanceRate: 0.3333, complaintRate: 1 })
+    expect(report.totals).toMatchObject({
+      sent: 3,
+      accepted: 1,
+      bounced: 2,
+      complained: 1,
+      acceptanceRate: 0.3333,
+      complaintRate: 1
+    })
     expect(report.senderSignals.map((s) => [s.bucket, s.provider])).toEqual([["authentication", "gmail"]])
-    expect(report.recipientSignals.map((s) => [s.bucket, s.provider, s.code])).toEqual([["recipient", "other", "5.1.1"]])
-    expect(report.providers.find((p) => p.provider === "gmail")).toMatchObject({ sent: 2, accepted: 1, acceptanceRate: 0.5 })
+    expect(report.recipientSignals.map((s) => [s.bucket, s.provider, s.code])).toEqual([
+      ["recipient", "other", "5.1.1"]
+    ])
+    expect(report.providers.find((p) => p.provider === "gmail")).toMatchObject({
+      sent: 2,
+      accepted: 1,
+      acceptanceRate: 0.5
+    })
   })
 })

@@ -102,7 +102,10 @@ export class EmailRepository extends Context.Tag("@poststack/application/EmailRe
     /** Cancels an email none of whose deliveries has started. */
     readonly cancel: (teamId: TeamId, publicId: string) => Effect.Effect<CancelResult, StoreUnavailable>
     /** The domain's deliveries that reached an outcome (or a deferral) since `since`, newest first. */
-    readonly placementRows: (domainId: DomainId, since: Date) => Effect.Effect<ReadonlyArray<PlacementRow>, StoreUnavailable>
+    readonly placementRows: (
+      domainId: DomainId,
+      since: Date
+    ) => Effect.Effect<ReadonlyArray<PlacementRow>, StoreUnavailable>
     /** The email as the worker sends it; `None` when it is gone. */
     readonly loadForDelivery: (
       emailId: number

@@ -14,17 +14,28 @@ export type SignalOwnership = "sender" | "recipient" | "unknown"
 const RULES: ReadonlyArray<readonly [SignalBucket, RegExp]> = [
   ["authentication", /\b5\.7\.2[3-7]\b|\bspf\b|\bdkim\b|\bdmarc\b|authenticat/i],
   ["reputation_block", /reputation|blocklist|blacklist|\bblocked\b|\blisted\b|spamhaus|\brbl\b/i],
-  ["throttled", /\b4\.7\.[0-9]+\b.*(rate|too many|throttl|later)|rate limit|too many|throttl|greylist|try again later/i],
+  [
+    "throttled",
+    /\b4\.7\.[0-9]+\b.*(rate|too many|throttl|later)|rate limit|too many|throttl|greylist|try again later/i
+  ],
   ["content", /content|spam|virus|malware|message rejected/i],
-  ["recipient", /\b5\.1\.[0-9]+\b|\b5\.2\.[12]\b|no such user|user unknown|mailbox (unavailable|full|not found)|does not exist|accepts no mail/i],
+  [
+    "recipient",
+    /\b5\.1\.[0-9]+\b|\b5\.2\.[12]\b|no such user|user unknown|mailbox (unavailable|full|not found)|does not exist|accepts no mail/i
+  ],
   ["policy", /\b5\.7\.[0-9]+\b|policy|not allowed|relay/i],
   ["infrastructure", /\b4\.4\.[0-9]+\b|connect|timed? ?out|lookup|unreachable/i]
 ]
 
-export const classifySignal = (reply: string): SignalBucket => RULES.find(([, re]) => re.test(reply))?.[0] ?? "unknown"
+export const classifySignal = (reply: string): SignalBucket =>
+  RULES.find(([, re]) => re.test(reply))?.[0] ?? "unknown"
 
 export const ownershipOf = (bucket: SignalBucket): SignalOwnership =>
-  bucket === "recipient" ? "recipient" : bucket === "infrastructure" || bucket === "unknown" ? "unknown" : "sender"
+  bucket === "recipient"
+    ? "recipient"
+    : bucket === "infrastructure" || bucket === "unknown"
+      ? "unknown"
+      : "sender"
 
 /** The mailbox provider a recipient domain belongs to, for per-provider placement figures. */
 export const providerOf = (domain: string): string => {
@@ -37,7 +48,8 @@ export const providerOf = (domain: string): string => {
   return "other"
 }
 
-export const enhancedCode = (reply: string): string | null => /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(reply)?.[1] ?? null
+export const enhancedCode = (reply: string): string | null =>
+  /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(reply)?.[1] ?? null
 
 /** One recipient's delivery, as placement reads it. */
 export interface PlacementRow {
@@ -66,7 +78,8 @@ interface Counts {
   complained: number
 }
 
-const rate = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000)
+const rate = (part: number, whole: number) =>
+  whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000
 
 /** Inbox placement over a window: totals, per-provider figures and the signals behind refusals. */
 export const placementOf = (windowDays: number, rows: ReadonlyArray<PlacementRow>) => {
@@ -111,6 +124,10 @@ export const placementOf = (windowDays: number, rows: ReadonlyArray<PlacementRow
     },
     senderSignals: all.filter((s) => s.ownership === "sender"),
     recipientSignals: all.filter((s) => s.ownership !== "sender"),
-    providers: [...providers].map(([provider, c]) => ({ provider, ...c, acceptanceRate: rate(c.accepted, c.sent) }))
+    providers: [...providers].map(([provider, c]) => ({
+      provider,
+      ...c,
+      acceptanceRate: rate(c.accepted, c.sent)
+    }))
   }
 }

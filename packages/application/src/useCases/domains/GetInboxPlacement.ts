@@ -5,7 +5,11 @@ import { GetDomain } from "./GetDomain.js"
 import { windowSince } from "./reportWindow.js"
 
 /** How the domain's live mail fared over the last `days` days, per provider, with the signals behind refusals. */
-export const GetInboxPlacement = Effect.fn("GetInboxPlacement")(function* (teamId: TeamId, ref: DomainRef, days: number) {
+export const GetInboxPlacement = Effect.fn("GetInboxPlacement")(function* (
+  teamId: TeamId,
+  ref: DomainRef,
+  days: number
+) {
   const domain = yield* GetDomain(teamId, ref)
   const since = yield* windowSince(days)
   const rows = yield* Effect.flatMap(EmailRepository, (emails) => emails.placementRows(domain.id, since))
