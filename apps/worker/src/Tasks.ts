@@ -17,7 +17,16 @@ export const jobs = [
   {
     name: "deliveries.live",
     every: "250 millis",
-    run: Effect.asVoid(DeliverDueMail({ limit: 50, concurrency: 10, leaseMs: 300_000 }))
+    // While there is work, the next round starts at once; the spacing applies only to an idle queue.
+    run: Effect.asVoid(
+      Effect.repeat(DeliverDueMail({ limit: 50, concurrency: 10, leaseMs: 300_000 }), {
+        while: (claimed) => claimed > 0
+      })
+    )
   },
-  { name: "deliveries.test-mode", every: "250 millis", run: Effect.asVoid(SimulateTestDeliveries(100)) }
+  {
+    name: "deliveries.test-mode",
+    every: "250 millis",
+    run: Effect.asVoid(Effect.repeat(SimulateTestDeliveries(100), { while: (settled) => settled > 0 }))
+  }
 ] as const

@@ -1,0 +1,162 @@
+/**
+ * End to end: messages accepted by `POST /emails/batch`, then delivered by one worker process,
+ * DKIM-signed, into a local SMTP sink; against a baseline of pooled nodemailer with a cached DKIM
+ * key sending the same number straight to the same sink. Run: `pnpm bench:delivery`.
+ */
+import { spawn } from "node:child_process"
+import { createPrivateKey, generateKeyPairSync, randomBytes } from "node:crypto"
+import { cpus } from "node:os"
+import * as path from "node:path"
+import nodemailer from "nodemailer"
+import pg from "pg"
+import { startDnsServer } from "../test/support/dnsServer.js"
+import { startSmtpSink } from "../test/support/smtpSink.js"
+import { benchDatabase, freePort } from "./support.js"
+
+const COUNT = Number(process.env.BENCH_MESSAGES ?? 1000)
+const root = path.resolve(import.meta.dirname, "..")
+
+const start = (entry: string, env: Record<string, string>) =>
+  spawn(path.join(root, "node_modules/.bin/tsx"), [path.join(root, entry)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "inherit"]
+  })
+
+const waitFor = async (check: () => Promise<boolean>, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("timed out")
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+const main = async () => {
+  const db = await benchDatabase()
+  const dns = await startDnsServer()
+  const sink = await startSmtpSink()
+  dns.publish("receiver.test", "MX", "mx.receiver.test")
+  dns.publish("mx.receiver.test", "A", "127.0.0.1")
+  const key = `sk_live_${randomBytes(32).toString("base64url")}`
+  const port = await freePort()
+  const env = {
+    DATABASE_URL: db.url,
+    POSTSTACK_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    POSTSTACK_DNS_SERVERS: dns.address,
+    POSTSTACK_SPF: "ip4:127.0.0.1",
+    POSTSTACK_MX_HOST: "mx.bench.test",
+    POSTSTACK_MX_PORT: String(sink.port),
+    POSTSTACK_LOG_LEVEL: "warning"
+  }
+  const server = start("apps/server/src/main.ts", {
+    ...env,
+    PORT: String(port),
+    POSTSTACK_HOST: "127.0.0.1",
+    POSTSTACK_BOOTSTRAP_API_KEY: key,
+    POSTSTACK_RATE_LIMIT_REQUESTS: "10000000",
+    POSTSTACK_RUN_WORKER: "false"
+  })
+  const baseUrl = `http://127.0.0.1:${port}`
+  await waitFor(
+    () =>
+      fetch(`${baseUrl}/healthz`).then(
+        () => true,
+        () => false
+      ),
+    60_000
+  )
+  const auth = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
+  const created = (await (
+    await fetch(`${baseUrl}/domains`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ name: "bench.test" })
+    })
+  ).json()) as {
+    domain: { id: number; dnsRecords: Array<{ type: string; name: string; value: string }> }
+  }
+  for (const r of created.domain.dnsRecords) dns.publish(r.name, r.type as "TXT" | "MX", r.value)
+  await fetch(`${baseUrl}/domains/${created.domain.id}/verify`, { method: "POST", headers: auth })
+  for (let offset = 0; offset < COUNT; offset += 100) {
+    const emails = Array.from({ length: Math.min(100, COUNT - offset) }, (_, i) => ({
+      from: "bench@bench.test",
+      to: [`r${offset + i}@receiver.test`],
+      subject: `Bench ${offset + i}`,
+      html: "<p>Benchmark message with a little body text.</p>"
+    }))
+    const res = await fetch(`${baseUrl}/emails/batch`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ emails })
+    })
+    if (res.status !== 202) throw new Error(`batch refused: ${res.status}`)
+  }
+  server.kill("SIGTERM")
+
+  const client = new pg.Client({ connectionString: db.url })
+  await client.connect()
+  const deliveredCount = async () =>
+    Number((await client.query("SELECT count(*) FROM deliveries WHERE status = 'delivered'")).rows[0]?.count)
+  const worker = start("apps/worker/src/main.ts", env)
+  // Timed from the first delivery on, so the worker's start-up is not counted.
+  await waitFor(async () => (await deliveredCount()) > 0, 120_000)
+  const t0 = performance.now()
+  const n0 = await deliveredCount()
+  await waitFor(async () => (await deliveredCount()) >= COUNT, 600_000)
+  const oursSeconds = (performance.now() - t0) / 1000
+  worker.kill("SIGTERM")
+  await client.end()
+
+  // Baseline: pooled nodemailer, the same DKIM key size, cached as a KeyObject, same sink.
+  sink.received.length = 0
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 })
+  const transport = nodemailer.createTransport({
+    host: "127.0.0.1",
+    port: sink.port,
+    pool: true,
+    maxConnections: 4,
+    maxMessages: Number.POSITIVE_INFINITY,
+    tls: { rejectUnauthorized: false },
+    dkim: {
+      domainName: "bench.test",
+      keySelector: "bench",
+      privateKey: createPrivateKey(privateKey.export({ type: "pkcs8", format: "pem" }))
+    }
+  })
+  const t1 = performance.now()
+  let next = 0
+  await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      while (next < COUNT) {
+        const i = next++
+        await transport.sendMail({
+          from: "bench@bench.test",
+          to: `r${i}@receiver.test`,
+          subject: `Bench ${i}`,
+          html: "<p>Benchmark message with a little body text.</p>"
+        })
+      }
+    })
+  )
+  const baseSeconds = (performance.now() - t1) / 1000
+  transport.close()
+
+  const ours = (COUNT - n0) / oursSeconds
+  const base = COUNT / baseSeconds
+  console.log(`${COUNT} messages, ${cpus().length} cores (worker, sink, DNS and PostgreSQL share them)`)
+  console.log(
+    `baseline   ${base.toFixed(0).padStart(6)} msg/s (pooled nodemailer + cached DKIM key straight to the sink)`
+  )
+  console.log(
+    `poststack  ${ours.toFixed(0).padStart(6)} msg/s (claim, compose, sign, MX lookup, SMTP, record; one worker process)`
+  )
+  console.log(`ratio (poststack / baseline): ${(ours / base).toFixed(2)}x  (target >= 0.6x)`)
+  await sink.close()
+  await dns.close()
+  await db.close()
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,130 @@
+/**
+ * `POST /emails` accepted per second, and p50/p99 at half that rate, against a baseline of raw
+ * `node:http` doing one INSERT per request on the same PostgreSQL. Run: `pnpm bench:api`.
+ */
+import { spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { cpus } from "node:os"
+import * as path from "node:path"
+import { startDnsServer } from "../test/support/dnsServer.js"
+import { benchDatabase, closedLoop, freePort, openLoop } from "./support.js"
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
+
+const body = JSON.stringify({
+  from: "Bench <bench@bench.test>",
+  to: ["someone@example.com"],
+  subject: "Benchmark",
+  html: "<p>Hello from the benchmark</p>",
+  tags: ["bench"]
+})
+
+const measure = async (name: string, url: string, headers: Record<string, string>) => {
+  const call = async () => {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...headers },
+      body
+    })
+    await res.arrayBuffer()
+    return res.status === 202
+  }
+  await closedLoop(1, CONCURRENCY, call) // warm up
+  const max = await closedLoop(SECONDS, CONCURRENCY, call)
+  const half = await openLoop(SECONDS, Math.max(1, Math.floor(max.perSecond / 2)), call)
+  console.log(
+    `${name.padEnd(10)} max ${max.perSecond.toFixed(0).padStart(6)} req/s (failed ${max.failed})  at ${Math.floor(max.perSecond / 2)} req/s: p50 ${half.p50.toFixed(1)} ms, p99 ${half.p99.toFixed(1)} ms (failed ${half.failed})`
+  )
+  return { max: max.perSecond, p99: half.p99 }
+}
+
+/** Starts one of the servers in a process of its own, and waits until `readyUrl` answers. */
+const launch = async (entry: string, env: Record<string, string>, readyUrl: string) => {
+  const child = spawn(path.join(root, "node_modules/.bin/tsx"), [path.join(root, entry)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "inherit"]
+  })
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${entry} exited ${child.exitCode}`)
+    const up = await fetch(readyUrl).then(
+      () => true,
+      () => false
+    )
+    if (up) return child
+    if (Date.now() > deadline) throw new Error(`${entry} did not start`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+const root = path.resolve(import.meta.dirname, "..")
+
+const main = async () => {
+  const db = await benchDatabase()
+  const dns = await startDnsServer()
+  const key = `sk_live_${randomBytes(32).toString("base64url")}`
+  const port = await freePort()
+  // Each server runs in a process of its own, as in production; the load comes from this one.
+  const server = await launch(
+    "apps/server/src/main.ts",
+    {
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      POSTSTACK_HOST: "127.0.0.1",
+      POSTSTACK_BOOTSTRAP_API_KEY: key,
+      POSTSTACK_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      POSTSTACK_DNS_SERVERS: dns.address,
+      POSTSTACK_SPF: "ip4:127.0.0.1",
+      POSTSTACK_MX_HOST: "mx.bench.test",
+      POSTSTACK_RATE_LIMIT_REQUESTS: "10000000",
+      POSTSTACK_RUN_WORKER: "false",
+      POSTSTACK_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info"
+    },
+    `http://127.0.0.1:${port}/healthz`
+  )
+  const baseUrl = `http://127.0.0.1:${port}`
+  const auth = { Authorization: `Bearer ${key}` }
+  const created = (await (
+    await fetch(`${baseUrl}/domains`, {
+      method: "POST",
+      headers: { ...auth, "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "bench.test" })
+    })
+  ).json()) as { domain: { id: number; dnsRecords: Array<{ type: string; name: string; value: string }> } }
+  for (const r of created.domain.dnsRecords) dns.publish(r.name, r.type as "TXT" | "MX", r.value)
+  const verified = (await (
+    await fetch(`${baseUrl}/domains/${created.domain.id}/verify`, { method: "POST", headers: auth })
+  ).json()) as {
+    domain: { status: string }
+  }
+  if (verified.domain.status !== "verified") throw new Error("bench domain did not verify")
+
+  const basePort = await freePort()
+  const baseline = await launch(
+    "bench/baseline-server.ts",
+    { DATABASE_URL: db.url, PORT: String(basePort) },
+    `http://127.0.0.1:${basePort}/`
+  )
+
+  console.log(
+    `POST /emails, ${SECONDS} s per phase, ${CONCURRENCY} concurrent callers, ${cpus().length} cores (servers, load and PostgreSQL share them)`
+  )
+  const base = await measure("baseline", `http://127.0.0.1:${basePort}/`, {})
+  const ours = await measure("poststack", `${baseUrl}/emails`, auth)
+  console.log(
+    `ratio (poststack / baseline throughput): ${(ours.max / base.max).toFixed(2)}x  (target >= 0.5x; p99 at half load ${ours.p99.toFixed(1)} ms, target < 50 ms)`
+  )
+  for (const child of [server, baseline]) {
+    child.kill("SIGTERM")
+    await new Promise((r) => child.once("exit", r))
+  }
+  await dns.close()
+  await db.close()
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

