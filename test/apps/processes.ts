@@ -1,18 +1,8 @@
+import { freePort } from "../support/net.js"
 import { type ChildProcess, spawn } from "node:child_process"
-import { createServer } from "node:net"
 import * as path from "node:path"
 
 export const repoRoot = path.resolve(import.meta.dirname, "../..")
-
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
 
 export interface Running {
   readonly child: ChildProcess
@@ -71,3 +61,5 @@ export const launch = (
     }
   }
 }
+
+export { freePort }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, query } from "../support/database.js"
+import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
 import { type TestDnsServer, startDnsServer } from "../support/dnsServer.js"
 import { TEST_MAIL_HOSTS, type TestServer, startTestServer } from "../support/server.js"
 
@@ -267,17 +267,7 @@ describe("/domains against a real DNS server", () => {
 
   it("keeps other teams out: 404 on every route", async () => {
     const domain = await create("mine.test")
-    const [team] = await query<{ id: number }>(
-      db.url,
-      "INSERT INTO teams (name) VALUES ('other') RETURNING id"
-    )
-    const { createHash } = await import("node:crypto")
-    const otherKey = "sk_live_otherteamotherteamotherteam"
-    await query(
-      db.url,
-      "INSERT INTO api_keys (team_id, name, key_prefix, key_hash, permission, mode) VALUES ($1, 'o', 'sk_live_othe', $2, 'full_access', 'live')",
-      [team?.id, createHash("sha256").update(otherKey).digest()]
-    )
+    const otherKey = await insertTeamWithKey(db.url, "other")
     for (const [method, path] of [
       ["GET", `/domains/${domain.id}`],
       ["GET", `/domains/${domain.publicId}`],

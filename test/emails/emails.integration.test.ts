@@ -1,10 +1,9 @@
-import { createHash } from "node:crypto"
 import { PgDatabase } from "@poststack/adapters-persistence"
 import type { PeriodicTask } from "@poststack/application"
 import { jobs, WorkerLive } from "@poststack/worker"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, query } from "../support/database.js"
+import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
 
@@ -303,16 +302,7 @@ describe("/emails: accepting mail", () => {
 
   it("keeps other teams' mail out of reach", async () => {
     const mine = await call("POST", "/emails", mail())
-    const [team] = await query<{ id: number }>(
-      db.url,
-      "INSERT INTO teams (name) VALUES ('other') RETURNING id"
-    )
-    const otherKey = "sk_live_otheremailsotheremailsotheremails"
-    await query(
-      db.url,
-      "INSERT INTO api_keys (team_id, name, key_prefix, key_hash, permission, mode) VALUES ($1, 'o', 'sk_live_othe', $2, 'full_access', 'live')",
-      [team?.id, createHash("sha256").update(otherKey).digest()]
-    )
+    const otherKey = await insertTeamWithKey(db.url, "other")
     for (const [method, path] of [
       ["GET", `/emails/${mine.body.id}`],
       ["GET", `/emails/${mine.body.id}/events`],

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, query } from "../support/database.js"
+import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
 import { SdkError, sdk } from "../support/sdkClient.js"
 import { startTestServer, type TestServer } from "../support/server.js"
 
@@ -196,17 +196,7 @@ describe("tenancy", () => {
     const server = await startTestServer({ databaseUrl: db.url })
     try {
       const keyA = (await server.bootstrap()) ?? ""
-      const [teamB] = await query<{ id: number }>(
-        db.url,
-        "INSERT INTO teams (name) VALUES ('B') RETURNING id"
-      )
-      const { createHash } = await import("node:crypto")
-      const keyB = "sk_live_teamBteamBteamBteamBteamBteamB"
-      await query(
-        db.url,
-        "INSERT INTO api_keys (team_id, name, key_prefix, key_hash, permission, mode) VALUES ($1, 'b', 'sk_live_team', $2, 'full_access', 'live')",
-        [teamB?.id, createHash("sha256").update(keyB).digest()]
-      )
+      const keyB = await insertTeamWithKey(db.url, "B")
       const a = sdk(keyA, { baseUrl: server.baseUrl })
       const b = sdk(keyB, { baseUrl: server.baseUrl })
       const ofB = await b.apiKeys.create({ name: "secret of B", permission: "sending_access" })
@@ -220,7 +210,7 @@ describe("tenancy", () => {
         expect(await rejection(call())).toMatchObject({ statusCode: 404, code: "not_found" })
       }
       expect(await b.apiKeys.get(ofB.id)).toMatchObject({ name: "secret of B" })
-      expect((await b.apiKeys.list()).keys.map((k) => k.name).sort()).toEqual(["b", "secret of B"])
+      expect((await b.apiKeys.list()).keys.map((k) => k.name).sort()).toEqual(["B key", "secret of B"])
     } finally {
       await server.close()
       await db.drop()

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto"
+import { createHash, randomBytes } from "node:crypto"
 import pg from "pg"
 import { inject } from "vitest"
 
@@ -39,4 +39,16 @@ export const query = async <Row>(
   } finally {
     await client.end()
   }
+}
+
+/** Another team, with a full-access key for it, written straight to the database; returns the key. */
+export const insertTeamWithKey = async (url: string, name: string): Promise<string> => {
+  const key = `sk_live_${randomBytes(24).toString("base64url")}`
+  const [team] = await query<{ id: number }>(url, "INSERT INTO teams (name) VALUES ($1) RETURNING id", [name])
+  await query(
+    url,
+    "INSERT INTO api_keys (team_id, name, key_prefix, key_hash, permission, mode) VALUES ($1, $2, $3, $4, 'full_access', 'live')",
+    [team?.id, `${name} key`, key.slice(0, 12), createHash("sha256").update(key).digest()]
+  )
+  return key
 }

@@ -1,5 +1,5 @@
-import { createServer as createTcpServer } from "node:net"
 import dns2 from "dns2"
+import { freePort } from "./net.js"
 
 const { Packet } = dns2
 
@@ -22,16 +22,6 @@ const chunks = (value: string): Array<string> => {
   for (let i = 0; i < value.length; i += 255) out.push(value.slice(i, i + 255))
   return out
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createTcpServer()
-    probe.once("error", reject)
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address()
-      probe.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
 
 /** A real DNS server on loopback (UDP and TCP) that serves what the test publishes, and nothing else. */
 export const startDnsServer = async (): Promise<TestDnsServer> => {
