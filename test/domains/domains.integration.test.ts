@@ -303,7 +303,8 @@ describe("/domains against a real DNS server", () => {
     for (const path of [
       `/domains/${domain.id}/dmarc/reports`,
       `/domains/${domain.id}/dmarc/stats`,
-      `/domains/${domain.id}/dmarc/sources`
+      `/domains/${domain.id}/dmarc/sources`,
+      `/domains/${domain.id}/placement`
     ]) {
       expect((await call("GET", path, undefined, otherKey)).status, path).toBe(404)
     }
