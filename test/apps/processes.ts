@@ -25,7 +25,8 @@ export const launch = (
   const base = { ...process.env }
   for (const name of Object.keys(base))
     if (name === "DATABASE_URL" || name === "REDIS_URL" || name.startsWith("POSTSTACK_")) delete base[name]
-  const child = spawn(path.join(repoRoot, "node_modules/.bin/tsx"), [path.join(repoRoot, entry), ...args], {
+  // One process, node itself (not the tsx wrapper), so that a signal reaches the app and SIGKILL kills it.
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, entry), ...args], {
     cwd: repoRoot,
     env: { ...base, ...env },
     stdio: ["ignore", "pipe", "pipe"]

@@ -14,6 +14,10 @@ export interface SmtpSink {
   readonly received: Array<Received>
   /** Replies a recipient gets at RCPT TO, e.g. `550 5.1.1 no such user` or `451 4.7.1 later`. */
   readonly replies: Map<string, string>
+  /** Messages whose DATA began, accepted or not. */
+  readonly dataStarted: () => number
+  /** Holds every message this long after its final dot before answering, as a slow receiver would. */
+  dataDelayMs: number
   readonly close: () => Promise<void>
 }
 
@@ -21,6 +25,7 @@ export interface SmtpSink {
 export const startSmtpSink = async (): Promise<SmtpSink> => {
   const received: Array<Received> = []
   const replies = new Map<string, string>()
+  const state = { started: 0, delay: 0 }
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["AUTH"],
@@ -38,15 +43,32 @@ export const startSmtpSink = async (): Promise<SmtpSink> => {
       const from = session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address
       const to = session.envelope.rcptTo.map((r) => r.address)
       const secure = session.secure
+      state.started++
       const chunks: Array<Buffer> = []
       stream.on("data", (chunk: Buffer) => chunks.push(chunk))
       stream.on("end", () => {
-        received.push({ from, to, raw: Buffer.concat(chunks), secure })
-        callback(null)
+        setTimeout(() => {
+          received.push({ from, to, raw: Buffer.concat(chunks), secure })
+          callback(null)
+        }, state.delay)
       })
     }
   })
+  // Clients that die mid-session (the fault tests kill them) reset their sockets: expected here.
+  server.on("error", () => {})
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()))
   const port = (server.server.address() as AddressInfo).port
-  return { port, received, replies, close: () => new Promise((resolve) => server.close(() => resolve())) }
+  return {
+    port,
+    received,
+    replies,
+    dataStarted: () => state.started,
+    get dataDelayMs() {
+      return state.delay
+    },
+    set dataDelayMs(ms: number) {
+      state.delay = ms
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve()))
+  }
 }
