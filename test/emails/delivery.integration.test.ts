@@ -129,6 +129,30 @@ describe("delivery to the recipient's MX", () => {
     ).not.toBeNull()
   })
 
+  it("sends from the domain's dedicated IP once it is pinned to one", async () => {
+    const domains = (await call("GET", "/domains")).body.domains as Array<{ id: number }>
+    const domainId = domains[0]?.id
+    const [ip] = await query<{ id: number }>(
+      db.url,
+      "INSERT INTO ip_addresses (address) VALUES ('127.0.0.2') RETURNING id"
+    )
+    expect((await call("POST", `/domains/${domainId}/ip`, { ipAddressId: ip?.id })).status).toBe(200)
+    try {
+      const id = await send("pinned@receiver.test")
+      expect(await waitUntil(id, (s) => s === "delivered")).toBe("delivered")
+      expect(sink.received.find((m) => m.to.includes("pinned@receiver.test"))?.remoteAddress).toBe(
+        "127.0.0.2"
+      )
+    } finally {
+      await call("DELETE", `/domains/${domainId}/ip`)
+    }
+    const unpinned = await send("unpinned@receiver.test")
+    expect(await waitUntil(unpinned, (s) => s === "delivered")).toBe("delivered")
+    expect(sink.received.find((m) => m.to.includes("unpinned@receiver.test"))?.remoteAddress).toBe(
+      "127.0.0.1"
+    )
+  })
+
   it("falls back to the domain's own address when it has no MX", async () => {
     const id = await send("bob@implicit.test")
     expect(await waitUntil(id, (s) => s === "delivered")).toBe("delivered")
@@ -211,5 +235,70 @@ describe("delivery to the recipient's MX", () => {
       eventType: "failed",
       metadata: { reason: "retries exhausted" }
     })
+  })
+})
+
+describe("delivery through a smart host", () => {
+  it("hands every message to the relay, without MX lookups", async () => {
+    const db = await createTestDatabase()
+    const dns = await startDnsServer()
+    const relay = await startSmtpSink()
+    const server = await startTestServer({ databaseUrl: db.url, dnsServers: [dns.address] })
+    const worker = ManagedRuntime.make(
+      WorkerLive.layer(noTasks, jobs).pipe(
+        Layer.provide(
+          testServices({ dnsServers: [dns.address], relayUrl: `smtp://127.0.0.1:${relay.port}` })
+        ),
+        Layer.provide(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 3 }))
+      )
+    )
+    try {
+      const key = (await server.bootstrap()) ?? ""
+      const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
+      const created = (await (
+        await fetch(`${server.baseUrl}/domains`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ name: "relayed.test" })
+        })
+      ).json()) as {
+        domain: { id: number; dnsRecords: Array<{ type: string; name: string; value: string }> }
+      }
+      for (const r of created.domain.dnsRecords)
+        dns.publish(r.name, r.type as "TXT" | "MX" | "CNAME", r.value)
+      await fetch(`${server.baseUrl}/domains/${created.domain.id}/verify`, { method: "POST", headers })
+      // No DNS at all for the recipient's domain: only the relay can take this mail.
+      const res = await fetch(`${server.baseUrl}/emails`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({
+          from: "a@relayed.test",
+          to: ["someone@nowhere.test"],
+          subject: "Via relay",
+          text: "Hi"
+        })
+      })
+      const id = ((await res.json()) as { id: string }).id
+      await worker.runPromise(Effect.void)
+      const deadline = Date.now() + 15_000
+      for (;;) {
+        const [row] = await query<{ status: string }>(
+          db.url,
+          "SELECT status FROM emails WHERE public_id = $1",
+          [id]
+        )
+        if (row?.status === "delivered") break
+        if (Date.now() > deadline) throw new Error(`not delivered: ${row?.status}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      expect(relay.received.map((m) => m.to)).toEqual([["someone@nowhere.test"]])
+      expect(dns.queries.filter((q) => q.includes("nowhere.test"))).toEqual([])
+    } finally {
+      await worker.dispose()
+      await server.close()
+      await relay.close()
+      await dns.close()
+      await db.drop()
+    }
   })
 })

@@ -64,6 +64,8 @@ export const testServices = (options: {
   readonly mailHosts?: MailHosts
   /** The port receiving MTAs listen on (a test sink); by default a closed one. */
   readonly mxPort?: number
+  /** A smart host that takes all mail instead of MX delivery. */
+  readonly relayUrl?: string
 }) => {
   const base = Layer.mergeAll(
     PgPersistence,
@@ -81,7 +83,7 @@ export const testServices = (options: {
     NodemailerMailTransport.layer({
       mxPort: options.mxPort ?? 1,
       heloName: "mta.poststack.test",
-      relayUrl: Option.none(),
+      relayUrl: options.relayUrl === undefined ? Option.none() : Option.some(Redacted.make(options.relayUrl)),
       connectTimeoutMs: 2_000,
       perDestination: 4,
       idleMs: 1_000

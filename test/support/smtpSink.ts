@@ -7,6 +7,8 @@ export interface Received {
   readonly raw: Buffer
   /** Whether the session had been upgraded with STARTTLS. */
   readonly secure: boolean
+  /** The address the client connected from. */
+  readonly remoteAddress: string
 }
 
 export interface SmtpSink {
@@ -43,12 +45,13 @@ export const startSmtpSink = async (): Promise<SmtpSink> => {
       const from = session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address
       const to = session.envelope.rcptTo.map((r) => r.address)
       const secure = session.secure
+      const remoteAddress = session.remoteAddress
       state.started++
       const chunks: Array<Buffer> = []
       stream.on("data", (chunk: Buffer) => chunks.push(chunk))
       stream.on("end", () => {
         setTimeout(() => {
-          received.push({ from, to, raw: Buffer.concat(chunks), secure })
+          received.push({ from, to, raw: Buffer.concat(chunks), secure, remoteAddress })
           callback(null)
         }, state.delay)
       })

@@ -240,6 +240,7 @@ export const make = Effect.gen(function* () {
             text_body: string | null
             domain_name: string
             return_path_label: string
+            local_address: string | null
           }
         >`
           SELECT ${sql.literal(
@@ -247,8 +248,8 @@ export const make = Effect.gen(function* () {
               .map((c) => `e.${c.trim()}`)
               .join(", ")
           )}, e.html_body, e.text_body,
-                 d.name AS domain_name, d.return_path_label
-          FROM emails e JOIN domains d ON d.id = e.domain_id
+                 d.name AS domain_name, d.return_path_label, ip.address AS local_address
+          FROM emails e JOIN domains d ON d.id = e.domain_id LEFT JOIN ip_addresses ip ON ip.id = d.ip_address_id
           WHERE e.id = ${emailId}`
         const row = rows[0]
         if (row === undefined) return Option.none()
@@ -269,7 +270,8 @@ export const make = Effect.gen(function* () {
             content: new Uint8Array(a.content)
           })),
           domainName: row.domain_name,
-          returnPathHost: `${row.return_path_label}.${row.domain_name}`
+          returnPathHost: `${row.return_path_label}.${row.domain_name}`,
+          localAddress: row.local_address
         })
       }).pipe(unavailable),
     reschedule: (teamId, publicId, at) =>

@@ -25,6 +25,7 @@ interface Target {
   readonly servername: string
   readonly secure: boolean
   readonly auth: { readonly user: string; readonly pass: string } | null
+  readonly localAddress: string | null
 }
 
 type Failure =
@@ -44,7 +45,8 @@ const parseRelay = (url: string): Target => {
     auth:
       u.username === ""
         ? null
-        : { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) }
+        : { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) },
+    localAddress: null
   }
 }
 
@@ -82,6 +84,7 @@ export const make = (options: TransportOptions) =>
           port: target.port,
           secure: target.secure,
           name: options.heloName,
+          ...(target.localAddress === null ? {} : { localAddress: target.localAddress }),
           opportunisticTLS: true,
           connectionTimeout: options.connectTimeoutMs,
           greetingTimeout: options.connectTimeoutMs,
@@ -174,21 +177,32 @@ export const make = (options: TransportOptions) =>
         })
       )
 
+    /** Connections are pooled per destination and per local address (a domain's dedicated IP). */
     const targetsOf = (
       handover: Handover
     ): ReadonlyArray<{ readonly target: Target; readonly mx: string }> =>
       Option.isSome(relay)
-        ? [{ target: relay.value, mx: relay.value.host }]
+        ? [
+            {
+              target: {
+                ...relay.value,
+                key: `${relay.value.key}|${handover.localAddress ?? ""}`,
+                localAddress: handover.localAddress
+              },
+              mx: relay.value.host
+            }
+          ]
         : handover.hosts.flatMap((host) =>
             host.addresses.map((address) => ({
               mx: host.name,
               target: {
-                key: `${address}:${options.mxPort}`,
+                key: `${address}:${options.mxPort}|${handover.localAddress ?? ""}`,
                 host: address,
                 port: options.mxPort,
                 servername: host.name,
                 secure: false,
-                auth: null
+                auth: null,
+                localAddress: handover.localAddress
               }
             }))
           )

@@ -70,6 +70,8 @@ export interface EmailForDelivery {
   readonly attachments: ReadonlyArray<AttachmentInput>
   readonly domainName: string
   readonly returnPathHost: string
+  /** The dedicated address the domain is pinned to, to send from; `null` for the default. */
+  readonly localAddress: string | null
 }
 
 /** Emails and their recipients' deliveries, always within one team. */

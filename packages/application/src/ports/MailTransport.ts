@@ -13,6 +13,8 @@ export interface Handover {
   readonly envelopeFrom: string
   readonly recipient: string
   readonly message: Uint8Array
+  /** Send from this local address (a domain's dedicated IP); `null` lets the system choose. */
+  readonly localAddress: string | null
 }
 
 /**

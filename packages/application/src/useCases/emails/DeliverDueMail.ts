@@ -158,7 +158,8 @@ const deliverOne = Effect.fn("DeliverDueMail.one")(function* (
     hosts: route.hosts,
     envelopeFrom: returnPath(delivery.id, record.messageId, email.returnPathHost, digest.sha256),
     recipient: delivery.recipient,
-    message: signed.right
+    message: signed.right,
+    localAddress: email.localAddress
   })
 })
 
