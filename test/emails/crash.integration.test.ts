@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { launch, type Running } from "../apps/processes.js"
 import { createTestDatabase, query } from "../support/database.js"
+import { addVerifiedDomain } from "../support/domains.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { startTestServer, TEST_ENCRYPTION_KEY, type TestServer } from "../support/server.js"
 import { type SmtpSink, startSmtpSink } from "../support/smtpSink.js"
@@ -19,17 +20,7 @@ describe("a worker killed with SIGKILL in the middle of delivering", () => {
     server = await startTestServer({ databaseUrl: db.url, dnsServers: [dns.address] })
     const key = (await server.bootstrap()) ?? ""
     const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
-    const created = (await (
-      await fetch(`${server.baseUrl}/domains`, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ name: "crash.test" })
-      })
-    ).json()) as {
-      domain: { id: number; dnsRecords: Array<{ type: string; name: string; value: string }> }
-    }
-    for (const r of created.domain.dnsRecords) dns.publish(r.name, r.type as "TXT" | "MX" | "CNAME", r.value)
-    await fetch(`${server.baseUrl}/domains/${created.domain.id}/verify`, { method: "POST", headers })
+    await addVerifiedDomain(server.baseUrl, key, dns, "crash.test")
     dns.publish("receiver.test", "MX", "mx.receiver.test")
     dns.publish("mx.receiver.test", "A", "127.0.0.1")
     const sent = await fetch(`${server.baseUrl}/emails`, {

@@ -6,6 +6,7 @@ import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { authenticate } from "mailauth"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, query } from "../support/database.js"
+import { addVerifiedDomain } from "../support/domains.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
 import { type SmtpSink, startSmtpSink } from "../support/smtpSink.js"
@@ -255,18 +256,7 @@ describe("delivery through a smart host", () => {
     try {
       const key = (await server.bootstrap()) ?? ""
       const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
-      const created = (await (
-        await fetch(`${server.baseUrl}/domains`, {
-          method: "POST",
-          headers,
-          body: JSON.stringify({ name: "relayed.test" })
-        })
-      ).json()) as {
-        domain: { id: number; dnsRecords: Array<{ type: string; name: string; value: string }> }
-      }
-      for (const r of created.domain.dnsRecords)
-        dns.publish(r.name, r.type as "TXT" | "MX" | "CNAME", r.value)
-      await fetch(`${server.baseUrl}/domains/${created.domain.id}/verify`, { method: "POST", headers })
+      await addVerifiedDomain(server.baseUrl, key, dns, "relayed.test")
       // No DNS at all for the recipient's domain: only the relay can take this mail.
       const res = await fetch(`${server.baseUrl}/emails`, {
         method: "POST",

@@ -4,6 +4,7 @@ import { jobs, WorkerLive } from "@poststack/worker"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, query } from "../support/database.js"
+import { addVerifiedDomain } from "../support/domains.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
 import { type SmtpSink, startSmtpSink } from "../support/smtpSink.js"
@@ -64,21 +65,7 @@ describe("many workers on one database", () => {
       rateLimit: { limit: 10_000, windowMs: 1000 }
     })
     key = (await server.bootstrap()) ?? ""
-    const created = await fetch(`${server.baseUrl}/domains`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ name: "workers.test" })
-    })
-    const domain = (
-      (await created.json()) as {
-        domain: { id: number; dnsRecords: Array<{ type: string; name: string; value: string }> }
-      }
-    ).domain
-    for (const r of domain.dnsRecords) dns.publish(r.name, r.type as "TXT" | "MX" | "CNAME", r.value)
-    await fetch(`${server.baseUrl}/domains/${domain.id}/verify`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${key}` }
-    })
+    await addVerifiedDomain(server.baseUrl, key, dns, "workers.test")
     dns.publish("receiver.test", "MX", "mx.receiver.test")
     dns.publish("mx.receiver.test", "A", "127.0.0.1")
   })

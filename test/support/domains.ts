@@ -1,0 +1,23 @@
+import { expect } from "vitest"
+import type { TestDnsServer } from "./dnsServer.js"
+
+/**
+ * Adds a sending domain through the API, publishes exactly the records it asks for on the test
+ * DNS server, and verifies it. Returns its ids.
+ */
+export const addVerifiedDomain = async (
+  baseUrl: string,
+  key: string,
+  dns: TestDnsServer,
+  name: string
+): Promise<{ id: number; publicId: string }> => {
+  const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
+  const res = await fetch(`${baseUrl}/domains`, { method: "POST", headers, body: JSON.stringify({ name }) })
+  const { domain } = (await res.json()) as {
+    domain: { id: number; publicId: string; dnsRecords: Array<{ type: string; name: string; value: string }> }
+  }
+  for (const r of domain.dnsRecords) dns.publish(r.name, r.type as "TXT" | "MX" | "CNAME", r.value)
+  const verified = await fetch(`${baseUrl}/domains/${domain.id}/verify`, { method: "POST", headers })
+  expect(((await verified.json()) as { domain: { status: string } }).domain.status).toBe("verified")
+  return { id: domain.id, publicId: domain.publicId }
+}
