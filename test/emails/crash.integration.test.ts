@@ -6,7 +6,7 @@ import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { startTestServer, TEST_ENCRYPTION_KEY, type TestServer } from "../support/server.js"
 import { type SmtpSink, startSmtpSink } from "../support/smtpSink.js"
 
-describe("a worker killed with SIGKILL in the middle of delivering", () => {
+describe("a worker stopped in the middle of delivering", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>
   let dns: TestDnsServer
   let sink: SmtpSink
@@ -43,7 +43,7 @@ describe("a worker killed with SIGKILL in the middle of delivering", () => {
     await db.drop()
   })
 
-  it("loses nothing: the message is delivered after the lease, with the Message-ID it was given", async () => {
+  it("SIGKILL loses nothing: the message is delivered after the lease, with the Message-ID it was given", async () => {
     const env = {
       DATABASE_URL: db.url,
       POSTSTACK_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
@@ -82,4 +82,40 @@ describe("a worker killed with SIGKILL in the middle of delivering", () => {
     const [delivery] = await query<{ attempts: number }>(db.url, "SELECT attempts FROM deliveries")
     expect(delivery?.attempts).toBe(2)
   }, 90_000)
+
+  it("SIGTERM drains: the round in flight finishes and is recorded, nothing is sent twice", async () => {
+    const before = sink.received.length
+    // A second email for the same verified domain, queued directly.
+    const [email] = await query<{ id: string }>(
+      db.url,
+      "INSERT INTO emails (public_id, team_id, domain_id, from_address, to_addresses, subject, text_body, message_id, status, test_mode) SELECT 'em_drain', team_id, domain_id, 'a@crash.test', ARRAY['drain@receiver.test'], 'Drain', 'Hello', '<drain@crash.test>', 'queued', false FROM emails LIMIT 1 RETURNING id"
+    )
+    await query(
+      db.url,
+      "INSERT INTO deliveries (email_id, team_id, recipient, kind, status) SELECT $1, team_id, 'drain@receiver.test', 'to', 'queued' FROM emails WHERE id = $1",
+      [email?.id]
+    )
+    sink.dataDelayMs = 2_000
+    const worker = launch("apps/worker/src/main.ts", {
+      DATABASE_URL: db.url,
+      POSTSTACK_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      POSTSTACK_DNS_SERVERS: dns.address,
+      POSTSTACK_MX_PORT: String(sink.port)
+    })
+    running.push(worker)
+    const started = sink.dataStarted()
+    const deadline = Date.now() + 30_000
+    while (sink.dataStarted() === started) {
+      if (Date.now() > deadline) throw new Error(`the worker never started DATA:\n${worker.output()}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(await worker.stop("SIGTERM")).toBe(0)
+    sink.dataDelayMs = 0
+    expect(sink.received.length).toBe(before + 1)
+    const [delivery] = await query<{ status: string; attempts: number }>(
+      db.url,
+      "SELECT status, attempts FROM deliveries WHERE recipient = 'drain@receiver.test'"
+    )
+    expect(delivery).toEqual({ status: "delivered", attempts: 1 })
+  }, 60_000)
 })
