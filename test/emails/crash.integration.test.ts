@@ -84,7 +84,6 @@ describe("a worker stopped in the middle of delivering", () => {
   }, 90_000)
 
   it("SIGTERM drains: the round in flight finishes and is recorded, nothing is sent twice", async () => {
-    const before = sink.received.length
     // A second email for the same verified domain, queued directly.
     const [email] = await query<{ id: string }>(
       db.url,
@@ -111,7 +110,7 @@ describe("a worker stopped in the middle of delivering", () => {
     }
     expect(await worker.stop("SIGTERM")).toBe(0)
     sink.dataDelayMs = 0
-    expect(sink.received.length).toBe(before + 1)
+    expect(sink.received.filter((m) => m.to.includes("drain@receiver.test"))).toHaveLength(1)
     const [delivery] = await query<{ status: string; attempts: number }>(
       db.url,
       "SELECT status, attempts FROM deliveries WHERE recipient = 'drain@receiver.test'"
