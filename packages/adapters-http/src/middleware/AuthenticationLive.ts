@@ -7,6 +7,7 @@ import {
   type RateLimiterStore
 } from "@poststack/application"
 import {
+  allows,
   type ApiKey,
   InvalidApiKey,
   PermissionDenied,
@@ -72,7 +73,7 @@ const authenticate = (requireFullAccess: boolean) =>
         retryAfterSeconds: decision.resetSeconds
       })
     }
-    if (requireFullAccess && key.permission !== "full_access") {
+    if (requireFullAccess && !allows(key.permission, "manage_team")) {
       return yield* new PermissionDenied({ message: "API key does not have permission" })
     }
     return key

@@ -15,10 +15,6 @@ export interface DmarcRow {
   readonly headerFrom: string | null
 }
 
-/** A message passes DMARC when either mechanism passed aligned. */
-export const dmarcPassed = (row: Pick<DmarcRow, "dkimAligned" | "spfAligned">): boolean =>
-  row.dkimAligned || row.spfAligned
-
 export interface DmarcReportSummary {
   readonly id: number
   readonly domainId: number

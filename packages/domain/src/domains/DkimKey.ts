@@ -30,9 +30,6 @@ export const dkimRecordName = (selector: string, domainName: string): string =>
 
 export const dkimRecordValue = (publicKey: string): string => `v=DKIM1; k=rsa; p=${publicKey}`
 
-/** Selectors are random (`ps` + 10 characters), so no two keys, in any team, ever share one. */
-export const SELECTOR_PATTERN = /^ps[a-z0-9]{10}$/
-
 export const DkimRotationState = Schema.Literal("idle", "pending_dns", "ready", "retiring")
 export type DkimRotationState = typeof DkimRotationState.Type
 

