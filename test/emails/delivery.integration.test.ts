@@ -128,6 +128,21 @@ describe("delivery to the recipient's MX", () => {
     expect(
       ((await call("GET", `/emails/${id}`)).body.email as { sentAt: string | null }).sentAt
     ).not.toBeNull()
+    // Each step also went to the outbox that webhooks read, with what a receiver needs.
+    const outbox = await query<{ type: string; payload: Record<string, unknown> }>(
+      db.url,
+      "SELECT type, payload FROM events WHERE payload->>'email_id' = $1 ORDER BY id",
+      [id]
+    )
+    expect(outbox.map((e) => e.type)).toEqual(["email.queued", "email.sent", "email.delivered"])
+    expect(outbox[2]?.payload).toMatchObject({
+      email_id: id,
+      from: "Shop <orders@deliver.test>",
+      to: ["alice@receiver.test"],
+      subject: "Your order",
+      recipient: "alice@receiver.test",
+      reply: expect.stringMatching(/^250 /)
+    })
   })
 
   it("sends from the domain's dedicated IP once it is pinned to one", async () => {
@@ -175,6 +190,12 @@ describe("delivery to the recipient's MX", () => {
       "SELECT reason FROM suppressions WHERE email = 'gone@receiver.test'"
     )
     expect(suppressed).toEqual([{ reason: "hard_bounce" }])
+    const outbox = await query<{ type: string; payload: Record<string, unknown> }>(
+      db.url,
+      "SELECT type, payload FROM events WHERE payload->>'email_id' = $1 AND type = 'email.bounced'",
+      [hard]
+    )
+    expect(outbox[0]?.payload).toMatchObject({ recipient: "gone@receiver.test", hard: true })
     // The next send to that address never leaves.
     const again = await send("gone@receiver.test")
     expect(await statusOf(again)).toBe("suppressed")

@@ -2,6 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { DeliveryQueue } from "@poststack/application"
 import { aggregateStatus, type DeliveryStatus } from "@poststack/domain"
 import { Effect, Layer } from "effect"
+import { insertEmailEvents } from "./EmailEvents.js"
 import { unavailable } from "./SqlErrors.js"
 
 interface ClaimRow {
@@ -63,10 +64,16 @@ export const make = Effect.gen(function* () {
             const emailId = updated[0]?.email_id
             // Not ours any more (the lease ran out and another worker took it): record nothing.
             if (emailId === undefined) return
-            for (const event of result.events) {
-              yield* sql`
-                INSERT INTO email_events (email_id, delivery_id, event_type, metadata)
-                VALUES (${emailId}, ${deliveryId}, ${event.type}, ${JSON.stringify(event.metadata)}::jsonb)`
+            if (result.events.length > 0) {
+              yield* insertEmailEvents(
+                sql,
+                result.events.map((event) => ({
+                  emailId,
+                  deliveryId,
+                  type: event.type,
+                  metadata: event.metadata
+                }))
+              )
             }
             if (result.suppress !== null) {
               yield* sql`

@@ -3,6 +3,7 @@ import { EmailRepository } from "@poststack/application"
 import type { EmailEvent, EmailEventType, EmailRecord, EmailStatus } from "@poststack/domain"
 import { aggregateStatus, type DeliveryStatus } from "@poststack/domain"
 import { Array as Arr, Effect, Layer, Option } from "effect"
+import { insertEmailEvents } from "./EmailEvents.js"
 import { unavailable } from "./SqlErrors.js"
 
 interface EmailRow {
@@ -111,16 +112,25 @@ export const make = Effect.gen(function* () {
                 }))
               )}
               RETURNING id, recipient, status`
-            yield* sql`
-              INSERT INTO email_events (email_id, event_type, metadata)
-              VALUES (${created.id}, ${queuedStatus}, ${JSON.stringify(email.scheduledAt === null ? {} : { scheduled_at: email.scheduledAt })}::jsonb)`
-            for (const d of deliveries.filter((d) => d.status === "suppressed")) {
-              const reason = email.recipients.find((r) => r.address === d.recipient)?.suppressedBecause
-              yield* sql`
-                INSERT INTO email_events (email_id, delivery_id, event_type, metadata)
-                VALUES (${created.id}, ${d.id}, 'suppressed',
-                        ${JSON.stringify({ recipient: d.recipient, reason })}::jsonb)`
-            }
+            yield* insertEmailEvents(sql, [
+              {
+                emailId: created.id,
+                deliveryId: null,
+                type: queuedStatus,
+                metadata: email.scheduledAt === null ? {} : { scheduled_at: email.scheduledAt }
+              },
+              ...deliveries
+                .filter((d) => d.status === "suppressed")
+                .map((d) => ({
+                  emailId: created.id,
+                  deliveryId: d.id,
+                  type: "suppressed",
+                  metadata: {
+                    recipient: d.recipient,
+                    reason: email.recipients.find((r) => r.address === d.recipient)?.suppressedBecause ?? null
+                  }
+                }))
+            ])
             for (const a of email.attachments) {
               yield* sql`
                 INSERT INTO email_attachments (email_id, filename, content_type, content_id, content)
@@ -208,7 +218,9 @@ export const make = Effect.gen(function* () {
             yield* sql`
               UPDATE deliveries SET status = 'cancelled' WHERE email_id = ${id} AND status IN ('scheduled', 'queued')`
             yield* sql`UPDATE emails SET status = 'cancelled' WHERE id = ${id}`
-            yield* sql`INSERT INTO email_events (email_id, event_type) VALUES (${id}, 'cancelled')`
+            yield* insertEmailEvents(sql, [
+              { emailId: id, deliveryId: null, type: "cancelled", metadata: {} }
+            ])
             return "cancelled" as const
           })
         )
@@ -287,9 +299,14 @@ export const make = Effect.gen(function* () {
               UPDATE deliveries SET next_attempt_at = ${at} WHERE email_id = ${row.id} AND status = 'scheduled' RETURNING id`
             if (moved.length === 0) return "not_scheduled" as const
             yield* sql`UPDATE emails SET scheduled_at = ${at} WHERE id = ${row.id}`
-            yield* sql`
-              INSERT INTO email_events (email_id, event_type, metadata)
-              VALUES (${row.id}, 'scheduled', ${JSON.stringify({ scheduled_at: at, rescheduled: true })}::jsonb)`
+            yield* insertEmailEvents(sql, [
+              {
+                emailId: row.id,
+                deliveryId: null,
+                type: "scheduled",
+                metadata: { scheduled_at: at, rescheduled: true }
+              }
+            ])
             return "rescheduled" as const
           })
         )

@@ -1,0 +1,46 @@
+import type { SqlClient } from "@effect/sql"
+
+/** One step in an email's life, as stored in `email_events`. */
+export interface EmailEventRow {
+  readonly emailId: string | number
+  readonly deliveryId: string | number | null
+  readonly type: string
+  readonly metadata: Readonly<Record<string, unknown>>
+}
+
+/**
+ * Records email events and, in the same statement (so the same transaction), their outbox twins
+ * `email.<type>` that webhooks read. The outbox payload carries what a receiver needs without a
+ * second call: the email's public id, sender, recipients, subject and tags, then the event's own
+ * metadata (recipient, SMTP reply, bounce kind...).
+ */
+export const insertEmailEvents = (sql: SqlClient.SqlClient, events: ReadonlyArray<EmailEventRow>) =>
+  sql`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(
+        events.map((e) => ({
+          email_id: String(e.emailId),
+          delivery_id: e.deliveryId === null ? null : String(e.deliveryId),
+          event_type: e.type,
+          metadata: e.metadata
+        }))
+      )}::jsonb) AS x(email_id bigint, delivery_id bigint, event_type text, metadata jsonb)
+    ), stored AS (
+      INSERT INTO email_events (email_id, delivery_id, event_type, metadata)
+      SELECT email_id, delivery_id, event_type, metadata FROM input
+      RETURNING email_id, event_type, metadata, created_at
+    )
+    INSERT INTO events (team_id, type, payload, created_at)
+    SELECT e.team_id, 'email.' || s.event_type,
+      jsonb_build_object(
+        'email_id', e.public_id,
+        'from', CASE WHEN e.from_name IS NULL THEN e.from_address
+                     ELSE e.from_name || ' <' || e.from_address || '>' END,
+        'to', to_jsonb(e.to_addresses),
+        'subject', e.subject,
+        'tags', to_jsonb(e.tags),
+        'test_mode', e.test_mode,
+        'created_at', s.created_at
+      ) || coalesce(s.metadata, '{}'::jsonb),
+      s.created_at
+    FROM stored s JOIN emails e ON e.id = s.email_id`
