@@ -55,12 +55,18 @@ export const make = Effect.gen(function* () {
       sql
         .withTransaction(
           Effect.gen(function* () {
+            // The email's row is locked first, so the copies of one email record one at a time and
+            // each sees the others' outcomes when it sums them up below.
             const updated = yield* sql<{ email_id: string }>`
+              WITH email AS (
+                SELECT id FROM emails WHERE id = (SELECT email_id FROM deliveries WHERE id = ${deliveryId}) FOR UPDATE
+              )
               UPDATE deliveries SET status = ${result.status}, last_reply = ${result.reply}, mx_host = ${result.mx},
                 lease_until = NULL, next_attempt_at = coalesce(${result.nextAttemptAt}, next_attempt_at),
                 delivered_at = CASE WHEN ${result.status} = 'delivered' THEN now() ELSE delivered_at END
-              WHERE id = ${deliveryId} AND status = 'sending'
-              RETURNING email_id`
+              FROM email
+              WHERE deliveries.id = ${deliveryId} AND deliveries.email_id = email.id AND deliveries.status = 'sending'
+              RETURNING deliveries.email_id`
             const emailId = updated[0]?.email_id
             // Not ours any more (the lease ran out and another worker took it): record nothing.
             if (emailId === undefined) return
