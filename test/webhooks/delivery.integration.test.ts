@@ -201,6 +201,19 @@ describe("webhook delivery", () => {
     expect(attempts.every((x) => x.duration_ms >= 0)).toBe(true)
   })
 
+  it("resolves host names through the configured DNS, at connect time", async () => {
+    dns.publish("receiver.hooks.test", "A", "127.0.0.1")
+    const port = new URL(receiver.url("/")).port
+    await createHook("/named", ["named.event"], `http://receiver.hooks.test:${port}/named`)
+    await emit("named.event", {})
+    const [hit] = await eventually(
+      () => receiver.at("/named"),
+      (r) => r.length >= 1
+    )
+    expect(hit?.headers.host).toBe(`receiver.hooks.test:${port}`)
+    expect(dns.queries).toContain("A receiver.hooks.test")
+  })
+
   it("does not follow a redirect: a 302 is a failure and is retried", async () => {
     receiver.on("/moved", (res) => res.writeHead(302, { location: receiver.url("/target") }).end())
     const hook = await createHook("/moved", ["order.moved"])
