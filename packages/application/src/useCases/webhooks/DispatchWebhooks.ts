@@ -63,16 +63,19 @@ export interface WebhookDispatcherSettings extends WebhookDispatchSettings {
 /**
  * Runs until interrupted: claims due deliveries into free slots and sends each in its own fiber,
  * so a slow or dead endpoint holds only its own slots (bounded by the transport's timeout), never
- * the loop or other endpoints. Interrupted attempts come back to the queue when their lease ends.
+ * the loop or other endpoints. A crashed worker's attempts come back to the queue when their lease ends.
  */
 export const RunWebhookDispatcher = (settings: WebhookDispatcherSettings) =>
   Effect.scoped(
     Effect.gen(function* () {
       const queue = yield* WebhookQueue
       const inFlight = yield* FiberSet.make<unknown, never>()
+      // An attempt is not cut short when the worker stops: closing the set waits for it (bounded by
+      // the transport's timeout), so a graceful stop leaves nothing to a lease.
       const send = (delivery: ClaimedWebhookDelivery) =>
         deliverWebhook(delivery, settings).pipe(
-          Effect.catchAllCause((cause) => Effect.logWarning("webhook attempt not recorded", cause))
+          Effect.catchAllCause((cause) => Effect.logWarning("webhook attempt not recorded", cause)),
+          Effect.uninterruptible
         )
       for (;;) {
         const free = settings.maxInFlight - (yield* FiberSet.size(inFlight))
