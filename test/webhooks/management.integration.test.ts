@@ -135,6 +135,13 @@ describe("/webhooks: managing endpoints", () => {
       body: { code: "unprocessable_entity" }
     })
     expect(await call("GET", "/webhooks/abc")).toMatchObject({ status: 400 })
+    const sending = String(
+      (await call("POST", "/api-keys", { name: "sender", permission: "sending_access" })).body.key
+    )
+    expect(await call("GET", "/webhooks", undefined, sending)).toMatchObject({
+      status: 403,
+      body: { code: "forbidden" }
+    })
     expect(await call("POST", "/webhooks/1/rotate-secret", { graceHours: 169 })).toMatchObject({
       status: 400
     })
