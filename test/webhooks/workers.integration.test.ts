@@ -163,4 +163,29 @@ describe("webhooks with several workers on one database", () => {
     )
     expect(row).toEqual({ status: "delivered", response_body: "done" })
   })
+
+  it("a secret sealed under another key fails the attempt (recorded) instead of holding the delivery", async () => {
+    const id = await createHook("/sealed", ["sealed.event"])
+    await query(db.url, "UPDATE webhooks SET secret_sealed = $1 WHERE id = $2", [
+      Buffer.concat([Buffer.from([1]), Buffer.alloc(40, 9)]),
+      id
+    ])
+    const worker = await startWorker()
+    try {
+      await emit("sealed.event")
+      const [attempt] = await eventually(
+        () =>
+          query<{ error: string | null }>(
+            db.url,
+            "SELECT a.error FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.webhook_id = $1",
+            [id]
+          ),
+        (rows) => rows.length >= 1
+      )
+      expect(attempt?.error).toContain("encryption key")
+    } finally {
+      await worker.dispose()
+    }
+    expect(receiver.at("/sealed")).toHaveLength(0)
+  })
 })

@@ -1,10 +1,11 @@
 import {
   attemptSucceeded,
   settleWebhookAttempt,
+  type WebhookAttemptOutcome,
   type WebhookRetryPolicy,
   webhookEnvelope
 } from "@poststack/domain"
-import { Clock, Duration, Effect, FiberSet } from "effect"
+import { Clock, Duration, Effect, FiberSet, Option } from "effect"
 import { SecretBox } from "../../ports/SecretBox.js"
 import { type ClaimedWebhookDelivery, WebhookQueue } from "../../ports/WebhookQueue.js"
 import { WebhookSigner } from "../../ports/WebhookSigner.js"
@@ -24,7 +25,12 @@ export const deliverWebhook = Effect.fn("DeliverWebhook")(function* (
   const signer = yield* WebhookSigner
   const transport = yield* WebhookTransport
   const queue = yield* WebhookQueue
-  const secrets = yield* Effect.forEach(delivery.secretsSealed, (sealed) => box.open(sealed))
+  // A secret sealed under another key cannot sign: the attempt fails (and counts) instead of
+  // leaving the delivery claimed forever.
+  const secrets = yield* Effect.forEach(delivery.secretsSealed, (sealed) => box.open(sealed)).pipe(
+    Effect.map(Option.some),
+    Effect.catchAllDefect(() => Effect.succeed(Option.none()))
+  )
   const body = webhookEnvelope({
     id: delivery.eventId,
     type: delivery.eventType,
@@ -32,8 +38,22 @@ export const deliverWebhook = Effect.fn("DeliverWebhook")(function* (
     data: delivery.data
   })
   const startedAt = new Date(yield* Clock.currentTimeMillis)
-  const headers = yield* signer.sign({ secrets, eventId: delivery.eventId, timestamp: startedAt, body })
-  const outcome = yield* transport.post({ url: delivery.url, body, headers })
+  const outcome: WebhookAttemptOutcome = Option.isNone(secrets)
+    ? {
+        _tag: "Failed",
+        reason: "the signing secret could not be opened with this deployment's encryption key",
+        durationMs: 0
+      }
+    : yield* transport.post({
+        url: delivery.url,
+        body,
+        headers: yield* signer.sign({
+          secrets: secrets.value,
+          eventId: delivery.eventId,
+          timestamp: startedAt,
+          body
+        })
+      })
   const now = new Date(yield* Clock.currentTimeMillis)
   const state = settleWebhookAttempt(outcome, delivery.attempts, delivery.retryUntil, now, settings.retry)
   yield* queue.record(delivery, { startedAt, outcome, state, disableAfter: settings.disableAfter })
