@@ -23,7 +23,7 @@ const USER_AGENT = "PostStack-Webhooks/1.0"
 type Resolved = { readonly addresses: ReadonlyArray<string> } | { readonly refused: string }
 
 const refusal = (what: string, cls: AddressClass) =>
-  `url resolves to a ${cls.replace("_", "-")} address (${what})`
+  `url points to a ${cls.replaceAll("_", "-")} address (${what})`
 
 export const make = Effect.gen(function* () {
   const options = yield* WebhookTransportOptionsTag
