@@ -5,7 +5,9 @@ import {
   NodeCryptoDkimKeyGenerator,
   NodeCryptoKeyMaterial,
   NodeCryptoSecretBox,
+  NodeCryptoWebhookSigner,
   NodeDnsResolver,
+  NodeHttpWebhookTransport,
   TldtsPublicSuffixList
 } from "@poststack/adapters-external"
 import {
@@ -39,6 +41,7 @@ export interface TestServerOptions {
   /** DNS servers (`host:port`) the server asks; by default a closed port, so DNS is unavailable. */
   readonly dnsServers?: ReadonlyArray<string>
   readonly mailHosts?: MailHosts
+  readonly webhooks?: { readonly allowLoopback: boolean; readonly timeoutMs: number }
 }
 
 export interface TestServer {
@@ -66,6 +69,8 @@ export const testServices = (options: {
   readonly mxPort?: number
   /** A smart host that takes all mail instead of MX delivery. */
   readonly relayUrl?: string
+  /** Webhook transport settings; by default loopback is refused, as in production. */
+  readonly webhooks?: { readonly allowLoopback: boolean; readonly timeoutMs: number }
 }) => {
   const base = Layer.mergeAll(
     PgPersistence,
@@ -89,9 +94,16 @@ export const testServices = (options: {
       perDestination: 4,
       slotWaitMs: 2_000,
       idleMs: 1_000
-    })
+    }),
+    NodeCryptoWebhookSigner.layer
   )
-  return Layer.merge(base, NodemailerDkimSigner.layer.pipe(Layer.provide(base)))
+  return Layer.mergeAll(
+    base,
+    NodemailerDkimSigner.layer.pipe(Layer.provide(base)),
+    NodeHttpWebhookTransport.layer(options.webhooks ?? { allowLoopback: false, timeoutMs: 5_000 }).pipe(
+      Layer.provide(base)
+    )
+  )
 }
 
 /** The real HTTP API on an ephemeral loopback port, over a real PostgreSQL. */

@@ -3,7 +3,9 @@ import {
   NodeCryptoDkimKeyGenerator,
   NodeCryptoKeyMaterial,
   NodeCryptoSecretBox,
+  NodeCryptoWebhookSigner,
   NodeDnsResolver,
+  NodeHttpWebhookTransport,
   TldtsPublicSuffixList
 } from "@poststack/adapters-external"
 import { PgPersistence } from "@poststack/adapters-persistence"
@@ -29,5 +31,12 @@ export const Services = Layer.mergeAll(
   TldtsPublicSuffixList.layer,
   ConfigMailHosts.layerConfig,
   NodemailerMessageComposer.layer,
-  NodemailerMailTransport.layerConfig
-).pipe((services) => Layer.merge(services, NodemailerDkimSigner.layer.pipe(Layer.provide(services))))
+  NodemailerMailTransport.layerConfig,
+  NodeCryptoWebhookSigner.layer
+).pipe((services) =>
+  Layer.mergeAll(
+    services,
+    NodemailerDkimSigner.layer.pipe(Layer.provide(services)),
+    NodeHttpWebhookTransport.layerConfig.pipe(Layer.provide(services))
+  )
+)

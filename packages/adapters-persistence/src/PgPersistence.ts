@@ -11,6 +11,8 @@ import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
+import * as PgWebhookQueue from "./PgWebhookQueue.js"
+import * as PgWebhookRepository from "./PgWebhookRepository.js"
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */
 export const PgPersistence = Layer.mergeAll(
@@ -25,5 +27,7 @@ export const PgPersistence = Layer.mergeAll(
   PgDmarcReportRepository.layer,
   PgIpAddressRepository.layer,
   PgTaskLock.layer,
-  PgHealthProbe.layer
+  PgHealthProbe.layer,
+  PgWebhookRepository.layer,
+  PgWebhookQueue.layer
 )
