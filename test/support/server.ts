@@ -10,6 +10,7 @@ import {
 } from "@poststack/adapters-external"
 import {
   ConfigMailHosts,
+  MailparserMailParser,
   NodemailerDkimSigner,
   NodemailerMailTransport,
   NodemailerMessageComposer
@@ -21,7 +22,7 @@ import {
   PgPersistence,
   RateLimiterStoreConfig
 } from "@poststack/adapters-persistence"
-import { BootstrapTeam, SecretBox } from "@poststack/application"
+import { BootstrapTeam, type RateLimiterStore, SecretBox } from "@poststack/application"
 import type { MailHosts } from "@poststack/domain"
 import { Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
 
@@ -39,6 +40,8 @@ export interface TestServerOptions {
   /** DNS servers (`host:port`) the server asks; by default a closed port, so DNS is unavailable. */
   readonly dnsServers?: ReadonlyArray<string>
   readonly mailHosts?: MailHosts
+  /** More listeners (the SMTP doors) built on the same services as the HTTP API. */
+  readonly doors?: Layer.Layer<never, never, TestServices | RateLimiterStore>
 }
 
 export interface TestServer {
@@ -80,6 +83,7 @@ export const testServices = (options: {
     TldtsPublicSuffixList.layer,
     ConfigMailHosts.layer(options.mailHosts ?? TEST_MAIL_HOSTS),
     NodemailerMessageComposer.layer,
+    MailparserMailParser.layer,
     NodemailerMailTransport.layer({
       mxPort: options.mxPort ?? 1,
       heloName: "mta.poststack.test",
@@ -91,6 +95,8 @@ export const testServices = (options: {
   )
   return Layer.merge(base, NodemailerDkimSigner.layer.pipe(Layer.provide(base)))
 }
+
+type TestServices = Layer.Layer.Success<ReturnType<typeof testServices>>
 
 /** The real HTTP API on an ephemeral loopback port, over a real PostgreSQL. */
 export const startTestServer = async (options: TestServerOptions): Promise<TestServer> => {
@@ -126,7 +132,10 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
           Logger.defaultLogger,
           Logger.map(Logger.jsonLogger, (line) => sink(line))
         )
-  const app = Layer.merge(http, services).pipe(Layer.provideMerge(services), Layer.provide(logging))
+  const app = Layer.mergeAll(http, options.doors ?? Layer.empty, services).pipe(
+    Layer.provideMerge(services),
+    Layer.provide(logging)
+  )
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(app, scope))
   const runtimeEffect = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof app>>) =>

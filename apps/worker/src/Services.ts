@@ -9,6 +9,7 @@ import {
 import { PgPersistence } from "@poststack/adapters-persistence"
 import {
   ConfigMailHosts,
+  MailparserMailParser,
   NodemailerDkimSigner,
   NodemailerMailTransport,
   NodemailerMessageComposer
@@ -29,5 +30,6 @@ export const Services = Layer.mergeAll(
   TldtsPublicSuffixList.layer,
   ConfigMailHosts.layerConfig,
   NodemailerMessageComposer.layer,
-  NodemailerMailTransport.layerConfig
+  NodemailerMailTransport.layerConfig,
+  MailparserMailParser.layer
 ).pipe((services) => Layer.merge(services, NodemailerDkimSigner.layer.pipe(Layer.provide(services))))

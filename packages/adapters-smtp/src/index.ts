@@ -1,4 +1,8 @@
 export * as ConfigMailHosts from "./ConfigMailHosts.js"
+export * as MailparserMailParser from "./MailparserMailParser.js"
 export * as NodemailerDkimSigner from "./NodemailerDkimSigner.js"
 export * as NodemailerMailTransport from "./NodemailerMailTransport.js"
 export * as NodemailerMessageComposer from "./NodemailerMessageComposer.js"
+export * as SmtpDoors from "./SmtpDoors.js"
+export * as SmtpSubmissionServer from "./SmtpSubmissionServer.js"
+export * as SmtpTls from "./SmtpTls.js"

@@ -35,3 +35,13 @@ export class RateLimitExceeded extends Schema.TaggedError<RateLimitExceeded>()("
 export class StateConflict extends Schema.TaggedError<StateConflict>()("StateConflict", {
   message: Schema.String
 }) {}
+
+/** The sender (envelope or `From:`) is not on a verified domain the caller may send from. */
+export class SenderNotAllowed extends Schema.TaggedError<SenderNotAllowed>()("SenderNotAllowed", {
+  message: Schema.String
+}) {}
+
+/** A received or submitted message is not one we accept as written (line endings, structure, MIME). */
+export class MessageMalformed extends Schema.TaggedError<MessageMalformed>()("MessageMalformed", {
+  message: Schema.String
+}) {}

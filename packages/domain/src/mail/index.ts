@@ -1,0 +1,5 @@
+export * from "./DmarcAggregate.js"
+export * from "./Feedback.js"
+export * from "./Inbound.js"
+export * from "./RawMessage.js"
+export * from "./Submission.js"
