@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
 import { HttpServer } from "@effect/platform"
 import {
   NodeCryptoDigest,
@@ -10,6 +13,8 @@ import {
 } from "@poststack/adapters-external"
 import {
   ConfigMailHosts,
+  FastXmlDmarcReportReader,
+  MailauthSenderAuthenticator,
   MailparserMailParser,
   NodemailerDkimSigner,
   NodemailerMailTransport,
@@ -17,6 +22,7 @@ import {
 } from "@poststack/adapters-smtp"
 import { HttpServerLive, RateLimitSettings } from "@poststack/adapters-http"
 import {
+  FileBlobStore,
   MemoryRateLimiterStore,
   PgDatabase,
   PgPersistence,
@@ -58,6 +64,8 @@ export const TEST_MAIL_HOSTS: MailHosts = {
   trackingTarget: "track.poststack.test"
 }
 
+const defaultBlobDir = () => mkdtempSync(path.join(tmpdir(), "poststack-blobs-"))
+
 /** A fixed encryption key: tests may compare sealed values across processes. */
 export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64")
 
@@ -69,6 +77,8 @@ export const testServices = (options: {
   readonly mxPort?: number
   /** A smart host that takes all mail instead of MX delivery. */
   readonly relayUrl?: string
+  /** Where received mail is kept; a fresh temporary folder by default. */
+  readonly blobDir?: string
 }) => {
   const base = Layer.mergeAll(
     PgPersistence,
@@ -84,6 +94,13 @@ export const testServices = (options: {
     ConfigMailHosts.layer(options.mailHosts ?? TEST_MAIL_HOSTS),
     NodemailerMessageComposer.layer,
     MailparserMailParser.layer,
+    FastXmlDmarcReportReader.layer,
+    MailauthSenderAuthenticator.layer({
+      dnsServers: options.dnsServers ?? ["127.0.0.1:1"],
+      timeoutMs: 1000,
+      mta: (options.mailHosts ?? TEST_MAIL_HOSTS).mxHost
+    }),
+    FileBlobStore.layer(options.blobDir ?? defaultBlobDir()),
     NodemailerMailTransport.layer({
       mxPort: options.mxPort ?? 1,
       heloName: "mta.poststack.test",

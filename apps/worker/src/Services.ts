@@ -6,9 +6,11 @@ import {
   NodeDnsResolver,
   TldtsPublicSuffixList
 } from "@poststack/adapters-external"
-import { PgPersistence } from "@poststack/adapters-persistence"
+import { FileBlobStore, PgPersistence } from "@poststack/adapters-persistence"
 import {
   ConfigMailHosts,
+  FastXmlDmarcReportReader,
+  MailauthSenderAuthenticator,
   MailparserMailParser,
   NodemailerDkimSigner,
   NodemailerMailTransport,
@@ -31,5 +33,8 @@ export const Services = Layer.mergeAll(
   ConfigMailHosts.layerConfig,
   NodemailerMessageComposer.layer,
   NodemailerMailTransport.layerConfig,
-  MailparserMailParser.layer
+  MailparserMailParser.layer,
+  MailauthSenderAuthenticator.layerConfig,
+  FastXmlDmarcReportReader.layer,
+  FileBlobStore.layerConfig
 ).pipe((services) => Layer.merge(services, NodemailerDkimSigner.layer.pipe(Layer.provide(services))))

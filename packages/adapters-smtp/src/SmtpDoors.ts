@@ -1,5 +1,6 @@
 import { MailHostSettings } from "@poststack/application"
 import { Config, ConfigError, Effect, Either, Layer } from "effect"
+import * as SmtpInboundServer from "./SmtpInboundServer.js"
 import * as SmtpSubmissionServer from "./SmtpSubmissionServer.js"
 import { tlsConfig } from "./SmtpTls.js"
 
@@ -30,6 +31,10 @@ export const layerConfig = Layer.unwrapScoped(
     const submission = yield* portSetting("POSTSTACK_SMTP_SUBMISSION_PORT", embedded ? 2587 : 587)
     const smtps = yield* portSetting("POSTSTACK_SMTP_SUBMISSION_TLS_PORT", embedded ? 2465 : 465)
     const starttls = yield* portSetting("POSTSTACK_SMTP_STARTTLS_PORT", "off")
+    const inbound = yield* portSetting("POSTSTACK_SMTP_INBOUND_PORT", embedded ? 2525 : 25)
+    const inboundMaxBytes = yield* Config.integer("POSTSTACK_SMTP_INBOUND_MAX_MESSAGE_BYTES").pipe(
+      Config.withDefault(30 * 1024 * 1024)
+    )
     const maxMessageBytes = yield* Config.integer("POSTSTACK_SMTP_MAX_MESSAGE_BYTES").pipe(
       Config.withDefault(40 * 1024 * 1024)
     )
@@ -43,7 +48,7 @@ export const layerConfig = Layer.unwrapScoped(
       windowMs: 60_000
     }
     const tls = yield* tlsConfig(hosts.mxHost)
-    return SmtpSubmissionServer.layer({
+    const submissionLayer = SmtpSubmissionServer.layer({
       host,
       implicitTlsPorts: [submission, smtps].filter((p): p is number => p !== null),
       starttlsPort: starttls,
@@ -53,5 +58,16 @@ export const layerConfig = Layer.unwrapScoped(
       perKey,
       authFailuresPerAddress
     })
+    if (inbound === null) return submissionLayer
+    return Layer.merge(
+      submissionLayer,
+      SmtpInboundServer.layer({
+        host,
+        port: inbound,
+        tls,
+        name: hosts.mxHost,
+        maxMessageBytes: inboundMaxBytes
+      })
+    )
   })
 )

@@ -45,3 +45,8 @@ export class SenderNotAllowed extends Schema.TaggedError<SenderNotAllowed>()("Se
 export class MessageMalformed extends Schema.TaggedError<MessageMalformed>()("MessageMalformed", {
   message: Schema.String
 }) {}
+
+/** We do not take mail for this recipient (not a customer domain with inbound on, nor a bounce address of ours). */
+export class RecipientRefused extends Schema.TaggedError<RecipientRefused>()("RecipientRefused", {
+  message: Schema.String
+}) {}

@@ -9,7 +9,8 @@ export interface SubmissionOptions {
 /** Our control headers: read at submission, never delivered. */
 export const isControlHeader = (lowerName: string): boolean => lowerName.startsWith("x-poststack-")
 
-const base64Bytes = (text: string): Uint8Array => {
+/** Base64 to bytes, skipping whitespace and anything outside the alphabet. */
+export const decodeBase64 = (text: string): Uint8Array => {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
   const out: Array<number> = []
   let bits = 0
@@ -35,7 +36,7 @@ export const decodeEncodedWords = (value: string): string =>
       /=\?([^?]+)\?([qQbB])\?([^?]*)\?=/g,
       (whole, charset: string, encoding: string, text: string) => {
         let bytes: Uint8Array
-        if (encoding.toLowerCase() === "b") bytes = base64Bytes(text)
+        if (encoding.toLowerCase() === "b") bytes = decodeBase64(text)
         else {
           const out: Array<number> = []
           for (let i = 0; i < text.length; i++) {
