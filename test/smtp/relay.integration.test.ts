@@ -359,3 +359,66 @@ s.quit()
     expect(rows[0]?.n).toBe(1)
   })
 })
+
+describe("SMTP submission rate limits", () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>
+  let dns: TestDnsServer
+  let server: TestServer
+  let port: number
+  const HOUR = 3_600_000
+
+  beforeAll(async () => {
+    db = await createTestDatabase()
+    dns = await startDnsServer()
+    port = await freePort()
+    const tls = await Effect.runPromise(SmtpTls.selfSigned("smtp.poststack.test"))
+    server = await startTestServer({
+      databaseUrl: db.url,
+      dnsServers: [dns.address],
+      rateLimit: { limit: 4, windowMs: HOUR },
+      doors: SmtpSubmissionServer.layer({
+        host: "127.0.0.1",
+        implicitTlsPorts: [port],
+        starttlsPort: null,
+        tls,
+        name: "smtp.poststack.test",
+        maxMessageBytes: 256 * 1024,
+        perKey: { limit: 4, windowMs: HOUR },
+        authFailuresPerAddress: { limit: 2, windowMs: HOUR }
+      })
+    })
+  })
+  afterAll(async () => {
+    await server.close()
+    await dns.close()
+    await db.drop()
+  })
+
+  it("shares the per-key budget with the HTTP API (451 4.7.1 over SMTP, 429 over HTTP) and slows guessing (421)", async () => {
+    const key = (await server.bootstrap()) ?? ""
+    await addVerifiedDomain(server.baseUrl, key, dns, "limited.test") // two requests of the budget
+    const transport = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port,
+      secure: true,
+      auth: { user: "poststack", pass: key },
+      tls: { rejectUnauthorized: false }
+    })
+    const mail = { from: "a@limited.test", to: "b@receiver.test", subject: "limit", text: "x" }
+    await transport.sendMail(mail)
+    await transport.sendMail(mail)
+    await expect(transport.sendMail(mail)).rejects.toThrow(/451 4\.7\.1/)
+    transport.close()
+    const http = await fetch(`${server.baseUrl}/emails`, { headers: { Authorization: `Bearer ${key}` } })
+    expect(http.status).toBe(429)
+
+    const wrong = (n: number) =>
+      dialogue(port, [
+        "EHLO c.test\r\n",
+        `AUTH PLAIN ${b64(`\0poststack\0sk_live_${"x".repeat(42)}${n}`)}\r\n`
+      ])
+    expect(await wrong(1)).toMatch(/^535 /m)
+    expect(await wrong(2)).toMatch(/^535 /m)
+    expect(await wrong(3)).toMatch(/^421 /m)
+  })
+})
