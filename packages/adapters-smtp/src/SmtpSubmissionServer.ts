@@ -119,6 +119,8 @@ const makeServer = (runtime: Runtime.Runtime<Needs>, options: SubmissionOptions,
     authOptional: false,
     allowInsecureAuth: false,
     disableReverseLookup: true,
+    // Each connection may buffer one message: the count bounds memory.
+    maxClients: 200,
     logger: false,
     socketTimeout: 60_000,
     closeTimeout: 5_000,
