@@ -242,6 +242,25 @@ s.quit()
     expect(after[0]?.n).toBe(before[0]?.n)
   })
 
+  it("relays on the STARTTLS port once the client upgraded", async () => {
+    const t = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port: starttlsPort,
+      secure: false,
+      requireTLS: true,
+      auth: { user: "poststack", pass: key },
+      tls: { rejectUnauthorized: false }
+    })
+    const info = await t.sendMail({
+      from: "orders@relay.test",
+      to: "old@receiver.test",
+      subject: "Old",
+      text: "client"
+    })
+    t.close()
+    expect(info.response).toMatch(/^250 2\.0\.0 Queued as em_/)
+  })
+
   it("refuses another team's domain in the envelope or in From:", async () => {
     const t = transport(key)
     await expect(
