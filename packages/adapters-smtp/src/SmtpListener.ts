@@ -35,16 +35,15 @@ export const answer = <R, A, E>(
 export const listen = (server: SMTPServer, port: number, host: string, what: string) =>
   Effect.acquireRelease(
     Effect.async<number | null>((resume) => {
-      const onError = (error: NodeJS.ErrnoException) =>
+      const onError = (error: NodeJS.ErrnoException) => {
+        const reason = error.code ?? error.message
         resume(
-          Effect.succeed(null).pipe(
-            Effect.tap(() =>
-              Effect.logWarning(
-                `${what} not started: cannot listen on ${host}:${port} (${error.code ?? error.message})`
-              )
-            )
+          Effect.as(
+            Effect.logWarning(`${what} not started: cannot listen on ${host}:${port} (${reason})`),
+            null
           )
         )
+      }
       server.server.once("error", onError)
       server.listen(port, host, () => {
         server.server.off("error", onError)
