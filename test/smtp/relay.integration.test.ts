@@ -284,6 +284,21 @@ s.quit()
         envelope: { from: "bounce@other.test", to: ["v@receiver.test"] }
       })
     ).rejects.toThrow(/553 5\.7\.1/)
+    await expect(
+      t.sendMail({
+        envelope: { from: "orders@relay.test", to: ["v@receiver.test"] },
+        raw: "From: orders@relay.test, ceo@other.test\r\nTo: v@receiver.test\r\nSubject: two\r\n\r\nx\r\n"
+      })
+    ).rejects.toThrow(/554 5\.6\.0 the message must have exactly one From/)
+    await expect(
+      t.sendMail({
+        from: "orders@relay.test",
+        sender: "ceo@other.test",
+        to: "v@receiver.test",
+        subject: "s",
+        text: "x"
+      })
+    ).rejects.toThrow(/553 5\.7\.1/)
     const rows = await query<{ n: number }>(
       db.url,
       "SELECT count(*)::int AS n FROM deliveries WHERE recipient = 'v@receiver.test'"

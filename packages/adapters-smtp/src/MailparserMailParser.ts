@@ -54,6 +54,8 @@ export const make = MailParser.of({
       Effect.map(
         (mail): ParsedMessage => ({
           from: addresses(mail.from)[0] ?? null,
+          fromAll: addresses(mail.from),
+          sender: addresses(mail.headers.get("sender") as AddressObject | undefined)[0] ?? null,
           to: addresses(mail.to),
           cc: addresses(mail.cc),
           subject: mail.subject ?? null,

@@ -15,6 +15,10 @@ export interface ParsedAttachment {
 /** A received message as the MIME parser reads it; report parts (DSN, ARF) are among the attachments. */
 export interface ParsedMessage {
   readonly from: ParsedAddress | null
+  /** Every address of the From header (RFC 5322 allows several). */
+  readonly fromAll: ReadonlyArray<ParsedAddress>
+  /** The Sender header, when present. */
+  readonly sender: ParsedAddress | null
   readonly to: ReadonlyArray<ParsedAddress>
   readonly cc: ReadonlyArray<ParsedAddress>
   readonly subject: string | null

@@ -75,8 +75,14 @@ export const SubmitMessage = Effect.fn("SubmitMessage")(function* (
   )
   if (parsed.from === null)
     return yield* new MessageMalformed({ message: "the message has no From: address" })
+  // Every identity the recipient may be shown must be the team's: one From address, and the Sender if any.
+  const fromHeaders = headers.filter((h) => h.name.toLowerCase() === "from").length
+  if (fromHeaders !== 1 || parsed.fromAll.length !== 1) {
+    return yield* new MessageMalformed({ message: "the message must have exactly one From: address" })
+  }
   yield* requireSender(caller, envelope.from)
   yield* requireSender(caller, parsed.from.address)
+  if (parsed.sender !== null) yield* requireSender(caller, parsed.sender.address)
 
   // Envelope recipients are who receives it; the headers only say in which role.
   const inHeader = (list: ReadonlyArray<ParsedAddress>, address: string) =>
