@@ -8,9 +8,12 @@ import {
   NodeHttpWebhookTransport,
   TldtsPublicSuffixList
 } from "@poststack/adapters-external"
-import { PgPersistence } from "@poststack/adapters-persistence"
+import { FileBlobStore, PgPersistence } from "@poststack/adapters-persistence"
 import {
   ConfigMailHosts,
+  FastXmlDmarcReportReader,
+  MailauthSenderAuthenticator,
+  MailparserMailParser,
   NodemailerDkimSigner,
   NodemailerMailTransport,
   NodemailerMessageComposer
@@ -32,7 +35,11 @@ export const Services = Layer.mergeAll(
   ConfigMailHosts.layerConfig,
   NodemailerMessageComposer.layer,
   NodemailerMailTransport.layerConfig,
-  NodeCryptoWebhookSigner.layer
+  NodeCryptoWebhookSigner.layer,
+  MailparserMailParser.layer,
+  MailauthSenderAuthenticator.layerConfig,
+  FastXmlDmarcReportReader.layer,
+  FileBlobStore.layerConfig
 ).pipe((services) =>
   Layer.mergeAll(
     services,

@@ -1,5 +1,6 @@
 import { Layer } from "effect"
 import * as PgApiKeyRepository from "./PgApiKeyRepository.js"
+import * as PgDeliveryFeedback from "./PgDeliveryFeedback.js"
 import * as PgDeliveryQueue from "./PgDeliveryQueue.js"
 import * as PgDkimKeyRepository from "./PgDkimKeyRepository.js"
 import * as PgDmarcReportRepository from "./PgDmarcReportRepository.js"
@@ -7,6 +8,7 @@ import * as PgDomainDirectory from "./PgDomainDirectory.js"
 import * as PgDomainRepository from "./PgDomainRepository.js"
 import * as PgEmailRepository from "./PgEmailRepository.js"
 import * as PgHealthProbe from "./PgHealthProbe.js"
+import * as PgInboundRepository from "./PgInboundRepository.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
 import * as PgTaskLock from "./PgTaskLock.js"
@@ -29,5 +31,7 @@ export const PgPersistence = Layer.mergeAll(
   PgTaskLock.layer,
   PgHealthProbe.layer,
   PgWebhookRepository.layer,
-  PgWebhookQueue.layer
+  PgWebhookQueue.layer,
+  PgInboundRepository.layer,
+  PgDeliveryFeedback.layer
 )

@@ -1,4 +1,5 @@
 export * as EmbeddedPostgres from "./EmbeddedPostgres.js"
+export * as FileBlobStore from "./FileBlobStore.js"
 export * as MemoryRateLimiterStore from "./MemoryRateLimiterStore.js"
 export * as MemoryRepositories from "./MemoryRepositories.js"
 export * as PgApiKeyRepository from "./PgApiKeyRepository.js"

@@ -4,6 +4,7 @@ import dmarcAndIps from "./0003_dmarc_and_ips.js"
 import domainVersions from "./0004_domain_versions_and_ip_owners.js"
 import emails from "./0005_emails.js"
 import webhooks from "./0006_webhooks.js"
+import inbound from "./0007_inbound.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -12,7 +13,9 @@ export const migrations = {
   "0003_dmarc_and_ips": dmarcAndIps,
   "0004_domain_versions_and_ip_owners": domainVersions,
   "0005_emails": emails,
-  "0006_webhooks": webhooks
+  "0006_webhooks": webhooks,
+  "0007_inbound": inbound
 }
 
-export const latestMigrationId = Object.keys(migrations).length
+/** The highest migration number (numbers may have gaps while branches land). */
+export const latestMigrationId = Math.max(...Object.keys(migrations).map((id) => Number(id.slice(0, 4))))

@@ -139,19 +139,21 @@ const deliverOne = Effect.fn("DeliverDueMail.one")(function* (
   const digest = yield* Digest
   const composer = yield* MessageComposer
   const record = email.record
-  const message = yield* composer.compose({
-    messageId: record.messageId,
-    date: record.createdAt,
-    from: { address: record.fromAddress, name: record.fromName },
-    to: record.toAddresses,
-    cc: record.ccAddresses,
-    replyTo: record.replyTo,
-    subject: record.subject,
-    html: email.htmlBody,
-    text: email.textBody,
-    headers: record.headers,
-    attachments: email.attachments
-  })
+  const message =
+    email.rawMime ??
+    (yield* composer.compose({
+      messageId: record.messageId,
+      date: record.createdAt,
+      from: { address: record.fromAddress, name: record.fromName },
+      to: record.toAddresses,
+      cc: record.ccAddresses,
+      replyTo: record.replyTo,
+      subject: record.subject,
+      html: email.htmlBody,
+      text: email.textBody,
+      headers: record.headers,
+      attachments: email.attachments
+    }))
   const signed = yield* Effect.flatMap(DkimSigner, (signer) =>
     signer.sign(record.domainId as DomainId, message)
   ).pipe(Effect.either)
