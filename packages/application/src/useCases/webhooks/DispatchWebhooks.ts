@@ -5,7 +5,7 @@ import {
   type WebhookRetryPolicy,
   webhookEnvelope
 } from "@poststack/domain"
-import { Clock, Duration, Effect, FiberSet, Option } from "effect"
+import { Clock, Duration, Effect, FiberSet, Option, Queue } from "effect"
 import { SecretBox } from "../../ports/SecretBox.js"
 import { type ClaimedWebhookDelivery, WebhookQueue } from "../../ports/WebhookQueue.js"
 import { WebhookSigner } from "../../ports/WebhookSigner.js"
@@ -92,9 +92,13 @@ export const RunWebhookDispatcher = (settings: WebhookDispatcherSettings) =>
       const inFlight = yield* FiberSet.make<unknown, never>()
       // An attempt is not cut short when the worker stops: closing the set waits for it (bounded by
       // the transport's timeout), so a graceful stop leaves nothing to a lease.
+      // Each finished attempt wakes the loop: the slot it frees (its endpoint's too) is claimed
+      // again at once, instead of after the idle pause.
+      const finished = yield* Queue.sliding<void>(1)
       const send = (delivery: ClaimedWebhookDelivery) =>
         deliverWebhook(delivery, settings).pipe(
           Effect.catchAllCause((cause) => Effect.logWarning("webhook attempt not recorded", cause)),
+          Effect.ensuring(Queue.offer(finished, undefined)),
           Effect.uninterruptible
         )
       for (;;) {
@@ -116,7 +120,8 @@ export const RunWebhookDispatcher = (settings: WebhookDispatcherSettings) =>
                   )
                 )
         for (const delivery of claimed) yield* FiberSet.run(inFlight, send(delivery))
-        if (claimed.length === 0) yield* Effect.sleep(Duration.decode(settings.idle))
+        if (claimed.length === 0)
+          yield* Queue.take(finished).pipe(Effect.timeoutOption(Duration.decode(settings.idle)))
       }
     })
   )

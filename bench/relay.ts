@@ -1,0 +1,144 @@
+/**
+ * The SMTP relay: messages accepted per second (each committed before its `250`) over pooled
+ * implicit-TLS connections, against a bare smtp-server with the same TLS that accepts and drops
+ * everything, measured in the same run with the same client. Run: `pnpm bench:relay`.
+ */
+import { spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import type { AddressInfo } from "node:net"
+import * as path from "node:path"
+import nodemailer from "nodemailer"
+import { generate } from "selfsigned"
+import { SMTPServer } from "smtp-server"
+import { startDnsServer } from "../test/support/dnsServer.js"
+import { benchDatabase, cpuMs, freePort } from "./support.js"
+
+const COUNT = Number(process.env.BENCH_MESSAGES ?? 2000)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4)
+const root = path.resolve(import.meta.dirname, "..")
+
+const waitFor = async (check: () => Promise<boolean>, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("timed out")
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+/** Sends COUNT messages over a pool of implicit-TLS connections; messages per second. */
+const blast = async (port: number, auth: { user: string; pass: string }, from: string) => {
+  const transport = nodemailer.createTransport({
+    host: "127.0.0.1",
+    port,
+    secure: true,
+    pool: true,
+    maxConnections: CONNECTIONS,
+    maxMessages: Number.POSITIVE_INFINITY,
+    auth,
+    tls: { rejectUnauthorized: false }
+  })
+  const send = (i: number) =>
+    transport.sendMail({
+      from,
+      to: `r${i}@receiver.test`,
+      subject: `Relay ${i}`,
+      text: "A message submitted over SMTP, as an application would."
+    })
+  await Promise.all(Array.from({ length: CONNECTIONS * 2 }, (_, i) => send(i))) // warm up
+  const started = performance.now()
+  let next = 0
+  await Promise.all(
+    Array.from({ length: CONNECTIONS * 4 }, async () => {
+      while (next < COUNT) await send(next++)
+    })
+  )
+  const seconds = (performance.now() - started) / 1000
+  transport.close()
+  return COUNT / seconds
+}
+
+const main = async () => {
+  const pems = await generate([{ name: "commonName", value: "localhost" }], { keySize: 2048 })
+  // Baseline: smtp-server alone, same TLS, accepting any login and dropping every message.
+  const bare = new SMTPServer({
+    secure: true,
+    key: pems.private,
+    cert: pems.cert,
+    logger: false,
+    authMethods: ["PLAIN", "LOGIN"],
+    onAuth: (_auth, _session, callback) => callback(null, { user: "bench" }),
+    onData: (stream, _session, callback) => {
+      stream.on("data", () => {})
+      stream.on("end", () => callback(null))
+    }
+  })
+  await new Promise<void>((resolve) => bare.listen(0, "127.0.0.1", () => resolve()))
+  const barePort = (bare.server.address() as AddressInfo).port
+
+  const db = await benchDatabase()
+  const dns = await startDnsServer()
+  const key = `sk_live_${randomBytes(32).toString("base64url")}`
+  const [port, smtpPort] = [await freePort(), await freePort()]
+  const server = spawn(process.execPath, ["--import", "tsx", path.join(root, "apps/server/src/main.ts")], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      POSTSTACK_HOST: "127.0.0.1",
+      POSTSTACK_BOOTSTRAP_API_KEY: key,
+      POSTSTACK_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      POSTSTACK_DNS_SERVERS: dns.address,
+      POSTSTACK_SPF: "ip4:127.0.0.1",
+      POSTSTACK_MX_HOST: "mx.bench.test",
+      POSTSTACK_RATE_LIMIT_REQUESTS: "10000000",
+      POSTSTACK_RUN_WORKER: "false",
+      POSTSTACK_SMTP_HOST: "127.0.0.1",
+      POSTSTACK_SMTP_SUBMISSION_PORT: String(smtpPort),
+      POSTSTACK_SMTP_SUBMISSION_TLS_PORT: "off",
+      POSTSTACK_SMTP_INBOUND_PORT: "off",
+      POSTSTACK_LOG_LEVEL: "warning"
+    },
+    stdio: ["ignore", "ignore", "inherit"]
+  })
+  const baseUrl = `http://127.0.0.1:${port}`
+  await waitFor(
+    () =>
+      fetch(`${baseUrl}/healthz`).then(
+        () => true,
+        () => false
+      ),
+    60_000
+  )
+  const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
+  const created = (await (
+    await fetch(`${baseUrl}/domains`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ name: "bench.test" })
+    })
+  ).json()) as { domain: { id: number; dnsRecords: Array<{ type: string; name: string; value: string }> } }
+  for (const r of created.domain.dnsRecords) dns.publish(r.name, r.type as "TXT" | "MX", r.value)
+  await fetch(`${baseUrl}/domains/${created.domain.id}/verify`, { method: "POST", headers })
+
+  const baseline = await blast(barePort, { user: "bench", pass: "bench" }, "bench@bench.test")
+  const cpuBefore = cpuMs(server.pid ?? 0)
+  const ours = await blast(smtpPort, { user: "poststack", pass: key }, "Bench <bench@bench.test>")
+  const cpuPerMessage = (cpuMs(server.pid ?? 0) - cpuBefore) / (COUNT + CONNECTIONS * 2)
+  console.log(`SMTP relay, ${COUNT} messages over ${CONNECTIONS} pooled implicit-TLS connections`)
+  console.log(`baseline (bare smtp-server, drops mail)  ${baseline.toFixed(0)} msg/s`)
+  console.log(
+    `poststack (auth, checks, committed)       ${ours.toFixed(0)} msg/s (server CPU ${cpuPerMessage.toFixed(2)} ms/msg)`
+  )
+  console.log(`ratio (poststack / baseline): ${(ours / baseline).toFixed(2)}x`)
+  server.kill("SIGTERM")
+  await new Promise((r) => server.once("exit", r))
+  bare.close()
+  await dns.close()
+  await db.close()
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})
