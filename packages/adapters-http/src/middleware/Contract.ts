@@ -47,13 +47,25 @@ const routeTable = (api: AnyApi): RouteTable => {
   }
 }
 
+/**
+ * The value a message quotes, kept only when it is a short scalar: a whole object or array would
+ * echo every other field of the body (a password, a token) into the answer and whatever logs it.
+ */
+const quoteBriefly = (message: string): string =>
+  message.replace(/, actual (.+)$/s, (_, actual: string) => {
+    if (actual.startsWith("{")) return ", actual an object"
+    if (actual.startsWith("[")) return ", actual an array"
+    return `, actual ${actual.length > 80 ? `${actual.slice(0, 80)}…` : actual}`
+  })
+
 /** One line a person can act on: per field, its problem, with the alternatives of a union merged. */
 export const describeIssues = (error: HttpApiError.HttpApiDecodeError): string => {
   const byPath = new Map<string, Array<string>>()
   for (const issue of error.issues) {
     const path = issue.path.join(".")
     const messages = byPath.get(path) ?? []
-    if (!messages.includes(issue.message)) messages.push(issue.message)
+    const message = quoteBriefly(issue.message)
+    if (!messages.includes(message)) messages.push(message)
     byPath.set(path, messages)
   }
   const rootOnly = byPath.size === 1 && byPath.has("")
