@@ -166,6 +166,48 @@ describe("tenant isolation: team A's key on every route that names one of team B
     }
   })
 
+  it("does not reach B's webhook delivery through a webhook of A's own", async () => {
+    const before = await rowsOfB()
+    const own = await asA("POST", "/webhooks", { url: "http://127.0.0.1:9/a-hook", events: ["*"] })
+    expect(own.status).toBe(201)
+    const ownId = (own.body.webhook as { id: number } | undefined)?.id ?? Number(own.body.id)
+    for (const deliveryId of ids.webhooks?.deliveryId ?? []) {
+      const res = await asA("POST", `/webhooks/${ownId}/deliveries/${deliveryId}/replay`)
+      expectRefusal(res, 404, "not_found")
+    }
+    expect(await rowsOfB()).toEqual(before)
+  })
+
+  it("keeps idempotency keys per team: A reusing B's key gets an email of its own, not B's id", async () => {
+    const body = (from: string) => ({
+      from,
+      to: ["reader@example.com"],
+      subject: "Receipt",
+      text: "Thanks",
+      idempotency_key: "order-1001"
+    })
+    const first = await asB("POST", "/emails", body("B <news@b.test>"))
+    expect(first.status).toBe(202)
+    const mine = await asA("POST", "/emails", body("A <news@a.test>"))
+    expect(mine.status).toBe(202)
+    expect(mine.body.id).not.toBe(first.body.id)
+    expect(mine.body.replayed).toBeUndefined()
+    // The same header key on both sides as well (scoped to the API key).
+    const headers = { "Idempotency-Key": "shared-header-key" }
+    const viaHeader = async (key: string, from: string) => {
+      const res = await fetch(`${teams.server.baseUrl}/emails`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json", ...headers },
+        body: JSON.stringify({ ...body(from), idempotency_key: undefined })
+      })
+      return (await res.json()) as { id: string; replayed?: boolean }
+    }
+    const b = await viaHeader(teams.keyB, "B <news@b.test>")
+    const a = await viaHeader(teams.keyA, "A <news@a.test>")
+    expect(a.id).not.toBe(b.id)
+    expect(a.replayed).toBeUndefined()
+  })
+
   it("refuses to create a key scoped to B's domain, with the same 404 as an unknown domain", async () => {
     const before = await rowsOfB()
     for (const domain of [teams.domainB.id, teams.domainB.publicId, 999_999]) {
