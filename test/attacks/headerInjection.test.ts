@@ -250,4 +250,28 @@ describe("header injection through every field of POST /emails and /emails/batch
     expect(raw).toMatch(/^Content-ID: <logo%0d%0aBcc:smuggled@evil\.test>\r$/m)
     expect(raw).not.toMatch(/^Bcc:/im)
   })
+
+  it("never writes Bcc recipients into any copy, their own included", async () => {
+    const res = await send("/emails", {
+      ...base,
+      to: ["erin@receiver.test"],
+      cc: ["frank@receiver.test"],
+      bcc: ["hidden@receiver.test"],
+      subject: "Quarterly numbers"
+    })
+    expect(res.status).toBe(202)
+    const deadline = Date.now() + 20_000
+    const copies = () => sink.received.filter((m) => m.raw.toString().includes("Quarterly numbers"))
+    while (copies().length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    expect(
+      copies()
+        .flatMap((m) => m.to)
+        .sort()
+    ).toEqual(["erin@receiver.test", "frank@receiver.test", "hidden@receiver.test"])
+    for (const copy of copies()) {
+      const head = copy.raw.toString().slice(0, copy.raw.indexOf("\r\n\r\n"))
+      expect(head).not.toContain("hidden@receiver.test")
+      expect(head).not.toMatch(/^Bcc:/im)
+    }
+  })
 })
