@@ -87,6 +87,13 @@ const mergeExpectations = (messages: ReadonlyArray<string>): string => {
   return `Expected ${expected.join(" or ")}, actual ${parsed[0]?.[2] ?? ""}`
 }
 
+/**
+ * `\u0000` in JSON text (not preceded by an escaping backslash), or `%00` in a URL: PostgreSQL
+ * text cannot hold NUL, so such a value would fail at the database as an outage instead of here.
+ */
+const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/i
+const nulRefused = errorResponse(400, "invalid_request", "Request must not contain NUL characters")
+
 const tooLarge = (maxBodyBytes: number) =>
   errorResponse(413, "invalid_request", `Request body exceeds ${maxBodyBytes} bytes`)
 
@@ -105,7 +112,20 @@ export const contractMiddleware = (api: AnyApi, maxBodyBytes: number) => {
       if (request.headers["transfer-encoding"] !== undefined && length === undefined) {
         return errorResponse(411, "invalid_request", "Content-Length required")
       }
-      return yield* app.pipe(
+      return yield* Effect.gen(function* () {
+        if (/%00/.test(request.url)) return nulRefused
+        if (
+          (request.headers["content-type"] ?? "").includes("json") &&
+          length !== undefined &&
+          length !== "0"
+        ) {
+          // Read once here; the body is cached, so the route decodes the same text. A body that
+          // cannot be read is left for the route to report as before.
+          const text = yield* Effect.orElseSucceed(request.text, () => "")
+          if (NUL_ESCAPE.test(text)) return nulRefused
+        }
+        return yield* app
+      }).pipe(
         HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
         Effect.catchAllCause((cause) => {
           const failure = Cause.failureOption(cause)
