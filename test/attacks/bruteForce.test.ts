@@ -96,7 +96,9 @@ describe("API key brute force", () => {
     const base = median(times.unknown ?? [])
     // Every kind is one hash and one indexed lookup: no per-prefix work (a slow hash, a second
     // query) that would make a real prefix, or a key that once existed, answer visibly later.
-    for (const kind of kinds) expect(Math.abs(median(times[kind] ?? []) - base), kind).toBeLessThan(15)
+    // A loaded machine widens every figure alike; the bound leaves room for that, not for a slow path.
+    const bound = Math.max(15, base / 2)
+    for (const kind of kinds) expect(Math.abs(median(times[kind] ?? []) - base), kind).toBeLessThan(bound)
   })
 
   it("429s wrong keys from one address past the budget, with Retry-After, until the window passes", async () => {
