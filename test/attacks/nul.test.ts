@@ -46,6 +46,12 @@ describe("NUL characters anywhere in a request", () => {
       expectRefusal(res, 400, "invalid_request")
     }
     expect(await count()).toBe(before)
+    // The caller is authenticated first: an anonymous body is never read, NUL or not.
+    const anonymous = await request(teams.server.baseUrl, "sk_live_nobody", "POST", "/emails", {
+      ...send,
+      subject: "s\u0000"
+    })
+    expectRefusal(anonymous, 401, "unauthorized")
     // An escaped backslash before "u0000" is text, not NUL: accepted as such.
     const literal = await request(teams.server.baseUrl, teams.keyA, "POST", "/emails", {
       ...send,

@@ -92,7 +92,24 @@ const mergeExpectations = (messages: ReadonlyArray<string>): string => {
  * text cannot hold NUL, so such a value would fail at the database as an outage instead of here.
  */
 const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/i
-const nulRefused = errorResponse(400, "invalid_request", "Request must not contain NUL characters")
+
+/**
+ * The refusal of a request carrying NUL, as a response to die with (this middleware answers such a
+ * defect as it is), or nothing. Run once the caller is authenticated: reading the body of anyone
+ * who asks would let an anonymous client make us buffer bodies up to the size limit.
+ */
+export const refuseNul = Effect.gen(function* () {
+  const request = yield* HttpServerRequest.HttpServerRequest
+  const refused = errorResponse(400, "invalid_request", "Request must not contain NUL characters")
+  if (/%00/.test(request.url)) return yield* Effect.die(refused)
+  const length = request.headers["content-length"]
+  if (!(request.headers["content-type"] ?? "").includes("json") || length === undefined || length === "0")
+    return
+  // The body is cached, so the route decodes this same text; one that cannot be read is left
+  // for the route to report as before.
+  const text = yield* Effect.orElseSucceed(request.text, () => "")
+  if (NUL_ESCAPE.test(text)) return yield* Effect.die(refused)
+})
 
 const tooLarge = (maxBodyBytes: number) =>
   errorResponse(413, "invalid_request", `Request body exceeds ${maxBodyBytes} bytes`)
@@ -112,20 +129,7 @@ export const contractMiddleware = (api: AnyApi, maxBodyBytes: number) => {
       if (request.headers["transfer-encoding"] !== undefined && length === undefined) {
         return errorResponse(411, "invalid_request", "Content-Length required")
       }
-      return yield* Effect.gen(function* () {
-        if (/%00/.test(request.url)) return nulRefused
-        if (
-          (request.headers["content-type"] ?? "").includes("json") &&
-          length !== undefined &&
-          length !== "0"
-        ) {
-          // Read once here; the body is cached, so the route decodes the same text. A body that
-          // cannot be read is left for the route to report as before.
-          const text = yield* Effect.orElseSucceed(request.text, () => "")
-          if (NUL_ESCAPE.test(text)) return nulRefused
-        }
-        return yield* app
-      }).pipe(
+      return yield* app.pipe(
         HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
         Effect.catchAllCause((cause) => {
           const failure = Cause.failureOption(cause)
