@@ -56,6 +56,11 @@ for (const [how, tail] of Object.entries(BREAKS)) {
 }
 refused.push(
   ["NUL in a header value", { headers: { "X-Order": "4\u00002" } }, 400],
+  ["U+2028 in the from address", { from: "orders@a.test\u2028Bcc: smuggled@evil.test" }, 422],
+  ["U+2028 in to", { to: ["bob@receiver.test\u2028Bcc: smuggled@evil.test"] }, 422],
+  ["U+2028 in cc", { cc: ["carol@receiver.test\u2028Bcc: smuggled@evil.test"] }, 422],
+  ["U+2028 in bcc", { bcc: ["dave@receiver.test\u2029smuggled@evil.test"] }, 422],
+  ["U+2028 in reply_to", { reply_to: "help@a.test\u2028Bcc: smuggled@evil.test" }, 422],
   ["U+2028 in the from display name", { from: "Shop\u2028Bcc: smuggled@evil.test <orders@a.test>" }, 422],
   [
     "U+2028 in a reply_to display name",
