@@ -42,6 +42,8 @@ export interface TestServerOptions {
   readonly redisPrefix?: string
   readonly rateLimit?: { readonly limit: number; readonly windowMs: number }
   readonly authFailureLimit?: number
+  /** The window invalid keys are counted in; a minute, as in production, by default. */
+  readonly authFailureWindowMs?: number
   readonly maxBodyBytes?: number
   /** Receives every log line the server writes, as JSON text. */
   readonly logSink?: (line: string) => void
@@ -151,7 +153,10 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
     Layer.provide(
       RateLimitSettings.layer({
         perKey: options.rateLimit ?? { limit: 1000, windowMs: 1000 },
-        authFailuresPerAddress: { limit: options.authFailureLimit ?? 1000, windowMs: 60_000 }
+        authFailuresPerAddress: {
+          limit: options.authFailureLimit ?? 1000,
+          windowMs: options.authFailureWindowMs ?? 60_000
+        }
       })
     )
   )

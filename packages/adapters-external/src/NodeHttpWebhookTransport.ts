@@ -67,7 +67,8 @@ export const make = Effect.gen(function* () {
     lookupOptions: { all?: boolean },
     callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void
   ) => {
-    const local = hostname === "localhost" || hostname.endsWith(".localhost")
+    const name = hostname.toLowerCase().replace(/\.$/, "")
+    const local = name === "localhost" || name.endsWith(".localhost")
     const resolved: Effect.Effect<Resolved> = local
       ? Effect.succeed(
           options.allowLoopback ? { addresses: ["127.0.0.1"] } : { refused: refusal(hostname, "loopback") }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { parseMailbox } from "../src/emails/Address.js"
+import { formatMailbox, parseMailbox } from "../src/emails/Address.js"
 import {
   aggregateStatus,
   classifyReply,
@@ -58,6 +58,20 @@ describe("addresses", () => {
   })
 })
 
+describe("mailboxes as header text", () => {
+  it("quotes a name that a parser would read as a list or a group, and only then", () => {
+    expect(formatMailbox({ address: "a@b.test", name: null })).toBe("a@b.test")
+    expect(formatMailbox({ address: "a@b.test", name: "Acme News" })).toBe("Acme News <a@b.test>")
+    expect(formatMailbox({ address: "a@b.test", name: "Team: x@evil.test, y@evil.test;" })).toBe(
+      '"Team: x@evil.test, y@evil.test;" <a@b.test>'
+    )
+    expect(formatMailbox({ address: "a@b.test", name: "back\\slash" })).toBe('"back\\\\slash" <a@b.test>')
+    // What we write is what we read back.
+    const name = "Evil; (x) smuggled@evil.test"
+    expect(parseMailbox(formatMailbox({ address: "a@b.test", name }))).toEqual({ address: "a@b.test", name })
+  })
+})
+
 describe("custom headers", () => {
   it("accepts ordinary headers and refuses ours, bad names and line breaks", () => {
     expect(checkCustomHeaders({ "X-Campaign": "spring", "X-Entity-Ref-ID": "42" })).toBeUndefined()
@@ -82,6 +96,18 @@ describe("send validation", () => {
       validateSend({ ...request, to: Array.from({ length: 51 }, (_, i) => `r${i}@x.test`) }, now)
     ).toMatch(/at most 50/)
     expect(validateSend({ ...request, from: "not an address" }, now)).toMatch(/^from must be/)
+    expect(validateSend({ ...request, subject: "a\u0000b" }, now)).toMatch(/control characters/)
+    expect(validateSend({ ...request, subject: "a\tb" }, now)).not.toBeTypeOf("string")
+    expect(validateSend({ ...request, text: "a\u0000b" }, now)).toMatch(/NUL/)
+    const cid = (contentId: string) => ({
+      filename: "logo.png",
+      content: new Uint8Array(1),
+      contentType: null,
+      contentId
+    })
+    expect(validateSend({ ...request, attachments: [cid("logo@acme")] }, now)).not.toBeTypeOf("string")
+    for (const bad of ["a\r\nBcc: x@y.test", "a\u0000", "<a>", "a b", "a\u2028b", ""])
+      expect(validateSend({ ...request, attachments: [cid(bad)] }, now), bad).toMatch(/content_id/)
     expect(validateSend({ ...request, scheduledAt: new Date("2027-02-01T00:00:00Z") }, now)).toMatch(
       /within 30 days/
     )

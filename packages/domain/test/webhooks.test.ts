@@ -46,9 +46,14 @@ describe("webhook address classification", () => {
     ["64:ff9b::7f00:1", "loopback"],
     ["::127.0.0.1", "loopback"],
     ["2606:4700::1111", "public"],
-    ["2001:db8::1", "reserved"]
+    ["2001:db8::1", "reserved"],
+    ["2002:7f00:1::", "loopback"],
+    ["2002:a9fe:a9fe::1", "metadata"],
+    ["2002:c0a8:101::", "private"],
+    ["2002:808:808::1", "public"],
+    ["2001:0:4136:e378:8000:63bf:3fff:fdd2", "reserved"]
   ])("%s is %s", (ip, expected) => {
-    expect(classifyIp(ip)).toBe(expected)
+    expect(classifyIp(ip), ip).toBe(expected)
   })
 
   it("does not take names or malformed text for addresses", () => {
@@ -81,6 +86,7 @@ describe("webhook address classification", () => {
     }
     expect(parseWebhookUrl("http://localhost:8080/x")).toEqual({ _tag: "LoopbackName", host: "localhost" })
     expect(parseWebhookUrl("http://api.LOCALHOST/")).toEqual({ _tag: "LoopbackName", host: "api.localhost" })
+    expect(parseWebhookUrl("http://LOCALHOST./")).toEqual({ _tag: "LoopbackName", host: "localhost" })
     expect(parseWebhookUrl("https://hooks.example.com./in")).toEqual({
       _tag: "Hostname",
       host: "hooks.example.com"

@@ -17,6 +17,7 @@ import {
 } from "@poststack/domain"
 import { Effect, Layer, Option, type Redacted } from "effect"
 import { Authentication, FullAccess } from "./Authentication.js"
+import { refuseNul } from "./Contract.js"
 import { RateLimitSettings } from "./RateLimitSettings.js"
 
 /**
@@ -76,6 +77,7 @@ const authenticate = (requireFullAccess: boolean) =>
     if (requireFullAccess && !allows(key.permission, "manage_team")) {
       return yield* new PermissionDenied({ message: "API key does not have permission" })
     }
+    yield* refuseNul
     return key
   })
 

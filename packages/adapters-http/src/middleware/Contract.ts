@@ -47,13 +47,25 @@ const routeTable = (api: AnyApi): RouteTable => {
   }
 }
 
+/**
+ * The value a message quotes, kept only when it is a short scalar: a whole object or array would
+ * echo every other field of the body (a password, a token) into the answer and whatever logs it.
+ */
+const quoteBriefly = (message: string): string =>
+  message.replace(/, actual (.+)$/s, (_, actual: string) => {
+    if (actual.startsWith("{")) return ", actual an object"
+    if (actual.startsWith("[")) return ", actual an array"
+    return `, actual ${actual.length > 80 ? `${actual.slice(0, 80)}…` : actual}`
+  })
+
 /** One line a person can act on: per field, its problem, with the alternatives of a union merged. */
 export const describeIssues = (error: HttpApiError.HttpApiDecodeError): string => {
   const byPath = new Map<string, Array<string>>()
   for (const issue of error.issues) {
     const path = issue.path.join(".")
     const messages = byPath.get(path) ?? []
-    if (!messages.includes(issue.message)) messages.push(issue.message)
+    const message = quoteBriefly(issue.message)
+    if (!messages.includes(message)) messages.push(message)
     byPath.set(path, messages)
   }
   const rootOnly = byPath.size === 1 && byPath.has("")
@@ -74,6 +86,30 @@ const mergeExpectations = (messages: ReadonlyArray<string>): string => {
   const expected = parsed.map((p) => p?.[1] ?? "")
   return `Expected ${expected.join(" or ")}, actual ${parsed[0]?.[2] ?? ""}`
 }
+
+/**
+ * `\u0000` in JSON text (not preceded by an escaping backslash), or `%00` in a URL: PostgreSQL
+ * text cannot hold NUL, so such a value would fail at the database as an outage instead of here.
+ */
+const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/i
+
+/**
+ * The refusal of a request carrying NUL, as a response to die with (this middleware answers such a
+ * defect as it is), or nothing. Run once the caller is authenticated: reading the body of anyone
+ * who asks would let an anonymous client make us buffer bodies up to the size limit.
+ */
+export const refuseNul = Effect.gen(function* () {
+  const request = yield* HttpServerRequest.HttpServerRequest
+  const refused = errorResponse(400, "invalid_request", "Request must not contain NUL characters")
+  if (/%00/.test(request.url)) return yield* Effect.die(refused)
+  const length = request.headers["content-length"]
+  if (!(request.headers["content-type"] ?? "").includes("json") || length === undefined || length === "0")
+    return
+  // The body is cached, so the route decodes this same text; one that cannot be read is left
+  // for the route to report as before.
+  const text = yield* Effect.orElseSucceed(request.text, () => "")
+  if (NUL_ESCAPE.test(text)) return yield* Effect.die(refused)
+})
 
 const tooLarge = (maxBodyBytes: number) =>
   errorResponse(413, "invalid_request", `Request body exceeds ${maxBodyBytes} bytes`)

@@ -40,4 +40,16 @@ export const parseMailbox = (raw: string): Mailbox | undefined => {
   return { address, name: name === "" ? null : name }
 }
 
+/**
+ * A mailbox as header text that any RFC 5322 parser reads back as this one mailbox: a name with
+ * specials (`,` `;` `:` `@`, parentheses…) is quoted, else it would be read as a list or a group.
+ */
+export const formatMailbox = (mailbox: Mailbox): string => {
+  if (mailbox.name === null) return mailbox.address
+  const atoms = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+$/.test(mailbox.name)
+  return atoms
+    ? `${mailbox.name} <${mailbox.address}>`
+    : `"${mailbox.name.replace(/["\\]/g, "\\$&")}" <${mailbox.address}>`
+}
+
 export const domainOf = (address: string): string => address.slice(address.lastIndexOf("@") + 1)

@@ -81,6 +81,10 @@ export const validateSend = (request: SendRequest, now: Date): ValidSend | strin
   if (request.subject.length > LIMITS.subjectLength)
     return `subject must be at most ${LIMITS.subjectLength} characters`
   if (/[\r\n]/.test(request.subject)) return "subject must not contain line breaks"
+  // Tab is the one control character a header may carry; NUL could not even be stored.
+  if (/[^\P{Cc}\t]/u.test(request.subject)) return "subject must not contain control characters"
+  if ((request.html ?? "").includes("\0") || (request.text ?? "").includes("\0"))
+    return "html and text must not contain NUL characters"
   if ((request.html ?? "") === "" && (request.text ?? "") === "") return "html or text is required"
   if (bytes(request.html) + bytes(request.text) > LIMITS.bodyBytes)
     return "html and text must be at most 5 MB together"
@@ -103,6 +107,10 @@ export const validateSend = (request: SendRequest, now: Date): ValidSend | strin
     }
     if (attachment.contentType !== null && !/^[\w.+-]+\/[\w.+-]+$/.test(attachment.contentType)) {
       return `attachment ${attachment.filename} has an invalid content_type`
+    }
+    // A Content-ID is a message id: printable ASCII without angle brackets, as the header needs.
+    if (attachment.contentId !== null && !/^[!-;=?-~]{1,200}$/.test(attachment.contentId)) {
+      return `attachment ${attachment.filename} has an invalid content_id`
     }
     total += attachment.content.length
   }

@@ -91,7 +91,13 @@ const classifyV6 = (g: ReadonlyArray<number>): AddressClass => {
   if ((at(0) === 0x64 && at(1) === 0xff9b && g.slice(2, 6).every((x) => x === 0)) || zeroUpTo(6)) {
     return classifyV4([at(6) >> 8, at(6) & 0xff, at(7) >> 8, at(7) & 0xff])
   }
-  if (at(0) === 0x2001 && at(1) === 0x0db8) return "reserved"
+  // 6to4 (2002::/16) carries an IPv4 address too, in its second and third groups.
+  if (at(0) === 0x2002) {
+    const inner = classifyV4([at(1) >> 8, at(1) & 0xff, at(2) >> 8, at(2) & 0xff])
+    return inner === "public" ? "public" : inner
+  }
+  // Documentation, and Teredo (its IPv4 address is obfuscated, so it cannot be judged).
+  if (at(0) === 0x2001 && (at(1) === 0x0db8 || at(1) === 0)) return "reserved"
   return "public"
 }
 
@@ -132,6 +138,8 @@ export const parseWebhookUrl = (raw: string): { readonly error: string } | Webho
   const literal = host.startsWith("[") ? host.slice(1, -1) : host
   const cls = classifyIp(literal)
   if (cls !== undefined) return { _tag: "Address", address: literal, class: cls }
-  if (host === "localhost" || host.endsWith(".localhost")) return { _tag: "LoopbackName", host }
-  return { _tag: "Hostname", host: host.replace(/\.$/, "") }
+  // A fully qualified name (`localhost.`) is the same name.
+  const name = host.replace(/\.$/, "")
+  if (name === "localhost" || name.endsWith(".localhost")) return { _tag: "LoopbackName", host: name }
+  return { _tag: "Hostname", host: name }
 }

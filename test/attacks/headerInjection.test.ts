@@ -1,0 +1,286 @@
+import { PgDatabase } from "@poststack/adapters-persistence"
+import type { PeriodicTask } from "@poststack/application"
+import { jobs, WorkerLive } from "@poststack/worker"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { query } from "../support/database.js"
+import { testServices } from "../support/server.js"
+import { type SmtpSink, startSmtpSink } from "../support/smtpSink.js"
+import { request, snapshotCounts, startTwoTeams, type TwoTeams } from "./harness.js"
+
+const noTasks: ReadonlyArray<PeriodicTask<never, never>> = []
+
+// Every way a line break can be spelled in JSON text that reaches us.
+const BREAKS = {
+  crlf: "\r\nBcc: smuggled@evil.test",
+  cr: "\rBcc: smuggled@evil.test",
+  lf: "\nBcc: smuggled@evil.test"
+}
+
+const base = {
+  from: "Shop <orders@a.test>",
+  to: ["bob@receiver.test"],
+  subject: "Your order",
+  text: "Thanks"
+}
+const attachment = (extra: Record<string, unknown>) => ({
+  filename: "invoice.txt",
+  content: Buffer.from("hello").toString("base64"),
+  ...extra
+})
+
+/** Bodies the API must refuse, with the status it refuses them with. */
+const refused: Array<[string, Record<string, unknown>, 400 | 422]> = []
+for (const [how, tail] of Object.entries(BREAKS)) {
+  refused.push(
+    [`from address (${how})`, { from: `orders@a.test${tail}` }, 422],
+    [`from display name (${how})`, { from: `Shop${tail} <orders@a.test>` }, 422],
+    [`to (${how})`, { to: [`bob@receiver.test${tail}`] }, 422],
+    [`to as a single string (${how})`, { to: `bob@receiver.test${tail}` }, 422],
+    [`cc (${how})`, { cc: [`carol@receiver.test${tail}`] }, 422],
+    [`bcc (${how})`, { bcc: [`dave@receiver.test${tail}`] }, 422],
+    [`reply_to (${how})`, { reply_to: `help@a.test${tail}` }, 422],
+    [`reply_to display name (${how})`, { reply_to: [`Help${tail} <help@a.test>`] }, 422],
+    [`subject (${how})`, { subject: `Hello${tail}` }, 422],
+    [`custom header value (${how})`, { headers: { "X-Order": `42${tail}` } }, 422],
+    [`custom header name (${how})`, { headers: { [`X-Order${tail}`]: "42" } }, 422],
+    [`tag (${how})`, { tags: [`vip${tail}`] }, 422],
+    [`attachment filename (${how})`, { attachments: [attachment({ filename: `a.txt${tail}` })] }, 422],
+    [
+      `attachment content_type (${how})`,
+      { attachments: [attachment({ content_type: `text/plain${tail}` })] },
+      422
+    ],
+    [`attachment content_id (${how})`, { attachments: [attachment({ content_id: `logo${tail}` })] }, 400]
+  )
+}
+refused.push(
+  ["NUL in a header value", { headers: { "X-Order": "4\u00002" } }, 400],
+  ["U+2028 in the from address", { from: "orders@a.test\u2028Bcc: smuggled@evil.test" }, 422],
+  ["U+2028 in to", { to: ["bob@receiver.test\u2028Bcc: smuggled@evil.test"] }, 422],
+  ["U+2028 in cc", { cc: ["carol@receiver.test\u2028Bcc: smuggled@evil.test"] }, 422],
+  ["U+2028 in bcc", { bcc: ["dave@receiver.test\u2029smuggled@evil.test"] }, 422],
+  ["U+2028 in reply_to", { reply_to: "help@a.test\u2028Bcc: smuggled@evil.test" }, 422],
+  ["U+2028 in the from display name", { from: "Shop\u2028Bcc: smuggled@evil.test <orders@a.test>" }, 422],
+  [
+    "U+2028 in a reply_to display name",
+    { reply_to: ["Help\u2028Bcc: smuggled@evil.test <help@a.test>"] },
+    422
+  ],
+  ["NUL in the subject", { subject: "Hello\u0000" }, 400],
+  ["NUL in the html body", { html: "<p>a\u0000</p>" }, 400],
+  ["NUL in content_id", { attachments: [attachment({ content_id: "logo\u0000" })] }, 400],
+  ["NUL in a tag", { tags: ["v\u0000ip"] }, 400],
+  ["U+2028 in a custom header name", { headers: { "X-Order\u2028Bcc": "42" } }, 422],
+  ["U+2028 in content_id", { attachments: [attachment({ content_id: "logo\u2028x" })] }, 400],
+  ["two addresses in one to entry", { to: ["bob@receiver.test, smuggled@evil.test"] }, 422],
+  ["a group in a to entry", { to: ["Friends: smuggled@evil.test;"] }, 422],
+  ["a quoted address hiding a second one", { to: ['"x" <bob@receiver.test>, <smuggled@evil.test>'] }, 422]
+)
+// Headers we write ourselves may not be set or overridden, whatever their case.
+const OWNED = [
+  "From",
+  "To",
+  "Cc",
+  "Bcc",
+  "Subject",
+  "Message-ID",
+  "Date",
+  "DKIM-Signature",
+  "Return-Path",
+  "Content-Type",
+  "Content-Transfer-Encoding",
+  "MIME-Version",
+  "Received",
+  "Sender",
+  "Reply-To",
+  "List-Unsubscribe",
+  "List-Unsubscribe-Post",
+  "Authentication-Results",
+  "ARC-Seal",
+  "X-PostStack-Team"
+]
+for (const name of OWNED) {
+  for (const spelling of [name, name.toLowerCase(), name.toUpperCase()]) {
+    refused.push([`custom header ${spelling}`, { headers: { [spelling]: "attacker value" } }, 422])
+  }
+}
+
+/** The header section of a delivered message, unfolded, as [name, value] lines in order. */
+const headerLines = (raw: string): Array<[string, string]> => {
+  const head = raw.slice(0, raw.indexOf("\r\n\r\n"))
+  return head
+    .replace(/\r\n[ \t]/g, " ")
+    .split("\r\n")
+    .map((line) => {
+      const colon = line.indexOf(":")
+      return [line.slice(0, colon), line.slice(colon + 1).trim()] as [string, string]
+    })
+}
+
+describe("header injection through every field of POST /emails and /emails/batch", () => {
+  let teams: TwoTeams
+  let sink: SmtpSink
+  let worker: ManagedRuntime.ManagedRuntime<never, unknown>
+  const send = (path: string, body: unknown) => request(teams.server.baseUrl, teams.keyA, "POST", path, body)
+
+  beforeAll(async () => {
+    teams = await startTwoTeams()
+    sink = await startSmtpSink()
+    teams.dns.publish("receiver.test", "MX", "mx1.receiver.test")
+    teams.dns.publish("mx1.receiver.test", "A", "127.0.0.1")
+    teams.dns.publish("evil.test", "MX", "mx1.receiver.test")
+    worker = ManagedRuntime.make(
+      WorkerLive.layer(noTasks, jobs).pipe(
+        Layer.provide(testServices({ dnsServers: [teams.dns.address], mxPort: sink.port })),
+        Layer.provide(PgDatabase.layer(Redacted.make(teams.db.url), { maxConnections: 3 }))
+      )
+    )
+    await worker.runPromise(Effect.void)
+  })
+  afterAll(async () => {
+    await worker.dispose()
+    await sink.close()
+    await teams.close()
+  })
+
+  it(`refuses each of ${refused.length} injections on /emails with its status and stores nothing`, async () => {
+    const before = await snapshotCounts(teams.db.url)
+    const wrong: Array<string> = []
+    for (const [label, patch, status] of refused) {
+      const res = await send("/emails", { ...base, ...patch })
+      const code = status === 400 ? "invalid_request" : "unprocessable_entity"
+      if (res.status !== status || res.body.code !== code || Object.keys(res.body).length !== 2)
+        wrong.push(`${label}: ${res.status} ${res.text.slice(0, 200)}`)
+    }
+    expect(wrong).toEqual([])
+    expect(await snapshotCounts(teams.db.url)).toEqual(before)
+  })
+
+  it("refuses each injection as a batch element, storing only the clean neighbours", async () => {
+    const before = await snapshotCounts(teams.db.url)
+    const clean = { ...base, to: ["neighbour@quiet.test"], subject: "clean neighbour" }
+    const unprocessable = refused.filter(([, , status]) => status === 422)
+    for (let i = 0; i < unprocessable.length; i += 98) {
+      const chunk = unprocessable.slice(i, i + 98)
+      const res = await send("/emails/batch", {
+        emails: [clean, ...chunk.map(([, patch]) => ({ ...base, ...patch })), clean]
+      })
+      expect(res.status).toBe(202)
+      const data = res.body.data as Array<Record<string, unknown>>
+      expect(data).toHaveLength(chunk.length + 2)
+      expect(data[0]).toEqual({ id: expect.stringMatching(/^em_/) })
+      expect(data.at(-1)).toEqual({ id: expect.stringMatching(/^em_/) })
+      const wrong = chunk.filter(
+        (_, j) => data[j + 1]?.code !== "unprocessable_entity" || Object.keys(data[j + 1] ?? {}).length !== 2
+      )
+      expect(wrong.map(([label]) => label)).toEqual([])
+    }
+    const [emails] = await query<{ n: string }>(teams.db.url, "SELECT count(*) AS n FROM emails")
+    const batches = Math.ceil(unprocessable.length / 98)
+    expect(Number(emails?.n)).toBe((before.emails ?? 0) + 2 * batches)
+    const subjects = await query<{ subject: string }>(teams.db.url, "SELECT DISTINCT subject FROM emails")
+    expect(subjects).toEqual([{ subject: "clean neighbour" }])
+    // A body that does not match the schema refuses the whole batch, the clean neighbour too.
+    for (const [label, patch] of refused.filter(([, , status]) => status === 400)) {
+      const res = await send("/emails/batch", { emails: [clean, { ...base, ...patch }] })
+      expect({ label, ...res.body }).toMatchObject({ label, code: "invalid_request" })
+      expect(res.status).toBe(400)
+    }
+    const [after] = await query<{ n: string }>(teams.db.url, "SELECT count(*) AS n FROM emails")
+    expect(Number(after?.n)).toBe((before.emails ?? 0) + 2 * batches)
+    // The worker has had time to pick up anything stored: the receiving MTA got nothing at all
+    // (the clean neighbours go to a domain without mail servers).
+    await new Promise((r) => setTimeout(r, 1_000))
+    expect(sink.received).toEqual([])
+  })
+
+  it("delivers what it accepts (U+2028, %0d%0a as text, specials in names) without one injected header or recipient", async () => {
+    const sep = "\u2028Bcc: smuggled@evil.test"
+    const res = await send("/emails", {
+      from: `"Shop%0d%0aBcc: smuggled@evil.test" <orders@a.test>`,
+      to: ["bob@receiver.test"],
+      reply_to: ["Team: smuggled@evil.test, other@evil.test; <help@a.test>"],
+      subject: `Order%0d%0aBcc: smuggled@evil.test${sep}\u2029X-Injected: 1`,
+      text: "Thanks",
+      headers: { "X-Order%0d%0aBcc": `42${sep}`, "X-Ref": "a\u0085Bcc: smuggled@evil.test" },
+      tags: [`vip${sep}`],
+      attachments: [attachment({ filename: `inv${sep}.txt`, content_id: "logo%0d%0aBcc:smuggled@evil.test" })]
+    })
+    expect(res.text).toMatch(/"id":"em_/)
+    const id = String(res.body.id)
+    const deadline = Date.now() + 20_000
+    while (!sink.received.some((m) => m.to.includes("bob@receiver.test")) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100))
+    const delivered = sink.received.filter((m) => m.to.includes("bob@receiver.test"))
+    expect(delivered).toHaveLength(1)
+    // The envelope: one recipient, the one asked for; nothing went to evil.test.
+    expect(sink.received.flatMap((m) => m.to).filter((to) => to.endsWith("@evil.test"))).toEqual([])
+    expect(delivered[0]?.to).toEqual(["bob@receiver.test"])
+    const [deliveries] = await query<{ n: string }>(
+      teams.db.url,
+      "SELECT count(*) AS n FROM deliveries d JOIN emails e ON e.id = d.email_id WHERE e.public_id = $1",
+      [id]
+    )
+    expect(Number(deliveries?.n)).toBe(1)
+    // The message: no header line but ours and the two custom ones, one From, no Bcc or injected line.
+    const raw = delivered[0]?.raw.toString("latin1") ?? ""
+    const lines = headerLines(raw)
+    const names = lines.map(([name]) => name.toLowerCase())
+    expect(names.filter((n) => n === "from")).toHaveLength(1)
+    expect(names.filter((n) => n === "to")).toHaveLength(1)
+    expect(names.filter((n) => n === "subject")).toHaveLength(1)
+    expect(names.filter((n) => n === "reply-to")).toHaveLength(1)
+    expect(names).not.toContain("bcc")
+    expect(names).not.toContain("x-injected")
+    expect(names.filter((n) => !["from", "to", "subject", "reply-to"].includes(n)).sort()).toEqual(
+      [
+        "content-type",
+        "date",
+        "dkim-signature",
+        "message-id",
+        "mime-version",
+        "x-order%0d%0abcc",
+        "x-ref"
+      ].sort()
+    )
+    // Every header line is plain ASCII: the unusual separators went out encoded, never raw.
+    expect(raw.slice(0, raw.indexOf("\r\n\r\n"))).toMatch(/^[\x20-\x7e\r\n\t]*$/)
+    const get = (name: string) => lines.find(([n]) => n.toLowerCase() === name)?.[1] ?? ""
+    expect(get("from")).toMatch(/<orders@a\.test>$/)
+    expect(
+      get("from")
+        .replace(/"(?:[^"\\]|\\.)*"/g, "")
+        .match(/@/g)
+    ).toHaveLength(1)
+    // Reply-To: the one mailbox that was validated, its name quoted, not a group of other addresses.
+    expect(get("reply-to").replace(/"(?:[^"\\]|\\.)*"/g, "")).toBe(" <help@a.test>")
+    // Inside the MIME parts too: the Content-ID stays on its own line, whole.
+    expect(raw).toMatch(/^Content-ID: <logo%0d%0aBcc:smuggled@evil\.test>\r$/m)
+    expect(raw).not.toMatch(/^Bcc:/im)
+  })
+
+  it("never writes Bcc recipients into any copy, their own included", async () => {
+    const res = await send("/emails", {
+      ...base,
+      to: ["erin@receiver.test"],
+      cc: ["frank@receiver.test"],
+      bcc: ["hidden@receiver.test"],
+      subject: "Quarterly numbers"
+    })
+    expect(res.status).toBe(202)
+    const deadline = Date.now() + 20_000
+    const copies = () => sink.received.filter((m) => m.raw.toString().includes("Quarterly numbers"))
+    while (copies().length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    expect(
+      copies()
+        .flatMap((m) => m.to)
+        .sort()
+    ).toEqual(["erin@receiver.test", "frank@receiver.test", "hidden@receiver.test"])
+    for (const copy of copies()) {
+      const head = copy.raw.toString().slice(0, copy.raw.indexOf("\r\n\r\n"))
+      expect(head).not.toContain("hidden@receiver.test")
+      expect(head).not.toMatch(/^Bcc:/im)
+    }
+  })
+})

@@ -1,0 +1,228 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import openapi from "../../packages/adapters-http/openapi.json" with { type: "json" }
+import { query } from "../support/database.js"
+import { expectRefusal, request, startTwoTeams, type TwoTeams } from "./harness.js"
+
+// Team B's rows, whole, in every table that holds tenant data: an attack by team A must change none.
+const TENANT_TABLES = [
+  "domains",
+  "api_keys",
+  "emails",
+  "deliveries",
+  "email_events",
+  "dkim_keys",
+  "webhooks",
+  "webhook_deliveries",
+  "webhook_attempts",
+  "dmarc_reports",
+  "suppressions"
+]
+
+/** A body each route accepts, so that a refusal cannot come from validation instead of ownership. */
+const BODIES: Record<string, unknown> = {
+  "patch /api-keys/{id}": { name: "taken over" },
+  "patch /domains/{id}": { open_tracking: true },
+  "post /domains/{id}/ip": { ipAddressId: 1 },
+  "patch /emails/{id}": { scheduled_at: new Date(Date.now() + 2 * 86_400_000).toISOString() },
+  "patch /webhooks/{id}": { description: "taken over" },
+  "post /webhooks/{id}/deliveries/batch-replay": {},
+  "post /webhooks/{id}/rotate-secret": {}
+}
+
+describe("tenant isolation: team A's key on every route that names one of team B's resources", () => {
+  let teams: TwoTeams
+  let teamB: number
+  // Sample ids of B's resources, by the first path segment and then by parameter name.
+  const ids: Record<string, Record<string, ReadonlyArray<string>>> = {}
+  const asB = (method: string, path: string, body?: unknown) =>
+    request(teams.server.baseUrl, teams.keyB, method, path, body)
+  const asA = (method: string, path: string, body?: unknown) =>
+    request(teams.server.baseUrl, teams.keyA, method, path, body)
+
+  const rowsOfB = async () => {
+    const out: Record<string, unknown> = {}
+    for (const table of TENANT_TABLES) {
+      const [hasTeam] = await query<{ n: string }>(
+        teams.db.url,
+        "SELECT count(*) AS n FROM information_schema.columns WHERE table_name = $1 AND column_name = 'team_id'",
+        [table]
+      )
+      out[table] = await query(
+        teams.db.url,
+        Number(hasTeam?.n) > 0
+          ? `SELECT * FROM ${table} WHERE team_id = $1 ORDER BY id`
+          : `SELECT * FROM ${table} WHERE $1::int IS NOT NULL ORDER BY id`,
+        [teamB]
+      )
+    }
+    return JSON.stringify(out)
+  }
+
+  /** Every method and concrete path of the spec's routes with path parameters, filled with B's ids. */
+  const routes = () => {
+    const out: Array<{ method: string; template: string; path: string }> = []
+    const missing: Array<string> = []
+    for (const [template, item] of Object.entries(openapi.paths as Record<string, Record<string, unknown>>)) {
+      const params = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? "")
+      if (params.length === 0) continue
+      const resource = template.split("/")[1] ?? ""
+      let paths = [template]
+      for (const param of params) {
+        const samples = ids[resource]?.[param]
+        if (samples === undefined || samples.length === 0) {
+          missing.push(`${template} {${param}}`)
+          continue
+        }
+        paths = paths.flatMap((p) => samples.map((s) => p.replace(`{${param}}`, s)))
+      }
+      for (const method of Object.keys(item).filter((k) =>
+        ["get", "post", "patch", "put", "delete"].includes(k)
+      ))
+        for (const path of paths) out.push({ method, template, path })
+    }
+    return { out, missing }
+  }
+
+  beforeAll(async () => {
+    teams = await startTwoTeams({ webhooks: { allowLoopback: true, timeoutMs: 1_000 } })
+    const [team] = await query<{ team_id: number }>(
+      teams.db.url,
+      "SELECT team_id FROM domains WHERE name = 'b.test'"
+    )
+    teamB = team?.team_id ?? 0
+    const key = await asB("POST", "/api-keys", { name: "b sender", permission: "sending_access" })
+    expect(key.status).toBe(201)
+    const email = await asB("POST", "/emails", {
+      from: "B <news@b.test>",
+      to: ["reader@example.com"],
+      subject: "B's private mail",
+      text: "secret content of team B",
+      scheduled_at: new Date(Date.now() + 86_400_000).toISOString()
+    })
+    expect(email.status).toBe(202)
+    const hook = await asB("POST", "/webhooks", { url: "http://127.0.0.1:9/b-hook", events: ["*"] })
+    expect(hook.status).toBe(201)
+    const hookId = String((hook.body.webhook as { id: number } | undefined)?.id ?? hook.body.id)
+    await asB("POST", `/webhooks/${hookId}/test`)
+    const deliveries = await asB("GET", `/webhooks/${hookId}/deliveries`)
+    const deliveryId = String((deliveries.body.deliveries as Array<{ id: number }>)[0]?.id)
+    expect(deliveryId).toMatch(/^\d+$/)
+    ids["api-keys"] = { id: [String(key.body.id)] }
+    ids.domains = { id: [String(teams.domainB.id), teams.domainB.publicId] }
+    ids.emails = { id: [String(email.body.id)] }
+    ids.webhooks = { id: [hookId], deliveryId: [deliveryId] }
+  })
+  afterAll(async () => {
+    await teams.close()
+  })
+
+  it("knows a sample id for every path parameter of every route in the OpenAPI document", () => {
+    const { out, missing } = routes()
+    expect(missing).toEqual([])
+    // The document has routes of each kind this test is about; an empty walk would prove nothing.
+    expect(new Set(out.map((r) => r.template.split("/")[1]))).toEqual(
+      new Set(["api-keys", "domains", "emails", "webhooks"])
+    )
+    expect(out.length).toBeGreaterThanOrEqual(40)
+  })
+
+  it("answers 404 not_found on every one of them, and leaves B's rows as they were", async () => {
+    const before = await rowsOfB()
+    const wrong: Array<string> = []
+    for (const { method, template, path } of routes().out) {
+      const res = await asA(method.toUpperCase(), path, BODIES[`${method} ${template}`])
+      if (res.status !== 404 || res.body.code !== "not_found" || Object.keys(res.body).length !== 2)
+        wrong.push(`${method.toUpperCase()} ${path}: ${res.status} ${res.text.slice(0, 160)}`)
+      // Nothing of B's shows through, even in the message.
+      for (const marker of ["b.test", "secret content", "b-hook", "B's private"])
+        if (res.text.includes(marker)) wrong.push(`${method.toUpperCase()} ${path} shows ${marker}`)
+    }
+    expect(wrong).toEqual([])
+    expect(await rowsOfB()).toEqual(before)
+  })
+
+  it("answers B's own key on the same GET routes (so the 404s above are about ownership)", async () => {
+    const wrong: Array<string> = []
+    for (const { path } of routes().out.filter((r) => r.method === "get")) {
+      const res = await asB("GET", path)
+      if (res.status !== 200) wrong.push(`${path}: ${res.status} ${res.text.slice(0, 120)}`)
+    }
+    expect(wrong).toEqual([])
+  })
+
+  it("lists and filters only A's own rows, even when filtering by B's domain", async () => {
+    for (const path of ["/domains", "/api-keys", "/emails", "/webhooks"]) {
+      const res = await asA("GET", path)
+      expect(res.status, path).toBe(200)
+      for (const marker of ["b.test", "b sender", "b-hook", ...(ids.emails?.id ?? [])])
+        expect(res.text, `${path} shows ${marker}`).not.toContain(marker)
+    }
+    for (const domain of [String(teams.domainB.id)]) {
+      for (const param of ["domain_id", "domain"]) {
+        const res = await asA("GET", `/emails?${param}=${domain}`)
+        expect(res.status).toBe(200)
+        expect(res.body.data).toEqual([])
+      }
+    }
+  })
+
+  it("does not reach B's webhook delivery through a webhook of A's own", async () => {
+    const before = await rowsOfB()
+    const own = await asA("POST", "/webhooks", { url: "http://127.0.0.1:9/a-hook", events: ["*"] })
+    expect(own.status).toBe(201)
+    const ownId = (own.body.webhook as { id: number } | undefined)?.id ?? Number(own.body.id)
+    for (const deliveryId of ids.webhooks?.deliveryId ?? []) {
+      const res = await asA("POST", `/webhooks/${ownId}/deliveries/${deliveryId}/replay`)
+      expectRefusal(res, 404, "not_found")
+    }
+    expect(await rowsOfB()).toEqual(before)
+  })
+
+  it("keeps idempotency keys per team: A reusing B's key gets an email of its own, not B's id", async () => {
+    const body = (from: string) => ({
+      from,
+      to: ["reader@example.com"],
+      subject: "Receipt",
+      text: "Thanks",
+      idempotency_key: "order-1001"
+    })
+    const first = await asB("POST", "/emails", body("B <news@b.test>"))
+    expect(first.status).toBe(202)
+    const mine = await asA("POST", "/emails", body("A <news@a.test>"))
+    expect(mine.status).toBe(202)
+    expect(mine.body.id).not.toBe(first.body.id)
+    expect(mine.body.replayed).toBeUndefined()
+    // The same header key on both sides as well (scoped to the API key).
+    const headers = { "Idempotency-Key": "shared-header-key" }
+    const viaHeader = async (key: string, from: string) => {
+      const res = await fetch(`${teams.server.baseUrl}/emails`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json", ...headers },
+        body: JSON.stringify({ ...body(from), idempotency_key: undefined })
+      })
+      return (await res.json()) as { id: string; replayed?: boolean }
+    }
+    const b = await viaHeader(teams.keyB, "B <news@b.test>")
+    const a = await viaHeader(teams.keyA, "A <news@a.test>")
+    expect(a.id).not.toBe(b.id)
+    expect(a.replayed).toBeUndefined()
+  })
+
+  it("refuses to create a key scoped to B's domain, with the same 404 as an unknown domain", async () => {
+    const before = await rowsOfB()
+    for (const domain of [teams.domainB.id, teams.domainB.publicId, 999_999]) {
+      const res = await asA("POST", "/api-keys", {
+        name: "sneaky",
+        permission: "sending_access",
+        domain_id: domain
+      })
+      expectRefusal(res, 404, "not_found")
+    }
+    const [count] = await query<{ n: string }>(
+      teams.db.url,
+      "SELECT count(*) AS n FROM api_keys WHERE name = 'sneaky'"
+    )
+    expect(Number(count?.n)).toBe(0)
+    expect(await rowsOfB()).toEqual(before)
+  })
+})
