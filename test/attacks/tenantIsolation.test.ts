@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import openapi from "../../packages/adapters-http/openapi.json" with { type: "json" }
 import { query } from "../support/database.js"
@@ -15,7 +18,8 @@ const TENANT_TABLES = [
   "webhook_deliveries",
   "webhook_attempts",
   "dmarc_reports",
-  "suppressions"
+  "suppressions",
+  "inbound_emails"
 ]
 
 /** A body each route accepts, so that a refusal cannot come from validation instead of ownership. */
@@ -26,7 +30,10 @@ const BODIES: Record<string, unknown> = {
   "patch /emails/{id}": { scheduled_at: new Date(Date.now() + 2 * 86_400_000).toISOString() },
   "patch /webhooks/{id}": { description: "taken over" },
   "post /webhooks/{id}/deliveries/batch-replay": {},
-  "post /webhooks/{id}/rotate-secret": {}
+  "post /webhooks/{id}/rotate-secret": {},
+  "post /inbound/{id}/draft-reply": {},
+  "post /inbound/{id}/reply": { from: "a@a.test", text: "taken over" },
+  "post /inbound/{id}/forward": { from: "a@a.test", to: ["thief@example.com"] }
 }
 
 describe("tenant isolation: team A's key on every route that names one of team B's resources", () => {
@@ -84,7 +91,10 @@ describe("tenant isolation: team A's key on every route that names one of team B
   }
 
   beforeAll(async () => {
-    teams = await startTwoTeams({ webhooks: { allowLoopback: true, timeoutMs: 1_000 } })
+    const blobDir = mkdtempSync(path.join(tmpdir(), "poststack-blobs-"))
+    writeFileSync(path.join(blobDir, "b-raw"), "Subject: B private inbound\r\n\r\nsecret\r\n")
+    writeFileSync(path.join(blobDir, "b-attachment"), "%PDF-")
+    teams = await startTwoTeams({ webhooks: { allowLoopback: true, timeoutMs: 1_000 }, blobDir })
     const [team] = await query<{ team_id: number }>(
       teams.db.url,
       "SELECT team_id FROM domains WHERE name = 'b.test'"
@@ -111,6 +121,21 @@ describe("tenant isolation: team A's key on every route that names one of team B
     ids.domains = { id: [String(teams.domainB.id), teams.domainB.publicId] }
     ids.emails = { id: [String(email.body.id)] }
     ids.webhooks = { id: [hookId], deliveryId: [deliveryId] }
+    // Mail B received (as the inbound MX stores it), with an attachment.
+    const [inbound] = await query<{ id: string }>(
+      teams.db.url,
+      `INSERT INTO inbound_emails (team_id, domain_id, from_address, to_address, subject, text_body, authentication, raw_key)
+       VALUES ($1, $2, 'partner@example.com', 'support@b.test', 'B private inbound', 'secret',
+         '{"spf": "pass", "dkim": "none", "dmarc": "none"}', 'b-raw') RETURNING id`,
+      [teamB, teams.domainB.id]
+    )
+    const [attachment] = await query<{ id: string }>(
+      teams.db.url,
+      `INSERT INTO inbound_attachments (inbound_email_id, filename, content_type, size, blob_key)
+       VALUES ($1, 'contract.pdf', 'application/pdf', 5, 'b-attachment') RETURNING id`,
+      [inbound?.id]
+    )
+    ids.inbound = { id: [String(inbound?.id)], attachmentId: [String(attachment?.id)] }
   })
   afterAll(async () => {
     await teams.close()
@@ -121,7 +146,7 @@ describe("tenant isolation: team A's key on every route that names one of team B
     expect(missing).toEqual([])
     // The document has routes of each kind this test is about; an empty walk would prove nothing.
     expect(new Set(out.map((r) => r.template.split("/")[1]))).toEqual(
-      new Set(["api-keys", "domains", "emails", "webhooks"])
+      new Set(["api-keys", "domains", "emails", "webhooks", "inbound"])
     )
     expect(out.length).toBeGreaterThanOrEqual(40)
   })

@@ -35,6 +35,8 @@ import type { MailHosts } from "@poststack/domain"
 import { Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
 
 export interface TestServerOptions {
+  /** Where received mail is kept; a fresh temporary folder by default. */
+  readonly blobDir?: string
   readonly databaseUrl: string
   /** Share rate-limit counts through this Redis instead of in-process memory. */
   readonly redisUrl?: string
