@@ -54,7 +54,7 @@ export const make = Effect.gen(function* () {
         ),
         unavailable
       ),
-    record: (deliveryId, result) =>
+    record: ({ id: deliveryId, leaseUntil }, result) =>
       sql
         .withTransaction(
           Effect.gen(function* () {
@@ -72,9 +72,11 @@ export const make = Effect.gen(function* () {
                 delivered_at = CASE WHEN ${result.status} = 'delivered' THEN now() ELSE delivered_at END
               FROM email
               WHERE deliveries.id = ${deliveryId} AND deliveries.email_id = email.id AND deliveries.status = 'sending'
+                AND deliveries.lease_until = ${leaseUntil}
               RETURNING deliveries.email_id`
             const emailId = updated[0]?.email_id
-            // Not ours any more (the lease ran out and another worker took it): record nothing.
+            // Not ours any more: the lease ran out and another worker took it (a claim's lease is
+            // later than every earlier claim's), or it was settled already. Record nothing.
             if (emailId === undefined) return
             if (result.events.length > 0) {
               yield* insertEmailEvents(
@@ -94,10 +96,12 @@ export const make = Effect.gen(function* () {
                 ON CONFLICT (team_id, lower(email)) DO NOTHING`
             }
             const statuses = yield* sql<{
-              status: DeliveryStatus
+              status: DeliveryStatus | "scheduled"
             }>`SELECT status FROM deliveries WHERE email_id = ${emailId}`
+            // A copy still waiting for its send time (a claim took only some of them) is yet to go.
+            const moving = statuses.map((s) => (s.status === "scheduled" ? "queued" : s.status))
             const complained = result.events.some((e) => e.type === "complained")
-            const status = complained ? "complained" : aggregateStatus(statuses.map((s) => s.status))
+            const status = complained ? "complained" : aggregateStatus(moving)
             yield* sql`
               UPDATE emails SET status = ${status},
                 sent_at = CASE WHEN sent_at IS NULL AND ${result.events.some((e) => e.type === "sent")} THEN now() ELSE sent_at END

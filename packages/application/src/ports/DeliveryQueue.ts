@@ -33,7 +33,13 @@ export class DeliveryQueue extends Context.Tag("@poststack/application/DeliveryQ
       readonly leaseMs: number
       readonly testMode: boolean
     }) => Effect.Effect<ReadonlyArray<ClaimedDelivery>, StoreUnavailable>
-    /** Settles one attempt: the delivery's new state, its events and the email's status, in one transaction. */
-    readonly record: (deliveryId: number, result: DeliveryResult) => Effect.Effect<void, StoreUnavailable>
+    /**
+     * Settles one claim: the delivery's new state, its events and the email's status, in one
+     * transaction. A claim whose lease ran out and that another worker took over records nothing.
+     */
+    readonly record: (
+      claim: Pick<ClaimedDelivery, "id" | "leaseUntil">,
+      result: DeliveryResult
+    ) => Effect.Effect<void, StoreUnavailable>
   }
 >() {}
