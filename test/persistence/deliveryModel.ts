@@ -43,6 +43,8 @@ export interface ModelDelivery {
   /** The claim that holds it now (the newest), and until when. */
   holder: number | null
   leaseUntil: number | null
+  /** How many events of each type it has: one outcome per settled attempt, none for a stale one. */
+  readonly events: Map<string, number>
 }
 
 export interface ModelEmail {
@@ -118,6 +120,22 @@ export const checkInvariants = async (m: Model, r: Real) => {
     if (d.status === "scheduled" || d.status === "queued" || d.status === "deferred")
       expect(row.next_attempt_at.getTime(), `${where} next attempt`).toBe(d.due)
   }
+  const events = await r.run(
+    Effect.flatMap(
+      SqlClient.SqlClient,
+      (sql) => sql<{ delivery_id: string; event_type: string; n: number }>`
+        SELECT delivery_id, event_type, count(*)::int AS n FROM email_events
+        WHERE delivery_id IS NOT NULL GROUP BY 1, 2`
+    )
+  )
+  const seen = new Map<number, Map<string, number>>()
+  for (const e of events) {
+    const forDelivery = seen.get(Number(e.delivery_id)) ?? new Map<string, number>()
+    forDelivery.set(e.event_type, e.n)
+    seen.set(Number(e.delivery_id), forDelivery)
+  }
+  for (const d of m.deliveries.values())
+    expect(seen.get(d.id) ?? new Map(), `events of delivery ${d.id} (${d.recipient})`).toEqual(d.events)
   const emails = await r.run(
     Effect.flatMap(
       SqlClient.SqlClient,
@@ -212,7 +230,8 @@ export const accept = (recipients: ReadonlyArray<number>, scheduleInMs: number |
           // Sent now: due at the real time of the send, which is before the model's clock.
           due: scheduledAt?.getTime() ?? row.next_attempt_at.getTime(),
           holder: null,
-          leaseUntil: null
+          leaseUntil: null,
+          events: new Map(statuses[i] === "suppressed" ? [["suppressed", 1]] : [])
         }
         modelEmail.deliveries.push(d)
         m.deliveries.set(d.id, d)
@@ -286,6 +305,7 @@ export const record = (index: number, kind: OutcomeKind) =>
       d.holder = null
       d.leaseUntil = null
       if (result.suppress !== null) m.suppressed.add(d.recipient)
+      for (const e of result.events) d.events.set(e.type, (d.events.get(e.type) ?? 0) + 1)
       d.email.status = settledStatus(d.email)
     },
     (m) => m.held.length > 0
