@@ -269,7 +269,7 @@ export const claim = (worker: number, limit: number, leaseMs: number) =>
 
 export type OutcomeKind = "delivered" | "deferred" | "hardBounce" | "softBounce" | "busy"
 
-const outcomeOf = (kind: OutcomeKind): DeliveryOutcome => {
+export const outcomeOf = (kind: OutcomeKind): DeliveryOutcome => {
   switch (kind) {
     case "delivered":
       return { _tag: "Delivered", reply: "250 2.0.0 ok", mx: "mx.rcpt.test" }

@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
-import { DeliveryQueue } from "@poststack/application"
-import type { DomainId, TeamId } from "@poststack/domain"
+import { type DeliveryResult, DeliveryQueue, settle } from "@poststack/application"
+import { aggregateStatus, type DeliveryStatus, type DomainId, type TeamId } from "@poststack/domain"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -13,6 +13,8 @@ import {
   cancel,
   claim,
   newModel,
+  outcomeOf,
+  POLICY,
   type Ports,
   type Real,
   record,
@@ -113,13 +115,14 @@ describe("the message state machine against PostgreSQL", () => {
     )
   }, 300_000)
 
-  it("gives parallel claims at one instant disjoint sets, and loses none", async () => {
+  it("gives parallel claims at one instant disjoint sets, loses none, and sums up parallel records", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 8 }),
         fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 2, maxLength: 5 }),
         fc.nat({ max: 6 }),
-        async (emails, limits, expiring) => {
+        fc.array(fc.constantFrom("delivered", "deferred", "softBounce", "busy" as const), { minLength: 1 }),
+        async (emails, limits, expiring, outcomes) => {
           await reset()
           const now = start()
           const model = newModel(now)
@@ -136,7 +139,7 @@ describe("the message state machine against PostgreSQL", () => {
                 q.claim({ now: new Date(at), limit, leaseMs, testMode: false })
               )
             )
-          await claimAt(now, expiring, 1_000)
+          const stale = await claimAt(now, expiring, 1_000)
           const later = now + 2_000
           const batches = await Promise.all(limits.map((limit) => claimAt(later, limit, 60_000)))
           const ids = batches.flat().map((d) => d.id)
@@ -145,6 +148,46 @@ describe("the message state machine against PostgreSQL", () => {
           const rest = await claimAt(later, 1_000, 60_000)
           expect([...ids, ...rest.map((d) => d.id)].sort(), "every due delivery claimed once").toEqual(
             (await query<{ id: string }>(db.url, "SELECT id FROM deliveries")).map((r) => Number(r.id)).sort()
+          )
+
+          // Every worker records at once, the one whose lease ran out too: copies of one email
+          // settle one at a time, and the stale claims change nothing.
+          const current = [...batches.flat(), ...rest]
+          const kindOf = (id: number) => outcomes[id % outcomes.length] ?? "delivered"
+          const results = new Map(
+            current.map((c) => [c.id, settle(c, outcomeOf(kindOf(c.id)), new Date(later), POLICY)])
+          )
+          await Promise.all([
+            ...stale.map((c) =>
+              real.run(
+                Effect.flatMap(DeliveryQueue, (q) =>
+                  q.record(c, settle(c, outcomeOf("hardBounce"), new Date(later), POLICY))
+                )
+              )
+            ),
+            ...current.map((c) =>
+              real.run(Effect.flatMap(DeliveryQueue, (q) => q.record(c, results.get(c.id) as DeliveryResult)))
+            )
+          ])
+          const rows = await query<{
+            id: string
+            status: DeliveryStatus
+            email: string
+            email_status: string
+          }>(
+            db.url,
+            "SELECT d.id, d.status, e.public_id AS email, e.status AS email_status FROM deliveries d JOIN emails e ON e.id = d.email_id"
+          )
+          for (const row of rows) expect(row.status).toBe(results.get(Number(row.id))?.status)
+          for (const e of model.emails) {
+            const own = rows.filter((row) => row.email === e.publicId)
+            expect(own[0]?.email_status, `email ${e.publicId}`).toBe(
+              aggregateStatus(own.map((row) => row.status))
+            )
+          }
+          const bounced = await query(db.url, "SELECT 1 FROM email_events WHERE event_type = 'bounced'")
+          expect(bounced.length, "bounces recorded").toBe(
+            current.filter((c) => results.get(c.id)?.status === "bounced").length
           )
         }
       ),
