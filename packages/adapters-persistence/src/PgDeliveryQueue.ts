@@ -63,7 +63,7 @@ export const make = Effect.gen(function* () {
             Effect.asVoid,
             unavailable
           ),
-    record: (deliveryId, result) =>
+    record: ({ id: deliveryId, attempts }, result) =>
       sql
         .withTransaction(
           Effect.gen(function* () {
@@ -81,9 +81,12 @@ export const make = Effect.gen(function* () {
                 delivered_at = CASE WHEN ${result.status} = 'delivered' THEN now() ELSE delivered_at END
               FROM email
               WHERE deliveries.id = ${deliveryId} AND deliveries.email_id = email.id AND deliveries.status = 'sending'
+                AND deliveries.attempts = ${attempts}
               RETURNING deliveries.email_id`
             const emailId = updated[0]?.email_id
-            // Not ours any more (the lease ran out and another worker took it): record nothing.
+            // Not ours any more: the lease ran out and another worker took it (every claim counts one
+            // more attempt than the claims before it, and the lease renewals leave that count alone),
+            // or it was settled already. Record nothing.
             if (emailId === undefined) return
             if (result.events.length > 0) {
               yield* insertEmailEvents(
@@ -103,10 +106,12 @@ export const make = Effect.gen(function* () {
                 ON CONFLICT (team_id, lower(email)) DO NOTHING`
             }
             const statuses = yield* sql<{
-              status: DeliveryStatus
+              status: DeliveryStatus | "scheduled"
             }>`SELECT status FROM deliveries WHERE email_id = ${emailId}`
+            // A copy still waiting for its send time (a claim took only some of them) is yet to go.
+            const moving = statuses.map((s) => (s.status === "scheduled" ? "queued" : s.status))
             const complained = result.events.some((e) => e.type === "complained")
-            const status = complained ? "complained" : aggregateStatus(statuses.map((s) => s.status))
+            const status = complained ? "complained" : aggregateStatus(moving)
             yield* sql`
               UPDATE emails SET status = ${status},
                 sent_at = CASE WHEN sent_at IS NULL AND ${result.events.some((e) => e.type === "sent")} THEN now() ELSE sent_at END

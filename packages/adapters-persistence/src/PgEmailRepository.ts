@@ -306,6 +306,13 @@ export const make = Effect.gen(function* () {
             const row = email[0]
             if (row === undefined) return "not_found" as const
             if (row.status !== "scheduled") return "not_scheduled" as const
+            // As for cancel: once a worker has taken one copy (a claim may take only some), its
+            // send time has come, so the email as a whole cannot move.
+            const deliveries = yield* sql<{
+              status: string
+            }>`SELECT status FROM deliveries WHERE email_id = ${row.id} FOR UPDATE`
+            const waiting = new Set(["scheduled", "suppressed", "cancelled"])
+            if (deliveries.some((d) => !waiting.has(d.status))) return "not_scheduled" as const
             const moved = yield* sql<{ id: string }>`
               UPDATE deliveries SET next_attempt_at = ${at} WHERE email_id = ${row.id} AND status = 'scheduled' RETURNING id`
             if (moved.length === 0) return "not_scheduled" as const

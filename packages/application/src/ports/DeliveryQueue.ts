@@ -42,7 +42,14 @@ export class DeliveryQueue extends Context.Tag("@poststack/application/DeliveryQ
       readonly now: Date
       readonly leaseMs: number
     }) => Effect.Effect<void, StoreUnavailable>
-    /** Settles one attempt: the delivery's new state, its events and the email's status, in one transaction. */
-    readonly record: (deliveryId: number, result: DeliveryResult) => Effect.Effect<void, StoreUnavailable>
+    /**
+     * Settles one claim: the delivery's new state, its events and the email's status, in one
+     * transaction. A claim whose lease ran out and that another worker took over records nothing (the
+     * attempt count it claimed names it).
+     */
+    readonly record: (
+      claim: Pick<ClaimedDelivery, "id" | "attempts">,
+      result: DeliveryResult
+    ) => Effect.Effect<void, StoreUnavailable>
   }
 >() {}

@@ -61,7 +61,8 @@ const routeFor = Effect.fn("DeliverDueMail.route")(function* (recipient: string)
 /** How long a delivery that found its destination busy waits before it is claimed again. */
 const BUSY_RETRY_MS = 5_000
 
-const settle = (
+/** What one attempt's outcome makes of the delivery: its next state, its events, a suppression. */
+export const settle = (
   delivery: ClaimedDelivery,
   outcome: DeliveryOutcome,
   now: Date,
@@ -199,7 +200,7 @@ const deliverClaimed = (
         : yield* deliverOne(delivery, email.value, startBy)
     const now = new Date(yield* Clock.currentTimeMillis)
     yield* Effect.flatMap(DeliveryQueue, (queue) =>
-      queue.record(delivery.id, settle(delivery, outcome, now, policy))
+      queue.record(delivery, settle(delivery, outcome, now, policy))
     )
   })
 

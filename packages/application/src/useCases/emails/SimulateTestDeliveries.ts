@@ -73,6 +73,6 @@ export const SimulateTestDeliveries = Effect.fn("SimulateTestDeliveries")(functi
   const queue = yield* DeliveryQueue
   const now = new Date(yield* Clock.currentTimeMillis)
   const claimed = yield* queue.claim({ now, limit, leaseMs: 60_000, testMode: true })
-  for (const delivery of claimed) yield* queue.record(delivery.id, simulate(delivery, now))
+  for (const delivery of claimed) yield* queue.record(delivery, simulate(delivery, now))
   return claimed.length
 })

@@ -1,0 +1,138 @@
+import { PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
+import { DeliveryQueue, EmailRepository, settle } from "@poststack/application"
+import { DEFAULT_RETRY_POLICY, type DomainId, type TeamId } from "@poststack/domain"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createTestDatabase, query } from "../support/database.js"
+
+type Ports = DeliveryQueue | EmailRepository
+
+// Found by deliveryStateMachine.property.test.ts; each case is its shrunk counterexample.
+describe("settling claimed deliveries", () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>
+  let runtime: ManagedRuntime.ManagedRuntime<Ports, unknown>
+  let teamId: TeamId
+  let domainId: DomainId
+  const run = <A, E>(effect: Effect.Effect<A, E, Ports>) => runtime.runPromise(effect)
+
+  beforeAll(async () => {
+    db = await createTestDatabase()
+    runtime = ManagedRuntime.make(
+      PgPersistence.pipe(Layer.provideMerge(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 2 })))
+    )
+    await runtime.runPromise(Effect.void)
+    const [team] = await query<{ id: number }>(
+      db.url,
+      "INSERT INTO teams (name) VALUES ('queue') RETURNING id"
+    )
+    const [domain] = await query<{ id: number }>(
+      db.url,
+      "INSERT INTO domains (team_id, public_id, name) VALUES ($1, 'dom_queue', 'queue.test') RETURNING id",
+      [team?.id]
+    )
+    teamId = team?.id as TeamId
+    domainId = domain?.id as DomainId
+  })
+  afterAll(async () => {
+    await runtime.dispose()
+    await db.drop()
+  })
+
+  const send = async (to: ReadonlyArray<string>, scheduledAt: Date | null) => {
+    await query(db.url, "DELETE FROM emails")
+    const accepted = await run(
+      Effect.flatMap(EmailRepository, (repo) =>
+        repo.accept({
+          teamId,
+          apiKeyId: null,
+          domainId,
+          domainName: "queue.test",
+          fromAddress: "me@queue.test",
+          fromName: null,
+          recipients: to.map((address) => ({ address, kind: "to", suppressedBecause: null })),
+          replyTo: [],
+          subject: "hi",
+          html: null,
+          text: "hi",
+          headers: {},
+          tags: [],
+          attachments: [],
+          testMode: false,
+          unsubscribe: false,
+          trackOpens: false,
+          trackClicks: false,
+          scheduledAt,
+          idempotencyKey: null,
+          requestHash: "h",
+          rawMime: null,
+          messageId: null
+        })
+      )
+    )
+    return accepted.publicId
+  }
+  const claim = (now: Date, limit: number, leaseMs: number) =>
+    run(Effect.flatMap(DeliveryQueue, (q) => q.claim({ now, limit, leaseMs, testMode: false })))
+  const delivered = { _tag: "Delivered", reply: "250 ok", mx: "mx.test" } as const
+  const rows = () =>
+    query<{ status: string; attempts: number }>(db.url, "SELECT status, attempts FROM deliveries ORDER BY id")
+  const emailStatus = async () =>
+    (await query<{ status: string }>(db.url, "SELECT status FROM emails"))[0]?.status
+
+  it("ignores the record of a worker whose lease ran out and another worker took over", async () => {
+    await send(["ann@rcpt.test"], null)
+    const now = Date.now() + 60_000
+    const [stale] = await claim(new Date(now), 1, 1_000)
+    const [current] = await claim(new Date(now + 1_500), 1, 30_000)
+    if (stale === undefined || current === undefined) throw new Error("nothing claimed")
+    expect(current.id).toBe(stale.id)
+
+    // The first worker wakes up and says its destination was busy: this must not free the
+    // delivery for a third worker while the second one is sending it.
+    const busy = { _tag: "Busy", reply: "451 busy", mx: null } as const
+    await run(
+      Effect.flatMap(DeliveryQueue, (q) =>
+        q.record(stale, settle(stale, busy, new Date(now + 1_600), DEFAULT_RETRY_POLICY))
+      )
+    )
+    expect(await rows()).toEqual([{ status: "sending", attempts: 2 }])
+    expect(await claim(new Date(now + 20_000), 10, 30_000)).toEqual([])
+
+    await run(
+      Effect.flatMap(DeliveryQueue, (q) =>
+        q.record(current, settle(current, delivered, new Date(now + 2_000), DEFAULT_RETRY_POLICY))
+      )
+    )
+    expect(await rows()).toEqual([{ status: "delivered", attempts: 2 }])
+    expect(await emailStatus()).toBe("delivered")
+  })
+
+  it("keeps a scheduled email moving while a copy still waits for a worker", async () => {
+    const at = new Date(Date.now() + 60_000)
+    await send(["ann@rcpt.test", "bob@rcpt.test"], at)
+    const [first] = await claim(new Date(at.getTime() + 500), 1, 30_000)
+    if (first === undefined) throw new Error("nothing claimed")
+    await run(
+      Effect.flatMap(DeliveryQueue, (q) =>
+        q.record(first, settle(first, delivered, new Date(at.getTime() + 600), DEFAULT_RETRY_POLICY))
+      )
+    )
+    expect((await rows()).map((r) => r.status).sort()).toEqual(["delivered", "scheduled"])
+    expect(await emailStatus()).toBe("queued")
+  })
+
+  it("refuses to reschedule an email once a worker has taken one of its copies", async () => {
+    const at = new Date(Date.now() + 60_000)
+    const id = await send(["ann@rcpt.test", "bob@rcpt.test"], at)
+    expect(await claim(new Date(at.getTime() + 500), 1, 30_000)).toHaveLength(1)
+    const later = new Date(at.getTime() + 3_600_000)
+    expect(await run(Effect.flatMap(EmailRepository, (repo) => repo.reschedule(teamId, id, later)))).toBe(
+      "not_scheduled"
+    )
+    const [bob] = await query<{ next_attempt_at: Date }>(
+      db.url,
+      "SELECT next_attempt_at FROM deliveries WHERE status = 'scheduled'"
+    )
+    expect(bob?.next_attempt_at.getTime()).toBe(at.getTime())
+  })
+})
