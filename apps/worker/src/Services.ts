@@ -8,7 +8,7 @@ import {
   NodeHttpWebhookTransport,
   TldtsPublicSuffixList
 } from "@poststack/adapters-external"
-import { FileBlobStore, PgPersistence } from "@poststack/adapters-persistence"
+import { FileBlobStore, PgPersistenceConfig } from "@poststack/adapters-persistence"
 import {
   ConfigMailHosts,
   FastXmlDmarcReportReader,
@@ -25,7 +25,7 @@ import { Layer } from "effect"
  * `SqlClient` (see `PgDatabase`); built once per process and shared by the API and the worker.
  */
 export const Services = Layer.mergeAll(
-  PgPersistence,
+  PgPersistenceConfig,
   NodeCryptoKeyMaterial.layer,
   NodeCryptoDigest.layer,
   NodeCryptoDkimKeyGenerator.layer,

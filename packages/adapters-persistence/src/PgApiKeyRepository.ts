@@ -2,6 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { ApiKeyRepository } from "@poststack/application"
 import { ApiKey, type ApiKeyId, type ApiKeyMode, type ApiKeyPermission, type TeamId } from "@poststack/domain"
 import { Array as Arr, Effect, Layer, Option } from "effect"
+import { withReadCache } from "./ReadCache.js"
 import { unavailable } from "./SqlErrors.js"
 
 interface ApiKeyRow {
@@ -91,3 +92,20 @@ export const make = Effect.gen(function* () {
 })
 
 export const layer = Layer.effect(ApiKeyRepository, make)
+
+/**
+ * Keys found by their hash are kept in memory for `ttlMs`, so a request costs one query less; a
+ * key revoked, rotated or renamed through this process is forgotten at once, through another
+ * process after at most `ttlMs`.
+ */
+export const layerCached = (ttlMs: number) =>
+  Layer.effect(
+    ApiKeyRepository,
+    Effect.map(make, (repository) =>
+      withReadCache(repository, {
+        lookups: ["findByHash"],
+        ttlMs,
+        keyOf: ([hash]) => Buffer.from(hash as Uint8Array).toString("hex")
+      })
+    )
+  )

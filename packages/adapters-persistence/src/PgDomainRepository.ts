@@ -12,6 +12,7 @@ import {
 } from "@poststack/domain"
 import { Array as Arr, Effect, Layer, Option } from "effect"
 import { DKIM_KEY_COLUMNS, type DkimKeyRow, toDkimKey } from "./PgDkimKeyRepository.js"
+import { withReadCache } from "./ReadCache.js"
 import { unavailable } from "./SqlErrors.js"
 
 interface StoredRecord {
@@ -230,3 +231,20 @@ export const make = Effect.gen(function* () {
 })
 
 export const layer = Layer.effect(DomainRepository, make)
+
+/**
+ * Sending domains found by name are kept in memory for `ttlMs` (one query less per send); any
+ * change through this process empties the cache, a change through another is seen after at most
+ * `ttlMs` (and a domain that stopped being verified can no longer sign, so its mail waits).
+ */
+export const layerCached = (ttlMs: number) =>
+  Layer.effect(
+    DomainRepository,
+    Effect.map(make, (repository) =>
+      withReadCache(repository, {
+        lookups: ["findByName"],
+        ttlMs,
+        keyOf: ([team, name]) => `${team}:${name}`
+      })
+    )
+  )

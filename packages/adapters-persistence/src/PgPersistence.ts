@@ -1,4 +1,4 @@
-import { Layer } from "effect"
+import { Config, Effect, Layer } from "effect"
 import * as PgApiKeyRepository from "./PgApiKeyRepository.js"
 import * as PgDeliveryFeedback from "./PgDeliveryFeedback.js"
 import * as PgDeliveryQueue from "./PgDeliveryQueue.js"
@@ -16,13 +16,10 @@ import * as PgTeamRepository from "./PgTeamRepository.js"
 import * as PgWebhookQueue from "./PgWebhookQueue.js"
 import * as PgWebhookRepository from "./PgWebhookRepository.js"
 
-/** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */
-export const PgPersistence = Layer.mergeAll(
-  PgApiKeyRepository.layer,
+const others = [
   PgDeliveryQueue.layer,
   PgTeamRepository.layer,
   PgDomainDirectory.layer,
-  PgDomainRepository.layer,
   PgEmailRepository.layer,
   PgSuppressionList.layer,
   PgDkimKeyRepository.layer,
@@ -34,4 +31,19 @@ export const PgPersistence = Layer.mergeAll(
   PgWebhookQueue.layer,
   PgInboundRepository.layer,
   PgDeliveryFeedback.layer
+] as const
+
+/** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */
+export const PgPersistence = Layer.mergeAll(PgApiKeyRepository.layer, PgDomainRepository.layer, ...others)
+
+/**
+ * The same, with API keys and sending domains looked up through a short in-memory cache
+ * (`POSTSTACK_LOOKUP_CACHE_MS`, default 2000; 0 turns it off): what the server and worker use.
+ */
+export const PgPersistenceConfig = Layer.unwrapEffect(
+  Effect.map(
+    Config.integer("POSTSTACK_LOOKUP_CACHE_MS").pipe(Config.withDefault(2_000), Effect.orDie),
+    (ttlMs) =>
+      Layer.mergeAll(PgApiKeyRepository.layerCached(ttlMs), PgDomainRepository.layerCached(ttlMs), ...others)
+  )
 )
