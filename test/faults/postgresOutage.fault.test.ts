@@ -56,6 +56,9 @@ describe("PostgreSQL stopped abruptly under load", () => {
       clients: 6
     })
     await waitUntil(() => load.attempts.filter((a) => a.status === 202).length >= 40 * SCALE, 30_000)
+    // The worker is up and delivering before the database goes (a worker that starts while it is
+    // down exits, for its supervisor to start again).
+    await waitUntil(() => sink.received.length > 0, 60_000, worker.output)
 
     await pg.crash()
     const downSince = Date.now()

@@ -182,26 +182,28 @@ export const make = (options: TransportOptions) =>
           Effect.tapError(() => Effect.sync(() => connection.close()))
         )
       })
-      return Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function* () {
-          // A destination that holds all its connections (a slow or hanging receiver) must not
-          // hold the worker too: after a while the message goes back to the queue, untried.
-          // Interruptible even when the caller is not (a worker settles what it claimed), or the
-          // timeout could not stop the wait.
-          const acquired = yield* Effect.interruptible(semaphore.take(1)).pipe(
-            Effect.timeoutOption(
-              Math.max(0, Math.min(options.slotWaitMs, handover.startBy.getTime() - Date.now()))
-            )
-          )
-          if (Option.isNone(acquired)) {
-            return yield* Effect.fail<Failure>({
-              kind: "reply",
-              outcome: { _tag: "Busy", reply: `451 4.4.5 ${mx} is busy with other messages`, mx: null }
-            })
-          }
-          return yield* restore(exchange).pipe(Effect.ensuring(semaphore.release(1)))
+      // A destination that holds all its connections (a slow or hanging receiver) must not hold
+      // the worker too: after a while the message goes back to the queue, untried. The wait polls
+      // instead of being interrupted, so a stopping worker still settles the message it holds.
+      const deadline =
+        Date.now() + Math.max(0, Math.min(options.slotWaitMs, handover.startBy.getTime() - Date.now()))
+      const tryOnce: Effect.Effect<DeliveryOutcome, Failure> = Effect.flatMap(
+        semaphore.withPermitsIfAvailable(1)(exchange),
+        Option.match({
+          onSome: Effect.succeed,
+          onNone: () =>
+            Date.now() >= deadline
+              ? Effect.fail<Failure>({
+                  kind: "reply",
+                  outcome: { _tag: "Busy", reply: `451 4.4.5 ${mx} is busy with other messages`, mx: null }
+                })
+              : Effect.zipRight(
+                  Effect.sleep("20 millis"),
+                  Effect.suspend(() => tryOnce)
+                )
         })
       )
+      return tryOnce
     }
 
     /** Connections are pooled per destination and per local address (a domain's dedicated IP). */
