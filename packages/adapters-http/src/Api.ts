@@ -3,6 +3,7 @@ import { ApiKeysApi } from "./groups/ApiKeysApi.js"
 import { DomainsApi } from "./groups/DomainsApi.js"
 import { EmailsApi } from "./groups/EmailsApi.js"
 import { HealthApi } from "./groups/HealthApi.js"
+import { SuppressionsApi } from "./groups/SuppressionsApi.js"
 
 /** The PostStack public API as one value: routing, validation, OpenAPI and the docs page come from it. */
 export class Api extends HttpApi.make("poststack")
@@ -10,6 +11,7 @@ export class Api extends HttpApi.make("poststack")
   .add(ApiKeysApi)
   .add(DomainsApi)
   .add(EmailsApi)
+  .add(SuppressionsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")

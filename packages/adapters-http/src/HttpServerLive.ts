@@ -7,6 +7,7 @@ import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
 import { EmailsLive } from "./handlers/EmailsLive.js"
 import { HealthLive } from "./handlers/HealthLive.js"
+import { SuppressionsLive } from "./handlers/SuppressionsLive.js"
 import { accessLog } from "./middleware/AccessLog.js"
 import { AuthenticationLive, FullAccessLive } from "./middleware/AuthenticationLive.js"
 import { contractMiddleware } from "./middleware/Contract.js"
@@ -30,7 +31,7 @@ export const HttpConfig = Config.all({
 })
 
 const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([HealthLive, ApiKeysLive, DomainsLive, EmailsLive]),
+  Layer.provide([HealthLive, ApiKeysLive, DomainsLive, EmailsLive, SuppressionsLive]),
   Layer.provide([AuthenticationLive, FullAccessLive])
 )
 

@@ -98,6 +98,14 @@ export const make = Effect.gen(function* () {
               if (row === undefined) return yield* Effect.dieMessage("idempotency conflict without a row")
               return { _tag: "Existing" as const, publicId: row.public_id, requestHash: row.request_hash }
             }
+            const suppressedMetadata = (recipient: string) => {
+              const entry = email.recipients.find((r) => r.address === recipient)
+              return {
+                recipient,
+                reason: entry?.suppressedBecause ?? null,
+                suppression_id: entry?.suppressionId ?? null
+              }
+            }
             const queuedStatus = email.scheduledAt === null ? "queued" : "scheduled"
             const deliveries = yield* sql<{ id: string; recipient: string; status: string }>`
               INSERT INTO deliveries ${sql.insert(
@@ -125,10 +133,7 @@ export const make = Effect.gen(function* () {
                   emailId: created.id,
                   deliveryId: d.id,
                   type: "suppressed",
-                  metadata: {
-                    recipient: d.recipient,
-                    reason: email.recipients.find((r) => r.address === d.recipient)?.suppressedBecause ?? null
-                  }
+                  metadata: suppressedMetadata(d.recipient)
                 }))
             ])
             for (const a of email.attachments) {

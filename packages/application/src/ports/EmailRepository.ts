@@ -17,6 +17,8 @@ export interface NewRecipient {
   readonly kind: "to" | "cc" | "bcc"
   /** Set when the suppression list stops this recipient: the delivery is recorded as suppressed. */
   readonly suppressedBecause: string | null
+  /** The suppression list entry behind `suppressedBecause`, so the recorded event names it. */
+  readonly suppressionId: number | null
 }
 
 export interface NewEmail {
