@@ -5,11 +5,14 @@ import {
   NodeCryptoDkimKeyGenerator,
   NodeCryptoKeyMaterial,
   NodeCryptoSecretBox,
+  NodeCryptoTrackingLinks,
   NodeDnsResolver,
-  TldtsPublicSuffixList
+  TldtsPublicSuffixList,
+  UaParserUserAgentParser
 } from "@poststack/adapters-external"
 import {
   ConfigMailHosts,
+  Htmlparser2HtmlScanner,
   NodemailerDkimSigner,
   NodemailerMailTransport,
   NodemailerMessageComposer
@@ -66,6 +69,8 @@ export const testServices = (options: {
   readonly mxPort?: number
   /** A smart host that takes all mail instead of MX delivery. */
   readonly relayUrl?: string
+  /** Where tracking and unsubscribe links in delivered mail point (a test server's base URL). */
+  readonly publicUrl?: string
 }) => {
   const base = Layer.mergeAll(
     PgPersistence,
@@ -87,7 +92,13 @@ export const testServices = (options: {
       connectTimeoutMs: 2_000,
       perDestination: 4,
       idleMs: 1_000
-    })
+    }),
+    NodeCryptoTrackingLinks.layer({
+      secret: Redacted.make(new Uint8Array(Buffer.from(TEST_ENCRYPTION_KEY, "base64"))),
+      publicUrl: options.publicUrl ?? "http://127.0.0.1:1"
+    }),
+    UaParserUserAgentParser.layer,
+    Htmlparser2HtmlScanner.layer
   )
   return Layer.merge(base, NodemailerDkimSigner.layer.pipe(Layer.provide(base)))
 }

@@ -102,11 +102,11 @@ describe("the suppression list over HTTP", () => {
     const sending = await client.apiKeys.create({ name: "sender", permission: "sending_access" })
     const limited = sdk(sending.key ?? "", { baseUrl: server.baseUrl })
     for (const call of [
-      limited.suppressions.list(),
-      limited.suppressions.add({ email: "y@example.com", reason: "manual" }),
-      limited.suppressions.remove("second@example.com")
+      () => limited.suppressions.list(),
+      () => limited.suppressions.add({ email: "y@example.com", reason: "manual" }),
+      () => limited.suppressions.remove("second@example.com")
     ]) {
-      expect(await failure(call)).toMatchObject({ status: 403, code: "forbidden" })
+      expect(await failure(call())).toMatchObject({ status: 403, code: "forbidden" })
     }
   })
 

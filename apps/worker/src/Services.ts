@@ -3,12 +3,15 @@ import {
   NodeCryptoDkimKeyGenerator,
   NodeCryptoKeyMaterial,
   NodeCryptoSecretBox,
+  NodeCryptoTrackingLinks,
   NodeDnsResolver,
-  TldtsPublicSuffixList
+  TldtsPublicSuffixList,
+  UaParserUserAgentParser
 } from "@poststack/adapters-external"
 import { PgPersistence } from "@poststack/adapters-persistence"
 import {
   ConfigMailHosts,
+  Htmlparser2HtmlScanner,
   NodemailerDkimSigner,
   NodemailerMailTransport,
   NodemailerMessageComposer
@@ -29,5 +32,8 @@ export const Services = Layer.mergeAll(
   TldtsPublicSuffixList.layer,
   ConfigMailHosts.layerConfig,
   NodemailerMessageComposer.layer,
-  NodemailerMailTransport.layerConfig
+  NodemailerMailTransport.layerConfig,
+  NodeCryptoTrackingLinks.layerConfig,
+  UaParserUserAgentParser.layer,
+  Htmlparser2HtmlScanner.layer
 ).pipe((services) => Layer.merge(services, NodemailerDkimSigner.layer.pipe(Layer.provide(services))))

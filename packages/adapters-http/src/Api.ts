@@ -4,6 +4,7 @@ import { DomainsApi } from "./groups/DomainsApi.js"
 import { EmailsApi } from "./groups/EmailsApi.js"
 import { HealthApi } from "./groups/HealthApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
+import { TrackingApi } from "./groups/TrackingApi.js"
 
 /** The PostStack public API as one value: routing, validation, OpenAPI and the docs page come from it. */
 export class Api extends HttpApi.make("poststack")
@@ -12,6 +13,7 @@ export class Api extends HttpApi.make("poststack")
   .add(DomainsApi)
   .add(EmailsApi)
   .add(SuppressionsApi)
+  .add(TrackingApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")

@@ -8,6 +8,7 @@ import { DomainsLive } from "./handlers/DomainsLive.js"
 import { EmailsLive } from "./handlers/EmailsLive.js"
 import { HealthLive } from "./handlers/HealthLive.js"
 import { SuppressionsLive } from "./handlers/SuppressionsLive.js"
+import { TrackingLive } from "./handlers/TrackingLive.js"
 import { accessLog } from "./middleware/AccessLog.js"
 import { AuthenticationLive, FullAccessLive } from "./middleware/AuthenticationLive.js"
 import { contractMiddleware } from "./middleware/Contract.js"
@@ -31,7 +32,7 @@ export const HttpConfig = Config.all({
 })
 
 const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([HealthLive, ApiKeysLive, DomainsLive, EmailsLive, SuppressionsLive]),
+  Layer.provide([HealthLive, ApiKeysLive, DomainsLive, EmailsLive, SuppressionsLive, TrackingLive]),
   Layer.provide([AuthenticationLive, FullAccessLive])
 )
 

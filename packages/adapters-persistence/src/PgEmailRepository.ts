@@ -193,14 +193,29 @@ export const make = Effect.gen(function* () {
           event_type: EmailEventType
           metadata: Record<string, unknown> | null
           created_at: Date
-        }>`SELECT id, email_id, event_type, metadata, created_at FROM email_events WHERE email_id = ${id} ORDER BY id`
+          ua_client_name: string | null
+          ua_client_type: string | null
+          ua_os: string | null
+          ua_device_type: string | null
+          is_prefetch: boolean
+        }>`
+          SELECT id, email_id, event_type, metadata, created_at, ua_client_name, ua_client_type, ua_os, ua_device_type,
+                 is_prefetch
+          FROM email_events WHERE email_id = ${id} ORDER BY id`
         return Option.some(
           rows.map((r) => ({
             id: Number(r.id),
             emailId: Number(r.email_id),
             eventType: r.event_type,
             metadata: r.metadata,
-            createdAt: r.created_at
+            createdAt: r.created_at,
+            reader: {
+              clientName: r.ua_client_name,
+              clientType: r.ua_client_type,
+              os: r.ua_os,
+              deviceType: r.ua_device_type,
+              isPrefetch: r.is_prefetch
+            }
           }))
         )
       }).pipe(unavailable),
@@ -258,6 +273,9 @@ export const make = Effect.gen(function* () {
             domain_name: string
             return_path_label: string
             local_address: string | null
+            track_opens: boolean
+            track_clicks: boolean
+            tracking_domain: string | null
           }
         >`
           SELECT ${sql.literal(
@@ -265,7 +283,8 @@ export const make = Effect.gen(function* () {
               .map((c) => `e.${c.trim()}`)
               .join(", ")
           )}, e.html_body, e.text_body,
-                 d.name AS domain_name, d.return_path_label, ip.address AS local_address
+                 d.name AS domain_name, d.return_path_label, ip.address AS local_address,
+                 e.track_opens, e.track_clicks, d.tracking_domain
           FROM emails e JOIN domains d ON d.id = e.domain_id LEFT JOIN ip_addresses ip ON ip.id = d.ip_address_id
           WHERE e.id = ${emailId}`
         const row = rows[0]
@@ -288,7 +307,10 @@ export const make = Effect.gen(function* () {
           })),
           domainName: row.domain_name,
           returnPathHost: `${row.return_path_label}.${row.domain_name}`,
-          localAddress: row.local_address
+          localAddress: row.local_address,
+          trackOpens: row.track_opens,
+          trackClicks: row.track_clicks,
+          trackingDomain: row.tracking_domain
         })
       }).pipe(unavailable),
     reschedule: (teamId, publicId, at) =>

@@ -6,6 +6,7 @@ import * as PgDmarcReportRepository from "./PgDmarcReportRepository.js"
 import * as PgDomainDirectory from "./PgDomainDirectory.js"
 import * as PgDomainRepository from "./PgDomainRepository.js"
 import * as PgEmailRepository from "./PgEmailRepository.js"
+import * as PgEngagementLog from "./PgEngagementLog.js"
 import * as PgHealthProbe from "./PgHealthProbe.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
@@ -21,6 +22,7 @@ export const PgPersistence = Layer.mergeAll(
   PgDomainRepository.layer,
   PgEmailRepository.layer,
   PgSuppressionList.layer,
+  PgEngagementLog.layer(),
   PgDkimKeyRepository.layer,
   PgDmarcReportRepository.layer,
   PgIpAddressRepository.layer,

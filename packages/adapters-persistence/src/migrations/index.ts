@@ -3,6 +3,7 @@ import domains from "./0002_domains.js"
 import dmarcAndIps from "./0003_dmarc_and_ips.js"
 import domainVersions from "./0004_domain_versions_and_ip_owners.js"
 import emails from "./0005_emails.js"
+import tracking from "./0008_tracking.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -10,7 +11,9 @@ export const migrations = {
   "0002_domains": domains,
   "0003_dmarc_and_ips": dmarcAndIps,
   "0004_domain_versions_and_ip_owners": domainVersions,
-  "0005_emails": emails
+  "0005_emails": emails,
+  "0008_tracking": tracking
 }
 
-export const latestMigrationId = Object.keys(migrations).length
+/** The highest migration number (numbers may have gaps while branches land). */
+export const latestMigrationId = Math.max(...Object.keys(migrations).map((id) => Number(id.slice(0, 4))))

@@ -74,6 +74,10 @@ export interface EmailForDelivery {
   readonly returnPathHost: string
   /** The dedicated address the domain is pinned to, to send from; `null` for the default. */
   readonly localAddress: string | null
+  readonly trackOpens: boolean
+  readonly trackClicks: boolean
+  /** The domain's own host for tracking links (a CNAME to ours); `null` for the public URL. */
+  readonly trackingDomain: string | null
 }
 
 /** Emails and their recipients' deliveries, always within one team. */

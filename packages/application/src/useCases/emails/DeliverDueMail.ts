@@ -17,6 +17,7 @@ import { DnsResolver } from "../../ports/DnsResolver.js"
 import { EmailRepository, type EmailForDelivery } from "../../ports/EmailRepository.js"
 import { type MailHost, MailTransport } from "../../ports/MailTransport.js"
 import { MessageComposer } from "../../ports/MessageComposer.js"
+import { TrackedContent } from "./TrackedContent.js"
 
 /**
  * The per-recipient return path (VERP): a bounce to it names the delivery, and the short digest
@@ -125,6 +126,7 @@ const deliverOne = Effect.fn("DeliverDueMail.one")(function* (
   const digest = yield* Digest
   const composer = yield* MessageComposer
   const record = email.record
+  const content = yield* TrackedContent(delivery.id, email)
   const message = yield* composer.compose({
     messageId: record.messageId,
     date: record.createdAt,
@@ -133,9 +135,9 @@ const deliverOne = Effect.fn("DeliverDueMail.one")(function* (
     cc: record.ccAddresses,
     replyTo: record.replyTo,
     subject: record.subject,
-    html: email.htmlBody,
+    html: content.html,
     text: email.textBody,
-    headers: record.headers,
+    headers: content.headers,
     attachments: email.attachments
   })
   const signed = yield* Effect.flatMap(DkimSigner, (signer) =>
