@@ -284,7 +284,12 @@ export const make = Effect.gen(function* () {
               .join(", ")
           )}, e.html_body, e.text_body,
                  d.name AS domain_name, d.return_path_label, ip.address AS local_address,
-                 e.track_opens, e.track_clicks, d.tracking_domain
+                 e.track_opens, e.track_clicks,
+                 -- Links go to the domain's own tracking host only once DNS shows its CNAME to us.
+                 CASE WHEN EXISTS (
+                   SELECT 1 FROM jsonb_array_elements(d.dns_records) r
+                   WHERE r->>'purpose' = 'tracking' AND r->>'status' = 'verified' AND r->>'name' = d.tracking_domain
+                 ) THEN d.tracking_domain END AS tracking_domain
           FROM emails e JOIN domains d ON d.id = e.domain_id LEFT JOIN ip_addresses ip ON ip.id = d.ip_address_id
           WHERE e.id = ${emailId}`
         const row = rows[0]

@@ -76,7 +76,7 @@ export interface EmailForDelivery {
   readonly localAddress: string | null
   readonly trackOpens: boolean
   readonly trackClicks: boolean
-  /** The domain's own host for tracking links (a CNAME to ours); `null` for the public URL. */
+  /** The domain's own host for tracking links once its CNAME to ours is verified; else `null` (the public URL). */
   readonly trackingDomain: string | null
 }
 
