@@ -6,7 +6,3 @@ export const listUnsubscribeHeaders = (url: string): Readonly<Record<string, str
   "List-Unsubscribe": `<${url}>`,
   "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"
 })
-
-/** Header names a sender may not set when we add the unsubscribe headers ourselves (any case). */
-export const withoutListUnsubscribe = (headers: Readonly<Record<string, string>>) =>
-  Object.fromEntries(Object.entries(headers).filter(([name]) => !/^list-unsubscribe(-post)?$/i.test(name)))

@@ -6,8 +6,7 @@ import {
   signingInput,
   type TrackingRef,
   trackableUrl,
-  unsubscribeUrl,
-  withoutListUnsubscribe
+  unsubscribeUrl
 } from "@poststack/domain"
 import { Effect } from "effect"
 import type { EmailForDelivery } from "../../ports/EmailRepository.js"
@@ -50,7 +49,7 @@ export const TrackedContent = Effect.fn("TrackedContent")(function* (
   }
   const headers = record.unsubscribeEnabled
     ? {
-        ...withoutListUnsubscribe(record.headers),
+        ...record.headers,
         ...listUnsubscribeHeaders(unsubscribeUrl(base, ref, links.sign(signingInput("unsubscribe", ref))))
       }
     : record.headers

@@ -1,0 +1,158 @@
+import { Resolver } from "node:dns/promises"
+import { authenticate } from "mailauth"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { query } from "../support/database.js"
+import { type Harness, startHarness } from "./harness.js"
+
+/** The URL in a message's List-Unsubscribe header (unfolded). */
+const unsubscribeHeader = (raw: Buffer) =>
+  /^List-Unsubscribe: <([^>]+)>/im.exec(raw.toString().replace(/\r\n[ \t]+/g, " "))?.[1] ?? ""
+
+describe("one-click unsubscribe", () => {
+  let h: Harness
+  let id: string
+  let raw: Buffer
+  /** The List-Unsubscribe URL, moved onto the test server (the domain's tracking host resolves nowhere here). */
+  let link: string
+  let trackingHostLink: string
+
+  const suppressionsOf = (email: string) =>
+    query<{ id: number; reason: string; source_email_id: string | null }>(
+      h.db.url,
+      "SELECT id, reason, source_email_id FROM suppressions WHERE lower(email) = lower($1)",
+      [email]
+    )
+  const unsubscribedEvents = (emailId: string) =>
+    query<{ metadata: Record<string, unknown> }>(
+      h.db.url,
+      "SELECT ev.metadata FROM email_events ev JOIN emails e ON e.id = ev.email_id WHERE e.public_id = $1 AND ev.event_type = 'unsubscribed'",
+      [emailId]
+    )
+
+  beforeAll(async () => {
+    h = await startHarness("unsub.test")
+    id = await h.send(["dora@receiver.test", "eve@receiver.test"], {
+      subject: "Weekly digest",
+      unsubscribe: true
+    })
+    raw = (await h.received("dora@receiver.test", "Weekly digest")).raw
+    trackingHostLink = unsubscribeHeader(raw)
+    link = `${h.server.baseUrl}${new URL(trackingHostLink).pathname}`
+  })
+  afterAll(async () => {
+    await h.close()
+  })
+
+  it("adds RFC 8058 headers, covered by a DKIM signature that verifies", async () => {
+    const text = raw.toString()
+    expect(text.match(/^List-Unsubscribe:/gim)).toHaveLength(1)
+    expect(text).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r?$/m)
+    // The domain's verified tracking host carries the link.
+    expect(trackingHostLink).toMatch(new RegExp(`^http://track\\.unsub\\.test/u/${id}/\\d+/[\\w-]{22}$`))
+    const resolver = new Resolver()
+    resolver.setServers([h.dns.address])
+    const auth = await authenticate(raw, {
+      ip: "127.0.0.1",
+      helo: "mta.poststack.test",
+      mta: "mx1.receiver.test",
+      sender: "bounces@unsub.test",
+      resolver: (name: string, type: string) => resolver.resolve(name, type as "TXT"),
+      disableArc: true,
+      disableBimi: true
+    })
+    expect(auth.dkim.results[0]?.status.result).toBe("pass")
+    const signed =
+      /^DKIM-Signature:[\s\S]*?\bh=([^;]+);/m.exec(text)?.[1]?.replace(/\s+/g, "").toLowerCase() ?? ""
+    expect(signed.split(":")).toEqual(expect.arrayContaining(["list-unsubscribe", "list-unsubscribe-post"]))
+  })
+
+  it("shows a confirmation page on GET and unsubscribes nobody", async () => {
+    const res = await fetch(link)
+    expect(res.status).toBe(200)
+    expect(res.headers.get("content-type")).toContain("text/html")
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'none'")
+    const page = await res.text()
+    expect(page).toContain('<form method="post">')
+    expect(page).toContain("<button")
+    expect(await suppressionsOf("dora@receiver.test")).toEqual([])
+    expect(await unsubscribedEvents(id)).toEqual([])
+  })
+
+  it("unsubscribes on the one-click POST: an event, a suppression, and the next send is stopped", async () => {
+    const post = () =>
+      fetch(link, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: "List-Unsubscribe=One-Click"
+      })
+    const res = await post()
+    expect(res.status).toBe(200)
+    expect(await res.text()).toContain("You are unsubscribed")
+    // Mailbox providers may repeat it; one suppression and one event remain.
+    expect((await post()).status).toBe(200)
+    const [entry, ...others] = await suppressionsOf("dora@receiver.test")
+    expect(others).toEqual([])
+    expect(entry?.reason).toBe("unsubscribe")
+    const events = await unsubscribedEvents(id)
+    expect(events.map((e) => e.metadata)).toEqual([
+      expect.objectContaining({
+        recipient: "dora@receiver.test",
+        via: "one_click",
+        suppression_id: entry?.id
+      })
+    ])
+    const outbox = await query<{ payload: Record<string, unknown> }>(
+      h.db.url,
+      "SELECT payload FROM events WHERE type = 'email.unsubscribed' AND payload->>'email_id' = $1",
+      [id]
+    )
+    expect(outbox.map((o) => o.payload.recipient)).toEqual(["dora@receiver.test"])
+    // The suppression list shows it, and the next send to that address is suppressed by that entry.
+    const listed = await h.call("GET", "/suppressions")
+    expect(listed.body.data).toEqual([
+      expect.objectContaining({ email: "dora@receiver.test", reason: "unsubscribe" })
+    ])
+    const next = await h.send(["dora@receiver.test"], { subject: "Next week" })
+    const stopped = await query<{ metadata: Record<string, unknown> }>(
+      h.db.url,
+      "SELECT ev.metadata FROM email_events ev JOIN emails e ON e.id = ev.email_id WHERE e.public_id = $1 AND ev.event_type = 'suppressed'",
+      [next]
+    )
+    expect(stopped.map((e) => e.metadata)).toEqual([
+      { recipient: "dora@receiver.test", reason: "unsubscribe", suppression_id: entry?.id }
+    ])
+    // Only this recipient: the other one is still subscribed.
+    expect(await suppressionsOf("eve@receiver.test")).toEqual([])
+  })
+
+  it("unsubscribes from the page's button too", async () => {
+    const eveRaw = (await h.received("eve@receiver.test", "Weekly digest")).raw
+    const eveLink = unsubscribeHeader(eveRaw)
+    expect(eveLink).not.toBe(trackingHostLink)
+    const res = await fetch(`${h.server.baseUrl}${new URL(eveLink).pathname}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "confirm=yes"
+    })
+    expect(res.status).toBe(200)
+    expect((await suppressionsOf("eve@receiver.test"))[0]?.reason).toBe("unsubscribe")
+    expect((await unsubscribedEvents(id)).map((e) => e.metadata.via).sort()).toEqual(["one_click", "page"])
+  })
+
+  it("refuses a tampered unsubscribe link, GET or POST, and records nothing", async () => {
+    const parts = new URL(link).pathname.split("/")
+    const signature = parts[4] ?? ""
+    parts[4] = (signature[0] === "A" ? "B" : "A") + signature.slice(1)
+    const tampered = `${h.server.baseUrl}${parts.join("/")}`
+    const otherDelivery = link.replace(
+      /\/(\d+)\/([\w-]+)$/,
+      (_m, d: string, s: string) => `/${Number(d) + 5}/${s}`
+    )
+    for (const url of [tampered, otherDelivery]) {
+      expect((await fetch(url)).status).toBe(404)
+      expect((await fetch(url, { method: "POST", body: "List-Unsubscribe=One-Click" })).status).toBe(404)
+    }
+    const all = await query<{ n: number }>(h.db.url, "SELECT count(*)::int AS n FROM suppressions")
+    expect(all[0]?.n).toBe(2)
+  })
+})
