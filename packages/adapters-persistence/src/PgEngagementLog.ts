@@ -71,13 +71,16 @@ export const make = (options: BufferOptions) =>
     )
     const drainOnce = Effect.gen(function* () {
       inFlight = Chunk.toReadonlyArray(yield* Queue.takeBetween(queue, 1, options.batch))
-      yield* write(inFlight).pipe(
-        Effect.tapError(() => Effect.logWarning("tracking events waiting for the database")),
-        Effect.retry(retry),
-        Effect.catchAllCause((cause) =>
-          Effect.logError("tracking events dropped", cause).pipe(
-            Effect.annotateLogs("count", inFlight.length)
+      const batch = inFlight
+      yield* write(batch).pipe(
+        Effect.catchAll(() =>
+          Effect.logWarning("tracking events waiting for the database").pipe(
+            Effect.annotateLogs("count", batch.length),
+            Effect.zipRight(write(batch).pipe(Effect.retry(retry)))
           )
+        ),
+        Effect.catchAllCause((cause) =>
+          Effect.logError("tracking events dropped", cause).pipe(Effect.annotateLogs("count", batch.length))
         )
       )
       inFlight = []
