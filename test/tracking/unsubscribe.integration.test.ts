@@ -2,7 +2,8 @@ import { Resolver } from "node:dns/promises"
 import { authenticate } from "mailauth"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { query } from "../support/database.js"
-import { type Harness, startHarness } from "./harness.js"
+import { type Harness, htmlOf, NEWSLETTER, startHarness, urlsIn } from "./harness.js"
+import { simpleParser } from "mailparser"
 
 /** The URL in a message's List-Unsubscribe header (unfolded). */
 const unsubscribeHeader = (raw: Buffer) =>
@@ -31,9 +32,12 @@ describe("one-click unsubscribe", () => {
 
   beforeAll(async () => {
     h = await startHarness("unsub.test")
+    await h.call("PATCH", `/domains/${h.domainId}`, { click_tracking: true })
     id = await h.send(["dora@receiver.test", "eve@receiver.test"], {
       subject: "Weekly digest",
-      unsubscribe: true
+      unsubscribe: true,
+      html: NEWSLETTER.replace("<p>Thanks!</p>", '<p><a href="{{unsubscribe_url}}">Unsubscribe</a></p>'),
+      text: "See the sale. Unsubscribe: {{ unsubscribe_url }}"
     })
     raw = (await h.received("dora@receiver.test", "Weekly digest")).raw
     trackingHostLink = unsubscribeHeader(raw)
@@ -64,6 +68,13 @@ describe("one-click unsubscribe", () => {
     const signed =
       /^DKIM-Signature:[\s\S]*?\bh=([^;]+);/m.exec(text)?.[1]?.replace(/\s+/g, "").toLowerCase() ?? ""
     expect(signed.split(":")).toEqual(expect.arrayContaining(["list-unsubscribe", "list-unsubscribe-post"]))
+  })
+
+  it("fills {{unsubscribe_url}} in both bodies with the same link, never routed through a click redirect", async () => {
+    const html = await htmlOf(await h.received("dora@receiver.test", "Weekly digest"))
+    expect(urlsIn(html, "href")).toContain(trackingHostLink)
+    expect(urlsIn(html, "href").filter((u) => u.includes("/t/c/"))).toHaveLength(2)
+    expect((await simpleParser(raw)).text?.trim()).toBe(`See the sale. Unsubscribe: ${trackingHostLink}`)
   })
 
   it("shows a confirmation page on GET and unsubscribes nobody", async () => {

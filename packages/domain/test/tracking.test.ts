@@ -11,7 +11,7 @@ import {
   trackableUrl,
   unsubscribeUrl
 } from "../src/tracking/Links.js"
-import { listUnsubscribeHeaders } from "../src/tracking/Unsubscribe.js"
+import { fillUnsubscribeLink, listUnsubscribeHeaders } from "../src/tracking/Unsubscribe.js"
 
 const ref = { emailId: `em_${"a".repeat(32)}`, deliveryId: 42 }
 const SIG = "A".repeat(22)
@@ -228,6 +228,21 @@ describe("readers' clients and machine fetches", () => {
       flag("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0")
     ).toBe(true)
     expect(flag("Barracuda Sentinel (EE)")).toBe(true)
+  })
+})
+
+describe("unsubscribe links in bodies", () => {
+  it("fills every {{unsubscribe_url}}, spaced or not, escaped for HTML when asked", () => {
+    expect(fillUnsubscribeLink("a {{unsubscribe_url}} b {{ unsubscribe_url }}", "https://t/u?a&b")).toBe(
+      "a https://t/u?a&b b https://t/u?a&b"
+    )
+    expect(fillUnsubscribeLink('<a href="{{unsubscribe_url}}">', "https://t/u?a&b", escapeAttribute)).toBe(
+      '<a href="https://t/u?a&amp;b">'
+    )
+    expect(fillUnsubscribeLink("{{unsubscribe}} $& {{other}}", "https://t/$&")).toBe(
+      "{{unsubscribe}} $& {{other}}"
+    )
+    expect(fillUnsubscribeLink("{{unsubscribe_url}}", "https://t/$&")).toBe("https://t/$&")
   })
 })
 

@@ -6,3 +6,14 @@ export const listUnsubscribeHeaders = (url: string): Readonly<Record<string, str
   "List-Unsubscribe": `<${url}>`,
   "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"
 })
+
+/** Where a body asks for the recipient's own unsubscribe link. */
+export const UNSUBSCRIBE_PLACEHOLDER = /\{\{\s*unsubscribe_url\s*\}\}/g
+
+/**
+ * Puts the recipient's unsubscribe link where the body says `{{unsubscribe_url}}`; `url` is
+ * applied for HTML with `encode`. Runs after link tracking, which leaves placeholders alone, so the link is
+ * never routed through a click redirect.
+ */
+export const fillUnsubscribeLink = (body: string, url: string, encode: (s: string) => string = (s) => s) =>
+  body.replace(UNSUBSCRIBE_PLACEHOLDER, () => encode(url))

@@ -136,7 +136,7 @@ const deliverOne = Effect.fn("DeliverDueMail.one")(function* (
     replyTo: record.replyTo,
     subject: record.subject,
     html: content.html,
-    text: email.textBody,
+    text: content.text,
     headers: content.headers,
     attachments: email.attachments
   })

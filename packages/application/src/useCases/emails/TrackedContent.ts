@@ -1,6 +1,8 @@
 import {
   applyTracking,
   clickUrl,
+  escapeAttribute,
+  fillUnsubscribeLink,
   listUnsubscribeHeaders,
   openUrl,
   signingInput,
@@ -19,7 +21,8 @@ const baseFor = (publicUrl: string, trackingDomain: string | null) =>
 
 /**
  * One recipient's HTML and headers: links rewritten and a pixel added when the email tracks
- * clicks or opens, and the one-click unsubscribe headers when it asked for them. Every link
+ * clicks or opens, and the one-click unsubscribe headers (and `{{unsubscribe_url}}` in the bodies
+ * filled) when it asked for them. Every link
  * names this recipient's delivery, so events say who opened or clicked.
  */
 export const TrackedContent = Effect.fn("TrackedContent")(function* (
@@ -28,7 +31,8 @@ export const TrackedContent = Effect.fn("TrackedContent")(function* (
 ) {
   const record = email.record
   const tracks = email.htmlBody !== null && (email.trackOpens || email.trackClicks)
-  if (!tracks && !record.unsubscribeEnabled) return { html: email.htmlBody, headers: record.headers }
+  if (!tracks && !record.unsubscribeEnabled)
+    return { html: email.htmlBody, text: email.textBody, headers: record.headers }
   const links = yield* TrackingLinks
   const ref: TrackingRef = { emailId: record.publicId, deliveryId }
   const base = baseFor(links.publicUrl, email.trackingDomain)
@@ -47,11 +51,11 @@ export const TrackedContent = Effect.fn("TrackedContent")(function* (
       trackableUrl
     )
   }
-  const headers = record.unsubscribeEnabled
-    ? {
-        ...record.headers,
-        ...listUnsubscribeHeaders(unsubscribeUrl(base, ref, links.sign(signingInput("unsubscribe", ref))))
-      }
-    : record.headers
-  return { html, headers }
+  if (!record.unsubscribeEnabled) return { html, text: email.textBody, headers: record.headers }
+  const unsubscribe = unsubscribeUrl(base, ref, links.sign(signingInput("unsubscribe", ref)))
+  return {
+    html: html === null ? null : fillUnsubscribeLink(html, unsubscribe, escapeAttribute),
+    text: email.textBody === null ? null : fillUnsubscribeLink(email.textBody, unsubscribe),
+    headers: { ...record.headers, ...listUnsubscribeHeaders(unsubscribe) }
+  }
 })
