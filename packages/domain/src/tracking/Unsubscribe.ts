@@ -11,9 +11,9 @@ export const listUnsubscribeHeaders = (url: string): Readonly<Record<string, str
 export const UNSUBSCRIBE_PLACEHOLDER = /\{\{\s*unsubscribe_url\s*\}\}/g
 
 /**
- * Puts the recipient's unsubscribe link where the body says `{{unsubscribe_url}}`; `url` is
- * applied for HTML with `encode`. Runs after link tracking, which leaves placeholders alone, so the link is
- * never routed through a click redirect.
+ * Puts the recipient's unsubscribe link where the body says `{{unsubscribe_url}}`, passed through
+ * `encode` (attribute escaping for HTML). Runs after link tracking, which leaves placeholders
+ * alone, so the link is never routed through a click redirect.
  */
 export const fillUnsubscribeLink = (body: string, url: string, encode: (s: string) => string = (s) => s) =>
   body.replace(UNSUBSCRIBE_PLACEHOLDER, () => encode(url))
