@@ -33,7 +33,9 @@ describe("database", () => {
       db.url,
       "SELECT migration_id FROM effect_sql_migrations"
     )
-    expect(applied.map((r) => r.migration_id)).toEqual(Object.keys(migrations).map((_, i) => i + 1))
+    expect(applied.map((r) => r.migration_id)).toEqual(
+      Object.keys(migrations).map((id) => Number(id.slice(0, 4)))
+    )
     const tables = await query<{ table_name: string }>(
       db.url,
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
