@@ -42,6 +42,8 @@ export interface TestServerOptions {
   /** DNS servers (`host:port`) the server asks; by default a closed port, so DNS is unavailable. */
   readonly dnsServers?: ReadonlyArray<string>
   readonly mailHosts?: MailHosts
+  /** Reverse proxies whose `X-Forwarded-For` entries the server trusts. */
+  readonly trustedProxyHops?: number
 }
 
 export interface TestServer {
@@ -120,7 +122,8 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
     port: 0,
     host: "127.0.0.1",
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
-    drainMs: 1000
+    drainMs: 1000,
+    trustedProxyHops: options.trustedProxyHops ?? 0
   }).pipe(
     Layer.provide(
       RateLimitSettings.layer({

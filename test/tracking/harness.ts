@@ -58,7 +58,12 @@ export const startHarness = async (domain: string): Promise<Harness> => {
   const db = await createTestDatabase()
   const dns = await startDnsServer()
   const sink = await startSmtpSink()
-  const server = await startTestServer({ databaseUrl: db.url, dnsServers: [dns.address] })
+  // As behind one reverse proxy: the client address is the last X-Forwarded-For entry, when present.
+  const server = await startTestServer({
+    databaseUrl: db.url,
+    dnsServers: [dns.address],
+    trustedProxyHops: 1
+  })
   const key = (await server.bootstrap()) ?? ""
   const { id: domainId } = await addVerifiedDomain(server.baseUrl, key, dns, domain)
   dns.publish("receiver.test", "MX", "mx1.receiver.test")

@@ -112,6 +112,30 @@ describe("open and click tracking of delivered mail", () => {
     expect(stored[0]?.n).toBe(0)
   })
 
+  it("takes the reader's address from the trusted proxy, and flags Apple's Mail Privacy Protection fetches", async () => {
+    const fetchPixel = (forwardedFor: string) =>
+      fetch(pixelOf("alice@receiver.test"), {
+        headers: { "User-Agent": UA.iphoneMail, "X-Forwarded-For": forwardedFor }
+      })
+    // Apple's proxy (17.0.0.0/8) fetches with the Mail agent; a client cannot fake its way past the proxy's own entry.
+    expect((await fetchPixel("17.58.9.77")).status).toBe(200)
+    const apple = await eventsUntil(h, id, (all) => all.filter((e) => e.eventType === "opened").length === 3)
+    expect(apple.filter((e) => e.eventType === "opened").at(-1)).toMatchObject({
+      isPrefetch: true,
+      metadata: { ip: "17.58.9.0", recipient: "alice@receiver.test" }
+    })
+    expect((await fetchPixel("17.1.1.1, 198.51.100.7")).status).toBe(200)
+    const spoofed = await eventsUntil(
+      h,
+      id,
+      (all) => all.filter((e) => e.eventType === "opened").length === 4
+    )
+    expect(spoofed.filter((e) => e.eventType === "opened").at(-1)).toMatchObject({
+      isPrefetch: false,
+      metadata: { ip: "198.51.100.0" }
+    })
+  })
+
   it("redirects a click with 302 to the original target and records it for that recipient", async () => {
     const link = linksOf("bob@receiver.test").find((u) => u.includes("/t/c/")) ?? ""
     const res = await fetch(link, { redirect: "manual", headers: { "User-Agent": UA.chrome } })

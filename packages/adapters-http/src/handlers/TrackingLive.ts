@@ -7,8 +7,9 @@ import {
   Unsubscribe,
   type Visit
 } from "@poststack/application"
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import { Api } from "../Api.js"
+import { clientAddress } from "../middleware/ClientAddress.js"
 import { page } from "./TrackingPages.js"
 
 /** The smallest transparent GIF (1x1). */
@@ -31,13 +32,10 @@ const PAGE_HEADERS = {
   "x-robots-tag": "noindex"
 }
 
-const visit = Effect.map(
-  HttpServerRequest.HttpServerRequest,
-  (request): Visit => ({
-    userAgent: request.headers["user-agent"] ?? "",
-    ip: Option.getOrUndefined(request.remoteAddress)
-  })
-)
+const visit = Effect.gen(function* () {
+  const request = yield* HttpServerRequest.HttpServerRequest
+  return { userAgent: request.headers["user-agent"] ?? "", ip: yield* clientAddress } satisfies Visit
+})
 
 const html = (body: string) =>
   HttpServerResponse.text(body, { contentType: "text/html; charset=utf-8", headers: PAGE_HEADERS })
