@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto"
 import { cpus } from "node:os"
 import * as path from "node:path"
 import { startDnsServer } from "../test/support/dnsServer.js"
-import { benchDatabase, closedLoop, freePort, openLoop } from "./support.js"
+import { benchDatabase, closedLoop, cpuMs, freePort, openLoop } from "./support.js"
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
@@ -20,7 +20,7 @@ const body = JSON.stringify({
   tags: ["bench"]
 })
 
-const measure = async (name: string, url: string, headers: Record<string, string>) => {
+const measure = async (name: string, url: string, headers: Record<string, string>, pid: number) => {
   const call = async () => {
     const res = await fetch(url, {
       method: "POST",
@@ -31,17 +31,21 @@ const measure = async (name: string, url: string, headers: Record<string, string
     return res.status === 202
   }
   await closedLoop(1, CONCURRENCY, call) // warm up
+  const cpuBefore = cpuMs(pid)
   const max = await closedLoop(SECONDS, CONCURRENCY, call)
+  const cpuPerRequest = (cpuMs(pid) - cpuBefore) / (max.perSecond * SECONDS)
   const half = await openLoop(SECONDS, Math.max(1, Math.floor(max.perSecond / 2)), call)
   console.log(
-    `${name.padEnd(10)} max ${max.perSecond.toFixed(0).padStart(6)} req/s (failed ${max.failed})  at ${Math.floor(max.perSecond / 2)} req/s: p50 ${half.p50.toFixed(1)} ms, p99 ${half.p99.toFixed(1)} ms (failed ${half.failed})`
+    `${name.padEnd(10)} max ${max.perSecond.toFixed(0).padStart(6)} req/s (failed ${max.failed}, server CPU ${cpuPerRequest.toFixed(2)} ms/req)  at ${Math.floor(max.perSecond / 2)} req/s: p50 ${half.p50.toFixed(1)} ms, p99 ${half.p99.toFixed(1)} ms (failed ${half.failed})`
   )
-  return { max: max.perSecond, p99: half.p99 }
+  return { max: max.perSecond, p99: half.p99, cpuPerRequest }
 }
 
 /** Starts one of the servers in a process of its own, and waits until `readyUrl` answers. */
 const launch = async (entry: string, env: Record<string, string>, readyUrl: string) => {
-  const child = spawn(path.join(root, "node_modules/.bin/tsx"), [path.join(root, entry)], {
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers under load.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "")
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.join(root, entry)], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "inherit"]
@@ -111,10 +115,13 @@ const main = async () => {
   console.log(
     `POST /emails, ${SECONDS} s per phase, ${CONCURRENCY} concurrent callers, ${cpus().length} cores (servers, load and PostgreSQL share them)`
   )
-  const base = await measure("baseline", `http://127.0.0.1:${basePort}/`, {})
-  const ours = await measure("poststack", `${baseUrl}/emails`, auth)
+  const base = await measure("baseline", `http://127.0.0.1:${basePort}/`, {}, baseline.pid ?? 0)
+  const ours = await measure("poststack", `${baseUrl}/emails`, auth, server.pid ?? 0)
   console.log(
     `ratio (poststack / baseline throughput): ${(ours.max / base.max).toFixed(2)}x  (target >= 0.5x; p99 at half load ${ours.p99.toFixed(1)} ms, target < 50 ms)`
+  )
+  console.log(
+    `server CPU per request: poststack ${ours.cpuPerRequest.toFixed(2)} ms, baseline ${base.cpuPerRequest.toFixed(2)} ms (${(base.cpuPerRequest / ours.cpuPerRequest).toFixed(2)}x)`
   )
   for (const child of [server, baseline]) {
     child.kill("SIGTERM")

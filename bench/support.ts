@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs"
 import { freePort } from "../test/support/net.js"
 import { startThrowawayPostgres } from "../test/support/throwawayPostgres.js"
 import pg from "pg"
@@ -82,3 +83,13 @@ export const openLoop = async (seconds: number, ratePerSecond: number, call: () 
 }
 
 export { freePort }
+
+/**
+ * CPU time (user + system) a process has used so far, in ms, from /proc. CPU per request is
+ * steadier than requests per second when other work shares the cores.
+ */
+export const cpuMs = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? []
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+}
+const CLOCK_TICKS = 100

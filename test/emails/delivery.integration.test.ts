@@ -135,6 +135,15 @@ describe("delivery to the recipient's MX", () => {
       [id]
     )
     expect(outbox.map((e) => e.type)).toEqual(["email.queued", "email.sent", "email.delivered"])
+    expect(outbox[0]?.payload).toEqual({
+      email_id: id,
+      from: "Shop <orders@deliver.test>",
+      to: ["alice@receiver.test"],
+      subject: "Your order",
+      tags: [],
+      test_mode: false,
+      created_at: expect.any(String)
+    })
     expect(outbox[2]?.payload).toMatchObject({
       email_id: id,
       from: "Shop <orders@deliver.test>",
@@ -143,6 +152,18 @@ describe("delivery to the recipient's MX", () => {
       recipient: "alice@receiver.test",
       reply: expect.stringMatching(/^250 /)
     })
+  })
+
+  it("marks an email to many recipients delivered once every copy is in, however the copies race", async () => {
+    const many = (prefix: string) => Array.from({ length: 10 }, (_, i) => `${prefix}${i}@receiver.test`)
+    const id = await send("many0@receiver.test", { to: many("many"), cc: many("copy"), bcc: many("blind") })
+    expect(await waitUntil(id, (s) => s !== "queued" && s !== "sending")).toBe("delivered")
+    const deliveries = await query<{ status: string }>(
+      db.url,
+      "SELECT d.status FROM deliveries d JOIN emails e ON e.id = d.email_id WHERE e.public_id = $1",
+      [id]
+    )
+    expect(deliveries.map((d) => d.status)).toEqual(Array(30).fill("delivered"))
   })
 
   it("sends from the domain's dedicated IP once it is pinned to one", async () => {

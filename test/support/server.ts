@@ -92,7 +92,9 @@ export const testServices = (options: {
       heloName: "mta.poststack.test",
       relayUrl: options.relayUrl === undefined ? Option.none() : Option.some(Redacted.make(options.relayUrl)),
       connectTimeoutMs: 2_000,
+      socketTimeoutMs: 5_000,
       perDestination: 4,
+      slotWaitMs: 2_000,
       idleMs: 1_000
     }),
     NodeCryptoTrackingLinks.layer({

@@ -1,4 +1,4 @@
-import type { AddressInfo } from "node:net"
+import type { AddressInfo, Socket } from "node:net"
 import { SMTPServer } from "smtp-server"
 
 export interface Received {
@@ -20,13 +20,20 @@ export interface SmtpSink {
   readonly dataStarted: () => number
   /** Holds every message this long after its final dot before answering, as a slow receiver would. */
   dataDelayMs: number
+  /**
+   * What the receiver does after the final dot of a message to a recipient: never answers
+   * (`hang`), or cuts the connection without a reply (`drop`). Messages so treated are not kept.
+   */
+  readonly afterDot: Map<string, "hang" | "drop">
   readonly close: () => Promise<void>
 }
 
 /** A receiving MTA on loopback that records what it accepts, and refuses whom the test says. */
-export const startSmtpSink = async (): Promise<SmtpSink> => {
+export const startSmtpSink = async (listen: { host?: string; port?: number } = {}): Promise<SmtpSink> => {
   const received: Array<Received> = []
   const replies = new Map<string, string>()
+  const afterDot = new Map<string, "hang" | "drop">()
+  const sockets = new Map<number, Socket>()
   const state = { started: 0, delay: 0 }
   const server = new SMTPServer({
     authOptional: true,
@@ -46,10 +53,13 @@ export const startSmtpSink = async (): Promise<SmtpSink> => {
       const to = session.envelope.rcptTo.map((r) => r.address)
       const secure = session.secure
       const remoteAddress = session.remoteAddress
+      const fault = to.map((t) => afterDot.get(t.toLowerCase())).find((f) => f !== undefined)
       state.started++
       const chunks: Array<Buffer> = []
       stream.on("data", (chunk: Buffer) => chunks.push(chunk))
       stream.on("end", () => {
+        if (fault === "hang") return
+        if (fault === "drop") return sockets.get(session.remotePort)?.destroy()
         setTimeout(() => {
           received.push({ from, to, raw: Buffer.concat(chunks), secure, remoteAddress })
           callback(null)
@@ -59,12 +69,20 @@ export const startSmtpSink = async (): Promise<SmtpSink> => {
   })
   // Clients that die mid-session (the fault tests kill them) reset their sockets: expected here.
   server.on("error", () => {})
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()))
+  await new Promise<void>((resolve) =>
+    server.listen(listen.port ?? 0, listen.host ?? "127.0.0.1", () => resolve())
+  )
+  server.server.on("connection", (socket: Socket) => {
+    const port = socket.remotePort ?? 0
+    sockets.set(port, socket)
+    socket.once("close", () => sockets.delete(port))
+  })
   const port = (server.server.address() as AddressInfo).port
   return {
     port,
     received,
     replies,
+    afterDot,
     dataStarted: () => state.started,
     get dataDelayMs() {
       return state.delay

@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process"
 import { chmodSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
@@ -31,8 +32,20 @@ export const startThrowawayPostgres = async (options: { readonly fsync: boolean 
   })
   await server.initialise()
   await server.start()
+  // The package keeps its server process private; the fault tests need to kill it.
+  const postmaster = () => (server as unknown as { process?: ChildProcess }).process
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    /** Stops the server abruptly (immediate shutdown: no checkpoint, crash recovery on restart). */
+    crash: async () => {
+      const child = postmaster()
+      if (child === undefined || child.exitCode !== null) return
+      const exited = new Promise((resolve) => child.once("exit", resolve))
+      child.kill("SIGQUIT")
+      await exited
+    },
+    /** Starts it again on the same files and port. */
+    restart: () => server.start(),
     stop: async () => {
       await server.stop()
       rmSync(dir, { recursive: true, force: true })

@@ -1,6 +1,6 @@
 import {
   AdvanceDkimRotations,
-  DeliverDueMail,
+  DeliverMailContinuously,
   SimulateTestDeliveries,
   VerifyDueDomains
 } from "@poststack/application"
@@ -26,13 +26,10 @@ export const jobs = [
   {
     name: "deliveries.live",
     every: "250 millis",
-    // While there is work, the next round starts at once; the spacing applies only to an idle queue.
+    // Runs until the worker stops; then finishes what it claimed (see DeliverMailContinuously).
+    drainsItself: true,
     run: Effect.flatMap(DeliveryLease, (leaseMs) =>
-      Effect.asVoid(
-        Effect.repeat(DeliverDueMail({ limit: 50, concurrency: 10, leaseMs }), {
-          while: (claimed) => claimed > 0
-        })
-      )
+      DeliverMailContinuously({ inFlight: 50, batch: 25, leaseMs, idle: "250 millis" })
     )
   },
   {

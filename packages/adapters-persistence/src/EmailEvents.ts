@@ -18,6 +18,26 @@ export interface EmailEventRow {
 }
 
 /**
+ * The part of an `email.*` outbox payload that describes the email. Built here for an email being
+ * accepted (not yet readable by the statement that writes it); `insertEmailEvents` builds the
+ * same fields from the stored row.
+ */
+export const outboxSummary = (email: {
+  readonly fromAddress: string
+  readonly fromName: string | null
+  readonly to: ReadonlyArray<string>
+  readonly subject: string
+  readonly tags: ReadonlyArray<string>
+  readonly testMode: boolean
+}) => ({
+  from: email.fromName === null ? email.fromAddress : `${email.fromName} <${email.fromAddress}>`,
+  to: email.to,
+  subject: email.subject,
+  tags: email.tags,
+  test_mode: email.testMode
+})
+
+/**
  * Records email events and, in the same statement (so the same transaction), their outbox twins
  * `email.<type>` that webhooks read. The outbox payload carries what a receiver needs without a
  * second call: the email's public id, sender, recipients, subject and tags, then the event's own

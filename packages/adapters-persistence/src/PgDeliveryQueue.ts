@@ -15,6 +15,7 @@ interface ClaimRow {
   readonly test_mode: boolean
   readonly created_at: Date
   readonly status: DeliveryStatus
+  readonly lease_until: Date
 }
 
 export const make = Effect.gen(function* () {
@@ -35,7 +36,8 @@ export const make = Effect.gen(function* () {
           lease_until = ${new Date(now.getTime() + leaseMs)}
         FROM due, emails e
         WHERE d.id = due.id AND e.id = d.email_id
-        RETURNING d.id, d.email_id, d.team_id, e.domain_id, d.recipient, d.attempts, e.test_mode, d.created_at, d.status`.pipe(
+        RETURNING d.id, d.email_id, d.team_id, e.domain_id, d.recipient, d.attempts, e.test_mode, d.created_at, d.status,
+          d.lease_until`.pipe(
         Effect.map((rows) =>
           rows.map((r) => ({
             id: Number(r.id),
@@ -46,7 +48,8 @@ export const make = Effect.gen(function* () {
             attempts: r.attempts,
             testMode: r.test_mode,
             firstQueuedAt: r.created_at,
-            status: r.status
+            status: r.status,
+            leaseUntil: r.lease_until
           }))
         ),
         unavailable
@@ -55,12 +58,21 @@ export const make = Effect.gen(function* () {
       sql
         .withTransaction(
           Effect.gen(function* () {
+            // The email's row is locked first, so the copies of one email record one at a time and
+            // each sees the others' outcomes when it sums them up below.
             const updated = yield* sql<{ email_id: string }>`
-              UPDATE deliveries SET status = ${result.status}, last_reply = ${result.reply}, mx_host = ${result.mx},
+              WITH email AS (
+                SELECT id FROM emails WHERE id = (SELECT email_id FROM deliveries WHERE id = ${deliveryId}) FOR UPDATE
+              )
+              UPDATE deliveries SET status = ${result.status},
+                last_reply = coalesce(${result.reply}, last_reply), mx_host = coalesce(${result.mx}, mx_host),
+                -- Back to queued means it was never tried (its destination was busy): not an attempt.
+                attempts = CASE WHEN ${result.status} = 'queued' THEN deliveries.attempts - 1 ELSE deliveries.attempts END,
                 lease_until = NULL, next_attempt_at = coalesce(${result.nextAttemptAt}, next_attempt_at),
                 delivered_at = CASE WHEN ${result.status} = 'delivered' THEN now() ELSE delivered_at END
-              WHERE id = ${deliveryId} AND status = 'sending'
-              RETURNING email_id`
+              FROM email
+              WHERE deliveries.id = ${deliveryId} AND deliveries.email_id = email.id AND deliveries.status = 'sending'
+              RETURNING deliveries.email_id`
             const emailId = updated[0]?.email_id
             // Not ours any more (the lease ran out and another worker took it): record nothing.
             if (emailId === undefined) return

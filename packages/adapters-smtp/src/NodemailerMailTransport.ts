@@ -12,8 +12,15 @@ export interface TransportOptions {
   /** A smart host that takes all mail instead of MX delivery: `smtp://user:pass@host:587` or `smtps://…`. */
   readonly relayUrl: Option.Option<Redacted.Redacted<string>>
   readonly connectTimeoutMs: number
+  /**
+   * How long a silent receiver is waited for, mid-session: shorter than the delivery lease, so a
+   * hanging receiver defers the message before another worker could take it again.
+   */
+  readonly socketTimeoutMs: number
   /** Connections open at once to one destination address. */
   readonly perDestination: number
+  /** How long a message waits for one of them before it is put back in the queue for later. */
+  readonly slotWaitMs: number
   /** How long an idle connection is kept for the next message to the same destination. */
   readonly idleMs: number
 }
@@ -88,7 +95,7 @@ export const make = (options: TransportOptions) =>
           opportunisticTLS: true,
           connectionTimeout: options.connectTimeoutMs,
           greetingTimeout: options.connectTimeoutMs,
-          socketTimeout: 60_000,
+          socketTimeout: options.socketTimeoutMs,
           tls: { rejectUnauthorized: target.auth !== null, servername: target.servername }
         })
         connection.once("error", (error) =>
@@ -165,17 +172,37 @@ export const make = (options: TransportOptions) =>
       })
 
     /** One attempt against one address; a reply (even a refusal) ends the search for a host. */
-    const attempt = (target: Target, handover: Handover, mx: string) =>
-      slot(target.key).withPermits(1)(
+    const attempt = (target: Target, handover: Handover, mx: string) => {
+      const semaphore = slot(target.key)
+      const exchange = Effect.gen(function* () {
+        const connection = yield* take(target)
+        return yield* send(connection, handover, mx).pipe(
+          Effect.tap(() => giveBack(target, connection)),
+          // After a refused envelope the session would need an RSET; a fresh connection is simpler and safe.
+          Effect.tapError(() => Effect.sync(() => connection.close()))
+        )
+      })
+      return Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
-          const connection = yield* take(target)
-          return yield* send(connection, handover, mx).pipe(
-            Effect.tap(() => giveBack(target, connection)),
-            // After a refused envelope the session would need an RSET; a fresh connection is simpler and safe.
-            Effect.tapError(() => Effect.sync(() => connection.close()))
+          // A destination that holds all its connections (a slow or hanging receiver) must not
+          // hold the worker too: after a while the message goes back to the queue, untried.
+          // Interruptible even when the caller is not (a worker settles what it claimed), or the
+          // timeout could not stop the wait.
+          const acquired = yield* Effect.interruptible(semaphore.take(1)).pipe(
+            Effect.timeoutOption(
+              Math.max(0, Math.min(options.slotWaitMs, handover.startBy.getTime() - Date.now()))
+            )
           )
+          if (Option.isNone(acquired)) {
+            return yield* Effect.fail<Failure>({
+              kind: "reply",
+              outcome: { _tag: "Busy", reply: `451 4.4.5 ${mx} is busy with other messages`, mx: null }
+            })
+          }
+          return yield* restore(exchange).pipe(Effect.ensuring(semaphore.release(1)))
         })
       )
+    }
 
     /** Connections are pooled per destination and per local address (a domain's dedicated IP). */
     const targetsOf = (
@@ -236,9 +263,11 @@ export const layerConfig = Layer.unwrapEffect(
       heloName: Config.string("POSTSTACK_HELO_NAME").pipe(Config.withDefault(hostname())),
       relayUrl: Config.option(Config.redacted("POSTSTACK_SMTP_RELAY_URL")),
       connectTimeoutMs: Config.integer("POSTSTACK_SMTP_CONNECT_TIMEOUT_MS").pipe(Config.withDefault(15_000)),
+      socketTimeoutMs: Config.integer("POSTSTACK_SMTP_SOCKET_TIMEOUT_MS").pipe(Config.withDefault(60_000)),
       perDestination: Config.integer("POSTSTACK_SMTP_CONNECTIONS_PER_DESTINATION").pipe(
         Config.withDefault(4)
       ),
+      slotWaitMs: Config.integer("POSTSTACK_SMTP_SLOT_WAIT_MS").pipe(Config.withDefault(10_000)),
       idleMs: Config.integer("POSTSTACK_SMTP_IDLE_MS").pipe(Config.withDefault(5_000))
     }),
     layer

@@ -15,6 +15,11 @@ export interface Handover {
   readonly message: Uint8Array
   /** Send from this local address (a domain's dedicated IP); `null` lets the system choose. */
   readonly localAddress: string | null
+  /**
+   * No exchange may start after this (the claim's lease must outlast it): waiting for a busy
+   * destination past it ends in a `Busy` outcome instead.
+   */
+  readonly startBy: Date
 }
 
 /**

@@ -5,6 +5,11 @@ export interface PeriodicTask<E, R> {
   readonly name: string
   readonly every: Duration.DurationInput
   readonly run: Effect.Effect<void, E, R>
+  /**
+   * A job that runs until interrupted and settles its own work in flight when it is; other jobs'
+   * rounds are made uninterruptible instead.
+   */
+  readonly drainsItself?: boolean
 }
 
 /**
@@ -36,7 +41,7 @@ export const runContinuously = <E, R>(job: PeriodicTask<E, R>) =>
     job.run.pipe(
       // A round runs to its end even when the worker is told to stop: what it claimed is settled,
       // not left to a lease (and a possible second copy) after a graceful shutdown.
-      Effect.uninterruptible,
+      job.drainsItself === true ? (run) => run : Effect.uninterruptible,
       Effect.catchAllCause((cause) => Effect.logError(`job ${job.name} failed`, cause)),
       Effect.withSpan(`Job.${job.name}`)
     ),

@@ -32,6 +32,8 @@ export type DeliveryOutcome =
   | { readonly _tag: "Delivered"; readonly reply: string; readonly mx: string }
   | { readonly _tag: "Deferred"; readonly reply: string; readonly mx: string | null }
   | { readonly _tag: "Bounced"; readonly reply: string; readonly mx: string | null; readonly hard: boolean }
+  /** Not tried: the destination already had every connection it may have. Not an attempt. */
+  | { readonly _tag: "Busy"; readonly reply: string; readonly mx: null }
 
 /** Classifies an SMTP reply (basic code and optional enhanced code) into an outcome. */
 export const classifyReply = (code: number, text: string, mx: string): DeliveryOutcome => {

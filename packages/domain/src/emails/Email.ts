@@ -74,6 +74,8 @@ export interface ClaimedDelivery {
   readonly testMode: boolean
   readonly firstQueuedAt: Date
   readonly status: DeliveryStatus
+  /** Until then the delivery is this worker's; after it, another may take it. */
+  readonly leaseUntil: Date
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   routeFromMx,
   type TeamId
 } from "@poststack/domain"
-import { Clock, Effect, Option } from "effect"
+import { Array as Arr, Clock, type Duration, Effect, FiberSet, Option } from "effect"
 import { type DeliveryResult, DeliveryQueue } from "../../ports/DeliveryQueue.js"
 import { Digest } from "../../ports/Digest.js"
 import { DkimSigner } from "../../ports/DkimSigner.js"
@@ -59,6 +59,9 @@ const routeFor = Effect.fn("DeliverDueMail.route")(function* (recipient: string)
   return { _tag: "Refused" as const, reason: `550 5.1.2 ${domain} has no reachable mail server` }
 })
 
+/** How long a delivery that found its destination busy waits before it is claimed again. */
+const BUSY_RETRY_MS = 5_000
+
 const settle = (
   delivery: ClaimedDelivery,
   outcome: DeliveryOutcome,
@@ -72,6 +75,16 @@ const settle = (
     attempt: delivery.attempts
   }
   switch (outcome._tag) {
+    case "Busy":
+      // Back in the queue a little later; the claim's attempt is given back (see DeliveryQueue).
+      return {
+        status: "queued",
+        reply: null,
+        mx: null,
+        nextAttemptAt: new Date(now.getTime() + BUSY_RETRY_MS),
+        events: [],
+        suppress: null
+      }
     case "Delivered":
       return {
         status: "delivered",
@@ -121,7 +134,8 @@ const settle = (
 
 const deliverOne = Effect.fn("DeliverDueMail.one")(function* (
   delivery: ClaimedDelivery,
-  email: EmailForDelivery
+  email: EmailForDelivery,
+  startBy: Date
 ) {
   const digest = yield* Digest
   const composer = yield* MessageComposer
@@ -161,46 +175,88 @@ const deliverOne = Effect.fn("DeliverDueMail.one")(function* (
     envelopeFrom: returnPath(delivery.id, record.messageId, email.returnPathHost, digest.sha256),
     recipient: delivery.recipient,
     message: signed.right,
-    localAddress: email.localAddress
+    localAddress: email.localAddress,
+    startBy
   })
 })
 
+/** Builds, signs and hands over one claimed delivery, then records its outcome. */
+const deliverClaimed = (
+  delivery: ClaimedDelivery,
+  email: Option.Option<EmailForDelivery>,
+  leaseMs: number,
+  policy: RetryPolicy
+) =>
+  Effect.gen(function* () {
+    // Half the lease is the margin for the SMTP exchange itself: a delivery that waited longer
+    // goes back to the queue rather than risk a second copy from another worker.
+    const startBy = new Date(delivery.leaseUntil.getTime() - leaseMs / 2)
+    const late = (yield* Clock.currentTimeMillis) > startBy.getTime()
+    const outcome: DeliveryOutcome = Option.isNone(email)
+      ? { _tag: "Bounced", reply: "554 5.0.0 message no longer exists", mx: null, hard: false }
+      : late
+        ? { _tag: "Busy", reply: "451 4.4.5 not started in time", mx: null }
+        : yield* deliverOne(delivery, email.value, startBy)
+    const now = new Date(yield* Clock.currentTimeMillis)
+    yield* Effect.flatMap(DeliveryQueue, (queue) =>
+      queue.record(delivery.id, settle(delivery, outcome, now, policy))
+    )
+  })
+
 /**
- * One round of live delivery: claims due deliveries (any number of workers share the queue),
- * builds, signs and hands each over, and records the outcome. Returns how many were attempted.
+ * Live delivery as a pipeline: keeps up to `inFlight` deliveries going, claiming more (any number
+ * of workers share the queue) as soon as some finish, so one slow receiver delays only its own
+ * messages, never a whole round. Runs until interrupted; then it claims nothing more, and every
+ * delivery already claimed finishes and is recorded before it returns.
  */
-export const DeliverDueMail = Effect.fn("DeliverDueMail")(function* (options: {
-  readonly limit: number
-  readonly concurrency: number
+export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(function* (options: {
+  readonly inFlight: number
+  readonly batch: number
   readonly leaseMs: number
+  readonly idle: Duration.DurationInput
   readonly policy?: RetryPolicy
 }) {
   const queue = yield* DeliveryQueue
   const emails = yield* EmailRepository
-  const claimed = yield* queue.claim({
-    now: new Date(yield* Clock.currentTimeMillis),
-    limit: options.limit,
-    leaseMs: options.leaseMs,
-    testMode: false
-  })
-  const loaded = new Map<number, Option.Option<EmailForDelivery>>()
-  for (const d of claimed)
-    if (!loaded.has(d.emailId)) loaded.set(d.emailId, yield* emails.loadForDelivery(d.emailId))
-  yield* Effect.forEach(
-    claimed,
-    (delivery) =>
-      Effect.gen(function* () {
-        const email = loaded.get(delivery.emailId) ?? Option.none()
-        const outcome: DeliveryOutcome = Option.isNone(email)
-          ? { _tag: "Bounced", reply: "554 5.0.0 message no longer exists", mx: null, hard: false }
-          : yield* deliverOne(delivery, email.value)
-        const now = new Date(yield* Clock.currentTimeMillis)
-        yield* queue.record(
-          delivery.id,
-          settle(delivery, outcome, now, options.policy ?? DEFAULT_RETRY_POLICY)
-        )
-      }),
-    { concurrency: options.concurrency, discard: true }
+  const policy = options.policy ?? DEFAULT_RETRY_POLICY
+  const running = yield* FiberSet.make()
+  let busy = 0
+  // The copies of one email are claimed together and share one load of the email.
+  const deliverEmail = (copies: ReadonlyArray<ClaimedDelivery>) =>
+    Effect.gen(function* () {
+      const first = copies[0]
+      if (first === undefined) return
+      const email = yield* emails.loadForDelivery(first.emailId)
+      yield* Effect.forEach(copies, (d) => deliverClaimed(d, email, options.leaseMs, policy), {
+        concurrency: "unbounded",
+        discard: true
+      })
+    }).pipe(
+      Effect.catchAllCause((cause) => Effect.logError("delivery failed; its lease brings it back", cause)),
+      Effect.uninterruptible,
+      Effect.ensuring(Effect.sync(() => (busy -= copies.length)))
+    )
+  const claimMore = Effect.gen(function* () {
+    const claimed = yield* queue.claim({
+      now: new Date(yield* Clock.currentTimeMillis),
+      limit: Math.min(options.batch, options.inFlight - busy),
+      leaseMs: options.leaseMs,
+      testMode: false
+    })
+    busy += claimed.length
+    for (const copies of Object.values(Arr.groupBy(claimed, (d) => String(d.emailId))))
+      yield* FiberSet.run(running, deliverEmail(copies))
+    return claimed.length
+  }).pipe(
+    // Claimed rows always get their fibers: no interruption between the claim and the fork.
+    Effect.uninterruptible,
+    Effect.catchAllCause((cause) => Effect.as(Effect.logError("claiming mail failed", cause), 0))
   )
-  return claimed.length
-})
+  for (;;) {
+    if (busy >= options.inFlight) {
+      yield* Effect.sleep("5 millis")
+      continue
+    }
+    if ((yield* claimMore) === 0) yield* Effect.sleep(options.idle)
+  }
+}, Effect.scoped)
