@@ -1,5 +1,8 @@
+import { NodeCryptoTrackingLinks } from "@poststack/adapters-external"
+import { clickUrl, signingInput } from "@poststack/domain"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { query } from "../support/database.js"
+import { TEST_ENCRYPTION_KEY } from "../support/server.js"
 import { eventsUntil, type Harness, htmlOf, NEWSLETTER, startHarness, UA, urlsIn } from "./harness.js"
 
 describe("open and click tracking of delivered mail", () => {
@@ -192,6 +195,27 @@ describe("open and click tracking of delivered mail", () => {
       "SELECT count(*)::int AS n FROM email_events WHERE event_type = 'clicked'"
     )
     expect(clicks[0]?.n).toBe(1)
+  })
+
+  it("redirects to non-ASCII targets percent-encoded, and refuses links signed with any other key", async () => {
+    const deliveryId = Number(new URL(pixelOf("alice@receiver.test")).pathname.split("/")[4])
+    const ref = { emailId: id, deliveryId }
+    const target = "https://shop.example/日本?q=ü"
+    const signed = (key: Uint8Array) =>
+      clickUrl(
+        h.server.baseUrl,
+        ref,
+        NodeCryptoTrackingLinks.make(NodeCryptoTrackingLinks.deriveKey(key), h.server.baseUrl).sign(
+          signingInput("click", ref, target)
+        ),
+        target
+      )
+    const ours = await fetch(signed(Buffer.from(TEST_ENCRYPTION_KEY, "base64")), { redirect: "manual" })
+    expect(ours.status).toBe(302)
+    expect(ours.headers.get("location")).toBe("https://shop.example/%E6%97%A5%E6%9C%AC?q=%C3%BC")
+    const forged = await fetch(signed(Buffer.alloc(32, 9)), { redirect: "manual" })
+    expect(forged.status).toBe(404)
+    expect(forged.headers.get("location")).toBeNull()
   })
 
   it("leaves the HTML untouched when the send turns tracking off", async () => {

@@ -52,7 +52,8 @@ export const TrackingLive = HttpApiBuilder.group(Api, "tracking", (handlers) =>
     .handle("click", ({ path, urlParams }) =>
       Effect.gen(function* () {
         const target = yield* FollowClick(path, urlParams.url, yield* visit)
-        return HttpServerResponse.redirect(target, {
+        // Header-safe: non-ASCII in the target is percent-encoded (and the host made punycode).
+        return HttpServerResponse.redirect(new URL(target).href, {
           status: 302,
           headers: { "cache-control": "no-store", "referrer-policy": "no-referrer" }
         })

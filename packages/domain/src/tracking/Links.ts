@@ -47,7 +47,7 @@ export const trackableUrl = (href: string): string | undefined => {
   const url = href.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, "")
   if (!/^https?:\/\/[^/?#\s\\]+/i.test(url)) return undefined
   if (/[\s\p{Cc}<>"]/u.test(url) || url.includes("{{")) return undefined
-  if (url.length > 4096) return undefined
+  if (url.length > 4096 || !URL.canParse(url)) return undefined
   return url
 }
 
