@@ -49,24 +49,19 @@ const record = Effect.fn("RecordEngagement")(function* (
   visit: Visit
 ) {
   const parser = yield* UserAgentParser
+  const log = yield* EngagementLog
   const userAgent = visit.userAgent.slice(0, 512)
   const client = describeClient(userAgent, parser.parse(userAgent))
-  yield* Effect.flatMap(EngagementLog, (log) =>
-    Clock.currentTimeMillis.pipe(
-      Effect.flatMap((now) =>
-        log.record({
-          ref,
-          type,
-          at: new Date(now),
-          url,
-          userAgent,
-          network: visit.ip === undefined ? undefined : truncateIp(visit.ip),
-          client,
-          isPrefetch: isMachineFetch({ userAgent, ip: visit.ip, client })
-        })
-      )
-    )
-  )
+  yield* log.record({
+    ref,
+    type,
+    at: new Date(yield* Clock.currentTimeMillis),
+    url,
+    userAgent,
+    network: visit.ip === undefined ? undefined : truncateIp(visit.ip),
+    client,
+    isPrefetch: isMachineFetch({ userAgent, ip: visit.ip, client })
+  })
 })
 
 /** A pixel fetch: records `opened` for the recipient when the link is ours. */
