@@ -71,6 +71,7 @@ describe("click tracking while PostgreSQL is unreachable", () => {
     await new Promise((r) => setTimeout(r, 1500))
     expect(await clicks()).toBe(0)
 
+    const recoveredAt = Date.now()
     proxy.up()
     const deadline = Date.now() + 15_000
     while ((await clicks()) === 0) {
@@ -82,13 +83,18 @@ describe("click tracking while PostgreSQL is unreachable", () => {
       event_type: string
       metadata: Record<string, unknown>
       ua_client_name: string
+      created_at: Date
     }>(
       h.db.url,
-      "SELECT ev.event_type, ev.metadata, ev.ua_client_name FROM email_events ev JOIN emails e ON e.id = ev.email_id WHERE e.public_id = $1 AND ev.event_type IN ('clicked', 'opened') ORDER BY ev.id",
+      "SELECT ev.event_type, ev.metadata, ev.ua_client_name, ev.created_at FROM email_events ev JOIN emails e ON e.id = ev.email_id WHERE e.public_id = $1 AND ev.event_type IN ('clicked', 'opened') ORDER BY ev.id",
       [id]
     )
     expect(events.map((e) => e.event_type).sort()).toEqual(["clicked", "opened"])
-    expect(events.find((e) => e.event_type === "clicked")).toMatchObject({
+    // Stamped with when the reader clicked, not when the database came back.
+    const clicked = events.find((e) => e.event_type === "clicked")
+    expect(clicked?.created_at.getTime()).toBeGreaterThanOrEqual(started - 5)
+    expect(clicked?.created_at.getTime()).toBeLessThan(recoveredAt - 1000)
+    expect(clicked).toMatchObject({
       ua_client_name: "Chrome",
       metadata: {
         recipient: "frank@receiver.test",

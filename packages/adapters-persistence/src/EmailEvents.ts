@@ -15,6 +15,8 @@ export interface EmailEventRow {
     readonly network: string | null
     readonly isPrefetch: boolean
   }
+  /** When it happened, if earlier than now (an open or click recorded after a database outage). */
+  readonly at?: Date
 }
 
 /**
@@ -57,15 +59,17 @@ export const insertEmailEvents = (sql: SqlClient.SqlClient, events: ReadonlyArra
           ua_os: e.reader?.os ?? null,
           ua_device_type: e.reader?.deviceType ?? null,
           client_network: e.reader?.network ?? null,
-          is_prefetch: e.reader?.isPrefetch ?? false
+          is_prefetch: e.reader?.isPrefetch ?? false,
+          created_at: e.at?.toISOString() ?? null
         }))
       )}::jsonb) AS x(email_id bigint, delivery_id bigint, event_type text, metadata jsonb, ua_client_name text,
-                      ua_client_type text, ua_os text, ua_device_type text, client_network text, is_prefetch boolean)
+                      ua_client_type text, ua_os text, ua_device_type text, client_network text, is_prefetch boolean,
+                      created_at timestamptz)
     ), stored AS (
       INSERT INTO email_events (email_id, delivery_id, event_type, metadata, ua_client_name, ua_client_type, ua_os,
-                                ua_device_type, client_network, is_prefetch)
+                                ua_device_type, client_network, is_prefetch, created_at)
       SELECT email_id, delivery_id, event_type, metadata, ua_client_name, ua_client_type, ua_os, ua_device_type,
-             client_network, is_prefetch FROM input
+             client_network, is_prefetch, coalesce(created_at, now()) FROM input
       RETURNING email_id, event_type, metadata, created_at
     )
     INSERT INTO events (team_id, type, payload, created_at)
@@ -80,5 +84,6 @@ export const insertEmailEvents = (sql: SqlClient.SqlClient, events: ReadonlyArra
         'test_mode', e.test_mode,
         'created_at', s.created_at
       ) || coalesce(s.metadata, '{}'::jsonb),
-      s.created_at
+      -- The outbox row is written now, even for an event that happened earlier.
+      now()
     FROM stored s JOIN emails e ON e.id = s.email_id`

@@ -56,10 +56,10 @@ export const make = (options: BufferOptions) =>
                 ip: event.network ?? null,
                 client: { name: event.client.clientName, type: event.client.clientType, os: event.client.os },
                 device: event.client.deviceType,
-                is_prefetch: event.isPrefetch,
-                occurred_at: event.at.toISOString()
+                is_prefetch: event.isPrefetch
               },
-              reader: { ...event.client, network: event.network ?? null, isPrefetch: event.isPrefetch }
+              reader: { ...event.client, network: event.network ?? null, isPrefetch: event.isPrefetch },
+              at: event.at
             }
           ]
         })
