@@ -150,6 +150,36 @@ describe("one-click unsubscribe", () => {
     expect((await unsubscribedEvents(id)).map((e) => e.metadata.via).sort()).toEqual(["one_click", "page"])
   })
 
+  it("stops a scheduled copy whose recipient was suppressed after the send was accepted", async () => {
+    const later = await h.send(["gina@receiver.test", "hal@receiver.test"], {
+      subject: "Scheduled",
+      scheduled_at: new Date(Date.now() + 1500).toISOString()
+    })
+    expect(
+      (await h.call("POST", "/suppressions", { email: "gina@receiver.test", reason: "manual" })).status
+    ).toBe(200)
+    await h.received("hal@receiver.test", "Scheduled")
+    const deadline = Date.now() + 10_000
+    let events: Array<{ event_type: string; metadata: Record<string, unknown> }> = []
+    while (!events.some((e) => e.event_type === "suppressed")) {
+      if (Date.now() > deadline) throw new Error("gina's copy was never settled")
+      await new Promise((r) => setTimeout(r, 100))
+      events = await query(
+        h.db.url,
+        "SELECT ev.event_type, ev.metadata FROM email_events ev JOIN emails e ON e.id = ev.email_id WHERE e.public_id = $1 ORDER BY ev.id",
+        [later]
+      )
+    }
+    const [entry] = await suppressionsOf("gina@receiver.test")
+    expect(events.find((e) => e.event_type === "suppressed")?.metadata).toEqual({
+      recipient: "gina@receiver.test",
+      reason: "manual",
+      suppression_id: entry?.id,
+      at: "delivery"
+    })
+    expect(h.sink.received.some((m) => m.to.includes("gina@receiver.test"))).toBe(false)
+  })
+
   it("refuses a tampered unsubscribe link, GET or POST, and records nothing", async () => {
     const parts = new URL(link).pathname.split("/")
     const signature = parts[4] ?? ""
@@ -163,7 +193,10 @@ describe("one-click unsubscribe", () => {
       expect((await fetch(url)).status).toBe(404)
       expect((await fetch(url, { method: "POST", body: "List-Unsubscribe=One-Click" })).status).toBe(404)
     }
-    const all = await query<{ n: number }>(h.db.url, "SELECT count(*)::int AS n FROM suppressions")
+    const all = await query<{ n: number }>(
+      h.db.url,
+      "SELECT count(*)::int AS n FROM suppressions WHERE reason = 'unsubscribe'"
+    )
     expect(all[0]?.n).toBe(2)
   })
 })

@@ -7,6 +7,7 @@ import {
   nextAttemptAt,
   type RetryPolicy,
   routeFromMx,
+  type SuppressionMatch,
   type TeamId
 } from "@poststack/domain"
 import { Array as Arr, Clock, type Duration, Effect, FiberSet, Option } from "effect"
@@ -17,6 +18,7 @@ import { DnsResolver } from "../../ports/DnsResolver.js"
 import { EmailRepository, type EmailForDelivery } from "../../ports/EmailRepository.js"
 import { type MailHost, MailTransport } from "../../ports/MailTransport.js"
 import { MessageComposer } from "../../ports/MessageComposer.js"
+import { SuppressionList } from "../../ports/SuppressionList.js"
 import { TrackedContent } from "./TrackedContent.js"
 
 /**
@@ -180,6 +182,26 @@ const deliverOne = Effect.fn("DeliverDueMail.one")(function* (
   })
 })
 
+/** A copy not sent because its recipient is on the suppression list now; the event names the entry. */
+const suppressedAtDelivery = (delivery: ClaimedDelivery, entry: SuppressionMatch): DeliveryResult => ({
+  status: "suppressed",
+  reply: null,
+  mx: null,
+  nextAttemptAt: null,
+  events: [
+    {
+      type: "suppressed",
+      metadata: {
+        recipient: delivery.recipient,
+        reason: entry.reason,
+        suppression_id: entry.id,
+        at: "delivery"
+      }
+    }
+  ],
+  suppress: null
+})
+
 /** Builds, signs and hands over one claimed delivery, then records its outcome. */
 const deliverClaimed = (
   delivery: ClaimedDelivery,
@@ -218,6 +240,7 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
 }) {
   const queue = yield* DeliveryQueue
   const emails = yield* EmailRepository
+  const suppressions = yield* SuppressionList
   const policy = options.policy ?? DEFAULT_RETRY_POLICY
   const running = yield* FiberSet.make()
   let busy = 0
@@ -227,10 +250,22 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
       const first = copies[0]
       if (first === undefined) return
       const email = yield* emails.loadForDelivery(first.emailId)
-      yield* Effect.forEach(copies, (d) => deliverClaimed(d, email, options.leaseMs, policy), {
-        concurrency: "unbounded",
-        discard: true
-      })
+      // Asked again at delivery: an address may have been suppressed since the email was accepted
+      // (an unsubscribe before a scheduled send, a complaint during retries).
+      const suppressed = yield* suppressions.reasons(
+        first.teamId as TeamId,
+        copies.map((d) => d.recipient)
+      )
+      yield* Effect.forEach(
+        copies,
+        (d) => {
+          const entry = suppressed.get(d.recipient.toLowerCase())
+          return entry === undefined
+            ? deliverClaimed(d, email, options.leaseMs, policy)
+            : queue.record(d.id, suppressedAtDelivery(d, entry))
+        },
+        { concurrency: "unbounded", discard: true }
+      )
     }).pipe(
       Effect.catchAllCause((cause) => Effect.logError("delivery failed; its lease brings it back", cause)),
       Effect.uninterruptible,
