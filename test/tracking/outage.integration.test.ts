@@ -12,6 +12,7 @@ describe("click tracking while PostgreSQL is unreachable", () => {
   let id: string
   let clickPath: string
   let pixelPath: string
+  let unsubscribePath: string
 
   const clicks = async () =>
     (
@@ -29,8 +30,12 @@ describe("click tracking while PostgreSQL is unreachable", () => {
       click_tracking: true,
       tracking_domain: null
     })
-    id = await h.send(["frank@receiver.test"], { subject: "Outage" })
-    const html = await htmlOf(await h.received("frank@receiver.test", "Outage"))
+    id = await h.send(["frank@receiver.test"], { subject: "Outage", unsubscribe: true })
+    const message = await h.received("frank@receiver.test", "Outage")
+    const html = await htmlOf(message)
+    unsubscribePath = new URL(
+      /^List-Unsubscribe: <([^>]+)>/im.exec(message.raw.toString().replace(/\r\n[ \t]+/g, " "))?.[1] ?? ""
+    ).pathname
     const link = new URL(urlsIn(html, "href").find((u) => u.includes("/t/c/")) ?? "")
     clickPath = `${link.pathname}${link.search}`
     pixelPath = new URL(urlsIn(html, "src").find((u) => u.includes("/t/o/")) ?? "").pathname
@@ -66,6 +71,15 @@ describe("click tracking while PostgreSQL is unreachable", () => {
       }
     )
     expect(tampered.status).toBe(404)
+
+    // An unsubscribe must be written before it is confirmed: while the database is away it is refused.
+    const unsubscribe = await fetch(`${edge.baseUrl}${unsubscribePath}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "List-Unsubscribe=One-Click"
+    })
+    expect(unsubscribe.status).toBe(503)
+    expect(await unsubscribe.json()).toMatchObject({ code: "internal_error" })
 
     // The edge server cannot write while the proxy is down.
     await new Promise((r) => setTimeout(r, 1500))
