@@ -60,7 +60,7 @@ describe("click tracking while PostgreSQL is unreachable", () => {
     })
     expect(res.status).toBe(302)
     expect(res.headers.get("location")).toBe("https://shop.example/sale?utm_source=mail&utm_medium=email")
-    expect(Date.now() - started).toBeLessThan(1000)
+    expect(Date.now() - started).toBeLessThan(2000)
     const pixel = await fetch(`${edge.baseUrl}${pixelPath}`, { headers: { "User-Agent": UA.iphoneMail } })
     expect(pixel.status).toBe(200)
     // A tampered link still gets no redirect, database or not.
