@@ -3,7 +3,16 @@ import { clickUrl, signingInput } from "@poststack/domain"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { query } from "../support/database.js"
 import { TEST_ENCRYPTION_KEY } from "../support/server.js"
-import { eventsUntil, type Harness, htmlOf, NEWSLETTER, startHarness, UA, urlsIn } from "./harness.js"
+import {
+  type EventWire,
+  eventsUntil,
+  type Harness,
+  htmlOf,
+  NEWSLETTER,
+  startHarness,
+  UA,
+  urlsIn
+} from "./harness.js"
 
 describe("open and click tracking of delivered mail", () => {
   let h: Harness
@@ -216,6 +225,22 @@ describe("open and click tracking of delivered mail", () => {
     const forged = await fetch(signed(Buffer.alloc(32, 9)), { redirect: "manual" })
     expect(forged.status).toBe(404)
     expect(forged.headers.get("location")).toBeNull()
+  })
+
+  it("counts a HEAD on a link (a link checker) as a machine fetch", async () => {
+    const link = linksOf("alice@receiver.test").find((u) => u.includes("/t/c/")) ?? ""
+    const res = await fetch(link, {
+      method: "HEAD",
+      redirect: "manual",
+      headers: { "User-Agent": UA.chrome }
+    })
+    expect(res.status).toBe(302)
+    const byChecker = (e: EventWire) =>
+      e.eventType === "clicked" &&
+      e.metadata.recipient === "alice@receiver.test" &&
+      e.uaClientName === "Chrome"
+    const events = await eventsUntil(h, id, (all) => all.some(byChecker))
+    expect(events.filter(byChecker)).toEqual([expect.objectContaining({ isPrefetch: true })])
   })
 
   it("leaves the HTML untouched when the send turns tracking off", async () => {

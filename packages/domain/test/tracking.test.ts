@@ -228,6 +228,11 @@ describe("readers' clients and machine fetches", () => {
       flag("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0")
     ).toBe(true)
     expect(flag("Barracuda Sentinel (EE)")).toBe(true)
+    const chrome =
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
+    const client = describeClient(chrome, { browser: "Chrome", os: "Windows", deviceType: undefined })
+    expect(isMachineFetch({ userAgent: chrome, ip: undefined, client })).toBe(false)
+    expect(isMachineFetch({ userAgent: chrome, ip: undefined, client, head: true })).toBe(true)
   })
 })
 

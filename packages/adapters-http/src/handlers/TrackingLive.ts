@@ -34,7 +34,11 @@ const PAGE_HEADERS = {
 
 const visit = Effect.gen(function* () {
   const request = yield* HttpServerRequest.HttpServerRequest
-  return { userAgent: request.headers["user-agent"] ?? "", ip: yield* clientAddress } satisfies Visit
+  return {
+    userAgent: request.headers["user-agent"] ?? "",
+    ip: yield* clientAddress,
+    head: request.method === "HEAD"
+  } satisfies Visit
 })
 
 const html = (body: string) =>

@@ -56,7 +56,10 @@ export const isMachineFetch = (input: {
   readonly userAgent: string
   readonly ip: string | undefined
   readonly client: ClientInfo
+  /** A HEAD request reads no image and follows no link: only checkers send it. */
+  readonly head?: boolean
 }): boolean =>
+  input.head === true ||
   input.client.clientType === "proxy" ||
   input.client.clientType === "bot" ||
   input.userAgent.trim() === "" ||

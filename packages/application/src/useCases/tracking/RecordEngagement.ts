@@ -25,6 +25,8 @@ export interface LinkPath {
 export interface Visit {
   readonly userAgent: string
   readonly ip: string | undefined
+  /** Sent by HEAD (link checkers), not GET. */
+  readonly head: boolean
 }
 
 const invalid = () => new TrackingLinkInvalid({ message: "Invalid or tampered link" })
@@ -60,7 +62,7 @@ const record = Effect.fn("RecordEngagement")(function* (
     userAgent,
     network: visit.ip === undefined ? undefined : truncateIp(visit.ip),
     client,
-    isPrefetch: isMachineFetch({ userAgent, ip: visit.ip, client })
+    isPrefetch: isMachineFetch({ userAgent, ip: visit.ip, client, head: visit.head })
   })
 })
 
