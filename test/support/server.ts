@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
 import { HttpServer } from "@effect/platform"
 import {
   NodeCryptoDigest,
@@ -6,25 +9,31 @@ import {
   NodeCryptoKeyMaterial,
   NodeCryptoSecretBox,
   NodeCryptoTrackingLinks,
+  NodeCryptoWebhookSigner,
   NodeDnsResolver,
+  NodeHttpWebhookTransport,
   TldtsPublicSuffixList,
   UaParserUserAgentParser
 } from "@poststack/adapters-external"
 import {
   ConfigMailHosts,
+  FastXmlDmarcReportReader,
   Htmlparser2HtmlScanner,
+  MailauthSenderAuthenticator,
+  MailparserMailParser,
   NodemailerDkimSigner,
   NodemailerMailTransport,
   NodemailerMessageComposer
 } from "@poststack/adapters-smtp"
 import { HttpServerLive, RateLimitSettings } from "@poststack/adapters-http"
 import {
+  FileBlobStore,
   MemoryRateLimiterStore,
   PgDatabase,
   PgPersistence,
   RateLimiterStoreConfig
 } from "@poststack/adapters-persistence"
-import { BootstrapTeam, SecretBox } from "@poststack/application"
+import { BootstrapTeam, type RateLimiterStore, SecretBox } from "@poststack/application"
 import type { MailHosts } from "@poststack/domain"
 import { Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
 
@@ -42,6 +51,9 @@ export interface TestServerOptions {
   /** DNS servers (`host:port`) the server asks; by default a closed port, so DNS is unavailable. */
   readonly dnsServers?: ReadonlyArray<string>
   readonly mailHosts?: MailHosts
+  readonly webhooks?: { readonly allowLoopback: boolean; readonly timeoutMs: number }
+  /** More listeners (the SMTP doors) built on the same services as the HTTP API. */
+  readonly doors?: Layer.Layer<never, never, TestServices | RateLimiterStore>
   /** Reverse proxies whose `X-Forwarded-For` entries the server trusts. */
   readonly trustedProxyHops?: number
 }
@@ -60,6 +72,8 @@ export const TEST_MAIL_HOSTS: MailHosts = {
   trackingTarget: "track.poststack.test"
 }
 
+const defaultBlobDir = () => mkdtempSync(path.join(tmpdir(), "poststack-blobs-"))
+
 /** A fixed encryption key: tests may compare sealed values across processes. */
 export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64")
 
@@ -71,6 +85,10 @@ export const testServices = (options: {
   readonly mxPort?: number
   /** A smart host that takes all mail instead of MX delivery. */
   readonly relayUrl?: string
+  /** Webhook transport settings; by default loopback is refused, as in production. */
+  readonly webhooks?: { readonly allowLoopback: boolean; readonly timeoutMs: number }
+  /** Where received mail is kept; a fresh temporary folder by default. */
+  readonly blobDir?: string
   /** Where tracking and unsubscribe links in delivered mail point (a test server's base URL). */
   readonly publicUrl?: string
 }) => {
@@ -87,6 +105,14 @@ export const testServices = (options: {
     TldtsPublicSuffixList.layer,
     ConfigMailHosts.layer(options.mailHosts ?? TEST_MAIL_HOSTS),
     NodemailerMessageComposer.layer,
+    MailparserMailParser.layer,
+    FastXmlDmarcReportReader.layer,
+    MailauthSenderAuthenticator.layer({
+      dnsServers: options.dnsServers ?? ["127.0.0.1:1"],
+      timeoutMs: 1000,
+      mta: (options.mailHosts ?? TEST_MAIL_HOSTS).mxHost
+    }),
+    FileBlobStore.layer(options.blobDir ?? defaultBlobDir()),
     NodemailerMailTransport.layer({
       mxPort: options.mxPort ?? 1,
       heloName: "mta.poststack.test",
@@ -102,10 +128,19 @@ export const testServices = (options: {
       publicUrl: options.publicUrl ?? "http://127.0.0.1:1"
     }),
     UaParserUserAgentParser.layer,
-    Htmlparser2HtmlScanner.layer
+    Htmlparser2HtmlScanner.layer,
+    NodeCryptoWebhookSigner.layer
   )
-  return Layer.merge(base, NodemailerDkimSigner.layer.pipe(Layer.provide(base)))
+  return Layer.mergeAll(
+    base,
+    NodemailerDkimSigner.layer.pipe(Layer.provide(base)),
+    NodeHttpWebhookTransport.layer(options.webhooks ?? { allowLoopback: false, timeoutMs: 5_000 }).pipe(
+      Layer.provide(base)
+    )
+  )
 }
+
+type TestServices = Layer.Layer.Success<ReturnType<typeof testServices>>
 
 /** The real HTTP API on an ephemeral loopback port, over a real PostgreSQL. */
 export const startTestServer = async (options: TestServerOptions): Promise<TestServer> => {
@@ -142,7 +177,10 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
           Logger.defaultLogger,
           Logger.map(Logger.jsonLogger, (line) => sink(line))
         )
-  const app = Layer.merge(http, services).pipe(Layer.provideMerge(services), Layer.provide(logging))
+  const app = Layer.mergeAll(http, options.doors ?? Layer.empty, services).pipe(
+    Layer.provideMerge(services),
+    Layer.provide(logging)
+  )
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(app, scope))
   const runtimeEffect = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof app>>) =>

@@ -25,6 +25,8 @@ export interface SmtpSink {
    * (`hang`), or cuts the connection without a reply (`drop`). Messages so treated are not kept.
    */
   readonly afterDot: Map<string, "hang" | "drop">
+  /** A reply every recipient gets at RCPT TO (e.g. `451 …` to defer everything); `null` for none. */
+  replyToAll: string | null
   readonly close: () => Promise<void>
 }
 
@@ -34,14 +36,18 @@ export const startSmtpSink = async (listen: { host?: string; port?: number } = {
   const replies = new Map<string, string>()
   const afterDot = new Map<string, "hang" | "drop">()
   const sockets = new Map<number, Socket>()
-  const state = { started: 0, delay: 0 }
+  const state: { started: number; delay: number; replyToAll: string | null } = {
+    started: 0,
+    delay: 0,
+    replyToAll: null
+  }
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["AUTH"],
     logger: false,
     size: 50 * 1024 * 1024,
     onRcptTo(address, _session, callback) {
-      const reply = replies.get(address.address.toLowerCase())
+      const reply = replies.get(address.address.toLowerCase()) ?? state.replyToAll ?? undefined
       if (reply === undefined) return callback()
       const error = new Error(reply.slice(4)) as Error & { responseCode: number }
       error.responseCode = Number(reply.slice(0, 3))
@@ -89,6 +95,12 @@ export const startSmtpSink = async (listen: { host?: string; port?: number } = {
     },
     set dataDelayMs(ms: number) {
       state.delay = ms
+    },
+    get replyToAll() {
+      return state.replyToAll
+    },
+    set replyToAll(reply: string | null) {
+      state.replyToAll = reply
     },
     close: () => new Promise((resolve) => server.close(() => resolve()))
   }

@@ -1,5 +1,6 @@
 import { HttpServerLive } from "@poststack/adapters-http"
 import { PgDatabase, RateLimiterStoreConfig } from "@poststack/adapters-persistence"
+import { SmtpDoors } from "@poststack/adapters-smtp"
 import { jobs, periodicTasks, Services as CoreServices, WorkerLive } from "@poststack/worker"
 import { Config, Effect, Layer } from "effect"
 import { BootstrapLive, DedicatedIpsLive } from "./Bootstrap.js"
@@ -16,6 +17,7 @@ export const ServerLive = Layer.unwrapEffect(
     const external = (yield* Config.option(Config.string("DATABASE_URL")))._tag === "Some"
     const runWorker = yield* Config.boolean("POSTSTACK_RUN_WORKER").pipe(Config.withDefault(!external))
     const http = Layer.provide(HttpServerLive.layerConfig, Layer.merge(BootstrapLive, DedicatedIpsLive))
-    return runWorker ? Layer.merge(http, WorkerLive.layer(periodicTasks, jobs)) : http
+    const doors = Layer.merge(http, SmtpDoors.layerConfig)
+    return runWorker ? Layer.merge(doors, WorkerLive.layer(periodicTasks, jobs)) : doors
   })
 ).pipe(Layer.provide(Services), Layer.provide(PgDatabase.layerConfig))

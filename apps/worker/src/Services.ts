@@ -4,14 +4,19 @@ import {
   NodeCryptoKeyMaterial,
   NodeCryptoSecretBox,
   NodeCryptoTrackingLinks,
+  NodeCryptoWebhookSigner,
   NodeDnsResolver,
+  NodeHttpWebhookTransport,
   TldtsPublicSuffixList,
   UaParserUserAgentParser
 } from "@poststack/adapters-external"
-import { PgPersistence } from "@poststack/adapters-persistence"
+import { FileBlobStore, PgPersistence } from "@poststack/adapters-persistence"
 import {
   ConfigMailHosts,
+  FastXmlDmarcReportReader,
   Htmlparser2HtmlScanner,
+  MailauthSenderAuthenticator,
+  MailparserMailParser,
   NodemailerDkimSigner,
   NodemailerMailTransport,
   NodemailerMessageComposer
@@ -33,7 +38,18 @@ export const Services = Layer.mergeAll(
   ConfigMailHosts.layerConfig,
   NodemailerMessageComposer.layer,
   NodemailerMailTransport.layerConfig,
+  NodeCryptoWebhookSigner.layer,
+  MailparserMailParser.layer,
+  MailauthSenderAuthenticator.layerConfig,
+  FastXmlDmarcReportReader.layer,
+  FileBlobStore.layerConfig,
   NodeCryptoTrackingLinks.layerConfig,
   UaParserUserAgentParser.layer,
   Htmlparser2HtmlScanner.layer
-).pipe((services) => Layer.merge(services, NodemailerDkimSigner.layer.pipe(Layer.provide(services))))
+).pipe((services) =>
+  Layer.mergeAll(
+    services,
+    NodemailerDkimSigner.layer.pipe(Layer.provide(services)),
+    NodeHttpWebhookTransport.layerConfig.pipe(Layer.provide(services))
+  )
+)

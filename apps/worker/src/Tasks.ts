@@ -1,10 +1,12 @@
 import {
   AdvanceDkimRotations,
   DeliverMailContinuously,
+  type PeriodicTask,
   SimulateTestDeliveries,
   VerifyDueDomains
 } from "@poststack/application"
 import { Config, Effect } from "effect"
+import { WebhookDispatcherConfig, webhookJobs } from "./WebhookJobs.js"
 
 /** The periodic tasks every worker schedules; each runs once per interval across the cluster. */
 export const periodicTasks = [
@@ -21,8 +23,7 @@ const DeliveryLease = Config.integer("POSTSTACK_DELIVERY_LEASE_MS").pipe(
   Effect.orDie
 )
 
-/** Jobs every worker runs continuously, sharing their queues through `FOR UPDATE SKIP LOCKED`. */
-export const jobs = [
+const mailJobs = [
   {
     name: "deliveries.live",
     every: "250 millis",
@@ -38,3 +39,12 @@ export const jobs = [
     run: Effect.asVoid(Effect.repeat(SimulateTestDeliveries(100), { while: (settled) => settled > 0 }))
   }
 ] as const
+
+const hookJobs = webhookJobs(Effect.orDie(WebhookDispatcherConfig))
+type JobRun = (typeof mailJobs)[number]["run"] | (typeof hookJobs)[number]["run"]
+
+/** Jobs every worker runs continuously, sharing their queues through `FOR UPDATE SKIP LOCKED`. */
+export const jobs: ReadonlyArray<PeriodicTask<Effect.Effect.Error<JobRun>, Effect.Effect.Context<JobRun>>> = [
+  ...mailJobs,
+  ...hookJobs
+]

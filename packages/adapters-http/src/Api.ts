@@ -3,6 +3,8 @@ import { ApiKeysApi } from "./groups/ApiKeysApi.js"
 import { DomainsApi } from "./groups/DomainsApi.js"
 import { EmailsApi } from "./groups/EmailsApi.js"
 import { HealthApi } from "./groups/HealthApi.js"
+import { WebhooksApi } from "./groups/WebhooksApi.js"
+import { InboundApi } from "./groups/InboundApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
 import { TrackingApi } from "./groups/TrackingApi.js"
 
@@ -12,6 +14,8 @@ export class Api extends HttpApi.make("poststack")
   .add(ApiKeysApi)
   .add(DomainsApi)
   .add(EmailsApi)
+  .add(WebhooksApi)
+  .add(InboundApi)
   .add(SuppressionsApi)
   .add(TrackingApi)
   .annotate(OpenApi.Title, "PostStack API")

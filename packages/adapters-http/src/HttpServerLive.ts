@@ -7,6 +7,8 @@ import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
 import { EmailsLive } from "./handlers/EmailsLive.js"
 import { HealthLive } from "./handlers/HealthLive.js"
+import { WebhooksLive } from "./handlers/WebhooksLive.js"
+import { InboundLive } from "./handlers/InboundLive.js"
 import { SuppressionsLive } from "./handlers/SuppressionsLive.js"
 import { TrackingLive } from "./handlers/TrackingLive.js"
 import { accessLog } from "./middleware/AccessLog.js"
@@ -36,7 +38,16 @@ export const HttpConfig = Config.all({
 })
 
 const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([HealthLive, ApiKeysLive, DomainsLive, EmailsLive, SuppressionsLive, TrackingLive]),
+  Layer.provide([
+    HealthLive,
+    ApiKeysLive,
+    DomainsLive,
+    EmailsLive,
+    WebhooksLive,
+    InboundLive,
+    SuppressionsLive,
+    TrackingLive
+  ]),
   Layer.provide([AuthenticationLive, FullAccessLive])
 )
 

@@ -89,14 +89,16 @@ export const make = Effect.gen(function* () {
           WITH new_email AS (
             INSERT INTO emails (public_id, team_id, api_key_id, domain_id, from_address, from_name, to_addresses,
               cc_addresses, bcc_addresses, reply_to, subject, html_body, text_body, headers, tags, message_id, status,
-              test_mode, unsubscribe_enabled, track_opens, track_clicks, idempotency_key, request_hash, scheduled_at)
+              test_mode, unsubscribe_enabled, track_opens, track_clicks, idempotency_key, request_hash, scheduled_at,
+              raw_mime)
             VALUES ('em_' || replace(gen_random_uuid()::text, '-', ''), ${email.teamId}, ${email.apiKeyId},
               ${email.domainId}, ${email.fromAddress}, ${email.fromName}, ${byKind("to")}, ${byKind("cc")},
               ${byKind("bcc")}, ${email.replyTo}, ${email.subject}, ${email.html}, ${email.text},
               ${JSON.stringify(email.headers)}::jsonb, ${email.tags},
-              '<' || gen_random_uuid()::text || '@' || ${email.domainName} || '>', ${emailStatus}, ${email.testMode},
+              coalesce(${email.messageId}, '<' || gen_random_uuid()::text || '@' || ${email.domainName} || '>'),
+              ${emailStatus}, ${email.testMode},
               ${email.unsubscribe}, ${email.trackOpens}, ${email.trackClicks}, ${email.idempotencyKey},
-              ${email.requestHash}, ${email.scheduledAt})
+              ${email.requestHash}, ${email.scheduledAt}, ${email.rawMime === null ? null : Buffer.from(email.rawMime)})
             ON CONFLICT (team_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING id, public_id
           ), new_deliveries AS (
@@ -280,6 +282,7 @@ export const make = Effect.gen(function* () {
           EmailRow & {
             html_body: string | null
             text_body: string | null
+            raw_mime: Buffer | null
             domain_name: string
             return_path_label: string
             local_address: string | null
@@ -292,7 +295,7 @@ export const make = Effect.gen(function* () {
             COLUMNS.split(",")
               .map((c) => `e.${c.trim()}`)
               .join(", ")
-          )}, e.html_body, e.text_body,
+          )}, e.html_body, e.text_body, e.raw_mime,
                  d.name AS domain_name, d.return_path_label, ip.address AS local_address,
                  e.track_opens, e.track_clicks,
                  -- Links go to the domain's own tracking host only once DNS shows its CNAME to us.
@@ -320,6 +323,7 @@ export const make = Effect.gen(function* () {
             contentId: a.content_id,
             content: new Uint8Array(a.content)
           })),
+          rawMime: row.raw_mime === null ? null : new Uint8Array(row.raw_mime),
           domainName: row.domain_name,
           returnPathHost: `${row.return_path_label}.${row.domain_name}`,
           localAddress: row.local_address,

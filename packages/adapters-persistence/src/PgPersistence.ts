@@ -1,5 +1,6 @@
 import { Layer } from "effect"
 import * as PgApiKeyRepository from "./PgApiKeyRepository.js"
+import * as PgDeliveryFeedback from "./PgDeliveryFeedback.js"
 import * as PgDeliveryQueue from "./PgDeliveryQueue.js"
 import * as PgDkimKeyRepository from "./PgDkimKeyRepository.js"
 import * as PgDmarcReportRepository from "./PgDmarcReportRepository.js"
@@ -8,10 +9,13 @@ import * as PgDomainRepository from "./PgDomainRepository.js"
 import * as PgEmailRepository from "./PgEmailRepository.js"
 import * as PgEngagementLog from "./PgEngagementLog.js"
 import * as PgHealthProbe from "./PgHealthProbe.js"
+import * as PgInboundRepository from "./PgInboundRepository.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
+import * as PgWebhookQueue from "./PgWebhookQueue.js"
+import * as PgWebhookRepository from "./PgWebhookRepository.js"
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */
 export const PgPersistence = Layer.mergeAll(
@@ -27,5 +31,9 @@ export const PgPersistence = Layer.mergeAll(
   PgDmarcReportRepository.layer,
   PgIpAddressRepository.layer,
   PgTaskLock.layer,
-  PgHealthProbe.layer
+  PgHealthProbe.layer,
+  PgWebhookRepository.layer,
+  PgWebhookQueue.layer,
+  PgInboundRepository.layer,
+  PgDeliveryFeedback.layer
 )

@@ -35,3 +35,18 @@ export class RateLimitExceeded extends Schema.TaggedError<RateLimitExceeded>()("
 export class StateConflict extends Schema.TaggedError<StateConflict>()("StateConflict", {
   message: Schema.String
 }) {}
+
+/** The sender (envelope or `From:`) is not on a verified domain the caller may send from. */
+export class SenderNotAllowed extends Schema.TaggedError<SenderNotAllowed>()("SenderNotAllowed", {
+  message: Schema.String
+}) {}
+
+/** A received or submitted message is not one we accept as written (line endings, structure, MIME). */
+export class MessageMalformed extends Schema.TaggedError<MessageMalformed>()("MessageMalformed", {
+  message: Schema.String
+}) {}
+
+/** We do not take mail for this recipient (not a customer domain with inbound on, nor a bounce address of ours). */
+export class RecipientRefused extends Schema.TaggedError<RecipientRefused>()("RecipientRefused", {
+  message: Schema.String
+}) {}

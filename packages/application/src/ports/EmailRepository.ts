@@ -36,6 +36,10 @@ export interface NewEmail {
   readonly headers: Readonly<Record<string, string>>
   readonly tags: ReadonlyArray<string>
   readonly attachments: ReadonlyArray<AttachmentInput>
+  /** The submitted MIME message, delivered as is (SMTP relay); `null` when composed from the fields. */
+  readonly rawMime: Uint8Array | null
+  /** The message's own Message-ID (with angle brackets); `null` to mint one. */
+  readonly messageId: string | null
   readonly testMode: boolean
   readonly unsubscribe: boolean
   readonly trackOpens: boolean
@@ -70,6 +74,8 @@ export interface EmailForDelivery {
   readonly htmlBody: string | null
   readonly textBody: string | null
   readonly attachments: ReadonlyArray<AttachmentInput>
+  /** The submitted MIME message to deliver instead of composing one. */
+  readonly rawMime: Uint8Array | null
   readonly domainName: string
   readonly returnPathHost: string
   /** The dedicated address the domain is pinned to, to send from; `null` for the default. */

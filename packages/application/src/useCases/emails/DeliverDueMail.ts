@@ -142,20 +142,24 @@ const deliverOne = Effect.fn("DeliverDueMail.one")(function* (
   const digest = yield* Digest
   const composer = yield* MessageComposer
   const record = email.record
-  const content = yield* TrackedContent(delivery.id, email)
-  const message = yield* composer.compose({
-    messageId: record.messageId,
-    date: record.createdAt,
-    from: { address: record.fromAddress, name: record.fromName },
-    to: record.toAddresses,
-    cc: record.ccAddresses,
-    replyTo: record.replyTo,
-    subject: record.subject,
-    html: content.html,
-    text: content.text,
-    headers: content.headers,
-    attachments: email.attachments
-  })
+  // A relayed message goes out as it came (no tracking); others are composed for this recipient.
+  const message =
+    email.rawMime ??
+    (yield* Effect.flatMap(TrackedContent(delivery.id, email), (content) =>
+      composer.compose({
+        messageId: record.messageId,
+        date: record.createdAt,
+        from: { address: record.fromAddress, name: record.fromName },
+        to: record.toAddresses,
+        cc: record.ccAddresses,
+        replyTo: record.replyTo,
+        subject: record.subject,
+        html: content.html,
+        text: content.text,
+        headers: content.headers,
+        attachments: email.attachments
+      })
+    ))
   const signed = yield* Effect.flatMap(DkimSigner, (signer) =>
     signer.sign(record.domainId as DomainId, message)
   ).pipe(Effect.either)

@@ -22,6 +22,12 @@ export interface SendResult {
 /** Where an idempotency key came from: the body's key is the team's; the header's is the API key's own. */
 export type IdempotencyKey = { readonly source: "body" | "header"; readonly key: string }
 
+/** A message submitted as MIME (the SMTP relay): delivered as given, with its own Message-ID. */
+export interface RawSubmission {
+  readonly bytes: Uint8Array
+  readonly messageId: string
+}
+
 /** JSON with sorted keys, so the same request always prints (and hashes) the same. */
 const canonical = (value: unknown): string =>
   JSON.stringify(value, (_k, v: unknown) =>
@@ -40,7 +46,8 @@ const canonical = (value: unknown): string =>
 export const SendEmail = Effect.fn("SendEmail")(function* (
   caller: ApiKey,
   request: SendRequest,
-  idempotency: IdempotencyKey | null
+  idempotency: IdempotencyKey | null,
+  raw: RawSubmission | null = null
 ) {
   const now = new Date(yield* Clock.currentTimeMillis)
   const valid = validateSend(request, now)
@@ -104,7 +111,10 @@ export const SendEmail = Effect.fn("SendEmail")(function* (
     text: request.text,
     headers: request.headers,
     tags: request.tags,
-    attachments: request.attachments,
+    // A raw message carries its attachments inside; they were validated above but are not stored twice.
+    attachments: raw === null ? request.attachments : [],
+    rawMime: raw?.bytes ?? null,
+    messageId: raw?.messageId ?? null,
     testMode: caller.mode === "test",
     unsubscribe: request.unsubscribe,
     trackOpens: request.tracking.opens ?? domain.value.openTracking,

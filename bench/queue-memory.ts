@@ -1,0 +1,171 @@
+/**
+ * What a queued message costs: database growth per message and the worker's and API's memory
+ * (RSS) with 10k and then 100k messages queued while the receiver defers everything. The first
+ * 10k are sent through `POST /emails/batch`; the rest are copies of those rows made in SQL (the
+ * same rows the API writes), so the bench takes minutes, not an hour. Run: `pnpm bench:queue`.
+ */
+import { spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { readFileSync } from "node:fs"
+import * as path from "node:path"
+import pg from "pg"
+import { startDnsServer } from "../test/support/dnsServer.js"
+import { startSmtpSink } from "../test/support/smtpSink.js"
+import { benchDatabase, freePort } from "./support.js"
+
+const SMALL = Number(process.env.BENCH_QUEUE_SMALL ?? 10_000)
+const LARGE = Number(process.env.BENCH_QUEUE_LARGE ?? 100_000)
+const root = path.resolve(import.meta.dirname, "..")
+
+const start = (entry: string, env: Record<string, string>) =>
+  spawn(process.execPath, ["--import", "tsx", path.join(root, entry)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "inherit"]
+  })
+
+const rssMb = (pid: number | undefined) => {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8")
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+}
+
+const waitFor = async (check: () => Promise<boolean>, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("timed out")
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+const main = async () => {
+  const db = await benchDatabase()
+  const dns = await startDnsServer()
+  const sink = await startSmtpSink()
+  sink.replyToAll = "451 4.7.1 try again later"
+  dns.publish("receiver.test", "MX", "mx.receiver.test")
+  dns.publish("mx.receiver.test", "A", "127.0.0.1")
+  const key = `sk_live_${randomBytes(32).toString("base64url")}`
+  const port = await freePort()
+  const env = {
+    DATABASE_URL: db.url,
+    POSTSTACK_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    POSTSTACK_DNS_SERVERS: dns.address,
+    POSTSTACK_SPF: "ip4:127.0.0.1",
+    POSTSTACK_MX_HOST: "mx.bench.test",
+    POSTSTACK_MX_PORT: String(sink.port),
+    POSTSTACK_LOG_LEVEL: "warning"
+  }
+  const api = start("apps/server/src/main.ts", {
+    ...env,
+    PORT: String(port),
+    POSTSTACK_HOST: "127.0.0.1",
+    POSTSTACK_BOOTSTRAP_API_KEY: key,
+    POSTSTACK_RATE_LIMIT_REQUESTS: "10000000",
+    POSTSTACK_RUN_WORKER: "false"
+  })
+  const baseUrl = `http://127.0.0.1:${port}`
+  await waitFor(
+    () =>
+      fetch(`${baseUrl}/healthz`).then(
+        () => true,
+        () => false
+      ),
+    60_000
+  )
+  const auth = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
+  const created = (await (
+    await fetch(`${baseUrl}/domains`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ name: "bench.test" })
+    })
+  ).json()) as { domain: { id: number; dnsRecords: Array<{ type: string; name: string; value: string }> } }
+  for (const r of created.domain.dnsRecords) dns.publish(r.name, r.type as "TXT" | "MX", r.value)
+  await fetch(`${baseUrl}/domains/${created.domain.id}/verify`, { method: "POST", headers: auth })
+
+  const client = new pg.Client({ connectionString: db.url })
+  await client.connect()
+  const dbBytes = async () =>
+    Number((await client.query("SELECT pg_database_size(current_database()) AS n")).rows[0]?.n)
+  const emptyBytes = await dbBytes()
+  const apiIdleMb = rssMb(api.pid)
+
+  for (let offset = 0; offset < SMALL; offset += 100) {
+    const emails = Array.from({ length: Math.min(100, SMALL - offset) }, (_, i) => ({
+      from: "Bench <bench@bench.test>",
+      to: [`r${offset + i}@receiver.test`],
+      subject: `Your order ${offset + i} has shipped`,
+      html: "<p>Hello, your order is on its way. Track it from your account page.</p>",
+      tags: ["bench"]
+    }))
+    const res = await fetch(`${baseUrl}/emails/batch`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ emails })
+    })
+    if (res.status !== 202) throw new Error(`batch refused: ${res.status}`)
+  }
+  const apiLoadedMb = rssMb(api.pid)
+  await client.query("CHECKPOINT")
+  const smallBytes = await dbBytes()
+
+  // The worker tries every queued message once; the receiver defers each, so all stay queued.
+  const tried = async () =>
+    Number((await client.query("SELECT count(*) AS n FROM deliveries WHERE status = 'deferred'")).rows[0]?.n)
+  const worker = start("apps/worker/src/main.ts", env)
+  const t0 = Date.now()
+  await waitFor(async () => (await tried()) >= SMALL, 600_000)
+  const smallSeconds = (Date.now() - t0) / 1000
+  const workerSmallMb = rssMb(worker.pid)
+
+  // Grow to LARGE with copies of the API's rows, made due again.
+  const copies = Math.ceil(LARGE / SMALL) - 1
+  await client.query(`
+    WITH src AS (SELECT * FROM emails), n AS (SELECT generate_series(1, ${copies}) AS k),
+    e AS (
+      INSERT INTO emails (public_id, team_id, api_key_id, domain_id, from_address, from_name, to_addresses,
+        cc_addresses, bcc_addresses, reply_to, subject, html_body, text_body, headers, tags, message_id, status,
+        test_mode, unsubscribe_enabled, track_opens, track_clicks, created_at)
+      SELECT 'em_' || replace(gen_random_uuid()::text, '-', ''), team_id, api_key_id, domain_id, from_address,
+        from_name, ARRAY['c' || n.k || '.' || to_addresses[1]], cc_addresses, bcc_addresses, reply_to, subject,
+        html_body, text_body, headers, tags, '<' || gen_random_uuid()::text || '@bench.test>', 'queued', test_mode,
+        unsubscribe_enabled, track_opens, track_clicks, created_at
+      FROM src, n RETURNING id, team_id, to_addresses
+    ), d AS (
+      INSERT INTO deliveries (email_id, team_id, recipient, kind, status)
+      SELECT id, team_id, to_addresses[1], 'to', 'queued' FROM e RETURNING email_id
+    )
+    INSERT INTO email_events (email_id, event_type, metadata) SELECT email_id, 'queued', '{}'::jsonb FROM d`)
+  await client.query("UPDATE deliveries SET next_attempt_at = now() WHERE status = 'deferred'")
+  await client.query("CHECKPOINT")
+  const largeBytes = await dbBytes()
+  const total = SMALL * (copies + 1)
+  const t1 = Date.now()
+  await waitFor(async () => (await tried()) >= total, 1_800_000)
+  const largeSeconds = (Date.now() - t1) / 1000
+  const workerLargeMb = rssMb(worker.pid)
+
+  console.log(`queued messages while the receiver defers everything (database with fsync; 1 worker)`)
+  console.log(
+    `database: ${((smallBytes - emptyBytes) / SMALL / 1024).toFixed(2)} KiB per message at ${SMALL} (API-written), ${((largeBytes - emptyBytes) / total / 1024).toFixed(2)} KiB per message at ${total}`
+  )
+  console.log(
+    `API RSS: ${apiIdleMb.toFixed(0)} MB idle, ${apiLoadedMb.toFixed(0)} MB after accepting ${SMALL}`
+  )
+  console.log(
+    `worker RSS: ${workerSmallMb.toFixed(0)} MB after trying ${SMALL} (${(SMALL / smallSeconds).toFixed(0)} attempts/s), ${workerLargeMb.toFixed(0)} MB after trying ${total} (${(total / largeSeconds).toFixed(0)} attempts/s)`
+  )
+  console.log(
+    `ratio (worker RSS at ${total} / at ${SMALL}): ${(workerLargeMb / workerSmallMb).toFixed(2)}x  (flat means memory does not grow with the queue)`
+  )
+  for (const child of [api, worker]) child.kill("SIGTERM")
+  await client.end()
+  await sink.close()
+  await dns.close()
+  await db.close()
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,195 @@
+import * as http from "node:http"
+import * as https from "node:https"
+import type { LookupAddress } from "node:dns"
+import { DnsResolver, WebhookTransport } from "@poststack/application"
+import {
+  type AddressClass,
+  addressAllowed,
+  classifyIp,
+  parseWebhookUrl,
+  RESPONSE_SNIPPET_CHARS
+} from "@poststack/domain"
+import { Config, Effect, Layer, Runtime } from "effect"
+
+export interface WebhookTransportOptions {
+  /** Let webhooks reach loopback addresses (local development and tests only). */
+  readonly allowLoopback: boolean
+  /** Whole-attempt limit: connect, send, answer. */
+  readonly timeoutMs: number
+}
+
+const USER_AGENT = "PostStack-Webhooks/1.0"
+
+type Resolved = { readonly addresses: ReadonlyArray<string> } | { readonly refused: string }
+
+const refusal = (what: string, cls: AddressClass) =>
+  `url points to a ${cls.replaceAll("_", "-")} address (${what})`
+
+export const make = Effect.gen(function* () {
+  const options = yield* WebhookTransportOptionsTag
+  const dns = yield* DnsResolver
+  const runtime = yield* Effect.runtime<never>()
+
+  /** Every address a host name has; all must be allowed, so no answer order can sneak one in. */
+  const resolve = (host: string): Effect.Effect<Resolved> =>
+    Effect.gen(function* () {
+      const [a, aaaa] = yield* Effect.all([dns.lookup(host, "A"), dns.lookup(host, "AAAA")], {
+        concurrency: 2
+      })
+      const addresses = [a, aaaa].flatMap((answer) => (answer._tag === "Answered" ? answer.values : []))
+      for (const address of addresses) {
+        const cls = classifyIp(address) ?? "reserved"
+        if (!addressAllowed(cls, options.allowLoopback))
+          return { refused: refusal(`${host} → ${address}`, cls) }
+      }
+      return { addresses }
+    })
+
+  const vetTarget = (raw: string): Effect.Effect<string | null> => {
+    const target = parseWebhookUrl(raw)
+    if ("error" in target) return Effect.succeed(target.error)
+    switch (target._tag) {
+      case "Address":
+        return Effect.succeed(
+          addressAllowed(target.class, options.allowLoopback) ? null : refusal(target.address, target.class)
+        )
+      case "LoopbackName":
+        return Effect.succeed(options.allowLoopback ? null : refusal(target.host, "loopback"))
+      case "Hostname":
+        return Effect.map(resolve(target.host), (r) => ("refused" in r ? r.refused : null))
+    }
+  }
+
+  // Node calls this for every host name it connects to, so the address checked is the address
+  // used: a name that changes its answer between registration and delivery gains nothing.
+  const lookup = (
+    hostname: string,
+    lookupOptions: { all?: boolean },
+    callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void
+  ) => {
+    const local = hostname === "localhost" || hostname.endsWith(".localhost")
+    const resolved: Effect.Effect<Resolved> = local
+      ? Effect.succeed(
+          options.allowLoopback ? { addresses: ["127.0.0.1"] } : { refused: refusal(hostname, "loopback") }
+        )
+      : resolve(hostname)
+    Runtime.runCallback(runtime)(resolved, {
+      onExit: (exit) => {
+        const result: Resolved =
+          exit._tag === "Success" ? exit.value : { refused: `could not resolve ${hostname}` }
+        if ("refused" in result) return callback(new Error(result.refused), lookupOptions.all ? [] : "")
+        const first = result.addresses[0]
+        if (first === undefined) {
+          return callback(Object.assign(new Error(`${hostname} has no address`), { code: "ENOTFOUND" }), "")
+        }
+        const family = (a: string) => (a.includes(":") ? 6 : 4)
+        if (lookupOptions.all)
+          callback(
+            null,
+            result.addresses.map((address) => ({ address, family: family(address) }))
+          )
+        else callback(null, first, family(first))
+      }
+    })
+  }
+
+  const post = (request: { url: string; body: string; headers: Readonly<Record<string, string>> }) =>
+    Effect.gen(function* () {
+      const started = performance.now()
+      const elapsed = () => performance.now() - started
+      const refused = yield* vetLiteral(request.url)
+      if (refused !== null) return { _tag: "Failed" as const, reason: refused, durationMs: elapsed() }
+      return yield* Effect.async<
+        | { _tag: "Responded"; status: number; body: string; durationMs: number }
+        | { _tag: "Failed"; reason: string; durationMs: number }
+      >((resumeOnce) => {
+        let settled = false
+        const resume: typeof resumeOnce = (effect) => {
+          if (settled) return
+          settled = true
+          resumeOnce(effect)
+        }
+        const url = new URL(request.url)
+        const client = url.protocol === "https:" ? https : http
+        const req = client.request(
+          url,
+          {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              "user-agent": USER_AGENT,
+              "content-length": Buffer.byteLength(request.body),
+              ...request.headers
+            },
+            lookup: lookup as never,
+            agent: false,
+            timeout: options.timeoutMs
+          },
+          (res) => {
+            const chunks: Array<Buffer> = []
+            let size = 0
+            res.on("data", (chunk: Buffer) => {
+              if (size < RESPONSE_SNIPPET_CHARS * 4) chunks.push(chunk)
+              size += chunk.length
+              // Enough to keep a snippet: the rest is not worth waiting for.
+              if (size >= RESPONSE_SNIPPET_CHARS * 4) res.destroy()
+            })
+            const done = () =>
+              resume(
+                Effect.succeed({
+                  _tag: "Responded" as const,
+                  status: res.statusCode ?? 0,
+                  body: Buffer.concat(chunks).toString("utf8").slice(0, RESPONSE_SNIPPET_CHARS),
+                  durationMs: elapsed()
+                })
+              )
+            res.on("end", done)
+            res.on("close", done)
+            res.on("error", done)
+          }
+        )
+        const deadline = setTimeout(
+          () => req.destroy(new Error(`timed out after ${options.timeoutMs} ms`)),
+          options.timeoutMs
+        )
+        req.on("close", () => clearTimeout(deadline))
+        req.on("timeout", () => req.destroy(new Error(`timed out after ${options.timeoutMs} ms`)))
+        req.on("error", (error) =>
+          resume(Effect.succeed({ _tag: "Failed" as const, reason: error.message, durationMs: elapsed() }))
+        )
+        req.end(request.body)
+        return Effect.sync(() => req.destroy())
+      })
+    })
+
+  /** Literal addresses never reach `lookup`, so they are judged before connecting. */
+  const vetLiteral = (raw: string): Effect.Effect<string | null> => {
+    const target = parseWebhookUrl(raw)
+    if ("error" in target) return Effect.succeed(target.error)
+    return target._tag === "Address" ? vetTarget(raw) : Effect.succeed(null)
+  }
+
+  return WebhookTransport.of({
+    vet: (url) => Effect.map(vetTarget(url), (refused) => ({ refused })),
+    post
+  })
+})
+
+/** The transport's settings, so tests can build it with their own. */
+export class WebhookTransportOptionsTag extends Effect.Tag(
+  "@poststack/adapters-external/WebhookTransportOptions"
+)<WebhookTransportOptionsTag, WebhookTransportOptions>() {}
+
+export const layer = (options: WebhookTransportOptions) =>
+  Layer.effect(WebhookTransport, make).pipe(Layer.provide(Layer.succeed(WebhookTransportOptionsTag, options)))
+
+/** `POSTSTACK_WEBHOOKS_ALLOW_LOOPBACK` (default false), `POSTSTACK_WEBHOOK_TIMEOUT_MS` (default 10000). */
+export const layerConfig = Layer.unwrapEffect(
+  Effect.map(
+    Config.all({
+      allowLoopback: Config.boolean("POSTSTACK_WEBHOOKS_ALLOW_LOOPBACK").pipe(Config.withDefault(false)),
+      timeoutMs: Config.integer("POSTSTACK_WEBHOOK_TIMEOUT_MS").pipe(Config.withDefault(10_000))
+    }),
+    layer
+  )
+)

@@ -1,0 +1,159 @@
+import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
+import {
+  DeleteInbound,
+  DraftInboundReply,
+  ForwardInbound,
+  GetInbound,
+  GetInboundAttachment,
+  type InboundEmailRecord,
+  ListInbound,
+  ListInboundAttachments,
+  ReplyToInbound,
+  type SendResult
+} from "@poststack/application"
+import { ValidationFailed } from "@poststack/domain"
+import { Effect } from "effect"
+import { Api } from "../Api.js"
+import { InboundAttachmentView, InboundEmailView } from "../groups/InboundApi.js"
+import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+
+const list = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
+  value === undefined ? [] : typeof value === "string" ? [value] : value
+
+const toView = (e: InboundEmailRecord) =>
+  InboundEmailView.make({
+    id: e.id,
+    domainId: e.domainId,
+    fromAddress: e.fromAddress,
+    fromName: e.fromName,
+    toAddress: e.toAddress,
+    toAddresses: e.toAddresses,
+    ccAddresses: e.ccAddresses,
+    messageId: e.messageId,
+    subject: e.subject,
+    htmlBody: e.htmlBody,
+    textBody: e.textBody,
+    headers: e.headers,
+    createdAt: e.createdAt,
+    mailboxHash: e.mailboxHash,
+    spamScore: null,
+    spamVerdict: null,
+    strippedReply: null,
+    authentication: e.authentication
+  })
+
+const sent = (result: SendResult) => ({
+  id: result.id,
+  ...(result.replayed ? { replayed: true as const } : {}),
+  ...(result.testMode ? { test_mode: true as const } : {})
+})
+
+/** A filename safe inside a quoted Content-Disposition parameter. */
+const dispositionName = (name: string) => name.replace(/["\\\r\n]/g, "_")
+
+export const InboundLive = HttpApiBuilder.group(Api, "inbound", (handlers) =>
+  handlers
+    .handle("list", ({ urlParams }) =>
+      Effect.gen(function* () {
+        const caller = yield* CurrentApiKey
+        const { emails, total } = yield* ListInbound(
+          caller.teamId,
+          urlParams.domain ?? null,
+          urlParams.page,
+          urlParams.perPage
+        )
+        return {
+          data: emails.map(toView),
+          meta: {
+            page: urlParams.page,
+            perPage: urlParams.perPage,
+            total,
+            totalPages: Math.ceil(total / urlParams.perPage)
+          }
+        }
+      })
+    )
+    .handle("get", ({ path }) =>
+      Effect.flatMap(CurrentApiKey, (caller) => GetInbound(caller.teamId, path.id)).pipe(
+        Effect.map((email) => ({ inboundEmail: toView(email) }))
+      )
+    )
+    .handle("delete", ({ path }) =>
+      Effect.flatMap(CurrentApiKey, (caller) => DeleteInbound(caller.teamId, path.id)).pipe(
+        Effect.as({ success: true as const, deleted: true as const })
+      )
+    )
+    .handle("attachments", ({ path }) =>
+      Effect.flatMap(CurrentApiKey, (caller) => ListInboundAttachments(caller.teamId, path.id)).pipe(
+        Effect.map((attachments) => ({
+          attachments: attachments.map((a) =>
+            InboundAttachmentView.make({
+              id: a.id,
+              filename: a.filename,
+              contentType: a.contentType,
+              size: a.size,
+              createdAt: a.createdAt
+            })
+          )
+        }))
+      )
+    )
+    .handle("attachment", ({ path }) =>
+      Effect.flatMap(CurrentApiKey, (caller) =>
+        GetInboundAttachment(caller.teamId, path.id, path.attachmentId)
+      ).pipe(
+        Effect.map(({ attachment, bytes }) =>
+          HttpServerResponse.uint8Array(bytes, {
+            contentType: /^[\w.+-]+\/[\w.+-]+$/.test(attachment.contentType)
+              ? attachment.contentType
+              : "application/octet-stream",
+            headers: {
+              "content-disposition": `attachment; filename="${dispositionName(attachment.filename)}"`,
+              "x-content-type-options": "nosniff"
+            }
+          })
+        )
+      )
+    )
+    .handle("draftReply", ({ path, payload }) =>
+      Effect.flatMap(CurrentApiKey, (caller) =>
+        DraftInboundReply(caller.teamId, path.id, payload.tone ?? "friendly")
+      )
+    )
+    .handle("reply", ({ path, payload }) =>
+      Effect.flatMap(CurrentApiKey, (caller) =>
+        ReplyToInbound(caller, path.id, {
+          from: payload.from,
+          html: payload.html ?? null,
+          text: payload.text ?? null,
+          cc: list(payload.cc),
+          bcc: list(payload.bcc)
+        })
+      ).pipe(Effect.map(sent))
+    )
+    .handle("forward", ({ path, payload }) =>
+      Effect.gen(function* () {
+        const caller = yield* CurrentApiKey
+        const to = list(payload.to)
+        if (
+          to.length === 0 ||
+          to.length > 50 ||
+          list(payload.cc).length > 50 ||
+          list(payload.bcc).length > 50
+        ) {
+          return yield* new ValidationFailed({
+            message: "to must name 1 to 50 recipients; cc and bcc at most 50 each"
+          })
+        }
+        return sent(
+          yield* ForwardInbound(caller, path.id, {
+            from: payload.from,
+            to,
+            cc: list(payload.cc),
+            bcc: list(payload.bcc),
+            message: payload.message ?? null
+          })
+        )
+      })
+    )
+)

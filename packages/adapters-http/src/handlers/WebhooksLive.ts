@@ -1,0 +1,140 @@
+import { HttpApiBuilder } from "@effect/platform"
+import {
+  BatchReplayWebhookDeliveries,
+  CreateWebhook,
+  DeleteWebhook,
+  GetWebhook,
+  ListWebhookDeliveries,
+  ListWebhooks,
+  ReplayWebhookDelivery,
+  RotateWebhookSecret,
+  TestWebhook,
+  UpdateWebhook
+} from "@poststack/application"
+import type { Webhook, WebhookDelivery, WebhookId } from "@poststack/domain"
+import { Effect, Redacted } from "effect"
+import { Api } from "../Api.js"
+import { WebhookDeliveryView, WebhookView } from "../groups/WebhooksApi.js"
+import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+
+const toView = (w: Webhook): WebhookView =>
+  WebhookView.make({
+    id: w.id,
+    url: w.url,
+    description: w.description,
+    events: [...w.events],
+    active: w.active,
+    secretPrefix: w.secretPrefix,
+    createdAt: w.createdAt,
+    secretRotatedAt: w.secretRotatedAt,
+    previousSecretExpiresAt: w.previousSecretExpiresAt,
+    consecutiveFailures: w.consecutiveFailures,
+    disabledAt: w.disabledAt,
+    disabledReason: w.disabledReason,
+    lastDeliveryAt: w.lastDeliveryAt,
+    lastDeliveryStatus: w.lastDeliveryStatus
+  })
+
+const toDeliveryView = (d: WebhookDelivery): WebhookDeliveryView =>
+  WebhookDeliveryView.make({
+    id: d.id,
+    webhookId: d.webhookId,
+    eventId: d.eventId,
+    eventType: d.eventType,
+    payload: d.payload,
+    status: d.status,
+    statusCode: d.statusCode,
+    responseBody: d.responseBody,
+    attempts: d.attempts,
+    nextRetryAt: d.nextAttemptAt,
+    deliveredAt: d.deliveredAt,
+    createdAt: d.createdAt,
+    event: d.eventType,
+    success: d.deliveredAt !== null,
+    nextAttemptAt: d.nextAttemptAt
+  })
+
+const team = Effect.map(CurrentApiKey, (key) => key.teamId)
+
+export const WebhooksLive = HttpApiBuilder.group(Api, "webhooks", (handlers) =>
+  handlers
+    .handle("create", ({ payload }) =>
+      Effect.gen(function* () {
+        const { webhook, secret } = yield* CreateWebhook(yield* team, {
+          url: payload.url,
+          events: payload.events,
+          description: payload.description ?? null
+        })
+        const plaintext = Redacted.value(secret)
+        return {
+          webhook: toView(webhook),
+          signingSecret: plaintext,
+          id: webhook.id,
+          secret: plaintext,
+          signing_secret: plaintext
+        }
+      })
+    )
+    .handle("list", () =>
+      Effect.map(Effect.flatMap(team, ListWebhooks), (hooks) => ({ webhooks: hooks.map(toView) }))
+    )
+    .handle("get", ({ path }) =>
+      Effect.map(
+        Effect.flatMap(team, (t) => GetWebhook(t, path.id as WebhookId)),
+        (w) => ({ webhook: toView(w) })
+      )
+    )
+    .handle("update", ({ path, payload }) =>
+      Effect.map(
+        Effect.flatMap(team, (t) =>
+          UpdateWebhook(t, path.id as WebhookId, {
+            ...(payload.url === undefined ? {} : { url: payload.url }),
+            ...(payload.events === undefined ? {} : { events: payload.events }),
+            ...(payload.enabled === undefined ? {} : { active: payload.enabled }),
+            ...(payload.description === undefined ? {} : { description: payload.description })
+          })
+        ),
+        (w) => ({ webhook: toView(w) })
+      )
+    )
+    .handle("delete", ({ path }) =>
+      Effect.flatMap(team, (t) => DeleteWebhook(t, path.id as WebhookId)).pipe(
+        Effect.as({ success: true as const, deleted: true as const })
+      )
+    )
+    .handle("test", ({ path }) =>
+      Effect.map(
+        Effect.flatMap(team, (t) => TestWebhook(t, path.id as WebhookId)),
+        (r) => ({ success: r.success, status_code: r.statusCode, response_time_ms: Math.round(r.durationMs) })
+      )
+    )
+    .handle("deliveries", ({ path, urlParams }) =>
+      Effect.gen(function* () {
+        const page = { page: urlParams.page, perPage: urlParams.per_page }
+        const { rows, total } = yield* ListWebhookDeliveries(yield* team, path.id as WebhookId, page)
+        const deliveries = rows.map(toDeliveryView)
+        const pagination = { ...page, total, totalPages: Math.ceil(total / page.perPage) }
+        return { deliveries, pagination, data: deliveries, meta: pagination }
+      })
+    )
+    .handle("replay", ({ path }) =>
+      Effect.flatMap(team, (t) => ReplayWebhookDelivery(t, path.id as WebhookId, path.deliveryId)).pipe(
+        Effect.as({ success: true as const })
+      )
+    )
+    .handle("batchReplay", ({ path, payload }) =>
+      Effect.flatMap(team, (t) =>
+        BatchReplayWebhookDeliveries(t, path.id as WebhookId, {
+          withinMinutes: payload?.withinMinutes ?? 30 * 24 * 60,
+          eventType: payload?.eventType,
+          limit: payload?.limit ?? 100
+        })
+      )
+    )
+    .handle("rotateSecret", ({ path, payload }) =>
+      Effect.map(
+        Effect.flatMap(team, (t) => RotateWebhookSecret(t, path.id as WebhookId, payload?.graceHours ?? 24)),
+        ({ webhook, secret }) => ({ webhook: toView(webhook), signingSecret: Redacted.value(secret) })
+      )
+    )
+)

@@ -1,0 +1,133 @@
+import { SqlClient } from "@effect/sql"
+import { WebhookRepository } from "@poststack/application"
+import { Array as Arr, Effect, Layer, Option } from "effect"
+import {
+  type ClaimRow,
+  type DeliveryRow,
+  toClaimed,
+  toDelivery,
+  toWebhook,
+  WEBHOOK_COLUMNS,
+  type WebhookRow
+} from "./PgWebhookRows.js"
+import { unavailable } from "./SqlErrors.js"
+
+export const make = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const columns = sql.literal(WEBHOOK_COLUMNS)
+  const first = (rows: ReadonlyArray<WebhookRow>) => Option.map(Arr.head(rows), toWebhook)
+
+  return WebhookRepository.of({
+    create: (teamId, w) =>
+      sql<WebhookRow>`
+        INSERT INTO webhooks (team_id, url, description, events, secret_sealed, secret_prefix)
+        VALUES (${teamId}, ${w.url}, ${w.description}, ${[...w.events]}, ${Buffer.from(w.secretSealed)}, ${w.secretPrefix})
+        RETURNING ${columns}`.pipe(
+        Effect.map((rows) => Option.getOrThrow(first(rows))),
+        unavailable
+      ),
+    list: (teamId) =>
+      sql<WebhookRow>`SELECT ${columns} FROM webhooks WHERE team_id = ${teamId} ORDER BY id`.pipe(
+        Effect.map(Arr.map(toWebhook)),
+        unavailable
+      ),
+    get: (teamId, id) =>
+      sql<WebhookRow>`SELECT ${columns} FROM webhooks WHERE team_id = ${teamId} AND id = ${id}`.pipe(
+        Effect.map(first),
+        unavailable
+      ),
+    update: (teamId, id, changes) => {
+      const sets = [
+        ...(changes.url === undefined ? [] : [sql`url = ${changes.url}`]),
+        ...(changes.description === undefined ? [] : [sql`description = ${changes.description}`]),
+        ...(changes.events === undefined ? [] : [sql`events = ${[...changes.events]}`]),
+        ...(changes.active === undefined
+          ? []
+          : changes.active
+            ? [sql`active = true, disabled_at = NULL, disabled_reason = NULL, consecutive_failures = 0`]
+            : [sql`active = false`])
+      ]
+      if (sets.length === 0) {
+        return sql<WebhookRow>`SELECT ${columns} FROM webhooks WHERE team_id = ${teamId} AND id = ${id}`.pipe(
+          Effect.map(first),
+          unavailable
+        )
+      }
+      return sql<WebhookRow>`
+        UPDATE webhooks SET ${sql.csv(sets)} WHERE team_id = ${teamId} AND id = ${id} RETURNING ${columns}`.pipe(
+        Effect.map(first),
+        unavailable
+      )
+    },
+    delete: (teamId, id) =>
+      sql`DELETE FROM webhooks WHERE team_id = ${teamId} AND id = ${id} RETURNING id`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        unavailable
+      ),
+    rotateSecret: (teamId, id, secret, previousExpiresAt) =>
+      sql<WebhookRow>`
+        UPDATE webhooks SET
+          previous_secret_sealed = CASE WHEN ${previousExpiresAt}::timestamptz IS NULL THEN NULL ELSE secret_sealed END,
+          previous_secret_expires_at = ${previousExpiresAt},
+          secret_sealed = ${Buffer.from(secret.sealed)}, secret_prefix = ${secret.prefix}, secret_rotated_at = now()
+        WHERE team_id = ${teamId} AND id = ${id}
+        RETURNING ${columns}`.pipe(Effect.map(first), unavailable),
+    deliveries: (teamId, id, { page, perPage }) =>
+      Effect.all({
+        rows: sql<DeliveryRow>`
+          SELECT * FROM webhook_deliveries WHERE team_id = ${teamId} AND webhook_id = ${id}
+          ORDER BY id DESC LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`,
+        total: sql<{ n: number }>`
+          SELECT count(*)::int AS n FROM webhook_deliveries WHERE team_id = ${teamId} AND webhook_id = ${id}`
+      }).pipe(
+        Effect.map(({ rows, total }) => ({ rows: rows.map(toDelivery), total: total[0]?.n ?? 0 })),
+        unavailable
+      ),
+    replay: (teamId, id, deliveryId) =>
+      sql`
+        UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), retry_until = NULL,
+          lease_until = NULL, delivered_at = NULL
+        WHERE team_id = ${teamId} AND webhook_id = ${id} AND id = ${deliveryId} RETURNING id`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        unavailable
+      ),
+    replayFailed: (teamId, id, filter) =>
+      sql<{ replayed: number; remaining: number }>`
+        WITH matching AS (
+          SELECT id FROM webhook_deliveries
+          WHERE team_id = ${teamId} AND webhook_id = ${id} AND status = 'failed' AND created_at >= ${filter.since}
+            AND (${filter.eventType ?? null}::text IS NULL OR event_type = ${filter.eventType ?? null})
+        ), picked AS (
+          SELECT id FROM webhook_deliveries WHERE id IN (SELECT id FROM matching)
+          ORDER BY id LIMIT ${filter.limit} FOR UPDATE SKIP LOCKED
+        ), replayed AS (
+          UPDATE webhook_deliveries d SET status = 'pending', next_attempt_at = now(), retry_until = NULL
+          FROM picked WHERE d.id = picked.id RETURNING d.id
+        )
+        SELECT (SELECT count(*)::int FROM replayed) AS replayed,
+               (SELECT count(*)::int FROM matching) - (SELECT count(*)::int FROM replayed) AS remaining`.pipe(
+        Effect.map((rows) => rows[0] ?? { replayed: 0, remaining: 0 }),
+        unavailable
+      ),
+    claimTestDelivery: (teamId, id, event) =>
+      sql<ClaimRow>`
+        WITH hook AS (SELECT * FROM webhooks WHERE team_id = ${teamId} AND id = ${id}),
+        inserted AS (
+          INSERT INTO webhook_deliveries (webhook_id, team_id, event_public_id, event_type, data, event_created_at,
+            status, attempts, next_attempt_at, retry_until, lease_until)
+          SELECT id, team_id, 'evt_' || replace(gen_random_uuid()::text, '-', ''), ${event.type},
+            ${JSON.stringify(event.data)}::jsonb, now(), 'sending', 1, now(), now(),
+            now() + ${event.leaseMs} * interval '1 millisecond'
+          FROM hook RETURNING *
+        )
+        SELECT i.id, i.webhook_id, h.url, h.secret_sealed,
+          CASE WHEN h.previous_secret_expires_at > now() THEN h.previous_secret_sealed END AS previous_secret_sealed,
+          i.event_public_id, i.event_type, i.event_created_at, i.data, i.attempts, i.retry_until
+        FROM inserted i JOIN hook h ON h.id = i.webhook_id`.pipe(
+        Effect.map((rows) => Option.map(Arr.head(rows), toClaimed)),
+        unavailable
+      )
+  })
+})
+
+export const layer = Layer.effect(WebhookRepository, make)

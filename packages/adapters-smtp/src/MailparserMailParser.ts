@@ -1,0 +1,81 @@
+import { MailParser, MessageUnreadable } from "@poststack/application"
+import type { ParsedAddress, ParsedMessage } from "@poststack/domain"
+import { Duration, Effect, Layer } from "effect"
+import { type AddressObject, type EmailAddress, simpleParser } from "mailparser"
+
+/** Parsing one message may take this long; a message built to be slow to parse is refused instead. */
+const PARSE_TIMEOUT = Duration.seconds(15)
+
+const flatten = (entries: ReadonlyArray<EmailAddress>): Array<ParsedAddress> =>
+  entries.flatMap((e) =>
+    e.group !== undefined
+      ? flatten(e.group)
+      : e.address === undefined || e.address === ""
+        ? []
+        : [{ address: e.address, name: e.name === "" ? null : e.name }]
+  )
+
+const addresses = (value: AddressObject | ReadonlyArray<AddressObject> | undefined): Array<ParsedAddress> =>
+  value === undefined ? [] : flatten((Array.isArray(value) ? value : [value]).flatMap((v) => v.value))
+
+/** Header values as text: the raw line's value for each header, first occurrence only. */
+const headerTexts = (lines: ReadonlyArray<{ key: string; line: string }>): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const { key, line } of lines) {
+    if (key in out) continue
+    const colon = line.indexOf(":")
+    out[key] = line
+      .slice(colon + 1)
+      .replace(/\r?\n[ \t]+/g, " ")
+      .trim()
+  }
+  return out
+}
+
+/** mailparser's `simpleParser`, bounded in time; its result mapped to domain values. */
+export const make = MailParser.of({
+  parse: (raw) =>
+    Effect.tryPromise({
+      try: () =>
+        simpleParser(Buffer.from(raw), {
+          skipTextToHtml: true,
+          keepCidLinks: true,
+          maxHtmlLengthToParse: 2 * 1024 * 1024
+        }),
+      catch: (error) =>
+        new MessageUnreadable({
+          message: `unreadable MIME: ${error instanceof Error ? error.message : "error"}`
+        })
+    }).pipe(
+      Effect.timeoutFail({
+        duration: PARSE_TIMEOUT,
+        onTimeout: () => new MessageUnreadable({ message: "the message took too long to parse" })
+      }),
+      Effect.map(
+        (mail): ParsedMessage => ({
+          from: addresses(mail.from)[0] ?? null,
+          fromAll: addresses(mail.from),
+          sender: addresses(mail.headers.get("sender") as AddressObject | undefined)[0] ?? null,
+          to: addresses(mail.to),
+          cc: addresses(mail.cc),
+          subject: mail.subject ?? null,
+          messageId: mail.messageId ?? null,
+          inReplyTo: mail.inReplyTo ?? null,
+          references: mail.references === undefined ? [] : [mail.references].flat(),
+          date: mail.date ?? null,
+          html: typeof mail.html === "string" ? mail.html : null,
+          text: mail.text ?? null,
+          headers: headerTexts(mail.headerLines),
+          attachments: mail.attachments.map((a) => ({
+            filename: a.filename ?? null,
+            contentType: a.contentType,
+            contentId: a.contentId ?? null,
+            content: new Uint8Array(a.content)
+          }))
+        })
+      ),
+      Effect.withSpan("MailParser.parse")
+    )
+})
+
+export const layer = Layer.succeed(MailParser, make)

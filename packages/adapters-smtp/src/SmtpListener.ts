@@ -1,0 +1,60 @@
+import type { AddressInfo } from "node:net"
+import { Effect, Exit, Runtime } from "effect"
+import type { SMTPServer } from "smtp-server"
+
+/** An SMTP reply carried as an error, as smtp-server expects: `reply(550, "5.7.1 Relaying denied")`. */
+export const reply = (code: number, text: string): Error & { responseCode: number } =>
+  Object.assign(new Error(text), { responseCode: code })
+
+/** A reply for an effect that failed in a way no callback expected. */
+const tempFailure = reply(451, "4.3.0 Temporary failure, try again later")
+
+/**
+ * Runs a callback's effect and answers smtp-server's callback: the success value, or the SMTP
+ * reply the failure maps to. A defect is logged and answered as a temporary failure.
+ */
+export const answer = <R, A, E>(
+  runtime: Runtime.Runtime<R>,
+  effect: Effect.Effect<A, E, R>,
+  onFailure: (error: E) => Error,
+  callback: (error: Error | null, value?: A) => void
+) => {
+  Runtime.runPromiseExit(runtime)(effect).then((exit) => {
+    if (Exit.isSuccess(exit)) return callback(null, exit.value)
+    const failure = exit.cause._tag === "Fail" ? exit.cause.error : undefined
+    if (failure !== undefined) return callback(onFailure(failure))
+    Runtime.runFork(runtime)(Effect.logError("SMTP callback failed", exit.cause))
+    callback(tempFailure)
+  })
+}
+
+/**
+ * Listens on `port` until the scope closes. A port that cannot be bound (taken, or privileged for
+ * a non-root user) is logged as a warning: the rest of the process keeps running.
+ */
+export const listen = (server: SMTPServer, port: number, host: string, what: string) =>
+  Effect.acquireRelease(
+    Effect.async<number | null>((resume) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        const reason = error.code ?? error.message
+        resume(
+          Effect.as(
+            Effect.logWarning(`${what} not started: cannot listen on ${host}:${port} (${reason})`),
+            null
+          )
+        )
+      }
+      server.server.once("error", onError)
+      server.listen(port, host, () => {
+        server.server.off("error", onError)
+        const bound = (server.server.address() as AddressInfo).port
+        resume(Effect.as(Effect.logInfo(`${what} listening on ${host}:${bound}`), bound))
+      })
+    }),
+    (bound) =>
+      bound === null
+        ? Effect.void
+        : Effect.async<void>((resume) => {
+            server.close(() => resume(Effect.void))
+          })
+  )

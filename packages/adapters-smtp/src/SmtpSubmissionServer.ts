@@ -1,0 +1,201 @@
+import {
+  AuthenticateApiKey,
+  CheckRateLimit,
+  type ApiKeyRepository,
+  type Digest,
+  type DomainRepository,
+  type EmailRepository,
+  type KeyMaterial,
+  type MailParser,
+  type RateLimiterStore,
+  SubmitMessage,
+  type SuppressionList
+} from "@poststack/application"
+import { type ApiKey, InvalidApiKey, type RateLimitDecision, type RateLimitPolicy } from "@poststack/domain"
+import { Effect, Layer, Redacted, type Runtime } from "effect"
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server"
+import { answer, listen, reply } from "./SmtpListener.js"
+import type { TlsPair } from "./SmtpTls.js"
+
+export interface SubmissionOptions {
+  readonly host: string
+  /** Ports speaking TLS from the first byte (587 as the contract says, and 465). */
+  readonly implicitTlsPorts: ReadonlyArray<number>
+  /** A port for old clients that upgrade with STARTTLS; AUTH is refused there until they do. */
+  readonly starttlsPort: number | null
+  readonly tls: TlsPair
+  /** The name in the greeting and EHLO reply. */
+  readonly name: string
+  readonly maxMessageBytes: number
+  /** The same budget the HTTP API applies to a key (shared counters). */
+  readonly perKey: RateLimitPolicy
+  readonly authFailuresPerAddress: RateLimitPolicy
+}
+
+type Needs =
+  | ApiKeyRepository
+  | KeyMaterial
+  | RateLimiterStore
+  | DomainRepository
+  | EmailRepository
+  | SuppressionList
+  | Digest
+  | MailParser
+
+const MAX_RECIPIENTS = 50
+
+/** A cache outage must not stop mail: the budget is not enforced until the store answers again. */
+const count = (policy: RateLimitPolicy, subject: string) =>
+  CheckRateLimit(policy, subject).pipe(
+    Effect.catchTag("StoreUnavailable", () =>
+      Effect.succeed<RateLimitDecision>({
+        allowed: true,
+        limit: policy.limit,
+        remaining: policy.limit,
+        resetSeconds: 1
+      })
+    )
+  )
+
+const keyOf = (session: SMTPServerSession): ApiKey => session.user as ApiKey
+
+const authenticate = (options: SubmissionOptions, username: string, password: string, address: string) =>
+  (username === "poststack"
+    ? AuthenticateApiKey(Redacted.make(password))
+    : Effect.fail(new InvalidApiKey({ message: "Invalid API key" }))
+  ).pipe(
+    Effect.catchTag("InvalidApiKey", () =>
+      Effect.flatMap(count(options.authFailuresPerAddress, `authfail:${address}`), (failures) =>
+        Effect.fail(
+          failures.allowed
+            ? reply(535, "5.7.8 Authentication failed: username poststack, password an API key")
+            : reply(421, "4.7.0 Too many failed authentications, closing")
+        )
+      )
+    )
+  )
+
+const collect = (stream: SMTPServerDataStream, max: number) =>
+  Effect.async<{ readonly bytes: Uint8Array; readonly tooLarge: boolean }>((resume) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    stream.on("data", (chunk: Buffer) => {
+      size += chunk.length
+      // Past the limit the rest is read and dropped: the client still gets its reply.
+      if (size <= max) chunks.push(chunk)
+    })
+    stream.on("end", () =>
+      resume(Effect.succeed({ bytes: Buffer.concat(chunks), tooLarge: stream.sizeExceeded || size > max }))
+    )
+  })
+
+const submissionFailure = (error: { readonly _tag?: string; readonly message: string } | Error): Error => {
+  // Replies made here carry their code; domain errors (also `Error`s) are mapped by tag.
+  if ("responseCode" in error && error instanceof Error) return error
+  const text = (error.message ?? "").replace(/[\r\n]+/g, " ").slice(0, 400)
+  switch ("_tag" in error ? error._tag : undefined) {
+    case "SenderNotAllowed":
+    case "PermissionDenied":
+      return reply(553, `5.7.1 ${text}`)
+    case "MessageMalformed":
+    case "ValidationFailed":
+      return reply(554, `5.6.0 ${text}`)
+    default:
+      return reply(451, "4.3.0 Temporary failure, try again later")
+  }
+}
+
+/** One SMTP server speaking the submission dialogue: AUTH with an API key, then the send use case. */
+const makeServer = (runtime: Runtime.Runtime<Needs>, options: SubmissionOptions, secure: boolean) =>
+  new SMTPServer({
+    secure,
+    key: Redacted.value(options.tls.key),
+    cert: options.tls.cert,
+    minVersion: "TLSv1.2",
+    name: options.name,
+    banner: "PostStack submission",
+    size: options.maxMessageBytes,
+    authMethods: ["PLAIN", "LOGIN"],
+    authOptional: false,
+    allowInsecureAuth: false,
+    disableReverseLookup: true,
+    // Each connection may buffer one message: the count bounds memory.
+    maxClients: 200,
+    logger: false,
+    socketTimeout: 60_000,
+    closeTimeout: 5_000,
+    onAuth(auth, session, callback) {
+      if (auth.method !== "PLAIN" && auth.method !== "LOGIN") {
+        return callback(reply(504, "5.5.4 Unrecognized authentication type"))
+      }
+      answer(
+        runtime,
+        authenticate(options, auth.username ?? "", auth.password ?? "", session.remoteAddress),
+        (error) => (error instanceof Error ? error : reply(454, "4.7.0 Temporary authentication failure")),
+        (error, key) => callback(error, error === null ? { user: key } : undefined)
+      )
+    },
+    onMailFrom(_address, session, callback) {
+      const key = keyOf(session)
+      answer(
+        runtime,
+        Effect.flatMap(count(options.perKey, `key:${key.id}`), (decision) =>
+          decision.allowed
+            ? Effect.void
+            : Effect.fail(reply(451, `4.7.1 Rate limit exceeded, retry in ${decision.resetSeconds} s`))
+        ),
+        (error) => error,
+        (error) => callback(error)
+      )
+    },
+    onRcptTo(_address, session, callback) {
+      if (session.envelope.rcptTo.length >= MAX_RECIPIENTS) {
+        return callback(reply(452, `4.5.3 At most ${MAX_RECIPIENTS} recipients per message`))
+      }
+      callback()
+    },
+    onData(stream, session, callback) {
+      // smtp-server resets the envelope once this callback runs: read it first.
+      const envelope = {
+        from: session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address,
+        to: session.envelope.rcptTo.map((r) => r.address)
+      }
+      const key = keyOf(session)
+      const program = Effect.gen(function* () {
+        const message = yield* collect(stream, options.maxMessageBytes)
+        if (message.tooLarge) {
+          return yield* Effect.fail(
+            reply(552, `5.3.4 Message larger than ${options.maxMessageBytes} bytes`) as Error
+          )
+        }
+        const sent = yield* SubmitMessage(key, envelope, message.bytes)
+        return sent.replayed ? `2.0.0 Already accepted as ${sent.id}` : `2.0.0 Queued as ${sent.id}`
+      })
+      answer(runtime, program, submissionFailure, (error, text) =>
+        error === null ? callback(null, text) : callback(error)
+      )
+    }
+  })
+
+/** The SMTP relay for applications: implicit TLS ports and an optional STARTTLS port, until the scope closes. */
+export const layer = (options: SubmissionOptions) =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const runtime = yield* Effect.runtime<Needs>()
+      const servers = [
+        ...options.implicitTlsPorts.map((port) => ({ port, secure: true })),
+        ...(options.starttlsPort === null ? [] : [{ port: options.starttlsPort, secure: false }])
+      ]
+      for (const { port, secure } of servers) {
+        const server = makeServer(runtime, options, secure)
+        // A client that drops mid-dialogue is its own problem, never the process's.
+        server.on("error", () => {})
+        yield* listen(
+          server,
+          port,
+          options.host,
+          secure ? "SMTP submission (implicit TLS)" : "SMTP submission (STARTTLS)"
+        )
+      }
+    })
+  )

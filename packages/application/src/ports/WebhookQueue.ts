@@ -1,0 +1,59 @@
+import type { WebhookAttemptOutcome, WebhookDeliveryState, WebhookId } from "@poststack/domain"
+import { Context, type Effect } from "effect"
+import type { StoreUnavailable } from "./StoreUnavailable.js"
+
+/** A delivery a worker holds under a lease, with what it needs to sign and send it. */
+export interface ClaimedWebhookDelivery {
+  readonly id: number
+  readonly webhookId: WebhookId
+  readonly url: string
+  /** The current secret, then the previous one while its grace window lasts. */
+  readonly secretsSealed: ReadonlyArray<Uint8Array>
+  readonly eventId: string
+  readonly eventType: string
+  readonly eventCreatedAt: Date
+  readonly data: Readonly<Record<string, unknown>>
+  /** Including the one just claimed. */
+  readonly attempts: number
+  readonly retryUntil: Date
+}
+
+/**
+ * The outbox fan-out and the webhook delivery queue. Claims use `FOR UPDATE SKIP LOCKED` and a
+ * lease, so any number of workers share them.
+ */
+export class WebhookQueue extends Context.Tag("@poststack/application/WebhookQueue")<
+  WebhookQueue,
+  {
+    /**
+     * Turns outbox events not yet fanned out into one delivery per active endpoint of their team
+     * subscribed to them (`*` included), marking the events in the same transaction.
+     */
+    readonly fanOut: (options: {
+      readonly limit: number
+    }) => Effect.Effect<{ readonly events: number; readonly deliveries: number }, StoreUnavailable>
+    /** Due deliveries of active endpoints, at most `perEndpoint` in flight per endpoint. */
+    readonly claim: (options: {
+      readonly now: Date
+      readonly limit: number
+      readonly perEndpoint: number
+      readonly leaseMs: number
+      /** A delivery's retry window starts at its first attempt (again after a replay). */
+      readonly retryWindowMs: number
+    }) => Effect.Effect<ReadonlyArray<ClaimedWebhookDelivery>, StoreUnavailable>
+    /**
+     * Stores the attempt and the delivery's new state, counts the endpoint's consecutive failures
+     * and disables it (with a `webhook.disabled` event) at `disableAfter`, in one transaction;
+     * nothing when the lease was lost.
+     */
+    readonly record: (
+      delivery: ClaimedWebhookDelivery,
+      attempt: {
+        readonly startedAt: Date
+        readonly outcome: WebhookAttemptOutcome
+        readonly state: WebhookDeliveryState
+        readonly disableAfter: number
+      }
+    ) => Effect.Effect<void, StoreUnavailable>
+  }
+>() {}

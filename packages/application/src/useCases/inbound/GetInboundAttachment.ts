@@ -1,0 +1,20 @@
+import { ResourceNotFound, type TeamId } from "@poststack/domain"
+import { Effect, Option } from "effect"
+import { BlobStore } from "../../ports/BlobStore.js"
+import { ListInboundAttachments } from "./GetInbound.js"
+
+const missing = new ResourceNotFound({ message: "Attachment not found" })
+
+/** One attachment's bytes, with its name and type. */
+export const GetInboundAttachment = Effect.fn("GetInboundAttachment")(function* (
+  teamId: TeamId,
+  id: number,
+  attachmentId: number
+) {
+  const attachments = yield* ListInboundAttachments(teamId, id)
+  const attachment = attachments.find((a) => a.id === attachmentId)
+  if (attachment === undefined) return yield* missing
+  const bytes = yield* Effect.flatMap(BlobStore, (blobs) => blobs.get(attachment.blobKey))
+  if (Option.isNone(bytes)) return yield* missing
+  return { attachment, bytes: bytes.value }
+})

@@ -1,0 +1,51 @@
+import { dmarcAggregateFrom, type ParsedMessage } from "@poststack/domain"
+import { Effect } from "effect"
+import { DmarcReportReader } from "../../ports/DmarcReportReader.js"
+import { DmarcReportRepository } from "../../ports/DmarcReportRepository.js"
+import type { MailRoute } from "../../ports/InboundRepository.js"
+
+const REPORT_TYPES = /xml|gzip|zip|octet-stream/i
+
+/**
+ * Stores each DMARC aggregate report attached to a message sent to a domain's report address.
+ * A report about another domain, or one that cannot be read, is logged and skipped.
+ */
+export const IngestDmarcReport = Effect.fn("IngestDmarcReport")(function* (
+  route: MailRoute,
+  message: ParsedMessage
+) {
+  const reader = yield* DmarcReportReader
+  const reports = yield* DmarcReportRepository
+  let stored = 0
+  for (const attachment of message.attachments.filter((a) => REPORT_TYPES.test(a.contentType))) {
+    const tree = yield* reader.read(attachment).pipe(
+      Effect.tapError((e) => Effect.logInfo(e.message)),
+      Effect.option
+    )
+    if (tree._tag === "None") continue
+    const report = dmarcAggregateFrom(tree.value)
+    if (typeof report === "string") {
+      yield* Effect.logInfo(`DMARC report skipped: ${report}`)
+      continue
+    }
+    if (report.policyDomain !== route.domainName) {
+      yield* Effect.logInfo(`DMARC report for ${report.policyDomain} sent to ${route.domainName}: skipped`)
+      continue
+    }
+    yield* reports.insert({
+      teamId: route.teamId,
+      domainId: route.domainId,
+      reportId: report.reportId,
+      orgName: report.orgName,
+      email: report.email,
+      dateRangeStart: report.dateRangeStart,
+      dateRangeEnd: report.dateRangeEnd,
+      policyDomain: report.policyDomain,
+      policyPublished: report.policyPublished,
+      status: "processed",
+      rows: report.rows
+    })
+    stored++
+  }
+  return stored
+})

@@ -1,0 +1,93 @@
+import { mailboxHash, MessageMalformed, type ParsedMessage, structuralProblem } from "@poststack/domain"
+import { Effect } from "effect"
+import { BlobStore } from "../../ports/BlobStore.js"
+import {
+  InboundRepository,
+  type NewInboundAttachment,
+  type NewInboundEmail
+} from "../../ports/InboundRepository.js"
+import { MailParser } from "../../ports/MailParser.js"
+import { SenderAuthenticator } from "../../ports/SenderAuthenticator.js"
+import { ApplyDeliveryReport } from "./ApplyDeliveryReport.js"
+import { IngestDmarcReport } from "./IngestDmarcReport.js"
+import type { RecipientRoute } from "./RouteRecipient.js"
+
+export interface ReceivedMessage {
+  readonly envelopeFrom: string
+  readonly recipients: ReadonlyArray<RecipientRoute>
+  readonly raw: Uint8Array
+  readonly clientIp: string
+  readonly helo: string
+}
+
+/** Stores customer mail: the raw message and its attachments as blobs, one row per recipient, with their events. */
+const storeInbound = Effect.fn("ReceiveMessage.storeInbound")(function* (
+  message: ReceivedMessage,
+  parsed: ParsedMessage,
+  recipients: ReadonlyArray<RecipientRoute>
+) {
+  const authentication = yield* Effect.flatMap(SenderAuthenticator, (auth) =>
+    auth.verify({ raw: message.raw, ip: message.clientIp, helo: message.helo, sender: message.envelopeFrom })
+  )
+  const blobs = yield* BlobStore
+  const folder = `inbound/${yield* Effect.sync(() => crypto.randomUUID())}`
+  const rawKey = `${folder}/raw`
+  const attachments: Array<NewInboundAttachment> = parsed.attachments.map((a, i) => ({
+    filename: (a.filename ?? `attachment-${i + 1}`).replace(/[\p{Cc}/\\]/gu, "_"),
+    contentType: a.contentType,
+    size: a.content.length,
+    blobKey: `${folder}/part-${i + 1}`
+  }))
+  const written = [rawKey, ...attachments.map((a) => a.blobKey)]
+  const store = Effect.gen(function* () {
+    yield* blobs.put(rawKey, message.raw)
+    for (const [i, a] of parsed.attachments.entries()) yield* blobs.put(`${folder}/part-${i + 1}`, a.content)
+    const from = parsed.from ?? { address: message.envelopeFrom, name: null }
+    const rows: Array<NewInboundEmail> = recipients.map((r) => ({
+      teamId: r.route.teamId,
+      domainId: r.route.domainId,
+      fromAddress: from.address,
+      fromName: from.name,
+      toAddress: r.address,
+      toAddresses: parsed.to,
+      ccAddresses: parsed.cc,
+      messageId: parsed.messageId,
+      inReplyTo: parsed.inReplyTo,
+      references: parsed.references,
+      subject: parsed.subject,
+      htmlBody: parsed.html,
+      textBody: parsed.text,
+      headers: parsed.headers,
+      mailboxHash: mailboxHash(r.address),
+      authentication,
+      rawKey
+    }))
+    return yield* Effect.flatMap(InboundRepository, (repo) => repo.store(rows, attachments))
+  })
+  // Nothing half-written: blobs of a message whose rows were not committed are removed again.
+  return yield* store.pipe(
+    Effect.tapError(() =>
+      Effect.forEach(written, (key) => Effect.ignore(blobs.remove(key)), { discard: true })
+    )
+  )
+})
+
+/**
+ * A message our MX accepted for the given recipients (routed at RCPT): refuses abusive
+ * structure, parses it once, stores customer mail, and applies reports sent to bounce hosts.
+ * Succeeds only once everything is committed, so the SMTP reply can say 250.
+ */
+export const ReceiveMessage = Effect.fn("ReceiveMessage")(function* (message: ReceivedMessage) {
+  const problem = structuralProblem(message.raw)
+  if (problem !== undefined) return yield* new MessageMalformed({ message: problem })
+  const parsed = yield* Effect.flatMap(MailParser, (parser) => parser.parse(message.raw)).pipe(
+    Effect.catchTag("MessageUnreadable", (e) => new MessageMalformed({ message: e.message }))
+  )
+  const inbound = message.recipients.filter((r) => r.role === "inbound")
+  if (inbound.length > 0) yield* storeInbound(message, parsed, inbound)
+  for (const r of message.recipients) {
+    if (r.role === "dmarc") yield* IngestDmarcReport(r.route, parsed)
+    else if (r.role === "delivery") yield* ApplyDeliveryReport(r.route, message.raw, r.delivery)
+    else if (r.role === "feedback") yield* ApplyDeliveryReport(r.route, message.raw, null)
+  }
+})

@@ -1,0 +1,134 @@
+import {
+  type ApiKey,
+  canSend,
+  domainOf,
+  hasBareLineBreak,
+  headerValue,
+  isControlHeader,
+  MessageMalformed,
+  normalizeAddress,
+  type ParsedAddress,
+  readHeaders,
+  rewriteHeaders,
+  SenderNotAllowed,
+  type SendRequest,
+  submissionOptions,
+  ValidationFailed
+} from "@poststack/domain"
+import { Clock, Effect, Option } from "effect"
+import { DomainRepository } from "../../ports/DomainRepository.js"
+import { MailParser } from "../../ports/MailParser.js"
+import { SendEmail } from "../emails/SendEmail.js"
+
+export interface Envelope {
+  readonly from: string
+  readonly to: ReadonlyArray<string>
+}
+
+/** The sender must be on a verified domain of the key's team, and inside the key's scope. */
+const requireSender = Effect.fn("SubmitMessage.requireSender")(function* (caller: ApiKey, raw: string) {
+  const address = normalizeAddress(raw)
+  if (address === undefined)
+    return yield* new SenderNotAllowed({ message: `Sender ${raw} is not an address` })
+  const name = domainOf(address)
+  const domain = yield* Effect.flatMap(DomainRepository, (domains) => domains.findByName(caller.teamId, name))
+  if (Option.isNone(domain) || !canSend(domain.value)) {
+    return yield* new SenderNotAllowed({ message: `${name} is not a verified domain of this team` })
+  }
+  if (caller.domainId !== null && caller.domainId !== domain.value.id) {
+    return yield* new SenderNotAllowed({
+      message: `This API key may only send from its own domain, not ${name}`
+    })
+  }
+})
+
+const display = (m: ParsedAddress) =>
+  m.name === null || m.name === "" ? m.address : `${JSON.stringify(m.name)} <${m.address}>`
+
+/** Headers that never leave with the message: our control headers, Bcc, and a Return-Path the receiver writes. */
+const dropped = (name: string) => isControlHeader(name) || name === "bcc" || name === "return-path"
+
+/**
+ * A message submitted over the SMTP relay: refuses smuggling-shaped line breaks, reads the
+ * `X-PostStack-*` headers, checks the envelope sender and `From:`, and sends it through
+ * `SendEmail` (suppression, idempotency, events, test mode) as the exact bytes submitted, less
+ * the headers that must not be delivered.
+ */
+export const SubmitMessage = Effect.fn("SubmitMessage")(function* (
+  caller: ApiKey,
+  envelope: Envelope,
+  raw: Uint8Array
+) {
+  if (hasBareLineBreak(raw)) {
+    return yield* new MessageMalformed({ message: "bare CR or LF in message: every line must end with CRLF" })
+  }
+  const headers = readHeaders(raw)
+  const options = submissionOptions(headers)
+  if (typeof options === "string") return yield* new MessageMalformed({ message: options })
+  if (options.templateId !== null) {
+    return yield* new ValidationFailed({
+      message: "X-PostStack-Template-Id: templates are not available yet"
+    })
+  }
+  const parsed = yield* Effect.flatMap(MailParser, (parser) => parser.parse(raw)).pipe(
+    Effect.catchTag("MessageUnreadable", (e) => new MessageMalformed({ message: e.message }))
+  )
+  if (parsed.from === null)
+    return yield* new MessageMalformed({ message: "the message has no From: address" })
+  // Every identity the recipient may be shown must be the team's: one From address, and the Sender if any.
+  const fromHeaders = headers.filter((h) => h.name.toLowerCase() === "from").length
+  if (fromHeaders !== 1 || parsed.fromAll.length !== 1) {
+    return yield* new MessageMalformed({ message: "the message must have exactly one From: address" })
+  }
+  yield* requireSender(caller, envelope.from)
+  yield* requireSender(caller, parsed.from.address)
+  if (parsed.sender !== null) yield* requireSender(caller, parsed.sender.address)
+
+  // Envelope recipients are who receives it; the headers only say in which role.
+  const inHeader = (list: ReadonlyArray<ParsedAddress>, address: string) =>
+    list.some((m) => m.address.toLowerCase() === address.toLowerCase())
+  const to = envelope.to.filter((a) => inHeader(parsed.to, a))
+  const cc = envelope.to.filter((a) => !inHeader(parsed.to, a) && inHeader(parsed.cc, a))
+  const bcc = envelope.to.filter((a) => !inHeader(parsed.to, a) && !inHeader(parsed.cc, a))
+
+  const now = new Date(yield* Clock.currentTimeMillis)
+  const ownId = headerValue(headers, "message-id")
+  const keepsId = ownId !== undefined && /^<[^<>\s@]+@[^<>\s@]+>$/.test(ownId)
+  const messageId = keepsId
+    ? ownId
+    : `<${yield* Effect.sync(() => crypto.randomUUID())}@${domainOf(parsed.from.address)}>`
+  const prepend = [
+    ...(keepsId ? [] : [`Message-ID: ${messageId}`]),
+    ...(headerValue(headers, "date") === undefined ? [`Date: ${now.toUTCString()}`] : [])
+  ]
+  const bytes = rewriteHeaders(raw, (n) => dropped(n) || (!keepsId && n === "message-id"), prepend)
+
+  const request: SendRequest = {
+    from: display(parsed.from),
+    // The roles only matter for the record; a recipient missing from To and Cc is a blind copy.
+    to: to.length > 0 ? to : bcc.slice(0, 1),
+    cc,
+    bcc: to.length > 0 ? bcc : bcc.slice(1),
+    replyTo: [],
+    subject: parsed.subject ?? "",
+    html: parsed.html,
+    text: parsed.text,
+    headers: {},
+    tags: options.tags,
+    attachments: parsed.attachments.map((a, i) => ({
+      filename: (a.filename ?? `attachment-${i + 1}`).replace(/[\p{Cc}/\\]/gu, "_"),
+      content: a.content,
+      contentType: null,
+      contentId: null
+    })),
+    scheduledAt: null,
+    unsubscribe: false,
+    tracking: { opens: false, clicks: false }
+  }
+  return yield* SendEmail(
+    caller,
+    request,
+    options.idempotencyKey === null ? null : { source: "body", key: options.idempotencyKey },
+    { bytes, messageId }
+  )
+})

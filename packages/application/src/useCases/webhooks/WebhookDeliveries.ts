@@ -1,0 +1,62 @@
+import { ResourceNotFound, type TeamId, type WebhookId } from "@poststack/domain"
+import { Clock, Effect, Option } from "effect"
+import { WebhookRepository } from "../../ports/WebhookRepository.js"
+import { deliverWebhook } from "./DispatchWebhooks.js"
+import { found } from "./ManageWebhooks.js"
+
+// The test delivery's window closes as it is claimed, so any failure is final.
+const NO_RETRY = { baseDelayMs: 1, maxDelayMs: 1, windowMs: 0 }
+
+export const ListWebhookDeliveries = Effect.fn("ListWebhookDeliveries")(function* (
+  teamId: TeamId,
+  id: WebhookId,
+  page: { readonly page: number; readonly perPage: number }
+) {
+  const repo = yield* WebhookRepository
+  yield* found(repo.get(teamId, id))
+  return yield* repo.deliveries(teamId, id, page)
+})
+
+export const ReplayWebhookDelivery = Effect.fn("ReplayWebhookDelivery")(function* (
+  teamId: TeamId,
+  id: WebhookId,
+  deliveryId: number
+) {
+  const repo = yield* WebhookRepository
+  if (!(yield* repo.replay(teamId, id, deliveryId))) {
+    return yield* new ResourceNotFound({ message: "Webhook delivery not found" })
+  }
+})
+
+/** Requeues failed deliveries, oldest first, at most `limit` (clamped to 1,000) per call. */
+export const BatchReplayWebhookDeliveries = Effect.fn("BatchReplayWebhookDeliveries")(function* (
+  teamId: TeamId,
+  id: WebhookId,
+  options: { readonly withinMinutes: number; readonly eventType: string | undefined; readonly limit: number }
+) {
+  const repo = yield* WebhookRepository
+  yield* found(repo.get(teamId, id))
+  const now = yield* Clock.currentTimeMillis
+  return yield* repo.replayFailed(teamId, id, {
+    since: new Date(now - options.withinMinutes * 60_000),
+    eventType: options.eventType,
+    limit: Math.min(Math.max(1, options.limit), 1000)
+  })
+})
+
+/** Sends a `webhook.test` event now and reports the receiver's answer (one attempt, no retries). */
+export const TestWebhook = Effect.fn("TestWebhook")(function* (teamId: TeamId, id: WebhookId) {
+  const repo = yield* WebhookRepository
+  const now = yield* Clock.currentTimeMillis
+  const claimed = yield* repo.claimTestDelivery(teamId, id, {
+    type: "webhook.test",
+    data: {
+      webhook_id: id,
+      message: "This is a test event from PostStack",
+      sent_at: new Date(now).toISOString()
+    },
+    leaseMs: 60_000
+  })
+  if (Option.isNone(claimed)) return yield* new ResourceNotFound({ message: "Webhook not found" })
+  return yield* deliverWebhook(claimed.value, { disableAfter: Number.POSITIVE_INFINITY, retry: NO_RETRY })
+})

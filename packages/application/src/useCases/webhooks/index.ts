@@ -1,0 +1,3 @@
+export * from "./DispatchWebhooks.js"
+export * from "./ManageWebhooks.js"
+export * from "./WebhookDeliveries.js"

@@ -1,0 +1,6 @@
+export * from "./DmarcAggregate.js"
+export * from "./Feedback.js"
+export * from "./Inbound.js"
+export * from "./RawMessage.js"
+export * from "./ReportParts.js"
+export * from "./Submission.js"

@@ -1,0 +1,266 @@
+import { SmtpInboundServer, SmtpTls } from "@poststack/adapters-smtp"
+import { Effect } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
+import { addVerifiedDomain } from "../support/domains.js"
+import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
+import { freePort } from "../support/net.js"
+import { startTestServer, type TestServer } from "../support/server.js"
+import { deliverRaw, rcptReplies } from "./mx.js"
+
+const message = (to: string, extra: ReadonlyArray<string> = []) =>
+  [
+    "From: Friend <friend@sender.test>",
+    `To: ${to}`,
+    "Cc: Other <other@sender.test>",
+    "Subject: Invoice question",
+    "Message-ID: <q-1@sender.test>",
+    "References: <earlier@sender.test>",
+    "MIME-Version: 1.0",
+    ...extra,
+    'Content-Type: multipart/mixed; boundary="m1"',
+    "",
+    "--m1",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    "Where is my invoice?",
+    "--m1",
+    "Content-Type: application/pdf",
+    'Content-Disposition: attachment; filename="invoice.pdf"',
+    "Content-Transfer-Encoding: base64",
+    "",
+    Buffer.from("%PDF-1.4 fake invoice").toString("base64"),
+    "--m1--",
+    ""
+  ].join("\r\n")
+
+describe("inbound mail through the MX, read back through /inbound", () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>
+  let dns: TestDnsServer
+  let server: TestServer
+  let key: string
+  let otherKey: string
+  let mxPort: number
+
+  const call = async (method: string, path: string, body?: unknown, as = key) => {
+    const res = await fetch(`${server.baseUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${as}`, "Content-Type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+    })
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase()
+    dns = await startDnsServer()
+    mxPort = await freePort()
+    const tls = await Effect.runPromise(SmtpTls.selfSigned("mx.poststack.test"))
+    server = await startTestServer({
+      databaseUrl: db.url,
+      dnsServers: [dns.address],
+      doors: SmtpInboundServer.layer({
+        host: "127.0.0.1",
+        port: mxPort,
+        tls,
+        name: "mx.poststack.test",
+        maxMessageBytes: 512 * 1024
+      })
+    })
+    key = (await server.bootstrap()) ?? ""
+    const inbox = await addVerifiedDomain(server.baseUrl, key, dns, "inbox.test")
+    const patched = await call("PATCH", `/domains/${inbox.id}`, { inbound_enabled: true })
+    expect(patched.status).toBe(200)
+    await addVerifiedDomain(server.baseUrl, key, dns, "sendonly.test")
+    otherKey = await insertTeamWithKey(db.url, "Other")
+    dns.publish("sender.test", "TXT", "v=spf1 ip4:127.0.0.1 -all")
+  })
+  afterAll(async () => {
+    await server.close()
+    await dns.close()
+    await db.drop()
+  })
+
+  it("stores mail for an inbound domain with its sender's authentication, and serves it at /inbound", async () => {
+    const info = await deliverRaw(
+      mxPort,
+      "friend@sender.test",
+      ["support+invoice-42@inbox.test"],
+      message("support+invoice-42@inbox.test")
+    )
+    expect(info.response).toMatch(/^250 /)
+    const listed = await call("GET", "/inbound?domain=inbox.test")
+    expect(listed.status).toBe(200)
+    expect(listed.body.meta).toEqual({ page: 1, perPage: 20, total: 1, totalPages: 1 })
+    const row = (listed.body.data as Array<Record<string, unknown>>)[0]
+    expect(row).toMatchObject({
+      fromAddress: "friend@sender.test",
+      fromName: "Friend",
+      toAddress: "support+invoice-42@inbox.test",
+      ccAddresses: [{ address: "other@sender.test", name: "Other" }],
+      subject: "Invoice question",
+      messageId: "<q-1@sender.test>",
+      mailboxHash: "invoice-42",
+      textBody: expect.stringContaining("Where is my invoice?"),
+      authentication: { spf: "pass", dkim: "none", dmarc: expect.any(String) }
+    })
+    const id = row?.id as number
+    const got = await call("GET", `/inbound/${id}`)
+    expect((got.body.inboundEmail as { id: number }).id).toBe(id)
+
+    const attachments = (await call("GET", `/inbound/${id}/attachments`)).body.attachments as Array<{
+      id: number
+      filename: string
+      contentType: string
+      size: number
+    }>
+    expect(attachments).toEqual([
+      expect.objectContaining({ filename: "invoice.pdf", contentType: "application/pdf", size: 21 })
+    ])
+    const download = await fetch(`${server.baseUrl}/inbound/${id}/attachments/${attachments[0]?.id}`, {
+      headers: { Authorization: `Bearer ${key}` }
+    })
+    expect(download.status).toBe(200)
+    expect(download.headers.get("content-type")).toBe("application/pdf")
+    expect(Buffer.from(await download.arrayBuffer()).toString()).toBe("%PDF-1.4 fake invoice")
+
+    const outbox = await query<{ type: string; payload: Record<string, unknown> }>(
+      db.url,
+      "SELECT type, payload FROM events WHERE type IN ('inbound_email.received', 'email.inbound') ORDER BY id"
+    )
+    expect(outbox.map((e) => e.type).sort()).toEqual(["email.inbound", "inbound_email.received"])
+    expect(outbox[0]?.payload).toMatchObject({ id, from: "friend@sender.test", mailbox_hash: "invoice-42" })
+
+    // Another team sees none of it.
+    expect((await call("GET", `/inbound/${id}`, undefined, otherKey)).status).toBe(404)
+    expect(((await call("GET", "/inbound", undefined, otherKey)).body.meta as { total: number }).total).toBe(
+      0
+    )
+  })
+
+  it("refuses recipients of domains without inbound, of unknown domains, and relaying", async () => {
+    const replies = await rcptReplies(mxPort, "friend@sender.test", [
+      "a@sendonly.test",
+      "b@unknown.test",
+      "c@gmail.com",
+      "ok@inbox.test"
+    ])
+    expect(replies.match(/^550 5\.7\.1/gm)?.length).toBe(3)
+    expect(replies).toMatch(/^250 Accepted/m)
+  })
+
+  it("replies, forwards, drafts and deletes", async () => {
+    await deliverRaw(mxPort, "friend@sender.test", ["help@inbox.test"], message("help@inbox.test"))
+    const listed = await call("GET", "/inbound")
+    const id = (listed.body.data as Array<{ id: number; toAddress: string }>).find(
+      (e) => e.toAddress === "help@inbox.test"
+    )?.id
+
+    const reply = await call("POST", `/inbound/${id}/reply`, {
+      from: "help@inbox.test",
+      text: "It is attached."
+    })
+    expect(reply.status).toBe(202)
+    const replied = (await call("GET", `/emails/${String(reply.body.id)}`)).body.email as Record<
+      string,
+      unknown
+    >
+    expect(replied).toMatchObject({
+      toAddresses: ["friend@sender.test"],
+      subject: "Re: Invoice question",
+      headers: { "In-Reply-To": "<q-1@sender.test>", References: "<earlier@sender.test> <q-1@sender.test>" }
+    })
+
+    const forward = await call("POST", `/inbound/${id}/forward`, {
+      from: "help@inbox.test",
+      to: ["boss@elsewhere.test"],
+      message: "FYI"
+    })
+    expect(forward.status).toBe(202)
+    const forwarded = (await call("GET", `/emails/${String(forward.body.id)}`)).body.email as Record<
+      string,
+      unknown
+    >
+    expect(forwarded).toMatchObject({
+      subject: "Fwd: Invoice question",
+      toAddresses: ["boss@elsewhere.test"]
+    })
+    expect(forwarded.textBody).toContain("FYI")
+    expect(forwarded.textBody).toContain("Where is my invoice?")
+    const carried = await query<{ filename: string }>(
+      db.url,
+      "SELECT a.filename FROM email_attachments a JOIN emails e ON e.id = a.email_id WHERE e.public_id = $1",
+      [String(forward.body.id)]
+    )
+    expect(carried).toEqual([{ filename: "invoice.pdf" }])
+    expect((await call("POST", `/inbound/${id}/forward`, { from: "help@inbox.test", to: [] })).status).toBe(
+      422
+    )
+    expect((await call("POST", `/inbound/${id}/reply`, { from: "x@other.test", text: "x" })).status).toBe(422)
+
+    const draft = await call("POST", `/inbound/${id}/draft-reply`, { tone: "formal" })
+    expect(draft.status).toBe(200)
+    expect(draft.body).toMatchObject({
+      suggested_subject: "Re: Invoice question",
+      salutation: "Dear Friend,",
+      threading: {
+        in_reply_to: "<q-1@sender.test>",
+        references: ["<earlier@sender.test>", "<q-1@sender.test>"]
+      }
+    })
+
+    expect((await call("DELETE", `/inbound/${id}`)).body).toEqual({ success: true, deleted: true })
+    expect((await call("GET", `/inbound/${id}`)).status).toBe(404)
+    expect((await call("DELETE", `/inbound/${id}`)).status).toBe(404)
+  })
+
+  it("refuses hostile messages within bounded time and keeps serving others", async () => {
+    const hugeHeader = message("h@inbox.test", [`X-Filler: ${"a".repeat(300 * 1024)}`])
+    await expect(deliverRaw(mxPort, "friend@sender.test", ["h@inbox.test"], hugeHeader)).rejects.toThrow(
+      /554 5\.6\.0/
+    )
+
+    let nested = "Content-Type: text/plain\r\n\r\ninner\r\n"
+    for (let i = 0; i < 60; i++) {
+      nested = `Content-Type: multipart/mixed; boundary="n${i}"\r\n\r\n--n${i}\r\n${nested}\r\n--n${i}--\r\n`
+    }
+    const deep = `From: friend@sender.test\r\nTo: d@inbox.test\r\nSubject: deep\r\nMIME-Version: 1.0\r\n${nested}`
+    const started = Date.now()
+    await expect(deliverRaw(mxPort, "friend@sender.test", ["d@inbox.test"], deep)).rejects.toThrow(
+      /554 5\.6\.0/
+    )
+    expect(Date.now() - started).toBeLessThan(5_000)
+
+    const big = message("big@inbox.test").replace("Where is my invoice?", "x".repeat(600 * 1024))
+    await expect(deliverRaw(mxPort, "friend@sender.test", ["big@inbox.test"], big)).rejects.toThrow(/552/)
+
+    const badCharset = [
+      "From: friend@sender.test",
+      "To: cs@inbox.test",
+      "Subject: =?x-no-such-charset?Q?caf=E9?=",
+      "Content-Type: text/plain; charset=x-no-such-charset",
+      "",
+      "caf\xe9",
+      ""
+    ].join("\r\n")
+    expect(
+      (await deliverRaw(mxPort, "friend@sender.test", ["cs@inbox.test"], Buffer.from(badCharset, "latin1")))
+        .response
+    ).toMatch(/^250/)
+
+    const after = await deliverRaw(
+      mxPort,
+      "friend@sender.test",
+      ["fine@inbox.test"],
+      message("fine@inbox.test")
+    )
+    expect(after.response).toMatch(/^250/)
+    const stored = await query<{ to_address: string }>(
+      db.url,
+      "SELECT to_address FROM inbound_emails ORDER BY id"
+    )
+    expect(stored.map((r) => r.to_address)).not.toContain("h@inbox.test")
+    expect(stored.map((r) => r.to_address)).not.toContain("d@inbox.test")
+    expect(stored.map((r) => r.to_address)).toContain("fine@inbox.test")
+  })
+})

@@ -1,0 +1,191 @@
+import { PgDatabase } from "@poststack/adapters-persistence"
+import { type PeriodicTask, WebhookQueue, type WebhookDispatcherSettings } from "@poststack/application"
+import { WorkerLive, webhookJobs } from "@poststack/worker"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import pg from "pg"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createTestDatabase, query } from "../support/database.js"
+import { startTestServer, type TestServer, testServices } from "../support/server.js"
+import { eventually, startWebhookReceiver, type WebhookReceiver } from "../support/webhookReceiver.js"
+
+const noTasks: ReadonlyArray<PeriodicTask<never, never>> = []
+const settings: WebhookDispatcherSettings = {
+  retry: { baseDelayMs: 100, maxDelayMs: 400, windowMs: 60_000 },
+  disableAfter: 20,
+  maxInFlight: 20,
+  perEndpoint: 8,
+  leaseMs: 10_000,
+  idle: "50 millis"
+}
+
+describe("webhooks with several workers on one database", () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>
+  let server: TestServer
+  let receiver: WebhookReceiver
+  let key: string
+  let teamId: number
+
+  const services = () =>
+    testServices({ webhooks: { allowLoopback: true, timeoutMs: 2000 } }).pipe(
+      Layer.provideMerge(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 4 }))
+    )
+  const startWorker = async () => {
+    const worker = ManagedRuntime.make(
+      WorkerLive.layer(noTasks, webhookJobs(Effect.succeed(settings))).pipe(Layer.provide(services()))
+    )
+    await worker.runPromise(Effect.void)
+    return worker
+  }
+  const createHook = async (path: string, events: ReadonlyArray<string>) => {
+    const res = await fetch(`${server.baseUrl}/webhooks`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ url: receiver.url(path), events })
+    })
+    expect(res.status).toBe(201)
+    return ((await res.json()) as { webhook: { id: number } }).webhook.id
+  }
+  const emit = (type: string) =>
+    query(db.url, "INSERT INTO events (team_id, type, payload) VALUES ($1, $2, '{}')", [teamId, type])
+
+  beforeAll(async () => {
+    db = await createTestDatabase()
+    receiver = await startWebhookReceiver()
+    server = await startTestServer({
+      databaseUrl: db.url,
+      webhooks: { allowLoopback: true, timeoutMs: 2000 }
+    })
+    key = (await server.bootstrap()) ?? ""
+    const [row] = await query<{ team_id: number }>(db.url, "SELECT team_id FROM api_keys LIMIT 1")
+    teamId = row?.team_id ?? 0
+  })
+  afterAll(async () => {
+    await server.close()
+    await receiver.close()
+    await db.drop()
+  })
+
+  it("three workers send each of 300 events, committed out of order, exactly once", async () => {
+    const id = await createHook("/many", ["bulk.event"])
+    const workers = await Promise.all([startWorker(), startWorker(), startWorker()])
+    try {
+      // Ten connections insert at once, so ids commit out of order while the workers fan out.
+      const pool = new pg.Pool({ connectionString: db.url, max: 10 })
+      await Promise.all(
+        Array.from({ length: 10 }, async (_, c) => {
+          for (let i = 0; i < 30; i++) {
+            await pool.query("INSERT INTO events (team_id, type, payload) VALUES ($1, 'bulk.event', $2)", [
+              teamId,
+              { c, i }
+            ])
+          }
+        })
+      )
+      await pool.end()
+      await eventually(
+        () => receiver.at("/many"),
+        (r) => r.length >= 300,
+        30_000
+      )
+      await new Promise((r) => setTimeout(r, 500))
+    } finally {
+      await Promise.all(workers.map((w) => w.dispose()))
+    }
+    const hits = receiver.at("/many")
+    expect(hits).toHaveLength(300)
+    expect(new Set(hits.map((h) => (JSON.parse(h.body) as { id: string }).id)).size).toBe(300)
+    const rows = await query<{ attempts: number; status: string; n: number }>(
+      db.url,
+      "SELECT attempts, status, count(*)::int AS n FROM webhook_deliveries WHERE webhook_id = $1 GROUP BY 1, 2",
+      [id]
+    )
+    expect(rows).toEqual([{ attempts: 1, status: "delivered", n: 300 }])
+    const [left] = await query<{ n: number }>(
+      db.url,
+      "SELECT count(*)::int AS n FROM events WHERE fanned_out_at IS NULL"
+    )
+    expect(left?.n).toBe(0)
+  }, 60_000)
+
+  it("gives a crashed worker's claim to another worker after the lease, with the same event id", async () => {
+    await createHook("/crash", ["crash.event"])
+    await emit("crash.event")
+    const crashed = ManagedRuntime.make(services())
+    const claimed = await crashed.runPromise(
+      Effect.gen(function* () {
+        const queue = yield* WebhookQueue
+        yield* queue.fanOut({ limit: 100 })
+        return yield* queue.claim({
+          now: new Date(),
+          limit: 10,
+          perEndpoint: 4,
+          leaseMs: 1500,
+          retryWindowMs: 60_000
+        })
+      })
+    )
+    await crashed.dispose()
+    expect(claimed).toHaveLength(1)
+    const survivor = await startWorker()
+    try {
+      await new Promise((r) => setTimeout(r, 800))
+      expect(receiver.at("/crash")).toHaveLength(0)
+      const [hit] = await eventually(
+        () => receiver.at("/crash"),
+        (r) => r.length >= 1
+      )
+      expect((JSON.parse(hit?.body ?? "{}") as { id: string }).id).toBe(claimed[0]?.eventId)
+    } finally {
+      await survivor.dispose()
+    }
+    const [row] = await query<{ attempts: number; status: string }>(
+      db.url,
+      "SELECT attempts, status FROM webhook_deliveries WHERE id = $1",
+      [claimed[0]?.id]
+    )
+    expect(row).toEqual({ attempts: 2, status: "delivered" })
+  })
+
+  it("a worker told to stop finishes the attempt in flight and records it", async () => {
+    receiver.on("/drain", (res) => setTimeout(() => res.writeHead(200).end("done"), 500))
+    const id = await createHook("/drain", ["drain.event"])
+    const worker = await startWorker()
+    await emit("drain.event")
+    await eventually(
+      () => receiver.at("/drain"),
+      (r) => r.length >= 1
+    )
+    await worker.dispose()
+    const [row] = await query<{ status: string; response_body: string }>(
+      db.url,
+      "SELECT status, response_body FROM webhook_deliveries WHERE webhook_id = $1",
+      [id]
+    )
+    expect(row).toEqual({ status: "delivered", response_body: "done" })
+  })
+
+  it("a secret sealed under another key fails the attempt (recorded) instead of holding the delivery", async () => {
+    const id = await createHook("/sealed", ["sealed.event"])
+    await query(db.url, "UPDATE webhooks SET secret_sealed = $1 WHERE id = $2", [
+      Buffer.concat([Buffer.from([1]), Buffer.alloc(40, 9)]),
+      id
+    ])
+    const worker = await startWorker()
+    try {
+      await emit("sealed.event")
+      const [attempt] = await eventually(
+        () =>
+          query<{ error: string | null }>(
+            db.url,
+            "SELECT a.error FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.webhook_id = $1",
+            [id]
+          ),
+        (rows) => rows.length >= 1
+      )
+      expect(attempt?.error).toContain("encryption key")
+    } finally {
+      await worker.dispose()
+    }
+    expect(receiver.at("/sealed")).toHaveLength(0)
+  })
+})
