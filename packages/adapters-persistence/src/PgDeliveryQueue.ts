@@ -54,6 +54,15 @@ export const make = Effect.gen(function* () {
         ),
         unavailable
       ),
+    extend: ({ ids, now, leaseMs }) =>
+      ids.length === 0
+        ? Effect.void
+        : sql`
+            UPDATE deliveries SET lease_until = ${new Date(now.getTime() + leaseMs)}
+            WHERE id = ANY (${ids}::bigint[]) AND status = 'sending' AND lease_until >= ${now}`.pipe(
+            Effect.asVoid,
+            unavailable
+          ),
     record: (deliveryId, result) =>
       sql
         .withTransaction(

@@ -33,6 +33,15 @@ export class DeliveryQueue extends Context.Tag("@poststack/application/DeliveryQ
       readonly leaseMs: number
       readonly testMode: boolean
     }) => Effect.Effect<ReadonlyArray<ClaimedDelivery>, StoreUnavailable>
+    /**
+     * Renews the lease of deliveries this worker is still working on, so that only a dead worker's
+     * claims ever run out (a slow exchange is not taken over and sent twice).
+     */
+    readonly extend: (options: {
+      readonly ids: ReadonlyArray<number>
+      readonly now: Date
+      readonly leaseMs: number
+    }) => Effect.Effect<void, StoreUnavailable>
     /** Settles one attempt: the delivery's new state, its events and the email's status, in one transaction. */
     readonly record: (deliveryId: number, result: DeliveryResult) => Effect.Effect<void, StoreUnavailable>
   }

@@ -10,7 +10,7 @@ import {
   type SuppressionMatch,
   type TeamId
 } from "@poststack/domain"
-import { Array as Arr, Clock, type Duration, Effect, FiberSet, Option } from "effect"
+import { Array as Arr, Clock, type Duration, Effect, FiberSet, Option, Schedule } from "effect"
 import { type DeliveryResult, DeliveryQueue } from "../../ports/DeliveryQueue.js"
 import { Digest } from "../../ports/Digest.js"
 import { DkimSigner } from "../../ports/DkimSigner.js"
@@ -246,8 +246,21 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
   const emails = yield* EmailRepository
   const suppressions = yield* SuppressionList
   const policy = options.policy ?? DEFAULT_RETRY_POLICY
-  const running = yield* FiberSet.make()
   let busy = 0
+  // What this worker holds, with its leases renewed well before they run out (started first, so
+  // it stops last: leases are still renewed while a stopping worker finishes its deliveries).
+  const held = new Set<number>()
+  yield* Effect.forkScoped(
+    Effect.gen(function* () {
+      const now = new Date(yield* Clock.currentTimeMillis)
+      yield* queue.extend({ ids: [...held], now, leaseMs: options.leaseMs })
+    }).pipe(
+      Effect.catchAllCause((cause) => Effect.logWarning("could not renew delivery leases", cause)),
+      Effect.repeat(Schedule.spaced(Math.max(50, Math.floor(options.leaseMs / 4)))),
+      Effect.interruptible
+    )
+  )
+  const running = yield* FiberSet.make()
   // The copies of one email are claimed together and share one load of the email.
   const deliverEmail = (copies: ReadonlyArray<ClaimedDelivery>) =>
     Effect.gen(function* () {
@@ -273,7 +286,12 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
     }).pipe(
       Effect.catchAllCause((cause) => Effect.logError("delivery failed; its lease brings it back", cause)),
       Effect.uninterruptible,
-      Effect.ensuring(Effect.sync(() => (busy -= copies.length)))
+      Effect.ensuring(
+        Effect.sync(() => {
+          busy -= copies.length
+          for (const d of copies) held.delete(d.id)
+        })
+      )
     )
   const claimMore = Effect.gen(function* () {
     const claimed = yield* queue.claim({
@@ -283,6 +301,7 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
       testMode: false
     })
     busy += claimed.length
+    for (const d of claimed) held.add(d.id)
     for (const copies of Object.values(Arr.groupBy(claimed, (d) => String(d.emailId))))
       yield* FiberSet.run(running, deliverEmail(copies))
     return claimed.length
