@@ -210,7 +210,11 @@ describe("/emails: accepting mail", () => {
       metadata: unknown
     }>
     expect(events.map((e) => e.eventType)).toEqual(["queued", "suppressed"])
-    expect(events[1]?.metadata).toEqual({ recipient: "blocked@example.com", reason: "hard_bounce" })
+    expect(events[1]?.metadata).toEqual({
+      recipient: "blocked@example.com",
+      reason: "hard_bounce",
+      suppression_id: expect.any(Number)
+    })
     const only = await call("POST", "/emails", mail({ to: ["blocked@example.com"] }))
     expect(((await call("GET", `/emails/${only.body.id}`)).body.email as { status: string }).status).toBe(
       "suppressed"

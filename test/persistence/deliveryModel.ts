@@ -179,7 +179,8 @@ export const accept = (recipients: ReadonlyArray<number>, scheduleInMs: number |
         recipients: addresses.map((address) => ({
           address,
           kind: "to",
-          suppressedBecause: reasons.get(address) ?? null
+          suppressedBecause: reasons.get(address)?.reason ?? null,
+          suppressionId: reasons.get(address)?.id ?? null
         })),
         replyTo: [],
         subject: "model",

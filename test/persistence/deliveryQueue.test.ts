@@ -49,7 +49,12 @@ describe("settling claimed deliveries", () => {
           domainName: "queue.test",
           fromAddress: "me@queue.test",
           fromName: null,
-          recipients: to.map((address) => ({ address, kind: "to", suppressedBecause: null })),
+          recipients: to.map((address) => ({
+            address,
+            kind: "to",
+            suppressedBecause: null,
+            suppressionId: null
+          })),
           replyTo: [],
           subject: "hi",
           html: null,

@@ -30,6 +30,20 @@ export interface ApiKeyWire {
   key?: string
 }
 
+export interface SuppressionWire {
+  id: number
+  email: string
+  reason: "hard_bounce" | "complaint" | "unsubscribe" | "manual"
+  createdAt: string
+}
+
+export interface PageMeta {
+  page: number
+  perPage: number
+  total: number
+  totalPages: number
+}
+
 export const sdk = (apiKey: string, options: { baseUrl: string }) => {
   const baseUrl = options.baseUrl.replace(/\/$/, "")
   const request = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
@@ -68,6 +82,23 @@ export const sdk = (apiKey: string, options: { baseUrl: string }) => {
         request<ApiKeyWire>("PATCH", `/api-keys/${id}`, input),
       rotate: (id: number) => request<ApiKeyWire>("POST", `/api-keys/${id}/rotate`),
       revoke: (id: number) => request<{ success: boolean }>("DELETE", `/api-keys/${id}`)
+    },
+    suppressions: {
+      list: (params: { page?: number; per_page?: number } = {}) => {
+        const query = new URLSearchParams(
+          Object.entries(params)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]): [string, string] => [k, String(v)])
+        ).toString()
+        return request<{ data: SuppressionWire[]; meta: PageMeta }>(
+          "GET",
+          `/suppressions${query === "" ? "" : `?${query}`}`
+        )
+      },
+      add: (input: { email: string; reason: string }) =>
+        request<{ success: boolean }>("POST", "/suppressions", input),
+      remove: (email: string) =>
+        request<{ success: boolean }>("DELETE", `/suppressions/${encodeURIComponent(email)}`)
     }
   }
 }

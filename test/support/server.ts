@@ -8,14 +8,17 @@ import {
   NodeCryptoDkimKeyGenerator,
   NodeCryptoKeyMaterial,
   NodeCryptoSecretBox,
+  NodeCryptoTrackingLinks,
   NodeCryptoWebhookSigner,
   NodeDnsResolver,
   NodeHttpWebhookTransport,
-  TldtsPublicSuffixList
+  TldtsPublicSuffixList,
+  UaParserUserAgentParser
 } from "@poststack/adapters-external"
 import {
   ConfigMailHosts,
   FastXmlDmarcReportReader,
+  Htmlparser2HtmlScanner,
   MailauthSenderAuthenticator,
   MailparserMailParser,
   NodemailerDkimSigner,
@@ -55,6 +58,8 @@ export interface TestServerOptions {
   readonly webhooks?: { readonly allowLoopback: boolean; readonly timeoutMs: number }
   /** More listeners (the SMTP doors) built on the same services as the HTTP API. */
   readonly doors?: Layer.Layer<never, never, TestServices | RateLimiterStore>
+  /** Reverse proxies whose `X-Forwarded-For` entries the server trusts. */
+  readonly trustedProxyHops?: number
 }
 
 export interface TestServer {
@@ -88,6 +93,8 @@ export const testServices = (options: {
   readonly webhooks?: { readonly allowLoopback: boolean; readonly timeoutMs: number }
   /** Where received mail is kept; a fresh temporary folder by default. */
   readonly blobDir?: string
+  /** Where tracking and unsubscribe links in delivered mail point (a test server's base URL). */
+  readonly publicUrl?: string
 }) => {
   const base = Layer.mergeAll(
     PgPersistence,
@@ -120,6 +127,12 @@ export const testServices = (options: {
       slotWaitMs: 2_000,
       idleMs: 1_000
     }),
+    NodeCryptoTrackingLinks.layer({
+      secret: Redacted.make(new Uint8Array(Buffer.from(TEST_ENCRYPTION_KEY, "base64"))),
+      publicUrl: options.publicUrl ?? "http://127.0.0.1:1"
+    }),
+    UaParserUserAgentParser.layer,
+    Htmlparser2HtmlScanner.layer,
     NodeCryptoWebhookSigner.layer
   )
   return Layer.mergeAll(
@@ -150,7 +163,8 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
     port: 0,
     host: "127.0.0.1",
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
-    drainMs: 1000
+    drainMs: 1000,
+    trustedProxyHops: options.trustedProxyHops ?? 0
   }).pipe(
     Layer.provide(
       RateLimitSettings.layer({

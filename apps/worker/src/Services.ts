@@ -3,15 +3,18 @@ import {
   NodeCryptoDkimKeyGenerator,
   NodeCryptoKeyMaterial,
   NodeCryptoSecretBox,
+  NodeCryptoTrackingLinks,
   NodeCryptoWebhookSigner,
   NodeDnsResolver,
   NodeHttpWebhookTransport,
-  TldtsPublicSuffixList
+  TldtsPublicSuffixList,
+  UaParserUserAgentParser
 } from "@poststack/adapters-external"
 import { FileBlobStore, PgPersistenceConfig } from "@poststack/adapters-persistence"
 import {
   ConfigMailHosts,
   FastXmlDmarcReportReader,
+  Htmlparser2HtmlScanner,
   MailauthSenderAuthenticator,
   MailparserMailParser,
   NodemailerDkimSigner,
@@ -39,7 +42,10 @@ export const Services = Layer.mergeAll(
   MailparserMailParser.layer,
   MailauthSenderAuthenticator.layerConfig,
   FastXmlDmarcReportReader.layer,
-  FileBlobStore.layerConfig
+  FileBlobStore.layerConfig,
+  NodeCryptoTrackingLinks.layerConfig,
+  UaParserUserAgentParser.layer,
+  Htmlparser2HtmlScanner.layer
 ).pipe((services) =>
   Layer.mergeAll(
     services,

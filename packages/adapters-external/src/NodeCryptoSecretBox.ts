@@ -50,16 +50,18 @@ export const parseKey = (text: string): Either.Either<Uint8Array, string> => {
  * process), a key is generated once into `<data dir>/encryption.key` (mode 0600). With an
  * external database every process must share the key, so it is required.
  */
-export const layerConfig = Layer.effect(
-  SecretBox,
-  Effect.gen(function* () {
+export const layerConfig = Layer.effect(SecretBox, Effect.map(keyConfig(), make))
+
+/** The deployment's 32-byte encryption key, from the environment or (single process) the data directory. */
+export function keyConfig() {
+  return Effect.gen(function* () {
     const configured = yield* Config.option(Config.redacted("POSTSTACK_ENCRYPTION_KEY"))
     if (Option.isSome(configured)) {
       const parsed = parseKey(Redacted.value(configured.value))
       if (Either.isLeft(parsed)) {
         return yield* Effect.fail(ConfigError.InvalidData(["POSTSTACK_ENCRYPTION_KEY"], parsed.left))
       }
-      return make(Redacted.make(parsed.right))
+      return Redacted.make(parsed.right)
     }
     const external = yield* Config.option(Config.string("DATABASE_URL"))
     if (Option.isSome(external)) {
@@ -80,6 +82,6 @@ export const layerConfig = Layer.effect(
       return parseKey(readFileSync(file, "utf8"))
     })
     if (Either.isLeft(key)) return yield* Effect.die(new Error(`${file}: ${key.left}`))
-    return make(Redacted.make(key.right))
+    return Redacted.make(key.right)
   })
-)
+}

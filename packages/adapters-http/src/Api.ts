@@ -5,6 +5,8 @@ import { EmailsApi } from "./groups/EmailsApi.js"
 import { HealthApi } from "./groups/HealthApi.js"
 import { WebhooksApi } from "./groups/WebhooksApi.js"
 import { InboundApi } from "./groups/InboundApi.js"
+import { SuppressionsApi } from "./groups/SuppressionsApi.js"
+import { TrackingApi } from "./groups/TrackingApi.js"
 
 /** The PostStack public API as one value: routing, validation, OpenAPI and the docs page come from it. */
 export class Api extends HttpApi.make("poststack")
@@ -14,6 +16,8 @@ export class Api extends HttpApi.make("poststack")
   .add(EmailsApi)
   .add(WebhooksApi)
   .add(InboundApi)
+  .add(SuppressionsApi)
+  .add(TrackingApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")

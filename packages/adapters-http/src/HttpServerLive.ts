@@ -9,7 +9,10 @@ import { EmailsLive } from "./handlers/EmailsLive.js"
 import { HealthLive } from "./handlers/HealthLive.js"
 import { WebhooksLive } from "./handlers/WebhooksLive.js"
 import { InboundLive } from "./handlers/InboundLive.js"
+import { SuppressionsLive } from "./handlers/SuppressionsLive.js"
+import { TrackingLive } from "./handlers/TrackingLive.js"
 import { accessLog } from "./middleware/AccessLog.js"
+import { TrustedProxies } from "./middleware/ClientAddress.js"
 import { AuthenticationLive, FullAccessLive } from "./middleware/AuthenticationLive.js"
 import { contractMiddleware } from "./middleware/Contract.js"
 import * as RateLimitSettings from "./middleware/RateLimitSettings.js"
@@ -22,17 +25,29 @@ export interface HttpOptions {
   readonly maxBodyBytes: number
   /** How long in-flight requests may run after a shutdown signal before their connections are cut. */
   readonly drainMs: number
+  /** Reverse proxies in front of the server whose `X-Forwarded-For` entries are trusted; 0 by default. */
+  readonly trustedProxyHops?: number
 }
 
 export const HttpConfig = Config.all({
   port: Config.port("PORT").pipe(Config.withDefault(3000)),
   host: Config.string("POSTSTACK_HOST").pipe(Config.withDefault("0.0.0.0")),
   maxBodyBytes: Config.integer("POSTSTACK_MAX_BODY_BYTES").pipe(Config.withDefault(40 * 1024 * 1024)),
-  drainMs: Config.integer("POSTSTACK_SHUTDOWN_DRAIN_MS").pipe(Config.withDefault(10_000))
+  drainMs: Config.integer("POSTSTACK_SHUTDOWN_DRAIN_MS").pipe(Config.withDefault(10_000)),
+  trustedProxyHops: Config.integer("POSTSTACK_TRUSTED_PROXY_HOPS").pipe(Config.withDefault(0))
 })
 
 const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([HealthLive, ApiKeysLive, DomainsLive, EmailsLive, WebhooksLive, InboundLive]),
+  Layer.provide([
+    HealthLive,
+    ApiKeysLive,
+    DomainsLive,
+    EmailsLive,
+    WebhooksLive,
+    InboundLive,
+    SuppressionsLive,
+    TrackingLive
+  ]),
   Layer.provide([AuthenticationLive, FullAccessLive])
 )
 
@@ -53,7 +68,9 @@ export const layer = (options: HttpOptions) => {
     Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     Layer.provide(contractMiddleware(Api, options.maxBodyBytes)),
-    Layer.provide(ApiLive),
+    Layer.provide(
+      ApiLive.pipe(Layer.provide(Layer.succeed(TrustedProxies, { hops: options.trustedProxyHops ?? 0 })))
+    ),
     HttpServer.withLogAddress,
     Layer.provideMerge(NodeHttpServer.layer(() => server, { port: options.port, host: options.host }))
   )

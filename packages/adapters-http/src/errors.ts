@@ -7,6 +7,7 @@ import {
   RateLimitExceeded,
   ResourceNotFound,
   StateConflict,
+  TrackingLinkInvalid,
   ValidationFailed
 } from "@poststack/domain"
 import { Schema } from "effect"
@@ -97,3 +98,11 @@ export const DnsUnavailableJson = asJsonError(
   "internal_error",
   503
 ).annotations({ identifier: "DnsUnavailable" })
+
+/** A tampered or unknown tracking link: 404, never a redirect, and no hint of which part was wrong. */
+export const TrackingLinkInvalidJson = asJsonError(
+  TrackingLinkInvalid,
+  (message) => new TrackingLinkInvalid({ message }),
+  "not_found",
+  404
+).annotations({ identifier: "TrackingLinkInvalid" })

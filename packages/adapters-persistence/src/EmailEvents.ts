@@ -6,6 +6,17 @@ export interface EmailEventRow {
   readonly deliveryId: string | number | null
   readonly type: string
   readonly metadata: Readonly<Record<string, unknown>>
+  /** Who opened or clicked, for tracking events. */
+  readonly reader?: {
+    readonly clientName: string | null
+    readonly clientType: string | null
+    readonly os: string | null
+    readonly deviceType: string | null
+    readonly network: string | null
+    readonly isPrefetch: boolean
+  }
+  /** When it happened, if earlier than now (an open or click recorded after a database outage). */
+  readonly at?: Date
 }
 
 /**
@@ -42,12 +53,23 @@ export const insertEmailEvents = (sql: SqlClient.SqlClient, events: ReadonlyArra
           email_id: String(e.emailId),
           delivery_id: e.deliveryId === null ? null : String(e.deliveryId),
           event_type: e.type,
-          metadata: e.metadata
+          metadata: e.metadata,
+          ua_client_name: e.reader?.clientName ?? null,
+          ua_client_type: e.reader?.clientType ?? null,
+          ua_os: e.reader?.os ?? null,
+          ua_device_type: e.reader?.deviceType ?? null,
+          client_network: e.reader?.network ?? null,
+          is_prefetch: e.reader?.isPrefetch ?? false,
+          created_at: e.at?.toISOString() ?? null
         }))
-      )}::jsonb) AS x(email_id bigint, delivery_id bigint, event_type text, metadata jsonb)
+      )}::jsonb) AS x(email_id bigint, delivery_id bigint, event_type text, metadata jsonb, ua_client_name text,
+                      ua_client_type text, ua_os text, ua_device_type text, client_network text, is_prefetch boolean,
+                      created_at timestamptz)
     ), stored AS (
-      INSERT INTO email_events (email_id, delivery_id, event_type, metadata)
-      SELECT email_id, delivery_id, event_type, metadata FROM input
+      INSERT INTO email_events (email_id, delivery_id, event_type, metadata, ua_client_name, ua_client_type, ua_os,
+                                ua_device_type, client_network, is_prefetch, created_at)
+      SELECT email_id, delivery_id, event_type, metadata, ua_client_name, ua_client_type, ua_os, ua_device_type,
+             client_network, is_prefetch, coalesce(created_at, now()) FROM input
       RETURNING email_id, event_type, metadata, created_at
     )
     INSERT INTO events (team_id, type, payload, created_at)
@@ -62,5 +84,6 @@ export const insertEmailEvents = (sql: SqlClient.SqlClient, events: ReadonlyArra
         'test_mode', e.test_mode,
         'created_at', s.created_at
       ) || coalesce(s.metadata, '{}'::jsonb),
-      s.created_at
+      -- The outbox row is written now, even for an event that happened earlier.
+      now()
     FROM stored s JOIN emails e ON e.id = s.email_id`

@@ -126,8 +126,16 @@ export const make = Effect.gen(function* () {
               ${JSON.stringify(email.scheduledAt === null ? {} : { scheduled_at: email.scheduledAt })}::jsonb
             FROM new_email
             UNION ALL
-            SELECT email_id, id, 'suppressed', jsonb_build_object('recipient', recipient, 'reason', suppression_reason)
-            FROM new_deliveries WHERE status = 'suppressed'
+            SELECT d.email_id, d.id, 'suppressed',
+              jsonb_build_object('recipient', d.recipient, 'reason', d.suppression_reason, 'suppression_id', s.id)
+            FROM new_deliveries d
+            -- The entry that stopped this recipient, named in the event.
+            LEFT JOIN LATERAL (
+              SELECT e.id FROM unnest(${email.recipients.map((r) => r.address)}::text[],
+                ${email.recipients.map((r) => r.suppressionId)}::int[]) AS e(address, id)
+              WHERE e.address = d.recipient AND e.id IS NOT NULL LIMIT 1
+            ) s ON true
+            WHERE d.status = 'suppressed'
             RETURNING event_type, metadata, created_at
           ), outbox AS (
             INSERT INTO events (team_id, type, payload, created_at)
@@ -197,14 +205,29 @@ export const make = Effect.gen(function* () {
           event_type: EmailEventType
           metadata: Record<string, unknown> | null
           created_at: Date
-        }>`SELECT id, email_id, event_type, metadata, created_at FROM email_events WHERE email_id = ${id} ORDER BY id`
+          ua_client_name: string | null
+          ua_client_type: string | null
+          ua_os: string | null
+          ua_device_type: string | null
+          is_prefetch: boolean
+        }>`
+          SELECT id, email_id, event_type, metadata, created_at, ua_client_name, ua_client_type, ua_os, ua_device_type,
+                 is_prefetch
+          FROM email_events WHERE email_id = ${id} ORDER BY id`
         return Option.some(
           rows.map((r) => ({
             id: Number(r.id),
             emailId: Number(r.email_id),
             eventType: r.event_type,
             metadata: r.metadata,
-            createdAt: r.created_at
+            createdAt: r.created_at,
+            reader: {
+              clientName: r.ua_client_name,
+              clientType: r.ua_client_type,
+              os: r.ua_os,
+              deviceType: r.ua_device_type,
+              isPrefetch: r.is_prefetch
+            }
           }))
         )
       }).pipe(unavailable),
@@ -263,6 +286,9 @@ export const make = Effect.gen(function* () {
             domain_name: string
             return_path_label: string
             local_address: string | null
+            track_opens: boolean
+            track_clicks: boolean
+            tracking_domain: string | null
           }
         >`
           SELECT ${sql.literal(
@@ -270,7 +296,13 @@ export const make = Effect.gen(function* () {
               .map((c) => `e.${c.trim()}`)
               .join(", ")
           )}, e.html_body, e.text_body, e.raw_mime,
-                 d.name AS domain_name, d.return_path_label, ip.address AS local_address
+                 d.name AS domain_name, d.return_path_label, ip.address AS local_address,
+                 e.track_opens, e.track_clicks,
+                 -- Links go to the domain's own tracking host only once DNS shows its CNAME to us.
+                 CASE WHEN EXISTS (
+                   SELECT 1 FROM jsonb_array_elements(d.dns_records) r
+                   WHERE r->>'purpose' = 'tracking' AND r->>'status' = 'verified' AND r->>'name' = d.tracking_domain
+                 ) THEN d.tracking_domain END AS tracking_domain
           FROM emails e JOIN domains d ON d.id = e.domain_id LEFT JOIN ip_addresses ip ON ip.id = d.ip_address_id
           WHERE e.id = ${emailId}`
         const row = rows[0]
@@ -294,7 +326,10 @@ export const make = Effect.gen(function* () {
           rawMime: row.raw_mime === null ? null : new Uint8Array(row.raw_mime),
           domainName: row.domain_name,
           returnPathHost: `${row.return_path_label}.${row.domain_name}`,
-          localAddress: row.local_address
+          localAddress: row.local_address,
+          trackOpens: row.track_opens,
+          trackClicks: row.track_clicks,
+          trackingDomain: row.tracking_domain
         })
       }).pipe(unavailable),
     reschedule: (teamId, publicId, at) =>

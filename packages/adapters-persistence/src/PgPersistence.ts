@@ -7,6 +7,7 @@ import * as PgDmarcReportRepository from "./PgDmarcReportRepository.js"
 import * as PgDomainDirectory from "./PgDomainDirectory.js"
 import * as PgDomainRepository from "./PgDomainRepository.js"
 import * as PgEmailRepository from "./PgEmailRepository.js"
+import * as PgEngagementLog from "./PgEngagementLog.js"
 import * as PgHealthProbe from "./PgHealthProbe.js"
 import * as PgInboundRepository from "./PgInboundRepository.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
@@ -22,6 +23,7 @@ const others = [
   PgDomainDirectory.layer,
   PgEmailRepository.layer,
   PgSuppressionList.layer,
+  PgEngagementLog.layer(),
   PgDkimKeyRepository.layer,
   PgDmarcReportRepository.layer,
   PgIpAddressRepository.layer,

@@ -132,11 +132,11 @@ const toEventView = (event: EmailEvent) =>
     geoCountry: null,
     geoRegion: null,
     geoCity: null,
-    uaClientName: null,
-    uaClientType: null,
-    uaOs: null,
-    uaDeviceType: null,
-    isPrefetch: false,
+    uaClientName: event.reader?.clientName ?? null,
+    uaClientType: event.reader?.clientType ?? null,
+    uaOs: event.reader?.os ?? null,
+    uaDeviceType: event.reader?.deviceType ?? null,
+    isPrefetch: event.reader?.isPrefetch ?? false,
     createdAt: event.createdAt
   })
 

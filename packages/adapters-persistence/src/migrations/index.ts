@@ -5,6 +5,7 @@ import domainVersions from "./0004_domain_versions_and_ip_owners.js"
 import emails from "./0005_emails.js"
 import webhooks from "./0006_webhooks.js"
 import inbound from "./0007_inbound.js"
+import tracking from "./0008_tracking.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -14,7 +15,8 @@ export const migrations = {
   "0004_domain_versions_and_ip_owners": domainVersions,
   "0005_emails": emails,
   "0006_webhooks": webhooks,
-  "0007_inbound": inbound
+  "0007_inbound": inbound,
+  "0008_tracking": tracking
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */

@@ -17,6 +17,8 @@ export interface NewRecipient {
   readonly kind: "to" | "cc" | "bcc"
   /** Set when the suppression list stops this recipient: the delivery is recorded as suppressed. */
   readonly suppressedBecause: string | null
+  /** The suppression list entry behind `suppressedBecause`, so the recorded event names it. */
+  readonly suppressionId: number | null
 }
 
 export interface NewEmail {
@@ -78,6 +80,10 @@ export interface EmailForDelivery {
   readonly returnPathHost: string
   /** The dedicated address the domain is pinned to, to send from; `null` for the default. */
   readonly localAddress: string | null
+  readonly trackOpens: boolean
+  readonly trackClicks: boolean
+  /** The domain's own host for tracking links once its CNAME to ours is verified; else `null` (the public URL). */
+  readonly trackingDomain: string | null
 }
 
 /** Emails and their recipients' deliveries, always within one team. */

@@ -53,6 +53,14 @@ export interface EmailEvent {
   readonly eventType: EmailEventType
   readonly metadata: Readonly<Record<string, unknown>> | null
   readonly createdAt: Date
+  /** For opens and clicks: the reader's client, and whether a machine fetched rather than a person. */
+  readonly reader?: {
+    readonly clientName: string | null
+    readonly clientType: string | null
+    readonly os: string | null
+    readonly deviceType: string | null
+    readonly isPrefetch: boolean
+  }
 }
 
 /** A recipient's delivery as the worker claims it. */

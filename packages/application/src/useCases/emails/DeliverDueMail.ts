@@ -7,6 +7,7 @@ import {
   nextAttemptAt,
   type RetryPolicy,
   routeFromMx,
+  type SuppressionMatch,
   type TeamId
 } from "@poststack/domain"
 import { Array as Arr, Clock, type Duration, Effect, FiberSet, Option, Schedule } from "effect"
@@ -17,6 +18,8 @@ import { DnsResolver } from "../../ports/DnsResolver.js"
 import { EmailRepository, type EmailForDelivery } from "../../ports/EmailRepository.js"
 import { type MailHost, MailTransport } from "../../ports/MailTransport.js"
 import { MessageComposer } from "../../ports/MessageComposer.js"
+import { SuppressionList } from "../../ports/SuppressionList.js"
+import { TrackedContent } from "./TrackedContent.js"
 
 /**
  * The per-recipient return path (VERP): a bounce to it names the delivery, and the short digest
@@ -140,21 +143,24 @@ const deliverOne = Effect.fn("DeliverDueMail.one")(function* (
   const digest = yield* Digest
   const composer = yield* MessageComposer
   const record = email.record
+  // A relayed message goes out as it came (no tracking); others are composed for this recipient.
   const message =
     email.rawMime ??
-    (yield* composer.compose({
-      messageId: record.messageId,
-      date: record.createdAt,
-      from: { address: record.fromAddress, name: record.fromName },
-      to: record.toAddresses,
-      cc: record.ccAddresses,
-      replyTo: record.replyTo,
-      subject: record.subject,
-      html: email.htmlBody,
-      text: email.textBody,
-      headers: record.headers,
-      attachments: email.attachments
-    }))
+    (yield* Effect.flatMap(TrackedContent(delivery.id, email), (content) =>
+      composer.compose({
+        messageId: record.messageId,
+        date: record.createdAt,
+        from: { address: record.fromAddress, name: record.fromName },
+        to: record.toAddresses,
+        cc: record.ccAddresses,
+        replyTo: record.replyTo,
+        subject: record.subject,
+        html: content.html,
+        text: content.text,
+        headers: content.headers,
+        attachments: email.attachments
+      })
+    ))
   const signed = yield* Effect.flatMap(DkimSigner, (signer) =>
     signer.sign(record.domainId as DomainId, message)
   ).pipe(Effect.either)
@@ -179,6 +185,26 @@ const deliverOne = Effect.fn("DeliverDueMail.one")(function* (
     localAddress: email.localAddress,
     startBy
   })
+})
+
+/** A copy not sent because its recipient is on the suppression list now; the event names the entry. */
+const suppressedAtDelivery = (delivery: ClaimedDelivery, entry: SuppressionMatch): DeliveryResult => ({
+  status: "suppressed",
+  reply: null,
+  mx: null,
+  nextAttemptAt: null,
+  events: [
+    {
+      type: "suppressed",
+      metadata: {
+        recipient: delivery.recipient,
+        reason: entry.reason,
+        suppression_id: entry.id,
+        at: "delivery"
+      }
+    }
+  ],
+  suppress: null
 })
 
 /** Builds, signs and hands over one claimed delivery, then records its outcome. */
@@ -219,6 +245,7 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
 }) {
   const queue = yield* DeliveryQueue
   const emails = yield* EmailRepository
+  const suppressions = yield* SuppressionList
   const policy = options.policy ?? DEFAULT_RETRY_POLICY
   let busy = 0
   // What this worker holds, with its leases renewed well before they run out (started first, so
@@ -241,10 +268,22 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
       const first = copies[0]
       if (first === undefined) return
       const email = yield* emails.loadForDelivery(first.emailId)
-      yield* Effect.forEach(copies, (d) => deliverClaimed(d, email, options.leaseMs, policy), {
-        concurrency: "unbounded",
-        discard: true
-      })
+      // Asked again at delivery: an address may have been suppressed since the email was accepted
+      // (an unsubscribe before a scheduled send, a complaint during retries).
+      const suppressed = yield* suppressions.reasons(
+        first.teamId as TeamId,
+        copies.map((d) => d.recipient)
+      )
+      yield* Effect.forEach(
+        copies,
+        (d) => {
+          const entry = suppressed.get(d.recipient.toLowerCase())
+          return entry === undefined
+            ? deliverClaimed(d, email, options.leaseMs, policy)
+            : queue.record(d, suppressedAtDelivery(d, entry))
+        },
+        { concurrency: "unbounded", discard: true }
+      )
     }).pipe(
       Effect.catchAllCause((cause) => Effect.logError("delivery failed; its lease brings it back", cause)),
       Effect.uninterruptible,

@@ -79,10 +79,10 @@ export const SendEmail = Effect.fn("SendEmail")(function* (
       recipients.map((r) => r.address)
     )
   )
-  const withReasons: ReadonlyArray<NewRecipient> = recipients.map((r) => ({
-    ...r,
-    suppressedBecause: suppressed.get(r.address.toLowerCase()) ?? null
-  }))
+  const withReasons: ReadonlyArray<NewRecipient> = recipients.map((r) => {
+    const entry = suppressed.get(r.address.toLowerCase())
+    return { ...r, suppressedBecause: entry?.reason ?? null, suppressionId: entry?.id ?? null }
+  })
 
   const digest = yield* Digest
   const requestHash = digest.sha256(

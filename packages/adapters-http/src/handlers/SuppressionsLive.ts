@@ -1,0 +1,35 @@
+import { HttpApiBuilder } from "@effect/platform"
+import { AddSuppression, ListSuppressions, RemoveSuppression } from "@poststack/application"
+import { Effect } from "effect"
+import { Api } from "../Api.js"
+import { SuppressionView } from "../groups/SuppressionsApi.js"
+import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+
+export const SuppressionsLive = HttpApiBuilder.group(Api, "suppressions", (handlers) =>
+  handlers
+    .handle("list", ({ urlParams }) =>
+      Effect.gen(function* () {
+        const caller = yield* CurrentApiKey
+        const { entries, total } = yield* ListSuppressions(caller.teamId, urlParams.page, urlParams.perPage)
+        return {
+          data: entries.map((e) => SuppressionView.make(e)),
+          meta: {
+            page: urlParams.page,
+            perPage: urlParams.perPage,
+            total,
+            totalPages: Math.ceil(total / urlParams.perPage)
+          }
+        }
+      })
+    )
+    .handle("add", ({ payload }) =>
+      Effect.flatMap(CurrentApiKey, (caller) =>
+        AddSuppression(caller.teamId, payload.email, payload.reason)
+      ).pipe(Effect.as({ success: true as const }))
+    )
+    .handle("remove", ({ path }) =>
+      Effect.flatMap(CurrentApiKey, (caller) => RemoveSuppression(caller.teamId, path.email)).pipe(
+        Effect.as({ success: true as const, deleted: true as const })
+      )
+    )
+)

@@ -1,0 +1,6 @@
+export * from "./ClientIp.js"
+export * from "./Engagement.js"
+export * from "./Html.js"
+export * from "./Links.js"
+export * from "./Unsubscribe.js"
+export * from "./Events.js"
