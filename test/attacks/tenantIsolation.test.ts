@@ -72,6 +72,10 @@ describe("tenant isolation: team A's key on every route that names one of team B
     for (const [template, item] of Object.entries(openapi.paths as Record<string, Record<string, unknown>>)) {
       const params = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? "")
       if (params.length === 0) continue
+      // Public routes (tracking pixel, click, unsubscribe) take no key: a signature in the path is
+      // what opens them, and test/tracking tampers with it.
+      const operations = Object.values(item) as Array<{ security?: ReadonlyArray<unknown> }>
+      if (operations.every((o) => Array.isArray(o.security) && o.security.length === 0)) continue
       const resource = template.split("/")[1] ?? ""
       let paths = [template]
       for (const param of params) {
@@ -135,6 +139,12 @@ describe("tenant isolation: team A's key on every route that names one of team B
        VALUES ($1, 'contract.pdf', 'application/pdf', 5, 'b-attachment') RETURNING id`,
       [inbound?.id]
     )
+    const suppression = await asB("POST", "/suppressions", {
+      email: "b.blocked+list@example.com",
+      reason: "manual"
+    })
+    expect(suppression.status).toBe(200)
+    ids.suppressions = { email: [encodeURIComponent("b.blocked+list@example.com")] }
     ids.inbound = { id: [String(inbound?.id)], attachmentId: [String(attachment?.id)] }
   })
   afterAll(async () => {
@@ -146,7 +156,7 @@ describe("tenant isolation: team A's key on every route that names one of team B
     expect(missing).toEqual([])
     // The document has routes of each kind this test is about; an empty walk would prove nothing.
     expect(new Set(out.map((r) => r.template.split("/")[1]))).toEqual(
-      new Set(["api-keys", "domains", "emails", "webhooks", "inbound"])
+      new Set(["api-keys", "domains", "emails", "webhooks", "inbound", "suppressions"])
     )
     expect(out.length).toBeGreaterThanOrEqual(40)
   })
