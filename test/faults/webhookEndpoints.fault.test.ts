@@ -319,6 +319,24 @@ describe("webhook endpoints that fail, hang, throttle, leave and cut the line", 
       )
     const result = await check(watcher)
     expect([result.unexpected, result.duplicated]).toEqual([[], []])
+
+    // The owner brings the URL back and turns the endpoint on: what waited goes out, a batch
+    // replay sends what the 410s failed, and each event arrives once.
+    receiver.on("/gone", () => ({ status: 200 }))
+    const failed = (await deliveries(gone)).filter((d) => d.status === "failed").length
+    expect((await call("PATCH", `/webhooks/${gone.id}`, { enabled: true })).status).toBe(200)
+    expect(await getHook(gone)).toMatchObject({ active: true, disabledAt: null, disabledReason: null })
+    expect((await call("POST", `/webhooks/${gone.id}/deliveries/batch-replay`, {})).body.replayed).toBe(
+      failed
+    )
+    await waitUntil(
+      async () => (await deliveries(gone)).every((d) => d.status === "delivered"),
+      WAIT_MS,
+      worker.output
+    )
+    const accepted = receiver.at("/gone").filter((a) => a.accepted)
+    expect(accepted.length).toBe((await deliveries(gone)).length)
+    expect(new Set(accepted.map((a) => a.eventId)).size).toBe(accepted.length)
     console.log(
       `410: disabled on the first answer; ${hits.length} event(s) already in flight tried once each, none retried, one webhook.disabled event`
     )
