@@ -5,7 +5,7 @@ import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { addVerifiedDomain } from "../support/domains.js"
 import { freePort } from "../support/net.js"
 import { newKey, processEnv, SCALE, startApi, startWorker, waitUntil } from "./harness.js"
-import { type Arrival, type Hook, startLoggingReceiver } from "./webhookReceiver.js"
+import { type Arrival, type Hook, startLoggingReceiver } from "./loggingReceiver.js"
 
 /** Short versions of the production schedule (30 s doubling to 1 h for 24 h), same code. */
 const RETRY_BASE_MS = 200
