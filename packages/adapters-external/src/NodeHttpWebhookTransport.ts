@@ -101,7 +101,7 @@ export const make = Effect.gen(function* () {
       const refused = yield* vetLiteral(request.url)
       if (refused !== null) return { _tag: "Failed" as const, reason: refused, durationMs: elapsed() }
       return yield* Effect.async<
-        | { _tag: "Responded"; status: number; body: string; durationMs: number }
+        | { _tag: "Responded"; status: number; body: string; durationMs: number; retryAfter?: string }
         | { _tag: "Failed"; reason: string; durationMs: number }
       >((resumeOnce) => {
         let settled = false
@@ -129,23 +129,37 @@ export const make = Effect.gen(function* () {
           (res) => {
             const chunks: Array<Buffer> = []
             let size = 0
+            let enough = false
             res.on("data", (chunk: Buffer) => {
               if (size < RESPONSE_SNIPPET_CHARS * 4) chunks.push(chunk)
               size += chunk.length
               // Enough to keep a snippet: the rest is not worth waiting for.
-              if (size >= RESPONSE_SNIPPET_CHARS * 4) res.destroy()
+              if (size >= RESPONSE_SNIPPET_CHARS * 4) {
+                enough = true
+                res.destroy()
+              }
             })
-            const done = () =>
+            const retryAfter = res.headers["retry-after"]
+            const done = (error?: Error) =>
               resume(
-                Effect.succeed({
-                  _tag: "Responded" as const,
-                  status: res.statusCode ?? 0,
-                  body: Buffer.concat(chunks).toString("utf8").slice(0, RESPONSE_SNIPPET_CHARS),
-                  durationMs: elapsed()
-                })
+                // An answer the receiver cut off mid-way is no answer: the receiver may have
+                // failed after its status line, so the attempt fails and is retried.
+                !res.complete && !enough
+                  ? Effect.succeed({
+                      _tag: "Failed" as const,
+                      reason: `${error?.message ?? "connection closed"} mid-response (after status ${res.statusCode ?? 0})`,
+                      durationMs: elapsed()
+                    })
+                  : Effect.succeed({
+                      _tag: "Responded" as const,
+                      status: res.statusCode ?? 0,
+                      body: Buffer.concat(chunks).toString("utf8").slice(0, RESPONSE_SNIPPET_CHARS),
+                      durationMs: elapsed(),
+                      ...(retryAfter === undefined ? {} : { retryAfter })
+                    })
               )
-            res.on("end", done)
-            res.on("close", done)
+            res.on("end", () => done())
+            res.on("close", () => done())
             res.on("error", done)
           }
         )

@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { WebhookQueue } from "@poststack/application"
-import { attemptSucceeded, RESPONSE_SNIPPET_CHARS, shouldDisable } from "@poststack/domain"
+import { attemptSucceeded, disableReason, RESPONSE_SNIPPET_CHARS } from "@poststack/domain"
 import { Effect, Layer } from "effect"
 import { type ClaimRow, toClaimed } from "./PgWebhookRows.js"
 import { unavailable } from "./SqlErrors.js"
@@ -90,8 +90,8 @@ export const make = Effect.gen(function* () {
                 last_delivery_at = ${startedAt}, last_delivery_status = ${code}
               WHERE id = ${delivery.webhookId} RETURNING consecutive_failures, active`
             if (ok || hook === undefined || !hook.active) return
-            if (!shouldDisable(hook.consecutive_failures, disableAfter)) return
-            const reason = `${hook.consecutive_failures} consecutive failed deliveries`
+            const reason = disableReason(outcome, hook.consecutive_failures, disableAfter)
+            if (reason === undefined) return
             yield* sql`
               WITH disabled AS (
                 UPDATE webhooks SET active = false, disabled_at = now(), disabled_reason = ${reason}

@@ -2,6 +2,10 @@ import { describe, expect, it } from "vitest"
 import { addressAllowed, classifyIp, parseWebhookUrl } from "../src/webhooks/Address.js"
 import {
   DEFAULT_WEBHOOK_RETRY,
+  disableReason,
+  GONE_REASON,
+  nextRetryDelayMs,
+  parseRetryAfterMs,
   retryDelayMs,
   settleWebhookAttempt,
   shouldDisable,
@@ -140,6 +144,54 @@ describe("webhook retries", () => {
   it("disables at the threshold", () => {
     expect(shouldDisable(19, 20)).toBe(false)
     expect(shouldDisable(20, 20)).toBe(true)
+    expect(disableReason(failed, 19, 20)).toBeUndefined()
+    expect(disableReason(failed, 20, 20)).toBe("20 consecutive failed deliveries")
+  })
+
+  it("gives up on a 410 at once and disables the endpoint, except for a test send", () => {
+    const gone: WebhookAttemptOutcome = { _tag: "Responded", status: 410, body: "", durationMs: 5 }
+    const until = new Date(now.getTime() + 60_000)
+    expect(settleWebhookAttempt(gone, 1, until, now, policy)).toEqual({ status: "failed" })
+    expect(disableReason(gone, 1, 20)).toBe(GONE_REASON)
+    expect(GONE_REASON).toBe("endpoint answered 410 Gone")
+    expect(disableReason(gone, 1, Number.POSITIVE_INFINITY)).toBeUndefined()
+    expect(disableReason({ ...gone, status: 404 }, 1, 20)).toBeUndefined()
+    expect(disableReason({ ...gone, status: 200 }, 30, 20)).toBeUndefined()
+  })
+
+  it("reads Retry-After as seconds or an HTTP-date, and nothing else", () => {
+    expect(parseRetryAfterMs("120", now)).toBe(120_000)
+    expect(parseRetryAfterMs(" 0 ", now)).toBe(0)
+    expect(parseRetryAfterMs("Fri, 27 Nov 2026 12:00:05 GMT", now)).toBe(5000)
+    expect(parseRetryAfterMs("Friday, 27-Nov-26 12:00:05 GMT", now)).toBe(5000)
+    expect(parseRetryAfterMs("Fri, 27 Nov 2026 11:00:00 GMT", now)).toBe(0)
+    for (const junk of ["", "-5", "1.5", "soon", "2026-11-27T12:00:05Z", "Fri, never GMT"])
+      expect(parseRetryAfterMs(junk, now), junk).toBeUndefined()
+  })
+
+  it("honours Retry-After on 429 and 503, never below the backoff nor above the longest delay", () => {
+    const busy = (status: number, retryAfter?: string): WebhookAttemptOutcome => ({
+      _tag: "Responded",
+      status,
+      body: "",
+      durationMs: 1,
+      ...(retryAfter === undefined ? {} : { retryAfter })
+    })
+    expect(nextRetryDelayMs(busy(429, "5"), 1, now, policy)).toBe(5000)
+    expect(nextRetryDelayMs(busy(503, "Fri, 27 Nov 2026 12:00:03 GMT"), 1, now, policy)).toBe(3000)
+    // Below the backoff: the backoff (4 s after the third failure).
+    expect(nextRetryDelayMs(busy(429, "1"), 3, now, policy)).toBe(4000)
+    // Above the longest delay: the longest delay.
+    expect(nextRetryDelayMs(busy(429, "3600"), 1, now, policy)).toBe(8000)
+    // Unreadable, absent, or on another status: the backoff.
+    expect(nextRetryDelayMs(busy(429, "later"), 1, now, policy)).toBe(1000)
+    expect(nextRetryDelayMs(busy(429), 2, now, policy)).toBe(2000)
+    expect(nextRetryDelayMs(busy(500, "5"), 1, now, policy)).toBe(1000)
+    const until = new Date(now.getTime() + 60_000)
+    expect(settleWebhookAttempt(busy(429, "5"), 1, until, now, policy)).toEqual({
+      status: "pending",
+      nextAttemptAt: new Date(now.getTime() + 5000)
+    })
   })
 })
 

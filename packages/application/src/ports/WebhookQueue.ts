@@ -43,8 +43,8 @@ export class WebhookQueue extends Context.Tag("@poststack/application/WebhookQue
     }) => Effect.Effect<ReadonlyArray<ClaimedWebhookDelivery>, StoreUnavailable>
     /**
      * Stores the attempt and the delivery's new state, counts the endpoint's consecutive failures
-     * and disables it (with a `webhook.disabled` event) at `disableAfter`, in one transaction;
-     * nothing when the lease was lost.
+     * and disables it (with a `webhook.disabled` event) as `disableReason` says (at `disableAfter`,
+     * or at once on a 410), in one transaction; nothing when the lease was lost.
      */
     readonly record: (
       delivery: ClaimedWebhookDelivery,
