@@ -1,35 +1,12 @@
-/**
- * End to end: messages accepted by `POST /emails/batch`, then delivered by one worker process,
- * DKIM-signed, into a local SMTP sink; against a baseline of pooled nodemailer with a cached DKIM
- * key sending the same number straight to the same sink. Run: `pnpm bench:delivery`.
- */
-import { spawn } from "node:child_process"
 import { createPrivateKey, generateKeyPairSync, randomBytes } from "node:crypto"
 import { cpus } from "node:os"
-import * as path from "node:path"
 import nodemailer from "nodemailer"
 import pg from "pg"
 import { startDnsServer } from "../test/support/dnsServer.js"
 import { startSmtpSink } from "../test/support/smtpSink.js"
-import { benchDatabase, freePort } from "./support.js"
+import { benchDatabase, freePort, startApp, verifiedDomain, waitFor } from "./support.js"
 
 const COUNT = Number(process.env.BENCH_MESSAGES ?? 1000)
-const root = path.resolve(import.meta.dirname, "..")
-
-const start = (entry: string, env: Record<string, string>) =>
-  spawn(path.join(root, "node_modules/.bin/tsx"), [path.join(root, entry)], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "inherit"]
-  })
-
-const waitFor = async (check: () => Promise<boolean>, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("timed out")
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 const main = async () => {
   const db = await benchDatabase()
@@ -48,7 +25,7 @@ const main = async () => {
     POSTSTACK_MX_PORT: String(sink.port),
     POSTSTACK_LOG_LEVEL: "warning"
   }
-  const server = start("apps/server/src/main.ts", {
+  const server = startApp("apps/server/src/main.ts", {
     ...env,
     PORT: String(port),
     POSTSTACK_HOST: "127.0.0.1",
@@ -57,26 +34,8 @@ const main = async () => {
     POSTSTACK_RUN_WORKER: "false"
   })
   const baseUrl = `http://127.0.0.1:${port}`
-  await waitFor(
-    () =>
-      fetch(`${baseUrl}/healthz`).then(
-        () => true,
-        () => false
-      ),
-    60_000
-  )
+  await verifiedDomain(baseUrl, key, dns, "bench.test")
   const auth = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
-  const created = (await (
-    await fetch(`${baseUrl}/domains`, {
-      method: "POST",
-      headers: auth,
-      body: JSON.stringify({ name: "bench.test" })
-    })
-  ).json()) as {
-    domain: { id: number; dnsRecords: Array<{ type: string; name: string; value: string }> }
-  }
-  for (const r of created.domain.dnsRecords) dns.publish(r.name, r.type as "TXT" | "MX", r.value)
-  await fetch(`${baseUrl}/domains/${created.domain.id}/verify`, { method: "POST", headers: auth })
   for (let offset = 0; offset < COUNT; offset += 100) {
     const emails = Array.from({ length: Math.min(100, COUNT - offset) }, (_, i) => ({
       from: "bench@bench.test",
@@ -97,7 +56,7 @@ const main = async () => {
   await client.connect()
   const deliveredCount = async () =>
     Number((await client.query("SELECT count(*) FROM deliveries WHERE status = 'delivered'")).rows[0]?.count)
-  const worker = start("apps/worker/src/main.ts", env)
+  const worker = startApp("apps/worker/src/main.ts", env)
   // Timed from the first delivery on, so the worker's start-up is not counted.
   await waitFor(async () => (await deliveredCount()) > 0, 120_000)
   const t0 = performance.now()

@@ -1,41 +1,17 @@
-/**
- * What a queued message costs: database growth per message and the worker's and API's memory
- * (RSS) with 10k and then 100k messages queued while the receiver defers everything. The first
- * 10k are sent through `POST /emails/batch`; the rest are copies of those rows made in SQL (the
- * same rows the API writes), so the bench takes minutes, not an hour. Run: `pnpm bench:queue`.
- */
-import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { readFileSync } from "node:fs"
-import * as path from "node:path"
 import pg from "pg"
 import { startDnsServer } from "../test/support/dnsServer.js"
 import { startSmtpSink } from "../test/support/smtpSink.js"
-import { benchDatabase, freePort } from "./support.js"
+import { benchDatabase, freePort, startApp, verifiedDomain, waitFor } from "./support.js"
 
 const SMALL = Number(process.env.BENCH_QUEUE_SMALL ?? 10_000)
 const LARGE = Number(process.env.BENCH_QUEUE_LARGE ?? 100_000)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20)
-const root = path.resolve(import.meta.dirname, "..")
-
-const start = (entry: string, env: Record<string, string>) =>
-  spawn(process.execPath, ["--import", "tsx", path.join(root, entry)], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "inherit"]
-  })
 
 const rssMb = (pid: number | undefined) => {
   const status = readFileSync(`/proc/${pid}/status`, "utf8")
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
-}
-
-const waitFor = async (check: () => Promise<boolean>, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("timed out")
-    await new Promise((r) => setTimeout(r, 200))
-  }
 }
 
 const main = async () => {
@@ -56,7 +32,7 @@ const main = async () => {
     POSTSTACK_MX_PORT: String(sink.port),
     POSTSTACK_LOG_LEVEL: "warning"
   }
-  const api = start("apps/server/src/main.ts", {
+  const api = startApp("apps/server/src/main.ts", {
     ...env,
     PORT: String(port),
     POSTSTACK_HOST: "127.0.0.1",
@@ -65,24 +41,8 @@ const main = async () => {
     POSTSTACK_RUN_WORKER: "false"
   })
   const baseUrl = `http://127.0.0.1:${port}`
-  await waitFor(
-    () =>
-      fetch(`${baseUrl}/healthz`).then(
-        () => true,
-        () => false
-      ),
-    60_000
-  )
+  await verifiedDomain(baseUrl, key, dns, "bench.test")
   const auth = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
-  const created = (await (
-    await fetch(`${baseUrl}/domains`, {
-      method: "POST",
-      headers: auth,
-      body: JSON.stringify({ name: "bench.test" })
-    })
-  ).json()) as { domain: { id: number; dnsRecords: Array<{ type: string; name: string; value: string }> } }
-  for (const r of created.domain.dnsRecords) dns.publish(r.name, r.type as "TXT" | "MX", r.value)
-  await fetch(`${baseUrl}/domains/${created.domain.id}/verify`, { method: "POST", headers: auth })
 
   const client = new pg.Client({ connectionString: db.url })
   await client.connect()
@@ -113,7 +73,7 @@ const main = async () => {
   // The worker tries every queued message once; the receiver defers each, so all stay queued.
   const tried = async () =>
     Number((await client.query("SELECT coalesce(sum(attempts), 0) AS n FROM deliveries")).rows[0]?.n)
-  const worker = start("apps/worker/src/main.ts", env)
+  const worker = startApp("apps/worker/src/main.ts", env)
   // The worker churns through the queue for a fixed time at each size: its memory must not
   // depend on how much is waiting (it claims a bounded number at a time).
   await waitFor(async () => (await tried()) > 0, 120_000)

@@ -1,29 +1,13 @@
-/**
- * The SMTP relay: messages accepted per second (each committed before its `250`) over pooled
- * implicit-TLS connections, against a bare smtp-server with the same TLS that accepts and drops
- * everything, measured in the same run with the same client. Run: `pnpm bench:relay`.
- */
-import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import type { AddressInfo } from "node:net"
-import * as path from "node:path"
 import nodemailer from "nodemailer"
 import { generate } from "selfsigned"
 import { SMTPServer } from "smtp-server"
 import { startDnsServer } from "../test/support/dnsServer.js"
-import { benchDatabase, cpuMs, freePort } from "./support.js"
+import { benchDatabase, cpuMs, freePort, startApp, verifiedDomain } from "./support.js"
 
 const COUNT = Number(process.env.BENCH_MESSAGES ?? 2000)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4)
-const root = path.resolve(import.meta.dirname, "..")
-
-const waitFor = async (check: () => Promise<boolean>, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("timed out")
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
 
 /** Sends COUNT messages over a pool of implicit-TLS connections; messages per second. */
 const blast = async (port: number, auth: { user: string; pass: string }, from: string) => {
@@ -79,47 +63,25 @@ const main = async () => {
   const dns = await startDnsServer()
   const key = `sk_live_${randomBytes(32).toString("base64url")}`
   const [port, smtpPort] = [await freePort(), await freePort()]
-  const server = spawn(process.execPath, ["--import", "tsx", path.join(root, "apps/server/src/main.ts")], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: db.url,
-      PORT: String(port),
-      POSTSTACK_HOST: "127.0.0.1",
-      POSTSTACK_BOOTSTRAP_API_KEY: key,
-      POSTSTACK_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-      POSTSTACK_DNS_SERVERS: dns.address,
-      POSTSTACK_SPF: "ip4:127.0.0.1",
-      POSTSTACK_MX_HOST: "mx.bench.test",
-      POSTSTACK_RATE_LIMIT_REQUESTS: "10000000",
-      POSTSTACK_RUN_WORKER: "false",
-      POSTSTACK_SMTP_HOST: "127.0.0.1",
-      POSTSTACK_SMTP_SUBMISSION_PORT: String(smtpPort),
-      POSTSTACK_SMTP_SUBMISSION_TLS_PORT: "off",
-      POSTSTACK_SMTP_INBOUND_PORT: "off",
-      POSTSTACK_LOG_LEVEL: "warning"
-    },
-    stdio: ["ignore", "ignore", "inherit"]
+  const server = startApp("apps/server/src/main.ts", {
+    DATABASE_URL: db.url,
+    PORT: String(port),
+    POSTSTACK_HOST: "127.0.0.1",
+    POSTSTACK_BOOTSTRAP_API_KEY: key,
+    POSTSTACK_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    POSTSTACK_DNS_SERVERS: dns.address,
+    POSTSTACK_SPF: "ip4:127.0.0.1",
+    POSTSTACK_MX_HOST: "mx.bench.test",
+    POSTSTACK_RATE_LIMIT_REQUESTS: "10000000",
+    POSTSTACK_RUN_WORKER: "false",
+    POSTSTACK_SMTP_HOST: "127.0.0.1",
+    POSTSTACK_SMTP_SUBMISSION_PORT: String(smtpPort),
+    POSTSTACK_SMTP_SUBMISSION_TLS_PORT: "off",
+    POSTSTACK_SMTP_INBOUND_PORT: "off",
+    POSTSTACK_LOG_LEVEL: "warning"
   })
   const baseUrl = `http://127.0.0.1:${port}`
-  await waitFor(
-    () =>
-      fetch(`${baseUrl}/healthz`).then(
-        () => true,
-        () => false
-      ),
-    60_000
-  )
-  const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
-  const created = (await (
-    await fetch(`${baseUrl}/domains`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ name: "bench.test" })
-    })
-  ).json()) as { domain: { id: number; dnsRecords: Array<{ type: string; name: string; value: string }> } }
-  for (const r of created.domain.dnsRecords) dns.publish(r.name, r.type as "TXT" | "MX", r.value)
-  await fetch(`${baseUrl}/domains/${created.domain.id}/verify`, { method: "POST", headers })
+  await verifiedDomain(baseUrl, key, dns, "bench.test")
 
   const baseline = await blast(barePort, { user: "bench", pass: "bench" }, "bench@bench.test")
   const cpuBefore = cpuMs(server.pid ?? 0)

@@ -1,13 +1,16 @@
-/**
- * `POST /emails` accepted per second, and p50/p99 at half that rate, against a baseline of raw
- * `node:http` doing one INSERT per request on the same PostgreSQL. Run: `pnpm bench:api`.
- */
-import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { cpus } from "node:os"
-import * as path from "node:path"
 import { startDnsServer } from "../test/support/dnsServer.js"
-import { benchDatabase, closedLoop, cpuMs, freePort, openLoop } from "./support.js"
+import {
+  benchDatabase,
+  closedLoop,
+  cpuMs,
+  freePort,
+  openLoop,
+  startApp,
+  verifiedDomain,
+  waitFor
+} from "./support.js"
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
@@ -43,27 +46,17 @@ const measure = async (name: string, url: string, headers: Record<string, string
 
 /** Starts one of the servers in a process of its own, and waits until `readyUrl` answers. */
 const launch = async (entry: string, env: Record<string, string>, readyUrl: string) => {
-  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers under load.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "")
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.join(root, entry)], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "inherit"]
-  })
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${entry} exited ${child.exitCode}`)
-    const up = await fetch(readyUrl).then(
-      () => true,
-      () => false
-    )
-    if (up) return child
-    if (Date.now() > deadline) throw new Error(`${entry} did not start`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
+  const child = startApp(entry, env)
+  await waitFor(
+    () =>
+      fetch(readyUrl).then(
+        () => true,
+        () => false
+      ),
+    60_000
+  )
+  return child
 }
-
-const root = path.resolve(import.meta.dirname, "..")
 
 const main = async () => {
   const db = await benchDatabase()
@@ -90,20 +83,7 @@ const main = async () => {
   )
   const baseUrl = `http://127.0.0.1:${port}`
   const auth = { Authorization: `Bearer ${key}` }
-  const created = (await (
-    await fetch(`${baseUrl}/domains`, {
-      method: "POST",
-      headers: { ...auth, "Content-Type": "application/json" },
-      body: JSON.stringify({ name: "bench.test" })
-    })
-  ).json()) as { domain: { id: number; dnsRecords: Array<{ type: string; name: string; value: string }> } }
-  for (const r of created.domain.dnsRecords) dns.publish(r.name, r.type as "TXT" | "MX", r.value)
-  const verified = (await (
-    await fetch(`${baseUrl}/domains/${created.domain.id}/verify`, { method: "POST", headers: auth })
-  ).json()) as {
-    domain: { status: string }
-  }
-  if (verified.domain.status !== "verified") throw new Error("bench domain did not verify")
+  await verifiedDomain(baseUrl, key, dns, "bench.test")
 
   const basePort = await freePort()
   const baseline = await launch(

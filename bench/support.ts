@@ -1,4 +1,7 @@
+import { spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
+import * as path from "node:path"
+import type { TestDnsServer } from "../test/support/dnsServer.js"
 import { freePort } from "../test/support/net.js"
 import { startThrowawayPostgres } from "../test/support/throwawayPostgres.js"
 import pg from "pg"
@@ -93,3 +96,47 @@ export const cpuMs = (pid: number): number => {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
 }
 const CLOCK_TICKS = 100
+
+const root = path.resolve(import.meta.dirname, "..")
+
+/**
+ * Starts one of the apps in a process of its own (node itself, so signals and /proc figures are
+ * the app's). `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` profiles it.
+ */
+export const startApp = (entry: string, env: Record<string, string>) => {
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "")
+  return spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.join(root, entry)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "inherit"]
+  })
+}
+
+export const waitFor = async (check: () => Promise<boolean> | boolean, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("timed out")
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** Waits until the API answers, then adds `name` as a sending domain and verifies it on `dns`. */
+export const verifiedDomain = async (baseUrl: string, key: string, dns: TestDnsServer, name: string) => {
+  await waitFor(
+    () =>
+      fetch(`${baseUrl}/healthz`).then(
+        (r) => r.ok,
+        () => false
+      ),
+    60_000
+  )
+  const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
+  const created = (await (
+    await fetch(`${baseUrl}/domains`, { method: "POST", headers, body: JSON.stringify({ name }) })
+  ).json()) as { domain: { id: number; dnsRecords: Array<{ type: string; name: string; value: string }> } }
+  for (const r of created.domain.dnsRecords) dns.publish(r.name, r.type as "TXT" | "MX", r.value)
+  const verified = (await (
+    await fetch(`${baseUrl}/domains/${created.domain.id}/verify`, { method: "POST", headers })
+  ).json()) as { domain: { status: string } }
+  if (verified.domain.status !== "verified") throw new Error(`bench domain ${name} did not verify`)
+}

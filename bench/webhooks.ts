@@ -1,28 +1,11 @@
-/**
- * Webhook fan-out: signed deliveries per second from the outbox to a healthy endpoint, against a
- * baseline of raw keep-alive POSTs of the same bodies to the same receiver; then again with a
- * dead endpoint (it takes connections and never answers) subscribed too, which must not slow the
- * healthy one. Run: `pnpm bench:webhooks`.
- */
-import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { Agent, createServer, request } from "node:http"
 import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net"
-import * as path from "node:path"
 import pg from "pg"
-import { benchDatabase, freePort } from "./support.js"
+import { benchDatabase, freePort, startApp, waitFor } from "./support.js"
 
 const COUNT = Number(process.env.BENCH_EVENTS ?? 2000)
 const PER_ENDPOINT = 4
-const root = path.resolve(import.meta.dirname, "..")
-
-const waitFor = async (check: () => Promise<boolean> | boolean, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("timed out")
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 const payload = (i: number) =>
   JSON.stringify({
@@ -90,12 +73,7 @@ const main = async () => {
     POSTSTACK_WEBHOOK_TIMEOUT_MS: "5000",
     POSTSTACK_LOG_LEVEL: "warning"
   }
-  const start = (entry: string, extra: Record<string, string>) =>
-    spawn(process.execPath, ["--import", "tsx", path.join(root, entry)], {
-      cwd: root,
-      env: { ...env, ...extra },
-      stdio: ["ignore", "ignore", "inherit"]
-    })
+  const start = (entry: string, extra: Record<string, string>) => startApp(entry, { ...env, ...extra })
   const api = start("apps/server/src/main.ts", {
     PORT: String(port),
     POSTSTACK_HOST: "127.0.0.1",
