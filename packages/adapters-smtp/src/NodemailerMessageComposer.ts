@@ -1,13 +1,16 @@
 import { MessageComposer } from "@poststack/application"
 import { Effect, Layer } from "effect"
-import { convert } from "html-to-text"
+import { compile } from "html-to-text"
 import MailComposer from "nodemailer/lib/mail-composer"
+
+// Compiled once: building the converter from its options costs more than converting a message.
+const htmlToText = compile({ wordwrap: 78 })
 
 /** MIME by nodemailer's composer; a text part derived from the HTML when the sender gave none. */
 export const make = MessageComposer.of({
   compose: (content) =>
     Effect.async<Uint8Array>((resume) => {
-      const text = content.text ?? (content.html === null ? null : convert(content.html, { wordwrap: 78 }))
+      const text = content.text ?? (content.html === null ? null : htmlToText(content.html))
       const composer = new MailComposer({
         from:
           content.from.name === null
