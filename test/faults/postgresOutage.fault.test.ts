@@ -97,9 +97,9 @@ describe("PostgreSQL stopped abruptly under load", () => {
       () =>
         `missing ${arrivals(sink, recipients).missing.length} of ${recipients.length}:\n${worker.output()}`
     )
-    // A copy inside DATA when the database went away is recorded later or sent again: at most one
-    // extra copy per worker slot.
-    expect(arrivals(sink, recipients).duplicated.length).toBeLessThanOrEqual(10)
+    // Outcomes are kept until the database answers again and leases renewed before anything new is
+    // claimed, so a second copy is rare: at most one per connection slot to the receiver.
+    expect(arrivals(sink, recipients).duplicated.length).toBeLessThanOrEqual(4)
     console.log(
       `postgres outage: ${acked.size} acknowledged, ${during.length} refused with 503 while down, first 202 ${recoveredInMs - upSince} ms after restart, ${arrivals(sink, recipients).duplicated.length} duplicate copies`
     )

@@ -54,12 +54,14 @@ export const make = Effect.gen(function* () {
         ),
         unavailable
       ),
-    extend: ({ ids, now, leaseMs }) =>
-      ids.length === 0
+    extend: ({ claims, now, leaseMs }) =>
+      claims.length === 0
         ? Effect.void
         : sql`
-            UPDATE deliveries SET lease_until = ${new Date(now.getTime() + leaseMs)}
-            WHERE id = ANY (${ids}::bigint[]) AND status = 'sending' AND lease_until >= ${now}`.pipe(
+            UPDATE deliveries d SET lease_until = ${new Date(now.getTime() + leaseMs)}
+            FROM unnest(${claims.map((c) => c.id)}::bigint[], ${claims.map((c) => c.attempts)}::int[])
+              AS held(id, attempts)
+            WHERE d.id = held.id AND d.attempts = held.attempts AND d.status = 'sending'`.pipe(
             Effect.asVoid,
             unavailable
           ),

@@ -38,7 +38,8 @@ export class DeliveryQueue extends Context.Tag("@poststack/application/DeliveryQ
      * claims ever run out (a slow exchange is not taken over and sent twice).
      */
     readonly extend: (options: {
-      readonly ids: ReadonlyArray<number>
+      /** The claims still held (a claim another worker has taken since is left alone). */
+      readonly claims: ReadonlyArray<Pick<ClaimedDelivery, "id" | "attempts">>
       readonly now: Date
       readonly leaseMs: number
     }) => Effect.Effect<void, StoreUnavailable>

@@ -208,11 +208,17 @@ const suppressedAtDelivery = (delivery: ClaimedDelivery, entry: SuppressionMatch
 })
 
 /** Builds, signs and hands over one claimed delivery, then records its outcome. */
+/** Outcomes known but not yet written (the database is away): claiming waits until they are. */
+interface Unrecorded {
+  count: number
+}
+
 const deliverClaimed = (
   delivery: ClaimedDelivery,
   email: Option.Option<EmailForDelivery>,
   leaseMs: number,
-  policy: RetryPolicy
+  policy: RetryPolicy,
+  unrecorded: Unrecorded
 ) =>
   Effect.gen(function* () {
     // Half the lease is the margin for the SMTP exchange itself: a delivery that waited longer
@@ -225,8 +231,20 @@ const deliverClaimed = (
         ? { _tag: "Busy", reply: "451 4.4.5 not started in time", mx: null }
         : yield* deliverOne(delivery, email.value, startBy)
     const now = new Date(yield* Clock.currentTimeMillis)
-    yield* Effect.flatMap(DeliveryQueue, (queue) =>
-      queue.record(delivery, settle(delivery, outcome, now, policy))
+    const queue = yield* DeliveryQueue
+    const record = queue.record(delivery, settle(delivery, outcome, now, policy))
+    // A message already handed over must not be sent again because the database was briefly
+    // away: the outcome is kept and written as soon as it answers (for a while past the lease;
+    // after that the claim is another worker's anyway and the record would change nothing).
+    yield* record.pipe(
+      Effect.catchTag("StoreUnavailable", () =>
+        Effect.gen(function* () {
+          unrecorded.count++
+          yield* Effect.retry(record, {
+            schedule: Schedule.spaced("250 millis").pipe(Schedule.upTo(leaseMs * 2 + 30_000))
+          }).pipe(Effect.ensuring(Effect.sync(() => unrecorded.count--)))
+        })
+      )
     )
   })
 
@@ -248,15 +266,23 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
   const suppressions = yield* SuppressionList
   const policy = options.policy ?? DEFAULT_RETRY_POLICY
   let busy = 0
+  const unrecorded: Unrecorded = { count: 0 }
   // What this worker holds, with its leases renewed well before they run out (started first, so
   // it stops last: leases are still renewed while a stopping worker finishes its deliveries).
-  const held = new Set<number>()
+  const held = new Map<number, ClaimedDelivery>()
+  // After the database was away, leases may have lapsed: they are renewed before anything new is
+  // claimed, or this worker could claim (and send again) what it is still delivering.
+  let lapsed = false
+  const renew = Effect.gen(function* () {
+    const now = new Date(yield* Clock.currentTimeMillis)
+    yield* queue.extend({ claims: [...held.values()], now, leaseMs: options.leaseMs })
+    lapsed = false
+  }).pipe(
+    Effect.tapError(() => Effect.sync(() => (lapsed = true))),
+    Effect.catchAll((error) => Effect.logWarning("could not renew delivery leases", error.message))
+  )
   yield* Effect.forkScoped(
-    Effect.gen(function* () {
-      const now = new Date(yield* Clock.currentTimeMillis)
-      yield* queue.extend({ ids: [...held], now, leaseMs: options.leaseMs })
-    }).pipe(
-      Effect.catchAllCause((cause) => Effect.logWarning("could not renew delivery leases", cause)),
+    renew.pipe(
       Effect.repeat(Schedule.spaced(Math.max(50, Math.floor(options.leaseMs / 4)))),
       Effect.interruptible
     )
@@ -279,7 +305,7 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
         (d) => {
           const entry = suppressed.get(d.recipient.toLowerCase())
           return entry === undefined
-            ? deliverClaimed(d, email, options.leaseMs, policy)
+            ? deliverClaimed(d, email, options.leaseMs, policy, unrecorded)
             : queue.record(d, suppressedAtDelivery(d, entry))
         },
         { concurrency: "unbounded", discard: true }
@@ -295,6 +321,8 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
       )
     )
   const claimMore = Effect.gen(function* () {
+    if (lapsed) yield* renew
+    if (lapsed) return 0
     const claimed = yield* queue.claim({
       now: new Date(yield* Clock.currentTimeMillis),
       limit: Math.min(options.batch, options.inFlight - busy),
@@ -302,7 +330,7 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
       testMode: false
     })
     busy += claimed.length
-    for (const d of claimed) held.add(d.id)
+    for (const d of claimed) held.set(d.id, d)
     for (const copies of Object.values(Arr.groupBy(claimed, (d) => String(d.emailId))))
       yield* FiberSet.run(running, deliverEmail(copies))
     return claimed.length
@@ -312,7 +340,7 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
     Effect.catchAllCause((cause) => Effect.as(Effect.logError("claiming mail failed", cause), 0))
   )
   for (;;) {
-    if (busy >= options.inFlight) {
+    if (busy >= options.inFlight || unrecorded.count > 0) {
       yield* Effect.sleep("5 millis")
       continue
     }
