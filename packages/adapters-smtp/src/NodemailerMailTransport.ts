@@ -171,6 +171,23 @@ export const make = (options: TransportOptions) =>
         )
       })
 
+    /** RSET: whether the session is clean again (bounded, so a silent server cannot hold it). */
+    const reset = (connection: SMTPConnection) =>
+      Effect.async<boolean>((resume) => {
+        if (connection.destroyed) return resume(Effect.succeed(false))
+        let settled = false
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const settle = (ok: boolean) => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          resume(Effect.succeed(ok))
+        }
+        // A timer, not an interruption: deliveries run uninterruptibly.
+        timer = setTimeout(() => settle(false), 5_000)
+        connection.reset((error) => settle(!error))
+      })
+
     /** One attempt against one address; a reply (even a refusal) ends the search for a host. */
     const attempt = (target: Target, handover: Handover, mx: string) => {
       const semaphore = slot(target.key)
@@ -178,8 +195,16 @@ export const make = (options: TransportOptions) =>
         const connection = yield* take(target)
         return yield* send(connection, handover, mx).pipe(
           Effect.tap(() => giveBack(target, connection)),
-          // After a refused envelope the session would need an RSET; a fresh connection is simpler and safe.
-          Effect.tapError(() => Effect.sync(() => connection.close()))
+          // A refused envelope leaves a working session: RSET, and the next message reuses it (a
+          // receiver that defers everything costs no new TLS handshake per message). A broken
+          // connection is closed.
+          Effect.tapError((failure) =>
+            failure.kind === "reply"
+              ? Effect.flatMap(reset(connection), (ok) =>
+                  ok ? giveBack(target, connection) : Effect.sync(() => connection.close())
+                )
+              : Effect.sync(() => connection.close())
+          )
         )
       })
       // A destination that holds all its connections (a slow or hanging receiver) must not hold
