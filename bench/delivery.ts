@@ -4,7 +4,7 @@ import nodemailer from "nodemailer"
 import pg from "pg"
 import { startDnsServer } from "../test/support/dnsServer.js"
 import { startSmtpSink } from "../test/support/smtpSink.js"
-import { benchDatabase, freePort, startApp, verifiedDomain, waitFor } from "./support.js"
+import { benchDatabase, benchEnv, freePort, startApp, verifiedDomain, waitFor } from "./support.js"
 
 const COUNT = Number(process.env.BENCH_MESSAGES ?? 1000)
 
@@ -16,15 +16,7 @@ const main = async () => {
   dns.publish("mx.receiver.test", "A", "127.0.0.1")
   const key = `sk_live_${randomBytes(32).toString("base64url")}`
   const port = await freePort()
-  const env = {
-    DATABASE_URL: db.url,
-    POSTSTACK_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    POSTSTACK_DNS_SERVERS: dns.address,
-    POSTSTACK_SPF: "ip4:127.0.0.1",
-    POSTSTACK_MX_HOST: "mx.bench.test",
-    POSTSTACK_MX_PORT: String(sink.port),
-    POSTSTACK_LOG_LEVEL: "warning"
-  }
+  const env = benchEnv({ databaseUrl: db.url, dns, mxPort: sink.port })
   const server = startApp("apps/server/src/main.ts", {
     ...env,
     PORT: String(port),

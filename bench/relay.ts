@@ -4,7 +4,7 @@ import nodemailer from "nodemailer"
 import { generate } from "selfsigned"
 import { SMTPServer } from "smtp-server"
 import { startDnsServer } from "../test/support/dnsServer.js"
-import { benchDatabase, cpuMs, freePort, startApp, verifiedDomain } from "./support.js"
+import { benchDatabase, benchEnv, cpuMs, freePort, startApp, verifiedDomain } from "./support.js"
 
 const COUNT = Number(process.env.BENCH_MESSAGES ?? 2000)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4)
@@ -64,21 +64,16 @@ const main = async () => {
   const key = `sk_live_${randomBytes(32).toString("base64url")}`
   const [port, smtpPort] = [await freePort(), await freePort()]
   const server = startApp("apps/server/src/main.ts", {
-    DATABASE_URL: db.url,
+    ...benchEnv({ databaseUrl: db.url, dns }),
     PORT: String(port),
     POSTSTACK_HOST: "127.0.0.1",
     POSTSTACK_BOOTSTRAP_API_KEY: key,
-    POSTSTACK_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    POSTSTACK_DNS_SERVERS: dns.address,
-    POSTSTACK_SPF: "ip4:127.0.0.1",
-    POSTSTACK_MX_HOST: "mx.bench.test",
     POSTSTACK_RATE_LIMIT_REQUESTS: "10000000",
     POSTSTACK_RUN_WORKER: "false",
     POSTSTACK_SMTP_HOST: "127.0.0.1",
     POSTSTACK_SMTP_SUBMISSION_PORT: String(smtpPort),
     POSTSTACK_SMTP_SUBMISSION_TLS_PORT: "off",
-    POSTSTACK_SMTP_INBOUND_PORT: "off",
-    POSTSTACK_LOG_LEVEL: "warning"
+    POSTSTACK_SMTP_INBOUND_PORT: "off"
   })
   const baseUrl = `http://127.0.0.1:${port}`
   await verifiedDomain(baseUrl, key, dns, "bench.test")

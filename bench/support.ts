@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
 import { readFileSync } from "node:fs"
 import * as path from "node:path"
 import type { TestDnsServer } from "../test/support/dnsServer.js"
@@ -140,3 +141,21 @@ export const verifiedDomain = async (baseUrl: string, key: string, dns: TestDnsS
   ).json()) as { domain: { status: string } }
   if (verified.domain.status !== "verified") throw new Error(`bench domain ${name} did not verify`)
 }
+
+/**
+ * What every app process of a bench shares: the database, a fresh encryption key, the loopback
+ * DNS server and, when there is one, the SMTP sink as every recipient's MX.
+ */
+export const benchEnv = (options: {
+  readonly databaseUrl: string
+  readonly dns: TestDnsServer
+  readonly mxPort?: number
+}): Record<string, string> => ({
+  DATABASE_URL: options.databaseUrl,
+  POSTSTACK_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  POSTSTACK_DNS_SERVERS: options.dns.address,
+  POSTSTACK_SPF: "ip4:127.0.0.1",
+  POSTSTACK_MX_HOST: "mx.bench.test",
+  POSTSTACK_LOG_LEVEL: "warning",
+  ...(options.mxPort === undefined ? {} : { POSTSTACK_MX_PORT: String(options.mxPort) })
+})
