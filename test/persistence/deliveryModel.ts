@@ -176,12 +176,7 @@ export const accept = (recipients: ReadonlyArray<number>, scheduleInMs: number |
         domainName: "sender.test",
         fromAddress: "me@sender.test",
         fromName: null,
-        recipients: addresses.map((address) => ({
-          address,
-          kind: "to",
-          suppressedBecause: reasons.get(address)?.reason ?? null,
-          suppressionId: reasons.get(address)?.id ?? null
-        })),
+        recipients: addresses.map((address) => ({ address, kind: "to" })),
         replyTo: [],
         subject: "model",
         html: null,

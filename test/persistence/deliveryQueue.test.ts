@@ -49,12 +49,7 @@ describe("settling claimed deliveries", () => {
           domainName: "queue.test",
           fromAddress: "me@queue.test",
           fromName: null,
-          recipients: to.map((address) => ({
-            address,
-            kind: "to",
-            suppressedBecause: null,
-            suppressionId: null
-          })),
+          recipients: to.map((address) => ({ address, kind: "to" })),
           replyTo: [],
           subject: "hi",
           html: null,

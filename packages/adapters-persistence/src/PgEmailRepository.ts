@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { EmailRepository } from "@poststack/application"
 import type { EmailEvent, EmailEventType, EmailRecord, EmailStatus } from "@poststack/domain"
-import { aggregateStatus, type DeliveryStatus } from "@poststack/domain"
+import { aggregateStatus } from "@poststack/domain"
 import { Array as Arr, Effect, Layer, Option } from "effect"
 import { insertEmailEvents, outboxSummary } from "./EmailEvents.js"
 import { unavailable } from "./SqlErrors.js"
@@ -65,14 +65,6 @@ export const make = Effect.gen(function* () {
   return EmailRepository.of({
     accept: (email) =>
       Effect.gen(function* () {
-        const queuedStatus = email.scheduledAt === null ? "queued" : "scheduled"
-        const statuses: Array<DeliveryStatus> = email.recipients.map((r) =>
-          r.suppressedBecause !== null ? "suppressed" : "queued"
-        )
-        const emailStatus: EmailStatus =
-          email.scheduledAt !== null && statuses.some((s) => s === "queued")
-            ? "scheduled"
-            : aggregateStatus(statuses)
         const byKind = (kind: "to" | "cc" | "bcc") =>
           email.recipients.filter((r) => r.kind === kind).map((r) => r.address)
         const summary = outboxSummary({
@@ -83,79 +75,30 @@ export const make = Effect.gen(function* () {
           tags: email.tags,
           testMode: email.testMode
         })
+        // The email's status once the function knows which recipients are suppressed: all of them, or not.
+        const statusOtherwise: EmailStatus =
+          email.scheduledAt === null ? aggregateStatus(["queued"]) : "scheduled"
         // One statement, so one atomic and durable commit and one round trip: the email, its
         // deliveries, attachments, first events and their outbox twins, or nothing at all.
-        const inserted = yield* sql<{ public_id: string }>`
-          WITH new_email AS (
-            INSERT INTO emails (public_id, team_id, api_key_id, domain_id, from_address, from_name, to_addresses,
-              cc_addresses, bcc_addresses, reply_to, subject, html_body, text_body, headers, tags, message_id, status,
-              test_mode, unsubscribe_enabled, track_opens, track_clicks, idempotency_key, request_hash, scheduled_at,
-              raw_mime)
-            VALUES ('em_' || replace(gen_random_uuid()::text, '-', ''), ${email.teamId}, ${email.apiKeyId},
-              ${email.domainId}, ${email.fromAddress}, ${email.fromName}, ${byKind("to")}, ${byKind("cc")},
-              ${byKind("bcc")}, ${email.replyTo}, ${email.subject}, ${email.html}, ${email.text},
-              ${JSON.stringify(email.headers)}::jsonb, ${email.tags},
-              coalesce(${email.messageId}, '<' || gen_random_uuid()::text || '@' || ${email.domainName} || '>'),
-              ${emailStatus}, ${email.testMode},
-              ${email.unsubscribe}, ${email.trackOpens}, ${email.trackClicks}, ${email.idempotencyKey},
-              ${email.requestHash}, ${email.scheduledAt}, ${email.rawMime === null ? null : Buffer.from(email.rawMime)})
-            ON CONFLICT (team_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-            RETURNING id, public_id
-          ), new_deliveries AS (
-            INSERT INTO deliveries (email_id, team_id, recipient, kind, status, suppression_reason, next_attempt_at)
-            SELECT new_email.id, ${email.teamId}, r.address, r.kind,
-              CASE WHEN r.reason IS NULL THEN ${queuedStatus} ELSE 'suppressed' END, r.reason,
-              ${email.scheduledAt ?? new Date()}
-            FROM new_email, unnest(${email.recipients.map((r) => r.address)}::text[],
-              ${email.recipients.map((r) => r.kind)}::text[],
-              ${email.recipients.map((r) => r.suppressedBecause)}::text[]) WITH ORDINALITY AS r(address, kind, reason, n)
-            ORDER BY r.n
-            RETURNING id, email_id, recipient, status, suppression_reason
-          ), new_attachments AS (
-            INSERT INTO email_attachments (email_id, filename, content_type, content_id, content)
-            SELECT new_email.id, a.filename, a.content_type, a.content_id, a.content
-            FROM new_email, unnest(${email.attachments.map((a) => a.filename)}::text[],
-              ${email.attachments.map((a) => a.contentType)}::text[],
-              ${email.attachments.map((a) => a.contentId)}::text[],
-              ${email.attachments.map((a) => Buffer.from(a.content))}::bytea[])
-              WITH ORDINALITY AS a(filename, content_type, content_id, content, n)
-            ORDER BY a.n
-          ), new_events AS (
-            INSERT INTO email_events (email_id, delivery_id, event_type, metadata)
-            SELECT id, NULL::bigint, ${queuedStatus},
-              ${JSON.stringify(email.scheduledAt === null ? {} : { scheduled_at: email.scheduledAt })}::jsonb
-            FROM new_email
-            UNION ALL
-            SELECT d.email_id, d.id, 'suppressed',
-              jsonb_build_object('recipient', d.recipient, 'reason', d.suppression_reason, 'suppression_id', s.id)
-            FROM new_deliveries d
-            -- The entry that stopped this recipient, named in the event.
-            LEFT JOIN LATERAL (
-              SELECT e.id FROM unnest(${email.recipients.map((r) => r.address)}::text[],
-                ${email.recipients.map((r) => r.suppressionId)}::int[]) AS e(address, id)
-              WHERE e.address = d.recipient AND e.id IS NOT NULL LIMIT 1
-            ) s ON true
-            WHERE d.status = 'suppressed'
-            RETURNING event_type, metadata, created_at
-          ), outbox AS (
-            INSERT INTO events (team_id, type, payload, created_at)
-            SELECT ${email.teamId}, 'email.' || ev.event_type,
-              ${JSON.stringify(summary)}::jsonb
-                || jsonb_build_object('email_id', new_email.public_id, 'created_at', ev.created_at) || ev.metadata,
-              ev.created_at
-            FROM new_events ev, new_email
-          )
-          SELECT public_id FROM new_email`
-        const created = inserted[0]
-        if (created !== undefined) return { _tag: "Created" as const, publicId: created.public_id }
-        // The key was taken, perhaps by a request committed while this statement ran: a new
-        // statement sees it.
-        const existing = yield* sql<{ public_id: string; request_hash: string | null }>`
-          SELECT public_id, request_hash FROM emails
-          WHERE team_id = ${email.teamId} AND idempotency_key = ${email.idempotencyKey}`
-        const row = existing[0]
+        const rows = yield* sql<{ accepted_id: string; accepted_hash: string | null; created: boolean }>`
+          SELECT accepted_id, accepted_hash, created FROM accept_email(
+            ${email.teamId}, ${email.apiKeyId}, ${email.domainId}, ${email.domainName},
+            ${email.fromAddress}, ${email.fromName}, ${byKind("to")}, ${byKind("cc")}, ${byKind("bcc")},
+            ${email.recipients.map((r) => r.address)}, ${email.recipients.map((r) => r.kind)}, ${email.replyTo},
+            ${email.subject}, ${email.html}, ${email.text}, ${JSON.stringify(email.headers)}, ${email.tags},
+            ${email.messageId}, ${email.testMode}, ${email.unsubscribe}, ${email.trackOpens}, ${email.trackClicks},
+            ${email.idempotencyKey}, ${email.requestHash}, ${email.scheduledAt},
+            ${email.rawMime === null ? null : Buffer.from(email.rawMime)},
+            ${email.attachments.map((a) => a.filename)}, ${email.attachments.map((a) => a.contentType)},
+            ${email.attachments.map((a) => a.contentId)}, ${email.attachments.map((a) => Buffer.from(a.content))},
+            ${JSON.stringify(summary)},
+            ${JSON.stringify(email.scheduledAt === null ? {} : { scheduled_at: email.scheduledAt })},
+            ${email.scheduledAt ?? new Date()}, ${aggregateStatus(["suppressed"])}, ${statusOtherwise})`
+        const row = rows[0]
         if (row === undefined) return yield* Effect.dieMessage("idempotency conflict without a row")
-        return { _tag: "Existing" as const, publicId: row.public_id, requestHash: row.request_hash }
+        return row.created
+          ? { _tag: "Created" as const, publicId: row.accepted_id }
+          : { _tag: "Existing" as const, publicId: row.accepted_id, requestHash: row.accepted_hash }
       }).pipe(unavailable),
     list: (teamId, filter, page, perPage) =>
       Effect.gen(function* () {

@@ -15,18 +15,21 @@ import { ApiKeyView } from "../groups/ApiKeysApi.js"
 import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
 
 export const toApiKeyView = (key: ApiKey, plaintext?: Redacted.Redacted<string>): ApiKeyView =>
-  ApiKeyView.make({
-    id: key.id,
-    name: key.name,
-    keyPrefix: key.keyPrefix,
-    permission: key.permission,
-    mode: key.mode,
-    domainId: key.domainId,
-    lastUsedAt: key.lastUsedAt,
-    expiresAt: key.expiresAt,
-    createdAt: key.createdAt,
-    ...(plaintext === undefined ? {} : { key: Redacted.value(plaintext) })
-  })
+  ApiKeyView.make(
+    {
+      id: key.id,
+      name: key.name,
+      keyPrefix: key.keyPrefix,
+      permission: key.permission,
+      mode: key.mode,
+      domainId: key.domainId,
+      lastUsedAt: key.lastUsedAt,
+      expiresAt: key.expiresAt,
+      createdAt: key.createdAt,
+      ...(plaintext === undefined ? {} : { key: Redacted.value(plaintext) })
+    },
+    { disableValidation: true }
+  )
 
 export const ApiKeysLive = HttpApiBuilder.group(Api, "apiKeys", (handlers) =>
   handlers

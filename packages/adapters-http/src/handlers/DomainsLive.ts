@@ -30,39 +30,42 @@ import { DkimRotationView, DmarcReportView, DnsRecordView, DomainView } from "..
 import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
 
 export const toDomainView = (domain: Domain): DomainView =>
-  DomainView.make({
-    id: domain.id,
-    publicId: domain.publicId,
-    name: domain.name,
-    status: domain.status,
-    verified: domain.status === "verified",
-    region: domain.region,
-    dnsRecords: domain.dnsRecords.map((r) =>
-      DnsRecordView.make({
-        type: r.type,
-        name: r.name,
-        value: r.value,
-        priority: r.priority,
-        purpose: r.purpose,
-        verified: r.status === "verified",
-        status: r.status,
-        required: r.required,
-        checkedAt: r.checkedAt
-      })
-    ),
-    openTracking: domain.openTracking,
-    clickTracking: domain.clickTracking,
-    trackingDomain: domain.trackingDomain,
-    customReturnPath: domain.returnPathLabel,
-    catchAll: domain.catchAll,
-    inboundEnabled: domain.inboundEnabled,
-    tlsMode: domain.tlsMode,
-    streamPreference: domain.streamPreference,
-    bimiLogoUrl: domain.bimiLogoUrl,
-    verifiedAt: domain.verifiedAt,
-    lastCheckedAt: domain.lastCheckedAt,
-    createdAt: domain.createdAt
-  })
+  DomainView.make(
+    {
+      id: domain.id,
+      publicId: domain.publicId,
+      name: domain.name,
+      status: domain.status,
+      verified: domain.status === "verified",
+      region: domain.region,
+      dnsRecords: domain.dnsRecords.map((r) =>
+        DnsRecordView.make({
+          type: r.type,
+          name: r.name,
+          value: r.value,
+          priority: r.priority,
+          purpose: r.purpose,
+          verified: r.status === "verified",
+          status: r.status,
+          required: r.required,
+          checkedAt: r.checkedAt
+        })
+      ),
+      openTracking: domain.openTracking,
+      clickTracking: domain.clickTracking,
+      trackingDomain: domain.trackingDomain,
+      customReturnPath: domain.returnPathLabel,
+      catchAll: domain.catchAll,
+      inboundEnabled: domain.inboundEnabled,
+      tlsMode: domain.tlsMode,
+      streamPreference: domain.streamPreference,
+      bimiLogoUrl: domain.bimiLogoUrl,
+      verifiedAt: domain.verifiedAt,
+      lastCheckedAt: domain.lastCheckedAt,
+      createdAt: domain.createdAt
+    },
+    { disableValidation: true }
+  )
 
 const envelope = (domain: Domain) => {
   const view = toDomainView(domain)
@@ -78,25 +81,30 @@ const envelope = (domain: Domain) => {
 }
 
 const toDmarcReportView = (r: DmarcReportSummary) =>
-  DmarcReportView.make({
-    id: r.id,
-    domainId: r.domainId,
-    reportId: r.reportId,
-    orgName: r.orgName,
-    email: r.email,
-    dateRangeStart: r.dateRangeStart,
-    dateRangeEnd: r.dateRangeEnd,
-    dateRangeBegin: r.dateRangeStart,
-    domain: r.policyDomain,
-    policyPublished: r.policyPublished,
-    status: r.status,
-    totalCount: r.totalCount,
-    passCount: r.passCount,
-    failCount: r.failCount,
-    createdAt: r.createdAt
-  })
+  DmarcReportView.make(
+    {
+      id: r.id,
+      domainId: r.domainId,
+      reportId: r.reportId,
+      orgName: r.orgName,
+      email: r.email,
+      dateRangeStart: r.dateRangeStart,
+      dateRangeEnd: r.dateRangeEnd,
+      dateRangeBegin: r.dateRangeStart,
+      domain: r.policyDomain,
+      policyPublished: r.policyPublished,
+      status: r.status,
+      totalCount: r.totalCount,
+      passCount: r.passCount,
+      failCount: r.failCount,
+      createdAt: r.createdAt
+    },
+    { disableValidation: true }
+  )
 
-const rotation = (r: DkimRotation) => ({ rotation: DkimRotationView.make({ ...r }) })
+const rotation = (r: DkimRotation) => ({
+  rotation: DkimRotationView.make({ ...r }, { disableValidation: true })
+})
 
 const team = Effect.map(CurrentApiKey, (key) => key.teamId)
 

@@ -95,50 +95,56 @@ const sendOne = (
   )
 
 export const toEmailView = (email: EmailRecord): EmailView =>
-  EmailView.make({
-    id: email.id,
-    publicId: email.publicId,
-    fromAddress: email.fromAddress,
-    fromName: email.fromName,
-    toAddresses: email.toAddresses,
-    ccAddresses: email.ccAddresses,
-    bccAddresses: email.bccAddresses,
-    replyTo: email.replyTo,
-    subject: email.subject,
-    headers: email.headers,
-    tags: email.tags,
-    status: email.status,
-    testMode: email.testMode,
-    recipientProvider: null,
-    unsubscribeEnabled: email.unsubscribeEnabled,
-    spamScore: null,
-    spamWarnings: null,
-    messageId: email.messageId,
-    scheduledAt: email.scheduledAt,
-    sentAt: email.sentAt,
-    createdAt: email.createdAt,
-    teamId: email.teamId,
-    domainId: email.domainId,
-    from: email.fromName === null ? email.fromAddress : `${email.fromName} <${email.fromAddress}>`,
-    to: email.toAddresses
-  })
+  EmailView.make(
+    {
+      id: email.id,
+      publicId: email.publicId,
+      fromAddress: email.fromAddress,
+      fromName: email.fromName,
+      toAddresses: email.toAddresses,
+      ccAddresses: email.ccAddresses,
+      bccAddresses: email.bccAddresses,
+      replyTo: email.replyTo,
+      subject: email.subject,
+      headers: email.headers,
+      tags: email.tags,
+      status: email.status,
+      testMode: email.testMode,
+      recipientProvider: null,
+      unsubscribeEnabled: email.unsubscribeEnabled,
+      spamScore: null,
+      spamWarnings: null,
+      messageId: email.messageId,
+      scheduledAt: email.scheduledAt,
+      sentAt: email.sentAt,
+      createdAt: email.createdAt,
+      teamId: email.teamId,
+      domainId: email.domainId,
+      from: email.fromName === null ? email.fromAddress : `${email.fromName} <${email.fromAddress}>`,
+      to: email.toAddresses
+    },
+    { disableValidation: true }
+  )
 
 const toEventView = (event: EmailEvent) =>
-  EmailEventView.make({
-    id: event.id,
-    emailId: event.emailId,
-    eventType: event.eventType,
-    metadata: event.metadata,
-    geoCountry: null,
-    geoRegion: null,
-    geoCity: null,
-    uaClientName: event.reader?.clientName ?? null,
-    uaClientType: event.reader?.clientType ?? null,
-    uaOs: event.reader?.os ?? null,
-    uaDeviceType: event.reader?.deviceType ?? null,
-    isPrefetch: event.reader?.isPrefetch ?? false,
-    createdAt: event.createdAt
-  })
+  EmailEventView.make(
+    {
+      id: event.id,
+      emailId: event.emailId,
+      eventType: event.eventType,
+      metadata: event.metadata,
+      geoCountry: null,
+      geoRegion: null,
+      geoCity: null,
+      uaClientName: event.reader?.clientName ?? null,
+      uaClientType: event.reader?.clientType ?? null,
+      uaOs: event.reader?.os ?? null,
+      uaDeviceType: event.reader?.deviceType ?? null,
+      isPrefetch: event.reader?.isPrefetch ?? false,
+      createdAt: event.createdAt
+    },
+    { disableValidation: true }
+  )
 
 const isStatus = Schema.is(EmailStatusSchema)
 
@@ -216,12 +222,15 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
     .handle("get", ({ path }) =>
       Effect.flatMap(CurrentApiKey, (caller) => GetEmail(caller.teamId, path.id)).pipe(
         Effect.map((email) => ({
-          email: EmailDetailView.make({
-            ...toEmailView(email),
-            htmlBody: email.htmlBody,
-            textBody: email.textBody,
-            events: email.events.map(toEventView)
-          })
+          email: EmailDetailView.make(
+            {
+              ...toEmailView(email),
+              htmlBody: email.htmlBody,
+              textBody: email.textBody,
+              events: email.events.map(toEventView)
+            },
+            { disableValidation: true }
+          )
         }))
       )
     )

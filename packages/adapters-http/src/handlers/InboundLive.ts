@@ -21,26 +21,29 @@ const list = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<
   value === undefined ? [] : typeof value === "string" ? [value] : value
 
 const toView = (e: InboundEmailRecord) =>
-  InboundEmailView.make({
-    id: e.id,
-    domainId: e.domainId,
-    fromAddress: e.fromAddress,
-    fromName: e.fromName,
-    toAddress: e.toAddress,
-    toAddresses: e.toAddresses,
-    ccAddresses: e.ccAddresses,
-    messageId: e.messageId,
-    subject: e.subject,
-    htmlBody: e.htmlBody,
-    textBody: e.textBody,
-    headers: e.headers,
-    createdAt: e.createdAt,
-    mailboxHash: e.mailboxHash,
-    spamScore: null,
-    spamVerdict: null,
-    strippedReply: null,
-    authentication: e.authentication
-  })
+  InboundEmailView.make(
+    {
+      id: e.id,
+      domainId: e.domainId,
+      fromAddress: e.fromAddress,
+      fromName: e.fromName,
+      toAddress: e.toAddress,
+      toAddresses: e.toAddresses,
+      ccAddresses: e.ccAddresses,
+      messageId: e.messageId,
+      subject: e.subject,
+      htmlBody: e.htmlBody,
+      textBody: e.textBody,
+      headers: e.headers,
+      createdAt: e.createdAt,
+      mailboxHash: e.mailboxHash,
+      spamScore: null,
+      spamVerdict: null,
+      strippedReply: null,
+      authentication: e.authentication
+    },
+    { disableValidation: true }
+  )
 
 const sent = (result: SendResult) => ({
   id: result.id,
@@ -87,13 +90,16 @@ export const InboundLive = HttpApiBuilder.group(Api, "inbound", (handlers) =>
       Effect.flatMap(CurrentApiKey, (caller) => ListInboundAttachments(caller.teamId, path.id)).pipe(
         Effect.map((attachments) => ({
           attachments: attachments.map((a) =>
-            InboundAttachmentView.make({
-              id: a.id,
-              filename: a.filename,
-              contentType: a.contentType,
-              size: a.size,
-              createdAt: a.createdAt
-            })
+            InboundAttachmentView.make(
+              {
+                id: a.id,
+                filename: a.filename,
+                contentType: a.contentType,
+                size: a.size,
+                createdAt: a.createdAt
+              },
+              { disableValidation: true }
+            )
           )
         }))
       )

@@ -12,7 +12,7 @@ export const SuppressionsLive = HttpApiBuilder.group(Api, "suppressions", (handl
         const caller = yield* CurrentApiKey
         const { entries, total } = yield* ListSuppressions(caller.teamId, urlParams.page, urlParams.perPage)
         return {
-          data: entries.map((e) => SuppressionView.make(e)),
+          data: entries.map((e) => SuppressionView.make(e, { disableValidation: true })),
           meta: {
             page: urlParams.page,
             perPage: urlParams.perPage,

@@ -18,41 +18,47 @@ import { WebhookDeliveryView, WebhookView } from "../groups/WebhooksApi.js"
 import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
 
 const toView = (w: Webhook): WebhookView =>
-  WebhookView.make({
-    id: w.id,
-    url: w.url,
-    description: w.description,
-    events: [...w.events],
-    active: w.active,
-    secretPrefix: w.secretPrefix,
-    createdAt: w.createdAt,
-    secretRotatedAt: w.secretRotatedAt,
-    previousSecretExpiresAt: w.previousSecretExpiresAt,
-    consecutiveFailures: w.consecutiveFailures,
-    disabledAt: w.disabledAt,
-    disabledReason: w.disabledReason,
-    lastDeliveryAt: w.lastDeliveryAt,
-    lastDeliveryStatus: w.lastDeliveryStatus
-  })
+  WebhookView.make(
+    {
+      id: w.id,
+      url: w.url,
+      description: w.description,
+      events: [...w.events],
+      active: w.active,
+      secretPrefix: w.secretPrefix,
+      createdAt: w.createdAt,
+      secretRotatedAt: w.secretRotatedAt,
+      previousSecretExpiresAt: w.previousSecretExpiresAt,
+      consecutiveFailures: w.consecutiveFailures,
+      disabledAt: w.disabledAt,
+      disabledReason: w.disabledReason,
+      lastDeliveryAt: w.lastDeliveryAt,
+      lastDeliveryStatus: w.lastDeliveryStatus
+    },
+    { disableValidation: true }
+  )
 
 const toDeliveryView = (d: WebhookDelivery): WebhookDeliveryView =>
-  WebhookDeliveryView.make({
-    id: d.id,
-    webhookId: d.webhookId,
-    eventId: d.eventId,
-    eventType: d.eventType,
-    payload: d.payload,
-    status: d.status,
-    statusCode: d.statusCode,
-    responseBody: d.responseBody,
-    attempts: d.attempts,
-    nextRetryAt: d.nextAttemptAt,
-    deliveredAt: d.deliveredAt,
-    createdAt: d.createdAt,
-    event: d.eventType,
-    success: d.deliveredAt !== null,
-    nextAttemptAt: d.nextAttemptAt
-  })
+  WebhookDeliveryView.make(
+    {
+      id: d.id,
+      webhookId: d.webhookId,
+      eventId: d.eventId,
+      eventType: d.eventType,
+      payload: d.payload,
+      status: d.status,
+      statusCode: d.statusCode,
+      responseBody: d.responseBody,
+      attempts: d.attempts,
+      nextRetryAt: d.nextAttemptAt,
+      deliveredAt: d.deliveredAt,
+      createdAt: d.createdAt,
+      event: d.eventType,
+      success: d.deliveredAt !== null,
+      nextAttemptAt: d.nextAttemptAt
+    },
+    { disableValidation: true }
+  )
 
 const team = Effect.map(CurrentApiKey, (key) => key.teamId)
 

@@ -6,6 +6,7 @@ import emails from "./0005_emails.js"
 import webhooks from "./0006_webhooks.js"
 import inbound from "./0007_inbound.js"
 import tracking from "./0008_tracking.js"
+import acceptEmail from "./0009_accept_email.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -16,7 +17,8 @@ export const migrations = {
   "0005_emails": emails,
   "0006_webhooks": webhooks,
   "0007_inbound": inbound,
-  "0008_tracking": tracking
+  "0008_tracking": tracking,
+  "0009_accept_email": acceptEmail
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */

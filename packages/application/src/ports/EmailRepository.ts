@@ -15,10 +15,6 @@ import type { StoreUnavailable } from "./StoreUnavailable.js"
 export interface NewRecipient {
   readonly address: string
   readonly kind: "to" | "cc" | "bcc"
-  /** Set when the suppression list stops this recipient: the delivery is recorded as suppressed. */
-  readonly suppressedBecause: string | null
-  /** The suppression list entry behind `suppressedBecause`, so the recorded event names it. */
-  readonly suppressionId: number | null
 }
 
 export interface NewEmail {
@@ -92,7 +88,9 @@ export class EmailRepository extends Context.Tag("@poststack/application/EmailRe
   {
     /**
      * Stores the email, one delivery per recipient and the first events in one committed
-     * transaction. Concurrent sends with the same idempotency key store one email.
+     * transaction. A recipient on the team's suppression list at that moment gets a suppressed
+     * delivery and a `suppressed` event naming the entry; the email's status is that of its
+     * deliveries. Concurrent sends with the same idempotency key store one email.
      */
     readonly accept: (email: NewEmail) => Effect.Effect<AcceptResult, StoreUnavailable>
     /** Newest first. */

@@ -11,8 +11,7 @@ import {
 import { Clock, Effect, Option } from "effect"
 import { Digest } from "../../ports/Digest.js"
 import { DomainRepository } from "../../ports/DomainRepository.js"
-import { EmailRepository, type NewRecipient } from "../../ports/EmailRepository.js"
-import { SuppressionList } from "../../ports/SuppressionList.js"
+import { EmailRepository } from "../../ports/EmailRepository.js"
 
 export interface SendResult {
   readonly id: string
@@ -41,7 +40,7 @@ const canonical = (value: unknown): string =>
 
 /**
  * Accepts one email: validates it, checks the sender's domain is the team's, verified and inside
- * the key's scope, marks suppressed recipients, honours idempotency, and commits the email and
+ * the key's scope, honours idempotency, and commits the email and
  * its deliveries before answering. Test keys run the same path.
  */
 export const SendEmail = Effect.fn("SendEmail")(function* (
@@ -73,17 +72,6 @@ export const SendEmail = Effect.fn("SendEmail")(function* (
     ...valid.cc.map((m) => ({ address: m.address, kind: "cc" as const })),
     ...valid.bcc.map((m) => ({ address: m.address, kind: "bcc" as const }))
   ]
-  const suppressed = yield* Effect.flatMap(SuppressionList, (list) =>
-    list.reasons(
-      caller.teamId,
-      recipients.map((r) => r.address)
-    )
-  )
-  const withReasons: ReadonlyArray<NewRecipient> = recipients.map((r) => {
-    const entry = suppressed.get(r.address.toLowerCase())
-    return { ...r, suppressedBecause: entry?.reason ?? null, suppressionId: entry?.id ?? null }
-  })
-
   const digest = yield* Digest
   const requestHash = digest.sha256(
     canonical({
@@ -105,7 +93,7 @@ export const SendEmail = Effect.fn("SendEmail")(function* (
     domainName,
     fromAddress: valid.from.address,
     fromName: valid.from.name,
-    recipients: withReasons,
+    recipients,
     replyTo: valid.replyTo.map(formatMailbox),
     subject: request.subject,
     html: request.html,
