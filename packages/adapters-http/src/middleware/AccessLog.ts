@@ -1,5 +1,5 @@
 import { type HttpApp, HttpServerError, HttpServerRequest } from "@effect/platform"
-import { Clock, Effect, Exit } from "effect"
+import { Clock, Effect, Exit, FiberRef, HashMap } from "effect"
 
 /**
  * One line per request: method, path (never the query string, which may carry addresses),
@@ -16,14 +16,17 @@ export const accessLog = (app: HttpApp.Default): HttpApp.Default =>
     const path = maskAddresses(request.url.split("?")[0] ?? "/")
     // Health probes are polled every few seconds: logged at debug level so they do not drown the rest.
     const log = path === "/healthz" || path === "/readyz" ? Effect.logDebug : Effect.logInfo
-    yield* log("http request").pipe(
-      Effect.annotateLogs({
-        method: request.method,
-        path,
-        status,
-        durationMs: (yield* Clock.currentTimeMillis) - start
+    // The request's fiber ends with it: its annotations are set in place, not scoped.
+    const durationMs = (yield* Clock.currentTimeMillis) - start
+    yield* FiberRef.update(FiberRef.currentLogAnnotations, (annotations) =>
+      HashMap.mutate(annotations, (m) => {
+        HashMap.set(m, "method", request.method)
+        HashMap.set(m, "path", path)
+        HashMap.set(m, "status", status)
+        HashMap.set(m, "durationMs", durationMs)
       })
     )
+    yield* log("http request")
     return yield* exit
   })
 

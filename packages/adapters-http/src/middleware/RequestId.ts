@@ -1,13 +1,13 @@
 import { HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Context, Effect } from "effect"
-
-/** The id of the request being served, echoed in `X-Request-Id` and on every log line. */
-export class RequestId extends Context.Reference<RequestId>()("@poststack/adapters-http/RequestId", {
-  defaultValue: () => "none"
-}) {}
+import { Effect, FiberRef, HashMap } from "effect"
 
 const ACCEPTABLE = /^[A-Za-z0-9._:-]{1,128}$/
 
+/**
+ * The id of the request being served, echoed in `X-Request-Id` and on every log line. Each request
+ * runs in a fiber of its own, so the annotation is set on it directly rather than scoped around the
+ * app (a scoped annotation costs a few dozen runtime steps per request).
+ */
 export const withRequestId = (app: HttpApp.Default): HttpApp.Default =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
@@ -16,5 +16,6 @@ export const withRequestId = (app: HttpApp.Default): HttpApp.Default =>
     yield* HttpApp.appendPreResponseHandler((_request, response) =>
       Effect.succeed(HttpServerResponse.setHeader(response, "x-request-id", id))
     )
-    return yield* app.pipe(Effect.provideService(RequestId, id), Effect.annotateLogs("requestId", id))
+    yield* FiberRef.update(FiberRef.currentLogAnnotations, HashMap.set("requestId", id as unknown))
+    return yield* app
   })
