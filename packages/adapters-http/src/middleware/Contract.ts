@@ -1,4 +1,5 @@
 import {
+  FileSystem,
   HttpApi,
   HttpApiBuilder,
   HttpApiError,
@@ -7,7 +8,8 @@ import {
   HttpServerRequest,
   HttpServerResponse
 } from "@effect/platform"
-import { Cause, Effect, Option, ParseResult, Schema, SchemaAST } from "effect"
+import { Cause, Context, Effect, Option, ParseResult, Schema, SchemaAST } from "effect"
+import { provideInPlace } from "./RequestFiber.js"
 
 export const errorResponse = (
   status: number,
@@ -121,6 +123,7 @@ const tooLarge = (maxBodyBytes: number) =>
  */
 export const contractMiddleware = (api: AnyApi, maxBodyBytes: number) => {
   const table = routeTable(api)
+  const bodyLimit = Context.make(HttpIncomingMessage.MaxBodySize, Option.some(FileSystem.Size(maxBodyBytes)))
   return HttpApiBuilder.middleware((app) =>
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
@@ -129,8 +132,7 @@ export const contractMiddleware = (api: AnyApi, maxBodyBytes: number) => {
       if (request.headers["transfer-encoding"] !== undefined && length === undefined) {
         return errorResponse(411, "invalid_request", "Content-Length required")
       }
-      return yield* app.pipe(
-        HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
+      return yield* provideInPlace(bodyLimit, app).pipe(
         Effect.catchAllCause((cause) => {
           const failure = Cause.failureOption(cause)
           if (Option.isSome(failure)) {
