@@ -14,6 +14,7 @@ import {
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3)
 
 const body = JSON.stringify({
   from: "Bench <bench@bench.test>",
@@ -33,7 +34,8 @@ const measure = async (name: string, url: string, headers: Record<string, string
     await res.arrayBuffer()
     return res.status === 202
   }
-  await closedLoop(1, CONCURRENCY, call) // warm up
+  // Warm up: a long-running server has its hot paths compiled; both servers get the same time.
+  await closedLoop(WARMUP_SECONDS, CONCURRENCY, call)
   const cpuBefore = cpuMs(pid)
   const max = await closedLoop(SECONDS, CONCURRENCY, call)
   const cpuPerRequest = (cpuMs(pid) - cpuBefore) / (max.perSecond * SECONDS)
