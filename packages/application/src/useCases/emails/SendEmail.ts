@@ -40,8 +40,9 @@ const canonical = (value: unknown): string =>
 
 /**
  * Accepts one email: validates it, checks the sender's domain is the team's, verified and inside
- * the key's scope, honours idempotency, and commits the email and
- * its deliveries before answering. Test keys run the same path.
+ * the key's scope, honours idempotency, and commits the email and its deliveries before
+ * answering; `EmailRepository.accept` marks suppressed recipients in the same commit. Test keys
+ * run the same path.
  */
 export const SendEmail = Effect.fn("SendEmail")(function* (
   caller: ApiKey,
