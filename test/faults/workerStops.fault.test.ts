@@ -73,6 +73,14 @@ describe("workers and the API stopped at the worst moments", () => {
     )
     await new Promise((r) => setTimeout(r, 300))
     expect(await first.stop("SIGKILL")).toBeNull()
+    // The dead worker's record already reached the database and waits there for the lock; it
+    // would still commit once the lock is free. Ending that backend stands for a worker that died
+    // before its record was sent.
+    const ended = await holder.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`
+    )
+    expect(ended.rowCount).toBe(1)
     await holder.query("ROLLBACK")
     await holder.end()
     const [before] = await query<{ status: string }>(

@@ -41,49 +41,23 @@ export const outboxSummary = (email: {
 
 /**
  * Records email events and, in the same statement (so the same transaction), their outbox twins
- * `email.<type>` that webhooks read. The outbox payload carries what a receiver needs without a
- * second call: the email's public id, sender, recipients, subject and tags, then the event's own
- * metadata (recipient, SMTP reply, bounce kind...).
+ * `email.<type>` that webhooks read (the `insert_email_events` function). The outbox payload
+ * carries what a receiver needs without a second call: the email's public id, sender, recipients,
+ * subject and tags, then the event's own metadata (recipient, SMTP reply, bounce kind...).
  */
 export const insertEmailEvents = (sql: SqlClient.SqlClient, events: ReadonlyArray<EmailEventRow>) =>
-  sql`
-    WITH input AS (
-      SELECT * FROM jsonb_to_recordset(${JSON.stringify(
-        events.map((e) => ({
-          email_id: String(e.emailId),
-          delivery_id: e.deliveryId === null ? null : String(e.deliveryId),
-          event_type: e.type,
-          metadata: e.metadata,
-          ua_client_name: e.reader?.clientName ?? null,
-          ua_client_type: e.reader?.clientType ?? null,
-          ua_os: e.reader?.os ?? null,
-          ua_device_type: e.reader?.deviceType ?? null,
-          client_network: e.reader?.network ?? null,
-          is_prefetch: e.reader?.isPrefetch ?? false,
-          created_at: e.at?.toISOString() ?? null
-        }))
-      )}::jsonb) AS x(email_id bigint, delivery_id bigint, event_type text, metadata jsonb, ua_client_name text,
-                      ua_client_type text, ua_os text, ua_device_type text, client_network text, is_prefetch boolean,
-                      created_at timestamptz)
-    ), stored AS (
-      INSERT INTO email_events (email_id, delivery_id, event_type, metadata, ua_client_name, ua_client_type, ua_os,
-                                ua_device_type, client_network, is_prefetch, created_at)
-      SELECT email_id, delivery_id, event_type, metadata, ua_client_name, ua_client_type, ua_os, ua_device_type,
-             client_network, is_prefetch, coalesce(created_at, now()) FROM input
-      RETURNING email_id, event_type, metadata, created_at
-    )
-    INSERT INTO events (team_id, type, payload, created_at)
-    SELECT e.team_id, 'email.' || s.event_type,
-      jsonb_build_object(
-        'email_id', e.public_id,
-        'from', CASE WHEN e.from_name IS NULL THEN e.from_address
-                     ELSE e.from_name || ' <' || e.from_address || '>' END,
-        'to', to_jsonb(e.to_addresses),
-        'subject', e.subject,
-        'tags', to_jsonb(e.tags),
-        'test_mode', e.test_mode,
-        'created_at', s.created_at
-      ) || coalesce(s.metadata, '{}'::jsonb),
-      -- The outbox row is written now, even for an event that happened earlier.
-      now()
-    FROM stored s JOIN emails e ON e.id = s.email_id`
+  sql`SELECT insert_email_events(${JSON.stringify(
+    events.map((e) => ({
+      email_id: String(e.emailId),
+      delivery_id: e.deliveryId === null ? null : String(e.deliveryId),
+      event_type: e.type,
+      metadata: e.metadata,
+      ua_client_name: e.reader?.clientName ?? null,
+      ua_client_type: e.reader?.clientType ?? null,
+      ua_os: e.reader?.os ?? null,
+      ua_device_type: e.reader?.deviceType ?? null,
+      client_network: e.reader?.network ?? null,
+      is_prefetch: e.reader?.isPrefetch ?? false,
+      created_at: e.at?.toISOString() ?? null
+    }))
+  )}::jsonb)`

@@ -1,8 +1,13 @@
 import { SqlClient } from "@effect/sql"
-import { DeliveryQueue } from "@poststack/application"
-import { aggregateStatus, type DeliveryStatus } from "@poststack/domain"
-import { Effect, Layer } from "effect"
-import { insertEmailEvents } from "./EmailEvents.js"
+import { type DeliveryResult, DeliveryQueue, type StoreUnavailable } from "@poststack/application"
+import {
+  aggregateStatus,
+  type ClaimedDelivery,
+  type DeliveryStatus,
+  EMAIL_STATUS_PRECEDENCE,
+  type SuppressionMatch
+} from "@poststack/domain"
+import { Chunk, Deferred, Effect, Exit, Layer, Queue } from "effect"
 import { unavailable } from "./SqlErrors.js"
 
 interface ClaimRow {
@@ -16,10 +21,57 @@ interface ClaimRow {
   readonly created_at: Date
   readonly status: DeliveryStatus
   readonly lease_until: Date
+  readonly suppression_id: number | null
+  readonly suppression_reason: SuppressionMatch["reason"] | null
+}
+
+/** The most outcomes written by one call. */
+const MAX_RECORD_BATCH = 200
+
+interface PendingRecord {
+  readonly claim: Pick<ClaimedDelivery, "id" | "attempts">
+  readonly result: DeliveryResult
+  readonly done: Deferred.Deferred<void, StoreUnavailable>
 }
 
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  const write = (batch: ReadonlyArray<PendingRecord>) =>
+    sql`SELECT record_deliveries(${JSON.stringify(
+      batch.map(({ claim, result }) => ({
+        id: claim.id,
+        attempts: claim.attempts,
+        status: result.status,
+        reply: result.reply,
+        mx: result.mx,
+        next_attempt_at: result.nextAttemptAt,
+        events: result.events,
+        suppress_team: result.suppress?.teamId ?? null,
+        suppress_address: result.suppress?.address ?? null,
+        suppress_reason: result.suppress?.reason ?? null
+      }))
+    )}::jsonb, ${EMAIL_STATUS_PRECEDENCE}, ${aggregateStatus([])})`.pipe(Effect.asVoid, unavailable)
+  const flush = (batch: ReadonlyArray<PendingRecord>): Effect.Effect<void> =>
+    Effect.flatMap(Effect.exit(write(batch)), (exit) =>
+      Exit.isSuccess(exit) || batch.length === 1
+        ? Effect.forEach(batch, (p) => Deferred.done(p.done, exit), { discard: true })
+        : // One outcome the database refuses must not hold the others back: each is written alone.
+          Effect.forEach(batch, (p) => flush([p]), { discard: true })
+    )
+  // Group commit: outcomes that arrive while one call is writing go together in the next, one
+  // transaction and one round trip for all of them. Nothing waits for a batch to fill.
+  const pending = yield* Queue.unbounded<PendingRecord>()
+  yield* Queue.takeBetween(pending, 1, MAX_RECORD_BATCH).pipe(
+    Effect.flatMap((batch) => Effect.uninterruptible(flush(Chunk.toReadonlyArray(batch)))),
+    Effect.forever,
+    Effect.forkScoped
+  )
+  // Closing: whatever is still waiting hears so instead of waiting for ever.
+  yield* Effect.addFinalizer(() =>
+    Effect.flatMap(Queue.takeAll(pending), (left) =>
+      Effect.forEach(left, (p) => Deferred.interrupt(p.done), { discard: true })
+    ).pipe(Effect.zipRight(Queue.shutdown(pending)))
+  )
   return DeliveryQueue.of({
     claim: ({ now, limit, leaseMs, testMode }) =>
       sql<ClaimRow>`
@@ -34,10 +86,13 @@ export const make = Effect.gen(function* () {
         )
         UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1,
           lease_until = ${new Date(now.getTime() + leaseMs)}
-        FROM due, emails e
-        WHERE d.id = due.id AND e.id = d.email_id
+        FROM due, emails e, deliveries this
+          -- Whether the recipient is suppressed now (an unsubscribe before a scheduled send, a
+          -- complaint during retries): asked in the claim, so delivering needs no query of its own.
+          LEFT JOIN suppressions s ON s.team_id = this.team_id AND lower(s.email) = lower(this.recipient)
+        WHERE d.id = due.id AND e.id = d.email_id AND this.id = d.id
         RETURNING d.id, d.email_id, d.team_id, e.domain_id, d.recipient, d.attempts, e.test_mode, d.created_at, d.status,
-          d.lease_until`.pipe(
+          d.lease_until, s.id AS suppression_id, s.reason AS suppression_reason`.pipe(
         Effect.map((rows) =>
           rows.map((r) => ({
             id: Number(r.id),
@@ -49,7 +104,11 @@ export const make = Effect.gen(function* () {
             testMode: r.test_mode,
             firstQueuedAt: r.created_at,
             status: r.status,
-            leaseUntil: r.lease_until
+            leaseUntil: r.lease_until,
+            suppressedBy:
+              r.suppression_id === null || r.suppression_reason === null
+                ? null
+                : { id: r.suppression_id, reason: r.suppression_reason }
           }))
         ),
         unavailable
@@ -65,63 +124,11 @@ export const make = Effect.gen(function* () {
             Effect.asVoid,
             unavailable
           ),
-    record: ({ id: deliveryId, attempts }, result) =>
-      sql
-        .withTransaction(
-          Effect.gen(function* () {
-            // The email's row is locked first, so the copies of one email record one at a time and
-            // each sees the others' outcomes when it sums them up below.
-            const updated = yield* sql<{ email_id: string }>`
-              WITH email AS (
-                SELECT id FROM emails WHERE id = (SELECT email_id FROM deliveries WHERE id = ${deliveryId}) FOR UPDATE
-              )
-              UPDATE deliveries SET status = ${result.status},
-                last_reply = coalesce(${result.reply}, last_reply), mx_host = coalesce(${result.mx}, mx_host),
-                -- Back to queued means it was never tried (its destination was busy): not an attempt.
-                attempts = CASE WHEN ${result.status} = 'queued' THEN deliveries.attempts - 1 ELSE deliveries.attempts END,
-                lease_until = NULL, next_attempt_at = coalesce(${result.nextAttemptAt}, next_attempt_at),
-                delivered_at = CASE WHEN ${result.status} = 'delivered' THEN now() ELSE delivered_at END
-              FROM email
-              WHERE deliveries.id = ${deliveryId} AND deliveries.email_id = email.id AND deliveries.status = 'sending'
-                AND deliveries.attempts = ${attempts}
-              RETURNING deliveries.email_id`
-            const emailId = updated[0]?.email_id
-            // Not ours any more: the lease ran out and another worker took it (every claim counts one
-            // more attempt than the claims before it, and the lease renewals leave that count alone),
-            // or it was settled already. Record nothing.
-            if (emailId === undefined) return
-            if (result.events.length > 0) {
-              yield* insertEmailEvents(
-                sql,
-                result.events.map((event) => ({
-                  emailId,
-                  deliveryId,
-                  type: event.type,
-                  metadata: event.metadata
-                }))
-              )
-            }
-            if (result.suppress !== null) {
-              yield* sql`
-                INSERT INTO suppressions (team_id, email, reason, source_email_id)
-                VALUES (${result.suppress.teamId}, ${result.suppress.address}, ${result.suppress.reason}, ${emailId})
-                ON CONFLICT (team_id, lower(email)) DO NOTHING`
-            }
-            const statuses = yield* sql<{
-              status: DeliveryStatus | "scheduled"
-            }>`SELECT status FROM deliveries WHERE email_id = ${emailId}`
-            // A copy still waiting for its send time (a claim took only some of them) is yet to go.
-            const moving = statuses.map((s) => (s.status === "scheduled" ? "queued" : s.status))
-            const complained = result.events.some((e) => e.type === "complained")
-            const status = complained ? "complained" : aggregateStatus(moving)
-            yield* sql`
-              UPDATE emails SET status = ${status},
-                sent_at = CASE WHEN sent_at IS NULL AND ${result.events.some((e) => e.type === "sent")} THEN now() ELSE sent_at END
-              WHERE id = ${emailId}`
-          })
-        )
-        .pipe(unavailable)
+    record: (claim, result) =>
+      Effect.flatMap(Deferred.make<void, StoreUnavailable>(), (done) =>
+        Effect.zipRight(Queue.offer(pending, { claim, result, done }), Deferred.await(done))
+      )
   })
 })
 
-export const layer = Layer.effect(DeliveryQueue, make)
+export const layer = Layer.scoped(DeliveryQueue, make)

@@ -219,7 +219,7 @@ export const make = Effect.gen(function* () {
         ),
         unavailable
       ),
-    loadForDelivery: (emailId) =>
+    loadForDelivery: (emailIds) =>
       Effect.gen(function* () {
         const rows = yield* sql<
           EmailRow & {
@@ -232,6 +232,7 @@ export const make = Effect.gen(function* () {
             track_opens: boolean
             track_clicks: boolean
             tracking_domain: string | null
+            has_attachments: boolean
           }
         >`
           SELECT ${sql.literal(
@@ -245,35 +246,47 @@ export const make = Effect.gen(function* () {
                  CASE WHEN EXISTS (
                    SELECT 1 FROM jsonb_array_elements(d.dns_records) r
                    WHERE r->>'purpose' = 'tracking' AND r->>'status' = 'verified' AND r->>'name' = d.tracking_domain
-                 ) THEN d.tracking_domain END AS tracking_domain
+                 ) THEN d.tracking_domain END AS tracking_domain,
+                 EXISTS (SELECT 1 FROM email_attachments a WHERE a.email_id = e.id) AS has_attachments
           FROM emails e JOIN domains d ON d.id = e.domain_id LEFT JOIN ip_addresses ip ON ip.id = d.ip_address_id
-          WHERE e.id = ${emailId}`
-        const row = rows[0]
-        if (row === undefined) return Option.none()
-        const attachments = yield* sql<{
-          filename: string
-          content_type: string | null
-          content_id: string | null
-          content: Buffer
-        }>`SELECT filename, content_type, content_id, content FROM email_attachments WHERE email_id = ${emailId} ORDER BY id`
-        return Option.some({
-          record: toRecord(row),
-          htmlBody: row.html_body,
-          textBody: row.text_body,
-          attachments: attachments.map((a) => ({
-            filename: a.filename,
-            contentType: a.content_type,
-            contentId: a.content_id,
-            content: new Uint8Array(a.content)
-          })),
-          rawMime: row.raw_mime === null ? null : new Uint8Array(row.raw_mime),
-          domainName: row.domain_name,
-          returnPathHost: `${row.return_path_label}.${row.domain_name}`,
-          localAddress: row.local_address,
-          trackOpens: row.track_opens,
-          trackClicks: row.track_clicks,
-          trackingDomain: row.tracking_domain
-        })
+          WHERE e.id = ANY(${emailIds}::bigint[])`
+        const withAttachments = rows.filter((r) => r.has_attachments).map((r) => r.id)
+        const attachments =
+          withAttachments.length === 0
+            ? []
+            : yield* sql<{
+                email_id: string
+                filename: string
+                content_type: string | null
+                content_id: string | null
+                content: Buffer
+              }>`
+                SELECT email_id, filename, content_type, content_id, content FROM email_attachments
+                WHERE email_id = ANY(${withAttachments}::bigint[]) ORDER BY id`
+        const attachmentsOf = Arr.groupBy(attachments, (a) => a.email_id)
+        return new Map(
+          rows.map((row) => [
+            Number(row.id),
+            {
+              record: toRecord(row),
+              htmlBody: row.html_body,
+              textBody: row.text_body,
+              attachments: (attachmentsOf[row.id] ?? []).map((a) => ({
+                filename: a.filename,
+                contentType: a.content_type,
+                contentId: a.content_id,
+                content: new Uint8Array(a.content)
+              })),
+              rawMime: row.raw_mime === null ? null : new Uint8Array(row.raw_mime),
+              domainName: row.domain_name,
+              returnPathHost: `${row.return_path_label}.${row.domain_name}`,
+              localAddress: row.local_address,
+              trackOpens: row.track_opens,
+              trackClicks: row.track_clicks,
+              trackingDomain: row.tracking_domain
+            }
+          ])
+        )
       }).pipe(unavailable),
     reschedule: (teamId, publicId, at) =>
       sql

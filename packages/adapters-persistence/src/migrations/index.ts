@@ -7,6 +7,7 @@ import webhooks from "./0006_webhooks.js"
 import inbound from "./0007_inbound.js"
 import tracking from "./0008_tracking.js"
 import acceptEmail from "./0009_accept_email.js"
+import recordDeliveries from "./0010_record_deliveries.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -18,7 +19,8 @@ export const migrations = {
   "0006_webhooks": webhooks,
   "0007_inbound": inbound,
   "0008_tracking": tracking,
-  "0009_accept_email": acceptEmail
+  "0009_accept_email": acceptEmail,
+  "0010_record_deliveries": recordDeliveries
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */

@@ -118,10 +118,10 @@ export class EmailRepository extends Context.Tag("@poststack/application/EmailRe
       domainId: DomainId,
       since: Date
     ) => Effect.Effect<ReadonlyArray<PlacementRow>, StoreUnavailable>
-    /** The email as the worker sends it; `None` when it is gone. */
+    /** The emails as the worker sends them, by id, in one read; an email that is gone is left out. */
     readonly loadForDelivery: (
-      emailId: number
-    ) => Effect.Effect<Option.Option<EmailForDelivery>, StoreUnavailable>
+      emailIds: ReadonlyArray<number>
+    ) => Effect.Effect<ReadonlyMap<number, EmailForDelivery>, StoreUnavailable>
     readonly reschedule: (
       teamId: TeamId,
       publicId: string,

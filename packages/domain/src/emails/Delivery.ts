@@ -44,20 +44,23 @@ export const classifyReply = (code: number, text: string, mx: string): DeliveryO
 }
 
 /**
- * The status an email shows for its recipients' deliveries: still moving while any is; then the
- * best news (delivered) if any recipient got it, else the reason it went nowhere.
+ * The order in which a delivery status decides its email's status: still moving while any
+ * delivery is; then the best news (delivered) if any recipient got it, else the reason it went
+ * nowhere. Stores that sum statuses up themselves (in SQL) are given this list.
  */
-export const aggregateStatus = (deliveries: ReadonlyArray<DeliveryStatus>): EmailStatus => {
-  const has = (s: DeliveryStatus) => deliveries.includes(s)
-  if (has("sending")) return "sending"
-  if (has("deferred")) return "deferred"
-  if (has("queued")) return "queued"
-  if (has("delivered")) return "delivered"
-  if (has("bounced")) return "bounced"
-  if (has("failed")) return "failed"
-  if (has("suppressed")) return "suppressed"
-  return "cancelled"
-}
+export const EMAIL_STATUS_PRECEDENCE = [
+  "sending",
+  "deferred",
+  "queued",
+  "delivered",
+  "bounced",
+  "failed",
+  "suppressed"
+] as const satisfies ReadonlyArray<DeliveryStatus & EmailStatus>
+
+/** The status an email shows for its recipients' deliveries (`cancelled` when none counts). */
+export const aggregateStatus = (deliveries: ReadonlyArray<DeliveryStatus>): EmailStatus =>
+  EMAIL_STATUS_PRECEDENCE.find((s) => deliveries.includes(s)) ?? "cancelled"
 
 export interface RetryPolicy {
   /** Delays after the 1st, 2nd… failed attempt; the last one repeats. */

@@ -1,3 +1,4 @@
+import type { SuppressionMatch } from "../suppressions/Suppression.js"
 import type { DeliveryStatus, EmailStatus } from "./Delivery.js"
 
 /** An email as its team reads it back. */
@@ -76,6 +77,8 @@ export interface ClaimedDelivery {
   readonly status: DeliveryStatus
   /** Until then the delivery is this worker's; after it, another may take it. */
   readonly leaseUntil: Date
+  /** The team's suppression entry for the recipient when the claim was made, if there is one. */
+  readonly suppressedBy: SuppressionMatch | null
 }
 
 /**

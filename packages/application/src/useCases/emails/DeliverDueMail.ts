@@ -18,7 +18,6 @@ import { DnsResolver } from "../../ports/DnsResolver.js"
 import { EmailRepository, type EmailForDelivery } from "../../ports/EmailRepository.js"
 import { type MailHost, MailTransport } from "../../ports/MailTransport.js"
 import { MessageComposer } from "../../ports/MessageComposer.js"
-import { SuppressionList } from "../../ports/SuppressionList.js"
 import { TrackedContent } from "./TrackedContent.js"
 
 /**
@@ -207,12 +206,12 @@ const suppressedAtDelivery = (delivery: ClaimedDelivery, entry: SuppressionMatch
   suppress: null
 })
 
-/** Builds, signs and hands over one claimed delivery, then records its outcome. */
 /** Outcomes known but not yet written (the database is away): claiming waits until they are. */
 interface Unrecorded {
   count: number
 }
 
+/** Builds, signs and hands over one claimed delivery, then records its outcome. */
 const deliverClaimed = (
   delivery: ClaimedDelivery,
   email: Option.Option<EmailForDelivery>,
@@ -263,7 +262,6 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
 }) {
   const queue = yield* DeliveryQueue
   const emails = yield* EmailRepository
-  const suppressions = yield* SuppressionList
   const policy = options.policy ?? DEFAULT_RETRY_POLICY
   let busy = 0
   const unrecorded: Unrecorded = { count: 0 }
@@ -288,37 +286,40 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
     )
   )
   const running = yield* FiberSet.make()
-  // The copies of one email are claimed together and share one load of the email.
-  const deliverEmail = (copies: ReadonlyArray<ClaimedDelivery>) =>
+  // Frees a claim's slot once: when its copy is recorded, or when its batch ends however it ends.
+  const release = (d: ClaimedDelivery) => {
+    if (held.delete(d.id)) busy--
+  }
+  // The copies of one email go out together, sharing one load of the email.
+  const deliverEmail = (copies: ReadonlyArray<ClaimedDelivery>, email: Option.Option<EmailForDelivery>) =>
+    Effect.forEach(
+      copies,
+      (d) =>
+        // Suppressed since the email was accepted (an unsubscribe before a scheduled send, a
+        // complaint during retries): the claim says so, and the copy is not sent.
+        d.suppressedBy === null
+          ? deliverClaimed(d, email, options.leaseMs, policy, unrecorded)
+          : queue.record(d, suppressedAtDelivery(d, d.suppressedBy)),
+      { concurrency: "unbounded", discard: true }
+    ).pipe(
+      Effect.catchAllCause((cause) => Effect.logError("delivery failed; its lease brings it back", cause)),
+      Effect.ensuring(Effect.sync(() => copies.forEach(release)))
+    )
+  // One claim's emails are read in one query, then each email's copies go out on their own.
+  const deliverBatch = (claimed: ReadonlyArray<ClaimedDelivery>) =>
     Effect.gen(function* () {
-      const first = copies[0]
-      if (first === undefined) return
-      const email = yield* emails.loadForDelivery(first.emailId)
-      // Asked again at delivery: an address may have been suppressed since the email was accepted
-      // (an unsubscribe before a scheduled send, a complaint during retries).
-      const suppressed = yield* suppressions.reasons(
-        first.teamId as TeamId,
-        copies.map((d) => d.recipient)
-      )
+      const loaded = yield* emails.loadForDelivery([...new Set(claimed.map((d) => d.emailId))])
       yield* Effect.forEach(
-        copies,
-        (d) => {
-          const entry = suppressed.get(d.recipient.toLowerCase())
-          return entry === undefined
-            ? deliverClaimed(d, email, options.leaseMs, policy, unrecorded)
-            : queue.record(d, suppressedAtDelivery(d, entry))
-        },
+        Object.values(Arr.groupBy(claimed, (d) => String(d.emailId))),
+        (copies) => deliverEmail(copies, Option.fromNullable(loaded.get(copies[0].emailId))),
         { concurrency: "unbounded", discard: true }
       )
     }).pipe(
-      Effect.catchAllCause((cause) => Effect.logError("delivery failed; its lease brings it back", cause)),
+      Effect.catchAllCause((cause) =>
+        Effect.logError("loading mail failed; its lease brings it back", cause)
+      ),
       Effect.uninterruptible,
-      Effect.ensuring(
-        Effect.sync(() => {
-          busy -= copies.length
-          for (const d of copies) held.delete(d.id)
-        })
-      )
+      Effect.ensuring(Effect.sync(() => claimed.forEach(release)))
     )
   const claimMore = Effect.gen(function* () {
     if (lapsed) yield* renew
@@ -331,16 +332,18 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
     })
     busy += claimed.length
     for (const d of claimed) held.set(d.id, d)
-    for (const copies of Object.values(Arr.groupBy(claimed, (d) => String(d.emailId))))
-      yield* FiberSet.run(running, deliverEmail(copies))
+    if (claimed.length > 0) yield* FiberSet.run(running, deliverBatch(claimed))
     return claimed.length
   }).pipe(
-    // Claimed rows always get their fibers: no interruption between the claim and the fork.
+    // Claimed rows always get their fiber: no interruption between the claim and the fork.
     Effect.uninterruptible,
     Effect.catchAllCause((cause) => Effect.as(Effect.logError("claiming mail failed", cause), 0))
   )
+  // A claim waits for room for half a batch, so that each claim and each read of its emails
+  // serves many deliveries, not just the one that finished last.
+  const room = Math.max(1, Math.min(options.inFlight, Math.ceil(options.batch / 2)))
   for (;;) {
-    if (busy >= options.inFlight || unrecorded.count > 0) {
+    if (options.inFlight - busy < room || unrecorded.count > 0) {
       yield* Effect.sleep("5 millis")
       continue
     }
