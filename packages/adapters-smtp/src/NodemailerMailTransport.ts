@@ -58,6 +58,45 @@ const parseRelay = (url: string): Target => {
 }
 
 /**
+ * The connections one destination may have open at once. A message waits its turn in order, and
+ * takes a connection the moment another message gives one back; it gives up after `waitMs`.
+ */
+class Slots {
+  private readonly waiting: Array<() => boolean> = []
+  constructor(private free: number) {}
+
+  /** Whether a connection was granted (it must be released) before the wait ran out. */
+  acquire(waitMs: number): Effect.Effect<boolean> {
+    return Effect.async<boolean>((resume) => {
+      if (this.free > 0) {
+        this.free--
+        return resume(Effect.succeed(true))
+      }
+      let settled = false
+      const grant = () => {
+        if (settled) return false
+        settled = true
+        clearTimeout(timer)
+        resume(Effect.succeed(true))
+        return true
+      }
+      const timer = setTimeout(() => {
+        if (settled) return
+        settled = true
+        this.waiting.splice(this.waiting.indexOf(grant), 1)
+        resume(Effect.succeed(false))
+      }, waitMs)
+      this.waiting.push(grant)
+    })
+  }
+
+  release(): void {
+    for (let next = this.waiting.shift(); next !== undefined; next = this.waiting.shift()) if (next()) return
+    this.free++
+  }
+}
+
+/**
  * SMTP delivery with nodemailer's connection: opportunistic STARTTLS (certificates of MX hosts
  * are not checked, as is usual for server-to-server mail), connections reused per destination
  * and capped in number, replies turned into outcomes.
@@ -65,7 +104,7 @@ const parseRelay = (url: string): Target => {
 export const make = (options: TransportOptions) =>
   Effect.gen(function* () {
     const idle = new Map<string, Array<SMTPConnection>>()
-    const slots = new Map<string, Effect.Semaphore>()
+    const slots = new Map<string, Slots>()
     const relay = Option.map(options.relayUrl, (url) => parseRelay(Redacted.value(url)))
 
     yield* Effect.addFinalizer(() =>
@@ -76,12 +115,12 @@ export const make = (options: TransportOptions) =>
     )
 
     const slot = (key: string) => {
-      let semaphore = slots.get(key)
-      if (semaphore === undefined) {
-        semaphore = Effect.unsafeMakeSemaphore(options.perDestination)
-        slots.set(key, semaphore)
+      let pool = slots.get(key)
+      if (pool === undefined) {
+        pool = new Slots(options.perDestination)
+        slots.set(key, pool)
       }
-      return semaphore
+      return pool
     }
 
     const open = (target: Target) =>
@@ -190,7 +229,7 @@ export const make = (options: TransportOptions) =>
 
     /** One attempt against one address; a reply (even a refusal) ends the search for a host. */
     const attempt = (target: Target, handover: Handover, mx: string) => {
-      const semaphore = slot(target.key)
+      const slots = slot(target.key)
       const exchange = Effect.gen(function* () {
         const connection = yield* take(target)
         return yield* send(connection, handover, mx).pipe(
@@ -208,27 +247,20 @@ export const make = (options: TransportOptions) =>
         )
       })
       // A destination that holds all its connections (a slow or hanging receiver) must not hold
-      // the worker too: after a while the message goes back to the queue, untried. The wait polls
-      // instead of being interrupted, so a stopping worker still settles the message it holds.
-      const deadline =
-        Date.now() + Math.max(0, Math.min(options.slotWaitMs, handover.startBy.getTime() - Date.now()))
-      const tryOnce: Effect.Effect<DeliveryOutcome, Failure> = Effect.flatMap(
-        semaphore.withPermitsIfAvailable(1)(exchange),
-        Option.match({
-          onSome: Effect.succeed,
-          onNone: () =>
-            Date.now() >= deadline
-              ? Effect.fail<Failure>({
-                  kind: "reply",
-                  outcome: { _tag: "Busy", reply: `451 4.4.5 ${mx} is busy with other messages`, mx: null }
-                })
-              : Effect.zipRight(
-                  Effect.sleep("20 millis"),
-                  Effect.suspend(() => tryOnce)
-                )
-        })
+      // the worker too: after a while the message goes back to the queue, untried. The wait ends
+      // by a timer rather than an interruption, so a stopping worker still settles what it holds.
+      const waitMs = Math.max(0, Math.min(options.slotWaitMs, handover.startBy.getTime() - Date.now()))
+      return Effect.acquireUseRelease(
+        slots.acquire(waitMs),
+        (granted): Effect.Effect<DeliveryOutcome, Failure> =>
+          granted
+            ? exchange
+            : Effect.fail({
+                kind: "reply",
+                outcome: { _tag: "Busy", reply: `451 4.4.5 ${mx} is busy with other messages`, mx: null }
+              }),
+        (granted) => (granted ? Effect.sync(() => slots.release()) : Effect.void)
       )
-      return tryOnce
     }
 
     /** Connections are pooled per destination and per local address (a domain's dedicated IP). */
