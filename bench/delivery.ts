@@ -4,7 +4,16 @@ import nodemailer from "nodemailer"
 import pg from "pg"
 import { startDnsServer } from "../test/support/dnsServer.js"
 import { startSmtpSink } from "../test/support/smtpSink.js"
-import { benchDatabase, benchEnv, freePort, startApp, verifiedDomain, waitFor } from "./support.js"
+import {
+  benchDatabase,
+  benchEnv,
+  cpuMs,
+  freePort,
+  postgresCpuMs,
+  startApp,
+  verifiedDomain,
+  waitFor
+} from "./support.js"
 
 const COUNT = Number(process.env.BENCH_MESSAGES ?? 1000)
 
@@ -53,8 +62,10 @@ const main = async () => {
   await waitFor(async () => (await deliveredCount()) > 0, 120_000)
   const t0 = performance.now()
   const n0 = await deliveredCount()
+  const ourCpu = cpuShares(worker.pid ?? 0)
   await waitFor(async () => (await deliveredCount()) >= COUNT, 600_000)
   const oursSeconds = (performance.now() - t0) / 1000
+  const ourCpuPerMessage = ourCpu.perMessage(COUNT - n0)
   worker.kill("SIGTERM")
   await client.end()
 
@@ -75,6 +86,7 @@ const main = async () => {
     }
   })
   const t1 = performance.now()
+  const baseCpu = cpuShares(null)
   let next = 0
   await Promise.all(
     Array.from({ length: 10 }, async () => {
@@ -90,6 +102,7 @@ const main = async () => {
     })
   )
   const baseSeconds = (performance.now() - t1) / 1000
+  const baseCpuPerMessage = baseCpu.perMessage(COUNT)
   transport.close()
 
   const ours = (COUNT - n0) / oursSeconds
@@ -102,9 +115,34 @@ const main = async () => {
     `poststack  ${ours.toFixed(0).padStart(6)} msg/s (claim, compose, sign, MX lookup, SMTP, record; one worker process)`
   )
   console.log(`ratio (poststack / baseline): ${(ours / base).toFixed(2)}x  (target >= 0.6x)`)
+  console.log(`CPU per message, ms    worker  PostgreSQL  this process (sink, DNS, baseline's sender)`)
+  for (const [name, cpu] of [
+    ["baseline ", baseCpuPerMessage],
+    ["poststack", ourCpuPerMessage]
+  ] as const)
+    console.log(
+      `${name}            ${cpu.worker.toFixed(2).padStart(5)}  ${cpu.postgres.toFixed(2).padStart(10)}  ${cpu.self.toFixed(2).padStart(12)}`
+    )
   await sink.close()
   await dns.close()
   await db.close()
+}
+
+/** Where the CPU goes while messages flow: the worker (if any), PostgreSQL and this process. */
+const cpuShares = (workerPid: number | null) => {
+  const worker = workerPid === null ? 0 : cpuMs(workerPid)
+  const postgres = postgresCpuMs()
+  const self = process.cpuUsage()
+  return {
+    perMessage: (count: number) => {
+      const used = process.cpuUsage(self)
+      return {
+        worker: workerPid === null ? 0 : (cpuMs(workerPid) - worker) / count,
+        postgres: (postgresCpuMs() - postgres) / count,
+        self: (used.user + used.system) / 1000 / count
+      }
+    }
+  }
 }
 
 main().catch((error) => {

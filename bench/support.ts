@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { readFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import * as path from "node:path"
 import type { TestDnsServer } from "../test/support/dnsServer.js"
 import { freePort } from "../test/support/net.js"
@@ -97,6 +97,20 @@ export const cpuMs = (pid: number): number => {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
 }
 const CLOCK_TICKS = 100
+
+/** CPU time of every PostgreSQL process on the machine (the server and its backends), in ms. */
+export const postgresCpuMs = (): number => {
+  let total = 0
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() === "postgres") total += cpuMs(Number(entry))
+    } catch {
+      // The process ended while it was being read.
+    }
+  }
+  return total
+}
 
 const root = path.resolve(import.meta.dirname, "..")
 
