@@ -107,6 +107,55 @@ describe("settling claimed deliveries", () => {
     expect(await emailStatus()).toBe("delivered")
   })
 
+  it("settles outcomes recorded at the same moment together, and one the database refuses holds back no other", async () => {
+    const recipients = Array.from({ length: 40 }, (_, i) => `r${i}@rcpt.test`)
+    await send(recipients, null)
+    await query(db.url, "DELETE FROM events")
+    const now = Date.now() + 60_000
+    const claims = await claim(new Date(now), 40, 30_000)
+    expect(claims).toHaveLength(40)
+    const bounced = { _tag: "Bounced", reply: "550 no such user", mx: "mx.test", hard: true } as const
+    const outcomes = await run(
+      Effect.forEach(
+        claims,
+        (c, i) =>
+          Effect.flatMap(DeliveryQueue, (q) => {
+            const result = settle(
+              c,
+              i % 4 === 0 ? bounced : delivered,
+              new Date(now + 100),
+              DEFAULT_RETRY_POLICY
+            )
+            // A status the table does not allow: this one record fails in the database.
+            const refused = { ...result, status: "lost" as unknown as typeof result.status }
+            return Effect.either(q.record(c, i === 7 ? refused : result))
+          }),
+        { concurrency: "unbounded" }
+      )
+    )
+    expect(outcomes.filter((o) => o._tag === "Left")).toHaveLength(1)
+    expect(outcomes[7]?._tag).toBe("Left")
+    const statuses = await query<{ recipient: string; status: string }>(
+      db.url,
+      "SELECT recipient, status FROM deliveries ORDER BY id"
+    )
+    expect(statuses.filter((d) => d.status === "sending").map((d) => d.recipient)).toEqual([
+      claims[7]?.recipient
+    ])
+    expect(statuses.filter((d) => d.status === "bounced")).toHaveLength(10)
+    expect(statuses.filter((d) => d.status === "delivered")).toHaveLength(29)
+    const [counts] = await query<{ events: number; outbox: number; suppressed: number }>(
+      db.url,
+      `SELECT (SELECT count(*)::int FROM email_events WHERE delivery_id IS NOT NULL) AS events,
+              (SELECT count(*)::int FROM events WHERE type IN ('email.sent', 'email.delivered', 'email.bounced')) AS outbox,
+              (SELECT count(*)::int FROM suppressions) AS suppressed`
+    )
+    expect(counts).toEqual({ events: 29 * 2 + 10, outbox: 29 * 2 + 10, suppressed: 10 })
+    // One copy is still in a worker's hands, so the email is still on its way.
+    expect(await emailStatus()).toBe("sending")
+    await query(db.url, "DELETE FROM suppressions")
+  })
+
   it("keeps a scheduled email moving while a copy still waits for a worker", async () => {
     const at = new Date(Date.now() + 60_000)
     await send(["ann@rcpt.test", "bob@rcpt.test"], at)
