@@ -93,6 +93,18 @@ describe("delivery to the recipient's MX", () => {
     await db.drop()
   })
 
+  it("asks DNS once for a burst of mail to one domain, and again when its address records' TTL has passed", async () => {
+    dns.publish("burst.test", "MX", "mx.burst.test")
+    dns.publish("mx.burst.test", "A", "127.0.0.1", 2)
+    const asked = () => dns.queries.filter((q) => q === "MX burst.test").length
+    for (const to of ["a@burst.test", "b@burst.test", "c@burst.test"])
+      expect(await waitUntil(await send(to), (s) => s === "delivered")).toBe("delivered")
+    expect(asked()).toBe(1)
+    await new Promise((r) => setTimeout(r, 2_100))
+    expect(await waitUntil(await send("d@burst.test"), (s) => s === "delivered")).toBe("delivered")
+    expect(asked()).toBe(2)
+  })
+
   it("delivers over SMTP with STARTTLS, DKIM-signed so that DKIM, SPF and DMARC pass at the receiver", async () => {
     const id = await send("alice@receiver.test")
     expect(await waitUntil(id, (s) => s === "delivered")).toBe("delivered")

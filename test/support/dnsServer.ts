@@ -8,7 +8,8 @@ type RecordType = "TXT" | "MX" | "CNAME" | "A"
 export interface TestDnsServer {
   /** `127.0.0.1:port`, for `POSTSTACK_DNS_SERVERS` or a `Resolver`. */
   readonly address: string
-  readonly publish: (name: string, type: RecordType, value: string) => void
+  /** Adds a record, served with a TTL of `ttl` seconds (60 unless told). */
+  readonly publish: (name: string, type: RecordType, value: string, ttl?: number) => void
   readonly unpublish: (name: string, type?: RecordType) => void
   /** While true, every query is answered SERVFAIL, as a broken resolver would. */
   failing: boolean
@@ -25,7 +26,7 @@ const chunks = (value: string): Array<string> => {
 
 /** A real DNS server on loopback (UDP and TCP) that serves what the test publishes, and nothing else. */
 export const startDnsServer = async (): Promise<TestDnsServer> => {
-  const zone = new Map<string, Array<{ type: RecordType; value: string }>>()
+  const zone = new Map<string, Array<{ type: RecordType; value: string; ttl: number }>>()
   const key = (name: string) => name.toLowerCase().replace(/\.$/, "")
   const state = { failing: false }
   const queries: Array<string> = []
@@ -51,7 +52,7 @@ export const startDnsServer = async (): Promise<TestDnsServer> => {
       type Answer = (typeof response.answers)[number]
       for (const record of zone.get(key(question.name)) ?? []) {
         if (record.type !== type) continue
-        const base = { name: question.name, class: Packet.CLASS.IN, ttl: 60 }
+        const base = { name: question.name, class: Packet.CLASS.IN, ttl: record.ttl }
         const answer =
           type === "TXT"
             ? { ...base, type: Packet.TYPE.TXT, data: chunks(record.value) }
@@ -70,7 +71,8 @@ export const startDnsServer = async (): Promise<TestDnsServer> => {
   await server.listen({ udp: { port, address: "127.0.0.1" }, tcp: { port, address: "127.0.0.1" } })
   return {
     address: `127.0.0.1:${port}`,
-    publish: (name, type, value) => zone.set(key(name), [...(zone.get(key(name)) ?? []), { type, value }]),
+    publish: (name, type, value, ttl = 60) =>
+      zone.set(key(name), [...(zone.get(key(name)) ?? []), { type, value, ttl }]),
     unpublish: (name, type) =>
       zone.set(
         key(name),

@@ -12,18 +12,28 @@ export interface DnsOptions {
   readonly timeoutMs: number
 }
 
-const query = (resolver: Resolver, name: string, type: LookupType): Promise<ReadonlyArray<string>> => {
+type Answered = Extract<DnsAnswer, { _tag: "Answered" }>
+
+/** Addresses with the shortest of their TTLs. */
+const withTtl = (records: ReadonlyArray<{ address: string; ttl: number }>): Answered => ({
+  _tag: "Answered",
+  values: records.map((r) => r.address),
+  ...(records.length === 0 ? {} : { ttlSeconds: Math.min(...records.map((r) => r.ttl)) })
+})
+
+const query = (resolver: Resolver, name: string, type: LookupType): Promise<Answered> => {
+  const values = (list: ReadonlyArray<string>): Answered => ({ _tag: "Answered", values: list })
   switch (type) {
     case "TXT":
-      return resolver.resolveTxt(name).then((records) => records.map((chunks) => chunks.join("")))
+      return resolver.resolveTxt(name).then((records) => values(records.map((chunks) => chunks.join(""))))
     case "MX":
-      return resolver.resolveMx(name).then((records) => records.map((r) => r.exchange))
+      return resolver.resolveMx(name).then((records) => values(records.map((r) => r.exchange)))
     case "CNAME":
-      return resolver.resolveCname(name)
+      return resolver.resolveCname(name).then(values)
     case "A":
-      return resolver.resolve4(name)
+      return resolver.resolve4(name, { ttl: true }).then(withTtl)
     case "AAAA":
-      return resolver.resolve6(name)
+      return resolver.resolve6(name, { ttl: true }).then(withTtl)
   }
 }
 
@@ -34,7 +44,7 @@ export const make = (options: DnsOptions) => {
     lookup: (name, type) =>
       Effect.promise(() =>
         query(resolver, name, type).then(
-          (values): DnsAnswer => ({ _tag: "Answered", values }),
+          (answer): DnsAnswer => answer,
           (error: NodeJS.ErrnoException): DnsAnswer =>
             ABSENT.has(error.code ?? "")
               ? { _tag: "Answered", values: [] }

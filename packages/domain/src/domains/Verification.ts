@@ -3,7 +3,12 @@ import { DnsRecord, type RecordStatus } from "./DnsRecord.js"
 
 /** What DNS said for one record's name and type: the values it serves, or that it could not be asked. */
 export type DnsAnswer =
-  | { readonly _tag: "Answered"; readonly values: ReadonlyArray<string> }
+  | {
+      readonly _tag: "Answered"
+      readonly values: ReadonlyArray<string>
+      /** How long the answer may be kept, when the resolver says (A and AAAA). */
+      readonly ttlSeconds?: number
+    }
   | { readonly _tag: "Unavailable"; readonly reason: string }
 
 /** A domain that never verifies is marked failed after this long (it can still verify later). */

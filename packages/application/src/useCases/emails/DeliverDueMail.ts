@@ -32,9 +32,8 @@ export const returnPath = (
 ) => `b${deliveryId}.${sha256(`${deliveryId}:${messageId}`).slice(0, 12)}@${host}`
 
 /** Where the recipient's domain takes mail: MX hosts, or the domain itself (implicit MX), or nowhere. */
-const routeFor = Effect.fn("DeliverDueMail.route")(function* (recipient: string) {
+const routeFor = Effect.fn("DeliverDueMail.route")(function* (domain: string) {
   const dns = yield* DnsResolver
-  const domain = domainOf(recipient)
   const mx = yield* dns.mx(domain)
   if (mx._tag === "Unavailable")
     return { _tag: "Retry" as const, reason: `MX lookup for ${domain} failed: ${mx.reason}` }
@@ -44,21 +43,55 @@ const routeFor = Effect.fn("DeliverDueMail.route")(function* (recipient: string)
   const names = route._tag === "Hosts" ? route.hosts : [route.host]
   const hosts: Array<MailHost> = []
   let unavailable = 0
+  // The route may be kept as long as the shortest-lived address answer allows.
+  let ttlSeconds = Number.POSITIVE_INFINITY
   for (const name of names) {
     const a = yield* dns.lookup(name, "A")
     const aaaa = yield* dns.lookup(name, "AAAA")
     if (a._tag === "Unavailable" && aaaa._tag === "Unavailable") unavailable++
-    const addresses = [
-      ...(a._tag === "Answered" ? a.values : []),
-      ...(aaaa._tag === "Answered" ? aaaa.values : [])
-    ]
+    const addresses: Array<string> = []
+    for (const answer of [a, aaaa]) {
+      if (answer._tag !== "Answered") continue
+      addresses.push(...answer.values)
+      if (answer.values.length > 0) ttlSeconds = Math.min(ttlSeconds, answer.ttlSeconds ?? 0)
+    }
     if (addresses.length > 0) hosts.push({ name, addresses })
   }
-  if (hosts.length > 0) return { _tag: "Hosts" as const, hosts }
+  if (hosts.length > 0) return { _tag: "Hosts" as const, hosts, ttlSeconds }
   if (unavailable > 0)
     return { _tag: "Retry" as const, reason: `address lookup for the mail servers of ${domain} failed` }
   return { _tag: "Refused" as const, reason: `550 5.1.2 ${domain} has no reachable mail server` }
 })
+
+type Route = Effect.Effect.Success<ReturnType<typeof routeFor>>
+
+/**
+ * Routes found lately, by recipient domain: a burst of mail to one domain asks DNS once. A route is
+ * kept for the TTL of its address records, and never longer than a minute (the MX answer's own TTL
+ * is not known); failures are not kept.
+ */
+const routeCache = () => {
+  const routes = new Map<string, { readonly route: Route; readonly until: number }>()
+  return (recipient: string): Effect.Effect<Route, never, DnsResolver> => {
+    const domain = domainOf(recipient).toLowerCase()
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const kept = routes.get(domain)
+      if (kept !== undefined && kept.until > now) return Effect.succeed(kept.route)
+      return Effect.tap(routeFor(domain), (route) =>
+        Effect.sync(() => {
+          const keepMs = route._tag === "Hosts" ? Math.min(ROUTE_CACHE_MAX_MS, route.ttlSeconds * 1000) : 0
+          if (keepMs <= 0) return
+          if (routes.size >= ROUTE_CACHE_SIZE) routes.clear()
+          routes.set(domain, { route, until: now + keepMs })
+        })
+      )
+    })
+  }
+}
+type RouteCache = ReturnType<typeof routeCache>
+
+const ROUTE_CACHE_MAX_MS = 60_000
+const ROUTE_CACHE_SIZE = 10_000
 
 /** How long a delivery that found its destination busy waits before it is claimed again. */
 const BUSY_RETRY_MS = 5_000
@@ -137,7 +170,8 @@ export const settle = (
 const deliverOne = Effect.fn("DeliverDueMail.one")(function* (
   delivery: ClaimedDelivery,
   email: EmailForDelivery,
-  startBy: Date
+  startBy: Date,
+  routes: RouteCache
 ) {
   const digest = yield* Digest
   const composer = yield* MessageComposer
@@ -171,7 +205,7 @@ const deliverOne = Effect.fn("DeliverDueMail.one")(function* (
     } satisfies DeliveryOutcome
   }
   const transport = yield* MailTransport
-  const route = transport.relay ? { _tag: "Hosts" as const, hosts: [] } : yield* routeFor(delivery.recipient)
+  const route = transport.relay ? { _tag: "Hosts" as const, hosts: [] } : yield* routes(delivery.recipient)
   if (route._tag === "Retry")
     return { _tag: "Deferred", reply: `451 4.4.3 ${route.reason}`, mx: null } satisfies DeliveryOutcome
   if (route._tag === "Refused")
@@ -217,7 +251,8 @@ const deliverClaimed = (
   email: Option.Option<EmailForDelivery>,
   leaseMs: number,
   policy: RetryPolicy,
-  unrecorded: Unrecorded
+  unrecorded: Unrecorded,
+  routes: RouteCache
 ) =>
   Effect.gen(function* () {
     // Half the lease is the margin for the SMTP exchange itself: a delivery that waited longer
@@ -228,7 +263,7 @@ const deliverClaimed = (
       ? { _tag: "Bounced", reply: "554 5.0.0 message no longer exists", mx: null, hard: false }
       : late
         ? { _tag: "Busy", reply: "451 4.4.5 not started in time", mx: null }
-        : yield* deliverOne(delivery, email.value, startBy)
+        : yield* deliverOne(delivery, email.value, startBy, routes)
     const now = new Date(yield* Clock.currentTimeMillis)
     const queue = yield* DeliveryQueue
     const record = queue.record(delivery, settle(delivery, outcome, now, policy))
@@ -265,6 +300,7 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
   const policy = options.policy ?? DEFAULT_RETRY_POLICY
   let busy = 0
   const unrecorded: Unrecorded = { count: 0 }
+  const routes = routeCache()
   // What this worker holds, with its leases renewed well before they run out (started first, so
   // it stops last: leases are still renewed while a stopping worker finishes its deliveries).
   const held = new Map<number, ClaimedDelivery>()
@@ -298,7 +334,7 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
         // Suppressed since the email was accepted (an unsubscribe before a scheduled send, a
         // complaint during retries): the claim says so, and the copy is not sent.
         d.suppressedBy === null
-          ? deliverClaimed(d, email, options.leaseMs, policy, unrecorded)
+          ? deliverClaimed(d, email, options.leaseMs, policy, unrecorded, routes)
           : queue.record(d, suppressedAtDelivery(d, d.suppressedBy)),
       { concurrency: "unbounded", discard: true }
     ).pipe(
