@@ -240,6 +240,12 @@ const suppressedAtDelivery = (delivery: ClaimedDelivery, entry: SuppressionMatch
   suppress: null
 })
 
+/** Runs `f` for every item at once; a lone item (the usual email) runs in place, with no fiber of its own. */
+const allAtOnce = <A, E, R>(items: ReadonlyArray<A>, f: (item: A) => Effect.Effect<void, E, R>) =>
+  items.length === 1 && items[0] !== undefined
+    ? f(items[0])
+    : Effect.forEach(items, f, { concurrency: "unbounded", discard: true })
+
 /** Outcomes known but not yet written (the database is away): claiming waits until they are. */
 interface Unrecorded {
   count: number
@@ -328,15 +334,12 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
   }
   // The copies of one email go out together, sharing one load of the email.
   const deliverEmail = (copies: ReadonlyArray<ClaimedDelivery>, email: Option.Option<EmailForDelivery>) =>
-    Effect.forEach(
-      copies,
-      (d) =>
-        // Suppressed since the email was accepted (an unsubscribe before a scheduled send, a
-        // complaint during retries): the claim says so, and the copy is not sent.
-        d.suppressedBy === null
-          ? deliverClaimed(d, email, options.leaseMs, policy, unrecorded, routes)
-          : queue.record(d, suppressedAtDelivery(d, d.suppressedBy)),
-      { concurrency: "unbounded", discard: true }
+    allAtOnce(copies, (d) =>
+      // Suppressed since the email was accepted (an unsubscribe before a scheduled send, a
+      // complaint during retries): the claim says so, and the copy is not sent.
+      d.suppressedBy === null
+        ? deliverClaimed(d, email, options.leaseMs, policy, unrecorded, routes)
+        : queue.record(d, suppressedAtDelivery(d, d.suppressedBy))
     ).pipe(
       Effect.catchAllCause((cause) => Effect.logError("delivery failed; its lease brings it back", cause)),
       Effect.ensuring(Effect.sync(() => copies.forEach(release)))
