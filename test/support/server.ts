@@ -21,7 +21,7 @@ import {
   Htmlparser2HtmlScanner,
   MailauthSenderAuthenticator,
   MailparserMailParser,
-  NodemailerDkimSigner,
+  NodeCryptoDkimSigner,
   NodemailerMailTransport,
   NodemailerMessageComposer
 } from "@poststack/adapters-smtp"
@@ -137,7 +137,7 @@ export const testServices = (options: {
   )
   return Layer.mergeAll(
     base,
-    NodemailerDkimSigner.layer.pipe(Layer.provide(base)),
+    NodeCryptoDkimSigner.layer.pipe(Layer.provide(base)),
     NodeHttpWebhookTransport.layer(options.webhooks ?? { allowLoopback: false, timeoutMs: 5_000 }).pipe(
       Layer.provide(base)
     )

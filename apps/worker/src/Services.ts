@@ -17,7 +17,7 @@ import {
   Htmlparser2HtmlScanner,
   MailauthSenderAuthenticator,
   MailparserMailParser,
-  NodemailerDkimSigner,
+  NodeCryptoDkimSigner,
   NodemailerMailTransport,
   NodemailerMessageComposer
 } from "@poststack/adapters-smtp"
@@ -49,7 +49,7 @@ export const Services = Layer.mergeAll(
 ).pipe((services) =>
   Layer.mergeAll(
     services,
-    NodemailerDkimSigner.layer.pipe(Layer.provide(services)),
+    NodeCryptoDkimSigner.layer.pipe(Layer.provide(services)),
     NodeHttpWebhookTransport.layerConfig.pipe(Layer.provide(services))
   )
 )

@@ -3,7 +3,7 @@ import { createPrivateKey } from "node:crypto"
 import { DkimKeyRepository, DkimSigner, SecretBox, SigningKeyUnavailable } from "@poststack/application"
 import type { DomainId } from "@poststack/domain"
 import { Clock, Effect, Layer, Option, Redacted } from "effect"
-import DKIM from "nodemailer/lib/dkim"
+import { dkimSign } from "./DkimSignature.js"
 
 interface CachedKey {
   readonly domainName: string
@@ -15,27 +15,24 @@ interface CachedKey {
 /** How long a parsed key is trusted before the active key is looked up again (rotations show up within it). */
 const CACHE_TTL_MS = 60_000
 
-const collect = (stream: NodeJS.ReadableStream) =>
-  new Promise<Buffer>((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    stream.on("data", (chunk: Buffer) => chunks.push(chunk))
-    stream.on("end", () => resolve(Buffer.concat(chunks)))
-    stream.on("error", reject)
-  })
-
 /**
- * Signs with nodemailer's DKIM signer and a parsed `KeyObject` cached per domain, so a message
- * costs one RSA signature and no storage read or PEM parse.
+ * Signs (see `DkimSignature`) with a parsed `KeyObject` cached per domain, so a message costs one
+ * RSA signature, made off the event loop, and no storage read or PEM parse.
  */
 export const make = Effect.gen(function* () {
   const keys = yield* DkimKeyRepository
   const box = yield* SecretBox
   const cache = new Map<DomainId, CachedKey>()
 
-  const keyFor = Effect.fn("DkimSigner.keyFor")(function* (domainId: DomainId) {
-    const now = yield* Clock.currentTimeMillis
-    const cached = cache.get(domainId)
-    if (cached !== undefined && now - cached.loadedAt < CACHE_TTL_MS) return cached
+  const keyFor = (domainId: DomainId) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const cached = cache.get(domainId)
+      return cached !== undefined && now - cached.loadedAt < CACHE_TTL_MS
+        ? Effect.succeed(cached)
+        : load(domainId, now)
+    })
+
+  const load = Effect.fn("DkimSigner.load")(function* (domainId: DomainId, now: number) {
     const found = yield* keys.signingKey(domainId)
     if (Option.isNone(found)) {
       cache.delete(domainId)
@@ -58,13 +55,12 @@ export const make = Effect.gen(function* () {
     sign: (domainId, message) =>
       Effect.gen(function* () {
         const key = yield* keyFor(domainId)
-        const signer = new DKIM({
-          domainName: key.domainName,
-          keySelector: key.selector,
-          privateKey: key.privateKey
+        const signed = yield* Effect.tryPromise({
+          try: () => dkimSign(message, key),
+          catch: (error) =>
+            new SigningKeyUnavailable({ message: `Signing for domain ${domainId} failed: ${String(error)}` })
         })
-        const signed = yield* Effect.promise(() => collect(signer.sign(Buffer.from(message))))
-        return new Uint8Array(signed)
+        return new Uint8Array(signed.buffer, signed.byteOffset, signed.byteLength)
       }).pipe(Effect.withSpan("DkimSigner.sign"))
   })
 })
