@@ -73,6 +73,9 @@ export const make = Effect.gen(function* () {
               RESPONSE_SNIPPET_CHARS
             )
             const next = state.status === "pending" ? state.nextAttemptAt : null
+            // The endpoint's row first, as deleting the endpoint locks it before its deliveries:
+            // taking them the other way round deadlocked with a DELETE /webhooks (seen under load).
+            yield* sql`SELECT 1 FROM webhooks WHERE id = ${delivery.webhookId} FOR NO KEY UPDATE`
             const updated = yield* sql`
               UPDATE webhook_deliveries SET status = ${state.status}, next_attempt_at = ${next}, lease_until = NULL,
                 status_code = ${code}, response_body = ${body},
