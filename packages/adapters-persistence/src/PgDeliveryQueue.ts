@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { type DeliveryResult, DeliveryQueue, type StoreUnavailable } from "@poststack/application"
+import { type DeliveryResult, DeliveryQueue } from "@poststack/application"
 import {
   aggregateStatus,
   type ClaimedDelivery,
@@ -7,7 +7,8 @@ import {
   EMAIL_STATUS_PRECEDENCE,
   type SuppressionMatch
 } from "@poststack/domain"
-import { Chunk, Deferred, Effect, Exit, Layer, Queue } from "effect"
+import { Effect, Layer } from "effect"
+import { groupCommit } from "./GroupCommit.js"
 import { unavailable } from "./SqlErrors.js"
 
 interface ClaimRow {
@@ -28,49 +29,28 @@ interface ClaimRow {
 /** The most outcomes written by one call. */
 const MAX_RECORD_BATCH = 200
 
-interface PendingRecord {
-  readonly claim: Pick<ClaimedDelivery, "id" | "attempts">
-  readonly result: DeliveryResult
-  readonly done: Deferred.Deferred<void, StoreUnavailable>
-}
-
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
-  const write = (batch: ReadonlyArray<PendingRecord>) =>
-    sql`SELECT record_deliveries(${JSON.stringify(
-      batch.map(({ claim, result }) => ({
-        id: claim.id,
-        attempts: claim.attempts,
-        status: result.status,
-        reply: result.reply,
-        mx: result.mx,
-        next_attempt_at: result.nextAttemptAt,
-        events: result.events,
-        suppress_team: result.suppress?.teamId ?? null,
-        suppress_address: result.suppress?.address ?? null,
-        suppress_reason: result.suppress?.reason ?? null
-      }))
-    )}::jsonb, ${EMAIL_STATUS_PRECEDENCE}, ${aggregateStatus([])})`.pipe(Effect.asVoid, unavailable)
-  const flush = (batch: ReadonlyArray<PendingRecord>): Effect.Effect<void> =>
-    Effect.flatMap(Effect.exit(write(batch)), (exit) =>
-      Exit.isSuccess(exit) || batch.length === 1
-        ? Effect.forEach(batch, (p) => Deferred.done(p.done, exit), { discard: true })
-        : // One outcome the database refuses must not hold the others back: each is written alone.
-          Effect.forEach(batch, (p) => flush([p]), { discard: true })
-    )
-  // Group commit: outcomes that arrive while one call is writing go together in the next, one
-  // transaction and one round trip for all of them. Nothing waits for a batch to fill.
-  const pending = yield* Queue.unbounded<PendingRecord>()
-  yield* Queue.takeBetween(pending, 1, MAX_RECORD_BATCH).pipe(
-    Effect.flatMap((batch) => Effect.uninterruptible(flush(Chunk.toReadonlyArray(batch)))),
-    Effect.forever,
-    Effect.forkScoped
-  )
-  // Closing: whatever is still waiting hears so instead of waiting for ever.
-  yield* Effect.addFinalizer(() =>
-    Effect.flatMap(Queue.takeAll(pending), (left) =>
-      Effect.forEach(left, (p) => Deferred.interrupt(p.done), { discard: true })
-    ).pipe(Effect.zipRight(Queue.shutdown(pending)))
+  const record = yield* groupCommit(
+    (batch: ReadonlyArray<{ claim: Pick<ClaimedDelivery, "id" | "attempts">; result: DeliveryResult }>) =>
+      sql`SELECT record_deliveries(${JSON.stringify(
+        batch.map(({ claim, result }) => ({
+          id: claim.id,
+          attempts: claim.attempts,
+          status: result.status,
+          reply: result.reply,
+          mx: result.mx,
+          next_attempt_at: result.nextAttemptAt,
+          events: result.events,
+          suppress_team: result.suppress?.teamId ?? null,
+          suppress_address: result.suppress?.address ?? null,
+          suppress_reason: result.suppress?.reason ?? null
+        }))
+      )}::jsonb, ${EMAIL_STATUS_PRECEDENCE}, ${aggregateStatus([])})`.pipe(
+        Effect.as(batch.map(() => undefined)),
+        unavailable
+      ),
+    MAX_RECORD_BATCH
   )
   return DeliveryQueue.of({
     claim: ({ now, limit, leaseMs, testMode }) =>
@@ -124,10 +104,8 @@ export const make = Effect.gen(function* () {
             Effect.asVoid,
             unavailable
           ),
-    record: (claim, result) =>
-      Effect.flatMap(Deferred.make<void, StoreUnavailable>(), (done) =>
-        Effect.zipRight(Queue.offer(pending, { claim, result, done }), Deferred.await(done))
-      )
+    // Outcomes recorded at the same moment are written together (see GroupCommit).
+    record: (claim, result) => record({ claim, result })
   })
 })
 

@@ -1,9 +1,10 @@
 import { SqlClient } from "@effect/sql"
-import { EmailRepository } from "@poststack/application"
+import { type AcceptResult, EmailRepository, type NewEmail } from "@poststack/application"
 import type { EmailEvent, EmailEventType, EmailRecord, EmailStatus } from "@poststack/domain"
 import { aggregateStatus } from "@poststack/domain"
 import { Array as Arr, Effect, Layer, Option } from "effect"
 import { insertEmailEvents, outboxSummary } from "./EmailEvents.js"
+import { groupCommit } from "./GroupCommit.js"
 import { unavailable } from "./SqlErrors.js"
 
 interface EmailRow {
@@ -58,48 +59,92 @@ const toRecord = (row: EmailRow): EmailRecord => ({
 /** `%`, `_` and `\` match themselves in a LIKE pattern built from user text. */
 const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 
+/** The most emails accepted by one call. */
+const MAX_ACCEPT_BATCH = 100
+
+/** One email as the arguments of `accept_email` (see migrations 0009 and 0011). */
+const acceptArguments = (email: NewEmail) => {
+  const byKind = (kind: "to" | "cc" | "bcc") =>
+    email.recipients.filter((r) => r.kind === kind).map((r) => r.address)
+  const base64 = (bytes: Uint8Array) =>
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64")
+  return {
+    team_id: email.teamId,
+    api_key_id: email.apiKeyId,
+    domain_id: email.domainId,
+    domain_name: email.domainName,
+    from_address: email.fromAddress,
+    from_name: email.fromName,
+    to: byKind("to"),
+    cc: byKind("cc"),
+    bcc: byKind("bcc"),
+    recipients: email.recipients.map((r) => r.address),
+    kinds: email.recipients.map((r) => r.kind),
+    reply_to: email.replyTo,
+    subject: email.subject,
+    html: email.html,
+    text: email.text,
+    headers: email.headers,
+    tags: email.tags,
+    message_id: email.messageId,
+    test_mode: email.testMode,
+    unsubscribe: email.unsubscribe,
+    track_opens: email.trackOpens,
+    track_clicks: email.trackClicks,
+    idempotency_key: email.idempotencyKey,
+    request_hash: email.requestHash,
+    scheduled_at: email.scheduledAt,
+    raw_mime: email.rawMime === null ? null : base64(email.rawMime),
+    attachment_names: email.attachments.map((a) => a.filename),
+    attachment_types: email.attachments.map((a) => a.contentType),
+    attachment_ids: email.attachments.map((a) => a.contentId),
+    attachment_contents: email.attachments.map((a) => base64(a.content)),
+    summary: outboxSummary({
+      fromAddress: email.fromAddress,
+      fromName: email.fromName,
+      to: byKind("to"),
+      subject: email.subject,
+      tags: email.tags,
+      testMode: email.testMode
+    }),
+    first_event: email.scheduledAt === null ? {} : { scheduled_at: email.scheduledAt },
+    first_attempt_at: email.scheduledAt ?? new Date(),
+    // The email's status once the function knows which recipients are suppressed: all of them, or not.
+    status_all_suppressed: aggregateStatus(["suppressed"]),
+    status_otherwise: email.scheduledAt === null ? aggregateStatus(["queued"]) : "scheduled"
+  }
+}
+
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const columns = sql.literal(COLUMNS)
+  // One call, so one atomic and durable commit and one round trip for every email in it: each
+  // email, its deliveries, attachments, first events and their outbox twins, or nothing at all.
+  const accept = yield* groupCommit(
+    (batch: ReadonlyArray<NewEmail>) =>
+      sql<{ n: number; accepted_id: string; accepted_hash: string | null; created: boolean }>`
+        SELECT n, accepted_id, accepted_hash, created
+        FROM accept_emails(${JSON.stringify(batch.map(acceptArguments))}::jsonb)`.pipe(
+        Effect.flatMap((rows) => {
+          const byItem = new Map(rows.map((row) => [row.n, row]))
+          return Effect.forEach(batch, (_, i) => {
+            const row = byItem.get(i)
+            if (row === undefined) return Effect.dieMessage("idempotency conflict without a row")
+            return Effect.succeed<AcceptResult>(
+              row.created
+                ? { _tag: "Created", publicId: row.accepted_id }
+                : { _tag: "Existing", publicId: row.accepted_id, requestHash: row.accepted_hash }
+            )
+          })
+        }),
+        unavailable
+      ),
+    MAX_ACCEPT_BATCH
+  )
 
   return EmailRepository.of({
-    accept: (email) =>
-      Effect.gen(function* () {
-        const byKind = (kind: "to" | "cc" | "bcc") =>
-          email.recipients.filter((r) => r.kind === kind).map((r) => r.address)
-        const summary = outboxSummary({
-          fromAddress: email.fromAddress,
-          fromName: email.fromName,
-          to: byKind("to"),
-          subject: email.subject,
-          tags: email.tags,
-          testMode: email.testMode
-        })
-        // The email's status once the function knows which recipients are suppressed: all of them, or not.
-        const statusOtherwise: EmailStatus =
-          email.scheduledAt === null ? aggregateStatus(["queued"]) : "scheduled"
-        // One statement, so one atomic and durable commit and one round trip: the email, its
-        // deliveries, attachments, first events and their outbox twins, or nothing at all.
-        const rows = yield* sql<{ accepted_id: string; accepted_hash: string | null; created: boolean }>`
-          SELECT accepted_id, accepted_hash, created FROM accept_email(
-            ${email.teamId}, ${email.apiKeyId}, ${email.domainId}, ${email.domainName},
-            ${email.fromAddress}, ${email.fromName}, ${byKind("to")}, ${byKind("cc")}, ${byKind("bcc")},
-            ${email.recipients.map((r) => r.address)}, ${email.recipients.map((r) => r.kind)}, ${email.replyTo},
-            ${email.subject}, ${email.html}, ${email.text}, ${JSON.stringify(email.headers)}, ${email.tags},
-            ${email.messageId}, ${email.testMode}, ${email.unsubscribe}, ${email.trackOpens}, ${email.trackClicks},
-            ${email.idempotencyKey}, ${email.requestHash}, ${email.scheduledAt},
-            ${email.rawMime === null ? null : Buffer.from(email.rawMime)},
-            ${email.attachments.map((a) => a.filename)}, ${email.attachments.map((a) => a.contentType)},
-            ${email.attachments.map((a) => a.contentId)}, ${email.attachments.map((a) => Buffer.from(a.content))},
-            ${JSON.stringify(summary)},
-            ${JSON.stringify(email.scheduledAt === null ? {} : { scheduled_at: email.scheduledAt })},
-            ${email.scheduledAt ?? new Date()}, ${aggregateStatus(["suppressed"])}, ${statusOtherwise})`
-        const row = rows[0]
-        if (row === undefined) return yield* Effect.dieMessage("idempotency conflict without a row")
-        return row.created
-          ? { _tag: "Created" as const, publicId: row.accepted_id }
-          : { _tag: "Existing" as const, publicId: row.accepted_id, requestHash: row.accepted_hash }
-      }).pipe(unavailable),
+    // Emails accepted at the same moment are written together (see GroupCommit).
+    accept,
     list: (teamId, filter, page, perPage) =>
       Effect.gen(function* () {
         const where = [sql`team_id = ${teamId}`]
@@ -323,4 +368,4 @@ export const make = Effect.gen(function* () {
   })
 })
 
-export const layer = Layer.effect(EmailRepository, make)
+export const layer = Layer.scoped(EmailRepository, make)

@@ -8,6 +8,7 @@ import inbound from "./0007_inbound.js"
 import tracking from "./0008_tracking.js"
 import acceptEmail from "./0009_accept_email.js"
 import recordDeliveries from "./0010_record_deliveries.js"
+import acceptEmails from "./0011_accept_emails.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -20,7 +21,8 @@ export const migrations = {
   "0007_inbound": inbound,
   "0008_tracking": tracking,
   "0009_accept_email": acceptEmail,
-  "0010_record_deliveries": recordDeliveries
+  "0010_record_deliveries": recordDeliveries,
+  "0011_accept_emails": acceptEmails
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */

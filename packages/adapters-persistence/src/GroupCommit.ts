@@ -1,0 +1,54 @@
+import type { StoreUnavailable } from "@poststack/application"
+import { Chunk, Deferred, Effect, Exit, Queue, type Scope } from "effect"
+
+interface Pending<A, B> {
+  readonly item: A
+  readonly done: Deferred.Deferred<B, StoreUnavailable>
+}
+
+/**
+ * Group commit: items that arrive while one call is writing go together in the next call, one
+ * transaction and one round trip for all of them, and each caller hears back once that call has
+ * committed. Nothing waits for a batch to fill: a lone item is written at once. `write` answers
+ * one result per item, in order. A batch the database refuses is written again one item at a
+ * time, so one bad item holds back no other.
+ */
+export const groupCommit = <A, B>(
+  write: (batch: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<B>, StoreUnavailable>,
+  maxBatch: number
+): Effect.Effect<(item: A) => Effect.Effect<B, StoreUnavailable>, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const settle = (batch: ReadonlyArray<Pending<A, B>>): Effect.Effect<void> =>
+      Effect.flatMap(Effect.exit(write(batch.map((p) => p.item))), (exit) => {
+        if (Exit.isSuccess(exit))
+          return Effect.forEach(batch, (p, i) => Deferred.done(p.done, lookup(exit.value, i)), {
+            discard: true
+          })
+        if (batch.length === 1)
+          return Effect.forEach(batch, (p) => Deferred.failCause(p.done, exit.cause), { discard: true })
+        return Effect.forEach(batch, (p) => settle([p]), { discard: true })
+      })
+    const pending = yield* Queue.unbounded<Pending<A, B>>()
+    yield* Queue.takeBetween(pending, 1, maxBatch).pipe(
+      Effect.flatMap((batch) => Effect.uninterruptible(settle(Chunk.toReadonlyArray(batch)))),
+      Effect.forever,
+      Effect.forkScoped
+    )
+    // Closing: whatever is still waiting hears so instead of waiting for ever.
+    yield* Effect.addFinalizer(() =>
+      Effect.flatMap(Queue.takeAll(pending), (left) =>
+        Effect.forEach(left, (p) => Deferred.interrupt(p.done), { discard: true })
+      ).pipe(Effect.zipRight(Queue.shutdown(pending)))
+    )
+    return (item: A) =>
+      Effect.flatMap(Deferred.make<B, StoreUnavailable>(), (done) =>
+        Effect.zipRight(Queue.offer(pending, { item, done }), Deferred.await(done))
+      )
+  })
+
+const lookup = <B>(results: ReadonlyArray<B>, i: number): Exit.Exit<B, StoreUnavailable> => {
+  const result = results[i]
+  return result === undefined && i >= results.length
+    ? Exit.die(new Error(`group commit: no result for item ${i} of ${results.length}`))
+    : Exit.succeed(result as B)
+}
