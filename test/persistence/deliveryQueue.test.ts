@@ -1,5 +1,5 @@
 import { PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
-import { DeliveryQueue, EmailRepository, settle } from "@poststack/application"
+import { DeliveryQueue, EmailRepository, type NewEmail, settle } from "@poststack/application"
 import { DEFAULT_RETRY_POLICY, type DomainId, type TeamId } from "@poststack/domain"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -8,7 +8,7 @@ import { createTestDatabase, query } from "../support/database.js"
 type Ports = DeliveryQueue | EmailRepository
 
 // Found by deliveryStateMachine.property.test.ts; each case is its shrunk counterexample.
-describe("settling claimed deliveries", () => {
+describe("accepting emails and settling their deliveries, one call for many", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>
   let runtime: ManagedRuntime.ManagedRuntime<Ports, unknown>
   let teamId: TeamId
@@ -154,6 +154,70 @@ describe("settling claimed deliveries", () => {
     // One copy is still in a worker's hands, so the email is still on its way.
     expect(await emailStatus()).toBe("sending")
     await query(db.url, "DELETE FROM suppressions")
+  })
+
+  it("accepts emails arriving together in one go: one email per idempotency key, and a refused one holds back no other", async () => {
+    await query(db.url, "DELETE FROM emails")
+    const email = (i: number, key: string | null, domain: DomainId = domainId): NewEmail => ({
+      teamId,
+      apiKeyId: null,
+      domainId: domain,
+      domainName: "queue.test",
+      fromAddress: "me@queue.test",
+      fromName: null,
+      recipients: [{ address: `r${i}@rcpt.test`, kind: "to" }],
+      replyTo: [],
+      subject: `hi ${i}`,
+      html: null,
+      text: "hi",
+      headers: {},
+      tags: [],
+      attachments: [
+        { filename: `f${i}.txt`, contentType: null, contentId: null, content: new Uint8Array([i, 0, 255]) }
+      ],
+      testMode: false,
+      unsubscribe: false,
+      trackOpens: false,
+      trackClicks: false,
+      scheduledAt: null,
+      idempotencyKey: key,
+      requestHash: key === null ? "h" : `hash-${key}`,
+      rawMime: null,
+      messageId: null
+    })
+    const emails = Array.from({ length: 30 }, (_, i) =>
+      // Every third email shares one key; one names a domain that does not exist.
+      i === 13 ? email(i, null, 999_999 as DomainId) : email(i, i % 3 === 0 ? "same-key" : null)
+    )
+    const results = await run(
+      Effect.forEach(
+        emails,
+        (e) => Effect.either(Effect.flatMap(EmailRepository, (repo) => repo.accept(e))),
+        {
+          concurrency: "unbounded"
+        }
+      )
+    )
+    expect(results.filter((r) => r._tag === "Left").length).toBe(1)
+    expect(results[13]?._tag).toBe("Left")
+    const keyed = results.filter((_, i) => i % 3 === 0).flatMap((r) => (r._tag === "Right" ? [r.right] : []))
+    expect(keyed.filter((r) => r._tag === "Created")).toHaveLength(1)
+    expect(new Set(keyed.map((r) => r.publicId)).size).toBe(1)
+    expect(keyed.filter((r) => r._tag === "Existing").every((r) => r.requestHash === "hash-same-key")).toBe(
+      true
+    )
+    const [stored] = await query<{ emails: number; attachments: number; deliveries: number }>(
+      db.url,
+      `SELECT (SELECT count(*)::int FROM emails) AS emails, (SELECT count(*)::int FROM email_attachments) AS attachments,
+              (SELECT count(*)::int FROM deliveries) AS deliveries`
+    )
+    // 30 sent: 10 share one key (one email), one was refused.
+    expect(stored).toEqual({ emails: 20, attachments: 20, deliveries: 20 })
+    const [bytes] = await query<{ content: Buffer }>(
+      db.url,
+      "SELECT content FROM email_attachments WHERE filename = 'f1.txt'"
+    )
+    expect([...(bytes?.content ?? [])]).toEqual([1, 0, 255])
   })
 
   it("keeps a scheduled email moving while a copy still waits for a worker", async () => {
