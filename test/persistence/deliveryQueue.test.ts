@@ -7,7 +7,8 @@ import { createTestDatabase, query } from "../support/database.js"
 
 type Ports = DeliveryQueue | EmailRepository
 
-// Found by deliveryStateMachine.property.test.ts; each case is its shrunk counterexample.
+// The lease and scheduling cases were found by deliveryStateMachine.property.test.ts (each is its
+// shrunk counterexample); the batch cases check group commit (GroupCommit.ts).
 describe("accepting emails and settling their deliveries, one call for many", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>
   let runtime: ManagedRuntime.ManagedRuntime<Ports, unknown>
