@@ -7,6 +7,7 @@ import {
   cpuMs,
   freePort,
   openLoop,
+  postgresCpuMs,
   startApp,
   verifiedDomain,
   waitFor
@@ -37,13 +38,21 @@ const measure = async (name: string, url: string, headers: Record<string, string
   // Warm up: a long-running server has its hot paths compiled; both servers get the same time.
   await closedLoop(WARMUP_SECONDS, CONCURRENCY, call)
   const cpuBefore = cpuMs(pid)
+  const postgresBefore = postgresCpuMs()
+  const loadBefore = process.cpuUsage()
   const max = await closedLoop(SECONDS, CONCURRENCY, call)
-  const cpuPerRequest = (cpuMs(pid) - cpuBefore) / (max.perSecond * SECONDS)
+  const requests = max.perSecond * SECONDS
+  const cpuPerRequest = (cpuMs(pid) - cpuBefore) / requests
+  const load = process.cpuUsage(loadBefore)
+  const otherCpu = {
+    postgres: (postgresCpuMs() - postgresBefore) / requests,
+    load: (load.user + load.system) / 1000 / requests
+  }
   const half = await openLoop(SECONDS, Math.max(1, Math.floor(max.perSecond / 2)), call)
   console.log(
     `${name.padEnd(10)} max ${max.perSecond.toFixed(0).padStart(6)} req/s (failed ${max.failed}, server CPU ${cpuPerRequest.toFixed(2)} ms/req)  at ${Math.floor(max.perSecond / 2)} req/s: p50 ${half.p50.toFixed(1)} ms, p99 ${half.p99.toFixed(1)} ms (failed ${half.failed})`
   )
-  return { max: max.perSecond, p99: half.p99, cpuPerRequest }
+  return { max: max.perSecond, p99: half.p99, cpuPerRequest, otherCpu }
 }
 
 /** Starts one of the servers in a process of its own, and waits until `readyUrl` answers. */
@@ -104,6 +113,9 @@ const main = async () => {
   )
   console.log(
     `server CPU per request: poststack ${ours.cpuPerRequest.toFixed(2)} ms, baseline ${base.cpuPerRequest.toFixed(2)} ms (${(base.cpuPerRequest / ours.cpuPerRequest).toFixed(2)}x)`
+  )
+  console.log(
+    `PostgreSQL CPU per request: poststack ${ours.otherCpu.postgres.toFixed(2)} ms, baseline ${base.otherCpu.postgres.toFixed(2)} ms; load generator (this process): ${ours.otherCpu.load.toFixed(2)} and ${base.otherCpu.load.toFixed(2)} ms`
   )
   for (const child of [server, baseline]) {
     child.kill("SIGTERM")
