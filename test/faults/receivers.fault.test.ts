@@ -101,7 +101,9 @@ describe("receivers that refuse, stall, hang and cut the line", () => {
         }
         return pending.length === 0
       },
-      30_000,
+      // Every hanging session holds one of the destination's 4 connections for the 2 s timeout, so
+      // settling them all takes at least (hanging / 4) x 2 s: 25 s at scale 5.
+      30_000 * SCALE,
       () => `still moving: ${pending.join(", ")}\n${worker.output()}`
     )
     for (const m of troubled)
