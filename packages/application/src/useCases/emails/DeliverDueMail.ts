@@ -167,7 +167,8 @@ export const settle = (
   }
 }
 
-const deliverOne = Effect.fn("DeliverDueMail.one")(function* (
+// Untraced, as it runs for every message: the adapters it calls carry their own spans.
+const deliverOne = Effect.fnUntraced(function* (
   delivery: ClaimedDelivery,
   email: EmailForDelivery,
   startBy: Date,

@@ -23,12 +23,10 @@ const baseFor = (publicUrl: string, trackingDomain: string | null) =>
  * One recipient's HTML and headers: links rewritten and a pixel added when the email tracks
  * clicks or opens, and the one-click unsubscribe headers (and `{{unsubscribe_url}}` in the bodies
  * filled) when it asked for them. Every link
- * names this recipient's delivery, so events say who opened or clicked.
+ * names this recipient's delivery, so events say who opened or clicked. Untraced: it runs for
+ * every message, mostly to find there is nothing to do.
  */
-export const TrackedContent = Effect.fn("TrackedContent")(function* (
-  deliveryId: number,
-  email: EmailForDelivery
-) {
+export const TrackedContent = Effect.fnUntraced(function* (deliveryId: number, email: EmailForDelivery) {
   const record = email.record
   const tracks = email.htmlBody !== null && (email.trackOpens || email.trackClicks)
   if (!tracks && !record.unsubscribeEnabled)
