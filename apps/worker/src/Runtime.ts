@@ -1,3 +1,4 @@
+import { HttpMiddleware } from "@effect/platform"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer, Logger, LogLevel } from "effect"
 
@@ -19,12 +20,18 @@ export const LoggingLive = Layer.unwrapEffect(
 
 /**
  * No trace exporter is wired in, so spans would be built only to be dropped: about a sixth of the
- * CPU of an accepted email (bench/send-api.ts). They are switched off until an exporter exists.
+ * CPU of an accepted email (bench/send-api.ts). They are switched off until an exporter exists,
+ * the HTTP server's own request spans (URL parsing, header redaction) included.
  */
 const TracingOff = Layer.setTracerEnabled(false)
+const withoutRequestSpans = <E>(main: Layer.Layer<never, E>) =>
+  HttpMiddleware.withTracerDisabledWhen(main, () => true)
 
 /** Runs a composition root until SIGINT/SIGTERM, then releases every resource in reverse order. */
 export const runMain = <E>(main: Layer.Layer<never, E>) =>
-  NodeRuntime.runMain(Layer.launch(main).pipe(Effect.provide(Layer.merge(LoggingLive, TracingOff))), {
-    disablePrettyLogger: true
-  })
+  NodeRuntime.runMain(
+    Layer.launch(withoutRequestSpans(main)).pipe(Effect.provide(Layer.merge(LoggingLive, TracingOff))),
+    {
+      disablePrettyLogger: true
+    }
+  )

@@ -6,9 +6,8 @@ import { KeyMaterial } from "../ports/KeyMaterial.js"
 const invalid = new InvalidApiKey({ message: "Invalid API key" })
 
 /** Finds the key a request presents. Unknown, malformed, revoked and expired keys look the same. */
-export const AuthenticateApiKey = Effect.fn("AuthenticateApiKey")(function* (
-  plaintext: Redacted.Redacted<string>
-) {
+// Untraced, as it runs on every API request (see SendEmail).
+export const AuthenticateApiKey = Effect.fnUntraced(function* (plaintext: Redacted.Redacted<string>) {
   if (modeOfSecret(Redacted.value(plaintext)) === undefined) return yield* invalid
   const keys = yield* ApiKeyRepository
   const material = yield* KeyMaterial

@@ -3,10 +3,8 @@ import { Clock, Effect } from "effect"
 import { RateLimiterStore } from "../ports/RateLimiterStore.js"
 
 /** Counts one request for `subject` and says whether it is within the policy. */
-export const CheckRateLimit = Effect.fn("CheckRateLimit")(function* (
-  policy: RateLimitPolicy,
-  subject: string
-) {
+// Untraced, as it runs on every API request (see SendEmail).
+export const CheckRateLimit = Effect.fnUntraced(function* (policy: RateLimitPolicy, subject: string) {
   const store = yield* RateLimiterStore
   const now = yield* Clock.currentTimeMillis
   const start = windowStart(policy, now)

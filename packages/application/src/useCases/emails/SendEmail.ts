@@ -44,7 +44,9 @@ const canonical = (value: unknown): string =>
  * answering; `EmailRepository.accept` marks suppressed recipients in the same commit. Test keys
  * run the same path.
  */
-export const SendEmail = Effect.fn("SendEmail")(function* (
+// Untraced: it runs on every API request, and Effect.fn's span and stack capture cost about a
+// seventh of the server's CPU per accepted email (bench/send-api.ts). Its ports carry the spans.
+export const SendEmail = Effect.fnUntraced(function* (
   caller: ApiKey,
   request: SendRequest,
   idempotency: IdempotencyKey | null,
