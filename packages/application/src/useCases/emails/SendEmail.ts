@@ -45,7 +45,7 @@ const canonical = (value: unknown): string =>
  * run the same path.
  */
 // Untraced: it runs on every API request, and Effect.fn's span and stack capture cost about a
-// seventh of the server's CPU per accepted email (bench/send-api.ts). Its ports carry the spans.
+// seventh of the server's CPU per accepted email (bench/send-api.ts) while no exporter reads them.
 export const SendEmail = Effect.fnUntraced(function* (
   caller: ApiKey,
   request: SendRequest,
