@@ -8,10 +8,13 @@ import { Effect } from "effect"
  */
 export default Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  // PL/pgSQL rather than SQL, so that its plan is kept per connection like the others'.
   yield* sql`
     CREATE FUNCTION jsonb_texts(p jsonb) RETURNS text[]
-    LANGUAGE sql IMMUTABLE AS $$
-      SELECT coalesce(array_agg(x ORDER BY n), '{}') FROM jsonb_array_elements_text(p) WITH ORDINALITY AS t(x, n)
+    LANGUAGE plpgsql IMMUTABLE AS $$
+    BEGIN
+      RETURN (SELECT coalesce(array_agg(x ORDER BY n), '{}') FROM jsonb_array_elements_text(p) WITH ORDINALITY AS t(x, n));
+    END
     $$`
   yield* sql`
     CREATE FUNCTION accept_emails(p_items jsonb)
