@@ -156,6 +156,27 @@ describe("webhook endpoints that fail, hang, throttle, leave and cut the line", 
       WAIT_MS,
       () => `not all events reached ${hook.path}:\n${worker.output()}`
     )
+  /** Until the worker has written down every accepted attempt: the receiver sees it first. */
+  const allRecorded = (hook: Hook) =>
+    waitUntil(
+      async () => {
+        const accepted = new Set(
+          receiver
+            .at(hook.path)
+            .filter((a) => a.accepted)
+            .map((a) => a.eventId)
+        )
+        const rows = await query<{ event: string }>(
+          db.url,
+          "SELECT event_public_id AS event FROM webhook_deliveries WHERE webhook_id = $1 AND status = 'delivered'",
+          [hook.id]
+        )
+        const recorded = new Set(rows.map((r) => r.event))
+        return [...accepted].every((id) => recorded.has(id))
+      },
+      WAIT_MS,
+      () => `not every accepted attempt at ${hook.path} was recorded:\n${worker.output()}`
+    )
   /** Per event id, what the receiver saw, in order. */
   const byEvent = (path: string) => {
     const events = new Map<string, Array<Arrival>>()
@@ -207,6 +228,7 @@ describe("webhook endpoints that fail, hang, throttle, leave and cut the line", 
     outage = false
     await emailEventsWritten(ids)
     await allArrived(hook)
+    await allRecorded(hook)
 
     const result = await check(hook)
     expect(result.expected.size).toBe(30 * SCALE)
@@ -363,6 +385,7 @@ describe("webhook endpoints that fail, hang, throttle, leave and cut the line", 
     const hook = await createHook("/throttled", ["test.throttle"])
     const id = await emit("test.throttle")
     await allArrived(hook)
+    await allRecorded(hook)
     const [a1, a2, a3, a4] = receiver.at("/throttled")
     if (a1 === undefined || a2 === undefined || a3 === undefined || a4 === undefined)
       throw new Error("four attempts expected")
@@ -394,6 +417,7 @@ describe("webhook endpoints that fail, hang, throttle, leave and cut the line", 
     const ids = await sendEmails(5 * SCALE)
     await emailEventsWritten(ids)
     await allArrived(hook)
+    await allRecorded(hook)
     const result = await check(hook)
     expect([result.unexpected, result.duplicated]).toEqual([[], []])
     sameIdEverywhere("/dropping")
