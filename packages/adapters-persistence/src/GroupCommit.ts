@@ -46,9 +46,7 @@ export const groupCommit = <A, B>(
       )
   })
 
-const lookup = <B>(results: ReadonlyArray<B>, i: number): Exit.Exit<B, StoreUnavailable> => {
-  const result = results[i]
-  return result === undefined && i >= results.length
-    ? Exit.die(new Error(`group commit: no result for item ${i} of ${results.length}`))
-    : Exit.succeed(result as B)
-}
+const lookup = <B>(results: ReadonlyArray<B>, i: number): Exit.Exit<B, StoreUnavailable> =>
+  i < results.length
+    ? Exit.succeed(results[i] as B)
+    : Exit.die(new Error(`group commit: no result for item ${i} of ${results.length}`))

@@ -45,8 +45,9 @@ export class DeliveryQueue extends Context.Tag("@poststack/application/DeliveryQ
     }) => Effect.Effect<void, StoreUnavailable>
     /**
      * Settles one claim: the delivery's new state, its events and the email's status, in one
-     * transaction (which may settle other claims recorded at the same moment too). A claim whose lease ran out and that another worker took over records nothing (the
-     * attempt count it claimed names it).
+     * transaction (which may settle other claims recorded at the same moment too). A claim whose
+     * lease ran out and that another worker took over records nothing (the attempt count it
+     * claimed names it).
      */
     readonly record: (
       claim: Pick<ClaimedDelivery, "id" | "attempts">,
