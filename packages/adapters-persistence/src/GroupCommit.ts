@@ -11,11 +11,14 @@ interface Pending<A, B> {
  * transaction and one round trip for all of them, and each caller hears back once that call has
  * committed. Nothing waits for a batch to fill: a lone item is written at once. `write` answers
  * one result per item, in order. A batch the database refuses is written again one item at a
- * time, so one bad item holds back no other.
+ * time, so one bad item holds back no other. With more than one writer, a call can start while
+ * another waits for its commit: batches are smaller, but one slow commit (a slow fsync) delays
+ * only the items in it.
  */
 export const groupCommit = <A, B>(
   write: (batch: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<B>, StoreUnavailable>,
-  maxBatch: number
+  maxBatch: number,
+  writers = 1
 ): Effect.Effect<(item: A) => Effect.Effect<B, StoreUnavailable>, never, Scope.Scope> =>
   Effect.gen(function* () {
     const settle = (batch: ReadonlyArray<Pending<A, B>>): Effect.Effect<void> =>
@@ -29,11 +32,11 @@ export const groupCommit = <A, B>(
         return Effect.forEach(batch, (p) => settle([p]), { discard: true })
       })
     const pending = yield* Queue.unbounded<Pending<A, B>>()
-    yield* Queue.takeBetween(pending, 1, maxBatch).pipe(
+    const writer = Queue.takeBetween(pending, 1, maxBatch).pipe(
       Effect.flatMap((batch) => Effect.uninterruptible(settle(Chunk.toReadonlyArray(batch)))),
-      Effect.forever,
-      Effect.forkScoped
+      Effect.forever
     )
+    for (let i = 0; i < writers; i++) yield* Effect.forkScoped(writer)
     // Closing: whatever is still waiting hears so instead of waiting for ever.
     yield* Effect.addFinalizer(() =>
       Effect.flatMap(Queue.takeAll(pending), (left) =>
