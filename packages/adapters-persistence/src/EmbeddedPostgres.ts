@@ -50,6 +50,12 @@ const programsFolder = (): string | null => {
   }
 }
 
+/** Why this platform's embedded PostgreSQL programs cannot run here, or `null` when they can. */
+export const embeddedProgramsProblem = (): string | null => {
+  const programs = programsFolder()
+  return programs === null ? null : programsUnreachable(programs)
+}
+
 const freePort = () =>
   Effect.async<number, Error>((resume) => {
     const server = createServer()
@@ -92,9 +98,8 @@ const loadEmbeddedPostgres = Effect.promise(async () => {
  */
 export const startEmbeddedPostgres = (dataDir: string) =>
   Effect.gen(function* () {
-    const programs = programsFolder()
-    const unreachable = programs === null ? null : programsUnreachable(programs)
-    if (unreachable !== null) return yield* Effect.fail(new Error(unreachable))
+    const problem = embeddedProgramsProblem()
+    if (problem !== null) return yield* Effect.fail(new Error(problem))
     const { dir, relocated } = clusterDirectory(dataDir)
     mkdirSync(path.dirname(dir), { recursive: true })
     mkdirSync(path.resolve(dataDir), { recursive: true })
