@@ -3,6 +3,17 @@ import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer, Logger, LogLevel } from "effect"
 
 /**
+ * `Logger.json`'s lines written straight to stdout: `console.log` formats its argument and checks
+ * colour support on every call, a few percent of an API request's CPU (bench/send-api.ts).
+ */
+const jsonLines = Logger.replace(
+  Logger.defaultLogger,
+  Logger.map(Logger.jsonLogger, (line) => {
+    process.stdout.write(`${line}\n`)
+  })
+)
+
+/**
  * JSON lines when output goes to a file or a collector, readable lines on a terminal.
  * `POSTSTACK_LOG_LEVEL` (debug, info, warning, error) sets the threshold.
  */
@@ -13,7 +24,7 @@ export const LoggingLive = Layer.unwrapEffect(
         (l) => l.toLowerCase() === (process.env.POSTSTACK_LOG_LEVEL ?? "info").toLowerCase()
       ) ?? "Info"
     )
-    const logger = process.stdout.isTTY ? Logger.pretty : Logger.json
+    const logger = process.stdout.isTTY ? Logger.pretty : jsonLines
     return Layer.merge(logger, Logger.minimumLogLevel(level))
   })
 )
