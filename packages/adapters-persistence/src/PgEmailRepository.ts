@@ -62,7 +62,7 @@ const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 /** The most emails accepted by one call. */
 const MAX_ACCEPT_BATCH = 100
 
-/** One email as the arguments of `accept_email` (see migrations 0009 and 0011). */
+/** One email as an item of `accept_emails` (see migration 0012). */
 const acceptArguments = (email: NewEmail) => {
   const byKind = (kind: "to" | "cc" | "bcc") =>
     email.recipients.filter((r) => r.kind === kind).map((r) => r.address)
