@@ -11,14 +11,11 @@ interface Pending<A, B> {
  * transaction and one round trip for all of them, and each caller hears back once that call has
  * committed. Nothing waits for a batch to fill: a lone item is written at once. `write` answers
  * one result per item, in order. A batch the database refuses is written again one item at a
- * time, so one bad item holds back no other. With more than one writer, a call can start while
- * another waits for its commit: batches are smaller, but one slow commit (a slow fsync) delays
- * only the items in it.
+ * time, so one bad item holds back no other.
  */
 export const groupCommit = <A, B>(
   write: (batch: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<B>, StoreUnavailable>,
-  maxBatch: number,
-  writers = 1
+  maxBatch: number
 ): Effect.Effect<(item: A) => Effect.Effect<B, StoreUnavailable>, never, Scope.Scope> =>
   Effect.gen(function* () {
     const settle = (batch: ReadonlyArray<Pending<A, B>>): Effect.Effect<void> =>
@@ -36,7 +33,7 @@ export const groupCommit = <A, B>(
       Effect.flatMap((batch) => Effect.uninterruptible(settle(Chunk.toReadonlyArray(batch)))),
       Effect.forever
     )
-    for (let i = 0; i < writers; i++) yield* Effect.forkScoped(writer)
+    yield* Effect.forkScoped(writer)
     // Closing: whatever is still waiting hears so instead of waiting for ever.
     yield* Effect.addFinalizer(() =>
       Effect.flatMap(Queue.takeAll(pending), (left) =>

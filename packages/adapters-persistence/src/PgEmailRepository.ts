@@ -139,10 +139,7 @@ export const make = Effect.gen(function* () {
         }),
         unavailable
       ),
-    MAX_ACCEPT_BATCH,
-    // Two writers: with one, every request waited behind any slow commit, and p99 at half load
-    // went past 50 ms in about half the bench:api runs; with two, about 7% less throughput.
-    2
+    MAX_ACCEPT_BATCH
   )
 
   return EmailRepository.of({
