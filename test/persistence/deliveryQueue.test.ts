@@ -221,6 +221,85 @@ describe("accepting emails and settling their deliveries, one call for many", ()
     expect([...(bytes?.content ?? [])]).toEqual([1, 0, 255])
   })
 
+  it("marks each email of one batch by its own recipients' suppressions, and names the entry in its events", async () => {
+    await query(db.url, "DELETE FROM emails")
+    await query(db.url, "DELETE FROM events")
+    const [gone] = await query<{ id: number }>(
+      db.url,
+      "INSERT INTO suppressions (team_id, email, reason) VALUES ($1, 'Gone@Rcpt.test', 'hard_bounce') RETURNING id",
+      [teamId]
+    )
+    const email = (subject: string, to: ReadonlyArray<string>): NewEmail => ({
+      teamId,
+      apiKeyId: null,
+      domainId,
+      domainName: "queue.test",
+      fromAddress: "me@queue.test",
+      fromName: null,
+      recipients: to.map((address) => ({ address, kind: "to" })),
+      replyTo: [],
+      subject,
+      html: null,
+      text: "hi",
+      headers: {},
+      tags: [],
+      attachments: [],
+      testMode: false,
+      unsubscribe: false,
+      trackOpens: false,
+      trackClicks: false,
+      scheduledAt: null,
+      idempotencyKey: null,
+      requestHash: "h",
+      rawMime: null,
+      messageId: null
+    })
+    // Accepted together, so they share one call: the suppressed address sits in two of them.
+    await run(
+      Effect.forEach(
+        [
+          email("none", ["bob@rcpt.test"]),
+          email("all", ["gone@rcpt.test"]),
+          email("some", ["ann@rcpt.test", "gone@rcpt.test"])
+        ],
+        (e) => Effect.flatMap(EmailRepository, (repo) => repo.accept(e)),
+        { concurrency: "unbounded" }
+      )
+    )
+    const emails = await query<{ subject: string; status: string; deliveries: Array<string> }>(
+      db.url,
+      `SELECT e.subject, e.status,
+              array_agg(d.recipient || ':' || d.status || ':' || coalesce(d.suppression_reason, '-') ORDER BY d.id) AS deliveries
+       FROM emails e JOIN deliveries d ON d.email_id = e.id GROUP BY e.id ORDER BY e.subject`
+    )
+    expect(emails).toEqual([
+      { subject: "all", status: "suppressed", deliveries: ["gone@rcpt.test:suppressed:hard_bounce"] },
+      { subject: "none", status: "queued", deliveries: ["bob@rcpt.test:queued:-"] },
+      {
+        subject: "some",
+        status: "queued",
+        deliveries: ["ann@rcpt.test:queued:-", "gone@rcpt.test:suppressed:hard_bounce"]
+      }
+    ])
+    const outbox = await query<{ subject: string; type: string; suppression: number | null }>(
+      db.url,
+      `SELECT payload->>'subject' AS subject, type, (payload->>'suppression_id')::int AS suppression
+       FROM events ORDER BY id`
+    )
+    // Each email's own events, its queued event first, and every suppressed one naming the entry.
+    const bySubject = (s: string) => outbox.filter((e) => e.subject === s).map((e) => [e.type, e.suppression])
+    expect(bySubject("all")).toEqual([
+      ["email.queued", null],
+      ["email.suppressed", gone?.id]
+    ])
+    expect(bySubject("some")).toEqual([
+      ["email.queued", null],
+      ["email.suppressed", gone?.id]
+    ])
+    expect(bySubject("none")).toEqual([["email.queued", null]])
+    await query(db.url, "DELETE FROM suppressions")
+  })
+
   it("keeps a scheduled email moving while a copy still waits for a worker", async () => {
     const at = new Date(Date.now() + 60_000)
     await send(["ann@rcpt.test", "bob@rcpt.test"], at)
