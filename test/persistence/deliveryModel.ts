@@ -1,11 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import {
-  DeliveryQueue,
-  EmailRepository,
-  type NewEmail,
-  SuppressionList,
-  settle
-} from "@poststack/application"
+import { DeliveryQueue, EmailRepository, SuppressionList, settle } from "@poststack/application"
 import {
   aggregateStatus,
   type ClaimedDelivery,
@@ -18,6 +12,7 @@ import {
 } from "@poststack/domain"
 import { Effect } from "effect"
 import { expect } from "vitest"
+import { newEmail } from "../support/newEmail.js"
 
 /** The ports the commands drive, on one real database. */
 export type Ports = DeliveryQueue | EmailRepository | SuppressionList | SqlClient.SqlClient
@@ -169,31 +164,16 @@ export const accept = (recipients: ReadonlyArray<number>, scheduleInMs: number |
       expect([...reasons.keys()].sort(), "suppressed recipients").toEqual(
         addresses.filter((a) => m.suppressed.has(a)).sort()
       )
-      const email: NewEmail = {
-        teamId: r.teamId,
-        apiKeyId: null,
-        domainId: r.domainId,
-        domainName: "sender.test",
-        fromAddress: "me@sender.test",
-        fromName: null,
-        recipients: addresses.map((address) => ({ address, kind: "to" })),
-        replyTo: [],
-        subject: "model",
-        html: null,
-        text: "hello",
-        headers: {},
-        tags: [],
-        attachments: [],
-        testMode: false,
-        unsubscribe: false,
-        trackOpens: false,
-        trackClicks: false,
-        scheduledAt,
-        idempotencyKey: null,
-        requestHash: "model",
-        rawMime: null,
-        messageId: null
-      }
+      const email = newEmail(
+        { teamId: r.teamId, domainId: r.domainId, domainName: "sender.test" },
+        addresses,
+        {
+          subject: "model",
+          text: "hello",
+          scheduledAt,
+          requestHash: "model"
+        }
+      )
       const accepted = await r.run(Effect.flatMap(EmailRepository, (repo) => repo.accept(email)))
       if (accepted._tag !== "Created") throw new Error("accept without an idempotency key did not create")
       const rows = await r.run(

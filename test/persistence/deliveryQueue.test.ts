@@ -4,6 +4,7 @@ import { DEFAULT_RETRY_POLICY, type DomainId, type TeamId } from "@poststack/dom
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, query } from "../support/database.js"
+import { newEmail } from "../support/newEmail.js"
 
 type Ports = DeliveryQueue | EmailRepository
 
@@ -15,6 +16,7 @@ describe("accepting emails and settling their deliveries, one call for many", ()
   let teamId: TeamId
   let domainId: DomainId
   const run = <A, E>(effect: Effect.Effect<A, E, Ports>) => runtime.runPromise(effect)
+  const sender = () => ({ teamId, domainId, domainName: "queue.test" })
 
   beforeAll(async () => {
     db = await createTestDatabase()
@@ -42,33 +44,7 @@ describe("accepting emails and settling their deliveries, one call for many", ()
   const send = async (to: ReadonlyArray<string>, scheduledAt: Date | null) => {
     await query(db.url, "DELETE FROM emails")
     const accepted = await run(
-      Effect.flatMap(EmailRepository, (repo) =>
-        repo.accept({
-          teamId,
-          apiKeyId: null,
-          domainId,
-          domainName: "queue.test",
-          fromAddress: "me@queue.test",
-          fromName: null,
-          recipients: to.map((address) => ({ address, kind: "to" })),
-          replyTo: [],
-          subject: "hi",
-          html: null,
-          text: "hi",
-          headers: {},
-          tags: [],
-          attachments: [],
-          testMode: false,
-          unsubscribe: false,
-          trackOpens: false,
-          trackClicks: false,
-          scheduledAt,
-          idempotencyKey: null,
-          requestHash: "h",
-          rawMime: null,
-          messageId: null
-        })
-      )
+      Effect.flatMap(EmailRepository, (repo) => repo.accept(newEmail(sender(), to, { scheduledAt })))
     )
     return accepted.publicId
   }
@@ -159,33 +135,15 @@ describe("accepting emails and settling their deliveries, one call for many", ()
 
   it("accepts emails arriving together in one go: one email per idempotency key, and a refused one holds back no other", async () => {
     await query(db.url, "DELETE FROM emails")
-    const email = (i: number, key: string | null, domain: DomainId = domainId): NewEmail => ({
-      teamId,
-      apiKeyId: null,
-      domainId: domain,
-      domainName: "queue.test",
-      fromAddress: "me@queue.test",
-      fromName: null,
-      recipients: [{ address: `r${i}@rcpt.test`, kind: "to" }],
-      replyTo: [],
-      subject: `hi ${i}`,
-      html: null,
-      text: "hi",
-      headers: {},
-      tags: [],
-      attachments: [
-        { filename: `f${i}.txt`, contentType: null, contentId: null, content: new Uint8Array([i, 0, 255]) }
-      ],
-      testMode: false,
-      unsubscribe: false,
-      trackOpens: false,
-      trackClicks: false,
-      scheduledAt: null,
-      idempotencyKey: key,
-      requestHash: key === null ? "h" : `hash-${key}`,
-      rawMime: null,
-      messageId: null
-    })
+    const email = (i: number, key: string | null, domain: DomainId = domainId): NewEmail =>
+      newEmail({ ...sender(), domainId: domain }, [`r${i}@rcpt.test`], {
+        subject: `hi ${i}`,
+        attachments: [
+          { filename: `f${i}.txt`, contentType: null, contentId: null, content: new Uint8Array([i, 0, 255]) }
+        ],
+        idempotencyKey: key,
+        requestHash: key === null ? "h" : `hash-${key}`
+      })
     const emails = Array.from({ length: 30 }, (_, i) =>
       // Every third email shares one key; one names a domain that does not exist.
       i === 13 ? email(i, null, 999_999 as DomainId) : email(i, i % 3 === 0 ? "same-key" : null)
@@ -229,31 +187,7 @@ describe("accepting emails and settling their deliveries, one call for many", ()
       "INSERT INTO suppressions (team_id, email, reason) VALUES ($1, 'Gone@Rcpt.test', 'hard_bounce') RETURNING id",
       [teamId]
     )
-    const email = (subject: string, to: ReadonlyArray<string>): NewEmail => ({
-      teamId,
-      apiKeyId: null,
-      domainId,
-      domainName: "queue.test",
-      fromAddress: "me@queue.test",
-      fromName: null,
-      recipients: to.map((address) => ({ address, kind: "to" })),
-      replyTo: [],
-      subject,
-      html: null,
-      text: "hi",
-      headers: {},
-      tags: [],
-      attachments: [],
-      testMode: false,
-      unsubscribe: false,
-      trackOpens: false,
-      trackClicks: false,
-      scheduledAt: null,
-      idempotencyKey: null,
-      requestHash: "h",
-      rawMime: null,
-      messageId: null
-    })
+    const email = (subject: string, to: ReadonlyArray<string>) => newEmail(sender(), to, { subject })
     // Accepted together, so they share one call: the suppressed address sits in two of them.
     await run(
       Effect.forEach(
