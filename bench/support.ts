@@ -134,11 +134,15 @@ export const startApp = (entry: string, env: Record<string, string>) => {
   })
 }
 
-export const waitFor = async (check: () => Promise<boolean> | boolean, timeoutMs: number) => {
+export const waitFor = async (
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  intervalMs = 50
+) => {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error("timed out")
-    await new Promise((r) => setTimeout(r, 50))
+    await new Promise((r) => setTimeout(r, intervalMs))
   }
 }
 
