@@ -66,11 +66,12 @@ export const make = Effect.gen(function* () {
         )
         UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1,
           lease_until = ${new Date(now.getTime() + leaseMs)}
-        FROM due, emails e, deliveries this
+        FROM emails e, deliveries this
           -- Whether the recipient is suppressed now (an unsubscribe before a scheduled send, a
           -- complaint during retries): asked in the claim, so delivering needs no query of its own.
           LEFT JOIN suppressions s ON s.team_id = this.team_id AND lower(s.email) = lower(this.recipient)
-        WHERE d.id = due.id AND e.id = d.email_id AND this.id = d.id
+        -- An array, not a join with due: the planner would scan the whole table for the few rows.
+        WHERE d.id = ANY (ARRAY(SELECT id FROM due)) AND e.id = d.email_id AND this.id = d.id
         RETURNING d.id, d.email_id, d.team_id, e.domain_id, d.recipient, d.attempts, e.test_mode, d.created_at, d.status,
           d.lease_until, s.id AS suppression_id, s.reason AS suppression_reason`.pipe(
         Effect.map((rows) =>

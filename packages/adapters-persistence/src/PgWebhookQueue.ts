@@ -16,7 +16,7 @@ export const make = Effect.gen(function* () {
           SELECT id, team_id, type, payload, created_at, public_id FROM events
           WHERE fanned_out_at IS NULL ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED
         ), marked AS (
-          UPDATE events e SET fanned_out_at = now() FROM batch b WHERE e.id = b.id RETURNING e.id
+          UPDATE events e SET fanned_out_at = now() WHERE e.id = ANY (ARRAY(SELECT id FROM batch)) RETURNING e.id
         ), inserted AS (
           INSERT INTO webhook_deliveries (webhook_id, team_id, event_id, event_public_id, event_type, data,
             event_created_at, status, next_attempt_at)

@@ -115,8 +115,14 @@ export default Effect.gen(function* () {
       RETURN QUERY
       SELECT (t.k - 1)::integer, e.public_id, e.request_hash, false
       FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(item, k)
-      JOIN emails e ON e.team_id = (t.item->>'team_id')::integer AND e.idempotency_key = t.item->>'idempotency_key'
-      WHERE (t.k - 1)::integer <> ALL (coalesce(v_created, '{}'));
+      -- Looked up one by one (OFFSET 0 keeps it so): as a join, the planner would read the whole
+      -- idempotency index.
+      CROSS JOIN LATERAL (
+        SELECT public_id, request_hash FROM emails
+        WHERE team_id = (t.item->>'team_id')::integer AND idempotency_key = t.item->>'idempotency_key'
+        OFFSET 0
+      ) e
+      WHERE t.item->>'idempotency_key' IS NOT NULL AND (t.k - 1)::integer <> ALL (coalesce(v_created, '{}'));
     END
     $$`)
   yield* sql`DROP FUNCTION accept_email`
