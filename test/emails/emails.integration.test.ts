@@ -240,6 +240,16 @@ describe("/emails: accepting mail", () => {
     })
     expect(data[2]).toMatchObject({ code: "unprocessable_entity" })
     expect(data[3]).toEqual({ id: expect.stringMatching(/^em_/) })
+    // Elements are accepted together; two with one idempotency key still make one email.
+    const twice = await call("POST", "/emails/batch", {
+      emails: [mail({ idempotency_key: "batch-twice" }), mail({ idempotency_key: "batch-twice" })]
+    })
+    const copies = twice.body.data as Array<Record<string, unknown>>
+    expect(copies[0]?.id).toBe(copies[1]?.id)
+    expect(copies.filter((c) => c.replayed === true)).toHaveLength(1)
+    expect(await query(db.url, "SELECT id FROM emails WHERE idempotency_key = 'b:batch-twice'")).toHaveLength(
+      1
+    )
     const tooMany = await call("POST", "/emails/batch", { emails: Array.from({ length: 101 }, () => mail()) })
     expect(tooMany).toMatchObject({
       status: 422,

@@ -163,8 +163,12 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
         if (payload.emails.length > 100)
           return yield* new ValidationFailed({ message: "Batch size exceeds limit" })
         const caller = yield* CurrentApiKey
-        const results = yield* Effect.forEach(payload.emails, (body, index) =>
-          Effect.either(sendOne(caller, body, headers["idempotency-key"], index))
+        // All at once, so group commit writes them together: one after the other, a batch of 100
+        // waited for 100 commits.
+        const results = yield* Effect.forEach(
+          payload.emails,
+          (body, index) => Effect.either(sendOne(caller, body, headers["idempotency-key"], index)),
+          { concurrency: "unbounded" }
         )
         return {
           data: results.map((r) =>
