@@ -59,6 +59,13 @@ const toRecord = (row: EmailRow): EmailRecord => ({
 /** `%`, `_` and `\` match themselves in a LIKE pattern built from user text. */
 const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 
+interface AcceptRow {
+  readonly n: number
+  readonly accepted_id: string
+  readonly accepted_hash: string | null
+  readonly created: boolean
+}
+
 /** The most emails accepted by one call. */
 const MAX_ACCEPT_BATCH = 100
 
@@ -120,27 +127,31 @@ export const make = Effect.gen(function* () {
   const columns = sql.literal(COLUMNS)
   // One call, so one atomic and durable commit and one round trip for every email in it: each
   // email, its deliveries, attachments, first events and their outbox twins, or nothing at all.
-  const accept = yield* groupCommit(
+  // Each email's row is looked up after the call: a missing one fails that caller alone, since
+  // failing the call would write its committed emails again one by one.
+  const acceptRows = yield* groupCommit(
     (batch: ReadonlyArray<NewEmail>) =>
-      sql<{ n: number; accepted_id: string; accepted_hash: string | null; created: boolean }>`
+      sql<AcceptRow>`
         SELECT n, accepted_id, accepted_hash, created
         FROM accept_emails(${JSON.stringify(batch.map(acceptArguments))}::jsonb)`.pipe(
-        Effect.flatMap((rows) => {
+        Effect.map((rows) => {
           const byItem = new Map(rows.map((row) => [row.n, row]))
-          return Effect.forEach(batch, (_, i) => {
-            const row = byItem.get(i)
-            if (row === undefined) return Effect.dieMessage("idempotency conflict without a row")
-            return Effect.succeed<AcceptResult>(
-              row.created
-                ? { _tag: "Created", publicId: row.accepted_id }
-                : { _tag: "Existing", publicId: row.accepted_id, requestHash: row.accepted_hash }
-            )
-          })
+          return batch.map((_, i) => byItem.get(i))
         }),
         unavailable
       ),
     MAX_ACCEPT_BATCH
   )
+  const accept = (email: NewEmail) =>
+    Effect.flatMap(acceptRows(email), (row) =>
+      row === undefined
+        ? Effect.dieMessage("idempotency conflict without a row")
+        : Effect.succeed<AcceptResult>(
+            row.created
+              ? { _tag: "Created", publicId: row.accepted_id }
+              : { _tag: "Existing", publicId: row.accepted_id, requestHash: row.accepted_hash }
+          )
+    )
 
   return EmailRepository.of({
     // Emails accepted at the same moment are written together (see GroupCommit).
