@@ -12,6 +12,7 @@ import {
   NodeCryptoWebhookSigner,
   NodeDnsResolver,
   NodeHttpWebhookTransport,
+  PackagedAddressLists,
   TldtsPublicSuffixList,
   UaParserUserAgentParser
 } from "@poststack/adapters-external"
@@ -133,7 +134,8 @@ export const testServices = (options: {
     }),
     UaParserUserAgentParser.layer,
     Htmlparser2HtmlScanner.layer,
-    NodeCryptoWebhookSigner.layer
+    NodeCryptoWebhookSigner.layer,
+    PackagedAddressLists.layer
   )
   return Layer.mergeAll(
     base,

@@ -7,6 +7,7 @@ import {
   NodeCryptoWebhookSigner,
   NodeDnsResolver,
   NodeHttpWebhookTransport,
+  PackagedAddressLists,
   TldtsPublicSuffixList,
   UaParserUserAgentParser
 } from "@poststack/adapters-external"
@@ -45,7 +46,8 @@ export const Services = Layer.mergeAll(
   FileBlobStore.layerConfig,
   NodeCryptoTrackingLinks.layerConfig,
   UaParserUserAgentParser.layer,
-  Htmlparser2HtmlScanner.layer
+  Htmlparser2HtmlScanner.layer,
+  PackagedAddressLists.layer
 ).pipe((services) =>
   Layer.mergeAll(
     services,

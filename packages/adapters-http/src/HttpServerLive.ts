@@ -6,6 +6,7 @@ import { Api } from "./Api.js"
 import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
 import { EmailsLive } from "./handlers/EmailsLive.js"
+import { EmailValidationsLive } from "./handlers/EmailValidationsLive.js"
 import { HealthLive } from "./handlers/HealthLive.js"
 import { WebhooksLive } from "./handlers/WebhooksLive.js"
 import { InboundLive } from "./handlers/InboundLive.js"
@@ -46,7 +47,8 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     WebhooksLive,
     InboundLive,
     SuppressionsLive,
-    TrackingLive
+    TrackingLive,
+    EmailValidationsLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive])
 )
