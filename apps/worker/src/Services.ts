@@ -1,4 +1,5 @@
 import {
+  HttpNotificationSender,
   NodeCryptoDigest,
   NodeCryptoDkimKeyGenerator,
   NodeCryptoKeyMaterial,
@@ -48,10 +49,14 @@ export const Services = Layer.mergeAll(
   UaParserUserAgentParser.layer,
   Htmlparser2HtmlScanner.layer,
   PackagedAddressLists.layer
-).pipe((services) =>
-  Layer.mergeAll(
-    services,
-    NodeCryptoDkimSigner.layer.pipe(Layer.provide(services)),
-    NodeHttpWebhookTransport.layerConfig.pipe(Layer.provide(services))
-  )
 )
+  .pipe((services) =>
+    Layer.mergeAll(
+      services,
+      NodeCryptoDkimSigner.layer.pipe(Layer.provide(services)),
+      NodeHttpWebhookTransport.layerConfig.pipe(Layer.provide(services))
+    )
+  )
+  .pipe((services) =>
+    Layer.mergeAll(services, HttpNotificationSender.layerConfig.pipe(Layer.provide(services)))
+  )

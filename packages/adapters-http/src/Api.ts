@@ -6,6 +6,7 @@ import { EmailValidationsApi } from "./groups/EmailValidationsApi.js"
 import { HealthApi } from "./groups/HealthApi.js"
 import { WebhooksApi } from "./groups/WebhooksApi.js"
 import { InboundApi } from "./groups/InboundApi.js"
+import { NotificationChannelsApi } from "./groups/NotificationChannelsApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
 import { TrackingApi } from "./groups/TrackingApi.js"
 
@@ -20,6 +21,7 @@ export class Api extends HttpApi.make("poststack")
   .add(SuppressionsApi)
   .add(TrackingApi)
   .add(EmailValidationsApi)
+  .add(NotificationChannelsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")

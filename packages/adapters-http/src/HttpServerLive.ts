@@ -10,6 +10,7 @@ import { EmailValidationsLive } from "./handlers/EmailValidationsLive.js"
 import { HealthLive } from "./handlers/HealthLive.js"
 import { WebhooksLive } from "./handlers/WebhooksLive.js"
 import { InboundLive } from "./handlers/InboundLive.js"
+import { NotificationChannelsLive } from "./handlers/NotificationChannelsLive.js"
 import { SuppressionsLive } from "./handlers/SuppressionsLive.js"
 import { TrackingLive } from "./handlers/TrackingLive.js"
 import { accessLog } from "./middleware/AccessLog.js"
@@ -48,7 +49,8 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     InboundLive,
     SuppressionsLive,
     TrackingLive,
-    EmailValidationsLive
+    EmailValidationsLive,
+    NotificationChannelsLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive])
 )
