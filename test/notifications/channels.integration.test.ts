@@ -329,6 +329,44 @@ describe("notification channels", () => {
     await client.notificationChannels.delete(domainOnly.publicId)
   })
 
+  it("gives a domain's channel only events about that domain, whether they name it by id or by sender", async () => {
+    const scoped = await client.notificationChannels.create({
+      type: "discord",
+      name: "Alerts domain",
+      events: [
+        "inbound_email.received",
+        "domain.verification_failed",
+        "email.complained",
+        "webhook.disabled"
+      ],
+      config: { webhookUrl: chat.discordUrl("scopedtoken") },
+      domainId: alerts.id
+    })
+    await emit("inbound_email.received", { domain_id: elsewhere.id, from: "x@y.test", subject: "not ours" })
+    await emit("email.complained", { from: "Shop <shop@elsewhere.test>", subject: "not ours either" })
+    await emit("webhook.disabled", { webhook_id: 1, url: "https://x.test", reason: "no domain" })
+    await emit("inbound_email.received", { domain_id: alerts.id, from: "x@y.test", subject: "ours by id" })
+    await emit("email.complained", { from: "Shop <shop@ALERTS.test>", subject: "ours by sender" })
+    const received = await eventually(
+      () => chat.posts.filter((p) => p.channel.endsWith("scopedtoken")),
+      (p) => p.length >= 2
+    )
+    // Everything emitted was fanned out before the last two arrived: nothing else is on its way.
+    await eventually(
+      () => query<{ n: string }>(db.url, "SELECT count(*) AS n FROM events WHERE fanned_out_at IS NULL"),
+      (rows) => Number(rows[0]?.n) === 0
+    )
+    const subjects = received.map(
+      (p) =>
+        (p.json.embeds as Array<{ fields: Array<{ name: string; value: string }> }>)[0]?.fields.find(
+          (f) => f.name === "Subject"
+        )?.value
+    )
+    expect(subjects.sort()).toEqual(["ours by id", "ours by sender"])
+    expect((await client.notificationChannels.getDeliveries(scoped.publicId)).meta.total).toBe(2)
+    await client.notificationChannels.delete(scoped.publicId)
+  })
+
   it("retries as webhooks do, honouring Telegram's retry_after, and disables a channel after failures in a row", async () => {
     const token = "987654321:AAHanotherbottokenabcdefghijkl"
     chat.addBot(token)
