@@ -31,6 +31,7 @@ const BODIES: Record<string, unknown> = {
   "patch /webhooks/{id}": { description: "taken over" },
   "post /webhooks/{id}/deliveries/batch-replay": {},
   "post /webhooks/{id}/rotate-secret": {},
+  "put /notification-channels/{id}": { name: "taken over", enabled: false },
   "post /inbound/{id}/draft-reply": {},
   "post /inbound/{id}/reply": { from: "a@a.test", text: "taken over" },
   "post /inbound/{id}/forward": { from: "a@a.test", to: ["thief@example.com"] }
@@ -125,6 +126,20 @@ describe("tenant isolation: team A's key on every route that names one of team B
     ids.domains = { id: [String(teams.domainB.id), teams.domainB.publicId] }
     ids.emails = { id: [String(email.body.id)] }
     ids.webhooks = { id: [hookId], deliveryId: [deliveryId] }
+    // A notification channel of B's, with a delivery (its test message, refused by a closed port).
+    const channel = await asB("POST", "/notification-channels", {
+      type: "discord",
+      name: "B's private alerts",
+      events: ["*"],
+      config: { webhookUrl: "http://127.0.0.1:9/api/webhooks/1/b-hook" }
+    })
+    expect(channel.status).toBe(201)
+    const channelId = String((channel.body.channel as { publicId: string }).publicId)
+    await asB("POST", `/notification-channels/${channelId}/test`)
+    const channelDeliveries = await asB("GET", `/notification-channels/${channelId}/deliveries`)
+    const channelDeliveryId = String((channelDeliveries.body.deliveries as Array<{ id: number }>)[0]?.id)
+    expect(channelDeliveryId).toMatch(/^\d+$/)
+    ids["notification-channels"] = { id: [channelId], deliveryId: [channelDeliveryId] }
     // Mail B received (as the inbound MX stores it), with an attachment.
     const [inbound] = await query<{ id: string }>(
       teams.db.url,
@@ -156,7 +171,15 @@ describe("tenant isolation: team A's key on every route that names one of team B
     expect(missing).toEqual([])
     // The document has routes of each kind this test is about; an empty walk would prove nothing.
     expect(new Set(out.map((r) => r.template.split("/")[1]))).toEqual(
-      new Set(["api-keys", "domains", "emails", "webhooks", "inbound", "suppressions"])
+      new Set([
+        "api-keys",
+        "domains",
+        "emails",
+        "webhooks",
+        "inbound",
+        "suppressions",
+        "notification-channels"
+      ])
     )
     expect(out.length).toBeGreaterThanOrEqual(40)
   })
@@ -186,7 +209,7 @@ describe("tenant isolation: team A's key on every route that names one of team B
   })
 
   it("lists and filters only A's own rows, even when filtering by B's domain", async () => {
-    for (const path of ["/domains", "/api-keys", "/emails", "/webhooks"]) {
+    for (const path of ["/domains", "/api-keys", "/emails", "/webhooks", "/notification-channels"]) {
       const res = await asA("GET", path)
       expect(res.status, path).toBe(200)
       for (const marker of ["b.test", "b sender", "b-hook", ...(ids.emails?.id ?? [])])
@@ -208,6 +231,21 @@ describe("tenant isolation: team A's key on every route that names one of team B
     const ownId = (own.body.webhook as { id: number } | undefined)?.id ?? Number(own.body.id)
     for (const deliveryId of ids.webhooks?.deliveryId ?? []) {
       const res = await asA("POST", `/webhooks/${ownId}/deliveries/${deliveryId}/replay`)
+      expectRefusal(res, 404, "not_found")
+    }
+    const channel = await asA("POST", "/notification-channels", {
+      type: "slack",
+      name: "A's alerts",
+      events: ["*"],
+      config: { webhookUrl: "http://127.0.0.1:9/services/a-hook" }
+    })
+    expect(channel.status).toBe(201)
+    const ownChannel = String((channel.body.channel as { publicId: string }).publicId)
+    for (const deliveryId of [
+      ...(ids["notification-channels"]?.deliveryId ?? []),
+      ...(ids.webhooks?.deliveryId ?? [])
+    ]) {
+      const res = await asA("POST", `/notification-channels/${ownChannel}/deliveries/${deliveryId}/replay`)
       expectRefusal(res, 404, "not_found")
     }
     expect(await rowsOfB()).toEqual(before)

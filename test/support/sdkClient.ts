@@ -99,6 +99,97 @@ export const sdk = (apiKey: string, options: { baseUrl: string }) => {
         request<{ success: boolean }>("POST", "/suppressions", input),
       remove: (email: string) =>
         request<{ success: boolean }>("DELETE", `/suppressions/${encodeURIComponent(email)}`)
+    },
+    emailValidations: {
+      validate: (email: string) => request<EmailValidationWire>("POST", "/email-validations", { email }),
+      validateBatch: (emails: string[]) =>
+        request<{ results: EmailValidationWire[] }>("POST", "/email-validations/batch", { emails })
+    },
+    notificationChannels: {
+      create: async (input: Record<string, unknown>) =>
+        (await request<{ channel: NotificationChannelWire }>("POST", "/notification-channels", input))
+          .channel,
+      list: () => request<{ channels: NotificationChannelWire[] }>("GET", "/notification-channels"),
+      get: async (id: string) =>
+        (
+          await request<{ channel: NotificationChannelWire }>(
+            "GET",
+            `/notification-channels/${encodeURIComponent(id)}`
+          )
+        ).channel,
+      update: async (id: string, input: Record<string, unknown>) =>
+        (
+          await request<{ channel: NotificationChannelWire }>(
+            "PUT",
+            `/notification-channels/${encodeURIComponent(id)}`,
+            input
+          )
+        ).channel,
+      delete: (id: string) =>
+        request<{ success: boolean }>("DELETE", `/notification-channels/${encodeURIComponent(id)}`),
+      test: (id: string) =>
+        request<{ success: true; statusCode: number | null; responseBody: string | null }>(
+          "POST",
+          `/notification-channels/${encodeURIComponent(id)}/test`
+        ),
+      getDeliveries: (id: string, params: { page?: number; per_page?: number } = {}) => {
+        const query = new URLSearchParams(
+          Object.entries(params)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]): [string, string] => [k, String(v)])
+        ).toString()
+        return request<{ deliveries: NotificationDeliveryWire[]; meta: PageMeta }>(
+          "GET",
+          `/notification-channels/${encodeURIComponent(id)}/deliveries${query === "" ? "" : `?${query}`}`
+        )
+      },
+      replayDelivery: (id: string, deliveryId: number) =>
+        request<{ success: boolean }>(
+          "POST",
+          `/notification-channels/${encodeURIComponent(id)}/deliveries/${deliveryId}/replay`
+        )
     }
   }
+}
+
+export interface EmailValidationWire {
+  email: string
+  result: "deliverable" | "undeliverable" | "risky" | "unknown"
+  checks: { syntax: boolean; mx: boolean; disposable: boolean; role: boolean; free: boolean }
+  risk: "low" | "medium" | "high"
+  syntaxValid: boolean
+  mxValid: boolean
+  isDisposable: boolean
+  isRole: boolean
+  isFree: boolean
+}
+
+export interface NotificationChannelWire {
+  publicId: string
+  type: "slack" | "discord" | "telegram" | "web_push"
+  name: string
+  domainId: number | null
+  mailboxId: number | null
+  events: string[]
+  active: boolean
+  configSummary: Record<string, string>
+  consecutiveFailures: number
+  disabledAt: string | null
+  disabledReason: string | null
+  lastUsedAt: string | null
+  createdAt: string
+  updatedAt: string
+}
+
+export interface NotificationDeliveryWire {
+  id: number
+  channelId: number
+  eventType: string
+  payload: Record<string, unknown>
+  statusCode: number | null
+  responseBody: string | null
+  attempts: number
+  nextRetryAt: string | null
+  deliveredAt: string | null
+  createdAt: string
 }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { HttpServer } from "@effect/platform"
 import {
+  HttpNotificationSender,
   NodeCryptoDigest,
   NodeCryptoDkimKeyGenerator,
   NodeCryptoKeyMaterial,
@@ -12,6 +13,7 @@ import {
   NodeCryptoWebhookSigner,
   NodeDnsResolver,
   NodeHttpWebhookTransport,
+  PackagedAddressLists,
   TldtsPublicSuffixList,
   UaParserUserAgentParser
 } from "@poststack/adapters-external"
@@ -56,6 +58,8 @@ export interface TestServerOptions {
   readonly dnsServers?: ReadonlyArray<string>
   readonly mailHosts?: MailHosts
   readonly webhooks?: { readonly allowLoopback: boolean; readonly timeoutMs: number }
+  /** Telegram's Bot API (a local fake); by default a closed port. */
+  readonly telegramApiUrl?: string
   /** More listeners (the SMTP doors) built on the same services as the HTTP API. */
   readonly doors?: Layer.Layer<never, never, TestServices | RateLimiterStore>
   /** Reverse proxies whose `X-Forwarded-For` entries the server trusts. */
@@ -95,6 +99,8 @@ export const testServices = (options: {
   readonly blobDir?: string
   /** Where tracking and unsubscribe links in delivered mail point (a test server's base URL). */
   readonly publicUrl?: string
+  /** Telegram's Bot API (a local fake); by default a closed port. */
+  readonly telegramApiUrl?: string
 }) => {
   const base = Layer.mergeAll(
     PgPersistence,
@@ -133,13 +139,18 @@ export const testServices = (options: {
     }),
     UaParserUserAgentParser.layer,
     Htmlparser2HtmlScanner.layer,
-    NodeCryptoWebhookSigner.layer
+    NodeCryptoWebhookSigner.layer,
+    PackagedAddressLists.layer
   )
+  const transport = NodeHttpWebhookTransport.layer(
+    options.webhooks ?? { allowLoopback: false, timeoutMs: 5_000 }
+  ).pipe(Layer.provide(base))
   return Layer.mergeAll(
     base,
     NodeCryptoDkimSigner.layer.pipe(Layer.provide(base)),
-    NodeHttpWebhookTransport.layer(options.webhooks ?? { allowLoopback: false, timeoutMs: 5_000 }).pipe(
-      Layer.provide(base)
+    transport,
+    HttpNotificationSender.layer({ telegramApiUrl: options.telegramApiUrl ?? "http://127.0.0.1:1" }).pipe(
+      Layer.provide(transport)
     )
   )
 }

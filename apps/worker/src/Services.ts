@@ -1,4 +1,5 @@
 import {
+  HttpNotificationSender,
   NodeCryptoDigest,
   NodeCryptoDkimKeyGenerator,
   NodeCryptoKeyMaterial,
@@ -7,6 +8,7 @@ import {
   NodeCryptoWebhookSigner,
   NodeDnsResolver,
   NodeHttpWebhookTransport,
+  PackagedAddressLists,
   TldtsPublicSuffixList,
   UaParserUserAgentParser
 } from "@poststack/adapters-external"
@@ -45,11 +47,16 @@ export const Services = Layer.mergeAll(
   FileBlobStore.layerConfig,
   NodeCryptoTrackingLinks.layerConfig,
   UaParserUserAgentParser.layer,
-  Htmlparser2HtmlScanner.layer
-).pipe((services) =>
-  Layer.mergeAll(
-    services,
-    NodeCryptoDkimSigner.layer.pipe(Layer.provide(services)),
-    NodeHttpWebhookTransport.layerConfig.pipe(Layer.provide(services))
-  )
+  Htmlparser2HtmlScanner.layer,
+  PackagedAddressLists.layer
 )
+  .pipe((services) =>
+    Layer.mergeAll(
+      services,
+      NodeCryptoDkimSigner.layer.pipe(Layer.provide(services)),
+      NodeHttpWebhookTransport.layerConfig.pipe(Layer.provide(services))
+    )
+  )
+  .pipe((services) =>
+    Layer.mergeAll(services, HttpNotificationSender.layerConfig.pipe(Layer.provide(services)))
+  )

@@ -2,9 +2,11 @@ import { HttpApi, OpenApi } from "@effect/platform"
 import { ApiKeysApi } from "./groups/ApiKeysApi.js"
 import { DomainsApi } from "./groups/DomainsApi.js"
 import { EmailsApi } from "./groups/EmailsApi.js"
+import { EmailValidationsApi } from "./groups/EmailValidationsApi.js"
 import { HealthApi } from "./groups/HealthApi.js"
 import { WebhooksApi } from "./groups/WebhooksApi.js"
 import { InboundApi } from "./groups/InboundApi.js"
+import { NotificationChannelsApi } from "./groups/NotificationChannelsApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
 import { TrackingApi } from "./groups/TrackingApi.js"
 
@@ -18,6 +20,8 @@ export class Api extends HttpApi.make("poststack")
   .add(InboundApi)
   .add(SuppressionsApi)
   .add(TrackingApi)
+  .add(EmailValidationsApi)
+  .add(NotificationChannelsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")

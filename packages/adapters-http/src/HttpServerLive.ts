@@ -6,9 +6,11 @@ import { Api } from "./Api.js"
 import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
 import { EmailsLive } from "./handlers/EmailsLive.js"
+import { EmailValidationsLive } from "./handlers/EmailValidationsLive.js"
 import { HealthLive } from "./handlers/HealthLive.js"
 import { WebhooksLive } from "./handlers/WebhooksLive.js"
 import { InboundLive } from "./handlers/InboundLive.js"
+import { NotificationChannelsLive } from "./handlers/NotificationChannelsLive.js"
 import { SuppressionsLive } from "./handlers/SuppressionsLive.js"
 import { TrackingLive } from "./handlers/TrackingLive.js"
 import { accessLog } from "./middleware/AccessLog.js"
@@ -46,7 +48,9 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     WebhooksLive,
     InboundLive,
     SuppressionsLive,
-    TrackingLive
+    TrackingLive,
+    EmailValidationsLive,
+    NotificationChannelsLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive])
 )

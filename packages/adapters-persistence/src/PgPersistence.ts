@@ -11,6 +11,7 @@ import * as PgEngagementLog from "./PgEngagementLog.js"
 import * as PgHealthProbe from "./PgHealthProbe.js"
 import * as PgInboundRepository from "./PgInboundRepository.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
+import * as PgNotificationChannelRepository from "./PgNotificationChannelRepository.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
@@ -32,7 +33,8 @@ const others = [
   PgWebhookRepository.layer,
   PgWebhookQueue.layer,
   PgInboundRepository.layer,
-  PgDeliveryFeedback.layer
+  PgDeliveryFeedback.layer,
+  PgNotificationChannelRepository.layer
 ] as const
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */

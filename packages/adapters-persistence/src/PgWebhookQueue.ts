@@ -23,6 +23,7 @@ export const make = Effect.gen(function* () {
           SELECT w.id, b.team_id, b.id, b.public_id, b.type, b.payload, b.created_at, 'pending', now()
           FROM batch b JOIN webhooks w ON w.team_id = b.team_id AND w.active AND w.created_at <= b.created_at
             AND ('*' = ANY (w.events) OR b.type = ANY (w.events))
+            AND (w.domain_id IS NULL OR event_concerns_domain(b.type, b.payload, w.domain_id, w.domain_name))
           ON CONFLICT (webhook_id, event_id) DO NOTHING
           RETURNING id
         )
@@ -56,7 +57,7 @@ export const make = Effect.gen(function* () {
         FROM due, webhooks w
         WHERE d.id = due.id AND w.id = d.webhook_id
           AND ((d.status = 'pending' AND d.next_attempt_at <= ${now}) OR (d.status = 'sending' AND d.lease_until < ${now}))
-        RETURNING d.id, d.webhook_id, w.url, w.secret_sealed,
+        RETURNING d.id, d.webhook_id, w.kind, w.url, w.secret_sealed,
           CASE WHEN w.previous_secret_expires_at > ${now} THEN w.previous_secret_sealed END AS previous_secret_sealed,
           d.event_public_id, d.event_type, d.event_created_at, d.data, d.attempts, d.retry_until`.pipe(
         Effect.map((rows) => rows.map(toClaimed)),
@@ -98,12 +99,18 @@ export const make = Effect.gen(function* () {
             yield* sql`
               WITH disabled AS (
                 UPDATE webhooks SET active = false, disabled_at = now(), disabled_reason = ${reason}
-                WHERE id = ${delivery.webhookId} AND active RETURNING id, team_id, url, disabled_at
+                WHERE id = ${delivery.webhookId} AND active
+                RETURNING id, team_id, url, disabled_at, kind, public_id, name
               )
               INSERT INTO events (team_id, type, payload)
               SELECT team_id, 'webhook.disabled', jsonb_build_object('webhook_id', id, 'url', url,
                 'reason', ${reason}::text, 'disabled_at', disabled_at)
-              FROM disabled`
+              FROM disabled WHERE kind = 'webhook'
+              UNION ALL
+              -- A channel's URL is a secret: its event names it by id and name only.
+              SELECT team_id, 'notification_channel.disabled', jsonb_build_object('channel_id', public_id,
+                'name', name, 'type', kind, 'reason', ${reason}::text, 'disabled_at', disabled_at)
+              FROM disabled WHERE kind <> 'webhook'`
           })
         )
         .pipe(unavailable)

@@ -16,6 +16,9 @@ export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const columns = sql.literal(WEBHOOK_COLUMNS)
   const first = (rows: ReadonlyArray<WebhookRow>) => Option.map(Arr.head(rows), toWebhook)
+  // Notification channels are rows of the same table: no webhook route may reach one.
+  const endpointIsWebhook = (id: number) =>
+    sql`EXISTS (SELECT 1 FROM webhooks k WHERE k.id = ${id} AND k.kind = 'webhook')`
 
   return WebhookRepository.of({
     create: (teamId, w) =>
@@ -27,12 +30,12 @@ export const make = Effect.gen(function* () {
         unavailable
       ),
     list: (teamId) =>
-      sql<WebhookRow>`SELECT ${columns} FROM webhooks WHERE team_id = ${teamId} ORDER BY id`.pipe(
+      sql<WebhookRow>`SELECT ${columns} FROM webhooks WHERE team_id = ${teamId} AND kind = 'webhook' ORDER BY id`.pipe(
         Effect.map(Arr.map(toWebhook)),
         unavailable
       ),
     get: (teamId, id) =>
-      sql<WebhookRow>`SELECT ${columns} FROM webhooks WHERE team_id = ${teamId} AND id = ${id}`.pipe(
+      sql<WebhookRow>`SELECT ${columns} FROM webhooks WHERE team_id = ${teamId} AND id = ${id} AND kind = 'webhook'`.pipe(
         Effect.map(first),
         unavailable
       ),
@@ -48,19 +51,19 @@ export const make = Effect.gen(function* () {
             : [sql`active = false`])
       ]
       if (sets.length === 0) {
-        return sql<WebhookRow>`SELECT ${columns} FROM webhooks WHERE team_id = ${teamId} AND id = ${id}`.pipe(
+        return sql<WebhookRow>`SELECT ${columns} FROM webhooks WHERE team_id = ${teamId} AND id = ${id} AND kind = 'webhook'`.pipe(
           Effect.map(first),
           unavailable
         )
       }
       return sql<WebhookRow>`
-        UPDATE webhooks SET ${sql.csv(sets)} WHERE team_id = ${teamId} AND id = ${id} RETURNING ${columns}`.pipe(
+        UPDATE webhooks SET ${sql.csv(sets)} WHERE team_id = ${teamId} AND id = ${id} AND kind = 'webhook' RETURNING ${columns}`.pipe(
         Effect.map(first),
         unavailable
       )
     },
     delete: (teamId, id) =>
-      sql`DELETE FROM webhooks WHERE team_id = ${teamId} AND id = ${id} RETURNING id`.pipe(
+      sql`DELETE FROM webhooks WHERE team_id = ${teamId} AND id = ${id} AND kind = 'webhook' RETURNING id`.pipe(
         Effect.map((rows) => rows.length > 0),
         unavailable
       ),
@@ -70,15 +73,15 @@ export const make = Effect.gen(function* () {
           previous_secret_sealed = CASE WHEN ${previousExpiresAt}::timestamptz IS NULL THEN NULL ELSE secret_sealed END,
           previous_secret_expires_at = ${previousExpiresAt},
           secret_sealed = ${Buffer.from(secret.sealed)}, secret_prefix = ${secret.prefix}, secret_rotated_at = now()
-        WHERE team_id = ${teamId} AND id = ${id}
+        WHERE team_id = ${teamId} AND id = ${id} AND kind = 'webhook'
         RETURNING ${columns}`.pipe(Effect.map(first), unavailable),
     deliveries: (teamId, id, { page, perPage }) =>
       Effect.all({
         rows: sql<DeliveryRow>`
-          SELECT * FROM webhook_deliveries WHERE team_id = ${teamId} AND webhook_id = ${id}
+          SELECT * FROM webhook_deliveries WHERE team_id = ${teamId} AND webhook_id = ${id} AND ${endpointIsWebhook(id)}
           ORDER BY id DESC LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`,
         total: sql<{ n: number }>`
-          SELECT count(*)::int AS n FROM webhook_deliveries WHERE team_id = ${teamId} AND webhook_id = ${id}`
+          SELECT count(*)::int AS n FROM webhook_deliveries WHERE team_id = ${teamId} AND webhook_id = ${id} AND ${endpointIsWebhook(id)}`
       }).pipe(
         Effect.map(({ rows, total }) => ({ rows: rows.map(toDelivery), total: total[0]?.n ?? 0 })),
         unavailable
@@ -87,7 +90,7 @@ export const make = Effect.gen(function* () {
       sql`
         UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), retry_until = NULL,
           lease_until = NULL, delivered_at = NULL
-        WHERE team_id = ${teamId} AND webhook_id = ${id} AND id = ${deliveryId} RETURNING id`.pipe(
+        WHERE team_id = ${teamId} AND webhook_id = ${id} AND ${endpointIsWebhook(id)} AND id = ${deliveryId} RETURNING id`.pipe(
         Effect.map((rows) => rows.length > 0),
         unavailable
       ),
@@ -95,7 +98,7 @@ export const make = Effect.gen(function* () {
       sql<{ replayed: number; remaining: number }>`
         WITH matching AS (
           SELECT id FROM webhook_deliveries
-          WHERE team_id = ${teamId} AND webhook_id = ${id} AND status = 'failed' AND created_at >= ${filter.since}
+          WHERE team_id = ${teamId} AND webhook_id = ${id} AND ${endpointIsWebhook(id)} AND status = 'failed' AND created_at >= ${filter.since}
             AND (${filter.eventType ?? null}::text IS NULL OR event_type = ${filter.eventType ?? null})
         ), picked AS (
           SELECT id FROM webhook_deliveries WHERE id IN (SELECT id FROM matching)
@@ -111,7 +114,7 @@ export const make = Effect.gen(function* () {
       ),
     claimTestDelivery: (teamId, id, event) =>
       sql<ClaimRow>`
-        WITH hook AS (SELECT * FROM webhooks WHERE team_id = ${teamId} AND id = ${id}),
+        WITH hook AS (SELECT * FROM webhooks WHERE team_id = ${teamId} AND id = ${id} AND kind = 'webhook'),
         inserted AS (
           INSERT INTO webhook_deliveries (webhook_id, team_id, event_public_id, event_type, data, event_created_at,
             status, attempts, next_attempt_at, retry_until, lease_until)
@@ -120,7 +123,7 @@ export const make = Effect.gen(function* () {
             now() + ${event.leaseMs} * interval '1 millisecond'
           FROM hook RETURNING *
         )
-        SELECT i.id, i.webhook_id, h.url, h.secret_sealed,
+        SELECT i.id, i.webhook_id, h.kind, h.url, h.secret_sealed,
           CASE WHEN h.previous_secret_expires_at > now() THEN h.previous_secret_sealed END AS previous_secret_sealed,
           i.event_public_id, i.event_type, i.event_created_at, i.data, i.attempts, i.retry_until
         FROM inserted i JOIN hook h ON h.id = i.webhook_id`.pipe(

@@ -78,6 +78,7 @@ export const toDelivery = (row: DeliveryRow): WebhookDelivery => ({
 export interface ClaimRow {
   readonly id: string
   readonly webhook_id: number
+  readonly kind: ClaimedWebhookDelivery["kind"]
   readonly url: string
   readonly secret_sealed: Uint8Array
   readonly previous_secret_sealed: Uint8Array | null
@@ -92,6 +93,7 @@ export interface ClaimRow {
 export const toClaimed = (row: ClaimRow): ClaimedWebhookDelivery => ({
   id: Number(row.id),
   webhookId: row.webhook_id as WebhookId,
+  kind: row.kind,
   url: row.url,
   secretsSealed: [
     new Uint8Array(row.secret_sealed),

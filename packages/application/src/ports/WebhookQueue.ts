@@ -1,4 +1,4 @@
-import type { WebhookAttemptOutcome, WebhookDeliveryState, WebhookId } from "@poststack/domain"
+import type { ChannelType, WebhookAttemptOutcome, WebhookDeliveryState, WebhookId } from "@poststack/domain"
 import { Context, type Effect } from "effect"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
 
@@ -6,8 +6,10 @@ import type { StoreUnavailable } from "./StoreUnavailable.js"
 export interface ClaimedWebhookDelivery {
   readonly id: number
   readonly webhookId: WebhookId
+  /** A webhook, or a notification channel (same queue, same rules; it posts a chat message instead). */
+  readonly kind: "webhook" | ChannelType
   readonly url: string
-  /** The current secret, then the previous one while its grace window lasts. */
+  /** The current secret, then the previous one while its grace window lasts; a channel's sealed config. */
   readonly secretsSealed: ReadonlyArray<Uint8Array>
   readonly eventId: string
   readonly eventType: string

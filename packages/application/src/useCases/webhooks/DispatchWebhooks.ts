@@ -10,6 +10,7 @@ import { SecretBox } from "../../ports/SecretBox.js"
 import { type ClaimedWebhookDelivery, WebhookQueue } from "../../ports/WebhookQueue.js"
 import { WebhookSigner } from "../../ports/WebhookSigner.js"
 import { WebhookTransport } from "../../ports/WebhookTransport.js"
+import { deliverToChannel } from "../notifications/DeliverNotification.js"
 
 export interface WebhookDispatchSettings {
   readonly retry: WebhookRetryPolicy
@@ -21,6 +22,8 @@ export const deliverWebhook = Effect.fn("DeliverWebhook")(function* (
   delivery: ClaimedWebhookDelivery,
   settings: WebhookDispatchSettings
 ) {
+  // Notification channels share the queue and its rules; only the message they post differs.
+  if (delivery.kind !== "webhook") return yield* deliverToChannel(delivery, settings)
   const box = yield* SecretBox
   const signer = yield* WebhookSigner
   const transport = yield* WebhookTransport

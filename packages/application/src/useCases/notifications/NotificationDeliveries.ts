@@ -1,0 +1,54 @@
+import { ResourceNotFound, type TeamId } from "@poststack/domain"
+import { Clock, Effect, Option } from "effect"
+import { NotificationChannelRepository } from "../../ports/NotificationChannelRepository.js"
+import { deliverToChannel } from "./DeliverNotification.js"
+import { foundChannel } from "./ManageNotificationChannels.js"
+
+// The test delivery's window closes as it is claimed, so any failure is final.
+const NO_RETRY = { baseDelayMs: 1, maxDelayMs: 1, windowMs: 0 }
+
+export const ListNotificationDeliveries = Effect.fn("ListNotificationDeliveries")(function* (
+  teamId: TeamId,
+  publicId: string,
+  page: { readonly page: number; readonly perPage: number }
+) {
+  const repo = yield* NotificationChannelRepository
+  const channel = yield* foundChannel(repo.get(teamId, publicId))
+  return { channel, ...(yield* repo.deliveries(teamId, publicId, page)) }
+})
+
+export const ReplayNotificationDelivery = Effect.fn("ReplayNotificationDelivery")(function* (
+  teamId: TeamId,
+  publicId: string,
+  deliveryId: number
+) {
+  const repo = yield* NotificationChannelRepository
+  if (!(yield* repo.replay(teamId, publicId, deliveryId))) {
+    return yield* new ResourceNotFound({ message: "Notification delivery not found" })
+  }
+})
+
+/**
+ * Posts a test message now and reports the platform's answer (one attempt, no retries, never
+ * counted towards disabling the channel); it is kept in the delivery log like any other.
+ */
+export const TestNotificationChannel = Effect.fn("TestNotificationChannel")(function* (
+  teamId: TeamId,
+  publicId: string
+) {
+  const repo = yield* NotificationChannelRepository
+  const channel = yield* foundChannel(repo.get(teamId, publicId))
+  const now = yield* Clock.currentTimeMillis
+  const claimed = yield* repo.claimTestDelivery(teamId, publicId, {
+    type: "notification_channel.test",
+    data: {
+      channel_id: channel.publicId,
+      message: `Channel "${channel.name}" is connected to PostStack.`,
+      sent_at: new Date(now).toISOString()
+    },
+    leaseMs: 60_000
+  })
+  if (Option.isNone(claimed))
+    return yield* new ResourceNotFound({ message: "Notification channel not found" })
+  return yield* deliverToChannel(claimed.value, { disableAfter: Number.POSITIVE_INFINITY, retry: NO_RETRY })
+})

@@ -1,0 +1,3 @@
+export * from "./DeliverNotification.js"
+export * from "./ManageNotificationChannels.js"
+export * from "./NotificationDeliveries.js"
