@@ -132,7 +132,9 @@ describe("header injection through every field of POST /emails and /emails/batch
     teams.dns.publish("evil.test", "MX", "mx1.receiver.test")
     worker = ManagedRuntime.make(
       WorkerLive.layer(noTasks, jobs).pipe(
-        Layer.provide(testServices({ dnsServers: [teams.dns.address], mxPort: sink.port })),
+        Layer.provide(
+          testServices({ dnsServers: [teams.dns.address], mxPort: sink.port, allowPrivateMx: true })
+        ),
         Layer.provide(PgDatabase.layer(Redacted.make(teams.db.url), { maxConnections: 3 }))
       )
     )
