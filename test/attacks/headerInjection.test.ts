@@ -130,9 +130,13 @@ describe("header injection through every field of POST /emails and /emails/batch
     teams.dns.publish("receiver.test", "MX", "mx1.receiver.test")
     teams.dns.publish("mx1.receiver.test", "A", "127.0.0.1")
     teams.dns.publish("evil.test", "MX", "mx1.receiver.test")
+    // The clean neighbours of refused batch elements are delivered too, so what they carry is seen.
+    teams.dns.publish("quiet.test", "MX", "mx1.receiver.test")
     worker = ManagedRuntime.make(
       WorkerLive.layer(noTasks, jobs).pipe(
-        Layer.provide(testServices({ dnsServers: [teams.dns.address], mxPort: sink.port })),
+        Layer.provide(
+          testServices({ dnsServers: [teams.dns.address], mxPort: sink.port, allowPrivateMx: true })
+        ),
         Layer.provide(PgDatabase.layer(Redacted.make(teams.db.url), { maxConnections: 3 }))
       )
     )
@@ -189,10 +193,40 @@ describe("header injection through every field of POST /emails and /emails/batch
     }
     const [after] = await query<{ n: string }>(teams.db.url, "SELECT count(*) AS n FROM emails")
     expect(Number(after?.n)).toBe((before.emails ?? 0) + 2 * batches)
-    // The worker has had time to pick up anything stored: the receiving MTA got nothing at all
-    // (the clean neighbours go to a domain without mail servers).
-    await new Promise((r) => setTimeout(r, 1_000))
-    expect(sink.received).toEqual([])
+    // Every clean neighbour reaches the receiving MTA, and nothing else does: no refused element,
+    // no smuggled recipient, and no header of a refused element leaked into a neighbour's copy.
+    const expected = 2 * batches
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const [row] = await query<{ n: string }>(
+        teams.db.url,
+        "SELECT count(*) AS n FROM deliveries WHERE recipient = 'neighbour@quiet.test' AND status = 'delivered'"
+      )
+      if (Number(row?.n) === expected) break
+      if (Date.now() > deadline) throw new Error(`only ${row?.n} of ${expected} clean neighbours delivered`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(sink.received.map((m) => m.to)).toEqual(Array(expected).fill(["neighbour@quiet.test"]))
+    for (const copy of sink.received) {
+      const raw = copy.raw.toString("latin1")
+      const lines = headerLines(raw)
+      expect(lines.map(([name]) => name.toLowerCase()).sort()).toEqual(
+        [
+          "content-transfer-encoding",
+          "content-type",
+          "date",
+          "dkim-signature",
+          "from",
+          "message-id",
+          "mime-version",
+          "subject",
+          "to"
+        ].sort()
+      )
+      expect(lines.find(([name]) => name.toLowerCase() === "subject")?.[1]).toBe("clean neighbour")
+      expect(raw).not.toContain("smuggled")
+      expect(raw).not.toMatch(/^Bcc:/im)
+    }
   })
 
   it("delivers what it accepts (U+2028, %0d%0a as text, specials in names) without one injected header or recipient", async () => {

@@ -3,7 +3,7 @@ import { DmarcReportRepository, IpAddressRepository } from "@poststack/applicati
 import type { DomainId, TeamId } from "@poststack/domain"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, query } from "../support/database.js"
+import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
 import { startTestServer, type TestServer } from "../support/server.js"
 
 describe("DMARC report routes and dedicated IPs", () => {
@@ -14,8 +14,8 @@ describe("DMARC report routes and dedicated IPs", () => {
   let domain: { id: number; publicId: string }
   let teamId: TeamId
 
-  const get = async (path: string) => {
-    const res = await fetch(`${server.baseUrl}${path}`, { headers: { Authorization: `Bearer ${key}` } })
+  const get = async (path: string, as = key) => {
+    const res = await fetch(`${server.baseUrl}${path}`, { headers: { Authorization: `Bearer ${as}` } })
     return { status: res.status, body: (await res.json()) as unknown }
   }
   const day = (d: number) => new Date(Date.now() - d * 24 * 3600 * 1000)
@@ -197,7 +197,67 @@ describe("DMARC report routes and dedicated IPs", () => {
   })
 
   it("keeps another team's reports out of reach", async () => {
-    expect((await get("/domains/99999/dmarc/reports")).status).toBe(404)
-    expect((await get("/domains/99999/dmarc/stats")).status).toBe(404)
+    // Another team with a real domain of its own and a report for it.
+    const otherKey = await insertTeamWithKey(db.url, "Other team")
+    const created = await fetch(`${server.baseUrl}/domains`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${otherKey}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "theirs.test" })
+    })
+    expect(created.status).toBe(201)
+    const theirs = ((await created.json()) as { domain: { id: number; publicId: string } }).domain
+    const [owner] = await query<{ team_id: number }>(db.url, "SELECT team_id FROM domains WHERE id = $1", [
+      theirs.id
+    ])
+    expect(owner?.team_id).not.toBe(teamId)
+    expect(
+      await store.runPromise(
+        Effect.flatMap(DmarcReportRepository, (r) =>
+          r.insert({
+            teamId: (owner?.team_id ?? 0) as TeamId,
+            domainId: theirs.id as DomainId,
+            reportId: "theirs-1",
+            orgName: "google.com",
+            email: "noreply@google.com",
+            dateRangeStart: day(2),
+            dateRangeEnd: day(1),
+            policyDomain: "theirs.test",
+            policyPublished: { p: "reject" },
+            status: "processed",
+            rows: [
+              {
+                sourceIp: "203.0.113.77",
+                count: 7,
+                disposition: "reject",
+                dkimAligned: false,
+                spfAligned: false,
+                headerFrom: "theirs.test"
+              }
+            ]
+          })
+        )
+      )
+    ).toBe(true)
+    // Its owner reads it: the id is real and has data behind it.
+    const own = (await get(`/domains/${theirs.id}/dmarc/reports`, otherKey)) as {
+      status: number
+      body: { reports: Array<{ reportId: string }> }
+    }
+    expect(own.status).toBe(200)
+    expect(own.body.reports.map((r) => r.reportId)).toEqual(["theirs-1"])
+    // This team reaches none of it, by id or public id, and its own pages do not include it.
+    for (const ref of [theirs.id, theirs.publicId]) {
+      for (const route of ["reports", "stats", "sources"]) {
+        const res = await get(`/domains/${ref}/dmarc/${route}`)
+        expect({ ref, route, status: res.status }).toEqual({ ref, route, status: 404 })
+        expect(JSON.stringify(res.body)).not.toContain("203.0.113.77")
+      }
+    }
+    const mine = (await get(`/domains/${domain.id}/dmarc/reports?perPage=100`)).body as {
+      reports: Array<{ reportId: string }>
+    }
+    expect(mine.reports.map((r) => r.reportId)).not.toContain("theirs-1")
+    const sources = JSON.stringify((await get(`/domains/${domain.id}/dmarc/sources`)).body)
+    expect(sources).not.toContain("203.0.113.77")
   })
 })

@@ -49,6 +49,7 @@ describe("a worker stopped in the middle of delivering", () => {
       POSTSTACK_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       POSTSTACK_DNS_SERVERS: dns.address,
       POSTSTACK_MX_PORT: String(sink.port),
+      POSTSTACK_SMTP_ALLOW_PRIVATE_MX: "true",
       POSTSTACK_DELIVERY_LEASE_MS: "3000"
     }
     sink.dataDelayMs = 5_000
@@ -99,7 +100,8 @@ describe("a worker stopped in the middle of delivering", () => {
       DATABASE_URL: db.url,
       POSTSTACK_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       POSTSTACK_DNS_SERVERS: dns.address,
-      POSTSTACK_MX_PORT: String(sink.port)
+      POSTSTACK_MX_PORT: String(sink.port),
+      POSTSTACK_SMTP_ALLOW_PRIVATE_MX: "true"
     })
     running.push(worker)
     const started = sink.dataStarted()

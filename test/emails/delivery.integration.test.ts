@@ -79,7 +79,7 @@ describe("delivery to the recipient's MX", () => {
     dns.publish("nullmx.test", "MX", ".")
     worker = ManagedRuntime.make(
       WorkerLive.layer(noTasks, jobs).pipe(
-        Layer.provide(testServices({ dnsServers: [dns.address], mxPort: sink.port })),
+        Layer.provide(testServices({ dnsServers: [dns.address], mxPort: sink.port, allowPrivateMx: true })),
         Layer.provide(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 4 }))
       )
     )

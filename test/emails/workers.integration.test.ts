@@ -19,7 +19,7 @@ describe("many workers on one database", () => {
   let key: string
 
   const services = () =>
-    testServices({ dnsServers: [dns.address], mxPort: sink.port }).pipe(
+    testServices({ dnsServers: [dns.address], mxPort: sink.port, allowPrivateMx: true }).pipe(
       Layer.provideMerge(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 4 }))
     )
   const startWorker = () =>

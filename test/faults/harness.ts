@@ -29,7 +29,9 @@ export const processEnv = (options: {
   POSTSTACK_DELIVERY_LEASE_MS: "3000",
   ...(options.port === undefined ? {} : { PORT: String(options.port) }),
   ...(options.key === undefined ? {} : { POSTSTACK_BOOTSTRAP_API_KEY: options.key }),
-  ...(options.sink === undefined ? {} : { POSTSTACK_MX_PORT: String(options.sink.port) }),
+  ...(options.sink === undefined
+    ? {}
+    : { POSTSTACK_MX_PORT: String(options.sink.port), POSTSTACK_SMTP_ALLOW_PRIVATE_MX: "true" }),
   ...options.extra
 })
 

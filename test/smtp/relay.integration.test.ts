@@ -121,7 +121,7 @@ describe("SMTP submission relay", () => {
     dns.publish("mx.receiver.test", "A", "127.0.0.1")
     worker = ManagedRuntime.make(
       WorkerLive.layer(noTasks, jobs).pipe(
-        Layer.provide(testServices({ dnsServers: [dns.address], mxPort: sink.port })),
+        Layer.provide(testServices({ dnsServers: [dns.address], mxPort: sink.port, allowPrivateMx: true })),
         Layer.provide(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 4 }))
       )
     )

@@ -3,7 +3,7 @@ import { freePort } from "./net.js"
 
 const { Packet } = dns2
 
-type RecordType = "TXT" | "MX" | "CNAME" | "A"
+type RecordType = "TXT" | "MX" | "CNAME" | "A" | "AAAA"
 
 export interface TestDnsServer {
   /** `127.0.0.1:port`, for `POSTSTACK_DNS_SERVERS` or a `Resolver`. */
@@ -60,7 +60,9 @@ export const startDnsServer = async (): Promise<TestDnsServer> => {
               ? { ...base, type: Packet.TYPE.MX, exchange: record.value, priority: 10 }
               : type === "CNAME"
                 ? { ...base, type: Packet.TYPE.CNAME, domain: record.value }
-                : { ...base, type: Packet.TYPE.A, address: record.value }
+                : type === "AAAA"
+                  ? { ...base, type: Packet.TYPE.AAAA, address: record.value }
+                  : { ...base, type: Packet.TYPE.A, address: record.value }
         response.answers.push(answer as unknown as Answer)
       }
       send(response)

@@ -93,6 +93,11 @@ export const testServices = (options: {
   readonly mxPort?: number
   /** A smart host that takes all mail instead of MX delivery. */
   readonly relayUrl?: string
+  /**
+   * Let MX hosts at loopback and private addresses be reached (the test sinks listen on
+   * loopback); by default they are refused, as in production.
+   */
+  readonly allowPrivateMx?: boolean
   /** Webhook transport settings; by default loopback is refused, as in production. */
   readonly webhooks?: { readonly allowLoopback: boolean; readonly timeoutMs: number }
   /** Where received mail is kept; a fresh temporary folder by default. */
@@ -131,7 +136,8 @@ export const testServices = (options: {
       socketTimeoutMs: 5_000,
       perDestination: 4,
       slotWaitMs: 2_000,
-      idleMs: 1_000
+      idleMs: 1_000,
+      allowPrivateMx: options.allowPrivateMx ?? false
     }),
     NodeCryptoTrackingLinks.layer({
       secret: Redacted.make(new Uint8Array(Buffer.from(TEST_ENCRYPTION_KEY, "base64"))),

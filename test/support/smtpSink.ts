@@ -18,6 +18,8 @@ export interface SmtpSink {
   readonly replies: Map<string, string>
   /** Messages whose DATA began, accepted or not. */
   readonly dataStarted: () => number
+  /** Connections made to the sink so far, whatever came of them. */
+  readonly connections: () => number
   /** Holds every message this long after its final dot before answering, as a slow receiver would. */
   dataDelayMs: number
   /**
@@ -30,20 +32,26 @@ export interface SmtpSink {
   readonly close: () => Promise<void>
 }
 
-/** A receiving MTA on loopback that records what it accepts, and refuses whom the test says. */
-export const startSmtpSink = async (listen: { host?: string; port?: number } = {}): Promise<SmtpSink> => {
+/**
+ * A receiving MTA on loopback that records what it accepts, and refuses whom the test says. It
+ * offers STARTTLS (smtp-server's self-signed certificate) unless `starttls` is false.
+ */
+export const startSmtpSink = async (
+  listen: { host?: string; port?: number; starttls?: boolean } = {}
+): Promise<SmtpSink> => {
   const received: Array<Received> = []
   const replies = new Map<string, string>()
   const afterDot = new Map<string, "hang" | "drop">()
   const sockets = new Map<number, Socket>()
-  const state: { started: number; delay: number; replyToAll: string | null } = {
+  const state: { started: number; connections: number; delay: number; replyToAll: string | null } = {
     started: 0,
+    connections: 0,
     delay: 0,
     replyToAll: null
   }
   const server = new SMTPServer({
     authOptional: true,
-    disabledCommands: ["AUTH"],
+    disabledCommands: listen.starttls === false ? ["AUTH", "STARTTLS"] : ["AUTH"],
     logger: false,
     size: 50 * 1024 * 1024,
     onRcptTo(address, _session, callback) {
@@ -80,6 +88,7 @@ export const startSmtpSink = async (listen: { host?: string; port?: number } = {
   )
   server.server.on("connection", (socket: Socket) => {
     const port = socket.remotePort ?? 0
+    state.connections++
     sockets.set(port, socket)
     socket.once("close", () => sockets.delete(port))
   })
@@ -90,6 +99,7 @@ export const startSmtpSink = async (listen: { host?: string; port?: number } = {
     replies,
     afterDot,
     dataStarted: () => state.started,
+    connections: () => state.connections,
     get dataDelayMs() {
       return state.delay
     },

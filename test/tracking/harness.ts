@@ -71,7 +71,12 @@ export const startHarness = async (domain: string): Promise<Harness> => {
   const worker = ManagedRuntime.make(
     WorkerLive.layer(noTasks, jobs).pipe(
       Layer.provide(
-        testServices({ dnsServers: [dns.address], mxPort: sink.port, publicUrl: server.baseUrl })
+        testServices({
+          dnsServers: [dns.address],
+          mxPort: sink.port,
+          allowPrivateMx: true,
+          publicUrl: server.baseUrl
+        })
       ),
       Layer.provide(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 4 }))
     )

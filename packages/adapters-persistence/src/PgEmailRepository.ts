@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { type AcceptResult, EmailRepository, type NewEmail } from "@poststack/application"
-import type { EmailEvent, EmailEventType, EmailRecord, EmailStatus } from "@poststack/domain"
+import type { Domain, EmailEvent, EmailEventType, EmailRecord, EmailStatus } from "@poststack/domain"
 import { aggregateStatus } from "@poststack/domain"
 import { Array as Arr, Effect, Layer, Option } from "effect"
 import { insertEmailEvents, outboxSummary } from "./EmailEvents.js"
@@ -288,6 +288,7 @@ export const make = Effect.gen(function* () {
             track_opens: boolean
             track_clicks: boolean
             tracking_domain: string | null
+            tls_mode: Domain["tlsMode"]
             has_attachments: boolean
           }
         >`
@@ -297,7 +298,7 @@ export const make = Effect.gen(function* () {
               .join(", ")
           )}, e.html_body, e.text_body, e.raw_mime,
                  d.name AS domain_name, d.return_path_label, ip.address AS local_address,
-                 e.track_opens, e.track_clicks,
+                 e.track_opens, e.track_clicks, d.tls_mode,
                  -- Links go to the domain's own tracking host only once DNS shows its CNAME to us.
                  CASE WHEN EXISTS (
                    SELECT 1 FROM jsonb_array_elements(d.dns_records) r
@@ -339,7 +340,8 @@ export const make = Effect.gen(function* () {
               localAddress: row.local_address,
               trackOpens: row.track_opens,
               trackClicks: row.track_clicks,
-              trackingDomain: row.tracking_domain
+              trackingDomain: row.tracking_domain,
+              tlsMode: row.tls_mode
             }
           ])
         )

@@ -14,6 +14,18 @@ export interface AuthenticatorOptions {
 
 const unknown: SenderAuthentication = { spf: "temperror", dkim: "temperror", dmarc: "temperror" }
 
+/**
+ * The first signature's result. mailauth calls a body that no longer matches its signed hash
+ * `neutral`; it is a signature that failed verification (RFC 8601's `fail`): the message was
+ * changed after signing, which is what a reader of the result needs to know.
+ */
+const dkimResult = (status: { result?: unknown; comment?: unknown } | undefined): string =>
+  status === undefined
+    ? "none"
+    : status.result === "neutral" && status.comment === "body hash did not verify"
+      ? "fail"
+      : String(status.result)
+
 /** mailauth's SPF, DKIM and DMARC checks over our configured resolvers, bounded in time. */
 export const make = (options: AuthenticatorOptions) => {
   const resolver = new Resolver({ timeout: options.timeoutMs, tries: 2 })
@@ -36,7 +48,7 @@ export const make = (options: AuthenticatorOptions) => {
         Effect.map(
           (result): SenderAuthentication => ({
             spf: result.spf === false ? "none" : String(result.spf.status.result),
-            dkim: String(result.dkim.results[0]?.status.result ?? "none"),
+            dkim: dkimResult(result.dkim.results[0]?.status),
             dmarc: result.dmarc === false ? "none" : String(result.dmarc.status.result)
           })
         ),

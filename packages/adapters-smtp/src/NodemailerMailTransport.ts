@@ -23,6 +23,11 @@ export interface TransportOptions {
   readonly slotWaitMs: number
   /** How long an idle connection is kept for the next message to the same destination. */
   readonly idleMs: number
+  /**
+   * Let MX hosts at loopback, private, link-local or CGNAT addresses be reached
+   * (`POSTSTACK_SMTP_ALLOW_PRIVATE_MX`): tests, or a relay inside a private network.
+   */
+  readonly allowPrivateMx: boolean
 }
 
 interface Target {
@@ -33,11 +38,14 @@ interface Target {
   readonly secure: boolean
   readonly auth: { readonly user: string; readonly pass: string } | null
   readonly localAddress: string | null
+  /** STARTTLS or nothing: the session is never used in plaintext. */
+  readonly requireTls: boolean
 }
 
 type Failure =
   | { readonly kind: "reply"; readonly outcome: DeliveryOutcome }
-  | { readonly kind: "connection"; readonly reason: string }
+  /** `tls`: the session could not be encrypted and the message may not go without it. */
+  | { readonly kind: "connection"; readonly reason: string; readonly tls?: boolean }
 
 const parseRelay = (url: string): Target => {
   const u = new URL(url)
@@ -53,7 +61,8 @@ const parseRelay = (url: string): Target => {
       u.username === ""
         ? null
         : { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) },
-    localAddress: null
+    localAddress: null,
+    requireTls: false
   }
 }
 
@@ -97,8 +106,9 @@ class Slots {
 }
 
 /**
- * SMTP delivery with nodemailer's connection: opportunistic STARTTLS (certificates of MX hosts
- * are not checked, as is usual for server-to-server mail), connections reused per destination
+ * SMTP delivery with nodemailer's connection: opportunistic STARTTLS, or required STARTTLS for
+ * domains whose `tls_mode` is `enforced` (certificates of MX hosts are not checked either way, as
+ * is usual for server-to-server mail without MTA-STS or DANE), connections reused per destination
  * and capped in number, replies turned into outcomes.
  */
 export const make = (options: TransportOptions) =>
@@ -131,17 +141,35 @@ export const make = (options: TransportOptions) =>
           secure: target.secure,
           name: options.heloName,
           ...(target.localAddress === null ? {} : { localAddress: target.localAddress }),
-          opportunisticTLS: true,
+          // Enforced TLS: STARTTLS is sent whether offered or not, and a refusal or a failed
+          // handshake ends the session instead of carrying on in plaintext.
+          opportunisticTLS: !target.requireTls,
+          requireTLS: target.requireTls,
           connectionTimeout: options.connectTimeoutMs,
           greetingTimeout: options.connectTimeoutMs,
           socketTimeout: options.socketTimeoutMs,
           tls: { rejectUnauthorized: target.auth !== null, servername: target.servername }
         })
-        connection.once("error", (error) =>
-          resume(Effect.fail({ kind: "connection", reason: error.message }))
-        )
+        const failed = (error: Error & { code?: string | undefined }): Failure =>
+          // ETLS: STARTTLS refused; `upgrading`: the handshake itself failed (a socket error).
+          target.requireTls &&
+          (error.code === "ETLS" || (connection as { upgrading?: boolean }).upgrading === true)
+            ? {
+                kind: "connection",
+                reason: `TLS required, not sent in plaintext: ${error.message}`,
+                tls: true
+              }
+            : { kind: "connection", reason: error.message }
+        connection.once("error", (error) => resume(Effect.fail(failed(error))))
         connection.connect((error) => {
-          if (error) return resume(Effect.fail({ kind: "connection", reason: error.message }))
+          if (error) return resume(Effect.fail(failed(error)))
+          // Belt and braces: whatever the library decided, an enforced session is encrypted.
+          if (target.requireTls && !connection.secure) {
+            connection.close()
+            return resume(
+              Effect.fail(failed(Object.assign(new Error("the session was not encrypted"), { code: "ETLS" })))
+            )
+          }
           if (target.auth === null) return resume(Effect.succeed(connection))
           connection.login({ user: target.auth.user, pass: target.auth.pass }, (loginError) =>
             loginError
@@ -272,8 +300,9 @@ export const make = (options: TransportOptions) =>
             {
               target: {
                 ...relay.value,
-                key: `${relay.value.key}|${handover.localAddress ?? ""}`,
-                localAddress: handover.localAddress
+                key: `${relay.value.key}|${handover.localAddress ?? ""}${handover.requireTls ? "|tls" : ""}`,
+                localAddress: handover.localAddress,
+                requireTls: handover.requireTls
               },
               mx: relay.value.host
             }
@@ -282,31 +311,40 @@ export const make = (options: TransportOptions) =>
             host.addresses.map((address) => ({
               mx: host.name,
               target: {
-                key: `${address}:${options.mxPort}|${handover.localAddress ?? ""}`,
+                // Enforced-TLS mail never shares a connection that may have stayed in plaintext.
+                key: `${address}:${options.mxPort}|${handover.localAddress ?? ""}${handover.requireTls ? "|tls" : ""}`,
                 host: address,
                 port: options.mxPort,
                 servername: host.name,
                 secure: false,
                 auth: null,
-                localAddress: handover.localAddress
+                localAddress: handover.localAddress,
+                requireTls: handover.requireTls
               }
             }))
           )
 
     return MailTransport.of({
       relay: Option.isSome(relay),
+      allowPrivateMx: options.allowPrivateMx,
       deliver: (handover) =>
         Effect.gen(function* () {
           const reasons: Array<string> = []
+          let tlsOnly = true
           for (const { target, mx } of targetsOf(handover)) {
             const result = yield* Effect.either(attempt(target, handover, mx))
             if (result._tag === "Right") return result.right
             if (result.left.kind === "reply") return result.left.outcome
             reasons.push(`${mx} (${target.host}): ${result.left.reason}`)
+            tlsOnly &&= result.left.tls === true
           }
+          const why = reasons.join("; ").slice(0, 800)
           return {
             _tag: "Deferred",
-            reply: `451 4.4.1 no mail server could be reached: ${reasons.join("; ").slice(0, 800)}`,
+            reply:
+              tlsOnly && reasons.length > 0
+                ? `451 4.7.4 TLS required by the domain's tls_mode, no mail server offered it: ${why}`
+                : `451 4.4.1 no mail server could be reached: ${why}`,
             mx: null
           } satisfies DeliveryOutcome
         }).pipe(Effect.withSpan("MailTransport.deliver"))
@@ -327,7 +365,8 @@ export const layerConfig = Layer.unwrapEffect(
         Config.withDefault(4)
       ),
       slotWaitMs: Config.integer("POSTSTACK_SMTP_SLOT_WAIT_MS").pipe(Config.withDefault(10_000)),
-      idleMs: Config.integer("POSTSTACK_SMTP_IDLE_MS").pipe(Config.withDefault(5_000))
+      idleMs: Config.integer("POSTSTACK_SMTP_IDLE_MS").pipe(Config.withDefault(5_000)),
+      allowPrivateMx: Config.boolean("POSTSTACK_SMTP_ALLOW_PRIVATE_MX").pipe(Config.withDefault(false))
     }),
     layer
   )

@@ -1,6 +1,7 @@
 import type {
   ApiKeyId,
   AttachmentInput,
+  Domain,
   DomainId,
   EmailBodies,
   EmailEvent,
@@ -80,6 +81,8 @@ export interface EmailForDelivery {
   readonly trackClicks: boolean
   /** The domain's own host for tracking links once its CNAME to ours is verified; else `null` (the public URL). */
   readonly trackingDomain: string | null
+  /** The sending domain's `tls_mode`: `enforced` mail goes over an encrypted session or not at all. */
+  readonly tlsMode: Domain["tlsMode"]
 }
 
 /** Emails and their recipients' deliveries, always within one team. */

@@ -34,6 +34,8 @@ export type DeliveryOutcome =
   | { readonly _tag: "Bounced"; readonly reply: string; readonly mx: string | null; readonly hard: boolean }
   /** Not tried: the destination already had every connection it may have. Not an attempt. */
   | { readonly _tag: "Busy"; readonly reply: string; readonly mx: null }
+  /** Not tried and never will be: the message may not go where the recipient's domain points. */
+  | { readonly _tag: "Failed"; readonly reply: string; readonly mx: null; readonly reason: string }
 
 /** Classifies an SMTP reply (basic code and optional enhanced code) into an outcome. */
 export const classifyReply = (code: number, text: string, mx: string): DeliveryOutcome => {

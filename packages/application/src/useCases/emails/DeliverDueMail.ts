@@ -2,11 +2,13 @@ import {
   type ClaimedDelivery,
   DEFAULT_RETRY_POLICY,
   type DeliveryOutcome,
+  describeMxRefusal,
   type DomainId,
   domainOf,
   nextAttemptAt,
   type RetryPolicy,
   routeFromMx,
+  screenMxHosts,
   type SuppressionMatch,
   type TeamId
 } from "@poststack/domain"
@@ -31,8 +33,12 @@ export const returnPath = (
   sha256: (s: string) => string
 ) => `b${deliveryId}.${sha256(`${deliveryId}:${messageId}`).slice(0, 12)}@${host}`
 
-/** Where the recipient's domain takes mail: MX hosts, or the domain itself (implicit MX), or nowhere. */
-const routeFor = Effect.fn("DeliverDueMail.route")(function* (domain: string) {
+/**
+ * Where the recipient's domain takes mail: MX hosts, or the domain itself (implicit MX), or nowhere.
+ * Addresses that are not public are screened out before any connection (`Forbidden` when no
+ * host is left), so a domain cannot point the worker at its own network.
+ */
+const routeFor = Effect.fn("DeliverDueMail.route")(function* (domain: string, allowPrivate: boolean) {
   const dns = yield* DnsResolver
   const mx = yield* dns.mx(domain)
   if (mx._tag === "Unavailable")
@@ -57,9 +63,12 @@ const routeFor = Effect.fn("DeliverDueMail.route")(function* (domain: string) {
     }
     if (addresses.length > 0) hosts.push({ name, addresses })
   }
-  if (hosts.length > 0) return { _tag: "Hosts" as const, hosts, ttlSeconds }
+  const screened = screenMxHosts(hosts, allowPrivate)
+  if (screened.allowed.length > 0) return { _tag: "Hosts" as const, hosts: screened.allowed, ttlSeconds }
   if (unavailable > 0)
     return { _tag: "Retry" as const, reason: `address lookup for the mail servers of ${domain} failed` }
+  if (screened.refused.length > 0)
+    return { _tag: "Forbidden" as const, reason: describeMxRefusal(domain, screened.refused) }
   return { _tag: "Refused" as const, reason: `550 5.1.2 ${domain} has no reachable mail server` }
 })
 
@@ -70,14 +79,14 @@ type Route = Effect.Effect.Success<ReturnType<typeof routeFor>>
  * kept for the TTL of its address records, and never longer than a minute (the MX answer's own TTL
  * is not known); failures are not kept.
  */
-const routeCache = () => {
+const routeCache = (allowPrivate: boolean) => {
   const routes = new Map<string, { readonly route: Route; readonly until: number }>()
   return (recipient: string): Effect.Effect<Route, never, DnsResolver> => {
     const domain = domainOf(recipient).toLowerCase()
     return Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const kept = routes.get(domain)
       if (kept !== undefined && kept.until > now) return Effect.succeed(kept.route)
-      return Effect.tap(routeFor(domain), (route) =>
+      return Effect.tap(routeFor(domain, allowPrivate), (route) =>
         Effect.sync(() => {
           const keepMs = route._tag === "Hosts" ? Math.min(ROUTE_CACHE_MAX_MS, route.ttlSeconds * 1000) : 0
           if (keepMs <= 0) return
@@ -142,6 +151,15 @@ export const settle = (
         suppress: outcome.hard
           ? { teamId: delivery.teamId as TeamId, address: delivery.recipient, reason: "hard_bounce" }
           : null
+      }
+    case "Failed":
+      return {
+        status: "failed",
+        reply: outcome.reply,
+        mx: null,
+        nextAttemptAt: null,
+        events: [{ type: "failed", metadata: { ...meta, reason: outcome.reason } }],
+        suppress: null
       }
     case "Deferred": {
       const next = nextAttemptAt(policy, delivery.attempts, delivery.firstQueuedAt, now)
@@ -211,12 +229,20 @@ const deliverOne = Effect.fnUntraced(function* (
     return { _tag: "Deferred", reply: `451 4.4.3 ${route.reason}`, mx: null } satisfies DeliveryOutcome
   if (route._tag === "Refused")
     return { _tag: "Bounced", reply: route.reason, mx: null, hard: true } satisfies DeliveryOutcome
+  if (route._tag === "Forbidden")
+    return {
+      _tag: "Failed",
+      reply: `554 5.4.4 not sent: ${route.reason}`,
+      mx: null,
+      reason: route.reason
+    } satisfies DeliveryOutcome
   return yield* transport.deliver({
     hosts: route.hosts,
     envelopeFrom: returnPath(delivery.id, record.messageId, email.returnPathHost, digest.sha256),
     recipient: delivery.recipient,
     message: signed.right,
     localAddress: email.localAddress,
+    requireTls: email.tlsMode === "enforced",
     startBy
   })
 })
@@ -307,7 +333,7 @@ export const DeliverMailContinuously = Effect.fn("DeliverMailContinuously")(func
   const policy = options.policy ?? DEFAULT_RETRY_POLICY
   let busy = 0
   const unrecorded: Unrecorded = { count: 0 }
-  const routes = routeCache()
+  const routes = routeCache((yield* MailTransport).allowPrivateMx)
   // What this worker holds, with its leases renewed well before they run out (started first, so
   // it stops last: leases are still renewed while a stopping worker finishes its deliveries).
   const held = new Map<number, ClaimedDelivery>()
