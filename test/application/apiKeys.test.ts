@@ -51,7 +51,7 @@ describe("API key use cases", () => {
     Effect.gen(function* () {
       const team = yield* newTeam
       const created = yield* CreateApiKey(asOperator(team.id), input)
-      yield* RevokeApiKey(team.id, created.key.id)
+      yield* RevokeApiKey(asOperator(team.id), created.key.id)
       for (const attempt of [
         Redacted.value(created.plaintext),
         "sk_live_doesnotexistdoesnotexist",
@@ -107,12 +107,12 @@ describe("API key use cases", () => {
     Effect.gen(function* () {
       const team = yield* newTeam
       const created = yield* CreateApiKey(asOperator(team.id), { ...input, mode: "test" })
-      const rotated = yield* RotateApiKey(team.id, created.key.id)
+      const rotated = yield* RotateApiKey(asOperator(team.id), created.key.id)
       expect(rotated.key).toMatchObject({ name: "ci", permission: "sending_access", mode: "test" })
       expect(Redacted.value(rotated.plaintext)).toMatch(/^sk_test_/)
       expect(Either.isLeft(yield* Effect.either(AuthenticateApiKey(created.plaintext)))).toBe(true)
       expect((yield* AuthenticateApiKey(rotated.plaintext)).id).toBe(rotated.key.id)
-      expect((yield* ListApiKeys(team.id)).map((k) => k.id)).toEqual([rotated.key.id])
+      expect((yield* ListApiKeys(asOperator(team.id))).map((k) => k.id)).toEqual([rotated.key.id])
     }).pipe(Effect.provide(TestLayer))
   )
 
@@ -121,12 +121,15 @@ describe("API key use cases", () => {
       const a = yield* newTeam
       const b = yield* newTeam
       const keyOfB = yield* CreateApiKey(asOperator(b.id), input)
-      for (const attempt of [RevokeApiKey(a.id, keyOfB.key.id), RotateApiKey(a.id, keyOfB.key.id)]) {
+      for (const attempt of [
+        RevokeApiKey(asOperator(a.id), keyOfB.key.id),
+        RotateApiKey(asOperator(a.id), keyOfB.key.id)
+      ]) {
         const result = yield* Effect.either(attempt)
         expect(Either.isLeft(result) && result.left._tag).toBe("ResourceNotFound")
       }
-      expect(yield* ListApiKeys(a.id)).toEqual([])
-      expect(yield* ListApiKeys(b.id)).toHaveLength(1)
+      expect(yield* ListApiKeys(asOperator(a.id))).toEqual([])
+      expect(yield* ListApiKeys(asOperator(b.id))).toHaveLength(1)
     }).pipe(Effect.provide(TestLayer))
   )
 
