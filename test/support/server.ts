@@ -33,7 +33,12 @@ import {
   PgPersistence,
   RateLimiterStoreConfig
 } from "@poststack/adapters-persistence"
-import { BootstrapTeam, type RateLimiterStore, SecretBox } from "@poststack/application"
+import {
+  BootstrapTeam,
+  PepperLegacyKeyHashes,
+  type RateLimiterStore,
+  SecretBox
+} from "@poststack/application"
 import type { MailHosts } from "@poststack/domain"
 import { Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
 
@@ -98,7 +103,7 @@ export const testServices = (options: {
 }) => {
   const base = Layer.mergeAll(
     PgPersistence,
-    NodeCryptoKeyMaterial.layer,
+    NodeCryptoKeyMaterial.layer(Redacted.make(new Uint8Array(Buffer.from(TEST_ENCRYPTION_KEY, "base64")))),
     NodeCryptoDigest.layer,
     NodeCryptoDkimKeyGenerator.layer,
     Layer.succeed(
@@ -184,10 +189,13 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
           Logger.defaultLogger,
           Logger.map(Logger.jsonLogger, (line) => sink(line))
         )
-  const app = Layer.mergeAll(http, options.doors ?? Layer.empty, services).pipe(
-    Layer.provideMerge(services),
-    Layer.provide(logging)
-  )
+  // As the server's BootstrapLive: keys stored before peppering are converted before the API serves.
+  const pepperLegacyHashes = Layer.effectDiscard(PepperLegacyKeyHashes())
+  const app = Layer.mergeAll(
+    Layer.provide(http, pepperLegacyHashes),
+    options.doors ?? Layer.empty,
+    services
+  ).pipe(Layer.provideMerge(services), Layer.provide(logging))
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(app, scope))
   const runtimeEffect = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof app>>) =>

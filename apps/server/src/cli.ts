@@ -133,7 +133,7 @@ const fail = (message: string) =>
 
 const cli = Command.run(poststack, { name: "poststack", version: "0.1.0" })
 
-const Services = Layer.mergeAll(PgPersistence, NodeCryptoKeyMaterial.layer).pipe(
+const Services = Layer.mergeAll(PgPersistence, NodeCryptoKeyMaterial.layerConfig).pipe(
   Layer.provideMerge(PgDatabase.layerConfigForTools)
 )
 
