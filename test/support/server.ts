@@ -60,7 +60,11 @@ export interface TestServerOptions {
   /** DNS servers (`host:port`) the server asks; by default a closed port, so DNS is unavailable. */
   readonly dnsServers?: ReadonlyArray<string>
   readonly mailHosts?: MailHosts
-  readonly webhooks?: { readonly allowLoopback: boolean; readonly timeoutMs: number }
+  readonly webhooks?: {
+    readonly allowLoopback: boolean
+    readonly timeoutMs: number
+    readonly hostsFile?: string
+  }
   /** More listeners (the SMTP doors) built on the same services as the HTTP API. */
   readonly doors?: Layer.Layer<never, never, TestServices | RateLimiterStore>
   /** Reverse proxies whose `X-Forwarded-For` entries the server trusts. */
@@ -95,7 +99,11 @@ export const testServices = (options: {
   /** A smart host that takes all mail instead of MX delivery. */
   readonly relayUrl?: string
   /** Webhook transport settings; by default loopback is refused, as in production. */
-  readonly webhooks?: { readonly allowLoopback: boolean; readonly timeoutMs: number }
+  readonly webhooks?: {
+    readonly allowLoopback: boolean
+    readonly timeoutMs: number
+    readonly hostsFile?: string
+  }
   /** Where received mail is kept; a fresh temporary folder by default. */
   readonly blobDir?: string
   /** Where tracking and unsubscribe links in delivered mail point (a test server's base URL). */
