@@ -1,10 +1,14 @@
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
+import { SmtpSubmissionServer, SmtpTls } from "@poststack/adapters-smtp"
+import { Effect } from "effect"
+import nodemailer from "nodemailer"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import openapi from "../../packages/adapters-http/openapi.json" with { type: "json" }
 import { query } from "../support/database.js"
 import { addVerifiedDomain } from "../support/domains.js"
+import { freePort } from "../support/net.js"
 import { expectRefusal, request, type Res, startTwoTeams, type TwoTeams } from "./harness.js"
 
 /**
@@ -526,5 +530,75 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
     const rotated = await as("test", "POST", `/api-keys/${test.id}/rotate`)
     expect(rotated.status).toBe(200)
     expect(String(rotated.body.key)).toMatch(/^sk_test_/)
+  })
+})
+
+describe("key scopes: the SMTP relay holds the sending row of the table", () => {
+  let teams: TwoTeams
+  let port: number
+  const keys = {} as Record<Kind, string>
+
+  beforeAll(async () => {
+    port = await freePort()
+    const tls = await Effect.runPromise(SmtpTls.selfSigned("smtp.poststack.test"))
+    teams = await startTwoTeams({
+      doors: SmtpSubmissionServer.layer({
+        host: "127.0.0.1",
+        implicitTlsPorts: [port],
+        starttlsPort: null,
+        tls,
+        name: "smtp.poststack.test",
+        maxMessageBytes: 256 * 1024,
+        perKey: { limit: 1000, windowMs: 1000 },
+        authFailuresPerAddress: { limit: 1000, windowMs: 60_000 }
+      })
+    })
+    await addVerifiedDomain(teams.server.baseUrl, teams.keyA, teams.dns, "own.test")
+    await addVerifiedDomain(teams.server.baseUrl, teams.keyA, teams.dns, "other.test")
+    const [own] = await query<{ id: number }>(teams.db.url, "SELECT id FROM domains WHERE name = 'own.test'")
+    const make = async (body: Record<string, unknown>) => {
+      const res = await request(teams.server.baseUrl, teams.keyA, "POST", "/api-keys", {
+        name: "smtp",
+        ...body
+      })
+      expect(res.status).toBe(201)
+      return String(res.body.key)
+    }
+    keys.fullTeam = teams.keyA
+    keys.fullScoped = await make({ permission: "full_access", allow_full_access: true, domain_id: own?.id })
+    keys.sendingTeam = await make({ permission: "sending_access" })
+    keys.sendingScoped = await make({ permission: "sending_access", domain_id: own?.id })
+  })
+  afterAll(async () => {
+    await teams.close()
+  })
+
+  it("each kind of key relays from the domains the table allows, and is refused with 553 elsewhere", async () => {
+    const wrong: Array<string> = []
+    for (const kind of KINDS) {
+      const transport = nodemailer.createTransport({
+        host: "127.0.0.1",
+        port,
+        secure: true,
+        auth: { user: "poststack", pass: keys[kind] },
+        tls: { rejectUnauthorized: false }
+      })
+      for (const where of ["own", "other"] as const) {
+        const cell = TABLE.send[kind][where]
+        const result = await transport
+          .sendMail({ from: `news@${where}.test`, to: "r@example.com", subject: "s", text: "t" })
+          .then(
+            (info) => ({ code: Number(info.response.slice(0, 3)), text: info.response }),
+            (error: { responseCode?: number; response?: string }) => ({
+              code: error.responseCode ?? 0,
+              text: error.response ?? ""
+            })
+          )
+        if (cell === "ok" ? result.code !== 250 : result.code !== 553)
+          wrong.push(`${kind} from ${where}: ${result.code} ${result.text}`)
+      }
+      transport.close()
+    }
+    expect(wrong).toEqual([])
   })
 })
