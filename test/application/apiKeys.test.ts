@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto"
+import { createHash, createHmac, hkdfSync } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
 import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
 import { MemoryRepositories } from "@poststack/adapters-persistence"
@@ -17,7 +17,11 @@ import {
 import type { ApiKeyId, TeamId } from "@poststack/domain"
 import { Effect, Either, Layer, Option, Redacted } from "effect"
 
-const TestLayer = Layer.merge(MemoryRepositories.layer, NodeCryptoKeyMaterial.layer)
+const ENCRYPTION_KEY = new Uint8Array(32).fill(9)
+const TestLayer = Layer.merge(
+  MemoryRepositories.layer,
+  NodeCryptoKeyMaterial.layer(Redacted.make(ENCRYPTION_KEY))
+)
 
 const input = {
   name: "ci",
@@ -40,10 +44,14 @@ describe("API key use cases", () => {
       const found = yield* AuthenticateApiKey(created.plaintext)
       expect(found.id).toBe(created.key.id)
       expect(found.teamId).toBe(team.id)
-      // What is stored is the SHA-256 of the secret: looking that digest up finds the key.
-      const digest = new Uint8Array(createHash("sha256").update(secret).digest())
+      // What is stored is HMAC-SHA256 under a pepper derived from the encryption key, of the
+      // secret's SHA-256 (computed here independently): that finds the key, the bare SHA-256 does not.
+      const sha256 = createHash("sha256").update(secret).digest()
+      const pepper = hkdfSync("sha256", ENCRYPTION_KEY, new Uint8Array(0), "poststack api key pepper v1", 32)
+      const peppered = new Uint8Array(createHmac("sha256", Buffer.from(pepper)).update(sha256).digest())
       const keys = yield* ApiKeyRepository
-      expect(Option.getOrThrow(yield* keys.findByHash(digest)).id).toBe(created.key.id)
+      expect(Option.getOrThrow(yield* keys.findByHash(peppered)).id).toBe(created.key.id)
+      expect(Option.isNone(yield* keys.findByHash(new Uint8Array(sha256)))).toBe(true)
     }).pipe(Effect.provide(TestLayer))
   )
 
@@ -51,7 +59,7 @@ describe("API key use cases", () => {
     Effect.gen(function* () {
       const team = yield* newTeam
       const created = yield* CreateApiKey(asOperator(team.id), input)
-      yield* RevokeApiKey(team.id, created.key.id)
+      yield* RevokeApiKey(asOperator(team.id), created.key.id)
       for (const attempt of [
         Redacted.value(created.plaintext),
         "sk_live_doesnotexistdoesnotexist",
@@ -107,12 +115,12 @@ describe("API key use cases", () => {
     Effect.gen(function* () {
       const team = yield* newTeam
       const created = yield* CreateApiKey(asOperator(team.id), { ...input, mode: "test" })
-      const rotated = yield* RotateApiKey(team.id, created.key.id)
+      const rotated = yield* RotateApiKey(asOperator(team.id), created.key.id)
       expect(rotated.key).toMatchObject({ name: "ci", permission: "sending_access", mode: "test" })
       expect(Redacted.value(rotated.plaintext)).toMatch(/^sk_test_/)
       expect(Either.isLeft(yield* Effect.either(AuthenticateApiKey(created.plaintext)))).toBe(true)
       expect((yield* AuthenticateApiKey(rotated.plaintext)).id).toBe(rotated.key.id)
-      expect((yield* ListApiKeys(team.id)).map((k) => k.id)).toEqual([rotated.key.id])
+      expect((yield* ListApiKeys(asOperator(team.id))).map((k) => k.id)).toEqual([rotated.key.id])
     }).pipe(Effect.provide(TestLayer))
   )
 
@@ -121,12 +129,15 @@ describe("API key use cases", () => {
       const a = yield* newTeam
       const b = yield* newTeam
       const keyOfB = yield* CreateApiKey(asOperator(b.id), input)
-      for (const attempt of [RevokeApiKey(a.id, keyOfB.key.id), RotateApiKey(a.id, keyOfB.key.id)]) {
+      for (const attempt of [
+        RevokeApiKey(asOperator(a.id), keyOfB.key.id),
+        RotateApiKey(asOperator(a.id), keyOfB.key.id)
+      ]) {
         const result = yield* Effect.either(attempt)
         expect(Either.isLeft(result) && result.left._tag).toBe("ResourceNotFound")
       }
-      expect(yield* ListApiKeys(a.id)).toEqual([])
-      expect(yield* ListApiKeys(b.id)).toHaveLength(1)
+      expect(yield* ListApiKeys(asOperator(a.id))).toEqual([])
+      expect(yield* ListApiKeys(asOperator(b.id))).toHaveLength(1)
     }).pipe(Effect.provide(TestLayer))
   )
 

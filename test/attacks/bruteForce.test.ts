@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from "node:crypto"
+import { randomBytes } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, query } from "../support/database.js"
+import { createTestDatabase, query, storedKeyHash } from "../support/database.js"
 import { startTestServer, type TestServer } from "../support/server.js"
 import { expectRefusal, request } from "./harness.js"
 
@@ -45,7 +45,7 @@ describe("API key brute force", () => {
       db.url,
       `INSERT INTO api_keys (team_id, name, key_prefix, key_hash, permission, mode, expires_at)
        SELECT team_id, 'expired', $1, $2, 'full_access', 'live', now() - interval '1 minute' FROM api_keys LIMIT 1`,
-      [expired.slice(0, 12), createHash("sha256").update(expired).digest()]
+      [expired.slice(0, 12), storedKeyHash(expired)]
     )
     wrong.revoked = revoked
     wrong.expired = expired

@@ -1,6 +1,7 @@
 import { Resolver } from "node:dns/promises"
 import { PgDatabase } from "@poststack/adapters-persistence"
 import {
+  asOperator,
   ActivateDkimRotation,
   CreateDomain,
   DkimSigner,
@@ -84,7 +85,7 @@ describe("DKIM signing, checked by an independent verifier over real DNS", () =>
 
   const createVerified = async (name: string) => {
     const domain = await run(
-      CreateDomain(teamId, {
+      CreateDomain(asOperator(teamId), {
         name,
         customReturnPath: undefined,
         openTracking: false,
@@ -95,7 +96,7 @@ describe("DKIM signing, checked by an independent verifier over real DNS", () =>
       })
     )
     publish(domain.dnsRecords)
-    const verified = await run(VerifyDomain(teamId, { _tag: "Numeric", id: domain.id }))
+    const verified = await run(VerifyDomain(asOperator(teamId), { _tag: "Numeric", id: domain.id }))
     expect(verified.status).toBe("verified")
     return verified
   }
@@ -120,7 +121,7 @@ describe("DKIM signing, checked by an independent verifier over real DNS", () =>
 
   it("refuses to sign for a domain that is not verified, or deleted", async () => {
     const pending = await run(
-      CreateDomain(teamId, {
+      CreateDomain(asOperator(teamId), {
         name: "unverified.test",
         customReturnPath: undefined,
         openTracking: false,
@@ -180,16 +181,16 @@ describe("DKIM signing, checked by an independent verifier over real DNS", () =>
   it("rotates: the old key signs until the new record is seen, then the new selector signs and verifies", async () => {
     const domain = await createVerified("rotate.test")
     const ref: DomainRef = { _tag: "Numeric", id: domain.id }
-    const started = await run(StartDkimRotation(teamId, ref))
+    const started = await run(StartDkimRotation(asOperator(teamId), ref))
     const first = selectorOf(domain)
     expect(started).toMatchObject({ state: "pending_dns", activeSelector: first })
     expect(started.pendingSelector).toMatch(/^ps[a-z0-9]{10}$/)
     expect(started.pendingSelector).not.toBe(first)
     const second = String(started.pendingSelector)
-    const again = await run(Effect.either(StartDkimRotation(teamId, ref)))
+    const again = await run(Effect.either(StartDkimRotation(asOperator(teamId), ref)))
     expect(Either.isLeft(again) && again.left._tag).toBe("StateConflict")
 
-    const early = await run(Effect.either(ActivateDkimRotation(teamId, ref, false)))
+    const early = await run(Effect.either(ActivateDkimRotation(asOperator(teamId), ref, false)))
     expect(Either.isLeft(early) && early.left._tag).toBe("StateConflict")
     const signer = Effect.flatMap(DkimSigner, (s) =>
       s.sign(domain.id as DomainId, new TextEncoder().encode(message("a@rotate.test", "b@receiver.test")))
@@ -197,17 +198,17 @@ describe("DKIM signing, checked by an independent verifier over real DNS", () =>
     expect(Buffer.from(await run(signer)).toString()).toMatch(new RegExp(`s=${first};`))
 
     dns.publish(String(started.pendingRecordName), "TXT", String(started.pendingRecordValue))
-    const waiting = await run(ActivateDkimRotation(teamId, ref, false))
+    const waiting = await run(ActivateDkimRotation(asOperator(teamId), ref, false))
     expect(waiting.state).toBe("ready")
     expect(waiting.activeSelector).toBe(first)
     expect(waiting.activatesAfter).not.toBeNull()
 
     dns.failing = true
-    const blind = await run(Effect.either(ActivateDkimRotation(teamId, ref, true)))
+    const blind = await run(Effect.either(ActivateDkimRotation(asOperator(teamId), ref, true)))
     expect(Either.isLeft(blind) && blind.left._tag).toBe("DnsUnavailable")
     dns.failing = false
 
-    const done = await run(ActivateDkimRotation(teamId, ref, true))
+    const done = await run(ActivateDkimRotation(asOperator(teamId), ref, true))
     expect(done).toMatchObject({
       state: "retiring",
       activeSelector: second,

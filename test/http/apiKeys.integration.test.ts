@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
+import { createTestDatabase, insertTeamWithKey, query, storedKeyHash } from "../support/database.js"
 import { SdkError, sdk } from "../support/sdkClient.js"
 import { startTestServer, type TestServer } from "../support/server.js"
 
@@ -56,12 +56,8 @@ describe("/api-keys through an SDK-shaped client", () => {
     const rows = await query<{ key_hash: Buffer }>(db.url, "SELECT key_hash FROM api_keys WHERE id = $1", [
       created.id
     ])
-    const { createHash } = await import("node:crypto")
-    expect(rows[0]?.key_hash.toString("hex")).toBe(
-      createHash("sha256")
-        .update(created.key ?? "")
-        .digest("hex")
-    )
+    // The peppered hash, not the bare SHA-256 a dump could test guesses against.
+    expect(rows[0]?.key_hash.toString("hex")).toBe(storedKeyHash(created.key ?? "").toString("hex"))
     const dump = JSON.stringify(await query(db.url, "SELECT * FROM api_keys"))
     expect(dump).not.toContain(created.key)
   })

@@ -57,4 +57,27 @@ describe("request logs", () => {
     expect(all).not.toContain("someone")
     expect(requestLines().length).toBeGreaterThanOrEqual(5)
   })
+
+  it("masks the signature of tracking and unsubscribe links, which would let a log reader act for the recipient", async () => {
+    const signature = "Zk3qSIGNATUREmarker9x"
+    const paths = [
+      `/t/o/em_0123456789abcdef0123456789abcdef/41/${signature}`,
+      `/t/c/em_0123456789abcdef0123456789abcdef/41/${signature}?u=https%3A%2F%2Fexample.com`,
+      `/u/em_0123456789abcdef0123456789abcdef/41/${signature}`,
+      `/u/em_0123456789abcdef0123456789abcdef/41/${signature}/extra`
+    ]
+    for (const path of paths) await fetch(`${server.baseUrl}${path}`, { redirect: "manual" })
+    await fetch(`${server.baseUrl}${paths[2]}`, { method: "POST", body: "List-Unsubscribe=One-Click" })
+    expect(lines.join("\n")).not.toContain("SIGNATUREmarker")
+    const logged = requestLines()
+      .map((l) => String(l.annotations.path))
+      .filter((p) => p.startsWith("/t/") || p.startsWith("/u/"))
+    expect(logged).toEqual([
+      "/t/o/em_0123456789abcdef0123456789abcdef/41/:signature",
+      "/t/c/em_0123456789abcdef0123456789abcdef/41/:signature",
+      "/u/em_0123456789abcdef0123456789abcdef/41/:signature",
+      "/u/em_0123456789abcdef0123456789abcdef/41/:signature/:signature",
+      "/u/em_0123456789abcdef0123456789abcdef/41/:signature"
+    ])
+  })
 })

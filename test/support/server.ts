@@ -35,7 +35,12 @@ import {
   PgPersistence,
   RateLimiterStoreConfig
 } from "@poststack/adapters-persistence"
-import { BootstrapTeam, type RateLimiterStore, SecretBox } from "@poststack/application"
+import {
+  BootstrapTeam,
+  PepperLegacyKeyHashes,
+  type RateLimiterStore,
+  SecretBox
+} from "@poststack/application"
 import type { MailHosts } from "@poststack/domain"
 import { Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
 
@@ -57,7 +62,11 @@ export interface TestServerOptions {
   /** DNS servers (`host:port`) the server asks; by default a closed port, so DNS is unavailable. */
   readonly dnsServers?: ReadonlyArray<string>
   readonly mailHosts?: MailHosts
-  readonly webhooks?: { readonly allowLoopback: boolean; readonly timeoutMs: number }
+  readonly webhooks?: {
+    readonly allowLoopback: boolean
+    readonly timeoutMs: number
+    readonly hostsFile?: string
+  }
   /** Telegram's Bot API (a local fake); by default a closed port. */
   readonly telegramApiUrl?: string
   /** More listeners (the SMTP doors) built on the same services as the HTTP API. */
@@ -99,7 +108,11 @@ export const testServices = (options: {
    */
   readonly allowPrivateMx?: boolean
   /** Webhook transport settings; by default loopback is refused, as in production. */
-  readonly webhooks?: { readonly allowLoopback: boolean; readonly timeoutMs: number }
+  readonly webhooks?: {
+    readonly allowLoopback: boolean
+    readonly timeoutMs: number
+    readonly hostsFile?: string
+  }
   /** Where received mail is kept; a fresh temporary folder by default. */
   readonly blobDir?: string
   /** Where tracking and unsubscribe links in delivered mail point (a test server's base URL). */
@@ -109,7 +122,7 @@ export const testServices = (options: {
 }) => {
   const base = Layer.mergeAll(
     PgPersistence,
-    NodeCryptoKeyMaterial.layer,
+    NodeCryptoKeyMaterial.layer(Redacted.make(new Uint8Array(Buffer.from(TEST_ENCRYPTION_KEY, "base64")))),
     NodeCryptoDigest.layer,
     NodeCryptoDkimKeyGenerator.layer,
     Layer.succeed(
@@ -201,10 +214,13 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
           Logger.defaultLogger,
           Logger.map(Logger.jsonLogger, (line) => sink(line))
         )
-  const app = Layer.mergeAll(http, options.doors ?? Layer.empty, services).pipe(
-    Layer.provideMerge(services),
-    Layer.provide(logging)
-  )
+  // As the server's BootstrapLive: keys stored before peppering are converted before the API serves.
+  const pepperLegacyHashes = Layer.effectDiscard(PepperLegacyKeyHashes())
+  const app = Layer.mergeAll(
+    Layer.provide(http, pepperLegacyHashes),
+    options.doors ?? Layer.empty,
+    services
+  ).pipe(Layer.provideMerge(services), Layer.provide(logging))
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(app, scope))
   const runtimeEffect = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof app>>) =>

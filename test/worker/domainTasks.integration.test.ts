@@ -1,6 +1,7 @@
 import { PgDatabase } from "@poststack/adapters-persistence"
 import {
   AdvanceDkimRotations,
+  asOperator,
   CreateDomain,
   GetDkimRotation,
   StartDkimRotation,
@@ -33,7 +34,7 @@ describe("the worker's domain tasks", () => {
     try {
       const team = await api.runPromise(Effect.flatMap(TeamRepository, (t) => t.create("w")))
       const domain = await api.runPromise(
-        CreateDomain(team.id, {
+        CreateDomain(asOperator(team.id), {
           name: "worker.test",
           customReturnPath: undefined,
           openTracking: false,
@@ -45,7 +46,7 @@ describe("the worker's domain tasks", () => {
       )
       for (const r of domain.dnsRecords) dns.publish(r.name, r.type as "TXT" | "MX", r.value)
       const ref: DomainRef = { _tag: "Numeric", id: domain.id }
-      const rotation = await api.runPromise(StartDkimRotation(team.id, ref))
+      const rotation = await api.runPromise(StartDkimRotation(asOperator(team.id), ref))
       dns.publish(String(rotation.pendingRecordName), "TXT", String(rotation.pendingRecordValue))
 
       const worker = ManagedRuntime.make(WorkerLive.layer(periodicTasks).pipe(Layer.provide(services)))
@@ -60,7 +61,7 @@ describe("the worker's domain tasks", () => {
       } finally {
         await worker.dispose()
       }
-      const seen = await api.runPromise(GetDkimRotation(team.id, ref))
+      const seen = await api.runPromise(GetDkimRotation(asOperator(team.id), ref))
       expect(seen.state).toBe("ready")
       expect(seen.publishedAt).not.toBeNull()
 
@@ -70,7 +71,7 @@ describe("the worker's domain tasks", () => {
         "UPDATE dkim_keys SET activates_after = now() - interval '1 second' WHERE state = 'pending'"
       )
       expect(await api.runPromise(AdvanceDkimRotations())).toBe(1)
-      expect(await api.runPromise(GetDkimRotation(team.id, ref))).toMatchObject({
+      expect(await api.runPromise(GetDkimRotation(asOperator(team.id), ref))).toMatchObject({
         state: "retiring",
         activeSelector: rotation.pendingSelector,
         retiredSelector: rotation.activeSelector
@@ -81,7 +82,7 @@ describe("the worker's domain tasks", () => {
         "UPDATE dkim_keys SET retire_after = now() - interval '1 second' WHERE state = 'retiring'"
       )
       await api.runPromise(AdvanceDkimRotations())
-      expect((await api.runPromise(GetDkimRotation(team.id, ref))).state).toBe("idle")
+      expect((await api.runPromise(GetDkimRotation(asOperator(team.id), ref))).state).toBe("idle")
     } finally {
       await api.dispose()
       await dns.close()

@@ -1,17 +1,21 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import { isIP } from "node:net"
 import * as path from "node:path"
-import { BootstrapTeam, RegisterDedicatedIps } from "@poststack/application"
+import { BootstrapTeam, PepperLegacyKeyHashes, RegisterDedicatedIps } from "@poststack/application"
 import type { TeamId } from "@poststack/domain"
 import { Config, Console, Effect, Layer, Option, Redacted } from "effect"
 
 /**
- * First start: creates the default team and its first full-access key. A generated key is shown
+ * Every start: converts API key hashes stored before peppering. First start: creates the default team and its first full-access key. A generated key is shown
  * once: printed when stdout is a terminal, otherwise written to `<data dir>/bootstrap-api-key`
  * (mode 0600), since a non-terminal stdout is a log stream. It is never logged.
  */
 export const BootstrapLive = Layer.effectDiscard(
   Effect.gen(function* () {
+    // Before the API serves: keys stored before migration 0015 authenticate once peppered.
+    const peppered = yield* PepperLegacyKeyHashes()
+    if (peppered > 0)
+      yield* Effect.logInfo("API key hashes peppered").pipe(Effect.annotateLogs("keys", peppered))
     const configured = yield* Config.option(Config.redacted("POSTSTACK_BOOTSTRAP_API_KEY"))
     const result = yield* BootstrapTeam(configured)
     if (result._tag === "AlreadyBootstrapped") return

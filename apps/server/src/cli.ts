@@ -64,7 +64,7 @@ const keysCreate = Command.make(
 
 const keysList = Command.make("list", { team: teamOption }, ({ team }) =>
   Effect.gen(function* () {
-    const keys = yield* ListApiKeys(yield* resolveTeam(team))
+    const keys = yield* ListApiKeys(asOperator(yield* resolveTeam(team)))
     for (const key of keys) {
       yield* Console.log(
         [
@@ -85,7 +85,7 @@ const keysRevoke = Command.make(
   { id: Args.integer({ name: "id" }), team: teamOption },
   ({ id, team }) =>
     Effect.gen(function* () {
-      yield* RevokeApiKey(yield* resolveTeam(team), id as ApiKeyId)
+      yield* RevokeApiKey(asOperator(yield* resolveTeam(team)), id as ApiKeyId)
       yield* Console.log(`Revoked key ${id}`)
     })
 ).pipe(Command.withDescription("Revoke an API key at once"))
@@ -133,7 +133,7 @@ const fail = (message: string) =>
 
 const cli = Command.run(poststack, { name: "poststack", version: "0.1.0" })
 
-const Services = Layer.mergeAll(PgPersistence, NodeCryptoKeyMaterial.layer).pipe(
+const Services = Layer.mergeAll(PgPersistence, NodeCryptoKeyMaterial.layerConfig).pipe(
   Layer.provideMerge(PgDatabase.layerConfigForTools)
 )
 

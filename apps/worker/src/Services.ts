@@ -31,7 +31,7 @@ import { Layer } from "effect"
  */
 export const Services = Layer.mergeAll(
   PgPersistenceConfig,
-  NodeCryptoKeyMaterial.layer,
+  NodeCryptoKeyMaterial.layerConfig,
   NodeCryptoDigest.layer,
   NodeCryptoDkimKeyGenerator.layer,
   NodeCryptoSecretBox.layerConfig,

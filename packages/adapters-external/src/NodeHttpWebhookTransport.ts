@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs"
 import * as http from "node:http"
 import * as https from "node:https"
 import type { LookupAddress } from "node:dns"
@@ -6,6 +7,7 @@ import {
   type AddressClass,
   addressAllowed,
   classifyIp,
+  isLoopbackName,
   parseWebhookUrl,
   RESPONSE_SNIPPET_CHARS
 } from "@poststack/domain"
@@ -16,6 +18,31 @@ export interface WebhookTransportOptions {
   readonly allowLoopback: boolean
   /** Whole-attempt limit: connect, send, answer. */
   readonly timeoutMs: number
+  /** The hosts file whose names the system resolves itself; `/etc/hosts` by default. */
+  readonly hostsFile?: string
+}
+
+/**
+ * The names a hosts file maps, with their addresses (lower case, trailing dot dropped). A missing
+ * or unreadable file maps nothing.
+ */
+export const readHostsFile = (file: string): ReadonlyMap<string, ReadonlyArray<string>> => {
+  const names = new Map<string, Array<string>>()
+  let text = ""
+  try {
+    text = readFileSync(file, "utf8")
+  } catch {
+    return names
+  }
+  for (const line of text.split("\n")) {
+    const [address, ...aliases] = (line.split("#")[0] ?? "").trim().split(/\s+/)
+    if (address === undefined || classifyIp(address.replace(/%.*$/, "")) === undefined) continue
+    for (const alias of aliases) {
+      const name = alias.toLowerCase().replace(/\.$/, "")
+      if (name !== "") names.set(name, [...(names.get(name) ?? []), address.replace(/%.*$/, "")])
+    }
+  }
+  return names
 }
 
 const USER_AGENT = "PostStack-Webhooks/1.0"
@@ -30,20 +57,38 @@ export const make = Effect.gen(function* () {
   const dns = yield* DnsResolver
   const runtime = yield* Effect.runtime<never>()
 
+  // Read once: names such as the machine's own host name or a container's neighbours resolve
+  // from here on the server itself, whatever DNS answers, so they are judged by these addresses.
+  const hostsFile = readHostsFile(options.hostsFile ?? "/etc/hosts")
+
+  const judge = (host: string, addresses: ReadonlyArray<string>): Resolved => {
+    for (const address of addresses) {
+      const cls = classifyIp(address) ?? "reserved"
+      if (!addressAllowed(cls, options.allowLoopback))
+        return { refused: refusal(`${host} → ${address}`, cls) }
+    }
+    return { addresses }
+  }
+
   /** Every address a host name has; all must be allowed, so no answer order can sneak one in. */
-  const resolve = (host: string): Effect.Effect<Resolved> =>
-    Effect.gen(function* () {
-      const [a, aaaa] = yield* Effect.all([dns.lookup(host, "A"), dns.lookup(host, "AAAA")], {
+  const resolve = (host: string): Effect.Effect<Resolved> => {
+    const name = host.toLowerCase().replace(/\.$/, "")
+    if (isLoopbackName(name))
+      return Effect.succeed(
+        options.allowLoopback ? { addresses: ["127.0.0.1"] } : { refused: refusal(host, "loopback") }
+      )
+    const pinned = hostsFile.get(name)
+    if (pinned !== undefined) return Effect.succeed(judge(host, pinned))
+    return Effect.gen(function* () {
+      const [a, aaaa] = yield* Effect.all([dns.lookup(name, "A"), dns.lookup(name, "AAAA")], {
         concurrency: 2
       })
-      const addresses = [a, aaaa].flatMap((answer) => (answer._tag === "Answered" ? answer.values : []))
-      for (const address of addresses) {
-        const cls = classifyIp(address) ?? "reserved"
-        if (!addressAllowed(cls, options.allowLoopback))
-          return { refused: refusal(`${host} → ${address}`, cls) }
-      }
-      return { addresses }
+      return judge(
+        host,
+        [a, aaaa].flatMap((answer) => (answer._tag === "Answered" ? answer.values : []))
+      )
     })
+  }
 
   const vetTarget = (raw: string): Effect.Effect<string | null> => {
     const target = parseWebhookUrl(raw)
@@ -67,14 +112,7 @@ export const make = Effect.gen(function* () {
     lookupOptions: { all?: boolean },
     callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void
   ) => {
-    const name = hostname.toLowerCase().replace(/\.$/, "")
-    const local = name === "localhost" || name.endsWith(".localhost")
-    const resolved: Effect.Effect<Resolved> = local
-      ? Effect.succeed(
-          options.allowLoopback ? { addresses: ["127.0.0.1"] } : { refused: refusal(hostname, "loopback") }
-        )
-      : resolve(hostname)
-    Runtime.runCallback(runtime)(resolved, {
+    Runtime.runCallback(runtime)(resolve(hostname), {
       onExit: (exit) => {
         const result: Resolved =
           exit._tag === "Success" ? exit.value : { refused: `could not resolve ${hostname}` }

@@ -87,7 +87,10 @@ export const make = Effect.sync(() => {
         const stored = keys.get(id)
         if (stored !== undefined)
           keys.set(id, { key: ApiKey.make({ ...stored.key, lastUsedAt: at }), hash: stored.hash })
-      })
+      }),
+    // Memory never held keys from before peppering.
+    legacyHashes: () => Effect.succeed([]),
+    pepperLegacyHash: () => Effect.succeed(false)
   })
 
   const teamRepository = TeamRepository.of({

@@ -53,7 +53,8 @@ export const make = Effect.gen(function* () {
                 ${key.mode}, ${key.domainId})
         RETURNING ${columns}`.pipe(Effect.map(exactlyOne), unavailable),
     findByHash: (keyHash) =>
-      sql<ApiKeyRow>`SELECT ${columns} FROM api_keys WHERE key_hash = ${Buffer.from(keyHash)}`.pipe(
+      sql<ApiKeyRow>`
+        SELECT ${columns} FROM api_keys WHERE key_hash = ${Buffer.from(keyHash)} AND key_hash_peppered`.pipe(
         Effect.map(firstKey),
         unavailable
       ),
@@ -87,7 +88,21 @@ export const make = Effect.gen(function* () {
         unavailable
       ),
     touch: (id, at) =>
-      sql`UPDATE api_keys SET last_used_at = ${at} WHERE id = ${id}`.pipe(Effect.asVoid, unavailable)
+      sql`UPDATE api_keys SET last_used_at = ${at} WHERE id = ${id}`.pipe(Effect.asVoid, unavailable),
+    legacyHashes: () =>
+      sql<{ id: number; key_hash: Uint8Array }>`
+        SELECT id, key_hash FROM api_keys WHERE NOT key_hash_peppered ORDER BY id`.pipe(
+        Effect.map(Arr.map((row) => ({ id: row.id as ApiKeyId, sha256: new Uint8Array(row.key_hash) }))),
+        unavailable
+      ),
+    pepperLegacyHash: (id, sha256, peppered) =>
+      sql<{ id: number }>`
+        UPDATE api_keys SET key_hash = ${Buffer.from(peppered)}, key_hash_peppered = true
+        WHERE id = ${id} AND key_hash = ${Buffer.from(sha256)} AND NOT key_hash_peppered
+        RETURNING id`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        unavailable
+      )
   })
 })
 

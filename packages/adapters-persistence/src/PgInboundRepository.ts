@@ -133,11 +133,12 @@ export const make = Effect.gen(function* () {
       Effect.gen(function* () {
         const where = sql.and([
           sql`i.team_id = ${teamId}`,
-          ...(domain === null
+          ...(domain.name === null
             ? []
             : [
-                sql`i.domain_id IN (SELECT id FROM domains WHERE team_id = ${teamId} AND name = ${domain.toLowerCase()})`
-              ])
+                sql`i.domain_id IN (SELECT id FROM domains WHERE team_id = ${teamId} AND name = ${domain.name.toLowerCase()})`
+              ]),
+          ...(domain.domainId === null ? [] : [sql`i.domain_id = ${domain.domainId}`])
         ])
         const rows = yield* sql<InboundRow>`
           SELECT i.* FROM inbound_emails i WHERE ${where}

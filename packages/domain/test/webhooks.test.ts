@@ -91,6 +91,8 @@ describe("webhook address classification", () => {
     expect(parseWebhookUrl("http://localhost:8080/x")).toEqual({ _tag: "LoopbackName", host: "localhost" })
     expect(parseWebhookUrl("http://api.LOCALHOST/")).toEqual({ _tag: "LoopbackName", host: "api.localhost" })
     expect(parseWebhookUrl("http://LOCALHOST./")).toEqual({ _tag: "LoopbackName", host: "localhost" })
+    for (const alias of ["localhost.localdomain", "localhost6.localdomain6", "ip6-localhost", "ip6-loopback"])
+      expect(parseWebhookUrl(`http://${alias}./`)).toEqual({ _tag: "LoopbackName", host: alias })
     expect(parseWebhookUrl("https://hooks.example.com./in")).toEqual({
       _tag: "Hostname",
       host: "hooks.example.com"

@@ -53,29 +53,29 @@ export const ApiKeysLive = HttpApiBuilder.group(Api, "apiKeys", (handlers) =>
     .handle("list", () =>
       Effect.gen(function* () {
         const caller = yield* CurrentApiKey
-        const keys = yield* ListApiKeys(caller.teamId)
+        const keys = yield* ListApiKeys(viaApiKey(caller))
         return { keys: keys.map((key) => toApiKeyView(key)) }
       })
     )
     .handle("get", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => GetApiKey(caller.teamId, path.id as ApiKeyId)).pipe(
+      Effect.flatMap(CurrentApiKey, (caller) => GetApiKey(viaApiKey(caller), path.id as ApiKeyId)).pipe(
         Effect.map((key) => toApiKeyView(key))
       )
     )
     .handle("update", ({ path, payload }) =>
       Effect.flatMap(CurrentApiKey, (caller) =>
         payload.name === undefined
-          ? GetApiKey(caller.teamId, path.id as ApiKeyId)
-          : RenameApiKey(caller.teamId, path.id as ApiKeyId, payload.name)
+          ? GetApiKey(viaApiKey(caller), path.id as ApiKeyId)
+          : RenameApiKey(viaApiKey(caller), path.id as ApiKeyId, payload.name)
       ).pipe(Effect.map((key) => toApiKeyView(key)))
     )
     .handle("rotate", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => RotateApiKey(caller.teamId, path.id as ApiKeyId)).pipe(
+      Effect.flatMap(CurrentApiKey, (caller) => RotateApiKey(viaApiKey(caller), path.id as ApiKeyId)).pipe(
         Effect.map((rotated) => toApiKeyView(rotated.key, rotated.plaintext))
       )
     )
     .handle("revoke", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => RevokeApiKey(caller.teamId, path.id as ApiKeyId)).pipe(
+      Effect.flatMap(CurrentApiKey, (caller) => RevokeApiKey(viaApiKey(caller), path.id as ApiKeyId)).pipe(
         Effect.as({ success: true as const, deleted: true as const })
       )
     )

@@ -15,7 +15,8 @@ import {
   ListDomains,
   StartDkimRotation,
   UpdateDomain,
-  VerifyDomain
+  VerifyDomain,
+  viaApiKey
 } from "@poststack/application"
 import {
   type DkimRotation,
@@ -106,13 +107,14 @@ const rotation = (r: DkimRotation) => ({
   rotation: DkimRotationView.make({ ...r }, { disableValidation: true })
 })
 
-const team = Effect.map(CurrentApiKey, (key) => key.teamId)
+// The key that authenticated the request; each use case holds it to its scope.
+const principal = Effect.map(CurrentApiKey, viaApiKey)
 
 export const DomainsLive = HttpApiBuilder.group(Api, "domains", (handlers) =>
   handlers
     .handle("create", ({ payload }) =>
-      Effect.flatMap(team, (teamId) =>
-        CreateDomain(teamId, {
+      Effect.flatMap(principal, (caller) =>
+        CreateDomain(caller, {
           name: payload.name,
           customReturnPath: payload.customReturnPath,
           openTracking: payload.openTracking,
@@ -124,12 +126,14 @@ export const DomainsLive = HttpApiBuilder.group(Api, "domains", (handlers) =>
       ).pipe(Effect.map(envelope))
     )
     .handle("list", () =>
-      Effect.flatMap(team, ListDomains).pipe(
+      Effect.flatMap(principal, ListDomains).pipe(
         Effect.map((domains) => ({ domains: domains.map(toDomainView) }))
       )
     )
     .handle("get", ({ path }) =>
-      Effect.flatMap(team, (teamId) => GetDomain(teamId, path.id as DomainRef)).pipe(Effect.map(envelope))
+      Effect.flatMap(principal, (caller) => GetDomain(caller, path.id as DomainRef)).pipe(
+        Effect.map(envelope)
+      )
     )
     .handle("update", ({ path, payload }) => {
       const changes: { -readonly [K in keyof DomainChanges]: DomainChanges[K] } = {}
@@ -142,39 +146,39 @@ export const DomainsLive = HttpApiBuilder.group(Api, "domains", (handlers) =>
       if (payload.streamPreference !== undefined) changes.streamPreference = payload.streamPreference
       if (payload.bimiLogoUrl !== undefined) changes.bimiLogoUrl = payload.bimiLogoUrl
       if (payload.customReturnPath !== undefined) changes.returnPathLabel = payload.customReturnPath
-      return Effect.flatMap(team, (teamId) => UpdateDomain(teamId, path.id as DomainRef, changes)).pipe(
+      return Effect.flatMap(principal, (caller) => UpdateDomain(caller, path.id as DomainRef, changes)).pipe(
         Effect.map(envelope)
       )
     })
     .handle("delete", ({ path }) =>
-      Effect.flatMap(team, (teamId) => DeleteDomain(teamId, path.id as DomainRef)).pipe(
+      Effect.flatMap(principal, (caller) => DeleteDomain(caller, path.id as DomainRef)).pipe(
         Effect.as({ success: true as const, deleted: true as const })
       )
     )
     .handle("verify", ({ path }) =>
-      Effect.flatMap(team, (teamId) => VerifyDomain(teamId, path.id as DomainRef)).pipe(
+      Effect.flatMap(principal, (caller) => VerifyDomain(caller, path.id as DomainRef)).pipe(
         Effect.map((domain) => ({ queued: true, domain: toDomainView(domain) }))
       )
     )
     .handle("startDkimRotation", ({ path }) =>
-      Effect.flatMap(team, (teamId) => StartDkimRotation(teamId, path.id as DomainRef)).pipe(
+      Effect.flatMap(principal, (caller) => StartDkimRotation(caller, path.id as DomainRef)).pipe(
         Effect.map(rotation)
       )
     )
     .handle("activateDkimRotation", ({ path, urlParams }) =>
-      Effect.flatMap(team, (teamId) =>
-        ActivateDkimRotation(teamId, path.id as DomainRef, urlParams.force === "true")
+      Effect.flatMap(principal, (caller) =>
+        ActivateDkimRotation(caller, path.id as DomainRef, urlParams.force === "true")
       ).pipe(Effect.map(rotation))
     )
     .handle("cancelDkimRotation", ({ path }) =>
-      Effect.flatMap(team, (teamId) => CancelDkimRotation(teamId, path.id as DomainRef)).pipe(
+      Effect.flatMap(principal, (caller) => CancelDkimRotation(caller, path.id as DomainRef)).pipe(
         Effect.map(rotation)
       )
     )
     .handle("dmarcReports", ({ path, urlParams }) => {
       const perPage = urlParams.perPage ?? urlParams.per_page ?? 20
-      return Effect.flatMap(team, (teamId) =>
-        ListDmarcReports(teamId, path.id as DomainRef, urlParams.page, perPage)
+      return Effect.flatMap(principal, (caller) =>
+        ListDmarcReports(caller, path.id as DomainRef, urlParams.page, perPage)
       ).pipe(
         Effect.map(({ reports, total }) => {
           const views = reports.map(toDmarcReportView)
@@ -184,7 +188,7 @@ export const DomainsLive = HttpApiBuilder.group(Api, "domains", (handlers) =>
       )
     })
     .handle("dmarcStats", ({ path, urlParams }) =>
-      Effect.flatMap(team, (teamId) => GetDmarcStats(teamId, path.id as DomainRef, urlParams.days)).pipe(
+      Effect.flatMap(principal, (caller) => GetDmarcStats(caller, path.id as DomainRef, urlParams.days)).pipe(
         Effect.map((stats) => ({
           ...stats,
           totalMessages: stats.totals.totalMessages,
@@ -195,22 +199,24 @@ export const DomainsLive = HttpApiBuilder.group(Api, "domains", (handlers) =>
       )
     )
     .handle("dmarcSources", ({ path, urlParams }) =>
-      Effect.flatMap(team, (teamId) => GetDmarcSources(teamId, path.id as DomainRef, urlParams.days)).pipe(
+      Effect.flatMap(principal, (caller) =>
+        GetDmarcSources(caller, path.id as DomainRef, urlParams.days)
+      ).pipe(
         Effect.map((sources) => ({
           sources: sources.map((s) => ({ ...s, count: s.total, passCount: s.passed, failCount: s.failed }))
         }))
       )
     )
     .handle("assignIp", ({ path, payload }) =>
-      Effect.flatMap(team, (teamId) =>
-        AssignDomainIp(teamId, path.id as DomainRef, payload.ipAddressId)
+      Effect.flatMap(principal, (caller) =>
+        AssignDomainIp(caller, path.id as DomainRef, payload.ipAddressId)
       ).pipe(Effect.as({ success: true as const }))
     )
     .handle("placement", ({ path, urlParams }) =>
-      Effect.flatMap(team, (teamId) => GetInboxPlacement(teamId, path.id as DomainRef, urlParams.days))
+      Effect.flatMap(principal, (caller) => GetInboxPlacement(caller, path.id as DomainRef, urlParams.days))
     )
     .handle("unassignIp", ({ path }) =>
-      Effect.flatMap(team, (teamId) => UnassignDomainIp(teamId, path.id as DomainRef)).pipe(
+      Effect.flatMap(principal, (caller) => UnassignDomainIp(caller, path.id as DomainRef)).pipe(
         Effect.as({ success: true as const })
       )
     )

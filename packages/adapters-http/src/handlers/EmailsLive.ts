@@ -7,7 +7,8 @@ import {
   type IdempotencyKey,
   ListEmails,
   RescheduleEmail,
-  SendEmail
+  SendEmail,
+  viaApiKey
 } from "@poststack/application"
 import {
   type ApiKey,
@@ -211,7 +212,12 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
         if (urlParams.from !== undefined) filter.sender = urlParams.from
         if (urlParams.subject !== undefined) filter.subject = urlParams.subject
         if (urlParams.tag !== undefined) filter.tag = urlParams.tag
-        const { emails, total } = yield* ListEmails(caller.teamId, filter, urlParams.page, urlParams.perPage)
+        const { emails, total } = yield* ListEmails(
+          viaApiKey(caller),
+          filter,
+          urlParams.page,
+          urlParams.perPage
+        )
         return {
           data: emails.map(toEmailView),
           meta: {
@@ -224,7 +230,7 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
       })
     )
     .handle("get", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => GetEmail(caller.teamId, path.id)).pipe(
+      Effect.flatMap(CurrentApiKey, (caller) => GetEmail(viaApiKey(caller), path.id)).pipe(
         Effect.map((email) => ({
           email: EmailDetailView.make(
             {
@@ -240,16 +246,16 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
     )
     .handle("reschedule", ({ path, payload }) =>
       Effect.flatMap(CurrentApiKey, (caller) =>
-        RescheduleEmail(caller.teamId, path.id, payload.scheduledAt)
+        RescheduleEmail(viaApiKey(caller), path.id, payload.scheduledAt)
       ).pipe(Effect.as({ success: true as const }))
     )
     .handle("cancel", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => CancelEmail(caller.teamId, path.id)).pipe(
+      Effect.flatMap(CurrentApiKey, (caller) => CancelEmail(viaApiKey(caller), path.id)).pipe(
         Effect.as({ success: true as const })
       )
     )
     .handle("events", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => GetEmailEvents(caller.teamId, path.id)).pipe(
+      Effect.flatMap(CurrentApiKey, (caller) => GetEmailEvents(viaApiKey(caller), path.id)).pipe(
         Effect.map((events) => ({ events: events.map(toEventView) }))
       )
     )

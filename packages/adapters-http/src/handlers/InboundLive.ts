@@ -9,7 +9,8 @@ import {
   ListInbound,
   ListInboundAttachments,
   ReplyToInbound,
-  type SendResult
+  type SendResult,
+  viaApiKey
 } from "@poststack/application"
 import { ValidationFailed } from "@poststack/domain"
 import { Effect } from "effect"
@@ -60,7 +61,7 @@ export const InboundLive = HttpApiBuilder.group(Api, "inbound", (handlers) =>
       Effect.gen(function* () {
         const caller = yield* CurrentApiKey
         const { emails, total } = yield* ListInbound(
-          caller.teamId,
+          viaApiKey(caller),
           urlParams.domain ?? null,
           urlParams.page,
           urlParams.perPage
@@ -77,17 +78,17 @@ export const InboundLive = HttpApiBuilder.group(Api, "inbound", (handlers) =>
       })
     )
     .handle("get", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => GetInbound(caller.teamId, path.id)).pipe(
+      Effect.flatMap(CurrentApiKey, (caller) => GetInbound(viaApiKey(caller), path.id)).pipe(
         Effect.map((email) => ({ inboundEmail: toView(email) }))
       )
     )
     .handle("delete", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => DeleteInbound(caller.teamId, path.id)).pipe(
+      Effect.flatMap(CurrentApiKey, (caller) => DeleteInbound(viaApiKey(caller), path.id)).pipe(
         Effect.as({ success: true as const, deleted: true as const })
       )
     )
     .handle("attachments", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => ListInboundAttachments(caller.teamId, path.id)).pipe(
+      Effect.flatMap(CurrentApiKey, (caller) => ListInboundAttachments(viaApiKey(caller), path.id)).pipe(
         Effect.map((attachments) => ({
           attachments: attachments.map((a) =>
             InboundAttachmentView.make(
@@ -106,7 +107,7 @@ export const InboundLive = HttpApiBuilder.group(Api, "inbound", (handlers) =>
     )
     .handle("attachment", ({ path }) =>
       Effect.flatMap(CurrentApiKey, (caller) =>
-        GetInboundAttachment(caller.teamId, path.id, path.attachmentId)
+        GetInboundAttachment(viaApiKey(caller), path.id, path.attachmentId)
       ).pipe(
         Effect.map(({ attachment, bytes }) =>
           HttpServerResponse.uint8Array(bytes, {
@@ -123,7 +124,7 @@ export const InboundLive = HttpApiBuilder.group(Api, "inbound", (handlers) =>
     )
     .handle("draftReply", ({ path, payload }) =>
       Effect.flatMap(CurrentApiKey, (caller) =>
-        DraftInboundReply(caller.teamId, path.id, payload.tone ?? "friendly")
+        DraftInboundReply(viaApiKey(caller), path.id, payload.tone ?? "friendly")
       )
     )
     .handle("reply", ({ path, payload }) =>

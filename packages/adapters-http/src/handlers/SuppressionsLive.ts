@@ -1,5 +1,5 @@
 import { HttpApiBuilder } from "@effect/platform"
-import { AddSuppression, ListSuppressions, RemoveSuppression } from "@poststack/application"
+import { AddSuppression, ListSuppressions, RemoveSuppression, viaApiKey } from "@poststack/application"
 import { Effect } from "effect"
 import { Api } from "../Api.js"
 import { SuppressionView } from "../groups/SuppressionsApi.js"
@@ -10,7 +10,11 @@ export const SuppressionsLive = HttpApiBuilder.group(Api, "suppressions", (handl
     .handle("list", ({ urlParams }) =>
       Effect.gen(function* () {
         const caller = yield* CurrentApiKey
-        const { entries, total } = yield* ListSuppressions(caller.teamId, urlParams.page, urlParams.perPage)
+        const { entries, total } = yield* ListSuppressions(
+          viaApiKey(caller),
+          urlParams.page,
+          urlParams.perPage
+        )
         return {
           data: entries.map((e) => SuppressionView.make(e, { disableValidation: true })),
           meta: {
@@ -24,11 +28,11 @@ export const SuppressionsLive = HttpApiBuilder.group(Api, "suppressions", (handl
     )
     .handle("add", ({ payload }) =>
       Effect.flatMap(CurrentApiKey, (caller) =>
-        AddSuppression(caller.teamId, payload.email, payload.reason)
+        AddSuppression(viaApiKey(caller), payload.email, payload.reason)
       ).pipe(Effect.as({ success: true as const }))
     )
     .handle("remove", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => RemoveSuppression(caller.teamId, path.email)).pipe(
+      Effect.flatMap(CurrentApiKey, (caller) => RemoveSuppression(viaApiKey(caller), path.email)).pipe(
         Effect.as({ success: true as const, deleted: true as const })
       )
     )

@@ -9,7 +9,8 @@ import {
   ReplayWebhookDelivery,
   RotateWebhookSecret,
   TestWebhook,
-  UpdateWebhook
+  UpdateWebhook,
+  viaApiKey
 } from "@poststack/application"
 import type { Webhook, WebhookDelivery, WebhookId } from "@poststack/domain"
 import { Effect, Redacted } from "effect"
@@ -60,13 +61,13 @@ const toDeliveryView = (d: WebhookDelivery): WebhookDeliveryView =>
     { disableValidation: true }
   )
 
-const team = Effect.map(CurrentApiKey, (key) => key.teamId)
+const principal = Effect.map(CurrentApiKey, viaApiKey)
 
 export const WebhooksLive = HttpApiBuilder.group(Api, "webhooks", (handlers) =>
   handlers
     .handle("create", ({ payload }) =>
       Effect.gen(function* () {
-        const { webhook, secret } = yield* CreateWebhook(yield* team, {
+        const { webhook, secret } = yield* CreateWebhook(yield* principal, {
           url: payload.url,
           events: payload.events,
           description: payload.description ?? null
@@ -82,17 +83,17 @@ export const WebhooksLive = HttpApiBuilder.group(Api, "webhooks", (handlers) =>
       })
     )
     .handle("list", () =>
-      Effect.map(Effect.flatMap(team, ListWebhooks), (hooks) => ({ webhooks: hooks.map(toView) }))
+      Effect.map(Effect.flatMap(principal, ListWebhooks), (hooks) => ({ webhooks: hooks.map(toView) }))
     )
     .handle("get", ({ path }) =>
       Effect.map(
-        Effect.flatMap(team, (t) => GetWebhook(t, path.id as WebhookId)),
+        Effect.flatMap(principal, (t) => GetWebhook(t, path.id as WebhookId)),
         (w) => ({ webhook: toView(w) })
       )
     )
     .handle("update", ({ path, payload }) =>
       Effect.map(
-        Effect.flatMap(team, (t) =>
+        Effect.flatMap(principal, (t) =>
           UpdateWebhook(t, path.id as WebhookId, {
             ...(payload.url === undefined ? {} : { url: payload.url }),
             ...(payload.events === undefined ? {} : { events: payload.events }),
@@ -104,32 +105,32 @@ export const WebhooksLive = HttpApiBuilder.group(Api, "webhooks", (handlers) =>
       )
     )
     .handle("delete", ({ path }) =>
-      Effect.flatMap(team, (t) => DeleteWebhook(t, path.id as WebhookId)).pipe(
+      Effect.flatMap(principal, (t) => DeleteWebhook(t, path.id as WebhookId)).pipe(
         Effect.as({ success: true as const, deleted: true as const })
       )
     )
     .handle("test", ({ path }) =>
       Effect.map(
-        Effect.flatMap(team, (t) => TestWebhook(t, path.id as WebhookId)),
+        Effect.flatMap(principal, (t) => TestWebhook(t, path.id as WebhookId)),
         (r) => ({ success: r.success, status_code: r.statusCode, response_time_ms: Math.round(r.durationMs) })
       )
     )
     .handle("deliveries", ({ path, urlParams }) =>
       Effect.gen(function* () {
         const page = { page: urlParams.page, perPage: urlParams.per_page }
-        const { rows, total } = yield* ListWebhookDeliveries(yield* team, path.id as WebhookId, page)
+        const { rows, total } = yield* ListWebhookDeliveries(yield* principal, path.id as WebhookId, page)
         const deliveries = rows.map(toDeliveryView)
         const pagination = { ...page, total, totalPages: Math.ceil(total / page.perPage) }
         return { deliveries, pagination, data: deliveries, meta: pagination }
       })
     )
     .handle("replay", ({ path }) =>
-      Effect.flatMap(team, (t) => ReplayWebhookDelivery(t, path.id as WebhookId, path.deliveryId)).pipe(
+      Effect.flatMap(principal, (t) => ReplayWebhookDelivery(t, path.id as WebhookId, path.deliveryId)).pipe(
         Effect.as({ success: true as const })
       )
     )
     .handle("batchReplay", ({ path, payload }) =>
-      Effect.flatMap(team, (t) =>
+      Effect.flatMap(principal, (t) =>
         BatchReplayWebhookDeliveries(t, path.id as WebhookId, {
           withinMinutes: payload?.withinMinutes ?? 30 * 24 * 60,
           eventType: payload?.eventType,
@@ -139,7 +140,9 @@ export const WebhooksLive = HttpApiBuilder.group(Api, "webhooks", (handlers) =>
     )
     .handle("rotateSecret", ({ path, payload }) =>
       Effect.map(
-        Effect.flatMap(team, (t) => RotateWebhookSecret(t, path.id as WebhookId, payload?.graceHours ?? 24)),
+        Effect.flatMap(principal, (t) =>
+          RotateWebhookSecret(t, path.id as WebhookId, payload?.graceHours ?? 24)
+        ),
         ({ webhook, secret }) => ({ webhook: toView(webhook), signingSecret: Redacted.value(secret) })
       )
     )

@@ -13,7 +13,7 @@ export const accessLog = (app: HttpApp.Default): HttpApp.Default =>
     const status = Exit.isSuccess(exit)
       ? exit.value.status
       : HttpServerError.causeResponseStripped(exit.cause)[0].status
-    const path = maskAddresses(request.url.split("?")[0] ?? "/")
+    const path = maskPath(request.url.split("?")[0] ?? "/")
     // Health probes are polled every few seconds: logged at debug level so they do not drown the rest.
     const log = path === "/healthz" || path === "/readyz" ? Effect.logDebug : Effect.logInfo
     // The request's fiber ends with it: its annotations are set in place, not scoped.
@@ -30,9 +30,16 @@ export const accessLog = (app: HttpApp.Default): HttpApp.Default =>
     return yield* exit
   })
 
-/** Paths such as `/suppressions/a%40b.com` carry an address: keep the shape, drop the person. */
-const maskAddresses = (path: string): string =>
-  path
-    .split("/")
-    .map((segment) => (/@|%40/i.test(segment) ? ":address" : segment))
+/**
+ * Keeps a path's shape and drops what identifies a person or opens a door: a segment carrying an
+ * address (`/suppressions/a%40b.com`), and the signature of a tracking or unsubscribe link
+ * (`/t/o|c/:emailId/:deliveryId/:signature`, `/u/:emailId/:deliveryId/:signature`), which is all
+ * anyone reading the log would need to unsubscribe the recipient or forge their clicks.
+ */
+export const maskPath = (path: string): string => {
+  const segments = path.split("/")
+  const signatureAt = segments[1] === "t" ? 5 : segments[1] === "u" ? 4 : segments.length
+  return segments
+    .map((segment, i) => (i >= signatureAt ? ":signature" : /@|%40/i.test(segment) ? ":address" : segment))
     .join("/")
+}

@@ -2,7 +2,7 @@ import type { ApiKey, ApiKeyId, ApiKeyMode, ApiKeyPermission, TeamId } from "@po
 import { Context, type Effect, type Option } from "effect"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
 
-/** A key about to be stored: only the SHA-256 of its secret and a display prefix are kept. */
+/** A key about to be stored: only the peppered hash of its secret and a display prefix are kept. */
 export interface NewApiKey {
   readonly teamId: TeamId
   readonly name: string
@@ -45,5 +45,19 @@ export class ApiKeyRepository extends Context.Tag("@poststack/application/ApiKey
     /** Deletes the key; false when the team has no such key. */
     readonly delete: (teamId: TeamId, id: ApiKeyId) => Effect.Effect<boolean, StoreUnavailable>
     readonly touch: (id: ApiKeyId, at: Date) => Effect.Effect<void, StoreUnavailable>
+    /** Keys whose stored hash predates peppering: the plain SHA-256 of their secret. */
+    readonly legacyHashes: () => Effect.Effect<
+      ReadonlyArray<{ readonly id: ApiKeyId; readonly sha256: Uint8Array }>,
+      StoreUnavailable
+    >
+    /**
+     * Replaces a legacy hash by its peppered form; false when the key is gone or another process
+     * converted it first.
+     */
+    readonly pepperLegacyHash: (
+      id: ApiKeyId,
+      sha256: Uint8Array,
+      peppered: Uint8Array
+    ) => Effect.Effect<boolean, StoreUnavailable>
   }
 >() {}

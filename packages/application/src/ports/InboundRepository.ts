@@ -68,9 +68,10 @@ export class InboundRepository extends Context.Tag("@poststack/application/Inbou
       attachments: ReadonlyArray<NewInboundAttachment>
     ) => Effect.Effect<ReadonlyArray<number>, StoreUnavailable>
     /** Newest first; `domain` filters by domain name. */
+    /** Newest first; `domain` narrows to one domain by name, `domainId` by id (both may apply). */
     readonly list: (
       teamId: TeamId,
-      domain: string | null,
+      domain: { readonly name: string | null; readonly domainId: number | null },
       page: number,
       perPage: number
     ) => Effect.Effect<

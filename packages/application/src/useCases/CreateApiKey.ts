@@ -11,7 +11,7 @@ import { Effect, Option, type Redacted } from "effect"
 import { ApiKeyRepository } from "../ports/ApiKeyRepository.js"
 import { DomainDirectory } from "../ports/DomainDirectory.js"
 import { KeyMaterial } from "../ports/KeyMaterial.js"
-import type { Principal } from "./Principal.js"
+import { authorize, type Principal } from "./Principal.js"
 
 export interface CreateApiKeyInput {
   readonly name: string
@@ -36,6 +36,7 @@ export const CreateApiKey = Effect.fn("CreateApiKey")(function* (
   principal: Principal,
   input: CreateApiKeyInput
 ) {
+  const { teamId } = yield* authorize(principal, "apiKeys")
   const caller = principal._tag === "ApiKey" ? principal.key : undefined
   if (input.permission === "full_access" && caller !== undefined && !input.allowFullAccess) {
     return yield* new PermissionDenied({
@@ -57,7 +58,7 @@ export const CreateApiKey = Effect.fn("CreateApiKey")(function* (
   const minted = yield* material.mint(input.mode)
   const keys = yield* ApiKeyRepository
   const key = yield* keys.insert({
-    teamId: principal.teamId,
+    teamId,
     name: input.name,
     keyHash: minted.keyHash,
     keyPrefix: minted.keyPrefix,

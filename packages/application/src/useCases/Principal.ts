@@ -1,4 +1,13 @@
-import type { ApiKey, TeamId } from "@poststack/domain"
+import {
+  type ApiKey,
+  coversDomain,
+  grantFor,
+  PermissionDenied,
+  type Reach,
+  type RouteFamily,
+  type TeamId
+} from "@poststack/domain"
+import { Effect } from "effect"
 
 /**
  * Who is acting. An API key acts inside its own team; an operator (the CLI, later a dashboard
@@ -10,3 +19,40 @@ export type Principal =
 
 export const viaApiKey = (key: ApiKey): Principal => ({ _tag: "ApiKey", teamId: key.teamId, key })
 export const asOperator = (teamId: TeamId): Principal => ({ _tag: "Operator", teamId })
+
+const OPERATOR_REACH: Reach = { permission: "full_access", mode: "live", domainId: null }
+
+export const reachOf = (principal: Principal): Reach =>
+  principal._tag === "ApiKey" ? principal.key : OPERATOR_REACH
+
+/** Where a use case may act: the team, and within it one domain or (`null`) all of them. */
+export interface Scope {
+  readonly teamId: TeamId
+  readonly domainId: number | null
+}
+
+const denied = (reach: Reach) =>
+  new PermissionDenied({
+    message:
+      reach.permission === "sending_access" || reach.domainId === null
+        ? "API key does not have permission"
+        : "API key does not have permission: it is scoped to one domain"
+  })
+
+/**
+ * The one gate every use case behind a key passes: the family's grant for this principal, read
+ * from the scope table (`SCOPE_TABLE`). A denied family fails with `PermissionDenied` (403); an
+ * allowed one returns the scope the use case then holds its reads and writes to.
+ */
+export const authorize = (
+  principal: Principal,
+  family: RouteFamily
+): Effect.Effect<Scope, PermissionDenied> => {
+  const reach = reachOf(principal)
+  const grant = grantFor(reach, family)
+  if (grant === "denied") return Effect.fail(denied(reach))
+  return Effect.succeed({ teamId: principal.teamId, domainId: grant === "team" ? null : reach.domainId })
+}
+
+/** Whether a resource of `domainId` is inside the scope; outside it, a resource is not found. */
+export const inScope = (scope: Scope, domainId: number | null): boolean => coversDomain(scope, domainId)

@@ -119,6 +119,22 @@ export type WebhookTarget =
   | { readonly _tag: "LoopbackName"; readonly host: string }
   | { readonly _tag: "Hostname"; readonly host: string }
 
+/** Names systems resolve to loopback themselves, whatever DNS says: `localhost` and its usual aliases. */
+const LOOPBACK_NAMES = new Set([
+  "localhost",
+  "localhost.localdomain",
+  "localhost4",
+  "localhost4.localdomain4",
+  "localhost6",
+  "localhost6.localdomain6",
+  "ip6-localhost",
+  "ip6-loopback"
+])
+
+/** Whether a (lower-case, dot-less) host name means this machine: a loopback alias or under `.localhost`. */
+export const isLoopbackName = (name: string): boolean =>
+  LOOPBACK_NAMES.has(name) || name.endsWith(".localhost")
+
 /**
  * Parses a webhook URL: http(s) only, no credentials. The WHATWG parser (what Node's HTTP client
  * sees) turns `0x7f000001`, `2130706433` or `0177.0.0.1` into `127.0.0.1`, so literal addresses
@@ -140,6 +156,6 @@ export const parseWebhookUrl = (raw: string): { readonly error: string } | Webho
   if (cls !== undefined) return { _tag: "Address", address: literal, class: cls }
   // A fully qualified name (`localhost.`) is the same name.
   const name = host.replace(/\.$/, "")
-  if (name === "localhost" || name.endsWith(".localhost")) return { _tag: "LoopbackName", host: name }
+  if (isLoopbackName(name)) return { _tag: "LoopbackName", host: name }
   return { _tag: "Hostname", host: name }
 }

@@ -4,10 +4,10 @@ import {
   PROPAGATION_WINDOW_MS,
   RETIREMENT_WINDOW_MS,
   recordServed,
-  StateConflict,
-  type TeamId
+  StateConflict
 } from "@poststack/domain"
 import { Clock, Effect } from "effect"
+import type { Principal } from "../Principal.js"
 import { DkimKeyRepository } from "../../ports/DkimKeyRepository.js"
 import { DnsResolver } from "../../ports/DnsResolver.js"
 import { DnsUnavailable } from "../../ports/DnsUnavailable.js"
@@ -19,11 +19,11 @@ import { refreshRecords } from "./refreshRecords.js"
  * after the propagation window (the worker completes it then).
  */
 export const ActivateDkimRotation = Effect.fn("ActivateDkimRotation")(function* (
-  teamId: TeamId,
+  principal: Principal,
   ref: DomainRef,
   force: boolean
 ) {
-  const domain = yield* GetDomain(teamId, ref)
+  const domain = yield* GetDomain(principal, ref)
   const dkim = yield* DkimKeyRepository
   const pending = (yield* dkim.keys(domain.id)).find((k) => k.state === "pending")
   if (pending === undefined) return yield* new StateConflict({ message: "No DKIM rotation to activate" })

@@ -1,11 +1,15 @@
-import { type DomainRef, StateConflict, type TeamId } from "@poststack/domain"
+import { type DomainRef, StateConflict } from "@poststack/domain"
 import { Effect } from "effect"
+import type { Principal } from "../Principal.js"
 import { DkimKeyRepository } from "../../ports/DkimKeyRepository.js"
 import { GetDomain } from "./GetDomain.js"
 import { refreshRecords } from "./refreshRecords.js"
 
-export const CancelDkimRotation = Effect.fn("CancelDkimRotation")(function* (teamId: TeamId, ref: DomainRef) {
-  const domain = yield* GetDomain(teamId, ref)
+export const CancelDkimRotation = Effect.fn("CancelDkimRotation")(function* (
+  principal: Principal,
+  ref: DomainRef
+) {
+  const domain = yield* GetDomain(principal, ref)
   const dkim = yield* DkimKeyRepository
   if (!(yield* dkim.cancelPending(domain.id)))
     return yield* new StateConflict({ message: "No DKIM rotation to cancel" })

@@ -4,10 +4,10 @@ import {
   type Domain,
   expectedRecords,
   normalizeDomainName,
-  type TeamId,
   ValidationFailed
 } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
+import { authorize, type Principal } from "../Principal.js"
 import { DkimKeyGenerator } from "../../ports/DkimKeyGenerator.js"
 import { DomainRepository } from "../../ports/DomainRepository.js"
 import { MailHostSettings } from "../../ports/MailHostSettings.js"
@@ -26,7 +26,11 @@ export interface CreateDomainInput {
 }
 
 /** Adds a sending domain with a fresh RSA-2048 DKIM key; the response lists every record to publish. */
-export const CreateDomain = Effect.fn("CreateDomain")(function* (teamId: TeamId, input: CreateDomainInput) {
+export const CreateDomain = Effect.fn("CreateDomain")(function* (
+  principal: Principal,
+  input: CreateDomainInput
+) {
+  const { teamId } = yield* authorize(principal, "domains.create")
   const normalized = normalizeDomainName(input.name)
   if ("problem" in normalized)
     return yield* new ValidationFailed({ message: describeNameProblem(normalized.problem) })

@@ -1,12 +1,13 @@
-import { type DomainRef, ResourceNotFound, type TeamId } from "@poststack/domain"
+import { type DomainRef, ResourceNotFound } from "@poststack/domain"
 import { Effect } from "effect"
+import type { Principal } from "../Principal.js"
 import { DomainRepository } from "../../ports/DomainRepository.js"
 import { GetDomain } from "./GetDomain.js"
 
 /** Deletes the domain: sending from it stops and keys scoped to it are revoked; its mail history stays. */
-export const DeleteDomain = Effect.fn("DeleteDomain")(function* (teamId: TeamId, ref: DomainRef) {
-  const current = yield* GetDomain(teamId, ref)
+export const DeleteDomain = Effect.fn("DeleteDomain")(function* (principal: Principal, ref: DomainRef) {
+  const current = yield* GetDomain(principal, ref)
   const domains = yield* DomainRepository
-  if (!(yield* domains.delete(teamId, current.id)))
+  if (!(yield* domains.delete(principal.teamId, current.id)))
     return yield* new ResourceNotFound({ message: "Domain not found" })
 })

@@ -1,15 +1,16 @@
-import type { DomainRef, TeamId } from "@poststack/domain"
+import type { DomainRef } from "@poststack/domain"
 import { Effect } from "effect"
+import type { Principal } from "../Principal.js"
 import { DmarcReportRepository } from "../../ports/DmarcReportRepository.js"
 import { GetDomain } from "./GetDomain.js"
 import { windowSince } from "./reportWindow.js"
 
 export const GetDmarcSources = Effect.fn("GetDmarcSources")(function* (
-  teamId: TeamId,
+  principal: Principal,
   ref: DomainRef,
   days: number
 ) {
-  const domain = yield* GetDomain(teamId, ref)
+  const domain = yield* GetDomain(principal, ref)
   const since = yield* windowSince(days)
   return yield* Effect.flatMap(DmarcReportRepository, (reports) => reports.sources(domain.id, since))
 })

@@ -1,11 +1,6 @@
-import {
-  type DomainRef,
-  expectedRecords,
-  ResourceNotFound,
-  returnPathHost,
-  type TeamId
-} from "@poststack/domain"
+import { type DomainRef, expectedRecords, ResourceNotFound, returnPathHost } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
+import type { Principal } from "../Principal.js"
 import { DkimKeyRepository } from "../../ports/DkimKeyRepository.js"
 import { type DomainPatch, DomainRepository } from "../../ports/DomainRepository.js"
 import { MailHostSettings } from "../../ports/MailHostSettings.js"
@@ -20,11 +15,11 @@ export type DomainChanges = Omit<DomainPatch, "dnsRecords">
  * regenerated and, when that adds records, DNS is checked at once so their statuses are current.
  */
 export const UpdateDomain = Effect.fn("UpdateDomain")(function* (
-  teamId: TeamId,
+  principal: Principal,
   ref: DomainRef,
   changes: DomainChanges
 ) {
-  const current = yield* GetDomain(teamId, ref)
+  const current = yield* GetDomain(principal, ref)
   const patch: { -readonly [K in keyof DomainPatch]: DomainPatch[K] } = { ...changes }
   if (changes.returnPathLabel !== undefined)
     patch.returnPathLabel = yield* validateReturnPathLabel(changes.returnPathLabel)
@@ -40,7 +35,7 @@ export const UpdateDomain = Effect.fn("UpdateDomain")(function* (
   const now = new Date(yield* Clock.currentTimeMillis)
   patch.dnsRecords = expectedRecords({ ...current, ...patch }, keys, hosts, current.dnsRecords, now)
   const domains = yield* DomainRepository
-  const updated = yield* domains.update(teamId, current.id, patch)
+  const updated = yield* domains.update(principal.teamId, current.id, patch)
   if (Option.isNone(updated)) return yield* new ResourceNotFound({ message: "Domain not found" })
   const added = patch.dnsRecords.some((r) => r.addedAt.getTime() === now.getTime())
   return added ? yield* CheckDomainDns(updated.value) : updated.value

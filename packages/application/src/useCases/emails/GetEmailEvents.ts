@@ -1,10 +1,12 @@
-import { ResourceNotFound, type TeamId } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { EmailRepository } from "../../ports/EmailRepository.js"
+import type { Principal } from "../Principal.js"
+import { emailNotFound, emailScope } from "./GetEmail.js"
 
-export const GetEmailEvents = Effect.fn("GetEmailEvents")(function* (teamId: TeamId, publicId: string) {
+export const GetEmailEvents = Effect.fn("GetEmailEvents")(function* (principal: Principal, publicId: string) {
+  const scope = yield* emailScope(principal, publicId)
   const emails = yield* EmailRepository
-  const events = yield* emails.events(teamId, publicId)
-  if (Option.isNone(events)) return yield* new ResourceNotFound({ message: "Email not found" })
+  const events = yield* emails.events(scope.teamId, publicId)
+  if (Option.isNone(events)) return yield* emailNotFound()
   return events.value
 })

@@ -1,10 +1,12 @@
-import { LIMITS, ResourceNotFound, type TeamId, ValidationFailed } from "@poststack/domain"
+import { LIMITS, ValidationFailed } from "@poststack/domain"
 import { Clock, Effect } from "effect"
 import { EmailRepository } from "../../ports/EmailRepository.js"
+import type { Principal } from "../Principal.js"
+import { emailNotFound, emailScope } from "./GetEmail.js"
 
 /** Moves a scheduled email that has not been sent yet. */
 export const RescheduleEmail = Effect.fn("RescheduleEmail")(function* (
-  teamId: TeamId,
+  principal: Principal,
   publicId: string,
   at: Date
 ) {
@@ -12,9 +14,10 @@ export const RescheduleEmail = Effect.fn("RescheduleEmail")(function* (
   if (at.getTime() - now > LIMITS.scheduleAheadMs) {
     return yield* new ValidationFailed({ message: "scheduled_at must be within 30 days" })
   }
+  const { teamId } = yield* emailScope(principal, publicId)
   const emails = yield* EmailRepository
   const result = yield* emails.reschedule(teamId, publicId, at)
-  if (result === "not_found") return yield* new ResourceNotFound({ message: "Email not found" })
+  if (result === "not_found") return yield* emailNotFound()
   if (result === "not_scheduled") {
     return yield* new ValidationFailed({
       message: "Only a scheduled email that has not been sent can be rescheduled"

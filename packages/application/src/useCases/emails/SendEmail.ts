@@ -9,6 +9,7 @@ import {
   validateSend
 } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
+import { authorize, inScope, viaApiKey } from "../Principal.js"
 import { Digest } from "../../ports/Digest.js"
 import { DomainRepository } from "../../ports/DomainRepository.js"
 import { EmailRepository } from "../../ports/EmailRepository.js"
@@ -58,15 +59,17 @@ export const SendEmail = Effect.fnUntraced(function* (
 
   const domainName = domainOf(valid.from.address)
   const domains = yield* DomainRepository
-  const domain = yield* domains.findByName(caller.teamId, domainName)
+  const scope = yield* authorize(viaApiKey(caller), "emails.send")
+  const domain = yield* domains.findByName(scope.teamId, domainName)
+  // Checked first, so a scoped key learns nothing of the team's other domains.
+  if (scope.domainId !== null && (Option.isNone(domain) || !inScope(scope, domain.value.id))) {
+    return yield* new PermissionDenied({
+      message: `This API key may only send from its own domain, not ${domainName}`
+    })
+  }
   if (Option.isNone(domain) || !canSend(domain.value)) {
     return yield* new ValidationFailed({
       message: `Domain not verified: ${domainName}. Add and verify it at /domains first`
-    })
-  }
-  if (caller.domainId !== null && caller.domainId !== domain.value.id) {
-    return yield* new PermissionDenied({
-      message: `This API key may only send from its own domain, not ${domainName}`
     })
   }
 

@@ -1,21 +1,26 @@
-import { ResourceNotFound, type TeamId } from "@poststack/domain"
+import { ResourceNotFound } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { InboundRepository } from "../../ports/InboundRepository.js"
+import { authorize, inScope, type Principal } from "../Principal.js"
 
 export const inboundNotFound = new ResourceNotFound({ message: "Inbound email not found" })
 
-/** One received message of the team; another team's id is not found. */
-export const GetInbound = Effect.fn("GetInbound")(function* (teamId: TeamId, id: number) {
-  const found = yield* Effect.flatMap(InboundRepository, (repo) => repo.get(teamId, id))
-  if (Option.isNone(found)) return yield* inboundNotFound
+/**
+ * One received message of the team, inside the principal's scope; another team's id, or another
+ * domain's for a scoped key, is not found. Every use case on a named message starts here.
+ */
+export const GetInbound = Effect.fn("GetInbound")(function* (principal: Principal, id: number) {
+  const scope = yield* authorize(principal, "inbound")
+  const found = yield* Effect.flatMap(InboundRepository, (repo) => repo.get(scope.teamId, id))
+  if (Option.isNone(found) || !inScope(scope, found.value.domainId)) return yield* inboundNotFound
   return found.value
 })
 
 /** The attachments of one received message. */
 export const ListInboundAttachments = Effect.fn("ListInboundAttachments")(function* (
-  teamId: TeamId,
+  principal: Principal,
   id: number
 ) {
-  yield* GetInbound(teamId, id)
-  return yield* Effect.flatMap(InboundRepository, (repo) => repo.attachments(teamId, id))
+  yield* GetInbound(principal, id)
+  return yield* Effect.flatMap(InboundRepository, (repo) => repo.attachments(principal.teamId, id))
 })

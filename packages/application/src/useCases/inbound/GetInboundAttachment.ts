@@ -1,17 +1,18 @@
-import { ResourceNotFound, type TeamId } from "@poststack/domain"
+import { ResourceNotFound } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { BlobStore } from "../../ports/BlobStore.js"
+import type { Principal } from "../Principal.js"
 import { ListInboundAttachments } from "./GetInbound.js"
 
 const missing = new ResourceNotFound({ message: "Attachment not found" })
 
 /** One attachment's bytes, with its name and type. */
 export const GetInboundAttachment = Effect.fn("GetInboundAttachment")(function* (
-  teamId: TeamId,
+  principal: Principal,
   id: number,
   attachmentId: number
 ) {
-  const attachments = yield* ListInboundAttachments(teamId, id)
+  const attachments = yield* ListInboundAttachments(principal, id)
   const attachment = attachments.find((a) => a.id === attachmentId)
   if (attachment === undefined) return yield* missing
   const bytes = yield* Effect.flatMap(BlobStore, (blobs) => blobs.get(attachment.blobKey))

@@ -4,13 +4,13 @@ import {
   forwardSubject,
   quoteText,
   replySubject,
-  type SendRequest,
-  type TeamId
+  type SendRequest
 } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { BlobStore } from "../../ports/BlobStore.js"
 import { InboundRepository } from "../../ports/InboundRepository.js"
 import { SendEmail } from "../emails/SendEmail.js"
+import { type Principal, viaApiKey } from "../Principal.js"
 import { GetInbound } from "./GetInbound.js"
 
 export interface ReplyInput {
@@ -49,7 +49,7 @@ export const ReplyToInbound = Effect.fn("ReplyToInbound")(function* (
   id: number,
   input: ReplyInput
 ) {
-  const inbound = yield* GetInbound(caller.teamId, id)
+  const inbound = yield* GetInbound(viaApiKey(caller), id)
   const threading: Record<string, string> =
     inbound.messageId === null
       ? {}
@@ -79,7 +79,7 @@ export const ForwardInbound = Effect.fn("ForwardInbound")(function* (
   id: number,
   input: ForwardInput
 ) {
-  const inbound = yield* GetInbound(caller.teamId, id)
+  const inbound = yield* GetInbound(viaApiKey(caller), id)
   const stored = yield* Effect.flatMap(InboundRepository, (repo) => repo.attachments(caller.teamId, id))
   const blobs = yield* BlobStore
   const attachments: Array<AttachmentInput> = []
@@ -135,11 +135,11 @@ const SALUTATIONS: Record<Tone, (name: string) => string> = {
 
 /** A reply skeleton for a received message: salutation, quoted original and threading, nothing sent. */
 export const DraftInboundReply = Effect.fn("DraftInboundReply")(function* (
-  teamId: TeamId,
+  principal: Principal,
   id: number,
   tone: Tone
 ) {
-  const inbound = yield* GetInbound(teamId, id)
+  const inbound = yield* GetInbound(principal, id)
   const name = inbound.fromName ?? inbound.fromAddress.slice(0, inbound.fromAddress.indexOf("@"))
   const salutation = SALUTATIONS[tone](name)
   const quotedText = quoteText(inbound.textBody ?? "")

@@ -1,12 +1,12 @@
 import {
   maskSecret,
   ResourceNotFound,
-  type TeamId,
   ValidationFailed,
   type Webhook,
   type WebhookId
 } from "@poststack/domain"
 import { Clock, Effect, Option, Redacted } from "effect"
+import { authorize, type Principal } from "../Principal.js"
 import type { StoreUnavailable } from "../../ports/StoreUnavailable.js"
 import { SecretBox } from "../../ports/SecretBox.js"
 import { type WebhookChanges, WebhookRepository } from "../../ports/WebhookRepository.js"
@@ -38,9 +38,10 @@ export interface WebhookWithSecret {
 }
 
 export const CreateWebhook = Effect.fn("CreateWebhook")(function* (
-  teamId: TeamId,
+  principal: Principal,
   input: { readonly url: string; readonly events: ReadonlyArray<string>; readonly description: string | null }
 ) {
+  const { teamId } = yield* authorize(principal, "webhooks")
   yield* vetUrl(input.url)
   const { secret, sealed, prefix } = yield* newSecret
   const repo = yield* WebhookRepository
@@ -54,19 +55,22 @@ export const CreateWebhook = Effect.fn("CreateWebhook")(function* (
   return { webhook, secret } satisfies WebhookWithSecret
 })
 
-export const ListWebhooks = Effect.fn("ListWebhooks")(function* (teamId: TeamId) {
+export const ListWebhooks = Effect.fn("ListWebhooks")(function* (principal: Principal) {
+  const { teamId } = yield* authorize(principal, "webhooks")
   return yield* Effect.flatMap(WebhookRepository, (repo) => repo.list(teamId))
 })
 
-export const GetWebhook = Effect.fn("GetWebhook")(function* (teamId: TeamId, id: WebhookId) {
+export const GetWebhook = Effect.fn("GetWebhook")(function* (principal: Principal, id: WebhookId) {
+  const { teamId } = yield* authorize(principal, "webhooks")
   return yield* found(Effect.flatMap(WebhookRepository, (repo) => repo.get(teamId, id)))
 })
 
 export const UpdateWebhook = Effect.fn("UpdateWebhook")(function* (
-  teamId: TeamId,
+  principal: Principal,
   id: WebhookId,
   changes: WebhookChanges
 ) {
+  const { teamId } = yield* authorize(principal, "webhooks")
   const repo = yield* WebhookRepository
   // A foreign or unknown id is 404 before the URL is judged, so nothing is learned about it.
   yield* found(repo.get(teamId, id))
@@ -75,17 +79,19 @@ export const UpdateWebhook = Effect.fn("UpdateWebhook")(function* (
   return yield* found(repo.update(teamId, id, { ...changes, ...events }))
 })
 
-export const DeleteWebhook = Effect.fn("DeleteWebhook")(function* (teamId: TeamId, id: WebhookId) {
+export const DeleteWebhook = Effect.fn("DeleteWebhook")(function* (principal: Principal, id: WebhookId) {
+  const { teamId } = yield* authorize(principal, "webhooks")
   const repo = yield* WebhookRepository
   if (!(yield* repo.delete(teamId, id))) return yield* notFound()
 })
 
 /** A new secret; the old one keeps signing beside it for `graceHours` (none when 0). */
 export const RotateWebhookSecret = Effect.fn("RotateWebhookSecret")(function* (
-  teamId: TeamId,
+  principal: Principal,
   id: WebhookId,
   graceHours: number
 ) {
+  const { teamId } = yield* authorize(principal, "webhooks")
   const repo = yield* WebhookRepository
   yield* found(repo.get(teamId, id))
   const { secret, sealed, prefix } = yield* newSecret

@@ -1,5 +1,6 @@
-import { ResourceNotFound, type TeamId, type WebhookId } from "@poststack/domain"
+import { ResourceNotFound, type WebhookId } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
+import { authorize, type Principal } from "../Principal.js"
 import { WebhookRepository } from "../../ports/WebhookRepository.js"
 import { deliverWebhook } from "./DispatchWebhooks.js"
 import { found } from "./ManageWebhooks.js"
@@ -8,20 +9,22 @@ import { found } from "./ManageWebhooks.js"
 const NO_RETRY = { baseDelayMs: 1, maxDelayMs: 1, windowMs: 0 }
 
 export const ListWebhookDeliveries = Effect.fn("ListWebhookDeliveries")(function* (
-  teamId: TeamId,
+  principal: Principal,
   id: WebhookId,
   page: { readonly page: number; readonly perPage: number }
 ) {
+  const { teamId } = yield* authorize(principal, "webhooks")
   const repo = yield* WebhookRepository
   yield* found(repo.get(teamId, id))
   return yield* repo.deliveries(teamId, id, page)
 })
 
 export const ReplayWebhookDelivery = Effect.fn("ReplayWebhookDelivery")(function* (
-  teamId: TeamId,
+  principal: Principal,
   id: WebhookId,
   deliveryId: number
 ) {
+  const { teamId } = yield* authorize(principal, "webhooks")
   const repo = yield* WebhookRepository
   if (!(yield* repo.replay(teamId, id, deliveryId))) {
     return yield* new ResourceNotFound({ message: "Webhook delivery not found" })
@@ -30,10 +33,11 @@ export const ReplayWebhookDelivery = Effect.fn("ReplayWebhookDelivery")(function
 
 /** Requeues failed deliveries, oldest first, at most `limit` (clamped to 1,000) per call. */
 export const BatchReplayWebhookDeliveries = Effect.fn("BatchReplayWebhookDeliveries")(function* (
-  teamId: TeamId,
+  principal: Principal,
   id: WebhookId,
   options: { readonly withinMinutes: number; readonly eventType: string | undefined; readonly limit: number }
 ) {
+  const { teamId } = yield* authorize(principal, "webhooks")
   const repo = yield* WebhookRepository
   yield* found(repo.get(teamId, id))
   const now = yield* Clock.currentTimeMillis
@@ -45,7 +49,8 @@ export const BatchReplayWebhookDeliveries = Effect.fn("BatchReplayWebhookDeliver
 })
 
 /** Sends a `webhook.test` event now and reports the receiver's answer (one attempt, no retries). */
-export const TestWebhook = Effect.fn("TestWebhook")(function* (teamId: TeamId, id: WebhookId) {
+export const TestWebhook = Effect.fn("TestWebhook")(function* (principal: Principal, id: WebhookId) {
+  const { teamId } = yield* authorize(principal, "webhooks")
   const repo = yield* WebhookRepository
   const now = yield* Clock.currentTimeMillis
   const claimed = yield* repo.claimTestDelivery(teamId, id, {

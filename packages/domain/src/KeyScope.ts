@@ -1,0 +1,67 @@
+import type { ApiKeyMode, ApiKeyPermission } from "./ApiKey.js"
+
+/**
+ * What a request may reach, whoever makes it. An API key carries its permission, mode and domain
+ * scope; an operator (the CLI) reaches the whole team with full access.
+ */
+export interface Reach {
+  readonly permission: ApiKeyPermission
+  readonly mode: ApiKeyMode
+  /** `null`: every domain of the team. */
+  readonly domainId: number | null
+}
+
+/** The families of the API's routes, as the scope table in docs/key-scopes.md names them. */
+export type RouteFamily =
+  | "emails.send"
+  | "emails"
+  | "domains.create"
+  | "domains"
+  | "apiKeys"
+  | "suppressions"
+  | "webhooks"
+  | "inbound"
+
+/**
+ * How far a key reaches in one family: the whole team, only resources of its own domain, or
+ * nothing (403).
+ */
+export type Grant = "team" | "own_domain" | "denied"
+
+type Row = readonly [fullTeam: Grant, fullScoped: Grant, sendingTeam: Grant, sendingScoped: Grant]
+
+/**
+ * The scope table. A scoped key never reaches a team-wide resource (suppressions, webhooks, new
+ * domains): those act on, or report about, every domain of the team.
+ */
+export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
+  "emails.send": ["team", "own_domain", "team", "own_domain"],
+  emails: ["team", "own_domain", "team", "own_domain"],
+  "domains.create": ["team", "denied", "denied", "denied"],
+  domains: ["team", "own_domain", "denied", "denied"],
+  apiKeys: ["team", "own_domain", "denied", "denied"],
+  suppressions: ["team", "denied", "denied", "denied"],
+  webhooks: ["team", "denied", "denied", "denied"],
+  inbound: ["team", "own_domain", "denied", "denied"]
+}
+
+/** The grant a reach has in a family, read from `SCOPE_TABLE`. */
+export const grantFor = (reach: Reach, family: RouteFamily): Grant => {
+  const row = SCOPE_TABLE[family]
+  const column = (reach.permission === "full_access" ? 0 : 2) + (reach.domainId === null ? 0 : 1)
+  return row[column] ?? "denied"
+}
+
+/** Whether a resource of `domainId` (`null`: of no domain) is inside the reach's domain scope. */
+export const coversDomain = (reach: Pick<Reach, "domainId">, domainId: number | null): boolean =>
+  reach.domainId === null || reach.domainId === domainId
+
+/**
+ * Whether a key may see or manage another key: only one reaching no further than itself, so no
+ * key can rotate, revoke or read out a stronger one. A scoped key manages keys of its domain; a
+ * test key manages test keys; a sending key manages nothing (its family is denied).
+ */
+export const reachesNoFurther = (target: Reach, caller: Reach): boolean =>
+  coversDomain(caller, target.domainId) &&
+  (caller.mode === "live" || target.mode === "test") &&
+  (caller.permission === "full_access" || target.permission === "sending_access")

@@ -1,0 +1,604 @@
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import { SmtpSubmissionServer, SmtpTls } from "@poststack/adapters-smtp"
+import { Effect } from "effect"
+import nodemailer from "nodemailer"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import openapi from "../../packages/adapters-http/openapi.json" with { type: "json" }
+import { query } from "../support/database.js"
+import { addVerifiedDomain } from "../support/domains.js"
+import { freePort } from "../support/net.js"
+import { expectRefusal, request, type Res, startTwoTeams, type TwoTeams } from "./harness.js"
+
+/**
+ * docs/key-scopes.md, cell by cell, over HTTP. The table is written out here on its own rather
+ * than read from the product, so a change to the product's table has to change this one too.
+ */
+type Kind = "fullTeam" | "fullScoped" | "sendingTeam" | "sendingScoped"
+type Family =
+  | "send"
+  | "emails"
+  | "domains.create"
+  | "domains"
+  | "apiKeys"
+  | "suppressions"
+  | "webhooks"
+  | "inbound"
+/** allowed; 404 (the resource is outside the key's domain, so not found); 403 (the family is refused). */
+type Cell = "ok" | 404 | 403
+
+const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
+  send: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: "ok", other: 403 },
+    sendingTeam: { own: "ok", other: "ok" },
+    sendingScoped: { own: "ok", other: 403 }
+  },
+  emails: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: "ok", other: 404 },
+    sendingTeam: { own: "ok", other: "ok" },
+    sendingScoped: { own: "ok", other: 404 }
+  },
+  "domains.create": {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
+  domains: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: "ok", other: 404 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
+  apiKeys: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: "ok", other: 404 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
+  // Team-wide resources: "own" and "other" are the same rows, which no scoped key reaches.
+  suppressions: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
+  webhooks: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
+  inbound: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: "ok", other: 404 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  }
+}
+
+const familyOf = (method: string, template: string): Family | undefined => {
+  const resource = template.split("/")[1]
+  if (resource === "emails")
+    return method === "post" && ["/emails", "/emails/send", "/emails/batch"].includes(template)
+      ? "send"
+      : "emails"
+  if (resource === "domains")
+    return method === "post" && template === "/domains" ? "domains.create" : "domains"
+  if (resource === "api-keys") return "apiKeys"
+  if (resource === "suppressions") return "suppressions"
+  if (resource === "webhooks") return "webhooks"
+  if (resource === "inbound") return "inbound"
+  return undefined
+}
+
+/** A body each route accepts, so that a refusal cannot come from validation instead of scope. */
+const BODIES: Record<string, unknown> = {
+  "patch /api-keys/{id}": { name: "taken over" },
+  "patch /domains/{id}": { open_tracking: true },
+  "post /domains/{id}/ip": { ipAddressId: 1 },
+  "patch /emails/{id}": { scheduled_at: new Date(Date.now() + 2 * 86_400_000).toISOString() },
+  "patch /webhooks/{id}": { description: "taken over" },
+  "post /webhooks/{id}/deliveries/batch-replay": {},
+  "post /webhooks/{id}/rotate-secret": {},
+  "post /inbound/{id}/draft-reply": {},
+  "post /inbound/{id}/reply": { from: "support@own.test", text: "taken over" },
+  "post /inbound/{id}/forward": { from: "support@own.test", to: ["thief@example.com"] }
+}
+
+const KINDS: ReadonlyArray<Kind> = ["fullTeam", "fullScoped", "sendingTeam", "sendingScoped"]
+
+describe("key scopes: every route family for every kind of key (docs/key-scopes.md)", () => {
+  let teams: TwoTeams
+  let own: { id: number; publicId: string }
+  let other: { id: number; publicId: string }
+  const keys = {} as Record<Kind | "test", string>
+  /** Sample ids by first path segment, then parameter name: inside the scoped keys' domain, and outside. */
+  const ownIds: Record<string, Record<string, string>> = {}
+  const otherIds: Record<string, Record<string, string>> = {}
+  const as = (kind: Kind | "test", method: string, path: string, body?: unknown) =>
+    request(teams.server.baseUrl, keys[kind], method, path, body)
+
+  const scheduled = async (from: string) => {
+    const res = await as("fullTeam", "POST", "/emails", {
+      from,
+      to: ["reader@example.com"],
+      subject: `scheduled from ${from}`,
+      text: "private content",
+      scheduled_at: new Date(Date.now() + 86_400_000).toISOString()
+    })
+    expect(res.status).toBe(202)
+    return String(res.body.id)
+  }
+  const inbound = async (domainId: number, to: string) => {
+    const [team] = await query<{ team_id: number }>(
+      teams.db.url,
+      "SELECT team_id FROM domains WHERE id = $1",
+      [domainId]
+    )
+    const [row] = await query<{ id: string }>(
+      teams.db.url,
+      `INSERT INTO inbound_emails (team_id, domain_id, from_address, to_address, subject, text_body, authentication, raw_key)
+       VALUES ($1, $2, 'partner@example.com', $3, 'private inbound', 'private content',
+         '{"spf": "pass", "dkim": "none", "dmarc": "none"}', 'raw') RETURNING id`,
+      [team?.team_id, domainId, to]
+    )
+    const [attachment] = await query<{ id: string }>(
+      teams.db.url,
+      `INSERT INTO inbound_attachments (inbound_email_id, filename, content_type, size, blob_key)
+       VALUES ($1, 'contract.pdf', 'application/pdf', 5, 'attachment') RETURNING id`,
+      [row?.id]
+    )
+    return { id: String(row?.id), attachmentId: String(attachment?.id) }
+  }
+  const newKey = async (body: Record<string, unknown>) => {
+    const res = await as("fullTeam", "POST", "/api-keys", { name: "made by test", ...body })
+    expect(res.status, res.text).toBe(201)
+    return { id: String(res.body.id), key: String(res.body.key) }
+  }
+
+  /** Rows outside the scoped keys' domain: the other domain's, and the team-wide ones. */
+  const outsideRows = async () => {
+    const out: Record<string, unknown> = {}
+    const tables: Record<string, string> = {
+      domains: "SELECT * FROM domains WHERE id = $1",
+      dkim_keys: "SELECT * FROM dkim_keys WHERE domain_id = $1",
+      emails: "SELECT * FROM emails WHERE domain_id = $1 ORDER BY id",
+      inbound_emails: "SELECT * FROM inbound_emails WHERE domain_id = $1 ORDER BY id",
+      api_keys:
+        "SELECT * FROM api_keys WHERE (domain_id IS NULL OR domain_id = $1) AND $1::int IS NOT NULL ORDER BY id",
+      webhooks: "SELECT * FROM webhooks WHERE $1::int IS NOT NULL ORDER BY id",
+      webhook_deliveries: "SELECT * FROM webhook_deliveries WHERE $1::int IS NOT NULL ORDER BY id",
+      suppressions: "SELECT * FROM suppressions WHERE $1::int IS NOT NULL ORDER BY id"
+    }
+    for (const [table, sql] of Object.entries(tables)) out[table] = await query(teams.db.url, sql, [other.id])
+    return JSON.stringify(out)
+  }
+
+  /** Every route of the spec that takes a key, each path filled from `ids`. */
+  const routes = (ids: Record<string, Record<string, string>>) => {
+    const out: Array<{ method: string; template: string; path: string; family: Family }> = []
+    const unknown: Array<string> = []
+    for (const [template, item] of Object.entries(openapi.paths as Record<string, Record<string, unknown>>)) {
+      for (const [method, operation] of Object.entries(
+        item as Record<string, { security?: Array<unknown> }>
+      )) {
+        if (Array.isArray(operation.security) && operation.security.length === 0) continue
+        const family = familyOf(method, template)
+        if (family === undefined) {
+          unknown.push(`${method} ${template}`)
+          continue
+        }
+        const resource = template.split("/")[1] ?? ""
+        const filled = template.replace(
+          /\{(\w+)\}/g,
+          (_, name: string) => ids[resource]?.[name] ?? `{${name}}`
+        )
+        if (filled.includes("{")) unknown.push(`${method} ${template}: no sample ${filled}`)
+        out.push({ method, template, path: filled, family })
+      }
+    }
+    return { out, unknown }
+  }
+
+  const check = (res: Res, cell: Cell, what: string, wrong: Array<string>) => {
+    const line = `${what}: ${res.status} ${res.text.slice(0, 140)}`
+    if (cell === "ok") {
+      // Allowed: whatever the route answers, it is not a refusal of the key or of its scope.
+      if (
+        res.status === 403 ||
+        res.status === 401 ||
+        (res.status === 404 && /not found/i.test(String(res.body.error)))
+      )
+        wrong.push(`expected allowed, ${line}`)
+    } else if (res.status !== cell || res.body.code !== (cell === 403 ? "forbidden" : "not_found")) {
+      wrong.push(`expected ${cell}, ${line}`)
+    } else if (res.text.includes("other.test") || res.text.includes("private content")) {
+      wrong.push(`refusal shows the other domain's data, ${line}`)
+    }
+  }
+
+  beforeAll(async () => {
+    const blobDir = mkdtempSync(path.join(tmpdir(), "poststack-blobs-"))
+    writeFileSync(path.join(blobDir, "raw"), "Subject: private inbound\r\n\r\nprivate content\r\n")
+    writeFileSync(path.join(blobDir, "attachment"), "%PDF-")
+    teams = await startTwoTeams({ webhooks: { allowLoopback: true, timeoutMs: 1_000 }, blobDir })
+    keys.fullTeam = teams.keyA
+    own = await addVerifiedDomain(teams.server.baseUrl, teams.keyA, teams.dns, "own.test")
+    other = await addVerifiedDomain(teams.server.baseUrl, teams.keyA, teams.dns, "other.test")
+    const scope = String(own.id)
+    keys.fullScoped = (
+      await newKey({ permission: "full_access", allow_full_access: true, domain_id: scope })
+    ).key
+    keys.sendingTeam = (await newKey({ permission: "sending_access" })).key
+    keys.sendingScoped = (await newKey({ permission: "sending_access", domain_id: scope })).key
+    keys.test = (await newKey({ permission: "full_access", allow_full_access: true, mode: "test" })).key
+
+    const hook = await as("fullTeam", "POST", "/webhooks", { url: "http://127.0.0.1:9/hook", events: ["*"] })
+    expect(hook.status).toBe(201)
+    const hookId = String((hook.body.webhook as { id: number }).id)
+    await as("fullTeam", "POST", `/webhooks/${hookId}/test`)
+    const deliveries = await as("fullTeam", "GET", `/webhooks/${hookId}/deliveries`)
+    const deliveryId = String((deliveries.body.deliveries as Array<{ id: number }>)[0]?.id)
+    const suppressed = await as("fullTeam", "POST", "/suppressions", {
+      email: "held@example.com",
+      reason: "manual"
+    })
+    expect(suppressed.status).toBe(200)
+    const teamWide = {
+      webhooks: { id: hookId, deliveryId },
+      suppressions: { email: encodeURIComponent("held@example.com") }
+    }
+    Object.assign(ownIds, teamWide, {
+      "api-keys": { id: (await newKey({ permission: "sending_access", domain_id: scope })).id },
+      domains: { id: String(own.id) },
+      emails: { id: await scheduled("news@own.test") },
+      inbound: await inbound(own.id, "support@own.test")
+    })
+    Object.assign(otherIds, teamWide, {
+      // A team-wide full-access key: the one a scoped key must not rotate, revoke or read.
+      "api-keys": { id: (await newKey({ permission: "full_access", allow_full_access: true })).id },
+      domains: { id: String(other.id) },
+      emails: { id: await scheduled("news@other.test") },
+      inbound: await inbound(other.id, "support@other.test")
+    })
+  })
+  afterAll(async () => {
+    await teams.close()
+  })
+
+  it("has a family and a sample for every route that takes a key", () => {
+    const { out, unknown } = routes(otherIds)
+    expect(unknown).toEqual([])
+    expect(new Set(out.map((r) => r.family))).toEqual(new Set(Object.keys(TABLE)))
+    expect(out.length).toBeGreaterThanOrEqual(45)
+  })
+
+  it("scoped keys: every route on the other domain's and the team's resources is refused, and nothing changes", async () => {
+    const before = await outsideRows()
+    const wrong: Array<string> = []
+    for (const kind of ["fullScoped", "sendingScoped"] as const) {
+      for (const { method, template, path, family } of routes(otherIds).out) {
+        // Creating and listing are checked on their own below: they name no resource.
+        if (!template.includes("{")) continue
+        const res = await as(kind, method.toUpperCase(), path, BODIES[`${method} ${template}`])
+        check(res, TABLE[family][kind].other, `${kind} ${method.toUpperCase()} ${path}`, wrong)
+      }
+    }
+    expect(wrong).toEqual([])
+    expect(await outsideRows()).toEqual(before)
+  })
+
+  it("every kind of key: each GET route on resources inside the scoped keys' domain answers as the table says", async () => {
+    const wrong: Array<string> = []
+    for (const kind of KINDS) {
+      for (const { method, template, path, family } of routes(ownIds).out) {
+        if (method !== "get") continue
+        const res = await as(kind, "GET", path)
+        check(res, TABLE[family][kind].own, `${kind} GET ${path} (own)`, wrong)
+        if (TABLE[family][kind].own === "ok" && res.status !== 200)
+          wrong.push(`${kind} GET ${template}: ${res.status}`)
+      }
+    }
+    expect(wrong).toEqual([])
+  })
+
+  it("team-wide keys: each GET route on the other domain's resources answers as the table says", async () => {
+    const wrong: Array<string> = []
+    for (const kind of ["fullTeam", "sendingTeam"] as const) {
+      for (const { method, path, family } of routes(otherIds).out) {
+        if (method !== "get") continue
+        check(await as(kind, "GET", path), TABLE[family][kind].other, `${kind} GET ${path}`, wrong)
+      }
+    }
+    expect(wrong).toEqual([])
+  })
+
+  it("lists: a scoped key sees its own domain's rows only, whatever it filters on", async () => {
+    for (const kind of ["fullScoped", "sendingScoped"] as const) {
+      const emails = await as(kind, "GET", "/emails?per_page=100")
+      expect(emails.status).toBe(200)
+      const domains = (emails.body.data as Array<{ domainId: number }>).map((e) => e.domainId)
+      expect(domains.length).toBeGreaterThan(0)
+      expect(new Set(domains)).toEqual(new Set([own.id]))
+      for (const param of ["domain_id", "domain"]) {
+        const filtered = await as(kind, "GET", `/emails?${param}=${other.id}`)
+        expect(filtered.status).toBe(200)
+        expect(filtered.body.data).toEqual([])
+      }
+    }
+    const domains = await as("fullScoped", "GET", "/domains")
+    expect((domains.body.domains as Array<{ id: number }>).map((d) => d.id)).toEqual([own.id])
+    const received = await as("fullScoped", "GET", "/inbound")
+    expect((received.body.data as Array<{ domainId: number }>).map((i) => i.domainId)).toEqual([own.id])
+    const byName = await as("fullScoped", "GET", "/inbound?domain=other.test")
+    expect(byName.body.data).toEqual([])
+    const apiKeys = await as("fullScoped", "GET", "/api-keys")
+    const scopes = (apiKeys.body.keys as Array<{ domainId: number | null }>).map((k) => k.domainId)
+    expect(new Set(scopes)).toEqual(new Set([own.id]))
+    // Team-wide keys see both domains.
+    const all = await as("sendingTeam", "GET", "/emails?per_page=100")
+    expect(new Set((all.body.data as Array<{ domainId: number }>).map((e) => e.domainId))).toEqual(
+      new Set([own.id, other.id])
+    )
+  })
+
+  it("creating: each kind may create exactly what the table says", async () => {
+    const before = await outsideRows()
+    const wrong: Array<string> = []
+    const send = (from: string) => ({ from, to: ["r@example.com"], subject: "s", text: "t" })
+    for (const kind of KINDS) {
+      for (const [where, from] of [
+        ["own", "news@own.test"],
+        ["other", "news@other.test"]
+      ] as const) {
+        const cell = TABLE.send[kind][where]
+        for (const route of ["/emails", "/emails/send"]) {
+          const res = await as(kind, "POST", route, send(from))
+          if (cell === "ok" ? res.status !== 202 : res.status !== 403 || res.body.code !== "forbidden")
+            wrong.push(`${kind} POST ${route} from ${where}: ${res.status} ${res.text.slice(0, 100)}`)
+        }
+        const batch = await as(kind, "POST", "/emails/batch", { emails: [send(from)] })
+        const element = (batch.body.data as Array<{ id?: string; code?: string }> | undefined)?.[0]
+        if (
+          batch.status !== 202 ||
+          (cell === "ok" ? element?.id === undefined : element?.code !== "forbidden")
+        )
+          wrong.push(`${kind} POST /emails/batch from ${where}: ${batch.status} ${batch.text.slice(0, 100)}`)
+      }
+      const creations: ReadonlyArray<[Family, string, unknown]> = [
+        ["domains.create", "/domains", { name: `${kind.toLowerCase()}.example.test` }],
+        ["suppressions", "/suppressions", { email: `${kind.toLowerCase()}@example.com`, reason: "manual" }],
+        ["webhooks", "/webhooks", { url: "http://127.0.0.1:9/new", events: ["*"] }],
+        ["apiKeys", "/api-keys", { name: "child", permission: "sending_access" }]
+      ]
+      for (const [family, route, body] of creations) {
+        const res = await as(kind, "POST", route, body)
+        const cell = TABLE[family][kind].own
+        if (cell === "ok" ? res.status < 200 || res.status > 299 : res.status !== cell)
+          wrong.push(`${kind} POST ${route}: ${res.status} ${res.text.slice(0, 100)}`)
+      }
+      for (const route of ["/suppressions", "/webhooks"]) {
+        const family = route === "/webhooks" ? "webhooks" : "suppressions"
+        check(await as(kind, "GET", route), TABLE[family][kind].own, `${kind} GET ${route}`, wrong)
+      }
+    }
+    expect(wrong).toEqual([])
+    // Only the team-wide key's suppression, webhook and key were added outside the domain.
+    const after = JSON.parse(await outsideRows()) as Record<string, Array<{ email?: string }>>
+    expect(after.suppressions?.map((s) => s.email).sort()).toEqual([
+      "fullteam@example.com",
+      "held@example.com"
+    ])
+    expect(after.domains).toEqual((JSON.parse(before) as Record<string, unknown>).domains)
+  })
+
+  it("a scoped key's children are scoped to its domain; it cannot name another domain", async () => {
+    const child = await as("fullScoped", "POST", "/api-keys", { name: "child", permission: "sending_access" })
+    expect(child.status).toBe(201)
+    expect(child.body.domainId).toBe(own.id)
+    for (const domain of [String(other.id), other.publicId]) {
+      const res = await as("fullScoped", "POST", "/api-keys", {
+        name: "escape",
+        permission: "sending_access",
+        domain_id: domain
+      })
+      expectRefusal(res, 403, "forbidden")
+    }
+  })
+
+  it("a scoped full-access key cannot rotate a team-wide key and receive its replacement", async () => {
+    const victim = await newKey({ permission: "full_access", allow_full_access: true })
+    const res = await as("fullScoped", "POST", `/api-keys/${victim.id}/rotate`)
+    expectRefusal(res, 404, "not_found")
+    expect(res.text).not.toContain("sk_live_")
+    // The victim still works: it was not rotated behind its owner's back.
+    expect((await request(teams.server.baseUrl, victim.key, "GET", "/domains")).status).toBe(200)
+  })
+
+  it("a scoped full-access key cannot revoke a team-wide key nor another domain's key", async () => {
+    const victims = [
+      await newKey({ permission: "sending_access" }),
+      await newKey({ permission: "sending_access", domain_id: String(other.id) })
+    ]
+    for (const victim of victims) {
+      expectRefusal(await as("fullScoped", "DELETE", `/api-keys/${victim.id}`), 404, "not_found")
+      expect((await request(teams.server.baseUrl, victim.key, "GET", "/emails")).status).toBe(200)
+    }
+  })
+
+  it("a scoped full-access key cannot edit or delete another domain", async () => {
+    expectRefusal(
+      await as("fullScoped", "PATCH", `/domains/${other.id}`, { open_tracking: true }),
+      404,
+      "not_found"
+    )
+    expectRefusal(await as("fullScoped", "DELETE", `/domains/${other.publicId}`), 404, "not_found")
+    const [row] = await query<{ deleted_at: Date | null; open_tracking: boolean }>(
+      teams.db.url,
+      "SELECT deleted_at, open_tracking FROM domains WHERE id = $1",
+      [other.id]
+    )
+    expect(row).toMatchObject({ deleted_at: null, open_tracking: false })
+  })
+
+  it("a scoped full-access key cannot add a team-wide suppression", async () => {
+    const res = await as("fullScoped", "POST", "/suppressions", {
+      email: "victim@example.com",
+      reason: "manual"
+    })
+    expectRefusal(res, 403, "forbidden")
+    const rows = await query(teams.db.url, "SELECT 1 FROM suppressions WHERE email = 'victim@example.com'")
+    expect(rows).toEqual([])
+  })
+
+  it("a scoped full-access key cannot read another domain's inbound mail", async () => {
+    const id = otherIds.inbound?.id
+    for (const route of [`/inbound/${id}`, `/inbound/${id}/attachments`]) {
+      expectRefusal(await as("fullScoped", "GET", route), 404, "not_found")
+    }
+    const list = await as("fullScoped", "GET", "/inbound")
+    expect(list.text).not.toContain("support@other.test")
+  })
+
+  it("a scoped sending key cannot list, read, reschedule or cancel another domain's emails", async () => {
+    const id = await scheduled("news@other.test")
+    const list = await as("sendingScoped", "GET", "/emails?per_page=100")
+    expect(list.text).not.toContain(id)
+    expectRefusal(await as("sendingScoped", "GET", `/emails/${id}`), 404, "not_found")
+    expectRefusal(await as("sendingScoped", "GET", `/emails/${id}/events`), 404, "not_found")
+    const later = new Date(Date.now() + 3 * 86_400_000).toISOString()
+    expectRefusal(
+      await as("sendingScoped", "PATCH", `/emails/${id}`, { scheduled_at: later }),
+      404,
+      "not_found"
+    )
+    expectRefusal(await as("sendingScoped", "POST", `/emails/${id}/cancel`), 404, "not_found")
+    const [row] = await query<{ status: string }>(
+      teams.db.url,
+      "SELECT status FROM emails WHERE public_id = $1",
+      [id]
+    )
+    expect(row?.status).toBe("scheduled")
+  })
+
+  it("inside its domain a scoped key acts: rotate, rename and revoke its domain's keys, reschedule and cancel its emails, edit its domain", async () => {
+    const child = await newKey({ permission: "sending_access", domain_id: String(own.id) })
+    const rotated = await as("fullScoped", "POST", `/api-keys/${child.id}/rotate`)
+    expect(rotated.status).toBe(200)
+    expect(String(rotated.body.key)).toMatch(/^sk_live_/)
+    expect(
+      (await as("fullScoped", "PATCH", `/api-keys/${rotated.body.id}`, { name: "renamed" })).status
+    ).toBe(200)
+    expect((await as("fullScoped", "DELETE", `/api-keys/${rotated.body.id}`)).status).toBe(200)
+    for (const kind of ["fullScoped", "sendingScoped"] as const) {
+      const id = await scheduled("news@own.test")
+      const later = new Date(Date.now() + 3 * 86_400_000).toISOString()
+      expect((await as(kind, "PATCH", `/emails/${id}`, { scheduled_at: later })).status).toBe(200)
+      expect((await as(kind, "POST", `/emails/${id}/cancel`)).status).toBe(200)
+    }
+    expect((await as("fullScoped", "PATCH", `/domains/${own.id}`, { click_tracking: true })).status).toBe(200)
+    const mail = ownIds.inbound?.id
+    expect((await as("fullScoped", "POST", `/inbound/${mail}/draft-reply`, {})).status).toBe(200)
+  })
+
+  it("test keys: manage test keys only, never a live one (no live key comes out of a test key)", async () => {
+    const live = await newKey({ permission: "sending_access" })
+    const test = await newKey({ permission: "sending_access", mode: "test" })
+    const listed = await as("test", "GET", "/api-keys")
+    expect(new Set((listed.body.keys as Array<{ mode: string }>).map((k) => k.mode))).toEqual(
+      new Set(["test"])
+    )
+    for (const [method, route, body] of [
+      ["GET", `/api-keys/${live.id}`, undefined],
+      ["PATCH", `/api-keys/${live.id}`, { name: "taken" }],
+      ["POST", `/api-keys/${live.id}/rotate`, undefined],
+      ["DELETE", `/api-keys/${live.id}`, undefined]
+    ] as const) {
+      const res = await as("test", method, route, body)
+      expectRefusal(res, 404, "not_found")
+    }
+    expectRefusal(
+      await as("test", "POST", "/api-keys", { name: "live", permission: "sending_access", mode: "live" }),
+      403,
+      "forbidden"
+    )
+    expect((await request(teams.server.baseUrl, live.key, "GET", "/emails")).status).toBe(200)
+    const rotated = await as("test", "POST", `/api-keys/${test.id}/rotate`)
+    expect(rotated.status).toBe(200)
+    expect(String(rotated.body.key)).toMatch(/^sk_test_/)
+  })
+})
+
+describe("key scopes: the SMTP relay holds the sending row of the table", () => {
+  let teams: TwoTeams
+  let port: number
+  const keys = {} as Record<Kind, string>
+
+  beforeAll(async () => {
+    port = await freePort()
+    const tls = await Effect.runPromise(SmtpTls.selfSigned("smtp.poststack.test"))
+    teams = await startTwoTeams({
+      doors: SmtpSubmissionServer.layer({
+        host: "127.0.0.1",
+        implicitTlsPorts: [port],
+        starttlsPort: null,
+        tls,
+        name: "smtp.poststack.test",
+        maxMessageBytes: 256 * 1024,
+        perKey: { limit: 1000, windowMs: 1000 },
+        authFailuresPerAddress: { limit: 1000, windowMs: 60_000 }
+      })
+    })
+    await addVerifiedDomain(teams.server.baseUrl, teams.keyA, teams.dns, "own.test")
+    await addVerifiedDomain(teams.server.baseUrl, teams.keyA, teams.dns, "other.test")
+    const [own] = await query<{ id: number }>(teams.db.url, "SELECT id FROM domains WHERE name = 'own.test'")
+    const make = async (body: Record<string, unknown>) => {
+      const res = await request(teams.server.baseUrl, teams.keyA, "POST", "/api-keys", {
+        name: "smtp",
+        ...body
+      })
+      expect(res.status).toBe(201)
+      return String(res.body.key)
+    }
+    keys.fullTeam = teams.keyA
+    keys.fullScoped = await make({ permission: "full_access", allow_full_access: true, domain_id: own?.id })
+    keys.sendingTeam = await make({ permission: "sending_access" })
+    keys.sendingScoped = await make({ permission: "sending_access", domain_id: own?.id })
+  })
+  afterAll(async () => {
+    await teams.close()
+  })
+
+  it("each kind of key relays from the domains the table allows, and is refused with 553 elsewhere", async () => {
+    const wrong: Array<string> = []
+    for (const kind of KINDS) {
+      const transport = nodemailer.createTransport({
+        host: "127.0.0.1",
+        port,
+        secure: true,
+        auth: { user: "poststack", pass: keys[kind] },
+        tls: { rejectUnauthorized: false }
+      })
+      for (const where of ["own", "other"] as const) {
+        const cell = TABLE.send[kind][where]
+        const result = await transport
+          .sendMail({ from: `news@${where}.test`, to: "r@example.com", subject: "s", text: "t" })
+          .then(
+            (info) => ({ code: Number(info.response.slice(0, 3)), text: info.response }),
+            (error: { responseCode?: number; response?: string }) => ({
+              code: error.responseCode ?? 0,
+              text: error.response ?? ""
+            })
+          )
+        if (cell === "ok" ? result.code !== 250 : result.code !== 553)
+          wrong.push(`${kind} from ${where}: ${result.code} ${result.text}`)
+      }
+      transport.close()
+    }
+    expect(wrong).toEqual([])
+  })
+})
