@@ -4,6 +4,7 @@ import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { HttpServer } from "@effect/platform"
 import {
+  GeoipLiteGeoLocator,
   NodeCryptoDigest,
   NodeCryptoDkimKeyGenerator,
   NodeCryptoKeyMaterial,
@@ -12,6 +13,7 @@ import {
   NodeCryptoWebhookSigner,
   NodeDnsResolver,
   NodeHttpWebhookTransport,
+  RspamdSpamChecker,
   TldtsPublicSuffixList,
   UaParserUserAgentParser
 } from "@poststack/adapters-external"
@@ -60,6 +62,8 @@ export interface TestServerOptions {
   readonly doors?: Layer.Layer<never, never, TestServices | RateLimiterStore>
   /** Reverse proxies whose `X-Forwarded-For` entries the server trusts. */
   readonly trustedProxyHops?: number
+  /** The rspamd worker spam previews ask; none (scoring not configured) by default. */
+  readonly rspamdUrl?: string
 }
 
 export interface TestServer {
@@ -95,6 +99,8 @@ export const testServices = (options: {
   readonly blobDir?: string
   /** Where tracking and unsubscribe links in delivered mail point (a test server's base URL). */
   readonly publicUrl?: string
+  /** The rspamd worker spam previews ask; none (scoring not configured) by default. */
+  readonly rspamdUrl?: string
 }) => {
   const base = Layer.mergeAll(
     PgPersistence,
@@ -133,7 +139,11 @@ export const testServices = (options: {
     }),
     UaParserUserAgentParser.layer,
     Htmlparser2HtmlScanner.layer,
-    NodeCryptoWebhookSigner.layer
+    NodeCryptoWebhookSigner.layer,
+    GeoipLiteGeoLocator.layer,
+    options.rspamdUrl === undefined
+      ? RspamdSpamChecker.layerNotConfigured
+      : RspamdSpamChecker.layer({ url: new URL(options.rspamdUrl), timeoutMs: 15_000 })
   )
   return Layer.mergeAll(
     base,

@@ -1,6 +1,7 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { ApiKeysApi } from "./groups/ApiKeysApi.js"
 import { DomainsApi } from "./groups/DomainsApi.js"
+import { EmailPreviewsApi } from "./groups/EmailPreviewsApi.js"
 import { EmailsApi } from "./groups/EmailsApi.js"
 import { HealthApi } from "./groups/HealthApi.js"
 import { WebhooksApi } from "./groups/WebhooksApi.js"
@@ -13,6 +14,7 @@ export class Api extends HttpApi.make("poststack")
   .add(HealthApi)
   .add(ApiKeysApi)
   .add(DomainsApi)
+  .add(EmailPreviewsApi)
   .add(EmailsApi)
   .add(WebhooksApi)
   .add(InboundApi)
