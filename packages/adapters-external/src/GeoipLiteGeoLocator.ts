@@ -42,10 +42,13 @@ export const make = (options: { readonly preload: boolean }) =>
 /** Loads the database on the first lookup (tests, tools). */
 export const layer = Layer.effect(GeoLocator, make({ preload: false }))
 
-/** `POSTSTACK_GEOIP_PRELOAD` (true): load the database at start rather than on the first open or click. */
+/**
+ * `POSTSTACK_GEOIP_PRELOAD` (false): load the database at start instead of on the first open or
+ * click from a public address. Lazy by default, so a server that never tracks never holds it.
+ */
 export const layerConfig = Layer.effect(
   GeoLocator,
-  Effect.flatMap(Config.boolean("POSTSTACK_GEOIP_PRELOAD").pipe(Config.withDefault(true)), (preload) =>
+  Effect.flatMap(Config.boolean("POSTSTACK_GEOIP_PRELOAD").pipe(Config.withDefault(false)), (preload) =>
     make({ preload })
   )
 )

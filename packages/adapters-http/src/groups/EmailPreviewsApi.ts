@@ -62,6 +62,11 @@ export class EmailPreviewsApi extends HttpApiGroup.make("emailPreviews")
       .setPayload(PreviewBody)
       .addSuccess(PreviewView)
       .addError(UnprocessableJson)
+      .annotate(OpenApi.Summary, "Preview an email")
+      .annotate(
+        OpenApi.Description,
+        "What a send would deliver (subject, HTML, the text part, their sizes), the spam filter's reading (skipped when none is configured) and content advice. Nothing is sent or stored."
+      )
   )
   .add(
     HttpApiEndpoint.post("spamPreview", "/emails/spam-preview")
@@ -69,12 +74,19 @@ export class EmailPreviewsApi extends HttpApiGroup.make("emailPreviews")
       .addSuccess(SpamCheckResultView)
       .addError(UnprocessableJson)
       .addError(SpamScoringNotConfiguredJson)
+      .annotate(OpenApi.Summary, "Score an email for spam")
+      .annotate(
+        OpenApi.Description,
+        "rspamd's verdict on the message a send would build: score, action and matched rules. 503 spam_scoring_not_configured without POSTSTACK_RSPAMD_URL; skipped: true when rspamd does not answer."
+      )
   )
   .add(
     HttpApiEndpoint.get("insights", "/emails/:id/insights")
       .setPath(Schema.Struct({ id: Schema.String }))
       .addSuccess(Schema.Struct({ warnings: Schema.Array(InsightWarningView) }))
       .addError(NotFoundJson)
+      .annotate(OpenApi.Summary, "Get an email's insights")
+      .annotate(OpenApi.Description, "Advice about an accepted email's content, from what was stored of it.")
   )
   .addError(ForbiddenJson)
   .middleware(Authentication)
