@@ -87,6 +87,15 @@ describe("previews, spam scores and insights, scored by a real rspamd", () => {
     expect(loud.score).toBeGreaterThan(calmSpam.score)
     expect(loud.symbols[0]?.score).toBeGreaterThanOrEqual(loud.symbols.at(-1)?.score ?? 0)
     expect(loud.symbols.find((s) => s.name === "SUBJ_ALL_CAPS")?.score).toBeGreaterThan(0)
+
+    // The SDK's own example scores a draft with a subject and no body yet.
+    const draft = await call("POST", "/emails/spam-preview", {
+      from: "a@preview.test",
+      to: ["c@d.test"],
+      subject: "s"
+    })
+    expect(draft.status).toBe(200)
+    expect(draft.body).toMatchObject({ skipped: false })
   })
 
   it("previews what a send would deliver, with sizes, the spam reading and advice, and stores nothing", async () => {

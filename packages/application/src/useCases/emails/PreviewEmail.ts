@@ -49,7 +49,10 @@ const compose = Effect.fnUntraced(function* (input: PreviewInput) {
     unsubscribe: false,
     tracking: { opens: null, clicks: null }
   }
-  const valid = validateSend(request, now)
+  // A draft may have no body yet: it is scored as the empty message it is. The send's rule that
+  // a body is required is the one check a preview does not share.
+  const empty = input.html === null && input.text === null
+  const valid = validateSend(empty ? { ...request, text: " " } : request, now)
   if (typeof valid === "string") return yield* new ValidationFailed({ message: valid })
   const composer = yield* MessageComposer
   const domain = valid.from.address.slice(valid.from.address.lastIndexOf("@") + 1)
@@ -62,7 +65,7 @@ const compose = Effect.fnUntraced(function* (input: PreviewInput) {
     replyTo: [],
     subject: input.subject,
     html: input.html,
-    text: input.text,
+    text: empty ? "" : input.text,
     headers: {},
     attachments: []
   })
