@@ -25,6 +25,9 @@ type Family =
   | "suppressions"
   | "webhooks"
   | "inbound"
+  | "notificationChannels"
+  | "emailValidations"
+  | "preview"
 /** allowed; 404 (the resource is outside the key's domain, so not found); 403 (the family is refused). */
 type Cell = "ok" | 404 | 403
 
@@ -77,21 +80,46 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     fullScoped: { own: "ok", other: 404 },
     sendingTeam: { own: 403, other: 403 },
     sendingScoped: { own: 403, other: 403 }
+  },
+  // Team-wide, like webhooks: a channel may be limited to a domain, but it is managed by the team.
+  notificationChannels: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
+  // Validating an address reads no resource of any domain.
+  emailValidations: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: "ok", other: "ok" },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
+  // A preview sends nothing and stores nothing.
+  preview: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: "ok", other: "ok" },
+    sendingTeam: { own: "ok", other: "ok" },
+    sendingScoped: { own: "ok", other: "ok" }
   }
 }
 
 const familyOf = (method: string, template: string): Family | undefined => {
   const resource = template.split("/")[1]
-  if (resource === "emails")
+  if (resource === "emails") {
+    if (method === "post" && ["/emails/preview", "/emails/spam-preview"].includes(template)) return "preview"
     return method === "post" && ["/emails", "/emails/send", "/emails/batch"].includes(template)
       ? "send"
       : "emails"
+  }
   if (resource === "domains")
     return method === "post" && template === "/domains" ? "domains.create" : "domains"
   if (resource === "api-keys") return "apiKeys"
   if (resource === "suppressions") return "suppressions"
   if (resource === "webhooks") return "webhooks"
   if (resource === "inbound") return "inbound"
+  if (resource === "notification-channels") return "notificationChannels"
+  if (resource === "email-validations") return "emailValidations"
   return undefined
 }
 
@@ -102,6 +130,7 @@ const BODIES: Record<string, unknown> = {
   "post /domains/{id}/ip": { ipAddressId: 1 },
   "patch /emails/{id}": { scheduled_at: new Date(Date.now() + 2 * 86_400_000).toISOString() },
   "patch /webhooks/{id}": { description: "taken over" },
+  "put /notification-channels/{id}": { name: "taken over", enabled: false },
   "post /webhooks/{id}/deliveries/batch-replay": {},
   "post /webhooks/{id}/rotate-secret": {},
   "post /inbound/{id}/draft-reply": {},
@@ -248,8 +277,20 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       reason: "manual"
     })
     expect(suppressed.status).toBe(200)
+    const channel = await as("fullTeam", "POST", "/notification-channels", {
+      type: "discord",
+      name: "team alerts",
+      events: ["*"],
+      config: { webhookUrl: "http://127.0.0.1:9/api/webhooks/1/team-hook" }
+    })
+    expect(channel.status, channel.text).toBe(201)
+    const channelId = String((channel.body.channel as { publicId: string }).publicId)
+    await as("fullTeam", "POST", `/notification-channels/${channelId}/test`)
+    const channelDeliveries = await as("fullTeam", "GET", `/notification-channels/${channelId}/deliveries`)
+    const channelDeliveryId = String((channelDeliveries.body.deliveries as Array<{ id: number }>)[0]?.id)
     const teamWide = {
       webhooks: { id: hookId, deliveryId },
+      "notification-channels": { id: channelId, deliveryId: channelDeliveryId },
       suppressions: { email: encodeURIComponent("held@example.com") }
     }
     Object.assign(ownIds, teamWide, {
@@ -373,7 +414,19 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
         ["domains.create", "/domains", { name: `${kind.toLowerCase()}.example.test` }],
         ["suppressions", "/suppressions", { email: `${kind.toLowerCase()}@example.com`, reason: "manual" }],
         ["webhooks", "/webhooks", { url: "http://127.0.0.1:9/new", events: ["*"] }],
-        ["apiKeys", "/api-keys", { name: "child", permission: "sending_access" }]
+        ["apiKeys", "/api-keys", { name: "child", permission: "sending_access" }],
+        [
+          "notificationChannels",
+          "/notification-channels",
+          {
+            type: "discord",
+            name: kind,
+            events: ["*"],
+            config: { webhookUrl: "http://127.0.0.1:9/api/webhooks/1/new" }
+          }
+        ],
+        ["emailValidations", "/email-validations", { email: "someone@example.com" }],
+        ["preview", "/emails/preview", send("news@other.test")]
       ]
       for (const [family, route, body] of creations) {
         const res = await as(kind, "POST", route, body)
@@ -381,8 +434,11 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
         if (cell === "ok" ? res.status < 200 || res.status > 299 : res.status !== cell)
           wrong.push(`${kind} POST ${route}: ${res.status} ${res.text.slice(0, 100)}`)
       }
-      for (const route of ["/suppressions", "/webhooks"]) {
-        const family = route === "/webhooks" ? "webhooks" : "suppressions"
+      for (const [route, family] of [
+        ["/suppressions", "suppressions"],
+        ["/webhooks", "webhooks"],
+        ["/notification-channels", "notificationChannels"]
+      ] as const) {
         check(await as(kind, "GET", route), TABLE[family][kind].own, `${kind} GET ${route}`, wrong)
       }
     }

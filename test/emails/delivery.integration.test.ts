@@ -231,7 +231,11 @@ describe("delivery to the recipient's MX", () => {
     expect(outbox[0]?.payload).toMatchObject({ recipient: "gone@receiver.test", hard: true })
     // The next send to that address never leaves.
     const again = await send("gone@receiver.test")
-    expect(await statusOf(again)).toBe("suppressed")
+    // Stored as suppressed; shown with the SDK's `failed`.
+    expect(await statusOf(again)).toBe("failed")
+    expect(
+      await query<{ status: string }>(db.url, "SELECT status FROM emails WHERE public_id = $1", [again])
+    ).toEqual([{ status: "suppressed" }])
   })
 
   it("defers on a 4xx reply with a retry time, then delivers when the receiver accepts", async () => {

@@ -241,7 +241,7 @@ describe("webhook endpoints that fail, hang, throttle, leave and cut the line", 
       // Every attempt the receiver answered is on record with the status it got, in order.
       expect(recorded.get(id)?.codes, id).toEqual(arrivals.map((a) => a.status))
       expect(listed.get(id), id).toMatchObject({
-        status: "delivered",
+        status: "success",
         statusCode: 200,
         success: true,
         attempts: arrivals.length
@@ -356,7 +356,7 @@ describe("webhook endpoints that fail, hang, throttle, leave and cut the line", 
       failed
     )
     await waitUntil(
-      async () => (await deliveries(gone)).every((d) => d.status === "delivered"),
+      async () => (await deliveries(gone)).every((d) => d.status === "success"),
       WAIT_MS,
       worker.output
     )

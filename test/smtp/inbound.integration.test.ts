@@ -205,7 +205,8 @@ describe("inbound mail through the MX, read back through /inbound", () => {
       salutation: "Dear Friend,",
       threading: {
         in_reply_to: "<q-1@sender.test>",
-        references: ["<earlier@sender.test>", "<q-1@sender.test>"]
+        // A string, as the SDK types it: the References header's value.
+        references: "<earlier@sender.test> <q-1@sender.test>"
       }
     })
 

@@ -13,10 +13,16 @@ export const addVerifiedDomain = async (
 ): Promise<{ id: number; publicId: string }> => {
   const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
   const res = await fetch(`${baseUrl}/domains`, { method: "POST", headers, body: JSON.stringify({ name }) })
+  type Wire = { type: string; name: string; value: string }
   const { domain } = (await res.json()) as {
-    domain: { id: number; publicId: string; dnsRecords: Array<{ type: string; name: string; value: string }> }
+    domain: { id: number; publicId: string; dnsRecords: Array<Wire>; trackingDnsRecord: Wire | null }
   }
-  for (const r of domain.dnsRecords) dns.publish(r.name, r.type as "TXT" | "MX" | "CNAME", r.value)
+  // The tracking CNAME is reported in a field of its own.
+  for (const r of [
+    ...domain.dnsRecords,
+    ...(domain.trackingDnsRecord === null ? [] : [domain.trackingDnsRecord])
+  ])
+    dns.publish(r.name, r.type as "TXT" | "MX" | "CNAME", r.value)
   const verified = await fetch(`${baseUrl}/domains/${domain.id}/verify`, { method: "POST", headers })
   expect(((await verified.json()) as { domain: { status: string } }).domain.status).toBe("verified")
   return { id: domain.id, publicId: domain.publicId }

@@ -5,6 +5,7 @@ import * as path from "node:path"
 import { HttpServer } from "@effect/platform"
 import {
   HttpNotificationSender,
+  GeoipLiteGeoLocator,
   NodeCryptoDigest,
   NodeCryptoDkimKeyGenerator,
   NodeCryptoKeyMaterial,
@@ -14,6 +15,7 @@ import {
   NodeDnsResolver,
   NodeHttpWebhookTransport,
   PackagedAddressLists,
+  RspamdSpamChecker,
   TldtsPublicSuffixList,
   UaParserUserAgentParser
 } from "@poststack/adapters-external"
@@ -73,6 +75,8 @@ export interface TestServerOptions {
   readonly doors?: Layer.Layer<never, never, TestServices | RateLimiterStore>
   /** Reverse proxies whose `X-Forwarded-For` entries the server trusts. */
   readonly trustedProxyHops?: number
+  /** The rspamd worker spam previews ask; none (scoring not configured) by default. */
+  readonly rspamdUrl?: string
 }
 
 export interface TestServer {
@@ -119,6 +123,8 @@ export const testServices = (options: {
   readonly publicUrl?: string
   /** Telegram's Bot API (a local fake); by default a closed port. */
   readonly telegramApiUrl?: string
+  /** The rspamd worker spam previews ask; none (scoring not configured) by default. */
+  readonly rspamdUrl?: string
 }) => {
   const base = Layer.mergeAll(
     PgPersistence,
@@ -159,7 +165,11 @@ export const testServices = (options: {
     UaParserUserAgentParser.layer,
     Htmlparser2HtmlScanner.layer,
     NodeCryptoWebhookSigner.layer,
-    PackagedAddressLists.layer
+    PackagedAddressLists.layer,
+    GeoipLiteGeoLocator.layer,
+    options.rspamdUrl === undefined
+      ? RspamdSpamChecker.layerNotConfigured
+      : RspamdSpamChecker.layer({ url: new URL(options.rspamdUrl), timeoutMs: 15_000 })
   )
   const transport = NodeHttpWebhookTransport.layer(
     options.webhooks ?? { allowLoopback: false, timeoutMs: 5_000 }

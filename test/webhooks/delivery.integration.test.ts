@@ -361,7 +361,7 @@ describe("webhook delivery", () => {
     })
     const done = await eventually(
       () => deliveries(hook.id),
-      (d) => d.every((x) => x.status === "delivered")
+      (d) => d.every((x) => x.status === "success")
     )
     expect(done.map((d) => d.eventId)).toEqual([newest.eventId, oldest.eventId])
     const sameIds = receiver

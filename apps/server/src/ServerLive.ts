@@ -1,3 +1,4 @@
+import { GeoipLiteGeoLocator, RspamdSpamChecker } from "@poststack/adapters-external"
 import { HttpServerLive } from "@poststack/adapters-http"
 import { PgDatabase, RateLimiterStoreConfig } from "@poststack/adapters-persistence"
 import { SmtpDoors } from "@poststack/adapters-smtp"
@@ -5,8 +6,13 @@ import { jobs, periodicTasks, Services as CoreServices, WorkerLive } from "@post
 import { Config, Effect, Layer } from "effect"
 import { BootstrapLive, DedicatedIpsLive } from "./Bootstrap.js"
 
-/** Everything the HTTP API needs but the database itself. */
-export const Services = Layer.merge(CoreServices, RateLimiterStoreConfig.layerConfig)
+/** Everything the HTTP API needs but the database itself (geolocation and spam scoring are the API's alone). */
+export const Services = Layer.mergeAll(
+  CoreServices,
+  RateLimiterStoreConfig.layerConfig,
+  GeoipLiteGeoLocator.layerConfig,
+  RspamdSpamChecker.layerConfig
+)
 
 /**
  * The HTTP API, plus the worker in the same process when `POSTSTACK_RUN_WORKER` is true (the

@@ -1,6 +1,7 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { ApiKeysApi } from "./groups/ApiKeysApi.js"
 import { DomainsApi } from "./groups/DomainsApi.js"
+import { EmailPreviewsApi } from "./groups/EmailPreviewsApi.js"
 import { EmailsApi } from "./groups/EmailsApi.js"
 import { EmailValidationsApi } from "./groups/EmailValidationsApi.js"
 import { HealthApi } from "./groups/HealthApi.js"
@@ -15,6 +16,7 @@ export class Api extends HttpApi.make("poststack")
   .add(HealthApi)
   .add(ApiKeysApi)
   .add(DomainsApi)
+  .add(EmailPreviewsApi)
   .add(EmailsApi)
   .add(WebhooksApi)
   .add(InboundApi)

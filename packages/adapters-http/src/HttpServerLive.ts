@@ -5,6 +5,7 @@ import { Config, Effect, Layer } from "effect"
 import { Api } from "./Api.js"
 import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
+import { EmailPreviewsLive } from "./handlers/EmailPreviewsLive.js"
 import { EmailsLive } from "./handlers/EmailsLive.js"
 import { EmailValidationsLive } from "./handlers/EmailValidationsLive.js"
 import { HealthLive } from "./handlers/HealthLive.js"
@@ -45,6 +46,7 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     ApiKeysLive,
     DomainsLive,
     EmailsLive,
+    EmailPreviewsLive,
     WebhooksLive,
     InboundLive,
     SuppressionsLive,

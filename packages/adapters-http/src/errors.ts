@@ -6,6 +6,7 @@ import {
   PermissionDenied,
   RateLimitExceeded,
   ResourceNotFound,
+  SpamScoringNotConfigured,
   StateConflict,
   TrackingLinkInvalid,
   ValidationFailed
@@ -106,3 +107,11 @@ export const TrackingLinkInvalidJson = asJsonError(
   "not_found",
   404
 ).annotations({ identifier: "TrackingLinkInvalid" })
+
+/** No spam filter on this server: 503 with its own code, so a client can tell it from an outage. */
+export const SpamScoringNotConfiguredJson = asJsonError(
+  SpamScoringNotConfigured,
+  (message) => new SpamScoringNotConfigured({ message }),
+  "spam_scoring_not_configured",
+  503
+).annotations({ identifier: "SpamScoringNotConfigured" })

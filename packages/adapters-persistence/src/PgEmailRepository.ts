@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { type AcceptResult, EmailRepository, type NewEmail } from "@poststack/application"
 import type { Domain, EmailEvent, EmailEventType, EmailRecord, EmailStatus } from "@poststack/domain"
-import { aggregateStatus } from "@poststack/domain"
+import { aggregateStatus, MAILBOX_PROVIDERS } from "@poststack/domain"
 import { Array as Arr, Effect, Layer, Option } from "effect"
 import { insertEmailEvents, outboxSummary } from "./EmailEvents.js"
 import { groupCommit } from "./GroupCommit.js"
@@ -159,7 +159,7 @@ export const make = Effect.gen(function* () {
     list: (teamId, filter, page, perPage) =>
       Effect.gen(function* () {
         const where = [sql`team_id = ${teamId}`]
-        if (filter.status !== undefined) where.push(sql`status = ${filter.status}`)
+        if (filter.statuses !== undefined) where.push(sql`status = ANY (${[...filter.statuses]})`)
         if (filter.domainId !== undefined) where.push(sql`domain_id = ${filter.domainId}`)
         if (filter.from !== undefined) where.push(sql`created_at >= ${filter.from}`)
         if (filter.to !== undefined) where.push(sql`created_at < ${filter.to}`)
@@ -173,6 +173,22 @@ export const make = Effect.gen(function* () {
             sql`EXISTS (SELECT 1 FROM unnest(to_addresses || cc_addresses || bcc_addresses) AS r WHERE r ILIKE ${pattern})`
           )
         }
+        if (filter.provider !== undefined) {
+          const provider = MAILBOX_PROVIDERS.find((p) => p.name === filter.provider)
+          if (provider === undefined) return { emails: [], total: 0 }
+          // The same patterns as the domain's `providerOf`, which are POSIX regular expressions too.
+          where.push(sql`lower(split_part(to_addresses[1], '@', 2)) ~ ${provider.domains.source}`)
+        }
+        if (filter.country !== undefined)
+          where.push(
+            sql`EXISTS (SELECT 1 FROM email_events ev WHERE ev.email_id = emails.id
+                AND coalesce(ev.geo_country, ev.metadata->'location'->>'country') = ${filter.country})`
+          )
+        if (filter.device !== undefined)
+          where.push(
+            sql`EXISTS (SELECT 1 FROM email_events ev WHERE ev.email_id = emails.id
+                AND lower(ev.ua_device_type) = ${filter.device.toLowerCase()})`
+          )
         const condition = sql.and(where)
         const rows = yield* sql<EmailRow>`
           SELECT ${columns} FROM emails WHERE ${condition}
@@ -209,9 +225,16 @@ export const make = Effect.gen(function* () {
           ua_os: string | null
           ua_device_type: string | null
           is_prefetch: boolean
+          geo_country: string | null
+          geo_region: string | null
+          geo_city: string | null
         }>`
           SELECT id, email_id, event_type, metadata, created_at, ua_client_name, ua_client_type, ua_os, ua_device_type,
-                 is_prefetch
+                 is_prefetch,
+                 -- Where an open or click came from is recorded in its metadata (as webhooks carry it).
+                 coalesce(geo_country, metadata->'location'->>'country') AS geo_country,
+                 coalesce(geo_region, metadata->'location'->>'region') AS geo_region,
+                 coalesce(geo_city, metadata->'location'->>'city') AS geo_city
           FROM email_events WHERE email_id = ${id} ORDER BY id`
         return Option.some(
           rows.map((r) => ({
@@ -226,7 +249,8 @@ export const make = Effect.gen(function* () {
               os: r.ua_os,
               deviceType: r.ua_device_type,
               isPrefetch: r.is_prefetch
-            }
+            },
+            location: { country: r.geo_country, region: r.geo_region, city: r.geo_city }
           }))
         )
       }).pipe(unavailable),

@@ -56,7 +56,9 @@ export const make = (options: BufferOptions) =>
                 ip: event.network ?? null,
                 client: { name: event.client.clientName, type: event.client.clientType, os: event.client.os },
                 device: event.client.deviceType,
-                is_prefetch: event.isPrefetch
+                is_prefetch: event.isPrefetch,
+                // Read back as the event's geo fields, and carried to webhooks as it is.
+                location: event.location
               },
               reader: { ...event.client, network: event.network ?? null, isPrefetch: event.isPrefetch },
               at: event.at

@@ -21,6 +21,8 @@ export type RouteFamily =
   | "suppressions"
   | "webhooks"
   | "inbound"
+  | "notificationChannels"
+  | "emailValidations"
 
 /**
  * How far a key reaches in one family: the whole team, only resources of its own domain, or
@@ -42,7 +44,9 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   apiKeys: ["team", "own_domain", "denied", "denied"],
   suppressions: ["team", "denied", "denied", "denied"],
   webhooks: ["team", "denied", "denied", "denied"],
-  inbound: ["team", "own_domain", "denied", "denied"]
+  inbound: ["team", "own_domain", "denied", "denied"],
+  notificationChannels: ["team", "denied", "denied", "denied"],
+  emailValidations: ["team", "team", "denied", "denied"]
 }
 
 /** The grant a reach has in a family, read from `SCOPE_TABLE`. */

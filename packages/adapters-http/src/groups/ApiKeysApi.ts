@@ -29,7 +29,8 @@ const DomainReference = Schema.Union(Schema.String, Schema.Int)
 export const CreateApiKeyBody = Schema.Struct({
   name: ApiKeyName,
   permission: ApiKeyPermission,
-  mode: Schema.optionalWith(ApiKeyMode, { default: () => "live" as const }),
+  /** Absent: the calling key's own mode, so a test key mints test keys (and a live key live ones). */
+  mode: Schema.optional(ApiKeyMode),
   domainId: Schema.optional(Schema.NullOr(DomainReference)).pipe(Schema.fromKey("domain_id")),
   domainIds: Schema.optional(Schema.Array(DomainReference)).pipe(Schema.fromKey("domain_ids")),
   allowFullAccess: Schema.optionalWith(Schema.Boolean, { default: () => false }).pipe(

@@ -1,6 +1,5 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import {
-  DnsRecordPurpose,
   DnsRecordType,
   DomainStatus,
   parseDomainRef,
@@ -20,18 +19,40 @@ import {
 import { FullAccess } from "../middleware/Authentication.js"
 import { Success } from "./common.js"
 
-export class DnsRecordView extends Schema.Class<DnsRecordView>("DnsRecord")({
+/** The SDK's `DnsRecord.purpose` enum: the tracking CNAME is not in it, so it has a field of its own. */
+export const PublicDnsRecordPurpose = Schema.Literal(
+  "spf",
+  "dkim",
+  "dkim_rotation",
+  "dmarc",
+  "return_path",
+  "mx",
+  "imap",
+  "submission"
+)
+
+const dnsRecordFields = {
   type: DnsRecordType,
   name: Schema.String,
   value: Schema.String,
   priority: Schema.NullOr(Schema.Int),
-  purpose: DnsRecordPurpose,
   /** Whether DNS serves the record now. */
   verified: Schema.Boolean,
   status: RecordStatus,
   /** Whether the domain's verification waits for this record. */
   required: Schema.Boolean,
   checkedAt: Schema.NullOr(Schema.Date)
+}
+
+export class DnsRecordView extends Schema.Class<DnsRecordView>("DnsRecord")({
+  ...dnsRecordFields,
+  purpose: PublicDnsRecordPurpose
+}) {}
+
+/** The CNAME a custom tracking domain needs (advisory: it never gates verification). */
+export class TrackingDnsRecordView extends Schema.Class<TrackingDnsRecordView>("TrackingDnsRecord")({
+  ...dnsRecordFields,
+  purpose: Schema.Literal("tracking")
 }) {}
 
 export class DomainView extends Schema.Class<DomainView>("Domain")({
@@ -45,6 +66,8 @@ export class DomainView extends Schema.Class<DomainView>("Domain")({
   openTracking: Schema.Boolean,
   clickTracking: Schema.Boolean,
   trackingDomain: Schema.NullOr(Schema.String),
+  /** The tracking domain's CNAME, kept out of `dnsRecords` whose `purpose` the SDK types as an enum. */
+  trackingDnsRecord: Schema.NullOr(TrackingDnsRecordView),
   customReturnPath: Schema.String,
   catchAll: Schema.Boolean,
   inboundEnabled: Schema.Boolean,
@@ -140,8 +163,17 @@ export const UpdateDomainBody = Schema.Struct({
 const idPath = Schema.Struct({ id: DomainRefParam })
 
 const Signal = Schema.Struct({
-  bucket: Schema.String,
-  ownership: Schema.String,
+  bucket: Schema.Literal(
+    "throttled",
+    "reputation_block",
+    "authentication",
+    "content",
+    "policy",
+    "recipient",
+    "infrastructure",
+    "unknown"
+  ),
+  ownership: Schema.Literal("sender", "recipient", "unknown"),
   provider: Schema.String,
   code: Schema.NullOr(Schema.String),
   message: Schema.NullOr(Schema.String),

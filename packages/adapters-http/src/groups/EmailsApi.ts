@@ -1,4 +1,5 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import { PublicEmailEventType, PublicEmailStatus } from "@poststack/domain"
 import { Schema } from "effect"
 import { ForbiddenJson, NotFoundJson, UnprocessableJson } from "../errors.js"
 import { Authentication } from "../middleware/Authentication.js"
@@ -51,7 +52,7 @@ export const SendEmailResponse = Schema.Struct({
 export class EmailEventView extends Schema.Class<EmailEventView>("EmailEvent")({
   id: Schema.Int,
   emailId: Schema.Int,
-  eventType: Schema.String,
+  eventType: PublicEmailEventType,
   metadata: Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   geoCountry: Schema.NullOr(Schema.String),
   geoRegion: Schema.NullOr(Schema.String),
@@ -76,7 +77,7 @@ const emailFields = {
   subject: Schema.String,
   headers: Schema.Record({ key: Schema.String, value: Schema.String }),
   tags: Schema.Array(Schema.String),
-  status: Schema.String,
+  status: PublicEmailStatus,
   testMode: Schema.Boolean,
   recipientProvider: Schema.NullOr(Schema.String),
   unsubscribeEnabled: Schema.Boolean,
@@ -122,7 +123,17 @@ export const ListEmailsParams = Schema.Struct({
   to: Schema.optional(Schema.String),
   from: Schema.optional(Schema.String),
   subject: Schema.optional(Schema.String),
-  tag: Schema.optional(Schema.String)
+  tag: Schema.optional(Schema.String),
+  /** The first recipient's mailbox provider, as `recipientProvider` shows it (`gmail`...). */
+  provider: Schema.optional(Schema.String),
+  /** ISO 3166 alpha-2 country any of the email's opens or clicks came from. */
+  country: Schema.optional(
+    Schema.String.pipe(
+      Schema.pattern(/^[A-Za-z]{2}$/, { message: () => "country must be an ISO 3166 alpha-2 code" })
+    )
+  ),
+  /** Device type any of the email's opens or clicks came from (`mobile`, `desktop`, `tablet`...). */
+  device: Schema.optional(Schema.String.pipe(Schema.maxLength(50)))
 })
 
 const idPath = Schema.Struct({ id: Schema.String })

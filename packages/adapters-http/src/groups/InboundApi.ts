@@ -74,7 +74,8 @@ const DraftReply = Schema.Struct({
   quoted_text: Schema.String,
   threading: Schema.Struct({
     in_reply_to: Schema.NullOr(Schema.String),
-    references: Schema.Array(Schema.String)
+    /** As the References header carries them: message ids separated by spaces. */
+    references: Schema.String
   }),
   suggested_html: Schema.String,
   suggested_text: Schema.String,

@@ -31,7 +31,8 @@ export class WebhookDeliveryView extends Schema.Class<WebhookDeliveryView>("Webh
   eventId: Schema.String,
   eventType: Schema.String,
   payload: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-  status: Schema.Literal("pending", "sending", "delivered", "failed"),
+  /** The SDK's `WebhookDeliveryStatus`: an attempt under way is still `pending`, a delivered one `success`. */
+  status: Schema.Literal("pending", "success", "failed"),
   statusCode: Schema.NullOr(Schema.Int),
   responseBody: Schema.NullOr(Schema.String),
   attempts: Schema.Int,

@@ -20,6 +20,7 @@ import {
 } from "@poststack/application"
 import {
   type DkimRotation,
+  type DnsRecord,
   type DmarcReportSummary,
   type Domain,
   type DomainRef,
@@ -27,8 +28,32 @@ import {
 } from "@poststack/domain"
 import { Effect } from "effect"
 import { Api } from "../Api.js"
-import { DkimRotationView, DmarcReportView, DnsRecordView, DomainView } from "../groups/DomainsApi.js"
+import {
+  DkimRotationView,
+  DmarcReportView,
+  DnsRecordView,
+  DomainView,
+  TrackingDnsRecordView
+} from "../groups/DomainsApi.js"
 import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+
+const recordFields = (r: DnsRecord) => ({
+  type: r.type,
+  name: r.name,
+  value: r.value,
+  priority: r.priority,
+  verified: r.status === "verified",
+  status: r.status,
+  required: r.required,
+  checkedAt: r.checkedAt
+})
+
+const trackingRecord = (domain: Domain): TrackingDnsRecordView | null => {
+  const record = domain.dnsRecords.find((r) => r.purpose === "tracking")
+  return record === undefined
+    ? null
+    : TrackingDnsRecordView.make({ ...recordFields(record), purpose: "tracking" })
+}
 
 export const toDomainView = (domain: Domain): DomainView =>
   DomainView.make(
@@ -39,22 +64,13 @@ export const toDomainView = (domain: Domain): DomainView =>
       status: domain.status,
       verified: domain.status === "verified",
       region: domain.region,
-      dnsRecords: domain.dnsRecords.map((r) =>
-        DnsRecordView.make({
-          type: r.type,
-          name: r.name,
-          value: r.value,
-          priority: r.priority,
-          purpose: r.purpose,
-          verified: r.status === "verified",
-          status: r.status,
-          required: r.required,
-          checkedAt: r.checkedAt
-        })
+      dnsRecords: domain.dnsRecords.flatMap((r) =>
+        r.purpose === "tracking" ? [] : [DnsRecordView.make({ ...recordFields(r), purpose: r.purpose })]
       ),
       openTracking: domain.openTracking,
       clickTracking: domain.clickTracking,
       trackingDomain: domain.trackingDomain,
+      trackingDnsRecord: trackingRecord(domain),
       customReturnPath: domain.returnPathLabel,
       catchAll: domain.catchAll,
       inboundEnabled: domain.inboundEnabled,

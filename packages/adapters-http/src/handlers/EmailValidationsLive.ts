@@ -1,9 +1,10 @@
 import { HttpApiBuilder } from "@effect/platform"
-import { ValidateEmails } from "@poststack/application"
+import { ValidateEmails, viaApiKey } from "@poststack/application"
 import type { EmailValidation } from "@poststack/domain"
 import { Effect } from "effect"
 import { Api } from "../Api.js"
 import { EmailValidationView } from "../groups/EmailValidationsApi.js"
+import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
 
 const toView = (v: EmailValidation): EmailValidationView =>
   EmailValidationView.make(
@@ -29,9 +30,15 @@ const toView = (v: EmailValidation): EmailValidationView =>
 export const EmailValidationsLive = HttpApiBuilder.group(Api, "emailValidations", (handlers) =>
   handlers
     .handle("validate", ({ payload }) =>
-      Effect.map(ValidateEmails([payload.email]), (results) => toView(results[0] as EmailValidation))
+      Effect.map(
+        Effect.flatMap(CurrentApiKey, (key) => ValidateEmails(viaApiKey(key), [payload.email])),
+        (results) => toView(results[0] as EmailValidation)
+      )
     )
     .handle("validateBatch", ({ payload }) =>
-      Effect.map(ValidateEmails(payload.emails), (results) => ({ results: results.map(toView) }))
+      Effect.map(
+        Effect.flatMap(CurrentApiKey, (key) => ValidateEmails(viaApiKey(key), payload.emails)),
+        (results) => ({ results: results.map(toView) })
+      )
     )
 )

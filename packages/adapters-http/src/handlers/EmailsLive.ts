@@ -14,9 +14,12 @@ import {
   type ApiKey,
   type EmailEvent,
   type EmailRecord,
-  type EmailStatus,
-  EmailStatus as EmailStatusSchema,
+  knownProviderOf,
+  PublicEmailStatus,
+  publicEmailStatus,
+  publicEvent,
   type SendRequest,
+  storedStatusesFor,
   ValidationFailed
 } from "@poststack/domain"
 import { Effect, Either, Schema } from "effect"
@@ -109,9 +112,9 @@ export const toEmailView = (email: EmailRecord): EmailView =>
       subject: email.subject,
       headers: email.headers,
       tags: email.tags,
-      status: email.status,
+      status: publicEmailStatus(email.status),
       testMode: email.testMode,
-      recipientProvider: null,
+      recipientProvider: recipientProvider(email),
       unsubscribeEnabled: email.unsubscribeEnabled,
       spamScore: null,
       spamWarnings: null,
@@ -127,16 +130,21 @@ export const toEmailView = (email: EmailRecord): EmailView =>
     { disableValidation: true }
   )
 
-const toEventView = (event: EmailEvent) =>
+/** The mailbox provider of the email's first recipient (`gmail`...), `null` for any other domain. */
+const recipientProvider = (email: EmailRecord): string | null => {
+  const first = email.toAddresses[0]
+  return first === undefined ? null : knownProviderOf(first.slice(first.lastIndexOf("@") + 1))
+}
+
+export const toEventView = (event: EmailEvent) =>
   EmailEventView.make(
     {
       id: event.id,
       emailId: event.emailId,
-      eventType: event.eventType,
-      metadata: event.metadata,
-      geoCountry: null,
-      geoRegion: null,
-      geoCity: null,
+      ...publicEvent(event.eventType, event.metadata),
+      geoCountry: event.location?.country ?? null,
+      geoRegion: event.location?.region ?? null,
+      geoCity: event.location?.city ?? null,
       uaClientName: event.reader?.clientName ?? null,
       uaClientType: event.reader?.clientType ?? null,
       uaOs: event.reader?.os ?? null,
@@ -147,7 +155,7 @@ const toEventView = (event: EmailEvent) =>
     { disableValidation: true }
   )
 
-const isStatus = Schema.is(EmailStatusSchema)
+const isStatus = Schema.is(PublicEmailStatus)
 
 export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
   handlers
@@ -198,7 +206,7 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
               data: [],
               meta: { page: urlParams.page, perPage: urlParams.perPage, total: 0, totalPages: 0 }
             }
-          filter.status = urlParams.status as EmailStatus
+          filter.statuses = storedStatusesFor(urlParams.status)
         }
         const domainId = urlParams.domainId ?? urlParams.domain
         if (domainId !== undefined) filter.domainId = domainId
@@ -212,6 +220,9 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
         if (urlParams.from !== undefined) filter.sender = urlParams.from
         if (urlParams.subject !== undefined) filter.subject = urlParams.subject
         if (urlParams.tag !== undefined) filter.tag = urlParams.tag
+        if (urlParams.provider !== undefined) filter.provider = urlParams.provider.toLowerCase()
+        if (urlParams.country !== undefined) filter.country = urlParams.country.toUpperCase()
+        if (urlParams.device !== undefined) filter.device = urlParams.device
         const { emails, total } = yield* ListEmails(
           viaApiKey(caller),
           filter,

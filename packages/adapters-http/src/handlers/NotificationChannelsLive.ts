@@ -7,7 +7,8 @@ import {
   ListNotificationDeliveries,
   ReplayNotificationDelivery,
   TestNotificationChannel,
-  UpdateNotificationChannel
+  UpdateNotificationChannel,
+  viaApiKey
 } from "@poststack/application"
 import type { NotificationChannel, WebhookDelivery } from "@poststack/domain"
 import { Effect } from "effect"
@@ -55,7 +56,7 @@ const toDeliveryView = (d: WebhookDelivery): NotificationDeliveryView =>
     { disableValidation: true }
   )
 
-const team = Effect.map(CurrentApiKey, (key) => key.teamId)
+const principal = Effect.map(CurrentApiKey, viaApiKey)
 
 /** Config values as the domain reads them: text (a numeric chat id sent as a number included). */
 const configText = (config: Readonly<Record<string, string | number>>) =>
@@ -65,8 +66,8 @@ export const NotificationChannelsLive = HttpApiBuilder.group(Api, "notificationC
   handlers
     .handle("create", ({ payload }) =>
       Effect.map(
-        Effect.flatMap(team, (t) =>
-          CreateNotificationChannel(t, {
+        Effect.flatMap(principal, (p) =>
+          CreateNotificationChannel(p, {
             type: payload.type,
             name: payload.name,
             events: payload.events,
@@ -79,20 +80,20 @@ export const NotificationChannelsLive = HttpApiBuilder.group(Api, "notificationC
       )
     )
     .handle("list", () =>
-      Effect.map(Effect.flatMap(team, ListNotificationChannels), (channels) => ({
+      Effect.map(Effect.flatMap(principal, ListNotificationChannels), (channels) => ({
         channels: channels.map(toView)
       }))
     )
     .handle("get", ({ path }) =>
       Effect.map(
-        Effect.flatMap(team, (t) => GetNotificationChannel(t, path.id)),
+        Effect.flatMap(principal, (p) => GetNotificationChannel(p, path.id)),
         (c) => ({ channel: toView(c) })
       )
     )
     .handle("update", ({ path, payload }) =>
       Effect.map(
-        Effect.flatMap(team, (t) =>
-          UpdateNotificationChannel(t, path.id, {
+        Effect.flatMap(principal, (p) =>
+          UpdateNotificationChannel(p, path.id, {
             ...(payload.name === undefined ? {} : { name: payload.name }),
             ...(payload.events === undefined ? {} : { events: payload.events }),
             ...(payload.domainId === undefined ? {} : { domainId: payload.domainId }),
@@ -105,20 +106,20 @@ export const NotificationChannelsLive = HttpApiBuilder.group(Api, "notificationC
       )
     )
     .handle("delete", ({ path }) =>
-      Effect.flatMap(team, (t) => DeleteNotificationChannel(t, path.id)).pipe(
+      Effect.flatMap(principal, (p) => DeleteNotificationChannel(p, path.id)).pipe(
         Effect.as({ success: true as const, deleted: true as const })
       )
     )
     .handle("test", ({ path }) =>
       Effect.map(
-        Effect.flatMap(team, (t) => TestNotificationChannel(t, path.id)),
+        Effect.flatMap(principal, (p) => TestNotificationChannel(p, path.id)),
         (r) => ({ success: true as const, statusCode: r.statusCode, responseBody: r.responseBody })
       )
     )
     .handle("deliveries", ({ path, urlParams }) =>
       Effect.gen(function* () {
         const page = { page: urlParams.page, perPage: urlParams.per_page }
-        const { rows, total } = yield* ListNotificationDeliveries(yield* team, path.id, page)
+        const { rows, total } = yield* ListNotificationDeliveries(yield* principal, path.id, page)
         return {
           deliveries: rows.map(toDeliveryView),
           meta: { ...page, total, totalPages: Math.ceil(total / page.perPage) }
@@ -126,7 +127,7 @@ export const NotificationChannelsLive = HttpApiBuilder.group(Api, "notificationC
       })
     )
     .handle("replay", ({ path }) =>
-      Effect.flatMap(team, (t) => ReplayNotificationDelivery(t, path.id, path.deliveryId)).pipe(
+      Effect.flatMap(principal, (p) => ReplayNotificationDelivery(p, path.id, path.deliveryId)).pipe(
         Effect.as({ success: true as const })
       )
     )

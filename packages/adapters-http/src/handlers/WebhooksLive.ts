@@ -47,7 +47,7 @@ const toDeliveryView = (d: WebhookDelivery): WebhookDeliveryView =>
       eventId: d.eventId,
       eventType: d.eventType,
       payload: d.payload,
-      status: d.status,
+      status: d.status === "delivered" ? "success" : d.status === "sending" ? "pending" : d.status,
       statusCode: d.statusCode,
       responseBody: d.responseBody,
       attempts: d.attempts,

@@ -52,7 +52,8 @@ export type AcceptResult =
   | { readonly _tag: "Existing"; readonly publicId: string; readonly requestHash: string | null }
 
 export interface EmailFilter {
-  readonly status?: EmailStatus
+  /** Any of these stored statuses. */
+  readonly statuses?: ReadonlyArray<EmailStatus>
   readonly domainId?: number
   readonly from?: Date
   readonly to?: Date
@@ -60,6 +61,12 @@ export interface EmailFilter {
   readonly sender?: string
   readonly subject?: string
   readonly tag?: string
+  /** The mailbox provider of the first `to` recipient (a name of `MAILBOX_PROVIDERS`). */
+  readonly provider?: string
+  /** An ISO 3166 alpha-2 country (upper case) any of the email's events came from. */
+  readonly country?: string
+  /** A device type (`mobile`, `desktop`...) any of the email's events came from. */
+  readonly device?: string
 }
 
 export type CancelResult = "cancelled" | "not_found" | "too_late"

@@ -16,7 +16,8 @@ import { authorize, type Principal } from "./Principal.js"
 export interface CreateApiKeyInput {
   readonly name: string
   readonly permission: ApiKeyPermission
-  readonly mode: ApiKeyMode
+  /** `undefined`: the calling key's own mode (a test key mints test keys), else live. */
+  readonly mode: ApiKeyMode | undefined
   /** A domain id or `dom_` public id; the key may then send only from that domain. */
   readonly domain: string | number | undefined
   /** Required when an API key mints a `full_access` key, so a leaked key cannot quietly clone itself. */
@@ -43,7 +44,8 @@ export const CreateApiKey = Effect.fn("CreateApiKey")(function* (
       message: "Creating a full_access key with an API key requires allow_full_access: true"
     })
   }
-  if (caller?.mode === "test" && input.mode === "live") {
+  const mode = input.mode ?? caller?.mode ?? "live"
+  if (caller?.mode === "test" && mode === "live") {
     return yield* new PermissionDenied({ message: "A test key cannot create live keys" })
   }
   const requested = input.domain === undefined ? null : yield* resolveDomain(principal, input.domain)
@@ -55,7 +57,7 @@ export const CreateApiKey = Effect.fn("CreateApiKey")(function* (
     })
   }
   const material = yield* KeyMaterial
-  const minted = yield* material.mint(input.mode)
+  const minted = yield* material.mint(mode)
   const keys = yield* ApiKeyRepository
   const key = yield* keys.insert({
     teamId,
@@ -63,7 +65,7 @@ export const CreateApiKey = Effect.fn("CreateApiKey")(function* (
     keyHash: minted.keyHash,
     keyPrefix: minted.keyPrefix,
     permission: input.permission,
-    mode: input.mode,
+    mode,
     domainId
   })
   return { key, plaintext: minted.plaintext } satisfies CreatedApiKey

@@ -1,4 +1,5 @@
 import type { SuppressionMatch } from "../suppressions/Suppression.js"
+import type { GeoLocation } from "../tracking/Geo.js"
 import type { DeliveryStatus, EmailStatus } from "./Delivery.js"
 
 /** An email as its team reads it back. */
@@ -62,6 +63,8 @@ export interface EmailEvent {
     readonly deviceType: string | null
     readonly isPrefetch: boolean
   }
+  /** For opens and clicks: where the reader's address is, as far as an offline database knows. */
+  readonly location?: GeoLocation
 }
 
 /** A recipient's delivery as the worker claims it. */

@@ -37,16 +37,26 @@ export const ownershipOf = (bucket: SignalBucket): SignalOwnership =>
       ? "unknown"
       : "sender"
 
-/** The mailbox provider a recipient domain belongs to, for per-provider placement figures. */
-export const providerOf = (domain: string): string => {
+/**
+ * Mailbox providers by the domains of their addresses. The patterns are also valid PostgreSQL
+ * regular expressions, so a store can filter by provider with the same table.
+ */
+export const MAILBOX_PROVIDERS: ReadonlyArray<{ readonly name: string; readonly domains: RegExp }> = [
+  { name: "gmail", domains: /^(gmail|googlemail)\.com$/ },
+  { name: "outlook", domains: /^(outlook|hotmail|live|msn)\.[a-z.]+$/ },
+  { name: "yahoo", domains: /^(yahoo|ymail|rocketmail)\.[a-z.]+$/ },
+  { name: "icloud", domains: /^(icloud|me|mac)\.com$/ },
+  { name: "gmx", domains: /^(gmx|web)\.(de|net|com)$/ }
+]
+
+/** The mailbox provider a recipient domain belongs to (`null` for any other domain). */
+export const knownProviderOf = (domain: string): string | null => {
   const d = domain.toLowerCase()
-  if (/^(gmail|googlemail)\.com$/.test(d)) return "gmail"
-  if (/^(outlook|hotmail|live|msn)\.[a-z.]+$/.test(d)) return "outlook"
-  if (/^(yahoo|ymail|rocketmail)\.[a-z.]+$/.test(d)) return "yahoo"
-  if (/^(icloud|me|mac)\.com$/.test(d)) return "icloud"
-  if (/^(gmx|web)\.(de|net|com)$/.test(d)) return "gmx"
-  return "other"
+  return MAILBOX_PROVIDERS.find((p) => p.domains.test(d))?.name ?? null
 }
+
+/** The mailbox provider a recipient domain belongs to, for per-provider placement figures. */
+export const providerOf = (domain: string): string => knownProviderOf(domain) ?? "other"
 
 export const enhancedCode = (reply: string): string | null =>
   /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(reply)?.[1] ?? null

@@ -1,7 +1,7 @@
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
+export const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
 
 /** Eight 16-bit groups of an IPv6 address (with `::` and an embedded IPv4 tail), or `undefined`. */
-const ipv6Groups = (text: string): Array<number> | undefined => {
+export const ipv6Groups = (text: string): Array<number> | undefined => {
   let address = text.split("%")[0] ?? ""
   const tail = /:(\d+\.\d+\.\d+\.\d+)$/.exec(address)
   if (tail !== null) {

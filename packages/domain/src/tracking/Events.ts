@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import type { ClientInfo } from "./Engagement.js"
+import type { GeoLocation } from "./Geo.js"
 import type { TrackingRef } from "./Links.js"
 
 /** A tracking or unsubscribe link whose signature does not match what it names: never followed. */
@@ -19,4 +20,6 @@ export interface EngagementEvent {
   readonly network: string | undefined
   readonly client: ClientInfo
   readonly isPrefetch: boolean
+  /** Where the full address is, looked up before it was truncated. */
+  readonly location: GeoLocation
 }

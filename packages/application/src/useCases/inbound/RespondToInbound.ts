@@ -161,7 +161,11 @@ export const DraftInboundReply = Effect.fn("DraftInboundReply")(function* (
     quoted_text: quotedText,
     threading: {
       in_reply_to: inbound.messageId,
-      references: inbound.messageId === null ? inbound.references : [...inbound.references, inbound.messageId]
+      // The References header's value (space-separated ids), as the SDK types it: a string.
+      references: (inbound.messageId === null
+        ? inbound.references
+        : [...inbound.references, inbound.messageId]
+      ).join(" ")
     },
     suggested_html: `<p>${escapeHtml(salutation)}</p><p>${placeholder}</p>${quotedHtml}`,
     suggested_text: `${salutation}\n\n${placeholder}\n\n${quotedText}`,

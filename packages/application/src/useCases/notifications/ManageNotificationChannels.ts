@@ -17,6 +17,7 @@ import {
 import { NotificationSender } from "../../ports/NotificationSender.js"
 import { SecretBox } from "../../ports/SecretBox.js"
 import type { StoreUnavailable } from "../../ports/StoreUnavailable.js"
+import { authorize, type Principal } from "../Principal.js"
 import { openChannelConfig } from "./DeliverNotification.js"
 
 const notFound = () => new ResourceNotFound({ message: "Notification channel not found" })
@@ -52,7 +53,7 @@ const sealConfig = Effect.fnUntraced(function* (type: ChannelType, raw: Readonly
 })
 
 export const CreateNotificationChannel = Effect.fn("CreateNotificationChannel")(function* (
-  teamId: TeamId,
+  principal: Principal,
   input: {
     readonly type: ChannelType
     readonly name: string
@@ -62,6 +63,7 @@ export const CreateNotificationChannel = Effect.fn("CreateNotificationChannel")(
     readonly mailboxId: number | null
   }
 ) {
+  const { teamId } = yield* authorize(principal, "notificationChannels")
   const domain = yield* channelDomain(teamId, input.domainId)
   yield* noMailbox(input.mailboxId)
   const { sealed, summary } = yield* sealConfig(input.type, input.config)
@@ -76,14 +78,18 @@ export const CreateNotificationChannel = Effect.fn("CreateNotificationChannel")(
   })
 })
 
-export const ListNotificationChannels = Effect.fn("ListNotificationChannels")(function* (teamId: TeamId) {
+export const ListNotificationChannels = Effect.fn("ListNotificationChannels")(function* (
+  principal: Principal
+) {
+  const { teamId } = yield* authorize(principal, "notificationChannels")
   return yield* Effect.flatMap(NotificationChannelRepository, (repo) => repo.list(teamId))
 })
 
 export const GetNotificationChannel = Effect.fn("GetNotificationChannel")(function* (
-  teamId: TeamId,
+  principal: Principal,
   publicId: string
 ) {
+  const { teamId } = yield* authorize(principal, "notificationChannels")
   return yield* foundChannel(
     Effect.flatMap(NotificationChannelRepository, (repo) => repo.get(teamId, publicId))
   )
@@ -91,7 +97,7 @@ export const GetNotificationChannel = Effect.fn("GetNotificationChannel")(functi
 
 /** A partial update; `config` keys are merged over the stored ones, and the result checked whole. */
 export const UpdateNotificationChannel = Effect.fn("UpdateNotificationChannel")(function* (
-  teamId: TeamId,
+  principal: Principal,
   publicId: string,
   input: {
     readonly name?: string
@@ -102,6 +108,7 @@ export const UpdateNotificationChannel = Effect.fn("UpdateNotificationChannel")(
     readonly config?: Readonly<Record<string, string>>
   }
 ) {
+  const { teamId } = yield* authorize(principal, "notificationChannels")
   const repo = yield* NotificationChannelRepository
   // A foreign or unknown id is 404 before anything else is judged, so nothing is learned about it.
   const channel = yield* foundChannel(repo.get(teamId, publicId))
@@ -127,9 +134,10 @@ export const UpdateNotificationChannel = Effect.fn("UpdateNotificationChannel")(
 })
 
 export const DeleteNotificationChannel = Effect.fn("DeleteNotificationChannel")(function* (
-  teamId: TeamId,
+  principal: Principal,
   publicId: string
 ) {
+  const { teamId } = yield* authorize(principal, "notificationChannels")
   const repo = yield* NotificationChannelRepository
   if (!(yield* repo.delete(teamId, publicId))) return yield* notFound()
 })

@@ -1,6 +1,7 @@
-import { ResourceNotFound, type TeamId } from "@poststack/domain"
+import { ResourceNotFound } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
 import { NotificationChannelRepository } from "../../ports/NotificationChannelRepository.js"
+import { authorize, type Principal } from "../Principal.js"
 import { deliverToChannel } from "./DeliverNotification.js"
 import { foundChannel } from "./ManageNotificationChannels.js"
 
@@ -8,20 +9,22 @@ import { foundChannel } from "./ManageNotificationChannels.js"
 const NO_RETRY = { baseDelayMs: 1, maxDelayMs: 1, windowMs: 0 }
 
 export const ListNotificationDeliveries = Effect.fn("ListNotificationDeliveries")(function* (
-  teamId: TeamId,
+  principal: Principal,
   publicId: string,
   page: { readonly page: number; readonly perPage: number }
 ) {
+  const { teamId } = yield* authorize(principal, "notificationChannels")
   const repo = yield* NotificationChannelRepository
   const channel = yield* foundChannel(repo.get(teamId, publicId))
   return { channel, ...(yield* repo.deliveries(teamId, publicId, page)) }
 })
 
 export const ReplayNotificationDelivery = Effect.fn("ReplayNotificationDelivery")(function* (
-  teamId: TeamId,
+  principal: Principal,
   publicId: string,
   deliveryId: number
 ) {
+  const { teamId } = yield* authorize(principal, "notificationChannels")
   const repo = yield* NotificationChannelRepository
   if (!(yield* repo.replay(teamId, publicId, deliveryId))) {
     return yield* new ResourceNotFound({ message: "Notification delivery not found" })
@@ -33,9 +36,10 @@ export const ReplayNotificationDelivery = Effect.fn("ReplayNotificationDelivery"
  * counted towards disabling the channel); it is kept in the delivery log like any other.
  */
 export const TestNotificationChannel = Effect.fn("TestNotificationChannel")(function* (
-  teamId: TeamId,
+  principal: Principal,
   publicId: string
 ) {
+  const { teamId } = yield* authorize(principal, "notificationChannels")
   const repo = yield* NotificationChannelRepository
   const channel = yield* foundChannel(repo.get(teamId, publicId))
   const now = yield* Clock.currentTimeMillis

@@ -1,16 +1,19 @@
 import {
   describeClient,
   isMachineFetch,
+  isPublicAddress,
   isRedirectTarget,
   parseTrackingRef,
   signingInput,
   TrackingLinkInvalid,
   type TrackingKind,
   type TrackingRef,
-  truncateIp
+  truncateIp,
+  UNKNOWN_LOCATION
 } from "@poststack/domain"
 import { Clock, Effect } from "effect"
 import { EngagementLog } from "../../ports/EngagementLog.js"
+import { GeoLocator } from "../../ports/GeoLocator.js"
 import { TrackingLinks } from "../../ports/TrackingLinks.js"
 import { UserAgentParser } from "../../ports/UserAgentParser.js"
 
@@ -54,6 +57,11 @@ const record = Effect.fn("RecordEngagement")(function* (
   const log = yield* EngagementLog
   const userAgent = visit.userAgent.slice(0, 512)
   const client = describeClient(userAgent, parser.parse(userAgent))
+  // Located from the full address, before it is cut to its network; private ones are nowhere.
+  const location =
+    visit.ip !== undefined && isPublicAddress(visit.ip)
+      ? yield* Effect.flatMap(GeoLocator, (geo) => geo.locate(visit.ip ?? ""))
+      : UNKNOWN_LOCATION
   yield* log.record({
     ref,
     type,
@@ -62,7 +70,8 @@ const record = Effect.fn("RecordEngagement")(function* (
     userAgent,
     network: visit.ip === undefined ? undefined : truncateIp(visit.ip),
     client,
-    isPrefetch: isMachineFetch({ userAgent, ip: visit.ip, client, head: visit.head })
+    isPrefetch: isMachineFetch({ userAgent, ip: visit.ip, client, head: visit.head }),
+    location
   })
 })
 

@@ -2,6 +2,7 @@ import { assessEmail, type MxFinding, roleKey, routeFromMx, splitAddress } from 
 import { Effect } from "effect"
 import { AddressLists } from "../../ports/AddressLists.js"
 import { DnsResolver } from "../../ports/DnsResolver.js"
+import { authorize, type Principal } from "../Principal.js"
 
 /** Whether anything takes mail for the domain: its MX hosts, or (none published) an address of its own. */
 const findMx = Effect.fnUntraced(function* (domain: string) {
@@ -21,7 +22,11 @@ const findMx = Effect.fnUntraced(function* (domain: string) {
  * SMTP probe), and the disposable, free-provider and role lists. A domain is asked once per call,
  * however many of its addresses the batch holds.
  */
-export const ValidateEmails = Effect.fn("ValidateEmails")(function* (emails: ReadonlyArray<string>) {
+export const ValidateEmails = Effect.fn("ValidateEmails")(function* (
+  principal: Principal,
+  emails: ReadonlyArray<string>
+) {
+  yield* authorize(principal, "emailValidations")
   const lists = yield* AddressLists
   const parsed = emails.map((email) => ({ email, parts: splitAddress(email) }))
   const domains = [...new Set(parsed.flatMap(({ parts }) => (parts === undefined ? [] : [parts.domain])))]

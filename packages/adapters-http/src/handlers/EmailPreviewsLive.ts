@@ -1,0 +1,81 @@
+import { HttpApiBuilder } from "@effect/platform"
+import {
+  CheckSpam,
+  GetEmailInsights,
+  type PreviewInput,
+  PreviewEmail,
+  type SpamReading,
+  viaApiKey
+} from "@poststack/application"
+import { type EmailInsightWarning, ValidationFailed } from "@poststack/domain"
+import { Effect } from "effect"
+import { Api } from "../Api.js"
+import type { PreviewBody, SpamPreviewBody } from "../groups/EmailPreviewsApi.js"
+import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+
+const toInput = (body: typeof SpamPreviewBody.Type | typeof PreviewBody.Type) =>
+  Effect.gen(function* () {
+    if ("templateId" in body && body.templateId !== undefined)
+      return yield* new ValidationFailed({
+        message: "template_id: templates are not available yet; preview html or text"
+      })
+    if (body.subject === undefined) return yield* new ValidationFailed({ message: "subject is required" })
+    return {
+      from: body.from,
+      to: typeof body.to === "string" ? [body.to] : body.to,
+      subject: body.subject,
+      html: body.html ?? null,
+      text: body.text ?? null
+    } satisfies PreviewInput
+  })
+
+const toSpamView = (reading: SpamReading) =>
+  reading.verdict === null
+    ? { score: 0, action: "no_action" as const, symbols: [], skipped: true }
+    : {
+        score: reading.verdict.score,
+        action: reading.verdict.action,
+        symbols: reading.verdict.symbols.map((s) => ({
+          name: s.name,
+          score: s.score,
+          ...(s.description === null ? {} : { description: s.description })
+        })),
+        skipped: false
+      }
+
+const toWarningView = (w: EmailInsightWarning) => ({
+  code: w.code,
+  type: w.code,
+  message: w.message,
+  severity: w.severity
+})
+
+const bytes = (text: string | null) => (text === null ? 0 : Buffer.byteLength(text, "utf8"))
+
+export const EmailPreviewsLive = HttpApiBuilder.group(Api, "emailPreviews", (handlers) =>
+  handlers
+    .handle("preview", ({ payload }) =>
+      Effect.flatMap(Effect.zip(CurrentApiKey, toInput(payload)), ([key, input]) =>
+        PreviewEmail(viaApiKey(key), input)
+      ).pipe(
+        Effect.map((preview) => ({
+          rendered_subject: preview.subject,
+          rendered_html: preview.html,
+          rendered_text: preview.text,
+          size: { html_bytes: bytes(preview.html), text_bytes: bytes(preview.text) },
+          spam: toSpamView(preview.spam),
+          warnings: preview.warnings.map(toWarningView)
+        }))
+      )
+    )
+    .handle("spamPreview", ({ payload }) =>
+      Effect.flatMap(Effect.zip(CurrentApiKey, toInput(payload)), ([key, input]) =>
+        CheckSpam(viaApiKey(key), input)
+      ).pipe(Effect.map(toSpamView))
+    )
+    .handle("insights", ({ path }) =>
+      Effect.flatMap(CurrentApiKey, (caller) => GetEmailInsights(viaApiKey(caller), path.id)).pipe(
+        Effect.map((warnings) => ({ warnings: warnings.map(toWarningView) }))
+      )
+    )
+)

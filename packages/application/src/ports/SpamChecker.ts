@@ -1,0 +1,23 @@
+import type { SpamScoringNotConfigured, SpamVerdict } from "@poststack/domain"
+import { Context, type Effect } from "effect"
+
+/** The outcome of asking the filter: its verdict, or why it could not give one. */
+export type SpamCheckOutcome =
+  | { readonly _tag: "Scored"; readonly verdict: SpamVerdict }
+  /** The filter is configured but did not answer in time, or answered with something unreadable. */
+  | { readonly _tag: "Unreachable"; readonly reason: string }
+
+/** Scores a complete message as a receiving spam filter would, before it is ever sent. */
+export class SpamChecker extends Context.Tag("@poststack/application/SpamChecker")<
+  SpamChecker,
+  {
+    /**
+     * Reads the message as delivered to `to` from `from`. A filter that is down is an answer
+     * (`Unreachable`), not a failure; only a server with no filter at all fails.
+     */
+    readonly check: (
+      message: Uint8Array,
+      envelope: { readonly from: string; readonly to: ReadonlyArray<string> }
+    ) => Effect.Effect<SpamCheckOutcome, SpamScoringNotConfigured>
+  }
+>() {}
