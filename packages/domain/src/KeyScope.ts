@@ -46,7 +46,7 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   webhooks: ["team", "denied", "denied", "denied"],
   inbound: ["team", "own_domain", "denied", "denied"],
   notificationChannels: ["team", "denied", "denied", "denied"],
-  emailValidations: ["team", "team", "denied", "denied"]
+  emailValidations: ["team", "own_domain", "denied", "denied"]
 }
 
 /** The grant a reach has in a family, read from `SCOPE_TABLE`. */
