@@ -67,6 +67,16 @@ const seed = async (client: pg.Client, schema: number, receiver: WebhookReceiver
      VALUES ($1, 'old key', $2, $3, 'full_access', 'live') RETURNING id`,
     [team.id, key.slice(0, 12), createHash("sha256").update(key).digest()]
   )
+  // Keys are stored as a plain SHA-256 here, as every release before peppered hashes wrote them;
+  // once the schema can say so, the row says so, and the server converts it at start.
+  await client.query(
+    `DO $$ BEGIN
+       IF EXISTS (SELECT 1 FROM information_schema.columns
+                  WHERE table_name = 'api_keys' AND column_name = 'key_hash_peppered') THEN
+         UPDATE api_keys SET key_hash_peppered = false WHERE id = ${Number(apiKey.id)};
+       END IF;
+     END $$`
+  )
   const seeded: { -readonly [K in keyof Seeded]: Seeded[K] } = { key, domainName }
   if (schema >= 2) {
     await client.query("UPDATE domains SET status = 'verified', verified_at = now() WHERE id = $1", [
