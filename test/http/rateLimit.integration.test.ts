@@ -1,11 +1,26 @@
+import { randomBytes, randomUUID } from "node:crypto"
+import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
+import { freePort, launch, type Running } from "../apps/processes.js"
 import { createTestDatabase } from "../support/database.js"
-import { startTestServer, type TestServer } from "../support/server.js"
+import { startTestServer, TEST_ENCRYPTION_KEY, type TestServer } from "../support/server.js"
 
 const LIMIT = 20
 const WINDOW_MS = 5_000
 
 const alignToWindow = () => new Promise((r) => setTimeout(r, WINDOW_MS - (Date.now() % WINDOW_MS) + 20))
+
+/** The counts a server keeps in Redis under `prefix`, by key. */
+const countsInRedis = async (prefix: string) => {
+  const redis = new Redis(inject("redisUrl"))
+  try {
+    const keys = await redis.keys(`${prefix}*`)
+    const values = keys.length === 0 ? [] : await redis.mget(...keys)
+    return new Map(keys.map((k, i) => [k, Number(values[i])]))
+  } finally {
+    redis.disconnect()
+  }
+}
 
 const suite = (store: "memory" | "redis") =>
   describe(`per-key rate limits (${store} store)`, () => {
@@ -13,13 +28,16 @@ const suite = (store: "memory" | "redis") =>
     let server: TestServer
     let key: string
     let secondKey: string
+    const prefix = `test:${randomUUID()}:`
+    const logs: Array<string> = []
     beforeAll(async () => {
       db = await createTestDatabase()
       server = await startTestServer({
         databaseUrl: db.url,
         rateLimit: { limit: LIMIT, windowMs: WINDOW_MS },
         authFailureLimit: 5,
-        ...(store === "redis" ? { redisUrl: inject("redisUrl") } : {})
+        logSink: (line) => logs.push(line),
+        ...(store === "redis" ? { redisUrl: inject("redisUrl"), redisPrefix: prefix } : {})
       })
       key = (await server.bootstrap()) ?? ""
       const created = await fetch(`${server.baseUrl}/api-keys`, {
@@ -73,6 +91,11 @@ const suite = (store: "memory" | "redis") =>
       expect(stillLimited.status).toBe(429)
       await res.body?.cancel()
       await stillLimited.body?.cancel()
+      if (store === "redis") {
+        // Counted in Redis, not by the in-process fallback: each key's hits are one count there.
+        expect([...(await countsInRedis(prefix)).values()].sort((a, b) => a - b)).toEqual([1, 51])
+        expect(logs.join("\n")).not.toContain("Redis unavailable")
+      }
     })
 
     it("answers repeated bad keys from one address with 429 once past the failure budget", async () => {
@@ -86,6 +109,10 @@ const suite = (store: "memory" | "redis") =>
       }
       expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401])
       expect(statuses.slice(5)).toEqual([429, 429, 429])
+      if (store === "redis") {
+        expect([...(await countsInRedis(prefix)).values()]).toContain(8)
+        expect(logs.join("\n")).not.toContain("Redis unavailable")
+      }
     })
   })
 
@@ -93,33 +120,66 @@ suite("memory")
 suite("redis")
 
 describe("per-key rate limits across processes", () => {
-  it("shares one budget between two servers on the same Redis", async () => {
+  const running: Array<Running> = []
+  afterAll(async () => {
+    for (const p of running) await p.stop("SIGKILL")
+  })
+
+  it("shares one budget between two server processes on the same Redis", async () => {
     const db = await createTestDatabase()
-    const redisUrl = inject("redisUrl")
-    const shared = {
-      databaseUrl: db.url,
-      redisUrl,
-      redisPrefix: `test:${Date.now()}:`,
-      rateLimit: { limit: LIMIT, windowMs: WINDOW_MS }
+    const key = `sk_live_${randomBytes(24).toString("base64url")}`
+    const prefix = `test:${randomUUID()}:`
+    const ports = [await freePort(), await freePort()]
+    const env = (port: number) => ({
+      DATABASE_URL: db.url,
+      REDIS_URL: inject("redisUrl"),
+      POSTSTACK_REDIS_PREFIX: prefix,
+      POSTSTACK_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      POSTSTACK_BOOTSTRAP_API_KEY: key,
+      POSTSTACK_RATE_LIMIT_REQUESTS: String(LIMIT),
+      POSTSTACK_RATE_LIMIT_WINDOW_SECONDS: String(WINDOW_MS / 1000),
+      POSTSTACK_RUN_WORKER: "false",
+      POSTSTACK_HOST: "127.0.0.1",
+      POSTSTACK_LOG_LEVEL: "warning",
+      PORT: String(port)
+    })
+    const listening = async (server: Running, port: number) => {
+      const deadline = Date.now() + 90_000
+      while (
+        !(await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false
+        ))
+      ) {
+        if (server.child.exitCode !== null || Date.now() > deadline)
+          throw new Error(`the server did not start:\n${server.output()}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
     }
-    const a = await startTestServer(shared)
-    const b = await startTestServer(shared)
     try {
-      const key = (await a.bootstrap()) ?? ""
+      // Both start at once on one database (migrations and the first team happen once).
+      const [a, b] = ports.map((port) => launch("apps/server/src/main.ts", env(port)))
+      running.push(a as Running, b as Running)
+      await Promise.all([listening(a as Running, ports[0] ?? 0), listening(b as Running, ports[1] ?? 0)])
+      expect(a?.child.pid).not.toBe(b?.child.pid)
       await alignToWindow()
       const responses = await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
-          fetch(`${(i % 2 === 0 ? a : b).baseUrl}/api-keys`, { headers: { Authorization: `Bearer ${key}` } })
+          fetch(`http://127.0.0.1:${ports[i % 2]}/api-keys`, { headers: { Authorization: `Bearer ${key}` } })
         )
       )
-      expect(responses.filter((r) => r.status === 200)).toHaveLength(LIMIT)
+      const statuses = responses.map((r) => r.status)
       for (const r of responses) await r.body?.cancel()
+      // Each process alone would let 20 through (40 in all); together they let 20 through.
+      expect(statuses.filter((s) => s === 200)).toHaveLength(LIMIT)
+      expect(statuses.filter((s) => s === 429)).toHaveLength(40 - LIMIT)
+      expect([...(await countsInRedis(prefix)).values()]).toEqual([40])
+      for (const p of [a, b]) expect(p?.output()).not.toContain("Redis unavailable")
     } finally {
-      await a.close()
-      await b.close()
+      await Promise.all(running.splice(0).map((p) => p.stop()))
       await db.drop()
     }
-  })
+  }, 150_000)
 
   it("keeps serving when Redis is unreachable, counting in process meanwhile", async () => {
     const db = await createTestDatabase()

@@ -59,6 +59,20 @@ describe("database", () => {
       latest?.migration_id,
       latest?.name
     ])
+    // A gap below the newest applied one is not ready either.
+    const [first] = await query<{ migration_id: number; name: string }>(
+      db.url,
+      "DELETE FROM effect_sql_migrations WHERE migration_id = (SELECT min(migration_id) FROM effect_sql_migrations) RETURNING migration_id, name"
+    )
+    expect(await rt.runPromise(Effect.flatMap(HealthProbe, (p) => p.readiness))).toEqual({
+      database: true,
+      migrations: false
+    })
+    await query(db.url, "INSERT INTO effect_sql_migrations (migration_id, name) VALUES ($1, $2)", [
+      first?.migration_id,
+      first?.name
+    ])
+    expect(await rt.runPromise(Effect.flatMap(HealthProbe, (p) => p.readiness))).toEqual(ready)
   })
 
   it("lets one process at a time hold a task lock, and frees it when the task ends", async () => {

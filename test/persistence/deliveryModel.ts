@@ -1,14 +1,20 @@
 import { SqlClient } from "@effect/sql"
-import { DeliveryQueue, EmailRepository, SuppressionList, settle } from "@poststack/application"
 import {
-  aggregateStatus,
-  type ClaimedDelivery,
-  type DeliveryOutcome,
-  type DeliveryStatus,
-  type DomainId,
-  type EmailStatus,
-  type RetryPolicy,
-  type TeamId
+  type DeliveryResult,
+  DeliveryQueue,
+  EmailRepository,
+  SuppressionList,
+  settle,
+  suppressedAtDelivery
+} from "@poststack/application"
+import type {
+  ClaimedDelivery,
+  DeliveryOutcome,
+  DeliveryStatus,
+  DomainId,
+  EmailStatus,
+  RetryPolicy,
+  TeamId
 } from "@poststack/domain"
 import { Effect } from "effect"
 import { expect } from "vitest"
@@ -54,13 +60,18 @@ export interface Held {
   readonly token: number
   readonly worker: number
   readonly claimed: ClaimedDelivery
+  /** Why the model says the recipient was suppressed when the claim was made, if it was. */
+  readonly suppressedAtClaim: SuppressionReason | null
 }
+
+export type SuppressionReason = "manual" | "hard_bounce"
 
 export interface Model {
   now: number
   readonly emails: Array<ModelEmail>
   readonly deliveries: Map<number, ModelDelivery>
-  readonly suppressed: Set<string>
+  /** The suppression list, by lower-cased address: an address keeps its first entry's reason. */
+  readonly suppressed: Map<string, SuppressionReason>
   readonly held: Array<Held>
   nextToken: number
 }
@@ -74,7 +85,7 @@ export const newModel = (now: number): Model => ({
   now,
   emails: [],
   deliveries: new Map(),
-  suppressed: new Set(),
+  suppressed: new Map(),
   held: [],
   nextToken: 1
 })
@@ -83,9 +94,111 @@ const claimable = (d: ModelDelivery, now: number) =>
   ((d.status === "scheduled" || d.status === "queued" || d.status === "deferred") && d.due <= now) ||
   (d.status === "sending" && (d.leaseUntil ?? 0) < now)
 
-/** What the email shows once a worker settles one of its deliveries: a copy still waiting is still moving. */
-const settledStatus = (email: ModelEmail): EmailStatus =>
-  aggregateStatus(email.deliveries.map((d) => (d.status === "scheduled" ? "queued" : d.status)))
+/*
+ * The model's own rules, written from the contract and the port documents rather than taken
+ * from the product (`settle`, `aggregateStatus`), so that a change to those shows up here.
+ */
+
+/**
+ * An email's status from its recipients' deliveries: still moving while any copy is (being
+ * sent, then waiting to retry, then waiting its turn, in that order); once all have settled,
+ * delivered if anyone got it, else why it went nowhere (bounced, failed, suppressed); cancelled
+ * when no copy counts. A copy waiting for its send time counts as waiting its turn.
+ */
+export const emailStatusOf = (statuses: ReadonlyArray<RowStatus>): EmailStatus => {
+  const has = (s: RowStatus) => statuses.includes(s)
+  if (has("sending")) return "sending"
+  if (has("deferred")) return "deferred"
+  if (has("queued") || has("scheduled")) return "queued"
+  if (has("delivered")) return "delivered"
+  if (has("bounced")) return "bounced"
+  if (has("failed")) return "failed"
+  if (has("suppressed")) return "suppressed"
+  return "cancelled"
+}
+
+/** How long a copy whose destination was busy waits before it may be claimed again. */
+const BUSY_WAIT_MS = 5_000
+
+/** What the model expects a settled attempt to make of a delivery. */
+export interface Settlement {
+  readonly status: RowStatus
+  /** When it may be claimed again (only for a copy that goes back to waiting). */
+  readonly due: number | null
+  /** Whether the claim's attempt is given back: a busy destination was never tried. */
+  readonly attemptGivenBack: boolean
+  readonly events: ReadonlyArray<string>
+  readonly suppress: SuppressionReason | null
+}
+
+/**
+ * The rules an attempt's outcome follows: delivered (sent and delivered events); a temporary
+ * failure waits the policy's delay for that attempt (the last delay repeats), never past the
+ * maximum age since the copy was queued, and fails for good once that age is reached; a bounce
+ * is final, and a hard one puts the address on the list; a busy destination was not tried; a
+ * copy whose recipient was on the list when claimed is not sent.
+ */
+export const expectedSettlement = (
+  d: { readonly attempts: number; readonly firstQueuedAt: Date },
+  outcome: OutcomeKind | "suppressed",
+  now: number
+): Settlement => {
+  switch (outcome) {
+    case "suppressed":
+      return {
+        status: "suppressed",
+        due: null,
+        attemptGivenBack: false,
+        events: ["suppressed"],
+        suppress: null
+      }
+    case "delivered":
+      return {
+        status: "delivered",
+        due: null,
+        attemptGivenBack: false,
+        events: ["sent", "delivered"],
+        suppress: null
+      }
+    case "hardBounce":
+      return {
+        status: "bounced",
+        due: null,
+        attemptGivenBack: false,
+        events: ["bounced"],
+        suppress: "hard_bounce"
+      }
+    case "softBounce":
+      return { status: "bounced", due: null, attemptGivenBack: false, events: ["bounced"], suppress: null }
+    case "busy":
+      return { status: "queued", due: now + BUSY_WAIT_MS, attemptGivenBack: true, events: [], suppress: null }
+    case "deferred": {
+      const giveUpAt = d.firstQueuedAt.getTime() + POLICY.maxAgeMs
+      if (now >= giveUpAt)
+        return { status: "failed", due: null, attemptGivenBack: false, events: ["failed"], suppress: null }
+      const delays = POLICY.delaysMs
+      const wait = delays[Math.min(d.attempts, delays.length) - 1] ?? 0
+      return {
+        status: "deferred",
+        due: Math.min(now + wait, giveUpAt),
+        attemptGivenBack: false,
+        events: ["deferred"],
+        suppress: null
+      }
+    }
+  }
+}
+
+/** What the worker records for a claim: the product's own code, which the model checks. */
+export const workerResult = (claimed: ClaimedDelivery, kind: OutcomeKind, now: number): DeliveryResult =>
+  claimed.suppressedBy !== null
+    ? suppressedAtDelivery(claimed, claimed.suppressedBy)
+    : settle(claimed, outcomeOf(kind), new Date(now), POLICY)
+
+/** What the email shows once a worker settles one of its deliveries. */
+const settledStatus = (email: ModelEmail): EmailStatus => emailStatusOf(email.deliveries.map((d) => d.status))
+
+const suppressionOf = (m: Model, address: string) => m.suppressed.get(address.toLowerCase()) ?? null
 
 /** Every delivery and email in the database matches the model. */
 export const checkInvariants = async (m: Model, r: Real) => {
@@ -162,7 +275,7 @@ export const accept = (recipients: ReadonlyArray<number>, scheduleInMs: number |
       const scheduledAt = scheduleInMs === null ? null : new Date(m.now + scheduleInMs)
       const reasons = await r.run(Effect.flatMap(SuppressionList, (s) => s.reasons(r.teamId, addresses)))
       expect([...reasons.keys()].sort(), "suppressed recipients").toEqual(
-        addresses.filter((a) => m.suppressed.has(a)).sort()
+        addresses.filter((a) => suppressionOf(m, a) !== null).sort()
       )
       const email = newEmail(
         { teamId: r.teamId, domainId: r.domainId, domainName: "sender.test" },
@@ -185,14 +298,13 @@ export const accept = (recipients: ReadonlyArray<number>, scheduleInMs: number |
         )
       )
       const statuses = addresses.map(
-        (a): RowStatus => (m.suppressed.has(a) ? "suppressed" : scheduledAt === null ? "queued" : "scheduled")
+        (a): RowStatus =>
+          suppressionOf(m, a) !== null ? "suppressed" : scheduledAt === null ? "queued" : "scheduled"
       )
       const modelEmail: ModelEmail = {
         publicId: accepted.publicId,
-        status:
-          scheduledAt !== null && statuses.includes("scheduled")
-            ? "scheduled"
-            : aggregateStatus(statuses.map((s) => (s === "scheduled" ? "queued" : s))),
+        // Scheduled while any copy waits for its send time; otherwise the usual rule.
+        status: statuses.includes("scheduled") ? "scheduled" : emailStatusOf(statuses),
         deliveries: [],
         cancelled: false
       }
@@ -240,7 +352,13 @@ export const claim = (worker: number, limit: number, leaseMs: number) =>
       d.leaseUntil = m.now + leaseMs
       expect(c.attempts, `attempts of claimed ${d.id}`).toBe(d.attempts)
       expect(c.leaseUntil.getTime()).toBe(d.leaseUntil)
-      m.held.push({ token: d.holder, worker, claimed: c })
+      expect(c.firstQueuedAt.getTime(), `first queued of claimed ${d.id}`).toBe(d.firstQueuedAt.getTime())
+      // The claim tells the worker whether the recipient is on the list now (added since the send).
+      const suppressedAtClaim = suppressionOf(m, d.recipient)
+      expect(c.suppressedBy?.reason ?? null, `suppression of claimed ${d.id} (${d.recipient})`).toBe(
+        suppressedAtClaim
+      )
+      m.held.push({ token: d.holder, worker, claimed: c, suppressedAtClaim })
     }
     expect(claimed.length, "claims every due delivery up to the limit").toBe(Math.min(limit, eligible.length))
   })
@@ -274,16 +392,20 @@ export const record = (index: number, kind: OutcomeKind) =>
       if (held === undefined) return
       const d = m.deliveries.get(held.claimed.id)
       if (d === undefined) throw new Error(`held an unknown delivery ${held.claimed.id}`)
-      const result = settle(held.claimed, outcomeOf(kind), new Date(m.now), POLICY)
-      await r.run(Effect.flatMap(DeliveryQueue, (q) => q.record(held.claimed, result)))
+      await r.run(
+        Effect.flatMap(DeliveryQueue, (q) => q.record(held.claimed, workerResult(held.claimed, kind, m.now)))
+      )
       if (d.holder !== held.token || d.status !== "sending") return
-      d.status = result.status
-      if (result.status === "queued") d.attempts -= 1
-      if (result.nextAttemptAt !== null) d.due = result.nextAttemptAt.getTime()
+      const expected = expectedSettlement(d, held.suppressedAtClaim === null ? kind : "suppressed", m.now)
+      d.status = expected.status
+      if (expected.attemptGivenBack) d.attempts -= 1
+      if (expected.due !== null) d.due = expected.due
       d.holder = null
       d.leaseUntil = null
-      if (result.suppress !== null) m.suppressed.add(d.recipient)
-      for (const e of result.events) d.events.set(e.type, (d.events.get(e.type) ?? 0) + 1)
+      const address = d.recipient.toLowerCase()
+      if (expected.suppress !== null && !m.suppressed.has(address))
+        m.suppressed.set(address, expected.suppress)
+      for (const e of expected.events) d.events.set(e, (d.events.get(e) ?? 0) + 1)
       d.email.status = settledStatus(d.email)
     },
     (m) => m.held.length > 0
@@ -346,7 +468,7 @@ export const suppress = (index: number) =>
           ON CONFLICT (team_id, lower(email)) DO NOTHING`
       )
     )
-    m.suppressed.add(address)
+    if (!m.suppressed.has(address.toLowerCase())) m.suppressed.set(address.toLowerCase(), "manual")
   })
 
 export const advance = (ms: number) =>

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto"
 import { MemoryRateLimiterStore, RedisRateLimiterStore } from "@poststack/adapters-persistence"
 import { RateLimiterStore } from "@poststack/application"
 import { Effect, Either, type Layer, ManagedRuntime, Redacted } from "effect"
+import { Redis } from "ioredis"
 import { afterAll, describe, expect, inject, it } from "vitest"
 
 const contract = (name: string, layer: () => Layer.Layer<RateLimiterStore>) =>
@@ -48,11 +49,13 @@ const contract = (name: string, layer: () => Layer.Layer<RateLimiterStore>) =>
 contract("memory", () => MemoryRateLimiterStore.layer)
 contract("redis", () => RedisRateLimiterStore.layer(Redacted.make(inject("redisUrl"))))
 
-describe("rate limiter store: redis across processes", () => {
+// Two connections in one process; test/http/rateLimit.integration.test.ts runs two server processes.
+describe("rate limiter store: redis across connections", () => {
   it("shares one count between separate connections", async () => {
     const url = Redacted.make(inject("redisUrl"))
-    const a = ManagedRuntime.make(RedisRateLimiterStore.layer(url))
-    const b = ManagedRuntime.make(RedisRateLimiterStore.layer(url))
+    const prefix = `test:${randomUUID()}:`
+    const a = ManagedRuntime.make(RedisRateLimiterStore.layer(url, prefix))
+    const b = ManagedRuntime.make(RedisRateLimiterStore.layer(url, prefix))
     try {
       const subject = randomUUID()
       const start = Date.now() - (Date.now() % 60_000)
@@ -64,6 +67,10 @@ describe("rate limiter store: redis across processes", () => {
         )
       )
       expect(Math.max(...hits.map((h) => h.count))).toBe(50)
+      // The count lives in Redis itself, where any other process reads it.
+      const redis = new Redis(inject("redisUrl"))
+      const stored = await redis.get(`${prefix}rl:${subject}:${start}`).finally(() => redis.disconnect())
+      expect(stored).toBe("50")
     } finally {
       await a.dispose()
       await b.dispose()

@@ -1,11 +1,18 @@
 import { PgClient } from "@effect/sql-pg"
 import { Config, Effect, Layer, Option, type Redacted } from "effect"
 import { runningEmbeddedPostgres, startEmbeddedPostgres } from "./EmbeddedPostgres.js"
-import { migrate } from "./PgMigrations.js"
+import { APPLY_MISSING_SETTING, migrate } from "./PgMigrations.js"
 
-/** The pool for one PostgreSQL URL, with the schema migrated before anything uses it. */
-export const layer = (url: Redacted.Redacted<string>, options: { readonly maxConnections?: number } = {}) =>
-  Layer.effectDiscard(migrate).pipe(
+/**
+ * The pool for one PostgreSQL URL, with the schema migrated before anything uses it.
+ * `applyMissingMigrations` also applies known migrations older than the newest applied one
+ * (see `PgMigrations.MigrationsMissing`).
+ */
+export const layer = (
+  url: Redacted.Redacted<string>,
+  options: { readonly maxConnections?: number; readonly applyMissingMigrations?: boolean } = {}
+) =>
+  Layer.effectDiscard(migrate({ applyMissing: options.applyMissingMigrations ?? false })).pipe(
     Layer.provideMerge(
       PgClient.layer({
         url,
@@ -20,7 +27,8 @@ export const layer = (url: Redacted.Redacted<string>, options: { readonly maxCon
 export const DatabaseConfig = Config.all({
   url: Config.option(Config.redacted("DATABASE_URL")),
   dataDir: Config.string("POSTSTACK_DATA_DIR").pipe(Config.withDefault("./.poststack")),
-  maxConnections: Config.integer("POSTSTACK_DATABASE_POOL_SIZE").pipe(Config.withDefault(10))
+  maxConnections: Config.integer("POSTSTACK_DATABASE_POOL_SIZE").pipe(Config.withDefault(10)),
+  applyMissingMigrations: Config.boolean(APPLY_MISSING_SETTING).pipe(Config.withDefault(false))
 })
 
 /**
@@ -32,7 +40,10 @@ export const layerConfig = Layer.unwrapScoped(
     const config = yield* DatabaseConfig
     const url = Option.isSome(config.url) ? config.url.value : yield* startEmbeddedPostgres(config.dataDir)
     if (Option.isNone(config.url)) yield* Effect.logInfo("no DATABASE_URL: using the embedded PostgreSQL")
-    return layer(url, { maxConnections: config.maxConnections })
+    return layer(url, {
+      maxConnections: config.maxConnections,
+      applyMissingMigrations: config.applyMissingMigrations
+    })
   })
 )
 
@@ -43,9 +54,10 @@ export const layerConfig = Layer.unwrapScoped(
 export const layerConfigForTools = Layer.unwrapScoped(
   Effect.gen(function* () {
     const config = yield* DatabaseConfig
-    if (Option.isSome(config.url)) return layer(config.url.value, { maxConnections: 2 })
+    const options = { maxConnections: 2, applyMissingMigrations: config.applyMissingMigrations }
+    if (Option.isSome(config.url)) return layer(config.url.value, options)
     const running = yield* runningEmbeddedPostgres(config.dataDir)
     const url = Option.isSome(running) ? running.value : yield* startEmbeddedPostgres(config.dataDir)
-    return layer(url, { maxConnections: 2 })
+    return layer(url, options)
   })
 )

@@ -1,12 +1,16 @@
 import { SqlClient } from "@effect/sql"
 import { HealthProbe } from "@poststack/application"
 import { Duration, Effect, Layer } from "effect"
-import { latestMigrationId } from "./migrations/index.js"
+import { migrations } from "./migrations/index.js"
+
+const known = Object.keys(migrations).map((key) => Number(key.slice(0, 4)))
 
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
-  const applied = sql<{ id: number | null }>`SELECT max(migration_id) AS id FROM effect_sql_migrations`.pipe(
-    Effect.map((rows) => (rows[0]?.id ?? 0) >= latestMigrationId)
+  // Every migration this code knows, not just one as new as its newest: numbers may land out of order.
+  const applied = sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM effect_sql_migrations WHERE migration_id = ANY (${known})`.pipe(
+    Effect.map((rows) => rows[0]?.n === known.length)
   )
   return HealthProbe.of({
     readiness: Effect.gen(function* () {

@@ -248,7 +248,7 @@ const deliverOne = Effect.fnUntraced(function* (
 })
 
 /** A copy not sent because its recipient is on the suppression list now; the event names the entry. */
-const suppressedAtDelivery = (delivery: ClaimedDelivery, entry: SuppressionMatch): DeliveryResult => ({
+export const suppressedAtDelivery = (delivery: ClaimedDelivery, entry: SuppressionMatch): DeliveryResult => ({
   status: "suppressed",
   reply: null,
   mx: null,
