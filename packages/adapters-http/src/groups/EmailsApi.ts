@@ -3,6 +3,7 @@ import { Schema } from "effect"
 import { ForbiddenJson, NotFoundJson, UnprocessableJson } from "../errors.js"
 import { Authentication } from "../middleware/Authentication.js"
 import { Pagination } from "./DomainsApi.js"
+import { IdParam, pageFields } from "./params.js"
 
 const Addresses = Schema.Union(Schema.String, Schema.Array(Schema.String))
 
@@ -102,7 +103,6 @@ export class EmailDetailView extends Schema.Class<EmailDetailView>("EmailDetail"
   events: Schema.Array(EmailEventView)
 }) {}
 
-const PositiveInt = Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1))
 const DateParam = Schema.String.pipe(
   Schema.filter((s) => !Number.isNaN(Date.parse(s)), {
     message: () => "must be a date (YYYY-MM-DD or ISO 8601)"
@@ -110,13 +110,10 @@ const DateParam = Schema.String.pipe(
 )
 
 export const ListEmailsParams = Schema.Struct({
-  page: Schema.optionalWith(PositiveInt, { default: () => 1 }),
-  perPage: Schema.optionalWith(PositiveInt.pipe(Schema.lessThanOrEqualTo(100)), { default: () => 20 }).pipe(
-    Schema.fromKey("per_page")
-  ),
+  ...pageFields,
   status: Schema.optional(Schema.String),
-  domainId: Schema.optional(PositiveInt).pipe(Schema.fromKey("domain_id")),
-  domain: Schema.optional(PositiveInt),
+  domainId: Schema.optional(IdParam("a domain")).pipe(Schema.fromKey("domain_id")),
+  domain: Schema.optional(IdParam("a domain")),
   dateFrom: Schema.optional(DateParam).pipe(Schema.fromKey("date_from")),
   dateTo: Schema.optional(DateParam).pipe(Schema.fromKey("date_to")),
   to: Schema.optional(Schema.String),
