@@ -123,7 +123,7 @@ export const InboundLive = HttpApiBuilder.group(Api, "inbound", (handlers) =>
     )
     .handle("draftReply", ({ path, payload }) =>
       Effect.flatMap(CurrentApiKey, (caller) =>
-        DraftInboundReply(caller.teamId, path.id, payload.tone ?? "friendly")
+        DraftInboundReply(caller.teamId, path.id, payload?.tone ?? "friendly")
       )
     )
     .handle("reply", ({ path, payload }) =>
