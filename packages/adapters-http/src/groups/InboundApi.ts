@@ -28,7 +28,9 @@ export class InboundEmailView extends Schema.Class<InboundEmailView>("InboundEma
   spamScore: Schema.NullOr(Schema.Number),
   spamVerdict: Schema.NullOr(Schema.Literal("spam", "clean")),
   strippedReply: Schema.NullOr(Schema.String),
-  authentication: Schema.Struct({ spf: Schema.String, dkim: Schema.String, dmarc: Schema.String })
+  authentication: Schema.Struct({ spf: Schema.String, dkim: Schema.String, dmarc: Schema.String }),
+  /** The SMTP envelope (MAIL FROM, and the RCPT TO addresses of this team); null for mail received before it was kept. */
+  envelope: Schema.NullOr(Schema.Struct({ mailFrom: Schema.String, rcptTo: Schema.Array(Schema.String) }))
 }) {}
 
 export class InboundAttachmentView extends Schema.Class<InboundAttachmentView>("InboundAttachment")({

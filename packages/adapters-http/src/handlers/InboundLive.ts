@@ -40,7 +40,8 @@ const toView = (e: InboundEmailRecord) =>
       spamScore: null,
       spamVerdict: null,
       strippedReply: null,
-      authentication: e.authentication
+      authentication: e.authentication,
+      envelope: e.envelope
     },
     { disableValidation: true }
   )
