@@ -148,6 +148,36 @@ describe("bad input is a 4xx with {error, code}, never a 5xx", () => {
     expect(after.emails).toBe((before.emails ?? 0) + 2)
   })
 
+  it("URLs whose escapes decode to no character, and dates outside any calendar, are 4xx", async () => {
+    const scheduled = await request(base(), teams.keyA, "POST", "/emails", {
+      ...send,
+      scheduled_at: new Date(Date.now() + 3_600_000).toISOString()
+    })
+    expect(scheduled.status).toBe(202)
+    const later = `/emails/${String(scheduled.body.id)}`
+    const paths: Array<[string, string, unknown]> = [
+      ["PATCH", later, { scheduled_at: "-271821-04-20T00:00:00Z" }],
+      ["PATCH", later, { scheduled_at: "0000-01-01T00:00:00Z" }],
+      ["GET", "/suppressions/%ED%A0%80", undefined],
+      ["DELETE", "/suppressions/a%ED%A0%80%40x.test", undefined],
+      ["GET", "/emails/%ED%A0%80", undefined],
+      ["GET", "/domains/%C0%80", undefined],
+      ["GET", "/emails?subject=%ED%A0%80&to=%C0%80", undefined],
+      ["GET", "/inbound?domain=%ED%A0%80", undefined],
+      ["GET", "/emails/%E0%A4%A", undefined],
+      ["PATCH", "/emails/em_00000000000000000000000000000000", { scheduled_at: "-271821-04-20T00:00:00Z" }],
+      ["PATCH", "/emails/em_00000000000000000000000000000000", { scheduled_at: "+275760-09-13T00:00:00Z" }],
+      ["POST", "/emails", { ...send, scheduled_at: "-271821-04-20T00:00:00Z" }]
+    ]
+    for (const [method, path, body] of paths) {
+      const res = await request(base(), teams.keyA, method, path, body)
+      expect({ path, body, status: res.status < 500 }).toEqual({ path, body, status: true })
+      expect(Object.keys(res.body).sort()).toEqual(
+        res.status < 300 ? Object.keys(res.body).sort() : ["code", "error"]
+      )
+    }
+  })
+
   it("NUL is refused whatever the content type says, or when there is none", async () => {
     const before = await snapshotCounts(teams.db.url)
     const auth = { Authorization: `Bearer ${teams.keyA}` }

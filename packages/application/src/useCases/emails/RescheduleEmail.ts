@@ -13,7 +13,8 @@ export const RescheduleEmail = Effect.fn("RescheduleEmail")(function* (
     return yield* new ValidationFailed({ message: "scheduled_at must be within 30 days" })
   }
   const emails = yield* EmailRepository
-  const result = yield* emails.reschedule(teamId, publicId, at)
+  // A time already past means now, as it does on a send (and a year like -271821 is no time to store).
+  const result = yield* emails.reschedule(teamId, publicId, at.getTime() < now ? new Date(now) : at)
   if (result === "not_found") return yield* new ResourceNotFound({ message: "Email not found" })
   if (result === "not_scheduled") {
     return yield* new ValidationFailed({
