@@ -237,6 +237,17 @@ describe("bad input is a 4xx with {error, code}, never a 5xx", () => {
     })
     expect(key.status).toBeLessThan(500)
     expect(key.status).toBeGreaterThanOrEqual(400)
+    // The last page there can be is an empty page, on every list.
+    for (const path of [
+      "/emails?page=2147483647&per_page=100",
+      "/suppressions?page=2147483647&per_page=100",
+      "/inbound?page=2147483647&per_page=100",
+      `/domains/${teams.domainA.id}/dmarc/reports?page=2147483647&perPage=100`,
+      `/webhooks/${String((await request(base(), teams.keyA, "POST", "/webhooks", { url: "http://127.0.0.1:9/p", events: ["*"] })).body.id)}/deliveries?page=2147483647&per_page=100`
+    ]) {
+      const res = await request(base(), teams.keyA, "GET", path)
+      expect({ path, status: res.status }).toEqual({ path, status: 200 })
+    }
     // In range is fine.
     const ok = await request(
       base(),
@@ -245,6 +256,24 @@ describe("bad input is a 4xx with {error, code}, never a 5xx", () => {
       `/emails?domain_id=${teams.domainA.id}&page=2&per_page=100`
     )
     expect(ok.status).toBe(200)
+  })
+
+  it("an Idempotency-Key header longer than a body key may be is refused, not left to the index", async () => {
+    const random = Array.from({ length: 300 }, () => Math.random().toString(36).slice(2, 12)).join("")
+    const res = await fetch(`${base()}/emails`, {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${teams.keyA}`,
+        "Content-Type": "application/json",
+        "Idempotency-Key": random
+      },
+      body: JSON.stringify(send)
+    })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toEqual({
+      error: expect.stringMatching(/idempotency-key/),
+      code: "invalid_request"
+    })
   })
 
   it("ids that are not plain decimals name no resource: 400, never the resource with id 1", async () => {

@@ -123,7 +123,9 @@ export const ListEmailsParams = Schema.Struct({
 })
 
 const idPath = Schema.Struct({ id: Schema.String })
-const IdempotencyHeader = Schema.Struct({ "idempotency-key": Schema.optional(Schema.String) })
+const IdempotencyHeader = Schema.Struct({
+  "idempotency-key": Schema.optional(Schema.String.pipe(Schema.maxLength(256)))
+})
 const Ok = Schema.Struct({ success: Schema.Literal(true) })
 
 const send = <const Name extends string, const Path extends HttpApiEndpoint.PathSegment>(
