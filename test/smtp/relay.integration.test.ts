@@ -212,6 +212,29 @@ describe("SMTP submission relay", () => {
     expect(raw).not.toMatch(/^(ARC-Seal|Authentication-Results):/im)
   })
 
+  it("refuses text no field can hold (a lone surrogate from a UTF-16 word, NUL) with a permanent 554, not 451", async () => {
+    const before = await query<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM emails")
+    const submit = (subject: string, body: string) =>
+      transport(key).sendMail({
+        envelope: { from: "orders@relay.test", to: ["odd@receiver.test"] },
+        raw: [
+          "From: orders@relay.test",
+          "To: odd@receiver.test",
+          `Subject: ${subject}`,
+          "MIME-Version: 1.0",
+          "Content-Type: text/plain; charset=utf-8",
+          "Content-Transfer-Encoding: quoted-printable",
+          "",
+          body,
+          ""
+        ].join("\r\n")
+      })
+    await expect(submit("=?UTF-16BE?B?2ABhAGIA?=", "fine")).rejects.toMatchObject({ responseCode: 554 })
+    await expect(submit("fine", "a=00b")).rejects.toMatchObject({ responseCode: 554 })
+    await expect(submit("=?UTF-8?Q?a=00b?=", "fine")).rejects.toMatchObject({ responseCode: 554 })
+    expect(await query<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM emails")).toEqual(before)
+  })
+
   it("relays from Python's smtplib.SMTP_SSL", async () => {
     const script = `
 import smtplib, ssl, sys
