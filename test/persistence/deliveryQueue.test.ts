@@ -84,6 +84,40 @@ describe("accepting emails and settling their deliveries, one call for many", ()
     expect(await emailStatus()).toBe("delivered")
   })
 
+  it("records a remote server's reply with NUL or broken text, made storable, in the same call as the rest", async () => {
+    await send(["nul@rcpt.test", "fine@rcpt.test"], null)
+    const now = Date.now() + 60_000
+    const claims = await claim(new Date(now), 10, 30_000)
+    expect(claims).toHaveLength(2)
+    const replies = ["250 ok\u0000 queued \ud800", "250 ok"]
+    await run(
+      Effect.forEach(
+        claims,
+        (c, i) =>
+          Effect.flatMap(DeliveryQueue, (q) =>
+            q.record(
+              c,
+              settle(
+                c,
+                { _tag: "Delivered", reply: replies[i] ?? "", mx: "mx.test" },
+                new Date(now + 1_000),
+                DEFAULT_RETRY_POLICY
+              )
+            )
+          ),
+        { concurrency: "unbounded" }
+      )
+    )
+    const stored = await query<{ status: string; last_reply: string }>(
+      db.url,
+      "SELECT status, last_reply FROM deliveries ORDER BY id"
+    )
+    expect(stored).toEqual([
+      { status: "delivered", last_reply: "250 ok queued \ufffd" },
+      { status: "delivered", last_reply: "250 ok" }
+    ])
+  })
+
   it("settles outcomes recorded at the same moment together, and one the database refuses holds back no other", async () => {
     const recipients = Array.from({ length: 40 }, (_, i) => `r${i}@rcpt.test`)
     await send(recipients, null)
