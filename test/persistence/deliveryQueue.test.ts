@@ -84,6 +84,40 @@ describe("accepting emails and settling their deliveries, one call for many", ()
     expect(await emailStatus()).toBe("delivered")
   })
 
+  it("records a remote server's reply with NUL or broken text, made storable, in the same call as the rest", async () => {
+    await send(["nul@rcpt.test", "fine@rcpt.test"], null)
+    const now = Date.now() + 60_000
+    const claims = await claim(new Date(now), 10, 30_000)
+    expect(claims).toHaveLength(2)
+    const replies = ["250 ok\u0000 queued \ud800", "250 ok"]
+    await run(
+      Effect.forEach(
+        claims,
+        (c, i) =>
+          Effect.flatMap(DeliveryQueue, (q) =>
+            q.record(
+              c,
+              settle(
+                c,
+                { _tag: "Delivered", reply: replies[i] ?? "", mx: "mx.test" },
+                new Date(now + 1_000),
+                DEFAULT_RETRY_POLICY
+              )
+            )
+          ),
+        { concurrency: "unbounded" }
+      )
+    )
+    const stored = await query<{ status: string; last_reply: string }>(
+      db.url,
+      "SELECT status, last_reply FROM deliveries ORDER BY id"
+    )
+    expect(stored).toEqual([
+      { status: "delivered", last_reply: "250 ok queued \ufffd" },
+      { status: "delivered", last_reply: "250 ok" }
+    ])
+  })
+
   it("settles outcomes recorded at the same moment together, and one the database refuses holds back no other", async () => {
     const recipients = Array.from({ length: 40 }, (_, i) => `r${i}@rcpt.test`)
     await send(recipients, null)
@@ -177,6 +211,51 @@ describe("accepting emails and settling their deliveries, one call for many", ()
       "SELECT content FROM email_attachments WHERE filename = 'f1.txt'"
     )
     expect([...(bytes?.content ?? [])]).toEqual([1, 0, 255])
+  })
+
+  it("fails an email whose text PostgreSQL cannot store alone, and writes the rest of its batch together", async () => {
+    await query(db.url, "DELETE FROM emails")
+    // Each call of accept_emails inserts its emails with one statement: count the statements.
+    await query(db.url, "CREATE TABLE accept_calls (at timestamptz NOT NULL DEFAULT now())")
+    await query(
+      db.url,
+      `CREATE FUNCTION count_accept_call() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN INSERT INTO accept_calls DEFAULT VALUES; RETURN NULL; END $$`
+    )
+    await query(
+      db.url,
+      "CREATE TRIGGER count_accept_call AFTER INSERT ON emails FOR EACH STATEMENT EXECUTE FUNCTION count_accept_call()"
+    )
+    try {
+      const emails = Array.from({ length: 30 }, (_, i) =>
+        newEmail(sender(), [`r${i}@rcpt.test`], {
+          subject: i === 7 ? "half \ud800 a character" : `hi ${i}`,
+          text: i === 19 ? "nul \u0000 here" : "hi",
+          tags: i === 23 ? ["\udfff"] : []
+        })
+      )
+      const exits = await run(
+        Effect.forEach(
+          emails,
+          (e) => Effect.exit(Effect.flatMap(EmailRepository, (repo) => repo.accept(e))),
+          {
+            concurrency: "unbounded"
+          }
+        )
+      )
+      expect(exits.flatMap((exit, i) => (exit._tag === "Failure" ? [i] : []))).toEqual([7, 19, 23])
+      const [counts] = await query<{ emails: number; calls: number }>(
+        db.url,
+        "SELECT (SELECT count(*)::int FROM emails) AS emails, (SELECT count(*)::int FROM accept_calls) AS calls"
+      )
+      expect(counts?.emails).toBe(27)
+      // One by one would be 27 calls; the batches stay batches.
+      expect(counts?.calls).toBeLessThanOrEqual(4)
+    } finally {
+      await query(db.url, "DROP TRIGGER count_accept_call ON emails")
+      await query(db.url, "DROP FUNCTION count_accept_call()")
+      await query(db.url, "DROP TABLE accept_calls")
+    }
   })
 
   it("marks each email of one batch by its own recipients' suppressions, and names the entry in its events", async () => {

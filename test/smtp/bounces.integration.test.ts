@@ -234,5 +234,32 @@ describe("bounces, complaints and DMARC reports arriving at the MX", () => {
     expect(reports[0]).toMatchObject({ reportId: "r-1", orgName: "isp.test", domain: "bounce.test" })
     const rows = await query<{ n: number }>(db.url, "SELECT sum(message_count)::int AS n FROM dmarc_records")
     expect(rows[0]?.n).toBe(9)
+
+    // A report carrying NUL is skipped like an unreadable one: the message is taken (250), not retried.
+    const again = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port: mxPort,
+      secure: false,
+      tls: { rejectUnauthorized: false }
+    })
+    const info = await again.sendMail({
+      from: "dmarc@isp.test",
+      to: "dmarc@bounces.bounce.test",
+      subject: "Report Domain: bounce.test Submitter: isp.test Report-ID: r-2",
+      text: "DMARC aggregate report",
+      attachments: [
+        {
+          filename: "isp.test!bounce.test!1767225600!1767311999.xml.gz",
+          content: gzipSync(
+            Buffer.from(xml.replace("r-1", "r-2").replace("<org_name>isp.test", "<org_name>isp\u0000.test"))
+          ),
+          contentType: "application/gzip"
+        }
+      ]
+    })
+    again.close()
+    expect(info.response).toMatch(/^250 /)
+    const after = (await call("GET", `/domains/${domainId}/dmarc/reports`)).body.reports as Array<unknown>
+    expect(after).toHaveLength(1)
   })
 })

@@ -184,6 +184,57 @@ describe("SMTP submission relay", () => {
     expect(events.map((e) => e.eventType)).toContain("queued")
   })
 
+  it("removes a submitter's DKIM-Signature and authentication verdicts: only our signature leaves", async () => {
+    const info = await transport(key).sendMail({
+      from: "Shop <orders@relay.test>",
+      to: "forged@receiver.test",
+      subject: "Signed by someone else",
+      text: "Trust me",
+      headers: {
+        "DKIM-Signature": "v=1; a=rsa-sha256; d=bank.test; s=sel; h=from:subject; bh=AAAA; b=BBBB",
+        "ARC-Seal": "i=1; a=rsa-sha256; d=bank.test; s=sel; cv=none; b=CCCC",
+        "Authentication-Results": "mx.bank.test; dkim=pass header.d=bank.test"
+      }
+    })
+    expect(info.response).toMatch(/^250 /)
+    const id = /em_[0-9a-f]{32}/.exec(info.response)?.[0] ?? ""
+    const [stored] = await query<{ raw_mime: Buffer }>(
+      db.url,
+      "SELECT raw_mime FROM emails WHERE public_id = $1",
+      [id]
+    )
+    expect(stored?.raw_mime.toString()).not.toMatch(/bank\.test/)
+    const got = await waitForSink("forged@receiver.test")
+    const raw = got.raw.toString()
+    expect(raw).not.toMatch(/bank\.test/)
+    expect(raw.match(/^DKIM-Signature:/gim)).toHaveLength(1)
+    expect(raw).toMatch(/^DKIM-Signature:[\s\S]*?d=relay\.test/im)
+    expect(raw).not.toMatch(/^(ARC-Seal|Authentication-Results):/im)
+  })
+
+  it("refuses text no field can hold (a lone surrogate from a UTF-16 word, NUL) with a permanent 554, not 451", async () => {
+    const before = await query<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM emails")
+    const submit = (subject: string, body: string) =>
+      transport(key).sendMail({
+        envelope: { from: "orders@relay.test", to: ["odd@receiver.test"] },
+        raw: [
+          "From: orders@relay.test",
+          "To: odd@receiver.test",
+          `Subject: ${subject}`,
+          "MIME-Version: 1.0",
+          "Content-Type: text/plain; charset=utf-8",
+          "Content-Transfer-Encoding: quoted-printable",
+          "",
+          body,
+          ""
+        ].join("\r\n")
+      })
+    await expect(submit("=?UTF-16BE?B?2ABhAGIA?=", "fine")).rejects.toMatchObject({ responseCode: 554 })
+    await expect(submit("fine", "a=00b")).rejects.toMatchObject({ responseCode: 554 })
+    await expect(submit("=?UTF-8?Q?a=00b?=", "fine")).rejects.toMatchObject({ responseCode: 554 })
+    expect(await query<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM emails")).toEqual(before)
+  })
+
   it("relays from Python's smtplib.SMTP_SSL", async () => {
     const script = `
 import smtplib, ssl, sys

@@ -15,6 +15,7 @@ import { NotificationChannelsLive } from "./handlers/NotificationChannelsLive.js
 import { SuppressionsLive } from "./handlers/SuppressionsLive.js"
 import { TrackingLive } from "./handlers/TrackingLive.js"
 import { accessLog } from "./middleware/AccessLog.js"
+import { answerClientError } from "./middleware/ClientErrors.js"
 import { TrustedProxies } from "./middleware/ClientAddress.js"
 import { AuthenticationLive, FullAccessLive } from "./middleware/AuthenticationLive.js"
 import { contractMiddleware } from "./middleware/Contract.js"
@@ -63,6 +64,7 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
  */
 export const layer = (options: HttpOptions) => {
   const server = createServer()
+  server.on("clientError", answerClientError)
   // Built after the server layer, so its finalizer runs first: it bounds how long a hung request can hold shutdown.
   const drainDeadline = Layer.scopedDiscard(
     Effect.addFinalizer(() =>

@@ -5,6 +5,7 @@ import {
   type ClaimedDelivery,
   type DeliveryStatus,
   EMAIL_STATUS_PRECEDENCE,
+  storableText,
   type SuppressionMatch
 } from "@poststack/domain"
 import { Effect, Layer } from "effect"
@@ -26,6 +27,14 @@ interface ClaimRow {
   readonly suppression_reason: SuppressionMatch["reason"] | null
 }
 
+/**
+ * JSON whose strings PostgreSQL can store. Replies and diagnostics come from remote servers, which
+ * may put NUL or broken UTF-8 (a lone surrogate once decoded) in them: one such outcome would fail
+ * its whole call, then be retried alone for ever. Their text is kept, made storable.
+ */
+const storableJson = (value: unknown) =>
+  JSON.stringify(value, (_key, v: unknown) => (typeof v === "string" ? storableText(v) : v))
+
 /** The most outcomes written by one call. */
 const MAX_RECORD_BATCH = 200
 
@@ -33,7 +42,7 @@ export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const record = yield* groupCommit(
     (batch: ReadonlyArray<{ claim: Pick<ClaimedDelivery, "id" | "attempts">; result: DeliveryResult }>) =>
-      sql`SELECT record_deliveries(${JSON.stringify(
+      sql`SELECT record_deliveries(${storableJson(
         batch.map(({ claim, result }) => ({
           id: claim.id,
           attempts: claim.attempts,

@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { type AcceptResult, EmailRepository, type NewEmail } from "@poststack/application"
 import type { Domain, EmailEvent, EmailEventType, EmailRecord, EmailStatus } from "@poststack/domain"
-import { aggregateStatus, MAILBOX_PROVIDERS } from "@poststack/domain"
+import { aggregateStatus, findTextProblem, MAILBOX_PROVIDERS } from "@poststack/domain"
 import { Array as Arr, Effect, Layer, Option } from "effect"
 import { insertEmailEvents, outboxSummary } from "./EmailEvents.js"
 import { groupCommit } from "./GroupCommit.js"
@@ -122,6 +122,19 @@ const acceptArguments = (email: NewEmail) => {
   }
 }
 
+const UNSTORABLE = "unstorable"
+
+/**
+ * One email as JSON for `accept_emails`, or `UNSTORABLE`. JSON can carry what PostgreSQL's `jsonb`
+ * refuses: `\u0000` and a lone surrogate (`JSON.stringify` writes both as escapes, and nothing
+ * else as `\u0000` or `\ud800`-`\udfff`), so only an item whose text has such an escape is walked.
+ */
+const acceptItem = (email: NewEmail): string => {
+  const item = acceptArguments(email)
+  const json = JSON.stringify(item)
+  return /\\u(?:0000|d[89a-f])/.test(json) && findTextProblem(item) !== undefined ? UNSTORABLE : json
+}
+
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const columns = sql.literal(COLUMNS)
@@ -129,28 +142,34 @@ export const make = Effect.gen(function* () {
   // email, its deliveries, attachments, first events and their outbox twins, or nothing at all.
   // Each email's row is looked up after the call: a missing one fails that caller alone, since
   // failing the call would write its committed emails again one by one.
-  const acceptRows = yield* groupCommit(
-    (batch: ReadonlyArray<NewEmail>) =>
-      sql<AcceptRow>`
+  // An email whose text PostgreSQL would refuse (the use cases refuse it first) fails alone
+  // instead of failing the call, which would write every other email of it one by one.
+  const acceptRows = yield* groupCommit<NewEmail, AcceptRow | undefined | typeof UNSTORABLE>((batch) => {
+    const items = batch.map(acceptItem)
+    const storable = items.filter((item) => item !== UNSTORABLE)
+    if (storable.length === 0) return Effect.succeed(items.map(() => UNSTORABLE))
+    return sql<AcceptRow>`
         SELECT n, accepted_id, accepted_hash, created
-        FROM accept_emails(${JSON.stringify(batch.map(acceptArguments))}::jsonb)`.pipe(
-        Effect.map((rows) => {
-          const byItem = new Map(rows.map((row) => [row.n, row]))
-          return batch.map((_, i) => byItem.get(i))
-        }),
-        unavailable
-      ),
-    MAX_ACCEPT_BATCH
-  )
+        FROM accept_emails(${`[${storable.join(",")}]`}::jsonb)`.pipe(
+      Effect.map((rows) => {
+        const byItem = new Map(rows.map((row) => [row.n, row]))
+        let n = 0
+        return items.map((item) => (item === UNSTORABLE ? UNSTORABLE : byItem.get(n++)))
+      }),
+      unavailable
+    )
+  }, MAX_ACCEPT_BATCH)
   const accept = (email: NewEmail) =>
     Effect.flatMap(acceptRows(email), (row) =>
-      row === undefined
-        ? Effect.dieMessage("idempotency conflict without a row")
-        : Effect.succeed<AcceptResult>(
-            row.created
-              ? { _tag: "Created", publicId: row.accepted_id }
-              : { _tag: "Existing", publicId: row.accepted_id, requestHash: row.accepted_hash }
-          )
+      row === UNSTORABLE
+        ? Effect.dieMessage("email with text PostgreSQL cannot store (NUL or a lone surrogate)")
+        : row === undefined
+          ? Effect.dieMessage("idempotency conflict without a row")
+          : Effect.succeed<AcceptResult>(
+              row.created
+                ? { _tag: "Created", publicId: row.accepted_id }
+                : { _tag: "Existing", publicId: row.accepted_id, requestHash: row.accepted_hash }
+            )
     )
 
   return EmailRepository.of({

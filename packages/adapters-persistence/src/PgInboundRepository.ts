@@ -23,6 +23,8 @@ interface InboundRow {
   readonly mailbox_hash: string | null
   readonly authentication: SenderAuthentication
   readonly raw_key: string
+  readonly envelope_from: string | null
+  readonly envelope_to: ReadonlyArray<string> | null
   readonly created_at: Date
 }
 
@@ -45,6 +47,7 @@ const toRecord = (r: InboundRow): InboundEmailRecord => ({
   mailboxHash: r.mailbox_hash,
   authentication: r.authentication,
   rawKey: r.raw_key,
+  envelope: r.envelope_from === null ? null : { mailFrom: r.envelope_from, rcptTo: r.envelope_to ?? [] },
   createdAt: r.created_at
 })
 
@@ -80,12 +83,12 @@ export const make = Effect.gen(function* () {
               const inserted = yield* sql<{ id: string; created_at: Date }>`
                 INSERT INTO inbound_emails (team_id, domain_id, from_address, from_name, to_address, to_addresses,
                   cc_addresses, message_id, in_reply_to, "references", subject, html_body, text_body, headers,
-                  mailbox_hash, authentication, raw_key)
+                  mailbox_hash, authentication, raw_key, envelope_from, envelope_to)
                 VALUES (${e.teamId}, ${e.domainId}, ${e.fromAddress}, ${e.fromName}, ${e.toAddress},
                   ${JSON.stringify(e.toAddresses)}::jsonb, ${JSON.stringify(e.ccAddresses)}::jsonb, ${e.messageId},
                   ${e.inReplyTo}, ${e.references}, ${e.subject}, ${e.htmlBody}, ${e.textBody},
                   ${JSON.stringify(e.headers)}::jsonb, ${e.mailboxHash}, ${JSON.stringify(e.authentication)}::jsonb,
-                  ${e.rawKey})
+                  ${e.rawKey}, ${e.envelope?.mailFrom ?? null}, ${e.envelope?.rcptTo ?? null})
                 RETURNING id, created_at`
               const row = inserted[0]
               if (row === undefined) return yield* Effect.dieMessage("insert returned no row")
@@ -113,6 +116,8 @@ export const make = Effect.gen(function* () {
                 spam_verdict: null,
                 stripped_reply: null,
                 authentication: e.authentication,
+                envelope:
+                  e.envelope === null ? null : { mail_from: e.envelope.mailFrom, rcpt_to: e.envelope.rcptTo },
                 attachments: attachments.map((a) => ({
                   filename: a.filename,
                   content_type: a.contentType,

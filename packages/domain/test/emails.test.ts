@@ -88,6 +88,32 @@ describe("send validation", () => {
     const valid = validateSend(request, now)
     expect(typeof valid).not.toBe("string")
   })
+  it("refuses text that cannot be stored (a lone surrogate, NUL) in any field, naming it", () => {
+    const half = "\ud800"
+    const cases: Array<[Partial<SendRequest>, string]> = [
+      [{ from: `A${half} <news@acme.test>` }, "from"],
+      [{ subject: `s${half}` }, "subject"],
+      [{ html: `<p>${half}</p>` }, "html"],
+      [{ text: `t${half}` }, "text"],
+      [{ headers: { "X-Note": half } }, "headers"],
+      [{ tags: [`t${half}`] }, "tags"],
+      [
+        {
+          attachments: [
+            { filename: `f${half}.txt`, content: new Uint8Array(1), contentType: null, contentId: null }
+          ]
+        },
+        "attachments"
+      ]
+    ]
+    for (const [fields, name] of cases) {
+      expect(validateSend({ ...request, ...fields }, now), name).toMatch(
+        new RegExp(`^${name} must not contain a lone UTF-16 surrogate`)
+      )
+    }
+    // A whole pair is one character.
+    expect(validateSend({ ...request, subject: "hi \ud83d\ude00" }, now)).not.toBeTypeOf("string")
+  })
   it("names the first problem", () => {
     expect(validateSend({ ...request, to: [] }, now)).toBe("to must name at least one recipient")
     expect(validateSend({ ...request, html: null, text: "" }, now)).toBe("html or text is required")

@@ -4,6 +4,7 @@ import { Schema } from "effect"
 import { ForbiddenJson, NotFoundJson, UnprocessableJson } from "../errors.js"
 import { FullAccess } from "../middleware/Authentication.js"
 import { Success } from "./common.js"
+import { IdParam } from "./params.js"
 
 /** An API key as clients see it. `key` (the secret) is present only in create and rotate answers. */
 export class ApiKeyView extends Schema.Class<ApiKeyView>("ApiKey")({
@@ -19,10 +20,7 @@ export class ApiKeyView extends Schema.Class<ApiKeyView>("ApiKey")({
   key: Schema.optional(Schema.String)
 }) {}
 
-export const ApiKeyIdParam = Schema.NumberFromString.pipe(
-  Schema.int(),
-  Schema.between(1, 2_147_483_647, { message: () => "must be an API key id" })
-)
+export const ApiKeyIdParam = IdParam("an API key")
 
 const DomainReference = Schema.Union(Schema.String, Schema.Int)
 

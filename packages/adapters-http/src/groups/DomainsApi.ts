@@ -16,6 +16,7 @@ import {
   StateConflictJson,
   UnprocessableJson
 } from "../errors.js"
+import { DecimalParam, MAX_ID, PageParam, PerPageParam } from "./params.js"
 import { FullAccess } from "../middleware/Authentication.js"
 import { Success } from "./common.js"
 
@@ -116,7 +117,7 @@ export const DomainRefParam = Schema.transformOrFail(
     strict: true,
     decode: (raw, _, ast) => {
       const ref = parseDomainRef(raw)
-      return ref === undefined || (ref._tag === "Numeric" && ref.id > 2_147_483_647)
+      return ref === undefined || (ref._tag === "Numeric" && ref.id > MAX_ID)
         ? ParseResult.fail(new ParseResult.Type(ast, raw, "must be a domain id or a dom_ public id"))
         : ParseResult.succeed(ref)
     },
@@ -208,9 +209,8 @@ export const InboxPlacementView = Schema.Struct({
   )
 })
 
-const PositiveInt = Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1))
 const Days = Schema.Struct({
-  days: Schema.optionalWith(PositiveInt.pipe(Schema.lessThanOrEqualTo(365)), { default: () => 30 })
+  days: Schema.optionalWith(DecimalParam(1, 365, "a number of days from 1 to 365"), { default: () => 30 })
 })
 
 export const Pagination = Schema.Struct({
@@ -335,9 +335,9 @@ export class DomainsApi extends HttpApiGroup.make("domains")
       .setPath(idPath)
       .setUrlParams(
         Schema.Struct({
-          page: Schema.optionalWith(PositiveInt, { default: () => 1 }),
-          perPage: Schema.optional(PositiveInt.pipe(Schema.lessThanOrEqualTo(100))),
-          per_page: Schema.optional(PositiveInt.pipe(Schema.lessThanOrEqualTo(100)))
+          page: Schema.optionalWith(PageParam, { default: () => 1 }),
+          perPage: Schema.optional(PerPageParam),
+          per_page: Schema.optional(PerPageParam)
         })
       )
       .addSuccess(

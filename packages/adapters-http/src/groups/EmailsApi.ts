@@ -4,6 +4,7 @@ import { Schema } from "effect"
 import { ForbiddenJson, NotFoundJson, UnprocessableJson } from "../errors.js"
 import { Authentication } from "../middleware/Authentication.js"
 import { Pagination } from "./DomainsApi.js"
+import { IdParam, pageFields } from "./params.js"
 
 const Addresses = Schema.Union(Schema.String, Schema.Array(Schema.String))
 
@@ -103,7 +104,6 @@ export class EmailDetailView extends Schema.Class<EmailDetailView>("EmailDetail"
   events: Schema.Array(EmailEventView)
 }) {}
 
-const PositiveInt = Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1))
 const DateParam = Schema.String.pipe(
   Schema.filter((s) => !Number.isNaN(Date.parse(s)), {
     message: () => "must be a date (YYYY-MM-DD or ISO 8601)"
@@ -111,13 +111,10 @@ const DateParam = Schema.String.pipe(
 )
 
 export const ListEmailsParams = Schema.Struct({
-  page: Schema.optionalWith(PositiveInt, { default: () => 1 }),
-  perPage: Schema.optionalWith(PositiveInt.pipe(Schema.lessThanOrEqualTo(100)), { default: () => 20 }).pipe(
-    Schema.fromKey("per_page")
-  ),
+  ...pageFields,
   status: Schema.optional(Schema.String),
-  domainId: Schema.optional(PositiveInt).pipe(Schema.fromKey("domain_id")),
-  domain: Schema.optional(PositiveInt),
+  domainId: Schema.optional(IdParam("a domain")).pipe(Schema.fromKey("domain_id")),
+  domain: Schema.optional(IdParam("a domain")),
   dateFrom: Schema.optional(DateParam).pipe(Schema.fromKey("date_from")),
   dateTo: Schema.optional(DateParam).pipe(Schema.fromKey("date_to")),
   to: Schema.optional(Schema.String),
@@ -137,7 +134,9 @@ export const ListEmailsParams = Schema.Struct({
 })
 
 const idPath = Schema.Struct({ id: Schema.String })
-const IdempotencyHeader = Schema.Struct({ "idempotency-key": Schema.optional(Schema.String) })
+const IdempotencyHeader = Schema.Struct({
+  "idempotency-key": Schema.optional(Schema.String.pipe(Schema.maxLength(256)))
+})
 const Ok = Schema.Struct({ success: Schema.Literal(true) })
 
 const send = <const Name extends string, const Path extends HttpApiEndpoint.PathSegment>(

@@ -5,6 +5,7 @@ import { FullAccess } from "../middleware/Authentication.js"
 import { Success } from "./common.js"
 import { Pagination } from "./DomainsApi.js"
 import { SendEmailResponse } from "./EmailsApi.js"
+import { BigIdParam, pageFields } from "./params.js"
 
 const InboundAddress = Schema.Struct({ address: Schema.String, name: Schema.NullOr(Schema.String) })
 
@@ -27,7 +28,9 @@ export class InboundEmailView extends Schema.Class<InboundEmailView>("InboundEma
   spamScore: Schema.NullOr(Schema.Number),
   spamVerdict: Schema.NullOr(Schema.Literal("spam", "clean")),
   strippedReply: Schema.NullOr(Schema.String),
-  authentication: Schema.Struct({ spf: Schema.String, dkim: Schema.String, dmarc: Schema.String })
+  authentication: Schema.Struct({ spf: Schema.String, dkim: Schema.String, dmarc: Schema.String }),
+  /** The SMTP envelope (MAIL FROM, and the RCPT TO addresses of this team); null for mail received before it was kept. */
+  envelope: Schema.NullOr(Schema.Struct({ mailFrom: Schema.String, rcptTo: Schema.Array(Schema.String) }))
 }) {}
 
 export class InboundAttachmentView extends Schema.Class<InboundAttachmentView>("InboundAttachment")({
@@ -38,8 +41,7 @@ export class InboundAttachmentView extends Schema.Class<InboundAttachmentView>("
   createdAt: Schema.Date
 }) {}
 
-const PositiveInt = Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1))
-const idPath = Schema.Struct({ id: PositiveInt })
+const idPath = Schema.Struct({ id: BigIdParam("an inbound email") })
 const Addresses = Schema.Union(Schema.String, Schema.Array(Schema.String))
 
 export const ReplyBody = Schema.Struct({
@@ -88,10 +90,7 @@ export class InboundApi extends HttpApiGroup.make("inbound")
     HttpApiEndpoint.get("list", "/inbound")
       .setUrlParams(
         Schema.Struct({
-          page: Schema.optionalWith(PositiveInt, { default: () => 1 }),
-          perPage: Schema.optionalWith(PositiveInt.pipe(Schema.lessThanOrEqualTo(100)), {
-            default: () => 20
-          }).pipe(Schema.fromKey("per_page")),
+          ...pageFields,
           domain: Schema.optional(Schema.String)
         })
       )
@@ -114,14 +113,21 @@ export class InboundApi extends HttpApiGroup.make("inbound")
   )
   .add(
     HttpApiEndpoint.get("attachment", "/inbound/:id/attachments/:attachmentId")
-      .setPath(Schema.Struct({ id: PositiveInt, attachmentId: PositiveInt }))
+      .setPath(
+        Schema.Struct({ id: BigIdParam("an inbound email"), attachmentId: BigIdParam("an attachment") })
+      )
       .addSuccess(HttpApiSchema.Uint8Array({ contentType: "application/octet-stream" }))
       .addError(NotFoundJson)
   )
   .add(
     HttpApiEndpoint.post("draftReply", "/inbound/:id/draft-reply")
       .setPath(idPath)
-      .setPayload(Schema.Struct({ tone: Schema.optional(Schema.Literal("formal", "friendly", "casual")) }))
+      // An empty body (no JSON at all) asks for the default tone, like `{}`.
+      .setPayload(
+        Schema.NullOr(
+          Schema.Struct({ tone: Schema.optional(Schema.Literal("formal", "friendly", "casual")) })
+        )
+      )
       .addSuccess(DraftReply)
       .addError(NotFoundJson)
   )

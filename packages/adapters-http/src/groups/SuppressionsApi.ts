@@ -5,6 +5,7 @@ import { ForbiddenJson, NotFoundJson, UnprocessableJson } from "../errors.js"
 import { FullAccess } from "../middleware/Authentication.js"
 import { Success } from "./common.js"
 import { Pagination } from "./DomainsApi.js"
+import { pageFields } from "./params.js"
 
 export class SuppressionView extends Schema.Class<SuppressionView>("Suppression")({
   id: Schema.Int,
@@ -13,14 +14,7 @@ export class SuppressionView extends Schema.Class<SuppressionView>("Suppression"
   createdAt: Schema.Date
 }) {}
 
-const PositiveInt = Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1))
-
-export const ListSuppressionsParams = Schema.Struct({
-  page: Schema.optionalWith(PositiveInt, { default: () => 1 }),
-  perPage: Schema.optionalWith(PositiveInt.pipe(Schema.lessThanOrEqualTo(100)), { default: () => 20 }).pipe(
-    Schema.fromKey("per_page")
-  )
-})
+export const ListSuppressionsParams = Schema.Struct(pageFields)
 
 export const AddSuppressionBody = Schema.Struct({
   email: Schema.String.pipe(Schema.maxLength(320)),

@@ -5,6 +5,7 @@ import { ForbiddenJson, NotFoundJson, UnprocessableJson } from "../errors.js"
 import { FullAccess } from "../middleware/Authentication.js"
 import { Success } from "./common.js"
 import { Pagination } from "./DomainsApi.js"
+import { BigIdParam, IdParam, PageParam, PerPageParam } from "./params.js"
 
 /** An endpoint as clients see it; its secret only as `secretPrefix`, after creation. */
 export class WebhookView extends Schema.Class<WebhookView>("Webhook")({
@@ -70,12 +71,7 @@ export const UpdateWebhookBody = Schema.Struct({
   description: Schema.optional(Description)
 })
 
-const PositiveInt = Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1))
-
-export const WebhookIdParam = Schema.NumberFromString.pipe(
-  Schema.int(),
-  Schema.between(1, 2_147_483_647, { message: () => "must be a webhook id" })
-)
+export const WebhookIdParam = IdParam("a webhook")
 const idPath = Schema.Struct({ id: WebhookIdParam })
 
 /** Both bodies may be absent (the SDK sends none, or `{}`). */
@@ -144,10 +140,8 @@ export class WebhooksApi extends HttpApiGroup.make("webhooks")
       .setPath(idPath)
       .setUrlParams(
         Schema.Struct({
-          page: Schema.optionalWith(PositiveInt, { default: () => 1 }),
-          per_page: Schema.optionalWith(PositiveInt.pipe(Schema.lessThanOrEqualTo(100)), {
-            default: () => 20
-          })
+          page: Schema.optionalWith(PageParam, { default: () => 1 }),
+          per_page: Schema.optionalWith(PerPageParam, { default: () => 20 })
         })
       )
       .addSuccess(Deliveries)
@@ -165,10 +159,7 @@ export class WebhooksApi extends HttpApiGroup.make("webhooks")
       .setPath(
         Schema.Struct({
           id: WebhookIdParam,
-          deliveryId: Schema.NumberFromString.pipe(
-            Schema.int(),
-            Schema.between(1, Number.MAX_SAFE_INTEGER, { message: () => "must be a delivery id" })
-          )
+          deliveryId: BigIdParam("a delivery")
         })
       )
       .addSuccess(Schema.Struct({ success: Schema.Literal(true) }))

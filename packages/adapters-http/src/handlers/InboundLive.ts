@@ -41,7 +41,8 @@ const toView = (e: InboundEmailRecord) =>
       spamScore: null,
       spamVerdict: null,
       strippedReply: null,
-      authentication: e.authentication
+      authentication: e.authentication,
+      envelope: e.envelope
     },
     { disableValidation: true }
   )
@@ -124,7 +125,7 @@ export const InboundLive = HttpApiBuilder.group(Api, "inbound", (handlers) =>
     )
     .handle("draftReply", ({ path, payload }) =>
       Effect.flatMap(CurrentApiKey, (caller) =>
-        DraftInboundReply(viaApiKey(caller), path.id, payload.tone ?? "friendly")
+        DraftInboundReply(viaApiKey(caller), path.id, payload?.tone ?? "friendly")
       )
     )
     .handle("reply", ({ path, payload }) =>

@@ -17,7 +17,7 @@ import {
 } from "@poststack/domain"
 import { Effect, Layer, Option, type Redacted } from "effect"
 import { Authentication, FullAccess } from "./Authentication.js"
-import { refuseNul } from "./Contract.js"
+import { screenRequest } from "./Contract.js"
 import { RateLimitSettings } from "./RateLimitSettings.js"
 import { provideInPlace } from "./RequestFiber.js"
 
@@ -79,7 +79,7 @@ const authenticate = (requireFullAccess: boolean) =>
     if (requireFullAccess && !allows(key.permission, "manage_team")) {
       return yield* new PermissionDenied({ message: "API key does not have permission" })
     }
-    yield* refuseNul
+    yield* screenRequest
     return key
   })
 

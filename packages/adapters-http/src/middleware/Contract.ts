@@ -4,11 +4,13 @@ import {
   HttpApiBuilder,
   HttpApiError,
   HttpIncomingMessage,
+  HttpMethod,
   HttpServerError,
   HttpServerRequest,
   HttpServerResponse
 } from "@effect/platform"
 import { Cause, Context, Effect, Option, ParseResult, Schema, SchemaAST } from "effect"
+import { bodyProblem } from "./BodyScreen.js"
 import { provideInPlace } from "./RequestFiber.js"
 
 export const errorResponse = (
@@ -90,27 +92,24 @@ const mergeExpectations = (messages: ReadonlyArray<string>): string => {
 }
 
 /**
- * `\u0000` in JSON text (not preceded by an escaping backslash), or `%00` in a URL: PostgreSQL
- * text cannot hold NUL, so such a value would fail at the database as an outage instead of here.
+ * Refuses, as a response to die with (this middleware answers such a defect as it is), a request
+ * whose URL carries NUL (`%00`) or whose body carries what no route may store: NUL characters or
+ * lone UTF-16 surrogates in any string, or JSON nested too deep to decode safely (see `bodyProblem`).
+ * Run once the caller is authenticated: reading the body of anyone who asks would let an anonymous
+ * client make us buffer bodies up to the size limit.
  */
-const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/i
-
-/**
- * The refusal of a request carrying NUL, as a response to die with (this middleware answers such a
- * defect as it is), or nothing. Run once the caller is authenticated: reading the body of anyone
- * who asks would let an anonymous client make us buffer bodies up to the size limit.
- */
-export const refuseNul = Effect.gen(function* () {
+export const screenRequest = Effect.gen(function* () {
   const request = yield* HttpServerRequest.HttpServerRequest
-  const refused = errorResponse(400, "invalid_request", "Request must not contain NUL characters")
-  if (/%00/.test(request.url)) return yield* Effect.die(refused)
+  if (/%00/.test(request.url)) {
+    return yield* Effect.die(errorResponse(400, "invalid_request", "Request must not contain NUL characters"))
+  }
   const length = request.headers["content-length"]
-  if (!(request.headers["content-type"] ?? "").includes("json") || length === undefined || length === "0")
-    return
+  if (!HttpMethod.hasBody(request.method) || length === undefined || length === "0") return
   // The body is cached, so the route decodes this same text; one that cannot be read is left
   // for the route to report as before.
   const text = yield* Effect.orElseSucceed(request.text, () => "")
-  if (NUL_ESCAPE.test(text)) return yield* Effect.die(refused)
+  const problem = text === "" ? undefined : bodyProblem(request.headers["content-type"], text)
+  if (problem !== undefined) return yield* Effect.die(errorResponse(400, "invalid_request", problem))
 })
 
 const tooLarge = (maxBodyBytes: number) =>

@@ -11,6 +11,7 @@ import recordDeliveries from "./0010_record_deliveries.js"
 import acceptEmails from "./0011_accept_emails.js"
 import acceptEmailsSetBased from "./0012_accept_emails_set_based.js"
 import recordDeliveriesSetBased from "./0013_record_deliveries_set_based.js"
+import inboundEnvelope from "./0014_inbound_envelope.js"
 import pepperedApiKeyHashes from "./0015_peppered_api_key_hashes.js"
 import notificationChannels from "./0016_notification_channels.js"
 
@@ -29,6 +30,7 @@ export const migrations = {
   "0011_accept_emails": acceptEmails,
   "0012_accept_emails_set_based": acceptEmailsSetBased,
   "0013_record_deliveries_set_based": recordDeliveriesSetBased,
+  "0014_inbound_envelope": inboundEnvelope,
   "0015_peppered_api_key_hashes": pepperedApiKeyHashes,
   "0016_notification_channels": notificationChannels
 }

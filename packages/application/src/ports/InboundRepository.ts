@@ -35,7 +35,19 @@ export interface InboundEmailRecord {
   readonly mailboxHash: string | null
   readonly authentication: SenderAuthentication
   readonly rawKey: string
+  /** The SMTP envelope; null for mail received before it was kept. */
+  readonly envelope: InboundEnvelope | null
   readonly createdAt: Date
+}
+
+/**
+ * The SMTP envelope of a received message: the MAIL FROM reverse path (empty for the null sender
+ * of bounces) and the RCPT TO addresses that reached this team (another team's recipients of the
+ * same message are not theirs to see).
+ */
+export interface InboundEnvelope {
+  readonly mailFrom: string
+  readonly rcptTo: ReadonlyArray<string>
 }
 
 export interface InboundAttachmentRecord {

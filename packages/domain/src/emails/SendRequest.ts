@@ -1,5 +1,6 @@
 import { checkCustomHeaders } from "./Headers.js"
 import { type Mailbox, parseMailbox } from "./Address.js"
+import { textProblem } from "../Text.js"
 
 export interface AttachmentInput {
   readonly filename: string
@@ -57,6 +58,30 @@ const addresses = (field: string, raw: ReadonlyArray<string>): ReadonlyArray<Mai
     out.push(parsed)
   }
   return out
+}
+
+/** The first string of the request that could not be stored, named by its API field; undefined when none. */
+const unstorableText = (request: SendRequest): string | undefined => {
+  const fields: ReadonlyArray<readonly [string, ReadonlyArray<string | null>]> = [
+    ["from", [request.from]],
+    ["to", request.to],
+    ["cc", request.cc],
+    ["bcc", request.bcc],
+    ["reply_to", request.replyTo],
+    ["subject", [request.subject]],
+    ["html", [request.html]],
+    ["text", [request.text]],
+    ["headers", [...Object.keys(request.headers), ...Object.values(request.headers)]],
+    ["tags", request.tags],
+    ["attachments", request.attachments.flatMap((a) => [a.filename, a.contentType, a.contentId])]
+  ]
+  for (const [field, values] of fields) {
+    for (const value of values) {
+      const problem = value === null ? undefined : textProblem(value)
+      if (problem !== undefined) return `${field} ${problem}`
+    }
+  }
+  return undefined
 }
 
 const bytes = (text: string | null) => (text === null ? 0 : new TextEncoder().encode(text).length)
@@ -121,5 +146,7 @@ export const validateSend = (request: SendRequest, now: Date): ValidSend | strin
   ) {
     return "scheduled_at must be within 30 days"
   }
+  const unstorable = unstorableText(request)
+  if (unstorable !== undefined) return unstorable
   return { from, to, cc, bcc, replyTo, request }
 }

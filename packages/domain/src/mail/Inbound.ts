@@ -1,3 +1,4 @@
+import { storableText } from "../Text.js"
 import { readHeaders } from "./RawMessage.js"
 
 export interface ParsedAddress {
@@ -31,6 +32,41 @@ export interface ParsedMessage {
   readonly headers: Readonly<Record<string, string>>
   readonly attachments: ReadonlyArray<ParsedAttachment>
 }
+
+const storableAddress = (a: ParsedAddress): ParsedAddress => ({
+  address: storableText(a.address),
+  name: a.name === null ? null : storableText(a.name)
+})
+const storableOrNull = (text: string | null) => (text === null ? null : storableText(text))
+
+/**
+ * The message with every text field storable: NUL removed, lone surrogates replaced (see
+ * `storableText`). Mail may carry either (a NUL byte, a `=00`, a UTF-16 part), and refusing it
+ * would bounce or delay mail the recipient wants; the raw message keeps the original bytes.
+ */
+export const storableMessage = (parsed: ParsedMessage): ParsedMessage => ({
+  ...parsed,
+  from: parsed.from === null ? null : storableAddress(parsed.from),
+  fromAll: parsed.fromAll.map(storableAddress),
+  sender: parsed.sender === null ? null : storableAddress(parsed.sender),
+  to: parsed.to.map(storableAddress),
+  cc: parsed.cc.map(storableAddress),
+  subject: storableOrNull(parsed.subject),
+  messageId: storableOrNull(parsed.messageId),
+  inReplyTo: storableOrNull(parsed.inReplyTo),
+  references: parsed.references.map(storableText),
+  html: storableOrNull(parsed.html),
+  text: storableOrNull(parsed.text),
+  headers: Object.fromEntries(
+    Object.entries(parsed.headers).map(([name, value]) => [storableText(name), storableText(value)])
+  ),
+  attachments: parsed.attachments.map((a) => ({
+    ...a,
+    filename: storableOrNull(a.filename),
+    contentType: storableText(a.contentType),
+    contentId: storableOrNull(a.contentId)
+  }))
+})
 
 /** SPF, DKIM and DMARC verdicts about the sender of a received message. */
 export interface SenderAuthentication {

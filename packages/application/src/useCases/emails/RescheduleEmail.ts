@@ -16,7 +16,8 @@ export const RescheduleEmail = Effect.fn("RescheduleEmail")(function* (
   }
   const { teamId } = yield* emailScope(principal, publicId)
   const emails = yield* EmailRepository
-  const result = yield* emails.reschedule(teamId, publicId, at)
+  // A time already past means now, as it does on a send (and a year like -271821 is no time to store).
+  const result = yield* emails.reschedule(teamId, publicId, at.getTime() < now ? new Date(now) : at)
   if (result === "not_found") return yield* emailNotFound()
   if (result === "not_scheduled") {
     return yield* new ValidationFailed({

@@ -5,6 +5,7 @@ import {
   formatMailbox,
   PermissionDenied,
   type SendRequest,
+  textProblem,
   ValidationFailed,
   validateSend
 } from "@poststack/domain"
@@ -39,6 +40,22 @@ const canonical = (value: unknown): string =>
       : v
   )
 
+type Recipient = { readonly address: string; readonly kind: "to" | "cc" | "bcc" }
+
+/**
+ * One delivery per address, however often a request names it: addresses are compared without
+ * regard to case, and the first mention wins (so To before Cc before Bcc), with its spelling.
+ */
+const distinctRecipients = (all: ReadonlyArray<Recipient>): ReadonlyArray<Recipient> => {
+  const seen = new Set<string>()
+  return all.filter((r) => {
+    const key = r.address.toLowerCase()
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
 /**
  * Accepts one email: validates it, checks the sender's domain is the team's, verified and inside
  * the key's scope, honours idempotency, and commits the email and its deliveries before
@@ -56,6 +73,9 @@ export const SendEmail = Effect.fnUntraced(function* (
   const now = new Date(yield* Clock.currentTimeMillis)
   const valid = validateSend(request, now)
   if (typeof valid === "string") return yield* new ValidationFailed({ message: valid })
+  const keyProblem = idempotency === null ? undefined : textProblem(idempotency.key)
+  if (keyProblem !== undefined)
+    return yield* new ValidationFailed({ message: `idempotency_key ${keyProblem}` })
 
   const domainName = domainOf(valid.from.address)
   const domains = yield* DomainRepository
@@ -73,11 +93,11 @@ export const SendEmail = Effect.fnUntraced(function* (
     })
   }
 
-  const recipients = [
+  const recipients = distinctRecipients([
     ...valid.to.map((m) => ({ address: m.address, kind: "to" as const })),
     ...valid.cc.map((m) => ({ address: m.address, kind: "cc" as const })),
     ...valid.bcc.map((m) => ({ address: m.address, kind: "bcc" as const }))
-  ]
+  ])
   const digest = yield* Digest
   const requestHash = digest.sha256(
     canonical({

@@ -1,4 +1,4 @@
-import { dmarcAggregateFrom, type ParsedMessage } from "@poststack/domain"
+import { dmarcAggregateFrom, findTextProblem, type ParsedMessage } from "@poststack/domain"
 import { Effect } from "effect"
 import { DmarcReportReader } from "../../ports/DmarcReportReader.js"
 import { DmarcReportRepository } from "../../ports/DmarcReportRepository.js"
@@ -26,6 +26,12 @@ export const IngestDmarcReport = Effect.fn("IngestDmarcReport")(function* (
     const report = dmarcAggregateFrom(tree.value)
     if (typeof report === "string") {
       yield* Effect.logInfo(`DMARC report skipped: ${report}`)
+      continue
+    }
+    // NUL or a lone surrogate in a report is no data we could store: skipped like an unreadable one.
+    const unstorable = findTextProblem(report)
+    if (unstorable !== undefined) {
+      yield* Effect.logInfo(`DMARC report skipped: ${unstorable.path} ${unstorable.problem}`)
       continue
     }
     if (report.policyDomain !== route.domainName) {

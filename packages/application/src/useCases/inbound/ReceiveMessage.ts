@@ -1,4 +1,11 @@
-import { mailboxHash, MessageMalformed, type ParsedMessage, structuralProblem } from "@poststack/domain"
+import {
+  mailboxHash,
+  MessageMalformed,
+  type ParsedMessage,
+  storableMessage,
+  storableText,
+  structuralProblem
+} from "@poststack/domain"
 import { Effect } from "effect"
 import { BlobStore } from "../../ports/BlobStore.js"
 import {
@@ -42,7 +49,11 @@ const storeInbound = Effect.fn("ReceiveMessage.storeInbound")(function* (
   const store = Effect.gen(function* () {
     yield* blobs.put(rawKey, message.raw)
     for (const [i, a] of parsed.attachments.entries()) yield* blobs.put(`${folder}/part-${i + 1}`, a.content)
-    const from = parsed.from ?? { address: message.envelopeFrom, name: null }
+    const envelopeFrom = storableText(message.envelopeFrom)
+    const from = parsed.from ?? { address: envelopeFrom, name: null }
+    // Each row's envelope lists the recipients of its own team only.
+    const rcptTo = (teamId: number) =>
+      recipients.filter((other) => other.route.teamId === teamId).map((other) => other.address)
     const rows: Array<NewInboundEmail> = recipients.map((r) => ({
       teamId: r.route.teamId,
       domainId: r.route.domainId,
@@ -60,7 +71,8 @@ const storeInbound = Effect.fn("ReceiveMessage.storeInbound")(function* (
       headers: parsed.headers,
       mailboxHash: mailboxHash(r.address),
       authentication,
-      rawKey
+      rawKey,
+      envelope: { mailFrom: envelopeFrom, rcptTo: rcptTo(r.route.teamId) }
     }))
     return yield* Effect.flatMap(InboundRepository, (repo) => repo.store(rows, attachments))
   })
@@ -81,6 +93,7 @@ export const ReceiveMessage = Effect.fn("ReceiveMessage")(function* (message: Re
   const problem = structuralProblem(message.raw)
   if (problem !== undefined) return yield* new MessageMalformed({ message: problem })
   const parsed = yield* Effect.flatMap(MailParser, (parser) => parser.parse(message.raw)).pipe(
+    Effect.map(storableMessage),
     Effect.catchTag("MessageUnreadable", (e) => new MessageMalformed({ message: e.message }))
   )
   const inbound = message.recipients.filter((r) => r.role === "inbound")

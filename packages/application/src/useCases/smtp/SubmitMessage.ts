@@ -45,8 +45,22 @@ const requireSender = Effect.fn("SubmitMessage.requireSender")(function* (caller
 const display = (m: ParsedAddress) =>
   m.name === null || m.name === "" ? m.address : `${JSON.stringify(m.name)} <${m.address}>`
 
-/** Headers that never leave with the message: our control headers, Bcc, and a Return-Path the receiver writes. */
-const dropped = (name: string) => isControlHeader(name) || name === "bcc" || name === "return-path"
+/**
+ * Signatures and verdicts are written by whoever signs or verifies a message: in a submission they
+ * are forgeries (a DKIM-Signature of another domain, a "dkim=pass"), as the API refuses them as
+ * custom headers. The message is signed by us on its way out.
+ */
+const FORGEABLE = new Set([
+  "dkim-signature",
+  "arc-seal",
+  "arc-message-signature",
+  "arc-authentication-results",
+  "authentication-results"
+])
+
+/** Headers that never leave with the message: our control headers, Bcc, a Return-Path the receiver writes, and forgeable ones. */
+const dropped = (name: string) =>
+  isControlHeader(name) || name === "bcc" || name === "return-path" || FORGEABLE.has(name)
 
 /**
  * A message submitted over the SMTP relay: refuses smuggling-shaped line breaks, reads the
