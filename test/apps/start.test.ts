@@ -4,6 +4,7 @@ import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { createTestDatabase } from "../support/database.js"
 import { TEST_ENCRYPTION_KEY } from "../support/server.js"
+import { homeFor, ordinaryUser, readableCheckout } from "./ordinaryUser.js"
 import { freePort, launch, type Running } from "./processes.js"
 
 const started: Array<Running> = []
@@ -101,6 +102,45 @@ describe("pnpm start with no configuration", () => {
       rmSync(dataDir, { recursive: true, force: true })
     }
   }, 240_000)
+})
+
+describe("pnpm start as an ordinary user", () => {
+  it("starts its embedded PostgreSQL as that user, with no system user created, and answers /healthz", async () => {
+    // As root the start runs as `nobody` (or a throwaway system user), from a checkout it can read.
+    const user = ordinaryUser()
+    const home = homeFor(user)
+    const checkout = readableCheckout(user)
+    const dataDir = path.join(home.dir, ".poststack")
+    const port = await freePort()
+    try {
+      const server = launch(
+        "apps/server/src/main.ts",
+        {
+          HOME: home.dir,
+          POSTSTACK_DATA_DIR: dataDir,
+          PORT: String(port),
+          POSTSTACK_SMTP_SUBMISSION_PORT: "off",
+          POSTSTACK_SMTP_SUBMISSION_TLS_PORT: "off",
+          POSTSTACK_SMTP_INBOUND_PORT: "off"
+        },
+        [],
+        { user, root: checkout.root }
+      )
+      started.push(server)
+      await server.waitFor("Listening on", 120_000)
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`)
+      expect(health.status).toBe(200)
+      expect(await health.json()).toEqual({ status: "ok" })
+      // PostgreSQL's files belong to that user and stay in its data folder: nothing was relocated.
+      expect(statSync(path.join(dataDir, "postgres", "PG_VERSION")).uid).toBe(user.uid)
+      expect(server.output()).not.toMatch(/groupadd|useradd|relocated":true/)
+      expect(statSync(path.join(dataDir, "bootstrap-api-key")).uid).toBe(user.uid)
+      expect(await server.stop("SIGTERM")).toBe(0)
+    } finally {
+      home.remove()
+      checkout.remove()
+    }
+  }, 180_000)
 })
 
 describe("production mode: external PostgreSQL, server and worker as separate processes", () => {
