@@ -29,6 +29,25 @@ describe("OpenAPI document", () => {
     }
   })
 
+  it("gives every operation a summary and a description, and describes the bearer scheme for the docs page", () => {
+    const spec = openApiSpec() as unknown as {
+      components: { securitySchemes: Record<string, Record<string, unknown>> }
+      paths: Record<string, Record<string, { summary?: string; description?: string; security?: unknown }>>
+    }
+    for (const [route, operations] of Object.entries(spec.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        expect(operation.summary, `${method} ${route}`).toMatch(/^[A-Z]\S*/)
+        expect(operation.description?.length ?? 0, `${method} ${route}`).toBeGreaterThan(10)
+      }
+    }
+    expect(spec.components.securitySchemes.bearer).toMatchObject({
+      type: "http",
+      scheme: "bearer",
+      description: expect.stringContaining("Authorization: Bearer")
+    })
+    expect(spec.paths["/emails"]?.post?.security).toEqual([{ bearer: [] }])
+  })
+
   it("declares a JSON success for every endpoint", () => {
     HttpApi.reflect(Api, {
       onGroup() {},

@@ -20,16 +20,25 @@ export interface Running {
 export const launch = (
   entry: string,
   env: Record<string, string>,
-  args: ReadonlyArray<string> = []
+  args: ReadonlyArray<string> = [],
+  options: {
+    /** Run as this user (the test runs as root) instead of the test's own. */
+    readonly user?: { readonly uid: number; readonly gid: number }
+    /** Another checkout to run from. */
+    readonly root?: string
+  } = {}
 ): Running => {
+  const root = options.root ?? repoRoot
   const base = { ...process.env }
   for (const name of Object.keys(base))
     if (name === "DATABASE_URL" || name === "REDIS_URL" || name.startsWith("POSTSTACK_")) delete base[name]
   // One process, node itself (not the tsx wrapper), so that a signal reaches the app and SIGKILL kills it.
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, entry), ...args], {
-    cwd: repoRoot,
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, entry), ...args], {
+    cwd: root,
     env: { ...base, ...env },
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: ["ignore", "pipe", "pipe"],
+    // libuv drops the supplementary groups too, as setpriv --clear-groups would.
+    ...(options.user === undefined ? {} : { uid: options.user.uid, gid: options.user.gid })
   })
   let out = ""
   child.stdout?.on("data", (c) => (out += c))

@@ -99,17 +99,22 @@ describe("/api-keys through an SDK-shaped client", () => {
 
   it("refuses missing, malformed, unknown keys and non-Bearer schemes with 401", async () => {
     const url = `${server.baseUrl}/api-keys`
-    for (const headers of [
-      {},
-      { Authorization: "Bearer" },
-      { Authorization: "Bearer sk_live_thisisnotarealkeythisisnotarealkey" },
-      { Authorization: "Bearer not-a-key" },
-      { Authorization: `Token  ${rootKey}` },
-      { Authorization: `Basic ${Buffer.from(`poststack:${rootKey}`).toString("base64")}` }
-    ]) {
+    // Each says what is wrong with the header; every presented key that is not a live one gets the same answer.
+    const missing = "Missing API key: send it in the header Authorization: Bearer <API key>"
+    const notBearer = "The Authorization header must use the Bearer scheme: Authorization: Bearer <API key>"
+    const empty = "Missing API key after Bearer: send Authorization: Bearer <API key>"
+    for (const [headers, error] of [
+      [{}, missing],
+      [{ Authorization: "Bearer" }, empty],
+      [{ Authorization: "Bearer  " }, empty],
+      [{ Authorization: "Bearer sk_live_thisisnotarealkeythisisnotarealkey" }, "Invalid API key"],
+      [{ Authorization: "Bearer not-a-key" }, "Invalid API key"],
+      [{ Authorization: `Token  ${rootKey}` }, notBearer],
+      [{ Authorization: `Basic ${Buffer.from(`poststack:${rootKey}`).toString("base64")}` }, notBearer]
+    ] as const) {
       const res = await fetch(url, { headers })
       expect(res.status).toBe(401)
-      expect(await res.json()).toEqual({ error: "Invalid API key", code: "unauthorized" })
+      expect(await res.json()).toEqual({ error, code: "unauthorized" })
     }
   })
 

@@ -137,6 +137,33 @@ describe("HTTP transport contract", () => {
     expect(JSON.parse(chunked.body)).toMatchObject({ code: "invalid_request" })
   })
 
+  it("says a body sent without a JSON content type was not read as JSON, instead of naming a missing field", async () => {
+    const body = JSON.stringify({ name: "x", permission: "sending_access" })
+    for (const [type, said] of [
+      ["text/plain;charset=UTF-8", "as text/plain"],
+      ["application/x-www-form-urlencoded", "as application/x-www-form-urlencoded"]
+    ] as const) {
+      const res = await fetch(`${server.baseUrl}/api-keys`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${key}`, "Content-Type": type },
+        body
+      })
+      const error = await expectError(res, 400, "invalid_request")
+      expect(error.error).toBe(
+        `The body was not read as JSON: send it with the header Content-Type: application/json (it came ${said})`
+      )
+    }
+    // The same body labelled as JSON is accepted, and so is one with no Content-Type (read as JSON).
+    const untyped = await fetch(`${server.baseUrl}/api-keys`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${key}` },
+      body: new Blob([body])
+    })
+    expect(untyped.status).toBe(201)
+    const ok = await fetch(`${server.baseUrl}/api-keys`, { method: "POST", headers: auth(), body })
+    expect(ok.status).toBe(201)
+  })
+
   it("serves its OpenAPI document and a docs page", async () => {
     const spec = (await (await fetch(`${server.baseUrl}/openapi.json`)).json()) as {
       openapi: string

@@ -6,13 +6,16 @@ import {
   realpathSync,
   rmSync,
   statSync,
-  symlinkSync
+  symlinkSync,
+  writeFileSync
 } from "node:fs"
+import { spawnSync } from "node:child_process"
 import { tmpdir, userInfo } from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { EmbeddedPostgres } from "@poststack/adapters-persistence"
 import { afterAll, describe, expect, it } from "vitest"
+import { homeFor, ordinaryUser, readableCheckout } from "../apps/ordinaryUser.js"
 import { query } from "../support/database.js"
 import { freePort } from "../support/net.js"
 
@@ -126,4 +129,47 @@ describe("embedded PostgreSQL programs behind a root-only folder", () => {
       await server.stop()
     }
   }, 60_000)
+})
+
+describe("the test suite's throwaway PostgreSQL as an ordinary user", () => {
+  it("starts, answers a query and is removed, with no system user created", async () => {
+    // As root this runs as `nobody` (or a throwaway system user), as an ordinary user would.
+    const user = ordinaryUser()
+    const home = homeFor(user)
+    const checkout = readableCheckout(user)
+    const script = path.join(home.dir, "throwaway.mts")
+    writeFileSync(
+      script,
+      [
+        `import pg from ${JSON.stringify(path.join(checkout.root, "node_modules", "pg", "lib", "index.js"))}`,
+        `import { startThrowawayPostgres } from ${JSON.stringify(path.join(checkout.root, "test", "support", "throwawayPostgres.ts"))}`,
+        "const server = await startThrowawayPostgres({ fsync: false })",
+        "const client = new pg.Client({ connectionString: server.url })",
+        "await client.connect()",
+        "const { rows } = await client.query('SELECT current_user AS role, 6 * 7 AS answer')",
+        "await client.end()",
+        "await server.stop()",
+        "console.log(JSON.stringify(rows[0]))"
+      ].join("\n")
+    )
+    try {
+      const run = spawnSync(process.execPath, ["--import", "tsx", script], {
+        cwd: checkout.root,
+        env: { ...process.env, HOME: home.dir },
+        encoding: "utf8",
+        timeout: 120_000,
+        uid: user.uid,
+        gid: user.gid
+      })
+      expect(run.stderr).not.toMatch(/groupadd|useradd/)
+      expect(run.status, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}")).toEqual({
+        role: "postgres",
+        answer: 42
+      })
+    } finally {
+      home.remove()
+      checkout.remove()
+    }
+  }, 150_000)
 })

@@ -23,7 +23,7 @@ export const startThrowawayPostgres = async (options: { readonly fsync: boolean 
     user: "postgres",
     password: "postgres",
     persistent: false,
-    createPostgresUser: true,
+    createPostgresUser: EmbeddedPostgresAdapter.runningAsRoot(),
     postgresFlags: [
       "-c",
       "listen_addresses=127.0.0.1",

@@ -2,7 +2,14 @@ import { GeoipLiteGeoLocator, RspamdSpamChecker } from "@poststack/adapters-exte
 import { HttpServerLive } from "@poststack/adapters-http"
 import { PgDatabase, RateLimiterStoreConfig } from "@poststack/adapters-persistence"
 import { SmtpDoors } from "@poststack/adapters-smtp"
-import { jobs, periodicTasks, Services as CoreServices, WorkerLive } from "@poststack/worker"
+import {
+  afterCheck,
+  checkConfiguration,
+  jobs,
+  periodicTasks,
+  Services as CoreServices,
+  WorkerLive
+} from "@poststack/worker"
 import { Config, Effect, Layer } from "effect"
 import { BootstrapLive, DedicatedIpsLive } from "./Bootstrap.js"
 
@@ -18,7 +25,7 @@ export const Services = Layer.mergeAll(
  * The HTTP API, plus the worker in the same process when `POSTSTACK_RUN_WORKER` is true (the
  * default without `DATABASE_URL`, so one command runs everything on one laptop).
  */
-export const ServerLive = Layer.unwrapEffect(
+const Composed = Layer.unwrapEffect(
   Effect.gen(function* () {
     const external = (yield* Config.option(Config.string("DATABASE_URL")))._tag === "Some"
     const runWorker = yield* Config.boolean("POSTSTACK_RUN_WORKER").pipe(Config.withDefault(!external))
@@ -27,3 +34,9 @@ export const ServerLive = Layer.unwrapEffect(
     return runWorker ? Layer.merge(doors, WorkerLive.layer(periodicTasks, jobs)) : doors
   })
 ).pipe(Layer.provide(Services), Layer.provide(PgDatabase.layerConfig))
+
+/** Every setting is checked before the database is started or migrated. */
+export const ServerLive = afterCheck(
+  Effect.all([checkConfiguration, HttpServerLive.HttpConfig, HttpServerLive.PublicUrlConfig]),
+  Composed
+)

@@ -1,10 +1,36 @@
-import { Args, Command, Options } from "@effect/cli"
+import { Args, Command, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
+import { describeFailure } from "@poststack/worker"
 import { PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
-import { asOperator, CreateApiKey, ListApiKeys, RevokeApiKey, TeamRepository } from "@poststack/application"
-import { type ApiKeyId, ApiKeyMode, ApiKeyPermission, type TeamId, ValidationFailed } from "@poststack/domain"
-import { Console, Effect, Layer, Option, Redacted } from "effect"
+import {
+  asOperator,
+  CreateApiKey,
+  DomainRepository,
+  ListApiKeys,
+  RevokeApiKey,
+  TeamRepository,
+  VerifyDomainLocally
+} from "@poststack/application"
+import {
+  type ApiKeyId,
+  ApiKeyMode,
+  ApiKeyPermission,
+  type DomainRef,
+  parseDomainRef,
+  ResourceNotFound,
+  type TeamId,
+  ValidationFailed
+} from "@poststack/domain"
+import { Cause, Console, Effect, Layer, Option, Redacted } from "effect"
+import { unknownCommand } from "./CliCommands.js"
+
+/** The database, built only for the command that runs (a typo or `--help` starts nothing). */
+const Services = Layer.mergeAll(PgPersistence, NodeCryptoKeyMaterial.layerConfig).pipe(
+  Layer.provideMerge(PgDatabase.layerConfigForTools)
+)
+const withDatabase = <Name extends string, R, E, A>(command: Command.Command<Name, R, E, A>) =>
+  Command.provide(command, Services)
 
 const teamOption = Options.integer("team").pipe(
   Options.withDescription("Team id; may be left out while there is only one team"),
@@ -117,11 +143,49 @@ const migrate = Command.make("migrate", {}, () => Console.log("Database schema i
   Command.withDescription("Apply pending database migrations")
 )
 
+/** A domain by name, id or `dom_` id. */
+const domainRef = (teamId: TeamId, raw: string) =>
+  Effect.gen(function* () {
+    const ref = parseDomainRef(raw)
+    if (ref !== undefined) return ref
+    const found = yield* (yield* DomainRepository).findByName(teamId, raw.toLowerCase().replace(/\.$/, ""))
+    if (Option.isNone(found))
+      return yield* new ResourceNotFound({ message: `No domain ${raw} in team ${teamId}` })
+    return { _tag: "Numeric", id: found.value.id } satisfies DomainRef
+  })
+
+const domainsVerifyLocal = Command.make(
+  "verify-local",
+  {
+    domain: Args.text({ name: "domain" }).pipe(Args.withDescription("The domain's name, id or dom_ id")),
+    team: teamOption
+  },
+  ({ domain, team }) =>
+    Effect.gen(function* () {
+      const teamId = yield* resolveTeam(team)
+      const verified = yield* VerifyDomainLocally(teamId, yield* domainRef(teamId, domain))
+      yield* Console.log(
+        [
+          `Domain ${verified.name} (${verified.publicId}) is verified for local use: it can send now, without DNS.`,
+          "Test keys (sk_test_) simulate delivery. Real inboxes will refuse its mail until the records of",
+          `GET /domains/${verified.publicId} are published.`
+        ].join("\n")
+      )
+    })
+).pipe(
+  Command.withDescription(
+    "Mark a domain verified without checking DNS, for local use (first emails, test mode, a local sink)"
+  )
+)
+
 const poststack = Command.make("poststack").pipe(
   Command.withSubcommands([
-    Command.make("keys").pipe(Command.withSubcommands([keysCreate, keysList, keysRevoke])),
-    Command.make("teams").pipe(Command.withSubcommands([teamsCreate, teamsList])),
-    migrate
+    Command.make("keys").pipe(
+      Command.withSubcommands([withDatabase(keysCreate), withDatabase(keysList), withDatabase(keysRevoke)])
+    ),
+    Command.make("teams").pipe(Command.withSubcommands([withDatabase(teamsCreate), withDatabase(teamsList)])),
+    Command.make("domains").pipe(Command.withSubcommands([withDatabase(domainsVerifyLocal)])),
+    withDatabase(migrate)
   ])
 )
 
@@ -133,18 +197,16 @@ const fail = (message: string) =>
 
 const cli = Command.run(poststack, { name: "poststack", version: "0.1.0" })
 
-const Services = Layer.mergeAll(PgPersistence, NodeCryptoKeyMaterial.layerConfig).pipe(
-  Layer.provideMerge(PgDatabase.layerConfigForTools)
+const typo = unknownCommand(process.argv.slice(2))
+
+const program = cli(process.argv).pipe(
+  // @effect/cli has printed what was wrong with the arguments already.
+  Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => (process.exitCode = 1))),
+  // Domain errors (no such team, key or domain) and start-up problems: their one line, no stack.
+  Effect.catchAllCause((cause) =>
+    Cause.isInterruptedOnly(cause) ? Effect.void : fail(`poststack: ${describeFailure(cause).line}`)
+  ),
+  Effect.provide(NodeContext.layer)
 )
 
-cli(process.argv).pipe(
-  Effect.catchTags({
-    ValidationFailed: (e) => fail(e.message),
-    ResourceNotFound: (e) => fail(e.message),
-    PermissionDenied: (e) => fail(e.message),
-    StoreUnavailable: (e) => fail(e.message)
-  }),
-  Effect.provide(Services),
-  Effect.provide(NodeContext.layer),
-  NodeRuntime.runMain
-)
+NodeRuntime.runMain(typo === null ? program : fail(typo), { disableErrorReporting: true })

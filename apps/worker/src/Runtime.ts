@@ -1,6 +1,7 @@
 import { HttpMiddleware } from "@effect/platform"
 import { NodeRuntime } from "@effect/platform-node"
-import { Effect, Layer, Logger, LogLevel } from "effect"
+import { Cause, Effect, Layer, Logger, LogLevel } from "effect"
+import { describeFailure } from "./StartupFailure.js"
 
 /**
  * `Logger.json`'s lines written straight to stdout: `console.log` formats its argument and checks
@@ -19,15 +20,30 @@ const jsonLines = Logger.replace(
  */
 export const LoggingLive = Layer.unwrapEffect(
   Effect.sync(() => {
-    const level = LogLevel.fromLiteral(
-      (["All", "Debug", "Info", "Warning", "Error"] as const).find(
-        (l) => l.toLowerCase() === (process.env.POSTSTACK_LOG_LEVEL ?? "info").toLowerCase()
-      ) ?? "Info"
-    )
     const logger = process.stdout.isTTY ? Logger.pretty : jsonLines
-    return Layer.merge(logger, Logger.minimumLogLevel(level))
+    return Layer.merge(logger, Logger.minimumLogLevel(configuredLogLevel()))
   })
 )
+
+const configuredLogLevel = () =>
+  LogLevel.fromLiteral(
+    (["All", "Debug", "Info", "Warning", "Error"] as const).find(
+      (l) => l.toLowerCase() === (process.env.POSTSTACK_LOG_LEVEL ?? "info").toLowerCase()
+    ) ?? "Info"
+  )
+
+/**
+ * A process that cannot start says why in one line naming the cause and the fix; the stack trace
+ * is only written at debug level (`POSTSTACK_LOG_LEVEL=debug`).
+ */
+export const reportFailure = (cause: Cause.Cause<unknown>) => {
+  if (Cause.isInterruptedOnly(cause)) return Effect.void
+  const { line, known } = describeFailure(cause)
+  const debug = LogLevel.lessThanEqual(configuredLogLevel(), LogLevel.Debug)
+  const message =
+    known || debug ? `cannot start: ${line}` : `cannot start: ${line} (POSTSTACK_LOG_LEVEL=debug shows where)`
+  return debug ? Effect.logFatal(message, cause) : Effect.logFatal(message)
+}
 
 /**
  * No trace exporter is wired in, so spans would be built only to be dropped: about a sixth of the
@@ -41,8 +57,9 @@ const withoutRequestSpans = <E>(main: Layer.Layer<never, E>) =>
 /** Runs a composition root until SIGINT/SIGTERM, then releases every resource in reverse order. */
 export const runMain = <E>(main: Layer.Layer<never, E>) =>
   NodeRuntime.runMain(
-    Layer.launch(withoutRequestSpans(main)).pipe(Effect.provide(Layer.merge(LoggingLive, TracingOff))),
-    {
-      disablePrettyLogger: true
-    }
+    Layer.launch(withoutRequestSpans(main)).pipe(
+      Effect.tapErrorCause(reportFailure),
+      Effect.provide(Layer.merge(LoggingLive, TracingOff))
+    ),
+    { disablePrettyLogger: true, disableErrorReporting: true }
   )

@@ -10,6 +10,7 @@ import { InboundApi } from "./groups/InboundApi.js"
 import { NotificationChannelsApi } from "./groups/NotificationChannelsApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
 import { TrackingApi } from "./groups/TrackingApi.js"
+import { describeOperations } from "./OpenApiDocs.js"
 
 /** The PostStack public API as one value: routing, validation, OpenAPI and the docs page come from it. */
 export class Api extends HttpApi.make("poststack")
@@ -27,7 +28,7 @@ export class Api extends HttpApi.make("poststack")
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")
-  .annotate(OpenApi.Transform, (spec) => rewriteDecodeError(spec)) {}
+  .annotate(OpenApi.Transform, (spec) => describeOperations(rewriteDecodeError(spec))) {}
 
 /** HttpApi documents its own decode-error shape; ours is `{ error, code: "invalid_request" }`. */
 function rewriteDecodeError(spec: Record<string, unknown>): Record<string, unknown> {

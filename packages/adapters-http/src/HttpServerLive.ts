@@ -1,5 +1,6 @@
 import { createServer } from "node:http"
-import { HttpApiBuilder, HttpApiScalar, HttpServer } from "@effect/platform"
+import { HttpApiBuilder, HttpApiScalar, HttpServer, type HttpServerError } from "@effect/platform"
+import { StartupProblem } from "@poststack/application"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer } from "effect"
 import { Api } from "./Api.js"
@@ -80,8 +81,28 @@ export const layer = (options: HttpOptions) => {
       ApiLive.pipe(Layer.provide(Layer.succeed(TrustedProxies, { hops: options.trustedProxyHops ?? 0 })))
     ),
     HttpServer.withLogAddress,
-    Layer.provideMerge(NodeHttpServer.layer(() => server, { port: options.port, host: options.host }))
+    Layer.provideMerge(
+      NodeHttpServer.layer(() => server, { port: options.port, host: options.host }).pipe(
+        Layer.mapError((error) => listenProblem(error, options))
+      )
+    )
   )
+}
+
+/** Why the port could not be bound, in the operator's terms. */
+const listenProblem = (error: HttpServerError.ServeError, options: HttpOptions) => {
+  const code = (error.cause as { code?: unknown } | undefined)?.code
+  const where = `${options.host}:${options.port}`
+  return new StartupProblem({
+    message:
+      code === "EADDRINUSE"
+        ? `port ${options.port} is already in use (${where}): stop the process that holds it, or set PORT to a free port`
+        : code === "EACCES"
+          ? `port ${options.port} may not be bound by this user (${where}): set PORT to 1024 or above, or grant the right to bind low ports`
+          : code === "EADDRNOTAVAIL"
+            ? `${options.host} is not an address of this machine: fix POSTSTACK_HOST`
+            : `cannot listen on ${where} (${String(code ?? error.cause)}): check PORT and POSTSTACK_HOST`
+  })
 }
 
 /** Where clients and recipients reach this deployment; links in mail are built from it. */

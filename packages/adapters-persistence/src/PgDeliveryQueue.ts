@@ -15,6 +15,7 @@ import { unavailable } from "./SqlErrors.js"
 interface ClaimRow {
   readonly id: string
   readonly email_id: string
+  readonly email_public_id: string
   readonly team_id: number
   readonly domain_id: number
   readonly recipient: string
@@ -81,12 +82,13 @@ export const make = Effect.gen(function* () {
           LEFT JOIN suppressions s ON s.team_id = this.team_id AND lower(s.email) = lower(this.recipient)
         -- An array, not a join with due: the planner would scan the whole table for the few rows.
         WHERE d.id = ANY (ARRAY(SELECT id FROM due)) AND e.id = d.email_id AND this.id = d.id
-        RETURNING d.id, d.email_id, d.team_id, e.domain_id, d.recipient, d.attempts, e.test_mode, d.created_at, d.status,
-          d.lease_until, s.id AS suppression_id, s.reason AS suppression_reason`.pipe(
+        RETURNING d.id, d.email_id, e.public_id AS email_public_id, d.team_id, e.domain_id, d.recipient, d.attempts,
+          e.test_mode, d.created_at, d.status, d.lease_until, s.id AS suppression_id, s.reason AS suppression_reason`.pipe(
         Effect.map((rows) =>
           rows.map((r) => ({
             id: Number(r.id),
             emailId: Number(r.email_id),
+            emailPublicId: r.email_public_id,
             teamId: r.team_id,
             domainId: r.domain_id,
             recipient: r.recipient,

@@ -45,6 +45,7 @@ interface DomainRow {
   readonly bimi_logo_url: string | null
   readonly dns_records: ReadonlyArray<StoredRecord>
   readonly verified_at: Date | null
+  readonly verified_locally_at: Date | null
   readonly last_checked_at: Date | null
   readonly created_at: Date
   readonly version: number
@@ -52,7 +53,7 @@ interface DomainRow {
 
 const COLUMNS = `id, team_id, public_id, name, status, region, return_path_label, open_tracking, click_tracking,
   tracking_domain, tls_mode, inbound_enabled, catch_all, stream_preference, bimi_logo_url, dns_records, verified_at,
-  last_checked_at, created_at, version`
+  verified_locally_at, last_checked_at, created_at, version`
 
 /** Rows this adapter wrote itself: decoding them again on every read would only cost time. */
 const trusted = { disableValidation: true }
@@ -92,6 +93,7 @@ const toDomain = (row: DomainRow): Domain =>
         )
       ),
       verifiedAt: row.verified_at,
+      verifiedLocallyAt: row.verified_locally_at,
       lastCheckedAt: row.last_checked_at,
       createdAt: row.created_at,
       version: row.version
@@ -218,6 +220,35 @@ export const make = Effect.gen(function* () {
               yield* sql`
                 INSERT INTO events (team_id, type, payload)
                 VALUES (${saved.value.teamId}, ${event.type}, ${JSON.stringify(event.payload)}::jsonb)`
+            }
+            return saved
+          })
+        )
+        .pipe(unavailable),
+    markVerifiedLocally: (teamId, id, at) =>
+      sql
+        .withTransaction(
+          Effect.gen(function* () {
+            const before = yield* sql<{ status: Domain["status"] }>`
+              SELECT status FROM domains WHERE team_id = ${teamId} AND id = ${id} AND deleted_at IS NULL FOR UPDATE`
+            if (before.length === 0) return Option.none<Domain>()
+            const saved = first(
+              yield* sql<DomainRow>`
+                UPDATE domains SET status = 'verified', verified_at = COALESCE(verified_at, ${at}),
+                  verified_locally_at = ${at}, version = version + 1
+                WHERE id = ${id} RETURNING ${columns}`
+            )
+            if (Option.isSome(saved) && before[0]?.status !== "verified") {
+              const domain = saved.value
+              yield* sql`
+                INSERT INTO events (team_id, type, payload)
+                VALUES (${teamId}, 'domain.verified', ${JSON.stringify({
+                  domain_id: domain.id,
+                  public_id: domain.publicId,
+                  name: domain.name,
+                  status: domain.status,
+                  verified_locally: true
+                })}::jsonb)`
             }
             return saved
           })

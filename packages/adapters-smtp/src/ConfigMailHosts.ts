@@ -1,4 +1,5 @@
 import { MailHostSettings } from "@poststack/application"
+import { isLocalHost } from "@poststack/domain"
 import { Config, Effect, Layer } from "effect"
 
 const hostOf = (url: string) => {
@@ -25,6 +26,11 @@ export const layerConfig = Layer.effect(
     const trackingTarget = yield* Config.string("POSTSTACK_TRACKING_HOST").pipe(
       Config.withDefault(publicHost)
     )
+    if (isLocalHost(mxHost) || isLocalHost(trackingTarget)) {
+      yield* Effect.logWarning(
+        "domain DNS records will point at localhost, which no receiver can reach: set POSTSTACK_PUBLIC_URL (or POSTSTACK_MX_HOST and POSTSTACK_TRACKING_HOST) to this server's public name before publishing any record; local tests can skip DNS with `pnpm poststack domains verify-local <domain>`"
+      ).pipe(Effect.annotateLogs({ mxHost, trackingHost: trackingTarget }))
+    }
     return MailHostSettings.of({
       mxHost: mxHost.toLowerCase(),
       spfMechanisms: spf.split(/\s+/).filter((m) => m !== ""),

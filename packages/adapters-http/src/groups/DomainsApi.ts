@@ -77,7 +77,17 @@ export class DomainView extends Schema.Class<DomainView>("Domain")({
   bimiLogoUrl: Schema.NullOr(Schema.String),
   verifiedAt: Schema.NullOr(Schema.Date),
   lastCheckedAt: Schema.NullOr(Schema.Date),
-  createdAt: Schema.Date
+  createdAt: Schema.Date,
+  /** An addition: when the operator marked the domain verified for local use, without DNS. */
+  verifiedLocallyAt: Schema.NullOr(Schema.Date).annotations({
+    description:
+      "An addition to the contract: set when the operator ran `poststack domains verify-local`; the domain then sends without its DNS being checked."
+  }),
+  /** An addition: records that would point at this machine's loopback. */
+  dnsWarnings: Schema.Array(Schema.String).annotations({
+    description:
+      "An addition to the contract: one line per DNS record that points at localhost (POSTSTACK_PUBLIC_URL / POSTSTACK_MX_HOST unset) and must not be published as is."
+  })
 }) {}
 
 /** `{ domain }` plus the bare snake_case fields the Terraform provider reads. */

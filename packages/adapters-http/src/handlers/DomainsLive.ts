@@ -24,6 +24,7 @@ import {
   type DmarcReportSummary,
   type Domain,
   type DomainRef,
+  localRecordWarnings,
   passRate
 } from "@poststack/domain"
 import { Effect } from "effect"
@@ -79,7 +80,9 @@ export const toDomainView = (domain: Domain): DomainView =>
       bimiLogoUrl: domain.bimiLogoUrl,
       verifiedAt: domain.verifiedAt,
       lastCheckedAt: domain.lastCheckedAt,
-      createdAt: domain.createdAt
+      createdAt: domain.createdAt,
+      verifiedLocallyAt: domain.verifiedLocallyAt,
+      dnsWarnings: localRecordWarnings(domain.dnsRecords)
     },
     { disableValidation: true }
   )

@@ -15,7 +15,7 @@ import {
   RateLimitExceeded,
   type RateLimitPolicy
 } from "@poststack/domain"
-import { Effect, Layer, Option, type Redacted } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { Authentication, FullAccess } from "./Authentication.js"
 import { screenRequest } from "./Contract.js"
 import { RateLimitSettings } from "./RateLimitSettings.js"
@@ -46,14 +46,30 @@ const rateLimitHeaders = (decision: RateLimitDecision): Record<string, string> =
   ...(decision.allowed ? {} : { "retry-after": String(decision.resetSeconds) })
 })
 
+/**
+ * What is wrong with the header itself, when no key was presented at all: said plainly, since it
+ * reveals nothing about keys. A presented key that is unknown, revoked or expired gets the one
+ * answer every wrong key gets ("Invalid API key").
+ */
+const headerProblem = (header: string | undefined, bearer: boolean, token: string): string | null =>
+  header === undefined || header.trim() === ""
+    ? "Missing API key: send it in the header Authorization: Bearer <API key>"
+    : !bearer && !/^bearer$/i.test(header.trim())
+      ? "The Authorization header must use the Bearer scheme: Authorization: Bearer <API key>"
+      : token.trim() === "" || !bearer
+        ? "Missing API key after Bearer: send Authorization: Bearer <API key>"
+        : null
+
 // Untraced: it runs on every request, and the use cases it calls carry their own spans.
 const authenticate = (requireFullAccess: boolean) =>
   Effect.fnUntraced(function* (token: Redacted.Redacted<string>) {
     const request = yield* HttpServerRequest.HttpServerRequest
     const settings = yield* RateLimitSettings
-    const bearer = (request.headers.authorization ?? "").slice(0, 7).toLowerCase() === "bearer "
+    const header = request.headers.authorization
+    const bearer = (header ?? "").slice(0, 7).toLowerCase() === "bearer "
+    const missing = headerProblem(header, bearer, Redacted.value(token))
     const key: ApiKey = yield* (
-      bearer ? AuthenticateApiKey(token) : Effect.fail(new InvalidApiKey({ message: "Invalid API key" }))
+      missing === null ? AuthenticateApiKey(token) : Effect.fail(new InvalidApiKey({ message: missing }))
     ).pipe(
       Effect.catchTag("InvalidApiKey", (invalid) =>
         Effect.gen(function* () {

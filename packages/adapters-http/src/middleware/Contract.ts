@@ -112,6 +112,18 @@ export const screenRequest = Effect.gen(function* () {
   if (problem !== undefined) return yield* Effect.die(errorResponse(400, "invalid_request", problem))
 })
 
+/**
+ * A body sent without a JSON content type is not read as JSON, so its fields look missing: say
+ * that instead of "from is missing".
+ */
+const notJson = (request: HttpServerRequest.HttpServerRequest): string | null => {
+  const length = request.headers["content-length"]
+  if (length === undefined || length === "0") return null
+  const type = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? ""
+  if (type === "application/json" || type.endsWith("+json")) return null
+  return `The body was not read as JSON: send it with the header Content-Type: application/json (it came ${type === "" ? "without a Content-Type" : `as ${type}`})`
+}
+
 const tooLarge = (maxBodyBytes: number) =>
   errorResponse(413, "invalid_request", `Request body exceeds ${maxBodyBytes} bytes`)
 
@@ -137,7 +149,9 @@ export const contractMiddleware = (api: AnyApi, maxBodyBytes: number) => {
           if (Option.isSome(failure)) {
             const e: unknown = failure.value
             if (e instanceof HttpApiError.HttpApiDecodeError) {
-              return Effect.succeed(errorResponse(400, "invalid_request", describeIssues(e)))
+              return Effect.succeed(
+                errorResponse(400, "invalid_request", notJson(request) ?? describeIssues(e))
+              )
             }
             if (e instanceof HttpServerError.RouteNotFound) {
               const allow = table.allowed(e.request.url)

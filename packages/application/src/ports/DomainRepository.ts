@@ -89,6 +89,16 @@ export class DomainRepository extends Context.Tag("@poststack/application/Domain
       expectedVersion: number,
       result: DomainCheckResult
     ) => Effect.Effect<Option.Option<Domain>, StoreUnavailable>
+    /**
+     * Marks the domain verified without looking at DNS, for local use (an operator's decision,
+     * never a client's), with a `domain.verified` event when it was not verified yet; `None` when
+     * the team has no such domain.
+     */
+    readonly markVerifiedLocally: (
+      teamId: TeamId,
+      id: DomainId,
+      at: Date
+    ) => Effect.Effect<Option.Option<Domain>, StoreUnavailable>
     /** Domains whose next check is due, oldest first. */
     readonly dueForCheck: (now: Date, limit: number) => Effect.Effect<ReadonlyArray<Domain>, StoreUnavailable>
   }

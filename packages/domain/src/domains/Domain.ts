@@ -30,6 +30,11 @@ export class Domain extends Schema.Class<Domain>("Domain")({
   bimiLogoUrl: Schema.NullOr(Schema.String),
   dnsRecords: Schema.Array(DnsRecord),
   verifiedAt: Schema.NullOr(Schema.DateFromSelf),
+  /**
+   * Set when the operator marked the domain verified for local use (`poststack domains
+   * verify-local`): it sends without its DNS being checked, and DNS checks never unverify it.
+   */
+  verifiedLocallyAt: Schema.NullOr(Schema.DateFromSelf),
   lastCheckedAt: Schema.NullOr(Schema.DateFromSelf),
   createdAt: Schema.DateFromSelf,
   /** Bumped by every write, so that a check computed from an older read cannot overwrite newer state. */

@@ -86,11 +86,17 @@ export interface DomainTransition {
  * stops. Records still within their grace period change nothing, nor does an inconclusive check.
  */
 export const nextDomainStatus = (
-  previous: { readonly status: DomainStatus; readonly verifiedAt: Date | null },
+  previous: {
+    readonly status: DomainStatus
+    readonly verifiedAt: Date | null
+    readonly verifiedLocallyAt?: Date | null
+  },
   check: RecordCheck,
   now: Date
 ): DomainTransition => {
   const unchanged = { status: previous.status, verifiedAt: previous.verifiedAt, event: null }
+  // The operator vouched for it (local use, no DNS): record statuses still move, the domain's does not.
+  if (previous.verifiedLocallyAt !== undefined && previous.verifiedLocallyAt !== null) return unchanged
   if (check.inconclusive) return unchanged
   const required = check.records.filter((r) => r.required)
   if (required.every((r) => r.status === "verified")) {

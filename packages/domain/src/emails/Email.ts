@@ -71,6 +71,8 @@ export interface EmailEvent {
 export interface ClaimedDelivery {
   readonly id: number
   readonly emailId: number
+  /** The email's id as its team knows it (`em_…`), for logs. */
+  readonly emailPublicId?: string
   readonly teamId: number
   readonly domainId: number
   readonly recipient: string

@@ -278,6 +278,21 @@ interface Unrecorded {
   count: number
 }
 
+/**
+ * One line per attempt's outcome, for the operator following mail through the log: which email,
+ * what became of it, which MX host answered, how long it took. Never the recipient's address.
+ */
+export const logOutcome = (delivery: ClaimedDelivery, result: DeliveryResult, durationMs: number) =>
+  Effect.logInfo("delivery outcome").pipe(
+    Effect.annotateLogs({
+      email: delivery.emailPublicId ?? delivery.emailId,
+      delivery: delivery.id,
+      status: result.status,
+      mx: result.mx ?? "none",
+      durationMs
+    })
+  )
+
 /** Builds, signs and hands over one claimed delivery, then records its outcome. */
 const deliverClaimed = (
   delivery: ClaimedDelivery,
@@ -291,7 +306,8 @@ const deliverClaimed = (
     // Half the lease is the margin for the SMTP exchange itself: a delivery that waited longer
     // goes back to the queue rather than risk a second copy from another worker.
     const startBy = new Date(delivery.leaseUntil.getTime() - leaseMs / 2)
-    const late = (yield* Clock.currentTimeMillis) > startBy.getTime()
+    const startedAt = yield* Clock.currentTimeMillis
+    const late = startedAt > startBy.getTime()
     const outcome: DeliveryOutcome = Option.isNone(email)
       ? { _tag: "Bounced", reply: "554 5.0.0 message no longer exists", mx: null, hard: false }
       : late
@@ -299,7 +315,10 @@ const deliverClaimed = (
         : yield* deliverOne(delivery, email.value, startBy, routes)
     const now = new Date(yield* Clock.currentTimeMillis)
     const queue = yield* DeliveryQueue
-    const record = queue.record(delivery, settle(delivery, outcome, now, policy))
+    const result = settle(delivery, outcome, now, policy)
+    // Busy is no attempt: the delivery goes back to the queue untried.
+    if (outcome._tag !== "Busy") yield* logOutcome(delivery, result, now.getTime() - startedAt)
+    const record = queue.record(delivery, result)
     // A message already handed over must not be sent again because the database was briefly
     // away: the outcome is kept and written as soon as it answers (for a while past the lease;
     // after that the claim is another worker's anyway and the record would change nothing).

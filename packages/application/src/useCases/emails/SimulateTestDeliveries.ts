@@ -1,6 +1,7 @@
 import { type ClaimedDelivery, simulatedOutcome } from "@poststack/domain"
 import { Clock, Effect } from "effect"
 import { type DeliveryResult, DeliveryQueue } from "../../ports/DeliveryQueue.js"
+import { logOutcome } from "./DeliverDueMail.js"
 
 const SIMULATED_MX = "simulator.poststack.dev"
 
@@ -73,6 +74,10 @@ export const SimulateTestDeliveries = Effect.fn("SimulateTestDeliveries")(functi
   const queue = yield* DeliveryQueue
   const now = new Date(yield* Clock.currentTimeMillis)
   const claimed = yield* queue.claim({ now, limit, leaseMs: 60_000, testMode: true })
-  for (const delivery of claimed) yield* queue.record(delivery, simulate(delivery, now))
+  for (const delivery of claimed) {
+    const result = simulate(delivery, now)
+    yield* logOutcome(delivery, result, 0)
+    yield* queue.record(delivery, result)
+  }
   return claimed.length
 })
