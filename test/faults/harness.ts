@@ -52,6 +52,19 @@ export const startApi = async (env: Record<string, string>): Promise<Running> =>
 
 export const startWorker = (env: Record<string, string>): Running => launch("apps/worker/src/main.ts", env)
 
+/**
+ * Starts a worker and waits until its jobs run, so a suite's time budget measures what the worker
+ * does, not how long the process takes to load on a busy machine.
+ */
+export const startReadyWorker = async (
+  env: Record<string, string>,
+  timeoutMs = 120_000
+): Promise<Running> => {
+  const worker = startWorker({ ...env, POSTSTACK_LOG_LEVEL: "info" })
+  await worker.waitFor('"worker started"', timeoutMs)
+  return worker
+}
+
 export const waitUntil = async (
   check: () => Promise<boolean> | boolean,
   timeoutMs: number,

@@ -4,7 +4,7 @@ import { createTestDatabase, query } from "../support/database.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { addVerifiedDomain } from "../support/domains.js"
 import { freePort } from "../support/net.js"
-import { newKey, processEnv, SCALE, startApi, startWorker, waitUntil } from "./harness.js"
+import { newKey, processEnv, SCALE, startApi, startReadyWorker, waitUntil } from "./harness.js"
 import { type Arrival, type Hook, startLoggingReceiver } from "./loggingReceiver.js"
 
 /** Short versions of the production schedule (30 s doubling to 1 h for 24 h), same code. */
@@ -201,7 +201,7 @@ describe("webhook endpoints that fail, hang, throttle, leave and cut the line", 
     testKey = String(made.body.key)
     const [row] = await query<{ team_id: number }>(db.url, "SELECT team_id FROM api_keys LIMIT 1")
     teamId = row?.team_id ?? 0
-    worker = startWorker(processEnv({ databaseUrl: db.url, dns, extra: webhookEnv }))
+    worker = await startReadyWorker(processEnv({ databaseUrl: db.url, dns, extra: webhookEnv }))
     running.push(worker)
   })
   afterAll(async () => {
@@ -455,7 +455,7 @@ describe("webhook endpoints that fail, hang, throttle, leave and cut the line", 
     expect(inFlight.length).toBeLessThanOrEqual(PER_ENDPOINT)
     const beforeKill = receiver.at("/slow").length
 
-    worker = startWorker(processEnv({ databaseUrl: db.url, dns, extra: webhookEnv }))
+    worker = await startReadyWorker(processEnv({ databaseUrl: db.url, dns, extra: webhookEnv }), 60_000)
     running.push(worker)
     await emailEventsWritten(ids)
     await allArrived(hook)
@@ -469,5 +469,5 @@ describe("webhook endpoints that fail, hang, throttle, leave and cut the line", 
       `sigkill: ${result.expected.size} events, ${beforeKill} arrived before the kill, ${inFlight.length} in flight at it, ${result.duplicated.length} arrived twice, all in ${Date.now() - killedAt} ms after it`
     )
     await deleteHook(hook)
-  }, 90_000)
+  }, 150_000)
 })
