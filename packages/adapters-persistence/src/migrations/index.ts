@@ -11,6 +11,7 @@ import recordDeliveries from "./0010_record_deliveries.js"
 import acceptEmails from "./0011_accept_emails.js"
 import acceptEmailsSetBased from "./0012_accept_emails_set_based.js"
 import recordDeliveriesSetBased from "./0013_record_deliveries_set_based.js"
+import webhookClaimByEndpoint from "./0020_webhook_claim_by_endpoint.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -26,7 +27,8 @@ export const migrations = {
   "0010_record_deliveries": recordDeliveries,
   "0011_accept_emails": acceptEmails,
   "0012_accept_emails_set_based": acceptEmailsSetBased,
-  "0013_record_deliveries_set_based": recordDeliveriesSetBased
+  "0013_record_deliveries_set_based": recordDeliveriesSetBased,
+  "0020_webhook_claim_by_endpoint": webhookClaimByEndpoint
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
