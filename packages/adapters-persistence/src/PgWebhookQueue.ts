@@ -27,7 +27,7 @@ const MAX_RECORD_BATCH = 200
  * Where the next claim starts: after the endpoint the last one ended with (the highest id it
  * served on its way round the table, which wrapped when any id is at or below the start).
  */
-export const nextCursor = (after: number, served: ReadonlyArray<number>): number => {
+const nextCursor = (after: number, served: ReadonlyArray<number>): number => {
   if (served.length === 0) return after
   const wrapped = served.filter((id) => id <= after)
   return Math.max(...(wrapped.length > 0 ? wrapped : served))
