@@ -4,7 +4,16 @@ import nodemailer from "nodemailer"
 import { generate } from "selfsigned"
 import { SMTPServer } from "smtp-server"
 import { startDnsServer } from "../test/support/dnsServer.js"
-import { benchDatabase, benchEnv, cpuMs, freePort, startApp, verifiedDomain } from "./support.js"
+import pg from "pg"
+import {
+  benchDatabase,
+  benchEnv,
+  cpuMs,
+  databaseCpuMs,
+  freePort,
+  startApp,
+  verifiedDomain
+} from "./support.js"
 
 const COUNT = Number(process.env.BENCH_MESSAGES ?? 2000)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4)
@@ -79,13 +88,18 @@ const main = async () => {
   await verifiedDomain(baseUrl, key, dns, "bench.test")
 
   const baseline = await blast(barePort, { user: "bench", pass: "bench" }, "bench@bench.test")
+  const client = new pg.Client({ connectionString: db.url })
+  await client.connect()
   const cpuBefore = cpuMs(server.pid ?? 0)
+  const dbBefore = await databaseCpuMs(client)
   const ours = await blast(smtpPort, { user: "poststack", pass: key }, "Bench <bench@bench.test>")
   const cpuPerMessage = (cpuMs(server.pid ?? 0) - cpuBefore) / (COUNT + CONNECTIONS * 2)
+  const dbPerMessage = (await databaseCpuMs(client, dbBefore.byPid)).total / (COUNT + CONNECTIONS * 2)
+  await client.end()
   console.log(`SMTP relay, ${COUNT} messages over ${CONNECTIONS} pooled implicit-TLS connections`)
   console.log(`baseline (bare smtp-server, drops mail)  ${baseline.toFixed(0)} msg/s`)
   console.log(
-    `poststack (auth, checks, committed)       ${ours.toFixed(0)} msg/s (server CPU ${cpuPerMessage.toFixed(2)} ms/msg)`
+    `poststack (auth, checks, committed)       ${ours.toFixed(0)} msg/s (server CPU ${cpuPerMessage.toFixed(2)} ms/msg, PostgreSQL ${dbPerMessage.toFixed(2)} ms/msg)`
   )
   console.log(`ratio (poststack / baseline): ${(ours / baseline).toFixed(2)}x`)
   server.kill("SIGTERM")

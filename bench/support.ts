@@ -112,6 +112,32 @@ export const postgresCpuMs = (): number => {
   return total
 }
 
+/**
+ * CPU time of the PostgreSQL backends serving one database (the asking connection's included),
+ * by process, in ms: unlike `postgresCpuMs`, other work on a shared server does not count. Pass
+ * an earlier reading to get the CPU used since (backends that started since count from zero).
+ */
+export const databaseCpuMs = async (
+  client: pg.Client,
+  since?: ReadonlyMap<number, number>
+): Promise<{ readonly total: number; readonly byPid: ReadonlyMap<number, number> }> => {
+  const rows = (
+    await client.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+  ).rows
+  const byPid = new Map<number, number>()
+  let total = 0
+  for (const { pid } of rows) {
+    try {
+      const used = cpuMs(pid)
+      byPid.set(pid, used)
+      total += used - (since?.get(pid) ?? 0)
+    } catch {
+      // The backend ended while it was being read.
+    }
+  }
+  return { total, byPid }
+}
+
 const root = path.resolve(import.meta.dirname, "..")
 
 /**

@@ -2,10 +2,19 @@ import { randomBytes } from "node:crypto"
 import { Agent, createServer, request } from "node:http"
 import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net"
 import pg from "pg"
-import { benchDatabase, freePort, startApp, waitFor } from "./support.js"
+import { benchDatabase, cpuMs, databaseCpuMs, freePort, startApp, waitFor } from "./support.js"
 
 const COUNT = Number(process.env.BENCH_EVENTS ?? 2000)
 const PER_ENDPOINT = 4
+/** The backlog case: this many pending deliveries (0 skips it) across that many endpoints, watched for a while. */
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000)
+const BACKLOG_ENDPOINTS = Number(process.env.BENCH_BACKLOG_ENDPOINTS ?? 1000)
+const BACKLOG_SECONDS = Number(process.env.BENCH_BACKLOG_SECONDS ?? 20)
+
+const median = (values: ReadonlyArray<number>) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? 0
+}
 
 const payload = (i: number) =>
   JSON.stringify({
@@ -21,10 +30,12 @@ const payload = (i: number) =>
 const main = async () => {
   // The healthy receiver counts what arrives; the dead one holds every connection, silent.
   let received = 0
+  const endpointsReached = new Set<string>()
   const receiver = createServer((req, res) => {
     req.resume()
     req.on("end", () => {
       received++
+      endpointsReached.add(req.url ?? "")
       res.writeHead(200, { "Content-Type": "application/json" }).end("{}")
     })
   })
@@ -101,42 +112,124 @@ const main = async () => {
     })
     if (res.status !== 201 && res.status !== 200)
       throw new Error(`webhook refused: ${res.status} ${await res.text()}`)
+    return ((await res.json()) as { webhook: { id: number } }).webhook.id
   }
-  await subscribe(receiverUrl)
+  const healthy = await subscribe(receiverUrl)
   const worker = start("apps/worker/src/main.ts", {})
 
   const client = new pg.Client({ connectionString: db.url })
   await client.connect()
   const team = (await client.query("SELECT team_id FROM api_keys LIMIT 1")).rows[0]?.team_id as number
-  /** Writes COUNT events to the outbox at once, then times their arrival at the healthy receiver. */
-  const fanOut = async () => {
+  /** CPU per delivery of the worker and of PostgreSQL (this database's backends) while `run` runs. */
+  const measured = async <A>(deliveries: () => number, run: () => Promise<A>) => {
+    const worker0 = cpuMs(worker.pid ?? 0)
+    const db0 = await databaseCpuMs(client)
+    const result = await run()
+    const n = Math.max(1, deliveries())
+    return {
+      result,
+      workerMs: (cpuMs(worker.pid ?? 0) - worker0) / n,
+      postgresMs: (await databaseCpuMs(client, db0.byPid)).total / n
+    }
+  }
+  const cpu = (m: { workerMs: number; postgresMs: number }) =>
+    `(CPU per delivery: worker ${m.workerMs.toFixed(2)} ms, PostgreSQL ${m.postgresMs.toFixed(2)} ms)`
+
+  /** Writes `count` events to the outbox at once, then times their arrival at the healthy receiver. */
+  const fanOut = async (count = COUNT) => {
     received = 0
     await client.query(
       `INSERT INTO events (team_id, type, payload)
        SELECT $1, 'email.delivered', $2::jsonb || jsonb_build_object('n', n) FROM generate_series(1, $3) AS n`,
-      [team, payload(0), COUNT]
+      [team, payload(0), count]
     )
     await waitFor(() => received > 0, 60_000)
     const started = performance.now()
     const first = received
-    await waitFor(() => received >= COUNT, 600_000)
-    return (COUNT - first) / ((performance.now() - started) / 1000)
+    await waitFor(() => received >= count, 600_000)
+    return (count - first) / ((performance.now() - started) / 1000)
   }
-  const alone = await fanOut()
-  await subscribe(deadUrl)
-  const withDead = await fanOut()
+  // Warm-up, not measured: the worker has started and its code is compiled, as the baseline's is.
+  await fanOut(Math.ceil(COUNT / 10))
+  const alone = await measured(
+    () => received,
+    () => fanOut()
+  )
+  const deadHook = await subscribe(deadUrl)
+  const withDead = await measured(
+    () => received,
+    () => fanOut()
+  )
 
   console.log(
     `webhook fan-out, ${COUNT} events, signed, at most ${PER_ENDPOINT} requests per endpoint at once`
   )
   console.log(`baseline (raw keep-alive POSTs)         ${baseline.toFixed(0)} deliveries/s`)
-  console.log(`poststack, one healthy endpoint          ${alone.toFixed(0)} deliveries/s`)
   console.log(
-    `poststack, plus one dead endpoint        ${withDead.toFixed(0)} deliveries/s to the healthy one`
+    `poststack, one healthy endpoint          ${alone.result.toFixed(0)} deliveries/s ${cpu(alone)}`
   )
   console.log(
-    `ratio (poststack / baseline): ${(alone / baseline).toFixed(2)}x; healthy with a dead neighbour / alone: ${(withDead / alone).toFixed(2)}x (1.0 means unaffected)`
+    `poststack, plus one dead endpoint        ${withDead.result.toFixed(0)} deliveries/s to the healthy one ${cpu(withDead)}`
   )
+  console.log(
+    `ratio (poststack / baseline): ${(alone.result / baseline).toFixed(2)}x; healthy with a dead neighbour / alone: ${(withDead.result / alone.result).toFixed(2)}x (1.0 means unaffected)`
+  )
+  if (BACKLOG > 0) {
+    // The backlog case: BACKLOG pending deliveries spread over BACKLOG_ENDPOINTS endpoints (paths
+    // of the same receiver, sharing the first endpoint's sealed secret), written in one statement
+    // as a long outage would leave them, then BACKLOG_SECONDS of dispatching.
+    const started = performance.now()
+    const hooks = await client.query<{ id: number }>(
+      `INSERT INTO webhooks (team_id, url, events, secret_sealed, secret_prefix)
+       SELECT team_id, $2 || '/' || n, ARRAY['bench.backlog'], secret_sealed, secret_prefix
+       FROM webhooks, generate_series(1, $3) AS n WHERE id = $1 RETURNING id`,
+      [healthy, `${receiverUrl}/backlog`, BACKLOG_ENDPOINTS]
+    )
+    for (const id of [healthy, deadHook])
+      await fetch(`${baseUrl}/webhooks/${id}`, { method: "DELETE", headers })
+    await client.query(
+      `INSERT INTO webhook_deliveries (webhook_id, team_id, event_public_id, event_type, data, event_created_at,
+         status, next_attempt_at)
+       SELECT ($1::int[])[1 + n % cardinality($1::int[])], $2, 'evt_backlog_' || n, 'email.delivered', $3::jsonb,
+         now(), 'pending', now()
+       FROM generate_series(0, $4 - 1) AS n`,
+      [hooks.rows.map((r) => r.id), team, payload(0), BACKLOG]
+    )
+    await client.query("ANALYZE webhook_deliveries")
+    const written = (performance.now() - started) / 1000
+    received = 0
+    endpointsReached.clear()
+    await waitFor(() => received > 0, 60_000)
+    const backlog = await measured(
+      () => received,
+      async () => {
+        const first = received
+        await new Promise((r) => setTimeout(r, BACKLOG_SECONDS * 1000))
+        return (received - first) / BACKLOG_SECONDS
+      }
+    )
+    // One claim as the worker makes it (50 free slots), timed inside a transaction rolled back.
+    const claims: Array<number> = []
+    for (let i = 0; i < 10; i++) {
+      await client.query("BEGIN")
+      const t = performance.now()
+      await client.query(
+        "SELECT count(*) FROM claim_webhook_deliveries(now(), 50, $1, now() + interval '1 minute', now() + interval '1 day', $2)",
+        [PER_ENDPOINT, hooks.rows[Math.floor(Math.random() * hooks.rows.length)]?.id ?? 0]
+      )
+      claims.push(performance.now() - t)
+      await client.query("ROLLBACK")
+    }
+    console.log(
+      `backlog: ${BACKLOG.toLocaleString("en")} pending deliveries across ${BACKLOG_ENDPOINTS.toLocaleString("en")} endpoints (written in ${written.toFixed(0)} s)`
+    )
+    console.log(
+      `poststack, ${BACKLOG_SECONDS} s into the backlog        ${backlog.result.toFixed(0)} deliveries/s to ${endpointsReached.size} endpoints ${cpu(backlog)}`
+    )
+    console.log(
+      `one claim of 50 beside that backlog: median ${median(claims).toFixed(1)} ms (10 claims, rolled back)`
+    )
+  }
   for (const child of [api, worker]) child.kill("SIGTERM")
   await Promise.all([api, worker].map((c) => new Promise((r) => c.once("exit", r))))
   await client.end()

@@ -52,10 +52,30 @@ type Resolved = { readonly addresses: ReadonlyArray<string> } | { readonly refus
 const refusal = (what: string, cls: AddressClass) =>
   `url points to a ${cls.replaceAll("_", "-")} address (${what})`
 
+/** How long an idle connection is kept for the next attempt; below the usual servers' keep-alive time-outs. */
+const IDLE_CONNECTION_MS = 4_000
+
+/** Errors a pooled connection gives when the receiver closed it while it sat idle. */
+const STALE_CONNECTION = new Set(["ECONNRESET", "EPIPE"])
+
 export const make = Effect.gen(function* () {
   const options = yield* WebhookTransportOptionsTag
   const dns = yield* DnsResolver
   const runtime = yield* Effect.runtime<never>()
+  // Connections are kept alive between attempts (a new TCP, and TLS, handshake per event cost
+  // more than the rest of the attempt). A connection is vetted once, by `lookup` when it opens,
+  // and only ever carries requests to the host and port it was opened for.
+  const agents = yield* Effect.acquireRelease(
+    Effect.sync(() => {
+      const settings = { keepAlive: true, timeout: IDLE_CONNECTION_MS, scheduling: "lifo" as const }
+      return { http: new http.Agent(settings), https: new https.Agent(settings) }
+    }),
+    (a) =>
+      Effect.sync(() => {
+        a.http.destroy()
+        a.https.destroy()
+      })
+  )
 
   // Read once: names such as the machine's own host name or a container's neighbours resolve
   // from here on the server itself, whatever DNS answers, so they are judged by these addresses.
@@ -143,75 +163,88 @@ export const make = Effect.gen(function* () {
         | { _tag: "Failed"; reason: string; durationMs: number }
       >((resumeOnce) => {
         let settled = false
+        let current: http.ClientRequest | undefined
+        const deadline = setTimeout(
+          () => current?.destroy(new Error(`timed out after ${options.timeoutMs} ms`)),
+          options.timeoutMs
+        )
         const resume: typeof resumeOnce = (effect) => {
           if (settled) return
           settled = true
+          clearTimeout(deadline)
           resumeOnce(effect)
         }
         const url = new URL(request.url)
-        const client = url.protocol === "https:" ? https : http
-        const req = client.request(
-          url,
-          {
-            method: "POST",
-            headers: {
-              "content-type": "application/json",
-              "user-agent": USER_AGENT,
-              "content-length": Buffer.byteLength(request.body),
-              ...request.headers
+        const secure = url.protocol === "https:"
+        const client = secure ? https : http
+        const send = (retried: boolean) => {
+          const req = client.request(
+            url,
+            {
+              method: "POST",
+              headers: {
+                "content-type": "application/json",
+                "user-agent": USER_AGENT,
+                "content-length": Buffer.byteLength(request.body),
+                ...request.headers
+              },
+              lookup: lookup as never,
+              agent: secure ? agents.https : agents.http,
+              timeout: options.timeoutMs
             },
-            lookup: lookup as never,
-            agent: false,
-            timeout: options.timeoutMs
-          },
-          (res) => {
-            const chunks: Array<Buffer> = []
-            let size = 0
-            let enough = false
-            res.on("data", (chunk: Buffer) => {
-              if (size < RESPONSE_SNIPPET_CHARS * 4) chunks.push(chunk)
-              size += chunk.length
-              // Enough to keep a snippet: the rest is not worth waiting for.
-              if (size >= RESPONSE_SNIPPET_CHARS * 4) {
-                enough = true
-                res.destroy()
-              }
-            })
-            const retryAfter = res.headers["retry-after"]
-            const done = (error?: Error) =>
-              resume(
-                // An answer the receiver cut off mid-way is no answer: the receiver may have
-                // failed after its status line, so the attempt fails and is retried.
-                !res.complete && !enough
-                  ? Effect.succeed({
-                      _tag: "Failed" as const,
-                      reason: `${error?.message ?? "connection closed"} mid-response (after status ${res.statusCode ?? 0})`,
-                      durationMs: elapsed()
-                    })
-                  : Effect.succeed({
-                      _tag: "Responded" as const,
-                      status: res.statusCode ?? 0,
-                      body: Buffer.concat(chunks).toString("utf8").slice(0, RESPONSE_SNIPPET_CHARS),
-                      durationMs: elapsed(),
-                      ...(retryAfter === undefined ? {} : { retryAfter })
-                    })
-              )
-            res.on("end", () => done())
-            res.on("close", () => done())
-            res.on("error", done)
-          }
-        )
-        const deadline = setTimeout(
-          () => req.destroy(new Error(`timed out after ${options.timeoutMs} ms`)),
-          options.timeoutMs
-        )
-        req.on("close", () => clearTimeout(deadline))
-        req.on("timeout", () => req.destroy(new Error(`timed out after ${options.timeoutMs} ms`)))
-        req.on("error", (error) =>
-          resume(Effect.succeed({ _tag: "Failed" as const, reason: error.message, durationMs: elapsed() }))
-        )
-        req.end(request.body)
-        return Effect.sync(() => req.destroy())
+            (res) => {
+              const chunks: Array<Buffer> = []
+              let size = 0
+              let enough = false
+              res.on("data", (chunk: Buffer) => {
+                if (size < RESPONSE_SNIPPET_CHARS * 4) chunks.push(chunk)
+                size += chunk.length
+                // Enough to keep a snippet: the rest is not worth waiting for.
+                if (size >= RESPONSE_SNIPPET_CHARS * 4) {
+                  enough = true
+                  res.destroy()
+                }
+              })
+              const retryAfter = res.headers["retry-after"]
+              const done = (error?: Error) =>
+                resume(
+                  // An answer the receiver cut off mid-way is no answer: the receiver may have
+                  // failed after its status line, so the attempt fails and is retried.
+                  !res.complete && !enough
+                    ? Effect.succeed({
+                        _tag: "Failed" as const,
+                        reason: `${error?.message ?? "connection closed"} mid-response (after status ${res.statusCode ?? 0})`,
+                        durationMs: elapsed()
+                      })
+                    : Effect.succeed({
+                        _tag: "Responded" as const,
+                        status: res.statusCode ?? 0,
+                        body: Buffer.concat(chunks).toString("utf8").slice(0, RESPONSE_SNIPPET_CHARS),
+                        durationMs: elapsed(),
+                        ...(retryAfter === undefined ? {} : { retryAfter })
+                      })
+                )
+              res.on("end", () => done())
+              res.on("close", () => done())
+              res.on("error", done)
+            }
+          )
+          req.on("timeout", () => req.destroy(new Error(`timed out after ${options.timeoutMs} ms`)))
+          req.on("error", (error: NodeJS.ErrnoException) => {
+            // A kept-alive connection the receiver had closed fails before it carries anything:
+            // the attempt goes again once, on a new connection.
+            if (!retried && req.reusedSocket && STALE_CONNECTION.has(error.code ?? "") && !settled)
+              return send(true)
+            resume(Effect.succeed({ _tag: "Failed" as const, reason: error.message, durationMs: elapsed() }))
+          })
+          current = req
+          req.end(request.body)
+        }
+        send(false)
+        return Effect.sync(() => {
+          clearTimeout(deadline)
+          current?.destroy()
+        })
       })
     })
 
@@ -234,7 +267,7 @@ export class WebhookTransportOptionsTag extends Effect.Tag(
 )<WebhookTransportOptionsTag, WebhookTransportOptions>() {}
 
 export const layer = (options: WebhookTransportOptions) =>
-  Layer.effect(WebhookTransport, make).pipe(Layer.provide(Layer.succeed(WebhookTransportOptionsTag, options)))
+  Layer.scoped(WebhookTransport, make).pipe(Layer.provide(Layer.succeed(WebhookTransportOptionsTag, options)))
 
 /** `POSTSTACK_WEBHOOKS_ALLOW_LOOPBACK` (default false), `POSTSTACK_WEBHOOK_TIMEOUT_MS` (default 10000). */
 export const layerConfig = Layer.unwrapEffect(

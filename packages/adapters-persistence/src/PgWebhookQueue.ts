@@ -1,12 +1,110 @@
 import { SqlClient } from "@effect/sql"
-import { WebhookQueue } from "@poststack/application"
-import { attemptSucceeded, disableReason, RESPONSE_SNIPPET_CHARS } from "@poststack/domain"
-import { Effect, Layer } from "effect"
+import { type ClaimedWebhookDelivery, WebhookQueue } from "@poststack/application"
+import {
+  attemptSucceeded,
+  disableReason,
+  RESPONSE_SNIPPET_CHARS,
+  type WebhookAttemptOutcome,
+  type WebhookDeliveryState
+} from "@poststack/domain"
+import { Effect, Layer, Ref } from "effect"
+import { groupCommit } from "./GroupCommit.js"
 import { type ClaimRow, toClaimed } from "./PgWebhookRows.js"
 import { unavailable } from "./SqlErrors.js"
 
+interface Attempt {
+  readonly delivery: ClaimedWebhookDelivery
+  readonly startedAt: Date
+  readonly outcome: WebhookAttemptOutcome
+  readonly state: WebhookDeliveryState
+  readonly disableAfter: number
+}
+
+/** The most attempts written by one call. */
+const MAX_RECORD_BATCH = 200
+
+/**
+ * Where the next claim starts: after the endpoint the last one ended with (the highest id it
+ * served on its way round the table, which wrapped when any id is at or below the start).
+ */
+const nextCursor = (after: number, served: ReadonlyArray<number>): number => {
+  if (served.length === 0) return after
+  const wrapped = served.filter((id) => id <= after)
+  return Math.max(...(wrapped.length > 0 ? wrapped : served))
+}
+
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  const cursor = yield* Ref.make(0)
+
+  /**
+   * Attempts recorded at the same moment are written together (see GroupCommit and
+   * `record_webhook_attempts`), in the order they were recorded, so an endpoint's failure count
+   * runs through them as it would one by one; `disableReason` then decides on each count. A batch
+   * with a failure runs in a transaction, so a disable lands with the count that caused it; a
+   * batch of successes, which cannot disable anything, is one statement.
+   */
+  const writeAttempts = (batch: ReadonlyArray<Attempt>) => {
+    const input = JSON.stringify(
+      batch.map(({ delivery, startedAt, outcome, state }) => ({
+        id: delivery.id,
+        attempts: delivery.attempts,
+        webhook_id: delivery.webhookId,
+        ok: attemptSucceeded(outcome),
+        status: state.status,
+        next_attempt_at: state.status === "pending" ? state.nextAttemptAt : null,
+        started_at: startedAt,
+        duration_ms: Math.round(outcome.durationMs),
+        status_code: outcome._tag === "Responded" ? outcome.status : null,
+        snippet: (outcome._tag === "Responded" ? outcome.body : outcome.reason).slice(
+          0,
+          RESPONSE_SNIPPET_CHARS
+        ),
+        failed: outcome._tag === "Failed"
+      }))
+    )
+    const write = sql<{
+      recorded_id: string
+      recorded_attempt: number
+      failures_after: number
+      still_active: boolean
+    }>`SELECT * FROM record_webhook_attempts(${input}::jsonb)`
+    const disable = Effect.gen(function* () {
+      const counted = new Map((yield* write).map((r) => [`${r.recorded_id}:${r.recorded_attempt}`, r]))
+      const disabled = new Map<number, string>()
+      for (const { delivery, outcome, disableAfter } of batch) {
+        const after = counted.get(`${delivery.id}:${delivery.attempts}`)
+        if (after === undefined || !after.still_active || disabled.has(delivery.webhookId)) continue
+        const reason = disableReason(outcome, after.failures_after, disableAfter)
+        if (reason !== undefined) disabled.set(delivery.webhookId, reason)
+      }
+      if (disabled.size === 0) return
+      yield* sql`
+        WITH disabled AS (
+          UPDATE webhooks w SET active = false, disabled_at = now(), disabled_reason = v.reason
+          FROM unnest(${[...disabled.keys()]}::int[], ${[...disabled.values()]}::text[]) AS v(id, reason)
+          WHERE w.id = v.id AND w.active
+          RETURNING w.id, w.team_id, w.url, w.disabled_at, w.disabled_reason, w.kind, w.public_id, w.name
+        )
+        INSERT INTO events (team_id, type, payload)
+        SELECT team_id, CASE WHEN kind = 'webhook' THEN 'webhook.disabled' ELSE 'notification_channel.disabled' END,
+          CASE WHEN kind = 'webhook'
+            THEN jsonb_build_object('webhook_id', id, 'url', url, 'reason', disabled_reason, 'disabled_at', disabled_at)
+            -- A channel's URL is a secret: its event names it by id and name only.
+            ELSE jsonb_build_object('channel_id', public_id, 'name', name, 'type', kind,
+              'reason', disabled_reason, 'disabled_at', disabled_at)
+          END
+        FROM disabled ORDER BY id`
+    })
+    const allSucceeded = batch.every((a) => attemptSucceeded(a.outcome))
+    return (allSucceeded ? Effect.asVoid(write) : sql.withTransaction(disable)).pipe(
+      Effect.as(batch.map(() => undefined)),
+      unavailable
+    )
+  }
+
+  const record = yield* groupCommit(writeAttempts, MAX_RECORD_BATCH)
+
   return WebhookQueue.of({
     // The subscription rule (`*` or the exact type) is `subscribes` in the domain, here as SQL so
     // one statement claims, fans out and marks. Endpoints see events from their creation on.
@@ -31,90 +129,26 @@ export const make = Effect.gen(function* () {
         Effect.map((rows) => rows[0] ?? { events: 0, deliveries: 0 }),
         unavailable
       ),
-    // Deliveries are ranked per endpoint before the limit, so a backlog on one endpoint cannot
-    // crowd out the others; the final UPDATE re-checks the row another worker may have taken.
+    // Endpoints are served in turn from where the last claim stopped (see 0020), each up to its
+    // free slots, so a backlog on one cannot crowd out the others and a claim's cost does not
+    // grow with what is queued.
     claim: ({ now, limit, perEndpoint, leaseMs, retryWindowMs }) =>
-      sql<ClaimRow>`
-        WITH busy AS (
-          SELECT webhook_id, count(*) AS n FROM webhook_deliveries
-          WHERE status = 'sending' AND lease_until >= ${now} GROUP BY webhook_id
-        ), ranked AS (
-          SELECT d.id, d.next_attempt_at,
-            row_number() OVER (PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.id) + coalesce(b.n, 0) AS slot
-          FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id AND w.active
-          LEFT JOIN busy b ON b.webhook_id = d.webhook_id
-          WHERE (d.status = 'pending' AND d.next_attempt_at <= ${now})
-             OR (d.status = 'sending' AND d.lease_until < ${now})
-        ), due AS (
-          SELECT d.id FROM webhook_deliveries d JOIN ranked r ON r.id = d.id
-          WHERE r.slot <= ${perEndpoint}
-          ORDER BY r.next_attempt_at LIMIT ${limit}
-          FOR UPDATE OF d SKIP LOCKED
+      Effect.gen(function* () {
+        const after = yield* Ref.get(cursor)
+        const rows = yield* sql<ClaimRow>`
+          SELECT * FROM claim_webhook_deliveries(${now}, ${limit}, ${perEndpoint},
+            ${new Date(now.getTime() + leaseMs)}, ${new Date(now.getTime() + retryWindowMs)}, ${after})`
+        yield* Ref.set(
+          cursor,
+          nextCursor(
+            after,
+            rows.map((r) => r.webhook_id)
+          )
         )
-        UPDATE webhook_deliveries d SET status = 'sending', attempts = d.attempts + 1,
-          lease_until = ${new Date(now.getTime() + leaseMs)},
-          retry_until = coalesce(d.retry_until, ${new Date(now.getTime() + retryWindowMs)})
-        FROM due, webhooks w
-        WHERE d.id = due.id AND w.id = d.webhook_id
-          AND ((d.status = 'pending' AND d.next_attempt_at <= ${now}) OR (d.status = 'sending' AND d.lease_until < ${now}))
-        RETURNING d.id, d.webhook_id, w.kind, w.url, w.secret_sealed,
-          CASE WHEN w.previous_secret_expires_at > ${now} THEN w.previous_secret_sealed END AS previous_secret_sealed,
-          d.event_public_id, d.event_type, d.event_created_at, d.data, d.attempts, d.retry_until`.pipe(
-        Effect.map((rows) => rows.map(toClaimed)),
-        unavailable
-      ),
-    record: (delivery, { startedAt, outcome, state, disableAfter }) =>
-      sql
-        .withTransaction(
-          Effect.gen(function* () {
-            const ok = attemptSucceeded(outcome)
-            const code = outcome._tag === "Responded" ? outcome.status : null
-            const body = (outcome._tag === "Responded" ? outcome.body : outcome.reason).slice(
-              0,
-              RESPONSE_SNIPPET_CHARS
-            )
-            const next = state.status === "pending" ? state.nextAttemptAt : null
-            // The endpoint's row first, as deleting the endpoint locks it before its deliveries:
-            // taking them the other way round deadlocked with a DELETE /webhooks (seen under load).
-            yield* sql`SELECT 1 FROM webhooks WHERE id = ${delivery.webhookId} FOR NO KEY UPDATE`
-            const updated = yield* sql`
-              UPDATE webhook_deliveries SET status = ${state.status}, next_attempt_at = ${next}, lease_until = NULL,
-                status_code = ${code}, response_body = ${body},
-                delivered_at = CASE WHEN ${state.status} = 'delivered' THEN now() ELSE delivered_at END
-              WHERE id = ${delivery.id} AND status = 'sending' AND attempts = ${delivery.attempts}
-              RETURNING id`
-            // The lease ran out and another worker took the delivery: its attempt is the one recorded.
-            if (updated.length === 0) return
-            yield* sql`
-              INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, response_body, error)
-              VALUES (${delivery.id}, ${delivery.attempts}, ${startedAt}, ${Math.round(outcome.durationMs)}, ${code},
-                ${outcome._tag === "Responded" ? body : null}, ${outcome._tag === "Failed" ? body : null})`
-            const [hook] = yield* sql<{ consecutive_failures: number; active: boolean }>`
-              UPDATE webhooks SET consecutive_failures = CASE WHEN ${ok} THEN 0 ELSE consecutive_failures + 1 END,
-                last_delivery_at = ${startedAt}, last_delivery_status = ${code}
-              WHERE id = ${delivery.webhookId} RETURNING consecutive_failures, active`
-            if (ok || hook === undefined || !hook.active) return
-            const reason = disableReason(outcome, hook.consecutive_failures, disableAfter)
-            if (reason === undefined) return
-            yield* sql`
-              WITH disabled AS (
-                UPDATE webhooks SET active = false, disabled_at = now(), disabled_reason = ${reason}
-                WHERE id = ${delivery.webhookId} AND active
-                RETURNING id, team_id, url, disabled_at, kind, public_id, name
-              )
-              INSERT INTO events (team_id, type, payload)
-              SELECT team_id, 'webhook.disabled', jsonb_build_object('webhook_id', id, 'url', url,
-                'reason', ${reason}::text, 'disabled_at', disabled_at)
-              FROM disabled WHERE kind = 'webhook'
-              UNION ALL
-              -- A channel's URL is a secret: its event names it by id and name only.
-              SELECT team_id, 'notification_channel.disabled', jsonb_build_object('channel_id', public_id,
-                'name', name, 'type', kind, 'reason', ${reason}::text, 'disabled_at', disabled_at)
-              FROM disabled WHERE kind <> 'webhook'`
-          })
-        )
-        .pipe(unavailable)
+        return rows.map(toClaimed)
+      }).pipe(unavailable),
+    record: (delivery, attempt) => record({ delivery, ...attempt })
   })
 })
 
-export const layer = Layer.effect(WebhookQueue, make)
+export const layer = Layer.scoped(WebhookQueue, make)

@@ -1,7 +1,7 @@
 import { MailParser, MessageUnreadable } from "@poststack/application"
 import type { ParsedAddress, ParsedMessage } from "@poststack/domain"
 import { Duration, Effect, Layer } from "effect"
-import { type AddressObject, type EmailAddress, simpleParser } from "mailparser"
+import { type AddressObject, type EmailAddress, type ParsedMail, simpleParser } from "mailparser"
 
 /** Parsing one message may take this long; a message built to be slow to parse is refused instead. */
 const PARSE_TIMEOUT = Duration.seconds(15)
@@ -32,25 +32,48 @@ const headerTexts = (lines: ReadonlyArray<{ key: string; line: string }>): Recor
   return out
 }
 
+/**
+ * `simpleParser`, failing after `PARSE_TIMEOUT`. A plain timer rather than `Effect.timeout`, which
+ * races two fibers: this runs for every message the relay and the MX receive.
+ */
+const parseBounded = (raw: Uint8Array) =>
+  Effect.async<ParsedMail, MessageUnreadable>((resumeOnce) => {
+    let settled = false
+    const resume = (effect: Effect.Effect<ParsedMail, MessageUnreadable>) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resumeOnce(effect)
+    }
+    const timer = setTimeout(
+      () => resume(Effect.fail(new MessageUnreadable({ message: "the message took too long to parse" }))),
+      Duration.toMillis(PARSE_TIMEOUT)
+    )
+    simpleParser(Buffer.from(raw), {
+      skipTextToHtml: true,
+      keepCidLinks: true,
+      maxHtmlLengthToParse: 2 * 1024 * 1024
+    }).then(
+      (mail) => resume(Effect.succeed(mail)),
+      (error: unknown) =>
+        resume(
+          Effect.fail(
+            new MessageUnreadable({
+              message: `unreadable MIME: ${error instanceof Error ? error.message : "error"}`
+            })
+          )
+        )
+    )
+    return Effect.sync(() => {
+      settled = true
+      clearTimeout(timer)
+    })
+  })
+
 /** mailparser's `simpleParser`, bounded in time; its result mapped to domain values. */
 export const make = MailParser.of({
   parse: (raw) =>
-    Effect.tryPromise({
-      try: () =>
-        simpleParser(Buffer.from(raw), {
-          skipTextToHtml: true,
-          keepCidLinks: true,
-          maxHtmlLengthToParse: 2 * 1024 * 1024
-        }),
-      catch: (error) =>
-        new MessageUnreadable({
-          message: `unreadable MIME: ${error instanceof Error ? error.message : "error"}`
-        })
-    }).pipe(
-      Effect.timeoutFail({
-        duration: PARSE_TIMEOUT,
-        onTimeout: () => new MessageUnreadable({ message: "the message took too long to parse" })
-      }),
+    parseBounded(raw).pipe(
       Effect.map(
         (mail): ParsedMessage => ({
           from: addresses(mail.from)[0] ?? null,
@@ -73,8 +96,7 @@ export const make = MailParser.of({
             content: new Uint8Array(a.content)
           }))
         })
-      ),
-      Effect.withSpan("MailParser.parse")
+      )
     )
 })
 

@@ -19,12 +19,15 @@ export const answer = <R, A, E>(
   onFailure: (error: E) => Error,
   callback: (error: Error | null, value?: A) => void
 ) => {
-  Runtime.runPromiseExit(runtime)(effect).then((exit) => {
-    if (Exit.isSuccess(exit)) return callback(null, exit.value)
-    const failure = exit.cause._tag === "Fail" ? exit.cause.error : undefined
-    if (failure !== undefined) return callback(onFailure(failure))
-    Runtime.runFork(runtime)(Effect.logError("SMTP callback failed", exit.cause))
-    callback(tempFailure)
+  // A callback, not a promise: one less allocation and microtask hop per SMTP command.
+  Runtime.runCallback(runtime)(effect, {
+    onExit: (exit) => {
+      if (Exit.isSuccess(exit)) return callback(null, exit.value)
+      const failure = exit.cause._tag === "Fail" ? exit.cause.error : undefined
+      if (failure !== undefined) return callback(onFailure(failure))
+      Runtime.runFork(runtime)(Effect.logError("SMTP callback failed", exit.cause))
+      callback(tempFailure)
+    }
   })
 }
 

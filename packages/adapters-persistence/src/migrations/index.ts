@@ -14,6 +14,7 @@ import recordDeliveriesSetBased from "./0013_record_deliveries_set_based.js"
 import inboundEnvelope from "./0014_inbound_envelope.js"
 import pepperedApiKeyHashes from "./0015_peppered_api_key_hashes.js"
 import notificationChannels from "./0016_notification_channels.js"
+import webhookClaimByEndpoint from "./0020_webhook_claim_by_endpoint.js"
 import localVerification from "./0021_local_verification.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
@@ -34,6 +35,7 @@ export const migrations = {
   "0014_inbound_envelope": inboundEnvelope,
   "0015_peppered_api_key_hashes": pepperedApiKeyHashes,
   "0016_notification_channels": notificationChannels,
+  "0020_webhook_claim_by_endpoint": webhookClaimByEndpoint,
   "0021_local_verification": localVerification
 }
 

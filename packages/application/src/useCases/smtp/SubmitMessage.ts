@@ -26,7 +26,7 @@ export interface Envelope {
 }
 
 /** The sender must be on a verified domain of the key's team, and inside the key's scope. */
-const requireSender = Effect.fn("SubmitMessage.requireSender")(function* (caller: ApiKey, raw: string) {
+const requireSender = Effect.fnUntraced(function* (caller: ApiKey, raw: string) {
   const address = normalizeAddress(raw)
   if (address === undefined)
     return yield* new SenderNotAllowed({ message: `Sender ${raw} is not an address` })
@@ -68,7 +68,8 @@ const dropped = (name: string) =>
  * `SendEmail` (suppression, idempotency, events, test mode) as the exact bytes submitted, less
  * the headers that must not be delivered.
  */
-export const SubmitMessage = Effect.fn("SubmitMessage")(function* (
+// Untraced, as `SendEmail` is: it runs for every relayed message.
+export const SubmitMessage = Effect.fnUntraced(function* (
   caller: ApiKey,
   envelope: Envelope,
   raw: Uint8Array

@@ -18,7 +18,7 @@ export interface WebhookDispatchSettings {
 }
 
 /** One attempt of one delivery: sign, POST, record. Answers what the receiver said. */
-export const deliverWebhook = Effect.fn("DeliverWebhook")(function* (
+export const deliverWebhook = Effect.fnUntraced(function* (
   delivery: ClaimedWebhookDelivery,
   settings: WebhookDispatchSettings
 ) {
@@ -123,7 +123,10 @@ export const RunWebhookDispatcher = (settings: WebhookDispatcherSettings) =>
                   )
                 )
         for (const delivery of claimed) yield* FiberSet.run(inFlight, send(delivery))
-        if (claimed.length === 0)
+        // A claim that filled fewer slots than it had took all there was to take: the next one
+        // waits for a slot (or an endpoint's) to free, or for the idle pause (new events, retries
+        // coming due), instead of asking again at once for nothing.
+        if (free <= 0 || claimed.length < free)
           yield* Queue.take(finished).pipe(Effect.timeoutOption(Duration.decode(settings.idle)))
       }
     })
