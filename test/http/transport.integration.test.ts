@@ -184,6 +184,19 @@ describe("HTTP transport contract", () => {
     }
   })
 
+  it("answers a GET whose path parameter the router cannot take with 404, not 405 on a GET route", async () => {
+    // A parameter over the router's length limit, or escapes that decode to no character, used
+    // to be reported as a wrong method on a route that takes GET.
+    for (const path of [
+      `/api-keys/${"x".repeat(500)}`,
+      "/api-keys/%ED%A0%80",
+      `/emails/${"x".repeat(500)}/events`
+    ]) {
+      const res = await fetch(`${server.baseUrl}${path}`, { headers: auth() })
+      await expectError(res, 404, "not_found")
+    }
+  })
+
   it("serves its OpenAPI document and a docs page", async () => {
     const spec = (await (await fetch(`${server.baseUrl}/openapi.json`)).json()) as {
       openapi: string

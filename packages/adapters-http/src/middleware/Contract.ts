@@ -162,8 +162,11 @@ export const contractMiddleware = (api: AnyApi, maxBodyBytes: number) => {
             }
             if (e instanceof HttpServerError.RouteNotFound) {
               const allow = table.allowed(e.request.url)
+              // A route that takes this method exists, so the router refused the path itself (a
+              // parameter over its length limit, or escapes that decode to no character): no
+              // resource has that name.
               return Effect.succeed(
-                allow.length > 0
+                allow.length > 0 && !allow.includes(e.request.method)
                   ? errorResponse(405, "invalid_request", "Method not allowed", { allow: allow.join(", ") })
                   : errorResponse(404, "not_found", "Not found")
               )
