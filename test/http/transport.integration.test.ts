@@ -164,6 +164,39 @@ describe("HTTP transport contract", () => {
     expect(ok.status).toBe(201)
   })
 
+  it("answers a multipart body, which no route takes, with 400 instead of never answering", async () => {
+    // The body used to be read once for screening, leaving the route's multipart parser waiting
+    // on a drained stream: the request hung until the client gave up.
+    const form = new FormData()
+    form.set("name", "x")
+    form.set("permission", "sending_access")
+    for (const path of ["/api-keys", "/email-validations", "/notification-channels", "/emails"]) {
+      const res = await fetch(`${server.baseUrl}${path}`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${key}` },
+        body: form,
+        signal: AbortSignal.timeout(10_000)
+      })
+      const error = await expectError(res, 400, "invalid_request")
+      expect(error.error).toBe(
+        "The body was not read as JSON: send it with the header Content-Type: application/json (it came as multipart/form-data)"
+      )
+    }
+  })
+
+  it("answers a GET whose path parameter the router cannot take with 404, not 405 on a GET route", async () => {
+    // A parameter over the router's length limit, or escapes that decode to no character, used
+    // to be reported as a wrong method on a route that takes GET.
+    for (const path of [
+      `/api-keys/${"x".repeat(500)}`,
+      "/api-keys/%ED%A0%80",
+      `/emails/${"x".repeat(500)}/events`
+    ]) {
+      const res = await fetch(`${server.baseUrl}${path}`, { headers: auth() })
+      await expectError(res, 404, "not_found")
+    }
+  })
+
   it("serves its OpenAPI document and a docs page", async () => {
     const spec = (await (await fetch(`${server.baseUrl}/openapi.json`)).json()) as {
       openapi: string

@@ -105,6 +105,13 @@ export const screenRequest = Effect.gen(function* () {
   }
   const length = request.headers["content-length"]
   if (!HttpMethod.hasBody(request.method) || length === undefined || length === "0") return
+  // No route takes multipart. Reading it as text here would leave the route's multipart parser
+  // waiting on a drained stream, and the request would never be answered.
+  if ((request.headers["content-type"] ?? "").toLowerCase().includes("multipart/form-data")) {
+    return yield* Effect.die(
+      errorResponse(400, "invalid_request", notJson(request) ?? "Multipart bodies are not read")
+    )
+  }
   // The body is cached, so the route decodes this same text; one that cannot be read is left
   // for the route to report as before.
   const text = yield* Effect.orElseSucceed(request.text, () => "")
@@ -155,8 +162,11 @@ export const contractMiddleware = (api: AnyApi, maxBodyBytes: number) => {
             }
             if (e instanceof HttpServerError.RouteNotFound) {
               const allow = table.allowed(e.request.url)
+              // A route that takes this method exists, so the router refused the path itself (a
+              // parameter over its length limit, or escapes that decode to no character): no
+              // resource has that name.
               return Effect.succeed(
-                allow.length > 0
+                allow.length > 0 && !allow.includes(e.request.method)
                   ? errorResponse(405, "invalid_request", "Method not allowed", { allow: allow.join(", ") })
                   : errorResponse(404, "not_found", "Not found")
               )
