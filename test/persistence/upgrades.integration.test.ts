@@ -293,14 +293,19 @@ describe("upgrading a database that holds data, from each released schema", () =
         expect(signature, where).toContain("s=psupgrade;")
         const events = (await call(`/emails/${team.emailId}/events`)).body.events as Array<{
           eventType: string
+          metadata: Record<string, unknown> | null
         }>
+        // The suppressed copy is `failed` on the wire (the SDK's enum), saying why in its metadata.
         expect(events.map((e) => e.eventType).sort(), where).toEqual([
           "delivered",
+          "failed",
           "queued",
           "queued",
-          "sent",
-          "suppressed"
+          "sent"
         ])
+        expect(events.find((e) => e.eventType === "failed")?.metadata, where).toMatchObject({
+          suppressed: true
+        })
         if (team.webhook === undefined) return
         const { path, secret } = team.webhook
         const hits = await eventually(
