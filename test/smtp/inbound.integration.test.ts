@@ -1,12 +1,9 @@
-import { SmtpInboundServer, SmtpTls } from "@poststack/adapters-smtp"
-import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
 import { addVerifiedDomain } from "../support/domains.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
-import { freePort } from "../support/net.js"
 import { startTestServer, type TestServer } from "../support/server.js"
-import { deliverRaw, rcptReplies } from "./mx.js"
+import { deliverRaw, inboundMxDoor, rcptReplies } from "../support/mx.js"
 
 const message = (to: string, extra: ReadonlyArray<string> = []) =>
   [
@@ -54,19 +51,9 @@ describe("inbound mail through the MX, read back through /inbound", () => {
   beforeAll(async () => {
     db = await createTestDatabase()
     dns = await startDnsServer()
-    mxPort = await freePort()
-    const tls = await Effect.runPromise(SmtpTls.selfSigned("mx.poststack.test"))
-    server = await startTestServer({
-      databaseUrl: db.url,
-      dnsServers: [dns.address],
-      doors: SmtpInboundServer.layer({
-        host: "127.0.0.1",
-        port: mxPort,
-        tls,
-        name: "mx.poststack.test",
-        maxMessageBytes: 512 * 1024
-      })
-    })
+    const mx = await inboundMxDoor()
+    mxPort = mx.port
+    server = await startTestServer({ databaseUrl: db.url, dnsServers: [dns.address], doors: mx.layer })
     key = (await server.bootstrap()) ?? ""
     const inbox = await addVerifiedDomain(server.baseUrl, key, dns, "inbox.test")
     const patched = await call("PATCH", `/domains/${inbox.id}`, { inbound_enabled: true })
