@@ -1,6 +1,5 @@
 import { PgDatabase } from "@poststack/adapters-persistence"
-import type { PeriodicTask, WebhookDispatcherSettings } from "@poststack/application"
-import { jobs, WorkerLive, webhookJobs } from "@poststack/worker"
+import { WorkerLive } from "@poststack/worker"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -14,16 +13,12 @@ import {
   startWebhookReceiver,
   type WebhookReceiver
 } from "../support/webhookReceiver.js"
+import { dispatcherSettings, noTasks, testModeAndWebhookJobs } from "../support/webhookWorker.js"
 
-const noTasks: ReadonlyArray<PeriodicTask<never, never>> = []
-const settings: WebhookDispatcherSettings = {
+const settings = dispatcherSettings({
   retry: { baseDelayMs: 100, maxDelayMs: 400, windowMs: 10_000 },
-  disableAfter: 20,
-  maxInFlight: 50,
-  perEndpoint: 8,
-  leaseMs: 10_000,
-  idle: "50 millis"
-}
+  perEndpoint: 8
+})
 const BULK = 25
 
 interface Envelope {
@@ -63,10 +58,7 @@ describe("webhooks of two teams through the real dispatcher", () => {
       webhooks: { allowLoopback: true, timeoutMs: 3000 }
     }).pipe(Layer.provideMerge(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 4 })))
     worker = ManagedRuntime.make(
-      WorkerLive.layer(noTasks, [
-        ...jobs.filter((j) => j.name === "deliveries.test-mode"),
-        ...webhookJobs(Effect.succeed(settings))
-      ]).pipe(Layer.provide(services))
+      WorkerLive.layer(noTasks, testModeAndWebhookJobs(settings)).pipe(Layer.provide(services))
     )
   })
   afterAll(async () => {
