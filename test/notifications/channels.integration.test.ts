@@ -6,7 +6,7 @@ import { type ChatPlatforms, startChatPlatforms } from "../support/chatPlatforms
 import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { addVerifiedDomain } from "../support/domains.js"
-import { type NotificationChannelWire, SdkError, sdk } from "../support/sdkClient.js"
+import { type NotificationChannelWire, sdk, failure } from "../support/sdkClient.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
 import { eventually } from "../support/webhookReceiver.js"
 import { dispatcherSettings, noTasks, testModeAndWebhookJobs } from "../support/webhookWorker.js"
@@ -18,16 +18,6 @@ const SLACK_SECRET = "sLaCkSeCrEt0123456789abcd"
 const DISCORD_TOKEN = "dIsCoRdToKeN_abcdefghijklmnop0123"
 const BOT_TOKEN = "123456789:AAEsEcReTbOtToKeNabcdefghijklmno"
 const SECRETS = [SLACK_SECRET, DISCORD_TOKEN, BOT_TOKEN, BOT_TOKEN.slice(10)]
-
-const failure = async (promise: Promise<unknown>) => {
-  try {
-    await promise
-  } catch (e) {
-    if (e instanceof SdkError) return { status: e.statusCode, code: e.code, message: e.message }
-    throw e
-  }
-  throw new Error("expected a failure")
-}
 
 describe("notification channels", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>
