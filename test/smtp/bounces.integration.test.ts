@@ -11,6 +11,7 @@ import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
 import { type SmtpSink, startSmtpSink } from "../support/smtpSink.js"
 import { arf, deliverRaw, dsn, inboundMxDoor, rcptReplies } from "../support/mx.js"
+import { callApi } from "../support/api.js"
 
 const noTasks: ReadonlyArray<PeriodicTask<never, never>> = []
 
@@ -24,14 +25,8 @@ describe("bounces, complaints and DMARC reports arriving at the MX", () => {
   let mxPort: number
   let domainId: number
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
-  }
+  const call = (method: string, path: string, body?: unknown) =>
+    callApi(server.baseUrl, key, method, path, body)
   /** Sends through the API and waits until the sink has it; returns the email id and its return path. */
   const sendAndDeliver = async (to: string) => {
     const res = await call("POST", "/emails", {

@@ -4,6 +4,7 @@ import { addVerifiedDomain } from "../support/domains.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { startTestServer, type TestServer } from "../support/server.js"
 import { deliverRaw, inboundMxDoor, rcptReplies } from "../support/mx.js"
+import { callApi } from "../support/api.js"
 
 const message = (to: string, extra: ReadonlyArray<string> = []) =>
   [
@@ -39,14 +40,8 @@ describe("inbound mail through the MX, read back through /inbound", () => {
   let otherKey: string
   let mxPort: number
 
-  const call = async (method: string, path: string, body?: unknown, as = key) => {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${as}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
-  }
+  const call = (method: string, path: string, body?: unknown, as = key) =>
+    callApi(server.baseUrl, as, method, path, body)
 
   beforeAll(async () => {
     db = await createTestDatabase()

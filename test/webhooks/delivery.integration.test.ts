@@ -16,6 +16,7 @@ import {
   type WebhookReceiver
 } from "../support/webhookReceiver.js"
 import { dispatcherSettings, noTasks, testModeAndWebhookJobs } from "../support/webhookWorker.js"
+import { callApi } from "../support/api.js"
 
 /** Fast retries (the policy is the same code as production's 24 hours, only shorter). */
 const settings = dispatcherSettings()
@@ -29,14 +30,8 @@ describe("webhook delivery", () => {
   let key: string
   let teamId: number
 
-  const call = async (method: string, path: string, body?: unknown, as = key) => {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${as}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
-  }
+  const call = (method: string, path: string, body?: unknown, as = key) =>
+    callApi(server.baseUrl, as, method, path, body)
   const createHook = async (path: string, events: ReadonlyArray<string>, url = receiver.url(path)) => {
     const res = await call("POST", "/webhooks", { url, events })
     expect(res.status).toBe(201)

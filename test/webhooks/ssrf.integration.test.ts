@@ -7,6 +7,7 @@ import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
 import { eventually, startWebhookReceiver, type WebhookReceiver } from "../support/webhookReceiver.js"
 import { dispatcherSettings, noTasks } from "../support/webhookWorker.js"
+import { callApi } from "../support/api.js"
 
 describe("webhooks never reach private addresses (loopback not allowed)", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>
@@ -17,14 +18,8 @@ describe("webhooks never reach private addresses (loopback not allowed)", () => 
   let key: string
   let teamId: number
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
-  }
+  const call = (method: string, path: string, body?: unknown) =>
+    callApi(server.baseUrl, key, method, path, body)
   const attemptsOf = (webhookId: number) =>
     query<{ error: string | null; status_code: number | null }>(
       db.url,

@@ -14,6 +14,7 @@ import {
   type WebhookReceiver
 } from "../support/webhookReceiver.js"
 import { dispatcherSettings, noTasks, testModeAndWebhookJobs } from "../support/webhookWorker.js"
+import { callApi } from "../support/api.js"
 
 const settings = dispatcherSettings({
   retry: { baseDelayMs: 100, maxDelayMs: 400, windowMs: 10_000 },
@@ -34,14 +35,8 @@ describe("webhooks of two teams through the real dispatcher", () => {
   let receiver: WebhookReceiver
   let worker: ManagedRuntime.ManagedRuntime<never, unknown>
 
-  const call = async (key: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
-  }
+  const call = (key: string, method: string, path: string, body?: unknown) =>
+    callApi(server.baseUrl, key, method, path, body)
   const envelopes = (hits: ReadonlyArray<ReceivedWebhook>) => hits.map((h) => JSON.parse(h.body) as Envelope)
 
   beforeAll(async () => {
