@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
-import { addVerifiedDomain } from "../support/domains.js"
+import { addInboundDomain, addVerifiedDomain } from "../support/domains.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { startTestServer, type TestServer } from "../support/server.js"
 import { deliverRaw, inboundMxDoor, rcptReplies } from "../support/mx.js"
@@ -50,9 +50,7 @@ describe("inbound mail through the MX, read back through /inbound", () => {
     mxPort = mx.port
     server = await startTestServer({ databaseUrl: db.url, dnsServers: [dns.address], doors: mx.layer })
     key = (await server.bootstrap()) ?? ""
-    const inbox = await addVerifiedDomain(server.baseUrl, key, dns, "inbox.test")
-    const patched = await call("PATCH", `/domains/${inbox.id}`, { inbound_enabled: true })
-    expect(patched.status).toBe(200)
+    await addInboundDomain(server.baseUrl, key, dns, "inbox.test")
     await addVerifiedDomain(server.baseUrl, key, dns, "sendonly.test")
     otherKey = await insertTeamWithKey(db.url, "Other")
     dns.publish("sender.test", "TXT", "v=spf1 ip4:127.0.0.1 -all")

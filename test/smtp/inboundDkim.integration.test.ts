@@ -3,7 +3,7 @@ import { dkimSign } from "mailauth"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase } from "../support/database.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
-import { addVerifiedDomain } from "../support/domains.js"
+import { addInboundDomain } from "../support/domains.js"
 import { startTestServer, type TestServer } from "../support/server.js"
 import { deliverRaw, inboundMxDoor } from "../support/mx.js"
 
@@ -56,13 +56,7 @@ describe("inbound mail with a real DKIM signature", () => {
     mxPort = mx.port
     server = await startTestServer({ databaseUrl: db.url, dnsServers: [dns.address], doors: mx.layer })
     key = (await server.bootstrap()) ?? ""
-    const inbox = await addVerifiedDomain(server.baseUrl, key, dns, "inbox.test")
-    const patched = await fetch(`${server.baseUrl}/domains/${inbox.id}`, {
-      method: "PATCH",
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ inbound_enabled: true })
-    })
-    expect(patched.status).toBe(200)
+    await addInboundDomain(server.baseUrl, key, dns, "inbox.test")
     const pair = generateKeyPairSync("rsa", { modulusLength: 2048 })
     privateKey = pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString()
     const publicKey = pair.publicKey.export({ type: "spki", format: "der" }).toString("base64")

@@ -2,7 +2,7 @@ import { textProblem } from "@poststack/domain"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
-import { addVerifiedDomain } from "../support/domains.js"
+import { addInboundDomain } from "../support/domains.js"
 import { startTestServer, type TestServer } from "../support/server.js"
 import { deliverRaw, inboundMxDoor } from "../support/mx.js"
 
@@ -55,14 +55,7 @@ describe("received mail keeps its SMTP envelope, and odd bytes in it are stored,
       [key, "inbox.test"],
       [otherKey, "elsewhere.test"]
     ] as const) {
-      const domain = await addVerifiedDomain(server.baseUrl, as, dns, name)
-      const patched = await call(
-        "PATCH",
-        `/domains/${domain.id}`,
-        as,
-        JSON.stringify({ inbound_enabled: true })
-      )
-      expect(patched.status).toBe(200)
+      await addInboundDomain(server.baseUrl, as, dns, name)
     }
     dns.publish("sender.test", "TXT", "v=spf1 ip4:127.0.0.1 -all")
   })
