@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
 import { type TestDnsServer, startDnsServer } from "../support/dnsServer.js"
 import { TEST_MAIL_HOSTS, type TestServer, startTestServer } from "../support/server.js"
+import { callApi } from "../support/api.js"
 
 interface DnsRecordWire {
   type: string
@@ -36,14 +37,8 @@ describe("/domains against a real DNS server", () => {
   let server: TestServer
   let key: string
 
-  const call = async (method: string, path: string, body?: unknown, apiKey = key) => {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
-  }
+  const call = (method: string, path: string, body?: unknown, apiKey = key) =>
+    callApi(server.baseUrl, apiKey, method, path, body)
   const create = async (name: string, extra: Record<string, unknown> = {}) => {
     const res = await call("POST", "/domains", { name, ...extra })
     expect(res.status, JSON.stringify(res.body)).toBe(201)

@@ -10,6 +10,7 @@ import { addVerifiedDomain } from "../support/domains.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
 import { type SmtpSink, startSmtpSink } from "../support/smtpSink.js"
+import { callApi } from "../support/api.js"
 
 const noTasks: ReadonlyArray<PeriodicTask<never, never>> = []
 
@@ -21,14 +22,8 @@ describe("delivery to the recipient's MX", () => {
   let worker: ManagedRuntime.ManagedRuntime<never, unknown>
   let key: string
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
-  }
+  const call = (method: string, path: string, body?: unknown) =>
+    callApi(server.baseUrl, key, method, path, body)
   const send = async (to: string, extra: Record<string, unknown> = {}) => {
     const res = await call("POST", "/emails", {
       from: "Shop <orders@deliver.test>",

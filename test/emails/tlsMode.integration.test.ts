@@ -9,6 +9,7 @@ import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { addVerifiedDomain } from "../support/domains.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
 import { type SmtpSink, startSmtpSink } from "../support/smtpSink.js"
+import { callApi } from "../support/api.js"
 
 const noTasks: ReadonlyArray<PeriodicTask<never, never>> = []
 
@@ -74,14 +75,8 @@ describe("a domain's tls_mode in delivery", () => {
   let breaking: Awaited<ReturnType<typeof startFakeMta>>
   let worker: ManagedRuntime.ManagedRuntime<never, unknown>
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
-  }
+  const call = (method: string, path: string, body?: unknown) =>
+    callApi(server.baseUrl, key, method, path, body)
   const send = async (from: string, to: string) => {
     const res = await call("POST", "/emails", {
       from,

@@ -1,17 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, insertTeamWithKey, query, storedKeyHash } from "../support/database.js"
-import { SdkError, sdk } from "../support/sdkClient.js"
+import { sdk, rejection } from "../support/sdkClient.js"
 import { startTestServer, type TestServer } from "../support/server.js"
-
-const rejection = async (promise: Promise<unknown>) => {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof SdkError) return error
-    throw error
-  }
-  throw new Error("expected the call to fail")
-}
 
 describe("/api-keys through an SDK-shaped client", () => {
   let server: TestServer

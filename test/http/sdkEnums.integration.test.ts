@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, query } from "../support/database.js"
 import { addVerifiedDomain } from "../support/domains.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
-import { SdkError, sdk } from "../support/sdkClient.js"
+import { sdk, rejection } from "../support/sdkClient.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
+import { callApi } from "../support/api.js"
 
 /** The SDK's enums, as section 17 of the contract lists them. */
 const SDK = {
@@ -42,30 +43,14 @@ interface EmailWire {
   events: Array<{ eventType: string; metadata: Record<string, unknown> | null }>
 }
 
-const rejection = async (promise: Promise<unknown>) => {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof SdkError) return error
-    throw error
-  }
-  throw new Error("expected the call to fail")
-}
-
 describe("values the SDK types as enums stay inside them", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>
   let dns: TestDnsServer
   let server: TestServer
   let key: string
 
-  const call = async (method: string, path: string, body?: unknown, apiKey = key) => {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
-  }
+  const call = (method: string, path: string, body?: unknown, apiKey = key) =>
+    callApi(server.baseUrl, apiKey, method, path, body)
 
   beforeAll(async () => {
     db = await createTestDatabase()

@@ -1,42 +1,23 @@
 import { PgDatabase } from "@poststack/adapters-persistence"
-import type { PeriodicTask, WebhookDispatcherSettings } from "@poststack/application"
-import { jobs, WorkerLive, webhookJobs } from "@poststack/worker"
+import { WorkerLive } from "@poststack/worker"
 import { Effect, Layer, Logger, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type ChatPlatforms, startChatPlatforms } from "../support/chatPlatforms.js"
 import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { addVerifiedDomain } from "../support/domains.js"
-import { type NotificationChannelWire, SdkError, sdk } from "../support/sdkClient.js"
+import { type NotificationChannelWire, sdk, failure } from "../support/sdkClient.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
 import { eventually } from "../support/webhookReceiver.js"
-
-const noTasks: ReadonlyArray<PeriodicTask<never, never>> = []
+import { dispatcherSettings, noTasks, testModeAndWebhookJobs } from "../support/webhookWorker.js"
 
 /** The webhooks' retry and disable rules, shortened: three failures in a row disable a channel. */
-const settings: WebhookDispatcherSettings = {
-  retry: { baseDelayMs: 100, maxDelayMs: 400, windowMs: 2_500 },
-  disableAfter: 3,
-  maxInFlight: 20,
-  perEndpoint: 4,
-  leaseMs: 10_000,
-  idle: "50 millis"
-}
+const settings = dispatcherSettings({ disableAfter: 3, maxInFlight: 20 })
 
 const SLACK_SECRET = "sLaCkSeCrEt0123456789abcd"
 const DISCORD_TOKEN = "dIsCoRdToKeN_abcdefghijklmnop0123"
 const BOT_TOKEN = "123456789:AAEsEcReTbOtToKeNabcdefghijklmno"
 const SECRETS = [SLACK_SECRET, DISCORD_TOKEN, BOT_TOKEN, BOT_TOKEN.slice(10)]
-
-const failure = async (promise: Promise<unknown>) => {
-  try {
-    await promise
-  } catch (e) {
-    if (e instanceof SdkError) return { status: e.statusCode, code: e.code, message: e.message }
-    throw e
-  }
-  throw new Error("expected a failure")
-}
 
 describe("notification channels", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>
@@ -91,16 +72,15 @@ describe("notification channels", () => {
       webhooks: transport,
       telegramApiUrl: chat.telegramApiUrl
     }).pipe(Layer.provideMerge(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 4 })))
-    const workerJobs = [
-      ...jobs.filter((j) => j.name === "deliveries.test-mode"),
-      ...webhookJobs(Effect.succeed(settings))
-    ]
     const logging = Logger.replace(
       Logger.defaultLogger,
       Logger.map(Logger.jsonLogger, (line) => logs.push(line))
     )
     worker = ManagedRuntime.make(
-      WorkerLive.layer(noTasks, workerJobs).pipe(Layer.provide(services), Layer.provide(logging))
+      WorkerLive.layer(noTasks, testModeAndWebhookJobs(settings)).pipe(
+        Layer.provide(services),
+        Layer.provide(logging)
+      )
     )
     await worker.runPromise(Effect.void)
   })

@@ -2,7 +2,6 @@ import { createHash, generateKeyPairSync, randomBytes } from "node:crypto"
 import { PgClient } from "@effect/sql-pg"
 import { NodeCryptoSecretBox } from "@poststack/adapters-external"
 import { migrations, PgDatabase, PgMigrations } from "@poststack/adapters-persistence"
-import type { PeriodicTask, WebhookDispatcherSettings } from "@poststack/application"
 import { jobs, WorkerLive, webhookJobs } from "@poststack/worker"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import pg from "pg"
@@ -16,6 +15,7 @@ import {
   verifyPostStackSignature,
   type WebhookReceiver
 } from "../support/webhookReceiver.js"
+import { dispatcherSettings, noTasks } from "../support/webhookWorker.js"
 
 /**
  * Every migration is taken as a release point: a database may have been left at any of them.
@@ -156,15 +156,10 @@ const seed = async (client: pg.Client, schema: number, receiver: WebhookReceiver
   return seeded
 }
 
-const noTasks: ReadonlyArray<PeriodicTask<never, never>> = []
-const hookSettings: WebhookDispatcherSettings = {
+const hookSettings = dispatcherSettings({
   retry: { baseDelayMs: 100, maxDelayMs: 400, windowMs: 10_000 },
-  disableAfter: 20,
-  maxInFlight: 10,
-  perEndpoint: 4,
-  leaseMs: 10_000,
-  idle: "50 millis"
-}
+  maxInFlight: 10
+})
 
 describe("upgrading a database that holds data, from each released schema", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>

@@ -1,6 +1,5 @@
 import { gzipSync } from "node:zlib"
 import { PgDatabase } from "@poststack/adapters-persistence"
-import { SmtpInboundServer, SmtpTls } from "@poststack/adapters-smtp"
 import type { PeriodicTask } from "@poststack/application"
 import { jobs, WorkerLive } from "@poststack/worker"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
@@ -9,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, query } from "../support/database.js"
 import { addVerifiedDomain } from "../support/domains.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
-import { freePort } from "../support/net.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
 import { type SmtpSink, startSmtpSink } from "../support/smtpSink.js"
-import { arf, deliverRaw, dsn, rcptReplies } from "./mx.js"
+import { arf, deliverRaw, dsn, inboundMxDoor, rcptReplies } from "../support/mx.js"
+import { callApi } from "../support/api.js"
 
 const noTasks: ReadonlyArray<PeriodicTask<never, never>> = []
 
@@ -26,14 +25,8 @@ describe("bounces, complaints and DMARC reports arriving at the MX", () => {
   let mxPort: number
   let domainId: number
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
-  }
+  const call = (method: string, path: string, body?: unknown) =>
+    callApi(server.baseUrl, key, method, path, body)
   /** Sends through the API and waits until the sink has it; returns the email id and its return path. */
   const sendAndDeliver = async (to: string) => {
     const res = await call("POST", "/emails", {
@@ -72,19 +65,9 @@ describe("bounces, complaints and DMARC reports arriving at the MX", () => {
     db = await createTestDatabase()
     dns = await startDnsServer()
     sink = await startSmtpSink()
-    mxPort = await freePort()
-    const tls = await Effect.runPromise(SmtpTls.selfSigned("mx.poststack.test"))
-    server = await startTestServer({
-      databaseUrl: db.url,
-      dnsServers: [dns.address],
-      doors: SmtpInboundServer.layer({
-        host: "127.0.0.1",
-        port: mxPort,
-        tls,
-        name: "mx.poststack.test",
-        maxMessageBytes: 1024 * 1024
-      })
-    })
+    const mx = await inboundMxDoor(1024 * 1024)
+    mxPort = mx.port
+    server = await startTestServer({ databaseUrl: db.url, dnsServers: [dns.address], doors: mx.layer })
     key = (await server.bootstrap()) ?? ""
     domainId = (await addVerifiedDomain(server.baseUrl, key, dns, "bounce.test")).id
     dns.publish("receiver.test", "MX", "mx.receiver.test")

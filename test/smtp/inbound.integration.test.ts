@@ -1,12 +1,10 @@
-import { SmtpInboundServer, SmtpTls } from "@poststack/adapters-smtp"
-import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
-import { addVerifiedDomain } from "../support/domains.js"
+import { addInboundDomain, addVerifiedDomain } from "../support/domains.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
-import { freePort } from "../support/net.js"
 import { startTestServer, type TestServer } from "../support/server.js"
-import { deliverRaw, rcptReplies } from "./mx.js"
+import { deliverRaw, inboundMxDoor, rcptReplies } from "../support/mx.js"
+import { callApi } from "../support/api.js"
 
 const message = (to: string, extra: ReadonlyArray<string> = []) =>
   [
@@ -42,35 +40,17 @@ describe("inbound mail through the MX, read back through /inbound", () => {
   let otherKey: string
   let mxPort: number
 
-  const call = async (method: string, path: string, body?: unknown, as = key) => {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${as}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
-  }
+  const call = (method: string, path: string, body?: unknown, as = key) =>
+    callApi(server.baseUrl, as, method, path, body)
 
   beforeAll(async () => {
     db = await createTestDatabase()
     dns = await startDnsServer()
-    mxPort = await freePort()
-    const tls = await Effect.runPromise(SmtpTls.selfSigned("mx.poststack.test"))
-    server = await startTestServer({
-      databaseUrl: db.url,
-      dnsServers: [dns.address],
-      doors: SmtpInboundServer.layer({
-        host: "127.0.0.1",
-        port: mxPort,
-        tls,
-        name: "mx.poststack.test",
-        maxMessageBytes: 512 * 1024
-      })
-    })
+    const mx = await inboundMxDoor()
+    mxPort = mx.port
+    server = await startTestServer({ databaseUrl: db.url, dnsServers: [dns.address], doors: mx.layer })
     key = (await server.bootstrap()) ?? ""
-    const inbox = await addVerifiedDomain(server.baseUrl, key, dns, "inbox.test")
-    const patched = await call("PATCH", `/domains/${inbox.id}`, { inbound_enabled: true })
-    expect(patched.status).toBe(200)
+    await addInboundDomain(server.baseUrl, key, dns, "inbox.test")
     await addVerifiedDomain(server.baseUrl, key, dns, "sendonly.test")
     otherKey = await insertTeamWithKey(db.url, "Other")
     dns.publish("sender.test", "TXT", "v=spf1 ip4:127.0.0.1 -all")

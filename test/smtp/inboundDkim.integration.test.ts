@@ -1,14 +1,11 @@
 import { generateKeyPairSync } from "node:crypto"
-import { SmtpInboundServer, SmtpTls } from "@poststack/adapters-smtp"
-import { Effect } from "effect"
 import { dkimSign } from "mailauth"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase } from "../support/database.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
-import { addVerifiedDomain } from "../support/domains.js"
-import { freePort } from "../support/net.js"
+import { addInboundDomain } from "../support/domains.js"
 import { startTestServer, type TestServer } from "../support/server.js"
-import { deliverRaw } from "./mx.js"
+import { deliverRaw, inboundMxDoor } from "../support/mx.js"
 
 const message = (subject: string, body: string) =>
   [
@@ -55,27 +52,11 @@ describe("inbound mail with a real DKIM signature", () => {
   beforeAll(async () => {
     db = await createTestDatabase()
     dns = await startDnsServer()
-    mxPort = await freePort()
-    const tls = await Effect.runPromise(SmtpTls.selfSigned("mx.poststack.test"))
-    server = await startTestServer({
-      databaseUrl: db.url,
-      dnsServers: [dns.address],
-      doors: SmtpInboundServer.layer({
-        host: "127.0.0.1",
-        port: mxPort,
-        tls,
-        name: "mx.poststack.test",
-        maxMessageBytes: 512 * 1024
-      })
-    })
+    const mx = await inboundMxDoor()
+    mxPort = mx.port
+    server = await startTestServer({ databaseUrl: db.url, dnsServers: [dns.address], doors: mx.layer })
     key = (await server.bootstrap()) ?? ""
-    const inbox = await addVerifiedDomain(server.baseUrl, key, dns, "inbox.test")
-    const patched = await fetch(`${server.baseUrl}/domains/${inbox.id}`, {
-      method: "PATCH",
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ inbound_enabled: true })
-    })
-    expect(patched.status).toBe(200)
+    await addInboundDomain(server.baseUrl, key, dns, "inbox.test")
     const pair = generateKeyPairSync("rsa", { modulusLength: 2048 })
     privateKey = pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString()
     const publicKey = pair.publicKey.export({ type: "spki", format: "der" }).toString("base64")

@@ -1,13 +1,10 @@
-import { SmtpInboundServer, SmtpTls } from "@poststack/adapters-smtp"
 import { textProblem } from "@poststack/domain"
-import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
-import { addVerifiedDomain } from "../support/domains.js"
-import { freePort } from "../support/net.js"
+import { addInboundDomain } from "../support/domains.js"
 import { startTestServer, type TestServer } from "../support/server.js"
-import { deliverRaw } from "./mx.js"
+import { deliverRaw, inboundMxDoor } from "../support/mx.js"
 
 const message = (subject: string, body: string | Buffer) =>
   Buffer.concat([
@@ -49,33 +46,16 @@ describe("received mail keeps its SMTP envelope, and odd bytes in it are stored,
   beforeAll(async () => {
     db = await createTestDatabase()
     dns = await startDnsServer()
-    mxPort = await freePort()
-    const tls = await Effect.runPromise(SmtpTls.selfSigned("mx.poststack.test"))
-    server = await startTestServer({
-      databaseUrl: db.url,
-      dnsServers: [dns.address],
-      doors: SmtpInboundServer.layer({
-        host: "127.0.0.1",
-        port: mxPort,
-        tls,
-        name: "mx.poststack.test",
-        maxMessageBytes: 512 * 1024
-      })
-    })
+    const mx = await inboundMxDoor()
+    mxPort = mx.port
+    server = await startTestServer({ databaseUrl: db.url, dnsServers: [dns.address], doors: mx.layer })
     key = (await server.bootstrap()) ?? ""
     otherKey = await insertTeamWithKey(db.url, "Other")
     for (const [as, name] of [
       [key, "inbox.test"],
       [otherKey, "elsewhere.test"]
     ] as const) {
-      const domain = await addVerifiedDomain(server.baseUrl, as, dns, name)
-      const patched = await call(
-        "PATCH",
-        `/domains/${domain.id}`,
-        as,
-        JSON.stringify({ inbound_enabled: true })
-      )
-      expect(patched.status).toBe(200)
+      await addInboundDomain(server.baseUrl, as, dns, name)
     }
     dns.publish("sender.test", "TXT", "v=spf1 ip4:127.0.0.1 -all")
   })

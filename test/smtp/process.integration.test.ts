@@ -10,7 +10,7 @@ import { addVerifiedDomain } from "../support/domains.js"
 import { startDnsServer } from "../support/dnsServer.js"
 import { freePort } from "../support/net.js"
 import { TEST_ENCRYPTION_KEY } from "../support/server.js"
-import { deliverRaw } from "./mx.js"
+import { deliverRaw } from "../support/mx.js"
 
 const started: Array<Running> = []
 afterAll(async () => {

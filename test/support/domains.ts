@@ -27,3 +27,15 @@ export const addVerifiedDomain = async (
   expect(((await verified.json()) as { domain: { status: string } }).domain.status).toBe("verified")
   return { id: domain.id, publicId: domain.publicId }
 }
+
+/** A verified domain that also receives mail: its inbound switch is turned on through the API. */
+export const addInboundDomain = async (baseUrl: string, key: string, dns: TestDnsServer, name: string) => {
+  const domain = await addVerifiedDomain(baseUrl, key, dns, name)
+  const patched = await fetch(`${baseUrl}/domains/${domain.id}`, {
+    method: "PATCH",
+    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ inbound_enabled: true })
+  })
+  expect(patched.status).toBe(200)
+  return domain
+}

@@ -44,6 +44,23 @@ export interface PageMeta {
   totalPages: number
 }
 
+/** The error an SDK call that must fail threw; throws if the call succeeded. */
+export const rejection = async (promise: Promise<unknown>) => {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof SdkError) return error
+    throw error
+  }
+  throw new Error("expected the call to fail")
+}
+
+/** What an SDK call that must fail answered: its status, code and message. */
+export const failure = async (promise: Promise<unknown>) => {
+  const e = await rejection(promise)
+  return { status: e.statusCode, code: e.code, message: e.message }
+}
+
 export const sdk = (apiKey: string, options: { baseUrl: string }) => {
   const baseUrl = options.baseUrl.replace(/\/$/, "")
   const request = async <T>(method: string, path: string, body?: unknown): Promise<T> => {

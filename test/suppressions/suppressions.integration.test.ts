@@ -2,18 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
 import { addVerifiedDomain } from "../support/domains.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
-import { SdkError, sdk } from "../support/sdkClient.js"
+import { sdk, failure } from "../support/sdkClient.js"
 import { startTestServer, type TestServer } from "../support/server.js"
-
-const failure = async (promise: Promise<unknown>) => {
-  try {
-    await promise
-  } catch (e) {
-    if (e instanceof SdkError) return { status: e.statusCode, code: e.code, message: e.message }
-    throw e
-  }
-  throw new Error("expected a failure")
-}
 
 describe("the suppression list over HTTP", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>

@@ -9,6 +9,7 @@ import { addVerifiedDomain } from "../support/domains.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
 import { type Received, type SmtpSink, startSmtpSink } from "../support/smtpSink.js"
+import { callApi } from "../support/api.js"
 
 const noTasks: ReadonlyArray<PeriodicTask<never, never>> = []
 
@@ -83,14 +84,8 @@ export const startHarness = async (domain: string): Promise<Harness> => {
   )
   await worker.runPromise(Effect.void)
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
-  }
+  const call = (method: string, path: string, body?: unknown) =>
+    callApi(server.baseUrl, key, method, path, body)
   return {
     db,
     dns,

@@ -1,18 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase } from "../support/database.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
-import { type EmailValidationWire, SdkError, sdk } from "../support/sdkClient.js"
+import { type EmailValidationWire, sdk, failure } from "../support/sdkClient.js"
 import { startTestServer, type TestServer } from "../support/server.js"
-
-const failure = async (promise: Promise<unknown>) => {
-  try {
-    await promise
-  } catch (e) {
-    if (e instanceof SdkError) return { status: e.statusCode, code: e.code, message: e.message }
-    throw e
-  }
-  throw new Error("expected a failure")
-}
 
 const verdict = (v: EmailValidationWire) => [v.result, v.risk, v.checks]
 

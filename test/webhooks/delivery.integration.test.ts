@@ -1,6 +1,5 @@
 import { PgDatabase } from "@poststack/adapters-persistence"
-import type { PeriodicTask, WebhookDispatcherSettings } from "@poststack/application"
-import { jobs, WorkerLive, webhookJobs } from "@poststack/worker"
+import { WorkerLive } from "@poststack/worker"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, query } from "../support/database.js"
@@ -16,18 +15,11 @@ import {
   verifyStandard,
   type WebhookReceiver
 } from "../support/webhookReceiver.js"
-
-const noTasks: ReadonlyArray<PeriodicTask<never, never>> = []
+import { dispatcherSettings, noTasks, testModeAndWebhookJobs } from "../support/webhookWorker.js"
+import { callApi } from "../support/api.js"
 
 /** Fast retries (the policy is the same code as production's 24 hours, only shorter). */
-const settings: WebhookDispatcherSettings = {
-  retry: { baseDelayMs: 100, maxDelayMs: 400, windowMs: 2_500 },
-  disableAfter: 20,
-  maxInFlight: 50,
-  perEndpoint: 4,
-  leaseMs: 10_000,
-  idle: "50 millis"
-}
+const settings = dispatcherSettings()
 
 describe("webhook delivery", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>
@@ -38,14 +30,8 @@ describe("webhook delivery", () => {
   let key: string
   let teamId: number
 
-  const call = async (method: string, path: string, body?: unknown, as = key) => {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${as}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
-  }
+  const call = (method: string, path: string, body?: unknown, as = key) =>
+    callApi(server.baseUrl, as, method, path, body)
   const createHook = async (path: string, events: ReadonlyArray<string>, url = receiver.url(path)) => {
     const res = await call("POST", "/webhooks", { url, events })
     expect(res.status).toBe(201)
@@ -77,11 +63,9 @@ describe("webhook delivery", () => {
       dnsServers: [dns.address],
       webhooks: { allowLoopback: true, timeoutMs: 3000 }
     }).pipe(Layer.provideMerge(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 4 })))
-    const workerJobs = [
-      ...jobs.filter((j) => j.name === "deliveries.test-mode"),
-      ...webhookJobs(Effect.succeed(settings))
-    ]
-    worker = ManagedRuntime.make(WorkerLive.layer(noTasks, workerJobs).pipe(Layer.provide(services)))
+    worker = ManagedRuntime.make(
+      WorkerLive.layer(noTasks, testModeAndWebhookJobs(settings)).pipe(Layer.provide(services))
+    )
     await worker.runPromise(Effect.void)
   })
   afterAll(async () => {

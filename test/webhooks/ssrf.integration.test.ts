@@ -1,5 +1,4 @@
 import { PgDatabase } from "@poststack/adapters-persistence"
-import type { PeriodicTask } from "@poststack/application"
 import { WorkerLive, webhookJobs } from "@poststack/worker"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -7,8 +6,8 @@ import { createTestDatabase, query } from "../support/database.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
 import { eventually, startWebhookReceiver, type WebhookReceiver } from "../support/webhookReceiver.js"
-
-const noTasks: ReadonlyArray<PeriodicTask<never, never>> = []
+import { dispatcherSettings, noTasks } from "../support/webhookWorker.js"
+import { callApi } from "../support/api.js"
 
 describe("webhooks never reach private addresses (loopback not allowed)", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>
@@ -19,14 +18,8 @@ describe("webhooks never reach private addresses (loopback not allowed)", () => 
   let key: string
   let teamId: number
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
-  }
+  const call = (method: string, path: string, body?: unknown) =>
+    callApi(server.baseUrl, key, method, path, body)
   const attemptsOf = (webhookId: number) =>
     query<{ error: string | null; status_code: number | null }>(
       db.url,
@@ -47,14 +40,12 @@ describe("webhooks never reach private addresses (loopback not allowed)", () => 
       Layer.provideMerge(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 3 }))
     )
     const jobs = webhookJobs(
-      Effect.succeed({
-        retry: { baseDelayMs: 100, maxDelayMs: 200, windowMs: 60_000 },
-        disableAfter: 20,
-        maxInFlight: 10,
-        perEndpoint: 4,
-        leaseMs: 10_000,
-        idle: "50 millis"
-      })
+      Effect.succeed(
+        dispatcherSettings({
+          retry: { baseDelayMs: 100, maxDelayMs: 200, windowMs: 60_000 },
+          maxInFlight: 10
+        })
+      )
     )
     worker = ManagedRuntime.make(WorkerLive.layer(noTasks, jobs).pipe(Layer.provide(services)))
     await worker.runPromise(Effect.void)

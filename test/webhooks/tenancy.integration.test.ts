@@ -1,6 +1,5 @@
 import { PgDatabase } from "@poststack/adapters-persistence"
-import type { PeriodicTask, WebhookDispatcherSettings } from "@poststack/application"
-import { jobs, WorkerLive, webhookJobs } from "@poststack/worker"
+import { WorkerLive } from "@poststack/worker"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -14,16 +13,13 @@ import {
   startWebhookReceiver,
   type WebhookReceiver
 } from "../support/webhookReceiver.js"
+import { dispatcherSettings, noTasks, testModeAndWebhookJobs } from "../support/webhookWorker.js"
+import { callApi } from "../support/api.js"
 
-const noTasks: ReadonlyArray<PeriodicTask<never, never>> = []
-const settings: WebhookDispatcherSettings = {
+const settings = dispatcherSettings({
   retry: { baseDelayMs: 100, maxDelayMs: 400, windowMs: 10_000 },
-  disableAfter: 20,
-  maxInFlight: 50,
-  perEndpoint: 8,
-  leaseMs: 10_000,
-  idle: "50 millis"
-}
+  perEndpoint: 8
+})
 const BULK = 25
 
 interface Envelope {
@@ -39,14 +35,8 @@ describe("webhooks of two teams through the real dispatcher", () => {
   let receiver: WebhookReceiver
   let worker: ManagedRuntime.ManagedRuntime<never, unknown>
 
-  const call = async (key: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
-  }
+  const call = (key: string, method: string, path: string, body?: unknown) =>
+    callApi(server.baseUrl, key, method, path, body)
   const envelopes = (hits: ReadonlyArray<ReceivedWebhook>) => hits.map((h) => JSON.parse(h.body) as Envelope)
 
   beforeAll(async () => {
@@ -63,10 +53,7 @@ describe("webhooks of two teams through the real dispatcher", () => {
       webhooks: { allowLoopback: true, timeoutMs: 3000 }
     }).pipe(Layer.provideMerge(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 4 })))
     worker = ManagedRuntime.make(
-      WorkerLive.layer(noTasks, [
-        ...jobs.filter((j) => j.name === "deliveries.test-mode"),
-        ...webhookJobs(Effect.succeed(settings))
-      ]).pipe(Layer.provide(services))
+      WorkerLive.layer(noTasks, testModeAndWebhookJobs(settings)).pipe(Layer.provide(services))
     )
   })
   afterAll(async () => {

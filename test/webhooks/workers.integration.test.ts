@@ -1,5 +1,5 @@
 import { PgDatabase } from "@poststack/adapters-persistence"
-import { type PeriodicTask, WebhookQueue, type WebhookDispatcherSettings } from "@poststack/application"
+import { WebhookQueue } from "@poststack/application"
 import { WorkerLive, webhookJobs } from "@poststack/worker"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import pg from "pg"
@@ -7,16 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, query } from "../support/database.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
 import { eventually, startWebhookReceiver, type WebhookReceiver } from "../support/webhookReceiver.js"
+import { dispatcherSettings, noTasks } from "../support/webhookWorker.js"
 
-const noTasks: ReadonlyArray<PeriodicTask<never, never>> = []
-const settings: WebhookDispatcherSettings = {
+const settings = dispatcherSettings({
   retry: { baseDelayMs: 100, maxDelayMs: 400, windowMs: 60_000 },
-  disableAfter: 20,
   maxInFlight: 20,
-  perEndpoint: 8,
-  leaseMs: 10_000,
-  idle: "50 millis"
-}
+  perEndpoint: 8
+})
 
 describe("webhooks with several workers on one database", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>

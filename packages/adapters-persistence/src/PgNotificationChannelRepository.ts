@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { NotificationChannelRepository } from "@poststack/application"
 import type { ChannelType, NotificationChannel } from "@poststack/domain"
 import { Array as Arr, Effect, Layer, Option } from "effect"
-import { type ClaimRow, type DeliveryRow, toClaimed, toDelivery } from "./PgWebhookRows.js"
+import { endpointDeliveries } from "./PgEndpointDeliveries.js"
 import { unavailable } from "./SqlErrors.js"
 
 interface ChannelRow {
@@ -50,8 +50,6 @@ export const make = Effect.gen(function* () {
   const first = (rows: ReadonlyArray<ChannelRow>) => Option.map(Arr.head(rows), toChannel)
   const channel = (teamId: number, publicId: string) =>
     sql`team_id = ${teamId} AND public_id = ${publicId} AND kind <> 'webhook'`
-  const channelId = (teamId: number, publicId: string) =>
-    sql`(SELECT id FROM webhooks WHERE ${channel(teamId, publicId)})`
 
   return NotificationChannelRepository.of({
     create: (teamId, c) =>
@@ -113,44 +111,12 @@ export const make = Effect.gen(function* () {
         Effect.map((rows) => rows.length > 0),
         unavailable
       ),
-    deliveries: (teamId, publicId, { page, perPage }) =>
-      Effect.all({
-        rows: sql<DeliveryRow>`
-          SELECT * FROM webhook_deliveries WHERE team_id = ${teamId} AND webhook_id = ${channelId(teamId, publicId)}
-          ORDER BY id DESC LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`,
-        total: sql<{ n: number }>`
-          SELECT count(*)::int AS n FROM webhook_deliveries
-          WHERE team_id = ${teamId} AND webhook_id = ${channelId(teamId, publicId)}`
-      }).pipe(
-        Effect.map(({ rows, total }) => ({ rows: rows.map(toDelivery), total: total[0]?.n ?? 0 })),
-        unavailable
-      ),
+    deliveries: (teamId, publicId, page) =>
+      endpointDeliveries(sql, teamId, channel(teamId, publicId)).page(page),
     replay: (teamId, publicId, deliveryId) =>
-      sql`
-        UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), retry_until = NULL,
-          lease_until = NULL, delivered_at = NULL
-        WHERE team_id = ${teamId} AND webhook_id = ${channelId(teamId, publicId)} AND id = ${deliveryId}
-        RETURNING id`.pipe(
-        Effect.map((rows) => rows.length > 0),
-        unavailable
-      ),
+      endpointDeliveries(sql, teamId, channel(teamId, publicId)).replay(deliveryId),
     claimTestDelivery: (teamId, publicId, event) =>
-      sql<ClaimRow>`
-        WITH hook AS (SELECT * FROM webhooks WHERE ${channel(teamId, publicId)}),
-        inserted AS (
-          INSERT INTO webhook_deliveries (webhook_id, team_id, event_public_id, event_type, data, event_created_at,
-            status, attempts, next_attempt_at, retry_until, lease_until)
-          SELECT id, team_id, 'evt_' || replace(gen_random_uuid()::text, '-', ''), ${event.type},
-            ${JSON.stringify(event.data)}::jsonb, now(), 'sending', 1, now(), now(),
-            now() + ${event.leaseMs} * interval '1 millisecond'
-          FROM hook RETURNING *
-        )
-        SELECT i.id, i.webhook_id, h.kind, h.url, h.secret_sealed, NULL::bytea AS previous_secret_sealed,
-          i.event_public_id, i.event_type, i.event_created_at, i.data, i.attempts, i.retry_until
-        FROM inserted i JOIN hook h ON h.id = i.webhook_id`.pipe(
-        Effect.map((rows) => Option.map(Arr.head(rows), toClaimed)),
-        unavailable
-      )
+      endpointDeliveries(sql, teamId, channel(teamId, publicId)).claimTest(event)
   })
 })
 

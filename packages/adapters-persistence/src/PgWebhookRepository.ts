@@ -1,15 +1,8 @@
 import { SqlClient } from "@effect/sql"
 import { WebhookRepository } from "@poststack/application"
 import { Array as Arr, Effect, Layer, Option } from "effect"
-import {
-  type ClaimRow,
-  type DeliveryRow,
-  toClaimed,
-  toDelivery,
-  toWebhook,
-  WEBHOOK_COLUMNS,
-  type WebhookRow
-} from "./PgWebhookRows.js"
+import { endpointDeliveries } from "./PgEndpointDeliveries.js"
+import { toWebhook, WEBHOOK_COLUMNS, type WebhookRow } from "./PgWebhookRows.js"
 import { unavailable } from "./SqlErrors.js"
 
 export const make = Effect.gen(function* () {
@@ -19,6 +12,7 @@ export const make = Effect.gen(function* () {
   // Notification channels are rows of the same table: no webhook route may reach one.
   const endpointIsWebhook = (id: number) =>
     sql`EXISTS (SELECT 1 FROM webhooks k WHERE k.id = ${id} AND k.kind = 'webhook')`
+  const webhook = (teamId: number, id: number) => sql`team_id = ${teamId} AND id = ${id} AND kind = 'webhook'`
 
   return WebhookRepository.of({
     create: (teamId, w) =>
@@ -75,25 +69,9 @@ export const make = Effect.gen(function* () {
           secret_sealed = ${Buffer.from(secret.sealed)}, secret_prefix = ${secret.prefix}, secret_rotated_at = now()
         WHERE team_id = ${teamId} AND id = ${id} AND kind = 'webhook'
         RETURNING ${columns}`.pipe(Effect.map(first), unavailable),
-    deliveries: (teamId, id, { page, perPage }) =>
-      Effect.all({
-        rows: sql<DeliveryRow>`
-          SELECT * FROM webhook_deliveries WHERE team_id = ${teamId} AND webhook_id = ${id} AND ${endpointIsWebhook(id)}
-          ORDER BY id DESC LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`,
-        total: sql<{ n: number }>`
-          SELECT count(*)::int AS n FROM webhook_deliveries WHERE team_id = ${teamId} AND webhook_id = ${id} AND ${endpointIsWebhook(id)}`
-      }).pipe(
-        Effect.map(({ rows, total }) => ({ rows: rows.map(toDelivery), total: total[0]?.n ?? 0 })),
-        unavailable
-      ),
+    deliveries: (teamId, id, page) => endpointDeliveries(sql, teamId, webhook(teamId, id)).page(page),
     replay: (teamId, id, deliveryId) =>
-      sql`
-        UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), retry_until = NULL,
-          lease_until = NULL, delivered_at = NULL
-        WHERE team_id = ${teamId} AND webhook_id = ${id} AND ${endpointIsWebhook(id)} AND id = ${deliveryId} RETURNING id`.pipe(
-        Effect.map((rows) => rows.length > 0),
-        unavailable
-      ),
+      endpointDeliveries(sql, teamId, webhook(teamId, id)).replay(deliveryId),
     replayFailed: (teamId, id, filter) =>
       sql<{ replayed: number; remaining: number }>`
         WITH matching AS (
@@ -113,23 +91,7 @@ export const make = Effect.gen(function* () {
         unavailable
       ),
     claimTestDelivery: (teamId, id, event) =>
-      sql<ClaimRow>`
-        WITH hook AS (SELECT * FROM webhooks WHERE team_id = ${teamId} AND id = ${id} AND kind = 'webhook'),
-        inserted AS (
-          INSERT INTO webhook_deliveries (webhook_id, team_id, event_public_id, event_type, data, event_created_at,
-            status, attempts, next_attempt_at, retry_until, lease_until)
-          SELECT id, team_id, 'evt_' || replace(gen_random_uuid()::text, '-', ''), ${event.type},
-            ${JSON.stringify(event.data)}::jsonb, now(), 'sending', 1, now(), now(),
-            now() + ${event.leaseMs} * interval '1 millisecond'
-          FROM hook RETURNING *
-        )
-        SELECT i.id, i.webhook_id, h.kind, h.url, h.secret_sealed,
-          CASE WHEN h.previous_secret_expires_at > now() THEN h.previous_secret_sealed END AS previous_secret_sealed,
-          i.event_public_id, i.event_type, i.event_created_at, i.data, i.attempts, i.retry_until
-        FROM inserted i JOIN hook h ON h.id = i.webhook_id`.pipe(
-        Effect.map((rows) => Option.map(Arr.head(rows), toClaimed)),
-        unavailable
-      )
+      endpointDeliveries(sql, teamId, webhook(teamId, id)).claimTest(event)
   })
 })
 

@@ -1,7 +1,7 @@
-import type { ChannelType, NotificationChannel, TeamId, WebhookDelivery } from "@poststack/domain"
+import type { ChannelType, NotificationChannel, TeamId } from "@poststack/domain"
 import { Context, type Effect, type Option } from "effect"
+import type { EndpointDeliveries } from "./EndpointDeliveries.js"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
-import type { ClaimedWebhookDelivery } from "./WebhookQueue.js"
 
 /** The domain a channel is limited to: only events about it reach the channel. */
 export interface ChannelDomain {
@@ -57,30 +57,5 @@ export class NotificationChannelRepository extends Context.Tag(
       changes: NotificationChannelChanges
     ) => Effect.Effect<Option.Option<NotificationChannel>, StoreUnavailable>
     readonly delete: (teamId: TeamId, publicId: string) => Effect.Effect<boolean, StoreUnavailable>
-    /** A page of deliveries, newest first. */
-    readonly deliveries: (
-      teamId: TeamId,
-      publicId: string,
-      page: { readonly page: number; readonly perPage: number }
-    ) => Effect.Effect<
-      { readonly rows: ReadonlyArray<WebhookDelivery>; readonly total: number },
-      StoreUnavailable
-    >
-    /** Puts a delivery back in the queue now; its retry window starts again. False when not found. */
-    readonly replay: (
-      teamId: TeamId,
-      publicId: string,
-      deliveryId: number
-    ) => Effect.Effect<boolean, StoreUnavailable>
-    /** A test event for one channel, claimed at once for the caller to send. */
-    readonly claimTestDelivery: (
-      teamId: TeamId,
-      publicId: string,
-      event: {
-        readonly type: string
-        readonly data: Readonly<Record<string, unknown>>
-        readonly leaseMs: number
-      }
-    ) => Effect.Effect<Option.Option<ClaimedWebhookDelivery>, StoreUnavailable>
-  }
+  } & EndpointDeliveries<string>
 >() {}

@@ -1,7 +1,7 @@
-import type { TeamId, Webhook, WebhookDelivery, WebhookId } from "@poststack/domain"
+import type { TeamId, Webhook, WebhookId } from "@poststack/domain"
 import { Context, type Effect, type Option } from "effect"
+import type { EndpointDeliveries } from "./EndpointDeliveries.js"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
-import type { ClaimedWebhookDelivery } from "./WebhookQueue.js"
 
 export interface NewWebhook {
   readonly url: string
@@ -39,21 +39,6 @@ export class WebhookRepository extends Context.Tag("@poststack/application/Webho
       secret: { readonly sealed: Uint8Array; readonly prefix: string },
       previousExpiresAt: Date | null
     ) => Effect.Effect<Option.Option<Webhook>, StoreUnavailable>
-    /** A page of deliveries, newest first. */
-    readonly deliveries: (
-      teamId: TeamId,
-      id: WebhookId,
-      page: { readonly page: number; readonly perPage: number }
-    ) => Effect.Effect<
-      { readonly rows: ReadonlyArray<WebhookDelivery>; readonly total: number },
-      StoreUnavailable
-    >
-    /** Puts a delivery back in the queue now; its retry window starts again. False when not found. */
-    readonly replay: (
-      teamId: TeamId,
-      id: WebhookId,
-      deliveryId: number
-    ) => Effect.Effect<boolean, StoreUnavailable>
     /** Requeues failed deliveries, oldest first; answers how many were and how many match still. */
     readonly replayFailed: (
       teamId: TeamId,
@@ -64,15 +49,5 @@ export class WebhookRepository extends Context.Tag("@poststack/application/Webho
         readonly limit: number
       }
     ) => Effect.Effect<{ readonly replayed: number; readonly remaining: number }, StoreUnavailable>
-    /** A test event for one endpoint, claimed at once for the caller to send. */
-    readonly claimTestDelivery: (
-      teamId: TeamId,
-      id: WebhookId,
-      event: {
-        readonly type: string
-        readonly data: Readonly<Record<string, unknown>>
-        readonly leaseMs: number
-      }
-    ) => Effect.Effect<Option.Option<ClaimedWebhookDelivery>, StoreUnavailable>
-  }
+  } & EndpointDeliveries<WebhookId>
 >() {}

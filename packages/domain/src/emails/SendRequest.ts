@@ -27,6 +27,26 @@ export interface SendRequest {
   readonly tracking: { readonly opens: boolean | null; readonly clicks: boolean | null }
 }
 
+/**
+ * A send of only a sender, recipients, a subject and bodies (and whatever `fields` adds): no
+ * copies, reply-to, custom headers, tags, attachments, schedule, unsubscribe link or tracking
+ * override. Sends PostStack makes itself (replies, forwards, previews) start from it.
+ */
+export const plainSendRequest = (
+  fields: Pick<SendRequest, "from" | "to" | "subject" | "html" | "text"> & Partial<SendRequest>
+): SendRequest => ({
+  cc: [],
+  bcc: [],
+  replyTo: [],
+  headers: {},
+  tags: [],
+  attachments: [],
+  scheduledAt: null,
+  unsubscribe: false,
+  tracking: { opens: null, clicks: null },
+  ...fields
+})
+
 /** A send that passed every check that needs no storage. */
 export interface ValidSend {
   readonly from: Mailbox

@@ -2,7 +2,7 @@ import {
   formatMailbox,
   insightsFor,
   type SpamVerdict,
-  type SendRequest,
+  plainSendRequest,
   ValidationFailed,
   validateSend
 } from "@poststack/domain"
@@ -34,22 +34,13 @@ const compose = Effect.fnUntraced(function* (input: PreviewInput) {
   if (input.to.length > PREVIEW_MAX_RECIPIENTS)
     return yield* new ValidationFailed({ message: `to: at most ${PREVIEW_MAX_RECIPIENTS} recipients` })
   const now = new Date(yield* Clock.currentTimeMillis)
-  const request: SendRequest = {
+  const request = plainSendRequest({
     from: input.from,
     to: input.to,
-    cc: [],
-    bcc: [],
-    replyTo: [],
     subject: input.subject,
     html: input.html,
-    text: input.text,
-    headers: {},
-    tags: [],
-    attachments: [],
-    scheduledAt: null,
-    unsubscribe: false,
-    tracking: { opens: null, clicks: null }
-  }
+    text: input.text
+  })
   // A draft may have no body yet: it is scored as the empty message it is. The send's rule that
   // a body is required is the one check a preview does not share.
   const empty = input.html === null && input.text === null

@@ -3,8 +3,8 @@ import {
   type AttachmentInput,
   forwardSubject,
   quoteText,
-  replySubject,
-  type SendRequest
+  plainSendRequest,
+  replySubject
 } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { BlobStore } from "../../ports/BlobStore.js"
@@ -32,17 +32,6 @@ export interface ForwardInput {
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"]/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : "&quot;"))
 
-const base = (from: string): Omit<SendRequest, "to" | "cc" | "bcc" | "subject" | "html" | "text"> => ({
-  from,
-  replyTo: [],
-  headers: {},
-  tags: [],
-  attachments: [],
-  scheduledAt: null,
-  unsubscribe: false,
-  tracking: { opens: null, clicks: null }
-})
-
 /** Replies to the sender of a received message, threaded by In-Reply-To and References. */
 export const ReplyToInbound = Effect.fn("ReplyToInbound")(function* (
   caller: ApiKey,
@@ -59,8 +48,8 @@ export const ReplyToInbound = Effect.fn("ReplyToInbound")(function* (
         }
   return yield* SendEmail(
     caller,
-    {
-      ...base(input.from),
+    plainSendRequest({
+      from: input.from,
       to: [inbound.fromAddress],
       cc: input.cc,
       bcc: input.bcc,
@@ -68,7 +57,7 @@ export const ReplyToInbound = Effect.fn("ReplyToInbound")(function* (
       html: input.html,
       text: input.text,
       headers: threading
-    },
+    }),
     null
   )
 })
@@ -111,8 +100,8 @@ export const ForwardInbound = Effect.fn("ForwardInbound")(function* (
       : `${note === "" ? "" : `<p>${escapeHtml(note)}</p>`}<p>${header.map(escapeHtml).join("<br>")}</p>${inbound.htmlBody}`
   return yield* SendEmail(
     caller,
-    {
-      ...base(input.from),
+    plainSendRequest({
+      from: input.from,
       to: input.to,
       cc: input.cc,
       bcc: input.bcc,
@@ -120,7 +109,7 @@ export const ForwardInbound = Effect.fn("ForwardInbound")(function* (
       html,
       text,
       attachments
-    },
+    }),
     null
   )
 })

@@ -1,17 +1,16 @@
 import { ResourceNotFound } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
+import type { DeliveryPageRequest } from "../../ports/EndpointDeliveries.js"
 import { NotificationChannelRepository } from "../../ports/NotificationChannelRepository.js"
 import { authorize, type Principal } from "../Principal.js"
+import { TEST_ATTEMPT } from "../webhooks/WebhookDeliveries.js"
 import { deliverToChannel } from "./DeliverNotification.js"
 import { foundChannel } from "./ManageNotificationChannels.js"
-
-// The test delivery's window closes as it is claimed, so any failure is final.
-const NO_RETRY = { baseDelayMs: 1, maxDelayMs: 1, windowMs: 0 }
 
 export const ListNotificationDeliveries = Effect.fn("ListNotificationDeliveries")(function* (
   principal: Principal,
   publicId: string,
-  page: { readonly page: number; readonly perPage: number }
+  page: DeliveryPageRequest
 ) {
   const { teamId } = yield* authorize(principal, "notificationChannels")
   const repo = yield* NotificationChannelRepository
@@ -54,5 +53,5 @@ export const TestNotificationChannel = Effect.fn("TestNotificationChannel")(func
   })
   if (Option.isNone(claimed))
     return yield* new ResourceNotFound({ message: "Notification channel not found" })
-  return yield* deliverToChannel(claimed.value, { disableAfter: Number.POSITIVE_INFINITY, retry: NO_RETRY })
+  return yield* deliverToChannel(claimed.value, TEST_ATTEMPT)
 })

@@ -1,17 +1,24 @@
 import { ResourceNotFound, type WebhookId } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
+import type { DeliveryPageRequest } from "../../ports/EndpointDeliveries.js"
 import { authorize, type Principal } from "../Principal.js"
 import { WebhookRepository } from "../../ports/WebhookRepository.js"
-import { deliverWebhook } from "./DispatchWebhooks.js"
+import { deliverWebhook, type WebhookDispatchSettings } from "./DispatchWebhooks.js"
 import { found } from "./ManageWebhooks.js"
 
-// The test delivery's window closes as it is claimed, so any failure is final.
-const NO_RETRY = { baseDelayMs: 1, maxDelayMs: 1, windowMs: 0 }
+/**
+ * How a test delivery is attempted, to a webhook or a notification channel: once (its window
+ * closes as it is claimed, so any failure is final), never counted towards disabling the endpoint.
+ */
+export const TEST_ATTEMPT: WebhookDispatchSettings = {
+  disableAfter: Number.POSITIVE_INFINITY,
+  retry: { baseDelayMs: 1, maxDelayMs: 1, windowMs: 0 }
+}
 
 export const ListWebhookDeliveries = Effect.fn("ListWebhookDeliveries")(function* (
   principal: Principal,
   id: WebhookId,
-  page: { readonly page: number; readonly perPage: number }
+  page: DeliveryPageRequest
 ) {
   const { teamId } = yield* authorize(principal, "webhooks")
   const repo = yield* WebhookRepository
@@ -63,5 +70,5 @@ export const TestWebhook = Effect.fn("TestWebhook")(function* (principal: Princi
     leaseMs: 60_000
   })
   if (Option.isNone(claimed)) return yield* new ResourceNotFound({ message: "Webhook not found" })
-  return yield* deliverWebhook(claimed.value, { disableAfter: Number.POSITIVE_INFINITY, retry: NO_RETRY })
+  return yield* deliverWebhook(claimed.value, TEST_ATTEMPT)
 })

@@ -1,5 +1,27 @@
 import { connect } from "node:net"
+import { SmtpInboundServer, SmtpTls } from "@poststack/adapters-smtp"
+import { Effect } from "effect"
 import nodemailer from "nodemailer"
+import { freePort } from "./net.js"
+
+/**
+ * Our MX as a door for `startTestServer`: a free loopback port and a self-signed
+ * certificate for mx.poststack.test, so remote MTAs can STARTTLS.
+ */
+export const inboundMxDoor = async (maxMessageBytes = 512 * 1024) => {
+  const port = await freePort()
+  const tls = await Effect.runPromise(SmtpTls.selfSigned("mx.poststack.test"))
+  return {
+    port,
+    layer: SmtpInboundServer.layer({
+      host: "127.0.0.1",
+      port,
+      tls,
+      name: "mx.poststack.test",
+      maxMessageBytes
+    })
+  }
+}
 
 /** Hands a raw message to our MX as a remote MTA would: plain SMTP, STARTTLS when offered, no AUTH. */
 export const deliverRaw = (port: number, from: string, to: ReadonlyArray<string>, raw: string | Buffer) => {
