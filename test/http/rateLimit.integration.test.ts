@@ -93,7 +93,12 @@ const suite = (store: "memory" | "redis") =>
       await stillLimited.body?.cancel()
       if (store === "redis") {
         // Counted in Redis, not by the in-process fallback: each key's hits are one count there.
-        expect([...(await countsInRedis(prefix)).values()].sort((a, b) => a - b)).toEqual([1, 51])
+        // The burst's 51 hits are one count; the second key's request is another of 1, and the
+        // set-up's POST may still be counted in an earlier window until its key expires.
+        const counts = [...(await countsInRedis(prefix)).values()].sort((a, b) => a - b)
+        expect(counts.at(-1)).toBe(51)
+        expect(counts.slice(0, -1).length).toBeGreaterThanOrEqual(1)
+        expect(counts.slice(0, -1).every((n) => n === 1)).toBe(true)
         expect(logs.join("\n")).not.toContain("Redis unavailable")
       }
     })
