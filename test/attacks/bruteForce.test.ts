@@ -70,13 +70,20 @@ describe("API key brute force", () => {
     }
     const first = answers.unknown
     for (const [kind, got] of Object.entries(answers)) expect(got, kind).toEqual(first)
-    // No Authorization header at all, or another scheme, is the same refusal.
+    // No Authorization header, or another scheme, says what is wrong with the header itself: it
+    // names no key, so it tells nothing about keys, and the code is the same.
     const none = await fetch(`${open.baseUrl}/api-keys`)
     expect(none.status).toBe(401)
-    expect(await none.text()).toBe((first as { body: string }).body)
+    expect(await none.json()).toEqual({
+      error: "Missing API key: send it in the header Authorization: Bearer <API key>",
+      code: "unauthorized"
+    })
     const basic = await fetch(`${open.baseUrl}/api-keys`, { headers: { Authorization: `Basic ${key}` } })
     expect(basic.status).toBe(401)
-    expect(await basic.text()).toBe((first as { body: string }).body)
+    expect(await basic.json()).toEqual({
+      error: "The Authorization header must use the Bearer scheme: Authorization: Bearer <API key>",
+      code: "unauthorized"
+    })
   })
 
   it("takes as long for a known prefix, a revoked or an expired key as for an unknown one", async () => {
