@@ -1,12 +1,18 @@
-import { MemoryRepositories, PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
+import {
+  MemoryRepositories,
+  MemoryWebhookRepository,
+  PgDatabase,
+  PgPersistence
+} from "@poststack/adapters-persistence"
 import { TeamRepository } from "@poststack/application"
-import type { TeamId } from "@poststack/domain"
+import type { TeamId, WebhookDeliveryStatus } from "@poststack/domain"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { createTestDatabase, query } from "../../support/database.js"
 
 type Provided<L> = L extends Layer.Layer<infer A, infer _E, infer _R> ? A : never
 /** Every port both the memory twins and the PostgreSQL adapters provide. */
-export type Ports = Provided<typeof MemoryRepositories.layer> & Provided<typeof PgPersistence>
+const memoryLayer = Layer.merge(MemoryRepositories.layer, MemoryWebhookRepository.layer)
+export type Ports = Provided<typeof memoryLayer> & Provided<typeof PgPersistence>
 
 /** One implementation of the ports under test, with what a contract suite needs to look at it. */
 export interface Subject {
@@ -14,11 +20,13 @@ export interface Subject {
   readonly run: <A, E>(effect: Effect.Effect<A, E, Ports>) => Promise<A>
   /** The team's outbox events, oldest first. */
   readonly events: (teamId: TeamId) => Promise<ReadonlyArray<{ type: string; payload: unknown }>>
+  /** Ends a webhook delivery as a worker's last attempt would. */
+  readonly settleDelivery: (deliveryId: number, status: WebhookDeliveryStatus) => Promise<void>
   readonly close: () => Promise<void>
 }
 
 const memory = async (): Promise<Subject> => {
-  const runtime = ManagedRuntime.make(MemoryRepositories.layer)
+  const runtime = ManagedRuntime.make(memoryLayer)
   return {
     name: "memory",
     run: (effect) => runtime.runPromise(effect),
@@ -27,6 +35,10 @@ const memory = async (): Promise<Subject> => {
         Effect.map(MemoryRepositories.MemoryTenancy, (t) =>
           t.events.filter((e) => e.teamId === teamId).map(({ type, payload }) => ({ type, payload }))
         )
+      ),
+    settleDelivery: (id, status) =>
+      runtime.runPromise(
+        Effect.flatMap(MemoryWebhookRepository.MemoryWebhookDeliveries, (m) => m.settle(id, status))
       ),
     close: () => runtime.dispose()
   }
@@ -47,6 +59,13 @@ const postgres = async (): Promise<Subject> => {
         "SELECT type, payload FROM events WHERE team_id = $1 ORDER BY id",
         [teamId]
       ),
+    settleDelivery: async (id, status) => {
+      await query(
+        db.url,
+        "UPDATE webhook_deliveries SET status = $2, delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE id = $1",
+        [id, status]
+      )
+    },
     close: async () => {
       await runtime.dispose()
       await db.drop()
