@@ -1,5 +1,7 @@
 import {
+  MemoryEmailRepository,
   MemoryRepositories,
+  MemorySuppressionList,
   MemoryWebhookRepository,
   PgDatabase,
   PgPersistence
@@ -11,7 +13,11 @@ import { createTestDatabase, query } from "../../support/database.js"
 
 type Provided<L> = L extends Layer.Layer<infer A, infer _E, infer _R> ? A : never
 /** Every port both the memory twins and the PostgreSQL adapters provide. */
-const memoryLayer = Layer.merge(MemoryRepositories.layer, MemoryWebhookRepository.layer)
+const memoryLayer = MemoryEmailRepository.layer.pipe(
+  Layer.provideMerge(
+    Layer.mergeAll(MemoryRepositories.layer, MemorySuppressionList.layer, MemoryWebhookRepository.layer)
+  )
+)
 export type Ports = Provided<typeof memoryLayer> & Provided<typeof PgPersistence>
 
 /** One implementation of the ports under test, with what a contract suite needs to look at it. */
