@@ -30,7 +30,7 @@ export interface StoredEvent {
 
 /**
  * What the memory repositories share, as the PostgreSQL tables are shared: one id sequence, the
- * domains, their DKIM keys and the outbox. `revokeDomainKeys` is the API-key side of deleting a
+ * domains, their DKIM keys and dedicated addresses, and the outbox. `revokeDomainKeys` is the API-key side of deleting a
  * domain (the keys scoped to it go with it).
  */
 export interface MemoryDomainState {
@@ -38,6 +38,8 @@ export interface MemoryDomainState {
   readonly domains: Map<DomainId, StoredDomain>
   readonly dkimKeys: Map<DkimKeyId, StoredDkimKey>
   readonly events: Array<StoredEvent>
+  /** The dedicated address (by id) each domain sends from. */
+  readonly domainIps: Map<DomainId, number>
   readonly revokeDomainKeys: (teamId: TeamId, domainId: DomainId) => void
 }
 

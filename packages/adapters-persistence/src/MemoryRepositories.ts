@@ -1,13 +1,17 @@
 import {
   ApiKeyRepository,
+  DkimKeyRepository,
   DomainDirectory,
   DomainRepository,
+  IpAddressRepository,
   type NewApiKey,
   TeamRepository
 } from "@poststack/application"
 import { ApiKey, type ApiKeyId, type DomainId, Team, type TeamId } from "@poststack/domain"
 import { Context, Effect, Layer, Option } from "effect"
+import * as MemoryDkimKeyRepository from "./MemoryDkimKeyRepository.js"
 import * as MemoryDomainRepository from "./MemoryDomainRepository.js"
+import * as MemoryIpAddressRepository from "./MemoryIpAddressRepository.js"
 
 interface StoredKey {
   readonly key: ApiKey
@@ -27,6 +31,7 @@ export const make = Effect.sync(() => {
     domains: new Map(),
     dkimKeys: new Map(),
     events: [],
+    domainIps: new Map(),
     revokeDomainKeys: (teamId, domainId) => {
       for (const [id, stored] of keys)
         if (stored.key.teamId === teamId && stored.key.domainId === domainId) keys.delete(id)
@@ -128,7 +133,16 @@ export const make = Effect.sync(() => {
   const addDomain = (teamId: TeamId, publicId: string): DomainId =>
     MemoryDomainRepository.newDomain(state, { teamId, publicId, name: `${publicId}.example.com` }).id
 
-  return { apiKeys, teamRepository, domainDirectory, domainRepository, addDomain, events: state.events }
+  return {
+    apiKeys,
+    teamRepository,
+    domainDirectory,
+    domainRepository,
+    dkimKeys: MemoryDkimKeyRepository.make(state),
+    ipAddresses: MemoryIpAddressRepository.make(state),
+    addDomain,
+    events: state.events
+  }
 })
 
 /** Test seam of the memory layer: registers a domain the way the domains module will. */
@@ -147,6 +161,8 @@ export const layer = Layer.effectContext(
       Context.add(TeamRepository, m.teamRepository),
       Context.add(DomainDirectory, m.domainDirectory),
       Context.add(DomainRepository, m.domainRepository),
+      Context.add(DkimKeyRepository, m.dkimKeys),
+      Context.add(IpAddressRepository, m.ipAddresses),
       Context.add(MemoryTenancy, { addDomain: m.addDomain, events: m.events })
     )
   )
