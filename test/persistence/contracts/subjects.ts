@@ -1,4 +1,5 @@
 import {
+  MemoryDmarcReportRepository,
   MemoryEmailRepository,
   MemoryRepositories,
   MemorySuppressionList,
@@ -15,7 +16,12 @@ type Provided<L> = L extends Layer.Layer<infer A, infer _E, infer _R> ? A : neve
 /** Every port both the memory twins and the PostgreSQL adapters provide. */
 const memoryLayer = MemoryEmailRepository.layer.pipe(
   Layer.provideMerge(
-    Layer.mergeAll(MemoryRepositories.layer, MemorySuppressionList.layer, MemoryWebhookRepository.layer)
+    Layer.mergeAll(
+      MemoryRepositories.layer,
+      MemorySuppressionList.layer,
+      MemoryWebhookRepository.layer,
+      MemoryDmarcReportRepository.layer
+    )
   )
 )
 export type Ports = Provided<typeof memoryLayer> & Provided<typeof PgPersistence>
