@@ -3,6 +3,7 @@ import {
   DkimKeyRepository,
   DomainDirectory,
   DomainRepository,
+  InboundRepository,
   IpAddressRepository,
   type NewApiKey,
   TeamRepository
@@ -11,6 +12,7 @@ import { ApiKey, type ApiKeyId, type DomainId, Team, type TeamId } from "@postst
 import { Context, Effect, Layer, Option } from "effect"
 import * as MemoryDkimKeyRepository from "./MemoryDkimKeyRepository.js"
 import * as MemoryDomainRepository from "./MemoryDomainRepository.js"
+import * as MemoryInboundRepository from "./MemoryInboundRepository.js"
 import * as MemoryIpAddressRepository from "./MemoryIpAddressRepository.js"
 
 interface StoredKey {
@@ -140,6 +142,7 @@ export const make = Effect.sync(() => {
     domainRepository,
     dkimKeys: MemoryDkimKeyRepository.make(state),
     ipAddresses: MemoryIpAddressRepository.make(state),
+    inbound: MemoryInboundRepository.make(state),
     addDomain,
     events: state.events
   }
@@ -163,6 +166,7 @@ export const layer = Layer.effectContext(
       Context.add(DomainRepository, m.domainRepository),
       Context.add(DkimKeyRepository, m.dkimKeys),
       Context.add(IpAddressRepository, m.ipAddresses),
+      Context.add(InboundRepository, m.inbound),
       Context.add(MemoryTenancy, { addDomain: m.addDomain, events: m.events })
     )
   )
