@@ -14,10 +14,10 @@ import {
   type EmailEventType,
   type EmailRecord,
   type EmailStatus,
-  MAILBOX_PROVIDERS,
   type TeamId
 } from "@poststack/domain"
 import { Effect, Layer, Option } from "effect"
+import { listEmails } from "./MemoryEmailList.js"
 
 interface StoredDelivery {
   readonly id: number
@@ -42,7 +42,6 @@ interface StoredEmail {
 }
 
 const hex = () => crypto.randomUUID().replaceAll("-", "")
-const includesText = (value: string, part: string) => value.toLowerCase().includes(part.toLowerCase())
 
 /**
  * Emails in process memory, for use-case tests and tools; the same contract suite runs against
@@ -160,38 +159,7 @@ export const make = Effect.gen(function* () {
   return EmailRepository.of({
     accept,
     list: (teamId, filter, page, perPage) =>
-      Effect.sync(() => {
-        const provider =
-          filter.provider === undefined
-            ? undefined
-            : MAILBOX_PROVIDERS.find((p) => p.name === filter.provider)
-        if (filter.provider !== undefined && provider === undefined) return { emails: [], total: 0 }
-        const matching = [...emails.values()]
-          .filter(({ record: e, events }) => {
-            const recipients = [...e.toAddresses, ...e.ccAddresses, ...e.bccAddresses]
-            return (
-              e.teamId === teamId &&
-              (filter.statuses === undefined || filter.statuses.includes(e.status)) &&
-              (filter.domainId === undefined || e.domainId === filter.domainId) &&
-              (filter.from === undefined || e.createdAt.getTime() >= filter.from.getTime()) &&
-              (filter.to === undefined || e.createdAt.getTime() < filter.to.getTime()) &&
-              (filter.tag === undefined || e.tags.includes(filter.tag)) &&
-              (filter.sender === undefined || includesText(e.fromAddress, filter.sender)) &&
-              (filter.subject === undefined || includesText(e.subject, filter.subject)) &&
-              (filter.recipient === undefined ||
-                recipients.some((r) => includesText(r, filter.recipient ?? ""))) &&
-              (provider === undefined ||
-                provider.domains.test((e.toAddresses[0] ?? "").split("@")[1]?.toLowerCase() ?? "")) &&
-              (filter.country === undefined ||
-                events.some((ev) => ev.location?.country === filter.country)) &&
-              (filter.device === undefined ||
-                events.some((ev) => ev.reader?.deviceType?.toLowerCase() === filter.device?.toLowerCase()))
-            )
-          })
-          .map((s) => s.record)
-          .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id)
-        return { emails: matching.slice((page - 1) * perPage, page * perPage), total: matching.length }
-      }),
+      Effect.sync(() => listEmails([...emails.values()], teamId, filter, page, perPage)),
     get: (teamId, publicId) =>
       Effect.sync(() =>
         Option.map(Option.fromNullable(owned(teamId, publicId)), (s) => ({
