@@ -1,5 +1,6 @@
 import { Config, Effect, Layer } from "effect"
 import * as PgApiKeyRepository from "./PgApiKeyRepository.js"
+import * as PgAuditLog from "./PgAuditLog.js"
 import * as PgDeliveryFeedback from "./PgDeliveryFeedback.js"
 import * as PgDeliveryQueue from "./PgDeliveryQueue.js"
 import * as PgDkimKeyRepository from "./PgDkimKeyRepository.js"
@@ -12,6 +13,7 @@ import * as PgHealthProbe from "./PgHealthProbe.js"
 import * as PgInboundRepository from "./PgInboundRepository.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgNotificationChannelRepository from "./PgNotificationChannelRepository.js"
+import * as PgRequestLog from "./PgRequestLog.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
@@ -34,7 +36,9 @@ const others = [
   PgWebhookQueue.layer,
   PgInboundRepository.layer,
   PgDeliveryFeedback.layer,
-  PgNotificationChannelRepository.layer
+  PgNotificationChannelRepository.layer,
+  PgAuditLog.layer,
+  PgRequestLog.layer()
 ] as const
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */

@@ -23,6 +23,8 @@ export type RouteFamily =
   | "inbound"
   | "notificationChannels"
   | "emailValidations"
+  | "auditLog"
+  | "requestLogs"
 
 /**
  * How far a key reaches in one family: the whole team, only resources of its own domain, or
@@ -46,7 +48,9 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   webhooks: ["team", "denied", "denied", "denied"],
   inbound: ["team", "own_domain", "denied", "denied"],
   notificationChannels: ["team", "denied", "denied", "denied"],
-  emailValidations: ["team", "own_domain", "denied", "denied"]
+  emailValidations: ["team", "own_domain", "denied", "denied"],
+  auditLog: ["team", "denied", "denied", "denied"],
+  requestLogs: ["team", "denied", "denied", "denied"]
 }
 
 /** The grant a reach has in a family, read from `SCOPE_TABLE`. */

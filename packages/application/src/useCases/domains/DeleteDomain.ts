@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import type { Principal } from "../Principal.js"
 import { DomainRepository } from "../../ports/DomainRepository.js"
 import { GetDomain } from "./GetDomain.js"
+import { recordAudit } from "../audit/RecordAudit.js"
 
 /** Deletes the domain: sending from it stops and keys scoped to it are revoked; its mail history stays. */
 export const DeleteDomain = Effect.fn("DeleteDomain")(function* (principal: Principal, ref: DomainRef) {
@@ -10,4 +11,5 @@ export const DeleteDomain = Effect.fn("DeleteDomain")(function* (principal: Prin
   const domains = yield* DomainRepository
   if (!(yield* domains.delete(principal.teamId, current.id)))
     return yield* new ResourceNotFound({ message: "Domain not found" })
+  yield* recordAudit(principal, "domain.removed", { type: "domain", id: current.publicId }, { name: current.name })
 })
