@@ -10,6 +10,7 @@ import { EmailPreviewsLive } from "./handlers/EmailPreviewsLive.js"
 import { EmailsLive } from "./handlers/EmailsLive.js"
 import { EmailValidationsLive } from "./handlers/EmailValidationsLive.js"
 import { HealthLive } from "./handlers/HealthLive.js"
+import { AuditLogLive, RequestLogsLive } from "./handlers/LogsLive.js"
 import { WebhooksLive } from "./handlers/WebhooksLive.js"
 import { InboundLive } from "./handlers/InboundLive.js"
 import { NotificationChannelsLive } from "./handlers/NotificationChannelsLive.js"
@@ -54,7 +55,9 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     SuppressionsLive,
     TrackingLive,
     EmailValidationsLive,
-    NotificationChannelsLive
+    NotificationChannelsLive,
+    AuditLogLive,
+    RequestLogsLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive])
 )

@@ -21,7 +21,8 @@ export const purgeInBatches = <E, R>(
       { removed: 0, last: batch },
       {
         while: (s) => s.last >= batch,
-        body: (s) => Effect.map(deleteBatch, (rows) => ({ removed: s.removed + rows.length, last: rows.length }))
+        body: (s) =>
+          Effect.map(deleteBatch, (rows) => ({ removed: s.removed + rows.length, last: rows.length }))
       }
     ),
     (s) => s.removed

@@ -17,7 +17,9 @@ export const make = Effect.sync(() => {
           .filter(
             (e) =>
               e.teamId === teamId &&
-              (filter.actions === undefined || filter.actions.length === 0 || filter.actions.includes(e.action)) &&
+              (filter.actions === undefined ||
+                filter.actions.length === 0 ||
+                filter.actions.includes(e.action)) &&
               (filter.actorKind === undefined || e.actor?.kind === filter.actorKind) &&
               (filter.actorId === undefined || e.actor?.id === filter.actorId) &&
               (filter.from === undefined || e.at >= filter.from) &&

@@ -21,7 +21,8 @@ export const make = Effect.sync(() => {
               (range === undefined || (e.status >= range[0] && e.status <= range[1])) &&
               (filter.method === undefined || e.method === filter.method) &&
               (filter.endpoint === undefined || e.endpoint === filter.endpoint) &&
-              (filter.apiKeyId === undefined || (e.actor.kind === "api_key" && e.actor.id === filter.apiKeyId)) &&
+              (filter.apiKeyId === undefined ||
+                (e.actor.kind === "api_key" && e.actor.id === filter.apiKeyId)) &&
               (filter.from === undefined || e.at >= filter.from) &&
               (filter.to === undefined || e.at < filter.to)
           )

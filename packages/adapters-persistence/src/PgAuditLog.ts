@@ -1,6 +1,12 @@
 import { SqlClient } from "@effect/sql"
 import { AuditLog } from "@poststack/application"
-import { type ActorKind, type AuditAction, type AuditDetails, AuditEntry, type TeamId } from "@poststack/domain"
+import {
+  type ActorKind,
+  type AuditAction,
+  type AuditDetails,
+  AuditEntry,
+  type TeamId
+} from "@poststack/domain"
 import { Effect, Layer } from "effect"
 import { actorColumns, actorFrom, purgeInBatches } from "./AuditRows.js"
 import { unavailable } from "./SqlErrors.js"

@@ -86,7 +86,9 @@ export const make = (options: BufferOptions) =>
           )
         ),
         Effect.catchAllCause((cause) =>
-          Effect.logError("API request log entries dropped", cause).pipe(Effect.annotateLogs("count", batch.length))
+          Effect.logError("API request log entries dropped", cause).pipe(
+            Effect.annotateLogs("count", batch.length)
+          )
         )
       )
       inFlight = []

@@ -1,5 +1,6 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { ApiKeysApi } from "./groups/ApiKeysApi.js"
+import { AuditLogApi } from "./groups/AuditLogApi.js"
 import { DomainsApi } from "./groups/DomainsApi.js"
 import { EmailPreviewsApi } from "./groups/EmailPreviewsApi.js"
 import { EmailsApi } from "./groups/EmailsApi.js"
@@ -8,6 +9,7 @@ import { HealthApi } from "./groups/HealthApi.js"
 import { WebhooksApi } from "./groups/WebhooksApi.js"
 import { InboundApi } from "./groups/InboundApi.js"
 import { NotificationChannelsApi } from "./groups/NotificationChannelsApi.js"
+import { RequestLogsApi } from "./groups/RequestLogsApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
 import { TrackingApi } from "./groups/TrackingApi.js"
 import { describeOperations } from "./OpenApiDocs.js"
@@ -25,6 +27,8 @@ export class Api extends HttpApi.make("poststack")
   .add(TrackingApi)
   .add(EmailValidationsApi)
   .add(NotificationChannelsApi)
+  .add(AuditLogApi)
+  .add(RequestLogsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")

@@ -4,11 +4,13 @@ import {
   CheckRateLimit,
   type KeyMaterial,
   type ApiKeyRepository,
-  type RateLimiterStore
+  type RateLimiterStore,
+  type RequestLog
 } from "@poststack/application"
 import {
   allows,
   type ApiKey,
+  apiKeyActor,
   InvalidApiKey,
   PermissionDenied,
   type RateLimitDecision,
@@ -18,7 +20,9 @@ import {
 import { Effect, Layer, Option, Redacted } from "effect"
 import { Authentication, FullAccess } from "@poststack/contract"
 import { screenRequest } from "./Contract.js"
+import type { TrustedProxies } from "./ClientAddress.js"
 import { RateLimitSettings } from "./RateLimitSettings.js"
+import { recordRequest } from "./RequestRecording.js"
 import { provideInPlace } from "./RequestFiber.js"
 
 /**
@@ -84,6 +88,8 @@ const authenticate = (requireFullAccess: boolean) =>
         })
       )
     )
+    // From here the request is the key's team's: logged whatever it is answered (429 and 403 too).
+    yield* recordRequest(request, key.teamId, apiKeyActor(key.id))
     const decision = yield* checkOpen(settings.perKey, `key:${key.id}`)
     yield* setHeaders(rateLimitHeaders(decision))
     if (!decision.allowed) {
@@ -104,7 +110,13 @@ const setHeaders = (headers: Record<string, string>) =>
     Effect.succeed(HttpServerResponse.setHeaders(response, headers))
   )
 
-type Needs = ApiKeyRepository | KeyMaterial | RateLimiterStore | RateLimitSettings
+type Needs =
+  | ApiKeyRepository
+  | KeyMaterial
+  | RateLimiterStore
+  | RateLimitSettings
+  | RequestLog
+  | TrustedProxies
 
 export const AuthenticationLive = Layer.effect(
   Authentication,

@@ -22,9 +22,14 @@ export const RotateApiKey = Effect.fn("RotateApiKey")(function* (principal: Prin
     keyPrefix: minted.keyPrefix
   })
   if (Option.isNone(rotated)) return yield* new ResourceNotFound({ message: "API key not found" })
-  yield* recordAudit(principal, "api_key.rotated", { type: "api_key", id: rotated.value.id }, {
-    ...keyDetails(rotated.value),
-    previous_id: String(id)
-  })
+  yield* recordAudit(
+    principal,
+    "api_key.rotated",
+    { type: "api_key", id: rotated.value.id },
+    {
+      ...keyDetails(rotated.value),
+      previous_id: String(id)
+    }
+  )
   return { key: rotated.value, plaintext: minted.plaintext } satisfies CreatedApiKey
 })

@@ -49,7 +49,10 @@ export type AuditTarget = typeof AuditTarget.Type
  * Small facts about the action (a key's name and permission, a domain's name, which fields of a
  * webhook changed). Never a secret, a URL that may carry one, or a body.
  */
-export const AuditDetails = Schema.Record({ key: Schema.String, value: Schema.Union(Schema.String, Schema.Number, Schema.Boolean, Schema.Null) })
+export const AuditDetails = Schema.Record({
+  key: Schema.String,
+  value: Schema.Union(Schema.String, Schema.Number, Schema.Boolean, Schema.Null)
+})
 export type AuditDetails = typeof AuditDetails.Type
 
 /** An action about to be recorded. `teamId` is null for account actions not tied to a team. */
@@ -79,4 +82,6 @@ export const AUDIT_RETENTION_DAYS = 90
 export const MAX_USER_AGENT = 512
 
 export const clipUserAgent = (userAgent: string | null | undefined): string | null =>
-  userAgent === undefined || userAgent === null || userAgent === "" ? null : userAgent.slice(0, MAX_USER_AGENT)
+  userAgent === undefined || userAgent === null || userAgent === ""
+    ? null
+    : userAgent.slice(0, MAX_USER_AGENT)

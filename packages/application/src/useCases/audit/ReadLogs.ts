@@ -47,4 +47,3 @@ export const PurgeRequestLog = Effect.fn("PurgeRequestLog")(function* (days: num
   if (removed > 0) yield* Effect.logInfo("request log purged").pipe(Effect.annotateLogs("removed", removed))
   return removed
 })
-

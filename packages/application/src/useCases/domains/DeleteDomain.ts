@@ -11,5 +11,10 @@ export const DeleteDomain = Effect.fn("DeleteDomain")(function* (principal: Prin
   const domains = yield* DomainRepository
   if (!(yield* domains.delete(principal.teamId, current.id)))
     return yield* new ResourceNotFound({ message: "Domain not found" })
-  yield* recordAudit(principal, "domain.removed", { type: "domain", id: current.publicId }, { name: current.name })
+  yield* recordAudit(
+    principal,
+    "domain.removed",
+    { type: "domain", id: current.publicId },
+    { name: current.name }
+  )
 })

@@ -77,10 +77,15 @@ export const CreateNotificationChannel = Effect.fn("CreateNotificationChannel")(
     configSealed: sealed,
     configSummary: summary
   })
-  yield* recordAudit(principal, "notification_channel.created", { type: "notification_channel", id: channel.publicId }, {
-    channel_type: input.type,
-    name: input.name
-  })
+  yield* recordAudit(
+    principal,
+    "notification_channel.created",
+    { type: "notification_channel", id: channel.publicId },
+    {
+      channel_type: input.type,
+      name: input.name
+    }
+  )
   return channel
 })
 
@@ -138,9 +143,14 @@ export const UpdateNotificationChannel = Effect.fn("UpdateNotificationChannel")(
   }
   const updated = yield* foundChannel(repo.update(teamId, publicId, changes))
   // Which fields changed, never the config's values: they are the channel's secrets.
-  yield* recordAudit(principal, "notification_channel.updated", { type: "notification_channel", id: publicId }, {
-    changed: Object.keys(input).sort().join(",")
-  })
+  yield* recordAudit(
+    principal,
+    "notification_channel.updated",
+    { type: "notification_channel", id: publicId },
+    {
+      changed: Object.keys(input).sort().join(",")
+    }
+  )
   return updated
 })
 
@@ -151,5 +161,8 @@ export const DeleteNotificationChannel = Effect.fn("DeleteNotificationChannel")(
   const { teamId } = yield* authorize(principal, "notificationChannels")
   const repo = yield* NotificationChannelRepository
   if (!(yield* repo.delete(teamId, publicId))) return yield* notFound()
-  yield* recordAudit(principal, "notification_channel.deleted", { type: "notification_channel", id: publicId })
+  yield* recordAudit(principal, "notification_channel.deleted", {
+    type: "notification_channel",
+    id: publicId
+  })
 })

@@ -53,9 +53,14 @@ export const CreateWebhook = Effect.fn("CreateWebhook")(function* (
     secretSealed: sealed,
     secretPrefix: prefix
   })
-  yield* recordAudit(principal, "webhook.created", { type: "webhook", id: webhook.id }, {
-    events: webhook.events.join(",")
-  })
+  yield* recordAudit(
+    principal,
+    "webhook.created",
+    { type: "webhook", id: webhook.id },
+    {
+      events: webhook.events.join(",")
+    }
+  )
   return { webhook, secret } satisfies WebhookWithSecret
 })
 
@@ -82,9 +87,14 @@ export const UpdateWebhook = Effect.fn("UpdateWebhook")(function* (
   const events = changes.events === undefined ? {} : { events: [...new Set(changes.events)] }
   const updated = yield* found(repo.update(teamId, id, { ...changes, ...events }))
   // Which fields changed, never their values: a URL may carry a token.
-  yield* recordAudit(principal, "webhook.updated", { type: "webhook", id }, {
-    changed: Object.keys(changes).sort().join(",")
-  })
+  yield* recordAudit(
+    principal,
+    "webhook.updated",
+    { type: "webhook", id },
+    {
+      changed: Object.keys(changes).sort().join(",")
+    }
+  )
   return updated
 })
 
@@ -108,6 +118,11 @@ export const RotateWebhookSecret = Effect.fn("RotateWebhookSecret")(function* (
   const now = yield* Clock.currentTimeMillis
   const previousExpiresAt = graceHours > 0 ? new Date(now + graceHours * 3_600_000) : null
   const webhook = yield* found(repo.rotateSecret(teamId, id, { sealed, prefix }, previousExpiresAt))
-  yield* recordAudit(principal, "webhook.updated", { type: "webhook", id }, { changed: "secret", grace_hours: graceHours })
+  yield* recordAudit(
+    principal,
+    "webhook.updated",
+    { type: "webhook", id },
+    { changed: "secret", grace_hours: graceHours }
+  )
   return { webhook, secret } satisfies WebhookWithSecret
 })
