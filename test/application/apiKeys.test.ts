@@ -5,7 +5,7 @@ import { MemoryAuditLog, MemoryRepositories } from "@poststack/adapters-persiste
 import {
   ApiKeyRepository,
   AuditLog,
-  RequestOrigin,
+  withRequestOrigin,
   AuthenticateApiKey,
   asOperator,
   BootstrapTeam,
@@ -219,12 +219,8 @@ describe("the audit trail of keys", () => {
       const team = yield* newTeam
       const admin = yield* CreateApiKey(asOperator(team.id), { ...input, permission: "full_access" })
       const origin = { address: "203.0.113.9", userAgent: "curl/8.5" }
-      const made = yield* CreateApiKey(viaApiKey(admin.key), input).pipe(
-        Effect.provideService(RequestOrigin, origin)
-      )
-      const rotated = yield* RotateApiKey(viaApiKey(admin.key), made.key.id).pipe(
-        Effect.provideService(RequestOrigin, origin)
-      )
+      const made = yield* CreateApiKey(viaApiKey(admin.key), input).pipe(withRequestOrigin(origin))
+      const rotated = yield* RotateApiKey(viaApiKey(admin.key), made.key.id).pipe(withRequestOrigin(origin))
       yield* RevokeApiKey(viaApiKey(admin.key), rotated.key.id)
       const { entries, total } = yield* Effect.flatMap(AuditLog, (log) => log.list(team.id, {}, 1, 10))
       expect(total).toBe(4)

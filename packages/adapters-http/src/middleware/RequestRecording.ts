@@ -1,7 +1,7 @@
 import { HttpApp, HttpRouter, type HttpServerRequest } from "@effect/platform"
 import { RequestLog, RequestOrigin } from "@poststack/application"
 import { type Actor, clipUserAgent, type TeamId } from "@poststack/domain"
-import { Clock, Context, Effect, FiberRef, Option } from "effect"
+import { Clock, Effect, FiberRef, Option } from "effect"
 import { requestStartedAt } from "./AccessLog.js"
 import { clientAddress } from "./ClientAddress.js"
 
@@ -16,7 +16,7 @@ export const recordRequest = (request: HttpServerRequest.HttpServerRequest, team
   Effect.gen(function* () {
     const address = (yield* clientAddress) ?? null
     const userAgent = clipUserAgent(request.headers["user-agent"])
-    yield* FiberRef.update(FiberRef.currentContext, Context.add(RequestOrigin, { address, userAgent }))
+    yield* FiberRef.set(RequestOrigin, { address, userAgent })
     const route = yield* Effect.serviceOption(HttpRouter.RouteContext)
     if (Option.isNone(route)) return
     const endpoint = route.value.route.path

@@ -8,7 +8,7 @@ import {
   OPERATOR,
   userActor
 } from "@poststack/domain"
-import { Clock, Effect, Option } from "effect"
+import { Clock, Effect, FiberRef } from "effect"
 import { AuditLog } from "../../ports/AuditLog.js"
 import type { Principal } from "../Principal.js"
 import { RequestOrigin } from "./RequestOrigin.js"
@@ -37,7 +37,7 @@ export const recordAudit = (
 ) =>
   Effect.gen(function* () {
     const log = yield* AuditLog
-    const origin = yield* Effect.serviceOption(RequestOrigin)
+    const origin = yield* FiberRef.get(RequestOrigin)
     const at = new Date(yield* Clock.currentTimeMillis)
     yield* log
       .record({
@@ -46,8 +46,8 @@ export const recordAudit = (
         actor: actorOf(principal),
         target: target === null ? null : { type: target.type, id: String(target.id) },
         details,
-        address: Option.isSome(origin) ? origin.value.address : null,
-        userAgent: Option.isSome(origin) ? clipUserAgent(origin.value.userAgent) : null,
+        address: origin?.address ?? null,
+        userAgent: clipUserAgent(origin?.userAgent),
         at
       })
       .pipe(

@@ -1,11 +1,22 @@
-import { Context } from "effect"
+import { Effect, FiberRef } from "effect"
+
+/** Where a request came from: the client's address and its user agent. */
+export interface Origin {
+  readonly address: string | null
+  readonly userAgent: string | null
+}
 
 /**
- * Where the request being served came from: the client's address (behind trusted proxies, the
- * forwarded one) and its user agent. The HTTP door provides it for each request; outside a
- * request (the CLI, the worker) there is none, and entries record `null` for both.
+ * The origin of the request being served. The HTTP door sets it on the request's fiber once the
+ * caller is known; outside a request (the CLI, the worker) it is `null`, and audit entries record
+ * no address or agent. A fiber reference rather than a service: the router rebuilds the handler's
+ * services from what it had before the authentication middleware ran, while fiber references
+ * set by the middleware carry through to the handler.
  */
-export class RequestOrigin extends Context.Tag("@poststack/application/RequestOrigin")<
-  RequestOrigin,
-  { readonly address: string | null; readonly userAgent: string | null }
->() {}
+export const RequestOrigin = FiberRef.unsafeMake<Origin | null>(null)
+
+/** Runs `effect` as part of a request from `origin`. */
+export const withRequestOrigin =
+  (origin: Origin) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.locally(effect, RequestOrigin, origin)
