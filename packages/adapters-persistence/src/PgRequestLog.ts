@@ -7,10 +7,13 @@ import {
   statusRange,
   type TeamId
 } from "@poststack/domain"
-import { Chunk, Effect, Layer, Queue, Schedule } from "effect"
+import { Chunk, type Duration, Effect, Layer, Queue, Schedule } from "effect"
 import { actorFrom, purgeInBatches } from "./AuditRows.js"
 import { type BufferOptions, DEFAULT_BUFFER } from "./PgEngagementLog.js"
 import { unavailable } from "./SqlErrors.js"
+
+/** How long the writer waits after a first row for more to batch with it. */
+const DEFAULT_LINGER: Duration.DurationInput = "250 millis"
 
 interface Row {
   readonly id: string
@@ -49,34 +52,35 @@ const toEntry = (r: Row) =>
  * buffer holds up to `capacity` rows and the fiber retries. Rows still buffered when the process
  * dies are lost (a best-effort flush runs on shutdown).
  */
-export const make = (options: BufferOptions) =>
+export const make = (options: BufferOptions, linger: Duration.DurationInput = DEFAULT_LINGER) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const queue = yield* Queue.dropping<NewRequestLogEntry>(options.capacity)
     let inFlight: ReadonlyArray<NewRequestLogEntry> = []
     let droppedSinceWarning = 0
 
+    // One statement of ten array parameters, whatever the batch size: cheap to send and to plan.
     const write = (entries: ReadonlyArray<NewRequestLogEntry>) =>
-      sql`INSERT INTO api_request_log ${sql.insert(
-        entries.map((e) => ({
-          team_id: e.teamId,
-          actor_kind: e.actor.kind,
-          actor_id: e.actor.id,
-          method: e.method,
-          endpoint: e.endpoint,
-          status: e.status,
-          duration_ms: e.durationMs,
-          address: e.address,
-          user_agent: e.userAgent,
-          requested_at: e.at
-        }))
-      )}`
+      sql`
+        INSERT INTO api_request_log
+          (team_id, actor_kind, actor_id, method, endpoint, status, duration_ms, address, user_agent, requested_at)
+        SELECT * FROM unnest(
+          ${entries.map((e) => e.teamId)}::int[], ${entries.map((e) => e.actor.kind)}::text[],
+          ${entries.map((e) => e.actor.id)}::text[], ${entries.map((e) => e.method)}::text[],
+          ${entries.map((e) => e.endpoint)}::text[], ${entries.map((e) => e.status)}::smallint[],
+          ${entries.map((e) => e.durationMs)}::int[], ${entries.map((e) => e.address)}::text[],
+          ${entries.map((e) => e.userAgent)}::text[], ${entries.map((e) => e.at.toISOString())}::timestamptz[])`
 
     const retry = Schedule.union(Schedule.exponential("50 millis"), Schedule.spaced(options.maxBackoff)).pipe(
       Schedule.upTo(options.giveUpAfter)
     )
     const drainOnce = Effect.gen(function* () {
-      inFlight = Chunk.toReadonlyArray(yield* Queue.takeBetween(queue, 1, options.batch))
+      // Waits for a first row, then lingers so the rows of the next moments share its INSERT:
+      // under load one statement carries many requests instead of one round trip each.
+      const first = yield* Queue.take(queue)
+      yield* Effect.sleep(linger)
+      const rest = Chunk.toReadonlyArray(yield* Queue.takeUpTo(queue, options.batch - 1))
+      inFlight = [first, ...rest]
       const batch = inFlight
       yield* write(batch).pipe(
         Effect.catchAll(() =>
@@ -144,4 +148,7 @@ export const make = (options: BufferOptions) =>
     })
   })
 
-export const layer = (options: BufferOptions = DEFAULT_BUFFER) => Layer.scoped(RequestLog, make(options))
+export const layer = (
+  options: BufferOptions = DEFAULT_BUFFER,
+  linger: Duration.DurationInput = DEFAULT_LINGER
+) => Layer.scoped(RequestLog, make(options, linger))
