@@ -1,4 +1,4 @@
-import { PgAuditLog, PgDatabase } from "@poststack/adapters-persistence"
+import { PgAuditLog, PgDatabase, PgRequestLog } from "@poststack/adapters-persistence"
 import { AuditLog } from "@poststack/application"
 import type { TeamId } from "@poststack/domain"
 import { periodicTasks } from "@poststack/runtime"
@@ -243,11 +243,11 @@ describe("the audit log over HTTP and PostgreSQL", () => {
       [teamId]
     )
     // The worker's task, as it is scheduled.
-    const task = periodicTasks.find((t) => t.name === "audit-log.purge")
+    const task = periodicTasks.find((t) => t.name === "logs.purge")
     expect(task?.every).toBe("1 hour")
     await Effect.runPromise(
-      (task?.run ?? Effect.die("no audit-log.purge task")).pipe(
-        Effect.provide(PgAuditLog.layer.pipe(Layer.provide(database)))
+      (task?.run ?? Effect.die("no logs.purge task")).pipe(
+        Effect.provide(Layer.merge(PgAuditLog.layer, PgRequestLog.layer()).pipe(Layer.provide(database)))
       ) as Effect.Effect<void>
     )
     const [old] = await query<{ n: number }>(

@@ -1,4 +1,4 @@
-import { PgDatabase, PgRequestLog } from "@poststack/adapters-persistence"
+import { PgAuditLog, PgDatabase, PgRequestLog } from "@poststack/adapters-persistence"
 import { periodicTasks } from "@poststack/runtime"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -158,12 +158,12 @@ describe("the API request log over HTTP and PostgreSQL", () => {
        VALUES ($1, 'api_key', '1', 'GET', '/recent', 200, 1, now() - interval '6 days')`,
       [teamA]
     )
-    const task = periodicTasks.find((t) => t.name === "request-log.purge")
+    const task = periodicTasks.find((t) => t.name === "logs.purge")
     expect(task?.every).toBe("1 hour")
     const database = PgDatabase.layer(Redacted.make(db.url), { maxConnections: 2 })
     await Effect.runPromise(
-      (task?.run ?? Effect.die("no request-log.purge task")).pipe(
-        Effect.provide(PgRequestLog.layer().pipe(Layer.provide(database))),
+      (task?.run ?? Effect.die("no logs.purge task")).pipe(
+        Effect.provide(Layer.merge(PgAuditLog.layer, PgRequestLog.layer()).pipe(Layer.provide(database))),
         Effect.withConfigProvider(
           ConfigProvider.fromMap(new Map([["POSTSTACK_REQUEST_LOG_RETENTION_DAYS", "7"]]))
         )

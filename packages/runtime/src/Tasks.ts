@@ -23,12 +23,16 @@ export const RequestLogRetentionDays = Config.integer("POSTSTACK_REQUEST_LOG_RET
 const tasks = [
   { name: "domains.verify", every: "1 minute", run: Effect.asVoid(VerifyDueDomains(100)) },
   { name: "domains.dkim-rotations", every: "5 minutes", run: Effect.asVoid(AdvanceDkimRotations()) },
-  // P28: audit entries are deleted after 90 days.
-  { name: "audit-log.purge", every: "1 hour", run: Effect.asVoid(PurgeAuditLog(AUDIT_RETENTION_DAYS)) },
+  // One task for both logs: each running task holds a reserved connection for its lock (PgTaskLock),
+  // so every task more takes one more connection from the pool while it runs.
   {
-    name: "request-log.purge",
+    name: "logs.purge",
     every: "1 hour",
-    run: Effect.flatMap(Effect.orDie(RequestLogRetentionDays), (days) => Effect.asVoid(PurgeRequestLog(days)))
+    run: Effect.gen(function* () {
+      // P28: audit entries are deleted after 90 days.
+      yield* PurgeAuditLog(AUDIT_RETENTION_DAYS)
+      yield* PurgeRequestLog(yield* Effect.orDie(RequestLogRetentionDays))
+    })
   }
 ] as const
 type TaskRun = (typeof tasks)[number]["run"]
