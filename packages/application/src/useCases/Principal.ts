@@ -1,6 +1,10 @@
 import {
   type ApiKey,
   coversDomain,
+  type Role,
+  roleAllows,
+  type SessionId,
+  type UserId,
   grantFor,
   PermissionDenied,
   type Reach,
@@ -10,12 +14,20 @@ import {
 import { Effect } from "effect"
 
 /**
- * Who is acting. An API key acts inside its own team; an operator (the CLI, later a dashboard
- * session) is not held to the guards that protect against a leaked key minting stronger ones.
+ * Who is acting. An API key acts inside its own team; an operator (the CLI) and a person signed in
+ * to the dashboard (acting on the team their session selected, with their role there) are not held
+ * to the guards that protect against a leaked key minting stronger ones.
  */
 export type Principal =
   | { readonly _tag: "ApiKey"; readonly teamId: TeamId; readonly key: ApiKey }
   | { readonly _tag: "Operator"; readonly teamId: TeamId }
+  | {
+      readonly _tag: "Person"
+      readonly teamId: TeamId
+      readonly userId: UserId
+      readonly role: Role
+      readonly sessionId: SessionId
+    }
 
 export const viaApiKey = (key: ApiKey): Principal => ({ _tag: "ApiKey", teamId: key.teamId, key })
 export const asOperator = (teamId: TeamId): Principal => ({ _tag: "Operator", teamId })
@@ -48,6 +60,8 @@ export const authorize = (
   principal: Principal,
   family: RouteFamily
 ): Effect.Effect<Scope, PermissionDenied> => {
+  if (principal._tag === "Person" && family === "apiKeys" && !roleAllows(principal.role, "manage_api_keys"))
+    return Effect.fail(new PermissionDenied({ message: "Only owners and admins can manage API keys" }))
   const reach = reachOf(principal)
   const grant = grantFor(reach, family)
   if (grant === "denied") return Effect.fail(denied(reach))
