@@ -36,7 +36,7 @@ import {
   DomainView,
   TrackingDnsRecordView
 } from "../groups/DomainsApi.js"
-import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+import { CurrentPrincipal } from "../middleware/CurrentPrincipal.js"
 
 const recordFields = (r: DnsRecord) => ({
   type: r.type,
@@ -127,7 +127,7 @@ const rotation = (r: DkimRotation) => ({
 })
 
 // The key that authenticated the request; each use case holds it to its scope.
-const principal = Effect.map(CurrentApiKey, viaApiKey)
+const principal = CurrentPrincipal
 
 export const DomainsLive = HttpApiBuilder.group(Api, "domains", (handlers) =>
   handlers

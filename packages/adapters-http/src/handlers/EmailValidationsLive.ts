@@ -4,7 +4,7 @@ import type { EmailValidation } from "@poststack/domain"
 import { Effect } from "effect"
 import { Api } from "../Api.js"
 import { EmailValidationView } from "../groups/EmailValidationsApi.js"
-import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+import { CurrentPrincipal } from "../middleware/CurrentPrincipal.js"
 
 const toView = (v: EmailValidation): EmailValidationView =>
   EmailValidationView.make(
@@ -31,13 +31,13 @@ export const EmailValidationsLive = HttpApiBuilder.group(Api, "emailValidations"
   handlers
     .handle("validate", ({ payload }) =>
       Effect.map(
-        Effect.flatMap(CurrentApiKey, (key) => ValidateEmails(viaApiKey(key), [payload.email])),
+        Effect.flatMap(CurrentPrincipal, (key) => ValidateEmails(key, [payload.email])),
         (results) => toView(results[0] as EmailValidation)
       )
     )
     .handle("validateBatch", ({ payload }) =>
       Effect.map(
-        Effect.flatMap(CurrentApiKey, (key) => ValidateEmails(viaApiKey(key), payload.emails)),
+        Effect.flatMap(CurrentPrincipal, (key) => ValidateEmails(key, payload.emails)),
         (results) => ({ results: results.map(toView) })
       )
     )

@@ -26,6 +26,7 @@ import { Effect, Either, Schema } from "effect"
 import { Api } from "../Api.js"
 import { EmailDetailView, EmailEventView, EmailView, type SendEmailBody } from "../groups/EmailsApi.js"
 import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+import { CurrentPrincipal } from "../middleware/CurrentPrincipal.js"
 
 const list = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
   value === undefined ? [] : typeof value === "string" ? [value] : value
@@ -198,7 +199,7 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
     )
     .handle("list", ({ urlParams }) =>
       Effect.gen(function* () {
-        const caller = yield* CurrentApiKey
+        const caller = yield* CurrentPrincipal
         const filter: { -readonly [K in keyof EmailFilter]: EmailFilter[K] } = {}
         if (urlParams.status !== undefined) {
           if (!isStatus(urlParams.status))
@@ -224,7 +225,7 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
         if (urlParams.country !== undefined) filter.country = urlParams.country.toUpperCase()
         if (urlParams.device !== undefined) filter.device = urlParams.device
         const { emails, total } = yield* ListEmails(
-          viaApiKey(caller),
+          caller,
           filter,
           urlParams.page,
           urlParams.perPage
@@ -241,7 +242,7 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
       })
     )
     .handle("get", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => GetEmail(viaApiKey(caller), path.id)).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => GetEmail(caller, path.id)).pipe(
         Effect.map((email) => ({
           email: EmailDetailView.make(
             {
@@ -256,17 +257,17 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
       )
     )
     .handle("reschedule", ({ path, payload }) =>
-      Effect.flatMap(CurrentApiKey, (caller) =>
-        RescheduleEmail(viaApiKey(caller), path.id, payload.scheduledAt)
+      Effect.flatMap(CurrentPrincipal, (caller) =>
+        RescheduleEmail(caller, path.id, payload.scheduledAt)
       ).pipe(Effect.as({ success: true as const }))
     )
     .handle("cancel", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => CancelEmail(viaApiKey(caller), path.id)).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => CancelEmail(caller, path.id)).pipe(
         Effect.as({ success: true as const })
       )
     )
     .handle("events", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => GetEmailEvents(viaApiKey(caller), path.id)).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => GetEmailEvents(caller, path.id)).pipe(
         Effect.map((events) => ({ events: events.map(toEventView) }))
       )
     )

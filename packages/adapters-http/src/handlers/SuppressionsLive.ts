@@ -3,15 +3,15 @@ import { AddSuppression, ListSuppressions, RemoveSuppression, viaApiKey } from "
 import { Effect } from "effect"
 import { Api } from "../Api.js"
 import { SuppressionView } from "../groups/SuppressionsApi.js"
-import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+import { CurrentPrincipal } from "../middleware/CurrentPrincipal.js"
 
 export const SuppressionsLive = HttpApiBuilder.group(Api, "suppressions", (handlers) =>
   handlers
     .handle("list", ({ urlParams }) =>
       Effect.gen(function* () {
-        const caller = yield* CurrentApiKey
+        const caller = yield* CurrentPrincipal
         const { entries, total } = yield* ListSuppressions(
-          viaApiKey(caller),
+          caller,
           urlParams.page,
           urlParams.perPage
         )
@@ -27,12 +27,12 @@ export const SuppressionsLive = HttpApiBuilder.group(Api, "suppressions", (handl
       })
     )
     .handle("add", ({ payload }) =>
-      Effect.flatMap(CurrentApiKey, (caller) =>
-        AddSuppression(viaApiKey(caller), payload.email, payload.reason)
+      Effect.flatMap(CurrentPrincipal, (caller) =>
+        AddSuppression(caller, payload.email, payload.reason)
       ).pipe(Effect.as({ success: true as const }))
     )
     .handle("remove", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => RemoveSuppression(viaApiKey(caller), path.email)).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => RemoveSuppression(caller, path.email)).pipe(
         Effect.as({ success: true as const, deleted: true as const })
       )
     )

@@ -16,7 +16,7 @@ import type { Webhook, WebhookDelivery, WebhookId } from "@poststack/domain"
 import { Effect, Redacted } from "effect"
 import { Api } from "../Api.js"
 import { WebhookDeliveryView, WebhookView } from "../groups/WebhooksApi.js"
-import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+import { CurrentPrincipal } from "../middleware/CurrentPrincipal.js"
 
 const toView = (w: Webhook): WebhookView =>
   WebhookView.make(
@@ -61,7 +61,7 @@ const toDeliveryView = (d: WebhookDelivery): WebhookDeliveryView =>
     { disableValidation: true }
   )
 
-const principal = Effect.map(CurrentApiKey, viaApiKey)
+const principal = CurrentPrincipal
 
 export const WebhooksLive = HttpApiBuilder.group(Api, "webhooks", (handlers) =>
   handlers
