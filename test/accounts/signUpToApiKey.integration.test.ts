@@ -83,7 +83,7 @@ describe("accounts: from sign-up to a first API key, over HTTP, PostgreSQL and a
     // The key acts on Alice's team, not on the bootstrap team.
     const domains = await fetch(`${world.server.baseUrl}/domains`, { headers: { authorization: `Bearer ${key}` } })
     expect(domains.status).toBe(200)
-    expect(((await domains.json()) as { data: Array<unknown> }).data).toEqual([])
+    expect(((await domains.json()) as { domains: Array<unknown> }).domains).toEqual([])
     const [keyRow] = await query<{ team_id: number }>(world.db.url, "SELECT team_id FROM api_keys WHERE name = 'ci'")
     expect(keyRow?.team_id).toBe(teams[0]?.id)
   })

@@ -82,6 +82,8 @@ export interface TestServerOptions {
   readonly rspamdUrl?: string
   /** The sender of system mail (`POSTSTACK_SYSTEM_FROM`); none (system mail not sent) by default. */
   readonly systemFrom?: string
+  /** Argon2id cost of password hashes; cheap (1 MiB, one pass) by default, to keep tests fast. */
+  readonly passwordCost?: { readonly memoryCost: number; readonly timeCost: number }
 }
 
 export interface TestServer {
@@ -202,7 +204,7 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
         )
   // Cheap Argon2 parameters keep tests fast; production's floor is OWASP's (Argon2PasswordHasher.layerConfig).
   const accounts = Layer.mergeAll(
-    Argon2PasswordHasher.layer({ memoryCost: 1024, timeCost: 1 }),
+    Argon2PasswordHasher.layer(options.passwordCost ?? { memoryCost: 1024, timeCost: 1 }),
     NodeCryptoAccountTokens.layer,
     ConfigSystemMailSettings.layer({
       from: Option.fromNullable(options.systemFrom === undefined ? undefined : parseMailbox(options.systemFrom)),

@@ -1,4 +1,4 @@
-import { HttpApiBuilder, HttpServerRequest } from "@effect/platform"
+import { HttpApiBuilder, HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import {
   AuthenticateSession,
   type ClientContext,
@@ -11,7 +11,7 @@ import {
   SignUp,
   VerifyEmail
 } from "@poststack/application"
-import { InvalidApiKey, LinkInvalid, ValidationFailed } from "@poststack/domain"
+import { InvalidApiKey, LinkInvalid, RateLimitExceeded, ValidationFailed } from "@poststack/domain"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { Api } from "../Api.js"
 import { PublicScreen } from "../groups/AuthApi.js"
@@ -38,15 +38,28 @@ const linkFailure = <A, E, R>(self: Effect.Effect<A, E | LinkInvalid, R>): Effec
     (e) => Effect.fail(new ValidationFailed({ message: e.message }))
   ) as Effect.Effect<A, E | ValidationFailed, R>
 
+/** A refused attempt says when to try again, in `Retry-After`, as every 429 of the API does. */
+const retryAfter = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.tapError(self, (e) =>
+    e instanceof RateLimitExceeded
+      ? HttpApp.appendPreResponseHandler((_request, response) =>
+          Effect.succeed(HttpServerResponse.setHeader(response, "retry-after", String(e.retryAfterSeconds)))
+        )
+      : Effect.void
+  )
+
 export const PublicScreenLive = Layer.succeed(PublicScreen, screenRequest)
 
 export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
   handlers
     .handle("signUp", ({ payload }) =>
-      Effect.flatMap(clientContext, (client) => SignUp(payload, client)).pipe(Effect.as(ACCEPTED))
+      Effect.flatMap(clientContext, (client) => SignUp(payload, client)).pipe(retryAfter, Effect.as(ACCEPTED))
     )
     .handle("resendVerification", ({ payload }) =>
-      Effect.flatMap(clientContext, (client) => ResendVerification(payload.email, client)).pipe(Effect.as(ACCEPTED))
+      Effect.flatMap(clientContext, (client) => ResendVerification(payload.email, client)).pipe(
+        retryAfter,
+        Effect.as(ACCEPTED)
+      )
     )
     .handle("verifyEmail", ({ payload }) =>
       linkFailure(VerifyEmail(payload.token)).pipe(Effect.as({ verified: true as const }))
@@ -55,6 +68,7 @@ export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
       Effect.gen(function* () {
         const client = yield* clientContext
         const signedIn = yield* SignIn(payload, client).pipe(
+          retryAfter,
           Effect.catchTag("CredentialsRejected", (e) => Effect.fail(new InvalidApiKey({ message: e.message })))
         )
         yield* setSessionCookie(signedIn.token)
@@ -71,6 +85,7 @@ export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
     )
     .handle("requestPasswordReset", ({ payload }) =>
       Effect.flatMap(clientContext, (client) => RequestPasswordReset(payload.email, client)).pipe(
+        retryAfter,
         Effect.as(ACCEPTED)
       )
     )
