@@ -18,6 +18,7 @@ import { provideInPlace } from "./RequestFiber.js"
 import { SessionAuthentication } from "./SessionAuthentication.js"
 import { CSRF_REFUSAL, csrfPasses, sessionTokenOf } from "./SessionCookie.js"
 
+/** The `accounts` row of the scope table (`SCOPE_TABLE`): denied to every kind of key. */
 const KEYS_REFUSED =
   "API keys cannot manage accounts or teams: sign in to the dashboard (POST /auth/sign-in) and use its session"
 
