@@ -43,12 +43,21 @@ const main = async () => {
     POSTSTACK_LOG_LEVEL: "warning"
   })
   const baseUrl = `http://127.0.0.1:${port}`
-  await waitFor(() => fetch(`${baseUrl}/healthz`).then((r) => r.ok, () => false), 60_000)
+  await waitFor(
+    () =>
+      fetch(`${baseUrl}/healthz`).then(
+        (r) => r.ok,
+        () => false
+      ),
+    60_000
+  )
   await verifiedDomain(baseUrl, key, dns, "bench.test")
 
   // Accounts to sign in to, each under its per-account budget (ten a quarter hour) for the run.
   let forwarded = 0
-  const from = () => ({ "x-forwarded-for": `10.${(forwarded >> 16) & 255}.${(forwarded >> 8) & 255}.${forwarded++ & 255}` })
+  const from = () => ({
+    "x-forwarded-for": `10.${(forwarded >> 16) & 255}.${(forwarded >> 8) & 255}.${forwarded++ & 255}`
+  })
   const emails = Array.from({ length: ACCOUNTS }, (_, i) => `person${i}@bench.test`)
   for (const email of emails)
     await fetch(`${baseUrl}/auth/sign-up`, {
@@ -86,9 +95,13 @@ const main = async () => {
   }
 
   await openLoop(2, RATE, send)
-  console.log(`POST /emails at ${RATE}/s for ${SECONDS} s, ${cpus().length} cores shared by server, PostgreSQL and load`)
+  console.log(
+    `POST /emails at ${RATE}/s for ${SECONDS} s, ${cpus().length} cores shared by server, PostgreSQL and load`
+  )
   const alone = await openLoop(SECONDS, RATE, send)
-  console.log(`alone:          p50 ${alone.p50.toFixed(1)} ms, p99 ${alone.p99.toFixed(1)} ms (failed ${alone.failed})`)
+  console.log(
+    `alone:          p50 ${alone.p50.toFixed(1)} ms, p99 ${alone.p99.toFixed(1)} ms (failed ${alone.failed})`
+  )
   const until = performance.now() + SECONDS * 1000
   const started = performance.now()
   const [loaded] = await Promise.all([

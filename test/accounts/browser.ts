@@ -63,7 +63,12 @@ export interface Mail {
 }
 
 /** Waits for a mail to `to` whose subject matches, among those the sink has not handed out yet. */
-export const mailTo = async (sink: SmtpSink, to: string, subject: RegExp, seen: Set<number>): Promise<Mail> => {
+export const mailTo = async (
+  sink: SmtpSink,
+  to: string,
+  subject: RegExp,
+  seen: Set<number>
+): Promise<Mail> => {
   const deadline = Date.now() + 20_000
   for (;;) {
     for (const [index, message] of sink.received.entries()) {

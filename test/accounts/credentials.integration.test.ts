@@ -7,7 +7,8 @@ import { startTestServer, type TestServer } from "../support/server.js"
 import { Browser, mailTo, tokenIn } from "./browser.js"
 import { type AccountsWorld, startAccountsWorld } from "./harness.js"
 
-const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0
+const median = (values: ReadonlyArray<number>) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0
 
 describe("accounts: enumeration, brute force, password reset and change", () => {
   let world: AccountsWorld
@@ -27,7 +28,11 @@ describe("accounts: enumeration, brute force, password reset and change", () => 
   beforeAll(async () => {
     // Two API servers sharing one Redis: brute-force counts are shared between them.
     // Production's Argon2 cost, so that skipping the hash for unknown addresses would show in the timing.
-    world = await startAccountsWorld({ redisUrl: inject("redisUrl"), redisPrefix, passwordCost: Argon2PasswordHasher.OWASP_MINIMUM })
+    world = await startAccountsWorld({
+      redisUrl: inject("redisUrl"),
+      redisPrefix,
+      passwordCost: Argon2PasswordHasher.OWASP_MINIMUM
+    })
     twin = await startTestServer({ databaseUrl: world.db.url, redisUrl: inject("redisUrl"), redisPrefix })
     await signUpVerified("known@people.test")
   })
@@ -82,7 +87,10 @@ describe("accounts: enumeration, brute force, password reset and change", () => 
     await signUpVerified("target@people.test")
     const attacker = new Browser(world.server.baseUrl)
     for (let i = 0; i < 10; i++) {
-      const res = await attacker.call("POST", "/auth/sign-in", { email: "target@people.test", password: `guess ${i} guess` })
+      const res = await attacker.call("POST", "/auth/sign-in", {
+        email: "target@people.test",
+        password: `guess ${i} guess`
+      })
       expect(res.status).toBe(401)
     }
     const locked = await attacker.call("POST", "/auth/sign-in", { email: "target@people.test", password })
@@ -97,10 +105,17 @@ describe("accounts: enumeration, brute force, password reset and change", () => 
     expect(elsewhere.status).toBe(429)
     // An unknown address locks the same way, so the lock itself names no account.
     for (let i = 0; i < 10; i++)
-      await attacker.call("POST", "/auth/sign-in", { email: "phantom@people.test", password: `guess ${i} guess` })
-    expect((await attacker.call("POST", "/auth/sign-in", { email: "phantom@people.test", password })).status).toBe(429)
+      await attacker.call("POST", "/auth/sign-in", {
+        email: "phantom@people.test",
+        password: `guess ${i} guess`
+      })
+    expect(
+      (await attacker.call("POST", "/auth/sign-in", { email: "phantom@people.test", password })).status
+    ).toBe(429)
     // Other accounts are unaffected.
-    expect((await attacker.call("POST", "/auth/sign-in", { email: "known@people.test", password })).status).toBe(200)
+    expect(
+      (await attacker.call("POST", "/auth/sign-in", { email: "known@people.test", password })).status
+    ).toBe(200)
   })
 
   it("resets a password by a single-use link that expires, ending every session and sending a notice", async () => {
@@ -116,19 +131,36 @@ describe("accounts: enumeration, brute force, password reset and change", () => 
     const newPassword = "a brand new passphrase"
     const short = await stranger.call("POST", "/auth/password-reset/confirm", { token, password: "short" })
     expect(short.status).toBe(400)
-    expect((await stranger.call("POST", "/auth/password-reset/confirm", { token, password: newPassword })).status).toBe(200)
-    const reused = await stranger.call("POST", "/auth/password-reset/confirm", { token, password: "yet another passphrase" })
+    expect(
+      (await stranger.call("POST", "/auth/password-reset/confirm", { token, password: newPassword })).status
+    ).toBe(200)
+    const reused = await stranger.call("POST", "/auth/password-reset/confirm", {
+      token,
+      password: "yet another passphrase"
+    })
     expect(reused.status).toBe(422)
     await mailTo(world.sink, email, /security notice: your password was reset/i, seen)
     expect((await laptop.call("GET", "/account")).status).toBe(401)
-    expect((await new Browser(world.server.baseUrl).call("POST", "/auth/sign-in", { email, password })).status).toBe(401)
+    expect(
+      (await new Browser(world.server.baseUrl).call("POST", "/auth/sign-in", { email, password })).status
+    ).toBe(401)
     await new Browser(world.server.baseUrl).signIn(email, newPassword)
 
     // An expired link is refused.
     await stranger.call("POST", "/auth/password-reset", { email })
     const late = tokenIn(await mailTo(world.sink, email, /reset your/i, seen))
-    await query(world.db.url, "UPDATE account_links SET expires_at = now() - interval '1 second' WHERE used_at IS NULL")
-    expect((await stranger.call("POST", "/auth/password-reset/confirm", { token: late, password: "late passphrase!" })).status).toBe(422)
+    await query(
+      world.db.url,
+      "UPDATE account_links SET expires_at = now() - interval '1 second' WHERE used_at IS NULL"
+    )
+    expect(
+      (
+        await stranger.call("POST", "/auth/password-reset/confirm", {
+          token: late,
+          password: "late passphrase!"
+        })
+      ).status
+    ).toBe(422)
   })
 
   it("changes the password only with the current one, ending every other session", async () => {
@@ -139,7 +171,10 @@ describe("accounts: enumeration, brute force, password reset and change", () => 
     await phone.signIn(email, password)
     await laptop.signIn(email, password)
     const sessions = await laptop.call("GET", "/auth/sessions")
-    expect((sessions.body.data as Array<{ current: boolean }>).map((s) => s.current).sort()).toEqual([false, true])
+    expect((sessions.body.data as Array<{ current: boolean }>).map((s) => s.current).sort()).toEqual([
+      false,
+      true
+    ])
 
     const wrong = await laptop.call("POST", "/account/password", {
       current_password: "not the password",
@@ -162,14 +197,24 @@ describe("accounts: enumeration, brute force, password reset and change", () => 
     const email = "legacy@people.test"
     await signUpVerified(email)
     // What a hash made with m=512 KiB, t=1 looks like: same salt and digest length, cheaper cost.
-    const [row] = await query<{ password_hash: string }>(world.db.url, "SELECT password_hash FROM users WHERE email = $1", [email])
+    const [row] = await query<{ password_hash: string }>(
+      world.db.url,
+      "SELECT password_hash FROM users WHERE email = $1",
+      [email]
+    )
     const weak = await Effect.runPromise(
-      Effect.flatMap(Argon2PasswordHasher.make({ memoryCost: 512, timeCost: 1 }), (h) => h.hash(Redacted.make(password)))
+      Effect.flatMap(Argon2PasswordHasher.make({ memoryCost: 512, timeCost: 1 }), (h) =>
+        h.hash(Redacted.make(password))
+      )
     )
     expect(row?.password_hash).not.toBe(weak)
     await query(world.db.url, "UPDATE users SET password_hash = $1 WHERE email = $2", [weak, email])
     await new Browser(world.server.baseUrl).signIn(email, password)
-    const [after] = await query<{ password_hash: string }>(world.db.url, "SELECT password_hash FROM users WHERE email = $1", [email])
+    const [after] = await query<{ password_hash: string }>(
+      world.db.url,
+      "SELECT password_hash FROM users WHERE email = $1",
+      [email]
+    )
     expect(after?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
     await new Browser(world.server.baseUrl).signIn(email, password)
   })

@@ -27,7 +27,9 @@ export const SYSTEM_FROM = "PostStack <no-reply@system.test>"
  * The API with system mail set up, and a worker delivering it to an SMTP sink that receives for
  * `people.test`, where every person of these tests has their mailbox.
  */
-export const startAccountsWorld = async (options: Partial<TestServerOptions> = {}): Promise<AccountsWorld> => {
+export const startAccountsWorld = async (
+  options: Partial<TestServerOptions> = {}
+): Promise<AccountsWorld> => {
   const db = await createTestDatabase()
   const dns = await startDnsServer()
   const sink = await startSmtpSink({ starttls: false })

@@ -69,10 +69,20 @@ describe("accounts: from sign-up to a first API key, over HTTP, PostgreSQL and a
     expect(stored?.password_hash).toMatch(/^\$argon2id\$v=19\$m=\d+,t=\d+,p=1\$/)
 
     // A state-changing request with the cookie but without the CSRF token is refused, and creates nothing.
-    const refused = await alice.call("POST", "/api-keys", { name: "ci", permission: "sending_access" }, { csrf: null })
+    const refused = await alice.call(
+      "POST",
+      "/api-keys",
+      { name: "ci", permission: "sending_access" },
+      { csrf: null }
+    )
     expect(refused.status).toBe(403)
     expect(refused.body).toEqual({ error: expect.stringContaining("CSRF"), code: "forbidden" })
-    const wrong = await alice.call("POST", "/api-keys", { name: "ci", permission: "sending_access" }, { csrf: "x".repeat(43) })
+    const wrong = await alice.call(
+      "POST",
+      "/api-keys",
+      { name: "ci", permission: "sending_access" },
+      { csrf: "x".repeat(43) }
+    )
     expect(wrong.status).toBe(403)
     expect((await alice.call("GET", "/api-keys", undefined, { csrf: null })).body.keys).toEqual([])
 
@@ -81,10 +91,15 @@ describe("accounts: from sign-up to a first API key, over HTTP, PostgreSQL and a
     const key = String(created.body.key)
     expect(key).toMatch(/^sk_live_/)
     // The key acts on Alice's team, not on the bootstrap team.
-    const domains = await fetch(`${world.server.baseUrl}/domains`, { headers: { authorization: `Bearer ${key}` } })
+    const domains = await fetch(`${world.server.baseUrl}/domains`, {
+      headers: { authorization: `Bearer ${key}` }
+    })
     expect(domains.status).toBe(200)
     expect(((await domains.json()) as { domains: Array<unknown> }).domains).toEqual([])
-    const [keyRow] = await query<{ team_id: number }>(world.db.url, "SELECT team_id FROM api_keys WHERE name = 'ci'")
+    const [keyRow] = await query<{ team_id: number }>(
+      world.db.url,
+      "SELECT team_id FROM api_keys WHERE name = 'ci'"
+    )
     expect(keyRow?.team_id).toBe(teams[0]?.id)
   })
 
@@ -111,7 +126,9 @@ describe("accounts: from sign-up to a first API key, over HTTP, PostgreSQL and a
     const other = new Browser(world.server.baseUrl)
     const signedIn = await other.signIn("alice@people.test", password)
     const id = (signedIn.body.session as { id: string }).id
-    await query(world.db.url, "UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = $1", [id])
+    await query(world.db.url, "UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = $1", [
+      id
+    ])
     const expired = await other.call("GET", "/account")
     expect(expired.status).toBe(401)
     expect(expired.body.code).toBe("unauthorized")

@@ -65,14 +65,30 @@ describe("accounts: teams, invitations, roles and isolation", () => {
     const keys = await bob.browser.call("GET", "/api-keys")
     expect(keys.status).toBe(403)
     expect(keys.body).toEqual({ error: "Only owners and admins can manage API keys", code: "forbidden" })
-    expect((await bob.browser.call("POST", "/api-keys", { name: "x", permission: "sending_access" })).status).toBe(403)
-    expect((await bob.browser.call("POST", `/teams/${aliceTeam}/invitations`, { email: "eve@people.test", role: "member" })).status).toBe(403)
+    expect(
+      (await bob.browser.call("POST", "/api-keys", { name: "x", permission: "sending_access" })).status
+    ).toBe(403)
+    expect(
+      (
+        await bob.browser.call("POST", `/teams/${aliceTeam}/invitations`, {
+          email: "eve@people.test",
+          role: "member"
+        })
+      ).status
+    ).toBe(403)
     expect((await bob.browser.call("GET", `/teams/${aliceTeam}/invitations`)).status).toBe(403)
     const aliceId = await memberId("alice@people.test")
-    expect((await bob.browser.call("PATCH", `/teams/${aliceTeam}/members/${aliceId}`, { role: "member" })).status).toBe(403)
+    expect(
+      (await bob.browser.call("PATCH", `/teams/${aliceTeam}/members/${aliceId}`, { role: "member" })).status
+    ).toBe(403)
     expect((await bob.browser.call("DELETE", `/teams/${aliceTeam}/members/${aliceId}`)).status).toBe(403)
     // Sending mail is done with an API key, not a session.
-    const send = await bob.browser.call("POST", "/emails", { from: "a@system.test", to: ["x@people.test"], subject: "s", text: "t" })
+    const send = await bob.browser.call("POST", "/emails", {
+      from: "a@system.test",
+      to: ["x@people.test"],
+      subject: "s",
+      text: "t"
+    })
     expect(send.status).toBe(403)
 
     // Made an admin, Bob manages keys.
@@ -81,7 +97,9 @@ describe("accounts: teams, invitations, roles and isolation", () => {
     expect(promoted.status, promoted.text).toBe(200)
     expect((await bob.browser.call("GET", "/api-keys")).status).toBe(200)
     // An admin may not make owners nor touch the owner.
-    expect((await bob.browser.call("PATCH", `/teams/${aliceTeam}/members/${bobId}`, { role: "owner" })).status).toBe(403)
+    expect(
+      (await bob.browser.call("PATCH", `/teams/${aliceTeam}/members/${bobId}`, { role: "owner" })).status
+    ).toBe(403)
     expect((await bob.browser.call("DELETE", `/teams/${aliceTeam}/members/${aliceId}`)).status).toBe(403)
   })
 
@@ -91,7 +109,9 @@ describe("accounts: teams, invitations, roles and isolation", () => {
     expect(demote.status).toBe(422)
     expect(demote.body.error).toMatch(/keep an owner/)
     expect((await alice.call("DELETE", `/teams/${aliceTeam}/members/${aliceId}`)).status).toBe(422)
-    const members = (await alice.call("GET", `/teams/${aliceTeam}/members`)).body.data as Array<{ role: string }>
+    const members = (await alice.call("GET", `/teams/${aliceTeam}/members`)).body.data as Array<{
+      role: string
+    }>
     expect(members.filter((m) => m.role === "owner")).toHaveLength(1)
   })
 
@@ -108,7 +128,10 @@ describe("accounts: teams, invitations, roles and isolation", () => {
 
     const expiring = await invite("dave@people.test", "member")
     const { query } = await import("../support/database.js")
-    await query(world.db.url, "UPDATE invitations SET expires_at = now() - interval '1 second' WHERE revoked_at IS NULL AND accepted_at IS NULL")
+    await query(
+      world.db.url,
+      "UPDATE invitations SET expires_at = now() - interval '1 second' WHERE revoked_at IS NULL AND accepted_at IS NULL"
+    )
     expect((await dave.browser.call("POST", "/teams/join", { token: expiring })).status).toBe(422)
     expect(((await dave.browser.call("GET", "/teams")).body.data as Array<unknown>).length).toBe(1)
   })
@@ -125,7 +148,9 @@ describe("accounts: teams, invitations, roles and isolation", () => {
       expect(res.status, `${method} ${path}`).toBe(404)
     }
     // Alice's team has a key (made here); Erin's session lists only her own team's keys.
-    expect((await alice.call("POST", "/api-keys", { name: "alice ci", permission: "sending_access" })).status).toBe(201)
+    expect(
+      (await alice.call("POST", "/api-keys", { name: "alice ci", permission: "sending_access" })).status
+    ).toBe(201)
     expect((await erin.browser.call("GET", "/api-keys")).body.keys).toEqual([])
     const sessions = (await erin.browser.call("GET", "/auth/sessions")).body.data as Array<{ id: string }>
     const aliceSessions = (await alice.call("GET", "/auth/sessions")).body.data as Array<{ id: string }>

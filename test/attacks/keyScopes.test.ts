@@ -102,8 +102,7 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     fullScoped: { own: "ok", other: "ok" },
     sendingTeam: { own: "ok", other: "ok" },
     sendingScoped: { own: "ok", other: "ok" }
-  }
-  ,
+  },
   // People's own routes (sessions, account, teams): no key of any kind reaches them.
   accounts: {
     fullTeam: { own: 403, other: 403 },

@@ -141,7 +141,10 @@ describe("secrets never reach logs or error bodies", () => {
     await post("/auth/sign-up", { email: "short@example.com", password: "short" })
     // The links mailed so far: their tokens are secrets too.
     const tokensInMail = async () => {
-      const mails = await query<{ text_body: string }>(teams.db.url, "SELECT text_body FROM emails WHERE text_body LIKE '%#token=%'")
+      const mails = await query<{ text_body: string }>(
+        teams.db.url,
+        "SELECT text_body FROM emails WHERE text_body LIKE '%#token=%'"
+      )
       return mails.map((m) => /#token=([A-Za-z0-9_-]+)/.exec(m.text_body)?.[1] ?? "")
     }
     const [verify] = await tokensInMail()
@@ -157,8 +160,16 @@ describe("secrets never reach logs or error bodies", () => {
     secrets.push(cookie.split("=")[1] ?? "", csrf)
     // Refusals with the cookie: without and with a wrong CSRF token, and a made-up cookie.
     await post("/api-keys", { name: "x", permission: "sending_access" }, { cookie })
-    await post("/api-keys", { name: "x", permission: "sending_access" }, { cookie, "x-csrf-token": `${csrf}x` })
-    await post("/account/password", { current_password: password, new_password: "short" }, { cookie, "x-csrf-token": csrf })
+    await post(
+      "/api-keys",
+      { name: "x", permission: "sending_access" },
+      { cookie, "x-csrf-token": `${csrf}x` }
+    )
+    await post(
+      "/account/password",
+      { current_password: password, new_password: "short" },
+      { cookie, "x-csrf-token": csrf }
+    )
     await post("/auth/password-reset", { email: "secret.keeper@example.com" })
     const reset = (await tokensInMail()).filter((t) => t !== verify)
     expect(reset.length).toBe(1)

@@ -16,16 +16,26 @@ describe("team roles", () => {
     expect(invitationProblem("admin", "admin")).toBeUndefined()
     expect(invitationProblem("member", "member")).toMatch(/owners and admins/)
     expect(roleChangeProblem({ actor: "admin", target: "member", next: "owner", owners: 1 })).toMatch(/owner/)
-    expect(roleChangeProblem({ actor: "admin", target: "owner", next: "member", owners: 2 })).toMatch(/owner's role/)
+    expect(roleChangeProblem({ actor: "admin", target: "owner", next: "member", owners: 2 })).toMatch(
+      /owner's role/
+    )
     expect(roleChangeProblem({ actor: "owner", target: "owner", next: "member", owners: 2 })).toBeUndefined()
   })
 
   it("always keeps an owner", () => {
-    expect(roleChangeProblem({ actor: "owner", target: "owner", next: "admin", owners: 1 })).toMatch(/keep an owner/)
-    expect(removalProblem({ actor: "owner", target: "owner", self: true, owners: 1 })).toMatch(/keep an owner/)
+    expect(roleChangeProblem({ actor: "owner", target: "owner", next: "admin", owners: 1 })).toMatch(
+      /keep an owner/
+    )
+    expect(removalProblem({ actor: "owner", target: "owner", self: true, owners: 1 })).toMatch(
+      /keep an owner/
+    )
     expect(removalProblem({ actor: "owner", target: "owner", self: true, owners: 2 })).toBeUndefined()
     expect(removalProblem({ actor: "member", target: "member", self: true, owners: 1 })).toBeUndefined()
-    expect(removalProblem({ actor: "member", target: "admin", self: false, owners: 1 })).toMatch(/owners and admins/)
-    expect(removalProblem({ actor: "admin", target: "owner", self: false, owners: 2 })).toMatch(/Only an owner/)
+    expect(removalProblem({ actor: "member", target: "admin", self: false, owners: 1 })).toMatch(
+      /owners and admins/
+    )
+    expect(removalProblem({ actor: "admin", target: "owner", self: false, owners: 2 })).toMatch(
+      /Only an owner/
+    )
   })
 })

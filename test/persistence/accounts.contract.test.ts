@@ -18,7 +18,10 @@ interface Subject {
   readonly close: () => Promise<void>
 }
 
-const fromRuntime = (runtime: ManagedRuntime.ManagedRuntime<Ports, unknown>, close: () => Promise<void>): Subject => ({
+const fromRuntime = (
+  runtime: ManagedRuntime.ManagedRuntime<Ports, unknown>,
+  close: () => Promise<void>
+): Subject => ({
   run: (effect) => runtime.runPromise(effect),
   exit: (effect) => runtime.runPromiseExit(effect),
   close
@@ -41,7 +44,8 @@ const postgresSubject = async (): Promise<Subject> => {
 }
 
 let n = 0
-const hex = (length: number) => Array.from({ length }, () => "0123456789abcdef"[Math.floor(Math.random() * 16)]).join("")
+const hex = (length: number) =>
+  Array.from({ length }, () => "0123456789abcdef"[Math.floor(Math.random() * 16)]).join("")
 const userId = () => `usr_${hex(24)}` as UserId
 const hash = () => new Uint8Array(32).map(() => Math.floor(Math.random() * 256))
 const newUser = (email = `person${++n}@people.test`) => ({
@@ -70,8 +74,12 @@ for (const [name, make] of [
       const created = await subject.run(Effect.flatMap(UserRepository, (r) => r.create(input, "First team")))
       expect(created.user.email).toBe(input.email)
       const teams = await subject.run(Effect.flatMap(MembershipRepository, (r) => r.listForUser(input.id)))
-      expect(teams).toEqual([expect.objectContaining({ teamId: created.teamId, teamName: "First team", role: "owner" })])
-      const again = await subject.exit(Effect.flatMap(UserRepository, (r) => r.create({ ...newUser(input.email) }, "Other")))
+      expect(teams).toEqual([
+        expect.objectContaining({ teamId: created.teamId, teamName: "First team", role: "owner" })
+      ])
+      const again = await subject.exit(
+        Effect.flatMap(UserRepository, (r) => r.create({ ...newUser(input.email) }, "Other"))
+      )
       expect(Exit.isFailure(again) && JSON.stringify(again.cause)).toContain("AlreadyExists")
       const found = await subject.run(Effect.flatMap(UserRepository, (r) => r.findByEmail(input.email)))
       expect(Option.map(found, (c) => c.passwordHash)).toEqual(Option.some(input.passwordHash))
@@ -94,7 +102,9 @@ for (const [name, make] of [
       await issue(second, "reset_password", new Date(now.getTime() + 60_000))
       expect(Option.isNone(await consume(first, "reset_password"))).toBe(true)
       expect(Option.isNone(await consume(second, "verify_email"))).toBe(true)
-      expect(await consume(second, "reset_password")).toEqual(Option.some({ userId: input.id, newEmail: null }))
+      expect(await consume(second, "reset_password")).toEqual(
+        Option.some({ userId: input.id, newEmail: null })
+      )
       expect(Option.isNone(await consume(second, "reset_password"))).toBe(true)
       await issue(expired, "verify_email", new Date(now.getTime() - 1))
       expect(Option.isNone(await consume(expired, "verify_email"))).toBe(true)
@@ -124,15 +134,20 @@ for (const [name, make] of [
       const sb = await open(b, 1)
       const sc = await open(c, 2)
       await open(gone, -10, 5)
-      const find = (h: Uint8Array) => subject.run(Effect.flatMap(SessionStore, (s) => s.findByTokenHash(h, new Date(now.getTime() + 10))))
+      const find = (h: Uint8Array) =>
+        subject.run(Effect.flatMap(SessionStore, (s) => s.findByTokenHash(h, new Date(now.getTime() + 10))))
       expect(Option.map(await find(a), (s) => s.id)).toEqual(Option.some(sa.id))
       expect(Option.isNone(await find(gone))).toBe(true)
-      const listed = await subject.run(Effect.flatMap(SessionStore, (s) => s.list(input.id, new Date(now.getTime() + 10))))
+      const listed = await subject.run(
+        Effect.flatMap(SessionStore, (s) => s.list(input.id, new Date(now.getTime() + 10)))
+      )
       expect(listed.map((s) => s.id)).toEqual([sc.id, sb.id, sa.id])
       expect(await subject.run(Effect.flatMap(SessionStore, (s) => s.revoke(userId(), sa.id)))).toBe(false)
       expect(await subject.run(Effect.flatMap(SessionStore, (s) => s.revoke(input.id, sa.id)))).toBe(true)
       expect(Option.isNone(await find(a))).toBe(true)
-      expect(await subject.run(Effect.flatMap(SessionStore, (s) => s.revokeAll(input.id, sc.id)))).toBeGreaterThanOrEqual(1)
+      expect(
+        await subject.run(Effect.flatMap(SessionStore, (s) => s.revokeAll(input.id, sc.id)))
+      ).toBeGreaterThanOrEqual(1)
       expect(Option.isNone(await find(b))).toBe(true)
       expect(Option.isSome(await find(c))).toBe(true)
       expect(await subject.run(Effect.flatMap(SessionStore, (s) => s.revokeAll(input.id, null)))).toBe(1)
@@ -159,14 +174,28 @@ for (const [name, make] of [
           })
         )
       )
-      const accepted = await subject.run(Effect.flatMap(InvitationRepository, (r) => r.accept(token, other.id, new Date())))
+      const accepted = await subject.run(
+        Effect.flatMap(InvitationRepository, (r) => r.accept(token, other.id, new Date()))
+      )
       expect(Option.map(accepted, (i) => i.id)).toEqual(Option.some(inviteId))
-      expect(Option.isNone(await subject.run(Effect.flatMap(InvitationRepository, (r) => r.accept(token, other.id, new Date()))))).toBe(true)
+      expect(
+        Option.isNone(
+          await subject.run(
+            Effect.flatMap(InvitationRepository, (r) => r.accept(token, other.id, new Date()))
+          )
+        )
+      ).toBe(true)
       const memberships = MembershipRepository
-      expect(await subject.run(Effect.flatMap(memberships, (r) => r.setRole(teamId, owner.id, "member")))).toBe(false)
+      expect(
+        await subject.run(Effect.flatMap(memberships, (r) => r.setRole(teamId, owner.id, "member")))
+      ).toBe(false)
       expect(await subject.run(Effect.flatMap(memberships, (r) => r.remove(teamId, owner.id)))).toBe(false)
-      expect(await subject.run(Effect.flatMap(memberships, (r) => r.setRole(teamId, other.id, "owner")))).toBe(true)
-      expect(await subject.run(Effect.flatMap(memberships, (r) => r.setRole(teamId, owner.id, "member")))).toBe(true)
+      expect(
+        await subject.run(Effect.flatMap(memberships, (r) => r.setRole(teamId, other.id, "owner")))
+      ).toBe(true)
+      expect(
+        await subject.run(Effect.flatMap(memberships, (r) => r.setRole(teamId, owner.id, "member")))
+      ).toBe(true)
       const members = await subject.run(Effect.flatMap(memberships, (r) => r.listMembers(teamId)))
       expect(members.map((m) => [m.email, m.role])).toEqual([
         [owner.email, "member"],

@@ -207,7 +207,9 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
     Argon2PasswordHasher.layer(options.passwordCost ?? { memoryCost: 1024, timeCost: 1 }),
     NodeCryptoAccountTokens.layer,
     ConfigSystemMailSettings.layer({
-      from: Option.fromNullable(options.systemFrom === undefined ? undefined : parseMailbox(options.systemFrom)),
+      from: Option.fromNullable(
+        options.systemFrom === undefined ? undefined : parseMailbox(options.systemFrom)
+      ),
       publicUrl: "http://dashboard.poststack.test"
     })
   )

@@ -49,7 +49,10 @@ export const make = (options: Argon2Options) =>
           }
           const matches = yield* verify(stored, Redacted.value(password))
           const outdated =
-            params.type !== "argon2id" || params.m < options.memoryCost || params.t < options.timeCost || params.p !== 1
+            params.type !== "argon2id" ||
+            params.m < options.memoryCost ||
+            params.t < options.timeCost ||
+            params.p !== 1
           return { matches, outdated }
         })
     })

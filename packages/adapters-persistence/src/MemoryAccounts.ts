@@ -72,7 +72,8 @@ export const make = Effect.sync(() => {
     })
   }
   const keepsOwner = (teamId: TeamId, userId: UserId, role: Role | null) =>
-    role === "owner" || memberships.some((m) => m.teamId === teamId && m.userId !== userId && m.role === "owner")
+    role === "owner" ||
+    memberships.some((m) => m.teamId === teamId && m.userId !== userId && m.role === "owner")
 
   const userRepository = UserRepository.of({
     create: (input, teamName) =>
@@ -158,7 +159,8 @@ export const make = Effect.sync(() => {
     touch: (id, at) =>
       Effect.sync(() => {
         const stored = sessions.get(id)
-        if (stored !== undefined) sessions.set(id, { ...stored, session: Session.make({ ...stored.session, lastSeenAt: at }) })
+        if (stored !== undefined)
+          sessions.set(id, { ...stored, session: Session.make({ ...stored.session, lastSeenAt: at }) })
       }),
     list: (userId, now) =>
       Effect.sync(() =>
@@ -182,7 +184,8 @@ export const make = Effect.sync(() => {
     selectTeam: (id, teamId) =>
       Effect.sync(() => {
         const stored = sessions.get(id)
-        if (stored !== undefined) sessions.set(id, { ...stored, session: Session.make({ ...stored.session, teamId }) })
+        if (stored !== undefined)
+          sessions.set(id, { ...stored, session: Session.make({ ...stored.session, teamId }) })
       })
   })
 
@@ -244,7 +247,13 @@ export const make = Effect.sync(() => {
       Effect.sync(() => {
         const stored = invitations.get(id)
         const i = stored?.invitation
-        if (stored === undefined || i === undefined || i.teamId !== teamId || i.acceptedAt !== null || i.revokedAt !== null)
+        if (
+          stored === undefined ||
+          i === undefined ||
+          i.teamId !== teamId ||
+          i.acceptedAt !== null ||
+          i.revokedAt !== null
+        )
           return false
         invitations.set(id, { ...stored, invitation: Invitation.make({ ...i, revokedAt: at }) })
         return true

@@ -69,7 +69,8 @@ export const make = Effect.gen(function* () {
             if (!(yield* keepsOwner(teamId, userId, null))) return false
             const rows = yield* sql`
               DELETE FROM memberships WHERE team_id = ${teamId} AND user_id = ${userId} RETURNING 1`
-            if (rows.length > 0) yield* sql`UPDATE sessions SET team_id = NULL WHERE user_id = ${userId} AND team_id = ${teamId}`
+            if (rows.length > 0)
+              yield* sql`UPDATE sessions SET team_id = NULL WHERE user_id = ${userId} AND team_id = ${teamId}`
             return rows.length > 0
           })
         )

@@ -24,14 +24,18 @@ export const make = Effect.gen(function* () {
               RETURNING ${columns}`
             const row = Arr.head(rows)
             if (Option.isNone(row)) return Option.none()
-            const [team] = yield* sql<{ id: number }>`INSERT INTO teams (name) VALUES (${teamName}) RETURNING id`
+            const [team] = yield* sql<{
+              id: number
+            }>`INSERT INTO teams (name) VALUES (${teamName}) RETURNING id`
             yield* sql`INSERT INTO memberships (team_id, user_id, role) VALUES (${team?.id ?? 0}, ${user.id}, 'owner')`
             return Option.some({ user: toCredentials(row.value).user, teamId: (team?.id ?? 0) as TeamId })
           })
         )
         .pipe(
           unavailable,
-          Effect.flatMap((created) => (Option.isSome(created) ? Effect.succeed(created.value) : Effect.fail(taken)))
+          Effect.flatMap((created) =>
+            Option.isSome(created) ? Effect.succeed(created.value) : Effect.fail(taken)
+          )
         ),
     findByEmail: (email) =>
       sql<UserRow>`SELECT ${columns} FROM users WHERE email = ${email}`.pipe(

@@ -1,7 +1,13 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, OpenApi } from "@effect/platform"
 import { AccountEmail, DisplayName, Password, TimeZone } from "@poststack/domain"
 import { Schema } from "effect"
-import { RateLimitedJson, UnauthorizedJson, UnavailableJson, UnprocessableJson, ForbiddenJson } from "../errors.js"
+import {
+  RateLimitedJson,
+  UnauthorizedJson,
+  UnavailableJson,
+  UnprocessableJson,
+  ForbiddenJson
+} from "../errors.js"
 import { Accepted, SessionInfo } from "./AccountViews.js"
 
 /** The public account routes' request screen (NUL bytes, multipart), as authenticated routes get it. */
@@ -30,7 +36,11 @@ export const ResetBody = Schema.Struct({ token: Token, password: Password })
  * `202` with one message whatever the address, so none of them tells whether it has an account.
  */
 export class AuthApi extends HttpApiGroup.make("auth")
-  .add(HttpApiEndpoint.post("signUp", "/auth/sign-up").setPayload(SignUpBody).addSuccess(Accepted, { status: 202 }))
+  .add(
+    HttpApiEndpoint.post("signUp", "/auth/sign-up")
+      .setPayload(SignUpBody)
+      .addSuccess(Accepted, { status: 202 })
+  )
   .add(
     HttpApiEndpoint.post("resendVerification", "/auth/verify-email/resend")
       .setPayload(EmailBody)

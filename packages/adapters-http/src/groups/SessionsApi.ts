@@ -12,14 +12,22 @@ export const SelectTeamBody = Schema.Struct({
 /** `/auth/session` and `/auth/sessions`: the signed-in person's own sessions. */
 export class SessionsApi extends HttpApiGroup.make("sessions")
   .add(HttpApiEndpoint.get("current", "/auth/session").addSuccess(SessionInfo))
-  .add(HttpApiEndpoint.del("signOut", "/auth/session").addSuccess(Schema.Struct({ success: Schema.Literal(true) })))
+  .add(
+    HttpApiEndpoint.del("signOut", "/auth/session").addSuccess(
+      Schema.Struct({ success: Schema.Literal(true) })
+    )
+  )
   .add(
     HttpApiEndpoint.put("selectTeam", "/auth/session/team")
       .setPayload(SelectTeamBody)
       .addSuccess(SessionInfo)
       .addError(NotFoundJson)
   )
-  .add(HttpApiEndpoint.get("list", "/auth/sessions").addSuccess(Schema.Struct({ data: Schema.Array(SessionView) })))
+  .add(
+    HttpApiEndpoint.get("list", "/auth/sessions").addSuccess(
+      Schema.Struct({ data: Schema.Array(SessionView) })
+    )
+  )
   .add(
     HttpApiEndpoint.del("signOutEverywhere", "/auth/sessions").addSuccess(
       Schema.Struct({ success: Schema.Literal(true), ended: Schema.Int })

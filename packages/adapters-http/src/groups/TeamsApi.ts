@@ -25,8 +25,16 @@ export const AcceptBody = Schema.Struct({
  * `404`, as if it did not exist; what a role may not do is `403`.
  */
 export class TeamsApi extends HttpApiGroup.make("teams")
-  .add(HttpApiEndpoint.get("list", "/teams").addSuccess(Schema.Struct({ data: Schema.Array(TeamMembershipView) })))
-  .add(HttpApiEndpoint.post("create", "/teams").setPayload(CreateTeamBody).addSuccess(TeamMembershipView, { status: 201 }))
+  .add(
+    HttpApiEndpoint.get("list", "/teams").addSuccess(
+      Schema.Struct({ data: Schema.Array(TeamMembershipView) })
+    )
+  )
+  .add(
+    HttpApiEndpoint.post("create", "/teams")
+      .setPayload(CreateTeamBody)
+      .addSuccess(TeamMembershipView, { status: 201 })
+  )
   .add(
     HttpApiEndpoint.get("members", "/teams/:teamId/members")
       .setPath(teamPath)
@@ -38,7 +46,11 @@ export class TeamsApi extends HttpApiGroup.make("teams")
       .setPayload(RoleBody)
       .addSuccess(MemberView)
   )
-  .add(HttpApiEndpoint.del("removeMember", "/teams/:teamId/members/:userId").setPath(memberPath).addSuccess(Success))
+  .add(
+    HttpApiEndpoint.del("removeMember", "/teams/:teamId/members/:userId")
+      .setPath(memberPath)
+      .addSuccess(Success)
+  )
   .add(
     HttpApiEndpoint.get("invitations", "/teams/:teamId/invitations")
       .setPath(teamPath)
@@ -51,9 +63,15 @@ export class TeamsApi extends HttpApiGroup.make("teams")
       .addSuccess(InvitationView, { status: 201 })
   )
   .add(
-    HttpApiEndpoint.del("revokeInvitation", "/teams/:teamId/invitations/:id").setPath(invitationPath).addSuccess(Success)
+    HttpApiEndpoint.del("revokeInvitation", "/teams/:teamId/invitations/:id")
+      .setPath(invitationPath)
+      .addSuccess(Success)
   )
-  .add(HttpApiEndpoint.post("acceptInvitation", "/teams/join").setPayload(AcceptBody).addSuccess(TeamMembershipView))
+  .add(
+    HttpApiEndpoint.post("acceptInvitation", "/teams/join")
+      .setPayload(AcceptBody)
+      .addSuccess(TeamMembershipView)
+  )
   .addError(NotFoundJson)
   .addError(ForbiddenJson)
   .addError(UnprocessableJson)

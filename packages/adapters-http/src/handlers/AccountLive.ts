@@ -39,10 +39,11 @@ export const AccountLive = HttpApiBuilder.group(Api, "account", (handlers) =>
       )
     )
     .handle("changeEmail", ({ payload }) =>
-      Effect.flatMap(CurrentSession, ({ session }) => ChangeEmail(session, payload.password, payload.newEmail)).pipe(
+      Effect.flatMap(CurrentSession, ({ session }) =>
+        ChangeEmail(session, payload.password, payload.newEmail)
+      ).pipe(
         Effect.catchTag("CredentialsRejected", (e) => Effect.fail(new InvalidApiKey({ message: e.message }))),
         Effect.as({ message: "A confirmation link is on its way to the new address." })
       )
     )
 )
-

@@ -5,8 +5,7 @@ import {
   ListApiKeys,
   RenameApiKey,
   RevokeApiKey,
-  RotateApiKey,
-  viaApiKey
+  RotateApiKey
 } from "@poststack/application"
 import { type ApiKey, type ApiKeyId, ValidationFailed } from "@poststack/domain"
 import { Effect, Redacted } from "effect"

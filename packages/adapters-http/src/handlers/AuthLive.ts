@@ -31,7 +31,9 @@ export const clientContext = Effect.gen(function* () {
 const ACCEPTED = { message: "If the address can receive it, a mail is on its way: check the inbox." }
 
 /** A used, expired or unknown link, on the wire as the contract's 422. */
-const linkFailure = <A, E, R>(self: Effect.Effect<A, E | LinkInvalid, R>): Effect.Effect<A, E | ValidationFailed, R> =>
+const linkFailure = <A, E, R>(
+  self: Effect.Effect<A, E | LinkInvalid, R>
+): Effect.Effect<A, E | ValidationFailed, R> =>
   Effect.catchIf(
     self,
     (e): e is LinkInvalid => e instanceof LinkInvalid,
@@ -69,7 +71,9 @@ export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
         const client = yield* clientContext
         const signedIn = yield* SignIn(payload, client).pipe(
           retryAfter,
-          Effect.catchTag("CredentialsRejected", (e) => Effect.fail(new InvalidApiKey({ message: e.message })))
+          Effect.catchTag("CredentialsRejected", (e) =>
+            Effect.fail(new InvalidApiKey({ message: e.message }))
+          )
         )
         yield* setSessionCookie(signedIn.token)
         const { teams } = yield* GetAccount(signedIn.user.id).pipe(

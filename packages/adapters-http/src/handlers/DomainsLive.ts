@@ -15,8 +15,7 @@ import {
   ListDomains,
   StartDkimRotation,
   UpdateDomain,
-  VerifyDomain,
-  viaApiKey
+  VerifyDomain
 } from "@poststack/application"
 import {
   type DkimRotation,

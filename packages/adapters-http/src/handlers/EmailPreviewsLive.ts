@@ -4,8 +4,7 @@ import {
   GetEmailInsights,
   type PreviewInput,
   PreviewEmail,
-  type SpamReading,
-  viaApiKey
+  type SpamReading
 } from "@poststack/application"
 import { type EmailInsightWarning, ValidationFailed } from "@poststack/domain"
 import { Effect } from "effect"

@@ -1,5 +1,5 @@
 import { HttpApiBuilder } from "@effect/platform"
-import { ValidateEmails, viaApiKey } from "@poststack/application"
+import { ValidateEmails } from "@poststack/application"
 import type { EmailValidation } from "@poststack/domain"
 import { Effect } from "effect"
 import { Api } from "../Api.js"

@@ -7,8 +7,7 @@ import {
   type IdempotencyKey,
   ListEmails,
   RescheduleEmail,
-  SendEmail,
-  viaApiKey
+  SendEmail
 } from "@poststack/application"
 import {
   type ApiKey,
@@ -224,12 +223,7 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
         if (urlParams.provider !== undefined) filter.provider = urlParams.provider.toLowerCase()
         if (urlParams.country !== undefined) filter.country = urlParams.country.toUpperCase()
         if (urlParams.device !== undefined) filter.device = urlParams.device
-        const { emails, total } = yield* ListEmails(
-          caller,
-          filter,
-          urlParams.page,
-          urlParams.perPage
-        )
+        const { emails, total } = yield* ListEmails(caller, filter, urlParams.page, urlParams.perPage)
         return {
           data: emails.map(toEmailView),
           meta: {

@@ -9,8 +9,7 @@ import {
   ListInbound,
   ListInboundAttachments,
   ReplyToInbound,
-  type SendResult,
-  viaApiKey
+  type SendResult
 } from "@poststack/application"
 import { ValidationFailed } from "@poststack/domain"
 import { Effect } from "effect"

@@ -7,8 +7,7 @@ import {
   ListNotificationDeliveries,
   ReplayNotificationDelivery,
   TestNotificationChannel,
-  UpdateNotificationChannel,
-  viaApiKey
+  UpdateNotificationChannel
 } from "@poststack/application"
 import type { NotificationChannel, WebhookDelivery } from "@poststack/domain"
 import { Effect } from "effect"

@@ -1,5 +1,12 @@
 import { HttpApiBuilder } from "@effect/platform"
-import { GetAccount, ListSessions, RevokeSession, SelectTeam, SignOut, SignOutEverywhere } from "@poststack/application"
+import {
+  GetAccount,
+  ListSessions,
+  RevokeSession,
+  SelectTeam,
+  SignOut,
+  SignOutEverywhere
+} from "@poststack/application"
 import { InvalidApiKey, type TeamId } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { Api } from "../Api.js"
@@ -40,7 +47,10 @@ export const SessionsLive = HttpApiBuilder.group(Api, "sessions", (handlers) =>
         const session = (yield* ListSessions(current.session.userId)).find((s) => s.id === current.session.id)
         return {
           user: toUserView(user),
-          session: toSessionView(Option.getOrElse(Option.fromNullable(session), () => current.session), current.session.id),
+          session: toSessionView(
+            Option.getOrElse(Option.fromNullable(session), () => current.session),
+            current.session.id
+          ),
           teams: teams.map(toTeamView),
           csrfToken: current.csrfToken
         }

@@ -1,5 +1,5 @@
 import { HttpApiBuilder } from "@effect/platform"
-import { AddSuppression, ListSuppressions, RemoveSuppression, viaApiKey } from "@poststack/application"
+import { AddSuppression, ListSuppressions, RemoveSuppression } from "@poststack/application"
 import { Effect } from "effect"
 import { Api } from "../Api.js"
 import { SuppressionView } from "../groups/SuppressionsApi.js"
@@ -10,11 +10,7 @@ export const SuppressionsLive = HttpApiBuilder.group(Api, "suppressions", (handl
     .handle("list", ({ urlParams }) =>
       Effect.gen(function* () {
         const caller = yield* CurrentPrincipal
-        const { entries, total } = yield* ListSuppressions(
-          caller,
-          urlParams.page,
-          urlParams.perPage
-        )
+        const { entries, total } = yield* ListSuppressions(caller, urlParams.page, urlParams.perPage)
         return {
           data: entries.map((e) => SuppressionView.make(e, { disableValidation: true })),
           meta: {

@@ -36,9 +36,9 @@ export const TeamsLive = HttpApiBuilder.group(Api, "teams", (handlers) =>
       )
     )
     .handle("changeRole", ({ path, payload }) =>
-      Effect.flatMap(userId, (actor) => ChangeRole(actor, path.teamId as TeamId, path.userId, payload.role)).pipe(
-        Effect.map(toMemberView)
-      )
+      Effect.flatMap(userId, (actor) =>
+        ChangeRole(actor, path.teamId as TeamId, path.userId, payload.role)
+      ).pipe(Effect.map(toMemberView))
     )
     .handle("removeMember", ({ path }) =>
       Effect.flatMap(userId, (actor) => RemoveMember(actor, path.teamId as TeamId, path.userId)).pipe(

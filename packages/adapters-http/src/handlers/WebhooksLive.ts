@@ -9,8 +9,7 @@ import {
   ReplayWebhookDelivery,
   RotateWebhookSecret,
   TestWebhook,
-  UpdateWebhook,
-  viaApiKey
+  UpdateWebhook
 } from "@poststack/application"
 import type { Webhook, WebhookDelivery, WebhookId } from "@poststack/domain"
 import { Effect, Redacted } from "effect"

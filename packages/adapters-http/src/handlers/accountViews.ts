@@ -1,5 +1,17 @@
-import { type Invitation, invitationStatus, type Membership, type Session, type User } from "@poststack/domain"
-import { InvitationView, MemberView, SessionView, TeamMembershipView, UserView } from "../groups/AccountViews.js"
+import {
+  type Invitation,
+  invitationStatus,
+  type Membership,
+  type Session,
+  type User
+} from "@poststack/domain"
+import {
+  InvitationView,
+  MemberView,
+  SessionView,
+  TeamMembershipView,
+  UserView
+} from "../groups/AccountViews.js"
 
 export const toUserView = (user: User): UserView =>
   UserView.make({

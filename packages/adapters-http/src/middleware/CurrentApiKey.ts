@@ -11,6 +11,8 @@ export const CurrentApiKey = Effect.flatMap(CurrentPrincipal, (principal) =>
   principal._tag === "ApiKey"
     ? Effect.succeed(principal.key)
     : Effect.fail(
-        new PermissionDenied({ message: "Sending mail needs an API key: create one at POST /api-keys and send with it" })
+        new PermissionDenied({
+          message: "Sending mail needs an API key: create one at POST /api-keys and send with it"
+        })
       )
 )

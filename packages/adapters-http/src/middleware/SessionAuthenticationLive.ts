@@ -43,7 +43,10 @@ const budget = (userId: string) =>
       )
     )
     if (!decision.allowed)
-      return yield* new RateLimitExceeded({ message: "Too many requests", retryAfterSeconds: decision.resetSeconds })
+      return yield* new RateLimitExceeded({
+        message: "Too many requests",
+        retryAfterSeconds: decision.resetSeconds
+      })
   })
 
 /** The live session a request's cookie opens, with the CSRF check done; 401 or 403 otherwise. */
@@ -69,9 +72,13 @@ export const personOf = (request: HttpServerRequest.HttpServerRequest) =>
     if (token === undefined) return undefined
     const { session } = yield* signedIn(request, token)
     const membership =
-      session.teamId === null ? Option.none() : yield* (yield* Memberships).find(session.teamId, session.userId)
+      session.teamId === null
+        ? Option.none()
+        : yield* (yield* Memberships).find(session.teamId, session.userId)
     if (Option.isNone(membership))
-      return yield* new PermissionDenied({ message: "Select one of your teams first: PUT /auth/session/team" })
+      return yield* new PermissionDenied({
+        message: "Select one of your teams first: PUT /auth/session/team"
+      })
     return {
       _tag: "Person",
       teamId: membership.value.teamId,
@@ -102,7 +109,9 @@ export const SessionAuthenticationLive = Layer.effect(
               return yield* new PermissionDenied({ message: KEYS_REFUSED })
             const token = sessionTokenOf(request)
             if (token === undefined)
-              return yield* new InvalidApiKey({ message: "Sign in first: this route needs the dashboard's session" })
+              return yield* new InvalidApiKey({
+                message: "Sign in first: this route needs the dashboard's session"
+              })
             return yield* signedIn(request, token)
           })
         )

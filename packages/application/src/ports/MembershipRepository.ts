@@ -10,7 +10,10 @@ export class MembershipRepository extends Context.Tag("@poststack/application/Me
     readonly createTeam: (name: string, owner: UserId) => Effect.Effect<Team, StoreUnavailable>
     /** The person's teams, oldest membership first. */
     readonly listForUser: (userId: UserId) => Effect.Effect<ReadonlyArray<Membership>, StoreUnavailable>
-    readonly find: (teamId: TeamId, userId: UserId) => Effect.Effect<Option.Option<Membership>, StoreUnavailable>
+    readonly find: (
+      teamId: TeamId,
+      userId: UserId
+    ) => Effect.Effect<Option.Option<Membership>, StoreUnavailable>
     /** The team's members, oldest first. */
     readonly listMembers: (teamId: TeamId) => Effect.Effect<ReadonlyArray<Membership>, StoreUnavailable>
     /**

@@ -19,6 +19,9 @@ export class PasswordHasher extends Context.Tag("@poststack/application/Password
      * Checks a password against a stored hash. With `null` (no such account, or no password) it
      * spends the same time as a real check and never matches, so timing names no account.
      */
-    readonly verify: (hash: string | null, password: Redacted.Redacted<string>) => Effect.Effect<PasswordCheck>
+    readonly verify: (
+      hash: string | null,
+      password: Redacted.Redacted<string>
+    ) => Effect.Effect<PasswordCheck>
   }
 >() {}

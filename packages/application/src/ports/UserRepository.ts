@@ -1,4 +1,11 @@
-import type { AccountLinkPurpose, AlreadyExists, TeamId, User, UserCredentials, UserId } from "@poststack/domain"
+import type {
+  AccountLinkPurpose,
+  AlreadyExists,
+  TeamId,
+  User,
+  UserCredentials,
+  UserId
+} from "@poststack/domain"
 import { Context, type Effect, type Option } from "effect"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
 

@@ -14,7 +14,11 @@ export const AcceptInvitation = Effect.fn("AcceptInvitation")(function* (
   token: Redacted.Redacted<string>
 ) {
   const now = new Date(yield* Clock.currentTimeMillis)
-  const accepted = yield* (yield* InvitationRepository).accept((yield* AccountTokens).hash(token), userId, now)
+  const accepted = yield* (yield* InvitationRepository).accept(
+    (yield* AccountTokens).hash(token),
+    userId,
+    now
+  )
   if (Option.isNone(accepted))
     return yield* new LinkInvalid({ message: "This invitation is invalid, used, revoked or expired" })
   return yield* memberOf(accepted.value.teamId, userId)

@@ -1,4 +1,9 @@
-import { ACCOUNT_LINK_LIFETIME_MS, canonicalEmail, CredentialsRejected, type Session } from "@poststack/domain"
+import {
+  ACCOUNT_LINK_LIFETIME_MS,
+  canonicalEmail,
+  CredentialsRejected,
+  type Session
+} from "@poststack/domain"
 import { Clock, Effect, Option, type Redacted } from "effect"
 import { AccountTokens } from "../../ports/AccountTokens.js"
 import { PasswordHasher } from "../../ports/PasswordHasher.js"

@@ -29,6 +29,8 @@ export const ChangeRole = Effect.fn("ChangeRole")(function* (
       : new PermissionDenied({ message: problem })
   // The store re-checks the last owner in its own commit: two concurrent demotions cannot both pass.
   if (!(yield* memberships.setRole(teamId, target, role)))
-    return yield* new ValidationFailed({ message: "A team must keep an owner: make someone else an owner first" })
+    return yield* new ValidationFailed({
+      message: "A team must keep an owner: make someone else an owner first"
+    })
   return yield* memberOf(teamId, target)
 })

@@ -25,11 +25,15 @@ export const ConfirmEmailChange = Effect.fn("ConfirmEmailChange")(function* (
   yield* users
     .setEmail(userId, newEmail, now)
     .pipe(
-      Effect.catchTag("AlreadyExists", () =>
-        new LinkInvalid({ message: "This address now belongs to another account" })
+      Effect.catchTag(
+        "AlreadyExists",
+        () => new LinkInvalid({ message: "This address now belongs to another account" })
       )
     )
-  yield* (yield* SessionStore).revokeAll(userId, keep !== null && keep.userId === userId ? keep.sessionId : null)
+  yield* (yield* SessionStore).revokeAll(
+    userId,
+    keep !== null && keep.userId === userId ? keep.sessionId : null
+  )
   if (Option.isSome(before))
     yield* SendSystemMail(
       mails.securityNotice(

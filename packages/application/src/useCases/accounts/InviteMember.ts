@@ -43,7 +43,13 @@ export const InviteMember = Effect.fn("InviteMember")(function* (
   })
   const inviter = membership.name === "" ? membership.email : `${membership.name} (${membership.email})`
   yield* SendSystemMail(
-    mails.invitation(email, membership.teamName, input.role, inviter, yield* linkTo("accept-invitation", minted.token))
+    mails.invitation(
+      email,
+      membership.teamName,
+      input.role,
+      inviter,
+      yield* linkTo("accept-invitation", minted.token)
+    )
   )
   return invitation
 })

@@ -11,7 +11,11 @@ import { MembershipRepository } from "../../ports/MembershipRepository.js"
 import { memberOf } from "./memberOf.js"
 
 /** Removes a member (or lets a member leave) under the team's rules (see `removalProblem`). */
-export const RemoveMember = Effect.fn("RemoveMember")(function* (actor: UserId, teamId: TeamId, target: UserId) {
+export const RemoveMember = Effect.fn("RemoveMember")(function* (
+  actor: UserId,
+  teamId: TeamId,
+  target: UserId
+) {
   const mine = yield* memberOf(teamId, actor)
   const theirs = yield* memberOf(teamId, target)
   const memberships = yield* MembershipRepository
@@ -22,5 +26,7 @@ export const RemoveMember = Effect.fn("RemoveMember")(function* (actor: UserId, 
       ? new ValidationFailed({ message: problem })
       : new PermissionDenied({ message: problem })
   if (!(yield* memberships.remove(teamId, target)))
-    return yield* new ValidationFailed({ message: "A team must keep an owner: make someone else an owner first" })
+    return yield* new ValidationFailed({
+      message: "A team must keep an owner: make someone else an owner first"
+    })
 })

@@ -24,7 +24,8 @@ export const ResetPassword = Effect.fn("ResetPassword")(function* (
   const userId = used.value.userId
   yield* users.setPasswordHash(userId, yield* (yield* PasswordHasher).hash(password))
   const user = yield* users.get(userId)
-  if (Option.isSome(user) && user.value.user.emailVerifiedAt === null) yield* users.markEmailVerified(userId, now)
+  if (Option.isSome(user) && user.value.user.emailVerifiedAt === null)
+    yield* users.markEmailVerified(userId, now)
   yield* (yield* SessionStore).revokeAll(userId, null)
   if (Option.isSome(user))
     yield* SendSystemMail(

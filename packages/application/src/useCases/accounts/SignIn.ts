@@ -27,10 +27,12 @@ export const SignIn = Effect.fn("SignIn")(function* (
   const check = yield* hasher.verify(stored, input.password)
   if (Option.isNone(found) || !check.matches) return yield* rejected
   const user = found.value.user
-  if (check.outdated) yield* (yield* UserRepository).setPasswordHash(user.id, yield* hasher.hash(input.password))
+  if (check.outdated)
+    yield* (yield* UserRepository).setPasswordHash(user.id, yield* hasher.hash(input.password))
   if (user.emailVerifiedAt === null)
     return yield* new PermissionDenied({
-      message: "Confirm your email address first: follow the link we mailed you (POST /auth/verify-email/resend sends a new one)"
+      message:
+        "Confirm your email address first: follow the link we mailed you (POST /auth/verify-email/resend sends a new one)"
     })
   return { user, ...(yield* StartSession(user.id, client)) }
 })

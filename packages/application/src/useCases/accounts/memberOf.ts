@@ -6,6 +6,8 @@ import { MembershipRepository } from "../../ports/MembershipRepository.js"
 export const memberOf = (teamId: TeamId, userId: UserId) =>
   Effect.flatMap(MembershipRepository, (memberships) => memberships.find(teamId, userId)).pipe(
     Effect.flatMap((found) =>
-      Option.isSome(found) ? Effect.succeed(found.value) : Effect.fail(new ResourceNotFound({ message: "Team not found" }))
+      Option.isSome(found)
+        ? Effect.succeed(found.value)
+        : Effect.fail(new ResourceNotFound({ message: "Team not found" }))
     )
   )
