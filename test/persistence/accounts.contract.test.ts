@@ -14,7 +14,7 @@ type Ports = UserRepository | SessionStore | MembershipRepository | InvitationRe
 
 interface Subject {
   readonly run: <A, E>(effect: Effect.Effect<A, E, Ports>) => Promise<A>
-  readonly exit: <A, E>(effect: Effect.Effect<A, E, Ports>) => Promise<Exit.Exit<A, E>>
+  readonly exit: <A, E>(effect: Effect.Effect<A, E, Ports>) => Promise<Exit.Exit<A, unknown>>
   readonly close: () => Promise<void>
 }
 
