@@ -1,6 +1,6 @@
 import { PgDatabase } from "@poststack/adapters-persistence"
 import type { PeriodicTask } from "@poststack/application"
-import { jobs, WorkerLive } from "@poststack/worker"
+import { jobs, WorkerLive } from "@poststack/runtime"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { createTestDatabase } from "../support/database.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"

@@ -2,8 +2,8 @@ import { HttpApiBuilder } from "@effect/platform"
 import { ChangeEmail, ChangePassword, GetAccount, UpdateProfile } from "@poststack/application"
 import { InvalidApiKey } from "@poststack/domain"
 import { Effect } from "effect"
-import { Api } from "../Api.js"
-import { CurrentSession } from "../middleware/CurrentSession.js"
+import { Api } from "@poststack/contract"
+import { CurrentSession } from "@poststack/contract"
 import { toTeamView, toUserView } from "./accountViews.js"
 
 const view = ({ user, teams }: Effect.Effect.Success<ReturnType<typeof GetAccount>>) => ({

@@ -9,9 +9,7 @@ import {
 } from "@poststack/application"
 import { type ApiKey, type ApiKeyId, ValidationFailed } from "@poststack/domain"
 import { Effect, Redacted } from "effect"
-import { Api } from "../Api.js"
-import { ApiKeyView } from "../groups/ApiKeysApi.js"
-import { CurrentPrincipal } from "../middleware/CurrentPrincipal.js"
+import { Api, ApiKeyView, CurrentPrincipal } from "@poststack/contract"
 
 export const toApiKeyView = (key: ApiKey, plaintext?: Redacted.Redacted<string>): ApiKeyView =>
   ApiKeyView.make(

@@ -27,15 +27,15 @@ import {
   passRate
 } from "@poststack/domain"
 import { Effect } from "effect"
-import { Api } from "../Api.js"
 import {
+  Api,
+  CurrentPrincipal,
   DkimRotationView,
   DmarcReportView,
   DnsRecordView,
   DomainView,
   TrackingDnsRecordView
-} from "../groups/DomainsApi.js"
-import { CurrentPrincipal } from "../middleware/CurrentPrincipal.js"
+} from "@poststack/contract"
 
 const recordFields = (r: DnsRecord) => ({
   type: r.type,

@@ -8,9 +8,7 @@ import {
 } from "@poststack/application"
 import { type EmailInsightWarning, ValidationFailed } from "@poststack/domain"
 import { Effect } from "effect"
-import { Api } from "../Api.js"
-import type { PreviewBody, SpamPreviewBody } from "../groups/EmailPreviewsApi.js"
-import { CurrentPrincipal } from "../middleware/CurrentPrincipal.js"
+import { Api, CurrentPrincipal, type PreviewBody, type SpamPreviewBody } from "@poststack/contract"
 
 const toInput = (body: typeof SpamPreviewBody.Type | typeof PreviewBody.Type) =>
   Effect.gen(function* () {

@@ -11,9 +11,7 @@ import {
 } from "@poststack/application"
 import type { NotificationChannel, WebhookDelivery } from "@poststack/domain"
 import { Effect } from "effect"
-import { Api } from "../Api.js"
-import { NotificationChannelView, NotificationDeliveryView } from "../groups/NotificationChannelsApi.js"
-import { CurrentPrincipal } from "../middleware/CurrentPrincipal.js"
+import { Api, CurrentPrincipal, NotificationChannelView, NotificationDeliveryView } from "@poststack/contract"
 
 const toView = (c: NotificationChannel): NotificationChannelView =>
   NotificationChannelView.make(

@@ -9,8 +9,8 @@ import {
 } from "@poststack/application"
 import { InvalidApiKey, type TeamId } from "@poststack/domain"
 import { Effect, Option } from "effect"
-import { Api } from "../Api.js"
-import { CurrentSession } from "../middleware/CurrentSession.js"
+import { Api } from "@poststack/contract"
+import { CurrentSession } from "@poststack/contract"
 import { clearSessionCookie } from "../middleware/SessionCookie.js"
 import { toSessionView, toTeamView, toUserView } from "./accountViews.js"
 

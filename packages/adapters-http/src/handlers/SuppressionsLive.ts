@@ -1,9 +1,7 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { AddSuppression, ListSuppressions, RemoveSuppression } from "@poststack/application"
 import { Effect } from "effect"
-import { Api } from "../Api.js"
-import { SuppressionView } from "../groups/SuppressionsApi.js"
-import { CurrentPrincipal } from "../middleware/CurrentPrincipal.js"
+import { Api, CurrentPrincipal, SuppressionView } from "@poststack/contract"
 
 export const SuppressionsLive = HttpApiBuilder.group(Api, "suppressions", (handlers) =>
   handlers

@@ -12,8 +12,8 @@ import {
 } from "@poststack/application"
 import { InvalidApiKey, type TeamId, ValidationFailed } from "@poststack/domain"
 import { Clock, Effect } from "effect"
-import { Api } from "../Api.js"
-import { CurrentSession } from "../middleware/CurrentSession.js"
+import { Api } from "@poststack/contract"
+import { CurrentSession } from "@poststack/contract"
 import { toInvitationView, toMemberView, toTeamView } from "./accountViews.js"
 
 const userId = Effect.map(CurrentSession, (current) => current.session.userId)

@@ -13,9 +13,7 @@ import {
 } from "@poststack/application"
 import type { Webhook, WebhookDelivery, WebhookId } from "@poststack/domain"
 import { Effect, Redacted } from "effect"
-import { Api } from "../Api.js"
-import { WebhookDeliveryView, WebhookView } from "../groups/WebhooksApi.js"
-import { CurrentPrincipal } from "../middleware/CurrentPrincipal.js"
+import { Api, CurrentPrincipal, WebhookDeliveryView, WebhookView } from "@poststack/contract"
 
 const toView = (w: Webhook): WebhookView =>
   WebhookView.make(

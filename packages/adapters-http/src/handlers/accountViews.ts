@@ -5,13 +5,7 @@ import {
   type Session,
   type User
 } from "@poststack/domain"
-import {
-  InvitationView,
-  MemberView,
-  SessionView,
-  TeamMembershipView,
-  UserView
-} from "../groups/AccountViews.js"
+import { InvitationView, MemberView, SessionView, TeamMembershipView, UserView } from "@poststack/contract"
 
 export const toUserView = (user: User): UserView =>
   UserView.make({

@@ -15,7 +15,7 @@ import { Effect, Layer, Option, Redacted } from "effect"
 import { screenRequest } from "./Contract.js"
 import { RateLimitSettings } from "./RateLimitSettings.js"
 import { provideInPlace } from "./RequestFiber.js"
-import { SessionAuthentication } from "./SessionAuthentication.js"
+import { SessionAuthentication } from "@poststack/contract"
 import { CSRF_REFUSAL, csrfPasses, sessionTokenOf } from "./SessionCookie.js"
 
 /** The `accounts` row of the scope table (`SCOPE_TABLE`): denied to every kind of key. */

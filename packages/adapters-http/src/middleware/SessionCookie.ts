@@ -2,14 +2,13 @@ import { timingSafeEqual } from "node:crypto"
 import { HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { SESSION_LIFETIME_MS } from "@poststack/domain"
 import { Effect, Redacted } from "effect"
+import { SESSION_COOKIE } from "@poststack/contract"
 
 /**
- * The session cookie. `__Host-` makes browsers insist on `Secure`, `Path=/` and no `Domain`, so
- * no subdomain can plant or read it. On plain-http localhost (a laptop, the README's first run)
- * browsers refuse `Secure` and with it the prefix, so there the cookie is `poststack_session`
- * without either; every other request gets the prefixed, secure one.
+ * On plain-http localhost (a laptop, the README's first run) browsers refuse `Secure` and with it
+ * the `__Host-` prefix, so there the cookie is `poststack_session` without either; every other
+ * request gets the prefixed, secure `SESSION_COOKIE`.
  */
-export const SESSION_COOKIE = "__Host-poststack_session"
 export const LOCAL_SESSION_COOKIE = "poststack_session"
 
 /** The header a state-changing request made with the cookie must carry (P34). */

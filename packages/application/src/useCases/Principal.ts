@@ -1,33 +1,17 @@
 import {
   type ApiKey,
   coversDomain,
-  type Role,
   roleAllows,
-  type SessionId,
-  type UserId,
   grantFor,
   PermissionDenied,
+  type Principal,
   type Reach,
   type RouteFamily,
   type TeamId
 } from "@poststack/domain"
 import { Effect } from "effect"
 
-/**
- * Who is acting. An API key acts inside its own team; an operator (the CLI) and a person signed in
- * to the dashboard (acting on the team their session selected, with their role there) are not held
- * to the guards that protect against a leaked key minting stronger ones.
- */
-export type Principal =
-  | { readonly _tag: "ApiKey"; readonly teamId: TeamId; readonly key: ApiKey }
-  | { readonly _tag: "Operator"; readonly teamId: TeamId }
-  | {
-      readonly _tag: "Person"
-      readonly teamId: TeamId
-      readonly userId: UserId
-      readonly role: Role
-      readonly sessionId: SessionId
-    }
+export type { Principal }
 
 export const viaApiKey = (key: ApiKey): Principal => ({ _tag: "ApiKey", teamId: key.teamId, key })
 export const asOperator = (teamId: TeamId): Principal => ({ _tag: "Operator", teamId })

@@ -2,7 +2,7 @@ import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
 import { Schema } from "effect"
 import { ForbiddenJson, RateLimitedJson, UnauthorizedJson, UnavailableJson } from "../errors.js"
 import { CurrentPrincipal } from "./CurrentPrincipal.js"
-import { SESSION_COOKIE } from "./SessionCookie.js"
+import { SESSION_COOKIE } from "./SessionAuthentication.js"
 
 const failure = Schema.Union(UnauthorizedJson, ForbiddenJson, RateLimitedJson, UnavailableJson)
 

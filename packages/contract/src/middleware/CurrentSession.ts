@@ -2,7 +2,7 @@ import type { Session, User } from "@poststack/domain"
 import { Context, type Redacted } from "effect"
 
 /** The signed-in person of a request to the account and team routes, and their session. */
-export class CurrentSession extends Context.Tag("@poststack/adapters-http/CurrentSession")<
+export class CurrentSession extends Context.Tag("@poststack/contract/CurrentSession")<
   CurrentSession,
   {
     readonly session: Session

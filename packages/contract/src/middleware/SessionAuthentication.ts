@@ -2,7 +2,13 @@ import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
 import { Schema } from "effect"
 import { ForbiddenJson, RateLimitedJson, UnauthorizedJson, UnavailableJson } from "../errors.js"
 import { CurrentSession } from "./CurrentSession.js"
-import { SESSION_COOKIE } from "./SessionCookie.js"
+
+/**
+ * The session cookie. `__Host-` makes browsers insist on `Secure`, `Path=/` and no `Domain`, so
+ * no subdomain can plant or read it (on plain-http localhost the server names it without the
+ * prefix: see adapters-http's `SessionCookie`).
+ */
+export const SESSION_COOKIE = "__Host-poststack_session"
 
 /**
  * The account and team routes: a signed-in person only (API keys are refused with 403, see
