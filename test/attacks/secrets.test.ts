@@ -139,6 +139,12 @@ describe("secrets never reach logs or error bodies", () => {
     secrets.push(password)
     await post("/auth/sign-up", { email: "secret.keeper@example.com", password })
     await post("/auth/sign-up", { email: "short@example.com", password: "short" })
+    // Refused for its length, a password is still not echoed in the refusal.
+    const tooLong = `tl-${randomBytes(160).toString("hex")}`
+    secrets.push(tooLong)
+    expect((await post("/auth/sign-up", { email: "long@example.com", password: tooLong })).res.status).toBe(400)
+    await post("/auth/sign-in", { email: "long@example.com", password: tooLong })
+    await post("/auth/sign-up", { email: 42, password })
     // The links mailed so far: their tokens are secrets too.
     const tokensInMail = async () => {
       const mails = await query<{ text_body: string }>(
