@@ -1,6 +1,6 @@
 import { PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
 import { DeliveryQueue, EmailRepository, type NewEmail, settle } from "@poststack/application"
-import { DEFAULT_RETRY_POLICY, type DomainId, type TeamId } from "@poststack/domain"
+import { canReschedule, DEFAULT_RETRY_POLICY, type DomainId, type TeamId } from "@poststack/domain"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, query } from "../support/database.js"
@@ -332,9 +332,9 @@ describe("accepting emails and settling their deliveries, one call for many", ()
     const id = await send(["ann@rcpt.test", "bob@rcpt.test"], at)
     expect(await claim(new Date(at.getTime() + 500), 1, 30_000)).toHaveLength(1)
     const later = new Date(at.getTime() + 3_600_000)
-    expect(await run(Effect.flatMap(EmailRepository, (repo) => repo.reschedule(teamId, id, later)))).toBe(
-      "not_scheduled"
-    )
+    expect(
+      await run(Effect.flatMap(EmailRepository, (repo) => repo.reschedule(teamId, id, later, canReschedule)))
+    ).toMatchObject({ _tag: "Refused" })
     const [bob] = await query<{ next_attempt_at: Date }>(
       db.url,
       "SELECT next_attempt_at FROM deliveries WHERE status = 'scheduled'"

@@ -24,6 +24,7 @@ import {
 } from "@poststack/domain"
 import { Effect, Either, Schema } from "effect"
 import { Api } from "../Api.js"
+import { answerFor } from "../ErrorTable.js"
 import { EmailDetailView, EmailEventView, EmailView, type SendEmailBody } from "../groups/EmailsApi.js"
 import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
 
@@ -181,17 +182,7 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
         )
         return {
           data: results.map((r) =>
-            Either.isRight(r)
-              ? r.right
-              : {
-                  error: r.left.message,
-                  code:
-                    r.left._tag === "ValidationFailed"
-                      ? "unprocessable_entity"
-                      : r.left._tag === "PermissionDenied"
-                        ? "forbidden"
-                        : "internal_error"
-                }
+            Either.isRight(r) ? r.right : { error: r.left.message, code: answerFor(r.left).code }
           )
         }
       })
