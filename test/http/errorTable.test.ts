@@ -51,7 +51,7 @@ const declared = (() => {
   const schemas = new Set<Schema.Schema.Any>()
   HttpApiSchema.deunionize(schemas, Api.errorSchema)
   for (const group of Object.values(Api.groups)) {
-    HttpApiSchema.deunionize(schemas, group.errorSchema)
+    HttpApiSchema.deunionize(schemas, group.errorSchema as Schema.Schema.Any)
     for (const endpoint of Object.values(group.endpoints))
       HttpApiSchema.deunionize(schemas, endpoint.errorSchema)
   }
