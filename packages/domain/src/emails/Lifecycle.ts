@@ -1,8 +1,10 @@
-import type { DeliveryStatus, EmailStatus } from "./Delivery.js"
+import { Schema } from "effect"
+import { DeliveryStatus, type EmailStatus } from "./Delivery.js"
 import { LIMITS } from "./SendRequest.js"
 
 /** A delivery as the lifecycle rules see it; `scheduled` is a delivery whose send time is still ahead. */
-export type DeliveryState = DeliveryStatus | "scheduled"
+export const DeliveryState = Schema.Union(DeliveryStatus, Schema.Literal("scheduled"))
+export type DeliveryState = typeof DeliveryState.Type
 
 /** How far an email has got: its status and each of its deliveries', read together. */
 export interface EmailProgress {
