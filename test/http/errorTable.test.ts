@@ -1,5 +1,5 @@
 import { HttpApiSchema } from "@effect/platform"
-import { Api, ErrorTable } from "@poststack/adapters-http"
+import { Api, answerFor, errorTable } from "@poststack/contract"
 import * as application from "@poststack/application"
 import * as domain from "@poststack/domain"
 import { Arbitrary, FastCheck, Schema } from "effect"
@@ -30,7 +30,7 @@ const taggedErrors = (exports: Record<string, unknown>): ReadonlyArray<ErrorClas
   )
 
 const failures = [...taggedErrors(domain), ...taggedErrors(application)]
-const rows = Object.entries(ErrorTable.errorTable).flatMap(([answer, row]) =>
+const rows = Object.entries(errorTable).flatMap(([answer, row]) =>
   row.failures.map((failure) => ({
     answer,
     status: row.status,
@@ -99,9 +99,9 @@ describe("the HTTP error table", () => {
 
   it("answers the batch route from the same rows", () => {
     for (const row of rows) {
-      expect(ErrorTable.answerFor({ _tag: row.failure._tag })).toEqual({ status: row.status, code: row.code })
+      expect(answerFor({ _tag: row.failure._tag })).toEqual({ status: row.status, code: row.code })
     }
-    expect(ErrorTable.answerFor({ _tag: "SomethingUnheardOf" })).toEqual({
+    expect(answerFor({ _tag: "SomethingUnheardOf" })).toEqual({
       status: 500,
       code: "internal_error"
     })

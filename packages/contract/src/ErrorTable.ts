@@ -1,10 +1,10 @@
-import { DnsUnavailable, StoreUnavailable } from "@poststack/application"
 import {
   AlreadyExists,
   ApiKeyNotFound,
   DkimRecordNotPublished,
   DkimRotationNotStarted,
   DkimRotationUnderWay,
+  DnsUnavailable,
   DomainAlreadyExists,
   DomainNotFound,
   DomainNotVerified,
@@ -25,6 +25,7 @@ import {
   ScheduleTooFarAhead,
   SpamScoringNotConfigured,
   StateConflict,
+  StoreUnavailable,
   SuppressionNotFound,
   TrackingLinkInvalid,
   ValidationFailed,

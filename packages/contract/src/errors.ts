@@ -5,12 +5,13 @@ import {
   RateLimitExceeded,
   ResourceNotFound,
   AlreadyExists,
+  DnsUnavailable,
   SpamScoringNotConfigured,
   StateConflict,
+  StoreUnavailable,
   TrackingLinkInvalid,
   ValidationFailed
 } from "@poststack/domain"
-import { DnsUnavailable, StoreUnavailable } from "@poststack/application"
 import { Schema } from "effect"
 import { type AnswerName, errorTable, type FailureOf } from "./ErrorTable.js"
 
