@@ -1,4 +1,4 @@
-import type { ParsedAddress, ParsedMessage } from "@poststack/domain"
+import { hasBareLineBreak, type ParsedAddress, type ParsedMessage } from "@poststack/domain"
 import { decode as decodeQuotedPrintable } from "libqp"
 
 /**
@@ -12,7 +12,7 @@ import { decode as decodeQuotedPrintable } from "libqp"
 export const readSimpleMessage = (raw: Uint8Array): ParsedMessage | undefined => {
   const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
   // mailparser splits lines at a bare CR or LF too: such a message is left to it.
-  if (BARE_LINE_BREAK.test(bytes.toString("latin1"))) return undefined
+  if (hasBareLineBreak(raw)) return undefined
   const split = splitHead(bytes, 0)
   if (split === undefined) return undefined
   const { headers, lines } = split
@@ -83,8 +83,6 @@ export const readSimpleMessage = (raw: Uint8Array): ParsedMessage | undefined =>
     attachments: []
   }
 }
-
-const BARE_LINE_BREAK = /\r(?!\n)|(?<!\r)\n/
 
 /** Headers mailparser keeps the first of (or joins): the reader leaves a repeated one to it. */
 const SINGLE = [
