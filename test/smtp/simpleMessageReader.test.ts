@@ -96,6 +96,18 @@ const simple: ReadonlyArray<[string, () => Promise<Uint8Array>]> = [
       ])
   ],
   [
+    "quoted names that look like addresses or lists",
+    async () =>
+      crlf([
+        'From: "ceo@bank.test" <ok@relay.test>',
+        'To: "x, y" <z@receiver.test>,w@receiver.test',
+        'Sender: "a <b@c.test>" <s@relay.test>',
+        "",
+        "x",
+        ""
+      ])
+  ],
+  [
     "multipart with a preamble and an epilogue",
     async () =>
       crlf([
@@ -145,6 +157,10 @@ const other: ReadonlyArray<[string, () => Promise<Uint8Array>]> = [
   ],
   ["a group", async () => crlf(["From: a@bench.test", "To: friends: b@x.test, c@x.test;", "", "x", ""])],
   ["a comment in an address", async () => crlf(["From: a@bench.test (me)", "", "x", ""])],
+  [
+    "an unquoted name holding an address",
+    async () => crlf(["From: a@evil.test <b@bench.test>", "", "x", ""])
+  ],
   ["two From headers", async () => crlf(["From: a@bench.test", "From: b@bench.test", "", "x", ""])],
   ["bare LF", async () => new TextEncoder().encode("From: a@bench.test\r\n\r\nx\ny\r\n")],
   ["unparsable Date", async () => crlf(["From: a@bench.test", "Date: someday", "", "x", ""])],
