@@ -158,6 +158,10 @@ const other: ReadonlyArray<[string, () => Promise<Uint8Array>]> = [
   ["a group", async () => crlf(["From: a@bench.test", "To: friends: b@x.test, c@x.test;", "", "x", ""])],
   ["a comment in an address", async () => crlf(["From: a@bench.test (me)", "", "x", ""])],
   [
+    "a message over 1 MiB (read without yielding otherwise)",
+    () => compose({ ...base, text: "x ".repeat(SimpleMessageReader.MAX_BYTES / 2 + 1) })
+  ],
+  [
     "an unquoted name holding an address",
     async () => crlf(["From: a@evil.test <b@bench.test>", "", "x", ""])
   ],

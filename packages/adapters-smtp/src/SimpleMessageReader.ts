@@ -10,6 +10,9 @@ import { decode as decodeQuotedPrintable } from "libqp"
  * of the relay's CPU per message.
  */
 export const readSimpleMessage = (raw: Uint8Array): ParsedMessage | undefined => {
+  // Read in one go, without yielding: a large message goes to mailparser's streams instead, so no
+  // client holds the event loop for long.
+  if (raw.byteLength > MAX_BYTES) return undefined
   const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
   // mailparser splits lines at a bare CR or LF too: such a message is left to it.
   if (hasBareLineBreak(raw)) return undefined
@@ -83,6 +86,9 @@ export const readSimpleMessage = (raw: Uint8Array): ParsedMessage | undefined =>
     attachments: []
   }
 }
+
+/** The largest message read here (1 MiB): about a millisecond of work. */
+export const MAX_BYTES = 1024 * 1024
 
 /** Headers mailparser keeps the first of (or joins): the reader leaves a repeated one to it. */
 const SINGLE = [
