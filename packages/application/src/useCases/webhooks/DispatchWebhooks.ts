@@ -34,17 +34,10 @@ const openSecrets: OpenSecrets = (delivery) =>
     )
   )
 
-/** One attempt of one delivery: sign, POST, record. Answers what the receiver said. */
-export const deliverWebhook = Effect.fnUntraced(function* (
-  delivery: ClaimedWebhookDelivery,
-  settings: WebhookDispatchSettings,
-  open: OpenSecrets = openSecrets
-) {
-  // Notification channels share the queue and its rules; only the message they post differs.
-  if (delivery.kind !== "webhook") return yield* deliverToChannel(delivery, settings)
+/** Signs and POSTs one attempt; answers when it started and what the receiver said. */
+const attemptWebhook = Effect.fnUntraced(function* (delivery: ClaimedWebhookDelivery, open: OpenSecrets) {
   const signer = yield* WebhookSigner
   const transport = yield* WebhookTransport
-  const queue = yield* WebhookQueue
   // A secret sealed under another key cannot sign: the attempt fails (and counts) instead of
   // leaving the delivery claimed forever.
   const secrets = yield* open(delivery)
@@ -71,6 +64,17 @@ export const deliverWebhook = Effect.fnUntraced(function* (
           body
         })
       })
+  return { startedAt, outcome }
+})
+
+/** Settles an attempt by the retry rules and records it (with the endpoint's failure count). */
+const recordAttempt = Effect.fnUntraced(function* (
+  delivery: ClaimedWebhookDelivery,
+  settings: WebhookDispatchSettings,
+  attempt: { readonly startedAt: Date; readonly outcome: WebhookAttemptOutcome }
+) {
+  const queue = yield* WebhookQueue
+  const { startedAt, outcome } = attempt
   const now = new Date(yield* Clock.currentTimeMillis)
   const state = settleWebhookAttempt(outcome, delivery.attempts, delivery.retryUntil, now, settings.retry)
   yield* queue.record(delivery, { startedAt, outcome, state, disableAfter: settings.disableAfter })
@@ -80,6 +84,16 @@ export const deliverWebhook = Effect.fnUntraced(function* (
     durationMs: outcome.durationMs,
     outcome
   }
+})
+
+/** One attempt of one delivery: sign, POST, record. Answers what the receiver said. */
+export const deliverWebhook = Effect.fnUntraced(function* (
+  delivery: ClaimedWebhookDelivery,
+  settings: WebhookDispatchSettings
+) {
+  // Notification channels share the queue and its rules; only the message they post differs.
+  if (delivery.kind !== "webhook") return yield* deliverToChannel(delivery, settings)
+  return yield* recordAttempt(delivery, settings, yield* attemptWebhook(delivery, openSecrets))
 })
 
 /** Turns new outbox events into deliveries until none are left; answers how many events it took. */
@@ -131,8 +145,35 @@ export const RunWebhookDispatcher = (settings: WebhookDispatcherSettings) =>
       max: Math.max(1, settings.perEndpoint),
       slowMs: settings.slowMs ?? 1_000
     }
-    // Endpoints whose slots moved from where they start; the others are claimed at `initial`.
-    const slots = new Map<WebhookId, number>()
+    // Per endpoint: its slots (requests in flight at once) and whether its last attempt succeeded.
+    const endpoints = new Map<WebhookId, { slots: number; ok: boolean; gate: Effect.Semaphore }>()
+    const endpoint = (id: WebhookId) => {
+      const known = endpoints.get(id)
+      if (known !== undefined) return known
+      // Past the bound the memory starts again: every endpoint back to its start (a brief overshoot).
+      if (endpoints.size >= MAX_REMEMBERED) endpoints.clear()
+      const fresh = { slots: policy.initial, ok: false, gate: Effect.unsafeMakeSemaphore(policy.initial) }
+      endpoints.set(id, fresh)
+      return fresh
+    }
+    // What the claim may take per endpoint: its slots, and as many again claimed ahead while it
+    // answers well (they wait for a slot here, so the next request goes out as one finishes, with
+    // no claim in between). A failing endpoint gets nothing ahead: once it is disabled, only the
+    // attempts already in flight still reach it.
+    const claimable = () => {
+      const caps = new Map<WebhookId, number>()
+      for (const [id, e] of endpoints) {
+        const cap = e.ok ? 2 * e.slots : e.slots
+        if (cap !== policy.initial) caps.set(id, cap)
+      }
+      return caps
+    }
+    const learn = (id: WebhookId, outcome: WebhookAttemptOutcome) => {
+      const e = endpoint(id)
+      e.slots = nextEndpointSlots(e.slots, outcome, policy)
+      e.ok = attemptSucceeded(outcome)
+      return e.gate.resize(e.slots)
+    }
     // Opening a sealed secret is an AES-GCM decryption: done once per endpoint and secret, not per attempt.
     const opened = new Map<
       WebhookId,
@@ -149,19 +190,19 @@ export const RunWebhookDispatcher = (settings: WebhookDispatcherSettings) =>
         })
       )
     }
-    const learn = (webhookId: WebhookId, outcome: WebhookAttemptOutcome) => {
-      const next = nextEndpointSlots(slots.get(webhookId) ?? policy.initial, outcome, policy)
-      if (next === policy.initial) slots.delete(webhookId)
-      else {
-        if (slots.size >= MAX_REMEMBERED) slots.clear()
-        slots.set(webhookId, next)
-      }
-    }
+    // The endpoint's slot is held for the request only: the record that follows (batched with
+    // others) does not keep the next request from going out.
     const send = (delivery: ClaimedWebhookDelivery) =>
-      deliverWebhook(delivery, settings, openCached).pipe(
-        Effect.tap(({ outcome }) => Effect.sync(() => learn(delivery.webhookId, outcome))),
-        Effect.catchAll((error) => Effect.logWarning("webhook attempt not recorded", error.message))
-      )
+      Effect.gen(function* () {
+        const gate = endpoint(delivery.webhookId).gate
+        if (delivery.kind !== "webhook") {
+          const { outcome } = yield* gate.withPermits(1)(deliverToChannel(delivery, settings))
+          return yield* learn(delivery.webhookId, outcome)
+        }
+        const attempt = yield* gate.withPermits(1)(attemptWebhook(delivery, openCached))
+        yield* learn(delivery.webhookId, attempt.outcome)
+        yield* recordAttempt(delivery, settings, attempt)
+      }).pipe(Effect.catchAll((error) => Effect.logWarning("webhook attempt not recorded", error.message)))
     return yield* runLeasedQueue(
       {
         claim: ({ limit, leaseMs }) =>
@@ -170,7 +211,7 @@ export const RunWebhookDispatcher = (settings: WebhookDispatcherSettings) =>
               now: new Date(now),
               limit,
               perEndpoint: policy.initial,
-              slots,
+              slots: claimable(),
               leaseMs,
               retryWindowMs: settings.retry.windowMs
             })
