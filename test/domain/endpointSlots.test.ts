@@ -21,13 +21,16 @@ describe("an endpoint's slots", () => {
     expect(slotsAfter(Array.from({ length: 100 }, () => answered(200)))).toBe(16)
   })
 
-  it("a quick 4xx is the receiver's verdict on the event, not load: it counts as a quick answer", () => {
-    expect(slotsAfter([answered(400), answered(404)])).toBe(6)
+  it("a quick 4xx or 500 is the receiver's verdict on the event, not load: the slots stay", () => {
+    expect(slotsAfter([answered(400), answered(404), answered(500)])).toBe(4)
+    expect(slotsAfter([answered(200), answered(422)])).toBe(5)
   })
 
-  it("halve after a timeout, a refused connection, a 5xx or a 429, and never fall below one", () => {
+  it("halve after a timeout, a refused connection, a 429 or an overloaded gateway or server, never below one", () => {
     expect(slotsAfter([timedOut])).toBe(2)
     expect(slotsAfter([answered(503)])).toBe(2)
+    expect(slotsAfter([answered(502)])).toBe(2)
+    expect(slotsAfter([answered(504)])).toBe(2)
     expect(slotsAfter([answered(429)])).toBe(2)
     expect(slotsAfter([timedOut, timedOut, timedOut, timedOut])).toBe(1)
   })

@@ -10,16 +10,20 @@ export interface EndpointSlotPolicy {
   readonly slowMs: number
 }
 
-/** An answer that says the endpoint is struggling: it did not answer, asked us to slow down, or failed. */
+/**
+ * An answer that says the endpoint is struggling: none (a timeout, a refused or dropped
+ * connection), "slow down" (429), or a gateway or server that is overloaded (502, 503, 504).
+ */
 const overloaded = (outcome: WebhookAttemptOutcome): boolean =>
-  outcome._tag === "Failed" || outcome.status === 429 || outcome.status >= 500
+  outcome._tag === "Failed" || [429, 502, 503, 504].includes(outcome.status)
 
 /**
- * The endpoint's slots after one attempt, as TCP grows a window: one more after each quick answer
- * (up to `max`), one fewer after a slow one, and half after a failure, a timeout, a 429 or a 5xx,
- * never below one. A healthy endpoint soon has `max` requests in flight; a dead or struggling one
- * is held at one, so it ties up one connection and one slot rather than many. A quick 4xx is the
- * receiver's verdict on the event, not a sign of load, and counts as a quick answer.
+ * The endpoint's slots after one attempt, as TCP grows a window: one more after each quick success
+ * (up to `max`), one fewer after a slow answer, half after a sign of overload, never below one. A
+ * healthy endpoint soon has `max` requests in flight; a dead or struggling one is held at one, so it
+ * ties up one connection and one slot rather than many. Any other quick answer (a 4xx, a 500) is
+ * the receiver's verdict on the event, not a sign of load, and leaves the slots as they are; its
+ * retries back off by themselves.
  */
 export const nextEndpointSlots = (
   slots: number,
@@ -28,5 +32,6 @@ export const nextEndpointSlots = (
 ): number => {
   if (overloaded(outcome)) return Math.max(1, Math.floor(slots / 2))
   if (outcome.durationMs > policy.slowMs) return Math.max(1, slots - 1)
-  return Math.min(policy.max, slots + 1)
+  if (outcome.status >= 200 && outcome.status < 300) return Math.min(policy.max, slots + 1)
+  return slots
 }

@@ -122,12 +122,16 @@ export interface WebhookDispatcherSettings extends WebhookDispatchSettings {
 /** Endpoints remembered at most; past it the memory starts again (every endpoint back to its start). */
 const MAX_REMEMBERED = 10_000
 
-const sameBytes = (a: ReadonlyArray<Uint8Array>, b: ReadonlyArray<Uint8Array>) =>
-  a.length === b.length &&
-  a.every((x, i) => {
-    const y = b[i]
-    return y !== undefined && x.length === y.length && x.every((byte, j) => byte === y[j])
-  })
+const sameBytes = (a: ReadonlyArray<Uint8Array>, b: ReadonlyArray<Uint8Array>) => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as Uint8Array
+    const y = b[i] as Uint8Array
+    if (x.length !== y.length) return false
+    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false
+  }
+  return true
+}
 
 /**
  * Runs until interrupted, on the shared leased-queue runner: claims due deliveries into free slots
@@ -156,14 +160,14 @@ export const RunWebhookDispatcher = (settings: WebhookDispatcherSettings) =>
       endpoints.set(id, fresh)
       return fresh
     }
-    // What the claim may take per endpoint: its slots, and as many again claimed ahead while it
-    // answers well (they wait for a slot here, so the next request goes out as one finishes, with
-    // no claim in between). A failing endpoint gets nothing ahead: once it is disabled, only the
-    // attempts already in flight still reach it.
+    // What the claim may take per endpoint: its slots, and while it answers well as many again
+    // claimed ahead (they wait for a slot here, so the next request goes out as one finishes, with
+    // no claim in between), never more than `perEndpoint` claimed at once. A failing endpoint gets
+    // nothing ahead: once it is disabled, only the attempts already in flight still reach it.
     const claimable = () => {
       const caps = new Map<WebhookId, number>()
       for (const [id, e] of endpoints) {
-        const cap = e.ok ? 2 * e.slots : e.slots
+        const cap = e.ok ? Math.min(2 * e.slots, policy.max) : e.slots
         if (cap !== policy.initial) caps.set(id, cap)
       }
       return caps
