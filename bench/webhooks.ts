@@ -6,6 +6,8 @@ import { benchDatabase, cpuMs, databaseCpuMs, freePort, startApp, waitFor } from
 
 const COUNT = Number(process.env.BENCH_EVENTS ?? 2000)
 const PER_ENDPOINT = 4
+/** Events of the warm-up round, not measured (the worker's code compiled, its endpoint's slots grown). */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? Math.ceil(COUNT / 10))
 /** The backlog case: this many pending deliveries (0 skips it) across that many endpoints, watched for a while. */
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000)
 const BACKLOG_ENDPOINTS = Number(process.env.BENCH_BACKLOG_ENDPOINTS ?? 1000)
@@ -150,7 +152,7 @@ const main = async () => {
     return (count - first) / ((performance.now() - started) / 1000)
   }
   // Warm-up, not measured: the worker has started and its code is compiled, as the baseline's is.
-  await fanOut(Math.ceil(COUNT / 10))
+  await fanOut(WARMUP)
   const alone = await measured(
     () => received,
     () => fanOut()
