@@ -48,7 +48,7 @@ const main = async () => {
   await new Promise<void>((resolve) => dead.listen(0, "127.0.0.1", () => resolve()))
   const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}/hook`
 
-  // Baseline: the same number of POSTs, kept alive, as many at once as we allow per endpoint.
+  // Baseline: the same number of POSTs, kept alive, 4 at once (the dispatcher starts an endpoint at 4).
   const agent = new Agent({ keepAlive: true, maxSockets: PER_ENDPOINT })
   const post = (body: string) =>
     new Promise<void>((resolve, reject) => {
@@ -164,7 +164,7 @@ const main = async () => {
   )
 
   console.log(
-    `webhook fan-out, ${COUNT} events, signed, at most ${PER_ENDPOINT} requests per endpoint at once`
+    `webhook fan-out, ${COUNT} events (warm-up ${WARMUP}), signed; the baseline keeps ${PER_ENDPOINT} requests in flight, the worker up to its per-endpoint maximum`
   )
   console.log(`baseline (raw keep-alive POSTs)         ${baseline.toFixed(0)} deliveries/s`)
   console.log(
