@@ -1,4 +1,4 @@
-import type { WebhookAttemptOutcome } from "./Retry.js"
+import { attemptSucceeded, type WebhookAttemptOutcome } from "./Retry.js"
 
 /** How many attempts one endpoint may have in flight at once, and how that number moves. */
 export interface EndpointSlotPolicy {
@@ -32,6 +32,6 @@ export const nextEndpointSlots = (
 ): number => {
   if (overloaded(outcome)) return Math.max(1, Math.floor(slots / 2))
   if (outcome.durationMs > policy.slowMs) return Math.max(1, slots - 1)
-  if (outcome.status >= 200 && outcome.status < 300) return Math.min(policy.max, slots + 1)
+  if (attemptSucceeded(outcome)) return Math.min(policy.max, slots + 1)
   return slots
 }
