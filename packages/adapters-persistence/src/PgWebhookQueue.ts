@@ -131,8 +131,9 @@ export const make = Effect.gen(function* () {
           RETURNING id
         )
         SELECT (SELECT count(*)::int FROM marked) AS events, (SELECT count(*)::int FROM inserted) AS deliveries,
-          -- Sent when the transaction commits, so a dispatcher woken by it finds the rows.
-          (SELECT pg_notify(${QUEUED_CHANNEL}, '') WHERE EXISTS (SELECT 1 FROM inserted)) AS notified`.pipe(
+          -- Sent when the transaction commits, so a dispatcher woken by it finds the rows. Not an
+          -- empty payload: PgClient.listen drops those.
+          (SELECT pg_notify(${QUEUED_CHANNEL}, 'queued') WHERE EXISTS (SELECT 1 FROM inserted)) AS notified`.pipe(
         Effect.map(([row]) => ({ events: row?.events ?? 0, deliveries: row?.deliveries ?? 0 })),
         unavailable
       ),
