@@ -214,7 +214,7 @@ const main = async () => {
       await client.query("BEGIN")
       const t = performance.now()
       await client.query(
-        "SELECT count(*) FROM claim_webhook_deliveries(now(), 50, $1, now() + interval '1 minute', now() + interval '1 day', $2)",
+        "SELECT count(*) FROM claim_webhook_deliveries(now(), 50, $1, now() + interval '1 minute', now() + interval '1 day', $2, '{}'::int[], '{}'::int[])",
         [PER_ENDPOINT, hooks.rows[Math.floor(Math.random() * hooks.rows.length)]?.id ?? 0]
       )
       claims.push(performance.now() - t)
