@@ -15,8 +15,7 @@ import {
   ListDomains,
   StartDkimRotation,
   UpdateDomain,
-  VerifyDomain,
-  viaApiKey
+  VerifyDomain
 } from "@poststack/application"
 import {
   type DkimRotation,
@@ -28,15 +27,15 @@ import {
   passRate
 } from "@poststack/domain"
 import { Effect } from "effect"
-import { Api } from "../Api.js"
 import {
+  Api,
+  CurrentPrincipal,
   DkimRotationView,
   DmarcReportView,
   DnsRecordView,
   DomainView,
   TrackingDnsRecordView
-} from "../groups/DomainsApi.js"
-import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+} from "@poststack/contract"
 
 const recordFields = (r: DnsRecord) => ({
   type: r.type,
@@ -127,7 +126,7 @@ const rotation = (r: DkimRotation) => ({
 })
 
 // The key that authenticated the request; each use case holds it to its scope.
-const principal = Effect.map(CurrentApiKey, viaApiKey)
+const principal = CurrentPrincipal
 
 export const DomainsLive = HttpApiBuilder.group(Api, "domains", (handlers) =>
   handlers

@@ -9,14 +9,11 @@ import {
   ReplayWebhookDelivery,
   RotateWebhookSecret,
   TestWebhook,
-  UpdateWebhook,
-  viaApiKey
+  UpdateWebhook
 } from "@poststack/application"
 import type { Webhook, WebhookDelivery, WebhookId } from "@poststack/domain"
 import { Effect, Redacted } from "effect"
-import { Api } from "../Api.js"
-import { WebhookDeliveryView, WebhookView } from "../groups/WebhooksApi.js"
-import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+import { Api, CurrentPrincipal, WebhookDeliveryView, WebhookView } from "@poststack/contract"
 
 const toView = (w: Webhook): WebhookView =>
   WebhookView.make(
@@ -61,7 +58,7 @@ const toDeliveryView = (d: WebhookDelivery): WebhookDeliveryView =>
     { disableValidation: true }
   )
 
-const principal = Effect.map(CurrentApiKey, viaApiKey)
+const principal = CurrentPrincipal
 
 export const WebhooksLive = HttpApiBuilder.group(Api, "webhooks", (handlers) =>
   handlers

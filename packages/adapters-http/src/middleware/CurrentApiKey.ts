@@ -1,8 +1,0 @@
-import type { ApiKey } from "@poststack/domain"
-import { Context } from "effect"
-
-/** The key that authenticated the request; its team is the request's tenancy boundary. */
-export class CurrentApiKey extends Context.Tag("@poststack/adapters-http/CurrentApiKey")<
-  CurrentApiKey,
-  ApiKey
->() {}

@@ -1,0 +1,8 @@
+export { LoggingLive, runMain } from "./Runtime.js"
+export { Services } from "./Services.js"
+export { jobs, periodicTasks } from "./Tasks.js"
+export * as WorkerLive from "./WorkerLive.js"
+export { WebhookDispatcherConfig, webhookJobs } from "./WebhookJobs.js"
+export { afterCheck, checkConfiguration } from "./Preflight.js"
+export { describeFailure } from "./StartupFailure.js"
+export { BootstrapLive, DedicatedIpsLive } from "./Bootstrap.js"
