@@ -1,21 +1,17 @@
 import { SqlClient } from "@effect/sql"
+import { type DeliveryResult, DeliveryQueue, EmailRepository, SuppressionList } from "@poststack/application"
 import {
-  type DeliveryResult,
-  DeliveryQueue,
-  EmailRepository,
-  SuppressionList,
-  settle,
-  suppressedAtDelivery
-} from "@poststack/application"
-import type {
-  ClaimedDelivery,
-  DeliveryOutcome,
-  DeliveryStatus,
-  DomainId,
-  EmailStatus,
-  RetryPolicy,
-  TeamId
+  type ClaimedDelivery,
+  type DeliveryOutcome,
+  type DeliveryStatus,
+  type DomainId,
+  type EmailStatus,
+  type RetryPolicy,
+  settleDelivery,
+  suppressedAtDelivery,
+  type TeamId
 } from "@poststack/domain"
+import { canCancel, canReschedule } from "@poststack/domain"
 import { Effect } from "effect"
 import { expect } from "vitest"
 import { newEmail } from "../support/newEmail.js"
@@ -96,7 +92,7 @@ const claimable = (d: ModelDelivery, now: number) =>
 
 /*
  * The model's own rules, written from the contract and the port documents rather than taken
- * from the product (`settle`, `aggregateStatus`), so that a change to those shows up here.
+ * from the product (`settleDelivery`, `aggregateStatus`), so that a change to those shows up here.
  */
 
 /**
@@ -193,7 +189,7 @@ export const expectedSettlement = (
 export const workerResult = (claimed: ClaimedDelivery, kind: OutcomeKind, now: number): DeliveryResult =>
   claimed.suppressedBy !== null
     ? suppressedAtDelivery(claimed, claimed.suppressedBy)
-    : settle(claimed, outcomeOf(kind), new Date(now), POLICY)
+    : settleDelivery(claimed, outcomeOf(kind), new Date(now), POLICY)
 
 /** What the email shows once a worker settles one of its deliveries. */
 const settledStatus = (email: ModelEmail): EmailStatus => emailStatusOf(email.deliveries.map((d) => d.status))
@@ -419,12 +415,12 @@ export const cancel = (index: number) =>
       const email = m.emails[index % m.emails.length]
       if (email === undefined) return
       const result = await r.run(
-        Effect.flatMap(EmailRepository, (repo) => repo.cancel(r.teamId, email.publicId))
+        Effect.flatMap(EmailRepository, (repo) => repo.cancel(r.teamId, email.publicId, canCancel))
       )
       const allowed =
         email.deliveries.every((d) => NOT_STARTED.has(d.status)) &&
         email.deliveries.some((d) => d.status === "scheduled" || d.status === "queued")
-      expect(result, `cancel of ${email.publicId}`).toBe(allowed ? "cancelled" : "too_late")
+      expect(result._tag, `cancel of ${email.publicId}`).toBe(allowed ? "Written" : "Refused")
       if (!allowed) return
       for (const d of email.deliveries)
         if (d.status === "scheduled" || d.status === "queued") d.status = "cancelled"
@@ -443,13 +439,15 @@ export const reschedule = (index: number, inMs: number) =>
       if (email === undefined) return
       const at = m.now + inMs
       const result = await r.run(
-        Effect.flatMap(EmailRepository, (repo) => repo.reschedule(r.teamId, email.publicId, new Date(at)))
+        Effect.flatMap(EmailRepository, (repo) =>
+          repo.reschedule(r.teamId, email.publicId, new Date(at), canReschedule)
+        )
       )
       const allowed =
         email.status === "scheduled" &&
         email.deliveries.every((d) => NOT_STARTED.has(d.status)) &&
         email.deliveries.some((d) => d.status === "scheduled")
-      expect(result, `reschedule of ${email.publicId}`).toBe(allowed ? "rescheduled" : "not_scheduled")
+      expect(result._tag, `reschedule of ${email.publicId}`).toBe(allowed ? "Written" : "Refused")
       if (!allowed) return
       for (const d of email.deliveries) if (d.status === "scheduled") d.due = at
     },

@@ -10,6 +10,10 @@ import * as PgDomainRepository from "./PgDomainRepository.js"
 import * as PgEmailRepository from "./PgEmailRepository.js"
 import * as PgEngagementLog from "./PgEngagementLog.js"
 import * as PgHealthProbe from "./PgHealthProbe.js"
+import * as PgInvitationRepository from "./PgInvitationRepository.js"
+import * as PgMembershipRepository from "./PgMembershipRepository.js"
+import * as PgSessionStore from "./PgSessionStore.js"
+import * as PgUserRepository from "./PgUserRepository.js"
 import * as PgInboundRepository from "./PgInboundRepository.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgNotificationChannelRepository from "./PgNotificationChannelRepository.js"
@@ -38,7 +42,11 @@ const others = [
   PgDeliveryFeedback.layer,
   PgNotificationChannelRepository.layer,
   PgAuditLog.layer,
-  PgRequestLog.layer()
+  PgRequestLog.layer(),
+  PgUserRepository.layer,
+  PgSessionStore.layer,
+  PgMembershipRepository.layer,
+  PgInvitationRepository.layer
 ] as const
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */

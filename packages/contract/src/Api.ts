@@ -1,6 +1,8 @@
 import { HttpApi, OpenApi } from "@effect/platform"
+import { AccountApi } from "./groups/AccountApi.js"
 import { ApiKeysApi } from "./groups/ApiKeysApi.js"
 import { AuditLogApi } from "./groups/AuditLogApi.js"
+import { AuthApi } from "./groups/AuthApi.js"
 import { DomainsApi } from "./groups/DomainsApi.js"
 import { EmailPreviewsApi } from "./groups/EmailPreviewsApi.js"
 import { EmailsApi } from "./groups/EmailsApi.js"
@@ -10,7 +12,9 @@ import { WebhooksApi } from "./groups/WebhooksApi.js"
 import { InboundApi } from "./groups/InboundApi.js"
 import { NotificationChannelsApi } from "./groups/NotificationChannelsApi.js"
 import { RequestLogsApi } from "./groups/RequestLogsApi.js"
+import { SessionsApi } from "./groups/SessionsApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
+import { TeamsApi } from "./groups/TeamsApi.js"
 import { TrackingApi } from "./groups/TrackingApi.js"
 import { describeOperations } from "./OpenApiDocs.js"
 
@@ -29,6 +33,10 @@ export class Api extends HttpApi.make("poststack")
   .add(NotificationChannelsApi)
   .add(AuditLogApi)
   .add(RequestLogsApi)
+  .add(AuthApi)
+  .add(SessionsApi)
+  .add(AccountApi)
+  .add(TeamsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")

@@ -25,6 +25,7 @@ export type RouteFamily =
   | "emailValidations"
   | "auditLog"
   | "requestLogs"
+  | "accounts"
 
 /**
  * How far a key reaches in one family: the whole team, only resources of its own domain, or
@@ -50,7 +51,10 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   notificationChannels: ["team", "denied", "denied", "denied"],
   emailValidations: ["team", "own_domain", "denied", "denied"],
   auditLog: ["team", "denied", "denied", "denied"],
-  requestLogs: ["team", "denied", "denied", "denied"]
+  requestLogs: ["team", "denied", "denied", "denied"],
+  // People's sessions, accounts and teams (`/auth/session*`, `/account`, `/teams`): a leaked key
+  // must not invite members, change roles or read who belongs to the team.
+  accounts: ["denied", "denied", "denied", "denied"]
 }
 
 /** The grant a reach has in a family, read from `SCOPE_TABLE`. */

@@ -9,6 +9,7 @@ import {
 } from "@poststack/application"
 import { AUDIT_RETENTION_DAYS, REQUEST_LOG_RETENTION_DAYS } from "@poststack/domain"
 import { Config, Effect } from "effect"
+import { CachingDnsResolver } from "@poststack/adapters-external"
 import { WebhookDispatcherConfig, webhookJobs } from "./WebhookJobs.js"
 
 /** How many days API requests are kept (P14); the billing work will make it the plan's. */
@@ -57,9 +58,10 @@ const mailJobs = [
     every: "250 millis",
     // Runs until the worker stops; then finishes what it claimed (see DeliverMailContinuously).
     drainsItself: true,
+    // Routes come from a DNS cache of the job's own: a burst of mail to one domain asks DNS once.
     run: Effect.flatMap(DeliveryLease, (leaseMs) =>
       DeliverMailContinuously({ inFlight: 50, batch: 25, leaseMs, idle: "250 millis" })
-    )
+    ).pipe(Effect.provide(CachingDnsResolver.layer()))
   },
   {
     name: "deliveries.test-mode",

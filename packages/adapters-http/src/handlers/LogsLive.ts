@@ -1,8 +1,8 @@
 import { HttpApiBuilder } from "@effect/platform"
-import { ListAuditLog, ListRequestLog, viaApiKey } from "@poststack/application"
+import { ListAuditLog, ListRequestLog } from "@poststack/application"
 import type { AuditEntry, RequestLogEntry } from "@poststack/domain"
 import { Effect } from "effect"
-import { Api, AuditEntryView, CurrentApiKey, RequestLogView } from "@poststack/contract"
+import { Api, AuditEntryView, CurrentPrincipal, RequestLogView } from "@poststack/contract"
 
 const meta = (page: number, perPage: number, total: number) => ({
   page,
@@ -51,7 +51,7 @@ const defined = <T extends Record<string, unknown>>(o: T) =>
 export const AuditLogLive = HttpApiBuilder.group(Api, "auditLog", (handlers) =>
   handlers.handle("list", ({ urlParams: q }) =>
     Effect.gen(function* () {
-      const caller = yield* CurrentApiKey
+      const caller = yield* CurrentPrincipal
       const filter = defined({
         actions: q.action === undefined ? undefined : [q.action],
         actorKind: q.actorType,
@@ -59,7 +59,7 @@ export const AuditLogLive = HttpApiBuilder.group(Api, "auditLog", (handlers) =>
         from: q.from,
         to: q.to
       })
-      const { entries, total } = yield* ListAuditLog(viaApiKey(caller), filter, q.page, q.perPage)
+      const { entries, total } = yield* ListAuditLog(caller, filter, q.page, q.perPage)
       return { data: entries.map(toAuditView), meta: meta(q.page, q.perPage, total) }
     })
   )
@@ -68,7 +68,7 @@ export const AuditLogLive = HttpApiBuilder.group(Api, "auditLog", (handlers) =>
 export const RequestLogsLive = HttpApiBuilder.group(Api, "requestLogs", (handlers) =>
   handlers.handle("list", ({ urlParams: q }) =>
     Effect.gen(function* () {
-      const caller = yield* CurrentApiKey
+      const caller = yield* CurrentPrincipal
       const filter = defined({
         statusClass: q.status,
         method: q.method,
@@ -77,7 +77,7 @@ export const RequestLogsLive = HttpApiBuilder.group(Api, "requestLogs", (handler
         from: q.from,
         to: q.to
       })
-      const { entries, total } = yield* ListRequestLog(viaApiKey(caller), filter, q.page, q.perPage)
+      const { entries, total } = yield* ListRequestLog(caller, filter, q.page, q.perPage)
       return { data: entries.map(toRequestView), meta: meta(q.page, q.perPage, total) }
     })
   )

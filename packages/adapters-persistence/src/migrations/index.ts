@@ -16,6 +16,8 @@ import pepperedApiKeyHashes from "./0015_peppered_api_key_hashes.js"
 import notificationChannels from "./0016_notification_channels.js"
 import webhookClaimByEndpoint from "./0020_webhook_claim_by_endpoint.js"
 import localVerification from "./0021_local_verification.js"
+import webhookClaimSlots from "./0022_webhook_claim_slots.js"
+import accounts from "./0030_accounts.js"
 import auditLog from "./0035_audit_log.js"
 import apiRequestLog from "./0036_api_request_log.js"
 
@@ -39,6 +41,8 @@ export const migrations = {
   "0016_notification_channels": notificationChannels,
   "0020_webhook_claim_by_endpoint": webhookClaimByEndpoint,
   "0021_local_verification": localVerification,
+  "0022_webhook_claim_slots": webhookClaimSlots,
+  "0030_accounts": accounts,
   "0035_audit_log": auditLog,
   "0036_api_request_log": apiRequestLog
 }

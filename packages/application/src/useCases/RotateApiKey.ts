@@ -1,4 +1,4 @@
-import { type ApiKeyId, ResourceNotFound } from "@poststack/domain"
+import { type ApiKeyId, ApiKeyNotFound } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { ApiKeyRepository } from "../ports/ApiKeyRepository.js"
 import { KeyMaterial } from "../ports/KeyMaterial.js"
@@ -21,7 +21,7 @@ export const RotateApiKey = Effect.fn("RotateApiKey")(function* (principal: Prin
     keyHash: minted.keyHash,
     keyPrefix: minted.keyPrefix
   })
-  if (Option.isNone(rotated)) return yield* new ResourceNotFound({ message: "API key not found" })
+  if (Option.isNone(rotated)) return yield* new ApiKeyNotFound()
   yield* recordAudit(
     principal,
     "api_key.rotated",

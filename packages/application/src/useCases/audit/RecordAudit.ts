@@ -13,14 +13,11 @@ import { AuditLog } from "../../ports/AuditLog.js"
 import type { Principal } from "../Principal.js"
 import { RequestOrigin } from "./RequestOrigin.js"
 
-/**
- * The actor a principal records as: its key, the person signed in (any principal carrying a
- * `userId`), or the operator at the command line.
- */
+/** The actor a principal records as: its key, the person signed in, or the operator at the command line. */
 export const actorOf = (principal: Principal): Actor =>
   principal._tag === "ApiKey"
     ? apiKeyActor(principal.key.id)
-    : "userId" in principal
+    : principal._tag === "Person"
       ? userActor(String(principal.userId))
       : OPERATOR
 
