@@ -80,6 +80,8 @@ export interface TestServerOptions {
   readonly trustedProxyHops?: number
   /** The rspamd worker spam previews ask; none (scoring not configured) by default. */
   readonly rspamdUrl?: string
+  /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
+  readonly tls?: { readonly cert: string; readonly key: string }
   /** The sender of system mail (`POSTSTACK_SYSTEM_FROM`); none (system mail not sent) by default. */
   readonly systemFrom?: string
   /** Argon2id cost of password hashes; cheap (1 MiB, one pass) by default, to keep tests fast. */
@@ -223,7 +225,10 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
     host: "127.0.0.1",
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     drainMs: 1000,
-    trustedProxyHops: options.trustedProxyHops ?? 0
+    trustedProxyHops: options.trustedProxyHops ?? 0,
+    ...(options.tls === undefined
+      ? {}
+      : { tls: { cert: options.tls.cert, key: Redacted.make(options.tls.key) } })
   }).pipe(
     Layer.provide(
       RateLimitSettings.layer({
@@ -257,7 +262,7 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
   const address = await runtimeEffect(Effect.map(HttpServer.HttpServer, (s) => s.address))
   if (address._tag !== "TcpAddress") throw new Error("expected a TCP address")
   return {
-    baseUrl: `http://127.0.0.1:${address.port}`,
+    baseUrl: `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${address.port}`,
     close: () => Effect.runPromise(Scope.close(scope, Exit.void)),
     bootstrap: (key) =>
       runtimeEffect(

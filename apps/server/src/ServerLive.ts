@@ -50,6 +50,11 @@ const Composed = Layer.unwrapEffect(
 
 /** Every setting is checked before the database is started or migrated. */
 export const ServerLive = afterCheck(
-  Effect.all([checkConfiguration, HttpServerLive.HttpConfig, HttpServerLive.PublicUrlConfig]),
+  Effect.all([
+    checkConfiguration,
+    HttpServerLive.HttpConfig,
+    HttpServerLive.PublicUrlConfig,
+    HttpServerLive.TlsConfig
+  ]),
   Composed
 )

@@ -1,5 +1,6 @@
 import { Config, Effect, Layer } from "effect"
 import * as PgApiKeyRepository from "./PgApiKeyRepository.js"
+import * as PgAuditLog from "./PgAuditLog.js"
 import * as PgDeliveryFeedback from "./PgDeliveryFeedback.js"
 import * as PgDeliveryQueue from "./PgDeliveryQueue.js"
 import * as PgDkimKeyRepository from "./PgDkimKeyRepository.js"
@@ -16,6 +17,7 @@ import * as PgUserRepository from "./PgUserRepository.js"
 import * as PgInboundRepository from "./PgInboundRepository.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgNotificationChannelRepository from "./PgNotificationChannelRepository.js"
+import * as PgRequestLog from "./PgRequestLog.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
@@ -39,6 +41,8 @@ const others = [
   PgInboundRepository.layer,
   PgDeliveryFeedback.layer,
   PgNotificationChannelRepository.layer,
+  PgAuditLog.layer,
+  PgRequestLog.layer(),
   PgUserRepository.layer,
   PgSessionStore.layer,
   PgMembershipRepository.layer,

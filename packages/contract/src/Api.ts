@@ -1,6 +1,7 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { AccountApi } from "./groups/AccountApi.js"
 import { ApiKeysApi } from "./groups/ApiKeysApi.js"
+import { AuditLogApi } from "./groups/AuditLogApi.js"
 import { AuthApi } from "./groups/AuthApi.js"
 import { DomainsApi } from "./groups/DomainsApi.js"
 import { EmailPreviewsApi } from "./groups/EmailPreviewsApi.js"
@@ -10,6 +11,7 @@ import { HealthApi } from "./groups/HealthApi.js"
 import { WebhooksApi } from "./groups/WebhooksApi.js"
 import { InboundApi } from "./groups/InboundApi.js"
 import { NotificationChannelsApi } from "./groups/NotificationChannelsApi.js"
+import { RequestLogsApi } from "./groups/RequestLogsApi.js"
 import { SessionsApi } from "./groups/SessionsApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
 import { TeamsApi } from "./groups/TeamsApi.js"
@@ -29,6 +31,8 @@ export class Api extends HttpApi.make("poststack")
   .add(TrackingApi)
   .add(EmailValidationsApi)
   .add(NotificationChannelsApi)
+  .add(AuditLogApi)
+  .add(RequestLogsApi)
   .add(AuthApi)
   .add(SessionsApi)
   .add(AccountApi)

@@ -18,6 +18,8 @@ import webhookClaimByEndpoint from "./0020_webhook_claim_by_endpoint.js"
 import localVerification from "./0021_local_verification.js"
 import webhookClaimSlots from "./0022_webhook_claim_slots.js"
 import accounts from "./0030_accounts.js"
+import auditLog from "./0035_audit_log.js"
+import apiRequestLog from "./0036_api_request_log.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -40,7 +42,9 @@ export const migrations = {
   "0020_webhook_claim_by_endpoint": webhookClaimByEndpoint,
   "0021_local_verification": localVerification,
   "0022_webhook_claim_slots": webhookClaimSlots,
-  "0030_accounts": accounts
+  "0030_accounts": accounts,
+  "0035_audit_log": auditLog,
+  "0036_api_request_log": apiRequestLog
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
