@@ -142,7 +142,9 @@ describe("secrets never reach logs or error bodies", () => {
     // Refused for its length, a password is still not echoed in the refusal.
     const tooLong = `tl-${randomBytes(160).toString("hex")}`
     secrets.push(tooLong)
-    expect((await post("/auth/sign-up", { email: "long@example.com", password: tooLong })).res.status).toBe(400)
+    expect((await post("/auth/sign-up", { email: "long@example.com", password: tooLong })).res.status).toBe(
+      400
+    )
     await post("/auth/sign-in", { email: "long@example.com", password: tooLong })
     await post("/auth/sign-up", { email: 42, password })
     // The links mailed so far: their tokens are secrets too.

@@ -84,6 +84,8 @@ export interface TestServerOptions {
   readonly systemFrom?: string
   /** Argon2id cost of password hashes; cheap (1 MiB, one pass) by default, to keep tests fast. */
   readonly passwordCost?: { readonly memoryCost: number; readonly timeCost: number }
+  /** The dashboard's build to serve at `/`; none by default. */
+  readonly dashboardDir?: string
 }
 
 export interface TestServer {
@@ -223,7 +225,8 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
     host: "127.0.0.1",
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     drainMs: 1000,
-    trustedProxyHops: options.trustedProxyHops ?? 0
+    trustedProxyHops: options.trustedProxyHops ?? 0,
+    ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir })
   }).pipe(
     Layer.provide(
       RateLimitSettings.layer({

@@ -20,6 +20,7 @@ import { SuppressionsLive } from "./handlers/SuppressionsLive.js"
 import { TeamsLive } from "./handlers/TeamsLive.js"
 import { TrackingLive } from "./handlers/TrackingLive.js"
 import { accessLog } from "./middleware/AccessLog.js"
+import { hasBuild, serveDashboard } from "./middleware/DashboardFiles.js"
 import { answerClientError } from "./middleware/ClientErrors.js"
 import { TrustedProxies } from "./middleware/ClientAddress.js"
 import { AuthenticationLive, FullAccessLive } from "./middleware/AuthenticationLive.js"
@@ -37,6 +38,8 @@ export interface HttpOptions {
   readonly drainMs: number
   /** Reverse proxies in front of the server whose `X-Forwarded-For` entries are trusted; 0 by default. */
   readonly trustedProxyHops?: number
+  /** The dashboard's build (`apps/dashboard/dist`), served at `/`; none when absent. */
+  readonly dashboardDir?: string
 }
 
 export const HttpConfig = Config.all({
@@ -44,7 +47,8 @@ export const HttpConfig = Config.all({
   host: Config.string("POSTSTACK_HOST").pipe(Config.withDefault("0.0.0.0")),
   maxBodyBytes: Config.integer("POSTSTACK_MAX_BODY_BYTES").pipe(Config.withDefault(40 * 1024 * 1024)),
   drainMs: Config.integer("POSTSTACK_SHUTDOWN_DRAIN_MS").pipe(Config.withDefault(10_000)),
-  trustedProxyHops: Config.integer("POSTSTACK_TRUSTED_PROXY_HOPS").pipe(Config.withDefault(0))
+  trustedProxyHops: Config.integer("POSTSTACK_TRUSTED_PROXY_HOPS").pipe(Config.withDefault(0)),
+  dashboardDir: Config.string("POSTSTACK_DASHBOARD_DIR").pipe(Config.withDefault("apps/dashboard/dist"))
 })
 
 const ApiLive = HttpApiBuilder.api(Api).pipe(
@@ -81,7 +85,8 @@ export const layer = (options: HttpOptions) => {
       Effect.sync(() => setTimeout(() => server.closeAllConnections(), options.drainMs).unref())
     )
   )
-  return HttpApiBuilder.serve((app) => withRequestId(accessLog(app))).pipe(
+  const dashboard = serveDashboard(options.dashboardDir)
+  return HttpApiBuilder.serve((app) => withRequestId(accessLog(dashboard(app)))).pipe(
     Layer.provide(drainDeadline),
     Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
@@ -133,6 +138,11 @@ export const layerConfig = Layer.unwrapEffect(
         publicUrl._tag === "Some" ? publicUrl.value : `http://localhost:${options.port}`
       )
     )
+    if (!hasBuild(options.dashboardDir)) {
+      yield* Effect.logWarning("dashboard not built: / serves no pages (pnpm start builds it)").pipe(
+        Effect.annotateLogs("dashboardDir", options.dashboardDir)
+      )
+    }
     return layer(options)
   })
 ).pipe(Layer.provide(RateLimitSettings.layerConfig))
