@@ -49,6 +49,8 @@ export const ensureBuilt = (log = () => {}) => {
   const vite = path.join(dashboard, "node_modules/vite/bin/vite.js")
   const result = spawnSync(process.execPath, [vite, "build", "--logLevel", "warn"], {
     cwd: dashboard,
+    // Callers such as vitest set NODE_ENV=test, which would bundle React's development build.
+    env: { ...process.env, NODE_ENV: "production" },
     stdio: ["ignore", "inherit", "inherit"]
   })
   if (result.status !== 0)

@@ -34,7 +34,7 @@ export const AppShell = ({ path, children }: { readonly path: string; readonly c
         <span className="brand">PostStack</span>
         {info.teams.length > 1 ? (
           <Select
-            label="Team"
+            label="Current team"
             name="team"
             hideLabel
             value={String(team?.id ?? "")}

@@ -40,15 +40,15 @@ export class ApiProblem extends Error {
   }
 }
 
-/** The contract's code for each declared error class the client decodes. */
-const CODES: Record<string, string> = {
-  InvalidApiKey: "unauthorized",
-  PermissionDenied: "forbidden",
-  ResourceNotFound: "not_found",
-  AlreadyExists: "conflict",
-  ValidationFailed: "unprocessable_entity",
-  StoreUnavailable: "internal_error",
-  RateLimitExceeded: "rate_limit_exceeded"
+/** The contract's code and status for each declared error class the client decodes. */
+const CODES: Record<string, readonly [string, number]> = {
+  InvalidApiKey: ["unauthorized", 401],
+  PermissionDenied: ["forbidden", 403],
+  ResourceNotFound: ["not_found", 404],
+  AlreadyExists: ["conflict", 409],
+  ValidationFailed: ["unprocessable_entity", 422],
+  StoreUnavailable: ["internal_error", 503],
+  RateLimitExceeded: ["rate_limit_exceeded", 429]
 }
 
 const STATUS_CODES: Record<number, string> = {
@@ -93,9 +93,10 @@ const problemOf = async (error: unknown): Promise<ApiProblem> => {
     )
   }
   const tagged = error as { _tag?: unknown; message?: unknown }
-  const code = typeof tagged._tag === "string" ? CODES[tagged._tag] : undefined
-  if (code !== undefined && typeof tagged.message === "string")
-    return new ApiProblem(code, tagged.message, undefined)
+  const known = typeof tagged._tag === "string" ? CODES[tagged._tag] : undefined
+  if (known !== undefined && typeof tagged.message === "string") {
+    return new ApiProblem(known[0], tagged.message, known[1])
+  }
   return new ApiProblem("internal_error", "Something went wrong. Try again.", undefined)
 }
 

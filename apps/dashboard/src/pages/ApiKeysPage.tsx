@@ -51,13 +51,14 @@ const NewKey = ({ created, onDone }: { readonly created: ApiKeyView; readonly on
 export const ApiKeysPage = () => {
   const { info } = useSession()
   const team = useCurrentTeam()
-  const keys = useLoad(() => call((api) => api.apiKeys.list()))
+  const canManage = team?.role !== "member"
+  // Members may not read the team's keys (403): their page says so instead of failing.
+  const keys = useLoad(() => (canManage ? call((api) => api.apiKeys.list()) : Promise.resolve({ keys: [] })))
   const [name, setName] = useState("")
   const [permission, setPermission] = useState<"sending_access" | "full_access">("sending_access")
   const [mode, setMode] = useState<"live" | "test">("live")
   const [created, setCreated] = useState<ApiKeyView | undefined>()
   const revoking = useAction()
-  const canManage = team?.role !== "member"
 
   const create = async () => {
     const key = await call((api) =>
@@ -112,60 +113,66 @@ export const ApiKeysPage = () => {
           />
         </Form>
       )}
-      <h2>Keys</h2>
-      <ErrorMessage problem={keys.problem ?? revoking.problem} />
-      {keys.data === undefined ? (
-        <p role="status">Loading…</p>
-      ) : keys.data.keys.length === 0 ? (
-        <p>No keys yet.</p>
-      ) : (
-        <table>
-          <caption className="visually-hidden">API keys of {team?.name}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Key</th>
-              <th scope="col">Permission</th>
-              <th scope="col">Mode</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Created</th>
-              {canManage ? (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
-          <tbody>
-            {keys.data.keys.map((key) => (
-              <tr key={key.id}>
-                <th scope="row">{key.name}</th>
-                <td>
-                  <code>{key.keyPrefix}…</code>
-                </td>
-                <td>{key.permission === "full_access" ? "Full access" : "Sending"}</td>
-                <td>
-                  <span className={`badge badge-${key.mode}`}>{key.mode}</span>
-                </td>
-                <td>{formatDate(key.lastUsedAt, info.user.timeZone)}</td>
-                <td>{formatDate(key.createdAt, info.user.timeZone)}</td>
-                {canManage ? (
-                  <td className="row-actions">
-                    <button
-                      type="button"
-                      className="danger"
-                      onClick={() => void revoke(key)}
-                      aria-label={`Revoke ${key.name}`}
-                    >
-                      Revoke
-                    </button>
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      {canManage ? (
+        <>
+          <h2>Keys</h2>
+          <ErrorMessage problem={keys.problem ?? revoking.problem} />
+          {keys.data === undefined ? (
+            <p role="status">Loading…</p>
+          ) : keys.data.keys.length === 0 ? (
+            <p>No keys yet.</p>
+          ) : (
+            <table>
+              <caption className="visually-hidden">API keys of {team?.name}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Key</th>
+                  <th scope="col">Permission</th>
+                  <th scope="col">Mode</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">Created</th>
+                  {canManage ? (
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
+                  ) : null}
+                </tr>
+              </thead>
+              <tbody>
+                {keys.data.keys.map((key) => (
+                  <tr key={key.id}>
+                    <th scope="row">{key.name}</th>
+                    <td>
+                      <code>{key.keyPrefix}…</code>
+                    </td>
+                    <td>{key.permission === "full_access" ? "Full access" : "Sending"}</td>
+                    <td>
+                      <span className={`badge badge-${key.mode}`}>
+                        {key.mode === "live" ? "Live" : "Test"}
+                      </span>
+                    </td>
+                    <td>{formatDate(key.lastUsedAt, info.user.timeZone)}</td>
+                    <td>{formatDate(key.createdAt, info.user.timeZone)}</td>
+                    {canManage ? (
+                      <td className="row-actions">
+                        <button
+                          type="button"
+                          className="danger"
+                          onClick={() => void revoke(key)}
+                          aria-label={`Revoke ${key.name}`}
+                        >
+                          Revoke
+                        </button>
+                      </td>
+                    ) : null}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      ) : null}
     </section>
   )
 }

@@ -135,20 +135,21 @@ export const DomainsPage = () => {
                     ? `Added ${formatDate(domain.createdAt, info.user.timeZone)}`
                     : `Verified ${formatDate(domain.verifiedAt, info.user.timeZone)}`}
                 </span>
-                <span className="spacer" />
-                <button
-                  type="button"
-                  aria-expanded={open === domain.id}
-                  aria-controls={`records-${domain.id}`}
-                  onClick={() => setOpen(open === domain.id ? undefined : domain.id)}
-                >
-                  {open === domain.id ? "Hide DNS records" : "Show DNS records"}
-                </button>
-                {domain.verified ? null : (
-                  <button type="button" className="primary" onClick={() => void verify(domain)}>
-                    Verify {domain.name}
+                <div className="domain-actions">
+                  <button
+                    type="button"
+                    aria-expanded={open === domain.id}
+                    aria-controls={`records-${domain.id}`}
+                    onClick={() => setOpen(open === domain.id ? undefined : domain.id)}
+                  >
+                    {open === domain.id ? "Hide DNS records" : "Show DNS records"}
                   </button>
-                )}
+                  {domain.verified ? null : (
+                    <button type="button" className="primary" onClick={() => void verify(domain)}>
+                      Verify {domain.name}
+                    </button>
+                  )}
+                </div>
               </div>
               {domain.dnsWarnings.length === 0 ? null : (
                 <ul className="warnings">

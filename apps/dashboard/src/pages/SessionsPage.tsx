@@ -81,8 +81,16 @@ export const SessionsPage = () => {
                 <td>{formatDate(session.createdAt, info.user.timeZone)}</td>
                 <td>{formatDate(session.lastSeenAt, info.user.timeZone)}</td>
                 <td className="row-actions">
-                  <button type="button" onClick={() => void revoke(session)}>
-                    {session.current ? "Sign out" : `Revoke session ${device(session.userAgent)}`}
+                  <button
+                    type="button"
+                    aria-label={
+                      session.current
+                        ? "Sign out of this session"
+                        : `Revoke the session on ${device(session.userAgent)}, last seen ${formatDate(session.lastSeenAt, info.user.timeZone)}`
+                    }
+                    onClick={() => void revoke(session)}
+                  >
+                    {session.current ? "Sign out" : "Revoke"}
                   </button>
                 </td>
               </tr>

@@ -41,7 +41,8 @@ export const SignInPage = () => {
       </Form>
       <p className="aside">
         New here? <Link href="/sign-up">Create an account</Link>
-        {" · "}
+      </p>
+      <p className="aside">
         <Link href="/reset-password">Forgot your password?</Link>
       </p>
     </section>

@@ -63,7 +63,12 @@ export const TeamPage = () => {
       )
       await invitations.reload()
     })
-  const mayEdit = (member: MemberView) => canManage && (myRole === "owner" || member.role !== "owner")
+  const owners = members.data?.data.filter((m) => m.role === "owner").length ?? 0
+  const isMe = (member: MemberView) => member.userId === info.user.id
+  // Admins never touch owners; nobody changes their own role here; the last owner stays.
+  const mayEdit = (member: MemberView) =>
+    canManage && !isMe(member) && (myRole === "owner" || member.role !== "owner")
+  const mayLeave = (member: MemberView) => isMe(member) && !(member.role === "owner" && owners <= 1)
 
   return (
     <section>
@@ -106,14 +111,21 @@ export const TeamPage = () => {
                       onChange={(next) => void changeRole(member, next as Role)}
                     />
                   ) : (
-                    <span className={`badge badge-${member.role}`}>{member.role}</span>
+                    <span className={`badge badge-${member.role}`}>
+                      {ROLES.find(([r]) => r === member.role)?.[1]}
+                    </span>
                   )}
                 </td>
                 <td>{formatDate(member.joinedAt, info.user.timeZone)}</td>
                 <td className="row-actions">
-                  {mayEdit(member) || member.userId === info.user.id ? (
-                    <button type="button" className="danger" onClick={() => void remove(member)}>
-                      {member.userId === info.user.id ? "Leave team" : `Remove ${member.email}`}
+                  {mayEdit(member) || mayLeave(member) ? (
+                    <button
+                      type="button"
+                      className="danger"
+                      aria-label={isMe(member) ? "Leave team" : `Remove ${member.email}`}
+                      onClick={() => void remove(member)}
+                    >
+                      {isMe(member) ? "Leave team" : "Remove"}
                     </button>
                   ) : null}
                 </td>
@@ -164,15 +176,19 @@ export const TeamPage = () => {
                 {invitations.data.data.map((invitation) => (
                   <tr key={invitation.id}>
                     <th scope="row">{invitation.email}</th>
-                    <td>{invitation.role}</td>
+                    <td>{ROLES.find(([r]) => r === invitation.role)?.[1]}</td>
                     <td>
                       <span className={`badge badge-${invitation.status}`}>{invitation.status}</span>
                     </td>
                     <td>{formatDate(invitation.expiresAt, info.user.timeZone)}</td>
                     <td className="row-actions">
                       {invitation.status === "pending" ? (
-                        <button type="button" onClick={() => void withdraw(invitation)}>
-                          Withdraw invitation to {invitation.email}
+                        <button
+                          type="button"
+                          aria-label={`Withdraw the invitation to ${invitation.email}`}
+                          onClick={() => void withdraw(invitation)}
+                        >
+                          Withdraw
                         </button>
                       ) : null}
                     </td>
