@@ -259,13 +259,11 @@ describe("the dashboard in a browser", () => {
     const { context, page } = await newPerson()
     await page.goto(url("/sign-in"))
     await page.getByRole("heading", { name: "Sign in", level: 1 }).waitFor()
+    // Evaluated in the page (as text: the test's own types have no DOM).
     const focused = () =>
-      page.evaluate(() => {
-        const el = document.activeElement
-        return el === null
-          ? ""
-          : `${el.tagName.toLowerCase()}:${el.getAttribute("name") ?? el.textContent ?? ""}`
-      })
+      page.evaluate<string>(
+        `(() => { const el = document.activeElement; return el === null ? "" : el.tagName.toLowerCase() + ":" + (el.getAttribute("name") ?? el.textContent ?? "") })()`
+      )
     // The page's title has focus on arrival; then the fields in reading order, then the button.
     expect(await focused()).toBe("h1:Sign in")
     await page.keyboard.press("Tab")
@@ -279,7 +277,7 @@ describe("the dashboard in a browser", () => {
     await page.keyboard.press("Enter")
     // The error takes focus, so a screen reader reads it at once.
     await page.getByRole("alert").waitFor()
-    expect(await page.evaluate(() => document.activeElement?.textContent ?? "")).toMatch(/unauthorized/)
+    expect(await page.evaluate<string>(`document.activeElement?.textContent ?? ""`)).toMatch(/unauthorized/)
     // From the error, on to the fields again: the password is retyped.
     await page.keyboard.press("Tab")
     expect(await focused()).toBe("input:email")
@@ -309,7 +307,7 @@ describe("the dashboard in a browser", () => {
     ])
     // The skip link jumps to the page; the next Tab is its first field.
     await page.keyboard.press("Enter")
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe("main")
+    expect(await page.evaluate<string>("document.activeElement?.id")).toBe("main")
     await page.keyboard.press("Tab")
     expect(await focused()).toBe("input:name")
     // Back into the navigation, and to the Domains page with Enter.

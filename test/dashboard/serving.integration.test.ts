@@ -76,11 +76,11 @@ describe("the dashboard's files at /", () => {
     // A page path with another method is not the dashboard's.
     const posted = await get("/sign-in", { method: "POST" })
     expect(posted.status).toBe(404)
-    expect((await posted.json()).code).toBe("not_found")
+    expect(((await posted.json()) as { code: string }).code).toBe("not_found")
     // Same-named API routes still answer JSON, with or without a browser's Accept header.
     const noKey = await get("/api-keys", { headers: { accept: "text/html" } })
     expect(noKey.status).toBe(401)
-    expect((await noKey.json()).code).toBe("unauthorized")
+    expect(((await noKey.json()) as { code: string }).code).toBe("unauthorized")
     const keys = await get("/api-keys", { headers: { authorization: `Bearer ${key}` } })
     expect(keys.status).toBe(200)
     expect(keys.headers.get("content-type")).toContain("application/json")

@@ -137,12 +137,15 @@ export const Select = (props: SelectProps) => {
  */
 export const Form = ({
   label,
+  heading,
   submit,
   action,
   children,
   className
 }: {
   readonly label: string
+  /** A visible title, above any error, so the error reads as the form's. */
+  readonly heading?: string
   readonly submit: string
   readonly action: () => Promise<void>
   readonly children: ReactNode
@@ -169,7 +172,8 @@ export const Form = ({
     }
   }
   return (
-    <form aria-label={label} onSubmit={onSubmit} className={className} noValidate={false}>
+    <form aria-label={label} onSubmit={onSubmit} className={className}>
+      {heading === undefined ? null : <h2>{heading}</h2>}
       <div ref={errorRef} tabIndex={-1}>
         <ErrorMessage problem={problem} />
       </div>

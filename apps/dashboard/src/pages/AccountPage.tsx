@@ -49,8 +49,7 @@ export const AccountPage = () => {
         Signed in as <strong>{info.user.email}</strong>.
       </p>
       <div className="grid">
-        <Form label="Profile" submit="Save profile" action={saveProfile} className="card">
-          <h2>Profile</h2>
+        <Form label="Profile" submit="Save profile" action={saveProfile} className="card" heading="Profile">
           {saved === undefined ? null : (
             <p className="alert alert-ok" role="status">
               {saved}
@@ -66,8 +65,13 @@ export const AccountPage = () => {
           />
           <TimeZoneSelect value={timeZone} onChange={setTimeZone} />
         </Form>
-        <Form label="Change password" submit="Change password" action={changePassword} className="card">
-          <h2>Password</h2>
+        <Form
+          label="Change password"
+          submit="Change password"
+          action={changePassword}
+          className="card"
+          heading="Password"
+        >
           {changed === undefined ? null : (
             <p className="alert alert-ok" role="status">
               {changed}
@@ -95,8 +99,13 @@ export const AccountPage = () => {
             onChange={setNext}
           />
         </Form>
-        <Form label="Change email" submit="Send confirmation link" action={changeEmail} className="card">
-          <h2>Email address</h2>
+        <Form
+          label="Change email"
+          submit="Send confirmation link"
+          action={changeEmail}
+          className="card"
+          heading="Email address"
+        >
           {emailSent === undefined ? null : (
             <p className="alert alert-ok" role="status">
               {emailSent}

@@ -86,8 +86,13 @@ export const ApiKeysPage = () => {
       ) : created !== undefined ? (
         <NewKey created={created} onDone={() => setCreated(undefined)} />
       ) : (
-        <Form label="Create an API key" submit="Create key" action={create} className="card inline-form">
-          <h2>Create a key</h2>
+        <Form
+          label="Create an API key"
+          submit="Create key"
+          action={create}
+          className="card inline-form"
+          heading="Create a key"
+        >
           <Field
             label="Name"
             name="name"

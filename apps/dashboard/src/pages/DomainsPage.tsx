@@ -100,8 +100,13 @@ export const DomainsPage = () => {
       <p className="lead">
         Mail is sent from your own domains once their DNS records are published and verified.
       </p>
-      <Form label="Add a domain" submit="Add domain" action={add} className="card inline-form">
-        <h2>Add a domain</h2>
+      <Form
+        label="Add a domain"
+        submit="Add domain"
+        action={add}
+        className="card inline-form"
+        heading="Add a domain"
+      >
         <Field
           label="Domain name"
           name="name"

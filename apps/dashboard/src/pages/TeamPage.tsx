@@ -136,8 +136,13 @@ export const TeamPage = () => {
       )}
       {canManage ? (
         <>
-          <Form label="Invite a member" submit="Send invitation" action={invite} className="card inline-form">
-            <h2>Invite someone</h2>
+          <Form
+            label="Invite a member"
+            submit="Send invitation"
+            action={invite}
+            className="card inline-form"
+            heading="Invite someone"
+          >
             {invited === undefined ? null : (
               <p className="alert alert-ok" role="status">
                 {invited}
