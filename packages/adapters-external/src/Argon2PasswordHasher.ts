@@ -7,6 +7,11 @@ export interface Argon2Options {
   /** KiB. */
   readonly memoryCost: number
   readonly timeCost: number
+  /**
+   * Hashes computed at once (default 1). Each takes a core for its whole run; more at once would
+   * take the cores the API needs for sending, so further sign-ins wait their turn instead.
+   */
+  readonly concurrency?: number
 }
 
 export const OWASP_MINIMUM: Argon2Options = { memoryCost: 19_456, timeCost: 2 }
@@ -21,7 +26,8 @@ const parametersOf = (hash: string): { type: string; m: number; t: number; p: nu
 
 /**
  * Argon2id through the `argon2` package, whose native work runs on libuv's thread pool, so a
- * sign-in never blocks the event loop (bench/sign-in.ts measures it). A stored hash of another
+ * sign-in never blocks the event loop; hashes take turns (`concurrency`), so a burst of sign-ins
+ * cannot take every core from the API either (bench/sign-in.ts measures both). A stored hash of another
  * variant or cheaper cost is reported `outdated`, so the use case re-hashes it at the next
  * successful sign-in. Unknown accounts are checked against a hash made at start-up with the same
  * parameters, so they take as long as known ones.
@@ -34,10 +40,12 @@ export const make = (options: Argon2Options) =>
       timeCost: options.timeCost,
       parallelism: 1
     }
-    const hash = (password: string) => Effect.promise(() => argon2.hash(password, hashOptions))
+    const turns = yield* Effect.makeSemaphore(options.concurrency ?? 1)
+    const hash = (password: string) =>
+      turns.withPermits(1)(Effect.promise(() => argon2.hash(password, hashOptions)))
     const decoy = yield* hash("poststack decoy password")
     const verify = (stored: string, password: string) =>
-      Effect.promise(() => argon2.verify(stored, password).catch(() => false))
+      turns.withPermits(1)(Effect.promise(() => argon2.verify(stored, password).catch(() => false)))
     return PasswordHasher.of({
       hash: (password) => hash(Redacted.value(password)),
       verify: (stored, password) =>
@@ -72,6 +80,13 @@ export const layerConfig = Layer.unwrapEffect(
         Config.validate({
           message: `POSTSTACK_ARGON2_MEMORY_KIB must be at least ${OWASP_MINIMUM.memoryCost}`,
           validation: (m) => m >= OWASP_MINIMUM.memoryCost
+        })
+      ),
+      concurrency: Config.integer("POSTSTACK_ARGON2_CONCURRENCY").pipe(
+        Config.withDefault(1),
+        Config.validate({
+          message: "POSTSTACK_ARGON2_CONCURRENCY must be at least 1",
+          validation: (n) => n >= 1
         })
       ),
       timeCost: Config.integer("POSTSTACK_ARGON2_TIME_COST").pipe(

@@ -1,6 +1,7 @@
 export { Api } from "./Api.js"
 export { openApiSpec } from "./OpenApiSpec.js"
 export * from "./errors.js"
+export * from "./ErrorTable.js"
 export * from "./middleware/Authentication.js"
 export * from "./middleware/CurrentApiKey.js"
 export * from "./middleware/CurrentPrincipal.js"

@@ -1,4 +1,5 @@
 export * from "./ApiKey.js"
+export * from "./ApiKeyErrors.js"
 export * from "./errors.js"
 export * from "./Outbox.js"
 export * from "./RateLimit.js"

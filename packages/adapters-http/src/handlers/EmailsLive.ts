@@ -24,6 +24,7 @@ import {
 import { Effect, Either, Schema } from "effect"
 import {
   Api,
+  answerFor,
   CurrentApiKey,
   CurrentPrincipal,
   EmailDetailView,
@@ -186,17 +187,7 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
         )
         return {
           data: results.map((r) =>
-            Either.isRight(r)
-              ? r.right
-              : {
-                  error: r.left.message,
-                  code:
-                    r.left._tag === "ValidationFailed"
-                      ? "unprocessable_entity"
-                      : r.left._tag === "PermissionDenied"
-                        ? "forbidden"
-                        : "internal_error"
-                }
+            Either.isRight(r) ? r.right : { error: r.left.message, code: answerFor(r.left).code }
           )
         }
       })
