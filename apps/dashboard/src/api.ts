@@ -5,7 +5,7 @@ import {
   HttpClientError,
   HttpClientRequest
 } from "@effect/platform"
-import { Api } from "@poststack/contract"
+import { Api, errorTable } from "@poststack/contract"
 import { Effect, ParseResult } from "effect"
 
 /** The session's CSRF token, answered by sign-in and `GET /auth/session`; sent on every state change. */
@@ -40,16 +40,13 @@ export class ApiProblem extends Error {
   }
 }
 
-/** The contract's code and status for each declared error class the client decodes. */
-const CODES: Record<string, readonly [string, number]> = {
-  InvalidApiKey: ["unauthorized", 401],
-  PermissionDenied: ["forbidden", 403],
-  ResourceNotFound: ["not_found", 404],
-  AlreadyExists: ["conflict", 409],
-  ValidationFailed: ["unprocessable_entity", 422],
-  StoreUnavailable: ["internal_error", 503],
-  RateLimitExceeded: ["rate_limit_exceeded", 429]
-}
+/** The contract's code and status of a failure the client decoded, read from the contract's own table. */
+const answerOf = (error: unknown): { readonly code: string; readonly status: number } | undefined =>
+  Object.values(errorTable).find((row) =>
+    (row.failures as ReadonlyArray<abstract new (...args: never) => unknown>).some(
+      (failure) => error instanceof failure
+    )
+  )
 
 const STATUS_CODES: Record<number, string> = {
   400: "invalid_request",
@@ -92,10 +89,10 @@ const problemOf = async (error: unknown): Promise<ApiProblem> => {
       undefined
     )
   }
-  const tagged = error as { _tag?: unknown; message?: unknown }
-  const known = typeof tagged._tag === "string" ? CODES[tagged._tag] : undefined
+  const tagged = error as { message?: unknown }
+  const known = answerOf(error)
   if (known !== undefined && typeof tagged.message === "string") {
-    return new ApiProblem(known[0], tagged.message, known[1])
+    return new ApiProblem(known.code, tagged.message, known.status)
   }
   return new ApiProblem("internal_error", "Something went wrong. Try again.", undefined)
 }
