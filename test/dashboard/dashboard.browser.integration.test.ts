@@ -1,6 +1,6 @@
 import type { Browser as Chromium, BrowserContext, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { DIST, ensureBuilt } from "../../apps/dashboard/scripts/ensureBuilt.mjs"
+import { DIST } from "../../apps/dashboard/scripts/ensureBuilt.mjs"
 import { Browser, mailTo, tokenIn } from "../accounts/browser.js"
 import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
 import { launchChromium } from "./chromium.js"
@@ -18,7 +18,6 @@ describe("the dashboard in a browser", () => {
   const problems: Array<string> = []
 
   beforeAll(async () => {
-    ensureBuilt()
     chromium = await launchChromium()
     world = await startAccountsWorld({ dashboardDir: DIST })
   })

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { DIST, ensureBuilt } from "../../apps/dashboard/scripts/ensureBuilt.mjs"
+import { DIST } from "../../apps/dashboard/scripts/ensureBuilt.mjs"
 import { createTestDatabase } from "../support/database.js"
 import { startTestServer, type TestServer } from "../support/server.js"
 
@@ -10,7 +10,6 @@ describe("the dashboard's files at /", () => {
   let key: string
 
   beforeAll(async () => {
-    ensureBuilt()
     db = await createTestDatabase()
     server = await startTestServer({ databaseUrl: db.url, dashboardDir: DIST })
     key = (await server.bootstrap()) ?? ""
