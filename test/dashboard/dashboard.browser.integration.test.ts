@@ -13,12 +13,18 @@ const PASSWORD = "correct horse battery staple"
  */
 describe("the dashboard in a browser", () => {
   let world: AccountsWorld
-  let chromium: Chromium
+  let chromium: Chromium | undefined
+  // A missing Chromium fails each test with what to install (vitest would count a failed
+  // beforeAll's tests as skipped).
+  let noChromium: unknown
   const seen = new Set<number>()
   const problems: Array<string> = []
 
   beforeAll(async () => {
-    chromium = await launchChromium()
+    chromium = await launchChromium().catch((error: unknown) => {
+      noChromium = error
+      return undefined
+    })
     world = await startAccountsWorld({ dashboardDir: DIST })
   })
   afterAll(async () => {
@@ -28,6 +34,7 @@ describe("the dashboard in a browser", () => {
 
   /** A fresh browser profile; any script error or CSP violation on its pages is recorded. */
   const newPerson = async (): Promise<{ context: BrowserContext; page: Page }> => {
+    if (chromium === undefined) throw noChromium
     const context = await chromium.newContext({ viewport: { width: 1200, height: 820 } })
     const page = await context.newPage()
     page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`))
