@@ -86,6 +86,8 @@ export interface TestServerOptions {
   readonly systemFrom?: string
   /** Argon2id cost of password hashes; cheap (1 MiB, one pass) by default, to keep tests fast. */
   readonly passwordCost?: { readonly memoryCost: number; readonly timeCost: number }
+  /** The dashboard's build to serve at `/`; none by default. */
+  readonly dashboardDir?: string
 }
 
 export interface TestServer {
@@ -228,7 +230,8 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
     trustedProxyHops: options.trustedProxyHops ?? 0,
     ...(options.tls === undefined
       ? {}
-      : { tls: { cert: options.tls.cert, key: Redacted.make(options.tls.key) } })
+      : { tls: { cert: options.tls.cert, key: Redacted.make(options.tls.key) } }),
+    ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir })
   }).pipe(
     Layer.provide(
       RateLimitSettings.layer({

@@ -24,6 +24,7 @@ import { SuppressionsLive } from "./handlers/SuppressionsLive.js"
 import { TeamsLive } from "./handlers/TeamsLive.js"
 import { TrackingLive } from "./handlers/TrackingLive.js"
 import { accessLog } from "./middleware/AccessLog.js"
+import { hasBuild, serveDashboard } from "./middleware/DashboardFiles.js"
 import { answerClientError } from "./middleware/ClientErrors.js"
 import { TrustedProxies } from "./middleware/ClientAddress.js"
 import { AuthenticationLive, FullAccessLive } from "./middleware/AuthenticationLive.js"
@@ -43,6 +44,8 @@ export interface HttpOptions {
   readonly trustedProxyHops?: number
   /** Serve HTTPS with this certificate chain and key (PEM), TLS 1.2 or newer; plain HTTP without it. */
   readonly tls?: TlsFiles
+  /** The dashboard's build (`apps/dashboard/dist`), served at `/`; none when absent. */
+  readonly dashboardDir?: string
 }
 
 export interface TlsFiles {
@@ -58,7 +61,8 @@ export const HttpConfig = Config.all({
   host: Config.string("POSTSTACK_HOST").pipe(Config.withDefault("0.0.0.0")),
   maxBodyBytes: Config.integer("POSTSTACK_MAX_BODY_BYTES").pipe(Config.withDefault(40 * 1024 * 1024)),
   drainMs: Config.integer("POSTSTACK_SHUTDOWN_DRAIN_MS").pipe(Config.withDefault(10_000)),
-  trustedProxyHops: Config.integer("POSTSTACK_TRUSTED_PROXY_HOPS").pipe(Config.withDefault(0))
+  trustedProxyHops: Config.integer("POSTSTACK_TRUSTED_PROXY_HOPS").pipe(Config.withDefault(0)),
+  dashboardDir: Config.string("POSTSTACK_DASHBOARD_DIR").pipe(Config.withDefault("apps/dashboard/dist"))
 })
 
 const ApiLive = HttpApiBuilder.api(Api).pipe(
@@ -106,7 +110,8 @@ export const layer = (options: HttpOptions) => {
       Effect.sync(() => setTimeout(() => server.closeAllConnections(), options.drainMs).unref())
     )
   )
-  return HttpApiBuilder.serve((app) => withRequestId(accessLog(app))).pipe(
+  const dashboard = serveDashboard(options.dashboardDir)
+  return HttpApiBuilder.serve((app) => withRequestId(accessLog(dashboard(app)))).pipe(
     Layer.provide(drainDeadline),
     Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
@@ -197,6 +202,11 @@ export const layerConfig = Layer.unwrapEffect(
         publicUrl._tag === "Some" ? publicUrl.value : `http://localhost:${options.port}`
       )
     )
+    if (!hasBuild(options.dashboardDir)) {
+      yield* Effect.logWarning("dashboard not built: / serves no pages (pnpm start builds it)").pipe(
+        Effect.annotateLogs("dashboardDir", options.dashboardDir)
+      )
+    }
     return layer(options)
   })
 ).pipe(Layer.provide(RateLimitSettings.layerConfig))
