@@ -16,6 +16,7 @@ import {
   NodeCryptoTrackingLinks,
   NodeCryptoWebhookSigner,
   NodeDnsResolver,
+  OtpauthTotpVerifier,
   NodeHttpWebhookTransport,
   PackagedAddressLists,
   RspamdSpamChecker,
@@ -206,6 +207,7 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
   const accounts = Layer.mergeAll(
     Argon2PasswordHasher.layer(options.passwordCost ?? { memoryCost: 1024, timeCost: 1 }),
     NodeCryptoAccountTokens.layer,
+    OtpauthTotpVerifier.layer,
     ConfigSystemMailSettings.layer({
       from: Option.fromNullable(
         options.systemFrom === undefined ? undefined : parseMailbox(options.systemFrom)

@@ -3,6 +3,7 @@ import {
   ConfigSystemMailSettings,
   GeoipLiteGeoLocator,
   NodeCryptoAccountTokens,
+  OtpauthTotpVerifier,
   RspamdSpamChecker
 } from "@poststack/adapters-external"
 import { HttpServerLive } from "@poststack/adapters-http"
@@ -31,6 +32,7 @@ export const Services = Layer.mergeAll(
   RspamdSpamChecker.layerConfig,
   Argon2PasswordHasher.layerConfig,
   NodeCryptoAccountTokens.layer,
+  OtpauthTotpVerifier.layer,
   ConfigSystemMailSettings.layerConfig
 )
 

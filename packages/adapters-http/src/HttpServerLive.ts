@@ -5,6 +5,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer } from "effect"
 import { Api } from "@poststack/contract"
 import { AccountLive } from "./handlers/AccountLive.js"
+import { TwoFactorLive } from "./handlers/TwoFactorLive.js"
 import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { AuthLive, PublicScreenLive } from "./handlers/AuthLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
@@ -63,6 +64,7 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     AuthLive,
     SessionsLive,
     AccountLive,
+    TwoFactorLive,
     TeamsLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive, SessionAuthenticationLive, PublicScreenLive])

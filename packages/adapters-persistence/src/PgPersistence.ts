@@ -12,6 +12,7 @@ import * as PgHealthProbe from "./PgHealthProbe.js"
 import * as PgInvitationRepository from "./PgInvitationRepository.js"
 import * as PgMembershipRepository from "./PgMembershipRepository.js"
 import * as PgSessionStore from "./PgSessionStore.js"
+import * as PgTwoFactorStore from "./PgTwoFactorStore.js"
 import * as PgUserRepository from "./PgUserRepository.js"
 import * as PgInboundRepository from "./PgInboundRepository.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
@@ -41,6 +42,7 @@ const others = [
   PgNotificationChannelRepository.layer,
   PgUserRepository.layer,
   PgSessionStore.layer,
+  PgTwoFactorStore.layer,
   PgMembershipRepository.layer,
   PgInvitationRepository.layer
 ] as const

@@ -14,6 +14,7 @@ import { SessionsApi } from "./groups/SessionsApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
 import { TeamsApi } from "./groups/TeamsApi.js"
 import { TrackingApi } from "./groups/TrackingApi.js"
+import { TwoFactorApi } from "./groups/TwoFactorApi.js"
 import { describeOperations } from "./OpenApiDocs.js"
 
 /** The PostStack public API as one value: routing, validation, OpenAPI and the docs page come from it. */
@@ -32,6 +33,7 @@ export class Api extends HttpApi.make("poststack")
   .add(AuthApi)
   .add(SessionsApi)
   .add(AccountApi)
+  .add(TwoFactorApi)
   .add(TeamsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")

@@ -17,6 +17,7 @@ import notificationChannels from "./0016_notification_channels.js"
 import webhookClaimByEndpoint from "./0020_webhook_claim_by_endpoint.js"
 import localVerification from "./0021_local_verification.js"
 import accounts from "./0030_accounts.js"
+import twoFactor from "./0037_two_factor.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -38,7 +39,8 @@ export const migrations = {
   "0016_notification_channels": notificationChannels,
   "0020_webhook_claim_by_endpoint": webhookClaimByEndpoint,
   "0021_local_verification": localVerification,
-  "0030_accounts": accounts
+  "0030_accounts": accounts,
+  "0037_two_factor": twoFactor
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */

@@ -1,6 +1,13 @@
-import { canonicalEmail, CredentialsRejected, PermissionDenied } from "@poststack/domain"
-import { Effect, Option, type Redacted } from "effect"
+import {
+  canonicalEmail,
+  CredentialsRejected,
+  PermissionDenied,
+  TWO_FACTOR_CHALLENGE_MS
+} from "@poststack/domain"
+import { Clock, Effect, Option, type Redacted } from "effect"
+import { AccountTokens } from "../../ports/AccountTokens.js"
 import { PasswordHasher } from "../../ports/PasswordHasher.js"
+import { TwoFactorStore } from "../../ports/TwoFactorStore.js"
 import { UserRepository } from "../../ports/UserRepository.js"
 import type { ClientContext } from "./ClientContext.js"
 import { GuardAttempt } from "./GuardAttempt.js"
@@ -13,7 +20,9 @@ const rejected = new CredentialsRejected({ message: "Wrong email or password" })
  * account without a password all get one answer, after the same Argon2 work. Attempts are counted
  * per account and per client address before anything is checked. A hash made with weaker
  * parameters than today's is replaced now that the password is known. An account whose address
- * is not verified yet is told so, but only once the password has proved who is asking.
+ * is not verified yet is told so, but only once the password has proved who is asking. With
+ * two-factor authentication on, no session is opened yet: the answer is a short-lived challenge,
+ * bound to this person, that `CompleteSignIn` trades with a code for the session.
  */
 export const SignIn = Effect.fn("SignIn")(function* (
   input: { readonly email: string; readonly password: Redacted.Redacted<string> },
@@ -34,5 +43,12 @@ export const SignIn = Effect.fn("SignIn")(function* (
       message:
         "Confirm your email address first: follow the link we mailed you (POST /auth/verify-email/resend sends a new one)"
     })
-  return { user, ...(yield* StartSession(user.id, client)) }
+  const twoFactor = yield* (yield* TwoFactorStore).status(user.id)
+  if (twoFactor.enabled) {
+    const minted = yield* (yield* AccountTokens).mint()
+    const expiresAt = new Date((yield* Clock.currentTimeMillis) + TWO_FACTOR_CHALLENGE_MS)
+    yield* (yield* TwoFactorStore).createChallenge({ tokenHash: minted.hash, userId: user.id, expiresAt })
+    return { _tag: "TwoFactorRequired" as const, challenge: minted.token, expiresAt }
+  }
+  return { _tag: "SignedIn" as const, user, ...(yield* StartSession(user.id, client)) }
 })
