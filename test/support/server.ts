@@ -8,6 +8,7 @@ import {
   ConfigSystemMailSettings,
   HttpNotificationSender,
   GeoipLiteGeoLocator,
+  GitHubOAuthProvider,
   NodeCryptoAccountTokens,
   NodeCryptoDigest,
   NodeCryptoDkimKeyGenerator,
@@ -83,6 +84,8 @@ export interface TestServerOptions {
   readonly rspamdUrl?: string
   /** The sender of system mail (`POSTSTACK_SYSTEM_FROM`); none (system mail not sent) by default. */
   readonly systemFrom?: string
+  /** GitHub sign-in against a fake GitHub; not configured by default. */
+  readonly github?: GitHubOAuthProvider.GitHubOptions
   /** Argon2id cost of password hashes; cheap (1 MiB, one pass) by default, to keep tests fast. */
   readonly passwordCost?: { readonly memoryCost: number; readonly timeCost: number }
 }
@@ -208,6 +211,9 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
     Argon2PasswordHasher.layer(options.passwordCost ?? { memoryCost: 1024, timeCost: 1 }),
     NodeCryptoAccountTokens.layer,
     OtpauthTotpVerifier.layer,
+    options.github === undefined
+      ? GitHubOAuthProvider.layerNotConfigured
+      : GitHubOAuthProvider.layer(options.github),
     ConfigSystemMailSettings.layer({
       from: Option.fromNullable(
         options.systemFrom === undefined ? undefined : parseMailbox(options.systemFrom)

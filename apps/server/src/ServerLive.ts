@@ -2,6 +2,7 @@ import {
   Argon2PasswordHasher,
   ConfigSystemMailSettings,
   GeoipLiteGeoLocator,
+  GitHubOAuthProvider,
   NodeCryptoAccountTokens,
   OtpauthTotpVerifier,
   RspamdSpamChecker
@@ -33,6 +34,7 @@ export const Services = Layer.mergeAll(
   Argon2PasswordHasher.layerConfig,
   NodeCryptoAccountTokens.layer,
   OtpauthTotpVerifier.layer,
+  GitHubOAuthProvider.layerConfig,
   ConfigSystemMailSettings.layerConfig
 )
 

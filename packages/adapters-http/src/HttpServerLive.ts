@@ -6,6 +6,7 @@ import { Config, Effect, Layer } from "effect"
 import { Api } from "@poststack/contract"
 import { AccountLive } from "./handlers/AccountLive.js"
 import { TwoFactorLive } from "./handlers/TwoFactorLive.js"
+import { GitHubAccountLive, GitHubAuthLive } from "./handlers/GitHubLive.js"
 import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { AuthLive, PublicScreenLive } from "./handlers/AuthLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
@@ -65,6 +66,8 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     SessionsLive,
     AccountLive,
     TwoFactorLive,
+    GitHubAuthLive,
+    GitHubAccountLive,
     TeamsLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive, SessionAuthenticationLive, PublicScreenLive])

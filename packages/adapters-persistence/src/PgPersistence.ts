@@ -12,6 +12,7 @@ import * as PgHealthProbe from "./PgHealthProbe.js"
 import * as PgInvitationRepository from "./PgInvitationRepository.js"
 import * as PgMembershipRepository from "./PgMembershipRepository.js"
 import * as PgSessionStore from "./PgSessionStore.js"
+import * as PgIdentityRepository from "./PgIdentityRepository.js"
 import * as PgTwoFactorStore from "./PgTwoFactorStore.js"
 import * as PgUserRepository from "./PgUserRepository.js"
 import * as PgInboundRepository from "./PgInboundRepository.js"
@@ -42,6 +43,7 @@ const others = [
   PgNotificationChannelRepository.layer,
   PgUserRepository.layer,
   PgSessionStore.layer,
+  PgIdentityRepository.layer,
   PgTwoFactorStore.layer,
   PgMembershipRepository.layer,
   PgInvitationRepository.layer

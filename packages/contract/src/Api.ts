@@ -6,6 +6,7 @@ import { DomainsApi } from "./groups/DomainsApi.js"
 import { EmailPreviewsApi } from "./groups/EmailPreviewsApi.js"
 import { EmailsApi } from "./groups/EmailsApi.js"
 import { EmailValidationsApi } from "./groups/EmailValidationsApi.js"
+import { GitHubAccountApi, GitHubAuthApi } from "./groups/GitHubApi.js"
 import { HealthApi } from "./groups/HealthApi.js"
 import { WebhooksApi } from "./groups/WebhooksApi.js"
 import { InboundApi } from "./groups/InboundApi.js"
@@ -34,6 +35,8 @@ export class Api extends HttpApi.make("poststack")
   .add(SessionsApi)
   .add(AccountApi)
   .add(TwoFactorApi)
+  .add(GitHubAuthApi)
+  .add(GitHubAccountApi)
   .add(TeamsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")

@@ -7,11 +7,10 @@ import {
 import { Clock, Effect, Option, type Redacted } from "effect"
 import { AccountTokens } from "../../ports/AccountTokens.js"
 import { PasswordHasher } from "../../ports/PasswordHasher.js"
-import { TwoFactorStore } from "../../ports/TwoFactorStore.js"
 import { UserRepository } from "../../ports/UserRepository.js"
 import type { ClientContext } from "./ClientContext.js"
 import { GuardAttempt } from "./GuardAttempt.js"
-import { StartSession } from "./StartSession.js"
+import { OpenSignIn } from "./OpenSignIn.js"
 
 const rejected = new CredentialsRejected({ message: "Wrong email or password" })
 
@@ -43,12 +42,5 @@ export const SignIn = Effect.fn("SignIn")(function* (
       message:
         "Confirm your email address first: follow the link we mailed you (POST /auth/verify-email/resend sends a new one)"
     })
-  const twoFactor = yield* (yield* TwoFactorStore).status(user.id)
-  if (twoFactor.enabled) {
-    const minted = yield* (yield* AccountTokens).mint()
-    const expiresAt = new Date((yield* Clock.currentTimeMillis) + TWO_FACTOR_CHALLENGE_MS)
-    yield* (yield* TwoFactorStore).createChallenge({ tokenHash: minted.hash, userId: user.id, expiresAt })
-    return { _tag: "TwoFactorRequired" as const, challenge: minted.token, expiresAt }
-  }
-  return { _tag: "SignedIn" as const, user, ...(yield* StartSession(user.id, client)) }
+  return yield* OpenSignIn(user, client)
 })
