@@ -107,11 +107,7 @@ export const make = (options: GitHubOptions) => {
           })
         const token = answer.access_token
         const user = yield* request(GitHubUser, `${options.apiUrl}/user`, api(token))
-        const emails = yield* request(
-          GitHubEmails,
-          `${options.apiUrl}/user/emails`,
-          api(token)
-        )
+        const emails = yield* request(GitHubEmails, `${options.apiUrl}/user/emails`, api(token))
         const primary = emails.find((e) => e.primary && e.verified)
         if (primary === undefined)
           return yield* new OAuthRefused({

@@ -1,11 +1,5 @@
-import {
-  canonicalEmail,
-  CredentialsRejected,
-  PermissionDenied,
-  TWO_FACTOR_CHALLENGE_MS
-} from "@poststack/domain"
-import { Clock, Effect, Option, type Redacted } from "effect"
-import { AccountTokens } from "../../ports/AccountTokens.js"
+import { canonicalEmail, CredentialsRejected, PermissionDenied } from "@poststack/domain"
+import { Effect, Option, type Redacted } from "effect"
 import { PasswordHasher } from "../../ports/PasswordHasher.js"
 import { UserRepository } from "../../ports/UserRepository.js"
 import type { ClientContext } from "./ClientContext.js"
