@@ -68,11 +68,11 @@ export const startFakeGitHub = async (): Promise<FakeGitHub> => {
         ? new URLSearchParams(JSON.parse(body) as Record<string, string>)
         : new URLSearchParams(body)
       const wantsJson = (req.headers.accept ?? "").includes("application/json")
-      const answer = (fields: Record<string, string>) =>
-        wantsJson
-          ? json(res, 200, fields)
-          : (res.writeHead(200, { "content-type": "application/x-www-form-urlencoded; charset=utf-8" }),
-            res.end(new URLSearchParams(fields).toString()))
+      const answer = (fields: Record<string, string>) => {
+        if (wantsJson) return json(res, 200, fields)
+        res.writeHead(200, { "content-type": "application/x-www-form-urlencoded; charset=utf-8" })
+        res.end(new URLSearchParams(fields).toString())
+      }
       if (params.get("client_id") !== clientId || params.get("client_secret") !== clientSecret)
         return answer({
           error: "incorrect_client_credentials",
