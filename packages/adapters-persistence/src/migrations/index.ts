@@ -16,6 +16,7 @@ import pepperedApiKeyHashes from "./0015_peppered_api_key_hashes.js"
 import notificationChannels from "./0016_notification_channels.js"
 import webhookClaimByEndpoint from "./0020_webhook_claim_by_endpoint.js"
 import localVerification from "./0021_local_verification.js"
+import webhookClaimSlots from "./0022_webhook_claim_slots.js"
 import accounts from "./0030_accounts.js"
 import twoFactor from "./0037_two_factor.js"
 import linkedIdentities from "./0038_linked_identities.js"
@@ -40,6 +41,7 @@ export const migrations = {
   "0016_notification_channels": notificationChannels,
   "0020_webhook_claim_by_endpoint": webhookClaimByEndpoint,
   "0021_local_verification": localVerification,
+  "0022_webhook_claim_slots": webhookClaimSlots,
   "0030_accounts": accounts,
   "0037_two_factor": twoFactor,
   "0038_linked_identities": linkedIdentities

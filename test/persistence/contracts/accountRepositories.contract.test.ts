@@ -8,7 +8,7 @@ import {
 import type { InvitationId, SessionId, TeamId, UserId } from "@poststack/domain"
 import { Effect, Exit, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase } from "../support/database.js"
+import { createTestDatabase } from "../../support/database.js"
 
 type Ports = UserRepository | SessionStore | MembershipRepository | InvitationRepository
 
