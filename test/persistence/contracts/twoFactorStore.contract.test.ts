@@ -8,7 +8,7 @@ import { TwoFactorStore, UserRepository } from "@poststack/application"
 import type { UserId } from "@poststack/domain"
 import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase } from "../support/database.js"
+import { createTestDatabase } from "../../support/database.js"
 
 type Ports = UserRepository | TwoFactorStore
 
