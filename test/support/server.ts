@@ -8,6 +8,7 @@ import {
   ConfigSystemMailSettings,
   HttpNotificationSender,
   GeoipLiteGeoLocator,
+  GitHubOAuthProvider,
   NodeCryptoAccountTokens,
   NodeCryptoDigest,
   NodeCryptoDkimKeyGenerator,
@@ -16,6 +17,7 @@ import {
   NodeCryptoTrackingLinks,
   NodeCryptoWebhookSigner,
   NodeDnsResolver,
+  OtpauthTotpVerifier,
   NodeHttpWebhookTransport,
   PackagedAddressLists,
   RspamdSpamChecker,
@@ -84,6 +86,8 @@ export interface TestServerOptions {
   readonly tls?: { readonly cert: string; readonly key: string }
   /** The sender of system mail (`POSTSTACK_SYSTEM_FROM`); none (system mail not sent) by default. */
   readonly systemFrom?: string
+  /** GitHub sign-in against a fake GitHub; not configured by default. */
+  readonly github?: GitHubOAuthProvider.GitHubOptions
   /** Argon2id cost of password hashes; cheap (1 MiB, one pass) by default, to keep tests fast. */
   readonly passwordCost?: { readonly memoryCost: number; readonly timeCost: number }
   /** The dashboard's build to serve at `/`; none by default. */
@@ -210,6 +214,10 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
   const accounts = Layer.mergeAll(
     Argon2PasswordHasher.layer(options.passwordCost ?? { memoryCost: 1024, timeCost: 1 }),
     NodeCryptoAccountTokens.layer,
+    OtpauthTotpVerifier.layer,
+    options.github === undefined
+      ? GitHubOAuthProvider.layerNotConfigured
+      : GitHubOAuthProvider.layer(options.github),
     ConfigSystemMailSettings.layer({
       from: Option.fromNullable(
         options.systemFrom === undefined ? undefined : parseMailbox(options.systemFrom)

@@ -8,6 +8,8 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { Api } from "@poststack/contract"
 import { AccountLive } from "./handlers/AccountLive.js"
+import { TwoFactorLive } from "./handlers/TwoFactorLive.js"
+import { GitHubAccountLive, GitHubAuthLive } from "./handlers/GitHubLive.js"
 import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { AuthLive, PublicScreenLive } from "./handlers/AuthLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
@@ -83,6 +85,9 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     AuthLive,
     SessionsLive,
     AccountLive,
+    TwoFactorLive,
+    GitHubAuthLive,
+    GitHubAccountLive,
     TeamsLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive, SessionAuthenticationLive, PublicScreenLive])

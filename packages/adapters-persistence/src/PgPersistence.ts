@@ -13,6 +13,8 @@ import * as PgHealthProbe from "./PgHealthProbe.js"
 import * as PgInvitationRepository from "./PgInvitationRepository.js"
 import * as PgMembershipRepository from "./PgMembershipRepository.js"
 import * as PgSessionStore from "./PgSessionStore.js"
+import * as PgIdentityRepository from "./PgIdentityRepository.js"
+import * as PgTwoFactorStore from "./PgTwoFactorStore.js"
 import * as PgUserRepository from "./PgUserRepository.js"
 import * as PgInboundRepository from "./PgInboundRepository.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
@@ -45,6 +47,8 @@ const others = [
   PgRequestLog.layer(),
   PgUserRepository.layer,
   PgSessionStore.layer,
+  PgIdentityRepository.layer,
+  PgTwoFactorStore.layer,
   PgMembershipRepository.layer,
   PgInvitationRepository.layer
 ] as const

@@ -20,6 +20,8 @@ import webhookClaimSlots from "./0022_webhook_claim_slots.js"
 import accounts from "./0030_accounts.js"
 import auditLog from "./0035_audit_log.js"
 import apiRequestLog from "./0036_api_request_log.js"
+import twoFactor from "./0037_two_factor.js"
+import linkedIdentities from "./0038_linked_identities.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -44,7 +46,9 @@ export const migrations = {
   "0022_webhook_claim_slots": webhookClaimSlots,
   "0030_accounts": accounts,
   "0035_audit_log": auditLog,
-  "0036_api_request_log": apiRequestLog
+  "0036_api_request_log": apiRequestLog,
+  "0037_two_factor": twoFactor,
+  "0038_linked_identities": linkedIdentities
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
