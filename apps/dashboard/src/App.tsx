@@ -13,6 +13,7 @@ import { SessionsPage } from "./pages/SessionsPage"
 import { SignInPage } from "./pages/SignInPage"
 import { SignUpPage } from "./pages/SignUpPage"
 import { TeamPage } from "./pages/TeamPage"
+import { TwoFactorSignInPage } from "./pages/TwoFactorSignInPage"
 import { VerifyEmailPage } from "./pages/VerifyEmailPage"
 import { navigate, usePlace } from "./router"
 import { SessionContext } from "./session"
@@ -20,6 +21,7 @@ import { SessionContext } from "./session"
 /** Pages reached signed out (several from links in mail). */
 const PUBLIC: Record<string, () => React.JSX.Element> = {
   "/sign-in": SignInPage,
+  "/sign-in/two-factor": TwoFactorSignInPage,
   "/sign-up": SignUpPage,
   "/verify-email": VerifyEmailPage,
   "/reset-password": ResetPasswordPage,

@@ -4,6 +4,7 @@ import { call } from "../api"
 import { useSession } from "../session"
 import { Field, Form, PageTitle } from "../ui"
 import { TimeZoneSelect } from "./TimeZoneSelect"
+import { TwoFactorSection } from "./TwoFactorSection"
 
 export const AccountPage = () => {
   const { info, refresh } = useSession()
@@ -131,6 +132,7 @@ export const AccountPage = () => {
             onChange={setEmailPassword}
           />
         </Form>
+        <TwoFactorSection />
       </div>
     </section>
   )
