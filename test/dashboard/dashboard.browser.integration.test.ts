@@ -263,8 +263,11 @@ describe("the dashboard in a browser", () => {
 
   it("signs in with the keyboard alone, in a sensible focus order, and hears errors", async () => {
     const { context, page } = await newPerson()
+    // This server has no GitHub app: the page asks, and offers no GitHub button.
+    const providers = page.waitForResponse((response) => response.url().endsWith("/auth/providers"))
     await page.goto(url("/sign-in"))
     await page.getByRole("heading", { name: "Sign in", level: 1 }).waitFor()
+    expect(await (await providers).json()).toEqual({ github: false })
     // Evaluated in the page (as text: the test's own types have no DOM).
     const focused = () =>
       page.evaluate<string>(
@@ -280,6 +283,7 @@ describe("the dashboard in a browser", () => {
     await page.keyboard.type("wrong password, typed")
     await page.keyboard.press("Tab")
     expect(await focused()).toBe("button:Sign in")
+    expect(await page.getByRole("link", { name: "Sign in with GitHub" }).count()).toBe(0)
     await page.keyboard.press("Enter")
     // The error takes focus, so a screen reader reads it at once.
     await page.getByRole("alert").waitFor()

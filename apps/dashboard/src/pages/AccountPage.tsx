@@ -3,6 +3,7 @@ import { useState } from "react"
 import { call } from "../api"
 import { useSession } from "../session"
 import { Field, Form, PageTitle } from "../ui"
+import { GitHubSection } from "./GitHubSection"
 import { TimeZoneSelect } from "./TimeZoneSelect"
 import { TwoFactorSection } from "./TwoFactorSection"
 
@@ -133,6 +134,7 @@ export const AccountPage = () => {
           />
         </Form>
         <TwoFactorSection />
+        <GitHubSection />
       </div>
     </section>
   )
