@@ -7,6 +7,7 @@ import { AccountPage } from "./pages/AccountPage"
 import { ApiKeysPage } from "./pages/ApiKeysPage"
 import { ConfirmEmailPage } from "./pages/ConfirmEmailPage"
 import { DomainsPage } from "./pages/DomainsPage"
+import { AuditLogPage, RequestLogPage } from "./pages/LogPages"
 import { NotFoundPage } from "./pages/NotFoundPage"
 import { ResetPasswordPage } from "./pages/ResetPasswordPage"
 import { SessionsPage } from "./pages/SessionsPage"
@@ -35,7 +36,9 @@ const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/domains": DomainsPage,
   "/app/team": TeamPage,
   "/app/account": AccountPage,
-  "/app/sessions": SessionsPage
+  "/app/sessions": SessionsPage,
+  "/app/audit-log": AuditLogPage,
+  "/app/logs": RequestLogPage
 }
 
 type Loaded =
