@@ -1,0 +1,44 @@
+import { Schema } from "effect"
+import { DomainWebhookEvent } from "./DomainEvents.js"
+import { EmailWebhookEvent } from "./EmailEvents.js"
+import { EndpointWebhookEvent } from "./EndpointEvents.js"
+import { InboundWebhookEvent } from "./InboundEvents.js"
+
+/**
+ * Every event a team's webhooks and notification channels may receive, tagged by its wire `type`.
+ * A new family (contacts, broadcasts, workflows) adds its union here; the fixture test then asks
+ * for an example of each new type.
+ */
+export const WebhookEvent = Schema.Union(
+  EmailWebhookEvent,
+  InboundWebhookEvent,
+  DomainWebhookEvent,
+  EndpointWebhookEvent
+)
+export type WebhookEvent = typeof WebhookEvent.Type
+export type WebhookEventType = WebhookEvent["type"]
+
+/** Every event type, in the union's order. */
+export const WEBHOOK_EVENT_TYPES: ReadonlyArray<WebhookEventType> = WebhookEvent.members.flatMap((family) =>
+  family.members.map((event) => event.fields.type.literals[0])
+)
+
+/** An event as stored and sent: its `type` and its `data`, as JSON. */
+export interface EncodedWebhookEvent {
+  readonly type: WebhookEventType
+  readonly data: { readonly [key: string]: unknown }
+}
+
+/**
+ * The one place an event becomes JSON. A key the schema does not know is an error, so nothing
+ * reaches a receiver that the contract fixture has not seen.
+ */
+export const encodeWebhookEvent: (event: WebhookEvent) => EncodedWebhookEvent = Schema.encodeSync(
+  WebhookEvent,
+  {
+    onExcessProperty: "error"
+  }
+)
+
+/** A stored or received event read back; fails on a type or a shape the union does not know. */
+export const decodeWebhookEvent = Schema.decodeUnknownEither(WebhookEvent)
