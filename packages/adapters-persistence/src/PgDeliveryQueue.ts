@@ -8,7 +8,8 @@ import {
   storableText,
   type SuppressionMatch
 } from "@poststack/domain"
-import { Effect, Layer } from "effect"
+import { Clock, Effect, Layer } from "effect"
+import { EVENT_EMAIL_COLUMNS, type EventEmailRow, encodedEmailEvent, eventEmail } from "./EmailEvents.js"
 import { groupCommit } from "./GroupCommit.js"
 import { unavailable } from "./SqlErrors.js"
 
@@ -41,25 +42,43 @@ const MAX_RECORD_BATCH = 200
 
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  const eventColumns = sql.literal(EVENT_EMAIL_COLUMNS)
   const record = yield* groupCommit(
     (batch: ReadonlyArray<{ claim: Pick<ClaimedDelivery, "id" | "attempts">; result: DeliveryResult }>) =>
-      sql`SELECT record_deliveries(${storableJson(
-        batch.map(({ claim, result }) => ({
-          id: claim.id,
-          attempts: claim.attempts,
-          status: result.status,
-          reply: result.reply,
-          mx: result.mx,
-          next_attempt_at: result.nextAttemptAt,
-          events: result.events,
-          suppress_team: result.suppress?.teamId ?? null,
-          suppress_address: result.suppress?.address ?? null,
-          suppress_reason: result.suppress?.reason ?? null
-        }))
-      )}::jsonb, ${EMAIL_STATUS_PRECEDENCE}, ${aggregateStatus([])})`.pipe(
-        Effect.as(batch.map(() => undefined)),
-        unavailable
-      ),
+      Effect.gen(function* () {
+        // The emails the events are about, so that they are encoded here and stored as they are.
+        const withEvents = batch.filter(({ result }) => result.events.length > 0).map(({ claim }) => claim.id)
+        const emails =
+          withEvents.length === 0
+            ? []
+            : yield* sql<EventEmailRow & { delivery_id: string }>`
+                SELECT d.id AS delivery_id, ${eventColumns}
+                FROM deliveries d JOIN emails e ON e.id = d.email_id WHERE d.id = ANY (${withEvents}::bigint[])`
+        const emailOf = new Map(emails.map((row) => [Number(row.delivery_id), eventEmail(row)]))
+        const at = new Date(yield* Clock.currentTimeMillis)
+        yield* sql`SELECT record_deliveries(${storableJson(
+          batch.map(({ claim, result }) => {
+            const email = emailOf.get(claim.id)
+            return {
+              id: claim.id,
+              attempts: claim.attempts,
+              status: result.status,
+              reply: result.reply,
+              mx: result.mx,
+              next_attempt_at: result.nextAttemptAt,
+              // A delivery whose email is gone records no events.
+              events:
+                email === undefined
+                  ? []
+                  : result.events.map((detail) => encodedEmailEvent(email, detail, at)),
+              suppress_team: result.suppress?.teamId ?? null,
+              suppress_address: result.suppress?.address ?? null,
+              suppress_reason: result.suppress?.reason ?? null
+            }
+          })
+        )}::jsonb, ${EMAIL_STATUS_PRECEDENCE}, ${aggregateStatus([])})`
+        return batch.map(() => undefined)
+      }).pipe(unavailable),
     MAX_RECORD_BATCH
   )
   return DeliveryQueue.of({

@@ -1,6 +1,5 @@
 export * from "./ApiKey.js"
 export * from "./errors.js"
-export * from "./Outbox.js"
 export * from "./RateLimit.js"
 export * from "./KeyScope.js"
 export * from "./Team.js"

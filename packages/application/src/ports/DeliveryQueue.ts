@@ -1,4 +1,4 @@
-import type { ClaimedDelivery, DeliveryStatus, EmailEventType, TeamId } from "@poststack/domain"
+import type { ClaimedDelivery, DeliveryStatus, EmailEventDetail, TeamId } from "@poststack/domain"
 import { Context, type Effect } from "effect"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
 
@@ -8,10 +8,8 @@ export interface DeliveryResult {
   readonly mx: string | null
   /** For a deferred delivery: when to try again. */
   readonly nextAttemptAt: Date | null
-  readonly events: ReadonlyArray<{
-    readonly type: EmailEventType
-    readonly metadata: Readonly<Record<string, unknown>>
-  }>
+  /** What happened, in order; each becomes an `email.<type>` webhook event. */
+  readonly events: ReadonlyArray<EmailEventDetail>
   /** Put the recipient on the team's suppression list (a hard bounce, a complaint). */
   readonly suppress: {
     readonly teamId: TeamId

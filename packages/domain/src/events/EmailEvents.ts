@@ -46,7 +46,7 @@ const attempt = {
   mx: optional(Schema.NullOr(Schema.String)),
   reply: optional(Schema.String),
   attempt: optional(Schema.Number),
-  simulated: optional(Schema.Literal(true))
+  simulated: optional(Schema.Boolean)
 }
 
 // What a delivery status notification (RFC 3464) says about a recipient.
@@ -72,14 +72,14 @@ export const EmailEventFacts = {
   delivered: attempt,
   deferred: { ...attempt, next_attempt_at: optional(Timestamp) },
   bounced: { ...attempt, ...report, hard: Schema.Boolean },
-  soft_bounced: { recipient: Schema.String, ...report, hard: Schema.Literal(false) },
+  soft_bounced: { recipient: Schema.String, ...report, hard: Schema.Boolean },
   failed: { ...attempt, reason: Schema.String },
   complained: {
     recipient: Schema.String,
     feedback_type: Schema.String,
     user_agent: optional(Schema.NullOr(Schema.String)),
     source: optional(Schema.Literal("arf")),
-    simulated: optional(Schema.Literal(true))
+    simulated: optional(Schema.Boolean)
   },
   opened: engagement(),
   clicked: { ...engagement(), url: Schema.String },

@@ -40,3 +40,34 @@ export const EndpointWebhookEvent = Schema.Union(
   NotificationChannelTest
 )
 export type EndpointWebhookEvent = typeof EndpointWebhookEvent.Type
+
+/** The event for an endpoint just disabled: a webhook by its URL, a chat channel by id and name only. */
+export const endpointDisabled = (endpoint: {
+  readonly kind: "webhook" | (typeof CHANNEL_TYPES)[number]
+  readonly id: number
+  readonly url: string
+  readonly publicId: string | null
+  readonly name: string | null
+  readonly reason: string
+  readonly disabledAt: Date
+}): EndpointWebhookEvent =>
+  endpoint.kind === "webhook"
+    ? {
+        type: "webhook.disabled",
+        data: {
+          webhook_id: endpoint.id,
+          url: endpoint.url,
+          reason: endpoint.reason,
+          disabled_at: endpoint.disabledAt.toISOString()
+        }
+      }
+    : {
+        type: "notification_channel.disabled",
+        data: {
+          channel_id: endpoint.publicId ?? "",
+          name: endpoint.name ?? "",
+          type: endpoint.kind,
+          reason: endpoint.reason,
+          disabled_at: endpoint.disabledAt.toISOString()
+        }
+      }
