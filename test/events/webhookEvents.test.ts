@@ -3,6 +3,7 @@ import * as path from "node:path"
 import {
   decodeWebhookEvent,
   encodeWebhookEvent,
+  notificationMessage,
   WEBHOOK_EVENT_TYPES,
   type WebhookEvent
 } from "@poststack/domain"
@@ -44,5 +45,33 @@ describe("webhook event wire shapes", () => {
       )
     ).toBe(true)
     expect(Either.isLeft(decodeWebhookEvent({ type: "email.teleported", data: delivered.data }))).toBe(true)
+  })
+})
+
+describe("notification messages from typed events", () => {
+  const message = (type: string) => {
+    const event = encodeWebhookEvent(webhookEventExamples.find((e) => e.type === type) as WebhookEvent)
+    return notificationMessage({ type: event.type, timestamp: new Date(0), data: event.data })
+  }
+
+  it("show each event's own lines: why an email bounced, which channel was disabled", () => {
+    expect(message("email.bounced").fields).toEqual([
+      { label: "Recipient", value: "ada@example.net" },
+      { label: "From", value: "Example <hello@example.com>" },
+      { label: "To", value: "ada@example.net" },
+      { label: "Subject", value: "Welcome" },
+      { label: "Reason", value: "550 5.1.1 no such user" },
+      { label: "Email", value: "em_0123456789abcdef0123456789abcdef" }
+    ])
+    expect(message("email.delivered").fields.map((f) => f.label)).not.toContain("Reason")
+    expect(message("notification_channel.disabled").fields).toEqual([
+      { label: "Name", value: "Ops" },
+      { label: "Reason", value: "410 Gone" },
+      { label: "Channel", value: "nc_0123456789abcdef" }
+    ])
+    expect(message("domain.verification_failed").fields).toEqual([
+      { label: "Domain", value: "example.com" },
+      { label: "Status", value: "failed" }
+    ])
   })
 })
