@@ -10,9 +10,7 @@ import {
 } from "@poststack/application"
 import { type ApiKey, type ApiKeyId, ValidationFailed } from "@poststack/domain"
 import { Effect, Redacted } from "effect"
-import { Api } from "../Api.js"
-import { ApiKeyView } from "../groups/ApiKeysApi.js"
-import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+import { Api, ApiKeyView, CurrentApiKey } from "@poststack/contract"
 
 export const toApiKeyView = (key: ApiKey, plaintext?: Redacted.Redacted<string>): ApiKeyView =>
   ApiKeyView.make(

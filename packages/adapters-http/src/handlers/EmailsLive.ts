@@ -23,9 +23,14 @@ import {
   ValidationFailed
 } from "@poststack/domain"
 import { Effect, Either, Schema } from "effect"
-import { Api } from "../Api.js"
-import { EmailDetailView, EmailEventView, EmailView, type SendEmailBody } from "../groups/EmailsApi.js"
-import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+import {
+  Api,
+  CurrentApiKey,
+  EmailDetailView,
+  EmailEventView,
+  EmailView,
+  type SendEmailBody
+} from "@poststack/contract"
 
 const list = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
   value === undefined ? [] : typeof value === "string" ? [value] : value

@@ -14,9 +14,7 @@ import {
 } from "@poststack/application"
 import type { Webhook, WebhookDelivery, WebhookId } from "@poststack/domain"
 import { Effect, Redacted } from "effect"
-import { Api } from "../Api.js"
-import { WebhookDeliveryView, WebhookView } from "../groups/WebhooksApi.js"
-import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+import { Api, CurrentApiKey, WebhookDeliveryView, WebhookView } from "@poststack/contract"
 
 const toView = (w: Webhook): WebhookView =>
   WebhookView.make(

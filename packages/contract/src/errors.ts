@@ -1,13 +1,14 @@
 import { HttpApiSchema } from "@effect/platform"
-import { DnsUnavailable, StoreUnavailable } from "@poststack/application"
 import {
   AlreadyExists,
+  DnsUnavailable,
   InvalidApiKey,
   PermissionDenied,
   RateLimitExceeded,
   ResourceNotFound,
   SpamScoringNotConfigured,
   StateConflict,
+  StoreUnavailable,
   TrackingLinkInvalid,
   ValidationFailed
 } from "@poststack/domain"
