@@ -68,7 +68,7 @@ describe("domain use cases over the memory twins", () => {
       const twice = yield* Effect.either(
         CreateDomain(asOperator(team), { ...input, name: "mail.example.com" })
       )
-      expect(Either.isLeft(twice) && twice.left._tag).toBe("AlreadyExists")
+      expect(Either.isLeft(twice) && twice.left._tag).toBe("DomainAlreadyExists")
 
       expect(Option.isNone(yield* dkim.signingKey(domain.id))).toBe(true)
       yield* VerifyDomainLocally(team, { _tag: "Numeric", id: domain.id })

@@ -3,15 +3,18 @@ import {
   DomainRepository,
   EmailRepository,
   type EmailForDelivery,
+  type LifecycleWrite,
   type NewEmail,
   SuppressionList
 } from "@poststack/application"
 import {
   aggregateStatus,
   type AttachmentInput,
+  type DeliveryState,
   type DomainId,
   type EmailEvent,
   type EmailEventType,
+  type EmailProgress,
   type EmailRecord,
   type EmailStatus,
   type TeamId
@@ -40,6 +43,12 @@ interface StoredEmail {
   readonly deliveries: Array<StoredDelivery>
   readonly events: Array<EmailEvent>
 }
+
+/** The email's progress as the lifecycle rules read it. */
+const progressOf = (stored: StoredEmail): EmailProgress => ({
+  status: stored.record.status,
+  deliveries: stored.deliveries.map((d) => d.status as DeliveryState)
+})
 
 const hex = () => crypto.randomUUID().replaceAll("-", "")
 
@@ -170,18 +179,17 @@ export const make = Effect.gen(function* () {
       ),
     events: (teamId, publicId) =>
       Effect.sync(() => Option.map(Option.fromNullable(owned(teamId, publicId)), (s) => [...s.events])),
-    cancel: (teamId, publicId) =>
-      Effect.sync(() => {
+    cancel: (teamId, publicId, allowed) =>
+      Effect.sync((): LifecycleWrite => {
         const stored = owned(teamId, publicId)
-        if (stored === undefined) return "not_found" as const
-        const cancellable = new Set(["scheduled", "queued", "suppressed", "cancelled"])
-        if (stored.deliveries.some((d) => !cancellable.has(d.status))) return "too_late" as const
-        const waiting = stored.deliveries.filter((d) => d.status === "scheduled" || d.status === "queued")
-        if (waiting.length === 0) return "too_late" as const
-        for (const d of waiting) d.status = "cancelled"
+        if (stored === undefined) return { _tag: "NotFound" }
+        const progress = progressOf(stored)
+        if (!allowed(progress)) return { _tag: "Refused", progress }
+        for (const d of stored.deliveries)
+          if (d.status === "scheduled" || d.status === "queued") d.status = "cancelled"
         setStatus(stored, "cancelled")
         addEvent(stored, "cancelled", {})
-        return "cancelled" as const
+        return { _tag: "Written" }
       }),
     placementRows: (domainId: DomainId, since: Date) =>
       Effect.sync(() =>
@@ -232,19 +240,16 @@ export const make = Effect.gen(function* () {
         }
         return loaded
       }),
-    reschedule: (teamId, publicId, at) =>
-      Effect.sync(() => {
+    reschedule: (teamId, publicId, at, allowed) =>
+      Effect.sync((): LifecycleWrite => {
         const stored = owned(teamId, publicId)
-        if (stored === undefined) return "not_found" as const
-        if (stored.record.status !== "scheduled") return "not_scheduled" as const
-        const waiting = new Set(["scheduled", "suppressed", "cancelled"])
-        if (stored.deliveries.some((d) => !waiting.has(d.status))) return "not_scheduled" as const
-        const moved = stored.deliveries.filter((d) => d.status === "scheduled")
-        if (moved.length === 0) return "not_scheduled" as const
-        for (const d of moved) d.nextAttemptAt = at
+        if (stored === undefined) return { _tag: "NotFound" }
+        const progress = progressOf(stored)
+        if (!allowed(progress)) return { _tag: "Refused", progress }
+        for (const d of stored.deliveries) if (d.status === "scheduled") d.nextAttemptAt = at
         stored.record = { ...stored.record, scheduledAt: at }
         addEvent(stored, "scheduled", { scheduled_at: at, rescheduled: true })
-        return "rescheduled" as const
+        return { _tag: "Written" }
       })
   })
 })

@@ -19,6 +19,7 @@ import {
   eventEmail,
   insertEmailEvents
 } from "./EmailEvents.js"
+import { lockProgress, notFound, refused, written } from "./EmailProgressLock.js"
 import { groupCommit } from "./GroupCommit.js"
 import { unavailable } from "./SqlErrors.js"
 
@@ -195,6 +196,11 @@ export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const columns = sql.literal(COLUMNS)
   const eventColumns = sql.literal(EVENT_EMAIL_COLUMNS)
+  // The email as its events name it (its row is locked already by `lockProgress`).
+  const emailForEvents = (id: string) =>
+    Effect.flatMap(sql<EventEmailRow>`SELECT ${eventColumns} FROM emails e WHERE e.id = ${id}`, (rows) =>
+      rows[0] === undefined ? Effect.dieMessage("locked email gone") : Effect.succeed(eventEmail(rows[0]))
+    )
   // One call, so one atomic and durable commit and one round trip for every email in it: each
   // email, its deliveries, attachments, first events and their outbox twins, or nothing at all.
   // Each email's row is looked up after the call: a missing one fails that caller alone, since
@@ -344,35 +350,25 @@ export const make = Effect.gen(function* () {
           }))
         )
       }).pipe(unavailable),
-    cancel: (teamId, publicId) =>
+    cancel: (teamId, publicId, allowed) =>
       sql
         .withTransaction(
           Effect.gen(function* () {
-            const email = yield* sql<EventEmailRow>`
-              SELECT ${eventColumns} FROM emails e WHERE e.team_id = ${teamId} AND e.public_id = ${publicId} FOR UPDATE`
-            const row = email[0]
-            if (row === undefined) return "not_found" as const
-            const id = row.event_email_id
-            // Locks the deliveries too: a worker that claimed one first makes this wait, then see it started.
-            const deliveries = yield* sql<{
-              status: string
-            }>`SELECT status FROM deliveries WHERE email_id = ${id} FOR UPDATE`
-            const cancellable = new Set(["scheduled", "queued", "suppressed", "cancelled"])
-            if (deliveries.some((d) => !cancellable.has(d.status))) return "too_late" as const
-            if (!deliveries.some((d) => d.status === "scheduled" || d.status === "queued"))
-              return "too_late" as const
+            const progress = yield* lockProgress(sql, teamId, publicId)
+            if (progress === undefined) return notFound
+            if (!allowed(progress)) return refused(progress)
             yield* sql`
-              UPDATE deliveries SET status = 'cancelled' WHERE email_id = ${id} AND status IN ('scheduled', 'queued')`
-            yield* sql`UPDATE emails SET status = 'cancelled' WHERE id = ${id}`
+              UPDATE deliveries SET status = 'cancelled' WHERE email_id = ${progress.id} AND status IN ('scheduled', 'queued')`
+            yield* sql`UPDATE emails SET status = 'cancelled' WHERE id = ${progress.id}`
             yield* insertEmailEvents(sql, [
               {
-                email: eventEmail(row),
+                email: yield* emailForEvents(progress.id),
                 deliveryId: null,
                 detail: { type: "cancelled", metadata: {} },
                 at: new Date(yield* Clock.currentTimeMillis)
               }
             ])
-            return "cancelled" as const
+            return written
           })
         )
         .pipe(unavailable),
@@ -466,30 +462,19 @@ export const make = Effect.gen(function* () {
           ])
         )
       }).pipe(unavailable),
-    reschedule: (teamId, publicId, at) =>
+    reschedule: (teamId, publicId, at, allowed) =>
       sql
         .withTransaction(
           Effect.gen(function* () {
-            const email = yield* sql<EventEmailRow & { id: string; status: string }>`
-              SELECT e.id, e.status, ${eventColumns} FROM emails e
-              WHERE e.team_id = ${teamId} AND e.public_id = ${publicId} FOR UPDATE`
-            const row = email[0]
-            if (row === undefined) return "not_found" as const
-            if (row.status !== "scheduled") return "not_scheduled" as const
-            // As for cancel: once a worker has taken one copy (a claim may take only some), its
-            // send time has come, so the email as a whole cannot move.
-            const deliveries = yield* sql<{
-              status: string
-            }>`SELECT status FROM deliveries WHERE email_id = ${row.id} FOR UPDATE`
-            const waiting = new Set(["scheduled", "suppressed", "cancelled"])
-            if (deliveries.some((d) => !waiting.has(d.status))) return "not_scheduled" as const
-            const moved = yield* sql<{ id: string }>`
-              UPDATE deliveries SET next_attempt_at = ${at} WHERE email_id = ${row.id} AND status = 'scheduled' RETURNING id`
-            if (moved.length === 0) return "not_scheduled" as const
-            yield* sql`UPDATE emails SET scheduled_at = ${at} WHERE id = ${row.id}`
+            const progress = yield* lockProgress(sql, teamId, publicId)
+            if (progress === undefined) return notFound
+            if (!allowed(progress)) return refused(progress)
+            yield* sql`
+              UPDATE deliveries SET next_attempt_at = ${at} WHERE email_id = ${progress.id} AND status = 'scheduled'`
+            yield* sql`UPDATE emails SET scheduled_at = ${at} WHERE id = ${progress.id}`
             yield* insertEmailEvents(sql, [
               {
-                email: eventEmail(row),
+                email: yield* emailForEvents(progress.id),
                 deliveryId: null,
                 detail: {
                   type: "scheduled",
@@ -498,7 +483,7 @@ export const make = Effect.gen(function* () {
                 at: new Date(yield* Clock.currentTimeMillis)
               }
             ])
-            return "rescheduled" as const
+            return written
           })
         )
         .pipe(unavailable)

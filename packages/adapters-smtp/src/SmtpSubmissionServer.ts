@@ -109,6 +109,8 @@ const submissionFailure = (error: { readonly _tag?: string; readonly message: st
       return reply(553, `5.7.1 ${text}`)
     case "MessageMalformed":
     case "ValidationFailed":
+    case "DomainNotVerified":
+    case "IdempotencyKeyReused":
       return reply(554, `5.6.0 ${text}`)
     default:
       return reply(451, "4.3.0 Temporary failure, try again later")

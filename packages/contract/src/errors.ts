@@ -1,11 +1,11 @@
 import { HttpApiSchema } from "@effect/platform"
 import {
-  AlreadyExists,
-  DnsUnavailable,
   InvalidApiKey,
   PermissionDenied,
   RateLimitExceeded,
   ResourceNotFound,
+  AlreadyExists,
+  DnsUnavailable,
   SpamScoringNotConfigured,
   StateConflict,
   StoreUnavailable,
@@ -13,106 +13,57 @@ import {
   ValidationFailed
 } from "@poststack/domain"
 import { Schema } from "effect"
+import { type AnswerName, errorTable, type FailureOf } from "./ErrorTable.js"
 
 /**
- * Shows a message-carrying error class on the wire as `{ error, code }` with one HTTP status.
- * Handlers keep failing with the class itself; only the encoding changes.
+ * One answer of the error table on the wire: `{ error, code }` with its status. Handlers fail
+ * with the named facts of the row; a client decodes the body into `rebuild`'s generic form.
  */
-const asJsonError = <Self extends { readonly message: string }, I, Code extends string>(
-  self: Schema.Schema<Self, I, never>,
-  rebuild: (message: string) => Self,
-  code: Code,
-  status: number
-) =>
-  Schema.transform(
+const answer = <K extends AnswerName>(
+  name: K,
+  rebuild: (message: string) => FailureOf<K>
+): Schema.Schema<FailureOf<K>, { readonly error: string; readonly code: (typeof errorTable)[K]["code"] }> => {
+  const { status, code, failures } = errorTable[name]
+  const members = failures as unknown as readonly [Schema.Schema<FailureOf<K>, unknown>]
+  return Schema.transform(
     Schema.Struct({ error: Schema.String, code: Schema.Literal(code) }),
-    Schema.typeSchema(self),
+    Schema.typeSchema(Schema.Union(...members)),
     {
       strict: true,
       decode: ({ error }) => rebuild(error),
-      encode: (e) => ({ error: e.message, code })
+      encode: (failure) => ({ error: failure.message, code })
     }
-  ).annotations(HttpApiSchema.annotations({ status }))
+  ).annotations({ ...HttpApiSchema.annotations({ status }), identifier: name }) as never
+}
 
-export const UnauthorizedJson = asJsonError(
-  InvalidApiKey,
-  (message) => new InvalidApiKey({ message }),
-  "unauthorized",
-  401
-).annotations({ identifier: "Unauthorized" })
+export const UnauthorizedJson = answer("Unauthorized", (message) => new InvalidApiKey({ message }))
 
-export const ForbiddenJson = asJsonError(
-  PermissionDenied,
-  (message) => new PermissionDenied({ message }),
-  "forbidden",
-  403
-).annotations({ identifier: "Forbidden" })
+export const ForbiddenJson = answer("Forbidden", (message) => new PermissionDenied({ message }))
 
-export const NotFoundJson = asJsonError(
-  ResourceNotFound,
-  (message) => new ResourceNotFound({ message }),
-  "not_found",
-  404
-).annotations({ identifier: "NotFound" })
+export const NotFoundJson = answer("NotFound", (message) => new ResourceNotFound({ message }))
 
-export const ConflictJson = asJsonError(
-  AlreadyExists,
-  (message) => new AlreadyExists({ message }),
-  "conflict",
-  409
-).annotations({ identifier: "Conflict" })
+export const ConflictJson = answer("Conflict", (message) => new AlreadyExists({ message }))
 
-export const UnprocessableJson = asJsonError(
-  ValidationFailed,
-  (message) => new ValidationFailed({ message }),
-  "unprocessable_entity",
-  422
-).annotations({ identifier: "UnprocessableEntity" })
+export const UnprocessableJson = answer("UnprocessableEntity", (message) => new ValidationFailed({ message }))
 
-export const UnavailableJson = asJsonError(
-  StoreUnavailable,
-  (message) => new StoreUnavailable({ message }),
-  "internal_error",
-  503
-).annotations({ identifier: "ServiceUnavailable" })
+export const UnavailableJson = answer("ServiceUnavailable", (message) => new StoreUnavailable({ message }))
 
 /** 429 keeps `retryAfterSeconds` off the body: it travels in the `Retry-After` header. */
-export const RateLimitedJson = Schema.transform(
-  Schema.Struct({ error: Schema.String, code: Schema.Literal("rate_limit_exceeded") }),
-  Schema.typeSchema(RateLimitExceeded),
-  {
-    strict: true,
-    decode: ({ error }) => new RateLimitExceeded({ message: error, retryAfterSeconds: 1 }),
-    encode: (e) => ({ error: e.message, code: "rate_limit_exceeded" as const })
-  }
-).annotations({ ...HttpApiSchema.annotations({ status: 429 }), identifier: "RateLimited" })
+export const RateLimitedJson = answer(
+  "RateLimited",
+  (message) => new RateLimitExceeded({ message, retryAfterSeconds: 1 })
+)
 
-export const StateConflictJson = asJsonError(
-  StateConflict,
-  (message) => new StateConflict({ message }),
-  "conflict",
-  409
-).annotations({ identifier: "StateConflict" })
+export const StateConflictJson = answer("StateConflict", (message) => new StateConflict({ message }))
 
-export const DnsUnavailableJson = asJsonError(
-  DnsUnavailable,
-  (message) => new DnsUnavailable({ message }),
-  "internal_error",
-  503
-).annotations({ identifier: "DnsUnavailable" })
+export const DnsUnavailableJson = answer("DnsUnavailable", (message) => new DnsUnavailable({ message }))
 
-/** A tampered or unknown tracking link: 404, never a redirect, and no hint of which part was wrong. */
-export const TrackingLinkInvalidJson = asJsonError(
-  TrackingLinkInvalid,
-  (message) => new TrackingLinkInvalid({ message }),
-  "not_found",
-  404
-).annotations({ identifier: "TrackingLinkInvalid" })
+export const TrackingLinkInvalidJson = answer(
+  "TrackingLinkInvalid",
+  (message) => new TrackingLinkInvalid({ message })
+)
 
-/** No spam filter on this server: 503 with its own code, so a client can tell it from an outage. */
-export const SpamScoringNotConfiguredJson = asJsonError(
-  SpamScoringNotConfigured,
-  (message) => new SpamScoringNotConfigured({ message }),
-  "spam_scoring_not_configured",
-  503
-).annotations({ identifier: "SpamScoringNotConfigured" })
+export const SpamScoringNotConfiguredJson = answer(
+  "SpamScoringNotConfigured",
+  (message) => new SpamScoringNotConfigured({ message })
+)

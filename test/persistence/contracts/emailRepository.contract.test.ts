@@ -1,5 +1,5 @@
 import { DomainRepository, EmailRepository, type NewEmail, SuppressionList } from "@poststack/application"
-import type { Domain, TeamId } from "@poststack/domain"
+import { canCancel, canReschedule, type Domain, type TeamId } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { newTeam, type Subject, subjects } from "./subjects.js"
@@ -137,22 +137,42 @@ for (const [name, start] of subjects) {
         email(team, domain, { recipients: [{ address: "bob@EXAMPLE.org", kind: "to" }] })
       )
       expect(Option.getOrThrow(await emails((r) => r.get(team, whole))).status).toBe("suppressed")
-      expect(await emails((r) => r.cancel(team, whole))).toBe("too_late")
+      expect((await emails((r) => r.cancel(team, whole, canCancel)))._tag).toBe("Refused")
     })
 
     it("cancels an email none of whose deliveries started, once", async () => {
       const { team, domain } = await setUp()
       const id = await accept(email(team, domain))
       const stranger = await newTeam(s)
-      expect(await emails((r) => r.cancel(stranger, id))).toBe("not_found")
-      expect(await emails((r) => r.cancel(team, id))).toBe("cancelled")
+      expect((await emails((r) => r.cancel(stranger, id, canCancel)))._tag).toBe("NotFound")
+      expect((await emails((r) => r.cancel(team, id, canCancel)))._tag).toBe("Written")
       expect(Option.getOrThrow(await emails((r) => r.get(team, id))).status).toBe("cancelled")
-      expect(await emails((r) => r.cancel(team, id))).toBe("too_late")
+      expect((await emails((r) => r.cancel(team, id, canCancel)))._tag).toBe("Refused")
       expect(await eventsOf(team, id)).toEqual([
         ["queued", {}],
         ["cancelled", {}]
       ])
-      expect(await emails((r) => r.cancel(team, "em_missing"))).toBe("not_found")
+      expect((await emails((r) => r.cancel(team, "em_missing", canCancel)))._tag).toBe("NotFound")
+    })
+
+    it("shows the lifecycle rule the email's progress, and writes only when the rule holds", async () => {
+      const { team, domain } = await setUp()
+      const id = await accept(email(team, domain))
+      const seen: Array<unknown> = []
+      const refuseAll = (progress: unknown) => {
+        seen.push(progress)
+        return false
+      }
+      expect(await emails((r) => r.cancel(team, id, refuseAll))).toEqual({
+        _tag: "Refused",
+        progress: { status: "queued", deliveries: ["queued", "queued", "queued"] }
+      })
+      expect(await emails((r) => r.reschedule(team, id, new Date("2099-01-01"), refuseAll))).toMatchObject({
+        _tag: "Refused"
+      })
+      expect(seen).toHaveLength(2)
+      expect(Option.getOrThrow(await emails((r) => r.get(team, id))).status).toBe("queued")
+      expect(await eventsOf(team, id)).toEqual([["queued", {}]])
     })
 
     it("schedules and reschedules an email still waiting, and no other", async () => {
@@ -164,18 +184,18 @@ for (const [name, start] of subjects) {
         status: "scheduled",
         scheduledAt: at
       })
-      expect(await emails((r) => r.reschedule(team, id, later))).toBe("rescheduled")
+      expect((await emails((r) => r.reschedule(team, id, later, canReschedule)))._tag).toBe("Written")
       expect(Option.getOrThrow(await emails((r) => r.get(team, id))).scheduledAt).toEqual(later)
       expect(await eventsOf(team, id)).toEqual([
         ["scheduled", { scheduled_at: at.toISOString() }],
         ["scheduled", { scheduled_at: later.toISOString(), rescheduled: true }]
       ])
       const queued = await accept(email(team, domain))
-      expect(await emails((r) => r.reschedule(team, queued, later))).toBe("not_scheduled")
+      expect((await emails((r) => r.reschedule(team, queued, later, canReschedule)))._tag).toBe("Refused")
       const stranger = await newTeam(s)
-      expect(await emails((r) => r.reschedule(stranger, id, later))).toBe("not_found")
-      expect(await emails((r) => r.cancel(team, id))).toBe("cancelled")
-      expect(await emails((r) => r.reschedule(team, id, later))).toBe("not_scheduled")
+      expect((await emails((r) => r.reschedule(stranger, id, later, canReschedule)))._tag).toBe("NotFound")
+      expect((await emails((r) => r.cancel(team, id, canCancel)))._tag).toBe("Written")
+      expect((await emails((r) => r.reschedule(team, id, later, canReschedule)))._tag).toBe("Refused")
     })
 
     it("lists newest first with a total, filtered as the API asks", async () => {

@@ -7,8 +7,7 @@ import {
   type IdempotencyKey,
   ListEmails,
   RescheduleEmail,
-  SendEmail,
-  viaApiKey
+  SendEmail
 } from "@poststack/application"
 import {
   type ApiKey,
@@ -25,7 +24,9 @@ import {
 import { Effect, Either, Schema } from "effect"
 import {
   Api,
+  answerFor,
   CurrentApiKey,
+  CurrentPrincipal,
   EmailDetailView,
   EmailEventView,
   EmailView,
@@ -186,24 +187,14 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
         )
         return {
           data: results.map((r) =>
-            Either.isRight(r)
-              ? r.right
-              : {
-                  error: r.left.message,
-                  code:
-                    r.left._tag === "ValidationFailed"
-                      ? "unprocessable_entity"
-                      : r.left._tag === "PermissionDenied"
-                        ? "forbidden"
-                        : "internal_error"
-                }
+            Either.isRight(r) ? r.right : { error: r.left.message, code: answerFor(r.left).code }
           )
         }
       })
     )
     .handle("list", ({ urlParams }) =>
       Effect.gen(function* () {
-        const caller = yield* CurrentApiKey
+        const caller = yield* CurrentPrincipal
         const filter: { -readonly [K in keyof EmailFilter]: EmailFilter[K] } = {}
         if (urlParams.status !== undefined) {
           if (!isStatus(urlParams.status))
@@ -228,12 +219,7 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
         if (urlParams.provider !== undefined) filter.provider = urlParams.provider.toLowerCase()
         if (urlParams.country !== undefined) filter.country = urlParams.country.toUpperCase()
         if (urlParams.device !== undefined) filter.device = urlParams.device
-        const { emails, total } = yield* ListEmails(
-          viaApiKey(caller),
-          filter,
-          urlParams.page,
-          urlParams.perPage
-        )
+        const { emails, total } = yield* ListEmails(caller, filter, urlParams.page, urlParams.perPage)
         return {
           data: emails.map(toEmailView),
           meta: {
@@ -246,7 +232,7 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
       })
     )
     .handle("get", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => GetEmail(viaApiKey(caller), path.id)).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => GetEmail(caller, path.id)).pipe(
         Effect.map((email) => ({
           email: EmailDetailView.make(
             {
@@ -261,17 +247,17 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
       )
     )
     .handle("reschedule", ({ path, payload }) =>
-      Effect.flatMap(CurrentApiKey, (caller) =>
-        RescheduleEmail(viaApiKey(caller), path.id, payload.scheduledAt)
+      Effect.flatMap(CurrentPrincipal, (caller) =>
+        RescheduleEmail(caller, path.id, payload.scheduledAt)
       ).pipe(Effect.as({ success: true as const }))
     )
     .handle("cancel", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => CancelEmail(viaApiKey(caller), path.id)).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => CancelEmail(caller, path.id)).pipe(
         Effect.as({ success: true as const })
       )
     )
     .handle("events", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => GetEmailEvents(viaApiKey(caller), path.id)).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => GetEmailEvents(caller, path.id)).pipe(
         Effect.map((events) => ({ events: events.map(toEventView) }))
       )
     )

@@ -16,7 +16,9 @@ import pepperedApiKeyHashes from "./0015_peppered_api_key_hashes.js"
 import notificationChannels from "./0016_notification_channels.js"
 import webhookClaimByEndpoint from "./0020_webhook_claim_by_endpoint.js"
 import localVerification from "./0021_local_verification.js"
+import webhookClaimSlots from "./0022_webhook_claim_slots.js"
 import eventsAsGiven from "./0026_events_as_given.js"
+import accounts from "./0030_accounts.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -38,7 +40,9 @@ export const migrations = {
   "0016_notification_channels": notificationChannels,
   "0020_webhook_claim_by_endpoint": webhookClaimByEndpoint,
   "0021_local_verification": localVerification,
-  "0026_events_as_given": eventsAsGiven
+  "0022_webhook_claim_slots": webhookClaimSlots,
+  "0026_events_as_given": eventsAsGiven,
+  "0030_accounts": accounts
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */

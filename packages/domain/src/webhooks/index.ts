@@ -1,4 +1,6 @@
 export * from "./Address.js"
+export * from "./EndpointSlots.js"
 export * from "./Retry.js"
 export * from "./Signature.js"
 export * from "./Webhook.js"
+export * from "./WebhookErrors.js"
