@@ -2,7 +2,7 @@ import type { EmailEventDetail } from "../events/EmailEvents.js"
 import type { SuppressionMatch } from "../suppressions/Suppression.js"
 import type { TeamId } from "../Team.js"
 import { type DeliveryOutcome, type DeliveryStatus, nextAttemptAt, type RetryPolicy } from "./Delivery.js"
-import type { ClaimedDelivery, EmailEventType } from "./Email.js"
+import type { ClaimedDelivery } from "./Email.js"
 
 /** What one attempt makes of a delivery: its next state, the events it records, a suppression. */
 export interface DeliverySettlement {
