@@ -17,6 +17,7 @@ import notificationChannels from "./0016_notification_channels.js"
 import webhookClaimByEndpoint from "./0020_webhook_claim_by_endpoint.js"
 import localVerification from "./0021_local_verification.js"
 import webhookClaimSlots from "./0022_webhook_claim_slots.js"
+import eventsAsGiven from "./0026_events_as_given.js"
 import accounts from "./0030_accounts.js"
 import auditLog from "./0035_audit_log.js"
 import apiRequestLog from "./0036_api_request_log.js"
@@ -44,6 +45,7 @@ export const migrations = {
   "0020_webhook_claim_by_endpoint": webhookClaimByEndpoint,
   "0021_local_verification": localVerification,
   "0022_webhook_claim_slots": webhookClaimSlots,
+  "0026_events_as_given": eventsAsGiven,
   "0030_accounts": accounts,
   "0035_audit_log": auditLog,
   "0036_api_request_log": apiRequestLog,
