@@ -7,6 +7,8 @@ import { Api } from "@poststack/contract"
 import { AccountLive } from "./handlers/AccountLive.js"
 import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { AuthLive, PublicScreenLive } from "./handlers/AuthLive.js"
+import { ContactPropertiesLive } from "./handlers/ContactPropertiesLive.js"
+import { ContactsLive } from "./handlers/ContactsLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
 import { EmailPreviewsLive } from "./handlers/EmailPreviewsLive.js"
 import { EmailsLive } from "./handlers/EmailsLive.js"
@@ -63,7 +65,9 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     AuthLive,
     SessionsLive,
     AccountLive,
-    TeamsLive
+    TeamsLive,
+    ContactsLive,
+    ContactPropertiesLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive, SessionAuthenticationLive, PublicScreenLive])
 )

@@ -2,6 +2,8 @@ import { HttpApi, OpenApi } from "@effect/platform"
 import { AccountApi } from "./groups/AccountApi.js"
 import { ApiKeysApi } from "./groups/ApiKeysApi.js"
 import { AuthApi } from "./groups/AuthApi.js"
+import { ContactPropertiesApi } from "./groups/ContactPropertiesApi.js"
+import { ContactsApi } from "./groups/ContactsApi.js"
 import { DomainsApi } from "./groups/DomainsApi.js"
 import { EmailPreviewsApi } from "./groups/EmailPreviewsApi.js"
 import { EmailsApi } from "./groups/EmailsApi.js"
@@ -33,6 +35,8 @@ export class Api extends HttpApi.make("poststack")
   .add(SessionsApi)
   .add(AccountApi)
   .add(TeamsApi)
+  .add(ContactsApi)
+  .add(ContactPropertiesApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")

@@ -18,6 +18,7 @@ import webhookClaimByEndpoint from "./0020_webhook_claim_by_endpoint.js"
 import localVerification from "./0021_local_verification.js"
 import webhookClaimSlots from "./0022_webhook_claim_slots.js"
 import accounts from "./0030_accounts.js"
+import contacts from "./0040_contacts.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -40,7 +41,8 @@ export const migrations = {
   "0020_webhook_claim_by_endpoint": webhookClaimByEndpoint,
   "0021_local_verification": localVerification,
   "0022_webhook_claim_slots": webhookClaimSlots,
-  "0030_accounts": accounts
+  "0030_accounts": accounts,
+  "0040_contacts": contacts
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
