@@ -74,7 +74,8 @@ export const layerWithContacts = Layer.effectContext(
   Effect.sync(() => {
     const state = MemoryContactRepository.makeState()
     return Context.make(ContactRepository, MemoryContactRepository.make(state)).pipe(
-      Context.add(ContactPropertyRepository, make(state))
+      Context.add(ContactPropertyRepository, make(state)),
+      Context.add(MemoryContactRepository.MemoryContactOutbox, { events: state.events })
     )
   })
 )

@@ -8,7 +8,7 @@ import {
   type OutboxEvent,
   type TeamId
 } from "@poststack/domain"
-import { Effect, Option } from "effect"
+import { Context, Effect, Option } from "effect"
 
 /** What the memory contact twins share, as the PostgreSQL tables are shared. */
 export interface MemoryContactState {
@@ -17,6 +17,12 @@ export interface MemoryContactState {
   readonly events: Array<{ readonly teamId: TeamId } & OutboxEvent>
   nextId: number
 }
+
+/** Test seam of the memory contacts: the `contact.*` outbox events written so far, oldest first. */
+export class MemoryContactOutbox extends Context.Tag("@poststack/adapters-persistence/MemoryContactOutbox")<
+  MemoryContactOutbox,
+  { readonly events: ReadonlyArray<{ readonly teamId: TeamId } & OutboxEvent> }
+>() {}
 
 export const makeState = (): MemoryContactState => ({ contacts: [], properties: [], events: [], nextId: 1 })
 

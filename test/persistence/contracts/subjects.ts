@@ -1,4 +1,6 @@
 import {
+  MemoryContactPropertyRepository,
+  MemoryContactRepository,
   MemoryDmarcReportRepository,
   MemoryEmailRepository,
   MemoryRepositories,
@@ -20,7 +22,8 @@ const memoryLayer = MemoryEmailRepository.layer.pipe(
       MemoryRepositories.layer,
       MemorySuppressionList.layer,
       MemoryWebhookRepository.layer,
-      MemoryDmarcReportRepository.layer
+      MemoryDmarcReportRepository.layer,
+      MemoryContactPropertyRepository.layerWithContacts
     )
   )
 )
@@ -44,8 +47,12 @@ const memory = async (): Promise<Subject> => {
     run: (effect) => runtime.runPromise(effect),
     events: (teamId) =>
       runtime.runPromise(
-        Effect.map(MemoryRepositories.MemoryTenancy, (t) =>
-          t.events.filter((e) => e.teamId === teamId).map(({ type, payload }) => ({ type, payload }))
+        Effect.map(
+          Effect.all([MemoryRepositories.MemoryTenancy, MemoryContactRepository.MemoryContactOutbox]),
+          ([t, c]) =>
+            [...t.events, ...c.events]
+              .filter((e) => e.teamId === teamId)
+              .map(({ type, payload }) => ({ type, payload }))
         )
       ),
     settleDelivery: (id, status) =>
