@@ -176,7 +176,11 @@ describe("tenant isolation: team A's key on every route that names one of team B
       id: [String((contact.body.contact as { publicId: string }).publicId)],
       email: [encodeURIComponent("b.contact@b.test")]
     }
-    const property = await asB("POST", "/contact-properties", { name: "bsecret", label: "B's private", type: "text" })
+    const property = await asB("POST", "/contact-properties", {
+      name: "bsecret",
+      label: "B's private",
+      type: "text"
+    })
     expect(property.status).toBe(201)
     ids["contact-properties"] = { id: [String((property.body.property as { id: number }).id)] }
   })

@@ -51,7 +51,9 @@ describe("contact properties over HTTP and PostgreSQL", () => {
       ["birthday", "date"]
     ])
     expect(properties[1]).not.toHaveProperty("options")
-    expect(await failure(client.contactProperties.create({ name: "plan", label: "x", type: "text" }))).toMatchObject({
+    expect(
+      await failure(client.contactProperties.create({ name: "plan", label: "x", type: "text" }))
+    ).toMatchObject({
       status: 409,
       code: "conflict"
     })
@@ -63,7 +65,9 @@ describe("contact properties over HTTP and PostgreSQL", () => {
     expect(
       await failure(client.contactProperties.create({ name: "1bad name", label: "x", type: "text" }))
     ).toMatchObject({ status: 400, code: "invalid_request" })
-    expect(await failure(client.contactProperties.create({ name: "x", label: "x", type: "color" }))).toMatchObject({
+    expect(
+      await failure(client.contactProperties.create({ name: "x", label: "x", type: "color" }))
+    ).toMatchObject({
       status: 400
     })
   })
@@ -96,7 +100,11 @@ describe("contact properties over HTTP and PostgreSQL", () => {
     const { properties } = await client.contactProperties.list()
     const age = properties.find((p) => p.name === "age")
     if (age === undefined) throw new Error("age missing")
-    const updated = await client.contactProperties.update(age.id, { label: "Age in years", name: "years", type: "text" })
+    const updated = await client.contactProperties.update(age.id, {
+      label: "Age in years",
+      name: "years",
+      type: "text"
+    })
     expect(updated.property).toMatchObject({ name: "age", type: "number", label: "Age in years" })
     await client.contactProperties.update(age.id, { required: true })
     expect(await failure(client.contacts.create({ email: "noage@example.com" }))).toMatchObject({

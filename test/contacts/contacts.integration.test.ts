@@ -22,9 +22,11 @@ describe("contacts over HTTP and PostgreSQL", () => {
   })
 
   const events = (type: string) =>
-    query<{ payload: Record<string, unknown> }>(db.url, "SELECT payload FROM events WHERE type = $1 ORDER BY id", [
-      type
-    ])
+    query<{ payload: Record<string, unknown> }>(
+      db.url,
+      "SELECT payload FROM events WHERE type = $1 ORDER BY id",
+      [type]
+    )
 
   it("creates (201, con_ id, camelCase) and refuses the same address in another case with 409", async () => {
     const res = await callApi(server.baseUrl, key, "POST", "/contacts", {
@@ -91,8 +93,12 @@ describe("contacts over HTTP and PostgreSQL", () => {
       "dan@example.com"
     ])
     // segment_id is accepted (an unknown id is ignored, as the contract says).
-    expect((await client.contacts.list({ segment_id: "seg_unknown", engagement_segment: "dormant" })).meta.total).toBe(4)
-    expect(await failure(client.contacts.list({ engagement_segment: "asleep" }))).toMatchObject({ status: 400 })
+    expect(
+      (await client.contacts.list({ segment_id: "seg_unknown", engagement_segment: "dormant" })).meta.total
+    ).toBe(4)
+    expect(await failure(client.contacts.list({ engagement_segment: "asleep" }))).toMatchObject({
+      status: 400
+    })
   })
 
   it("global unsubscribe keeps the record and puts the address on the suppression list; a bounce shows on the contact", async () => {
@@ -101,7 +107,10 @@ describe("contacts over HTTP and PostgreSQL", () => {
     expect(after.contact).toMatchObject({ unsubscribed: true, suppressionReason: "unsubscribe" })
     expect((await client.contacts.get(contact.publicId)).contact.unsubscribed).toBe(true)
     const suppressed = await client.suppressions.list({ per_page: 100 })
-    expect(suppressed.data.map((s) => [s.email, s.reason])).toContainEqual(["erin@example.com", "unsubscribe"])
+    expect(suppressed.data.map((s) => [s.email, s.reason])).toContainEqual([
+      "erin@example.com",
+      "unsubscribe"
+    ])
     expect((await events("contact.unsubscribed")).map((e) => e.payload.email)).toContain("erin@example.com")
 
     const { contact: frank } = await client.contacts.create({ email: "frank@example.com" })
@@ -181,7 +190,11 @@ describe("contacts over HTTP and PostgreSQL", () => {
   }, 60_000)
 
   it("exports text/csv with RFC 4180 quoting and formula-looking cells defused", async () => {
-    await client.contacts.create({ email: "csv@example.com", first_name: '=HYPERLINK("x")', last_name: "a,b\r\nc" })
+    await client.contacts.create({
+      email: "csv@example.com",
+      first_name: '=HYPERLINK("x")',
+      last_name: "a,b\r\nc"
+    })
     const { contentType, text } = await client.contacts.exportCsv()
     expect(contentType).toMatch(/^text\/csv/)
     const lines = text.split("\r\n")

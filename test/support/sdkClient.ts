@@ -126,12 +126,18 @@ export const sdk = (apiKey: string, options: { baseUrl: string }) => {
       revoke: (id: number) => request<{ success: boolean }>("DELETE", `/api-keys/${id}`)
     },
     contacts: {
-      create: (input: Record<string, unknown>) => request<{ contact: ContactWire }>("POST", "/contacts", input),
+      create: (input: Record<string, unknown>) =>
+        request<{ contact: ContactWire }>("POST", "/contacts", input),
       list: (params: Record<string, string | number | boolean | undefined> = {}) => {
         const query = new URLSearchParams(
-          Object.entries(params).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]]))
+          Object.entries(params).flatMap(
+            ([k, v]): Array<[string, string]> => (v === undefined ? [] : [[k, String(v)]])
+          )
         ).toString()
-        return request<{ data: ContactWire[]; meta: PageMeta }>("GET", `/contacts${query === "" ? "" : `?${query}`}`)
+        return request<{ data: ContactWire[]; meta: PageMeta }>(
+          "GET",
+          `/contacts${query === "" ? "" : `?${query}`}`
+        )
       },
       get: (id: string) => request<{ contact: ContactWire }>("GET", `/contacts/${encodeURIComponent(id)}`),
       getByEmail: (email: string) =>
@@ -142,10 +148,13 @@ export const sdk = (apiKey: string, options: { baseUrl: string }) => {
       unsubscribe: (id: string) =>
         request<{ contact: ContactWire }>("POST", `/contacts/${encodeURIComponent(id)}/unsubscribe`),
       import: (contacts: ReadonlyArray<Record<string, unknown>>) =>
-        request<{ imported: number; skipped: number; errors: string[] }>("POST", "/contacts/import", { contacts }),
+        request<{ imported: number; skipped: number; errors: string[] }>("POST", "/contacts/import", {
+          contacts
+        }),
       /** G2 reads the export as text. */
       exportCsv: async (params: { segment_id?: string } = {}) => {
-        const query = params.segment_id === undefined ? "" : `?segment_id=${encodeURIComponent(params.segment_id)}`
+        const query =
+          params.segment_id === undefined ? "" : `?segment_id=${encodeURIComponent(params.segment_id)}`
         const res = await fetch(`${baseUrl}/contacts/export${query}`, {
           headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" }
         })
@@ -159,9 +168,17 @@ export const sdk = (apiKey: string, options: { baseUrl: string }) => {
     contactProperties: {
       list: () => request<{ properties: ContactPropertyWire[] }>("GET", "/contact-properties"),
       create: (input: Record<string, unknown>) =>
-        request<{ property: ContactPropertyWire } & ContactPropertyWire>("POST", "/contact-properties", input),
+        request<{ property: ContactPropertyWire } & ContactPropertyWire>(
+          "POST",
+          "/contact-properties",
+          input
+        ),
       update: (id: number, input: Record<string, unknown>) =>
-        request<{ property: ContactPropertyWire } & ContactPropertyWire>("PATCH", `/contact-properties/${id}`, input),
+        request<{ property: ContactPropertyWire } & ContactPropertyWire>(
+          "PATCH",
+          `/contact-properties/${id}`,
+          input
+        ),
       delete: (id: number) => request<{ success: boolean }>("DELETE", `/contact-properties/${id}`),
       optionUsage: (id: number) =>
         request<{ usage: Record<string, number> }>("GET", `/contact-properties/${id}/option-usage`)

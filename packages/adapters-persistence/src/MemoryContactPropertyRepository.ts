@@ -62,7 +62,8 @@ export const make = (state: MemoryContactRepository.MemoryContactState) => {
         for (const option of property.options ?? []) usage[option] = 0
         for (const c of state.contacts) {
           const value = c.properties[property.name]
-          if (c.teamId === teamId && value !== undefined) usage[String(value)] = (usage[String(value)] ?? 0) + 1
+          if (c.teamId === teamId && value !== undefined)
+            usage[String(value)] = (usage[String(value)] ?? 0) + 1
         }
         return usage
       })

@@ -69,7 +69,9 @@ export const make = (state: MemoryContactState) => {
             (c) =>
               c.teamId === teamId &&
               (search === "" ||
-                [c.email, c.firstName ?? "", c.lastName ?? ""].some((f) => f.toLowerCase().includes(search))) &&
+                [c.email, c.firstName ?? "", c.lastName ?? ""].some((f) =>
+                  f.toLowerCase().includes(search)
+                )) &&
               (filter.engagementSegment === undefined || c.engagementSegment === filter.engagementSegment) &&
               (filter.unsubscribed === undefined || c.unsubscribed === filter.unsubscribed)
           )

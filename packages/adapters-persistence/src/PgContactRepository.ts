@@ -60,9 +60,12 @@ export const make = Effect.gen(function* () {
         const where = [sql`team_id = ${teamId}`]
         if (filter.search !== undefined && filter.search !== "") {
           const pattern = likePattern(filter.search)
-          where.push(sql`(email ILIKE ${pattern} OR first_name ILIKE ${pattern} OR last_name ILIKE ${pattern})`)
+          where.push(
+            sql`(email ILIKE ${pattern} OR first_name ILIKE ${pattern} OR last_name ILIKE ${pattern})`
+          )
         }
-        if (filter.engagementSegment !== undefined) where.push(sql`engagement_segment = ${filter.engagementSegment}`)
+        if (filter.engagementSegment !== undefined)
+          where.push(sql`engagement_segment = ${filter.engagementSegment}`)
         if (filter.unsubscribed !== undefined) {
           // A suppressed address counts as unsubscribed, as the contact shows it.
           const suppressed = sql`(unsubscribed OR EXISTS (SELECT 1 FROM suppressions s
@@ -95,7 +98,8 @@ export const make = Effect.gen(function* () {
             if (changes.firstName !== undefined) set.push(sql`first_name = ${changes.firstName}`)
             if (changes.lastName !== undefined) set.push(sql`last_name = ${changes.lastName}`)
             if (changes.unsubscribed !== undefined) set.push(sql`unsubscribed = ${changes.unsubscribed}`)
-            if (changes.unsubscribedAt !== undefined) set.push(sql`unsubscribed_at = ${changes.unsubscribedAt}`)
+            if (changes.unsubscribedAt !== undefined)
+              set.push(sql`unsubscribed_at = ${changes.unsubscribedAt}`)
             if (changes.properties !== undefined)
               set.push(sql`properties = ${JSON.stringify(changes.properties)}::jsonb`)
             const rows = yield* sql<ContactRow>`

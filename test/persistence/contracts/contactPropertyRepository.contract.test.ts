@@ -19,18 +19,34 @@ for (const [name, start] of subjects) {
     it("creates one property per name per team and changes only label, options and required", async () => {
       const [a, b] = [await newTeam(s), await newTeam(s)]
       const plan = await props((r) =>
-        r.create(a, { name: "plan", label: "Plan", type: "select", options: ["free", "pro"], required: false })
+        r.create(a, {
+          name: "plan",
+          label: "Plan",
+          type: "select",
+          options: ["free", "pro"],
+          required: false
+        })
       )
       expect(plan).toMatchObject({ name: "plan", type: "select", options: ["free", "pro"], required: false })
       const again = await props((r) =>
         Effect.either(r.create(a, { name: "plan", label: "x", type: "text", options: null, required: false }))
       )
       expect(Either.isLeft(again) && again.left._tag).toBe("ContactPropertyAlreadyExists")
-      await props((r) => r.create(b, { name: "plan", label: "x", type: "text", options: null, required: false }))
-      const updated = Option.getOrThrow(
-        await props((r) => r.update(a, plan.id, { label: "Tier", options: ["free", "pro", "team"], required: true }))
+      await props((r) =>
+        r.create(b, { name: "plan", label: "x", type: "text", options: null, required: false })
       )
-      expect(updated).toMatchObject({ name: "plan", type: "select", label: "Tier", options: ["free", "pro", "team"], required: true })
+      const updated = Option.getOrThrow(
+        await props((r) =>
+          r.update(a, plan.id, { label: "Tier", options: ["free", "pro", "team"], required: true })
+        )
+      )
+      expect(updated).toMatchObject({
+        name: "plan",
+        type: "select",
+        label: "Tier",
+        options: ["free", "pro", "team"],
+        required: true
+      })
       expect(Option.isNone(await props((r) => r.update(b, plan.id, { label: "stolen" })))).toBe(true)
       expect(Option.isNone(await props((r) => r.get(b, plan.id)))).toBe(true)
       expect((await props((r) => r.list(a))).map((p) => p.label)).toEqual(["Tier"])
@@ -39,7 +55,13 @@ for (const [name, start] of subjects) {
     it("counts option usage and, on delete, drops every contact's value for it", async () => {
       const team = await newTeam(s)
       const plan = await props((r) =>
-        r.create(team, { name: "plan", label: "Plan", type: "select", options: ["free", "pro"], required: false })
+        r.create(team, {
+          name: "plan",
+          label: "Plan",
+          type: "select",
+          options: ["free", "pro"],
+          required: false
+        })
       )
       for (const [email, value] of [
         ["a@example.com", "free"],
@@ -48,7 +70,13 @@ for (const [name, start] of subjects) {
         await contacts((r) =>
           r.create(
             team,
-            { email, firstName: null, lastName: null, unsubscribed: false, properties: { plan: value, keep: 1 } },
+            {
+              email,
+              firstName: null,
+              lastName: null,
+              unsubscribed: false,
+              properties: { plan: value, keep: 1 }
+            },
             () => []
           )
         )

@@ -42,8 +42,13 @@ for (const [name, start] of subjects) {
       expect(Either.isLeft(again) && again.left._tag).toBe("ContactAlreadyExists")
       await repo((r) => r.create(b, person("ann@example.com"), () => []))
       expect((await s.events(a)).map((e) => e.type)).toEqual(["contact.created"])
-      expect((await s.events(a))[0]?.payload).toMatchObject({ contact_id: created.publicId, email: "Ann@example.com" })
-      expect(Option.getOrThrow(await repo((r) => r.getByEmail(a, "ANN@example.com"))).publicId).toBe(created.publicId)
+      expect((await s.events(a))[0]?.payload).toMatchObject({
+        contact_id: created.publicId,
+        email: "Ann@example.com"
+      })
+      expect(Option.getOrThrow(await repo((r) => r.getByEmail(a, "ANN@example.com"))).publicId).toBe(
+        created.publicId
+      )
       expect(Option.isNone(await repo((r) => r.get(b, created.publicId)))).toBe(true)
     })
 
@@ -60,14 +65,13 @@ for (const [name, start] of subjects) {
       const all = await repo((r) => r.list(team, {}, 1, 2))
       expect(all.total).toBe(3)
       expect(all.contacts.map((c) => c.email)).toEqual(["three@example.com", "two@example.com"])
-      expect((await repo((r) => r.list(team, { search: "ZED" }, 1, 20))).contacts.map((c) => c.email)).toEqual([
-        "three@example.com",
-        "one@example.com"
-      ])
+      expect(
+        (await repo((r) => r.list(team, { search: "ZED" }, 1, 20))).contacts.map((c) => c.email)
+      ).toEqual(["three@example.com", "one@example.com"])
       expect((await repo((r) => r.list(team, { search: "TWO@" }, 1, 20))).total).toBe(1)
-      expect((await repo((r) => r.list(team, { unsubscribed: true }, 1, 20))).contacts.map((c) => c.email)).toEqual([
-        "two@example.com"
-      ])
+      expect(
+        (await repo((r) => r.list(team, { unsubscribed: true }, 1, 20))).contacts.map((c) => c.email)
+      ).toEqual(["two@example.com"])
       expect((await repo((r) => r.list(team, { engagementSegment: "active" }, 1, 20))).total).toBe(0)
     })
 
@@ -76,20 +80,26 @@ for (const [name, start] of subjects) {
       const c = await repo((r) => r.create(team, person("u@example.com", { firstName: "U" }), () => []))
       const updated = Option.getOrThrow(
         await repo((r) =>
-          r.update(team, c.publicId, { lastName: "V", properties: { a: 1 } }, (x) => [contactEvent("contact.updated", x)])
+          r.update(team, c.publicId, { lastName: "V", properties: { a: 1 } }, (x) => [
+            contactEvent("contact.updated", x)
+          ])
         )
       )
       expect(updated).toMatchObject({ firstName: "U", lastName: "V", properties: { a: 1 } })
       expect(updated.updatedAt.getTime()).toBeGreaterThanOrEqual(c.updatedAt.getTime())
-      expect(Option.isNone(await repo((r) => r.update(other, c.publicId, { firstName: "X" }, () => [])))).toBe(true)
+      expect(
+        Option.isNone(await repo((r) => r.update(other, c.publicId, { firstName: "X" }, () => [])))
+      ).toBe(true)
       expect(Option.isNone(await repo((r) => r.remove(other, c.publicId, () => [])))).toBe(true)
       expect(
-        Option.isSome(await repo((r) => r.remove(team, c.publicId, (x) => [contactEvent("contact.deleted", x)])))
+        Option.isSome(
+          await repo((r) => r.remove(team, c.publicId, (x) => [contactEvent("contact.deleted", x)]))
+        )
       ).toBe(true)
       expect(Option.isNone(await repo((r) => r.get(team, c.publicId)))).toBe(true)
-      expect(Option.isNone(await repo((r) => r.get(team, "con_000000000000000000000000" as ContactPublicId)))).toBe(
-        true
-      )
+      expect(
+        Option.isNone(await repo((r) => r.get(team, "con_000000000000000000000000" as ContactPublicId)))
+      ).toBe(true)
       expect((await s.events(team)).map((e) => e.type)).toEqual(["contact.updated", "contact.deleted"])
     })
 
@@ -109,8 +119,12 @@ for (const [name, start] of subjects) {
         )
       )
       expect(result).toEqual({ imported: 2, skipped: ["OLD@example.com", "NEW1@example.com"] })
-      expect(Option.getOrThrow(await repo((r) => r.getByEmail(team, "old@example.com"))).firstName).toBe("Old")
-      expect(Option.getOrThrow(await repo((r) => r.getByEmail(team, "new1@example.com"))).firstName).toBe("N1")
+      expect(Option.getOrThrow(await repo((r) => r.getByEmail(team, "old@example.com"))).firstName).toBe(
+        "Old"
+      )
+      expect(Option.getOrThrow(await repo((r) => r.getByEmail(team, "new1@example.com"))).firstName).toBe(
+        "N1"
+      )
       expect((await s.events(team)).filter((e) => e.type === "contact.created")).toHaveLength(2)
       expect((await repo((r) => r.all(team))).map((c) => c.email)).toEqual([
         "old@example.com",

@@ -38,7 +38,9 @@ export const ContactPropertiesLive = HttpApiBuilder.group(Api, "contactPropertie
       )
     )
     .handle("create", ({ payload }) =>
-      Effect.flatMap(CurrentPrincipal, (caller) => CreateContactProperty(caller, payload)).pipe(Effect.map(envelope))
+      Effect.flatMap(CurrentPrincipal, (caller) => CreateContactProperty(caller, payload)).pipe(
+        Effect.map(envelope)
+      )
     )
     .handle("update", ({ path, payload }) =>
       Effect.flatMap(CurrentPrincipal, (caller) =>
@@ -46,13 +48,13 @@ export const ContactPropertiesLive = HttpApiBuilder.group(Api, "contactPropertie
       ).pipe(Effect.map(envelope))
     )
     .handle("delete", ({ path }) =>
-      Effect.flatMap(CurrentPrincipal, (caller) => DeleteContactProperty(caller, path.id as ContactPropertyId)).pipe(
-        Effect.as({ success: true as const, deleted: true as const })
-      )
+      Effect.flatMap(CurrentPrincipal, (caller) =>
+        DeleteContactProperty(caller, path.id as ContactPropertyId)
+      ).pipe(Effect.as({ success: true as const, deleted: true as const }))
     )
     .handle("optionUsage", ({ path }) =>
-      Effect.flatMap(CurrentPrincipal, (caller) => GetPropertyOptionUsage(caller, path.id as ContactPropertyId)).pipe(
-        Effect.map((usage) => ({ usage }))
-      )
+      Effect.flatMap(CurrentPrincipal, (caller) =>
+        GetPropertyOptionUsage(caller, path.id as ContactPropertyId)
+      ).pipe(Effect.map((usage) => ({ usage })))
     )
 )

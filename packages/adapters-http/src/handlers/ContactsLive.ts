@@ -41,14 +41,21 @@ export const ContactsLive = HttpApiBuilder.group(Api, "contacts", (handlers) =>
   handlers
     .handle("import", ({ payload }) =>
       Effect.flatMap(CurrentPrincipal, (caller) => ImportContacts(caller, payload.contacts)).pipe(
-        Effect.map((r) => ({ imported: r.imported, skipped: r.skipped, updated: 0 as const, errors: r.errors }))
+        Effect.map((r) => ({
+          imported: r.imported,
+          skipped: r.skipped,
+          updated: 0 as const,
+          errors: r.errors
+        }))
       )
     )
     .handle("export", ({ urlParams }) =>
       Effect.flatMap(CurrentPrincipal, (caller) => ExportContacts(caller, urlParams.segmentId))
     )
     .handle("getByEmail", ({ path }) =>
-      Effect.flatMap(CurrentPrincipal, (caller) => GetContactByEmail(caller, path.email)).pipe(Effect.map(envelope))
+      Effect.flatMap(CurrentPrincipal, (caller) => GetContactByEmail(caller, path.email)).pipe(
+        Effect.map(envelope)
+      )
     )
     .handle("create", ({ payload }) =>
       Effect.flatMap(CurrentPrincipal, (caller) => CreateContact(caller, payload)).pipe(Effect.map(envelope))
@@ -60,8 +67,12 @@ export const ContactsLive = HttpApiBuilder.group(Api, "contacts", (handlers) =>
           caller,
           {
             ...(urlParams.search === undefined ? {} : { search: urlParams.search }),
-            ...(urlParams.engagementSegment === undefined ? {} : { engagementSegment: urlParams.engagementSegment }),
-            ...(urlParams.unsubscribed === undefined ? {} : { unsubscribed: urlParams.unsubscribed === "true" })
+            ...(urlParams.engagementSegment === undefined
+              ? {}
+              : { engagementSegment: urlParams.engagementSegment }),
+            ...(urlParams.unsubscribed === undefined
+              ? {}
+              : { unsubscribed: urlParams.unsubscribed === "true" })
           },
           urlParams.page,
           urlParams.perPage
@@ -81,7 +92,9 @@ export const ContactsLive = HttpApiBuilder.group(Api, "contacts", (handlers) =>
       Effect.flatMap(CurrentPrincipal, (caller) => GetContact(caller, path.id)).pipe(Effect.map(envelope))
     )
     .handle("update", ({ path, payload }) =>
-      Effect.flatMap(CurrentPrincipal, (caller) => UpdateContact(caller, path.id, payload)).pipe(Effect.map(envelope))
+      Effect.flatMap(CurrentPrincipal, (caller) => UpdateContact(caller, path.id, payload)).pipe(
+        Effect.map(envelope)
+      )
     )
     .handle("delete", ({ path }) =>
       Effect.flatMap(CurrentPrincipal, (caller) => DeleteContact(caller, path.id)).pipe(
@@ -89,6 +102,8 @@ export const ContactsLive = HttpApiBuilder.group(Api, "contacts", (handlers) =>
       )
     )
     .handle("unsubscribe", ({ path }) =>
-      Effect.flatMap(CurrentPrincipal, (caller) => UnsubscribeContact(caller, path.id)).pipe(Effect.map(envelope))
+      Effect.flatMap(CurrentPrincipal, (caller) => UnsubscribeContact(caller, path.id)).pipe(
+        Effect.map(envelope)
+      )
     )
 )

@@ -24,7 +24,9 @@ export interface ContactPropertyChanges {
 }
 
 /** The typed properties a team defines for its contacts. */
-export class ContactPropertyRepository extends Context.Tag("@poststack/application/ContactPropertyRepository")<
+export class ContactPropertyRepository extends Context.Tag(
+  "@poststack/application/ContactPropertyRepository"
+)<
   ContactPropertyRepository,
   {
     /** Oldest first. */

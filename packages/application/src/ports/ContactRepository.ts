@@ -51,10 +51,19 @@ export class ContactRepository extends Context.Tag("@poststack/application/Conta
       filter: ContactFilter,
       page: number,
       perPage: number
-    ) => Effect.Effect<{ readonly contacts: ReadonlyArray<Contact>; readonly total: number }, StoreUnavailable>
-    readonly get: (teamId: TeamId, id: ContactPublicId) => Effect.Effect<Option.Option<Contact>, StoreUnavailable>
+    ) => Effect.Effect<
+      { readonly contacts: ReadonlyArray<Contact>; readonly total: number },
+      StoreUnavailable
+    >
+    readonly get: (
+      teamId: TeamId,
+      id: ContactPublicId
+    ) => Effect.Effect<Option.Option<Contact>, StoreUnavailable>
     /** By address, case-insensitively. */
-    readonly getByEmail: (teamId: TeamId, email: string) => Effect.Effect<Option.Option<Contact>, StoreUnavailable>
+    readonly getByEmail: (
+      teamId: TeamId,
+      email: string
+    ) => Effect.Effect<Option.Option<Contact>, StoreUnavailable>
     /** Applies the changes (and bumps `updatedAt`); `None` when the contact is gone. */
     readonly update: (
       teamId: TeamId,
@@ -76,7 +85,10 @@ export class ContactRepository extends Context.Tag("@poststack/application/Conta
       teamId: TeamId,
       rows: ReadonlyArray<NewContact>,
       events: (created: Contact) => ReadonlyArray<OutboxEvent>
-    ) => Effect.Effect<{ readonly imported: number; readonly skipped: ReadonlyArray<string> }, StoreUnavailable>
+    ) => Effect.Effect<
+      { readonly imported: number; readonly skipped: ReadonlyArray<string> },
+      StoreUnavailable
+    >
     /** Every contact of the team, oldest first (for export). */
     readonly all: (teamId: TeamId) => Effect.Effect<ReadonlyArray<Contact>, StoreUnavailable>
   }

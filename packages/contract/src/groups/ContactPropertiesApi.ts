@@ -18,7 +18,10 @@ export class ContactPropertyView extends Schema.Class<ContactPropertyView>("Cont
 }) {}
 
 /** G2 reads `{property}`, G1 the bare object: both at once. */
-export const PropertyEnvelope = Schema.Struct({ property: ContactPropertyView, ...ContactPropertyView.fields })
+export const PropertyEnvelope = Schema.Struct({
+  property: ContactPropertyView,
+  ...ContactPropertyView.fields
+})
 
 const Label = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))
 const Options = Schema.Array(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))).pipe(
@@ -65,7 +68,10 @@ export class ContactPropertiesApi extends HttpApiGroup.make("contactProperties")
       .addError(UnprocessableJson)
   )
   .add(
-    HttpApiEndpoint.del("delete", "/contact-properties/:id").setPath(idPath).addSuccess(Success).addError(NotFoundJson)
+    HttpApiEndpoint.del("delete", "/contact-properties/:id")
+      .setPath(idPath)
+      .addSuccess(Success)
+      .addError(NotFoundJson)
   )
   .add(
     HttpApiEndpoint.get("optionUsage", "/contact-properties/:id/option-usage")

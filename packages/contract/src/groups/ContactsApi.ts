@@ -90,7 +90,9 @@ export class ContactsApi extends HttpApiGroup.make("contacts")
     HttpApiEndpoint.get("export", "/contacts/export")
       .setUrlParams(
         Schema.Struct({
-          segmentId: Schema.optional(Schema.String.pipe(Schema.maxLength(100))).pipe(Schema.fromKey("segment_id"))
+          segmentId: Schema.optional(Schema.String.pipe(Schema.maxLength(100))).pipe(
+            Schema.fromKey("segment_id")
+          )
         })
       )
       .addSuccess(HttpApiSchema.Text({ contentType: "text/csv" }))
@@ -114,7 +116,12 @@ export class ContactsApi extends HttpApiGroup.make("contacts")
       .setUrlParams(ListContactsParams)
       .addSuccess(Schema.Struct({ data: Schema.Array(ContactView), meta: Pagination }))
   )
-  .add(HttpApiEndpoint.get("get", "/contacts/:id").setPath(idPath).addSuccess(ContactEnvelope).addError(NotFoundJson))
+  .add(
+    HttpApiEndpoint.get("get", "/contacts/:id")
+      .setPath(idPath)
+      .addSuccess(ContactEnvelope)
+      .addError(NotFoundJson)
+  )
   .add(
     HttpApiEndpoint.patch("update", "/contacts/:id")
       .setPath(idPath)
@@ -123,7 +130,9 @@ export class ContactsApi extends HttpApiGroup.make("contacts")
       .addError(NotFoundJson)
       .addError(UnprocessableJson)
   )
-  .add(HttpApiEndpoint.del("delete", "/contacts/:id").setPath(idPath).addSuccess(Success).addError(NotFoundJson))
+  .add(
+    HttpApiEndpoint.del("delete", "/contacts/:id").setPath(idPath).addSuccess(Success).addError(NotFoundJson)
+  )
   .add(
     HttpApiEndpoint.post("unsubscribe", "/contacts/:id/unsubscribe")
       .setPath(idPath)

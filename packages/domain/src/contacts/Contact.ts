@@ -53,7 +53,11 @@ export const contactEventData = (contact: Contact) => ({
   updated_at: contact.updatedAt.toISOString()
 })
 
-export type ContactEventType = "contact.created" | "contact.updated" | "contact.deleted" | "contact.unsubscribed"
+export type ContactEventType =
+  | "contact.created"
+  | "contact.updated"
+  | "contact.deleted"
+  | "contact.unsubscribed"
 
 /** The outbox event a change to a contact writes, in the same transaction as the change. */
 export const contactEvent = (type: ContactEventType, contact: Contact): OutboxEvent => ({

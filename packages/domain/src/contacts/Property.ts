@@ -46,7 +46,12 @@ export const coerceValue = (
         ? invalid(property, `longer than ${MAX_PROPERTY_VALUE_LENGTH} characters`)
         : Either.right(value)
     case "number": {
-      const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN
+      const n =
+        typeof value === "number"
+          ? value
+          : typeof value === "string" && value.trim() !== ""
+            ? Number(value)
+            : Number.NaN
       return Number.isFinite(n) ? Either.right(n) : invalid(property, "expected a number")
     }
     case "boolean":
@@ -54,11 +59,13 @@ export const coerceValue = (
       if (value === "true" || value === "false") return Either.right(value === "true")
       return invalid(property, "expected true or false")
     case "date": {
-      if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}/.test(value)) return invalid(property, "expected an ISO 8601 date")
+      if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}/.test(value))
+        return invalid(property, "expected an ISO 8601 date")
       const at = new Date(value)
-      return Number.isNaN(at.getTime())
-        ? invalid(property, "expected an ISO 8601 date")
-        : Either.right(value.length === 10 ? value : at.toISOString())
+      // A calendar date must be a real one (`2024-02-31` is refused, not rolled into March).
+      if (Number.isNaN(at.getTime()) || (value.length === 10 && at.toISOString().slice(0, 10) !== value))
+        return invalid(property, "expected an ISO 8601 date")
+      return Either.right(value.length === 10 ? value : at.toISOString())
     }
     case "select":
       if (typeof value !== "string") return invalid(property, "expected one of its options")

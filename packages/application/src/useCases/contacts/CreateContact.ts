@@ -14,10 +14,14 @@ export interface CreateContactInput {
 }
 
 /** Adds a contact whose property values fit their properties; `contact.created` goes out with it. */
-export const CreateContact = Effect.fn("CreateContact")(function* (principal: Principal, input: CreateContactInput) {
+export const CreateContact = Effect.fn("CreateContact")(function* (
+  principal: Principal,
+  input: CreateContactInput
+) {
   const { teamId } = yield* authorize(principal, "contacts")
   const email = normalizeAddress(input.email.trim())
-  if (email === undefined) return yield* new ValidationFailed({ message: `Invalid email address: ${input.email}` })
+  if (email === undefined)
+    return yield* new ValidationFailed({ message: `Invalid email address: ${input.email}` })
   const definitions = yield* (yield* ContactPropertyRepository).list(teamId)
   const properties = yield* applyPropertyValues(definitions, {}, input.properties ?? {})
   const contacts = yield* ContactRepository

@@ -9,5 +9,6 @@ export const DeleteContactProperty = Effect.fn("DeleteContactProperty")(function
   id: ContactPropertyId
 ) {
   const { teamId } = yield* authorize(principal, "contacts")
-  if (!(yield* (yield* ContactPropertyRepository).remove(teamId, id))) return yield* new ContactPropertyNotFound()
+  if (!(yield* (yield* ContactPropertyRepository).remove(teamId, id)))
+    return yield* new ContactPropertyNotFound()
 })

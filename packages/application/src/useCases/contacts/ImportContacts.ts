@@ -34,7 +34,11 @@ export const ImportContacts = Effect.fn("ImportContacts")(function* (
     const email = normalizeAddress(row.email.trim())
     const properties = applyPropertyValues(definitions, {}, row.properties ?? {})
     const problem =
-      email === undefined ? "invalid email address" : Either.isLeft(properties) ? properties.left.message : undefined
+      email === undefined
+        ? "invalid email address"
+        : Either.isLeft(properties)
+          ? properties.left.message
+          : undefined
     if (problem !== undefined || email === undefined || Either.isLeft(properties)) {
       rejected++
       if (errors.length < MAX_ERRORS) errors.push(`${row.email}: ${problem}`)
@@ -51,6 +55,8 @@ export const ImportContacts = Effect.fn("ImportContacts")(function* (
   const { imported, skipped } =
     accepted.length === 0
       ? { imported: 0, skipped: [] }
-      : yield* (yield* ContactRepository).importMany(teamId, accepted, (c) => [contactEvent("contact.created", c)])
+      : yield* (yield* ContactRepository).importMany(teamId, accepted, (c) => [
+          contactEvent("contact.created", c)
+        ])
   return { imported, skipped: skipped.length, rejected, errors }
 })

@@ -5,7 +5,10 @@ import {
   PropertyDefinitionInvalid
 } from "@poststack/domain"
 import { Effect, Option } from "effect"
-import { type ContactPropertyChanges, ContactPropertyRepository } from "../../ports/ContactPropertyRepository.js"
+import {
+  type ContactPropertyChanges,
+  ContactPropertyRepository
+} from "../../ports/ContactPropertyRepository.js"
 import { authorize, type Principal } from "../Principal.js"
 
 /** Changes a property's label, options or `required`; name and type are not accepted. */
