@@ -84,6 +84,9 @@ export const runLeasedQueue = <Job, E, R, R2, R3 = never>(
       const { leaseMs, name } = options
       // Everything claimed and not yet finished: started or waiting in the buffer.
       const held = new Set<Job>()
+      // Claimed and not started yet. The buffer alone cannot say: a job a `Queue.take` had already
+      // handed to the starting fiber is lost with it when that fiber is interrupted before it runs.
+      const unstarted = new Set<Job>()
       let lapsed = false
 
       const renew = Effect.suspend(() => {
@@ -134,9 +137,10 @@ export const runLeasedQueue = <Job, E, R, R2, R3 = never>(
       // Closed before the jobs in flight are awaited: what was claimed but never started goes back.
       yield* Effect.addFinalizer(() =>
         Effect.gen(function* () {
-          const left = yield* Queue.takeAll(buffer)
-          if (left.length === 0) return
-          const jobs = [...left]
+          yield* Queue.takeAll(buffer)
+          if (unstarted.size === 0) return
+          const jobs = [...unstarted]
+          unstarted.clear()
           if (queue.release === undefined) {
             yield* Effect.forEach(jobs, (job) => slots.withPermits(1)(run(job)), {
               concurrency,
@@ -162,6 +166,7 @@ export const runLeasedQueue = <Job, E, R, R2, R3 = never>(
             Effect.gen(function* () {
               yield* restore(slots.take(1))
               const job = yield* restore(Queue.take(buffer)).pipe(Effect.onInterrupt(() => slots.release(1)))
+              unstarted.delete(job)
               yield* FiberSet.run(running, Effect.ensuring(run(job), slots.release(1)))
             })
           )
@@ -173,7 +178,10 @@ export const runLeasedQueue = <Job, E, R, R2, R3 = never>(
         Effect.uninterruptible(
           Effect.gen(function* () {
             const jobs = yield* queue.claim({ limit, leaseMs })
-            for (const job of jobs) held.add(job)
+            for (const job of jobs) {
+              held.add(job)
+              unstarted.add(job)
+            }
             yield* Queue.offerAll(buffer, jobs)
             return jobs.length
           })
