@@ -34,7 +34,11 @@ describe("contacts from the dashboard session", () => {
     expect(withoutCsrf.status).toBe(403)
     const listed = await dana.call("GET", "/contacts")
     expect((listed.body.data as Array<{ lastName: string }>).map((c) => c.lastName)).toEqual(["Person"])
-    const prop = await dana.call("POST", "/contact-properties", { name: "source", label: "Source", type: "text" })
+    const prop = await dana.call("POST", "/contact-properties", {
+      name: "source",
+      label: "Source",
+      type: "text"
+    })
     expect(prop.status, prop.text).toBe(201)
 
     const eve = await person("eve@people.test")
