@@ -120,6 +120,15 @@ describe("contacts over HTTP and PostgreSQL", () => {
       suppressionReason: "hard_bounce"
     })
     expect((await client.contacts.list({ unsubscribed: true, search: "frank" })).meta.total).toBe(1)
+
+    // Opting back in lifts the opt-out's entry, but never a bounce's.
+    const back = await client.contacts.update(contact.publicId, { unsubscribed: false })
+    expect(back.contact).toMatchObject({ unsubscribed: false, suppressionReason: null })
+    expect((await client.suppressions.list({ per_page: 100 })).data.map((s) => s.email)).not.toContain(
+      "erin@example.com"
+    )
+    const frankBack = await client.contacts.update(frank.publicId, { unsubscribed: false })
+    expect(frankBack.contact).toMatchObject({ unsubscribed: true, suppressionReason: "hard_bounce" })
   })
 
   it("deletes with {success} and sends contact.deleted", async () => {

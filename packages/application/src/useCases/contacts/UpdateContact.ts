@@ -22,7 +22,8 @@ export interface UpdateContactInput {
 
 /**
  * A partial update; property values are checked against their properties. Turning `unsubscribed`
- * on puts the address on the suppression list (reason `unsubscribe`) and sends `contact.unsubscribed`.
+ * on puts the address on the suppression list (reason `unsubscribe`) and sends `contact.unsubscribed`;
+ * turning it off takes an `unsubscribe` entry off the list (a bounce or complaint entry stays).
  */
 export const UpdateContact = Effect.fn("UpdateContact")(function* (
   principal: Principal,
@@ -52,6 +53,14 @@ export const UpdateContact = Effect.fn("UpdateContact")(function* (
     return events
   })
   if (Option.isNone(updated)) return yield* new ContactNotFound()
-  if (unsubscribing) yield* (yield* SuppressionList).add(teamId, updated.value.email, "unsubscribe", null)
+  const suppressions = yield* SuppressionList
+  if (unsubscribing) yield* suppressions.add(teamId, updated.value.email, "unsubscribe", null)
+  // Opting back in lifts the entry the opt-out made; a bounce or complaint entry stays.
+  if (input.unsubscribed === false) {
+    const entry = (yield* suppressions.reasons(teamId, [updated.value.email])).get(
+      updated.value.email.toLowerCase()
+    )
+    if (entry?.reason === "unsubscribe") yield* suppressions.remove(teamId, updated.value.email)
+  }
   return yield* readOne(teamId, updated.value)
 })
