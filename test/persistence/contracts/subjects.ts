@@ -1,9 +1,11 @@
 import {
   MemoryContactPropertyRepository,
   MemoryContactRepository,
+  MemoryAuditLog,
   MemoryDmarcReportRepository,
   MemoryEmailRepository,
   MemoryRepositories,
+  MemoryRequestLog,
   MemorySuppressionList,
   MemoryWebhookRepository,
   PgDatabase,
@@ -23,6 +25,8 @@ const memoryLayer = MemoryEmailRepository.layer.pipe(
       MemorySuppressionList.layer,
       MemoryWebhookRepository.layer,
       MemoryDmarcReportRepository.layer,
+      MemoryAuditLog.layer,
+      MemoryRequestLog.layer,
       MemoryContactPropertyRepository.layerWithContacts
     )
   )

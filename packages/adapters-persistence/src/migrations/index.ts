@@ -18,6 +18,10 @@ import webhookClaimByEndpoint from "./0020_webhook_claim_by_endpoint.js"
 import localVerification from "./0021_local_verification.js"
 import webhookClaimSlots from "./0022_webhook_claim_slots.js"
 import accounts from "./0030_accounts.js"
+import auditLog from "./0035_audit_log.js"
+import apiRequestLog from "./0036_api_request_log.js"
+import twoFactor from "./0037_two_factor.js"
+import linkedIdentities from "./0038_linked_identities.js"
 import contacts from "./0040_contacts.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
@@ -42,6 +46,10 @@ export const migrations = {
   "0021_local_verification": localVerification,
   "0022_webhook_claim_slots": webhookClaimSlots,
   "0030_accounts": accounts,
+  "0035_audit_log": auditLog,
+  "0036_api_request_log": apiRequestLog,
+  "0037_two_factor": twoFactor,
+  "0038_linked_identities": linkedIdentities,
   "0040_contacts": contacts
 }
 
