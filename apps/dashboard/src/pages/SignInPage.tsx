@@ -13,6 +13,11 @@ export const SignInPage = () => {
     const info = await call((api) =>
       api.auth.signIn({ payload: { email, password: Redacted.make(password) } })
     )
+    if ("twoFactorRequired" in info) {
+      // The second factor has its own page; the challenge travels in the fragment, never to a server log.
+      window.location.assign(`/sign-in/two-factor#challenge=${encodeURIComponent(info.challenge)}`)
+      return
+    }
     setCsrfToken(info.csrfToken)
     afterSignIn(place.search.get("next"))
   }
