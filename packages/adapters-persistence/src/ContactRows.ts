@@ -3,7 +3,7 @@ import {
   type ContactId,
   type ContactPublicId,
   type EngagementSegment,
-  type OutboxEvent,
+  type EncodedWebhookEvent,
   type TeamId
 } from "@poststack/domain"
 import type { SqlClient } from "@effect/sql"
@@ -49,8 +49,12 @@ export const toContact = (row: ContactRow): Contact =>
   )
 
 /** Writes the events to the outbox in one statement (inside the caller's transaction). */
-export const insertOutbox = (sql: SqlClient.SqlClient, teamId: TeamId, events: ReadonlyArray<OutboxEvent>) =>
+export const insertOutbox = (
+  sql: SqlClient.SqlClient,
+  teamId: TeamId,
+  events: ReadonlyArray<EncodedWebhookEvent>
+) =>
   sql`
     INSERT INTO events (team_id, type, payload)
-    SELECT ${teamId}, e.type, e.payload
-    FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb) AS e (type text, payload jsonb)`
+    SELECT ${teamId}, e.type, e.data
+    FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb) AS e (type text, data jsonb)`

@@ -5,7 +5,7 @@ import {
   type ContactId,
   type ContactProperty,
   newContactPublicId,
-  type OutboxEvent,
+  type EncodedWebhookEvent,
   type TeamId
 } from "@poststack/domain"
 import { Context, Effect, Option } from "effect"
@@ -14,14 +14,14 @@ import { Context, Effect, Option } from "effect"
 export interface MemoryContactState {
   readonly contacts: Array<Contact>
   readonly properties: Array<ContactProperty>
-  readonly events: Array<{ readonly teamId: TeamId } & OutboxEvent>
+  readonly events: Array<{ readonly teamId: TeamId } & EncodedWebhookEvent>
   nextId: number
 }
 
 /** Test seam of the memory contacts: the `contact.*` outbox events written so far, oldest first. */
 export class MemoryContactOutbox extends Context.Tag("@poststack/adapters-persistence/MemoryContactOutbox")<
   MemoryContactOutbox,
-  { readonly events: ReadonlyArray<{ readonly teamId: TeamId } & OutboxEvent> }
+  { readonly events: ReadonlyArray<{ readonly teamId: TeamId } & EncodedWebhookEvent> }
 >() {}
 
 export const makeState = (): MemoryContactState => ({ contacts: [], properties: [], events: [], nextId: 1 })
@@ -50,7 +50,7 @@ export const make = (state: MemoryContactState) => {
     state.contacts.push(contact)
     return contact
   }
-  const emit = (teamId: TeamId, events: ReadonlyArray<OutboxEvent>) => {
+  const emit = (teamId: TeamId, events: ReadonlyArray<EncodedWebhookEvent>) => {
     for (const e of events) state.events.push({ teamId, ...e })
   }
   return ContactRepository.of({

@@ -54,7 +54,10 @@ const memory = async (): Promise<Subject> => {
         Effect.map(
           Effect.all([MemoryRepositories.MemoryTenancy, MemoryContactRepository.MemoryContactOutbox]),
           ([t, c]) =>
-            [...t.events, ...c.events]
+            [
+              ...t.events.map((e) => ({ teamId: e.teamId, type: e.type, payload: e.payload })),
+              ...c.events.map((e) => ({ teamId: e.teamId, type: e.type, payload: e.data }))
+            ]
               .filter((e) => e.teamId === teamId)
               .map(({ type, payload }) => ({ type, payload }))
         )

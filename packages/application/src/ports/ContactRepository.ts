@@ -3,7 +3,7 @@ import type {
   ContactAlreadyExists,
   ContactPublicId,
   EngagementSegment,
-  OutboxEvent,
+  EncodedWebhookEvent,
   PropertyValues,
   TeamId
 } from "@poststack/domain"
@@ -43,7 +43,7 @@ export class ContactRepository extends Context.Tag("@poststack/application/Conta
     readonly create: (
       teamId: TeamId,
       contact: NewContact,
-      events: (created: Contact) => ReadonlyArray<OutboxEvent>
+      events: (created: Contact) => ReadonlyArray<EncodedWebhookEvent>
     ) => Effect.Effect<Contact, ContactAlreadyExists | StoreUnavailable>
     /** Newest first, with the total matching the filter. */
     readonly list: (
@@ -69,13 +69,13 @@ export class ContactRepository extends Context.Tag("@poststack/application/Conta
       teamId: TeamId,
       id: ContactPublicId,
       changes: ContactChanges,
-      events: (updated: Contact) => ReadonlyArray<OutboxEvent>
+      events: (updated: Contact) => ReadonlyArray<EncodedWebhookEvent>
     ) => Effect.Effect<Option.Option<Contact>, StoreUnavailable>
     /** Removes the contact; `None` when there was none. */
     readonly remove: (
       teamId: TeamId,
       id: ContactPublicId,
-      events: (removed: Contact) => ReadonlyArray<OutboxEvent>
+      events: (removed: Contact) => ReadonlyArray<EncodedWebhookEvent>
     ) => Effect.Effect<Option.Option<Contact>, StoreUnavailable>
     /**
      * Adds the rows whose address the team does not have yet, in one statement; addresses already
@@ -84,7 +84,7 @@ export class ContactRepository extends Context.Tag("@poststack/application/Conta
     readonly importMany: (
       teamId: TeamId,
       rows: ReadonlyArray<NewContact>,
-      events: (created: Contact) => ReadonlyArray<OutboxEvent>
+      events: (created: Contact) => ReadonlyArray<EncodedWebhookEvent>
     ) => Effect.Effect<
       { readonly imported: number; readonly skipped: ReadonlyArray<string> },
       StoreUnavailable

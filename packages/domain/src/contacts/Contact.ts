@@ -1,5 +1,6 @@
 import { Schema } from "effect"
-import type { OutboxEvent } from "../Outbox.js"
+import type { ContactEventType } from "../events/ContactEvents.js"
+import { type EncodedWebhookEvent, encodeWebhookEvent } from "../events/WebhookEvent.js"
 
 /** A contact's row id. */
 export const ContactId = Schema.Int.pipe(Schema.brand("ContactId"))
@@ -53,14 +54,6 @@ export const contactEventData = (contact: Contact) => ({
   updated_at: contact.updatedAt.toISOString()
 })
 
-export type ContactEventType =
-  | "contact.created"
-  | "contact.updated"
-  | "contact.deleted"
-  | "contact.unsubscribed"
-
-/** The outbox event a change to a contact writes, in the same transaction as the change. */
-export const contactEvent = (type: ContactEventType, contact: Contact): OutboxEvent => ({
-  type,
-  payload: contactEventData(contact)
-})
+/** The event a change to a contact writes to the outbox, encoded, in the same transaction as the change. */
+export const contactEvent = (type: ContactEventType, contact: Contact): EncodedWebhookEvent =>
+  encodeWebhookEvent({ type, data: contactEventData(contact) })

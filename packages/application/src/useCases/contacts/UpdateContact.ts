@@ -3,7 +3,7 @@ import {
   ContactNotFound,
   type ContactPublicId,
   contactEvent,
-  type OutboxEvent
+  type EncodedWebhookEvent
 } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { type ContactChanges, ContactRepository } from "../../ports/ContactRepository.js"
@@ -48,7 +48,7 @@ export const UpdateContact = Effect.fn("UpdateContact")(function* (
     changes.unsubscribedAt = input.unsubscribed ? now : null
   }
   const updated = yield* contacts.update(teamId, id, changes, (c) => {
-    const events: Array<OutboxEvent> = [contactEvent("contact.updated", c)]
+    const events: Array<EncodedWebhookEvent> = [contactEvent("contact.updated", c)]
     if (unsubscribing) events.push(contactEvent("contact.unsubscribed", c))
     return events
   })
