@@ -33,6 +33,7 @@ const email = (team: TeamId, domain: Domain, overrides: Partial<NewEmail> = {}):
   scheduledAt: null,
   idempotencyKey: null,
   requestHash: "hash-1",
+  system: false,
   ...overrides
 })
 

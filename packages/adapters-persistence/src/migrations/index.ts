@@ -17,6 +17,7 @@ import notificationChannels from "./0016_notification_channels.js"
 import webhookClaimByEndpoint from "./0020_webhook_claim_by_endpoint.js"
 import localVerification from "./0021_local_verification.js"
 import webhookClaimSlots from "./0022_webhook_claim_slots.js"
+import systemMail from "./0028_system_mail.js"
 import accounts from "./0030_accounts.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
@@ -40,6 +41,7 @@ export const migrations = {
   "0020_webhook_claim_by_endpoint": webhookClaimByEndpoint,
   "0021_local_verification": localVerification,
   "0022_webhook_claim_slots": webhookClaimSlots,
+  "0028_system_mail": systemMail,
   "0030_accounts": accounts
 }
 
