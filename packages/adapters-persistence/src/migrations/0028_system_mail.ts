@@ -9,7 +9,7 @@ import { Effect } from "effect"
  * of that team hears of it; and once none of its deliveries is waiting any more, its bodies (which
  * hold the links) are wiped, so a dump taken after delivery holds no live link.
  *
- * `accept_emails` (0012) and `insert_email_events` (0013) are redefined unchanged but for `system`.
+ * `accept_emails` and `insert_email_events` (as 0026 left them) are redefined unchanged but for `system`.
  */
 export default Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -19,8 +19,7 @@ export default Effect.gen(function* () {
     CREATE OR REPLACE FUNCTION accept_emails(p_items jsonb)
     RETURNS TABLE (n integer, accepted_id text, accepted_hash text, created boolean)
     LANGUAGE plpgsql
-    -- The planner guesses 100 rows per JSON array, which puts the plan past jit_above_cost: compiling
-    -- it would take longer than running it.
+    -- As in 0012: compiling the plan would take longer than running it.
     SET jit = off
     AS $$
     DECLARE
@@ -28,25 +27,14 @@ export default Effect.gen(function* () {
       v_ids text[];
     BEGIN
       WITH items AS (
-        SELECT (t.k - 1)::integer AS n, t.item,
-          'em_' || replace(gen_random_uuid()::text, '-', '') AS public_id,
-          (t.item->>'team_id')::integer AS team_id,
-          CASE WHEN t.item->>'scheduled_at' IS NULL THEN 'queued' ELSE 'scheduled' END AS first_status
+        SELECT (t.k - 1)::integer AS n, t.item, t.item->>'public_id' AS public_id,
+          (t.item->>'team_id')::integer AS team_id, (t.item->>'created_at')::timestamptz AS created_at
         FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(item, k)
-      ), recipients AS (
-        -- Each recipient with the suppression entry that stops it, if any.
-        SELECT i.n, r.k, r.address, i.item->'kinds'->>(r.k - 1)::integer AS kind, s.reason, s.id AS suppression_id
-        FROM items i
-        CROSS JOIN LATERAL jsonb_array_elements_text(i.item->'recipients') WITH ORDINALITY AS r(address, k)
-        LEFT JOIN LATERAL (
-          SELECT s.reason, s.id FROM suppressions s
-          WHERE s.team_id = i.team_id AND lower(s.email) = lower(r.address) LIMIT 1
-        ) s ON true
       ), new_email AS (
         INSERT INTO emails (public_id, team_id, api_key_id, domain_id, from_address, from_name, to_addresses,
           cc_addresses, bcc_addresses, reply_to, subject, html_body, text_body, headers, tags, message_id, status,
           test_mode, unsubscribe_enabled, track_opens, track_clicks, idempotency_key, request_hash, scheduled_at,
-          raw_mime, system)
+          raw_mime, created_at, system)
         SELECT i.public_id, i.team_id, (item->>'api_key_id')::integer, (item->>'domain_id')::integer,
           item->>'from_address', item->>'from_name',
           ARRAY(SELECT x FROM jsonb_array_elements_text(item->'to') WITH ORDINALITY AS a(x, k) ORDER BY k),
@@ -56,26 +44,25 @@ export default Effect.gen(function* () {
           item->>'subject', item->>'html', item->>'text', item->'headers',
           ARRAY(SELECT x FROM jsonb_array_elements_text(item->'tags') WITH ORDINALITY AS a(x, k) ORDER BY k),
           coalesce(item->>'message_id', '<' || gen_random_uuid()::text || '@' || (item->>'domain_name') || '>'),
-          CASE WHEN EXISTS (SELECT 1 FROM recipients r WHERE r.n = i.n AND r.reason IS NULL)
-            THEN item->>'status_otherwise' ELSE item->>'status_all_suppressed' END,
-          (item->>'test_mode')::boolean, (item->>'unsubscribe')::boolean,
+          item->>'status', (item->>'test_mode')::boolean, (item->>'unsubscribe')::boolean,
           (item->>'track_opens')::boolean, (item->>'track_clicks')::boolean,
           item->>'idempotency_key', item->>'request_hash', (item->>'scheduled_at')::timestamptz,
-          decode(item->>'raw_mime', 'base64'), coalesce((item->>'system')::boolean, false)
+          decode(item->>'raw_mime', 'base64'), i.created_at, coalesce((item->>'system')::boolean, false)
         FROM items i
         ORDER BY i.n
         ON CONFLICT (team_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING id, public_id, team_id
       ), accepted AS (
-        SELECT e.id, e.public_id, e.team_id, i.n, i.item, i.first_status FROM new_email e JOIN items i USING (public_id)
+        SELECT e.id, e.public_id, e.team_id, i.n, i.item, i.created_at FROM new_email e JOIN items i USING (public_id)
       ), new_deliveries AS (
         INSERT INTO deliveries (email_id, team_id, recipient, kind, status, suppression_reason, next_attempt_at)
-        SELECT a.id, a.team_id, r.address, r.kind,
-          CASE WHEN r.reason IS NULL THEN a.first_status ELSE 'suppressed' END, r.reason,
+        SELECT a.id, a.team_id, r.address, a.item->'kinds'->>(r.k - 1)::integer,
+          a.item->'statuses'->>(r.k - 1)::integer, a.item->'suppression_reasons'->>(r.k - 1)::integer,
           (a.item->>'first_attempt_at')::timestamptz
-        FROM accepted a JOIN recipients r ON r.n = a.n
+        FROM accepted a
+        CROSS JOIN LATERAL jsonb_array_elements_text(a.item->'recipients') WITH ORDINALITY AS r(address, k)
         ORDER BY a.n, r.k
-        RETURNING id, email_id, recipient, status, suppression_reason
+        RETURNING id, email_id, recipient
       ), new_attachments AS (
         INSERT INTO email_attachments (email_id, filename, content_type, content_id, content)
         SELECT a.id, f.filename, a.item->'attachment_types'->>(f.k - 1)::integer,
@@ -84,46 +71,34 @@ export default Effect.gen(function* () {
         FROM accepted a
         CROSS JOIN LATERAL jsonb_array_elements_text(a.item->'attachment_names') WITH ORDINALITY AS f(filename, k)
         ORDER BY a.n, f.k
+      ), given AS (
+        SELECT a.n, a.id AS email_id, a.team_id, a.created_at, e.m, e.value,
+          coalesce((a.item->>'system')::boolean, false) AS system
+        FROM accepted a CROSS JOIN LATERAL jsonb_array_elements(a.item->'events') WITH ORDINALITY AS e(value, m)
       ), new_events AS (
-        INSERT INTO email_events (email_id, delivery_id, event_type, metadata)
-        SELECT ev.email_id, ev.delivery_id, ev.event_type, ev.metadata FROM (
-          SELECT a.n, 0::bigint AS seq, a.id AS email_id, NULL::bigint AS delivery_id, a.first_status AS event_type,
-            a.item->'first_event' AS metadata
-          FROM accepted a
-          UNION ALL
-          SELECT a.n, d.id, d.email_id, d.id, 'suppressed',
-            jsonb_build_object('recipient', d.recipient, 'reason', d.suppression_reason, 'suppression_id', s.suppression_id)
-          FROM new_deliveries d
-          JOIN accepted a ON a.id = d.email_id
-          -- The entry that stopped this recipient, named in the event.
-          LEFT JOIN LATERAL (
-            SELECT r.suppression_id FROM recipients r
-            WHERE r.n = a.n AND r.address = d.recipient AND r.suppression_id IS NOT NULL LIMIT 1
-          ) s ON true
-          WHERE d.status = 'suppressed'
-        ) ev
-        ORDER BY ev.n, ev.seq
-        RETURNING id, email_id, event_type, metadata, created_at
+        INSERT INTO email_events (email_id, delivery_id, event_type, metadata, created_at)
+        SELECT g.email_id, d.id, g.value->>'event_type', g.value->'metadata', g.created_at
+        FROM given g
+        -- A recipient's event (a suppressed one) names its delivery.
+        LEFT JOIN LATERAL (
+          SELECT d.id FROM new_deliveries d
+          WHERE d.email_id = g.email_id AND d.recipient = g.value->>'recipient' ORDER BY d.id LIMIT 1
+        ) d ON true
+        ORDER BY g.n, g.m
       ), outbox AS (
         INSERT INTO events (team_id, type, payload, created_at)
-        SELECT a.team_id, 'email.' || ev.event_type,
-          (a.item->'summary') || jsonb_build_object('email_id', a.public_id, 'created_at', ev.created_at) || ev.metadata,
-          ev.created_at
-        FROM new_events ev JOIN accepted a ON a.id = ev.email_id
+        SELECT g.team_id, g.value->>'type', g.value->'payload', g.created_at FROM given g
         -- System mail's events stay in its history: no webhook or channel of the team hears of it.
-        WHERE NOT coalesce((a.item->>'system')::boolean, false)
-        ORDER BY ev.id
+        WHERE NOT g.system
+        ORDER BY g.n, g.m
       )
       SELECT array_agg(a.n), array_agg(a.public_id) INTO v_created, v_ids FROM accepted a;
 
       RETURN QUERY SELECT c.n, c.id, NULL::text, true FROM unnest(v_created, v_ids) AS c(n, id) WHERE c.n IS NOT NULL;
-      -- The others' keys were taken, perhaps by a transaction that committed while this one waited, or
-      -- by an earlier item of this call: a new statement sees those rows.
+      -- As in 0012: the others' keys were taken; a new statement sees those rows.
       RETURN QUERY
       SELECT (t.k - 1)::integer, e.public_id, e.request_hash, false
       FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(item, k)
-      -- Looked up one by one (OFFSET 0 keeps it so): as a join, the planner would read the whole
-      -- idempotency index.
       CROSS JOIN LATERAL (
         SELECT public_id, request_hash FROM emails
         WHERE team_id = (t.item->>'team_id')::integer AND idempotency_key = t.item->>'idempotency_key'
@@ -137,35 +112,25 @@ export default Effect.gen(function* () {
     LANGUAGE plpgsql AS $$
     BEGIN
       WITH input AS (
-        SELECT * FROM jsonb_to_recordset(p_events) AS x(email_id bigint, delivery_id bigint, event_type text,
-          metadata jsonb, ua_client_name text, ua_client_type text, ua_os text, ua_device_type text,
-          client_network text, is_prefetch boolean, created_at timestamptz)
+        SELECT x.*, t.k
+        FROM jsonb_array_elements(p_events) WITH ORDINALITY AS t(value, k),
+          jsonb_to_record(t.value) AS x(email_id bigint, delivery_id bigint, event_type text, metadata jsonb,
+            ua_client_name text, ua_client_type text, ua_os text, ua_device_type text, client_network text,
+            is_prefetch boolean, created_at timestamptz, team_id integer, type text, payload jsonb)
       ), stored AS (
         INSERT INTO email_events (email_id, delivery_id, event_type, metadata, ua_client_name, ua_client_type, ua_os,
                                   ua_device_type, client_network, is_prefetch, created_at)
         SELECT email_id, delivery_id, event_type, metadata, ua_client_name, ua_client_type, ua_os, ua_device_type,
-               client_network, coalesce(is_prefetch, false), coalesce(created_at, now()) FROM input
-        RETURNING id, email_id, event_type, metadata, created_at
+               client_network, coalesce(is_prefetch, false), created_at
+        FROM input ORDER BY k
       )
+      -- The outbox row is written now, even for an event that happened earlier.
       INSERT INTO events (team_id, type, payload, created_at)
-      SELECT e.team_id, 'email.' || s.event_type,
-        jsonb_build_object(
-          'email_id', e.public_id,
-          'from', CASE WHEN e.from_name IS NULL THEN e.from_address
-                       ELSE e.from_name || ' <' || e.from_address || '>' END,
-          'to', to_jsonb(e.to_addresses),
-          'subject', e.subject,
-          'tags', to_jsonb(e.tags),
-          'test_mode', e.test_mode,
-          'created_at', s.created_at
-        ) || coalesce(s.metadata, '{}'::jsonb),
-        -- The outbox row is written now, even for an event that happened earlier.
-        now()
-      FROM stored s
-      -- OFFSET 0 keeps the lookup per event (a join the planner cannot turn into a scan).
-      CROSS JOIN LATERAL (SELECT * FROM emails WHERE id = s.email_id OFFSET 0) e
-      WHERE NOT e.system
-      ORDER BY s.id;
+      SELECT team_id, type, payload, now() FROM input
+      -- Whoever recorded it, a system mail's event stays out of the outbox: the check is here, on the
+      -- row, so no path can forget it (one primary-key probe per event).
+      WHERE NOT EXISTS (SELECT 1 FROM emails e WHERE e.id = input.email_id AND e.system)
+      ORDER BY k;
     END
     $$`
   // On the row itself rather than in the worker: every path that settles an email's deliveries (an
