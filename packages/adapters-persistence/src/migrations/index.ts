@@ -24,6 +24,7 @@ import auditLog from "./0035_audit_log.js"
 import apiRequestLog from "./0036_api_request_log.js"
 import twoFactor from "./0037_two_factor.js"
 import linkedIdentities from "./0038_linked_identities.js"
+import contacts from "./0040_contacts.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -52,7 +53,8 @@ export const migrations = {
   "0035_audit_log": auditLog,
   "0036_api_request_log": apiRequestLog,
   "0037_two_factor": twoFactor,
-  "0038_linked_identities": linkedIdentities
+  "0038_linked_identities": linkedIdentities,
+  "0040_contacts": contacts
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
