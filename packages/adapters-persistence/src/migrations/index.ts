@@ -18,6 +18,7 @@ import webhookClaimByEndpoint from "./0020_webhook_claim_by_endpoint.js"
 import localVerification from "./0021_local_verification.js"
 import webhookClaimSlots from "./0022_webhook_claim_slots.js"
 import eventsAsGiven from "./0026_events_as_given.js"
+import systemMail from "./0028_system_mail.js"
 import accounts from "./0030_accounts.js"
 import auditLog from "./0035_audit_log.js"
 import apiRequestLog from "./0036_api_request_log.js"
@@ -47,6 +48,7 @@ export const migrations = {
   "0021_local_verification": localVerification,
   "0022_webhook_claim_slots": webhookClaimSlots,
   "0026_events_as_given": eventsAsGiven,
+  "0028_system_mail": systemMail,
   "0030_accounts": accounts,
   "0035_audit_log": auditLog,
   "0036_api_request_log": apiRequestLog,
