@@ -1,8 +1,8 @@
 import { SqlClient } from "@effect/sql"
 import { DeliveryFeedback, type SentDelivery } from "@poststack/application"
 import { aggregateStatus, type DeliveryStatus, type TeamId } from "@poststack/domain"
-import { Array as Arr, Effect, Layer, Option } from "effect"
-import { insertEmailEvents } from "./EmailEvents.js"
+import { Array as Arr, Clock, Effect, Layer, Option } from "effect"
+import { EVENT_EMAIL_COLUMNS, type EventEmailRow, eventEmail, insertEmailEvents } from "./EmailEvents.js"
 import { unavailable } from "./SqlErrors.js"
 
 interface Row {
@@ -48,21 +48,27 @@ export const make = Effect.gen(function* () {
         .withTransaction(
           Effect.gen(function* () {
             if (feedback.status === "bounced") {
-              const diagnostic = feedback.events[0]?.metadata.diagnostic
+              const first = feedback.events[0]
+              const diagnostic = first?.type === "bounced" ? first.metadata.diagnostic : undefined
               yield* sql`
                 UPDATE deliveries SET status = 'bounced', next_attempt_at = now(), lease_until = NULL,
                   last_reply = coalesce(${typeof diagnostic === "string" ? diagnostic : null}, last_reply)
                 WHERE id = ${delivery.id}`
             }
             if (feedback.events.length > 0) {
+              const emails = yield* sql<EventEmailRow>`
+                SELECT ${sql.literal(EVENT_EMAIL_COLUMNS)} FROM emails e WHERE e.id = ${delivery.emailId}`
+              const at = new Date(yield* Clock.currentTimeMillis)
               yield* insertEmailEvents(
                 sql,
-                feedback.events.map((e) => ({
-                  emailId: delivery.emailId,
-                  deliveryId: delivery.id,
-                  type: e.type,
-                  metadata: e.metadata
-                }))
+                emails.flatMap((row) =>
+                  feedback.events.map((detail) => ({
+                    email: eventEmail(row),
+                    deliveryId: delivery.id,
+                    detail,
+                    at
+                  }))
+                )
               )
             }
             if (feedback.suppress !== null) {

@@ -8,11 +8,18 @@ import {
   storableText,
   type SuppressionMatch
 } from "@poststack/domain"
-import { Effect, Layer } from "effect"
+import { Clock, Effect, Layer } from "effect"
+import {
+  EVENT_EMAIL_COLUMNS,
+  type EventEmail,
+  type EventEmailRow,
+  encodedEmailEvent,
+  eventEmail
+} from "./EmailEvents.js"
 import { groupCommit } from "./GroupCommit.js"
 import { unavailable } from "./SqlErrors.js"
 
-interface ClaimRow {
+interface ClaimRow extends EventEmailRow {
   readonly id: string
   readonly email_id: string
   readonly email_public_id: string
@@ -41,25 +48,51 @@ const MAX_RECORD_BATCH = 200
 
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  const eventColumns = sql.literal(EVENT_EMAIL_COLUMNS)
+  // Each claim's email as its events name it, read by the claim itself (no query more per outcome);
+  // weakly held, so a claim the worker drops takes its entry with it.
+  const claimedEmails = new WeakMap<Pick<ClaimedDelivery, "id" | "attempts">, EventEmail>()
   const record = yield* groupCommit(
     (batch: ReadonlyArray<{ claim: Pick<ClaimedDelivery, "id" | "attempts">; result: DeliveryResult }>) =>
-      sql`SELECT record_deliveries(${storableJson(
-        batch.map(({ claim, result }) => ({
-          id: claim.id,
-          attempts: claim.attempts,
-          status: result.status,
-          reply: result.reply,
-          mx: result.mx,
-          next_attempt_at: result.nextAttemptAt,
-          events: result.events,
-          suppress_team: result.suppress?.teamId ?? null,
-          suppress_address: result.suppress?.address ?? null,
-          suppress_reason: result.suppress?.reason ?? null
-        }))
-      )}::jsonb, ${EMAIL_STATUS_PRECEDENCE}, ${aggregateStatus([])})`.pipe(
-        Effect.as(batch.map(() => undefined)),
-        unavailable
-      ),
+      Effect.gen(function* () {
+        // The emails the events are about, so that they are encoded here and stored as they are: as
+        // the claim read them, or read now for a claim this process did not hand out.
+        const unknown = batch
+          .filter(({ claim, result }) => result.events.length > 0 && !claimedEmails.has(claim))
+          .map(({ claim }) => claim.id)
+        const emails =
+          unknown.length === 0
+            ? []
+            : yield* sql<EventEmailRow & { delivery_id: string }>`
+                SELECT d.id AS delivery_id, ${eventColumns}
+                FROM deliveries d JOIN emails e ON e.id = d.email_id WHERE d.id = ANY (${unknown}::bigint[])`
+        const readNow = new Map(emails.map((row) => [Number(row.delivery_id), eventEmail(row)]))
+        const emailOf = (claim: Pick<ClaimedDelivery, "id" | "attempts">) =>
+          claimedEmails.get(claim) ?? readNow.get(claim.id)
+        const at = new Date(yield* Clock.currentTimeMillis)
+        yield* sql`SELECT record_deliveries(${storableJson(
+          batch.map(({ claim, result }) => {
+            const email = emailOf(claim)
+            return {
+              id: claim.id,
+              attempts: claim.attempts,
+              status: result.status,
+              reply: result.reply,
+              mx: result.mx,
+              next_attempt_at: result.nextAttemptAt,
+              // A delivery whose email is gone records no events.
+              events:
+                email === undefined
+                  ? []
+                  : result.events.map((detail) => encodedEmailEvent(email, detail, at)),
+              suppress_team: result.suppress?.teamId ?? null,
+              suppress_address: result.suppress?.address ?? null,
+              suppress_reason: result.suppress?.reason ?? null
+            }
+          })
+        )}::jsonb, ${EMAIL_STATUS_PRECEDENCE}, ${aggregateStatus([])})`
+        return batch.map(() => undefined)
+      }).pipe(unavailable),
     MAX_RECORD_BATCH
   )
   return DeliveryQueue.of({
@@ -83,25 +116,30 @@ export const make = Effect.gen(function* () {
         -- An array, not a join with due: the planner would scan the whole table for the few rows.
         WHERE d.id = ANY (ARRAY(SELECT id FROM due)) AND e.id = d.email_id AND this.id = d.id
         RETURNING d.id, d.email_id, e.public_id AS email_public_id, d.team_id, e.domain_id, d.recipient, d.attempts,
-          e.test_mode, d.created_at, d.status, d.lease_until, s.id AS suppression_id, s.reason AS suppression_reason`.pipe(
+          e.test_mode, d.created_at, d.status, d.lease_until, s.id AS suppression_id, s.reason AS suppression_reason,
+          ${eventColumns}`.pipe(
         Effect.map((rows) =>
-          rows.map((r) => ({
-            id: Number(r.id),
-            emailId: Number(r.email_id),
-            emailPublicId: r.email_public_id,
-            teamId: r.team_id,
-            domainId: r.domain_id,
-            recipient: r.recipient,
-            attempts: r.attempts,
-            testMode: r.test_mode,
-            firstQueuedAt: r.created_at,
-            status: r.status,
-            leaseUntil: r.lease_until,
-            suppressedBy:
-              r.suppression_id === null || r.suppression_reason === null
-                ? null
-                : { id: r.suppression_id, reason: r.suppression_reason }
-          }))
+          rows.map((r) => {
+            const claimed: ClaimedDelivery = {
+              id: Number(r.id),
+              emailId: Number(r.email_id),
+              emailPublicId: r.email_public_id,
+              teamId: r.team_id,
+              domainId: r.domain_id,
+              recipient: r.recipient,
+              attempts: r.attempts,
+              testMode: r.test_mode,
+              firstQueuedAt: r.created_at,
+              status: r.status,
+              leaseUntil: r.lease_until,
+              suppressedBy:
+                r.suppression_id === null || r.suppression_reason === null
+                  ? null
+                  : { id: r.suppression_id, reason: r.suppression_reason }
+            }
+            claimedEmails.set(claimed, eventEmail(r))
+            return claimed
+          })
         ),
         unavailable
       ),

@@ -1,9 +1,24 @@
 import { SqlClient } from "@effect/sql"
 import { type AcceptResult, EmailRepository, type NewEmail } from "@poststack/application"
-import type { Domain, EmailEvent, EmailEventType, EmailRecord, EmailStatus } from "@poststack/domain"
+import { randomUUID } from "node:crypto"
+import type {
+  Domain,
+  EmailEvent,
+  EmailEventDetail,
+  EmailEventType,
+  EmailRecord,
+  EmailStatus,
+  SuppressionReason
+} from "@poststack/domain"
 import { aggregateStatus, findTextProblem, MAILBOX_PROVIDERS } from "@poststack/domain"
-import { Array as Arr, Effect, Layer, Option } from "effect"
-import { insertEmailEvents, outboxSummary } from "./EmailEvents.js"
+import { Array as Arr, Clock, Effect, Layer, Option } from "effect"
+import {
+  EVENT_EMAIL_COLUMNS,
+  type EventEmailRow,
+  encodedEmailEvent,
+  eventEmail,
+  insertEmailEvents
+} from "./EmailEvents.js"
 import { lockProgress, notFound, refused, written } from "./EmailProgressLock.js"
 import { groupCommit } from "./GroupCommit.js"
 import { unavailable } from "./SqlErrors.js"
@@ -70,13 +85,54 @@ interface AcceptRow {
 /** The most emails accepted by one call. */
 const MAX_ACCEPT_BATCH = 100
 
-/** One email as an item of `accept_emails` (see migration 0012). */
-const acceptArguments = (email: NewEmail) => {
+/** The team's suppression entries among a batch's recipients, by `<team>:<lower-case address>`. */
+type Suppressed = ReadonlyMap<string, { readonly id: number; readonly reason: SuppressionReason }>
+
+const suppressionKey = (teamId: number, address: string) => `${teamId}:${address.toLowerCase()}`
+
+/**
+ * One email as an item of `accept_emails` (see migrations 0012 and 0026): its rows and its first
+ * events, encoded here, each recipient on the suppression list getting a suppressed delivery and a
+ * `suppressed` event naming the entry.
+ */
+const acceptArguments = (email: NewEmail, suppressed: Suppressed, at: Date) => {
   const byKind = (kind: "to" | "cc" | "bcc") =>
     email.recipients.filter((r) => r.kind === kind).map((r) => r.address)
   const base64 = (bytes: Uint8Array) =>
     Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64")
+  const entries = email.recipients.map((r) => suppressed.get(suppressionKey(email.teamId, r.address)))
+  const firstStatus = email.scheduledAt === null ? "queued" : "scheduled"
+  const publicId = `em_${randomUUID().replaceAll("-", "")}`
+  const summarized = {
+    id: 0,
+    teamId: email.teamId,
+    publicId,
+    fromAddress: email.fromAddress,
+    fromName: email.fromName,
+    to: byKind("to"),
+    subject: email.subject,
+    tags: email.tags,
+    testMode: email.testMode
+  }
+  const details: ReadonlyArray<EmailEventDetail> = [
+    email.scheduledAt === null
+      ? { type: "queued", metadata: {} }
+      : { type: "scheduled", metadata: { scheduled_at: email.scheduledAt.toISOString() } },
+    ...email.recipients.flatMap((r, k): ReadonlyArray<EmailEventDetail> => {
+      const entry = entries[k]
+      return entry === undefined
+        ? []
+        : [
+            {
+              type: "suppressed",
+              metadata: { recipient: r.address, reason: entry.reason, suppression_id: entry.id }
+            }
+          ]
+    })
+  ]
   return {
+    public_id: publicId,
+    created_at: at,
     team_id: email.teamId,
     api_key_id: email.apiKeyId,
     domain_id: email.domainId,
@@ -88,6 +144,8 @@ const acceptArguments = (email: NewEmail) => {
     bcc: byKind("bcc"),
     recipients: email.recipients.map((r) => r.address),
     kinds: email.recipients.map((r) => r.kind),
+    statuses: entries.map((entry) => (entry === undefined ? firstStatus : "suppressed")),
+    suppression_reasons: entries.map((entry) => entry?.reason ?? null),
     reply_to: email.replyTo,
     subject: email.subject,
     html: email.html,
@@ -101,25 +159,24 @@ const acceptArguments = (email: NewEmail) => {
     track_clicks: email.trackClicks,
     idempotency_key: email.idempotencyKey,
     request_hash: email.requestHash,
+    system: email.system,
     scheduled_at: email.scheduledAt,
     raw_mime: email.rawMime === null ? null : base64(email.rawMime),
     attachment_names: email.attachments.map((a) => a.filename),
     attachment_types: email.attachments.map((a) => a.contentType),
     attachment_ids: email.attachments.map((a) => a.contentId),
     attachment_contents: email.attachments.map((a) => base64(a.content)),
-    summary: outboxSummary({
-      fromAddress: email.fromAddress,
-      fromName: email.fromName,
-      to: byKind("to"),
-      subject: email.subject,
-      tags: email.tags,
-      testMode: email.testMode
-    }),
-    first_event: email.scheduledAt === null ? {} : { scheduled_at: email.scheduledAt },
-    first_attempt_at: email.scheduledAt ?? new Date(),
-    // The email's status once the function knows which recipients are suppressed: all of them, or not.
-    status_all_suppressed: aggregateStatus(["suppressed"]),
-    status_otherwise: email.scheduledAt === null ? aggregateStatus(["queued"]) : "scheduled"
+    events: details.map((detail) => ({
+      ...encodedEmailEvent(summarized, detail, at),
+      recipient: detail.type === "suppressed" ? detail.metadata.recipient : null
+    })),
+    first_attempt_at: email.scheduledAt ?? at,
+    // The email's status: that of its deliveries, all suppressed or not.
+    status: entries.every((entry) => entry !== undefined)
+      ? aggregateStatus(["suppressed"])
+      : email.scheduledAt === null
+        ? aggregateStatus(["queued"])
+        : "scheduled"
   }
 }
 
@@ -130,8 +187,8 @@ const UNSTORABLE = "unstorable"
  * refuses: `\u0000` and a lone surrogate (`JSON.stringify` writes both as escapes, and nothing
  * else as `\u0000` or `\ud800`-`\udfff`), so only an item whose text has such an escape is walked.
  */
-const acceptItem = (email: NewEmail): string => {
-  const item = acceptArguments(email)
+const acceptItem = (email: NewEmail, suppressed: Suppressed, at: Date): string => {
+  const item = acceptArguments(email, suppressed, at)
   const json = JSON.stringify(item)
   return /\\u(?:0000|d[89a-f])/.test(json) && findTextProblem(item) !== undefined ? UNSTORABLE : json
 }
@@ -139,27 +196,47 @@ const acceptItem = (email: NewEmail): string => {
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const columns = sql.literal(COLUMNS)
+  const eventColumns = sql.literal(EVENT_EMAIL_COLUMNS)
+  // The email as its events name it (its row is locked already by `lockProgress`).
+  const emailForEvents = (id: string) =>
+    Effect.flatMap(sql<EventEmailRow>`SELECT ${eventColumns} FROM emails e WHERE e.id = ${id}`, (rows) =>
+      rows[0] === undefined ? Effect.dieMessage("locked email gone") : Effect.succeed(eventEmail(rows[0]))
+    )
   // One call, so one atomic and durable commit and one round trip for every email in it: each
   // email, its deliveries, attachments, first events and their outbox twins, or nothing at all.
   // Each email's row is looked up after the call: a missing one fails that caller alone, since
   // failing the call would write its committed emails again one by one.
   // An email whose text PostgreSQL would refuse (the use cases refuse it first) fails alone
   // instead of failing the call, which would write every other email of it one by one.
-  const acceptRows = yield* groupCommit<NewEmail, AcceptRow | undefined | typeof UNSTORABLE>((batch) => {
-    const items = batch.map(acceptItem)
-    const storable = items.filter((item) => item !== UNSTORABLE)
-    if (storable.length === 0) return Effect.succeed(items.map(() => UNSTORABLE))
-    return sql<AcceptRow>`
-        SELECT n, accepted_id, accepted_hash, created
-        FROM accept_emails(${`[${storable.join(",")}]`}::jsonb)`.pipe(
-      Effect.map((rows) => {
+  // The suppression list is read first, so the events are built here: a recipient listed between
+  // the read and the write is caught when its delivery is claimed (see `suppressedAtDelivery`).
+  const acceptRows = yield* groupCommit<NewEmail, AcceptRow | undefined | typeof UNSTORABLE>(
+    (batch) =>
+      Effect.gen(function* () {
+        const recipients = batch.flatMap((email) =>
+          email.recipients.map((r) => [email.teamId, r.address] as const)
+        )
+        const listed = yield* sql<{ team_id: number; email: string; id: number; reason: SuppressionReason }>`
+          SELECT s.team_id, s.email, s.id, s.reason
+          FROM unnest(${recipients.map(([team]) => team)}::int[], ${recipients.map(([, address]) => address)}::text[])
+            AS r(team_id, address)
+          JOIN suppressions s ON s.team_id = r.team_id AND lower(s.email) = lower(r.address)`
+        const suppressed: Suppressed = new Map(
+          listed.map((s) => [suppressionKey(s.team_id, s.email), { id: s.id, reason: s.reason }])
+        )
+        const at = new Date(yield* Clock.currentTimeMillis)
+        const items = batch.map((email) => acceptItem(email, suppressed, at))
+        const storable = items.filter((item) => item !== UNSTORABLE)
+        if (storable.length === 0) return items.map((): typeof UNSTORABLE => UNSTORABLE)
+        const rows = yield* sql<AcceptRow>`
+          SELECT n, accepted_id, accepted_hash, created
+          FROM accept_emails(${`[${storable.join(",")}]`}::jsonb)`
         const byItem = new Map(rows.map((row) => [row.n, row]))
         let n = 0
         return items.map((item) => (item === UNSTORABLE ? UNSTORABLE : byItem.get(n++)))
-      }),
-      unavailable
-    )
-  }, MAX_ACCEPT_BATCH)
+      }).pipe(unavailable),
+    MAX_ACCEPT_BATCH
+  )
   const accept = (email: NewEmail) =>
     Effect.flatMap(acceptRows(email), (row) =>
       row === UNSTORABLE
@@ -178,7 +255,8 @@ export const make = Effect.gen(function* () {
     accept,
     list: (teamId, filter, page, perPage) =>
       Effect.gen(function* () {
-        const where = [sql`team_id = ${teamId}`]
+        // System mail is the operator team's only in storage: no read of that team shows it.
+        const where = [sql`team_id = ${teamId}`, sql`NOT system`]
         if (filter.statuses !== undefined) where.push(sql`status = ANY (${[...filter.statuses]})`)
         if (filter.domainId !== undefined) where.push(sql`domain_id = ${filter.domainId}`)
         if (filter.from !== undefined) where.push(sql`created_at >= ${filter.from}`)
@@ -218,7 +296,7 @@ export const make = Effect.gen(function* () {
       }).pipe(unavailable),
     get: (teamId, publicId) =>
       sql<EmailRow & { html_body: string | null; text_body: string | null }>`
-        SELECT ${columns}, html_body, text_body FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId}`.pipe(
+        SELECT ${columns}, html_body, text_body FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId} AND NOT system`.pipe(
         Effect.map((rows) =>
           Option.map(Arr.head(rows), (row) => ({
             ...toRecord(row),
@@ -231,7 +309,7 @@ export const make = Effect.gen(function* () {
     events: (teamId, publicId) =>
       Effect.gen(function* () {
         const email = yield* sql<{ id: string }>`
-          SELECT id FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId}`
+          SELECT id FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId} AND NOT system`
         const id = email[0]?.id
         if (id === undefined) return Option.none<ReadonlyArray<EmailEvent>>()
         const rows = yield* sql<{
@@ -285,7 +363,12 @@ export const make = Effect.gen(function* () {
               UPDATE deliveries SET status = 'cancelled' WHERE email_id = ${progress.id} AND status IN ('scheduled', 'queued')`
             yield* sql`UPDATE emails SET status = 'cancelled' WHERE id = ${progress.id}`
             yield* insertEmailEvents(sql, [
-              { emailId: progress.id, deliveryId: null, type: "cancelled", metadata: {} }
+              {
+                email: yield* emailForEvents(progress.id),
+                deliveryId: null,
+                detail: { type: "cancelled", metadata: {} },
+                at: new Date(yield* Clock.currentTimeMillis)
+              }
             ])
             return written
           })
@@ -296,7 +379,7 @@ export const make = Effect.gen(function* () {
         SELECT d.recipient, d.status, e.status = 'complained' AS complained, d.last_reply,
                coalesce(d.delivered_at, d.next_attempt_at, d.created_at) AS at
         FROM deliveries d JOIN emails e ON e.id = d.email_id
-        WHERE e.domain_id = ${domainId} AND NOT e.test_mode AND d.created_at >= ${since}
+        WHERE e.domain_id = ${domainId} AND NOT e.test_mode AND NOT e.system AND d.created_at >= ${since}
           AND d.status IN ('delivered', 'deferred', 'bounced', 'failed')
         ORDER BY d.id DESC LIMIT 50000`.pipe(
         Effect.map((rows) =>
@@ -393,10 +476,13 @@ export const make = Effect.gen(function* () {
             yield* sql`UPDATE emails SET scheduled_at = ${at} WHERE id = ${progress.id}`
             yield* insertEmailEvents(sql, [
               {
-                emailId: progress.id,
+                email: yield* emailForEvents(progress.id),
                 deliveryId: null,
-                type: "scheduled",
-                metadata: { scheduled_at: at, rescheduled: true }
+                detail: {
+                  type: "scheduled",
+                  metadata: { scheduled_at: at.toISOString(), rescheduled: true }
+                },
+                at: new Date(yield* Clock.currentTimeMillis)
               }
             ])
             return written
