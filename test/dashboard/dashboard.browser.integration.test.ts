@@ -248,6 +248,9 @@ describe("the dashboard in a browser", () => {
       "Alice's team"
     )
     await bob.page.getByText("Only owners and admins manage keys.").waitFor()
+    // A member is not offered the logs (the server refuses them 403).
+    expect(await bob.page.getByRole("link", { name: "Audit log" }).count()).toBe(0)
+    expect(await bob.page.getByRole("link", { name: "API requests" }).count()).toBe(0)
     expect(await bob.page.getByRole("button", { name: "Create key" }).count()).toBe(0)
     await shot(bob.page, "api-keys-member")
 
@@ -309,6 +312,8 @@ describe("the dashboard in a browser", () => {
     expect(order).toEqual([
       "a:Sessions",
       "a:Account",
+      "a:Audit log",
+      "a:API requests",
       "a:Team",
       "a:Domains",
       "a:API keys",
@@ -321,7 +326,7 @@ describe("the dashboard in a browser", () => {
     await page.keyboard.press("Tab")
     expect(await focused()).toBe("input:name")
     // Back into the navigation, and to the Domains page with Enter.
-    for (let i = 0; i < 4; i++) await page.keyboard.press("Shift+Tab")
+    for (let i = 0; i < 6; i++) await page.keyboard.press("Shift+Tab")
     expect(await focused()).toBe("a:Domains")
     await page.keyboard.press("Enter")
     await page.waitForURL(url("/app/domains"))

@@ -140,7 +140,7 @@ export const AuditLogPage = () => {
             <tbody>
               {log.result.data.map((entry: AuditEntryView) => (
                 <tr key={entry.id}>
-                  <td>{formatDate(entry.createdAt, info.user.timeZone)}</td>
+                  <td className="when">{formatDate(entry.createdAt, info.user.timeZone)}</td>
                   <th scope="row">
                     <code>{entry.action}</code>
                   </th>
@@ -224,7 +224,7 @@ export const RequestLogPage = () => {
             <tbody>
               {log.result.data.map((row: RequestLogView) => (
                 <tr key={row.id}>
-                  <td>{formatDate(row.createdAt, info.user.timeZone)}</td>
+                  <td className="when">{formatDate(row.createdAt, info.user.timeZone)}</td>
                   <th scope="row">
                     <code>
                       {row.method} {row.endpoint}
