@@ -2,31 +2,39 @@ import { SqlClient } from "@effect/sql"
 import { type DeliveryResult, DeliveryQueue } from "@poststack/application"
 import {
   aggregateStatus,
-  type ClaimedDelivery,
-  type DeliveryStatus,
+  ClaimedDelivery,
+  DeliveryId,
+  DeliveryStatus,
+  DomainId,
   EMAIL_STATUS_PRECEDENCE,
+  EmailId,
   storableText,
-  type SuppressionMatch
+  SuppressionReason,
+  TeamId
 } from "@poststack/domain"
-import { Effect, Layer } from "effect"
+import { Array as Arr, Effect, Layer, Schema } from "effect"
 import { groupCommit } from "./GroupCommit.js"
+import { BigIntId, decodeRows } from "./PgRows.js"
 import { unavailable } from "./SqlErrors.js"
 
-interface ClaimRow {
-  readonly id: string
-  readonly email_id: string
-  readonly email_public_id: string
-  readonly team_id: number
-  readonly domain_id: number
-  readonly recipient: string
-  readonly attempts: number
-  readonly test_mode: boolean
-  readonly created_at: Date
-  readonly status: DeliveryStatus
-  readonly lease_until: Date
-  readonly suppression_id: number | null
-  readonly suppression_reason: SuppressionMatch["reason"] | null
-}
+/** A claimed `deliveries` row as the claim returns it, bigint ids as text. */
+const ClaimRow = Schema.Struct({
+  id: BigIntId(DeliveryId),
+  emailId: BigIntId(EmailId),
+  emailPublicId: Schema.String,
+  teamId: TeamId,
+  domainId: DomainId,
+  recipient: Schema.String,
+  attempts: Schema.Int,
+  testMode: Schema.Boolean,
+  firstQueuedAt: Schema.DateFromSelf,
+  status: DeliveryStatus,
+  leaseUntil: Schema.DateFromSelf,
+  suppressionId: Schema.NullOr(Schema.Int),
+  suppressionReason: Schema.NullOr(SuppressionReason)
+})
+
+const claimRows = decodeRows("deliveries", ClaimRow)
 
 /**
  * JSON whose strings PostgreSQL can store. Replies and diagnostics come from remote servers, which
@@ -64,7 +72,7 @@ export const make = Effect.gen(function* () {
   )
   return DeliveryQueue.of({
     claim: ({ now, limit, leaseMs, testMode }) =>
-      sql<ClaimRow>`
+      sql`
         WITH due AS (
           SELECT d.id FROM deliveries d JOIN emails e ON e.id = d.email_id
           WHERE e.test_mode = ${testMode}
@@ -82,26 +90,25 @@ export const make = Effect.gen(function* () {
           LEFT JOIN suppressions s ON s.team_id = this.team_id AND lower(s.email) = lower(this.recipient)
         -- An array, not a join with due: the planner would scan the whole table for the few rows.
         WHERE d.id = ANY (ARRAY(SELECT id FROM due)) AND e.id = d.email_id AND this.id = d.id
-        RETURNING d.id, d.email_id, e.public_id AS email_public_id, d.team_id, e.domain_id, d.recipient, d.attempts,
-          e.test_mode, d.created_at, d.status, d.lease_until, s.id AS suppression_id, s.reason AS suppression_reason`.pipe(
-        Effect.map((rows) =>
-          rows.map((r) => ({
-            id: Number(r.id),
-            emailId: Number(r.email_id),
-            emailPublicId: r.email_public_id,
-            teamId: r.team_id,
-            domainId: r.domain_id,
-            recipient: r.recipient,
-            attempts: r.attempts,
-            testMode: r.test_mode,
-            firstQueuedAt: r.created_at,
-            status: r.status,
-            leaseUntil: r.lease_until,
-            suppressedBy:
-              r.suppression_id === null || r.suppression_reason === null
-                ? null
-                : { id: r.suppression_id, reason: r.suppression_reason }
-          }))
+        RETURNING d.id, d.email_id AS "emailId", e.public_id AS "emailPublicId", d.team_id AS "teamId",
+          e.domain_id AS "domainId", d.recipient, d.attempts, e.test_mode AS "testMode",
+          d.created_at AS "firstQueuedAt", d.status, d.lease_until AS "leaseUntil", s.id AS "suppressionId",
+          s.reason AS "suppressionReason"`.pipe(
+        Effect.flatMap(claimRows),
+        Effect.map(
+          Arr.map(
+            ({ suppressionId, suppressionReason, ...claim }) =>
+              new ClaimedDelivery(
+                {
+                  ...claim,
+                  suppressedBy:
+                    suppressionId === null || suppressionReason === null
+                      ? null
+                      : { id: suppressionId, reason: suppressionReason }
+                },
+                true
+              )
+          )
         ),
         unavailable
       ),

@@ -5,6 +5,7 @@ import type {
   DomainId,
   EmailBodies,
   EmailEvent,
+  EmailId,
   EmailRecord,
   EmailStatus,
   PlacementRow,
@@ -54,7 +55,7 @@ export type AcceptResult =
 export interface EmailFilter {
   /** Any of these stored statuses. */
   readonly statuses?: ReadonlyArray<EmailStatus>
-  readonly domainId?: number
+  readonly domainId?: DomainId
   readonly from?: Date
   readonly to?: Date
   readonly recipient?: string
@@ -130,8 +131,8 @@ export class EmailRepository extends Context.Tag("@poststack/application/EmailRe
     ) => Effect.Effect<ReadonlyArray<PlacementRow>, StoreUnavailable>
     /** The emails as the worker sends them, by id, in one read; an email that is gone is left out. */
     readonly loadForDelivery: (
-      emailIds: ReadonlyArray<number>
-    ) => Effect.Effect<ReadonlyMap<number, EmailForDelivery>, StoreUnavailable>
+      emailIds: ReadonlyArray<EmailId>
+    ) => Effect.Effect<ReadonlyMap<EmailId, EmailForDelivery>, StoreUnavailable>
     readonly reschedule: (
       teamId: TeamId,
       publicId: string,

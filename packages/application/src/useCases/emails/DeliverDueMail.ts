@@ -3,14 +3,12 @@ import {
   DEFAULT_RETRY_POLICY,
   type DeliveryOutcome,
   describeMxRefusal,
-  type DomainId,
   domainOf,
   nextAttemptAt,
   type RetryPolicy,
   routeFromMx,
   screenMxHosts,
-  type SuppressionMatch,
-  type TeamId
+  type SuppressionMatch
 } from "@poststack/domain"
 import { Array as Arr, Clock, type Duration, Effect, FiberSet, Option, Schedule } from "effect"
 import { type DeliveryResult, DeliveryQueue } from "../../ports/DeliveryQueue.js"
@@ -149,7 +147,7 @@ export const settle = (
         nextAttemptAt: null,
         events: [{ type: "bounced", metadata: { ...meta, hard: outcome.hard } }],
         suppress: outcome.hard
-          ? { teamId: delivery.teamId as TeamId, address: delivery.recipient, reason: "hard_bounce" }
+          ? { teamId: delivery.teamId, address: delivery.recipient, reason: "hard_bounce" }
           : null
       }
     case "Failed":
@@ -213,9 +211,9 @@ const deliverOne = Effect.fnUntraced(function* (
         attachments: email.attachments
       })
     ))
-  const signed = yield* Effect.flatMap(DkimSigner, (signer) =>
-    signer.sign(record.domainId as DomainId, message)
-  ).pipe(Effect.either)
+  const signed = yield* Effect.flatMap(DkimSigner, (signer) => signer.sign(record.domainId, message)).pipe(
+    Effect.either
+  )
   if (signed._tag === "Left") {
     return {
       _tag: "Deferred",
