@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { DeliveryFeedback, type SentDelivery } from "@poststack/application"
+import { DeliveryFeedback } from "@poststack/application"
 import { aggregateStatus, DeliveryId, type DeliveryStatus, EmailId, TeamId } from "@poststack/domain"
 import { Array as Arr, Effect, Layer, Schema } from "effect"
 import { insertEmailEvents } from "./EmailEvents.js"
