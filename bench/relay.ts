@@ -95,11 +95,20 @@ const main = async () => {
   const ours = await blast(smtpPort, { user: "poststack", pass: key }, "Bench <bench@bench.test>")
   const cpuPerMessage = (cpuMs(server.pid ?? 0) - cpuBefore) / (COUNT + CONNECTIONS * 2)
   const dbPerMessage = (await databaseCpuMs(client, dbBefore.byPid)).total / (COUNT + CONNECTIONS * 2)
+  // Each group commit is one transaction: its emails share their row's xmin.
+  const commits = (
+    await client.query<{ emails: string; commits: string }>(
+      "SELECT count(*) AS emails, count(DISTINCT xmin::text) AS commits FROM emails"
+    )
+  ).rows[0]
   await client.end()
   console.log(`SMTP relay, ${COUNT} messages over ${CONNECTIONS} pooled implicit-TLS connections`)
   console.log(`baseline (bare smtp-server, drops mail)  ${baseline.toFixed(0)} msg/s`)
   console.log(
     `poststack (auth, checks, committed)       ${ours.toFixed(0)} msg/s (server CPU ${cpuPerMessage.toFixed(2)} ms/msg, PostgreSQL ${dbPerMessage.toFixed(2)} ms/msg)`
+  )
+  console.log(
+    `group commits: ${commits?.commits} for ${commits?.emails} emails (${(Number(commits?.emails) / Number(commits?.commits)).toFixed(2)} per commit)`
   )
   console.log(`ratio (poststack / baseline): ${(ours / baseline).toFixed(2)}x`)
   server.kill("SIGTERM")

@@ -37,7 +37,27 @@ describe("dependency rule", () => {
     [
       "packages/adapters-http/src/X.ts",
       'import { PgPersistence } from "../../adapters-persistence/src/index.js"'
-    ]
+    ],
+    // The contract is imported by a browser bundle: no Node built-in, no other layer, no Node platform.
+    ["packages/contract/src/X.ts", 'import { readFileSync } from "node:fs"'],
+    ["packages/contract/src/X.ts", 'import { createHash } from "crypto"'],
+    ["packages/contract/src/X.ts", 'import { NodeHttpServer } from "@effect/platform-node"'],
+    ["packages/contract/src/X.ts", 'import { SendEmail } from "@poststack/application"'],
+    ["packages/contract/src/X.ts", 'import { HttpServerLive } from "@poststack/adapters-http"'],
+    ["packages/contract/src/X.ts", 'import { runMain } from "@poststack/runtime"'],
+    ["packages/contract/src/X.ts", 'import { PgClient } from "@effect/sql-pg"'],
+    ["packages/contract/src/X.ts", 'import { SendEmail } from "../../application/src/index.js"'],
+    ["packages/contract/src/groups/X.ts", 'import { Services } from "../../../runtime/src/index.js"'],
+    // Shared wiring lives in the runtime: no app imports another, nothing below an app imports one.
+    ["apps/server/src/X.ts", 'import { runMain } from "@poststack/worker"'],
+    ["apps/server/src/X.ts", 'import { Services } from "../../worker/src/main.js"'],
+    ["apps/worker/src/X.ts", 'import { ServerLive } from "@poststack/server"'],
+    ["apps/worker/src/X.ts", 'import { Services } from "../../../packages/runtime/src/index.js"'],
+    ["packages/runtime/src/X.ts", 'import { ServerLive } from "@poststack/server"'],
+    ["packages/runtime/src/X.ts", 'import { WorkerLive } from "@poststack/worker"'],
+    ["packages/runtime/src/X.ts", 'import { Api } from "../../contract/src/index.js"'],
+    ["packages/adapters-http/src/X.ts", 'import { runMain } from "@poststack/runtime"'],
+    ["packages/adapters-persistence/src/X.ts", 'import { Services } from "@poststack/runtime"']
   ])("refuses %s importing: %s", (file, source) => {
     const result = lint(
       file,
@@ -55,7 +75,17 @@ describe("dependency rule", () => {
     ["packages/application/src/X.ts", 'import { ApiKey } from "@poststack/domain"'],
     ["packages/adapters-persistence/src/X.ts", 'import { PgClient } from "@effect/sql-pg"'],
     ["packages/domain/src/X.ts", 'import { Team } from "./Team.js"'],
-    ["packages/application/src/X.ts", 'import { Schema } from "effect/Schema"']
+    ["packages/application/src/X.ts", 'import { Schema } from "effect/Schema"'],
+    ["packages/contract/src/X.ts", 'import { HttpApiEndpoint } from "@effect/platform"'],
+    ["packages/contract/src/X.ts", 'import { ApiKeyMode } from "@poststack/domain"'],
+    ["packages/contract/src/X.ts", 'import { Schema } from "effect"'],
+    ["packages/contract/src/groups/X.ts", 'import { NotFoundJson } from "../errors.js"'],
+    ["packages/adapters-http/src/X.ts", 'import { Api } from "@poststack/contract"'],
+    ["packages/runtime/src/X.ts", 'import { PgDatabase } from "@poststack/adapters-persistence"'],
+    ["packages/runtime/src/X.ts", 'import { SendEmail } from "@poststack/application"'],
+    ["apps/server/src/X.ts", 'import { runMain } from "@poststack/runtime"'],
+    ["apps/server/src/X.ts", 'import { HttpServerLive } from "@poststack/adapters-http"'],
+    ["apps/worker/src/X.ts", 'import { WorkerLive } from "@poststack/runtime"']
   ])("allows %s importing: %s", (file, source) => {
     const result = lint(file, `${source}\nexport const used = [${source.match(/\{ (\w+) \}/)?.[1]}]\n`)
     expect(result.stdout + result.stderr).not.toContain("noRestrictedImports")

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs"
 import * as path from "node:path"
 import { HttpApi } from "@effect/platform"
-import { Api, openApiSpec } from "@poststack/adapters-http"
+import { Api, openApiSpec } from "@poststack/contract"
 import { describe, expect, it } from "vitest"
 
-const committed = path.resolve(import.meta.dirname, "../packages/adapters-http/openapi.json")
+const committed = path.resolve(import.meta.dirname, "../packages/contract/openapi.json")
 
 describe("OpenAPI document", () => {
   it("matches the committed openapi.json (run `pnpm openapi` after changing the API)", () => {

@@ -103,7 +103,7 @@ describe("API key use cases", () => {
       const theirs = yield* Effect.either(
         CreateApiKey(asOperator(team.id), { ...input, domain: "dom_theirs" })
       )
-      expect(Either.isLeft(theirs) && theirs.left._tag).toBe("ResourceNotFound")
+      expect(Either.isLeft(theirs) && theirs.left._tag).toBe("DomainNotFound")
       const malformed = yield* Effect.either(
         CreateApiKey(asOperator(team.id), { ...input, domain: "example.com" })
       )
@@ -134,7 +134,7 @@ describe("API key use cases", () => {
         RotateApiKey(asOperator(a.id), keyOfB.key.id)
       ]) {
         const result = yield* Effect.either(attempt)
-        expect(Either.isLeft(result) && result.left._tag).toBe("ResourceNotFound")
+        expect(Either.isLeft(result) && result.left._tag).toBe("ApiKeyNotFound")
       }
       expect(yield* ListApiKeys(asOperator(a.id))).toEqual([])
       expect(yield* ListApiKeys(asOperator(b.id))).toHaveLength(1)

@@ -5,7 +5,7 @@ import { SmtpSubmissionServer, SmtpTls } from "@poststack/adapters-smtp"
 import { Effect } from "effect"
 import nodemailer from "nodemailer"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import openapi from "../../packages/adapters-http/openapi.json" with { type: "json" }
+import openapi from "../../packages/contract/openapi.json" with { type: "json" }
 import { query } from "../support/database.js"
 import { addVerifiedDomain } from "../support/domains.js"
 import { freePort } from "../support/net.js"

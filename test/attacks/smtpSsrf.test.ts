@@ -1,7 +1,7 @@
 import { PgDatabase } from "@poststack/adapters-persistence"
 import { type Handover, MailTransport, type PeriodicTask } from "@poststack/application"
 import { NodemailerMailTransport } from "@poststack/adapters-smtp"
-import { jobs, WorkerLive } from "@poststack/worker"
+import { jobs, WorkerLive } from "@poststack/runtime"
 import { ConfigProvider, Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { query } from "../support/database.js"

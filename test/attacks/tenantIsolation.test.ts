@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import openapi from "../../packages/adapters-http/openapi.json" with { type: "json" }
+import openapi from "../../packages/contract/openapi.json" with { type: "json" }
 import { query } from "../support/database.js"
 import { expectRefusal, request, startTwoTeams, type TwoTeams } from "./harness.js"
 

@@ -188,10 +188,10 @@ describe("DKIM signing, checked by an independent verifier over real DNS", () =>
     expect(started.pendingSelector).not.toBe(first)
     const second = String(started.pendingSelector)
     const again = await run(Effect.either(StartDkimRotation(asOperator(teamId), ref)))
-    expect(Either.isLeft(again) && again.left._tag).toBe("StateConflict")
+    expect(Either.isLeft(again) && again.left._tag).toBe("DkimRotationUnderWay")
 
     const early = await run(Effect.either(ActivateDkimRotation(asOperator(teamId), ref, false)))
-    expect(Either.isLeft(early) && early.left._tag).toBe("StateConflict")
+    expect(Either.isLeft(early) && early.left._tag).toBe("DkimRecordNotPublished")
     const signer = Effect.flatMap(DkimSigner, (s) =>
       s.sign(domain.id as DomainId, new TextEncoder().encode(message("a@rotate.test", "b@receiver.test")))
     )

@@ -1,6 +1,6 @@
 import { PgDatabase } from "@poststack/adapters-persistence"
 import type { PeriodicTask } from "@poststack/application"
-import { jobs, WorkerLive } from "@poststack/worker"
+import { jobs, WorkerLive } from "@poststack/runtime"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs"
 import { PgDatabase } from "@poststack/adapters-persistence"
 import type { PeriodicTask } from "@poststack/application"
-import { jobs, WorkerLive } from "@poststack/worker"
+import { jobs, WorkerLive } from "@poststack/runtime"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, query } from "../support/database.js"
@@ -67,7 +67,7 @@ describe("values the SDK types as enums stay inside them", () => {
 
   it("declares them in the OpenAPI document exactly as the SDK's enums (plus the cancel GAP)", () => {
     const schemas = (
-      JSON.parse(readFileSync("packages/adapters-http/openapi.json", "utf8")) as {
+      JSON.parse(readFileSync("packages/contract/openapi.json", "utf8")) as {
         components: { schemas: Record<string, { properties: Record<string, { enum?: string[] }> }> }
       }
     ).components.schemas

@@ -18,7 +18,7 @@ interface JsonSchema {
   readonly allOf?: ReadonlyArray<JsonSchema>
 }
 
-const doc = JSON.parse(readFileSync("packages/adapters-http/openapi.json", "utf8")) as {
+const doc = JSON.parse(readFileSync("packages/contract/openapi.json", "utf8")) as {
   paths: Record<
     string,
     Record<string, { responses?: Record<string, { content?: Record<string, { schema?: JsonSchema }> }> }>

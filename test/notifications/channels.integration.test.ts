@@ -1,5 +1,5 @@
 import { PgDatabase } from "@poststack/adapters-persistence"
-import { WorkerLive } from "@poststack/worker"
+import { WorkerLive } from "@poststack/runtime"
 import { Effect, Layer, Logger, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type ChatPlatforms, startChatPlatforms } from "../support/chatPlatforms.js"

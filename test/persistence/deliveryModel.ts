@@ -16,6 +16,7 @@ import type {
   RetryPolicy,
   TeamId
 } from "@poststack/domain"
+import { canCancel, canReschedule } from "@poststack/domain"
 import { Effect } from "effect"
 import { expect } from "vitest"
 import { newEmail } from "../support/newEmail.js"
@@ -419,12 +420,12 @@ export const cancel = (index: number) =>
       const email = m.emails[index % m.emails.length]
       if (email === undefined) return
       const result = await r.run(
-        Effect.flatMap(EmailRepository, (repo) => repo.cancel(r.teamId, email.publicId))
+        Effect.flatMap(EmailRepository, (repo) => repo.cancel(r.teamId, email.publicId, canCancel))
       )
       const allowed =
         email.deliveries.every((d) => NOT_STARTED.has(d.status)) &&
         email.deliveries.some((d) => d.status === "scheduled" || d.status === "queued")
-      expect(result, `cancel of ${email.publicId}`).toBe(allowed ? "cancelled" : "too_late")
+      expect(result._tag, `cancel of ${email.publicId}`).toBe(allowed ? "Written" : "Refused")
       if (!allowed) return
       for (const d of email.deliveries)
         if (d.status === "scheduled" || d.status === "queued") d.status = "cancelled"
@@ -443,13 +444,15 @@ export const reschedule = (index: number, inMs: number) =>
       if (email === undefined) return
       const at = m.now + inMs
       const result = await r.run(
-        Effect.flatMap(EmailRepository, (repo) => repo.reschedule(r.teamId, email.publicId, new Date(at)))
+        Effect.flatMap(EmailRepository, (repo) =>
+          repo.reschedule(r.teamId, email.publicId, new Date(at), canReschedule)
+        )
       )
       const allowed =
         email.status === "scheduled" &&
         email.deliveries.every((d) => NOT_STARTED.has(d.status)) &&
         email.deliveries.some((d) => d.status === "scheduled")
-      expect(result, `reschedule of ${email.publicId}`).toBe(allowed ? "rescheduled" : "not_scheduled")
+      expect(result._tag, `reschedule of ${email.publicId}`).toBe(allowed ? "Written" : "Refused")
       if (!allowed) return
       for (const d of email.deliveries) if (d.status === "scheduled") d.due = at
     },

@@ -1,6 +1,6 @@
 import { PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
 import { DeliveryQueue, EmailRepository, type NewEmail, settle } from "@poststack/application"
-import { DEFAULT_RETRY_POLICY, type DomainId, type TeamId } from "@poststack/domain"
+import { canCancel, canReschedule, DEFAULT_RETRY_POLICY, type DomainId, type TeamId } from "@poststack/domain"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, query } from "../support/database.js"
@@ -332,13 +332,35 @@ describe("accepting emails and settling their deliveries, one call for many", ()
     const id = await send(["ann@rcpt.test", "bob@rcpt.test"], at)
     expect(await claim(new Date(at.getTime() + 500), 1, 30_000)).toHaveLength(1)
     const later = new Date(at.getTime() + 3_600_000)
-    expect(await run(Effect.flatMap(EmailRepository, (repo) => repo.reschedule(teamId, id, later)))).toBe(
-      "not_scheduled"
-    )
+    expect(
+      await run(Effect.flatMap(EmailRepository, (repo) => repo.reschedule(teamId, id, later, canReschedule)))
+    ).toMatchObject({ _tag: "Refused" })
     const [bob] = await query<{ next_attempt_at: Date }>(
       db.url,
       "SELECT next_attempt_at FROM deliveries WHERE status = 'scheduled'"
     )
     expect(bob?.next_attempt_at.getTime()).toBe(at.getTime())
+  })
+
+  it("never cancels an email a worker claims at the same moment: one of the two wins, whole", async () => {
+    for (let i = 0; i < 20; i++) {
+      const id = await send(["ann@rcpt.test", "bob@rcpt.test"], null)
+      const [cancelled, claimed] = await Promise.all([
+        run(Effect.flatMap(EmailRepository, (repo) => repo.cancel(teamId, id, canCancel))),
+        // Staggered by 0 to 19 ms so that either may get there first.
+        new Promise((resolve) => setTimeout(resolve, i)).then(() =>
+          claim(new Date(Date.now() + 60_000), 1, 30_000)
+        )
+      ])
+      const statuses = (await rows()).map((r) => r.status).sort()
+      if (cancelled._tag === "Written") {
+        expect(claimed).toEqual([])
+        expect(statuses).toEqual(["cancelled", "cancelled"])
+      } else {
+        expect(cancelled._tag).toBe("Refused")
+        expect(claimed).toHaveLength(1)
+        expect(statuses).toEqual(["queued", "sending"])
+      }
+    }
   })
 })

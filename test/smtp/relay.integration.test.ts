@@ -5,7 +5,7 @@ import { connect as netConnect } from "node:net"
 import { PgDatabase } from "@poststack/adapters-persistence"
 import { SmtpSubmissionServer, SmtpTls } from "@poststack/adapters-smtp"
 import type { PeriodicTask } from "@poststack/application"
-import { jobs, WorkerLive } from "@poststack/worker"
+import { jobs, WorkerLive } from "@poststack/runtime"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { authenticate } from "mailauth"
 import nodemailer, { type Transporter } from "nodemailer"
@@ -442,6 +442,54 @@ s.quit()
       "SELECT count(*)::int AS n FROM deliveries WHERE recipient = 'idem@receiver.test'"
     )
     expect(rows[0]?.n).toBe(1)
+  })
+
+  it("stops a key deleted or rotated while its connection stays open: the next MAIL FROM is refused", async () => {
+    const sent = (recipient: string) =>
+      query<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM deliveries WHERE recipient = $1", [
+        recipient
+      ])
+    const newKey = async () => {
+      const res = await fetch(`${server.baseUrl}/api-keys`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ name: "relay connection", permission: "sending_access" })
+      })
+      expect(res.status).toBe(201)
+      return (await res.json()) as { id: number; key: string }
+    }
+    for (const [what, end] of [
+      ["deleted", (id: number) => ({ method: "DELETE", path: `/api-keys/${id}` })],
+      ["rotated", (id: number) => ({ method: "POST", path: `/api-keys/${id}/rotate` })]
+    ] as const) {
+      const made = await newKey()
+      // One pooled connection: AUTH happens once, both messages travel on it.
+      const t = nodemailer.createTransport({
+        host: "127.0.0.1",
+        port,
+        secure: true,
+        pool: true,
+        maxConnections: 1,
+        auth: { user: "poststack", pass: made.key },
+        tls: { rejectUnauthorized: false }
+      })
+      pools.push(t)
+      const message = (to: string) => ({ from: "orders@relay.test", to, subject: "Key", text: what })
+      await expect(t.sendMail(message(`before-${what}@receiver.test`))).resolves.toMatchObject({
+        response: expect.stringMatching(/^250 /)
+      })
+      const request = end(made.id)
+      const res = await fetch(`${server.baseUrl}${request.path}`, {
+        method: request.method,
+        headers: { Authorization: `Bearer ${key}` }
+      })
+      expect(res.status).toBeLessThan(300)
+      await expect(t.sendMail(message(`after-${what}@receiver.test`))).rejects.toMatchObject({
+        responseCode: 530
+      })
+      expect((await sent(`before-${what}@receiver.test`))[0]?.n).toBe(1)
+      expect((await sent(`after-${what}@receiver.test`))[0]?.n).toBe(0)
+    }
   })
 })
 

@@ -1,5 +1,5 @@
 import type { PeriodicTask, WebhookDispatcherSettings } from "@poststack/application"
-import { jobs, webhookJobs } from "@poststack/worker"
+import { jobs, webhookJobs } from "@poststack/runtime"
 import { Effect } from "effect"
 
 /** No periodic tasks: tests run only the jobs they exercise. */

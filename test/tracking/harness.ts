@@ -1,6 +1,6 @@
 import { PgDatabase } from "@poststack/adapters-persistence"
 import type { PeriodicTask } from "@poststack/application"
-import { jobs, WorkerLive } from "@poststack/worker"
+import { jobs, WorkerLive } from "@poststack/runtime"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { simpleParser } from "mailparser"
 import { expect } from "vitest"

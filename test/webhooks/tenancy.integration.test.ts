@@ -1,5 +1,5 @@
 import { PgDatabase } from "@poststack/adapters-persistence"
-import { WorkerLive } from "@poststack/worker"
+import { WorkerLive } from "@poststack/runtime"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"

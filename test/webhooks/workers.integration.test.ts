@@ -1,6 +1,6 @@
 import { PgDatabase } from "@poststack/adapters-persistence"
 import { WebhookQueue } from "@poststack/application"
-import { WorkerLive, webhookJobs } from "@poststack/worker"
+import { WorkerLive, webhookJobs } from "@poststack/runtime"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"

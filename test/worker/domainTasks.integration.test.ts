@@ -8,7 +8,7 @@ import {
   TeamRepository
 } from "@poststack/application"
 import type { DomainRef } from "@poststack/domain"
-import { periodicTasks, WorkerLive } from "@poststack/worker"
+import { periodicTasks, WorkerLive } from "@poststack/runtime"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { describe, expect, it } from "vitest"
 import { createTestDatabase, query } from "../support/database.js"

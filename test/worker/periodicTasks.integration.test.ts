@@ -1,6 +1,6 @@
 import { PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
 import type { PeriodicTask } from "@poststack/application"
-import { WorkerLive } from "@poststack/worker"
+import { WorkerLive } from "@poststack/runtime"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { describe, expect, it } from "vitest"
 import { createTestDatabase } from "../support/database.js"

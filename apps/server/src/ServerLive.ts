@@ -4,14 +4,15 @@ import { PgDatabase, RateLimiterStoreConfig } from "@poststack/adapters-persiste
 import { SmtpDoors } from "@poststack/adapters-smtp"
 import {
   afterCheck,
+  BootstrapLive,
   checkConfiguration,
+  DedicatedIpsLive,
   jobs,
   periodicTasks,
   Services as CoreServices,
   WorkerLive
-} from "@poststack/worker"
+} from "@poststack/runtime"
 import { Config, Effect, Layer } from "effect"
-import { BootstrapLive, DedicatedIpsLive } from "./Bootstrap.js"
 
 /** Everything the HTTP API needs but the database itself (geolocation and spam scoring are the API's alone). */
 export const Services = Layer.mergeAll(

@@ -1,7 +1,7 @@
 import { Args, Command, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
-import { describeFailure } from "@poststack/worker"
+import { describeFailure } from "@poststack/runtime"
 import { PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
 import {
   asOperator,

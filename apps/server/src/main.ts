@@ -1,4 +1,4 @@
-import { runMain } from "@poststack/worker"
+import { runMain } from "@poststack/runtime"
 import { Layer } from "effect"
 import { ServerLive } from "./ServerLive.js"
 

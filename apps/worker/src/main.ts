@@ -1,10 +1,14 @@
 import { PgDatabase } from "@poststack/adapters-persistence"
+import {
+  afterCheck,
+  checkConfiguration,
+  jobs,
+  periodicTasks,
+  runMain,
+  Services,
+  WorkerLive
+} from "@poststack/runtime"
 import { Layer } from "effect"
-import { afterCheck, checkConfiguration } from "./Preflight.js"
-import { runMain } from "./Runtime.js"
-import { Services } from "./Services.js"
-import { jobs, periodicTasks } from "./Tasks.js"
-import * as WorkerLive from "./WorkerLive.js"
 
 const Main = afterCheck(
   checkConfiguration,

@@ -3,7 +3,7 @@ import { HttpApiBuilder, HttpApiScalar, HttpServer, type HttpServerError } from 
 import { StartupProblem } from "@poststack/application"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer } from "effect"
-import { Api } from "./Api.js"
+import { Api } from "@poststack/contract"
 import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
 import { EmailPreviewsLive } from "./handlers/EmailPreviewsLive.js"

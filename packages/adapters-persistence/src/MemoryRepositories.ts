@@ -1,27 +1,44 @@
-import { ApiKeyRepository, DomainDirectory, type NewApiKey, TeamRepository } from "@poststack/application"
+import {
+  ApiKeyRepository,
+  DkimKeyRepository,
+  DomainDirectory,
+  DomainRepository,
+  InboundRepository,
+  IpAddressRepository,
+  type NewApiKey,
+  TeamRepository
+} from "@poststack/application"
 import { ApiKey, type ApiKeyId, type DomainId, Team, type TeamId } from "@poststack/domain"
 import { Context, Effect, Layer, Option } from "effect"
+import * as MemoryDkimKeyRepository from "./MemoryDkimKeyRepository.js"
+import * as MemoryDomainRepository from "./MemoryDomainRepository.js"
+import * as MemoryInboundRepository from "./MemoryInboundRepository.js"
+import * as MemoryIpAddressRepository from "./MemoryIpAddressRepository.js"
 
 interface StoredKey {
   readonly key: ApiKey
   readonly hash: string
 }
 
-interface StoredDomain {
-  readonly id: DomainId
-  readonly teamId: TeamId
-  readonly publicId: string
-}
-
 /**
- * The tenancy repositories over one in-process state, for unit tests and tools. The same contract
+ * The tenancy repositories and the domains over one in-process state, for unit tests and tools. The same contract
  * suite runs against these and the PostgreSQL adapters.
  */
 export const make = Effect.sync(() => {
   const teams = new Map<TeamId, Team>()
   const keys = new Map<ApiKeyId, StoredKey>()
-  const domains: Array<StoredDomain> = []
   let nextId = 1
+  const state: MemoryDomainRepository.MemoryDomainState = {
+    nextId: () => nextId++,
+    domains: new Map(),
+    dkimKeys: new Map(),
+    events: [],
+    domainIps: new Map(),
+    revokeDomainKeys: (teamId, domainId) => {
+      for (const [id, stored] of keys)
+        if (stored.key.teamId === teamId && stored.key.domainId === domainId) keys.delete(id)
+    }
+  }
   const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex")
 
   const store = (input: NewApiKey, extra: Partial<Pick<ApiKey, "expiresAt">> = {}): ApiKey => {
@@ -106,31 +123,39 @@ export const make = Effect.sync(() => {
     list: () => Effect.sync(() => [...teams.values()])
   })
 
+  const domainRepository = MemoryDomainRepository.make(state)
   const domainDirectory = DomainDirectory.of({
     resolve: (teamId, ref) =>
-      Effect.sync(() =>
-        Option.fromNullable(
-          domains.find(
-            (d) =>
-              d.teamId === teamId && (ref._tag === "Numeric" ? d.id === ref.id : d.publicId === ref.publicId)
-          )?.id
-        )
+      Effect.map(
+        domainRepository.get(teamId, ref),
+        Option.map((d) => d.id)
       )
   })
 
-  const addDomain = (teamId: TeamId, publicId: string): DomainId => {
-    const id = nextId++ as DomainId
-    domains.push({ id, teamId, publicId })
-    return id
-  }
+  const addDomain = (teamId: TeamId, publicId: string): DomainId =>
+    MemoryDomainRepository.newDomain(state, { teamId, publicId, name: `${publicId}.example.com` }).id
 
-  return { apiKeys, teamRepository, domainDirectory, addDomain }
+  return {
+    apiKeys,
+    teamRepository,
+    domainDirectory,
+    domainRepository,
+    dkimKeys: MemoryDkimKeyRepository.make(state),
+    ipAddresses: MemoryIpAddressRepository.make(state),
+    inbound: MemoryInboundRepository.make(state),
+    addDomain,
+    events: state.events
+  }
 })
 
 /** Test seam of the memory layer: registers a domain the way the domains module will. */
 export class MemoryTenancy extends Context.Tag("@poststack/adapters-persistence/MemoryTenancy")<
   MemoryTenancy,
-  { readonly addDomain: (teamId: TeamId, publicId: string) => DomainId }
+  {
+    readonly addDomain: (teamId: TeamId, publicId: string) => DomainId
+    /** The outbox as written so far, oldest first. */
+    readonly events: ReadonlyArray<MemoryDomainRepository.StoredEvent>
+  }
 >() {}
 
 export const layer = Layer.effectContext(
@@ -138,7 +163,11 @@ export const layer = Layer.effectContext(
     Context.make(ApiKeyRepository, m.apiKeys).pipe(
       Context.add(TeamRepository, m.teamRepository),
       Context.add(DomainDirectory, m.domainDirectory),
-      Context.add(MemoryTenancy, { addDomain: m.addDomain })
+      Context.add(DomainRepository, m.domainRepository),
+      Context.add(DkimKeyRepository, m.dkimKeys),
+      Context.add(IpAddressRepository, m.ipAddresses),
+      Context.add(InboundRepository, m.inbound),
+      Context.add(MemoryTenancy, { addDomain: m.addDomain, events: m.events })
     )
   )
 )

@@ -19,6 +19,7 @@ import {
 } from "@poststack/domain"
 import { Array as Arr, Effect, Layer, Option, Schema } from "effect"
 import { insertEmailEvents, outboxSummary } from "./EmailEvents.js"
+import { lockProgress, notFound, refused, written } from "./EmailProgressLock.js"
 import { groupCommit } from "./GroupCommit.js"
 import { BigIntId, decodeRows, orCorrupt } from "./PgRows.js"
 import { unavailable } from "./SqlErrors.js"
@@ -325,29 +326,20 @@ export const make = Effect.gen(function* () {
         if (id === undefined) return Option.none<ReadonlyArray<EmailEvent>>()
         return Option.some(yield* eventsOf(id).pipe(orCorrupt("email_events")))
       }).pipe(unavailable),
-    cancel: (teamId, publicId) =>
+    cancel: (teamId, publicId, allowed) =>
       sql
         .withTransaction(
           Effect.gen(function* () {
-            const email = yield* sql<{ id: string }>`
-              SELECT id FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId} FOR UPDATE`
-            const id = email[0]?.id
-            if (id === undefined) return "not_found" as const
-            // Locks the deliveries too: a worker that claimed one first makes this wait, then see it started.
-            const deliveries = yield* sql<{
-              status: string
-            }>`SELECT status FROM deliveries WHERE email_id = ${id} FOR UPDATE`
-            const cancellable = new Set(["scheduled", "queued", "suppressed", "cancelled"])
-            if (deliveries.some((d) => !cancellable.has(d.status))) return "too_late" as const
-            if (!deliveries.some((d) => d.status === "scheduled" || d.status === "queued"))
-              return "too_late" as const
+            const progress = yield* lockProgress(sql, teamId, publicId)
+            if (progress === undefined) return notFound
+            if (!allowed(progress)) return refused(progress)
             yield* sql`
-              UPDATE deliveries SET status = 'cancelled' WHERE email_id = ${id} AND status IN ('scheduled', 'queued')`
-            yield* sql`UPDATE emails SET status = 'cancelled' WHERE id = ${id}`
+              UPDATE deliveries SET status = 'cancelled' WHERE email_id = ${progress.id} AND status IN ('scheduled', 'queued')`
+            yield* sql`UPDATE emails SET status = 'cancelled' WHERE id = ${progress.id}`
             yield* insertEmailEvents(sql, [
-              { emailId: id, deliveryId: null, type: "cancelled", metadata: {} }
+              { emailId: progress.id, deliveryId: null, type: "cancelled", metadata: {} }
             ])
-            return "cancelled" as const
+            return written
           })
         )
         .pipe(unavailable),
@@ -425,35 +417,25 @@ export const make = Effect.gen(function* () {
           ])
         )
       }).pipe(unavailable),
-    reschedule: (teamId, publicId, at) =>
+    reschedule: (teamId, publicId, at, allowed) =>
       sql
         .withTransaction(
           Effect.gen(function* () {
-            const email = yield* sql<{ id: string; status: string }>`
-              SELECT id, status FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId} FOR UPDATE`
-            const row = email[0]
-            if (row === undefined) return "not_found" as const
-            if (row.status !== "scheduled") return "not_scheduled" as const
-            // As for cancel: once a worker has taken one copy (a claim may take only some), its
-            // send time has come, so the email as a whole cannot move.
-            const deliveries = yield* sql<{
-              status: string
-            }>`SELECT status FROM deliveries WHERE email_id = ${row.id} FOR UPDATE`
-            const waiting = new Set(["scheduled", "suppressed", "cancelled"])
-            if (deliveries.some((d) => !waiting.has(d.status))) return "not_scheduled" as const
-            const moved = yield* sql<{ id: string }>`
-              UPDATE deliveries SET next_attempt_at = ${at} WHERE email_id = ${row.id} AND status = 'scheduled' RETURNING id`
-            if (moved.length === 0) return "not_scheduled" as const
-            yield* sql`UPDATE emails SET scheduled_at = ${at} WHERE id = ${row.id}`
+            const progress = yield* lockProgress(sql, teamId, publicId)
+            if (progress === undefined) return notFound
+            if (!allowed(progress)) return refused(progress)
+            yield* sql`
+              UPDATE deliveries SET next_attempt_at = ${at} WHERE email_id = ${progress.id} AND status = 'scheduled'`
+            yield* sql`UPDATE emails SET scheduled_at = ${at} WHERE id = ${progress.id}`
             yield* insertEmailEvents(sql, [
               {
-                emailId: row.id,
+                emailId: progress.id,
                 deliveryId: null,
                 type: "scheduled",
                 metadata: { scheduled_at: at, rescheduled: true }
               }
             ])
-            return "rescheduled" as const
+            return written
           })
         )
         .pipe(unavailable)

@@ -1,5 +1,5 @@
 import {
-  AuthenticateApiKey,
+  AuthenticateApiKeyForSession,
   CheckRateLimit,
   type ApiKeyRepository,
   type Digest,
@@ -8,6 +8,7 @@ import {
   type KeyMaterial,
   type MailParser,
   type RateLimiterStore,
+  ReauthenticateApiKey,
   SubmitMessage,
   type SuppressionList
 } from "@poststack/application"
@@ -57,11 +58,20 @@ const count = (policy: RateLimitPolicy, subject: string) =>
     )
   )
 
-const keyOf = (session: SMTPServerSession): ApiKey => session.user as ApiKey
+/**
+ * What AUTH found, kept for the connection: the key as of its last check, and the hash to check it
+ * by again before each message (see `onMailFrom`).
+ */
+interface Authenticated {
+  key: ApiKey
+  readonly keyHash: Uint8Array
+}
+
+const authenticatedOf = (session: SMTPServerSession): Authenticated => session.user as Authenticated
 
 const authenticate = (options: SubmissionOptions, username: string, password: string, address: string) =>
   (username === "poststack"
-    ? AuthenticateApiKey(Redacted.make(password))
+    ? AuthenticateApiKeyForSession(Redacted.make(password))
     : Effect.fail(new InvalidApiKey({ message: "Invalid API key" }))
   ).pipe(
     Effect.catchTag("InvalidApiKey", () =>
@@ -99,6 +109,8 @@ const submissionFailure = (error: { readonly _tag?: string; readonly message: st
       return reply(553, `5.7.1 ${text}`)
     case "MessageMalformed":
     case "ValidationFailed":
+    case "DomainNotVerified":
+    case "IdempotencyKeyReused":
       return reply(554, `5.6.0 ${text}`)
     default:
       return reply(451, "4.3.0 Temporary failure, try again later")
@@ -132,21 +144,32 @@ const makeServer = (runtime: Runtime.Runtime<Needs>, options: SubmissionOptions,
         runtime,
         authenticate(options, auth.username ?? "", auth.password ?? "", session.remoteAddress),
         (error) => (error instanceof Error ? error : reply(454, "4.7.0 Temporary authentication failure")),
-        (error, key) => callback(error, error === null ? { user: key } : undefined)
+        (error, found) =>
+          callback(
+            error,
+            error === null && found !== undefined ? { user: found satisfies Authenticated } : undefined
+          )
       )
     },
     onMailFrom(_address, session, callback) {
-      const key = keyOf(session)
-      answer(
-        runtime,
-        Effect.flatMap(count(options.perKey, `key:${key.id}`), (decision) =>
+      // A connection may stay open for hours: each message checks that its key still exists (not
+      // deleted or rotated) and has not expired, through the repository's short read cache.
+      const authenticated = authenticatedOf(session)
+      const program = ReauthenticateApiKey(authenticated.keyHash).pipe(
+        Effect.catchTag("InvalidApiKey", () =>
+          Effect.fail(reply(530, "5.7.0 This API key is no longer valid: authenticate again"))
+        ),
+        Effect.flatMap((key) => {
+          authenticated.key = key
+          return count(options.perKey, `key:${key.id}`)
+        }),
+        Effect.flatMap((decision) =>
           decision.allowed
             ? Effect.void
             : Effect.fail(reply(451, `4.7.1 Rate limit exceeded, retry in ${decision.resetSeconds} s`))
-        ),
-        (error) => error,
-        (error) => callback(error)
+        )
       )
+      answer(runtime, program, submissionFailure, (error) => callback(error))
     },
     onRcptTo(_address, session, callback) {
       if (session.envelope.rcptTo.length >= MAX_RECIPIENTS) {
@@ -160,7 +183,7 @@ const makeServer = (runtime: Runtime.Runtime<Needs>, options: SubmissionOptions,
         from: session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address,
         to: session.envelope.rcptTo.map((r) => r.address)
       }
-      const key = keyOf(session)
+      const key = authenticatedOf(session).key
       const program = Effect.gen(function* () {
         const message = yield* collect(stream, options.maxMessageBytes)
         if (message.tooLarge) {

@@ -10,7 +10,10 @@ export class PermissionDenied extends Schema.TaggedError<PermissionDenied>()("Pe
   message: Schema.String
 }) {}
 
-/** The resource does not exist for this team (other teams' resources are indistinguishable from absent). */
+/**
+ * The resource does not exist for this team (other teams' resources are indistinguishable from
+ * absent). What a client decodes a 404 into; the core fails with the named fact (`EmailNotFound`...).
+ */
 export class ResourceNotFound extends Schema.TaggedError<ResourceNotFound>()("ResourceNotFound", {
   message: Schema.String
 }) {}
@@ -20,7 +23,7 @@ export class ValidationFailed extends Schema.TaggedError<ValidationFailed>()("Va
   message: Schema.String
 }) {}
 
-/** The operation would create a duplicate of something that must be unique. */
+/** A duplicate of something that must be unique: what a client decodes a 409 into (the core names it, `DomainAlreadyExists`). */
 export class AlreadyExists extends Schema.TaggedError<AlreadyExists>()("AlreadyExists", {
   message: Schema.String
 }) {}
@@ -31,7 +34,7 @@ export class RateLimitExceeded extends Schema.TaggedError<RateLimitExceeded>()("
   retryAfterSeconds: Schema.Int
 }) {}
 
-/** The operation conflicts with the resource's current state (for example, a DNS record not yet published). */
+/** The resource's current state forbids the operation: what a client decodes a state 409 into (the core names it, `DkimRotationUnderWay`). */
 export class StateConflict extends Schema.TaggedError<StateConflict>()("StateConflict", {
   message: Schema.String
 }) {}

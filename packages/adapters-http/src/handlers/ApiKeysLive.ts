@@ -8,11 +8,9 @@ import {
   RotateApiKey,
   viaApiKey
 } from "@poststack/application"
-import { type ApiKey, ValidationFailed } from "@poststack/domain"
+import { type ApiKey, ApiKeyId, ValidationFailed } from "@poststack/domain"
 import { Effect, Redacted } from "effect"
-import { Api } from "../Api.js"
-import { ApiKeyView } from "../groups/ApiKeysApi.js"
-import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+import { Api, ApiKeyView, CurrentApiKey } from "@poststack/contract"
 
 export const toApiKeyView = (key: ApiKey, plaintext?: Redacted.Redacted<string>): ApiKeyView =>
   ApiKeyView.make(
@@ -58,24 +56,24 @@ export const ApiKeysLive = HttpApiBuilder.group(Api, "apiKeys", (handlers) =>
       })
     )
     .handle("get", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => GetApiKey(viaApiKey(caller), path.id)).pipe(
+      Effect.flatMap(CurrentApiKey, (caller) => GetApiKey(viaApiKey(caller), ApiKeyId.make(path.id))).pipe(
         Effect.map((key) => toApiKeyView(key))
       )
     )
     .handle("update", ({ path, payload }) =>
       Effect.flatMap(CurrentApiKey, (caller) =>
         payload.name === undefined
-          ? GetApiKey(viaApiKey(caller), path.id)
-          : RenameApiKey(viaApiKey(caller), path.id, payload.name)
+          ? GetApiKey(viaApiKey(caller), ApiKeyId.make(path.id))
+          : RenameApiKey(viaApiKey(caller), ApiKeyId.make(path.id), payload.name)
       ).pipe(Effect.map((key) => toApiKeyView(key)))
     )
     .handle("rotate", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => RotateApiKey(viaApiKey(caller), path.id)).pipe(
+      Effect.flatMap(CurrentApiKey, (caller) => RotateApiKey(viaApiKey(caller), ApiKeyId.make(path.id))).pipe(
         Effect.map((rotated) => toApiKeyView(rotated.key, rotated.plaintext))
       )
     )
     .handle("revoke", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => RevokeApiKey(viaApiKey(caller), path.id)).pipe(
+      Effect.flatMap(CurrentApiKey, (caller) => RevokeApiKey(viaApiKey(caller), ApiKeyId.make(path.id))).pipe(
         Effect.as({ success: true as const, deleted: true as const })
       )
     )

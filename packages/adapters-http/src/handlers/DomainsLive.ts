@@ -28,15 +28,15 @@ import {
   passRate
 } from "@poststack/domain"
 import { Effect } from "effect"
-import { Api } from "../Api.js"
 import {
+  Api,
+  CurrentApiKey,
   DkimRotationView,
   DmarcReportView,
   DnsRecordView,
   DomainView,
   TrackingDnsRecordView
-} from "../groups/DomainsApi.js"
-import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+} from "@poststack/contract"
 
 const recordFields = (r: DnsRecord) => ({
   type: r.type,

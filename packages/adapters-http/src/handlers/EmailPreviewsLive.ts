@@ -9,9 +9,7 @@ import {
 } from "@poststack/application"
 import { type EmailInsightWarning, ValidationFailed } from "@poststack/domain"
 import { Effect } from "effect"
-import { Api } from "../Api.js"
-import type { PreviewBody, SpamPreviewBody } from "../groups/EmailPreviewsApi.js"
-import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+import { Api, CurrentApiKey, type PreviewBody, type SpamPreviewBody } from "@poststack/contract"
 
 const toInput = (body: typeof SpamPreviewBody.Type | typeof PreviewBody.Type) =>
   Effect.gen(function* () {

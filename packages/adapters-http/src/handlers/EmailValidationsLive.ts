@@ -2,9 +2,7 @@ import { HttpApiBuilder } from "@effect/platform"
 import { ValidateEmails, viaApiKey } from "@poststack/application"
 import type { EmailValidation } from "@poststack/domain"
 import { Effect } from "effect"
-import { Api } from "../Api.js"
-import { EmailValidationView } from "../groups/EmailValidationsApi.js"
-import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+import { Api, CurrentApiKey, EmailValidationView } from "@poststack/contract"
 
 const toView = (v: EmailValidation): EmailValidationView =>
   EmailValidationView.make(

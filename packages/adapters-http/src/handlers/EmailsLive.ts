@@ -12,6 +12,7 @@ import {
 } from "@poststack/application"
 import {
   type ApiKey,
+  DomainId,
   type EmailEvent,
   type EmailRecord,
   knownProviderOf,
@@ -23,9 +24,15 @@ import {
   ValidationFailed
 } from "@poststack/domain"
 import { Effect, Either, Schema } from "effect"
-import { Api } from "../Api.js"
-import { EmailDetailView, EmailEventView, EmailView, type SendEmailBody } from "../groups/EmailsApi.js"
-import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+import {
+  Api,
+  answerFor,
+  CurrentApiKey,
+  EmailDetailView,
+  EmailEventView,
+  EmailView,
+  type SendEmailBody
+} from "@poststack/contract"
 
 const list = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
   value === undefined ? [] : typeof value === "string" ? [value] : value
@@ -181,17 +188,7 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
         )
         return {
           data: results.map((r) =>
-            Either.isRight(r)
-              ? r.right
-              : {
-                  error: r.left.message,
-                  code:
-                    r.left._tag === "ValidationFailed"
-                      ? "unprocessable_entity"
-                      : r.left._tag === "PermissionDenied"
-                        ? "forbidden"
-                        : "internal_error"
-                }
+            Either.isRight(r) ? r.right : { error: r.left.message, code: answerFor(r.left).code }
           )
         }
       })
@@ -209,7 +206,7 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
           filter.statuses = storedStatusesFor(urlParams.status)
         }
         const domainId = urlParams.domainId ?? urlParams.domain
-        if (domainId !== undefined) filter.domainId = domainId
+        if (domainId !== undefined) filter.domainId = DomainId.make(domainId)
         if (urlParams.dateFrom !== undefined) filter.from = new Date(urlParams.dateFrom)
         if (urlParams.dateTo !== undefined) {
           const to = new Date(urlParams.dateTo)

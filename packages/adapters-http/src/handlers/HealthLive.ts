@@ -1,8 +1,7 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { HealthProbe, StoreUnavailable } from "@poststack/application"
 import { Effect } from "effect"
-import { Api } from "../Api.js"
-import { Liveness, Readiness } from "../groups/HealthApi.js"
+import { Api, Liveness, Readiness } from "@poststack/contract"
 
 export const HealthLive = HttpApiBuilder.group(Api, "health", (handlers) =>
   handlers

@@ -14,9 +14,7 @@ import {
 } from "@poststack/application"
 import { ValidationFailed } from "@poststack/domain"
 import { Effect } from "effect"
-import { Api } from "../Api.js"
-import { InboundAttachmentView, InboundEmailView } from "../groups/InboundApi.js"
-import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+import { Api, CurrentApiKey, InboundAttachmentView, InboundEmailView } from "@poststack/contract"
 
 const list = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
   value === undefined ? [] : typeof value === "string" ? [value] : value

@@ -12,9 +12,7 @@ import {
 } from "@poststack/application"
 import type { NotificationChannel, WebhookDelivery } from "@poststack/domain"
 import { Effect } from "effect"
-import { Api } from "../Api.js"
-import { NotificationChannelView, NotificationDeliveryView } from "../groups/NotificationChannelsApi.js"
-import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+import { Api, CurrentApiKey, NotificationChannelView, NotificationDeliveryView } from "@poststack/contract"
 
 const toView = (c: NotificationChannel): NotificationChannelView =>
   NotificationChannelView.make(

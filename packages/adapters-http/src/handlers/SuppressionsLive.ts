@@ -1,9 +1,7 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { AddSuppression, ListSuppressions, RemoveSuppression, viaApiKey } from "@poststack/application"
 import { Effect } from "effect"
-import { Api } from "../Api.js"
-import { SuppressionView } from "../groups/SuppressionsApi.js"
-import { CurrentApiKey } from "../middleware/CurrentApiKey.js"
+import { Api, CurrentApiKey, SuppressionView } from "@poststack/contract"
 
 export const SuppressionsLive = HttpApiBuilder.group(Api, "suppressions", (handlers) =>
   handlers

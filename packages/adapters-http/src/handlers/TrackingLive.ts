@@ -8,7 +8,7 @@ import {
   type Visit
 } from "@poststack/application"
 import { Effect } from "effect"
-import { Api } from "../Api.js"
+import { Api } from "@poststack/contract"
 import { clientAddress } from "../middleware/ClientAddress.js"
 import { page } from "./TrackingPages.js"
 

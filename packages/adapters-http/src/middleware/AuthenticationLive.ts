@@ -16,7 +16,7 @@ import {
   type RateLimitPolicy
 } from "@poststack/domain"
 import { Effect, Layer, Option, Redacted } from "effect"
-import { Authentication, FullAccess } from "./Authentication.js"
+import { Authentication, FullAccess } from "@poststack/contract"
 import { screenRequest } from "./Contract.js"
 import { RateLimitSettings } from "./RateLimitSettings.js"
 import { provideInPlace } from "./RequestFiber.js"

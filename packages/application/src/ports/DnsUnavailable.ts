@@ -1,6 +1,2 @@
-import { Schema } from "effect"
-
-/** DNS could not be asked (timeout, SERVFAIL): nothing can be concluded about the records. */
-export class DnsUnavailable extends Schema.TaggedError<DnsUnavailable>()("DnsUnavailable", {
-  message: Schema.String
-}) {}
+/** Declared in the domain so the HTTP contract can name it on the wire without the application. */
+export { DnsUnavailable } from "@poststack/domain"

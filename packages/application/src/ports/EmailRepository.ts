@@ -6,6 +6,7 @@ import type {
   EmailBodies,
   EmailEvent,
   EmailId,
+  EmailProgress,
   EmailRecord,
   EmailStatus,
   PlacementRow,
@@ -70,8 +71,15 @@ export interface EmailFilter {
   readonly device?: string
 }
 
-export type CancelResult = "cancelled" | "not_found" | "too_late"
-export type RescheduleResult = "rescheduled" | "not_found" | "not_scheduled"
+/**
+ * What a guarded lifecycle write (cancel, reschedule) found. The caller's rule is applied to the
+ * email's progress as read under lock, so the answer holds against a worker's concurrent claim.
+ */
+export type LifecycleWrite =
+  | { readonly _tag: "NotFound" }
+  /** The rule refused the email as it stood; nothing was written. */
+  | { readonly _tag: "Refused"; readonly progress: EmailProgress }
+  | { readonly _tag: "Written" }
 
 /** What the worker needs to build one email's messages. */
 export interface EmailForDelivery {
@@ -122,8 +130,16 @@ export class EmailRepository extends Context.Tag("@poststack/application/EmailRe
       teamId: TeamId,
       publicId: string
     ) => Effect.Effect<Option.Option<ReadonlyArray<EmailEvent>>, StoreUnavailable>
-    /** Cancels an email none of whose deliveries has started. */
-    readonly cancel: (teamId: TeamId, publicId: string) => Effect.Effect<CancelResult, StoreUnavailable>
+    /**
+     * Cancels the email's waiting deliveries and the email itself if `allowed` holds for its
+     * progress, read with the email and its deliveries locked: a worker that claimed a delivery
+     * first makes this wait, then the rule sees the delivery started.
+     */
+    readonly cancel: (
+      teamId: TeamId,
+      publicId: string,
+      allowed: (progress: EmailProgress) => boolean
+    ) => Effect.Effect<LifecycleWrite, StoreUnavailable>
     /** The domain's deliveries that reached an outcome (or a deferral) since `since`, newest first. */
     readonly placementRows: (
       domainId: DomainId,
@@ -133,10 +149,12 @@ export class EmailRepository extends Context.Tag("@poststack/application/EmailRe
     readonly loadForDelivery: (
       emailIds: ReadonlyArray<EmailId>
     ) => Effect.Effect<ReadonlyMap<EmailId, EmailForDelivery>, StoreUnavailable>
+    /** Moves the email's scheduled deliveries to `at` if `allowed` holds, read under lock as for `cancel`. */
     readonly reschedule: (
       teamId: TeamId,
       publicId: string,
-      at: Date
-    ) => Effect.Effect<RescheduleResult, StoreUnavailable>
+      at: Date,
+      allowed: (progress: EmailProgress) => boolean
+    ) => Effect.Effect<LifecycleWrite, StoreUnavailable>
   }
 >() {}

@@ -1,9 +1,2 @@
-import { Schema } from "effect"
-
-/**
- * The backing store (database, cache) could not answer. Retryable: nothing was changed, or the
- * change was rolled back whole.
- */
-export class StoreUnavailable extends Schema.TaggedError<StoreUnavailable>()("StoreUnavailable", {
-  message: Schema.String
-}) {}
+/** Declared in the domain so the HTTP contract can name it on the wire without the application. */
+export { StoreUnavailable } from "@poststack/domain"

@@ -5,13 +5,10 @@ import { KeyMaterial } from "../ports/KeyMaterial.js"
 
 const invalid = new InvalidApiKey({ message: "Invalid API key" })
 
-/** Finds the key a request presents. Unknown, malformed, revoked and expired keys look the same. */
-// Untraced, as it runs on every API request (see SendEmail).
-export const AuthenticateApiKey = Effect.fnUntraced(function* (plaintext: Redacted.Redacted<string>) {
-  if (modeOfSecret(Redacted.value(plaintext)) === undefined) return yield* invalid
+/** The key stored under `keyHash`, if it is still active. */
+const activeKey = Effect.fnUntraced(function* (keyHash: Uint8Array) {
   const keys = yield* ApiKeyRepository
-  const material = yield* KeyMaterial
-  const found = yield* keys.findByHash(yield* material.hash(plaintext))
+  const found = yield* keys.findByHash(keyHash)
   if (Option.isNone(found)) return yield* invalid
   const key: ApiKey = found.value
   const now = new Date(yield* Clock.currentTimeMillis)
@@ -24,3 +21,29 @@ export const AuthenticateApiKey = Effect.fnUntraced(function* (plaintext: Redact
   }
   return key
 })
+
+/**
+ * A secret's key and the hash it is stored under, for a connection that stays authenticated
+ * (the SMTP relay): `ReauthenticateApiKey` with that hash finds the key again, or refuses it once
+ * it was deleted, rotated or expired. The secret itself need not be kept.
+ */
+// Untraced, as it runs on every API request (see SendEmail).
+export const AuthenticateApiKeyForSession = Effect.fnUntraced(function* (
+  plaintext: Redacted.Redacted<string>
+) {
+  if (modeOfSecret(Redacted.value(plaintext)) === undefined) return yield* invalid
+  const material = yield* KeyMaterial
+  const keyHash = yield* material.hash(plaintext)
+  const key = yield* activeKey(keyHash)
+  return { key, keyHash }
+})
+
+/** Finds the key a request presents. Unknown, malformed, revoked and expired keys look the same. */
+export const AuthenticateApiKey = (plaintext: Redacted.Redacted<string>) =>
+  Effect.map(AuthenticateApiKeyForSession(plaintext), (session) => session.key)
+
+/**
+ * The key of an authenticated session, as it is now: fails with `InvalidApiKey` once it was
+ * deleted, rotated or expired. Lookups go through the repository's short read cache.
+ */
+export const ReauthenticateApiKey = (keyHash: Uint8Array) => activeKey(keyHash)

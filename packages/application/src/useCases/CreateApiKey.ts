@@ -4,8 +4,8 @@ import {
   type ApiKeyPermission,
   PermissionDenied,
   parseDomainRef,
-  ResourceNotFound,
-  ValidationFailed
+  ValidationFailed,
+  DomainNotFound
 } from "@poststack/domain"
 import { Effect, Option, type Redacted } from "effect"
 import { ApiKeyRepository } from "../ports/ApiKeyRepository.js"
@@ -81,6 +81,6 @@ const resolveDomain = Effect.fn("CreateApiKey.resolveDomain")(function* (
   }
   const domains = yield* DomainDirectory
   const found = yield* domains.resolve(principal.teamId, ref)
-  if (Option.isNone(found)) return yield* new ResourceNotFound({ message: "Domain not found" })
+  if (Option.isNone(found)) return yield* new DomainNotFound()
   return found.value
 })

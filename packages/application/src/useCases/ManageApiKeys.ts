@@ -1,9 +1,9 @@
-import { type ApiKeyId, ResourceNotFound, reachesNoFurther } from "@poststack/domain"
+import { type ApiKeyId, reachesNoFurther, ApiKeyNotFound } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { ApiKeyRepository } from "../ports/ApiKeyRepository.js"
 import { authorize, type Principal, reachOf } from "./Principal.js"
 
-const notFound = () => new ResourceNotFound({ message: "API key not found" })
+const notFound = () => new ApiKeyNotFound()
 
 /**
  * The keys a principal may see and manage: those reaching no further than itself. A scoped key

@@ -1,4 +1,4 @@
-import { type ApiKeyId, ResourceNotFound } from "@poststack/domain"
+import { type ApiKeyId, ApiKeyNotFound } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { ApiKeyRepository } from "../ports/ApiKeyRepository.js"
 import { KeyMaterial } from "../ports/KeyMaterial.js"
@@ -20,6 +20,6 @@ export const RotateApiKey = Effect.fn("RotateApiKey")(function* (principal: Prin
     keyHash: minted.keyHash,
     keyPrefix: minted.keyPrefix
   })
-  if (Option.isNone(rotated)) return yield* new ResourceNotFound({ message: "API key not found" })
+  if (Option.isNone(rotated)) return yield* new ApiKeyNotFound()
   return { key: rotated.value, plaintext: minted.plaintext } satisfies CreatedApiKey
 })

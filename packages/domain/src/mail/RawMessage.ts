@@ -30,8 +30,9 @@ const headerEnd = (raw: Uint8Array): number => {
 
 const latin1 = (bytes: Uint8Array) => {
   let out = ""
+  // `apply` rather than a spread, which walks the array through its iterator (several times slower).
   for (let i = 0; i < bytes.length; i += 8192)
-    out += String.fromCharCode(...bytes.subarray(i, Math.min(bytes.length, i + 8192)))
+    out += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(bytes.length, i + 8192)) as never)
   return out
 }
 

@@ -1,2 +1,3 @@
 export * from "./Message.js"
 export * from "./NotificationChannel.js"
+export * from "./NotificationErrors.js"

@@ -1,1 +1,2 @@
 export * from "./Suppression.js"
+export * from "./SuppressionErrors.js"

@@ -4,7 +4,8 @@ import {
   PROPAGATION_WINDOW_MS,
   RETIREMENT_WINDOW_MS,
   recordServed,
-  StateConflict
+  DkimRecordNotPublished,
+  DkimRotationNotStarted
 } from "@poststack/domain"
 import { Clock, Effect } from "effect"
 import type { Principal } from "../Principal.js"
@@ -26,7 +27,7 @@ export const ActivateDkimRotation = Effect.fn("ActivateDkimRotation")(function* 
   const domain = yield* GetDomain(principal, ref)
   const dkim = yield* DkimKeyRepository
   const pending = (yield* dkim.keys(domain.id)).find((k) => k.state === "pending")
-  if (pending === undefined) return yield* new StateConflict({ message: "No DKIM rotation to activate" })
+  if (pending === undefined) return yield* new DkimRotationNotStarted({ step: "activate" })
   const name = dkimRecordName(pending.selector, domain.name)
   const answer = yield* Effect.flatMap(DnsResolver, (dns) => dns.lookup(name, "TXT"))
   if (answer._tag === "Unavailable")
@@ -34,9 +35,7 @@ export const ActivateDkimRotation = Effect.fn("ActivateDkimRotation")(function* 
   if (
     !recordServed({ type: "TXT", purpose: "dkim_rotation", value: `p=${pending.publicKey}` }, answer.values)
   ) {
-    return yield* new StateConflict({
-      message: `The new DKIM record ${name} is not published yet, or does not match`
-    })
+    return yield* new DkimRecordNotPublished({ name })
   }
   const now = new Date(yield* Clock.currentTimeMillis)
   const activatesAfter = pending.activatesAfter ?? new Date(now.getTime() + PROPAGATION_WINDOW_MS)

@@ -1,4 +1,4 @@
-import { type DomainRef, ResourceNotFound } from "@poststack/domain"
+import { type DomainRef, IpAddressNotFound } from "@poststack/domain"
 import { Effect } from "effect"
 import type { Principal } from "../Principal.js"
 import { IpAddressRepository } from "../../ports/IpAddressRepository.js"
@@ -13,6 +13,6 @@ export const AssignDomainIp = Effect.fn("AssignDomainIp")(function* (
   const domain = yield* GetDomain(principal, ref)
   const ips = yield* IpAddressRepository
   if (!(yield* ips.assign(principal.teamId, domain.id, ipAddressId))) {
-    return yield* new ResourceNotFound({ message: "IP address not found" })
+    return yield* new IpAddressNotFound()
   }
 })

@@ -1,4 +1,4 @@
-import { type DomainRef, StateConflict } from "@poststack/domain"
+import { type DomainRef, DkimRotationNotStarted } from "@poststack/domain"
 import { Effect } from "effect"
 import type { Principal } from "../Principal.js"
 import { DkimKeyRepository } from "../../ports/DkimKeyRepository.js"
@@ -11,7 +11,6 @@ export const CancelDkimRotation = Effect.fn("CancelDkimRotation")(function* (
 ) {
   const domain = yield* GetDomain(principal, ref)
   const dkim = yield* DkimKeyRepository
-  if (!(yield* dkim.cancelPending(domain.id)))
-    return yield* new StateConflict({ message: "No DKIM rotation to cancel" })
+  if (!(yield* dkim.cancelPending(domain.id))) return yield* new DkimRotationNotStarted({ step: "cancel" })
   return yield* refreshRecords(domain)
 })

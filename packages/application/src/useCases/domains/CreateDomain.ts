@@ -1,10 +1,10 @@
 import {
-  AlreadyExists,
   describeNameProblem,
   type Domain,
   expectedRecords,
   normalizeDomainName,
-  ValidationFailed
+  ValidationFailed,
+  DomainAlreadyExists
 } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
 import { authorize, type Principal } from "../Principal.js"
@@ -66,6 +66,6 @@ export const CreateDomain = Effect.fn("CreateDomain")(function* (
     { selector: generated.selector, publicKey: generated.publicKey, sealedPrivateKey, state: "active" },
     (domain, keys) => expectedRecords(domain, keys, hosts, [], now)
   )
-  if (Option.isNone(created)) return yield* new AlreadyExists({ message: `Domain ${name} already exists` })
+  if (Option.isNone(created)) return yield* new DomainAlreadyExists({ domain: name })
   return created.value
 })

@@ -1,4 +1,4 @@
-import { type DomainRef, ResourceNotFound } from "@poststack/domain"
+import { type DomainRef, DomainNotFound } from "@poststack/domain"
 import { Effect } from "effect"
 import type { Principal } from "../Principal.js"
 import { DomainRepository } from "../../ports/DomainRepository.js"
@@ -8,6 +8,5 @@ import { GetDomain } from "./GetDomain.js"
 export const DeleteDomain = Effect.fn("DeleteDomain")(function* (principal: Principal, ref: DomainRef) {
   const current = yield* GetDomain(principal, ref)
   const domains = yield* DomainRepository
-  if (!(yield* domains.delete(principal.teamId, current.id)))
-    return yield* new ResourceNotFound({ message: "Domain not found" })
+  if (!(yield* domains.delete(principal.teamId, current.id))) return yield* new DomainNotFound()
 })

@@ -1,4 +1,4 @@
-import { type DomainRef, ResourceNotFound } from "@poststack/domain"
+import { type DomainRef, DomainNotFound } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { DomainRepository } from "../../ports/DomainRepository.js"
 import { authorize, inScope, type Principal } from "../Principal.js"
@@ -11,7 +11,6 @@ export const GetDomain = Effect.fn("GetDomain")(function* (principal: Principal,
   const scope = yield* authorize(principal, "domains")
   const domains = yield* DomainRepository
   const found = yield* domains.get(scope.teamId, ref)
-  if (Option.isNone(found) || !inScope(scope, found.value.id))
-    return yield* new ResourceNotFound({ message: "Domain not found" })
+  if (Option.isNone(found) || !inScope(scope, found.value.id)) return yield* new DomainNotFound()
   return found.value
 })

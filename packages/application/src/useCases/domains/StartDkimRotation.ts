@@ -1,4 +1,4 @@
-import { type DomainRef, StateConflict } from "@poststack/domain"
+import { type DomainRef, DkimRotationUnderWay } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import type { Principal } from "../Principal.js"
 import { DkimKeyGenerator } from "../../ports/DkimKeyGenerator.js"
@@ -22,7 +22,6 @@ export const StartDkimRotation = Effect.fn("StartDkimRotation")(function* (
     sealedPrivateKey,
     state: "pending"
   })
-  if (Option.isNone(added))
-    return yield* new StateConflict({ message: "A DKIM rotation is already under way" })
+  if (Option.isNone(added)) return yield* new DkimRotationUnderWay()
   return yield* refreshRecords(domain)
 })

@@ -1,4 +1,4 @@
-import { type DomainRef, expectedRecords, ResourceNotFound, returnPathHost } from "@poststack/domain"
+import { type DomainRef, expectedRecords, returnPathHost, DomainNotFound } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
 import type { Principal } from "../Principal.js"
 import { DkimKeyRepository } from "../../ports/DkimKeyRepository.js"
@@ -36,7 +36,7 @@ export const UpdateDomain = Effect.fn("UpdateDomain")(function* (
   patch.dnsRecords = expectedRecords({ ...current, ...patch }, keys, hosts, current.dnsRecords, now)
   const domains = yield* DomainRepository
   const updated = yield* domains.update(principal.teamId, current.id, patch)
-  if (Option.isNone(updated)) return yield* new ResourceNotFound({ message: "Domain not found" })
+  if (Option.isNone(updated)) return yield* new DomainNotFound()
   const added = patch.dnsRecords.some((r) => r.addedAt.getTime() === now.getTime())
   return added ? yield* CheckDomainDns(updated.value) : updated.value
 })

@@ -1,4 +1,4 @@
-import { type DomainRef, ResourceNotFound, type TeamId } from "@poststack/domain"
+import { type DomainRef, type TeamId, DomainNotFound } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
 import { DomainRepository } from "../../ports/DomainRepository.js"
 import { asOperator } from "../Principal.js"
@@ -19,7 +19,7 @@ export const VerifyDomainLocally = Effect.fn("VerifyDomainLocally")(function* (
   const domains = yield* DomainRepository
   const now = new Date(yield* Clock.currentTimeMillis)
   const saved = yield* domains.markVerifiedLocally(teamId, domain.id, now)
-  if (Option.isNone(saved)) return yield* new ResourceNotFound({ message: "Domain not found" })
+  if (Option.isNone(saved)) return yield* new DomainNotFound()
   yield* Effect.logWarning("domain marked verified for local use, without a DNS check").pipe(
     Effect.annotateLogs({ team: teamId, domain: saved.value.publicId, name: saved.value.name })
   )

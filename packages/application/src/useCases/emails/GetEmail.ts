@@ -1,9 +1,7 @@
-import { ResourceNotFound } from "@poststack/domain"
+import { EmailNotFound } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { EmailRepository } from "../../ports/EmailRepository.js"
 import { authorize, inScope, type Principal, type Scope } from "../Principal.js"
-
-export const emailNotFound = () => new ResourceNotFound({ message: "Email not found" })
 
 /**
  * The scope an email use case acts in, once the email is known to be inside it. A team-wide key
@@ -13,7 +11,8 @@ export const emailScope = Effect.fn("emailScope")(function* (principal: Principa
   const scope = yield* authorize(principal, "emails")
   if (scope.domainId === null) return scope
   const email = yield* Effect.flatMap(EmailRepository, (emails) => emails.get(scope.teamId, publicId))
-  if (Option.isNone(email) || !inScope(scope, email.value.domainId)) return yield* emailNotFound()
+  if (Option.isNone(email) || !inScope(scope, email.value.domainId))
+    return yield* new EmailNotFound({ publicId })
   return scope satisfies Scope
 })
 
@@ -22,8 +21,9 @@ export const GetEmail = Effect.fn("GetEmail")(function* (principal: Principal, p
   const scope = yield* authorize(principal, "emails")
   const emails = yield* EmailRepository
   const email = yield* emails.get(scope.teamId, publicId)
-  if (Option.isNone(email) || !inScope(scope, email.value.domainId)) return yield* emailNotFound()
+  if (Option.isNone(email) || !inScope(scope, email.value.domainId))
+    return yield* new EmailNotFound({ publicId })
   const events = yield* emails.events(scope.teamId, publicId)
-  if (Option.isNone(events)) return yield* emailNotFound()
+  if (Option.isNone(events)) return yield* new EmailNotFound({ publicId })
   return { ...email.value, events: events.value }
 })

@@ -1,12 +1,13 @@
+import { EmailNotFound } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { EmailRepository } from "../../ports/EmailRepository.js"
 import type { Principal } from "../Principal.js"
-import { emailNotFound, emailScope } from "./GetEmail.js"
+import { emailScope } from "./GetEmail.js"
 
 export const GetEmailEvents = Effect.fn("GetEmailEvents")(function* (principal: Principal, publicId: string) {
   const scope = yield* emailScope(principal, publicId)
   const emails = yield* EmailRepository
   const events = yield* emails.events(scope.teamId, publicId)
-  if (Option.isNone(events)) return yield* emailNotFound()
+  if (Option.isNone(events)) return yield* new EmailNotFound({ publicId })
   return events.value
 })

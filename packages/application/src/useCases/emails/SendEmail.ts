@@ -3,6 +3,8 @@ import {
   canSend,
   domainOf,
   formatMailbox,
+  DomainNotVerified,
+  IdempotencyKeyReused,
   PermissionDenied,
   type SendRequest,
   textProblem,
@@ -88,9 +90,7 @@ export const SendEmail = Effect.fnUntraced(function* (
     })
   }
   if (Option.isNone(domain) || !canSend(domain.value)) {
-    return yield* new ValidationFailed({
-      message: `Domain not verified: ${domainName}. Add and verify it at /domains first`
-    })
+    return yield* new DomainNotVerified({ domain: domainName })
   }
 
   const recipients = distinctRecipients([
@@ -140,7 +140,7 @@ export const SendEmail = Effect.fnUntraced(function* (
   })
   if (result._tag === "Existing") {
     if (result.requestHash !== requestHash) {
-      return yield* new ValidationFailed({ message: "Idempotency key already used with a different payload" })
+      return yield* new IdempotencyKeyReused({ publicId: result.publicId })
     }
     return { id: result.publicId, replayed: true, testMode: caller.mode === "test" } satisfies SendResult
   }

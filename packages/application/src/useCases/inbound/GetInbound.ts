@@ -1,9 +1,9 @@
-import { ResourceNotFound } from "@poststack/domain"
+import { InboundEmailNotFound } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { InboundRepository } from "../../ports/InboundRepository.js"
 import { authorize, inScope, type Principal } from "../Principal.js"
 
-export const inboundNotFound = new ResourceNotFound({ message: "Inbound email not found" })
+export const inboundNotFound = new InboundEmailNotFound()
 
 /**
  * One received message of the team, inside the principal's scope; another team's id, or another

@@ -1,10 +1,10 @@
-import { ResourceNotFound } from "@poststack/domain"
+import { InboundAttachmentNotFound } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { BlobStore } from "../../ports/BlobStore.js"
 import type { Principal } from "../Principal.js"
 import { ListInboundAttachments } from "./GetInbound.js"
 
-const missing = new ResourceNotFound({ message: "Attachment not found" })
+const missing = new InboundAttachmentNotFound()
 
 /** One attachment's bytes, with its name and type. */
 export const GetInboundAttachment = Effect.fn("GetInboundAttachment")(function* (

@@ -2,10 +2,12 @@ import {
   type ChannelType,
   configEntries,
   parseChannelConfig,
-  ResourceNotFound,
   summarizeConfig,
   type TeamId,
-  ValidationFailed
+  ValidationFailed,
+  DomainNotFound,
+  MailboxNotFound,
+  NotificationChannelNotFound
 } from "@poststack/domain"
 import { Effect, Option, Redacted } from "effect"
 import { DomainRepository } from "../../ports/DomainRepository.js"
@@ -20,7 +22,7 @@ import type { StoreUnavailable } from "../../ports/StoreUnavailable.js"
 import { authorize, type Principal } from "../Principal.js"
 import { openChannelConfig } from "./DeliverNotification.js"
 
-const notFound = () => new ResourceNotFound({ message: "Notification channel not found" })
+const notFound = () => new NotificationChannelNotFound()
 
 export const foundChannel = <A, R>(effect: Effect.Effect<Option.Option<A>, StoreUnavailable, R>) =>
   Effect.flatMap(effect, Option.match({ onNone: () => Effect.fail(notFound()), onSome: Effect.succeed }))
@@ -30,15 +32,13 @@ const channelDomain = Effect.fnUntraced(function* (teamId: TeamId, domainId: num
   if (domainId === null) return null
   const repo = yield* DomainRepository
   const domain = yield* repo.get(teamId, { _tag: "Numeric", id: domainId })
-  if (Option.isNone(domain)) return yield* new ResourceNotFound({ message: "Domain not found" })
+  if (Option.isNone(domain)) return yield* new DomainNotFound()
   return { id: domain.value.id, name: domain.value.name } satisfies ChannelDomain
 })
 
 /** This deployment hosts no mailboxes, so no mailbox id names one. */
 const noMailbox = (mailboxId: number | null | undefined) =>
-  mailboxId === null || mailboxId === undefined
-    ? Effect.void
-    : Effect.fail(new ResourceNotFound({ message: "Mailbox not found" }))
+  mailboxId === null || mailboxId === undefined ? Effect.void : Effect.fail(new MailboxNotFound())
 
 /** Checks a config (keys, formats, where its URL points) and seals it; answers it with its summary. */
 const sealConfig = Effect.fnUntraced(function* (type: ChannelType, raw: Readonly<Record<string, string>>) {

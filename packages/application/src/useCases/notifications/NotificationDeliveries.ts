@@ -1,4 +1,4 @@
-import { ResourceNotFound } from "@poststack/domain"
+import { NotificationChannelNotFound, NotificationDeliveryNotFound } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
 import type { DeliveryPageRequest } from "../../ports/EndpointDeliveries.js"
 import { NotificationChannelRepository } from "../../ports/NotificationChannelRepository.js"
@@ -26,7 +26,7 @@ export const ReplayNotificationDelivery = Effect.fn("ReplayNotificationDelivery"
   const { teamId } = yield* authorize(principal, "notificationChannels")
   const repo = yield* NotificationChannelRepository
   if (!(yield* repo.replay(teamId, publicId, deliveryId))) {
-    return yield* new ResourceNotFound({ message: "Notification delivery not found" })
+    return yield* new NotificationDeliveryNotFound()
   }
 })
 
@@ -51,7 +51,6 @@ export const TestNotificationChannel = Effect.fn("TestNotificationChannel")(func
     },
     leaseMs: 60_000
   })
-  if (Option.isNone(claimed))
-    return yield* new ResourceNotFound({ message: "Notification channel not found" })
+  if (Option.isNone(claimed)) return yield* new NotificationChannelNotFound()
   return yield* deliverToChannel(claimed.value, TEST_ATTEMPT)
 })

@@ -1,8 +1,8 @@
 import {
   normalizeAddress,
-  ResourceNotFound,
   type SuppressionReason,
-  ValidationFailed
+  ValidationFailed,
+  SuppressionNotFound
 } from "@poststack/domain"
 import { Effect } from "effect"
 import { authorize, type Principal } from "../Principal.js"
@@ -38,6 +38,5 @@ export const RemoveSuppression = Effect.fn("RemoveSuppression")(function* (
 ) {
   const { teamId } = yield* authorize(principal, "suppressions")
   const list = yield* SuppressionList
-  if (!(yield* list.remove(teamId, email.trim())))
-    return yield* new ResourceNotFound({ message: "Suppression not found" })
+  if (!(yield* list.remove(teamId, email.trim()))) return yield* new SuppressionNotFound()
 })

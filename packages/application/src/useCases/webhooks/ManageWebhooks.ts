@@ -1,9 +1,9 @@
 import {
   maskSecret,
-  ResourceNotFound,
   ValidationFailed,
   type Webhook,
-  type WebhookId
+  type WebhookId,
+  WebhookNotFound
 } from "@poststack/domain"
 import { Clock, Effect, Option, Redacted } from "effect"
 import { authorize, type Principal } from "../Principal.js"
@@ -13,7 +13,7 @@ import { type WebhookChanges, WebhookRepository } from "../../ports/WebhookRepos
 import { WebhookSigner } from "../../ports/WebhookSigner.js"
 import { WebhookTransport } from "../../ports/WebhookTransport.js"
 
-const notFound = () => new ResourceNotFound({ message: "Webhook not found" })
+const notFound = () => new WebhookNotFound()
 
 export const found = <A, R>(effect: Effect.Effect<Option.Option<A>, StoreUnavailable, R>) =>
   Effect.flatMap(effect, Option.match({ onNone: () => Effect.fail(notFound()), onSome: Effect.succeed }))

@@ -1,4 +1,4 @@
-import { ResourceNotFound, type WebhookId } from "@poststack/domain"
+import { type WebhookId, WebhookDeliveryNotFound, WebhookNotFound } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
 import type { DeliveryPageRequest } from "../../ports/EndpointDeliveries.js"
 import { authorize, type Principal } from "../Principal.js"
@@ -34,7 +34,7 @@ export const ReplayWebhookDelivery = Effect.fn("ReplayWebhookDelivery")(function
   const { teamId } = yield* authorize(principal, "webhooks")
   const repo = yield* WebhookRepository
   if (!(yield* repo.replay(teamId, id, deliveryId))) {
-    return yield* new ResourceNotFound({ message: "Webhook delivery not found" })
+    return yield* new WebhookDeliveryNotFound()
   }
 })
 
@@ -69,6 +69,6 @@ export const TestWebhook = Effect.fn("TestWebhook")(function* (principal: Princi
     },
     leaseMs: 60_000
   })
-  if (Option.isNone(claimed)) return yield* new ResourceNotFound({ message: "Webhook not found" })
+  if (Option.isNone(claimed)) return yield* new WebhookNotFound()
   return yield* deliverWebhook(claimed.value, TEST_ATTEMPT)
 })

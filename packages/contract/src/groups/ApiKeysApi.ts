@@ -20,7 +20,7 @@ export class ApiKeyView extends Schema.Class<ApiKeyView>("ApiKey")({
   key: Schema.optional(Schema.String)
 }) {}
 
-export const ApiKeyIdParam = IdParam("an API key").pipe(Schema.brand("ApiKeyId"))
+export const ApiKeyIdParam = IdParam("an API key")
 
 const DomainReference = Schema.Union(Schema.String, Schema.Int)
 

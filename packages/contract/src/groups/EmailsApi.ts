@@ -6,8 +6,7 @@ import { Authentication } from "../middleware/Authentication.js"
 import { Pagination } from "./DomainsApi.js"
 import { IdParam, pageFields } from "./params.js"
 
-/** Read as the domain's branded id: the use cases compare it with the domains they know. */
-const DomainIdParam = IdParam("a domain").pipe(Schema.brand("DomainId"))
+const DomainIdParam = IdParam("a domain")
 
 const Addresses = Schema.Union(Schema.String, Schema.Array(Schema.String))
 

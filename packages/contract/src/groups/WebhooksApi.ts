@@ -71,7 +71,7 @@ export const UpdateWebhookBody = Schema.Struct({
   description: Schema.optional(Description)
 })
 
-export const WebhookIdParam = IdParam("a webhook").pipe(Schema.brand("WebhookId"))
+export const WebhookIdParam = IdParam("a webhook")
 const idPath = Schema.Struct({ id: WebhookIdParam })
 
 /** Both bodies may be absent (the SDK sends none, or `{}`). */

@@ -1,0 +1,118 @@
+import {
+  AlreadyExists,
+  ApiKeyNotFound,
+  DkimRecordNotPublished,
+  DkimRotationNotStarted,
+  DkimRotationUnderWay,
+  DnsUnavailable,
+  DomainAlreadyExists,
+  DomainNotFound,
+  DomainNotVerified,
+  EmailNotCancellable,
+  EmailNotFound,
+  EmailNotReschedulable,
+  IdempotencyKeyReused,
+  InboundAttachmentNotFound,
+  InboundEmailNotFound,
+  InvalidApiKey,
+  IpAddressNotFound,
+  MailboxNotFound,
+  NotificationChannelNotFound,
+  NotificationDeliveryNotFound,
+  PermissionDenied,
+  RateLimitExceeded,
+  ResourceNotFound,
+  ScheduleTooFarAhead,
+  SpamScoringNotConfigured,
+  StateConflict,
+  StoreUnavailable,
+  SuppressionNotFound,
+  TrackingLinkInvalid,
+  ValidationFailed,
+  WebhookDeliveryNotFound,
+  WebhookNotFound
+} from "@poststack/domain"
+
+/**
+ * Every failure the API answers with, by answer: the status, the contract's `code`, and the
+ * failures that answer so. Keys are the answers' names in openapi.json. The first failure of
+ * each row is what a client decodes the body into; the core fails with the named fact. Single
+ * routes encode through `errors.ts`, built from this table; the batch route reads `answerFor`.
+ */
+export const errorTable = {
+  Unauthorized: { status: 401, code: "unauthorized", failures: [InvalidApiKey] },
+  Forbidden: { status: 403, code: "forbidden", failures: [PermissionDenied] },
+  NotFound: {
+    status: 404,
+    code: "not_found",
+    failures: [
+      ResourceNotFound,
+      EmailNotFound,
+      DomainNotFound,
+      IpAddressNotFound,
+      ApiKeyNotFound,
+      InboundEmailNotFound,
+      InboundAttachmentNotFound,
+      WebhookNotFound,
+      WebhookDeliveryNotFound,
+      NotificationChannelNotFound,
+      NotificationDeliveryNotFound,
+      MailboxNotFound,
+      SuppressionNotFound
+    ]
+  },
+  /** A tampered or unknown tracking link: 404, never a redirect, and no hint of which part was wrong. */
+  TrackingLinkInvalid: { status: 404, code: "not_found", failures: [TrackingLinkInvalid] },
+  Conflict: { status: 409, code: "conflict", failures: [AlreadyExists, DomainAlreadyExists] },
+  StateConflict: {
+    status: 409,
+    code: "conflict",
+    failures: [StateConflict, DkimRotationNotStarted, DkimRotationUnderWay, DkimRecordNotPublished]
+  },
+  UnprocessableEntity: {
+    status: 422,
+    code: "unprocessable_entity",
+    failures: [
+      ValidationFailed,
+      DomainNotVerified,
+      IdempotencyKeyReused,
+      ScheduleTooFarAhead,
+      EmailNotCancellable,
+      EmailNotReschedulable
+    ]
+  },
+  /** The wait travels in the `Retry-After` header, not in the body. */
+  RateLimited: { status: 429, code: "rate_limit_exceeded", failures: [RateLimitExceeded] },
+  ServiceUnavailable: { status: 503, code: "internal_error", failures: [StoreUnavailable] },
+  DnsUnavailable: { status: 503, code: "internal_error", failures: [DnsUnavailable] },
+  /** No spam filter on this server: its own code, so a client can tell it from an outage. */
+  SpamScoringNotConfigured: {
+    status: 503,
+    code: "spam_scoring_not_configured",
+    failures: [SpamScoringNotConfigured]
+  }
+} as const
+
+export type AnswerName = keyof typeof errorTable
+
+/** A failure the table answers for, by its answer's name. */
+export type FailureOf<K extends AnswerName> = InstanceType<(typeof errorTable)[K]["failures"][number]>
+
+/** Any failure the table answers for. */
+export type AnsweredFailure = FailureOf<AnswerName>
+
+export interface Answer {
+  readonly status: number
+  readonly code: string
+}
+
+const byTag = new Map<string, Answer>(
+  Object.values(errorTable).flatMap(({ status, code, failures }) =>
+    failures.map((failure) => [failure._tag, { status, code }] as const)
+  )
+)
+
+const unexpected: Answer = { status: 500, code: "internal_error" }
+
+/** The status and code a failure answers with; the table's, or 500 for one it does not know. */
+export const answerFor = (failure: { readonly _tag: string }): Answer => byTag.get(failure._tag) ?? unexpected

@@ -1,0 +1,69 @@
+import { HttpApiSchema } from "@effect/platform"
+import {
+  InvalidApiKey,
+  PermissionDenied,
+  RateLimitExceeded,
+  ResourceNotFound,
+  AlreadyExists,
+  DnsUnavailable,
+  SpamScoringNotConfigured,
+  StateConflict,
+  StoreUnavailable,
+  TrackingLinkInvalid,
+  ValidationFailed
+} from "@poststack/domain"
+import { Schema } from "effect"
+import { type AnswerName, errorTable, type FailureOf } from "./ErrorTable.js"
+
+/**
+ * One answer of the error table on the wire: `{ error, code }` with its status. Handlers fail
+ * with the named facts of the row; a client decodes the body into `rebuild`'s generic form.
+ */
+const answer = <K extends AnswerName>(
+  name: K,
+  rebuild: (message: string) => FailureOf<K>
+): Schema.Schema<FailureOf<K>, { readonly error: string; readonly code: (typeof errorTable)[K]["code"] }> => {
+  const { status, code, failures } = errorTable[name]
+  const members = failures as unknown as readonly [Schema.Schema<FailureOf<K>, unknown>]
+  return Schema.transform(
+    Schema.Struct({ error: Schema.String, code: Schema.Literal(code) }),
+    Schema.typeSchema(Schema.Union(...members)),
+    {
+      strict: true,
+      decode: ({ error }) => rebuild(error),
+      encode: (failure) => ({ error: failure.message, code })
+    }
+  ).annotations({ ...HttpApiSchema.annotations({ status }), identifier: name }) as never
+}
+
+export const UnauthorizedJson = answer("Unauthorized", (message) => new InvalidApiKey({ message }))
+
+export const ForbiddenJson = answer("Forbidden", (message) => new PermissionDenied({ message }))
+
+export const NotFoundJson = answer("NotFound", (message) => new ResourceNotFound({ message }))
+
+export const ConflictJson = answer("Conflict", (message) => new AlreadyExists({ message }))
+
+export const UnprocessableJson = answer("UnprocessableEntity", (message) => new ValidationFailed({ message }))
+
+export const UnavailableJson = answer("ServiceUnavailable", (message) => new StoreUnavailable({ message }))
+
+/** 429 keeps `retryAfterSeconds` off the body: it travels in the `Retry-After` header. */
+export const RateLimitedJson = answer(
+  "RateLimited",
+  (message) => new RateLimitExceeded({ message, retryAfterSeconds: 1 })
+)
+
+export const StateConflictJson = answer("StateConflict", (message) => new StateConflict({ message }))
+
+export const DnsUnavailableJson = answer("DnsUnavailable", (message) => new DnsUnavailable({ message }))
+
+export const TrackingLinkInvalidJson = answer(
+  "TrackingLinkInvalid",
+  (message) => new TrackingLinkInvalid({ message })
+)
+
+export const SpamScoringNotConfiguredJson = answer(
+  "SpamScoringNotConfigured",
+  (message) => new SpamScoringNotConfigured({ message })
+)
