@@ -6,6 +6,8 @@ import { benchDatabase, cpuMs, databaseCpuMs, freePort, startApp, waitFor } from
 
 const COUNT = Number(process.env.BENCH_EVENTS ?? 2000)
 const PER_ENDPOINT = 4
+/** Events of the warm-up round, not measured (the worker's code compiled, its endpoint's slots grown). */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? Math.ceil(COUNT / 10))
 /** The backlog case: this many pending deliveries (0 skips it) across that many endpoints, watched for a while. */
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000)
 const BACKLOG_ENDPOINTS = Number(process.env.BENCH_BACKLOG_ENDPOINTS ?? 1000)
@@ -46,7 +48,7 @@ const main = async () => {
   await new Promise<void>((resolve) => dead.listen(0, "127.0.0.1", () => resolve()))
   const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}/hook`
 
-  // Baseline: the same number of POSTs, kept alive, as many at once as we allow per endpoint.
+  // Baseline: the same number of POSTs, kept alive, 4 at once (the dispatcher starts an endpoint at 4).
   const agent = new Agent({ keepAlive: true, maxSockets: PER_ENDPOINT })
   const post = (body: string) =>
     new Promise<void>((resolve, reject) => {
@@ -150,7 +152,7 @@ const main = async () => {
     return (count - first) / ((performance.now() - started) / 1000)
   }
   // Warm-up, not measured: the worker has started and its code is compiled, as the baseline's is.
-  await fanOut(Math.ceil(COUNT / 10))
+  await fanOut(WARMUP)
   const alone = await measured(
     () => received,
     () => fanOut()
@@ -162,7 +164,7 @@ const main = async () => {
   )
 
   console.log(
-    `webhook fan-out, ${COUNT} events, signed, at most ${PER_ENDPOINT} requests per endpoint at once`
+    `webhook fan-out, ${COUNT} events (warm-up ${WARMUP}), signed; the baseline keeps ${PER_ENDPOINT} requests in flight, the worker up to its per-endpoint maximum`
   )
   console.log(`baseline (raw keep-alive POSTs)         ${baseline.toFixed(0)} deliveries/s`)
   console.log(
@@ -214,7 +216,7 @@ const main = async () => {
       await client.query("BEGIN")
       const t = performance.now()
       await client.query(
-        "SELECT count(*) FROM claim_webhook_deliveries(now(), 50, $1, now() + interval '1 minute', now() + interval '1 day', $2)",
+        "SELECT count(*) FROM claim_webhook_deliveries(now(), 50, $1, now() + interval '1 minute', now() + interval '1 day', $2, '{}'::int[], '{}'::int[])",
         [PER_ENDPOINT, hooks.rows[Math.floor(Math.random() * hooks.rows.length)]?.id ?? 0]
       )
       claims.push(performance.now() - t)

@@ -28,6 +28,7 @@ type Family =
   | "notificationChannels"
   | "emailValidations"
   | "preview"
+  | "accounts"
 /** allowed; 404 (the resource is outside the key's domain, so not found); 403 (the family is refused). */
 type Cell = "ok" | 404 | 403
 
@@ -101,11 +102,19 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     fullScoped: { own: "ok", other: "ok" },
     sendingTeam: { own: "ok", other: "ok" },
     sendingScoped: { own: "ok", other: "ok" }
+  },
+  // People's own routes (sessions, account, teams): no key of any kind reaches them.
+  accounts: {
+    fullTeam: { own: 403, other: 403 },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
   }
 }
 
 const familyOf = (method: string, template: string): Family | undefined => {
   const resource = template.split("/")[1]
+  if (resource === "auth" || resource === "account" || resource === "teams") return "accounts"
   if (resource === "emails") {
     if (method === "post" && ["/emails/preview", "/emails/spam-preview"].includes(template)) return "preview"
     return method === "post" && ["/emails", "/emails/send", "/emails/batch"].includes(template)
@@ -288,7 +297,11 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
     await as("fullTeam", "POST", `/notification-channels/${channelId}/test`)
     const channelDeliveries = await as("fullTeam", "GET", `/notification-channels/${channelId}/deliveries`)
     const channelDeliveryId = String((channelDeliveries.body.deliveries as Array<{ id: number }>)[0]?.id)
+    // Account routes name a team, a person, an invitation or a session; none is reachable by a key.
+    const [team] = await query<{ id: number }>(teams.db.url, "SELECT min(id)::int AS id FROM teams")
     const teamWide = {
+      teams: { teamId: String(team?.id), userId: `usr_${"a".repeat(24)}`, id: `inv_${"b".repeat(24)}` },
+      auth: { id: `ses_${"c".repeat(24)}` },
       webhooks: { id: hookId, deliveryId },
       "notification-channels": { id: channelId, deliveryId: channelDeliveryId },
       suppressions: { email: encodeURIComponent("held@example.com") }

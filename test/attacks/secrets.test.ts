@@ -32,7 +32,9 @@ describe("secrets never reach logs or error bodies", () => {
   beforeAll(async () => {
     teams = await startTwoTeams({
       logSink: (line) => lines.push(line),
-      webhooks: { allowLoopback: true, timeoutMs: 1_000 }
+      webhooks: { allowLoopback: true, timeoutMs: 1_000 },
+      // System mail is accepted from team A's domain (never delivered here: no worker runs).
+      systemFrom: "PostStack <no-reply@a.test>"
     })
     secrets.push(
       teams.keyA,
@@ -119,6 +121,87 @@ describe("secrets never reach logs or error bodies", () => {
     expect(lines.join("\n")).not.toMatch(
       /PRIVATE KEY|whsec_[A-Za-z0-9+/=]{20}|sk_(live|test)_[A-Za-z0-9_-]{20}/
     )
+  })
+
+  it("keeps passwords, session cookies, CSRF tokens and mailed link tokens out of every log line and error body", async () => {
+    const base = teams.server.baseUrl
+    const password = `pw-${randomBytes(12).toString("hex")}-long`
+    const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${base}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(body)
+      })
+      const text = await res.text()
+      if (res.status >= 400) bodies.push(text)
+      return { res, text }
+    }
+    secrets.push(password)
+    await post("/auth/sign-up", { email: "secret.keeper@example.com", password })
+    await post("/auth/sign-up", { email: "short@example.com", password: "short" })
+    // Refused for its length, a password is still not echoed in the refusal.
+    const tooLong = `tl-${randomBytes(160).toString("hex")}`
+    secrets.push(tooLong)
+    expect((await post("/auth/sign-up", { email: "long@example.com", password: tooLong })).res.status).toBe(
+      400
+    )
+    await post("/auth/sign-in", { email: "long@example.com", password: tooLong })
+    await post("/auth/sign-up", { email: 42, password })
+    // The links mailed so far: their tokens are secrets too.
+    const tokensInMail = async () => {
+      const mails = await query<{ text_body: string }>(
+        teams.db.url,
+        "SELECT text_body FROM emails WHERE text_body LIKE '%#token=%'"
+      )
+      return mails.map((m) => /#token=([A-Za-z0-9_-]+)/.exec(m.text_body)?.[1] ?? "")
+    }
+    const [verify] = await tokensInMail()
+    expect(verify).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    secrets.push(verify ?? "")
+    await post("/auth/verify-email", { token: verify })
+    await post("/auth/verify-email", { token: verify })
+    await post("/auth/sign-in", { email: "secret.keeper@example.com", password: `${password}x` })
+    const signedIn = await post("/auth/sign-in", { email: "secret.keeper@example.com", password })
+    expect(signedIn.res.status).toBe(200)
+    const cookie = (signedIn.res.headers.getSetCookie()[0] ?? "").split(";")[0] ?? ""
+    const csrf = String((JSON.parse(signedIn.text) as { csrfToken: string }).csrfToken)
+    secrets.push(cookie.split("=")[1] ?? "", csrf)
+    // Refusals with the cookie: without and with a wrong CSRF token, and a made-up cookie.
+    await post("/api-keys", { name: "x", permission: "sending_access" }, { cookie })
+    await post(
+      "/api-keys",
+      { name: "x", permission: "sending_access" },
+      { cookie, "x-csrf-token": `${csrf}x` }
+    )
+    await post(
+      "/account/password",
+      { current_password: password, new_password: "short" },
+      { cookie, "x-csrf-token": csrf }
+    )
+    await post("/auth/password-reset", { email: "secret.keeper@example.com" })
+    const reset = (await tokensInMail()).filter((t) => t !== verify)
+    expect(reset.length).toBe(1)
+    secrets.push(...reset)
+    const newPassword = `np-${randomBytes(12).toString("hex")}-long`
+    secrets.push(newPassword)
+    await post("/auth/password-reset/confirm", { token: reset[0], password: newPassword })
+    await post("/auth/password-reset/confirm", { token: reset[0], password: newPassword })
+    expect((await fetch(`${base}/account`, { headers: { cookie } })).status).toBe(401)
+
+    const leaks: Array<string> = []
+    for (const secret of secrets.filter((x) => x.length >= 16)) {
+      for (const line of lines)
+        if (line.includes(secret)) leaks.push(`log: ${secret.slice(0, 8)}… in ${line.slice(0, 120)}`)
+      for (const body of bodies)
+        if (body.includes(secret)) leaks.push(`body: ${secret.slice(0, 8)}… in ${body.slice(0, 120)}`)
+    }
+    expect(leaks).toEqual([])
+    // Only hashes are stored: no table holds the cookie, the CSRF token or a link token.
+    const dump = JSON.stringify(
+      await query(teams.db.url, "SELECT * FROM sessions s, users u, account_links l WHERE s.user_id = u.id")
+    )
+    for (const secret of [cookie.split("=")[1] ?? "", csrf, password, newPassword, ...reset])
+      expect(dump.includes(secret) ? secret.slice(0, 8) : "").toBe("")
   })
 
   it("answers server-side failures with {error, code} and no stack trace, SQL or secret", async () => {

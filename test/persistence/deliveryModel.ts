@@ -1,20 +1,15 @@
 import { SqlClient } from "@effect/sql"
+import { type DeliveryResult, DeliveryQueue, EmailRepository, SuppressionList } from "@poststack/application"
 import {
-  type DeliveryResult,
-  DeliveryQueue,
-  EmailRepository,
-  SuppressionList,
-  settle,
-  suppressedAtDelivery
-} from "@poststack/application"
-import type {
-  ClaimedDelivery,
-  DeliveryOutcome,
-  DeliveryStatus,
-  DomainId,
-  EmailStatus,
-  RetryPolicy,
-  TeamId
+  type ClaimedDelivery,
+  type DeliveryOutcome,
+  type DeliveryStatus,
+  type DomainId,
+  type EmailStatus,
+  type RetryPolicy,
+  settleDelivery,
+  suppressedAtDelivery,
+  type TeamId
 } from "@poststack/domain"
 import { canCancel, canReschedule } from "@poststack/domain"
 import { Effect } from "effect"
@@ -97,7 +92,7 @@ const claimable = (d: ModelDelivery, now: number) =>
 
 /*
  * The model's own rules, written from the contract and the port documents rather than taken
- * from the product (`settle`, `aggregateStatus`), so that a change to those shows up here.
+ * from the product (`settleDelivery`, `aggregateStatus`), so that a change to those shows up here.
  */
 
 /**
@@ -194,7 +189,7 @@ export const expectedSettlement = (
 export const workerResult = (claimed: ClaimedDelivery, kind: OutcomeKind, now: number): DeliveryResult =>
   claimed.suppressedBy !== null
     ? suppressedAtDelivery(claimed, claimed.suppressedBy)
-    : settle(claimed, outcomeOf(kind), new Date(now), POLICY)
+    : settleDelivery(claimed, outcomeOf(kind), new Date(now), POLICY)
 
 /** What the email shows once a worker settles one of its deliveries. */
 const settledStatus = (email: ModelEmail): EmailStatus => emailStatusOf(email.deliveries.map((d) => d.status))

@@ -1,6 +1,13 @@
 import { PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
-import { DeliveryQueue, EmailRepository, type NewEmail, settle } from "@poststack/application"
-import { canCancel, canReschedule, DEFAULT_RETRY_POLICY, type DomainId, type TeamId } from "@poststack/domain"
+import { DeliveryQueue, EmailRepository, type NewEmail } from "@poststack/application"
+import {
+  canCancel,
+  canReschedule,
+  DEFAULT_RETRY_POLICY,
+  type DomainId,
+  settleDelivery,
+  type TeamId
+} from "@poststack/domain"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, query } from "../support/database.js"
@@ -69,7 +76,7 @@ describe("accepting emails and settling their deliveries, one call for many", ()
     const busy = { _tag: "Busy", reply: "451 busy", mx: null } as const
     await run(
       Effect.flatMap(DeliveryQueue, (q) =>
-        q.record(stale, settle(stale, busy, new Date(now + 1_600), DEFAULT_RETRY_POLICY))
+        q.record(stale, settleDelivery(stale, busy, new Date(now + 1_600), DEFAULT_RETRY_POLICY))
       )
     )
     expect(await rows()).toEqual([{ status: "sending", attempts: 2 }])
@@ -77,7 +84,7 @@ describe("accepting emails and settling their deliveries, one call for many", ()
 
     await run(
       Effect.flatMap(DeliveryQueue, (q) =>
-        q.record(current, settle(current, delivered, new Date(now + 2_000), DEFAULT_RETRY_POLICY))
+        q.record(current, settleDelivery(current, delivered, new Date(now + 2_000), DEFAULT_RETRY_POLICY))
       )
     )
     expect(await rows()).toEqual([{ status: "delivered", attempts: 2 }])
@@ -97,7 +104,7 @@ describe("accepting emails and settling their deliveries, one call for many", ()
           Effect.flatMap(DeliveryQueue, (q) =>
             q.record(
               c,
-              settle(
+              settleDelivery(
                 c,
                 { _tag: "Delivered", reply: replies[i] ?? "", mx: "mx.test" },
                 new Date(now + 1_000),
@@ -131,7 +138,7 @@ describe("accepting emails and settling their deliveries, one call for many", ()
         claims,
         (c, i) =>
           Effect.flatMap(DeliveryQueue, (q) => {
-            const result = settle(
+            const result = settleDelivery(
               c,
               i % 4 === 0 ? bounced : delivered,
               new Date(now + 100),
@@ -320,7 +327,7 @@ describe("accepting emails and settling their deliveries, one call for many", ()
     if (first === undefined) throw new Error("nothing claimed")
     await run(
       Effect.flatMap(DeliveryQueue, (q) =>
-        q.record(first, settle(first, delivered, new Date(at.getTime() + 600), DEFAULT_RETRY_POLICY))
+        q.record(first, settleDelivery(first, delivered, new Date(at.getTime() + 600), DEFAULT_RETRY_POLICY))
       )
     )
     expect((await rows()).map((r) => r.status).sort()).toEqual(["delivered", "scheduled"])

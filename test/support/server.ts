@@ -4,8 +4,11 @@ import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { HttpServer } from "@effect/platform"
 import {
+  Argon2PasswordHasher,
+  ConfigSystemMailSettings,
   HttpNotificationSender,
   GeoipLiteGeoLocator,
+  NodeCryptoAccountTokens,
   NodeCryptoDigest,
   NodeCryptoDkimKeyGenerator,
   NodeCryptoKeyMaterial,
@@ -43,7 +46,7 @@ import {
   type RateLimiterStore,
   SecretBox
 } from "@poststack/application"
-import type { MailHosts } from "@poststack/domain"
+import { type MailHosts, parseMailbox } from "@poststack/domain"
 import { Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
 
 export interface TestServerOptions {
@@ -77,6 +80,10 @@ export interface TestServerOptions {
   readonly trustedProxyHops?: number
   /** The rspamd worker spam previews ask; none (scoring not configured) by default. */
   readonly rspamdUrl?: string
+  /** The sender of system mail (`POSTSTACK_SYSTEM_FROM`); none (system mail not sent) by default. */
+  readonly systemFrom?: string
+  /** Argon2id cost of password hashes; cheap (1 MiB, one pass) by default, to keep tests fast. */
+  readonly passwordCost?: { readonly memoryCost: number; readonly timeCost: number }
 }
 
 export interface TestServer {
@@ -195,8 +202,20 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
           Redacted.make(options.redisUrl),
           options.redisPrefix ?? `test:${randomUUID()}:`
         )
+  // Cheap Argon2 parameters keep tests fast; production's floor is OWASP's (Argon2PasswordHasher.layerConfig).
+  const accounts = Layer.mergeAll(
+    Argon2PasswordHasher.layer(options.passwordCost ?? { memoryCost: 1024, timeCost: 1 }),
+    NodeCryptoAccountTokens.layer,
+    ConfigSystemMailSettings.layer({
+      from: Option.fromNullable(
+        options.systemFrom === undefined ? undefined : parseMailbox(options.systemFrom)
+      ),
+      publicUrl: "http://dashboard.poststack.test"
+    })
+  )
   const services = testServices(options).pipe(
     Layer.merge(store),
+    Layer.merge(accounts),
     Layer.provideMerge(PgDatabase.layer(Redacted.make(options.databaseUrl), { maxConnections: 5 }))
   )
   const http = HttpServerLive.layer({

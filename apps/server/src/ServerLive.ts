@@ -1,4 +1,10 @@
-import { GeoipLiteGeoLocator, RspamdSpamChecker } from "@poststack/adapters-external"
+import {
+  Argon2PasswordHasher,
+  ConfigSystemMailSettings,
+  GeoipLiteGeoLocator,
+  NodeCryptoAccountTokens,
+  RspamdSpamChecker
+} from "@poststack/adapters-external"
 import { HttpServerLive } from "@poststack/adapters-http"
 import { PgDatabase, RateLimiterStoreConfig } from "@poststack/adapters-persistence"
 import { SmtpDoors } from "@poststack/adapters-smtp"
@@ -14,12 +20,18 @@ import {
 } from "@poststack/runtime"
 import { Config, Effect, Layer } from "effect"
 
-/** Everything the HTTP API needs but the database itself (geolocation and spam scoring are the API's alone). */
+/**
+ * Everything the HTTP API needs but the database itself (geolocation, spam scoring and accounts'
+ * password hashing, tokens and system mail settings are the API's alone).
+ */
 export const Services = Layer.mergeAll(
   CoreServices,
   RateLimiterStoreConfig.layerConfig,
   GeoipLiteGeoLocator.layerConfig,
-  RspamdSpamChecker.layerConfig
+  RspamdSpamChecker.layerConfig,
+  Argon2PasswordHasher.layerConfig,
+  NodeCryptoAccountTokens.layer,
+  ConfigSystemMailSettings.layerConfig
 )
 
 /**

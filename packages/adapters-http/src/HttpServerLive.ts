@@ -4,7 +4,9 @@ import { StartupProblem } from "@poststack/application"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer } from "effect"
 import { Api } from "@poststack/contract"
+import { AccountLive } from "./handlers/AccountLive.js"
 import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
+import { AuthLive, PublicScreenLive } from "./handlers/AuthLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
 import { EmailPreviewsLive } from "./handlers/EmailPreviewsLive.js"
 import { EmailsLive } from "./handlers/EmailsLive.js"
@@ -13,12 +15,15 @@ import { HealthLive } from "./handlers/HealthLive.js"
 import { WebhooksLive } from "./handlers/WebhooksLive.js"
 import { InboundLive } from "./handlers/InboundLive.js"
 import { NotificationChannelsLive } from "./handlers/NotificationChannelsLive.js"
+import { SessionsLive } from "./handlers/SessionsLive.js"
 import { SuppressionsLive } from "./handlers/SuppressionsLive.js"
+import { TeamsLive } from "./handlers/TeamsLive.js"
 import { TrackingLive } from "./handlers/TrackingLive.js"
 import { accessLog } from "./middleware/AccessLog.js"
 import { answerClientError } from "./middleware/ClientErrors.js"
 import { TrustedProxies } from "./middleware/ClientAddress.js"
 import { AuthenticationLive, FullAccessLive } from "./middleware/AuthenticationLive.js"
+import { SessionAuthenticationLive } from "./middleware/SessionAuthenticationLive.js"
 import { contractMiddleware } from "./middleware/Contract.js"
 import * as RateLimitSettings from "./middleware/RateLimitSettings.js"
 import { withRequestId } from "./middleware/RequestId.js"
@@ -54,9 +59,13 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     SuppressionsLive,
     TrackingLive,
     EmailValidationsLive,
-    NotificationChannelsLive
+    NotificationChannelsLive,
+    AuthLive,
+    SessionsLive,
+    AccountLive,
+    TeamsLive
   ]),
-  Layer.provide([AuthenticationLive, FullAccessLive])
+  Layer.provide([AuthenticationLive, FullAccessLive, SessionAuthenticationLive, PublicScreenLive])
 )
 
 /**

@@ -9,6 +9,10 @@ import * as PgDomainRepository from "./PgDomainRepository.js"
 import * as PgEmailRepository from "./PgEmailRepository.js"
 import * as PgEngagementLog from "./PgEngagementLog.js"
 import * as PgHealthProbe from "./PgHealthProbe.js"
+import * as PgInvitationRepository from "./PgInvitationRepository.js"
+import * as PgMembershipRepository from "./PgMembershipRepository.js"
+import * as PgSessionStore from "./PgSessionStore.js"
+import * as PgUserRepository from "./PgUserRepository.js"
 import * as PgInboundRepository from "./PgInboundRepository.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgNotificationChannelRepository from "./PgNotificationChannelRepository.js"
@@ -34,7 +38,11 @@ const others = [
   PgWebhookQueue.layer,
   PgInboundRepository.layer,
   PgDeliveryFeedback.layer,
-  PgNotificationChannelRepository.layer
+  PgNotificationChannelRepository.layer,
+  PgUserRepository.layer,
+  PgSessionStore.layer,
+  PgMembershipRepository.layer,
+  PgInvitationRepository.layer
 ] as const
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */

@@ -1,4 +1,5 @@
 import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
 import { type ClaimedWebhookDelivery, WebhookQueue } from "@poststack/application"
 import {
   attemptSucceeded,
@@ -7,7 +8,7 @@ import {
   type WebhookAttemptOutcome,
   type WebhookDeliveryState
 } from "@poststack/domain"
-import { Effect, Layer, Ref } from "effect"
+import { Effect, Layer, Ref, Schedule, Stream } from "effect"
 import { groupCommit } from "./GroupCommit.js"
 import { type ClaimRow, toClaimed } from "./PgWebhookRows.js"
 import { unavailable } from "./SqlErrors.js"
@@ -19,6 +20,9 @@ interface Attempt {
   readonly state: WebhookDeliveryState
   readonly disableAfter: number
 }
+
+/** The channel a fan-out that queued deliveries notifies, for idle dispatchers in every worker. */
+const QUEUED_CHANNEL = "poststack_webhook_deliveries"
 
 /** The most attempts written by one call. */
 const MAX_RECORD_BATCH = 200
@@ -35,6 +39,7 @@ const nextCursor = (after: number, served: ReadonlyArray<number>): number => {
 
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  const pg = yield* PgClient.PgClient
   const cursor = yield* Ref.make(0)
 
   /**
@@ -125,19 +130,23 @@ export const make = Effect.gen(function* () {
           ON CONFLICT (webhook_id, event_id) DO NOTHING
           RETURNING id
         )
-        SELECT (SELECT count(*)::int FROM marked) AS events, (SELECT count(*)::int FROM inserted) AS deliveries`.pipe(
-        Effect.map((rows) => rows[0] ?? { events: 0, deliveries: 0 }),
+        SELECT (SELECT count(*)::int FROM marked) AS events, (SELECT count(*)::int FROM inserted) AS deliveries,
+          -- Sent when the transaction commits, so a dispatcher woken by it finds the rows. Not an
+          -- empty payload: PgClient.listen drops those.
+          (SELECT pg_notify(${QUEUED_CHANNEL}, 'queued') WHERE EXISTS (SELECT 1 FROM inserted)) AS notified`.pipe(
+        Effect.map(([row]) => ({ events: row?.events ?? 0, deliveries: row?.deliveries ?? 0 })),
         unavailable
       ),
     // Endpoints are served in turn from where the last claim stopped (see 0020), each up to its
     // free slots, so a backlog on one cannot crowd out the others and a claim's cost does not
     // grow with what is queued.
-    claim: ({ now, limit, perEndpoint, leaseMs, retryWindowMs }) =>
+    claim: ({ now, limit, perEndpoint, slots, leaseMs, retryWindowMs }) =>
       Effect.gen(function* () {
         const after = yield* Ref.get(cursor)
         const rows = yield* sql<ClaimRow>`
           SELECT * FROM claim_webhook_deliveries(${now}, ${limit}, ${perEndpoint},
-            ${new Date(now.getTime() + leaseMs)}, ${new Date(now.getTime() + retryWindowMs)}, ${after})`
+            ${new Date(now.getTime() + leaseMs)}, ${new Date(now.getTime() + retryWindowMs)}, ${after},
+            ${[...(slots?.keys() ?? [])]}::int[], ${[...(slots?.values() ?? [])]}::int[])`
         yield* Ref.set(
           cursor,
           nextCursor(
@@ -147,7 +156,36 @@ export const make = Effect.gen(function* () {
         )
         return rows.map(toClaimed)
       }).pipe(unavailable),
-    record: (delivery, attempt) => record({ delivery, ...attempt })
+    record: (delivery, attempt) => record({ delivery, ...attempt }),
+    // A claim is named by its delivery and attempt number: one taken over since is left alone.
+    extend: (claims, leaseUntil) =>
+      claims.length === 0
+        ? Effect.void
+        : sql`
+            UPDATE webhook_deliveries d SET lease_until = ${leaseUntil}
+            FROM unnest(${claims.map((c) => c.id)}::bigint[], ${claims.map((c) => c.attempts)}::int[]) AS c(id, attempts)
+            WHERE d.id = c.id AND d.attempts = c.attempts AND d.status = 'sending'`.pipe(
+            Effect.asVoid,
+            unavailable
+          ),
+    // Never attempted: the attempt number goes back, and a first attempt's retry window with it.
+    release: (claims) =>
+      claims.length === 0
+        ? Effect.void
+        : sql`
+            UPDATE webhook_deliveries d SET status = 'pending', lease_until = NULL, attempts = d.attempts - 1,
+              retry_until = CASE WHEN d.attempts = 1 THEN NULL ELSE d.retry_until END
+            FROM unnest(${claims.map((c) => c.id)}::bigint[], ${claims.map((c) => c.attempts)}::int[]) AS c(id, attempts)
+            WHERE d.id = c.id AND d.attempts = c.attempts AND d.status = 'sending'`.pipe(
+            Effect.asVoid,
+            unavailable
+          ),
+    // A lost connection is opened again after a pause; the dispatcher's idle pause covers the gap.
+    announcements: pg.listen(QUEUED_CHANNEL).pipe(
+      Stream.map(() => undefined),
+      Stream.retry(Schedule.spaced("1 second")),
+      Stream.catchAll(() => Stream.never)
+    )
   })
 })
 

@@ -1,5 +1,7 @@
 import { HttpApi, OpenApi } from "@effect/platform"
+import { AccountApi } from "./groups/AccountApi.js"
 import { ApiKeysApi } from "./groups/ApiKeysApi.js"
+import { AuthApi } from "./groups/AuthApi.js"
 import { DomainsApi } from "./groups/DomainsApi.js"
 import { EmailPreviewsApi } from "./groups/EmailPreviewsApi.js"
 import { EmailsApi } from "./groups/EmailsApi.js"
@@ -8,7 +10,9 @@ import { HealthApi } from "./groups/HealthApi.js"
 import { WebhooksApi } from "./groups/WebhooksApi.js"
 import { InboundApi } from "./groups/InboundApi.js"
 import { NotificationChannelsApi } from "./groups/NotificationChannelsApi.js"
+import { SessionsApi } from "./groups/SessionsApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
+import { TeamsApi } from "./groups/TeamsApi.js"
 import { TrackingApi } from "./groups/TrackingApi.js"
 import { describeOperations } from "./OpenApiDocs.js"
 
@@ -25,6 +29,10 @@ export class Api extends HttpApi.make("poststack")
   .add(TrackingApi)
   .add(EmailValidationsApi)
   .add(NotificationChannelsApi)
+  .add(AuthApi)
+  .add(SessionsApi)
+  .add(AccountApi)
+  .add(TeamsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")

@@ -1,3 +1,5 @@
+import { accountOperations, keyOnlyOperations, SESSION_AUTH } from "./AccountDocs.js"
+
 /**
  * The summary and description of each operation on the reference page (`/docs`), by operation
  * id. Kept apart from the groups so the contract's shapes and their prose can change separately.
@@ -131,7 +133,8 @@ const operations: Readonly<Record<string, readonly [summary: string, description
   "tracking.unsubscribe": [
     "Unsubscribe",
     "One-click unsubscribe (RFC 8058) or the page's button: suppresses the recipient. Signed link, no key."
-  ]
+  ],
+  ...accountOperations
 }
 
 /** "emails.spamPreview" → "Spam preview". */
@@ -155,6 +158,7 @@ export const describeOperations = (spec: Record<string, unknown>): Record<string
       const [summary, description] = operations[id] ?? [fromId(id), `${method.toUpperCase()} ${path}.`]
       operation.summary ??= summary
       operation.description ??= description
+      if (keyOnlyOperations.has(id)) operation.security = [{ bearer: [] }]
     }
   }
   const components = (spec.components ?? {}) as { securitySchemes?: Record<string, Record<string, unknown>> }
@@ -163,5 +167,7 @@ export const describeOperations = (spec: Record<string, unknown>): Record<string
     bearer.bearerFormat = "API key (sk_live_… or sk_test_…)"
     bearer.description = AUTH
   }
+  const session = components.securitySchemes?.session
+  if (session !== undefined) session.description = SESSION_AUTH
   return spec
 }

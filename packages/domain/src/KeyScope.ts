@@ -24,6 +24,7 @@ export type RouteFamily =
   | "inbound"
   | "notificationChannels"
   | "emailValidations"
+  | "accounts"
 
 /**
  * How far a key reaches in one family: the whole team, only resources of its own domain, or
@@ -47,7 +48,10 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   webhooks: ["team", "denied", "denied", "denied"],
   inbound: ["team", "own_domain", "denied", "denied"],
   notificationChannels: ["team", "denied", "denied", "denied"],
-  emailValidations: ["team", "own_domain", "denied", "denied"]
+  emailValidations: ["team", "own_domain", "denied", "denied"],
+  // People's sessions, accounts and teams (`/auth/session*`, `/account`, `/teams`): a leaked key
+  // must not invite members, change roles or read who belongs to the team.
+  accounts: ["denied", "denied", "denied", "denied"]
 }
 
 /** The grant a reach has in a family, read from `SCOPE_TABLE`. */

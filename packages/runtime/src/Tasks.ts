@@ -6,6 +6,7 @@ import {
   VerifyDueDomains
 } from "@poststack/application"
 import { Config, Effect } from "effect"
+import { CachingDnsResolver } from "@poststack/adapters-external"
 import { WebhookDispatcherConfig, webhookJobs } from "./WebhookJobs.js"
 
 /** The periodic tasks every worker schedules; each runs once per interval across the cluster. */
@@ -29,9 +30,10 @@ const mailJobs = [
     every: "250 millis",
     // Runs until the worker stops; then finishes what it claimed (see DeliverMailContinuously).
     drainsItself: true,
+    // Routes come from a DNS cache of the job's own: a burst of mail to one domain asks DNS once.
     run: Effect.flatMap(DeliveryLease, (leaseMs) =>
       DeliverMailContinuously({ inFlight: 50, batch: 25, leaseMs, idle: "250 millis" })
-    )
+    ).pipe(Effect.provide(CachingDnsResolver.layer()))
   },
   {
     name: "deliveries.test-mode",

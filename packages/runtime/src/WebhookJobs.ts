@@ -23,10 +23,11 @@ export const WebhookDispatcherConfig: Config.Config<WebhookDispatcherSettings> =
     Config.withDefault(DEFAULT_DISABLE_AFTER)
   ),
   maxInFlight: Config.integer("POSTSTACK_WEBHOOK_CONCURRENCY").pipe(Config.withDefault(50)),
-  perEndpoint: Config.integer("POSTSTACK_WEBHOOK_CONCURRENCY_PER_ENDPOINT").pipe(Config.withDefault(4)),
+  perEndpoint: Config.integer("POSTSTACK_WEBHOOK_CONCURRENCY_PER_ENDPOINT").pipe(Config.withDefault(16)),
   // Longer than the transport's timeout, so a live attempt is never taken over.
   leaseMs: Config.integer("POSTSTACK_WEBHOOK_LEASE_MS").pipe(Config.withDefault(60_000)),
-  idle: Config.succeed<Duration.DurationInput>("200 millis")
+  // Fan-outs announce new deliveries (NOTIFY); the pause only finds retries that came due.
+  idle: Config.succeed<Duration.DurationInput>("1 second")
 })
 
 /**

@@ -5,12 +5,11 @@ import {
   ListApiKeys,
   RenameApiKey,
   RevokeApiKey,
-  RotateApiKey,
-  viaApiKey
+  RotateApiKey
 } from "@poststack/application"
 import { type ApiKey, ApiKeyId, ValidationFailed } from "@poststack/domain"
 import { Effect, Redacted } from "effect"
-import { Api, ApiKeyView, CurrentApiKey } from "@poststack/contract"
+import { Api, ApiKeyView, CurrentPrincipal } from "@poststack/contract"
 
 export const toApiKeyView = (key: ApiKey, plaintext?: Redacted.Redacted<string>): ApiKeyView =>
   ApiKeyView.make(
@@ -33,12 +32,12 @@ export const ApiKeysLive = HttpApiBuilder.group(Api, "apiKeys", (handlers) =>
   handlers
     .handle("create", ({ payload }) =>
       Effect.gen(function* () {
-        const caller = yield* CurrentApiKey
+        const caller = yield* CurrentPrincipal
         const scopes = [...(payload.domainIds ?? []), ...(payload.domainId == null ? [] : [payload.domainId])]
         if (new Set(scopes.map(String)).size > 1) {
           return yield* new ValidationFailed({ message: "A key can be scoped to one domain" })
         }
-        const created = yield* CreateApiKey(viaApiKey(caller), {
+        const created = yield* CreateApiKey(caller, {
           name: payload.name,
           permission: payload.permission,
           mode: payload.mode,
@@ -50,30 +49,30 @@ export const ApiKeysLive = HttpApiBuilder.group(Api, "apiKeys", (handlers) =>
     )
     .handle("list", () =>
       Effect.gen(function* () {
-        const caller = yield* CurrentApiKey
-        const keys = yield* ListApiKeys(viaApiKey(caller))
+        const caller = yield* CurrentPrincipal
+        const keys = yield* ListApiKeys(caller)
         return { keys: keys.map((key) => toApiKeyView(key)) }
       })
     )
     .handle("get", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => GetApiKey(viaApiKey(caller), ApiKeyId.make(path.id))).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => GetApiKey(caller, ApiKeyId.make(path.id))).pipe(
         Effect.map((key) => toApiKeyView(key))
       )
     )
     .handle("update", ({ path, payload }) =>
-      Effect.flatMap(CurrentApiKey, (caller) =>
+      Effect.flatMap(CurrentPrincipal, (caller) =>
         payload.name === undefined
-          ? GetApiKey(viaApiKey(caller), ApiKeyId.make(path.id))
-          : RenameApiKey(viaApiKey(caller), ApiKeyId.make(path.id), payload.name)
+          ? GetApiKey(caller, ApiKeyId.make(path.id))
+          : RenameApiKey(caller, ApiKeyId.make(path.id), payload.name)
       ).pipe(Effect.map((key) => toApiKeyView(key)))
     )
     .handle("rotate", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => RotateApiKey(viaApiKey(caller), ApiKeyId.make(path.id))).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => RotateApiKey(caller, ApiKeyId.make(path.id))).pipe(
         Effect.map((rotated) => toApiKeyView(rotated.key, rotated.plaintext))
       )
     )
     .handle("revoke", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => RevokeApiKey(viaApiKey(caller), ApiKeyId.make(path.id))).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => RevokeApiKey(caller, ApiKeyId.make(path.id))).pipe(
         Effect.as({ success: true as const, deleted: true as const })
       )
     )

@@ -15,8 +15,7 @@ import {
   ListDomains,
   StartDkimRotation,
   UpdateDomain,
-  VerifyDomain,
-  viaApiKey
+  VerifyDomain
 } from "@poststack/application"
 import {
   type DkimRotation,
@@ -30,7 +29,7 @@ import {
 import { Effect } from "effect"
 import {
   Api,
-  CurrentApiKey,
+  CurrentPrincipal,
   DkimRotationView,
   DmarcReportView,
   DnsRecordView,
@@ -127,7 +126,7 @@ const rotation = (r: DkimRotation) => ({
 })
 
 // The key that authenticated the request; each use case holds it to its scope.
-const principal = Effect.map(CurrentApiKey, viaApiKey)
+const principal = CurrentPrincipal
 
 export const DomainsLive = HttpApiBuilder.group(Api, "domains", (handlers) =>
   handlers

@@ -4,12 +4,11 @@ import {
   GetEmailInsights,
   type PreviewInput,
   PreviewEmail,
-  type SpamReading,
-  viaApiKey
+  type SpamReading
 } from "@poststack/application"
 import { type EmailInsightWarning, ValidationFailed } from "@poststack/domain"
 import { Effect } from "effect"
-import { Api, CurrentApiKey, type PreviewBody, type SpamPreviewBody } from "@poststack/contract"
+import { Api, CurrentPrincipal, type PreviewBody, type SpamPreviewBody } from "@poststack/contract"
 
 const toInput = (body: typeof SpamPreviewBody.Type | typeof PreviewBody.Type) =>
   Effect.gen(function* () {
@@ -53,8 +52,8 @@ const bytes = (text: string | null) => (text === null ? 0 : Buffer.byteLength(te
 export const EmailPreviewsLive = HttpApiBuilder.group(Api, "emailPreviews", (handlers) =>
   handlers
     .handle("preview", ({ payload }) =>
-      Effect.flatMap(Effect.zip(CurrentApiKey, toInput(payload)), ([key, input]) =>
-        PreviewEmail(viaApiKey(key), input)
+      Effect.flatMap(Effect.zip(CurrentPrincipal, toInput(payload)), ([key, input]) =>
+        PreviewEmail(key, input)
       ).pipe(
         Effect.map((preview) => ({
           rendered_subject: preview.subject,
@@ -67,12 +66,12 @@ export const EmailPreviewsLive = HttpApiBuilder.group(Api, "emailPreviews", (han
       )
     )
     .handle("spamPreview", ({ payload }) =>
-      Effect.flatMap(Effect.zip(CurrentApiKey, toInput(payload)), ([key, input]) =>
-        CheckSpam(viaApiKey(key), input)
+      Effect.flatMap(Effect.zip(CurrentPrincipal, toInput(payload)), ([key, input]) =>
+        CheckSpam(key, input)
       ).pipe(Effect.map(toSpamView))
     )
     .handle("insights", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => GetEmailInsights(viaApiKey(caller), path.id)).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => GetEmailInsights(caller, path.id)).pipe(
         Effect.map((warnings) => ({ warnings: warnings.map(toWarningView) }))
       )
     )

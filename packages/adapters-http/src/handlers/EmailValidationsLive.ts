@@ -1,8 +1,8 @@
 import { HttpApiBuilder } from "@effect/platform"
-import { ValidateEmails, viaApiKey } from "@poststack/application"
+import { ValidateEmails } from "@poststack/application"
 import type { EmailValidation } from "@poststack/domain"
 import { Effect } from "effect"
-import { Api, CurrentApiKey, EmailValidationView } from "@poststack/contract"
+import { Api, CurrentPrincipal, EmailValidationView } from "@poststack/contract"
 
 const toView = (v: EmailValidation): EmailValidationView =>
   EmailValidationView.make(
@@ -29,13 +29,13 @@ export const EmailValidationsLive = HttpApiBuilder.group(Api, "emailValidations"
   handlers
     .handle("validate", ({ payload }) =>
       Effect.map(
-        Effect.flatMap(CurrentApiKey, (key) => ValidateEmails(viaApiKey(key), [payload.email])),
+        Effect.flatMap(CurrentPrincipal, (key) => ValidateEmails(key, [payload.email])),
         (results) => toView(results[0] as EmailValidation)
       )
     )
     .handle("validateBatch", ({ payload }) =>
       Effect.map(
-        Effect.flatMap(CurrentApiKey, (key) => ValidateEmails(viaApiKey(key), payload.emails)),
+        Effect.flatMap(CurrentPrincipal, (key) => ValidateEmails(key, payload.emails)),
         (results) => ({ results: results.map(toView) })
       )
     )

@@ -7,8 +7,7 @@ import {
   type IdempotencyKey,
   ListEmails,
   RescheduleEmail,
-  SendEmail,
-  viaApiKey
+  SendEmail
 } from "@poststack/application"
 import {
   type ApiKey,
@@ -28,6 +27,7 @@ import {
   Api,
   answerFor,
   CurrentApiKey,
+  CurrentPrincipal,
   EmailDetailView,
   EmailEventView,
   EmailView,
@@ -195,7 +195,7 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
     )
     .handle("list", ({ urlParams }) =>
       Effect.gen(function* () {
-        const caller = yield* CurrentApiKey
+        const caller = yield* CurrentPrincipal
         const filter: { -readonly [K in keyof EmailFilter]: EmailFilter[K] } = {}
         if (urlParams.status !== undefined) {
           if (!isStatus(urlParams.status))
@@ -220,12 +220,7 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
         if (urlParams.provider !== undefined) filter.provider = urlParams.provider.toLowerCase()
         if (urlParams.country !== undefined) filter.country = urlParams.country.toUpperCase()
         if (urlParams.device !== undefined) filter.device = urlParams.device
-        const { emails, total } = yield* ListEmails(
-          viaApiKey(caller),
-          filter,
-          urlParams.page,
-          urlParams.perPage
-        )
+        const { emails, total } = yield* ListEmails(caller, filter, urlParams.page, urlParams.perPage)
         return {
           data: emails.map(toEmailView),
           meta: {
@@ -238,7 +233,7 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
       })
     )
     .handle("get", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => GetEmail(viaApiKey(caller), path.id)).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => GetEmail(caller, path.id)).pipe(
         Effect.map((email) => ({
           email: EmailDetailView.make(
             {
@@ -253,17 +248,17 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
       )
     )
     .handle("reschedule", ({ path, payload }) =>
-      Effect.flatMap(CurrentApiKey, (caller) =>
-        RescheduleEmail(viaApiKey(caller), path.id, payload.scheduledAt)
+      Effect.flatMap(CurrentPrincipal, (caller) =>
+        RescheduleEmail(caller, path.id, payload.scheduledAt)
       ).pipe(Effect.as({ success: true as const }))
     )
     .handle("cancel", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => CancelEmail(viaApiKey(caller), path.id)).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => CancelEmail(caller, path.id)).pipe(
         Effect.as({ success: true as const })
       )
     )
     .handle("events", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => GetEmailEvents(viaApiKey(caller), path.id)).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => GetEmailEvents(caller, path.id)).pipe(
         Effect.map((events) => ({ events: events.map(toEventView) }))
       )
     )

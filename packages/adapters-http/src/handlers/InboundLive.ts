@@ -9,12 +9,17 @@ import {
   ListInbound,
   ListInboundAttachments,
   ReplyToInbound,
-  type SendResult,
-  viaApiKey
+  type SendResult
 } from "@poststack/application"
 import { ValidationFailed } from "@poststack/domain"
 import { Effect } from "effect"
-import { Api, CurrentApiKey, InboundAttachmentView, InboundEmailView } from "@poststack/contract"
+import {
+  Api,
+  CurrentApiKey,
+  CurrentPrincipal,
+  InboundAttachmentView,
+  InboundEmailView
+} from "@poststack/contract"
 
 const list = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
   value === undefined ? [] : typeof value === "string" ? [value] : value
@@ -58,9 +63,9 @@ export const InboundLive = HttpApiBuilder.group(Api, "inbound", (handlers) =>
   handlers
     .handle("list", ({ urlParams }) =>
       Effect.gen(function* () {
-        const caller = yield* CurrentApiKey
+        const caller = yield* CurrentPrincipal
         const { emails, total } = yield* ListInbound(
-          viaApiKey(caller),
+          caller,
           urlParams.domain ?? null,
           urlParams.page,
           urlParams.perPage
@@ -77,17 +82,17 @@ export const InboundLive = HttpApiBuilder.group(Api, "inbound", (handlers) =>
       })
     )
     .handle("get", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => GetInbound(viaApiKey(caller), path.id)).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => GetInbound(caller, path.id)).pipe(
         Effect.map((email) => ({ inboundEmail: toView(email) }))
       )
     )
     .handle("delete", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => DeleteInbound(viaApiKey(caller), path.id)).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => DeleteInbound(caller, path.id)).pipe(
         Effect.as({ success: true as const, deleted: true as const })
       )
     )
     .handle("attachments", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) => ListInboundAttachments(viaApiKey(caller), path.id)).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => ListInboundAttachments(caller, path.id)).pipe(
         Effect.map((attachments) => ({
           attachments: attachments.map((a) =>
             InboundAttachmentView.make(
@@ -105,8 +110,8 @@ export const InboundLive = HttpApiBuilder.group(Api, "inbound", (handlers) =>
       )
     )
     .handle("attachment", ({ path }) =>
-      Effect.flatMap(CurrentApiKey, (caller) =>
-        GetInboundAttachment(viaApiKey(caller), path.id, path.attachmentId)
+      Effect.flatMap(CurrentPrincipal, (caller) =>
+        GetInboundAttachment(caller, path.id, path.attachmentId)
       ).pipe(
         Effect.map(({ attachment, bytes }) =>
           HttpServerResponse.uint8Array(bytes, {
@@ -122,8 +127,8 @@ export const InboundLive = HttpApiBuilder.group(Api, "inbound", (handlers) =>
       )
     )
     .handle("draftReply", ({ path, payload }) =>
-      Effect.flatMap(CurrentApiKey, (caller) =>
-        DraftInboundReply(viaApiKey(caller), path.id, payload?.tone ?? "friendly")
+      Effect.flatMap(CurrentPrincipal, (caller) =>
+        DraftInboundReply(caller, path.id, payload?.tone ?? "friendly")
       )
     )
     .handle("reply", ({ path, payload }) =>

@@ -7,12 +7,11 @@ import {
   ListNotificationDeliveries,
   ReplayNotificationDelivery,
   TestNotificationChannel,
-  UpdateNotificationChannel,
-  viaApiKey
+  UpdateNotificationChannel
 } from "@poststack/application"
 import type { NotificationChannel, WebhookDelivery } from "@poststack/domain"
 import { Effect } from "effect"
-import { Api, CurrentApiKey, NotificationChannelView, NotificationDeliveryView } from "@poststack/contract"
+import { Api, CurrentPrincipal, NotificationChannelView, NotificationDeliveryView } from "@poststack/contract"
 
 const toView = (c: NotificationChannel): NotificationChannelView =>
   NotificationChannelView.make(
@@ -54,7 +53,7 @@ const toDeliveryView = (d: WebhookDelivery): NotificationDeliveryView =>
     { disableValidation: true }
   )
 
-const principal = Effect.map(CurrentApiKey, viaApiKey)
+const principal = CurrentPrincipal
 
 /** Config values as the domain reads them: text (a numeric chat id sent as a number included). */
 const configText = (config: Readonly<Record<string, string | number>>) =>

@@ -9,12 +9,11 @@ import {
   ReplayWebhookDelivery,
   RotateWebhookSecret,
   TestWebhook,
-  UpdateWebhook,
-  viaApiKey
+  UpdateWebhook
 } from "@poststack/application"
 import { type Webhook, type WebhookDelivery, WebhookId } from "@poststack/domain"
 import { Effect, Redacted } from "effect"
-import { Api, CurrentApiKey, WebhookDeliveryView, WebhookView } from "@poststack/contract"
+import { Api, CurrentPrincipal, WebhookDeliveryView, WebhookView } from "@poststack/contract"
 
 const toView = (w: Webhook): WebhookView =>
   WebhookView.make(
@@ -59,7 +58,7 @@ const toDeliveryView = (d: WebhookDelivery): WebhookDeliveryView =>
     { disableValidation: true }
   )
 
-const principal = Effect.map(CurrentApiKey, viaApiKey)
+const principal = CurrentPrincipal
 
 export const WebhooksLive = HttpApiBuilder.group(Api, "webhooks", (handlers) =>
   handlers

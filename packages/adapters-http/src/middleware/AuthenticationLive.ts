@@ -1,7 +1,12 @@
 import { HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import {
   AuthenticateApiKey,
+  type AccountTokens,
   CheckRateLimit,
+  type MembershipRepository,
+  type SessionStore,
+  type UserRepository,
+  viaApiKey,
   type KeyMaterial,
   type ApiKeyRepository,
   type RateLimiterStore
@@ -18,6 +23,7 @@ import {
 import { Effect, Layer, Option, Redacted } from "effect"
 import { Authentication, FullAccess } from "@poststack/contract"
 import { screenRequest } from "./Contract.js"
+import { personOf } from "./SessionAuthenticationLive.js"
 import { RateLimitSettings } from "./RateLimitSettings.js"
 import { provideInPlace } from "./RequestFiber.js"
 
@@ -66,6 +72,11 @@ const authenticate = (requireFullAccess: boolean) =>
     const request = yield* HttpServerRequest.HttpServerRequest
     const settings = yield* RateLimitSettings
     const header = request.headers.authorization
+    // A session cookie counts only without an Authorization header: a key always wins.
+    if (header === undefined) {
+      const person = yield* personOf(request)
+      if (person !== undefined) return person
+    }
     const bearer = (header ?? "").slice(0, 7).toLowerCase() === "bearer "
     const missing = headerProblem(header, bearer, Redacted.value(token))
     const key: ApiKey = yield* (
@@ -96,7 +107,7 @@ const authenticate = (requireFullAccess: boolean) =>
       return yield* new PermissionDenied({ message: "API key does not have permission" })
     }
     yield* screenRequest
-    return key
+    return viaApiKey(key)
   })
 
 const setHeaders = (headers: Record<string, string>) =>
@@ -104,18 +115,38 @@ const setHeaders = (headers: Record<string, string>) =>
     Effect.succeed(HttpServerResponse.setHeaders(response, headers))
   )
 
-type Needs = ApiKeyRepository | KeyMaterial | RateLimiterStore | RateLimitSettings
+type Needs =
+  | ApiKeyRepository
+  | KeyMaterial
+  | RateLimiterStore
+  | RateLimitSettings
+  | AccountTokens
+  | SessionStore
+  | UserRepository
+  | MembershipRepository
+
+/**
+ * The `session` scheme comes first and always passes the request on: the `bearer` handler then
+ * decides for both, so its answer (never this placeholder) is the one a client sees.
+ */
+const deferToBearer = () => Effect.fail(new InvalidApiKey({ message: "Invalid API key" }))
 
 export const AuthenticationLive = Layer.effect(
   Authentication,
   Effect.map(Effect.context<Needs>(), (context) =>
-    Authentication.of({ bearer: (token) => provideInPlace(context, authenticate(false)(token)) })
+    Authentication.of({
+      session: deferToBearer,
+      bearer: (token) => provideInPlace(context, authenticate(false)(token))
+    })
   )
 )
 
 export const FullAccessLive = Layer.effect(
   FullAccess,
   Effect.map(Effect.context<Needs>(), (context) =>
-    FullAccess.of({ bearer: (token) => provideInPlace(context, authenticate(true)(token)) })
+    FullAccess.of({
+      session: deferToBearer,
+      bearer: (token) => provideInPlace(context, authenticate(true)(token))
+    })
   )
 )

@@ -16,6 +16,8 @@ import pepperedApiKeyHashes from "./0015_peppered_api_key_hashes.js"
 import notificationChannels from "./0016_notification_channels.js"
 import webhookClaimByEndpoint from "./0020_webhook_claim_by_endpoint.js"
 import localVerification from "./0021_local_verification.js"
+import webhookClaimSlots from "./0022_webhook_claim_slots.js"
+import accounts from "./0030_accounts.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -36,7 +38,9 @@ export const migrations = {
   "0015_peppered_api_key_hashes": pepperedApiKeyHashes,
   "0016_notification_channels": notificationChannels,
   "0020_webhook_claim_by_endpoint": webhookClaimByEndpoint,
-  "0021_local_verification": localVerification
+  "0021_local_verification": localVerification,
+  "0022_webhook_claim_slots": webhookClaimSlots,
+  "0030_accounts": accounts
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */

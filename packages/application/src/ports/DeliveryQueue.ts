@@ -1,24 +1,9 @@
-import type { ClaimedDelivery, DeliveryStatus, EmailEventType, TeamId } from "@poststack/domain"
+import type { ClaimedDelivery, DeliverySettlement } from "@poststack/domain"
 import { Context, type Effect } from "effect"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
 
-export interface DeliveryResult {
-  readonly status: DeliveryStatus
-  readonly reply: string | null
-  readonly mx: string | null
-  /** For a deferred delivery: when to try again. */
-  readonly nextAttemptAt: Date | null
-  readonly events: ReadonlyArray<{
-    readonly type: EmailEventType
-    readonly metadata: Readonly<Record<string, unknown>>
-  }>
-  /** Put the recipient on the team's suppression list (a hard bounce, a complaint). */
-  readonly suppress: {
-    readonly teamId: TeamId
-    readonly address: string
-    readonly reason: "hard_bounce" | "complaint"
-  } | null
-}
+/** What an attempt makes of a delivery, as the domain settles it (`settleDelivery`). */
+export type DeliveryResult = DeliverySettlement
 
 /**
  * Deliveries waiting for a worker. Claims use `FOR UPDATE SKIP LOCKED` and a lease, so any

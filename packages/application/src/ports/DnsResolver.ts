@@ -1,4 +1,4 @@
-import type { DnsAnswer, MxRecord } from "@poststack/domain"
+import type { DnsAnswer, MxAnswer } from "@poststack/domain"
 import { Context, type Effect } from "effect"
 
 export type LookupType = "TXT" | "MX" | "CNAME" | "A" | "AAAA"
@@ -13,11 +13,6 @@ export class DnsResolver extends Context.Tag("@poststack/application/DnsResolver
   {
     readonly lookup: (name: string, type: LookupType) => Effect.Effect<DnsAnswer>
     /** MX records with their priorities; the null MX (`.`) has an empty exchange. */
-    readonly mx: (
-      name: string
-    ) => Effect.Effect<
-      | { readonly _tag: "Answered"; readonly records: ReadonlyArray<MxRecord> }
-      | { readonly _tag: "Unavailable"; readonly reason: string }
-    >
+    readonly mx: (name: string) => Effect.Effect<MxAnswer>
   }
 >() {}

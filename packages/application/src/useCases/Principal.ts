@@ -2,21 +2,17 @@ import {
   type ApiKey,
   coversDomain,
   type DomainId,
+  roleAllows,
   grantFor,
   PermissionDenied,
+  type Principal,
   type Reach,
   type RouteFamily,
   type TeamId
 } from "@poststack/domain"
 import { Effect } from "effect"
 
-/**
- * Who is acting. An API key acts inside its own team; an operator (the CLI, later a dashboard
- * session) is not held to the guards that protect against a leaked key minting stronger ones.
- */
-export type Principal =
-  | { readonly _tag: "ApiKey"; readonly teamId: TeamId; readonly key: ApiKey }
-  | { readonly _tag: "Operator"; readonly teamId: TeamId }
+export type { Principal }
 
 export const viaApiKey = (key: ApiKey): Principal => ({ _tag: "ApiKey", teamId: key.teamId, key })
 export const asOperator = (teamId: TeamId): Principal => ({ _tag: "Operator", teamId })
@@ -49,6 +45,8 @@ export const authorize = (
   principal: Principal,
   family: RouteFamily
 ): Effect.Effect<Scope, PermissionDenied> => {
+  if (principal._tag === "Person" && family === "apiKeys" && !roleAllows(principal.role, "manage_api_keys"))
+    return Effect.fail(new PermissionDenied({ message: "Only owners and admins can manage API keys" }))
   const reach = reachOf(principal)
   const grant = grantFor(reach, family)
   if (grant === "denied") return Effect.fail(denied(reach))

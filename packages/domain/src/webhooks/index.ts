@@ -1,4 +1,5 @@
 export * from "./Address.js"
+export * from "./EndpointSlots.js"
 export * from "./Retry.js"
 export * from "./Signature.js"
 export * from "./Webhook.js"

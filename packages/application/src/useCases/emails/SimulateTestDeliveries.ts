@@ -1,7 +1,7 @@
 import { type ClaimedDelivery, simulatedOutcome } from "@poststack/domain"
 import { Clock, Effect } from "effect"
 import { type DeliveryResult, DeliveryQueue } from "../../ports/DeliveryQueue.js"
-import { logOutcome } from "./DeliverDueMail.js"
+import { LogDeliveryOutcome } from "./LogDeliveryOutcome.js"
 
 const SIMULATED_MX = "simulator.poststack.dev"
 
@@ -76,7 +76,7 @@ export const SimulateTestDeliveries = Effect.fn("SimulateTestDeliveries")(functi
   const claimed = yield* queue.claim({ now, limit, leaseMs: 60_000, testMode: true })
   for (const delivery of claimed) {
     const result = simulate(delivery, now)
-    yield* logOutcome(delivery, result, 0)
+    yield* LogDeliveryOutcome(delivery, result, 0)
     yield* queue.record(delivery, result)
   }
   return claimed.length

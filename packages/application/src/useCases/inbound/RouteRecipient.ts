@@ -1,9 +1,8 @@
-import { domainOf, normalizeAddress, parseVerp, RecipientRefused } from "@poststack/domain"
+import { domainOf, normalizeAddress, parseVerp, RecipientRefused, returnPath } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { DeliveryFeedback, type SentDelivery } from "../../ports/DeliveryFeedback.js"
 import { Digest } from "../../ports/Digest.js"
 import { InboundRepository, type MailRoute } from "../../ports/InboundRepository.js"
-import { returnPath } from "../emails/DeliverDueMail.js"
 
 /** What a received message is for one recipient: customer mail, a report about a delivery, or a DMARC report. */
 export type RecipientRoute =

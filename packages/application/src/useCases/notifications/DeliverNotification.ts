@@ -55,6 +55,7 @@ export const deliverToChannel = Effect.fn("DeliverNotification")(function* (
     success: attemptSucceeded(outcome),
     statusCode: outcome._tag === "Responded" ? outcome.status : null,
     responseBody: outcome._tag === "Responded" ? outcome.body : outcome.reason,
-    durationMs: outcome.durationMs
+    durationMs: outcome.durationMs,
+    outcome
   }
 })

@@ -1,0 +1,49 @@
+import { HttpApiBuilder } from "@effect/platform"
+import { ChangeEmail, ChangePassword, GetAccount, UpdateProfile } from "@poststack/application"
+import { InvalidApiKey } from "@poststack/domain"
+import { Effect } from "effect"
+import { Api } from "@poststack/contract"
+import { CurrentSession } from "@poststack/contract"
+import { toTeamView, toUserView } from "./accountViews.js"
+
+const view = ({ user, teams }: Effect.Effect.Success<ReturnType<typeof GetAccount>>) => ({
+  user: toUserView(user),
+  teams: teams.map(toTeamView)
+})
+
+export const AccountLive = HttpApiBuilder.group(Api, "account", (handlers) =>
+  handlers
+    .handle("get", () =>
+      Effect.flatMap(CurrentSession, ({ session }) => GetAccount(session.userId)).pipe(
+        Effect.catchTag("SessionRequired", (e) => Effect.fail(new InvalidApiKey({ message: e.message }))),
+        Effect.map(view)
+      )
+    )
+    .handle("update", ({ payload }) =>
+      Effect.flatMap(CurrentSession, ({ session }) =>
+        UpdateProfile(session.userId, {
+          ...(payload.name === undefined ? {} : { name: payload.name }),
+          ...(payload.timeZone === undefined ? {} : { timeZone: payload.timeZone })
+        })
+      ).pipe(
+        Effect.catchTag("SessionRequired", (e) => Effect.fail(new InvalidApiKey({ message: e.message }))),
+        Effect.map(view)
+      )
+    )
+    .handle("changePassword", ({ payload }) =>
+      Effect.flatMap(CurrentSession, ({ session }) =>
+        ChangePassword(session, payload.currentPassword, payload.newPassword)
+      ).pipe(
+        Effect.catchTag("CredentialsRejected", (e) => Effect.fail(new InvalidApiKey({ message: e.message }))),
+        Effect.map(({ endedSessions }) => ({ success: true as const, endedSessions }))
+      )
+    )
+    .handle("changeEmail", ({ payload }) =>
+      Effect.flatMap(CurrentSession, ({ session }) =>
+        ChangeEmail(session, payload.password, payload.newEmail)
+      ).pipe(
+        Effect.catchTag("CredentialsRejected", (e) => Effect.fail(new InvalidApiKey({ message: e.message }))),
+        Effect.as({ message: "A confirmation link is on its way to the new address." })
+      )
+    )
+)

@@ -1,0 +1,115 @@
+import { HttpApiBuilder, HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import {
+  AuthenticateSession,
+  type ClientContext,
+  ConfirmEmailChange,
+  GetAccount,
+  RequestPasswordReset,
+  ResendVerification,
+  ResetPassword,
+  SignIn,
+  SignUp,
+  VerifyEmail
+} from "@poststack/application"
+import { InvalidApiKey, LinkInvalid, RateLimitExceeded, ValidationFailed } from "@poststack/domain"
+import { Effect, Layer, Option, Redacted } from "effect"
+import { Api } from "@poststack/contract"
+import { PublicScreen } from "@poststack/contract"
+import { clientAddress } from "../middleware/ClientAddress.js"
+import { screenRequest } from "../middleware/Contract.js"
+import { sessionTokenOf, setSessionCookie } from "../middleware/SessionCookie.js"
+import { toSessionView, toTeamView, toUserView } from "./accountViews.js"
+
+export const clientContext = Effect.gen(function* () {
+  const request = yield* HttpServerRequest.HttpServerRequest
+  return {
+    address: (yield* clientAddress) ?? null,
+    userAgent: request.headers["user-agent"] ?? null
+  } satisfies ClientContext
+})
+
+const ACCEPTED = { message: "If the address can receive it, a mail is on its way: check the inbox." }
+
+/** A used, expired or unknown link, on the wire as the contract's 422. */
+const linkFailure = <A, E, R>(
+  self: Effect.Effect<A, E | LinkInvalid, R>
+): Effect.Effect<A, E | ValidationFailed, R> =>
+  Effect.catchIf(
+    self,
+    (e): e is LinkInvalid => e instanceof LinkInvalid,
+    (e) => Effect.fail(new ValidationFailed({ message: e.message }))
+  ) as Effect.Effect<A, E | ValidationFailed, R>
+
+/** A refused attempt says when to try again, in `Retry-After`, as every 429 of the API does. */
+const retryAfter = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.tapError(self, (e) =>
+    e instanceof RateLimitExceeded
+      ? HttpApp.appendPreResponseHandler((_request, response) =>
+          Effect.succeed(HttpServerResponse.setHeader(response, "retry-after", String(e.retryAfterSeconds)))
+        )
+      : Effect.void
+  )
+
+export const PublicScreenLive = Layer.succeed(PublicScreen, screenRequest)
+
+export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
+  handlers
+    .handle("signUp", ({ payload }) =>
+      Effect.flatMap(clientContext, (client) => SignUp(payload, client)).pipe(retryAfter, Effect.as(ACCEPTED))
+    )
+    .handle("resendVerification", ({ payload }) =>
+      Effect.flatMap(clientContext, (client) => ResendVerification(payload.email, client)).pipe(
+        retryAfter,
+        Effect.as(ACCEPTED)
+      )
+    )
+    .handle("verifyEmail", ({ payload }) =>
+      linkFailure(VerifyEmail(payload.token)).pipe(Effect.as({ verified: true as const }))
+    )
+    .handle("signIn", ({ payload }) =>
+      Effect.gen(function* () {
+        const client = yield* clientContext
+        const signedIn = yield* SignIn(payload, client).pipe(
+          retryAfter,
+          Effect.catchTag("CredentialsRejected", (e) =>
+            Effect.fail(new InvalidApiKey({ message: e.message }))
+          )
+        )
+        yield* setSessionCookie(signedIn.token)
+        const { teams } = yield* GetAccount(signedIn.user.id).pipe(
+          Effect.catchTag("SessionRequired", (e) => Effect.fail(new InvalidApiKey({ message: e.message })))
+        )
+        return {
+          user: toUserView(signedIn.user),
+          session: toSessionView(signedIn.session, signedIn.session.id),
+          teams: teams.map(toTeamView),
+          csrfToken: signedIn.csrfToken
+        }
+      })
+    )
+    .handle("requestPasswordReset", ({ payload }) =>
+      Effect.flatMap(clientContext, (client) => RequestPasswordReset(payload.email, client)).pipe(
+        retryAfter,
+        Effect.as(ACCEPTED)
+      )
+    )
+    .handle("resetPassword", ({ payload }) =>
+      linkFailure(ResetPassword(payload.token, payload.password)).pipe(Effect.as({ success: true as const }))
+    )
+    .handle("confirmEmailChange", ({ payload }) =>
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        // Following the link from a signed-in browser keeps that session signed in.
+        const token = sessionTokenOf(request)
+        const current =
+          token === undefined
+            ? Option.none()
+            : yield* AuthenticateSession(Redacted.make(token)).pipe(Effect.option)
+        const keep = Option.isSome(current)
+          ? { userId: current.value.session.userId, sessionId: current.value.session.id }
+          : null
+        yield* linkFailure(ConfirmEmailChange(payload.token, keep))
+        return { success: true as const }
+      })
+    )
+)

@@ -1,0 +1,60 @@
+import { SqlClient } from "@effect/sql"
+import { SessionStore } from "@poststack/application"
+import { Array as Arr, Effect, Layer, Option } from "effect"
+import { type SessionRow, toSession } from "./AccountRows.js"
+import { unavailable } from "./SqlErrors.js"
+
+/**
+ * Sessions by the SHA-256 of their cookie. An ended session is deleted, not flagged: nothing of it
+ * is kept, and an expired one is simply never found (and deleted on its person's next sign-in).
+ */
+export const make = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const columns = sql`id, user_id, team_id, created_at, expires_at, last_seen_at, address, user_agent`
+
+  return SessionStore.of({
+    create: (session) =>
+      sql
+        .withTransaction(
+          Effect.gen(function* () {
+            yield* sql`DELETE FROM sessions WHERE user_id = ${session.userId} AND expires_at <= ${session.createdAt}`
+            return yield* sql<SessionRow>`
+              INSERT INTO sessions (id, token_hash, user_id, team_id, created_at, expires_at, last_seen_at, address, user_agent)
+              VALUES (${session.id}, ${Buffer.from(session.tokenHash)}, ${session.userId}, ${session.teamId},
+                      ${session.createdAt}, ${session.expiresAt}, ${session.createdAt}, ${session.address}, ${session.userAgent})
+              RETURNING ${columns}`
+          })
+        )
+        .pipe(
+          Effect.map((rows) => toSession(Option.getOrThrow(Arr.head(rows)))),
+          unavailable
+        ),
+    findByTokenHash: (tokenHash, now) =>
+      sql<SessionRow>`
+        SELECT ${columns} FROM sessions WHERE token_hash = ${Buffer.from(tokenHash)} AND expires_at > ${now}`.pipe(
+        Effect.map((rows) => Option.map(Arr.head(rows), toSession)),
+        unavailable
+      ),
+    touch: (id, at) =>
+      sql`UPDATE sessions SET last_seen_at = ${at} WHERE id = ${id}`.pipe(Effect.asVoid, unavailable),
+    list: (userId, now) =>
+      sql<SessionRow>`
+        SELECT ${columns} FROM sessions WHERE user_id = ${userId} AND expires_at > ${now}
+        ORDER BY created_at DESC, id`.pipe(Effect.map(Arr.map(toSession)), unavailable),
+    revoke: (userId, id) =>
+      sql<{ id: string }>`DELETE FROM sessions WHERE user_id = ${userId} AND id = ${id} RETURNING id`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        unavailable
+      ),
+    revokeAll: (userId, keep) =>
+      sql<{ id: string }>`
+        DELETE FROM sessions WHERE user_id = ${userId} AND id <> ${keep ?? ""} RETURNING id`.pipe(
+        Effect.map((rows) => rows.length),
+        unavailable
+      ),
+    selectTeam: (id, teamId) =>
+      sql`UPDATE sessions SET team_id = ${teamId} WHERE id = ${id}`.pipe(Effect.asVoid, unavailable)
+  })
+})
+
+export const layer = Layer.effect(SessionStore, make)

@@ -1,0 +1,10 @@
+import type { UserId } from "@poststack/domain"
+import { Effect } from "effect"
+import { MembershipRepository } from "../../ports/MembershipRepository.js"
+import { memberOf } from "./memberOf.js"
+
+/** A new team, owned by the person creating it; returns their membership of it. */
+export const CreateTeam = Effect.fn("CreateTeam")(function* (userId: UserId, name: string) {
+  const team = yield* (yield* MembershipRepository).createTeam(name, userId)
+  return yield* memberOf(team.id, userId)
+})

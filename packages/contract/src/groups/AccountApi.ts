@@ -1,0 +1,44 @@
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import { AccountEmail, DisplayName, Password, TimeZone } from "@poststack/domain"
+import { Schema } from "effect"
+import { UnauthorizedJson } from "../errors.js"
+import { SessionAuthentication } from "../middleware/SessionAuthentication.js"
+import { Accepted, TeamMembershipView, UserView } from "./AccountViews.js"
+
+export const UpdateAccountBody = Schema.Struct({
+  name: Schema.optional(DisplayName),
+  timeZone: Schema.optional(TimeZone).pipe(Schema.fromKey("time_zone"))
+})
+
+export const ChangePasswordBody = Schema.Struct({
+  currentPassword: Schema.propertySignature(Schema.String.pipe(Schema.maxLength(256), Schema.Redacted)).pipe(
+    Schema.fromKey("current_password")
+  ),
+  newPassword: Schema.propertySignature(Password).pipe(Schema.fromKey("new_password"))
+})
+
+export const ChangeEmailBody = Schema.Struct({
+  password: Schema.String.pipe(Schema.maxLength(256), Schema.Redacted),
+  newEmail: Schema.propertySignature(AccountEmail).pipe(Schema.fromKey("new_email"))
+})
+
+const Account = Schema.Struct({ user: UserView, teams: Schema.Array(TeamMembershipView) })
+
+/** `/account`: the signed-in person's profile and credentials. */
+export class AccountApi extends HttpApiGroup.make("account")
+  .add(HttpApiEndpoint.get("get", "/account").addSuccess(Account))
+  .add(HttpApiEndpoint.patch("update", "/account").setPayload(UpdateAccountBody).addSuccess(Account))
+  .add(
+    HttpApiEndpoint.post("changePassword", "/account/password")
+      .setPayload(ChangePasswordBody)
+      .addSuccess(Schema.Struct({ success: Schema.Literal(true), endedSessions: Schema.Int }))
+      .addError(UnauthorizedJson)
+  )
+  .add(
+    HttpApiEndpoint.post("changeEmail", "/account/email")
+      .setPayload(ChangeEmailBody)
+      .addSuccess(Accepted, { status: 202 })
+      .addError(UnauthorizedJson)
+  )
+  .middleware(SessionAuthentication)
+  .annotate(OpenApi.Title, "Account") {}

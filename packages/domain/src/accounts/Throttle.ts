@@ -1,0 +1,26 @@
+import type { RateLimitPolicy } from "../RateLimit.js"
+
+/** What an attempt tries: each has its own budgets, per account and per client address. */
+export type GuardedAction = "sign_in" | "password_reset" | "verification_mail"
+
+/**
+ * Attempts allowed per account (the address typed, whether or not it has an account, so the
+ * limit itself names none) and per client address, in fixed windows. Sign-in allows ten guesses
+ * per account per quarter hour; an address may try many accounts, but not thousands.
+ */
+export const GUARD_POLICIES: Readonly<
+  Record<GuardedAction, { readonly perAccount: RateLimitPolicy; readonly perAddress: RateLimitPolicy }>
+> = {
+  sign_in: {
+    perAccount: { limit: 10, windowMs: 15 * 60_000 },
+    perAddress: { limit: 100, windowMs: 15 * 60_000 }
+  },
+  password_reset: {
+    perAccount: { limit: 5, windowMs: 60 * 60_000 },
+    perAddress: { limit: 30, windowMs: 60 * 60_000 }
+  },
+  verification_mail: {
+    perAccount: { limit: 5, windowMs: 60 * 60_000 },
+    perAddress: { limit: 30, windowMs: 60 * 60_000 }
+  }
+}

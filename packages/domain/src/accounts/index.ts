@@ -1,0 +1,7 @@
+export * from "./errors.js"
+export * from "./Invitation.js"
+export * from "./Membership.js"
+export * from "./Role.js"
+export * from "./Session.js"
+export * from "./User.js"
+export * from "./Throttle.js"
