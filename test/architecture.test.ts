@@ -57,7 +57,12 @@ describe("dependency rule", () => {
     ["packages/runtime/src/X.ts", 'import { WorkerLive } from "@poststack/worker"'],
     ["packages/runtime/src/X.ts", 'import { Api } from "../../contract/src/index.js"'],
     ["packages/adapters-http/src/X.ts", 'import { runMain } from "@poststack/runtime"'],
-    ["packages/adapters-persistence/src/X.ts", 'import { Services } from "@poststack/runtime"']
+    ["packages/adapters-persistence/src/X.ts", 'import { Services } from "@poststack/runtime"'],
+    // The dashboard runs in a browser: the contract's client, never server code or Node.
+    ["apps/dashboard/src/X.ts", 'import { SendEmail } from "@poststack/application"'],
+    ["apps/dashboard/src/X.ts", 'import { HttpServerLive } from "@poststack/adapters-http"'],
+    ["apps/dashboard/src/X.ts", 'import { readFileSync } from "node:fs"'],
+    ["apps/dashboard/src/X.ts", 'import { NodeHttpServer } from "@effect/platform-node"']
   ])("refuses %s importing: %s", (file, source) => {
     const result = lint(
       file,
@@ -85,7 +90,9 @@ describe("dependency rule", () => {
     ["packages/runtime/src/X.ts", 'import { SendEmail } from "@poststack/application"'],
     ["apps/server/src/X.ts", 'import { runMain } from "@poststack/runtime"'],
     ["apps/server/src/X.ts", 'import { HttpServerLive } from "@poststack/adapters-http"'],
-    ["apps/worker/src/X.ts", 'import { WorkerLive } from "@poststack/runtime"']
+    ["apps/worker/src/X.ts", 'import { WorkerLive } from "@poststack/runtime"'],
+    ["apps/dashboard/src/X.ts", 'import { Api } from "@poststack/contract"'],
+    ["apps/dashboard/src/X.ts", 'import { HttpApiClient } from "@effect/platform"']
   ])("allows %s importing: %s", (file, source) => {
     const result = lint(file, `${source}\nexport const used = [${source.match(/\{ (\w+) \}/)?.[1]}]\n`)
     expect(result.stdout + result.stderr).not.toContain("noRestrictedImports")

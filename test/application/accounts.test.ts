@@ -1,6 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { NodeCryptoAccountTokens, NodeCryptoDigest } from "@poststack/adapters-external"
-import { MemoryAccounts, MemoryRateLimiterStore, MemoryRepositories } from "@poststack/adapters-persistence"
+import {
+  MemoryAccounts,
+  MemoryRateLimiterStore,
+  MemoryRepositories,
+  MemoryTwoFactorStore
+} from "@poststack/adapters-persistence"
 import {
   ChangeRole,
   DomainRepository,
@@ -35,6 +40,7 @@ const unused = <S>(tag: { of: (s: S) => S }) =>
   tag.of(new Proxy({}, { get: () => () => Effect.die("unused") }) as S)
 const TestLayer = Layer.mergeAll(
   MemoryAccounts.layer,
+  MemoryTwoFactorStore.layer,
   FakeHasher,
   NodeCryptoAccountTokens.layer,
   NodeCryptoDigest.layer,
@@ -44,6 +50,11 @@ const TestLayer = Layer.mergeAll(
   Layer.succeed(DomainRepository, unused(DomainRepository)),
   Layer.succeed(EmailRepository, unused(EmailRepository))
 )
+/** Without two-factor authentication a right password opens a session. */
+const session = <A extends { readonly _tag: string }>(outcome: A) =>
+  outcome._tag === "SignedIn"
+    ? Effect.succeed(outcome as Extract<A, { _tag: "SignedIn" }>)
+    : Effect.die("unexpected two-factor challenge")
 const client = { address: "192.0.2.7", userAgent: "test" }
 const password = Redacted.make("correct horse battery")
 
@@ -79,7 +90,9 @@ describe("account use cases (memory twins)", () => {
         const users = yield* UserRepository
         yield* users.setPasswordHash(id, "hash:correct horse battery")
         outdated = true
-        const signedIn = yield* SignIn({ email: "OLD@people.test", password }, client)
+        const signedIn = yield* SignIn({ email: "OLD@people.test", password }, client).pipe(
+          Effect.flatMap(session)
+        )
         outdated = false
         expect(signedIn.session.teamId).not.toBeNull()
         expect(signedIn.session.address).toBe("192.0.2.7")
@@ -94,7 +107,9 @@ describe("account use cases (memory twins)", () => {
     Effect.gen(function* () {
       const a = yield* verifiedPerson("a@people.test")
       const b = yield* verifiedPerson("b@people.test")
-      const signedIn = yield* SignIn({ email: "a@people.test", password }, client)
+      const signedIn = yield* SignIn({ email: "a@people.test", password }, client).pipe(
+        Effect.flatMap(session)
+      )
       const bTeam = (yield* (yield* MembershipRepository).listForUser(b))[0]?.teamId
       if (bTeam === undefined) return yield* Effect.die("no team")
       const selected = yield* Effect.flip(SelectTeam(signedIn.session, bTeam))

@@ -1,9 +1,11 @@
 import { createHash, createHmac, hkdfSync } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
 import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
-import { MemoryRepositories } from "@poststack/adapters-persistence"
+import { MemoryAuditLog, MemoryRepositories } from "@poststack/adapters-persistence"
 import {
   ApiKeyRepository,
+  AuditLog,
+  withRequestOrigin,
   AuthenticateApiKey,
   asOperator,
   BootstrapTeam,
@@ -18,8 +20,9 @@ import type { ApiKeyId, TeamId } from "@poststack/domain"
 import { Effect, Either, Layer, Option, Redacted } from "effect"
 
 const ENCRYPTION_KEY = new Uint8Array(32).fill(9)
-const TestLayer = Layer.merge(
+const TestLayer = Layer.mergeAll(
   MemoryRepositories.layer,
+  MemoryAuditLog.layer,
   NodeCryptoKeyMaterial.layer(Redacted.make(ENCRYPTION_KEY))
 )
 
@@ -206,6 +209,38 @@ describe("keys minted by keys", () => {
       const live = yield* Effect.either(CreateApiKey(viaApiKey(testKey.key), { ...input, mode: "live" }))
       expect(Either.isLeft(live) && live.left._tag).toBe("PermissionDenied")
       expect((yield* CreateApiKey(viaApiKey(testKey.key), { ...input, mode: "test" })).key.mode).toBe("test")
+    }).pipe(Effect.provide(TestLayer))
+  )
+})
+
+describe("the audit trail of keys", () => {
+  it.effect("records who created, rotated and revoked a key, from where, with no secret in it", () =>
+    Effect.gen(function* () {
+      const team = yield* newTeam
+      const admin = yield* CreateApiKey(asOperator(team.id), { ...input, permission: "full_access" })
+      const origin = { address: "203.0.113.9", userAgent: "curl/8.5" }
+      const made = yield* CreateApiKey(viaApiKey(admin.key), input).pipe(withRequestOrigin(origin))
+      const rotated = yield* RotateApiKey(viaApiKey(admin.key), made.key.id).pipe(withRequestOrigin(origin))
+      yield* RevokeApiKey(viaApiKey(admin.key), rotated.key.id)
+      const { entries, total } = yield* Effect.flatMap(AuditLog, (log) => log.list(team.id, {}, 1, 10))
+      expect(total).toBe(4)
+      expect(entries.map((e) => [e.action, e.actor])).toEqual([
+        ["api_key.revoked", { kind: "api_key", id: String(admin.key.id) }],
+        ["api_key.rotated", { kind: "api_key", id: String(admin.key.id) }],
+        ["api_key.created", { kind: "api_key", id: String(admin.key.id) }],
+        ["api_key.created", { kind: "operator", id: null }]
+      ])
+      expect(entries[1]?.target).toEqual({ type: "api_key", id: String(rotated.key.id) })
+      expect(entries[1]?.details).toMatchObject({ previous_id: String(made.key.id), name: "ci" })
+      expect([entries[1]?.address, entries[1]?.userAgent]).toEqual(["203.0.113.9", "curl/8.5"])
+      // Outside a request (the CLI) there is no address to record.
+      expect([entries[3]?.address, entries[3]?.userAgent]).toEqual([null, null])
+      const text = JSON.stringify(entries)
+      for (const secret of [admin.plaintext, made.plaintext, rotated.plaintext])
+        expect(text).not.toContain(Redacted.value(secret).slice(12))
+      // Another team's log is empty.
+      const other = yield* newTeam
+      expect((yield* Effect.flatMap(AuditLog, (log) => log.list(other.id, {}, 1, 10))).total).toBe(0)
     }).pipe(Effect.provide(TestLayer))
   )
 })

@@ -5,7 +5,7 @@ import {
   NodeCryptoSecretBox,
   TldtsPublicSuffixList
 } from "@poststack/adapters-external"
-import { MemoryRepositories } from "@poststack/adapters-persistence"
+import { MemoryAuditLog, MemoryRepositories } from "@poststack/adapters-persistence"
 import {
   AuthenticateApiKey,
   asOperator,
@@ -23,6 +23,7 @@ import { Effect, Either, Layer, Option, Redacted } from "effect"
 
 /** The domain use cases over the memory twins: no database, the real key generator and secret box. */
 const TestLayer = Layer.mergeAll(
+  MemoryAuditLog.layer,
   MemoryRepositories.layer,
   NodeCryptoDkimKeyGenerator.layer,
   TldtsPublicSuffixList.layer,

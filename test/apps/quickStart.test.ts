@@ -109,6 +109,35 @@ describe("README Quick start", () => {
         mx: "simulator.poststack.dev",
         durationMs: expect.any(Number)
       })
+
+      // 7. The dashboard: its page is served, and a person who signed up on an install that sends
+      // no system mail yet gets in once the operator verifies the address with the CLI.
+      const page = await fetch(`${base}/sign-up`)
+      expect(page.status).toBe(200)
+      expect(await page.text()).toContain('<div id="root">')
+      const signUp = { email: "ada@example.com", password: "correct horse battery staple" }
+      const json = { "Content-Type": "application/json" }
+      const signedUp = await fetch(`${base}/auth/sign-up`, {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify(signUp)
+      })
+      expect(signedUp.status).toBe(202)
+      const signIn = () =>
+        fetch(`${base}/auth/sign-in`, { method: "POST", headers: json, body: JSON.stringify(signUp) })
+      expect((await signIn()).status).toBe(403)
+      const verifyPerson = launch("apps/server/src/cli.ts", { POSTSTACK_DATA_DIR: dataDir }, [
+        "users",
+        "verify",
+        "Ada@Example.com"
+      ])
+      started.push(verifyPerson)
+      expect(await verifyPerson.exited).toBe(0)
+      expect(verifyPerson.output()).toContain("ada@example.com")
+      expect(verifyPerson.output()).toContain("can sign in now")
+      const signedIn = await signIn()
+      expect(signedIn.status).toBe(200)
+      expect(signedIn.headers.get("set-cookie")).toMatch(/poststack_session=/)
       expect(await server.stop("SIGTERM")).toBe(0)
     } finally {
       rmSync(dataDir, { recursive: true, force: true })

@@ -27,6 +27,8 @@ type Family =
   | "inbound"
   | "notificationChannels"
   | "emailValidations"
+  | "auditLog"
+  | "requestLogs"
   | "preview"
   | "accounts"
 /** allowed; 404 (the resource is outside the key's domain, so not found); 403 (the family is refused). */
@@ -96,6 +98,19 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     sendingTeam: { own: 403, other: 403 },
     sendingScoped: { own: 403, other: 403 }
   },
+  // Who did what, and every request, across the team: for full-access team-wide keys only.
+  auditLog: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
+  requestLogs: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
   // A preview sends nothing and stores nothing.
   preview: {
     fullTeam: { own: "ok", other: "ok" },
@@ -129,6 +144,8 @@ const familyOf = (method: string, template: string): Family | undefined => {
   if (resource === "inbound") return "inbound"
   if (resource === "notification-channels") return "notificationChannels"
   if (resource === "email-validations") return "emailValidations"
+  if (resource === "audit-log") return "auditLog"
+  if (resource === "logs") return "requestLogs"
   return undefined
 }
 

@@ -5,6 +5,7 @@ import { jobs, WorkerLive } from "@poststack/runtime"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { authenticate } from "mailauth"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { expectStoredEventsDecode } from "../support/storedEvents.js"
 import { createTestDatabase, query } from "../support/database.js"
 import { addVerifiedDomain } from "../support/domains.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
@@ -289,6 +290,17 @@ describe("delivery to the recipient's MX", () => {
       eventType: "failed",
       metadata: { reason: "retries exhausted" }
     })
+  })
+
+  it("stores every event it produced as the contract's typed events", async () => {
+    await expectStoredEventsDecode(db.url, [
+      "email.queued",
+      "email.sent",
+      "email.delivered",
+      "email.deferred",
+      "email.bounced",
+      "email.failed"
+    ])
   })
 })
 

@@ -3,6 +3,7 @@ import type { PeriodicTask } from "@poststack/application"
 import { jobs, WorkerLive } from "@poststack/runtime"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { expectStoredEventsDecode } from "../support/storedEvents.js"
 import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
@@ -406,4 +407,17 @@ describe("/emails: accepting mail", () => {
     )
     expect(live).toEqual([])
   }, 30_000)
+  it("stores every event it produced as the contract's typed events", async () => {
+    await expectStoredEventsDecode(db.url, [
+      "email.queued",
+      "email.scheduled",
+      "email.cancelled",
+      "email.suppressed",
+      "email.sent",
+      "email.delivered",
+      "email.deferred",
+      "email.bounced",
+      "email.complained"
+    ])
+  })
 })

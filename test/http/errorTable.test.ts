@@ -15,7 +15,10 @@ const NOT_OVER_HTTP: Record<string, string> = {
   RecipientRefused: "inbound SMTP only (550)",
   MessageUnreadable: "turned into MessageMalformed by the SMTP use cases",
   SigningKeyUnavailable: "worker only: the delivery is deferred",
-  StartupProblem: "start-up only: the process says what to fix and exits"
+  StartupProblem: "start-up only: the process says what to fix and exits",
+  CredentialsRejected: "the account handlers answer it as InvalidApiKey (401, one message)",
+  SessionRequired: "the account handlers answer it as InvalidApiKey (401)",
+  LinkInvalid: "the account handlers answer it as ValidationFailed (422)"
 }
 
 type ErrorClass = (new (...args: never) => Error) & { readonly _tag: string }
@@ -110,12 +113,15 @@ describe("the HTTP error table", () => {
   it("keeps the contract's codes", () => {
     const codes = new Set(rows.map((r) => `${r.status} ${r.code}`))
     expect([...codes].sort()).toEqual([
+      "400 github_sign_in_failed",
       "401 unauthorized",
       "403 forbidden",
       "404 not_found",
       "409 conflict",
       "422 unprocessable_entity",
       "429 rate_limit_exceeded",
+      "502 github_unavailable",
+      "503 github_not_configured",
       "503 internal_error",
       "503 spam_scoring_not_configured"
     ])

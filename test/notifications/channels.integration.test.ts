@@ -2,6 +2,7 @@ import { PgDatabase } from "@poststack/adapters-persistence"
 import { WorkerLive } from "@poststack/runtime"
 import { Effect, Layer, Logger, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { expectStoredEventsDecode } from "../support/storedEvents.js"
 import { type ChatPlatforms, startChatPlatforms } from "../support/chatPlatforms.js"
 import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
@@ -422,6 +423,7 @@ describe("notification channels", () => {
         }
       ]
     })
+    await expectStoredEventsDecode(db.url, ["notification_channel.disabled"], { only: true })
     await client.notificationChannels.delete(watcher.publicId)
 
     // Fixed and switched on again: its delivery is sent once more by a replay.

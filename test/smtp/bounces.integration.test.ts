@@ -5,6 +5,7 @@ import { jobs, WorkerLive } from "@poststack/runtime"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import nodemailer from "nodemailer"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { expectStoredEventsDecode } from "../support/storedEvents.js"
 import { createTestDatabase, query } from "../support/database.js"
 import { addVerifiedDomain } from "../support/domains.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
@@ -244,5 +245,9 @@ describe("bounces, complaints and DMARC reports arriving at the MX", () => {
     expect(info.response).toMatch(/^250 /)
     const after = (await call("GET", `/domains/${domainId}/dmarc/reports`)).body.reports as Array<unknown>
     expect(after).toHaveLength(1)
+  })
+
+  it("stores every event it produced as the contract's typed events", async () => {
+    await expectStoredEventsDecode(db.url, ["email.bounced", "email.soft_bounced", "email.complained"])
   })
 })

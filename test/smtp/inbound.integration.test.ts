@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { expectStoredEventsDecode } from "../support/storedEvents.js"
 import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
 import { addInboundDomain, addVerifiedDomain } from "../support/domains.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
@@ -243,5 +244,9 @@ describe("inbound mail through the MX, read back through /inbound", () => {
     expect(stored.map((r) => r.to_address)).not.toContain("h@inbox.test")
     expect(stored.map((r) => r.to_address)).not.toContain("d@inbox.test")
     expect(stored.map((r) => r.to_address)).toContain("fine@inbox.test")
+  })
+
+  it("stores every event it produced as the contract's typed events", async () => {
+    await expectStoredEventsDecode(db.url, ["inbound_email.received", "email.inbound"])
   })
 })

@@ -3,6 +3,7 @@ import { startThrowawayPostgres } from "./throwawayPostgres.js"
 import { spawn, spawnSync } from "node:child_process"
 import { Redis } from "ioredis"
 import type { TestProject } from "vitest/node"
+import { ensureBuilt } from "../../apps/dashboard/scripts/ensureBuilt.mjs"
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -32,6 +33,9 @@ const redisAnswers = async (url: string) => {
  */
 export default async function setup(project: TestProject) {
   const cleanups: Array<() => Promise<void> | void> = []
+  // The dashboard tests serve its build: made here once (a few ms when current), before any
+  // worker starts, so no two test files build it at the same time.
+  ensureBuilt((line) => console.log(line))
 
   let adminUrl = process.env.POSTSTACK_TEST_DATABASE_URL
   if (adminUrl === undefined || adminUrl === "") {

@@ -8,6 +8,7 @@ import {
   ConfigSystemMailSettings,
   HttpNotificationSender,
   GeoipLiteGeoLocator,
+  GitHubOAuthProvider,
   NodeCryptoAccountTokens,
   NodeCryptoDigest,
   NodeCryptoDkimKeyGenerator,
@@ -16,6 +17,7 @@ import {
   NodeCryptoTrackingLinks,
   NodeCryptoWebhookSigner,
   NodeDnsResolver,
+  OtpauthTotpVerifier,
   NodeHttpWebhookTransport,
   PackagedAddressLists,
   RspamdSpamChecker,
@@ -80,10 +82,16 @@ export interface TestServerOptions {
   readonly trustedProxyHops?: number
   /** The rspamd worker spam previews ask; none (scoring not configured) by default. */
   readonly rspamdUrl?: string
+  /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
+  readonly tls?: { readonly cert: string; readonly key: string }
   /** The sender of system mail (`POSTSTACK_SYSTEM_FROM`); none (system mail not sent) by default. */
   readonly systemFrom?: string
+  /** GitHub sign-in against a fake GitHub; not configured by default. */
+  readonly github?: GitHubOAuthProvider.GitHubOptions
   /** Argon2id cost of password hashes; cheap (1 MiB, one pass) by default, to keep tests fast. */
   readonly passwordCost?: { readonly memoryCost: number; readonly timeCost: number }
+  /** The dashboard's build to serve at `/`; none by default. */
+  readonly dashboardDir?: string
 }
 
 export interface TestServer {
@@ -206,6 +214,10 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
   const accounts = Layer.mergeAll(
     Argon2PasswordHasher.layer(options.passwordCost ?? { memoryCost: 1024, timeCost: 1 }),
     NodeCryptoAccountTokens.layer,
+    OtpauthTotpVerifier.layer,
+    options.github === undefined
+      ? GitHubOAuthProvider.layerNotConfigured
+      : GitHubOAuthProvider.layer(options.github),
     ConfigSystemMailSettings.layer({
       from: Option.fromNullable(
         options.systemFrom === undefined ? undefined : parseMailbox(options.systemFrom)
@@ -223,7 +235,11 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
     host: "127.0.0.1",
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     drainMs: 1000,
-    trustedProxyHops: options.trustedProxyHops ?? 0
+    trustedProxyHops: options.trustedProxyHops ?? 0,
+    ...(options.tls === undefined
+      ? {}
+      : { tls: { cert: options.tls.cert, key: Redacted.make(options.tls.key) } }),
+    ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir })
   }).pipe(
     Layer.provide(
       RateLimitSettings.layer({
@@ -257,7 +273,7 @@ export const startTestServer = async (options: TestServerOptions): Promise<TestS
   const address = await runtimeEffect(Effect.map(HttpServer.HttpServer, (s) => s.address))
   if (address._tag !== "TcpAddress") throw new Error("expected a TCP address")
   return {
-    baseUrl: `http://127.0.0.1:${address.port}`,
+    baseUrl: `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${address.port}`,
     close: () => Effect.runPromise(Scope.close(scope, Exit.void)),
     bootstrap: (key) =>
       runtimeEffect(

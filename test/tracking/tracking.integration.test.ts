@@ -1,6 +1,7 @@
 import { NodeCryptoTrackingLinks } from "@poststack/adapters-external"
 import { clickUrl, signingInput } from "@poststack/domain"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { expectStoredEventsDecode } from "../support/storedEvents.js"
 import { query } from "../support/database.js"
 import { TEST_ENCRYPTION_KEY } from "../support/server.js"
 import {
@@ -249,5 +250,9 @@ describe("open and click tracking of delivered mail", () => {
     expect(body).not.toContain("/t/")
     expect(urlsIn(body, "href")).toContain("https://shop.example/sale?utm_source=mail&utm_medium=email")
     expect(body.replace(/\r\n/g, "\n")).toContain(NEWSLETTER.split("\n")[4])
+  })
+
+  it("stores every event it produced as the contract's typed events", async () => {
+    await expectStoredEventsDecode(h.db.url, ["email.opened", "email.clicked"])
   })
 })

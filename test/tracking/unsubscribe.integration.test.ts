@@ -1,6 +1,7 @@
 import { Resolver } from "node:dns/promises"
 import { authenticate } from "mailauth"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { expectStoredEventsDecode } from "../support/storedEvents.js"
 import { query } from "../support/database.js"
 import { type Harness, htmlOf, NEWSLETTER, startHarness, urlsIn } from "./harness.js"
 import { simpleParser } from "mailparser"
@@ -198,5 +199,9 @@ describe("one-click unsubscribe", () => {
       "SELECT count(*)::int AS n FROM suppressions WHERE reason = 'unsubscribe'"
     )
     expect(all[0]?.n).toBe(2)
+  })
+
+  it("stores every event it produced as the contract's typed events", async () => {
+    await expectStoredEventsDecode(h.db.url, ["email.unsubscribed", "email.suppressed"])
   })
 })

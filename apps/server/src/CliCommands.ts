@@ -3,6 +3,7 @@ export const COMMANDS: Readonly<Record<string, ReadonlyArray<string>>> = {
   keys: ["create", "list", "revoke"],
   teams: ["create", "list"],
   domains: ["verify-local"],
+  users: ["verify"],
   migrate: []
 }
 

@@ -2,7 +2,9 @@ import {
   Argon2PasswordHasher,
   ConfigSystemMailSettings,
   GeoipLiteGeoLocator,
+  GitHubOAuthProvider,
   NodeCryptoAccountTokens,
+  OtpauthTotpVerifier,
   RspamdSpamChecker
 } from "@poststack/adapters-external"
 import { HttpServerLive } from "@poststack/adapters-http"
@@ -31,6 +33,8 @@ export const Services = Layer.mergeAll(
   RspamdSpamChecker.layerConfig,
   Argon2PasswordHasher.layerConfig,
   NodeCryptoAccountTokens.layer,
+  OtpauthTotpVerifier.layer,
+  GitHubOAuthProvider.layerConfig,
   ConfigSystemMailSettings.layerConfig
 )
 
@@ -50,6 +54,11 @@ const Composed = Layer.unwrapEffect(
 
 /** Every setting is checked before the database is started or migrated. */
 export const ServerLive = afterCheck(
-  Effect.all([checkConfiguration, HttpServerLive.HttpConfig, HttpServerLive.PublicUrlConfig]),
+  Effect.all([
+    checkConfiguration,
+    HttpServerLive.HttpConfig,
+    HttpServerLive.PublicUrlConfig,
+    HttpServerLive.TlsConfig
+  ]),
   Composed
 )

@@ -10,7 +10,8 @@ import {
   ListApiKeys,
   RevokeApiKey,
   TeamRepository,
-  VerifyDomainLocally
+  VerifyDomainLocally,
+  VerifyPersonLocally
 } from "@poststack/application"
 import {
   type ApiKeyId,
@@ -178,6 +179,22 @@ const domainsVerifyLocal = Command.make(
   )
 )
 
+const usersVerify = Command.make(
+  "verify",
+  { email: Args.text({ name: "email" }).pipe(Args.withDescription("The address the person signed up with")) },
+  ({ email }) =>
+    Effect.gen(function* () {
+      const person = yield* VerifyPersonLocally(email)
+      yield* Console.log(
+        `${person.email} (${person.id}) is verified: they can sign in now, without the verification mail.`
+      )
+    })
+).pipe(
+  Command.withDescription(
+    "Mark a person's address verified without the mail, for installs that cannot send system mail yet"
+  )
+)
+
 const poststack = Command.make("poststack").pipe(
   Command.withSubcommands([
     Command.make("keys").pipe(
@@ -185,6 +202,7 @@ const poststack = Command.make("poststack").pipe(
     ),
     Command.make("teams").pipe(Command.withSubcommands([withDatabase(teamsCreate), withDatabase(teamsList)])),
     Command.make("domains").pipe(Command.withSubcommands([withDatabase(domainsVerifyLocal)])),
+    Command.make("users").pipe(Command.withSubcommands([withDatabase(usersVerify)])),
     withDatabase(migrate)
   ])
 )

@@ -1,10 +1,15 @@
-import { createServer } from "node:http"
+import { readFileSync } from "node:fs"
+import { createServer, type Server } from "node:http"
+import { createServer as createTlsServer } from "node:https"
+import { createSecureContext } from "node:tls"
 import { HttpApiBuilder, HttpApiScalar, HttpServer, type HttpServerError } from "@effect/platform"
 import { StartupProblem } from "@poststack/application"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Config, Effect, Layer } from "effect"
+import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { Api } from "@poststack/contract"
 import { AccountLive } from "./handlers/AccountLive.js"
+import { TwoFactorLive } from "./handlers/TwoFactorLive.js"
+import { GitHubAccountLive, GitHubAuthLive } from "./handlers/GitHubLive.js"
 import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { AuthLive, PublicScreenLive } from "./handlers/AuthLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
@@ -12,6 +17,7 @@ import { EmailPreviewsLive } from "./handlers/EmailPreviewsLive.js"
 import { EmailsLive } from "./handlers/EmailsLive.js"
 import { EmailValidationsLive } from "./handlers/EmailValidationsLive.js"
 import { HealthLive } from "./handlers/HealthLive.js"
+import { AuditLogLive, RequestLogsLive } from "./handlers/LogsLive.js"
 import { WebhooksLive } from "./handlers/WebhooksLive.js"
 import { InboundLive } from "./handlers/InboundLive.js"
 import { NotificationChannelsLive } from "./handlers/NotificationChannelsLive.js"
@@ -20,6 +26,7 @@ import { SuppressionsLive } from "./handlers/SuppressionsLive.js"
 import { TeamsLive } from "./handlers/TeamsLive.js"
 import { TrackingLive } from "./handlers/TrackingLive.js"
 import { accessLog } from "./middleware/AccessLog.js"
+import { hasBuild, serveDashboard } from "./middleware/DashboardFiles.js"
 import { answerClientError } from "./middleware/ClientErrors.js"
 import { TrustedProxies } from "./middleware/ClientAddress.js"
 import { AuthenticationLive, FullAccessLive } from "./middleware/AuthenticationLive.js"
@@ -37,14 +44,27 @@ export interface HttpOptions {
   readonly drainMs: number
   /** Reverse proxies in front of the server whose `X-Forwarded-For` entries are trusted; 0 by default. */
   readonly trustedProxyHops?: number
+  /** Serve HTTPS with this certificate chain and key (PEM), TLS 1.2 or newer; plain HTTP without it. */
+  readonly tls?: TlsFiles
+  /** The dashboard's build (`apps/dashboard/dist`), served at `/`; none when absent. */
+  readonly dashboardDir?: string
 }
+
+export interface TlsFiles {
+  readonly cert: string
+  readonly key: Redacted.Redacted<string>
+}
+
+/** The oldest TLS the built-in HTTPS server speaks: 1.0 and 1.1 are refused in the handshake. */
+export const TLS_MIN_VERSION = "TLSv1.2" as const
 
 export const HttpConfig = Config.all({
   port: Config.port("PORT").pipe(Config.withDefault(3000)),
   host: Config.string("POSTSTACK_HOST").pipe(Config.withDefault("0.0.0.0")),
   maxBodyBytes: Config.integer("POSTSTACK_MAX_BODY_BYTES").pipe(Config.withDefault(40 * 1024 * 1024)),
   drainMs: Config.integer("POSTSTACK_SHUTDOWN_DRAIN_MS").pipe(Config.withDefault(10_000)),
-  trustedProxyHops: Config.integer("POSTSTACK_TRUSTED_PROXY_HOPS").pipe(Config.withDefault(0))
+  trustedProxyHops: Config.integer("POSTSTACK_TRUSTED_PROXY_HOPS").pipe(Config.withDefault(0)),
+  dashboardDir: Config.string("POSTSTACK_DASHBOARD_DIR").pipe(Config.withDefault("apps/dashboard/dist"))
 })
 
 const ApiLive = HttpApiBuilder.api(Api).pipe(
@@ -60,9 +80,14 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     TrackingLive,
     EmailValidationsLive,
     NotificationChannelsLive,
+    AuditLogLive,
+    RequestLogsLive,
     AuthLive,
     SessionsLive,
     AccountLive,
+    TwoFactorLive,
+    GitHubAuthLive,
+    GitHubAccountLive,
     TeamsLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive, SessionAuthenticationLive, PublicScreenLive])
@@ -73,7 +98,16 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
  * read the bound address.
  */
 export const layer = (options: HttpOptions) => {
-  const server = createServer()
+  // An HTTPS server is an HTTP server over TLS: the same request and connection API, which is all
+  // the platform's Node server uses.
+  const server: Server =
+    options.tls === undefined
+      ? createServer()
+      : (createTlsServer({
+          cert: options.tls.cert,
+          key: Redacted.value(options.tls.key),
+          minVersion: TLS_MIN_VERSION
+        }) as unknown as Server)
   server.on("clientError", answerClientError)
   // Built after the server layer, so its finalizer runs first: it bounds how long a hung request can hold shutdown.
   const drainDeadline = Layer.scopedDiscard(
@@ -81,7 +115,8 @@ export const layer = (options: HttpOptions) => {
       Effect.sync(() => setTimeout(() => server.closeAllConnections(), options.drainMs).unref())
     )
   )
-  return HttpApiBuilder.serve((app) => withRequestId(accessLog(app))).pipe(
+  const dashboard = serveDashboard(options.dashboardDir)
+  return HttpApiBuilder.serve((app) => withRequestId(accessLog(dashboard(app)))).pipe(
     Layer.provide(drainDeadline),
     Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
@@ -123,9 +158,48 @@ export const PublicUrlConfig = Config.string("POSTSTACK_PUBLIC_URL").pipe(
   Config.option
 )
 
+/**
+ * `POSTSTACK_TLS_CERT_FILE` and `POSTSTACK_TLS_KEY_FILE` (PEM): both for HTTPS, neither for plain
+ * HTTP (behind a reverse proxy that terminates TLS). One without the other, or a file that cannot
+ * be read, stops the start with the fix.
+ */
+export const TlsConfig = Effect.gen(function* () {
+  const certFile = yield* Config.option(Config.string("POSTSTACK_TLS_CERT_FILE"))
+  const keyFile = yield* Config.option(Config.string("POSTSTACK_TLS_KEY_FILE"))
+  if (Option.isNone(certFile) && Option.isNone(keyFile)) return undefined
+  if (Option.isNone(certFile) || Option.isNone(keyFile))
+    return yield* new StartupProblem({
+      message:
+        "HTTPS needs both POSTSTACK_TLS_CERT_FILE and POSTSTACK_TLS_KEY_FILE: set both (PEM files), or neither for plain HTTP"
+    })
+  const read = (variable: string, file: string) =>
+    Effect.try({
+      try: () => readFileSync(file, "utf8"),
+      catch: (error) =>
+        new StartupProblem({
+          message: `${variable} (${file}) cannot be read (${(error as { code?: string }).code ?? String(error)}): point it at a readable PEM file`
+        })
+    })
+  const files: TlsFiles = {
+    cert: yield* read("POSTSTACK_TLS_CERT_FILE", certFile.value),
+    key: Redacted.make(yield* read("POSTSTACK_TLS_KEY_FILE", keyFile.value))
+  }
+  // Parsed once here, so a wrong file or a key that does not match the certificate is said at start.
+  yield* Effect.try({
+    try: () => createSecureContext({ cert: files.cert, key: Redacted.value(files.key) }),
+    catch: (error) =>
+      new StartupProblem({
+        message: `POSTSTACK_TLS_CERT_FILE and POSTSTACK_TLS_KEY_FILE are not a PEM certificate and its key (${(error as Error).message}): check both files`
+      })
+  })
+  return files
+})
+
 export const layerConfig = Layer.unwrapEffect(
   Effect.gen(function* () {
-    const options = yield* HttpConfig
+    const tls = yield* TlsConfig
+    const options: HttpOptions = { ...(yield* HttpConfig), ...(tls === undefined ? {} : { tls }) }
+    if (tls !== undefined) yield* Effect.logInfo("serving HTTPS (TLS 1.2 or newer)")
     const publicUrl = yield* PublicUrlConfig
     yield* Effect.logInfo("public URL").pipe(
       Effect.annotateLogs(
@@ -133,6 +207,11 @@ export const layerConfig = Layer.unwrapEffect(
         publicUrl._tag === "Some" ? publicUrl.value : `http://localhost:${options.port}`
       )
     )
+    if (!hasBuild(options.dashboardDir)) {
+      yield* Effect.logWarning("dashboard not built: / serves no pages (pnpm start builds it)").pipe(
+        Effect.annotateLogs("dashboardDir", options.dashboardDir)
+      )
+    }
     return layer(options)
   })
 ).pipe(Layer.provide(RateLimitSettings.layerConfig))

@@ -4,7 +4,8 @@ import {
   type DkimKeyId,
   Domain,
   type DomainId,
-  type OutboxEvent,
+  type DomainWebhookEvent,
+  encodeWebhookEvent,
   type TeamId
 } from "@poststack/domain"
 import { Effect, Option } from "effect"
@@ -74,8 +75,10 @@ export const newDomain = (
   return domain
 }
 
-const record = (state: MemoryDomainState, teamId: TeamId, events: ReadonlyArray<OutboxEvent>) => {
-  for (const event of events) state.events.push({ teamId, type: event.type, payload: event.payload })
+// Encoded as PgDomainRepository encodes them, so both outboxes hold the same JSON.
+const record = (state: MemoryDomainState, teamId: TeamId, events: ReadonlyArray<DomainWebhookEvent>) => {
+  for (const event of events.map(encodeWebhookEvent))
+    state.events.push({ teamId, type: event.type, payload: event.data })
 }
 
 /** `DomainRepository` over the shared memory state; the same contract suite runs against `PgDomainRepository`. */
@@ -166,7 +169,7 @@ export const make = (state: MemoryDomainState) => {
           record(state, teamId, [
             {
               type: "domain.verified",
-              payload: {
+              data: {
                 domain_id: saved.id,
                 public_id: saved.publicId,
                 name: saved.name,

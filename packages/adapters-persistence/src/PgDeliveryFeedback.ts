@@ -1,8 +1,8 @@
 import { SqlClient } from "@effect/sql"
 import { DeliveryFeedback } from "@poststack/application"
 import { aggregateStatus, DeliveryId, type DeliveryStatus, EmailId, TeamId } from "@poststack/domain"
-import { Array as Arr, Effect, Layer, Schema } from "effect"
-import { insertEmailEvents } from "./EmailEvents.js"
+import { Array as Arr, Clock, Effect, Layer, Schema } from "effect"
+import { EVENT_EMAIL_COLUMNS, EventEmailColumns, eventEmail, insertEmailEvents } from "./EmailEvents.js"
 import { BigIntId, decodeRows } from "./PgRows.js"
 import { unavailable } from "./SqlErrors.js"
 
@@ -15,6 +15,8 @@ const SentDeliveryRow = Schema.Struct({
   messageId: Schema.String,
   status: Schema.String
 })
+
+const eventEmailRows = decodeRows("emails", EventEmailColumns)
 
 const COLUMNS = `d.id, d.email_id AS "emailId", d.team_id AS "teamId", d.recipient, e.message_id AS "messageId", d.status`
 
@@ -43,21 +45,29 @@ export const make = Effect.gen(function* () {
         .withTransaction(
           Effect.gen(function* () {
             if (feedback.status === "bounced") {
-              const diagnostic = feedback.events[0]?.metadata.diagnostic
+              const first = feedback.events[0]
+              const diagnostic = first?.type === "bounced" ? first.metadata.diagnostic : undefined
               yield* sql`
                 UPDATE deliveries SET status = 'bounced', next_attempt_at = now(), lease_until = NULL,
                   last_reply = coalesce(${typeof diagnostic === "string" ? diagnostic : null}, last_reply)
                 WHERE id = ${delivery.id}`
             }
             if (feedback.events.length > 0) {
+              const emails = yield* sql`
+                SELECT ${sql.literal(EVENT_EMAIL_COLUMNS)} FROM emails e WHERE e.id = ${delivery.emailId}`.pipe(
+                Effect.flatMap(eventEmailRows)
+              )
+              const at = new Date(yield* Clock.currentTimeMillis)
               yield* insertEmailEvents(
                 sql,
-                feedback.events.map((e) => ({
-                  emailId: delivery.emailId,
-                  deliveryId: delivery.id,
-                  type: e.type,
-                  metadata: e.metadata
-                }))
+                emails.flatMap((row) =>
+                  feedback.events.map((detail) => ({
+                    email: eventEmail(row),
+                    deliveryId: delivery.id,
+                    detail,
+                    at
+                  }))
+                )
               )
             }
             if (feedback.suppress !== null) {

@@ -12,12 +12,22 @@ import {
   SuppressionReason,
   TeamId
 } from "@poststack/domain"
-import { Array as Arr, Effect, Layer, Schema } from "effect"
+import { Array as Arr, Clock, Effect, Layer, Schema } from "effect"
+import {
+  EVENT_EMAIL_COLUMNS,
+  type EventEmail,
+  EventEmailColumns,
+  encodedEmailEvent,
+  eventEmail
+} from "./EmailEvents.js"
 import { groupCommit } from "./GroupCommit.js"
 import { BigIntId, decodeRows } from "./PgRows.js"
 import { unavailable } from "./SqlErrors.js"
 
-/** A claimed `deliveries` row as the claim returns it, bigint ids as text. */
+/**
+ * A claimed `deliveries` row as the claim returns it, bigint ids as text, with its email as its
+ * events name it (`EVENT_EMAIL_COLUMNS`).
+ */
 const ClaimRow = Schema.Struct({
   id: BigIntId(DeliveryId),
   emailId: BigIntId(EmailId),
@@ -31,10 +41,17 @@ const ClaimRow = Schema.Struct({
   status: DeliveryStatus,
   leaseUntil: Schema.DateFromSelf,
   suppressionId: Schema.NullOr(Schema.Int),
-  suppressionReason: Schema.NullOr(SuppressionReason)
+  suppressionReason: Schema.NullOr(SuppressionReason),
+  ...EventEmailColumns.fields
 })
 
 const claimRows = decodeRows("deliveries", ClaimRow)
+
+/** A delivery's email as its events name it, read when its outcome is recorded. */
+const deliveryEmailRows = decodeRows(
+  "deliveries",
+  Schema.Struct({ deliveryId: BigIntId(DeliveryId), ...EventEmailColumns.fields })
+)
 
 /**
  * JSON whose strings PostgreSQL can store. Replies and diagnostics come from remote servers, which
@@ -49,25 +66,53 @@ const MAX_RECORD_BATCH = 200
 
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  const eventColumns = sql.literal(EVENT_EMAIL_COLUMNS)
+  // Each claim's email as its events name it, read by the claim itself (no query more per outcome);
+  // weakly held, so a claim the worker drops takes its entry with it.
+  const claimedEmails = new WeakMap<Pick<ClaimedDelivery, "id" | "attempts">, EventEmail>()
   const record = yield* groupCommit(
     (batch: ReadonlyArray<{ claim: Pick<ClaimedDelivery, "id" | "attempts">; result: DeliveryResult }>) =>
-      sql`SELECT record_deliveries(${storableJson(
-        batch.map(({ claim, result }) => ({
-          id: claim.id,
-          attempts: claim.attempts,
-          status: result.status,
-          reply: result.reply,
-          mx: result.mx,
-          next_attempt_at: result.nextAttemptAt,
-          events: result.events,
-          suppress_team: result.suppress?.teamId ?? null,
-          suppress_address: result.suppress?.address ?? null,
-          suppress_reason: result.suppress?.reason ?? null
-        }))
-      )}::jsonb, ${EMAIL_STATUS_PRECEDENCE}, ${aggregateStatus([])})`.pipe(
-        Effect.as(batch.map(() => undefined)),
-        unavailable
-      ),
+      Effect.gen(function* () {
+        // The emails the events are about, so that they are encoded here and stored as they are: as
+        // the claim read them, or read now for a claim this process did not hand out.
+        const unknown = batch
+          .filter(({ claim, result }) => result.events.length > 0 && !claimedEmails.has(claim))
+          .map(({ claim }) => claim.id)
+        const emails =
+          unknown.length === 0
+            ? []
+            : yield* sql`
+                SELECT d.id AS "deliveryId", ${eventColumns}
+                FROM deliveries d JOIN emails e ON e.id = d.email_id WHERE d.id = ANY (${unknown}::bigint[])`.pipe(
+                Effect.flatMap(deliveryEmailRows)
+              )
+        const readNow = new Map<number, EventEmail>(emails.map((row) => [row.deliveryId, eventEmail(row)]))
+        const emailOf = (claim: Pick<ClaimedDelivery, "id" | "attempts">) =>
+          claimedEmails.get(claim) ?? readNow.get(claim.id)
+        const at = new Date(yield* Clock.currentTimeMillis)
+        yield* sql`SELECT record_deliveries(${storableJson(
+          batch.map(({ claim, result }) => {
+            const email = emailOf(claim)
+            return {
+              id: claim.id,
+              attempts: claim.attempts,
+              status: result.status,
+              reply: result.reply,
+              mx: result.mx,
+              next_attempt_at: result.nextAttemptAt,
+              // A delivery whose email is gone records no events.
+              events:
+                email === undefined
+                  ? []
+                  : result.events.map((detail) => encodedEmailEvent(email, detail, at)),
+              suppress_team: result.suppress?.teamId ?? null,
+              suppress_address: result.suppress?.address ?? null,
+              suppress_reason: result.suppress?.reason ?? null
+            }
+          })
+        )}::jsonb, ${EMAIL_STATUS_PRECEDENCE}, ${aggregateStatus([])})`
+        return batch.map(() => undefined)
+      }).pipe(unavailable),
     MAX_RECORD_BATCH
   )
   return DeliveryQueue.of({
@@ -93,22 +138,34 @@ export const make = Effect.gen(function* () {
         RETURNING d.id, d.email_id AS "emailId", e.public_id AS "emailPublicId", d.team_id AS "teamId",
           e.domain_id AS "domainId", d.recipient, d.attempts, e.test_mode AS "testMode",
           d.created_at AS "firstQueuedAt", d.status, d.lease_until AS "leaseUntil", s.id AS "suppressionId",
-          s.reason AS "suppressionReason"`.pipe(
+          s.reason AS "suppressionReason", ${eventColumns}`.pipe(
         Effect.flatMap(claimRows),
         Effect.map(
-          Arr.map(
-            ({ suppressionId, suppressionReason, ...claim }) =>
-              new ClaimedDelivery(
-                {
-                  ...claim,
-                  suppressedBy:
-                    suppressionId === null || suppressionReason === null
-                      ? null
-                      : { id: suppressionId, reason: suppressionReason }
-                },
-                true
-              )
-          )
+          Arr.map((row) => {
+            const { suppressionId, suppressionReason } = row
+            const claimed = new ClaimedDelivery(
+              {
+                id: row.id,
+                emailId: row.emailId,
+                emailPublicId: row.emailPublicId,
+                teamId: row.teamId,
+                domainId: row.domainId,
+                recipient: row.recipient,
+                attempts: row.attempts,
+                testMode: row.testMode,
+                firstQueuedAt: row.firstQueuedAt,
+                status: row.status,
+                leaseUntil: row.leaseUntil,
+                suppressedBy:
+                  suppressionId === null || suppressionReason === null
+                    ? null
+                    : { id: suppressionId, reason: suppressionReason }
+              },
+              true
+            )
+            claimedEmails.set(claimed, eventEmail(row))
+            return claimed
+          })
         ),
         unavailable
       ),

@@ -7,6 +7,7 @@ import {
   type DnsRecordType,
   Domain,
   type DomainId,
+  encodeWebhookEvent,
   type RecordStatus,
   type TeamId
 } from "@poststack/domain"
@@ -216,10 +217,10 @@ export const make = Effect.gen(function* () {
               RETURNING ${columns}`
             const saved = first(rows)
             if (Option.isNone(saved)) return saved
-            for (const event of result.events) {
+            for (const event of result.events.map(encodeWebhookEvent)) {
               yield* sql`
                 INSERT INTO events (team_id, type, payload)
-                VALUES (${saved.value.teamId}, ${event.type}, ${JSON.stringify(event.payload)}::jsonb)`
+                VALUES (${saved.value.teamId}, ${event.type}, ${JSON.stringify(event.data)}::jsonb)`
             }
             return saved
           })
@@ -240,15 +241,19 @@ export const make = Effect.gen(function* () {
             )
             if (Option.isSome(saved) && before[0]?.status !== "verified") {
               const domain = saved.value
-              yield* sql`
-                INSERT INTO events (team_id, type, payload)
-                VALUES (${teamId}, 'domain.verified', ${JSON.stringify({
+              const event = encodeWebhookEvent({
+                type: "domain.verified",
+                data: {
                   domain_id: domain.id,
                   public_id: domain.publicId,
                   name: domain.name,
                   status: domain.status,
                   verified_locally: true
-                })}::jsonb)`
+                }
+              })
+              yield* sql`
+                INSERT INTO events (team_id, type, payload)
+                VALUES (${teamId}, ${event.type}, ${JSON.stringify(event.data)}::jsonb)`
             }
             return saved
           })

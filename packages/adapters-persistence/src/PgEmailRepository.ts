@@ -5,20 +5,29 @@ import {
   EmailRepository,
   type NewEmail
 } from "@poststack/application"
+import { randomUUID } from "node:crypto"
 import {
   aggregateStatus,
   EmailEvent,
+  type EmailEventDetail,
   EmailEventId,
   EmailId,
   EmailRecord,
   EmailWithBodies,
   findTextProblem,
   MAILBOX_PROVIDERS,
+  SuppressionReason,
   TeamId,
   TlsMode
 } from "@poststack/domain"
-import { Array as Arr, Effect, Layer, Option, Schema } from "effect"
-import { insertEmailEvents, outboxSummary } from "./EmailEvents.js"
+import { Array as Arr, Clock, Effect, Layer, Option, Schema } from "effect"
+import {
+  EVENT_EMAIL_COLUMNS,
+  EventEmailColumns,
+  encodedEmailEvent,
+  eventEmail,
+  insertEmailEvents
+} from "./EmailEvents.js"
 import { lockProgress, notFound, refused, written } from "./EmailProgressLock.js"
 import { groupCommit } from "./GroupCommit.js"
 import { BigIntId, decodeRows, orCorrupt } from "./PgRows.js"
@@ -146,13 +155,62 @@ interface AcceptRow {
 /** The most emails accepted by one call. */
 const MAX_ACCEPT_BATCH = 100
 
-/** One email as an item of `accept_emails` (see migration 0012). */
-const acceptArguments = (email: NewEmail) => {
+/** A suppression entry of a batch's recipients, as the accept reads it before writing. */
+const SuppressionRow = Schema.Struct({
+  teamId: TeamId,
+  email: Schema.String,
+  id: Schema.Int,
+  reason: SuppressionReason
+})
+
+/** The team's suppression entries among a batch's recipients, by `<team>:<lower-case address>`. */
+type Suppressed = ReadonlyMap<string, { readonly id: number; readonly reason: SuppressionReason }>
+
+const suppressionKey = (teamId: number, address: string) => `${teamId}:${address.toLowerCase()}`
+
+/**
+ * One email as an item of `accept_emails` (see migrations 0012 and 0026): its rows and its first
+ * events, encoded here, each recipient on the suppression list getting a suppressed delivery and a
+ * `suppressed` event naming the entry.
+ */
+const acceptArguments = (email: NewEmail, suppressed: Suppressed, at: Date) => {
   const byKind = (kind: "to" | "cc" | "bcc") =>
     email.recipients.filter((r) => r.kind === kind).map((r) => r.address)
   const base64 = (bytes: Uint8Array) =>
     Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64")
+  const entries = email.recipients.map((r) => suppressed.get(suppressionKey(email.teamId, r.address)))
+  const firstStatus = email.scheduledAt === null ? "queued" : "scheduled"
+  const publicId = `em_${randomUUID().replaceAll("-", "")}`
+  const summarized = {
+    id: 0,
+    teamId: email.teamId,
+    publicId,
+    fromAddress: email.fromAddress,
+    fromName: email.fromName,
+    to: byKind("to"),
+    subject: email.subject,
+    tags: email.tags,
+    testMode: email.testMode
+  }
+  const details: ReadonlyArray<EmailEventDetail> = [
+    email.scheduledAt === null
+      ? { type: "queued", metadata: {} }
+      : { type: "scheduled", metadata: { scheduled_at: email.scheduledAt.toISOString() } },
+    ...email.recipients.flatMap((r, k): ReadonlyArray<EmailEventDetail> => {
+      const entry = entries[k]
+      return entry === undefined
+        ? []
+        : [
+            {
+              type: "suppressed",
+              metadata: { recipient: r.address, reason: entry.reason, suppression_id: entry.id }
+            }
+          ]
+    })
+  ]
   return {
+    public_id: publicId,
+    created_at: at,
     team_id: email.teamId,
     api_key_id: email.apiKeyId,
     domain_id: email.domainId,
@@ -164,6 +222,8 @@ const acceptArguments = (email: NewEmail) => {
     bcc: byKind("bcc"),
     recipients: email.recipients.map((r) => r.address),
     kinds: email.recipients.map((r) => r.kind),
+    statuses: entries.map((entry) => (entry === undefined ? firstStatus : "suppressed")),
+    suppression_reasons: entries.map((entry) => entry?.reason ?? null),
     reply_to: email.replyTo,
     subject: email.subject,
     html: email.html,
@@ -183,19 +243,17 @@ const acceptArguments = (email: NewEmail) => {
     attachment_types: email.attachments.map((a) => a.contentType),
     attachment_ids: email.attachments.map((a) => a.contentId),
     attachment_contents: email.attachments.map((a) => base64(a.content)),
-    summary: outboxSummary({
-      fromAddress: email.fromAddress,
-      fromName: email.fromName,
-      to: byKind("to"),
-      subject: email.subject,
-      tags: email.tags,
-      testMode: email.testMode
-    }),
-    first_event: email.scheduledAt === null ? {} : { scheduled_at: email.scheduledAt },
-    first_attempt_at: email.scheduledAt ?? new Date(),
-    // The email's status once the function knows which recipients are suppressed: all of them, or not.
-    status_all_suppressed: aggregateStatus(["suppressed"]),
-    status_otherwise: email.scheduledAt === null ? aggregateStatus(["queued"]) : "scheduled"
+    events: details.map((detail) => ({
+      ...encodedEmailEvent(summarized, detail, at),
+      recipient: detail.type === "suppressed" ? detail.metadata.recipient : null
+    })),
+    first_attempt_at: email.scheduledAt ?? at,
+    // The email's status: that of its deliveries, all suppressed or not.
+    status: entries.every((entry) => entry !== undefined)
+      ? aggregateStatus(["suppressed"])
+      : email.scheduledAt === null
+        ? aggregateStatus(["queued"])
+        : "scheduled"
   }
 }
 
@@ -206,8 +264,8 @@ const UNSTORABLE = "unstorable"
  * refuses: `\u0000` and a lone surrogate (`JSON.stringify` writes both as escapes, and nothing
  * else as `\u0000` or `\ud800`-`\udfff`), so only an item whose text has such an escape is walked.
  */
-const acceptItem = (email: NewEmail): string => {
-  const item = acceptArguments(email)
+const acceptItem = (email: NewEmail, suppressed: Suppressed, at: Date): string => {
+  const item = acceptArguments(email, suppressed, at)
   const json = JSON.stringify(item)
   return /\\u(?:0000|d[89a-f])/.test(json) && findTextProblem(item) !== undefined ? UNSTORABLE : json
 }
@@ -238,27 +296,54 @@ export const make = Effect.gen(function* () {
              coalesce(geo_city, metadata->'location'->>'city') AS city
       FROM email_events WHERE email_id = ${emailId} ORDER BY id`
   })
+  const eventColumns = sql.literal(EVENT_EMAIL_COLUMNS)
+  const eventEmailRows = decodeRows("emails", EventEmailColumns)
+  // The email as its events name it (its row is locked already by `lockProgress`).
+  const emailForEvents = (id: string) =>
+    sql`SELECT ${eventColumns} FROM emails e WHERE e.id = ${id}`.pipe(
+      Effect.flatMap(eventEmailRows),
+      Effect.flatMap((rows) =>
+        rows[0] === undefined ? Effect.dieMessage("locked email gone") : Effect.succeed(eventEmail(rows[0]))
+      )
+    )
+  const suppressionRows = decodeRows("suppressions", SuppressionRow)
   // One call, so one atomic and durable commit and one round trip for every email in it: each
   // email, its deliveries, attachments, first events and their outbox twins, or nothing at all.
   // Each email's row is looked up after the call: a missing one fails that caller alone, since
   // failing the call would write its committed emails again one by one.
   // An email whose text PostgreSQL would refuse (the use cases refuse it first) fails alone
   // instead of failing the call, which would write every other email of it one by one.
-  const acceptRows = yield* groupCommit<NewEmail, AcceptRow | undefined | typeof UNSTORABLE>((batch) => {
-    const items = batch.map(acceptItem)
-    const storable = items.filter((item) => item !== UNSTORABLE)
-    if (storable.length === 0) return Effect.succeed(items.map(() => UNSTORABLE))
-    return sql<AcceptRow>`
-        SELECT n, accepted_id, accepted_hash, created
-        FROM accept_emails(${`[${storable.join(",")}]`}::jsonb)`.pipe(
-      Effect.map((rows) => {
+  // The suppression list is read first, so the events are built here: a recipient listed between
+  // the read and the write is caught when its delivery is claimed (see `suppressedAtDelivery`).
+  const acceptRows = yield* groupCommit<NewEmail, AcceptRow | undefined | typeof UNSTORABLE>(
+    (batch) =>
+      Effect.gen(function* () {
+        const recipients = batch.flatMap((email) =>
+          email.recipients.map((r) => [email.teamId, r.address] as const)
+        )
+        const listed = yield* sql`
+          SELECT s.team_id AS "teamId", s.email, s.id, s.reason
+          FROM unnest(${recipients.map(([team]) => team)}::int[], ${recipients.map(([, address]) => address)}::text[])
+            AS r(team_id, address)
+          JOIN suppressions s ON s.team_id = r.team_id AND lower(s.email) = lower(r.address)`.pipe(
+          Effect.flatMap(suppressionRows)
+        )
+        const suppressed: Suppressed = new Map(
+          listed.map((s) => [suppressionKey(s.teamId, s.email), { id: s.id, reason: s.reason }])
+        )
+        const at = new Date(yield* Clock.currentTimeMillis)
+        const items = batch.map((email) => acceptItem(email, suppressed, at))
+        const storable = items.filter((item) => item !== UNSTORABLE)
+        if (storable.length === 0) return items.map((): typeof UNSTORABLE => UNSTORABLE)
+        const rows = yield* sql<AcceptRow>`
+          SELECT n, accepted_id, accepted_hash, created
+          FROM accept_emails(${`[${storable.join(",")}]`}::jsonb)`
         const byItem = new Map(rows.map((row) => [row.n, row]))
         let n = 0
         return items.map((item) => (item === UNSTORABLE ? UNSTORABLE : byItem.get(n++)))
-      }),
-      unavailable
-    )
-  }, MAX_ACCEPT_BATCH)
+      }).pipe(unavailable),
+    MAX_ACCEPT_BATCH
+  )
   const accept = (email: NewEmail) =>
     Effect.flatMap(acceptRows(email), (row) =>
       row === UNSTORABLE
@@ -337,7 +422,12 @@ export const make = Effect.gen(function* () {
               UPDATE deliveries SET status = 'cancelled' WHERE email_id = ${progress.id} AND status IN ('scheduled', 'queued')`
             yield* sql`UPDATE emails SET status = 'cancelled' WHERE id = ${progress.id}`
             yield* insertEmailEvents(sql, [
-              { emailId: progress.id, deliveryId: null, type: "cancelled", metadata: {} }
+              {
+                email: yield* emailForEvents(progress.id),
+                deliveryId: null,
+                detail: { type: "cancelled", metadata: {} },
+                at: new Date(yield* Clock.currentTimeMillis)
+              }
             ])
             return written
           })
@@ -429,10 +519,13 @@ export const make = Effect.gen(function* () {
             yield* sql`UPDATE emails SET scheduled_at = ${at} WHERE id = ${progress.id}`
             yield* insertEmailEvents(sql, [
               {
-                emailId: progress.id,
+                email: yield* emailForEvents(progress.id),
                 deliveryId: null,
-                type: "scheduled",
-                metadata: { scheduled_at: at, rescheduled: true }
+                detail: {
+                  type: "scheduled",
+                  metadata: { scheduled_at: at.toISOString(), rescheduled: true }
+                },
+                at: new Date(yield* Clock.currentTimeMillis)
               }
             ])
             return written

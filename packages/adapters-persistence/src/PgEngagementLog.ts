@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { EngagementLog } from "@poststack/application"
 import type { EngagementEvent, SuppressionReason } from "@poststack/domain"
 import { Chunk, type Duration, Effect, Layer, Queue, Schedule } from "effect"
-import { insertEmailEvents } from "./EmailEvents.js"
+import { EVENT_EMAIL_COLUMNS, type EventEmailRow, eventEmail, insertEmailEvents } from "./EmailEvents.js"
 import { unavailable } from "./SqlErrors.js"
 
 export interface BufferOptions {
@@ -36,30 +36,33 @@ export const make = (options: BufferOptions) =>
 
     const write = (events: ReadonlyArray<EngagementEvent>) =>
       Effect.gen(function* () {
-        const rows = yield* sql<{ id: string; email_id: string; recipient: string; public_id: string }>`
-          SELECT d.id, d.email_id, d.recipient, e.public_id FROM deliveries d JOIN emails e ON e.id = d.email_id
+        const rows = yield* sql<EventEmailRow & { id: string; recipient: string }>`
+          SELECT d.id, d.recipient, ${sql.literal(EVENT_EMAIL_COLUMNS)}
+          FROM deliveries d JOIN emails e ON e.id = d.email_id
           WHERE d.id = ANY (${[...new Set(events.map((e) => String(e.ref.deliveryId)))]})`
-        const byDelivery = new Map(rows.map((r) => [`${r.id}:${r.public_id}`, r]))
+        const byDelivery = new Map(rows.map((r) => [`${r.id}:${r.event_public_id}`, r]))
         const stored = events.flatMap((event) => {
           // A signed link whose email has since been deleted records nothing.
           const row = byDelivery.get(`${event.ref.deliveryId}:${event.ref.emailId}`)
           if (row === undefined) return []
+          const reader = {
+            recipient: row.recipient,
+            user_agent: event.userAgent,
+            ip: event.network ?? null,
+            client: { name: event.client.clientName, type: event.client.clientType, os: event.client.os },
+            device: event.client.deviceType,
+            is_prefetch: event.isPrefetch,
+            // Read back as the event's geo fields, and carried to webhooks as it is.
+            location: event.location
+          }
           return [
             {
-              emailId: row.email_id,
+              email: eventEmail(row),
               deliveryId: row.id,
-              type: event.type,
-              metadata: {
-                recipient: row.recipient,
-                ...(event.url === undefined ? {} : { url: event.url }),
-                user_agent: event.userAgent,
-                ip: event.network ?? null,
-                client: { name: event.client.clientName, type: event.client.clientType, os: event.client.os },
-                device: event.client.deviceType,
-                is_prefetch: event.isPrefetch,
-                // Read back as the event's geo fields, and carried to webhooks as it is.
-                location: event.location
-              },
+              detail:
+                event.url === undefined
+                  ? { type: "opened" as const, metadata: reader }
+                  : { type: "clicked" as const, metadata: { ...reader, url: event.url } },
               reader: { ...event.client, network: event.network ?? null, isPrefetch: event.isPrefetch },
               at: event.at
             }
@@ -106,8 +109,11 @@ export const make = (options: BufferOptions) =>
         sql
           .withTransaction(
             Effect.gen(function* () {
-              const rows = yield* sql<{ id: string; email_id: string; team_id: number; recipient: string }>`
-                SELECT d.id, d.email_id, d.team_id, d.recipient FROM deliveries d JOIN emails e ON e.id = d.email_id
+              const rows = yield* sql<
+                EventEmailRow & { id: string; email_id: string; team_id: number; recipient: string }
+              >`
+                SELECT d.id, d.email_id, d.team_id, d.recipient, ${sql.literal(EVENT_EMAIL_COLUMNS)}
+                FROM deliveries d JOIN emails e ON e.id = d.email_id
                 WHERE d.id = ${ref.deliveryId} AND e.public_id = ${ref.emailId}
                 FOR UPDATE OF d`
               const row = rows[0]
@@ -125,15 +131,18 @@ export const make = (options: BufferOptions) =>
               if (already.length === 0) {
                 yield* insertEmailEvents(sql, [
                   {
-                    emailId: row.email_id,
+                    email: eventEmail(row),
                     deliveryId: row.id,
-                    type: "unsubscribed",
-                    metadata: {
-                      recipient: row.recipient,
-                      via,
-                      suppression_id: suppression.id,
-                      occurred_at: at.toISOString()
-                    }
+                    detail: {
+                      type: "unsubscribed",
+                      metadata: {
+                        recipient: row.recipient,
+                        via,
+                        suppression_id: suppression.id,
+                        occurred_at: at.toISOString()
+                      }
+                    },
+                    at
                   }
                 ])
               }

@@ -2,10 +2,12 @@ import { SqlClient, SqlSchema } from "@effect/sql"
 import { InboundRepository } from "@poststack/application"
 import {
   DomainId,
+  encodeWebhookEvent,
   InboundAttachment,
   InboundAttachmentId,
   InboundEmail,
   InboundEmailId,
+  inboundWebhookEvents,
   TeamId
 } from "@poststack/domain"
 import { Array as Arr, Effect, Layer, Option, Schema } from "effect"
@@ -115,8 +117,8 @@ export const make = Effect.gen(function* () {
                   INSERT INTO inbound_attachments (inbound_email_id, filename, content_type, size, blob_key)
                   VALUES (${row.id}, ${a.filename}, ${a.contentType}, ${a.size}, ${a.blobKey})`
               }
-              // Webhooks read both names of the event; the payload is the InboundEmail in snake_case.
-              const payload = JSON.stringify({
+              // Webhooks read both names of the event; the data is the InboundEmail in snake_case.
+              const events = inboundWebhookEvents({
                 id: Number(row.id),
                 domain_id: e.domainId,
                 from: e.fromAddress,
@@ -141,11 +143,12 @@ export const make = Effect.gen(function* () {
                   content_type: a.contentType,
                   size: a.size
                 })),
-                created_at: row.created_at
-              })
+                created_at: row.created_at.toISOString()
+              }).map(encodeWebhookEvent)
               yield* sql`
                 INSERT INTO events (team_id, type, payload)
-                SELECT ${e.teamId}, t, ${payload}::jsonb FROM unnest(ARRAY['inbound_email.received', 'email.inbound']) AS t`
+                SELECT ${e.teamId}, v.value->>'type', v.value->'data'
+                FROM jsonb_array_elements(${JSON.stringify(events)}::jsonb) WITH ORDINALITY AS v(value, k) ORDER BY v.k`
               ids.push(Number(row.id))
             }
             return ids

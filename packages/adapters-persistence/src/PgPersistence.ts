@@ -1,5 +1,6 @@
 import { Config, Effect, Layer } from "effect"
 import * as PgApiKeyRepository from "./PgApiKeyRepository.js"
+import * as PgAuditLog from "./PgAuditLog.js"
 import * as PgDeliveryFeedback from "./PgDeliveryFeedback.js"
 import * as PgDeliveryQueue from "./PgDeliveryQueue.js"
 import * as PgDkimKeyRepository from "./PgDkimKeyRepository.js"
@@ -12,10 +13,13 @@ import * as PgHealthProbe from "./PgHealthProbe.js"
 import * as PgInvitationRepository from "./PgInvitationRepository.js"
 import * as PgMembershipRepository from "./PgMembershipRepository.js"
 import * as PgSessionStore from "./PgSessionStore.js"
+import * as PgIdentityRepository from "./PgIdentityRepository.js"
+import * as PgTwoFactorStore from "./PgTwoFactorStore.js"
 import * as PgUserRepository from "./PgUserRepository.js"
 import * as PgInboundRepository from "./PgInboundRepository.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgNotificationChannelRepository from "./PgNotificationChannelRepository.js"
+import * as PgRequestLog from "./PgRequestLog.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
@@ -39,8 +43,12 @@ const others = [
   PgInboundRepository.layer,
   PgDeliveryFeedback.layer,
   PgNotificationChannelRepository.layer,
+  PgAuditLog.layer,
+  PgRequestLog.layer(),
   PgUserRepository.layer,
   PgSessionStore.layer,
+  PgIdentityRepository.layer,
+  PgTwoFactorStore.layer,
   PgMembershipRepository.layer,
   PgInvitationRepository.layer
 ] as const

@@ -3,7 +3,10 @@ import { PgClient } from "@effect/sql-pg"
 import { type ClaimedWebhookDelivery, WebhookQueue } from "@poststack/application"
 import {
   attemptSucceeded,
+  type ChannelType,
   disableReason,
+  encodeWebhookEvent,
+  endpointDisabled,
   RESPONSE_SNIPPET_CHARS,
   type WebhookAttemptOutcome,
   type WebhookDeliveryState
@@ -84,22 +87,41 @@ export const make = Effect.gen(function* () {
         if (reason !== undefined) disabled.set(delivery.webhookId, reason)
       }
       if (disabled.size === 0) return
+      const rows = yield* sql<{
+        id: number
+        team_id: number
+        url: string
+        disabled_at: Date
+        disabled_reason: string
+        kind: "webhook" | ChannelType
+        public_id: string | null
+        name: string | null
+      }>`
+        UPDATE webhooks w SET active = false, disabled_at = now(), disabled_reason = v.reason
+        FROM unnest(${[...disabled.keys()]}::int[], ${[...disabled.values()]}::text[]) AS v(id, reason)
+        WHERE w.id = v.id AND w.active
+        RETURNING w.id, w.team_id, w.url, w.disabled_at, w.disabled_reason, w.kind, w.public_id, w.name`
+      if (rows.length === 0) return
+      const events = [...rows]
+        .sort((a, b) => a.id - b.id)
+        .map((r) => ({
+          team_id: r.team_id,
+          ...encodeWebhookEvent(
+            endpointDisabled({
+              kind: r.kind,
+              id: r.id,
+              url: r.url,
+              publicId: r.public_id,
+              name: r.name,
+              reason: r.disabled_reason,
+              disabledAt: r.disabled_at
+            })
+          )
+        }))
       yield* sql`
-        WITH disabled AS (
-          UPDATE webhooks w SET active = false, disabled_at = now(), disabled_reason = v.reason
-          FROM unnest(${[...disabled.keys()]}::int[], ${[...disabled.values()]}::text[]) AS v(id, reason)
-          WHERE w.id = v.id AND w.active
-          RETURNING w.id, w.team_id, w.url, w.disabled_at, w.disabled_reason, w.kind, w.public_id, w.name
-        )
         INSERT INTO events (team_id, type, payload)
-        SELECT team_id, CASE WHEN kind = 'webhook' THEN 'webhook.disabled' ELSE 'notification_channel.disabled' END,
-          CASE WHEN kind = 'webhook'
-            THEN jsonb_build_object('webhook_id', id, 'url', url, 'reason', disabled_reason, 'disabled_at', disabled_at)
-            -- A channel's URL is a secret: its event names it by id and name only.
-            ELSE jsonb_build_object('channel_id', public_id, 'name', name, 'type', kind,
-              'reason', disabled_reason, 'disabled_at', disabled_at)
-          END
-        FROM disabled ORDER BY id`
+        SELECT (v.value->>'team_id')::integer, v.value->>'type', v.value->'data'
+        FROM jsonb_array_elements(${JSON.stringify(events)}::jsonb) WITH ORDINALITY AS v(value, k) ORDER BY v.k`
     })
     const allSucceeded = batch.every((a) => attemptSucceeded(a.outcome))
     return (allSucceeded ? Effect.asVoid(write) : sql.withTransaction(disable)).pipe(

@@ -1,19 +1,23 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { AccountApi } from "./groups/AccountApi.js"
 import { ApiKeysApi } from "./groups/ApiKeysApi.js"
+import { AuditLogApi } from "./groups/AuditLogApi.js"
 import { AuthApi } from "./groups/AuthApi.js"
 import { DomainsApi } from "./groups/DomainsApi.js"
 import { EmailPreviewsApi } from "./groups/EmailPreviewsApi.js"
 import { EmailsApi } from "./groups/EmailsApi.js"
 import { EmailValidationsApi } from "./groups/EmailValidationsApi.js"
+import { GitHubAccountApi, GitHubAuthApi } from "./groups/GitHubApi.js"
 import { HealthApi } from "./groups/HealthApi.js"
 import { WebhooksApi } from "./groups/WebhooksApi.js"
 import { InboundApi } from "./groups/InboundApi.js"
 import { NotificationChannelsApi } from "./groups/NotificationChannelsApi.js"
+import { RequestLogsApi } from "./groups/RequestLogsApi.js"
 import { SessionsApi } from "./groups/SessionsApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
 import { TeamsApi } from "./groups/TeamsApi.js"
 import { TrackingApi } from "./groups/TrackingApi.js"
+import { TwoFactorApi } from "./groups/TwoFactorApi.js"
 import { describeOperations } from "./OpenApiDocs.js"
 
 /** The PostStack public API as one value: routing, validation, OpenAPI and the docs page come from it. */
@@ -29,9 +33,14 @@ export class Api extends HttpApi.make("poststack")
   .add(TrackingApi)
   .add(EmailValidationsApi)
   .add(NotificationChannelsApi)
+  .add(AuditLogApi)
+  .add(RequestLogsApi)
   .add(AuthApi)
   .add(SessionsApi)
   .add(AccountApi)
+  .add(TwoFactorApi)
+  .add(GitHubAuthApi)
+  .add(GitHubAccountApi)
   .add(TeamsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")

@@ -17,6 +17,9 @@ import {
   InvalidApiKey,
   IpAddressNotFound,
   MailboxNotFound,
+  OAuthNotConfigured,
+  OAuthProviderUnavailable,
+  OAuthRefused,
   NotificationChannelNotFound,
   NotificationDeliveryNotFound,
   PermissionDenied,
@@ -90,7 +93,12 @@ export const errorTable = {
     status: 503,
     code: "spam_scoring_not_configured",
     failures: [SpamScoringNotConfigured]
-  }
+  },
+  /** GitHub's answer signs no one in: consent denied, a state not matching the browser, no verified address. */
+  OAuthRefused: { status: 400, code: "github_sign_in_failed", failures: [OAuthRefused] },
+  /** No GitHub OAuth app configured on this server: its own code, as for spam scoring. */
+  OAuthNotConfigured: { status: 503, code: "github_not_configured", failures: [OAuthNotConfigured] },
+  OAuthProviderUnavailable: { status: 502, code: "github_unavailable", failures: [OAuthProviderUnavailable] }
 } as const
 
 export type AnswerName = keyof typeof errorTable

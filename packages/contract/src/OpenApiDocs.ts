@@ -15,6 +15,14 @@ const operations: Readonly<Record<string, readonly [summary: string, description
     "Create an API key",
     "Mints a key (`sk_live_…` or `sk_test_…`). Its secret is in this answer only; store it. A `full_access` key needs `allow_full_access: true`."
   ],
+  "auditLog.list": [
+    "Read the audit log",
+    "Who did what in the team (keys created, rotated, revoked; domains, webhooks, channels, suppressions changed; sign-ins and member changes), with address, user agent and time, newest first. Filter by `action`, `actor_type`/`actor_id` and `from`/`to`. Entries are kept 90 days. Full-access keys only."
+  ],
+  "requestLogs.list": [
+    "List API requests",
+    "Every authenticated request of the team: route template, method, status, key, address, user agent, time and duration, newest first; never bodies, keys or query strings. Filter by `status` (`2xx`…`5xx`), `method`, `endpoint`, `api_key_id` and `from`/`to`. Kept 30 days by default. Full-access keys only."
+  ],
   "apiKeys.list": ["List API keys", "The team's keys, without their secrets."],
   "apiKeys.get": ["Get an API key", "One key of the team, without its secret."],
   "apiKeys.update": ["Rename an API key", "Changes the key's name; permission and mode stay."],

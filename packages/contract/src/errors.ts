@@ -6,6 +6,9 @@ import {
   ResourceNotFound,
   AlreadyExists,
   DnsUnavailable,
+  OAuthNotConfigured,
+  OAuthProviderUnavailable,
+  OAuthRefused,
   SpamScoringNotConfigured,
   StateConflict,
   StoreUnavailable,
@@ -66,4 +69,16 @@ export const TrackingLinkInvalidJson = answer(
 export const SpamScoringNotConfiguredJson = answer(
   "SpamScoringNotConfigured",
   (message) => new SpamScoringNotConfigured({ message })
+)
+
+export const OAuthRefusedJson = answer("OAuthRefused", (message) => new OAuthRefused({ message }))
+
+export const OAuthNotConfiguredJson = answer(
+  "OAuthNotConfigured",
+  (message) => new OAuthNotConfigured({ message })
+)
+
+export const OAuthProviderUnavailableJson = answer(
+  "OAuthProviderUnavailable",
+  (message) => new OAuthProviderUnavailable({ message })
 )

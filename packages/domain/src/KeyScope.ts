@@ -24,6 +24,8 @@ export type RouteFamily =
   | "inbound"
   | "notificationChannels"
   | "emailValidations"
+  | "auditLog"
+  | "requestLogs"
   | "accounts"
 
 /**
@@ -49,6 +51,8 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   inbound: ["team", "own_domain", "denied", "denied"],
   notificationChannels: ["team", "denied", "denied", "denied"],
   emailValidations: ["team", "own_domain", "denied", "denied"],
+  auditLog: ["team", "denied", "denied", "denied"],
+  requestLogs: ["team", "denied", "denied", "denied"],
   // People's sessions, accounts and teams (`/auth/session*`, `/account`, `/teams`): a leaked key
   // must not invite members, change roles or read who belongs to the team.
   accounts: ["denied", "denied", "denied", "denied"]

@@ -1,19 +1,47 @@
 import {
   AdvanceDkimRotations,
+  PurgeAuditLog,
+  PurgeRequestLog,
   DeliverMailContinuously,
   type PeriodicTask,
   SimulateTestDeliveries,
   VerifyDueDomains
 } from "@poststack/application"
+import { AUDIT_RETENTION_DAYS, REQUEST_LOG_RETENTION_DAYS } from "@poststack/domain"
 import { Config, Effect } from "effect"
 import { CachingDnsResolver } from "@poststack/adapters-external"
 import { WebhookDispatcherConfig, webhookJobs } from "./WebhookJobs.js"
 
-/** The periodic tasks every worker schedules; each runs once per interval across the cluster. */
-export const periodicTasks = [
+/** How many days API requests are kept (P14); the billing work will make it the plan's. */
+export const RequestLogRetentionDays = Config.integer("POSTSTACK_REQUEST_LOG_RETENTION_DAYS").pipe(
+  Config.withDefault(REQUEST_LOG_RETENTION_DAYS),
+  Config.validate({
+    message: "POSTSTACK_REQUEST_LOG_RETENTION_DAYS must be a whole number of days from 1 to 3650",
+    validation: (days) => days >= 1 && days <= 3650
+  })
+)
+
+const tasks = [
   { name: "domains.verify", every: "1 minute", run: Effect.asVoid(VerifyDueDomains(100)) },
-  { name: "domains.dkim-rotations", every: "5 minutes", run: Effect.asVoid(AdvanceDkimRotations()) }
+  { name: "domains.dkim-rotations", every: "5 minutes", run: Effect.asVoid(AdvanceDkimRotations()) },
+  // One task for both logs: each running task holds a reserved connection for its lock (PgTaskLock),
+  // so every task more takes one more connection from the pool while it runs.
+  {
+    name: "logs.purge",
+    every: "1 hour",
+    run: Effect.gen(function* () {
+      // P28: audit entries are deleted after 90 days.
+      yield* PurgeAuditLog(AUDIT_RETENTION_DAYS)
+      yield* PurgeRequestLog(yield* Effect.orDie(RequestLogRetentionDays))
+    })
+  }
 ] as const
+type TaskRun = (typeof tasks)[number]["run"]
+
+/** The periodic tasks every worker schedules; each runs once per interval across the cluster. */
+export const periodicTasks: ReadonlyArray<
+  PeriodicTask<Effect.Effect.Error<TaskRun>, Effect.Effect.Context<TaskRun>>
+> = tasks
 
 /**
  * How long a claimed delivery stays a worker's before another may take it: longer than any SMTP

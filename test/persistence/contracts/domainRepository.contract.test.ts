@@ -128,7 +128,17 @@ for (const [name, start] of subjects) {
         verifiedAt: checkedAt,
         checkedAt,
         nextCheckAt: new Date("2099-01-01T00:00:00.000Z"),
-        events: [{ type: "domain.verified", payload: { domain_id: domain.id, name: domain.name } }]
+        events: [
+          {
+            type: "domain.verified" as const,
+            data: {
+              domain_id: domain.id,
+              public_id: domain.publicId,
+              name: domain.name,
+              status: "verified" as const
+            }
+          }
+        ]
       }
       const saved = Option.getOrThrow(await repo((r) => r.saveCheck(domain.id, domain.version, result)))
       expect(saved).toMatchObject({ status: "verified", verifiedAt: checkedAt, lastCheckedAt: checkedAt })
@@ -139,7 +149,10 @@ for (const [name, start] of subjects) {
         "verified"
       )
       expect(await s.events(a)).toEqual([
-        { type: "domain.verified", payload: { domain_id: domain.id, name: domain.name } }
+        {
+          type: "domain.verified",
+          payload: { domain_id: domain.id, public_id: domain.publicId, name: domain.name, status: "verified" }
+        }
       ])
     })
 

@@ -1,7 +1,9 @@
 import {
+  MemoryAuditLog,
   MemoryDmarcReportRepository,
   MemoryEmailRepository,
   MemoryRepositories,
+  MemoryRequestLog,
   MemorySuppressionList,
   MemoryWebhookRepository,
   PgDatabase,
@@ -20,7 +22,9 @@ const memoryLayer = MemoryEmailRepository.layer.pipe(
       MemoryRepositories.layer,
       MemorySuppressionList.layer,
       MemoryWebhookRepository.layer,
-      MemoryDmarcReportRepository.layer
+      MemoryDmarcReportRepository.layer,
+      MemoryAuditLog.layer,
+      MemoryRequestLog.layer
     )
   )
 )

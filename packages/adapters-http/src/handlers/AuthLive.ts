@@ -2,6 +2,7 @@ import { HttpApiBuilder, HttpApp, HttpServerRequest, HttpServerResponse } from "
 import {
   AuthenticateSession,
   type ClientContext,
+  CompleteSignIn,
   ConfirmEmailChange,
   GetAccount,
   RequestPasswordReset,
@@ -41,7 +42,7 @@ const linkFailure = <A, E, R>(
   ) as Effect.Effect<A, E | ValidationFailed, R>
 
 /** A refused attempt says when to try again, in `Retry-After`, as every 429 of the API does. */
-const retryAfter = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+export const retryAfter = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Effect.tapError(self, (e) =>
     e instanceof RateLimitExceeded
       ? HttpApp.appendPreResponseHandler((_request, response) =>
@@ -49,6 +50,26 @@ const retryAfter = <A, E, R>(self: Effect.Effect<A, E, R>) =>
         )
       : Effect.void
   )
+
+/** A new session: its cookie set, and the person, their teams and the CSRF token answered. */
+const signedInView = (signedIn: {
+  readonly user: Parameters<typeof toUserView>[0]
+  readonly session: Parameters<typeof toSessionView>[0]
+  readonly token: Redacted.Redacted<string>
+  readonly csrfToken: string
+}) =>
+  Effect.gen(function* () {
+    yield* setSessionCookie(signedIn.token)
+    const { teams } = yield* GetAccount(signedIn.user.id).pipe(
+      Effect.catchTag("SessionRequired", (e) => Effect.fail(new InvalidApiKey({ message: e.message })))
+    )
+    return {
+      user: toUserView(signedIn.user),
+      session: toSessionView(signedIn.session, signedIn.session.id),
+      teams: teams.map(toTeamView),
+      csrfToken: signedIn.csrfToken
+    }
+  })
 
 export const PublicScreenLive = Layer.succeed(PublicScreen, screenRequest)
 
@@ -69,22 +90,32 @@ export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
     .handle("signIn", ({ payload }) =>
       Effect.gen(function* () {
         const client = yield* clientContext
-        const signedIn = yield* SignIn(payload, client).pipe(
+        const outcome = yield* SignIn(payload, client).pipe(
           retryAfter,
           Effect.catchTag("CredentialsRejected", (e) =>
             Effect.fail(new InvalidApiKey({ message: e.message }))
           )
         )
-        yield* setSessionCookie(signedIn.token)
-        const { teams } = yield* GetAccount(signedIn.user.id).pipe(
-          Effect.catchTag("SessionRequired", (e) => Effect.fail(new InvalidApiKey({ message: e.message })))
+        if (outcome._tag === "TwoFactorRequired")
+          return {
+            twoFactorRequired: true as const,
+            challenge: Redacted.value(outcome.challenge),
+            expiresAt: outcome.expiresAt
+          }
+        return yield* signedInView(outcome)
+      })
+    )
+    .handle("signInTwoFactor", ({ payload }) =>
+      Effect.gen(function* () {
+        const client = yield* clientContext
+        const signedIn = yield* CompleteSignIn(payload.challenge, payload.code, client).pipe(
+          retryAfter,
+          Effect.catchTags({
+            CredentialsRejected: (e) => Effect.fail(new InvalidApiKey({ message: e.message })),
+            SessionRequired: (e) => Effect.fail(new InvalidApiKey({ message: e.message }))
+          })
         )
-        return {
-          user: toUserView(signedIn.user),
-          session: toSessionView(signedIn.session, signedIn.session.id),
-          teams: teams.map(toTeamView),
-          csrfToken: signedIn.csrfToken
-        }
+        return yield* signedInView(signedIn)
       })
     )
     .handle("requestPasswordReset", ({ payload }) =>

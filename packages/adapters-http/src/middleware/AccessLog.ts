@@ -1,6 +1,9 @@
 import { type HttpApp, HttpServerError, HttpServerRequest } from "@effect/platform"
 import { Clock, Effect, Exit, FiberRef, HashMap } from "effect"
 
+/** When the request being served arrived (ms since the epoch; 0 outside a request), for the request log. */
+export const requestStartedAt = FiberRef.unsafeMake(0)
+
 /**
  * One line per request: method, path (never the query string, which may carry addresses),
  * status and duration. Headers and bodies are not logged at all.
@@ -9,6 +12,7 @@ export const accessLog = (app: HttpApp.Default): HttpApp.Default =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const start = yield* Clock.currentTimeMillis
+    yield* FiberRef.set(requestStartedAt, start)
     const exit = yield* Effect.exit(app)
     const status = Exit.isSuccess(exit)
       ? exit.value.status

@@ -1,5 +1,6 @@
 import { HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import {
+  actorOf,
   AuthenticateApiKey,
   type AccountTokens,
   CheckRateLimit,
@@ -9,11 +10,13 @@ import {
   viaApiKey,
   type KeyMaterial,
   type ApiKeyRepository,
-  type RateLimiterStore
+  type RateLimiterStore,
+  type RequestLog
 } from "@poststack/application"
 import {
   allows,
   type ApiKey,
+  apiKeyActor,
   InvalidApiKey,
   PermissionDenied,
   type RateLimitDecision,
@@ -23,8 +26,10 @@ import {
 import { Effect, Layer, Option, Redacted } from "effect"
 import { Authentication, FullAccess } from "@poststack/contract"
 import { screenRequest } from "./Contract.js"
+import type { TrustedProxies } from "./ClientAddress.js"
 import { personOf } from "./SessionAuthenticationLive.js"
 import { RateLimitSettings } from "./RateLimitSettings.js"
+import { recordRequest } from "./RequestRecording.js"
 import { provideInPlace } from "./RequestFiber.js"
 
 /**
@@ -75,7 +80,10 @@ const authenticate = (requireFullAccess: boolean) =>
     // A session cookie counts only without an Authorization header: a key always wins.
     if (header === undefined) {
       const person = yield* personOf(request)
-      if (person !== undefined) return person
+      if (person !== undefined) {
+        yield* recordRequest(request, person.teamId, actorOf(person))
+        return person
+      }
     }
     const bearer = (header ?? "").slice(0, 7).toLowerCase() === "bearer "
     const missing = headerProblem(header, bearer, Redacted.value(token))
@@ -95,6 +103,8 @@ const authenticate = (requireFullAccess: boolean) =>
         })
       )
     )
+    // From here the request is the key's team's: logged whatever it is answered (429 and 403 too).
+    yield* recordRequest(request, key.teamId, apiKeyActor(key.id))
     const decision = yield* checkOpen(settings.perKey, `key:${key.id}`)
     yield* setHeaders(rateLimitHeaders(decision))
     if (!decision.allowed) {
@@ -120,6 +130,8 @@ type Needs =
   | KeyMaterial
   | RateLimiterStore
   | RateLimitSettings
+  | RequestLog
+  | TrustedProxies
   | AccountTokens
   | SessionStore
   | UserRepository

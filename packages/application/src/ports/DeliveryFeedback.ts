@@ -1,4 +1,4 @@
-import type { DeliveryId, EmailId, TeamId } from "@poststack/domain"
+import type { DeliveryId, EmailEventDetail, EmailId, TeamId } from "@poststack/domain"
 import { Context, type Effect, type Option } from "effect"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
 
@@ -16,10 +16,7 @@ export interface SentDelivery {
 /** What a report changes: the delivery's status (or not), its events, and a suppression. */
 export interface Feedback {
   readonly status: "bounced" | "complained" | null
-  readonly events: ReadonlyArray<{
-    readonly type: string
-    readonly metadata: Readonly<Record<string, unknown>>
-  }>
+  readonly events: ReadonlyArray<EmailEventDetail>
   readonly suppress: "hard_bounce" | "complaint" | null
 }
 

@@ -5,7 +5,7 @@ import type {
   DomainId,
   DomainRef,
   DomainStatus,
-  OutboxEvent,
+  DomainWebhookEvent,
   TeamId
 } from "@poststack/domain"
 import { Context, type Effect, type Option } from "effect"
@@ -53,7 +53,7 @@ export interface DomainCheckResult {
   readonly verifiedAt: Date | null
   readonly checkedAt: Date
   readonly nextCheckAt: Date
-  readonly events: ReadonlyArray<OutboxEvent>
+  readonly events: ReadonlyArray<DomainWebhookEvent>
 }
 
 /** Sending domains, always within one team; deleted domains are invisible to every method. */

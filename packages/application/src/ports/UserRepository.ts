@@ -14,7 +14,7 @@ export interface NewUser {
   /** Already canonical (see `canonicalEmail`). */
   readonly email: string
   readonly name: string
-  readonly passwordHash: string
+  readonly passwordHash: string | null
   readonly timeZone: string
 }
 

@@ -12,6 +12,7 @@ import { ApiKeyRepository } from "../ports/ApiKeyRepository.js"
 import { DomainDirectory } from "../ports/DomainDirectory.js"
 import { KeyMaterial } from "../ports/KeyMaterial.js"
 import { authorize, type Principal } from "./Principal.js"
+import { keyDetails, recordAudit } from "./audit/RecordAudit.js"
 
 export interface CreateApiKeyInput {
   readonly name: string
@@ -68,6 +69,7 @@ export const CreateApiKey = Effect.fn("CreateApiKey")(function* (
     mode,
     domainId
   })
+  yield* recordAudit(principal, "api_key.created", { type: "api_key", id: key.id }, keyDetails(key))
   return { key, plaintext: minted.plaintext } satisfies CreatedApiKey
 })
 

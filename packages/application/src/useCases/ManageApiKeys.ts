@@ -2,6 +2,7 @@ import { type ApiKeyId, reachesNoFurther, ApiKeyNotFound } from "@poststack/doma
 import { Effect, Option } from "effect"
 import { ApiKeyRepository } from "../ports/ApiKeyRepository.js"
 import { authorize, type Principal, reachOf } from "./Principal.js"
+import { keyDetails, recordAudit } from "./audit/RecordAudit.js"
 
 const notFound = () => new ApiKeyNotFound()
 
@@ -39,7 +40,8 @@ export const RenameApiKey = Effect.fn("RenameApiKey")(function* (
 })
 
 export const RevokeApiKey = Effect.fn("RevokeApiKey")(function* (principal: Principal, id: ApiKeyId) {
-  yield* GetApiKey(principal, id)
+  const key = yield* GetApiKey(principal, id)
   const keys = yield* ApiKeyRepository
   if (!(yield* keys.delete(principal.teamId, id))) return yield* notFound()
+  yield* recordAudit(principal, "api_key.revoked", { type: "api_key", id }, keyDetails(key))
 })

@@ -47,6 +47,12 @@ export const authorize = (
 ): Effect.Effect<Scope, PermissionDenied> => {
   if (principal._tag === "Person" && family === "apiKeys" && !roleAllows(principal.role, "manage_api_keys"))
     return Effect.fail(new PermissionDenied({ message: "Only owners and admins can manage API keys" }))
+  if (
+    principal._tag === "Person" &&
+    (family === "auditLog" || family === "requestLogs") &&
+    !roleAllows(principal.role, "read_audit_log")
+  )
+    return Effect.fail(new PermissionDenied({ message: "Only owners and admins can read the team's logs" }))
   const reach = reachOf(principal)
   const grant = grantFor(reach, family)
   if (grant === "denied") return Effect.fail(denied(reach))

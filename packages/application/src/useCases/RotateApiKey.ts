@@ -5,6 +5,7 @@ import { KeyMaterial } from "../ports/KeyMaterial.js"
 import type { CreatedApiKey } from "./CreateApiKey.js"
 import { GetApiKey } from "./ManageApiKeys.js"
 import type { Principal } from "./Principal.js"
+import { keyDetails, recordAudit } from "./audit/RecordAudit.js"
 
 /**
  * Issues a new secret with the same name, permission, mode and scope; the old secret stops working
@@ -21,5 +22,14 @@ export const RotateApiKey = Effect.fn("RotateApiKey")(function* (principal: Prin
     keyPrefix: minted.keyPrefix
   })
   if (Option.isNone(rotated)) return yield* new ApiKeyNotFound()
+  yield* recordAudit(
+    principal,
+    "api_key.rotated",
+    { type: "api_key", id: rotated.value.id },
+    {
+      ...keyDetails(rotated.value),
+      previous_id: String(id)
+    }
+  )
   return { key: rotated.value, plaintext: minted.plaintext } satisfies CreatedApiKey
 })

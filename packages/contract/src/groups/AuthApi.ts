@@ -27,6 +27,20 @@ export const SignInBody = Schema.Struct({
   password: Schema.String.pipe(Schema.maxLength(256), Schema.Redacted)
 })
 
+export const TwoFactorSignInBody = Schema.Struct({
+  challenge: Token,
+  code: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(32), Schema.Redacted)
+})
+
+/** The password was right and two-factor authentication is on: no session until a code is given. */
+export const TwoFactorChallengeView = Schema.Struct({
+  twoFactorRequired: Schema.Literal(true),
+  challenge: Schema.String.annotations({
+    description: "Send it with the code to POST /auth/sign-in/two-factor"
+  }),
+  expiresAt: Schema.Date
+})
+
 export const EmailBody = Schema.Struct({ email: Schema.String.pipe(Schema.maxLength(320)) })
 export const TokenBody = Schema.Struct({ token: Token })
 export const ResetBody = Schema.Struct({ token: Token, password: Password })
@@ -55,9 +69,15 @@ export class AuthApi extends HttpApiGroup.make("auth")
   .add(
     HttpApiEndpoint.post("signIn", "/auth/sign-in")
       .setPayload(SignInBody)
-      .addSuccess(SessionInfo)
+      .addSuccess(Schema.Union(SessionInfo, TwoFactorChallengeView))
       .addError(UnauthorizedJson)
       .addError(ForbiddenJson)
+  )
+  .add(
+    HttpApiEndpoint.post("signInTwoFactor", "/auth/sign-in/two-factor")
+      .setPayload(TwoFactorSignInBody)
+      .addSuccess(SessionInfo)
+      .addError(UnauthorizedJson)
   )
   .add(
     HttpApiEndpoint.post("requestPasswordReset", "/auth/password-reset")

@@ -1,7 +1,7 @@
 import type { RateLimitPolicy } from "../RateLimit.js"
 
 /** What an attempt tries: each has its own budgets, per account and per client address. */
-export type GuardedAction = "sign_in" | "password_reset" | "verification_mail"
+export type GuardedAction = "sign_in" | "two_factor" | "password_reset" | "verification_mail"
 
 /**
  * Attempts allowed per account (the address typed, whether or not it has an account, so the
@@ -14,6 +14,12 @@ export const GUARD_POLICIES: Readonly<
   sign_in: {
     perAccount: { limit: 10, windowMs: 15 * 60_000 },
     perAddress: { limit: 100, windowMs: 15 * 60_000 }
+  },
+  // The six-digit code after the password: five guesses per account per quarter hour leave an
+  // attacker who has the password about one chance in 70,000 a day.
+  two_factor: {
+    perAccount: { limit: 5, windowMs: 15 * 60_000 },
+    perAddress: { limit: 50, windowMs: 15 * 60_000 }
   },
   password_reset: {
     perAccount: { limit: 5, windowMs: 60 * 60_000 },

@@ -1,7 +1,8 @@
+import type { EmailEventDetail } from "../events/EmailEvents.js"
 import type { SuppressionMatch } from "../suppressions/Suppression.js"
 import type { TeamId } from "../Team.js"
 import { type DeliveryOutcome, type DeliveryStatus, nextAttemptAt, type RetryPolicy } from "./Delivery.js"
-import type { ClaimedDelivery, EmailEventType } from "./Email.js"
+import type { ClaimedDelivery } from "./Email.js"
 
 /** What one attempt makes of a delivery: its next state, the events it records, a suppression. */
 export interface DeliverySettlement {
@@ -10,10 +11,8 @@ export interface DeliverySettlement {
   readonly mx: string | null
   /** For a deferred delivery: when to try again. */
   readonly nextAttemptAt: Date | null
-  readonly events: ReadonlyArray<{
-    readonly type: EmailEventType
-    readonly metadata: Readonly<Record<string, unknown>>
-  }>
+  /** What happened, in order; each becomes an `email.<type>` webhook event. */
+  readonly events: ReadonlyArray<EmailEventDetail>
   /** Put the recipient on the team's suppression list (a hard bounce, a complaint). */
   readonly suppress: {
     readonly teamId: TeamId

@@ -1,3 +1,6 @@
+import { Either } from "effect"
+import type { EmailWebhookEvent } from "../events/EmailEvents.js"
+import { decodeWebhookEvent, type WebhookEvent } from "../events/WebhookEvent.js"
 import type { WebhookAttemptOutcome } from "../webhooks/Retry.js"
 import type { ChannelConfig } from "./NotificationChannel.js"
 
@@ -28,18 +31,80 @@ const TITLES: Record<string, readonly [string, NotificationMessage["tone"]]> = {
   "notification_channel.test": ["Test notification from PostStack", "good"]
 }
 
-// Which payload keys become lines, in this order; the first key present gives the value.
-const FIELDS: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
+type Line = readonly [label: string, value: unknown]
+
+/** The lines each event shows, read from its typed data (the compiler checks every key). */
+const typedLines = (event: WebhookEvent): ReadonlyArray<Line> => {
+  switch (event.type) {
+    case "inbound_email.received":
+    case "email.inbound":
+      return [
+        ["From", event.data.from],
+        ["To", event.data.to],
+        ["Subject", event.data.subject]
+      ]
+    case "domain.verified":
+    case "domain.verification_failed":
+      return [
+        ["Domain", event.data.name],
+        ["Status", event.data.status]
+      ]
+    case "webhook.disabled":
+      return [
+        ["Reason", event.data.reason],
+        ["Webhook", event.data.url]
+      ]
+    case "notification_channel.disabled":
+      return [
+        ["Name", event.data.name],
+        ["Reason", event.data.reason],
+        ["Channel", event.data.channel_id]
+      ]
+    case "webhook.test":
+      return [["Message", event.data.message]]
+    case "notification_channel.test":
+      return [
+        ["Message", event.data.message],
+        ["Channel", event.data.channel_id]
+      ]
+    default:
+      return [
+        ["Recipient", "recipient" in event.data ? event.data.recipient : undefined],
+        ["From", event.data.from],
+        ["To", event.data.to],
+        ["Subject", event.data.subject],
+        ["Reason", emailReason(event)],
+        ["Email", event.data.email_id]
+      ]
+  }
+}
+
+/** Why an email did not (yet) arrive, where its event says. */
+const emailReason = (event: EmailWebhookEvent): string | null | undefined => {
+  switch (event.type) {
+    case "email.suppressed":
+    case "email.failed":
+      return event.data.reason
+    case "email.bounced":
+      return event.data.diagnostic ?? event.data.reply
+    case "email.soft_bounced":
+      return event.data.diagnostic
+    case "email.deferred":
+      return event.data.reply
+    default:
+      return undefined
+  }
+}
+
+// For an event outside the union (none is sent today): which keys become lines, the first present
+// giving the value.
+const UNTYPED_LINES: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
   ["Message", ["message"]],
   ["Recipient", ["recipient"]],
   ["From", ["from"]],
   ["To", ["to"]],
   ["Subject", ["subject"]],
-  ["Domain", ["name", "domain"]],
-  ["Status", ["status"]],
   ["Reason", ["reason", "diagnostic", "reply"]],
-  ["Webhook", ["url"]],
-  ["Channel", ["channel_id"]],
   ["Email", ["email_id"]]
 ]
 
@@ -57,15 +122,25 @@ const text = (value: unknown): string | undefined => {
 
 const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s)
 
-/** The message for an event; unknown event types get their name as the title. */
+/**
+ * The message for an event: its lines come from the typed event; an event the union does not
+ * read (an unknown type, or data of another shape) falls back to well-known keys, and an unknown
+ * type gets its name as the title.
+ */
 export const notificationMessage = (event: {
   readonly type: string
   readonly timestamp: Date
   readonly data: Readonly<Record<string, unknown>>
 }): NotificationMessage => {
   const [title, tone] = TITLES[event.type] ?? [event.type, "warning" as const]
-  const fields = FIELDS.flatMap(([label, keys]) => {
-    const value = keys.map((k) => text(event.data[k])).find((v) => v !== undefined)
+  const typed = decodeWebhookEvent({ type: event.type, data: event.data })
+  const lines = Either.isRight(typed)
+    ? typedLines(typed.right)
+    : UNTYPED_LINES.map(
+        ([label, keys]): Line => [label, keys.map((k) => event.data[k]).find((v) => text(v) !== undefined)]
+      )
+  const fields = lines.flatMap(([label, raw]) => {
+    const value = text(raw)
     return value === undefined ? [] : [{ label, value: cut(value, MAX_VALUE) }]
   })
   return { title, fields, eventType: event.type, timestamp: event.timestamp, tone }

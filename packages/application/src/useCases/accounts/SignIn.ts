@@ -4,7 +4,7 @@ import { PasswordHasher } from "../../ports/PasswordHasher.js"
 import { UserRepository } from "../../ports/UserRepository.js"
 import type { ClientContext } from "./ClientContext.js"
 import { GuardAttempt } from "./GuardAttempt.js"
-import { StartSession } from "./StartSession.js"
+import { OpenSignIn } from "./OpenSignIn.js"
 
 const rejected = new CredentialsRejected({ message: "Wrong email or password" })
 
@@ -13,7 +13,9 @@ const rejected = new CredentialsRejected({ message: "Wrong email or password" })
  * account without a password all get one answer, after the same Argon2 work. Attempts are counted
  * per account and per client address before anything is checked. A hash made with weaker
  * parameters than today's is replaced now that the password is known. An account whose address
- * is not verified yet is told so, but only once the password has proved who is asking.
+ * is not verified yet is told so, but only once the password has proved who is asking. With
+ * two-factor authentication on, no session is opened yet: the answer is a short-lived challenge,
+ * bound to this person, that `CompleteSignIn` trades with a code for the session.
  */
 export const SignIn = Effect.fn("SignIn")(function* (
   input: { readonly email: string; readonly password: Redacted.Redacted<string> },
@@ -34,5 +36,5 @@ export const SignIn = Effect.fn("SignIn")(function* (
       message:
         "Confirm your email address first: follow the link we mailed you (POST /auth/verify-email/resend sends a new one)"
     })
-  return { user, ...(yield* StartSession(user.id, client)) }
+  return yield* OpenSignIn(user, client)
 })

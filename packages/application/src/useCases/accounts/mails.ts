@@ -23,6 +23,11 @@ export const mails = {
     subject: `Security notice: ${what}`,
     text: `${what} on your PostStack account on ${when.toLocaleString("en-GB", { timeZone, timeZoneName: "short" })}.\n\nEvery other session was signed out. If this was not you, reset your password at once and check your team's API keys.\n`
   }),
+  twoFactorNotice: (to: string, what: string, when: Date, timeZone: string): SystemMessage => ({
+    to,
+    subject: `Security notice: ${what}`,
+    text: `${what} on your PostStack account on ${when.toLocaleString("en-GB", { timeZone, timeZoneName: "short" })}.\n\nIf this was not you, reset your password at once, sign out every session and check your team's API keys.\n`
+  }),
   confirmNewEmail: (to: string, link: string): SystemMessage => ({
     to,
     subject: "Confirm your new PostStack email address",

@@ -87,7 +87,7 @@ export const CheckDomainDns = Effect.fn("CheckDomainDns")(function* (domain: Dom
         : [
             {
               type: transition.event,
-              payload: {
+              data: {
                 domain_id: domain.id,
                 public_id: domain.publicId,
                 name: domain.name,

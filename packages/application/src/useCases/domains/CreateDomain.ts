@@ -14,6 +14,7 @@ import { MailHostSettings } from "../../ports/MailHostSettings.js"
 import { PublicSuffixList } from "../../ports/PublicSuffixList.js"
 import { SecretBox } from "../../ports/SecretBox.js"
 import { validateReturnPathLabel, validateTrackingHost } from "./validation.js"
+import { recordAudit } from "../audit/RecordAudit.js"
 
 export interface CreateDomainInput {
   readonly name: string
@@ -67,5 +68,6 @@ export const CreateDomain = Effect.fn("CreateDomain")(function* (
     (domain, keys) => expectedRecords(domain, keys, hosts, [], now)
   )
   if (Option.isNone(created)) return yield* new DomainAlreadyExists({ domain: name })
+  yield* recordAudit(principal, "domain.added", { type: "domain", id: created.value.publicId }, { name })
   return created.value
 })

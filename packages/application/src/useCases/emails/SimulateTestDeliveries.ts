@@ -56,7 +56,7 @@ export const simulate = (delivery: ClaimedDelivery, now: Date): DeliveryResult =
 const delivered = (
   _delivery: ClaimedDelivery,
   sent: DeliveryResult["events"][number],
-  meta: Record<string, unknown>
+  meta: { readonly recipient: string; readonly simulated: boolean }
 ): DeliveryResult => ({
   status: "delivered",
   reply: "250 2.0.0 simulated: accepted",

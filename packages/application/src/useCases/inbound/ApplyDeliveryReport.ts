@@ -27,7 +27,7 @@ const bounceFeedback = (delivery: SentDelivery, entries: ReadonlyArray<DsnRecipi
     action: entry.action,
     diagnostic: entry.diagnostic,
     hard: entry.kind === "hard",
-    source: "dsn"
+    source: "dsn" as const
   }
   return entry.kind === "hard"
     ? { status: "bounced", events: [{ type: "bounced", metadata }], suppress: "hard_bounce" }

@@ -21,6 +21,7 @@ import { SecretBox } from "../../ports/SecretBox.js"
 import type { StoreUnavailable } from "../../ports/StoreUnavailable.js"
 import { authorize, type Principal } from "../Principal.js"
 import { openChannelConfig } from "./DeliverNotification.js"
+import { recordAudit } from "../audit/RecordAudit.js"
 
 const notFound = () => new NotificationChannelNotFound()
 
@@ -68,7 +69,7 @@ export const CreateNotificationChannel = Effect.fn("CreateNotificationChannel")(
   yield* noMailbox(input.mailboxId)
   const { sealed, summary } = yield* sealConfig(input.type, input.config)
   const repo = yield* NotificationChannelRepository
-  return yield* repo.create(teamId, {
+  const channel = yield* repo.create(teamId, {
     type: input.type,
     name: input.name,
     events: [...new Set(input.events)],
@@ -76,6 +77,16 @@ export const CreateNotificationChannel = Effect.fn("CreateNotificationChannel")(
     configSealed: sealed,
     configSummary: summary
   })
+  yield* recordAudit(
+    principal,
+    "notification_channel.created",
+    { type: "notification_channel", id: channel.publicId },
+    {
+      channel_type: input.type,
+      name: input.name
+    }
+  )
+  return channel
 })
 
 export const ListNotificationChannels = Effect.fn("ListNotificationChannels")(function* (
@@ -130,7 +141,17 @@ export const UpdateNotificationChannel = Effect.fn("UpdateNotificationChannel")(
     ...(input.enabled === undefined ? {} : { active: input.enabled }),
     ...(config === undefined ? {} : { config })
   }
-  return yield* foundChannel(repo.update(teamId, publicId, changes))
+  const updated = yield* foundChannel(repo.update(teamId, publicId, changes))
+  // Which fields changed, never the config's values: they are the channel's secrets.
+  yield* recordAudit(
+    principal,
+    "notification_channel.updated",
+    { type: "notification_channel", id: publicId },
+    {
+      changed: Object.keys(input).sort().join(",")
+    }
+  )
+  return updated
 })
 
 export const DeleteNotificationChannel = Effect.fn("DeleteNotificationChannel")(function* (
@@ -140,4 +161,8 @@ export const DeleteNotificationChannel = Effect.fn("DeleteNotificationChannel")(
   const { teamId } = yield* authorize(principal, "notificationChannels")
   const repo = yield* NotificationChannelRepository
   if (!(yield* repo.delete(teamId, publicId))) return yield* notFound()
+  yield* recordAudit(principal, "notification_channel.deleted", {
+    type: "notification_channel",
+    id: publicId
+  })
 })

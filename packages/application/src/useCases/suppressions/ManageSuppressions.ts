@@ -7,6 +7,7 @@ import {
 import { Effect } from "effect"
 import { authorize, type Principal } from "../Principal.js"
 import { SuppressionList } from "../../ports/SuppressionList.js"
+import { recordAudit } from "../audit/RecordAudit.js"
 
 export const ListSuppressions = Effect.fn("ListSuppressions")(function* (
   principal: Principal,
@@ -29,7 +30,9 @@ export const AddSuppression = Effect.fn("AddSuppression")(function* (
   if (address === undefined)
     return yield* new ValidationFailed({ message: `Invalid email address: ${email}` })
   const list = yield* SuppressionList
-  return yield* list.add(teamId, address, reason, null)
+  const entry = yield* list.add(teamId, address, reason, null)
+  yield* recordAudit(principal, "suppression.added", { type: "suppression", id: address }, { reason })
+  return entry
 })
 
 export const RemoveSuppression = Effect.fn("RemoveSuppression")(function* (
@@ -39,4 +42,5 @@ export const RemoveSuppression = Effect.fn("RemoveSuppression")(function* (
   const { teamId } = yield* authorize(principal, "suppressions")
   const list = yield* SuppressionList
   if (!(yield* list.remove(teamId, email.trim()))) return yield* new SuppressionNotFound()
+  yield* recordAudit(principal, "suppression.removed", { type: "suppression", id: email.trim() })
 })

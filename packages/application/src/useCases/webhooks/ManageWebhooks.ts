@@ -12,6 +12,7 @@ import { SecretBox } from "../../ports/SecretBox.js"
 import { type WebhookChanges, WebhookRepository } from "../../ports/WebhookRepository.js"
 import { WebhookSigner } from "../../ports/WebhookSigner.js"
 import { WebhookTransport } from "../../ports/WebhookTransport.js"
+import { recordAudit } from "../audit/RecordAudit.js"
 
 const notFound = () => new WebhookNotFound()
 
@@ -52,6 +53,14 @@ export const CreateWebhook = Effect.fn("CreateWebhook")(function* (
     secretSealed: sealed,
     secretPrefix: prefix
   })
+  yield* recordAudit(
+    principal,
+    "webhook.created",
+    { type: "webhook", id: webhook.id },
+    {
+      events: webhook.events.join(",")
+    }
+  )
   return { webhook, secret } satisfies WebhookWithSecret
 })
 
@@ -76,13 +85,24 @@ export const UpdateWebhook = Effect.fn("UpdateWebhook")(function* (
   yield* found(repo.get(teamId, id))
   if (changes.url !== undefined) yield* vetUrl(changes.url)
   const events = changes.events === undefined ? {} : { events: [...new Set(changes.events)] }
-  return yield* found(repo.update(teamId, id, { ...changes, ...events }))
+  const updated = yield* found(repo.update(teamId, id, { ...changes, ...events }))
+  // Which fields changed, never their values: a URL may carry a token.
+  yield* recordAudit(
+    principal,
+    "webhook.updated",
+    { type: "webhook", id },
+    {
+      changed: Object.keys(changes).sort().join(",")
+    }
+  )
+  return updated
 })
 
 export const DeleteWebhook = Effect.fn("DeleteWebhook")(function* (principal: Principal, id: WebhookId) {
   const { teamId } = yield* authorize(principal, "webhooks")
   const repo = yield* WebhookRepository
   if (!(yield* repo.delete(teamId, id))) return yield* notFound()
+  yield* recordAudit(principal, "webhook.deleted", { type: "webhook", id })
 })
 
 /** A new secret; the old one keeps signing beside it for `graceHours` (none when 0). */
@@ -98,5 +118,11 @@ export const RotateWebhookSecret = Effect.fn("RotateWebhookSecret")(function* (
   const now = yield* Clock.currentTimeMillis
   const previousExpiresAt = graceHours > 0 ? new Date(now + graceHours * 3_600_000) : null
   const webhook = yield* found(repo.rotateSecret(teamId, id, { sealed, prefix }, previousExpiresAt))
+  yield* recordAudit(
+    principal,
+    "webhook.updated",
+    { type: "webhook", id },
+    { changed: "secret", grace_hours: graceHours }
+  )
   return { webhook, secret } satisfies WebhookWithSecret
 })

@@ -1,0 +1,119 @@
+import type { SessionInfo } from "@poststack/contract"
+import { useCallback, useEffect, useState } from "react"
+import { ApiProblem, call, setCsrfToken } from "./api"
+import { AppShell } from "./AppShell"
+import { AcceptInvitationPage } from "./pages/AcceptInvitationPage"
+import { AccountPage } from "./pages/AccountPage"
+import { ApiKeysPage } from "./pages/ApiKeysPage"
+import { ConfirmEmailPage } from "./pages/ConfirmEmailPage"
+import { DomainsPage } from "./pages/DomainsPage"
+import { NotFoundPage } from "./pages/NotFoundPage"
+import { ResetPasswordPage } from "./pages/ResetPasswordPage"
+import { SessionsPage } from "./pages/SessionsPage"
+import { SignInPage } from "./pages/SignInPage"
+import { SignUpPage } from "./pages/SignUpPage"
+import { TeamPage } from "./pages/TeamPage"
+import { VerifyEmailPage } from "./pages/VerifyEmailPage"
+import { navigate, usePlace } from "./router"
+import { SessionContext } from "./session"
+
+/** Pages reached signed out (several from links in mail). */
+const PUBLIC: Record<string, () => React.JSX.Element> = {
+  "/sign-in": SignInPage,
+  "/sign-up": SignUpPage,
+  "/verify-email": VerifyEmailPage,
+  "/reset-password": ResetPasswordPage,
+  "/confirm-email": ConfirmEmailPage,
+  "/accept-invitation": AcceptInvitationPage
+}
+
+/** Pages of a signed-in person, acting on the session's team. */
+const SIGNED_IN: Record<string, () => React.JSX.Element> = {
+  "/app/api-keys": ApiKeysPage,
+  "/app/domains": DomainsPage,
+  "/app/team": TeamPage,
+  "/app/account": AccountPage,
+  "/app/sessions": SessionsPage
+}
+
+type Loaded =
+  | { readonly state: "loading" }
+  | { readonly state: "ready"; readonly info: SessionInfo | undefined }
+
+export const App = () => {
+  const place = usePlace()
+  const [session, setSession] = useState<Loaded>({ state: "loading" })
+
+  const refresh = useCallback(async () => {
+    try {
+      const info = await call((api) => api.sessions.current())
+      setCsrfToken(info.csrfToken)
+      setSession({ state: "ready", info })
+    } catch (error) {
+      if (!(error instanceof ApiProblem) || error.status !== 401) throw error
+      setCsrfToken(undefined)
+      setSession({ state: "ready", info: undefined })
+    }
+  }, [])
+
+  useEffect(() => {
+    void refresh()
+  }, [refresh])
+
+  const signedOut = useCallback(() => {
+    setCsrfToken(undefined)
+    setSession({ state: "ready", info: undefined })
+    navigate("/sign-in", { replace: true })
+  }, [])
+
+  const info = session.state === "ready" ? session.info : undefined
+  const inApp = place.path === "/" || place.path === "/app" || place.path.startsWith("/app/")
+
+  useEffect(() => {
+    if (session.state !== "ready") return
+    if (inApp && info === undefined) {
+      const next = place.path.startsWith("/app/") ? `?next=${encodeURIComponent(place.path)}` : ""
+      navigate(`/sign-in${next}`, { replace: true })
+    } else if (place.path === "/" || place.path === "/app") {
+      navigate("/app/api-keys", { replace: true })
+    }
+  }, [session.state, inApp, info, place.path])
+
+  if (session.state === "loading") {
+    return (
+      <p className="loading" role="status">
+        Loading…
+      </p>
+    )
+  }
+
+  const state = info === undefined ? undefined : { info, refresh, signedOut }
+  const Public = PUBLIC[place.path]
+  if (Public !== undefined) {
+    return (
+      <SessionContext.Provider value={state}>
+        <div className="public">
+          <p className="brand">PostStack</p>
+          <main id="main">
+            <Public />
+          </main>
+        </div>
+      </SessionContext.Provider>
+    )
+  }
+  if (state === undefined) return null
+  const Page = SIGNED_IN[place.path] ?? NotFoundPage
+  return (
+    <SessionContext.Provider value={state}>
+      <AppShell path={place.path}>
+        <Page key={`${place.path}:${state.info.session.teamId}`} />
+      </AppShell>
+    </SessionContext.Provider>
+  )
+}
+
+/** Called by the sign-in page: the session it opened, then where the person was going. */
+export const afterSignIn = (next: string | null) => {
+  const safe = next?.startsWith("/") && !next.startsWith("//") ? next : "/app/api-keys"
+  window.location.assign(safe)
+}

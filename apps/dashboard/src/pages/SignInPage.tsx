@@ -1,0 +1,55 @@
+import { Redacted } from "effect"
+import { useState } from "react"
+import { call, setCsrfToken } from "../api"
+import { afterSignIn } from "../App"
+import { usePlace } from "../router"
+import { Field, Form, Link, PageTitle } from "../ui"
+
+export const SignInPage = () => {
+  const place = usePlace()
+  const [email, setEmail] = useState("")
+  const [password, setPassword] = useState("")
+  const signIn = async () => {
+    const info = await call((api) =>
+      api.auth.signIn({ payload: { email, password: Redacted.make(password) } })
+    )
+    if ("twoFactorRequired" in info) {
+      // The second factor has its own page; the challenge travels in the fragment, never to a server log.
+      window.location.assign(`/sign-in/two-factor#challenge=${encodeURIComponent(info.challenge)}`)
+      return
+    }
+    setCsrfToken(info.csrfToken)
+    afterSignIn(place.search.get("next"))
+  }
+  return (
+    <section className="card narrow">
+      <PageTitle>Sign in</PageTitle>
+      <Form label="Sign in" submit="Sign in" action={signIn}>
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="username"
+          required
+          value={email}
+          onChange={setEmail}
+        />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={setPassword}
+        />
+      </Form>
+      <p className="aside">
+        New here? <Link href="/sign-up">Create an account</Link>
+      </p>
+      <p className="aside">
+        <Link href="/reset-password">Forgot your password?</Link>
+      </p>
+    </section>
+  )
+}

@@ -1,0 +1,144 @@
+import { randomBytes, timingSafeEqual } from "node:crypto"
+import { HttpApiBuilder, HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import {
+  AuthenticateSession,
+  IdentityRepository,
+  LinkGitHub,
+  OAuthProvider,
+  SignInWithGitHub,
+  UnlinkGitHub
+} from "@poststack/application"
+import { InvalidApiKey, OAuthRefused } from "@poststack/domain"
+import { Api, CurrentSession } from "@poststack/contract"
+import { Effect, Redacted } from "effect"
+import { isLocalPlainHttp, sessionTokenOf, setSessionCookie } from "../middleware/SessionCookie.js"
+import { clientContext } from "./AuthLive.js"
+
+/** The browser that started a GitHub sign-in: `<intent>.<state>`, for ten minutes. */
+const STATE_COOKIE = "__Host-poststack_github"
+const LOCAL_STATE_COOKIE = "poststack_github"
+const STATE_SECONDS = 600
+
+type Intent = "signin" | "link"
+
+const stateCookieName = (request: HttpServerRequest.HttpServerRequest) =>
+  isLocalPlainHttp(request) ? LOCAL_STATE_COOKIE : STATE_COOKIE
+
+const setStateCookie = (value: string, maxAgeSeconds: number) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+    HttpApp.appendPreResponseHandler((_request, response) =>
+      Effect.succeed(
+        HttpServerResponse.unsafeSetCookie(response, stateCookieName(request), value, {
+          httpOnly: true,
+          secure: !isLocalPlainHttp(request),
+          sameSite: "lax",
+          path: "/",
+          maxAge: `${maxAgeSeconds} seconds`
+        })
+      )
+    )
+  )
+
+/** A new state bound to this browser by the cookie, and GitHub's consent URL carrying it. */
+const begin = (intent: Intent) =>
+  Effect.gen(function* () {
+    const state = randomBytes(24).toString("base64url")
+    const url = yield* (yield* OAuthProvider).authorizeUrl(state)
+    yield* setStateCookie(`${intent}.${state}`, STATE_SECONDS)
+    return url
+  })
+
+const sameText = (a: string, b: string) => {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+const refused = (message: string) => Effect.fail(new OAuthRefused({ message }))
+
+const redirect = (location: string) =>
+  HttpServerResponse.empty({
+    status: 303,
+    headers: { location, "cache-control": "no-store", "referrer-policy": "no-referrer" }
+  })
+
+export const GitHubAuthLive = HttpApiBuilder.group(Api, "githubAuth", (handlers) =>
+  handlers
+    .handle("start", () =>
+      Effect.map(begin("signin"), (url) =>
+        HttpServerResponse.empty({ status: 302, headers: { location: url, "cache-control": "no-store" } })
+      )
+    )
+    .handle("callback", ({ urlParams }) =>
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const cookie = request.cookies[stateCookieName(request)] ?? ""
+        yield* setStateCookie("", 0)
+        if (urlParams.error === "access_denied")
+          return yield* refused("You declined access at GitHub: nothing was changed")
+        if (urlParams.error !== undefined) return yield* refused("GitHub refused the sign-in: start again")
+        const dot = cookie.indexOf(".")
+        const intent = cookie.slice(0, dot)
+        if (
+          dot < 0 ||
+          (intent !== "signin" && intent !== "link") ||
+          urlParams.state === undefined ||
+          !sameText(cookie.slice(dot + 1), urlParams.state)
+        )
+          return yield* refused(
+            "This GitHub sign-in was not started in this browser, or it is more than ten minutes old: start again"
+          )
+        if (urlParams.code === undefined) return yield* refused("GitHub sent no code: start again")
+        if (intent === "link") {
+          const token = sessionTokenOf(request)
+          const current =
+            token === undefined
+              ? yield* Effect.fail(new InvalidApiKey({ message: "Sign in first to link a GitHub account" }))
+              : yield* AuthenticateSession(Redacted.make(token)).pipe(
+                  Effect.catchTag("SessionRequired", () =>
+                    Effect.fail(new InvalidApiKey({ message: "Sign in first to link a GitHub account" }))
+                  )
+                )
+          yield* LinkGitHub(current.session, urlParams.code)
+          return redirect("/account?github=linked")
+        }
+        const outcome = yield* SignInWithGitHub(urlParams.code, yield* clientContext)
+        if (outcome._tag === "TwoFactorRequired")
+          // The fragment never reaches a server, so no access log holds the challenge.
+          return redirect(`/sign-in/two-factor#challenge=${Redacted.value(outcome.challenge)}`)
+        yield* setSessionCookie(outcome.token)
+        return redirect("/")
+      })
+    )
+)
+
+export const GitHubAccountLive = HttpApiBuilder.group(Api, "githubAccount", (handlers) =>
+  handlers
+    .handle("get", () =>
+      Effect.gen(function* () {
+        const { session } = yield* CurrentSession
+        const linked = (yield* (yield* IdentityRepository).forUser(session.userId)).find(
+          (i) => i.provider === "github"
+        )
+        return {
+          linked: linked !== undefined,
+          identity:
+            linked === undefined
+              ? null
+              : {
+                  githubId: linked.providerId,
+                  name: linked.name,
+                  email: linked.email,
+                  avatarUrl: linked.avatarUrl,
+                  linkedAt: linked.linkedAt
+                }
+        }
+      })
+    )
+    .handle("link", () => Effect.map(begin("link"), (url) => ({ url })))
+    .handle("unlink", () =>
+      Effect.flatMap(CurrentSession, ({ session }) => UnlinkGitHub(session)).pipe(
+        Effect.as({ linked: false as const })
+      )
+    )
+)

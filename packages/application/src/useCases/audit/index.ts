@@ -1,0 +1,3 @@
+export * from "./ReadLogs.js"
+export * from "./RecordAudit.js"
+export * from "./RequestOrigin.js"

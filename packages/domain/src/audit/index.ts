@@ -1,0 +1,3 @@
+export * from "./Actor.js"
+export * from "./AuditEntry.js"
+export * from "./RequestLogEntry.js"

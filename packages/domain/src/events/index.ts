@@ -1,0 +1,6 @@
+export * from "./DomainEvents.js"
+export * from "./EmailEvents.js"
+export * from "./EndpointEvents.js"
+export * from "./Event.js"
+export * from "./InboundEvents.js"
+export * from "./WebhookEvent.js"
