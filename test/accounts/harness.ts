@@ -28,7 +28,9 @@ export const SYSTEM_FROM = "PostStack <no-reply@system.test>"
  * `people.test`, where every person of these tests has their mailbox.
  */
 export const startAccountsWorld = async (
-  options: Partial<TestServerOptions> = {}
+  options: Partial<TestServerOptions> = {},
+  /** The worker's webhook transport; by default loopback is refused, as in production. */
+  workerWebhooks?: { readonly allowLoopback: boolean; readonly timeoutMs: number }
 ): Promise<AccountsWorld> => {
   const db = await createTestDatabase()
   const dns = await startDnsServer()
@@ -45,7 +47,14 @@ export const startAccountsWorld = async (
   dns.publish("mx.people.test", "A", "127.0.0.1")
   const worker = ManagedRuntime.make(
     WorkerLive.layer(noTasks, jobs).pipe(
-      Layer.provide(testServices({ dnsServers: [dns.address], mxPort: sink.port, allowPrivateMx: true })),
+      Layer.provide(
+        testServices({
+          dnsServers: [dns.address],
+          mxPort: sink.port,
+          allowPrivateMx: true,
+          ...(workerWebhooks === undefined ? {} : { webhooks: workerWebhooks })
+        })
+      ),
       Layer.provide(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 3 }))
     )
   )

@@ -31,6 +31,7 @@ type Family =
   | "requestLogs"
   | "preview"
   | "accounts"
+  | "contacts"
 /** allowed; 404 (the resource is outside the key's domain, so not found); 403 (the family is refused). */
 type Cell = "ok" | 404 | 403
 
@@ -118,6 +119,13 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     sendingTeam: { own: "ok", other: "ok" },
     sendingScoped: { own: "ok", other: "ok" }
   },
+  // The team's audience (contacts and their properties): team-wide, like suppressions.
+  contacts: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
   // People's own routes (sessions, account, teams): no key of any kind reaches them.
   accounts: {
     fullTeam: { own: 403, other: 403 },
@@ -146,6 +154,7 @@ const familyOf = (method: string, template: string): Family | undefined => {
   if (resource === "email-validations") return "emailValidations"
   if (resource === "audit-log") return "auditLog"
   if (resource === "logs") return "requestLogs"
+  if (resource === "contacts" || resource === "contact-properties") return "contacts"
   return undefined
 }
 
@@ -159,6 +168,11 @@ const BODIES: Record<string, unknown> = {
   "put /notification-channels/{id}": { name: "taken over", enabled: false },
   "post /webhooks/{id}/deliveries/batch-replay": {},
   "post /webhooks/{id}/rotate-secret": {},
+  "patch /contacts/{id}": { first_name: "taken over" },
+  "patch /contact-properties/{id}": { label: "taken over" },
+  "post /contacts": { email: "new.contact@example.com" },
+  "post /contact-properties": { name: "newprop", label: "New", type: "text" },
+  "post /contacts/import": { contacts: [{ email: "imported@example.com" }] },
   "post /inbound/{id}/draft-reply": {},
   "post /inbound/{id}/reply": { from: "support@own.test", text: "taken over" },
   "post /inbound/{id}/forward": { from: "support@own.test", to: ["thief@example.com"] }
@@ -227,7 +241,9 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
         "SELECT * FROM api_keys WHERE (domain_id IS NULL OR domain_id = $1) AND $1::int IS NOT NULL ORDER BY id",
       webhooks: "SELECT * FROM webhooks WHERE $1::int IS NOT NULL ORDER BY id",
       webhook_deliveries: "SELECT * FROM webhook_deliveries WHERE $1::int IS NOT NULL ORDER BY id",
-      suppressions: "SELECT * FROM suppressions WHERE $1::int IS NOT NULL ORDER BY id"
+      suppressions: "SELECT * FROM suppressions WHERE $1::int IS NOT NULL ORDER BY id",
+      contacts: "SELECT * FROM contacts WHERE $1::int IS NOT NULL ORDER BY id",
+      contact_properties: "SELECT * FROM contact_properties WHERE $1::int IS NOT NULL ORDER BY id"
     }
     for (const [table, sql] of Object.entries(tables)) out[table] = await query(teams.db.url, sql, [other.id])
     return JSON.stringify(out)
@@ -314,6 +330,17 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
     await as("fullTeam", "POST", `/notification-channels/${channelId}/test`)
     const channelDeliveries = await as("fullTeam", "GET", `/notification-channels/${channelId}/deliveries`)
     const channelDeliveryId = String((channelDeliveries.body.deliveries as Array<{ id: number }>)[0]?.id)
+    const contact = await as("fullTeam", "POST", "/contacts", { email: "held.contact@example.com" })
+    expect(contact.status, contact.text).toBe(201)
+    const contactId = String((contact.body.contact as { publicId: string }).publicId)
+    const property = await as("fullTeam", "POST", "/contact-properties", {
+      name: "tier",
+      label: "Tier",
+      type: "select",
+      options: ["gold"]
+    })
+    expect(property.status, property.text).toBe(201)
+    const propertyId = String((property.body.property as { id: number }).id)
     // Account routes name a team, a person, an invitation or a session; none is reachable by a key.
     const [team] = await query<{ id: number }>(teams.db.url, "SELECT min(id)::int AS id FROM teams")
     const teamWide = {
@@ -321,7 +348,9 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       auth: { id: `ses_${"c".repeat(24)}` },
       webhooks: { id: hookId, deliveryId },
       "notification-channels": { id: channelId, deliveryId: channelDeliveryId },
-      suppressions: { email: encodeURIComponent("held@example.com") }
+      suppressions: { email: encodeURIComponent("held@example.com") },
+      contacts: { id: contactId, email: encodeURIComponent("held.contact@example.com") },
+      "contact-properties": { id: propertyId }
     }
     Object.assign(ownIds, teamWide, {
       "api-keys": { id: (await newKey({ permission: "sending_access", domain_id: scope })).id },

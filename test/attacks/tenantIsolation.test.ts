@@ -19,7 +19,9 @@ const TENANT_TABLES = [
   "webhook_attempts",
   "dmarc_reports",
   "suppressions",
-  "inbound_emails"
+  "inbound_emails",
+  "contacts",
+  "contact_properties"
 ]
 
 /** A body each route accepts, so that a refusal cannot come from validation instead of ownership. */
@@ -34,7 +36,9 @@ const BODIES: Record<string, unknown> = {
   "put /notification-channels/{id}": { name: "taken over", enabled: false },
   "post /inbound/{id}/draft-reply": {},
   "post /inbound/{id}/reply": { from: "a@a.test", text: "taken over" },
-  "post /inbound/{id}/forward": { from: "a@a.test", to: ["thief@example.com"] }
+  "post /inbound/{id}/forward": { from: "a@a.test", to: ["thief@example.com"] },
+  "patch /contacts/{id}": { first_name: "taken over" },
+  "patch /contact-properties/{id}": { label: "taken over", required: true }
 }
 
 describe("tenant isolation: team A's key on every route that names one of team B's resources", () => {
@@ -166,6 +170,19 @@ describe("tenant isolation: team A's key on every route that names one of team B
     expect(suppression.status).toBe(200)
     ids.suppressions = { email: [encodeURIComponent("b.blocked+list@example.com")] }
     ids.inbound = { id: [String(inbound?.id)], attachmentId: [String(attachment?.id)] }
+    const contact = await asB("POST", "/contacts", { email: "b.contact@b.test", first_name: "B's private" })
+    expect(contact.status).toBe(201)
+    ids.contacts = {
+      id: [String((contact.body.contact as { publicId: string }).publicId)],
+      email: [encodeURIComponent("b.contact@b.test")]
+    }
+    const property = await asB("POST", "/contact-properties", {
+      name: "bsecret",
+      label: "B's private",
+      type: "text"
+    })
+    expect(property.status).toBe(201)
+    ids["contact-properties"] = { id: [String((property.body.property as { id: number }).id)] }
   })
   afterAll(async () => {
     await teams.close()
@@ -183,7 +200,9 @@ describe("tenant isolation: team A's key on every route that names one of team B
         "webhooks",
         "inbound",
         "suppressions",
-        "notification-channels"
+        "notification-channels",
+        "contacts",
+        "contact-properties"
       ])
     )
     expect(out.length).toBeGreaterThanOrEqual(40)

@@ -29,7 +29,9 @@ const SDK = {
   ],
   DnsRecordPurpose: ["spf", "dkim", "dkim_rotation", "dmarc", "return_path", "mx", "imap", "submission"],
   WebhookDeliveryStatus: ["pending", "success", "failed"],
-  SpamAction: ["no_action", "greylist", "add_header", "rewrite_subject", "soft_reject", "reject"]
+  SpamAction: ["no_action", "greylist", "add_header", "rewrite_subject", "soft_reject", "reject"],
+  EngagementSegment: ["active", "at_risk", "dormant"],
+  ContactPropertyType: ["text", "number", "boolean", "date", "select"]
 }
 /** The one value the contract leaves open (a cancelled email's status). */
 const CANCEL_GAP = "cancelled"
@@ -77,6 +79,8 @@ describe("values the SDK types as enums stay inside them", () => {
     expect(enumOf("EmailEvent", "eventType")).toEqual(SDK.EmailEventType)
     expect(enumOf("DnsRecord", "purpose")).toEqual(SDK.DnsRecordPurpose)
     expect(enumOf("WebhookDelivery", "status")).toEqual(SDK.WebhookDeliveryStatus)
+    expect(enumOf("Contact", "engagementSegment")).toEqual(SDK.EngagementSegment)
+    expect(enumOf("ContactProperty", "type")).toEqual(SDK.ContactPropertyType)
   })
 
   it("answers only SDK values for mail in every state: test-mode outcomes, scheduled, suppressed, cancelled", async () => {

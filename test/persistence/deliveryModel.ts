@@ -280,7 +280,8 @@ export const accept = (recipients: ReadonlyArray<number>, scheduleInMs: number |
           subject: "model",
           text: "hello",
           scheduledAt,
-          requestHash: "model"
+          requestHash: "model",
+          system: false
         }
       )
       const accepted = await r.run(Effect.flatMap(EmailRepository, (repo) => repo.accept(email)))

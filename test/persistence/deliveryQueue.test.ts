@@ -183,7 +183,8 @@ describe("accepting emails and settling their deliveries, one call for many", ()
           { filename: `f${i}.txt`, contentType: null, contentId: null, content: new Uint8Array([i, 0, 255]) }
         ],
         idempotencyKey: key,
-        requestHash: key === null ? "h" : `hash-${key}`
+        requestHash: key === null ? "h" : `hash-${key}`,
+        system: false
       })
     const emails = Array.from({ length: 30 }, (_, i) =>
       // Every third email shares one key; one names a domain that does not exist.

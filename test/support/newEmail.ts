@@ -31,6 +31,7 @@ export const newEmail = (
   scheduledAt: null,
   idempotencyKey: null,
   requestHash: "h",
+  system: false,
   rawMime: null,
   messageId: null,
   ...fields

@@ -37,6 +37,31 @@ export interface SuppressionWire {
   createdAt: string
 }
 
+export interface ContactWire {
+  id: number
+  publicId: string
+  email: string
+  firstName: string | null
+  lastName: string | null
+  unsubscribed: boolean
+  properties: Record<string, unknown> | null
+  engagementSegment: "active" | "at_risk" | "dormant"
+  lastEngagedAt: string | null
+  createdAt: string
+  updatedAt: string
+  suppressionReason?: string | null
+}
+
+export interface ContactPropertyWire {
+  id: number
+  name: string
+  label: string
+  type: "text" | "number" | "boolean" | "date" | "select"
+  options?: string[]
+  required: boolean
+  createdAt: string
+}
+
 export interface PageMeta {
   page: number
   perPage: number
@@ -99,6 +124,64 @@ export const sdk = (apiKey: string, options: { baseUrl: string }) => {
         request<ApiKeyWire>("PATCH", `/api-keys/${id}`, input),
       rotate: (id: number) => request<ApiKeyWire>("POST", `/api-keys/${id}/rotate`),
       revoke: (id: number) => request<{ success: boolean }>("DELETE", `/api-keys/${id}`)
+    },
+    contacts: {
+      create: (input: Record<string, unknown>) =>
+        request<{ contact: ContactWire }>("POST", "/contacts", input),
+      list: (params: Record<string, string | number | boolean | undefined> = {}) => {
+        const query = new URLSearchParams(
+          Object.entries(params).flatMap(
+            ([k, v]): Array<[string, string]> => (v === undefined ? [] : [[k, String(v)]])
+          )
+        ).toString()
+        return request<{ data: ContactWire[]; meta: PageMeta }>(
+          "GET",
+          `/contacts${query === "" ? "" : `?${query}`}`
+        )
+      },
+      get: (id: string) => request<{ contact: ContactWire }>("GET", `/contacts/${encodeURIComponent(id)}`),
+      getByEmail: (email: string) =>
+        request<{ contact: ContactWire }>("GET", `/contacts/by-email/${encodeURIComponent(email)}`),
+      update: (id: string, input: Record<string, unknown>) =>
+        request<{ contact: ContactWire }>("PATCH", `/contacts/${encodeURIComponent(id)}`, input),
+      delete: (id: string) => request<{ success: boolean }>("DELETE", `/contacts/${encodeURIComponent(id)}`),
+      unsubscribe: (id: string) =>
+        request<{ contact: ContactWire }>("POST", `/contacts/${encodeURIComponent(id)}/unsubscribe`),
+      import: (contacts: ReadonlyArray<Record<string, unknown>>) =>
+        request<{ imported: number; skipped: number; errors: string[] }>("POST", "/contacts/import", {
+          contacts
+        }),
+      /** G2 reads the export as text. */
+      exportCsv: async (params: { segment_id?: string } = {}) => {
+        const query =
+          params.segment_id === undefined ? "" : `?segment_id=${encodeURIComponent(params.segment_id)}`
+        const res = await fetch(`${baseUrl}/contacts/export${query}`, {
+          headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" }
+        })
+        if (!res.ok) {
+          const parsed = (await res.json()) as { error?: string; code?: string }
+          throw new SdkError(res.status, parsed.error ?? "Unknown error", parsed.code, null, res.headers)
+        }
+        return { contentType: res.headers.get("content-type"), text: await res.text() }
+      }
+    },
+    contactProperties: {
+      list: () => request<{ properties: ContactPropertyWire[] }>("GET", "/contact-properties"),
+      create: (input: Record<string, unknown>) =>
+        request<{ property: ContactPropertyWire } & ContactPropertyWire>(
+          "POST",
+          "/contact-properties",
+          input
+        ),
+      update: (id: number, input: Record<string, unknown>) =>
+        request<{ property: ContactPropertyWire } & ContactPropertyWire>(
+          "PATCH",
+          `/contact-properties/${id}`,
+          input
+        ),
+      delete: (id: number) => request<{ success: boolean }>("DELETE", `/contact-properties/${id}`),
+      optionUsage: (id: number) =>
+        request<{ usage: Record<string, number> }>("GET", `/contact-properties/${id}/option-usage`)
     },
     suppressions: {
       list: (params: { page?: number; per_page?: number } = {}) => {

@@ -12,6 +12,8 @@ import { TwoFactorLive } from "./handlers/TwoFactorLive.js"
 import { GitHubAccountLive, GitHubAuthLive } from "./handlers/GitHubLive.js"
 import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { AuthLive, PublicScreenLive } from "./handlers/AuthLive.js"
+import { ContactPropertiesLive } from "./handlers/ContactPropertiesLive.js"
+import { ContactsLive } from "./handlers/ContactsLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
 import { EmailPreviewsLive } from "./handlers/EmailPreviewsLive.js"
 import { EmailsLive } from "./handlers/EmailsLive.js"
@@ -88,7 +90,9 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     TwoFactorLive,
     GitHubAuthLive,
     GitHubAccountLive,
-    TeamsLive
+    TeamsLive,
+    ContactsLive,
+    ContactPropertiesLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive, SessionAuthenticationLive, PublicScreenLive])
 )

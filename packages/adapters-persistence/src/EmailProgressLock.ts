@@ -18,7 +18,8 @@ export const lockProgress = (sql: SqlClient.SqlClient, teamId: TeamId, publicId:
       Request: Schema.Void,
       Result: EmailRow,
       execute: () => sql`
-        SELECT id, status FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId} FOR UPDATE`
+        SELECT id, status FROM emails
+        WHERE team_id = ${teamId} AND public_id = ${publicId} AND NOT system FOR UPDATE`
     })(undefined)
     if (Option.isNone(email)) return undefined
     const deliveries = yield* SqlSchema.findAll({

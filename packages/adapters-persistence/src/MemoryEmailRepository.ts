@@ -41,6 +41,7 @@ interface StoredEmail {
   readonly trackClicks: boolean
   readonly idempotencyKey: string | null
   readonly requestHash: string
+  readonly system: boolean
   readonly deliveries: Array<StoredDelivery>
   readonly events: Array<EmailEvent>
 }
@@ -67,7 +68,7 @@ export const make = Effect.gen(function* () {
 
   const owned = (teamId: TeamId, publicId: string) => {
     const stored = emails.get(publicId)
-    return stored !== undefined && stored.record.teamId === teamId ? stored : undefined
+    return stored !== undefined && stored.record.teamId === teamId && !stored.system ? stored : undefined
   }
   const addEvent = (stored: StoredEmail, eventType: EmailEventType, metadata: Record<string, unknown>) =>
     stored.events.push({
@@ -149,6 +150,7 @@ export const make = Effect.gen(function* () {
         trackClicks: email.trackClicks,
         idempotencyKey: email.idempotencyKey,
         requestHash: email.requestHash,
+        system: email.system,
         deliveries,
         events: []
       }
@@ -169,7 +171,15 @@ export const make = Effect.gen(function* () {
   return EmailRepository.of({
     accept,
     list: (teamId, filter, page, perPage) =>
-      Effect.sync(() => listEmails([...emails.values()], teamId, filter, page, perPage)),
+      Effect.sync(() =>
+        listEmails(
+          [...emails.values()].filter((e) => !e.system),
+          teamId,
+          filter,
+          page,
+          perPage
+        )
+      ),
     get: (teamId, publicId) =>
       Effect.sync(() =>
         Option.map(Option.fromNullable(owned(teamId, publicId)), (s) => ({
@@ -195,7 +205,7 @@ export const make = Effect.gen(function* () {
     placementRows: (domainId, since) =>
       Effect.sync(() =>
         [...emails.values()]
-          .filter((s) => s.record.domainId === domainId && !s.record.testMode)
+          .filter((s) => s.record.domainId === domainId && !s.record.testMode && !s.system)
           .flatMap((s) => s.deliveries)
           .filter(
             (d) =>

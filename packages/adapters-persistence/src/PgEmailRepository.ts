@@ -237,6 +237,7 @@ const acceptArguments = (email: NewEmail, suppressed: Suppressed, at: Date) => {
     track_clicks: email.trackClicks,
     idempotency_key: email.idempotencyKey,
     request_hash: email.requestHash,
+    system: email.system,
     scheduled_at: email.scheduledAt,
     raw_mime: email.rawMime === null ? null : base64(email.rawMime),
     attachment_names: email.attachments.map((a) => a.filename),
@@ -281,7 +282,7 @@ export const make = Effect.gen(function* () {
     Result: EmailWithBodiesFromRow,
     execute: ({ teamId, publicId }) => sql`
       SELECT ${columns}, html_body AS "htmlBody", text_body AS "textBody"
-      FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId}`
+      FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId} AND NOT system`
   })
   const eventsOf = SqlSchema.findAll({
     Request: Schema.String,
@@ -362,7 +363,8 @@ export const make = Effect.gen(function* () {
     accept,
     list: (teamId, filter, page, perPage) =>
       Effect.gen(function* () {
-        const where = [sql`team_id = ${teamId}`]
+        // System mail is the operator team's only in storage: no read of that team shows it.
+        const where = [sql`team_id = ${teamId}`, sql`NOT system`]
         if (filter.statuses !== undefined) where.push(sql`status = ANY (${[...filter.statuses]})`)
         if (filter.domainId !== undefined) where.push(sql`domain_id = ${filter.domainId}`)
         if (filter.from !== undefined) where.push(sql`created_at >= ${filter.from}`)
@@ -406,7 +408,7 @@ export const make = Effect.gen(function* () {
     events: (teamId, publicId) =>
       Effect.gen(function* () {
         const email = yield* sql<{ id: string }>`
-          SELECT id FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId}`
+          SELECT id FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId} AND NOT system`
         const id = email[0]?.id
         if (id === undefined) return Option.none<ReadonlyArray<EmailEvent>>()
         return Option.some(yield* eventsOf(id).pipe(orCorrupt("email_events")))
@@ -438,7 +440,7 @@ export const make = Effect.gen(function* () {
         SELECT d.recipient, d.status, e.status = 'complained' AS complained, d.last_reply,
                coalesce(d.delivered_at, d.next_attempt_at, d.created_at) AS at
         FROM deliveries d JOIN emails e ON e.id = d.email_id
-        WHERE e.domain_id = ${domainId} AND NOT e.test_mode AND d.created_at >= ${since}
+        WHERE e.domain_id = ${domainId} AND NOT e.test_mode AND NOT e.system AND d.created_at >= ${since}
           AND d.status IN ('delivered', 'deferred', 'bounced', 'failed')
         ORDER BY d.id DESC LIMIT 50000`.pipe(
         Effect.map((rows) =>

@@ -1,6 +1,8 @@
 import { Config, Effect, Layer } from "effect"
 import * as PgApiKeyRepository from "./PgApiKeyRepository.js"
 import * as PgAuditLog from "./PgAuditLog.js"
+import * as PgContactPropertyRepository from "./PgContactPropertyRepository.js"
+import * as PgContactRepository from "./PgContactRepository.js"
 import * as PgDeliveryFeedback from "./PgDeliveryFeedback.js"
 import * as PgDeliveryQueue from "./PgDeliveryQueue.js"
 import * as PgDkimKeyRepository from "./PgDkimKeyRepository.js"
@@ -50,7 +52,9 @@ const others = [
   PgIdentityRepository.layer,
   PgTwoFactorStore.layer,
   PgMembershipRepository.layer,
-  PgInvitationRepository.layer
+  PgInvitationRepository.layer,
+  PgContactRepository.layer,
+  PgContactPropertyRepository.layer
 ] as const
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */

@@ -3,6 +3,8 @@ import { AccountApi } from "./groups/AccountApi.js"
 import { ApiKeysApi } from "./groups/ApiKeysApi.js"
 import { AuditLogApi } from "./groups/AuditLogApi.js"
 import { AuthApi } from "./groups/AuthApi.js"
+import { ContactPropertiesApi } from "./groups/ContactPropertiesApi.js"
+import { ContactsApi } from "./groups/ContactsApi.js"
 import { DomainsApi } from "./groups/DomainsApi.js"
 import { EmailPreviewsApi } from "./groups/EmailPreviewsApi.js"
 import { EmailsApi } from "./groups/EmailsApi.js"
@@ -42,6 +44,8 @@ export class Api extends HttpApi.make("poststack")
   .add(GitHubAuthApi)
   .add(GitHubAccountApi)
   .add(TeamsApi)
+  .add(ContactsApi)
+  .add(ContactPropertiesApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")

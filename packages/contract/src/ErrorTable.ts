@@ -1,5 +1,11 @@
 import {
   AlreadyExists,
+  ContactAlreadyExists,
+  ContactNotFound,
+  ContactPropertyAlreadyExists,
+  ContactPropertyNotFound,
+  PropertyDefinitionInvalid,
+  PropertyValueInvalid,
   ApiKeyNotFound,
   DkimRecordNotPublished,
   DkimRotationNotStarted,
@@ -61,12 +67,18 @@ export const errorTable = {
       NotificationChannelNotFound,
       NotificationDeliveryNotFound,
       MailboxNotFound,
-      SuppressionNotFound
+      SuppressionNotFound,
+      ContactNotFound,
+      ContactPropertyNotFound
     ]
   },
   /** A tampered or unknown tracking link: 404, never a redirect, and no hint of which part was wrong. */
   TrackingLinkInvalid: { status: 404, code: "not_found", failures: [TrackingLinkInvalid] },
-  Conflict: { status: 409, code: "conflict", failures: [AlreadyExists, DomainAlreadyExists] },
+  Conflict: {
+    status: 409,
+    code: "conflict",
+    failures: [AlreadyExists, DomainAlreadyExists, ContactAlreadyExists, ContactPropertyAlreadyExists]
+  },
   StateConflict: {
     status: 409,
     code: "conflict",
@@ -81,7 +93,9 @@ export const errorTable = {
       IdempotencyKeyReused,
       ScheduleTooFarAhead,
       EmailNotCancellable,
-      EmailNotReschedulable
+      EmailNotReschedulable,
+      PropertyValueInvalid,
+      PropertyDefinitionInvalid
     ]
   },
   /** The wait travels in the `Retry-After` header, not in the body. */

@@ -27,6 +27,7 @@ export type RouteFamily =
   | "auditLog"
   | "requestLogs"
   | "accounts"
+  | "contacts"
 
 /**
  * How far a key reaches in one family: the whole team, only resources of its own domain, or
@@ -55,7 +56,10 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   requestLogs: ["team", "denied", "denied", "denied"],
   // People's sessions, accounts and teams (`/auth/session*`, `/account`, `/teams`): a leaked key
   // must not invite members, change roles or read who belongs to the team.
-  accounts: ["denied", "denied", "denied", "denied"]
+  accounts: ["denied", "denied", "denied", "denied"],
+  // Contacts and their properties (`/contacts*`, `/contact-properties*`): the team's audience,
+  // which belongs to no one domain.
+  contacts: ["team", "denied", "denied", "denied"]
 }
 
 /** The grant a reach has in a family, read from `SCOPE_TABLE`. */

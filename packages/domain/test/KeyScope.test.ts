@@ -24,6 +24,8 @@ describe("key scopes", () => {
     }
     expect(grantFor(reach("full_access", 7), "suppressions")).toBe("denied")
     expect(grantFor(reach("full_access", 7), "webhooks")).toBe("denied")
+    expect(grantFor(reach("full_access", 7), "contacts")).toBe("denied")
+    expect(grantFor(reach("sending_access", null), "contacts")).toBe("denied")
     expect(grantFor(reach("full_access", 7), "domains.create")).toBe("denied")
     expect(grantFor(reach("sending_access", null), "emails")).toBe("team")
     expect(grantFor(reach("sending_access", null), "apiKeys")).toBe("denied")

@@ -33,6 +33,7 @@ const email = (team: TeamId, domain: Domain, overrides: Partial<NewEmail> = {}):
   scheduledAt: null,
   idempotencyKey: null,
   requestHash: "hash-1",
+  system: false,
   ...overrides
 })
 
@@ -105,6 +106,21 @@ for (const [name, start] of subjects) {
       const other = await newTeam(s)
       expect(Option.isNone(await emails((r) => r.get(other, id)))).toBe(true)
       expect(Option.isNone(await emails((r) => r.events(other, id)))).toBe(true)
+    })
+
+    it("keeps system mail out of every read of its team", async () => {
+      const { team, domain } = await setUp()
+      const own = await accept(email(team, domain))
+      const system = await accept(email(team, domain, { system: true, subject: "Reset your password" }))
+      const listed = await emails((r) => r.list(team, {}, 1, 100))
+      expect(listed.emails.map((e) => e.publicId)).toEqual([own])
+      expect(listed.total).toBe(1)
+      expect(Option.isNone(await emails((r) => r.get(team, system)))).toBe(true)
+      expect(Option.isNone(await emails((r) => r.events(team, system)))).toBe(true)
+      expect(await emails((r) => r.cancel(team, system, () => true))).toEqual({ _tag: "NotFound" })
+      expect(await emails((r) => r.reschedule(team, system, new Date(), () => true))).toEqual({
+        _tag: "NotFound"
+      })
     })
 
     it("stores one email per idempotency key and team, answering later sends with the first", async () => {

@@ -1,4 +1,6 @@
 import {
+  MemoryContactPropertyRepository,
+  MemoryContactRepository,
   MemoryAuditLog,
   MemoryDmarcReportRepository,
   MemoryEmailRepository,
@@ -24,7 +26,8 @@ const memoryLayer = MemoryEmailRepository.layer.pipe(
       MemoryWebhookRepository.layer,
       MemoryDmarcReportRepository.layer,
       MemoryAuditLog.layer,
-      MemoryRequestLog.layer
+      MemoryRequestLog.layer,
+      MemoryContactPropertyRepository.layerWithContacts
     )
   )
 )
@@ -48,8 +51,15 @@ const memory = async (): Promise<Subject> => {
     run: (effect) => runtime.runPromise(effect),
     events: (teamId) =>
       runtime.runPromise(
-        Effect.map(MemoryRepositories.MemoryTenancy, (t) =>
-          t.events.filter((e) => e.teamId === teamId).map(({ type, payload }) => ({ type, payload }))
+        Effect.map(
+          Effect.all([MemoryRepositories.MemoryTenancy, MemoryContactRepository.MemoryContactOutbox]),
+          ([t, c]) =>
+            [
+              ...t.events.map((e) => ({ teamId: e.teamId, type: e.type, payload: e.payload })),
+              ...c.events.map((e) => ({ teamId: e.teamId, type: e.type, payload: e.data }))
+            ]
+              .filter((e) => e.teamId === teamId)
+              .map(({ type, payload }) => ({ type, payload }))
         )
       ),
     settleDelivery: (id, status) =>

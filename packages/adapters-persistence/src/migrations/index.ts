@@ -18,11 +18,13 @@ import webhookClaimByEndpoint from "./0020_webhook_claim_by_endpoint.js"
 import localVerification from "./0021_local_verification.js"
 import webhookClaimSlots from "./0022_webhook_claim_slots.js"
 import eventsAsGiven from "./0026_events_as_given.js"
+import systemMail from "./0028_system_mail.js"
 import accounts from "./0030_accounts.js"
 import auditLog from "./0035_audit_log.js"
 import apiRequestLog from "./0036_api_request_log.js"
 import twoFactor from "./0037_two_factor.js"
 import linkedIdentities from "./0038_linked_identities.js"
+import contacts from "./0040_contacts.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -46,11 +48,13 @@ export const migrations = {
   "0021_local_verification": localVerification,
   "0022_webhook_claim_slots": webhookClaimSlots,
   "0026_events_as_given": eventsAsGiven,
+  "0028_system_mail": systemMail,
   "0030_accounts": accounts,
   "0035_audit_log": auditLog,
   "0036_api_request_log": apiRequestLog,
   "0037_two_factor": twoFactor,
-  "0038_linked_identities": linkedIdentities
+  "0038_linked_identities": linkedIdentities,
+  "0040_contacts": contacts
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */

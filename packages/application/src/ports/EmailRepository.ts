@@ -46,6 +46,12 @@ export interface NewEmail {
   readonly scheduledAt: Date | null
   readonly idempotencyKey: string | null
   readonly requestHash: string
+  /**
+   * The product's own mail (a reset or invitation link), stored under the operator's team only so
+   * the worker delivers it: no read of the team shows it, no webhook or channel hears of it, and
+   * its bodies are wiped once its delivery settles. `false` for every team's own mail.
+   */
+  readonly system: boolean
 }
 
 export type AcceptResult =

@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { ContactWebhookEvent } from "./ContactEvents.js"
 import { DomainWebhookEvent } from "./DomainEvents.js"
 import { EmailWebhookEvent } from "./EmailEvents.js"
 import { EndpointWebhookEvent } from "./EndpointEvents.js"
@@ -13,7 +14,8 @@ export const WebhookEvent = Schema.Union(
   EmailWebhookEvent,
   InboundWebhookEvent,
   DomainWebhookEvent,
-  EndpointWebhookEvent
+  EndpointWebhookEvent,
+  ContactWebhookEvent
 )
 export type WebhookEvent = typeof WebhookEvent.Type
 export type WebhookEventType = WebhookEvent["type"]

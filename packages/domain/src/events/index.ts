@@ -1,3 +1,4 @@
+export * from "./ContactEvents.js"
 export * from "./DomainEvents.js"
 export * from "./EmailEvents.js"
 export * from "./EndpointEvents.js"

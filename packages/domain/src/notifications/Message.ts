@@ -67,6 +67,15 @@ const typedLines = (event: WebhookEvent): ReadonlyArray<Line> => {
         ["Message", event.data.message],
         ["Channel", event.data.channel_id]
       ]
+    case "contact.created":
+    case "contact.updated":
+    case "contact.deleted":
+    case "contact.unsubscribed":
+      return [
+        ["Contact", event.data.email],
+        ["Unsubscribed", event.data.unsubscribed ? "yes" : "no"],
+        ["Id", event.data.contact_id]
+      ]
     default:
       return [
         ["Recipient", "recipient" in event.data ? event.data.recipient : undefined],

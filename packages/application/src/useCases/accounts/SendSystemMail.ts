@@ -16,8 +16,9 @@ export interface SystemMessage {
  * Sends one of the product's own mails (verification, reset, security notice, invitation) through
  * the same pipeline as customers' mail: accepted as an email of the first team (the operator's,
  * made at bootstrap) from `POSTSTACK_SYSTEM_FROM`, whose domain must be a verified domain of
- * that team; the worker delivers it. Opens and clicks are never tracked (the links carry
- * secrets). When system mail is not set up, nothing is sent and a warning says why, naming no
+ * that team; the worker delivers it. It is marked `system`: that team's reads, webhooks and
+ * channels never see it, and its body is wiped once delivered. Opens and clicks are never tracked
+ * (the links carry secrets). When system mail is not set up, nothing is sent and a warning says why, naming no
  * recipient and no link. It never fails its caller: an account action does not depend on mail.
  */
 export const SendSystemMail = Effect.fn("SendSystemMail")(
@@ -58,7 +59,8 @@ export const SendSystemMail = Effect.fn("SendSystemMail")(
       trackClicks: false,
       scheduledAt: null,
       idempotencyKey: null,
-      requestHash: digest.sha256(`${formatMailbox(from)}\n${message.to}\n${message.subject}`)
+      requestHash: digest.sha256(`${formatMailbox(from)}\n${message.to}\n${message.subject}`),
+      system: true
     })
   },
   Effect.catchTag("StoreUnavailable", () =>

@@ -136,7 +136,8 @@ export const SendEmail = Effect.fnUntraced(function* (
     trackClicks: request.tracking.clicks ?? domain.value.clickTracking,
     scheduledAt: request.scheduledAt !== null && request.scheduledAt > now ? request.scheduledAt : null,
     idempotencyKey: key,
-    requestHash
+    requestHash,
+    system: false
   })
   if (result._tag === "Existing") {
     if (result.requestHash !== requestHash) {

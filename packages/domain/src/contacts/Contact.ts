@@ -1,0 +1,59 @@
+import { Schema } from "effect"
+import type { ContactEventType } from "../events/ContactEvents.js"
+import { type EncodedWebhookEvent, encodeWebhookEvent } from "../events/WebhookEvent.js"
+
+/** A contact's row id. */
+export const ContactId = Schema.Int.pipe(Schema.brand("ContactId"))
+export type ContactId = typeof ContactId.Type
+
+/** A contact's public id, `con_` and 24 lower-case hex digits: what every route takes. */
+export const ContactPublicId = Schema.String.pipe(
+  Schema.pattern(/^con_[0-9a-f]{24}$/),
+  Schema.brand("ContactPublicId")
+)
+export type ContactPublicId = typeof ContactPublicId.Type
+
+/** How recently a contact opened or clicked; `dormant` until the first recalculation. */
+export const EngagementSegment = Schema.Literal("active", "at_risk", "dormant")
+export type EngagementSegment = typeof EngagementSegment.Type
+
+/** Stored values of a contact's properties, by property name. */
+export const PropertyValues = Schema.Record({ key: Schema.String, value: Schema.Unknown })
+export type PropertyValues = typeof PropertyValues.Type
+
+/** One person of a team's audience; the email is unique per team whatever its case. */
+export class Contact extends Schema.Class<Contact>("Contact")({
+  id: ContactId,
+  publicId: ContactPublicId,
+  teamId: Schema.Int,
+  email: Schema.String,
+  firstName: Schema.NullOr(Schema.String),
+  lastName: Schema.NullOr(Schema.String),
+  unsubscribed: Schema.Boolean,
+  unsubscribedAt: Schema.NullOr(Schema.Date),
+  properties: PropertyValues,
+  engagementSegment: EngagementSegment,
+  lastEngagedAt: Schema.NullOr(Schema.Date),
+  createdAt: Schema.Date,
+  updatedAt: Schema.Date
+}) {}
+
+/** A new contact's public id. */
+export const newContactPublicId = (): ContactPublicId =>
+  `con_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}` as ContactPublicId
+
+/** The `data` of a `contact.*` webhook event: snake_case, like every webhook payload. */
+export const contactEventData = (contact: Contact) => ({
+  contact_id: contact.publicId,
+  email: contact.email,
+  first_name: contact.firstName,
+  last_name: contact.lastName,
+  unsubscribed: contact.unsubscribed,
+  properties: contact.properties,
+  created_at: contact.createdAt.toISOString(),
+  updated_at: contact.updatedAt.toISOString()
+})
+
+/** The event a change to a contact writes to the outbox, encoded, in the same transaction as the change. */
+export const contactEvent = (type: ContactEventType, contact: Contact): EncodedWebhookEvent =>
+  encodeWebhookEvent({ type, data: contactEventData(contact) })

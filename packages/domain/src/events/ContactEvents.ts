@@ -1,0 +1,28 @@
+import { Schema } from "effect"
+import { eventSchema, Timestamp } from "./Event.js"
+
+/** A contact as its events carry it: the public id, names, consent and property values. */
+export const ContactEventData = {
+  contact_id: Schema.String,
+  email: Schema.String,
+  first_name: Schema.NullOr(Schema.String),
+  last_name: Schema.NullOr(Schema.String),
+  unsubscribed: Schema.Boolean,
+  properties: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  created_at: Timestamp,
+  updated_at: Timestamp
+}
+
+export const ContactCreated = eventSchema("contact.created", ContactEventData)
+export const ContactUpdated = eventSchema("contact.updated", ContactEventData)
+export const ContactDeleted = eventSchema("contact.deleted", ContactEventData)
+export const ContactUnsubscribed = eventSchema("contact.unsubscribed", ContactEventData)
+
+export const ContactWebhookEvent = Schema.Union(
+  ContactCreated,
+  ContactUpdated,
+  ContactDeleted,
+  ContactUnsubscribed
+)
+export type ContactWebhookEvent = typeof ContactWebhookEvent.Type
+export type ContactEventType = ContactWebhookEvent["type"]
