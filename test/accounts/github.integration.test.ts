@@ -262,7 +262,7 @@ describe("accounts: sign-in with GitHub against a fake GitHub", () => {
     }
     const linked = await roundTrip(jar, pats, linkStart)
     expect(linked.status, linked.text).toBe(303)
-    expect(linked.headers.get("location")).toBe("/account?github=linked")
+    expect(linked.headers.get("location")).toBe("/app/account?github=linked")
     const view = await jar.call("GET", "/account/github")
     expect(view.body).toMatchObject({
       linked: true,

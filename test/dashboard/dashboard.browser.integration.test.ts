@@ -248,6 +248,9 @@ describe("the dashboard in a browser", () => {
       "Alice's team"
     )
     await bob.page.getByText("Only owners and admins manage keys.").waitFor()
+    // A member is not offered the logs (the server refuses them 403).
+    expect(await bob.page.getByRole("link", { name: "Audit log" }).count()).toBe(0)
+    expect(await bob.page.getByRole("link", { name: "API requests" }).count()).toBe(0)
     expect(await bob.page.getByRole("button", { name: "Create key" }).count()).toBe(0)
     await shot(bob.page, "api-keys-member")
 
@@ -263,8 +266,11 @@ describe("the dashboard in a browser", () => {
 
   it("signs in with the keyboard alone, in a sensible focus order, and hears errors", async () => {
     const { context, page } = await newPerson()
+    // This server has no GitHub app: the page asks, and offers no GitHub button.
+    const providers = page.waitForResponse((response) => response.url().endsWith("/auth/providers"))
     await page.goto(url("/sign-in"))
     await page.getByRole("heading", { name: "Sign in", level: 1 }).waitFor()
+    expect(await (await providers).json()).toEqual({ github: false })
     // Evaluated in the page (as text: the test's own types have no DOM).
     const focused = () =>
       page.evaluate<string>(
@@ -280,6 +286,7 @@ describe("the dashboard in a browser", () => {
     await page.keyboard.type("wrong password, typed")
     await page.keyboard.press("Tab")
     expect(await focused()).toBe("button:Sign in")
+    expect(await page.getByRole("link", { name: "Sign in with GitHub" }).count()).toBe(0)
     await page.keyboard.press("Enter")
     // The error takes focus, so a screen reader reads it at once.
     await page.getByRole("alert").waitFor()
@@ -305,6 +312,8 @@ describe("the dashboard in a browser", () => {
     expect(order).toEqual([
       "a:Sessions",
       "a:Account",
+      "a:Audit log",
+      "a:API requests",
       "a:Team",
       "a:Domains",
       "a:API keys",
@@ -317,7 +326,7 @@ describe("the dashboard in a browser", () => {
     await page.keyboard.press("Tab")
     expect(await focused()).toBe("input:name")
     // Back into the navigation, and to the Domains page with Enter.
-    for (let i = 0; i < 4; i++) await page.keyboard.press("Shift+Tab")
+    for (let i = 0; i < 6; i++) await page.keyboard.press("Shift+Tab")
     expect(await focused()).toBe("a:Domains")
     await page.keyboard.press("Enter")
     await page.waitForURL(url("/app/domains"))

@@ -7,12 +7,14 @@ import { AccountPage } from "./pages/AccountPage"
 import { ApiKeysPage } from "./pages/ApiKeysPage"
 import { ConfirmEmailPage } from "./pages/ConfirmEmailPage"
 import { DomainsPage } from "./pages/DomainsPage"
+import { AuditLogPage, RequestLogPage } from "./pages/LogPages"
 import { NotFoundPage } from "./pages/NotFoundPage"
 import { ResetPasswordPage } from "./pages/ResetPasswordPage"
 import { SessionsPage } from "./pages/SessionsPage"
 import { SignInPage } from "./pages/SignInPage"
 import { SignUpPage } from "./pages/SignUpPage"
 import { TeamPage } from "./pages/TeamPage"
+import { TwoFactorSignInPage } from "./pages/TwoFactorSignInPage"
 import { VerifyEmailPage } from "./pages/VerifyEmailPage"
 import { navigate, usePlace } from "./router"
 import { SessionContext } from "./session"
@@ -20,6 +22,7 @@ import { SessionContext } from "./session"
 /** Pages reached signed out (several from links in mail). */
 const PUBLIC: Record<string, () => React.JSX.Element> = {
   "/sign-in": SignInPage,
+  "/sign-in/two-factor": TwoFactorSignInPage,
   "/sign-up": SignUpPage,
   "/verify-email": VerifyEmailPage,
   "/reset-password": ResetPasswordPage,
@@ -33,7 +36,9 @@ const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/domains": DomainsPage,
   "/app/team": TeamPage,
   "/app/account": AccountPage,
-  "/app/sessions": SessionsPage
+  "/app/sessions": SessionsPage,
+  "/app/audit-log": AuditLogPage,
+  "/app/logs": RequestLogPage
 }
 
 type Loaded =

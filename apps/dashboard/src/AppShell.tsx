@@ -4,12 +4,14 @@ import { navigate } from "./router"
 import { useCurrentTeam, useSession } from "./session"
 import { Link, Select } from "./ui"
 
-const NAV: ReadonlyArray<readonly [string, string]> = [
-  ["/app/api-keys", "API keys"],
-  ["/app/domains", "Domains"],
-  ["/app/team", "Team"],
-  ["/app/account", "Account"],
-  ["/app/sessions", "Sessions"]
+const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
+  ["/app/api-keys", "API keys", "everyone"],
+  ["/app/domains", "Domains", "everyone"],
+  ["/app/team", "Team", "everyone"],
+  ["/app/logs", "API requests", "managers"],
+  ["/app/audit-log", "Audit log", "managers"],
+  ["/app/account", "Account", "everyone"],
+  ["/app/sessions", "Sessions", "everyone"]
 ]
 
 /** The frame of every signed-in page: skip link, navigation, team switcher, sign-out. */
@@ -52,7 +54,7 @@ export const AppShell = ({ path, children }: { readonly path: string; readonly c
       </header>
       <nav aria-label="Dashboard">
         <ul>
-          {NAV.map(([href, text]) => (
+          {NAV.filter(([, , who]) => who === "everyone" || team?.role !== "member").map(([href, text]) => (
             <li key={href}>
               <Link href={href} aria-current={path === href ? "page" : undefined}>
                 {text}

@@ -72,6 +72,7 @@ export const make = (options: GitHubOptions) => {
     }
   })
   return OAuthProvider.of({
+    configured: true,
     authorizeUrl: (state) =>
       Effect.succeed(
         `${options.webUrl}/login/oauth/authorize?${new URLSearchParams({
@@ -125,6 +126,7 @@ export const make = (options: GitHubOptions) => {
 
 /** GitHub sign-in turned off: every route says so. */
 export const notConfiguredProvider = OAuthProvider.of({
+  configured: false,
   authorizeUrl: () => Effect.fail(notConfigured),
   profile: () => Effect.fail(notConfigured)
 })

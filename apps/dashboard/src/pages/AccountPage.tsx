@@ -3,7 +3,9 @@ import { useState } from "react"
 import { call } from "../api"
 import { useSession } from "../session"
 import { Field, Form, PageTitle } from "../ui"
+import { GitHubSection } from "./GitHubSection"
 import { TimeZoneSelect } from "./TimeZoneSelect"
+import { TwoFactorSection } from "./TwoFactorSection"
 
 export const AccountPage = () => {
   const { info, refresh } = useSession()
@@ -131,6 +133,8 @@ export const AccountPage = () => {
             onChange={setEmailPassword}
           />
         </Form>
+        <TwoFactorSection />
+        <GitHubSection />
       </div>
     </section>
   )

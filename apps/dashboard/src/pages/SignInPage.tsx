@@ -1,5 +1,5 @@
 import { Redacted } from "effect"
-import { useState } from "react"
+import { useEffect, useState } from "react"
 import { call, setCsrfToken } from "../api"
 import { afterSignIn } from "../App"
 import { usePlace } from "../router"
@@ -9,6 +9,14 @@ export const SignInPage = () => {
   const place = usePlace()
   const [email, setEmail] = useState("")
   const [password, setPassword] = useState("")
+  // The button only where the server has a GitHub app; a failed look-up just leaves it out.
+  const [github, setGitHub] = useState(false)
+  useEffect(() => {
+    call((api) => api.githubAuth.providers()).then(
+      (providers) => setGitHub(providers.github),
+      () => setGitHub(false)
+    )
+  }, [])
   const signIn = async () => {
     const info = await call((api) =>
       api.auth.signIn({ payload: { email, password: Redacted.make(password) } })
@@ -44,6 +52,15 @@ export const SignInPage = () => {
           onChange={setPassword}
         />
       </Form>
+      {github ? (
+        <>
+          <p className="divider">or</p>
+          {/* A full navigation: the server redirects to GitHub's consent page. */}
+          <a className="button wide" href="/auth/github">
+            Sign in with GitHub
+          </a>
+        </>
+      ) : null}
       <p className="aside">
         New here? <Link href="/sign-up">Create an account</Link>
       </p>

@@ -64,6 +64,7 @@ const redirect = (location: string) =>
 
 export const GitHubAuthLive = HttpApiBuilder.group(Api, "githubAuth", (handlers) =>
   handlers
+    .handle("providers", () => Effect.map(OAuthProvider, (github) => ({ github: github.configured })))
     .handle("start", () =>
       Effect.map(begin("signin"), (url) =>
         HttpServerResponse.empty({ status: 302, headers: { location: url, "cache-control": "no-store" } })
@@ -100,7 +101,7 @@ export const GitHubAuthLive = HttpApiBuilder.group(Api, "githubAuth", (handlers)
                   )
                 )
           yield* LinkGitHub(current.session, urlParams.code)
-          return redirect("/account?github=linked")
+          return redirect("/app/account?github=linked")
         }
         const outcome = yield* SignInWithGitHub(urlParams.code, yield* clientContext)
         if (outcome._tag === "TwoFactorRequired")

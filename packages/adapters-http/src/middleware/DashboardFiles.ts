@@ -11,6 +11,7 @@ import { Effect } from "effect"
 const PAGES = new Set([
   "/",
   "/sign-in",
+  "/sign-in/two-factor",
   "/sign-up",
   "/verify-email",
   "/reset-password",

@@ -10,6 +10,8 @@ import { Context, type Effect, type Redacted } from "effect"
 export class OAuthProvider extends Context.Tag("@poststack/application/OAuthProvider")<
   OAuthProvider,
   {
+    /** Whether this server has the provider's app credentials (the sign-in page offers it only then). */
+    readonly configured: boolean
     /** Where to send the browser to ask for consent; `state` comes back with the code. */
     readonly authorizeUrl: (state: string) => Effect.Effect<string, OAuthNotConfigured>
     /**

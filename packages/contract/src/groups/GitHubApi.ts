@@ -35,6 +35,14 @@ export const GitHubIdentityView = Schema.Struct({
  */
 export class GitHubAuthApi extends HttpApiGroup.make("githubAuth")
   .add(
+    HttpApiEndpoint.get("providers", "/auth/providers")
+      .addSuccess(Schema.Struct({ github: Schema.Boolean }))
+      .annotate(
+        OpenApi.Description,
+        "Which sign-in providers this server offers (GitHub: when its OAuth app is configured)."
+      )
+  )
+  .add(
     HttpApiEndpoint.get("start", "/auth/github")
       .addSuccess(HttpApiSchema.Empty(302))
       .annotate(OpenApi.Description, "Redirects (302) to GitHub's consent page.")
