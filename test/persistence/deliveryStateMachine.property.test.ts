@@ -18,6 +18,7 @@ import {
   type Ports,
   type Real,
   record,
+  type RowStatus,
   reschedule,
   suppress,
   workerResult
@@ -176,7 +177,7 @@ describe("the message state machine against PostgreSQL", () => {
             "SELECT d.id, d.status, e.public_id AS email, e.status AS email_status FROM deliveries d JOIN emails e ON e.id = d.email_id"
           )
           // The model's own rules say what each current claim's outcome makes of it.
-          const expected = new Map(
+          const expected = new Map<number, RowStatus>(
             current.map((c) => [c.id, expectedSettlement(c, kindOf(c.id), later).status])
           )
           for (const row of rows) expect(row.status, `delivery ${row.id}`).toBe(expected.get(Number(row.id)))

@@ -1,11 +1,15 @@
 import type { SqlClient } from "@effect/sql"
 import {
   type EmailEventDetail,
+  EmailId,
   EmailSummary,
   emailWebhookEvent,
   encodeWebhookEvent,
-  type SummarizedEmail
+  type SummarizedEmail,
+  TeamId
 } from "@poststack/domain"
+import { Schema } from "effect"
+import { BigIntId } from "./PgRows.js"
 
 /** An email as its events name it, with the keys that store them. */
 export interface EventEmail extends SummarizedEmail {
@@ -18,19 +22,25 @@ export const EVENT_EMAIL_COLUMNS = `e.id AS event_email_id, e.team_id AS event_t
   e.from_address AS event_from_address, e.from_name AS event_from_name, e.to_addresses AS event_to,
   e.subject AS event_subject, e.tags AS event_tags, e.test_mode AS event_test_mode`
 
-export interface EventEmailRow {
-  readonly event_email_id: string
-  readonly event_team_id: number
-  readonly event_public_id: string
-  readonly event_from_address: string
-  readonly event_from_name: string | null
-  readonly event_to: ReadonlyArray<string>
-  readonly event_subject: string
-  readonly event_tags: ReadonlyArray<string>
-  readonly event_test_mode: boolean
-}
+/**
+ * Those columns decoded (see `decodeRows`), the email's bigint id as text. `EventEmailRow` is the
+ * row as the driver returns it, for a query that does not decode (yet).
+ */
+export const EventEmailColumns = Schema.Struct({
+  event_email_id: BigIntId(EmailId),
+  event_team_id: TeamId,
+  event_public_id: Schema.String,
+  event_from_address: Schema.String,
+  event_from_name: Schema.NullOr(Schema.String),
+  event_to: Schema.Array(Schema.String),
+  event_subject: Schema.String,
+  event_tags: Schema.Array(Schema.String),
+  event_test_mode: Schema.Boolean
+})
 
-export const eventEmail = (row: EventEmailRow): EventEmail => ({
+export type EventEmailRow = typeof EventEmailColumns.Encoded
+
+export const eventEmail = (row: EventEmailRow | typeof EventEmailColumns.Type): EventEmail => ({
   id: row.event_email_id,
   teamId: row.event_team_id,
   publicId: row.event_public_id,

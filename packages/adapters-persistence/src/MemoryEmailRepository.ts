@@ -11,9 +11,10 @@ import {
   aggregateStatus,
   type AttachmentInput,
   type DeliveryState,
-  type DomainId,
   type EmailEvent,
+  EmailEventId,
   type EmailEventType,
+  EmailId,
   type EmailProgress,
   type EmailRecord,
   type EmailStatus,
@@ -71,7 +72,7 @@ export const make = Effect.gen(function* () {
   }
   const addEvent = (stored: StoredEmail, eventType: EmailEventType, metadata: Record<string, unknown>) =>
     stored.events.push({
-      id: nextId++,
+      id: EmailEventId.make(nextId++),
       emailId: stored.record.id,
       eventType,
       metadata: JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>,
@@ -114,7 +115,7 @@ export const make = Effect.gen(function* () {
       const byKind = (kind: "to" | "cc" | "bcc") =>
         email.recipients.filter((r) => r.kind === kind).map((r) => r.address)
       const record: EmailRecord = {
-        id: nextId++,
+        id: EmailId.make(nextId++),
         publicId: `em_${hex()}`,
         teamId: email.teamId,
         domainId: email.domainId,
@@ -201,7 +202,7 @@ export const make = Effect.gen(function* () {
         addEvent(stored, "cancelled", {})
         return { _tag: "Written" }
       }),
-    placementRows: (domainId: DomainId, since: Date) =>
+    placementRows: (domainId, since) =>
       Effect.sync(() =>
         [...emails.values()]
           .filter((s) => s.record.domainId === domainId && !s.record.testMode && !s.system)
@@ -221,12 +222,12 @@ export const make = Effect.gen(function* () {
       ),
     loadForDelivery: (emailIds) =>
       Effect.gen(function* () {
-        const loaded = new Map<number, EmailForDelivery>()
+        const loaded = new Map<EmailId, EmailForDelivery>()
         for (const stored of emails.values()) {
           if (!emailIds.includes(stored.record.id)) continue
-          const found = yield* domains.get(stored.record.teamId as TeamId, {
+          const found = yield* domains.get(stored.record.teamId, {
             _tag: "Numeric",
-            id: stored.record.domainId as DomainId
+            id: stored.record.domainId
           })
           if (Option.isNone(found)) continue
           const domain = found.value

@@ -3,6 +3,7 @@ import {
   type InboundEmailRecord,
   InboundRepository
 } from "@poststack/application"
+import { InboundAttachmentId, InboundEmailId } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import type { MemoryDomainState } from "./MemoryDomainRepository.js"
 
@@ -36,11 +37,19 @@ export const make = (state: MemoryDomainState) => {
     store: (input, attachments) =>
       Effect.sync(() =>
         input.map((e) => {
-          const record: InboundEmailRecord = { ...e, id: state.nextId(), createdAt: new Date() }
+          const record: InboundEmailRecord = {
+            ...e,
+            id: InboundEmailId.make(state.nextId()),
+            createdAt: new Date()
+          }
           emails.set(record.id, record)
           attachmentsOf.set(
             record.id,
-            attachments.map((a) => ({ ...a, id: state.nextId(), createdAt: record.createdAt }))
+            attachments.map((a) => ({
+              ...a,
+              id: InboundAttachmentId.make(state.nextId()),
+              createdAt: record.createdAt
+            }))
           )
           return record.id
         })

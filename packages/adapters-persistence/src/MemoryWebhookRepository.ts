@@ -1,5 +1,12 @@
 import { type ClaimedWebhookDelivery, WebhookRepository } from "@poststack/application"
-import type { TeamId, Webhook, WebhookDelivery, WebhookDeliveryStatus, WebhookId } from "@poststack/domain"
+import {
+  type TeamId,
+  type Webhook,
+  type WebhookDelivery,
+  WebhookDeliveryId,
+  type WebhookDeliveryStatus,
+  type WebhookId
+} from "@poststack/domain"
 import { Context, Effect, Layer, Option } from "effect"
 
 interface StoredWebhook {
@@ -26,7 +33,7 @@ interface StoredDelivery {
 }
 
 const toDelivery = (d: StoredDelivery): WebhookDelivery => ({
-  id: d.id,
+  id: WebhookDeliveryId.make(d.id),
   webhookId: d.webhookId,
   eventId: d.eventId,
   eventType: d.eventType,

@@ -1,45 +1,25 @@
 import { SqlClient } from "@effect/sql"
 import { ApiKeyRepository } from "@poststack/application"
-import { ApiKey, type ApiKeyId, type ApiKeyMode, type ApiKeyPermission, type TeamId } from "@poststack/domain"
-import { Array as Arr, Effect, Layer, Option } from "effect"
+import { ApiKey, ApiKeyId } from "@poststack/domain"
+import { Array as Arr, Effect, Layer, Schema } from "effect"
+import { decodeRows } from "./PgRows.js"
 import { withReadCache } from "./ReadCache.js"
 import { unavailable } from "./SqlErrors.js"
 
-interface ApiKeyRow {
-  readonly id: number
-  readonly team_id: number
-  readonly name: string
-  readonly key_prefix: string
-  readonly permission: ApiKeyPermission
-  readonly mode: ApiKeyMode
-  readonly domain_id: number | null
-  readonly last_used_at: Date | null
-  readonly expires_at: Date | null
-  readonly created_at: Date
-}
+/** The `api_keys` columns, named as `ApiKey`'s fields: a row decodes as the domain's class itself. */
+export const API_KEY_COLUMNS = `id, team_id AS "teamId", name, key_prefix AS "keyPrefix", permission, mode,
+  domain_id AS "domainId", last_used_at AS "lastUsedAt", expires_at AS "expiresAt", created_at AS "createdAt"`
 
-export const toApiKey = (row: ApiKeyRow): ApiKey =>
-  ApiKey.make({
-    id: row.id as ApiKeyId,
-    teamId: row.team_id as TeamId,
-    name: row.name,
-    keyPrefix: row.key_prefix,
-    permission: row.permission,
-    mode: row.mode,
-    domainId: row.domain_id,
-    lastUsedAt: row.last_used_at,
-    expiresAt: row.expires_at,
-    createdAt: row.created_at
-  })
+const keyRows = decodeRows("api_keys", ApiKey)
+const firstKey = (rows: ReadonlyArray<unknown>) => Effect.map(keyRows(rows), Arr.head)
+const exactlyOne = (rows: ReadonlyArray<unknown>) =>
+  Effect.flatMap(
+    firstKey(rows),
+    Effect.orDieWith(() => new Error("statement returned no row"))
+  )
 
-export const API_KEY_COLUMNS =
-  "id, team_id, name, key_prefix, permission, mode, domain_id, last_used_at, expires_at, created_at"
-
-const firstKey = (rows: ReadonlyArray<ApiKeyRow>): Option.Option<ApiKey> =>
-  Option.map(Arr.head(rows), toApiKey)
-
-const exactlyOne = (rows: ReadonlyArray<ApiKeyRow>): ApiKey =>
-  Option.getOrThrowWith(firstKey(rows), () => new Error("statement returned no row"))
+const LegacyHashRow = Schema.Struct({ id: ApiKeyId, sha256: Schema.Uint8ArrayFromSelf })
+const legacyHashRows = decodeRows("api_keys", LegacyHashRow)
 
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -47,41 +27,41 @@ export const make = Effect.gen(function* () {
 
   return ApiKeyRepository.of({
     insert: (key) =>
-      sql<ApiKeyRow>`
+      sql`
         INSERT INTO api_keys (team_id, name, key_prefix, key_hash, permission, mode, domain_id)
         VALUES (${key.teamId}, ${key.name}, ${key.keyPrefix}, ${Buffer.from(key.keyHash)}, ${key.permission},
                 ${key.mode}, ${key.domainId})
-        RETURNING ${columns}`.pipe(Effect.map(exactlyOne), unavailable),
+        RETURNING ${columns}`.pipe(Effect.flatMap(exactlyOne), unavailable),
     findByHash: (keyHash) =>
-      sql<ApiKeyRow>`
+      sql`
         SELECT ${columns} FROM api_keys WHERE key_hash = ${Buffer.from(keyHash)} AND key_hash_peppered`.pipe(
-        Effect.map(firstKey),
+        Effect.flatMap(firstKey),
         unavailable
       ),
     list: (teamId) =>
-      sql<ApiKeyRow>`SELECT ${columns} FROM api_keys WHERE team_id = ${teamId} ORDER BY id`.pipe(
-        Effect.map(Arr.map(toApiKey)),
+      sql`SELECT ${columns} FROM api_keys WHERE team_id = ${teamId} ORDER BY id`.pipe(
+        Effect.flatMap(keyRows),
         unavailable
       ),
     get: (teamId, id) =>
-      sql<ApiKeyRow>`SELECT ${columns} FROM api_keys WHERE team_id = ${teamId} AND id = ${id}`.pipe(
-        Effect.map(firstKey),
+      sql`SELECT ${columns} FROM api_keys WHERE team_id = ${teamId} AND id = ${id}`.pipe(
+        Effect.flatMap(firstKey),
         unavailable
       ),
     rename: (teamId, id, name) =>
-      sql<ApiKeyRow>`
+      sql`
         UPDATE api_keys SET name = ${name} WHERE team_id = ${teamId} AND id = ${id} RETURNING ${columns}`.pipe(
-        Effect.map(firstKey),
+        Effect.flatMap(firstKey),
         unavailable
       ),
     rotate: (teamId, id, secret) =>
-      sql<ApiKeyRow>`
+      sql`
         WITH old AS (DELETE FROM api_keys WHERE team_id = ${teamId} AND id = ${id} RETURNING *)
         INSERT INTO api_keys (team_id, name, key_prefix, key_hash, permission, mode, domain_id, expires_at)
         SELECT team_id, name, ${secret.keyPrefix}, ${Buffer.from(secret.keyHash)}, permission, mode, domain_id,
                expires_at
         FROM old
-        RETURNING ${columns}`.pipe(Effect.map(firstKey), unavailable),
+        RETURNING ${columns}`.pipe(Effect.flatMap(firstKey), unavailable),
     delete: (teamId, id) =>
       sql<{ id: number }>`DELETE FROM api_keys WHERE team_id = ${teamId} AND id = ${id} RETURNING id`.pipe(
         Effect.map((rows) => rows.length > 0),
@@ -90,9 +70,9 @@ export const make = Effect.gen(function* () {
     touch: (id, at) =>
       sql`UPDATE api_keys SET last_used_at = ${at} WHERE id = ${id}`.pipe(Effect.asVoid, unavailable),
     legacyHashes: () =>
-      sql<{ id: number; key_hash: Uint8Array }>`
-        SELECT id, key_hash FROM api_keys WHERE NOT key_hash_peppered ORDER BY id`.pipe(
-        Effect.map(Arr.map((row) => ({ id: row.id as ApiKeyId, sha256: new Uint8Array(row.key_hash) }))),
+      sql`SELECT id, key_hash AS sha256 FROM api_keys WHERE NOT key_hash_peppered ORDER BY id`.pipe(
+        Effect.flatMap(legacyHashRows),
+        Effect.map(Arr.map((row) => ({ id: row.id, sha256: new Uint8Array(row.sha256) }))),
         unavailable
       ),
     pepperLegacyHash: (id, sha256, peppered) =>

@@ -1,48 +1,45 @@
 import { SqlClient } from "@effect/sql"
-import { DeliveryFeedback, type SentDelivery } from "@poststack/application"
-import { aggregateStatus, type DeliveryStatus, type TeamId } from "@poststack/domain"
-import { Array as Arr, Clock, Effect, Layer, Option } from "effect"
-import { EVENT_EMAIL_COLUMNS, type EventEmailRow, eventEmail, insertEmailEvents } from "./EmailEvents.js"
+import { DeliveryFeedback } from "@poststack/application"
+import { aggregateStatus, DeliveryId, type DeliveryStatus, EmailId, TeamId } from "@poststack/domain"
+import { Array as Arr, Clock, Effect, Layer, Schema } from "effect"
+import { EVENT_EMAIL_COLUMNS, EventEmailColumns, eventEmail, insertEmailEvents } from "./EmailEvents.js"
+import { BigIntId, decodeRows } from "./PgRows.js"
 import { unavailable } from "./SqlErrors.js"
 
-interface Row {
-  readonly id: string
-  readonly email_id: string
-  readonly team_id: number
-  readonly recipient: string
-  readonly message_id: string
-  readonly status: string
-}
-
-const toDelivery = (r: Row): SentDelivery => ({
-  id: Number(r.id),
-  emailId: Number(r.email_id),
-  teamId: r.team_id as TeamId,
-  recipient: r.recipient,
-  messageId: r.message_id,
-  status: r.status
+/** A `deliveries` row with its email's Message-ID, bigint ids as text. */
+const SentDeliveryRow = Schema.Struct({
+  id: BigIntId(DeliveryId),
+  emailId: BigIntId(EmailId),
+  teamId: TeamId,
+  recipient: Schema.String,
+  messageId: Schema.String,
+  status: Schema.String
 })
+
+const eventEmailRows = decodeRows("emails", EventEmailColumns)
+
+const COLUMNS = `d.id, d.email_id AS "emailId", d.team_id AS "teamId", d.recipient, e.message_id AS "messageId", d.status`
 
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  const columns = sql.literal(COLUMNS)
+  const first = (rows: ReadonlyArray<unknown>) =>
+    Effect.map(decodeRows("deliveries", SentDeliveryRow)(rows), Arr.head)
   return DeliveryFeedback.of({
     delivery: (id) =>
-      sql<Row>`
-        SELECT d.id, d.email_id, d.team_id, d.recipient, e.message_id, d.status
+      sql`
+        SELECT ${columns}
         FROM deliveries d JOIN emails e ON e.id = d.email_id WHERE d.id = ${id}`.pipe(
-        Effect.map((rows) => Option.map(Arr.head(rows), toDelivery)),
+        Effect.flatMap(first),
         unavailable
       ),
     byMessageId: (teamId, messageId, recipient) =>
-      sql<Row>`
-        SELECT d.id, d.email_id, d.team_id, d.recipient, e.message_id, d.status
+      sql`
+        SELECT ${columns}
         FROM deliveries d JOIN emails e ON e.id = d.email_id
         WHERE e.team_id = ${teamId} AND e.message_id = ${messageId}
           AND (${recipient}::text IS NULL OR lower(d.recipient) = lower(${recipient}))
-        ORDER BY d.id LIMIT 1`.pipe(
-        Effect.map((rows) => Option.map(Arr.head(rows), toDelivery)),
-        unavailable
-      ),
+        ORDER BY d.id LIMIT 1`.pipe(Effect.flatMap(first), unavailable),
     record: (delivery, feedback) =>
       sql
         .withTransaction(
@@ -56,8 +53,10 @@ export const make = Effect.gen(function* () {
                 WHERE id = ${delivery.id}`
             }
             if (feedback.events.length > 0) {
-              const emails = yield* sql<EventEmailRow>`
-                SELECT ${sql.literal(EVENT_EMAIL_COLUMNS)} FROM emails e WHERE e.id = ${delivery.emailId}`
+              const emails = yield* sql`
+                SELECT ${sql.literal(EVENT_EMAIL_COLUMNS)} FROM emails e WHERE e.id = ${delivery.emailId}`.pipe(
+                Effect.flatMap(eventEmailRows)
+              )
               const at = new Date(yield* Clock.currentTimeMillis)
               yield* insertEmailEvents(
                 sql,

@@ -2,38 +2,56 @@ import { SqlClient } from "@effect/sql"
 import { type DeliveryResult, DeliveryQueue } from "@poststack/application"
 import {
   aggregateStatus,
-  type ClaimedDelivery,
-  type DeliveryStatus,
+  ClaimedDelivery,
+  DeliveryId,
+  DeliveryStatus,
+  DomainId,
   EMAIL_STATUS_PRECEDENCE,
+  EmailId,
   storableText,
-  type SuppressionMatch
+  SuppressionReason,
+  TeamId
 } from "@poststack/domain"
-import { Clock, Effect, Layer } from "effect"
+import { Array as Arr, Clock, Effect, Layer, Schema } from "effect"
 import {
   EVENT_EMAIL_COLUMNS,
   type EventEmail,
-  type EventEmailRow,
+  EventEmailColumns,
   encodedEmailEvent,
   eventEmail
 } from "./EmailEvents.js"
 import { groupCommit } from "./GroupCommit.js"
+import { BigIntId, decodeRows } from "./PgRows.js"
 import { unavailable } from "./SqlErrors.js"
 
-interface ClaimRow extends EventEmailRow {
-  readonly id: string
-  readonly email_id: string
-  readonly email_public_id: string
-  readonly team_id: number
-  readonly domain_id: number
-  readonly recipient: string
-  readonly attempts: number
-  readonly test_mode: boolean
-  readonly created_at: Date
-  readonly status: DeliveryStatus
-  readonly lease_until: Date
-  readonly suppression_id: number | null
-  readonly suppression_reason: SuppressionMatch["reason"] | null
-}
+/**
+ * A claimed `deliveries` row as the claim returns it, bigint ids as text, with its email as its
+ * events name it (`EVENT_EMAIL_COLUMNS`).
+ */
+const ClaimRow = Schema.Struct({
+  id: BigIntId(DeliveryId),
+  emailId: BigIntId(EmailId),
+  emailPublicId: Schema.String,
+  teamId: TeamId,
+  domainId: DomainId,
+  recipient: Schema.String,
+  attempts: Schema.Int,
+  testMode: Schema.Boolean,
+  firstQueuedAt: Schema.DateFromSelf,
+  status: DeliveryStatus,
+  leaseUntil: Schema.DateFromSelf,
+  suppressionId: Schema.NullOr(Schema.Int),
+  suppressionReason: Schema.NullOr(SuppressionReason),
+  ...EventEmailColumns.fields
+})
+
+const claimRows = decodeRows("deliveries", ClaimRow)
+
+/** A delivery's email as its events name it, read when its outcome is recorded. */
+const deliveryEmailRows = decodeRows(
+  "deliveries",
+  Schema.Struct({ deliveryId: BigIntId(DeliveryId), ...EventEmailColumns.fields })
+)
 
 /**
  * JSON whose strings PostgreSQL can store. Replies and diagnostics come from remote servers, which
@@ -63,10 +81,12 @@ export const make = Effect.gen(function* () {
         const emails =
           unknown.length === 0
             ? []
-            : yield* sql<EventEmailRow & { delivery_id: string }>`
-                SELECT d.id AS delivery_id, ${eventColumns}
-                FROM deliveries d JOIN emails e ON e.id = d.email_id WHERE d.id = ANY (${unknown}::bigint[])`
-        const readNow = new Map(emails.map((row) => [Number(row.delivery_id), eventEmail(row)]))
+            : yield* sql`
+                SELECT d.id AS "deliveryId", ${eventColumns}
+                FROM deliveries d JOIN emails e ON e.id = d.email_id WHERE d.id = ANY (${unknown}::bigint[])`.pipe(
+                Effect.flatMap(deliveryEmailRows)
+              )
+        const readNow = new Map<number, EventEmail>(emails.map((row) => [row.deliveryId, eventEmail(row)]))
         const emailOf = (claim: Pick<ClaimedDelivery, "id" | "attempts">) =>
           claimedEmails.get(claim) ?? readNow.get(claim.id)
         const at = new Date(yield* Clock.currentTimeMillis)
@@ -97,7 +117,7 @@ export const make = Effect.gen(function* () {
   )
   return DeliveryQueue.of({
     claim: ({ now, limit, leaseMs, testMode }) =>
-      sql<ClaimRow>`
+      sql`
         WITH due AS (
           SELECT d.id FROM deliveries d JOIN emails e ON e.id = d.email_id
           WHERE e.test_mode = ${testMode}
@@ -115,29 +135,35 @@ export const make = Effect.gen(function* () {
           LEFT JOIN suppressions s ON s.team_id = this.team_id AND lower(s.email) = lower(this.recipient)
         -- An array, not a join with due: the planner would scan the whole table for the few rows.
         WHERE d.id = ANY (ARRAY(SELECT id FROM due)) AND e.id = d.email_id AND this.id = d.id
-        RETURNING d.id, d.email_id, e.public_id AS email_public_id, d.team_id, e.domain_id, d.recipient, d.attempts,
-          e.test_mode, d.created_at, d.status, d.lease_until, s.id AS suppression_id, s.reason AS suppression_reason,
-          ${eventColumns}`.pipe(
-        Effect.map((rows) =>
-          rows.map((r) => {
-            const claimed: ClaimedDelivery = {
-              id: Number(r.id),
-              emailId: Number(r.email_id),
-              emailPublicId: r.email_public_id,
-              teamId: r.team_id,
-              domainId: r.domain_id,
-              recipient: r.recipient,
-              attempts: r.attempts,
-              testMode: r.test_mode,
-              firstQueuedAt: r.created_at,
-              status: r.status,
-              leaseUntil: r.lease_until,
-              suppressedBy:
-                r.suppression_id === null || r.suppression_reason === null
-                  ? null
-                  : { id: r.suppression_id, reason: r.suppression_reason }
-            }
-            claimedEmails.set(claimed, eventEmail(r))
+        RETURNING d.id, d.email_id AS "emailId", e.public_id AS "emailPublicId", d.team_id AS "teamId",
+          e.domain_id AS "domainId", d.recipient, d.attempts, e.test_mode AS "testMode",
+          d.created_at AS "firstQueuedAt", d.status, d.lease_until AS "leaseUntil", s.id AS "suppressionId",
+          s.reason AS "suppressionReason", ${eventColumns}`.pipe(
+        Effect.flatMap(claimRows),
+        Effect.map(
+          Arr.map((row) => {
+            const { suppressionId, suppressionReason } = row
+            const claimed = new ClaimedDelivery(
+              {
+                id: row.id,
+                emailId: row.emailId,
+                emailPublicId: row.emailPublicId,
+                teamId: row.teamId,
+                domainId: row.domainId,
+                recipient: row.recipient,
+                attempts: row.attempts,
+                testMode: row.testMode,
+                firstQueuedAt: row.firstQueuedAt,
+                status: row.status,
+                leaseUntil: row.leaseUntil,
+                suppressedBy:
+                  suppressionId === null || suppressionReason === null
+                    ? null
+                    : { id: suppressionId, reason: suppressionReason }
+              },
+              true
+            )
+            claimedEmails.set(claimed, eventEmail(row))
             return claimed
           })
         ),

@@ -1,76 +1,146 @@
-import { SqlClient } from "@effect/sql"
-import { type AcceptResult, EmailRepository, type NewEmail } from "@poststack/application"
+import { SqlClient, SqlSchema } from "@effect/sql"
+import {
+  type AcceptResult,
+  type EmailForDelivery,
+  EmailRepository,
+  type NewEmail
+} from "@poststack/application"
 import { randomUUID } from "node:crypto"
-import type {
-  Domain,
+import {
+  aggregateStatus,
   EmailEvent,
-  EmailEventDetail,
-  EmailEventType,
+  type EmailEventDetail,
+  EmailEventId,
+  EmailId,
   EmailRecord,
-  EmailStatus,
-  SuppressionReason
+  EmailWithBodies,
+  findTextProblem,
+  MAILBOX_PROVIDERS,
+  SuppressionReason,
+  TeamId,
+  TlsMode
 } from "@poststack/domain"
-import { aggregateStatus, findTextProblem, MAILBOX_PROVIDERS } from "@poststack/domain"
-import { Array as Arr, Clock, Effect, Layer, Option } from "effect"
+import { Array as Arr, Clock, Effect, Layer, Option, Schema } from "effect"
 import {
   EVENT_EMAIL_COLUMNS,
-  type EventEmailRow,
+  EventEmailColumns,
   encodedEmailEvent,
   eventEmail,
   insertEmailEvents
 } from "./EmailEvents.js"
 import { lockProgress, notFound, refused, written } from "./EmailProgressLock.js"
 import { groupCommit } from "./GroupCommit.js"
+import { BigIntId, decodeRows, orCorrupt } from "./PgRows.js"
 import { unavailable } from "./SqlErrors.js"
 
-interface EmailRow {
-  readonly id: string
-  readonly public_id: string
-  readonly team_id: number
-  readonly domain_id: number
-  readonly from_address: string
-  readonly from_name: string | null
-  readonly to_addresses: ReadonlyArray<string>
-  readonly cc_addresses: ReadonlyArray<string>
-  readonly bcc_addresses: ReadonlyArray<string>
-  readonly reply_to: ReadonlyArray<string>
-  readonly subject: string
-  readonly headers: Record<string, string>
-  readonly tags: ReadonlyArray<string>
-  readonly status: EmailStatus
-  readonly test_mode: boolean
-  readonly unsubscribe_enabled: boolean
-  readonly scheduled_at: Date | null
-  readonly sent_at: Date | null
-  readonly created_at: Date
-  readonly message_id: string
-}
+/** The `emails` columns an `EmailRecord` reads, named as its fields; `t` is the table's name or alias. */
+const emailColumns = (t: string) =>
+  `${t}.id, ${t}.public_id AS "publicId", ${t}.team_id AS "teamId", ${t}.domain_id AS "domainId",
+  ${t}.from_address AS "fromAddress", ${t}.from_name AS "fromName", ${t}.to_addresses AS "toAddresses",
+  ${t}.cc_addresses AS "ccAddresses", ${t}.bcc_addresses AS "bccAddresses", ${t}.reply_to AS "replyTo",
+  ${t}.subject, ${t}.headers, ${t}.tags, ${t}.status, ${t}.test_mode AS "testMode",
+  ${t}.unsubscribe_enabled AS "unsubscribeEnabled", ${t}.scheduled_at AS "scheduledAt", ${t}.sent_at AS "sentAt",
+  ${t}.created_at AS "createdAt", ${t}.message_id AS "messageId"`
 
-const COLUMNS = `id, public_id, team_id, domain_id, from_address, from_name, to_addresses, cc_addresses, bcc_addresses,
-  reply_to, subject, headers, tags, status, test_mode, unsubscribe_enabled, scheduled_at, sent_at, created_at, message_id`
+/** An `emails` row as the driver returns it: the record's fields, with the bigint id as text. */
+const EmailRow = Schema.Struct({ ...EmailRecord.fields, id: BigIntId(EmailId) })
 
-const toRecord = (row: EmailRow): EmailRecord => ({
-  id: Number(row.id),
-  publicId: row.public_id,
-  teamId: row.team_id,
-  domainId: row.domain_id,
-  fromAddress: row.from_address,
-  fromName: row.from_name,
-  toAddresses: row.to_addresses,
-  ccAddresses: row.cc_addresses,
-  bccAddresses: row.bcc_addresses,
-  replyTo: row.reply_to,
-  subject: row.subject,
-  headers: row.headers,
-  tags: row.tags,
-  status: row.status,
-  testMode: row.test_mode,
-  unsubscribeEnabled: row.unsubscribe_enabled,
-  scheduledAt: row.scheduled_at,
-  sentAt: row.sent_at,
-  createdAt: row.created_at,
-  messageId: row.message_id
+/** The row decoded, then made the domain's class without checking its fields a second time. */
+const EmailFromRow = Schema.transform(EmailRow, Schema.typeSchema(EmailRecord), {
+  strict: true,
+  decode: (row) => new EmailRecord(row, true),
+  encode: (email) => email
 })
+
+const EmailWithBodiesFromRow = Schema.transform(
+  Schema.Struct({ ...EmailWithBodies.fields, id: BigIntId(EmailId) }),
+  Schema.typeSchema(EmailWithBodies),
+  { strict: true, decode: (row) => new EmailWithBodies(row, true), encode: (email) => email }
+)
+
+const Text = Schema.NullOr(Schema.String)
+
+const EmailEventFromRow = Schema.transform(
+  Schema.Struct({
+    id: BigIntId(EmailEventId),
+    emailId: BigIntId(EmailId),
+    eventType: EmailEvent.fields.eventType,
+    metadata: EmailEvent.fields.metadata,
+    createdAt: Schema.DateFromSelf,
+    clientName: Text,
+    clientType: Text,
+    os: Text,
+    deviceType: Text,
+    isPrefetch: Schema.Boolean,
+    country: Text,
+    region: Text,
+    city: Text
+  }),
+  Schema.typeSchema(EmailEvent),
+  {
+    strict: true,
+    decode: (r) =>
+      new EmailEvent(
+        {
+          id: r.id,
+          emailId: r.emailId,
+          eventType: r.eventType,
+          metadata: r.metadata,
+          createdAt: r.createdAt,
+          reader: {
+            clientName: r.clientName,
+            clientType: r.clientType,
+            os: r.os,
+            deviceType: r.deviceType,
+            isPrefetch: r.isPrefetch
+          },
+          location: { country: r.country, region: r.region, city: r.city }
+        },
+        true
+      ),
+    encode: (e) => ({
+      id: e.id,
+      emailId: e.emailId,
+      eventType: e.eventType,
+      metadata: e.metadata,
+      createdAt: e.createdAt,
+      clientName: e.reader?.clientName ?? null,
+      clientType: e.reader?.clientType ?? null,
+      os: e.reader?.os ?? null,
+      deviceType: e.reader?.deviceType ?? null,
+      isPrefetch: e.reader?.isPrefetch ?? false,
+      country: e.location?.country ?? null,
+      region: e.location?.region ?? null,
+      city: e.location?.city ?? null
+    })
+  }
+)
+
+/** What the worker reads with an email besides the record: bodies, raw message, domain settings. */
+const ForDeliveryRow = Schema.Struct({
+  id: BigIntId(EmailId),
+  htmlBody: Text,
+  textBody: Text,
+  rawMime: Schema.NullOr(Schema.Uint8ArrayFromSelf),
+  domainName: Schema.String,
+  returnPathLabel: Schema.String,
+  localAddress: Text,
+  trackOpens: Schema.Boolean,
+  trackClicks: Schema.Boolean,
+  trackingDomain: Text,
+  tlsMode: TlsMode,
+  hasAttachments: Schema.Boolean
+})
+
+const AttachmentRow = Schema.Struct({
+  emailId: BigIntId(EmailId),
+  filename: Schema.String,
+  contentType: Text,
+  contentId: Text,
+  content: Schema.Uint8ArrayFromSelf
+})
+
+const ByPublicId = Schema.Struct({ teamId: TeamId, publicId: Schema.String })
 
 /** `%`, `_` and `\` match themselves in a LIKE pattern built from user text. */
 const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
@@ -84,6 +154,14 @@ interface AcceptRow {
 
 /** The most emails accepted by one call. */
 const MAX_ACCEPT_BATCH = 100
+
+/** A suppression entry of a batch's recipients, as the accept reads it before writing. */
+const SuppressionRow = Schema.Struct({
+  teamId: TeamId,
+  email: Schema.String,
+  id: Schema.Int,
+  reason: SuppressionReason
+})
 
 /** The team's suppression entries among a batch's recipients, by `<team>:<lower-case address>`. */
 type Suppressed = ReadonlyMap<string, { readonly id: number; readonly reason: SuppressionReason }>
@@ -195,13 +273,41 @@ const acceptItem = (email: NewEmail, suppressed: Suppressed, at: Date): string =
 
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
-  const columns = sql.literal(COLUMNS)
+  const columns = sql.literal(emailColumns("emails"))
+  const emailRows = decodeRows("emails", EmailFromRow)
+  const forDeliveryRows = decodeRows("emails", ForDeliveryRow)
+  const attachmentRows = decodeRows("email_attachments", AttachmentRow)
+  const getEmail = SqlSchema.findOne({
+    Request: ByPublicId,
+    Result: EmailWithBodiesFromRow,
+    execute: ({ teamId, publicId }) => sql`
+      SELECT ${columns}, html_body AS "htmlBody", text_body AS "textBody"
+      FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId} AND NOT system`
+  })
+  const eventsOf = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: EmailEventFromRow,
+    execute: (emailId) => sql`
+      SELECT id, email_id AS "emailId", event_type AS "eventType", metadata, created_at AS "createdAt",
+             ua_client_name AS "clientName", ua_client_type AS "clientType", ua_os AS "os",
+             ua_device_type AS "deviceType", is_prefetch AS "isPrefetch",
+             -- Where an open or click came from is recorded in its metadata (as webhooks carry it).
+             coalesce(geo_country, metadata->'location'->>'country') AS country,
+             coalesce(geo_region, metadata->'location'->>'region') AS region,
+             coalesce(geo_city, metadata->'location'->>'city') AS city
+      FROM email_events WHERE email_id = ${emailId} ORDER BY id`
+  })
   const eventColumns = sql.literal(EVENT_EMAIL_COLUMNS)
+  const eventEmailRows = decodeRows("emails", EventEmailColumns)
   // The email as its events name it (its row is locked already by `lockProgress`).
   const emailForEvents = (id: string) =>
-    Effect.flatMap(sql<EventEmailRow>`SELECT ${eventColumns} FROM emails e WHERE e.id = ${id}`, (rows) =>
-      rows[0] === undefined ? Effect.dieMessage("locked email gone") : Effect.succeed(eventEmail(rows[0]))
+    sql`SELECT ${eventColumns} FROM emails e WHERE e.id = ${id}`.pipe(
+      Effect.flatMap(eventEmailRows),
+      Effect.flatMap((rows) =>
+        rows[0] === undefined ? Effect.dieMessage("locked email gone") : Effect.succeed(eventEmail(rows[0]))
+      )
     )
+  const suppressionRows = decodeRows("suppressions", SuppressionRow)
   // One call, so one atomic and durable commit and one round trip for every email in it: each
   // email, its deliveries, attachments, first events and their outbox twins, or nothing at all.
   // Each email's row is looked up after the call: a missing one fails that caller alone, since
@@ -216,13 +322,15 @@ export const make = Effect.gen(function* () {
         const recipients = batch.flatMap((email) =>
           email.recipients.map((r) => [email.teamId, r.address] as const)
         )
-        const listed = yield* sql<{ team_id: number; email: string; id: number; reason: SuppressionReason }>`
-          SELECT s.team_id, s.email, s.id, s.reason
+        const listed = yield* sql`
+          SELECT s.team_id AS "teamId", s.email, s.id, s.reason
           FROM unnest(${recipients.map(([team]) => team)}::int[], ${recipients.map(([, address]) => address)}::text[])
             AS r(team_id, address)
-          JOIN suppressions s ON s.team_id = r.team_id AND lower(s.email) = lower(r.address)`
+          JOIN suppressions s ON s.team_id = r.team_id AND lower(s.email) = lower(r.address)`.pipe(
+          Effect.flatMap(suppressionRows)
+        )
         const suppressed: Suppressed = new Map(
-          listed.map((s) => [suppressionKey(s.team_id, s.email), { id: s.id, reason: s.reason }])
+          listed.map((s) => [suppressionKey(s.teamId, s.email), { id: s.id, reason: s.reason }])
         )
         const at = new Date(yield* Clock.currentTimeMillis)
         const items = batch.map((email) => acceptItem(email, suppressed, at))
@@ -288,69 +396,22 @@ export const make = Effect.gen(function* () {
                 AND lower(ev.ua_device_type) = ${filter.device.toLowerCase()})`
           )
         const condition = sql.and(where)
-        const rows = yield* sql<EmailRow>`
+        const emails = yield* sql`
           SELECT ${columns} FROM emails WHERE ${condition}
-          ORDER BY created_at DESC, id DESC LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`
+          ORDER BY created_at DESC, id DESC LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`.pipe(
+          Effect.flatMap(emailRows)
+        )
         const counted = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM emails WHERE ${condition}`
-        return { emails: rows.map(toRecord), total: counted[0]?.n ?? 0 }
+        return { emails, total: counted[0]?.n ?? 0 }
       }).pipe(unavailable),
-    get: (teamId, publicId) =>
-      sql<EmailRow & { html_body: string | null; text_body: string | null }>`
-        SELECT ${columns}, html_body, text_body FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId} AND NOT system`.pipe(
-        Effect.map((rows) =>
-          Option.map(Arr.head(rows), (row) => ({
-            ...toRecord(row),
-            htmlBody: row.html_body,
-            textBody: row.text_body
-          }))
-        ),
-        unavailable
-      ),
+    get: (teamId, publicId) => getEmail({ teamId, publicId }).pipe(orCorrupt("emails"), unavailable),
     events: (teamId, publicId) =>
       Effect.gen(function* () {
         const email = yield* sql<{ id: string }>`
           SELECT id FROM emails WHERE team_id = ${teamId} AND public_id = ${publicId} AND NOT system`
         const id = email[0]?.id
         if (id === undefined) return Option.none<ReadonlyArray<EmailEvent>>()
-        const rows = yield* sql<{
-          id: string
-          email_id: string
-          event_type: EmailEventType
-          metadata: Record<string, unknown> | null
-          created_at: Date
-          ua_client_name: string | null
-          ua_client_type: string | null
-          ua_os: string | null
-          ua_device_type: string | null
-          is_prefetch: boolean
-          geo_country: string | null
-          geo_region: string | null
-          geo_city: string | null
-        }>`
-          SELECT id, email_id, event_type, metadata, created_at, ua_client_name, ua_client_type, ua_os, ua_device_type,
-                 is_prefetch,
-                 -- Where an open or click came from is recorded in its metadata (as webhooks carry it).
-                 coalesce(geo_country, metadata->'location'->>'country') AS geo_country,
-                 coalesce(geo_region, metadata->'location'->>'region') AS geo_region,
-                 coalesce(geo_city, metadata->'location'->>'city') AS geo_city
-          FROM email_events WHERE email_id = ${id} ORDER BY id`
-        return Option.some(
-          rows.map((r) => ({
-            id: Number(r.id),
-            emailId: Number(r.email_id),
-            eventType: r.event_type,
-            metadata: r.metadata,
-            createdAt: r.created_at,
-            reader: {
-              clientName: r.ua_client_name,
-              clientType: r.ua_client_type,
-              os: r.ua_os,
-              deviceType: r.ua_device_type,
-              isPrefetch: r.is_prefetch
-            },
-            location: { country: r.geo_country, region: r.geo_region, city: r.geo_city }
-          }))
-        )
+        return Option.some(yield* eventsOf(id).pipe(orCorrupt("email_events")))
       }).pipe(unavailable),
     cancel: (teamId, publicId, allowed) =>
       sql
@@ -395,71 +456,55 @@ export const make = Effect.gen(function* () {
       ),
     loadForDelivery: (emailIds) =>
       Effect.gen(function* () {
-        const rows = yield* sql<
-          EmailRow & {
-            html_body: string | null
-            text_body: string | null
-            raw_mime: Buffer | null
-            domain_name: string
-            return_path_label: string
-            local_address: string | null
-            track_opens: boolean
-            track_clicks: boolean
-            tracking_domain: string | null
-            tls_mode: Domain["tlsMode"]
-            has_attachments: boolean
-          }
-        >`
-          SELECT ${sql.literal(
-            COLUMNS.split(",")
-              .map((c) => `e.${c.trim()}`)
-              .join(", ")
-          )}, e.html_body, e.text_body, e.raw_mime,
-                 d.name AS domain_name, d.return_path_label, ip.address AS local_address,
-                 e.track_opens, e.track_clicks, d.tls_mode,
+        const rows = yield* sql`
+          SELECT ${sql.literal(emailColumns("e"))}, e.html_body AS "htmlBody", e.text_body AS "textBody",
+                 e.raw_mime AS "rawMime", d.name AS "domainName", d.return_path_label AS "returnPathLabel",
+                 ip.address AS "localAddress", e.track_opens AS "trackOpens", e.track_clicks AS "trackClicks",
+                 d.tls_mode AS "tlsMode",
                  -- Links go to the domain's own tracking host only once DNS shows its CNAME to us.
                  CASE WHEN EXISTS (
                    SELECT 1 FROM jsonb_array_elements(d.dns_records) r
                    WHERE r->>'purpose' = 'tracking' AND r->>'status' = 'verified' AND r->>'name' = d.tracking_domain
-                 ) THEN d.tracking_domain END AS tracking_domain,
-                 EXISTS (SELECT 1 FROM email_attachments a WHERE a.email_id = e.id) AS has_attachments
+                 ) THEN d.tracking_domain END AS "trackingDomain",
+                 EXISTS (SELECT 1 FROM email_attachments a WHERE a.email_id = e.id) AS "hasAttachments"
           FROM emails e JOIN domains d ON d.id = e.domain_id LEFT JOIN ip_addresses ip ON ip.id = d.ip_address_id
           WHERE e.id = ANY(${emailIds}::bigint[])`
-        const withAttachments = rows.filter((r) => r.has_attachments).map((r) => r.id)
+        // The same rows read twice: as the email's record, and as what sending it needs besides.
+        const records = yield* emailRows(rows)
+        const sending = yield* forDeliveryRows(rows)
+        const withAttachments = sending.filter((r) => r.hasAttachments).map((r) => r.id)
         const attachments =
           withAttachments.length === 0
             ? []
-            : yield* sql<{
-                email_id: string
-                filename: string
-                content_type: string | null
-                content_id: string | null
-                content: Buffer
-              }>`
-                SELECT email_id, filename, content_type, content_id, content FROM email_attachments
-                WHERE email_id = ANY(${withAttachments}::bigint[]) ORDER BY id`
-        const attachmentsOf = Arr.groupBy(attachments, (a) => a.email_id)
+            : yield* sql`
+                SELECT email_id AS "emailId", filename, content_type AS "contentType", content_id AS "contentId",
+                       content
+                FROM email_attachments WHERE email_id = ANY(${withAttachments}::bigint[]) ORDER BY id`.pipe(
+                Effect.flatMap(attachmentRows)
+              )
+        const attachmentsOf = Arr.groupBy(attachments, (a) => String(a.emailId))
         return new Map(
-          rows.map((row) => [
-            Number(row.id),
+          Arr.zipWith(records, sending, (record, row): [EmailId, EmailForDelivery] => [
+            record.id,
             {
-              record: toRecord(row),
-              htmlBody: row.html_body,
-              textBody: row.text_body,
-              attachments: (attachmentsOf[row.id] ?? []).map((a) => ({
+              record,
+              htmlBody: row.htmlBody,
+              textBody: row.textBody,
+              attachments: (attachmentsOf[String(record.id)] ?? []).map((a) => ({
                 filename: a.filename,
-                contentType: a.content_type,
-                contentId: a.content_id,
+                contentType: a.contentType,
+                contentId: a.contentId,
+                // A copy: the driver's buffer may be a view of a larger shared one.
                 content: new Uint8Array(a.content)
               })),
-              rawMime: row.raw_mime === null ? null : new Uint8Array(row.raw_mime),
-              domainName: row.domain_name,
-              returnPathHost: `${row.return_path_label}.${row.domain_name}`,
-              localAddress: row.local_address,
-              trackOpens: row.track_opens,
-              trackClicks: row.track_clicks,
-              trackingDomain: row.tracking_domain,
-              tlsMode: row.tls_mode
+              rawMime: row.rawMime === null ? null : new Uint8Array(row.rawMime),
+              domainName: row.domainName,
+              returnPathHost: `${row.returnPathLabel}.${row.domainName}`,
+              localAddress: row.localAddress,
+              trackOpens: row.trackOpens,
+              trackClicks: row.trackClicks,
+              trackingDomain: row.trackingDomain,
+              tlsMode: row.tlsMode
             }
           ])
         )

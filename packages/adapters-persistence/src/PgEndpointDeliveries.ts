@@ -1,7 +1,7 @@
 import type { SqlClient, Statement } from "@effect/sql"
 import type { DeliveryPageRequest } from "@poststack/application"
 import { Array as Arr, Effect, Option } from "effect"
-import { type ClaimRow, type DeliveryRow, toClaimed, toDelivery } from "./PgWebhookRows.js"
+import { type ClaimRow, DELIVERY_COLUMNS, deliveryRows, toClaimed } from "./PgWebhookRows.js"
 import { unavailable } from "./SqlErrors.js"
 
 /**
@@ -18,13 +18,16 @@ export const endpointDeliveries = (
   return {
     page: ({ page, perPage }: DeliveryPageRequest) =>
       Effect.all({
-        rows: sql<DeliveryRow>`
-          SELECT * FROM webhook_deliveries WHERE team_id = ${teamId} AND webhook_id = ${endpointId}
-          ORDER BY id DESC LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`,
+        rows: sql`
+          SELECT ${sql.literal(DELIVERY_COLUMNS)} FROM webhook_deliveries
+          WHERE team_id = ${teamId} AND webhook_id = ${endpointId}
+          ORDER BY id DESC LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`.pipe(
+          Effect.flatMap(deliveryRows)
+        ),
         total: sql<{ n: number }>`
           SELECT count(*)::int AS n FROM webhook_deliveries WHERE team_id = ${teamId} AND webhook_id = ${endpointId}`
       }).pipe(
-        Effect.map(({ rows, total }) => ({ rows: rows.map(toDelivery), total: total[0]?.n ?? 0 })),
+        Effect.map(({ rows, total }) => ({ rows, total: total[0]?.n ?? 0 })),
         unavailable
       ),
     replay: (deliveryId: number) =>

@@ -1,85 +1,99 @@
-import { SqlClient } from "@effect/sql"
-import { type InboundEmailRecord, InboundRepository, type MailRoute } from "@poststack/application"
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { InboundRepository } from "@poststack/application"
 import {
-  type DomainId,
+  DomainId,
   encodeWebhookEvent,
+  InboundAttachment,
+  InboundAttachmentId,
+  InboundEmail,
+  InboundEmailId,
   inboundWebhookEvents,
-  type SenderAuthentication,
-  type TeamId
+  TeamId
 } from "@poststack/domain"
-import { Array as Arr, Effect, Layer, Option } from "effect"
+import { Array as Arr, Effect, Layer, Option, Schema } from "effect"
+import { BigIntId, decodeRows, orCorrupt } from "./PgRows.js"
 import { unavailable } from "./SqlErrors.js"
 
-interface InboundRow {
-  readonly id: string
-  readonly team_id: number
-  readonly domain_id: number | null
-  readonly from_address: string
-  readonly from_name: string | null
-  readonly to_address: string
-  readonly to_addresses: InboundEmailRecord["toAddresses"]
-  readonly cc_addresses: InboundEmailRecord["ccAddresses"]
-  readonly message_id: string | null
-  readonly in_reply_to: string | null
-  readonly references: ReadonlyArray<string>
-  readonly subject: string | null
-  readonly html_body: string | null
-  readonly text_body: string | null
-  readonly headers: Record<string, string>
-  readonly mailbox_hash: string | null
-  readonly authentication: SenderAuthentication
-  readonly raw_key: string
-  readonly envelope_from: string | null
-  readonly envelope_to: ReadonlyArray<string> | null
-  readonly created_at: Date
-}
+/** The `inbound_emails` columns an `InboundEmail` reads, named as its fields (the envelope in two). */
+const INBOUND_COLUMNS = `id, team_id AS "teamId", domain_id AS "domainId", from_address AS "fromAddress",
+  from_name AS "fromName", to_address AS "toAddress", to_addresses AS "toAddresses", cc_addresses AS "ccAddresses",
+  message_id AS "messageId", in_reply_to AS "inReplyTo", "references", subject, html_body AS "htmlBody",
+  text_body AS "textBody", headers, mailbox_hash AS "mailboxHash", authentication, raw_key AS "rawKey",
+  envelope_from AS "envelopeFrom", envelope_to AS "envelopeTo", created_at AS "createdAt"`
 
-const toRecord = (r: InboundRow): InboundEmailRecord => ({
-  id: Number(r.id),
-  teamId: r.team_id as TeamId,
-  domainId: r.domain_id as DomainId | null,
-  fromAddress: r.from_address,
-  fromName: r.from_name,
-  toAddress: r.to_address,
-  toAddresses: r.to_addresses,
-  ccAddresses: r.cc_addresses,
-  messageId: r.message_id,
-  inReplyTo: r.in_reply_to,
-  references: r.references,
-  subject: r.subject,
-  htmlBody: r.html_body,
-  textBody: r.text_body,
-  headers: r.headers,
-  mailboxHash: r.mailbox_hash,
-  authentication: r.authentication,
-  rawKey: r.raw_key,
-  envelope: r.envelope_from === null ? null : { mailFrom: r.envelope_from, rcptTo: r.envelope_to ?? [] },
-  createdAt: r.created_at
+const { envelope: _, ...storedFields } = InboundEmail.fields
+
+/** An `inbound_emails` row: the record's fields, the bigint id as text, the envelope as two columns. */
+const InboundFromRow = Schema.transform(
+  Schema.Struct({
+    ...storedFields,
+    id: BigIntId(InboundEmailId),
+    envelopeFrom: Schema.NullOr(Schema.String),
+    envelopeTo: Schema.NullOr(Schema.Array(Schema.String))
+  }),
+  Schema.typeSchema(InboundEmail),
+  {
+    strict: true,
+    decode: ({ envelopeFrom, envelopeTo, ...row }) =>
+      new InboundEmail(
+        {
+          ...row,
+          envelope: envelopeFrom === null ? null : { mailFrom: envelopeFrom, rcptTo: envelopeTo ?? [] }
+        },
+        true
+      ),
+    encode: ({ envelope, ...row }) => ({
+      ...row,
+      envelopeFrom: envelope?.mailFrom ?? null,
+      envelopeTo: envelope?.rcptTo ?? null
+    })
+  }
+)
+
+const AttachmentFromRow = Schema.Struct({
+  ...InboundAttachment.fields,
+  id: BigIntId(InboundAttachmentId)
+}).pipe(
+  Schema.transform(Schema.typeSchema(InboundAttachment), {
+    strict: true,
+    decode: (row) => new InboundAttachment(row, true),
+    encode: (attachment) => attachment
+  })
+)
+
+const RouteRow = Schema.Struct({
+  kind: Schema.Literal("inbound", "bounce"),
+  teamId: TeamId,
+  domainId: DomainId,
+  domainName: Schema.String
 })
 
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  const columns = sql.literal(INBOUND_COLUMNS)
+  const inboundRows = decodeRows("inbound_emails", InboundFromRow)
+  const attachmentsOf = SqlSchema.findAll({
+    Request: Schema.Struct({ teamId: TeamId, id: Schema.Number }),
+    Result: AttachmentFromRow,
+    execute: ({ teamId, id }) => sql`
+      SELECT a.id, a.filename, a.content_type AS "contentType", a.size, a.blob_key AS "blobKey",
+             a.created_at AS "createdAt"
+      FROM inbound_attachments a JOIN inbound_emails i ON i.id = a.inbound_email_id
+      WHERE i.team_id = ${teamId} AND i.id = ${id} ORDER BY a.id`
+  })
+  const routeOf = SqlSchema.findOne({
+    Request: Schema.String,
+    Result: RouteRow,
+    execute: (host) => sql`
+      SELECT CASE WHEN name = ${host} THEN 'inbound' ELSE 'bounce' END AS kind, team_id AS "teamId",
+             id AS "domainId", name AS "domainName"
+      FROM domains
+      WHERE deleted_at IS NULL AND status = 'verified'
+        AND ((name = ${host} AND inbound_enabled) OR return_path_label || '.' || name = ${host})
+      ORDER BY verified_at, id LIMIT 1`
+  })
   return InboundRepository.of({
-    route: (host) =>
-      sql<{ id: number; team_id: number; name: string; kind: "inbound" | "bounce" }>`
-        SELECT id, team_id, name, CASE WHEN name = ${host} THEN 'inbound' ELSE 'bounce' END AS kind
-        FROM domains
-        WHERE deleted_at IS NULL AND status = 'verified'
-          AND ((name = ${host} AND inbound_enabled) OR return_path_label || '.' || name = ${host})
-        ORDER BY verified_at, id LIMIT 1`.pipe(
-        Effect.map((rows) =>
-          Option.map(
-            Arr.head(rows),
-            (r): MailRoute => ({
-              kind: r.kind,
-              teamId: r.team_id as TeamId,
-              domainId: r.id as DomainId,
-              domainName: r.name
-            })
-          )
-        ),
-        unavailable
-      ),
+    route: (host) => routeOf(host).pipe(orCorrupt("domains"), unavailable),
     store: (emails, attachments) =>
       sql
         .withTransaction(
@@ -152,43 +166,24 @@ export const make = Effect.gen(function* () {
               ]),
           ...(domain.domainId === null ? [] : [sql`i.domain_id = ${domain.domainId}`])
         ])
-        const rows = yield* sql<InboundRow>`
-          SELECT i.* FROM inbound_emails i WHERE ${where}
-          ORDER BY i.created_at DESC, i.id DESC LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`
+        const emails = yield* sql`
+          SELECT ${columns} FROM inbound_emails i WHERE ${where}
+          ORDER BY i.created_at DESC, i.id DESC LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`.pipe(
+          Effect.flatMap(inboundRows)
+        )
         const counted = yield* sql<{
           n: number
         }>`SELECT count(*)::int AS n FROM inbound_emails i WHERE ${where}`
-        return { emails: rows.map(toRecord), total: counted[0]?.n ?? 0 }
+        return { emails, total: counted[0]?.n ?? 0 }
       }).pipe(unavailable),
     get: (teamId, id) =>
-      sql<InboundRow>`SELECT * FROM inbound_emails WHERE team_id = ${teamId} AND id = ${id}`.pipe(
-        Effect.map((rows) => Option.map(Arr.head(rows), toRecord)),
+      sql`SELECT ${columns} FROM inbound_emails WHERE team_id = ${teamId} AND id = ${id}`.pipe(
+        Effect.flatMap(inboundRows),
+        Effect.map(Arr.head),
         unavailable
       ),
     attachments: (teamId, id) =>
-      sql<{
-        id: string
-        filename: string
-        content_type: string
-        size: number
-        blob_key: string
-        created_at: Date
-      }>`
-        SELECT a.id, a.filename, a.content_type, a.size, a.blob_key, a.created_at
-        FROM inbound_attachments a JOIN inbound_emails i ON i.id = a.inbound_email_id
-        WHERE i.team_id = ${teamId} AND i.id = ${id} ORDER BY a.id`.pipe(
-        Effect.map((rows) =>
-          rows.map((r) => ({
-            id: Number(r.id),
-            filename: r.filename,
-            contentType: r.content_type,
-            size: r.size,
-            blobKey: r.blob_key,
-            createdAt: r.created_at
-          }))
-        ),
-        unavailable
-      ),
+      attachmentsOf({ teamId, id }).pipe(orCorrupt("inbound_attachments"), unavailable),
     delete: (teamId, id) =>
       sql
         .withTransaction(

@@ -1,17 +1,12 @@
 import { SqlClient } from "@effect/sql"
 import { TeamRepository } from "@poststack/application"
-import { Team, type TeamId } from "@poststack/domain"
+import { Team } from "@poststack/domain"
 import { Array as Arr, Effect, Layer, Option } from "effect"
+import { decodeRows } from "./PgRows.js"
 import { unavailable } from "./SqlErrors.js"
 
-interface TeamRow {
-  readonly id: number
-  readonly name: string
-  readonly created_at: Date
-}
-
-const toTeam = (row: TeamRow): Team =>
-  Team.make({ id: row.id as TeamId, name: row.name, createdAt: row.created_at })
+/** `teams` rows selected as `id, name, created_at AS "createdAt"`: the domain's class itself. */
+const teamRows = decodeRows("teams", Team)
 
 const BOOTSTRAP_LOCK = 7_340_002
 
@@ -19,8 +14,9 @@ export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
 
   const insertTeam = (name: string) =>
-    sql<TeamRow>`INSERT INTO teams (name) VALUES (${name}) RETURNING id, name, created_at`.pipe(
-      Effect.map((rows) => toTeam(Option.getOrThrow(Arr.head(rows))))
+    sql`INSERT INTO teams (name) VALUES (${name}) RETURNING id, name, created_at AS "createdAt"`.pipe(
+      Effect.flatMap(teamRows),
+      Effect.flatMap((rows) => Effect.orDieWith(Arr.head(rows), () => new Error("insert returned no row")))
     )
 
   return TeamRepository.of({
@@ -42,13 +38,14 @@ export const make = Effect.gen(function* () {
         .pipe(unavailable),
     create: (name) => insertTeam(name).pipe(unavailable),
     get: (id) =>
-      sql<TeamRow>`SELECT id, name, created_at FROM teams WHERE id = ${id}`.pipe(
-        Effect.map((rows) => Option.map(Arr.head(rows), toTeam)),
+      sql`SELECT id, name, created_at AS "createdAt" FROM teams WHERE id = ${id}`.pipe(
+        Effect.flatMap(teamRows),
+        Effect.map(Arr.head),
         unavailable
       ),
     list: () =>
-      sql<TeamRow>`SELECT id, name, created_at FROM teams ORDER BY id`.pipe(
-        Effect.map(Arr.map(toTeam)),
+      sql`SELECT id, name, created_at AS "createdAt" FROM teams ORDER BY id`.pipe(
+        Effect.flatMap(teamRows),
         unavailable
       )
   })

@@ -1,14 +1,14 @@
 import { SqlClient } from "@effect/sql"
 import { WebhookRepository } from "@poststack/application"
-import { Array as Arr, Effect, Layer, Option } from "effect"
+import { Array as Arr, Effect, Layer } from "effect"
 import { endpointDeliveries } from "./PgEndpointDeliveries.js"
-import { toWebhook, WEBHOOK_COLUMNS, type WebhookRow } from "./PgWebhookRows.js"
+import { WEBHOOK_COLUMNS, webhookRows } from "./PgWebhookRows.js"
 import { unavailable } from "./SqlErrors.js"
 
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const columns = sql.literal(WEBHOOK_COLUMNS)
-  const first = (rows: ReadonlyArray<WebhookRow>) => Option.map(Arr.head(rows), toWebhook)
+  const first = (rows: ReadonlyArray<unknown>) => Effect.map(webhookRows(rows), Arr.head)
   // Notification channels are rows of the same table: no webhook route may reach one.
   const endpointIsWebhook = (id: number) =>
     sql`EXISTS (SELECT 1 FROM webhooks k WHERE k.id = ${id} AND k.kind = 'webhook')`
@@ -16,21 +16,22 @@ export const make = Effect.gen(function* () {
 
   return WebhookRepository.of({
     create: (teamId, w) =>
-      sql<WebhookRow>`
+      sql`
         INSERT INTO webhooks (team_id, url, description, events, secret_sealed, secret_prefix)
         VALUES (${teamId}, ${w.url}, ${w.description}, ${[...w.events]}, ${Buffer.from(w.secretSealed)}, ${w.secretPrefix})
         RETURNING ${columns}`.pipe(
-        Effect.map((rows) => Option.getOrThrow(first(rows))),
+        Effect.flatMap(first),
+        Effect.flatMap(Effect.orDieWith(() => new Error("insert returned no row"))),
         unavailable
       ),
     list: (teamId) =>
-      sql<WebhookRow>`SELECT ${columns} FROM webhooks WHERE team_id = ${teamId} AND kind = 'webhook' ORDER BY id`.pipe(
-        Effect.map(Arr.map(toWebhook)),
+      sql`SELECT ${columns} FROM webhooks WHERE team_id = ${teamId} AND kind = 'webhook' ORDER BY id`.pipe(
+        Effect.flatMap(webhookRows),
         unavailable
       ),
     get: (teamId, id) =>
-      sql<WebhookRow>`SELECT ${columns} FROM webhooks WHERE team_id = ${teamId} AND id = ${id} AND kind = 'webhook'`.pipe(
-        Effect.map(first),
+      sql`SELECT ${columns} FROM webhooks WHERE team_id = ${teamId} AND id = ${id} AND kind = 'webhook'`.pipe(
+        Effect.flatMap(first),
         unavailable
       ),
     update: (teamId, id, changes) => {
@@ -45,14 +46,14 @@ export const make = Effect.gen(function* () {
             : [sql`active = false`])
       ]
       if (sets.length === 0) {
-        return sql<WebhookRow>`SELECT ${columns} FROM webhooks WHERE team_id = ${teamId} AND id = ${id} AND kind = 'webhook'`.pipe(
-          Effect.map(first),
+        return sql`SELECT ${columns} FROM webhooks WHERE team_id = ${teamId} AND id = ${id} AND kind = 'webhook'`.pipe(
+          Effect.flatMap(first),
           unavailable
         )
       }
-      return sql<WebhookRow>`
+      return sql`
         UPDATE webhooks SET ${sql.csv(sets)} WHERE team_id = ${teamId} AND id = ${id} AND kind = 'webhook' RETURNING ${columns}`.pipe(
-        Effect.map(first),
+        Effect.flatMap(first),
         unavailable
       )
     },
@@ -62,13 +63,13 @@ export const make = Effect.gen(function* () {
         unavailable
       ),
     rotateSecret: (teamId, id, secret, previousExpiresAt) =>
-      sql<WebhookRow>`
+      sql`
         UPDATE webhooks SET
           previous_secret_sealed = CASE WHEN ${previousExpiresAt}::timestamptz IS NULL THEN NULL ELSE secret_sealed END,
           previous_secret_expires_at = ${previousExpiresAt},
           secret_sealed = ${Buffer.from(secret.sealed)}, secret_prefix = ${secret.prefix}, secret_rotated_at = now()
         WHERE team_id = ${teamId} AND id = ${id} AND kind = 'webhook'
-        RETURNING ${columns}`.pipe(Effect.map(first), unavailable),
+        RETURNING ${columns}`.pipe(Effect.flatMap(first), unavailable),
     deliveries: (teamId, id, page) => endpointDeliveries(sql, teamId, webhook(teamId, id)).page(page),
     replay: (teamId, id, deliveryId) =>
       endpointDeliveries(sql, teamId, webhook(teamId, id)).replay(deliveryId),

@@ -1,79 +1,60 @@
 import type { ClaimedWebhookDelivery } from "@poststack/application"
-import type { Webhook, WebhookDelivery, WebhookDeliveryStatus, WebhookId } from "@poststack/domain"
+import {
+  Webhook,
+  WebhookDelivery,
+  WebhookDeliveryId,
+  WebhookDeliveryStatus,
+  type WebhookId
+} from "@poststack/domain"
+import { Schema } from "effect"
+import { BigIntId, decodeRows } from "./PgRows.js"
 
-export interface WebhookRow {
-  readonly id: number
-  readonly url: string
-  readonly description: string | null
-  readonly events: ReadonlyArray<string>
-  readonly active: boolean
-  readonly secret_prefix: string
-  readonly secret_rotated_at: Date | null
-  readonly previous_secret_expires_at: Date | null
-  readonly consecutive_failures: number
-  readonly disabled_at: Date | null
-  readonly disabled_reason: string | null
-  readonly last_delivery_at: Date | null
-  readonly last_delivery_status: number | null
-  readonly created_at: Date
-}
+/** The `webhooks` columns a `Webhook` reads, named as its fields. */
+export const WEBHOOK_COLUMNS = `id, url, description, events, active, secret_prefix AS "secretPrefix",
+  secret_rotated_at AS "secretRotatedAt", previous_secret_expires_at AS "previousSecretExpiresAt",
+  consecutive_failures AS "consecutiveFailures", disabled_at AS "disabledAt", disabled_reason AS "disabledReason",
+  last_delivery_at AS "lastDeliveryAt", last_delivery_status AS "lastDeliveryStatus", created_at AS "createdAt"`
 
-export const WEBHOOK_COLUMNS = `id, url, description, events, active, secret_prefix, secret_rotated_at,
-  previous_secret_expires_at, consecutive_failures, disabled_at, disabled_reason, last_delivery_at,
-  last_delivery_status, created_at`
+/** `webhooks` rows selected with `WEBHOOK_COLUMNS`, as the domain's class. */
+export const webhookRows = decodeRows("webhooks", Webhook)
 
-export const toWebhook = (row: WebhookRow): Webhook => ({
-  id: row.id as WebhookId,
-  url: row.url,
-  description: row.description,
-  events: row.events,
-  active: row.active,
-  secretPrefix: row.secret_prefix,
-  secretRotatedAt: row.secret_rotated_at,
-  previousSecretExpiresAt: row.previous_secret_expires_at,
-  consecutiveFailures: row.consecutive_failures,
-  disabledAt: row.disabled_at,
-  disabledReason: row.disabled_reason,
-  lastDeliveryAt: row.last_delivery_at,
-  lastDeliveryStatus: row.last_delivery_status,
-  createdAt: row.created_at
-})
+/** The `webhook_deliveries` columns (and the event's) a `WebhookDelivery` is read from. */
+export const DELIVERY_COLUMNS = `id, webhook_id AS "webhookId", event_public_id AS "eventId", event_type AS "eventType",
+  data, event_created_at AS "eventCreatedAt", status, status_code AS "statusCode", response_body AS "responseBody",
+  attempts, next_attempt_at AS "nextAttemptAt", delivered_at AS "deliveredAt", created_at AS "createdAt"`
 
-export interface DeliveryRow {
-  readonly id: string
-  readonly webhook_id: number
-  readonly event_public_id: string
-  readonly event_type: string
-  readonly data: Record<string, unknown>
-  readonly event_created_at: Date
-  readonly status: WebhookDeliveryStatus
-  readonly status_code: number | null
-  readonly response_body: string | null
-  readonly attempts: number
-  readonly next_attempt_at: Date | null
-  readonly delivered_at: Date | null
-  readonly created_at: Date
-}
+const DeliveryFromRow = Schema.transform(
+  Schema.Struct({
+    ...WebhookDelivery.fields,
+    id: BigIntId(WebhookDeliveryId),
+    data: WebhookDelivery.fields.payload,
+    eventCreatedAt: Schema.DateFromSelf,
+    status: WebhookDeliveryStatus
+  }).pipe(Schema.omit("payload")),
+  Schema.typeSchema(WebhookDelivery),
+  {
+    strict: false,
+    decode: ({ data, eventCreatedAt, ...row }) =>
+      new WebhookDelivery(
+        {
+          ...row,
+          // The body the endpoint was (or will be) sent.
+          payload: { id: row.eventId, type: row.eventType, timestamp: eventCreatedAt.toISOString(), data },
+          // Only a delivery still on its way has a next attempt.
+          nextAttemptAt: row.status === "pending" || row.status === "sending" ? row.nextAttemptAt : null
+        },
+        true
+      ),
+    encode: ({ payload, ...delivery }) => ({
+      ...delivery,
+      data: payload.data,
+      eventCreatedAt: new Date(String(payload.timestamp))
+    })
+  }
+)
 
-export const toDelivery = (row: DeliveryRow): WebhookDelivery => ({
-  id: Number(row.id),
-  webhookId: row.webhook_id as WebhookId,
-  eventId: row.event_public_id,
-  eventType: row.event_type,
-  payload: {
-    id: row.event_public_id,
-    type: row.event_type,
-    timestamp: row.event_created_at.toISOString(),
-    data: row.data
-  },
-  status: row.status,
-  statusCode: row.status_code,
-  responseBody: row.response_body,
-  attempts: row.attempts,
-  nextAttemptAt: row.status === "pending" || row.status === "sending" ? row.next_attempt_at : null,
-  deliveredAt: row.delivered_at,
-  createdAt: row.created_at
-})
+/** `webhook_deliveries` rows selected with `DELIVERY_COLUMNS`, as the domain's class. */
+export const deliveryRows = decodeRows("webhook_deliveries", DeliveryFromRow)
 
 export interface ClaimRow {
   readonly id: string

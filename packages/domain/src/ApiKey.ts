@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { DomainId } from "./domains/DomainRef.js"
 import { TeamId } from "./Team.js"
 
 export const ApiKeyId = Schema.Int.pipe(Schema.positive(), Schema.brand("ApiKeyId"))
@@ -39,7 +40,7 @@ export class ApiKey extends Schema.Class<ApiKey>("ApiKey")({
   keyPrefix: Schema.String,
   permission: ApiKeyPermission,
   mode: ApiKeyMode,
-  domainId: Schema.NullOr(Schema.Int),
+  domainId: Schema.NullOr(DomainId),
   lastUsedAt: Schema.NullOr(Schema.DateFromSelf),
   expiresAt: Schema.NullOr(Schema.DateFromSelf),
   createdAt: Schema.DateFromSelf

@@ -1,4 +1,5 @@
 import type { ApiKeyMode, ApiKeyPermission } from "./ApiKey.js"
+import type { DomainId } from "./domains/DomainRef.js"
 
 /**
  * What a request may reach, whoever makes it. An API key carries its permission, mode and domain
@@ -8,7 +9,7 @@ export interface Reach {
   readonly permission: ApiKeyPermission
   readonly mode: ApiKeyMode
   /** `null`: every domain of the team. */
-  readonly domainId: number | null
+  readonly domainId: DomainId | null
 }
 
 /** The families of the API's routes, as the scope table in docs/key-scopes.md names them. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest"
+import { DomainId } from "../src/domains/DomainRef.js"
 import { grantFor, type Reach, reachesNoFurther, SCOPE_TABLE } from "../src/KeyScope.js"
 
 const reach = (
@@ -8,7 +9,7 @@ const reach = (
 ): Reach => ({
   permission,
   mode,
-  domainId
+  domainId: domainId === null ? null : DomainId.make(domainId)
 })
 
 describe("key scopes", () => {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
+import { DomainId } from "../src/domains/DomainRef.js"
 import type { DnsAnswer } from "../src/domains/Verification.js"
 import {
   attemptDeadline,
@@ -9,6 +10,8 @@ import {
   signingFailedOutcome
 } from "../src/emails/Attempt.js"
 import type { DeliveryOutcome, RetryPolicy } from "../src/emails/Delivery.js"
+import { DeliveryId, EmailId } from "../src/emails/Email.js"
+import { TeamId } from "../src/Team.js"
 import { BUSY_RETRY_MS, settleDelivery, suppressedAtDelivery } from "../src/emails/DeliverySettlement.js"
 import type { ClaimedDelivery } from "../src/emails/Email.js"
 import { returnPath } from "../src/emails/ReturnPath.js"
@@ -44,10 +47,10 @@ interface ClaimInput {
 }
 
 const claimOf = (c: ClaimInput, now: number): ClaimedDelivery => ({
-  id: c.id,
-  emailId: 7,
-  teamId: c.teamId,
-  domainId: 3,
+  id: DeliveryId.make(c.id),
+  emailId: EmailId.make(7),
+  teamId: TeamId.make(c.teamId),
+  domainId: DomainId.make(3),
   recipient: c.recipient,
   attempts: c.attempts,
   testMode: false,

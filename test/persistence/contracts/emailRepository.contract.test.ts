@@ -1,5 +1,5 @@
 import { DomainRepository, EmailRepository, type NewEmail, SuppressionList } from "@poststack/application"
-import { canCancel, canReschedule, type Domain, type TeamId } from "@poststack/domain"
+import { canCancel, canReschedule, type Domain, DomainId, EmailId, type TeamId } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { newTeam, type Subject, subjects } from "./subjects.js"
@@ -244,7 +244,7 @@ for (const [name, start] of subjects) {
       expect(await ids({ provider: "outlook" })).toEqual([b])
       expect(await ids({ provider: "gmail" })).toEqual([c, a])
       expect(await ids({ provider: "no-such-provider" })).toEqual([])
-      expect(await ids({ domainId: domain.id + 100_000 })).toEqual([])
+      expect(await ids({ domainId: DomainId.make(domain.id + 100_000) })).toEqual([])
       expect(await ids({ country: "DE" })).toEqual([])
       expect(await ids({ from: new Date("2099-01-01T00:00:00.000Z") })).toEqual([])
       const stranger = await newTeam(s)
@@ -263,7 +263,7 @@ for (const [name, start] of subjects) {
         })
       )
       const record = Option.getOrThrow(await emails((r) => r.get(team, id)))
-      const loaded = await emails((r) => r.loadForDelivery([record.id, 987_654_321]))
+      const loaded = await emails((r) => r.loadForDelivery([record.id, EmailId.make(987_654_321)]))
       expect([...loaded.keys()]).toEqual([record.id])
       const forDelivery = loaded.get(record.id)
       expect(forDelivery).toMatchObject({

@@ -154,7 +154,7 @@ for (const [name, start] of subjects) {
       )
       expect(firstRound).toEqual({ replayed: 2, remaining: 1 })
       const statuses = async () =>
-        new Map(
+        new Map<number, string>(
           (await repo((r) => r.deliveries(a, created.id, { page: 1, perPage: 10 }))).rows.map((d) => [
             d.id,
             d.status

@@ -7,7 +7,7 @@ import {
   RevokeApiKey,
   RotateApiKey
 } from "@poststack/application"
-import { type ApiKey, type ApiKeyId, ValidationFailed } from "@poststack/domain"
+import { type ApiKey, ApiKeyId, ValidationFailed } from "@poststack/domain"
 import { Effect, Redacted } from "effect"
 import { Api, ApiKeyView, CurrentPrincipal } from "@poststack/contract"
 
@@ -55,24 +55,24 @@ export const ApiKeysLive = HttpApiBuilder.group(Api, "apiKeys", (handlers) =>
       })
     )
     .handle("get", ({ path }) =>
-      Effect.flatMap(CurrentPrincipal, (caller) => GetApiKey(caller, path.id as ApiKeyId)).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => GetApiKey(caller, ApiKeyId.make(path.id))).pipe(
         Effect.map((key) => toApiKeyView(key))
       )
     )
     .handle("update", ({ path, payload }) =>
       Effect.flatMap(CurrentPrincipal, (caller) =>
         payload.name === undefined
-          ? GetApiKey(caller, path.id as ApiKeyId)
-          : RenameApiKey(caller, path.id as ApiKeyId, payload.name)
+          ? GetApiKey(caller, ApiKeyId.make(path.id))
+          : RenameApiKey(caller, ApiKeyId.make(path.id), payload.name)
       ).pipe(Effect.map((key) => toApiKeyView(key)))
     )
     .handle("rotate", ({ path }) =>
-      Effect.flatMap(CurrentPrincipal, (caller) => RotateApiKey(caller, path.id as ApiKeyId)).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => RotateApiKey(caller, ApiKeyId.make(path.id))).pipe(
         Effect.map((rotated) => toApiKeyView(rotated.key, rotated.plaintext))
       )
     )
     .handle("revoke", ({ path }) =>
-      Effect.flatMap(CurrentPrincipal, (caller) => RevokeApiKey(caller, path.id as ApiKeyId)).pipe(
+      Effect.flatMap(CurrentPrincipal, (caller) => RevokeApiKey(caller, ApiKeyId.make(path.id))).pipe(
         Effect.as({ success: true as const, deleted: true as const })
       )
     )

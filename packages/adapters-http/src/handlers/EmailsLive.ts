@@ -11,6 +11,7 @@ import {
 } from "@poststack/application"
 import {
   type ApiKey,
+  DomainId,
   type EmailEvent,
   type EmailRecord,
   knownProviderOf,
@@ -205,7 +206,7 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
           filter.statuses = storedStatusesFor(urlParams.status)
         }
         const domainId = urlParams.domainId ?? urlParams.domain
-        if (domainId !== undefined) filter.domainId = domainId
+        if (domainId !== undefined) filter.domainId = DomainId.make(domainId)
         if (urlParams.dateFrom !== undefined) filter.from = new Date(urlParams.dateFrom)
         if (urlParams.dateTo !== undefined) {
           const to = new Date(urlParams.dateTo)

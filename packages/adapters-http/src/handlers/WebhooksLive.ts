@@ -11,7 +11,7 @@ import {
   TestWebhook,
   UpdateWebhook
 } from "@poststack/application"
-import type { Webhook, WebhookDelivery, WebhookId } from "@poststack/domain"
+import { type Webhook, type WebhookDelivery, WebhookId } from "@poststack/domain"
 import { Effect, Redacted } from "effect"
 import { Api, CurrentPrincipal, WebhookDeliveryView, WebhookView } from "@poststack/contract"
 
@@ -84,14 +84,14 @@ export const WebhooksLive = HttpApiBuilder.group(Api, "webhooks", (handlers) =>
     )
     .handle("get", ({ path }) =>
       Effect.map(
-        Effect.flatMap(principal, (t) => GetWebhook(t, path.id as WebhookId)),
+        Effect.flatMap(principal, (t) => GetWebhook(t, WebhookId.make(path.id))),
         (w) => ({ webhook: toView(w) })
       )
     )
     .handle("update", ({ path, payload }) =>
       Effect.map(
         Effect.flatMap(principal, (t) =>
-          UpdateWebhook(t, path.id as WebhookId, {
+          UpdateWebhook(t, WebhookId.make(path.id), {
             ...(payload.url === undefined ? {} : { url: payload.url }),
             ...(payload.events === undefined ? {} : { events: payload.events }),
             ...(payload.enabled === undefined ? {} : { active: payload.enabled }),
@@ -102,33 +102,33 @@ export const WebhooksLive = HttpApiBuilder.group(Api, "webhooks", (handlers) =>
       )
     )
     .handle("delete", ({ path }) =>
-      Effect.flatMap(principal, (t) => DeleteWebhook(t, path.id as WebhookId)).pipe(
+      Effect.flatMap(principal, (t) => DeleteWebhook(t, WebhookId.make(path.id))).pipe(
         Effect.as({ success: true as const, deleted: true as const })
       )
     )
     .handle("test", ({ path }) =>
       Effect.map(
-        Effect.flatMap(principal, (t) => TestWebhook(t, path.id as WebhookId)),
+        Effect.flatMap(principal, (t) => TestWebhook(t, WebhookId.make(path.id))),
         (r) => ({ success: r.success, status_code: r.statusCode, response_time_ms: Math.round(r.durationMs) })
       )
     )
     .handle("deliveries", ({ path, urlParams }) =>
       Effect.gen(function* () {
         const page = { page: urlParams.page, perPage: urlParams.per_page }
-        const { rows, total } = yield* ListWebhookDeliveries(yield* principal, path.id as WebhookId, page)
+        const { rows, total } = yield* ListWebhookDeliveries(yield* principal, WebhookId.make(path.id), page)
         const deliveries = rows.map(toDeliveryView)
         const pagination = { ...page, total, totalPages: Math.ceil(total / page.perPage) }
         return { deliveries, pagination, data: deliveries, meta: pagination }
       })
     )
     .handle("replay", ({ path }) =>
-      Effect.flatMap(principal, (t) => ReplayWebhookDelivery(t, path.id as WebhookId, path.deliveryId)).pipe(
-        Effect.as({ success: true as const })
-      )
+      Effect.flatMap(principal, (t) =>
+        ReplayWebhookDelivery(t, WebhookId.make(path.id), path.deliveryId)
+      ).pipe(Effect.as({ success: true as const }))
     )
     .handle("batchReplay", ({ path, payload }) =>
       Effect.flatMap(principal, (t) =>
-        BatchReplayWebhookDeliveries(t, path.id as WebhookId, {
+        BatchReplayWebhookDeliveries(t, WebhookId.make(path.id), {
           withinMinutes: payload?.withinMinutes ?? 30 * 24 * 60,
           eventType: payload?.eventType,
           limit: payload?.limit ?? 100
@@ -138,7 +138,7 @@ export const WebhooksLive = HttpApiBuilder.group(Api, "webhooks", (handlers) =>
     .handle("rotateSecret", ({ path, payload }) =>
       Effect.map(
         Effect.flatMap(principal, (t) =>
-          RotateWebhookSecret(t, path.id as WebhookId, payload?.graceHours ?? 24)
+          RotateWebhookSecret(t, WebhookId.make(path.id), payload?.graceHours ?? 24)
         ),
         ({ webhook, secret }) => ({ webhook: toView(webhook), signingSecret: Redacted.value(secret) })
       )

@@ -1,4 +1,4 @@
-import type { ApiKey, ApiKeyId, ApiKeyMode, ApiKeyPermission, TeamId } from "@poststack/domain"
+import type { ApiKey, ApiKeyId, ApiKeyMode, ApiKeyPermission, DomainId, TeamId } from "@poststack/domain"
 import { Context, type Effect, type Option } from "effect"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
 
@@ -10,7 +10,7 @@ export interface NewApiKey {
   readonly keyPrefix: string
   readonly permission: ApiKeyPermission
   readonly mode: ApiKeyMode
-  readonly domainId: number | null
+  readonly domainId: DomainId | null
 }
 
 /** The replacement secret for a rotation. */

@@ -1,14 +1,15 @@
-import type { EmailEventDetail, TeamId } from "@poststack/domain"
+import type { DeliveryId, EmailEventDetail, EmailId, TeamId } from "@poststack/domain"
 import { Context, type Effect, type Option } from "effect"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
 
 /** A delivery a report (DSN, complaint) may be about. */
 export interface SentDelivery {
-  readonly id: number
-  readonly emailId: number
+  readonly id: DeliveryId
+  readonly emailId: EmailId
   readonly teamId: TeamId
   readonly recipient: string
   readonly messageId: string
+  /** As stored, `scheduled` included. */
   readonly status: string
 }
 

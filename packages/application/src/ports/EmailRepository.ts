@@ -5,6 +5,7 @@ import type {
   DomainId,
   EmailBodies,
   EmailEvent,
+  EmailId,
   EmailProgress,
   EmailRecord,
   EmailStatus,
@@ -61,7 +62,7 @@ export type AcceptResult =
 export interface EmailFilter {
   /** Any of these stored statuses. */
   readonly statuses?: ReadonlyArray<EmailStatus>
-  readonly domainId?: number
+  readonly domainId?: DomainId
   readonly from?: Date
   readonly to?: Date
   readonly recipient?: string
@@ -152,8 +153,8 @@ export class EmailRepository extends Context.Tag("@poststack/application/EmailRe
     ) => Effect.Effect<ReadonlyArray<PlacementRow>, StoreUnavailable>
     /** The emails as the worker sends them, by id, in one read; an email that is gone is left out. */
     readonly loadForDelivery: (
-      emailIds: ReadonlyArray<number>
-    ) => Effect.Effect<ReadonlyMap<number, EmailForDelivery>, StoreUnavailable>
+      emailIds: ReadonlyArray<EmailId>
+    ) => Effect.Effect<ReadonlyMap<EmailId, EmailForDelivery>, StoreUnavailable>
     /** Moves the email's scheduled deliveries to `at` if `allowed` holds, read under lock as for `cancel`. */
     readonly reschedule: (
       teamId: TeamId,

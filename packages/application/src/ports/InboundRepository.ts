@@ -1,4 +1,4 @@
-import type { DomainId, SenderAuthentication, TeamId } from "@poststack/domain"
+import type { DomainId, InboundAttachment, InboundEmail, TeamId } from "@poststack/domain"
 import { Context, type Effect, type Option } from "effect"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
 
@@ -10,54 +10,9 @@ export interface MailRoute {
   readonly domainName: string
 }
 
-export interface InboundAddress {
-  readonly address: string
-  readonly name: string | null
-}
-
-/** One received message for one recipient, as stored and as the API shows it. */
-export interface InboundEmailRecord {
-  readonly id: number
-  readonly teamId: TeamId
-  readonly domainId: DomainId | null
-  readonly fromAddress: string
-  readonly fromName: string | null
-  readonly toAddress: string
-  readonly toAddresses: ReadonlyArray<InboundAddress>
-  readonly ccAddresses: ReadonlyArray<InboundAddress>
-  readonly messageId: string | null
-  readonly inReplyTo: string | null
-  readonly references: ReadonlyArray<string>
-  readonly subject: string | null
-  readonly htmlBody: string | null
-  readonly textBody: string | null
-  readonly headers: Readonly<Record<string, string>>
-  readonly mailboxHash: string | null
-  readonly authentication: SenderAuthentication
-  readonly rawKey: string
-  /** The SMTP envelope; null for mail received before it was kept. */
-  readonly envelope: InboundEnvelope | null
-  readonly createdAt: Date
-}
-
-/**
- * The SMTP envelope of a received message: the MAIL FROM reverse path (empty for the null sender
- * of bounces) and the RCPT TO addresses that reached this team (another team's recipients of the
- * same message are not theirs to see).
- */
-export interface InboundEnvelope {
-  readonly mailFrom: string
-  readonly rcptTo: ReadonlyArray<string>
-}
-
-export interface InboundAttachmentRecord {
-  readonly id: number
-  readonly filename: string
-  readonly contentType: string
-  readonly size: number
-  readonly blobKey: string
-  readonly createdAt: Date
-}
+/** One received message for one recipient (the domain's `InboundEmail`), by the name the port has used. */
+export type InboundEmailRecord = InboundEmail
+export type InboundAttachmentRecord = InboundAttachment
 
 export type NewInboundEmail = Omit<InboundEmailRecord, "id" | "createdAt">
 

@@ -84,5 +84,5 @@ const resolveDomain = Effect.fn("CreateApiKey.resolveDomain")(function* (
   const domains = yield* DomainDirectory
   const found = yield* domains.resolve(principal.teamId, ref)
   if (Option.isNone(found)) return yield* new DomainNotFound()
-  return found.value as number
+  return found.value
 })

@@ -1,6 +1,7 @@
 import {
   type ApiKey,
   coversDomain,
+  type DomainId,
   roleAllows,
   grantFor,
   PermissionDenied,
@@ -24,7 +25,7 @@ export const reachOf = (principal: Principal): Reach =>
 /** Where a use case may act: the team, and within it one domain or (`null`) all of them. */
 export interface Scope {
   readonly teamId: TeamId
-  readonly domainId: number | null
+  readonly domainId: DomainId | null
 }
 
 const denied = (reach: Reach) =>

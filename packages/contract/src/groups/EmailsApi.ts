@@ -6,6 +6,8 @@ import { Authentication } from "../middleware/Authentication.js"
 import { Pagination } from "./DomainsApi.js"
 import { IdParam, pageFields } from "./params.js"
 
+const DomainIdParam = IdParam("a domain")
+
 const Addresses = Schema.Union(Schema.String, Schema.Array(Schema.String))
 
 export const AttachmentBody = Schema.Struct({
@@ -113,8 +115,8 @@ const DateParam = Schema.String.pipe(
 export const ListEmailsParams = Schema.Struct({
   ...pageFields,
   status: Schema.optional(Schema.String),
-  domainId: Schema.optional(IdParam("a domain")).pipe(Schema.fromKey("domain_id")),
-  domain: Schema.optional(IdParam("a domain")),
+  domainId: Schema.optional(DomainIdParam).pipe(Schema.fromKey("domain_id")),
+  domain: Schema.optional(DomainIdParam),
   dateFrom: Schema.optional(DateParam).pipe(Schema.fromKey("date_from")),
   dateTo: Schema.optional(DateParam).pipe(Schema.fromKey("date_to")),
   to: Schema.optional(Schema.String),

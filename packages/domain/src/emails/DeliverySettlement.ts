@@ -73,7 +73,7 @@ export const settleDelivery = (
         nextAttemptAt: null,
         events: [{ type: "bounced", metadata: { ...meta, hard: outcome.hard } }],
         suppress: outcome.hard
-          ? { teamId: delivery.teamId as TeamId, address: delivery.recipient, reason: "hard_bounce" }
+          ? { teamId: delivery.teamId, address: delivery.recipient, reason: "hard_bounce" }
           : null
       }
     case "Failed":

@@ -1,35 +1,56 @@
-import type { SuppressionMatch } from "../suppressions/Suppression.js"
-import type { GeoLocation } from "../tracking/Geo.js"
-import type { DeliveryStatus, EmailStatus } from "./Delivery.js"
+import { Schema } from "effect"
+import { DomainId } from "../domains/DomainRef.js"
+import { SuppressionReason } from "../suppressions/Suppression.js"
+import { TeamId } from "../Team.js"
+import { DeliveryStatus, EmailStatus } from "./Delivery.js"
+
+/** An email's row id (the public one is `publicId`, `em_…`). */
+export const EmailId = Schema.Int.pipe(Schema.positive(), Schema.brand("EmailId"))
+export type EmailId = typeof EmailId.Type
+
+/** One recipient's delivery of an email: the worker's unit of work, named in bounce addresses. */
+export const DeliveryId = Schema.Int.pipe(Schema.positive(), Schema.brand("DeliveryId"))
+export type DeliveryId = typeof DeliveryId.Type
+
+export const EmailEventId = Schema.Int.pipe(Schema.positive(), Schema.brand("EmailEventId"))
+export type EmailEventId = typeof EmailEventId.Type
+
+const Addresses = Schema.Array(Schema.String)
 
 /** An email as its team reads it back. */
-export interface EmailRecord {
-  readonly id: number
-  readonly publicId: string
-  readonly teamId: number
-  readonly domainId: number
-  readonly fromAddress: string
-  readonly fromName: string | null
-  readonly toAddresses: ReadonlyArray<string>
-  readonly ccAddresses: ReadonlyArray<string>
-  readonly bccAddresses: ReadonlyArray<string>
-  readonly replyTo: ReadonlyArray<string>
-  readonly subject: string
-  readonly headers: Readonly<Record<string, string>>
-  readonly tags: ReadonlyArray<string>
-  readonly status: EmailStatus
-  readonly testMode: boolean
-  readonly unsubscribeEnabled: boolean
-  readonly scheduledAt: Date | null
-  readonly sentAt: Date | null
-  readonly createdAt: Date
-  readonly messageId: string
-}
+export class EmailRecord extends Schema.Class<EmailRecord>("EmailRecord")({
+  id: EmailId,
+  publicId: Schema.String,
+  teamId: TeamId,
+  domainId: DomainId,
+  fromAddress: Schema.String,
+  fromName: Schema.NullOr(Schema.String),
+  toAddresses: Addresses,
+  ccAddresses: Addresses,
+  bccAddresses: Addresses,
+  replyTo: Addresses,
+  subject: Schema.String,
+  headers: Schema.Record({ key: Schema.String, value: Schema.String }),
+  tags: Schema.Array(Schema.String),
+  status: EmailStatus,
+  testMode: Schema.Boolean,
+  unsubscribeEnabled: Schema.Boolean,
+  scheduledAt: Schema.NullOr(Schema.DateFromSelf),
+  sentAt: Schema.NullOr(Schema.DateFromSelf),
+  createdAt: Schema.DateFromSelf,
+  messageId: Schema.String
+}) {}
 
 export interface EmailBodies {
   readonly htmlBody: string | null
   readonly textBody: string | null
 }
+
+/** An email with its bodies, as one is read back alone. */
+export class EmailWithBodies extends EmailRecord.extend<EmailWithBodies>("EmailWithBodies")({
+  htmlBody: Schema.NullOr(Schema.String),
+  textBody: Schema.NullOr(Schema.String)
+}) {}
 
 export const EmailEventType = [
   "scheduled",
@@ -49,42 +70,47 @@ export const EmailEventType = [
 ] as const
 export type EmailEventType = (typeof EmailEventType)[number]
 
-export interface EmailEvent {
-  readonly id: number
-  readonly emailId: number
-  readonly eventType: EmailEventType
-  readonly metadata: Readonly<Record<string, unknown>> | null
-  readonly createdAt: Date
+const Nullable = Schema.NullOr(Schema.String)
+
+/** One step of an email's life, oldest first. */
+export class EmailEvent extends Schema.Class<EmailEvent>("EmailEvent")({
+  id: EmailEventId,
+  emailId: EmailId,
+  eventType: Schema.Literal(...EmailEventType),
+  metadata: Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  createdAt: Schema.DateFromSelf,
   /** For opens and clicks: the reader's client, and whether a machine fetched rather than a person. */
-  readonly reader?: {
-    readonly clientName: string | null
-    readonly clientType: string | null
-    readonly os: string | null
-    readonly deviceType: string | null
-    readonly isPrefetch: boolean
-  }
+  reader: Schema.optional(
+    Schema.Struct({
+      clientName: Nullable,
+      clientType: Nullable,
+      os: Nullable,
+      deviceType: Nullable,
+      isPrefetch: Schema.Boolean
+    })
+  ),
   /** For opens and clicks: where the reader's address is, as far as an offline database knows. */
-  readonly location?: GeoLocation
-}
+  location: Schema.optional(Schema.Struct({ country: Nullable, region: Nullable, city: Nullable }))
+}) {}
 
 /** A recipient's delivery as the worker claims it. */
-export interface ClaimedDelivery {
-  readonly id: number
-  readonly emailId: number
+export class ClaimedDelivery extends Schema.Class<ClaimedDelivery>("ClaimedDelivery")({
+  id: DeliveryId,
+  emailId: EmailId,
   /** The email's id as its team knows it (`em_…`), for logs. */
-  readonly emailPublicId?: string
-  readonly teamId: number
-  readonly domainId: number
-  readonly recipient: string
-  readonly attempts: number
-  readonly testMode: boolean
-  readonly firstQueuedAt: Date
-  readonly status: DeliveryStatus
+  emailPublicId: Schema.optional(Schema.String),
+  teamId: TeamId,
+  domainId: DomainId,
+  recipient: Schema.String,
+  attempts: Schema.Int,
+  testMode: Schema.Boolean,
+  firstQueuedAt: Schema.DateFromSelf,
+  status: DeliveryStatus,
   /** Until then the delivery is this worker's; after it, another may take it. */
-  readonly leaseUntil: Date
+  leaseUntil: Schema.DateFromSelf,
   /** The team's suppression entry for the recipient when the claim was made, if there is one. */
-  readonly suppressedBy: SuppressionMatch | null
-}
+  suppressedBy: Schema.NullOr(Schema.Struct({ id: Schema.Int, reason: SuppressionReason }))
+}) {}
 
 /**
  * Test-mode recipients that simulate an outcome, so a customer's CI can exercise each one

@@ -1,3 +1,4 @@
+import { Schema } from "effect"
 import { storableText } from "../Text.js"
 import { readHeaders } from "./RawMessage.js"
 
@@ -69,11 +70,12 @@ export const storableMessage = (parsed: ParsedMessage): ParsedMessage => ({
 })
 
 /** SPF, DKIM and DMARC verdicts about the sender of a received message. */
-export interface SenderAuthentication {
-  readonly spf: string
-  readonly dkim: string
-  readonly dmarc: string
-}
+export const SenderAuthentication = Schema.Struct({
+  spf: Schema.String,
+  dkim: Schema.String,
+  dmarc: Schema.String
+})
+export type SenderAuthentication = typeof SenderAuthentication.Type
 
 /** Bounds that keep one hostile message from costing the receiver unbounded time or memory. */
 export const INBOUND_LIMITS = {

@@ -1,6 +1,7 @@
 export * from "./DmarcAggregate.js"
 export * from "./Feedback.js"
 export * from "./Inbound.js"
+export * from "./InboundEmail.js"
 export * from "./RawMessage.js"
 export * from "./ReportParts.js"
 export * from "./Submission.js"

@@ -12,40 +12,44 @@ export const WebhookEventName = Schema.String.pipe(
 )
 
 /** A registered endpoint, as its team sees it (never its secret). */
-export interface Webhook {
-  readonly id: WebhookId
-  readonly url: string
-  readonly description: string | null
-  readonly events: ReadonlyArray<string>
-  readonly active: boolean
-  readonly secretPrefix: string
-  readonly secretRotatedAt: Date | null
-  readonly previousSecretExpiresAt: Date | null
-  readonly consecutiveFailures: number
-  readonly disabledAt: Date | null
-  readonly disabledReason: string | null
-  readonly lastDeliveryAt: Date | null
-  readonly lastDeliveryStatus: number | null
-  readonly createdAt: Date
-}
+export class Webhook extends Schema.Class<Webhook>("Webhook")({
+  id: WebhookId,
+  url: Schema.String,
+  description: Schema.NullOr(Schema.String),
+  events: Schema.Array(Schema.String),
+  active: Schema.Boolean,
+  secretPrefix: Schema.String,
+  secretRotatedAt: Schema.NullOr(Schema.DateFromSelf),
+  previousSecretExpiresAt: Schema.NullOr(Schema.DateFromSelf),
+  consecutiveFailures: Schema.Int,
+  disabledAt: Schema.NullOr(Schema.DateFromSelf),
+  disabledReason: Schema.NullOr(Schema.String),
+  lastDeliveryAt: Schema.NullOr(Schema.DateFromSelf),
+  lastDeliveryStatus: Schema.NullOr(Schema.Int),
+  createdAt: Schema.DateFromSelf
+}) {}
 
-export type WebhookDeliveryStatus = "pending" | "sending" | "delivered" | "failed"
+export const WebhookDeliveryStatus = Schema.Literal("pending", "sending", "delivered", "failed")
+export type WebhookDeliveryStatus = typeof WebhookDeliveryStatus.Type
+
+export const WebhookDeliveryId = Schema.Int.pipe(Schema.positive(), Schema.brand("WebhookDeliveryId"))
+export type WebhookDeliveryId = typeof WebhookDeliveryId.Type
 
 /** One event on its way to one endpoint; `statusCode` and `responseBody` are the last attempt's. */
-export interface WebhookDelivery {
-  readonly id: number
-  readonly webhookId: WebhookId
-  readonly eventId: string
-  readonly eventType: string
-  readonly payload: Readonly<Record<string, unknown>>
-  readonly status: WebhookDeliveryStatus
-  readonly statusCode: number | null
-  readonly responseBody: string | null
-  readonly attempts: number
-  readonly nextAttemptAt: Date | null
-  readonly deliveredAt: Date | null
-  readonly createdAt: Date
-}
+export class WebhookDelivery extends Schema.Class<WebhookDelivery>("WebhookDelivery")({
+  id: WebhookDeliveryId,
+  webhookId: WebhookId,
+  eventId: Schema.String,
+  eventType: Schema.String,
+  payload: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  status: WebhookDeliveryStatus,
+  statusCode: Schema.NullOr(Schema.Int),
+  responseBody: Schema.NullOr(Schema.String),
+  attempts: Schema.Int,
+  nextAttemptAt: Schema.NullOr(Schema.DateFromSelf),
+  deliveredAt: Schema.NullOr(Schema.DateFromSelf),
+  createdAt: Schema.DateFromSelf
+}) {}
 
 /** Whether an endpoint subscribed to `events` receives an event of `type`. */
 export const subscribes = (events: ReadonlyArray<string>, type: string): boolean =>

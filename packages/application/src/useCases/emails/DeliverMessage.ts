@@ -1,7 +1,6 @@
 import {
   attemptDeadline,
   type ClaimedDelivery,
-  type DomainId,
   lateOutcome,
   messageGoneOutcome,
   type RetryPolicy,
@@ -103,9 +102,7 @@ const compose = (claim: ClaimedDelivery, email: EmailForDelivery) => {
 
 /** Signs with the sending domain's DKIM key; a key that cannot be had is an answer, not a failure. */
 const sign = (email: EmailForDelivery, message: Uint8Array) =>
-  Effect.flatMap(DkimSigner, (signer) => signer.sign(email.record.domainId as DomainId, message)).pipe(
-    Effect.either
-  )
+  Effect.flatMap(DkimSigner, (signer) => signer.sign(email.record.domainId, message)).pipe(Effect.either)
 
 /** Hands the signed message to the route's hosts, with this delivery's own return path. */
 const transmit = (
