@@ -2,11 +2,13 @@ import { describe, expect, it } from "@effect/vitest"
 import { NodeCryptoAccountTokens, NodeCryptoDigest } from "@poststack/adapters-external"
 import {
   MemoryAccounts,
+  MemoryAuditLog,
   MemoryRateLimiterStore,
   MemoryRepositories,
   MemoryTwoFactorStore
 } from "@poststack/adapters-persistence"
 import {
+  AuditLog,
   ChangeRole,
   DomainRepository,
   EmailRepository,
@@ -40,6 +42,7 @@ const unused = <S>(tag: { of: (s: S) => S }) =>
   tag.of(new Proxy({}, { get: () => () => Effect.die("unused") }) as S)
 const TestLayer = Layer.mergeAll(
   MemoryAccounts.layer,
+  MemoryAuditLog.layer,
   MemoryTwoFactorStore.layer,
   FakeHasher,
   NodeCryptoAccountTokens.layer,
@@ -70,7 +73,7 @@ const verifiedPerson = (email: string) =>
 describe("account use cases (memory twins)", () => {
   it.effect("checks one hash for an unknown address as for a known one, and answers both alike", () =>
     Effect.gen(function* () {
-      yield* verifiedPerson("known@people.test")
+      const known = yield* verifiedPerson("known@people.test")
       calls.length = 0
       const wrong = yield* Effect.flip(
         SignIn({ email: "known@people.test", password: Redacted.make("nope") }, client)
@@ -79,6 +82,13 @@ describe("account use cases (memory twins)", () => {
       expect(calls).toEqual(["stored", "decoy"])
       expect(wrong).toEqual(unknown)
       expect(wrong._tag).toBe("CredentialsRejected")
+      // The known person's team sees the failure with them as actor; the unknown one belongs to no team.
+      const team = (yield* (yield* MembershipRepository).listForUser(known))[0]?.teamId
+      if (team === undefined) return yield* Effect.die("no team")
+      const { entries } = yield* Effect.flatMap(AuditLog, (log) => log.list(team, {}, 1, 10))
+      expect(entries.map((e) => [e.action, e.actor, e.address, e.details])).toEqual([
+        ["account.sign_in_failed", { kind: "user", id: String(known) }, "192.0.2.7", { method: "password" }]
+      ])
     }).pipe(Effect.provide(TestLayer))
   )
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Browser, mailTo, tokenIn } from "../accounts/browser.js"
 import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
+import { currentStep, totpAt } from "../support/totp.js"
 import { eventually } from "../support/webhookReceiver.js"
 
 describe("the logs with people signed in to the dashboard", () => {
@@ -8,8 +9,11 @@ describe("the logs with people signed in to the dashboard", () => {
   const seen = new Set<number>()
   const password = "correct horse battery staple"
 
-  const person = async (email: string) => {
-    const browser = new Browser(world.server.baseUrl)
+  const person = async (email: string, userAgent?: string) => {
+    const browser = new Browser(
+      world.server.baseUrl,
+      userAgent === undefined ? {} : { "user-agent": userAgent }
+    )
     expect((await browser.call("POST", "/auth/sign-up", { email, password })).status).toBe(202)
     const token = tokenIn(await mailTo(world.sink, email, /confirm your email/i, seen))
     expect((await browser.call("POST", "/auth/verify-email", { token })).status).toBe(200)
@@ -35,7 +39,7 @@ describe("the logs with people signed in to the dashboard", () => {
       reason: "manual"
     })
     expect(added.status, added.text).toBeLessThan(300)
-    const audit = await alice.browser.call("GET", "/audit-log")
+    const audit = await alice.browser.call("GET", "/audit-log?action=suppression.added")
     expect(audit.status, audit.text).toBe(200)
     expect(audit.body.data).toEqual([
       expect.objectContaining({ action: "suppression.added", actor: { kind: "user", id: alice.userId } })
@@ -61,5 +65,96 @@ describe("the logs with people signed in to the dashboard", () => {
       const refused = await bob.browser.call("GET", path)
       expect(refused.status, path).toBe(403)
     }
+  })
+
+  it("records a person's sign-ins, password, 2FA and member changes for their team's owner, and no secret", async () => {
+    const agent = "AuditWire/1.0 (integration test)"
+    const carol = await person("carol.audit@people.test", agent)
+    const wrong = await carol.browser.call("POST", "/auth/sign-in", {
+      email: "carol.audit@people.test",
+      password: "not carol's password"
+    })
+    expect(wrong.status).toBe(401)
+    const newPassword = "a brand new long passphrase"
+    const changed = await carol.browser.call("POST", "/account/password", {
+      current_password: password,
+      new_password: newPassword
+    })
+    expect(changed.status, changed.text).toBe(200)
+    const started = await carol.browser.call("POST", "/account/two-factor")
+    expect(started.status, started.text).toBe(201)
+    const secret = started.body.secret as string
+    const totp = totpAt(secret, currentStep())
+    const confirmed = await carol.browser.call("POST", "/account/two-factor/confirm", { code: totp })
+    expect(confirmed.status, confirmed.text).toBe(200)
+    const backupCodes = confirmed.body.backupCodes as Array<string>
+
+    const invited = await carol.browser.call("POST", `/teams/${carol.teamId}/invitations`, {
+      email: "dave.audit@people.test",
+      role: "member"
+    })
+    expect(invited.status, invited.text).toBe(201)
+    const invitation = tokenIn(await mailTo(world.sink, "dave.audit@people.test", /invited to join/i, seen))
+    const dave = await person("dave.audit@people.test")
+    expect((await dave.browser.call("POST", "/teams/join", { token: invitation })).status).toBeLessThan(300)
+    const removed = await carol.browser.call("DELETE", `/teams/${carol.teamId}/members/${dave.userId}`)
+    expect(removed.status, removed.text).toBeLessThan(300)
+
+    const audit = await carol.browser.call("GET", "/audit-log?per_page=100")
+    expect(audit.status, audit.text).toBe(200)
+    type Row = {
+      action: string
+      actor: { kind: string; id: string } | null
+      target: { type: string; id: string } | null
+      details: Record<string, unknown>
+      ipAddress: string | null
+      userAgent: string | null
+    }
+    const rows = audit.body.data as Array<Row>
+    const carolActor = { kind: "user", id: carol.userId }
+    const byCarol = (action: string) =>
+      rows.filter((r) => r.action === action && r.actor?.id === carol.userId)
+    for (const action of [
+      "account.sign_in_failed",
+      "account.signed_in",
+      "account.password_changed",
+      "account.two_factor_enabled",
+      "member.invited",
+      "member.removed"
+    ]) {
+      const found = byCarol(action)
+      expect(found.length, action).toBeGreaterThanOrEqual(1)
+      for (const row of found) {
+        expect(row.actor, action).toEqual(carolActor)
+        expect(row.ipAddress, action).toMatch(/^(::ffff:)?127\.0\.0\.1$|^::1$/)
+        expect(row.userAgent, action).toBe(agent)
+      }
+    }
+    expect(byCarol("account.sign_in_failed")[0]?.details).toEqual({ method: "password" })
+    expect(byCarol("member.removed")[0]?.target).toEqual({ type: "user", id: dave.userId })
+    expect(byCarol("member.invited")[0]?.details).toEqual({ email: "dave.audit@people.test", role: "member" })
+    expect(rows).toContainEqual(
+      expect.objectContaining({ action: "member.joined", actor: { kind: "user", id: dave.userId } })
+    )
+    for (const secretText of [
+      password,
+      newPassword,
+      "not carol's password",
+      secret,
+      totp,
+      invitation,
+      ...backupCodes
+    ])
+      expect(audit.text.includes(secretText), "a secret in the audit log").toBe(false)
+    expect(audit.text.includes(carol.browser.csrf ?? "no csrf")).toBe(false)
+
+    // Someone in another team sees none of it: their log holds their own actions only.
+    const erin = await person("erin.audit@people.test")
+    const theirs = await erin.browser.call("GET", "/audit-log?per_page=100")
+    expect(theirs.status, theirs.text).toBe(200)
+    const erinRows = theirs.body.data as Array<Row>
+    expect(erinRows.length).toBeGreaterThan(0)
+    for (const row of erinRows) expect(row.actor).toEqual({ kind: "user", id: erin.userId })
+    for (const id of [carol.userId, dave.userId]) expect(theirs.text.includes(`"${id}"`)).toBe(false)
   })
 })

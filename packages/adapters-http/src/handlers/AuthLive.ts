@@ -10,7 +10,8 @@ import {
   ResetPassword,
   SignIn,
   SignUp,
-  VerifyEmail
+  VerifyEmail,
+  withRequestOrigin
 } from "@poststack/application"
 import { InvalidApiKey, LinkInvalid, RateLimitExceeded, ValidationFailed } from "@poststack/domain"
 import { Effect, Layer, Option, Redacted } from "effect"
@@ -125,7 +126,9 @@ export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
       )
     )
     .handle("resetPassword", ({ payload }) =>
-      linkFailure(ResetPassword(payload.token, payload.password)).pipe(Effect.as({ success: true as const }))
+      Effect.flatMap(clientContext, (client) =>
+        linkFailure(ResetPassword(payload.token, payload.password)).pipe(withRequestOrigin(client))
+      ).pipe(Effect.as({ success: true as const }))
     )
     .handle("confirmEmailChange", ({ payload }) =>
       Effect.gen(function* () {
@@ -139,7 +142,9 @@ export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
         const keep = Option.isSome(current)
           ? { userId: current.value.session.userId, sessionId: current.value.session.id }
           : null
-        yield* linkFailure(ConfirmEmailChange(payload.token, keep))
+        yield* linkFailure(ConfirmEmailChange(payload.token, keep)).pipe(
+          withRequestOrigin(yield* clientContext)
+        )
         return { success: true as const }
       })
     )

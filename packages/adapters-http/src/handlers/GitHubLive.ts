@@ -6,7 +6,8 @@ import {
   LinkGitHub,
   OAuthProvider,
   SignInWithGitHub,
-  UnlinkGitHub
+  UnlinkGitHub,
+  withRequestOrigin
 } from "@poststack/application"
 import { InvalidApiKey, OAuthRefused } from "@poststack/domain"
 import { Api, CurrentSession } from "@poststack/contract"
@@ -100,7 +101,7 @@ export const GitHubAuthLive = HttpApiBuilder.group(Api, "githubAuth", (handlers)
                     Effect.fail(new InvalidApiKey({ message: "Sign in first to link a GitHub account" }))
                   )
                 )
-          yield* LinkGitHub(current.session, urlParams.code)
+          yield* LinkGitHub(current.session, urlParams.code).pipe(withRequestOrigin(yield* clientContext))
           return redirect("/app/account?github=linked")
         }
         const outcome = yield* SignInWithGitHub(urlParams.code, yield* clientContext)

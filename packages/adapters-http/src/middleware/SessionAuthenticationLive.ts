@@ -7,11 +7,19 @@ import {
   type Principal,
   type RateLimiterStore,
   type SessionStore,
+  RequestOrigin,
   type UserRepository
 } from "@poststack/application"
-import { InvalidApiKey, PermissionDenied, type RateLimitDecision, RateLimitExceeded } from "@poststack/domain"
+import {
+  clipUserAgent,
+  InvalidApiKey,
+  PermissionDenied,
+  type RateLimitDecision,
+  RateLimitExceeded
+} from "@poststack/domain"
 import { MembershipRepository as Memberships } from "@poststack/application"
-import { Effect, Layer, Option, Redacted } from "effect"
+import { Effect, FiberRef, Layer, Option, Redacted } from "effect"
+import { clientAddress, type TrustedProxies } from "./ClientAddress.js"
 import { screenRequest } from "./Contract.js"
 import { RateLimitSettings } from "./RateLimitSettings.js"
 import { provideInPlace } from "./RequestFiber.js"
@@ -95,6 +103,7 @@ type Needs =
   | MembershipRepository
   | RateLimiterStore
   | RateLimitSettings
+  | TrustedProxies
 
 export const SessionAuthenticationLive = Layer.effect(
   SessionAuthentication,
@@ -112,7 +121,13 @@ export const SessionAuthenticationLive = Layer.effect(
               return yield* new InvalidApiKey({
                 message: "Sign in first: this route needs the dashboard's session"
               })
-            return yield* signedIn(request, token)
+            const found = yield* signedIn(request, token)
+            // The audit entries the account use cases record carry the request's address and agent.
+            yield* FiberRef.set(RequestOrigin, {
+              address: (yield* clientAddress) ?? null,
+              userAgent: clipUserAgent(request.headers["user-agent"])
+            })
+            return found
           })
         )
     })

@@ -3,6 +3,7 @@ import { Clock, Effect, Option, type Redacted } from "effect"
 import { AccountTokens } from "../../ports/AccountTokens.js"
 import { InvitationRepository } from "../../ports/InvitationRepository.js"
 import { memberOf } from "./memberOf.js"
+import { auditPerson } from "./auditPerson.js"
 
 /**
  * Joins the team an invitation link names, as the signed-in person, with the invitation's role.
@@ -21,5 +22,7 @@ export const AcceptInvitation = Effect.fn("AcceptInvitation")(function* (
   )
   if (Option.isNone(accepted))
     return yield* new LinkInvalid({ message: "This invitation is invalid, used, revoked or expired" })
-  return yield* memberOf(accepted.value.teamId, userId)
+  const joined = yield* memberOf(accepted.value.teamId, userId)
+  yield* auditPerson(userId, "member.joined", accepted.value.teamId, { details: { role: joined.role } })
+  return joined
 })

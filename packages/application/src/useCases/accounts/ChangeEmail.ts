@@ -11,6 +11,7 @@ import { UserRepository } from "../../ports/UserRepository.js"
 import { linkTo } from "./links.js"
 import { mails } from "./mails.js"
 import { SendSystemMail } from "./SendSystemMail.js"
+import { auditPerson } from "./auditPerson.js"
 
 /**
  * Starts an address change for the signed-in person, who must give their password: a link goes to
@@ -40,5 +41,6 @@ export const ChangeEmail = Effect.fn("ChangeEmail")(function* (
     newEmail: address,
     expiresAt: new Date(now + ACCOUNT_LINK_LIFETIME_MS.change_email)
   })
+  yield* auditPerson(session.userId, "account.email_change_requested", "personal")
   yield* SendSystemMail(mails.confirmNewEmail(address, yield* linkTo("confirm-email", minted.token)))
 })

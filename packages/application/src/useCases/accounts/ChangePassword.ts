@@ -5,6 +5,7 @@ import { SessionStore } from "../../ports/SessionStore.js"
 import { UserRepository } from "../../ports/UserRepository.js"
 import { mails } from "./mails.js"
 import { SendSystemMail } from "./SendSystemMail.js"
+import { auditPerson } from "./auditPerson.js"
 
 /**
  * Changes the password of the signed-in person, who must give the current one; every other
@@ -26,5 +27,8 @@ export const ChangePassword = Effect.fn("ChangePassword")(function* (
   const now = new Date(yield* Clock.currentTimeMillis)
   const user = found.value.user
   yield* SendSystemMail(mails.securityNotice(user.email, "Your password was changed", now, user.timeZone))
+  yield* auditPerson(session.userId, "account.password_changed", "personal", {
+    details: { ended_sessions: ended }
+  })
   return { endedSessions: ended }
 })

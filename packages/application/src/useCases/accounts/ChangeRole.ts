@@ -10,6 +10,7 @@ import {
 import { Effect } from "effect"
 import { MembershipRepository } from "../../ports/MembershipRepository.js"
 import { memberOf } from "./memberOf.js"
+import { auditPerson } from "./auditPerson.js"
 
 /** Changes a member's role under the team's rules (see `roleChangeProblem`). */
 export const ChangeRole = Effect.fn("ChangeRole")(function* (
@@ -32,5 +33,9 @@ export const ChangeRole = Effect.fn("ChangeRole")(function* (
     return yield* new ValidationFailed({
       message: "A team must keep an owner: make someone else an owner first"
     })
+  yield* auditPerson(actor, "member.role_changed", teamId, {
+    target: { type: "user", id: target },
+    details: { from: theirs.role, to: role }
+  })
   return yield* memberOf(teamId, target)
 })

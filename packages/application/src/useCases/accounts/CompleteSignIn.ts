@@ -1,4 +1,4 @@
-import { CredentialsRejected, SessionRequired } from "@poststack/domain"
+import { CredentialsRejected, isBackupCode, normalizeSecondFactor, SessionRequired } from "@poststack/domain"
 import { Clock, Effect, Option, Redacted } from "effect"
 import { AccountTokens } from "../../ports/AccountTokens.js"
 import { TwoFactorStore } from "../../ports/TwoFactorStore.js"
@@ -7,6 +7,7 @@ import type { ClientContext } from "./ClientContext.js"
 import { GuardAttempt } from "./GuardAttempt.js"
 import { CheckSecondFactor } from "./SecondFactor.js"
 import { StartSession } from "./StartSession.js"
+import { auditPerson } from "./auditPerson.js"
 
 /**
  * The second step of a sign-in with two-factor authentication on: the challenge the password
@@ -28,10 +29,22 @@ export const CompleteSignIn = Effect.fn("CompleteSignIn")(function* (
   const userId = yield* store.findChallenge(tokenHash, now)
   if (Option.isNone(userId)) return yield* expired
   yield* GuardAttempt("two_factor", userId.value, client.address)
-  if (!(yield* CheckSecondFactor(userId.value, Redacted.value(code))))
+  if (!(yield* CheckSecondFactor(userId.value, Redacted.value(code)))) {
+    yield* auditPerson(userId.value, "account.sign_in_failed", "personal", {
+      details: { method: "two_factor" },
+      client
+    })
     return yield* new CredentialsRejected({ message: "The code is wrong or expired" })
+  }
   if (!(yield* store.endChallenge(tokenHash))) return yield* expired
   const found = yield* (yield* UserRepository).get(userId.value)
   if (Option.isNone(found)) return yield* expired
-  return { user: found.value.user, ...(yield* StartSession(userId.value, client)) }
+  const started = yield* StartSession(userId.value, client)
+  const backup = isBackupCode(normalizeSecondFactor(Redacted.value(code)))
+  if (backup) yield* auditPerson(userId.value, "account.backup_code_used", "personal", { client })
+  yield* auditPerson(userId.value, "account.signed_in", "personal", {
+    details: { method: "password", second_factor: backup ? "backup_code" : "totp" },
+    client
+  })
+  return { user: found.value.user, ...started }
 })

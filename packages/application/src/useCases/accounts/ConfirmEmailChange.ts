@@ -5,6 +5,7 @@ import { SessionStore } from "../../ports/SessionStore.js"
 import { UserRepository } from "../../ports/UserRepository.js"
 import { mails } from "./mails.js"
 import { SendSystemMail } from "./SendSystemMail.js"
+import { auditPerson } from "./auditPerson.js"
 
 /**
  * Makes the address a change link was sent to the account's sign-in address, ends every other
@@ -30,6 +31,7 @@ export const ConfirmEmailChange = Effect.fn("ConfirmEmailChange")(function* (
         () => new LinkInvalid({ message: "This address now belongs to another account" })
       )
     )
+  yield* auditPerson(userId, "account.email_changed", "personal")
   yield* (yield* SessionStore).revokeAll(
     userId,
     keep !== null && keep.userId === userId ? keep.sessionId : null

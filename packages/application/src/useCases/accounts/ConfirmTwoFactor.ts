@@ -15,6 +15,7 @@ import { UserRepository } from "../../ports/UserRepository.js"
 import { GuardAttempt } from "./GuardAttempt.js"
 import { mails } from "./mails.js"
 import { SendSystemMail } from "./SendSystemMail.js"
+import { auditPerson } from "./auditPerson.js"
 
 /**
  * Turns on the waiting TOTP factor once a code from the app proves the secret was scanned, and
@@ -41,6 +42,7 @@ export const ConfirmTwoFactor = Effect.fn("ConfirmTwoFactor")(function* (
   const enabled = yield* store.enable(session.userId, step.value, codes.map(digest.sha256), new Date(now))
   if (!enabled)
     return yield* new StateConflict({ message: "No two-factor enrolment is waiting: start one first" })
+  yield* auditPerson(session.userId, "account.two_factor_enabled", "personal")
   const found = yield* (yield* UserRepository).get(session.userId)
   if (Option.isSome(found)) {
     const user = found.value.user

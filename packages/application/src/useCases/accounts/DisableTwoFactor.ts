@@ -7,6 +7,7 @@ import { GuardAttempt } from "./GuardAttempt.js"
 import { mails } from "./mails.js"
 import { CheckSecondFactor } from "./SecondFactor.js"
 import { SendSystemMail } from "./SendSystemMail.js"
+import { auditPerson } from "./auditPerson.js"
 
 /**
  * Turns the second factor off, after the person proves themselves again with their password or a
@@ -32,6 +33,9 @@ export const DisableTwoFactor = Effect.fn("DisableTwoFactor")(function* (
   }
   if (!proven) return yield* new CredentialsRejected({ message: "The password or code is wrong" })
   yield* store.disable(session.userId)
+  yield* auditPerson(session.userId, "account.two_factor_disabled", "personal", {
+    details: { proof: proof.password !== undefined ? "password" : "code" }
+  })
   if (Option.isSome(found)) {
     const user = found.value.user
     const now = new Date(yield* Clock.currentTimeMillis)

@@ -15,6 +15,7 @@ import { linkTo } from "./links.js"
 import { mails } from "./mails.js"
 import { memberOf } from "./memberOf.js"
 import { SendSystemMail } from "./SendSystemMail.js"
+import { auditPerson } from "./auditPerson.js"
 
 /**
  * Invites an address to the team with a role: an owner or admin may, and only an owner hands out
@@ -40,6 +41,10 @@ export const InviteMember = Effect.fn("InviteMember")(function* (
     role: input.role,
     invitedBy: actor,
     expiresAt: new Date(now + INVITATION_LIFETIME_MS)
+  })
+  yield* auditPerson(actor, "member.invited", teamId, {
+    target: { type: "invitation", id: invitation.id },
+    details: { email, role: input.role }
   })
   const inviter = membership.name === "" ? membership.email : `${membership.name} (${membership.email})`
   yield* SendSystemMail(

@@ -4,13 +4,18 @@ import { AccountTokens } from "../../ports/AccountTokens.js"
 import { TwoFactorStore } from "../../ports/TwoFactorStore.js"
 import type { ClientContext } from "./ClientContext.js"
 import { StartSession } from "./StartSession.js"
+import { auditPerson } from "./auditPerson.js"
 
 /**
  * The end of a first factor (password or GitHub): a session, or, with two-factor authentication
  * on, a short-lived challenge bound to this person that `CompleteSignIn` trades with a code for
  * the session. Its token is shown once; only its SHA-256 is kept.
  */
-export const OpenSignIn = Effect.fnUntraced(function* (user: User, client: ClientContext) {
+export const OpenSignIn = Effect.fnUntraced(function* (
+  user: User,
+  client: ClientContext,
+  method: "password" | "github"
+) {
   const store = yield* TwoFactorStore
   if ((yield* store.status(user.id)).enabled) {
     const minted = yield* (yield* AccountTokens).mint()
@@ -18,5 +23,7 @@ export const OpenSignIn = Effect.fnUntraced(function* (user: User, client: Clien
     yield* store.createChallenge({ tokenHash: minted.hash, userId: user.id, expiresAt })
     return { _tag: "TwoFactorRequired" as const, challenge: minted.token, expiresAt }
   }
-  return { _tag: "SignedIn" as const, user, ...(yield* StartSession(user.id, client)) }
+  const started = yield* StartSession(user.id, client)
+  yield* auditPerson(user.id, "account.signed_in", "personal", { details: { method }, client })
+  return { _tag: "SignedIn" as const, user, ...started }
 })

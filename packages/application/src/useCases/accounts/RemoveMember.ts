@@ -9,6 +9,7 @@ import {
 import { Effect } from "effect"
 import { MembershipRepository } from "../../ports/MembershipRepository.js"
 import { memberOf } from "./memberOf.js"
+import { auditPerson } from "./auditPerson.js"
 
 /** Removes a member (or lets a member leave) under the team's rules (see `removalProblem`). */
 export const RemoveMember = Effect.fn("RemoveMember")(function* (
@@ -29,4 +30,8 @@ export const RemoveMember = Effect.fn("RemoveMember")(function* (
     return yield* new ValidationFailed({
       message: "A team must keep an owner: make someone else an owner first"
     })
+  yield* auditPerson(actor, "member.removed", teamId, {
+    target: { type: "user", id: target },
+    details: { role: theirs.role, self: actor === target }
+  })
 })

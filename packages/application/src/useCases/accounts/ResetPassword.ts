@@ -6,6 +6,7 @@ import { SessionStore } from "../../ports/SessionStore.js"
 import { UserRepository } from "../../ports/UserRepository.js"
 import { mails } from "./mails.js"
 import { SendSystemMail } from "./SendSystemMail.js"
+import { auditPerson } from "./auditPerson.js"
 
 /**
  * Sets a new password from a reset link (once, within the hour), ends every session of the
@@ -27,6 +28,7 @@ export const ResetPassword = Effect.fn("ResetPassword")(function* (
   if (Option.isSome(user) && user.value.user.emailVerifiedAt === null)
     yield* users.markEmailVerified(userId, now)
   yield* (yield* SessionStore).revokeAll(userId, null)
+  yield* auditPerson(userId, "account.password_reset", "personal")
   if (Option.isSome(user))
     yield* SendSystemMail(
       mails.securityNotice(user.value.user.email, "Your password was reset", now, user.value.user.timeZone)

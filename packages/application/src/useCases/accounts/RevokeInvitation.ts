@@ -9,6 +9,7 @@ import {
 import { Clock, Effect } from "effect"
 import { InvitationRepository } from "../../ports/InvitationRepository.js"
 import { memberOf } from "./memberOf.js"
+import { auditPerson } from "./auditPerson.js"
 
 /** Withdraws a pending invitation, so its link stops working; owners and admins only. */
 export const RevokeInvitation = Effect.fn("RevokeInvitation")(function* (
@@ -22,4 +23,5 @@ export const RevokeInvitation = Effect.fn("RevokeInvitation")(function* (
   const now = new Date(yield* Clock.currentTimeMillis)
   if (!(yield* (yield* InvitationRepository).revoke(teamId, id, now)))
     return yield* new ResourceNotFound({ message: "No pending invitation with this id" })
+  yield* auditPerson(actor, "member.invitation_revoked", teamId, { target: { type: "invitation", id } })
 })

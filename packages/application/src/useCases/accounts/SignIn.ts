@@ -5,6 +5,7 @@ import { UserRepository } from "../../ports/UserRepository.js"
 import type { ClientContext } from "./ClientContext.js"
 import { GuardAttempt } from "./GuardAttempt.js"
 import { OpenSignIn } from "./OpenSignIn.js"
+import { auditPerson } from "./auditPerson.js"
 
 const rejected = new CredentialsRejected({ message: "Wrong email or password" })
 
@@ -27,7 +28,19 @@ export const SignIn = Effect.fn("SignIn")(function* (
   const hasher = yield* PasswordHasher
   const stored = Option.isSome(found) ? found.value.passwordHash : null
   const check = yield* hasher.verify(stored, input.password)
-  if (Option.isNone(found) || !check.matches) return yield* rejected
+  if (Option.isNone(found) || !check.matches) {
+    // The same one write whether the address is known or not; the typed address is not kept.
+    yield* auditPerson(
+      Option.isSome(found) ? found.value.user.id : null,
+      "account.sign_in_failed",
+      "personal",
+      {
+        details: { method: "password" },
+        client
+      }
+    )
+    return yield* rejected
+  }
   const user = found.value.user
   if (check.outdated)
     yield* (yield* UserRepository).setPasswordHash(user.id, yield* hasher.hash(input.password))
@@ -36,5 +49,5 @@ export const SignIn = Effect.fn("SignIn")(function* (
       message:
         "Confirm your email address first: follow the link we mailed you (POST /auth/verify-email/resend sends a new one)"
     })
-  return yield* OpenSignIn(user, client)
+  return yield* OpenSignIn(user, client, "password")
 })

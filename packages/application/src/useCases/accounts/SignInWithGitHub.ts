@@ -48,5 +48,5 @@ export const SignInWithGitHub = Effect.fn("SignInWithGitHub")(function* (
     .pipe(Effect.catchTag("AlreadyExists", (e) => Effect.fail(new OAuthRefused({ message: e.message }))))
   const found = yield* (yield* UserRepository).get(userId)
   if (Option.isNone(found)) return yield* new OAuthRefused({ message: "This account no longer exists" })
-  return yield* OpenSignIn(found.value.user, client)
+  return yield* OpenSignIn(found.value.user, client, "github")
 })

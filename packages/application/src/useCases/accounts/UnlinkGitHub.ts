@@ -2,6 +2,7 @@ import { ResourceNotFound, type Session, StateConflict } from "@poststack/domain
 import { Effect, Option } from "effect"
 import { IdentityRepository } from "../../ports/IdentityRepository.js"
 import { UserRepository } from "../../ports/UserRepository.js"
+import { auditPerson } from "./auditPerson.js"
 
 /**
  * Unlinks GitHub from the signed-in person, unless it is their last way to sign in (no password
@@ -19,4 +20,5 @@ export const UnlinkGitHub = Effect.fn("UnlinkGitHub")(function* (session: Sessio
       message: "GitHub is your only way to sign in: set a password first (POST /auth/password-reset)"
     })
   yield* identities.unlink(session.userId, "github")
+  yield* auditPerson(session.userId, "account.github_unlinked", "personal")
 })
