@@ -1,6 +1,7 @@
 import {
   chmodSync,
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   realpathSync,
@@ -100,6 +101,15 @@ describe("embedded PostgreSQL programs behind a root-only folder", () => {
     const before = statSync(path.join(chosen.platformDir, "native", "bin", "postgres")).mtimeMs
     expect(EmbeddedPostgres.reachableInstall(fake, home)).toEqual(chosen)
     expect(statSync(path.join(chosen.platformDir, "native", "bin", "postgres")).mtimeMs).toBe(before)
+
+    // The checkout whose dependencies the copy links to is gone (a removed clone): the next start
+    // links them again instead of failing on "Cannot find package 'pg'".
+    const pgLink = path.join(path.dirname(chosen.packageDir), "pg")
+    rmSync(pgLink, { force: true })
+    symlinkSync(path.join(base, "removed-checkout", "pg"), pgLink)
+    expect(existsSync(pgLink)).toBe(false)
+    expect(EmbeddedPostgres.reachableInstall(fake, home)).toEqual(chosen)
+    expect(existsSync(path.join(pgLink, "package.json"))).toBe(true)
 
     // The copied package runs a real server from the copied programs.
     const { default: Server } = (await import(

