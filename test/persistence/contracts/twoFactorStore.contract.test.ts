@@ -1,40 +1,15 @@
-import {
-  MemoryAccounts,
-  MemoryTwoFactorStore,
-  PgDatabase,
-  PgPersistence
-} from "@poststack/adapters-persistence"
+import { MemoryAccounts, MemoryTwoFactorStore } from "@poststack/adapters-persistence"
 import { TwoFactorStore, UserRepository } from "@poststack/application"
 import type { UserId } from "@poststack/domain"
-import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase } from "../../support/database.js"
+import { memorySubject as memoryTwins, type PortSubject, postgresSubject } from "./portSubjects.js"
 
 type Ports = UserRepository | TwoFactorStore
 
-interface Subject {
-  readonly run: <A, E>(effect: Effect.Effect<A, E, Ports>) => Promise<A>
-  readonly close: () => Promise<void>
-}
+type Subject = PortSubject<Ports>
 
-const memorySubject = async (): Promise<Subject> => {
-  const runtime = ManagedRuntime.make(Layer.merge(MemoryAccounts.layer, MemoryTwoFactorStore.layer))
-  return { run: (effect) => runtime.runPromise(effect), close: () => runtime.dispose() }
-}
-
-const postgresSubject = async (): Promise<Subject> => {
-  const db = await createTestDatabase()
-  const runtime = ManagedRuntime.make(
-    PgPersistence.pipe(Layer.provideMerge(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 4 })))
-  )
-  return {
-    run: (effect) => runtime.runPromise(effect),
-    close: async () => {
-      await runtime.dispose()
-      await db.drop()
-    }
-  }
-}
+const memorySubject = memoryTwins(Layer.merge(MemoryAccounts.layer, MemoryTwoFactorStore.layer))
 
 let n = 0
 const hex = (length: number) =>
