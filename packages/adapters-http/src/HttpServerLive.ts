@@ -13,6 +13,7 @@ import { GitHubAccountLive, GitHubAuthLive } from "./handlers/GitHubLive.js"
 import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { AuthLive, PublicScreenLive } from "./handlers/AuthLive.js"
 import { ContactPropertiesLive } from "./handlers/ContactPropertiesLive.js"
+import { BillingLive, BillingWebhookLive } from "./handlers/BillingLive.js"
 import { ContactsLive } from "./handlers/ContactsLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
 import { EmailPreviewsLive } from "./handlers/EmailPreviewsLive.js"
@@ -92,7 +93,9 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     GitHubAccountLive,
     TeamsLive,
     ContactsLive,
-    ContactPropertiesLive
+    ContactPropertiesLive,
+    BillingLive,
+    BillingWebhookLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive, SessionAuthenticationLive, PublicScreenLive])
 )

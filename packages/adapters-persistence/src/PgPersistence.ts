@@ -22,7 +22,9 @@ import * as PgInboundRepository from "./PgInboundRepository.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgNotificationChannelRepository from "./PgNotificationChannelRepository.js"
 import * as PgRequestLog from "./PgRequestLog.js"
+import * as PgSubscriptionRepository from "./PgSubscriptionRepository.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
+import * as PgUsageMeter from "./PgUsageMeter.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
 import * as PgWebhookQueue from "./PgWebhookQueue.js"
@@ -54,11 +56,17 @@ const others = [
   PgMembershipRepository.layer,
   PgInvitationRepository.layer,
   PgContactRepository.layer,
-  PgContactPropertyRepository.layer
+  PgContactPropertyRepository.layer,
+  PgUsageMeter.layer
 ] as const
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */
-export const PgPersistence = Layer.mergeAll(PgApiKeyRepository.layer, PgDomainRepository.layer, ...others)
+export const PgPersistence = Layer.mergeAll(
+  PgApiKeyRepository.layer,
+  PgDomainRepository.layer,
+  PgSubscriptionRepository.layer,
+  ...others
+)
 
 /**
  * The same, with API keys and sending domains looked up through a short in-memory cache
@@ -68,6 +76,11 @@ export const PgPersistenceConfig = Layer.unwrapEffect(
   Effect.map(
     Config.integer("POSTSTACK_LOOKUP_CACHE_MS").pipe(Config.withDefault(2_000), Effect.orDie),
     (ttlMs) =>
-      Layer.mergeAll(PgApiKeyRepository.layerCached(ttlMs), PgDomainRepository.layerCached(ttlMs), ...others)
+      Layer.mergeAll(
+        PgApiKeyRepository.layerCached(ttlMs),
+        PgDomainRepository.layerCached(ttlMs),
+        PgSubscriptionRepository.layerCached(ttlMs),
+        ...others
+      )
   )
 )

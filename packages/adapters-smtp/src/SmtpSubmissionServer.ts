@@ -10,7 +10,9 @@ import {
   type RateLimiterStore,
   ReauthenticateApiKey,
   SubmitMessage,
-  type SuppressionList
+  type SubscriptionRepository,
+  type SuppressionList,
+  type UsageMeter
 } from "@poststack/application"
 import { type ApiKey, InvalidApiKey, type RateLimitDecision, type RateLimitPolicy } from "@poststack/domain"
 import { Effect, Layer, Redacted, type Runtime } from "effect"
@@ -42,6 +44,8 @@ type Needs =
   | SuppressionList
   | Digest
   | MailParser
+  | SubscriptionRepository
+  | UsageMeter
 
 const MAX_RECIPIENTS = 50
 
@@ -112,6 +116,11 @@ const submissionFailure = (error: { readonly _tag?: string; readonly message: st
     case "DomainNotVerified":
     case "IdempotencyKeyReused":
       return reply(554, `5.6.0 ${text}`)
+    // A plan's limit holds for the day or the month: a temporary refusal, as for a full mailbox.
+    case "MonthlyLimitExceeded":
+    case "DailyLimitExceeded":
+    case "SendLimitExceeded":
+      return reply(452, `4.7.1 ${text}`)
     default:
       return reply(451, "4.3.0 Temporary failure, try again later")
   }

@@ -1,5 +1,13 @@
 import {
   AlreadyExists,
+  BillingNotConfigured,
+  BillingProviderUnavailable,
+  BillingWebhookInvalid,
+  DailyLimitExceeded,
+  MonthlyLimitExceeded,
+  PlanNotFound,
+  PlanNotPurchasable,
+  SendLimitExceeded,
   ContactAlreadyExists,
   ContactNotFound,
   ContactPropertyAlreadyExists,
@@ -69,7 +77,8 @@ export const errorTable = {
       MailboxNotFound,
       SuppressionNotFound,
       ContactNotFound,
-      ContactPropertyNotFound
+      ContactPropertyNotFound,
+      PlanNotFound
     ]
   },
   /** A tampered or unknown tracking link: 404, never a redirect, and no hint of which part was wrong. */
@@ -95,11 +104,25 @@ export const errorTable = {
       EmailNotCancellable,
       EmailNotReschedulable,
       PropertyValueInvalid,
-      PropertyDefinitionInvalid
+      PropertyDefinitionInvalid,
+      PlanNotPurchasable
     ]
   },
   /** The wait travels in the `Retry-After` header, not in the body. */
   RateLimited: { status: 429, code: "rate_limit_exceeded", failures: [RateLimitExceeded] },
+  /** Plan quotas: 429 without `Retry-After`, so the SDK does not retry them. */
+  MonthlyLimitExceeded: { status: 429, code: "monthly_limit_exceeded", failures: [MonthlyLimitExceeded] },
+  DailyLimitExceeded: { status: 429, code: "daily_limit_exceeded", failures: [DailyLimitExceeded] },
+  SendLimitExceeded: { status: 429, code: "send_limit_exceeded", failures: [SendLimitExceeded] },
+  /** No Stripe account on this server: its own code, as for spam scoring. */
+  BillingNotConfigured: { status: 503, code: "billing_not_configured", failures: [BillingNotConfigured] },
+  BillingProviderUnavailable: {
+    status: 502,
+    code: "billing_unavailable",
+    failures: [BillingProviderUnavailable]
+  },
+  /** A Stripe webhook whose signature does not verify (forged, altered or replayed late). */
+  BillingWebhookInvalid: { status: 400, code: "invalid_signature", failures: [BillingWebhookInvalid] },
   ServiceUnavailable: { status: 503, code: "internal_error", failures: [StoreUnavailable] },
   DnsUnavailable: { status: 503, code: "internal_error", failures: [DnsUnavailable] },
   /** No spam filter on this server: its own code, so a client can tell it from an outage. */

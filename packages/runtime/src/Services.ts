@@ -9,6 +9,7 @@ import {
   NodeDnsResolver,
   NodeHttpWebhookTransport,
   PackagedAddressLists,
+  StripeBillingGateway,
   TldtsPublicSuffixList,
   UaParserUserAgentParser
 } from "@poststack/adapters-external"
@@ -48,7 +49,8 @@ export const Services = Layer.mergeAll(
   NodeCryptoTrackingLinks.layerConfig,
   UaParserUserAgentParser.layer,
   Htmlparser2HtmlScanner.layer,
-  PackagedAddressLists.layer
+  PackagedAddressLists.layer,
+  StripeBillingGateway.layerConfig
 )
   .pipe((services) =>
     Layer.mergeAll(

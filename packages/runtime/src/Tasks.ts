@@ -2,6 +2,7 @@ import {
   AdvanceDkimRotations,
   PurgeAuditLog,
   PurgeRequestLog,
+  ReportOverage,
   DeliverMailContinuously,
   type PeriodicTask,
   SimulateTestDeliveries,
@@ -34,7 +35,9 @@ const tasks = [
       yield* PurgeAuditLog(AUDIT_RETENTION_DAYS)
       yield* PurgeRequestLog(yield* Effect.orDie(RequestLogRetentionDays))
     })
-  }
+  },
+  // Last month's overage, once per team and period (nothing to do without Stripe).
+  { name: "billing.overage", every: "1 hour", run: Effect.asVoid(ReportOverage()) }
 ] as const
 type TaskRun = (typeof tasks)[number]["run"]
 
