@@ -6,10 +6,9 @@ import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
-import { addVerifiedDomain } from "../support/domains.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
 import { type SmtpSink, startSmtpSink } from "../support/smtpSink.js"
-import { type OperatorRuntime, operatorRuntime, run } from "./support.js"
+import { localDomain, type OperatorRuntime, operatorRuntime, run } from "./support.js"
 
 const plan = (id: string, fields: Partial<ConstructorParameters<typeof Plan>[0]> = {}) =>
   Plan.make({
@@ -37,7 +36,7 @@ describe("plans and quotas over HTTP", () => {
     const live = await insertTeamWithKey(db.url, name)
     const [row] = await query<{ id: number }>(db.url, "SELECT id FROM teams WHERE name = $1", [name])
     const teamId = row?.id as TeamId
-    await addVerifiedDomain(server.baseUrl, live, dns, `${name}.test`)
+    await localDomain(operator, server.baseUrl, live, teamId, `${name}.test`)
     const created = await api(live, "POST", "/api-keys", {
       name: "test",
       mode: "test",

@@ -164,7 +164,7 @@ export const make = (options: StripeOptions) => {
               Redacted.value(options.webhookSecret),
               TOLERANCE_SECONDS,
               undefined,
-              Math.floor(now / 1000)
+              now
             ),
           catch: () => new BillingWebhookInvalid()
         })
