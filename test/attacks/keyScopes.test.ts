@@ -32,6 +32,7 @@ type Family =
   | "preview"
   | "accounts"
   | "contacts"
+  | "billing"
 /** allowed; 404 (the resource is outside the key's domain, so not found); 403 (the family is refused). */
 type Cell = "ok" | 404 | 403
 
@@ -126,6 +127,13 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     sendingTeam: { own: 403, other: 403 },
     sendingScoped: { own: 403, other: 403 }
   },
+  // The plan, usage and the provider's pages: what the team pays belongs to no one domain.
+  billing: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
   // People's own routes (sessions, account, teams): no key of any kind reaches them.
   accounts: {
     fullTeam: { own: 403, other: 403 },
@@ -155,6 +163,7 @@ const familyOf = (method: string, template: string): Family | undefined => {
   if (resource === "audit-log") return "auditLog"
   if (resource === "logs") return "requestLogs"
   if (resource === "contacts" || resource === "contact-properties") return "contacts"
+  if (resource === "billing") return "billing"
   return undefined
 }
 
@@ -173,6 +182,7 @@ const BODIES: Record<string, unknown> = {
   "post /contacts": { email: "new.contact@example.com" },
   "post /contact-properties": { name: "newprop", label: "New", type: "text" },
   "post /contacts/import": { contacts: [{ email: "imported@example.com" }] },
+  "post /billing/checkout": { plan: "unlimited" },
   "post /inbound/{id}/draft-reply": {},
   "post /inbound/{id}/reply": { from: "support@own.test", text: "taken over" },
   "post /inbound/{id}/forward": { from: "support@own.test", to: ["thief@example.com"] }

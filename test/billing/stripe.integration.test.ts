@@ -136,7 +136,9 @@ describe("Stripe billing against a fake Stripe", () => {
       ["subscription", String(teamId), "price_pro"],
       ["subscription", String(teamId), "price_scale"]
     ])
-    expect(sessions[0]?.form.get("success_url")).toBe("http://dashboard.poststack.test/billing?checkout=done")
+    expect(sessions[0]?.form.get("success_url")).toBe(
+      "http://dashboard.poststack.test/app/billing?checkout=done"
+    )
     const customerId = (await billing()).customerId
     expect(customerId).toMatch(/^cus_/)
     const portal = await api(owner, "POST", "/billing/portal")

@@ -114,13 +114,19 @@ describe("the HTTP error table", () => {
     const codes = new Set(rows.map((r) => `${r.status} ${r.code}`))
     expect([...codes].sort()).toEqual([
       "400 github_sign_in_failed",
+      "400 invalid_signature",
       "401 unauthorized",
       "403 forbidden",
       "404 not_found",
       "409 conflict",
       "422 unprocessable_entity",
+      "429 daily_limit_exceeded",
+      "429 monthly_limit_exceeded",
       "429 rate_limit_exceeded",
+      "429 send_limit_exceeded",
+      "502 billing_unavailable",
       "502 github_unavailable",
+      "503 billing_not_configured",
       "503 github_not_configured",
       "503 internal_error",
       "503 spam_scoring_not_configured"

@@ -8,6 +8,7 @@ const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
   ["/app/api-keys", "API keys", "everyone"],
   ["/app/domains", "Domains", "everyone"],
   ["/app/team", "Team", "everyone"],
+  ["/app/billing", "Billing", "everyone"],
   ["/app/logs", "API requests", "managers"],
   ["/app/audit-log", "Audit log", "managers"],
   ["/app/account", "Account", "everyone"],

@@ -53,7 +53,7 @@ const customerOf = (teamId: TeamId) =>
   })
 
 /** Where the provider's pages send the person back: the dashboard's billing page. */
-const billingPage = Effect.map(SystemMailSettings, (s) => `${s.publicUrl.replace(/\/+$/, "")}/billing`)
+const billingPage = Effect.map(SystemMailSettings, (s) => `${s.publicUrl.replace(/\/+$/, "")}/app/billing`)
 
 /** A hosted checkout page for subscribing the team to a plan sold through the provider. */
 export const StartCheckout = Effect.fn("StartCheckout")(function* (principal: Principal, planId: PlanId) {
