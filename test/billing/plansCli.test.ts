@@ -24,10 +24,6 @@ describe("poststack plans (the operator's CLI)", () => {
 
   // Two processes only: each CLI start transpiles and checks the schema, seconds on a busy machine.
   it("sets a plan and puts a team on it", async () => {
-    const [team] = await query<{ id: number }>(
-      db.url,
-      "INSERT INTO teams (name) VALUES ('acme') RETURNING id"
-    )
     const set = await cli(
       "plans",
       "set",
