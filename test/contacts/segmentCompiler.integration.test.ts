@@ -17,7 +17,7 @@ import {
 } from "@poststack/domain"
 import { Effect, Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type PortSubject, postgresSubject } from "../persistence/contracts/portSubjects.js"
+import { postgresSubject } from "../persistence/contracts/portSubjects.js"
 
 /** A small deterministic generator (mulberry32), so a failure is reproducible from its seed. */
 const prng = (seed: number) => () => {
@@ -38,8 +38,8 @@ const PLANS = ["Pro", "Free", "Team"]
 const DAYS = ["2026-01-15", "2026-03-01", "2026-06-30", "2025-12-31"]
 
 describe("compiled segment SQL and the domain's matches agree (generated contacts and rules)", () => {
-  let s: PortSubject<never>
-  let run: <A, E>(effect: Effect.Effect<A, E, any>) => Promise<A>
+  let s: Awaited<ReturnType<typeof postgresSubject>>
+  const run: Awaited<ReturnType<typeof postgresSubject>>["run"] = (effect) => s.run(effect)
   let team: TeamId
   let definitions: ReadonlyArray<ContactProperty>
   let contacts: ReadonlyArray<Contact>
@@ -47,9 +47,7 @@ describe("compiled segment SQL and the domain's matches agree (generated contact
   const now = new Date()
 
   beforeAll(async () => {
-    const subject = await postgresSubject()
-    s = subject as unknown as PortSubject<never>
-    run = subject.run as never
+    s = await postgresSubject()
     const [a, b] = await run(
       Effect.flatMap(TeamRepository, (t) => Effect.all([t.create("segments"), t.create("other")]))
     )
@@ -163,7 +161,11 @@ describe("compiled segment SQL and the domain's matches agree (generated contact
       case "firstName":
       case "lastName":
       case "properties.city":
-        return { field, comparator: pick(text), value: pick(["ann", "AN", "_", "%", "o", "lee", "example.com", "x_y", "é"]) }
+        return {
+          field,
+          comparator: pick(text),
+          value: pick(["ann", "AN", "_", "%", "o", "lee", "example.com", "x_y", "é"])
+        }
       case "properties.plan":
       case "plan":
         return { field, comparator: pick(text), value: pick([...PLANS, "pro", "r", "e"]) }
@@ -171,7 +173,11 @@ describe("compiled segment SQL and the domain's matches agree (generated contact
       case "properties.vip":
         return { field, comparator: pick(["equals", "not_equals"]), value: pick(["true", "false"]) }
       case "engagementSegment":
-        return { field, comparator: pick(["equals", "not_equals"]), value: pick(["active", "at_risk", "dormant"]) }
+        return {
+          field,
+          comparator: pick(["equals", "not_equals"]),
+          value: pick(["active", "at_risk", "dormant"])
+        }
       case "properties.seats":
         return { field, comparator: pick(numeric), value: pick(["0", "1", "2.5", "10", "-3", "50"]) }
       case "createdAt":
@@ -205,7 +211,9 @@ describe("compiled segment SQL and the domain's matches agree (generated contact
         .map((c) => c.id)
         .sort((a, b) => a - b)
       const actual = await run(
-        Effect.flatMap(SegmentAudience, (a) => a.ids(team, { _tag: "Rules", rules: resolved, now }, null, 1000))
+        Effect.flatMap(SegmentAudience, (a) =>
+          a.ids(team, { _tag: "Rules", rules: resolved, now }, null, 1000)
+        )
       )
       if (expected.length > 0 && expected.length < contacts.length) nonTrivial++
       expect({ round, rules, ids: [...actual] }).toEqual({ round, rules, ids: expected })

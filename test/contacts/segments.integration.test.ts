@@ -18,7 +18,12 @@ describe("segments over HTTP and PostgreSQL (8.5)", () => {
     key = (await server.bootstrap()) ?? ""
     client = sdk(key, { baseUrl: server.baseUrl })
     other = sdk(await insertTeamWithKey(db.url, "other"), { baseUrl: server.baseUrl })
-    await client.contactProperties.create({ name: "plan", label: "Plan", type: "select", options: ["pro", "free"] })
+    await client.contactProperties.create({
+      name: "plan",
+      label: "Plan",
+      type: "select",
+      options: ["pro", "free"]
+    })
     await client.contactProperties.create({ name: "seats", label: "Seats", type: "number" })
     for (const [name, plan, seats] of [
       ["ann", "pro", 10],
@@ -40,7 +45,8 @@ describe("segments over HTTP and PostgreSQL (8.5)", () => {
     await db.drop()
   })
 
-  const segmentRows = async () => (await query<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM segments"))[0]?.n
+  const segmentRows = async () =>
+    (await query<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM segments"))[0]?.n
   const memberRows = async () =>
     (await query<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM segment_members"))[0]?.n
 
@@ -57,14 +63,18 @@ describe("segments over HTTP and PostgreSQL (8.5)", () => {
     })
     const id = segment.publicId as string
 
-    expect(await client.segments.addContacts(id, [ids.ann as string, ids.bo as string, ids.ann as string])).toEqual({
+    expect(
+      await client.segments.addContacts(id, [ids.ann as string, ids.bo as string, ids.ann as string])
+    ).toEqual({
       added: 2,
       success: true
     })
     expect((await client.segments.addContacts(id, [ids.ann as string, ids.cy as string])).added).toBe(1)
     // Another team's contact, or one that does not exist: 400 naming it, and nothing written.
     const before = await memberRows()
-    expect(await failure(client.segments.addContacts(id, [ids.di as string, ids.foreign as string]))).toMatchObject({
+    expect(
+      await failure(client.segments.addContacts(id, [ids.di as string, ids.foreign as string]))
+    ).toMatchObject({
       status: 400,
       code: "invalid_request",
       message: expect.stringContaining(ids.foreign as string)
@@ -83,7 +93,11 @@ describe("segments over HTTP and PostgreSQL (8.5)", () => {
 
     const got = (await client.segments.get(id)).segment
     expect(got.contactCount).toBe(3)
-    expect(got.contacts?.map((c) => c.email).sort()).toEqual(["ann@example.com", "bo@example.com", "cy@example.com"])
+    expect(got.contacts?.map((c) => c.email).sort()).toEqual([
+      "ann@example.com",
+      "bo@example.com",
+      "cy@example.com"
+    ])
     const growth = await client.segments.growth(id, { days: 3 })
     expect(growth.available).toBe(true)
     expect(growth.daily).toHaveLength(3)
@@ -99,7 +113,9 @@ describe("segments over HTTP and PostgreSQL (8.5)", () => {
     expect(csv.contentType).toContain("text/csv")
     expect(csv.text.split("\r\n").filter((l) => l !== "")).toHaveLength(4)
     expect(csv.text).not.toContain("di@example.com")
-    expect(await failure(client.contacts.exportCsv({ segment_id: "seg_000000000000000000000000" }))).toMatchObject({
+    expect(
+      await failure(client.contacts.exportCsv({ segment_id: "seg_000000000000000000000000" }))
+    ).toMatchObject({
       status: 404,
       code: "not_found"
     })
@@ -143,7 +159,9 @@ describe("segments over HTTP and PostgreSQL (8.5)", () => {
     const { segment } = await client.segments.create({ name: "Big pro", rules })
     expect(segment).toMatchObject({ rules, contactCount: 1, countUnavailable: false })
     expect((await client.segments.list()).segments.map((s) => s.publicId)).toContain(segment.publicId)
-    expect((await client.segments.members(segment.publicId)).data.map((c) => c.email)).toEqual(["ann@example.com"])
+    expect((await client.segments.members(segment.publicId)).data.map((c) => c.email)).toEqual([
+      "ann@example.com"
+    ])
     expect(await client.segments.growth(segment.publicId)).toEqual({ available: false, daily: [] })
     expect(await failure(client.segments.addContacts(segment.publicId, [ids.bo as string]))).toMatchObject({
       status: 422,
@@ -160,19 +178,45 @@ describe("segments over HTTP and PostgreSQL (8.5)", () => {
   it("malformed rules, unknown fields and properties, over 50 conditions: a clear 4xx and nothing written", async () => {
     const stored = await segmentRows()
     const cases: Array<[unknown, number, string]> = [
-      [{ operator: "and", conditions: [{ field: "nickname", comparator: "equals", value: "x" }] }, 422, "unknown field"],
-      [{ operator: "and", conditions: [{ field: "properties.tier", comparator: "equals", value: "x" }] }, 422, "tier"],
-      [{ operator: "and", conditions: [{ field: "firstName", comparator: "before", value: "2026-01-01" }] }, 422, "before"],
-      [{ operator: "and", conditions: [{ field: "properties.seats", comparator: "less_than", value: "lots" }] }, 422, "number"],
+      [
+        { operator: "and", conditions: [{ field: "nickname", comparator: "equals", value: "x" }] },
+        422,
+        "unknown field"
+      ],
+      [
+        { operator: "and", conditions: [{ field: "properties.tier", comparator: "equals", value: "x" }] },
+        422,
+        "tier"
+      ],
+      [
+        { operator: "and", conditions: [{ field: "firstName", comparator: "before", value: "2026-01-01" }] },
+        422,
+        "before"
+      ],
+      [
+        {
+          operator: "and",
+          conditions: [{ field: "properties.seats", comparator: "less_than", value: "lots" }]
+        },
+        422,
+        "number"
+      ],
       [{ operator: "xor", conditions: [{ field: "email", comparator: "equals", value: "x" }] }, 400, ""],
       [{ operator: "and", conditions: [] }, 400, ""],
       [{ operator: "and", conditions: [{ field: "email", comparator: "eq", value: "x" }] }, 400, ""],
       [
-        { operator: "and", conditions: Array.from({ length: 51 }, () => ({ field: "email", comparator: "is_set" })) },
+        {
+          operator: "and",
+          conditions: Array.from({ length: 51 }, () => ({ field: "email", comparator: "is_set" }))
+        },
         400,
         ""
       ],
-      [{ operator: "and", conditions: [{ field: "email", comparator: "equals", value: "x".repeat(501) }] }, 400, ""]
+      [
+        { operator: "and", conditions: [{ field: "email", comparator: "equals", value: "x".repeat(501) }] },
+        400,
+        ""
+      ]
     ]
     for (const [rules, status, words] of cases) {
       const created = await callApi(server.baseUrl, key, "POST", "/segments", { name: "bad", rules })
@@ -208,7 +252,9 @@ describe("segments over HTTP and PostgreSQL (8.5)", () => {
     ])
       expect(await failure(call())).toMatchObject({ status: 404, code: "not_found" })
     expect((await other.segments.list()).segments).toEqual([])
-    expect((await other.contacts.list({ segment_id: id })).data.map((c) => c.email)).toEqual(["zed@example.com"])
+    expect((await other.contacts.list({ segment_id: id })).data.map((c) => c.email)).toEqual([
+      "zed@example.com"
+    ])
     expect((await client.segments.get(id)).segment).toMatchObject({ name: "Private", contactCount: 1 })
     expect(await failure(client.segments.get("42"))).toMatchObject({ status: 400, code: "invalid_request" })
   })

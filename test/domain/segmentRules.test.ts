@@ -74,9 +74,13 @@ const holds = (rules: SegmentRules, c: Contact, events: Parameters<typeof matche
 
 describe("segment rules: checked against the team's properties", () => {
   it("names the condition and the problem for unknown fields, properties and misfit comparators or values", () => {
-    expect(reason(one("nickname", "equals", "x"))).toBe("Invalid segment rules: conditions[0] (nickname): unknown field")
+    expect(reason(one("nickname", "equals", "x"))).toBe(
+      "Invalid segment rules: conditions[0] (nickname): unknown field"
+    )
     expect(reason(one("properties.tier", "equals", "x"))).toContain('no contact property named "tier"')
-    expect(reason(one("firstName", "greater_than", "3"))).toContain('"greater_than" does not apply to a text field')
+    expect(reason(one("firstName", "greater_than", "3"))).toContain(
+      '"greater_than" does not apply to a text field'
+    )
     expect(reason(one("createdAt", "before", "2026-02-31"))).toContain("YYYY-MM-DD")
     expect(reason(one("properties.seats", "greater_than", "many"))).toContain("must be a number")
     expect(reason(one("emailsOpened", "contains", "1"))).toContain("numeric comparator")

@@ -178,7 +178,8 @@ export const sdk = (apiKey: string, options: { baseUrl: string }) => {
       }
     },
     segments: {
-      create: (input: Record<string, unknown>) => request<{ segment: SegmentWire }>("POST", "/segments", input),
+      create: (input: Record<string, unknown>) =>
+        request<{ segment: SegmentWire }>("POST", "/segments", input),
       list: () => request<{ segments: SegmentWire[] }>("GET", "/segments"),
       get: (id: string) => request<{ segment: SegmentWire }>("GET", `/segments/${encodeURIComponent(id)}`),
       update: (id: string, input: Record<string, unknown>) =>

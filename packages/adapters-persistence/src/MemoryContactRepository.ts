@@ -21,7 +21,11 @@ export interface MemoryContactState {
   readonly properties: Array<ContactProperty>
   readonly events: Array<{ readonly teamId: TeamId } & EncodedWebhookEvent>
   readonly segments: Array<Segment>
-  readonly members: Array<{ readonly segmentId: SegmentId; readonly contactId: ContactId; readonly addedAt: Date }>
+  readonly members: Array<{
+    readonly segmentId: SegmentId
+    readonly contactId: ContactId
+    readonly addedAt: Date
+  }>
   /** Opens and clicks of mail sent to an address of a team (what rule segments read); fed by tests. */
   readonly engagement: Array<{ readonly teamId: TeamId; readonly email: string } & RuleEngagementEvent>
   nextId: number
@@ -58,7 +62,9 @@ export const inAudience =
     if (audience._tag === "Members")
       return state.members.some((m) => m.segmentId === audience.segmentId && m.contactId === contact.id)
     const lower = contact.email.toLowerCase()
-    const events = state.engagement.filter((e) => e.teamId === contact.teamId && e.email.toLowerCase() === lower)
+    const events = state.engagement.filter(
+      (e) => e.teamId === contact.teamId && e.email.toLowerCase() === lower
+    )
     return matches(audience.rules, contact, { now: audience.now, events })
   }
 

@@ -16,14 +16,15 @@ type Fragment = Statement.Fragment
 /** `%`, `_` and `\` match themselves in a LIKE pattern. */
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 
-const OPERATORS: Record<NumericComparator, (sql: SqlClient.SqlClient, a: Fragment, b: unknown) => Fragment> = {
-  equals: (sql, a, b) => sql`${a} = ${b}`,
-  not_equals: (sql, a, b) => sql`${a} <> ${b}`,
-  greater_than: (sql, a, b) => sql`${a} > ${b}`,
-  less_than: (sql, a, b) => sql`${a} < ${b}`,
-  greater_than_or_equal: (sql, a, b) => sql`${a} >= ${b}`,
-  less_than_or_equal: (sql, a, b) => sql`${a} <= ${b}`
-}
+const OPERATORS: Record<NumericComparator, (sql: SqlClient.SqlClient, a: Fragment, b: unknown) => Fragment> =
+  {
+    equals: (sql, a, b) => sql`${a} = ${b}`,
+    not_equals: (sql, a, b) => sql`${a} <> ${b}`,
+    greater_than: (sql, a, b) => sql`${a} > ${b}`,
+    less_than: (sql, a, b) => sql`${a} < ${b}`,
+    greater_than_or_equal: (sql, a, b) => sql`${a} >= ${b}`,
+    less_than_or_equal: (sql, a, b) => sql`${a} <= ${b}`
+  }
 
 /**
  * Whether a count condition holds for contacts with no events at all (count 0), and the HAVING
@@ -106,7 +107,9 @@ const compileCondition = (
       const lhs = c.exact ? text(c.target) : sql`lower(${text(c.target)})`
       switch (c.comparator) {
         case "equals":
-          return c.target._tag === "Property" && c.exact ? holds(c.target.name, c.value) : sql`${lhs} = ${c.value}`
+          return c.target._tag === "Property" && c.exact
+            ? holds(c.target.name, c.value)
+            : sql`${lhs} = ${c.value}`
         case "not_equals":
           return sql`(${text(c.target)} IS NULL OR ${lhs} <> ${c.value})`
         case "contains":
@@ -137,7 +140,9 @@ const compileCondition = (
     case "Day": {
       if (c.target._tag === "Column") {
         const col = columns[c.target.column]
-        return c.comparator === "before" ? sql`${col} < ${new Date(c.day)}` : sql`${col} >= ${dayAfter(c.day)}`
+        return c.comparator === "before"
+          ? sql`${col} < ${new Date(c.day)}`
+          : sql`${col} >= ${dayAfter(c.day)}`
       }
       const day = sql`left(contacts.properties ->> ${c.target.name}, 10)`
       return c.comparator === "before" ? sql`${day} < ${c.day}` : sql`${day} > ${c.day}`

@@ -67,14 +67,14 @@ export const SegmentsLive = HttpApiBuilder.group(Api, "segments", (handlers) =>
       Effect.flatMap(CurrentPrincipal, (caller) => DeleteSegment(caller, path.id)).pipe(Effect.as(deleted))
     )
     .handle("addContacts", ({ path, payload }) =>
-      Effect.flatMap(CurrentPrincipal, (caller) => AddSegmentContacts(caller, path.id, payload.contactIds)).pipe(
-        Effect.map((added) => ({ added, success: true as const }))
-      )
+      Effect.flatMap(CurrentPrincipal, (caller) =>
+        AddSegmentContacts(caller, path.id, payload.contactIds)
+      ).pipe(Effect.map((added) => ({ added, success: true as const })))
     )
     .handle("removeContact", ({ path }) =>
-      Effect.flatMap(CurrentPrincipal, (caller) => RemoveSegmentContact(caller, path.id, path.contactId)).pipe(
-        Effect.as(deleted)
-      )
+      Effect.flatMap(CurrentPrincipal, (caller) =>
+        RemoveSegmentContact(caller, path.id, path.contactId)
+      ).pipe(Effect.as(deleted))
     )
     .handle("members", ({ path, urlParams }) =>
       Effect.flatMap(CurrentPrincipal, (caller) =>

@@ -79,9 +79,16 @@ export class SegmentsApi extends HttpApiGroup.make("segments")
       .addSuccess(SegmentEnvelope, { status: 201 })
       .addError(UnprocessableJson)
   )
-  .add(HttpApiEndpoint.get("list", "/segments").addSuccess(Schema.Struct({ segments: Schema.Array(SegmentView) })))
   .add(
-    HttpApiEndpoint.get("get", "/segments/:id").setPath(idPath).addSuccess(SegmentEnvelope).addError(NotFoundJson)
+    HttpApiEndpoint.get("list", "/segments").addSuccess(
+      Schema.Struct({ segments: Schema.Array(SegmentView) })
+    )
+  )
+  .add(
+    HttpApiEndpoint.get("get", "/segments/:id")
+      .setPath(idPath)
+      .addSuccess(SegmentEnvelope)
+      .addError(NotFoundJson)
   )
   .add(
     HttpApiEndpoint.patch("update", "/segments/:id")
@@ -91,7 +98,9 @@ export class SegmentsApi extends HttpApiGroup.make("segments")
       .addError(NotFoundJson)
       .addError(UnprocessableJson)
   )
-  .add(HttpApiEndpoint.del("delete", "/segments/:id").setPath(idPath).addSuccess(Success).addError(NotFoundJson))
+  .add(
+    HttpApiEndpoint.del("delete", "/segments/:id").setPath(idPath).addSuccess(Success).addError(NotFoundJson)
+  )
   .add(
     HttpApiEndpoint.post("addContacts", "/segments/:id/contacts")
       .setPath(idPath)
@@ -126,7 +135,9 @@ export class SegmentsApi extends HttpApiGroup.make("segments")
       .setPath(idPath)
       .setUrlParams(
         Schema.Struct({
-          days: Schema.optionalWith(DecimalParam(1, 365, "a number of days from 1 to 365"), { default: () => 30 })
+          days: Schema.optionalWith(DecimalParam(1, 365, "a number of days from 1 to 365"), {
+            default: () => 30
+          })
         })
       )
       .addSuccess(SegmentGrowthView)

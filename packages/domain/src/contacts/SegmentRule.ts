@@ -33,7 +33,11 @@ export const SegmentCondition = Schema.Struct({
   field: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100)),
   comparator: SegmentComparator,
   value: Schema.optional(
-    Schema.Union(Schema.String.pipe(Schema.maxLength(MAX_CONDITION_VALUE_LENGTH)), Schema.Number, Schema.Boolean)
+    Schema.Union(
+      Schema.String.pipe(Schema.maxLength(MAX_CONDITION_VALUE_LENGTH)),
+      Schema.Number,
+      Schema.Boolean
+    )
   ),
   windowDays: Schema.optional(Schema.Int.pipe(Schema.between(1, 365)))
 })
@@ -204,7 +208,8 @@ const resolveCondition = (
       if (!(TEXT_COMPARATORS as ReadonlyArray<string>).includes(c.comparator)) return refuse
       if (kind === "engagement") {
         if (c.comparator !== "equals" && c.comparator !== "not_equals") return refuse
-        if (!ENGAGEMENT_SEGMENTS.includes(raw)) return `value must be one of ${ENGAGEMENT_SEGMENTS.join(", ")}`
+        if (!ENGAGEMENT_SEGMENTS.includes(raw))
+          return `value must be one of ${ENGAGEMENT_SEGMENTS.join(", ")}`
       }
       // Select options are compared as written (they are a fixed list); free text ignores case.
       const exact = kind !== "text"
@@ -233,7 +238,8 @@ const resolveCondition = (
         return { _tag: "Day", target, comparator: c.comparator, day: raw }
       }
       if (c.comparator === "in_last_days") {
-        if (!/^\d{1,5}$/.test(raw) || Number(raw) < 1) return "value must be a whole number of days, 1 or more"
+        if (!/^\d{1,5}$/.test(raw) || Number(raw) < 1)
+          return "value must be a whole number of days, 1 or more"
         return { _tag: "InLastDays", target, days: Number(raw) }
       }
       return refuse

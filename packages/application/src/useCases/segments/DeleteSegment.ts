@@ -4,7 +4,10 @@ import { SegmentRepository } from "../../ports/SegmentRepository.js"
 import { authorize, type Principal } from "../Principal.js"
 
 /** Deletes a segment; its contacts stay. */
-export const DeleteSegment = Effect.fn("DeleteSegment")(function* (principal: Principal, id: SegmentPublicId) {
+export const DeleteSegment = Effect.fn("DeleteSegment")(function* (
+  principal: Principal,
+  id: SegmentPublicId
+) {
   const { teamId } = yield* authorize(principal, "segments")
   if (!(yield* (yield* SegmentRepository).remove(teamId, id))) return yield* new SegmentNotFound()
 })

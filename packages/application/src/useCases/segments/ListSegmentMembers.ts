@@ -14,6 +14,11 @@ export const ListSegmentMembers = Effect.fn("ListSegmentMembers")(function* (
 ) {
   const { teamId } = yield* authorize(principal, "segments")
   const audience = yield* audienceOf(yield* findSegment(teamId, id))
-  const { contacts, total } = yield* (yield* ContactRepository).list(teamId, { segment: audience }, page, perPage)
+  const { contacts, total } = yield* (yield* ContactRepository).list(
+    teamId,
+    { segment: audience },
+    page,
+    perPage
+  )
   return { contacts: yield* withSuppressions(teamId, contacts), total }
 })

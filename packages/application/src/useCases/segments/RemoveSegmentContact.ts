@@ -1,4 +1,9 @@
-import { ContactNotFound, type ContactPublicId, SegmentNotManual, type SegmentPublicId } from "@poststack/domain"
+import {
+  ContactNotFound,
+  type ContactPublicId,
+  SegmentNotManual,
+  type SegmentPublicId
+} from "@poststack/domain"
 import { Effect } from "effect"
 import { SegmentRepository } from "../../ports/SegmentRepository.js"
 import { authorize, type Principal } from "../Principal.js"

@@ -24,7 +24,11 @@ export const rulesAudience = (teamId: TeamId, rules: SegmentRules) =>
   Effect.gen(function* () {
     const definitions = yield* (yield* ContactPropertyRepository).list(teamId)
     const resolved = yield* resolveRules(rules, definitions)
-    return { _tag: "Rules", rules: resolved, now: new Date(yield* Clock.currentTimeMillis) } as SegmentAudienceOf
+    return {
+      _tag: "Rules",
+      rules: resolved,
+      now: new Date(yield* Clock.currentTimeMillis)
+    } as SegmentAudienceOf
   })
 
 /**
