@@ -188,10 +188,11 @@ describe("tenant isolation: team A's key on every route that names one of team B
     const segment = await asB("POST", "/segments", { name: "B's private" })
     expect(segment.status).toBe(201)
     const segmentId = String((segment.body.segment as { publicId: string }).publicId)
-    const added = await asB("POST", `/segments/${segmentId}/contacts`, { contact_ids: ids.contacts.id })
+    const contactIds = ids.contacts.id ?? []
+    const added = await asB("POST", `/segments/${segmentId}/contacts`, { contact_ids: contactIds })
     expect(added.status).toBe(200)
-    ids.segments = { id: [segmentId], contactId: ids.contacts.id }
-    BODIES["post /segments/{id}/contacts"] = { contact_ids: ids.contacts.id }
+    ids.segments = { id: [segmentId], contactId: contactIds }
+    BODIES["post /segments/{id}/contacts"] = { contact_ids: contactIds }
   })
   afterAll(async () => {
     await teams.close()
