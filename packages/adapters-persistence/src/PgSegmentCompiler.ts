@@ -168,12 +168,20 @@ const compileCondition = (
       if (typeof shape === "boolean") return shape ? sql`TRUE` : sql`FALSE`
       // A literal event type (from the closed pair), so the planner can use the partial index.
       const event = c.event === "opened" ? sql`e.event_type = 'opened'` : sql`e.event_type = 'clicked'`
+      // "At least one" needs no counting: the addresses with any event of the window.
+      const any =
+        (shape.having === "greater_than" && shape.than === 0) ||
+        (shape.having === "greater_than_or_equal" && shape.than === 1)
       const engaged = sql`
         SELECT lower(d.recipient) FROM email_events e JOIN deliveries d ON d.id = e.delivery_id
         WHERE ${event} AND e.created_at >= ${ruleWindowStart(now, c.windowDays)} AND e.created_at <= ${now}
           AND NOT e.is_prefetch AND d.team_id = ${teamId}
-        GROUP BY lower(d.recipient)
+        ${
+          any
+            ? sql``
+            : sql`GROUP BY lower(d.recipient)
         HAVING ${OPERATORS[shape.having](sql, sql`count(DISTINCT e.email_id)`, shape.than)}`
+        }`
       return shape.zeroPasses
         ? sql`NOT (lower(contacts.email) IN (${engaged}))`
         : sql`lower(contacts.email) IN (${engaged})`
