@@ -187,8 +187,9 @@ const AUTH =
   "Every route but health and the signed tracking links needs `Authorization: Bearer <API key>`. On this page, put the key under Authentication to try calls."
 
 /**
- * Adds each operation's summary and description, and describes the bearer scheme (already
- * declared by the groups' security) so the reference page asks for a key.
+ * Adds each operation's summary and description, lists the session cookie beside the bearer key
+ * on the operations that take either (the middleware declares bearer alone, see
+ * `Authentication`), and describes both schemes so the reference page asks for a key.
  */
 export const describeOperations = (spec: Record<string, unknown>): Record<string, unknown> => {
   const paths = (spec.paths ?? {}) as Record<string, Record<string, Record<string, unknown>>>
@@ -198,7 +199,9 @@ export const describeOperations = (spec: Record<string, unknown>): Record<string
       const [summary, description] = operations[id] ?? [fromId(id), `${method.toUpperCase()} ${path}.`]
       operation.summary ??= summary
       operation.description ??= description
-      if (keyOnlyOperations.has(id)) operation.security = [{ bearer: [] }]
+      const security = operation.security as ReadonlyArray<Record<string, unknown>> | undefined
+      const bearerOnly = security?.length === 1 && "bearer" in (security[0] ?? {})
+      if (bearerOnly && !keyOnlyOperations.has(id)) operation.security = [{ session: [] }, { bearer: [] }]
     }
   }
   const components = (spec.components ?? {}) as { securitySchemes?: Record<string, Record<string, unknown>> }
