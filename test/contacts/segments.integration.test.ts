@@ -235,6 +235,23 @@ describe("segments over HTTP and PostgreSQL (8.5)", () => {
     expect((await client.segments.get(segment.publicId)).segment).toMatchObject({ name: "kept", rules: null })
   })
 
+  it("a rule on a property deleted since: no count (countUnavailable), members 422 naming the condition", async () => {
+    const property = await client.contactProperties.create({ name: "tier", label: "Tier", type: "text" })
+    const rules = { operator: "and", conditions: [{ field: "properties.tier", comparator: "is_set" }] }
+    const { segment } = await client.segments.create({ name: "Tiered", rules })
+    expect(segment).toMatchObject({ contactCount: 0, countUnavailable: false })
+    await client.contactProperties.delete(property.id)
+    const got = (await client.segments.get(segment.publicId)).segment
+    expect(got).toMatchObject({ rules, contactCount: 0, countUnavailable: true, contacts: [] })
+    expect(await failure(client.segments.members(segment.publicId))).toMatchObject({
+      status: 422,
+      message: expect.stringContaining('no contact property named "tier"')
+    })
+    expect(await failure(client.contacts.exportCsv({ segment_id: segment.publicId }))).toMatchObject({
+      status: 422
+    })
+  })
+
   it("another team gets 404 on every segment route, and its list is empty", async () => {
     const { segment } = await client.segments.create({ name: "Private" })
     await client.segments.addContacts(segment.publicId, [ids.ann as string])
