@@ -22,6 +22,8 @@ import * as PgInboundRepository from "./PgInboundRepository.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgNotificationChannelRepository from "./PgNotificationChannelRepository.js"
 import * as PgRequestLog from "./PgRequestLog.js"
+import * as PgSegmentAudience from "./PgSegmentAudience.js"
+import * as PgSegmentRepository from "./PgSegmentRepository.js"
 import * as PgSubscriptionRepository from "./PgSubscriptionRepository.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
 import * as PgUsageMeter from "./PgUsageMeter.js"
@@ -57,7 +59,9 @@ const others = [
   PgInvitationRepository.layer,
   PgContactRepository.layer,
   PgContactPropertyRepository.layer,
-  PgUsageMeter.layer
+  PgUsageMeter.layer,
+  PgSegmentRepository.layer,
+  PgSegmentAudience.layer
 ] as const
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */

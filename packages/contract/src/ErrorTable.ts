@@ -14,6 +14,10 @@ import {
   ContactPropertyNotFound,
   PropertyDefinitionInvalid,
   PropertyValueInvalid,
+  SegmentContactsUnresolved,
+  SegmentNotFound,
+  SegmentNotManual,
+  SegmentRulesInvalid,
   ApiKeyNotFound,
   DkimRecordNotPublished,
   DkimRotationNotStarted,
@@ -78,7 +82,8 @@ export const errorTable = {
       SuppressionNotFound,
       ContactNotFound,
       ContactPropertyNotFound,
-      PlanNotFound
+      PlanNotFound,
+      SegmentNotFound
     ]
   },
   /** A tampered or unknown tracking link: 404, never a redirect, and no hint of which part was wrong. */
@@ -105,8 +110,16 @@ export const errorTable = {
       EmailNotReschedulable,
       PropertyValueInvalid,
       PropertyDefinitionInvalid,
-      PlanNotPurchasable
+      PlanNotPurchasable,
+      SegmentRulesInvalid,
+      SegmentNotManual
     ]
+  },
+  /** Contact ids a segment cannot resolve in the team: the contract's 400 (nothing is added). */
+  SegmentContactsUnresolved: {
+    status: 400,
+    code: "invalid_request",
+    failures: [SegmentContactsUnresolved]
   },
   /** The wait travels in the `Retry-After` header, not in the body. */
   RateLimited: { status: 429, code: "rate_limit_exceeded", failures: [RateLimitExceeded] },

@@ -10,6 +10,7 @@ import {
   PermissionDenied,
   RateLimitExceeded,
   ResourceNotFound,
+  SegmentContactsUnresolved,
   AlreadyExists,
   DnsUnavailable,
   OAuthNotConfigured,
@@ -106,3 +107,8 @@ export const BillingUnavailableJson = answer(
 )
 
 export const BillingWebhookInvalidJson = answer("BillingWebhookInvalid", () => new BillingWebhookInvalid())
+
+export const ContactsUnresolvedJson = answer(
+  "SegmentContactsUnresolved",
+  (message) => new SegmentContactsUnresolved({ message })
+)

@@ -28,6 +28,7 @@ export type RouteFamily =
   | "requestLogs"
   | "accounts"
   | "contacts"
+  | "segments"
   | "billing"
 
 /**
@@ -62,7 +63,9 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   // which belongs to no one domain.
   contacts: ["team", "denied", "denied", "denied"],
   // The plan, usage and billing pages (`/billing*`): what the team pays is no one domain's business.
-  billing: ["team", "denied", "denied", "denied"]
+  billing: ["team", "denied", "denied", "denied"],
+  // Segments (`/segments*`): parts of the audience, and through rules a read of its engagement.
+  segments: ["team", "denied", "denied", "denied"]
 }
 
 /** The grant a reach has in a family, read from `SCOPE_TABLE`. */
