@@ -1,4 +1,4 @@
-import { ContactPropertyRepository, ContactRepository } from "@poststack/application"
+import { ContactPropertyRepository, ContactRepository, TopicRepository } from "@poststack/application"
 import {
   Contact,
   ContactProperty,
@@ -8,6 +8,7 @@ import {
 } from "@poststack/domain"
 import { Context, Effect, Layer, Option } from "effect"
 import * as MemoryContactRepository from "./MemoryContactRepository.js"
+import * as MemoryTopicRepository from "./MemoryTopicRepository.js"
 
 /** Contact properties in process memory; deleting one drops the values the memory contacts hold. */
 export const make = (state: MemoryContactRepository.MemoryContactState) => {
@@ -70,12 +71,13 @@ export const make = (state: MemoryContactRepository.MemoryContactState) => {
   })
 }
 
-/** Both contact twins over one shared state (a property's deletion reaches the contacts). */
+/** The contact twins (contacts, properties, topics) over one shared state (a property's deletion reaches the contacts). */
 export const layerWithContacts = Layer.effectContext(
   Effect.sync(() => {
     const state = MemoryContactRepository.makeState()
     return Context.make(ContactRepository, MemoryContactRepository.make(state)).pipe(
       Context.add(ContactPropertyRepository, make(state)),
+      Context.add(TopicRepository, MemoryTopicRepository.make(state)),
       Context.add(MemoryContactRepository.MemoryContactOutbox, { events: state.events })
     )
   })

@@ -37,6 +37,7 @@ import {
   StoreUnavailable,
   SuppressionNotFound,
   TrackingLinkInvalid,
+  TopicNotFound,
   ValidationFailed,
   WebhookDeliveryNotFound,
   WebhookNotFound
@@ -69,7 +70,8 @@ export const errorTable = {
       MailboxNotFound,
       SuppressionNotFound,
       ContactNotFound,
-      ContactPropertyNotFound
+      ContactPropertyNotFound,
+      TopicNotFound
     ]
   },
   /** A tampered or unknown tracking link: 404, never a redirect, and no hint of which part was wrong. */
