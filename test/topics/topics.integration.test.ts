@@ -10,7 +10,8 @@ describe("subscription topics over HTTP and PostgreSQL (opt-out model)", () => {
   let server: TestServer
   let key: string
   let otherKey: string
-  const api = (method: string, path: string, body?: unknown) => callApi(server.baseUrl, key, method, path, body)
+  const api = (method: string, path: string, body?: unknown) =>
+    callApi(server.baseUrl, key, method, path, body)
   const asOther = (method: string, path: string, body?: unknown) =>
     callApi(server.baseUrl, otherKey, method, path, body)
   const newContact = async (email: string, as = api) => {
@@ -38,7 +39,10 @@ describe("subscription topics over HTTP and PostgreSQL (opt-out model)", () => {
   })
 
   it("creates, lists, reads, renames and deletes topics with the contract's envelopes", async () => {
-    const created = await api("POST", "/subscription-topics", { name: "Product news", description: "Monthly" })
+    const created = await api("POST", "/subscription-topics", {
+      name: "Product news",
+      description: "Monthly"
+    })
     expect(created.status).toBe(201)
     const topic = created.body.topic as Json
     expect(topic).toEqual({
@@ -57,12 +61,15 @@ describe("subscription topics over HTTP and PostgreSQL (opt-out model)", () => {
     const id = String(topic.publicId)
     const got = await api("GET", `/subscription-topics/${id}`)
     expect(got.body).toEqual({ topic, subscriberCount: 0, unsubscribedCount: 0 })
-    const patched = await api("PATCH", `/subscription-topics/${id}`, { name: "Product updates", description: null })
+    const patched = await api("PATCH", `/subscription-topics/${id}`, {
+      name: "Product updates",
+      description: null
+    })
     expect(patched.status).toBe(200)
     expect(patched.body.topic).toMatchObject({ name: "Product updates", description: null, publicId: id })
-    expect((await api("PATCH", `/subscription-topics/${id}`, { description: "Kept name" })).body.topic).toMatchObject(
-      { name: "Product updates", description: "Kept name" }
-    )
+    expect(
+      (await api("PATCH", `/subscription-topics/${id}`, { description: "Kept name" })).body.topic
+    ).toMatchObject({ name: "Product updates", description: "Kept name" })
     expect(await api("DELETE", `/subscription-topics/${id}`)).toEqual({
       status: 200,
       body: { success: true, deleted: true }
@@ -76,7 +83,13 @@ describe("subscription topics over HTTP and PostgreSQL (opt-out model)", () => {
 
   it("refuses malformed input with 400 and writes nothing", async () => {
     const before = await query(db.url, "SELECT * FROM subscription_topics ORDER BY id")
-    for (const body of [{}, { name: "" }, { name: "x".repeat(201) }, { name: 5 }, { name: "ok", description: 3 }])
+    for (const body of [
+      {},
+      { name: "" },
+      { name: "x".repeat(201) },
+      { name: 5 },
+      { name: "ok", description: 3 }
+    ])
       expect((await api("POST", "/subscription-topics", body)).body.code).toBe("invalid_request")
     const topic = await newTopic("Valid")
     const contact = await newContact("malformed@example.com")
@@ -91,8 +104,12 @@ describe("subscription topics over HTTP and PostgreSQL (opt-out model)", () => {
     expect(
       (await api("DELETE", `/subscription-topics/contacts/${contact}/subscriptions/${topic.id}`)).status
     ).toBe(400)
-    expect((await api("GET", `/subscription-topics/${topic.publicId}/subscribers?per_page=101`)).status).toBe(400)
-    expect((await api("GET", `/subscription-topics/${topic.publicId}/subscribers?subscribed=maybe`)).status).toBe(400)
+    expect((await api("GET", `/subscription-topics/${topic.publicId}/subscribers?per_page=101`)).status).toBe(
+      400
+    )
+    expect(
+      (await api("GET", `/subscription-topics/${topic.publicId}/subscribers?subscribed=maybe`)).status
+    ).toBe(400)
     expect(await choices()).toEqual([])
     const after = await query(db.url, "SELECT * FROM subscription_topics ORDER BY id")
     expect(after.length).toBe(before.length + 1)
@@ -140,7 +157,9 @@ describe("subscription topics over HTTP and PostgreSQL (opt-out model)", () => {
       return res.body as { data: Array<Json>; meta: Json }
     }
     const inside = await page("true")
-    expect(inside.data.map((s) => s.email)).toEqual(expect.arrayContaining(["bob@example.com", "cat@example.com"]))
+    expect(inside.data.map((s) => s.email)).toEqual(
+      expect.arrayContaining(["bob@example.com", "cat@example.com"])
+    )
     expect(inside.data.map((s) => s.email)).not.toContain("ann@example.com")
     expect(inside.data.find((s) => s.email === "bob@example.com")).toEqual({
       contactId: expect.any(Number),
@@ -175,7 +194,11 @@ describe("subscription topics over HTTP and PostgreSQL (opt-out model)", () => {
     })
     expect(back.status).toBe(200)
     const subscription = back.body.subscription as Json
-    expect(subscription).toMatchObject({ subscribed: true, contactPublicId: ann, subscribedAt: expect.any(String) })
+    expect(subscription).toMatchObject({
+      subscribed: true,
+      contactPublicId: ann,
+      subscribedAt: expect.any(String)
+    })
     expect(back.body).toMatchObject({ ...subscription })
     expect(await counts()).toEqual([before, 0])
     // Subscribing twice is harmless: still one row per contact and topic.
@@ -214,7 +237,11 @@ describe("subscription topics over HTTP and PostgreSQL (opt-out model)", () => {
       subscriptions: []
     })
     expect((await api("GET", `/contacts/${eve}`)).status).toBe(200)
-    const left = await query(db.url, "SELECT 1 FROM topic_subscriptions s JOIN contacts c ON c.id = s.contact_id WHERE c.public_id = $1", [eve])
+    const left = await query(
+      db.url,
+      "SELECT 1 FROM topic_subscriptions s JOIN contacts c ON c.id = s.contact_id WHERE c.public_id = $1",
+      [eve]
+    )
     expect(left).toEqual([])
   })
 
@@ -246,6 +273,8 @@ describe("subscription topics over HTTP and PostgreSQL (opt-out model)", () => {
     const theirSubscribers = await asOther("GET", `/subscription-topics/${theirs.publicId}/subscribers`)
     expect((theirSubscribers.body.data as Array<Json>).map((s) => s.email)).toEqual(["theirs@example.com"])
     expect(await query(db.url, "SELECT * FROM topic_subscriptions ORDER BY id")).toEqual(before)
-    expect((await api("GET", `/subscription-topics/${mine.publicId}`)).body.topic).toMatchObject({ name: "Mine" })
+    expect((await api("GET", `/subscription-topics/${mine.publicId}`)).body.topic).toMatchObject({
+      name: "Mine"
+    })
   })
 })

@@ -41,8 +41,11 @@ export const make = (contacts: MemoryContactState) => {
     contacts.contacts
       .filter((c) => c.teamId === teamId)
       .map((contact) => ({ contact, choice: choiceOf(topicId, contact.id) }))
-      .filter(({ choice }) => (choice === undefined ? subscribed : choice.subscription.subscribed === subscribed))
-  const at = (teamId: TeamId, test: (t: Topic) => boolean) => topics.findIndex((t) => t.teamId === teamId && test(t))
+      .filter(({ choice }) =>
+        choice === undefined ? subscribed : choice.subscription.subscribed === subscribed
+      )
+  const at = (teamId: TeamId, test: (t: Topic) => boolean) =>
+    topics.findIndex((t) => t.teamId === teamId && test(t))
 
   return TopicRepository.of({
     list: (teamId) => Effect.sync(() => topics.filter((t) => t.teamId === teamId)),
@@ -108,10 +111,9 @@ export const make = (contacts: MemoryContactState) => {
           .filter((t) => t.teamId === teamId)
           .map((topic) => ({
             topic,
-            subscription:
-              contacts.contacts.some((c) => c.id === contactId && c.teamId === teamId)
-                ? (choiceOf(topic.id, contactId)?.subscription ?? null)
-                : null
+            subscription: contacts.contacts.some((c) => c.id === contactId && c.teamId === teamId)
+              ? (choiceOf(topic.id, contactId)?.subscription ?? null)
+              : null
           }))
       ),
     choose: (teamId, topicId, contact, subscribed, events) =>

@@ -82,7 +82,9 @@ export const make = Effect.gen(function* () {
         VALUES (${newTopicPublicId()}, ${teamId}, ${topic.name}, ${topic.description})
         RETURNING ${columns}`.pipe(
         Effect.flatMap((rows) =>
-          rows[0] === undefined ? Effect.dieMessage("topic insert returned no row") : Effect.succeed(toTopic(rows[0]))
+          rows[0] === undefined
+            ? Effect.dieMessage("topic insert returned no row")
+            : Effect.succeed(toTopic(rows[0]))
         ),
         unavailable
       ),
@@ -116,7 +118,10 @@ export const make = Effect.gen(function* () {
                count(*) FILTER (WHERE s.id IS NOT NULL AND NOT s.subscribed)::int AS unsubscribed
         FROM contacts c LEFT JOIN topic_subscriptions s ON s.topic_id = ${id} AND s.contact_id = c.id
         WHERE c.team_id = ${teamId}`.pipe(
-        Effect.map((rows) => ({ subscribed: rows[0]?.subscribed ?? 0, unsubscribed: rows[0]?.unsubscribed ?? 0 })),
+        Effect.map((rows) => ({
+          subscribed: rows[0]?.subscribed ?? 0,
+          unsubscribed: rows[0]?.unsubscribed ?? 0
+        })),
         unavailable
       ),
     subscribers: (teamId, id, subscribed, page, perPage) =>

@@ -1,5 +1,11 @@
 import { ContactRepository, TopicRepository } from "@poststack/application"
-import { type Contact, type ContactId, contactEvent, type TeamId, type TopicPublicId } from "@poststack/domain"
+import {
+  type Contact,
+  type ContactId,
+  contactEvent,
+  type TeamId,
+  type TopicPublicId
+} from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { newTeam, type Subject, subjects } from "./subjects.js"
@@ -12,7 +18,11 @@ for (const [name, start] of subjects) {
     const contact = (teamId: TeamId, email: string): Promise<Contact> =>
       s.run(
         Effect.flatMap(ContactRepository, (r) =>
-          r.create(teamId, { email, firstName: null, lastName: null, unsubscribed: false, properties: {} }, () => [])
+          r.create(
+            teamId,
+            { email, firstName: null, lastName: null, unsubscribed: false, properties: {} },
+            () => []
+          )
         )
       )
     beforeAll(async () => {
@@ -32,12 +42,16 @@ for (const [name, start] of subjects) {
       expect(Option.isNone(await topics((r) => r.getById(b, news.id)))).toBe(true)
       expect(Option.getOrThrow(await topics((r) => r.getById(a, news.id))).publicId).toBe(news.publicId)
       expect(Option.isNone(await topics((r) => r.update(b, news.publicId, { name: "stolen" })))).toBe(true)
-      const renamed = Option.getOrThrow(await topics((r) => r.update(a, news.publicId, { description: null })))
+      const renamed = Option.getOrThrow(
+        await topics((r) => r.update(a, news.publicId, { description: null }))
+      )
       expect(renamed).toMatchObject({ name: "News", description: null })
       expect(await topics((r) => r.remove(b, news.publicId))).toBe(false)
       expect(await topics((r) => r.remove(a, news.publicId))).toBe(true)
       expect(await topics((r) => r.remove(a, news.publicId))).toBe(false)
-      expect(Option.isNone(await topics((r) => r.get(a, "top_000000000000000000000000" as TopicPublicId)))).toBe(true)
+      expect(
+        Option.isNone(await topics((r) => r.get(a, "top_000000000000000000000000" as TopicPublicId)))
+      ).toBe(true)
     })
 
     it("is opt-out: counts, pages, choices and opted-out sets agree, and choices write their events", async () => {

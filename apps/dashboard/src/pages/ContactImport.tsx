@@ -71,7 +71,9 @@ export const ContactImport = ({ onImported }: { readonly onImported: () => void 
       }
       onImported()
     } catch (error) {
-      setProblem(error instanceof ApiProblem ? error : new ApiProblem("internal_error", String(error), undefined))
+      setProblem(
+        error instanceof ApiProblem ? error : new ApiProblem("internal_error", String(error), undefined)
+      )
     } finally {
       setBusy(false)
     }
@@ -88,8 +90,11 @@ export const ContactImport = ({ onImported }: { readonly onImported: () => void 
     >
       <h2>Import contacts</h2>
       <p className="hint">
-        Paste JSON or choose a .json file: a list like <code>[{"{"}"email": "ann@example.com", "first_name": "Ann"{"}"}]</code>.
-        Addresses you already have are skipped, not changed.
+        Paste JSON or choose a .json file: a list like{" "}
+        <code>
+          [{"{"}"email": "ann@example.com", "first_name": "Ann"{"}"}]
+        </code>
+        . Addresses you already have are skipped, not changed.
       </p>
       <ErrorMessage problem={problem} />
       <div className="field">
@@ -107,7 +112,13 @@ export const ContactImport = ({ onImported }: { readonly onImported: () => void 
       </div>
       <div className="field">
         <label htmlFor="import-json">Contacts (JSON)</label>
-        <textarea id="import-json" name="contacts" rows={5} value={text} onChange={(e) => setText(e.target.value)} />
+        <textarea
+          id="import-json"
+          name="contacts"
+          rows={5}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
       </div>
       <button type="submit" className="primary" disabled={busy || text.trim() === ""} aria-busy={busy}>
         {busy ? "Importing…" : "Import"}

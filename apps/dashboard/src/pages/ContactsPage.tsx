@@ -25,7 +25,7 @@ const EditContact = ({ contact, onDone }: { readonly contact: ContactView; reado
     try {
       values = JSON.parse(properties) as Record<string, unknown>
     } catch {
-      throw new Error("Properties must be a JSON object, for example {\"plan\": \"pro\"}")
+      throw new Error('Properties must be a JSON object, for example {"plan": "pro"}')
     }
     await call((api) =>
       api.contacts.update({
@@ -41,18 +41,35 @@ const EditContact = ({ contact, onDone }: { readonly contact: ContactView; reado
     onDone()
   }
   return (
-    <Form label={`Edit ${contact.email}`} heading={`Edit ${contact.email}`} submit="Save contact" action={save} className="card">
+    <Form
+      label={`Edit ${contact.email}`}
+      heading={`Edit ${contact.email}`}
+      submit="Save contact"
+      action={save}
+      className="card"
+    >
       <Field label="First name" name="first_name" maxLength={200} value={firstName} onChange={setFirstName} />
       <Field label="Last name" name="last_name" maxLength={200} value={lastName} onChange={setLastName} />
       <div className="field">
         <label>
-          <input type="checkbox" name="unsubscribed" checked={unsubscribed} onChange={(e) => setUnsubscribed(e.target.checked)} />{" "}
+          <input
+            type="checkbox"
+            name="unsubscribed"
+            checked={unsubscribed}
+            onChange={(e) => setUnsubscribed(e.target.checked)}
+          />{" "}
           Unsubscribed from all marketing mail
         </label>
       </div>
       <div className="field">
         <label htmlFor="contact-properties">Properties (JSON)</label>
-        <textarea id="contact-properties" name="properties" rows={4} value={properties} onChange={(e) => setProperties(e.target.value)} />
+        <textarea
+          id="contact-properties"
+          name="properties"
+          rows={4}
+          value={properties}
+          onChange={(e) => setProperties(e.target.value)}
+        />
       </div>
       <button type="button" onClick={onDone}>
         Cancel
@@ -124,7 +141,13 @@ export const ContactsPage = () => {
           void refresh({ search, filter, page: 1 })
         }}
       >
-        <Field label="Search" name="search" hint="Part of an address or a name" value={search} onChange={setSearch} />
+        <Field
+          label="Search"
+          name="search"
+          hint="Part of an address or a name"
+          value={search}
+          onChange={setSearch}
+        />
         <Select
           label="Show"
           name="unsubscribed"
@@ -182,7 +205,10 @@ export const ContactsPage = () => {
                   <td>{[c.firstName, c.lastName].filter((n) => n !== null).join(" ")}</td>
                   <td>
                     {c.unsubscribed ? (
-                      <span className="badge badge-failed">Unsubscribed{c.suppressionReason === null ? "" : ` (${c.suppressionReason.replace("_", " ")})`}</span>
+                      <span className="badge badge-failed">
+                        Unsubscribed
+                        {c.suppressionReason === null ? "" : ` (${c.suppressionReason.replace("_", " ")})`}
+                      </span>
                     ) : (
                       <span className="badge badge-verified">Subscribed</span>
                     )}
@@ -198,7 +224,11 @@ export const ContactsPage = () => {
             </tbody>
           </table>
           <div className="actions">
-            <button type="button" disabled={page <= 1} onClick={() => void refresh({ ...query, page: page - 1 })}>
+            <button
+              type="button"
+              disabled={page <= 1}
+              onClick={() => void refresh({ ...query, page: page - 1 })}
+            >
               Previous page
             </button>
             <span>

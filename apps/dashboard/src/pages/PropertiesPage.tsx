@@ -20,7 +20,13 @@ const optionList = (text: string) =>
     .filter((o) => o !== "")
 
 /** Changes a property's label, options and whether it is required (name and type never change). */
-const EditProperty = ({ property, onDone }: { readonly property: ContactPropertyView; readonly onDone: () => void }) => {
+const EditProperty = ({
+  property,
+  onDone
+}: {
+  readonly property: ContactPropertyView
+  readonly onDone: () => void
+}) => {
   const [label, setLabel] = useState(property.label)
   const [options, setOptions] = useState((property.options ?? []).join(", "))
   const [required, setRequired] = useState(property.required)
@@ -46,11 +52,23 @@ const EditProperty = ({ property, onDone }: { readonly property: ContactProperty
     >
       <Field label="Label" name="label" required maxLength={200} value={label} onChange={setLabel} />
       {property.type === "select" ? (
-        <Field label="Options" name="options" hint="Separated by commas" value={options} onChange={setOptions} />
+        <Field
+          label="Options"
+          name="options"
+          hint="Separated by commas"
+          value={options}
+          onChange={setOptions}
+        />
       ) : null}
       <div className="field">
         <label>
-          <input type="checkbox" name="required" checked={required} onChange={(e) => setRequired(e.target.checked)} /> Required
+          <input
+            type="checkbox"
+            name="required"
+            checked={required}
+            onChange={(e) => setRequired(e.target.checked)}
+          />{" "}
+          Required
         </label>
       </div>
     </Form>
@@ -70,7 +88,13 @@ export const PropertiesPage = () => {
   const create = async () => {
     await call((api) =>
       api.contactProperties.create({
-        payload: { name, label, type, required, ...(type === "select" ? { options: optionList(options) } : {}) }
+        payload: {
+          name,
+          label,
+          type,
+          required,
+          ...(type === "select" ? { options: optionList(options) } : {})
+        }
       })
     )
     setName("")
@@ -84,16 +108,48 @@ export const PropertiesPage = () => {
     <section>
       <PageTitle>Contact properties</PageTitle>
       <p className="lead">Typed fields every contact can carry; values are checked against their type.</p>
-      <Form label="Add a property" heading="Add a property" submit="Add property" action={create} className="card">
-        <Field label="Name" name="name" required maxLength={63} hint="Letters, digits and _; fixed once made" value={name} onChange={setName} />
+      <Form
+        label="Add a property"
+        heading="Add a property"
+        submit="Add property"
+        action={create}
+        className="card"
+      >
+        <Field
+          label="Name"
+          name="name"
+          required
+          maxLength={63}
+          hint="Letters, digits and _; fixed once made"
+          value={name}
+          onChange={setName}
+        />
         <Field label="Label" name="label" required maxLength={200} value={label} onChange={setLabel} />
-        <Select label="Type" name="type" value={type} options={TYPES} onChange={(v) => setType(v as PropertyType)} />
+        <Select
+          label="Type"
+          name="type"
+          value={type}
+          options={TYPES}
+          onChange={(v) => setType(v as PropertyType)}
+        />
         {type === "select" ? (
-          <Field label="Options" name="options" hint="Separated by commas" value={options} onChange={setOptions} />
+          <Field
+            label="Options"
+            name="options"
+            hint="Separated by commas"
+            value={options}
+            onChange={setOptions}
+          />
         ) : null}
         <div className="field">
           <label>
-            <input type="checkbox" name="required" checked={required} onChange={(e) => setRequired(e.target.checked)} /> Required
+            <input
+              type="checkbox"
+              name="required"
+              checked={required}
+              onChange={(e) => setRequired(e.target.checked)}
+            />{" "}
+            Required
           </label>
         </div>
       </Form>
@@ -128,7 +184,11 @@ export const PropertiesPage = () => {
                 <td>{(p.options ?? []).join(", ")}</td>
                 <td>{p.required ? "Yes" : "No"}</td>
                 <td>
-                  <button type="button" aria-label={`Edit ${p.name}`} onClick={() => setEditing(editing === p.id ? undefined : p.id)}>
+                  <button
+                    type="button"
+                    aria-label={`Edit ${p.name}`}
+                    onClick={() => setEditing(editing === p.id ? undefined : p.id)}
+                  >
                     Edit
                   </button>{" "}
                   <button

@@ -11,11 +11,13 @@ const loadTopics = async () => {
   const { topics } = await call((api) => api.subscriptionTopics.list())
   return Promise.all(
     topics.map((topic) =>
-      call((api) => api.subscriptionTopics.get({ path: { id: topic.publicId as TopicPublicId } })).then((got) => ({
-        topic,
-        subscribers: got.subscriberCount,
-        unsubscribed: got.unsubscribedCount
-      }))
+      call((api) => api.subscriptionTopics.get({ path: { id: topic.publicId as TopicPublicId } })).then(
+        (got) => ({
+          topic,
+          subscribers: got.subscriberCount,
+          unsubscribed: got.unsubscribedCount
+        })
+      )
     )
   )
 }
@@ -40,7 +42,13 @@ const EditTopic = ({ topic, onDone }: { readonly topic: TopicView; readonly onDo
       }}
     >
       <Field label="Name" name="name" required maxLength={200} value={name} onChange={setName} />
-      <Field label="Description" name="description" maxLength={1000} value={description} onChange={setDescription} />
+      <Field
+        label="Description"
+        name="description"
+        maxLength={1000}
+        value={description}
+        onChange={setDescription}
+      />
     </Form>
   )
 }
@@ -71,7 +79,14 @@ export const TopicsPage = () => {
       </p>
       <Form label="Add a topic" heading="Add a topic" submit="Add topic" action={create} className="card">
         <Field label="Name" name="name" required maxLength={200} value={name} onChange={setName} />
-        <Field label="Description" name="description" maxLength={1000} hint="Shown to contacts on the preference page" value={description} onChange={setDescription} />
+        <Field
+          label="Description"
+          name="description"
+          maxLength={1000}
+          hint="Shown to contacts on the preference page"
+          value={description}
+          onChange={setDescription}
+        />
       </Form>
       <ErrorMessage problem={topics.problem ?? acting.problem} />
       {topics.data === undefined ? (
@@ -102,7 +117,11 @@ export const TopicsPage = () => {
                 <td>{unsubscribed}</td>
                 <td>{formatDate(topic.createdAt, info.user.timeZone)}</td>
                 <td>
-                  <button type="button" aria-label={`Edit ${topic.name}`} onClick={() => setEditing(topic.publicId)}>
+                  <button
+                    type="button"
+                    aria-label={`Edit ${topic.name}`}
+                    onClick={() => setEditing(topic.publicId)}
+                  >
                     Edit
                   </button>{" "}
                   <button
@@ -110,7 +129,10 @@ export const TopicsPage = () => {
                     aria-label={`Delete ${topic.name}`}
                     onClick={() =>
                       void acting.run(async () => {
-                        if (!window.confirm(`Delete ${topic.name}? Contacts stay; their choices about it go.`)) return
+                        if (
+                          !window.confirm(`Delete ${topic.name}? Contacts stay; their choices about it go.`)
+                        )
+                          return
                         await call((api) =>
                           api.subscriptionTopics.delete({ path: { id: topic.publicId as TopicPublicId } })
                         )

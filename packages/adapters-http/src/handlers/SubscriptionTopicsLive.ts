@@ -54,7 +54,12 @@ export const SubscriptionTopicsLive = HttpApiBuilder.group(Api, "subscriptionTop
     .handle("subscribe", ({ path, payload }) =>
       Effect.gen(function* () {
         const caller = yield* CurrentPrincipal
-        const { topic, contact, subscription } = yield* ChooseTopic(caller, path.contactId, payload.topicId, true)
+        const { topic, contact, subscription } = yield* ChooseTopic(
+          caller,
+          path.contactId,
+          payload.topicId,
+          true
+        )
         const view = subscriptionView(topic, contact, subscription)
         return { subscription: view, ...view }
       })
@@ -62,12 +67,19 @@ export const SubscriptionTopicsLive = HttpApiBuilder.group(Api, "subscriptionTop
     .handle("unsubscribe", ({ path }) =>
       Effect.gen(function* () {
         const caller = yield* CurrentPrincipal
-        const { topic, contact, subscription } = yield* ChooseTopic(caller, path.contactId, path.topicId, false)
+        const { topic, contact, subscription } = yield* ChooseTopic(
+          caller,
+          path.contactId,
+          path.topicId,
+          false
+        )
         return { subscription: subscriptionView(topic, contact, subscription), success: true as const }
       })
     )
     .handle("list", () =>
-      Effect.flatMap(CurrentPrincipal, ListTopics).pipe(Effect.map((topics) => ({ topics: topics.map(topicView) })))
+      Effect.flatMap(CurrentPrincipal, ListTopics).pipe(
+        Effect.map((topics) => ({ topics: topics.map(topicView) }))
+      )
     )
     .handle("create", ({ payload }) =>
       Effect.flatMap(CurrentPrincipal, (caller) => CreateTopic(caller, payload)).pipe(

@@ -60,7 +60,8 @@ const outcomePage: Record<PreferenceOutcome, string> = {
 const readForm = (body: string) => {
   const form = new URLSearchParams(body.trim())
   // RFC 8058: mailbox providers POST exactly this.
-  if (form.get("List-Unsubscribe") === "One-Click") return { action: "one_click" as const, keep: new Set<number>() }
+  if (form.get("List-Unsubscribe") === "One-Click")
+    return { action: "one_click" as const, keep: new Set<number>() }
   const keep = new Set(
     form
       .getAll("keep")
@@ -98,15 +99,15 @@ export const TrackingLive = HttpApiBuilder.group(Api, "tracking", (handlers) =>
     )
     .handle("unsubscribe", ({ path, urlParams }) =>
       Effect.gen(function* () {
-          const request = yield* HttpServerRequest.HttpServerRequest
-          const body = yield* request.text.pipe(Effect.orElseSucceed(() => ""))
-          const { action, keep } = readForm(body.length > 65_536 ? "" : body)
-          const link = { path, topic: urlParams.topic }
-          const outcome =
-            action === "save"
-              ? yield* SavePreferences(link, keep)
-              : yield* UnsubscribeByLink(link, action === "one_click" ? "one_click" : "page", action === "all")
-          return html(outcomePage[outcome])
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const body = yield* request.text.pipe(Effect.orElseSucceed(() => ""))
+        const { action, keep } = readForm(body.length > 65_536 ? "" : body)
+        const link = { path, topic: urlParams.topic }
+        const outcome =
+          action === "save"
+            ? yield* SavePreferences(link, keep)
+            : yield* UnsubscribeByLink(link, action === "one_click" ? "one_click" : "page", action === "all")
+        return html(outcomePage[outcome])
       }).pipe(Effect.catchTag("TrackingLinkInvalid", invalidPage))
     )
 )

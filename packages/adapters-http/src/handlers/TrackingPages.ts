@@ -29,7 +29,13 @@ const text = escapeAttribute
 const leaveAllForm = (label: string, quiet: boolean) =>
   `<form method="post"><input type="hidden" name="action" value="all"><button type="submit"${quiet ? ' class="quiet"' : ""}>${label}</button></form>`
 
-const topicRow = ({ topic, subscribed }: { readonly topic: { id: number; name: string; description: string | null }; readonly subscribed: boolean }) =>
+const topicRow = ({
+  topic,
+  subscribed
+}: {
+  readonly topic: { id: number; name: string; description: string | null }
+  readonly subscribed: boolean
+}) =>
   `<label><input type="checkbox" name="keep" value="${topic.id}"${subscribed ? " checked" : ""}> ${text(topic.name)}${
     topic.description === null || topic.description === "" ? "" : `<small>${text(topic.description)}</small>`
   }</label>`

@@ -29,6 +29,9 @@ export class EngagementLog extends Context.Tag("@poststack/application/Engagemen
     /** Whose copy the link is: the team and recipient address; `None` when the email is gone. */
     readonly reader: (
       ref: TrackingRef
-    ) => Effect.Effect<Option.Option<{ readonly teamId: TeamId; readonly recipient: string }>, StoreUnavailable>
+    ) => Effect.Effect<
+      Option.Option<{ readonly teamId: TeamId; readonly recipient: string }>,
+      StoreUnavailable
+    >
   }
 >() {}

@@ -52,13 +52,21 @@ export const UpdateTopicBody = Schema.Struct({
   description: Schema.optional(Description)
 })
 /** Only a `top_` id: a numeric one is refused (400), as upstream does. */
-export const SubscribeBody = Schema.Struct({ topicId: TopicPublicId.pipe(Schema.propertySignature, Schema.fromKey("topic_id")) })
+export const SubscribeBody = Schema.Struct({
+  topicId: TopicPublicId.pipe(Schema.propertySignature, Schema.fromKey("topic_id"))
+})
 
 export const TopicEnvelope = Schema.Struct({ topic: TopicView })
 /** G2 reads `{subscription}`, G1 the bare object: both at once. */
-export const SubscriptionEnvelope = Schema.Struct({ subscription: SubscriptionView, ...SubscriptionView.fields })
+export const SubscriptionEnvelope = Schema.Struct({
+  subscription: SubscriptionView,
+  ...SubscriptionView.fields
+})
 /** G2 reads `{subscription}` (with `subscribed: false`), G1 `{success}`. */
-export const UnsubscribedEnvelope = Schema.Struct({ subscription: SubscriptionView, success: Schema.Literal(true) })
+export const UnsubscribedEnvelope = Schema.Struct({
+  subscription: SubscriptionView,
+  success: Schema.Literal(true)
+})
 
 export const SubscribersParams = Schema.Struct({
   page: Schema.optionalWith(PageParam, { default: () => 1 }),
@@ -120,7 +128,12 @@ export class SubscriptionTopicsApi extends HttpApiGroup.make("subscriptionTopics
       .addSuccess(TopicEnvelope)
       .addError(NotFoundJson)
   )
-  .add(HttpApiEndpoint.del("delete", "/subscription-topics/:id").setPath(idPath).addSuccess(Success).addError(NotFoundJson))
+  .add(
+    HttpApiEndpoint.del("delete", "/subscription-topics/:id")
+      .setPath(idPath)
+      .addSuccess(Success)
+      .addError(NotFoundJson)
+  )
   .add(
     HttpApiEndpoint.get("subscribers", "/subscription-topics/:id/subscribers")
       .setPath(idPath)

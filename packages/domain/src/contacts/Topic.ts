@@ -8,7 +8,10 @@ export type TopicId = typeof TopicId.Type
  * A topic's public id, `top_` and 24 lower-case hex digits: what every route takes. A bare number
  * is not one (400), as upstream refuses numeric topic ids.
  */
-export const TopicPublicId = Schema.String.pipe(Schema.pattern(/^top_[0-9a-f]{24}$/), Schema.brand("TopicPublicId"))
+export const TopicPublicId = Schema.String.pipe(
+  Schema.pattern(/^top_[0-9a-f]{24}$/),
+  Schema.brand("TopicPublicId")
+)
 export type TopicPublicId = typeof TopicPublicId.Type
 
 /** What a team's mail can be about, which a contact may leave without leaving everything. */

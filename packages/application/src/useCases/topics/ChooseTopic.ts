@@ -45,4 +45,3 @@ export const ChooseTopic = Effect.fn("ChooseTopic")(function* (
     )
   )
 })
-

@@ -1,4 +1,10 @@
-import { type ContactPublicId, ContactNotFound, type TeamId, TopicNotFound, type TopicPublicId } from "@poststack/domain"
+import {
+  type ContactPublicId,
+  ContactNotFound,
+  type TeamId,
+  TopicNotFound,
+  type TopicPublicId
+} from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { ContactRepository } from "../../ports/ContactRepository.js"
 import { TopicRepository } from "../../ports/TopicRepository.js"

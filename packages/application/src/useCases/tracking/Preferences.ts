@@ -107,7 +107,11 @@ export const UnsubscribeByLink = Effect.fn("UnsubscribeByLink")(function* (
     )
     if (left) return "left_topic" satisfies PreferenceOutcome
   }
-  const outcome = yield* (yield* EngagementLog).unsubscribe(ref, via, new Date(yield* Clock.currentTimeMillis))
+  const outcome = yield* (yield* EngagementLog).unsubscribe(
+    ref,
+    via,
+    new Date(yield* Clock.currentTimeMillis)
+  )
   if (outcome._tag === "Unknown") return "gone" satisfies PreferenceOutcome
   yield* leaveAll(teamId, contact)
   return "unsubscribed" satisfies PreferenceOutcome
