@@ -12,6 +12,7 @@ import { AuditLogPage, RequestLogPage } from "./pages/LogPages"
 import { NotFoundPage } from "./pages/NotFoundPage"
 import { PropertiesPage } from "./pages/PropertiesPage"
 import { ResetPasswordPage } from "./pages/ResetPasswordPage"
+import { SegmentsPage } from "./pages/SegmentsPage"
 import { SessionsPage } from "./pages/SessionsPage"
 import { SignInPage } from "./pages/SignInPage"
 import { SignUpPage } from "./pages/SignUpPage"
@@ -40,6 +41,7 @@ const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/contacts": ContactsPage,
   "/app/contact-properties": PropertiesPage,
   "/app/topics": TopicsPage,
+  "/app/segments": SegmentsPage,
   "/app/team": TeamPage,
   "/app/account": AccountPage,
   "/app/sessions": SessionsPage,

@@ -1,4 +1,10 @@
-import { ContactPropertyRepository, ContactRepository, TopicRepository } from "@poststack/application"
+import {
+  ContactPropertyRepository,
+  ContactRepository,
+  SegmentAudience,
+  SegmentRepository,
+  TopicRepository
+} from "@poststack/application"
 import {
   Contact,
   ContactProperty,
@@ -8,6 +14,7 @@ import {
 } from "@poststack/domain"
 import { Context, Effect, Layer, Option } from "effect"
 import * as MemoryContactRepository from "./MemoryContactRepository.js"
+import * as MemorySegmentRepository from "./MemorySegmentRepository.js"
 import * as MemoryTopicRepository from "./MemoryTopicRepository.js"
 
 /** Contact properties in process memory; deleting one drops the values the memory contacts hold. */
@@ -78,7 +85,10 @@ export const layerWithContacts = Layer.effectContext(
     return Context.make(ContactRepository, MemoryContactRepository.make(state)).pipe(
       Context.add(ContactPropertyRepository, make(state)),
       Context.add(TopicRepository, MemoryTopicRepository.make(state)),
-      Context.add(MemoryContactRepository.MemoryContactOutbox, { events: state.events })
+      Context.add(MemoryContactRepository.MemoryContactOutbox, { events: state.events }),
+      Context.add(SegmentRepository, MemorySegmentRepository.make(state)),
+      Context.add(SegmentAudience, MemorySegmentRepository.makeAudience(state)),
+      Context.add(MemoryContactRepository.MemoryContacts, state)
     )
   })
 )

@@ -29,6 +29,7 @@ export type RouteFamily =
   | "accounts"
   | "contacts"
   | "topics"
+  | "segments"
 
 /**
  * How far a key reaches in one family: the whole team, only resources of its own domain, or
@@ -63,7 +64,9 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   contacts: ["team", "denied", "denied", "denied"],
   // Subscription topics and contacts' choices about them (`/subscription-topics*`): the team's
   // audience again, so as contacts.
-  topics: ["team", "denied", "denied", "denied"]
+  topics: ["team", "denied", "denied", "denied"],
+  // Segments (`/segments*`): parts of the audience, and through rules a read of its engagement.
+  segments: ["team", "denied", "denied", "denied"]
 }
 
 /** The grant a reach has in a family, read from `SCOPE_TABLE`. */
