@@ -6,15 +6,18 @@ import { AcceptInvitationPage } from "./pages/AcceptInvitationPage"
 import { AccountPage } from "./pages/AccountPage"
 import { ApiKeysPage } from "./pages/ApiKeysPage"
 import { ConfirmEmailPage } from "./pages/ConfirmEmailPage"
+import { ContactsPage } from "./pages/ContactsPage"
 import { DomainsPage } from "./pages/DomainsPage"
 import { AuditLogPage, RequestLogPage } from "./pages/LogPages"
 import { NotFoundPage } from "./pages/NotFoundPage"
+import { PropertiesPage } from "./pages/PropertiesPage"
 import { ResetPasswordPage } from "./pages/ResetPasswordPage"
 import { SegmentsPage } from "./pages/SegmentsPage"
 import { SessionsPage } from "./pages/SessionsPage"
 import { SignInPage } from "./pages/SignInPage"
 import { SignUpPage } from "./pages/SignUpPage"
 import { TeamPage } from "./pages/TeamPage"
+import { TopicsPage } from "./pages/TopicsPage"
 import { TwoFactorSignInPage } from "./pages/TwoFactorSignInPage"
 import { VerifyEmailPage } from "./pages/VerifyEmailPage"
 import { navigate, usePlace } from "./router"
@@ -35,6 +38,9 @@ const PUBLIC: Record<string, () => React.JSX.Element> = {
 const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/api-keys": ApiKeysPage,
   "/app/domains": DomainsPage,
+  "/app/contacts": ContactsPage,
+  "/app/contact-properties": PropertiesPage,
+  "/app/topics": TopicsPage,
   "/app/segments": SegmentsPage,
   "/app/team": TeamPage,
   "/app/account": AccountPage,

@@ -17,6 +17,7 @@ import { InboundApi } from "./groups/InboundApi.js"
 import { NotificationChannelsApi } from "./groups/NotificationChannelsApi.js"
 import { RequestLogsApi } from "./groups/RequestLogsApi.js"
 import { SessionsApi } from "./groups/SessionsApi.js"
+import { SubscriptionTopicsApi } from "./groups/SubscriptionTopicsApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
 import { TeamsApi } from "./groups/TeamsApi.js"
 import { TrackingApi } from "./groups/TrackingApi.js"
@@ -47,6 +48,7 @@ export class Api extends HttpApi.make("poststack")
   .add(TeamsApi)
   .add(ContactsApi)
   .add(ContactPropertiesApi)
+  .add(SubscriptionTopicsApi)
   .add(SegmentsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")

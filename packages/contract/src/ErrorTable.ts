@@ -41,6 +41,7 @@ import {
   StoreUnavailable,
   SuppressionNotFound,
   TrackingLinkInvalid,
+  TopicNotFound,
   ValidationFailed,
   WebhookDeliveryNotFound,
   WebhookNotFound
@@ -74,6 +75,7 @@ export const errorTable = {
       SuppressionNotFound,
       ContactNotFound,
       ContactPropertyNotFound,
+      TopicNotFound,
       SegmentNotFound
     ]
   },

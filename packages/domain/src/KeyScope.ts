@@ -28,6 +28,7 @@ export type RouteFamily =
   | "requestLogs"
   | "accounts"
   | "contacts"
+  | "topics"
   | "segments"
 
 /**
@@ -61,6 +62,9 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   // Contacts and their properties (`/contacts*`, `/contact-properties*`): the team's audience,
   // which belongs to no one domain.
   contacts: ["team", "denied", "denied", "denied"],
+  // Subscription topics and contacts' choices about them (`/subscription-topics*`): the team's
+  // audience again, so as contacts.
+  topics: ["team", "denied", "denied", "denied"],
   // Segments (`/segments*`): parts of the audience, and through rules a read of its engagement.
   segments: ["team", "denied", "denied", "denied"]
 }
