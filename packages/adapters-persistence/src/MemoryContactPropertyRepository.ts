@@ -1,4 +1,9 @@
-import { ContactPropertyRepository, ContactRepository } from "@poststack/application"
+import {
+  ContactEngagement,
+  ContactImport,
+  ContactPropertyRepository,
+  ContactRepository
+} from "@poststack/application"
 import {
   Contact,
   ContactProperty,
@@ -7,6 +12,8 @@ import {
   type TeamId
 } from "@poststack/domain"
 import { Context, Effect, Layer, Option } from "effect"
+import * as MemoryContactEngagement from "./MemoryContactEngagement.js"
+import * as MemoryContactImport from "./MemoryContactImport.js"
 import * as MemoryContactRepository from "./MemoryContactRepository.js"
 
 /** Contact properties in process memory; deleting one drops the values the memory contacts hold. */
@@ -74,9 +81,14 @@ export const make = (state: MemoryContactRepository.MemoryContactState) => {
 export const layerWithContacts = Layer.effectContext(
   Effect.sync(() => {
     const state = MemoryContactRepository.makeState()
-    return Context.make(ContactRepository, MemoryContactRepository.make(state)).pipe(
+    const engagement = MemoryContactEngagement.makeState()
+    const contacts = MemoryContactRepository.make(state)
+    return Context.make(ContactRepository, contacts).pipe(
+      Context.add(ContactImport, MemoryContactImport.make(state, contacts)),
       Context.add(ContactPropertyRepository, make(state)),
-      Context.add(MemoryContactRepository.MemoryContactOutbox, { events: state.events })
+      Context.add(MemoryContactRepository.MemoryContactOutbox, { events: state.events }),
+      Context.add(ContactEngagement, MemoryContactEngagement.make(state, engagement)),
+      Context.add(MemoryContactEngagement.MemoryTrackingEvents, MemoryContactEngagement.tracking(engagement))
     )
   })
 )

@@ -1,6 +1,8 @@
 import { Config, Effect, Layer } from "effect"
 import * as PgApiKeyRepository from "./PgApiKeyRepository.js"
 import * as PgAuditLog from "./PgAuditLog.js"
+import * as PgContactEngagement from "./PgContactEngagement.js"
+import * as PgContactImport from "./PgContactImport.js"
 import * as PgContactPropertyRepository from "./PgContactPropertyRepository.js"
 import * as PgContactRepository from "./PgContactRepository.js"
 import * as PgDeliveryFeedback from "./PgDeliveryFeedback.js"
@@ -54,7 +56,9 @@ const others = [
   PgMembershipRepository.layer,
   PgInvitationRepository.layer,
   PgContactRepository.layer,
-  PgContactPropertyRepository.layer
+  PgContactPropertyRepository.layer,
+  PgContactEngagement.layer,
+  PgContactImport.layer
 ] as const
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */
