@@ -37,18 +37,28 @@ export const openContactCsv = (path: string) =>
       )
       // A file that cannot be read stops the parser too.
       file.on("error", (e) => parser.destroy(e))
-      return Stream.fromAsyncIterable(
-        parser as AsyncIterable<{ info: { lines: number }; record: Array<string> }>,
-        (e) => {
-          const error = e as Error & { code?: string; lines?: number }
-          return new ValidationFailed({
-            message:
-              error.lines !== undefined
-                ? `line ${error.lines}: ${error.message.replace(/ at line \d+.*$/, "")}`
-                : `cannot read ${path}: ${error.code ?? error.message}`
-          })
+      // Records are handed on in arrays: a stream pull per record costs more than parsing it.
+      const batches = async function* () {
+        let batch: Array<{ info: { lines: number }; record: Array<string> }> = []
+        for await (const r of parser) {
+          batch.push(r)
+          if (batch.length >= 1_000) {
+            yield batch
+            batch = []
+          }
         }
-      ).pipe(
+        if (batch.length > 0) yield batch
+      }
+      return Stream.fromAsyncIterable(batches(), (e) => {
+        const error = e as Error & { code?: string; lines?: number }
+        return new ValidationFailed({
+          message:
+            error.lines !== undefined
+              ? `line ${error.lines}: ${error.message.replace(/ at line \d+.*$/, "")}`
+              : `cannot read ${path}: ${error.code ?? error.message}`
+        })
+      }).pipe(
+        Stream.mapConcat((batch) => batch),
         // A quoted cell may span lines: a record is named by the line it starts on. csv-parse's line
         // count takes a CRLF inside quotes for two lines (from then on), so those are taken off.
         Stream.mapAccum(0, (extra, { info, record }): [number, CsvRecord] => {
