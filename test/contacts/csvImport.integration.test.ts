@@ -137,7 +137,7 @@ describe("poststack contacts import FILE", () => {
       "SELECT count(*)::int AS n FROM events WHERE type = 'contact.created'"
     )
     expect(created[0]?.n).toBe(3)
-  }, 60_000)
+  }, 240_000)
 
   it("writes nothing when the file breaks half-way, the header does not fit, or the file is missing", async () => {
     const before = await emails()
@@ -173,7 +173,7 @@ describe("poststack contacts import FILE", () => {
       'line 1: column "Email" appears twice'
     ])
     expect(await emails()).toEqual(before)
-  }, 90_000)
+  }, 240_000)
 
   it("imports into the team named, never another", async () => {
     const other = await insertTeamWithKey(db.url, "other")
