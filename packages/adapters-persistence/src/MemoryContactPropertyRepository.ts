@@ -2,7 +2,9 @@ import {
   ContactEngagement,
   ContactImport,
   ContactPropertyRepository,
-  ContactRepository
+  ContactRepository,
+  SegmentAudience,
+  SegmentRepository
 } from "@poststack/application"
 import {
   Contact,
@@ -15,6 +17,7 @@ import { Context, Effect, Layer, Option } from "effect"
 import * as MemoryContactEngagement from "./MemoryContactEngagement.js"
 import * as MemoryContactImport from "./MemoryContactImport.js"
 import * as MemoryContactRepository from "./MemoryContactRepository.js"
+import * as MemorySegmentRepository from "./MemorySegmentRepository.js"
 
 /** Contact properties in process memory; deleting one drops the values the memory contacts hold. */
 export const make = (state: MemoryContactRepository.MemoryContactState) => {
@@ -88,7 +91,10 @@ export const layerWithContacts = Layer.effectContext(
       Context.add(ContactPropertyRepository, make(state)),
       Context.add(MemoryContactRepository.MemoryContactOutbox, { events: state.events }),
       Context.add(ContactEngagement, MemoryContactEngagement.make(state, engagement)),
-      Context.add(MemoryContactEngagement.MemoryTrackingEvents, MemoryContactEngagement.tracking(engagement))
+      Context.add(MemoryContactEngagement.MemoryTrackingEvents, MemoryContactEngagement.tracking(engagement)),
+      Context.add(SegmentRepository, MemorySegmentRepository.make(state)),
+      Context.add(SegmentAudience, MemorySegmentRepository.makeAudience(state)),
+      Context.add(MemoryContactRepository.MemoryContacts, state)
     )
   })
 )
