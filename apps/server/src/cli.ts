@@ -25,6 +25,7 @@ import {
 } from "@poststack/domain"
 import { Cause, Console, Effect, Layer, Option, Redacted } from "effect"
 import { unknownCommand } from "./CliCommands.js"
+import { contactsImport } from "./ContactsImportCommand.js"
 
 /** The database, built only for the command that runs (a typo or `--help` starts nothing). */
 const Services = Layer.mergeAll(PgPersistence, NodeCryptoKeyMaterial.layerConfig).pipe(
@@ -203,6 +204,9 @@ const poststack = Command.make("poststack").pipe(
     Command.make("teams").pipe(Command.withSubcommands([withDatabase(teamsCreate), withDatabase(teamsList)])),
     Command.make("domains").pipe(Command.withSubcommands([withDatabase(domainsVerifyLocal)])),
     Command.make("users").pipe(Command.withSubcommands([withDatabase(usersVerify)])),
+    Command.make("contacts").pipe(
+      Command.withSubcommands([withDatabase(contactsImport(teamOption, resolveTeam))])
+    ),
     withDatabase(migrate)
   ])
 )

@@ -1,4 +1,6 @@
 import {
+  ContactEngagement,
+  ContactImport,
   ContactPropertyRepository,
   ContactRepository,
   SegmentAudience,
@@ -13,6 +15,8 @@ import {
   type TeamId
 } from "@poststack/domain"
 import { Context, Effect, Layer, Option } from "effect"
+import * as MemoryContactEngagement from "./MemoryContactEngagement.js"
+import * as MemoryContactImport from "./MemoryContactImport.js"
 import * as MemoryContactRepository from "./MemoryContactRepository.js"
 import * as MemorySegmentRepository from "./MemorySegmentRepository.js"
 import * as MemoryTopicRepository from "./MemoryTopicRepository.js"
@@ -82,10 +86,15 @@ export const make = (state: MemoryContactRepository.MemoryContactState) => {
 export const layerWithContacts = Layer.effectContext(
   Effect.sync(() => {
     const state = MemoryContactRepository.makeState()
-    return Context.make(ContactRepository, MemoryContactRepository.make(state)).pipe(
+    const engagement = MemoryContactEngagement.makeState()
+    const contacts = MemoryContactRepository.make(state)
+    return Context.make(ContactRepository, contacts).pipe(
+      Context.add(ContactImport, MemoryContactImport.make(state, contacts)),
       Context.add(ContactPropertyRepository, make(state)),
       Context.add(TopicRepository, MemoryTopicRepository.make(state)),
       Context.add(MemoryContactRepository.MemoryContactOutbox, { events: state.events }),
+      Context.add(ContactEngagement, MemoryContactEngagement.make(state, engagement)),
+      Context.add(MemoryContactEngagement.MemoryTrackingEvents, MemoryContactEngagement.tracking(engagement)),
       Context.add(SegmentRepository, MemorySegmentRepository.make(state)),
       Context.add(SegmentAudience, MemorySegmentRepository.makeAudience(state)),
       Context.add(MemoryContactRepository.MemoryContacts, state)

@@ -1,6 +1,8 @@
 import { Config, Effect, Layer } from "effect"
 import * as PgApiKeyRepository from "./PgApiKeyRepository.js"
 import * as PgAuditLog from "./PgAuditLog.js"
+import * as PgContactEngagement from "./PgContactEngagement.js"
+import * as PgContactImport from "./PgContactImport.js"
 import * as PgContactPropertyRepository from "./PgContactPropertyRepository.js"
 import * as PgContactRepository from "./PgContactRepository.js"
 import * as PgDeliveryFeedback from "./PgDeliveryFeedback.js"
@@ -59,6 +61,8 @@ const others = [
   PgContactRepository.layer,
   PgContactPropertyRepository.layer,
   PgTopicRepository.layer,
+  PgContactEngagement.layer,
+  PgContactImport.layer,
   PgSegmentRepository.layer,
   PgSegmentAudience.layer
 ] as const

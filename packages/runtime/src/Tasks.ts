@@ -3,6 +3,7 @@ import {
   PurgeAuditLog,
   PurgeRequestLog,
   DeliverMailContinuously,
+  RecalculateEngagement,
   type PeriodicTask,
   SimulateTestDeliveries,
   VerifyDueDomains
@@ -34,7 +35,11 @@ const tasks = [
       yield* PurgeAuditLog(AUDIT_RETENTION_DAYS)
       yield* PurgeRequestLog(yield* Effect.orDie(RequestLogRetentionDays))
     })
-  }
+  },
+  // Hourly for the opens and clicks since the last rounds, a full re-read once a day (see
+  // RecalculateEngagement). Its own task rather than a step of `logs.purge`: a slow round on a
+  // large audience must not hold back the purges, and a failing one must not stop them.
+  { name: "contacts.engagement", every: "1 hour", run: Effect.asVoid(RecalculateEngagement()) }
 ] as const
 type TaskRun = (typeof tasks)[number]["run"]
 

@@ -27,6 +27,7 @@ import linkedIdentities from "./0038_linked_identities.js"
 import contacts from "./0040_contacts.js"
 import segments from "./0041_segments.js"
 import subscriptionTopics from "./0042_subscription_topics.js"
+import contactEngagementAndSearch from "./0044_contact_engagement_and_search.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -58,7 +59,8 @@ export const migrations = {
   "0038_linked_identities": linkedIdentities,
   "0040_contacts": contacts,
   "0041_segments": segments,
-  "0042_subscription_topics": subscriptionTopics
+  "0042_subscription_topics": subscriptionTopics,
+  "0044_contact_engagement_and_search": contactEngagementAndSearch
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
