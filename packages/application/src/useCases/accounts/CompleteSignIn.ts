@@ -28,7 +28,7 @@ export const CompleteSignIn = Effect.fn("CompleteSignIn")(function* (
   })
   const userId = yield* store.findChallenge(tokenHash, now)
   if (Option.isNone(userId)) return yield* expired
-  yield* GuardAttempt("two_factor", userId.value, client.address)
+  yield* GuardAttempt("two_factor_sign_in", userId.value, client.address)
   if (!(yield* CheckSecondFactor(userId.value, Redacted.value(code)))) {
     yield* auditPerson(userId.value, "account.sign_in_failed", "personal", {
       details: { method: "two_factor" },
