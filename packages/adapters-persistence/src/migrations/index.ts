@@ -24,6 +24,7 @@ import auditLog from "./0035_audit_log.js"
 import apiRequestLog from "./0036_api_request_log.js"
 import twoFactor from "./0037_two_factor.js"
 import linkedIdentities from "./0038_linked_identities.js"
+import signInDevices from "./0039_sign_in_devices.js"
 import contacts from "./0040_contacts.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
@@ -54,6 +55,7 @@ export const migrations = {
   "0036_api_request_log": apiRequestLog,
   "0037_two_factor": twoFactor,
   "0038_linked_identities": linkedIdentities,
+  "0039_sign_in_devices": signInDevices,
   "0040_contacts": contacts
 }
 

@@ -6,6 +6,7 @@ import { UserRepository } from "../../ports/UserRepository.js"
 import type { ClientContext } from "./ClientContext.js"
 import { GuardAttempt } from "./GuardAttempt.js"
 import { CheckSecondFactor } from "./SecondFactor.js"
+import { NoticeNewDevice } from "./NoticeNewDevice.js"
 import { StartSession } from "./StartSession.js"
 import { auditPerson } from "./auditPerson.js"
 
@@ -46,5 +47,6 @@ export const CompleteSignIn = Effect.fn("CompleteSignIn")(function* (
     details: { method: "password", second_factor: backup ? "backup_code" : "totp" },
     client
   })
+  yield* NoticeNewDevice(found.value.user, client)
   return { user: found.value.user, ...started }
 })
