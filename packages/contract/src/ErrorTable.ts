@@ -6,6 +6,10 @@ import {
   ContactPropertyNotFound,
   PropertyDefinitionInvalid,
   PropertyValueInvalid,
+  SegmentContactsUnresolved,
+  SegmentNotFound,
+  SegmentNotManual,
+  SegmentRulesInvalid,
   ApiKeyNotFound,
   DkimRecordNotPublished,
   DkimRotationNotStarted,
@@ -69,7 +73,8 @@ export const errorTable = {
       MailboxNotFound,
       SuppressionNotFound,
       ContactNotFound,
-      ContactPropertyNotFound
+      ContactPropertyNotFound,
+      SegmentNotFound
     ]
   },
   /** A tampered or unknown tracking link: 404, never a redirect, and no hint of which part was wrong. */
@@ -95,8 +100,16 @@ export const errorTable = {
       EmailNotCancellable,
       EmailNotReschedulable,
       PropertyValueInvalid,
-      PropertyDefinitionInvalid
+      PropertyDefinitionInvalid,
+      SegmentRulesInvalid,
+      SegmentNotManual
     ]
+  },
+  /** Contact ids a segment cannot resolve in the team: the contract's 400 (nothing is added). */
+  SegmentContactsUnresolved: {
+    status: 400,
+    code: "invalid_request",
+    failures: [SegmentContactsUnresolved]
   },
   /** The wait travels in the `Retry-After` header, not in the body. */
   RateLimited: { status: 429, code: "rate_limit_exceeded", failures: [RateLimitExceeded] },

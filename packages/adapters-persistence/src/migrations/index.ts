@@ -26,6 +26,7 @@ import twoFactor from "./0037_two_factor.js"
 import linkedIdentities from "./0038_linked_identities.js"
 import signInDevices from "./0039_sign_in_devices.js"
 import contacts from "./0040_contacts.js"
+import segments from "./0041_segments.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -56,7 +57,8 @@ export const migrations = {
   "0037_two_factor": twoFactor,
   "0038_linked_identities": linkedIdentities,
   "0039_sign_in_devices": signInDevices,
-  "0040_contacts": contacts
+  "0040_contacts": contacts,
+  "0041_segments": segments
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
