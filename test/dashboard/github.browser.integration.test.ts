@@ -183,5 +183,5 @@ describe("GitHub in the dashboard", () => {
       code: "github_sign_in_failed"
     })
     expect(problems).toEqual([])
-  })
+  }, 60_000)
 })

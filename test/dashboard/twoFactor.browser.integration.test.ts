@@ -283,5 +283,5 @@ describe("two-factor in the dashboard", () => {
     expect(elsewhere).toEqual([])
     await context.close()
     expect(problems).toEqual([])
-  }, 60_000)
+  }, 120_000)
 })
