@@ -179,7 +179,9 @@ const acceptArguments = (email: NewEmail, suppressed: Suppressed, at: Date) => {
     email.recipients.filter((r) => r.kind === kind).map((r) => r.address)
   const base64 = (bytes: Uint8Array) =>
     Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64")
-  const entries = email.recipients.map((r) => suppressed.get(suppressionKey(email.teamId, r.address)))
+  const entries = email.recipients.map((r) =>
+    email.system ? undefined : suppressed.get(suppressionKey(email.teamId, r.address))
+  )
   const firstStatus = email.scheduledAt === null ? "queued" : "scheduled"
   const publicId = `em_${randomUUID().replaceAll("-", "")}`
   const summarized = {
@@ -320,8 +322,9 @@ export const make = Effect.gen(function* () {
   const acceptRows = yield* groupCommit<NewEmail, AcceptRow | undefined | typeof UNSTORABLE>(
     (batch) =>
       Effect.gen(function* () {
+        // A system mail is stopped by no suppression list: its team's list is not the person's.
         const recipients = batch.flatMap((email) =>
-          email.recipients.map((r) => [email.teamId, r.address] as const)
+          email.system ? [] : email.recipients.map((r) => [email.teamId, r.address] as const)
         )
         const listed = yield* sql`
           SELECT s.team_id AS "teamId", s.email, s.id, s.reason

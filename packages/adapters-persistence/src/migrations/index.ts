@@ -24,6 +24,7 @@ import auditLog from "./0035_audit_log.js"
 import apiRequestLog from "./0036_api_request_log.js"
 import twoFactor from "./0037_two_factor.js"
 import linkedIdentities from "./0038_linked_identities.js"
+import signInDevices from "./0039_sign_in_devices.js"
 import contacts from "./0040_contacts.js"
 import segments from "./0041_segments.js"
 import subscriptionTopics from "./0042_subscription_topics.js"
@@ -57,6 +58,7 @@ export const migrations = {
   "0036_api_request_log": apiRequestLog,
   "0037_two_factor": twoFactor,
   "0038_linked_identities": linkedIdentities,
+  "0039_sign_in_devices": signInDevices,
   "0040_contacts": contacts,
   "0041_segments": segments,
   "0042_subscription_topics": subscriptionTopics,
