@@ -22,6 +22,7 @@ import * as PgInboundRepository from "./PgInboundRepository.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgNotificationChannelRepository from "./PgNotificationChannelRepository.js"
 import * as PgRequestLog from "./PgRequestLog.js"
+import * as PgRetentionStore from "./PgRetentionStore.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
@@ -54,7 +55,8 @@ const others = [
   PgMembershipRepository.layer,
   PgInvitationRepository.layer,
   PgContactRepository.layer,
-  PgContactPropertyRepository.layer
+  PgContactPropertyRepository.layer,
+  PgRetentionStore.layer
 ] as const
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */

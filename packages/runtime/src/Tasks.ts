@@ -1,6 +1,7 @@
 import {
   AdvanceDkimRotations,
   PurgeAuditLog,
+  PurgeExpiredData,
   PurgeRequestLog,
   DeliverMailContinuously,
   type PeriodicTask,
@@ -24,8 +25,8 @@ export const RequestLogRetentionDays = Config.integer("POSTSTACK_REQUEST_LOG_RET
 const tasks = [
   { name: "domains.verify", every: "1 minute", run: Effect.asVoid(VerifyDueDomains(100)) },
   { name: "domains.dkim-rotations", every: "5 minutes", run: Effect.asVoid(AdvanceDkimRotations()) },
-  // One task for both logs: each running task holds a reserved connection for its lock (PgTaskLock),
-  // so every task more takes one more connection from the pool while it runs.
+  // One task for every purge: each running task holds a reserved connection for its lock
+  // (PgTaskLock), so every task more takes one more connection from the pool while it runs.
   {
     name: "logs.purge",
     every: "1 hour",
@@ -33,6 +34,8 @@ const tasks = [
       // P28: audit entries are deleted after 90 days.
       yield* PurgeAuditLog(AUDIT_RETENTION_DAYS)
       yield* PurgeRequestLog(yield* Effect.orDie(RequestLogRetentionDays))
+      // P22-P24, P29: emails, events, inbound mail and its files, webhook deliveries, expired sessions.
+      yield* PurgeExpiredData()
     })
   }
 ] as const
