@@ -8,10 +8,10 @@ export interface RetainedRow {
   readonly teamId: TeamId
   readonly createdAt: Date
   /** An email with a delivery still waiting or in flight; a webhook delivery being sent. */
-  readonly live?: boolean
+  readonly live?: boolean | undefined
   /** Inbound mail: the stored message's key (shared by the rows of its other recipients) and its parts. */
-  readonly rawKey?: string
-  readonly partKeys?: ReadonlyArray<string>
+  readonly rawKey?: string | undefined
+  readonly partKeys?: ReadonlyArray<string> | undefined
 }
 
 /** The twin's rows, for tests to put in and look at. */
