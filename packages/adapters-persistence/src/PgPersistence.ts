@@ -23,6 +23,8 @@ import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgNotificationChannelRepository from "./PgNotificationChannelRepository.js"
 import * as PgRequestLog from "./PgRequestLog.js"
 import * as PgRetentionStore from "./PgRetentionStore.js"
+import * as PgDataSubjectStore from "./PgDataSubjectStore.js"
+import * as PgPrivacyJobQueue from "./PgPrivacyJobQueue.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
@@ -56,7 +58,9 @@ const others = [
   PgInvitationRepository.layer,
   PgContactRepository.layer,
   PgContactPropertyRepository.layer,
-  PgRetentionStore.layer
+  PgRetentionStore.layer,
+  PgDataSubjectStore.layer,
+  PgPrivacyJobQueue.layer
 ] as const
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */

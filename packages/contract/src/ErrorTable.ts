@@ -4,6 +4,7 @@ import {
   ContactNotFound,
   ContactPropertyAlreadyExists,
   ContactPropertyNotFound,
+  PrivacyJobNotFound,
   PropertyDefinitionInvalid,
   PropertyValueInvalid,
   ApiKeyNotFound,
@@ -69,7 +70,8 @@ export const errorTable = {
       MailboxNotFound,
       SuppressionNotFound,
       ContactNotFound,
-      ContactPropertyNotFound
+      ContactPropertyNotFound,
+      PrivacyJobNotFound
     ]
   },
   /** A tampered or unknown tracking link: 404, never a redirect, and no hint of which part was wrong. */

@@ -2,6 +2,7 @@ import {
   AdvanceDkimRotations,
   PurgeAuditLog,
   PurgeExpiredData,
+  RunPrivacyJobs,
   PurgeRequestLog,
   DeliverMailContinuously,
   type PeriodicTask,
@@ -70,6 +71,13 @@ const mailJobs = [
     name: "deliveries.test-mode",
     every: "250 millis",
     run: Effect.asVoid(Effect.repeat(SimulateTestDeliveries(100), { while: (settled) => settled > 0 }))
+  },
+  {
+    name: "privacy.jobs",
+    every: "1 second",
+    // Data-subject exports and erasures; an erasure saves its progress after every batch, so the
+    // lease only has to outlive one batch. Runs until the worker stops, like the webhook dispatcher.
+    run: Effect.interruptible(RunPrivacyJobs({ leaseMs: 60_000, idle: "2 seconds" }))
   }
 ] as const
 

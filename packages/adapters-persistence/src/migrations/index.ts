@@ -26,6 +26,7 @@ import twoFactor from "./0037_two_factor.js"
 import linkedIdentities from "./0038_linked_identities.js"
 import contacts from "./0040_contacts.js"
 import retentionIndexes from "./0048_retention_indexes.js"
+import privacyJobs from "./0049_privacy_jobs.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -56,7 +57,8 @@ export const migrations = {
   "0037_two_factor": twoFactor,
   "0038_linked_identities": linkedIdentities,
   "0040_contacts": contacts,
-  "0048_retention_indexes": retentionIndexes
+  "0048_retention_indexes": retentionIndexes,
+  "0049_privacy_jobs": privacyJobs
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
