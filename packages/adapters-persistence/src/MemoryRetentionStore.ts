@@ -49,7 +49,11 @@ export const make = Effect.sync(() => {
             ? [r.rawKey, ...(r.partKeys ?? [])]
             : []
         )
-        return { removed: gone.length, freedBlobs: [...new Set(freedBlobs)] }
+        return {
+          removed: gone.length,
+          next: gone.length < batch ? null : 0,
+          freedBlobs: [...new Set(freedBlobs)]
+        }
       }),
     purgeExpiredSessions: (now, batch) =>
       Effect.sync(() => {

@@ -10,15 +10,30 @@ const LIVE = ["scheduled", "queued", "sending", "deferred"]
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
 
-  const removed = (rows: ReadonlyArray<unknown>) => ({ removed: rows.length, freedBlobs: [] })
+  const removed = (batch: number) => (rows: ReadonlyArray<unknown>) => ({
+    removed: rows.length,
+    next: rows.length < batch ? null : 0,
+    freedBlobs: []
+  })
 
   // Outbox events are the hottest table: no index on their time is kept (it would cost every send),
-  // so they go oldest id first through `events_team` and a batch stops at the first younger row.
-  const events = (teamId: TeamId, before: Date, batch: number) => sql`
-    WITH oldest AS (SELECT id, created_at FROM events WHERE team_id = ${teamId} ORDER BY id LIMIT ${batch})
-    DELETE FROM events e USING oldest o
-    WHERE e.id = o.id AND o.created_at < ${before}
-    RETURNING e.id`
+  // so they are read oldest id first through `events_team`, a window of `batch` ids at a time, and
+  // the pass ends at the first window with nothing old enough in it.
+  const events = (teamId: TeamId, before: Date, batch: number, after: number) =>
+    sql<{ removed: number; scanned: number; last: string | null }>`
+      WITH scanned AS (
+        SELECT id, created_at FROM events WHERE team_id = ${teamId} AND id > ${after} ORDER BY id LIMIT ${batch}),
+      gone AS (
+        DELETE FROM events e USING scanned s WHERE e.id = s.id AND s.created_at < ${before} RETURNING e.id)
+      SELECT (SELECT count(*) FROM gone)::int AS removed, (SELECT count(*) FROM scanned)::int AS scanned,
+        (SELECT max(id) FROM scanned)::text AS last`.pipe(
+      Effect.map(([r]) => ({
+        removed: r?.removed ?? 0,
+        next:
+          r === undefined || r.removed === 0 || r.scanned < batch || r.last === null ? null : Number(r.last),
+        freedBlobs: []
+      }))
+    )
 
   // Deliveries, their events (opens and clicks too) and attachments go by foreign key; the stored
   // MIME is a column of the row.
@@ -52,7 +67,7 @@ export const make = Effect.gen(function* () {
           ORDER BY created_at
           LIMIT ${batch}
           FOR UPDATE SKIP LOCKED`
-        if (picked.length === 0) return { removed: 0, freedBlobs: [] }
+        if (picked.length === 0) return { removed: 0, next: null, freedBlobs: [] }
         const ids = picked.map((r) => r.id)
         const parts = yield* sql<{ raw_key: string; blob_key: string }>`
           SELECT i.raw_key, a.blob_key FROM inbound_attachments a JOIN inbound_emails i ON i.id = a.inbound_email_id
@@ -64,7 +79,11 @@ export const make = Effect.gen(function* () {
         const keptKeys = new Set(kept.map((r) => r.raw_key))
         const freed = new Set(rawKeys.filter((k) => !keptKeys.has(k)))
         const freedParts = parts.filter((p) => freed.has(p.raw_key)).map((p) => p.blob_key)
-        return { removed: picked.length, freedBlobs: [...new Set([...freed, ...freedParts])] }
+        return {
+          removed: picked.length,
+          next: picked.length < batch ? null : 0,
+          freedBlobs: [...new Set([...freed, ...freedParts])]
+        }
       })
     )
 
@@ -74,14 +93,14 @@ export const make = Effect.gen(function* () {
         Effect.map((rows) => rows.map((r) => r.id as TeamId)),
         unavailable
       ),
-    purgeBefore: (teamId, kind, before, batch) => {
+    purgeBefore: (teamId, kind, before, batch, after) => {
       switch (kind) {
         case "events":
-          return events(teamId, before, batch).pipe(Effect.map(removed), unavailable)
+          return events(teamId, before, batch, after).pipe(unavailable)
         case "emails":
-          return emails(teamId, before, batch).pipe(Effect.map(removed), unavailable)
+          return emails(teamId, before, batch).pipe(Effect.map(removed(batch)), unavailable)
         case "webhookDeliveries":
-          return webhookDeliveries(teamId, before, batch).pipe(Effect.map(removed), unavailable)
+          return webhookDeliveries(teamId, before, batch).pipe(Effect.map(removed(batch)), unavailable)
         case "inbound":
           return inbound(teamId, before, batch).pipe(unavailable)
       }

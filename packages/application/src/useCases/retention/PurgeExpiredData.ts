@@ -25,8 +25,9 @@ const purgeKind = (teamId: TeamId, kind: RetentionKind, before: Date, batch: num
     const blobs = yield* BlobStore
     let removed = 0
     let freed = 0
+    let after = 0
     for (;;) {
-      const done = yield* store.purgeBefore(teamId, kind, before, batch)
+      const done = yield* store.purgeBefore(teamId, kind, before, batch, after)
       removed += done.removed
       // The rows are gone; a file that fails to go is logged for the operator and tried by nothing else.
       for (const key of done.freedBlobs) {
@@ -39,7 +40,8 @@ const purgeKind = (teamId: TeamId, kind: RetentionKind, before: Date, batch: num
           )
         )
       }
-      if (done.removed < batch) break
+      if (done.next === null) break
+      after = done.next
       yield* Effect.yieldNow()
     }
     return { [kind]: removed, blobs: freed } as Partial<PurgeCounts>
