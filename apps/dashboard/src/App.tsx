@@ -10,6 +10,7 @@ import { DomainsPage } from "./pages/DomainsPage"
 import { AuditLogPage, RequestLogPage } from "./pages/LogPages"
 import { NotFoundPage } from "./pages/NotFoundPage"
 import { ResetPasswordPage } from "./pages/ResetPasswordPage"
+import { SegmentsPage } from "./pages/SegmentsPage"
 import { SessionsPage } from "./pages/SessionsPage"
 import { SignInPage } from "./pages/SignInPage"
 import { SignUpPage } from "./pages/SignUpPage"
@@ -34,6 +35,7 @@ const PUBLIC: Record<string, () => React.JSX.Element> = {
 const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/api-keys": ApiKeysPage,
   "/app/domains": DomainsPage,
+  "/app/segments": SegmentsPage,
   "/app/team": TeamPage,
   "/app/account": AccountPage,
   "/app/sessions": SessionsPage,

@@ -25,6 +25,8 @@ import * as PgRequestLog from "./PgRequestLog.js"
 import * as PgRetentionStore from "./PgRetentionStore.js"
 import * as PgDataSubjectStore from "./PgDataSubjectStore.js"
 import * as PgPrivacyJobQueue from "./PgPrivacyJobQueue.js"
+import * as PgSegmentAudience from "./PgSegmentAudience.js"
+import * as PgSegmentRepository from "./PgSegmentRepository.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
@@ -60,7 +62,9 @@ const others = [
   PgContactPropertyRepository.layer,
   PgRetentionStore.layer,
   PgDataSubjectStore.layer,
-  PgPrivacyJobQueue.layer
+  PgPrivacyJobQueue.layer,
+  PgSegmentRepository.layer,
+  PgSegmentAudience.layer
 ] as const
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */

@@ -29,6 +29,7 @@ export type RouteFamily =
   | "accounts"
   | "contacts"
   | "privacy"
+  | "segments"
 
 /**
  * How far a key reaches in one family: the whole team, only resources of its own domain, or
@@ -63,7 +64,9 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   contacts: ["team", "denied", "denied", "denied"],
   // Data-subject exports and erasures (P37): every email, event and contact of the team that names
   // an address, so only a full-access key or an owner or admin.
-  privacy: ["team", "denied", "denied", "denied"]
+  privacy: ["team", "denied", "denied", "denied"],
+  // Segments (`/segments*`): parts of the audience, and through rules a read of its engagement.
+  segments: ["team", "denied", "denied", "denied"]
 }
 
 /** The grant a reach has in a family, read from `SCOPE_TABLE`. */
