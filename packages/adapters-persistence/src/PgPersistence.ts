@@ -24,6 +24,9 @@ import * as PgInboundRepository from "./PgInboundRepository.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgNotificationChannelRepository from "./PgNotificationChannelRepository.js"
 import * as PgRequestLog from "./PgRequestLog.js"
+import * as PgRetentionStore from "./PgRetentionStore.js"
+import * as PgDataSubjectStore from "./PgDataSubjectStore.js"
+import * as PgPrivacyJobQueue from "./PgPrivacyJobQueue.js"
 import * as PgSegmentAudience from "./PgSegmentAudience.js"
 import * as PgSegmentRepository from "./PgSegmentRepository.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
@@ -63,6 +66,9 @@ const others = [
   PgTopicRepository.layer,
   PgContactEngagement.layer,
   PgContactImport.layer,
+  PgRetentionStore.layer,
+  PgDataSubjectStore.layer,
+  PgPrivacyJobQueue.layer,
   PgSegmentRepository.layer,
   PgSegmentAudience.layer
 ] as const

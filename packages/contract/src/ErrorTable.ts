@@ -4,6 +4,7 @@ import {
   ContactNotFound,
   ContactPropertyAlreadyExists,
   ContactPropertyNotFound,
+  PrivacyJobNotFound,
   PropertyDefinitionInvalid,
   PropertyValueInvalid,
   SegmentContactsUnresolved,
@@ -76,6 +77,7 @@ export const errorTable = {
       ContactNotFound,
       ContactPropertyNotFound,
       TopicNotFound,
+      PrivacyJobNotFound,
       SegmentNotFound
     ]
   },

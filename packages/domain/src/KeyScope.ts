@@ -29,6 +29,7 @@ export type RouteFamily =
   | "accounts"
   | "contacts"
   | "topics"
+  | "privacy"
   | "segments"
 
 /**
@@ -65,6 +66,9 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   // Subscription topics and contacts' choices about them (`/subscription-topics*`): the team's
   // audience again, so as contacts.
   topics: ["team", "denied", "denied", "denied"],
+  // Data-subject exports and erasures (P37): every email, event and contact of the team that names
+  // an address, so only a full-access key or an owner or admin.
+  privacy: ["team", "denied", "denied", "denied"],
   // Segments (`/segments*`): parts of the audience, and through rules a read of its engagement.
   segments: ["team", "denied", "denied", "denied"]
 }

@@ -1,4 +1,5 @@
 import {
+  ConfigRetentionPolicySource,
   HttpNotificationSender,
   NodeCryptoDigest,
   NodeCryptoDkimKeyGenerator,
@@ -48,7 +49,8 @@ export const Services = Layer.mergeAll(
   NodeCryptoTrackingLinks.layerConfig,
   UaParserUserAgentParser.layer,
   Htmlparser2HtmlScanner.layer,
-  PackagedAddressLists.layer
+  PackagedAddressLists.layer,
+  ConfigRetentionPolicySource.layerConfig
 )
   .pipe((services) =>
     Layer.mergeAll(

@@ -29,6 +29,8 @@ import contacts from "./0040_contacts.js"
 import segments from "./0041_segments.js"
 import subscriptionTopics from "./0042_subscription_topics.js"
 import contactEngagementAndSearch from "./0044_contact_engagement_and_search.js"
+import retentionIndexes from "./0048_retention_indexes.js"
+import privacyJobs from "./0049_privacy_jobs.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -62,7 +64,9 @@ export const migrations = {
   "0040_contacts": contacts,
   "0041_segments": segments,
   "0042_subscription_topics": subscriptionTopics,
-  "0044_contact_engagement_and_search": contactEngagementAndSearch
+  "0044_contact_engagement_and_search": contactEngagementAndSearch,
+  "0048_retention_indexes": retentionIndexes,
+  "0049_privacy_jobs": privacyJobs
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
