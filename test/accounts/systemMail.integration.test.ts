@@ -128,4 +128,48 @@ describe("system mail is not the operator team's mail", () => {
     )
     expect(dump[0]?.n).toBe(0)
   })
+  it("has no suppression list of its own team: an entry there does not stop it, its bounces list nobody", async () => {
+    // The operator's team has Dora on its list (say she unsubscribed from its newsletter): her
+    // account mail still comes.
+    const dora = "dora@people.test"
+    const listed = await callApi(world.server.baseUrl, world.key, "POST", "/suppressions", {
+      email: dora,
+      reason: "unsubscribe"
+    })
+    expect(listed.status, JSON.stringify(listed.body)).toBe(200)
+    const browser = new Browser(world.server.baseUrl)
+    expect((await browser.call("POST", "/auth/sign-up", { email: dora, password })).status).toBe(202)
+    await mailTo(world.sink, dora, /confirm your email/i, seen)
+
+    // A system mail that bounces hard does not put the address on the team's list.
+    const ghost = "ghost@people.test"
+    world.sink.replies.set(ghost, "550 5.1.1 no such user")
+    expect((await browser.call("POST", "/auth/sign-up", { email: ghost, password })).status).toBe(202)
+    await eventually(
+      () =>
+        query<{ status: string }>(
+          world.db.url,
+          "SELECT status FROM emails WHERE system AND $1 = ANY (to_addresses)",
+          [ghost]
+        ),
+      (rows) => rows[0]?.status === "bounced"
+    )
+    const entries = await callApi(world.server.baseUrl, world.key, "GET", "/suppressions")
+    expect(entries.status).toBe(200)
+    const emails = (entries.body.data as Array<{ email: string }>).map((e) => e.email)
+    expect(emails).toContain(dora)
+    expect(emails).not.toContain(ghost)
+    const rows = await query(world.db.url, "SELECT 1 FROM suppressions WHERE lower(email) = $1", [ghost])
+    expect(rows).toEqual([])
+    // So the team's own mail to that address is not stopped by the person's bounce.
+    world.sink.replies.delete(ghost)
+    const own = await callApi(world.server.baseUrl, world.key, "POST", "/emails", {
+      from: "hello@system.test",
+      to: [ghost],
+      subject: "the team's own mail to ghost",
+      text: "hello"
+    })
+    expect(own.status).toBe(202)
+    await mailTo(world.sink, ghost, /the team's own mail to ghost/, seen)
+  })
 })

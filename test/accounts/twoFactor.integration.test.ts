@@ -201,11 +201,11 @@ describe("accounts: TOTP two-factor authentication", () => {
     })
     expect(foreign.status).toBe(401)
 
-    // The confirmation and the foreign code counted; three more wrong codes use up the five of the
-    // quarter hour, and then even the right one is refused.
+    // The foreign code counted (the enrolment's confirmation has a budget of its own); four more
+    // wrong codes use up the five of the quarter hour, and then even the right one is refused.
     const right = totpAt(secret, currentStep() + 1)
     const wrong = right === "000000" ? "111111" : "000000"
-    for (let i = 0; i < 3; i++)
+    for (let i = 0; i < 4; i++)
       expect(
         (
           await fresh.browser.call("POST", "/auth/sign-in/two-factor", {
@@ -221,6 +221,25 @@ describe("accounts: TOTP two-factor authentication", () => {
     expect(limited.status).toBe(429)
     expect(limited.body.code).toBe("rate_limit_exceeded")
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0)
+  })
+
+  it("keeps a budget per action: guesses at turning it off do not lock the person out of signing in", async () => {
+    const email = "budgets@people.test"
+    const browser = await signUpVerified(email)
+    const { secret } = await enrol(browser)
+    const right = () => totpAt(secret, currentStep() + 1)
+    const wrong = () => (right() === "000000" ? "111111" : "000000")
+    // A session left open: someone guesses codes to turn two-factor off, five times.
+    for (let i = 0; i < 5; i++)
+      expect((await browser.call("POST", "/account/two-factor/disable", { code: wrong() })).status).toBe(401)
+    const blocked = await browser.call("POST", "/account/two-factor/disable", { code: right() })
+    expect(blocked.status).toBe(429)
+    expect(blocked.body.code).toBe("rate_limit_exceeded")
+    // The person still signs in with a code, on another device, within the sign-in budget.
+    const { browser: other, challenge } = await firstStep(email)
+    const signedIn = await other.call("POST", "/auth/sign-in/two-factor", { challenge, code: right() })
+    expect(signedIn.status, signedIn.text).toBe(200)
+    expect((await browser.call("GET", "/account/two-factor")).body.enabled).toBe(true)
   })
 
   it("turns off only with the password or a code, mails a notice, and needs the CSRF token", async () => {

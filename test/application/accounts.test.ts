@@ -1,5 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
-import { NodeCryptoAccountTokens, NodeCryptoDigest } from "@poststack/adapters-external"
+import {
+  NodeCryptoAccountTokens,
+  NodeCryptoDigest,
+  UaParserUserAgentParser
+} from "@poststack/adapters-external"
 import {
   MemoryAccounts,
   MemoryAuditLog,
@@ -47,6 +51,7 @@ const TestLayer = Layer.mergeAll(
   FakeHasher,
   NodeCryptoAccountTokens.layer,
   NodeCryptoDigest.layer,
+  UaParserUserAgentParser.layer,
   MemoryRateLimiterStore.layer,
   MemoryRepositories.layer,
   Layer.succeed(SystemMailSettings, { from: Option.none(), publicUrl: "http://x.test" }),

@@ -33,6 +33,7 @@ type Family =
   | "accounts"
   | "contacts"
   | "billing"
+  | "topics"
   | "segments"
 /** allowed; 404 (the resource is outside the key's domain, so not found); 403 (the family is refused). */
 type Cell = "ok" | 404 | 403
@@ -135,6 +136,13 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     sendingTeam: { own: 403, other: 403 },
     sendingScoped: { own: 403, other: 403 }
   },
+  // Subscription topics and contacts' choices: the team's audience, as contacts.
+  topics: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
   // Segments of the audience: team-wide, like contacts.
   segments: {
     fullTeam: { own: "ok", other: "ok" },
@@ -172,6 +180,7 @@ const familyOf = (method: string, template: string): Family | undefined => {
   if (resource === "logs") return "requestLogs"
   if (resource === "contacts" || resource === "contact-properties") return "contacts"
   if (resource === "billing") return "billing"
+  if (resource === "subscription-topics") return "topics"
   if (resource === "segments") return "segments"
   return undefined
 }
@@ -192,6 +201,8 @@ const BODIES: Record<string, unknown> = {
   "post /contact-properties": { name: "newprop", label: "New", type: "text" },
   "post /contacts/import": { contacts: [{ email: "imported@example.com" }] },
   "post /billing/checkout": { plan: "unlimited" },
+  "post /subscription-topics": { name: "Taken over" },
+  "patch /subscription-topics/{id}": { name: "taken over" },
   "post /segments": { name: "new segment" },
   "post /segments/{id}/contacts": { contact_ids: [`con_${"0".repeat(24)}`] },
   "patch /segments/{id}": { name: "taken over" },
@@ -269,6 +280,8 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       suppressions: "SELECT * FROM suppressions WHERE $1::int IS NOT NULL ORDER BY id",
       contacts: "SELECT * FROM contacts WHERE $1::int IS NOT NULL ORDER BY id",
       contact_properties: "SELECT * FROM contact_properties WHERE $1::int IS NOT NULL ORDER BY id",
+      subscription_topics: "SELECT * FROM subscription_topics WHERE $1::int IS NOT NULL ORDER BY id",
+      topic_subscriptions: "SELECT * FROM topic_subscriptions WHERE $1::int IS NOT NULL ORDER BY id",
       segments: "SELECT * FROM segments WHERE $1::int IS NOT NULL ORDER BY id",
       segment_members:
         "SELECT * FROM segment_members WHERE $1::int IS NOT NULL ORDER BY segment_id, contact_id"
@@ -369,6 +382,10 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
     })
     expect(property.status, property.text).toBe(201)
     const propertyId = String((property.body.property as { id: number }).id)
+    const topic = await as("fullTeam", "POST", "/subscription-topics", { name: "Newsletter" })
+    expect(topic.status, topic.text).toBe(201)
+    const topicId = String((topic.body.topic as { publicId: string }).publicId)
+    BODIES["post /subscription-topics/contacts/{contactId}/subscriptions"] = { topic_id: topicId }
     const segment = await as("fullTeam", "POST", "/segments", { name: "held" })
     expect(segment.status, segment.text).toBe(201)
     const segmentId = String((segment.body.segment as { publicId: string }).publicId)
@@ -383,6 +400,7 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       suppressions: { email: encodeURIComponent("held@example.com") },
       contacts: { id: contactId, email: encodeURIComponent("held.contact@example.com") },
       "contact-properties": { id: propertyId },
+      "subscription-topics": { id: topicId, contactId, topicId },
       segments: { id: segmentId, contactId }
     }
     Object.assign(ownIds, teamWide, {

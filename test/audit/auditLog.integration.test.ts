@@ -1,8 +1,9 @@
-import { PgAuditLog, PgDatabase, PgRequestLog } from "@poststack/adapters-persistence"
+import { PgAuditLog, PgDatabase } from "@poststack/adapters-persistence"
 import { AuditLog } from "@poststack/application"
 import type { TeamId } from "@poststack/domain"
 import { periodicTasks } from "@poststack/runtime"
 import { Effect, Layer, Redacted } from "effect"
+import { purgeLayers } from "../support/purgeLayers.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
 import { startTestServer, type TestServer } from "../support/server.js"
@@ -247,7 +248,7 @@ describe("the audit log over HTTP and PostgreSQL", () => {
     expect(task?.every).toBe("1 hour")
     await Effect.runPromise(
       (task?.run ?? Effect.die("no logs.purge task")).pipe(
-        Effect.provide(Layer.merge(PgAuditLog.layer, PgRequestLog.layer()).pipe(Layer.provide(database)))
+        Effect.provide(purgeLayers.pipe(Layer.provide(database)))
       ) as Effect.Effect<void>
     )
     const [old] = await query<{ n: number }>(

@@ -157,4 +157,57 @@ describe("the logs with people signed in to the dashboard", () => {
     for (const row of erinRows) expect(row.actor).toEqual({ kind: "user", id: erin.userId })
     for (const id of [carol.userId, dave.userId]) expect(theirs.text.includes(`"${id}"`)).toBe(false)
   })
+  it("logs a person's account routes in the team's request log, by route template, with no body or token", async () => {
+    const agent = "account-routes-test/1.0"
+    const erin = await person("erin.logs@people.test", agent)
+    const newPassword = "another correct horse battery"
+    expect((await erin.browser.call("PATCH", "/account", { name: "Erin" })).status).toBe(200)
+    const changed = await erin.browser.call("POST", "/account/password", {
+      current_password: password,
+      new_password: newPassword
+    })
+    expect(changed.status, changed.text).toBe(200)
+    expect((await erin.browser.call("GET", "/auth/sessions")).status).toBe(200)
+    const wrong = await erin.browser.call("POST", "/account/password", {
+      current_password: "not the password at all",
+      new_password: "whatever it would be"
+    })
+    expect(wrong.status).toBe(401)
+    const members = await erin.browser.call("GET", `/teams/${erin.teamId}/members`)
+    expect(members.status).toBe(200)
+    type Row = { method: string; endpoint: string; status: number; actor: unknown; userAgent: string }
+    const logs = await eventually(
+      () => erin.browser.call("GET", "/logs?per_page=100"),
+      (res) =>
+        ((res.body.data as Array<Row> | undefined) ?? []).some((r) => r.endpoint === "/teams/:teamId/members")
+    )
+    const rows = logs.body.data as Array<Row>
+    const seenRoutes = rows.map((r) => `${r.method} ${r.endpoint} ${r.status}`)
+    expect(seenRoutes).toEqual(
+      expect.arrayContaining([
+        "PATCH /account 200",
+        "POST /account/password 200",
+        "POST /account/password 401",
+        "GET /auth/sessions 200",
+        "GET /teams/:teamId/members 200"
+      ])
+    )
+    for (const row of rows) {
+      expect(row.actor).toEqual({ kind: "user", id: erin.userId })
+      expect(row.userAgent).toBe(agent)
+    }
+    // Nothing typed, no cookie and no CSRF token reach it.
+    const stored = JSON.stringify(rows)
+    for (const secret of [
+      password,
+      newPassword,
+      erin.browser.csrf ?? "csrf",
+      erin.browser.cookie ?? "cookie"
+    ])
+      expect(stored).not.toContain(secret)
+    // Another team's log shows none of it.
+    const other = await person("fred.logs@people.test")
+    const theirs = await other.browser.call("GET", "/logs?per_page=100")
+    expect(JSON.stringify(theirs.body.data)).not.toContain(erin.userId)
+  })
 })

@@ -1,6 +1,7 @@
-import { PgAuditLog, PgDatabase, PgRequestLog } from "@poststack/adapters-persistence"
+import { PgDatabase } from "@poststack/adapters-persistence"
 import { periodicTasks } from "@poststack/runtime"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
+import { purgeLayers } from "../support/purgeLayers.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
 import { startTestServer, type TestServer } from "../support/server.js"
@@ -163,7 +164,7 @@ describe("the API request log over HTTP and PostgreSQL", () => {
     const database = PgDatabase.layer(Redacted.make(db.url), { maxConnections: 2 })
     await Effect.runPromise(
       (task?.run ?? Effect.die("no logs.purge task")).pipe(
-        Effect.provide(Layer.merge(PgAuditLog.layer, PgRequestLog.layer()).pipe(Layer.provide(database))),
+        Effect.provide(purgeLayers.pipe(Layer.provide(database))),
         Effect.withConfigProvider(
           ConfigProvider.fromMap(new Map([["POSTSTACK_REQUEST_LOG_RETENTION_DAYS", "7"]]))
         )

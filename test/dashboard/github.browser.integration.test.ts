@@ -139,4 +139,49 @@ describe("GitHub in the dashboard", () => {
     await context.close()
     expect(problems).toEqual([])
   })
+  it("shows a refused GitHub sign-in as a page with the reason in words, not as JSON", async () => {
+    const email = "frank@people.test"
+    const api = new Browser(world.server.baseUrl)
+    expect((await api.call("POST", "/auth/sign-up", { email, password: PASSWORD })).status).toBe(202)
+    // A GitHub account whose verified address already has a password account: not taken over.
+    const { context, page } = await newBrowser(account(5003, "frank-gh", email))
+    await page.goto(url("/sign-in"))
+    await page.getByRole("link", { name: "Sign in with GitHub" }).click()
+    await page.waitForURL(url("/sign-in/github-refused?reason=address_taken"))
+    await page.getByRole("heading", { name: "GitHub sign-in did not work", level: 1 }).waitFor()
+    const alert = page.getByRole("alert")
+    expect(await alert.textContent()).toContain(
+      "An account with your GitHub address already exists: sign in with your password, then link GitHub"
+    )
+    expect(await alert.textContent()).toContain("Code: github_sign_in_failed")
+    expect(await page.content()).not.toContain('"code":')
+    await shot(page, "github-refused")
+    await page.getByRole("link", { name: "Back to sign in" }).click()
+    await page.waitForURL(url("/sign-in"))
+
+    // Consent declined at GitHub, and a state this browser never started.
+    await page.goto(url("/auth/github/callback?error=access_denied&state=x"))
+    await page.waitForURL(url("/sign-in/github-refused?reason=declined"))
+    await page.getByText("You declined access at GitHub: nothing was changed").waitFor()
+    await page.goto(url("/auth/github/callback?code=abc&state=not-mine"))
+    await page.waitForURL(url("/sign-in/github-refused?reason=state"))
+    await page.getByText(/not started in this browser/).waitFor()
+
+    // A crafted address cannot put its own words on the page.
+    await page.goto(url("/sign-in/github-refused?reason=Call%20us%20at%20555-0100"))
+    await page.getByText("The GitHub sign-in did not work: start again").waitFor()
+    expect(await page.content()).not.toContain("555-0100")
+    await context.close()
+
+    // A program asking for JSON still gets the contract's answer.
+    const json = await fetch(url("/auth/github/callback?error=access_denied&state=x"), {
+      headers: { accept: "application/json" }
+    })
+    expect(json.status).toBe(400)
+    expect(await json.json()).toEqual({
+      error: "You declined access at GitHub: nothing was changed",
+      code: "github_sign_in_failed"
+    })
+    expect(problems).toEqual([])
+  }, 60_000)
 })

@@ -42,7 +42,7 @@ describe("two-factor in the dashboard", () => {
     await page.getByRole("heading", { name: "Two-factor check", level: 1 }).waitFor()
   }
   const signOut = async (page: Page) => {
-    await page.getByRole("button", { name: "Sign out" }).click()
+    await page.getByRole("button", { name: "Sign out", exact: true }).click()
     await page.waitForURL(url("/sign-in"))
   }
 
@@ -153,7 +153,7 @@ describe("two-factor in the dashboard", () => {
     await page.getByLabel("Action").selectOption("")
     await shot(page, "audit-log")
     // A day before any of this: nothing.
-    await page.getByLabel("To (UTC day)").fill("2020-01-01")
+    await page.getByLabel("To (day)").fill("2020-01-01")
     await page.getByText("No entries match.").waitFor()
 
     await page.getByRole("link", { name: "API requests" }).click()
@@ -227,4 +227,61 @@ describe("two-factor in the dashboard", () => {
     await context.close()
     expect(problems).toEqual([])
   })
+  it("keeps ?next= through the two-factor step, for paths of this origin only", async () => {
+    const email = "grace@people.test"
+    const { context, page } = await newPerson(email)
+    const api = new Browser(world.server.baseUrl)
+    await api.signIn(email, PASSWORD)
+    const started = await api.call("POST", "/account/two-factor")
+    const confirmed = await api.call("POST", "/account/two-factor/confirm", {
+      code: totpAt(started.body.secret as string, currentStep())
+    })
+    expect(confirmed.status, confirmed.text).toBe(200)
+    const backupCodes = confirmed.body.backupCodes as Array<string>
+    const elsewhere: Array<string> = []
+    await context.route("**://evil.example/**", (route) => {
+      elsewhere.push(route.request().url())
+      return route.abort()
+    })
+    const passwordStep = async () => {
+      await page.getByLabel("Email").fill(email)
+      await page.getByLabel("Password").fill(PASSWORD)
+      await page.getByRole("button", { name: "Sign in" }).click()
+      await page.waitForURL(/\/sign-in\/two-factor.*#challenge=/)
+    }
+    const codeStep = async (code: string) => {
+      await page.getByLabel("Code").fill(code)
+      await page.getByRole("button", { name: "Verify" }).click()
+    }
+
+    // Signed out, a page of the app sends to sign-in and, after password and code, back to it.
+    await page.goto(url("/app/sessions?from=bookmark"))
+    await page.waitForURL(url(`/sign-in?next=${encodeURIComponent("/app/sessions?from=bookmark")}`))
+    await passwordStep()
+    await codeStep(backupCodes[0] ?? "")
+    await page.waitForURL(url("/app/sessions?from=bookmark"))
+    await page.getByRole("heading", { name: "Sessions", level: 1 }).waitFor()
+    await signOut(page)
+
+    // Links that would leave the origin are dropped at each step.
+    for (const next of [
+      "//evil.example/x",
+      "/\\evil.example/x",
+      "https://evil.example/x",
+      "/\t/evil.example/x"
+    ]) {
+      await page.goto(url(`/sign-in?next=${encodeURIComponent(next)}`))
+      await passwordStep()
+      expect(new URL(page.url()).searchParams.get("next")).toBeNull()
+      // The two-factor page checks for itself too: a crafted link to it goes nowhere else either.
+      const challenge = new URL(page.url()).hash
+      await page.goto(url(`/sign-in/two-factor?next=${encodeURIComponent(next)}${challenge}`))
+      await codeStep(backupCodes.pop() ?? "")
+      await page.waitForURL(url("/app/api-keys"))
+      await signOut(page)
+    }
+    expect(elsewhere).toEqual([])
+    await context.close()
+    expect(problems).toEqual([])
+  }, 120_000)
 })

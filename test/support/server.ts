@@ -4,6 +4,7 @@ import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { HttpServer } from "@effect/platform"
 import {
+  ConfigRetentionPolicySource,
   Argon2PasswordHasher,
   ConfigSystemMailSettings,
   HttpNotificationSender,
@@ -187,6 +188,7 @@ export const testServices = (options: {
     NodeCryptoWebhookSigner.layer,
     PackagedAddressLists.layer,
     GeoipLiteGeoLocator.layer,
+    ConfigRetentionPolicySource.layer(30),
     options.rspamdUrl === undefined
       ? RspamdSpamChecker.layerNotConfigured
       : RspamdSpamChecker.layer({ url: new URL(options.rspamdUrl), timeoutMs: 15_000 }),

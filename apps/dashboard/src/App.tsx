@@ -7,24 +7,29 @@ import { AccountPage } from "./pages/AccountPage"
 import { ApiKeysPage } from "./pages/ApiKeysPage"
 import { BillingPage } from "./pages/BillingPage"
 import { ConfirmEmailPage } from "./pages/ConfirmEmailPage"
+import { ContactsPage } from "./pages/ContactsPage"
 import { DomainsPage } from "./pages/DomainsPage"
+import { GitHubRefusedPage } from "./pages/GitHubRefusedPage"
 import { AuditLogPage, RequestLogPage } from "./pages/LogPages"
 import { NotFoundPage } from "./pages/NotFoundPage"
+import { PropertiesPage } from "./pages/PropertiesPage"
 import { ResetPasswordPage } from "./pages/ResetPasswordPage"
 import { SegmentsPage } from "./pages/SegmentsPage"
 import { SessionsPage } from "./pages/SessionsPage"
 import { SignInPage } from "./pages/SignInPage"
 import { SignUpPage } from "./pages/SignUpPage"
 import { TeamPage } from "./pages/TeamPage"
+import { TopicsPage } from "./pages/TopicsPage"
 import { TwoFactorSignInPage } from "./pages/TwoFactorSignInPage"
 import { VerifyEmailPage } from "./pages/VerifyEmailPage"
-import { navigate, usePlace } from "./router"
+import { navigate, sameOriginPath, usePlace } from "./router"
 import { SessionContext } from "./session"
 
 /** Pages reached signed out (several from links in mail). */
 const PUBLIC: Record<string, () => React.JSX.Element> = {
   "/sign-in": SignInPage,
   "/sign-in/two-factor": TwoFactorSignInPage,
+  "/sign-in/github-refused": GitHubRefusedPage,
   "/sign-up": SignUpPage,
   "/verify-email": VerifyEmailPage,
   "/reset-password": ResetPasswordPage,
@@ -36,6 +41,9 @@ const PUBLIC: Record<string, () => React.JSX.Element> = {
 const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/api-keys": ApiKeysPage,
   "/app/domains": DomainsPage,
+  "/app/contacts": ContactsPage,
+  "/app/contact-properties": PropertiesPage,
+  "/app/topics": TopicsPage,
   "/app/segments": SegmentsPage,
   "/app/team": TeamPage,
   "/app/account": AccountPage,
@@ -81,7 +89,9 @@ export const App = () => {
   useEffect(() => {
     if (session.state !== "ready") return
     if (inApp && info === undefined) {
-      const next = place.path.startsWith("/app/") ? `?next=${encodeURIComponent(place.path)}` : ""
+      const next = place.path.startsWith("/app/")
+        ? `?next=${encodeURIComponent(`${place.path}${window.location.search}`)}`
+        : ""
       navigate(`/sign-in${next}`, { replace: true })
     } else if (place.path === "/" || place.path === "/app") {
       navigate("/app/api-keys", { replace: true })
@@ -123,6 +133,5 @@ export const App = () => {
 
 /** Called by the sign-in page: the session it opened, then where the person was going. */
 export const afterSignIn = (next: string | null) => {
-  const safe = next?.startsWith("/") && !next.startsWith("//") ? next : "/app/api-keys"
-  window.location.assign(safe)
+  window.location.assign(sameOriginPath(next) ?? "/app/api-keys")
 }

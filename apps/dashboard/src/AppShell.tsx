@@ -7,6 +7,9 @@ import { Link, Select } from "./ui"
 const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
   ["/app/api-keys", "API keys", "everyone"],
   ["/app/domains", "Domains", "everyone"],
+  ["/app/contacts", "Contacts", "everyone"],
+  ["/app/contact-properties", "Properties", "everyone"],
+  ["/app/topics", "Topics", "everyone"],
   ["/app/segments", "Segments", "everyone"],
   ["/app/team", "Team", "everyone"],
   ["/app/billing", "Billing", "everyone"],

@@ -39,3 +39,18 @@ export const usePlace = (): Place => {
 /** The secret a mailed link carries in its fragment (`#token=…`), which never reaches a server. */
 export const tokenFromHash = (hash: string): string | undefined =>
   new URLSearchParams(hash.replace(/^#/, "")).get("token") ?? undefined
+
+/**
+ * Where `?next=` may send the person after signing in: a path of this same origin, as the browser
+ * would resolve it (so `//host`, `/\\host`, tabs and such tricks that leave the origin are refused),
+ * else nothing.
+ */
+export const sameOriginPath = (next: string | null): string | undefined => {
+  if (next === null || !next.startsWith("/")) return undefined
+  try {
+    const url = new URL(next, window.location.origin)
+    return url.origin === window.location.origin ? `${url.pathname}${url.search}${url.hash}` : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -5,6 +5,7 @@ export const COMMANDS: Readonly<Record<string, ReadonlyArray<string>>> = {
   domains: ["verify-local"],
   users: ["verify"],
   plans: ["list", "set", "assign"],
+  contacts: ["import"],
   migrate: []
 }
 

@@ -30,6 +30,7 @@ import {
 } from "@poststack/domain"
 import { Cause, Console, Effect, Layer, Option, ParseResult, Redacted, Schema } from "effect"
 import { unknownCommand } from "./CliCommands.js"
+import { contactsImport } from "./ContactsImportCommand.js"
 
 /** The database, built only for the command that runs (a typo or `--help` starts nothing). */
 const Services = Layer.mergeAll(PgPersistence, NodeCryptoKeyMaterial.layerConfig).pipe(
@@ -302,6 +303,9 @@ const poststack = Command.make("poststack").pipe(
     Command.make("users").pipe(Command.withSubcommands([withDatabase(usersVerify)])),
     Command.make("plans").pipe(
       Command.withSubcommands([withDatabase(plansList), withDatabase(plansSet), withDatabase(plansAssign)])
+    ),
+    Command.make("contacts").pipe(
+      Command.withSubcommands([withDatabase(contactsImport(teamOption, resolveTeam))])
     ),
     withDatabase(migrate)
   ])

@@ -1,5 +1,10 @@
 import { OAuthProvider } from "@poststack/application"
-import { OAuthNotConfigured, OAuthProviderUnavailable, OAuthRefused } from "@poststack/domain"
+import {
+  GITHUB_REFUSALS,
+  OAuthNotConfigured,
+  OAuthProviderUnavailable,
+  OAuthRefused
+} from "@poststack/domain"
 import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
 
 export interface GitHubOptions {
@@ -58,7 +63,7 @@ export const make = (options: GitHubOptions) => {
     }).pipe(
       Effect.flatMap(({ status, body }): Effect.Effect<A, OAuthRefused | OAuthProviderUnavailable> => {
         if (status === 401 || status === 403)
-          return Effect.fail(new OAuthRefused({ message: "GitHub refused the sign-in: start again" }))
+          return Effect.fail(new OAuthRefused({ message: GITHUB_REFUSALS.github_error }))
         if (status >= 300) return Effect.fail(unreachable)
         return Effect.mapError(Schema.decodeUnknown(schema)(body), () => unreachable)
       })
@@ -103,8 +108,8 @@ export const make = (options: GitHubOptions) => {
           return yield* new OAuthRefused({
             message:
               answer.error === "bad_verification_code"
-                ? "The GitHub sign-in code is wrong, used or expired: start again"
-                : "GitHub refused the sign-in: start again"
+                ? GITHUB_REFUSALS.bad_code
+                : GITHUB_REFUSALS.github_error
           })
         const token = answer.access_token
         const user = yield* request(GitHubUser, `${options.apiUrl}/user`, api(token))
@@ -112,7 +117,7 @@ export const make = (options: GitHubOptions) => {
         const primary = emails.find((e) => e.primary && e.verified)
         if (primary === undefined)
           return yield* new OAuthRefused({
-            message: "Your GitHub account has no verified primary email address: verify one at GitHub first"
+            message: GITHUB_REFUSALS.no_verified_email
           })
         return {
           providerId: String(user.id),

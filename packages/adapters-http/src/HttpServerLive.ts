@@ -14,6 +14,7 @@ import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { AuthLive, PublicScreenLive } from "./handlers/AuthLive.js"
 import { ContactPropertiesLive } from "./handlers/ContactPropertiesLive.js"
 import { BillingLive, BillingWebhookLive } from "./handlers/BillingLive.js"
+import { SubscriptionTopicsLive } from "./handlers/SubscriptionTopicsLive.js"
 import { ContactsLive } from "./handlers/ContactsLive.js"
 import { SegmentsLive } from "./handlers/SegmentsLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
@@ -97,6 +98,7 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     ContactPropertiesLive,
     BillingLive,
     BillingWebhookLive,
+    SubscriptionTopicsLive,
     SegmentsLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive, SessionAuthenticationLive, PublicScreenLive])

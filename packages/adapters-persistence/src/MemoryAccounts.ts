@@ -133,6 +133,8 @@ export const make = Effect.sync(() => {
       })
   })
 
+  /** Per person: device hash, last seen. */
+  const devices = new Map<string, Map<string, Date>>()
   const sessionStore = SessionStore.of({
     create: (input: NewSession) =>
       Effect.sync(() => {
@@ -186,6 +188,17 @@ export const make = Effect.sync(() => {
         const stored = sessions.get(id)
         if (stored !== undefined)
           sessions.set(id, { ...stored, session: Session.make({ ...stored.session, teamId }) })
+      }),
+    noteDevice: (userId, device, at, forgetBefore) =>
+      Effect.sync(() => {
+        const mine = devices.get(userId) ?? new Map<string, Date>()
+        devices.set(userId, mine)
+        const newest = [...mine.entries()].sort(([, a], [, b]) => b.getTime() - a.getTime())[0]?.[0]
+        for (const [hash, lastSeen] of mine) if (lastSeen < forgetBefore && hash !== newest) mine.delete(hash)
+        const seen = mine.get(device)
+        const answer = { known: seen !== undefined && seen >= forgetBefore, firstSignIn: mine.size === 0 }
+        mine.set(device, at)
+        return answer
       })
   })
 

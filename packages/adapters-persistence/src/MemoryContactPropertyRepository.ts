@@ -1,8 +1,11 @@
 import {
+  ContactEngagement,
+  ContactImport,
   ContactPropertyRepository,
   ContactRepository,
   SegmentAudience,
-  SegmentRepository
+  SegmentRepository,
+  TopicRepository
 } from "@poststack/application"
 import {
   Contact,
@@ -12,8 +15,11 @@ import {
   type TeamId
 } from "@poststack/domain"
 import { Context, Effect, Layer, Option } from "effect"
+import * as MemoryContactEngagement from "./MemoryContactEngagement.js"
+import * as MemoryContactImport from "./MemoryContactImport.js"
 import * as MemoryContactRepository from "./MemoryContactRepository.js"
 import * as MemorySegmentRepository from "./MemorySegmentRepository.js"
+import * as MemoryTopicRepository from "./MemoryTopicRepository.js"
 
 /** Contact properties in process memory; deleting one drops the values the memory contacts hold. */
 export const make = (state: MemoryContactRepository.MemoryContactState) => {
@@ -76,13 +82,19 @@ export const make = (state: MemoryContactRepository.MemoryContactState) => {
   })
 }
 
-/** Both contact twins over one shared state (a property's deletion reaches the contacts). */
+/** The contact twins (contacts, properties, topics) over one shared state (a property's deletion reaches the contacts). */
 export const layerWithContacts = Layer.effectContext(
   Effect.sync(() => {
     const state = MemoryContactRepository.makeState()
-    return Context.make(ContactRepository, MemoryContactRepository.make(state)).pipe(
+    const engagement = MemoryContactEngagement.makeState()
+    const contacts = MemoryContactRepository.make(state)
+    return Context.make(ContactRepository, contacts).pipe(
+      Context.add(ContactImport, MemoryContactImport.make(state, contacts)),
       Context.add(ContactPropertyRepository, make(state)),
+      Context.add(TopicRepository, MemoryTopicRepository.make(state)),
       Context.add(MemoryContactRepository.MemoryContactOutbox, { events: state.events }),
+      Context.add(ContactEngagement, MemoryContactEngagement.make(state, engagement)),
+      Context.add(MemoryContactEngagement.MemoryTrackingEvents, MemoryContactEngagement.tracking(engagement)),
       Context.add(SegmentRepository, MemorySegmentRepository.make(state)),
       Context.add(SegmentAudience, MemorySegmentRepository.makeAudience(state)),
       Context.add(MemoryContactRepository.MemoryContacts, state)

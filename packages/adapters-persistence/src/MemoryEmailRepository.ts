@@ -97,10 +97,13 @@ export const make = Effect.gen(function* () {
             requestHash: existing.requestHash
           } satisfies AcceptResult
       }
-      const listed = yield* suppressions.reasons(
-        email.teamId,
-        email.recipients.map((r) => r.address)
-      )
+      // A system mail is stopped by no suppression list: its team's list is not the person's.
+      const listed = email.system
+        ? new Map<string, never>()
+        : yield* suppressions.reasons(
+            email.teamId,
+            email.recipients.map((r) => r.address)
+          )
       const now = new Date()
       const firstStatus = email.scheduledAt === null ? "queued" : "scheduled"
       const deliveries = email.recipients.map(

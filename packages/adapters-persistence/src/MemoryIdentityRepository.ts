@@ -1,10 +1,9 @@
 import { IdentityRepository, type LinkedIdentity } from "@poststack/application"
-import { AlreadyExists, type UserId } from "@poststack/domain"
+import { AlreadyExists, GITHUB_REFUSALS, type UserId } from "@poststack/domain"
 import { Effect, Layer, Option } from "effect"
 
 const taken = new AlreadyExists({
-  message:
-    "This GitHub account is linked to another PostStack account, or yours has another GitHub account linked"
+  message: GITHUB_REFUSALS.linked_elsewhere
 })
 
 /** The memory twin of `PgIdentityRepository`, held to the same contract suite. */

@@ -61,7 +61,10 @@ export const make = Effect.gen(function* () {
         const where = [sql`team_id = ${teamId}`]
         if (filter.search !== undefined && filter.search !== "") {
           const pattern = likePattern(filter.search)
+          // The first test is what the trigram index `contacts_search` answers (0044); the exact
+          // per-field test then rechecks its candidates, so a match never spans two fields.
           where.push(
+            sql`lower(email || ' ' || coalesce(first_name, '') || ' ' || coalesce(last_name, '')) LIKE lower(${pattern})`,
             sql`(email ILIKE ${pattern} OR first_name ILIKE ${pattern} OR last_name ILIKE ${pattern})`
           )
         }

@@ -73,7 +73,9 @@ export const make = Effect.gen(function* () {
             if (feedback.suppress !== null) {
               yield* sql`
                 INSERT INTO suppressions (team_id, email, reason, source_email_id)
-                VALUES (${delivery.teamId}, ${delivery.recipient}, ${feedback.suppress}, ${delivery.emailId})
+                SELECT ${delivery.teamId}, ${delivery.recipient}, ${feedback.suppress}, ${delivery.emailId}
+                -- A system mail's bounce or complaint lists nobody: its team's list is not the person's.
+                WHERE NOT EXISTS (SELECT 1 FROM emails WHERE id = ${delivery.emailId} AND system)
                 ON CONFLICT (team_id, lower(email)) DO NOTHING`
             }
             if (feedback.status === "complained") {

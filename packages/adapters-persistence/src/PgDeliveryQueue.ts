@@ -42,6 +42,7 @@ const ClaimRow = Schema.Struct({
   leaseUntil: Schema.DateFromSelf,
   suppressionId: Schema.NullOr(Schema.Int),
   suppressionReason: Schema.NullOr(SuppressionReason),
+  system: Schema.Boolean,
   ...EventEmailColumns.fields
 })
 
@@ -138,7 +139,7 @@ export const make = Effect.gen(function* () {
         RETURNING d.id, d.email_id AS "emailId", e.public_id AS "emailPublicId", d.team_id AS "teamId",
           e.domain_id AS "domainId", d.recipient, d.attempts, e.test_mode AS "testMode",
           d.created_at AS "firstQueuedAt", d.status, d.lease_until AS "leaseUntil", s.id AS "suppressionId",
-          s.reason AS "suppressionReason", ${eventColumns}`.pipe(
+          s.reason AS "suppressionReason", e.system, ${eventColumns}`.pipe(
         Effect.flatMap(claimRows),
         Effect.map(
           Arr.map((row) => {
@@ -156,8 +157,9 @@ export const make = Effect.gen(function* () {
                 firstQueuedAt: row.firstQueuedAt,
                 status: row.status,
                 leaseUntil: row.leaseUntil,
+                system: row.system,
                 suppressedBy:
-                  suppressionId === null || suppressionReason === null
+                  suppressionId === null || suppressionReason === null || row.system
                     ? null
                     : { id: suppressionId, reason: suppressionReason }
               },

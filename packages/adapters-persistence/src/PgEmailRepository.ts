@@ -129,6 +129,7 @@ const ForDeliveryRow = Schema.Struct({
   trackClicks: Schema.Boolean,
   trackingDomain: Text,
   tlsMode: TlsMode,
+  topicId: Schema.NullOr(Schema.Number),
   hasAttachments: Schema.Boolean
 })
 
@@ -178,7 +179,9 @@ const acceptArguments = (email: NewEmail, suppressed: Suppressed, at: Date) => {
     email.recipients.filter((r) => r.kind === kind).map((r) => r.address)
   const base64 = (bytes: Uint8Array) =>
     Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64")
-  const entries = email.recipients.map((r) => suppressed.get(suppressionKey(email.teamId, r.address)))
+  const entries = email.recipients.map((r) =>
+    email.system ? undefined : suppressed.get(suppressionKey(email.teamId, r.address))
+  )
   const firstStatus = email.scheduledAt === null ? "queued" : "scheduled"
   const publicId = `em_${randomUUID().replaceAll("-", "")}`
   const summarized = {
@@ -319,8 +322,9 @@ export const make = Effect.gen(function* () {
   const acceptRows = yield* groupCommit<NewEmail, AcceptRow | undefined | typeof UNSTORABLE>(
     (batch) =>
       Effect.gen(function* () {
+        // A system mail is stopped by no suppression list: its team's list is not the person's.
         const recipients = batch.flatMap((email) =>
-          email.recipients.map((r) => [email.teamId, r.address] as const)
+          email.system ? [] : email.recipients.map((r) => [email.teamId, r.address] as const)
         )
         const listed = yield* sql`
           SELECT s.team_id AS "teamId", s.email, s.id, s.reason
@@ -460,7 +464,7 @@ export const make = Effect.gen(function* () {
           SELECT ${sql.literal(emailColumns("e"))}, e.html_body AS "htmlBody", e.text_body AS "textBody",
                  e.raw_mime AS "rawMime", d.name AS "domainName", d.return_path_label AS "returnPathLabel",
                  ip.address AS "localAddress", e.track_opens AS "trackOpens", e.track_clicks AS "trackClicks",
-                 d.tls_mode AS "tlsMode",
+                 d.tls_mode AS "tlsMode", e.topic_id AS "topicId",
                  -- Links go to the domain's own tracking host only once DNS shows its CNAME to us.
                  CASE WHEN EXISTS (
                    SELECT 1 FROM jsonb_array_elements(d.dns_records) r
@@ -504,7 +508,8 @@ export const make = Effect.gen(function* () {
               trackOpens: row.trackOpens,
               trackClicks: row.trackClicks,
               trackingDomain: row.trackingDomain,
-              tlsMode: row.tlsMode
+              tlsMode: row.tlsMode,
+              topicId: row.topicId
             }
           ])
         )

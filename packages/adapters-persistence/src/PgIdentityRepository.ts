@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { IdentityRepository } from "@poststack/application"
-import { AlreadyExists, type IdentityProvider, type UserId } from "@poststack/domain"
+import { AlreadyExists, GITHUB_REFUSALS, type IdentityProvider, type UserId } from "@poststack/domain"
 import { Array as Arr, Effect, Layer, Option } from "effect"
 import { unavailable } from "./SqlErrors.js"
 
@@ -14,8 +14,7 @@ interface IdentityRow {
 }
 
 const taken = new AlreadyExists({
-  message:
-    "This GitHub account is linked to another PostStack account, or yours has another GitHub account linked"
+  message: GITHUB_REFUSALS.linked_elsewhere
 })
 
 /** `linked_identities`: one row per provider account, one per person and provider. */

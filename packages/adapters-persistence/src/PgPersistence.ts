@@ -1,6 +1,8 @@
 import { Config, Effect, Layer } from "effect"
 import * as PgApiKeyRepository from "./PgApiKeyRepository.js"
 import * as PgAuditLog from "./PgAuditLog.js"
+import * as PgContactEngagement from "./PgContactEngagement.js"
+import * as PgContactImport from "./PgContactImport.js"
 import * as PgContactPropertyRepository from "./PgContactPropertyRepository.js"
 import * as PgContactRepository from "./PgContactRepository.js"
 import * as PgDeliveryFeedback from "./PgDeliveryFeedback.js"
@@ -22,6 +24,9 @@ import * as PgInboundRepository from "./PgInboundRepository.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgNotificationChannelRepository from "./PgNotificationChannelRepository.js"
 import * as PgRequestLog from "./PgRequestLog.js"
+import * as PgRetentionStore from "./PgRetentionStore.js"
+import * as PgDataSubjectStore from "./PgDataSubjectStore.js"
+import * as PgPrivacyJobQueue from "./PgPrivacyJobQueue.js"
 import * as PgSegmentAudience from "./PgSegmentAudience.js"
 import * as PgSegmentRepository from "./PgSegmentRepository.js"
 import * as PgSubscriptionRepository from "./PgSubscriptionRepository.js"
@@ -29,6 +34,7 @@ import * as PgSuppressionList from "./PgSuppressionList.js"
 import * as PgUsageMeter from "./PgUsageMeter.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
+import * as PgTopicRepository from "./PgTopicRepository.js"
 import * as PgWebhookQueue from "./PgWebhookQueue.js"
 import * as PgWebhookRepository from "./PgWebhookRepository.js"
 
@@ -60,6 +66,12 @@ const others = [
   PgContactRepository.layer,
   PgContactPropertyRepository.layer,
   PgUsageMeter.layer,
+  PgTopicRepository.layer,
+  PgContactEngagement.layer,
+  PgContactImport.layer,
+  PgRetentionStore.layer,
+  PgDataSubjectStore.layer,
+  PgPrivacyJobQueue.layer,
   PgSegmentRepository.layer,
   PgSegmentAudience.layer
 ] as const

@@ -53,7 +53,27 @@ export const make = Effect.gen(function* () {
         unavailable
       ),
     selectTeam: (id, teamId) =>
-      sql`UPDATE sessions SET team_id = ${teamId} WHERE id = ${id}`.pipe(Effect.asVoid, unavailable)
+      sql`UPDATE sessions SET team_id = ${teamId} WHERE id = ${id}`.pipe(Effect.asVoid, unavailable),
+    noteDevice: (userId, device, at, forgetBefore) =>
+      sql
+        .withTransaction(
+          Effect.gen(function* () {
+            yield* sql`
+              DELETE FROM sign_in_devices WHERE user_id = ${userId} AND last_seen_at < ${forgetBefore}
+                AND device_hash <> (SELECT device_hash FROM sign_in_devices WHERE user_id = ${userId}
+                                    ORDER BY last_seen_at DESC LIMIT 1)`
+            const [seen] = yield* sql<{ n: number; known: boolean }>`
+              SELECT count(*)::int AS n,
+                coalesce(bool_or(device_hash = ${device} AND last_seen_at >= ${forgetBefore}), false) AS known
+              FROM sign_in_devices WHERE user_id = ${userId}`
+            yield* sql`
+              INSERT INTO sign_in_devices (user_id, device_hash, first_seen_at, last_seen_at)
+              VALUES (${userId}, ${device}, ${at}, ${at})
+              ON CONFLICT (user_id, device_hash) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at`
+            return { known: seen?.known === true, firstSignIn: (seen?.n ?? 0) === 0 }
+          })
+        )
+        .pipe(unavailable)
   })
 })
 

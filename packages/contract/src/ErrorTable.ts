@@ -12,6 +12,7 @@ import {
   ContactNotFound,
   ContactPropertyAlreadyExists,
   ContactPropertyNotFound,
+  PrivacyJobNotFound,
   PropertyDefinitionInvalid,
   PropertyValueInvalid,
   SegmentContactsUnresolved,
@@ -49,6 +50,7 @@ import {
   StoreUnavailable,
   SuppressionNotFound,
   TrackingLinkInvalid,
+  TopicNotFound,
   ValidationFailed,
   WebhookDeliveryNotFound,
   WebhookNotFound
@@ -83,6 +85,8 @@ export const errorTable = {
       ContactNotFound,
       ContactPropertyNotFound,
       PlanNotFound,
+      TopicNotFound,
+      PrivacyJobNotFound,
       SegmentNotFound
     ]
   },

@@ -28,6 +28,8 @@ export type RouteFamily =
   | "requestLogs"
   | "accounts"
   | "contacts"
+  | "topics"
+  | "privacy"
   | "segments"
   | "billing"
 
@@ -64,6 +66,12 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   contacts: ["team", "denied", "denied", "denied"],
   // The plan, usage and billing pages (`/billing*`): what the team pays is no one domain's business.
   billing: ["team", "denied", "denied", "denied"],
+  // Subscription topics and contacts' choices about them (`/subscription-topics*`): the team's
+  // audience again, so as contacts.
+  topics: ["team", "denied", "denied", "denied"],
+  // Data-subject exports and erasures (P37): every email, event and contact of the team that names
+  // an address, so only a full-access key or an owner or admin.
+  privacy: ["team", "denied", "denied", "denied"],
   // Segments (`/segments*`): parts of the audience, and through rules a read of its engagement.
   segments: ["team", "denied", "denied", "denied"]
 }

@@ -1,4 +1,5 @@
 import {
+  ConfigRetentionPolicySource,
   HttpNotificationSender,
   NodeCryptoDigest,
   NodeCryptoDkimKeyGenerator,
@@ -50,7 +51,8 @@ export const Services = Layer.mergeAll(
   UaParserUserAgentParser.layer,
   Htmlparser2HtmlScanner.layer,
   PackagedAddressLists.layer,
-  StripeBillingGateway.layerConfig
+  StripeBillingGateway.layerConfig,
+  ConfigRetentionPolicySource.layerConfig
 )
   .pipe((services) =>
     Layer.mergeAll(

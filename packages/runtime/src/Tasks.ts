@@ -1,9 +1,12 @@
 import {
   AdvanceDkimRotations,
   PurgeAuditLog,
+  PurgeExpiredData,
+  RunPrivacyJobs,
   PurgeRequestLog,
   ReportOverage,
   DeliverMailContinuously,
+  RecalculateEngagement,
   type PeriodicTask,
   SimulateTestDeliveries,
   VerifyDueDomains
@@ -25,8 +28,8 @@ export const RequestLogRetentionDays = Config.integer("POSTSTACK_REQUEST_LOG_RET
 const tasks = [
   { name: "domains.verify", every: "1 minute", run: Effect.asVoid(VerifyDueDomains(100)) },
   { name: "domains.dkim-rotations", every: "5 minutes", run: Effect.asVoid(AdvanceDkimRotations()) },
-  // One task for both logs: each running task holds a reserved connection for its lock (PgTaskLock),
-  // so every task more takes one more connection from the pool while it runs.
+  // One task for every purge: each running task holds a reserved connection for its lock
+  // (PgTaskLock), so every task more takes one more connection from the pool while it runs.
   {
     name: "logs.purge",
     every: "1 hour",
@@ -34,10 +37,16 @@ const tasks = [
       // P28: audit entries are deleted after 90 days.
       yield* PurgeAuditLog(AUDIT_RETENTION_DAYS)
       yield* PurgeRequestLog(yield* Effect.orDie(RequestLogRetentionDays))
+      // P22-P24, P29: emails, events, inbound mail and its files, webhook deliveries, expired sessions.
+      yield* PurgeExpiredData()
     })
   },
   // Last month's overage, once per team and period (nothing to do without Stripe).
-  { name: "billing.overage", every: "1 hour", run: Effect.asVoid(ReportOverage()) }
+  { name: "billing.overage", every: "1 hour", run: Effect.asVoid(ReportOverage()) },
+  // Hourly for the opens and clicks since the last rounds, a full re-read once a day (see
+  // RecalculateEngagement). Its own task rather than a step of `logs.purge`: a slow round on a
+  // large audience must not hold back the purges, and a failing one must not stop them.
+  { name: "contacts.engagement", every: "1 hour", run: Effect.asVoid(RecalculateEngagement()) }
 ] as const
 type TaskRun = (typeof tasks)[number]["run"]
 
@@ -70,6 +79,13 @@ const mailJobs = [
     name: "deliveries.test-mode",
     every: "250 millis",
     run: Effect.asVoid(Effect.repeat(SimulateTestDeliveries(100), { while: (settled) => settled > 0 }))
+  },
+  {
+    name: "privacy.jobs",
+    every: "1 second",
+    // Data-subject exports and erasures; an erasure saves its progress after every batch, so the
+    // lease only has to outlive one batch. Runs until the worker stops, like the webhook dispatcher.
+    run: Effect.interruptible(RunPrivacyJobs({ leaseMs: 60_000, idle: "2 seconds" }))
   }
 ] as const
 

@@ -154,6 +154,33 @@ for (const [name, make] of [
       expect(Option.isNone(await find(c))).toBe(true)
     })
 
+    it("notes sign-in devices: the first sign-in, a known device, a new one, and one forgotten after a while", async () => {
+      const input = newUser()
+      await subject.run(Effect.flatMap(UserRepository, (r) => r.create(input, "T")))
+      const other = newUser()
+      await subject.run(Effect.flatMap(UserRepository, (r) => r.create(other, "T")))
+      const day = 86_400_000
+      const start = Date.parse("2026-01-01T00:00:00Z")
+      const note = (who: UserId, device: string, atDay: number) =>
+        subject.run(
+          Effect.flatMap(SessionStore, (s) =>
+            s.noteDevice(who, device, new Date(start + atDay * day), new Date(start + (atDay - 90) * day))
+          )
+        )
+      const laptop = hex(64)
+      const phone = hex(64)
+      expect(await note(input.id, laptop, 0)).toEqual({ known: false, firstSignIn: true })
+      expect(await note(input.id, laptop, 1)).toEqual({ known: true, firstSignIn: false })
+      expect(await note(input.id, phone, 2)).toEqual({ known: false, firstSignIn: false })
+      // Another person's devices are theirs alone.
+      expect(await note(other.id, laptop, 2)).toEqual({ known: false, firstSignIn: true })
+      // The laptop, last seen on day 1, is forgotten by day 100; the phone was seen on day 60.
+      expect(await note(input.id, phone, 60)).toEqual({ known: true, firstSignIn: false })
+      expect(await note(input.id, laptop, 100)).toEqual({ known: false, firstSignIn: false })
+      // After a long absence the newest device is kept, so a sign-in is still not the first.
+      expect(await note(input.id, hex(64), 400)).toEqual({ known: false, firstSignIn: false })
+    })
+
     it("keeps a team's last owner: a demotion or removal that would leave none is refused", async () => {
       const owner = newUser()
       const { teamId } = await subject.run(Effect.flatMap(UserRepository, (r) => r.create(owner, "T")))

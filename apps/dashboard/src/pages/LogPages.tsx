@@ -4,6 +4,7 @@ import { type ReactNode, useEffect, useState } from "react"
 import { ApiProblem, call } from "../api"
 import { useSession } from "../session"
 import { ErrorMessage, Field, PageTitle, Select, formatDate } from "../ui"
+import { zonedDay } from "../zonedDay"
 
 interface Page<A> {
   readonly data: ReadonlyArray<A>
@@ -74,10 +75,6 @@ const actorText = (actor: Actor | null) =>
         ? `person #${actor.id}`
         : "operator"
 
-/** `YYYY-MM-DD` from a date field as the start (or the end) of that day in UTC. */
-const dayStart = (day: string) => (day === "" ? undefined : new Date(`${day}T00:00:00.000Z`))
-const dayEnd = (day: string) => (day === "" ? undefined : new Date(`${day}T23:59:59.999Z`))
-
 const Filters = ({ label, children }: { readonly label: string; readonly children: ReactNode }) => (
   <fieldset className="filters">
     <legend>{label}</legend>
@@ -98,12 +95,13 @@ export const AuditLogPage = () => {
             page,
             perPage: 25,
             action: action === "" ? undefined : (action as AuditAction),
-            from: dayStart(from),
-            to: dayEnd(to)
+            // Days as the person reads them: in their time zone, as every date on this page.
+            from: zonedDay(from, info.user.timeZone, "start"),
+            to: zonedDay(to, info.user.timeZone, "end")
           }
         })
       ),
-    [action, from, to]
+    [action, from, to, info.user.timeZone]
   )
   return (
     <section>
@@ -117,8 +115,22 @@ export const AuditLogPage = () => {
           options={[["", "All actions"], ...AuditAction.literals.map((a) => [a, a] as const)]}
           onChange={setAction}
         />
-        <Field label="From (UTC day)" name="from" type="date" value={from} onChange={setFrom} />
-        <Field label="To (UTC day)" name="to" type="date" value={to} onChange={setTo} />
+        <Field
+          label="From (day)"
+          name="from"
+          type="date"
+          hint={`In your time zone, ${info.user.timeZone}`}
+          value={from}
+          onChange={setFrom}
+        />
+        <Field
+          label="To (day)"
+          name="to"
+          type="date"
+          hint={`In your time zone, ${info.user.timeZone}`}
+          value={to}
+          onChange={setTo}
+        />
       </Filters>
       <ErrorMessage problem={log.problem} />
       {log.result === undefined ? null : log.result.data.length === 0 ? (

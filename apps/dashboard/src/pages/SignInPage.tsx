@@ -2,7 +2,7 @@ import { Redacted } from "effect"
 import { useEffect, useState } from "react"
 import { call, setCsrfToken } from "../api"
 import { afterSignIn } from "../App"
-import { usePlace } from "../router"
+import { sameOriginPath, usePlace } from "../router"
 import { Field, Form, Link, PageTitle } from "../ui"
 
 export const SignInPage = () => {
@@ -23,7 +23,10 @@ export const SignInPage = () => {
     )
     if ("twoFactorRequired" in info) {
       // The second factor has its own page; the challenge travels in the fragment, never to a server log.
-      window.location.assign(`/sign-in/two-factor#challenge=${encodeURIComponent(info.challenge)}`)
+      // Where the person was going comes along, still checked there before it is followed.
+      const next = sameOriginPath(place.search.get("next"))
+      const query = next === undefined ? "" : `?next=${encodeURIComponent(next)}`
+      window.location.assign(`/sign-in/two-factor${query}#challenge=${encodeURIComponent(info.challenge)}`)
       return
     }
     setCsrfToken(info.csrfToken)

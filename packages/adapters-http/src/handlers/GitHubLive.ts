@@ -9,7 +9,13 @@ import {
   UnlinkGitHub,
   withRequestOrigin
 } from "@poststack/application"
-import { InvalidApiKey, OAuthRefused } from "@poststack/domain"
+import {
+  GITHUB_REFUSALS,
+  type GitHubRefusal,
+  githubRefusalOf,
+  InvalidApiKey,
+  OAuthRefused
+} from "@poststack/domain"
 import { Api, CurrentSession } from "@poststack/contract"
 import { Effect, Redacted } from "effect"
 import { isLocalPlainHttp, sessionTokenOf, setSessionCookie } from "../middleware/SessionCookie.js"
@@ -63,6 +69,39 @@ const redirect = (location: string) =>
     headers: { location, "cache-control": "no-store", "referrer-policy": "no-referrer" }
   })
 
+/**
+ * A browser that GitHub sent back (it asks for HTML) sees a refusal as a dashboard page with the
+ * reason in words, not as JSON; the page is named by a reason key only, so a crafted link cannot
+ * put words of its own on it. Programs asking for JSON still get the contract's `{error, code}`.
+ */
+const refusalPageForBrowsers = <A, E, R>(callback: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    if (!(request.headers.accept ?? "").includes("text/html")) return callback
+    const page = (reason: GitHubRefusal) =>
+      Effect.succeed(redirect(`/sign-in/github-refused?reason=${reason}`))
+    return callback.pipe(
+      Effect.catchIf(
+        (error): error is E => typeof error === "object" && error !== null && "_tag" in error,
+        (error) => {
+          const failure = error as { readonly _tag: string; readonly message?: string }
+          switch (failure._tag) {
+            case "OAuthRefused":
+            case "AlreadyExists":
+              return page(githubRefusalOf(failure.message ?? ""))
+            case "InvalidApiKey":
+              return page("sign_in_first")
+            case "OAuthProviderUnavailable":
+              return page("unavailable")
+            case "OAuthNotConfigured":
+              return page("not_configured")
+            default:
+              return Effect.fail(error)
+          }
+        }
+      )
+    )
+  })
+
 export const GitHubAuthLive = HttpApiBuilder.group(Api, "githubAuth", (handlers) =>
   handlers
     .handle("providers", () => Effect.map(OAuthProvider, (github) => ({ github: github.configured })))
@@ -76,9 +115,8 @@ export const GitHubAuthLive = HttpApiBuilder.group(Api, "githubAuth", (handlers)
         const request = yield* HttpServerRequest.HttpServerRequest
         const cookie = request.cookies[stateCookieName(request)] ?? ""
         yield* setStateCookie("", 0)
-        if (urlParams.error === "access_denied")
-          return yield* refused("You declined access at GitHub: nothing was changed")
-        if (urlParams.error !== undefined) return yield* refused("GitHub refused the sign-in: start again")
+        if (urlParams.error === "access_denied") return yield* refused(GITHUB_REFUSALS.declined)
+        if (urlParams.error !== undefined) return yield* refused(GITHUB_REFUSALS.github_error)
         const dot = cookie.indexOf(".")
         const intent = cookie.slice(0, dot)
         if (
@@ -87,18 +125,16 @@ export const GitHubAuthLive = HttpApiBuilder.group(Api, "githubAuth", (handlers)
           urlParams.state === undefined ||
           !sameText(cookie.slice(dot + 1), urlParams.state)
         )
-          return yield* refused(
-            "This GitHub sign-in was not started in this browser, or it is more than ten minutes old: start again"
-          )
-        if (urlParams.code === undefined) return yield* refused("GitHub sent no code: start again")
+          return yield* refused(GITHUB_REFUSALS.state)
+        if (urlParams.code === undefined) return yield* refused(GITHUB_REFUSALS.no_code)
         if (intent === "link") {
           const token = sessionTokenOf(request)
           const current =
             token === undefined
-              ? yield* Effect.fail(new InvalidApiKey({ message: "Sign in first to link a GitHub account" }))
+              ? yield* Effect.fail(new InvalidApiKey({ message: GITHUB_REFUSALS.sign_in_first }))
               : yield* AuthenticateSession(Redacted.make(token)).pipe(
                   Effect.catchTag("SessionRequired", () =>
-                    Effect.fail(new InvalidApiKey({ message: "Sign in first to link a GitHub account" }))
+                    Effect.fail(new InvalidApiKey({ message: GITHUB_REFUSALS.sign_in_first }))
                   )
                 )
           yield* LinkGitHub(current.session, urlParams.code).pipe(withRequestOrigin(yield* clientContext))
@@ -110,7 +146,7 @@ export const GitHubAuthLive = HttpApiBuilder.group(Api, "githubAuth", (handlers)
           return redirect(`/sign-in/two-factor#challenge=${Redacted.value(outcome.challenge)}`)
         yield* setSessionCookie(outcome.token)
         return redirect("/")
-      })
+      }).pipe(refusalPageForBrowsers)
     )
 )
 

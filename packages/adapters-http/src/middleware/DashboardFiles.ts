@@ -12,6 +12,7 @@ const PAGES = new Set([
   "/",
   "/sign-in",
   "/sign-in/two-factor",
+  "/sign-in/github-refused",
   "/sign-up",
   "/verify-email",
   "/reset-password",

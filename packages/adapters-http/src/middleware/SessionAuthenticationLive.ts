@@ -7,6 +7,7 @@ import {
   type Principal,
   type RateLimiterStore,
   type SessionStore,
+  type RequestLog,
   RequestOrigin,
   type UserRepository
 } from "@poststack/application"
@@ -15,7 +16,8 @@ import {
   InvalidApiKey,
   PermissionDenied,
   type RateLimitDecision,
-  RateLimitExceeded
+  RateLimitExceeded,
+  userActor
 } from "@poststack/domain"
 import { MembershipRepository as Memberships } from "@poststack/application"
 import { Effect, FiberRef, Layer, Option, Redacted } from "effect"
@@ -24,6 +26,7 @@ import { screenRequest } from "./Contract.js"
 import { RateLimitSettings } from "./RateLimitSettings.js"
 import { provideInPlace } from "./RequestFiber.js"
 import { SessionAuthentication } from "@poststack/contract"
+import { recordRequest } from "./RequestRecording.js"
 import { CSRF_REFUSAL, csrfPasses, sessionTokenOf } from "./SessionCookie.js"
 
 /** The `accounts` row of the scope table (`SCOPE_TABLE`): denied to every kind of key. */
@@ -103,6 +106,7 @@ type Needs =
   | MembershipRepository
   | RateLimiterStore
   | RateLimitSettings
+  | RequestLog
   | TrustedProxies
 
 export const SessionAuthenticationLive = Layer.effect(
@@ -127,6 +131,12 @@ export const SessionAuthenticationLive = Layer.effect(
               address: (yield* clientAddress) ?? null,
               userAgent: clipUserAgent(request.headers["user-agent"])
             })
+            // The request log of the team the session acts on shows the person's account routes
+            // too (route template, method, status, address, agent: never a body or a token), as
+            // long as they are still its member.
+            const teamId = found.session.teamId
+            if (teamId !== null && Option.isSome(yield* (yield* Memberships).find(teamId, found.user.id)))
+              yield* recordRequest(request, teamId, userActor(found.user.id))
             return found
           })
         )

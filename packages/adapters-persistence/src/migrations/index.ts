@@ -24,9 +24,14 @@ import auditLog from "./0035_audit_log.js"
 import apiRequestLog from "./0036_api_request_log.js"
 import twoFactor from "./0037_two_factor.js"
 import linkedIdentities from "./0038_linked_identities.js"
+import signInDevices from "./0039_sign_in_devices.js"
 import contacts from "./0040_contacts.js"
 import segments from "./0041_segments.js"
+import subscriptionTopics from "./0042_subscription_topics.js"
+import contactEngagementAndSearch from "./0044_contact_engagement_and_search.js"
 import plansAndUsage from "./0046_plans_and_usage.js"
+import retentionIndexes from "./0048_retention_indexes.js"
+import privacyJobs from "./0049_privacy_jobs.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -56,9 +61,14 @@ export const migrations = {
   "0036_api_request_log": apiRequestLog,
   "0037_two_factor": twoFactor,
   "0038_linked_identities": linkedIdentities,
+  "0039_sign_in_devices": signInDevices,
   "0040_contacts": contacts,
   "0041_segments": segments,
-  "0046_plans_and_usage": plansAndUsage
+  "0042_subscription_topics": subscriptionTopics,
+  "0044_contact_engagement_and_search": contactEngagementAndSearch,
+  "0046_plans_and_usage": plansAndUsage,
+  "0048_retention_indexes": retentionIndexes,
+  "0049_privacy_jobs": privacyJobs
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */

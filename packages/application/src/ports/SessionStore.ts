@@ -32,5 +32,17 @@ export class SessionStore extends Context.Tag("@poststack/application/SessionSto
     /** Ends every session of the person but `keep` (`null`: all of them); returns how many ended. */
     readonly revokeAll: (userId: UserId, keep: SessionId | null) => Effect.Effect<number, StoreUnavailable>
     readonly selectTeam: (id: SessionId, teamId: TeamId) => Effect.Effect<void, StoreUnavailable>
+    /**
+     * Notes that the person signed in from `device` (a hash naming an address and a browser) at
+     * `at`. Answers whether that device was seen since `forgetBefore`, and whether any sign-in of
+     * theirs was ever noted before. Devices unseen since `forgetBefore` are forgotten, but for the
+     * newest, so that a first sign-in stays told apart.
+     */
+    readonly noteDevice: (
+      userId: UserId,
+      device: string,
+      at: Date,
+      forgetBefore: Date
+    ) => Effect.Effect<{ readonly known: boolean; readonly firstSignIn: boolean }, StoreUnavailable>
   }
 >() {}

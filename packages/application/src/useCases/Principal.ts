@@ -53,6 +53,14 @@ export const authorize = (
     !roleAllows(principal.role, "read_audit_log")
   )
     return Effect.fail(new PermissionDenied({ message: "Only owners and admins can read the team's logs" }))
+  if (
+    principal._tag === "Person" &&
+    family === "privacy" &&
+    !roleAllows(principal.role, "manage_data_subjects")
+  )
+    return Effect.fail(
+      new PermissionDenied({ message: "Only owners and admins can export or erase a data subject" })
+    )
   const reach = reachOf(principal)
   const grant = grantFor(reach, family)
   if (grant === "denied") return Effect.fail(denied(reach))

@@ -5,7 +5,12 @@ export const Role = Schema.Literal("owner", "admin", "member")
 export type Role = typeof Role.Type
 
 /** What a role may do in its team, beyond reading and using its resources. */
-export type TeamAction = "manage_members" | "manage_api_keys" | "manage_billing" | "read_audit_log"
+export type TeamAction =
+  | "manage_members"
+  | "manage_api_keys"
+  | "manage_billing"
+  | "read_audit_log"
+  | "manage_data_subjects"
 
 /** Owners and admins manage members, keys, billing and read the audit log; members do none of these. */
 export const roleAllows = (role: Role, _action: TeamAction): boolean => role === "owner" || role === "admin"

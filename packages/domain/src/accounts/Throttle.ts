@@ -1,7 +1,13 @@
 import type { RateLimitPolicy } from "../RateLimit.js"
 
 /** What an attempt tries: each has its own budgets, per account and per client address. */
-export type GuardedAction = "sign_in" | "two_factor" | "password_reset" | "verification_mail"
+export type GuardedAction =
+  | "sign_in"
+  | "two_factor_sign_in"
+  | "two_factor_confirm"
+  | "two_factor_disable"
+  | "password_reset"
+  | "verification_mail"
 
 /**
  * Attempts allowed per account (the address typed, whether or not it has an account, so the
@@ -17,7 +23,17 @@ export const GUARD_POLICIES: Readonly<
   },
   // The six-digit code after the password: five guesses per account per quarter hour leave an
   // attacker who has the password about one chance in 70,000 a day.
-  two_factor: {
+  // Each place a code is typed has its own budget, so guesses at one (say, a stolen session
+  // trying to turn two-factor off) never lock the person out of another (signing in).
+  two_factor_sign_in: {
+    perAccount: { limit: 5, windowMs: 15 * 60_000 },
+    perAddress: { limit: 50, windowMs: 15 * 60_000 }
+  },
+  two_factor_confirm: {
+    perAccount: { limit: 5, windowMs: 15 * 60_000 },
+    perAddress: { limit: 50, windowMs: 15 * 60_000 }
+  },
+  two_factor_disable: {
     perAccount: { limit: 5, windowMs: 15 * 60_000 },
     perAddress: { limit: 50, windowMs: 15 * 60_000 }
   },

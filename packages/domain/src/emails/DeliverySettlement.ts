@@ -72,9 +72,10 @@ export const settleDelivery = (
         mx: outcome.mx,
         nextAttemptAt: null,
         events: [{ type: "bounced", metadata: { ...meta, hard: outcome.hard } }],
-        suppress: outcome.hard
-          ? { teamId: delivery.teamId, address: delivery.recipient, reason: "hard_bounce" }
-          : null
+        suppress:
+          outcome.hard && delivery.system !== true
+            ? { teamId: delivery.teamId, address: delivery.recipient, reason: "hard_bounce" }
+            : null
       }
     case "Failed":
       return {

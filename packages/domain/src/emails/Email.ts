@@ -109,7 +109,12 @@ export class ClaimedDelivery extends Schema.Class<ClaimedDelivery>("ClaimedDeliv
   /** Until then the delivery is this worker's; after it, another may take it. */
   leaseUntil: Schema.DateFromSelf,
   /** The team's suppression entry for the recipient when the claim was made, if there is one. */
-  suppressedBy: Schema.NullOr(Schema.Struct({ id: Schema.Int, reason: SuppressionReason }))
+  suppressedBy: Schema.NullOr(Schema.Struct({ id: Schema.Int, reason: SuppressionReason })),
+  /**
+   * One of the product's own mails (system mail): no suppression list stops it and none of its
+   * bounces lists the address, since the sending team's list is not the person's.
+   */
+  system: Schema.optional(Schema.Boolean)
 }) {}
 
 /**

@@ -6,6 +6,7 @@ import { UserRepository } from "../../ports/UserRepository.js"
 import type { ClientContext } from "./ClientContext.js"
 import { GuardAttempt } from "./GuardAttempt.js"
 import { CheckSecondFactor } from "./SecondFactor.js"
+import { NoticeNewDevice } from "./NoticeNewDevice.js"
 import { StartSession } from "./StartSession.js"
 import { auditPerson } from "./auditPerson.js"
 
@@ -28,7 +29,7 @@ export const CompleteSignIn = Effect.fn("CompleteSignIn")(function* (
   })
   const userId = yield* store.findChallenge(tokenHash, now)
   if (Option.isNone(userId)) return yield* expired
-  yield* GuardAttempt("two_factor", userId.value, client.address)
+  yield* GuardAttempt("two_factor_sign_in", userId.value, client.address)
   if (!(yield* CheckSecondFactor(userId.value, Redacted.value(code)))) {
     yield* auditPerson(userId.value, "account.sign_in_failed", "personal", {
       details: { method: "two_factor" },
@@ -46,5 +47,6 @@ export const CompleteSignIn = Effect.fn("CompleteSignIn")(function* (
     details: { method: "password", second_factor: backup ? "backup_code" : "totp" },
     client
   })
+  yield* NoticeNewDevice(found.value.user, client)
   return { user: found.value.user, ...started }
 })

@@ -27,7 +27,7 @@ export const ConfirmTwoFactor = Effect.fn("ConfirmTwoFactor")(function* (
   typed: string,
   address: string | null
 ) {
-  yield* GuardAttempt("two_factor", session.userId, address)
+  yield* GuardAttempt("two_factor_confirm", session.userId, address)
   const store = yield* TwoFactorStore
   const factor = yield* store.factor(session.userId)
   if (Option.isNone(factor) || factor.value.enabled)

@@ -19,7 +19,7 @@ export const DisableTwoFactor = Effect.fn("DisableTwoFactor")(function* (
   proof: { readonly password?: Redacted.Redacted<string>; readonly code?: Redacted.Redacted<string> },
   address: string | null
 ) {
-  yield* GuardAttempt("two_factor", session.userId, address)
+  yield* GuardAttempt("two_factor_disable", session.userId, address)
   const store = yield* TwoFactorStore
   if (!(yield* store.status(session.userId)).enabled)
     return yield* new StateConflict({ message: "Two-factor authentication is not on" })

@@ -3,6 +3,7 @@ import { Clock, Effect } from "effect"
 import { AccountTokens } from "../../ports/AccountTokens.js"
 import { TwoFactorStore } from "../../ports/TwoFactorStore.js"
 import type { ClientContext } from "./ClientContext.js"
+import { NoticeNewDevice } from "./NoticeNewDevice.js"
 import { StartSession } from "./StartSession.js"
 import { auditPerson } from "./auditPerson.js"
 
@@ -25,5 +26,6 @@ export const OpenSignIn = Effect.fnUntraced(function* (
   }
   const started = yield* StartSession(user.id, client)
   yield* auditPerson(user.id, "account.signed_in", "personal", { details: { method }, client })
+  yield* NoticeNewDevice(user, client)
   return { _tag: "SignedIn" as const, user, ...started }
 })

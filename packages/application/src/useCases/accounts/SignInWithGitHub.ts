@@ -1,4 +1,4 @@
-import { type ExternalProfile, OAuthRefused, type UserId } from "@poststack/domain"
+import { type ExternalProfile, GITHUB_REFUSALS, OAuthRefused, type UserId } from "@poststack/domain"
 import { Clock, Effect, Option, type Redacted } from "effect"
 import { AccountTokens } from "../../ports/AccountTokens.js"
 import { IdentityRepository } from "../../ports/IdentityRepository.js"
@@ -16,12 +16,7 @@ const signUp = Effect.fnUntraced(function* (profile: ExternalProfile) {
     .create({ id, email: profile.email, name: profile.name, passwordHash: null, timeZone: "UTC" }, teamName)
     .pipe(
       Effect.catchTag("AlreadyExists", () =>
-        Effect.fail(
-          new OAuthRefused({
-            message:
-              "An account with your GitHub address already exists: sign in with your password, then link GitHub in your account settings"
-          })
-        )
+        Effect.fail(new OAuthRefused({ message: GITHUB_REFUSALS.address_taken }))
       )
     )
   yield* users.markEmailVerified(id, new Date(yield* Clock.currentTimeMillis))
@@ -47,6 +42,6 @@ export const SignInWithGitHub = Effect.fn("SignInWithGitHub")(function* (
     .link(userId, "github", profile)
     .pipe(Effect.catchTag("AlreadyExists", (e) => Effect.fail(new OAuthRefused({ message: e.message }))))
   const found = yield* (yield* UserRepository).get(userId)
-  if (Option.isNone(found)) return yield* new OAuthRefused({ message: "This account no longer exists" })
+  if (Option.isNone(found)) return yield* new OAuthRefused({ message: GITHUB_REFUSALS.gone })
   return yield* OpenSignIn(found.value.user, client, "github")
 })

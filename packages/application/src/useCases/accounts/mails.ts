@@ -28,6 +28,11 @@ export const mails = {
     subject: `Security notice: ${what}`,
     text: `${what} on your PostStack account on ${when.toLocaleString("en-GB", { timeZone, timeZoneName: "short" })}.\n\nIf this was not you, reset your password at once, sign out every session and check your team's API keys.\n`
   }),
+  newSignIn: (to: string, browser: string, address: string, when: Date, timeZone: string): SystemMessage => ({
+    to,
+    subject: "Security notice: a new sign-in to your PostStack account",
+    text: `Your PostStack account was signed in to from a device we have not seen before:\n\n  Browser: ${browser}\n  Address: ${address}\n  When: ${when.toLocaleString("en-GB", { timeZone, timeZoneName: "short" })}\n\nIf this was you, there is nothing to do. If it was not, reset your password at once, sign out every session (Account, Sessions) and check your team's API keys.\n`
+  }),
   confirmNewEmail: (to: string, link: string): SystemMessage => ({
     to,
     subject: "Confirm your new PostStack email address",

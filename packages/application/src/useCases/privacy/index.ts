@@ -1,0 +1,2 @@
+export * from "./RequestPrivacyJob.js"
+export * from "./RunPrivacyJobs.js"

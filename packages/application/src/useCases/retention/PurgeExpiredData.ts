@@ -1,0 +1,80 @@
+import {
+  addPurges,
+  clampRetentionDays,
+  noPurge,
+  type PurgeCounts,
+  retentionCutoff,
+  type TeamId
+} from "@poststack/domain"
+import { Clock, Effect } from "effect"
+import { BlobStore } from "../../ports/BlobStore.js"
+import { RetentionPolicySource } from "../../ports/RetentionPolicySource.js"
+import { type RetentionKind, RetentionStore } from "../../ports/RetentionStore.js"
+
+/** Rows per statement: small enough that each transaction holds its locks for milliseconds. */
+export const RETENTION_BATCH = 2_000
+const TEAMS_PER_PAGE = 100
+
+// Webhook deliveries and outbox events first: they name the emails' recipients and are the largest.
+const KINDS: ReadonlyArray<RetentionKind> = ["webhookDeliveries", "events", "emails", "inbound"]
+
+/** Deletes the team's rows of one kind older than `before`, batch after batch, files on disk too. */
+const purgeKind = (teamId: TeamId, kind: RetentionKind, before: Date, batch: number) =>
+  Effect.gen(function* () {
+    const store = yield* RetentionStore
+    const blobs = yield* BlobStore
+    let removed = 0
+    let freed = 0
+    let after = 0
+    for (;;) {
+      const done = yield* store.purgeBefore(teamId, kind, before, batch, after)
+      removed += done.removed
+      // The rows are gone; a file that fails to go is logged for the operator and tried by nothing else.
+      for (const key of done.freedBlobs) {
+        yield* blobs.remove(key).pipe(
+          Effect.zipRight(Effect.sync(() => freed++)),
+          Effect.catchAll(() =>
+            Effect.logWarning("retention: a stored file could not be deleted").pipe(
+              Effect.annotateLogs("key", key)
+            )
+          )
+        )
+      }
+      if (done.next === null) break
+      after = done.next
+      yield* Effect.yieldNow()
+    }
+    return { [kind]: removed, blobs: freed } as Partial<PurgeCounts>
+  })
+
+/**
+ * One retention pass (P22-P24, P29): for every team, what is older than its retention (its plan's,
+ * `RetentionPolicySource`), in bounded batches; then expired sessions. Suppressions are never
+ * touched (P26); the audit and request logs have their own purges.
+ */
+export const PurgeExpiredData = Effect.fn("PurgeExpiredData")(function* (batch: number = RETENTION_BATCH) {
+  const store = yield* RetentionStore
+  const policy = yield* RetentionPolicySource
+  const now = yield* Clock.currentTimeMillis
+  let total = noPurge
+  let after = 0
+  for (;;) {
+    const teams = yield* store.teams(after, TEAMS_PER_PAGE)
+    for (const teamId of teams) {
+      const before = retentionCutoff(now, clampRetentionDays(yield* policy.retentionDays(teamId)))
+      for (const kind of KINDS) total = addPurges(total, yield* purgeKind(teamId, kind, before, batch))
+    }
+    const last = teams.at(-1)
+    if (last === undefined || teams.length < TEAMS_PER_PAGE) break
+    after = last
+  }
+  let sessions = 0
+  for (;;) {
+    const removed = yield* store.purgeExpiredSessions(new Date(now), batch)
+    sessions += removed
+    if (removed < batch) break
+  }
+  if (sessions > 0 || Object.values(total).some((n) => n > 0))
+    yield* Effect.logInfo("retention purge").pipe(Effect.annotateLogs({ ...total, sessions }))
+  return { ...total, sessions }
+})

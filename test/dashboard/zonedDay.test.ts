@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest"
+import { zonedDay } from "../../apps/dashboard/src/zonedDay.js"
+
+/** The audit log's day filters read a day in the person's time zone, as its dates are shown. */
+describe("dashboard: a filter day in the person's time zone", () => {
+  it("starts and ends the day at that zone's midnights, not UTC's", () => {
+    expect(zonedDay("2026-12-05", "UTC", "start")?.toISOString()).toBe("2026-12-05T00:00:00.000Z")
+    expect(zonedDay("2026-12-05", "UTC", "end")?.toISOString()).toBe("2026-12-05T23:59:59.999Z")
+    // Paris is an hour ahead in winter: its 5 December starts at 23:00 UTC the day before.
+    expect(zonedDay("2026-12-05", "Europe/Paris", "start")?.toISOString()).toBe("2026-12-04T23:00:00.000Z")
+    expect(zonedDay("2026-12-05", "Europe/Paris", "end")?.toISOString()).toBe("2026-12-05T22:59:59.999Z")
+    // New York, behind; and Kathmandu, at a quarter-hour offset.
+    expect(zonedDay("2026-07-01", "America/New_York", "start")?.toISOString()).toBe(
+      "2026-07-01T04:00:00.000Z"
+    )
+    expect(zonedDay("2026-07-01", "Asia/Kathmandu", "start")?.toISOString()).toBe("2026-06-30T18:15:00.000Z")
+  })
+
+  it("counts a daylight-saving day as the 23 or 25 hours it has", () => {
+    const spring = ["2026-03-29", "Europe/Paris"] as const
+    const start = zonedDay(...spring, "start")?.getTime() ?? 0
+    const end = zonedDay(...spring, "end")?.getTime() ?? 0
+    expect((end + 1 - start) / 3_600_000).toBe(23)
+    const autumnStart = zonedDay("2026-10-25", "Europe/Paris", "start")?.getTime() ?? 0
+    const autumnEnd = zonedDay("2026-10-25", "Europe/Paris", "end")?.getTime() ?? 0
+    expect((autumnEnd + 1 - autumnStart) / 3_600_000).toBe(25)
+  })
+
+  it("leaves an empty or malformed field unfiltered", () => {
+    expect(zonedDay("", "Europe/Paris", "start")).toBeUndefined()
+    expect(zonedDay("5/12/2026", "Europe/Paris", "end")).toBeUndefined()
+  })
+})
