@@ -8,6 +8,7 @@ import {
   ConfigSystemMailSettings,
   HttpNotificationSender,
   GeoipLiteGeoLocator,
+  LiquidTemplateEngine,
   GitHubOAuthProvider,
   NodeCryptoAccountTokens,
   NodeCryptoDigest,
@@ -182,6 +183,7 @@ export const testServices = (options: {
     NodeCryptoWebhookSigner.layer,
     PackagedAddressLists.layer,
     GeoipLiteGeoLocator.layer,
+    LiquidTemplateEngine.layer,
     options.rspamdUrl === undefined
       ? RspamdSpamChecker.layerNotConfigured
       : RspamdSpamChecker.layer({ url: new URL(options.rspamdUrl), timeoutMs: 15_000 })

@@ -14,6 +14,7 @@ import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { AuthLive, PublicScreenLive } from "./handlers/AuthLive.js"
 import { ContactPropertiesLive } from "./handlers/ContactPropertiesLive.js"
 import { ContactsLive } from "./handlers/ContactsLive.js"
+import { TemplatesLive } from "./handlers/TemplatesLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
 import { EmailPreviewsLive } from "./handlers/EmailPreviewsLive.js"
 import { EmailsLive } from "./handlers/EmailsLive.js"
@@ -92,7 +93,8 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     GitHubAccountLive,
     TeamsLive,
     ContactsLive,
-    ContactPropertiesLive
+    ContactPropertiesLive,
+    TemplatesLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive, SessionAuthenticationLive, PublicScreenLive])
 )

@@ -25,6 +25,7 @@ import * as PgRequestLog from "./PgRequestLog.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
+import * as PgTemplateRepository from "./PgTemplateRepository.js"
 import * as PgWebhookQueue from "./PgWebhookQueue.js"
 import * as PgWebhookRepository from "./PgWebhookRepository.js"
 
@@ -54,7 +55,8 @@ const others = [
   PgMembershipRepository.layer,
   PgInvitationRepository.layer,
   PgContactRepository.layer,
-  PgContactPropertyRepository.layer
+  PgContactPropertyRepository.layer,
+  PgTemplateRepository.layer
 ] as const
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */

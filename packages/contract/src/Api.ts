@@ -18,6 +18,7 @@ import { RequestLogsApi } from "./groups/RequestLogsApi.js"
 import { SessionsApi } from "./groups/SessionsApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
 import { TeamsApi } from "./groups/TeamsApi.js"
+import { TemplatesApi } from "./groups/TemplatesApi.js"
 import { TrackingApi } from "./groups/TrackingApi.js"
 import { TwoFactorApi } from "./groups/TwoFactorApi.js"
 import { describeOperations } from "./OpenApiDocs.js"
@@ -46,6 +47,7 @@ export class Api extends HttpApi.make("poststack")
   .add(TeamsApi)
   .add(ContactsApi)
   .add(ContactPropertiesApi)
+  .add(TemplatesApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")

@@ -1,5 +1,12 @@
 import {
   AlreadyExists,
+  BuilderBlocksInvalid,
+  TemplateNotFound,
+  TemplateNotPublished,
+  TemplatePresetNotFound,
+  TemplateSyntaxInvalid,
+  TemplateUnknown,
+  TemplateVariablesMissing,
   ContactAlreadyExists,
   ContactNotFound,
   ContactPropertyAlreadyExists,
@@ -69,7 +76,9 @@ export const errorTable = {
       MailboxNotFound,
       SuppressionNotFound,
       ContactNotFound,
-      ContactPropertyNotFound
+      ContactPropertyNotFound,
+      TemplateNotFound,
+      TemplatePresetNotFound
     ]
   },
   /** A tampered or unknown tracking link: 404, never a redirect, and no hint of which part was wrong. */
@@ -95,7 +104,12 @@ export const errorTable = {
       EmailNotCancellable,
       EmailNotReschedulable,
       PropertyValueInvalid,
-      PropertyDefinitionInvalid
+      PropertyDefinitionInvalid,
+      TemplateUnknown,
+      TemplateNotPublished,
+      TemplateSyntaxInvalid,
+      TemplateVariablesMissing,
+      BuilderBlocksInvalid
     ]
   },
   /** The wait travels in the `Retry-After` header, not in the body. */

@@ -1,5 +1,6 @@
 import {
   HttpNotificationSender,
+  LiquidTemplateEngine,
   NodeCryptoDigest,
   NodeCryptoDkimKeyGenerator,
   NodeCryptoKeyMaterial,
@@ -48,7 +49,8 @@ export const Services = Layer.mergeAll(
   NodeCryptoTrackingLinks.layerConfig,
   UaParserUserAgentParser.layer,
   Htmlparser2HtmlScanner.layer,
-  PackagedAddressLists.layer
+  PackagedAddressLists.layer,
+  LiquidTemplateEngine.layer
 )
   .pipe((services) =>
     Layer.mergeAll(
