@@ -32,6 +32,7 @@ type Family =
   | "preview"
   | "accounts"
   | "contacts"
+  | "templates"
 /** allowed; 404 (the resource is outside the key's domain, so not found); 403 (the family is refused). */
 type Cell = "ok" | 404 | 403
 
@@ -126,6 +127,13 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     sendingTeam: { own: 403, other: 403 },
     sendingScoped: { own: 403, other: 403 }
   },
+  // Templates: shared by the team's domains; a sending key uses them only through sends.
+  templates: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
   // People's own routes (sessions, account, teams): no key of any kind reaches them.
   accounts: {
     fullTeam: { own: 403, other: 403 },
@@ -155,6 +163,7 @@ const familyOf = (method: string, template: string): Family | undefined => {
   if (resource === "audit-log") return "auditLog"
   if (resource === "logs") return "requestLogs"
   if (resource === "contacts" || resource === "contact-properties") return "contacts"
+  if (resource === "templates") return "templates"
   return undefined
 }
 
@@ -173,6 +182,9 @@ const BODIES: Record<string, unknown> = {
   "post /contacts": { email: "new.contact@example.com" },
   "post /contact-properties": { name: "newprop", label: "New", type: "text" },
   "post /contacts/import": { contacts: [{ email: "imported@example.com" }] },
+  "post /templates": { name: "New", subject: "s", html: "<p>x</p>" },
+  "patch /templates/{id}": { name: "taken over" },
+  "post /templates/{id}/render": {},
   "post /inbound/{id}/draft-reply": {},
   "post /inbound/{id}/reply": { from: "support@own.test", text: "taken over" },
   "post /inbound/{id}/forward": { from: "support@own.test", to: ["thief@example.com"] }
@@ -243,7 +255,8 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       webhook_deliveries: "SELECT * FROM webhook_deliveries WHERE $1::int IS NOT NULL ORDER BY id",
       suppressions: "SELECT * FROM suppressions WHERE $1::int IS NOT NULL ORDER BY id",
       contacts: "SELECT * FROM contacts WHERE $1::int IS NOT NULL ORDER BY id",
-      contact_properties: "SELECT * FROM contact_properties WHERE $1::int IS NOT NULL ORDER BY id"
+      contact_properties: "SELECT * FROM contact_properties WHERE $1::int IS NOT NULL ORDER BY id",
+      templates: "SELECT * FROM templates WHERE $1::int IS NOT NULL ORDER BY id"
     }
     for (const [table, sql] of Object.entries(tables)) out[table] = await query(teams.db.url, sql, [other.id])
     return JSON.stringify(out)
@@ -341,6 +354,9 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
     })
     expect(property.status, property.text).toBe(201)
     const propertyId = String((property.body.property as { id: number }).id)
+    const template = await as("fullTeam", "POST", "/templates", { name: "Held", subject: "s", text: "x" })
+    expect(template.status, template.text).toBe(201)
+    const templateId = String((template.body.template as { publicId: string }).publicId)
     // Account routes name a team, a person, an invitation or a session; none is reachable by a key.
     const [team] = await query<{ id: number }>(teams.db.url, "SELECT min(id)::int AS id FROM teams")
     const teamWide = {
@@ -350,7 +366,8 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       "notification-channels": { id: channelId, deliveryId: channelDeliveryId },
       suppressions: { email: encodeURIComponent("held@example.com") },
       contacts: { id: contactId, email: encodeURIComponent("held.contact@example.com") },
-      "contact-properties": { id: propertyId }
+      "contact-properties": { id: propertyId },
+      templates: { id: templateId, presetId: "welcome" }
     }
     Object.assign(ownIds, teamWide, {
       "api-keys": { id: (await newKey({ permission: "sending_access", domain_id: scope })).id },
