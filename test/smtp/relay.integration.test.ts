@@ -449,7 +449,9 @@ s.quit()
     await expect(t.sendMail(message('{"order":7,"name":"Ann"}'))).rejects.toThrow(
       /554 5\.6\.0 variables must be strings: order/
     )
-    await expect(t.sendMail(message('{"order":"7"}'))).rejects.toThrow(/554 5\.6\.0 Missing template variables: name/)
+    await expect(t.sendMail(message('{"order":"7"}'))).rejects.toThrow(
+      /554 5\.6\.0 Missing template variables: name/
+    )
     await t.sendMail(message('{"order":"7","name":"<Ann>"}'))
     const got = (await waitForSink("templated@receiver.test")).raw.toString()
     expect(got).toMatch(/^Subject: Order 7\r$/m)

@@ -7,6 +7,7 @@ import { AccountPage } from "./pages/AccountPage"
 import { ApiKeysPage } from "./pages/ApiKeysPage"
 import { ConfirmEmailPage } from "./pages/ConfirmEmailPage"
 import { DomainsPage } from "./pages/DomainsPage"
+import { TemplatesPage } from "./pages/TemplatesPage"
 import { AuditLogPage, RequestLogPage } from "./pages/LogPages"
 import { NotFoundPage } from "./pages/NotFoundPage"
 import { ResetPasswordPage } from "./pages/ResetPasswordPage"
@@ -34,6 +35,7 @@ const PUBLIC: Record<string, () => React.JSX.Element> = {
 const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/api-keys": ApiKeysPage,
   "/app/domains": DomainsPage,
+  "/app/templates": TemplatesPage,
   "/app/team": TeamPage,
   "/app/account": AccountPage,
   "/app/sessions": SessionsPage,

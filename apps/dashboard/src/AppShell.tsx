@@ -7,6 +7,7 @@ import { Link, Select } from "./ui"
 const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
   ["/app/api-keys", "API keys", "everyone"],
   ["/app/domains", "Domains", "everyone"],
+  ["/app/templates", "Templates", "everyone"],
   ["/app/team", "Team", "everyone"],
   ["/app/logs", "API requests", "managers"],
   ["/app/audit-log", "Audit log", "managers"],

@@ -42,15 +42,15 @@ for (const [name, start] of subjects) {
       const all = await repo((r) => r.list(a, {}, 1, 10))
       expect(all.total).toBe(2)
       expect(all.templates.map((t) => t.name)).toEqual(["Weekly 100%_news", "Order shipped"])
-      expect((await repo((r) => r.list(a, { search: "ORDER" }, 1, 10))).templates.map((t) => t.name)).toEqual([
-        "Order shipped"
-      ])
+      expect((await repo((r) => r.list(a, { search: "ORDER" }, 1, 10))).templates.map((t) => t.name)).toEqual(
+        ["Order shipped"]
+      )
       // `%` and `_` match themselves.
       expect((await repo((r) => r.list(a, { search: "0%_" }, 1, 10))).total).toBe(1)
       expect((await repo((r) => r.list(a, { search: "%" }, 1, 10))).total).toBe(1)
-      expect((await repo((r) => r.list(a, { published: true }, 1, 10))).templates.map((t) => t.name)).toEqual([
-        "Weekly 100%_news"
-      ])
+      expect((await repo((r) => r.list(a, { published: true }, 1, 10))).templates.map((t) => t.name)).toEqual(
+        ["Weekly 100%_news"]
+      )
       expect((await repo((r) => r.list(a, { published: false }, 1, 10))).total).toBe(1)
       const page2 = await repo((r) => r.list(a, {}, 2, 1))
       expect(page2).toMatchObject({ total: 2, templates: [{ name: "Order shipped" }] })
@@ -92,9 +92,17 @@ for (const [name, start] of subjects) {
 
     it("updates, publishes and removes only the team's own templates; removal takes the versions with it", async () => {
       const [team, other] = [await newTeam(s), await newTeam(s)]
-      const t = await repo((r) => r.create(team, { ...draft("Mine"), builderType: "visual", builderBlocks: { blocks: [{ type: "divider" }] } }))
+      const t = await repo((r) =>
+        r.create(team, {
+          ...draft("Mine"),
+          builderType: "visual",
+          builderBlocks: { blocks: [{ type: "divider" }] }
+        })
+      )
       expect(t.builderBlocks).toEqual({ blocks: [{ type: "divider" }] })
-      expect(Option.isNone(await repo((r) => r.update(other, t.publicId, (c) => ({ ...c, name: "x" }))))).toBe(true)
+      expect(
+        Option.isNone(await repo((r) => r.update(other, t.publicId, (c) => ({ ...c, name: "x" }))))
+      ).toBe(true)
       expect(Option.isNone(await repo((r) => r.setPublished(other, t.publicId, true)))).toBe(true)
       expect(Option.isNone(await repo((r) => r.remove(other, t.publicId)))).toBe(true)
       await repo((r) => r.setPublished(team, t.publicId, true))
@@ -102,7 +110,9 @@ for (const [name, start] of subjects) {
       expect(Option.isSome(await repo((r) => r.remove(team, t.publicId)))).toBe(true)
       expect(Option.isNone(await repo((r) => r.get(team, t.publicId)))).toBe(true)
       expect(await repo((r) => r.versions(team, t.publicId))).toEqual([])
-      expect(Option.isNone(await repo((r) => r.remove(team, "tpl_000000000000000000000000" as TemplatePublicId)))).toBe(true)
+      expect(
+        Option.isNone(await repo((r) => r.remove(team, "tpl_000000000000000000000000" as TemplatePublicId)))
+      ).toBe(true)
     })
   })
 }
