@@ -205,9 +205,12 @@ export const TemplatesPage = () => {
     setSelected(template)
     await list.reload()
   }
-  const usePreset = (presetId: string) =>
+  const startFromPreset = (presetId: string) =>
     starting.run(async () => {
-      const { template } = await call((api) => api.templates.usePreset({ path: { presetId } }))
+      const { template } = await call((api) =>
+        // biome-ignore lint/correctness/useHookAtTopLevel: the contract's endpoint name, not a React hook.
+        api.templates.usePreset({ path: { presetId } })
+      )
       setSelected(template)
       await list.reload()
     })
@@ -227,13 +230,13 @@ export const TemplatesPage = () => {
       >
         <Field label="Name" name="new-name" required maxLength={200} value={name} onChange={setName} />
       </Form>
-      <div className="actions" aria-label="Presets">
+      <section className="actions" aria-label="Presets">
         {(presets.data?.data ?? []).map((p) => (
-          <button key={p.id} type="button" onClick={() => usePreset(p.id)}>
+          <button key={p.id} type="button" onClick={() => startFromPreset(p.id)}>
             Start from “{p.name}”
           </button>
         ))}
-      </div>
+      </section>
       <Form label="Search templates" submit="Search" action={list.reload} className="inline-form">
         <Field label="Search by name" name="search" value={search} onChange={setSearch} />
       </Form>
