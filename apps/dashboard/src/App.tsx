@@ -11,6 +11,7 @@ import { TemplatesPage } from "./pages/TemplatesPage"
 import { AuditLogPage, RequestLogPage } from "./pages/LogPages"
 import { NotFoundPage } from "./pages/NotFoundPage"
 import { ResetPasswordPage } from "./pages/ResetPasswordPage"
+import { SegmentsPage } from "./pages/SegmentsPage"
 import { SessionsPage } from "./pages/SessionsPage"
 import { SignInPage } from "./pages/SignInPage"
 import { SignUpPage } from "./pages/SignUpPage"
@@ -36,6 +37,7 @@ const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/api-keys": ApiKeysPage,
   "/app/domains": DomainsPage,
   "/app/templates": TemplatesPage,
+  "/app/segments": SegmentsPage,
   "/app/team": TeamPage,
   "/app/account": AccountPage,
   "/app/sessions": SessionsPage,

@@ -15,6 +15,7 @@ import { AuthLive, PublicScreenLive } from "./handlers/AuthLive.js"
 import { ContactPropertiesLive } from "./handlers/ContactPropertiesLive.js"
 import { ContactsLive } from "./handlers/ContactsLive.js"
 import { TemplatesLive } from "./handlers/TemplatesLive.js"
+import { SegmentsLive } from "./handlers/SegmentsLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
 import { EmailPreviewsLive } from "./handlers/EmailPreviewsLive.js"
 import { EmailsLive } from "./handlers/EmailsLive.js"
@@ -94,7 +95,8 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     TeamsLive,
     ContactsLive,
     ContactPropertiesLive,
-    TemplatesLive
+    TemplatesLive,
+    SegmentsLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive, SessionAuthenticationLive, PublicScreenLive])
 )

@@ -13,6 +13,10 @@ import {
   ContactPropertyNotFound,
   PropertyDefinitionInvalid,
   PropertyValueInvalid,
+  SegmentContactsUnresolved,
+  SegmentNotFound,
+  SegmentNotManual,
+  SegmentRulesInvalid,
   ApiKeyNotFound,
   DkimRecordNotPublished,
   DkimRotationNotStarted,
@@ -78,7 +82,8 @@ export const errorTable = {
       ContactNotFound,
       ContactPropertyNotFound,
       TemplateNotFound,
-      TemplatePresetNotFound
+      TemplatePresetNotFound,
+      SegmentNotFound
     ]
   },
   /** A tampered or unknown tracking link: 404, never a redirect, and no hint of which part was wrong. */
@@ -109,8 +114,16 @@ export const errorTable = {
       TemplateNotPublished,
       TemplateSyntaxInvalid,
       TemplateVariablesMissing,
-      BuilderBlocksInvalid
+      BuilderBlocksInvalid,
+      SegmentRulesInvalid,
+      SegmentNotManual
     ]
+  },
+  /** Contact ids a segment cannot resolve in the team: the contract's 400 (nothing is added). */
+  SegmentContactsUnresolved: {
+    status: 400,
+    code: "invalid_request",
+    failures: [SegmentContactsUnresolved]
   },
   /** The wait travels in the `Retry-After` header, not in the body. */
   RateLimited: { status: 429, code: "rate_limit_exceeded", failures: [RateLimitExceeded] },

@@ -29,6 +29,7 @@ export type RouteFamily =
   | "accounts"
   | "contacts"
   | "templates"
+  | "segments"
 
 /**
  * How far a key reaches in one family: the whole team, only resources of its own domain, or
@@ -63,7 +64,9 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   contacts: ["team", "denied", "denied", "denied"],
   // Templates (`/templates*`): shared by every domain of the team. A sending key still sends
   // from a published template through `/emails`; it cannot read or change one here.
-  templates: ["team", "denied", "denied", "denied"]
+  templates: ["team", "denied", "denied", "denied"],
+  // Segments (`/segments*`): parts of the audience, and through rules a read of its engagement.
+  segments: ["team", "denied", "denied", "denied"]
 }
 
 /** The grant a reach has in a family, read from `SCOPE_TABLE`. */

@@ -26,6 +26,7 @@ import twoFactor from "./0037_two_factor.js"
 import linkedIdentities from "./0038_linked_identities.js"
 import contacts from "./0040_contacts.js"
 import templates from "./0045_templates.js"
+import segments from "./0041_segments.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -56,6 +57,7 @@ export const migrations = {
   "0037_two_factor": twoFactor,
   "0038_linked_identities": linkedIdentities,
   "0040_contacts": contacts,
+  "0041_segments": segments,
   "0045_templates": templates
 }
 
