@@ -33,6 +33,7 @@ type Family =
   | "accounts"
   | "contacts"
   | "topics"
+  | "templates"
   | "segments"
 /** allowed; 404 (the resource is outside the key's domain, so not found); 403 (the family is refused). */
 type Cell = "ok" | 404 | 403
@@ -135,6 +136,13 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     sendingTeam: { own: 403, other: 403 },
     sendingScoped: { own: 403, other: 403 }
   },
+  // Templates: shared by the team's domains; a sending key uses them only through sends.
+  templates: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
   // Segments of the audience: team-wide, like contacts.
   segments: {
     fullTeam: { own: "ok", other: "ok" },
@@ -172,6 +180,7 @@ const familyOf = (method: string, template: string): Family | undefined => {
   if (resource === "logs") return "requestLogs"
   if (resource === "contacts" || resource === "contact-properties") return "contacts"
   if (resource === "subscription-topics") return "topics"
+  if (resource === "templates") return "templates"
   if (resource === "segments") return "segments"
   return undefined
 }
@@ -193,6 +202,9 @@ const BODIES: Record<string, unknown> = {
   "post /contacts/import": { contacts: [{ email: "imported@example.com" }] },
   "post /subscription-topics": { name: "Taken over" },
   "patch /subscription-topics/{id}": { name: "taken over" },
+  "post /templates": { name: "New", subject: "s", html: "<p>x</p>" },
+  "patch /templates/{id}": { name: "taken over" },
+  "post /templates/{id}/render": {},
   "post /segments": { name: "new segment" },
   "post /segments/{id}/contacts": { contact_ids: [`con_${"0".repeat(24)}`] },
   "patch /segments/{id}": { name: "taken over" },
@@ -272,6 +284,7 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       contact_properties: "SELECT * FROM contact_properties WHERE $1::int IS NOT NULL ORDER BY id",
       subscription_topics: "SELECT * FROM subscription_topics WHERE $1::int IS NOT NULL ORDER BY id",
       topic_subscriptions: "SELECT * FROM topic_subscriptions WHERE $1::int IS NOT NULL ORDER BY id",
+      templates: "SELECT * FROM templates WHERE $1::int IS NOT NULL ORDER BY id",
       segments: "SELECT * FROM segments WHERE $1::int IS NOT NULL ORDER BY id",
       segment_members:
         "SELECT * FROM segment_members WHERE $1::int IS NOT NULL ORDER BY segment_id, contact_id"
@@ -376,6 +389,9 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
     expect(topic.status, topic.text).toBe(201)
     const topicId = String((topic.body.topic as { publicId: string }).publicId)
     BODIES["post /subscription-topics/contacts/{contactId}/subscriptions"] = { topic_id: topicId }
+    const template = await as("fullTeam", "POST", "/templates", { name: "Held", subject: "s", text: "x" })
+    expect(template.status, template.text).toBe(201)
+    const templateId = String((template.body.template as { publicId: string }).publicId)
     const segment = await as("fullTeam", "POST", "/segments", { name: "held" })
     expect(segment.status, segment.text).toBe(201)
     const segmentId = String((segment.body.segment as { publicId: string }).publicId)
@@ -391,6 +407,7 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       contacts: { id: contactId, email: encodeURIComponent("held.contact@example.com") },
       "contact-properties": { id: propertyId },
       "subscription-topics": { id: topicId, contactId, topicId },
+      templates: { id: templateId, presetId: "welcome" },
       segments: { id: segmentId, contactId }
     }
     Object.assign(ownIds, teamWide, {

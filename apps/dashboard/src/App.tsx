@@ -9,6 +9,7 @@ import { ConfirmEmailPage } from "./pages/ConfirmEmailPage"
 import { ContactsPage } from "./pages/ContactsPage"
 import { DomainsPage } from "./pages/DomainsPage"
 import { GitHubRefusedPage } from "./pages/GitHubRefusedPage"
+import { TemplatesPage } from "./pages/TemplatesPage"
 import { AuditLogPage, RequestLogPage } from "./pages/LogPages"
 import { NotFoundPage } from "./pages/NotFoundPage"
 import { PropertiesPage } from "./pages/PropertiesPage"
@@ -43,6 +44,7 @@ const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/contacts": ContactsPage,
   "/app/contact-properties": PropertiesPage,
   "/app/topics": TopicsPage,
+  "/app/templates": TemplatesPage,
   "/app/segments": SegmentsPage,
   "/app/team": TeamPage,
   "/app/account": AccountPage,

@@ -10,6 +10,7 @@ const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
   ["/app/contacts", "Contacts", "everyone"],
   ["/app/contact-properties", "Properties", "everyone"],
   ["/app/topics", "Topics", "everyone"],
+  ["/app/templates", "Templates", "everyone"],
   ["/app/segments", "Segments", "everyone"],
   ["/app/team", "Team", "everyone"],
   ["/app/logs", "API requests", "managers"],

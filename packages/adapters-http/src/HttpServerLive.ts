@@ -15,6 +15,7 @@ import { AuthLive, PublicScreenLive } from "./handlers/AuthLive.js"
 import { ContactPropertiesLive } from "./handlers/ContactPropertiesLive.js"
 import { SubscriptionTopicsLive } from "./handlers/SubscriptionTopicsLive.js"
 import { ContactsLive } from "./handlers/ContactsLive.js"
+import { TemplatesLive } from "./handlers/TemplatesLive.js"
 import { SegmentsLive } from "./handlers/SegmentsLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
 import { EmailPreviewsLive } from "./handlers/EmailPreviewsLive.js"
@@ -96,6 +97,7 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     ContactsLive,
     ContactPropertiesLive,
     SubscriptionTopicsLive,
+    TemplatesLive,
     SegmentsLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive, SessionAuthenticationLive, PublicScreenLive])

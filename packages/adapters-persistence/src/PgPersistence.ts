@@ -33,6 +33,7 @@ import * as PgSuppressionList from "./PgSuppressionList.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
 import * as PgTopicRepository from "./PgTopicRepository.js"
+import * as PgTemplateRepository from "./PgTemplateRepository.js"
 import * as PgWebhookQueue from "./PgWebhookQueue.js"
 import * as PgWebhookRepository from "./PgWebhookRepository.js"
 
@@ -69,6 +70,7 @@ const others = [
   PgRetentionStore.layer,
   PgDataSubjectStore.layer,
   PgPrivacyJobQueue.layer,
+  PgTemplateRepository.layer,
   PgSegmentRepository.layer,
   PgSegmentAudience.layer
 ] as const

@@ -10,7 +10,10 @@ import {
   type RateLimiterStore,
   ReauthenticateApiKey,
   SubmitMessage,
-  type SuppressionList
+  type SuppressionList,
+  type ContactRepository,
+  type TemplateEngine,
+  type TemplateRepository
 } from "@poststack/application"
 import { type ApiKey, InvalidApiKey, type RateLimitDecision, type RateLimitPolicy } from "@poststack/domain"
 import { Effect, Layer, Redacted, type Runtime } from "effect"
@@ -42,6 +45,9 @@ type Needs =
   | SuppressionList
   | Digest
   | MailParser
+  | TemplateRepository
+  | TemplateEngine
+  | ContactRepository
 
 const MAX_RECIPIENTS = 50
 
@@ -111,6 +117,10 @@ const submissionFailure = (error: { readonly _tag?: string; readonly message: st
     case "ValidationFailed":
     case "DomainNotVerified":
     case "IdempotencyKeyReused":
+    case "TemplateUnknown":
+    case "TemplateNotPublished":
+    case "TemplateSyntaxInvalid":
+    case "TemplateVariablesMissing":
       return reply(554, `5.6.0 ${text}`)
     default:
       return reply(451, "4.3.0 Temporary failure, try again later")

@@ -20,6 +20,7 @@ import { SessionsApi } from "./groups/SessionsApi.js"
 import { SubscriptionTopicsApi } from "./groups/SubscriptionTopicsApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
 import { TeamsApi } from "./groups/TeamsApi.js"
+import { TemplatesApi } from "./groups/TemplatesApi.js"
 import { TrackingApi } from "./groups/TrackingApi.js"
 import { TwoFactorApi } from "./groups/TwoFactorApi.js"
 import { describeOperations } from "./OpenApiDocs.js"
@@ -49,6 +50,7 @@ export class Api extends HttpApi.make("poststack")
   .add(ContactsApi)
   .add(ContactPropertiesApi)
   .add(SubscriptionTopicsApi)
+  .add(TemplatesApi)
   .add(SegmentsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")

@@ -1,5 +1,12 @@
 import {
   AlreadyExists,
+  BuilderBlocksInvalid,
+  TemplateNotFound,
+  TemplateNotPublished,
+  TemplatePresetNotFound,
+  TemplateSyntaxInvalid,
+  TemplateUnknown,
+  TemplateVariablesMissing,
   ContactAlreadyExists,
   ContactNotFound,
   ContactPropertyAlreadyExists,
@@ -78,6 +85,8 @@ export const errorTable = {
       ContactPropertyNotFound,
       TopicNotFound,
       PrivacyJobNotFound,
+      TemplateNotFound,
+      TemplatePresetNotFound,
       SegmentNotFound
     ]
   },
@@ -105,6 +114,11 @@ export const errorTable = {
       EmailNotReschedulable,
       PropertyValueInvalid,
       PropertyDefinitionInvalid,
+      TemplateUnknown,
+      TemplateNotPublished,
+      TemplateSyntaxInvalid,
+      TemplateVariablesMissing,
+      BuilderBlocksInvalid,
       SegmentRulesInvalid,
       SegmentNotManual
     ]

@@ -30,6 +30,7 @@ export type RouteFamily =
   | "contacts"
   | "topics"
   | "privacy"
+  | "templates"
   | "segments"
 
 /**
@@ -69,6 +70,9 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   // Data-subject exports and erasures (P37): every email, event and contact of the team that names
   // an address, so only a full-access key or an owner or admin.
   privacy: ["team", "denied", "denied", "denied"],
+  // Templates (`/templates*`): shared by every domain of the team. A sending key still sends
+  // from a published template through `/emails`; it cannot read or change one here.
+  templates: ["team", "denied", "denied", "denied"],
   // Segments (`/segments*`): parts of the audience, and through rules a read of its engagement.
   segments: ["team", "denied", "denied", "denied"]
 }

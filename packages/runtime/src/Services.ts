@@ -1,6 +1,7 @@
 import {
   ConfigRetentionPolicySource,
   HttpNotificationSender,
+  LiquidTemplateEngine,
   NodeCryptoDigest,
   NodeCryptoDkimKeyGenerator,
   NodeCryptoKeyMaterial,
@@ -50,7 +51,8 @@ export const Services = Layer.mergeAll(
   UaParserUserAgentParser.layer,
   Htmlparser2HtmlScanner.layer,
   PackagedAddressLists.layer,
-  ConfigRetentionPolicySource.layerConfig
+  ConfigRetentionPolicySource.layerConfig,
+  LiquidTemplateEngine.layer
 )
   .pipe((services) =>
     Layer.mergeAll(

@@ -26,6 +26,7 @@ import twoFactor from "./0037_two_factor.js"
 import linkedIdentities from "./0038_linked_identities.js"
 import signInDevices from "./0039_sign_in_devices.js"
 import contacts from "./0040_contacts.js"
+import templates from "./0045_templates.js"
 import segments from "./0041_segments.js"
 import subscriptionTopics from "./0042_subscription_topics.js"
 import contactEngagementAndSearch from "./0044_contact_engagement_and_search.js"
@@ -65,6 +66,7 @@ export const migrations = {
   "0041_segments": segments,
   "0042_subscription_topics": subscriptionTopics,
   "0044_contact_engagement_and_search": contactEngagementAndSearch,
+  "0045_templates": templates,
   "0048_retention_indexes": retentionIndexes,
   "0049_privacy_jobs": privacyJobs
 }
