@@ -15,6 +15,8 @@ import * as PgHealthProbe from "./PgHealthProbe.js"
 import * as PgInvitationRepository from "./PgInvitationRepository.js"
 import * as PgMembershipRepository from "./PgMembershipRepository.js"
 import * as PgSessionStore from "./PgSessionStore.js"
+import * as PgSignupAudience from "./PgSignupAudience.js"
+import * as PgSignupFormRepository from "./PgSignupFormRepository.js"
 import * as PgIdentityRepository from "./PgIdentityRepository.js"
 import * as PgTwoFactorStore from "./PgTwoFactorStore.js"
 import * as PgUserRepository from "./PgUserRepository.js"
@@ -54,7 +56,9 @@ const others = [
   PgMembershipRepository.layer,
   PgInvitationRepository.layer,
   PgContactRepository.layer,
-  PgContactPropertyRepository.layer
+  PgContactPropertyRepository.layer,
+  PgSignupFormRepository.layer,
+  PgSignupAudience.layer
 ] as const
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */

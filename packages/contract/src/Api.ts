@@ -16,6 +16,7 @@ import { InboundApi } from "./groups/InboundApi.js"
 import { NotificationChannelsApi } from "./groups/NotificationChannelsApi.js"
 import { RequestLogsApi } from "./groups/RequestLogsApi.js"
 import { SessionsApi } from "./groups/SessionsApi.js"
+import { SignupFormsApi, SignupFormSubmitApi } from "./groups/SignupFormsApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
 import { TeamsApi } from "./groups/TeamsApi.js"
 import { TrackingApi } from "./groups/TrackingApi.js"
@@ -46,6 +47,8 @@ export class Api extends HttpApi.make("poststack")
   .add(TeamsApi)
   .add(ContactsApi)
   .add(ContactPropertiesApi)
+  .add(SignupFormsApi)
+  .add(SignupFormSubmitApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")

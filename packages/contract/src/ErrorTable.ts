@@ -4,6 +4,8 @@ import {
   ContactNotFound,
   ContactPropertyAlreadyExists,
   ContactPropertyNotFound,
+  SignupConfirmationInvalid,
+  SignupFormNotFound,
   PropertyDefinitionInvalid,
   PropertyValueInvalid,
   ApiKeyNotFound,
@@ -69,7 +71,9 @@ export const errorTable = {
       MailboxNotFound,
       SuppressionNotFound,
       ContactNotFound,
-      ContactPropertyNotFound
+      ContactPropertyNotFound,
+      SignupFormNotFound,
+      SignupConfirmationInvalid
     ]
   },
   /** A tampered or unknown tracking link: 404, never a redirect, and no hint of which part was wrong. */

@@ -28,6 +28,7 @@ export type RouteFamily =
   | "requestLogs"
   | "accounts"
   | "contacts"
+  | "signupForms"
 
 /**
  * How far a key reaches in one family: the whole team, only resources of its own domain, or
@@ -59,7 +60,10 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   accounts: ["denied", "denied", "denied", "denied"],
   // Contacts and their properties (`/contacts*`, `/contact-properties*`): the team's audience,
   // which belongs to no one domain.
-  contacts: ["team", "denied", "denied", "denied"]
+  contacts: ["team", "denied", "denied", "denied"],
+  // Signup forms (`/signup-forms*`): they write to the team's audience. Their public submit route
+  // takes no key at all.
+  signupForms: ["team", "denied", "denied", "denied"]
 }
 
 /** The grant a reach has in a family, read from `SCOPE_TABLE`. */

@@ -25,6 +25,7 @@ import apiRequestLog from "./0036_api_request_log.js"
 import twoFactor from "./0037_two_factor.js"
 import linkedIdentities from "./0038_linked_identities.js"
 import contacts from "./0040_contacts.js"
+import signupForms from "./0043_signup_forms.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -54,7 +55,8 @@ export const migrations = {
   "0036_api_request_log": apiRequestLog,
   "0037_two_factor": twoFactor,
   "0038_linked_identities": linkedIdentities,
-  "0040_contacts": contacts
+  "0040_contacts": contacts,
+  "0043_signup_forms": signupForms
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
