@@ -32,6 +32,7 @@ type Family =
   | "preview"
   | "accounts"
   | "contacts"
+  | "signupForms"
 /** allowed; 404 (the resource is outside the key's domain, so not found); 403 (the family is refused). */
 type Cell = "ok" | 404 | 403
 
@@ -126,6 +127,13 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     sendingTeam: { own: 403, other: 403 },
     sendingScoped: { own: 403, other: 403 }
   },
+  // Signup forms write to the team's audience: team-wide, like contacts.
+  signupForms: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
   // People's own routes (sessions, account, teams): no key of any kind reaches them.
   accounts: {
     fullTeam: { own: 403, other: 403 },
@@ -155,6 +163,7 @@ const familyOf = (method: string, template: string): Family | undefined => {
   if (resource === "audit-log") return "auditLog"
   if (resource === "logs") return "requestLogs"
   if (resource === "contacts" || resource === "contact-properties") return "contacts"
+  if (resource === "signup-forms") return "signupForms"
   return undefined
 }
 
@@ -173,6 +182,8 @@ const BODIES: Record<string, unknown> = {
   "post /contacts": { email: "new.contact@example.com" },
   "post /contact-properties": { name: "newprop", label: "New", type: "text" },
   "post /contacts/import": { contacts: [{ email: "imported@example.com" }] },
+  "post /signup-forms": { name: "Taken", fields: [{ name: "email", type: "email", label: "Email", required: true }] },
+  "patch /signup-forms/{id}": { name: "taken over" },
   "post /inbound/{id}/draft-reply": {},
   "post /inbound/{id}/reply": { from: "support@own.test", text: "taken over" },
   "post /inbound/{id}/forward": { from: "support@own.test", to: ["thief@example.com"] }
@@ -243,7 +254,8 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       webhook_deliveries: "SELECT * FROM webhook_deliveries WHERE $1::int IS NOT NULL ORDER BY id",
       suppressions: "SELECT * FROM suppressions WHERE $1::int IS NOT NULL ORDER BY id",
       contacts: "SELECT * FROM contacts WHERE $1::int IS NOT NULL ORDER BY id",
-      contact_properties: "SELECT * FROM contact_properties WHERE $1::int IS NOT NULL ORDER BY id"
+      contact_properties: "SELECT * FROM contact_properties WHERE $1::int IS NOT NULL ORDER BY id",
+      signup_forms: "SELECT * FROM signup_forms WHERE $1::int IS NOT NULL ORDER BY id"
     }
     for (const [table, sql] of Object.entries(tables)) out[table] = await query(teams.db.url, sql, [other.id])
     return JSON.stringify(out)
@@ -341,6 +353,12 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
     })
     expect(property.status, property.text).toBe(201)
     const propertyId = String((property.body.property as { id: number }).id)
+    const form = await as("fullTeam", "POST", "/signup-forms", {
+      name: "Held",
+      fields: [{ name: "email", type: "email", label: "Email", required: true }]
+    })
+    expect(form.status, form.text).toBe(201)
+    const formId = String((form.body.signupForm as { publicId: string }).publicId)
     // Account routes name a team, a person, an invitation or a session; none is reachable by a key.
     const [team] = await query<{ id: number }>(teams.db.url, "SELECT min(id)::int AS id FROM teams")
     const teamWide = {
@@ -350,7 +368,8 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       "notification-channels": { id: channelId, deliveryId: channelDeliveryId },
       suppressions: { email: encodeURIComponent("held@example.com") },
       contacts: { id: contactId, email: encodeURIComponent("held.contact@example.com") },
-      "contact-properties": { id: propertyId }
+      "contact-properties": { id: propertyId },
+      "signup-forms": { id: formId }
     }
     Object.assign(ownIds, teamWide, {
       "api-keys": { id: (await newKey({ permission: "sending_access", domain_id: scope })).id },

@@ -10,10 +10,9 @@ export interface Joined {
 }
 
 /** Test seam of the memory audience: what each confirmation joined, oldest first, once per pair. */
-export class MemorySignupAudienceLog extends Context.Tag("@poststack/adapters-persistence/MemorySignupAudienceLog")<
-  MemorySignupAudienceLog,
-  { readonly joined: ReadonlyArray<Joined> }
->() {}
+export class MemorySignupAudienceLog extends Context.Tag(
+  "@poststack/adapters-persistence/MemorySignupAudienceLog"
+)<MemorySignupAudienceLog, { readonly joined: ReadonlyArray<Joined> }>() {}
 
 /** The form's segment and topic as lists in process memory; joining twice keeps one entry. */
 export const make = () => {
@@ -23,7 +22,8 @@ export const make = () => {
       Effect.sync(() => {
         const entry = { contactId: contact.publicId, segmentId: form.segmentId, topicId: form.topicId }
         const known = joined.some(
-          (j) => j.contactId === entry.contactId && j.segmentId === entry.segmentId && j.topicId === entry.topicId
+          (j) =>
+            j.contactId === entry.contactId && j.segmentId === entry.segmentId && j.topicId === entry.topicId
         )
         if (!known) joined.push(entry)
       })

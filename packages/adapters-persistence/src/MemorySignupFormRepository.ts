@@ -61,7 +61,8 @@ export const make = () => {
           if (submissions[s]?.formId === removed.id) submissions.splice(s, 1)
         return true
       }),
-    findActive: (id) => Effect.sync(() => Option.fromNullable(forms.find((f) => f.publicId === id && f.active))),
+    findActive: (id) =>
+      Effect.sync(() => Option.fromNullable(forms.find((f) => f.publicId === id && f.active))),
     submit: (form, fields) =>
       Effect.sync(() => {
         const i = forms.findIndex((f) => f.id === form.id && f.active)
@@ -83,7 +84,9 @@ export const make = () => {
       Effect.sync(() => {
         const submission = submissions.find((s) => s.publicId === id)
         const form = forms.find((f) => f.id === submission?.formId && f.active)
-        return submission === undefined || form === undefined ? Option.none() : Option.some({ submission, form })
+        return submission === undefined || form === undefined
+          ? Option.none()
+          : Option.some({ submission, form })
       }),
     markConfirmed: (id, confirmedAt) =>
       Effect.sync(() => {

@@ -125,7 +125,10 @@ export const make = Effect.gen(function* () {
         unavailable
       ),
     findActive: (id) =>
-      sql<FormRow>`SELECT ${columns} FROM signup_forms WHERE public_id = ${id} AND active`.pipe(one, unavailable),
+      sql<FormRow>`SELECT ${columns} FROM signup_forms WHERE public_id = ${id} AND active`.pipe(
+        one,
+        unavailable
+      ),
     // One statement: the count and the pending row are written together, and only while the form
     // is still there and active.
     submit: (form, submission) =>

@@ -1,5 +1,4 @@
-const escape = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 const layout = (title: string, body: string) => `<!doctype html>
 <html lang="en">
@@ -29,14 +28,14 @@ export const confirmPage = {
     layout(
       "Confirm your subscription",
       `<h1>Confirm your subscription</h1>
-<p>Subscribe this address through the form “${escape(formName)}”?</p>
+<p>Subscribe this address through the form “${escapeHtml(formName)}”?</p>
 <form method="post"><button type="submit">Confirm</button></form>`
     ),
   done: (redirectUrl: string | null) =>
     layout(
       "Subscribed",
       `<h1>You are subscribed</h1><p>Thank you for confirming your address.</p>${
-        redirectUrl === null ? "" : `<p><a href="${escape(redirectUrl)}">Continue</a></p>`
+        redirectUrl === null ? "" : `<p><a href="${escapeHtml(redirectUrl)}">Continue</a></p>`
       }`
     )
 }

@@ -51,7 +51,9 @@ export const SignupFormsLive = HttpApiBuilder.group(Api, "signupForms", (handler
       )
     )
     .handle("create", ({ payload }) =>
-      Effect.flatMap(CurrentPrincipal, (caller) => CreateSignupForm(caller, payload)).pipe(Effect.map(envelope))
+      Effect.flatMap(CurrentPrincipal, (caller) => CreateSignupForm(caller, payload)).pipe(
+        Effect.map(envelope)
+      )
     )
     .handle("get", ({ path }) =>
       Effect.flatMap(CurrentPrincipal, (caller) => GetSignupForm(caller, path.id)).pipe(Effect.map(envelope))

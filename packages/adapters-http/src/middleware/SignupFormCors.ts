@@ -36,7 +36,9 @@ export const signupFormCors = <E, R>(
             "access-control-allow-origin": "*",
             "access-control-allow-methods": "POST, OPTIONS",
             "access-control-max-age": "86400",
-            ...(asked.length <= 500 && HEADER_LIST.test(asked) ? { "access-control-allow-headers": asked } : {})
+            ...(asked.length <= 500 && HEADER_LIST.test(asked)
+              ? { "access-control-allow-headers": asked }
+              : {})
           }
         })
       )

@@ -44,7 +44,10 @@ export class SignupFormRepository extends Context.Tag("@poststack/application/Si
       teamId: TeamId,
       page: number,
       perPage: number
-    ) => Effect.Effect<{ readonly forms: ReadonlyArray<SignupForm>; readonly total: number }, StoreUnavailable>
+    ) => Effect.Effect<
+      { readonly forms: ReadonlyArray<SignupForm>; readonly total: number },
+      StoreUnavailable
+    >
     readonly get: (
       teamId: TeamId,
       id: SignupFormPublicId
@@ -58,7 +61,9 @@ export class SignupFormRepository extends Context.Tag("@poststack/application/Si
     /** Removes the form and its pending submissions; `false` when there was none. */
     readonly remove: (teamId: TeamId, id: SignupFormPublicId) => Effect.Effect<boolean, StoreUnavailable>
     /** An active form by its public id, whichever team's: what the public submit route reads. */
-    readonly findActive: (id: SignupFormPublicId) => Effect.Effect<Option.Option<SignupForm>, StoreUnavailable>
+    readonly findActive: (
+      id: SignupFormPublicId
+    ) => Effect.Effect<Option.Option<SignupForm>, StoreUnavailable>
     /**
      * Keeps a submission until it is confirmed and counts it on the form, together; `None` when
      * the form was deleted or turned inactive meanwhile (nothing is written then).

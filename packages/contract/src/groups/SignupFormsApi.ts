@@ -7,7 +7,13 @@ import {
   TopicRef
 } from "@poststack/domain"
 import { Schema } from "effect"
-import { ForbiddenJson, NotFoundJson, RateLimitedJson, UnavailableJson, UnprocessableJson } from "../errors.js"
+import {
+  ForbiddenJson,
+  NotFoundJson,
+  RateLimitedJson,
+  UnavailableJson,
+  UnprocessableJson
+} from "../errors.js"
 import { FullAccess } from "../middleware/Authentication.js"
 import { PublicScreen } from "./AuthApi.js"
 import { Success } from "./common.js"
@@ -109,7 +115,10 @@ export class SignupFormsApi extends HttpApiGroup.make("signupForms")
       .addError(UnprocessableJson)
   )
   .add(
-    HttpApiEndpoint.del("delete", "/signup-forms/:id").setPath(idPath).addSuccess(Success).addError(NotFoundJson)
+    HttpApiEndpoint.del("delete", "/signup-forms/:id")
+      .setPath(idPath)
+      .addSuccess(Success)
+      .addError(NotFoundJson)
   )
   .addError(ForbiddenJson)
   .middleware(FullAccess)

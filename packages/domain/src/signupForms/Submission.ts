@@ -30,7 +30,8 @@ export const fieldsProblem = (fields: ReadonlyArray<SignupFormField>): string | 
     if (field.name === "email" && field.type !== "email") return `Field "email" must be of type email`
     const options = field.options ?? []
     if (field.type === "select" && options.length === 0) return `Select field "${field.name}" needs options`
-    if (field.type !== "select" && options.length > 0) return `Only select fields have options ("${field.name}")`
+    if (field.type !== "select" && options.length > 0)
+      return `Only select fields have options ("${field.name}")`
   }
   return undefined
 }

@@ -40,7 +40,10 @@ const subscribe = (submission: SignupSubmission) =>
   Effect.gen(function* () {
     const { teamId } = submission
     const contacts = yield* ContactRepository
-    const properties = stillValid(yield* (yield* ContactPropertyRepository).list(teamId), submission.properties)
+    const properties = stillValid(
+      yield* (yield* ContactPropertyRepository).list(teamId),
+      submission.properties
+    )
     const existing = yield* contacts.getByEmail(teamId, submission.email)
     if (Option.isNone(existing)) {
       const created = yield* contacts
@@ -73,7 +76,9 @@ const subscribe = (submission: SignupSubmission) =>
     ])
     if (Option.isNone(updated)) return yield* new SignupConfirmationInvalid()
     const suppressions = yield* SuppressionList
-    const entry = (yield* suppressions.reasons(teamId, [submission.email])).get(submission.email.toLowerCase())
+    const entry = (yield* suppressions.reasons(teamId, [submission.email])).get(
+      submission.email.toLowerCase()
+    )
     if (entry?.reason === "unsubscribe") yield* suppressions.remove(teamId, submission.email)
     return updated.value satisfies Contact
   })

@@ -47,7 +47,9 @@ const check = (input: SignupFormUpdate) =>
     const fields = input.fields === undefined ? undefined : fieldsProblem(input.fields)
     if (fields !== undefined) return yield* new ValidationFailed({ message: fields })
     const redirect =
-      input.redirectUrl === undefined || input.redirectUrl === null ? undefined : redirectProblem(input.redirectUrl)
+      input.redirectUrl === undefined || input.redirectUrl === null
+        ? undefined
+        : redirectProblem(input.redirectUrl)
     if (redirect !== undefined) return yield* new ValidationFailed({ message: redirect })
   })
 
@@ -79,7 +81,10 @@ export const ListSignupForms = Effect.fn("ListSignupForms")(function* (
 })
 
 /** One form by its `sf_` id; another team's is not found. */
-export const GetSignupForm = Effect.fn("GetSignupForm")(function* (principal: Principal, id: SignupFormPublicId) {
+export const GetSignupForm = Effect.fn("GetSignupForm")(function* (
+  principal: Principal,
+  id: SignupFormPublicId
+) {
   const { teamId } = yield* authorize(principal, "signupForms")
   const found = yield* (yield* SignupFormRepository).get(teamId, id)
   if (Option.isNone(found)) return yield* new SignupFormNotFound()
