@@ -182,7 +182,10 @@ const BODIES: Record<string, unknown> = {
   "post /contacts": { email: "new.contact@example.com" },
   "post /contact-properties": { name: "newprop", label: "New", type: "text" },
   "post /contacts/import": { contacts: [{ email: "imported@example.com" }] },
-  "post /signup-forms": { name: "Taken", fields: [{ name: "email", type: "email", label: "Email", required: true }] },
+  "post /signup-forms": {
+    name: "Taken",
+    fields: [{ name: "email", type: "email", label: "Email", required: true }]
+  },
   "patch /signup-forms/{id}": { name: "taken over" },
   "post /inbound/{id}/draft-reply": {},
   "post /inbound/{id}/reply": { from: "support@own.test", text: "taken over" },

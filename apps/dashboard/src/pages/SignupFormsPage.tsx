@@ -37,9 +37,10 @@ const Embed = ({ form }: { readonly form: SignupFormView }) => {
         Paste this where the form should appear. Submissions get a confirmation mail; only confirmed addresses
         become subscribed contacts.
       </p>
-      <pre>
-        <code aria-label={`Embed code for ${form.name}`}>{snippet}</code>
-      </pre>
+      <label htmlFor={`snippet-${form.id}`} className="visually-hidden">
+        Embed code for {form.name}
+      </label>
+      <textarea id={`snippet-${form.id}`} readOnly rows={16} value={snippet} spellCheck={false} />
       <button
         type="button"
         onClick={() => {
@@ -52,7 +53,13 @@ const Embed = ({ form }: { readonly form: SignupFormView }) => {
   )
 }
 
-const Edit = ({ form, onSaved }: { readonly form: SignupFormView; readonly onSaved: () => Promise<void> }) => {
+const Edit = ({
+  form,
+  onSaved
+}: {
+  readonly form: SignupFormView
+  readonly onSaved: () => Promise<void>
+}) => {
   const [name, setName] = useState(form.name)
   const [message, setMessage] = useState(form.successMessage ?? "")
   const [redirect, setRedirect] = useState(form.redirectUrl ?? "")
@@ -74,7 +81,13 @@ const Edit = ({ form, onSaved }: { readonly form: SignupFormView; readonly onSav
   return (
     <Form label={`Edit ${form.name}`} submit="Save changes" action={save} className="edit-form">
       <Field label="Name" name="name" required maxLength={200} value={name} onChange={setName} />
-      <Field label="Success message" name="success_message" maxLength={1000} value={message} onChange={setMessage} />
+      <Field
+        label="Success message"
+        name="success_message"
+        maxLength={1000}
+        value={message}
+        onChange={setMessage}
+      />
       <Field label="Redirect URL" name="redirect_url" type="url" value={redirect} onChange={setRedirect} />
       <Check label="Active: accepts submissions" checked={active} onChange={setActive} />
     </Form>
@@ -127,7 +140,13 @@ export const SignupFormsPage = () => {
       <p className="lead">
         Forms for your own site that turn visitors into contacts, after they confirm their address by mail.
       </p>
-      <Form label="New signup form" heading="New signup form" submit="Create form" action={create} className="card">
+      <Form
+        label="New signup form"
+        heading="New signup form"
+        submit="Create form"
+        action={create}
+        className="card"
+      >
         <Field label="Form name" name="name" required maxLength={200} value={name} onChange={setName} />
         <Check label="Ask for the first name" checked={first} onChange={setFirst} />
         <Check label="Ask for the last name" checked={last} onChange={setLast} />
@@ -147,7 +166,13 @@ export const SignupFormsPage = () => {
           value={redirect}
           onChange={setRedirect}
         />
-        <Field label="Segment id" name="segment_id" hint="Optional, seg_…" value={segment} onChange={setSegment} />
+        <Field
+          label="Segment id"
+          name="segment_id"
+          hint="Optional, seg_…"
+          value={segment}
+          onChange={setSegment}
+        />
         <Field label="Topic id" name="topic_id" hint="Optional, top_…" value={topic} onChange={setTopic} />
       </Form>
       <h2>Your forms</h2>
@@ -170,7 +195,11 @@ export const SignupFormsPage = () => {
                   {formatDate(form.createdAt, info.user.timeZone)}
                 </span>
                 <div className="domain-actions">
-                  <button type="button" aria-expanded={open?.id === form.id && open.panel === "edit"} onClick={() => toggle(form.id, "edit")}>
+                  <button
+                    type="button"
+                    aria-expanded={open?.id === form.id && open.panel === "edit"}
+                    onClick={() => toggle(form.id, "edit")}
+                  >
                     Edit
                   </button>
                   <button
