@@ -33,6 +33,7 @@ type Family =
   | "accounts"
   | "contacts"
   | "signupForms"
+  | "segments"
 /** allowed; 404 (the resource is outside the key's domain, so not found); 403 (the family is refused). */
 type Cell = "ok" | 404 | 403
 
@@ -134,6 +135,13 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     sendingTeam: { own: 403, other: 403 },
     sendingScoped: { own: 403, other: 403 }
   },
+  // Segments of the audience: team-wide, like contacts.
+  segments: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
   // People's own routes (sessions, account, teams): no key of any kind reaches them.
   accounts: {
     fullTeam: { own: 403, other: 403 },
@@ -164,6 +172,7 @@ const familyOf = (method: string, template: string): Family | undefined => {
   if (resource === "logs") return "requestLogs"
   if (resource === "contacts" || resource === "contact-properties") return "contacts"
   if (resource === "signup-forms") return "signupForms"
+  if (resource === "segments") return "segments"
   return undefined
 }
 
@@ -187,6 +196,12 @@ const BODIES: Record<string, unknown> = {
     fields: [{ name: "email", type: "email", label: "Email", required: true }]
   },
   "patch /signup-forms/{id}": { name: "taken over" },
+  "post /segments": { name: "new segment" },
+  "post /segments/{id}/contacts": { contact_ids: [`con_${"0".repeat(24)}`] },
+  "patch /segments/{id}": { name: "taken over" },
+  "post /segments/preview": {
+    rules: { operator: "and", conditions: [{ field: "email", comparator: "is_set" }] }
+  },
   "post /inbound/{id}/draft-reply": {},
   "post /inbound/{id}/reply": { from: "support@own.test", text: "taken over" },
   "post /inbound/{id}/forward": { from: "support@own.test", to: ["thief@example.com"] }
@@ -258,7 +273,10 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       suppressions: "SELECT * FROM suppressions WHERE $1::int IS NOT NULL ORDER BY id",
       contacts: "SELECT * FROM contacts WHERE $1::int IS NOT NULL ORDER BY id",
       contact_properties: "SELECT * FROM contact_properties WHERE $1::int IS NOT NULL ORDER BY id",
-      signup_forms: "SELECT * FROM signup_forms WHERE $1::int IS NOT NULL ORDER BY id"
+      signup_forms: "SELECT * FROM signup_forms WHERE $1::int IS NOT NULL ORDER BY id",
+      segments: "SELECT * FROM segments WHERE $1::int IS NOT NULL ORDER BY id",
+      segment_members:
+        "SELECT * FROM segment_members WHERE $1::int IS NOT NULL ORDER BY segment_id, contact_id"
     }
     for (const [table, sql] of Object.entries(tables)) out[table] = await query(teams.db.url, sql, [other.id])
     return JSON.stringify(out)
@@ -362,6 +380,10 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
     })
     expect(form.status, form.text).toBe(201)
     const formId = String((form.body.signupForm as { publicId: string }).publicId)
+    const segment = await as("fullTeam", "POST", "/segments", { name: "held" })
+    expect(segment.status, segment.text).toBe(201)
+    const segmentId = String((segment.body.segment as { publicId: string }).publicId)
+    await as("fullTeam", "POST", `/segments/${segmentId}/contacts`, { contact_ids: [contactId] })
     // Account routes name a team, a person, an invitation or a session; none is reachable by a key.
     const [team] = await query<{ id: number }>(teams.db.url, "SELECT min(id)::int AS id FROM teams")
     const teamWide = {
@@ -372,7 +394,8 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       suppressions: { email: encodeURIComponent("held@example.com") },
       contacts: { id: contactId, email: encodeURIComponent("held.contact@example.com") },
       "contact-properties": { id: propertyId },
-      "signup-forms": { id: formId }
+      "signup-forms": { id: formId },
+      segments: { id: segmentId, contactId }
     }
     Object.assign(ownIds, teamWide, {
       "api-keys": { id: (await newKey({ permission: "sending_access", domain_id: scope })).id },
@@ -412,7 +435,8 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
     }
     expect(wrong).toEqual([])
     expect(await outsideRows()).toEqual(before)
-  })
+    // Two kinds of key over every route, one request at a time: past 30 s on a loaded machine.
+  }, 90_000)
 
   it("every kind of key: each GET route on resources inside the scoped keys' domain answers as the table says", async () => {
     const wrong: Array<string> = []
@@ -426,7 +450,7 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       }
     }
     expect(wrong).toEqual([])
-  })
+  }, 90_000)
 
   it("team-wide keys: each GET route on the other domain's resources answers as the table says", async () => {
     const wrong: Array<string> = []

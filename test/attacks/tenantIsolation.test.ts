@@ -21,7 +21,8 @@ const TENANT_TABLES = [
   "suppressions",
   "inbound_emails",
   "contacts",
-  "contact_properties"
+  "contact_properties",
+  "segments"
 ]
 
 /** A body each route accepts, so that a refusal cannot come from validation instead of ownership. */
@@ -38,7 +39,8 @@ const BODIES: Record<string, unknown> = {
   "post /inbound/{id}/reply": { from: "a@a.test", text: "taken over" },
   "post /inbound/{id}/forward": { from: "a@a.test", to: ["thief@example.com"] },
   "patch /contacts/{id}": { first_name: "taken over" },
-  "patch /contact-properties/{id}": { label: "taken over", required: true }
+  "patch /contact-properties/{id}": { label: "taken over", required: true },
+  "patch /segments/{id}": { name: "taken over", rules: null }
 }
 
 describe("tenant isolation: team A's key on every route that names one of team B's resources", () => {
@@ -183,6 +185,14 @@ describe("tenant isolation: team A's key on every route that names one of team B
     })
     expect(property.status).toBe(201)
     ids["contact-properties"] = { id: [String((property.body.property as { id: number }).id)] }
+    const segment = await asB("POST", "/segments", { name: "B's private" })
+    expect(segment.status).toBe(201)
+    const segmentId = String((segment.body.segment as { publicId: string }).publicId)
+    const contactIds = ids.contacts.id ?? []
+    const added = await asB("POST", `/segments/${segmentId}/contacts`, { contact_ids: contactIds })
+    expect(added.status).toBe(200)
+    ids.segments = { id: [segmentId], contactId: contactIds }
+    BODIES["post /segments/{id}/contacts"] = { contact_ids: contactIds }
   })
   afterAll(async () => {
     await teams.close()
@@ -202,7 +212,8 @@ describe("tenant isolation: team A's key on every route that names one of team B
         "suppressions",
         "notification-channels",
         "contacts",
-        "contact-properties"
+        "contact-properties",
+        "segments"
       ])
     )
     expect(out.length).toBeGreaterThanOrEqual(40)
@@ -221,7 +232,8 @@ describe("tenant isolation: team A's key on every route that names one of team B
     }
     expect(wrong).toEqual([])
     expect(await rowsOfB()).toEqual(before)
-  })
+    // One request after another over every route: on a loaded machine this walk outgrows 30 s.
+  }, 90_000)
 
   it("answers B's own key on the same GET routes (so the 404s above are about ownership)", async () => {
     const wrong: Array<string> = []

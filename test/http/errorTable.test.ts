@@ -114,6 +114,7 @@ describe("the HTTP error table", () => {
     const codes = new Set(rows.map((r) => `${r.status} ${r.code}`))
     expect([...codes].sort()).toEqual([
       "400 github_sign_in_failed",
+      "400 invalid_request",
       "401 unauthorized",
       "403 forbidden",
       "404 not_found",

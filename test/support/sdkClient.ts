@@ -62,6 +62,18 @@ export interface ContactPropertyWire {
   createdAt: string
 }
 
+export interface SegmentWire {
+  id: number
+  publicId: string
+  name: string
+  rules: { operator: "and" | "or"; conditions: Array<Record<string, unknown>> } | null
+  contactCount: number
+  countUnavailable?: boolean
+  createdAt: string
+  updatedAt: string
+  contacts?: ContactWire[]
+}
+
 export interface PageMeta {
   page: number
   perPage: number
@@ -164,6 +176,43 @@ export const sdk = (apiKey: string, options: { baseUrl: string }) => {
         }
         return { contentType: res.headers.get("content-type"), text: await res.text() }
       }
+    },
+    segments: {
+      create: (input: Record<string, unknown>) =>
+        request<{ segment: SegmentWire }>("POST", "/segments", input),
+      list: () => request<{ segments: SegmentWire[] }>("GET", "/segments"),
+      get: (id: string) => request<{ segment: SegmentWire }>("GET", `/segments/${encodeURIComponent(id)}`),
+      update: (id: string, input: Record<string, unknown>) =>
+        request<{ segment: SegmentWire }>("PATCH", `/segments/${encodeURIComponent(id)}`, input),
+      delete: (id: string) => request<{ success: boolean }>("DELETE", `/segments/${encodeURIComponent(id)}`),
+      addContacts: (id: string, contactIds: string[]) =>
+        request<{ added: number; success: boolean }>("POST", `/segments/${encodeURIComponent(id)}/contacts`, {
+          contact_ids: contactIds
+        }),
+      removeContact: (id: string, contactId: string) =>
+        request<{ success: boolean }>(
+          "DELETE",
+          `/segments/${encodeURIComponent(id)}/contacts/${encodeURIComponent(contactId)}`
+        ),
+      members: (id: string, params: { page?: number; per_page?: number } = {}) => {
+        const query = new URLSearchParams(
+          Object.entries(params)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]): [string, string] => [k, String(v)])
+        ).toString()
+        return request<{ data: ContactWire[]; meta: PageMeta }>(
+          "GET",
+          `/segments/${encodeURIComponent(id)}/members${query === "" ? "" : `?${query}`}`
+        )
+      },
+      growth: (id: string, params: { days?: number } = {}) =>
+        request<{ available: boolean; daily: Array<{ date: string; members: number }> }>(
+          "GET",
+          `/segments/${encodeURIComponent(id)}/growth${params.days === undefined ? "" : `?days=${params.days}`}`
+        ),
+      broadcasts: (id: string) =>
+        request<{ broadcasts: unknown[] }>("GET", `/segments/${encodeURIComponent(id)}/broadcasts`),
+      previewRules: (rules: unknown) => request<{ count: number }>("POST", "/segments/preview", { rules })
     },
     contactProperties: {
       list: () => request<{ properties: ContactPropertyWire[] }>("GET", "/contact-properties"),

@@ -8,6 +8,7 @@ const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
   ["/app/api-keys", "API keys", "everyone"],
   ["/app/domains", "Domains", "everyone"],
   ["/app/signup-forms", "Signup forms", "everyone"],
+  ["/app/segments", "Segments", "everyone"],
   ["/app/team", "Team", "everyone"],
   ["/app/logs", "API requests", "managers"],
   ["/app/audit-log", "Audit log", "managers"],

@@ -14,6 +14,7 @@ import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { AuthLive, PublicScreenLive } from "./handlers/AuthLive.js"
 import { ContactPropertiesLive } from "./handlers/ContactPropertiesLive.js"
 import { ContactsLive } from "./handlers/ContactsLive.js"
+import { SegmentsLive } from "./handlers/SegmentsLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
 import { EmailPreviewsLive } from "./handlers/EmailPreviewsLive.js"
 import { EmailsLive } from "./handlers/EmailsLive.js"
@@ -97,7 +98,8 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     ContactsLive,
     ContactPropertiesLive,
     SignupFormsLive,
-    SignupFormSubmitLive
+    SignupFormSubmitLive,
+    SegmentsLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive, SessionAuthenticationLive, PublicScreenLive])
 )

@@ -1,4 +1,9 @@
-import { ContactPropertyRepository, ContactRepository } from "@poststack/application"
+import {
+  ContactPropertyRepository,
+  ContactRepository,
+  SegmentAudience,
+  SegmentRepository
+} from "@poststack/application"
 import {
   Contact,
   ContactProperty,
@@ -8,6 +13,7 @@ import {
 } from "@poststack/domain"
 import { Context, Effect, Layer, Option } from "effect"
 import * as MemoryContactRepository from "./MemoryContactRepository.js"
+import * as MemorySegmentRepository from "./MemorySegmentRepository.js"
 
 /** Contact properties in process memory; deleting one drops the values the memory contacts hold. */
 export const make = (state: MemoryContactRepository.MemoryContactState) => {
@@ -76,7 +82,10 @@ export const layerWithContacts = Layer.effectContext(
     const state = MemoryContactRepository.makeState()
     return Context.make(ContactRepository, MemoryContactRepository.make(state)).pipe(
       Context.add(ContactPropertyRepository, make(state)),
-      Context.add(MemoryContactRepository.MemoryContactOutbox, { events: state.events })
+      Context.add(MemoryContactRepository.MemoryContactOutbox, { events: state.events }),
+      Context.add(SegmentRepository, MemorySegmentRepository.make(state)),
+      Context.add(SegmentAudience, MemorySegmentRepository.makeAudience(state)),
+      Context.add(MemoryContactRepository.MemoryContacts, state)
     )
   })
 )

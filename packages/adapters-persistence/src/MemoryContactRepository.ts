@@ -6,6 +6,11 @@ import {
   type ContactProperty,
   newContactPublicId,
   type EncodedWebhookEvent,
+  type RuleEngagementEvent,
+  matches,
+  type Segment,
+  type SegmentAudienceOf,
+  type SegmentId,
   type TeamId
 } from "@poststack/domain"
 import { Context, Effect, Option } from "effect"
@@ -15,7 +20,16 @@ export interface MemoryContactState {
   readonly contacts: Array<Contact>
   readonly properties: Array<ContactProperty>
   readonly events: Array<{ readonly teamId: TeamId } & EncodedWebhookEvent>
+  readonly segments: Array<Segment>
+  readonly members: Array<{
+    readonly segmentId: SegmentId
+    readonly contactId: ContactId
+    readonly addedAt: Date
+  }>
+  /** Opens and clicks of mail sent to an address of a team (what rule segments read); fed by tests. */
+  readonly engagement: Array<{ readonly teamId: TeamId; readonly email: string } & RuleEngagementEvent>
   nextId: number
+  nextSegmentId: number
 }
 
 /** Test seam of the memory contacts: the `contact.*` outbox events written so far, oldest first. */
@@ -24,7 +38,35 @@ export class MemoryContactOutbox extends Context.Tag("@poststack/adapters-persis
   { readonly events: ReadonlyArray<{ readonly teamId: TeamId } & EncodedWebhookEvent> }
 >() {}
 
-export const makeState = (): MemoryContactState => ({ contacts: [], properties: [], events: [], nextId: 1 })
+/** Test seam: the memory contacts' whole state (to feed opens and clicks to rule segments). */
+export class MemoryContacts extends Context.Tag("@poststack/adapters-persistence/MemoryContacts")<
+  MemoryContacts,
+  MemoryContactState
+>() {}
+
+export const makeState = (): MemoryContactState => ({
+  contacts: [],
+  properties: [],
+  events: [],
+  segments: [],
+  members: [],
+  engagement: [],
+  nextId: 1,
+  nextSegmentId: 1
+})
+
+/** Whether a contact is in a segment's audience: its member rows, or its rules by `matches`. */
+export const inAudience =
+  (state: MemoryContactState, audience: SegmentAudienceOf) =>
+  (contact: Contact): boolean => {
+    if (audience._tag === "Members")
+      return state.members.some((m) => m.segmentId === audience.segmentId && m.contactId === contact.id)
+    const lower = contact.email.toLowerCase()
+    const events = state.engagement.filter(
+      (e) => e.teamId === contact.teamId && e.email.toLowerCase() === lower
+    )
+    return matches(audience.rules, contact, { now: audience.now, events })
+  }
 
 const newestFirst = (a: Contact, b: Contact) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id
 
@@ -73,7 +115,8 @@ export const make = (state: MemoryContactState) => {
                   f.toLowerCase().includes(search)
                 )) &&
               (filter.engagementSegment === undefined || c.engagementSegment === filter.engagementSegment) &&
-              (filter.unsubscribed === undefined || c.unsubscribed === filter.unsubscribed)
+              (filter.unsubscribed === undefined || c.unsubscribed === filter.unsubscribed) &&
+              (filter.segment === undefined || inAudience(state, filter.segment)(c))
           )
           .sort(newestFirst)
         return { contacts: matching.slice((page - 1) * perPage, page * perPage), total: matching.length }
@@ -96,6 +139,8 @@ export const make = (state: MemoryContactState) => {
         const removed = state.contacts[at]
         if (removed === undefined) return Option.none()
         state.contacts.splice(at, 1)
+        for (let i = state.members.length - 1; i >= 0; i--)
+          if (state.members[i]?.contactId === removed.id) state.members.splice(i, 1)
         emit(teamId, events(removed))
         return Option.some(removed)
       }),
@@ -113,7 +158,11 @@ export const make = (state: MemoryContactState) => {
         }
         return { imported, skipped }
       }),
-    all: (teamId) =>
-      Effect.sync(() => state.contacts.filter((c) => c.teamId === teamId).sort((a, b) => -newestFirst(a, b)))
+    all: (teamId, segment) =>
+      Effect.sync(() =>
+        state.contacts
+          .filter((c) => c.teamId === teamId && (segment === undefined || inAudience(state, segment)(c)))
+          .sort((a, b) => -newestFirst(a, b))
+      )
   })
 }

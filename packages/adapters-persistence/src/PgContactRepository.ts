@@ -3,6 +3,7 @@ import { ContactRepository } from "@poststack/application"
 import { ContactAlreadyExists, newContactPublicId } from "@poststack/domain"
 import { Array as Arr, Effect, Layer, Option } from "effect"
 import { CONTACT_COLUMNS, type ContactRow, insertOutbox, toContact } from "./ContactRows.js"
+import { compileAudience } from "./PgSegmentCompiler.js"
 import { unavailable } from "./SqlErrors.js"
 
 /** `%`, `_` and `\` match themselves in a search. */
@@ -72,6 +73,7 @@ export const make = Effect.gen(function* () {
             WHERE s.team_id = contacts.team_id AND lower(s.email) = lower(contacts.email)))`
           where.push(filter.unsubscribed ? suppressed : sql`NOT ${suppressed}`)
         }
+        if (filter.segment !== undefined) where.push(sql`${compileAudience(sql, teamId, filter.segment)}`)
         const condition = sql.and(where)
         const rows = yield* sql<ContactRow>`
           SELECT ${columns} FROM contacts WHERE ${condition}
@@ -156,8 +158,11 @@ export const make = Effect.gen(function* () {
           })
         )
         .pipe(unavailable),
-    all: (teamId) =>
-      sql<ContactRow>`SELECT ${columns} FROM contacts WHERE team_id = ${teamId} ORDER BY created_at, id`.pipe(
+    all: (teamId, segment) =>
+      sql<ContactRow>`
+        SELECT ${columns} FROM contacts
+        WHERE team_id = ${teamId} ${segment === undefined ? sql`` : sql`AND ${compileAudience(sql, teamId, segment)}`}
+        ORDER BY created_at, id`.pipe(
         Effect.map((rows) => rows.map(toContact)),
         unavailable
       )

@@ -24,6 +24,8 @@ import * as PgInboundRepository from "./PgInboundRepository.js"
 import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgNotificationChannelRepository from "./PgNotificationChannelRepository.js"
 import * as PgRequestLog from "./PgRequestLog.js"
+import * as PgSegmentAudience from "./PgSegmentAudience.js"
+import * as PgSegmentRepository from "./PgSegmentRepository.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
@@ -58,7 +60,9 @@ const others = [
   PgContactRepository.layer,
   PgContactPropertyRepository.layer,
   PgSignupFormRepository.layer,
-  PgSignupAudience.layer
+  PgSignupAudience.layer,
+  PgSegmentRepository.layer,
+  PgSegmentAudience.layer
 ] as const
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */

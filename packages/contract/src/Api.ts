@@ -5,6 +5,7 @@ import { AuditLogApi } from "./groups/AuditLogApi.js"
 import { AuthApi } from "./groups/AuthApi.js"
 import { ContactPropertiesApi } from "./groups/ContactPropertiesApi.js"
 import { ContactsApi } from "./groups/ContactsApi.js"
+import { SegmentsApi } from "./groups/SegmentsApi.js"
 import { DomainsApi } from "./groups/DomainsApi.js"
 import { EmailPreviewsApi } from "./groups/EmailPreviewsApi.js"
 import { EmailsApi } from "./groups/EmailsApi.js"
@@ -49,6 +50,7 @@ export class Api extends HttpApi.make("poststack")
   .add(ContactPropertiesApi)
   .add(SignupFormsApi)
   .add(SignupFormSubmitApi)
+  .add(SegmentsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")

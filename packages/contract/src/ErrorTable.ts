@@ -8,6 +8,10 @@ import {
   SignupFormNotFound,
   PropertyDefinitionInvalid,
   PropertyValueInvalid,
+  SegmentContactsUnresolved,
+  SegmentNotFound,
+  SegmentNotManual,
+  SegmentRulesInvalid,
   ApiKeyNotFound,
   DkimRecordNotPublished,
   DkimRotationNotStarted,
@@ -73,7 +77,8 @@ export const errorTable = {
       ContactNotFound,
       ContactPropertyNotFound,
       SignupFormNotFound,
-      SignupConfirmationInvalid
+      SignupConfirmationInvalid,
+      SegmentNotFound
     ]
   },
   /** A tampered or unknown tracking link: 404, never a redirect, and no hint of which part was wrong. */
@@ -99,8 +104,16 @@ export const errorTable = {
       EmailNotCancellable,
       EmailNotReschedulable,
       PropertyValueInvalid,
-      PropertyDefinitionInvalid
+      PropertyDefinitionInvalid,
+      SegmentRulesInvalid,
+      SegmentNotManual
     ]
+  },
+  /** Contact ids a segment cannot resolve in the team: the contract's 400 (nothing is added). */
+  SegmentContactsUnresolved: {
+    status: 400,
+    code: "invalid_request",
+    failures: [SegmentContactsUnresolved]
   },
   /** The wait travels in the `Retry-After` header, not in the body. */
   RateLimited: { status: 429, code: "rate_limit_exceeded", failures: [RateLimitExceeded] },

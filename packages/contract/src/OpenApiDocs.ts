@@ -142,6 +142,38 @@ const operations: Readonly<Record<string, readonly [summary: string, description
     "Unsubscribe",
     "One-click unsubscribe (RFC 8058) or the page's button: suppresses the recipient. Signed link, no key."
   ],
+  "segments.create": [
+    "Create a segment",
+    "A manual segment (no `rules`) or a rule segment; rules are checked against the team's contact properties (422 naming the condition that does not fit)."
+  ],
+  "segments.list": [
+    "List segments",
+    "The team's segments, newest first, each with its current `contactCount`."
+  ],
+  "segments.get": ["Get a segment", "One segment with its count and `contacts`, its first 100 members."],
+  "segments.update": [
+    "Update a segment",
+    "Renames it or changes its rules; `rules: null` makes it a manual segment. Changing the rules drops a manual member list."
+  ],
+  "segments.delete": ["Delete a segment", "The segment goes; its contacts stay."],
+  "segments.addContacts": [
+    "Add contacts to a manual segment",
+    "1 to 1,000 `con_` ids, all or none: an id that is not a contact of the team is 400 and nothing is added. `added` counts the new members."
+  ],
+  "segments.removeContact": ["Remove a contact from a manual segment", "The contact stays in the team."],
+  "segments.members": ["List a segment's members", "A page of contacts (`per_page` default 50, max 100)."],
+  "segments.growth": [
+    "A manual segment's growth",
+    "Members by day over the last `days` days; rule segments answer `available: false`."
+  ],
+  "segments.broadcasts": [
+    "Broadcasts sent to a segment",
+    "Newest first; empty until broadcasts exist on this server."
+  ],
+  "segments.preview": [
+    "Count the contacts rules select",
+    "Evaluates the rules now and answers `{count}`; nothing is stored."
+  ],
   ...accountOperations
 }
 
@@ -155,8 +187,9 @@ const AUTH =
   "Every route but health and the signed tracking links needs `Authorization: Bearer <API key>`. On this page, put the key under Authentication to try calls."
 
 /**
- * Adds each operation's summary and description, and describes the bearer scheme (already
- * declared by the groups' security) so the reference page asks for a key.
+ * Adds each operation's summary and description, lists the session cookie beside the bearer key
+ * on the operations that take either (the middleware declares bearer alone, see
+ * `Authentication`), and describes both schemes so the reference page asks for a key.
  */
 export const describeOperations = (spec: Record<string, unknown>): Record<string, unknown> => {
   const paths = (spec.paths ?? {}) as Record<string, Record<string, Record<string, unknown>>>
@@ -166,7 +199,9 @@ export const describeOperations = (spec: Record<string, unknown>): Record<string
       const [summary, description] = operations[id] ?? [fromId(id), `${method.toUpperCase()} ${path}.`]
       operation.summary ??= summary
       operation.description ??= description
-      if (keyOnlyOperations.has(id)) operation.security = [{ bearer: [] }]
+      const security = operation.security as ReadonlyArray<Record<string, unknown>> | undefined
+      const bearerOnly = security?.length === 1 && "bearer" in (security[0] ?? {})
+      if (bearerOnly && !keyOnlyOperations.has(id)) operation.security = [{ session: [] }, { bearer: [] }]
     }
   }
   const components = (spec.components ?? {}) as { securitySchemes?: Record<string, Record<string, unknown>> }

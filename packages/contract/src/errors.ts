@@ -4,6 +4,7 @@ import {
   PermissionDenied,
   RateLimitExceeded,
   ResourceNotFound,
+  SegmentContactsUnresolved,
   AlreadyExists,
   DnsUnavailable,
   OAuthNotConfigured,
@@ -81,4 +82,9 @@ export const OAuthNotConfiguredJson = answer(
 export const OAuthProviderUnavailableJson = answer(
   "OAuthProviderUnavailable",
   (message) => new OAuthProviderUnavailable({ message })
+)
+
+export const ContactsUnresolvedJson = answer(
+  "SegmentContactsUnresolved",
+  (message) => new SegmentContactsUnresolved({ message })
 )

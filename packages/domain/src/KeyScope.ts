@@ -29,6 +29,7 @@ export type RouteFamily =
   | "accounts"
   | "contacts"
   | "signupForms"
+  | "segments"
 
 /**
  * How far a key reaches in one family: the whole team, only resources of its own domain, or
@@ -63,7 +64,9 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   contacts: ["team", "denied", "denied", "denied"],
   // Signup forms (`/signup-forms*`): they write to the team's audience. Their public submit route
   // takes no key at all.
-  signupForms: ["team", "denied", "denied", "denied"]
+  signupForms: ["team", "denied", "denied", "denied"],
+  // Segments (`/segments*`): parts of the audience, and through rules a read of its engagement.
+  segments: ["team", "denied", "denied", "denied"]
 }
 
 /** The grant a reach has in a family, read from `SCOPE_TABLE`. */

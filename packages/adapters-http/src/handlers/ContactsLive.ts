@@ -75,7 +75,8 @@ export const ContactsLive = HttpApiBuilder.group(Api, "contacts", (handlers) =>
               : { unsubscribed: urlParams.unsubscribed === "true" })
           },
           urlParams.page,
-          urlParams.perPage
+          urlParams.perPage,
+          urlParams.segmentId
         )
         return {
           data: contacts.map(contactView),

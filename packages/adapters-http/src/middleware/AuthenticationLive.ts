@@ -2,16 +2,16 @@ import { HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform
 import {
   actorOf,
   AuthenticateApiKey,
-  type AccountTokens,
+  AccountTokens,
   CheckRateLimit,
-  type MembershipRepository,
-  type SessionStore,
-  type UserRepository,
+  MembershipRepository,
+  SessionStore,
+  UserRepository,
   viaApiKey,
-  type KeyMaterial,
-  type ApiKeyRepository,
-  type RateLimiterStore,
-  type RequestLog
+  KeyMaterial,
+  ApiKeyRepository,
+  RateLimiterStore,
+  RequestLog
 } from "@poststack/application"
 import {
   allows,
@@ -23,10 +23,10 @@ import {
   RateLimitExceeded,
   type RateLimitPolicy
 } from "@poststack/domain"
-import { Effect, Layer, Option, Redacted } from "effect"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { Authentication, FullAccess } from "@poststack/contract"
 import { screenRequest } from "./Contract.js"
-import type { TrustedProxies } from "./ClientAddress.js"
+import { TrustedProxies } from "./ClientAddress.js"
 import { personOf } from "./SessionAuthenticationLive.js"
 import { RateLimitSettings } from "./RateLimitSettings.js"
 import { recordRequest } from "./RequestRecording.js"
@@ -125,29 +125,41 @@ const setHeaders = (headers: Record<string, string>) =>
     Effect.succeed(HttpServerResponse.setHeaders(response, headers))
   )
 
-type Needs =
-  | ApiKeyRepository
-  | KeyMaterial
-  | RateLimiterStore
-  | RateLimitSettings
-  | RequestLog
-  | TrustedProxies
-  | AccountTokens
-  | SessionStore
-  | UserRepository
-  | MembershipRepository
-
 /**
- * The `session` scheme comes first and always passes the request on: the `bearer` handler then
- * decides for both, so its answer (never this placeholder) is the one a client sees.
+ * Only the services authentication itself uses are added to each request's fiber: the layer's
+ * whole context (every service of the server) would be copied into every request otherwise.
  */
-const deferToBearer = () => Effect.fail(new InvalidApiKey({ message: "Invalid API key" }))
+const needs = Effect.map(
+  Effect.context<
+    | ApiKeyRepository
+    | KeyMaterial
+    | RateLimiterStore
+    | RateLimitSettings
+    | RequestLog
+    | TrustedProxies
+    | AccountTokens
+    | SessionStore
+    | UserRepository
+    | MembershipRepository
+  >(),
+  Context.pick(
+    ApiKeyRepository,
+    KeyMaterial,
+    RateLimiterStore,
+    RateLimitSettings,
+    RequestLog,
+    TrustedProxies,
+    AccountTokens,
+    SessionStore,
+    UserRepository,
+    MembershipRepository
+  )
+)
 
 export const AuthenticationLive = Layer.effect(
   Authentication,
-  Effect.map(Effect.context<Needs>(), (context) =>
+  Effect.map(needs, (context) =>
     Authentication.of({
-      session: deferToBearer,
       bearer: (token) => provideInPlace(context, authenticate(false)(token))
     })
   )
@@ -155,9 +167,8 @@ export const AuthenticationLive = Layer.effect(
 
 export const FullAccessLive = Layer.effect(
   FullAccess,
-  Effect.map(Effect.context<Needs>(), (context) =>
+  Effect.map(needs, (context) =>
     FullAccess.of({
-      session: deferToBearer,
       bearer: (token) => provideInPlace(context, authenticate(true)(token))
     })
   )

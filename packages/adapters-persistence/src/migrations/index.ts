@@ -25,6 +25,7 @@ import apiRequestLog from "./0036_api_request_log.js"
 import twoFactor from "./0037_two_factor.js"
 import linkedIdentities from "./0038_linked_identities.js"
 import contacts from "./0040_contacts.js"
+import segments from "./0041_segments.js"
 import signupForms from "./0043_signup_forms.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
@@ -56,6 +57,7 @@ export const migrations = {
   "0037_two_factor": twoFactor,
   "0038_linked_identities": linkedIdentities,
   "0040_contacts": contacts,
+  "0041_segments": segments,
   "0043_signup_forms": signupForms
 }
 

@@ -5,6 +5,7 @@ import type {
   EngagementSegment,
   EncodedWebhookEvent,
   PropertyValues,
+  SegmentAudienceOf,
   TeamId
 } from "@poststack/domain"
 import { Context, type Effect, type Option } from "effect"
@@ -25,6 +26,8 @@ export interface ContactFilter {
   readonly search?: string
   readonly unsubscribed?: boolean
   readonly engagementSegment?: EngagementSegment
+  /** Only the members of a segment (its member rows, or what its rules select). */
+  readonly segment?: SegmentAudienceOf
 }
 
 /** The fields a partial update may change. */
@@ -89,7 +92,10 @@ export class ContactRepository extends Context.Tag("@poststack/application/Conta
       { readonly imported: number; readonly skipped: ReadonlyArray<string> },
       StoreUnavailable
     >
-    /** Every contact of the team, oldest first (for export). */
-    readonly all: (teamId: TeamId) => Effect.Effect<ReadonlyArray<Contact>, StoreUnavailable>
+    /** Every contact of the team, or of one segment of it, oldest first (for export). */
+    readonly all: (
+      teamId: TeamId,
+      segment?: SegmentAudienceOf
+    ) => Effect.Effect<ReadonlyArray<Contact>, StoreUnavailable>
   }
 >() {}

@@ -51,7 +51,7 @@ export const UpdateContactBody = Schema.Struct({
 export const ListContactsParams = Schema.Struct({
   ...pageFields,
   search: Schema.optional(Schema.String.pipe(Schema.maxLength(320))),
-  /** Accepted; segments arrive in a later release, and the contract ignores an unknown id. */
+  /** Only the segment's members; an id naming no segment of the team is ignored, as the contract says. */
   segmentId: Schema.optional(Schema.String.pipe(Schema.maxLength(100))).pipe(Schema.fromKey("segment_id")),
   engagementSegment: Schema.optional(EngagementSegment).pipe(Schema.fromKey("engagement_segment")),
   unsubscribed: Schema.optional(Schema.Literal("true", "false"))
@@ -97,6 +97,7 @@ export class ContactsApi extends HttpApiGroup.make("contacts")
       )
       .addSuccess(HttpApiSchema.Text({ contentType: "text/csv" }))
       .addError(NotFoundJson)
+      .addError(UnprocessableJson)
   )
   .add(
     HttpApiEndpoint.get("getByEmail", "/contacts/by-email/:email")
@@ -115,6 +116,7 @@ export class ContactsApi extends HttpApiGroup.make("contacts")
     HttpApiEndpoint.get("list", "/contacts")
       .setUrlParams(ListContactsParams)
       .addSuccess(Schema.Struct({ data: Schema.Array(ContactView), meta: Pagination }))
+      .addError(UnprocessableJson)
   )
   .add(
     HttpApiEndpoint.get("get", "/contacts/:id")

@@ -2,19 +2,17 @@ import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
 import { Schema } from "effect"
 import { ForbiddenJson, RateLimitedJson, UnauthorizedJson, UnavailableJson } from "../errors.js"
 import { CurrentPrincipal } from "./CurrentPrincipal.js"
-import { SESSION_COOKIE } from "./SessionAuthentication.js"
 
 const failure = Schema.Union(UnauthorizedJson, ForbiddenJson, RateLimitedJson, UnavailableJson)
 
 /**
  * A bearer API key, or the dashboard's session cookie (with its CSRF token on state-changing
- * requests). Listed as two schemes in the spec; one handler (`bearer`'s) decides for both, so a
- * request with a key is answered exactly as before sessions existed.
+ * requests). The middleware declares only the bearer scheme, and its one handler reads the cookie
+ * itself when no Authorization header came: a second declared scheme would be tried first and fail
+ * on every keyed request, building two errors each time. `describeOperations` lists the session
+ * scheme beside bearer in the spec.
  */
-const security = {
-  session: HttpApiSecurity.apiKey({ key: SESSION_COOKIE, in: "cookie" }),
-  bearer: HttpApiSecurity.bearer
-}
+const security = { bearer: HttpApiSecurity.bearer }
 
 /** Any valid key (sending or full access) or session; handlers check what the operation needs. */
 export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("Authentication", {
