@@ -61,11 +61,16 @@ describe("signup forms over HTTP, PostgreSQL and the mail pipeline", () => {
   })
 
   it("creates, lists, gets, updates and deletes forms with the SDK's envelopes; another team gets 404", async () => {
-    const form = await createForm({ segment_id: "seg_0123456789abcdef01234567", success_message: "Welcome!" })
+    const segment = (await api("POST", "/segments", { name: "Launch" })).body.segment as {
+      id: number
+      publicId: string
+    }
+    const form = await createForm({ segment_id: segment.publicId, success_message: "Welcome!" })
     expect(form).toMatchObject({
       publicId: expect.stringMatching(/^sf_[0-9a-f]{24}$/),
       name: "Newsletter",
-      segmentPublicId: "seg_0123456789abcdef01234567",
+      segmentId: segment.id,
+      segmentPublicId: segment.publicId,
       topicPublicId: null,
       fields: FIELDS,
       successMessage: "Welcome!",
@@ -89,6 +94,7 @@ describe("signup forms over HTTP, PostgreSQL and the mail pipeline", () => {
     })
     expect(patched.status).toBe(200)
     expect(patched.body.signupForm).toMatchObject({
+      segmentId: null,
       segmentPublicId: null,
       topicPublicId: "top_0123456789abcdef01234567",
       redirectUrl: "https://shop.example/thanks",
@@ -117,7 +123,8 @@ describe("signup forms over HTTP, PostgreSQL and the mail pipeline", () => {
   it("refuses bad definitions with clear errors and stores nothing", async () => {
     const cases: Array<[Record<string, unknown>, number, RegExp]> = [
       [{ name: "x", fields: [] }, 400, /fields/],
-      [{ name: "x", fields: FIELDS, segment_id: "12" }, 400, /segment id/],
+      [{ name: "x", fields: FIELDS, segment_id: "12" }, 400, /segment_id/],
+      [{ name: "x", fields: FIELDS, segment_id: `seg_${"0".repeat(24)}` }, 404, /Segment not found/],
       [{ name: "x", fields: FIELDS, topic_id: 3 }, 400, /topic_id/],
       [{ name: "x", fields: [FIELDS[0], FIELDS[0]] }, 422, /appears twice/],
       [{ name: "x", fields: [{ name: "plan", type: "select", label: "Plan" }] }, 422, /needs options/],
@@ -131,8 +138,12 @@ describe("signup forms over HTTP, PostgreSQL and the mail pipeline", () => {
     expect((await query(world.db.url, "SELECT 1 FROM signup_forms")).length).toBe(0)
   })
 
-  it("double opt-in: a submission mails a link, and only following it makes a subscribed contact", async () => {
-    const form = await createForm({ redirect_url: "https://shop.example/thanks" })
+  it("double opt-in: a submission mails a link, and only following it makes a subscribed contact in the segment", async () => {
+    const segment = (await api("POST", "/segments", { name: "Readers" })).body.segment as { publicId: string }
+    const form = await createForm({
+      redirect_url: "https://shop.example/thanks",
+      segment_id: segment.publicId
+    })
     const res = await submit(form.publicId, {
       email: "Dana@People.test",
       first_name: "Dana",
@@ -174,6 +185,8 @@ describe("signup forms over HTTP, PostgreSQL and the mail pipeline", () => {
         properties: { age: 41, plan: "pro" }
       }
     ])
+    const members = await api("GET", `/segments/${segment.publicId}/members`)
+    expect((members.body.data as Array<{ email: string }>).map((c) => c.email)).toEqual(["Dana@people.test"])
     // Following it again changes nothing: one contact, one contact.created event.
     expect((await fetch(`${world.server.baseUrl}${link}`, { method: "POST" })).status).toBe(200)
     const created = await query<{ n: number }>(

@@ -1,5 +1,5 @@
 import type { SignupFormView } from "@poststack/contract"
-import type { SignupFormPublicId } from "@poststack/domain"
+import type { SegmentPublicId, SignupFormPublicId } from "@poststack/domain"
 import { useState } from "react"
 import { call } from "../api"
 import { useSession } from "../session"
@@ -115,7 +115,7 @@ export const SignupFormsPage = () => {
           fields: [EMAIL, ...(first ? [FIRST] : []), ...(last ? [LAST] : [])],
           ...(message === "" ? {} : { successMessage: message }),
           ...(redirect === "" ? {} : { redirectUrl: redirect }),
-          ...(segment === "" ? {} : { segmentId: segment }),
+          ...(segment === "" ? {} : { segmentId: segment as SegmentPublicId }),
           ...(topic === "" ? {} : { topicId: topic })
         }
       })

@@ -1,26 +1,27 @@
 import { HttpApiBuilder } from "@effect/platform"
 import {
   CreateSignupForm,
+  type SignupFormRead,
   DeleteSignupForm,
   GetSignupForm,
   ListSignupForms,
   UpdateSignupForm
 } from "@poststack/application"
 import { Api, CurrentPrincipal, SignupFormView } from "@poststack/contract"
-import type { SignupForm } from "@poststack/domain"
 import { Effect } from "effect"
 
 /**
  * The wire view. The SDK types `segmentId`/`topicId` as the numeric ids; the form keeps the
- * `seg_`/`top_` ids it was given, shown as `segmentPublicId`/`topicPublicId`.
+ * `seg_`/`top_` ids it was given, shown as `segmentPublicId`/`topicPublicId`. Topics have no
+ * numeric id yet: `topicId` is null.
  */
-export const signupFormView = (form: SignupForm) =>
+export const signupFormView = ({ form, segmentRowId }: SignupFormRead) =>
   SignupFormView.make(
     {
       id: form.id,
       publicId: form.publicId,
       name: form.name,
-      segmentId: null,
+      segmentId: segmentRowId,
       topicId: null,
       segmentPublicId: form.segmentId,
       topicPublicId: form.topicId,
@@ -35,8 +36,8 @@ export const signupFormView = (form: SignupForm) =>
     { disableValidation: true }
   )
 
-const envelope = (form: SignupForm) => {
-  const view = signupFormView(form)
+const envelope = (read: SignupFormRead) => {
+  const view = signupFormView(read)
   return { signupForm: view, ...view }
 }
 

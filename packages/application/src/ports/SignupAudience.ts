@@ -3,9 +3,9 @@ import { Context, type Effect } from "effect"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
 
 /**
- * Where a confirmed signup lands besides the contacts: the form's segment (the contact becomes a
- * member) and its subscription topic (the contact is subscribed, taking back an earlier opt-out).
- * Both are idempotent: confirming twice leaves one membership and one subscription.
+ * Subscribes a confirmed signup to the form's subscription topic, taking back an earlier opt-out
+ * from it. Idempotent: confirming twice leaves one subscription. (The form's segment is joined
+ * through `SegmentRepository`.)
  */
 export class SignupAudience extends Context.Tag("@poststack/application/SignupAudience")<
   SignupAudience,

@@ -1,6 +1,6 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import {
-  SegmentRef,
+  SegmentPublicId,
   SignupFieldType,
   SignupFormPublicId,
   SubmissionPublicId,
@@ -68,7 +68,7 @@ const Url = Schema.String.pipe(Schema.maxLength(2048))
 
 export const CreateSignupFormBody = Schema.Struct({
   name: Name,
-  segmentId: Schema.optional(SegmentRef).pipe(Schema.fromKey("segment_id")),
+  segmentId: Schema.optional(SegmentPublicId).pipe(Schema.fromKey("segment_id")),
   topicId: Schema.optional(TopicRef).pipe(Schema.fromKey("topic_id")),
   fields: Fields,
   successMessage: Schema.optional(Schema.NullOr(Message)).pipe(Schema.fromKey("success_message")),
@@ -77,7 +77,7 @@ export const CreateSignupFormBody = Schema.Struct({
 
 export const UpdateSignupFormBody = Schema.Struct({
   name: Schema.optional(Name),
-  segmentId: Schema.optional(Schema.NullOr(SegmentRef)).pipe(Schema.fromKey("segment_id")),
+  segmentId: Schema.optional(Schema.NullOr(SegmentPublicId)).pipe(Schema.fromKey("segment_id")),
   topicId: Schema.optional(Schema.NullOr(TopicRef)).pipe(Schema.fromKey("topic_id")),
   fields: Schema.optional(Fields),
   successMessage: Schema.optional(Schema.NullOr(Message)).pipe(Schema.fromKey("success_message")),
@@ -98,6 +98,7 @@ export class SignupFormsApi extends HttpApiGroup.make("signupForms")
     HttpApiEndpoint.post("create", "/signup-forms")
       .setPayload(CreateSignupFormBody)
       .addSuccess(SignupFormEnvelope, { status: 201 })
+      .addError(NotFoundJson)
       .addError(UnprocessableJson)
   )
   .add(

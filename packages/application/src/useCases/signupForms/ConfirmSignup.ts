@@ -5,6 +5,8 @@ import {
   contactEvent,
   coerceValue,
   type PropertyValues,
+  type SegmentPublicId,
+  type SignupForm,
   SignupConfirmationInvalid,
   type SignupSubmission,
   type SubmissionPublicId
@@ -12,6 +14,7 @@ import {
 import { Effect, Either, Option } from "effect"
 import { ContactPropertyRepository } from "../../ports/ContactPropertyRepository.js"
 import { type ContactChanges, ContactRepository } from "../../ports/ContactRepository.js"
+import { SegmentRepository } from "../../ports/SegmentRepository.js"
 import { SignupAudience } from "../../ports/SignupAudience.js"
 import { SignupFormRepository } from "../../ports/SignupFormRepository.js"
 import { SuppressionList } from "../../ports/SuppressionList.js"
@@ -84,6 +87,22 @@ const subscribe = (submission: SignupSubmission) =>
   })
 
 /**
+ * Adds the contact to the form's segment. A segment deleted, or given rules, since the form named
+ * it is passed over: the visitor confirmed, and their subscription stands.
+ */
+const joinSegment = (form: SignupForm, contact: Contact) =>
+  Effect.gen(function* () {
+    if (form.segmentId === null) return
+    const segments = yield* SegmentRepository
+    const segment = yield* segments.get(form.teamId, form.segmentId as SegmentPublicId)
+    if (Option.isNone(segment) || segment.value.rules !== null)
+      return yield* Effect.logWarning("signup confirmed: the form's segment is gone or has rules").pipe(
+        Effect.annotateLogs("segmentId", form.segmentId)
+      )
+    yield* segments.addMembers(form.teamId, segment.value.id, [contact.publicId])
+  })
+
+/**
  * Follows a confirmation link: a signature this server made, for a submission of a form that still
  * exists and is active, within seven days. The contact is created or opted in, added to the form's
  * segment and topic, and the submission marked confirmed; following the link again changes nothing.
@@ -96,6 +115,7 @@ export const ConfirmSignup = Effect.fn("ConfirmSignup")(function* (
   const { submission, form } = yield* CheckSignupLink(id, signature, now)
   if (submission.confirmedAt !== null) return form
   const contact = yield* subscribe(submission)
+  yield* joinSegment(form, contact)
   yield* (yield* SignupAudience).join(form, contact)
   yield* (yield* SignupFormRepository).markConfirmed(id, now)
   return form

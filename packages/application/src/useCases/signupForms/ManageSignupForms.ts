@@ -1,11 +1,17 @@
 import {
   fieldsProblem,
+  type SegmentPublicId,
+  SegmentNotFound,
+  SegmentNotManual,
+  type SignupForm,
   SignupFormNotFound,
   type SignupFormField,
   type SignupFormPublicId,
+  type TeamId,
   ValidationFailed
 } from "@poststack/domain"
 import { Effect, Option } from "effect"
+import { SegmentRepository } from "../../ports/SegmentRepository.js"
 import { type SignupFormChanges, SignupFormRepository } from "../../ports/SignupFormRepository.js"
 import { authorize, type Principal } from "../Principal.js"
 
@@ -40,7 +46,7 @@ const redirectProblem = (url: string): string | undefined => {
   }
 }
 
-const check = (input: SignupFormUpdate) =>
+const check = (teamId: TeamId, input: SignupFormUpdate) =>
   Effect.gen(function* () {
     if (input.name !== undefined && input.name.trim() === "")
       return yield* new ValidationFailed({ message: "name must not be empty" })
@@ -51,7 +57,36 @@ const check = (input: SignupFormUpdate) =>
         ? undefined
         : redirectProblem(input.redirectUrl)
     if (redirect !== undefined) return yield* new ValidationFailed({ message: redirect })
+    // The form adds confirmed contacts to its segment: one of the team's, and a manual one.
+    if (input.segmentId !== undefined && input.segmentId !== null) {
+      const segment = yield* (yield* SegmentRepository).get(teamId, input.segmentId as SegmentPublicId)
+      if (Option.isNone(segment)) return yield* new SegmentNotFound()
+      if (segment.value.rules !== null) return yield* new SegmentNotManual()
+    }
   })
+
+/** A form with the row id of its segment (`null` when it has none, or the segment is gone). */
+export interface SignupFormRead {
+  readonly form: SignupForm
+  readonly segmentRowId: number | null
+}
+
+/** Reads the team's segments once to give each form its segment's row id, as the wire shows it. */
+export const withSegmentIds = (teamId: TeamId, forms: ReadonlyArray<SignupForm>) =>
+  Effect.gen(function* () {
+    if (forms.every((f) => f.segmentId === null)) return forms.map((form) => ({ form, segmentRowId: null }))
+    const segments = yield* (yield* SegmentRepository).list(teamId)
+    const ids = new Map(segments.map((s) => [s.publicId as string, s.id as number]))
+    return forms.map(
+      (form): SignupFormRead => ({
+        form,
+        segmentRowId: form.segmentId === null ? null : (ids.get(form.segmentId) ?? null)
+      })
+    )
+  })
+
+const readOne = (teamId: TeamId, form: SignupForm) =>
+  Effect.map(withSegmentIds(teamId, [form]), (reads) => reads[0] as SignupFormRead)
 
 /** A new form of the team; its segment and topic are kept by their public ids. */
 export const CreateSignupForm = Effect.fn("CreateSignupForm")(function* (
@@ -59,8 +94,8 @@ export const CreateSignupForm = Effect.fn("CreateSignupForm")(function* (
   input: SignupFormInput
 ) {
   const { teamId } = yield* authorize(principal, "signupForms")
-  yield* check(input)
-  return yield* (yield* SignupFormRepository).create(teamId, {
+  yield* check(teamId, input)
+  const created = yield* (yield* SignupFormRepository).create(teamId, {
     name: input.name.trim(),
     segmentId: input.segmentId ?? null,
     topicId: input.topicId ?? null,
@@ -68,6 +103,7 @@ export const CreateSignupForm = Effect.fn("CreateSignupForm")(function* (
     successMessage: input.successMessage ?? null,
     redirectUrl: input.redirectUrl ?? null
   })
+  return yield* readOne(teamId, created)
 })
 
 /** A page of the team's forms, newest first. */
@@ -77,7 +113,8 @@ export const ListSignupForms = Effect.fn("ListSignupForms")(function* (
   perPage: number
 ) {
   const { teamId } = yield* authorize(principal, "signupForms")
-  return yield* (yield* SignupFormRepository).list(teamId, page, perPage)
+  const { forms, total } = yield* (yield* SignupFormRepository).list(teamId, page, perPage)
+  return { forms: yield* withSegmentIds(teamId, forms), total }
 })
 
 /** One form by its `sf_` id; another team's is not found. */
@@ -88,7 +125,7 @@ export const GetSignupForm = Effect.fn("GetSignupForm")(function* (
   const { teamId } = yield* authorize(principal, "signupForms")
   const found = yield* (yield* SignupFormRepository).get(teamId, id)
   if (Option.isNone(found)) return yield* new SignupFormNotFound()
-  return found.value
+  return yield* readOne(teamId, found.value)
 })
 
 /** A partial update; `null` clears the segment, the topic, the message or the redirect. */
@@ -98,7 +135,7 @@ export const UpdateSignupForm = Effect.fn("UpdateSignupForm")(function* (
   input: SignupFormUpdate
 ) {
   const { teamId } = yield* authorize(principal, "signupForms")
-  yield* check(input)
+  yield* check(teamId, input)
   const changes: { -readonly [K in keyof SignupFormChanges]: SignupFormChanges[K] } = {}
   if (input.name !== undefined) changes.name = input.name.trim()
   if (input.segmentId !== undefined) changes.segmentId = input.segmentId
@@ -109,7 +146,7 @@ export const UpdateSignupForm = Effect.fn("UpdateSignupForm")(function* (
   if (input.active !== undefined) changes.active = input.active
   const updated = yield* (yield* SignupFormRepository).update(teamId, id, changes)
   if (Option.isNone(updated)) return yield* new SignupFormNotFound()
-  return updated.value
+  return yield* readOne(teamId, updated.value)
 })
 
 /** Deletes the form: its submissions stop at once (404), and its pending confirmation links with it. */
