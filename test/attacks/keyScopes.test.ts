@@ -33,6 +33,7 @@ type Family =
   | "accounts"
   | "contacts"
   | "signupForms"
+  | "topics"
   | "segments"
 /** allowed; 404 (the resource is outside the key's domain, so not found); 403 (the family is refused). */
 type Cell = "ok" | 404 | 403
@@ -135,6 +136,13 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     sendingTeam: { own: 403, other: 403 },
     sendingScoped: { own: 403, other: 403 }
   },
+  // Subscription topics and contacts' choices: the team's audience, as contacts.
+  topics: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
   // Segments of the audience: team-wide, like contacts.
   segments: {
     fullTeam: { own: "ok", other: "ok" },
@@ -172,6 +180,7 @@ const familyOf = (method: string, template: string): Family | undefined => {
   if (resource === "logs") return "requestLogs"
   if (resource === "contacts" || resource === "contact-properties") return "contacts"
   if (resource === "signup-forms") return "signupForms"
+  if (resource === "subscription-topics") return "topics"
   if (resource === "segments") return "segments"
   return undefined
 }
@@ -196,6 +205,8 @@ const BODIES: Record<string, unknown> = {
     fields: [{ name: "email", type: "email", label: "Email", required: true }]
   },
   "patch /signup-forms/{id}": { name: "taken over" },
+  "post /subscription-topics": { name: "Taken over" },
+  "patch /subscription-topics/{id}": { name: "taken over" },
   "post /segments": { name: "new segment" },
   "post /segments/{id}/contacts": { contact_ids: [`con_${"0".repeat(24)}`] },
   "patch /segments/{id}": { name: "taken over" },
@@ -274,6 +285,8 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       contacts: "SELECT * FROM contacts WHERE $1::int IS NOT NULL ORDER BY id",
       contact_properties: "SELECT * FROM contact_properties WHERE $1::int IS NOT NULL ORDER BY id",
       signup_forms: "SELECT * FROM signup_forms WHERE $1::int IS NOT NULL ORDER BY id",
+      subscription_topics: "SELECT * FROM subscription_topics WHERE $1::int IS NOT NULL ORDER BY id",
+      topic_subscriptions: "SELECT * FROM topic_subscriptions WHERE $1::int IS NOT NULL ORDER BY id",
       segments: "SELECT * FROM segments WHERE $1::int IS NOT NULL ORDER BY id",
       segment_members:
         "SELECT * FROM segment_members WHERE $1::int IS NOT NULL ORDER BY segment_id, contact_id"
@@ -380,6 +393,10 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
     })
     expect(form.status, form.text).toBe(201)
     const formId = String((form.body.signupForm as { publicId: string }).publicId)
+    const topic = await as("fullTeam", "POST", "/subscription-topics", { name: "Newsletter" })
+    expect(topic.status, topic.text).toBe(201)
+    const topicId = String((topic.body.topic as { publicId: string }).publicId)
+    BODIES["post /subscription-topics/contacts/{contactId}/subscriptions"] = { topic_id: topicId }
     const segment = await as("fullTeam", "POST", "/segments", { name: "held" })
     expect(segment.status, segment.text).toBe(201)
     const segmentId = String((segment.body.segment as { publicId: string }).publicId)
@@ -395,6 +412,7 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       contacts: { id: contactId, email: encodeURIComponent("held.contact@example.com") },
       "contact-properties": { id: propertyId },
       "signup-forms": { id: formId },
+      "subscription-topics": { id: topicId, contactId, topicId },
       segments: { id: segmentId, contactId }
     }
     Object.assign(ownIds, teamWide, {

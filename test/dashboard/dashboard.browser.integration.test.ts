@@ -305,7 +305,7 @@ describe("the dashboard in a browser", () => {
 
     // Backwards from the title: the navigation, sign-out, then the skip link.
     const order: Array<string> = []
-    for (let i = 0; i < 12 && order.at(-1) !== "a:Skip to content"; i++) {
+    for (let i = 0; i < 16 && order.at(-1) !== "a:Skip to content"; i++) {
       await page.keyboard.press("Shift+Tab")
       order.push(await focused())
     }
@@ -315,6 +315,10 @@ describe("the dashboard in a browser", () => {
       "a:Audit log",
       "a:API requests",
       "a:Team",
+      "a:Segments",
+      "a:Topics",
+      "a:Properties",
+      "a:Contacts",
       "a:Domains",
       "a:API keys",
       "button:Sign out",
@@ -326,7 +330,7 @@ describe("the dashboard in a browser", () => {
     await page.keyboard.press("Tab")
     expect(await focused()).toBe("input:name")
     // Back into the navigation, and to the Domains page with Enter.
-    for (let i = 0; i < 6; i++) await page.keyboard.press("Shift+Tab")
+    for (let i = 0; i < 10; i++) await page.keyboard.press("Shift+Tab")
     expect(await focused()).toBe("a:Domains")
     await page.keyboard.press("Enter")
     await page.waitForURL(url("/app/domains"))

@@ -6,9 +6,11 @@ import { AcceptInvitationPage } from "./pages/AcceptInvitationPage"
 import { AccountPage } from "./pages/AccountPage"
 import { ApiKeysPage } from "./pages/ApiKeysPage"
 import { ConfirmEmailPage } from "./pages/ConfirmEmailPage"
+import { ContactsPage } from "./pages/ContactsPage"
 import { DomainsPage } from "./pages/DomainsPage"
 import { AuditLogPage, RequestLogPage } from "./pages/LogPages"
 import { NotFoundPage } from "./pages/NotFoundPage"
+import { PropertiesPage } from "./pages/PropertiesPage"
 import { ResetPasswordPage } from "./pages/ResetPasswordPage"
 import { SegmentsPage } from "./pages/SegmentsPage"
 import { SessionsPage } from "./pages/SessionsPage"
@@ -16,6 +18,7 @@ import { SignInPage } from "./pages/SignInPage"
 import { SignupFormsPage } from "./pages/SignupFormsPage"
 import { SignUpPage } from "./pages/SignUpPage"
 import { TeamPage } from "./pages/TeamPage"
+import { TopicsPage } from "./pages/TopicsPage"
 import { TwoFactorSignInPage } from "./pages/TwoFactorSignInPage"
 import { VerifyEmailPage } from "./pages/VerifyEmailPage"
 import { navigate, usePlace } from "./router"
@@ -37,6 +40,9 @@ const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/api-keys": ApiKeysPage,
   "/app/domains": DomainsPage,
   "/app/signup-forms": SignupFormsPage,
+  "/app/contacts": ContactsPage,
+  "/app/contact-properties": PropertiesPage,
+  "/app/topics": TopicsPage,
   "/app/segments": SegmentsPage,
   "/app/team": TeamPage,
   "/app/account": AccountPage,

@@ -13,6 +13,7 @@ import { GitHubAccountLive, GitHubAuthLive } from "./handlers/GitHubLive.js"
 import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { AuthLive, PublicScreenLive } from "./handlers/AuthLive.js"
 import { ContactPropertiesLive } from "./handlers/ContactPropertiesLive.js"
+import { SubscriptionTopicsLive } from "./handlers/SubscriptionTopicsLive.js"
 import { ContactsLive } from "./handlers/ContactsLive.js"
 import { SegmentsLive } from "./handlers/SegmentsLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
@@ -99,6 +100,7 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     ContactPropertiesLive,
     SignupFormsLive,
     SignupFormSubmitLive,
+    SubscriptionTopicsLive,
     SegmentsLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive, SessionAuthenticationLive, PublicScreenLive])

@@ -2,7 +2,8 @@ import {
   ContactPropertyRepository,
   ContactRepository,
   SegmentAudience,
-  SegmentRepository
+  SegmentRepository,
+  TopicRepository
 } from "@poststack/application"
 import {
   Contact,
@@ -14,6 +15,7 @@ import {
 import { Context, Effect, Layer, Option } from "effect"
 import * as MemoryContactRepository from "./MemoryContactRepository.js"
 import * as MemorySegmentRepository from "./MemorySegmentRepository.js"
+import * as MemoryTopicRepository from "./MemoryTopicRepository.js"
 
 /** Contact properties in process memory; deleting one drops the values the memory contacts hold. */
 export const make = (state: MemoryContactRepository.MemoryContactState) => {
@@ -76,12 +78,13 @@ export const make = (state: MemoryContactRepository.MemoryContactState) => {
   })
 }
 
-/** Both contact twins over one shared state (a property's deletion reaches the contacts). */
+/** The contact twins (contacts, properties, topics) over one shared state (a property's deletion reaches the contacts). */
 export const layerWithContacts = Layer.effectContext(
   Effect.sync(() => {
     const state = MemoryContactRepository.makeState()
     return Context.make(ContactRepository, MemoryContactRepository.make(state)).pipe(
       Context.add(ContactPropertyRepository, make(state)),
+      Context.add(TopicRepository, MemoryTopicRepository.make(state)),
       Context.add(MemoryContactRepository.MemoryContactOutbox, { events: state.events }),
       Context.add(SegmentRepository, MemorySegmentRepository.make(state)),
       Context.add(SegmentAudience, MemorySegmentRepository.makeAudience(state)),

@@ -129,6 +129,7 @@ const ForDeliveryRow = Schema.Struct({
   trackClicks: Schema.Boolean,
   trackingDomain: Text,
   tlsMode: TlsMode,
+  topicId: Schema.NullOr(Schema.Number),
   hasAttachments: Schema.Boolean
 })
 
@@ -460,7 +461,7 @@ export const make = Effect.gen(function* () {
           SELECT ${sql.literal(emailColumns("e"))}, e.html_body AS "htmlBody", e.text_body AS "textBody",
                  e.raw_mime AS "rawMime", d.name AS "domainName", d.return_path_label AS "returnPathLabel",
                  ip.address AS "localAddress", e.track_opens AS "trackOpens", e.track_clicks AS "trackClicks",
-                 d.tls_mode AS "tlsMode",
+                 d.tls_mode AS "tlsMode", e.topic_id AS "topicId",
                  -- Links go to the domain's own tracking host only once DNS shows its CNAME to us.
                  CASE WHEN EXISTS (
                    SELECT 1 FROM jsonb_array_elements(d.dns_records) r
@@ -504,7 +505,8 @@ export const make = Effect.gen(function* () {
               trackOpens: row.trackOpens,
               trackClicks: row.trackClicks,
               trackingDomain: row.trackingDomain,
-              tlsMode: row.tlsMode
+              tlsMode: row.tlsMode,
+              topicId: row.topicId
             }
           ])
         )

@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { EngagementLog } from "@poststack/application"
-import type { EngagementEvent, SuppressionReason } from "@poststack/domain"
-import { Chunk, type Duration, Effect, Layer, Queue, Schedule } from "effect"
+import type { EngagementEvent, SuppressionReason, TeamId } from "@poststack/domain"
+import { Array as Arr, Chunk, type Duration, Effect, Layer, Option, Queue, Schedule } from "effect"
 import { EVENT_EMAIL_COLUMNS, type EventEmailRow, eventEmail, insertEmailEvents } from "./EmailEvents.js"
 import { unavailable } from "./SqlErrors.js"
 
@@ -153,7 +153,16 @@ export const make = (options: BufferOptions) =>
               }
             })
           )
-          .pipe(unavailable)
+          .pipe(unavailable),
+      reader: (ref) =>
+        sql<{ team_id: number; recipient: string }>`
+          SELECT d.team_id, d.recipient FROM deliveries d JOIN emails e ON e.id = d.email_id
+          WHERE d.id = ${ref.deliveryId} AND e.public_id = ${ref.emailId} AND NOT e.system`.pipe(
+          Effect.map((rows) =>
+            Option.map(Arr.head(rows), (r) => ({ teamId: r.team_id as TeamId, recipient: r.recipient }))
+          ),
+          unavailable
+        )
     })
   })
 

@@ -29,6 +29,7 @@ import * as PgSegmentRepository from "./PgSegmentRepository.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
+import * as PgTopicRepository from "./PgTopicRepository.js"
 import * as PgWebhookQueue from "./PgWebhookQueue.js"
 import * as PgWebhookRepository from "./PgWebhookRepository.js"
 
@@ -61,6 +62,7 @@ const others = [
   PgContactPropertyRepository.layer,
   PgSignupFormRepository.layer,
   PgSignupAudience.layer,
+  PgTopicRepository.layer,
   PgSegmentRepository.layer,
   PgSegmentAudience.layer
 ] as const

@@ -18,6 +18,7 @@ import { NotificationChannelsApi } from "./groups/NotificationChannelsApi.js"
 import { RequestLogsApi } from "./groups/RequestLogsApi.js"
 import { SessionsApi } from "./groups/SessionsApi.js"
 import { SignupFormsApi, SignupFormSubmitApi } from "./groups/SignupFormsApi.js"
+import { SubscriptionTopicsApi } from "./groups/SubscriptionTopicsApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
 import { TeamsApi } from "./groups/TeamsApi.js"
 import { TrackingApi } from "./groups/TrackingApi.js"
@@ -50,6 +51,7 @@ export class Api extends HttpApi.make("poststack")
   .add(ContactPropertiesApi)
   .add(SignupFormsApi)
   .add(SignupFormSubmitApi)
+  .add(SubscriptionTopicsApi)
   .add(SegmentsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")

@@ -43,6 +43,7 @@ import {
   StoreUnavailable,
   SuppressionNotFound,
   TrackingLinkInvalid,
+  TopicNotFound,
   ValidationFailed,
   WebhookDeliveryNotFound,
   WebhookNotFound
@@ -78,6 +79,7 @@ export const errorTable = {
       ContactPropertyNotFound,
       SignupFormNotFound,
       SignupConfirmationInvalid,
+      TopicNotFound,
       SegmentNotFound
     ]
   },

@@ -29,6 +29,7 @@ export type RouteFamily =
   | "accounts"
   | "contacts"
   | "signupForms"
+  | "topics"
   | "segments"
 
 /**
@@ -65,6 +66,9 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   // Signup forms (`/signup-forms*`): they write to the team's audience. Their public submit route
   // takes no key at all.
   signupForms: ["team", "denied", "denied", "denied"],
+  // Subscription topics and contacts' choices about them (`/subscription-topics*`): the team's
+  // audience again, so as contacts.
+  topics: ["team", "denied", "denied", "denied"],
   // Segments (`/segments*`): parts of the audience, and through rules a read of its engagement.
   segments: ["team", "denied", "denied", "denied"]
 }

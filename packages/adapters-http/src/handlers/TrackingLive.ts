@@ -1,10 +1,12 @@
 import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import {
-  CheckUnsubscribeLink,
   FollowClick,
   type LinkPath,
+  type PreferenceOutcome,
   RecordOpen,
-  Unsubscribe,
+  SavePreferences,
+  ShowPreferences,
+  UnsubscribeByLink,
   type Visit
 } from "@poststack/application"
 import { Effect } from "effect"
@@ -41,8 +43,34 @@ const visit = Effect.gen(function* () {
   } satisfies Visit
 })
 
-const html = (body: string) =>
-  HttpServerResponse.text(body, { contentType: "text/html; charset=utf-8", headers: PAGE_HEADERS })
+const html = (body: string, status = 200) =>
+  HttpServerResponse.text(body, { status, contentType: "text/html; charset=utf-8", headers: PAGE_HEADERS })
+
+/** A forged or mangled link is a page a person can read (404), not the API's JSON. */
+const invalidPage = () => Effect.succeed(html(page.invalid, 404))
+
+const outcomePage: Record<PreferenceOutcome, string> = {
+  unsubscribed: page.done,
+  left_topic: page.leftTopic,
+  saved: page.saved,
+  gone: page.gone
+}
+
+/** What the POST asks for: RFC 8058's exact body, or one of the preference page's forms. */
+const readForm = (body: string) => {
+  const form = new URLSearchParams(body.trim())
+  // RFC 8058: mailbox providers POST exactly this.
+  if (form.get("List-Unsubscribe") === "One-Click")
+    return { action: "one_click" as const, keep: new Set<number>() }
+  const keep = new Set(
+    form
+      .getAll("keep")
+      .filter((v) => /^[1-9][0-9]{0,9}$/.test(v))
+      .map(Number)
+  )
+  const action = form.get("action")
+  return { action: action === "save" || action === "topic" ? action : ("all" as const), keep }
+}
 
 export const TrackingLive = HttpApiBuilder.group(Api, "tracking", (handlers) =>
   handlers
@@ -63,15 +91,23 @@ export const TrackingLive = HttpApiBuilder.group(Api, "tracking", (handlers) =>
         })
       })
     )
-    .handle("unsubscribePage", ({ path }) => CheckUnsubscribeLink(path).pipe(Effect.as(html(page.confirm))))
-    .handle("unsubscribe", ({ path }) =>
+    .handle("unsubscribePage", ({ path, urlParams }) =>
+      ShowPreferences({ path, topic: urlParams.topic }).pipe(
+        Effect.map((view) => html(view._tag === "Gone" ? page.gone : page.preferences(view))),
+        Effect.catchTag("TrackingLinkInvalid", invalidPage)
+      )
+    )
+    .handle("unsubscribe", ({ path, urlParams }) =>
       Effect.gen(function* () {
         const request = yield* HttpServerRequest.HttpServerRequest
         const body = yield* request.text.pipe(Effect.orElseSucceed(() => ""))
-        // RFC 8058: mailbox providers POST exactly this; anything else came from our page's button.
-        const via = /(^|&)List-Unsubscribe=One-Click(&|$)/.test(body.trim()) ? "one_click" : "page"
-        const outcome = yield* Unsubscribe(path, via)
-        return html(outcome._tag === "Unsubscribed" ? page.done : page.gone)
-      })
+        const { action, keep } = readForm(body.length > 65_536 ? "" : body)
+        const link = { path, topic: urlParams.topic }
+        const outcome =
+          action === "save"
+            ? yield* SavePreferences(link, keep)
+            : yield* UnsubscribeByLink(link, action === "one_click" ? "one_click" : "page", action === "all")
+        return html(outcomePage[outcome])
+      }).pipe(Effect.catchTag("TrackingLinkInvalid", invalidPage))
     )
 )

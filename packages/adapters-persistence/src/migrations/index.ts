@@ -26,6 +26,7 @@ import twoFactor from "./0037_two_factor.js"
 import linkedIdentities from "./0038_linked_identities.js"
 import contacts from "./0040_contacts.js"
 import segments from "./0041_segments.js"
+import subscriptionTopics from "./0042_subscription_topics.js"
 import signupForms from "./0043_signup_forms.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
@@ -58,6 +59,7 @@ export const migrations = {
   "0038_linked_identities": linkedIdentities,
   "0040_contacts": contacts,
   "0041_segments": segments,
+  "0042_subscription_topics": subscriptionTopics,
   "0043_signup_forms": signupForms
 }
 

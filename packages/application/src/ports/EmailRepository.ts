@@ -105,6 +105,11 @@ export interface EmailForDelivery {
   readonly trackingDomain: string | null
   /** The sending domain's `tls_mode`: `enforced` mail goes over an encrypted session or not at all. */
   readonly tlsMode: Domain["tlsMode"]
+  /**
+   * The subscription topic (row id) the message was sent for (`emails.topic_id`, set by topic
+   * sends): its unsubscribe link names the topic, so one-click leaves that topic only.
+   */
+  readonly topicId?: number | null
 }
 
 /** Emails and their recipients' deliveries, always within one team. */

@@ -1,5 +1,5 @@
-import type { EngagementEvent, SuppressionMatch, TrackingRef } from "@poststack/domain"
-import { Context, type Effect } from "effect"
+import type { EngagementEvent, SuppressionMatch, TeamId, TrackingRef } from "@poststack/domain"
+import { Context, type Effect, type Option } from "effect"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
 
 export type UnsubscribeOutcome =
@@ -26,5 +26,12 @@ export class EngagementLog extends Context.Tag("@poststack/application/Engagemen
       via: "one_click" | "page",
       at: Date
     ) => Effect.Effect<UnsubscribeOutcome, StoreUnavailable>
+    /** Whose copy the link is: the team and recipient address; `None` when the email is gone. */
+    readonly reader: (
+      ref: TrackingRef
+    ) => Effect.Effect<
+      Option.Option<{ readonly teamId: TeamId; readonly recipient: string }>,
+      StoreUnavailable
+    >
   }
 >() {}

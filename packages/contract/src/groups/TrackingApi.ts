@@ -8,6 +8,8 @@ const linkPath = Schema.Struct({
   signature: Schema.String
 })
 const Html = HttpApiSchema.Text({ contentType: "text/html" })
+/** The topic an unsubscribe link was sent for, covered by its signature. */
+const unsubscribeParams = Schema.Struct({ topic: Schema.optional(Schema.String.pipe(Schema.maxLength(20))) })
 
 /**
  * The links inside delivered mail: public (recipients carry no API key), signed by us, so a link
@@ -30,16 +32,21 @@ export class TrackingApi extends HttpApiGroup.make("tracking")
   .add(
     HttpApiEndpoint.get("unsubscribePage", "/u/:emailId/:deliveryId/:signature")
       .setPath(linkPath)
+      .setUrlParams(unsubscribeParams)
       .addSuccess(Html)
-      .annotate(OpenApi.Description, "Asks the recipient to confirm; a GET never unsubscribes.")
+      .annotate(
+        OpenApi.Description,
+        "The preference page: every topic of the team, to leave one or all; a GET never unsubscribes."
+      )
   )
   .add(
     HttpApiEndpoint.post("unsubscribe", "/u/:emailId/:deliveryId/:signature")
       .setPath(linkPath)
+      .setUrlParams(unsubscribeParams)
       .addSuccess(Html)
       .annotate(
         OpenApi.Description,
-        "Unsubscribes the recipient: the RFC 8058 one-click POST, or the confirmation page's button."
+        "The RFC 8058 one-click POST (leaves the link's topic, or all mail when it names none), or the preference page's forms."
       )
   )
   .addError(TrackingLinkInvalidJson)

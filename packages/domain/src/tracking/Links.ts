@@ -11,7 +11,11 @@ const EMAIL_ID = /^em_[0-9a-f]{32}$/
 const DELIVERY_ID = /^[1-9][0-9]{0,17}$/
 const SIGNATURE = /^[A-Za-z0-9_-]{22}$/
 
-/** The exact bytes an HMAC covers: kind, email, delivery and (for clicks) the target, newline-separated. */
+/**
+ * The exact bytes an HMAC covers: kind, email, delivery and the last part, newline-separated. The
+ * last part is a click's target, or the topic (row id) an unsubscribe link was sent for; a link
+ * without one signs "" there, so links sent before topics existed stay valid.
+ */
 export const signingInput = (kind: TrackingKind, ref: TrackingRef, url = ""): string =>
   `poststack-${kind}-v1\n${ref.emailId}\n${ref.deliveryId}\n${url}`
 
@@ -34,8 +38,16 @@ export const openUrl = (base: string, ref: TrackingRef, signature: string) =>
 export const clickUrl = (base: string, ref: TrackingRef, signature: string, target: string) =>
   `${origin(base)}/t/c/${ref.emailId}/${ref.deliveryId}/${signature}?url=${encodeURIComponent(target)}`
 
-export const unsubscribeUrl = (base: string, ref: TrackingRef, signature: string) =>
-  `${origin(base)}/u/${ref.emailId}/${ref.deliveryId}/${signature}`
+/** The signed part naming a topic in an unsubscribe link: its row id in decimal, or nothing. */
+const TOPIC_PARAM = /^[1-9][0-9]{0,9}$/
+
+/** The topic an unsubscribe link's `topic` parameter names; `undefined` when it is absent or malformed. */
+export const parseTopicParam = (value: string | undefined): number | undefined =>
+  value !== undefined && TOPIC_PARAM.test(value) && Number(value) <= 2_147_483_647 ? Number(value) : undefined
+
+/** An unsubscribe link; with `topicId`, the link (and its signature) also names the topic the mail was for. */
+export const unsubscribeUrl = (base: string, ref: TrackingRef, signature: string, topicId?: number) =>
+  `${origin(base)}/u/${ref.emailId}/${ref.deliveryId}/${signature}${topicId === undefined ? "" : `?topic=${topicId}`}`
 
 /**
  * The target of a link we may rewrite: an absolute http(s) URL with a host and nothing a browser

@@ -50,7 +50,14 @@ export const TrackedContent = Effect.fnUntraced(function* (deliveryId: number, e
     )
   }
   if (!record.unsubscribeEnabled) return { html, text: email.textBody, headers: record.headers }
-  const unsubscribe = unsubscribeUrl(base, ref, links.sign(signingInput("unsubscribe", ref)))
+  // Mail sent for a topic signs the topic into its link, so one-click leaves that topic only.
+  const topic = email.topicId ?? undefined
+  const unsubscribe = unsubscribeUrl(
+    base,
+    ref,
+    links.sign(signingInput("unsubscribe", ref, topic === undefined ? "" : String(topic))),
+    topic
+  )
   return {
     html: html === null ? null : fillUnsubscribeLink(html, unsubscribe, escapeAttribute),
     text: email.textBody === null ? null : fillUnsubscribeLink(email.textBody, unsubscribe),

@@ -1,0 +1,47 @@
+import {
+  type Contact,
+  type ContactPublicId,
+  contactEvent,
+  type TeamId,
+  type Topic,
+  TopicNotFound,
+  type TopicPublicId
+} from "@poststack/domain"
+import { Effect, Option } from "effect"
+import { TopicRepository } from "../../ports/TopicRepository.js"
+import { authorize, type Principal } from "../Principal.js"
+import { findContact, findTopic } from "./TopicViews.js"
+
+/**
+ * Records a contact's choice about a topic, with a `contact.updated` event in the same
+ * transaction. Shared by the API and the recipients' preference page.
+ */
+export const recordChoice = (teamId: TeamId, topic: Topic, contact: Contact, subscribed: boolean) =>
+  Effect.gen(function* () {
+    const written = yield* (yield* TopicRepository).choose(teamId, topic.id, contact, subscribed, [
+      contactEvent("contact.updated", contact)
+    ])
+    if (Option.isNone(written)) return yield* new TopicNotFound()
+    return { topic, contact, subscription: written.value }
+  })
+
+/**
+ * Subscribes the contact to the topic (`subscribed`) or opts it out; either way the choice is
+ * recorded, so opting back in after an opt-out is explicit too.
+ */
+export const ChooseTopic = Effect.fn("ChooseTopic")(function* (
+  principal: Principal,
+  contactId: ContactPublicId,
+  topicId: TopicPublicId,
+  subscribed: boolean
+) {
+  const { teamId } = yield* authorize(principal, "topics")
+  const contact = yield* findContact(teamId, contactId)
+  const topic = yield* findTopic(teamId, topicId)
+  return yield* recordChoice(teamId, topic, contact, subscribed).pipe(
+    Effect.catchTag("TopicNotFound", () =>
+      // The topic or the contact went away meanwhile: say which is gone now.
+      Effect.flatMap(findContact(teamId, contactId), () => Effect.fail(new TopicNotFound()))
+    )
+  )
+})

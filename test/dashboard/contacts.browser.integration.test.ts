@@ -1,0 +1,209 @@
+import { readFileSync } from "node:fs"
+import type { Browser as Chromium, Page } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { DIST } from "../../apps/dashboard/scripts/ensureBuilt.mjs"
+import { Browser, mailTo, tokenIn } from "../accounts/browser.js"
+import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
+import { query } from "../support/database.js"
+import { launchChromium } from "./chromium.js"
+
+const PASSWORD = "correct horse battery staple"
+const EMAIL = "marta@people.test"
+
+/** The audience pages of the dashboard (contacts, properties, topics) in headless Chromium. */
+describe("contacts, properties and topics in the dashboard", () => {
+  let world: AccountsWorld
+  let chromium: Chromium | undefined
+  let noChromium: unknown
+  let page: Page
+  const problems: Array<string> = []
+  const seen = new Set<number>()
+  const url = (path: string) => `${world.server.baseUrl}${path}`
+
+  beforeAll(async () => {
+    chromium = await launchChromium().catch((error: unknown) => {
+      noChromium = error
+      return undefined
+    })
+    world = await startAccountsWorld({ dashboardDir: DIST })
+    if (chromium === undefined) return
+    const api = new Browser(world.server.baseUrl)
+    expect(
+      (await api.call("POST", "/auth/sign-up", { email: EMAIL, password: PASSWORD, name: "Marta" })).status
+    ).toBe(202)
+    const verify = await mailTo(world.sink, EMAIL, /confirm your email/i, seen)
+    expect((await api.call("POST", "/auth/verify-email", { token: tokenIn(verify) })).status).toBe(200)
+    const context = await chromium.newContext({
+      viewport: { width: 1280, height: 900 },
+      acceptDownloads: true
+    })
+    page = await context.newPage()
+    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`))
+    page.on("console", (message) => {
+      if (message.type() === "error" && !/status of 4\d\d/.test(message.text()))
+        problems.push(`console: ${message.text()}`)
+    })
+    await page.goto(url("/sign-in"))
+    await page.getByLabel("Email").fill(EMAIL)
+    await page.getByLabel("Password").fill(PASSWORD)
+    await page.getByRole("button", { name: "Sign in" }).click()
+    await page.waitForURL(/\/app\//)
+  })
+  afterAll(async () => {
+    await chromium?.close()
+    await world?.close()
+  })
+  const go = async (link: string, heading: string) => {
+    if (chromium === undefined) throw noChromium
+    await page
+      .getByRole("navigation", { name: "Dashboard" })
+      .getByRole("link", { name: link, exact: true })
+      .click()
+    await page.getByRole("heading", { name: heading, level: 1 }).waitFor()
+  }
+  const teamId = async () =>
+    (
+      await query<{ team_id: number }>(
+        world.db.url,
+        "SELECT m.team_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = $1",
+        [EMAIL]
+      )
+    )[0]?.team_id
+
+  it("imports pasted JSON in chunks with progress, then searches, filters, edits and exports", async () => {
+    await go("Contacts", "Contacts")
+    await page.getByText("No contacts match.").waitFor()
+    const rows = Array.from({ length: 1_001 }, (_, i) => ({
+      email: `reader${i}@example.com`,
+      first_name: i === 7 ? "Quentin" : `Reader ${i}`
+    }))
+    rows.push(
+      { email: "READER1@example.com", first_name: "duplicate" },
+      { email: "not an address", first_name: "x" }
+    )
+    await page.getByLabel("Contacts (JSON)").fill(JSON.stringify(rows))
+    await page.getByRole("button", { name: "Import", exact: true }).click()
+    const status = page.getByRole("status").filter({ hasText: "Import finished" })
+    await status.waitFor({ timeout: 20_000 })
+    expect(await status.textContent()).toMatch(/1001 imported, 1 skipped, 1 rejected/)
+    expect(await page.locator("progress").getAttribute("value")).toBe("1003")
+    expect(await page.getByText("1003 of 1003 processed").isVisible()).toBe(true)
+    expect(await page.locator(".import-errors li").textContent()).toContain("not an address")
+    await page.screenshot({ path: "/tmp/dash-contacts-import.png", fullPage: true })
+    const [stored] = await query<{ n: number }>(
+      world.db.url,
+      "SELECT count(*)::int AS n FROM contacts WHERE team_id = $1",
+      [await teamId()]
+    )
+    expect(stored?.n).toBe(1001)
+    await page.getByRole("table").getByText("1001 contacts").waitFor()
+
+    await page.getByLabel("Search").fill("quentin")
+    await page.getByRole("button", { name: "Search" }).click()
+    await page.getByRole("table").getByText("1 contact", { exact: true }).waitFor()
+    expect(await page.getByRole("cell", { name: "reader7@example.com", exact: true }).isVisible()).toBe(true)
+
+    // Edit: a new name, and a global opt-out.
+    await page.getByRole("button", { name: "Edit reader7@example.com" }).click()
+    await page.getByLabel("First name").fill("Quinn")
+    await page.getByLabel("Unsubscribed from all marketing mail").check()
+    await page.getByRole("button", { name: "Save contact" }).click()
+    // The list is reloaded with the same search, which the new name no longer matches.
+    await page.getByText("No contacts match.").waitFor()
+    const [edited] = await query<{ first_name: string; unsubscribed: boolean }>(
+      world.db.url,
+      "SELECT first_name, unsubscribed FROM contacts WHERE email = 'reader7@example.com'"
+    )
+    expect(edited).toEqual({ first_name: "Quinn", unsubscribed: true })
+
+    // Filter by unsubscribed.
+    await page.getByLabel("Search").fill("")
+    await page.getByLabel("Show").selectOption("true")
+    await page.getByRole("table").getByText("1 contact", { exact: true }).waitFor()
+    expect(await page.getByRole("cell", { name: "reader7@example.com", exact: true }).isVisible()).toBe(true)
+    await page.getByLabel("Show").selectOption("false")
+    await page.getByRole("table").getByText("1000 contacts").waitFor()
+
+    // A property value of the wrong JSON shape is refused with the API's message, nothing saved.
+    await page.getByRole("button", { name: "Edit reader1000@example.com" }).click()
+    await page.getByLabel("Properties (JSON)").fill('{"unknown_prop": 1}')
+    await page.getByRole("button", { name: "Save contact" }).click()
+    await page.getByRole("alert").waitFor()
+    await page.getByRole("button", { name: "Cancel" }).click()
+
+    // CSV export: a real download of the server's CSV.
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Export CSV" }).click()
+    ])
+    expect(download.suggestedFilename()).toBe("contacts.csv")
+    const csv = readFileSync((await download.path()) ?? "", "utf8")
+    expect(csv.split(/\r?\n/)[0]).toContain("email")
+    expect(csv).toContain("reader1000@example.com")
+    expect(csv.trim().split(/\r?\n/).length).toBe(1002)
+  }, 90_000)
+
+  it("uploads a JSON file to import", async () => {
+    await go("Contacts", "Contacts")
+    await page.getByLabel("JSON file").setInputFiles({
+      name: "people.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(JSON.stringify({ contacts: [{ email: "uploaded@example.com", first_name: "Up" }] }))
+    })
+    await expect.poll(() => page.getByLabel("Contacts (JSON)").inputValue()).toContain("uploaded@example.com")
+    await page.getByRole("button", { name: "Import", exact: true }).click()
+    await page.getByRole("status").filter({ hasText: "1 imported, 0 skipped" }).waitFor()
+    await page.getByLabel("Search").fill("uploaded")
+    await page.getByRole("button", { name: "Search" }).click()
+    await page.getByRole("cell", { name: "uploaded@example.com", exact: true }).waitFor()
+  })
+
+  it("creates, edits and deletes typed properties", async () => {
+    await go("Properties", "Contact properties")
+    await page.getByLabel("Name").fill("plan")
+    await page.getByLabel("Label").fill("Plan")
+    await page.getByLabel("Type").selectOption("select")
+    await page.getByLabel("Options").fill("free, pro")
+    await page.getByRole("button", { name: "Add property" }).click()
+    await page.getByRole("cell", { name: "free, pro" }).waitFor()
+    await page.getByRole("button", { name: "Edit plan" }).click()
+    const edit = page.getByRole("form", { name: "Edit plan" })
+    await edit.getByLabel("Label").fill("Pricing plan")
+    await edit.getByLabel("Options").fill("free, pro, team")
+    await edit.getByRole("button", { name: "Save property" }).click()
+    await page.getByRole("cell", { name: "free, pro, team" }).waitFor()
+    expect(await page.getByRole("cell", { name: "Pricing plan" }).isVisible()).toBe(true)
+    // A select with no options is refused by the server, with its message.
+    await page.getByLabel("Name").first().fill("tier")
+    await page.getByLabel("Label").first().fill("Tier")
+    await page.getByLabel("Type").selectOption("select")
+    await page.getByRole("button", { name: "Add property" }).click()
+    await page.getByRole("form", { name: "Add a property" }).getByRole("alert").waitFor()
+    page.once("dialog", (dialog) => void dialog.accept())
+    await page.getByRole("button", { name: "Delete plan" }).click()
+    await page.getByText("No properties yet.").waitFor()
+    expect(await query(world.db.url, "SELECT name FROM contact_properties")).toEqual([])
+  })
+
+  it("creates topics, shows their counts, renames and deletes them", async () => {
+    await go("Topics", "Subscription topics")
+    await page.getByLabel("Name").fill("Product news")
+    await page.getByLabel("Description").fill("What we ship")
+    await page.getByRole("button", { name: "Add topic" }).click()
+    const row = page.getByRole("row", { name: /Product news/ })
+    await row.waitFor()
+    // Opt-out model: every contact is in a new topic.
+    expect(await row.getByRole("cell").nth(2).textContent()).toBe("1002")
+    expect(await row.getByRole("cell").nth(3).textContent()).toBe("0")
+    await page.getByRole("button", { name: "Edit Product news" }).click()
+    const edit = page.getByRole("form", { name: "Edit Product news" })
+    await edit.getByLabel("Name").fill("Releases")
+    await edit.getByRole("button", { name: "Save topic" }).click()
+    await page.getByRole("cell", { name: "Releases", exact: true }).waitFor()
+    await page.screenshot({ path: "/tmp/dash-topics.png", fullPage: true })
+    page.once("dialog", (dialog) => void dialog.accept())
+    await page.getByRole("button", { name: "Delete Releases" }).click()
+    await page.getByText("No topics yet.").waitFor()
+    expect(problems).toEqual([])
+  })
+})
