@@ -315,6 +315,7 @@ describe("the dashboard in a browser", () => {
       "a:Audit log",
       "a:API requests",
       "a:Team",
+      "a:Signup forms",
       "a:Segments",
       "a:Topics",
       "a:Properties",

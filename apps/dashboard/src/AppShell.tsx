@@ -7,11 +7,11 @@ import { Link, Select } from "./ui"
 const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
   ["/app/api-keys", "API keys", "everyone"],
   ["/app/domains", "Domains", "everyone"],
-  ["/app/signup-forms", "Signup forms", "everyone"],
   ["/app/contacts", "Contacts", "everyone"],
   ["/app/contact-properties", "Properties", "everyone"],
   ["/app/topics", "Topics", "everyone"],
   ["/app/segments", "Segments", "everyone"],
+  ["/app/signup-forms", "Signup forms", "everyone"],
   ["/app/team", "Team", "everyone"],
   ["/app/logs", "API requests", "managers"],
   ["/app/audit-log", "Audit log", "managers"],
