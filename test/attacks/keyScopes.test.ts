@@ -32,6 +32,7 @@ type Family =
   | "preview"
   | "accounts"
   | "contacts"
+  | "signupForms"
   | "topics"
   | "templates"
   | "segments"
@@ -129,6 +130,13 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     sendingTeam: { own: 403, other: 403 },
     sendingScoped: { own: 403, other: 403 }
   },
+  // Signup forms write to the team's audience: team-wide, like contacts.
+  signupForms: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
   // Subscription topics and contacts' choices: the team's audience, as contacts.
   topics: {
     fullTeam: { own: "ok", other: "ok" },
@@ -179,6 +187,7 @@ const familyOf = (method: string, template: string): Family | undefined => {
   if (resource === "audit-log") return "auditLog"
   if (resource === "logs") return "requestLogs"
   if (resource === "contacts" || resource === "contact-properties") return "contacts"
+  if (resource === "signup-forms") return "signupForms"
   if (resource === "subscription-topics") return "topics"
   if (resource === "templates") return "templates"
   if (resource === "segments") return "segments"
@@ -200,6 +209,11 @@ const BODIES: Record<string, unknown> = {
   "post /contacts": { email: "new.contact@example.com" },
   "post /contact-properties": { name: "newprop", label: "New", type: "text" },
   "post /contacts/import": { contacts: [{ email: "imported@example.com" }] },
+  "post /signup-forms": {
+    name: "Taken",
+    fields: [{ name: "email", type: "email", label: "Email", required: true }]
+  },
+  "patch /signup-forms/{id}": { name: "taken over" },
   "post /subscription-topics": { name: "Taken over" },
   "patch /subscription-topics/{id}": { name: "taken over" },
   "post /templates": { name: "New", subject: "s", html: "<p>x</p>" },
@@ -282,6 +296,7 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       suppressions: "SELECT * FROM suppressions WHERE $1::int IS NOT NULL ORDER BY id",
       contacts: "SELECT * FROM contacts WHERE $1::int IS NOT NULL ORDER BY id",
       contact_properties: "SELECT * FROM contact_properties WHERE $1::int IS NOT NULL ORDER BY id",
+      signup_forms: "SELECT * FROM signup_forms WHERE $1::int IS NOT NULL ORDER BY id",
       subscription_topics: "SELECT * FROM subscription_topics WHERE $1::int IS NOT NULL ORDER BY id",
       topic_subscriptions: "SELECT * FROM topic_subscriptions WHERE $1::int IS NOT NULL ORDER BY id",
       templates: "SELECT * FROM templates WHERE $1::int IS NOT NULL ORDER BY id",
@@ -385,6 +400,12 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
     })
     expect(property.status, property.text).toBe(201)
     const propertyId = String((property.body.property as { id: number }).id)
+    const form = await as("fullTeam", "POST", "/signup-forms", {
+      name: "Held",
+      fields: [{ name: "email", type: "email", label: "Email", required: true }]
+    })
+    expect(form.status, form.text).toBe(201)
+    const formId = String((form.body.signupForm as { publicId: string }).publicId)
     const topic = await as("fullTeam", "POST", "/subscription-topics", { name: "Newsletter" })
     expect(topic.status, topic.text).toBe(201)
     const topicId = String((topic.body.topic as { publicId: string }).publicId)
@@ -406,6 +427,7 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       suppressions: { email: encodeURIComponent("held@example.com") },
       contacts: { id: contactId, email: encodeURIComponent("held.contact@example.com") },
       "contact-properties": { id: propertyId },
+      "signup-forms": { id: formId },
       "subscription-topics": { id: topicId, contactId, topicId },
       templates: { id: templateId, presetId: "welcome" },
       segments: { id: segmentId, contactId }

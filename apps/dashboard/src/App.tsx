@@ -17,6 +17,7 @@ import { ResetPasswordPage } from "./pages/ResetPasswordPage"
 import { SegmentsPage } from "./pages/SegmentsPage"
 import { SessionsPage } from "./pages/SessionsPage"
 import { SignInPage } from "./pages/SignInPage"
+import { SignupFormsPage } from "./pages/SignupFormsPage"
 import { SignUpPage } from "./pages/SignUpPage"
 import { TeamPage } from "./pages/TeamPage"
 import { TopicsPage } from "./pages/TopicsPage"
@@ -41,6 +42,7 @@ const PUBLIC: Record<string, () => React.JSX.Element> = {
 const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/api-keys": ApiKeysPage,
   "/app/domains": DomainsPage,
+  "/app/signup-forms": SignupFormsPage,
   "/app/contacts": ContactsPage,
   "/app/contact-properties": PropertiesPage,
   "/app/topics": TopicsPage,

@@ -12,6 +12,7 @@ const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
   ["/app/topics", "Topics", "everyone"],
   ["/app/templates", "Templates", "everyone"],
   ["/app/segments", "Segments", "everyone"],
+  ["/app/signup-forms", "Signup forms", "everyone"],
   ["/app/team", "Team", "everyone"],
   ["/app/logs", "API requests", "managers"],
   ["/app/audit-log", "Audit log", "managers"],

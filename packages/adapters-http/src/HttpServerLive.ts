@@ -27,6 +27,8 @@ import { WebhooksLive } from "./handlers/WebhooksLive.js"
 import { InboundLive } from "./handlers/InboundLive.js"
 import { NotificationChannelsLive } from "./handlers/NotificationChannelsLive.js"
 import { SessionsLive } from "./handlers/SessionsLive.js"
+import { SignupFormsLive } from "./handlers/SignupFormsLive.js"
+import { SignupFormSubmitLive } from "./handlers/SignupFormSubmitLive.js"
 import { SuppressionsLive } from "./handlers/SuppressionsLive.js"
 import { TeamsLive } from "./handlers/TeamsLive.js"
 import { TrackingLive } from "./handlers/TrackingLive.js"
@@ -39,6 +41,7 @@ import { SessionAuthenticationLive } from "./middleware/SessionAuthenticationLiv
 import { contractMiddleware } from "./middleware/Contract.js"
 import * as RateLimitSettings from "./middleware/RateLimitSettings.js"
 import { withRequestId } from "./middleware/RequestId.js"
+import { signupFormCors } from "./middleware/SignupFormCors.js"
 
 export interface HttpOptions {
   readonly port: number
@@ -96,6 +99,8 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     TeamsLive,
     ContactsLive,
     ContactPropertiesLive,
+    SignupFormsLive,
+    SignupFormSubmitLive,
     SubscriptionTopicsLive,
     TemplatesLive,
     SegmentsLive
@@ -126,7 +131,7 @@ export const layer = (options: HttpOptions) => {
     )
   )
   const dashboard = serveDashboard(options.dashboardDir)
-  return HttpApiBuilder.serve((app) => withRequestId(accessLog(dashboard(app)))).pipe(
+  return HttpApiBuilder.serve((app) => withRequestId(accessLog(signupFormCors(dashboard(app))))).pipe(
     Layer.provide(drainDeadline),
     Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),

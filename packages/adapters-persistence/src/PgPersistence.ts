@@ -17,6 +17,8 @@ import * as PgHealthProbe from "./PgHealthProbe.js"
 import * as PgInvitationRepository from "./PgInvitationRepository.js"
 import * as PgMembershipRepository from "./PgMembershipRepository.js"
 import * as PgSessionStore from "./PgSessionStore.js"
+import * as PgSignupAudience from "./PgSignupAudience.js"
+import * as PgSignupFormRepository from "./PgSignupFormRepository.js"
 import * as PgIdentityRepository from "./PgIdentityRepository.js"
 import * as PgTwoFactorStore from "./PgTwoFactorStore.js"
 import * as PgUserRepository from "./PgUserRepository.js"
@@ -64,6 +66,8 @@ const others = [
   PgInvitationRepository.layer,
   PgContactRepository.layer,
   PgContactPropertyRepository.layer,
+  PgSignupFormRepository.layer,
+  PgSignupAudience.layer,
   PgTopicRepository.layer,
   PgContactEngagement.layer,
   PgContactImport.layer,

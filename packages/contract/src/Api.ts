@@ -17,6 +17,7 @@ import { InboundApi } from "./groups/InboundApi.js"
 import { NotificationChannelsApi } from "./groups/NotificationChannelsApi.js"
 import { RequestLogsApi } from "./groups/RequestLogsApi.js"
 import { SessionsApi } from "./groups/SessionsApi.js"
+import { SignupFormsApi, SignupFormSubmitApi } from "./groups/SignupFormsApi.js"
 import { SubscriptionTopicsApi } from "./groups/SubscriptionTopicsApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
 import { TeamsApi } from "./groups/TeamsApi.js"
@@ -49,6 +50,8 @@ export class Api extends HttpApi.make("poststack")
   .add(TeamsApi)
   .add(ContactsApi)
   .add(ContactPropertiesApi)
+  .add(SignupFormsApi)
+  .add(SignupFormSubmitApi)
   .add(SubscriptionTopicsApi)
   .add(TemplatesApi)
   .add(SegmentsApi)

@@ -28,6 +28,7 @@ export type RouteFamily =
   | "requestLogs"
   | "accounts"
   | "contacts"
+  | "signupForms"
   | "topics"
   | "privacy"
   | "templates"
@@ -64,6 +65,9 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   // Contacts and their properties (`/contacts*`, `/contact-properties*`): the team's audience,
   // which belongs to no one domain.
   contacts: ["team", "denied", "denied", "denied"],
+  // Signup forms (`/signup-forms*`): they write to the team's audience. Their public submit route
+  // takes no key at all.
+  signupForms: ["team", "denied", "denied", "denied"],
   // Subscription topics and contacts' choices about them (`/subscription-topics*`): the team's
   // audience again, so as contacts.
   topics: ["team", "denied", "denied", "denied"],

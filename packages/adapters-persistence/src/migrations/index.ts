@@ -32,6 +32,7 @@ import subscriptionTopics from "./0042_subscription_topics.js"
 import contactEngagementAndSearch from "./0044_contact_engagement_and_search.js"
 import retentionIndexes from "./0048_retention_indexes.js"
 import privacyJobs from "./0049_privacy_jobs.js"
+import signupForms from "./0043_signup_forms.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -65,6 +66,7 @@ export const migrations = {
   "0040_contacts": contacts,
   "0041_segments": segments,
   "0042_subscription_topics": subscriptionTopics,
+  "0043_signup_forms": signupForms,
   "0044_contact_engagement_and_search": contactEngagementAndSearch,
   "0045_templates": templates,
   "0048_retention_indexes": retentionIndexes,
