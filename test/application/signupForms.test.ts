@@ -22,6 +22,7 @@ import {
   SubmitSignupForm,
   SystemMailSettings,
   TeamRepository,
+  TopicRepository,
   TrackingLinks
 } from "@poststack/application"
 import { Effect, Either, Layer, Option } from "effect"
@@ -55,13 +56,14 @@ const TestLayer = Layer.mergeAll(
 const setUp = Effect.gen(function* () {
   const team = yield* (yield* TeamRepository).create("shop")
   const segment = yield* (yield* SegmentRepository).create(team.id, "Launch", null)
+  const topic = yield* (yield* TopicRepository).create(team.id, { name: "Deals", description: null })
   const { form } = yield* CreateSignupForm(asOperator(team.id), {
     name: "News",
     segmentId: segment.publicId,
-    topicId: "top_0123456789abcdef01234567",
+    topicId: topic.publicId,
     fields: [{ name: "email", type: "email", label: "Email", required: true }]
   })
-  return { team, form, segment }
+  return { team, form, segment, topic }
 })
 
 describe("signup forms: submit and confirm over the memory twins", () => {
@@ -69,7 +71,7 @@ describe("signup forms: submit and confirm over the memory twins", () => {
     "a confirmation creates the contact once and joins the form's manual segment and topic once",
     () =>
       Effect.gen(function* () {
-        const { team, form, segment } = yield* setUp
+        const { team, form, segment, topic } = yield* setUp
         const answer = yield* SubmitSignupForm(
           form.publicId,
           { email: "ann@example.com", first_name: "Ann" },
@@ -95,7 +97,7 @@ describe("signup forms: submit and confirm over the memory twins", () => {
         const contact = Option.getOrThrow(yield* contacts.getByEmail(team.id, "ann@example.com"))
         expect(contact).toMatchObject({ firstName: "Ann", unsubscribed: false })
         expect((yield* MemorySignupAudience.MemorySignupAudienceLog).joined).toEqual([
-          { contactId: contact.publicId, topicId: "top_0123456789abcdef01234567" }
+          { contactId: contact.publicId, topicId: topic.publicId }
         ])
         const members = yield* (yield* SegmentAudience).ids(
           team.id,

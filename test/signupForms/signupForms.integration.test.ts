@@ -86,9 +86,12 @@ describe("signup forms over HTTP, PostgreSQL and the mail pipeline", () => {
     expect(list.body.meta).toEqual({ page: 1, perPage: 1, total: 1, totalPages: 1 })
     expect((list.body.data as Array<{ publicId: string }>)[0]?.publicId).toBe(form.publicId)
 
+    const topic = (await api("POST", "/subscription-topics", { name: "Launch news" })).body.topic as {
+      publicId: string
+    }
     const patched = await api("PATCH", `/signup-forms/${form.publicId}`, {
       segment_id: null,
-      topic_id: "top_0123456789abcdef01234567",
+      topic_id: topic.publicId,
       redirect_url: "https://shop.example/thanks",
       active: false
     })
@@ -96,7 +99,7 @@ describe("signup forms over HTTP, PostgreSQL and the mail pipeline", () => {
     expect(patched.body.signupForm).toMatchObject({
       segmentId: null,
       segmentPublicId: null,
-      topicPublicId: "top_0123456789abcdef01234567",
+      topicPublicId: topic.publicId,
       redirectUrl: "https://shop.example/thanks",
       active: false,
       name: "Newsletter"
@@ -126,6 +129,7 @@ describe("signup forms over HTTP, PostgreSQL and the mail pipeline", () => {
       [{ name: "x", fields: FIELDS, segment_id: "12" }, 400, /segment_id/],
       [{ name: "x", fields: FIELDS, segment_id: `seg_${"0".repeat(24)}` }, 404, /Segment not found/],
       [{ name: "x", fields: FIELDS, topic_id: 3 }, 400, /topic_id/],
+      [{ name: "x", fields: FIELDS, topic_id: `top_${"0".repeat(24)}` }, 404, /topic not found/i],
       [{ name: "x", fields: [FIELDS[0], FIELDS[0]] }, 422, /appears twice/],
       [{ name: "x", fields: [{ name: "plan", type: "select", label: "Plan" }] }, 422, /needs options/],
       [{ name: "x", fields: FIELDS, redirect_url: "javascript:alert(1)" }, 422, /http or https/]
@@ -197,16 +201,22 @@ describe("signup forms over HTTP, PostgreSQL and the mail pipeline", () => {
     expect((await api("GET", `/signup-forms/${form.publicId}`)).body).toMatchObject({ submissionCount: 1 })
   })
 
-  it("opts an unsubscribed contact back in when they confirm", async () => {
+  it("opts an unsubscribed contact back in when they confirm, into the form's topic too", async () => {
     // Another team than the system sender's, whose own suppression list would hold the address.
     const key = await insertTeamWithKey(world.db.url, "shop")
     const shop = (method: string, path: string, body?: unknown) =>
       callApi(world.server.baseUrl, key, method, path, body)
-    const form = (await shop("POST", "/signup-forms", { name: "Shop news", fields: FIELDS })).body
-      .signupForm as { publicId: string }
+    const topic = (await shop("POST", "/subscription-topics", { name: "Deals" })).body.topic as {
+      publicId: string
+    }
+    const form = (
+      await shop("POST", "/signup-forms", { name: "Shop news", fields: FIELDS, topic_id: topic.publicId })
+    ).body.signupForm as { publicId: string }
     const made = await shop("POST", "/contacts", { email: "eve@people.test" })
     const id = (made.body.contact as { publicId: string }).publicId
     await shop("POST", `/contacts/${id}/unsubscribe`)
+    const subscriptions = `/subscription-topics/contacts/${id}/subscriptions`
+    expect((await shop("DELETE", `${subscriptions}/${topic.publicId}`)).status).toBe(200)
     expect((await submit(form.publicId, { email: "eve@people.test", first_name: "Eve" })).status).toBe(200)
     const link = linkIn(
       (await mailTo(world.sink, "eve@people.test", /confirm your subscription/i, seen)).text
@@ -214,6 +224,10 @@ describe("signup forms over HTTP, PostgreSQL and the mail pipeline", () => {
     expect((await fetch(`${world.server.baseUrl}${link}`, { method: "POST" })).status).toBe(200)
     const contact = (await shop("GET", `/contacts/${id}`)).body.contact
     expect(contact).toMatchObject({ unsubscribed: false, firstName: "Eve", suppressionReason: null })
+    // The earlier opt-out of the form's topic is taken back.
+    expect((await shop("GET", subscriptions)).body.subscriptions).toEqual([
+      expect.objectContaining({ topicPublicId: topic.publicId, subscribed: true })
+    ])
     expect(await contactsNamed("eve@people.test")).toHaveLength(1)
   })
 

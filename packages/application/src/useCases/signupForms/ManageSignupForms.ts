@@ -8,11 +8,14 @@ import {
   type SignupFormField,
   type SignupFormPublicId,
   type TeamId,
+  TopicNotFound,
+  type TopicPublicId,
   ValidationFailed
 } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { SegmentRepository } from "../../ports/SegmentRepository.js"
 import { type SignupFormChanges, SignupFormRepository } from "../../ports/SignupFormRepository.js"
+import { TopicRepository } from "../../ports/TopicRepository.js"
 import { authorize, type Principal } from "../Principal.js"
 
 export interface SignupFormInput {
@@ -62,6 +65,11 @@ const check = (teamId: TeamId, input: SignupFormUpdate) =>
       const segment = yield* (yield* SegmentRepository).get(teamId, input.segmentId as SegmentPublicId)
       if (Option.isNone(segment)) return yield* new SegmentNotFound()
       if (segment.value.rules !== null) return yield* new SegmentNotManual()
+    }
+    // ... and subscribes them to its topic: one of the team's.
+    if (input.topicId !== undefined && input.topicId !== null) {
+      const topic = yield* (yield* TopicRepository).get(teamId, input.topicId as TopicPublicId)
+      if (Option.isNone(topic)) return yield* new TopicNotFound()
     }
   })
 
