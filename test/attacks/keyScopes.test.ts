@@ -33,7 +33,9 @@ type Family =
   | "accounts"
   | "contacts"
   | "billing"
+  | "signupForms"
   | "topics"
+  | "templates"
   | "segments"
 /** allowed; 404 (the resource is outside the key's domain, so not found); 403 (the family is refused). */
 type Cell = "ok" | 404 | 403
@@ -136,8 +138,22 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     sendingTeam: { own: 403, other: 403 },
     sendingScoped: { own: 403, other: 403 }
   },
+  // Signup forms write to the team's audience: team-wide, like contacts.
+  signupForms: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
   // Subscription topics and contacts' choices: the team's audience, as contacts.
   topics: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
+  // Templates: shared by the team's domains; a sending key uses them only through sends.
+  templates: {
     fullTeam: { own: "ok", other: "ok" },
     fullScoped: { own: 403, other: 403 },
     sendingTeam: { own: 403, other: 403 },
@@ -180,7 +196,9 @@ const familyOf = (method: string, template: string): Family | undefined => {
   if (resource === "logs") return "requestLogs"
   if (resource === "contacts" || resource === "contact-properties") return "contacts"
   if (resource === "billing") return "billing"
+  if (resource === "signup-forms") return "signupForms"
   if (resource === "subscription-topics") return "topics"
+  if (resource === "templates") return "templates"
   if (resource === "segments") return "segments"
   return undefined
 }
@@ -201,8 +219,16 @@ const BODIES: Record<string, unknown> = {
   "post /contact-properties": { name: "newprop", label: "New", type: "text" },
   "post /contacts/import": { contacts: [{ email: "imported@example.com" }] },
   "post /billing/checkout": { plan: "unlimited" },
+  "post /signup-forms": {
+    name: "Taken",
+    fields: [{ name: "email", type: "email", label: "Email", required: true }]
+  },
+  "patch /signup-forms/{id}": { name: "taken over" },
   "post /subscription-topics": { name: "Taken over" },
   "patch /subscription-topics/{id}": { name: "taken over" },
+  "post /templates": { name: "New", subject: "s", html: "<p>x</p>" },
+  "patch /templates/{id}": { name: "taken over" },
+  "post /templates/{id}/render": {},
   "post /segments": { name: "new segment" },
   "post /segments/{id}/contacts": { contact_ids: [`con_${"0".repeat(24)}`] },
   "patch /segments/{id}": { name: "taken over" },
@@ -280,8 +306,10 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       suppressions: "SELECT * FROM suppressions WHERE $1::int IS NOT NULL ORDER BY id",
       contacts: "SELECT * FROM contacts WHERE $1::int IS NOT NULL ORDER BY id",
       contact_properties: "SELECT * FROM contact_properties WHERE $1::int IS NOT NULL ORDER BY id",
+      signup_forms: "SELECT * FROM signup_forms WHERE $1::int IS NOT NULL ORDER BY id",
       subscription_topics: "SELECT * FROM subscription_topics WHERE $1::int IS NOT NULL ORDER BY id",
       topic_subscriptions: "SELECT * FROM topic_subscriptions WHERE $1::int IS NOT NULL ORDER BY id",
+      templates: "SELECT * FROM templates WHERE $1::int IS NOT NULL ORDER BY id",
       segments: "SELECT * FROM segments WHERE $1::int IS NOT NULL ORDER BY id",
       segment_members:
         "SELECT * FROM segment_members WHERE $1::int IS NOT NULL ORDER BY segment_id, contact_id"
@@ -382,10 +410,19 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
     })
     expect(property.status, property.text).toBe(201)
     const propertyId = String((property.body.property as { id: number }).id)
+    const form = await as("fullTeam", "POST", "/signup-forms", {
+      name: "Held",
+      fields: [{ name: "email", type: "email", label: "Email", required: true }]
+    })
+    expect(form.status, form.text).toBe(201)
+    const formId = String((form.body.signupForm as { publicId: string }).publicId)
     const topic = await as("fullTeam", "POST", "/subscription-topics", { name: "Newsletter" })
     expect(topic.status, topic.text).toBe(201)
     const topicId = String((topic.body.topic as { publicId: string }).publicId)
     BODIES["post /subscription-topics/contacts/{contactId}/subscriptions"] = { topic_id: topicId }
+    const template = await as("fullTeam", "POST", "/templates", { name: "Held", subject: "s", text: "x" })
+    expect(template.status, template.text).toBe(201)
+    const templateId = String((template.body.template as { publicId: string }).publicId)
     const segment = await as("fullTeam", "POST", "/segments", { name: "held" })
     expect(segment.status, segment.text).toBe(201)
     const segmentId = String((segment.body.segment as { publicId: string }).publicId)
@@ -400,7 +437,9 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       suppressions: { email: encodeURIComponent("held@example.com") },
       contacts: { id: contactId, email: encodeURIComponent("held.contact@example.com") },
       "contact-properties": { id: propertyId },
+      "signup-forms": { id: formId },
       "subscription-topics": { id: topicId, contactId, topicId },
+      templates: { id: templateId, presetId: "welcome" },
       segments: { id: segmentId, contactId }
     }
     Object.assign(ownIds, teamWide, {

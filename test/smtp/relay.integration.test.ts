@@ -408,7 +408,7 @@ s.quit()
         text: "x",
         headers: { "X-PostStack-Template-Id": "tpl_1" }
       })
-    ).rejects.toThrow(/554 5\.6\.0 X-PostStack-Template-Id/)
+    ).rejects.toThrow(/554 5\.6\.0 Template not found: tpl_1/)
     await expect(
       t.sendMail({
         from: "orders@relay.test",
@@ -418,6 +418,47 @@ s.quit()
         headers: { "X-PostStack-Variables": "not json" }
       })
     ).rejects.toThrow(/554 5\.6\.0 X-PostStack-Variables/)
+  })
+
+  it("sends from a published template named in X-PostStack-Template-Id with X-PostStack-Variables", async () => {
+    const api = (method: string, path: string, body?: unknown) =>
+      fetch(`${server.baseUrl}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) })
+      }).then(async (r) => (await r.json()) as Record<string, { publicId: string }>)
+    const { template } = await api("POST", "/templates", {
+      name: "Relay",
+      subject: "Order {{ order }}",
+      html: "<p>Order {{ order }} for {{ name }}</p>",
+      text: "Order {{ order }} for {{ name }}"
+    })
+    const id = template?.publicId ?? ""
+    const t = transport(key)
+    const message = (variables: string) => ({
+      from: "orders@relay.test",
+      to: "templated@receiver.test",
+      subject: "ignored",
+      text: "ignored body",
+      headers: { "X-PostStack-Template-Id": id, "X-PostStack-Variables": variables }
+    })
+    await expect(t.sendMail(message('{"order":"7","name":"Ann"}'))).rejects.toThrow(
+      /554 5\.6\.0 Template not published/
+    )
+    await api("POST", `/templates/${id}/publish`)
+    await expect(t.sendMail(message('{"order":7,"name":"Ann"}'))).rejects.toThrow(
+      /554 5\.6\.0 variables must be strings: order/
+    )
+    await expect(t.sendMail(message('{"order":"7"}'))).rejects.toThrow(
+      /554 5\.6\.0 Missing template variables: name/
+    )
+    await t.sendMail(message('{"order":"7","name":"<Ann>"}'))
+    const got = (await waitForSink("templated@receiver.test")).raw.toString()
+    expect(got).toMatch(/^Subject: Order 7\r$/m)
+    expect(got).toContain("Order 7 for &lt;Ann&gt;")
+    expect(got).toContain("Order 7 for <Ann>")
+    expect(got).not.toContain("ignored body")
+    expect(got).not.toMatch(/^X-PostStack-/im)
   })
 
   it("replays an idempotency key: the same email, one delivery", async () => {

@@ -9,6 +9,7 @@ import {
   ConfigSystemMailSettings,
   HttpNotificationSender,
   GeoipLiteGeoLocator,
+  LiquidTemplateEngine,
   GitHubOAuthProvider,
   NodeCryptoAccountTokens,
   NodeCryptoDigest,
@@ -189,6 +190,7 @@ export const testServices = (options: {
     PackagedAddressLists.layer,
     GeoipLiteGeoLocator.layer,
     ConfigRetentionPolicySource.layer(30),
+    LiquidTemplateEngine.layer,
     options.rspamdUrl === undefined
       ? RspamdSpamChecker.layerNotConfigured
       : RspamdSpamChecker.layer({ url: new URL(options.rspamdUrl), timeoutMs: 15_000 }),

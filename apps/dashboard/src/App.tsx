@@ -10,6 +10,7 @@ import { ConfirmEmailPage } from "./pages/ConfirmEmailPage"
 import { ContactsPage } from "./pages/ContactsPage"
 import { DomainsPage } from "./pages/DomainsPage"
 import { GitHubRefusedPage } from "./pages/GitHubRefusedPage"
+import { TemplatesPage } from "./pages/TemplatesPage"
 import { AuditLogPage, RequestLogPage } from "./pages/LogPages"
 import { NotFoundPage } from "./pages/NotFoundPage"
 import { PropertiesPage } from "./pages/PropertiesPage"
@@ -17,6 +18,7 @@ import { ResetPasswordPage } from "./pages/ResetPasswordPage"
 import { SegmentsPage } from "./pages/SegmentsPage"
 import { SessionsPage } from "./pages/SessionsPage"
 import { SignInPage } from "./pages/SignInPage"
+import { SignupFormsPage } from "./pages/SignupFormsPage"
 import { SignUpPage } from "./pages/SignUpPage"
 import { TeamPage } from "./pages/TeamPage"
 import { TopicsPage } from "./pages/TopicsPage"
@@ -41,9 +43,11 @@ const PUBLIC: Record<string, () => React.JSX.Element> = {
 const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/api-keys": ApiKeysPage,
   "/app/domains": DomainsPage,
+  "/app/signup-forms": SignupFormsPage,
   "/app/contacts": ContactsPage,
   "/app/contact-properties": PropertiesPage,
   "/app/topics": TopicsPage,
+  "/app/templates": TemplatesPage,
   "/app/segments": SegmentsPage,
   "/app/team": TeamPage,
   "/app/account": AccountPage,

@@ -16,6 +16,7 @@ import { ContactPropertiesLive } from "./handlers/ContactPropertiesLive.js"
 import { BillingLive, BillingWebhookLive } from "./handlers/BillingLive.js"
 import { SubscriptionTopicsLive } from "./handlers/SubscriptionTopicsLive.js"
 import { ContactsLive } from "./handlers/ContactsLive.js"
+import { TemplatesLive } from "./handlers/TemplatesLive.js"
 import { SegmentsLive } from "./handlers/SegmentsLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
 import { EmailPreviewsLive } from "./handlers/EmailPreviewsLive.js"
@@ -27,6 +28,8 @@ import { WebhooksLive } from "./handlers/WebhooksLive.js"
 import { InboundLive } from "./handlers/InboundLive.js"
 import { NotificationChannelsLive } from "./handlers/NotificationChannelsLive.js"
 import { SessionsLive } from "./handlers/SessionsLive.js"
+import { SignupFormsLive } from "./handlers/SignupFormsLive.js"
+import { SignupFormSubmitLive } from "./handlers/SignupFormSubmitLive.js"
 import { SuppressionsLive } from "./handlers/SuppressionsLive.js"
 import { TeamsLive } from "./handlers/TeamsLive.js"
 import { TrackingLive } from "./handlers/TrackingLive.js"
@@ -39,6 +42,7 @@ import { SessionAuthenticationLive } from "./middleware/SessionAuthenticationLiv
 import { contractMiddleware } from "./middleware/Contract.js"
 import * as RateLimitSettings from "./middleware/RateLimitSettings.js"
 import { withRequestId } from "./middleware/RequestId.js"
+import { signupFormCors } from "./middleware/SignupFormCors.js"
 
 export interface HttpOptions {
   readonly port: number
@@ -98,7 +102,10 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     ContactPropertiesLive,
     BillingLive,
     BillingWebhookLive,
+    SignupFormsLive,
+    SignupFormSubmitLive,
     SubscriptionTopicsLive,
+    TemplatesLive,
     SegmentsLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive, SessionAuthenticationLive, PublicScreenLive])
@@ -127,7 +134,7 @@ export const layer = (options: HttpOptions) => {
     )
   )
   const dashboard = serveDashboard(options.dashboardDir)
-  return HttpApiBuilder.serve((app) => withRequestId(accessLog(dashboard(app)))).pipe(
+  return HttpApiBuilder.serve((app) => withRequestId(accessLog(signupFormCors(dashboard(app))))).pipe(
     Layer.provide(drainDeadline),
     Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),

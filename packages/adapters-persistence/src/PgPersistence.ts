@@ -17,6 +17,8 @@ import * as PgHealthProbe from "./PgHealthProbe.js"
 import * as PgInvitationRepository from "./PgInvitationRepository.js"
 import * as PgMembershipRepository from "./PgMembershipRepository.js"
 import * as PgSessionStore from "./PgSessionStore.js"
+import * as PgSignupAudience from "./PgSignupAudience.js"
+import * as PgSignupFormRepository from "./PgSignupFormRepository.js"
 import * as PgIdentityRepository from "./PgIdentityRepository.js"
 import * as PgTwoFactorStore from "./PgTwoFactorStore.js"
 import * as PgUserRepository from "./PgUserRepository.js"
@@ -35,6 +37,7 @@ import * as PgUsageMeter from "./PgUsageMeter.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
 import * as PgTopicRepository from "./PgTopicRepository.js"
+import * as PgTemplateRepository from "./PgTemplateRepository.js"
 import * as PgWebhookQueue from "./PgWebhookQueue.js"
 import * as PgWebhookRepository from "./PgWebhookRepository.js"
 
@@ -66,12 +69,15 @@ const others = [
   PgContactRepository.layer,
   PgContactPropertyRepository.layer,
   PgUsageMeter.layer,
+  PgSignupFormRepository.layer,
+  PgSignupAudience.layer,
   PgTopicRepository.layer,
   PgContactEngagement.layer,
   PgContactImport.layer,
   PgRetentionStore.layer,
   PgDataSubjectStore.layer,
   PgPrivacyJobQueue.layer,
+  PgTemplateRepository.layer,
   PgSegmentRepository.layer,
   PgSegmentAudience.layer
 ] as const

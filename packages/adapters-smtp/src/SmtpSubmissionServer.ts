@@ -12,7 +12,10 @@ import {
   SubmitMessage,
   type SubscriptionRepository,
   type SuppressionList,
-  type UsageMeter
+  type UsageMeter,
+  type ContactRepository,
+  type TemplateEngine,
+  type TemplateRepository
 } from "@poststack/application"
 import { type ApiKey, InvalidApiKey, type RateLimitDecision, type RateLimitPolicy } from "@poststack/domain"
 import { Effect, Layer, Redacted, type Runtime } from "effect"
@@ -46,6 +49,9 @@ type Needs =
   | MailParser
   | SubscriptionRepository
   | UsageMeter
+  | TemplateRepository
+  | TemplateEngine
+  | ContactRepository
 
 const MAX_RECIPIENTS = 50
 
@@ -115,6 +121,10 @@ const submissionFailure = (error: { readonly _tag?: string; readonly message: st
     case "ValidationFailed":
     case "DomainNotVerified":
     case "IdempotencyKeyReused":
+    case "TemplateUnknown":
+    case "TemplateNotPublished":
+    case "TemplateSyntaxInvalid":
+    case "TemplateVariablesMissing":
       return reply(554, `5.6.0 ${text}`)
     // A plan's limit holds for the day or the month: a temporary refusal, as for a full mailbox.
     case "MonthlyLimitExceeded":

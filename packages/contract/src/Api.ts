@@ -18,9 +18,11 @@ import { InboundApi } from "./groups/InboundApi.js"
 import { NotificationChannelsApi } from "./groups/NotificationChannelsApi.js"
 import { RequestLogsApi } from "./groups/RequestLogsApi.js"
 import { SessionsApi } from "./groups/SessionsApi.js"
+import { SignupFormsApi, SignupFormSubmitApi } from "./groups/SignupFormsApi.js"
 import { SubscriptionTopicsApi } from "./groups/SubscriptionTopicsApi.js"
 import { SuppressionsApi } from "./groups/SuppressionsApi.js"
 import { TeamsApi } from "./groups/TeamsApi.js"
+import { TemplatesApi } from "./groups/TemplatesApi.js"
 import { TrackingApi } from "./groups/TrackingApi.js"
 import { TwoFactorApi } from "./groups/TwoFactorApi.js"
 import { describeOperations } from "./OpenApiDocs.js"
@@ -51,7 +53,10 @@ export class Api extends HttpApi.make("poststack")
   .add(ContactPropertiesApi)
   .add(BillingApi)
   .add(BillingWebhookApi)
+  .add(SignupFormsApi)
+  .add(SignupFormSubmitApi)
   .add(SubscriptionTopicsApi)
+  .add(TemplatesApi)
   .add(SegmentsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")

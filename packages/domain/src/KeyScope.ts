@@ -28,8 +28,10 @@ export type RouteFamily =
   | "requestLogs"
   | "accounts"
   | "contacts"
+  | "signupForms"
   | "topics"
   | "privacy"
+  | "templates"
   | "segments"
   | "billing"
 
@@ -66,12 +68,18 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   contacts: ["team", "denied", "denied", "denied"],
   // The plan, usage and billing pages (`/billing*`): what the team pays is no one domain's business.
   billing: ["team", "denied", "denied", "denied"],
+  // Signup forms (`/signup-forms*`): they write to the team's audience. Their public submit route
+  // takes no key at all.
+  signupForms: ["team", "denied", "denied", "denied"],
   // Subscription topics and contacts' choices about them (`/subscription-topics*`): the team's
   // audience again, so as contacts.
   topics: ["team", "denied", "denied", "denied"],
   // Data-subject exports and erasures (P37): every email, event and contact of the team that names
   // an address, so only a full-access key or an owner or admin.
   privacy: ["team", "denied", "denied", "denied"],
+  // Templates (`/templates*`): shared by every domain of the team. A sending key still sends
+  // from a published template through `/emails`; it cannot read or change one here.
+  templates: ["team", "denied", "denied", "denied"],
   // Segments (`/segments*`): parts of the audience, and through rules a read of its engagement.
   segments: ["team", "denied", "denied", "denied"]
 }

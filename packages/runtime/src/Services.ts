@@ -1,6 +1,7 @@
 import {
   ConfigRetentionPolicySource,
   HttpNotificationSender,
+  LiquidTemplateEngine,
   NodeCryptoDigest,
   NodeCryptoDkimKeyGenerator,
   NodeCryptoKeyMaterial,
@@ -52,7 +53,8 @@ export const Services = Layer.mergeAll(
   Htmlparser2HtmlScanner.layer,
   PackagedAddressLists.layer,
   StripeBillingGateway.layerConfig,
-  ConfigRetentionPolicySource.layerConfig
+  ConfigRetentionPolicySource.layerConfig,
+  LiquidTemplateEngine.layer
 )
   .pipe((services) =>
     Layer.mergeAll(

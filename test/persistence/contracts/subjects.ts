@@ -7,6 +7,7 @@ import {
   MemoryRepositories,
   MemoryRequestLog,
   MemorySuppressionList,
+  MemoryTemplateRepository,
   MemoryWebhookRepository,
   PgDatabase,
   PgPersistence
@@ -27,7 +28,8 @@ const memoryLayer = MemoryEmailRepository.layer.pipe(
       MemoryDmarcReportRepository.layer,
       MemoryAuditLog.layer,
       MemoryRequestLog.layer,
-      MemoryContactPropertyRepository.layerWithContacts
+      MemoryContactPropertyRepository.layerWithContacts,
+      MemoryTemplateRepository.layer
     )
   )
 )

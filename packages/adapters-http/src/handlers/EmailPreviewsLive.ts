@@ -4,6 +4,7 @@ import {
   GetEmailInsights,
   type PreviewInput,
   PreviewEmail,
+  RenderTemplateForSend,
   type SpamReading
 } from "@poststack/application"
 import { type EmailInsightWarning, ValidationFailed } from "@poststack/domain"
@@ -12,17 +13,20 @@ import { Api, CurrentPrincipal, type PreviewBody, type SpamPreviewBody } from "@
 
 const toInput = (body: typeof SpamPreviewBody.Type | typeof PreviewBody.Type) =>
   Effect.gen(function* () {
-    if ("templateId" in body && body.templateId !== undefined)
-      return yield* new ValidationFailed({
-        message: "template_id: templates are not available yet; preview html or text"
-      })
-    if (body.subject === undefined) return yield* new ValidationFailed({ message: "subject is required" })
+    const to = typeof body.to === "string" ? [body.to] : body.to
+    // The template a send would use, rendered as that send would render it.
+    const template =
+      "templateId" in body && body.templateId !== undefined
+        ? yield* RenderTemplateForSend(yield* CurrentPrincipal, body.templateId, body.variables, to[0])
+        : null
+    const subject = body.subject ?? template?.subject
+    if (subject === undefined) return yield* new ValidationFailed({ message: "subject is required" })
     return {
       from: body.from,
-      to: typeof body.to === "string" ? [body.to] : body.to,
-      subject: body.subject,
-      html: body.html ?? null,
-      text: body.text ?? null
+      to,
+      subject,
+      html: body.html ?? template?.html ?? null,
+      text: body.text ?? template?.text ?? null
     } satisfies PreviewInput
   })
 

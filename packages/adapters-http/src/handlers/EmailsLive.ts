@@ -6,6 +6,7 @@ import {
   GetEmailEvents,
   type IdempotencyKey,
   ListEmails,
+  RenderTemplateForSend,
   RescheduleEmail,
   SendEmail
 } from "@poststack/application"
@@ -40,13 +41,13 @@ const list = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
 /** The wire body as the use case's request; base64 attachments are decoded strictly. */
-const toSendRequest = (body: typeof SendEmailBody.Type) =>
+const toSendRequest = (caller: ApiKey, body: typeof SendEmailBody.Type) =>
   Effect.gen(function* () {
-    if (body.templateId !== undefined) {
-      return yield* new ValidationFailed({
-        message: "template_id: templates are not available yet; send html or text"
-      })
-    }
+    // Only a send naming a template reads it: the plain send path does no extra work.
+    const template =
+      body.templateId === undefined
+        ? null
+        : yield* RenderTemplateForSend(caller, body.templateId, body.variables, list(body.to)[0])
     const attachments = []
     for (const a of body.attachments ?? []) {
       const compact = a.content.replace(/\s+/g, "")
@@ -66,9 +67,9 @@ const toSendRequest = (body: typeof SendEmailBody.Type) =>
       cc: list(body.cc),
       bcc: list(body.bcc),
       replyTo: list(body.replyTo),
-      subject: body.subject ?? "",
-      html: body.html ?? null,
-      text: body.text ?? null,
+      subject: body.subject ?? template?.subject ?? "",
+      html: body.html ?? template?.html ?? null,
+      text: body.text ?? template?.text ?? null,
       headers: body.headers ?? {},
       tags: body.tags ?? [],
       attachments,
@@ -95,7 +96,7 @@ const sendOne = (
   header: string | undefined,
   index?: number
 ) =>
-  Effect.flatMap(toSendRequest(body), (request) =>
+  Effect.flatMap(toSendRequest(caller, body), (request) =>
     SendEmail(caller, request, idempotencyOf(body, header, index))
   ).pipe(
     Effect.map((result) => ({

@@ -38,11 +38,13 @@ export const accessLog = (app: HttpApp.Default): HttpApp.Default =>
  * Keeps a path's shape and drops what identifies a person or opens a door: a segment carrying an
  * address (`/suppressions/a%40b.com`), and the signature of a tracking or unsubscribe link
  * (`/t/o|c/:emailId/:deliveryId/:signature`, `/u/:emailId/:deliveryId/:signature`), which is all
- * anyone reading the log would need to unsubscribe the recipient or forge their clicks.
+ * anyone reading the log would need to unsubscribe the recipient or forge their clicks, and of a
+ * signup confirmation link (`/f/:submissionId/:signature`), which would subscribe them.
  */
 export const maskPath = (path: string): string => {
   const segments = path.split("/")
-  const signatureAt = segments[1] === "t" ? 5 : segments[1] === "u" ? 4 : segments.length
+  const signatureAt =
+    segments[1] === "t" ? 5 : segments[1] === "u" ? 4 : segments[1] === "f" ? 3 : segments.length
   return segments
     .map((segment, i) => (i >= signatureAt ? ":signature" : /@|%40/i.test(segment) ? ":address" : segment))
     .join("/")

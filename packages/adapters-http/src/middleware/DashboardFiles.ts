@@ -35,13 +35,14 @@ const TYPES: Record<string, string> = {
 }
 
 /**
- * Scripts and styles only from this origin, no inline code, no frames, no form posts elsewhere:
- * the page needs nothing more, and an injected script could not run.
+ * Scripts only from this origin, no inline code, no frames, no form posts elsewhere: an injected
+ * script could not run. Inline styles are allowed for one reason: the template preview is a
+ * sandboxed `srcdoc` frame, which inherits this policy, and an email's styles are inline.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
-  "style-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",

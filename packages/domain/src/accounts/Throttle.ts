@@ -8,6 +8,7 @@ export type GuardedAction =
   | "two_factor_disable"
   | "password_reset"
   | "verification_mail"
+  | "signup_form"
 
 /**
  * Attempts allowed per account (the address typed, whether or not it has an account, so the
@@ -44,5 +45,11 @@ export const GUARD_POLICIES: Readonly<
   verification_mail: {
     perAccount: { limit: 5, windowMs: 60 * 60_000 },
     perAddress: { limit: 30, windowMs: 60 * 60_000 }
+  },
+  // A public signup form: per subscriber address, so no one can flood an inbox with confirmation
+  // mail; per client address, so no one can fill a team's pending submissions.
+  signup_form: {
+    perAccount: { limit: 3, windowMs: 60 * 60_000 },
+    perAddress: { limit: 20, windowMs: 10 * 60_000 }
   }
 }

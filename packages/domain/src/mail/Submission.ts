@@ -3,7 +3,8 @@ export interface SubmissionOptions {
   readonly idempotencyKey: string | null
   readonly tags: ReadonlyArray<string>
   readonly templateId: string | null
-  readonly variables: Readonly<Record<string, string>> | null
+  /** As given: the template send refuses values that are not strings. */
+  readonly variables: Readonly<Record<string, unknown>> | null
 }
 
 /** Our control headers: read at submission, never delivered. */
@@ -78,7 +79,7 @@ export const submissionOptions = (
           .map((t) => t.trim())
           .filter((t) => t !== "")
   const rawVariables = get("x-poststack-variables")
-  let variables: Record<string, string> | null = null
+  let variables: Record<string, unknown> | null = null
   if (rawVariables !== undefined) {
     let parsed: unknown
     try {
@@ -89,7 +90,7 @@ export const submissionOptions = (
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
       return "X-PostStack-Variables must be a JSON object"
     }
-    variables = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]))
+    variables = parsed as Record<string, unknown>
   }
   return { idempotencyKey, tags, templateId: get("x-poststack-template-id") ?? null, variables }
 }

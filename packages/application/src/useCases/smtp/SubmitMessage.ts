@@ -12,13 +12,13 @@ import {
   rewriteHeaders,
   SenderNotAllowed,
   type SendRequest,
-  submissionOptions,
-  ValidationFailed
+  submissionOptions
 } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
 import { DomainRepository } from "../../ports/DomainRepository.js"
 import { MailParser } from "../../ports/MailParser.js"
 import { SendEmail } from "../emails/SendEmail.js"
+import { RenderTemplateForSend } from "../templates/RenderTemplateForSend.js"
 
 export interface Envelope {
   readonly from: string
@@ -80,11 +80,6 @@ export const SubmitMessage = Effect.fnUntraced(function* (
   const headers = readHeaders(raw)
   const options = submissionOptions(headers)
   if (typeof options === "string") return yield* new MessageMalformed({ message: options })
-  if (options.templateId !== null) {
-    return yield* new ValidationFailed({
-      message: "X-PostStack-Template-Id: templates are not available yet"
-    })
-  }
   const parsed = yield* Effect.flatMap(MailParser, (parser) => parser.parse(raw)).pipe(
     Effect.catchTag("MessageUnreadable", (e) => new MessageMalformed({ message: e.message }))
   )
@@ -116,7 +111,17 @@ export const SubmitMessage = Effect.fnUntraced(function* (
     ...(keepsId ? [] : [`Message-ID: ${messageId}`]),
     ...(headerValue(headers, "date") === undefined ? [`Date: ${now.toUTCString()}`] : [])
   ]
-  const bytes = rewriteHeaders(raw, (n) => dropped(n) || (!keepsId && n === "message-id"), prepend)
+  // A template send is composed from the template (the submitted body is replaced); any other
+  // message leaves as the bytes submitted.
+  const template =
+    options.templateId === null
+      ? null
+      : yield* RenderTemplateForSend(
+          caller,
+          options.templateId,
+          options.variables,
+          (to[0] ?? bcc[0]) as string
+        )
 
   const request: SendRequest = {
     from: display(parsed.from),
@@ -125,9 +130,9 @@ export const SubmitMessage = Effect.fnUntraced(function* (
     cc,
     bcc: to.length > 0 ? bcc : bcc.slice(1),
     replyTo: [],
-    subject: parsed.subject ?? "",
-    html: parsed.html,
-    text: parsed.text,
+    subject: template?.subject ?? parsed.subject ?? "",
+    html: template === null ? parsed.html : template.html,
+    text: template === null ? parsed.text : template.text,
     headers: {},
     tags: options.tags,
     attachments: parsed.attachments.map((a, i) => ({
@@ -144,6 +149,11 @@ export const SubmitMessage = Effect.fnUntraced(function* (
     caller,
     request,
     options.idempotencyKey === null ? null : { source: "body", key: options.idempotencyKey },
-    { bytes, messageId }
+    template === null
+      ? {
+          bytes: rewriteHeaders(raw, (n) => dropped(n) || (!keepsId && n === "message-id"), prepend),
+          messageId
+        }
+      : null
   )
 })

@@ -1,0 +1,3 @@
+export * from "./SignupForm.js"
+export * from "./SignupFormErrors.js"
+export * from "./Submission.js"

@@ -1,0 +1,5 @@
+export * from "./Blocks.js"
+export * from "./Presets.js"
+export * from "./Render.js"
+export * from "./Template.js"
+export * from "./TemplateErrors.js"
