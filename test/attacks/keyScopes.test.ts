@@ -32,6 +32,7 @@ type Family =
   | "preview"
   | "accounts"
   | "contacts"
+  | "billing"
   | "signupForms"
   | "topics"
   | "templates"
@@ -130,6 +131,13 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     sendingTeam: { own: 403, other: 403 },
     sendingScoped: { own: 403, other: 403 }
   },
+  // The plan, usage and the provider's pages: what the team pays belongs to no one domain.
+  billing: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
   // Signup forms write to the team's audience: team-wide, like contacts.
   signupForms: {
     fullTeam: { own: "ok", other: "ok" },
@@ -187,6 +195,7 @@ const familyOf = (method: string, template: string): Family | undefined => {
   if (resource === "audit-log") return "auditLog"
   if (resource === "logs") return "requestLogs"
   if (resource === "contacts" || resource === "contact-properties") return "contacts"
+  if (resource === "billing") return "billing"
   if (resource === "signup-forms") return "signupForms"
   if (resource === "subscription-topics") return "topics"
   if (resource === "templates") return "templates"
@@ -209,6 +218,7 @@ const BODIES: Record<string, unknown> = {
   "post /contacts": { email: "new.contact@example.com" },
   "post /contact-properties": { name: "newprop", label: "New", type: "text" },
   "post /contacts/import": { contacts: [{ email: "imported@example.com" }] },
+  "post /billing/checkout": { plan: "unlimited" },
   "post /signup-forms": {
     name: "Taken",
     fields: [{ name: "email", type: "email", label: "Email", required: true }]

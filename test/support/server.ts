@@ -23,6 +23,7 @@ import {
   NodeHttpWebhookTransport,
   PackagedAddressLists,
   RspamdSpamChecker,
+  StripeBillingGateway,
   TldtsPublicSuffixList,
   UaParserUserAgentParser
 } from "@poststack/adapters-external"
@@ -94,6 +95,8 @@ export interface TestServerOptions {
   readonly passwordCost?: { readonly memoryCost: number; readonly timeCost: number }
   /** The dashboard's build to serve at `/`; none by default. */
   readonly dashboardDir?: string
+  /** Stripe (a local fake); billing not configured by default. */
+  readonly stripe?: StripeBillingGateway.StripeOptions
 }
 
 export interface TestServer {
@@ -142,6 +145,8 @@ export const testServices = (options: {
   readonly telegramApiUrl?: string
   /** The rspamd worker spam previews ask; none (scoring not configured) by default. */
   readonly rspamdUrl?: string
+  /** Stripe (a local fake); billing not configured by default. */
+  readonly stripe?: StripeBillingGateway.StripeOptions
 }) => {
   const base = Layer.mergeAll(
     PgPersistence,
@@ -188,7 +193,10 @@ export const testServices = (options: {
     LiquidTemplateEngine.layer,
     options.rspamdUrl === undefined
       ? RspamdSpamChecker.layerNotConfigured
-      : RspamdSpamChecker.layer({ url: new URL(options.rspamdUrl), timeoutMs: 15_000 })
+      : RspamdSpamChecker.layer({ url: new URL(options.rspamdUrl), timeoutMs: 15_000 }),
+    options.stripe === undefined
+      ? StripeBillingGateway.layerNotConfigured
+      : StripeBillingGateway.layer(options.stripe)
   )
   const transport = NodeHttpWebhookTransport.layer(
     options.webhooks ?? { allowLoopback: false, timeoutMs: 5_000 }

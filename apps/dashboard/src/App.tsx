@@ -5,6 +5,7 @@ import { AppShell } from "./AppShell"
 import { AcceptInvitationPage } from "./pages/AcceptInvitationPage"
 import { AccountPage } from "./pages/AccountPage"
 import { ApiKeysPage } from "./pages/ApiKeysPage"
+import { BillingPage } from "./pages/BillingPage"
 import { ConfirmEmailPage } from "./pages/ConfirmEmailPage"
 import { ContactsPage } from "./pages/ContactsPage"
 import { DomainsPage } from "./pages/DomainsPage"
@@ -52,7 +53,8 @@ const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/account": AccountPage,
   "/app/sessions": SessionsPage,
   "/app/audit-log": AuditLogPage,
-  "/app/logs": RequestLogPage
+  "/app/logs": RequestLogPage,
+  "/app/billing": BillingPage
 }
 
 type Loaded =

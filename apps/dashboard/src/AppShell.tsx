@@ -14,6 +14,7 @@ const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
   ["/app/segments", "Segments", "everyone"],
   ["/app/signup-forms", "Signup forms", "everyone"],
   ["/app/team", "Team", "everyone"],
+  ["/app/billing", "Billing", "everyone"],
   ["/app/logs", "API requests", "managers"],
   ["/app/audit-log", "Audit log", "managers"],
   ["/app/account", "Account", "everyone"],

@@ -4,6 +4,7 @@ export const COMMANDS: Readonly<Record<string, ReadonlyArray<string>>> = {
   teams: ["create", "list"],
   domains: ["verify-local"],
   users: ["verify"],
+  plans: ["list", "set", "assign"],
   contacts: ["import"],
   migrate: []
 }

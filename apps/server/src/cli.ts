@@ -4,8 +4,11 @@ import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
 import { describeFailure } from "@poststack/runtime"
 import { PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
 import {
+  AssignPlan,
   asOperator,
   CreateApiKey,
+  ListPlans,
+  SavePlan,
   DomainRepository,
   ListApiKeys,
   RevokeApiKey,
@@ -15,6 +18,8 @@ import {
 } from "@poststack/application"
 import {
   type ApiKeyId,
+  Plan,
+  PlanId,
   ApiKeyMode,
   ApiKeyPermission,
   type DomainRef,
@@ -23,7 +28,7 @@ import {
   type TeamId,
   ValidationFailed
 } from "@poststack/domain"
-import { Cause, Console, Effect, Layer, Option, Redacted } from "effect"
+import { Cause, Console, Effect, Layer, Option, ParseResult, Redacted, Schema } from "effect"
 import { unknownCommand } from "./CliCommands.js"
 import { contactsImport } from "./ContactsImportCommand.js"
 
@@ -196,6 +201,98 @@ const usersVerify = Command.make(
   )
 )
 
+const limitText = (limit: number | null) => (limit === null ? "unlimited" : String(limit))
+
+const plansList = Command.make("list", {}, () =>
+  Effect.gen(function* () {
+    yield* Console.log("id\tname\tmonthly\tdaily\tretention\toverage/1000\tstripe price")
+    for (const plan of yield* ListPlans())
+      yield* Console.log(
+        [
+          plan.id,
+          plan.name,
+          limitText(plan.monthlyLimit),
+          limitText(plan.dailyLimit),
+          `${plan.retentionDays} days`,
+          plan.overageCentsPer1000 === null ? "-" : `${plan.overageCentsPer1000} cents`,
+          plan.stripePriceId ?? "-"
+        ].join("\t")
+      )
+  })
+).pipe(Command.withDescription("List plans (the unlimited default is always there)"))
+
+const optionalCount = (name: string, description: string) =>
+  Options.integer(name).pipe(Options.withDescription(description), Options.optional)
+
+/** A plan from the options; invalid values are one clear line, nothing saved. */
+const planFrom = (fields: Record<string, unknown>) =>
+  Schema.decodeUnknown(Plan)(fields).pipe(
+    Effect.mapError(
+      (error) =>
+        new ValidationFailed({
+          message: ParseResult.ArrayFormatter.formatErrorSync(error)
+            .map((issue) => `${issue.path.join(".") || "plan"}: ${issue.message}`)
+            .join("; ")
+        })
+    )
+  )
+
+const plansSet = Command.make(
+  "set",
+  {
+    id: Args.text({ name: "id" }).pipe(
+      Args.withDescription("The plan's id (lower-case letters, digits, - and _)")
+    ),
+    name: Options.text("name").pipe(Options.withDescription("Shown to teams"), Options.optional),
+    monthly: optionalCount("monthly", "Emails a month; leave out for no limit"),
+    daily: optionalCount("daily", "Emails a day; leave out for no limit"),
+    retention: Options.integer("retention-days").pipe(
+      Options.withDescription("Days logs are kept, 14 to 90"),
+      Options.withDefault(30)
+    ),
+    overage: optionalCount(
+      "overage-cents",
+      "Price of 1,000 emails past the monthly limit, in cents; leave out for a hard limit"
+    ),
+    price: Options.text("stripe-price").pipe(
+      Options.withDescription("The Stripe price sold for this plan"),
+      Options.optional
+    )
+  },
+  ({ id, name, monthly, daily, retention, overage, price }) =>
+    Effect.gen(function* () {
+      const plan = yield* planFrom({
+        id,
+        name: Option.getOrElse(name, () => id),
+        monthlyLimit: Option.getOrNull(monthly),
+        dailyLimit: Option.getOrNull(daily),
+        retentionDays: retention,
+        overageCentsPer1000: Option.getOrNull(overage),
+        stripePriceId: Option.getOrNull(price)
+      })
+      yield* SavePlan(plan)
+      yield* Console.log(
+        `Saved plan ${plan.id}: monthly ${limitText(plan.monthlyLimit)}, daily ${limitText(plan.dailyLimit)}, ${plan.retentionDays} days of logs.`
+      )
+    })
+).pipe(Command.withDescription("Create or replace a plan"))
+
+const plansAssign = Command.make(
+  "assign",
+  { plan: Args.text({ name: "plan" }).pipe(Args.withDescription("The plan's id")), team: teamOption },
+  ({ plan, team }) =>
+    Effect.gen(function* () {
+      const teamId = yield* resolveTeam(team)
+      const id = yield* Schema.decodeUnknown(PlanId)(plan).pipe(
+        Effect.mapError(() => new ValidationFailed({ message: `Not a plan id: ${plan}` }))
+      )
+      const assigned = yield* AssignPlan(teamId, id)
+      yield* Console.log(
+        `Team ${teamId} is on the ${assigned.name} plan (${assigned.id}); servers see it within a few seconds.`
+      )
+    })
+).pipe(Command.withDescription("Put a team on a plan"))
+
 const poststack = Command.make("poststack").pipe(
   Command.withSubcommands([
     Command.make("keys").pipe(
@@ -204,6 +301,9 @@ const poststack = Command.make("poststack").pipe(
     Command.make("teams").pipe(Command.withSubcommands([withDatabase(teamsCreate), withDatabase(teamsList)])),
     Command.make("domains").pipe(Command.withSubcommands([withDatabase(domainsVerifyLocal)])),
     Command.make("users").pipe(Command.withSubcommands([withDatabase(usersVerify)])),
+    Command.make("plans").pipe(
+      Command.withSubcommands([withDatabase(plansList), withDatabase(plansSet), withDatabase(plansAssign)])
+    ),
     Command.make("contacts").pipe(
       Command.withSubcommands([withDatabase(contactsImport(teamOption, resolveTeam))])
     ),

@@ -13,6 +13,7 @@ import { GitHubAccountLive, GitHubAuthLive } from "./handlers/GitHubLive.js"
 import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { AuthLive, PublicScreenLive } from "./handlers/AuthLive.js"
 import { ContactPropertiesLive } from "./handlers/ContactPropertiesLive.js"
+import { BillingLive, BillingWebhookLive } from "./handlers/BillingLive.js"
 import { SubscriptionTopicsLive } from "./handlers/SubscriptionTopicsLive.js"
 import { ContactsLive } from "./handlers/ContactsLive.js"
 import { TemplatesLive } from "./handlers/TemplatesLive.js"
@@ -99,6 +100,8 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     TeamsLive,
     ContactsLive,
     ContactPropertiesLive,
+    BillingLive,
+    BillingWebhookLive,
     SignupFormsLive,
     SignupFormSubmitLive,
     SubscriptionTopicsLive,

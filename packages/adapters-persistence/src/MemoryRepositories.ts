@@ -6,7 +6,9 @@ import {
   InboundRepository,
   IpAddressRepository,
   type NewApiKey,
-  TeamRepository
+  SubscriptionRepository,
+  TeamRepository,
+  UsageMeter
 } from "@poststack/application"
 import { ApiKey, type ApiKeyId, type DomainId, Team, type TeamId } from "@poststack/domain"
 import { Context, Effect, Layer, Option } from "effect"
@@ -14,6 +16,8 @@ import * as MemoryDkimKeyRepository from "./MemoryDkimKeyRepository.js"
 import * as MemoryDomainRepository from "./MemoryDomainRepository.js"
 import * as MemoryInboundRepository from "./MemoryInboundRepository.js"
 import * as MemoryIpAddressRepository from "./MemoryIpAddressRepository.js"
+import * as MemorySubscriptionRepository from "./MemorySubscriptionRepository.js"
+import * as MemoryUsageMeter from "./MemoryUsageMeter.js"
 
 interface StoredKey {
   readonly key: ApiKey
@@ -159,15 +163,19 @@ export class MemoryTenancy extends Context.Tag("@poststack/adapters-persistence/
 >() {}
 
 export const layer = Layer.effectContext(
-  Effect.map(make, (m) =>
-    Context.make(ApiKeyRepository, m.apiKeys).pipe(
-      Context.add(TeamRepository, m.teamRepository),
-      Context.add(DomainDirectory, m.domainDirectory),
-      Context.add(DomainRepository, m.domainRepository),
-      Context.add(DkimKeyRepository, m.dkimKeys),
-      Context.add(IpAddressRepository, m.ipAddresses),
-      Context.add(InboundRepository, m.inbound),
-      Context.add(MemoryTenancy, { addDomain: m.addDomain, events: m.events })
-    )
+  Effect.map(
+    Effect.all([make, MemorySubscriptionRepository.make, MemoryUsageMeter.make]),
+    ([m, subscriptions, usage]) =>
+      Context.make(ApiKeyRepository, m.apiKeys).pipe(
+        Context.add(TeamRepository, m.teamRepository),
+        Context.add(DomainDirectory, m.domainDirectory),
+        Context.add(DomainRepository, m.domainRepository),
+        Context.add(DkimKeyRepository, m.dkimKeys),
+        Context.add(IpAddressRepository, m.ipAddresses),
+        Context.add(InboundRepository, m.inbound),
+        Context.add(MemoryTenancy, { addDomain: m.addDomain, events: m.events }),
+        Context.add(SubscriptionRepository, subscriptions),
+        Context.add(UsageMeter, usage.meter)
+      )
   )
 )

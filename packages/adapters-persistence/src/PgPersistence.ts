@@ -31,7 +31,9 @@ import * as PgDataSubjectStore from "./PgDataSubjectStore.js"
 import * as PgPrivacyJobQueue from "./PgPrivacyJobQueue.js"
 import * as PgSegmentAudience from "./PgSegmentAudience.js"
 import * as PgSegmentRepository from "./PgSegmentRepository.js"
+import * as PgSubscriptionRepository from "./PgSubscriptionRepository.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
+import * as PgUsageMeter from "./PgUsageMeter.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
 import * as PgTopicRepository from "./PgTopicRepository.js"
@@ -66,6 +68,7 @@ const others = [
   PgInvitationRepository.layer,
   PgContactRepository.layer,
   PgContactPropertyRepository.layer,
+  PgUsageMeter.layer,
   PgSignupFormRepository.layer,
   PgSignupAudience.layer,
   PgTopicRepository.layer,
@@ -80,7 +83,12 @@ const others = [
 ] as const
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */
-export const PgPersistence = Layer.mergeAll(PgApiKeyRepository.layer, PgDomainRepository.layer, ...others)
+export const PgPersistence = Layer.mergeAll(
+  PgApiKeyRepository.layer,
+  PgDomainRepository.layer,
+  PgSubscriptionRepository.layer,
+  ...others
+)
 
 /**
  * The same, with API keys and sending domains looked up through a short in-memory cache
@@ -90,6 +98,11 @@ export const PgPersistenceConfig = Layer.unwrapEffect(
   Effect.map(
     Config.integer("POSTSTACK_LOOKUP_CACHE_MS").pipe(Config.withDefault(2_000), Effect.orDie),
     (ttlMs) =>
-      Layer.mergeAll(PgApiKeyRepository.layerCached(ttlMs), PgDomainRepository.layerCached(ttlMs), ...others)
+      Layer.mergeAll(
+        PgApiKeyRepository.layerCached(ttlMs),
+        PgDomainRepository.layerCached(ttlMs),
+        PgSubscriptionRepository.layerCached(ttlMs),
+        ...others
+      )
   )
 )

@@ -10,7 +10,9 @@ import {
   type RateLimiterStore,
   ReauthenticateApiKey,
   SubmitMessage,
+  type SubscriptionRepository,
   type SuppressionList,
+  type UsageMeter,
   type ContactRepository,
   type TemplateEngine,
   type TemplateRepository
@@ -45,6 +47,8 @@ type Needs =
   | SuppressionList
   | Digest
   | MailParser
+  | SubscriptionRepository
+  | UsageMeter
   | TemplateRepository
   | TemplateEngine
   | ContactRepository
@@ -122,6 +126,11 @@ const submissionFailure = (error: { readonly _tag?: string; readonly message: st
     case "TemplateSyntaxInvalid":
     case "TemplateVariablesMissing":
       return reply(554, `5.6.0 ${text}`)
+    // A plan's limit holds for the day or the month: a temporary refusal, as for a full mailbox.
+    case "MonthlyLimitExceeded":
+    case "DailyLimitExceeded":
+    case "SendLimitExceeded":
+      return reply(452, `4.7.1 ${text}`)
     default:
       return reply(451, "4.3.0 Temporary failure, try again later")
   }

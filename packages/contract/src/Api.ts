@@ -3,6 +3,7 @@ import { AccountApi } from "./groups/AccountApi.js"
 import { ApiKeysApi } from "./groups/ApiKeysApi.js"
 import { AuditLogApi } from "./groups/AuditLogApi.js"
 import { AuthApi } from "./groups/AuthApi.js"
+import { BillingApi, BillingWebhookApi } from "./groups/BillingApi.js"
 import { ContactPropertiesApi } from "./groups/ContactPropertiesApi.js"
 import { ContactsApi } from "./groups/ContactsApi.js"
 import { SegmentsApi } from "./groups/SegmentsApi.js"
@@ -50,6 +51,8 @@ export class Api extends HttpApi.make("poststack")
   .add(TeamsApi)
   .add(ContactsApi)
   .add(ContactPropertiesApi)
+  .add(BillingApi)
+  .add(BillingWebhookApi)
   .add(SignupFormsApi)
   .add(SignupFormSubmitApi)
   .add(SubscriptionTopicsApi)

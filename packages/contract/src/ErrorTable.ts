@@ -1,5 +1,13 @@
 import {
   AlreadyExists,
+  BillingNotConfigured,
+  BillingProviderUnavailable,
+  BillingWebhookInvalid,
+  DailyLimitExceeded,
+  MonthlyLimitExceeded,
+  PlanNotFound,
+  PlanNotPurchasable,
+  SendLimitExceeded,
   BuilderBlocksInvalid,
   TemplateNotFound,
   TemplateNotPublished,
@@ -85,6 +93,7 @@ export const errorTable = {
       SuppressionNotFound,
       ContactNotFound,
       ContactPropertyNotFound,
+      PlanNotFound,
       SignupFormNotFound,
       SignupConfirmationInvalid,
       TopicNotFound,
@@ -118,6 +127,7 @@ export const errorTable = {
       EmailNotReschedulable,
       PropertyValueInvalid,
       PropertyDefinitionInvalid,
+      PlanNotPurchasable,
       TemplateUnknown,
       TemplateNotPublished,
       TemplateSyntaxInvalid,
@@ -135,6 +145,19 @@ export const errorTable = {
   },
   /** The wait travels in the `Retry-After` header, not in the body. */
   RateLimited: { status: 429, code: "rate_limit_exceeded", failures: [RateLimitExceeded] },
+  /** Plan quotas: 429 without `Retry-After`, so the SDK does not retry them. */
+  MonthlyLimitExceeded: { status: 429, code: "monthly_limit_exceeded", failures: [MonthlyLimitExceeded] },
+  DailyLimitExceeded: { status: 429, code: "daily_limit_exceeded", failures: [DailyLimitExceeded] },
+  SendLimitExceeded: { status: 429, code: "send_limit_exceeded", failures: [SendLimitExceeded] },
+  /** No Stripe account on this server: its own code, as for spam scoring. */
+  BillingNotConfigured: { status: 503, code: "billing_not_configured", failures: [BillingNotConfigured] },
+  BillingProviderUnavailable: {
+    status: 502,
+    code: "billing_unavailable",
+    failures: [BillingProviderUnavailable]
+  },
+  /** A Stripe webhook whose signature does not verify (forged, altered or replayed late). */
+  BillingWebhookInvalid: { status: 400, code: "invalid_signature", failures: [BillingWebhookInvalid] },
   ServiceUnavailable: { status: 503, code: "internal_error", failures: [StoreUnavailable] },
   DnsUnavailable: { status: 503, code: "internal_error", failures: [DnsUnavailable] },
   /** No spam filter on this server: its own code, so a client can tell it from an outage. */

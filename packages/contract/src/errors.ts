@@ -1,5 +1,11 @@
 import { HttpApiSchema } from "@effect/platform"
 import {
+  BillingNotConfigured,
+  BillingProviderUnavailable,
+  BillingWebhookInvalid,
+  DailyLimitExceeded,
+  MonthlyLimitExceeded,
+  SendLimitExceeded,
   InvalidApiKey,
   PermissionDenied,
   RateLimitExceeded,
@@ -83,6 +89,24 @@ export const OAuthProviderUnavailableJson = answer(
   "OAuthProviderUnavailable",
   (message) => new OAuthProviderUnavailable({ message })
 )
+
+export const MonthlyLimitJson = answer(
+  "MonthlyLimitExceeded",
+  (message) => new MonthlyLimitExceeded({ message })
+)
+
+export const DailyLimitJson = answer("DailyLimitExceeded", (message) => new DailyLimitExceeded({ message }))
+
+export const SendLimitJson = answer("SendLimitExceeded", (message) => new SendLimitExceeded({ message }))
+
+export const BillingNotConfiguredJson = answer("BillingNotConfigured", () => new BillingNotConfigured())
+
+export const BillingUnavailableJson = answer(
+  "BillingProviderUnavailable",
+  () => new BillingProviderUnavailable()
+)
+
+export const BillingWebhookInvalidJson = answer("BillingWebhookInvalid", () => new BillingWebhookInvalid())
 
 export const ContactsUnresolvedJson = answer(
   "SegmentContactsUnresolved",

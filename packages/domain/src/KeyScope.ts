@@ -33,6 +33,7 @@ export type RouteFamily =
   | "privacy"
   | "templates"
   | "segments"
+  | "billing"
 
 /**
  * How far a key reaches in one family: the whole team, only resources of its own domain, or
@@ -65,6 +66,8 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   // Contacts and their properties (`/contacts*`, `/contact-properties*`): the team's audience,
   // which belongs to no one domain.
   contacts: ["team", "denied", "denied", "denied"],
+  // The plan, usage and billing pages (`/billing*`): what the team pays is no one domain's business.
+  billing: ["team", "denied", "denied", "denied"],
   // Signup forms (`/signup-forms*`): they write to the team's audience. Their public submit route
   // takes no key at all.
   signupForms: ["team", "denied", "denied", "denied"],

@@ -11,6 +11,7 @@ import {
   NodeDnsResolver,
   NodeHttpWebhookTransport,
   PackagedAddressLists,
+  StripeBillingGateway,
   TldtsPublicSuffixList,
   UaParserUserAgentParser
 } from "@poststack/adapters-external"
@@ -51,6 +52,7 @@ export const Services = Layer.mergeAll(
   UaParserUserAgentParser.layer,
   Htmlparser2HtmlScanner.layer,
   PackagedAddressLists.layer,
+  StripeBillingGateway.layerConfig,
   ConfigRetentionPolicySource.layerConfig,
   LiquidTemplateEngine.layer
 )

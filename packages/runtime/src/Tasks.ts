@@ -4,6 +4,7 @@ import {
   PurgeExpiredData,
   RunPrivacyJobs,
   PurgeRequestLog,
+  ReportOverage,
   DeliverMailContinuously,
   RecalculateEngagement,
   type PeriodicTask,
@@ -40,6 +41,8 @@ const tasks = [
       yield* PurgeExpiredData()
     })
   },
+  // Last month's overage, once per team and period (nothing to do without Stripe).
+  { name: "billing.overage", every: "1 hour", run: Effect.asVoid(ReportOverage()) },
   // Hourly for the opens and clicks since the last rounds, a full re-read once a day (see
   // RecalculateEngagement). Its own task rather than a step of `logs.purge`: a slow round on a
   // large audience must not hold back the purges, and a failing one must not stop them.

@@ -30,6 +30,7 @@ import templates from "./0045_templates.js"
 import segments from "./0041_segments.js"
 import subscriptionTopics from "./0042_subscription_topics.js"
 import contactEngagementAndSearch from "./0044_contact_engagement_and_search.js"
+import plansAndUsage from "./0046_plans_and_usage.js"
 import retentionIndexes from "./0048_retention_indexes.js"
 import privacyJobs from "./0049_privacy_jobs.js"
 import signupForms from "./0043_signup_forms.js"
@@ -69,6 +70,7 @@ export const migrations = {
   "0043_signup_forms": signupForms,
   "0044_contact_engagement_and_search": contactEngagementAndSearch,
   "0045_templates": templates,
+  "0046_plans_and_usage": plansAndUsage,
   "0048_retention_indexes": retentionIndexes,
   "0049_privacy_jobs": privacyJobs
 }

@@ -1,7 +1,14 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { PublicEmailEventType, PublicEmailStatus } from "@poststack/domain"
 import { Schema } from "effect"
-import { ForbiddenJson, NotFoundJson, UnprocessableJson } from "../errors.js"
+import {
+  DailyLimitJson,
+  ForbiddenJson,
+  MonthlyLimitJson,
+  NotFoundJson,
+  SendLimitJson,
+  UnprocessableJson
+} from "../errors.js"
 import { Authentication } from "../middleware/Authentication.js"
 import { Pagination } from "./DomainsApi.js"
 import { IdParam, pageFields } from "./params.js"
@@ -150,6 +157,9 @@ const send = <const Name extends string, const Path extends HttpApiEndpoint.Path
     .setHeaders(IdempotencyHeader)
     .addSuccess(SendEmailResponse, { status: 202 })
     .addError(UnprocessableJson)
+    .addError(MonthlyLimitJson)
+    .addError(DailyLimitJson)
+    .addError(SendLimitJson)
 
 /** `/emails`: sending and reading mail; sending keys may use every route here. */
 export class EmailsApi extends HttpApiGroup.make("emails")

@@ -1,6 +1,13 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { ForbiddenJson, NotFoundJson, UnprocessableJson } from "../errors.js"
+import {
+  DailyLimitJson,
+  ForbiddenJson,
+  MonthlyLimitJson,
+  NotFoundJson,
+  SendLimitJson,
+  UnprocessableJson
+} from "../errors.js"
 import { FullAccess } from "../middleware/Authentication.js"
 import { Success } from "./common.js"
 import { Pagination } from "./DomainsApi.js"
@@ -138,6 +145,9 @@ export class InboundApi extends HttpApiGroup.make("inbound")
       .addSuccess(SendEmailResponse, { status: 202 })
       .addError(NotFoundJson)
       .addError(UnprocessableJson)
+      .addError(MonthlyLimitJson)
+      .addError(DailyLimitJson)
+      .addError(SendLimitJson)
   )
   .add(
     HttpApiEndpoint.post("forward", "/inbound/:id/forward")
@@ -146,6 +156,9 @@ export class InboundApi extends HttpApiGroup.make("inbound")
       .addSuccess(SendEmailResponse, { status: 202 })
       .addError(NotFoundJson)
       .addError(UnprocessableJson)
+      .addError(MonthlyLimitJson)
+      .addError(DailyLimitJson)
+      .addError(SendLimitJson)
   )
   .addError(ForbiddenJson)
   .middleware(FullAccess)

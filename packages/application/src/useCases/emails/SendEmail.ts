@@ -16,6 +16,7 @@ import { authorize, inScope, viaApiKey } from "../Principal.js"
 import { Digest } from "../../ports/Digest.js"
 import { DomainRepository } from "../../ports/DomainRepository.js"
 import { EmailRepository } from "../../ports/EmailRepository.js"
+import { AdmitSend } from "../billing/AdmitSend.js"
 
 export interface SendResult {
   readonly id: string
@@ -111,34 +112,41 @@ export const SendEmail = Effect.fnUntraced(function* (
       : idempotency.source === "body"
         ? `b:${idempotency.key}`
         : `h:${caller.id}:${idempotency.key}`
+  // Entitlement: the plan's limits and the team's payments, checked last so a refused send
+  // costs nothing before it; a held place is settled whatever the commit does.
+  const admission = yield* AdmitSend(caller.teamId, caller.mode === "test", now)
   const emails = yield* EmailRepository
-  const result = yield* emails.accept({
-    teamId: caller.teamId,
-    apiKeyId: caller.id,
-    domainId: domain.value.id,
-    domainName,
-    fromAddress: valid.from.address,
-    fromName: valid.from.name,
-    recipients,
-    replyTo: valid.replyTo.map(formatMailbox),
-    subject: request.subject,
-    html: request.html,
-    text: request.text,
-    headers: request.headers,
-    tags: request.tags,
-    // A raw message carries its attachments inside; they were validated above but are not stored twice.
-    attachments: raw === null ? request.attachments : [],
-    rawMime: raw?.bytes ?? null,
-    messageId: raw?.messageId ?? null,
-    testMode: caller.mode === "test",
-    unsubscribe: request.unsubscribe,
-    trackOpens: request.tracking.opens ?? domain.value.openTracking,
-    trackClicks: request.tracking.clicks ?? domain.value.clickTracking,
-    scheduledAt: request.scheduledAt !== null && request.scheduledAt > now ? request.scheduledAt : null,
-    idempotencyKey: key,
-    requestHash,
-    system: false
-  })
+  const result = yield* emails
+    .accept({
+      teamId: caller.teamId,
+      apiKeyId: caller.id,
+      domainId: domain.value.id,
+      domainName,
+      fromAddress: valid.from.address,
+      fromName: valid.from.name,
+      recipients,
+      replyTo: valid.replyTo.map(formatMailbox),
+      subject: request.subject,
+      html: request.html,
+      text: request.text,
+      headers: request.headers,
+      tags: request.tags,
+      // A raw message carries its attachments inside; they were validated above but are not stored twice.
+      attachments: raw === null ? request.attachments : [],
+      rawMime: raw?.bytes ?? null,
+      messageId: raw?.messageId ?? null,
+      testMode: caller.mode === "test",
+      unsubscribe: request.unsubscribe,
+      trackOpens: request.tracking.opens ?? domain.value.openTracking,
+      trackClicks: request.tracking.clicks ?? domain.value.clickTracking,
+      scheduledAt: request.scheduledAt !== null && request.scheduledAt > now ? request.scheduledAt : null,
+      idempotencyKey: key,
+      requestHash,
+      system: false
+    })
+    .pipe(
+      Effect.onExit((exit) => admission.settle(exit._tag === "Success" && exit.value._tag !== "Existing"))
+    )
   if (result._tag === "Existing") {
     if (result.requestHash !== requestHash) {
       return yield* new IdempotencyKeyReused({ publicId: result.publicId })

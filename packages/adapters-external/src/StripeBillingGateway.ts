@@ -1,0 +1,219 @@
+import { BillingGateway } from "@poststack/application"
+import {
+  type BillingEvent,
+  BillingNotConfigured,
+  BillingProviderUnavailable,
+  BillingWebhookInvalid,
+  billingStatusOf,
+  TeamId
+} from "@poststack/domain"
+import { Clock, Config, Effect, Layer, Option, Redacted, Schema } from "effect"
+import Stripe from "stripe"
+
+export interface StripeOptions {
+  readonly secretKey: Redacted.Redacted<string>
+  readonly webhookSecret: Redacted.Redacted<string>
+  /** `https://api.stripe.com` (tests: a local fake speaking its wire format). */
+  readonly apiUrl: string
+  /** The billing meter overage is reported to (its `event_name`). */
+  readonly overageMeter: string
+  readonly timeoutMs: number
+}
+
+/** Seconds a signature stays valid: an event signed longer ago is a replay and refused. */
+const TOLERANCE_SECONDS = 300
+
+const unreachable = (cause: unknown) =>
+  Effect.zipRight(
+    Effect.logWarning("Stripe call failed").pipe(
+      Effect.annotateLogs("reason", cause instanceof Error ? cause.message : String(cause))
+    ),
+    Effect.fail(new BillingProviderUnavailable())
+  )
+
+const idOf = (value: unknown): string | null =>
+  typeof value === "string"
+    ? value
+    : typeof value === "object" && value !== null && "id" in value
+      ? String(value.id)
+      : null
+
+const numberOf = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0)
+
+const isTeamId = Schema.is(TeamId)
+
+/** A verified Stripe event in our terms; the types we do not act on are `Ignored`. */
+const toBillingEvent = (event: Stripe.Event): BillingEvent => {
+  const base = { eventId: event.id, createdAt: new Date(event.created * 1000) }
+  const object = event.data.object as unknown as Record<string, unknown>
+  const customerId = idOf(object.customer)
+  switch (event.type) {
+    case "checkout.session.completed": {
+      const reference = Number(object.client_reference_id)
+      if (customerId === null) break
+      return {
+        _tag: "CheckoutCompleted",
+        ...base,
+        teamId: isTeamId(reference) ? reference : null,
+        customerId,
+        subscriptionId: idOf(object.subscription)
+      }
+    }
+    case "customer.subscription.created":
+    case "customer.subscription.updated": {
+      const items = (object.items as { data?: ReadonlyArray<{ price?: unknown }> } | undefined)?.data ?? []
+      const subscriptionId = idOf(object.id)
+      if (customerId === null || subscriptionId === null) break
+      return {
+        _tag: "SubscriptionChanged",
+        ...base,
+        customerId,
+        subscriptionId,
+        priceId: idOf(items[0]?.price),
+        status: billingStatusOf(String(object.status))
+      }
+    }
+    case "customer.subscription.deleted": {
+      const subscriptionId = idOf(object.id)
+      if (customerId === null || subscriptionId === null) break
+      return { _tag: "SubscriptionEnded", ...base, customerId, subscriptionId }
+    }
+    case "invoice.paid":
+    case "invoice.payment_failed": {
+      const invoiceId = idOf(object.id)
+      if (customerId === null || invoiceId === null) break
+      return {
+        _tag: event.type === "invoice.paid" ? "InvoicePaid" : "PaymentFailed",
+        ...base,
+        customerId,
+        invoiceId,
+        amountCents: numberOf(event.type === "invoice.paid" ? object.amount_paid : object.amount_due),
+        currency: typeof object.currency === "string" ? object.currency : "usd"
+      }
+    }
+  }
+  return { _tag: "Ignored", ...base, type: event.type }
+}
+
+/**
+ * Stripe through its Node SDK. The SDK is pointed at `apiUrl` with its `host`/`port`/`protocol`
+ * options; webhooks are verified with `stripe.webhooks.constructEvent` over the raw bytes, against
+ * the effect clock (so a replayed old signature is refused like a forged one).
+ */
+export const make = (options: StripeOptions) => {
+  const url = new URL(options.apiUrl)
+  const stripe = new Stripe(Redacted.value(options.secretKey), {
+    host: url.hostname,
+    port: url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port),
+    protocol: url.protocol === "http:" ? "http" : "https",
+    timeout: options.timeoutMs,
+    maxNetworkRetries: 2,
+    telemetry: false
+  })
+  const call = <A>(run: () => Promise<A>) =>
+    Effect.tryPromise({ try: run, catch: (e) => e }).pipe(Effect.catchAll(unreachable))
+  return BillingGateway.of({
+    configured: true,
+    createCustomer: (teamId, teamName) =>
+      call(() =>
+        stripe.customers.create(
+          { name: teamName, metadata: { poststack_team_id: String(teamId) } },
+          { idempotencyKey: `customer-team-${teamId}` }
+        )
+      ).pipe(Effect.map((customer) => customer.id)),
+    checkoutUrl: ({ teamId, customerId, priceId, returnUrl }) =>
+      call(() =>
+        stripe.checkout.sessions.create({
+          mode: "subscription",
+          customer: customerId,
+          client_reference_id: String(teamId),
+          line_items: [{ price: priceId, quantity: 1 }],
+          success_url: `${returnUrl}?checkout=done`,
+          cancel_url: `${returnUrl}?checkout=cancelled`
+        })
+      ).pipe(
+        Effect.flatMap((session) =>
+          session.url === null ? unreachable("checkout session without a url") : Effect.succeed(session.url)
+        )
+      ),
+    portalUrl: (customerId, returnUrl) =>
+      call(() => stripe.billingPortal.sessions.create({ customer: customerId, return_url: returnUrl })).pipe(
+        Effect.map((session) => session.url)
+      ),
+    reportOverage: ({ customerId, quantity, reportId, at }) =>
+      call(() =>
+        stripe.billing.meterEvents.create(
+          {
+            event_name: options.overageMeter,
+            identifier: reportId,
+            timestamp: Math.floor(at.getTime() / 1000),
+            payload: { stripe_customer_id: customerId, value: String(quantity) }
+          },
+          { idempotencyKey: reportId }
+        )
+      ).pipe(Effect.asVoid),
+    parseWebhook: (rawBody, signature) =>
+      Effect.gen(function* () {
+        if (signature === undefined || signature === "") return yield* new BillingWebhookInvalid()
+        const now = yield* Clock.currentTimeMillis
+        const event = yield* Effect.try({
+          try: () =>
+            stripe.webhooks.constructEvent(
+              Buffer.from(rawBody),
+              signature,
+              Redacted.value(options.webhookSecret),
+              TOLERANCE_SECONDS,
+              undefined,
+              now
+            ),
+          catch: () => new BillingWebhookInvalid()
+        })
+        return toBillingEvent(event)
+      })
+  })
+}
+
+export const layer = (options: StripeOptions) => Layer.succeed(BillingGateway, make(options))
+
+const notConfigured = Effect.fail(new BillingNotConfigured())
+
+/** No Stripe account: nothing about billing gets in the way, and its routes say so. */
+export const layerNotConfigured = Layer.succeed(
+  BillingGateway,
+  BillingGateway.of({
+    configured: false,
+    createCustomer: () => notConfigured,
+    checkoutUrl: () => notConfigured,
+    portalUrl: () => notConfigured,
+    reportOverage: () => notConfigured,
+    parseWebhook: () => notConfigured
+  })
+)
+
+/**
+ * `POSTSTACK_STRIPE_SECRET_KEY` and `POSTSTACK_STRIPE_WEBHOOK_SECRET` turn billing on;
+ * `POSTSTACK_STRIPE_API_URL` points the SDK elsewhere (a test double), and
+ * `POSTSTACK_STRIPE_OVERAGE_METER` names the meter overage is reported to.
+ */
+export const layerConfig = Layer.unwrapEffect(
+  Config.all({
+    secretKey: Config.option(Config.redacted("POSTSTACK_STRIPE_SECRET_KEY")),
+    webhookSecret: Config.option(Config.redacted("POSTSTACK_STRIPE_WEBHOOK_SECRET")),
+    apiUrl: Config.string("POSTSTACK_STRIPE_API_URL").pipe(Config.withDefault("https://api.stripe.com")),
+    overageMeter: Config.string("POSTSTACK_STRIPE_OVERAGE_METER").pipe(
+      Config.withDefault("poststack_overage_emails")
+    )
+  }).pipe(
+    Config.map(({ secretKey, webhookSecret, apiUrl, overageMeter }) =>
+      Option.isSome(secretKey) && Option.isSome(webhookSecret)
+        ? layer({
+            secretKey: secretKey.value,
+            webhookSecret: webhookSecret.value,
+            apiUrl,
+            overageMeter,
+            timeoutMs: 15_000
+          })
+        : layerNotConfigured
+    )
+  )
+)

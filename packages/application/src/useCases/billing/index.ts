@@ -1,0 +1,6 @@
+export * from "./AdmitSend.js"
+export * from "./GetUsage.js"
+export * from "./ManagePlans.js"
+export * from "./OpenBilling.js"
+export * from "./HandleBillingWebhook.js"
+export * from "./ReportOverage.js"

@@ -1,0 +1,5 @@
+export * from "./Plan.js"
+export * from "./Usage.js"
+export * from "./Entitlements.js"
+export * from "./BillingErrors.js"
+export * from "./BillingEvent.js"
