@@ -22,7 +22,11 @@ const TENANT_TABLES = [
   "inbound_emails",
   "contacts",
   "contact_properties",
-  "segments"
+  "segments",
+  "subscription_topics",
+  "topic_subscriptions",
+  "signup_forms",
+  "templates"
 ]
 
 /** A body each route accepts, so that a refusal cannot come from validation instead of ownership. */
@@ -40,7 +44,11 @@ const BODIES: Record<string, unknown> = {
   "post /inbound/{id}/forward": { from: "a@a.test", to: ["thief@example.com"] },
   "patch /contacts/{id}": { first_name: "taken over" },
   "patch /contact-properties/{id}": { label: "taken over", required: true },
-  "patch /segments/{id}": { name: "taken over", rules: null }
+  "patch /segments/{id}": { name: "taken over", rules: null },
+  "patch /subscription-topics/{id}": { name: "taken over" },
+  "patch /signup-forms/{id}": { name: "taken over" },
+  "patch /templates/{id}": { name: "taken over" },
+  "post /templates/{id}/render": {}
 }
 
 describe("tenant isolation: team A's key on every route that names one of team B's resources", () => {
@@ -88,6 +96,8 @@ describe("tenant isolation: team A's key on every route that names one of team B
       const takesKey = (o: { security?: ReadonlyArray<unknown> }) =>
         (o.security ?? []).some((s) => typeof s === "object" && s !== null && "bearer" in s)
       if (!operations.some(takesKey)) continue
+      // Template presets are the product's own, the same for every team: no one's resource.
+      if (template.startsWith("/templates/presets/")) continue
       const resource = template.split("/")[1] ?? ""
       let paths = [template]
       for (const param of params) {
@@ -193,6 +203,27 @@ describe("tenant isolation: team A's key on every route that names one of team B
     expect(added.status).toBe(200)
     ids.segments = { id: [segmentId], contactId: contactIds }
     BODIES["post /segments/{id}/contacts"] = { contact_ids: contactIds }
+    const topic = await asB("POST", "/subscription-topics", { name: "B's private" })
+    expect(topic.status).toBe(201)
+    const topicId = String((topic.body.topic as { publicId: string }).publicId)
+    // B's contact has made a choice about B's topic, so the row exists for A to reach for.
+    const subscriptions = `/subscription-topics/contacts/${contactIds[0]}/subscriptions`
+    expect((await asB("DELETE", `${subscriptions}/${topicId}`)).status).toBe(200)
+    ids["subscription-topics"] = { id: [topicId], contactId: contactIds, topicId: [topicId] }
+    BODIES["post /subscription-topics/contacts/{contactId}/subscriptions"] = { topic_id: topicId }
+    const form = await asB("POST", "/signup-forms", {
+      name: "B's private",
+      fields: [{ name: "email", type: "email", label: "Email", required: true }]
+    })
+    expect(form.status).toBe(201)
+    ids["signup-forms"] = { id: [String((form.body.signupForm as { publicId: string }).publicId)] }
+    const template = await asB("POST", "/templates", {
+      name: "B's private",
+      subject: "B's private",
+      html: "<p>secret content</p>"
+    })
+    expect(template.status).toBe(201)
+    ids.templates = { id: [String((template.body.template as { publicId: string }).publicId)] }
   })
   afterAll(async () => {
     await teams.close()
@@ -213,7 +244,10 @@ describe("tenant isolation: team A's key on every route that names one of team B
         "notification-channels",
         "contacts",
         "contact-properties",
-        "segments"
+        "segments",
+        "subscription-topics",
+        "signup-forms",
+        "templates"
       ])
     )
     expect(out.length).toBeGreaterThanOrEqual(40)

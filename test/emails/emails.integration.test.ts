@@ -150,7 +150,7 @@ describe("/emails: accepting mail", () => {
       [mail({ html: undefined }), 422, /html or text is required/],
       [mail({ from: "hello@send.test\r\nBcc: x@y.test" }), 422, /^from must be/],
       [mail({ attachments: [{ filename: "a.txt", content: "not base64!" }] }), 422, /base64/],
-      [mail({ template_id: "tpl_1" }), 422, /templates are not available/],
+      [mail({ template_id: "tpl_1" }), 422, /Template not found/],
       [mail({ scheduled_at: "not a date" }), 400, /scheduled_at/],
       [{ to: ["a@example.com"], subject: "x", html: "y" }, 400, /from: is missing/],
       [mail({ to: 42 }), 400, /^to:/]
