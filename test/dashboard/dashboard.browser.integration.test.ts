@@ -314,9 +314,11 @@ describe("the dashboard in a browser", () => {
       "a:Account",
       "a:Audit log",
       "a:API requests",
+      "a:Billing",
       "a:Team",
       "a:Signup forms",
       "a:Segments",
+      "a:Templates",
       "a:Topics",
       "a:Properties",
       "a:Contacts",
@@ -331,7 +333,7 @@ describe("the dashboard in a browser", () => {
     await page.keyboard.press("Tab")
     expect(await focused()).toBe("input:name")
     // Back into the navigation, and to the Domains page with Enter.
-    for (let i = 0; i < 11; i++) await page.keyboard.press("Shift+Tab")
+    for (let i = 0; i < 13; i++) await page.keyboard.press("Shift+Tab")
     expect(await focused()).toBe("a:Domains")
     await page.keyboard.press("Enter")
     await page.waitForURL(url("/app/domains"))
