@@ -76,11 +76,11 @@ describe("send failures: single and batch answers agree", () => {
       error: /to/
     },
     {
-      fact: "templates asked for (ValidationFailed at the edge)",
+      fact: "TemplateNotFound (an unknown template)",
       body: () => mail({ template_id: "tpl_1" }),
       status: 422,
       code: "unprocessable_entity",
-      error: /^template_id: /
+      error: /^Template not found: tpl_1$/
     },
     {
       fact: "DomainNotVerified",

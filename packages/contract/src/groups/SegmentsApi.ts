@@ -58,7 +58,7 @@ export const SegmentBroadcastView = Schema.Struct({
   id: Schema.Int,
   publicId: Schema.String,
   subject: Schema.String,
-  status: Schema.String,
+  status: Schema.Literal("draft", "queued", "sending", "sent", "cancelled"),
   sentAt: Schema.NullOr(Schema.Date),
   createdAt: Schema.Date
 })
