@@ -11,7 +11,9 @@ export const layer = <E, R, E2 = never, R2 = never>(
 ): Layer.Layer<never, never, R | R2 | TaskLock> =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
-      for (const task of tasks) yield* Effect.forkScoped(runPeriodically(task))
+      // One periodic task at a time per worker: each holds a pooled connection for its lock.
+      const gate = yield* Effect.makeSemaphore(1)
+      for (const task of tasks) yield* Effect.forkScoped(runPeriodically(task, gate))
       for (const job of jobs) yield* Effect.forkScoped(runContinuously(job))
       yield* Effect.logInfo("worker started").pipe(
         Effect.annotateLogs({ periodicTasks: tasks.map((t) => t.name), jobs: jobs.map((j) => j.name) })

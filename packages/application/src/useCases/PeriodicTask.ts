@@ -15,16 +15,19 @@ export interface PeriodicTask<E, R> {
 /**
  * Runs a task once per `every` across the whole cluster: each worker wakes up every `every`, and
  * the one that holds the lock and finds the last round old enough runs it. A failing round is
- * logged and does not stop the loop.
+ * logged and does not stop the loop. Tasks given the same `gate` run one at a time in this
+ * process: a round holds a connection for its lock while it runs, so tasks starting together
+ * could otherwise take every connection of a small pool for locks and wait forever for one more.
  */
-export const runPeriodically = <E, R>(task: PeriodicTask<E, R>) =>
+export const runPeriodically = <E, R>(task: PeriodicTask<E, R>, gate?: Effect.Semaphore) =>
   Effect.gen(function* () {
     const lock = yield* TaskLock
     const everyMs = Duration.toMillis(Duration.decode(task.every))
     const claimed = Effect.flatMap(lock.claimRound(task.name, everyMs), (due) =>
       due ? task.run : Effect.void
     )
-    const round = lock.withTryLock(`periodic:${task.name}`, claimed).pipe(
+    const locked = lock.withTryLock(`periodic:${task.name}`, claimed)
+    const round = (gate === undefined ? locked : gate.withPermits(1)(locked)).pipe(
       Effect.catchAllCause((cause) => Effect.logError(`periodic task ${task.name} failed`, cause)),
       Effect.withSpan(`PeriodicTask.${task.name}`)
     )
