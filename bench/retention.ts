@@ -10,6 +10,7 @@ import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import pg from "pg"
 import { startDnsServer } from "../test/support/dnsServer.js"
 import {
+  benchEnv,
   benchDatabase,
   closedLoop,
   freePort,
@@ -38,17 +39,12 @@ const main = async () => {
   const key = `sk_live_${randomBytes(32).toString("base64url")}`
   const port = await freePort()
   const server = startApp("apps/server/src/main.ts", {
-    DATABASE_URL: db.url,
+    ...benchEnv({ databaseUrl: db.url, dns }),
     PORT: String(port),
     POSTSTACK_HOST: "127.0.0.1",
     POSTSTACK_BOOTSTRAP_API_KEY: key,
-    POSTSTACK_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    POSTSTACK_DNS_SERVERS: dns.address,
-    POSTSTACK_SPF: "ip4:127.0.0.1",
-    POSTSTACK_MX_HOST: "mx.bench.test",
     POSTSTACK_RATE_LIMIT_REQUESTS: "10000000",
-    POSTSTACK_RUN_WORKER: "false",
-    POSTSTACK_LOG_LEVEL: "warning"
+    POSTSTACK_RUN_WORKER: "false"
   })
   const baseUrl = `http://127.0.0.1:${port}`
   await waitFor(
