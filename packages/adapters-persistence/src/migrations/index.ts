@@ -33,6 +33,7 @@ import contactEngagementAndSearch from "./0044_contact_engagement_and_search.js"
 import plansAndUsage from "./0046_plans_and_usage.js"
 import retentionIndexes from "./0048_retention_indexes.js"
 import privacyJobs from "./0049_privacy_jobs.js"
+import bulkMail from "./0050_bulk_mail.js"
 import signupForms from "./0043_signup_forms.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
@@ -72,7 +73,8 @@ export const migrations = {
   "0045_templates": templates,
   "0046_plans_and_usage": plansAndUsage,
   "0048_retention_indexes": retentionIndexes,
-  "0049_privacy_jobs": privacyJobs
+  "0049_privacy_jobs": privacyJobs,
+  "0050_bulk_mail": bulkMail
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
