@@ -2,6 +2,7 @@ import {
   AdvanceDkimRotations,
   PurgeAuditLog,
   PurgeExpiredData,
+  PurgeExpiredSignups,
   RunPrivacyJobs,
   PurgeRequestLog,
   ReportOverage,
@@ -39,6 +40,8 @@ const tasks = [
       yield* PurgeRequestLog(yield* Effect.orDie(RequestLogRetentionDays))
       // P22-P24, P29: emails, events, inbound mail and its files, webhook deliveries, expired sessions.
       yield* PurgeExpiredData()
+      // Signup submissions whose seven-day confirmation link expired unconfirmed.
+      yield* PurgeExpiredSignups()
     })
   },
   // Last month's overage, once per team and period (nothing to do without Stripe).
