@@ -1,2 +1,3 @@
 export * from "./RequestPrivacyJob.js"
 export * from "./RunPrivacyJobs.js"
+export * from "./DownloadPrivacyExport.js"
