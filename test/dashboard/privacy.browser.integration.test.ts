@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs"
 import type { Browser as Chromium } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { DIST } from "../../apps/dashboard/scripts/ensureBuilt.mjs"
@@ -36,7 +37,7 @@ describe("the privacy page in a browser", () => {
     const contact = await api.call("POST", "/contacts", { email: SUBJECT, first_name: "Dana" })
     expect(contact.status, contact.text).toBe(201)
 
-    const context = await chromium.newContext({ viewport: { width: 1200, height: 900 } })
+    const context = await chromium.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true })
     const page = await context.newPage()
     const problems: Array<string> = []
     page.on("pageerror", (error) => problems.push(error.message))
@@ -71,6 +72,19 @@ describe("the privacy page in a browser", () => {
     expect(await report.getByRole("row", { name: /contacts/ }).textContent()).toBe("contacts1")
     await page.screenshot({ path: "/tmp/dash-privacy.png", fullPage: true })
     expect((await api.call("GET", `/contacts/by-email/${encodeURIComponent(SUBJECT)}`)).status).toBe(404)
+
+    // P36: the account page hands the person their own data as a file.
+    await page.getByRole("link", { name: "Account" }).click()
+    await page.getByRole("heading", { name: "Your data" }).waitFor()
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Download my data" }).click()
+    ])
+    expect(download.suggestedFilename()).toMatch(/^poststack-personal-data-usr_[0-9a-z]+\.json$/)
+    const mine = JSON.parse(readFileSync((await download.path()) ?? "", "utf8")) as { account: { email: string } }
+    expect(mine.account.email).toBe(EMAIL)
+    await page.getByRole("heading", { name: "Your data" }).scrollIntoViewIfNeeded()
+    await page.screenshot({ path: "/tmp/dash-account-data.png" })
     expect(problems).toEqual([])
     await context.close()
   }, 120_000)

@@ -1,4 +1,4 @@
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { AccountEmail, DisplayName, Password, TimeZone } from "@poststack/domain"
 import { Schema } from "effect"
 import { UnauthorizedJson } from "../errors.js"
@@ -39,6 +39,14 @@ export class AccountApi extends HttpApiGroup.make("account")
       .setPayload(ChangeEmailBody)
       .addSuccess(Accepted, { status: 202 })
       .addError(UnauthorizedJson)
+  )
+  .add(
+    HttpApiEndpoint.get("exportData", "/account/export")
+      .addSuccess(HttpApiSchema.Uint8Array({ contentType: "application/json" }))
+      .annotate(
+        OpenApi.Description,
+        "The signed-in person's own data (account, teams, sessions, linked providers, audit entries about them) as a JSON file."
+      )
   )
   .middleware(SessionAuthentication)
   .annotate(OpenApi.Title, "Account") {}
