@@ -1,6 +1,7 @@
 import {
   AdvanceDkimRotations,
   PurgeAuditLog,
+  PurgeClosedTeams,
   PurgeExpiredData,
   RunPrivacyJobs,
   PurgeRequestLog,
@@ -39,6 +40,8 @@ const tasks = [
       yield* PurgeRequestLog(yield* Effect.orDie(RequestLogRetentionDays))
       // P22-P24, P29: emails, events, inbound mail and its files, webhook deliveries, expired sessions.
       yield* PurgeExpiredData()
+      // P25: teams closed two weeks ago, everything but their billing records.
+      yield* PurgeClosedTeams()
     })
   },
   // Last month's overage, once per team and period (nothing to do without Stripe).

@@ -41,6 +41,7 @@ export const AuditAction = Schema.Literal(
   "member.removed",
   "member.role_changed",
   "team.created",
+  "team.closed",
   "data.exported",
   "data.erased"
 )
