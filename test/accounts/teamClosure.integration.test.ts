@@ -131,4 +131,41 @@ describe("closing a team (P25, P27)", () => {
     expect(people.map((p) => p.email)).toEqual(["mia.close@people.test", "olga.close@people.test"])
     expect(await count("memberships", mia.teamId)).toBe(1)
   }, 120_000)
+  it("a person deletes their own account: refused while the only owner of a shared team; solo teams close with it", async () => {
+    const pia = await person("pia.delete@people.test")
+    const invited = await pia.browser.call("POST", `/teams/${pia.teamId}/invitations`, {
+      email: "quinn.delete@people.test",
+      role: "member"
+    })
+    expect(invited.status, invited.text).toBe(201)
+    const token = tokenIn(await mailTo(world.sink, "quinn.delete@people.test", /invited to join/i, seen))
+    const quinn = await person("quinn.delete@people.test")
+    expect((await quinn.browser.call("POST", "/teams/join", { token })).status).toBeLessThan(300)
+
+    const refused = await pia.browser.call("POST", "/account/delete", { password })
+    expect(refused.status).toBe(409)
+    expect(refused.body.code).toBe("last_owner")
+    expect(String(refused.body.error)).toMatch(/only owner of .*other members/)
+    expect((await quinn.browser.call("POST", "/account/delete", { password: "not it" })).status).toBe(401)
+
+    const deleted = await quinn.browser.call("POST", "/account/delete", { password })
+    expect(deleted.status, deleted.text).toBe(200)
+    expect(deleted.body).toEqual({ deleted: true, teamsClosed: [quinn.teamId] })
+    expect(await query(world.db.url, "SELECT id FROM users WHERE email = 'quinn.delete@people.test'")).toEqual([])
+    const [closedTeam] = await query<{ closed: boolean }>(
+      world.db.url,
+      "SELECT closed_at IS NOT NULL AS closed FROM teams WHERE id = $1",
+      [quinn.teamId]
+    )
+    expect(closedTeam?.closed).toBe(true)
+    expect((await quinn.browser.call("GET", "/account")).status).toBe(401)
+    const audit = await pia.browser.call("GET", "/audit-log?action=account.deleted")
+    expect(audit.status, audit.text).toBe(200)
+    expect((audit.body.data as Array<unknown>).length).toBe(1)
+
+    // Alone in her team now, Pia may go, and her team is closed with her.
+    const gone = await pia.browser.call("POST", "/account/delete", { password })
+    expect(gone.status, gone.text).toBe(200)
+    expect(gone.body).toEqual({ deleted: true, teamsClosed: [pia.teamId] })
+  }, 120_000)
 })

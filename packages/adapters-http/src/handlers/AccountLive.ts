@@ -1,5 +1,12 @@
 import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
-import { ChangeEmail, ChangePassword, ExportPersonalData, GetAccount, UpdateProfile } from "@poststack/application"
+import {
+  ChangeEmail,
+  ChangePassword,
+  DeleteAccount,
+  ExportPersonalData,
+  GetAccount,
+  UpdateProfile
+} from "@poststack/application"
 import { InvalidApiKey } from "@poststack/domain"
 import { Effect } from "effect"
 import { Api } from "@poststack/contract"
@@ -44,6 +51,12 @@ export const AccountLive = HttpApiBuilder.group(Api, "account", (handlers) =>
       ).pipe(
         Effect.catchTag("CredentialsRejected", (e) => Effect.fail(new InvalidApiKey({ message: e.message }))),
         Effect.as({ message: "A confirmation link is on its way to the new address." })
+      )
+    )
+    .handle("deleteAccount", ({ payload }) =>
+      Effect.flatMap(CurrentSession, ({ session }) => DeleteAccount(session, payload.password)).pipe(
+        Effect.catchTag("CredentialsRejected", (e) => Effect.fail(new InvalidApiKey({ message: e.message }))),
+        Effect.map(({ teamsClosed }) => ({ deleted: true as const, teamsClosed }))
       )
     )
     .handle("exportData", () =>

@@ -35,6 +35,7 @@ export const AuditAction = Schema.Literal(
   "account.email_changed",
   "account.github_linked",
   "account.github_unlinked",
+  "account.deleted",
   "member.invited",
   "member.joined",
   "member.invitation_revoked",
