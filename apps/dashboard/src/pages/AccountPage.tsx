@@ -3,6 +3,7 @@ import { useState } from "react"
 import { call } from "../api"
 import { useSession } from "../session"
 import { Field, Form, PageTitle } from "../ui"
+import { DeleteAccountSection } from "./ClosingSections"
 import { GitHubSection } from "./GitHubSection"
 import { TimeZoneSelect } from "./TimeZoneSelect"
 import { TwoFactorSection } from "./TwoFactorSection"
@@ -145,6 +146,7 @@ export const AccountPage = () => {
             Download my data
           </a>
         </section>
+        <DeleteAccountSection />
       </div>
     </section>
   )
