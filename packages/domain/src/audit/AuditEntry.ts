@@ -44,6 +44,9 @@ export const AuditAction = Schema.Literal(
   "team.created",
   "team.closed",
   "data.exported",
+  "billing.plan_changed",
+  "billing.checkout_started",
+  "billing.subscription_changed",
   "data.erased"
 )
 export type AuditAction = typeof AuditAction.Type
