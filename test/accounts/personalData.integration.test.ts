@@ -31,6 +31,11 @@ describe("a person's own data (P36): GET /account/export", () => {
   it("answers the account, teams, sessions and audit entries about the person, and nothing secret or of others", async () => {
     const carol = await person("carol.data@people.test", "CarolPhone/1.0")
     const dave = await person("dave.data@people.test", "DaveDesk/2.0")
+    // Carol invites someone: her own entry, without the invitee's address.
+    expect(
+      (await carol.browser.call("POST", `/teams/${carol.teamId}/invitations`, { email: "erin.other@people.test", role: "member" }))
+        .status
+    ).toBe(201)
     // Dave invites Carol to his team and makes her an admin: entries about her, done by him.
     const invited = await dave.browser.call("POST", `/teams/${dave.teamId}/invitations`, {
       email: "carol.data@people.test",
@@ -84,7 +89,8 @@ describe("a person's own data (P36): GET /account/export", () => {
       "SELECT password_hash FROM users WHERE email = 'carol.data@people.test'"
     )
     expect(text).not.toContain(stored?.password_hash ?? "no hash stored")
-    for (const secret of ["$argon2", "tokenHash", "passwordHash", "sealed", "dave.data@people.test", dave.userId, "DaveDesk"])
+    expect(archive.auditLog.map((e) => e.action)).toContain("member.invited")
+    for (const secret of ["erin.other@people.test", "$argon2", "tokenHash", "passwordHash", "sealed", "dave.data@people.test", dave.userId, "DaveDesk"])
       expect(text, secret).not.toContain(secret)
 
     // Keys and the signed-out get nothing.

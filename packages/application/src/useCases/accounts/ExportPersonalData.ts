@@ -1,4 +1,4 @@
-import { SessionRequired, type UserId } from "@poststack/domain"
+import { type AuditDetails, SessionRequired, type UserId } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
 import { AuditLog } from "../../ports/AuditLog.js"
 import { IdentityRepository } from "../../ports/IdentityRepository.js"
@@ -6,6 +6,14 @@ import { MembershipRepository } from "../../ports/MembershipRepository.js"
 import { SessionStore } from "../../ports/SessionStore.js"
 import { TwoFactorStore } from "../../ports/TwoFactorStore.js"
 import { UserRepository } from "../../ports/UserRepository.js"
+
+/** An entry's details without another person's address (an invitation names the invitee). */
+const ownDetails = (details: AuditDetails, own: string): AuditDetails =>
+  Object.fromEntries(
+    Object.entries(details).filter(
+      ([, v]) => !(typeof v === "string" && v.includes("@") && v.toLowerCase() !== own.toLowerCase())
+    )
+  )
 
 /** The most audit entries an archive carries: 90 days of one person's actions fit many times over. */
 const AUDIT_LIMIT = 10_000
@@ -71,7 +79,7 @@ export const ExportPersonalData = Effect.fn("ExportPersonalData")(function* (use
         action: e.action,
         actor: byThem ? e.actor : e.actor === null ? null : { kind: e.actor.kind },
         target: onOther ? { type: "user" } : e.target,
-        details: onOther ? {} : e.details,
+        details: onOther ? {} : ownDetails(e.details, user.email),
         address: byThem ? e.address : null,
         userAgent: byThem ? e.userAgent : null,
         at: e.at.toISOString()
