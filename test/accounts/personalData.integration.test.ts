@@ -10,7 +10,9 @@ describe("a person's own data (P36): GET /account/export", () => {
 
   const person = async (email: string, agent: string) => {
     const browser = new Browser(world.server.baseUrl, { "user-agent": agent })
-    expect((await browser.call("POST", "/auth/sign-up", { email, password, name: email.split("@")[0] })).status).toBe(202)
+    expect(
+      (await browser.call("POST", "/auth/sign-up", { email, password, name: email.split("@")[0] })).status
+    ).toBe(202)
     const token = tokenIn(await mailTo(world.sink, email, /confirm your email/i, seen))
     expect((await browser.call("POST", "/auth/verify-email", { token })).status).toBe(200)
     const signedIn = await browser.signIn(email, password)
@@ -33,8 +35,12 @@ describe("a person's own data (P36): GET /account/export", () => {
     const dave = await person("dave.data@people.test", "DaveDesk/2.0")
     // Carol invites someone: her own entry, without the invitee's address.
     expect(
-      (await carol.browser.call("POST", `/teams/${carol.teamId}/invitations`, { email: "erin.other@people.test", role: "member" }))
-        .status
+      (
+        await carol.browser.call("POST", `/teams/${carol.teamId}/invitations`, {
+          email: "erin.other@people.test",
+          role: "member"
+        })
+      ).status
     ).toBe(201)
     // Dave invites Carol to his team and makes her an admin: entries about her, done by him.
     const invited = await dave.browser.call("POST", `/teams/${dave.teamId}/invitations`, {
@@ -63,7 +69,12 @@ describe("a person's own data (P36): GET /account/export", () => {
       account: Record<string, unknown>
       teams: Array<{ id: number; role: string }>
       sessions: Array<{ userAgent: string | null }>
-      auditLog: Array<{ action: string; actor: { kind: string; id?: string } | null; address: string | null; userAgent: string | null }>
+      auditLog: Array<{
+        action: string
+        actor: { kind: string; id?: string } | null
+        address: string | null
+        userAgent: string | null
+      }>
     }
     expect(archive.format).toBe("poststack.personal-data.v1")
     expect(archive.account).toMatchObject({
@@ -90,7 +101,16 @@ describe("a person's own data (P36): GET /account/export", () => {
     )
     expect(text).not.toContain(stored?.password_hash ?? "no hash stored")
     expect(archive.auditLog.map((e) => e.action)).toContain("member.invited")
-    for (const secret of ["erin.other@people.test", "$argon2", "tokenHash", "passwordHash", "sealed", "dave.data@people.test", dave.userId, "DaveDesk"])
+    for (const secret of [
+      "erin.other@people.test",
+      "$argon2",
+      "tokenHash",
+      "passwordHash",
+      "sealed",
+      "dave.data@people.test",
+      dave.userId,
+      "DaveDesk"
+    ])
       expect(text, secret).not.toContain(secret)
 
     // Keys and the signed-out get nothing.

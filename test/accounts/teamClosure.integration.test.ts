@@ -34,8 +34,11 @@ describe("closing a team (P25, P27)", () => {
     return { browser, teamId: (signedIn.body.teams as Array<{ id: number }>)[0]?.id ?? 0 }
   }
   const count = async (table: string, teamId: number) =>
-    (await query<{ n: number }>(world.db.url, `SELECT count(*)::int AS n FROM ${table} WHERE team_id = $1`, [teamId]))[0]
-      ?.n
+    (
+      await query<{ n: number }>(world.db.url, `SELECT count(*)::int AS n FROM ${table} WHERE team_id = $1`, [
+        teamId
+      ])
+    )[0]?.n
 
   beforeAll(async () => {
     world = await startAccountsWorld()
@@ -63,10 +66,16 @@ describe("closing a team (P25, P27)", () => {
       scheduled_at: new Date(Date.now() + DAY).toISOString()
     })
     expect(scheduled.status).toBe(202)
-    expect((await callApi(world.server.baseUrl, key, "POST", "/contacts", { email: "c@example.com" })).status).toBe(201)
     expect(
-      (await callApi(world.server.baseUrl, key, "POST", "/suppressions", { email: "s@example.com", reason: "manual" }))
-        .status
+      (await callApi(world.server.baseUrl, key, "POST", "/contacts", { email: "c@example.com" })).status
+    ).toBe(201)
+    expect(
+      (
+        await callApi(world.server.baseUrl, key, "POST", "/suppressions", {
+          email: "s@example.com",
+          reason: "manual"
+        })
+      ).status
     ).toBe(200)
     await query(
       world.db.url,
@@ -151,7 +160,9 @@ describe("closing a team (P25, P27)", () => {
     const deleted = await quinn.browser.call("POST", "/account/delete", { password })
     expect(deleted.status, deleted.text).toBe(200)
     expect(deleted.body).toEqual({ deleted: true, teamsClosed: [quinn.teamId] })
-    expect(await query(world.db.url, "SELECT id FROM users WHERE email = 'quinn.delete@people.test'")).toEqual([])
+    expect(
+      await query(world.db.url, "SELECT id FROM users WHERE email = 'quinn.delete@people.test'")
+    ).toEqual([])
     const [closedTeam] = await query<{ closed: boolean }>(
       world.db.url,
       "SELECT closed_at IS NOT NULL AS closed FROM teams WHERE id = $1",

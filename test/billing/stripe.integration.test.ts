@@ -295,7 +295,9 @@ describe("Stripe billing against a fake Stripe", () => {
     expect(entries.map((e) => e.details.status)).toEqual(["canceled", "active", "past_due", "active"])
     expect(entries.every((e) => e.actor === null && e.details.source === "stripe")).toBe(true)
     const checkouts = await api(owner, "GET", "/audit-log?action=billing.checkout_started&per_page=100")
-    expect((checkouts.body.data as Array<{ target: { id: string } }>).map((e) => e.target.id)).toContain("pro")
+    expect((checkouts.body.data as Array<{ target: { id: string } }>).map((e) => e.target.id)).toContain(
+      "pro"
+    )
   })
 
   it("answers a forged or stale signature with 400 invalid_signature and changes nothing", async () => {

@@ -37,7 +37,10 @@ describe("the privacy page in a browser", () => {
     const contact = await api.call("POST", "/contacts", { email: SUBJECT, first_name: "Dana" })
     expect(contact.status, contact.text).toBe(201)
 
-    const context = await chromium.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true })
+    const context = await chromium.newContext({
+      viewport: { width: 1200, height: 900 },
+      acceptDownloads: true
+    })
     const page = await context.newPage()
     const problems: Array<string> = []
     page.on("pageerror", (error) => problems.push(error.message))
@@ -81,7 +84,9 @@ describe("the privacy page in a browser", () => {
       page.getByRole("link", { name: "Download my data" }).click()
     ])
     expect(download.suggestedFilename()).toMatch(/^poststack-personal-data-usr_[0-9a-z]+\.json$/)
-    const mine = JSON.parse(readFileSync((await download.path()) ?? "", "utf8")) as { account: { email: string } }
+    const mine = JSON.parse(readFileSync((await download.path()) ?? "", "utf8")) as {
+      account: { email: string }
+    }
     expect(mine.account.email).toBe(EMAIL)
     await page.getByRole("heading", { name: "Your data" }).scrollIntoViewIfNeeded()
     await page.screenshot({ path: "/tmp/dash-account-data.png" })

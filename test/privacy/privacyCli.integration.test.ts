@@ -21,9 +21,9 @@ describe("poststack privacy export|erase ADDRESS --team N", () => {
     const [team] = await query<{ id: number }>(db.url, "SELECT min(id)::int AS id FROM teams")
     teamId = team?.id ?? 0
     for (const email of ["cli.subject@example.com", "joanne.cli.subject@example.com"])
-      expect((await callApi(server.baseUrl, key, "POST", "/contacts", { email, first_name: "Cli" })).status).toBe(
-        201
-      )
+      expect(
+        (await callApi(server.baseUrl, key, "POST", "/contacts", { email, first_name: "Cli" })).status
+      ).toBe(201)
   })
   afterAll(async () => {
     await server.close()
@@ -43,7 +43,9 @@ describe("poststack privacy export|erase ADDRESS --team N", () => {
     const out = path.join(dir, "export.json")
     const exported = await run(["export", "CLI.Subject@example.com", "--team", String(teamId), "--out", out])
     expect(exported.code, exported.output).toBe(0)
-    expect(exported.output).toMatch(/Exported cli\.subject@example\.com from team \d+ \(job prj_[0-9a-f]{24}\)/)
+    expect(exported.output).toMatch(
+      /Exported cli\.subject@example\.com from team \d+ \(job prj_[0-9a-f]{24}\)/
+    )
     expect(exported.output).toContain("1 contacts")
     const archive = JSON.parse(readFileSync(out, "utf8")) as { contacts: Array<{ email: string }> }
     expect(archive.contacts.map((c) => c.email)).toEqual(["cli.subject@example.com"])
@@ -51,12 +53,16 @@ describe("poststack privacy export|erase ADDRESS --team N", () => {
     const erased = await run(["erase", "cli.subject@example.com", "--team", String(teamId)])
     expect(erased.code, erased.output).toBe(0)
     expect(erased.output).toMatch(/contacts \(5\/5\)|done \(5\/5\)/)
-    expect(erased.output).toMatch(/Erased the address from team \d+ \(job (prj_[0-9a-f]{24})\) in [\d.]+ s: .*1 contacts/)
+    expect(erased.output).toMatch(
+      /Erased the address from team \d+ \(job (prj_[0-9a-f]{24})\) in [\d.]+ s: .*1 contacts/
+    )
     const jobId = /job (prj_[0-9a-f]{24})\) in/.exec(erased.output)?.[1] ?? ""
     const job = await callApi(server.baseUrl, key, "GET", `/privacy/jobs/${jobId}`)
     expect(job.body).toMatchObject({ kind: "erase", status: "done", email: null, report: { contacts: 1 } })
     // The longer address that contains it is untouched.
-    const left = await query<{ email: string }>(db.url, "SELECT email FROM contacts WHERE team_id = $1", [teamId])
+    const left = await query<{ email: string }>(db.url, "SELECT email FROM contacts WHERE team_id = $1", [
+      teamId
+    ])
     expect(left.map((r) => r.email)).toEqual(["joanne.cli.subject@example.com"])
   }, 120_000)
 

@@ -36,7 +36,10 @@ describe("data subjects over HTTP: export, erasure, progress and the archive", (
   })
 
   it("exports what the team holds about an address, as a downloadable JSON archive", async () => {
-    await sdk(world.key, { baseUrl: world.server.baseUrl }).contacts.create({ email: SUBJECT, first_name: "Ann" })
+    await sdk(world.key, { baseUrl: world.server.baseUrl }).contacts.create({
+      email: SUBJECT,
+      first_name: "Ann"
+    })
     const sent = await api("POST", "/emails", {
       from: "hello@system.test",
       to: [SUBJECT],
@@ -107,7 +110,9 @@ describe("data subjects over HTTP: export, erasure, progress and the archive", (
     const contact = await api("GET", `/contacts/by-email/${encodeURIComponent(SUBJECT)}`)
     expect(contact.status).toBe(404)
     // The suppression entry stays (P26), with the address in clear (docs/privacy.md).
-    const suppressions = await sdk(world.key, { baseUrl: world.server.baseUrl }).suppressions.list({ per_page: 100 })
+    const suppressions = await sdk(world.key, { baseUrl: world.server.baseUrl }).suppressions.list({
+      per_page: 100
+    })
     expect(suppressions.data.map((s) => s.email)).toContain(SUBJECT)
     const archive = await api("GET", `/privacy/jobs/${requested.body.id}/archive`)
     expect(archive.status).toBe(409)

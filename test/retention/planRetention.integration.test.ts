@@ -56,7 +56,8 @@ describe("retention: each team's plan decides how long its logs are kept", () =>
         })
       )
     )
-  const savePlan = (p: Plan) => runtime.runPromise(Effect.flatMap(SubscriptionRepository, (s) => s.savePlan(p)))
+  const savePlan = (p: Plan) =>
+    runtime.runPromise(Effect.flatMap(SubscriptionRepository, (s) => s.savePlan(p)))
 
   beforeAll(async () => {
     db = await createTestDatabase()
@@ -99,8 +100,8 @@ describe("retention: each team's plan decides how long its logs are kept", () =>
     await purgeAt(T)
 
     const ids = async (team: number) =>
-      (await seed.q<{ id: string }>("SELECT id FROM emails WHERE team_id = $1 ORDER BY id", [team])).map((r) =>
-        Number(r.id)
+      (await seed.q<{ id: string }>("SELECT id FROM emails WHERE team_id = $1 ORDER BY id", [team])).map(
+        (r) => Number(r.id)
       )
     expect(await ids(short)).toEqual([s.young])
     expect(await seed.count("events WHERE id = $1", [s.event])).toBe(0)

@@ -88,7 +88,11 @@ export const privacyCommands = <E, R>(
         `Erased the address from team ${teamId} (job ${job.id}) in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${report}. Its suppression entry, if any, stays.`
       )
     })
-  ).pipe(Command.withDescription("Erase one address from a team's emails, events, contacts, inbound mail and webhooks"))
+  ).pipe(
+    Command.withDescription(
+      "Erase one address from a team's emails, events, contacts, inbound mail and webhooks"
+    )
+  )
 
   return [exportCommand, eraseCommand] as const
 }

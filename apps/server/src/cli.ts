@@ -34,9 +34,11 @@ import { contactsImport } from "./ContactsImportCommand.js"
 import { privacyCommands } from "./PrivacyCommand.js"
 
 /** The database, built only for the command that runs (a typo or `--help` starts nothing). */
-const Services = Layer.mergeAll(PgPersistence, NodeCryptoKeyMaterial.layerConfig, FileBlobStore.layerConfig).pipe(
-  Layer.provideMerge(PgDatabase.layerConfigForTools)
-)
+const Services = Layer.mergeAll(
+  PgPersistence,
+  NodeCryptoKeyMaterial.layerConfig,
+  FileBlobStore.layerConfig
+).pipe(Layer.provideMerge(PgDatabase.layerConfigForTools))
 const withDatabase = <Name extends string, R, E, A>(command: Command.Command<Name, R, E, A>) =>
   Command.provide(command, Services)
 

@@ -13,7 +13,8 @@ export const make = Effect.gen(function* () {
             // The row lock orders two closures of the same team: the second sees the first's time.
             const [team] = yield* sql<{ closed_at: Date | null }>`
               SELECT closed_at FROM teams WHERE id = ${teamId} FOR UPDATE`
-            if (team?.closed_at != null) return { closedAt: team.closed_at, keysRevoked: 0, emailsCancelled: 0 }
+            if (team?.closed_at != null)
+              return { closedAt: team.closed_at, keysRevoked: 0, emailsCancelled: 0 }
             yield* sql`UPDATE teams SET closed_at = ${at} WHERE id = ${teamId}`
             const keys = yield* sql`DELETE FROM api_keys WHERE team_id = ${teamId} RETURNING id`
             // Mail not handed to a receiving server yet never leaves; a delivery in flight settles.

@@ -6,18 +6,38 @@ import { useSession } from "../session"
 import { Field, Form } from "../ui"
 
 /** A required tick box: the person says they understand before an action that cannot be undone. */
-const Understood = ({ label, checked, onChange }: { label: string; checked: boolean; onChange: (v: boolean) => void }) => {
+const Understood = ({
+  label,
+  checked,
+  onChange
+}: {
+  label: string
+  checked: boolean
+  onChange: (v: boolean) => void
+}) => {
   const id = useId()
   return (
     <div className="field field-check">
-      <input id={id} type="checkbox" required checked={checked} onChange={(e) => onChange(e.target.checked)} />
+      <input
+        id={id}
+        type="checkbox"
+        required
+        checked={checked}
+        onChange={(e) => onChange(e.target.checked)}
+      />
       <label htmlFor={id}>{label}</label>
     </div>
   )
 }
 
 /** An owner closes the team: password again, and a tick box saying what happens. */
-export const CloseTeamSection = ({ teamId, teamName }: { readonly teamId: number; readonly teamName: string }) => {
+export const CloseTeamSection = ({
+  teamId,
+  teamName
+}: {
+  readonly teamId: number
+  readonly teamName: string
+}) => {
   const { refresh } = useSession()
   const [password, setPassword] = useState("")
   const [understood, setUnderstood] = useState(false)
@@ -27,11 +47,17 @@ export const CloseTeamSection = ({ teamId, teamName }: { readonly teamId: number
     navigate("/app/account", { replace: true })
   }
   return (
-    <Form label="Close the team" heading="Close this team" submit="Close the team for good" action={close} className="card danger-zone">
+    <Form
+      label="Close the team"
+      heading="Close this team"
+      submit="Close the team for good"
+      action={close}
+      className="card danger-zone"
+    >
       <p>
-        Closing {teamName} stops its sending at once: its API keys stop working, mail waiting to go is cancelled,
-        and nobody can open the team any more. Its contacts, emails, suppressions and everything else are
-        deleted two weeks later. Invoices and payments are kept, as the law requires.
+        Closing {teamName} stops its sending at once: its API keys stop working, mail waiting to go is
+        cancelled, and nobody can open the team any more. Its contacts, emails, suppressions and everything
+        else are deleted two weeks later. Invoices and payments are kept, as the law requires.
       </p>
       <Field
         label="Your password"
@@ -61,11 +87,17 @@ export const DeleteAccountSection = () => {
     signedOut()
   }
   return (
-    <Form label="Delete my account" heading="Delete my account" submit="Delete my account for good" action={remove} className="card danger-zone">
+    <Form
+      label="Delete my account"
+      heading="Delete my account"
+      submit="Delete my account for good"
+      action={remove}
+      className="card danger-zone"
+    >
       <p>
-        Your account, sessions and sign-in links are deleted, and you leave every team. Teams where you are the
-        only member are closed with it. If you are the only owner of a team with other members, make one of
-        them an owner first.
+        Your account, sessions and sign-in links are deleted, and you leave every team. Teams where you are
+        the only member are closed with it. If you are the only owner of a team with other members, make one
+        of them an owner first.
       </p>
       <Field
         label="Your password"
@@ -76,7 +108,11 @@ export const DeleteAccountSection = () => {
         value={password}
         onChange={setPassword}
       />
-      <Understood label="I understand that my account will be deleted" checked={understood} onChange={setUnderstood} />
+      <Understood
+        label="I understand that my account will be deleted"
+        checked={understood}
+        onChange={setUnderstood}
+      />
     </Form>
   )
 }

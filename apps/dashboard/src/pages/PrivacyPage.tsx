@@ -113,23 +113,28 @@ export const PrivacyPage = () => {
     <section>
       <PageTitle>Privacy</PageTitle>
       <p className="lead">
-        Export everything {team?.name ?? "the team"} holds about one address (emails sent to it, their
-        events, the contact, inbound mail, webhook deliveries, its suppression), or erase it. The suppression
-        entry stays after an erasure, so nothing is sent to that address again.
+        Export everything {team?.name ?? "the team"} holds about one address (emails sent to it, their events,
+        the contact, inbound mail, webhook deliveries, its suppression), or erase it. The suppression entry
+        stays after an erasure, so nothing is sent to that address again.
       </p>
       {manager ? null : <p role="alert">Only the team's owners and admins can export or erase.</p>}
       <Form label="Data subject" heading="Export or erase an address" submit="Export" action={requestExport}>
         <Field label="Email address" name="email" type="email" required value={email} onChange={setEmail} />
       </Form>
-      <button type="button" className="danger" disabled={email.trim() === ""} onClick={() => setConfirming(email.trim())}>
+      <button
+        type="button"
+        className="danger"
+        disabled={email.trim() === ""}
+        onClick={() => setConfirming(email.trim())}
+      >
         Erase this address…
       </button>
       {confirming === undefined ? null : (
         <div role="alertdialog" aria-labelledby="erase-title" className="confirm">
           <h2 id="erase-title">Erase {confirming}?</h2>
           <p>
-            Every email to or from it (for all its recipients), its events, the contact, inbound mail and webhook
-            deliveries naming it are deleted for good. This cannot be undone.
+            Every email to or from it (for all its recipients), its events, the contact, inbound mail and
+            webhook deliveries naming it are deleted for good. This cannot be undone.
           </p>
           <button type="button" className="danger" onClick={() => void requestErasure()}>
             Erase for good

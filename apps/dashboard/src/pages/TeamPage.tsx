@@ -205,7 +205,9 @@ export const TeamPage = () => {
           )}
         </>
       ) : null}
-      {myRole === "owner" && team !== undefined ? <CloseTeamSection teamId={teamId} teamName={team.name} /> : null}
+      {myRole === "owner" && team !== undefined ? (
+        <CloseTeamSection teamId={teamId} teamName={team.name} />
+      ) : null}
     </section>
   )
 }

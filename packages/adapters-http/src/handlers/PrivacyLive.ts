@@ -19,9 +19,19 @@ const reportOf = (job: PrivacyJob): ErasureCounts | null => {
 const progressOf = (job: PrivacyJob): PrivacyJobView["progress"] => {
   const total = job.kind === "erase" ? ERASURE_STAGES.length : 1
   if (job.status === "done")
-    return { stage: "done", stagesDone: total, stagesTotal: total, counts: job.progress?.counts ?? reportOf(job) }
+    return {
+      stage: "done",
+      stagesDone: total,
+      stagesTotal: total,
+      counts: job.progress?.counts ?? reportOf(job)
+    }
   if (job.kind === "export")
-    return { stage: job.status === "pending" ? "pending" : "collecting", stagesDone: 0, stagesTotal: 1, counts: null }
+    return {
+      stage: job.status === "pending" ? "pending" : "collecting",
+      stagesDone: 0,
+      stagesTotal: 1,
+      counts: null
+    }
   const progress = job.progress
   if (progress === null) return { stage: "pending", stagesDone: 0, stagesTotal: total, counts: null }
   const done = progress.stage === "done" ? total : ERASURE_STAGES.indexOf(progress.stage)

@@ -127,36 +127,46 @@ export const HandleBillingWebhook = Effect.fn("HandleBillingWebhook")(function* 
         )
       const current = yield* subscriptions.billingOf(team)
       const planDetail = Option.isSome(plan) ? plan.value.id : null
-      return yield* applyAudited(team, event, {
-        record: {
-          ...record(event, "subscription_changed", {
-            subscription: event.subscriptionId,
-            status: event.status
-          }),
-          planId: Option.isSome(plan) ? plan.value.id : null
+      return yield* applyAudited(
+        team,
+        event,
+        {
+          record: {
+            ...record(event, "subscription_changed", {
+              subscription: event.subscriptionId,
+              status: event.status
+            }),
+            planId: Option.isSome(plan) ? plan.value.id : null
+          },
+          occurredAt: event.createdAt,
+          subscriptionId: event.subscriptionId,
+          status: event.status,
+          ...(Option.isSome(plan) ? { planId: plan.value.id } : {}),
+          ...(event.status === "active" ? { graceUntil: null } : {}),
+          ...(event.status === "past_due" && current.graceUntil === null
+            ? { graceUntil: graceUntilAfterFailure(null, event.createdAt) }
+            : {})
         },
-        occurredAt: event.createdAt,
-        subscriptionId: event.subscriptionId,
-        status: event.status,
-        ...(Option.isSome(plan) ? { planId: plan.value.id } : {}),
-        ...(event.status === "active" ? { graceUntil: null } : {}),
-        ...(event.status === "past_due" && current.graceUntil === null
-          ? { graceUntil: graceUntilAfterFailure(null, event.createdAt) }
-          : {})
-      }, { status: event.status, plan: planDetail })
+        { status: event.status, plan: planDetail }
+      )
     }
     case "SubscriptionEnded":
-      return yield* applyAudited(team, event, {
-        record: {
-          ...record(event, "subscription_ended", { subscription: event.subscriptionId }),
-          planId: DEFAULT_PLAN_ID
+      return yield* applyAudited(
+        team,
+        event,
+        {
+          record: {
+            ...record(event, "subscription_ended", { subscription: event.subscriptionId }),
+            planId: DEFAULT_PLAN_ID
+          },
+          occurredAt: event.createdAt,
+          planId: DEFAULT_PLAN_ID,
+          status: "canceled",
+          subscriptionId: null,
+          graceUntil: null
         },
-        occurredAt: event.createdAt,
-        planId: DEFAULT_PLAN_ID,
-        status: "canceled",
-        subscriptionId: null,
-        graceUntil: null
-      }, { status: "canceled", plan: DEFAULT_PLAN_ID })
+        { status: "canceled", plan: DEFAULT_PLAN_ID }
+      )
     case "InvoicePaid": {
       const current = yield* subscriptions.billingOf(team)
       return yield* subscriptions.apply(team, {
@@ -173,19 +183,24 @@ export const HandleBillingWebhook = Effect.fn("HandleBillingWebhook")(function* 
       const current = yield* subscriptions.billingOf(team)
       const now = new Date(yield* Clock.currentTimeMillis)
       const graceUntil = graceUntilAfterFailure(current.graceUntil, now)
-      const applied = yield* applyAudited(team, event, {
-        record: {
-          ...record(event, "payment_failed", {
-            invoice: event.invoiceId,
-            graceUntil: graceUntil.toISOString()
-          }),
-          amountCents: event.amountCents,
-          currency: event.currency
+      const applied = yield* applyAudited(
+        team,
+        event,
+        {
+          record: {
+            ...record(event, "payment_failed", {
+              invoice: event.invoiceId,
+              graceUntil: graceUntil.toISOString()
+            }),
+            amountCents: event.amountCents,
+            currency: event.currency
+          },
+          occurredAt: event.createdAt,
+          status: "past_due",
+          graceUntil
         },
-        occurredAt: event.createdAt,
-        status: "past_due",
-        graceUntil
-      }, { status: "past_due", graceUntil: graceUntil.toISOString() })
+        { status: "past_due", graceUntil: graceUntil.toISOString() }
+      )
       if (applied === "applied") yield* noticeFailure(team, event.amountCents, event.currency, graceUntil)
       return applied
     }

@@ -58,6 +58,11 @@ export const AssignPlan = Effect.fn("AssignPlan")(function* (teamId: TeamId, pla
     occurredAt: now,
     planId
   })
-  yield* recordAudit(asOperator(teamId), "billing.plan_changed", { type: "plan", id: planId }, { source: "operator" })
+  yield* recordAudit(
+    asOperator(teamId),
+    "billing.plan_changed",
+    { type: "plan", id: planId },
+    { source: "operator" }
+  )
   return plan.value
 })

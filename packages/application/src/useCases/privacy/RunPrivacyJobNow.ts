@@ -42,4 +42,3 @@ export const RunPrivacyJobNow = Effect.fn("RunPrivacyJobNow")(function* (
     yield* Effect.sleep("1 second")
   }
 })
-
