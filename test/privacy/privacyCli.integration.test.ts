@@ -64,7 +64,7 @@ describe("poststack privacy export|erase ADDRESS --team N", () => {
       teamId
     ])
     expect(left.map((r) => r.email)).toEqual(["joanne.cli.subject@example.com"])
-  }, 120_000)
+  }, 300_000)
 
   it("refuses what is not an address, and a team that does not exist, with one line and exit 1", async () => {
     const bad = await run(["erase", "not-an-address", "--team", String(teamId)])
@@ -73,5 +73,5 @@ describe("poststack privacy export|erase ADDRESS --team N", () => {
     const noTeam = await run(["export", "a@example.com", "--team", "999999"])
     expect(noTeam.code).toBe(1)
     expect(noTeam.output).toContain("No team 999999")
-  }, 120_000)
+  }, 300_000)
 })
