@@ -109,6 +109,15 @@ describe("plans and quotas over HTTP", () => {
     const team = await newTeam("daily")
     await run(operator, SavePlan(plan("small", { dailyLimit: 3, monthlyLimit: 100 })))
     await run(operator, AssignPlan(team.teamId, PlanId.make("small")))
+    // The operator's change is in the team's audit log.
+    const audit = await api(team.live, "GET", "/audit-log?action=billing.plan_changed")
+    expect(audit.body.data).toEqual([
+      expect.objectContaining({
+        action: "billing.plan_changed",
+        actor: { kind: "operator", id: null },
+        target: { type: "plan", id: "small" }
+      })
+    ])
     for (let i = 0; i < 3; i++) expect((await send(team.live, team.from)).status).toBe(202)
     const refused = await send(team.live, team.from)
     expect(refused.status).toBe(429)

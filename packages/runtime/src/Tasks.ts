@@ -1,6 +1,7 @@
 import {
   AdvanceDkimRotations,
   PurgeAuditLog,
+  PurgeClosedTeams,
   PurgeExpiredData,
   PurgeExpiredSignups,
   RunPrivacyJobs,
@@ -42,6 +43,8 @@ const tasks = [
       yield* PurgeExpiredData()
       // Signup submissions whose seven-day confirmation link expired unconfirmed.
       yield* PurgeExpiredSignups()
+      // P25: teams closed two weeks ago, everything but their billing records.
+      yield* PurgeClosedTeams()
     })
   },
   // Last month's overage, once per team and period (nothing to do without Stripe).
