@@ -38,6 +38,10 @@ export default Effect.gen(function* () {
   yield* sql`
     CREATE FUNCTION contact_engagement_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+      -- Most statements record deliveries, bounces and the like: those leave at once.
+      IF NOT EXISTS (SELECT 1 FROM new_events WHERE event_type IN ('opened', 'clicked')) THEN
+        RETURN NULL;
+      END IF;
       WITH per_email AS (
         SELECT d.team_id, lower(d.recipient) AS address, e.event_type, e.email_id,
           floor(extract(epoch FROM max(e.created_at)) * 1000) AS at
