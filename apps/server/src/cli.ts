@@ -1,7 +1,6 @@
 import { Args, Command, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-// One module by its own path: the package's index loads every adapter (GeoIP data, Stripe, MJML).
-import * as NodeCryptoKeyMaterial from "@poststack/adapters-external/NodeCryptoKeyMaterial"
+import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
 // The one helper the CLI needs, without loading the whole server runtime (about 100 MB of RSS).
 import { describeFailure } from "@poststack/runtime/StartupFailure"
 import { PgDatabase, PgPersistence } from "@poststack/adapters-persistence"

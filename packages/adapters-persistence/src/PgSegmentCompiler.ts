@@ -41,22 +41,18 @@ export const compileAudience = (
     ? sql`contacts.id IN (SELECT m.contact_id FROM segment_members m WHERE m.segment_id = ${audience.segmentId})`
     : compileRules(sql, teamId, audience.rules, audience.now)
 
+/** Conditions on the contact's own row (the behavioural ones too: its roll-up is its team's mail only). */
 export const compileRules = (
   sql: SqlClient.SqlClient,
-  teamId: TeamId,
+  _teamId: TeamId,
   rules: ResolvedRules,
   now: Date
 ): Fragment => {
-  const parts = rules.conditions.map((c) => compileCondition(sql, teamId, c, now))
+  const parts = rules.conditions.map((c) => compileCondition(sql, c, now))
   return sql`(${rules.operator === "and" ? sql.and(parts) : sql.or(parts)})`
 }
 
-const compileCondition = (
-  sql: SqlClient.SqlClient,
-  teamId: TeamId,
-  c: ResolvedCondition,
-  now: Date
-): Fragment => {
+const compileCondition = (sql: SqlClient.SqlClient, c: ResolvedCondition, now: Date): Fragment => {
   const columns = {
     email: sql`contacts.email`,
     firstName: sql`contacts.first_name`,
