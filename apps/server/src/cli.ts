@@ -1,7 +1,8 @@
 import { Args, Command, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
-import { describeFailure } from "@poststack/runtime"
+// The one helper the CLI needs, without loading the whole server runtime (about 100 MB of RSS).
+import { describeFailure } from "@poststack/runtime/StartupFailure"
 import { FileBlobStore, PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
 import {
   AssignPlan,
