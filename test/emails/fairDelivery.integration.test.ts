@@ -162,7 +162,7 @@ describe("fair delivery: transactional first, bulk shared between teams and held
     try {
       await Promise.all(workers.map((w) => w.runPromise(Effect.void)))
       await waitUntil("the receipts", () => received("receipt").length === 30, 60_000)
-      await waitUntil("the bulk messages the rate allows", () => received("rated").length >= rate, 60_000)
+      await waitUntil("the bulk messages the rate allows", () => received("rated").length >= rate, 120_000)
       // Both workers keep claiming for a while: nothing more goes this hour.
       await sleep(3_000)
       expectEachOnce("rated", rate)

@@ -166,6 +166,7 @@ export const make = Effect.gen(function* () {
                 status: row.status,
                 leaseUntil: row.leaseUntil,
                 system: row.system,
+                bulk: row.bulk,
                 suppressedBy:
                   suppressionId === null || suppressionReason === null || row.system
                     ? null

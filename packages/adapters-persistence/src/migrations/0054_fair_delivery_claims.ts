@@ -16,7 +16,10 @@ import { Effect } from "effect"
  * together. Only the current hour is kept.
  *
  * `claim_delivery_ids` chooses and locks what a claim takes and counts it; the claim's one
- * statement marks the rows it returns as sending.
+ * statement marks the rows it returns as sending. A claim given back untried (its destination had
+ * no free connection: the settlement puts it back in the queue with its attempt returned) is taken
+ * off the count again, in the statement that gives it back (a statement trigger over the rows it
+ * changed).
  */
 export default Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -164,4 +167,22 @@ export default Effect.gen(function* () {
         WHERE g.team_id IS NULL OR p.rank <= g.n);
     END
     $fn$`)
+  yield* sql.unsafe(`
+    CREATE FUNCTION uncount_bulk_claims() RETURNS trigger
+    LANGUAGE plpgsql AS $fn$
+    BEGIN
+      UPDATE bulk_sending_hours h SET claimed = greatest(0, h.claimed - r.n)
+      FROM (
+        SELECT n.team_id, count(*) AS n FROM changed n JOIN previous o ON o.id = n.id
+        WHERE n.bulk AND o.status = 'sending' AND n.status = 'queued' AND n.attempts < o.attempts
+        GROUP BY n.team_id ORDER BY n.team_id
+      ) r
+      WHERE h.team_id = r.team_id AND h.hour = date_trunc('hour', now(), 'UTC');
+      RETURN NULL;
+    END
+    $fn$`)
+  yield* sql.unsafe(`
+    CREATE TRIGGER deliveries_uncount_bulk_claims AFTER UPDATE ON deliveries
+    REFERENCING OLD TABLE AS previous NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION uncount_bulk_claims()`)
 })
