@@ -248,8 +248,12 @@ const main = async () => {
   console.log(
     `(c) transactional accept-to-sink, ms    p50  p99  max   (${idle.length} idle, ${busy.length} during the bulk send)`
   )
-  console.log(`    idle queue                     ${p(idle, 50).padStart(5)} ${p(idle, 99).padStart(4)} ${p(idle, 100).padStart(4)}`)
-  console.log(`    during the bulk send           ${p(busy, 50).padStart(5)} ${p(busy, 99).padStart(4)} ${p(busy, 100).padStart(4)}`)
+  console.log(
+    `    idle queue                     ${p(idle, 50).padStart(5)} ${p(idle, 99).padStart(4)} ${p(idle, 100).padStart(4)}`
+  )
+  console.log(
+    `    during the bulk send           ${p(busy, 50).padStart(5)} ${p(busy, 99).padStart(4)} ${p(busy, 100).padStart(4)}`
+  )
   console.log(
     `    ratio of p99s (busy / idle): ${(percentile(busy, 99) / percentile(idle, 99)).toFixed(2)}x  (target <= 2x)`
   )

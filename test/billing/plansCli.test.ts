@@ -45,7 +45,9 @@ describe("poststack plans (the operator's CLI)", () => {
     )
     expect(set).toMatchObject({
       code: 0,
-      output: expect.stringContaining("Saved plan pro: monthly 50000, daily 5000, bulk per hour 20000, 60 days of logs.")
+      output: expect.stringContaining(
+        "Saved plan pro: monthly 50000, daily 5000, bulk per hour 20000, 60 days of logs."
+      )
     })
     expect(
       await query(

@@ -113,7 +113,11 @@ describe("fair delivery: transactional first, bulk shared between teams and held
       await waitUntil("the first bulk messages", () => received("big").length >= 50, 60_000)
       await send("a", "reset-a", 1)
       await send("b", "reset-b", 1)
-      await waitUntil("both password resets", () => received("reset-a").length + received("reset-b").length === 2, 60_000)
+      await waitUntil(
+        "both password resets",
+        () => received("reset-a").length + received("reset-b").length === 2,
+        60_000
+      )
       const bigWhenResetsArrived = received("big").length
       await waitUntil("the small broadcast", () => received("small").length === small, 120_000)
       const bigWhenSmallDone = received("big").length
