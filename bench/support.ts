@@ -180,7 +180,8 @@ export const verifiedDomain = async (baseUrl: string, key: string, dns: TestDnsS
         (r) => r.ok,
         () => false
       ),
-    60_000
+    // A loaded machine (several benches and test suites at once) can take minutes to start it.
+    300_000
   )
   const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
   const created = (await (

@@ -209,7 +209,7 @@ const limitText = (limit: number | null) => (limit === null ? "unlimited" : Stri
 
 const plansList = Command.make("list", {}, () =>
   Effect.gen(function* () {
-    yield* Console.log("id\tname\tmonthly\tdaily\tretention\toverage/1000\tstripe price")
+    yield* Console.log("id\tname\tmonthly\tdaily\tbulk/hour\tretention\toverage/1000\tstripe price")
     for (const plan of yield* ListPlans())
       yield* Console.log(
         [
@@ -217,6 +217,7 @@ const plansList = Command.make("list", {}, () =>
           plan.name,
           limitText(plan.monthlyLimit),
           limitText(plan.dailyLimit),
+          limitText(plan.bulkHourlyLimit),
           `${plan.retentionDays} days`,
           plan.overageCentsPer1000 === null ? "-" : `${plan.overageCentsPer1000} cents`,
           plan.stripePriceId ?? "-"
@@ -250,6 +251,10 @@ const plansSet = Command.make(
     name: Options.text("name").pipe(Options.withDescription("Shown to teams"), Options.optional),
     monthly: optionalCount("monthly", "Emails a month; leave out for no limit"),
     daily: optionalCount("daily", "Emails a day; leave out for no limit"),
+    bulkHourly: optionalCount(
+      "bulk-per-hour",
+      "Bulk (broadcast) deliveries a team may send per hour, the rest waiting for the next hour; leave out for no rate"
+    ),
     retention: Options.integer("retention-days").pipe(
       Options.withDescription("Days logs are kept, 14 to 90"),
       Options.withDefault(30)
@@ -263,7 +268,7 @@ const plansSet = Command.make(
       Options.optional
     )
   },
-  ({ id, name, monthly, daily, retention, overage, price }) =>
+  ({ id, name, monthly, daily, bulkHourly, retention, overage, price }) =>
     Effect.gen(function* () {
       const plan = yield* planFrom({
         id,
@@ -272,11 +277,12 @@ const plansSet = Command.make(
         dailyLimit: Option.getOrNull(daily),
         retentionDays: retention,
         overageCentsPer1000: Option.getOrNull(overage),
-        stripePriceId: Option.getOrNull(price)
+        stripePriceId: Option.getOrNull(price),
+        bulkHourlyLimit: Option.getOrNull(bulkHourly)
       })
       yield* SavePlan(plan)
       yield* Console.log(
-        `Saved plan ${plan.id}: monthly ${limitText(plan.monthlyLimit)}, daily ${limitText(plan.dailyLimit)}, ${plan.retentionDays} days of logs.`
+        `Saved plan ${plan.id}: monthly ${limitText(plan.monthlyLimit)}, daily ${limitText(plan.dailyLimit)}, bulk per hour ${limitText(plan.bulkHourlyLimit)}, ${plan.retentionDays} days of logs.`
       )
     })
 ).pipe(Command.withDescription("Create or replace a plan"))

@@ -81,7 +81,9 @@ for (const [name, make] of [
           const repo = yield* SubscriptionRepository
           const team = yield* newTeam
           yield* repo.savePlan(plan("starter", { monthlyLimit: 10, stripePriceId: "price_starter" }))
-          yield* repo.savePlan(plan("starter", { monthlyLimit: 20, stripePriceId: "price_starter" }))
+          yield* repo.savePlan(
+            plan("starter", { monthlyLimit: 20, stripePriceId: "price_starter", bulkHourlyLimit: 5000 })
+          )
           const byPrice = yield* repo.findPlanByPrice("price_starter")
           const first = yield* repo.apply(team, {
             record: record("evt_contract_1"),
@@ -108,7 +110,7 @@ for (const [name, make] of [
           })
           return {
             team,
-            byPrice: Option.map(byPrice, (p) => p.monthlyLimit),
+            byPrice: Option.map(byPrice, (p) => [p.monthlyLimit, p.bulkHourlyLimit]),
             results: [first, replay, older, linked],
             entitlement: yield* repo.entitlementOf(team),
             billing: yield* repo.billingOf(team),
@@ -118,9 +120,12 @@ for (const [name, make] of [
           }
         })
       )
-      expect(out.byPrice).toEqual(Option.some(20))
+      expect(out.byPrice).toEqual(Option.some([20, 5000]))
       expect(out.results).toEqual(["applied", "duplicate", "stale", "applied"])
-      expect(out.entitlement).toMatchObject({ plan: { id: "starter", monthlyLimit: 20 }, status: "active" })
+      expect(out.entitlement).toMatchObject({
+        plan: { id: "starter", monthlyLimit: 20, bulkHourlyLimit: 5000 },
+        status: "active"
+      })
       expect(out.billing).toMatchObject({
         planId: "starter",
         status: "active",

@@ -35,6 +35,8 @@ import plansAndUsage from "./0046_plans_and_usage.js"
 import retentionIndexes from "./0048_retention_indexes.js"
 import privacyJobs from "./0049_privacy_jobs.js"
 import bulkMail from "./0050_bulk_mail.js"
+import fairDeliveryClaims from "./0054_fair_delivery_claims.js"
+import planBulkRate from "./0055_plan_bulk_rate.js"
 import contactEngagementRollup from "./0061_contact_engagement_rollup.js"
 import contactsNewestAscending from "./0062_contacts_newest_ascending.js"
 import teamClosure from "./0063_team_closure.js"
@@ -79,6 +81,8 @@ export const migrations = {
   "0048_retention_indexes": retentionIndexes,
   "0049_privacy_jobs": privacyJobs,
   "0050_bulk_mail": bulkMail,
+  "0054_fair_delivery_claims": fairDeliveryClaims,
+  "0055_plan_bulk_rate": planBulkRate,
   "0061_contact_engagement_rollup": contactEngagementRollup,
   "0062_contacts_newest_ascending": contactsNewestAscending,
   "0063_team_closure": teamClosure,

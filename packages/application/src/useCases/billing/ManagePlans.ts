@@ -31,7 +31,10 @@ export const ListPlansFor = Effect.fn("ListPlansFor")(function* (principal: Prin
  * self-hosted install without billing must never find its sending limited by an edit.
  */
 export const SavePlan = Effect.fn("SavePlan")(function* (plan: Plan) {
-  if (plan.id === DEFAULT_PLAN_ID && (plan.monthlyLimit !== null || plan.dailyLimit !== null))
+  if (
+    plan.id === DEFAULT_PLAN_ID &&
+    (plan.monthlyLimit !== null || plan.dailyLimit !== null || plan.bulkHourlyLimit !== null)
+  )
     return yield* new ValidationFailed({
       message: `The ${DEFAULT_PLAN_ID} plan cannot have limits; create another plan`
     })
