@@ -163,7 +163,7 @@ const seed = async (client: pg.Client, schema: number, receiver: WebhookReceiver
     await client.query(
       "INSERT INTO quota_holds (team_id, expires_at) VALUES ($1, now() + interval '5 minutes')",
       [team.id]
-    ),
+    )
   return seeded
 }
 
