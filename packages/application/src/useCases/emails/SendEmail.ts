@@ -16,6 +16,7 @@ import { authorize, inScope, viaApiKey } from "../Principal.js"
 import { Digest } from "../../ports/Digest.js"
 import { DomainRepository } from "../../ports/DomainRepository.js"
 import { EmailRepository } from "../../ports/EmailRepository.js"
+import type { StoreUnavailable } from "../../ports/StoreUnavailable.js"
 import { AdmitSend } from "../billing/AdmitSend.js"
 
 export interface SendResult {
@@ -123,15 +124,27 @@ export const SendEmail = Effect.fnUntraced(function* (
         ? `b:${idempotency.key}`
         : `h:${caller.id}:${idempotency.key}`
   const emails = yield* EmailRepository
-  // A retry of an email already accepted gets its first answer, whatever the team's limits say
-  // now: it sends nothing more. (Two first tries racing both reach `accept`, which stores one.)
-  if (key !== null) {
-    const prior = yield* emails.findByIdempotencyKey(caller.teamId, key)
-    if (Option.isSome(prior)) return yield* answerExisting(prior.value, requestHash, caller)
-  }
+  const replayOr = <E>(refusal: E): Effect.Effect<SendResult, E | IdempotencyKeyReused | StoreUnavailable> =>
+    key === null
+      ? Effect.fail(refusal)
+      : Effect.flatMap(
+          emails.findByIdempotencyKey(caller.teamId, key),
+          (prior): Effect.Effect<SendResult, E | IdempotencyKeyReused> =>
+            Option.isSome(prior) ? answerExisting(prior.value, requestHash, caller) : Effect.fail(refusal)
+        )
   // Entitlement: the plan's limits and the team's payments, checked last so a refused send
-  // costs nothing before it; a held place is settled whatever the commit does.
-  const admission = yield* AdmitSend(caller.teamId, caller.mode === "test", now)
+  // costs nothing before it; a held place is settled whatever the commit does. A refused retry of
+  // an email already accepted gets its first answer instead, whatever the limits say now: it sends
+  // nothing more. The lookup runs only on a refusal, so accepted sends pay no round trip for it
+  // (two first tries racing both reach `accept`, which stores one).
+  const admission = yield* AdmitSend(caller.teamId, caller.mode === "test", now).pipe(
+    Effect.catchTags({
+      MonthlyLimitExceeded: (refusal) => replayOr(refusal),
+      DailyLimitExceeded: (refusal) => replayOr(refusal),
+      SendLimitExceeded: (refusal) => replayOr(refusal)
+    })
+  )
+  if ("id" in admission) return admission
   const result = yield* emails
     .accept({
       teamId: caller.teamId,
