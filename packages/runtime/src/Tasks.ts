@@ -3,6 +3,7 @@ import {
   PurgeAuditLog,
   PurgeExpiredData,
   RunPrivacyJobs,
+  ExpandBroadcasts,
   PurgeRequestLog,
   ReportOverage,
   DeliverMailContinuously,
@@ -64,6 +65,13 @@ const DeliveryLease = Config.integer("POSTSTACK_DELIVERY_LEASE_MS").pipe(
   Effect.orDie
 )
 
+/** Recipients a broadcast's expansion writes per transaction. */
+const BroadcastBatch = Config.integer("POSTSTACK_BROADCAST_BATCH").pipe(
+  Config.withDefault(1_000),
+  Config.validate({ message: "must be from 1 to 10000", validation: (n) => n >= 1 && n <= 10_000 }),
+  Effect.orDie
+)
+
 const mailJobs = [
   {
     name: "deliveries.live",
@@ -86,6 +94,15 @@ const mailJobs = [
     // Data-subject exports and erasures; an erasure saves its progress after every batch, so the
     // lease only has to outlive one batch. Runs until the worker stops, like the webhook dispatcher.
     run: Effect.interruptible(RunPrivacyJobs({ leaseMs: 60_000, idle: "2 seconds" }))
+  },
+  {
+    name: "broadcasts.expand",
+    every: "1 second",
+    // Broadcasts due now (sent, scheduled, a dead worker's, or at the end of an A/B window): each
+    // batch of recipients commits with its cursor, so the lease only has to outlive one batch.
+    run: Effect.flatMap(BroadcastBatch, (batch) =>
+      Effect.interruptible(ExpandBroadcasts({ leaseMs: 60_000, idle: "500 millis", batch }))
+    )
   }
 ] as const
 

@@ -23,6 +23,7 @@ export default Effect.gen(function* () {
       from_address text NOT NULL,
       from_name text,
       reply_to text,
+      domain_id integer REFERENCES domains (id),
       segment_id integer REFERENCES segments (id) ON DELETE SET NULL,
       topic_id integer REFERENCES subscription_topics (id) ON DELETE SET NULL,
       status text NOT NULL CHECK (status IN ('draft', 'queued', 'sending', 'sent', 'cancelled')),

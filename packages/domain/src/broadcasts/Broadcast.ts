@@ -59,7 +59,9 @@ export class Broadcast extends Schema.Class<Broadcast>("Broadcast")({
   html: Schema.NullOr(Schema.String),
   text: Schema.NullOr(Schema.String),
   from: Schema.String,
+  fromName: Schema.NullOr(Schema.String),
   replyTo: Schema.NullOr(Schema.String),
+  domainId: Schema.NullOr(Schema.Int),
   segmentId: Schema.NullOr(Schema.Int),
   segmentPublicId: Schema.NullOr(Schema.String),
   topicId: Schema.NullOr(Schema.Int),
@@ -69,6 +71,10 @@ export class Broadcast extends Schema.Class<Broadcast>("Broadcast")({
   abTest: Schema.NullOr(AbTest),
   winnerVariantId: Schema.NullOr(Schema.Int),
   phase: ExpansionPhase,
+  /** The last contact id the expansion wrote (contacts are walked in id order). */
+  cursor: Schema.Int,
+  /** How many recipients the A/B sample takes, fixed when the send starts. */
+  sampleTarget: Schema.NullOr(Schema.Int),
   scheduledAt: Schema.NullOr(Schema.Date),
   sentAt: Schema.NullOr(Schema.Date),
   createdAt: Schema.Date,
