@@ -1,6 +1,13 @@
 import { SqlClient } from "@effect/sql"
 import { type BroadcastJob, BroadcastQueue, type ExpansionStep } from "@poststack/application"
-import { type Broadcast, sampleSize, type SegmentAudienceOf, type TeamId, variantBounds } from "@poststack/domain"
+import {
+  type Broadcast,
+  sampleSize,
+  type SegmentAudienceOf,
+  type TeamId,
+  type TopicId,
+  variantBounds
+} from "@poststack/domain"
 import { Effect, Layer } from "effect"
 import { insertEmailEvents } from "./EmailEvents.js"
 import { type BroadcastRow, broadcastSelect, toBroadcast } from "./PgBroadcastRows.js"
@@ -34,6 +41,20 @@ export const make = Effect.gen(function* () {
       )
     })
 
+  /**
+   * Who the broadcast reaches among the team's contacts: the segment's audience minus unsubscribed
+   * contacts, those who left the broadcast's topic, and addresses on the suppression list.
+   */
+  const reachable = (b: Broadcast, audience: SegmentAudienceOf) =>
+    sql.and([
+      sql`contacts.team_id = ${b.teamId}`,
+      compileAudience(sql, b.teamId as TeamId, audience),
+      sql`NOT contacts.unsubscribed`,
+      ...(b.topicId === null ? [] : [notOptedOut(sql, b.topicId as TopicId, "contacts")]),
+      sql`NOT EXISTS (SELECT 1 FROM suppressions s
+        WHERE s.team_id = contacts.team_id AND lower(s.email) = lower(contacts.email))`
+    ])
+
   const locked = (id: number) => sql<BroadcastRow>`${select} WHERE b.id = ${id} FOR UPDATE OF b`
 
   /**
@@ -56,15 +77,12 @@ export const make = Effect.gen(function* () {
                WHERE ${variant.offset} + p.n - 1 < v.bound ORDER BY v.bound LIMIT 1)`
     return sql<Written>`
       WITH picked AS (
-        SELECT c.id AS contact_id, c.email, row_number() OVER (ORDER BY c.id) AS n
-        FROM contacts c
-        WHERE c.team_id = ${b.teamId} AND c.id > ${b.cursor}
-          AND ${compileAudience(sql, b.teamId as TeamId, audience)}
-          AND NOT c.unsubscribed
-          ${b.topicId === null ? sql`` : sql`AND ${notOptedOut(sql, b.topicId as never, "c")}`}
-          AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.team_id = c.team_id AND lower(s.email) = lower(c.email))
-          AND NOT EXISTS (SELECT 1 FROM broadcast_recipients r WHERE r.broadcast_id = ${b.id} AND r.contact_id = c.id)
-        ORDER BY c.id
+        SELECT contacts.id AS contact_id, contacts.email, row_number() OVER (ORDER BY contacts.id) AS n
+        FROM contacts
+        WHERE ${reachable(b, audience)} AND contacts.id > ${b.cursor}
+          AND NOT EXISTS (SELECT 1 FROM broadcast_recipients r
+            WHERE r.broadcast_id = ${b.id} AND r.contact_id = contacts.id)
+        ORDER BY contacts.id
         LIMIT ${limit}
       ), assigned AS (
         SELECT p.contact_id, p.email, p.n, ${variantExpr} AS variant_id,
@@ -151,9 +169,11 @@ export const make = Effect.gen(function* () {
         Effect.asVoid,
         unavailable
       ),
-    start: (job, audienceCount) =>
+    start: (job, audience) =>
       Effect.gen(function* () {
         const b = job.broadcast
+        const [counted] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM contacts WHERE ${reachable(b, audience)}`
+        const audienceCount = counted?.n ?? 0
         const ab = b.abTest !== null && job.variants.length >= 2
         const target = ab ? sampleSize(audienceCount, b.abTest?.samplePercent ?? 20, job.variants.length) : null
         yield* sql`

@@ -35,10 +35,10 @@ export class BroadcastQueue extends Context.Tag("@poststack/application/Broadcas
     readonly extend: (jobs: ReadonlyArray<BroadcastJob>, leaseMs: number) => Effect.Effect<void, StoreUnavailable>
     readonly release: (jobs: ReadonlyArray<BroadcastJob>) => Effect.Effect<void, StoreUnavailable>
     /**
-     * Starts a queued broadcast: `sending`, `sentAt` now, and its first phase (the sample, whose
-     * size is taken from the audience's count now, or everyone).
+     * Starts a queued broadcast: `sending`, `sentAt` now, and its first phase (the A/B sample,
+     * whose size is a share of those the broadcast reaches now, or everyone).
      */
-    readonly start: (job: BroadcastJob, audienceCount: number) => Effect.Effect<BroadcastJob, StoreUnavailable>
+    readonly start: (job: BroadcastJob, audience: SegmentAudienceOf) => Effect.Effect<BroadcastJob, StoreUnavailable>
     /** Writes up to `limit` more recipients of the current phase (see `ExpansionStep`). */
     readonly step: (
       job: BroadcastJob,

@@ -2,7 +2,6 @@ import { pickWinner, type SegmentAudienceOf, type SegmentId, type TeamId } from 
 import { Clock, type Duration, Effect, Either } from "effect"
 import { type BroadcastJob, BroadcastQueue } from "../../ports/BroadcastQueue.js"
 import { BroadcastRepository } from "../../ports/BroadcastRepository.js"
-import { SegmentAudience } from "../../ports/SegmentAudience.js"
 import { SegmentRepository } from "../../ports/SegmentRepository.js"
 import { runLeasedQueue } from "../runLeasedQueue.js"
 import { audienceOf } from "../segments/audience.js"
@@ -58,8 +57,7 @@ export const expandBroadcast = (claimed: BroadcastJob, batch: number = EXPANSION
     let job = claimed
     const audience = yield* audienceFor(job)
     if (job.broadcast.status === "queued" && job.broadcast.phase === "idle") {
-      const count = yield* Effect.flatMap(SegmentAudience, (a) => a.count(job.broadcast.teamId as TeamId, audience))
-      job = yield* queue.start(job, count)
+      job = yield* queue.start(job, audience)
     }
     for (;;) {
       const b = job.broadcast
