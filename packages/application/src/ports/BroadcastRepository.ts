@@ -34,7 +34,10 @@ export interface BroadcastContent {
   readonly domainId: number
   readonly replyTo: string | null
   readonly segmentId: SegmentId
+  /** The segment's and topic's public ids, as resolved (the stores show them with the broadcast). */
+  readonly segmentPublicId: string
   readonly topicId: TopicId | null
+  readonly topicPublicId: string | null
   readonly abTest: {
     readonly variants: ReadonlyArray<NewVariant>
     readonly samplePercent: number

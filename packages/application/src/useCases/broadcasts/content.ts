@@ -127,7 +127,9 @@ export const prepareBroadcast = (scope: Scope, input: BroadcastInput) =>
       domainId: domain.value.id,
       replyTo: input.replyTo,
       segmentId: segment.id as SegmentId,
+      segmentPublicId: segment.publicId,
       topicId: topic === null ? null : topic.id,
+      topicPublicId: topic === null ? null : topic.publicId,
       abTest:
         ab === null
           ? null
