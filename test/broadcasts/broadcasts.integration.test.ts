@@ -40,7 +40,9 @@ describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink",
     dns.publish("receiver.test", "MX", "mx.receiver.test")
     dns.publish("mx.receiver.test", "A", "127.0.0.1")
     for (const email of addresses)
-      contactIds[email] = (await client.contacts.create({ email, first_name: email.slice(0, 3) })).contact.publicId
+      contactIds[email] = (
+        await client.contacts.create({ email, first_name: email.slice(0, 3) })
+      ).contact.publicId
     segment = (await client.segments.create({ name: "Everyone" })).segment.publicId
     await client.segments.addContacts(segment, Object.values(contactIds))
     topic = (
@@ -53,10 +55,13 @@ describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink",
       ).json()) as { topic: { publicId: string } }
     ).topic.publicId
     // Eve left the topic, Fay unsubscribed from everything, Dan is on the suppression list.
-    await fetch(`${server.baseUrl}/subscription-topics/contacts/${contactIds["eve@receiver.test"]}/subscriptions/${topic}`, {
-      method: "DELETE",
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
-    })
+    await fetch(
+      `${server.baseUrl}/subscription-topics/contacts/${contactIds["eve@receiver.test"]}/subscriptions/${topic}`,
+      {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
+      }
+    )
     await client.contacts.unsubscribe(contactIds["fay@receiver.test"] ?? "")
     await client.suppressions.add({ email: "DAN@receiver.test", reason: "manual" })
     worker = launch("apps/worker/src/main.ts", {
@@ -83,7 +88,12 @@ describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink",
     text: "Hello there"
   })
   const broadcastEmails = async () =>
-    (await query<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM emails WHERE broadcast_id IS NOT NULL"))[0]?.n
+    (
+      await query<{ n: number }>(
+        db.url,
+        "SELECT count(*)::int AS n FROM emails WHERE broadcast_id IS NOT NULL"
+      )
+    )[0]?.n
 
   it("refuses bad input with a clear 4xx and writes nothing", async () => {
     const otherSegment = (await other.segments.create({ name: "Theirs" })).segment.publicId
@@ -158,12 +168,19 @@ describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink",
       scheduledAt: null
     })
     const later = new Date(Date.now() + 86_400_000).toISOString()
-    const scheduled = (await client.broadcasts.create({ ...base(), subject: "Tomorrow", scheduled_at: later })).broadcast
+    const scheduled = (
+      await client.broadcasts.create({ ...base(), subject: "Tomorrow", scheduled_at: later })
+    ).broadcast
     expect(scheduled).toMatchObject({ status: "queued", scheduledAt: later })
-    expect((await client.broadcasts.list({ search: "tomor" })).data.map((b) => b.publicId)).toEqual([scheduled.publicId])
-    expect((await client.broadcasts.list({ status: "draft" })).data.map((b) => b.publicId)).toEqual([broadcast.publicId])
+    expect((await client.broadcasts.list({ search: "tomor" })).data.map((b) => b.publicId)).toEqual([
+      scheduled.publicId
+    ])
+    expect((await client.broadcasts.list({ status: "draft" })).data.map((b) => b.publicId)).toEqual([
+      broadcast.publicId
+    ])
     expect((await client.broadcasts.get(broadcast.publicId)).broadcast).toEqual(broadcast)
-    const edited = (await client.broadcasts.update(broadcast.publicId, { subject: "Edited", topic_id: null })).broadcast
+    const edited = (await client.broadcasts.update(broadcast.publicId, { subject: "Edited", topic_id: null }))
+      .broadcast
     expect(edited).toMatchObject({ subject: "Edited", topicPublicId: null, name: "Internal" })
     expect(await failure(client.broadcasts.update(scheduled.publicId, { subject: "No" }))).toEqual({
       status: 422,
@@ -171,7 +188,10 @@ describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink",
       message: "Cannot update a broadcast that is queued"
     })
     expect((await failure(client.broadcasts.send(scheduled.publicId))).status).toBe(422)
-    expect(await failure(client.broadcasts.get("brd_000000000000000000000000"))).toMatchObject({ status: 404, code: "not_found" })
+    expect(await failure(client.broadcasts.get("brd_000000000000000000000000"))).toMatchObject({
+      status: 404,
+      code: "not_found"
+    })
     // Another team sees none of it.
     expect((await failure(other.broadcasts.get(broadcast.publicId))).status).toBe(404)
     expect((await failure(other.broadcasts.send(broadcast.publicId))).status).toBe(404)
@@ -183,7 +203,11 @@ describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink",
   })
 
   it("sends one message per reachable contact, skipping unsubscribed, opted-out and suppressed ones, with exact counters", async () => {
-    const { broadcast } = await client.broadcasts.create({ ...base(), subject: "Topic mail", topic_id: topic })
+    const { broadcast } = await client.broadcasts.create({
+      ...base(),
+      subject: "Topic mail",
+      topic_id: topic
+    })
     expect(await client.broadcasts.send(broadcast.publicId)).toMatchObject({ success: true })
     expect((await failure(client.broadcasts.send(broadcast.publicId))).status).toBe(422)
     const expected = ["ann@receiver.test", "bob@receiver.test", "cat@receiver.test"]
@@ -220,13 +244,20 @@ describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink",
           [broadcast.publicId, to]
         )
       )[0]?.id
-    await query(db.url, "INSERT INTO email_events (email_id, event_type) VALUES ($1, 'opened'), ($2, 'opened'), ($2, 'clicked')", [
-      await emailOf("ann@receiver.test"),
-      await emailOf("bob@receiver.test")
-    ])
-    expect((await client.broadcasts.get(broadcast.publicId)).broadcast).toMatchObject({ openedCount: 2, clickedCount: 1 })
+    await query(
+      db.url,
+      "INSERT INTO email_events (email_id, event_type) VALUES ($1, 'opened'), ($2, 'opened'), ($2, 'clicked')",
+      [await emailOf("ann@receiver.test"), await emailOf("bob@receiver.test")]
+    )
+    expect((await client.broadcasts.get(broadcast.publicId)).broadcast).toMatchObject({
+      openedCount: 2,
+      clickedCount: 1
+    })
     const nonOpeners = await client.broadcasts.nonOpeners(broadcast.publicId)
-    expect(nonOpeners).toMatchObject({ broadcast: { id: broadcast.publicId, subject: "Topic mail" }, count: 1 })
+    expect(nonOpeners).toMatchObject({
+      broadcast: { id: broadcast.publicId, subject: "Topic mail" },
+      count: 1
+    })
     expect(nonOpeners.contacts.map((c) => c.email)).toEqual(["cat@receiver.test"])
     expect((await client.broadcasts.nonClickers(broadcast.publicId, { limit: 1 })).count).toBe(2)
     const perf = await client.broadcasts.performance(broadcast.publicId)
@@ -240,24 +271,65 @@ describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink",
       in_progress: false
     })
     expect(perf.variants).toBeNull()
-    expect((await client.broadcasts.listPerformance()).broadcasts.map((b) => b.id)).toContain(broadcast.publicId)
+    expect((await client.broadcasts.listPerformance()).broadcasts.map((b) => b.id)).toContain(
+      broadcast.publicId
+    )
     const segBroadcasts = await client.segments.broadcasts(segment)
-    expect(segBroadcasts.broadcasts).toContainEqual(expect.objectContaining({ publicId: broadcast.publicId, status: "sent" }))
-    expect(await failure(client.broadcasts.getVariantStats(broadcast.publicId))).toMatchObject({ status: 422 })
+    expect(segBroadcasts.broadcasts).toContainEqual(
+      expect.objectContaining({ publicId: broadcast.publicId, status: "sent" })
+    )
+    expect(await failure(client.broadcasts.getVariantStats(broadcast.publicId))).toMatchObject({
+      status: 422
+    })
 
     // Resend to the non-openers: a new draft over a snapshot segment of exactly them.
     const resent = await client.broadcasts.resend(broadcast.publicId)
-    expect(resent).toMatchObject({ broadcast: { subject: "Re: Topic mail", status: "draft" }, recipientCount: 1 })
+    expect(resent).toMatchObject({
+      broadcast: { subject: "Re: Topic mail", status: "draft" },
+      recipientCount: 1
+    })
     const members = await client.segments.members(resent.segment.id)
     expect(members.data.map((c) => c.email)).toEqual(["cat@receiver.test"])
+  }, 90_000)
+
+  it("renders each recipient's own contact fields when the content reads them", async () => {
+    const { broadcast } = await client.broadcasts.create({
+      ...base(),
+      subject: "For {{ contact.first_name }}",
+      html: "<p>Hello {{ contact.first_name }} &lt;{{ contact.email }}&gt;</p>",
+      text: "Hello {{ contact.first_name | upcase }}"
+    })
+    await client.broadcasts.send(broadcast.publicId)
+    await until(
+      "the personal mail",
+      async () => (await client.broadcasts.get(broadcast.publicId)).broadcast.deliveredCount === 4,
+      60_000,
+      worker
+    )
+    const mine = sink.received.filter((m) => m.raw.toString().includes("Subject: For "))
+    const subjects = mine.map((m) => /^Subject: (.*)$/m.exec(m.raw.toString())?.[1]).sort()
+    expect(subjects).toEqual(["For ann", "For bob", "For cat", "For eve"])
+    const bob = mine.find((m) => m.to.includes("bob@receiver.test"))?.raw.toString() ?? ""
+    expect(bob).toContain("Hello BOB")
+    expect(bob).toContain("bob@receiver.test")
   }, 90_000)
 
   it("sends a test to one address without touching the broadcast", async () => {
     const { broadcast } = await client.broadcasts.create({ ...base(), subject: "Try me" })
     expect((await client.broadcasts.sendTest(broadcast.publicId, "proof@receiver.test")).success).toBe(true)
-    await until("the test message", async () => sink.received.some((m) => m.to.includes("proof@receiver.test")), 30_000, worker)
-    expect(sink.received.find((m) => m.to.includes("proof@receiver.test"))?.raw.toString()).toContain("Subject: [Test] Try me")
-    expect((await client.broadcasts.get(broadcast.publicId)).broadcast).toMatchObject({ status: "draft", totalRecipients: 0 })
+    await until(
+      "the test message",
+      async () => sink.received.some((m) => m.to.includes("proof@receiver.test")),
+      30_000,
+      worker
+    )
+    expect(sink.received.find((m) => m.to.includes("proof@receiver.test"))?.raw.toString()).toContain(
+      "Subject: [Test] Try me"
+    )
+    expect((await client.broadcasts.get(broadcast.publicId)).broadcast).toMatchObject({
+      status: "draft",
+      totalRecipients: 0
+    })
   }, 60_000)
 
   it("runs an A/B test to its winner: the sample split by weight, the winner to the rest, end-ab-test deciding now", async () => {
@@ -279,12 +351,17 @@ describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink",
       ["B", 50]
     ])
     await client.broadcasts.send(broadcast.publicId)
-    const id = (await query<{ id: number }>(db.url, "SELECT id FROM broadcasts WHERE public_id = $1", [broadcast.publicId]))[0]?.id
+    const id = (
+      await query<{ id: number }>(db.url, "SELECT id FROM broadcasts WHERE public_id = $1", [
+        broadcast.publicId
+      ])
+    )[0]?.id
     // Four reachable contacts (no topic: Eve is in; Fay unsubscribed and Dan suppressed are not): a 50 % sample is 2.
     await until(
       "the sample",
       async () =>
-        (await query<{ phase: string }>(db.url, "SELECT phase FROM broadcasts WHERE id = $1", [id]))[0]?.phase === "waiting",
+        (await query<{ phase: string }>(db.url, "SELECT phase FROM broadcasts WHERE id = $1", [id]))[0]
+          ?.phase === "waiting",
       60_000,
       worker
     )
@@ -302,7 +379,13 @@ describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink",
     await until(
       "the sample's delivery",
       async () =>
-        (await query<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM emails WHERE broadcast_id = $1 AND status = 'delivered'", [id]))[0]?.n === 2,
+        (
+          await query<{ n: number }>(
+            db.url,
+            "SELECT count(*)::int AS n FROM emails WHERE broadcast_id = $1 AND status = 'delivered'",
+            [id]
+          )
+        )[0]?.n === 2,
       60_000,
       worker
     )
@@ -345,11 +428,16 @@ describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink",
       }
     })
     await client.broadcasts.send(broadcast.publicId)
-    const id = (await query<{ id: number }>(db.url, "SELECT id FROM broadcasts WHERE public_id = $1", [broadcast.publicId]))[0]?.id
+    const id = (
+      await query<{ id: number }>(db.url, "SELECT id FROM broadcasts WHERE public_id = $1", [
+        broadcast.publicId
+      ])
+    )[0]?.id
     await until(
       "the sample",
       async () =>
-        (await query<{ phase: string }>(db.url, "SELECT phase FROM broadcasts WHERE id = $1", [id]))[0]?.phase === "waiting",
+        (await query<{ phase: string }>(db.url, "SELECT phase FROM broadcasts WHERE id = $1", [id]))[0]
+          ?.phase === "waiting",
       60_000,
       worker
     )

@@ -74,6 +74,8 @@ describe("a worker SIGKILLed in the middle of a broadcast's expansion and delive
     sink.dataDelayMs = 400
     const first = launch("apps/worker/src/main.ts", env)
     running.push(first)
+    // Starting a worker takes long on a loaded machine: the send waits for it.
+    await first.waitFor("worker started", 180_000)
     await client.broadcasts.send(broadcast.publicId)
     const deadline = Date.now() + 60_000
     while (sink.dataStarted() < 5 || (await recipients()) < 20) {
@@ -97,6 +99,7 @@ describe("a worker SIGKILLed in the middle of a broadcast's expansion and delive
 
     const second = launch("apps/worker/src/main.ts", env)
     running.push(second)
+    await second.waitFor("worker started", 180_000)
     const until = Date.now() + 120_000
     for (;;) {
       const got = (await client.broadcasts.get(broadcast.publicId)).broadcast
@@ -126,5 +129,5 @@ describe("a worker SIGKILLed in the middle of a broadcast's expansion and delive
     // A message whose reply the dead worker never read or recorded is sent again (at-least-once at
     // the SMTP boundary); nothing else is.
     expect(twice.length).toBeLessThanOrEqual(unrecordedAtKill)
-  }, 240_000)
+  }, 540_000)
 })

@@ -182,23 +182,32 @@ export const sdk = (apiKey: string, options: { baseUrl: string }) => {
         request<{ broadcast: BroadcastWire }>("POST", "/broadcasts", input),
       list: (params: { page?: number; per_page?: number; search?: string; status?: string } = {}) => {
         const query = new URLSearchParams(
-          Object.entries(params).flatMap(([k, v]): Array<[string, string]> => (v === undefined ? [] : [[k, String(v)]]))
+          Object.entries(params).flatMap(
+            ([k, v]): Array<[string, string]> => (v === undefined ? [] : [[k, String(v)]])
+          )
         ).toString()
         return request<{ data: BroadcastWire[]; meta: PageMeta }>(
           "GET",
           `/broadcasts${query === "" ? "" : `?${query}`}`
         )
       },
-      get: (id: string) => request<{ broadcast: BroadcastWire }>("GET", `/broadcasts/${encodeURIComponent(id)}`),
+      get: (id: string) =>
+        request<{ broadcast: BroadcastWire }>("GET", `/broadcasts/${encodeURIComponent(id)}`),
       update: (id: string, input: Record<string, unknown>) =>
         request<{ broadcast: BroadcastWire }>("PATCH", `/broadcasts/${encodeURIComponent(id)}`, input),
-      send: (id: string) => request<{ success: boolean }>("POST", `/broadcasts/${encodeURIComponent(id)}/send`),
-      cancel: (id: string) => request<{ success: boolean }>("POST", `/broadcasts/${encodeURIComponent(id)}/cancel`),
+      send: (id: string) =>
+        request<{ success: boolean }>("POST", `/broadcasts/${encodeURIComponent(id)}/send`),
+      cancel: (id: string) =>
+        request<{ success: boolean }>("POST", `/broadcasts/${encodeURIComponent(id)}/cancel`),
       sendTest: (id: string, email: string) =>
         request<{ success: boolean }>("POST", `/broadcasts/${encodeURIComponent(id)}/test`, { email }),
       getVariants: async (id: string) =>
-        (await request<{ variants: Array<Record<string, unknown>> }>("GET", `/broadcasts/${encodeURIComponent(id)}/variants`))
-          .variants,
+        (
+          await request<{ variants: Array<Record<string, unknown>> }>(
+            "GET",
+            `/broadcasts/${encodeURIComponent(id)}/variants`
+          )
+        ).variants,
       getVariantStats: (id: string) =>
         request<{ variants: Array<Record<string, unknown>>; winnerVariantId: number | null }>(
           "GET",
@@ -213,7 +222,9 @@ export const sdk = (apiKey: string, options: { baseUrl: string }) => {
         ),
       listPerformance: (params: { since?: string; metric?: string; limit?: number } = {}) => {
         const query = new URLSearchParams(
-          Object.entries(params).flatMap(([k, v]): Array<[string, string]> => (v === undefined ? [] : [[k, String(v)]]))
+          Object.entries(params).flatMap(
+            ([k, v]): Array<[string, string]> => (v === undefined ? [] : [[k, String(v)]])
+          )
         ).toString()
         return request<{ metric: string; since: string | null; broadcasts: Array<Record<string, unknown>> }>(
           "GET",
@@ -221,12 +232,20 @@ export const sdk = (apiKey: string, options: { baseUrl: string }) => {
         )
       },
       nonOpeners: (id: string, params: { limit?: number } = {}) =>
-        request<{ broadcast: { id: string; subject: string }; count: number; contacts: Array<Record<string, unknown>> }>(
+        request<{
+          broadcast: { id: string; subject: string }
+          count: number
+          contacts: Array<Record<string, unknown>>
+        }>(
           "GET",
           `/broadcasts/${encodeURIComponent(id)}/non-openers${params.limit === undefined ? "" : `?limit=${params.limit}`}`
         ),
       nonClickers: (id: string, params: { limit?: number } = {}) =>
-        request<{ broadcast: { id: string; subject: string }; count: number; contacts: Array<Record<string, unknown>> }>(
+        request<{
+          broadcast: { id: string; subject: string }
+          count: number
+          contacts: Array<Record<string, unknown>>
+        }>(
           "GET",
           `/broadcasts/${encodeURIComponent(id)}/non-clickers${params.limit === undefined ? "" : `?limit=${params.limit}`}`
         ),

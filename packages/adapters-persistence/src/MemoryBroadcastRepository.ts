@@ -1,4 +1,9 @@
-import { type BroadcastContent, type BroadcastRead, BroadcastRepository, type Guarded } from "@poststack/application"
+import {
+  type BroadcastContent,
+  type BroadcastRead,
+  BroadcastRepository,
+  type Guarded
+} from "@poststack/application"
 import {
   AbTest,
   Broadcast,
@@ -54,7 +59,15 @@ export const make = () => {
   })
   const variantsOf = (c: BroadcastContent) =>
     (c.abTest?.variants ?? []).map((v, position) =>
-      Variant.make({ id: nextVariant++, position, name: v.name, subject: v.subject, html: v.html, text: v.text, weight: v.weight })
+      Variant.make({
+        id: nextVariant++,
+        position,
+        name: v.name,
+        subject: v.subject,
+        html: v.html,
+        text: v.text,
+        weight: v.weight
+      })
     )
   const change = (row: Row, fields: Partial<Broadcast>) => {
     row.broadcast = Broadcast.make({ ...row.broadcast, ...fields, updatedAt: new Date() })
@@ -110,7 +123,10 @@ export const make = () => {
               (filter.status === undefined || r.broadcast.status === filter.status)
           )
           .sort(newestFirst)
-        return { rows: matching.slice((page - 1) * perPage, page * perPage).map(read), total: matching.length }
+        return {
+          rows: matching.slice((page - 1) * perPage, page * perPage).map(read),
+          total: matching.length
+        }
       }),
     bySegment: (teamId, segmentId) =>
       Effect.sync(() =>

@@ -12,12 +12,15 @@ import {
 
 describe("broadcast status rules", () => {
   it("only drafts are edited and sent; queued and sending ones are cancelled", () => {
-    expect(["draft", "queued", "sending", "sent", "cancelled"].filter((s) => canUpdateBroadcast(s as never))).toEqual(["draft"])
-    expect(["draft", "queued", "sending", "sent", "cancelled"].filter((s) => canSendBroadcast(s as never))).toEqual(["draft"])
-    expect(["draft", "queued", "sending", "sent", "cancelled"].filter((s) => canCancelBroadcast(s as never))).toEqual([
-      "queued",
-      "sending"
-    ])
+    expect(
+      ["draft", "queued", "sending", "sent", "cancelled"].filter((s) => canUpdateBroadcast(s as never))
+    ).toEqual(["draft"])
+    expect(
+      ["draft", "queued", "sending", "sent", "cancelled"].filter((s) => canSendBroadcast(s as never))
+    ).toEqual(["draft"])
+    expect(
+      ["draft", "queued", "sending", "sent", "cancelled"].filter((s) => canCancelBroadcast(s as never))
+    ).toEqual(["queued", "sending"])
   })
 })
 
@@ -25,7 +28,9 @@ describe("A/B rules", () => {
   const ok = { weights: [50, 50], samplePercent: 20, durationMinutes: 120 }
   it("accepts 2-5 variants summing to 100, a 5-50 % sample and a 30-1440 min window", () => {
     expect(checkAbTest(ok)).toBeUndefined()
-    expect(checkAbTest({ ...ok, weights: [20, 20, 20, 20, 20], samplePercent: 5, durationMinutes: 1440 })).toBeUndefined()
+    expect(
+      checkAbTest({ ...ok, weights: [20, 20, 20, 20, 20], samplePercent: 5, durationMinutes: 1440 })
+    ).toBeUndefined()
   })
   it("names the rule a test breaks", () => {
     expect(checkAbTest({ ...ok, weights: [100] })?.message).toMatch(/between 2 and 5/)
@@ -40,13 +45,19 @@ describe("A/B rules", () => {
   it("splits a sample by weight, every position to exactly one variant", () => {
     const bounds = variantBounds([70, 30], 10)
     expect(bounds).toEqual([7, 10])
-    const counts = [0, 0]
-    for (let k = 0; k < 10; k++) counts[variantAt(bounds, k)]! += 1
-    expect(counts).toEqual([7, 3])
+    const tally = (b: ReadonlyArray<number>, size: number) => {
+      const counts = b.map(() => 0)
+      for (let k = 0; k < size; k++) {
+        const i = variantAt(b, k)
+        counts[i] = (counts[i] ?? 0) + 1
+      }
+      return counts
+    }
+    expect(tally(bounds, 10)).toEqual([7, 3])
     const three = variantBounds([33, 33, 34], 7)
-    const c3 = [0, 0, 0]
-    for (let k = 0; k < 7; k++) c3[variantAt(three, k)]! += 1
+    const c3 = tally(three, 7)
     expect(c3.reduce((a, b) => a + b)).toBe(7)
+    expect(c3.every((n) => n >= 2)).toBe(true)
   })
   it("takes the sample as a share of the audience, at least one per variant", () => {
     expect(sampleSize(1000, 20, 2)).toBe(200)
@@ -60,7 +71,23 @@ describe("A/B rules", () => {
     ]
     expect(pickWinner(results, "open_rate")).toBe(2)
     expect(pickWinner(results, "click_rate")).toBe(2)
-    expect(pickWinner([{ id: 1, delivered: 10, opened: 5, clicked: 0 }, { id: 2, delivered: 10, opened: 1, clicked: 0 }], "open_rate")).toBe(1)
-    expect(pickWinner([{ id: 1, delivered: 0, opened: 0, clicked: 0 }, { id: 2, delivered: 0, opened: 0, clicked: 0 }], "click_rate")).toBe(1)
+    expect(
+      pickWinner(
+        [
+          { id: 1, delivered: 10, opened: 5, clicked: 0 },
+          { id: 2, delivered: 10, opened: 1, clicked: 0 }
+        ],
+        "open_rate"
+      )
+    ).toBe(1)
+    expect(
+      pickWinner(
+        [
+          { id: 1, delivered: 0, opened: 0, clicked: 0 },
+          { id: 2, delivered: 0, opened: 0, clicked: 0 }
+        ],
+        "click_rate"
+      )
+    ).toBe(1)
   })
 })

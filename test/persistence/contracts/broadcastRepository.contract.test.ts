@@ -36,8 +36,14 @@ for (const [name, start] of subjects) {
         abTest: null,
         ...extra
       })
-      const create = (subject: string, scheduledAt: Date | null = null, extra: Partial<BroadcastContent> = {}) =>
-        repo((r) => r.create(teamId, { ...content(subject, extra), apiKeyId: null, testMode: false, scheduledAt }))
+      const create = (
+        subject: string,
+        scheduledAt: Date | null = null,
+        extra: Partial<BroadcastContent> = {}
+      ) =>
+        repo((r) =>
+          r.create(teamId, { ...content(subject, extra), apiKeyId: null, testMode: false, scheduledAt })
+        )
       return { teamId: teamId as TeamId, segment, content, create }
     }
 
@@ -66,10 +72,14 @@ for (const [name, start] of subjects) {
       expect(all.rows.map((r) => r.broadcast.subject)).toEqual(["Summer 100%_sale", "Spring sale"])
       expect((await repo((r) => r.list(a.teamId, { search: "SPRING" }, 1, 10))).total).toBe(1)
       expect((await repo((r) => r.list(a.teamId, { search: "0%_" }, 1, 10))).total).toBe(1)
-      expect((await repo((r) => r.list(a.teamId, { status: "queued" }, 1, 10))).rows.map((r) => r.broadcast.subject)).toEqual([
-        "Summer 100%_sale"
+      expect(
+        (await repo((r) => r.list(a.teamId, { status: "queued" }, 1, 10))).rows.map(
+          (r) => r.broadcast.subject
+        )
+      ).toEqual(["Summer 100%_sale"])
+      expect((await repo((r) => r.list(a.teamId, {}, 2, 1))).rows.map((r) => r.broadcast.subject)).toEqual([
+        "Spring sale"
       ])
-      expect((await repo((r) => r.list(a.teamId, {}, 2, 1))).rows.map((r) => r.broadcast.subject)).toEqual(["Spring sale"])
       expect(Option.isNone(await repo((r) => r.get(b.teamId, draft.broadcast.publicId)))).toBe(true)
       expect((await repo((r) => r.bySegment(a.teamId, a.segment.id))).map((x) => x.subject)).toEqual([
         "Summer 100%_sale",
@@ -92,20 +102,33 @@ for (const [name, start] of subjects) {
         }
       }
       const created = await a.create("Test", null, ab)
-      expect(created.broadcast.abTest).toMatchObject({ samplePercent: 10, durationMinutes: 60, metric: "click_rate" })
+      expect(created.broadcast.abTest).toMatchObject({
+        samplePercent: 10,
+        durationMinutes: 60,
+        metric: "click_rate"
+      })
       expect(created.variants.map((v) => [v.position, v.name, v.weight])).toEqual([
         [0, "A", 70],
         [1, "B", 30]
       ])
       const id = created.broadcast.publicId
       const updated = await repo((r) =>
-        r.update(a.teamId, id, canUpdateBroadcast, (cur) => ({ ...a.content("Edited"), name: cur.broadcast.name }))
+        r.update(a.teamId, id, canUpdateBroadcast, (cur) => ({
+          ...a.content("Edited"),
+          name: cur.broadcast.name
+        }))
       )
       expect(updated._tag).toBe("Written")
       const got = Option.getOrThrow(await repo((r) => r.get(a.teamId, id)))
       expect(got.broadcast).toMatchObject({ subject: "Edited", abTest: null })
       expect(got.variants).toEqual([])
-      expect(await repo((r) => r.update(a.teamId, "brd_000000000000000000000000" as never, canUpdateBroadcast, () => a.content("x")))).toEqual({
+      expect(
+        await repo((r) =>
+          r.update(a.teamId, "brd_000000000000000000000000" as never, canUpdateBroadcast, () =>
+            a.content("x")
+          )
+        )
+      ).toEqual({
         _tag: "NotFound"
       })
     })
@@ -115,9 +138,10 @@ for (const [name, start] of subjects) {
       const other = await team("q-other")
       const { broadcast } = await a.create("Go")
       const id = broadcast.publicId
-      expect(await repo((r) => r.queue(other.teamId, id, canSendBroadcast, new Date()))).toEqual({ _tag: "NotFound" })
-      expect((await repo((r) => r.queue(a.teamId, id, canSendBroadcast, new Date()))).
-        _tag).toBe("Written")
+      expect(await repo((r) => r.queue(other.teamId, id, canSendBroadcast, new Date()))).toEqual({
+        _tag: "NotFound"
+      })
+      expect((await repo((r) => r.queue(a.teamId, id, canSendBroadcast, new Date())))._tag).toBe("Written")
       expect(await repo((r) => r.queue(a.teamId, id, canSendBroadcast, new Date()))).toEqual({
         _tag: "Refused",
         status: "queued"
@@ -131,7 +155,10 @@ for (const [name, start] of subjects) {
         _tag: "Written",
         value: { cancelledDeliveries: 0 }
       })
-      expect(await repo((r) => r.cancel(a.teamId, id, canCancelBroadcast))).toEqual({ _tag: "Refused", status: "cancelled" })
+      expect(await repo((r) => r.cancel(a.teamId, id, canCancelBroadcast))).toEqual({
+        _tag: "Refused",
+        status: "cancelled"
+      })
       const got = Option.getOrThrow(await repo((r) => r.get(a.teamId, id)))
       expect(got.broadcast.status).toBe("cancelled")
       // Nothing was sending, so there is no winner to decide.

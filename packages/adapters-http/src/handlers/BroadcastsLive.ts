@@ -54,7 +54,12 @@ const unengaged = (id: BroadcastPublicId, event: "opened" | "clicked", limit: nu
     Effect.map(({ broadcast, count, contacts }) => ({
       broadcast: { id: broadcast.publicId, subject: broadcast.subject },
       count,
-      contacts: contacts.map((c) => ({ id: c.id, email: c.email, first_name: c.firstName, last_name: c.lastName }))
+      contacts: contacts.map((c) => ({
+        id: c.id,
+        email: c.email,
+        first_name: c.firstName,
+        last_name: c.lastName
+      }))
     }))
   )
 
@@ -115,7 +120,9 @@ export const BroadcastsLive = HttpApiBuilder.group(Api, "broadcasts", (handlers)
         }))
       )
     )
-    .handle("get", ({ path }) => withCaller((caller) => GetBroadcast(caller, path.id)).pipe(Effect.map(envelope)))
+    .handle("get", ({ path }) =>
+      withCaller((caller) => GetBroadcast(caller, path.id)).pipe(Effect.map(envelope))
+    )
     .handle("update", ({ path, payload }) =>
       withCaller((caller) =>
         UpdateBroadcast(caller, path.id, {
@@ -176,7 +183,9 @@ export const BroadcastsLive = HttpApiBuilder.group(Api, "broadcasts", (handlers)
             in_progress: read.broadcast.status === "queued" || read.broadcast.status === "sending"
           },
           variants:
-            read.broadcast.abTest === null ? null : variants.map((v) => variantStatView(v.variant, v.counters))
+            read.broadcast.abTest === null
+              ? null
+              : variants.map((v) => variantStatView(v.variant, v.counters))
         }))
       )
     )

@@ -5,8 +5,23 @@ import type { StoreUnavailable } from "./StoreUnavailable.js"
 /** A broadcast claimed by a worker for its next step. */
 export interface BroadcastJob {
   readonly broadcast: Broadcast
-  readonly variants: ReadonlyArray<{ readonly id: number; readonly weight: number }>
+  readonly variants: ReadonlyArray<{
+    readonly id: number
+    readonly weight: number
+    readonly subject: string
+    readonly html: string | null
+    readonly text: string | null
+  }>
 }
+
+/** A recipient's contact fields, as a template reads them under `contact`. */
+export type ContactFields = Readonly<Record<string, unknown>>
+
+/** One recipient's content, rendered from its variant's (`null`: the broadcast's own) with its contact. */
+export type RenderFor = (
+  variantId: number | null,
+  contact: ContactFields
+) => { readonly subject: string; readonly html: string | null; readonly text: string | null }
 
 /** What one expansion step did. */
 export type ExpansionStep =
@@ -32,18 +47,30 @@ export class BroadcastQueue extends Context.Tag("@poststack/application/Broadcas
       readonly limit: number
       readonly leaseMs: number
     }) => Effect.Effect<ReadonlyArray<BroadcastJob>, StoreUnavailable>
-    readonly extend: (jobs: ReadonlyArray<BroadcastJob>, leaseMs: number) => Effect.Effect<void, StoreUnavailable>
+    readonly extend: (
+      jobs: ReadonlyArray<BroadcastJob>,
+      leaseMs: number
+    ) => Effect.Effect<void, StoreUnavailable>
     readonly release: (jobs: ReadonlyArray<BroadcastJob>) => Effect.Effect<void, StoreUnavailable>
     /**
      * Starts a queued broadcast: `sending`, `sentAt` now, and its first phase (the A/B sample,
      * whose size is a share of those the broadcast reaches now, or everyone).
      */
-    readonly start: (job: BroadcastJob, audience: SegmentAudienceOf) => Effect.Effect<BroadcastJob, StoreUnavailable>
-    /** Writes up to `limit` more recipients of the current phase (see `ExpansionStep`). */
+    readonly start: (
+      job: BroadcastJob,
+      audience: SegmentAudienceOf
+    ) => Effect.Effect<BroadcastJob, StoreUnavailable>
+    /**
+     * Writes up to `limit` more recipients of the current phase (see `ExpansionStep`). Without
+     * `render`, every recipient of a variant gets the same content and the batch is one
+     * `INSERT … SELECT`; with it, the batch's contacts are read first and each gets its own
+     * rendering, in the same transaction.
+     */
     readonly step: (
       job: BroadcastJob,
       audience: SegmentAudienceOf,
-      limit: number
+      limit: number,
+      render?: RenderFor
     ) => Effect.Effect<ExpansionStep, StoreUnavailable>
     /** Where the row is now (its phase, winner, status), as the last commit left it. */
     readonly reload: (job: BroadcastJob) => Effect.Effect<BroadcastJob | null, StoreUnavailable>

@@ -98,7 +98,10 @@ export class BroadcastRepository extends Context.Tag("@poststack/application/Bro
       filter: { readonly search?: string; readonly status?: BroadcastStatus },
       page: number,
       perPage: number
-    ) => Effect.Effect<{ readonly rows: ReadonlyArray<BroadcastRead>; readonly total: number }, StoreUnavailable>
+    ) => Effect.Effect<
+      { readonly rows: ReadonlyArray<BroadcastRead>; readonly total: number },
+      StoreUnavailable
+    >
     /** The team's broadcasts to a segment, newest first. */
     readonly bySegment: (
       teamId: TeamId,
@@ -137,7 +140,9 @@ export class BroadcastRepository extends Context.Tag("@poststack/application/Bro
       allowed: (status: BroadcastStatus) => boolean
     ) => Effect.Effect<Guarded<{ readonly cancelledDeliveries: number }>, StoreUnavailable>
     /** Counters per variant (only recipients of the sample and of the winner's rest carry a variant). */
-    readonly variantCounters: (broadcastId: BroadcastId) => Effect.Effect<ReadonlyArray<VariantCounters>, StoreUnavailable>
+    readonly variantCounters: (
+      broadcastId: BroadcastId
+    ) => Effect.Effect<ReadonlyArray<VariantCounters>, StoreUnavailable>
     /**
      * Decides the winner now (whatever the window says) if the broadcast is sending its A/B test
      * and has none yet: the rest of the audience is due at once. `false` when there was nothing to decide.
@@ -154,6 +159,9 @@ export class BroadcastRepository extends Context.Tag("@poststack/application/Bro
       broadcastId: BroadcastId,
       event: "opened" | "clicked",
       limit: number
-    ) => Effect.Effect<{ readonly count: number; readonly contacts: ReadonlyArray<UnengagedContact> }, StoreUnavailable>
+    ) => Effect.Effect<
+      { readonly count: number; readonly contacts: ReadonlyArray<UnengagedContact> },
+      StoreUnavailable
+    >
   }
 >() {}

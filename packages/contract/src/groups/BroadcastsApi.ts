@@ -39,7 +39,9 @@ export const AbTestBody = Schema.Struct({
   variants: Schema.Array(Variant).pipe(Schema.maxItems(10)),
   testSampleSize: Schema.optional(Schema.Int).pipe(Schema.fromKey("test_sample_size")),
   testDurationMinutes: Schema.optional(Schema.Int).pipe(Schema.fromKey("test_duration_minutes")),
-  winnerMetric: Schema.optional(Schema.Literal("open_rate", "click_rate")).pipe(Schema.fromKey("winner_metric"))
+  winnerMetric: Schema.optional(Schema.Literal("open_rate", "click_rate")).pipe(
+    Schema.fromKey("winner_metric")
+  )
 })
 
 const common = {
@@ -108,7 +110,12 @@ export class BroadcastsApi extends HttpApiGroup.make("broadcasts")
       )
       .addSuccess(Schema.Struct({ data: Schema.Array(BroadcastEnvelope.fields.broadcast), meta: Pagination }))
   )
-  .add(HttpApiEndpoint.get("get", "/broadcasts/:id").setPath(idPath).addSuccess(BroadcastEnvelope).addError(NotFoundJson))
+  .add(
+    HttpApiEndpoint.get("get", "/broadcasts/:id")
+      .setPath(idPath)
+      .addSuccess(BroadcastEnvelope)
+      .addError(NotFoundJson)
+  )
   .add(
     HttpApiEndpoint.patch("update", "/broadcasts/:id")
       .setPath(idPath)
@@ -120,7 +127,9 @@ export class BroadcastsApi extends HttpApiGroup.make("broadcasts")
   .add(
     HttpApiEndpoint.post("send", "/broadcasts/:id/send")
       .setPath(idPath)
-      .addSuccess(Schema.Struct({ success: Schema.Literal(true), id: Schema.String, status: BroadcastStatus }))
+      .addSuccess(
+        Schema.Struct({ success: Schema.Literal(true), id: Schema.String, status: BroadcastStatus })
+      )
       .addError(NotFoundJson)
       .addError(UnprocessableJson)
   )

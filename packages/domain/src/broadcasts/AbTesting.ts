@@ -23,8 +23,13 @@ export const checkAbTest = (test: {
   if (weights.some((w) => !Number.isInteger(w) || w < 1 || w > 100))
     return new ValidationFailed({ message: "ab_test.variants: each weight is a whole number from 1 to 100" })
   const sum = weights.reduce((a, b) => a + b, 0)
-  if (sum !== 100) return new ValidationFailed({ message: `ab_test.variants: weights must sum to 100 (got ${sum})` })
-  if (!Number.isInteger(samplePercent) || samplePercent < AB_LIMITS.minSample || samplePercent > AB_LIMITS.maxSample)
+  if (sum !== 100)
+    return new ValidationFailed({ message: `ab_test.variants: weights must sum to 100 (got ${sum})` })
+  if (
+    !Number.isInteger(samplePercent) ||
+    samplePercent < AB_LIMITS.minSample ||
+    samplePercent > AB_LIMITS.maxSample
+  )
     return new ValidationFailed({ message: "ab_test.test_sample_size: a whole percentage from 5 to 50" })
   if (
     !Number.isInteger(durationMinutes) ||
@@ -69,7 +74,10 @@ export interface VariantResult {
  * The winner by the metric: the highest open or click rate over delivered mail; a tie goes to the
  * higher count of the other metric, then to the first variant.
  */
-export const pickWinner = (results: ReadonlyArray<VariantResult>, metric: "open_rate" | "click_rate"): number => {
+export const pickWinner = (
+  results: ReadonlyArray<VariantResult>,
+  metric: "open_rate" | "click_rate"
+): number => {
   const score = (r: VariantResult) =>
     r.delivered === 0 ? 0 : (metric === "open_rate" ? r.opened : r.clicked) / r.delivered
   const other = (r: VariantResult) =>

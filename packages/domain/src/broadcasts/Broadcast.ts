@@ -90,7 +90,13 @@ export interface BroadcastCounters {
   readonly bounced: number
 }
 
-export const zeroCounters: BroadcastCounters = { totalRecipients: 0, delivered: 0, opened: 0, clicked: 0, bounced: 0 }
+export const zeroCounters: BroadcastCounters = {
+  totalRecipients: 0,
+  delivered: 0,
+  opened: 0,
+  clicked: 0,
+  bounced: 0
+}
 
 /** Only a draft can be edited. */
 export const canUpdateBroadcast = (status: BroadcastStatus) => status === "draft"

@@ -20,7 +20,10 @@ export class BroadcastNotInStatus extends Schema.TaggedError<BroadcastNotInStatu
 }
 
 /** Variant statistics or an early winner asked of a broadcast without an A/B test. */
-export class BroadcastHasNoAbTest extends Schema.TaggedError<BroadcastHasNoAbTest>()("BroadcastHasNoAbTest", {}) {
+export class BroadcastHasNoAbTest extends Schema.TaggedError<BroadcastHasNoAbTest>()(
+  "BroadcastHasNoAbTest",
+  {}
+) {
   override get message() {
     return "This broadcast has no A/B test"
   }

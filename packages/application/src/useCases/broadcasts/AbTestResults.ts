@@ -1,4 +1,9 @@
-import { BroadcastHasNoAbTest, type BroadcastPublicId, BroadcastNotInStatus, pickWinner } from "@poststack/domain"
+import {
+  BroadcastHasNoAbTest,
+  type BroadcastPublicId,
+  BroadcastNotInStatus,
+  pickWinner
+} from "@poststack/domain"
 import { Effect } from "effect"
 import { BroadcastRepository } from "../../ports/BroadcastRepository.js"
 import { authorize, type Principal } from "../Principal.js"
@@ -39,7 +44,10 @@ export const EndAbTest = Effect.fn("EndAbTest")(function* (principal: Principal,
   const { read, variants } = yield* BroadcastVariantStats(principal, id, true)
   const b = read.broadcast
   if (b.status !== "sending" || b.winnerVariantId !== null)
-    return yield* new BroadcastNotInStatus({ action: "end the A/B test of", status: b.winnerVariantId === null ? b.status : "decided" })
+    return yield* new BroadcastNotInStatus({
+      action: "end the A/B test of",
+      status: b.winnerVariantId === null ? b.status : "decided"
+    })
   const winner = pickWinner(
     variants.map((v) => ({ id: v.variant.id, ...v.counters })),
     b.abTest?.metric ?? "open_rate"

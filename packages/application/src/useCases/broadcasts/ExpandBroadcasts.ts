@@ -1,6 +1,14 @@
-import { pickWinner, type SegmentAudienceOf, type SegmentId, type TeamId } from "@poststack/domain"
+import {
+  pickWinner,
+  readsContact,
+  renderTemplate,
+  type SegmentAudienceOf,
+  type SegmentId,
+  type TeamId
+} from "@poststack/domain"
 import { Clock, type Duration, Effect, Either } from "effect"
-import { type BroadcastJob, BroadcastQueue } from "../../ports/BroadcastQueue.js"
+import { type BroadcastJob, BroadcastQueue, type RenderFor } from "../../ports/BroadcastQueue.js"
+import { TemplateEngine } from "../../ports/TemplateEngine.js"
 import { BroadcastRepository } from "../../ports/BroadcastRepository.js"
 import { SegmentRepository } from "../../ports/SegmentRepository.js"
 import { runLeasedQueue } from "../runLeasedQueue.js"
@@ -22,6 +30,32 @@ const audienceFor = (job: BroadcastJob) =>
     if (segment === undefined) return nobody()
     const audience = yield* Effect.either(audienceOf(segment))
     return Either.isRight(audience) ? audience.right : nobody()
+  })
+
+/**
+ * A renderer when the content reads the recipient's contact fields (`{{ contact.first_name }}`),
+ * none otherwise. Content was parsed when it was written; a part that no longer renders is sent
+ * as written rather than stopping the broadcast.
+ */
+const rendererFor = (job: BroadcastJob) =>
+  Effect.map(TemplateEngine, (engine): RenderFor | undefined => {
+    const b = job.broadcast
+    const contents = new Map<
+      number | null,
+      { subject: string; htmlBody: string | null; textBody: string | null }
+    >([
+      [null, { subject: b.subject, htmlBody: b.html, textBody: b.text }],
+      ...job.variants.map((v) => [v.id, { subject: v.subject, htmlBody: v.html, textBody: v.text }] as const)
+    ])
+    if (![...contents.values()].some((c) => readsContact(engine.language, c))) return undefined
+    return (variantId, contact) => {
+      const content = contents.get(variantId) ?? contents.get(null)
+      const source = content ?? { subject: b.subject, htmlBody: b.html, textBody: b.text }
+      const rendered = renderTemplate(engine.language, { ...source, variables: [] }, {}, contact)
+      return Either.isRight(rendered)
+        ? { subject: rendered.right.subject, html: rendered.right.html, text: rendered.right.text }
+        : { subject: source.subject, html: source.htmlBody, text: source.textBody }
+    }
   })
 
 /** The end of the A/B window: the test sample started with the send. */
@@ -56,6 +90,7 @@ export const expandBroadcast = (claimed: BroadcastJob, batch: number = EXPANSION
     const queue = yield* BroadcastQueue
     let job = claimed
     const audience = yield* audienceFor(job)
+    const render = yield* rendererFor(job)
     if (job.broadcast.status === "queued" && job.broadcast.phase === "idle") {
       job = yield* queue.start(job, audience)
     }
@@ -63,7 +98,7 @@ export const expandBroadcast = (claimed: BroadcastJob, batch: number = EXPANSION
       const b = job.broadcast
       if (b.status !== "sending") return yield* queue.park(job, null)
       if (b.phase === "sample" || b.phase === "rest") {
-        const step = yield* queue.step(job, audience, batch)
+        const step = yield* queue.step(job, audience, batch, render)
         if (step._tag === "Stopped") return
         if (step._tag === "PhaseDone") {
           const next = yield* queue.reload(job)
@@ -100,4 +135,3 @@ export const ExpandBroadcasts = (options: {
       idle: options.idle
     })
   )
-

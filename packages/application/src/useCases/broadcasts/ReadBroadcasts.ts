@@ -5,7 +5,10 @@ import { authorize, type Principal } from "../Principal.js"
 import { findBroadcast } from "./content.js"
 
 /** One of the team's broadcasts with its variants and counters. */
-export const GetBroadcast = Effect.fn("GetBroadcast")(function* (principal: Principal, id: BroadcastPublicId) {
+export const GetBroadcast = Effect.fn("GetBroadcast")(function* (
+  principal: Principal,
+  id: BroadcastPublicId
+) {
   const { teamId } = yield* authorize(principal, "broadcasts")
   return yield* findBroadcast(teamId, id)
 })

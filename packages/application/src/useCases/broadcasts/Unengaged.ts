@@ -1,8 +1,4 @@
-import {
-  type BroadcastPublicId,
-  type ContactPublicId,
-  type TeamId
-} from "@poststack/domain"
+import type { BroadcastPublicId, ContactPublicId, TeamId } from "@poststack/domain"
 import { Effect } from "effect"
 import { BroadcastRepository } from "../../ports/BroadcastRepository.js"
 import { SegmentRepository } from "../../ports/SegmentRepository.js"
@@ -76,4 +72,3 @@ export const ResendBroadcast = Effect.fn("ResendBroadcast")(function* (
   })
   return { draft, segment, recipientCount: contacts.length }
 })
-

@@ -1,4 +1,9 @@
-import { BroadcastNotFound, type BroadcastPublicId, BroadcastNotInStatus, canUpdateBroadcast } from "@poststack/domain"
+import {
+  BroadcastNotFound,
+  type BroadcastPublicId,
+  BroadcastNotInStatus,
+  canUpdateBroadcast
+} from "@poststack/domain"
 import { Effect } from "effect"
 import { BroadcastRepository } from "../../ports/BroadcastRepository.js"
 import { authorize, type Principal } from "../Principal.js"
@@ -40,8 +45,14 @@ export const UpdateBroadcast = Effect.fn("UpdateBroadcast")(function* (
     ...defined
   }
   const content = yield* prepareBroadcast(scope, input)
-  const result = yield* (yield* BroadcastRepository).update(scope.teamId, id, canUpdateBroadcast, () => content)
+  const result = yield* (yield* BroadcastRepository).update(
+    scope.teamId,
+    id,
+    canUpdateBroadcast,
+    () => content
+  )
   if (result._tag === "NotFound") return yield* new BroadcastNotFound({ id })
-  if (result._tag === "Refused") return yield* new BroadcastNotInStatus({ action: "update", status: result.status })
+  if (result._tag === "Refused")
+    return yield* new BroadcastNotInStatus({ action: "update", status: result.status })
   return result.value
 })

@@ -90,7 +90,8 @@ export const prepareBroadcast = (scope: Scope, input: BroadcastInput) =>
       return yield* new PermissionDenied({
         message: `This API key may only send from its own domain, not ${domainName}`
       })
-    if (Option.isNone(domain) || !canSend(domain.value)) return yield* new DomainNotVerified({ domain: domainName })
+    if (Option.isNone(domain) || !canSend(domain.value))
+      return yield* new DomainNotVerified({ domain: domainName })
     if (input.replyTo !== null && parseMailbox(input.replyTo) === undefined)
       return yield* new ValidationFailed({ message: "reply_to: not a valid address" })
     const segment = yield* resolveSegment(teamId, input.segmentId)
@@ -109,7 +110,12 @@ export const prepareBroadcast = (scope: Scope, input: BroadcastInput) =>
     const engine = yield* TemplateEngine
     const parts = [
       { subject: input.subject, htmlBody: input.html, textBody: input.text, variables: [] },
-      ...(ab?.variants ?? []).map((v) => ({ subject: v.subject, htmlBody: v.html, textBody: v.text, variables: [] }))
+      ...(ab?.variants ?? []).map((v) => ({
+        subject: v.subject,
+        htmlBody: v.html,
+        textBody: v.text,
+        variables: []
+      }))
     ]
     for (const part of parts) {
       if (ab !== null && part.htmlBody === null && part.textBody === null && part !== parts[0])
