@@ -273,14 +273,20 @@ export const make = Effect.gen(function* () {
           const written =
             room <= 0
               ? []
-              : yield* writeBatch(b, audience, room, {
-                  bounds: variantBounds(
-                    job.variants.map((v) => v.weight),
-                    target
-                  ),
-                  ids: job.variants.map((v) => v.id),
-                  offset: already
-                })
+              : yield* writeBatch(
+                  b,
+                  audience,
+                  room,
+                  {
+                    bounds: variantBounds(
+                      job.variants.map((v) => v.weight),
+                      target
+                    ),
+                    ids: job.variants.map((v) => v.id),
+                    offset: already
+                  },
+                  render
+                )
           yield* queuedEvents(b, written, now)
           const cursor = written.at(-1)?.contact_id ?? b.cursor
           const full = already + written.length >= target || written.length < room || room <= 0

@@ -65,6 +65,13 @@ const DeliveryLease = Config.integer("POSTSTACK_DELIVERY_LEASE_MS").pipe(
   Effect.orDie
 )
 
+/** How long a worker holds a broadcast it expands; a dead worker's broadcast is taken over after it. */
+const BroadcastLease = Config.integer("POSTSTACK_BROADCAST_LEASE_MS").pipe(
+  Config.withDefault(60_000),
+  Config.validate({ message: "must be at least 1000", validation: (n) => n >= 1_000 }),
+  Effect.orDie
+)
+
 /** Recipients a broadcast's expansion writes per transaction. */
 const BroadcastBatch = Config.integer("POSTSTACK_BROADCAST_BATCH").pipe(
   Config.withDefault(1_000),
@@ -100,8 +107,8 @@ const mailJobs = [
     every: "1 second",
     // Broadcasts due now (sent, scheduled, a dead worker's, or at the end of an A/B window): each
     // batch of recipients commits with its cursor, so the lease only has to outlive one batch.
-    run: Effect.flatMap(BroadcastBatch, (batch) =>
-      Effect.interruptible(ExpandBroadcasts({ leaseMs: 60_000, idle: "500 millis", batch }))
+    run: Effect.flatMap(Effect.all([BroadcastBatch, BroadcastLease]), ([batch, leaseMs]) =>
+      Effect.interruptible(ExpandBroadcasts({ leaseMs, idle: "500 millis", batch }))
     )
   }
 ] as const
