@@ -71,7 +71,9 @@ describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink",
       POSTSTACK_MX_PORT: String(sink.port),
       POSTSTACK_SMTP_ALLOW_PRIVATE_MX: "true"
     })
-  }, 120_000)
+    // Starting a worker takes long on a loaded machine; the tests time what it does, not its start.
+    await worker.waitFor("worker started", 180_000)
+  }, 300_000)
   afterAll(async () => {
     await worker?.stop("SIGTERM")
     await server.close()
