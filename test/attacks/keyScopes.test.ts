@@ -38,6 +38,7 @@ type Family =
   | "topics"
   | "templates"
   | "segments"
+  | "broadcasts"
 /** allowed; 404 (the resource is outside the key's domain, so not found); 403 (the family is refused). */
 type Cell = "ok" | 404 | 403
 
@@ -174,6 +175,13 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     sendingTeam: { own: 403, other: 403 },
     sendingScoped: { own: 403, other: 403 }
   },
+  // Broadcasts: mail to the team's audience, team-wide like segments.
+  broadcasts: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
   // People's own routes (sessions, account, teams): no key of any kind reaches them.
   accounts: {
     fullTeam: { own: 403, other: 403 },
@@ -209,6 +217,7 @@ const familyOf = (method: string, template: string): Family | undefined => {
   if (resource === "subscription-topics") return "topics"
   if (resource === "templates") return "templates"
   if (resource === "segments") return "segments"
+  if (resource === "broadcasts") return "broadcasts"
   return undefined
 }
 
@@ -241,6 +250,9 @@ const BODIES: Record<string, unknown> = {
   "patch /templates/{id}": { name: "taken over" },
   "post /templates/{id}/render": {},
   "post /segments": { name: "new segment" },
+  "patch /broadcasts/{id}": { subject: "taken over" },
+  "post /broadcasts/{id}/test": { email: "reader@example.com" },
+  "post /broadcasts/{id}/resend": {},
   "post /segments/{id}/contacts": { contact_ids: [`con_${"0".repeat(24)}`] },
   "patch /segments/{id}": { name: "taken over" },
   "post /segments/preview": {
@@ -322,6 +334,7 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       topic_subscriptions: "SELECT * FROM topic_subscriptions WHERE $1::int IS NOT NULL ORDER BY id",
       templates: "SELECT * FROM templates WHERE $1::int IS NOT NULL ORDER BY id",
       segments: "SELECT * FROM segments WHERE $1::int IS NOT NULL ORDER BY id",
+      broadcasts: "SELECT * FROM broadcasts WHERE $1::int IS NOT NULL ORDER BY id",
       segment_members:
         "SELECT * FROM segment_members WHERE $1::int IS NOT NULL ORDER BY segment_id, contact_id"
     }
@@ -438,6 +451,21 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
     expect(segment.status, segment.text).toBe(201)
     const segmentId = String((segment.body.segment as { publicId: string }).publicId)
     await as("fullTeam", "POST", `/segments/${segmentId}/contacts`, { contact_ids: [contactId] })
+    const broadcast = await as("fullTeam", "POST", "/broadcasts", {
+      segment_id: segmentId,
+      from: "news@own.test",
+      subject: "Held",
+      text: "private content",
+      // An A/B test, so that every GET route (variant stats too) has something to answer.
+      ab_test: {
+        variants: [
+          { name: "A", subject: "A", text: "a", weight: 50 },
+          { name: "B", subject: "B", text: "b", weight: 50 }
+        ]
+      }
+    })
+    expect(broadcast.status, broadcast.text).toBe(201)
+    const broadcastId = String((broadcast.body.broadcast as { publicId: string }).publicId)
     const exportJob = await as("fullTeam", "POST", "/privacy/exports", { email: "held.contact@example.com" })
     expect(exportJob.status, exportJob.text).toBe(202)
     const jobId = String(exportJob.body.id)
@@ -461,6 +489,7 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       "subscription-topics": { id: topicId, contactId, topicId },
       templates: { id: templateId, presetId: "welcome" },
       segments: { id: segmentId, contactId },
+      broadcasts: { id: broadcastId },
       privacy: { id: jobId }
     }
     Object.assign(ownIds, teamWide, {

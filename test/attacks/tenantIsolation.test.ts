@@ -26,7 +26,8 @@ const TENANT_TABLES = [
   "subscription_topics",
   "topic_subscriptions",
   "signup_forms",
-  "templates"
+  "templates",
+  "broadcasts"
 ]
 
 /** A body each route accepts, so that a refusal cannot come from validation instead of ownership. */
@@ -48,7 +49,10 @@ const BODIES: Record<string, unknown> = {
   "patch /subscription-topics/{id}": { name: "taken over" },
   "patch /signup-forms/{id}": { name: "taken over" },
   "patch /templates/{id}": { name: "taken over" },
-  "post /templates/{id}/render": {}
+  "post /templates/{id}/render": {},
+  "patch /broadcasts/{id}": { subject: "taken over" },
+  "post /broadcasts/{id}/test": { email: "thief@example.com" },
+  "post /broadcasts/{id}/resend": {}
 }
 
 describe("tenant isolation: team A's key on every route that names one of team B's resources", () => {
@@ -224,6 +228,21 @@ describe("tenant isolation: team A's key on every route that names one of team B
     })
     expect(template.status).toBe(201)
     ids.templates = { id: [String((template.body.template as { publicId: string }).publicId)] }
+    const broadcast = await asB("POST", "/broadcasts", {
+      segment_id: segmentId,
+      from: "news@b.test",
+      subject: "B's private",
+      html: "<p>secret content</p>",
+      // An A/B test, so that every GET route (variant stats too) has something to answer.
+      ab_test: {
+        variants: [
+          { name: "A", subject: "A", text: "a", weight: 50 },
+          { name: "B", subject: "B", text: "b", weight: 50 }
+        ]
+      }
+    })
+    expect(broadcast.status).toBe(201)
+    ids.broadcasts = { id: [String((broadcast.body.broadcast as { publicId: string }).publicId)] }
     const exportJob = await asB("POST", "/privacy/exports", { email: "reader@example.com" })
     expect(exportJob.status).toBe(202)
     const jobId = String(exportJob.body.id)
@@ -258,6 +277,7 @@ describe("tenant isolation: team A's key on every route that names one of team B
         "subscription-topics",
         "signup-forms",
         "templates",
+        "broadcasts",
         "privacy"
       ])
     )

@@ -153,6 +153,18 @@ const seed = async (client: pg.Client, schema: number, receiver: WebhookReceiver
     )
     seeded.inboundId = Number(inbound.id)
   }
+  if (schema >= 51) {
+    const broadcast = await one<{ id: number }>(
+      `INSERT INTO broadcasts (public_id, team_id, subject, text_body, from_address, status)
+       VALUES ($1, $2, 'A draft from before', 'Hello all.', $3, 'draft') RETURNING id`,
+      [`brd_${randomBytes(12).toString("hex")}`, team.id, `news@${domainName}`]
+    )
+    await client.query(
+      `INSERT INTO broadcast_variants (broadcast_id, position, name, subject, weight) VALUES ($1, 0, 'A', 'Old A', 50),
+       ($1, 1, 'B', 'Old B', 50)`,
+      [broadcast.id]
+    )
+  }
   if (schema >= 54) {
     await client.query(
       "INSERT INTO bulk_sending_hours (team_id, hour, claimed) VALUES ($1, date_trunc('hour', now()), 3)",

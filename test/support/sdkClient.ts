@@ -177,6 +177,85 @@ export const sdk = (apiKey: string, options: { baseUrl: string }) => {
         return { contentType: res.headers.get("content-type"), text: await res.text() }
       }
     },
+    broadcasts: {
+      create: (input: Record<string, unknown>) =>
+        request<{ broadcast: BroadcastWire }>("POST", "/broadcasts", input),
+      list: (params: { page?: number; per_page?: number; search?: string; status?: string } = {}) => {
+        const query = new URLSearchParams(
+          Object.entries(params).flatMap(
+            ([k, v]): Array<[string, string]> => (v === undefined ? [] : [[k, String(v)]])
+          )
+        ).toString()
+        return request<{ data: BroadcastWire[]; meta: PageMeta }>(
+          "GET",
+          `/broadcasts${query === "" ? "" : `?${query}`}`
+        )
+      },
+      get: (id: string) =>
+        request<{ broadcast: BroadcastWire }>("GET", `/broadcasts/${encodeURIComponent(id)}`),
+      update: (id: string, input: Record<string, unknown>) =>
+        request<{ broadcast: BroadcastWire }>("PATCH", `/broadcasts/${encodeURIComponent(id)}`, input),
+      send: (id: string) =>
+        request<{ success: boolean }>("POST", `/broadcasts/${encodeURIComponent(id)}/send`),
+      cancel: (id: string) =>
+        request<{ success: boolean }>("POST", `/broadcasts/${encodeURIComponent(id)}/cancel`),
+      sendTest: (id: string, email: string) =>
+        request<{ success: boolean }>("POST", `/broadcasts/${encodeURIComponent(id)}/test`, { email }),
+      getVariants: async (id: string) =>
+        (
+          await request<{ variants: Array<Record<string, unknown>> }>(
+            "GET",
+            `/broadcasts/${encodeURIComponent(id)}/variants`
+          )
+        ).variants,
+      getVariantStats: (id: string) =>
+        request<{ variants: Array<Record<string, unknown>>; winnerVariantId: number | null }>(
+          "GET",
+          `/broadcasts/${encodeURIComponent(id)}/variant-stats`
+        ),
+      endAbTest: (id: string) =>
+        request<{ success: boolean }>("POST", `/broadcasts/${encodeURIComponent(id)}/end-ab-test`),
+      performance: (id: string) =>
+        request<{ broadcast: Record<string, unknown>; variants: unknown }>(
+          "GET",
+          `/broadcasts/${encodeURIComponent(id)}/performance`
+        ),
+      listPerformance: (params: { since?: string; metric?: string; limit?: number } = {}) => {
+        const query = new URLSearchParams(
+          Object.entries(params).flatMap(
+            ([k, v]): Array<[string, string]> => (v === undefined ? [] : [[k, String(v)]])
+          )
+        ).toString()
+        return request<{ metric: string; since: string | null; broadcasts: Array<Record<string, unknown>> }>(
+          "GET",
+          `/broadcasts/performance${query === "" ? "" : `?${query}`}`
+        )
+      },
+      nonOpeners: (id: string, params: { limit?: number } = {}) =>
+        request<{
+          broadcast: { id: string; subject: string }
+          count: number
+          contacts: Array<Record<string, unknown>>
+        }>(
+          "GET",
+          `/broadcasts/${encodeURIComponent(id)}/non-openers${params.limit === undefined ? "" : `?limit=${params.limit}`}`
+        ),
+      nonClickers: (id: string, params: { limit?: number } = {}) =>
+        request<{
+          broadcast: { id: string; subject: string }
+          count: number
+          contacts: Array<Record<string, unknown>>
+        }>(
+          "GET",
+          `/broadcasts/${encodeURIComponent(id)}/non-clickers${params.limit === undefined ? "" : `?limit=${params.limit}`}`
+        ),
+      resend: (id: string, input?: { target?: string; subject?: string }) =>
+        request<{
+          broadcast: { id: string; subject: string; status: string }
+          segment: { id: string; name: string }
+          recipientCount: number
+        }>("POST", `/broadcasts/${encodeURIComponent(id)}/resend`, input ?? {})
+    },
     segments: {
       create: (input: Record<string, unknown>) =>
         request<{ segment: SegmentWire }>("POST", "/segments", input),
@@ -341,4 +420,23 @@ export interface NotificationDeliveryWire {
   nextRetryAt: string | null
   deliveredAt: string | null
   createdAt: string
+}
+
+export interface BroadcastWire {
+  id: number
+  publicId: string
+  name: string | null
+  subject: string
+  status: "draft" | "queued" | "sending" | "sent" | "cancelled"
+  segmentPublicId: string | null
+  topicPublicId: string | null
+  segmentId?: number | null
+  totalRecipients: number
+  deliveredCount: number
+  openedCount: number
+  clickedCount: number
+  bouncedCount: number
+  createdAt: string
+  sentAt?: string | null
+  scheduledAt?: string | null
 }

@@ -18,6 +18,7 @@ import { PrivacyLive } from "./handlers/PrivacyLive.js"
 import { SubscriptionTopicsLive } from "./handlers/SubscriptionTopicsLive.js"
 import { ContactsLive } from "./handlers/ContactsLive.js"
 import { TemplatesLive } from "./handlers/TemplatesLive.js"
+import { BroadcastsLive } from "./handlers/BroadcastsLive.js"
 import { SegmentsLive } from "./handlers/SegmentsLive.js"
 import { DomainsLive } from "./handlers/DomainsLive.js"
 import { EmailPreviewsLive } from "./handlers/EmailPreviewsLive.js"
@@ -108,7 +109,8 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     SignupFormSubmitLive,
     SubscriptionTopicsLive,
     TemplatesLive,
-    SegmentsLive
+    SegmentsLive,
+    BroadcastsLive
   ]),
   Layer.provide([AuthenticationLive, FullAccessLive, SessionAuthenticationLive, PublicScreenLive])
 )

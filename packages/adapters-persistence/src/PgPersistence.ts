@@ -39,6 +39,8 @@ import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
 import * as PgTopicRepository from "./PgTopicRepository.js"
 import * as PgTemplateRepository from "./PgTemplateRepository.js"
+import * as PgBroadcastRepository from "./PgBroadcastRepository.js"
+import * as PgBroadcastQueue from "./PgBroadcastQueue.js"
 import * as PgWebhookQueue from "./PgWebhookQueue.js"
 import * as PgWebhookRepository from "./PgWebhookRepository.js"
 
@@ -81,7 +83,9 @@ const others = [
   PgPrivacyJobQueue.layer,
   PgTemplateRepository.layer,
   PgSegmentRepository.layer,
-  PgSegmentAudience.layer
+  PgSegmentAudience.layer,
+  PgBroadcastRepository.layer,
+  PgBroadcastQueue.layer
 ] as const
 
 /** Every PostgreSQL-backed port; needs a `SqlClient` (see `PgDatabase`). */

@@ -8,6 +8,7 @@ import { PrivacyApi } from "./groups/PrivacyApi.js"
 import { ContactPropertiesApi } from "./groups/ContactPropertiesApi.js"
 import { ContactsApi } from "./groups/ContactsApi.js"
 import { SegmentsApi } from "./groups/SegmentsApi.js"
+import { BroadcastsApi } from "./groups/BroadcastsApi.js"
 import { DomainsApi } from "./groups/DomainsApi.js"
 import { EmailPreviewsApi } from "./groups/EmailPreviewsApi.js"
 import { EmailsApi } from "./groups/EmailsApi.js"
@@ -60,6 +61,7 @@ export class Api extends HttpApi.make("poststack")
   .add(SubscriptionTopicsApi)
   .add(TemplatesApi)
   .add(SegmentsApi)
+  .add(BroadcastsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")

@@ -1,5 +1,9 @@
 import {
   AlreadyExists,
+  BroadcastAudienceUnknown,
+  BroadcastHasNoAbTest,
+  BroadcastNotFound,
+  BroadcastNotInStatus,
   BillingNotConfigured,
   BillingProviderUnavailable,
   BillingWebhookInvalid,
@@ -101,7 +105,8 @@ export const errorTable = {
       PrivacyJobNotFound,
       TemplateNotFound,
       TemplatePresetNotFound,
-      SegmentNotFound
+      SegmentNotFound,
+      BroadcastNotFound
     ]
   },
   /** A tampered or unknown tracking link: 404, never a redirect, and no hint of which part was wrong. */
@@ -136,7 +141,10 @@ export const errorTable = {
       TemplateVariablesMissing,
       BuilderBlocksInvalid,
       SegmentRulesInvalid,
-      SegmentNotManual
+      SegmentNotManual,
+      BroadcastNotInStatus,
+      BroadcastHasNoAbTest,
+      BroadcastAudienceUnknown
     ]
   },
   /** Contact ids a segment cannot resolve in the team: the contract's 400 (nothing is added). */

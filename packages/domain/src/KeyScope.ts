@@ -33,6 +33,7 @@ export type RouteFamily =
   | "privacy"
   | "templates"
   | "segments"
+  | "broadcasts"
   | "billing"
 
 /**
@@ -81,7 +82,9 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   // from a published template through `/emails`; it cannot read or change one here.
   templates: ["team", "denied", "denied", "denied"],
   // Segments (`/segments*`): parts of the audience, and through rules a read of its engagement.
-  segments: ["team", "denied", "denied", "denied"]
+  segments: ["team", "denied", "denied", "denied"],
+  // Broadcasts (`/broadcasts*`): mail to the team's audience, which belongs to no one domain.
+  broadcasts: ["team", "denied", "denied", "denied"]
 }
 
 /** The grant a reach has in a family, read from `SCOPE_TABLE`. */

@@ -5,6 +5,7 @@ import {
   PurgeExpiredData,
   PurgeExpiredSignups,
   RunPrivacyJobs,
+  ExpandBroadcasts,
   PurgeRequestLog,
   ReportOverage,
   DeliverMailContinuously,
@@ -70,6 +71,20 @@ const DeliveryLease = Config.integer("POSTSTACK_DELIVERY_LEASE_MS").pipe(
   Effect.orDie
 )
 
+/** How long a worker holds a broadcast it expands; a dead worker's broadcast is taken over after it. */
+const BroadcastLease = Config.integer("POSTSTACK_BROADCAST_LEASE_MS").pipe(
+  Config.withDefault(60_000),
+  Config.validate({ message: "must be at least 1000", validation: (n) => n >= 1_000 }),
+  Effect.orDie
+)
+
+/** Recipients a broadcast's expansion writes per transaction. */
+const BroadcastBatch = Config.integer("POSTSTACK_BROADCAST_BATCH").pipe(
+  Config.withDefault(1_000),
+  Config.validate({ message: "must be from 1 to 10000", validation: (n) => n >= 1 && n <= 10_000 }),
+  Effect.orDie
+)
+
 const mailJobs = [
   {
     name: "deliveries.live",
@@ -92,6 +107,15 @@ const mailJobs = [
     // Data-subject exports and erasures; an erasure saves its progress after every batch, so the
     // lease only has to outlive one batch. Runs until the worker stops, like the webhook dispatcher.
     run: Effect.interruptible(RunPrivacyJobs({ leaseMs: 60_000, idle: "2 seconds" }))
+  },
+  {
+    name: "broadcasts.expand",
+    every: "1 second",
+    // Broadcasts due now (sent, scheduled, a dead worker's, or at the end of an A/B window): each
+    // batch of recipients commits with its cursor, so the lease only has to outlive one batch.
+    run: Effect.flatMap(Effect.all([BroadcastBatch, BroadcastLease]), ([batch, leaseMs]) =>
+      Effect.interruptible(ExpandBroadcasts({ leaseMs, idle: "500 millis", batch }))
+    )
   }
 ] as const
 

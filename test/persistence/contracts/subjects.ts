@@ -2,6 +2,7 @@ import {
   MemoryContactPropertyRepository,
   MemoryContactRepository,
   MemoryAuditLog,
+  MemoryBroadcastRepository,
   MemoryDmarcReportRepository,
   MemoryEmailRepository,
   MemoryRepositories,
@@ -29,7 +30,8 @@ const memoryLayer = MemoryEmailRepository.layer.pipe(
       MemoryAuditLog.layer,
       MemoryRequestLog.layer,
       MemoryContactPropertyRepository.layerWithContacts,
-      MemoryTemplateRepository.layer
+      MemoryTemplateRepository.layer,
+      MemoryBroadcastRepository.layer
     )
   )
 )

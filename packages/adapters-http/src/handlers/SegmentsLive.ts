@@ -96,7 +96,16 @@ export const SegmentsLive = HttpApiBuilder.group(Api, "segments", (handlers) =>
     )
     .handle("broadcasts", ({ path }) =>
       Effect.flatMap(CurrentPrincipal, (caller) => SegmentBroadcasts(caller, path.id)).pipe(
-        Effect.map((broadcasts) => ({ broadcasts }))
+        Effect.map((broadcasts) => ({
+          broadcasts: broadcasts.map((b) => ({
+            id: b.id,
+            publicId: b.publicId,
+            subject: b.subject,
+            status: b.status,
+            sentAt: b.sentAt,
+            createdAt: b.createdAt
+          }))
+        }))
       )
     )
 )

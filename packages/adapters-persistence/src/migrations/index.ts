@@ -35,6 +35,7 @@ import plansAndUsage from "./0046_plans_and_usage.js"
 import retentionIndexes from "./0048_retention_indexes.js"
 import privacyJobs from "./0049_privacy_jobs.js"
 import bulkMail from "./0050_bulk_mail.js"
+import broadcasts from "./0051_broadcasts.js"
 import fairDeliveryClaims from "./0054_fair_delivery_claims.js"
 import planBulkRate from "./0055_plan_bulk_rate.js"
 import contactEngagementRollup from "./0061_contact_engagement_rollup.js"
@@ -81,6 +82,7 @@ export const migrations = {
   "0048_retention_indexes": retentionIndexes,
   "0049_privacy_jobs": privacyJobs,
   "0050_bulk_mail": bulkMail,
+  "0051_broadcasts": broadcasts,
   "0054_fair_delivery_claims": fairDeliveryClaims,
   "0055_plan_bulk_rate": planBulkRate,
   "0061_contact_engagement_rollup": contactEngagementRollup,

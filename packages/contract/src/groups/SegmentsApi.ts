@@ -53,7 +53,7 @@ export const SegmentGrowthView = Schema.Struct({
   daily: Schema.Array(Schema.Struct({ date: Schema.String, members: Schema.Int }))
 })
 
-/** A broadcast sent to the segment (none yet: broadcasts come in a later release). */
+/** A broadcast to the segment. */
 export const SegmentBroadcastView = Schema.Struct({
   id: Schema.Int,
   publicId: Schema.String,

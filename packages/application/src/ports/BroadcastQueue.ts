@@ -1,0 +1,80 @@
+import type { Broadcast, SegmentAudienceOf } from "@poststack/domain"
+import { Context, type Effect } from "effect"
+import type { StoreUnavailable } from "./StoreUnavailable.js"
+
+/** A broadcast claimed by a worker for its next step. */
+export interface BroadcastJob {
+  readonly broadcast: Broadcast
+  readonly variants: ReadonlyArray<{
+    readonly id: number
+    readonly weight: number
+    readonly subject: string
+    readonly html: string | null
+    readonly text: string | null
+  }>
+}
+
+/** A recipient's contact fields, as a template reads them under `contact`. */
+export type ContactFields = Readonly<Record<string, unknown>>
+
+/** One recipient's content, rendered from its variant's (`null`: the broadcast's own) with its contact. */
+export type RenderFor = (
+  variantId: number | null,
+  contact: ContactFields
+) => { readonly subject: string; readonly html: string | null; readonly text: string | null }
+
+/** What one expansion step did. */
+export type ExpansionStep =
+  /** A batch was written; more may follow. */
+  | { readonly _tag: "Batch"; readonly recipients: number }
+  /** The phase ran out of audience (or the sample is full): the row moved to its next phase. */
+  | { readonly _tag: "PhaseDone" }
+  /** The broadcast is no longer this worker's, or was cancelled: stop. */
+  | { readonly _tag: "Stopped" }
+
+/**
+ * The broadcasts workers expand, each a row claimed with a lease when it is due: queued for now
+ * or its scheduled time, in the middle of an expansion a dead worker left, or at the end of its
+ * A/B window. A step writes a batch of emails (one per recipient, each with one queued delivery)
+ * and moves the cursor in one transaction, so a worker killed at any point resumes where the last
+ * commit left, never mailing anyone twice (one recipient row per broadcast and contact) nor
+ * skipping anyone.
+ */
+export class BroadcastQueue extends Context.Tag("@poststack/application/BroadcastQueue")<
+  BroadcastQueue,
+  {
+    readonly claim: (request: {
+      readonly limit: number
+      readonly leaseMs: number
+    }) => Effect.Effect<ReadonlyArray<BroadcastJob>, StoreUnavailable>
+    readonly extend: (
+      jobs: ReadonlyArray<BroadcastJob>,
+      leaseMs: number
+    ) => Effect.Effect<void, StoreUnavailable>
+    readonly release: (jobs: ReadonlyArray<BroadcastJob>) => Effect.Effect<void, StoreUnavailable>
+    /**
+     * Starts a queued broadcast: `sending`, `sentAt` now, and its first phase (the A/B sample,
+     * whose size is a share of those the broadcast reaches now, or everyone).
+     */
+    readonly start: (
+      job: BroadcastJob,
+      audience: SegmentAudienceOf
+    ) => Effect.Effect<BroadcastJob, StoreUnavailable>
+    /**
+     * Writes up to `limit` more recipients of the current phase (see `ExpansionStep`). Without
+     * `render`, every recipient of a variant gets the same content and the batch is one
+     * `INSERT … SELECT`; with it, the batch's contacts are read first and each gets its own
+     * rendering, in the same transaction.
+     */
+    readonly step: (
+      job: BroadcastJob,
+      audience: SegmentAudienceOf,
+      limit: number,
+      render?: RenderFor
+    ) => Effect.Effect<ExpansionStep, StoreUnavailable>
+    /** Where the row is now (its phase, winner, status), as the last commit left it. */
+    readonly reload: (job: BroadcastJob) => Effect.Effect<BroadcastJob | null, StoreUnavailable>
+    /** Gives the row back without a lease, due again at `at` (the end of an A/B window) or never. */
+    readonly park: (job: BroadcastJob, at: Date | null) => Effect.Effect<void, StoreUnavailable>
+  }
+>() {}

@@ -1,0 +1,137 @@
+import {
+  pickWinner,
+  readsContact,
+  renderTemplate,
+  type SegmentAudienceOf,
+  type SegmentId,
+  type TeamId
+} from "@poststack/domain"
+import { Clock, type Duration, Effect, Either } from "effect"
+import { type BroadcastJob, BroadcastQueue, type RenderFor } from "../../ports/BroadcastQueue.js"
+import { TemplateEngine } from "../../ports/TemplateEngine.js"
+import { BroadcastRepository } from "../../ports/BroadcastRepository.js"
+import { SegmentRepository } from "../../ports/SegmentRepository.js"
+import { runLeasedQueue } from "../runLeasedQueue.js"
+import { audienceOf } from "../segments/audience.js"
+
+/** Recipients written per transaction: short enough that a cancel or a crash waits little. */
+export const EXPANSION_BATCH = 1_000
+
+/** No one: the audience of a broadcast whose segment was deleted (or whose rules no longer resolve). */
+const nobody = (): SegmentAudienceOf => ({ _tag: "Members", segmentId: -1 as SegmentId })
+
+/** Who the broadcast's segment holds now (read once per claim: a rule's `now` moves with it). */
+const audienceFor = (job: BroadcastJob) =>
+  Effect.gen(function* () {
+    const b = job.broadcast
+    if (b.segmentId === null) return nobody()
+    const segments = yield* (yield* SegmentRepository).list(b.teamId as TeamId)
+    const segment = segments.find((s) => s.id === b.segmentId)
+    if (segment === undefined) return nobody()
+    const audience = yield* Effect.either(audienceOf(segment))
+    return Either.isRight(audience) ? audience.right : nobody()
+  })
+
+/**
+ * A renderer when the content reads the recipient's contact fields (`{{ contact.first_name }}`),
+ * none otherwise. Content was parsed when it was written; a part that no longer renders is sent
+ * as written rather than stopping the broadcast.
+ */
+const rendererFor = (job: BroadcastJob) =>
+  Effect.map(TemplateEngine, (engine): RenderFor | undefined => {
+    const b = job.broadcast
+    const contents = new Map<
+      number | null,
+      { subject: string; htmlBody: string | null; textBody: string | null }
+    >([
+      [null, { subject: b.subject, htmlBody: b.html, textBody: b.text }],
+      ...job.variants.map((v) => [v.id, { subject: v.subject, htmlBody: v.html, textBody: v.text }] as const)
+    ])
+    if (![...contents.values()].some((c) => readsContact(engine.language, c))) return undefined
+    return (variantId, contact) => {
+      const content = contents.get(variantId) ?? contents.get(null)
+      const source = content ?? { subject: b.subject, htmlBody: b.html, textBody: b.text }
+      const rendered = renderTemplate(engine.language, { ...source, variables: [] }, {}, contact)
+      return Either.isRight(rendered)
+        ? { subject: rendered.right.subject, html: rendered.right.html, text: rendered.right.text }
+        : { subject: source.subject, html: source.htmlBody, text: source.textBody }
+    }
+  })
+
+/** The end of the A/B window: the test sample started with the send. */
+const windowEnd = (job: BroadcastJob) =>
+  new Date((job.broadcast.sentAt?.getTime() ?? 0) + (job.broadcast.abTest?.durationMinutes ?? 120) * 60_000)
+
+/** The winner by the test's metric over the sample's counters so far. */
+const decide = (job: BroadcastJob) =>
+  Effect.gen(function* () {
+    const repository = yield* BroadcastRepository
+    const counters = yield* repository.variantCounters(job.broadcast.id)
+    const winner = pickWinner(
+      job.variants.map((v) => {
+        const c = counters.find((x) => x.variantId === v.id)
+        return { id: v.id, delivered: c?.delivered ?? 0, opened: c?.opened ?? 0, clicked: c?.clicked ?? 0 }
+      }),
+      job.broadcast.abTest?.metric ?? "open_rate"
+    )
+    yield* repository.decideWinner(job.broadcast.id, winner)
+    yield* Effect.logInfo("broadcast A/B winner").pipe(
+      Effect.annotateLogs({ broadcast: job.broadcast.publicId, variant: winner })
+    )
+  })
+
+/**
+ * Takes one claimed broadcast as far as it can go now: starts it, writes its recipients batch by
+ * batch (each batch and the cursor in one transaction), and at the end of an A/B sample leaves it
+ * due at the window's end; a claim at that time decides the winner and sends it to the rest.
+ */
+export const expandBroadcast = (claimed: BroadcastJob, batch: number = EXPANSION_BATCH) =>
+  Effect.gen(function* () {
+    const queue = yield* BroadcastQueue
+    let job = claimed
+    const audience = yield* audienceFor(job)
+    const render = yield* rendererFor(job)
+    if (job.broadcast.status === "queued" && job.broadcast.phase === "idle") {
+      job = yield* queue.start(job, audience)
+    }
+    for (;;) {
+      const b = job.broadcast
+      if (b.status !== "sending") return yield* queue.park(job, null)
+      if (b.phase === "sample" || b.phase === "rest") {
+        const step = yield* queue.step(job, audience, batch, render)
+        if (step._tag === "Stopped") return
+        if (step._tag === "PhaseDone") {
+          const next = yield* queue.reload(job)
+          if (next === null) return
+          job = next
+        }
+        continue
+      }
+      if (b.phase === "waiting") {
+        const now = yield* Clock.currentTimeMillis
+        const due = windowEnd(job)
+        if (now < due.getTime()) return yield* queue.park(job, due)
+        yield* decide(job)
+        const next = yield* queue.reload(job)
+        if (next === null || next.broadcast.phase === "waiting") return yield* queue.park(job, null)
+        job = next
+        continue
+      }
+      return yield* queue.park(job, null)
+    }
+  })
+
+/** The worker's `broadcasts.expand` job: broadcasts on the leased-queue runner, two at a time. */
+export const ExpandBroadcasts = (options: {
+  readonly leaseMs: number
+  readonly idle: Duration.DurationInput
+  readonly batch?: number
+}) =>
+  Effect.flatMap(BroadcastQueue, (queue) =>
+    runLeasedQueue(queue, (job) => expandBroadcast(job, options.batch), {
+      name: "broadcasts.expand",
+      concurrency: 2,
+      leaseMs: options.leaseMs,
+      idle: options.idle
+    })
+  )

@@ -1,0 +1,3 @@
+export * from "./AbTesting.js"
+export * from "./Broadcast.js"
+export * from "./BroadcastErrors.js"
