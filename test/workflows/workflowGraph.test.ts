@@ -110,7 +110,13 @@ describe("validateGraph", () => {
       { maxLength: 14 }
     )
   })
-  const build = ({ types, edges }: fc.RecordValue<{ types: string[]; edges: { from: string; to: string; branch: "match" | "no_match" | null }[] }>): Graph => ({
+  const build = ({
+    types,
+    edges
+  }: {
+    types: ReadonlyArray<string>
+    edges: ReadonlyArray<{ from: string; to: string; branch: "match" | "no_match" | null }>
+  }): Graph => ({
     nodes: [
       node("t", "trigger"),
       ...ids.map((id, i) =>

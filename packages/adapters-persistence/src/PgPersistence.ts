@@ -29,6 +29,7 @@ import * as PgRequestLog from "./PgRequestLog.js"
 import * as PgRetentionStore from "./PgRetentionStore.js"
 import * as PgDataSubjectStore from "./PgDataSubjectStore.js"
 import * as PgPrivacyJobQueue from "./PgPrivacyJobQueue.js"
+import * as PgWorkflowStore from "./PgWorkflowStore.js"
 import * as PgSegmentAudience from "./PgSegmentAudience.js"
 import * as PgSegmentRepository from "./PgSegmentRepository.js"
 import * as PgSubscriptionRepository from "./PgSubscriptionRepository.js"
@@ -77,6 +78,7 @@ const others = [
   PgRetentionStore.layer,
   PgDataSubjectStore.layer,
   PgPrivacyJobQueue.layer,
+  PgWorkflowStore.layer,
   PgTemplateRepository.layer,
   PgSegmentRepository.layer,
   PgSegmentAudience.layer
