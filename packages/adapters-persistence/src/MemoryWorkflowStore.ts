@@ -18,6 +18,7 @@ interface StoredWorkflow {
 interface StoredRun {
   run: WorkflowRun
   readonly exclusive: boolean
+  readonly contactPublicId: string
   events: Array<string>
   dueAt: number | null
   leaseUntil: number
@@ -39,12 +40,12 @@ export const make = Effect.sync(() => {
   const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
   const triggerOf = (g: Graph) => g.nodes.find((n) => n.type === "trigger")?.public_id ?? null
 
-  const start = (w: StoredWorkflow, contactId: number, at: Date): WorkflowRun | null => {
+  const start = (w: StoredWorkflow, contact: { id: number; publicId: string }, at: Date): WorkflowRun | null => {
     const exclusive = w.workflow.triggerConfig?.allow_reentry !== true
     if (
       exclusive &&
       runs.some(
-        (r) => r.exclusive && r.run.workflowId === w.workflow.id && r.run.contactId === contactId && r.run.status === "running"
+        (r) => r.exclusive && r.run.workflowId === w.workflow.id && r.run.contactId === contact.id && r.run.status === "running"
       )
     )
       return null
@@ -52,7 +53,7 @@ export const make = Effect.sync(() => {
       id: ++nextRun,
       workflowId: w.workflow.id,
       teamId: w.workflow.teamId,
-      contactId,
+      contactId: contact.id,
       status: "running",
       currentNodeId: triggerOf(w.graph),
       nodesVisited: [],
@@ -60,7 +61,7 @@ export const make = Effect.sync(() => {
       startedAt: at,
       completedAt: null
     }
-    runs.push({ run, exclusive, events: [], dueAt: at.getTime(), leaseUntil: 0, attempts: 0, steps: [] })
+    runs.push({ run, exclusive, contactPublicId: contact.publicId, events: [], dueAt: at.getTime(), leaseUntil: 0, attempts: 0, steps: [] })
     return run
   }
   const change = (teamId: number, id: string, f: (w: Workflow, at: Date) => Workflow) =>
@@ -116,16 +117,16 @@ export const make = Effect.sync(() => {
         w.graph = graph
         return true
       }),
-    startRun: (workflow, contactId) =>
+    startRun: (workflow, contact) =>
       Effect.map(now, (at) => {
         const w = workflows.find((s) => s.workflow.id === workflow.id)
-        return Option.fromNullable(w === undefined ? null : start(w, contactId, at))
+        return Option.fromNullable(w === undefined ? null : start(w, contact, at))
       }),
-    enrol: ({ teamId, contactId, triggerType, event }) =>
+    enrol: ({ teamId, contact, triggerType, event }) =>
       Effect.map(now, (at) => {
         if (event !== undefined)
           for (const r of runs) {
-            if (r.run.teamId !== teamId || r.run.contactId !== contactId || r.run.status !== "running") continue
+            if (r.run.teamId !== teamId || r.run.contactId !== contact.id || r.run.status !== "running") continue
             if (r.run.waitUntil === null) continue
             const w = workflows.find((s) => s.workflow.id === r.run.workflowId)
             const node = w?.graph.nodes.find((n) => n.public_id === r.run.currentNodeId)
@@ -138,7 +139,7 @@ export const make = Effect.sync(() => {
           const wf = w.workflow
           if (wf.teamId !== teamId || wf.status !== "active" || w.deleted || wf.triggerType !== triggerType) continue
           if (event !== undefined && wf.triggerConfig?.event !== event) continue
-          if (start(w, contactId, at) !== null) started++
+          if (start(w, contact, at) !== null) started++
         }
         return started
       }),
@@ -170,7 +171,7 @@ export const make = Effect.sync(() => {
           r.attempts++
           r.leaseUntil = ms + leaseMs
           const w = workflows.find((s) => s.workflow.id === r.run.workflowId) as StoredWorkflow
-          return { run: r.run, attempt: r.attempts, workflowPublicId: w.workflow.publicId, graph: w.graph, events: [...r.events] }
+          return { run: r.run, attempt: r.attempts, workflowPublicId: w.workflow.publicId, graph: w.graph, contactPublicId: r.contactPublicId, events: [...r.events] }
         })
       }),
     extend: (claims, leaseMs) =>
@@ -187,7 +188,7 @@ export const make = Effect.sync(() => {
           if (r !== undefined) r.leaseUntil = 0
         }
       }),
-    recordStep: (claim, step, move) =>
+    recordStep: (claim, step, move, hold = false) =>
       Effect.map(now, (at) => {
         const r = held(claim)
         if (r === undefined || r.run.status !== "running") return false
@@ -203,7 +204,7 @@ export const make = Effect.sync(() => {
         }
         if (leaves) r.events = []
         r.dueAt = move._tag === "Wait" ? move.until.getTime() : move._tag === "Goto" ? at.getTime() : null
-        r.leaseUntil = 0
+        if (!(hold && move._tag === "Goto")) r.leaseUntil = 0
         const detail = move._tag === "Fail" ? { ...step.detail, reason: move.reason } : step.detail
         r.steps.push({ nodeId: step.node, outcome: step.outcome, detail, at })
         return true

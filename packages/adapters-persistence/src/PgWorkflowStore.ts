@@ -136,17 +136,17 @@ export const make = Effect.gen(function* () {
         Effect.map((rows) => rows.length > 0),
         unavailable
       ),
-    startRun: (workflow, contactId) =>
+    startRun: (workflow, contact) =>
       sql<RunRow>`
         INSERT INTO workflow_runs (workflow_id, team_id, contact_id, exclusive, current_node, due_at)
-        SELECT w.id, w.team_id, ${contactId}, ${sql.literal(EXCLUSIVE)}, ${sql.literal(TRIGGER_NODE)}, now()
+        SELECT w.id, w.team_id, ${contact.id}, ${sql.literal(EXCLUSIVE)}, ${sql.literal(TRIGGER_NODE)}, now()
         FROM workflows w WHERE w.id = ${workflow.id} AND w.team_id = ${workflow.teamId}
         ON CONFLICT (workflow_id, contact_id) WHERE status = 'running' AND exclusive DO NOTHING
         RETURNING ${sql.literal(RUN)}`.pipe(
         Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), toRun)),
         unavailable
       ),
-    enrol: ({ teamId, contactId, triggerType, event }) =>
+    enrol: ({ teamId, contact, triggerType, event }) =>
       sql
         .withTransaction(
           Effect.gen(function* () {
@@ -154,13 +154,13 @@ export const make = Effect.gen(function* () {
               yield* sql`
                 UPDATE workflow_runs r SET events = array_append(r.events, ${event}), due_at = now()
                 FROM workflows w
-                WHERE r.team_id = ${teamId} AND r.contact_id = ${contactId} AND r.status = 'running'
+                WHERE r.team_id = ${teamId} AND r.contact_id = ${contact.id} AND r.status = 'running'
                   AND r.wait_until IS NOT NULL AND w.id = r.workflow_id
                   AND EXISTS (SELECT 1 FROM jsonb_array_elements(w.graph->'nodes') n
                     WHERE n->>'public_id' = r.current_node AND n->'config'->>'event' = ${event})`
             const started = yield* sql<{ id: string }>`
               INSERT INTO workflow_runs (workflow_id, team_id, contact_id, exclusive, current_node, due_at)
-              SELECT w.id, w.team_id, ${contactId}, ${sql.literal(EXCLUSIVE)}, ${sql.literal(TRIGGER_NODE)}, now()
+              SELECT w.id, w.team_id, ${contact.id}, ${sql.literal(EXCLUSIVE)}, ${sql.literal(TRIGGER_NODE)}, now()
               FROM workflows w
               WHERE w.team_id = ${teamId} AND w.status = 'active' AND w.deleted_at IS NULL
                 AND w.trigger_type = ${triggerType}
@@ -215,17 +215,19 @@ export const make = Effect.gen(function* () {
         unavailable
       ),
     claim: ({ limit, leaseMs }) =>
-      sql<RunRow & { attempts: number; public_id: string; graph: Graph; events: ReadonlyArray<string> }>`
+      sql<
+        RunRow & { attempts: number; public_id: string; graph: Graph; events: ReadonlyArray<string>; contact: string }
+      >`
         UPDATE workflow_runs r SET lease_until = now() + ${leaseMs} * interval '1 millisecond',
           attempts = r.attempts + 1
-        FROM workflows w
-        WHERE w.id = r.workflow_id AND r.id IN (
+        FROM workflows w, contacts c
+        WHERE w.id = r.workflow_id AND c.id = r.contact_id AND r.id IN (
           SELECT q.id FROM workflow_runs q JOIN workflows qw ON qw.id = q.workflow_id
           WHERE q.status = 'running' AND q.due_at <= now()
             AND (q.lease_until IS NULL OR q.lease_until < now()) AND qw.status = 'active'
           ORDER BY q.due_at LIMIT ${limit}
           FOR UPDATE OF q SKIP LOCKED)
-        RETURNING ${sql.literal(RUN_R)}, r.attempts, r.events, w.public_id, w.graph`.pipe(
+        RETURNING ${sql.literal(RUN_R)}, r.attempts, r.events, w.public_id, w.graph, c.public_id AS contact`.pipe(
         Effect.map((rows) =>
           rows.map(
             (r): ClaimedRun => ({
@@ -233,6 +235,7 @@ export const make = Effect.gen(function* () {
               attempt: r.attempts,
               workflowPublicId: r.public_id as WorkflowPublicId,
               graph: r.graph,
+              contactPublicId: r.contact,
               events: r.events
             })
           )
@@ -255,7 +258,7 @@ export const make = Effect.gen(function* () {
             FROM jsonb_to_recordset(${JSON.stringify(runs.map((c) => ({ id: c.run.id, attempt: c.attempt })))}::jsonb)
               AS h (id bigint, attempt integer)
             WHERE r.id = h.id AND r.attempts = h.attempt`.pipe(Effect.asVoid, unavailable),
-    recordStep: (claim, step, move) => {
+    recordStep: (claim, step, move, hold = false) => {
       const leaves = move._tag !== "Wait"
       const status = move._tag === "Complete" ? "completed" : move._tag === "Fail" ? "failed" : "running"
       const next = move._tag === "Goto" ? move.node : move._tag === "Wait" ? step.node : null
@@ -270,7 +273,7 @@ export const make = Effect.gen(function* () {
             wait_until = ${move._tag === "Wait" ? move.until : null},
             events = CASE WHEN ${leaves} THEN '{}'::text[] ELSE events END,
             due_at = CASE WHEN ${due === null} THEN NULL WHEN ${move._tag === "Goto"} THEN now() ELSE ${due} END,
-            lease_until = NULL,
+            lease_until = CASE WHEN ${hold && move._tag === "Goto"} THEN lease_until ELSE NULL END,
             completed_at = CASE WHEN ${status} = 'running' THEN NULL ELSE now() END
           WHERE id = ${claim.run.id} AND attempts = ${claim.attempt} AND status = 'running'
           RETURNING id)

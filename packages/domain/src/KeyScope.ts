@@ -33,6 +33,7 @@ export type RouteFamily =
   | "privacy"
   | "templates"
   | "segments"
+  | "workflows"
   | "billing"
 
 /**
@@ -81,7 +82,10 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   // from a published template through `/emails`; it cannot read or change one here.
   templates: ["team", "denied", "denied", "denied"],
   // Segments (`/segments*`): parts of the audience, and through rules a read of its engagement.
-  segments: ["team", "denied", "denied", "denied"]
+  segments: ["team", "denied", "denied", "denied"],
+  // Workflows (`/workflows*`): they read the audience and send from the team's templates and
+  // webhooks, so as contacts.
+  workflows: ["team", "denied", "denied", "denied"]
 }
 
 /** The grant a reach has in a family, read from `SCOPE_TABLE`. */

@@ -3,6 +3,8 @@ import {
   PurgeAuditLog,
   PurgeExpiredData,
   RunPrivacyJobs,
+  RunWorkflows,
+  ConsumeWorkflowTriggers,
   PurgeRequestLog,
   ReportOverage,
   DeliverMailContinuously,
@@ -12,7 +14,7 @@ import {
   VerifyDueDomains
 } from "@poststack/application"
 import { AUDIT_RETENTION_DAYS, REQUEST_LOG_RETENTION_DAYS } from "@poststack/domain"
-import { Config, Effect } from "effect"
+import { Config, type Duration, Effect } from "effect"
 import { CachingDnsResolver } from "@poststack/adapters-external"
 import { WebhookDispatcherConfig, webhookJobs } from "./WebhookJobs.js"
 
@@ -64,6 +66,16 @@ const DeliveryLease = Config.integer("POSTSTACK_DELIVERY_LEASE_MS").pipe(
   Effect.orDie
 )
 
+/** The workflow runner's settings; the idle pause is how late a wait's end may be noticed at most. */
+const WorkflowSettings = Config.all({
+  concurrency: Config.integer("POSTSTACK_WORKFLOW_CONCURRENCY").pipe(Config.withDefault(16)),
+  leaseMs: Config.integer("POSTSTACK_WORKFLOW_LEASE_MS").pipe(Config.withDefault(30_000)),
+  idle: Config.integer("POSTSTACK_WORKFLOW_IDLE_MS").pipe(
+    Config.withDefault(250),
+    Config.map((ms): Duration.DurationInput => `${ms} millis`)
+  )
+}).pipe(Effect.orDie)
+
 const mailJobs = [
   {
     name: "deliveries.live",
@@ -86,6 +98,21 @@ const mailJobs = [
     // Data-subject exports and erasures; an erasure saves its progress after every batch, so the
     // lease only has to outlive one batch. Runs until the worker stops, like the webhook dispatcher.
     run: Effect.interruptible(RunPrivacyJobs({ leaseMs: 60_000, idle: "2 seconds" }))
+  },
+  {
+    name: "workflows.triggers",
+    every: "250 millis",
+    // Contact events of the outbox start the runs of the workflows listening for them.
+    run: Effect.asVoid(Effect.repeat(ConsumeWorkflowTriggers(500), { while: (events) => events > 0 }))
+  },
+  {
+    name: "workflows.advance",
+    every: "1 second",
+    // Runs that came due (a wait's end is a due time in their row), on the leased-queue runner.
+    // A step's lease only has to outlive one step: each step is recorded as it ends.
+    run: Effect.interruptible(
+      Effect.flatMap(WorkflowSettings, (s) => RunWorkflows({ concurrency: s.concurrency, leaseMs: s.leaseMs, idle: s.idle }))
+    )
   }
 ] as const
 

@@ -18,6 +18,8 @@ export interface ClaimedRun {
   readonly attempt: number
   readonly workflowPublicId: WorkflowPublicId
   readonly graph: Graph
+  /** The run's contact, by its public id (`con_…`). */
+  readonly contactPublicId: string
   /** Custom events the contact raised while the run waited at its node. */
   readonly events: ReadonlyArray<string>
 }
@@ -36,9 +38,15 @@ export interface WorkflowChanges {
 }
 
 /** What enrols contacts: a trigger type, and for custom events the event's name. */
+/** A contact entering a workflow: its row id and its public id. */
+export interface RunContact {
+  readonly id: number
+  readonly publicId: string
+}
+
 export interface Enrolment {
   readonly teamId: TeamId
-  readonly contactId: number
+  readonly contact: RunContact
   readonly triggerType: WorkflowTriggerType
   readonly event?: string
 }
@@ -79,7 +87,7 @@ export class WorkflowStore extends Context.Tag("@poststack/application/WorkflowS
      */
     readonly startRun: (
       workflow: Workflow,
-      contactId: number
+      contact: RunContact
     ) => Effect.Effect<Option.Option<WorkflowRun>, StoreUnavailable>
     /**
      * Starts a run in every active workflow of the team listening for this trigger (and event
@@ -113,7 +121,9 @@ export class WorkflowStore extends Context.Tag("@poststack/application/WorkflowS
     readonly recordStep: (
       claim: ClaimedRun,
       step: { readonly node: string; readonly outcome: string; readonly detail: Readonly<Record<string, unknown>> | null },
-      move: RunMove
+      move: RunMove,
+      /** The worker goes straight on with the run (a `Goto`): it keeps the lease instead of giving it back. */
+      hold?: boolean
     ) => Effect.Effect<boolean, StoreUnavailable>
     /** The emails a run sent, by the node that sent them, and whether each was opened or clicked. */
     readonly sentEmails: (

@@ -126,6 +126,8 @@ export const validateGraph = (graph: Graph, refs: GraphReferences): ReadonlyArra
         if (c.rules !== undefined) {
           const resolved = resolveRules(c.rules, refs.properties)
           if (Either.isLeft(resolved)) errors.push(`${where}: rules ${resolved.left.reason}`)
+          else if (resolved.right.conditions.some((r) => r._tag === "Behaviour"))
+            errors.push(`${where}: rules on emailsOpened/emailsClicked do not apply here; use an email condition`)
         }
         break
       }

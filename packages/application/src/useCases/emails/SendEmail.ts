@@ -12,7 +12,7 @@ import {
   validateSend
 } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
-import { authorize, inScope, viaApiKey } from "../Principal.js"
+import { asOperator, authorize, inScope, viaApiKey } from "../Principal.js"
 import { Digest } from "../../ports/Digest.js"
 import { DomainRepository } from "../../ports/DomainRepository.js"
 import { EmailRepository } from "../../ports/EmailRepository.js"
@@ -43,6 +43,19 @@ const canonical = (value: unknown): string =>
       : v
   )
 
+/**
+ * A send with no API key behind it: the team's own automations (workflows). It reaches every
+ * domain of the team, is recorded with no key, and takes idempotency keys from the body only.
+ */
+export interface TeamSender {
+  readonly _tag: "TeamSender"
+  readonly teamId: ApiKey["teamId"]
+  readonly mode: ApiKey["mode"]
+}
+
+const isTeamSender = (caller: ApiKey | TeamSender): caller is TeamSender =>
+  (caller as Partial<TeamSender>)._tag === "TeamSender"
+
 type Recipient = { readonly address: string; readonly kind: "to" | "cc" | "bcc" }
 
 /**
@@ -68,7 +81,7 @@ const distinctRecipients = (all: ReadonlyArray<Recipient>): ReadonlyArray<Recipi
 // Untraced: it runs on every API request, and Effect.fn's span and stack capture cost about a
 // seventh of the server's CPU per accepted email (bench/send-api.ts) while no exporter reads them.
 export const SendEmail = Effect.fnUntraced(function* (
-  caller: ApiKey,
+  caller: ApiKey | TeamSender,
   request: SendRequest,
   idempotency: IdempotencyKey | null,
   raw: RawSubmission | null = null
@@ -82,7 +95,10 @@ export const SendEmail = Effect.fnUntraced(function* (
 
   const domainName = domainOf(valid.from.address)
   const domains = yield* DomainRepository
-  const scope = yield* authorize(viaApiKey(caller), "emails.send")
+  const scope = yield* authorize(
+    isTeamSender(caller) ? asOperator(caller.teamId) : viaApiKey(caller),
+    "emails.send"
+  )
   const domain = yield* domains.findByName(scope.teamId, domainName)
   // Checked first, so a scoped key learns nothing of the team's other domains.
   if (scope.domainId !== null && (Option.isNone(domain) || !inScope(scope, domain.value.id))) {
@@ -111,7 +127,7 @@ export const SendEmail = Effect.fnUntraced(function* (
       ? null
       : idempotency.source === "body"
         ? `b:${idempotency.key}`
-        : `h:${caller.id}:${idempotency.key}`
+        : `h:${isTeamSender(caller) ? "team" : caller.id}:${idempotency.key}`
   // Entitlement: the plan's limits and the team's payments, checked last so a refused send
   // costs nothing before it; a held place is settled whatever the commit does.
   const admission = yield* AdmitSend(caller.teamId, caller.mode === "test", now)
@@ -119,7 +135,7 @@ export const SendEmail = Effect.fnUntraced(function* (
   const result = yield* emails
     .accept({
       teamId: caller.teamId,
-      apiKeyId: caller.id,
+      apiKeyId: isTeamSender(caller) ? null : caller.id,
       domainId: domain.value.id,
       domainName,
       fromAddress: valid.from.address,
