@@ -62,7 +62,11 @@ import {
   TopicNotFound,
   ValidationFailed,
   WebhookDeliveryNotFound,
-  WebhookNotFound
+  WebhookNotFound,
+  WorkflowGraphInvalid,
+  WorkflowNotFound,
+  WorkflowNotTriggerable,
+  WorkflowStepsRemoved
 } from "@poststack/domain"
 
 /**
@@ -100,7 +104,8 @@ export const errorTable = {
       PrivacyJobNotFound,
       TemplateNotFound,
       TemplatePresetNotFound,
-      SegmentNotFound
+      SegmentNotFound,
+      WorkflowNotFound
     ]
   },
   /** A tampered or unknown tracking link: 404, never a redirect, and no hint of which part was wrong. */
@@ -134,9 +139,13 @@ export const errorTable = {
       TemplateVariablesMissing,
       BuilderBlocksInvalid,
       SegmentRulesInvalid,
-      SegmentNotManual
+      SegmentNotManual,
+      WorkflowGraphInvalid,
+      WorkflowNotTriggerable
     ]
   },
+  /** The older SDK's workflow step routes: the step table is gone, replaced by the graph. */
+  Gone: { status: 410, code: "gone", failures: [WorkflowStepsRemoved] },
   /** Contact ids a segment cannot resolve in the team: the contract's 400 (nothing is added). */
   SegmentContactsUnresolved: {
     status: 400,

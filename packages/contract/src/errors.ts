@@ -20,7 +20,8 @@ import {
   StateConflict,
   StoreUnavailable,
   TrackingLinkInvalid,
-  ValidationFailed
+  ValidationFailed,
+  WorkflowStepsRemoved
 } from "@poststack/domain"
 import { Schema } from "effect"
 import { type AnswerName, errorTable, type FailureOf } from "./ErrorTable.js"
@@ -112,3 +113,6 @@ export const ContactsUnresolvedJson = answer(
   "SegmentContactsUnresolved",
   (message) => new SegmentContactsUnresolved({ message })
 )
+
+/** 410 for routes that existed once and were removed upstream. */
+export const GoneJson = answer("Gone", () => new WorkflowStepsRemoved())
