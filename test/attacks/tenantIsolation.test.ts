@@ -26,7 +26,9 @@ const TENANT_TABLES = [
   "subscription_topics",
   "topic_subscriptions",
   "signup_forms",
-  "templates"
+  "templates",
+  "workflows",
+  "workflow_runs"
 ]
 
 /** A body each route accepts, so that a refusal cannot come from validation instead of ownership. */
@@ -48,7 +50,9 @@ const BODIES: Record<string, unknown> = {
   "patch /subscription-topics/{id}": { name: "taken over" },
   "patch /signup-forms/{id}": { name: "taken over" },
   "patch /templates/{id}": { name: "taken over" },
-  "post /templates/{id}/render": {}
+  "post /templates/{id}/render": {},
+  "patch /workflows/{id}": { name: "taken over" },
+  "put /workflows/{id}/graph": { nodes: [], edges: [] }
 }
 
 describe("tenant isolation: team A's key on every route that names one of team B's resources", () => {
@@ -224,6 +228,22 @@ describe("tenant isolation: team A's key on every route that names one of team B
     })
     expect(template.status).toBe(201)
     ids.templates = { id: [String((template.body.template as { publicId: string }).publicId)] }
+    const workflow = await asB("POST", "/workflows", { name: "B's private", trigger_type: "manual" })
+    expect(workflow.status).toBe(201)
+    const workflowId = String((workflow.body.workflow as { publicId: string }).publicId)
+    const trigger = { public_id: "t", type: "trigger", config: {}, canvas_x: 0, canvas_y: 0 }
+    expect((await asB("PUT", `/workflows/${workflowId}/graph`, { nodes: [trigger], edges: [] })).status).toBe(
+      200
+    )
+    expect((await asB("POST", `/workflows/${workflowId}/activate`)).status).toBe(200)
+    const run = await asB("POST", `/workflows/${workflowId}/trigger`, { contact_id: contactIds[0] })
+    expect(run.status).toBe(201)
+    ids.workflows = {
+      id: [workflowId],
+      runId: [String((run.body.run as { id: number }).id)],
+      stepId: ["1"]
+    }
+    BODIES["post /workflows/{id}/trigger"] = { contact_id: contactIds[0] }
   })
   afterAll(async () => {
     await teams.close()
@@ -247,7 +267,8 @@ describe("tenant isolation: team A's key on every route that names one of team B
         "segments",
         "subscription-topics",
         "signup-forms",
-        "templates"
+        "templates",
+        "workflows"
       ])
     )
     expect(out.length).toBeGreaterThanOrEqual(40)

@@ -23,7 +23,13 @@ const refs: GraphReferences = {
   webhooks: new Set(),
   properties: []
 }
-const node = (public_id: string, type: string, config: unknown = {}) => ({ public_id, type, config, canvas_x: 0, canvas_y: 0 })
+const node = (public_id: string, type: string, config: unknown = {}) => ({
+  public_id,
+  type,
+  config,
+  canvas_x: 0,
+  canvas_y: 0
+})
 const edge = (from: string, to: string, branch: "match" | "no_match" | null = null) => ({
   from_public_id: from,
   to_public_id: to,
@@ -41,7 +47,13 @@ const welcome: Graph = {
     send("s2"),
     node("x", "exit")
   ],
-  edges: [edge("t", "s1"), edge("s1", "w"), edge("w", "c"), edge("c", "s2", "no_match"), edge("c", "x", "match")]
+  edges: [
+    edge("t", "s1"),
+    edge("s1", "w"),
+    edge("w", "c"),
+    edge("c", "s2", "no_match"),
+    edge("c", "x", "match")
+  ]
 }
 
 describe("validateGraph", () => {
@@ -76,7 +88,9 @@ describe("validateGraph", () => {
       {
         nodes: [
           node("t", "trigger"),
-          node("c", "condition", { rules: { operator: "and", conditions: [{ field: "email", comparator: "contains", value: "@" }] } }),
+          node("c", "condition", {
+            rules: { operator: "and", conditions: [{ field: "email", comparator: "contains", value: "@" }] }
+          }),
           node("s", "send_email", { template_id: other, from: "a@b.test" }),
           node("lost", "exit")
         ],
@@ -100,7 +114,10 @@ describe("validateGraph", () => {
 
   const ids = ["a", "b", "c", "d", "e", "f"]
   const arbitraryGraph = fc.record({
-    types: fc.array(fc.constantFrom("send_email", "wait", "exit", "condition"), { minLength: 6, maxLength: 6 }),
+    types: fc.array(fc.constantFrom("send_email", "wait", "exit", "condition"), {
+      minLength: 6,
+      maxLength: 6
+    }),
     edges: fc.array(
       fc.record({
         from: fc.constantFrom("t", ...ids),
@@ -125,7 +142,9 @@ describe("validateGraph", () => {
           : types[i] === "wait"
             ? node(id, "wait", { delay: "1h" })
             : types[i] === "condition"
-              ? node(id, "condition", { rules: { operator: "and", conditions: [{ field: "email", comparator: "is_set" }] } })
+              ? node(id, "condition", {
+                  rules: { operator: "and", conditions: [{ field: "email", comparator: "is_set" }] }
+                })
               : node(id, "exit")
       )
     ],
@@ -166,7 +185,9 @@ describe("validateGraph", () => {
         for (const n of graph.nodes)
           if (n.type === "condition")
             for (const b of ["match", "no_match"])
-              expect(graph.edges.filter((e) => e.from_public_id === n.public_id && e.branch === b)).toHaveLength(1)
+              expect(
+                graph.edges.filter((e) => e.from_public_id === n.public_id && e.branch === b)
+              ).toHaveLength(1)
       }),
       { numRuns: 2_000 }
     )
@@ -238,9 +259,17 @@ describe("advance", () => {
     expect(advance(run("s1"), input(false), now).effect).toEqual(sent.effect)
     const waiting = advance(run("w"), input(false), now)
     expect(waiting.next).toEqual({ _tag: "Wait", until: new Date("2026-03-04T10:00:00Z") })
-    const early = advance(run("w", new Date("2026-03-04T10:00:00Z")), input(false), new Date("2026-03-02T00:00:00Z"))
+    const early = advance(
+      run("w", new Date("2026-03-04T10:00:00Z")),
+      input(false),
+      new Date("2026-03-02T00:00:00Z")
+    )
     expect(early.next).toEqual({ _tag: "Wait", until: new Date("2026-03-04T10:00:00Z") })
-    const due = advance(run("w", new Date("2026-03-04T10:00:00Z")), input(false), new Date("2026-03-04T10:00:01Z"))
+    const due = advance(
+      run("w", new Date("2026-03-04T10:00:00Z")),
+      input(false),
+      new Date("2026-03-04T10:00:01Z")
+    )
     expect(due.next).toEqual({ _tag: "Goto", node: "c" })
     expect(advance(run("c"), input(false), now)).toMatchObject({ outcome: "no_match", next: { node: "s2" } })
     expect(advance(run("c"), input(true), now)).toMatchObject({ outcome: "match", next: { node: "x" } })

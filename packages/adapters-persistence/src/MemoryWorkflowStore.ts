@@ -40,12 +40,20 @@ export const make = Effect.sync(() => {
   const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
   const triggerOf = (g: Graph) => g.nodes.find((n) => n.type === "trigger")?.public_id ?? null
 
-  const start = (w: StoredWorkflow, contact: { id: number; publicId: string }, at: Date): WorkflowRun | null => {
+  const start = (
+    w: StoredWorkflow,
+    contact: { id: number; publicId: string },
+    at: Date
+  ): WorkflowRun | null => {
     const exclusive = w.workflow.triggerConfig?.allow_reentry !== true
     if (
       exclusive &&
       runs.some(
-        (r) => r.exclusive && r.run.workflowId === w.workflow.id && r.run.contactId === contact.id && r.run.status === "running"
+        (r) =>
+          r.exclusive &&
+          r.run.workflowId === w.workflow.id &&
+          r.run.contactId === contact.id &&
+          r.run.status === "running"
       )
     )
       return null
@@ -61,7 +69,16 @@ export const make = Effect.sync(() => {
       startedAt: at,
       completedAt: null
     }
-    runs.push({ run, exclusive, contactPublicId: contact.publicId, events: [], dueAt: at.getTime(), leaseUntil: 0, attempts: 0, steps: [] })
+    runs.push({
+      run,
+      exclusive,
+      contactPublicId: contact.publicId,
+      events: [],
+      dueAt: at.getTime(),
+      leaseUntil: 0,
+      attempts: 0,
+      steps: []
+    })
     return run
   }
   const change = (teamId: number, id: string, f: (w: Workflow, at: Date) => Workflow) =>
@@ -91,8 +108,11 @@ export const make = Effect.sync(() => {
         return workflow
       }),
     list: (teamId) =>
-      Effect.sync(() => workflows.filter((w) => w.workflow.teamId === teamId && !w.deleted).map((w) => w.workflow)),
-    get: (teamId, id) => Effect.sync(() => Option.map(Option.fromNullable(live(teamId, id)), (w) => w.workflow)),
+      Effect.sync(() =>
+        workflows.filter((w) => w.workflow.teamId === teamId && !w.deleted).map((w) => w.workflow)
+      ),
+    get: (teamId, id) =>
+      Effect.sync(() => Option.map(Option.fromNullable(live(teamId, id)), (w) => w.workflow)),
     update: (teamId, id, c) =>
       change(teamId, id, (w, at) => ({
         ...w,
@@ -109,7 +129,8 @@ export const make = Effect.sync(() => {
         w.deleted = true
         return true
       }),
-    getGraph: (teamId, id) => Effect.sync(() => Option.map(Option.fromNullable(live(teamId, id)), (w) => w.graph)),
+    getGraph: (teamId, id) =>
+      Effect.sync(() => Option.map(Option.fromNullable(live(teamId, id)), (w) => w.graph)),
     putGraph: (teamId, id, graph) =>
       Effect.sync(() => {
         const w = live(teamId, id)
@@ -126,7 +147,8 @@ export const make = Effect.sync(() => {
       Effect.map(now, (at) => {
         if (event !== undefined)
           for (const r of runs) {
-            if (r.run.teamId !== teamId || r.run.contactId !== contact.id || r.run.status !== "running") continue
+            if (r.run.teamId !== teamId || r.run.contactId !== contact.id || r.run.status !== "running")
+              continue
             if (r.run.waitUntil === null) continue
             const w = workflows.find((s) => s.workflow.id === r.run.workflowId)
             const node = w?.graph.nodes.find((n) => n.public_id === r.run.currentNodeId)
@@ -137,7 +159,8 @@ export const make = Effect.sync(() => {
         let started = 0
         for (const w of workflows) {
           const wf = w.workflow
-          if (wf.teamId !== teamId || wf.status !== "active" || w.deleted || wf.triggerType !== triggerType) continue
+          if (wf.teamId !== teamId || wf.status !== "active" || w.deleted || wf.triggerType !== triggerType)
+            continue
           if (event !== undefined && wf.triggerConfig?.event !== event) continue
           if (start(w, contact, at) !== null) started++
         }
@@ -155,14 +178,17 @@ export const make = Effect.sync(() => {
           .slice(0, limit)
       }),
     getRun: (teamId, runId) =>
-      Effect.sync(() => Option.fromNullable(runs.find((r) => r.run.id === runId && r.run.teamId === teamId)?.run)),
+      Effect.sync(() =>
+        Option.fromNullable(runs.find((r) => r.run.id === runId && r.run.teamId === teamId)?.run)
+      ),
     runSteps: (teamId, runId) =>
       Effect.sync(() => runs.find((r) => r.run.id === runId && r.run.teamId === teamId)?.steps ?? []),
     claim: ({ limit, leaseMs }) =>
       Effect.map(Clock.currentTimeMillis, (ms) => {
         const due = runs
           .filter((r) => {
-            if (r.run.status !== "running" || r.dueAt === null || r.dueAt > ms || r.leaseUntil >= ms) return false
+            if (r.run.status !== "running" || r.dueAt === null || r.dueAt > ms || r.leaseUntil >= ms)
+              return false
             return workflows.find((w) => w.workflow.id === r.run.workflowId)?.workflow.status === "active"
           })
           .sort((a, b) => (a.dueAt ?? 0) - (b.dueAt ?? 0))
@@ -171,7 +197,14 @@ export const make = Effect.sync(() => {
           r.attempts++
           r.leaseUntil = ms + leaseMs
           const w = workflows.find((s) => s.workflow.id === r.run.workflowId) as StoredWorkflow
-          return { run: r.run, attempt: r.attempts, workflowPublicId: w.workflow.publicId, graph: w.graph, contactPublicId: r.contactPublicId, events: [...r.events] }
+          return {
+            run: r.run,
+            attempt: r.attempts,
+            workflowPublicId: w.workflow.publicId,
+            graph: w.graph,
+            contactPublicId: r.contactPublicId,
+            events: [...r.events]
+          }
         })
       }),
     extend: (claims, leaseMs) =>

@@ -72,7 +72,8 @@ const RUN_R =
   "r.id, r.workflow_id, r.team_id, r.contact_id, r.status, r.current_node, r.nodes_visited, r.wait_until, r.started_at, r.completed_at"
 
 // The trigger node's id, read from the graph where runs start.
-const TRIGGER_NODE = "(SELECT n->>'public_id' FROM jsonb_array_elements(w.graph->'nodes') n WHERE n->>'type' = 'trigger' LIMIT 1)"
+const TRIGGER_NODE =
+  "(SELECT n->>'public_id' FROM jsonb_array_elements(w.graph->'nodes') n WHERE n->>'type' = 'trigger' LIMIT 1)"
 const EXCLUSIVE = "NOT coalesce((w.trigger_config->>'allow_reentry')::boolean, false)"
 
 export const make = Effect.gen(function* () {
@@ -97,7 +98,10 @@ export const make = Effect.gen(function* () {
     get: (teamId, id) =>
       sql<WorkflowRow>`
         SELECT ${sql.literal(WF)} FROM workflows
-        WHERE team_id = ${teamId} AND public_id = ${id} AND deleted_at IS NULL`.pipe(Effect.map(one), unavailable),
+        WHERE team_id = ${teamId} AND public_id = ${id} AND deleted_at IS NULL`.pipe(
+        Effect.map(one),
+        unavailable
+      ),
     update: (teamId, id, c) =>
       sql<WorkflowRow>`
         UPDATE workflows SET
@@ -211,12 +215,20 @@ export const make = Effect.gen(function* () {
         SELECT s.node_id, s.outcome, s.detail, s.at FROM workflow_run_steps s
         JOIN workflow_runs r ON r.id = s.run_id
         WHERE r.team_id = ${teamId} AND s.run_id = ${runId} ORDER BY s.id`.pipe(
-        Effect.map((rows) => rows.map((r) => ({ nodeId: r.node_id, outcome: r.outcome, detail: r.detail, at: r.at }))),
+        Effect.map((rows) =>
+          rows.map((r) => ({ nodeId: r.node_id, outcome: r.outcome, detail: r.detail, at: r.at }))
+        ),
         unavailable
       ),
     claim: ({ limit, leaseMs }) =>
       sql<
-        RunRow & { attempts: number; public_id: string; graph: Graph; events: ReadonlyArray<string>; contact: string }
+        RunRow & {
+          attempts: number
+          public_id: string
+          graph: Graph
+          events: ReadonlyArray<string>
+          contact: string
+        }
       >`
         UPDATE workflow_runs r SET lease_until = now() + ${leaseMs} * interval '1 millisecond',
           attempts = r.attempts + 1
@@ -249,7 +261,10 @@ export const make = Effect.gen(function* () {
             UPDATE workflow_runs r SET lease_until = now() + ${leaseMs} * interval '1 millisecond'
             FROM jsonb_to_recordset(${JSON.stringify(runs.map((c) => ({ id: c.run.id, attempt: c.attempt })))}::jsonb)
               AS h (id bigint, attempt integer)
-            WHERE r.id = h.id AND r.attempts = h.attempt AND r.status = 'running'`.pipe(Effect.asVoid, unavailable),
+            WHERE r.id = h.id AND r.attempts = h.attempt AND r.status = 'running'`.pipe(
+            Effect.asVoid,
+            unavailable
+          ),
     release: (runs) =>
       runs.length === 0
         ? Effect.void

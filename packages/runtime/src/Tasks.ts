@@ -111,7 +111,9 @@ const mailJobs = [
     // Runs that came due (a wait's end is a due time in their row), on the leased-queue runner.
     // A step's lease only has to outlive one step: each step is recorded as it ends.
     run: Effect.interruptible(
-      Effect.flatMap(WorkflowSettings, (s) => RunWorkflows({ concurrency: s.concurrency, leaseMs: s.leaseMs, idle: s.idle }))
+      Effect.flatMap(WorkflowSettings, (s) =>
+        RunWorkflows({ concurrency: s.concurrency, leaseMs: s.leaseMs, idle: s.idle })
+      )
     )
   }
 ] as const

@@ -54,19 +54,35 @@ export const workflowRunView = (r: WorkflowRun) =>
 const envelope = (w: Workflow) => ({ workflow: workflowView(w) })
 const as = <A, E, R>(use: (caller: CurrentPrincipal["Type"]) => Effect.Effect<A, E, R>) =>
   Effect.flatMap(CurrentPrincipal, use)
-const gone = Effect.fail(new WorkflowStepsRemoved())
+/** The older SDK's step routes: 404 for a workflow that is not the team's, 410 for one that is. */
+const gone = (id: string) =>
+  as((c) =>
+    Effect.gen(function* () {
+      const { teamId } = yield* authorize(c, "workflows")
+      yield* findWorkflow(teamId, id)
+      return yield* new WorkflowStepsRemoved()
+    })
+  )
 
 export const WorkflowsLive = HttpApiBuilder.group(Api, "workflows", (handlers) =>
   handlers
-    .handle("list", () => as((c) => ListWorkflows(c)).pipe(Effect.map((ws) => ({ data: ws.map(workflowView) }))))
+    .handle("list", () =>
+      as((c) => ListWorkflows(c)).pipe(Effect.map((ws) => ({ data: ws.map(workflowView) })))
+    )
     .handle("create", ({ payload }) => as((c) => CreateWorkflow(c, payload)).pipe(Effect.map(envelope)))
     .handle("postEvent", ({ payload }) => as((c) => PostWorkflowEvent(c, payload)))
     .handle("get", ({ path }) => as((c) => GetWorkflow(c, path.id)).pipe(Effect.map(envelope)))
-    .handle("update", ({ path, payload }) => as((c) => UpdateWorkflow(c, path.id, payload)).pipe(Effect.map(envelope)))
-    .handle("delete", ({ path }) =>
-      as((c) => DeleteWorkflow(c, path.id)).pipe(Effect.as({ success: true as const, deleted: true as const }))
+    .handle("update", ({ path, payload }) =>
+      as((c) => UpdateWorkflow(c, path.id, payload)).pipe(Effect.map(envelope))
     )
-    .handle("getGraph", ({ path }) => as((c) => GetWorkflowGraph(c, path.id)).pipe(Effect.map((graph) => ({ graph }))))
+    .handle("delete", ({ path }) =>
+      as((c) => DeleteWorkflow(c, path.id)).pipe(
+        Effect.as({ success: true as const, deleted: true as const })
+      )
+    )
+    .handle("getGraph", ({ path }) =>
+      as((c) => GetWorkflowGraph(c, path.id)).pipe(Effect.map((graph) => ({ graph })))
+    )
     .handle("putGraph", ({ path, payload }) =>
       as((c) => PutWorkflowGraph(c, path.id, payload)).pipe(Effect.map((graph) => ({ graph })))
     )
@@ -105,7 +121,7 @@ export const WorkflowsLive = HttpApiBuilder.group(Api, "workflows", (handlers) =
         })
       )
     )
-    .handle("addStep", () => gone)
-    .handle("updateStep", () => gone)
-    .handle("removeStep", () => gone)
+    .handle("addStep", ({ path }) => gone(path.id))
+    .handle("updateStep", ({ path }) => gone(path.id))
+    .handle("removeStep", ({ path }) => gone(path.id))
 )

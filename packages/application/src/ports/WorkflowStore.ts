@@ -61,11 +61,18 @@ export class WorkflowStore extends Context.Tag("@poststack/application/WorkflowS
   {
     readonly create: (
       teamId: TeamId,
-      fields: { readonly name: string; readonly triggerType: WorkflowTriggerType; readonly triggerConfig: TriggerConfig | null }
+      fields: {
+        readonly name: string
+        readonly triggerType: WorkflowTriggerType
+        readonly triggerConfig: TriggerConfig | null
+      }
     ) => Effect.Effect<Workflow, StoreUnavailable>
     /** The team's workflows, oldest first; deleted ones are gone. */
     readonly list: (teamId: TeamId) => Effect.Effect<ReadonlyArray<Workflow>, StoreUnavailable>
-    readonly get: (teamId: TeamId, id: WorkflowPublicId) => Effect.Effect<Option.Option<Workflow>, StoreUnavailable>
+    readonly get: (
+      teamId: TeamId,
+      id: WorkflowPublicId
+    ) => Effect.Effect<Option.Option<Workflow>, StoreUnavailable>
     readonly update: (
       teamId: TeamId,
       id: WorkflowPublicId,
@@ -78,9 +85,16 @@ export class WorkflowStore extends Context.Tag("@poststack/application/WorkflowS
     ) => Effect.Effect<Option.Option<Workflow>, StoreUnavailable>
     /** Hides the workflow and starts no new runs; runs in flight go on to their end. */
     readonly remove: (teamId: TeamId, id: WorkflowPublicId) => Effect.Effect<boolean, StoreUnavailable>
-    readonly getGraph: (teamId: TeamId, id: WorkflowPublicId) => Effect.Effect<Option.Option<Graph>, StoreUnavailable>
+    readonly getGraph: (
+      teamId: TeamId,
+      id: WorkflowPublicId
+    ) => Effect.Effect<Option.Option<Graph>, StoreUnavailable>
     /** Replaces the whole graph at once; false when the workflow is not the team's. */
-    readonly putGraph: (teamId: TeamId, id: WorkflowPublicId, graph: Graph) => Effect.Effect<boolean, StoreUnavailable>
+    readonly putGraph: (
+      teamId: TeamId,
+      id: WorkflowPublicId,
+      graph: Graph
+    ) => Effect.Effect<boolean, StoreUnavailable>
     /**
      * Starts a run of one workflow for one contact at its trigger node, due at once; none when the
      * workflow allows no re-entry and the contact already has a running run of it.
@@ -104,14 +118,23 @@ export class WorkflowStore extends Context.Tag("@poststack/application/WorkflowS
       id: WorkflowPublicId,
       limit: number
     ) => Effect.Effect<ReadonlyArray<WorkflowRun>, StoreUnavailable>
-    readonly getRun: (teamId: TeamId, runId: number) => Effect.Effect<Option.Option<WorkflowRun>, StoreUnavailable>
-    readonly runSteps: (teamId: TeamId, runId: number) => Effect.Effect<ReadonlyArray<WorkflowRunStep>, StoreUnavailable>
+    readonly getRun: (
+      teamId: TeamId,
+      runId: number
+    ) => Effect.Effect<Option.Option<WorkflowRun>, StoreUnavailable>
+    readonly runSteps: (
+      teamId: TeamId,
+      runId: number
+    ) => Effect.Effect<ReadonlyArray<WorkflowRunStep>, StoreUnavailable>
     /** Due running runs of active workflows, or running under a lease that ran out; now this worker's. */
     readonly claim: (request: {
       readonly limit: number
       readonly leaseMs: number
     }) => Effect.Effect<ReadonlyArray<ClaimedRun>, StoreUnavailable>
-    readonly extend: (runs: ReadonlyArray<ClaimedRun>, leaseMs: number) => Effect.Effect<void, StoreUnavailable>
+    readonly extend: (
+      runs: ReadonlyArray<ClaimedRun>,
+      leaseMs: number
+    ) => Effect.Effect<void, StoreUnavailable>
     readonly release: (runs: ReadonlyArray<ClaimedRun>) => Effect.Effect<void, StoreUnavailable>
     /**
      * Records one step (its history row and the run's move) and gives the run back to the queue,
@@ -120,7 +143,11 @@ export class WorkflowStore extends Context.Tag("@poststack/application/WorkflowS
      */
     readonly recordStep: (
       claim: ClaimedRun,
-      step: { readonly node: string; readonly outcome: string; readonly detail: Readonly<Record<string, unknown>> | null },
+      step: {
+        readonly node: string
+        readonly outcome: string
+        readonly detail: Readonly<Record<string, unknown>> | null
+      },
       move: RunMove,
       /** The worker goes straight on with the run (a `Goto`): it keeps the lease instead of giving it back. */
       hold?: boolean
@@ -128,6 +155,9 @@ export class WorkflowStore extends Context.Tag("@poststack/application/WorkflowS
     /** The emails a run sent, by the node that sent them, and whether each was opened or clicked. */
     readonly sentEmails: (
       runId: number
-    ) => Effect.Effect<ReadonlyMap<string, { readonly opened: boolean; readonly clicked: boolean }>, StoreUnavailable>
+    ) => Effect.Effect<
+      ReadonlyMap<string, { readonly opened: boolean; readonly clicked: boolean }>,
+      StoreUnavailable
+    >
   }
 >() {}

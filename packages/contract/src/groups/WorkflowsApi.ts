@@ -75,7 +75,9 @@ const stepPath = Schema.Struct({ id: Schema.String, stepId: Schema.String })
 
 /** `/workflows`: automations over the team's contacts, their graphs and their runs. */
 export class WorkflowsApi extends HttpApiGroup.make("workflows")
-  .add(HttpApiEndpoint.get("list", "/workflows").addSuccess(Schema.Struct({ data: Schema.Array(WorkflowView) })))
+  .add(
+    HttpApiEndpoint.get("list", "/workflows").addSuccess(Schema.Struct({ data: Schema.Array(WorkflowView) }))
+  )
   .add(
     HttpApiEndpoint.post("create", "/workflows")
       .setPayload(CreateWorkflowBody)
@@ -89,7 +91,12 @@ export class WorkflowsApi extends HttpApiGroup.make("workflows")
       .addError(NotFoundJson)
       .addError(UnprocessableJson)
   )
-  .add(HttpApiEndpoint.get("get", "/workflows/:id").setPath(idPath).addSuccess(WorkflowEnvelope).addError(NotFoundJson))
+  .add(
+    HttpApiEndpoint.get("get", "/workflows/:id")
+      .setPath(idPath)
+      .addSuccess(WorkflowEnvelope)
+      .addError(NotFoundJson)
+  )
   .add(
     HttpApiEndpoint.patch("update", "/workflows/:id")
       .setPath(idPath)
@@ -98,9 +105,14 @@ export class WorkflowsApi extends HttpApiGroup.make("workflows")
       .addError(NotFoundJson)
       .addError(UnprocessableJson)
   )
-  .add(HttpApiEndpoint.del("delete", "/workflows/:id").setPath(idPath).addSuccess(Success).addError(NotFoundJson))
   .add(
-    HttpApiEndpoint.get("getGraph", "/workflows/:id/graph").setPath(idPath).addSuccess(GraphEnvelope).addError(NotFoundJson)
+    HttpApiEndpoint.del("delete", "/workflows/:id").setPath(idPath).addSuccess(Success).addError(NotFoundJson)
+  )
+  .add(
+    HttpApiEndpoint.get("getGraph", "/workflows/:id/graph")
+      .setPath(idPath)
+      .addSuccess(GraphEnvelope)
+      .addError(NotFoundJson)
   )
   .add(
     HttpApiEndpoint.put("putGraph", "/workflows/:id/graph")
@@ -113,7 +125,9 @@ export class WorkflowsApi extends HttpApiGroup.make("workflows")
   .add(
     HttpApiEndpoint.post("validate", "/workflows/:id/validate")
       .setPath(idPath)
-      .addSuccess(Schema.Struct({ valid: Schema.Boolean, errors: Schema.optional(Schema.Array(Schema.String)) }))
+      .addSuccess(
+        Schema.Struct({ valid: Schema.Boolean, errors: Schema.optional(Schema.Array(Schema.String)) })
+      )
       .addError(NotFoundJson)
   )
   .add(
@@ -150,9 +164,28 @@ export class WorkflowsApi extends HttpApiGroup.make("workflows")
       .addSuccess(Schema.Struct({ run: WorkflowRunView, steps: Schema.Array(WorkflowRunStepView) }))
       .addError(NotFoundJson)
   )
-  .add(HttpApiEndpoint.post("addStep", "/workflows/:id/steps").setPath(idPath).addError(GoneJson))
-  .add(HttpApiEndpoint.patch("updateStep", "/workflows/:id/steps/:stepId").setPath(stepPath).addError(GoneJson))
-  .add(HttpApiEndpoint.del("removeStep", "/workflows/:id/steps/:stepId").setPath(stepPath).addError(GoneJson))
+  // The older SDK's step routes: always 410 (or 404); the success shape is G1's, never sent.
+  .add(
+    HttpApiEndpoint.post("addStep", "/workflows/:id/steps")
+      .setPath(idPath)
+      .addSuccess(Success)
+      .addError(GoneJson)
+      .addError(NotFoundJson)
+  )
+  .add(
+    HttpApiEndpoint.patch("updateStep", "/workflows/:id/steps/:stepId")
+      .setPath(stepPath)
+      .addSuccess(Success)
+      .addError(GoneJson)
+      .addError(NotFoundJson)
+  )
+  .add(
+    HttpApiEndpoint.del("removeStep", "/workflows/:id/steps/:stepId")
+      .setPath(stepPath)
+      .addSuccess(Success)
+      .addError(GoneJson)
+      .addError(NotFoundJson)
+  )
   .addError(ForbiddenJson)
   .middleware(FullAccess)
   .annotate(OpenApi.Title, "Workflows") {}

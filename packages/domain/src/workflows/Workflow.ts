@@ -39,7 +39,8 @@ export type TriggerConfig = typeof TriggerConfig.Type
 export const triggerProblem = (type: WorkflowTriggerType, config: TriggerConfig | null): string | null => {
   if (type === "custom" && (config?.event === undefined || config.event.length === 0))
     return "trigger_config.event is required for a custom trigger"
-  if (type !== "custom" && config?.event !== undefined) return "trigger_config.event applies only to custom triggers"
+  if (type !== "custom" && config?.event !== undefined)
+    return "trigger_config.event applies only to custom triggers"
   if (type !== "contact.subscribed" && config?.topic_id !== undefined)
     return "trigger_config.topic_id applies only to contact.subscribed triggers"
   return null

@@ -28,7 +28,10 @@ export class WorkflowNotTriggerable extends Schema.TaggedError<WorkflowNotTrigge
 }
 
 /** The older SDK's step routes: the step table they wrote to no longer exists. */
-export class WorkflowStepsRemoved extends Schema.TaggedError<WorkflowStepsRemoved>()("WorkflowStepsRemoved", {}) {
+export class WorkflowStepsRemoved extends Schema.TaggedError<WorkflowStepsRemoved>()(
+  "WorkflowStepsRemoved",
+  {}
+) {
   override get message() {
     return "Workflow steps were replaced by the graph: use GET/PUT /workflows/:id/graph"
   }

@@ -41,7 +41,9 @@ export const NodeConfigs = {
   trigger: Schema.Struct({}),
   /** Renders the team's published template for the contact; `subject` overrides the template's. */
   send_email: Schema.Struct({
-    template_id: Schema.String.pipe(Schema.pattern(/^tpl_[0-9a-f]{24}$/, { message: () => "must be a template id (tpl_…)" })),
+    template_id: Schema.String.pipe(
+      Schema.pattern(/^tpl_[0-9a-f]{24}$/, { message: () => "must be a template id (tpl_…)" })
+    ),
     from: Text(320).pipe(Schema.minLength(3)),
     subject: Schema.optional(Text(998)),
     variables: Schema.optional(Schema.Record({ key: Text(100), value: Text(2_000) }))
@@ -49,7 +51,9 @@ export const NodeConfigs = {
   /** Exactly one of: a `delay`, an `until` date-time, or an `event` with its `timeout`. */
   wait: Schema.Struct({
     delay: Schema.optional(Duration),
-    until: Schema.optional(Schema.String.pipe(Schema.filter((s) => !Number.isNaN(Date.parse(s)) || "must be an ISO date-time"))),
+    until: Schema.optional(
+      Schema.String.pipe(Schema.filter((s) => !Number.isNaN(Date.parse(s)) || "must be an ISO date-time"))
+    ),
     event: Schema.optional(Text(100).pipe(Schema.minLength(1))),
     timeout: Schema.optional(Duration)
   }),
@@ -63,7 +67,10 @@ export const NodeConfigs = {
     email: Schema.optional(Schema.Struct({ node: NodeRef, event: Schema.Literal("opened", "clicked") }))
   }),
   /** A signed POST of the run's step to one of the team's webhooks (`wh_…`), its URL and secret. */
-  webhook: Schema.Struct({ webhook_id: Text(64).pipe(Schema.minLength(1)), event: Schema.optional(Text(100)) }),
+  webhook: Schema.Struct({
+    webhook_id: Text(64).pipe(Schema.minLength(1)),
+    event: Schema.optional(Text(100))
+  }),
   update_contact: Schema.Struct({
     first_name: Schema.optional(Schema.NullOr(Text(200))),
     last_name: Schema.optional(Schema.NullOr(Text(200))),
@@ -118,7 +125,8 @@ const configProblem = (node: TypedNode): string | null => {
       const kinds = [c.delay, c.until, c.event].filter((v) => v !== undefined).length
       if (kinds !== 1) return "wait needs exactly one of delay, until or event"
       if (c.event !== undefined && c.timeout === undefined) return "a wait for an event needs a timeout"
-      if (c.event === undefined && c.timeout !== undefined) return "timeout applies only to a wait for an event"
+      if (c.event === undefined && c.timeout !== undefined)
+        return "timeout applies only to a wait for an event"
       return null
     }
     case "condition": {
@@ -159,7 +167,8 @@ export const parseGraph = (graph: Graph): Either.Either<ReadonlyArray<TypedNode>
     if (Either.isLeft(decoded)) {
       const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
       const first = issues[0]
-      const path = first === undefined || first.path.length === 0 ? "config" : `config.${first.path.join(".")}`
+      const path =
+        first === undefined || first.path.length === 0 ? "config" : `config.${first.path.join(".")}`
       errors.push(`${where}: ${path} ${first?.message ?? "is invalid"}`)
       continue
     }
@@ -171,13 +180,16 @@ export const parseGraph = (graph: Graph): Either.Either<ReadonlyArray<TypedNode>
   const types = new Map(graph.nodes.map((n) => [n.public_id, n.type]))
   for (const edge of graph.edges) {
     const label = `${edge.from_public_id} -> ${edge.to_public_id}`
-    if (!types.has(edge.from_public_id)) errors.push(`node ${edge.from_public_id}: edge ${label} starts at no node`)
+    if (!types.has(edge.from_public_id))
+      errors.push(`node ${edge.from_public_id}: edge ${label} starts at no node`)
     if (!types.has(edge.to_public_id)) errors.push(`node ${edge.to_public_id}: edge ${label} ends at no node`)
     const fromType = types.get(edge.from_public_id)
     if (edge.branch !== null && fromType !== undefined && fromType !== "condition")
       errors.push(`node ${edge.from_public_id}: only a condition's edges carry a branch (${label})`)
     if (edge.branch === null && fromType === "condition")
-      errors.push(`node ${edge.from_public_id}: a condition's edge needs a branch, match or no_match (${label})`)
+      errors.push(
+        `node ${edge.from_public_id}: a condition's edge needs a branch, match or no_match (${label})`
+      )
   }
   return errors.length > 0 ? Either.left(errors) : Either.right(typed)
 }

@@ -17,7 +17,12 @@ export type SideEffect =
       /** The same for every attempt of this step: a repeat after a crash sends nothing new. */
       readonly idempotencyKey: string
     }
-  | { readonly _tag: "CallWebhook"; readonly webhookId: string; readonly event: string; readonly deliveryId: string }
+  | {
+      readonly _tag: "CallWebhook"
+      readonly webhookId: string
+      readonly event: string
+      readonly deliveryId: string
+    }
   | {
       readonly _tag: "UpdateContact"
       readonly firstName?: string | null
@@ -90,13 +95,24 @@ export const advance = (run: WorkflowRun, input: AdvanceInput, now: Date): Decis
   if (id === null) return { node: "", outcome: "completed", effect: null, next: { _tag: "Complete" } }
   const node = input.nodes.get(id)
   if (node === undefined)
-    return { node: id, outcome: "failed", effect: null, next: { _tag: "Fail", reason: `node ${id} is no longer in the graph` } }
-  const step = (outcome: string, effect: SideEffect | null, next: Next): Decision => ({ node: id, outcome, effect, next })
+    return {
+      node: id,
+      outcome: "failed",
+      effect: null,
+      next: { _tag: "Fail", reason: `node ${id} is no longer in the graph` }
+    }
+  const step = (outcome: string, effect: SideEffect | null, next: Next): Decision => ({
+    node: id,
+    outcome,
+    effect,
+    next
+  })
   switch (node.type) {
     case "trigger":
       return step("entered", null, onward(input, id))
     case "send_email":
-      if (input.contact === null) return step("failed", null, { _tag: "Fail", reason: "the contact no longer exists" })
+      if (input.contact === null)
+        return step("failed", null, { _tag: "Fail", reason: "the contact no longer exists" })
       return step(
         "sent",
         {
@@ -140,7 +156,8 @@ export const advance = (run: WorkflowRun, input: AdvanceInput, now: Date): Decis
         onward(input, id)
       )
     case "update_contact":
-      if (input.contact === null) return step("failed", null, { _tag: "Fail", reason: "the contact no longer exists" })
+      if (input.contact === null)
+        return step("failed", null, { _tag: "Fail", reason: "the contact no longer exists" })
       return step(
         "updated",
         {

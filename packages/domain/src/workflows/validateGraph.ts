@@ -20,7 +20,8 @@ export const referencesOf = (nodes: ReadonlyArray<TypedNode>) => {
   const webhooks = new Set<string>()
   for (const node of nodes) {
     if (node.type === "send_email") templates.add(node.config.template_id)
-    if (node.type === "condition" && node.config.segment_id !== undefined) segments.add(node.config.segment_id)
+    if (node.type === "condition" && node.config.segment_id !== undefined)
+      segments.add(node.config.segment_id)
     if (node.type === "subscribe_topic" || node.type === "unsubscribe_topic") topics.add(node.config.topic_id)
     if (node.type === "webhook") webhooks.add(node.config.webhook_id)
   }
@@ -28,7 +29,11 @@ export const referencesOf = (nodes: ReadonlyArray<TypedNode>) => {
 }
 
 /** The node following `id` on its one plain edge, or along the given branch. */
-export const successor = (graph: Graph, id: string, branch: "match" | "no_match" | null = null): string | null =>
+export const successor = (
+  graph: Graph,
+  id: string,
+  branch: "match" | "no_match" | null = null
+): string | null =>
   graph.edges.find((e) => e.from_public_id === id && e.branch === branch)?.to_public_id ?? null
 
 /**
@@ -47,7 +52,10 @@ export const validateGraph = (graph: Graph, refs: GraphReferences): ReadonlyArra
   const out = new Map<string, Array<{ to: string; branch: string | null }>>()
   const into = new Map<string, number>()
   for (const e of graph.edges) {
-    out.set(e.from_public_id, [...(out.get(e.from_public_id) ?? []), { to: e.to_public_id, branch: e.branch }])
+    out.set(e.from_public_id, [
+      ...(out.get(e.from_public_id) ?? []),
+      { to: e.to_public_id, branch: e.branch }
+    ])
     into.set(e.to_public_id, (into.get(e.to_public_id) ?? 0) + 1)
   }
   const triggers = nodes.filter((n) => n.type === "trigger")
@@ -69,8 +77,10 @@ export const validateGraph = (graph: Graph, refs: GraphReferences): ReadonlyArra
       }
     } else if (node.type === "exit") {
       if (edges.length > 0) errors.push(`${where}: an exit leads nowhere`)
-    } else if (edges.length > 1) errors.push(`${where}: has ${edges.length} ways on; only a condition branches`)
-    if (edges.some((e) => e.to === node.id) && node.type !== "wait") errors.push(`${where}: leads into itself`)
+    } else if (edges.length > 1)
+      errors.push(`${where}: has ${edges.length} ways on; only a condition branches`)
+    if (edges.some((e) => e.to === node.id) && node.type !== "wait")
+      errors.push(`${where}: leads into itself`)
   }
 
   if (trigger !== undefined) {
@@ -84,7 +94,8 @@ export const validateGraph = (graph: Graph, refs: GraphReferences): ReadonlyArra
           stack.push(e.to)
         }
     }
-    for (const node of nodes) if (!reached.has(node.id)) errors.push(`node ${node.id}: cannot be reached from the trigger`)
+    for (const node of nodes)
+      if (!reached.has(node.id)) errors.push(`node ${node.id}: cannot be reached from the trigger`)
   }
 
   // A cycle with no wait on it would run forever in one go: look for cycles among the other nodes.
@@ -127,13 +138,16 @@ export const validateGraph = (graph: Graph, refs: GraphReferences): ReadonlyArra
           const resolved = resolveRules(c.rules, refs.properties)
           if (Either.isLeft(resolved)) errors.push(`${where}: rules ${resolved.left.reason}`)
           else if (resolved.right.conditions.some((r) => r._tag === "Behaviour"))
-            errors.push(`${where}: rules on emailsOpened/emailsClicked do not apply here; use an email condition`)
+            errors.push(
+              `${where}: rules on emailsOpened/emailsClicked do not apply here; use an email condition`
+            )
         }
         break
       }
       case "subscribe_topic":
       case "unsubscribe_topic":
-        if (!refs.topics.has(node.config.topic_id)) errors.push(`${where}: topic ${node.config.topic_id} not found`)
+        if (!refs.topics.has(node.config.topic_id))
+          errors.push(`${where}: topic ${node.config.topic_id} not found`)
         break
       case "webhook":
         if (!refs.webhooks.has(node.config.webhook_id))

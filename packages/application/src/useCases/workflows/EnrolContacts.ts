@@ -13,7 +13,10 @@ import { findWorkflow } from "./ManageWorkflows.js"
 
 const isContactId = Schema.is(ContactPublicId)
 
-const contactBy = (teamId: TeamId, ref: { readonly contactId?: string | undefined; readonly email?: string | undefined }) =>
+const contactBy = (
+  teamId: TeamId,
+  ref: { readonly contactId?: string | undefined; readonly email?: string | undefined }
+) =>
   Effect.gen(function* () {
     const contacts = yield* ContactRepository
     const found =
@@ -32,17 +35,25 @@ const contactBy = (teamId: TeamId, ref: { readonly contactId?: string | undefine
  * Starts a run of a manual workflow for one contact: 422 unless the workflow is active and
  * triggered manually; a contact already in a workflow that allows no re-entry is a 409.
  */
-export const TriggerWorkflow = Effect.fn("TriggerWorkflow")(function* (caller: Principal, id: string, contactId: string) {
+export const TriggerWorkflow = Effect.fn("TriggerWorkflow")(function* (
+  caller: Principal,
+  id: string,
+  contactId: string
+) {
   const { teamId } = yield* authorize(caller, "workflows")
   const workflow = yield* findWorkflow(teamId, id)
   if (workflow.status !== "active")
     return yield* new WorkflowNotTriggerable({ reason: `Workflow is ${workflow.status}, not active` })
   if (workflow.triggerType !== "manual")
-    return yield* new WorkflowNotTriggerable({ reason: `Workflow is triggered by ${workflow.triggerType}, not manually` })
+    return yield* new WorkflowNotTriggerable({
+      reason: `Workflow is triggered by ${workflow.triggerType}, not manually`
+    })
   const contact = yield* contactBy(teamId, { contactId })
   const run = yield* (yield* WorkflowStore).startRun(workflow, { id: contact.id, publicId: contact.publicId })
   if (Option.isNone(run))
-    return yield* new WorkflowNotTriggerable({ reason: "The contact is already in this workflow, which allows no re-entry" })
+    return yield* new WorkflowNotTriggerable({
+      reason: "The contact is already in this workflow, which allows no re-entry"
+    })
   return run.value
 })
 
@@ -53,7 +64,11 @@ export const TriggerWorkflow = Effect.fn("TriggerWorkflow")(function* (caller: P
  */
 export const PostWorkflowEvent = Effect.fn("PostWorkflowEvent")(function* (
   caller: Principal,
-  body: { readonly event: string; readonly contactId?: string | undefined; readonly email?: string | undefined }
+  body: {
+    readonly event: string
+    readonly contactId?: string | undefined
+    readonly email?: string | undefined
+  }
 ) {
   const { teamId } = yield* authorize(caller, "workflows")
   if (body.contactId === undefined && body.email === undefined)

@@ -32,13 +32,21 @@ const checkTrigger = (type: WorkflowTriggerType, config: TriggerConfig | null) =
 
 export const CreateWorkflow = Effect.fn("CreateWorkflow")(function* (
   caller: Principal,
-  input: { readonly name: string; readonly triggerType: WorkflowTriggerType; readonly triggerConfig?: TriggerConfig | null | undefined }
+  input: {
+    readonly name: string
+    readonly triggerType: WorkflowTriggerType
+    readonly triggerConfig?: TriggerConfig | null | undefined
+  }
 ) {
   const { teamId } = yield* authorize(caller, "workflows")
   if (input.name.trim() === "") return yield* new ValidationFailed({ message: "name must not be empty" })
   const triggerConfig = input.triggerConfig ?? null
   yield* checkTrigger(input.triggerType, triggerConfig)
-  return yield* (yield* WorkflowStore).create(teamId, { name: input.name.trim(), triggerType: input.triggerType, triggerConfig })
+  return yield* (yield* WorkflowStore).create(teamId, {
+    name: input.name.trim(),
+    triggerType: input.triggerType,
+    triggerConfig
+  })
 })
 
 export const ListWorkflows = Effect.fn("ListWorkflows")(function* (caller: Principal) {
@@ -72,7 +80,10 @@ export const UpdateWorkflow = Effect.fn("UpdateWorkflow")(function* (
     ...(changes.triggerType !== undefined ? { triggerType: changes.triggerType } : {}),
     ...(changes.triggerConfig !== undefined ? { triggerConfig: changes.triggerConfig } : {})
   })
-  return yield* Option.match(updated, { onNone: () => Effect.fail(new WorkflowNotFound({ id })), onSome: Effect.succeed })
+  return yield* Option.match(updated, {
+    onNone: () => Effect.fail(new WorkflowNotFound({ id })),
+    onSome: Effect.succeed
+  })
 })
 
 /** Hides the workflow; runs in flight go on to their end. */
@@ -96,6 +107,10 @@ export const ActivateWorkflow = Effect.fn("ActivateWorkflow")(function* (caller:
 export const PauseWorkflow = Effect.fn("PauseWorkflow")(function* (caller: Principal, id: string) {
   const { teamId } = yield* authorize(caller, "workflows")
   const current = yield* findWorkflow(teamId, id)
-  if (current.status === "draft") return yield* new StateConflict({ message: "A draft workflow is not running: activate it first" })
-  return Option.getOrElse(yield* (yield* WorkflowStore).setStatus(teamId, current.publicId, "paused"), () => current)
+  if (current.status === "draft")
+    return yield* new StateConflict({ message: "A draft workflow is not running: activate it first" })
+  return Option.getOrElse(
+    yield* (yield* WorkflowStore).setStatus(teamId, current.publicId, "paused"),
+    () => current
+  )
 })

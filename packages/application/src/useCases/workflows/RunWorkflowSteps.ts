@@ -54,7 +54,12 @@ const perform = (teamId: TeamId, contact: Contact | null, effect: SideEffect) =>
     switch (effect._tag) {
       case "SendEmail": {
         if (contact === null) return failure("the contact no longer exists")
-        const template = yield* RenderTemplateForSend({ teamId }, effect.templateId, effect.variables, contact.email)
+        const template = yield* RenderTemplateForSend(
+          { teamId },
+          effect.templateId,
+          effect.variables,
+          contact.email
+        )
         const sent = yield* SendEmail(
           { _tag: "TeamSender", teamId, mode: "live" },
           {
@@ -92,11 +97,15 @@ const perform = (teamId: TeamId, contact: Contact | null, effect: SideEffect) =>
           {
             ...(effect.firstName !== undefined ? { firstName: effect.firstName } : {}),
             ...(effect.lastName !== undefined ? { lastName: effect.lastName } : {}),
-            ...(effect.properties !== undefined ? { properties: { ...contact.properties, ...effect.properties } } : {})
+            ...(effect.properties !== undefined
+              ? { properties: { ...contact.properties, ...effect.properties } }
+              : {})
           },
           (c) => [contactEvent("contact.updated", c)]
         )
-        return Option.isNone(updated) ? failure("the contact no longer exists") : { detail: null, failed: null }
+        return Option.isNone(updated)
+          ? failure("the contact no longer exists")
+          : { detail: null, failed: null }
       }
       case "SetTopic": {
         if (contact === null) return failure("the contact no longer exists")
@@ -114,7 +123,13 @@ const perform = (teamId: TeamId, contact: Contact | null, effect: SideEffect) =>
   })
 
 /** What the current node needs to decide: the contact always, the rest only for a condition. */
-const inputFor = (claim: ClaimedRun, run: WorkflowRun, nodes: ReadonlyMap<string, TypedNode>, contact: Contact | null, now: Date) =>
+const inputFor = (
+  claim: ClaimedRun,
+  run: WorkflowRun,
+  nodes: ReadonlyMap<string, TypedNode>,
+  contact: Contact | null,
+  now: Date
+) =>
   Effect.gen(function* () {
     const node = run.currentNodeId === null ? undefined : nodes.get(run.currentNodeId)
     const base: AdvanceInput = {
@@ -129,7 +144,8 @@ const inputFor = (claim: ClaimedRun, run: WorkflowRun, nodes: ReadonlyMap<string
     }
     if (node?.type !== "condition") return base
     const c = node.config
-    if (c.email !== undefined) return { ...base, sentEmails: yield* (yield* WorkflowStore).sentEmails(run.id) }
+    if (c.email !== undefined)
+      return { ...base, sentEmails: yield* (yield* WorkflowStore).sentEmails(run.id) }
     if (c.rules !== undefined)
       return { ...base, properties: yield* (yield* ContactPropertyRepository).list(run.teamId) }
     if (c.segment_id !== undefined && contact !== null && Schema.is(SegmentPublicId)(c.segment_id)) {
@@ -153,10 +169,14 @@ export const runWorkflowSteps = (claim: ClaimedRun) =>
     const store = yield* WorkflowStore
     const nodes = nodesOf(claim.graph)
     if (nodes === null) {
-      yield* store.recordStep(claim, { node: claim.run.currentNodeId ?? "", outcome: "failed", detail: null }, {
-        _tag: "Fail",
-        reason: "the workflow's graph no longer parses"
-      })
+      yield* store.recordStep(
+        claim,
+        { node: claim.run.currentNodeId ?? "", outcome: "failed", detail: null },
+        {
+          _tag: "Fail",
+          reason: "the workflow's graph no longer parses"
+        }
+      )
       return
     }
     const found = Schema.is(ContactPublicId)(claim.contactPublicId)
@@ -180,9 +200,19 @@ export const runWorkflowSteps = (claim: ClaimedRun) =>
         if (done.failed !== null) move = { _tag: "Fail", reason: done.failed }
       }
       const hold = move._tag === "Goto" && i < STEPS_PER_CLAIM - 1
-      const recorded = yield* store.recordStep(claim, { node: decision.node, outcome: move._tag === "Fail" ? "failed" : decision.outcome, detail }, move, hold)
+      const recorded = yield* store.recordStep(
+        claim,
+        { node: decision.node, outcome: move._tag === "Fail" ? "failed" : decision.outcome, detail },
+        move,
+        hold
+      )
       if (!recorded || !hold || move._tag !== "Goto") return
-      run = { ...run, currentNodeId: move.node, waitUntil: null, nodesVisited: [...run.nodesVisited, decision.node] }
+      run = {
+        ...run,
+        currentNodeId: move.node,
+        waitUntil: null,
+        nodesVisited: [...run.nodesVisited, decision.node]
+      }
       claim = { ...claim, events: [] }
     }
   })

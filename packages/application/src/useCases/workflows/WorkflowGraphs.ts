@@ -17,6 +17,7 @@ import {
 } from "@poststack/domain"
 import { Effect, Either, Option, Schema } from "effect"
 import { ContactPropertyRepository } from "../../ports/ContactPropertyRepository.js"
+import type { StoreUnavailable } from "../../ports/StoreUnavailable.js"
 import { SegmentRepository } from "../../ports/SegmentRepository.js"
 import { TemplateRepository } from "../../ports/TemplateRepository.js"
 import { TopicRepository } from "../../ports/TopicRepository.js"
@@ -33,9 +34,15 @@ const isTopic = Schema.is(TopicPublicId)
 export const referencesFor = (teamId: TeamId, nodes: ReadonlyArray<TypedNode>) =>
   Effect.gen(function* () {
     const wanted = referencesOf(nodes)
-    const keep = <A>(ids: ReadonlySet<string>, valid: (id: string) => boolean, get: (id: string) => Effect.Effect<Option.Option<A>, any>) =>
+    const keep = <A>(
+      ids: ReadonlySet<string>,
+      valid: (id: string) => boolean,
+      get: (id: string) => Effect.Effect<Option.Option<A>, StoreUnavailable>
+    ) =>
       Effect.map(
-        Effect.forEach([...ids].filter(valid), (id) => Effect.map(get(id), (found) => (Option.isSome(found) ? [id] : []))),
+        Effect.forEach([...ids].filter(valid), (id) =>
+          Effect.map(get(id), (found) => (Option.isSome(found) ? [id] : []))
+        ),
         (found) => new Set(found.flat())
       )
     const templates = yield* TemplateRepository
@@ -44,12 +51,17 @@ export const referencesFor = (teamId: TeamId, nodes: ReadonlyArray<TypedNode>) =
     const webhooks = yield* WebhookRepository
     const refs: GraphReferences = {
       templates: yield* keep(wanted.templates, isTemplate, (id) =>
-        Effect.map(templates.get(teamId, id as TemplatePublicId), Option.filter((t) => t.published))
+        Effect.map(
+          templates.get(teamId, id as TemplatePublicId),
+          Option.filter((t) => t.published)
+        )
       ),
       segments: yield* keep(wanted.segments, isSegment, (id) => segments.get(teamId, id as SegmentPublicId)),
       topics: yield* keep(wanted.topics, isTopic, (id) => topics.get(teamId, id as TopicPublicId)),
-      webhooks: yield* keep(wanted.webhooks, (id) => /^[1-9][0-9]{0,9}$/.test(id), (id) =>
-        webhooks.get(teamId, WebhookId.make(Number(id)))
+      webhooks: yield* keep(
+        wanted.webhooks,
+        (id) => /^[1-9][0-9]{0,9}$/.test(id),
+        (id) => webhooks.get(teamId, WebhookId.make(Number(id)))
       ),
       properties: yield* (yield* ContactPropertyRepository).list(teamId)
     }
@@ -91,7 +103,11 @@ export const GetWorkflowGraph = Effect.fn("GetWorkflowGraph")(function* (caller:
  * or size, dangling edges) is refused, naming its nodes; a well-formed but unfinished one is
  * kept for `validate` to report, except on an active workflow, whose graph must stay runnable.
  */
-export const PutWorkflowGraph = Effect.fn("PutWorkflowGraph")(function* (caller: Principal, id: string, graph: Graph) {
+export const PutWorkflowGraph = Effect.fn("PutWorkflowGraph")(function* (
+  caller: Principal,
+  id: string,
+  graph: Graph
+) {
   const { teamId } = yield* authorize(caller, "workflows")
   const workflow = yield* findWorkflow(teamId, id)
   const parsed = parseGraph(graph)
