@@ -2,7 +2,7 @@ import { Args, Command, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
 import { describeFailure } from "@poststack/runtime"
-import { PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
+import { FileBlobStore, PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
 import {
   AssignPlan,
   asOperator,
@@ -31,11 +31,14 @@ import {
 import { Cause, Console, Effect, Layer, Option, ParseResult, Redacted, Schema } from "effect"
 import { unknownCommand } from "./CliCommands.js"
 import { contactsImport } from "./ContactsImportCommand.js"
+import { privacyCommands } from "./PrivacyCommand.js"
 
 /** The database, built only for the command that runs (a typo or `--help` starts nothing). */
-const Services = Layer.mergeAll(PgPersistence, NodeCryptoKeyMaterial.layerConfig).pipe(
-  Layer.provideMerge(PgDatabase.layerConfigForTools)
-)
+const Services = Layer.mergeAll(
+  PgPersistence,
+  NodeCryptoKeyMaterial.layerConfig,
+  FileBlobStore.layerConfig
+).pipe(Layer.provideMerge(PgDatabase.layerConfigForTools))
 const withDatabase = <Name extends string, R, E, A>(command: Command.Command<Name, R, E, A>) =>
   Command.provide(command, Services)
 
@@ -293,6 +296,8 @@ const plansAssign = Command.make(
     })
 ).pipe(Command.withDescription("Put a team on a plan"))
 
+const [privacyExport, privacyErase] = privacyCommands(teamOption, resolveTeam)
+
 const poststack = Command.make("poststack").pipe(
   Command.withSubcommands([
     Command.make("keys").pipe(
@@ -306,6 +311,9 @@ const poststack = Command.make("poststack").pipe(
     ),
     Command.make("contacts").pipe(
       Command.withSubcommands([withDatabase(contactsImport(teamOption, resolveTeam))])
+    ),
+    Command.make("privacy").pipe(
+      Command.withSubcommands([withDatabase(privacyExport), withDatabase(privacyErase)])
     ),
     withDatabase(migrate)
   ])

@@ -340,9 +340,17 @@ export const make = Effect.gen(function* () {
         const items = batch.map((email) => acceptItem(email, suppressed, at))
         const storable = items.filter((item) => item !== UNSTORABLE)
         if (storable.length === 0) return items.map((): typeof UNSTORABLE => UNSTORABLE)
-        const rows = yield* sql<AcceptRow>`
-          SELECT n, accepted_id, accepted_hash, created
-          FROM accept_emails(${`[${storable.join(",")}]`}::jsonb)`
+        // Places held under plan limits are released in the statement (so the commit) that writes
+        // their emails: another process counting the team's usage sees the hold or the email,
+        // never both nor neither. Batches without one (unlimited plans) pay nothing for this.
+        const holds = batch.flatMap((email) => (email.quotaHold == null ? [] : [email.quotaHold]))
+        const json = `[${storable.join(",")}]`
+        const rows = yield* holds.length === 0
+          ? sql<AcceptRow>`
+              SELECT n, accepted_id, accepted_hash, created FROM accept_emails(${json}::jsonb)`
+          : sql<AcceptRow>`
+              WITH released AS (DELETE FROM quota_holds WHERE id = ANY(${holds}::bigint[]))
+              SELECT n, accepted_id, accepted_hash, created FROM accept_emails(${json}::jsonb)`
         const byItem = new Map(rows.map((row) => [row.n, row]))
         let n = 0
         return items.map((item) => (item === UNSTORABLE ? UNSTORABLE : byItem.get(n++)))
@@ -365,6 +373,17 @@ export const make = Effect.gen(function* () {
   return EmailRepository.of({
     // Emails accepted at the same moment are written together (see GroupCommit).
     accept,
+    findByIdempotencyKey: (teamId, key) =>
+      sql<{ public_id: string; request_hash: string | null }>`
+        SELECT public_id, request_hash FROM emails
+        WHERE team_id = ${teamId} AND idempotency_key = ${key}`.pipe(
+        Effect.map((rows) =>
+          rows[0] === undefined
+            ? Option.none()
+            : Option.some({ publicId: rows[0].public_id, requestHash: rows[0].request_hash })
+        ),
+        unavailable
+      ),
     list: (teamId, filter, page, perPage) =>
       Effect.gen(function* () {
         // System mail is the operator team's only in storage: no read of that team shows it.

@@ -27,6 +27,7 @@ import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgNotificationChannelRepository from "./PgNotificationChannelRepository.js"
 import * as PgRequestLog from "./PgRequestLog.js"
 import * as PgRetentionStore from "./PgRetentionStore.js"
+import * as PgTeamClosure from "./PgTeamClosure.js"
 import * as PgDataSubjectStore from "./PgDataSubjectStore.js"
 import * as PgPrivacyJobQueue from "./PgPrivacyJobQueue.js"
 import * as PgWorkflowStore from "./PgWorkflowStore.js"
@@ -76,6 +77,7 @@ const others = [
   PgContactEngagement.layer,
   PgContactImport.layer,
   PgRetentionStore.layer,
+  PgTeamClosure.layer,
   PgDataSubjectStore.layer,
   PgPrivacyJobQueue.layer,
   PgWorkflowStore.layer,

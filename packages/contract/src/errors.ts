@@ -7,6 +7,7 @@ import {
   MonthlyLimitExceeded,
   SendLimitExceeded,
   InvalidApiKey,
+  LastOwnerOfSharedTeam,
   PermissionDenied,
   RateLimitExceeded,
   ResourceNotFound,
@@ -116,3 +117,5 @@ export const ContactsUnresolvedJson = answer(
 
 /** 410 for routes that existed once and were removed upstream. */
 export const GoneJson = answer("Gone", () => new WorkflowStepsRemoved())
+
+export const LastOwnerJson = answer("LastOwner", (message) => new LastOwnerOfSharedTeam({ message }))

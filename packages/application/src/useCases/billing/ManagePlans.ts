@@ -9,7 +9,8 @@ import {
 } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
 import { SubscriptionRepository } from "../../ports/SubscriptionRepository.js"
-import { authorize } from "../Principal.js"
+import { recordAudit } from "../audit/RecordAudit.js"
+import { asOperator, authorize } from "../Principal.js"
 
 /** Every plan, the default unlimited one first. */
 export const ListPlans = Effect.fn("ListPlans")(function* () {
@@ -57,5 +58,11 @@ export const AssignPlan = Effect.fn("AssignPlan")(function* (teamId: TeamId, pla
     occurredAt: now,
     planId
   })
+  yield* recordAudit(
+    asOperator(teamId),
+    "billing.plan_changed",
+    { type: "plan", id: planId },
+    { source: "operator" }
+  )
   return plan.value
 })
