@@ -27,7 +27,9 @@ const TENANT_TABLES = [
   "topic_subscriptions",
   "signup_forms",
   "templates",
-  "broadcasts"
+  "broadcasts",
+  "workflows",
+  "workflow_runs"
 ]
 
 /** A body each route accepts, so that a refusal cannot come from validation instead of ownership. */
@@ -52,7 +54,9 @@ const BODIES: Record<string, unknown> = {
   "post /templates/{id}/render": {},
   "patch /broadcasts/{id}": { subject: "taken over" },
   "post /broadcasts/{id}/test": { email: "thief@example.com" },
-  "post /broadcasts/{id}/resend": {}
+  "post /broadcasts/{id}/resend": {},
+  "patch /workflows/{id}": { name: "taken over" },
+  "put /workflows/{id}/graph": { nodes: [], edges: [] }
 }
 
 describe("tenant isolation: team A's key on every route that names one of team B's resources", () => {
@@ -243,6 +247,22 @@ describe("tenant isolation: team A's key on every route that names one of team B
     })
     expect(broadcast.status).toBe(201)
     ids.broadcasts = { id: [String((broadcast.body.broadcast as { publicId: string }).publicId)] }
+    const workflow = await asB("POST", "/workflows", { name: "B's private", trigger_type: "manual" })
+    expect(workflow.status).toBe(201)
+    const workflowId = String((workflow.body.workflow as { publicId: string }).publicId)
+    const trigger = { public_id: "t", type: "trigger", config: {}, canvas_x: 0, canvas_y: 0 }
+    expect((await asB("PUT", `/workflows/${workflowId}/graph`, { nodes: [trigger], edges: [] })).status).toBe(
+      200
+    )
+    expect((await asB("POST", `/workflows/${workflowId}/activate`)).status).toBe(200)
+    const run = await asB("POST", `/workflows/${workflowId}/trigger`, { contact_id: contactIds[0] })
+    expect(run.status).toBe(201)
+    ids.workflows = {
+      id: [workflowId],
+      runId: [String((run.body.run as { id: number }).id)],
+      stepId: ["1"]
+    }
+    BODIES["post /workflows/{id}/trigger"] = { contact_id: contactIds[0] }
     const exportJob = await asB("POST", "/privacy/exports", { email: "reader@example.com" })
     expect(exportJob.status).toBe(202)
     const jobId = String(exportJob.body.id)
@@ -278,6 +298,7 @@ describe("tenant isolation: team A's key on every route that names one of team B
         "signup-forms",
         "templates",
         "broadcasts",
+        "workflows",
         "privacy"
       ])
     )

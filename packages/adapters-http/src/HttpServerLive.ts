@@ -31,6 +31,7 @@ import { InboundLive } from "./handlers/InboundLive.js"
 import { NotificationChannelsLive } from "./handlers/NotificationChannelsLive.js"
 import { SessionsLive } from "./handlers/SessionsLive.js"
 import { SignupFormsLive } from "./handlers/SignupFormsLive.js"
+import { WorkflowsLive } from "./handlers/WorkflowsLive.js"
 import { SignupFormSubmitLive } from "./handlers/SignupFormSubmitLive.js"
 import { SuppressionsLive } from "./handlers/SuppressionsLive.js"
 import { TeamsLive } from "./handlers/TeamsLive.js"
@@ -106,6 +107,7 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     BillingWebhookLive,
     PrivacyLive,
     SignupFormsLive,
+    WorkflowsLive,
     SignupFormSubmitLive,
     SubscriptionTopicsLive,
     TemplatesLive,

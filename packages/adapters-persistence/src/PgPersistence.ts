@@ -30,6 +30,7 @@ import * as PgRetentionStore from "./PgRetentionStore.js"
 import * as PgTeamClosure from "./PgTeamClosure.js"
 import * as PgDataSubjectStore from "./PgDataSubjectStore.js"
 import * as PgPrivacyJobQueue from "./PgPrivacyJobQueue.js"
+import * as PgWorkflowStore from "./PgWorkflowStore.js"
 import * as PgSegmentAudience from "./PgSegmentAudience.js"
 import * as PgSegmentRepository from "./PgSegmentRepository.js"
 import * as PgSubscriptionRepository from "./PgSubscriptionRepository.js"
@@ -81,6 +82,7 @@ const others = [
   PgTeamClosure.layer,
   PgDataSubjectStore.layer,
   PgPrivacyJobQueue.layer,
+  PgWorkflowStore.layer,
   PgTemplateRepository.layer,
   PgSegmentRepository.layer,
   PgSegmentAudience.layer,

@@ -27,6 +27,7 @@ import { TeamsApi } from "./groups/TeamsApi.js"
 import { TemplatesApi } from "./groups/TemplatesApi.js"
 import { TrackingApi } from "./groups/TrackingApi.js"
 import { TwoFactorApi } from "./groups/TwoFactorApi.js"
+import { WorkflowsApi } from "./groups/WorkflowsApi.js"
 import { describeOperations } from "./OpenApiDocs.js"
 
 /** The PostStack public API as one value: routing, validation, OpenAPI and the docs page come from it. */
@@ -62,6 +63,7 @@ export class Api extends HttpApi.make("poststack")
   .add(TemplatesApi)
   .add(SegmentsApi)
   .add(BroadcastsApi)
+  .add(WorkflowsApi)
   .annotate(OpenApi.Title, "PostStack API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Description, "Transactional, marketing and inbound email, self-hosted.")

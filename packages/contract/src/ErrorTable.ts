@@ -67,7 +67,11 @@ import {
   TopicNotFound,
   ValidationFailed,
   WebhookDeliveryNotFound,
-  WebhookNotFound
+  WebhookNotFound,
+  WorkflowGraphInvalid,
+  WorkflowNotFound,
+  WorkflowNotTriggerable,
+  WorkflowStepsRemoved
 } from "@poststack/domain"
 
 /**
@@ -106,7 +110,8 @@ export const errorTable = {
       TemplateNotFound,
       TemplatePresetNotFound,
       SegmentNotFound,
-      BroadcastNotFound
+      BroadcastNotFound,
+      WorkflowNotFound
     ]
   },
   /** A tampered or unknown tracking link: 404, never a redirect, and no hint of which part was wrong. */
@@ -144,9 +149,13 @@ export const errorTable = {
       SegmentNotManual,
       BroadcastNotInStatus,
       BroadcastHasNoAbTest,
-      BroadcastAudienceUnknown
+      BroadcastAudienceUnknown,
+      WorkflowGraphInvalid,
+      WorkflowNotTriggerable
     ]
   },
+  /** The older SDK's workflow step routes: the step table is gone, replaced by the graph. */
+  Gone: { status: 410, code: "gone", failures: [WorkflowStepsRemoved] },
   /** Contact ids a segment cannot resolve in the team: the contract's 400 (nothing is added). */
   SegmentContactsUnresolved: {
     status: 400,

@@ -21,7 +21,8 @@ import {
   StateConflict,
   StoreUnavailable,
   TrackingLinkInvalid,
-  ValidationFailed
+  ValidationFailed,
+  WorkflowStepsRemoved
 } from "@poststack/domain"
 import { Schema } from "effect"
 import { type AnswerName, errorTable, type FailureOf } from "./ErrorTable.js"
@@ -113,5 +114,8 @@ export const ContactsUnresolvedJson = answer(
   "SegmentContactsUnresolved",
   (message) => new SegmentContactsUnresolved({ message })
 )
+
+/** 410 for routes that existed once and were removed upstream. */
+export const GoneJson = answer("Gone", () => new WorkflowStepsRemoved())
 
 export const LastOwnerJson = answer("LastOwner", (message) => new LastOwnerOfSharedTeam({ message }))

@@ -34,6 +34,7 @@ export type RouteFamily =
   | "templates"
   | "segments"
   | "broadcasts"
+  | "workflows"
   | "billing"
 
 /**
@@ -84,7 +85,10 @@ export const SCOPE_TABLE: Readonly<Record<RouteFamily, Row>> = {
   // Segments (`/segments*`): parts of the audience, and through rules a read of its engagement.
   segments: ["team", "denied", "denied", "denied"],
   // Broadcasts (`/broadcasts*`): mail to the team's audience, which belongs to no one domain.
-  broadcasts: ["team", "denied", "denied", "denied"]
+  broadcasts: ["team", "denied", "denied", "denied"],
+  // Workflows (`/workflows*`): they read the audience and send from the team's templates and
+  // webhooks, so as contacts.
+  workflows: ["team", "denied", "denied", "denied"]
 }
 
 /** The grant a reach has in a family, read from `SCOPE_TABLE`. */

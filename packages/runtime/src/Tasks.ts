@@ -6,6 +6,8 @@ import {
   PurgeExpiredSignups,
   RunPrivacyJobs,
   ExpandBroadcasts,
+  RunWorkflows,
+  ConsumeWorkflowTriggers,
   PurgeRequestLog,
   ReportOverage,
   DeliverMailContinuously,
@@ -15,7 +17,7 @@ import {
   VerifyDueDomains
 } from "@poststack/application"
 import { AUDIT_RETENTION_DAYS, REQUEST_LOG_RETENTION_DAYS } from "@poststack/domain"
-import { Config, Effect } from "effect"
+import { Config, type Duration, Effect } from "effect"
 import { CachingDnsResolver } from "@poststack/adapters-external"
 import { WebhookDispatcherConfig, webhookJobs } from "./WebhookJobs.js"
 
@@ -84,6 +86,15 @@ const BroadcastBatch = Config.integer("POSTSTACK_BROADCAST_BATCH").pipe(
   Config.validate({ message: "must be from 1 to 10000", validation: (n) => n >= 1 && n <= 10_000 }),
   Effect.orDie
 )
+/** The workflow runner's settings; the idle pause is how late a wait's end may be noticed at most. */
+const WorkflowSettings = Config.all({
+  concurrency: Config.integer("POSTSTACK_WORKFLOW_CONCURRENCY").pipe(Config.withDefault(16)),
+  leaseMs: Config.integer("POSTSTACK_WORKFLOW_LEASE_MS").pipe(Config.withDefault(30_000)),
+  idle: Config.integer("POSTSTACK_WORKFLOW_IDLE_MS").pipe(
+    Config.withDefault(250),
+    Config.map((ms): Duration.DurationInput => `${ms} millis`)
+  )
+}).pipe(Effect.orDie)
 
 const mailJobs = [
   {
@@ -115,6 +126,23 @@ const mailJobs = [
     // batch of recipients commits with its cursor, so the lease only has to outlive one batch.
     run: Effect.flatMap(Effect.all([BroadcastBatch, BroadcastLease]), ([batch, leaseMs]) =>
       Effect.interruptible(ExpandBroadcasts({ leaseMs, idle: "500 millis", batch }))
+    )
+  },
+  {
+    name: "workflows.triggers",
+    every: "250 millis",
+    // Contact events of the outbox start the runs of the workflows listening for them.
+    run: Effect.asVoid(Effect.repeat(ConsumeWorkflowTriggers(500), { while: (events) => events > 0 }))
+  },
+  {
+    name: "workflows.advance",
+    every: "1 second",
+    // Runs that came due (a wait's end is a due time in their row), on the leased-queue runner.
+    // A step's lease only has to outlive one step: each step is recorded as it ends.
+    run: Effect.interruptible(
+      Effect.flatMap(WorkflowSettings, (s) =>
+        RunWorkflows({ concurrency: s.concurrency, leaseMs: s.leaseMs, idle: s.idle })
+      )
     )
   }
 ] as const

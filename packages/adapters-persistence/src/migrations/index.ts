@@ -38,6 +38,7 @@ import bulkMail from "./0050_bulk_mail.js"
 import broadcasts from "./0051_broadcasts.js"
 import fairDeliveryClaims from "./0054_fair_delivery_claims.js"
 import planBulkRate from "./0055_plan_bulk_rate.js"
+import workflows from "./0056_workflows.js"
 import contactEngagementRollup from "./0061_contact_engagement_rollup.js"
 import contactsNewestAscending from "./0062_contacts_newest_ascending.js"
 import teamClosure from "./0063_team_closure.js"
@@ -85,6 +86,7 @@ export const migrations = {
   "0051_broadcasts": broadcasts,
   "0054_fair_delivery_claims": fairDeliveryClaims,
   "0055_plan_bulk_rate": planBulkRate,
+  "0056_workflows": workflows,
   "0061_contact_engagement_rollup": contactEngagementRollup,
   "0062_contacts_newest_ascending": contactsNewestAscending,
   "0063_team_closure": teamClosure,

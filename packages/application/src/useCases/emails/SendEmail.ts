@@ -12,7 +12,7 @@ import {
   validateSend
 } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
-import { authorize, inScope, viaApiKey } from "../Principal.js"
+import { asOperator, authorize, inScope, viaApiKey } from "../Principal.js"
 import { Digest } from "../../ports/Digest.js"
 import { DomainRepository } from "../../ports/DomainRepository.js"
 import { EmailRepository } from "../../ports/EmailRepository.js"
@@ -44,11 +44,24 @@ const canonical = (value: unknown): string =>
       : v
   )
 
+/**
+ * A send with no API key behind it: the team's own automations (workflows). It reaches every
+ * domain of the team, is recorded with no key, and takes idempotency keys from the body only.
+ */
+export interface TeamSender {
+  readonly _tag: "TeamSender"
+  readonly teamId: ApiKey["teamId"]
+  readonly mode: ApiKey["mode"]
+}
+
+const isTeamSender = (caller: ApiKey | TeamSender): caller is TeamSender =>
+  (caller as Partial<TeamSender>)._tag === "TeamSender"
+
 /** The answer to a request whose idempotency key names an email already stored. */
 const answerExisting = (
   existing: { readonly publicId: string; readonly requestHash: string | null },
   requestHash: string,
-  caller: ApiKey
+  caller: ApiKey | TeamSender
 ) =>
   existing.requestHash !== requestHash
     ? Effect.fail(new IdempotencyKeyReused({ publicId: existing.publicId }))
@@ -79,7 +92,7 @@ const distinctRecipients = (all: ReadonlyArray<Recipient>): ReadonlyArray<Recipi
 // Untraced: it runs on every API request, and Effect.fn's span and stack capture cost about a
 // seventh of the server's CPU per accepted email (bench/send-api.ts) while no exporter reads them.
 export const SendEmail = Effect.fnUntraced(function* (
-  caller: ApiKey,
+  caller: ApiKey | TeamSender,
   request: SendRequest,
   idempotency: IdempotencyKey | null,
   raw: RawSubmission | null = null
@@ -93,7 +106,10 @@ export const SendEmail = Effect.fnUntraced(function* (
 
   const domainName = domainOf(valid.from.address)
   const domains = yield* DomainRepository
-  const scope = yield* authorize(viaApiKey(caller), "emails.send")
+  const scope = yield* authorize(
+    isTeamSender(caller) ? asOperator(caller.teamId) : viaApiKey(caller),
+    "emails.send"
+  )
   const domain = yield* domains.findByName(scope.teamId, domainName)
   // Checked first, so a scoped key learns nothing of the team's other domains.
   if (scope.domainId !== null && (Option.isNone(domain) || !inScope(scope, domain.value.id))) {
@@ -122,7 +138,7 @@ export const SendEmail = Effect.fnUntraced(function* (
       ? null
       : idempotency.source === "body"
         ? `b:${idempotency.key}`
-        : `h:${caller.id}:${idempotency.key}`
+        : `h:${isTeamSender(caller) ? "team" : caller.id}:${idempotency.key}`
   const emails = yield* EmailRepository
   const replayOr = <E>(refusal: E): Effect.Effect<SendResult, E | IdempotencyKeyReused | StoreUnavailable> =>
     key === null
@@ -148,7 +164,7 @@ export const SendEmail = Effect.fnUntraced(function* (
   const result = yield* emails
     .accept({
       teamId: caller.teamId,
-      apiKeyId: caller.id,
+      apiKeyId: isTeamSender(caller) ? null : caller.id,
       domainId: domain.value.id,
       domainName,
       fromAddress: valid.from.address,

@@ -1,0 +1,116 @@
+import {
+  StateConflict,
+  type TriggerConfig,
+  triggerProblem,
+  ValidationFailed,
+  type Workflow,
+  WorkflowGraphInvalid,
+  WorkflowNotFound,
+  WorkflowPublicId,
+  type WorkflowTriggerType
+} from "@poststack/domain"
+import { Effect, Option, Schema } from "effect"
+import { WorkflowStore } from "../../ports/WorkflowStore.js"
+import { authorize, type Principal } from "../Principal.js"
+import { GraphErrors } from "./WorkflowGraphs.js"
+
+const isId = Schema.is(WorkflowPublicId)
+
+/** The team's workflow, or `WorkflowNotFound` (another team's is not found either). */
+export const findWorkflow = (teamId: Workflow["teamId"], id: string) =>
+  Effect.gen(function* () {
+    if (!isId(id)) return yield* new WorkflowNotFound({ id })
+    const found = yield* (yield* WorkflowStore).get(teamId, id)
+    if (Option.isNone(found)) return yield* new WorkflowNotFound({ id })
+    return found.value
+  })
+
+const checkTrigger = (type: WorkflowTriggerType, config: TriggerConfig | null) => {
+  const problem = triggerProblem(type, config)
+  return problem === null ? Effect.void : Effect.fail(new ValidationFailed({ message: problem }))
+}
+
+export const CreateWorkflow = Effect.fn("CreateWorkflow")(function* (
+  caller: Principal,
+  input: {
+    readonly name: string
+    readonly triggerType: WorkflowTriggerType
+    readonly triggerConfig?: TriggerConfig | null | undefined
+  }
+) {
+  const { teamId } = yield* authorize(caller, "workflows")
+  if (input.name.trim() === "") return yield* new ValidationFailed({ message: "name must not be empty" })
+  const triggerConfig = input.triggerConfig ?? null
+  yield* checkTrigger(input.triggerType, triggerConfig)
+  return yield* (yield* WorkflowStore).create(teamId, {
+    name: input.name.trim(),
+    triggerType: input.triggerType,
+    triggerConfig
+  })
+})
+
+export const ListWorkflows = Effect.fn("ListWorkflows")(function* (caller: Principal) {
+  const { teamId } = yield* authorize(caller, "workflows")
+  return yield* (yield* WorkflowStore).list(teamId)
+})
+
+export const GetWorkflow = Effect.fn("GetWorkflow")(function* (caller: Principal, id: string) {
+  const { teamId } = yield* authorize(caller, "workflows")
+  return yield* findWorkflow(teamId, id)
+})
+
+export const UpdateWorkflow = Effect.fn("UpdateWorkflow")(function* (
+  caller: Principal,
+  id: string,
+  changes: {
+    readonly name?: string | undefined
+    readonly triggerType?: WorkflowTriggerType | undefined
+    readonly triggerConfig?: TriggerConfig | null | undefined
+  }
+) {
+  const { teamId } = yield* authorize(caller, "workflows")
+  const current = yield* findWorkflow(teamId, id)
+  if (changes.name !== undefined && changes.name.trim() === "")
+    return yield* new ValidationFailed({ message: "name must not be empty" })
+  const type = changes.triggerType ?? current.triggerType
+  const config = changes.triggerConfig !== undefined ? changes.triggerConfig : current.triggerConfig
+  yield* checkTrigger(type, config)
+  const updated = yield* (yield* WorkflowStore).update(teamId, current.publicId, {
+    ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
+    ...(changes.triggerType !== undefined ? { triggerType: changes.triggerType } : {}),
+    ...(changes.triggerConfig !== undefined ? { triggerConfig: changes.triggerConfig } : {})
+  })
+  return yield* Option.match(updated, {
+    onNone: () => Effect.fail(new WorkflowNotFound({ id })),
+    onSome: Effect.succeed
+  })
+})
+
+/** Hides the workflow; runs in flight go on to their end. */
+export const DeleteWorkflow = Effect.fn("DeleteWorkflow")(function* (caller: Principal, id: string) {
+  const { teamId } = yield* authorize(caller, "workflows")
+  const current = yield* findWorkflow(teamId, id)
+  yield* (yield* WorkflowStore).remove(teamId, current.publicId)
+})
+
+/** Draft or paused to active, once the stored graph validates; 422 with every error otherwise. */
+export const ActivateWorkflow = Effect.fn("ActivateWorkflow")(function* (caller: Principal, id: string) {
+  const { teamId } = yield* authorize(caller, "workflows")
+  const current = yield* findWorkflow(teamId, id)
+  const errors = yield* GraphErrors(teamId, current.publicId, current.triggerType)
+  if (errors.length > 0) return yield* new WorkflowGraphInvalid({ errors })
+  const store = yield* WorkflowStore
+  return Option.getOrElse(yield* store.setStatus(teamId, current.publicId, "active"), () => current)
+})
+
+/** Holds the workflow's runs where they are (and starts no new ones) until it is activated again. */
+export const PauseWorkflow = Effect.fn("PauseWorkflow")(function* (caller: Principal, id: string) {
+  const { teamId } = yield* authorize(caller, "workflows")
+  const current = yield* findWorkflow(teamId, id)
+  if (current.status === "draft")
+    return yield* new StateConflict({ message: "A draft workflow is not running: activate it first" })
+  return Option.getOrElse(
+    yield* (yield* WorkflowStore).setStatus(teamId, current.publicId, "paused"),
+    () => current
+  )
+})

@@ -1,0 +1,235 @@
+import {
+  advance,
+  type AdvanceInput,
+  type Contact,
+  ContactPublicId,
+  contactEvent,
+  type Decision,
+  type Graph,
+  IdempotencyKeyReused,
+  parseGraph,
+  SegmentPublicId,
+  type SideEffect,
+  type TeamId,
+  TopicPublicId,
+  type TypedNode,
+  type WorkflowRun
+} from "@poststack/domain"
+import { Clock, type Duration, Effect, Either, Option, Schema } from "effect"
+import { ContactPropertyRepository } from "../../ports/ContactPropertyRepository.js"
+import { ContactRepository } from "../../ports/ContactRepository.js"
+import { SegmentRepository } from "../../ports/SegmentRepository.js"
+import { TopicRepository } from "../../ports/TopicRepository.js"
+import { type ClaimedRun, type RunMove, WorkflowStore } from "../../ports/WorkflowStore.js"
+import { SendEmail } from "../emails/SendEmail.js"
+import { RenderTemplateForSend } from "../templates/RenderTemplateForSend.js"
+import { runLeasedQueue } from "../runLeasedQueue.js"
+import { audienceOf } from "../segments/audience.js"
+
+/** The most steps one claim takes a run through before giving it back to the queue. */
+const STEPS_PER_CLAIM = 20
+
+// Parsing a graph once per graph value: every run of a workflow claimed together shares it.
+const parsedGraphs = new WeakMap<Graph, ReadonlyMap<string, TypedNode> | null>()
+const nodesOf = (graph: Graph) => {
+  let nodes = parsedGraphs.get(graph)
+  if (nodes === undefined) {
+    const parsed = parseGraph(graph)
+    nodes = Either.isRight(parsed) ? new Map(parsed.right.map((n) => [n.id, n])) : null
+    parsedGraphs.set(graph, nodes)
+  }
+  return nodes
+}
+
+const failure = (reason: string) => ({ detail: { error: reason }, failed: reason })
+
+/**
+ * Performs a step's side effect. The send goes through the email pipeline with the step's own
+ * idempotency key, so a repeat (a worker died after sending, before recording) finds the email
+ * already accepted and sends nothing new. A refusal (an unverified domain, a quota) fails the run
+ * with its reason; a store outage fails the job, and the run comes back when its lease ends.
+ */
+const perform = (teamId: TeamId, contact: Contact | null, effect: SideEffect) =>
+  Effect.gen(function* () {
+    switch (effect._tag) {
+      case "SendEmail": {
+        if (contact === null) return failure("the contact no longer exists")
+        const template = yield* RenderTemplateForSend(
+          { teamId },
+          effect.templateId,
+          effect.variables,
+          contact.email
+        )
+        const sent = yield* SendEmail(
+          { _tag: "TeamSender", teamId, mode: "live" },
+          {
+            from: effect.from,
+            to: [contact.email],
+            cc: [],
+            bcc: [],
+            replyTo: [],
+            subject: effect.subject ?? template.subject,
+            html: template.html,
+            text: template.text,
+            headers: {},
+            tags: ["workflow"],
+            attachments: [],
+            scheduledAt: null,
+            unsubscribe: false,
+            tracking: { opens: null, clicks: null }
+          },
+          { source: "body", key: effect.idempotencyKey }
+        ).pipe(
+          // The same key with another body: the contact or template changed since the first try,
+          // which did send. That email is the step's.
+          Effect.catchIf(
+            (e): e is IdempotencyKeyReused => e instanceof IdempotencyKeyReused,
+            (e) => Effect.succeed({ id: e.publicId })
+          )
+        )
+        return { detail: { email_id: sent.id }, failed: null }
+      }
+      case "UpdateContact": {
+        if (contact === null) return failure("the contact no longer exists")
+        const updated = yield* (yield* ContactRepository).update(
+          teamId,
+          contact.publicId,
+          {
+            ...(effect.firstName !== undefined ? { firstName: effect.firstName } : {}),
+            ...(effect.lastName !== undefined ? { lastName: effect.lastName } : {}),
+            ...(effect.properties !== undefined
+              ? { properties: { ...contact.properties, ...effect.properties } }
+              : {})
+          },
+          (c) => [contactEvent("contact.updated", c)]
+        )
+        return Option.isNone(updated)
+          ? failure("the contact no longer exists")
+          : { detail: null, failed: null }
+      }
+      case "SetTopic": {
+        if (contact === null) return failure("the contact no longer exists")
+        const topics = yield* TopicRepository
+        const topic = Schema.is(TopicPublicId)(effect.topicId)
+          ? yield* topics.get(teamId, effect.topicId)
+          : Option.none()
+        if (Option.isNone(topic)) return failure(`topic ${effect.topicId} no longer exists`)
+        yield* topics.choose(teamId, topic.value.id, contact, effect.subscribed, [])
+        return { detail: { topic_id: effect.topicId }, failed: null }
+      }
+      case "CallWebhook":
+        return failure("webhook steps are not available yet")
+    }
+  })
+
+/** What the current node needs to decide: the contact always, the rest only for a condition. */
+const inputFor = (
+  claim: ClaimedRun,
+  run: WorkflowRun,
+  nodes: ReadonlyMap<string, TypedNode>,
+  contact: Contact | null,
+  now: Date
+) =>
+  Effect.gen(function* () {
+    const node = run.currentNodeId === null ? undefined : nodes.get(run.currentNodeId)
+    const base: AdvanceInput = {
+      graph: claim.graph,
+      nodes,
+      contact,
+      properties: [],
+      engagement: { now, events: [] },
+      sentEmails: new Map(),
+      segments: new Set(),
+      events: new Set(claim.events)
+    }
+    if (node?.type !== "condition") return base
+    const c = node.config
+    if (c.email !== undefined)
+      return { ...base, sentEmails: yield* (yield* WorkflowStore).sentEmails(run.id) }
+    if (c.rules !== undefined)
+      return { ...base, properties: yield* (yield* ContactPropertyRepository).list(run.teamId) }
+    if (c.segment_id !== undefined && contact !== null && Schema.is(SegmentPublicId)(c.segment_id)) {
+      const segment = yield* (yield* SegmentRepository).get(run.teamId, c.segment_id)
+      if (Option.isNone(segment)) return base
+      const found = yield* (yield* ContactRepository).list(
+        run.teamId,
+        { search: contact.email, segment: yield* audienceOf(segment.value) },
+        1,
+        50
+      )
+      const member = found.contacts.some((m) => m.id === contact.id)
+      return { ...base, segments: member ? new Set([c.segment_id]) : new Set<string>() }
+    }
+    return base
+  })
+
+/** Takes one claimed run as far as it goes now: until it waits, ends, or has taken its share of steps. */
+export const runWorkflowSteps = (claim: ClaimedRun) =>
+  Effect.gen(function* () {
+    const store = yield* WorkflowStore
+    const nodes = nodesOf(claim.graph)
+    if (nodes === null) {
+      yield* store.recordStep(
+        claim,
+        { node: claim.run.currentNodeId ?? "", outcome: "failed", detail: null },
+        {
+          _tag: "Fail",
+          reason: "the workflow's graph no longer parses"
+        }
+      )
+      return
+    }
+    const found = Schema.is(ContactPublicId)(claim.contactPublicId)
+      ? yield* (yield* ContactRepository).get(claim.run.teamId, claim.contactPublicId)
+      : Option.none()
+    const contact = Option.getOrNull(found)
+    let run = claim.run
+    for (let i = 0; i < STEPS_PER_CLAIM; i++) {
+      const now = new Date(yield* Clock.currentTimeMillis)
+      const decision: Decision = advance(run, yield* inputFor(claim, run, nodes, contact, now), now)
+      let detail: Record<string, unknown> | null = null
+      let move: RunMove = decision.next
+      if (decision.effect !== null) {
+        const done = yield* perform(run.teamId, contact, decision.effect).pipe(
+          Effect.catchIf(
+            (e) => (e as { _tag?: string })._tag !== "StoreUnavailable",
+            (e) => Effect.succeed(failure((e as { message?: string }).message ?? String(e)))
+          )
+        )
+        detail = done.detail
+        if (done.failed !== null) move = { _tag: "Fail", reason: done.failed }
+      }
+      const hold = move._tag === "Goto" && i < STEPS_PER_CLAIM - 1
+      const recorded = yield* store.recordStep(
+        claim,
+        { node: decision.node, outcome: move._tag === "Fail" ? "failed" : decision.outcome, detail },
+        move,
+        hold
+      )
+      if (!recorded || !hold || move._tag !== "Goto") return
+      run = {
+        ...run,
+        currentNodeId: move.node,
+        waitUntil: null,
+        nodesVisited: [...run.nodesVisited, decision.node]
+      }
+      claim = { ...claim, events: [] }
+    }
+  })
+
+/** The worker's `workflows.advance` job: runs that came due, on the leased-queue runner. */
+export const RunWorkflows = (options: {
+  readonly concurrency: number
+  readonly leaseMs: number
+  readonly idle: Duration.DurationInput
+}) =>
+  Effect.flatMap(WorkflowStore, (store) =>
+    runLeasedQueue(store, runWorkflowSteps, {
+      name: "workflows.advance",
+      concurrency: options.concurrency,
+      batch: Math.max(options.concurrency, 50),
+      prefetch: options.concurrency,
+      leaseMs: options.leaseMs,
+      idle: options.idle
+    })
+  )

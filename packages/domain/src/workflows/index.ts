@@ -1,0 +1,5 @@
+export * from "./Workflow.js"
+export * from "./WorkflowErrors.js"
+export * from "./WorkflowGraph.js"
+export * from "./validateGraph.js"
+export * from "./advance.js"
