@@ -121,6 +121,7 @@ describe("the HTTP error table", () => {
       "404 not_found",
       "409 conflict",
       "409 last_owner",
+      "410 gone",
       "422 unprocessable_entity",
       "429 daily_limit_exceeded",
       "429 monthly_limit_exceeded",
