@@ -1,7 +1,7 @@
 /**
- * `pnpm bench:compare <other checkout>`: POST /emails against this checkout's server and another
- * checkout's (an older commit in a `git worktree`), both running at once, each on a database of its
- * own, with rounds alternating between them so a slow spell of a shared machine falls on both. It
+ * `pnpm bench:compare <checkout> [<checkout> ...]`: POST /emails against this checkout's server and
+ * other checkouts' (older commits in `git worktree`s), all running at once, each on a database of its
+ * own, with rounds rotating between them so a slow spell of a shared machine falls on each. It
  * prints CPU per accepted email of each server and of each one's PostgreSQL backends (only the
  * backends of its own database, so other work on a shared PostgreSQL does not count), which stay
  * comparable when throughput does not.
@@ -130,24 +130,27 @@ const median = (values: ReadonlyArray<number>) => {
 }
 
 const main = async () => {
-  const other = process.argv[2]
-  if (other === undefined) throw new Error("usage: pnpm bench:compare <path of another checkout>")
+  const others = process.argv.slice(2)
+  if (others.length === 0) throw new Error("usage: pnpm bench:compare <path of another checkout> ...")
   const dns = await startDnsServer()
-  const sides = [
-    await start("other", path.resolve(other), dns),
-    await start("this", path.resolve(import.meta.dirname, ".."), dns)
-  ]
+  const sides: Array<Side> = []
+  for (const [i, other] of others.entries()) sides.push(await start(`other${i + 1}`, path.resolve(other), dns))
+  sides.push(await start("this", path.resolve(import.meta.dirname, ".."), dns))
   console.log(
-    `POST /emails, ${SECONDS} s per round, ${CONCURRENCY} callers; this checkout against ${other}; CPU per accepted email`
+    `POST /emails, ${SECONDS} s per round, ${CONCURRENCY} callers; this checkout against ${others
+      .map((o, i) => `other${i + 1} = ${o}`)
+      .join(", ")}; CPU per accepted email`
   )
   for (const side of sides) await closedLoop(WARMUP_SECONDS, CONCURRENCY, call(side))
   const rounds = new Map<string, Array<Round>>(sides.map((s) => [s.name, []]))
   for (let i = 0; i < ROUNDS; i++) {
-    for (const side of i % 2 === 0 ? sides : [...sides].reverse()) {
+    // Each round starts with another side, so none is always first after the others' rounds.
+    const order = [...sides.slice(i % sides.length), ...sides.slice(0, i % sides.length)]
+    for (const side of i % 2 === 0 ? order : order.reverse()) {
       const r = await round(side)
       rounds.get(side.name)?.push(r)
       console.log(
-        `round ${i + 1}: ${side.name.padEnd(5)} ${r.perSecond.toFixed(0).padStart(5)} req/s  server ${r.serverCpu.toFixed(2)} ms  PostgreSQL ${r.postgresCpu.toFixed(2)} ms  (idle server ${r.idleCpuPerSecond.toFixed(0)} ms/s)`
+        `round ${i + 1}: ${side.name.padEnd(6)} ${r.perSecond.toFixed(0).padStart(5)} req/s  server ${r.serverCpu.toFixed(2)} ms  PostgreSQL ${r.postgresCpu.toFixed(2)} ms  (idle server ${r.idleCpuPerSecond.toFixed(0)} ms/s)`
       )
     }
   }
@@ -167,14 +170,14 @@ const main = async () => {
   console.log(`medians of ${ROUNDS} rounds:`)
   for (const [name, s] of summary)
     console.log(
-      `${name.padEnd(5)} ${s.perSecond.toFixed(0).padStart(5)} req/s  server ${s.serverCpu.toFixed(2)} ms/email  PostgreSQL ${s.postgresCpu.toFixed(2)} ms/email`
+      `${name.padEnd(6)} ${s.perSecond.toFixed(0).padStart(5)} req/s  server ${s.serverCpu.toFixed(2)} ms/email  PostgreSQL ${s.postgresCpu.toFixed(2)} ms/email`
     )
   const a = summary.get("this")
-  const b = summary.get("other")
-  if (a !== undefined && b !== undefined)
-    console.log(
-      `this / other: throughput ${(a.perSecond / b.perSecond).toFixed(2)}x, server CPU ${(a.serverCpu / b.serverCpu).toFixed(2)}x, PostgreSQL CPU ${(a.postgresCpu / b.postgresCpu).toFixed(2)}x`
-    )
+  for (const [name, b] of summary)
+    if (a !== undefined && name !== "this")
+      console.log(
+        `this / ${name}: throughput ${(a.perSecond / b.perSecond).toFixed(2)}x, server CPU ${(a.serverCpu / b.serverCpu).toFixed(2)}x, PostgreSQL CPU ${(a.postgresCpu / b.postgresCpu).toFixed(2)}x`
+      )
   for (const side of sides) await side.stop()
   await dns.close()
 }
