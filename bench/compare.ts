@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto"
 import * as path from "node:path"
 import pg from "pg"
 import { startDnsServer, type TestDnsServer } from "../test/support/dnsServer.js"
-import { benchDatabase, closedLoop, cpuMs, databaseCpuMs, freePort, verifiedDomain, waitFor } from "./support.js"
+import { benchDatabase, closedLoop, cpuMs, databaseCpuMs, freePort, START_TIMEOUT_MS, verifiedDomain, waitFor } from "./support.js"
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
@@ -69,7 +69,7 @@ const start = async (name: string, checkout: string, dns: TestDnsServer): Promis
         (r) => r.ok,
         () => false
       ),
-    120_000
+    START_TIMEOUT_MS
   )
   await verifiedDomain(url, key, dns, `${name}.bench.test`)
   const db = new pg.Client({ connectionString: database.url })
