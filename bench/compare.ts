@@ -11,7 +11,16 @@ import { randomBytes } from "node:crypto"
 import * as path from "node:path"
 import pg from "pg"
 import { startDnsServer, type TestDnsServer } from "../test/support/dnsServer.js"
-import { benchDatabase, closedLoop, cpuMs, databaseCpuMs, freePort, START_TIMEOUT_MS, verifiedDomain, waitFor } from "./support.js"
+import {
+  benchDatabase,
+  closedLoop,
+  cpuMs,
+  databaseCpuMs,
+  freePort,
+  START_TIMEOUT_MS,
+  verifiedDomain,
+  waitFor
+} from "./support.js"
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
@@ -42,7 +51,13 @@ const start = async (name: string, checkout: string, dns: TestDnsServer): Promis
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "")
   const child = spawn(
     process.execPath,
-    ["--max-semi-space-size=32", ...nodeArgs, "--import", "tsx", path.join(checkout, "apps/server/src/main.ts")],
+    [
+      "--max-semi-space-size=32",
+      ...nodeArgs,
+      "--import",
+      "tsx",
+      path.join(checkout, "apps/server/src/main.ts")
+    ],
     {
       cwd: checkout,
       env: {
@@ -134,7 +149,8 @@ const main = async () => {
   if (others.length === 0) throw new Error("usage: pnpm bench:compare <path of another checkout> ...")
   const dns = await startDnsServer()
   const sides: Array<Side> = []
-  for (const [i, other] of others.entries()) sides.push(await start(`other${i + 1}`, path.resolve(other), dns))
+  for (const [i, other] of others.entries())
+    sides.push(await start(`other${i + 1}`, path.resolve(other), dns))
   sides.push(await start("this", path.resolve(import.meta.dirname, ".."), dns))
   console.log(
     `POST /emails, ${SECONDS} s per round, ${CONCURRENCY} callers; this checkout against ${others

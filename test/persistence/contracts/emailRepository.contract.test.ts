@@ -170,7 +170,8 @@ for (const [name, start] of subjects) {
         accept(email(other.team, other.domain, only("cat@example.org"))),
         accept(email(team, domain))
       ])
-      const status = async (t: TeamId, id: string) => Option.getOrThrow(await emails((r) => r.get(t, id))).status
+      const status = async (t: TeamId, id: string) =>
+        Option.getOrThrow(await emails((r) => r.get(t, id))).status
       expect(await status(team, listed)).toBe("suppressed")
       expect(await status(team, clean)).toBe("queued")
       expect(await status(other.team, otherTeam)).toBe("queued")
