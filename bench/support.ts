@@ -161,11 +161,11 @@ export const startApp = (entry: string, env: Record<string, string>) => {
 }
 
 /**
- * How long a bench waits for a server it started to answer (`BENCH_START_TIMEOUT_MS`, 3 minutes by
+ * How long a bench waits for a server it started to answer (`BENCH_START_TIMEOUT_MS`, 5 minutes by
  * default): on a small machine shared with other work, compiling the apps and running every
  * migration has taken longer than one minute.
  */
-export const START_TIMEOUT_MS = Number(process.env.BENCH_START_TIMEOUT_MS ?? 180_000)
+export const START_TIMEOUT_MS = Number(process.env.BENCH_START_TIMEOUT_MS ?? 300_000)
 
 export const waitFor = async (
   check: () => Promise<boolean> | boolean,

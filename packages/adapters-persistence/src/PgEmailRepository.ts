@@ -342,6 +342,10 @@ export const make = Effect.gen(function* () {
   const acceptRows = yield* groupCommit<NewEmail, AcceptRow | undefined | typeof UNSTORABLE>(
     (batch) =>
       Effect.gen(function* () {
+        // Places held under plan limits are released in the statement (so the commit) that writes
+        // their emails: another process counting the team's usage sees the hold or the email,
+        // never both nor neither. Batches without one (unlimited plans) pay nothing for this.
+        const holds = batch.flatMap((email) => (email.quotaHold == null ? [] : [email.quotaHold]))
         const call = (suppressed: Suppressed, check: boolean) =>
           Effect.gen(function* () {
             const at = new Date(yield* Clock.currentTimeMillis)
@@ -352,15 +356,23 @@ export const make = Effect.gen(function* () {
             const rows = yield* check
               ? sql<AcceptRow>`
                   SELECT n, accepted_id, accepted_hash, created FROM accept_emails(${json}::jsonb, true)`
-              : sql<AcceptRow>`
-                  SELECT n, accepted_id, accepted_hash, created FROM accept_emails(${json}::jsonb)`
+              : holds.length === 0
+                ? sql<AcceptRow>`
+                    SELECT n, accepted_id, accepted_hash, created FROM accept_emails(${json}::jsonb)`
+                : sql<AcceptRow>`
+                    WITH released AS (DELETE FROM quota_holds WHERE id = ANY(${holds}::bigint[]))
+                    SELECT n, accepted_id, accepted_hash, created FROM accept_emails(${json}::jsonb)`
             if (rows.some((row) => row.n === -1)) return undefined
             const byItem = new Map(rows.map((row) => [row.n, row]))
             let n = 0
             return items.map((item) => (item === UNSTORABLE ? UNSTORABLE : byItem.get(n++)))
           })
-        const optimistic = yield* call(nothingSuppressed, true)
-        if (optimistic !== undefined) return optimistic
+        // The optimistic call may write nothing, so a batch releasing holds reads the list first:
+        // its holds must go in the statement that writes its emails.
+        if (holds.length === 0) {
+          const optimistic = yield* call(nothingSuppressed, true)
+          if (optimistic !== undefined) return optimistic
+        }
         const again = yield* call(yield* readSuppressed(batch), false)
         return again ?? batch.map(() => undefined)
       }).pipe(unavailable),
@@ -382,6 +394,17 @@ export const make = Effect.gen(function* () {
   return EmailRepository.of({
     // Emails accepted at the same moment are written together (see GroupCommit).
     accept,
+    findByIdempotencyKey: (teamId, key) =>
+      sql<{ public_id: string; request_hash: string | null }>`
+        SELECT public_id, request_hash FROM emails
+        WHERE team_id = ${teamId} AND idempotency_key = ${key}`.pipe(
+        Effect.map((rows) =>
+          rows[0] === undefined
+            ? Option.none()
+            : Option.some({ publicId: rows[0].public_id, requestHash: rows[0].request_hash })
+        ),
+        unavailable
+      ),
     list: (teamId, filter, page, perPage) =>
       Effect.gen(function* () {
         // System mail is the operator team's only in storage: no read of that team shows it.
