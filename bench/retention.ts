@@ -17,6 +17,7 @@ import {
   openLoop,
   startApp,
   verifiedDomain,
+  START_TIMEOUT_MS,
   waitFor
 } from "./support.js"
 
@@ -53,7 +54,7 @@ const main = async () => {
         () => true,
         () => false
       ),
-    60_000
+    START_TIMEOUT_MS
   )
   await verifiedDomain(baseUrl, key, dns, "bench.test")
   const send = async () => {

@@ -10,6 +10,7 @@ import {
   postgresCpuMs,
   startApp,
   verifiedDomain,
+  START_TIMEOUT_MS,
   waitFor
 } from "./support.js"
 
@@ -95,7 +96,7 @@ const launch = async (entry: string, env: Record<string, string>, readyUrl: stri
         () => true,
         () => false
       ),
-    60_000
+    START_TIMEOUT_MS
   )
   return child
 }

@@ -2,7 +2,15 @@ import { randomBytes } from "node:crypto"
 import { cpus } from "node:os"
 import pg from "pg"
 import { startDnsServer } from "../test/support/dnsServer.js"
-import { benchDatabase, freePort, openLoop, startApp, verifiedDomain, waitFor } from "./support.js"
+import {
+  benchDatabase,
+  freePort,
+  openLoop,
+  START_TIMEOUT_MS,
+  startApp,
+  verifiedDomain,
+  waitFor
+} from "./support.js"
 
 /**
  * `POST /emails` latency at a steady rate, alone and while people sign in as fast as they can
@@ -49,7 +57,7 @@ const main = async () => {
         (r) => r.ok,
         () => false
       ),
-    60_000
+    START_TIMEOUT_MS
   )
   await verifiedDomain(baseUrl, key, dns, "bench.test")
 

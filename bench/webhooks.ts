@@ -2,7 +2,15 @@ import { randomBytes } from "node:crypto"
 import { Agent, createServer, request } from "node:http"
 import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net"
 import pg from "pg"
-import { benchDatabase, cpuMs, databaseCpuMs, freePort, startApp, waitFor } from "./support.js"
+import {
+  benchDatabase,
+  cpuMs,
+  databaseCpuMs,
+  freePort,
+  START_TIMEOUT_MS,
+  startApp,
+  waitFor
+} from "./support.js"
 
 const COUNT = Number(process.env.BENCH_EVENTS ?? 2000)
 const PER_ENDPOINT = 4
@@ -103,7 +111,7 @@ const main = async () => {
         (r) => r.ok,
         () => false
       ),
-    60_000
+    START_TIMEOUT_MS
   )
   const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
   const subscribe = async (url: string) => {

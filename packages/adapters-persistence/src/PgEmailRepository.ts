@@ -317,43 +317,64 @@ export const make = Effect.gen(function* () {
   // failing the call would write its committed emails again one by one.
   // An email whose text PostgreSQL would refuse (the use cases refuse it first) fails alone
   // instead of failing the call, which would write every other email of it one by one.
-  // The suppression list is read first, so the events are built here: a recipient listed between
-  // the read and the write is caught when its delivery is claimed (see `suppressedAtDelivery`).
+  // The call first assumes no recipient is suppressed and checks that in the same statement
+  // (migration 0059): when one is, it writes nothing, and the suppression list is read so the
+  // events are built here, then the call is made again. A recipient listed between that read and
+  // the write is caught when its delivery is claimed (see `suppressedAtDelivery`).
+  const nothingSuppressed: Suppressed = new Map()
+  const readSuppressed = (batch: ReadonlyArray<NewEmail>) => {
+    // A system mail is stopped by no suppression list: its team's list is not the person's.
+    const recipients = batch.flatMap((email) =>
+      email.system ? [] : email.recipients.map((r) => [email.teamId, r.address] as const)
+    )
+    return sql`
+      SELECT s.team_id AS "teamId", s.email, s.id, s.reason
+      FROM unnest(${recipients.map(([team]) => team)}::int[], ${recipients.map(([, address]) => address)}::text[])
+        AS r(team_id, address)
+      JOIN suppressions s ON s.team_id = r.team_id AND lower(s.email) = lower(r.address)`.pipe(
+      Effect.flatMap(suppressionRows),
+      Effect.map(
+        (listed): Suppressed =>
+          new Map(listed.map((s) => [suppressionKey(s.teamId, s.email), { id: s.id, reason: s.reason }]))
+      )
+    )
+  }
   const acceptRows = yield* groupCommit<NewEmail, AcceptRow | undefined | typeof UNSTORABLE>(
     (batch) =>
       Effect.gen(function* () {
-        // A system mail is stopped by no suppression list: its team's list is not the person's.
-        const recipients = batch.flatMap((email) =>
-          email.system ? [] : email.recipients.map((r) => [email.teamId, r.address] as const)
-        )
-        const listed = yield* sql`
-          SELECT s.team_id AS "teamId", s.email, s.id, s.reason
-          FROM unnest(${recipients.map(([team]) => team)}::int[], ${recipients.map(([, address]) => address)}::text[])
-            AS r(team_id, address)
-          JOIN suppressions s ON s.team_id = r.team_id AND lower(s.email) = lower(r.address)`.pipe(
-          Effect.flatMap(suppressionRows)
-        )
-        const suppressed: Suppressed = new Map(
-          listed.map((s) => [suppressionKey(s.teamId, s.email), { id: s.id, reason: s.reason }])
-        )
-        const at = new Date(yield* Clock.currentTimeMillis)
-        const items = batch.map((email) => acceptItem(email, suppressed, at))
-        const storable = items.filter((item) => item !== UNSTORABLE)
-        if (storable.length === 0) return items.map((): typeof UNSTORABLE => UNSTORABLE)
         // Places held under plan limits are released in the statement (so the commit) that writes
         // their emails: another process counting the team's usage sees the hold or the email,
         // never both nor neither. Batches without one (unlimited plans) pay nothing for this.
         const holds = batch.flatMap((email) => (email.quotaHold == null ? [] : [email.quotaHold]))
-        const json = `[${storable.join(",")}]`
-        const rows = yield* holds.length === 0
-          ? sql<AcceptRow>`
-              SELECT n, accepted_id, accepted_hash, created FROM accept_emails(${json}::jsonb)`
-          : sql<AcceptRow>`
-              WITH released AS (DELETE FROM quota_holds WHERE id = ANY(${holds}::bigint[]))
-              SELECT n, accepted_id, accepted_hash, created FROM accept_emails(${json}::jsonb)`
-        const byItem = new Map(rows.map((row) => [row.n, row]))
-        let n = 0
-        return items.map((item) => (item === UNSTORABLE ? UNSTORABLE : byItem.get(n++)))
+        const call = (suppressed: Suppressed, check: boolean) =>
+          Effect.gen(function* () {
+            const at = new Date(yield* Clock.currentTimeMillis)
+            const items = batch.map((email) => acceptItem(email, suppressed, at))
+            const storable = items.filter((item) => item !== UNSTORABLE)
+            if (storable.length === 0) return items.map((): typeof UNSTORABLE => UNSTORABLE)
+            const json = `[${storable.join(",")}]`
+            const rows = yield* check
+              ? sql<AcceptRow>`
+                  SELECT n, accepted_id, accepted_hash, created FROM accept_emails(${json}::jsonb, true)`
+              : holds.length === 0
+                ? sql<AcceptRow>`
+                    SELECT n, accepted_id, accepted_hash, created FROM accept_emails(${json}::jsonb)`
+                : sql<AcceptRow>`
+                    WITH released AS (DELETE FROM quota_holds WHERE id = ANY(${holds}::bigint[]))
+                    SELECT n, accepted_id, accepted_hash, created FROM accept_emails(${json}::jsonb)`
+            if (rows.some((row) => row.n === -1)) return undefined
+            const byItem = new Map(rows.map((row) => [row.n, row]))
+            let n = 0
+            return items.map((item) => (item === UNSTORABLE ? UNSTORABLE : byItem.get(n++)))
+          })
+        // The optimistic call may write nothing, so a batch releasing holds reads the list first:
+        // its holds must go in the statement that writes its emails.
+        if (holds.length === 0) {
+          const optimistic = yield* call(nothingSuppressed, true)
+          if (optimistic !== undefined) return optimistic
+        }
+        const again = yield* call(yield* readSuppressed(batch), false)
+        return again ?? batch.map(() => undefined)
       }).pipe(unavailable),
     MAX_ACCEPT_BATCH
   )

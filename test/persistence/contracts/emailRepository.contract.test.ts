@@ -156,6 +156,34 @@ for (const [name, start] of subjects) {
       expect((await emails((r) => r.cancel(team, whole, canCancel)))._tag).toBe("Refused")
     })
 
+    it("suppresses only the listed recipients of the team's own list when emails are accepted together", async () => {
+      const { team, domain } = await setUp()
+      const other = await setUp()
+      const entry = await s.run(
+        Effect.flatMap(SuppressionList, (l) => l.add(team, "cat@example.org", "complaint", null))
+      )
+      const only = (address: string) => ({ recipients: [{ address, kind: "to" as const }] })
+      // Accepted at the same moment, so PostgreSQL writes them in one call.
+      const [listed, clean, otherTeam, mixed] = await Promise.all([
+        accept(email(team, domain, only("Cat@Example.org"))),
+        accept(email(team, domain, only("ann@gmail.com"))),
+        accept(email(other.team, other.domain, only("cat@example.org"))),
+        accept(email(team, domain))
+      ])
+      const status = async (t: TeamId, id: string) =>
+        Option.getOrThrow(await emails((r) => r.get(t, id))).status
+      expect(await status(team, listed)).toBe("suppressed")
+      expect(await status(team, clean)).toBe("queued")
+      expect(await status(other.team, otherTeam)).toBe("queued")
+      expect(await eventsOf(other.team, otherTeam)).toEqual([["queued", {}]])
+      expect(await status(team, mixed)).toBe("queued")
+      expect(await eventsOf(team, mixed)).toEqual([
+        ["queued", {}],
+        ["suppressed", { recipient: "cat@example.org", reason: "complaint", suppression_id: entry.id }]
+      ])
+      expect((await emails((r) => r.list(team, {}, 1, 10))).total).toBe(3)
+    })
+
     it("cancels an email none of whose deliveries started, once", async () => {
       const { team, domain } = await setUp()
       const id = await accept(email(team, domain))

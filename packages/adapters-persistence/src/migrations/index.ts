@@ -39,6 +39,7 @@ import broadcasts from "./0051_broadcasts.js"
 import fairDeliveryClaims from "./0054_fair_delivery_claims.js"
 import planBulkRate from "./0055_plan_bulk_rate.js"
 import workflows from "./0056_workflows.js"
+import acceptChecksSuppressions from "./0059_accept_checks_suppressions.js"
 import contactEngagementRollup from "./0061_contact_engagement_rollup.js"
 import contactsNewestAscending from "./0062_contacts_newest_ascending.js"
 import teamClosure from "./0063_team_closure.js"
@@ -87,6 +88,7 @@ export const migrations = {
   "0054_fair_delivery_claims": fairDeliveryClaims,
   "0055_plan_bulk_rate": planBulkRate,
   "0056_workflows": workflows,
+  "0059_accept_checks_suppressions": acceptChecksSuppressions,
   "0061_contact_engagement_rollup": contactEngagementRollup,
   "0062_contacts_newest_ascending": contactsNewestAscending,
   "0063_team_closure": teamClosure,
