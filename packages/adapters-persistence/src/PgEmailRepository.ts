@@ -317,35 +317,40 @@ export const make = Effect.gen(function* () {
   // failing the call would write its committed emails again one by one.
   // An email whose text PostgreSQL would refuse (the use cases refuse it first) fails alone
   // instead of failing the call, which would write every other email of it one by one.
-  // The suppression list is read first, so the events are built here: a recipient listed between
-  // the read and the write is caught when its delivery is claimed (see `suppressedAtDelivery`).
+  // The batch is first sent as if no recipient were on a suppression list: the database looks them
+  // up and writes it only when none is (migration 0060), so the usual batch is one round trip.
+  // When some are, it answers their entries and writes nothing; the events are built again with
+  // them and the batch goes to `accept_emails`. A recipient listed between the lookup and the
+  // write is caught when its delivery is claimed (see `suppressedAtDelivery`).
   const acceptRows = yield* groupCommit<NewEmail, AcceptRow | undefined | typeof UNSTORABLE>(
     (batch) =>
       Effect.gen(function* () {
-        // A system mail is stopped by no suppression list: its team's list is not the person's.
-        const recipients = batch.flatMap((email) =>
-          email.system ? [] : email.recipients.map((r) => [email.teamId, r.address] as const)
-        )
-        const listed = yield* sql`
-          SELECT s.team_id AS "teamId", s.email, s.id, s.reason
-          FROM unnest(${recipients.map(([team]) => team)}::int[], ${recipients.map(([, address]) => address)}::text[])
-            AS r(team_id, address)
-          JOIN suppressions s ON s.team_id = r.team_id AND lower(s.email) = lower(r.address)`.pipe(
-          Effect.flatMap(suppressionRows)
-        )
-        const suppressed: Suppressed = new Map(
-          listed.map((s) => [suppressionKey(s.teamId, s.email), { id: s.id, reason: s.reason }])
-        )
         const at = new Date(yield* Clock.currentTimeMillis)
-        const items = batch.map((email) => acceptItem(email, suppressed, at))
-        const storable = items.filter((item) => item !== UNSTORABLE)
-        if (storable.length === 0) return items.map((): typeof UNSTORABLE => UNSTORABLE)
-        const rows = yield* sql<AcceptRow>`
-          SELECT n, accepted_id, accepted_hash, created
-          FROM accept_emails(${`[${storable.join(",")}]`}::jsonb)`
-        const byItem = new Map(rows.map((row) => [row.n, row]))
-        let n = 0
-        return items.map((item) => (item === UNSTORABLE ? UNSTORABLE : byItem.get(n++)))
+        const build = (suppressed: Suppressed) => {
+          const items = batch.map((email) => acceptItem(email, suppressed, at))
+          return { items, json: `[${items.filter((item) => item !== UNSTORABLE).join(",")}]` }
+        }
+        const answers = (items: ReadonlyArray<string>, rows: ReadonlyArray<AcceptRow>) => {
+          const byItem = new Map(rows.map((row) => [row.n, row]))
+          let n = 0
+          return items.map((item) => (item === UNSTORABLE ? UNSTORABLE : byItem.get(n++)))
+        }
+        const first = build(new Map())
+        if (first.items.every((item) => item === UNSTORABLE)) return answers(first.items, [])
+        const rows = yield* sql<AcceptRow & { readonly listed: ReadonlyArray<unknown> | null }>`
+          SELECT n, accepted_id, accepted_hash, created, listed
+          FROM accept_emails_unless_suppressed(${first.json}::jsonb)`
+        const listed = rows[0]?.listed ?? null
+        if (listed === null) return answers(first.items, rows)
+        const entries = yield* suppressionRows(listed)
+        const again = build(
+          new Map(entries.map((s) => [suppressionKey(s.teamId, s.email), { id: s.id, reason: s.reason }]))
+        )
+        return answers(
+          again.items,
+          yield* sql<AcceptRow>`
+            SELECT n, accepted_id, accepted_hash, created FROM accept_emails(${again.json}::jsonb)`
+        )
       }).pipe(unavailable),
     MAX_ACCEPT_BATCH
   )

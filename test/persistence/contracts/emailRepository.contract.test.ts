@@ -156,6 +156,36 @@ for (const [name, start] of subjects) {
       expect((await emails((r) => r.cancel(team, whole, canCancel)))._tag).toBe("Refused")
     })
 
+    it("suppresses by each email's own team when many are accepted at once", async () => {
+      const { team, domain } = await setUp()
+      const other = await setUp()
+      const entry = await s.run(
+        Effect.flatMap(SuppressionList, (l) => l.add(team, "bob@example.org", "complaint", null))
+      )
+      const to = (address: string) => ({ recipients: [{ address, kind: "to" as const }] })
+      // Accepted together: one of the same team's emails names a listed address, the others do not.
+      const ids = await Promise.all([
+        accept(email(team, domain, to("ann@gmail.com"))),
+        accept(email(team, domain)),
+        accept(email(other.team, other.domain, to("bob@example.org"))),
+        accept(email(team, domain, to("Bob@Example.org"))),
+        accept(email(team, domain, to("cat@example.org")))
+      ])
+      expect(new Set(ids).size).toBe(5)
+      const [alone, partly, elsewhere, whole, clean] = ids as [string, string, string, string, string]
+      const statusOf = async (t: TeamId, id: string) => Option.getOrThrow(await emails((r) => r.get(t, id))).status
+      expect(await eventsOf(team, alone)).toEqual([["queued", {}]])
+      expect(await eventsOf(team, partly)).toEqual([
+        ["queued", {}],
+        ["suppressed", { recipient: "bob@example.org", reason: "complaint", suppression_id: entry.id }]
+      ])
+      expect(await statusOf(team, partly)).toBe("queued")
+      expect(await eventsOf(other.team, elsewhere)).toEqual([["queued", {}]])
+      expect(await statusOf(other.team, elsewhere)).toBe("queued")
+      expect(await statusOf(team, whole)).toBe("suppressed")
+      expect(await eventsOf(team, clean)).toEqual([["queued", {}]])
+    })
+
     it("cancels an email none of whose deliveries started, once", async () => {
       const { team, domain } = await setUp()
       const id = await accept(email(team, domain))

@@ -34,6 +34,7 @@ import plansAndUsage from "./0046_plans_and_usage.js"
 import retentionIndexes from "./0048_retention_indexes.js"
 import privacyJobs from "./0049_privacy_jobs.js"
 import bulkMail from "./0050_bulk_mail.js"
+import acceptEmailsUnlessSuppressed from "./0060_accept_emails_unless_suppressed.js"
 import signupForms from "./0043_signup_forms.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
@@ -74,7 +75,8 @@ export const migrations = {
   "0046_plans_and_usage": plansAndUsage,
   "0048_retention_indexes": retentionIndexes,
   "0049_privacy_jobs": privacyJobs,
-  "0050_bulk_mail": bulkMail
+  "0050_bulk_mail": bulkMail,
+  "0060_accept_emails_unless_suppressed": acceptEmailsUnlessSuppressed
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
