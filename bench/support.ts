@@ -180,7 +180,8 @@ export const verifiedDomain = async (baseUrl: string, key: string, dns: TestDnsS
         (r) => r.ok,
         () => false
       ),
-    60_000
+    // Compiling and migrating a fresh database takes minutes on a machine shared by many builds.
+    180_000
   )
   const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
   const created = (await (
