@@ -95,7 +95,8 @@ const launch = async (entry: string, env: Record<string, string>, readyUrl: stri
         () => true,
         () => false
       ),
-    60_000
+    // Compiling and migrating a fresh database takes minutes on a machine shared by many builds.
+    180_000
   )
   return child
 }
