@@ -134,7 +134,9 @@ const main = async () => {
   ).rows[0]
   await client.end()
   console.log(`SMTP relay, ${COUNT} messages over ${CONNECTIONS} pooled implicit-TLS connections`)
-  console.log(`baseline (bare smtp-server, drops mail)  ${baseline.toFixed(0)} msg/s (in the bench's own process)`)
+  console.log(
+    `baseline (bare smtp-server, drops mail)  ${baseline.toFixed(0)} msg/s (in the bench's own process)`
+  )
   console.log(
     `baseline, in a process of its own          ${baselineApart.toFixed(0)} msg/s (server CPU ${apartCpuPerMessage.toFixed(2)} ms/msg)`
   )

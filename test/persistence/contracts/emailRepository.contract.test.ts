@@ -173,7 +173,8 @@ for (const [name, start] of subjects) {
       ])
       expect(new Set(ids).size).toBe(5)
       const [alone, partly, elsewhere, whole, clean] = ids as [string, string, string, string, string]
-      const statusOf = async (t: TeamId, id: string) => Option.getOrThrow(await emails((r) => r.get(t, id))).status
+      const statusOf = async (t: TeamId, id: string) =>
+        Option.getOrThrow(await emails((r) => r.get(t, id))).status
       expect(await eventsOf(team, alone)).toEqual([["queued", {}]])
       expect(await eventsOf(team, partly)).toEqual([
         ["queued", {}],
