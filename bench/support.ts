@@ -180,8 +180,8 @@ export const verifiedDomain = async (baseUrl: string, key: string, dns: TestDnsS
         (r) => r.ok,
         () => false
       ),
-    // Compiling and migrating a fresh database takes minutes on a machine shared by many builds.
-    180_000
+    // A loaded machine (several benches and test suites at once) can take minutes to start it.
+    300_000
   )
   const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }
   const created = (await (

@@ -292,6 +292,41 @@ describe("accounts: sign-in with GitHub against a fake GitHub", () => {
     expect(last.body.error).toMatch(/only way to sign in/)
   })
 
+  it("sends the person on to the page they wanted (`?next=`), only when it is a path of this site", async () => {
+    const hubber: FakeGitHubAccount = {
+      id: 7001,
+      login: "hubber",
+      name: "Hub Ber",
+      emails: [{ email: "hubber@people.test", primary: true, verified: true }]
+    }
+    const via = async (next: string) => {
+      const jar = new Jar(world.server.baseUrl)
+      const back = await roundTrip(jar, hubber, async () => {
+        const res = await jar.call("GET", `/auth/github?next=${encodeURIComponent(next)}`)
+        expect(res.status, res.text).toBe(302)
+        return res.headers.get("location") ?? ""
+      })
+      expect(back.status, back.text).toBe(303)
+      expect(jar.session()).toBe(true)
+      return back.headers.get("location")
+    }
+    expect(await via("/app/domains?page=2")).toBe("/app/domains?page=2")
+    // What leaves the site, or is not a path, is dropped as the password sign-in drops it.
+    for (const hostile of ["//evil.test/x", "/\\evil.test", "https://evil.test/", "/\t/evil.test", "app"])
+      expect(await via(hostile), hostile).toBe("/")
+    // The path is bound to the browser's state cookie, not to anything GitHub sends back.
+    const jar = new Jar(world.server.baseUrl)
+    const res = await jar.call("GET", "/auth/github?next=/app/audit-log")
+    const state = new URL(res.headers.get("location") ?? "").searchParams.get("state") ?? ""
+    const code = github.grant(hubber)
+    secrets.push(code, state)
+    const back = await jar.call(
+      "GET",
+      `/auth/github/callback?code=${code}&state=${encodeURIComponent(state)}&next=${encodeURIComponent("/app/team")}`
+    )
+    expect(back.headers.get("location")).toBe("/app/audit-log")
+  })
+
   it("asks for the second factor after GitHub when two-factor authentication is on", async () => {
     const jar = new Jar(world.server.baseUrl)
     expect((await roundTrip(jar, octo)).status).toBe(303)
@@ -304,12 +339,16 @@ describe("accounts: sign-in with GitHub against a fake GitHub", () => {
     ).toBe(200)
 
     const fresh = new Jar(world.server.baseUrl)
-    const back = await roundTrip(fresh, octo)
+    const back = await roundTrip(fresh, octo, async () => {
+      const res = await fresh.call("GET", "/auth/github?next=/app/domains")
+      return res.headers.get("location") ?? ""
+    })
     expect(back.status).toBe(303)
     expect(fresh.session()).toBe(false)
     const location = back.headers.get("location") ?? ""
-    expect(location).toMatch(/^\/sign-in\/two-factor#challenge=/)
-    const challenge = location.slice(location.indexOf("=") + 1)
+    // Where the person was going rides along to the second-factor page, which checks it again.
+    expect(location).toMatch(/^\/sign-in\/two-factor\?next=%2Fapp%2Fdomains#challenge=/)
+    const challenge = location.slice(location.indexOf("#challenge=") + "#challenge=".length)
     secrets.push(challenge)
     const done = await fresh.call("POST", "/auth/sign-in/two-factor", {
       challenge,

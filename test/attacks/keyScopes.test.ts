@@ -33,6 +33,7 @@ type Family =
   | "accounts"
   | "contacts"
   | "billing"
+  | "privacy"
   | "signupForms"
   | "topics"
   | "templates"
@@ -138,6 +139,13 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     sendingTeam: { own: 403, other: 403 },
     sendingScoped: { own: 403, other: 403 }
   },
+  // Exports and erasures of a data subject reach every domain's mail: team-wide, full access only.
+  privacy: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
   // Signup forms write to the team's audience: team-wide, like contacts.
   signupForms: {
     fullTeam: { own: "ok", other: "ok" },
@@ -196,6 +204,7 @@ const familyOf = (method: string, template: string): Family | undefined => {
   if (resource === "logs") return "requestLogs"
   if (resource === "contacts" || resource === "contact-properties") return "contacts"
   if (resource === "billing") return "billing"
+  if (resource === "privacy") return "privacy"
   if (resource === "signup-forms") return "signupForms"
   if (resource === "subscription-topics") return "topics"
   if (resource === "templates") return "templates"
@@ -219,6 +228,8 @@ const BODIES: Record<string, unknown> = {
   "post /contact-properties": { name: "newprop", label: "New", type: "text" },
   "post /contacts/import": { contacts: [{ email: "imported@example.com" }] },
   "post /billing/checkout": { plan: "unlimited" },
+  "post /privacy/exports": { email: "held.contact@example.com" },
+  "post /privacy/erasures": { email: "nobody@example.com" },
   "post /signup-forms": {
     name: "Taken",
     fields: [{ name: "email", type: "email", label: "Email", required: true }]
@@ -427,6 +438,15 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
     expect(segment.status, segment.text).toBe(201)
     const segmentId = String((segment.body.segment as { publicId: string }).publicId)
     await as("fullTeam", "POST", `/segments/${segmentId}/contacts`, { contact_ids: [contactId] })
+    const exportJob = await as("fullTeam", "POST", "/privacy/exports", { email: "held.contact@example.com" })
+    expect(exportJob.status, exportJob.text).toBe(202)
+    const jobId = String(exportJob.body.id)
+    // No worker runs here: the export is marked finished so its archive route answers 200.
+    await query(
+      teams.db.url,
+      `UPDATE privacy_jobs SET status = 'done', result = '{"format":"poststack.subject-export.v1"}', finished_at = now() WHERE id = $1`,
+      [jobId]
+    )
     // Account routes name a team, a person, an invitation or a session; none is reachable by a key.
     const [team] = await query<{ id: number }>(teams.db.url, "SELECT min(id)::int AS id FROM teams")
     const teamWide = {
@@ -440,7 +460,8 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       "signup-forms": { id: formId },
       "subscription-topics": { id: topicId, contactId, topicId },
       templates: { id: templateId, presetId: "welcome" },
-      segments: { id: segmentId, contactId }
+      segments: { id: segmentId, contactId },
+      privacy: { id: jobId }
     }
     Object.assign(ownIds, teamWide, {
       "api-keys": { id: (await newKey({ permission: "sending_access", domain_id: scope })).id },

@@ -224,6 +224,16 @@ describe("tenant isolation: team A's key on every route that names one of team B
     })
     expect(template.status).toBe(201)
     ids.templates = { id: [String((template.body.template as { publicId: string }).publicId)] }
+    const exportJob = await asB("POST", "/privacy/exports", { email: "reader@example.com" })
+    expect(exportJob.status).toBe(202)
+    const jobId = String(exportJob.body.id)
+    // No worker runs here: the export is marked finished so B's own archive route answers 200.
+    await query(
+      teams.db.url,
+      `UPDATE privacy_jobs SET status = 'done', result = '{"format":"poststack.subject-export.v1"}', finished_at = now() WHERE id = $1`,
+      [jobId]
+    )
+    ids.privacy = { id: [jobId] }
   })
   afterAll(async () => {
     await teams.close()
@@ -247,7 +257,8 @@ describe("tenant isolation: team A's key on every route that names one of team B
         "segments",
         "subscription-topics",
         "signup-forms",
-        "templates"
+        "templates",
+        "privacy"
       ])
     )
     expect(out.length).toBeGreaterThanOrEqual(40)

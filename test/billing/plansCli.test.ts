@@ -34,6 +34,8 @@ describe("poststack plans (the operator's CLI)", () => {
       "50000",
       "--daily",
       "5000",
+      "--bulk-per-hour",
+      "20000",
       "--retention-days",
       "60",
       "--overage-cents",
@@ -43,12 +45,14 @@ describe("poststack plans (the operator's CLI)", () => {
     )
     expect(set).toMatchObject({
       code: 0,
-      output: expect.stringContaining("Saved plan pro: monthly 50000, daily 5000, 60 days of logs.")
+      output: expect.stringContaining(
+        "Saved plan pro: monthly 50000, daily 5000, bulk per hour 20000, 60 days of logs."
+      )
     })
     expect(
       await query(
         db.url,
-        "SELECT id, name, monthly_limit, daily_limit, retention_days, overage_cents_per_1000, stripe_price_id FROM plans"
+        "SELECT id, name, monthly_limit, daily_limit, bulk_hourly_limit, retention_days, overage_cents_per_1000, stripe_price_id FROM plans"
       )
     ).toEqual([
       {
@@ -56,6 +60,7 @@ describe("poststack plans (the operator's CLI)", () => {
         name: "Pro",
         monthly_limit: "50000",
         daily_limit: "5000",
+        bulk_hourly_limit: "20000",
         retention_days: 60,
         overage_cents_per_1000: 90,
         stripe_price_id: "price_pro"

@@ -109,6 +109,15 @@ describe("plans and quotas over HTTP", () => {
     const team = await newTeam("daily")
     await run(operator, SavePlan(plan("small", { dailyLimit: 3, monthlyLimit: 100 })))
     await run(operator, AssignPlan(team.teamId, PlanId.make("small")))
+    // The operator's change is in the team's audit log.
+    const audit = await api(team.live, "GET", "/audit-log?action=billing.plan_changed")
+    expect(audit.body.data).toEqual([
+      expect.objectContaining({
+        action: "billing.plan_changed",
+        actor: { kind: "operator", id: null },
+        target: { type: "plan", id: "small" }
+      })
+    ])
     for (let i = 0; i < 3; i++) expect((await send(team.live, team.from)).status).toBe(202)
     const refused = await send(team.live, team.from)
     expect(refused.status).toBe(429)
@@ -131,6 +140,53 @@ describe("plans and quotas over HTTP", () => {
       [team.teamId]
     )
     expect(emails?.n).toBe(3)
+  })
+
+  it("answers a retry of an accepted email with its first answer even once the team is over its limit, counting it once", async () => {
+    const team = await newTeam("retries")
+    await run(operator, SavePlan(plan("pair", { dailyLimit: 2, monthlyLimit: 100 })))
+    await run(operator, AssignPlan(team.teamId, PlanId.make("pair")))
+    const keyed = async (key: string, to = "someone@receiver.test") => {
+      const res = await fetch(`${server.baseUrl}/emails`, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${team.live}`,
+          "Content-Type": "application/json",
+          "Idempotency-Key": key
+        },
+        body: JSON.stringify({ from: team.from, to, subject: "Hi", text: "Hello" })
+      })
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+    }
+    // Two first tries of one email race: one email stored, one place used (else order-2 is refused).
+    const racing = await Promise.all(Array.from({ length: 2 }, () => keyed("order-1")))
+    expect(racing.map((r) => r.status)).toEqual([202, 202])
+    expect(new Set(racing.map((r) => r.body.id)).size).toBe(1)
+    const second = await keyed("order-2")
+    expect(second.status).toBe(202)
+    // The limit is reached: a new email is refused, a retry of an accepted one is not.
+    expect((await keyed("order-3")).body.code).toBe("daily_limit_exceeded")
+    expect(await keyed("order-1")).toEqual({ status: 202, body: { id: racing[0]?.body.id, replayed: true } })
+    expect(await keyed("order-2")).toEqual({ status: 202, body: { id: second.body.id, replayed: true } })
+    const bodyKeyed = await api(team.live, "POST", "/emails", {
+      from: team.from,
+      to: "someone@receiver.test",
+      subject: "Hi",
+      text: "Hello",
+      idempotency_key: "order-2"
+    })
+    expect(bodyKeyed.body.code).toBe("daily_limit_exceeded")
+    // Reusing the key for another email is still refused as such, not replayed.
+    const reused = await keyed("order-1", "other@receiver.test")
+    expect([reused.status, reused.body.code]).toEqual([422, "unprocessable_entity"])
+    const usage = await api(team.live, "GET", "/billing/usage?days=1")
+    expect(usage.body).toMatchObject({ today: 2, month: 2 })
+    const [emails] = await query<{ n: number }>(
+      db.url,
+      "SELECT count(*)::int AS n FROM emails WHERE team_id = $1",
+      [team.teamId]
+    )
+    expect(emails?.n).toBe(2)
   })
 
   it("in a batch, refuses element by element once the monthly limit is reached, counting the batch's own emails", async () => {

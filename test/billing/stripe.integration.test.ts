@@ -288,6 +288,16 @@ describe("Stripe billing against a fake Stripe", () => {
       "subscription_changed",
       "subscription_ended"
     ])
+    // Each change Stripe made is in the team's audit log once (the stale update is not), with no actor.
+    const audit = await api(owner, "GET", "/audit-log?action=billing.subscription_changed&per_page=100")
+    expect(audit.status).toBe(200)
+    const entries = audit.body.data as Array<{ actor: unknown; details: { status: string; source: string } }>
+    expect(entries.map((e) => e.details.status)).toEqual(["canceled", "active", "past_due", "active"])
+    expect(entries.every((e) => e.actor === null && e.details.source === "stripe")).toBe(true)
+    const checkouts = await api(owner, "GET", "/audit-log?action=billing.checkout_started&per_page=100")
+    expect((checkouts.body.data as Array<{ target: { id: string } }>).map((e) => e.target.id)).toContain(
+      "pro"
+    )
   })
 
   it("answers a forged or stale signature with 400 invalid_signature and changes nothing", async () => {

@@ -28,6 +28,16 @@ describe("engagement segments from real opens and clicks", () => {
     return (res.body.data as Array<{ email: string }>).map((c) => c.email).sort()
   }
 
+  const preview = async (field: string) => {
+    const rules = {
+      operator: "and",
+      conditions: [{ field, comparator: "greater_than_or_equal", value: "1", windowDays: 7 }]
+    }
+    const res = await h.call("POST", "/segments/preview", { rules })
+    expect(res.status).toBe(200)
+    return res.body.count
+  }
+
   it("the worker's hourly task moves a contact who clicked to active, and the list filter finds it", async () => {
     for (const email of ["Alice@receiver.test", "bob@receiver.test", "carol@receiver.test"])
       expect((await h.call("POST", "/contacts", { email })).status).toBe(201)
@@ -48,6 +58,15 @@ describe("engagement segments from real opens and clicks", () => {
       (rows) => rows[0]?.n === 2
     )
     expect(await segment("active")).toEqual([])
+    // Behavioural rules read the contacts' roll-up, which the events keep as they arrive.
+    expect(await preview("emailsClicked")).toBe(1)
+    expect(await preview("emailsOpened")).toBe(0)
+    // A contact added after its address engaged gets that history from the task's first full pass.
+    const aliceContact = await h.call("GET", "/contacts/by-email/alice%40receiver.test")
+    const aliceId = String((aliceContact.body.contact as Record<string, unknown>).publicId)
+    expect((await h.call("DELETE", `/contacts/${aliceId}`)).status).toBe(200)
+    expect((await h.call("POST", "/contacts", { email: "Alice@receiver.test" })).status).toBe(201)
+    expect(await preview("emailsClicked")).toBe(0)
 
     const task = periodicTasks.find((t) => t.name === "contacts.engagement")
     expect(task?.every).toBe("1 hour")
@@ -60,6 +79,8 @@ describe("engagement segments from real opens and clicks", () => {
     )
 
     expect(await segment("active")).toEqual(["Alice@receiver.test"])
+    expect(await preview("emailsClicked")).toBe(1)
+    expect(await preview("emailsOpened")).toBe(0)
     expect(await segment("at_risk")).toEqual([])
     expect(await segment("dormant")).toEqual(["bob@receiver.test", "carol@receiver.test"])
     const found = await h.call("GET", "/contacts/by-email/alice%40receiver.test")

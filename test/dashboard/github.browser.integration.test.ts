@@ -74,11 +74,14 @@ describe("GitHub in the dashboard", () => {
     )
     // Reached by our server's redirect (sign-in), which Playwright does not route: the server's
     // real answer (its state cookie included), with GitHub's redirect back in place of the consent page.
-    await context.route(url("/auth/github"), async (route) => {
-      const response = await route.fetch({ maxRedirects: 0 })
-      const location = response.headers().location ?? ""
-      return route.fulfill({ response, headers: { ...response.headers(), location: approved(location) } })
-    })
+    await context.route(
+      (u) => u.href.startsWith(url("/auth/github")) && u.pathname === "/auth/github",
+      async (route) => {
+        const response = await route.fetch({ maxRedirects: 0 })
+        const location = response.headers().location ?? ""
+        return route.fulfill({ response, headers: { ...response.headers(), location: approved(location) } })
+      }
+    )
     const page = await context.newPage()
     page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`))
     page.on("console", (message) => {
@@ -102,6 +105,18 @@ describe("GitHub in the dashboard", () => {
     await page.getByRole("link", { name: "Account" }).click()
     const card = page.getByRole("region", { name: "GitHub" })
     await card.getByText(/Linked to octo \(octo@people\.test\)/).waitFor()
+    await context.close()
+    expect(problems).toEqual([])
+  })
+
+  it("lands on the page the person wanted (`?next=`) after signing in with GitHub", async () => {
+    const { context, page } = await newBrowser(account(5002, "hubot", "hubot@people.test"))
+    await page.goto(url("/app/domains"))
+    // Signed out: sent to sign in with where they were going, and GitHub brings them back there.
+    await page.waitForURL(url(`/sign-in?next=${encodeURIComponent("/app/domains")}`))
+    await page.getByRole("link", { name: "Sign in with GitHub" }).click()
+    await page.waitForURL(url("/app/domains"))
+    await page.getByRole("heading", { name: "Domains", level: 1 }).waitFor()
     await context.close()
     expect(problems).toEqual([])
   })

@@ -120,6 +120,7 @@ describe("the HTTP error table", () => {
       "403 forbidden",
       "404 not_found",
       "409 conflict",
+      "409 last_owner",
       "422 unprocessable_entity",
       "429 daily_limit_exceeded",
       "429 monthly_limit_exceeded",

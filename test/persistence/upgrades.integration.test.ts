@@ -153,6 +153,17 @@ const seed = async (client: pg.Client, schema: number, receiver: WebhookReceiver
     )
     seeded.inboundId = Number(inbound.id)
   }
+  if (schema >= 54) {
+    await client.query(
+      "INSERT INTO bulk_sending_hours (team_id, hour, claimed) VALUES ($1, date_trunc('hour', now()), 3)",
+      [team.id]
+    )
+  }
+  if (schema >= 66)
+    await client.query(
+      "INSERT INTO quota_holds (team_id, expires_at) VALUES ($1, now() + interval '5 minutes')",
+      [team.id]
+    )
   return seeded
 }
 

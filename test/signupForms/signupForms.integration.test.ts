@@ -253,6 +253,62 @@ describe("signup forms over HTTP, PostgreSQL and the mail pipeline", () => {
     expect(pending.length).toBe(0)
   })
 
+  it("takes a plain HTML form post (no JavaScript): 303 to the redirect URL or a page, same checks and limits", async () => {
+    /** A browser posting a `<form>` as it does without scripts, following nothing. */
+    const post = async (id: string, fields: Record<string, string>) => {
+      const res = await fetch(`${world.server.baseUrl}/signup-forms/${id}/submit`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: "https://shop.example" },
+        body: new URLSearchParams(fields).toString(),
+        redirect: "manual"
+      })
+      return { status: res.status, headers: res.headers, text: await res.text() }
+    }
+    const redirecting = await createForm({ redirect_url: "https://shop.example/thanks" })
+    const sent = await post(redirecting.publicId, { email: "Ivy@people.test", first_name: "Ivy", age: "33" })
+    expect(sent.status).toBe(303)
+    expect(sent.headers.get("location")).toBe("https://shop.example/thanks")
+    const mail = await mailTo(world.sink, "Ivy@people.test", /confirm your subscription/i, seen)
+    expect((await fetch(`${world.server.baseUrl}${linkIn(mail.text)}`, { method: "POST" })).status).toBe(200)
+    expect(await contactsNamed("ivy@people.test")).toEqual([
+      { email: "Ivy@people.test", first_name: "Ivy", unsubscribed: false, properties: { age: 33 } }
+    ])
+
+    const plain = await createForm({ success_message: "Nearly done: <check> your inbox" })
+    const page = await post(plain.publicId, { email: "jay@people.test" })
+    expect(page.status).toBe(200)
+    expect(page.headers.get("content-type")).toContain("text/html")
+    expect(page.text).toContain("Nearly done: &#60;check&#62; your inbox")
+    expect(page.text).not.toContain("<script")
+
+    // The same checks as JSON, answered as a page with the same status and words.
+    const wrong = await post(plain.publicId, { email: "kay@people.test", age: "forty" })
+    expect(wrong.status).toBe(422)
+    expect(wrong.headers.get("content-type")).toContain("text/html")
+    expect(wrong.text).toContain("Invalid value for property &#34;age&#34;: expected a number")
+    const gone = await post("sf_000000000000000000000000", { email: "kay@people.test" })
+    expect(gone.status).toBe(404)
+    // A filled honeypot lands where a real one does, and nothing is kept.
+    const bot = await post(redirecting.publicId, {
+      email: "robot@people.test",
+      _website: "http://spam.example"
+    })
+    expect(bot.status).toBe(303)
+    expect(
+      await query(
+        world.db.url,
+        "SELECT 1 FROM signup_submissions WHERE email IN ('kay@people.test', 'robot@people.test')"
+      )
+    ).toEqual([])
+    // The per-address limit counts form posts and JSON alike.
+    for (let i = 0; i < 2; i++)
+      expect((await post(plain.publicId, { email: "jay@people.test" })).status).toBe(200)
+    const limited = await post(plain.publicId, { email: "jay@people.test" })
+    expect(limited.status).toBe(429)
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0)
+    expect((await submit(plain.publicId, { email: "jay@people.test" })).status).toBe(429)
+  })
+
   it("answers a filled honeypot like any submission and keeps nothing", async () => {
     const form = await createForm()
     const res = await submit(form.publicId, { email: "bot@people.test", _website: "http://spam.example" })

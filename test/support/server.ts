@@ -4,7 +4,6 @@ import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { HttpServer } from "@effect/platform"
 import {
-  ConfigRetentionPolicySource,
   Argon2PasswordHasher,
   ConfigSystemMailSettings,
   HttpNotificationSender,
@@ -22,6 +21,7 @@ import {
   OtpauthTotpVerifier,
   NodeHttpWebhookTransport,
   PackagedAddressLists,
+  PlanRetentionPolicySource,
   RspamdSpamChecker,
   StripeBillingGateway,
   TldtsPublicSuffixList,
@@ -189,7 +189,6 @@ export const testServices = (options: {
     NodeCryptoWebhookSigner.layer,
     PackagedAddressLists.layer,
     GeoipLiteGeoLocator.layer,
-    ConfigRetentionPolicySource.layer(30),
     LiquidTemplateEngine.layer,
     options.rspamdUrl === undefined
       ? RspamdSpamChecker.layerNotConfigured
@@ -204,6 +203,7 @@ export const testServices = (options: {
   return Layer.mergeAll(
     base,
     NodeCryptoDkimSigner.layer.pipe(Layer.provide(base)),
+    PlanRetentionPolicySource.layer(30).pipe(Layer.provide(base)),
     transport,
     HttpNotificationSender.layer({ telegramApiUrl: options.telegramApiUrl ?? "http://127.0.0.1:1" }).pipe(
       Layer.provide(transport)

@@ -137,6 +137,19 @@ describe("the preference page", () => {
     expect(await suppressionsOf("eve@receiver.test")).toEqual([])
     const eve = await h.call("GET", `/contacts/${contacts["eve@receiver.test"]}`)
     expect((eve.body.contact as { unsubscribed: boolean }).unsubscribed).toBe(false)
+    // Webhooks hear one contact.updated naming the topic left, and no contact.unsubscribed: Eve
+    // still gets the team's other mail.
+    const told = await query<{ type: string; topic: unknown }>(
+      h.db.url,
+      "SELECT type, payload->'topic' AS topic FROM events WHERE type LIKE 'contact.%' AND payload->>'email' = $1",
+      ["eve@receiver.test"]
+    )
+    expect(told.filter((e) => e.type !== "contact.created")).toEqual([
+      {
+        type: "contact.updated",
+        topic: { topic_id: topics["Product news"]?.publicId, name: "Product news", subscribed: false }
+      }
+    ])
     // Fay's copy of the same mail is hers alone: she is still in.
     expect(await choicesOf("fay@receiver.test")).toEqual([])
 

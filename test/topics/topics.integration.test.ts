@@ -226,6 +226,40 @@ describe("subscription topics over HTTP and PostgreSQL (opt-out model)", () => {
     await api("DELETE", `/subscription-topics/contacts/${dan}/subscriptions/${topic.publicId}`)
     await api("POST", `/subscription-topics/contacts/${dan}/subscriptions`, { topic_id: topic.publicId })
     expect(await count()).toBe(2)
+    // Each names the topic and the choice, so a consumer can tell what changed.
+    const topicsTold = await query<{ topic: unknown }>(
+      db.url,
+      "SELECT payload->'topic' AS topic FROM events WHERE type = 'contact.updated' AND payload->>'contact_id' = $1 ORDER BY id",
+      [dan]
+    )
+    expect(topicsTold.map((e) => e.topic)).toEqual([
+      { topic_id: topic.publicId, name: "Events", subscribed: false },
+      { topic_id: topic.publicId, name: "Events", subscribed: true }
+    ])
+    // Leaving one topic is not unsubscribing from everything.
+    const unsubscribed = await query(
+      db.url,
+      "SELECT 1 FROM events WHERE type = 'contact.unsubscribed' AND payload->>'contact_id' = $1",
+      [dan]
+    )
+    expect(unsubscribed).toEqual([])
+  })
+
+  it("counts as subscribers only contacts the topic's mail would reach: not unsubscribed, not suppressed", async () => {
+    const topic = await newTopic("Reachable")
+    const subscribers = async () =>
+      (await api("GET", `/subscription-topics/${topic.publicId}`)).body.subscriberCount as number
+    const before = await subscribers()
+    const gone = await newContact("gone-everywhere@example.com")
+    await newContact("bounced@example.com")
+    await newContact("kept@example.com")
+    expect(await subscribers()).toBe(before + 3)
+    expect((await api("PATCH", `/contacts/${gone}`, { unsubscribed: true })).status).toBe(200)
+    expect(await subscribers()).toBe(before + 2)
+    expect(
+      (await api("POST", "/suppressions", { email: "Bounced@Example.com", reason: "hard_bounce" })).status
+    ).toBeLessThan(300)
+    expect(await subscribers()).toBe(before + 1)
   })
 
   it("deleting a topic removes its choices and keeps the contacts", async () => {

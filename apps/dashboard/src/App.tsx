@@ -6,6 +6,7 @@ import { AcceptInvitationPage } from "./pages/AcceptInvitationPage"
 import { AccountPage } from "./pages/AccountPage"
 import { ApiKeysPage } from "./pages/ApiKeysPage"
 import { BillingPage } from "./pages/BillingPage"
+import { PrivacyPage } from "./pages/PrivacyPage"
 import { ConfirmEmailPage } from "./pages/ConfirmEmailPage"
 import { ContactsPage } from "./pages/ContactsPage"
 import { DomainsPage } from "./pages/DomainsPage"
@@ -54,7 +55,8 @@ const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/sessions": SessionsPage,
   "/app/audit-log": AuditLogPage,
   "/app/logs": RequestLogPage,
-  "/app/billing": BillingPage
+  "/app/billing": BillingPage,
+  "/app/privacy": PrivacyPage
 }
 
 type Loaded =

@@ -15,6 +15,7 @@ const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
   ["/app/signup-forms", "Signup forms", "everyone"],
   ["/app/team", "Team", "everyone"],
   ["/app/billing", "Billing", "everyone"],
+  ["/app/privacy", "Privacy", "managers"],
   ["/app/logs", "API requests", "managers"],
   ["/app/audit-log", "Audit log", "managers"],
   ["/app/account", "Account", "everyone"],

@@ -1,3 +1,4 @@
+import { sameOriginPath as sameOriginPathOf } from "@poststack/domain"
 import { useEffect, useState } from "react"
 
 /** The browser's location, as the pages read it. */
@@ -41,16 +42,8 @@ export const tokenFromHash = (hash: string): string | undefined =>
   new URLSearchParams(hash.replace(/^#/, "")).get("token") ?? undefined
 
 /**
- * Where `?next=` may send the person after signing in: a path of this same origin, as the browser
- * would resolve it (so `//host`, `/\\host`, tabs and such tricks that leave the origin are refused),
- * else nothing.
+ * Where `?next=` may send the person after signing in: a path of this same origin (the rule the
+ * server also applies to the GitHub round trip), else nothing.
  */
-export const sameOriginPath = (next: string | null): string | undefined => {
-  if (next === null || !next.startsWith("/")) return undefined
-  try {
-    const url = new URL(next, window.location.origin)
-    return url.origin === window.location.origin ? `${url.pathname}${url.search}${url.hash}` : undefined
-  } catch {
-    return undefined
-  }
-}
+export const sameOriginPath = (next: string | null): string | undefined =>
+  sameOriginPathOf(next, window.location.origin)

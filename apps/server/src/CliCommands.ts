@@ -6,6 +6,7 @@ export const COMMANDS: Readonly<Record<string, ReadonlyArray<string>>> = {
   users: ["verify"],
   plans: ["list", "set", "assign"],
   contacts: ["import"],
+  privacy: ["export", "erase"],
   migrate: []
 }
 

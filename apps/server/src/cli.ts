@@ -1,8 +1,9 @@
 import { Args, Command, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
-import { describeFailure } from "@poststack/runtime"
-import { PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
+// The one helper the CLI needs, without loading the whole server runtime (about 100 MB of RSS).
+import { describeFailure } from "@poststack/runtime/StartupFailure"
+import { FileBlobStore, PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
 import {
   AssignPlan,
   asOperator,
@@ -31,11 +32,14 @@ import {
 import { Cause, Console, Effect, Layer, Option, ParseResult, Redacted, Schema } from "effect"
 import { unknownCommand } from "./CliCommands.js"
 import { contactsImport } from "./ContactsImportCommand.js"
+import { privacyCommands } from "./PrivacyCommand.js"
 
 /** The database, built only for the command that runs (a typo or `--help` starts nothing). */
-const Services = Layer.mergeAll(PgPersistence, NodeCryptoKeyMaterial.layerConfig).pipe(
-  Layer.provideMerge(PgDatabase.layerConfigForTools)
-)
+const Services = Layer.mergeAll(
+  PgPersistence,
+  NodeCryptoKeyMaterial.layerConfig,
+  FileBlobStore.layerConfig
+).pipe(Layer.provideMerge(PgDatabase.layerConfigForTools))
 const withDatabase = <Name extends string, R, E, A>(command: Command.Command<Name, R, E, A>) =>
   Command.provide(command, Services)
 
@@ -205,7 +209,7 @@ const limitText = (limit: number | null) => (limit === null ? "unlimited" : Stri
 
 const plansList = Command.make("list", {}, () =>
   Effect.gen(function* () {
-    yield* Console.log("id\tname\tmonthly\tdaily\tretention\toverage/1000\tstripe price")
+    yield* Console.log("id\tname\tmonthly\tdaily\tbulk/hour\tretention\toverage/1000\tstripe price")
     for (const plan of yield* ListPlans())
       yield* Console.log(
         [
@@ -213,6 +217,7 @@ const plansList = Command.make("list", {}, () =>
           plan.name,
           limitText(plan.monthlyLimit),
           limitText(plan.dailyLimit),
+          limitText(plan.bulkHourlyLimit),
           `${plan.retentionDays} days`,
           plan.overageCentsPer1000 === null ? "-" : `${plan.overageCentsPer1000} cents`,
           plan.stripePriceId ?? "-"
@@ -246,6 +251,10 @@ const plansSet = Command.make(
     name: Options.text("name").pipe(Options.withDescription("Shown to teams"), Options.optional),
     monthly: optionalCount("monthly", "Emails a month; leave out for no limit"),
     daily: optionalCount("daily", "Emails a day; leave out for no limit"),
+    bulkHourly: optionalCount(
+      "bulk-per-hour",
+      "Bulk (broadcast) deliveries a team may send per hour, the rest waiting for the next hour; leave out for no rate"
+    ),
     retention: Options.integer("retention-days").pipe(
       Options.withDescription("Days logs are kept, 14 to 90"),
       Options.withDefault(30)
@@ -259,7 +268,7 @@ const plansSet = Command.make(
       Options.optional
     )
   },
-  ({ id, name, monthly, daily, retention, overage, price }) =>
+  ({ id, name, monthly, daily, bulkHourly, retention, overage, price }) =>
     Effect.gen(function* () {
       const plan = yield* planFrom({
         id,
@@ -268,11 +277,12 @@ const plansSet = Command.make(
         dailyLimit: Option.getOrNull(daily),
         retentionDays: retention,
         overageCentsPer1000: Option.getOrNull(overage),
-        stripePriceId: Option.getOrNull(price)
+        stripePriceId: Option.getOrNull(price),
+        bulkHourlyLimit: Option.getOrNull(bulkHourly)
       })
       yield* SavePlan(plan)
       yield* Console.log(
-        `Saved plan ${plan.id}: monthly ${limitText(plan.monthlyLimit)}, daily ${limitText(plan.dailyLimit)}, ${plan.retentionDays} days of logs.`
+        `Saved plan ${plan.id}: monthly ${limitText(plan.monthlyLimit)}, daily ${limitText(plan.dailyLimit)}, bulk per hour ${limitText(plan.bulkHourlyLimit)}, ${plan.retentionDays} days of logs.`
       )
     })
 ).pipe(Command.withDescription("Create or replace a plan"))
@@ -293,6 +303,8 @@ const plansAssign = Command.make(
     })
 ).pipe(Command.withDescription("Put a team on a plan"))
 
+const [privacyExport, privacyErase] = privacyCommands(teamOption, resolveTeam)
+
 const poststack = Command.make("poststack").pipe(
   Command.withSubcommands([
     Command.make("keys").pipe(
@@ -306,6 +318,9 @@ const poststack = Command.make("poststack").pipe(
     ),
     Command.make("contacts").pipe(
       Command.withSubcommands([withDatabase(contactsImport(teamOption, resolveTeam))])
+    ),
+    Command.make("privacy").pipe(
+      Command.withSubcommands([withDatabase(privacyExport), withDatabase(privacyErase)])
     ),
     withDatabase(migrate)
   ])

@@ -14,6 +14,7 @@ import { ApiKeysLive } from "./handlers/ApiKeysLive.js"
 import { AuthLive, PublicScreenLive } from "./handlers/AuthLive.js"
 import { ContactPropertiesLive } from "./handlers/ContactPropertiesLive.js"
 import { BillingLive, BillingWebhookLive } from "./handlers/BillingLive.js"
+import { PrivacyLive } from "./handlers/PrivacyLive.js"
 import { SubscriptionTopicsLive } from "./handlers/SubscriptionTopicsLive.js"
 import { ContactsLive } from "./handlers/ContactsLive.js"
 import { TemplatesLive } from "./handlers/TemplatesLive.js"
@@ -102,6 +103,7 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     ContactPropertiesLive,
     BillingLive,
     BillingWebhookLive,
+    PrivacyLive,
     SignupFormsLive,
     SignupFormSubmitLive,
     SubscriptionTopicsLive,

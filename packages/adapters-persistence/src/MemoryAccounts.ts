@@ -103,6 +103,15 @@ export const make = Effect.sync(() => {
         update(id, { email, emailVerifiedAt: at })
         return Effect.void
       }),
+    remove: (id) =>
+      Effect.sync(() => {
+        if (!users.delete(id)) return false
+        for (let i = memberships.length - 1; i >= 0; i--)
+          if (memberships[i]?.userId === id) memberships.splice(i, 1)
+        for (const [key, stored] of sessions) if (stored.session.userId === id) sessions.delete(key)
+        for (const [key, link] of links) if (link.userId === id) links.delete(key)
+        return true
+      }),
     setProfile: (id, profile) =>
       Effect.sync(() =>
         update(id, {

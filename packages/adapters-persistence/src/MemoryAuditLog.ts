@@ -28,6 +28,17 @@ export const make = Effect.sync(() => {
           .sort((a, b) => b.at.getTime() - a.at.getTime() || Number(b.id) - Number(a.id))
         return { entries: matching.slice((page - 1) * perPage, page * perPage), total: matching.length }
       }),
+    aboutPerson: (userId, limit) =>
+      Effect.sync(() =>
+        entries
+          .filter(
+            (e) =>
+              (e.actor?.kind === "user" && e.actor.id === userId) ||
+              (e.target?.type === "user" && e.target.id === userId)
+          )
+          .sort((a, b) => b.at.getTime() - a.at.getTime() || Number(b.id) - Number(a.id))
+          .slice(0, limit)
+      ),
     purgeOlderThan: (cutoff) =>
       Effect.sync(() => {
         const before = entries.length

@@ -173,6 +173,13 @@ export const make = Effect.gen(function* () {
 
   return EmailRepository.of({
     accept,
+    findByIdempotencyKey: (teamId, key) =>
+      Effect.sync(() => {
+        const found = [...emails.values()].find((e) => e.record.teamId === teamId && e.idempotencyKey === key)
+        return found === undefined
+          ? Option.none()
+          : Option.some({ publicId: found.record.publicId, requestHash: found.requestHash })
+      }),
     list: (teamId, filter, page, perPage) =>
       Effect.sync(() =>
         listEmails(

@@ -36,9 +36,10 @@ export const make = Effect.sync(() => {
         const held = jobs.get(id)
         return held === undefined || held.job.teamId !== teamId ? Option.none() : Option.some(held.job)
       }),
-    claim: ({ limit, leaseMs }) =>
+    claim: ({ limit, leaseMs, id }) =>
       Effect.map(Clock.currentTimeMillis, (now) =>
         [...jobs.values()]
+          .filter((h) => id === undefined || h.job.id === id)
           .filter((h) => h.job.status === "pending" || (h.job.status === "running" && h.leaseUntil < now))
           .sort((a, b) => a.job.createdAt.getTime() - b.job.createdAt.getTime())
           .slice(0, limit)

@@ -22,6 +22,10 @@ export class MemoryRetainedRows extends Context.Tag("@poststack/adapters-persist
     readonly addSession: (expiresAt: Date) => Effect.Effect<void>
     readonly count: (teamId: TeamId, kind: RetentionKind) => Effect.Effect<number>
     readonly sessions: () => Effect.Effect<number>
+    /** Marks a team closed at `at`, as `TeamClosure` would. */
+    readonly closeTeam: (teamId: TeamId, at: Date) => Effect.Effect<void>
+    /** Whether the team is still there (not removed after its closure). */
+    readonly exists: (teamId: TeamId) => Effect.Effect<boolean>
   }
 >() {}
 
@@ -29,7 +33,24 @@ export class MemoryRetainedRows extends Context.Tag("@poststack/adapters-persist
 export const make = Effect.sync(() => {
   let rows: Array<RetainedRow> = []
   let sessions: Array<Date> = []
+  const closed = new Map<TeamId, Date>()
+  const removed = new Set<TeamId>()
   const store = RetentionStore.of({
+    closedTeams: (closedBefore, limit) =>
+      Effect.sync(() =>
+        [...closed.entries()]
+          .filter(([, at]) => at < closedBefore)
+          .map(([teamId]) => teamId)
+          .sort((a, b) => a - b)
+          .slice(0, limit)
+      ),
+    removeClosedTeam: (teamId) =>
+      Effect.sync(() => {
+        if (!closed.has(teamId)) return
+        closed.delete(teamId)
+        removed.add(teamId)
+        rows = rows.filter((r) => r.teamId !== teamId)
+      }),
     teams: (afterTeam, limit) =>
       Effect.sync(() =>
         [...new Set(rows.map((r) => r.teamId))]
@@ -67,7 +88,9 @@ export const make = Effect.sync(() => {
     addSession: (expiresAt) => Effect.sync(() => void sessions.push(expiresAt)),
     count: (teamId, kind) =>
       Effect.sync(() => rows.filter((r) => r.teamId === teamId && r.kind === kind).length),
-    sessions: () => Effect.sync(() => sessions.length)
+    sessions: () => Effect.sync(() => sessions.length),
+    closeTeam: (teamId, at) => Effect.sync(() => void closed.set(teamId, at)),
+    exists: (teamId) => Effect.sync(() => !removed.has(teamId))
   })
   return Context.make(RetentionStore, store).pipe(Context.add(MemoryRetainedRows, inspect))
 })

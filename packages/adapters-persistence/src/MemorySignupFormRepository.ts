@@ -95,6 +95,15 @@ export const make = () => {
         if (current === undefined) return false
         submissions[i] = SignupSubmission.make({ ...current, confirmedAt })
         return true
+      }),
+    purgeUnconfirmedBefore: (before, limit) =>
+      Effect.sync(() => {
+        const expired = submissions
+          .filter((s) => s.confirmedAt === null && s.createdAt < before)
+          .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+          .slice(0, limit)
+        for (const gone of expired) submissions.splice(submissions.indexOf(gone), 1)
+        return expired.length
       })
   })
 }

@@ -91,7 +91,8 @@ export const make = (contacts: MemoryContactState) => {
       }),
     counts: (teamId, id) =>
       Effect.sync(() => ({
-        subscribed: members(teamId, id, true).length,
+        // The suppression list is not in this state; the contact's own flag is (see PgTopicRepository).
+        subscribed: members(teamId, id, true).filter(({ contact }) => !contact.unsubscribed).length,
         unsubscribed: members(teamId, id, false).length
       })),
     subscribers: (teamId, id, subscribed, page, perPage) =>

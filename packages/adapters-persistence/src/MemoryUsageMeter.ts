@@ -39,8 +39,10 @@ export const make = Effect.sync(() => {
     })
   const reservations = makeReservations(toDate)
   const meter = UsageMeter.of({
-    admit: reservations.admit,
-    settle: (teamId, accepted, now) =>
+    // One process holds all the state, so the in-process places are exact; a hold names nothing.
+    admit: (teamId, plan, now) =>
+      Effect.map(reservations.admit(teamId, plan, now), (refusal) => refusal ?? { id: "memory" }),
+    settle: (teamId, _hold, accepted, now) =>
       Effect.zipRight(
         reservations.settle(teamId, accepted),
         Effect.sync(() => {

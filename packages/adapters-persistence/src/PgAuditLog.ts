@@ -72,6 +72,16 @@ export const make = Effect.gen(function* () {
         const counted = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE ${condition}`
         return { entries: rows.map(toEntry), total: counted[0]?.n ?? 0 }
       }).pipe(unavailable),
+    aboutPerson: (userId, limit) =>
+      sql<Row>`
+        SELECT id::text AS id, team_id, action, actor_kind, actor_id, target_type, target_id, details, address,
+          user_agent, occurred_at
+        FROM audit_log
+        WHERE (actor_kind = 'user' AND actor_id = ${userId}) OR (target_type = 'user' AND target_id = ${userId})
+        ORDER BY occurred_at DESC, id DESC LIMIT ${limit}`.pipe(
+        Effect.map((rows) => rows.map(toEntry)),
+        unavailable
+      ),
     purgeOlderThan: (cutoff, batch) =>
       purgeInBatches(
         sql`

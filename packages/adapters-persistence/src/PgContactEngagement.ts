@@ -40,21 +40,38 @@ export const make = Effect.gen(function* () {
     fold: (after, limit, cutoffs) =>
       sql<{ read: number; last: string | null }>`
         WITH batch AS (
-          SELECT e.id, e.delivery_id, e.created_at FROM email_events e
+          SELECT e.id, e.delivery_id, e.email_id, e.event_type, e.created_at FROM email_events e
           WHERE e.id > ${after}
             AND (e.event_type = 'clicked' OR (e.event_type = 'opened' AND NOT e.is_prefetch))
             AND e.delivery_id IS NOT NULL
           ORDER BY e.id LIMIT ${limit}
-        ), latest AS (
-          SELECT d.team_id, lower(d.recipient) AS email, max(b.created_at) AS at
+        ), per_email AS (
+          SELECT d.team_id, lower(d.recipient) AS email, b.event_type, b.email_id, max(b.created_at) AS at
           FROM batch b JOIN deliveries d ON d.id = b.delivery_id
-          GROUP BY d.team_id, lower(d.recipient)
+          GROUP BY 1, 2, 3, 4
+        ), latest AS (
+          -- Besides the latest time, the roll-up of migration 0061 (email id -> latest, epoch ms).
+          SELECT team_id, email, max(at) AS at,
+            coalesce(jsonb_object_agg(email_id::text, floor(extract(epoch FROM at) * 1000))
+              FILTER (WHERE event_type = 'opened'), '{}') AS opened,
+            coalesce(jsonb_object_agg(email_id::text, floor(extract(epoch FROM at) * 1000))
+              FILTER (WHERE event_type = 'clicked'), '{}') AS clicked,
+            coalesce(array_agg(email_id::text) FILTER (WHERE event_type = 'opened'), '{}') AS opened_ids,
+            coalesce(array_agg(email_id::text) FILTER (WHERE event_type = 'clicked'), '{}') AS clicked_ids
+          FROM per_email
+          GROUP BY team_id, email
         ), applied AS (
           UPDATE contacts c
-          SET last_engaged_at = l.at, engagement_segment = ${segmentOf(sql, "l.at", cutoffs)}
+          SET last_engaged_at = greatest(c.last_engaged_at, l.at),
+            engagement_segment = CASE WHEN c.last_engaged_at IS NULL OR c.last_engaged_at < l.at
+              THEN ${segmentOf(sql, "l.at", cutoffs)} ELSE c.engagement_segment END,
+            opened_emails = contact_engagement_merge(c.opened_emails, l.opened),
+            clicked_emails = contact_engagement_merge(c.clicked_emails, l.clicked)
           FROM latest l
           WHERE c.team_id = l.team_id AND lower(c.email) = l.email
-            AND (c.last_engaged_at IS NULL OR c.last_engaged_at < l.at)
+            AND (c.last_engaged_at IS NULL OR c.last_engaged_at < l.at
+              -- A contact added after its address engaged: the trigger never saw those events.
+              OR NOT (c.opened_emails ?& l.opened_ids AND c.clicked_emails ?& l.clicked_ids))
           RETURNING 1
         )
         SELECT (SELECT count(*)::int FROM batch) AS read, (SELECT max(id)::text FROM batch) AS last,

@@ -4,12 +4,14 @@ import { ContactImport, StoreUnavailable } from "@poststack/application"
 import { newContactPublicId } from "@poststack/domain"
 import { Effect, Layer } from "effect"
 import { CONTACT_COLUMNS, type ContactRow, insertOutbox, toContact } from "./ContactRows.js"
+import { copyIn, copyText } from "./PgCopyIn.js"
 import { unavailable } from "./SqlErrors.js"
 
 /**
- * The whole import is one transaction; each batch is one multi-row `INSERT ... SELECT FROM unnest`
- * (one array per column, so the statement's size does not grow with a row's JSON nesting) with
- * `ON CONFLICT DO NOTHING`. Without events only the added addresses come back, not whole rows.
+ * The whole import is one transaction. Each batch is copied (`COPY FROM STDIN`, text format) into a
+ * temporary staging table, then moved by one set-based `INSERT ... SELECT ... ON CONFLICT DO
+ * NOTHING`: the rows cross the wire once, unparsed by any statement, and the staging table lives
+ * only as long as the transaction. Without events only the added ids come back, not whole rows.
  */
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -19,40 +21,54 @@ export const make = Effect.gen(function* () {
     run: (teamId, events, body) =>
       sql
         .withTransaction(
-          body((rows) =>
-            Effect.gen(function* () {
-              const ids = rows.map(() => newContactPublicId())
-              const emails = rows.map((r) => r.email)
-              const first = rows.map((r) => r.firstName)
-              const last = rows.map((r) => r.lastName)
-              const props = rows.map((r) => JSON.stringify(r.properties))
-              // Repeats inside the batch keep their first row; addresses the team has stay as they are.
-              const insert = sql`
-              INSERT INTO contacts (public_id, team_id, email, first_name, last_name, properties)
-              SELECT DISTINCT ON (lower(r.email)) r.public_id, ${teamId}, r.email, r.first_name, r.last_name,
-                r.properties::jsonb
-              FROM unnest(${ids}::text[], ${emails}::text[], ${first}::text[], ${last}::text[], ${props}::text[])
-                WITH ORDINALITY AS r (public_id, email, first_name, last_name, properties, ord)
-              ORDER BY lower(r.email), r.ord
-              ON CONFLICT (team_id, lower(email)) DO NOTHING`
-              let added: ReadonlyArray<string>
-              if (events === null) {
-                const inserted = yield* sql<{ public_id: string }>`${insert} RETURNING public_id`
-                added = inserted.map((r) => r.public_id)
-              } else {
-                const inserted = yield* sql<ContactRow>`${insert} RETURNING ${columns}`
-                const created = inserted.map(toContact)
-                if (created.length > 0) yield* insertOutbox(sql, teamId, created.flatMap(events))
-                added = created.map((c) => c.publicId)
-              }
-              const kept = new Set(added)
-              const skipped: Array<number> = []
-              ids.forEach((id, i) => {
-                if (!kept.has(id)) skipped.push(i)
-              })
-              return { imported: added.length, skipped }
-            }).pipe(unavailable)
-          )
+          Effect.gen(function* () {
+            yield* sql`
+              CREATE TEMPORARY TABLE contact_import_stage (
+                ord integer, public_id text, email text, first_name text, last_name text, properties jsonb
+              ) ON COMMIT DROP`.pipe(unavailable)
+            return yield* body((rows) =>
+              Effect.gen(function* () {
+                const ids = rows.map(() => newContactPublicId())
+                yield* sql`TRUNCATE contact_import_stage`
+                yield* copyIn(
+                  "COPY contact_import_stage (ord, public_id, email, first_name, last_name, properties) FROM STDIN",
+                  copyText(
+                    rows.map((r, i) => [
+                      i,
+                      ids[i] ?? null,
+                      r.email,
+                      r.firstName,
+                      r.lastName,
+                      JSON.stringify(r.properties)
+                    ])
+                  )
+                )
+                // Repeats inside the batch keep their first row; addresses the team has stay as they are.
+                const insert = sql`
+                INSERT INTO contacts (public_id, team_id, email, first_name, last_name, properties)
+                SELECT DISTINCT ON (lower(s.email)) s.public_id, ${teamId}, s.email, s.first_name, s.last_name, s.properties
+                FROM contact_import_stage s
+                ORDER BY lower(s.email), s.ord
+                ON CONFLICT (team_id, lower(email)) DO NOTHING`
+                let added: ReadonlyArray<string>
+                if (events === null) {
+                  const inserted = yield* sql<{ public_id: string }>`${insert} RETURNING public_id`
+                  added = inserted.map((r) => r.public_id)
+                } else {
+                  const inserted = yield* sql<ContactRow>`${insert} RETURNING ${columns}`
+                  const created = inserted.map(toContact)
+                  if (created.length > 0) yield* insertOutbox(sql, teamId, created.flatMap(events))
+                  added = created.map((c) => c.publicId)
+                }
+                const kept = new Set(added)
+                const skipped: Array<number> = []
+                ids.forEach((id, i) => {
+                  if (!kept.has(id)) skipped.push(i)
+                })
+                return { imported: added.length, skipped }
+              }).pipe(unavailable)
+            )
+          })
         )
         .pipe(
           // The transaction's own begin/commit failing: the body's errors pass through as they are.

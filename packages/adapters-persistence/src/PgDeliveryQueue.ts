@@ -30,6 +30,7 @@ import { unavailable } from "./SqlErrors.js"
  */
 const ClaimRow = Schema.Struct({
   id: BigIntId(DeliveryId),
+  bulk: Schema.Boolean,
   emailId: BigIntId(EmailId),
   emailPublicId: Schema.String,
   teamId: TeamId,
@@ -116,31 +117,38 @@ export const make = Effect.gen(function* () {
       }).pipe(unavailable),
     MAX_RECORD_BATCH
   )
+  // Where this process's next claim starts its turn over the teams with bulk mail due (one per
+  // mode): after the last team its previous claim took bulk mail from.
+  const afterTeam = [0, 0]
+  const turnAfter = (testMode: boolean, rows: ReadonlyArray<{ bulk: boolean; teamId: number }>) => {
+    const after = afterTeam[testMode ? 1 : 0] ?? 0
+    const teams = rows.filter((row) => row.bulk).map((row) => row.teamId)
+    if (teams.length === 0) return
+    // Teams are taken in turn from the one after `after`, wrapping round: the last one served is
+    // the highest at or below `after` if the turn wrapped, else the highest of all.
+    const wrapped = teams.filter((team) => team <= after)
+    afterTeam[testMode ? 1 : 0] = Math.max(...(wrapped.length > 0 ? wrapped : teams))
+  }
   return DeliveryQueue.of({
     claim: ({ now, limit, leaseMs, testMode }) =>
       sql`
-        WITH due AS (
-          SELECT d.id FROM deliveries d JOIN emails e ON e.id = d.email_id
-          WHERE e.test_mode = ${testMode}
-            AND ((d.status IN ('queued', 'deferred', 'scheduled') AND d.next_attempt_at <= ${now})
-                 OR (d.status = 'sending' AND d.lease_until < ${now}))
-          ORDER BY d.next_attempt_at
-          LIMIT ${limit}
-          FOR UPDATE OF d SKIP LOCKED
-        )
         UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1,
           lease_until = ${new Date(now.getTime() + leaseMs)}
         FROM emails e, deliveries this
           -- Whether the recipient is suppressed now (an unsubscribe before a scheduled send, a
           -- complaint during retries): asked in the claim, so delivering needs no query of its own.
           LEFT JOIN suppressions s ON s.team_id = this.team_id AND lower(s.email) = lower(this.recipient)
-        -- An array, not a join with due: the planner would scan the whole table for the few rows.
-        WHERE d.id = ANY (ARRAY(SELECT id FROM due)) AND e.id = d.email_id AND this.id = d.id
-        RETURNING d.id, d.email_id AS "emailId", e.public_id AS "emailPublicId", d.team_id AS "teamId",
+        -- What is due, chosen and locked in order (lapsed leases, transactional mail, then bulk
+        -- mail shared between teams within their hourly rates; see migration 0054), as an array:
+        -- the planner would scan the whole table for the few rows of a join.
+        WHERE d.id = ANY ((SELECT claim_delivery_ids(${now}, ${limit}, ${testMode}, ${afterTeam[testMode ? 1 : 0]}))::bigint[])
+          AND e.id = d.email_id AND this.id = d.id
+        RETURNING d.id, d.bulk, d.email_id AS "emailId", e.public_id AS "emailPublicId", d.team_id AS "teamId",
           e.domain_id AS "domainId", d.recipient, d.attempts, e.test_mode AS "testMode",
           d.created_at AS "firstQueuedAt", d.status, d.lease_until AS "leaseUntil", s.id AS "suppressionId",
           s.reason AS "suppressionReason", e.system, ${eventColumns}`.pipe(
         Effect.flatMap(claimRows),
+        Effect.tap((rows) => Effect.sync(() => turnAfter(testMode, rows))),
         Effect.map(
           Arr.map((row) => {
             const { suppressionId, suppressionReason } = row
@@ -158,6 +166,7 @@ export const make = Effect.gen(function* () {
                 status: row.status,
                 leaseUntil: row.leaseUntil,
                 system: row.system,
+                bulk: row.bulk,
                 suppressedBy:
                   suppressionId === null || suppressionReason === null || row.system
                     ? null

@@ -335,6 +335,36 @@ export const make = Effect.gen(function* () {
           let n = 0
           return items.map((item) => (item === UNSTORABLE ? UNSTORABLE : byItem.get(n++)))
         }
+        // Places held under plan limits are released in the statement (so the commit) that writes
+        // their emails: another process counting the team's usage sees the hold or the email,
+        // never both nor neither. Batches without one (unlimited plans) pay nothing for this.
+        const holds = batch.flatMap((email) => (email.quotaHold == null ? [] : [email.quotaHold]))
+        const accept = (json: string) =>
+          holds.length === 0
+            ? sql<AcceptRow>`
+                SELECT n, accepted_id, accepted_hash, created FROM accept_emails(${json}::jsonb)`
+            : sql<AcceptRow>`
+                WITH released AS (DELETE FROM quota_holds WHERE id = ANY(${holds}::bigint[]))
+                SELECT n, accepted_id, accepted_hash, created FROM accept_emails(${json}::jsonb)`
+        const suppressedBy = (entries: ReadonlyArray<typeof SuppressionRow.Type>): Suppressed =>
+          new Map(entries.map((s) => [suppressionKey(s.teamId, s.email), { id: s.id, reason: s.reason }]))
+        if (holds.length > 0) {
+          // The one-statement path writes nothing when a recipient is listed, and a hold must go
+          // in the statement that writes: batches holding places read the list first, as before.
+          const recipients = batch.flatMap((email) =>
+            email.system ? [] : email.recipients.map((r) => [email.teamId, r.address] as const)
+          )
+          const listed = yield* sql`
+            SELECT s.team_id AS "teamId", s.email, s.id, s.reason
+            FROM unnest(${recipients.map(([team]) => team)}::int[], ${recipients.map(([, address]) => address)}::text[])
+              AS r(team_id, address)
+            JOIN suppressions s ON s.team_id = r.team_id AND lower(s.email) = lower(r.address)`.pipe(
+            Effect.flatMap(suppressionRows)
+          )
+          const built = build(suppressedBy(listed))
+          if (built.items.every((item) => item === UNSTORABLE)) return answers(built.items, [])
+          return answers(built.items, yield* accept(built.json))
+        }
         const first = build(new Map())
         if (first.items.every((item) => item === UNSTORABLE)) return answers(first.items, [])
         const rows = yield* sql<AcceptRow & { readonly listed: ReadonlyArray<unknown> | null }>`
@@ -342,15 +372,8 @@ export const make = Effect.gen(function* () {
           FROM accept_emails_unless_suppressed(${first.json}::jsonb)`
         const listed = rows[0]?.listed ?? null
         if (listed === null) return answers(first.items, rows)
-        const entries = yield* suppressionRows(listed)
-        const again = build(
-          new Map(entries.map((s) => [suppressionKey(s.teamId, s.email), { id: s.id, reason: s.reason }]))
-        )
-        return answers(
-          again.items,
-          yield* sql<AcceptRow>`
-            SELECT n, accepted_id, accepted_hash, created FROM accept_emails(${again.json}::jsonb)`
-        )
+        const again = build(suppressedBy(yield* suppressionRows(listed)))
+        return answers(again.items, yield* accept(again.json))
       }).pipe(unavailable),
     MAX_ACCEPT_BATCH
   )
@@ -370,6 +393,17 @@ export const make = Effect.gen(function* () {
   return EmailRepository.of({
     // Emails accepted at the same moment are written together (see GroupCommit).
     accept,
+    findByIdempotencyKey: (teamId, key) =>
+      sql<{ public_id: string; request_hash: string | null }>`
+        SELECT public_id, request_hash FROM emails
+        WHERE team_id = ${teamId} AND idempotency_key = ${key}`.pipe(
+        Effect.map((rows) =>
+          rows[0] === undefined
+            ? Option.none()
+            : Option.some({ publicId: rows[0].public_id, requestHash: rows[0].request_hash })
+        ),
+        unavailable
+      ),
     list: (teamId, filter, page, perPage) =>
       Effect.gen(function* () {
         // System mail is the operator team's only in storage: no read of that team shows it.

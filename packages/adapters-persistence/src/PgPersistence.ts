@@ -27,6 +27,7 @@ import * as PgIpAddressRepository from "./PgIpAddressRepository.js"
 import * as PgNotificationChannelRepository from "./PgNotificationChannelRepository.js"
 import * as PgRequestLog from "./PgRequestLog.js"
 import * as PgRetentionStore from "./PgRetentionStore.js"
+import * as PgTeamClosure from "./PgTeamClosure.js"
 import * as PgDataSubjectStore from "./PgDataSubjectStore.js"
 import * as PgPrivacyJobQueue from "./PgPrivacyJobQueue.js"
 import * as PgSegmentAudience from "./PgSegmentAudience.js"
@@ -75,6 +76,7 @@ const others = [
   PgContactEngagement.layer,
   PgContactImport.layer,
   PgRetentionStore.layer,
+  PgTeamClosure.layer,
   PgDataSubjectStore.layer,
   PgPrivacyJobQueue.layer,
   PgTemplateRepository.layer,

@@ -49,13 +49,14 @@ export const make = Effect.gen(function* () {
         Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), toJob)),
         unavailable
       ),
-    claim: ({ limit, leaseMs }) =>
+    claim: ({ limit, leaseMs, id }) =>
       sql<Row>`
         UPDATE privacy_jobs SET status = 'running', attempts = attempts + 1,
           lease_until = now() + ${leaseMs} * interval '1 millisecond'
         WHERE id IN (
           SELECT id FROM privacy_jobs
-          WHERE status = 'pending' OR (status = 'running' AND lease_until < now())
+          WHERE (status = 'pending' OR (status = 'running' AND lease_until < now()))
+            AND (${id ?? null}::text IS NULL OR id = ${id ?? null})
           ORDER BY created_at
           LIMIT ${limit}
           FOR UPDATE SKIP LOCKED)

@@ -93,6 +93,14 @@ export const make = Effect.gen(function* () {
         Effect.map((rows) => rows.map((r) => r.id as TeamId)),
         unavailable
       ),
+    closedTeams: (closedBefore, limit) =>
+      sql<{ id: number }>`
+        SELECT id FROM teams WHERE closed_at < ${closedBefore} ORDER BY id LIMIT ${limit}`.pipe(
+        Effect.map((rows) => rows.map((r) => r.id as TeamId)),
+        unavailable
+      ),
+    removeClosedTeam: (teamId) =>
+      sql`DELETE FROM teams WHERE id = ${teamId} AND closed_at IS NOT NULL`.pipe(Effect.asVoid, unavailable),
     purgeBefore: (teamId, kind, before, batch, after) => {
       switch (kind) {
         case "events":

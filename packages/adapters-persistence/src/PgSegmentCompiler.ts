@@ -27,36 +27,6 @@ const OPERATORS: Record<NumericComparator, (sql: SqlClient.SqlClient, a: Fragmen
   }
 
 /**
- * Whether a count condition holds for contacts with no events at all (count 0), and the HAVING
- * test that picks out the others: the condition is then `IN (those with events passing it)` or,
- * when zero passes, `NOT IN (those with events failing it)`. Either way the events of the window
- * are read once for the whole team, not once per contact.
- */
-const countTest = (
-  comparator: NumericComparator,
-  n: number
-): { readonly zeroPasses: boolean; readonly having: NumericComparator; readonly than: number } | boolean => {
-  switch (comparator) {
-    case "greater_than":
-      return { zeroPasses: false, having: "greater_than", than: n }
-    case "greater_than_or_equal":
-      return n === 0 ? true : { zeroPasses: false, having: "greater_than_or_equal", than: n }
-    case "less_than":
-      return n === 0 ? false : { zeroPasses: true, having: "greater_than_or_equal", than: n }
-    case "less_than_or_equal":
-      return { zeroPasses: true, having: "greater_than", than: n }
-    case "equals":
-      return n === 0
-        ? { zeroPasses: true, having: "greater_than", than: 0 }
-        : { zeroPasses: false, having: "equals", than: n }
-    case "not_equals":
-      return n === 0
-        ? { zeroPasses: false, having: "greater_than", than: 0 }
-        : { zeroPasses: true, having: "equals", than: n }
-  }
-}
-
-/**
  * Compiles a segment's audience to one parameterised condition over the `contacts` table: every
  * value is a bound parameter, and the shape of the SQL comes only from fixed fragments chosen by
  * the rule's kind (never from text the client wrote). `matches` in the domain states the same
@@ -71,22 +41,18 @@ export const compileAudience = (
     ? sql`contacts.id IN (SELECT m.contact_id FROM segment_members m WHERE m.segment_id = ${audience.segmentId})`
     : compileRules(sql, teamId, audience.rules, audience.now)
 
+/** Conditions on the contact's own row (the behavioural ones too: its roll-up is its team's mail only). */
 export const compileRules = (
   sql: SqlClient.SqlClient,
-  teamId: TeamId,
+  _teamId: TeamId,
   rules: ResolvedRules,
   now: Date
 ): Fragment => {
-  const parts = rules.conditions.map((c) => compileCondition(sql, teamId, c, now))
+  const parts = rules.conditions.map((c) => compileCondition(sql, c, now))
   return sql`(${rules.operator === "and" ? sql.and(parts) : sql.or(parts)})`
 }
 
-const compileCondition = (
-  sql: SqlClient.SqlClient,
-  teamId: TeamId,
-  c: ResolvedCondition,
-  now: Date
-): Fragment => {
+const compileCondition = (sql: SqlClient.SqlClient, c: ResolvedCondition, now: Date): Fragment => {
   const columns = {
     email: sql`contacts.email`,
     firstName: sql`contacts.first_name`,
@@ -164,27 +130,23 @@ const compileCondition = (
       return c.set ? test : sql`NOT (${test})`
     }
     case "Behaviour": {
-      const shape = countTest(c.comparator, c.value)
-      if (typeof shape === "boolean") return shape ? sql`TRUE` : sql`FALSE`
-      // A literal event type (from the closed pair), so the planner can use the partial index.
-      const event = c.event === "opened" ? sql`e.event_type = 'opened'` : sql`e.event_type = 'clicked'`
-      // "At least one" needs no counting: the addresses with any event of the window.
-      const any =
-        (shape.having === "greater_than" && shape.than === 0) ||
-        (shape.having === "greater_than_or_equal" && shape.than === 1)
-      const engaged = sql`
-        SELECT lower(d.recipient) FROM email_events e JOIN deliveries d ON d.id = e.delivery_id
-        WHERE ${event} AND e.created_at >= ${ruleWindowStart(now, c.windowDays)} AND e.created_at <= ${now}
-          AND NOT e.is_prefetch AND d.team_id = ${teamId}
-        ${
-          any
-            ? sql``
-            : sql`GROUP BY lower(d.recipient)
-        HAVING ${OPERATORS[shape.having](sql, sql`count(DISTINCT e.email_id)`, shape.than)}`
-        }`
-      return shape.zeroPasses
-        ? sql`NOT (lower(contacts.email) IN (${engaged}))`
-        : sql`lower(contacts.email) IN (${engaged})`
+      // The contact's roll-up (migration 0061): email id -> its latest open (or click), in epoch
+      // milliseconds; the emails of the window are the values at or after its start.
+      const map = c.event === "opened" ? sql`contacts.opened_emails` : sql`contacts.clicked_emails`
+      const inWindow = sql`${"$.* ? (@ >= $since)"}::jsonpath, jsonb_build_object('since', ${ruleWindowStart(now, c.windowDays).getTime()}::bigint)`
+      // "At least one" and "none" need no counting.
+      if (
+        (c.comparator === "greater_than" && c.value === 0) ||
+        (c.comparator === "greater_than_or_equal" && c.value === 1)
+      )
+        return sql`jsonb_path_exists(${map}, ${inWindow})`
+      if ((c.comparator === "equals" && c.value === 0) || (c.comparator === "less_than" && c.value === 1))
+        return sql`NOT jsonb_path_exists(${map}, ${inWindow})`
+      return OPERATORS[c.comparator](
+        sql,
+        sql`jsonb_array_length(jsonb_path_query_array(${map}, ${inWindow}))`,
+        c.value
+      )
     }
   }
 }

@@ -169,6 +169,16 @@ export const make = Effect.gen(function* () {
         WHERE public_id = ${id} AND confirmed_at IS NULL RETURNING public_id`.pipe(
         Effect.map((rows) => rows.length > 0),
         unavailable
+      ),
+    purgeUnconfirmedBefore: (before, limit) =>
+      sql<{ id: string }>`
+        DELETE FROM signup_submissions WHERE id IN (
+          SELECT id FROM signup_submissions
+          WHERE confirmed_at IS NULL AND created_at < ${before}
+          ORDER BY created_at LIMIT ${limit}
+        ) RETURNING id`.pipe(
+        Effect.map((rows) => rows.length),
+        unavailable
       )
   })
 })

@@ -20,6 +20,7 @@ interface PlanRow {
   retention_days: number
   overage_cents_per_1000: number | null
   stripe_price_id: string | null
+  bulk_hourly_limit: string | null
 }
 
 const toPlan = (row: PlanRow): Plan =>
@@ -30,7 +31,8 @@ const toPlan = (row: PlanRow): Plan =>
     dailyLimit: row.daily_limit === null ? null : Number(row.daily_limit),
     retentionDays: row.retention_days,
     overageCentsPer1000: row.overage_cents_per_1000,
-    stripePriceId: row.stripe_price_id
+    stripePriceId: row.stripe_price_id,
+    bulkHourlyLimit: row.bulk_hourly_limit === null ? null : Number(row.bulk_hourly_limit)
   })
 
 interface BillingRow {
@@ -121,13 +123,14 @@ export const make = (entitlementTtlMs: number) =>
         ),
       savePlan: (plan) =>
         sql`
-          INSERT INTO plans (id, name, monthly_limit, daily_limit, retention_days, overage_cents_per_1000, stripe_price_id)
+          INSERT INTO plans (id, name, monthly_limit, daily_limit, retention_days, overage_cents_per_1000, stripe_price_id,
+            bulk_hourly_limit)
           VALUES (${plan.id}, ${plan.name}, ${plan.monthlyLimit}, ${plan.dailyLimit}, ${plan.retentionDays},
-                  ${plan.overageCentsPer1000}, ${plan.stripePriceId})
+                  ${plan.overageCentsPer1000}, ${plan.stripePriceId}, ${plan.bulkHourlyLimit})
           ON CONFLICT (id) DO UPDATE SET name = excluded.name, monthly_limit = excluded.monthly_limit,
             daily_limit = excluded.daily_limit, retention_days = excluded.retention_days,
             overage_cents_per_1000 = excluded.overage_cents_per_1000, stripe_price_id = excluded.stripe_price_id,
-            updated_at = now()`.pipe(
+            bulk_hourly_limit = excluded.bulk_hourly_limit, updated_at = now()`.pipe(
           Effect.tap(() => Effect.sync(() => cache.clear())),
           Effect.asVoid,
           unavailable

@@ -114,7 +114,13 @@ export const make = Effect.gen(function* () {
       ),
     counts: (teamId, id) =>
       sql<{ subscribed: number; unsubscribed: number }>`
-        SELECT count(*) FILTER (WHERE s.id IS NULL OR s.subscribed)::int AS subscribed,
+        -- A subscriber is one the topic's mail would reach: not unsubscribed from everything, and
+        -- not on the team's suppression list (bounced, complained, unsubscribed by link).
+        SELECT count(*) FILTER (
+                 WHERE (s.id IS NULL OR s.subscribed) AND NOT c.unsubscribed
+                   AND NOT EXISTS (SELECT 1 FROM suppressions x
+                                   WHERE x.team_id = c.team_id AND lower(x.email) = lower(c.email))
+               )::int AS subscribed,
                count(*) FILTER (WHERE s.id IS NOT NULL AND NOT s.subscribed)::int AS unsubscribed
         FROM contacts c LEFT JOIN topic_subscriptions s ON s.topic_id = ${id} AND s.contact_id = c.id
         WHERE c.team_id = ${teamId}`.pipe(

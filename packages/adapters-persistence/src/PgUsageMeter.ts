@@ -1,9 +1,13 @@
 import { SqlClient } from "@effect/sql"
 import { UsageMeter } from "@poststack/application"
-import { billingPeriodOf, type DailyUsage, dayOf } from "@poststack/domain"
+import { billingPeriodOf, type DailyUsage, dayOf, quotaRefusal } from "@poststack/domain"
 import { Effect, Layer } from "effect"
 import { unavailable } from "./SqlErrors.js"
-import { makeReservations } from "./UsageReservations.js"
+
+/** The first key of the per-team advisory lock taken by admissions (the second is the team). */
+const QUOTA_LOCK = 7_340_066
+/** A hold its process never settled (it crashed) stops counting after this long. */
+const HOLD_LIFETIME = "5 minutes"
 
 type Metric = "accepted" | "sent" | "delivered" | "bounced"
 
@@ -19,10 +23,44 @@ export const make = Effect.gen(function* () {
       Effect.map((rows) => ({ today: Number(rows[0]?.today ?? 0), month: Number(rows[0]?.month ?? 0) })),
       unavailable
     )
-  const reservations = makeReservations(toDate)
   return UsageMeter.of({
-    admit: reservations.admit,
-    settle: (teamId, accepted) => reservations.settle(teamId, accepted),
+    // Exact across server processes: admissions of one team take turns on a transaction-scoped
+    // advisory lock (only limited plans come here), and each reads, in one statement, the emails
+    // written plus the places held. A hold is deleted in the commit that writes its email (see
+    // PgEmailRepository.accept), so no email is ever counted twice or not at all; waiting on the
+    // lock costs a connection for one short transaction, never during the email's own commit.
+    admit: (teamId, plan, now) =>
+      sql
+        .withTransaction(
+          Effect.gen(function* () {
+            yield* sql`SELECT pg_advisory_xact_lock(${QUOTA_LOCK}, ${teamId})`
+            yield* sql`DELETE FROM quota_holds WHERE team_id = ${teamId} AND expires_at <= now()`
+            const rows = yield* sql<{ today: string; month: string; held: string }>`
+              SELECT coalesce(sum(count) FILTER (WHERE day = ${dayOf(now)}::date), 0) AS today,
+                     coalesce(sum(count), 0) AS month,
+                     (SELECT count(*) FROM quota_holds WHERE team_id = ${teamId}) AS held
+              FROM usage_daily
+              WHERE team_id = ${teamId} AND NOT test_mode AND metric = 'accepted'
+                AND day >= ${dayOf(billingPeriodOf(now).start)}::date AND day <= ${dayOf(now)}::date`
+            const held = Number(rows[0]?.held ?? 0)
+            const refusal = quotaRefusal(plan, {
+              today: Number(rows[0]?.today ?? 0) + held,
+              month: Number(rows[0]?.month ?? 0) + held
+            })
+            if (refusal !== null) return refusal
+            const hold = yield* sql<{ id: string }>`
+              INSERT INTO quota_holds (team_id, expires_at)
+              VALUES (${teamId}, now() + ${HOLD_LIFETIME}::interval) RETURNING id`
+            return { id: String(hold[0]?.id) }
+          })
+        )
+        .pipe(unavailable),
+    // Written or not, the place is given back; after a commit that wrote the email it is gone already.
+    settle: (_teamId, hold) =>
+      sql`DELETE FROM quota_holds WHERE id = ${hold.id}::bigint`.pipe(
+        Effect.asVoid,
+        Effect.catchAll((error) => Effect.logWarning("quota hold not released; it lapses on its own", error))
+      ),
     toDate,
     daily: (teamId, from, to) =>
       sql<{ day: string; test_mode: boolean; metric: Metric; count: string }>`

@@ -65,6 +65,11 @@ export const make = Effect.gen(function* () {
         unavailable,
         Effect.flatMap((rows) => (rows.length === 0 ? Effect.fail(taken) : Effect.void))
       ),
+    remove: (id) =>
+      sql<{ id: string }>`DELETE FROM users WHERE id = ${id} RETURNING id`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        unavailable
+      ),
     setProfile: (id, profile) =>
       sql`
         UPDATE users SET name = COALESCE(${profile.name ?? null}, name),

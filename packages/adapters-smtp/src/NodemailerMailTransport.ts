@@ -69,18 +69,22 @@ const parseRelay = (url: string): Target => {
 /**
  * The connections one destination may have open at once. A message waits its turn in order, and
  * takes a connection the moment another message gives one back; it gives up after `waitMs`.
+ * Transactional messages wait in a line of their own that is served first, so a password reset
+ * claimed during a broadcast to the same destination does not queue behind its bulk messages.
  */
 class Slots {
   private readonly waiting: Array<() => boolean> = []
+  private readonly waitingFirst: Array<() => boolean> = []
   constructor(private free: number) {}
 
   /** Whether a connection was granted (it must be released) before the wait ran out. */
-  acquire(waitMs: number): Effect.Effect<boolean> {
+  acquire(waitMs: number, first: boolean): Effect.Effect<boolean> {
     return Effect.async<boolean>((resume) => {
       if (this.free > 0) {
         this.free--
         return resume(Effect.succeed(true))
       }
+      const line = first ? this.waitingFirst : this.waiting
       let settled = false
       const grant = () => {
         if (settled) return false
@@ -92,15 +96,16 @@ class Slots {
       const timer = setTimeout(() => {
         if (settled) return
         settled = true
-        this.waiting.splice(this.waiting.indexOf(grant), 1)
+        line.splice(line.indexOf(grant), 1)
         resume(Effect.succeed(false))
       }, waitMs)
-      this.waiting.push(grant)
+      line.push(grant)
     })
   }
 
   release(): void {
-    for (let next = this.waiting.shift(); next !== undefined; next = this.waiting.shift()) if (next()) return
+    for (const line of [this.waitingFirst, this.waiting])
+      for (let next = line.shift(); next !== undefined; next = line.shift()) if (next()) return
     this.free++
   }
 }
@@ -279,7 +284,7 @@ export const make = (options: TransportOptions) =>
       // by a timer rather than an interruption, so a stopping worker still settles what it holds.
       const waitMs = Math.max(0, Math.min(options.slotWaitMs, handover.startBy.getTime() - Date.now()))
       return Effect.acquireUseRelease(
-        slots.acquire(waitMs),
+        slots.acquire(waitMs, handover.bulk !== true),
         (granted): Effect.Effect<DeliveryOutcome, Failure> =>
           granted
             ? exchange

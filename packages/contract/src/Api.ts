@@ -4,6 +4,7 @@ import { ApiKeysApi } from "./groups/ApiKeysApi.js"
 import { AuditLogApi } from "./groups/AuditLogApi.js"
 import { AuthApi } from "./groups/AuthApi.js"
 import { BillingApi, BillingWebhookApi } from "./groups/BillingApi.js"
+import { PrivacyApi } from "./groups/PrivacyApi.js"
 import { ContactPropertiesApi } from "./groups/ContactPropertiesApi.js"
 import { ContactsApi } from "./groups/ContactsApi.js"
 import { SegmentsApi } from "./groups/SegmentsApi.js"
@@ -53,6 +54,7 @@ export class Api extends HttpApi.make("poststack")
   .add(ContactPropertiesApi)
   .add(BillingApi)
   .add(BillingWebhookApi)
+  .add(PrivacyApi)
   .add(SignupFormsApi)
   .add(SignupFormSubmitApi)
   .add(SubscriptionTopicsApi)

@@ -20,6 +20,7 @@ import {
   ContactPropertyAlreadyExists,
   ContactPropertyNotFound,
   PrivacyJobNotFound,
+  LastOwnerOfSharedTeam,
   SignupConfirmationInvalid,
   SignupFormNotFound,
   PropertyDefinitionInvalid,
@@ -110,6 +111,7 @@ export const errorTable = {
     code: "conflict",
     failures: [AlreadyExists, DomainAlreadyExists, ContactAlreadyExists, ContactPropertyAlreadyExists]
   },
+  LastOwner: { status: 409, code: "last_owner", failures: [LastOwnerOfSharedTeam] },
   StateConflict: {
     status: 409,
     code: "conflict",

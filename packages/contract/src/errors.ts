@@ -7,6 +7,7 @@ import {
   MonthlyLimitExceeded,
   SendLimitExceeded,
   InvalidApiKey,
+  LastOwnerOfSharedTeam,
   PermissionDenied,
   RateLimitExceeded,
   ResourceNotFound,
@@ -112,3 +113,5 @@ export const ContactsUnresolvedJson = answer(
   "SegmentContactsUnresolved",
   (message) => new SegmentContactsUnresolved({ message })
 )
+
+export const LastOwnerJson = answer("LastOwner", (message) => new LastOwnerOfSharedTeam({ message }))

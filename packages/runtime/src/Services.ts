@@ -1,5 +1,4 @@
 import {
-  ConfigRetentionPolicySource,
   HttpNotificationSender,
   LiquidTemplateEngine,
   NodeCryptoDigest,
@@ -11,6 +10,7 @@ import {
   NodeDnsResolver,
   NodeHttpWebhookTransport,
   PackagedAddressLists,
+  PlanRetentionPolicySource,
   StripeBillingGateway,
   TldtsPublicSuffixList,
   UaParserUserAgentParser
@@ -53,14 +53,14 @@ export const Services = Layer.mergeAll(
   Htmlparser2HtmlScanner.layer,
   PackagedAddressLists.layer,
   StripeBillingGateway.layerConfig,
-  ConfigRetentionPolicySource.layerConfig,
   LiquidTemplateEngine.layer
 )
   .pipe((services) =>
     Layer.mergeAll(
       services,
       NodeCryptoDkimSigner.layer.pipe(Layer.provide(services)),
-      NodeHttpWebhookTransport.layerConfig.pipe(Layer.provide(services))
+      NodeHttpWebhookTransport.layerConfig.pipe(Layer.provide(services)),
+      PlanRetentionPolicySource.layerConfig.pipe(Layer.provide(services))
     )
   )
   .pipe((services) =>

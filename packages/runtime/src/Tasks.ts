@@ -1,7 +1,9 @@
 import {
   AdvanceDkimRotations,
   PurgeAuditLog,
+  PurgeClosedTeams,
   PurgeExpiredData,
+  PurgeExpiredSignups,
   RunPrivacyJobs,
   PurgeRequestLog,
   ReportOverage,
@@ -39,6 +41,10 @@ const tasks = [
       yield* PurgeRequestLog(yield* Effect.orDie(RequestLogRetentionDays))
       // P22-P24, P29: emails, events, inbound mail and its files, webhook deliveries, expired sessions.
       yield* PurgeExpiredData()
+      // Signup submissions whose seven-day confirmation link expired unconfirmed.
+      yield* PurgeExpiredSignups()
+      // P25: teams closed two weeks ago, everything but their billing records.
+      yield* PurgeClosedTeams()
     })
   },
   // Last month's overage, once per team and period (nothing to do without Stripe).

@@ -108,6 +108,36 @@ for (const [name, start] of subjects) {
       expect((await audit((r) => r.list(b, {}, 1, 10))).total).toBe(1)
     })
 
+    it("audit: a person's own entries, what they did and what was done to them, in every team", async () => {
+      const [a, b] = [await newTeam(s), await newTeam(s)]
+      const person = `usr_${String(a).padStart(24, "0")}`
+      await audit((r) =>
+        r.record(auditEntry(a, { actor: { kind: "user", id: person }, at: new Date(now - 3000) }))
+      )
+      await audit((r) =>
+        r.record(
+          auditEntry(b, {
+            action: "member.removed",
+            target: { type: "user", id: person },
+            at: new Date(now - 1000)
+          })
+        )
+      )
+      await audit((r) =>
+        r.record(
+          auditEntry(null as unknown as TeamId, {
+            actor: { kind: "user", id: person },
+            at: new Date(now - 2000)
+          })
+        )
+      )
+      await audit((r) => r.record(auditEntry(a, { actor: { kind: "user", id: `${person}x` } })))
+      await audit((r) => r.record(auditEntry(a, { actor: { kind: "api_key", id: person } })))
+      const mine = await audit((r) => r.aboutPerson(person, 10))
+      expect(mine.map((e) => e.at.getTime())).toEqual([now - 1000, now - 2000, now - 3000])
+      expect((await audit((r) => r.aboutPerson(person, 1))).length).toBe(1)
+    })
+
     it("requests: recorded in the background, listed per team with filters, purged by age", async () => {
       const [a, b] = [await newTeam(s), await newTeam(s)]
       await requests((r) => r.record(request(a, { at: new Date(now - 3000) })))

@@ -87,6 +87,20 @@ for (const [name, start] of [
       expect((await s.run((q) => q.claim({ limit: 10, leaseMs: 60_000 }))).map((j) => j.id)).toContain(job.id)
     })
 
+    it("claims one job by id, leaving the others waiting, and not while another holds it", async () => {
+      const t = await s.team()
+      const [first, second] = [
+        await s.run((q) => q.enqueue({ teamId: t, kind: "export", address: "i1@y.test", requestedBy: null })),
+        await s.run((q) => q.enqueue({ teamId: t, kind: "erase", address: "i2@y.test", requestedBy: null }))
+      ]
+      const mine = await s.run((q) => q.claim({ limit: 1, leaseMs: 60_000, id: second.id }))
+      expect(mine.map((j) => j.id)).toEqual([second.id])
+      expect(await s.run((q) => q.claim({ limit: 1, leaseMs: 60_000, id: second.id }))).toEqual([])
+      const rest = await s.run((q) => q.claim({ limit: 100, leaseMs: 60_000 }))
+      expect(rest.map((j) => j.id)).toContain(first.id)
+      expect(rest.map((j) => j.id)).not.toContain(second.id)
+    })
+
     it("a finished erasure forgets the address, and the same team's exports of it lose their archive", async () => {
       const [a, b] = [await s.team(), await s.team()]
       const exp = await s.run((q) =>

@@ -23,6 +23,9 @@ interface Subject {
   readonly session: (expiresAt: Date) => Promise<void>
   readonly count: (teamId: TeamId, kind: RetentionKind) => Promise<number>
   readonly sessions: () => Promise<number>
+  /** Marks the team closed at `at`, as closing it would. */
+  readonly closeTeam: (teamId: TeamId, at: Date) => Promise<void>
+  readonly teamExists: (teamId: TeamId) => Promise<boolean>
   readonly close: () => Promise<void>
 }
 
@@ -48,6 +51,8 @@ const memory = async (): Promise<Subject> => {
       ),
     count: async (teamId, kind) => runtime.runPromise((await rows()).count(teamId, kind)),
     sessions: async () => runtime.runPromise((await rows()).sessions()),
+    closeTeam: async (teamId, at) => runtime.runPromise((await rows()).closeTeam(teamId, at)),
+    teamExists: async (teamId) => runtime.runPromise((await rows()).exists(teamId)),
     close: () => runtime.dispose()
   }
 }
@@ -102,6 +107,10 @@ const postgres = async (): Promise<Subject> => {
     },
     count: (teamId, kind) => seed.count(`${tables[kind]} WHERE team_id = $1`, [teamId]),
     sessions: () => seed.count("sessions"),
+    closeTeam: async (teamId, at) => {
+      await seed.q("UPDATE teams SET closed_at = $2 WHERE id = $1", [teamId, at])
+    },
+    teamExists: async (teamId) => (await seed.count("teams WHERE id = $1", [teamId])) === 1,
     close: async () => {
       await seed.close()
       await runtime.dispose()
@@ -157,6 +166,23 @@ for (const [name, start] of [
       expect([...done.freedBlobs].sort()).toEqual([...own].sort())
       const later = await s.store((r) => r.purgeBefore(b, "inbound", ago(30), 10, 0))
       expect([...later.freedBlobs].sort()).toEqual([...shared].sort())
+    })
+
+    it("closed teams: listed once closed before the date, and removed with their rows; open teams are never removed", async () => {
+      const [closed, recent, open] = [await s.team(), await s.team(), await s.team()]
+      await s.add(closed, "emails", ago(1))
+      await s.closeTeam(closed, ago(20))
+      await s.closeTeam(recent, ago(2))
+      const due = await s.store((r) => r.closedTeams(ago(14), 100))
+      expect(due).toContain(closed)
+      expect(due).not.toContain(recent)
+      expect(due).not.toContain(open)
+      await s.store((r) => r.removeClosedTeam(closed))
+      await s.store((r) => r.removeClosedTeam(open))
+      expect(await s.teamExists(closed)).toBe(false)
+      expect(await s.count(closed, "emails")).toBe(0)
+      expect(await s.teamExists(open)).toBe(true)
+      expect(await s.store((r) => r.closedTeams(ago(14), 100))).not.toContain(closed)
     })
 
     it("sessions: the expired go, the live stay", async () => {

@@ -39,6 +39,32 @@ for (const [name, make] of [
     })
     afterAll(() => s.close())
 
+    it("purges only unconfirmed submissions made before the cut-off, in batches of the size asked", async () => {
+      const team = await newTeam()
+      const form = await forms((r) => r.create(team, FORM))
+      const made = async (email: string) =>
+        Option.getOrThrow(await forms((r) => r.submit(form, { ...VISITOR, email }))).publicId
+      const old1 = await made("old1@example.com")
+      const old2 = await made("old2@example.com")
+      const confirmed = await made("kept@example.com")
+      expect(await forms((r) => r.markConfirmed(confirmed, new Date()))).toBe(true)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      const cutOff = new Date()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      const young = await made("young@example.com")
+      expect(await forms((r) => r.purgeUnconfirmedBefore(cutOff, 1))).toBe(1)
+      expect(await forms((r) => r.purgeUnconfirmedBefore(cutOff, 1))).toBe(1)
+      expect(await forms((r) => r.purgeUnconfirmedBefore(cutOff, 1))).toBe(0)
+      const present = async (id: SubmissionPublicId) =>
+        Option.isSome(await forms((r) => r.findSubmission(id)))
+      expect([
+        await present(old1),
+        await present(old2),
+        await present(confirmed),
+        await present(young)
+      ]).toEqual([false, false, true, true])
+    })
+
     it("keeps a team's forms apart from another team's, newest first, and applies partial changes", async () => {
       const [a, b] = [await newTeam(), await newTeam()]
       const first = await forms((r) => r.create(a, FORM))

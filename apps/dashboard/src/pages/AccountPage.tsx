@@ -3,6 +3,7 @@ import { useState } from "react"
 import { call } from "../api"
 import { useSession } from "../session"
 import { Field, Form, PageTitle } from "../ui"
+import { DeleteAccountSection } from "./ClosingSections"
 import { GitHubSection } from "./GitHubSection"
 import { TimeZoneSelect } from "./TimeZoneSelect"
 import { TwoFactorSection } from "./TwoFactorSection"
@@ -135,6 +136,17 @@ export const AccountPage = () => {
         </Form>
         <TwoFactorSection />
         <GitHubSection />
+        <section className="card" aria-labelledby="my-data-title">
+          <h2 id="my-data-title">Your data</h2>
+          <p>
+            A copy of what PostStack keeps about you: your account, teams, sessions, linked sign-ins and the
+            audit entries about you, as a JSON file. It never holds your password or 2FA secrets.
+          </p>
+          <a className="button" href="/account/export" download>
+            Download my data
+          </a>
+        </section>
+        <DeleteAccountSection />
       </div>
     </section>
   )

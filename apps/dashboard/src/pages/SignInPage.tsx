@@ -17,6 +17,8 @@ export const SignInPage = () => {
       () => setGitHub(false)
     )
   }, [])
+  const next = sameOriginPath(place.search.get("next"))
+  const nextQuery = next === undefined ? "" : `?next=${encodeURIComponent(next)}`
   const signIn = async () => {
     const info = await call((api) =>
       api.auth.signIn({ payload: { email, password: Redacted.make(password) } })
@@ -24,9 +26,9 @@ export const SignInPage = () => {
     if ("twoFactorRequired" in info) {
       // The second factor has its own page; the challenge travels in the fragment, never to a server log.
       // Where the person was going comes along, still checked there before it is followed.
-      const next = sameOriginPath(place.search.get("next"))
-      const query = next === undefined ? "" : `?next=${encodeURIComponent(next)}`
-      window.location.assign(`/sign-in/two-factor${query}#challenge=${encodeURIComponent(info.challenge)}`)
+      window.location.assign(
+        `/sign-in/two-factor${nextQuery}#challenge=${encodeURIComponent(info.challenge)}`
+      )
       return
     }
     setCsrfToken(info.csrfToken)
@@ -58,8 +60,8 @@ export const SignInPage = () => {
       {github ? (
         <>
           <p className="divider">or</p>
-          {/* A full navigation: the server redirects to GitHub's consent page. */}
-          <a className="button wide" href="/auth/github">
+          {/* A full navigation: the server redirects to GitHub's consent page, and back to `next`. */}
+          <a className="button wide" href={`/auth/github${nextQuery}`}>
             Sign in with GitHub
           </a>
         </>

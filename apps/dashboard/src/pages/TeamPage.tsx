@@ -5,6 +5,7 @@ import { call } from "../api"
 import { useCurrentTeam, useSession } from "../session"
 import { ErrorMessage, Field, Form, PageTitle, Select, formatDate, useAction } from "../ui"
 import { useLoad } from "../useLoad"
+import { CloseTeamSection } from "./ClosingSections"
 
 type Role = "owner" | "admin" | "member"
 const ROLES: ReadonlyArray<readonly [Role, string]> = [
@@ -203,6 +204,9 @@ export const TeamPage = () => {
             </table>
           )}
         </>
+      ) : null}
+      {myRole === "owner" && team !== undefined ? (
+        <CloseTeamSection teamId={teamId} teamName={team.name} />
       ) : null}
     </section>
   )

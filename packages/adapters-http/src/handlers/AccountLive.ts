@@ -1,5 +1,12 @@
-import { HttpApiBuilder } from "@effect/platform"
-import { ChangeEmail, ChangePassword, GetAccount, UpdateProfile } from "@poststack/application"
+import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
+import {
+  ChangeEmail,
+  ChangePassword,
+  DeleteAccount,
+  ExportPersonalData,
+  GetAccount,
+  UpdateProfile
+} from "@poststack/application"
 import { InvalidApiKey } from "@poststack/domain"
 import { Effect } from "effect"
 import { Api } from "@poststack/contract"
@@ -44,6 +51,27 @@ export const AccountLive = HttpApiBuilder.group(Api, "account", (handlers) =>
       ).pipe(
         Effect.catchTag("CredentialsRejected", (e) => Effect.fail(new InvalidApiKey({ message: e.message }))),
         Effect.as({ message: "A confirmation link is on its way to the new address." })
+      )
+    )
+    .handle("deleteAccount", ({ payload }) =>
+      Effect.flatMap(CurrentSession, ({ session }) => DeleteAccount(session, payload.password)).pipe(
+        Effect.catchTag("CredentialsRejected", (e) => Effect.fail(new InvalidApiKey({ message: e.message }))),
+        Effect.map(({ teamsClosed }) => ({ deleted: true as const, teamsClosed }))
+      )
+    )
+    .handle("exportData", () =>
+      Effect.flatMap(CurrentSession, ({ session }) => ExportPersonalData(session.userId)).pipe(
+        Effect.catchTag("SessionRequired", (e) => Effect.fail(new InvalidApiKey({ message: e.message }))),
+        Effect.map((archive) =>
+          HttpServerResponse.uint8Array(new TextEncoder().encode(JSON.stringify(archive, null, 2)), {
+            contentType: "application/json",
+            headers: {
+              "content-disposition": `attachment; filename="poststack-personal-data-${archive.account.id}.json"`,
+              "cache-control": "no-store",
+              "x-content-type-options": "nosniff"
+            }
+          })
+        )
       )
     )
 )

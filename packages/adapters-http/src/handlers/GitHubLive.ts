@@ -14,14 +14,19 @@ import {
   type GitHubRefusal,
   githubRefusalOf,
   InvalidApiKey,
-  OAuthRefused
+  OAuthRefused,
+  sameSitePath
 } from "@poststack/domain"
 import { Api, CurrentSession } from "@poststack/contract"
 import { Effect, Redacted } from "effect"
 import { isLocalPlainHttp, sessionTokenOf, setSessionCookie } from "../middleware/SessionCookie.js"
 import { clientContext } from "./AuthLive.js"
 
-/** The browser that started a GitHub sign-in: `<intent>.<state>`, for ten minutes. */
+/**
+ * The browser that started a GitHub sign-in: `<intent>.<state>[.<next>]` (next in base64url), for
+ * ten minutes. Keeping `next` in the same HttpOnly cookie as the state binds it to this round trip:
+ * the callback URL, which GitHub and its logs see, never carries it.
+ */
 const STATE_COOKIE = "__Host-poststack_github"
 const LOCAL_STATE_COOKIE = "poststack_github"
 const STATE_SECONDS = 600
@@ -47,13 +52,25 @@ const setStateCookie = (value: string, maxAgeSeconds: number) =>
   )
 
 /** A new state bound to this browser by the cookie, and GitHub's consent URL carrying it. */
-const begin = (intent: Intent) =>
+const begin = (intent: Intent, next?: string) =>
   Effect.gen(function* () {
     const state = randomBytes(24).toString("base64url")
     const url = yield* (yield* OAuthProvider).authorizeUrl(state)
-    yield* setStateCookie(`${intent}.${state}`, STATE_SECONDS)
+    const path = sameSitePath(next)
+    const tail = path === undefined ? "" : `.${Buffer.from(path).toString("base64url")}`
+    yield* setStateCookie(`${intent}.${state}${tail}`, STATE_SECONDS)
     return url
   })
+
+/** The cookie's parts; `next` is checked again, as anything read back from a browser is. */
+const parseStateCookie = (cookie: string) => {
+  const [intent = "", state = "", encoded] = cookie.split(".")
+  return {
+    intent,
+    state,
+    next: encoded === undefined ? undefined : sameSitePath(Buffer.from(encoded, "base64url").toString())
+  }
+}
 
 const sameText = (a: string, b: string) => {
   const x = Buffer.from(a)
@@ -105,8 +122,8 @@ const refusalPageForBrowsers = <A, E, R>(callback: Effect.Effect<A, E, R>) =>
 export const GitHubAuthLive = HttpApiBuilder.group(Api, "githubAuth", (handlers) =>
   handlers
     .handle("providers", () => Effect.map(OAuthProvider, (github) => ({ github: github.configured })))
-    .handle("start", () =>
-      Effect.map(begin("signin"), (url) =>
+    .handle("start", ({ urlParams }) =>
+      Effect.map(begin("signin", urlParams.next), (url) =>
         HttpServerResponse.empty({ status: 302, headers: { location: url, "cache-control": "no-store" } })
       )
     )
@@ -117,13 +134,11 @@ export const GitHubAuthLive = HttpApiBuilder.group(Api, "githubAuth", (handlers)
         yield* setStateCookie("", 0)
         if (urlParams.error === "access_denied") return yield* refused(GITHUB_REFUSALS.declined)
         if (urlParams.error !== undefined) return yield* refused(GITHUB_REFUSALS.github_error)
-        const dot = cookie.indexOf(".")
-        const intent = cookie.slice(0, dot)
+        const { intent, state, next } = parseStateCookie(cookie)
         if (
-          dot < 0 ||
           (intent !== "signin" && intent !== "link") ||
           urlParams.state === undefined ||
-          !sameText(cookie.slice(dot + 1), urlParams.state)
+          !sameText(state, urlParams.state)
         )
           return yield* refused(GITHUB_REFUSALS.state)
         if (urlParams.code === undefined) return yield* refused(GITHUB_REFUSALS.no_code)
@@ -143,9 +158,11 @@ export const GitHubAuthLive = HttpApiBuilder.group(Api, "githubAuth", (handlers)
         const outcome = yield* SignInWithGitHub(urlParams.code, yield* clientContext)
         if (outcome._tag === "TwoFactorRequired")
           // The fragment never reaches a server, so no access log holds the challenge.
-          return redirect(`/sign-in/two-factor#challenge=${Redacted.value(outcome.challenge)}`)
+          return redirect(
+            `/sign-in/two-factor${next === undefined ? "" : `?next=${encodeURIComponent(next)}`}#challenge=${Redacted.value(outcome.challenge)}`
+          )
         yield* setSessionCookie(outcome.token)
-        return redirect("/")
+        return redirect(next ?? "/")
       }).pipe(refusalPageForBrowsers)
     )
 )

@@ -18,6 +18,16 @@ button{font:inherit;background:#1f2328;color:#fff;border:0;border-radius:6px;pad
 </html>
 `
 
+/** What a plain HTML form post (no JavaScript) lands on when the form has no redirect URL. */
+export const submittedPage = {
+  done: (message: string) => layout("Almost there", `<h1>Almost there</h1><p>${escapeHtml(message)}</p>`),
+  refused: (message: string) =>
+    layout(
+      "Not subscribed",
+      `<h1>Not subscribed</h1><p>${escapeHtml(message)}</p><p>Go back and try again.</p>`
+    )
+}
+
 /**
  * The confirmation pages. Confirming takes a click on the page's button (a POST), so a link
  * scanner that follows every GET in a mail never subscribes anyone. Form names and URLs are the

@@ -2,6 +2,7 @@ import { HttpApiBuilder } from "@effect/platform"
 import {
   AcceptInvitation,
   ChangeRole,
+  CloseTeam,
   CreateTeam,
   GetAccount,
   InviteMember,
@@ -39,6 +40,14 @@ export const TeamsLive = HttpApiBuilder.group(Api, "teams", (handlers) =>
       Effect.flatMap(userId, (actor) =>
         ChangeRole(actor, path.teamId as TeamId, path.userId, payload.role)
       ).pipe(Effect.map(toMemberView))
+    )
+    .handle("close", ({ path, payload }) =>
+      Effect.flatMap(CurrentSession, ({ session }) =>
+        CloseTeam(session, path.teamId as TeamId, payload.password)
+      ).pipe(
+        Effect.catchTag("CredentialsRejected", (e) => Effect.fail(new InvalidApiKey({ message: e.message }))),
+        Effect.map((closed) => ({ closed: true as const, ...closed }))
+      )
     )
     .handle("removeMember", ({ path }) =>
       Effect.flatMap(userId, (actor) => RemoveMember(actor, path.teamId as TeamId, path.userId)).pipe(

@@ -26,16 +26,22 @@ import twoFactor from "./0037_two_factor.js"
 import linkedIdentities from "./0038_linked_identities.js"
 import signInDevices from "./0039_sign_in_devices.js"
 import contacts from "./0040_contacts.js"
-import templates from "./0045_templates.js"
 import segments from "./0041_segments.js"
 import subscriptionTopics from "./0042_subscription_topics.js"
+import signupForms from "./0043_signup_forms.js"
 import contactEngagementAndSearch from "./0044_contact_engagement_and_search.js"
+import templates from "./0045_templates.js"
 import plansAndUsage from "./0046_plans_and_usage.js"
 import retentionIndexes from "./0048_retention_indexes.js"
 import privacyJobs from "./0049_privacy_jobs.js"
 import bulkMail from "./0050_bulk_mail.js"
+import fairDeliveryClaims from "./0054_fair_delivery_claims.js"
+import planBulkRate from "./0055_plan_bulk_rate.js"
 import acceptEmailsUnlessSuppressed from "./0060_accept_emails_unless_suppressed.js"
-import signupForms from "./0043_signup_forms.js"
+import contactEngagementRollup from "./0061_contact_engagement_rollup.js"
+import contactsNewestAscending from "./0062_contacts_newest_ascending.js"
+import teamClosure from "./0063_team_closure.js"
+import quotaHoldsAndSignupExpiry from "./0066_quota_holds_and_signup_expiry.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -76,7 +82,13 @@ export const migrations = {
   "0048_retention_indexes": retentionIndexes,
   "0049_privacy_jobs": privacyJobs,
   "0050_bulk_mail": bulkMail,
-  "0060_accept_emails_unless_suppressed": acceptEmailsUnlessSuppressed
+  "0054_fair_delivery_claims": fairDeliveryClaims,
+  "0055_plan_bulk_rate": planBulkRate,
+  "0060_accept_emails_unless_suppressed": acceptEmailsUnlessSuppressed,
+  "0061_contact_engagement_rollup": contactEngagementRollup,
+  "0062_contacts_newest_ascending": contactsNewestAscending,
+  "0063_team_closure": teamClosure,
+  "0066_quota_holds_and_signup_expiry": quotaHoldsAndSignupExpiry
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */

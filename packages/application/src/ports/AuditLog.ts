@@ -32,6 +32,14 @@ export class AuditLog extends Context.Tag("@poststack/application/AuditLog")<
       perPage: number
     ) => Effect.Effect<AuditPage, StoreUnavailable>
     /**
+     * Entries about one person in every team and none: those they did (actor `user`) and those
+     * done to them (target `user`), newest first, at most `limit`: their own copy (P36).
+     */
+    readonly aboutPerson: (
+      userId: string,
+      limit: number
+    ) => Effect.Effect<ReadonlyArray<AuditEntry>, StoreUnavailable>
+    /**
      * Deletes entries older than `cutoff`, at most `batch` rows per statement, until none is left;
      * answers how many went. Bounded batches keep each statement's locks and WAL small.
      */

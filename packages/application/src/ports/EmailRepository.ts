@@ -52,6 +52,11 @@ export interface NewEmail {
    * its bodies are wiped once its delivery settles. `false` for every team's own mail.
    */
   readonly system: boolean
+  /**
+   * The place held for it under the team's plan limits (`UsageMeter.admit`), released in the
+   * commit that writes it; absent when no place was needed.
+   */
+  readonly quotaHold?: string | null
 }
 
 export type AcceptResult =
@@ -123,6 +128,17 @@ export class EmailRepository extends Context.Tag("@poststack/application/EmailRe
      * deliveries. Concurrent sends with the same idempotency key store one email.
      */
     readonly accept: (email: NewEmail) => Effect.Effect<AcceptResult, StoreUnavailable>
+    /**
+     * The team's email stored under this idempotency key (as `accept` compares keys), if any:
+     * a retry is answered from it before anything else is spent on it.
+     */
+    readonly findByIdempotencyKey: (
+      teamId: TeamId,
+      key: string
+    ) => Effect.Effect<
+      Option.Option<{ readonly publicId: string; readonly requestHash: string | null }>,
+      StoreUnavailable
+    >
     /** Newest first. */
     readonly list: (
       teamId: TeamId,

@@ -26,6 +26,11 @@ export interface Handover {
    * destination past it ends in a `Busy` outcome instead.
    */
   readonly startBy: Date
+  /**
+   * Bulk (marketing) mail: waits for a connection to a busy destination after transactional
+   * mail. Left out: transactional.
+   */
+  readonly bulk?: boolean
 }
 
 /**

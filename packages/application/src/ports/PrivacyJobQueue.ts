@@ -29,10 +29,14 @@ export class PrivacyJobQueue extends Context.Tag("@poststack/application/Privacy
     }) => Effect.Effect<PrivacyJob, StoreUnavailable>
     /** One of the team's jobs; another team's is none. */
     readonly find: (teamId: TeamId, id: string) => Effect.Effect<Option.Option<PrivacyJob>, StoreUnavailable>
-    /** Jobs waiting, or running under a lease that ran out (their worker died), now this worker's. */
+    /**
+     * Jobs waiting, or running under a lease that ran out (their worker died), now this worker's.
+     * With `id`, only that job (an operator running it on the spot): none when another holds it.
+     */
     readonly claim: (request: {
       readonly limit: number
       readonly leaseMs: number
+      readonly id?: string
     }) => Effect.Effect<ReadonlyArray<PrivacyJob>, StoreUnavailable>
     readonly extend: (
       jobs: ReadonlyArray<PrivacyJob>,

@@ -41,6 +41,17 @@ export class RetentionStore extends Context.Tag("@poststack/application/Retentio
       batch: number,
       after: number
     ) => Effect.Effect<PurgedBatch, StoreUnavailable>
+    /** Teams closed before `closedBefore` and not deleted yet, ids ascending, at most `limit` (P25). */
+    readonly closedTeams: (
+      closedBefore: Date,
+      limit: number
+    ) => Effect.Effect<ReadonlyArray<TeamId>, StoreUnavailable>
+    /**
+     * Deletes a closed team with every row still its own (contacts, properties, suppressions,
+     * domains, templates...); billing records stay (P27: they do not point at the team). The caller
+     * purges its mail first, in batches, so this statement meets only small tables.
+     */
+    readonly removeClosedTeam: (teamId: TeamId) => Effect.Effect<void, StoreUnavailable>
     /** Deletes up to `batch` sessions that expired before `now` (P29); answers how many. */
     readonly purgeExpiredSessions: (now: Date, batch: number) => Effect.Effect<number, StoreUnavailable>
   }

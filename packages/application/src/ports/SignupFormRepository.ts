@@ -81,5 +81,11 @@ export class SignupFormRepository extends Context.Tag("@poststack/application/Si
     >
     /** Marks the submission confirmed; `false` when it was already (or is gone). */
     readonly markConfirmed: (id: SubmissionPublicId, at: Date) => Effect.Effect<boolean, StoreUnavailable>
+    /**
+     * Deletes up to `limit` submissions never confirmed and made before `before` (their link has
+     * expired, so nobody can confirm them any more), oldest first; how many went. Confirmed ones
+     * are kept: they are the record of the opt-in.
+     */
+    readonly purgeUnconfirmedBefore: (before: Date, limit: number) => Effect.Effect<number, StoreUnavailable>
   }
 >() {}

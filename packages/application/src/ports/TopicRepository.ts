@@ -50,7 +50,10 @@ export class TopicRepository extends Context.Tag("@poststack/application/TopicRe
     ) => Effect.Effect<Option.Option<Topic>, StoreUnavailable>
     /** Removes the topic and every choice about it (contacts stay); `false` when there was none. */
     readonly remove: (teamId: TeamId, id: TopicPublicId) => Effect.Effect<boolean, StoreUnavailable>
-    /** Contacts in the topic (no choice, or opted back in) and contacts that opted out of it. */
+    /**
+     * Contacts the topic's mail would reach (in the topic: no choice, or opted back in; and not
+     * unsubscribed from everything nor suppressed), and contacts that opted out of it.
+     */
     readonly counts: (teamId: TeamId, id: TopicId) => Effect.Effect<TopicCounts, StoreUnavailable>
     /**
      * One page of the topic's subscribers (`subscribed`), or of the contacts that opted out of it,

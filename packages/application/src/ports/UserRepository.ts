@@ -43,6 +43,11 @@ export class UserRepository extends Context.Tag("@poststack/application/UserRepo
     /** By canonical address. */
     readonly findByEmail: (email: string) => Effect.Effect<Option.Option<UserCredentials>, StoreUnavailable>
     readonly get: (id: UserId) => Effect.Effect<Option.Option<UserCredentials>, StoreUnavailable>
+    /**
+     * Deletes the person with what is only theirs (memberships, sessions, linked identities, 2FA,
+     * mailed links); invitations they sent or accepted keep no trace of them. `false`: none such.
+     */
+    readonly remove: (id: UserId) => Effect.Effect<boolean, StoreUnavailable>
     readonly setPasswordHash: (id: UserId, passwordHash: string) => Effect.Effect<void, StoreUnavailable>
     readonly markEmailVerified: (id: UserId, at: Date) => Effect.Effect<void, StoreUnavailable>
     /** Changes the sign-in address (then verified, as a link to it proved it); taken: `AlreadyExists`. */

@@ -1,7 +1,7 @@
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { AccountEmail, DisplayName, Password, TimeZone } from "@poststack/domain"
 import { Schema } from "effect"
-import { UnauthorizedJson } from "../errors.js"
+import { LastOwnerJson, UnauthorizedJson } from "../errors.js"
 import { SessionAuthentication } from "../middleware/SessionAuthentication.js"
 import { Accepted, TeamMembershipView, UserView } from "./AccountViews.js"
 
@@ -39,6 +39,25 @@ export class AccountApi extends HttpApiGroup.make("account")
       .setPayload(ChangeEmailBody)
       .addSuccess(Accepted, { status: 202 })
       .addError(UnauthorizedJson)
+  )
+  .add(
+    HttpApiEndpoint.post("deleteAccount", "/account/delete")
+      .setPayload(Schema.Struct({ password: Schema.String.pipe(Schema.maxLength(256), Schema.Redacted) }))
+      .addSuccess(Schema.Struct({ deleted: Schema.Literal(true), teamsClosed: Schema.Array(Schema.Int) }))
+      .addError(UnauthorizedJson)
+      .addError(LastOwnerJson)
+      .annotate(
+        OpenApi.Description,
+        "Deletes the signed-in person's account (password again). Teams where they are the only member are closed with it; the only owner of a team with other members gets 409 last_owner."
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("exportData", "/account/export")
+      .addSuccess(HttpApiSchema.Uint8Array({ contentType: "application/json" }))
+      .annotate(
+        OpenApi.Description,
+        "The signed-in person's own data (account, teams, sessions, linked providers, audit entries about them) as a JSON file."
+      )
   )
   .middleware(SessionAuthentication)
   .annotate(OpenApi.Title, "Account") {}

@@ -20,6 +20,11 @@ export const GitHubCallbackParams = Schema.Struct({
   error: Schema.optional(Schema.String.pipe(Schema.maxLength(200)))
 })
 
+/** Where the person was going before signing in; followed only when it is a path of this site. */
+export const GitHubStartParams = Schema.Struct({
+  next: Schema.optional(Schema.String.pipe(Schema.maxLength(2000)))
+})
+
 export const GitHubIdentityView = Schema.Struct({
   githubId: Schema.String,
   name: Schema.String,
@@ -44,8 +49,12 @@ export class GitHubAuthApi extends HttpApiGroup.make("githubAuth")
   )
   .add(
     HttpApiEndpoint.get("start", "/auth/github")
+      .setUrlParams(GitHubStartParams)
       .addSuccess(HttpApiSchema.Empty(302))
-      .annotate(OpenApi.Description, "Redirects (302) to GitHub's consent page.")
+      .annotate(
+        OpenApi.Description,
+        "Redirects (302) to GitHub's consent page. `next`, a path of this site, is where the callback sends the person once signed in; anything else is ignored."
+      )
   )
   .add(
     HttpApiEndpoint.get("callback", "/auth/github/callback")

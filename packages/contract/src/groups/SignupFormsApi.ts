@@ -155,7 +155,7 @@ export class SignupFormSubmitApi extends HttpApiGroup.make("signupFormSubmit")
       .addError(RateLimitedJson)
       .annotate(
         OpenApi.Description,
-        "Public (no key, CORS for any origin). Keeps the submission and mails a confirmation link; the contact is created, or opted in, and added to the form's segment and topic once it is followed."
+        "Public (no key, CORS for any origin). Keeps the submission and mails a confirmation link; the contact is created, or opted in, and added to the form's segment and topic once it is followed. Also takes a plain HTML form post (application/x-www-form-urlencoded): then answers 303 to the form's redirect_url, or an HTML page."
       )
   )
   .add(

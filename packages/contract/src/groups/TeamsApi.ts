@@ -1,7 +1,7 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { AccountEmail, InvitationId, Role, UserId } from "@poststack/domain"
 import { Schema } from "effect"
-import { ForbiddenJson, NotFoundJson, UnprocessableJson } from "../errors.js"
+import { ForbiddenJson, NotFoundJson, UnauthorizedJson, UnprocessableJson } from "../errors.js"
 import { SessionAuthentication } from "../middleware/SessionAuthentication.js"
 import { InvitationView, MemberView, TeamMembershipView } from "./AccountViews.js"
 import { Success } from "./common.js"
@@ -66,6 +66,25 @@ export class TeamsApi extends HttpApiGroup.make("teams")
     HttpApiEndpoint.del("revokeInvitation", "/teams/:teamId/invitations/:id")
       .setPath(invitationPath)
       .addSuccess(Success)
+  )
+  .add(
+    HttpApiEndpoint.post("close", "/teams/:teamId/close")
+      .setPath(teamPath)
+      .setPayload(Schema.Struct({ password: Schema.String.pipe(Schema.maxLength(256), Schema.Redacted) }))
+      .addSuccess(
+        Schema.Struct({
+          closed: Schema.Literal(true),
+          closedAt: Schema.Date,
+          deletionAfter: Schema.Date,
+          keysRevoked: Schema.Int,
+          emailsCancelled: Schema.Int
+        })
+      )
+      .addError(UnauthorizedJson)
+      .annotate(
+        OpenApi.Description,
+        "An owner closes the team, giving their password: keys are revoked and waiting mail cancelled at once; its data is deleted two weeks later, billing records excepted."
+      )
   )
   .add(
     HttpApiEndpoint.post("acceptInvitation", "/teams/join")

@@ -17,3 +17,12 @@ export class SessionRequired extends Schema.TaggedError<SessionRequired>()("Sess
 export class LinkInvalid extends Schema.TaggedError<LinkInvalid>()("LinkInvalid", {
   message: Schema.String
 }) {}
+
+/**
+ * A person who is the only owner of a team that has other members cannot delete their account:
+ * the team would be left without an owner. They make someone else an owner, or close the team.
+ */
+export class LastOwnerOfSharedTeam extends Schema.TaggedError<LastOwnerOfSharedTeam>()(
+  "LastOwnerOfSharedTeam",
+  { message: Schema.String }
+) {}

@@ -35,13 +35,18 @@ export const AuditAction = Schema.Literal(
   "account.email_changed",
   "account.github_linked",
   "account.github_unlinked",
+  "account.deleted",
   "member.invited",
   "member.joined",
   "member.invitation_revoked",
   "member.removed",
   "member.role_changed",
   "team.created",
+  "team.closed",
   "data.exported",
+  "billing.plan_changed",
+  "billing.checkout_started",
+  "billing.subscription_changed",
   "data.erased"
 )
 export type AuditAction = typeof AuditAction.Type

@@ -27,7 +27,12 @@ export class Plan extends Schema.Class<Plan>("Plan")({
   /** Price of each 1,000 emails past the monthly limit, in cents; `null`: no overage, a hard limit. */
   overageCentsPer1000: Schema.NullOr(Count),
   /** The Stripe price a subscription to this plan carries; `null`: not sold through Stripe. */
-  stripePriceId: Schema.NullOr(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)))
+  stripePriceId: Schema.NullOr(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))),
+  /**
+   * Bulk (marketing) deliveries a team may hand to receivers per clock hour; past it they wait in
+   * the queue for the next hour, never failed. Transactional mail is never held by it. `null`: no rate.
+   */
+  bulkHourlyLimit: Schema.optionalWith(Schema.NullOr(Count), { default: () => null })
 }) {}
 
 /** The plan of every team while the operator has set up none: no limits, 30 days of logs. */

@@ -57,3 +57,14 @@ export const contactEventData = (contact: Contact) => ({
 /** The event a change to a contact writes to the outbox, encoded, in the same transaction as the change. */
 export const contactEvent = (type: ContactEventType, contact: Contact): EncodedWebhookEvent =>
   encodeWebhookEvent({ type, data: contactEventData(contact) })
+
+/** The `contact.updated` a choice about one topic writes: the contact, and the topic and choice. */
+export const topicChoiceEvent = (
+  contact: Contact,
+  topic: { readonly publicId: string; readonly name: string },
+  subscribed: boolean
+): EncodedWebhookEvent =>
+  encodeWebhookEvent({
+    type: "contact.updated",
+    data: { ...contactEventData(contact), topic: { topic_id: topic.publicId, name: topic.name, subscribed } }
+  })

@@ -114,7 +114,9 @@ export class ClaimedDelivery extends Schema.Class<ClaimedDelivery>("ClaimedDeliv
    * One of the product's own mails (system mail): no suppression list stops it and none of its
    * bounces lists the address, since the sending team's list is not the person's.
    */
-  system: Schema.optional(Schema.Boolean)
+  system: Schema.optional(Schema.Boolean),
+  /** Bulk (marketing) mail: a broadcast's recipient; waits after transactional mail. */
+  bulk: Schema.optional(Schema.Boolean)
 }) {}
 
 /**

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { eventSchema, Timestamp } from "./Event.js"
+import { eventSchema, optional, Timestamp } from "./Event.js"
 
 /** A contact as its events carry it: the public id, names, consent and property values. */
 export const ContactEventData = {
@@ -14,7 +14,15 @@ export const ContactEventData = {
 }
 
 export const ContactCreated = eventSchema("contact.created", ContactEventData)
-export const ContactUpdated = eventSchema("contact.updated", ContactEventData)
+/**
+ * A choice about one topic is a `contact.updated` (the contact still gets the team's other mail,
+ * so it is not `contact.unsubscribed`), naming the topic and the choice so a consumer can tell
+ * what changed.
+ */
+export const ContactUpdated = eventSchema("contact.updated", {
+  ...ContactEventData,
+  topic: optional(Schema.Struct({ topic_id: Schema.String, name: Schema.String, subscribed: Schema.Boolean }))
+})
 export const ContactDeleted = eventSchema("contact.deleted", ContactEventData)
 export const ContactUnsubscribed = eventSchema("contact.unsubscribed", ContactEventData)
 

@@ -10,15 +10,19 @@ import { Effect } from "effect"
 import { SubscriptionRepository } from "../../ports/SubscriptionRepository.js"
 import { UsageMeter } from "../../ports/UsageMeter.js"
 
-/** A place under the team's limits: `settle` it once the email is written, or not. */
+/**
+ * A place under the team's limits: `hold` goes with the email to the store (which releases it in
+ * the commit that writes it), and `settle` runs once the email is written, or not.
+ */
 export interface Admission {
+  readonly hold: string | null
   readonly settle: (accepted: boolean) => Effect.Effect<void>
 }
 
 const SUSPENDED =
   "Sending is suspended: a payment failed and its grace period has ended; update the card in the billing portal"
 
-const nothingHeld: Admission = { settle: () => Effect.void }
+const nothingHeld: Admission = { hold: null, settle: () => Effect.void }
 
 /**
  * The entitlement step of a send: a team whose payment failed past its grace period may not send
@@ -34,6 +38,11 @@ export const AdmitSend = Effect.fnUntraced(function* (teamId: TeamId, testMode: 
   const meter = yield* UsageMeter
   const plan = entitlement.plan
   const refusal = yield* meter.admit(teamId, plan, now)
+  if (typeof refusal !== "string")
+    return {
+      hold: refusal.id,
+      settle: (accepted: boolean) => meter.settle(teamId, refusal, accepted, now)
+    } satisfies Admission
   if (refusal === "monthly")
     return yield* new MonthlyLimitExceeded({
       message: `Monthly email limit of ${plan.monthlyLimit} reached for the ${plan.name} plan`
@@ -42,6 +51,5 @@ export const AdmitSend = Effect.fnUntraced(function* (teamId: TeamId, testMode: 
     return yield* new DailyLimitExceeded({
       message: `Daily email limit of ${plan.dailyLimit} reached for the ${plan.name} plan`
     })
-  if (refusal === "send") return yield* new SendLimitExceeded({ message: SUSPENDED })
-  return { settle: (accepted: boolean) => meter.settle(teamId, accepted, now) } satisfies Admission
+  return yield* new SendLimitExceeded({ message: SUSPENDED })
 })

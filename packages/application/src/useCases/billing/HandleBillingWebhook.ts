@@ -6,6 +6,7 @@ import {
   TeamId as TeamIdSchema
 } from "@poststack/domain"
 import { Clock, Effect, Option, Schema } from "effect"
+import { AuditLog } from "../../ports/AuditLog.js"
 import { BillingGateway } from "../../ports/BillingGateway.js"
 import { MembershipRepository } from "../../ports/MembershipRepository.js"
 import type { BillingChange } from "../../ports/SubscriptionRepository.js"
@@ -57,6 +58,41 @@ const noticeFailure = (teamId: TeamId, amountCents: number, currency: string, gr
  * than the last one applied is kept as a record without undoing the newer state. Returns what
  * happened, for the log and the tests.
  */
+/**
+ * The team's audit entry for a change the provider made (no one of the team acted: no actor). A
+ * store failing here is logged: the change is applied and the provider must not retry it.
+ */
+const auditChange = (teamId: TeamId, event: BillingEvent, details: Record<string, string | null>) =>
+  Effect.gen(function* () {
+    const at = new Date(yield* Clock.currentTimeMillis)
+    yield* (yield* AuditLog)
+      .record({
+        teamId,
+        action: "billing.subscription_changed",
+        actor: null,
+        target:
+          "subscriptionId" in event && event.subscriptionId !== null
+            ? { type: "subscription", id: event.subscriptionId }
+            : null,
+        details: { source: "stripe", event: event.eventId, ...details },
+        address: null,
+        userAgent: null,
+        at
+      })
+      .pipe(Effect.catchAll((e) => Effect.logWarning("audit entry not kept", e)))
+  })
+
+/** Applies the change, and writes the audit entry when it took effect (not for a replay or a stale event). */
+const applyAudited = (
+  teamId: TeamId,
+  event: BillingEvent,
+  change: BillingChange,
+  details: Record<string, string | null>
+) =>
+  Effect.flatMap(SubscriptionRepository, (s) => s.apply(teamId, change)).pipe(
+    Effect.tap((outcome) => (outcome === "applied" ? auditChange(teamId, event, details) : Effect.void))
+  )
+
 export const HandleBillingWebhook = Effect.fn("HandleBillingWebhook")(function* (
   rawBody: Uint8Array,
   signature: string | undefined
@@ -90,36 +126,47 @@ export const HandleBillingWebhook = Effect.fn("HandleBillingWebhook")(function* 
           Effect.annotateLogs({ price: event.priceId ?? "none" })
         )
       const current = yield* subscriptions.billingOf(team)
-      return yield* subscriptions.apply(team, {
-        record: {
-          ...record(event, "subscription_changed", {
-            subscription: event.subscriptionId,
-            status: event.status
-          }),
-          planId: Option.isSome(plan) ? plan.value.id : null
+      const planDetail = Option.isSome(plan) ? plan.value.id : null
+      return yield* applyAudited(
+        team,
+        event,
+        {
+          record: {
+            ...record(event, "subscription_changed", {
+              subscription: event.subscriptionId,
+              status: event.status
+            }),
+            planId: Option.isSome(plan) ? plan.value.id : null
+          },
+          occurredAt: event.createdAt,
+          subscriptionId: event.subscriptionId,
+          status: event.status,
+          ...(Option.isSome(plan) ? { planId: plan.value.id } : {}),
+          ...(event.status === "active" ? { graceUntil: null } : {}),
+          ...(event.status === "past_due" && current.graceUntil === null
+            ? { graceUntil: graceUntilAfterFailure(null, event.createdAt) }
+            : {})
         },
-        occurredAt: event.createdAt,
-        subscriptionId: event.subscriptionId,
-        status: event.status,
-        ...(Option.isSome(plan) ? { planId: plan.value.id } : {}),
-        ...(event.status === "active" ? { graceUntil: null } : {}),
-        ...(event.status === "past_due" && current.graceUntil === null
-          ? { graceUntil: graceUntilAfterFailure(null, event.createdAt) }
-          : {})
-      })
+        { status: event.status, plan: planDetail }
+      )
     }
     case "SubscriptionEnded":
-      return yield* subscriptions.apply(team, {
-        record: {
-          ...record(event, "subscription_ended", { subscription: event.subscriptionId }),
-          planId: DEFAULT_PLAN_ID
+      return yield* applyAudited(
+        team,
+        event,
+        {
+          record: {
+            ...record(event, "subscription_ended", { subscription: event.subscriptionId }),
+            planId: DEFAULT_PLAN_ID
+          },
+          occurredAt: event.createdAt,
+          planId: DEFAULT_PLAN_ID,
+          status: "canceled",
+          subscriptionId: null,
+          graceUntil: null
         },
-        occurredAt: event.createdAt,
-        planId: DEFAULT_PLAN_ID,
-        status: "canceled",
-        subscriptionId: null,
-        graceUntil: null
-      })
+        { status: "canceled", plan: DEFAULT_PLAN_ID }
+      )
     case "InvoicePaid": {
       const current = yield* subscriptions.billingOf(team)
       return yield* subscriptions.apply(team, {
@@ -136,19 +183,24 @@ export const HandleBillingWebhook = Effect.fn("HandleBillingWebhook")(function* 
       const current = yield* subscriptions.billingOf(team)
       const now = new Date(yield* Clock.currentTimeMillis)
       const graceUntil = graceUntilAfterFailure(current.graceUntil, now)
-      const applied = yield* subscriptions.apply(team, {
-        record: {
-          ...record(event, "payment_failed", {
-            invoice: event.invoiceId,
-            graceUntil: graceUntil.toISOString()
-          }),
-          amountCents: event.amountCents,
-          currency: event.currency
+      const applied = yield* applyAudited(
+        team,
+        event,
+        {
+          record: {
+            ...record(event, "payment_failed", {
+              invoice: event.invoiceId,
+              graceUntil: graceUntil.toISOString()
+            }),
+            amountCents: event.amountCents,
+            currency: event.currency
+          },
+          occurredAt: event.createdAt,
+          status: "past_due",
+          graceUntil
         },
-        occurredAt: event.createdAt,
-        status: "past_due",
-        graceUntil
-      })
+        { status: "past_due", graceUntil: graceUntil.toISOString() }
+      )
       if (applied === "applied") yield* noticeFailure(team, event.amountCents, event.currency, graceUntil)
       return applied
     }

@@ -9,7 +9,8 @@ import {
 } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
 import { SubscriptionRepository } from "../../ports/SubscriptionRepository.js"
-import { authorize } from "../Principal.js"
+import { recordAudit } from "../audit/RecordAudit.js"
+import { asOperator, authorize } from "../Principal.js"
 
 /** Every plan, the default unlimited one first. */
 export const ListPlans = Effect.fn("ListPlans")(function* () {
@@ -30,7 +31,10 @@ export const ListPlansFor = Effect.fn("ListPlansFor")(function* (principal: Prin
  * self-hosted install without billing must never find its sending limited by an edit.
  */
 export const SavePlan = Effect.fn("SavePlan")(function* (plan: Plan) {
-  if (plan.id === DEFAULT_PLAN_ID && (plan.monthlyLimit !== null || plan.dailyLimit !== null))
+  if (
+    plan.id === DEFAULT_PLAN_ID &&
+    (plan.monthlyLimit !== null || plan.dailyLimit !== null || plan.bulkHourlyLimit !== null)
+  )
     return yield* new ValidationFailed({
       message: `The ${DEFAULT_PLAN_ID} plan cannot have limits; create another plan`
     })
@@ -57,5 +61,11 @@ export const AssignPlan = Effect.fn("AssignPlan")(function* (teamId: TeamId, pla
     occurredAt: now,
     planId
   })
+  yield* recordAudit(
+    asOperator(teamId),
+    "billing.plan_changed",
+    { type: "plan", id: planId },
+    { source: "operator" }
+  )
   return plan.value
 })

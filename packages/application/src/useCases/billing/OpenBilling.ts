@@ -13,6 +13,7 @@ import { BillingGateway } from "../../ports/BillingGateway.js"
 import { SubscriptionRepository } from "../../ports/SubscriptionRepository.js"
 import { SystemMailSettings } from "../../ports/SystemMailSettings.js"
 import { TeamRepository } from "../../ports/TeamRepository.js"
+import { recordAudit } from "../audit/RecordAudit.js"
 import { authorize } from "../Principal.js"
 
 /** Who may spend the team's money: a full-access key, an owner or an admin. */
@@ -65,7 +66,9 @@ export const StartCheckout = Effect.fn("StartCheckout")(function* (principal: Pr
   if (plan.value.stripePriceId === null) return yield* new PlanNotPurchasable({ planId })
   const customerId = yield* customerOf(teamId)
   const returnUrl = yield* billingPage
-  return yield* gateway.checkoutUrl({ teamId, customerId, priceId: plan.value.stripePriceId, returnUrl })
+  const url = yield* gateway.checkoutUrl({ teamId, customerId, priceId: plan.value.stripePriceId, returnUrl })
+  yield* recordAudit(principal, "billing.checkout_started", { type: "plan", id: planId })
+  return url
 })
 
 /** The provider's portal for the team's cards and invoices. */

@@ -57,35 +57,47 @@ export const ImportContactCsv = Effect.fn("ImportContactCsv")(function* <E>(
   const events = options.events
     ? (c: Parameters<typeof contactEvent>[1]) => [contactEvent("contact.created", c)]
     : null
+  // Parsing and checking run ahead of the writes by up to `AHEAD` batches (`Stream.buffer`): the
+  // next batch is read while the database takes the last one, and memory stays bounded.
+  let columns: CsvColumns | undefined
+  const checked = Stream.grouped(records, options.batch).pipe(
+    Stream.mapEffect((chunk) =>
+      Effect.gen(function* () {
+        const batch: CheckedBatch = { rows: 0, accepted: [], lines: [], rejected: [] }
+        for (const record of Chunk.toReadonlyArray(chunk)) {
+          if (columns === undefined) {
+            const plan = csvColumns(record.cells, definitions)
+            if (Either.isLeft(plan))
+              return yield* new ValidationFailed({ message: `line ${record.line}: ${plan.left}` })
+            columns = plan.right
+            continue
+          }
+          batch.rows++
+          const row = csvContact(columns, record.cells)
+          if (Either.isLeft(row)) {
+            batch.rejected.push({ line: record.line, reason: row.left })
+            continue
+          }
+          batch.accepted.push({ ...row.right, unsubscribed: false })
+          batch.lines.push(record.line)
+        }
+        return batch
+      })
+    ),
+    Stream.buffer({ capacity: AHEAD })
+  )
   return yield* (yield* ContactImport).run(teamId, events, (insert) =>
     Effect.gen(function* () {
-      let columns: CsvColumns | undefined
       const totals = { rows: 0, imported: 0, skipped: 0, rejected: 0 }
       const rejections: Array<CsvRowProblem> = []
       const skippedRows: Array<CsvRowProblem> = []
       const summary = (): CsvImportSummary => ({ ...totals, rejections, skippedRows })
-      yield* Stream.runForEach(Stream.grouped(records, options.batch), (chunk) =>
+      yield* Stream.runForEach(checked, (batch) =>
         Effect.gen(function* () {
-          const accepted: Array<NewContact> = []
-          const lines: Array<number> = []
-          for (const record of Chunk.toReadonlyArray(chunk)) {
-            if (columns === undefined) {
-              const plan = csvColumns(record.cells, definitions)
-              if (Either.isLeft(plan))
-                return yield* new ValidationFailed({ message: `line ${record.line}: ${plan.left}` })
-              columns = plan.right
-              continue
-            }
-            totals.rows++
-            const row = csvContact(columns, record.cells)
-            if (Either.isLeft(row)) {
-              totals.rejected++
-              if (rejections.length < MAX_LISTED) rejections.push({ line: record.line, reason: row.left })
-              continue
-            }
-            accepted.push({ ...row.right, unsubscribed: false })
-            lines.push(record.line)
-          }
+          totals.rows += batch.rows
+          totals.rejected += batch.rejected.length
+          for (const r of batch.rejected) if (rejections.length < MAX_LISTED) rejections.push(r)
+          const { accepted, lines } = batch
           if (accepted.length > 0) {
             const written = yield* insert(accepted)
             totals.imported += written.imported
@@ -106,3 +118,14 @@ export const ImportContactCsv = Effect.fn("ImportContactCsv")(function* <E>(
     })
   )
 })
+
+/** One batch of the file, checked: how many rows it held, those to write, and those rejected. */
+interface CheckedBatch {
+  rows: number
+  readonly accepted: Array<NewContact>
+  readonly lines: Array<number>
+  readonly rejected: Array<CsvRowProblem>
+}
+
+/** How many checked batches may wait for the database. */
+const AHEAD = 2

@@ -120,7 +120,8 @@ const transmit = (
       message,
       localAddress: email.localAddress,
       requireTls: email.tlsMode === "enforced",
-      startBy
+      startBy,
+      bulk: claim.bulk === true
     })
   )
 

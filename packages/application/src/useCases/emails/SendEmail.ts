@@ -43,6 +43,16 @@ const canonical = (value: unknown): string =>
       : v
   )
 
+/** The answer to a request whose idempotency key names an email already stored. */
+const answerExisting = (
+  existing: { readonly publicId: string; readonly requestHash: string | null },
+  requestHash: string,
+  caller: ApiKey
+) =>
+  existing.requestHash !== requestHash
+    ? Effect.fail(new IdempotencyKeyReused({ publicId: existing.publicId }))
+    : Effect.succeed<SendResult>({ id: existing.publicId, replayed: true, testMode: caller.mode === "test" })
+
 type Recipient = { readonly address: string; readonly kind: "to" | "cc" | "bcc" }
 
 /**
@@ -112,10 +122,16 @@ export const SendEmail = Effect.fnUntraced(function* (
       : idempotency.source === "body"
         ? `b:${idempotency.key}`
         : `h:${caller.id}:${idempotency.key}`
+  const emails = yield* EmailRepository
+  // A retry of an email already accepted gets its first answer, whatever the team's limits say
+  // now: it sends nothing more. (Two first tries racing both reach `accept`, which stores one.)
+  if (key !== null) {
+    const prior = yield* emails.findByIdempotencyKey(caller.teamId, key)
+    if (Option.isSome(prior)) return yield* answerExisting(prior.value, requestHash, caller)
+  }
   // Entitlement: the plan's limits and the team's payments, checked last so a refused send
   // costs nothing before it; a held place is settled whatever the commit does.
   const admission = yield* AdmitSend(caller.teamId, caller.mode === "test", now)
-  const emails = yield* EmailRepository
   const result = yield* emails
     .accept({
       teamId: caller.teamId,
@@ -142,16 +158,12 @@ export const SendEmail = Effect.fnUntraced(function* (
       scheduledAt: request.scheduledAt !== null && request.scheduledAt > now ? request.scheduledAt : null,
       idempotencyKey: key,
       requestHash,
-      system: false
+      system: false,
+      quotaHold: admission.hold
     })
     .pipe(
       Effect.onExit((exit) => admission.settle(exit._tag === "Success" && exit.value._tag !== "Existing"))
     )
-  if (result._tag === "Existing") {
-    if (result.requestHash !== requestHash) {
-      return yield* new IdempotencyKeyReused({ publicId: result.publicId })
-    }
-    return { id: result.publicId, replayed: true, testMode: caller.mode === "test" } satisfies SendResult
-  }
+  if (result._tag === "Existing") return yield* answerExisting(result, requestHash, caller)
   return { id: result.publicId, replayed: false, testMode: caller.mode === "test" } satisfies SendResult
 })

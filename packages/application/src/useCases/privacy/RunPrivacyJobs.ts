@@ -12,7 +12,11 @@ export const ERASURE_BATCH = 5_000
  * Erases one subject from where the job got to: stage by stage, batch by batch, saving progress
  * after each batch, so a worker that takes the job over after a crash goes on from there.
  */
-export const eraseSubject = (job: PrivacyJob, batch: number = ERASURE_BATCH) =>
+export const eraseSubject = (
+  job: PrivacyJob,
+  batch: number = ERASURE_BATCH,
+  onProgress: (progress: ErasureProgress) => Effect.Effect<void> = () => Effect.void
+) =>
   Effect.gen(function* () {
     const store = yield* DataSubjectStore
     const queue = yield* PrivacyJobQueue
@@ -39,6 +43,7 @@ export const eraseSubject = (job: PrivacyJob, batch: number = ERASURE_BATCH) =>
           ? { stage: nextStage(stage), cursor: 0, counts }
           : { stage, cursor: step.cursor, counts }
       yield* queue.saveProgress(job.id, progress)
+      yield* onProgress(progress)
     }
     yield* queue.finish(job.id, { erased: progress.counts })
     yield* Effect.logInfo("data subject erased").pipe(

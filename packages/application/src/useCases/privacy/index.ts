@@ -1,2 +1,4 @@
 export * from "./RequestPrivacyJob.js"
 export * from "./RunPrivacyJobs.js"
+export * from "./DownloadPrivacyExport.js"
+export * from "./RunPrivacyJobNow.js"

@@ -19,7 +19,7 @@ const TEAMS_PER_PAGE = 100
 const KINDS: ReadonlyArray<RetentionKind> = ["webhookDeliveries", "events", "emails", "inbound"]
 
 /** Deletes the team's rows of one kind older than `before`, batch after batch, files on disk too. */
-const purgeKind = (teamId: TeamId, kind: RetentionKind, before: Date, batch: number) =>
+export const purgeKind = (teamId: TeamId, kind: RetentionKind, before: Date, batch: number) =>
   Effect.gen(function* () {
     const store = yield* RetentionStore
     const blobs = yield* BlobStore
@@ -77,4 +77,26 @@ export const PurgeExpiredData = Effect.fn("PurgeExpiredData")(function* (batch: 
   if (sessions > 0 || Object.values(total).some((n) => n > 0))
     yield* Effect.logInfo("retention purge").pipe(Effect.annotateLogs({ ...total, sessions }))
   return { ...total, sessions }
+})
+
+/** How long a closed team's data waits before it is deleted: well inside the 30 days P25 promises. */
+export const CLOSED_TEAM_GRACE_DAYS = 14
+
+/**
+ * Deletes the teams closed `CLOSED_TEAM_GRACE_DAYS` ago or more (P25): their mail, events, inbound
+ * mail with its files and webhook deliveries in bounded batches first, then the team's row with
+ * everything else of its own. Billing records stay (P27). Answers how many teams went.
+ */
+export const PurgeClosedTeams = Effect.fn("PurgeClosedTeams")(function* (batch: number = RETENTION_BATCH) {
+  const store = yield* RetentionStore
+  const now = yield* Clock.currentTimeMillis
+  const teams = yield* store.closedTeams(new Date(now - CLOSED_TEAM_GRACE_DAYS * 86_400_000), TEAMS_PER_PAGE)
+  // Everything of the team's is older than a moment from now.
+  const everything = new Date(now + 86_400_000)
+  for (const teamId of teams) {
+    for (const kind of KINDS) yield* purgeKind(teamId, kind, everything, batch)
+    yield* store.removeClosedTeam(teamId)
+    yield* Effect.logInfo("closed team deleted").pipe(Effect.annotateLogs("team", teamId))
+  }
+  return teams.length
 })

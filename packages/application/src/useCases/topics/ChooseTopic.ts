@@ -1,7 +1,7 @@
 import {
   type Contact,
   type ContactPublicId,
-  contactEvent,
+  topicChoiceEvent,
   type TeamId,
   type Topic,
   TopicNotFound,
@@ -13,13 +13,14 @@ import { authorize, type Principal } from "../Principal.js"
 import { findContact, findTopic } from "./TopicViews.js"
 
 /**
- * Records a contact's choice about a topic, with a `contact.updated` event in the same
- * transaction. Shared by the API and the recipients' preference page.
+ * Records a contact's choice about a topic, with a `contact.updated` event naming the topic and
+ * the choice in the same transaction (one topic left is not `contact.unsubscribed`: other mail
+ * still reaches the contact). Shared by the API and the recipients' preference page.
  */
 export const recordChoice = (teamId: TeamId, topic: Topic, contact: Contact, subscribed: boolean) =>
   Effect.gen(function* () {
     const written = yield* (yield* TopicRepository).choose(teamId, topic.id, contact, subscribed, [
-      contactEvent("contact.updated", contact)
+      topicChoiceEvent(contact, topic, subscribed)
     ])
     if (Option.isNone(written)) return yield* new TopicNotFound()
     return { topic, contact, subscription: written.value }

@@ -1,0 +1,78 @@
+import type { Browser as Chromium } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { DIST } from "../../apps/dashboard/scripts/ensureBuilt.mjs"
+import { Browser, mailTo, tokenIn } from "../accounts/browser.js"
+import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
+import { query } from "../support/database.js"
+import { launchChromium } from "./chromium.js"
+
+const EMAIL = "rhea.closing@people.test"
+const PASSWORD = "correct horse battery staple"
+
+describe("closing a team and deleting an account in a browser", () => {
+  let world: AccountsWorld
+  let chromium: Chromium | undefined
+  let noChromium: unknown
+
+  beforeAll(async () => {
+    chromium = await launchChromium().catch((error: unknown) => {
+      noChromium = error
+      return undefined
+    })
+    world = await startAccountsWorld({ dashboardDir: DIST })
+  })
+  afterAll(async () => {
+    await chromium?.close()
+    await world?.close()
+  })
+
+  it("an owner closes the team behind password and tick box, then deletes their account and is signed out", async () => {
+    if (chromium === undefined) throw noChromium
+    const api = new Browser(world.server.baseUrl)
+    expect((await api.call("POST", "/auth/sign-up", { email: EMAIL, password: PASSWORD })).status).toBe(202)
+    const token = tokenIn(await mailTo(world.sink, EMAIL, /confirm your email/i, new Set()))
+    expect((await api.call("POST", "/auth/verify-email", { token })).status).toBe(200)
+    const signedIn = await api.signIn(EMAIL, PASSWORD)
+    const teamId = (signedIn.body.teams as Array<{ id: number }>)[0]?.id ?? 0
+    // A second team, so the account keeps one after the first closes.
+    expect((await api.call("POST", "/teams", { name: "Rhea's second" })).status).toBe(201)
+
+    const context = await chromium.newContext({ viewport: { width: 1200, height: 900 } })
+    const page = await context.newPage()
+    const problems: Array<string> = []
+    page.on("pageerror", (error) => problems.push(error.message))
+    await page.goto(`${world.server.baseUrl}/sign-in`)
+    await page.getByLabel("Email").fill(EMAIL)
+    await page.getByLabel("Password").fill(PASSWORD)
+    await page.getByRole("button", { name: "Sign in" }).click()
+    await page.waitForURL(/\/app\//)
+    await page.getByRole("link", { name: "Team", exact: true }).click()
+    const closing = page.getByRole("form", { name: "Close the team" })
+    await closing.waitFor()
+    await closing.getByLabel("Your password").fill("not my password")
+    await closing.getByLabel(/I understand that .* will be deleted/).check()
+    await closing.getByRole("button", { name: "Close the team for good" }).click()
+    await closing.getByRole("alert").waitFor()
+    expect(await closing.getByRole("alert").textContent()).toContain("The current password is wrong")
+    await closing.getByLabel("Your password").fill(PASSWORD)
+    await closing.scrollIntoViewIfNeeded()
+    await page.screenshot({ path: "/tmp/dash-close-team.png", fullPage: true })
+    await closing.getByRole("button", { name: "Close the team for good" }).click()
+    await page.waitForURL(/\/app\/account$/)
+    const [team] = await query<{ closed: boolean }>(
+      world.db.url,
+      "SELECT closed_at IS NOT NULL AS closed FROM teams WHERE id = $1",
+      [teamId]
+    )
+    expect(team?.closed).toBe(true)
+
+    const deleting = page.getByRole("form", { name: "Delete my account" })
+    await deleting.getByLabel("Your password").fill(PASSWORD)
+    await deleting.getByLabel("I understand that my account will be deleted").check()
+    await deleting.getByRole("button", { name: "Delete my account for good" }).click()
+    await page.waitForURL(/\/sign-in/)
+    expect(await query(world.db.url, "SELECT id FROM users WHERE email = $1", [EMAIL])).toEqual([])
+    expect(problems).toEqual([])
+    await context.close()
+  }, 120_000)
+})
