@@ -1,5 +1,6 @@
+import type { ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import type { AddressInfo } from "node:net"
+import { type AddressInfo, connect } from "node:net"
 import nodemailer from "nodemailer"
 import { generate } from "selfsigned"
 import { SMTPServer } from "smtp-server"
@@ -12,8 +13,12 @@ import {
   databaseCpuMs,
   freePort,
   startApp,
-  verifiedDomain
+  verifiedDomain,
+  waitFor
 } from "./support.js"
+
+/** App processes started by this run, stopped if it fails so none is left running. */
+const started: Array<ChildProcess> = []
 
 const COUNT = Number(process.env.BENCH_MESSAGES ?? 2000)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4)
@@ -84,10 +89,36 @@ const main = async () => {
     POSTSTACK_SMTP_SUBMISSION_TLS_PORT: "off",
     POSTSTACK_SMTP_INBOUND_PORT: "off"
   })
+  started.push(server)
   const baseUrl = `http://127.0.0.1:${port}`
   await verifiedDomain(baseUrl, key, dns, "bench.test")
 
+  // The same bare server in a process of its own, as the relay is: its round trips wait for the
+  // scheduler like the relay's, which the in-process baseline never does.
+  const apartPort = await freePort()
+  const apart = startApp("bench/relay-baseline.ts", {
+    PORT: String(apartPort),
+    BENCH_TLS_KEY: pems.private,
+    BENCH_TLS_CERT: pems.cert
+  })
+  started.push(apart)
+  await waitFor(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const probe = connect(apartPort, "127.0.0.1", () => {
+          probe.destroy()
+          resolve(true)
+        })
+        probe.on("error", () => resolve(false))
+      }),
+    60_000
+  )
+
   const baseline = await blast(barePort, { user: "bench", pass: "bench" }, "bench@bench.test")
+  const apartCpuBefore = cpuMs(apart.pid ?? 0)
+  const baselineApart = await blast(apartPort, { user: "bench", pass: "bench" }, "bench@bench.test")
+  const apartCpuPerMessage = (cpuMs(apart.pid ?? 0) - apartCpuBefore) / (COUNT + CONNECTIONS * 2)
+  apart.kill("SIGTERM")
   const client = new pg.Client({ connectionString: db.url })
   await client.connect()
   const cpuBefore = cpuMs(server.pid ?? 0)
@@ -103,7 +134,12 @@ const main = async () => {
   ).rows[0]
   await client.end()
   console.log(`SMTP relay, ${COUNT} messages over ${CONNECTIONS} pooled implicit-TLS connections`)
-  console.log(`baseline (bare smtp-server, drops mail)  ${baseline.toFixed(0)} msg/s`)
+  console.log(
+    `baseline (bare smtp-server, drops mail)  ${baseline.toFixed(0)} msg/s (in the bench's own process)`
+  )
+  console.log(
+    `baseline, in a process of its own          ${baselineApart.toFixed(0)} msg/s (server CPU ${apartCpuPerMessage.toFixed(2)} ms/msg)`
+  )
   console.log(
     `poststack (auth, checks, committed)       ${ours.toFixed(0)} msg/s (server CPU ${cpuPerMessage.toFixed(2)} ms/msg, PostgreSQL ${dbPerMessage.toFixed(2)} ms/msg)`
   )
@@ -111,6 +147,7 @@ const main = async () => {
     `group commits: ${commits?.commits} for ${commits?.emails} emails (${(Number(commits?.emails) / Number(commits?.commits)).toFixed(2)} per commit)`
   )
   console.log(`ratio (poststack / baseline): ${(ours / baseline).toFixed(2)}x`)
+  console.log(`ratio (poststack / baseline in a process of its own): ${(ours / baselineApart).toFixed(2)}x`)
   server.kill("SIGTERM")
   await new Promise((r) => server.once("exit", r))
   bare.close()
@@ -120,5 +157,6 @@ const main = async () => {
 
 main().catch((error) => {
   console.error(error)
+  for (const child of started) child.kill("SIGTERM")
   process.exit(1)
 })
