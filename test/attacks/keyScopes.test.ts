@@ -39,6 +39,7 @@ type Family =
   | "templates"
   | "segments"
   | "broadcasts"
+  | "workflows"
 /** allowed; 404 (the resource is outside the key's domain, so not found); 403 (the family is refused). */
 type Cell = "ok" | 404 | 403
 
@@ -182,6 +183,13 @@ const TABLE: Record<Family, Record<Kind, { own: Cell; other: Cell }>> = {
     sendingTeam: { own: 403, other: 403 },
     sendingScoped: { own: 403, other: 403 }
   },
+  // Workflows: they read the audience and send from the team's templates, team-wide like contacts.
+  workflows: {
+    fullTeam: { own: "ok", other: "ok" },
+    fullScoped: { own: 403, other: 403 },
+    sendingTeam: { own: 403, other: 403 },
+    sendingScoped: { own: 403, other: 403 }
+  },
   // People's own routes (sessions, account, teams): no key of any kind reaches them.
   accounts: {
     fullTeam: { own: 403, other: 403 },
@@ -218,6 +226,7 @@ const familyOf = (method: string, template: string): Family | undefined => {
   if (resource === "templates") return "templates"
   if (resource === "segments") return "segments"
   if (resource === "broadcasts") return "broadcasts"
+  if (resource === "workflows") return "workflows"
   return undefined
 }
 
@@ -253,6 +262,8 @@ const BODIES: Record<string, unknown> = {
   "patch /broadcasts/{id}": { subject: "taken over" },
   "post /broadcasts/{id}/test": { email: "reader@example.com" },
   "post /broadcasts/{id}/resend": {},
+  "patch /workflows/{id}": { name: "taken over" },
+  "put /workflows/{id}/graph": { nodes: [], edges: [] },
   "post /segments/{id}/contacts": { contact_ids: [`con_${"0".repeat(24)}`] },
   "patch /segments/{id}": { name: "taken over" },
   "post /segments/preview": {
@@ -335,6 +346,8 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       templates: "SELECT * FROM templates WHERE $1::int IS NOT NULL ORDER BY id",
       segments: "SELECT * FROM segments WHERE $1::int IS NOT NULL ORDER BY id",
       broadcasts: "SELECT * FROM broadcasts WHERE $1::int IS NOT NULL ORDER BY id",
+      workflows: "SELECT * FROM workflows WHERE $1::int IS NOT NULL ORDER BY id",
+      workflow_runs: "SELECT * FROM workflow_runs WHERE $1::int IS NOT NULL ORDER BY id",
       segment_members:
         "SELECT * FROM segment_members WHERE $1::int IS NOT NULL ORDER BY segment_id, contact_id"
     }
@@ -466,6 +479,21 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
     })
     expect(broadcast.status, broadcast.text).toBe(201)
     const broadcastId = String((broadcast.body.broadcast as { publicId: string }).publicId)
+    const workflow = await as("fullTeam", "POST", "/workflows", { name: "Held", trigger_type: "manual" })
+    expect(workflow.status, workflow.text).toBe(201)
+    const workflowId = String((workflow.body.workflow as { publicId: string }).publicId)
+    const trigger = { public_id: "t", type: "trigger", config: {}, canvas_x: 0, canvas_y: 0 }
+    const graph = await as("fullTeam", "PUT", `/workflows/${workflowId}/graph`, {
+      nodes: [trigger],
+      edges: []
+    })
+    expect(graph.status, graph.text).toBe(200)
+    const activated = await as("fullTeam", "POST", `/workflows/${workflowId}/activate`)
+    expect(activated.status, activated.text).toBe(200)
+    const run = await as("fullTeam", "POST", `/workflows/${workflowId}/trigger`, { contact_id: contactId })
+    expect(run.status, run.text).toBe(201)
+    const runId = String((run.body.run as { id: number }).id)
+    BODIES["post /workflows/{id}/trigger"] = { contact_id: contactId }
     const exportJob = await as("fullTeam", "POST", "/privacy/exports", { email: "held.contact@example.com" })
     expect(exportJob.status, exportJob.text).toBe(202)
     const jobId = String(exportJob.body.id)
@@ -490,6 +518,7 @@ describe("key scopes: every route family for every kind of key (docs/key-scopes.
       templates: { id: templateId, presetId: "welcome" },
       segments: { id: segmentId, contactId },
       broadcasts: { id: broadcastId },
+      workflows: { id: workflowId, runId, stepId: "1" },
       privacy: { id: jobId }
     }
     Object.assign(ownIds, teamWide, {

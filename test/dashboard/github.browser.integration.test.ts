@@ -110,7 +110,7 @@ describe("GitHub in the dashboard", () => {
   })
 
   it("lands on the page the person wanted (`?next=`) after signing in with GitHub", async () => {
-    const { context, page } = await newBrowser(account(5002, "hubot", "hubot@people.test"))
+    const { context, page } = await newBrowser(account(5004, "hubot", "hubot@people.test"))
     await page.goto(url("/app/domains"))
     // Signed out: sent to sign in with where they were going, and GitHub brings them back there.
     await page.waitForURL(url(`/sign-in?next=${encodeURIComponent("/app/domains")}`))

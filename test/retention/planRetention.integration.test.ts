@@ -8,6 +8,7 @@ import {
   PgDatabase,
   PgRequestLog,
   PgRetentionStore,
+  PgSignupFormRepository,
   PgSubscriptionRepository
 } from "@poststack/adapters-persistence"
 import { SubscriptionRepository } from "@poststack/application"
@@ -67,6 +68,7 @@ describe("retention: each team's plan decides how long its logs are kept", () =>
         PgAuditLog.layer,
         PgRequestLog.layer(),
         PgRetentionStore.layer,
+        PgSignupFormRepository.layer,
         subscriptions,
         // The no-billing default set to 20 days, as POSTSTACK_RETENTION_DAYS=20 would.
         PlanRetentionPolicySource.layer(20).pipe(Layer.provide(subscriptions)),

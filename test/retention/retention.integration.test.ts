@@ -6,7 +6,8 @@ import {
   PgAuditLog,
   PgDatabase,
   PgRequestLog,
-  PgRetentionStore
+  PgRetentionStore,
+  PgSignupFormRepository
 } from "@poststack/adapters-persistence"
 import { RetentionPolicySource } from "@poststack/application"
 import { periodicTasks } from "@poststack/runtime"
@@ -49,6 +50,7 @@ describe("retention: the worker's purge with a clock the test moves", () => {
         PgAuditLog.layer,
         PgRequestLog.layer(),
         PgRetentionStore.layer,
+        PgSignupFormRepository.layer,
         policy,
         FileBlobStore.layer(blobRoot)
       ).pipe(Layer.provide(PgDatabase.layer(Redacted.make(db.url), { maxConnections: 3 })))
