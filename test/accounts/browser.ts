@@ -89,3 +89,16 @@ export const tokenIn = (mail: Mail): string => {
   if (match?.[1] === undefined) throw new Error(`no link in: ${mail.text}`)
   return match[1]
 }
+
+/**
+ * A person who signed up, followed the mailed confirmation link and signed in, through `api`:
+ * answers the sign-in (its body names the person's teams).
+ */
+export const signUpVerified = async (api: Browser, sink: SmtpSink, email: string, password: string) => {
+  const signUp = await api.call("POST", "/auth/sign-up", { email, password })
+  if (signUp.status !== 202) throw new Error(`sign-up answered ${signUp.status}: ${signUp.text}`)
+  const token = tokenIn(await mailTo(sink, email, /confirm your email/i, new Set()))
+  const verified = await api.call("POST", "/auth/verify-email", { token })
+  if (verified.status !== 200) throw new Error(`verification answered ${verified.status}: ${verified.text}`)
+  return api.signIn(email, password)
+}

@@ -1,7 +1,7 @@
 import type { Browser as Chromium } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { DIST } from "../../apps/dashboard/scripts/ensureBuilt.mjs"
-import { Browser, mailTo, tokenIn } from "../accounts/browser.js"
+import { Browser, signUpVerified } from "../accounts/browser.js"
 import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
 import { query } from "../support/database.js"
 import { launchChromium } from "./chromium.js"
@@ -29,10 +29,7 @@ describe("closing a team and deleting an account in a browser", () => {
   it("an owner closes the team behind password and tick box, then deletes their account and is signed out", async () => {
     if (chromium === undefined) throw noChromium
     const api = new Browser(world.server.baseUrl)
-    expect((await api.call("POST", "/auth/sign-up", { email: EMAIL, password: PASSWORD })).status).toBe(202)
-    const token = tokenIn(await mailTo(world.sink, EMAIL, /confirm your email/i, new Set()))
-    expect((await api.call("POST", "/auth/verify-email", { token })).status).toBe(200)
-    const signedIn = await api.signIn(EMAIL, PASSWORD)
+    const signedIn = await signUpVerified(api, world.sink, EMAIL, PASSWORD)
     const teamId = (signedIn.body.teams as Array<{ id: number }>)[0]?.id ?? 0
     // A second team, so the account keeps one after the first closes.
     expect((await api.call("POST", "/teams", { name: "Rhea's second" })).status).toBe(201)

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs"
 import type { Browser as Chromium } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { DIST } from "../../apps/dashboard/scripts/ensureBuilt.mjs"
-import { Browser, mailTo, tokenIn } from "../accounts/browser.js"
+import { Browser, signUpVerified } from "../accounts/browser.js"
 import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
 import { launchChromium } from "./chromium.js"
 
@@ -30,10 +30,7 @@ describe("the privacy page in a browser", () => {
   it("exports an address with live progress and a download, then erases it behind a confirmation", async () => {
     if (chromium === undefined) throw noChromium
     const api = new Browser(world.server.baseUrl)
-    expect((await api.call("POST", "/auth/sign-up", { email: EMAIL, password: PASSWORD })).status).toBe(202)
-    const token = tokenIn(await mailTo(world.sink, EMAIL, /confirm your email/i, new Set()))
-    expect((await api.call("POST", "/auth/verify-email", { token })).status).toBe(200)
-    await api.signIn(EMAIL, PASSWORD)
+    await signUpVerified(api, world.sink, EMAIL, PASSWORD)
     const contact = await api.call("POST", "/contacts", { email: SUBJECT, first_name: "Dana" })
     expect(contact.status, contact.text).toBe(201)
 
