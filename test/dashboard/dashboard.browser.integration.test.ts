@@ -305,7 +305,7 @@ describe("the dashboard in a browser", () => {
 
     // Backwards from the title: the navigation, sign-out, then the skip link.
     const order: Array<string> = []
-    for (let i = 0; i < 17 && order.at(-1) !== "a:Skip to content"; i++) {
+    for (let i = 0; i < 18 && order.at(-1) !== "a:Skip to content"; i++) {
       await page.keyboard.press("Shift+Tab")
       order.push(await focused())
     }
@@ -318,6 +318,7 @@ describe("the dashboard in a browser", () => {
       "a:Billing",
       "a:Team",
       "a:Signup forms",
+      "a:Broadcasts",
       "a:Segments",
       "a:Templates",
       "a:Topics",

@@ -178,6 +178,7 @@ export const make = () => {
         change(row, { winnerVariantId: winner, phase: "rest" })
         return true
       }),
+    engagementByHour: () => Effect.succeed([]),
     unengaged: () => Effect.succeed({ count: 0, contacts: [] })
   })
 }
