@@ -1,12 +1,4 @@
-import {
-  pickWinner,
-  quotaResetAt,
-  readsContact,
-  renderTemplate,
-  type SegmentAudienceOf,
-  type SegmentId,
-  type TeamId
-} from "@poststack/domain"
+import { pickWinner, quotaResetAt, readsContact, renderTemplate, type TeamId } from "@poststack/domain"
 import { Clock, type Duration, Effect, Either } from "effect"
 import { type BroadcastJob, BroadcastQueue, type RenderFor } from "../../ports/BroadcastQueue.js"
 import { TemplateEngine } from "../../ports/TemplateEngine.js"
