@@ -58,7 +58,7 @@ export const BroadcastsPage = () => {
           {list.data === undefined ? "Loading…" : "No broadcasts yet: compose one below."}
         </p>
       ) : (
-        <table aria-label="Broadcasts">
+        <table aria-label="Broadcasts" className="broadcast-list">
           <thead>
             <tr>
               <th scope="col">Broadcast</th>
@@ -73,11 +73,11 @@ export const BroadcastsPage = () => {
           <tbody>
             {rows.map((b) => (
               <tr key={b.publicId} aria-selected={b.publicId === selected}>
-                <th scope="row">
+                <th scope="row" className="name-cell">
                   <button type="button" className="link" onClick={() => setSelected(b.publicId)}>
                     {b.name ?? b.subject}
                   </button>
-                  {b.abTest === null ? null : <span className="badge">A/B</span>}
+                  {b.abTest === null ? null : <span className="badge badge-ab">A/B</span>}
                 </th>
                 <td>
                   <StatusBadge status={b.status} />
