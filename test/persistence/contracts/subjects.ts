@@ -10,6 +10,7 @@ import {
   MemorySuppressionList,
   MemoryTemplateRepository,
   MemoryWebhookRepository,
+  MemoryWorkflowStore,
   PgDatabase,
   PgPersistence
 } from "@poststack/adapters-persistence"
@@ -31,7 +32,8 @@ const memoryLayer = MemoryEmailRepository.layer.pipe(
       MemoryRequestLog.layer,
       MemoryContactPropertyRepository.layerWithContacts,
       MemoryTemplateRepository.layer,
-      MemoryBroadcastRepository.layer
+      MemoryBroadcastRepository.layer,
+      MemoryWorkflowStore.layer
     )
   )
 )
