@@ -13,6 +13,7 @@ const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
   ["/app/templates", "Templates", "everyone"],
   ["/app/segments", "Segments", "everyone"],
   ["/app/signup-forms", "Signup forms", "everyone"],
+  ["/app/workflows", "Workflows", "everyone"],
   ["/app/team", "Team", "everyone"],
   ["/app/billing", "Billing", "everyone"],
   ["/app/privacy", "Privacy", "managers"],
