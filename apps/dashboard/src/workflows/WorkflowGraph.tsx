@@ -70,8 +70,9 @@ export const WorkflowGraph = ({
             viewBox="0 0 10 10"
             refX="9"
             refY="5"
-            markerWidth="7"
-            markerHeight="7"
+            markerUnits="userSpaceOnUse"
+            markerWidth="10"
+            markerHeight="10"
             orient="auto"
           >
             <path d="M 0 0 L 10 5 L 0 10 z" fill="#8a93a6" />
@@ -81,8 +82,9 @@ export const WorkflowGraph = ({
             viewBox="0 0 10 10"
             refX="9"
             refY="5"
-            markerWidth="7"
-            markerHeight="7"
+            markerUnits="userSpaceOnUse"
+            markerWidth="10"
+            markerHeight="10"
             orient="auto"
           >
             <path d="M 0 0 L 10 5 L 0 10 z" fill="#3b5bdb" />
