@@ -184,6 +184,8 @@ describe("workflow nodes over HTTP, PostgreSQL, the worker and a loopback webhoo
     const done = await run(upgrade, runId)
     expect(done.run.status).toBe("completed")
     expect(path(done.steps)).toEqual(["t:entered", "u:updated", "in:subscribed", "out:unsubscribed"])
+    // No endpoint listens for run events yet: none is written.
+    expect(await query(db.url, "SELECT id FROM events WHERE type LIKE 'workflow.%'")).toEqual([])
     expect((await api("GET", `/contacts/${ann}`)).body.contact).toMatchObject({
       firstName: "Ann",
       properties: { plan: "pro" }
@@ -244,7 +246,7 @@ describe("workflow nodes over HTTP, PostgreSQL, the worker and a loopback webhoo
   it("POSTs a webhook step once, signed, with a stable id, retried on failure; the run goes on; run events reach the outbox", async () => {
     const created = await api("POST", "/webhooks", {
       url: receiver.url,
-      events: ["workflow.run.completed", "workflow.run.failed"]
+      events: ["workflow.run.started", "workflow.run.completed", "workflow.run.failed"]
     })
     expect(created.status, JSON.stringify(created.body)).toBe(201)
     const hook = created.body as { id: number; signingSecret: string }

@@ -298,10 +298,15 @@ export const make = Effect.gen(function* () {
             completed_at = CASE WHEN ${status} = 'running' THEN NULL ELSE now() END
           WHERE id = ${claim.run.id} AND attempts = ${claim.attempt} AND status = 'running'
           RETURNING id, team_id),
+        -- Run events are only written for a team with an active endpoint listening for them: the
+        -- fan-out would send them nowhere else, and a busy workflow writes two per run.
         announced AS (
           INSERT INTO events (team_id, type, payload)
           SELECT m.team_id, v.value->>'type', v.value->'data'
-          FROM moved m, jsonb_array_elements(${events}::jsonb) WITH ORDINALITY AS v(value, k) ORDER BY v.k)
+          FROM moved m, jsonb_array_elements(${events}::jsonb) WITH ORDINALITY AS v(value, k)
+          WHERE EXISTS (SELECT 1 FROM webhooks w WHERE w.team_id = m.team_id AND w.active
+            AND ('*' = ANY (w.events) OR v.value->>'type' = ANY (w.events)))
+          ORDER BY v.k)
         INSERT INTO workflow_run_steps (run_id, node_id, outcome, detail)
         SELECT id, ${step.node}, ${step.outcome}, ${detail === null ? null : JSON.stringify(detail)}::jsonb FROM moved
         RETURNING run_id`.pipe(
