@@ -329,6 +329,14 @@ export const make = Effect.gen(function* () {
         UNION ALL
         SELECT d.id FROM webhook_deliveries d
         WHERE d.webhook_id = ${webhookId} AND d.team_id = ${teamId} AND d.event_public_id = ${event.id}`.pipe(
+        // A repeat racing the first attempt waits on its insert, then sees it only in a new statement.
+        Effect.flatMap((rows) =>
+          rows.length > 0
+            ? Effect.succeed(rows)
+            : sql<{ id: string }>`
+                SELECT id FROM webhook_deliveries
+                WHERE webhook_id = ${webhookId} AND team_id = ${teamId} AND event_public_id = ${event.id}`
+        ),
         Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), (r) => Number(r.id))),
         unavailable
       ),
