@@ -6,6 +6,7 @@ import { AcceptInvitationPage } from "./pages/AcceptInvitationPage"
 import { AccountPage } from "./pages/AccountPage"
 import { ApiKeysPage } from "./pages/ApiKeysPage"
 import { BillingPage } from "./pages/BillingPage"
+import { BroadcastsPage } from "./pages/BroadcastsPage"
 import { PrivacyPage } from "./pages/PrivacyPage"
 import { ConfirmEmailPage } from "./pages/ConfirmEmailPage"
 import { ContactsPage } from "./pages/ContactsPage"
@@ -51,6 +52,7 @@ const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/topics": TopicsPage,
   "/app/templates": TemplatesPage,
   "/app/segments": SegmentsPage,
+  "/app/broadcasts": BroadcastsPage,
   "/app/workflows": WorkflowsPage,
   "/app/team": TeamPage,
   "/app/account": AccountPage,

@@ -12,6 +12,7 @@ const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
   ["/app/topics", "Topics", "everyone"],
   ["/app/templates", "Templates", "everyone"],
   ["/app/segments", "Segments", "everyone"],
+  ["/app/broadcasts", "Broadcasts", "everyone"],
   ["/app/signup-forms", "Signup forms", "everyone"],
   ["/app/workflows", "Workflows", "everyone"],
   ["/app/team", "Team", "everyone"],
