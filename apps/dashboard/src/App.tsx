@@ -26,6 +26,7 @@ import { TeamPage } from "./pages/TeamPage"
 import { TopicsPage } from "./pages/TopicsPage"
 import { TwoFactorSignInPage } from "./pages/TwoFactorSignInPage"
 import { VerifyEmailPage } from "./pages/VerifyEmailPage"
+import { WorkflowsPage } from "./pages/WorkflowsPage"
 import { navigate, sameOriginPath, usePlace } from "./router"
 import { SessionContext } from "./session"
 
@@ -52,6 +53,7 @@ const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/templates": TemplatesPage,
   "/app/segments": SegmentsPage,
   "/app/broadcasts": BroadcastsPage,
+  "/app/workflows": WorkflowsPage,
   "/app/team": TeamPage,
   "/app/account": AccountPage,
   "/app/sessions": SessionsPage,

@@ -14,6 +14,7 @@ const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
   ["/app/segments", "Segments", "everyone"],
   ["/app/broadcasts", "Broadcasts", "everyone"],
   ["/app/signup-forms", "Signup forms", "everyone"],
+  ["/app/workflows", "Workflows", "everyone"],
   ["/app/team", "Team", "everyone"],
   ["/app/billing", "Billing", "everyone"],
   ["/app/privacy", "Privacy", "managers"],

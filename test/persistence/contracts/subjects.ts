@@ -11,6 +11,7 @@ import {
   MemorySuppressionList,
   MemoryTemplateRepository,
   MemoryWebhookRepository,
+  MemoryWorkflowStore,
   PgDatabase,
   PgPersistence
 } from "@poststack/adapters-persistence"
@@ -32,7 +33,8 @@ const memoryPorts = MemoryEmailRepository.layer.pipe(
       MemoryRequestLog.layer,
       MemoryContactPropertyRepository.layerWithContacts,
       MemoryTemplateRepository.layer,
-      MemoryBroadcastRepository.layer
+      MemoryBroadcastRepository.layer,
+      MemoryWorkflowStore.layer
     )
   )
 )
