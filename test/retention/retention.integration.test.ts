@@ -157,7 +157,7 @@ describe("retention: the worker's purge with a clock the test moves", () => {
     await seed.q(young, [team, ago(DAY)])
     await seed.q(
       `INSERT INTO events (team_id, type, payload, created_at)
-       SELECT $1, 'email.sent', '{}', $2::timestamptz + (n || ' seconds')::interval FROM generate_series(1, 4500) n`,
+       SELECT $1, 'email.sent', '{}', $2::timestamptz + (n || ' seconds')::interval FROM generate_series(1, 24500) n`,
       [team, ago(40 * DAY)]
     )
     await seed.q(young, [team, ago(DAY)])

@@ -13,6 +13,13 @@ import { type RetentionKind, RetentionStore } from "../../ports/RetentionStore.j
 
 /** Rows per statement: small enough that each transaction holds its locks for milliseconds. */
 export const RETENTION_BATCH = 2_000
+
+/**
+ * Outbox events are deleted in windows this many times larger: a deleted event fires no trigger
+ * and locks only its own old row, so a window of 10,000 is still a statement of tens of
+ * milliseconds, and fewer commits make the pass several times faster (bench:retention).
+ */
+export const EVENTS_WINDOW_FACTOR = 5
 const TEAMS_PER_PAGE = 100
 
 // Webhook deliveries and outbox events first: they name the emails' recipients and are the largest.
@@ -26,8 +33,9 @@ export const purgeKind = (teamId: TeamId, kind: RetentionKind, before: Date, bat
     let removed = 0
     let freed = 0
     let after = 0
+    const size = kind === "events" ? batch * EVENTS_WINDOW_FACTOR : batch
     for (;;) {
-      const done = yield* store.purgeBefore(teamId, kind, before, batch, after)
+      const done = yield* store.purgeBefore(teamId, kind, before, size, after)
       removed += done.removed
       // The rows are gone; a file that fails to go is logged for the operator and tried by nothing else.
       for (const key of done.freedBlobs) {
