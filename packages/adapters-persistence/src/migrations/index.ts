@@ -45,6 +45,7 @@ import contactsNewestAscending from "./0062_contacts_newest_ascending.js"
 import teamClosure from "./0063_team_closure.js"
 import quotaHoldsAndSignupExpiry from "./0066_quota_holds_and_signup_expiry.js"
 import outboxEventsWithoutForeignKey from "./0073_outbox_events_without_foreign_key.js"
+import closedTeamKeys from "./0074_closed_team_keys.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -94,7 +95,8 @@ export const migrations = {
   "0062_contacts_newest_ascending": contactsNewestAscending,
   "0063_team_closure": teamClosure,
   "0066_quota_holds_and_signup_expiry": quotaHoldsAndSignupExpiry,
-  "0073_outbox_events_without_foreign_key": outboxEventsWithoutForeignKey
+  "0073_outbox_events_without_foreign_key": outboxEventsWithoutForeignKey,
+  "0074_closed_team_keys": closedTeamKeys
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
