@@ -113,7 +113,7 @@ describe("closing a team (P25, P27)", () => {
       text: "now"
     })
     // Told why: the key's team was closed (403 team_closed), not a mistyped key.
-    expect(refused.status, refused.text).toBe(403)
+    expect(refused.status, JSON.stringify(refused.body)).toBe(403)
     expect(refused.body.code).toBe("team_closed")
     expect(String(refused.body.error)).toMatch(/team that was closed/)
     const mistyped = await callApi(world.server.baseUrl, `${key.slice(0, -4)}abcd`, "GET", "/api-keys")

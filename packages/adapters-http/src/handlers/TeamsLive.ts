@@ -51,7 +51,13 @@ export const TeamsLive = HttpApiBuilder.group(Api, "teams", (handlers) =>
       }).pipe(
         retryAfter,
         Effect.catchTag("CredentialsRejected", (e) => Effect.fail(new InvalidApiKey({ message: e.message }))),
-        Effect.map((closed) => ({ closed: true as const, ...closed }))
+        Effect.map((closed) => ({
+          closed: true as const,
+          closedAt: closed.closedAt,
+          deletionAfter: closed.deletionAfter,
+          keysRevoked: closed.keysRevoked,
+          emailsCancelled: closed.emailsCancelled
+        }))
       )
     )
     .handle("removeMember", ({ path }) =>

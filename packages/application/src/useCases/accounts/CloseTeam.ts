@@ -1,6 +1,9 @@
-import { PermissionDenied, type Session, type TeamId } from "@poststack/domain"
-import { Clock, Effect } from "effect"
+import { PermissionDenied, ResourceNotFound, type Session, type TeamId } from "@poststack/domain"
+import { Clock, Effect, Option } from "effect"
 import { TeamClosure } from "../../ports/TeamClosure.js"
+import { TeamRepository } from "../../ports/TeamRepository.js"
+import { recordAudit } from "../audit/RecordAudit.js"
+import { asOperator } from "../Principal.js"
 import { CLOSED_TEAM_GRACE_DAYS } from "../retention/PurgeExpiredData.js"
 import { auditPerson } from "./auditPerson.js"
 import { memberOf } from "./memberOf.js"
@@ -26,10 +29,36 @@ export const CloseTeam = Effect.fn("CloseTeam")(function* (
     target: { type: "team", id: teamId },
     details: { name: membership.teamName }
   })
-  const at = new Date(yield* Clock.currentTimeMillis)
-  const closed = yield* (yield* TeamClosure).close(teamId, at)
-  return {
-    ...closed,
-    deletionAfter: new Date(closed.closedAt.getTime() + CLOSED_TEAM_GRACE_DAYS * 86_400_000)
-  }
+  return yield* closeNow(teamId)
+})
+
+/** What the owner's route and the operator's command share once their checks passed. */
+const closeNow = (teamId: TeamId) =>
+  Effect.gen(function* () {
+    const at = new Date(yield* Clock.currentTimeMillis)
+    const closed = yield* (yield* TeamClosure).close(teamId, at)
+    return {
+      ...closed,
+      alreadyClosed: closed.closedAt.getTime() !== at.getTime(),
+      deletionAfter: new Date(closed.closedAt.getTime() + CLOSED_TEAM_GRACE_DAYS * 86_400_000)
+    }
+  })
+
+/**
+ * The operator closes a team from the CLI (`poststack teams close`): the same closure as the
+ * owner's (keys revoked, waiting mail cancelled, deletion two weeks later), with the operator as
+ * the audit entry's actor. A team closed already is left as it was (`alreadyClosed`).
+ */
+export const CloseTeamAsOperator = Effect.fn("CloseTeamAsOperator")(function* (teamId: TeamId) {
+  const team = yield* (yield* TeamRepository).get(teamId)
+  if (Option.isNone(team)) return yield* new ResourceNotFound({ message: `No team ${teamId}` })
+  const closed = yield* closeNow(teamId)
+  if (!closed.alreadyClosed)
+    yield* recordAudit(
+      asOperator(teamId),
+      "team.closed",
+      { type: "team", id: teamId },
+      { name: team.value.name }
+    )
+  return { ...closed, name: team.value.name }
 })
