@@ -138,6 +138,14 @@ describe("closing a team (P25, P27)", () => {
     for (const table of ["contacts", "suppressions", "emails", "deliveries", "domains", "audit_log"])
       expect(await count(table, team), table).toBe(0)
     expect((await query(world.db.url, "SELECT id FROM teams WHERE id = $1", [team])).length).toBe(0)
+    // Nothing is left pointing at the team's deleted emails.
+    for (const table of ["deliveries", "email_events", "email_attachments"]) {
+      const [orphans] = await query<{ n: number }>(
+        world.db.url,
+        `SELECT count(*)::int AS n FROM ${table} t WHERE NOT EXISTS (SELECT 1 FROM emails e WHERE e.id = t.email_id)`
+      )
+      expect(orphans?.n, table).toBe(0)
+    }
     expect(await count("billing_records", team)).toBe(1)
     // With the team's data gone, its old key is just unknown.
     expect((await callApi(world.server.baseUrl, key, "GET", "/api-keys")).status).toBe(401)

@@ -44,7 +44,7 @@ import contactEngagementRollup from "./0061_contact_engagement_rollup.js"
 import contactsNewestAscending from "./0062_contacts_newest_ascending.js"
 import teamClosure from "./0063_team_closure.js"
 import quotaHoldsAndSignupExpiry from "./0066_quota_holds_and_signup_expiry.js"
-import outboxEventsWithoutForeignKey from "./0073_outbox_events_without_foreign_key.js"
+import bulkDeletesWithoutRowTriggers from "./0073_bulk_deletes_without_row_triggers.js"
 import closedTeamKeys from "./0074_closed_team_keys.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
@@ -95,7 +95,7 @@ export const migrations = {
   "0062_contacts_newest_ascending": contactsNewestAscending,
   "0063_team_closure": teamClosure,
   "0066_quota_holds_and_signup_expiry": quotaHoldsAndSignupExpiry,
-  "0073_outbox_events_without_foreign_key": outboxEventsWithoutForeignKey,
+  "0073_bulk_deletes_without_row_triggers": bulkDeletesWithoutRowTriggers,
   "0074_closed_team_keys": closedTeamKeys
 }
 
