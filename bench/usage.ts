@@ -1,0 +1,121 @@
+import { randomBytes } from "node:crypto"
+import pg from "pg"
+import { startDnsServer } from "../test/support/dnsServer.js"
+import {
+  benchDatabase,
+  benchEnv,
+  closedLoop,
+  freePort,
+  START_TIMEOUT_MS,
+  startApp,
+  verifiedDomain,
+  waitFor
+} from "./support.js"
+
+/**
+ * What counting usage per team and day costs `POST /emails` (the issue allows 5 %): the same
+ * server, in the same run, with the counting trigger on and off in alternating rounds (on, off,
+ * on, off...), so drift in the machine's load falls on both sides alike. The switch is the
+ * bench's own: it disables the trigger in its throwaway database between rounds; the server has
+ * no such option. Each round also checks that counting was exact while on and absent while off.
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
+
+const body = JSON.stringify({
+  from: "Bench <bench@bench.test>",
+  to: ["someone@example.com"],
+  subject: "Benchmark",
+  html: "<p>Hello from the benchmark</p>"
+})
+
+const median = (values: ReadonlyArray<number>) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+}
+
+const main = async () => {
+  const db = await benchDatabase()
+  const dns = await startDnsServer()
+  const key = `sk_live_${randomBytes(32).toString("base64url")}`
+  const port = await freePort()
+  const server = startApp("apps/server/src/main.ts", {
+    ...benchEnv({ databaseUrl: db.url, dns }),
+    PORT: String(port),
+    POSTSTACK_HOST: "127.0.0.1",
+    POSTSTACK_BOOTSTRAP_API_KEY: key,
+    POSTSTACK_RATE_LIMIT_REQUESTS: "10000000",
+    POSTSTACK_RUN_WORKER: "false"
+  })
+  const baseUrl = `http://127.0.0.1:${port}`
+  const client = new pg.Client({ connectionString: db.url })
+  try {
+    await waitFor(
+      () =>
+        fetch(`${baseUrl}/healthz`).then(
+          () => true,
+          () => false
+        ),
+      START_TIMEOUT_MS
+    )
+    await verifiedDomain(baseUrl, key, dns, "bench.test")
+    const send = async () => {
+      const res = await fetch(`${baseUrl}/emails`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+        body
+      })
+      await res.arrayBuffer()
+      return res.status === 202
+    }
+    await client.connect()
+    const counted = async () =>
+      Number(
+        (
+          await client.query(
+            "SELECT coalesce(sum(count), 0)::bigint AS n FROM usage_daily WHERE metric = 'accepted'"
+          )
+        ).rows[0]?.n ?? 0
+      )
+    const emails = async () =>
+      Number((await client.query("SELECT count(*)::bigint AS n FROM emails")).rows[0]?.n ?? 0)
+
+    await closedLoop(3, CONCURRENCY, send)
+    const rates = { on: [] as Array<number>, off: [] as Array<number> }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const mode of ["on", "off"] as const) {
+        await client.query(
+          `ALTER TABLE emails ${mode === "on" ? "ENABLE" : "DISABLE"} TRIGGER emails_count_usage`
+        )
+        const [usageBefore, emailsBefore] = [await counted(), await emails()]
+        const run = await closedLoop(SECONDS, CONCURRENCY, send)
+        const [usageAfter, emailsAfter] = [await counted(), await emails()]
+        const expected = mode === "on" ? emailsAfter - emailsBefore : 0
+        if (usageAfter - usageBefore !== expected)
+          throw new Error(`counting ${mode}: ${usageAfter - usageBefore} counted, ${expected} expected`)
+        rates[mode].push(run.perSecond)
+        console.log(
+          `round ${round + 1}, counting ${mode}: ${run.perSecond.toFixed(0)} emails/s (${run.failed} failed)`
+        )
+      }
+    }
+    const on = median(rates.on)
+    const off = median(rates.off)
+    console.log(
+      `POST /emails, ${CONCURRENCY} callers, median of ${ROUNDS} rounds of ${SECONDS} s: counting on ${on.toFixed(0)}/s, off ${off.toFixed(0)}/s: ${(((off - on) / off) * 100).toFixed(1)} % lower with counting (target <= 5 %)`
+    )
+  } finally {
+    await client.end().catch(() => {})
+    server.kill("SIGTERM")
+    await new Promise((r) => server.once("exit", r))
+    await dns.close()
+    await db.close()
+  }
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})
