@@ -13,7 +13,10 @@ import { Effect } from "effect"
  * - An email's deliveries, events (engagement too), attachments and the suppressions it caused
  *   pointed at it (`ON DELETE CASCADE`, `SET NULL`). One statement-level trigger now does the
  *   same for every statement that deletes emails (retention, erasure, a team's deletion): one
- *   join per table over the deleted rows. Deliveries and their events are deleted only with
+ *   statement per table, probing its email index with the deleted ids as an array. Sequential
+ *   scans are off inside the function: for ten thousand ids the planner preferred reading a
+ *   whole table of deliveries, once per batch, to ten thousand probes (measured 72 ms against
+ *   6 ms on 200,000 rows, and growing with the table). Deliveries and their events are deleted only with
  *   their email, so the delivery-to-event key goes without a replacement.
  *
  * And erasure's search for the emails that name an address reads the deliveries' recipient
@@ -30,12 +33,13 @@ export default Effect.gen(function* () {
   yield* sql`ALTER TABLE email_events DROP CONSTRAINT IF EXISTS email_events_delivery_id_fkey`
   yield* sql`ALTER TABLE suppressions DROP CONSTRAINT IF EXISTS suppressions_source_email_id_fkey`
   yield* sql`
-    CREATE FUNCTION emails_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION emails_deleted() RETURNS trigger LANGUAGE plpgsql SET enable_seqscan = off AS $$
+    DECLARE ids bigint[] := ARRAY(SELECT id FROM gone);
     BEGIN
-      DELETE FROM email_events v USING gone g WHERE v.email_id = g.id;
-      DELETE FROM email_attachments a USING gone g WHERE a.email_id = g.id;
-      DELETE FROM deliveries d USING gone g WHERE d.email_id = g.id;
-      UPDATE suppressions s SET source_email_id = NULL FROM gone g WHERE s.source_email_id = g.id;
+      DELETE FROM email_events WHERE email_id = ANY (ids);
+      DELETE FROM email_attachments WHERE email_id = ANY (ids);
+      DELETE FROM deliveries WHERE email_id = ANY (ids);
+      UPDATE suppressions SET source_email_id = NULL WHERE source_email_id = ANY (ids);
       RETURN NULL;
     END $$`
   yield* sql`
