@@ -88,7 +88,7 @@ const main = async () => {
       Number((await client.query("SELECT count(*)::bigint AS n FROM emails")).rows[0]?.n ?? 0)
 
     // Warm: the server's code compiled, PostgreSQL's caches and plans filled.
-    await closedLoop(Number(process.env.BENCH_WARMUP_SECONDS ?? 10), CONCURRENCY, send)
+    await closedLoop(Number(process.env.BENCH_WARMUP_SECONDS ?? 30), CONCURRENCY, send)
     const rates = { on: [] as Array<number>, off: [] as Array<number> }
     const cpu = { on: [] as Array<number>, off: [] as Array<number> }
     const ratios: Array<number> = []
