@@ -44,7 +44,9 @@ import contactEngagementRollup from "./0061_contact_engagement_rollup.js"
 import contactsNewestAscending from "./0062_contacts_newest_ascending.js"
 import teamClosure from "./0063_team_closure.js"
 import quotaHoldsAndSignupExpiry from "./0066_quota_holds_and_signup_expiry.js"
+import broadcastSamples from "./0067_broadcast_samples.js"
 import bulkClaimsByMode from "./0069_bulk_claims_by_mode.js"
+import workflowWebhookSteps from "./0070_workflow_webhook_steps.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -94,7 +96,9 @@ export const migrations = {
   "0062_contacts_newest_ascending": contactsNewestAscending,
   "0063_team_closure": teamClosure,
   "0066_quota_holds_and_signup_expiry": quotaHoldsAndSignupExpiry,
-  "0069_bulk_claims_by_mode": bulkClaimsByMode
+  "0067_broadcast_samples": broadcastSamples,
+  "0069_bulk_claims_by_mode": bulkClaimsByMode,
+  "0070_workflow_webhook_steps": workflowWebhookSteps
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
