@@ -1,6 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { type ClaimedRun, WorkflowStore } from "@poststack/application"
 import {
+  type EngagementSegment,
   type Graph,
   newWorkflowPublicId,
   type TeamId,
@@ -13,6 +14,7 @@ import {
   type WorkflowTriggerType
 } from "@poststack/domain"
 import { Effect, Layer, Option } from "effect"
+import { toContact } from "./ContactRows.js"
 import { unavailable } from "./SqlErrors.js"
 
 interface WorkflowRow {
@@ -228,6 +230,16 @@ export const make = Effect.gen(function* () {
           graph: Graph
           events: ReadonlyArray<string>
           contact: string
+          c_email: string
+          c_first_name: string | null
+          c_last_name: string | null
+          c_unsubscribed: boolean
+          c_unsubscribed_at: Date | null
+          c_properties: Record<string, unknown>
+          c_engagement_segment: EngagementSegment
+          c_last_engaged_at: Date | null
+          c_created_at: Date
+          c_updated_at: Date
         }
       >`
         UPDATE workflow_runs r SET lease_until = now() + ${leaseMs} * interval '1 millisecond',
@@ -239,7 +251,11 @@ export const make = Effect.gen(function* () {
             AND (q.lease_until IS NULL OR q.lease_until < now()) AND qw.status = 'active'
           ORDER BY q.due_at LIMIT ${limit}
           FOR UPDATE OF q SKIP LOCKED)
-        RETURNING ${sql.literal(RUN_R)}, r.attempts, r.events, w.public_id, w.graph, c.public_id AS contact`.pipe(
+        RETURNING ${sql.literal(RUN_R)}, r.attempts, r.events, w.public_id, w.graph, c.public_id AS contact,
+          c.email AS c_email, c.first_name AS c_first_name, c.last_name AS c_last_name,
+          c.unsubscribed AS c_unsubscribed, c.unsubscribed_at AS c_unsubscribed_at,
+          c.properties AS c_properties, c.engagement_segment AS c_engagement_segment,
+          c.last_engaged_at AS c_last_engaged_at, c.created_at AS c_created_at, c.updated_at AS c_updated_at`.pipe(
         Effect.map((rows) =>
           rows.map(
             (r): ClaimedRun => ({
@@ -248,6 +264,22 @@ export const make = Effect.gen(function* () {
               workflowPublicId: r.public_id as WorkflowPublicId,
               graph: r.graph,
               contactPublicId: r.contact,
+              // Read along with the run: one statement for every run a claim takes.
+              contact: toContact({
+                id: r.contact_id,
+                public_id: r.contact,
+                team_id: r.team_id,
+                email: r.c_email,
+                first_name: r.c_first_name,
+                last_name: r.c_last_name,
+                unsubscribed: r.c_unsubscribed,
+                unsubscribed_at: r.c_unsubscribed_at,
+                properties: r.c_properties,
+                engagement_segment: r.c_engagement_segment,
+                last_engaged_at: r.c_last_engaged_at,
+                created_at: r.c_created_at,
+                updated_at: r.c_updated_at
+              }),
               events: r.events
             })
           )
@@ -273,27 +305,39 @@ export const make = Effect.gen(function* () {
             FROM jsonb_to_recordset(${JSON.stringify(runs.map((c) => ({ id: c.run.id, attempt: c.attempt })))}::jsonb)
               AS h (id bigint, attempt integer)
             WHERE r.id = h.id AND r.attempts = h.attempt`.pipe(Effect.asVoid, unavailable),
-    recordStep: (claim, step, move, hold = false) => {
-      const leaves = move._tag !== "Wait"
+    recordStep: (claim, steps, move, hold = false) => {
+      const waits = move._tag === "Wait"
+      const last = steps[steps.length - 1]
+      const left = (waits ? steps.slice(0, -1) : steps).map((s) => s.node)
       const status = move._tag === "Complete" ? "completed" : move._tag === "Fail" ? "failed" : "running"
-      const next = move._tag === "Goto" ? move.node : move._tag === "Wait" ? step.node : null
-      const due = move._tag === "Wait" ? move.until : move._tag === "Goto" ? new Date(0) : null
-      const detail = move._tag === "Fail" ? { ...step.detail, reason: move.reason } : step.detail
+      const next = move._tag === "Goto" ? move.node : waits ? (last?.node ?? null) : null
+      const due = waits ? move.until : move._tag === "Goto" ? new Date(0) : null
+      const rows = steps.map((step, i) => ({
+        node: step.node,
+        outcome: step.outcome,
+        detail:
+          move._tag === "Fail" && i === steps.length - 1
+            ? { ...step.detail, reason: move.reason }
+            : step.detail
+      }))
+      // One statement for the run's move and every history row, in order.
       return sql<{ run_id: string }>`
         WITH moved AS (
           UPDATE workflow_runs SET
             status = ${status},
             current_node = ${next},
-            nodes_visited = CASE WHEN ${leaves} THEN array_append(nodes_visited, ${step.node}) ELSE nodes_visited END,
-            wait_until = ${move._tag === "Wait" ? move.until : null},
-            events = CASE WHEN ${leaves} THEN '{}'::text[] ELSE events END,
+            nodes_visited = nodes_visited || ${left}::text[],
+            wait_until = ${waits ? move.until : null},
+            events = CASE WHEN ${left.length > 0} THEN '{}'::text[] ELSE events END,
             due_at = CASE WHEN ${due === null} THEN NULL WHEN ${move._tag === "Goto"} THEN now() ELSE ${due} END,
             lease_until = CASE WHEN ${hold && move._tag === "Goto"} THEN lease_until ELSE NULL END,
             completed_at = CASE WHEN ${status} = 'running' THEN NULL ELSE now() END
           WHERE id = ${claim.run.id} AND attempts = ${claim.attempt} AND status = 'running'
           RETURNING id)
         INSERT INTO workflow_run_steps (run_id, node_id, outcome, detail)
-        SELECT id, ${step.node}, ${step.outcome}, ${detail === null ? null : JSON.stringify(detail)}::jsonb FROM moved
+        SELECT m.id, s.e->>'node', s.e->>'outcome', NULLIF(s.e->'detail', 'null'::jsonb)
+        FROM moved m, jsonb_array_elements(${JSON.stringify(rows)}::jsonb) WITH ORDINALITY AS s (e, n)
+        ORDER BY s.n
         RETURNING run_id`.pipe(
         Effect.map((rows) => rows.length > 0),
         unavailable

@@ -20,7 +20,7 @@ import { ContactPropertyRepository } from "../../ports/ContactPropertyRepository
 import { ContactRepository } from "../../ports/ContactRepository.js"
 import { SegmentRepository } from "../../ports/SegmentRepository.js"
 import { TopicRepository } from "../../ports/TopicRepository.js"
-import { type ClaimedRun, type RunMove, WorkflowStore } from "../../ports/WorkflowStore.js"
+import { type ClaimedRun, type RunMove, type RunStep, WorkflowStore } from "../../ports/WorkflowStore.js"
 import { SendEmail } from "../emails/SendEmail.js"
 import { RenderTemplateForSend } from "../templates/RenderTemplateForSend.js"
 import { runLeasedQueue } from "../runLeasedQueue.js"
@@ -171,25 +171,36 @@ export const runWorkflowSteps = (claim: ClaimedRun) =>
     if (nodes === null) {
       yield* store.recordStep(
         claim,
-        { node: claim.run.currentNodeId ?? "", outcome: "failed", detail: null },
-        {
-          _tag: "Fail",
-          reason: "the workflow's graph no longer parses"
-        }
+        [{ node: claim.run.currentNodeId ?? "", outcome: "failed", detail: null }],
+        { _tag: "Fail", reason: "the workflow's graph no longer parses" }
       )
       return
     }
-    const found = Schema.is(ContactPublicId)(claim.contactPublicId)
-      ? yield* (yield* ContactRepository).get(claim.run.teamId, claim.contactPublicId)
-      : Option.none()
-    const contact = Option.getOrNull(found)
+    const contact =
+      claim.contact !== undefined
+        ? claim.contact
+        : Option.getOrNull(
+            Schema.is(ContactPublicId)(claim.contactPublicId)
+              ? yield* (yield* ContactRepository).get(claim.run.teamId, claim.contactPublicId)
+              : Option.none()
+          )
     let run = claim.run
+    // Steps taken and not yet recorded. Steps without a side effect are recorded together with
+    // the next record: repeated after a crash, they decide again and change nothing outside.
+    let pending: Array<RunStep> = []
     for (let i = 0; i < STEPS_PER_CLAIM; i++) {
       const now = new Date(yield* Clock.currentTimeMillis)
       const decision: Decision = advance(run, yield* inputFor(claim, run, nodes, contact, now), now)
       let detail: Record<string, unknown> | null = null
       let move: RunMove = decision.next
       if (decision.effect !== null) {
+        // The way here (a branch taken) is recorded before the side effect it led to: a repeat
+        // after a crash must not decide otherwise and perform another one.
+        if (pending.length > 0) {
+          const held = yield* store.recordStep(claim, pending, { _tag: "Goto", node: decision.node }, true)
+          pending = []
+          if (!held) return
+        }
         const done = yield* perform(run.teamId, contact, decision.effect).pipe(
           Effect.catchIf(
             (e) => (e as { _tag?: string })._tag !== "StoreUnavailable",
@@ -199,14 +210,17 @@ export const runWorkflowSteps = (claim: ClaimedRun) =>
         detail = done.detail
         if (done.failed !== null) move = { _tag: "Fail", reason: done.failed }
       }
-      const hold = move._tag === "Goto" && i < STEPS_PER_CLAIM - 1
-      const recorded = yield* store.recordStep(
-        claim,
-        { node: decision.node, outcome: move._tag === "Fail" ? "failed" : decision.outcome, detail },
-        move,
-        hold
-      )
-      if (!recorded || !hold || move._tag !== "Goto") return
+      // A wait's due time stays in its history: how late the next step came is read against it.
+      if (move._tag === "Wait") detail = { wait_until: move.until.toISOString() }
+      pending.push({
+        node: decision.node,
+        outcome: move._tag === "Fail" ? "failed" : decision.outcome,
+        detail
+      })
+      if (move._tag !== "Goto" || i === STEPS_PER_CLAIM - 1) {
+        yield* store.recordStep(claim, pending, move, false)
+        return
+      }
       run = {
         ...run,
         currentNodeId: move.node,
