@@ -15,6 +15,7 @@ import {
 } from "@poststack/domain"
 import { Effect, Layer, Option } from "effect"
 import { toContact } from "./ContactRows.js"
+import { groupCommit } from "./GroupCommit.js"
 import { unavailable } from "./SqlErrors.js"
 
 interface WorkflowRow {
@@ -40,6 +41,23 @@ interface RunRow {
   readonly wait_until: Date | null
   readonly started_at: Date
   readonly completed_at: Date | null
+}
+
+/** One run's record: its move and the steps since its last record, as the batched statement reads them. */
+interface RecordRow {
+  readonly id: number
+  readonly attempt: number
+  readonly status: string
+  readonly next: string | null
+  readonly left: ReadonlyArray<string>
+  readonly wait_until: string | null
+  readonly due: "now" | "wait" | "none"
+  readonly hold: boolean
+  readonly steps: ReadonlyArray<{
+    readonly node: string
+    readonly outcome: string
+    readonly detail: Readonly<Record<string, unknown>> | null
+  }>
 }
 
 const toWorkflow = (r: WorkflowRow): Workflow => ({
@@ -81,6 +99,47 @@ const EXCLUSIVE = "NOT coalesce((w.trigger_config->>'allow_reentry')::boolean, f
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const one = (rows: ReadonlyArray<WorkflowRow>) => Option.map(Option.fromNullable(rows[0]), toWorkflow)
+  // Steps recorded at the same moment by any of this worker's runs are written together: one
+  // statement and one commit for all of them (see GroupCommit); each run's row is still guarded
+  // by its own claim, so a run whose lease another worker took records nothing.
+  const record = yield* groupCommit<RecordRow, boolean>((batch) => {
+    const moves = batch.map((r) => ({ ...r, steps: undefined }))
+    const steps = batch
+      .flatMap((r) => r.steps.map((step) => ({ ...step, run_id: r.id })))
+      .map((step, n) => ({ ...step, n }))
+    return sql<{ id: string }>`
+      WITH m AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(moves)}::jsonb) AS m (
+          id bigint, attempt integer, status text, next text, "left" text[], wait_until timestamptz,
+          due text, hold boolean)),
+      moved AS (
+        UPDATE workflow_runs r SET
+          status = m.status,
+          current_node = m.next,
+          nodes_visited = r.nodes_visited || m."left",
+          wait_until = m.wait_until,
+          events = CASE WHEN cardinality(m."left") > 0 THEN '{}'::text[] ELSE r.events END,
+          due_at = CASE m.due WHEN 'now' THEN now() WHEN 'wait' THEN m.wait_until END,
+          lease_until = CASE WHEN m.hold THEN r.lease_until END,
+          completed_at = CASE WHEN m.status = 'running' THEN NULL ELSE now() END
+        FROM m WHERE r.id = m.id AND r.attempts = m.attempt AND r.status = 'running'
+        RETURNING r.id),
+      written AS (
+        INSERT INTO workflow_run_steps (run_id, node_id, outcome, detail)
+        SELECT s.run_id, s.node, s.outcome, s.detail
+        FROM jsonb_to_recordset(${JSON.stringify(steps)}::jsonb)
+          AS s (run_id bigint, node text, outcome text, detail jsonb, n integer)
+        WHERE s.run_id IN (SELECT id FROM moved)
+        ORDER BY s.n)
+      SELECT id FROM moved`.pipe(
+      Effect.map((rows) => {
+        const recorded = new Set(rows.map((r) => Number(r.id)))
+        return batch.map((r) => recorded.has(r.id))
+      }),
+      unavailable
+    )
+  }, 200)
+
   return WorkflowStore.of({
     create: (teamId, f) =>
       sql<WorkflowRow>`
@@ -256,13 +315,21 @@ export const make = Effect.gen(function* () {
           c.unsubscribed AS c_unsubscribed, c.unsubscribed_at AS c_unsubscribed_at,
           c.properties AS c_properties, c.engagement_segment AS c_engagement_segment,
           c.last_engaged_at AS c_last_engaged_at, c.created_at AS c_created_at, c.updated_at AS c_updated_at`.pipe(
-        Effect.map((rows) =>
-          rows.map(
+        Effect.map((rows) => {
+          // One graph value per workflow of the claim: the runner parses each graph value once.
+          const graphs = new Map<number, Graph>()
+          const graphOf = (id: number, graph: Graph) => {
+            const known = graphs.get(id)
+            if (known !== undefined) return known
+            graphs.set(id, graph)
+            return graph
+          }
+          return rows.map(
             (r): ClaimedRun => ({
               run: toRun(r),
               attempt: r.attempts,
               workflowPublicId: r.public_id as WorkflowPublicId,
-              graph: r.graph,
+              graph: graphOf(r.workflow_id, r.graph),
               contactPublicId: r.contact,
               // Read along with the run: one statement for every run a claim takes.
               contact: toContact({
@@ -283,7 +350,7 @@ export const make = Effect.gen(function* () {
               events: r.events
             })
           )
-        ),
+        }),
         unavailable
       ),
     extend: (runs, leaseMs) =>
@@ -308,40 +375,25 @@ export const make = Effect.gen(function* () {
     recordStep: (claim, steps, move, hold = false) => {
       const waits = move._tag === "Wait"
       const last = steps[steps.length - 1]
-      const left = (waits ? steps.slice(0, -1) : steps).map((s) => s.node)
-      const status = move._tag === "Complete" ? "completed" : move._tag === "Fail" ? "failed" : "running"
-      const next = move._tag === "Goto" ? move.node : waits ? (last?.node ?? null) : null
-      const due = waits ? move.until : move._tag === "Goto" ? new Date(0) : null
-      const rows = steps.map((step, i) => ({
-        node: step.node,
-        outcome: step.outcome,
-        detail:
-          move._tag === "Fail" && i === steps.length - 1
-            ? { ...step.detail, reason: move.reason }
-            : step.detail
-      }))
-      // One statement for the run's move and every history row, in order.
-      return sql<{ run_id: string }>`
-        WITH moved AS (
-          UPDATE workflow_runs SET
-            status = ${status},
-            current_node = ${next},
-            nodes_visited = nodes_visited || ${left}::text[],
-            wait_until = ${waits ? move.until : null},
-            events = CASE WHEN ${left.length > 0} THEN '{}'::text[] ELSE events END,
-            due_at = CASE WHEN ${due === null} THEN NULL WHEN ${move._tag === "Goto"} THEN now() ELSE ${due} END,
-            lease_until = CASE WHEN ${hold && move._tag === "Goto"} THEN lease_until ELSE NULL END,
-            completed_at = CASE WHEN ${status} = 'running' THEN NULL ELSE now() END
-          WHERE id = ${claim.run.id} AND attempts = ${claim.attempt} AND status = 'running'
-          RETURNING id)
-        INSERT INTO workflow_run_steps (run_id, node_id, outcome, detail)
-        SELECT m.id, s.e->>'node', s.e->>'outcome', NULLIF(s.e->'detail', 'null'::jsonb)
-        FROM moved m, jsonb_array_elements(${JSON.stringify(rows)}::jsonb) WITH ORDINALITY AS s (e, n)
-        ORDER BY s.n
-        RETURNING run_id`.pipe(
-        Effect.map((rows) => rows.length > 0),
-        unavailable
-      )
+      const left = (waits ? steps.slice(0, -1) : steps).map((step) => step.node)
+      return record({
+        id: claim.run.id,
+        attempt: claim.attempt,
+        status: move._tag === "Complete" ? "completed" : move._tag === "Fail" ? "failed" : "running",
+        next: move._tag === "Goto" ? move.node : waits ? (last?.node ?? null) : null,
+        left,
+        wait_until: waits ? move.until.toISOString() : null,
+        due: waits ? "wait" : move._tag === "Goto" ? "now" : "none",
+        hold: hold && move._tag === "Goto",
+        steps: steps.map((step, i) => ({
+          node: step.node,
+          outcome: step.outcome,
+          detail:
+            move._tag === "Fail" && i === steps.length - 1
+              ? { ...step.detail, reason: move.reason }
+              : step.detail
+        }))
+      })
     },
     sentEmails: (runId) =>
       sql<{ node_id: string; opened: boolean; clicked: boolean }>`
@@ -357,4 +409,4 @@ export const make = Effect.gen(function* () {
   })
 })
 
-export const layer = Layer.effect(WorkflowStore, make)
+export const layer = Layer.scoped(WorkflowStore, make)
