@@ -1,6 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { type ClaimedRun, WorkflowStore } from "@poststack/application"
 import {
+  type EncodedWebhookEvent,
   type EngagementSegment,
   type Graph,
   newWorkflowPublicId,
@@ -57,6 +58,7 @@ interface RecordRow {
     readonly node: string
     readonly outcome: string
     readonly detail: Readonly<Record<string, unknown>> | null
+    readonly events: ReadonlyArray<EncodedWebhookEvent>
   }>
 }
 
@@ -105,8 +107,11 @@ export const make = Effect.gen(function* () {
   const record = yield* groupCommit<RecordRow, boolean>((batch) => {
     const moves = batch.map((r) => ({ ...r, steps: undefined }))
     const steps = batch
-      .flatMap((r) => r.steps.map((step) => ({ ...step, run_id: r.id })))
+      .flatMap((r) => r.steps.map((step) => ({ ...step, events: undefined, run_id: r.id })))
       .map((step, n) => ({ ...step, n }))
+    const events = batch
+      .flatMap((r) => r.steps.flatMap((step) => step.events.map((e) => ({ ...e, run_id: r.id }))))
+      .map((e, n) => ({ ...e, n }))
     return sql<{ id: string }>`
       WITH m AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(moves)}::jsonb) AS m (
@@ -123,7 +128,17 @@ export const make = Effect.gen(function* () {
           lease_until = CASE WHEN m.hold THEN r.lease_until END,
           completed_at = CASE WHEN m.status = 'running' THEN NULL ELSE now() END
         FROM m WHERE r.id = m.id AND r.attempts = m.attempt AND r.status = 'running'
-        RETURNING r.id),
+        RETURNING r.id, r.team_id),
+      -- Run events are only written for a team with an active endpoint listening for them: the
+      -- fan-out would send them nowhere else, and a busy workflow writes two per run.
+      announced AS (
+        INSERT INTO events (team_id, type, payload)
+        SELECT r.team_id, v.type, v.data
+        FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb) AS v (run_id bigint, type text, data jsonb, n integer)
+        JOIN moved r ON r.id = v.run_id
+        WHERE EXISTS (SELECT 1 FROM webhooks w WHERE w.team_id = r.team_id AND w.active
+          AND ('*' = ANY (w.events) OR v.type = ANY (w.events)))
+        ORDER BY v.n),
       written AS (
         INSERT INTO workflow_run_steps (run_id, node_id, outcome, detail)
         SELECT s.run_id, s.node, s.outcome, s.detail
@@ -249,8 +264,13 @@ export const make = Effect.gen(function* () {
           SELECT w.id, w.team_id, c.id, ${sql.literal(EXCLUSIVE)}, ${sql.literal(TRIGGER_NODE)}, now()
           FROM picked p
           JOIN contacts c ON c.team_id = p.team_id AND c.public_id = p.payload->>'contact_id'
-          JOIN workflows w ON w.team_id = p.team_id AND w.trigger_type = p.type
-            AND w.status = 'active' AND w.deleted_at IS NULL
+          JOIN workflows w ON w.team_id = p.team_id AND w.status = 'active' AND w.deleted_at IS NULL
+            AND (w.trigger_type = p.type
+              -- A choice to receive a topic (API, preference page, confirmed signup) is a subscription.
+              OR (w.trigger_type = 'contact.subscribed' AND p.type = 'contact.updated'
+                AND (p.payload->'topic'->>'subscribed')::boolean
+                AND coalesce(w.trigger_config->>'topic_id', p.payload->'topic'->>'topic_id')
+                  = p.payload->'topic'->>'topic_id'))
           ORDER BY p.id
           ON CONFLICT (workflow_id, contact_id) WHERE status = 'running' AND exclusive DO NOTHING
           RETURNING id)
@@ -391,10 +411,37 @@ export const make = Effect.gen(function* () {
           detail:
             move._tag === "Fail" && i === steps.length - 1
               ? { ...step.detail, reason: move.reason }
-              : step.detail
+              : step.detail,
+          events: step.events ?? []
         }))
       })
     },
+    queueWebhook: (teamId, webhookId, event) =>
+      sql<{ id: string }>`
+        WITH queued AS (
+          INSERT INTO webhook_deliveries (webhook_id, team_id, event_public_id, event_type, data,
+            event_created_at, status, next_attempt_at)
+          SELECT w.id, w.team_id, ${event.id}, ${event.type}, ${JSON.stringify(event.data)}::jsonb, now(),
+            'pending', now()
+          FROM webhooks w WHERE w.id = ${webhookId} AND w.team_id = ${teamId} AND w.kind = 'webhook'
+          ON CONFLICT (webhook_id, event_public_id) WHERE event_public_id LIKE 'evt\\_wf%' DO NOTHING
+          RETURNING id)
+        -- A new delivery wakes idle dispatchers (as a fan-out does); a repeat finds the first one.
+        SELECT q.id FROM queued q, LATERAL (SELECT pg_notify('poststack_webhook_deliveries', 'queued')) n
+        UNION ALL
+        SELECT d.id FROM webhook_deliveries d
+        WHERE d.webhook_id = ${webhookId} AND d.team_id = ${teamId} AND d.event_public_id = ${event.id}`.pipe(
+        // A repeat racing the first attempt waits on its insert, then sees it only in a new statement.
+        Effect.flatMap((rows) =>
+          rows.length > 0
+            ? Effect.succeed(rows)
+            : sql<{ id: string }>`
+                SELECT id FROM webhook_deliveries
+                WHERE webhook_id = ${webhookId} AND team_id = ${teamId} AND event_public_id = ${event.id}`
+        ),
+        Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), (r) => Number(r.id))),
+        unavailable
+      ),
     sentEmails: (runId) =>
       sql<{ node_id: string; opened: boolean; clicked: boolean }>`
         SELECT s.node_id,
