@@ -122,6 +122,39 @@ for (const [name, start] of subjects) {
       expect(Option.isNone(await store((r) => r.getRun(stranger, first.id)))).toBe(true)
     })
 
+    it("records several steps at once, in order: every node but a last one that waits is left", async () => {
+      const team = await newTeam(s)
+      const w = await workflow(team, {}, graph("t", "w", "x"))
+      const ann = await contact(team)
+      const run = Option.getOrThrow(await store((r) => r.startRun(w, ann)))
+      const [claim] = await claimOf(w)
+      if (claim === undefined) throw new Error("the run was not claimed")
+      const until = new Date(Date.now() + 3_600_000)
+      expect(
+        await store((r) =>
+          r.recordStep(
+            claim,
+            [
+              { node: "t", outcome: "entered", detail: null },
+              { node: "w", outcome: "waiting", detail: { wait_until: until.toISOString() } }
+            ],
+            { _tag: "Wait", until }
+          )
+        )
+      ).toBe(true)
+      expect(Option.getOrThrow(await store((r) => r.getRun(team, run.id)))).toMatchObject({
+        status: "running",
+        currentNodeId: "w",
+        nodesVisited: ["t"]
+      })
+      expect(
+        (await store((r) => r.runSteps(team, run.id))).map((x) => [x.nodeId, x.outcome, x.detail])
+      ).toEqual([
+        ["t", "entered", null],
+        ["w", "waiting", { wait_until: until.toISOString() }]
+      ])
+    })
+
     it("claims due runs of active workflows under a lease; records steps, waits and ends; a lost lease records nothing", async () => {
       const team = await newTeam(s)
       const w = await workflow(team, {}, graph("t", "w", "x"))
