@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto"
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
@@ -65,6 +65,8 @@ export const startWorker = (env: Record<string, string>): Running => launch("app
  */
 export const bundleWorker = async (): Promise<{
   readonly start: (env: Record<string, string>) => Running
+  /** Deletes the bundle. */
+  readonly remove: () => void
 }> => {
   const dir = mkdtempSync(path.join(tmpdir(), "pst-worker-"))
   const outfile = path.join(dir, "worker.mjs")
@@ -96,7 +98,10 @@ export const bundleWorker = async (): Promise<{
       }
     ]
   })
-  return { start: (env) => launch("worker.mjs", env, [], { root: dir, compiled: true }) }
+  return {
+    start: (env) => launch("worker.mjs", env, [], { root: dir, compiled: true }),
+    remove: () => rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 /**

@@ -20,6 +20,7 @@ describe("workflow runs under SIGKILL", () => {
   let server: TestServer
   let key: string
   const workers = new Set<Running>()
+  let bundled: Awaited<ReturnType<typeof bundleWorker>> | undefined
   const api = (method: string, path: string, body?: unknown) =>
     callApi(server.baseUrl, key, method, path, body)
 
@@ -35,6 +36,7 @@ describe("workflow runs under SIGKILL", () => {
   })
   afterAll(async () => {
     for (const w of workers) await w.stop("SIGKILL")
+    bundled?.remove()
     await server?.close()
     await sink?.close()
     await dns?.close()
@@ -117,9 +119,10 @@ describe("workflow runs under SIGKILL", () => {
         POSTSTACK_WORKFLOW_CONCURRENCY: "8"
       }
     })
-    const bundled = await bundleWorker()
+    const worker = await bundleWorker()
+    bundled = worker
     const start = () => {
-      const w = bundled.start(env)
+      const w = worker.start(env)
       workers.add(w)
       return w
     }
