@@ -28,13 +28,16 @@ interface StoredRun {
 
 /**
  * Workflows and runs in process memory, by the rules of `PgWorkflowStore`. It has no outbox and
- * no email events: `consumeContactEvents` reads nothing and `sentEmails` reports no opens.
+ * no email events: `consumeContactEvents` reads nothing, a step's `workflow.run.*` events are not
+ * kept, `sentEmails` reports no opens, and a queued webhook step is only a delivery id.
  */
 export const make = Effect.sync(() => {
   const workflows: Array<StoredWorkflow> = []
   const runs: Array<StoredRun> = []
   let nextId = 0
   let nextRun = 0
+  // Webhook steps queued, by team, endpoint and event id: the delivery's id.
+  const webhookDeliveries = new Map<string, number>()
   const live = (teamId: number, id: string) =>
     workflows.find((w) => w.workflow.teamId === teamId && w.workflow.publicId === id && !w.deleted)
   const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
@@ -241,6 +244,15 @@ export const make = Effect.sync(() => {
         const detail = move._tag === "Fail" ? { ...step.detail, reason: move.reason } : step.detail
         r.steps.push({ nodeId: step.node, outcome: step.outcome, detail, at })
         return true
+      }),
+    queueWebhook: (teamId, webhookId, event) =>
+      Effect.sync(() => {
+        const key = `${teamId}:${webhookId}:${event.id}`
+        const known = webhookDeliveries.get(key)
+        if (known !== undefined) return Option.some(known)
+        const id = webhookDeliveries.size + 1
+        webhookDeliveries.set(key, id)
+        return Option.some(id)
       }),
     sentEmails: () => Effect.succeed(new Map())
   })

@@ -188,8 +188,13 @@ export const make = Effect.gen(function* () {
           SELECT w.id, w.team_id, c.id, ${sql.literal(EXCLUSIVE)}, ${sql.literal(TRIGGER_NODE)}, now()
           FROM picked p
           JOIN contacts c ON c.team_id = p.team_id AND c.public_id = p.payload->>'contact_id'
-          JOIN workflows w ON w.team_id = p.team_id AND w.trigger_type = p.type
-            AND w.status = 'active' AND w.deleted_at IS NULL
+          JOIN workflows w ON w.team_id = p.team_id AND w.status = 'active' AND w.deleted_at IS NULL
+            AND (w.trigger_type = p.type
+              -- A choice to receive a topic (API, preference page, confirmed signup) is a subscription.
+              OR (w.trigger_type = 'contact.subscribed' AND p.type = 'contact.updated'
+                AND (p.payload->'topic'->>'subscribed')::boolean
+                AND coalesce(w.trigger_config->>'topic_id', p.payload->'topic'->>'topic_id')
+                  = p.payload->'topic'->>'topic_id'))
           ORDER BY p.id
           ON CONFLICT (workflow_id, contact_id) WHERE status = 'running' AND exclusive DO NOTHING
           RETURNING id)
@@ -279,6 +284,7 @@ export const make = Effect.gen(function* () {
       const next = move._tag === "Goto" ? move.node : move._tag === "Wait" ? step.node : null
       const due = move._tag === "Wait" ? move.until : move._tag === "Goto" ? new Date(0) : null
       const detail = move._tag === "Fail" ? { ...step.detail, reason: move.reason } : step.detail
+      const events = JSON.stringify(step.events ?? [])
       return sql<{ run_id: string }>`
         WITH moved AS (
           UPDATE workflow_runs SET
@@ -291,7 +297,16 @@ export const make = Effect.gen(function* () {
             lease_until = CASE WHEN ${hold && move._tag === "Goto"} THEN lease_until ELSE NULL END,
             completed_at = CASE WHEN ${status} = 'running' THEN NULL ELSE now() END
           WHERE id = ${claim.run.id} AND attempts = ${claim.attempt} AND status = 'running'
-          RETURNING id)
+          RETURNING id, team_id),
+        -- Run events are only written for a team with an active endpoint listening for them: the
+        -- fan-out would send them nowhere else, and a busy workflow writes two per run.
+        announced AS (
+          INSERT INTO events (team_id, type, payload)
+          SELECT m.team_id, v.value->>'type', v.value->'data'
+          FROM moved m, jsonb_array_elements(${events}::jsonb) WITH ORDINALITY AS v(value, k)
+          WHERE EXISTS (SELECT 1 FROM webhooks w WHERE w.team_id = m.team_id AND w.active
+            AND ('*' = ANY (w.events) OR v.value->>'type' = ANY (w.events)))
+          ORDER BY v.k)
         INSERT INTO workflow_run_steps (run_id, node_id, outcome, detail)
         SELECT id, ${step.node}, ${step.outcome}, ${detail === null ? null : JSON.stringify(detail)}::jsonb FROM moved
         RETURNING run_id`.pipe(
@@ -299,6 +314,32 @@ export const make = Effect.gen(function* () {
         unavailable
       )
     },
+    queueWebhook: (teamId, webhookId, event) =>
+      sql<{ id: string }>`
+        WITH queued AS (
+          INSERT INTO webhook_deliveries (webhook_id, team_id, event_public_id, event_type, data,
+            event_created_at, status, next_attempt_at)
+          SELECT w.id, w.team_id, ${event.id}, ${event.type}, ${JSON.stringify(event.data)}::jsonb, now(),
+            'pending', now()
+          FROM webhooks w WHERE w.id = ${webhookId} AND w.team_id = ${teamId} AND w.kind = 'webhook'
+          ON CONFLICT (webhook_id, event_public_id) WHERE event_public_id LIKE 'evt\\_wf%' DO NOTHING
+          RETURNING id)
+        -- A new delivery wakes idle dispatchers (as a fan-out does); a repeat finds the first one.
+        SELECT q.id FROM queued q, LATERAL (SELECT pg_notify('poststack_webhook_deliveries', 'queued')) n
+        UNION ALL
+        SELECT d.id FROM webhook_deliveries d
+        WHERE d.webhook_id = ${webhookId} AND d.team_id = ${teamId} AND d.event_public_id = ${event.id}`.pipe(
+        // A repeat racing the first attempt waits on its insert, then sees it only in a new statement.
+        Effect.flatMap((rows) =>
+          rows.length > 0
+            ? Effect.succeed(rows)
+            : sql<{ id: string }>`
+                SELECT id FROM webhook_deliveries
+                WHERE webhook_id = ${webhookId} AND team_id = ${teamId} AND event_public_id = ${event.id}`
+        ),
+        Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), (r) => Number(r.id))),
+        unavailable
+      ),
     sentEmails: (runId) =>
       sql<{ node_id: string; opened: boolean; clicked: boolean }>`
         SELECT s.node_id,

@@ -44,6 +44,8 @@ import contactEngagementRollup from "./0061_contact_engagement_rollup.js"
 import contactsNewestAscending from "./0062_contacts_newest_ascending.js"
 import teamClosure from "./0063_team_closure.js"
 import quotaHoldsAndSignupExpiry from "./0066_quota_holds_and_signup_expiry.js"
+import broadcastSamples from "./0067_broadcast_samples.js"
+import workflowWebhookSteps from "./0070_workflow_webhook_steps.js"
 import contactEngagementLatest from "./0075_contact_engagement_latest.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
@@ -94,6 +96,8 @@ export const migrations = {
   "0062_contacts_newest_ascending": contactsNewestAscending,
   "0063_team_closure": teamClosure,
   "0066_quota_holds_and_signup_expiry": quotaHoldsAndSignupExpiry,
+  "0067_broadcast_samples": broadcastSamples,
+  "0070_workflow_webhook_steps": workflowWebhookSteps,
   "0075_contact_engagement_latest": contactEngagementLatest
 }
 

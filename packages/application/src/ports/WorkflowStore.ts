@@ -1,4 +1,5 @@
 import type {
+  EncodedWebhookEvent,
   Graph,
   TeamId,
   TriggerConfig,
@@ -147,11 +148,24 @@ export class WorkflowStore extends Context.Tag("@poststack/application/WorkflowS
         readonly node: string
         readonly outcome: string
         readonly detail: Readonly<Record<string, unknown>> | null
+        /** Outbox events the step writes with it (`workflow.run.*`), in the same transaction. */
+        readonly events?: ReadonlyArray<EncodedWebhookEvent>
       },
       move: RunMove,
       /** The worker goes straight on with the run (a `Goto`): it keeps the lease instead of giving it back. */
       hold?: boolean
     ) => Effect.Effect<boolean, StoreUnavailable>
+    /**
+     * Queues a `webhook` step's POST to one endpoint of the team (which the caller found active),
+     * on the webhook delivery queue with its retries; the event id makes it happen once: a repeat
+     * of the step answers the delivery already queued. Answers the delivery's id; none when the
+     * endpoint is not a webhook of the team.
+     */
+    readonly queueWebhook: (
+      teamId: TeamId,
+      webhookId: number,
+      event: EncodedWebhookEvent & { readonly id: string }
+    ) => Effect.Effect<Option.Option<number>, StoreUnavailable>
     /** The emails a run sent, by the node that sent them, and whether each was opened or clicked. */
     readonly sentEmails: (
       runId: number

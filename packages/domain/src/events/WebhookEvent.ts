@@ -4,6 +4,7 @@ import { DomainWebhookEvent } from "./DomainEvents.js"
 import { EmailWebhookEvent } from "./EmailEvents.js"
 import { EndpointWebhookEvent } from "./EndpointEvents.js"
 import { InboundWebhookEvent } from "./InboundEvents.js"
+import { WorkflowWebhookEvent } from "./WorkflowEvents.js"
 
 /**
  * Every event a team's webhooks and notification channels may receive, tagged by its wire `type`.
@@ -15,7 +16,8 @@ export const WebhookEvent = Schema.Union(
   InboundWebhookEvent,
   DomainWebhookEvent,
   EndpointWebhookEvent,
-  ContactWebhookEvent
+  ContactWebhookEvent,
+  WorkflowWebhookEvent
 )
 export type WebhookEvent = typeof WebhookEvent.Type
 export type WebhookEventType = WebhookEvent["type"]

@@ -82,11 +82,15 @@ const errorsOf = (teamId: TeamId, graph: Graph, trigger: WorkflowTriggerType) =>
     if (Either.isLeft(parsed)) return parsed.left
     const errors = [...validateGraph(graph, yield* referencesFor(teamId, parsed.right))]
     for (const node of parsed.right) {
-      // Not wired to the webhook transport yet: refused rather than failing every run there.
-      if (node.type === "webhook") errors.push(`node ${node.id}: webhook steps are not available yet`)
       // Its own contact.updated event would enrol the contact again, for ever.
       if (node.type === "update_contact" && trigger === "contact.updated")
         errors.push(`node ${node.id}: a workflow triggered by contact.updated may not update the contact`)
+      // A topic choice writes a contact.updated (a subscription also starts contact.subscribed runs).
+      if (
+        (node.type === "subscribe_topic" || node.type === "unsubscribe_topic") &&
+        (trigger === "contact.updated" || trigger === "contact.subscribed")
+      )
+        errors.push(`node ${node.id}: a workflow triggered by ${trigger} may not change topic subscriptions`)
     }
     return errors
   })
