@@ -121,18 +121,22 @@ export const ContactsPage = () => {
   const [query, setQuery] = useState<Query>({ search: "", filter: "all", page: 1 })
   const acting = useAction()
   const [data, setData] = useState<Awaited<ReturnType<typeof list>> | undefined>()
+  // The search the shown page answers (`query` changes as soon as a new one is asked for).
+  const [shownSearch, setShownSearch] = useState("")
   const refresh = (next: Query) =>
     acting.run(async () => {
       setQuery(next)
       setPage(next.page)
-      setData(await list(next))
+      const answer = await list(next)
+      setShownSearch(next.search)
+      setData(answer)
     })
   // biome-ignore lint/correctness/useExhaustiveDependencies: the first page loads once; later pages on request.
   useEffect(() => {
     void refresh(query)
   }, [])
   // At the bound, at least that many match: the count and the last page are shown as open-ended.
-  const bounded = data !== undefined && query.search !== "" && data.meta.total >= SEARCH_TOTAL_BOUND
+  const bounded = data !== undefined && shownSearch !== "" && data.meta.total >= SEARCH_TOTAL_BOUND
 
   return (
     <section>
