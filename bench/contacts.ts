@@ -57,6 +57,13 @@ const writeCsv = async (file: string) => {
   await new Promise<void>((r) => out.end(() => r()))
 }
 
+/** The V8 flags `pnpm poststack` runs the command with (its heap bounds), so the bench runs it alike. */
+const cliFlags = (
+  JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }
+).scripts.poststack
+  ?.split(" ")
+  .filter((arg) => arg.startsWith("--max-"))
+
 /** Runs the CLI import; its own elapsed time (from its summary), wall time, and peak RSS (VmHWM). */
 const runImport = (env: Record<string, string>, args: ReadonlyArray<string>) =>
   new Promise<{ importSeconds: number; wallSeconds: number; peakRssMb: number; output: string }>(
@@ -64,7 +71,7 @@ const runImport = (env: Record<string, string>, args: ReadonlyArray<string>) =>
       const started = performance.now()
       const child = spawn(
         process.execPath,
-        ["--import", "tsx", path.join(root, "apps/server/src/cli.ts"), ...args],
+        [...(cliFlags ?? []), "--import", "tsx", path.join(root, "apps/server/src/cli.ts"), ...args],
         {
           cwd: root,
           env: { ...process.env, ...env },

@@ -198,6 +198,19 @@ describe("contacts over HTTP and PostgreSQL", () => {
     expect(again).toMatchObject({ imported: 0, skipped: 100 })
   }, 60_000)
 
+  it("counts a search's total up to 1,000 (then says 1,000), while pages past it still answer", async () => {
+    // The 10,000 "bulk" contacts of the import above.
+    const common = await client.contacts.list({ search: "BULK", per_page: 20 })
+    expect(common.meta).toEqual({ page: 1, perPage: 20, total: 1_000, totalPages: 50 })
+    expect(common.data.map((c) => c.email)).toContain("bulk9999@example.com")
+    const beyond = await client.contacts.list({ search: "bulk", per_page: 100, page: 11 })
+    expect(beyond.data).toHaveLength(100)
+    expect(beyond.meta.total).toBe(1_000)
+    // Under the bound the total is exact; without a search it is never bounded.
+    expect((await client.contacts.list({ search: "bulk999" })).meta.total).toBe(11)
+    expect((await client.contacts.list({ per_page: 1 })).meta.total).toBeGreaterThan(10_000)
+  })
+
   it("exports text/csv with RFC 4180 quoting and formula-looking cells defused", async () => {
     await client.contacts.create({
       email: "csv@example.com",

@@ -98,6 +98,13 @@ describe("contacts, properties and topics in the dashboard", () => {
     expect(stored?.n).toBe(1001)
     await page.getByRole("table").getByText("1001 contacts").waitFor()
 
+    // A search matching 1,000 or more: the count and the last page are open-ended, and paging goes on.
+    await page.getByLabel("Search").fill("reader")
+    await page.getByRole("button", { name: "Search" }).click()
+    await page.getByRole("table").getByText("1,000+ contacts").waitFor()
+    expect(await page.locator(".actions span").textContent()).toBe("Page 1 of 40+")
+    expect(await page.getByRole("button", { name: "Next page" }).isEnabled()).toBe(true)
+
     await page.getByLabel("Search").fill("quentin")
     await page.getByRole("button", { name: "Search" }).click()
     await page.getByRole("table").getByText("1 contact", { exact: true }).waitFor()

@@ -103,7 +103,7 @@ export const make = (state: MemoryContactState) => {
         emit(teamId, events(contact))
         return Effect.succeed(contact)
       }),
-    list: (teamId, filter, page, perPage) =>
+    list: (teamId, filter, page, perPage, countUpTo) =>
       Effect.sync(() => {
         const search = filter.search?.toLowerCase() ?? ""
         const matching = state.contacts
@@ -119,7 +119,10 @@ export const make = (state: MemoryContactState) => {
               (filter.segment === undefined || inAudience(state, filter.segment)(c))
           )
           .sort(newestFirst)
-        return { contacts: matching.slice((page - 1) * perPage, page * perPage), total: matching.length }
+        return {
+          contacts: matching.slice((page - 1) * perPage, page * perPage),
+          total: Math.min(matching.length, countUpTo ?? Number.POSITIVE_INFINITY)
+        }
       }),
     get: (teamId, id) => Effect.sync(() => Option.fromNullable(find(teamId, (c) => c.publicId === id))),
     getByEmail: (teamId, email) => Effect.sync(() => Option.fromNullable(byEmail(teamId, email))),

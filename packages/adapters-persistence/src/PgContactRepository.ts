@@ -56,7 +56,7 @@ export const make = Effect.gen(function* () {
             Option.isSome(created) ? Effect.succeed(created.value) : Effect.fail(new ContactAlreadyExists())
           )
         ),
-    list: (teamId, filter, page, perPage) =>
+    list: (teamId, filter, page, perPage, countUpTo) =>
       Effect.gen(function* () {
         const where = [sql`team_id = ${teamId}`]
         if (filter.search !== undefined && filter.search !== "") {
@@ -81,7 +81,11 @@ export const make = Effect.gen(function* () {
         const rows = yield* sql<ContactRow>`
           SELECT ${columns} FROM contacts WHERE ${condition}
           ORDER BY created_at DESC, id DESC LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`
-        const counted = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM contacts WHERE ${condition}`
+        // A bounded count stops reading once it has `countUpTo` matches.
+        const counted = yield* countUpTo === undefined
+          ? sql<{ n: number }>`SELECT count(*)::int AS n FROM contacts WHERE ${condition}`
+          : sql<{ n: number }>`
+              SELECT count(*)::int AS n FROM (SELECT 1 FROM contacts WHERE ${condition} LIMIT ${countUpTo}) bounded`
         return { contacts: rows.map(toContact), total: counted[0]?.n ?? 0 }
       }).pipe(unavailable),
     get: (teamId, id) =>

@@ -138,22 +138,31 @@ const compileCondition = (sql: SqlClient.SqlClient, c: ResolvedCondition, now: D
     }
     case "Behaviour": {
       // The contact's roll-up (migration 0061): email id -> its latest open (or click), in epoch
-      // milliseconds; the emails of the window are the values at or after its start.
+      // milliseconds; the emails of the window are the values at or after its start. The latest
+      // of them (0075's generated column) answers "any in the window" with one comparison.
       const map = c.event === "opened" ? sql`contacts.opened_emails` : sql`contacts.clicked_emails`
-      const inWindow = sql`${"$.* ? (@ >= $since)"}::jsonpath, jsonb_build_object('since', ${ruleWindowStart(now, c.windowDays).getTime()}::bigint)`
+      const latest = c.event === "opened" ? sql`contacts.opened_latest` : sql`contacts.clicked_latest`
+      const since = ruleWindowStart(now, c.windowDays).getTime()
+      const any = sql`${latest} >= ${since}::bigint`
       // "At least one" and "none" need no counting.
       if (
         (c.comparator === "greater_than" && c.value === 0) ||
         (c.comparator === "greater_than_or_equal" && c.value === 1)
       )
-        return sql`jsonb_path_exists(${map}, ${inWindow})`
+        return any
       if ((c.comparator === "equals" && c.value === 0) || (c.comparator === "less_than" && c.value === 1))
-        return sql`NOT jsonb_path_exists(${map}, ${inWindow})`
-      return OPERATORS[c.comparator](
+        return sql`(${latest} IS NULL OR ${latest} < ${since}::bigint)`
+      const inWindow = sql`${"$.* ? (@ >= $since)"}::jsonpath, jsonb_build_object('since', ${since}::bigint)`
+      const counted = OPERATORS[c.comparator](
         sql,
         sql`jsonb_array_length(jsonb_path_query_array(${map}, ${inWindow}))`,
         c.value
       )
+      // A count that needs one email or more in the window first asks whether there is any.
+      const needsOne =
+        (c.comparator === "greater_than" && c.value >= 0) ||
+        ((c.comparator === "greater_than_or_equal" || c.comparator === "equals") && c.value >= 1)
+      return needsOne ? sql`(${any} AND ${counted})` : counted
     }
   }
 }

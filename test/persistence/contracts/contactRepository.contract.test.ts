@@ -73,6 +73,10 @@ for (const [name, start] of subjects) {
         (await repo((r) => r.list(team, { unsubscribed: true }, 1, 20))).contacts.map((c) => c.email)
       ).toEqual(["two@example.com"])
       expect((await repo((r) => r.list(team, { engagementSegment: "active" }, 1, 20))).total).toBe(0)
+      // A bounded total stops at the bound, exact below it; the page is not cut.
+      const bounded = await repo((r) => r.list(team, { search: "example" }, 1, 20, 2))
+      expect([bounded.total, bounded.contacts.length]).toEqual([2, 3])
+      expect((await repo((r) => r.list(team, { search: "ZED" }, 1, 20, 5))).total).toBe(2)
     })
 
     it("updates only the given fields and removes, each with its events; a foreign id is None", async () => {

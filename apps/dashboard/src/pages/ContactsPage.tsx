@@ -8,6 +8,9 @@ import { ContactImport } from "./ContactImport"
 
 const PER_PAGE = 25
 
+/** A search's total is counted up to this many matches; the server says this when more match. */
+const SEARCH_TOTAL_BOUND = 1_000
+
 const FILTERS = [
   ["all", "Everyone"],
   ["false", "Subscribed"],
@@ -118,16 +121,22 @@ export const ContactsPage = () => {
   const [query, setQuery] = useState<Query>({ search: "", filter: "all", page: 1 })
   const acting = useAction()
   const [data, setData] = useState<Awaited<ReturnType<typeof list>> | undefined>()
+  // The search the shown page answers (`query` changes as soon as a new one is asked for).
+  const [shownSearch, setShownSearch] = useState("")
   const refresh = (next: Query) =>
     acting.run(async () => {
       setQuery(next)
       setPage(next.page)
-      setData(await list(next))
+      const answer = await list(next)
+      setShownSearch(next.search)
+      setData(answer)
     })
   // biome-ignore lint/correctness/useExhaustiveDependencies: the first page loads once; later pages on request.
   useEffect(() => {
     void refresh(query)
   }, [])
+  // At the bound, at least that many match: the count and the last page are shown as open-ended.
+  const bounded = data !== undefined && shownSearch !== "" && data.meta.total >= SEARCH_TOTAL_BOUND
 
   return (
     <section>
@@ -185,7 +194,9 @@ export const ContactsPage = () => {
         <>
           <table>
             <caption>
-              {data.meta.total} contact{data.meta.total === 1 ? "" : "s"}
+              {bounded
+                ? `${SEARCH_TOTAL_BOUND.toLocaleString("en-US")}+ contacts`
+                : `${data.meta.total} contact${data.meta.total === 1 ? "" : "s"}`}
             </caption>
             <thead>
               <tr>
@@ -233,10 +244,11 @@ export const ContactsPage = () => {
             </button>
             <span>
               Page {data.meta.page} of {Math.max(1, data.meta.totalPages)}
+              {bounded ? "+" : ""}
             </span>
             <button
               type="button"
-              disabled={page >= data.meta.totalPages}
+              disabled={page >= data.meta.totalPages && !(bounded && data.data.length === PER_PAGE)}
               onClick={() => void refresh({ ...query, page: page + 1 })}
             >
               Next page

@@ -49,6 +49,7 @@ import bulkClaimsByMode from "./0069_bulk_claims_by_mode.js"
 import workflowWebhookSteps from "./0070_workflow_webhook_steps.js"
 import bulkDeletesWithoutRowTriggers from "./0073_bulk_deletes_without_row_triggers.js"
 import closedTeamKeysAndUsageShards from "./0074_closed_team_keys_and_usage_shards.js"
+import contactEngagementLatest from "./0075_contact_engagement_latest.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -102,7 +103,8 @@ export const migrations = {
   "0069_bulk_claims_by_mode": bulkClaimsByMode,
   "0070_workflow_webhook_steps": workflowWebhookSteps,
   "0073_bulk_deletes_without_row_triggers": bulkDeletesWithoutRowTriggers,
-  "0074_closed_team_keys_and_usage_shards": closedTeamKeysAndUsageShards
+  "0074_closed_team_keys_and_usage_shards": closedTeamKeysAndUsageShards,
+  "0075_contact_engagement_latest": contactEngagementLatest
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */

@@ -48,12 +48,16 @@ export class ContactRepository extends Context.Tag("@poststack/application/Conta
       contact: NewContact,
       events: (created: Contact) => ReadonlyArray<EncodedWebhookEvent>
     ) => Effect.Effect<Contact, ContactAlreadyExists | StoreUnavailable>
-    /** Newest first, with the total matching the filter. */
+    /**
+     * Newest first, with the total matching the filter. With `countUpTo`, the total stops there:
+     * it is the exact count when fewer match, and `countUpTo` when at least that many do.
+     */
     readonly list: (
       teamId: TeamId,
       filter: ContactFilter,
       page: number,
-      perPage: number
+      perPage: number,
+      countUpTo?: number
     ) => Effect.Effect<
       { readonly contacts: ReadonlyArray<Contact>; readonly total: number },
       StoreUnavailable

@@ -38,9 +38,18 @@ export class Contact extends Schema.Class<Contact>("Contact")({
   updatedAt: Schema.Date
 }) {}
 
-/** A new contact's public id. */
-export const newContactPublicId = (): ContactPublicId =>
-  `con_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}` as ContactPublicId
+/**
+ * A new contact's public id: the time in milliseconds (11 hex digits) then 52 random bits. Ids made
+ * together sort together, so the unique index on them grows at its right end like a sequence
+ * instead of on a random leaf page per row, which at a million contacts cost an import a fifth of
+ * its time. The order reveals nothing the contact's `createdAt` does not already say.
+ */
+export const newContactPublicId = (): ContactPublicId => {
+  const random = crypto.getRandomValues(new Uint32Array(2))
+  const high = ((random[0] ?? 0) & 0xfffff).toString(16).padStart(5, "0")
+  const low = (random[1] ?? 0).toString(16).padStart(8, "0")
+  return `con_${Date.now().toString(16).padStart(11, "0")}${high}${low}` as ContactPublicId
+}
 
 /** The `data` of a `contact.*` webhook event: snake_case, like every webhook payload. */
 export const contactEventData = (contact: Contact) => ({

@@ -7,8 +7,16 @@ import { audienceOf } from "../segments/audience.js"
 import { withSuppressions } from "./views.js"
 
 /**
+ * How far a search's total counts: a common fragment matches a large share of a big audience, and
+ * counting every match reads most of the table. Past it, the total says this bound (at least this
+ * many match); the pages themselves are not cut.
+ */
+export const SEARCH_TOTAL_BOUND = 1_000
+
+/**
  * A page of the team's contacts, newest first, with the total that match. `segmentId` keeps only
  * a segment's members; an id that names no segment of the team is ignored, as the contract says.
+ * With a `search`, the total is exact up to `SEARCH_TOTAL_BOUND` and that bound above it.
  */
 export const ListContacts = Effect.fn("ListContacts")(function* (
   principal: Principal,
@@ -23,6 +31,7 @@ export const ListContacts = Effect.fn("ListContacts")(function* (
     const segment = yield* (yield* SegmentRepository).get(teamId, segmentId)
     if (Option.isSome(segment)) scoped = { ...filter, segment: yield* audienceOf(segment.value) }
   }
-  const { contacts, total } = yield* (yield* ContactRepository).list(teamId, scoped, page, perPage)
+  const bound = filter.search !== undefined && filter.search !== "" ? SEARCH_TOTAL_BOUND : undefined
+  const { contacts, total } = yield* (yield* ContactRepository).list(teamId, scoped, page, perPage, bound)
   return { contacts: yield* withSuppressions(teamId, contacts), total }
 })
