@@ -106,8 +106,15 @@ describe("signup forms: submit and confirm over the memory twins", () => {
           10
         )
         expect(members).toEqual([contact.id])
-        const events = (yield* MemoryContactRepository.MemoryContactOutbox).events.map((e) => e.type)
-        expect(events).toEqual(["contact.created"])
+        // Created once, and the form's topic recorded once as the contact's choice (what
+        // `contact.subscribed` workflows start from); the second click writes nothing.
+        const events = (yield* MemoryContactRepository.MemoryContactOutbox).events
+        expect(events.map((e) => e.type)).toEqual(["contact.created", "contact.updated"])
+        expect(events[1]?.data.topic).toEqual({
+          topic_id: topic.publicId,
+          name: topic.name,
+          subscribed: true
+        })
       }).pipe(Effect.provide(TestLayer))
   )
 
