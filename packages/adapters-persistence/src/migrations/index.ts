@@ -44,6 +44,7 @@ import contactEngagementRollup from "./0061_contact_engagement_rollup.js"
 import contactsNewestAscending from "./0062_contacts_newest_ascending.js"
 import teamClosure from "./0063_team_closure.js"
 import quotaHoldsAndSignupExpiry from "./0066_quota_holds_and_signup_expiry.js"
+import usageCounterSlots from "./0078_usage_counter_slots.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -92,7 +93,8 @@ export const migrations = {
   "0061_contact_engagement_rollup": contactEngagementRollup,
   "0062_contacts_newest_ascending": contactsNewestAscending,
   "0063_team_closure": teamClosure,
-  "0066_quota_holds_and_signup_expiry": quotaHoldsAndSignupExpiry
+  "0066_quota_holds_and_signup_expiry": quotaHoldsAndSignupExpiry,
+  "0078_usage_counter_slots": usageCounterSlots
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
