@@ -305,7 +305,7 @@ describe("the dashboard in a browser", () => {
 
     // Backwards from the title: the navigation, sign-out, then the skip link.
     const order: Array<string> = []
-    for (let i = 0; i < 17 && order.at(-1) !== "a:Skip to content"; i++) {
+    for (let i = 0; i < 19 && order.at(-1) !== "a:Skip to content"; i++) {
       await page.keyboard.press("Shift+Tab")
       order.push(await focused())
     }
@@ -317,7 +317,9 @@ describe("the dashboard in a browser", () => {
       "a:Privacy",
       "a:Billing",
       "a:Team",
+      "a:Workflows",
       "a:Signup forms",
+      "a:Broadcasts",
       "a:Segments",
       "a:Templates",
       "a:Topics",
@@ -334,7 +336,7 @@ describe("the dashboard in a browser", () => {
     await page.keyboard.press("Tab")
     expect(await focused()).toBe("input:name")
     // Back into the navigation, and to the Domains page with Enter.
-    for (let i = 0; i < 14; i++) await page.keyboard.press("Shift+Tab")
+    for (let i = 0; i < 16; i++) await page.keyboard.press("Shift+Tab")
     expect(await focused()).toBe("a:Domains")
     await page.keyboard.press("Enter")
     await page.waitForURL(url("/app/domains"))

@@ -228,6 +228,13 @@ describe("signup forms over HTTP, PostgreSQL and the mail pipeline", () => {
     expect((await shop("GET", subscriptions)).body.subscriptions).toEqual([
       expect.objectContaining({ topicPublicId: topic.publicId, subscribed: true })
     ])
+    // ... and said so in the outbox, which starts the team's contact.subscribed workflows.
+    const announced = await query<{ topic: Record<string, unknown> }>(
+      world.db.url,
+      "SELECT payload->'topic' AS topic FROM events WHERE type = 'contact.updated' AND payload->>'contact_id' = $1 ORDER BY id DESC LIMIT 1",
+      [id]
+    )
+    expect(announced[0]?.topic).toEqual({ topic_id: topic.publicId, name: "Deals", subscribed: true })
     expect(await contactsNamed("eve@people.test")).toHaveLength(1)
   })
 

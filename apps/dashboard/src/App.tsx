@@ -6,6 +6,7 @@ import { AcceptInvitationPage } from "./pages/AcceptInvitationPage"
 import { AccountPage } from "./pages/AccountPage"
 import { ApiKeysPage } from "./pages/ApiKeysPage"
 import { BillingPage } from "./pages/BillingPage"
+import { BroadcastsPage } from "./pages/BroadcastsPage"
 import { PrivacyPage } from "./pages/PrivacyPage"
 import { ConfirmEmailPage } from "./pages/ConfirmEmailPage"
 import { ContactsPage } from "./pages/ContactsPage"
@@ -25,6 +26,7 @@ import { TeamPage } from "./pages/TeamPage"
 import { TopicsPage } from "./pages/TopicsPage"
 import { TwoFactorSignInPage } from "./pages/TwoFactorSignInPage"
 import { VerifyEmailPage } from "./pages/VerifyEmailPage"
+import { WorkflowsPage } from "./pages/WorkflowsPage"
 import { navigate, sameOriginPath, usePlace } from "./router"
 import { SessionContext } from "./session"
 
@@ -50,6 +52,8 @@ const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/topics": TopicsPage,
   "/app/templates": TemplatesPage,
   "/app/segments": SegmentsPage,
+  "/app/broadcasts": BroadcastsPage,
+  "/app/workflows": WorkflowsPage,
   "/app/team": TeamPage,
   "/app/account": AccountPage,
   "/app/sessions": SessionsPage,

@@ -13,26 +13,68 @@ import {
   Variant,
   zeroCounters
 } from "@poststack/domain"
-import { Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 
-interface Row {
+/** One broadcast as the twins keep it, with what PostgreSQL keeps in its row for the worker. */
+export interface Row {
   broadcast: Broadcast
   variants: ReadonlyArray<Variant>
+  /** When a worker may claim it next (`null`: never). */
+  dueAt: Date | null
+  /** A worker's lease, in epoch milliseconds. */
+  leaseUntil: number | null
 }
+
+/** One recipient written by `MemoryBroadcastQueue`. */
+export interface MemoryRecipient {
+  readonly broadcastId: number
+  readonly teamId: number
+  readonly contactId: number
+  readonly variantId: number | null
+  readonly email: string
+  readonly subject: string
+  readonly live: boolean
+  readonly at: Date
+}
+
+/** The broadcasts and their recipients, shared by the repository and the queue twins. */
+export interface MemoryBroadcastState {
+  readonly rows: Array<Row>
+  readonly recipients: Array<MemoryRecipient>
+  /** Each A/B sample's draw, in order: the contact and its variant. */
+  readonly samples: Map<number, ReadonlyArray<{ readonly contactId: number; readonly variantId: number }>>
+}
+
+export const makeState = (): MemoryBroadcastState => ({ rows: [], recipients: [], samples: new Map() })
+
+/** The twins' shared state, for the queue twin and for tests. */
+export class MemoryBroadcastRows extends Context.Tag("@poststack/adapters-persistence/MemoryBroadcastRows")<
+  MemoryBroadcastRows,
+  MemoryBroadcastState
+>() {}
 
 const newestFirst = (a: Row, b: Row) =>
   b.broadcast.createdAt.getTime() - a.broadcast.createdAt.getTime() || b.broadcast.id - a.broadcast.id
 
 /**
- * Broadcasts in process memory, by the rules of `PgBroadcastRepository`. It holds no emails, so
- * its counters stay at zero and no one is ever unengaged: what a broadcast's mail did is the
+ * Broadcasts in process memory, by the rules of `PgBroadcastRepository`. It holds no emails: its
+ * counters count the recipients `MemoryBroadcastQueue` wrote and nothing else (delivered, opened
+ * and the rest stay at zero), and no one is ever unengaged: what a broadcast's mail did is the
  * PostgreSQL adapter's to count.
  */
-export const make = () => {
+export const make = (state: MemoryBroadcastState = makeState()) => {
   let nextId = 1
   let nextVariant = 1
-  const rows: Array<Row> = []
-  const read = (row: Row): BroadcastRead => ({ ...row, counters: zeroCounters })
+  const rows = state.rows
+  const recipientsOf = (broadcastId: number, variantId?: number) =>
+    state.recipients.filter(
+      (r) => r.broadcastId === broadcastId && (variantId === undefined || r.variantId === variantId)
+    ).length
+  const read = (row: Row): BroadcastRead => ({
+    broadcast: row.broadcast,
+    variants: row.variants,
+    counters: { ...zeroCounters, totalRecipients: recipientsOf(row.broadcast.id) }
+  })
   const find = (teamId: number, id: string) =>
     rows.find((r) => r.broadcast.teamId === teamId && r.broadcast.publicId === id)
   const contentFields = (c: BroadcastContent) => ({
@@ -106,7 +148,9 @@ export const make = () => {
             createdAt: now,
             updatedAt: now
           }),
-          variants: variantsOf(input)
+          variants: variantsOf(input),
+          dueAt: input.scheduledAt,
+          leaseUntil: null
         }
         rows.push(row)
         return read(row)
@@ -155,16 +199,26 @@ export const make = () => {
         row.variants = variantsOf(content)
         return read(row)
       }),
-    queue: (teamId, id, allowed) =>
+    queue: (teamId, id, allowed, at) =>
       guarded(teamId, id, allowed, (row) => {
         change(row, { status: "queued" })
+        row.dueAt = at
       }),
     cancel: (teamId, id, allowed) =>
       guarded(teamId, id, allowed, (row) => {
         change(row, { status: "cancelled" })
+        row.dueAt = null
+        row.leaseUntil = null
         return { cancelledDeliveries: 0 }
       }),
-    variantCounters: () => Effect.succeed([]),
+    variantCounters: (broadcastId) =>
+      Effect.sync(() =>
+        (rows.find((r) => r.broadcast.id === broadcastId)?.variants ?? []).map((v) => ({
+          ...zeroCounters,
+          variantId: v.id,
+          totalRecipients: recipientsOf(broadcastId, v.id)
+        }))
+      ),
     decideWinner: (broadcastId, winner) =>
       Effect.sync(() => {
         const row = rows.find((r) => r.broadcast.id === broadcastId)
@@ -176,10 +230,15 @@ export const make = () => {
         )
           return false
         change(row, { winnerVariantId: winner, phase: "rest" })
+        row.dueAt = new Date()
         return true
       }),
+    engagementByHour: () => Effect.succeed([]),
     unengaged: () => Effect.succeed({ count: 0, contacts: [] })
   })
 }
 
-export const layer = Layer.sync(BroadcastRepository, make)
+/** The repository twin with its state, which `MemoryBroadcastQueue.layer` shares. */
+export const layer = Layer.effect(BroadcastRepository, Effect.map(MemoryBroadcastRows, make)).pipe(
+  Layer.provideMerge(Layer.sync(MemoryBroadcastRows, makeState))
+)

@@ -200,6 +200,23 @@ export const make = Effect.gen(function* () {
         Effect.map((rows) => rows.length > 0),
         unavailable
       ),
+    engagementByHour: (broadcastId) =>
+      sql<{ hour: Date; opened: number; clicked: number }>`
+        SELECT date_trunc('hour', f.first_at) AS hour,
+          count(*) FILTER (WHERE f.event_type = 'opened')::int AS opened,
+          count(*) FILTER (WHERE f.event_type = 'clicked')::int AS clicked
+        FROM (
+          SELECT ev.email_id, ev.event_type, min(ev.created_at) AS first_at
+          FROM emails e JOIN email_events ev ON ev.email_id = e.id
+          WHERE e.broadcast_id = ${broadcastId} AND ev.event_type IN ('opened', 'clicked')
+          GROUP BY ev.email_id, ev.event_type
+        ) f
+        GROUP BY 1 ORDER BY 1`.pipe(
+        Effect.map((rows) =>
+          rows.map((r) => ({ hour: new Date(r.hour), opened: r.opened, clicked: r.clicked }))
+        ),
+        unavailable
+      ),
     unengaged: (broadcastId, event, limit) =>
       Effect.gen(function* () {
         const base = sql`

@@ -1,11 +1,34 @@
 import { SqlClient } from "@effect/sql"
 import { UsageMeter } from "@poststack/application"
-import { billingPeriodOf, type DailyUsage, dayOf, quotaRefusal } from "@poststack/domain"
+import { billingPeriodOf, type DailyUsage, dayOf, quotaRefusal, type UsageToDate } from "@poststack/domain"
 import { Effect, Layer } from "effect"
 import { unavailable } from "./SqlErrors.js"
 
 /** The first key of the per-team advisory lock taken by admissions (the second is the team). */
 const QUOTA_LOCK = 7_340_066
+
+/**
+ * In the caller's transaction: takes the team's admission lock, drops lapsed holds, and reads the
+ * live emails accepted today and this month plus the places held, in one statement. Until the
+ * transaction ends no other admission of the team counts, so what it writes is counted exactly.
+ */
+export const lockedUsage = (sql: SqlClient.SqlClient, teamId: number, now: Date) =>
+  Effect.gen(function* () {
+    yield* sql`SELECT pg_advisory_xact_lock(${QUOTA_LOCK}, ${teamId})`
+    yield* sql`DELETE FROM quota_holds WHERE team_id = ${teamId} AND expires_at <= now()`
+    const rows = yield* sql<{ today: string; month: string; held: string }>`
+      SELECT coalesce(sum(count) FILTER (WHERE day = ${dayOf(now)}::date), 0) AS today,
+             coalesce(sum(count), 0) AS month,
+             (SELECT count(*) FROM quota_holds WHERE team_id = ${teamId}) AS held
+      FROM usage_daily
+      WHERE team_id = ${teamId} AND NOT test_mode AND metric = 'accepted'
+        AND day >= ${dayOf(billingPeriodOf(now).start)}::date AND day <= ${dayOf(now)}::date`
+    const held = Number(rows[0]?.held ?? 0)
+    return {
+      today: Number(rows[0]?.today ?? 0) + held,
+      month: Number(rows[0]?.month ?? 0) + held
+    } satisfies UsageToDate
+  })
 /** A hold its process never settled (it crashed) stops counting after this long. */
 const HOLD_LIFETIME = "5 minutes"
 
@@ -33,20 +56,7 @@ export const make = Effect.gen(function* () {
       sql
         .withTransaction(
           Effect.gen(function* () {
-            yield* sql`SELECT pg_advisory_xact_lock(${QUOTA_LOCK}, ${teamId})`
-            yield* sql`DELETE FROM quota_holds WHERE team_id = ${teamId} AND expires_at <= now()`
-            const rows = yield* sql<{ today: string; month: string; held: string }>`
-              SELECT coalesce(sum(count) FILTER (WHERE day = ${dayOf(now)}::date), 0) AS today,
-                     coalesce(sum(count), 0) AS month,
-                     (SELECT count(*) FROM quota_holds WHERE team_id = ${teamId}) AS held
-              FROM usage_daily
-              WHERE team_id = ${teamId} AND NOT test_mode AND metric = 'accepted'
-                AND day >= ${dayOf(billingPeriodOf(now).start)}::date AND day <= ${dayOf(now)}::date`
-            const held = Number(rows[0]?.held ?? 0)
-            const refusal = quotaRefusal(plan, {
-              today: Number(rows[0]?.today ?? 0) + held,
-              month: Number(rows[0]?.month ?? 0) + held
-            })
+            const refusal = quotaRefusal(plan, yield* lockedUsage(sql, teamId, now))
             if (refusal !== null) return refusal
             const hold = yield* sql<{ id: string }>`
               INSERT INTO quota_holds (team_id, expires_at)
@@ -66,7 +76,6 @@ export const make = Effect.gen(function* () {
       sql<{ day: string; test_mode: boolean; metric: Metric; count: string }>`
         SELECT to_char(day, 'YYYY-MM-DD') AS day, test_mode, metric, sum(count) AS count FROM usage_daily
         WHERE team_id = ${teamId} AND day BETWEEN ${dayOf(from)}::date AND ${dayOf(to)}::date
-        -- A day's count is spread over slots (migration 0078).
         GROUP BY day, test_mode, metric
         ORDER BY day`.pipe(
         Effect.map((rows) => {

@@ -10,6 +10,8 @@ import {
   PlanId,
   previousPeriodOf,
   quotaRefusal,
+  quotaResetAt,
+  quotaRoom,
   sendingSuspended,
   unlimitedPlan
 } from "../src/index.js"
@@ -31,6 +33,22 @@ describe("plans, quotas and billing periods", () => {
     expect(overageOf(hard, 5_000)).toBe(0)
     expect(needsUsage({ plan: unlimitedPlan, status: "none", graceUntil: null })).toBe(false)
     expect(needsUsage({ plan: hard, status: "none", graceUntil: null })).toBe(true)
+  })
+
+  it("counts the room a plan leaves (the smaller limit, never below zero) and when a reached limit resets", () => {
+    expect(quotaRoom(unlimitedPlan, { today: 1_000, month: 1_000 })).toBeNull()
+    const hard = plan({ monthlyLimit: 100, dailyLimit: 10 })
+    expect(quotaRoom(hard, { today: 4, month: 50 })).toBe(6)
+    expect(quotaRoom(hard, { today: 4, month: 97 })).toBe(3)
+    expect(quotaRoom(hard, { today: 12, month: 50 })).toBe(0)
+    expect(
+      quotaRoom(plan({ monthlyLimit: 100, overageCentsPer1000: 90 }), { today: 0, month: 500 })
+    ).toBeNull()
+    const now = new Date("2026-12-31T22:15:00Z")
+    expect(quotaResetAt("daily", now).toISOString()).toBe("2027-01-01T00:00:00.000Z")
+    expect(quotaResetAt("monthly", new Date("2026-12-05T10:00:00Z")).toISOString()).toBe(
+      "2027-01-01T00:00:00.000Z"
+    )
   })
 
   it("keeps log retention within 14 to 90 days", () => {

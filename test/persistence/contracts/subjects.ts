@@ -2,6 +2,7 @@ import {
   MemoryContactPropertyRepository,
   MemoryContactRepository,
   MemoryAuditLog,
+  MemoryBroadcastQueue,
   MemoryBroadcastRepository,
   MemoryDmarcReportRepository,
   MemoryEmailRepository,
@@ -10,6 +11,7 @@ import {
   MemorySuppressionList,
   MemoryTemplateRepository,
   MemoryWebhookRepository,
+  MemoryWorkflowStore,
   PgDatabase,
   PgPersistence
 } from "@poststack/adapters-persistence"
@@ -20,7 +22,7 @@ import { createTestDatabase, query } from "../../support/database.js"
 
 type Provided<L> = L extends Layer.Layer<infer A, infer _E, infer _R> ? A : never
 /** Every port both the memory twins and the PostgreSQL adapters provide. */
-const memoryLayer = MemoryEmailRepository.layer.pipe(
+const memoryPorts = MemoryEmailRepository.layer.pipe(
   Layer.provideMerge(
     Layer.mergeAll(
       MemoryRepositories.layer,
@@ -31,10 +33,12 @@ const memoryLayer = MemoryEmailRepository.layer.pipe(
       MemoryRequestLog.layer,
       MemoryContactPropertyRepository.layerWithContacts,
       MemoryTemplateRepository.layer,
-      MemoryBroadcastRepository.layer
+      MemoryBroadcastRepository.layer,
+      MemoryWorkflowStore.layer
     )
   )
 )
+const memoryLayer = MemoryBroadcastQueue.layer.pipe(Layer.provideMerge(memoryPorts))
 export type Ports = Provided<typeof memoryLayer> & Provided<typeof PgPersistence>
 
 /** One implementation of the ports under test, with what a contract suite needs to look at it. */

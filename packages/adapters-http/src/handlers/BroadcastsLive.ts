@@ -177,7 +177,8 @@ export const BroadcastsLive = HttpApiBuilder.group(Api, "broadcasts", (handlers)
     )
     .handle("performance", ({ path }) =>
       withCaller((caller) => BroadcastVariantStats(caller, path.id, false)).pipe(
-        Effect.map(({ read, variants }) => ({
+        Effect.map(({ read, variants, byHour }) => ({
+          by_hour: byHour,
           broadcast: {
             ...performanceRow(read),
             in_progress: read.broadcast.status === "queued" || read.broadcast.status === "sending"

@@ -1,4 +1,4 @@
-import type { Broadcast, SegmentAudienceOf } from "@poststack/domain"
+import type { Broadcast, Plan, SegmentAudienceOf } from "@poststack/domain"
 import { Context, type Effect } from "effect"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
 
@@ -31,6 +31,25 @@ export type ExpansionStep =
   | { readonly _tag: "PhaseDone" }
   /** The broadcast is no longer this worker's, or was cancelled: stop. */
   | { readonly _tag: "Stopped" }
+  /** The team's plan has no room left for another email: nothing was written. */
+  | { readonly _tag: "OutOfQuota"; readonly refusal: "monthly" | "daily" }
+
+/** How a step is taken: its size, the per-recipient renderer, the plan whose limits it respects. */
+export interface StepOptions {
+  readonly limit: number
+  /**
+   * Without it every recipient of a variant gets the same content and the batch is one
+   * `INSERT … SELECT`; with it, the batch's contacts are read first and each gets its own
+   * rendering, in the same transaction.
+   */
+  readonly render?: RenderFor | undefined
+  /**
+   * A limited plan: the batch takes at most the room its limits leave, counted (with the places
+   * held by sends being accepted) in the step's own transaction, so a broadcast and the team's
+   * other sends never pass a limit between them. Test-mode broadcasts are never held to it.
+   */
+  readonly plan?: Plan | undefined
+}
 
 /**
  * The broadcasts workers expand, each a row claimed with a lease when it is due: queued for now
@@ -52,25 +71,26 @@ export class BroadcastQueue extends Context.Tag("@poststack/application/Broadcas
       leaseMs: number
     ) => Effect.Effect<void, StoreUnavailable>
     readonly release: (jobs: ReadonlyArray<BroadcastJob>) => Effect.Effect<void, StoreUnavailable>
+    /** How many contacts the broadcast reaches now (its segment minus those it must skip). */
+    readonly reach: (
+      broadcast: Broadcast,
+      audience: SegmentAudienceOf
+    ) => Effect.Effect<number, StoreUnavailable>
     /**
-     * Starts a queued broadcast: `sending`, `sentAt` now, and its first phase (the A/B sample,
-     * whose size is a share of those the broadcast reaches now, or everyone).
+     * Starts a queued broadcast: `sending`, `sentAt` now, and its first phase. With an A/B test
+     * that is the sample, a share of those the broadcast reaches now drawn at random and split by
+     * weight, the draw kept in the same transaction so a resumed expansion writes the same one;
+     * otherwise everyone.
      */
     readonly start: (
       job: BroadcastJob,
       audience: SegmentAudienceOf
     ) => Effect.Effect<BroadcastJob, StoreUnavailable>
-    /**
-     * Writes up to `limit` more recipients of the current phase (see `ExpansionStep`). Without
-     * `render`, every recipient of a variant gets the same content and the batch is one
-     * `INSERT … SELECT`; with it, the batch's contacts are read first and each gets its own
-     * rendering, in the same transaction.
-     */
+    /** Writes up to `options.limit` more recipients of the current phase (see `ExpansionStep`). */
     readonly step: (
       job: BroadcastJob,
       audience: SegmentAudienceOf,
-      limit: number,
-      render?: RenderFor
+      options: StepOptions
     ) => Effect.Effect<ExpansionStep, StoreUnavailable>
     /** Where the row is now (its phase, winner, status), as the last commit left it. */
     readonly reload: (job: BroadcastJob) => Effect.Effect<BroadcastJob | null, StoreUnavailable>

@@ -60,6 +60,13 @@ export interface BroadcastRead {
   readonly counters: BroadcastCounters
 }
 
+/** One hour of a broadcast's engagement: recipients who first opened or first clicked in it. */
+export interface EngagementHour {
+  readonly hour: Date
+  readonly opened: number
+  readonly clicked: number
+}
+
 export interface VariantCounters extends BroadcastCounters {
   readonly variantId: number
 }
@@ -151,6 +158,13 @@ export class BroadcastRepository extends Context.Tag("@poststack/application/Bro
       broadcastId: BroadcastId,
       winnerVariantId: number
     ) => Effect.Effect<boolean, StoreUnavailable>
+    /**
+     * Opens and clicks by hour (UTC), oldest first, each recipient counted once per kind at the
+     * hour of its first such event, so the hours add up to the counters. Hours without any are left out.
+     */
+    readonly engagementByHour: (
+      broadcastId: BroadcastId
+    ) => Effect.Effect<ReadonlyArray<EngagementHour>, StoreUnavailable>
     /**
      * Contacts whose broadcast mail was delivered and never opened (`opened`) or clicked
      * (`clicked`); pending and failed recipients are left out.

@@ -132,6 +132,9 @@ export class BroadcastsApi extends HttpApiGroup.make("broadcasts")
       )
       .addError(NotFoundJson)
       .addError(UnprocessableJson)
+      .addError(MonthlyLimitJson)
+      .addError(DailyLimitJson)
+      .addError(SendLimitJson)
   )
   .add(
     HttpApiEndpoint.post("cancel", "/broadcasts/:id/cancel")
@@ -178,7 +181,9 @@ export class BroadcastsApi extends HttpApiGroup.make("broadcasts")
       .addSuccess(
         Schema.Struct({
           broadcast: Schema.Struct({ ...PerformanceRow.fields, in_progress: Schema.Boolean }),
-          variants: Schema.NullOr(Schema.Array(VariantStatView))
+          variants: Schema.NullOr(Schema.Array(VariantStatView)),
+          /** Ours: first opens and first clicks by hour (UTC), oldest first, for the dashboard's chart. */
+          by_hour: Schema.Array(Schema.Struct({ hour: Schema.Date, opened: Schema.Int, clicked: Schema.Int }))
         })
       )
       .addError(NotFoundJson)

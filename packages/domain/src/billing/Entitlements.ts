@@ -1,6 +1,6 @@
 import type { Plan } from "./Plan.js"
 import { isUnlimited } from "./Plan.js"
-import type { UsageToDate } from "./Usage.js"
+import { billingPeriodOf, type UsageToDate } from "./Usage.js"
 
 /** Where a team's subscription stands; `none` is a team that never subscribed. */
 export type BillingStatus = "none" | "active" | "past_due" | "canceled"
@@ -35,6 +35,24 @@ export const quotaRefusal = (plan: Plan, usage: UsageToDate): Refusal | null => 
   if (plan.dailyLimit !== null && usage.today >= plan.dailyLimit) return "daily"
   return null
 }
+
+/**
+ * How many more emails fit under the plan's limits (`null`: none applies): the smaller of what the
+ * month (when it is a stop) and the day leave. `usage` counts what was accepted or held already.
+ */
+export const quotaRoom = (plan: Plan, usage: UsageToDate): number | null => {
+  const rooms: Array<number> = []
+  if (plan.monthlyLimit !== null && plan.overageCentsPer1000 === null)
+    rooms.push(plan.monthlyLimit - usage.month)
+  if (plan.dailyLimit !== null) rooms.push(plan.dailyLimit - usage.today)
+  return rooms.length === 0 ? null : Math.max(0, Math.min(...rooms))
+}
+
+/** When the limit that refuses at `now` lets mail through again: the next UTC day or the next month. */
+export const quotaResetAt = (refusal: "monthly" | "daily", now: Date): Date =>
+  refusal === "monthly"
+    ? billingPeriodOf(now).end
+    : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1))
 
 /** Emails of a month billed as overage: those past the monthly limit, when the plan bills overage. */
 export const overageOf = (plan: Plan, monthTotal: number): number =>

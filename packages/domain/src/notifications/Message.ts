@@ -76,6 +76,21 @@ const typedLines = (event: WebhookEvent): ReadonlyArray<Line> => {
         ["Unsubscribed", event.data.unsubscribed ? "yes" : "no"],
         ["Id", event.data.contact_id]
       ]
+    case "workflow.run.started":
+    case "workflow.run.completed":
+    case "workflow.run.failed":
+      return [
+        ["Workflow", event.data.workflow_id],
+        ["Contact", event.data.contact_id],
+        ["Node", event.data.node_id],
+        ["Reason", event.data.reason]
+      ]
+    case "workflow.webhook":
+      return [
+        ["Workflow", event.data.workflow_id],
+        ["Node", event.data.node_id],
+        ["Contact", event.data.contact.email]
+      ]
     default:
       return [
         ["Recipient", "recipient" in event.data ? event.data.recipient : undefined],

@@ -20,8 +20,10 @@ export type SideEffect =
   | {
       readonly _tag: "CallWebhook"
       readonly webhookId: string
-      readonly event: string
-      readonly deliveryId: string
+      /** The node's label for what happened, carried in the body's `event`. */
+      readonly event: string | undefined
+      /** The event id the receiver sees, the same on every attempt and every repeat of the step. */
+      readonly eventId: string
     }
   | {
       readonly _tag: "UpdateContact"
@@ -60,6 +62,22 @@ export interface AdvanceInput {
   /** Custom events the contact raised since the run began waiting at its node. */
   readonly events: ReadonlySet<string>
 }
+
+/** FNV-1a, 64 bits, as hex: a short stable name for a node id of any characters. */
+const fnv1a64 = (text: string): string => {
+  let hash = 0xcbf29ce484222325n
+  for (const byte of new TextEncoder().encode(text)) {
+    hash ^= BigInt(byte)
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn
+  }
+  return hash.toString(16).padStart(16, "0")
+}
+
+/**
+ * The event id of a `webhook` step (`evt_wf…`): derived from the run and the node, so a step
+ * repeated after a crash queues nothing new and the receiver can drop a second attempt by its id.
+ */
+export const workflowStepEventId = (runId: number, node: string): string => `evt_wf${runId}_${fnv1a64(node)}`
 
 const onward = (input: AdvanceInput, node: string, branch: "match" | "no_match" | null = null): Next => {
   const to = successor(input.graph, node, branch)
@@ -146,12 +164,12 @@ export const advance = (run: WorkflowRun, input: AdvanceInput, now: Date): Decis
     }
     case "webhook":
       return step(
-        "posted",
+        "queued",
         {
           _tag: "CallWebhook",
           webhookId: node.config.webhook_id,
-          event: node.config.event ?? "workflow.step",
-          deliveryId: `wfs_${run.id}_${id}`
+          event: node.config.event,
+          eventId: workflowStepEventId(run.id, id)
         },
         onward(input, id)
       )

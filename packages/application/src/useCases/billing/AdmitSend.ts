@@ -19,7 +19,7 @@ export interface Admission {
   readonly settle: (accepted: boolean) => Effect.Effect<void>
 }
 
-const SUSPENDED =
+export const SUSPENDED =
   "Sending is suspended: a payment failed and its grace period has ended; update the card in the billing portal"
 
 const nothingHeld: Admission = { hold: null, settle: () => Effect.void }

@@ -18,9 +18,11 @@ export const BroadcastVariantStats = Effect.fn("BroadcastVariantStats")(function
   const { teamId } = yield* authorize(principal, "broadcasts")
   const read = yield* findBroadcast(teamId, id)
   if (requireAbTest && read.broadcast.abTest === null) return yield* new BroadcastHasNoAbTest()
-  const counters = yield* (yield* BroadcastRepository).variantCounters(read.broadcast.id)
+  const repository = yield* BroadcastRepository
+  const counters = yield* repository.variantCounters(read.broadcast.id)
   return {
     read,
+    byHour: yield* repository.engagementByHour(read.broadcast.id),
     variants: read.variants.map((variant) => ({
       variant,
       counters: counters.find((c) => c.variantId === variant.id) ?? {

@@ -1,36 +1,14 @@
-import {
-  pickWinner,
-  readsContact,
-  renderTemplate,
-  type SegmentAudienceOf,
-  type SegmentId,
-  type TeamId
-} from "@poststack/domain"
+import { pickWinner, quotaResetAt, readsContact, renderTemplate, type TeamId } from "@poststack/domain"
 import { Clock, type Duration, Effect, Either } from "effect"
 import { type BroadcastJob, BroadcastQueue, type RenderFor } from "../../ports/BroadcastQueue.js"
 import { TemplateEngine } from "../../ports/TemplateEngine.js"
 import { BroadcastRepository } from "../../ports/BroadcastRepository.js"
-import { SegmentRepository } from "../../ports/SegmentRepository.js"
+import { SubscriptionRepository } from "../../ports/SubscriptionRepository.js"
 import { runLeasedQueue } from "../runLeasedQueue.js"
-import { audienceOf } from "../segments/audience.js"
+import { audienceFor } from "./broadcastAudience.js"
 
 /** Recipients written per transaction: short enough that a cancel or a crash waits little. */
 export const EXPANSION_BATCH = 1_000
-
-/** No one: the audience of a broadcast whose segment was deleted (or whose rules no longer resolve). */
-const nobody = (): SegmentAudienceOf => ({ _tag: "Members", segmentId: -1 as SegmentId })
-
-/** Who the broadcast's segment holds now (read once per claim: a rule's `now` moves with it). */
-const audienceFor = (job: BroadcastJob) =>
-  Effect.gen(function* () {
-    const b = job.broadcast
-    if (b.segmentId === null) return nobody()
-    const segments = yield* (yield* SegmentRepository).list(b.teamId as TeamId)
-    const segment = segments.find((s) => s.id === b.segmentId)
-    if (segment === undefined) return nobody()
-    const audience = yield* Effect.either(audienceOf(segment))
-    return Either.isRight(audience) ? audience.right : nobody()
-  })
 
 /**
  * A renderer when the content reads the recipient's contact fields (`{{ contact.first_name }}`),
@@ -83,14 +61,17 @@ const decide = (job: BroadcastJob) =>
 /**
  * Takes one claimed broadcast as far as it can go now: starts it, writes its recipients batch by
  * batch (each batch and the cursor in one transaction), and at the end of an A/B sample leaves it
- * due at the window's end; a claim at that time decides the winner and sends it to the rest.
+ * due at the window's end; a claim at that time decides the winner and sends it to the rest. A
+ * batch never takes more than the team's plan has room for: when a limit is reached the broadcast
+ * stays `sending` and is due again when that limit resets (the next UTC day or month).
  */
 export const expandBroadcast = (claimed: BroadcastJob, batch: number = EXPANSION_BATCH) =>
   Effect.gen(function* () {
     const queue = yield* BroadcastQueue
     let job = claimed
-    const audience = yield* audienceFor(job)
+    const audience = yield* audienceFor(job.broadcast)
     const render = yield* rendererFor(job)
+    const { plan } = yield* (yield* SubscriptionRepository).entitlementOf(job.broadcast.teamId as TeamId)
     if (job.broadcast.status === "queued" && job.broadcast.phase === "idle") {
       job = yield* queue.start(job, audience)
     }
@@ -98,8 +79,19 @@ export const expandBroadcast = (claimed: BroadcastJob, batch: number = EXPANSION
       const b = job.broadcast
       if (b.status !== "sending") return yield* queue.park(job, null)
       if (b.phase === "sample" || b.phase === "rest") {
-        const step = yield* queue.step(job, audience, batch, render)
+        const step = yield* queue.step(job, audience, { limit: batch, render, plan })
         if (step._tag === "Stopped") return
+        if (step._tag === "OutOfQuota") {
+          const resumeAt = quotaResetAt(step.refusal, new Date(yield* Clock.currentTimeMillis))
+          yield* Effect.logWarning("broadcast paused: the plan's limit is reached").pipe(
+            Effect.annotateLogs({
+              broadcast: b.publicId,
+              limit: step.refusal,
+              resumeAt: resumeAt.toISOString()
+            })
+          )
+          return yield* queue.park(job, resumeAt)
+        }
         if (step._tag === "PhaseDone") {
           const next = yield* queue.reload(job)
           if (next === null) return

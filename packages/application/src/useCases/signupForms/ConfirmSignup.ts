@@ -9,15 +9,18 @@ import {
   type SignupForm,
   SignupConfirmationInvalid,
   type SignupSubmission,
-  type SubmissionPublicId
+  type SubmissionPublicId,
+  TopicPublicId
 } from "@poststack/domain"
-import { Effect, Either, Option } from "effect"
+import { Effect, Either, Option, Schema } from "effect"
 import { ContactPropertyRepository } from "../../ports/ContactPropertyRepository.js"
 import { type ContactChanges, ContactRepository } from "../../ports/ContactRepository.js"
 import { SegmentRepository } from "../../ports/SegmentRepository.js"
 import { SignupAudience } from "../../ports/SignupAudience.js"
 import { SignupFormRepository } from "../../ports/SignupFormRepository.js"
 import { SuppressionList } from "../../ports/SuppressionList.js"
+import { TopicRepository } from "../../ports/TopicRepository.js"
+import { recordChoice } from "../topics/ChooseTopic.js"
 import { confirmationSigned } from "./confirmationLink.js"
 
 /**
@@ -103,6 +106,21 @@ const joinSegment = (form: SignupForm, contact: Contact) =>
   })
 
 /**
+ * Records the form's topic as the contact's choice, with its `contact.updated` event naming the
+ * topic: webhooks hear of it, and the team's `contact.subscribed` workflows start. A topic deleted
+ * since is passed over, as `SignupAudience.join` does.
+ */
+const announceSubscription = (form: SignupForm, contact: Contact) =>
+  Effect.gen(function* () {
+    if (form.topicId === null || !Schema.is(TopicPublicId)(form.topicId)) return
+    const topic = yield* (yield* TopicRepository).get(form.teamId, form.topicId)
+    if (Option.isNone(topic)) return
+    yield* recordChoice(form.teamId, topic.value, contact, true).pipe(
+      Effect.catchTag("TopicNotFound", () => Effect.void)
+    )
+  })
+
+/**
  * Follows a confirmation link: a signature this server made, for a submission of a form that still
  * exists and is active, within seven days. The contact is created or opted in, added to the form's
  * segment and topic, and the submission marked confirmed; following the link again changes nothing.
@@ -117,6 +135,7 @@ export const ConfirmSignup = Effect.fn("ConfirmSignup")(function* (
   const contact = yield* subscribe(submission)
   yield* joinSegment(form, contact)
   yield* (yield* SignupAudience).join(form, contact)
+  yield* announceSubscription(form, contact)
   yield* (yield* SignupFormRepository).markConfirmed(id, now)
   return form
 })

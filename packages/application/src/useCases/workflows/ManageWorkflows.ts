@@ -1,5 +1,7 @@
 import {
   StateConflict,
+  type TeamId,
+  TopicPublicId,
   type TriggerConfig,
   triggerProblem,
   ValidationFailed,
@@ -10,6 +12,7 @@ import {
   type WorkflowTriggerType
 } from "@poststack/domain"
 import { Effect, Option, Schema } from "effect"
+import { TopicRepository } from "../../ports/TopicRepository.js"
 import { WorkflowStore } from "../../ports/WorkflowStore.js"
 import { authorize, type Principal } from "../Principal.js"
 import { GraphErrors } from "./WorkflowGraphs.js"
@@ -25,10 +28,19 @@ export const findWorkflow = (teamId: Workflow["teamId"], id: string) =>
     return found.value
   })
 
-const checkTrigger = (type: WorkflowTriggerType, config: TriggerConfig | null) => {
-  const problem = triggerProblem(type, config)
-  return problem === null ? Effect.void : Effect.fail(new ValidationFailed({ message: problem }))
-}
+/** The trigger's config fits its type, and a `contact.subscribed` topic is one of the team's. */
+const checkTrigger = (teamId: TeamId, type: WorkflowTriggerType, config: TriggerConfig | null) =>
+  Effect.gen(function* () {
+    const problem = triggerProblem(type, config)
+    if (problem !== null) return yield* new ValidationFailed({ message: problem })
+    const topicId = config?.topic_id
+    if (topicId === undefined) return
+    const topic = Schema.is(TopicPublicId)(topicId)
+      ? yield* (yield* TopicRepository).get(teamId, topicId)
+      : Option.none()
+    if (Option.isNone(topic))
+      return yield* new ValidationFailed({ message: `trigger_config.topic_id: topic ${topicId} not found` })
+  })
 
 export const CreateWorkflow = Effect.fn("CreateWorkflow")(function* (
   caller: Principal,
@@ -41,7 +53,7 @@ export const CreateWorkflow = Effect.fn("CreateWorkflow")(function* (
   const { teamId } = yield* authorize(caller, "workflows")
   if (input.name.trim() === "") return yield* new ValidationFailed({ message: "name must not be empty" })
   const triggerConfig = input.triggerConfig ?? null
-  yield* checkTrigger(input.triggerType, triggerConfig)
+  yield* checkTrigger(teamId, input.triggerType, triggerConfig)
   return yield* (yield* WorkflowStore).create(teamId, {
     name: input.name.trim(),
     triggerType: input.triggerType,
@@ -74,7 +86,7 @@ export const UpdateWorkflow = Effect.fn("UpdateWorkflow")(function* (
     return yield* new ValidationFailed({ message: "name must not be empty" })
   const type = changes.triggerType ?? current.triggerType
   const config = changes.triggerConfig !== undefined ? changes.triggerConfig : current.triggerConfig
-  yield* checkTrigger(type, config)
+  yield* checkTrigger(teamId, type, config)
   const updated = yield* (yield* WorkflowStore).update(teamId, current.publicId, {
     ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
     ...(changes.triggerType !== undefined ? { triggerType: changes.triggerType } : {}),

@@ -8,19 +8,25 @@ import {
   type Graph,
   IdempotencyKeyReused,
   parseGraph,
+  runEvents,
   SegmentPublicId,
   type SideEffect,
   type TeamId,
   TopicPublicId,
+  topicChoiceEvent,
   type TypedNode,
-  type WorkflowRun
+  WebhookId,
+  type WorkflowRun,
+  workflowWebhookEvent
 } from "@poststack/domain"
 import { Clock, type Duration, Effect, Either, Option, Schema } from "effect"
 import { ContactPropertyRepository } from "../../ports/ContactPropertyRepository.js"
 import { ContactRepository } from "../../ports/ContactRepository.js"
 import { SegmentRepository } from "../../ports/SegmentRepository.js"
 import { TopicRepository } from "../../ports/TopicRepository.js"
-import { type ClaimedRun, type RunMove, WorkflowStore } from "../../ports/WorkflowStore.js"
+import { WebhookRepository } from "../../ports/WebhookRepository.js"
+import { WebhookTransport } from "../../ports/WebhookTransport.js"
+import { type ClaimedRun, type RunMove, type RunStep, WorkflowStore } from "../../ports/WorkflowStore.js"
 import { SendEmail } from "../emails/SendEmail.js"
 import { RenderTemplateForSend } from "../templates/RenderTemplateForSend.js"
 import { runLeasedQueue } from "../runLeasedQueue.js"
@@ -41,7 +47,56 @@ const nodesOf = (graph: Graph) => {
   return nodes
 }
 
-const failure = (reason: string) => ({ detail: { error: reason }, failed: reason })
+interface Performed {
+  readonly detail: Record<string, unknown> | null
+  readonly failed: string | null
+  /** The contact as the step left it, when the step changed it. */
+  readonly contact?: Contact
+}
+
+const failure = (reason: string): Performed => ({ detail: { error: reason }, failed: reason })
+
+/**
+ * Queues a `webhook` step's signed POST on the webhook delivery queue: the endpoint must be one
+ * of the team's webhooks, active, and its URL pass the transport's address rules now (a private
+ * or otherwise unsafe address fails the run before anything connects; the transport checks the
+ * address again as it connects). The delivery's event id comes from the run and the node, so a
+ * repeat of the step finds it queued. The run goes on at once: the queue delivers at least once,
+ * with the webhook retry schedule.
+ */
+const queueWebhookStep = (
+  claim: ClaimedRun,
+  run: WorkflowRun,
+  contact: Contact,
+  node: string,
+  effect: Extract<SideEffect, { _tag: "CallWebhook" }>
+) =>
+  Effect.gen(function* () {
+    const teamId = run.teamId
+    const endpoint = /^[1-9][0-9]{0,9}$/.test(effect.webhookId)
+      ? yield* (yield* WebhookRepository).get(teamId, WebhookId.make(Number(effect.webhookId)))
+      : Option.none()
+    if (Option.isNone(endpoint)) return failure(`webhook ${effect.webhookId} no longer exists`)
+    if (!endpoint.value.active) return failure(`webhook ${effect.webhookId} is disabled`)
+    const { refused } = yield* (yield* WebhookTransport).vet(endpoint.value.url)
+    if (refused !== null) return failure(`webhook ${effect.webhookId} refused: ${refused}`)
+    const event = workflowWebhookEvent({
+      workflowId: claim.workflowPublicId,
+      runId: run.id,
+      nodeId: node,
+      event: effect.event,
+      contact
+    })
+    const queued = yield* (yield* WorkflowStore).queueWebhook(teamId, endpoint.value.id, {
+      ...event,
+      id: effect.eventId
+    })
+    if (Option.isNone(queued)) return failure(`webhook ${effect.webhookId} no longer exists`)
+    return {
+      detail: { webhook_id: effect.webhookId, event_id: effect.eventId, delivery_id: queued.value },
+      failed: null
+    }
+  })
 
 /**
  * Performs a step's side effect. The send goes through the email pipeline with the step's own
@@ -49,8 +104,15 @@ const failure = (reason: string) => ({ detail: { error: reason }, failed: reason
  * already accepted and sends nothing new. A refusal (an unverified domain, a quota) fails the run
  * with its reason; a store outage fails the job, and the run comes back when its lease ends.
  */
-const perform = (teamId: TeamId, contact: Contact | null, effect: SideEffect) =>
+const perform = (
+  claim: ClaimedRun,
+  run: WorkflowRun,
+  node: string,
+  contact: Contact | null,
+  effect: SideEffect
+) =>
   Effect.gen(function* () {
+    const teamId: TeamId = run.teamId
     switch (effect._tag) {
       case "SendEmail": {
         if (contact === null) return failure("the contact no longer exists")
@@ -105,7 +167,7 @@ const perform = (teamId: TeamId, contact: Contact | null, effect: SideEffect) =>
         )
         return Option.isNone(updated)
           ? failure("the contact no longer exists")
-          : { detail: null, failed: null }
+          : { detail: null, failed: null, contact: updated.value }
       }
       case "SetTopic": {
         if (contact === null) return failure("the contact no longer exists")
@@ -114,11 +176,16 @@ const perform = (teamId: TeamId, contact: Contact | null, effect: SideEffect) =>
           ? yield* topics.get(teamId, effect.topicId)
           : Option.none()
         if (Option.isNone(topic)) return failure(`topic ${effect.topicId} no longer exists`)
-        yield* topics.choose(teamId, topic.value.id, contact, effect.subscribed, [])
+        // The same choice, with the same event, as the contact's own: webhooks hear of it, and a
+        // subscription starts the team's contact.subscribed workflows.
+        yield* topics.choose(teamId, topic.value.id, contact, effect.subscribed, [
+          topicChoiceEvent(contact, topic.value, effect.subscribed)
+        ])
         return { detail: { topic_id: effect.topicId }, failed: null }
       }
       case "CallWebhook":
-        return failure("webhook steps are not available yet")
+        if (contact === null) return failure("the contact no longer exists")
+        return yield* queueWebhookStep(claim, run, contact, node, effect)
     }
   })
 
@@ -169,44 +236,74 @@ export const runWorkflowSteps = (claim: ClaimedRun) =>
     const store = yield* WorkflowStore
     const nodes = nodesOf(claim.graph)
     if (nodes === null) {
+      const node = claim.run.currentNodeId ?? ""
+      const move = { _tag: "Fail", reason: "the workflow's graph no longer parses" } as const
+      const now = new Date(yield* Clock.currentTimeMillis)
+      const names = { workflowId: claim.workflowPublicId, contactId: claim.contactPublicId }
       yield* store.recordStep(
         claim,
-        { node: claim.run.currentNodeId ?? "", outcome: "failed", detail: null },
-        {
-          _tag: "Fail",
-          reason: "the workflow's graph no longer parses"
-        }
+        [
+          {
+            node,
+            outcome: "failed",
+            detail: null,
+            events: runEvents(claim.run, { node, outcome: "failed" }, move, names, now)
+          }
+        ],
+        move
       )
       return
     }
-    const found = Schema.is(ContactPublicId)(claim.contactPublicId)
-      ? yield* (yield* ContactRepository).get(claim.run.teamId, claim.contactPublicId)
-      : Option.none()
-    const contact = Option.getOrNull(found)
+    let contact =
+      claim.contact !== undefined
+        ? claim.contact
+        : Option.getOrNull(
+            Schema.is(ContactPublicId)(claim.contactPublicId)
+              ? yield* (yield* ContactRepository).get(claim.run.teamId, claim.contactPublicId)
+              : Option.none()
+          )
     let run = claim.run
+    // Steps taken and not yet recorded. Steps without a side effect are recorded together with
+    // the next record: repeated after a crash, they decide again and change nothing outside.
+    let pending: Array<RunStep> = []
     for (let i = 0; i < STEPS_PER_CLAIM; i++) {
       const now = new Date(yield* Clock.currentTimeMillis)
       const decision: Decision = advance(run, yield* inputFor(claim, run, nodes, contact, now), now)
       let detail: Record<string, unknown> | null = null
       let move: RunMove = decision.next
       if (decision.effect !== null) {
-        const done = yield* perform(run.teamId, contact, decision.effect).pipe(
+        // The way here (a branch taken) is recorded before the side effect it led to: a repeat
+        // after a crash must not decide otherwise and perform another one.
+        if (pending.length > 0) {
+          const held = yield* store.recordStep(claim, pending, { _tag: "Goto", node: decision.node }, true)
+          pending = []
+          if (!held) return
+        }
+        const done = yield* perform(claim, run, decision.node, contact, decision.effect).pipe(
           Effect.catchIf(
             (e) => (e as { _tag?: string })._tag !== "StoreUnavailable",
             (e) => Effect.succeed(failure((e as { message?: string }).message ?? String(e)))
           )
         )
         detail = done.detail
+        if (done.contact !== undefined) contact = done.contact
         if (done.failed !== null) move = { _tag: "Fail", reason: done.failed }
       }
-      const hold = move._tag === "Goto" && i < STEPS_PER_CLAIM - 1
-      const recorded = yield* store.recordStep(
-        claim,
-        { node: decision.node, outcome: move._tag === "Fail" ? "failed" : decision.outcome, detail },
+      // A wait's due time stays in its history: how late the next step came is read against it.
+      if (move._tag === "Wait") detail = { wait_until: move.until.toISOString() }
+      const outcome = move._tag === "Fail" ? "failed" : decision.outcome
+      const events = runEvents(
+        run,
+        { node: decision.node, outcome },
         move,
-        hold
+        { workflowId: claim.workflowPublicId, contactId: claim.contactPublicId },
+        now
       )
-      if (!recorded || !hold || move._tag !== "Goto") return
+      pending.push({ node: decision.node, outcome, detail, events })
+      if (move._tag !== "Goto" || i === STEPS_PER_CLAIM - 1) {
+        yield* store.recordStep(claim, pending, move, false)
+        return
+      }
       run = {
         ...run,
         currentNodeId: move.node,

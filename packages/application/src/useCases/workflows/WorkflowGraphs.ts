@@ -1,7 +1,10 @@
 import {
+  canSend,
+  domainOf,
   type Graph,
   type GraphReferences,
   parseGraph,
+  parseMailbox,
   referencesOf,
   SegmentPublicId,
   type TeamId,
@@ -17,6 +20,7 @@ import {
 } from "@poststack/domain"
 import { Effect, Either, Option, Schema } from "effect"
 import { ContactPropertyRepository } from "../../ports/ContactPropertyRepository.js"
+import { DomainRepository } from "../../ports/DomainRepository.js"
 import type { StoreUnavailable } from "../../ports/StoreUnavailable.js"
 import { SegmentRepository } from "../../ports/SegmentRepository.js"
 import { TemplateRepository } from "../../ports/TemplateRepository.js"
@@ -82,11 +86,25 @@ const errorsOf = (teamId: TeamId, graph: Graph, trigger: WorkflowTriggerType) =>
     if (Either.isLeft(parsed)) return parsed.left
     const errors = [...validateGraph(graph, yield* referencesFor(teamId, parsed.right))]
     for (const node of parsed.right) {
-      // Not wired to the webhook transport yet: refused rather than failing every run there.
-      if (node.type === "webhook") errors.push(`node ${node.id}: webhook steps are not available yet`)
       // Its own contact.updated event would enrol the contact again, for ever.
       if (node.type === "update_contact" && trigger === "contact.updated")
         errors.push(`node ${node.id}: a workflow triggered by contact.updated may not update the contact`)
+      // A topic choice writes a contact.updated (a subscription also starts contact.subscribed runs).
+      if (
+        (node.type === "subscribe_topic" || node.type === "unsubscribe_topic") &&
+        (trigger === "contact.updated" || trigger === "contact.subscribed")
+      )
+        errors.push(`node ${node.id}: a workflow triggered by ${trigger} may not change topic subscriptions`)
+      // Its mail goes out as the team: from an address of one of the team's verified domains.
+      if (node.type === "send_email") {
+        const from = parseMailbox(node.config.from)
+        if (from === undefined) errors.push(`node ${node.id}: from is not a valid address`)
+        else {
+          const domain = yield* (yield* DomainRepository).findByName(teamId, domainOf(from.address))
+          if (Option.isNone(domain) || !canSend(domain.value))
+            errors.push(`node ${node.id}: from ${from.address} is not on a verified domain of the team`)
+        }
+      }
     }
     return errors
   })

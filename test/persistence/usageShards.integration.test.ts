@@ -34,7 +34,7 @@ const email = (team: TeamId, domain: Domain, i: number): NewEmail => ({
   system: false
 })
 
-describe("usage counted in slots (migration 0078)", () => {
+describe("usage counted in shards (migration 0074)", () => {
   let s: Subject
   beforeAll(async () => {
     s = await (postgres as () => Promise<Subject>)()
@@ -74,12 +74,12 @@ describe("usage counted in slots (migration 0078)", () => {
             Array.from({ length: 8 }, (_, i) => emails.accept(email(team, domain, round * 8 + i))),
             { concurrency: "unbounded" }
           )
-        // And what another connection's commits added to their own slot.
+        // And what another connection's commits added to their own shard.
         const sql = yield* SqlClient.SqlClient
         yield* sql`
-          INSERT INTO usage_daily AS u (team_id, day, test_mode, metric, slot, count)
+          INSERT INTO usage_daily AS u (team_id, day, test_mode, metric, shard, count)
           VALUES (${team}, (now() AT TIME ZONE 'UTC')::date, false, 'accepted', 99, 5)
-          ON CONFLICT (team_id, day, test_mode, metric, slot) DO UPDATE SET count = u.count + 5`
+          ON CONFLICT (team_id, day, test_mode, metric, shard) DO UPDATE SET count = u.count + 5`
         const meter = yield* UsageMeter
         return { toDate: yield* meter.toDate(team, now), daily: yield* meter.daily(team, now, now) }
       }) as unknown as Effect.Effect<

@@ -1,0 +1,301 @@
+import { type ClaimedRun, ContactRepository, WebhookRepository, WorkflowStore } from "@poststack/application"
+import type { Graph, TeamId, Workflow, WorkflowPublicId } from "@poststack/domain"
+import { Effect, Option } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { newTeam, type Subject, subjects } from "./subjects.js"
+
+const graph = (...ids: ReadonlyArray<string>): Graph => ({
+  nodes: ids.map((id, i) => ({
+    public_id: id,
+    type: i === 0 ? "trigger" : id.startsWith("w") ? "wait" : "exit",
+    config: id.startsWith("w") ? { event: "paid", timeout: "1h" } : {},
+    canvas_x: 0,
+    canvas_y: i * 100
+  })),
+  edges: ids.slice(1).map((id, i) => ({ from_public_id: ids[i] as string, to_public_id: id, branch: null }))
+})
+
+for (const [name, start] of subjects) {
+  describe(`WorkflowStore contract: ${name}`, () => {
+    let s: Subject
+    const store = <A, E>(f: (r: WorkflowStore["Type"]) => Effect.Effect<A, E>) =>
+      s.run(Effect.flatMap(WorkflowStore, f))
+    let emails = 0
+    const contact = (teamId: TeamId) =>
+      s
+        .run(
+          Effect.flatMap(ContactRepository, (r) =>
+            r.create(
+              teamId,
+              {
+                email: `c${++emails}@example.com`,
+                firstName: null,
+                lastName: null,
+                unsubscribed: false,
+                properties: {}
+              },
+              () => []
+            )
+          )
+        )
+        .then((c) => ({ id: c.id, publicId: c.publicId }))
+    const workflow = async (
+      teamId: TeamId,
+      fields: Partial<Pick<Workflow, "triggerType" | "triggerConfig">> = {},
+      g: Graph = graph("t", "x")
+    ) => {
+      const w = await store((r) =>
+        r.create(teamId, {
+          name: "Flow",
+          triggerType: fields.triggerType ?? "manual",
+          triggerConfig: fields.triggerConfig ?? null
+        })
+      )
+      await store((r) => r.putGraph(teamId, w.publicId, g))
+      return Option.getOrThrow(await store((r) => r.setStatus(teamId, w.publicId, "active")))
+    }
+    /** Claims everything due now and keeps the claims of this workflow's runs. */
+    const claimOf = async (w: Workflow): Promise<ReadonlyArray<ClaimedRun>> =>
+      (await store((r) => r.claim({ limit: 100, leaseMs: 60_000 }))).filter((c) => c.run.workflowId === w.id)
+
+    beforeAll(async () => {
+      s = await start()
+    })
+    afterAll(() => s.close())
+
+    it("keeps workflows and their graphs inside their team; deleted ones are gone", async () => {
+      const [a, b] = [await newTeam(s), await newTeam(s)]
+      const w = await store((r) =>
+        r.create(a, { name: "Welcome", triggerType: "custom", triggerConfig: { event: "signed_up" } })
+      )
+      expect(w).toMatchObject({ teamId: a, name: "Welcome", triggerType: "custom", status: "draft" })
+      expect(w.publicId).toMatch(/^wf_[0-9a-f]{24}$/)
+      expect((await store((r) => r.list(a))).map((x) => x.publicId)).toEqual([w.publicId])
+      expect(await store((r) => r.list(b))).toEqual([])
+      expect(Option.isNone(await store((r) => r.get(b, w.publicId)))).toBe(true)
+      expect(Option.getOrThrow(await store((r) => r.getGraph(a, w.publicId)))).toEqual({
+        nodes: [],
+        edges: []
+      })
+      expect(await store((r) => r.putGraph(b, w.publicId, graph("t")))).toBe(false)
+      expect(await store((r) => r.putGraph(a, w.publicId, graph("t", "x")))).toBe(true)
+      expect(Option.getOrThrow(await store((r) => r.getGraph(a, w.publicId)))).toEqual(graph("t", "x"))
+      const renamed = Option.getOrThrow(
+        await store((r) => r.update(a, w.publicId, { name: "Hello", triggerConfig: null }))
+      )
+      expect(renamed).toMatchObject({ name: "Hello", triggerType: "custom", triggerConfig: null })
+      expect(Option.isNone(await store((r) => r.update(b, w.publicId, { name: "stolen" })))).toBe(true)
+      expect(Option.getOrThrow(await store((r) => r.setStatus(a, w.publicId, "paused"))).status).toBe(
+        "paused"
+      )
+      expect(await store((r) => r.remove(b, w.publicId))).toBe(false)
+      expect(await store((r) => r.remove(a, w.publicId))).toBe(true)
+      expect(Option.isNone(await store((r) => r.get(a, w.publicId)))).toBe(true)
+      expect(await store((r) => r.list(a))).toEqual([])
+      expect(
+        Option.isNone(await store((r) => r.get(a, "wf_000000000000000000000000" as WorkflowPublicId)))
+      ).toBe(true)
+    })
+
+    it("starts a run at the trigger, one running per contact unless re-entry is allowed", async () => {
+      const team = await newTeam(s)
+      const once = await workflow(team)
+      const again = await workflow(team, { triggerConfig: { allow_reentry: true } })
+      const ann = await contact(team)
+      const first = Option.getOrThrow(await store((r) => r.startRun(once, ann)))
+      expect(first).toMatchObject({
+        workflowId: once.id,
+        teamId: team,
+        contactId: ann.id,
+        status: "running",
+        currentNodeId: "t",
+        nodesVisited: [],
+        waitUntil: null,
+        completedAt: null
+      })
+      expect(Option.isNone(await store((r) => r.startRun(once, ann)))).toBe(true)
+      expect(Option.isSome(await store((r) => r.startRun(again, ann)))).toBe(true)
+      expect(Option.isSome(await store((r) => r.startRun(again, ann)))).toBe(true)
+      expect((await store((r) => r.listRuns(team, again.publicId, 10))).length).toBe(2)
+      expect(Option.getOrThrow(await store((r) => r.getRun(team, first.id))).id).toBe(first.id)
+      const stranger = await newTeam(s)
+      expect(Option.isNone(await store((r) => r.getRun(stranger, first.id)))).toBe(true)
+    })
+
+    it("records several steps at once, in order: every node but a last one that waits is left", async () => {
+      const team = await newTeam(s)
+      const w = await workflow(team, {}, graph("t", "w", "x"))
+      const ann = await contact(team)
+      const run = Option.getOrThrow(await store((r) => r.startRun(w, ann)))
+      const [claim] = await claimOf(w)
+      if (claim === undefined) throw new Error("the run was not claimed")
+      const until = new Date(Date.now() + 3_600_000)
+      expect(
+        await store((r) =>
+          r.recordStep(
+            claim,
+            [
+              { node: "t", outcome: "entered", detail: null },
+              { node: "w", outcome: "waiting", detail: { wait_until: until.toISOString() } }
+            ],
+            { _tag: "Wait", until }
+          )
+        )
+      ).toBe(true)
+      expect(Option.getOrThrow(await store((r) => r.getRun(team, run.id)))).toMatchObject({
+        status: "running",
+        currentNodeId: "w",
+        nodesVisited: ["t"]
+      })
+      expect(
+        (await store((r) => r.runSteps(team, run.id))).map((x) => [x.nodeId, x.outcome, x.detail])
+      ).toEqual([
+        ["t", "entered", null],
+        ["w", "waiting", { wait_until: until.toISOString() }]
+      ])
+    })
+
+    it("claims due runs of active workflows under a lease; records steps, waits and ends; a lost lease records nothing", async () => {
+      const team = await newTeam(s)
+      const w = await workflow(team, {}, graph("t", "w", "x"))
+      const ann = await contact(team)
+      const run = Option.getOrThrow(await store((r) => r.startRun(w, ann)))
+      await store((r) => r.setStatus(team, w.publicId, "paused"))
+      expect(await claimOf(w)).toEqual([])
+      await store((r) => r.setStatus(team, w.publicId, "active"))
+      const [claim] = await claimOf(w)
+      if (claim === undefined) throw new Error("the run was not claimed")
+      expect(claim).toMatchObject({ workflowPublicId: w.publicId, contactPublicId: ann.publicId, events: [] })
+      expect(claim.graph).toEqual(graph("t", "w", "x"))
+      // Held: nobody else gets it while the lease lasts.
+      expect(await claimOf(w)).toEqual([])
+      expect(
+        await store((r) =>
+          r.recordStep(
+            claim,
+            [{ node: "t", outcome: "entered", detail: null }],
+            { _tag: "Goto", node: "w" },
+            true
+          )
+        )
+      ).toBe(true)
+      const until = new Date(Date.now() + 3_600_000)
+      expect(
+        await store((r) =>
+          r.recordStep(claim, [{ node: "w", outcome: "waiting", detail: null }], { _tag: "Wait", until })
+        )
+      ).toBe(true)
+      const waiting = Option.getOrThrow(await store((r) => r.getRun(team, run.id)))
+      expect(waiting).toMatchObject({ status: "running", currentNodeId: "w", nodesVisited: ["t"] })
+      expect(waiting.waitUntil?.getTime()).toBe(until.getTime())
+      // Not due before its wait ends, unless the event it waits for comes.
+      expect(await claimOf(w)).toEqual([])
+      expect(
+        await store((r) => r.enrol({ teamId: team, contact: ann, triggerType: "custom", event: "paid" }))
+      ).toBe(0)
+      const [woken] = await claimOf(w)
+      if (woken === undefined) throw new Error("the event did not wake the run")
+      expect(woken.events).toEqual(["paid"])
+      expect(woken.attempt).toBeGreaterThan(claim.attempt)
+      // The first claim's lease is gone: what it records now is dropped.
+      expect(
+        await store((r) =>
+          r.recordStep(claim, [{ node: "w", outcome: "waited", detail: null }], { _tag: "Complete" })
+        )
+      ).toBe(false)
+      expect(
+        await store((r) =>
+          r.recordStep(woken, [{ node: "w", outcome: "event_received", detail: { n: 1 } }], {
+            _tag: "Goto",
+            node: "x"
+          })
+        )
+      ).toBe(true)
+      const [last] = await claimOf(w)
+      if (last === undefined) throw new Error("the run did not come back")
+      expect(last.events).toEqual([])
+      expect(
+        await store((r) =>
+          r.recordStep(last, [{ node: "x", outcome: "exited", detail: null }], { _tag: "Complete" })
+        )
+      ).toBe(true)
+      const done = Option.getOrThrow(await store((r) => r.getRun(team, run.id)))
+      expect(done).toMatchObject({ status: "completed", currentNodeId: null, nodesVisited: ["t", "w", "x"] })
+      expect(done.completedAt).not.toBeNull()
+      expect(
+        (await store((r) => r.runSteps(team, run.id))).map((x) => [x.nodeId, x.outcome, x.detail])
+      ).toEqual([
+        ["t", "entered", null],
+        ["w", "waiting", null],
+        ["w", "event_received", { n: 1 }],
+        ["x", "exited", null]
+      ])
+      const stranger = await newTeam(s)
+      expect(await store((r) => r.runSteps(stranger, run.id))).toEqual([])
+      // A finished run of an exclusive workflow lets the contact in again.
+      expect(Option.isSome(await store((r) => r.startRun(w, ann)))).toBe(true)
+    })
+
+    it("gives released runs back at once and fails runs with their reason", async () => {
+      const team = await newTeam(s)
+      const w = await workflow(team)
+      const bob = await contact(team)
+      const run = Option.getOrThrow(await store((r) => r.startRun(w, bob)))
+      const claimed = await claimOf(w)
+      expect(claimed).toHaveLength(1)
+      await store((r) => r.release(claimed))
+      const [again] = await claimOf(w)
+      if (again === undefined) throw new Error("the released run was not claimed again")
+      await store((r) => r.extend([again], 60_000))
+      expect(
+        await store((r) =>
+          r.recordStep(again, [{ node: "t", outcome: "failed", detail: null }], {
+            _tag: "Fail",
+            reason: "gone"
+          })
+        )
+      ).toBe(true)
+      expect(Option.getOrThrow(await store((r) => r.getRun(team, run.id))).status).toBe("failed")
+      expect((await store((r) => r.runSteps(team, run.id)))[0]?.detail).toEqual({ reason: "gone" })
+      expect(await claimOf(w)).toEqual([])
+    })
+
+    it("enrols contacts in the active workflows listening for a custom event, by its exact name", async () => {
+      const team = await newTeam(s)
+      const paid = await workflow(team, { triggerType: "custom", triggerConfig: { event: "paid" } })
+      const other = await workflow(team, { triggerType: "custom", triggerConfig: { event: "refunded" } })
+      const paused = await workflow(team, { triggerType: "custom", triggerConfig: { event: "paid" } })
+      await store((r) => r.setStatus(team, paused.publicId, "paused"))
+      const ann = await contact(team)
+      const enrol = (event: string) =>
+        store((r) => r.enrol({ teamId: team, contact: ann, triggerType: "custom", event }))
+      expect(await enrol("Paid")).toBe(0)
+      expect(await enrol("paid")).toBe(1)
+      expect(await enrol("paid")).toBe(0)
+      expect((await store((r) => r.listRuns(team, paid.publicId, 10))).length).toBe(1)
+      expect(await store((r) => r.listRuns(team, other.publicId, 10))).toEqual([])
+      expect(await store((r) => r.listRuns(team, paused.publicId, 10))).toEqual([])
+    })
+
+    it("queues a webhook step's delivery once per event id", async () => {
+      const team = await newTeam(s)
+      const hook = await s.run(
+        Effect.flatMap(WebhookRepository, (r) =>
+          r.create(team, {
+            url: "https://hooks.example.com/in",
+            description: null,
+            events: ["*"],
+            secretSealed: new Uint8Array([1, 2, 3]),
+            secretPrefix: "whsec_abc"
+          })
+        )
+      )
+      const event = (id: string) => ({ id, type: "workflow.webhook" as const, data: { run_id: 1 } })
+      const first = Option.getOrThrow(await store((r) => r.queueWebhook(team, hook.id, event("evt_wf1_aa"))))
+      const repeat = Option.getOrThrow(await store((r) => r.queueWebhook(team, hook.id, event("evt_wf1_aa"))))
+      const next = Option.getOrThrow(await store((r) => r.queueWebhook(team, hook.id, event("evt_wf1_bb"))))
+      expect(repeat).toBe(first)
+      expect(next).not.toBe(first)
+    })
+  })
+}
