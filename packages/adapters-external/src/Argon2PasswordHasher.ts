@@ -1,3 +1,4 @@
+import { type ChildProcess, fork } from "node:child_process"
 import { PasswordHasher } from "@poststack/application"
 import argon2 from "argon2"
 import { Config, Effect, Layer, Redacted } from "effect"
@@ -12,6 +13,12 @@ export interface Argon2Options {
    * take the cores the API needs for sending, so further sign-ins wait their turn instead.
    */
   readonly concurrency?: number
+  /**
+   * The CPU priority (`nice`, 0 to 19) of the process that hashes (default 10). Hashes run in a
+   * process of their own at this priority: when the cores are busy, sending gets them first and a
+   * sign-in waits a little longer, instead of a burst of sign-ins taking a core from the API.
+   */
+  readonly nice?: number
 }
 
 export const OWASP_MINIMUM: Argon2Options = { memoryCost: 19_456, timeCost: 2 }
@@ -24,13 +31,86 @@ const parametersOf = (hash: string): { type: string; m: number; t: number; p: nu
     : { type: match[1] ?? "", m: Number(match[2]), t: Number(match[3]), p: Number(match[4]) }
 }
 
+type Request =
+  | { readonly op: "hash"; readonly password: string; readonly options: argon2.Options }
+  | { readonly op: "verify"; readonly stored: string; readonly password: string }
+
 /**
- * Argon2id through the `argon2` package, whose native work runs on libuv's thread pool, so a
- * sign-in never blocks the event loop; hashes take turns (`concurrency`), so a burst of sign-ins
- * cannot take every core from the API either (bench/sign-in.ts measures both). A stored hash of another
- * variant or cheaper cost is reported `outdated`, so the use case re-hashes it at the next
- * successful sign-in. Unknown accounts are checked against a hash made at start-up with the same
- * parameters, so they take as long as known ones.
+ * The hashing process (`argon2Process.cjs`), started on first use and again if it ever exits: each
+ * request is answered by id; requests in flight when it exits fail.
+ */
+type Answer = { readonly result?: unknown; readonly error?: string }
+
+interface Running {
+  readonly process: ChildProcess
+  /** Requests sent to this process and not answered yet, by id. */
+  readonly waiting: Map<number, (answer: Answer) => void>
+}
+
+const hashingProcess = (nice: number) => {
+  let current: Running | undefined
+  let nextId = 0
+  const start = (): Running => {
+    const started: Running = {
+      process: fork(new URL("./argon2Process.cjs", import.meta.url), [], {
+        // No TypeScript loader or other flags of the server: the script is plain JavaScript.
+        execArgv: [],
+        env: { ...process.env, POSTSTACK_ARGON2_PROCESS_NICE: String(nice) },
+        stdio: ["ignore", "inherit", "inherit", "ipc"]
+      }),
+      waiting: new Map()
+    }
+    const { process: child, waiting } = started
+    child.on("message", (answer: Answer & { readonly id: number }) => {
+      waiting.get(answer.id)?.(answer)
+      waiting.delete(answer.id)
+      if (waiting.size === 0) child.channel?.unref()
+    })
+    const gone = () => {
+      if (current === started) current = undefined
+      for (const [id, resume] of waiting) {
+        waiting.delete(id)
+        resume({ error: "the hashing process exited" })
+      }
+    }
+    child.on("exit", gone)
+    // A write to a process that just died (EPIPE), or one that could not start.
+    child.on("error", gone)
+    // Idle, it is no reason for the server to stay up (it is stopped with the layer); while a
+    // request waits, its channel keeps this process running until the answer comes.
+    child.unref()
+    child.channel?.unref()
+    return started
+  }
+  const once = (request: Request) =>
+    Effect.async<unknown, Error>((resume) => {
+      if (current === undefined || !current.process.connected) current = start()
+      const id = nextId++
+      current.waiting.set(id, (answer) =>
+        resume(
+          answer.error === undefined ? Effect.succeed(answer.result) : Effect.fail(new Error(answer.error))
+        )
+      )
+      current.process.channel?.ref()
+      current.process.send({ id, ...request })
+    })
+  // A request the process died under is asked once more of a new one.
+  const ask = (request: Request) => once(request).pipe(Effect.retry({ times: 1 }), Effect.orDie)
+  const stop = Effect.sync(() => {
+    current?.process.kill()
+    current = undefined
+  })
+  return { ask, stop }
+}
+
+/**
+ * Argon2id through the `argon2` package, in a process of its own at a lower CPU priority
+ * (`nice`): a sign-in never blocks the event loop, and when the machine is busy the server's
+ * sending comes first (on a small machine a hash at full priority took a whole core from the API
+ * and tripled the p99 of `POST /emails`; bench/sign-in.ts measures it). Hashes also take turns
+ * (`concurrency`). A stored hash of another variant or cheaper cost is reported `outdated`, so the
+ * use case re-hashes it at the next successful sign-in. Unknown accounts are checked against a
+ * hash made at start-up with the same parameters, so they take as long as known ones.
  */
 export const make = (options: Argon2Options) =>
   Effect.gen(function* () {
@@ -40,12 +120,18 @@ export const make = (options: Argon2Options) =>
       timeCost: options.timeCost,
       parallelism: 1
     }
+    const worker = yield* Effect.acquireRelease(
+      Effect.sync(() => hashingProcess(options.nice ?? 10)),
+      (w) => w.stop
+    )
     const turns = yield* Effect.makeSemaphore(options.concurrency ?? 1)
     const hash = (password: string) =>
-      turns.withPermits(1)(Effect.promise(() => argon2.hash(password, hashOptions)))
+      turns.withPermits(1)(
+        Effect.map(worker.ask({ op: "hash", password, options: hashOptions }), (stored) => String(stored))
+      )
     const decoy = yield* hash("poststack decoy password")
     const verify = (stored: string, password: string) =>
-      turns.withPermits(1)(Effect.promise(() => argon2.verify(stored, password).catch(() => false)))
+      turns.withPermits(1)(Effect.map(worker.ask({ op: "verify", stored, password }), (ok) => ok === true))
     return PasswordHasher.of({
       hash: (password) => hash(Redacted.value(password)),
       verify: (stored, password) =>
@@ -66,7 +152,7 @@ export const make = (options: Argon2Options) =>
     })
   })
 
-export const layer = (options: Argon2Options) => Layer.effect(PasswordHasher, make(options))
+export const layer = (options: Argon2Options) => Layer.scoped(PasswordHasher, make(options))
 
 /**
  * `POSTSTACK_ARGON2_MEMORY_KIB` and `POSTSTACK_ARGON2_TIME_COST` may raise the cost above OWASP's
@@ -80,6 +166,13 @@ export const layerConfig = Layer.unwrapEffect(
         Config.validate({
           message: `POSTSTACK_ARGON2_MEMORY_KIB must be at least ${OWASP_MINIMUM.memoryCost}`,
           validation: (m) => m >= OWASP_MINIMUM.memoryCost
+        })
+      ),
+      nice: Config.integer("POSTSTACK_ARGON2_NICE").pipe(
+        Config.withDefault(10),
+        Config.validate({
+          message: "POSTSTACK_ARGON2_NICE must be between 0 and 19",
+          validation: (n) => n >= 0 && n <= 19
         })
       ),
       concurrency: Config.integer("POSTSTACK_ARGON2_CONCURRENCY").pipe(

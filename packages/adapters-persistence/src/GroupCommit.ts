@@ -12,10 +12,17 @@ interface Pending<A, B> {
  * committed. Nothing waits for a batch to fill: a lone item is written at once. `write` answers
  * one result per item, in order. A batch the database refuses is written again one item at a
  * time, so one bad item holds back no other.
+ *
+ * With `writers` above one, that many calls may be in flight at once: an item arriving while
+ * every writer is busy waits for the first to finish, and one arriving while one is free is
+ * written at once instead of waiting for the call in flight to commit. PostgreSQL syncs commits
+ * that are ready together in one disk flush, so concurrent calls do not each pay a full sync,
+ * provided they do not wait on each other's row locks.
  */
 export const groupCommit = <A, B>(
   write: (batch: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<B>, StoreUnavailable>,
-  maxBatch: number
+  maxBatch: number,
+  writers = 1
 ): Effect.Effect<(item: A) => Effect.Effect<B, StoreUnavailable>, never, Scope.Scope> =>
   Effect.gen(function* () {
     const settle = (batch: ReadonlyArray<Pending<A, B>>): Effect.Effect<void> =>
@@ -33,7 +40,7 @@ export const groupCommit = <A, B>(
       Effect.flatMap((batch) => Effect.uninterruptible(settle(Chunk.toReadonlyArray(batch)))),
       Effect.forever
     )
-    yield* Effect.forkScoped(writer)
+    for (let i = 0; i < writers; i++) yield* Effect.forkScoped(writer)
     // Closing: whatever is still waiting hears so instead of waiting for ever.
     yield* Effect.addFinalizer(() =>
       Effect.flatMap(Queue.takeAll(pending), (left) =>

@@ -156,6 +156,13 @@ interface AcceptRow {
 /** The most emails accepted by one call. */
 const MAX_ACCEPT_BATCH = 100
 
+/**
+ * Accepting calls in flight at once (see GroupCommit): a message arriving while a commit is
+ * syncing starts its own instead of waiting for that one to end, so an email's wait is about one
+ * commit, not one and a half. Four of the pool's connections at most.
+ */
+const ACCEPT_WRITERS = 4
+
 /** A suppression entry of a batch's recipients, as the accept reads it before writing. */
 const SuppressionRow = Schema.Struct({
   teamId: TeamId,
@@ -376,7 +383,8 @@ export const make = Effect.gen(function* () {
         const again = yield* call(yield* readSuppressed(batch), false)
         return again ?? batch.map(() => undefined)
       }).pipe(unavailable),
-    MAX_ACCEPT_BATCH
+    MAX_ACCEPT_BATCH,
+    ACCEPT_WRITERS
   )
   const accept = (email: NewEmail) =>
     Effect.flatMap(acceptRows(email), (row) =>
