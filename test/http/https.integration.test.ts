@@ -107,7 +107,7 @@ describe("HTTPS served by the server itself", () => {
   })
 
   it("does not answer plain HTTP on the TLS port", async () => {
-    const res = await fetch(server.baseUrl.replace("https://", "http://") + "/healthz").then(
+    const res = await fetch(`${server.baseUrl.replace("https://", "http://")}/healthz`).then(
       (r) => r.status,
       () => "refused"
     )
