@@ -5,6 +5,22 @@ import { ErrorMessage, Field, Form, PageTitle, Select, useAction } from "../ui"
 import { ListTable, Loaded } from "../ListTable"
 import { useLoad } from "../useLoad"
 
+/** The "Required" checkbox of both property forms. */
+const RequiredBox = ({
+  checked,
+  onChange
+}: {
+  readonly checked: boolean
+  readonly onChange: (checked: boolean) => void
+}) => (
+  <div className="field">
+    <label>
+      <input type="checkbox" name="required" checked={checked} onChange={(e) => onChange(e.target.checked)} />{" "}
+      Required
+    </label>
+  </div>
+)
+
 const TYPES = [
   ["text", "Text"],
   ["number", "Number"],
@@ -61,17 +77,7 @@ const EditProperty = ({
           onChange={setOptions}
         />
       ) : null}
-      <div className="field">
-        <label>
-          <input
-            type="checkbox"
-            name="required"
-            checked={required}
-            onChange={(e) => setRequired(e.target.checked)}
-          />{" "}
-          Required
-        </label>
-      </div>
+      <RequiredBox checked={required} onChange={setRequired} />
     </Form>
   )
 }
@@ -142,17 +148,7 @@ export const PropertiesPage = () => {
             onChange={setOptions}
           />
         ) : null}
-        <div className="field">
-          <label>
-            <input
-              type="checkbox"
-              name="required"
-              checked={required}
-              onChange={(e) => setRequired(e.target.checked)}
-            />{" "}
-            Required
-          </label>
-        </div>
+        <RequiredBox checked={required} onChange={setRequired} />
       </Form>
       <ErrorMessage problem={properties.problem ?? acting.problem} />
       <Loaded items={properties.data?.properties} empty="No properties yet.">
