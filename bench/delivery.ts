@@ -35,8 +35,12 @@ const median = (values: ReadonlyArray<number>) => {
   return sorted[Math.floor(sorted.length / 2)] ?? 0
 }
 
+/** What a run started, undone when it fails (a failed run must not leave its apps running). */
+const undo: Array<() => Promise<unknown>> = []
+
 const main = async () => {
   const db = await benchDatabase()
+  undo.push(db.close)
   const dns = await startDnsServer()
   const sink = await startSmtpSink()
   dns.publish("receiver.test", "MX", "mx.receiver.test")
@@ -60,9 +64,11 @@ const main = async () => {
     Number((await client.query("SELECT count(*) FROM deliveries WHERE status = 'delivered'")).rows[0]?.count)
 
   const server = startApp("apps/server/src/main.ts", serverEnv)
+  undo.push(async () => server.kill("SIGKILL"))
   await verifiedDomain(baseUrl, key, dns, "bench.test")
   // One worker for every round, as in production: warm, like the baseline's pooled transport.
   const worker = startApp("apps/worker/src/main.ts", env)
+  undo.push(async () => worker.kill("SIGKILL"))
 
   /**
    * COUNT messages accepted through the API, all scheduled for the same moment a little later, so
@@ -208,7 +214,8 @@ const cpuShares = (workerPid: number | null) => {
   }
 }
 
-main().catch((error) => {
+main().catch(async (error) => {
   console.error(error)
+  for (let step = undo.pop(); step !== undefined; step = undo.pop()) await step().catch(() => {})
   process.exit(1)
 })

@@ -6,6 +6,7 @@ import { callApi } from "../support/api.js"
 import { query } from "../support/database.js"
 import { addVerifiedDomain } from "../support/domains.js"
 import { purgeLayers } from "../support/purgeLayers.js"
+import { currentStep, totpAt } from "../support/totp.js"
 import { Browser, mailTo, tokenIn } from "./browser.js"
 import { type AccountsWorld, startAccountsWorld } from "./harness.js"
 
@@ -111,7 +112,13 @@ describe("closing a team (P25, P27)", () => {
       subject: "Now",
       text: "now"
     })
-    expect(refused.status).toBe(401)
+    // Told why: the key's team was closed (403 team_closed), not a mistyped key.
+    expect(refused.status, JSON.stringify(refused.body)).toBe(403)
+    expect(refused.body.code).toBe("team_closed")
+    expect(String(refused.body.error)).toMatch(/team that was closed/)
+    const mistyped = await callApi(world.server.baseUrl, `${key.slice(0, -4)}abcd`, "GET", "/api-keys")
+    expect(mistyped.status).toBe(401)
+    expect(mistyped.body.code).toBe("unauthorized")
     const statuses = await query<{ status: string }>(
       world.db.url,
       "SELECT d.status FROM deliveries d JOIN emails e ON e.id = d.email_id WHERE e.public_id = $1",
@@ -131,7 +138,17 @@ describe("closing a team (P25, P27)", () => {
     for (const table of ["contacts", "suppressions", "emails", "deliveries", "domains", "audit_log"])
       expect(await count(table, team), table).toBe(0)
     expect((await query(world.db.url, "SELECT id FROM teams WHERE id = $1", [team])).length).toBe(0)
+    // Nothing is left pointing at the team's deleted emails.
+    for (const table of ["deliveries", "email_events", "email_attachments"]) {
+      const [orphans] = await query<{ n: number }>(
+        world.db.url,
+        `SELECT count(*)::int AS n FROM ${table} t WHERE NOT EXISTS (SELECT 1 FROM emails e WHERE e.id = t.email_id)`
+      )
+      expect(orphans?.n, table).toBe(0)
+    }
     expect(await count("billing_records", team)).toBe(1)
+    // With the team's data gone, its old key is just unknown.
+    expect((await callApi(world.server.baseUrl, key, "GET", "/api-keys")).status).toBe(401)
     // The people stay: closing a team is not deleting an account (the moved clock ended their sessions).
     const people = await query<{ email: string }>(
       world.db.url,
@@ -178,5 +195,63 @@ describe("closing a team (P25, P27)", () => {
     const gone = await pia.browser.call("POST", "/account/delete", { password })
     expect(gone.status, gone.text).toBe(200)
     expect(gone.body).toEqual({ deleted: true, teamsClosed: [pia.teamId] })
+  }, 120_000)
+  it("with two-factor on, closing a team and deleting the account ask for a current code as well as the password", async () => {
+    const tom = await person("tom.twofactor@people.test")
+    const started = await tom.browser.call("POST", "/account/two-factor")
+    expect(started.status, started.text).toBe(201)
+    const secret = String(started.body.secret)
+    const step = currentStep()
+    const confirmed = await tom.browser.call("POST", "/account/two-factor/confirm", {
+      code: totpAt(secret, step)
+    })
+    expect(confirmed.status, confirmed.text).toBe(200)
+    const backupCodes = confirmed.body.backupCodes as Array<string>
+    const open = async () =>
+      (await query(world.db.url, "SELECT id FROM teams WHERE id = $1 AND closed_at IS NULL", [tom.teamId]))
+        .length
+
+    // The password alone, a wrong code, or a code already used: refused, nothing closed.
+    const bare = await tom.browser.call("POST", `/teams/${tom.teamId}/close`, { password })
+    expect(bare.status).toBe(401)
+    expect(String(bare.body.error)).toMatch(/two-factor/i)
+    const wrongCode = await tom.browser.call("POST", `/teams/${tom.teamId}/close`, {
+      password,
+      code: "000000"
+    })
+    expect(wrongCode.status).toBe(401)
+    const usedUp = await tom.browser.call("POST", `/teams/${tom.teamId}/close`, {
+      password,
+      code: totpAt(secret, step)
+    })
+    expect(usedUp.status).toBe(401)
+    // A right code with a wrong password is refused too.
+    const wrongPassword = await tom.browser.call("POST", `/teams/${tom.teamId}/close`, {
+      password: "not it",
+      code: totpAt(secret, step + 1)
+    })
+    expect(wrongPassword.status).toBe(401)
+    expect(await open()).toBe(1)
+    const deleteBare = await tom.browser.call("POST", "/account/delete", { password })
+    expect(deleteBare.status).toBe(401)
+    expect(
+      await query(world.db.url, "SELECT id FROM users WHERE email = 'tom.twofactor@people.test'")
+    ).toHaveLength(1)
+
+    // Password and a backup code close the team; password and a fresh TOTP code delete the account.
+    const closed = await tom.browser.call("POST", `/teams/${tom.teamId}/close`, {
+      password,
+      code: backupCodes[0]
+    })
+    expect(closed.status, closed.text).toBe(200)
+    expect(await open()).toBe(0)
+    const deleted = await tom.browser.call("POST", "/account/delete", {
+      password,
+      code: totpAt(secret, step + 1)
+    })
+    expect(deleted.status, deleted.text).toBe(200)
+    expect(
+      await query(world.db.url, "SELECT id FROM users WHERE email = 'tom.twofactor@people.test'")
+    ).toEqual([])
   }, 120_000)
 })

@@ -26,6 +26,8 @@ export const launch = (
     readonly user?: { readonly uid: number; readonly gid: number }
     /** Another checkout to run from. */
     readonly root?: string
+    /** The entry is JavaScript already (a bundle): node runs it without tsx. */
+    readonly compiled?: boolean
   } = {}
 ): Running => {
   const root = options.root ?? repoRoot
@@ -33,7 +35,8 @@ export const launch = (
   for (const name of Object.keys(base))
     if (name === "DATABASE_URL" || name === "REDIS_URL" || name.startsWith("POSTSTACK_")) delete base[name]
   // One process, node itself (not the tsx wrapper), so that a signal reaches the app and SIGKILL kills it.
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, entry), ...args], {
+  const loader = options.compiled === true ? [] : ["--import", "tsx"]
+  const child = spawn(process.execPath, [...loader, path.join(root, entry), ...args], {
     cwd: root,
     env: { ...base, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -212,14 +212,15 @@ describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink",
       expect(raw).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click/m)
       expect(raw).toMatch(/^DKIM-Signature:/m)
     }
-    const rows = await query<{ bulk: boolean; topic_id: number | null; dbulk: boolean }>(
+    const rows = await query<{ bulk: boolean; topic_id: number | null; dbulk: boolean; test_mode: boolean }>(
       db.url,
-      `SELECT e.bulk, e.topic_id, d.bulk AS dbulk FROM emails e JOIN deliveries d ON d.email_id = e.id
+      `SELECT e.bulk, e.topic_id, d.bulk AS dbulk, d.test_mode FROM emails e JOIN deliveries d ON d.email_id = e.id
        WHERE e.broadcast_id = (SELECT id FROM broadcasts WHERE public_id = $1)`,
       [broadcast.publicId]
     )
     expect(rows).toHaveLength(3)
-    for (const r of rows) expect(r).toMatchObject({ bulk: true, dbulk: true, topic_id: expect.any(Number) })
+    for (const r of rows)
+      expect(r).toMatchObject({ bulk: true, dbulk: true, test_mode: false, topic_id: expect.any(Number) })
 
     // An open by Ann, a click by Bob: the counters and the non-openers follow the events.
     const emailOf = async (to: string) =>
@@ -298,6 +299,39 @@ describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink",
     const bob = mine.find((m) => m.to.includes("bob@receiver.test"))?.raw.toString() ?? ""
     expect(bob).toContain("Hello BOB")
     expect(bob).toContain("bob@receiver.test")
+  }, 90_000)
+
+  it("simulates a broadcast sent with a test-mode key: delivered on record, nothing at the sink", async () => {
+    const { key } = await client.apiKeys.create({
+      name: "test mode",
+      permission: "full_access",
+      mode: "test",
+      allow_full_access: true
+    })
+    const testClient = sdk(key ?? "", { baseUrl: server.baseUrl })
+    const { broadcast } = await testClient.broadcasts.create({ ...base(), subject: "Simulated news" })
+    await testClient.broadcasts.send(broadcast.publicId)
+    await until(
+      "the simulated broadcast",
+      async () => (await testClient.broadcasts.get(broadcast.publicId)).broadcast.deliveredCount === 4,
+      60_000,
+      worker
+    )
+    expect(sink.received.filter((m) => m.raw.toString().includes("Simulated news"))).toHaveLength(0)
+    const rows = await query<{ bulk: boolean; test_mode: boolean; status: string; mx_host: string }>(
+      db.url,
+      `SELECT d.bulk, d.test_mode, d.status, d.mx_host FROM emails e JOIN deliveries d ON d.email_id = e.id
+       WHERE e.broadcast_id = (SELECT id FROM broadcasts WHERE public_id = $1)`,
+      [broadcast.publicId]
+    )
+    expect(rows).toHaveLength(4)
+    for (const r of rows)
+      expect(r).toEqual({
+        bulk: true,
+        test_mode: true,
+        status: "delivered",
+        mx_host: "simulator.poststack.dev"
+      })
   }, 90_000)
 
   it("sends a test to one address without touching the broadcast", async () => {

@@ -2,12 +2,15 @@ import { readFileSync } from "node:fs"
 import * as path from "node:path"
 import {
   decodeWebhookEvent,
+  EmailCancelled,
+  EmailQueued,
   encodeWebhookEvent,
   notificationMessage,
   WEBHOOK_EVENT_TYPES,
   type WebhookEvent
 } from "@poststack/domain"
-import { Either } from "effect"
+import { Either, Schema } from "effect"
+import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { webhookEventExamples } from "../fixtures/webhookEventExamples.js"
 
@@ -45,6 +48,62 @@ describe("webhook event wire shapes", () => {
       )
     ).toBe(true)
     expect(Either.isLeft(decodeWebhookEvent({ type: "email.teleported", data: delivered.data }))).toBe(true)
+  })
+})
+
+describe("the summary-only events' own encoder", () => {
+  // encodeWebhookEvent checks `email.queued` and `email.cancelled` by hand, without the schema's
+  // parser: what it writes, and what it refuses, must be what the schema would.
+  const bySchema = (event: unknown) => {
+    const schema: Schema.Schema.AnyNoContext =
+      (event as { type: string }).type === "email.queued" ? EmailQueued : EmailCancelled
+    return Schema.encodeUnknownEither(schema, { onExcessProperty: "error" })(event)
+  }
+  const summary = fc.record({
+    email_id: fc.string(),
+    from: fc.string(),
+    to: fc.array(fc.string(), { maxLength: 3 }),
+    subject: fc.string(),
+    tags: fc.array(fc.string(), { maxLength: 3 }),
+    test_mode: fc.boolean(),
+    created_at: fc
+      .date({
+        min: new Date("0001-01-01T00:00:00Z"),
+        max: new Date("9999-12-31T23:59:59Z"),
+        noInvalidDate: true
+      })
+      .map((d) => d.toISOString())
+  })
+  const type = fc.constantFrom("email.queued", "email.cancelled")
+
+  it("writes what the schema writes, key for key and in the same order", () => {
+    fc.assert(
+      fc.property(type, summary, (t, data) => {
+        const event = { type: t, data } as WebhookEvent
+        const expected = bySchema(event)
+        expect(Either.isRight(expected)).toBe(true)
+        if (Either.isRight(expected))
+          expect(JSON.stringify(encodeWebhookEvent(event))).toBe(JSON.stringify(expected.right))
+      })
+    )
+  })
+
+  it("refuses what the schema refuses: an extra or a missing key, a wrong type, a malformed time", () => {
+    const broken = fc.oneof(
+      summary.map((d) => ({ ...d, extra: 1 })),
+      summary.map(({ subject: _, ...d }) => d),
+      summary.map((d) => ({ ...d, to: [1] })),
+      summary.map((d) => ({ ...d, test_mode: "yes" })),
+      summary.map((d) => ({ ...d, created_at: "yesterday" })),
+      summary.map(({ tags: _, ...d }) => ({ ...d, tag: [] }))
+    )
+    fc.assert(
+      fc.property(type, broken, (t, data) => {
+        const event = { type: t, data } as unknown as WebhookEvent
+        expect(Either.isLeft(bySchema(event))).toBe(true)
+        expect(() => encodeWebhookEvent(event)).toThrow()
+      })
+    )
   })
 })
 

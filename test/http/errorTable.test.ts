@@ -118,6 +118,7 @@ describe("the HTTP error table", () => {
       "400 invalid_signature",
       "401 unauthorized",
       "403 forbidden",
+      "403 team_closed",
       "404 not_found",
       "409 conflict",
       "409 last_owner",

@@ -1,4 +1,4 @@
-import { Args, Command, Options, ValidationError } from "@effect/cli"
+import { Args, Command, Options, Prompt, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
 // The one helper the CLI needs, without loading the whole server runtime (about 100 MB of RSS).
@@ -7,6 +7,7 @@ import { FileBlobStore, PgDatabase, PgPersistence } from "@poststack/adapters-pe
 import {
   AssignPlan,
   asOperator,
+  CloseTeamAsOperator,
   CreateApiKey,
   ListPlans,
   SavePlan,
@@ -149,6 +150,47 @@ const teamsList = Command.make("list", {}, () =>
     for (const team of yield* teams.list()) yield* Console.log(`${team.id}\t${team.name}`)
   })
 ).pipe(Command.withDescription("List teams"))
+
+const teamsClose = Command.make(
+  "close",
+  {
+    team: Options.integer("team").pipe(Options.withDescription("The id of the team to close")),
+    yes: Options.boolean("yes").pipe(
+      Options.withDescription(
+        "Close without asking (scripts; without it a terminal asks, anything else refuses)"
+      )
+    )
+  },
+  ({ team, yes }) =>
+    Effect.gen(function* () {
+      const found = yield* (yield* TeamRepository).get(team as TeamId)
+      if (Option.isNone(found)) return yield* new ResourceNotFound({ message: `No team ${team}` })
+      const what = `team ${team} (${found.value.name})`
+      if (!yes) {
+        if (!process.stdin.isTTY)
+          return yield* new ValidationFailed({
+            message: `Closing ${what} cannot be undone: run again with --yes to close it`
+          })
+        const sure = yield* Prompt.confirm({
+          message: `Close ${what}? Its keys stop working, waiting mail is cancelled, its data is deleted in two weeks`,
+          initial: false
+        })
+        if (!sure) return yield* Console.log("Nothing changed.")
+      }
+      const closed = yield* CloseTeamAsOperator(team as TeamId)
+      if (closed.alreadyClosed)
+        return yield* Console.log(
+          `Team ${team} was closed already, at ${closed.closedAt.toISOString()}; its data is deleted after ${closed.deletionAfter.toISOString()}.`
+        )
+      yield* Console.log(
+        `Closed ${what}: ${closed.keysRevoked} key(s) revoked, ${closed.emailsCancelled} waiting email(s) cancelled; its data is deleted after ${closed.deletionAfter.toISOString()} (billing records stay).`
+      )
+    })
+).pipe(
+  Command.withDescription(
+    "Close a team: revoke its keys, cancel its waiting mail, delete its data two weeks later"
+  )
+)
 
 const migrate = Command.make("migrate", {}, () => Console.log("Database schema is current.")).pipe(
   Command.withDescription("Apply pending database migrations")
@@ -310,7 +352,9 @@ const poststack = Command.make("poststack").pipe(
     Command.make("keys").pipe(
       Command.withSubcommands([withDatabase(keysCreate), withDatabase(keysList), withDatabase(keysRevoke)])
     ),
-    Command.make("teams").pipe(Command.withSubcommands([withDatabase(teamsCreate), withDatabase(teamsList)])),
+    Command.make("teams").pipe(
+      Command.withSubcommands([withDatabase(teamsCreate), withDatabase(teamsList), withDatabase(teamsClose)])
+    ),
     Command.make("domains").pipe(Command.withSubcommands([withDatabase(domainsVerifyLocal)])),
     Command.make("users").pipe(Command.withSubcommands([withDatabase(usersVerify)])),
     Command.make("plans").pipe(

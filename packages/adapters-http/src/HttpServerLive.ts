@@ -2,7 +2,14 @@ import { readFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import { createServer as createTlsServer } from "node:https"
 import { createSecureContext } from "node:tls"
-import { HttpApiBuilder, HttpApiScalar, HttpServer, type HttpServerError } from "@effect/platform"
+import {
+  FileSystem,
+  HttpApiBuilder,
+  HttpApiScalar,
+  HttpIncomingMessage,
+  HttpServer,
+  type HttpServerError
+} from "@effect/platform"
 import { StartupProblem } from "@poststack/application"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
@@ -140,14 +147,22 @@ export const layer = (options: HttpOptions) => {
     )
   )
   const dashboard = serveDashboard(options.dashboardDir)
+  const trustedProxies = Layer.succeed(TrustedProxies, { hops: options.trustedProxyHops ?? 0 })
   return HttpApiBuilder.serve((app) => withRequestId(accessLog(signupFormCors(dashboard(app))))).pipe(
     Layer.provide(drainDeadline),
+    // Every request's fiber starts from the context the server is built in. With what the
+    // middlewares would add to each request already in it (the body limit, the trusted proxies),
+    // they add nothing, and no request copies the server's hundred services to add them.
+    Layer.provide(
+      Layer.merge(
+        trustedProxies,
+        Layer.succeed(HttpIncomingMessage.MaxBodySize, Option.some(FileSystem.Size(options.maxBodyBytes)))
+      )
+    ),
     Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     Layer.provide(contractMiddleware(Api, options.maxBodyBytes)),
-    Layer.provide(
-      ApiLive.pipe(Layer.provide(Layer.succeed(TrustedProxies, { hops: options.trustedProxyHops ?? 0 })))
-    ),
+    Layer.provide(ApiLive.pipe(Layer.provide(trustedProxies))),
     HttpServer.withLogAddress,
     Layer.provideMerge(
       NodeHttpServer.layer(() => server, { port: options.port, host: options.host }).pipe(

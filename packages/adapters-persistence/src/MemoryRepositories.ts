@@ -81,6 +81,8 @@ export const make = Effect.sync(() => {
         for (const stored of keys.values()) if (stored.hash === hash) return Option.some(stored.key)
         return Option.none()
       }),
+    // The memory twin's team closure keeps no keys' hashes: no key is ever of a closed team here.
+    closedTeamOf: () => Effect.succeed(false),
     list: (teamId) =>
       Effect.sync(() => [...keys.values()].filter((s) => s.key.teamId === teamId).map((s) => s.key)),
     get: (teamId, id) => Effect.sync(() => Option.map(owned(teamId, id), (s) => s.key)),

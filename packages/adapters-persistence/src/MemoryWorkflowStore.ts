@@ -224,25 +224,32 @@ export const make = Effect.sync(() => {
           if (r !== undefined) r.leaseUntil = 0
         }
       }),
-    recordStep: (claim, step, move, hold = false) =>
+    recordStep: (claim, steps, move, hold = false) =>
       Effect.map(now, (at) => {
         const r = held(claim)
-        if (r === undefined || r.run.status !== "running") return false
-        const leaves = move._tag !== "Wait"
+        const lastStep = steps[steps.length - 1]
+        if (r === undefined || r.run.status !== "running" || lastStep === undefined) return false
+        const waits = move._tag === "Wait"
+        const left = (waits ? steps.slice(0, -1) : steps).map((s) => s.node)
         const status = move._tag === "Complete" ? "completed" : move._tag === "Fail" ? "failed" : "running"
         r.run = {
           ...r.run,
           status,
-          currentNodeId: move._tag === "Goto" ? move.node : move._tag === "Wait" ? step.node : null,
-          nodesVisited: leaves ? [...r.run.nodesVisited, step.node] : r.run.nodesVisited,
-          waitUntil: move._tag === "Wait" ? move.until : null,
+          currentNodeId: move._tag === "Goto" ? move.node : waits ? lastStep.node : null,
+          nodesVisited: [...r.run.nodesVisited, ...left],
+          waitUntil: waits ? move.until : null,
           completedAt: status === "running" ? null : at
         }
-        if (leaves) r.events = []
-        r.dueAt = move._tag === "Wait" ? move.until.getTime() : move._tag === "Goto" ? at.getTime() : null
+        if (left.length > 0) r.events = []
+        r.dueAt = waits ? move.until.getTime() : move._tag === "Goto" ? at.getTime() : null
         if (!(hold && move._tag === "Goto")) r.leaseUntil = 0
-        const detail = move._tag === "Fail" ? { ...step.detail, reason: move.reason } : step.detail
-        r.steps.push({ nodeId: step.node, outcome: step.outcome, detail, at })
+        steps.forEach((step, i) => {
+          const detail =
+            move._tag === "Fail" && i === steps.length - 1
+              ? { ...step.detail, reason: move.reason }
+              : step.detail
+          r.steps.push({ nodeId: step.node, outcome: step.outcome, detail, at })
+        })
         return true
       }),
     queueWebhook: (teamId, webhookId, event) =>

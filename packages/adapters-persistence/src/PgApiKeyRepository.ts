@@ -38,6 +38,11 @@ export const make = Effect.gen(function* () {
         Effect.flatMap(firstKey),
         unavailable
       ),
+    closedTeamOf: (keyHash) =>
+      sql`SELECT 1 FROM closed_team_keys WHERE key_hash = ${Buffer.from(keyHash)}`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        unavailable
+      ),
     list: (teamId) =>
       sql`SELECT ${columns} FROM api_keys WHERE team_id = ${teamId} ORDER BY id`.pipe(
         Effect.flatMap(keyRows),
@@ -98,7 +103,8 @@ export const layerCached = (ttlMs: number) =>
     ApiKeyRepository,
     Effect.map(make, (repository) =>
       withReadCache(repository, {
-        lookups: ["findByHash"],
+        // Both are reads: an unknown key asking about closed teams must not empty the cache.
+        lookups: ["findByHash", "closedTeamOf"],
         ttlMs,
         keyOf: ([hash]) => Buffer.from(hash as Uint8Array).toString("hex")
       })

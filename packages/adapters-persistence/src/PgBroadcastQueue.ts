@@ -66,12 +66,14 @@ export const make = Effect.gen(function* () {
 
   /**
    * Who the broadcast reaches among the team's contacts: the segment's audience minus unsubscribed
-   * contacts, those who left the broadcast's topic, and addresses on the suppression list.
+   * contacts, those who left the broadcast's topic, and addresses on the suppression list
+   * (`after`: only contacts past this id).
    */
-  const reachable = (b: Broadcast, audience: SegmentAudienceOf) =>
+  const reachable = (b: Broadcast, audience: SegmentAudienceOf, after?: number) =>
     sql.and([
       sql`contacts.team_id = ${b.teamId}`,
-      compileAudience(sql, b.teamId as TeamId, audience),
+      ...(after === undefined ? [] : [sql`contacts.id > ${after}`]),
+      compileAudience(sql, b.teamId as TeamId, audience, after),
       sql`NOT contacts.unsubscribed`,
       ...(b.topicId === null ? [] : [notOptedOut(sql, b.topicId as TopicId, "contacts")]),
       sql`NOT EXISTS (SELECT 1 FROM suppressions s
@@ -87,10 +89,16 @@ export const make = Effect.gen(function* () {
    * The next recipients this broadcast has not mailed, each with its variant: the audience's
    * contacts past the cursor in id order, or the sample's next places in the draw (the cursor is
    * then a place), each checked again against who the broadcast may reach now.
+   *
+   * A batch reads about its own size, whatever the audience: the contacts are walked in id order
+   * from the cursor and the walk stops at the limit. The check against `broadcast_recipients` is
+   * one primary-key probe per contact (`OFFSET 0` keeps PostgreSQL from turning it into an anti
+   * join, which read every recipient written so far and every contact past the cursor for each
+   * batch: 333 ms a batch half way through 100,000 contacts, 2 ms this way).
    */
   const pickedCte = (b: Broadcast, audience: SegmentAudienceOf, limit: number, source: Source) => {
     const notMailed = sql`NOT EXISTS (SELECT 1 FROM broadcast_recipients r
-      WHERE r.broadcast_id = ${b.id} AND r.contact_id = contacts.id)`
+      WHERE r.broadcast_id = ${b.id} AND r.contact_id = contacts.id OFFSET 0)`
     const fields = sql`contacts.id AS contact_id, contacts.email, contacts.first_name, contacts.last_name, contacts.properties`
     if ("sample" in source)
       return sql`
@@ -105,7 +113,7 @@ export const make = Effect.gen(function* () {
       picked AS (
         SELECT ${fields}, row_number() OVER (ORDER BY contacts.id) AS n, ${source.fixed}::integer AS variant_id
         FROM contacts
-        WHERE ${reachable(b, audience)} AND contacts.id > ${b.cursor} AND ${notMailed}
+        WHERE ${reachable(b, audience, b.cursor)} AND ${notMailed}
         ORDER BY contacts.id
         LIMIT ${limit}
       )`
@@ -130,8 +138,8 @@ export const make = Effect.gen(function* () {
         ORDER BY c.n
         RETURNING id, public_id
       ), new_deliveries AS (
-        INSERT INTO deliveries (email_id, team_id, recipient, kind, status, bulk)
-        SELECT e.id, ${b.teamId}, c.email, 'to', 'queued', true
+        INSERT INTO deliveries (email_id, team_id, recipient, kind, status, bulk, test_mode)
+        SELECT e.id, ${b.teamId}, c.email, 'to', 'queued', true, ${b.testMode}
         FROM new_emails e JOIN content c USING (public_id)
       ), new_recipients AS (
         INSERT INTO broadcast_recipients (broadcast_id, contact_id, variant_id, email_id)

@@ -44,23 +44,22 @@ export const make = Effect.gen(function* () {
       SELECT (SELECT count(*) FROM gone)::int AS removed, (SELECT count(*) FROM scanned)::int AS scanned,
         (SELECT max(id) FROM scanned)::text AS last`.pipe(Effect.map(scanned(batch)))
 
-  // Every recipient of an email (to, cc, bcc) has a delivery: the index on the lower-cased
-  // recipient finds the emails, and each goes whole with its deliveries, events and attachments.
-  const emails = (teamId: TeamId, address: string, batch: number) =>
-    sql<{ id: string }>`
-      DELETE FROM emails WHERE team_id = ${teamId} AND id IN (
-        SELECT DISTINCT email_id FROM deliveries
-        WHERE team_id = ${teamId} AND lower(recipient) = ${address}
-        LIMIT ${batch})
-      RETURNING id`.pipe(
-      Effect.map(
-        (rows): ErasureStep => ({
-          removed: rows.length,
-          cursor: rows.length < batch ? null : 0,
-          freedBlobs: []
-        })
-      )
-    )
+  // Every recipient of an email (to, cc, bcc) has a delivery: the recipient index, read in email
+  // order from the cursor, finds the emails, and each goes whole: the subject's deliveries by their
+  // physical address (no second index walk), then the emails, whose statement trigger (0073) takes
+  // their other deliveries, events, attachments and suppression links in one join each.
+  const emails = (teamId: TeamId, address: string, cursor: number, batch: number) =>
+    sql<Scan>`
+      WITH picked AS (
+        SELECT ctid, email_id FROM deliveries
+        WHERE team_id = ${teamId} AND lower(recipient) = ${address} AND email_id > ${cursor}
+        ORDER BY email_id LIMIT ${batch}),
+      dropped AS (DELETE FROM deliveries WHERE ctid = ANY (ARRAY(SELECT ctid FROM picked))),
+      gone AS (
+        DELETE FROM emails WHERE team_id = ${teamId} AND id = ANY (ARRAY(SELECT DISTINCT email_id FROM picked))
+        RETURNING id)
+      SELECT (SELECT count(*) FROM gone)::int AS removed, (SELECT count(*) FROM picked)::int AS scanned,
+        (SELECT max(email_id) FROM picked)::text AS last`.pipe(Effect.map(scanned(batch)))
 
   const inbound = (teamId: TeamId, pattern: string, cursor: number, batch: number) =>
     sql.withTransaction(
@@ -111,7 +110,7 @@ export const make = Effect.gen(function* () {
       case "events":
         return events(teamId, pattern, cursor, batch)
       case "emails":
-        return emails(teamId, address, batch)
+        return emails(teamId, address, cursor, batch)
       case "inbound":
         return inbound(teamId, pattern, cursor, batch)
       case "contacts":

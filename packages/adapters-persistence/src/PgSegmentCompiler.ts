@@ -31,14 +31,21 @@ const OPERATORS: Record<NumericComparator, (sql: SqlClient.SqlClient, a: Fragmen
  * value is a bound parameter, and the shape of the SQL comes only from fixed fragments chosen by
  * the rule's kind (never from text the client wrote). `matches` in the domain states the same
  * rules; `test/contacts/segmentCompiler.integration.test.ts` checks the two agree.
+ *
+ * `afterContactId`: the caller only wants contacts past this id (a walk in id order, as a
+ * broadcast's expansion does), so a manual list's members are read from there on: PostgreSQL does
+ * not carry `contacts.id > n` over to the members it joins, and would read the list from its start.
  */
 export const compileAudience = (
   sql: SqlClient.SqlClient,
   teamId: TeamId,
-  audience: SegmentAudienceOf
+  audience: SegmentAudienceOf,
+  afterContactId?: number
 ): Fragment =>
   audience._tag === "Members"
-    ? sql`contacts.id IN (SELECT m.contact_id FROM segment_members m WHERE m.segment_id = ${audience.segmentId})`
+    ? sql`contacts.id IN (SELECT m.contact_id FROM segment_members m WHERE m.segment_id = ${audience.segmentId}${
+        afterContactId === undefined ? sql`` : sql` AND m.contact_id > ${afterContactId}`
+      })`
     : compileRules(sql, teamId, audience.rules, audience.now)
 
 /** Conditions on the contact's own row (the behavioural ones too: its roll-up is its team's mail only). */

@@ -16,7 +16,14 @@ export const make = Effect.gen(function* () {
             if (team?.closed_at != null)
               return { closedAt: team.closed_at, keysRevoked: 0, emailsCancelled: 0 }
             yield* sql`UPDATE teams SET closed_at = ${at} WHERE id = ${teamId}`
-            const keys = yield* sql`DELETE FROM api_keys WHERE team_id = ${teamId} RETURNING id`
+            // Revoked, but remembered by hash: a client still using one is told the team was closed.
+            const [keys] = yield* sql<{ revoked: number }>`
+              WITH gone AS (DELETE FROM api_keys WHERE team_id = ${teamId} RETURNING key_hash, key_hash_peppered),
+              kept AS (
+                INSERT INTO closed_team_keys (key_hash, team_id)
+                SELECT key_hash, ${teamId} FROM gone WHERE key_hash_peppered
+                ON CONFLICT (key_hash) DO NOTHING)
+              SELECT count(*)::int AS revoked FROM gone`
             // Mail not handed to a receiving server yet never leaves; a delivery in flight settles.
             const cancelled = yield* sql<{ email_id: string }>`
               UPDATE deliveries SET status = 'cancelled'
@@ -29,7 +36,7 @@ export const make = Effect.gen(function* () {
             yield* sql`DELETE FROM invitations WHERE team_id = ${teamId}`
             yield* sql`DELETE FROM memberships WHERE team_id = ${teamId}`
             yield* sql`UPDATE sessions SET team_id = NULL WHERE team_id = ${teamId}`
-            return { closedAt: at, keysRevoked: keys.length, emailsCancelled: emails.length }
+            return { closedAt: at, keysRevoked: keys?.revoked ?? 0, emailsCancelled: emails.length }
           })
         )
         .pipe(unavailable)

@@ -74,8 +74,9 @@ export const make = Effect.gen(function* () {
     toDate,
     daily: (teamId, from, to) =>
       sql<{ day: string; test_mode: boolean; metric: Metric; count: string }>`
-        SELECT to_char(day, 'YYYY-MM-DD') AS day, test_mode, metric, count FROM usage_daily
+        SELECT to_char(day, 'YYYY-MM-DD') AS day, test_mode, metric, sum(count) AS count FROM usage_daily
         WHERE team_id = ${teamId} AND day BETWEEN ${dayOf(from)}::date AND ${dayOf(to)}::date
+        GROUP BY day, test_mode, metric
         ORDER BY day`.pipe(
         Effect.map((rows) => {
           const days = new Map<string, { -readonly [K in keyof DailyUsage]: DailyUsage[K] }>()

@@ -1,6 +1,8 @@
 import { SqlClient } from "@effect/sql"
 import { type ClaimedRun, WorkflowStore } from "@poststack/application"
 import {
+  type EncodedWebhookEvent,
+  type EngagementSegment,
   type Graph,
   newWorkflowPublicId,
   type TeamId,
@@ -13,6 +15,8 @@ import {
   type WorkflowTriggerType
 } from "@poststack/domain"
 import { Effect, Layer, Option } from "effect"
+import { toContact } from "./ContactRows.js"
+import { groupCommit } from "./GroupCommit.js"
 import { unavailable } from "./SqlErrors.js"
 
 interface WorkflowRow {
@@ -38,6 +42,24 @@ interface RunRow {
   readonly wait_until: Date | null
   readonly started_at: Date
   readonly completed_at: Date | null
+}
+
+/** One run's record: its move and the steps since its last record, as the batched statement reads them. */
+interface RecordRow {
+  readonly id: number
+  readonly attempt: number
+  readonly status: string
+  readonly next: string | null
+  readonly left: ReadonlyArray<string>
+  readonly wait_until: string | null
+  readonly due: "now" | "wait" | "none"
+  readonly hold: boolean
+  readonly steps: ReadonlyArray<{
+    readonly node: string
+    readonly outcome: string
+    readonly detail: Readonly<Record<string, unknown>> | null
+    readonly events: ReadonlyArray<EncodedWebhookEvent>
+  }>
 }
 
 const toWorkflow = (r: WorkflowRow): Workflow => ({
@@ -79,6 +101,60 @@ const EXCLUSIVE = "NOT coalesce((w.trigger_config->>'allow_reentry')::boolean, f
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const one = (rows: ReadonlyArray<WorkflowRow>) => Option.map(Option.fromNullable(rows[0]), toWorkflow)
+  // Steps recorded at the same moment by any of this worker's runs are written together: one
+  // statement and one commit for all of them (see GroupCommit); each run's row is still guarded
+  // by its own claim, so a run whose lease another worker took records nothing.
+  const record = yield* groupCommit<RecordRow, boolean>((batch) => {
+    const moves = batch.map((r) => ({ ...r, steps: undefined }))
+    const steps = batch
+      .flatMap((r) => r.steps.map((step) => ({ ...step, events: undefined, run_id: r.id })))
+      .map((step, n) => ({ ...step, n }))
+    const events = batch
+      .flatMap((r) => r.steps.flatMap((step) => step.events.map((e) => ({ ...e, run_id: r.id }))))
+      .map((e, n) => ({ ...e, n }))
+    return sql<{ id: string }>`
+      WITH m AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(moves)}::jsonb) AS m (
+          id bigint, attempt integer, status text, next text, "left" text[], wait_until timestamptz,
+          due text, hold boolean)),
+      moved AS (
+        UPDATE workflow_runs r SET
+          status = m.status,
+          current_node = m.next,
+          nodes_visited = r.nodes_visited || m."left",
+          wait_until = m.wait_until,
+          events = CASE WHEN cardinality(m."left") > 0 THEN '{}'::text[] ELSE r.events END,
+          due_at = CASE m.due WHEN 'now' THEN now() WHEN 'wait' THEN m.wait_until END,
+          lease_until = CASE WHEN m.hold THEN r.lease_until END,
+          completed_at = CASE WHEN m.status = 'running' THEN NULL ELSE now() END
+        FROM m WHERE r.id = m.id AND r.attempts = m.attempt AND r.status = 'running'
+        RETURNING r.id, r.team_id),
+      -- Run events are only written for a team with an active endpoint listening for them: the
+      -- fan-out would send them nowhere else, and a busy workflow writes two per run.
+      announced AS (
+        INSERT INTO events (team_id, type, payload)
+        SELECT r.team_id, v.type, v.data
+        FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb) AS v (run_id bigint, type text, data jsonb, n integer)
+        JOIN moved r ON r.id = v.run_id
+        WHERE EXISTS (SELECT 1 FROM webhooks w WHERE w.team_id = r.team_id AND w.active
+          AND ('*' = ANY (w.events) OR v.type = ANY (w.events)))
+        ORDER BY v.n),
+      written AS (
+        INSERT INTO workflow_run_steps (run_id, node_id, outcome, detail)
+        SELECT s.run_id, s.node, s.outcome, s.detail
+        FROM jsonb_to_recordset(${JSON.stringify(steps)}::jsonb)
+          AS s (run_id bigint, node text, outcome text, detail jsonb, n integer)
+        WHERE s.run_id IN (SELECT id FROM moved)
+        ORDER BY s.n)
+      SELECT id FROM moved`.pipe(
+      Effect.map((rows) => {
+        const recorded = new Set(rows.map((r) => Number(r.id)))
+        return batch.map((r) => recorded.has(r.id))
+      }),
+      unavailable
+    )
+  }, 200)
+
   return WorkflowStore.of({
     create: (teamId, f) =>
       sql<WorkflowRow>`
@@ -233,6 +309,16 @@ export const make = Effect.gen(function* () {
           graph: Graph
           events: ReadonlyArray<string>
           contact: string
+          c_email: string
+          c_first_name: string | null
+          c_last_name: string | null
+          c_unsubscribed: boolean
+          c_unsubscribed_at: Date | null
+          c_properties: Record<string, unknown>
+          c_engagement_segment: EngagementSegment
+          c_last_engaged_at: Date | null
+          c_created_at: Date
+          c_updated_at: Date
         }
       >`
         UPDATE workflow_runs r SET lease_until = now() + ${leaseMs} * interval '1 millisecond',
@@ -244,19 +330,47 @@ export const make = Effect.gen(function* () {
             AND (q.lease_until IS NULL OR q.lease_until < now()) AND qw.status = 'active'
           ORDER BY q.due_at LIMIT ${limit}
           FOR UPDATE OF q SKIP LOCKED)
-        RETURNING ${sql.literal(RUN_R)}, r.attempts, r.events, w.public_id, w.graph, c.public_id AS contact`.pipe(
-        Effect.map((rows) =>
-          rows.map(
+        RETURNING ${sql.literal(RUN_R)}, r.attempts, r.events, w.public_id, w.graph, c.public_id AS contact,
+          c.email AS c_email, c.first_name AS c_first_name, c.last_name AS c_last_name,
+          c.unsubscribed AS c_unsubscribed, c.unsubscribed_at AS c_unsubscribed_at,
+          c.properties AS c_properties, c.engagement_segment AS c_engagement_segment,
+          c.last_engaged_at AS c_last_engaged_at, c.created_at AS c_created_at, c.updated_at AS c_updated_at`.pipe(
+        Effect.map((rows) => {
+          // One graph value per workflow of the claim: the runner parses each graph value once.
+          const graphs = new Map<number, Graph>()
+          const graphOf = (id: number, graph: Graph) => {
+            const known = graphs.get(id)
+            if (known !== undefined) return known
+            graphs.set(id, graph)
+            return graph
+          }
+          return rows.map(
             (r): ClaimedRun => ({
               run: toRun(r),
               attempt: r.attempts,
               workflowPublicId: r.public_id as WorkflowPublicId,
-              graph: r.graph,
+              graph: graphOf(r.workflow_id, r.graph),
               contactPublicId: r.contact,
+              // Read along with the run: one statement for every run a claim takes.
+              contact: toContact({
+                id: r.contact_id,
+                public_id: r.contact,
+                team_id: r.team_id,
+                email: r.c_email,
+                first_name: r.c_first_name,
+                last_name: r.c_last_name,
+                unsubscribed: r.c_unsubscribed,
+                unsubscribed_at: r.c_unsubscribed_at,
+                properties: r.c_properties,
+                engagement_segment: r.c_engagement_segment,
+                last_engaged_at: r.c_last_engaged_at,
+                created_at: r.c_created_at,
+                updated_at: r.c_updated_at
+              }),
               events: r.events
             })
           )
-        ),
+        }),
         unavailable
       ),
     extend: (runs, leaseMs) =>
@@ -278,41 +392,29 @@ export const make = Effect.gen(function* () {
             FROM jsonb_to_recordset(${JSON.stringify(runs.map((c) => ({ id: c.run.id, attempt: c.attempt })))}::jsonb)
               AS h (id bigint, attempt integer)
             WHERE r.id = h.id AND r.attempts = h.attempt`.pipe(Effect.asVoid, unavailable),
-    recordStep: (claim, step, move, hold = false) => {
-      const leaves = move._tag !== "Wait"
-      const status = move._tag === "Complete" ? "completed" : move._tag === "Fail" ? "failed" : "running"
-      const next = move._tag === "Goto" ? move.node : move._tag === "Wait" ? step.node : null
-      const due = move._tag === "Wait" ? move.until : move._tag === "Goto" ? new Date(0) : null
-      const detail = move._tag === "Fail" ? { ...step.detail, reason: move.reason } : step.detail
-      const events = JSON.stringify(step.events ?? [])
-      return sql<{ run_id: string }>`
-        WITH moved AS (
-          UPDATE workflow_runs SET
-            status = ${status},
-            current_node = ${next},
-            nodes_visited = CASE WHEN ${leaves} THEN array_append(nodes_visited, ${step.node}) ELSE nodes_visited END,
-            wait_until = ${move._tag === "Wait" ? move.until : null},
-            events = CASE WHEN ${leaves} THEN '{}'::text[] ELSE events END,
-            due_at = CASE WHEN ${due === null} THEN NULL WHEN ${move._tag === "Goto"} THEN now() ELSE ${due} END,
-            lease_until = CASE WHEN ${hold && move._tag === "Goto"} THEN lease_until ELSE NULL END,
-            completed_at = CASE WHEN ${status} = 'running' THEN NULL ELSE now() END
-          WHERE id = ${claim.run.id} AND attempts = ${claim.attempt} AND status = 'running'
-          RETURNING id, team_id),
-        -- Run events are only written for a team with an active endpoint listening for them: the
-        -- fan-out would send them nowhere else, and a busy workflow writes two per run.
-        announced AS (
-          INSERT INTO events (team_id, type, payload)
-          SELECT m.team_id, v.value->>'type', v.value->'data'
-          FROM moved m, jsonb_array_elements(${events}::jsonb) WITH ORDINALITY AS v(value, k)
-          WHERE EXISTS (SELECT 1 FROM webhooks w WHERE w.team_id = m.team_id AND w.active
-            AND ('*' = ANY (w.events) OR v.value->>'type' = ANY (w.events)))
-          ORDER BY v.k)
-        INSERT INTO workflow_run_steps (run_id, node_id, outcome, detail)
-        SELECT id, ${step.node}, ${step.outcome}, ${detail === null ? null : JSON.stringify(detail)}::jsonb FROM moved
-        RETURNING run_id`.pipe(
-        Effect.map((rows) => rows.length > 0),
-        unavailable
-      )
+    recordStep: (claim, steps, move, hold = false) => {
+      const waits = move._tag === "Wait"
+      const last = steps[steps.length - 1]
+      const left = (waits ? steps.slice(0, -1) : steps).map((step) => step.node)
+      return record({
+        id: claim.run.id,
+        attempt: claim.attempt,
+        status: move._tag === "Complete" ? "completed" : move._tag === "Fail" ? "failed" : "running",
+        next: move._tag === "Goto" ? move.node : waits ? (last?.node ?? null) : null,
+        left,
+        wait_until: waits ? move.until.toISOString() : null,
+        due: waits ? "wait" : move._tag === "Goto" ? "now" : "none",
+        hold: hold && move._tag === "Goto",
+        steps: steps.map((step, i) => ({
+          node: step.node,
+          outcome: step.outcome,
+          detail:
+            move._tag === "Fail" && i === steps.length - 1
+              ? { ...step.detail, reason: move.reason }
+              : step.detail,
+          events: step.events ?? []
+        }))
+      })
     },
     queueWebhook: (teamId, webhookId, event) =>
       sql<{ id: string }>`
@@ -354,4 +456,4 @@ export const make = Effect.gen(function* () {
   })
 })
 
-export const layer = Layer.effect(WorkflowStore, make)
+export const layer = Layer.scoped(WorkflowStore, make)

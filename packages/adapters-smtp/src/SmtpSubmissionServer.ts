@@ -84,6 +84,9 @@ const authenticate = (options: SubmissionOptions, username: string, password: st
     ? AuthenticateApiKeyForSession(Redacted.make(password))
     : Effect.fail(new InvalidApiKey({ message: "Invalid API key" }))
   ).pipe(
+    Effect.catchTag("TeamClosed", () =>
+      Effect.fail(reply(535, "5.7.8 Authentication failed: this API key's team was closed"))
+    ),
     Effect.catchTag("InvalidApiKey", () =>
       Effect.flatMap(count(options.authFailuresPerAddress, `authfail:${address}`), (failures) =>
         Effect.fail(
@@ -177,6 +180,9 @@ const makeServer = (runtime: Runtime.Runtime<Needs>, options: SubmissionOptions,
       const program = ReauthenticateApiKey(authenticated.keyHash).pipe(
         Effect.catchTag("InvalidApiKey", () =>
           Effect.fail(reply(530, "5.7.0 This API key is no longer valid: authenticate again"))
+        ),
+        Effect.catchTag("TeamClosed", () =>
+          Effect.fail(reply(530, "5.7.0 This API key's team was closed: it sends no more mail"))
         ),
         Effect.flatMap((key) => {
           authenticated.key = key

@@ -63,6 +63,7 @@ import {
   StateConflict,
   StoreUnavailable,
   SuppressionNotFound,
+  TeamClosed,
   TrackingLinkInvalid,
   TopicNotFound,
   ValidationFailed,
@@ -83,6 +84,8 @@ import {
 export const errorTable = {
   Unauthorized: { status: 401, code: "unauthorized", failures: [InvalidApiKey] },
   Forbidden: { status: 403, code: "forbidden", failures: [PermissionDenied] },
+  /** A key of a closed team: its own code, so a client can tell it from a mistyped key. */
+  TeamClosed: { status: 403, code: "team_closed", failures: [TeamClosed] },
   NotFound: {
     status: 404,
     code: "not_found",

@@ -20,6 +20,7 @@ import {
   SpamScoringNotConfigured,
   StateConflict,
   StoreUnavailable,
+  TeamClosed,
   TrackingLinkInvalid,
   ValidationFailed,
   WorkflowStepsRemoved
@@ -51,6 +52,8 @@ const answer = <K extends AnswerName>(
 export const UnauthorizedJson = answer("Unauthorized", (message) => new InvalidApiKey({ message }))
 
 export const ForbiddenJson = answer("Forbidden", (message) => new PermissionDenied({ message }))
+
+export const TeamClosedJson = answer("TeamClosed", (message) => new TeamClosed({ message }))
 
 export const NotFoundJson = answer("NotFound", (message) => new ResourceNotFound({ message }))
 

@@ -11,6 +11,14 @@ export class PermissionDenied extends Schema.TaggedError<PermissionDenied>()("Pe
 }) {}
 
 /**
+ * The key belonged to a team that was closed: it no longer works, and says so (rather than
+ * looking like a mistyped key), until the team's data is deleted.
+ */
+export class TeamClosed extends Schema.TaggedError<TeamClosed>()("TeamClosed", {
+  message: Schema.String
+}) {}
+
+/**
  * The resource does not exist for this team (other teams' resources are indistinguishable from
  * absent). What a client decodes a 404 into; the core fails with the named fact (`EmailNotFound`...).
  */

@@ -122,6 +122,39 @@ for (const [name, start] of subjects) {
       expect(Option.isNone(await store((r) => r.getRun(stranger, first.id)))).toBe(true)
     })
 
+    it("records several steps at once, in order: every node but a last one that waits is left", async () => {
+      const team = await newTeam(s)
+      const w = await workflow(team, {}, graph("t", "w", "x"))
+      const ann = await contact(team)
+      const run = Option.getOrThrow(await store((r) => r.startRun(w, ann)))
+      const [claim] = await claimOf(w)
+      if (claim === undefined) throw new Error("the run was not claimed")
+      const until = new Date(Date.now() + 3_600_000)
+      expect(
+        await store((r) =>
+          r.recordStep(
+            claim,
+            [
+              { node: "t", outcome: "entered", detail: null },
+              { node: "w", outcome: "waiting", detail: { wait_until: until.toISOString() } }
+            ],
+            { _tag: "Wait", until }
+          )
+        )
+      ).toBe(true)
+      expect(Option.getOrThrow(await store((r) => r.getRun(team, run.id)))).toMatchObject({
+        status: "running",
+        currentNodeId: "w",
+        nodesVisited: ["t"]
+      })
+      expect(
+        (await store((r) => r.runSteps(team, run.id))).map((x) => [x.nodeId, x.outcome, x.detail])
+      ).toEqual([
+        ["t", "entered", null],
+        ["w", "waiting", { wait_until: until.toISOString() }]
+      ])
+    })
+
     it("claims due runs of active workflows under a lease; records steps, waits and ends; a lost lease records nothing", async () => {
       const team = await newTeam(s)
       const w = await workflow(team, {}, graph("t", "w", "x"))
@@ -140,7 +173,7 @@ for (const [name, start] of subjects) {
         await store((r) =>
           r.recordStep(
             claim,
-            { node: "t", outcome: "entered", detail: null },
+            [{ node: "t", outcome: "entered", detail: null }],
             { _tag: "Goto", node: "w" },
             true
           )
@@ -149,7 +182,7 @@ for (const [name, start] of subjects) {
       const until = new Date(Date.now() + 3_600_000)
       expect(
         await store((r) =>
-          r.recordStep(claim, { node: "w", outcome: "waiting", detail: null }, { _tag: "Wait", until })
+          r.recordStep(claim, [{ node: "w", outcome: "waiting", detail: null }], { _tag: "Wait", until })
         )
       ).toBe(true)
       const waiting = Option.getOrThrow(await store((r) => r.getRun(team, run.id)))
@@ -167,16 +200,15 @@ for (const [name, start] of subjects) {
       // The first claim's lease is gone: what it records now is dropped.
       expect(
         await store((r) =>
-          r.recordStep(claim, { node: "w", outcome: "waited", detail: null }, { _tag: "Complete" })
+          r.recordStep(claim, [{ node: "w", outcome: "waited", detail: null }], { _tag: "Complete" })
         )
       ).toBe(false)
       expect(
         await store((r) =>
-          r.recordStep(
-            woken,
-            { node: "w", outcome: "event_received", detail: { n: 1 } },
-            { _tag: "Goto", node: "x" }
-          )
+          r.recordStep(woken, [{ node: "w", outcome: "event_received", detail: { n: 1 } }], {
+            _tag: "Goto",
+            node: "x"
+          })
         )
       ).toBe(true)
       const [last] = await claimOf(w)
@@ -184,7 +216,7 @@ for (const [name, start] of subjects) {
       expect(last.events).toEqual([])
       expect(
         await store((r) =>
-          r.recordStep(last, { node: "x", outcome: "exited", detail: null }, { _tag: "Complete" })
+          r.recordStep(last, [{ node: "x", outcome: "exited", detail: null }], { _tag: "Complete" })
         )
       ).toBe(true)
       const done = Option.getOrThrow(await store((r) => r.getRun(team, run.id)))
@@ -217,11 +249,10 @@ for (const [name, start] of subjects) {
       await store((r) => r.extend([again], 60_000))
       expect(
         await store((r) =>
-          r.recordStep(
-            again,
-            { node: "t", outcome: "failed", detail: null },
-            { _tag: "Fail", reason: "gone" }
-          )
+          r.recordStep(again, [{ node: "t", outcome: "failed", detail: null }], {
+            _tag: "Fail",
+            reason: "gone"
+          })
         )
       ).toBe(true)
       expect(Option.getOrThrow(await store((r) => r.getRun(team, run.id))).status).toBe("failed")

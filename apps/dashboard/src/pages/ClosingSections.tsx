@@ -4,6 +4,30 @@ import { call } from "../api"
 import { navigate } from "../router"
 import { useSession } from "../session"
 import { Field, Form } from "../ui"
+import { useLoad } from "../useLoad"
+
+/** Whether the signed-in person has two-factor on: then a code is asked for too. */
+const useTwoFactorOn = () => useLoad(() => call((api) => api.twoFactor.status())).data?.enabled === true
+
+/** The password and, with two-factor on, a code: what the server asks for before closing or deleting. */
+const proofOf = (password: string, code: string) => ({
+  password: Redacted.make(password),
+  ...(code.trim() === "" ? {} : { code: Redacted.make(code) })
+})
+
+/** The code field, only when two-factor is on. */
+const CodeField = ({ on, value, onChange }: { on: boolean; value: string; onChange: (v: string) => void }) =>
+  on ? (
+    <Field
+      label="Code from your authenticator app (or a backup code)"
+      name="code"
+      autoComplete="one-time-code"
+      required
+      maxLength={32}
+      value={value}
+      onChange={onChange}
+    />
+  ) : null
 
 /** A required tick box: the person says they understand before an action that cannot be undone. */
 const Understood = ({
@@ -30,7 +54,7 @@ const Understood = ({
   )
 }
 
-/** An owner closes the team: password again, and a tick box saying what happens. */
+/** An owner closes the team: password again (and a code with two-factor on), and a tick box saying what happens. */
 export const CloseTeamSection = ({
   teamId,
   teamName
@@ -40,9 +64,11 @@ export const CloseTeamSection = ({
 }) => {
   const { refresh } = useSession()
   const [password, setPassword] = useState("")
+  const [code, setCode] = useState("")
+  const twoFactorOn = useTwoFactorOn()
   const [understood, setUnderstood] = useState(false)
   const close = async () => {
-    await call((api) => api.teams.close({ path: { teamId }, payload: { password: Redacted.make(password) } }))
+    await call((api) => api.teams.close({ path: { teamId }, payload: proofOf(password, code) }))
     await refresh()
     navigate("/app/account", { replace: true })
   }
@@ -68,6 +94,7 @@ export const CloseTeamSection = ({
         value={password}
         onChange={setPassword}
       />
+      <CodeField on={twoFactorOn} value={code} onChange={setCode} />
       <Understood
         label={`I understand that ${teamName} and its data will be deleted`}
         checked={understood}
@@ -77,13 +104,15 @@ export const CloseTeamSection = ({
   )
 }
 
-/** A person deletes their own account: password again, and a tick box. */
+/** A person deletes their own account: password again (and a code with two-factor on), and a tick box. */
 export const DeleteAccountSection = () => {
   const { signedOut } = useSession()
   const [password, setPassword] = useState("")
+  const [code, setCode] = useState("")
+  const twoFactorOn = useTwoFactorOn()
   const [understood, setUnderstood] = useState(false)
   const remove = async () => {
-    await call((api) => api.account.deleteAccount({ payload: { password: Redacted.make(password) } }))
+    await call((api) => api.account.deleteAccount({ payload: proofOf(password, code) }))
     signedOut()
   }
   return (
@@ -108,6 +137,7 @@ export const DeleteAccountSection = () => {
         value={password}
         onChange={setPassword}
       />
+      <CodeField on={twoFactorOn} value={code} onChange={setCode} />
       <Understood
         label="I understand that my account will be deleted"
         checked={understood}

@@ -11,7 +11,9 @@ import { InvalidApiKey } from "@poststack/domain"
 import { Effect } from "effect"
 import { Api } from "@poststack/contract"
 import { CurrentSession } from "@poststack/contract"
+import { clientAddress } from "../middleware/ClientAddress.js"
 import { toTeamView, toUserView } from "./accountViews.js"
+import { retryAfter } from "./AuthLive.js"
 
 const view = ({ user, teams }: Effect.Effect.Success<ReturnType<typeof GetAccount>>) => ({
   user: toUserView(user),
@@ -54,7 +56,12 @@ export const AccountLive = HttpApiBuilder.group(Api, "account", (handlers) =>
       )
     )
     .handle("deleteAccount", ({ payload }) =>
-      Effect.flatMap(CurrentSession, ({ session }) => DeleteAccount(session, payload.password)).pipe(
+      Effect.gen(function* () {
+        const { session } = yield* CurrentSession
+        const address = (yield* clientAddress) ?? null
+        return yield* DeleteAccount(session, payload, address)
+      }).pipe(
+        retryAfter,
         Effect.catchTag("CredentialsRejected", (e) => Effect.fail(new InvalidApiKey({ message: e.message }))),
         Effect.map(({ teamsClosed }) => ({ deleted: true as const, teamsClosed }))
       )

@@ -15,7 +15,9 @@ import { InvalidApiKey, type TeamId, ValidationFailed } from "@poststack/domain"
 import { Clock, Effect } from "effect"
 import { Api } from "@poststack/contract"
 import { CurrentSession } from "@poststack/contract"
+import { clientAddress } from "../middleware/ClientAddress.js"
 import { toInvitationView, toMemberView, toTeamView } from "./accountViews.js"
+import { retryAfter } from "./AuthLive.js"
 
 const userId = Effect.map(CurrentSession, (current) => current.session.userId)
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
@@ -42,11 +44,20 @@ export const TeamsLive = HttpApiBuilder.group(Api, "teams", (handlers) =>
       ).pipe(Effect.map(toMemberView))
     )
     .handle("close", ({ path, payload }) =>
-      Effect.flatMap(CurrentSession, ({ session }) =>
-        CloseTeam(session, path.teamId as TeamId, payload.password)
-      ).pipe(
+      Effect.gen(function* () {
+        const { session } = yield* CurrentSession
+        const address = (yield* clientAddress) ?? null
+        return yield* CloseTeam(session, path.teamId as TeamId, payload, address)
+      }).pipe(
+        retryAfter,
         Effect.catchTag("CredentialsRejected", (e) => Effect.fail(new InvalidApiKey({ message: e.message }))),
-        Effect.map((closed) => ({ closed: true as const, ...closed }))
+        Effect.map((closed) => ({
+          closed: true as const,
+          closedAt: closed.closedAt,
+          deletionAfter: closed.deletionAfter,
+          keysRevoked: closed.keysRevoked,
+          emailsCancelled: closed.emailsCancelled
+        }))
       )
     )
     .handle("removeMember", ({ path }) =>

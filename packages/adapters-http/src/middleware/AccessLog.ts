@@ -1,8 +1,16 @@
 import { type HttpApp, HttpServerError, HttpServerRequest } from "@effect/platform"
 import { Clock, Effect, Exit, FiberRef, HashMap } from "effect"
 
-/** When the request being served arrived (ms since the epoch; 0 outside a request), for the request log. */
-export const requestStartedAt = FiberRef.unsafeMake(0)
+/**
+ * When each request being served arrived (ms since the epoch), for the request log, by the Node
+ * request underneath (the one object every view of a request shares). Kept beside the request
+ * rather than in a fiber ref of its own: setting one copies every fiber ref of the request's fiber.
+ */
+const startedAt = new WeakMap<object, number>()
+
+/** When `request` arrived (ms since the epoch), or `undefined` outside the access log. */
+export const requestStartedAt = (request: HttpServerRequest.HttpServerRequest): number | undefined =>
+  typeof request.source === "object" && request.source !== null ? startedAt.get(request.source) : undefined
 
 /**
  * One line per request: method, path (never the query string, which may carry addresses),
@@ -12,7 +20,7 @@ export const accessLog = (app: HttpApp.Default): HttpApp.Default =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const start = yield* Clock.currentTimeMillis
-    yield* FiberRef.set(requestStartedAt, start)
+    if (typeof request.source === "object" && request.source !== null) startedAt.set(request.source, start)
     const exit = yield* Effect.exit(app)
     const status = Exit.isSuccess(exit)
       ? exit.value.status

@@ -21,7 +21,7 @@ export const recordRequest = (request: HttpServerRequest.HttpServerRequest, team
     if (Option.isNone(route)) return
     const endpoint = route.value.route.path
     const log = yield* RequestLog
-    const started = yield* FiberRef.get(requestStartedAt)
+    const started = requestStartedAt(request)
     yield* HttpApp.appendPreResponseHandler((_request, response) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         log.record({
@@ -30,7 +30,7 @@ export const recordRequest = (request: HttpServerRequest.HttpServerRequest, team
           method: request.method,
           endpoint,
           status: response.status,
-          durationMs: Math.max(0, Math.round(now - (started === 0 ? now : started))),
+          durationMs: Math.max(0, Math.round(now - (started ?? now))),
           address,
           userAgent,
           at: new Date(now)

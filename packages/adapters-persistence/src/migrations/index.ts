@@ -45,7 +45,10 @@ import contactsNewestAscending from "./0062_contacts_newest_ascending.js"
 import teamClosure from "./0063_team_closure.js"
 import quotaHoldsAndSignupExpiry from "./0066_quota_holds_and_signup_expiry.js"
 import broadcastSamples from "./0067_broadcast_samples.js"
+import bulkClaimsByMode from "./0069_bulk_claims_by_mode.js"
 import workflowWebhookSteps from "./0070_workflow_webhook_steps.js"
+import bulkDeletesWithoutRowTriggers from "./0073_bulk_deletes_without_row_triggers.js"
+import closedTeamKeysAndUsageShards from "./0074_closed_team_keys_and_usage_shards.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -96,7 +99,10 @@ export const migrations = {
   "0063_team_closure": teamClosure,
   "0066_quota_holds_and_signup_expiry": quotaHoldsAndSignupExpiry,
   "0067_broadcast_samples": broadcastSamples,
-  "0070_workflow_webhook_steps": workflowWebhookSteps
+  "0069_bulk_claims_by_mode": bulkClaimsByMode,
+  "0070_workflow_webhook_steps": workflowWebhookSteps,
+  "0073_bulk_deletes_without_row_triggers": bulkDeletesWithoutRowTriggers,
+  "0074_closed_team_keys_and_usage_shards": closedTeamKeysAndUsageShards
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */

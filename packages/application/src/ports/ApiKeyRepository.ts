@@ -29,6 +29,8 @@ export class ApiKeyRepository extends Context.Tag("@poststack/application/ApiKey
     readonly insert: (key: NewApiKey) => Effect.Effect<ApiKey, StoreUnavailable>
     /** The key whose secret hashes to `keyHash`, in any team. */
     readonly findByHash: (keyHash: Uint8Array) => Effect.Effect<Option.Option<ApiKey>, StoreUnavailable>
+    /** Whether `keyHash` was a key of a team closed since (and not deleted yet): asked only of unknown keys. */
+    readonly closedTeamOf: (keyHash: Uint8Array) => Effect.Effect<boolean, StoreUnavailable>
     readonly list: (teamId: TeamId) => Effect.Effect<ReadonlyArray<ApiKey>, StoreUnavailable>
     readonly get: (teamId: TeamId, id: ApiKeyId) => Effect.Effect<Option.Option<ApiKey>, StoreUnavailable>
     readonly rename: (

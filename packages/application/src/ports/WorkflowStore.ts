@@ -1,4 +1,5 @@
 import type {
+  Contact,
   EncodedWebhookEvent,
   Graph,
   TeamId,
@@ -21,8 +22,22 @@ export interface ClaimedRun {
   readonly graph: Graph
   /** The run's contact, by its public id (`con_…`). */
   readonly contactPublicId: string
+  /**
+   * The contact itself when the claim read it along (no round trip per run); `null` when it is
+   * gone, absent when the store leaves it to the caller to read.
+   */
+  readonly contact?: Contact | null
   /** Custom events the contact raised while the run waited at its node. */
   readonly events: ReadonlyArray<string>
+}
+
+/** One step of a run's history. */
+export interface RunStep {
+  readonly node: string
+  readonly outcome: string
+  readonly detail: Readonly<Record<string, unknown>> | null
+  /** Outbox events the step writes with it (`workflow.run.*`), in the same transaction. */
+  readonly events?: ReadonlyArray<EncodedWebhookEvent>
 }
 
 /** Where a recorded step leaves the run. */
@@ -138,19 +153,14 @@ export class WorkflowStore extends Context.Tag("@poststack/application/WorkflowS
     ) => Effect.Effect<void, StoreUnavailable>
     readonly release: (runs: ReadonlyArray<ClaimedRun>) => Effect.Effect<void, StoreUnavailable>
     /**
-     * Records one step (its history row and the run's move) and gives the run back to the queue,
-     * due again at once, at its wait's end, or never once it ended; false (nothing written) when
-     * the lease was lost to another worker.
+     * Records the steps a run took since its last record (their history rows, in order, their
+     * outbox events, and the run's move after the last) and gives the run back to the queue, due
+     * again at once, at its wait's end, or never once it ended; false (nothing written) when the
+     * lease was lost to another worker. Every step but a last one that waits (`Wait`) left its node.
      */
     readonly recordStep: (
       claim: ClaimedRun,
-      step: {
-        readonly node: string
-        readonly outcome: string
-        readonly detail: Readonly<Record<string, unknown>> | null
-        /** Outbox events the step writes with it (`workflow.run.*`), in the same transaction. */
-        readonly events?: ReadonlyArray<EncodedWebhookEvent>
-      },
+      steps: ReadonlyArray<RunStep>,
       move: RunMove,
       /** The worker goes straight on with the run (a `Goto`): it keeps the lease instead of giving it back. */
       hold?: boolean

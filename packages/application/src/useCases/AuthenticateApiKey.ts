@@ -1,15 +1,25 @@
-import { type ApiKey, InvalidApiKey, isActive, modeOfSecret, needsLastUsedRefresh } from "@poststack/domain"
+import {
+  type ApiKey,
+  InvalidApiKey,
+  isActive,
+  modeOfSecret,
+  needsLastUsedRefresh,
+  TeamClosed
+} from "@poststack/domain"
 import { Clock, Effect, Option, Redacted } from "effect"
 import { ApiKeyRepository } from "../ports/ApiKeyRepository.js"
 import { KeyMaterial } from "../ports/KeyMaterial.js"
 
 const invalid = new InvalidApiKey({ message: "Invalid API key" })
+const closed = new TeamClosed({
+  message: "This API key belonged to a team that was closed: its keys were revoked and it sends no more mail"
+})
 
 /** The key stored under `keyHash`, if it is still active. */
 const activeKey = Effect.fnUntraced(function* (keyHash: Uint8Array) {
   const keys = yield* ApiKeyRepository
   const found = yield* keys.findByHash(keyHash)
-  if (Option.isNone(found)) return yield* invalid
+  if (Option.isNone(found)) return yield* (yield* keys.closedTeamOf(keyHash)) ? closed : invalid
   const key: ApiKey = found.value
   const now = new Date(yield* Clock.currentTimeMillis)
   if (!isActive(key, now)) return yield* invalid
@@ -38,7 +48,10 @@ export const AuthenticateApiKeyForSession = Effect.fnUntraced(function* (
   return { key, keyHash }
 })
 
-/** Finds the key a request presents. Unknown, malformed, revoked and expired keys look the same. */
+/**
+ * Finds the key a request presents. Unknown, malformed, revoked and expired keys look the same;
+ * a key of a closed team fails with `TeamClosed`.
+ */
 export const AuthenticateApiKey = (plaintext: Redacted.Redacted<string>) =>
   Effect.map(AuthenticateApiKeyForSession(plaintext), (session) => session.key)
 

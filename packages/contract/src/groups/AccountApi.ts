@@ -4,6 +4,7 @@ import { Schema } from "effect"
 import { LastOwnerJson, UnauthorizedJson } from "../errors.js"
 import { SessionAuthentication } from "../middleware/SessionAuthentication.js"
 import { Accepted, TeamMembershipView, UserView } from "./AccountViews.js"
+import { IrreversibleChangeBody } from "./TwoFactorApi.js"
 
 export const UpdateAccountBody = Schema.Struct({
   name: Schema.optional(DisplayName),
@@ -42,13 +43,13 @@ export class AccountApi extends HttpApiGroup.make("account")
   )
   .add(
     HttpApiEndpoint.post("deleteAccount", "/account/delete")
-      .setPayload(Schema.Struct({ password: Schema.String.pipe(Schema.maxLength(256), Schema.Redacted) }))
+      .setPayload(IrreversibleChangeBody)
       .addSuccess(Schema.Struct({ deleted: Schema.Literal(true), teamsClosed: Schema.Array(Schema.Int) }))
       .addError(UnauthorizedJson)
       .addError(LastOwnerJson)
       .annotate(
         OpenApi.Description,
-        "Deletes the signed-in person's account (password again). Teams where they are the only member are closed with it; the only owner of a team with other members gets 409 last_owner."
+        "Deletes the signed-in person's account (password again, and a two-factor code when that is on). Teams where they are the only member are closed with it; the only owner of a team with other members gets 409 last_owner."
       )
   )
   .add(

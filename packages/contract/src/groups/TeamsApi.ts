@@ -5,6 +5,7 @@ import { ForbiddenJson, NotFoundJson, UnauthorizedJson, UnprocessableJson } from
 import { SessionAuthentication } from "../middleware/SessionAuthentication.js"
 import { InvitationView, MemberView, TeamMembershipView } from "./AccountViews.js"
 import { Success } from "./common.js"
+import { IrreversibleChangeBody } from "./TwoFactorApi.js"
 import { IdParam } from "./params.js"
 
 const teamPath = Schema.Struct({ teamId: IdParam("a team") })
@@ -70,7 +71,7 @@ export class TeamsApi extends HttpApiGroup.make("teams")
   .add(
     HttpApiEndpoint.post("close", "/teams/:teamId/close")
       .setPath(teamPath)
-      .setPayload(Schema.Struct({ password: Schema.String.pipe(Schema.maxLength(256), Schema.Redacted) }))
+      .setPayload(IrreversibleChangeBody)
       .addSuccess(
         Schema.Struct({
           closed: Schema.Literal(true),
@@ -83,7 +84,7 @@ export class TeamsApi extends HttpApiGroup.make("teams")
       .addError(UnauthorizedJson)
       .annotate(
         OpenApi.Description,
-        "An owner closes the team, giving their password: keys are revoked and waiting mail cancelled at once; its data is deleted two weeks later, billing records excepted."
+        "An owner closes the team, giving their password (and a two-factor code when that is on): keys are revoked and waiting mail cancelled at once; its data is deleted two weeks later, billing records excepted."
       )
   )
   .add(

@@ -6,6 +6,17 @@ import { SessionAuthentication } from "../middleware/SessionAuthentication.js"
 /** A code as typed: a six-digit TOTP code or a backup code (`abcde-fghij`), spaces allowed. */
 export const SecondFactorCode = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(32), Schema.Redacted)
 
+/**
+ * The proof a change that cannot be undone asks for (closing a team, deleting an account): the
+ * password, and a code as well when the person has two-factor on.
+ */
+export const IrreversibleChangeBody = Schema.Struct({
+  password: Schema.String.pipe(Schema.maxLength(256), Schema.Redacted),
+  code: Schema.optional(SecondFactorCode).annotations({
+    description: "A current TOTP code or a backup code: required when two-factor authentication is on"
+  })
+})
+
 export const TwoFactorStatusView = Schema.Struct({ enabled: Schema.Boolean, backupCodesLeft: Schema.Int })
 
 export const TwoFactorEnrolmentView = Schema.Struct({

@@ -1,9 +1,21 @@
 import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
 import { Schema } from "effect"
-import { ForbiddenJson, RateLimitedJson, UnauthorizedJson, UnavailableJson } from "../errors.js"
+import {
+  ForbiddenJson,
+  RateLimitedJson,
+  TeamClosedJson,
+  UnauthorizedJson,
+  UnavailableJson
+} from "../errors.js"
 import { CurrentPrincipal } from "./CurrentPrincipal.js"
 
-const failure = Schema.Union(UnauthorizedJson, ForbiddenJson, RateLimitedJson, UnavailableJson)
+const failure = Schema.Union(
+  UnauthorizedJson,
+  ForbiddenJson,
+  TeamClosedJson,
+  RateLimitedJson,
+  UnavailableJson
+)
 
 /**
  * A bearer API key, or the dashboard's session cookie (with its CSRF token on state-changing

@@ -6,6 +6,7 @@ export type GuardedAction =
   | "two_factor_sign_in"
   | "two_factor_confirm"
   | "two_factor_disable"
+  | "irreversible_change"
   | "password_reset"
   | "verification_mail"
   | "signup_form"
@@ -36,6 +37,12 @@ export const GUARD_POLICIES: Readonly<
   },
   two_factor_disable: {
     perAccount: { limit: 5, windowMs: 15 * 60_000 },
+    perAddress: { limit: 50, windowMs: 15 * 60_000 }
+  },
+  // Closing a team or deleting an account: the password, and the code when two-factor is on.
+  // Ten per quarter hour, as for sign-in: a code is only tried behind the right password.
+  irreversible_change: {
+    perAccount: { limit: 10, windowMs: 15 * 60_000 },
     perAddress: { limit: 50, windowMs: 15 * 60_000 }
   },
   password_reset: {

@@ -31,6 +31,13 @@ const invalid = (property: ContactProperty, reason: string) =>
   Either.left(new PropertyValueInvalid({ property: property.name, reason }))
 
 /**
+ * A number written in decimal (`12`, ` -1.5 `, `2e3`), or NaN. `Number()` alone also reads
+ * `0x10`, `0b11` and `0o7`, which no one means as a contact's score.
+ */
+export const decimalNumber = (text: string): number =>
+  /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(text) ? Number(text) : Number.NaN
+
+/**
  * The value as stored, or why it does not fit the property. Numbers, booleans and dates given as
  * strings (a CSV or a form) are read; `null` clears the value (refused when required).
  */
@@ -47,11 +54,7 @@ export const coerceValue = (
         : Either.right(value)
     case "number": {
       const n =
-        typeof value === "number"
-          ? value
-          : typeof value === "string" && value.trim() !== ""
-            ? Number(value)
-            : Number.NaN
+        typeof value === "number" ? value : typeof value === "string" ? decimalNumber(value) : Number.NaN
       return Number.isFinite(n) ? Either.right(n) : invalid(property, "expected a number")
     }
     case "boolean":

@@ -1,6 +1,6 @@
 import { Either, Schema } from "effect"
 import type { Contact } from "./Contact.js"
-import type { ContactProperty } from "./Property.js"
+import { type ContactProperty, decimalNumber } from "./Property.js"
 import { SegmentRulesInvalid } from "./SegmentErrors.js"
 
 export const SegmentComparator = Schema.Literal(
@@ -223,7 +223,7 @@ const resolveCondition = (
     }
     case "number": {
       if (!(NUMERIC_COMPARATORS as ReadonlyArray<string>).includes(c.comparator)) return refuse
-      const n = raw.trim() === "" ? Number.NaN : Number(raw)
+      const n = decimalNumber(raw)
       if (!Number.isFinite(n)) return "value must be a number"
       return { _tag: "Number", target, comparator: c.comparator as NumericComparator, value: n }
     }

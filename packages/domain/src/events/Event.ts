@@ -18,7 +18,9 @@ export const optional = <S extends Schema.Schema.All>(schema: S) =>
  * An instant on the wire: ISO 8601 with a zone, as `Date.toISOString` writes it (PostgreSQL's
  * `+00:00` form, found in events stored before 0026, reads too).
  */
+export const TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
+
 export const Timestamp = Schema.String.pipe(
-  Schema.pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/),
+  Schema.pattern(TIMESTAMP_PATTERN),
   Schema.annotations({ identifier: "Timestamp" })
 )

@@ -1,29 +1,25 @@
-import { CredentialsRejected, LastOwnerOfSharedTeam, ownerCount, type Session } from "@poststack/domain"
-import { Clock, Effect, Option, type Redacted } from "effect"
+import { LastOwnerOfSharedTeam, ownerCount, type Session } from "@poststack/domain"
+import { Clock, Effect } from "effect"
 import { MembershipRepository } from "../../ports/MembershipRepository.js"
-import { PasswordHasher } from "../../ports/PasswordHasher.js"
 import { TeamClosure } from "../../ports/TeamClosure.js"
 import { UserRepository } from "../../ports/UserRepository.js"
 import { auditPerson } from "./auditPerson.js"
+import { type IrreversibleProof, ReauthenticateForIrreversible } from "./ReauthenticateForIrreversible.js"
 
 /**
- * A person deletes their own account, giving their password again. The only owner of a team with
+ * A person deletes their own account, giving their password again (and a two-factor code when
+ * that is on). The only owner of a team with
  * other members is refused (`LastOwnerOfSharedTeam`): someone else must own it first. Teams where
  * they are the only member are closed with the account (P25: their data follows within 30 days).
  * The deletion is an audit entry in each team they leave, written before they go.
  */
 export const DeleteAccount = Effect.fn("DeleteAccount")(function* (
   session: Session,
-  password: Redacted.Redacted<string>
+  proof: IrreversibleProof,
+  address: string | null
 ) {
   const users = yield* UserRepository
-  const found = yield* users.get(session.userId)
-  const check = yield* (yield* PasswordHasher).verify(
-    Option.isSome(found) ? found.value.passwordHash : null,
-    password
-  )
-  if (Option.isNone(found) || !check.matches)
-    return yield* new CredentialsRejected({ message: "The current password is wrong" })
+  yield* ReauthenticateForIrreversible(session, proof, address)
   const memberships = yield* MembershipRepository
   const mine = yield* memberships.listForUser(session.userId)
   const solo: Array<(typeof mine)[number]> = []

@@ -8,6 +8,7 @@ import {
   DailyLimitExceeded,
   MonthlyLimitExceeded,
   needsUsage,
+  PermissionDenied,
   quotaRoom,
   SendLimitExceeded,
   sendingSuspended,
@@ -19,7 +20,7 @@ import { BroadcastRepository } from "../../ports/BroadcastRepository.js"
 import { SubscriptionRepository } from "../../ports/SubscriptionRepository.js"
 import { UsageMeter } from "../../ports/UsageMeter.js"
 import { SUSPENDED } from "../billing/AdmitSend.js"
-import { authorize, type Principal } from "../Principal.js"
+import { authorize, type Principal, reachOf } from "../Principal.js"
 import { audienceFor } from "./broadcastAudience.js"
 
 /**
@@ -51,6 +52,10 @@ const admitBroadcast = (teamId: TeamId, broadcast: Broadcast, now: Date) =>
     })
   })
 
+/** A test key never hands mail to a mail server, so it cannot send a broadcast made in live mode. */
+export const LIVE_BROADCAST_TEST_KEY =
+  "A test key cannot send a live broadcast: its mail would be delivered. Send it with a live key or from the dashboard"
+
 const settle = <A>(
   id: BroadcastPublicId,
   action: string,
@@ -67,7 +72,7 @@ const settle = <A>(
 
 /**
  * Queues a draft for the worker now; anything but a draft is refused (422), and so (429) is one
- * its plan has no room for: either way nothing is queued.
+ * its plan has no room for: either way nothing is queued. A test key sending a live draft is 403.
  */
 export const SendBroadcast = Effect.fn("SendBroadcast")(function* (
   principal: Principal,
@@ -77,6 +82,8 @@ export const SendBroadcast = Effect.fn("SendBroadcast")(function* (
   const now = new Date(yield* Clock.currentTimeMillis)
   const repository = yield* BroadcastRepository
   const current = yield* repository.get(teamId, id)
+  if (Option.isSome(current) && !current.value.broadcast.testMode && reachOf(principal).mode === "test")
+    return yield* new PermissionDenied({ message: LIVE_BROADCAST_TEST_KEY })
   if (Option.isSome(current) && canSendBroadcast(current.value.broadcast.status))
     yield* admitBroadcast(teamId, current.value.broadcast, now)
   return yield* settle(id, "send", yield* repository.queue(teamId, id, canSendBroadcast, now))

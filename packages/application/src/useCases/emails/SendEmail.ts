@@ -34,15 +34,76 @@ export interface RawSubmission {
   readonly messageId: string
 }
 
-/** JSON with sorted keys, so the same request always prints (and hashes) the same. */
-const canonical = (value: unknown): string =>
-  JSON.stringify(value, (_k, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))
-        )
-      : v
-  )
+const byLocale = (a: string, b: string) => a.localeCompare(b)
+
+/** An array index as a property name: objects list these first, in numeric order. */
+const INDEX = /^(?:0|[1-9]\d{0,9})$/
+const isIndex = (key: string) => INDEX.test(key) && Number(key) < 4294967295
+
+/**
+ * An object's keys in the order `JSON.stringify` writes an object built from them sorted: names
+ * that are array indexes first (an object always lists those first, by number), then the rest by
+ * `localeCompare`.
+ */
+const sortKeys = (keys: Array<string>): ReadonlyArray<string> => {
+  keys.sort(byLocale)
+  if (!keys.some(isIndex)) return keys
+  return [
+    ...keys.filter(isIndex).sort((a, b) => Number(a) - Number(b)),
+    ...keys.filter((key) => !isIndex(key))
+  ]
+}
+
+// Requests come in a few shapes (the same keys in the same order), so each shape is sorted once.
+const sortedByShape = new Map<string, ReadonlyArray<string>>()
+const MAX_SHAPES = 256
+
+const sortedKeys = (object: object): ReadonlyArray<string> => {
+  const keys = Object.keys(object)
+  const shape = JSON.stringify(keys)
+  const known = sortedByShape.get(shape)
+  if (known !== undefined) return known
+  const sorted = sortKeys(keys)
+  if (sortedByShape.size >= MAX_SHAPES) sortedByShape.clear()
+  sortedByShape.set(shape, sorted)
+  return sorted
+}
+
+/**
+ * JSON with sorted keys, so the same request always prints (and hashes) the same. Written by hand
+ * (for every key and value, `JSON.stringify` with a sorting replacer cost about as much as the
+ * hash and the rest of validation), to the very text that replacer gave: stored request hashes
+ * must keep matching their retries. `test/emails/canonicalJson.test.ts` holds the two equal.
+ */
+export const canonicalJson = (value: unknown): string | undefined => {
+  const write = (holder: unknown, key: string): string | undefined => {
+    let v = holder
+    if (v !== null && (typeof v === "object" || typeof v === "bigint")) {
+      const toJSON = (v as { toJSON?: unknown }).toJSON
+      if (typeof toJSON === "function") v = toJSON.call(v, key)
+    }
+    if (v === null || typeof v !== "object") return JSON.stringify(v)
+    if (v instanceof Number || v instanceof String || v instanceof Boolean) return JSON.stringify(v)
+    if (Array.isArray(v)) {
+      let out = "["
+      for (let i = 0; i < v.length; i++) out += `${i === 0 ? "" : ","}${write(v[i], String(i)) ?? "null"}`
+      return `${out}]`
+    }
+    const record = v as Record<string, unknown>
+    let out = "{"
+    let first = true
+    for (const k of sortedKeys(record)) {
+      const s = write(record[k], k)
+      if (s === undefined) continue
+      out += `${first ? "" : ","}${JSON.stringify(k)}:${s}`
+      first = false
+    }
+    return `${out}}`
+  }
+  return write(value, "")
+}
+
+const canonical = (value: unknown): string => canonicalJson(value) ?? ""
 
 /**
  * A send with no API key behind it: the team's own automations (workflows). It reaches every

@@ -6,7 +6,7 @@ import { type PrivacyJob, PrivacyJobQueue } from "../../ports/PrivacyJobQueue.js
 import { runLeasedQueue } from "../runLeasedQueue.js"
 
 /** Rows per erasure statement: each batch is one short transaction, its progress saved after it. */
-export const ERASURE_BATCH = 5_000
+export const ERASURE_BATCH = 10_000
 
 /**
  * Erases one subject from where the job got to: stage by stage, batch by batch, saving progress

@@ -1,6 +1,7 @@
 import {
   ContactNotFound,
   ContactPublicId,
+  PermissionDenied,
   type TeamId,
   ValidationFailed,
   WorkflowNotTriggerable
@@ -8,10 +9,19 @@ import {
 import { Effect, Option, Schema } from "effect"
 import { ContactRepository } from "../../ports/ContactRepository.js"
 import { WorkflowStore } from "../../ports/WorkflowStore.js"
-import { authorize, type Principal } from "../Principal.js"
+import { authorize, type Principal, reachOf } from "../Principal.js"
 import { findWorkflow } from "./ManageWorkflows.js"
 
 const isContactId = Schema.is(ContactPublicId)
+
+/** A workflow's mail is live, and a test key never hands mail to a mail server: it starts no run. */
+export const WORKFLOW_TEST_KEY =
+  "A test key cannot start workflow runs: their mail is delivered. Use a live key"
+
+const liveCaller = (caller: Principal) =>
+  reachOf(caller).mode === "test"
+    ? Effect.fail(new PermissionDenied({ message: WORKFLOW_TEST_KEY }))
+    : Effect.void
 
 const contactBy = (
   teamId: TeamId,
@@ -33,7 +43,8 @@ const contactBy = (
 
 /**
  * Starts a run of a manual workflow for one contact: 422 unless the workflow is active and
- * triggered manually; a contact already in a workflow that allows no re-entry is a 409.
+ * triggered manually; a contact already in a workflow that allows no re-entry is a 409; a test key
+ * is 403.
  */
 export const TriggerWorkflow = Effect.fn("TriggerWorkflow")(function* (
   caller: Principal,
@@ -41,6 +52,7 @@ export const TriggerWorkflow = Effect.fn("TriggerWorkflow")(function* (
   contactId: string
 ) {
   const { teamId } = yield* authorize(caller, "workflows")
+  yield* liveCaller(caller)
   const workflow = yield* findWorkflow(teamId, id)
   if (workflow.status !== "active")
     return yield* new WorkflowNotTriggerable({ reason: `Workflow is ${workflow.status}, not active` })
@@ -60,7 +72,7 @@ export const TriggerWorkflow = Effect.fn("TriggerWorkflow")(function* (
 /**
  * A custom event of one contact (by `con_` id or address): enrols it in every active custom
  * workflow listening for that event name, and ends its runs' waits for that event. An event no
- * workflow listens for matches nothing, and succeeds.
+ * workflow listens for matches nothing, and succeeds. A test key is 403.
  */
 export const PostWorkflowEvent = Effect.fn("PostWorkflowEvent")(function* (
   caller: Principal,
@@ -71,6 +83,7 @@ export const PostWorkflowEvent = Effect.fn("PostWorkflowEvent")(function* (
   }
 ) {
   const { teamId } = yield* authorize(caller, "workflows")
+  yield* liveCaller(caller)
   if (body.contactId === undefined && body.email === undefined)
     return yield* new ValidationFailed({ message: "contact_id or email is required" })
   const contact = yield* contactBy(teamId, body)

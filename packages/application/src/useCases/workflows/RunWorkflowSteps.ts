@@ -26,7 +26,7 @@ import { SegmentRepository } from "../../ports/SegmentRepository.js"
 import { TopicRepository } from "../../ports/TopicRepository.js"
 import { WebhookRepository } from "../../ports/WebhookRepository.js"
 import { WebhookTransport } from "../../ports/WebhookTransport.js"
-import { type ClaimedRun, type RunMove, WorkflowStore } from "../../ports/WorkflowStore.js"
+import { type ClaimedRun, type RunMove, type RunStep, WorkflowStore } from "../../ports/WorkflowStore.js"
 import { SendEmail } from "../emails/SendEmail.js"
 import { RenderTemplateForSend } from "../templates/RenderTemplateForSend.js"
 import { runLeasedQueue } from "../runLeasedQueue.js"
@@ -242,27 +242,43 @@ export const runWorkflowSteps = (claim: ClaimedRun) =>
       const names = { workflowId: claim.workflowPublicId, contactId: claim.contactPublicId }
       yield* store.recordStep(
         claim,
-        {
-          node,
-          outcome: "failed",
-          detail: null,
-          events: runEvents(claim.run, { node, outcome: "failed" }, move, names, now)
-        },
+        [
+          {
+            node,
+            outcome: "failed",
+            detail: null,
+            events: runEvents(claim.run, { node, outcome: "failed" }, move, names, now)
+          }
+        ],
         move
       )
       return
     }
-    const found = Schema.is(ContactPublicId)(claim.contactPublicId)
-      ? yield* (yield* ContactRepository).get(claim.run.teamId, claim.contactPublicId)
-      : Option.none()
-    let contact = Option.getOrNull(found)
+    let contact =
+      claim.contact !== undefined
+        ? claim.contact
+        : Option.getOrNull(
+            Schema.is(ContactPublicId)(claim.contactPublicId)
+              ? yield* (yield* ContactRepository).get(claim.run.teamId, claim.contactPublicId)
+              : Option.none()
+          )
     let run = claim.run
+    // Steps taken and not yet recorded. Steps without a side effect are recorded together with
+    // the next record: repeated after a crash, they decide again and change nothing outside.
+    let pending: Array<RunStep> = []
     for (let i = 0; i < STEPS_PER_CLAIM; i++) {
       const now = new Date(yield* Clock.currentTimeMillis)
       const decision: Decision = advance(run, yield* inputFor(claim, run, nodes, contact, now), now)
       let detail: Record<string, unknown> | null = null
       let move: RunMove = decision.next
       if (decision.effect !== null) {
+        // The way here (a branch taken) is recorded before the side effect it led to: a repeat
+        // after a crash must not decide otherwise and perform another one.
+        if (pending.length > 0) {
+          const held = yield* store.recordStep(claim, pending, { _tag: "Goto", node: decision.node }, true)
+          pending = []
+          if (!held) return
+        }
         const done = yield* perform(claim, run, decision.node, contact, decision.effect).pipe(
           Effect.catchIf(
             (e) => (e as { _tag?: string })._tag !== "StoreUnavailable",
@@ -273,6 +289,8 @@ export const runWorkflowSteps = (claim: ClaimedRun) =>
         if (done.contact !== undefined) contact = done.contact
         if (done.failed !== null) move = { _tag: "Fail", reason: done.failed }
       }
+      // A wait's due time stays in its history: how late the next step came is read against it.
+      if (move._tag === "Wait") detail = { wait_until: move.until.toISOString() }
       const outcome = move._tag === "Fail" ? "failed" : decision.outcome
       const events = runEvents(
         run,
@@ -281,14 +299,11 @@ export const runWorkflowSteps = (claim: ClaimedRun) =>
         { workflowId: claim.workflowPublicId, contactId: claim.contactPublicId },
         now
       )
-      const hold = move._tag === "Goto" && i < STEPS_PER_CLAIM - 1
-      const recorded = yield* store.recordStep(
-        claim,
-        { node: decision.node, outcome, detail, events },
-        move,
-        hold
-      )
-      if (!recorded || !hold || move._tag !== "Goto") return
+      pending.push({ node: decision.node, outcome, detail, events })
+      if (move._tag !== "Goto" || i === STEPS_PER_CLAIM - 1) {
+        yield* store.recordStep(claim, pending, move, false)
+        return
+      }
       run = {
         ...run,
         currentNodeId: move.node,

@@ -1,7 +1,10 @@
 import {
+  canSend,
+  domainOf,
   type Graph,
   type GraphReferences,
   parseGraph,
+  parseMailbox,
   referencesOf,
   SegmentPublicId,
   type TeamId,
@@ -17,6 +20,7 @@ import {
 } from "@poststack/domain"
 import { Effect, Either, Option, Schema } from "effect"
 import { ContactPropertyRepository } from "../../ports/ContactPropertyRepository.js"
+import { DomainRepository } from "../../ports/DomainRepository.js"
 import type { StoreUnavailable } from "../../ports/StoreUnavailable.js"
 import { SegmentRepository } from "../../ports/SegmentRepository.js"
 import { TemplateRepository } from "../../ports/TemplateRepository.js"
@@ -91,6 +95,16 @@ const errorsOf = (teamId: TeamId, graph: Graph, trigger: WorkflowTriggerType) =>
         (trigger === "contact.updated" || trigger === "contact.subscribed")
       )
         errors.push(`node ${node.id}: a workflow triggered by ${trigger} may not change topic subscriptions`)
+      // Its mail goes out as the team: from an address of one of the team's verified domains.
+      if (node.type === "send_email") {
+        const from = parseMailbox(node.config.from)
+        if (from === undefined) errors.push(`node ${node.id}: from is not a valid address`)
+        else {
+          const domain = yield* (yield* DomainRepository).findByName(teamId, domainOf(from.address))
+          if (Option.isNone(domain) || !canSend(domain.value))
+            errors.push(`node ${node.id}: from ${from.address} is not on a verified domain of the team`)
+        }
+      }
     }
     return errors
   })
