@@ -76,3 +76,38 @@ export const launch = (
 }
 
 export { freePort }
+
+/** Resolves once the server on `port` answers /healthz; fails with its output if it exits or is slow. */
+export const untilHealthy = async (server: Running, port: number, timeoutMs = 90_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (
+    !(await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false
+    ))
+  ) {
+    if (server.child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`the server did not start:\n${server.output()}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/**
+ * Starts `count` server processes at once on one environment, each on a port of its own, and
+ * resolves once all of them answer. Each is added to `running` as it starts, for the caller to stop.
+ */
+export const launchServers = async (
+  count: number,
+  env: Record<string, string>,
+  running: Array<Running>
+): Promise<ReadonlyArray<{ readonly server: Running; readonly port: number }>> => {
+  const ports: Array<number> = []
+  for (let i = 0; i < count; i++) ports.push(await freePort())
+  const started = ports.map((port) => ({
+    server: launch("apps/server/src/main.ts", { ...env, PORT: String(port) }),
+    port
+  }))
+  running.push(...started.map((s) => s.server))
+  await Promise.all(started.map((s) => untilHealthy(s.server, s.port)))
+  return started
+}

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto"
 import { AssignPlan, SavePlan } from "@poststack/application"
 import { Plan, PlanId, type TeamId } from "@poststack/domain"
 import { afterAll, describe, expect, it } from "vitest"
-import { freePort, launch, type Running } from "../apps/processes.js"
+import { launchServers, type Running } from "../apps/processes.js"
 import { createTestDatabase, query } from "../support/database.js"
 import { TEST_ENCRYPTION_KEY } from "../support/server.js"
 import { localDomain, operatorRuntime, run } from "./support.js"
@@ -19,8 +19,7 @@ describe("plan limits across server processes", () => {
   it("lets exactly the daily limit through when two server processes race past it", async () => {
     const db = await createTestDatabase()
     const key = `sk_live_${randomBytes(24).toString("base64url")}`
-    const ports = [await freePort(), await freePort()]
-    const env = (port: number) => ({
+    const env = {
       DATABASE_URL: db.url,
       POSTSTACK_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       POSTSTACK_BOOTSTRAP_API_KEY: key,
@@ -28,28 +27,13 @@ describe("plan limits across server processes", () => {
       POSTSTACK_RUN_WORKER: "false",
       POSTSTACK_SMTP_SUBMISSION_PORT: "off",
       POSTSTACK_HOST: "127.0.0.1",
-      POSTSTACK_LOG_LEVEL: "warning",
-      PORT: String(port)
-    })
-    const listening = async (server: Running, port: number) => {
-      const deadline = Date.now() + 90_000
-      while (
-        !(await fetch(`http://127.0.0.1:${port}/healthz`).then(
-          (r) => r.ok,
-          () => false
-        ))
-      ) {
-        if (server.child.exitCode !== null || Date.now() > deadline)
-          throw new Error(`the server did not start:\n${server.output()}`)
-        await new Promise((r) => setTimeout(r, 100))
-      }
+      POSTSTACK_LOG_LEVEL: "warning"
     }
     const operator = operatorRuntime(db.url)
     try {
-      const [a, b] = ports.map((port) => launch("apps/server/src/main.ts", env(port)))
-      running.push(a as Running, b as Running)
-      await Promise.all([listening(a as Running, ports[0] ?? 0), listening(b as Running, ports[1] ?? 0)])
-      expect(a?.child.pid).not.toBe(b?.child.pid)
+      const [a, b] = await launchServers(2, env, running)
+      const ports = [a?.port, b?.port]
+      expect(a?.server.child.pid).not.toBe(b?.server.child.pid)
       const [team] = await query<{ team_id: number }>(db.url, "SELECT team_id FROM api_keys LIMIT 1")
       const teamId = team?.team_id as TeamId
       await localDomain(operator, `http://127.0.0.1:${ports[0]}`, key, teamId, "race.test")

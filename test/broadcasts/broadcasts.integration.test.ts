@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type BroadcastStage, startBroadcastStage } from "./stage.js"
 import { launch, type Running } from "../apps/processes.js"
-import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
-import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
-import { addVerifiedDomain } from "../support/domains.js"
+import { insertTeamWithKey, query } from "../support/database.js"
 import { failure, sdk } from "../support/sdkClient.js"
-import { startTestServer, TEST_ENCRYPTION_KEY, type TestServer } from "../support/server.js"
-import { type SmtpSink, startSmtpSink } from "../support/smtpSink.js"
 
 const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 60_000, worker?: Running) => {
   const deadline = Date.now() + timeoutMs
@@ -16,10 +13,10 @@ const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 60
 }
 
 describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink", () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>
-  let dns: TestDnsServer
-  let sink: SmtpSink
-  let server: TestServer
+  let stage: BroadcastStage
+  let db: BroadcastStage["db"]
+  let sink: BroadcastStage["sink"]
+  let server: BroadcastStage["server"]
   let worker: Running
   let client: ReturnType<typeof sdk>
   let other: ReturnType<typeof sdk>
@@ -29,16 +26,10 @@ describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink",
   const contactIds: Record<string, string> = {}
 
   beforeAll(async () => {
-    db = await createTestDatabase()
-    dns = await startDnsServer()
-    sink = await startSmtpSink()
-    server = await startTestServer({ databaseUrl: db.url, dnsServers: [dns.address] })
-    const key = (await server.bootstrap()) ?? ""
-    client = sdk(key, { baseUrl: server.baseUrl })
+    stage = await startBroadcastStage("news.test")
+    ;({ db, sink, server, client } = stage)
+    const { key } = stage
     other = sdk(await insertTeamWithKey(db.url, "other team"), { baseUrl: server.baseUrl })
-    await addVerifiedDomain(server.baseUrl, key, dns, "news.test")
-    dns.publish("receiver.test", "MX", "mx.receiver.test")
-    dns.publish("mx.receiver.test", "A", "127.0.0.1")
     for (const email of addresses)
       contactIds[email] = (
         await client.contacts.create({ email, first_name: email.slice(0, 3) })
@@ -65,21 +56,14 @@ describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink",
     await client.contacts.unsubscribe(contactIds["fay@receiver.test"] ?? "")
     await client.suppressions.add({ email: "DAN@receiver.test", reason: "manual" })
     worker = launch("apps/worker/src/main.ts", {
-      DATABASE_URL: db.url,
-      POSTSTACK_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-      POSTSTACK_DNS_SERVERS: dns.address,
-      POSTSTACK_MX_PORT: String(sink.port),
-      POSTSTACK_SMTP_ALLOW_PRIVATE_MX: "true"
+      ...stage.workerEnv
     })
     // Starting a worker takes long on a loaded machine; the tests time what it does, not its start.
     await worker.waitFor("worker started", 180_000)
   }, 300_000)
   afterAll(async () => {
     await worker?.stop("SIGTERM")
-    await server.close()
-    await sink.close()
-    await dns.close()
-    await db.drop()
+    await stage.close()
   })
 
   const base = () => ({

@@ -1,33 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type BroadcastStage, startBroadcastStage } from "./stage.js"
 import { launch, type Running } from "../apps/processes.js"
-import { createTestDatabase, query } from "../support/database.js"
-import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
-import { addVerifiedDomain } from "../support/domains.js"
-import { sdk } from "../support/sdkClient.js"
-import { startTestServer, TEST_ENCRYPTION_KEY, type TestServer } from "../support/server.js"
-import { type SmtpSink, startSmtpSink } from "../support/smtpSink.js"
+import { query } from "../support/database.js"
+import type { sdk } from "../support/sdkClient.js"
 
 const AUDIENCE = 150
 
 describe("a worker SIGKILLed in the middle of a broadcast's expansion and delivery", () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>
-  let dns: TestDnsServer
-  let sink: SmtpSink
-  let server: TestServer
+  let stage: BroadcastStage
+  let db: BroadcastStage["db"]
+  let sink: BroadcastStage["sink"]
   let client: ReturnType<typeof sdk>
   let segment: string
   const running: Array<Running> = []
 
   beforeAll(async () => {
-    db = await createTestDatabase()
-    dns = await startDnsServer()
-    sink = await startSmtpSink()
-    server = await startTestServer({ databaseUrl: db.url, dnsServers: [dns.address] })
-    const key = (await server.bootstrap()) ?? ""
-    client = sdk(key, { baseUrl: server.baseUrl })
-    await addVerifiedDomain(server.baseUrl, key, dns, "bulk.test")
-    dns.publish("receiver.test", "MX", "mx.receiver.test")
-    dns.publish("mx.receiver.test", "A", "127.0.0.1")
+    stage = await startBroadcastStage("bulk.test")
+    ;({ db, sink, client } = stage)
     segment = (await client.segments.create({ name: "Everyone" })).segment.publicId
     // The audience is written straight into the tables: the import path is not what is tested here.
     await query(
@@ -45,10 +34,7 @@ describe("a worker SIGKILLed in the middle of a broadcast's expansion and delive
   }, 120_000)
   afterAll(async () => {
     for (const p of running) await p.stop("SIGKILL")
-    await server.close()
-    await sink.close()
-    await dns.close()
-    await db.drop()
+    await stage.close()
   })
 
   it("resumes where the last commit left: every recipient gets the message, none is skipped, none is sent twice but those in DATA at the kill", async () => {
@@ -59,11 +45,7 @@ describe("a worker SIGKILLed in the middle of a broadcast's expansion and delive
       text: "Exactly once, please."
     })
     const env = {
-      DATABASE_URL: db.url,
-      POSTSTACK_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-      POSTSTACK_DNS_SERVERS: dns.address,
-      POSTSTACK_MX_PORT: String(sink.port),
-      POSTSTACK_SMTP_ALLOW_PRIVATE_MX: "true",
+      ...stage.workerEnv,
       POSTSTACK_DELIVERY_LEASE_MS: "3000",
       POSTSTACK_BROADCAST_LEASE_MS: "3000",
       // Small batches, so the expansion is still going when the worker dies.

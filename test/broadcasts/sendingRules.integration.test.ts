@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type BroadcastStage, startBroadcastStage } from "./stage.js"
 import { launch, type Running } from "../apps/processes.js"
-import { createTestDatabase, query } from "../support/database.js"
-import { startDnsServer, type TestDnsServer } from "../support/dnsServer.js"
-import { addVerifiedDomain } from "../support/domains.js"
-import { failure, sdk } from "../support/sdkClient.js"
-import { startTestServer, TEST_ENCRYPTION_KEY, type TestServer } from "../support/server.js"
-import { type SmtpSink, startSmtpSink } from "../support/smtpSink.js"
+import { query } from "../support/database.js"
+import { failure, type sdk } from "../support/sdkClient.js"
 
 /** Long enough for the server's and the worker's cached entitlement to see a plan change. */
 const PLAN_CACHE_MS = 2_500
@@ -20,10 +17,10 @@ const until = async (what: string, check: () => Promise<boolean>, worker: Runnin
 
 /** The A/B draw, cancelling mid-send, and the plan's limits, against a worker delivering into a sink. */
 describe("broadcast sending rules", () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>
-  let dns: TestDnsServer
-  let sink: SmtpSink
-  let server: TestServer
+  let stage: BroadcastStage
+  let db: BroadcastStage["db"]
+  let sink: BroadcastStage["sink"]
+  let server: BroadcastStage["server"]
   let worker: Running
   let client: ReturnType<typeof sdk>
   let teamId: number
@@ -86,33 +83,19 @@ describe("broadcast sending rules", () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase()
-    dns = await startDnsServer()
-    sink = await startSmtpSink()
-    server = await startTestServer({ databaseUrl: db.url, dnsServers: [dns.address] })
-    key = (await server.bootstrap()) ?? ""
-    client = sdk(key, { baseUrl: server.baseUrl })
-    await addVerifiedDomain(server.baseUrl, key, dns, "rules.test")
-    dns.publish("receiver.test", "MX", "mx.receiver.test")
-    dns.publish("mx.receiver.test", "A", "127.0.0.1")
+    stage = await startBroadcastStage("rules.test")
+    ;({ db, sink, server, key, client } = stage)
     teamId =
       (await query<{ team_id: number }>(db.url, "SELECT team_id FROM api_keys LIMIT 1"))[0]?.team_id ?? 0
     worker = launch("apps/worker/src/main.ts", {
-      DATABASE_URL: db.url,
-      POSTSTACK_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-      POSTSTACK_DNS_SERVERS: dns.address,
-      POSTSTACK_MX_PORT: String(sink.port),
-      POSTSTACK_SMTP_ALLOW_PRIVATE_MX: "true",
+      ...stage.workerEnv,
       POSTSTACK_BROADCAST_BATCH: "25"
     })
     await worker.waitFor("worker started", 180_000)
   }, 300_000)
   afterAll(async () => {
     await worker?.stop("SIGTERM")
-    await server.close()
-    await sink.close()
-    await dns.close()
-    await db.drop()
+    await stage.close()
   })
 
   it("draws the A/B sample at random, keeps the draw, and splits it by weight", async () => {

@@ -7,6 +7,7 @@ import { query } from "../support/database.js"
 import { addVerifiedDomain } from "../support/domains.js"
 import { sdk } from "../support/sdkClient.js"
 import { launchChromium } from "./chromium.js"
+import { signInAndOpen, watchForProblems } from "./signIn.js"
 
 const PASSWORD = "correct horse battery staple"
 const EMAIL = "bea@people.test"
@@ -30,7 +31,6 @@ describe("broadcasts in the dashboard", () => {
     await chromium?.close()
     await world?.close()
   })
-  const url = (path: string) => `${world.server.baseUrl}${path}`
   const received = (to: string, subject: RegExp) =>
     world.sink.received.filter((m) => m.to.includes(to) && subject.test(m.raw.toString("utf8"))).length
 
@@ -53,19 +53,9 @@ describe("broadcasts in the dashboard", () => {
     const context = await chromium.newContext({ viewport: { width: 1200, height: 900 } })
     const page = await context.newPage()
     page.setDefaultTimeout(15_000)
-    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`))
-    page.on("console", (message) => {
-      if (message.type() === "error" && !/status of 40[13]/.test(message.text()))
-        problems.push(message.text())
-    })
+    watchForProblems(page, problems, /status of 40[13]/)
     try {
-      await page.goto(url("/sign-in"))
-      await page.getByLabel("Email").fill(EMAIL)
-      await page.getByLabel("Password").fill(PASSWORD)
-      await page.getByRole("button", { name: "Sign in" }).click()
-      await page.waitForURL(url("/app/api-keys"))
-      await page.getByRole("link", { name: "Broadcasts" }).click()
-      await page.getByRole("heading", { name: "Broadcasts", level: 1 }).waitFor()
+      await signInAndOpen(page, world.server.baseUrl, { email: EMAIL, password: PASSWORD }, "Broadcasts")
       await page.getByText("No broadcasts yet").waitFor()
 
       // Compose a draft to the segment, its body reading each reader's first name.

@@ -4,6 +4,7 @@ import { DIST } from "../../apps/dashboard/scripts/ensureBuilt.mjs"
 import { Browser, mailTo, tokenIn } from "../accounts/browser.js"
 import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
 import { launchChromium } from "./chromium.js"
+import { signInAndOpen, watchForProblems } from "./signIn.js"
 
 const PASSWORD = "correct horse battery staple"
 const EMAIL = "sam@people.test"
@@ -48,7 +49,6 @@ describe("segments in the dashboard", () => {
     await world?.close()
   })
 
-  const url = (path: string) => `${world.server.baseUrl}${path}`
   const shot = (page: Page, name: string) =>
     page.screenshot({ path: `/tmp/dash-segments-${name}.png`, fullPage: true })
 
@@ -56,17 +56,8 @@ describe("segments in the dashboard", () => {
     if (chromium === undefined) throw noChromium
     const context = await chromium.newContext({ viewport: { width: 1200, height: 900 } })
     const page = await context.newPage()
-    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`))
-    page.on("console", (message) => {
-      if (message.type() === "error" && !/status of 4\d\d/.test(message.text())) problems.push(message.text())
-    })
-    await page.goto(url("/sign-in"))
-    await page.getByLabel("Email").fill(EMAIL)
-    await page.getByLabel("Password").fill(PASSWORD)
-    await page.getByRole("button", { name: "Sign in" }).click()
-    await page.waitForURL(url("/app/api-keys"))
-    await page.getByRole("link", { name: "Segments" }).click()
-    await page.getByRole("heading", { name: "Segments", level: 1 }).waitFor()
+    watchForProblems(page, problems, /status of 4\d\d/)
+    await signInAndOpen(page, world.server.baseUrl, { email: EMAIL, password: PASSWORD }, "Segments")
     return { context, page }
   }
 

@@ -4,6 +4,7 @@ import { DIST } from "../../apps/dashboard/scripts/ensureBuilt.mjs"
 import { Browser, mailTo, tokenIn } from "../accounts/browser.js"
 import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
 import { launchChromium } from "./chromium.js"
+import { signInAndOpen, watchForProblems } from "./signIn.js"
 
 const PASSWORD = "correct horse battery staple"
 const EMAIL = "tess@people.test"
@@ -26,7 +27,6 @@ describe("templates in the dashboard", () => {
     await chromium?.close()
     await world?.close()
   })
-  const url = (path: string) => `${world.server.baseUrl}${path}`
 
   it("starts from a preset, previews it rendered and escaped in a sandboxed frame, saves a new version and publishes", async () => {
     if (chromium === undefined) throw noChromium
@@ -39,20 +39,10 @@ describe("templates in the dashboard", () => {
     const context = await chromium.newContext({ viewport: { width: 1200, height: 900 } })
     const page = await context.newPage()
     page.setDefaultTimeout(8_000)
-    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`))
-    page.on("console", (message) => {
-      if (message.type() === "error" && !/status of 40[13]/.test(message.text()))
-        problems.push(message.text())
-    })
+    watchForProblems(page, problems, /status of 40[13]/)
 
     try {
-      await page.goto(url("/sign-in"))
-      await page.getByLabel("Email").fill(EMAIL)
-      await page.getByLabel("Password").fill(PASSWORD)
-      await page.getByRole("button", { name: "Sign in" }).click()
-      await page.waitForURL(url("/app/api-keys"))
-      await page.getByRole("link", { name: "Templates" }).click()
-      await page.getByRole("heading", { name: "Templates", level: 1 }).waitFor()
+      await signInAndOpen(page, world.server.baseUrl, { email: EMAIL, password: PASSWORD }, "Templates")
 
       await page.getByRole("button", { name: "Start from “Welcome”" }).click()
       await page.getByRole("row", { name: /Welcome Draft 1/ }).waitFor()

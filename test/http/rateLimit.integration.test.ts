@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto"
 import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
-import { freePort, launch, type Running } from "../apps/processes.js"
+import { launchServers, type Running } from "../apps/processes.js"
 import { createTestDatabase } from "../support/database.js"
 import { startTestServer, TEST_ENCRYPTION_KEY, type TestServer } from "../support/server.js"
 
@@ -134,8 +134,7 @@ describe("per-key rate limits across processes", () => {
     const db = await createTestDatabase()
     const key = `sk_live_${randomBytes(24).toString("base64url")}`
     const prefix = `test:${randomUUID()}:`
-    const ports = [await freePort(), await freePort()]
-    const env = (port: number) => ({
+    const env = {
       DATABASE_URL: db.url,
       REDIS_URL: inject("redisUrl"),
       POSTSTACK_REDIS_PREFIX: prefix,
@@ -145,28 +144,13 @@ describe("per-key rate limits across processes", () => {
       POSTSTACK_RATE_LIMIT_WINDOW_SECONDS: String(WINDOW_MS / 1000),
       POSTSTACK_RUN_WORKER: "false",
       POSTSTACK_HOST: "127.0.0.1",
-      POSTSTACK_LOG_LEVEL: "warning",
-      PORT: String(port)
-    })
-    const listening = async (server: Running, port: number) => {
-      const deadline = Date.now() + 90_000
-      while (
-        !(await fetch(`http://127.0.0.1:${port}/healthz`).then(
-          (r) => r.ok,
-          () => false
-        ))
-      ) {
-        if (server.child.exitCode !== null || Date.now() > deadline)
-          throw new Error(`the server did not start:\n${server.output()}`)
-        await new Promise((r) => setTimeout(r, 100))
-      }
+      POSTSTACK_LOG_LEVEL: "warning"
     }
     try {
       // Both start at once on one database (migrations and the first team happen once).
-      const [a, b] = ports.map((port) => launch("apps/server/src/main.ts", env(port)))
-      running.push(a as Running, b as Running)
-      await Promise.all([listening(a as Running, ports[0] ?? 0), listening(b as Running, ports[1] ?? 0)])
-      expect(a?.child.pid).not.toBe(b?.child.pid)
+      const [a, b] = await launchServers(2, env, running)
+      const ports = [a?.port, b?.port]
+      expect(a?.server.child.pid).not.toBe(b?.server.child.pid)
       await alignToWindow()
       const responses = await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
@@ -179,7 +163,7 @@ describe("per-key rate limits across processes", () => {
       expect(statuses.filter((s) => s === 200)).toHaveLength(LIMIT)
       expect(statuses.filter((s) => s === 429)).toHaveLength(40 - LIMIT)
       expect([...(await countsInRedis(prefix)).values()]).toEqual([40])
-      for (const p of [a, b]) expect(p?.output()).not.toContain("Redis unavailable")
+      for (const p of [a, b]) expect(p?.server.output()).not.toContain("Redis unavailable")
     } finally {
       await Promise.all(running.splice(0).map((p) => p.stop()))
       await db.drop()

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "react"
 import { call } from "../api"
 import { useCurrentTeam, useSession } from "../session"
 import { ErrorMessage, Field, Form, PageTitle, Select, formatDate, useAction } from "../ui"
+import { ListTable, Loaded } from "../ListTable"
 import { useLoad } from "../useLoad"
 
 const PERMISSIONS = [
@@ -122,30 +123,15 @@ export const ApiKeysPage = () => {
         <>
           <h2>Keys</h2>
           <ErrorMessage problem={keys.problem ?? revoking.problem} />
-          {keys.data === undefined ? (
-            <p role="status">Loading…</p>
-          ) : keys.data.keys.length === 0 ? (
-            <p>No keys yet.</p>
-          ) : (
-            <table>
-              <caption className="visually-hidden">API keys of {team?.name}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Permission</th>
-                  <th scope="col">Mode</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Created</th>
-                  {canManage ? (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  ) : null}
-                </tr>
-              </thead>
-              <tbody>
-                {keys.data.keys.map((key) => (
+          <Loaded items={keys.data?.keys} empty="No keys yet.">
+            {(rows) => (
+              <ListTable
+                caption={<>API keys of {team?.name}</>}
+                hiddenCaption
+                columns={["Name", "Key", "Permission", "Mode", "Last used", "Created"]}
+                actions={canManage}
+              >
+                {rows.map((key) => (
                   <tr key={key.id}>
                     <th scope="row">{key.name}</th>
                     <td>
@@ -173,9 +159,9 @@ export const ApiKeysPage = () => {
                     ) : null}
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          )}
+              </ListTable>
+            )}
+          </Loaded>
         </>
       ) : null}
     </section>

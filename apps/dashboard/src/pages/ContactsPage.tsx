@@ -4,6 +4,7 @@ import { useEffect, useState } from "react"
 import { call } from "../api"
 import { useSession } from "../session"
 import { ErrorMessage, Field, Form, PageTitle, Select, formatDate, useAction } from "../ui"
+import { ListTable } from "../ListTable"
 import { ContactImport } from "./ContactImport"
 
 const PER_PAGE = 25
@@ -192,48 +193,38 @@ export const ContactsPage = () => {
         <p>No contacts match.</p>
       ) : (
         <>
-          <table>
-            <caption>
-              {bounded
+          <ListTable
+            caption={
+              bounded
                 ? `${SEARCH_TOTAL_BOUND.toLocaleString("en-US")}+ contacts`
-                : `${data.meta.total} contact${data.meta.total === 1 ? "" : "s"}`}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Name</th>
-                <th scope="col">Status</th>
-                <th scope="col">Added</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
+                : `${data.meta.total} contact${data.meta.total === 1 ? "" : "s"}`
+            }
+            columns={["Email", "Name", "Status", "Added"]}
+            actions
+          >
+            {data.data.map((c) => (
+              <tr key={c.publicId}>
+                <td>{c.email}</td>
+                <td>{[c.firstName, c.lastName].filter((n) => n !== null).join(" ")}</td>
+                <td>
+                  {c.unsubscribed ? (
+                    <span className="badge badge-failed">
+                      Unsubscribed
+                      {c.suppressionReason === null ? "" : ` (${c.suppressionReason.replace("_", " ")})`}
+                    </span>
+                  ) : (
+                    <span className="badge badge-verified">Subscribed</span>
+                  )}
+                </td>
+                <td>{formatDate(c.createdAt, info.user.timeZone)}</td>
+                <td>
+                  <button type="button" onClick={() => setEditing(c)} aria-label={`Edit ${c.email}`}>
+                    Edit
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {data.data.map((c) => (
-                <tr key={c.publicId}>
-                  <td>{c.email}</td>
-                  <td>{[c.firstName, c.lastName].filter((n) => n !== null).join(" ")}</td>
-                  <td>
-                    {c.unsubscribed ? (
-                      <span className="badge badge-failed">
-                        Unsubscribed
-                        {c.suppressionReason === null ? "" : ` (${c.suppressionReason.replace("_", " ")})`}
-                      </span>
-                    ) : (
-                      <span className="badge badge-verified">Subscribed</span>
-                    )}
-                  </td>
-                  <td>{formatDate(c.createdAt, info.user.timeZone)}</td>
-                  <td>
-                    <button type="button" onClick={() => setEditing(c)} aria-label={`Edit ${c.email}`}>
-                      Edit
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </ListTable>
           <div className="actions">
             <button
               type="button"

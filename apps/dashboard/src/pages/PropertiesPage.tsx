@@ -2,7 +2,24 @@ import type { ContactPropertyView } from "@poststack/contract"
 import { useState } from "react"
 import { call } from "../api"
 import { ErrorMessage, Field, Form, PageTitle, Select, useAction } from "../ui"
+import { ListTable, Loaded } from "../ListTable"
 import { useLoad } from "../useLoad"
+
+/** The "Required" checkbox of both property forms. */
+const RequiredBox = ({
+  checked,
+  onChange
+}: {
+  readonly checked: boolean
+  readonly onChange: (checked: boolean) => void
+}) => (
+  <div className="field">
+    <label>
+      <input type="checkbox" name="required" checked={checked} onChange={(e) => onChange(e.target.checked)} />{" "}
+      Required
+    </label>
+  </div>
+)
 
 const TYPES = [
   ["text", "Text"],
@@ -60,17 +77,7 @@ const EditProperty = ({
           onChange={setOptions}
         />
       ) : null}
-      <div className="field">
-        <label>
-          <input
-            type="checkbox"
-            name="required"
-            checked={required}
-            onChange={(e) => setRequired(e.target.checked)}
-          />{" "}
-          Required
-        </label>
-      </div>
+      <RequiredBox checked={required} onChange={setRequired} />
     </Form>
   )
 }
@@ -141,40 +148,13 @@ export const PropertiesPage = () => {
             onChange={setOptions}
           />
         ) : null}
-        <div className="field">
-          <label>
-            <input
-              type="checkbox"
-              name="required"
-              checked={required}
-              onChange={(e) => setRequired(e.target.checked)}
-            />{" "}
-            Required
-          </label>
-        </div>
+        <RequiredBox checked={required} onChange={setRequired} />
       </Form>
       <ErrorMessage problem={properties.problem ?? acting.problem} />
-      {properties.data === undefined ? (
-        <p role="status">Loading…</p>
-      ) : properties.data.properties.length === 0 ? (
-        <p>No properties yet.</p>
-      ) : (
-        <table>
-          <caption>Properties</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Label</th>
-              <th scope="col">Type</th>
-              <th scope="col">Options</th>
-              <th scope="col">Required</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {properties.data.properties.map((p) => (
+      <Loaded items={properties.data?.properties} empty="No properties yet.">
+        {(rows) => (
+          <ListTable caption="Properties" columns={["Name", "Label", "Type", "Options", "Required"]} actions>
+            {rows.map((p) => (
               <tr key={p.id}>
                 <td>
                   <code>{p.name}</code>
@@ -207,9 +187,9 @@ export const PropertiesPage = () => {
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      )}
+          </ListTable>
+        )}
+      </Loaded>
       {editing === undefined || properties.data === undefined
         ? null
         : properties.data.properties

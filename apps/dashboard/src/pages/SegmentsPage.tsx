@@ -4,6 +4,7 @@ import { useEffect, useState } from "react"
 import { call } from "../api"
 import { useSession } from "../session"
 import { ErrorMessage, Field, Form, PageTitle, Select, formatDate, useAction } from "../ui"
+import { ListTable, Loaded } from "../ListTable"
 import { useLoad } from "../useLoad"
 import { RuleBuilder } from "./RuleBuilder"
 
@@ -152,26 +153,15 @@ export const SegmentsPage = () => {
       </Form>
       <h2>Your segments</h2>
       <ErrorMessage problem={segments.problem ?? deleting.problem} />
-      {segments.data === undefined ? (
-        <p role="status">Loading…</p>
-      ) : segments.data.segments.length === 0 ? (
-        <p>No segments yet.</p>
-      ) : (
-        <table>
-          <caption className="visually-hidden">Segments</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Contacts</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {segments.data.segments.map((s) => (
+      <Loaded items={segments.data?.segments} empty="No segments yet.">
+        {(rows) => (
+          <ListTable
+            caption="Segments"
+            hiddenCaption
+            columns={["Name", "Kind", "Contacts", "Created"]}
+            actions
+          >
+            {rows.map((s) => (
               <tr key={s.publicId}>
                 <th scope="row">{s.name}</th>
                 <td>{s.rules === null ? "Manual" : `Rules (${s.rules.conditions.length})`}</td>
@@ -192,9 +182,9 @@ export const SegmentsPage = () => {
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      )}
+          </ListTable>
+        )}
+      </Loaded>
       {open === undefined ? null : (
         <Members key={open.publicId} segment={open} onChanged={() => void segments.reload()} />
       )}

@@ -3,6 +3,7 @@ import { SessionId } from "@poststack/domain"
 import { call } from "../api"
 import { useSession } from "../session"
 import { ErrorMessage, PageTitle, formatDate, useAction } from "../ui"
+import { ListTable, Loaded } from "../ListTable"
 import { useLoad } from "../useLoad"
 
 /** A readable device name from a user agent, without a parser: browser and system are enough. */
@@ -54,24 +55,15 @@ export const SessionsPage = () => {
       <PageTitle>Sessions</PageTitle>
       <p className="lead">Where your account is signed in. A session ends 24 hours after sign-in.</p>
       <ErrorMessage problem={sessions.problem ?? acting.problem} />
-      {sessions.data === undefined ? (
-        <p role="status">Loading…</p>
-      ) : (
-        <table>
-          <caption className="visually-hidden">Your sessions</caption>
-          <thead>
-            <tr>
-              <th scope="col">Device</th>
-              <th scope="col">Address</th>
-              <th scope="col">Signed in</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.data.data.map((session) => (
+      <Loaded items={sessions.data?.data}>
+        {(rows) => (
+          <ListTable
+            caption="Your sessions"
+            hiddenCaption
+            columns={["Device", "Address", "Signed in", "Last seen"]}
+            actions
+          >
+            {rows.map((session) => (
               <tr key={session.id}>
                 <th scope="row">
                   {device(session.userAgent)}
@@ -95,9 +87,9 @@ export const SessionsPage = () => {
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      )}
+          </ListTable>
+        )}
+      </Loaded>
       <p>
         <button type="button" className="danger" onClick={() => void everywhere()}>
           Sign out everywhere

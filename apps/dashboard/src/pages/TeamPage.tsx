@@ -4,6 +4,7 @@ import { useState } from "react"
 import { call } from "../api"
 import { useCurrentTeam, useSession } from "../session"
 import { ErrorMessage, Field, Form, PageTitle, Select, formatDate, useAction } from "../ui"
+import { ListTable, Loaded } from "../ListTable"
 import { useLoad } from "../useLoad"
 import { CloseTeamSection } from "./ClosingSections"
 
@@ -80,24 +81,15 @@ export const TeamPage = () => {
       </p>
       <h2>Members</h2>
       <ErrorMessage problem={members.problem ?? acting.problem} />
-      {members.data === undefined ? (
-        <p role="status">Loading…</p>
-      ) : (
-        <table>
-          <caption className="visually-hidden">Members of {team?.name}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Joined</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {members.data.data.map((member) => (
+      <Loaded items={members.data?.data}>
+        {(rows) => (
+          <ListTable
+            caption={<>Members of {team?.name}</>}
+            hiddenCaption
+            columns={["Name", "Email", "Role", "Joined"]}
+            actions
+          >
+            {rows.map((member) => (
               <tr key={member.userId}>
                 <th scope="row">{member.name === "" ? "—" : member.name}</th>
                 <td>{member.email}</td>
@@ -132,9 +124,9 @@ export const TeamPage = () => {
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      )}
+          </ListTable>
+        )}
+      </Loaded>
       {canManage ? (
         <>
           <Form
@@ -160,26 +152,15 @@ export const TeamPage = () => {
           </Form>
           <h2>Invitations</h2>
           <ErrorMessage problem={invitations.problem} />
-          {invitations.data === undefined ? (
-            <p role="status">Loading…</p>
-          ) : invitations.data.data.length === 0 ? (
-            <p>No invitations yet.</p>
-          ) : (
-            <table>
-              <caption className="visually-hidden">Invitations to {team?.name}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {invitations.data.data.map((invitation) => (
+          <Loaded items={invitations.data?.data} empty="No invitations yet.">
+            {(rows) => (
+              <ListTable
+                caption={<>Invitations to {team?.name}</>}
+                hiddenCaption
+                columns={["Email", "Role", "Status", "Expires"]}
+                actions
+              >
+                {rows.map((invitation) => (
                   <tr key={invitation.id}>
                     <th scope="row">{invitation.email}</th>
                     <td>{ROLES.find(([r]) => r === invitation.role)?.[1]}</td>
@@ -200,9 +181,9 @@ export const TeamPage = () => {
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          )}
+              </ListTable>
+            )}
+          </Loaded>
         </>
       ) : null}
       {myRole === "owner" && team !== undefined ? (

@@ -4,6 +4,7 @@ import { useState } from "react"
 import { call } from "../api"
 import { useSession } from "../session"
 import { ErrorMessage, Field, Form, PageTitle, formatDate, useAction } from "../ui"
+import { ListTable, Loaded } from "../ListTable"
 import { useLoad } from "../useLoad"
 
 /** The topics with how many contacts are in each and how many left it. */
@@ -89,27 +90,14 @@ export const TopicsPage = () => {
         />
       </Form>
       <ErrorMessage problem={topics.problem ?? acting.problem} />
-      {topics.data === undefined ? (
-        <p role="status">Loading…</p>
-      ) : topics.data.length === 0 ? (
-        <p>No topics yet.</p>
-      ) : (
-        <table>
-          <caption>Topics</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Description</th>
-              <th scope="col">Subscribers</th>
-              <th scope="col">Unsubscribed</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {topics.data.map(({ topic, subscribers, unsubscribed }) => (
+      <Loaded items={topics.data} empty="No topics yet.">
+        {(rows) => (
+          <ListTable
+            caption="Topics"
+            columns={["Name", "Description", "Subscribers", "Unsubscribed", "Created"]}
+            actions
+          >
+            {rows.map(({ topic, subscribers, unsubscribed }) => (
               <tr key={topic.publicId}>
                 <td>{topic.name}</td>
                 <td>{topic.description ?? ""}</td>
@@ -145,9 +133,9 @@ export const TopicsPage = () => {
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      )}
+          </ListTable>
+        )}
+      </Loaded>
       {editing === undefined || topics.data === undefined
         ? null
         : topics.data

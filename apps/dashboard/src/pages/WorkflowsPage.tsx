@@ -4,6 +4,7 @@ import { useEffect, useState } from "react"
 import { call } from "../api"
 import { useSession } from "../session"
 import { ErrorMessage, Field, Form, formatDate, PageTitle, Select, useAction } from "../ui"
+import { ListTable, Loaded } from "../ListTable"
 import { useLoad } from "../useLoad"
 import { WorkflowGraph } from "../workflows/WorkflowGraph"
 
@@ -158,44 +159,33 @@ const WorkflowDetail = ({
           {detail.data.runs.length === 0 ? (
             <p>No runs yet.</p>
           ) : (
-            <table>
-              <caption>Latest runs</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Run</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">At node</th>
-                  <th scope="col">Nodes passed</th>
-                  <th scope="col">Started</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
+            <ListTable
+              caption="Latest runs"
+              columns={["Run", "Status", "At node", "Nodes passed", "Started"]}
+              actions
+            >
+              {detail.data.runs.map((r) => (
+                <tr key={r.id} aria-current={r.id === shown ? "true" : undefined}>
+                  <td>{r.id}</td>
+                  <td>
+                    <Badge status={r.status} />
+                  </td>
+                  <td>{r.currentNodeId ?? "—"}</td>
+                  <td>{r.nodesVisited.length}</td>
+                  <td>{formatDate(r.startedAt, info.user.timeZone)}</td>
+                  <td>
+                    <button
+                      type="button"
+                      aria-label={`Show the path of run ${r.id}`}
+                      aria-pressed={r.id === shown}
+                      onClick={() => setShown(r.id === shown ? undefined : r.id)}
+                    >
+                      {r.id === shown ? "Hide path" : "Show path"}
+                    </button>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {detail.data.runs.map((r) => (
-                  <tr key={r.id} aria-current={r.id === shown ? "true" : undefined}>
-                    <td>{r.id}</td>
-                    <td>
-                      <Badge status={r.status} />
-                    </td>
-                    <td>{r.currentNodeId ?? "—"}</td>
-                    <td>{r.nodesVisited.length}</td>
-                    <td>{formatDate(r.startedAt, info.user.timeZone)}</td>
-                    <td>
-                      <button
-                        type="button"
-                        aria-label={`Show the path of run ${r.id}`}
-                        aria-pressed={r.id === shown}
-                        onClick={() => setShown(r.id === shown ? undefined : r.id)}
-                      >
-                        {r.id === shown ? "Hide path" : "Show path"}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </ListTable>
           )}
           {run === undefined ? null : (
             <RunPath
@@ -272,25 +262,10 @@ export const WorkflowsPage = () => {
         ) : null}
       </Form>
       <ErrorMessage problem={workflows.problem} />
-      {workflows.data === undefined ? (
-        <p role="status">Loading…</p>
-      ) : workflows.data.length === 0 ? (
-        <p>No workflows yet.</p>
-      ) : (
-        <table>
-          <caption>Workflows</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Trigger</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {workflows.data.map((w) => (
+      <Loaded items={workflows.data} empty="No workflows yet.">
+        {(rows) => (
+          <ListTable caption="Workflows" columns={["Name", "Trigger", "Status"]} actions>
+            {rows.map((w) => (
               <tr key={w.publicId} aria-current={w.publicId === open ? "true" : undefined}>
                 <td>{w.name}</td>
                 <td>{triggerText(w)}</td>
@@ -304,9 +279,9 @@ export const WorkflowsPage = () => {
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      )}
+          </ListTable>
+        )}
+      </Loaded>
       {selected === undefined ? null : (
         <WorkflowDetail
           key={`${selected.publicId}:${selected.status}`}

@@ -17,6 +17,7 @@ import { Api, CurrentPrincipal } from "@poststack/contract"
 import type { BroadcastPublicId } from "@poststack/domain"
 import { Effect } from "effect"
 import { envelope, performanceRow, variantStatView, variantView } from "./broadcastViews.js"
+import { listPage } from "./listPage.js"
 
 type AbBody = {
   readonly variants: ReadonlyArray<{
@@ -109,15 +110,13 @@ export const BroadcastsLive = HttpApiBuilder.group(Api, "broadcasts", (handlers)
           urlParams.perPage
         )
       ).pipe(
-        Effect.map(({ rows, total }) => ({
-          data: rows.map((r) => envelope(r).broadcast),
-          meta: {
-            page: urlParams.page,
-            perPage: urlParams.perPage,
-            total,
-            totalPages: Math.ceil(total / urlParams.perPage)
-          }
-        }))
+        Effect.map(({ rows, total }) =>
+          listPage(
+            rows.map((r) => envelope(r).broadcast),
+            urlParams,
+            total
+          )
+        )
       )
     )
     .handle("get", ({ path }) =>

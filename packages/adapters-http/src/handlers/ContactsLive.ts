@@ -13,6 +13,7 @@ import {
 } from "@poststack/application"
 import { Api, ContactView, CurrentPrincipal } from "@poststack/contract"
 import { Effect } from "effect"
+import { listPage } from "./listPage.js"
 
 /** The wire view: a suppressed address shows as unsubscribed, with the suppression's reason. */
 export const contactView = ({ contact: c, suppressedFor }: ContactRead) =>
@@ -78,15 +79,7 @@ export const ContactsLive = HttpApiBuilder.group(Api, "contacts", (handlers) =>
           urlParams.perPage,
           urlParams.segmentId
         )
-        return {
-          data: contacts.map(contactView),
-          meta: {
-            page: urlParams.page,
-            perPage: urlParams.perPage,
-            total,
-            totalPages: Math.ceil(total / urlParams.perPage)
-          }
-        }
+        return listPage(contacts.map(contactView), urlParams, total)
       })
     )
     .handle("get", ({ path }) =>

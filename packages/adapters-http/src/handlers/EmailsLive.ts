@@ -34,6 +34,7 @@ import {
   EmailView,
   type SendEmailBody
 } from "@poststack/contract"
+import { listPage } from "./listPage.js"
 
 const list = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
   value === undefined ? [] : typeof value === "string" ? [value] : value
@@ -222,15 +223,7 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
         if (urlParams.country !== undefined) filter.country = urlParams.country.toUpperCase()
         if (urlParams.device !== undefined) filter.device = urlParams.device
         const { emails, total } = yield* ListEmails(caller, filter, urlParams.page, urlParams.perPage)
-        return {
-          data: emails.map(toEmailView),
-          meta: {
-            page: urlParams.page,
-            perPage: urlParams.perPage,
-            total,
-            totalPages: Math.ceil(total / urlParams.perPage)
-          }
-        }
+        return listPage(emails.map(toEmailView), urlParams, total)
       })
     )
     .handle("get", ({ path }) =>

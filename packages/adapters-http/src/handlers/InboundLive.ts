@@ -20,6 +20,7 @@ import {
   InboundAttachmentView,
   InboundEmailView
 } from "@poststack/contract"
+import { listPage } from "./listPage.js"
 
 const list = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
   value === undefined ? [] : typeof value === "string" ? [value] : value
@@ -70,15 +71,7 @@ export const InboundLive = HttpApiBuilder.group(Api, "inbound", (handlers) =>
           urlParams.page,
           urlParams.perPage
         )
-        return {
-          data: emails.map(toView),
-          meta: {
-            page: urlParams.page,
-            perPage: urlParams.perPage,
-            total,
-            totalPages: Math.ceil(total / urlParams.perPage)
-          }
-        }
+        return listPage(emails.map(toView), urlParams, total)
       })
     )
     .handle("get", ({ path }) =>

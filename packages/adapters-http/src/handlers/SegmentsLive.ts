@@ -17,6 +17,7 @@ import {
 import { Api, CurrentPrincipal, SegmentView } from "@poststack/contract"
 import { Effect } from "effect"
 import { contactView } from "./ContactsLive.js"
+import { listPage } from "./listPage.js"
 
 const segmentView = (read: SegmentRead, contacts?: ReadonlyArray<ContactRead>) =>
   SegmentView.make(
@@ -79,17 +80,7 @@ export const SegmentsLive = HttpApiBuilder.group(Api, "segments", (handlers) =>
     .handle("members", ({ path, urlParams }) =>
       Effect.flatMap(CurrentPrincipal, (caller) =>
         ListSegmentMembers(caller, path.id, urlParams.page, urlParams.perPage)
-      ).pipe(
-        Effect.map(({ contacts, total }) => ({
-          data: contacts.map(contactView),
-          meta: {
-            page: urlParams.page,
-            perPage: urlParams.perPage,
-            total,
-            totalPages: Math.ceil(total / urlParams.perPage)
-          }
-        }))
-      )
+      ).pipe(Effect.map(({ contacts, total }) => listPage(contacts.map(contactView), urlParams, total)))
     )
     .handle("growth", ({ path, urlParams }) =>
       Effect.flatMap(CurrentPrincipal, (caller) => SegmentGrowth(caller, path.id, urlParams.days))

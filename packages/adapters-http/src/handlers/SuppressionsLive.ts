@@ -2,6 +2,7 @@ import { HttpApiBuilder } from "@effect/platform"
 import { AddSuppression, ListSuppressions, RemoveSuppression } from "@poststack/application"
 import { Effect } from "effect"
 import { Api, CurrentPrincipal, SuppressionView } from "@poststack/contract"
+import { listPage } from "./listPage.js"
 
 export const SuppressionsLive = HttpApiBuilder.group(Api, "suppressions", (handlers) =>
   handlers
@@ -9,15 +10,11 @@ export const SuppressionsLive = HttpApiBuilder.group(Api, "suppressions", (handl
       Effect.gen(function* () {
         const caller = yield* CurrentPrincipal
         const { entries, total } = yield* ListSuppressions(caller, urlParams.page, urlParams.perPage)
-        return {
-          data: entries.map((e) => SuppressionView.make(e, { disableValidation: true })),
-          meta: {
-            page: urlParams.page,
-            perPage: urlParams.perPage,
-            total,
-            totalPages: Math.ceil(total / urlParams.perPage)
-          }
-        }
+        return listPage(
+          entries.map((e) => SuppressionView.make(e, { disableValidation: true })),
+          urlParams,
+          total
+        )
       })
     )
     .handle("add", ({ payload }) =>

@@ -15,6 +15,7 @@ import {
 import type { Template, TemplatePreset } from "@poststack/domain"
 import { Api, CurrentPrincipal, TemplateView } from "@poststack/contract"
 import { Effect } from "effect"
+import { listPage } from "./listPage.js"
 
 export const templateView = (t: Template) =>
   TemplateView.make(
@@ -92,15 +93,7 @@ export const TemplatesLive = HttpApiBuilder.group(Api, "templates", (handlers) =
           urlParams.page,
           urlParams.perPage
         )
-        return {
-          data: templates.map(templateView),
-          meta: {
-            page: urlParams.page,
-            perPage: urlParams.perPage,
-            total,
-            totalPages: Math.ceil(total / urlParams.perPage)
-          }
-        }
+        return listPage(templates.map(templateView), urlParams, total)
       })
     )
     .handle("get", ({ path }) =>
