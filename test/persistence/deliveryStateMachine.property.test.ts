@@ -63,7 +63,8 @@ describe("the message state machine against PostgreSQL", () => {
     real.run(
       Effect.flatMap(
         SqlClient.SqlClient,
-        (sql) => sql`TRUNCATE emails, suppressions, events RESTART IDENTITY CASCADE`
+        (sql) =>
+          sql`TRUNCATE emails, deliveries, email_events, email_attachments, suppressions, events RESTART IDENTITY CASCADE`
       )
     )
   const start = () => Date.now() + 10 * 60_000
