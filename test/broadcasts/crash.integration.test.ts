@@ -53,8 +53,20 @@ describe("a worker SIGKILLed in the middle of a broadcast's expansion and delive
     }
     const recipients = async () =>
       (await query<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM broadcast_recipients"))[0]?.n ?? 0
-    // A slow receiver: messages sit in DATA when the kill comes.
+    // A slow receiver: messages sit in DATA when the kill comes. Expansion batches cost about 2 ms
+    // now, so a trigger in this test's own database holds each one a tenth of a second: the whole
+    // expansion takes about five, and the kill lands in the middle of it.
     sink.dataDelayMs = 400
+    await query(
+      db.url,
+      `CREATE OR REPLACE FUNCTION hold_crash_expansion() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN PERFORM pg_sleep(0.1); RETURN NULL; END $$`
+    )
+    await query(
+      db.url,
+      `CREATE TRIGGER hold_crash_expansion AFTER INSERT ON broadcast_recipients
+       FOR EACH STATEMENT EXECUTE FUNCTION hold_crash_expansion()`
+    )
     const first = launch("apps/worker/src/main.ts", env)
     running.push(first)
     // Starting a worker takes long on a loaded machine: the send waits for it.
