@@ -7,6 +7,7 @@ import { addVerifiedDomain } from "../support/domains.js"
 import { startTestServer, type TestServer } from "../support/server.js"
 import { type SmtpSink, startSmtpSink } from "../support/smtpSink.js"
 import { bundleWorker, processEnv, SCALE, waitUntil } from "./harness.js"
+import { edge, node } from "../workflows/graph.js"
 
 /**
  * A welcome series (contact.created -> send -> wait -> condition on the open of that mail -> send)
@@ -48,18 +49,6 @@ describe("workflow runs under SIGKILL", () => {
     const t = await api("POST", "/templates", { name: "Welcome", subject: "Hi", html: "<p>Hi there</p>" })
     const template = (t.body.template as { publicId: string }).publicId
     expect((await api("POST", `/templates/${template}/publish`)).status).toBe(200)
-    const node = (public_id: string, type: string, config: unknown = {}) => ({
-      public_id,
-      type,
-      config,
-      canvas_x: 0,
-      canvas_y: 0
-    })
-    const edge = (from: string, to: string, branch: string | null = null) => ({
-      from_public_id: from,
-      to_public_id: to,
-      branch
-    })
     const send = (id: string, subject: string) =>
       node(id, "send_email", { template_id: template, from: "hello@kills.test", subject })
     const created = await api("POST", "/workflows", { name: "Welcome", trigger_type: "contact.created" })

@@ -10,6 +10,7 @@ import { addVerifiedDomain } from "../support/domains.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
 import { type SmtpSink, startSmtpSink } from "../support/smtpSink.js"
 import { noTasks } from "../support/webhookWorker.js"
+import { edge, node } from "./graph.js"
 
 /** Two workers on one database, each with its own pool, sharing the runs of one workflow. */
 describe("workflow runs shared by two workers", () => {
@@ -70,14 +71,6 @@ describe("workflow runs shared by two workers", () => {
     expect((await api("POST", `/templates/${template}/publish`)).status).toBe(200)
     const created = await api("POST", "/workflows", { name: "Shared", trigger_type: "contact.created" })
     const workflow = (created.body.workflow as { publicId: string }).publicId
-    const node = (public_id: string, type: string, config: unknown = {}) => ({
-      public_id,
-      type,
-      config,
-      canvas_x: 0,
-      canvas_y: 0
-    })
-    const edge = (from: string, to: string) => ({ from_public_id: from, to_public_id: to, branch: null })
     const graph = {
       nodes: [
         node("t", "trigger"),

@@ -9,6 +9,7 @@ import { callApi } from "../support/api.js"
 import { createTestDatabase, query } from "../support/database.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
 import { dispatcherSettings, noTasks } from "../support/webhookWorker.js"
+import { edge, node } from "./graph.js"
 
 type Wire = Record<string, unknown>
 
@@ -49,18 +50,6 @@ describe("workflow nodes over HTTP, PostgreSQL, the worker and a loopback webhoo
   let key: string
   const api = (method: string, path: string, body?: unknown) =>
     callApi(server.baseUrl, key, method, path, body)
-  const node = (public_id: string, type: string, config: unknown = {}) => ({
-    public_id,
-    type,
-    config,
-    canvas_x: 0,
-    canvas_y: 0
-  })
-  const edge = (from: string, to: string, branch: string | null = null) => ({
-    from_public_id: from,
-    to_public_id: to,
-    branch
-  })
   /** A straight line of nodes: each leads to the next. */
   const line = (...nodes: Array<ReturnType<typeof node>>) => ({
     nodes,

@@ -9,6 +9,7 @@ import { addVerifiedDomain } from "../support/domains.js"
 import { startTestServer, type TestServer, testServices } from "../support/server.js"
 import { type SmtpSink, startSmtpSink } from "../support/smtpSink.js"
 import { noTasks } from "../support/webhookWorker.js"
+import { edge, node } from "./graph.js"
 
 type Wire = Record<string, unknown>
 
@@ -23,18 +24,6 @@ describe("workflows over HTTP, PostgreSQL, the worker and SMTP", () => {
   let template: string
   const api = (method: string, path: string, body?: unknown) =>
     callApi(server.baseUrl, key, method, path, body)
-  const node = (public_id: string, type: string, config: unknown = {}) => ({
-    public_id,
-    type,
-    config,
-    canvas_x: 0,
-    canvas_y: 0
-  })
-  const edge = (from: string, to: string, branch: string | null = null) => ({
-    from_public_id: from,
-    to_public_id: to,
-    branch
-  })
   const send = (id: string, subject: string) =>
     node(id, "send_email", { template_id: template, from: "hello@flow.test", subject })
   const welcome = () => ({
