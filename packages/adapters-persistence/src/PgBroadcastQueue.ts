@@ -375,12 +375,11 @@ export const make = Effect.gen(function* () {
           WHERE id = ${job.broadcast.id} AND status IN ('queued', 'sending')
           RETURNING id
         )
+        -- A recheck that finds the team still suspended rewrites nothing already held.
         UPDATE deliveries d SET next_attempt_at = ${HELD_UNTIL}
         FROM emails e, held
-        WHERE e.broadcast_id = held.id AND d.email_id = e.id AND d.status IN ('queued', 'scheduled', 'deferred')`.pipe(
-        Effect.asVoid,
-        unavailable
-      ),
+        WHERE e.broadcast_id = held.id AND d.email_id = e.id AND d.status IN ('queued', 'scheduled', 'deferred')
+          AND d.next_attempt_at < ${HELD_UNTIL}`.pipe(Effect.asVoid, unavailable),
     unhold: (job) =>
       sql`
         WITH released AS (
