@@ -16,7 +16,8 @@ import {
 } from "@effect/platform"
 import { StartupProblem } from "@poststack/application"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { builtFrom } from "./BuiltFrom.js"
 import { Api } from "@poststack/contract"
 import { AccountLive } from "./handlers/AccountLive.js"
 import { TwoFactorLive } from "./handlers/TwoFactorLive.js"
@@ -152,8 +153,19 @@ export const layer = (options: HttpOptions) => {
   )
   const dashboard = serveDashboard(options.dashboardDir)
   const trustedProxies = Layer.succeed(TrustedProxies, { hops: options.trustedProxyHops ?? 0 })
-  return servedFromOwnContext(
-    HttpApiBuilder.serve((app) => withRequestId(accessLog(signupFormCors(dashboard(app)))))
+  // Served from what serving reads: the Node server and the platform's services, the API (whose
+  // groups answer from their own context), and the two settings the middlewares would otherwise
+  // add to each request.
+  return builtFrom(
+    HttpApiBuilder.serve((app) => withRequestId(accessLog(signupFormCors(dashboard(app))))),
+    HttpServer.HttpServer,
+    HttpPlatform.HttpPlatform,
+    Etag.Generator,
+    FileSystem.FileSystem,
+    Path.Path,
+    HttpApi.Api,
+    TrustedProxies,
+    HttpIncomingMessage.MaxBodySize
   ).pipe(
     Layer.provide(drainDeadline),
     // Every request's fiber starts from the context the server is built in. With what the
@@ -177,66 +189,6 @@ export const layer = (options: HttpOptions) => {
     )
   )
 }
-
-/**
- * What the serving of requests reads from the context it is built in: the Node server and the
- * platform's services, the API (whose handlers carry their own context), and the settings the
- * middlewares would otherwise add to each request.
- */
-const servingContext = Effect.map(
-  Effect.context<
-    | HttpServer.HttpServer
-    | HttpPlatform.HttpPlatform
-    | Etag.Generator
-    | FileSystem.FileSystem
-    | Path.Path
-    | HttpApi.Api
-    | TrustedProxies
-  >(),
-  Context.pick(
-    HttpServer.HttpServer,
-    HttpPlatform.HttpPlatform,
-    Etag.Generator,
-    FileSystem.FileSystem,
-    Path.Path,
-    HttpApi.Api,
-    TrustedProxies,
-    HttpIncomingMessage.MaxBodySize
-  )
-)
-
-/**
- * Builds the serving layer (in the same memo map, so it shares the router its groups filled) from
- * `servingContext` alone. Every request's fiber starts from the context the serving layer was built
- * in, and the platform copies that context each time it adds to it (the request, the route, the
- * caller's key): with every service of the server in it, that was a map of about a hundred entries
- * copied five times a request. The handlers lose nothing: each group answers with the context it
- * was built in, and each middleware brings what it uses.
- */
-const servedFromOwnContext = <E>(
-  serve: Layer.Layer<
-    never,
-    E,
-    | HttpServer.HttpServer
-    | HttpPlatform.HttpPlatform
-    | Etag.Generator
-    | FileSystem.FileSystem
-    | Path.Path
-    | HttpApi.Api
-  >
-) =>
-  Layer.scopedDiscard(
-    Effect.gen(function* () {
-      const context = yield* servingContext
-      const memoMap = yield* Layer.CurrentMemoMap
-      const scope = yield* Effect.scope
-      // The context is replaced, not merged into: that is the point.
-      yield* Effect.mapInputContext(
-        Layer.buildWithMemoMap(serve, memoMap, scope),
-        (_: Context.Context<never>) => context
-      )
-    })
-  )
 
 /** Why the port could not be bound, in the operator's terms. */
 const listenProblem = (error: HttpServerError.ServeError, options: HttpOptions) => {
