@@ -50,6 +50,7 @@ import workflowWebhookSteps from "./0070_workflow_webhook_steps.js"
 import bulkDeletesWithoutRowTriggers from "./0073_bulk_deletes_without_row_triggers.js"
 import closedTeamKeysAndUsageShards from "./0074_closed_team_keys_and_usage_shards.js"
 import contactEngagementLatest from "./0075_contact_engagement_latest.js"
+import workflowRunsRoomForHotUpdates from "./0079_workflow_runs_room_for_hot_updates.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -104,7 +105,8 @@ export const migrations = {
   "0070_workflow_webhook_steps": workflowWebhookSteps,
   "0073_bulk_deletes_without_row_triggers": bulkDeletesWithoutRowTriggers,
   "0074_closed_team_keys_and_usage_shards": closedTeamKeysAndUsageShards,
-  "0075_contact_engagement_latest": contactEngagementLatest
+  "0075_contact_engagement_latest": contactEngagementLatest,
+  "0079_workflow_runs_room_for_hot_updates": workflowRunsRoomForHotUpdates
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
