@@ -297,6 +297,189 @@ describe("broadcast sending rules", () => {
       await client.broadcasts.cancel(later.publicId)
     } finally {
       await query(db.url, "UPDATE team_billing SET plan_id = 'unlimited' WHERE team_id = $1", [teamId])
+      // The tests after this one send on the unlimited plan: the worker's cached entitlement too.
+      await new Promise((r) => setTimeout(r, PLAN_CACHE_MS))
     }
   }, 120_000)
+
+  /** Every delivery of a broadcast's mail by status, and the recipients of those delivered. */
+  const deliveriesOf = async (publicId: string) =>
+    query<{ recipient: string; status: string; next_attempt_at: Date }>(
+      db.url,
+      `SELECT d.recipient, d.status, d.next_attempt_at FROM deliveries d JOIN emails e ON e.id = d.email_id
+       JOIN broadcasts b ON b.id = e.broadcast_id WHERE b.public_id = $1`,
+      [publicId]
+    )
+  const copiesOf = (subject: string) => {
+    const copies = new Map<string, number>()
+    for (const m of sink.received)
+      if (m.raw.toString("utf8").includes(`Subject: ${subject}`))
+        for (const to of m.to) copies.set(to, (copies.get(to) ?? 0) + 1)
+    return copies
+  }
+
+  it("cancelled once expanded (status sent) while mail still waits: what waits is stopped, nothing more arrives", async () => {
+    const segment = await segmentOf("late", 80)
+    const { broadcast } = await client.broadcasts.create({
+      segment_id: segment,
+      from: "news@rules.test",
+      subject: "Expanded then stopped",
+      text: "Some of you get this."
+    })
+    // A slow receiver: four batches of 25 are written at once, the mail drains slowly.
+    sink.dataDelayMs = 400
+    try {
+      await client.broadcasts.send(broadcast.publicId)
+      await until(
+        "the expansion to finish",
+        async () => (await broadcastRow(broadcast.publicId))?.status === "sent",
+        worker
+      )
+      await until("the first messages", async () => copiesOf("Expanded then stopped").size >= 3, worker)
+      const before = await deliveriesOf(broadcast.publicId)
+      expect(before).toHaveLength(80)
+      expect(before.filter((d) => d.status === "queued").length).toBeGreaterThan(0)
+
+      const answer = await client.broadcasts.cancel(broadcast.publicId)
+      expect(answer.success).toBe(true)
+      expect((await broadcastRow(broadcast.publicId))?.status).toBe("cancelled")
+      // The messages in flight at the cancel finish; nothing else moves.
+      await until(
+        "the messages in flight",
+        async () =>
+          (await deliveriesOf(broadcast.publicId)).every(
+            (d) => d.status === "delivered" || d.status === "cancelled"
+          ),
+        worker
+      )
+      await new Promise((r) => setTimeout(r, 1_500))
+      const after = await deliveriesOf(broadcast.publicId)
+      const cancelled = after.filter((d) => d.status === "cancelled").map((d) => d.recipient)
+      const delivered = after.filter((d) => d.status === "delivered").map((d) => d.recipient)
+      expect(cancelled.length).toBeGreaterThan(0)
+      expect(delivered.length + cancelled.length).toBe(80)
+      const copies = copiesOf("Expanded then stopped")
+      expect([...copies.keys()].sort()).toEqual([...delivered].sort())
+      expect([...copies.values()].every((n) => n === 1)).toBe(true)
+      expect((await client.broadcasts.get(broadcast.publicId)).broadcast).toMatchObject({
+        status: "cancelled",
+        totalRecipients: 80,
+        deliveredCount: delivered.length
+      })
+      // Once cancelled, and for a sent broadcast with nothing left waiting, there is nothing to stop.
+      expect(await failure(client.broadcasts.cancel(broadcast.publicId))).toMatchObject({ status: 422 })
+    } finally {
+      sink.dataDelayMs = 0
+    }
+  }, 120_000)
+
+  it("stops a suspended team's broadcast mid-expansion: nothing more is queued, waiting mail is held, and it goes on once the team pays", async () => {
+    const segment = await segmentOf("suspended", 300)
+    const subject = "Held for payment"
+    const { broadcast } = await client.broadcasts.create({
+      segment_id: segment,
+      from: "news@rules.test",
+      subject,
+      text: "Once each, eventually."
+    })
+    const emailsWritten = async () =>
+      (
+        await query<{ n: number }>(
+          db.url,
+          "SELECT count(*)::int AS n FROM emails e JOIN broadcasts b ON b.id = e.broadcast_id WHERE b.public_id = $1",
+          [broadcast.publicId]
+        )
+      )[0]?.n ?? 0
+    const heldRow = async () =>
+      (
+        await query<{ mail_held: boolean; status: string; due_at: Date | null; lease_until: Date | null }>(
+          db.url,
+          "SELECT mail_held, status, due_at, lease_until FROM broadcasts WHERE public_id = $1",
+          [broadcast.publicId]
+        )
+      )[0]
+    // A slow receiver and an expansion held a quarter of a second per batch of 25, so the
+    // suspension lands while both are under way.
+    sink.dataDelayMs = 150
+    await query(
+      db.url,
+      `CREATE FUNCTION hold_suspended_expansion() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN PERFORM pg_sleep(0.25); RETURN NULL; END $$`
+    )
+    await query(
+      db.url,
+      `CREATE TRIGGER hold_suspended_expansion AFTER INSERT ON broadcast_recipients
+       FOR EACH STATEMENT EXECUTE FUNCTION hold_suspended_expansion()`
+    )
+    try {
+      await client.broadcasts.send(broadcast.publicId)
+      await until("the first messages", async () => copiesOf(subject).size >= 5, worker)
+      // The payment failed and the grace period is over.
+      await query(
+        db.url,
+        `INSERT INTO team_billing (team_id, status, grace_until) VALUES ($1, 'past_due', now() - interval '1 day')
+         ON CONFLICT (team_id) DO UPDATE SET status = 'past_due', grace_until = now() - interval '1 day'`,
+        [teamId]
+      )
+      await until("the hold", async () => (await heldRow())?.mail_held === true, worker)
+      const held = await heldRow()
+      expect(held?.status).toBe("sending")
+      expect(held?.lease_until).toBeNull()
+      // Looked at again later, not at once.
+      expect(held?.due_at?.getTime() ?? 0).toBeGreaterThan(Date.now() + 60_000)
+      const written = await emailsWritten()
+      expect(written).toBeLessThan(300)
+      // What was handed to the receiver finishes; the rest waits, held back from the claims.
+      await until(
+        "the messages in flight",
+        async () => (await deliveriesOf(broadcast.publicId)).every((d) => d.status !== "sending"),
+        worker
+      )
+      const arrived = copiesOf(subject).size
+      await new Promise((r) => setTimeout(r, 3_000))
+      expect(await emailsWritten()).toBe(written)
+      expect(copiesOf(subject).size).toBe(arrived)
+      const waiting = (await deliveriesOf(broadcast.publicId)).filter((d) => d.status !== "delivered")
+      expect(waiting.length).toBeGreaterThan(0)
+      expect(waiting.every((d) => d.status === "queued" && d.next_attempt_at.getUTCFullYear() >= 3000)).toBe(
+        true
+      )
+      expect((await client.broadcasts.get(broadcast.publicId)).broadcast).toMatchObject({
+        status: "sending",
+        deliveredCount: arrived
+      })
+
+      // The team pays; when the broadcast is looked at again (brought forward here), it goes on
+      // from where it stopped and its held mail goes out.
+      await query(
+        db.url,
+        "UPDATE team_billing SET status = 'active', grace_until = NULL WHERE team_id = $1",
+        [teamId]
+      )
+      await new Promise((r) => setTimeout(r, PLAN_CACHE_MS))
+      await query(db.url, "UPDATE broadcasts SET due_at = now() WHERE public_id = $1", [broadcast.publicId])
+      await until(
+        "every recipient",
+        async () => {
+          const got = (await client.broadcasts.get(broadcast.publicId)).broadcast
+          return got.status === "sent" && got.deliveredCount === 300
+        },
+        worker,
+        120_000
+      )
+      expect((await heldRow())?.mail_held).toBe(false)
+      const copies = copiesOf(subject)
+      expect(copies.size).toBe(300)
+      expect([...copies.values()].every((n) => n === 1)).toBe(true)
+      // Sent, and every message handed over: nothing is left to cancel.
+      expect(await failure(client.broadcasts.cancel(broadcast.publicId))).toMatchObject({ status: 422 })
+    } finally {
+      sink.dataDelayMs = 0
+      await query(db.url, "UPDATE team_billing SET status = 'none', grace_until = NULL WHERE team_id = $1", [
+        teamId
+      ])
+      await query(db.url, "DROP TRIGGER hold_suspended_expansion ON broadcast_recipients")
+      await query(db.url, "DROP FUNCTION hold_suspended_expansion()")
+    }
+  }, 240_000)
 })

@@ -244,6 +244,20 @@ export const make = Effect.gen(function* () {
         const row = rowOf(job.broadcast.id)
         return row === undefined ? null : jobOf(row)
       }),
+    hold: (job, recheckAt) =>
+      Effect.sync(() => {
+        const row = rowOf(job.broadcast.id)
+        if (row === undefined || (row.broadcast.status !== "queued" && row.broadcast.status !== "sending"))
+          return
+        row.mailHeld = true
+        row.leaseUntil = null
+        row.dueAt = recheckAt
+      }),
+    unhold: (job) =>
+      Effect.sync(() => {
+        const row = rowOf(job.broadcast.id)
+        if (row !== undefined) row.mailHeld = false
+      }),
     park: (job, at) =>
       Effect.sync(() => {
         const row = rowOf(job.broadcast.id)

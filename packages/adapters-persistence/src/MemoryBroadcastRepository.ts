@@ -23,6 +23,8 @@ export interface Row {
   dueAt: Date | null
   /** A worker's lease, in epoch milliseconds. */
   leaseUntil: number | null
+  /** Held while its team may not send (`MemoryBroadcastQueue.hold`). */
+  mailHeld?: boolean
 }
 
 /** One recipient written by `MemoryBroadcastQueue`. */
@@ -204,13 +206,19 @@ export const make = (state: MemoryBroadcastState = makeState()) => {
         change(row, { status: "queued" })
         row.dueAt = at
       }),
+    // The twin writes no emails: no mail of a sent broadcast waits in a delivery queue here.
     cancel: (teamId, id, allowed) =>
-      guarded(teamId, id, allowed, (row) => {
-        change(row, { status: "cancelled" })
-        row.dueAt = null
-        row.leaseUntil = null
-        return { cancelledDeliveries: 0 }
-      }),
+      guarded(
+        teamId,
+        id,
+        (status) => allowed(status, false),
+        (row) => {
+          change(row, { status: "cancelled" })
+          row.dueAt = null
+          row.leaseUntil = null
+          return { cancelledDeliveries: 0 }
+        }
+      ),
     variantCounters: (broadcastId) =>
       Effect.sync(() =>
         (rows.find((r) => r.broadcast.id === broadcastId)?.variants ?? []).map((v) => ({

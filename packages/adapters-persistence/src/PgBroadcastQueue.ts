@@ -31,6 +31,12 @@ interface Written {
   readonly n: number
 }
 
+/**
+ * Where a hold puts the deliveries it keeps back: past any retry schedule, so no claim takes them,
+ * and a finite time (readers of `next_attempt_at` get a date). `unhold` makes them due again.
+ */
+const HELD_UNTIL = new Date("3000-01-01T00:00:00Z")
+
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const select = broadcastSelect(sql)
@@ -362,6 +368,32 @@ export const make = Effect.gen(function* () {
         const [next] = yield* jobsOf([row])
         return next ?? null
       }).pipe(unavailable),
+    hold: (job, recheckAt) =>
+      sql`
+        WITH held AS (
+          UPDATE broadcasts SET mail_held = true, lease_until = NULL, due_at = ${recheckAt}, updated_at = now()
+          WHERE id = ${job.broadcast.id} AND status IN ('queued', 'sending')
+          RETURNING id
+        )
+        -- A recheck that finds the team still suspended rewrites nothing already held.
+        UPDATE deliveries d SET next_attempt_at = ${HELD_UNTIL}
+        FROM emails e, held
+        WHERE e.broadcast_id = held.id AND d.email_id = e.id AND d.status IN ('queued', 'scheduled', 'deferred')
+          AND d.next_attempt_at < ${HELD_UNTIL}`.pipe(Effect.asVoid, unavailable),
+    unhold: (job) =>
+      sql`
+        WITH released AS (
+          UPDATE broadcasts SET mail_held = false, updated_at = now()
+          WHERE id = ${job.broadcast.id} AND mail_held
+          RETURNING id
+        )
+        UPDATE deliveries d SET next_attempt_at = now()
+        FROM emails e, released
+        WHERE e.broadcast_id = released.id AND d.email_id = e.id
+          AND d.status IN ('queued', 'scheduled', 'deferred') AND d.next_attempt_at >= ${HELD_UNTIL}`.pipe(
+        Effect.asVoid,
+        unavailable
+      ),
     park: (job, at) =>
       sql`UPDATE broadcasts SET lease_until = NULL, due_at = ${at} WHERE id = ${job.broadcast.id}`.pipe(
         Effect.asVoid,

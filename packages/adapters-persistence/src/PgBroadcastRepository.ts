@@ -81,17 +81,20 @@ export const make = Effect.gen(function* () {
     ab_metric: c.abTest?.metric ?? null
   })
 
-  /** Runs `write` on the locked row when `allowed` accepts its status. */
-  const guarded = <A, E>(
+  /** Runs `write` on the locked row when `allowed` accepts it (its status, or what `check` reads of it). */
+  const guarded = <A, E, E2 = never>(
     teamId: number,
     publicId: string,
-    allowed: (status: Broadcast["status"]) => boolean,
+    allowed:
+      | ((status: Broadcast["status"]) => boolean)
+      | { readonly check: (row: BroadcastRow) => Effect.Effect<boolean, E2> },
     write: (row: BroadcastRow) => Effect.Effect<A, E>
   ) =>
     Effect.gen(function* () {
       const [row] = yield* byPublicId(teamId, publicId, true)
       if (row === undefined) return { _tag: "NotFound" } as Guarded<A>
-      if (!allowed(row.status)) return { _tag: "Refused", status: row.status } as Guarded<A>
+      const ok = typeof allowed === "function" ? allowed(row.status) : yield* allowed.check(row)
+      if (!ok) return { _tag: "Refused", status: row.status } as Guarded<A>
       return { _tag: "Written", value: yield* write(row) } as Guarded<A>
     }).pipe(sql.withTransaction)
 
@@ -171,13 +174,27 @@ export const make = Effect.gen(function* () {
           WHERE id = ${row.id}`)
       ).pipe(unavailable),
     cancel: (teamId, id, allowed) =>
-      guarded(teamId, id, allowed, (row) =>
-        Effect.gen(function* () {
-          // The row's lock holds off the worker's next batch (it locks the row too), so nothing
-          // expanded after this statement escapes it.
-          yield* sql`UPDATE broadcasts SET status = 'cancelled', due_at = NULL, lease_until = NULL, updated_at = now()
+      guarded(
+        teamId,
+        id,
+        {
+          check: (row) =>
+            // `sent` means handed to the delivery queue: what still waits there can be stopped.
+            row.status !== "sent"
+              ? Effect.succeed(allowed(row.status, false))
+              : sql<{ waiting: boolean }>`
+                SELECT EXISTS (SELECT 1 FROM emails e JOIN deliveries d ON d.email_id = e.id
+                  WHERE e.broadcast_id = ${row.id} AND d.status IN ('queued', 'scheduled', 'deferred')) AS waiting`.pipe(
+                  Effect.map((rows) => allowed(row.status, rows[0]?.waiting === true))
+                )
+        },
+        (row) =>
+          Effect.gen(function* () {
+            // The row's lock holds off the worker's next batch (it locks the row too), so nothing
+            // expanded after this statement escapes it.
+            yield* sql`UPDATE broadcasts SET status = 'cancelled', due_at = NULL, lease_until = NULL, updated_at = now()
             WHERE id = ${row.id}`
-          const cancelled = yield* sql<{ n: number }>`
+            const cancelled = yield* sql<{ n: number }>`
             WITH stopped AS (
               UPDATE deliveries d SET status = 'cancelled'
               FROM emails e
@@ -187,8 +204,8 @@ export const make = Effect.gen(function* () {
               UPDATE emails SET status = 'cancelled' WHERE id IN (SELECT email_id FROM stopped)
             )
             SELECT count(*)::int AS n FROM stopped`
-          return { cancelledDeliveries: cancelled[0]?.n ?? 0 }
-        })
+            return { cancelledDeliveries: cancelled[0]?.n ?? 0 }
+          })
       ).pipe(unavailable),
     variantCounters: (broadcastId) => countersOf(sql, [broadcastId]).pipe(Effect.map(byVariant), unavailable),
     decideWinner: (broadcastId, winnerVariantId) =>

@@ -19,8 +19,12 @@ describe("broadcast status rules", () => {
       ["draft", "queued", "sending", "sent", "cancelled"].filter((s) => canSendBroadcast(s as never))
     ).toEqual(["draft"])
     expect(
-      ["draft", "queued", "sending", "sent", "cancelled"].filter((s) => canCancelBroadcast(s as never))
+      ["draft", "queued", "sending", "sent", "cancelled"].filter((s) => canCancelBroadcast(s as never, false))
     ).toEqual(["queued", "sending"])
+    // A sent broadcast whose mail still waits in the delivery queue can be stopped too.
+    expect(
+      ["draft", "queued", "sending", "sent", "cancelled"].filter((s) => canCancelBroadcast(s as never, true))
+    ).toEqual(["queued", "sending", "sent"])
   })
 })
 

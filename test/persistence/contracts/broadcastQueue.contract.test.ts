@@ -149,6 +149,28 @@ for (const [name, start] of subjects) {
       expect(await claimOne(b.publicId)).toBeUndefined()
     })
 
+    it("holds a broadcast without a lease until its recheck time, then lets it go on where it stopped", async () => {
+      const w = await world("hold", 3)
+      const b = await w.create()
+      await repo((r) => r.queue(w.teamId, b.publicId, canSendBroadcast, new Date()))
+      let job = (await claimOne(b.publicId)) as BroadcastJob
+      job = await queue((q) => q.start(job, w.audience))
+      expect(await queue((q) => q.step(job, w.audience, { limit: 1 }))).toMatchObject({ recipients: 1 })
+      await queue((q) => q.hold(job, new Date(Date.now() + 3_600_000)))
+      // Not claimed before its recheck time, its lease given back, still sending.
+      expect(await claimOne(b.publicId)).toBeUndefined()
+      expect((await queue((q) => q.reload(job)))?.broadcast.status).toBe("sending")
+      await queue((q) => q.hold(job, new Date(Date.now() - 1_000)))
+      job = (await claimOne(b.publicId)) as BroadcastJob
+      expect(job?.broadcast.publicId).toBe(b.publicId)
+      await queue((q) => q.unhold(job))
+      expect(await queue((q) => q.step(job, w.audience, { limit: 5 }))).toEqual({ _tag: "PhaseDone" })
+      expect(await total(w.teamId, b.publicId)).toBe(3)
+      // A sent broadcast is not held again: it stays sent and unclaimed.
+      await queue((q) => q.hold(job, new Date(Date.now() - 1_000)))
+      expect(await claimOne(b.publicId)).toBeUndefined()
+    })
+
     it("sends an A/B sample split by weight, waits for its window, and sends the winner to the rest", async () => {
       const w = await world("ab", 20)
       const b = await w.create({

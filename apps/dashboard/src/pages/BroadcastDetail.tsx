@@ -92,6 +92,9 @@ export const BroadcastDetail = ({
   }, [id, tick])
 
   const status = perf?.broadcast.status ?? broadcast.status
+  // Sent means handed to the delivery queue: while some of it has not gone out, cancel stops the rest.
+  const mailWaiting =
+    perf !== undefined && perf.broadcast.delivered + perf.broadcast.bounced < perf.broadcast.total_recipients
   useEffect(() => {
     if (status !== broadcast.status) onChanged()
   }, [status, broadcast.status, onChanged])
@@ -136,7 +139,7 @@ export const BroadcastDetail = ({
             Send now
           </button>
         ) : null}
-        {status === "queued" || status === "sending" ? (
+        {status === "queued" || status === "sending" || (status === "sent" && mailWaiting) ? (
           <button
             type="button"
             className="danger"

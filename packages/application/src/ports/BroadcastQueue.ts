@@ -94,6 +94,18 @@ export class BroadcastQueue extends Context.Tag("@poststack/application/Broadcas
     ) => Effect.Effect<ExpansionStep, StoreUnavailable>
     /** Where the row is now (its phase, winner, status), as the last commit left it. */
     readonly reload: (job: BroadcastJob) => Effect.Effect<BroadcastJob | null, StoreUnavailable>
+    /**
+     * Holds a queued or sending broadcast whose team may not send (suspended after a failed
+     * payment): the row is given back without a lease, due again at `recheckAt`, and every
+     * delivery of its mail still waiting in the queue (queued, scheduled, deferred) is held back
+     * from the delivery claims until `unhold`. Nothing is done to a row in any other status.
+     */
+    readonly hold: (job: BroadcastJob, recheckAt: Date) => Effect.Effect<void, StoreUnavailable>
+    /**
+     * Lets the mail a hold kept back go again (due now), once the team may send; nothing when
+     * none is held.
+     */
+    readonly unhold: (job: BroadcastJob) => Effect.Effect<void, StoreUnavailable>
     /** Gives the row back without a lease, due again at `at` (the end of an A/B window) or never. */
     readonly park: (job: BroadcastJob, at: Date | null) => Effect.Effect<void, StoreUnavailable>
   }

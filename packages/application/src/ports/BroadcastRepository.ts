@@ -140,11 +140,14 @@ export class BroadcastRepository extends Context.Tag("@poststack/application/Bro
     /**
      * Cancels the broadcast if `allowed` accepts its status: the expansion stops, and every
      * delivery of its emails not yet handed to an MTA is cancelled in the same transaction.
+     * `mailWaiting` says whether any of its mail still waits in the delivery queue (queued,
+     * scheduled or deferred); it is looked up for a `sent` broadcast only (whether the others can
+     * be stopped does not depend on it) and is `false` for the rest.
      */
     readonly cancel: (
       teamId: TeamId,
       id: BroadcastPublicId,
-      allowed: (status: BroadcastStatus) => boolean
+      allowed: (status: BroadcastStatus, mailWaiting: boolean) => boolean
     ) => Effect.Effect<Guarded<{ readonly cancelledDeliveries: number }>, StoreUnavailable>
     /** Counters per variant (only recipients of the sample and of the winner's rest carry a variant). */
     readonly variantCounters: (

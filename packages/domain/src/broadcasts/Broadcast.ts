@@ -102,8 +102,13 @@ export const zeroCounters: BroadcastCounters = {
 export const canUpdateBroadcast = (status: BroadcastStatus) => status === "draft"
 /** Only a draft can be sent (a scheduled one is already queued). */
 export const canSendBroadcast = (status: BroadcastStatus) => status === "draft"
-/** What is queued or sending can be stopped; drafts, sent and cancelled broadcasts cannot. */
-export const canCancelBroadcast = (status: BroadcastStatus) => status === "queued" || status === "sending"
+/**
+ * What a cancel can stop: a queued or sending broadcast, and a sent one while some of its mail
+ * still waits in the delivery queue (`sent` says every recipient was handed to the queue, not to
+ * a mail server). Drafts, cancelled broadcasts and sent ones with nothing left waiting cannot.
+ */
+export const canCancelBroadcast = (status: BroadcastStatus, mailWaiting: boolean) =>
+  status === "queued" || status === "sending" || (status === "sent" && mailWaiting)
 
 /** A rate in 0-1 over delivered mail (0 when nothing was delivered). */
 export const broadcastRate = (part: number, delivered: number) => (delivered === 0 ? 0 : part / delivered)

@@ -1,4 +1,11 @@
-import { pickWinner, quotaResetAt, readsContact, renderTemplate, type TeamId } from "@poststack/domain"
+import {
+  pickWinner,
+  quotaResetAt,
+  readsContact,
+  renderTemplate,
+  sendingSuspended,
+  type TeamId
+} from "@poststack/domain"
 import { Clock, type Duration, Effect, Either } from "effect"
 import { type BroadcastJob, BroadcastQueue, type RenderFor } from "../../ports/BroadcastQueue.js"
 import { TemplateEngine } from "../../ports/TemplateEngine.js"
@@ -36,6 +43,33 @@ const rendererFor = (job: BroadcastJob) =>
     }
   })
 
+/**
+ * How often a broadcast held for its team's suspension is looked at again: paying lifts the
+ * suspension, and the broadcast goes on within this long.
+ */
+export const SUSPENDED_RECHECK_MS = 5 * 60_000
+
+/**
+ * Whether the team may not send now (suspended after a failed payment). Test-mode broadcasts send
+ * nothing real and are never held, as `send` does not hold them to the plan either.
+ */
+const suspended = (job: BroadcastJob) =>
+  Effect.gen(function* () {
+    if (job.broadcast.testMode) return false
+    const entitlement = yield* (yield* SubscriptionRepository).entitlementOf(job.broadcast.teamId as TeamId)
+    return sendingSuspended(entitlement, new Date(yield* Clock.currentTimeMillis))
+  })
+
+/** Stops the broadcast where it is, its waiting mail held, until a later claim finds the team may send. */
+const holdForSuspension = (job: BroadcastJob) =>
+  Effect.gen(function* () {
+    const recheckAt = new Date((yield* Clock.currentTimeMillis) + SUSPENDED_RECHECK_MS)
+    yield* Effect.logWarning("broadcast held: the team's sending is suspended").pipe(
+      Effect.annotateLogs({ broadcast: job.broadcast.publicId, recheckAt: recheckAt.toISOString() })
+    )
+    yield* (yield* BroadcastQueue).hold(job, recheckAt)
+  })
+
 /** The end of the A/B window: the test sample started with the send. */
 const windowEnd = (job: BroadcastJob) =>
   new Date((job.broadcast.sentAt?.getTime() ?? 0) + (job.broadcast.abTest?.durationMinutes ?? 120) * 60_000)
@@ -63,7 +97,9 @@ const decide = (job: BroadcastJob) =>
  * batch (each batch and the cursor in one transaction), and at the end of an A/B sample leaves it
  * due at the window's end; a claim at that time decides the winner and sends it to the rest. A
  * batch never takes more than the team's plan has room for: when a limit is reached the broadcast
- * stays `sending` and is due again when that limit resets (the next UTC day or month).
+ * stays `sending` and is due again when that limit resets (the next UTC day or month). A team
+ * suspended for a failed payment gets its broadcast held (see `BroadcastQueue.hold`), looked at
+ * again every `SUSPENDED_RECHECK_MS`.
  */
 export const expandBroadcast = (claimed: BroadcastJob, batch: number = EXPANSION_BATCH) =>
   Effect.gen(function* () {
@@ -72,6 +108,10 @@ export const expandBroadcast = (claimed: BroadcastJob, batch: number = EXPANSION
     const audience = yield* audienceFor(job.broadcast)
     const render = yield* rendererFor(job)
     const { plan } = yield* (yield* SubscriptionRepository).entitlementOf(job.broadcast.teamId as TeamId)
+    // A suspended team's broadcast neither starts nor goes on; once the team may send again, the
+    // mail a hold kept back goes first.
+    if (yield* suspended(job)) return yield* holdForSuspension(job)
+    yield* queue.unhold(job)
     if (job.broadcast.status === "queued" && job.broadcast.phase === "idle") {
       job = yield* queue.start(job, audience)
     }
@@ -79,6 +119,9 @@ export const expandBroadcast = (claimed: BroadcastJob, batch: number = EXPANSION
       const b = job.broadcast
       if (b.status !== "sending") return yield* queue.park(job, null)
       if (b.phase === "sample" || b.phase === "rest") {
+        // Checked before every batch (the entitlement is cached briefly): a suspension stops the
+        // expansion mid-way, and nothing further is queued.
+        if (yield* suspended(job)) return yield* holdForSuspension(job)
         const step = yield* queue.step(job, audience, { limit: batch, render, plan })
         if (step._tag === "Stopped") return
         if (step._tag === "OutOfQuota") {

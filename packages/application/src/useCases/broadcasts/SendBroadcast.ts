@@ -90,8 +90,9 @@ export const SendBroadcast = Effect.fn("SendBroadcast")(function* (
 })
 
 /**
- * Stops a queued or sending broadcast: the expansion stops and every delivery of its mail not yet
- * handed to an MTA is cancelled, in one transaction.
+ * Stops a queued or sending broadcast, or a sent one whose mail still waits in the delivery queue:
+ * the expansion stops and every delivery of its mail not yet handed to an MTA is cancelled, in one
+ * transaction. A sent broadcast with nothing left waiting is refused (422): there is nothing to stop.
  */
 export const CancelBroadcast = Effect.fn("CancelBroadcast")(function* (
   principal: Principal,
