@@ -196,6 +196,16 @@ export const make = Effect.sync(() => {
           })
           .sort((a, b) => (a.dueAt ?? 0) - (b.dueAt ?? 0))
           .slice(0, limit)
+        // One graph value per workflow and claim, as the port says.
+        const graphs = new Map<number, Graph>()
+        const graphOf = (w: StoredWorkflow) => {
+          let graph = graphs.get(w.workflow.id)
+          if (graph === undefined) {
+            graph = { ...w.graph }
+            graphs.set(w.workflow.id, graph)
+          }
+          return graph
+        }
         return due.map((r): ClaimedRun => {
           r.attempts++
           r.leaseUntil = ms + leaseMs
@@ -204,7 +214,7 @@ export const make = Effect.sync(() => {
             run: r.run,
             attempt: r.attempts,
             workflowPublicId: w.workflow.publicId,
-            graph: w.graph,
+            graph: graphOf(w),
             contactPublicId: r.contactPublicId,
             events: [...r.events]
           }

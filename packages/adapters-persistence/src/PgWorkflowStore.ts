@@ -124,7 +124,9 @@ export const make = Effect.gen(function* () {
           nodes_visited = r.nodes_visited || m."left",
           wait_until = m.wait_until,
           events = CASE WHEN cardinality(m."left") > 0 THEN '{}'::text[] ELSE r.events END,
-          due_at = CASE m.due WHEN 'now' THEN now() WHEN 'wait' THEN m.wait_until END,
+          -- A held run keeps its due time (already come): with no indexed column changed, the
+          -- update stays on its page (HOT, see 0079) and writes no index entries.
+          due_at = CASE WHEN m.hold THEN r.due_at WHEN m.due = 'now' THEN now() WHEN m.due = 'wait' THEN m.wait_until END,
           lease_until = CASE WHEN m.hold THEN r.lease_until END,
           completed_at = CASE WHEN m.status = 'running' THEN NULL ELSE now() END
         FROM m WHERE r.id = m.id AND r.attempts = m.attempt AND r.status = 'running'
@@ -308,6 +310,7 @@ export const make = Effect.gen(function* () {
           public_id: string
           graph: Graph
           events: ReadonlyArray<string>
+          listening: boolean
           contact: string
           c_email: string
           c_first_name: string | null
@@ -331,6 +334,9 @@ export const make = Effect.gen(function* () {
           ORDER BY q.due_at LIMIT ${limit}
           FOR UPDATE OF q SKIP LOCKED)
         RETURNING ${sql.literal(RUN_R)}, r.attempts, r.events, w.public_id, w.graph, c.public_id AS contact,
+          EXISTS (SELECT 1 FROM webhooks h WHERE h.team_id = r.team_id AND h.active
+            AND ('*' = ANY (h.events) OR 'workflow.run.started' = ANY (h.events)
+              OR 'workflow.run.completed' = ANY (h.events) OR 'workflow.run.failed' = ANY (h.events))) AS listening,
           c.email AS c_email, c.first_name AS c_first_name, c.last_name AS c_last_name,
           c.unsubscribed AS c_unsubscribed, c.unsubscribed_at AS c_unsubscribed_at,
           c.properties AS c_properties, c.engagement_segment AS c_engagement_segment,
@@ -367,7 +373,8 @@ export const make = Effect.gen(function* () {
                 created_at: r.c_created_at,
                 updated_at: r.c_updated_at
               }),
-              events: r.events
+              events: r.events,
+              listening: r.listening
             })
           )
         }),

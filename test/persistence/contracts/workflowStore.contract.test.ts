@@ -297,5 +297,48 @@ for (const [name, start] of subjects) {
       expect(repeat).toBe(first)
       expect(next).not.toBe(first)
     })
+
+    it("hands the runs of one claim one graph value per workflow, a new one with every claim", async () => {
+      const team = await newTeam(s)
+      const w = await workflow(team)
+      for (let i = 0; i < 3; i++) {
+        const c = await contact(team)
+        await store((r) => r.startRun(w, c))
+      }
+      const first = await claimOf(w)
+      expect(first.length).toBe(3)
+      expect(new Set(first.map((c) => c.graph)).size).toBe(1)
+      expect(first[0]?.graph).toEqual(graph("t", "x"))
+      await store((r) => r.release(first))
+      const second = await claimOf(w)
+      expect(second.length).toBe(3)
+      // The runner keeps what a claim's runs read alike against this value: never past its claim.
+      expect(second[0]?.graph).not.toBe(first[0]?.graph)
+      expect(second[0]?.graph).toEqual(first[0]?.graph)
+    })
+
+    it("says whether an active endpoint of the team listens for run events, or leaves it to the runner", async () => {
+      const team = await newTeam(s)
+      const w = await workflow(team)
+      const c = await contact(team)
+      await store((r) => r.startRun(w, c))
+      const [quiet] = await claimOf(w)
+      // Nobody listens: a store that says so says false; saying nothing makes the runner build them.
+      expect(quiet?.listening).not.toBe(true)
+      await store((r) => r.release(quiet === undefined ? [] : [quiet]))
+      await s.run(
+        Effect.flatMap(WebhookRepository, (r) =>
+          r.create(team, {
+            url: "https://hooks.example.com/runs",
+            description: null,
+            events: ["workflow.run.completed"],
+            secretSealed: new Uint8Array([1, 2, 3]),
+            secretPrefix: "whsec_abc"
+          })
+        )
+      )
+      const [heard] = await claimOf(w)
+      expect(heard?.listening).not.toBe(false)
+    })
   })
 }

@@ -51,6 +51,7 @@ import bulkDeletesWithoutRowTriggers from "./0073_bulk_deletes_without_row_trigg
 import closedTeamKeysAndUsageShards from "./0074_closed_team_keys_and_usage_shards.js"
 import contactEngagementLatest from "./0075_contact_engagement_latest.js"
 import broadcastMailHeld from "./0078_broadcast_mail_held.js"
+import workflowRunsRoomForHotUpdates from "./0079_workflow_runs_room_for_hot_updates.js"
 import deliveryPathPlans from "./0081_delivery_path_plans.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
@@ -108,6 +109,7 @@ export const migrations = {
   "0074_closed_team_keys_and_usage_shards": closedTeamKeysAndUsageShards,
   "0075_contact_engagement_latest": contactEngagementLatest,
   "0078_broadcast_mail_held": broadcastMailHeld,
+  "0079_workflow_runs_room_for_hot_updates": workflowRunsRoomForHotUpdates,
   "0081_delivery_path_plans": deliveryPathPlans
 }
 

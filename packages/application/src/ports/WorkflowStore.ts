@@ -19,6 +19,11 @@ export interface ClaimedRun {
   readonly run: WorkflowRun
   readonly attempt: number
   readonly workflowPublicId: WorkflowPublicId
+  /**
+   * The workflow's graph: one value per workflow and claim, shared by the runs claimed together
+   * and new with every claim. The runner keeps what those runs read alike (the team's contact
+   * properties, a template) against this value, so it is read once per claim, never staler.
+   */
   readonly graph: Graph
   /** The run's contact, by its public id (`con_…`). */
   readonly contactPublicId: string
@@ -29,6 +34,11 @@ export interface ClaimedRun {
   readonly contact?: Contact | null
   /** Custom events the contact raised while the run waited at its node. */
   readonly events: ReadonlyArray<string>
+  /**
+   * False when the claim saw that no active endpoint of the team listens for `workflow.*` events:
+   * the runner then builds no run events (`recordStep` would drop them). Absent: build them.
+   */
+  readonly listening?: boolean
 }
 
 /** One step of a run's history. */

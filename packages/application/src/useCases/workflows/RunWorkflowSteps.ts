@@ -2,16 +2,20 @@ import {
   advance,
   type AdvanceInput,
   type Contact,
+  type ContactProperty,
   ContactPublicId,
   contactEvent,
   type Decision,
   type Graph,
   IdempotencyKeyReused,
   parseGraph,
+  readsContact,
   runEvents,
   SegmentPublicId,
   type SideEffect,
   type TeamId,
+  type Template,
+  TemplatePublicId,
   TopicPublicId,
   topicChoiceEvent,
   type TypedNode,
@@ -23,12 +27,14 @@ import { Clock, type Duration, Effect, Either, Option, Schema } from "effect"
 import { ContactPropertyRepository } from "../../ports/ContactPropertyRepository.js"
 import { ContactRepository } from "../../ports/ContactRepository.js"
 import { SegmentRepository } from "../../ports/SegmentRepository.js"
+import { TemplateEngine } from "../../ports/TemplateEngine.js"
+import { TemplateRepository } from "../../ports/TemplateRepository.js"
 import { TopicRepository } from "../../ports/TopicRepository.js"
 import { WebhookRepository } from "../../ports/WebhookRepository.js"
 import { WebhookTransport } from "../../ports/WebhookTransport.js"
 import { type ClaimedRun, type RunMove, type RunStep, WorkflowStore } from "../../ports/WorkflowStore.js"
 import { SendEmail } from "../emails/SendEmail.js"
-import { RenderTemplateForSend } from "../templates/RenderTemplateForSend.js"
+import { RenderTemplateForSend, type TemplateForSend } from "../templates/RenderTemplateForSend.js"
 import { runLeasedQueue } from "../runLeasedQueue.js"
 import { audienceOf } from "../segments/audience.js"
 
@@ -46,6 +52,79 @@ const nodesOf = (graph: Graph) => {
   }
   return nodes
 }
+
+/**
+ * What the runs of one claim read alike, kept against the claim's graph value (new with every
+ * claim, see `ClaimedRun.graph`): the team's contact properties for a condition, the templates
+ * its sends use, and a template's rendering when it does not read the contact (the same for
+ * every recipient). Read once for the claim's runs, and gone with the claim.
+ */
+interface ClaimShared {
+  properties?: ReadonlyArray<ContactProperty>
+  readonly templates: Map<string, Option.Option<Template>>
+  readonly renders: Map<string, TemplateForSend>
+}
+const sharedByClaim = new WeakMap<Graph, ClaimShared>()
+const sharedOf = (graph: Graph) => {
+  let shared = sharedByClaim.get(graph)
+  if (shared === undefined) {
+    shared = { templates: new Map(), renders: new Map() }
+    sharedByClaim.set(graph, shared)
+  }
+  return shared
+}
+
+/** The team's contact properties, read once per claim. */
+const propertiesOf = (claim: ClaimedRun, teamId: TeamId) =>
+  Effect.gen(function* () {
+    const shared = sharedOf(claim.graph)
+    if (shared.properties !== undefined) return shared.properties
+    const properties = yield* (yield* ContactPropertyRepository).list(teamId)
+    shared.properties = properties
+    return properties
+  })
+
+/**
+ * Renders a send's template through `RenderTemplateForSend` (its checks and refusals unchanged),
+ * reading the template once per claim; a template that does not read the contact is rendered once
+ * per claim and variables.
+ */
+const renderForSend = (
+  claim: ClaimedRun,
+  teamId: TeamId,
+  effect: Extract<SideEffect, { _tag: "SendEmail" }>,
+  to: string
+) =>
+  Effect.gen(function* () {
+    const shared = sharedOf(claim.graph)
+    const key = `${effect.templateId}\u0000${JSON.stringify(effect.variables)}`
+    const known = shared.renders.get(key)
+    if (known !== undefined) return known
+    const templates = yield* TemplateRepository
+    const cached = TemplateRepository.of({
+      ...templates,
+      get: (team, id) => {
+        const hit = team === teamId ? shared.templates.get(id) : undefined
+        if (hit !== undefined) return Effect.succeed(hit)
+        return Effect.tap(templates.get(team, id), (found) => {
+          if (team === teamId) shared.templates.set(id, found)
+        })
+      }
+    })
+    const rendered = yield* Effect.provideService(
+      RenderTemplateForSend({ teamId }, effect.templateId, effect.variables, to),
+      TemplateRepository,
+      cached
+    )
+    const template = Schema.is(TemplatePublicId)(effect.templateId)
+      ? shared.templates.get(effect.templateId)
+      : undefined
+    if (template !== undefined && Option.isSome(template)) {
+      const { language } = yield* TemplateEngine
+      if (!readsContact(language, template.value)) shared.renders.set(key, rendered)
+    }
+    return rendered
+  })
 
 interface Performed {
   readonly detail: Record<string, unknown> | null
@@ -116,12 +195,7 @@ const perform = (
     switch (effect._tag) {
       case "SendEmail": {
         if (contact === null) return failure("the contact no longer exists")
-        const template = yield* RenderTemplateForSend(
-          { teamId },
-          effect.templateId,
-          effect.variables,
-          contact.email
-        )
+        const template = yield* renderForSend(claim, teamId, effect, contact.email)
         const sent = yield* SendEmail(
           { _tag: "TeamSender", teamId, mode: "live" },
           {
@@ -213,8 +287,7 @@ const inputFor = (
     const c = node.config
     if (c.email !== undefined)
       return { ...base, sentEmails: yield* (yield* WorkflowStore).sentEmails(run.id) }
-    if (c.rules !== undefined)
-      return { ...base, properties: yield* (yield* ContactPropertyRepository).list(run.teamId) }
+    if (c.rules !== undefined) return { ...base, properties: yield* propertiesOf(claim, run.teamId) }
     if (c.segment_id !== undefined && contact !== null && Schema.is(SegmentPublicId)(c.segment_id)) {
       const segment = yield* (yield* SegmentRepository).get(run.teamId, c.segment_id)
       if (Option.isNone(segment)) return base
@@ -292,13 +365,17 @@ export const runWorkflowSteps = (claim: ClaimedRun) =>
       // A wait's due time stays in its history: how late the next step came is read against it.
       if (move._tag === "Wait") detail = { wait_until: move.until.toISOString() }
       const outcome = move._tag === "Fail" ? "failed" : decision.outcome
-      const events = runEvents(
-        run,
-        { node: decision.node, outcome },
-        move,
-        { workflowId: claim.workflowPublicId, contactId: claim.contactPublicId },
-        now
-      )
+      // Nobody listening: the events would be dropped as they are recorded, so none are built.
+      const events =
+        claim.listening === false
+          ? []
+          : runEvents(
+              run,
+              { node: decision.node, outcome },
+              move,
+              { workflowId: claim.workflowPublicId, contactId: claim.contactPublicId },
+              now
+            )
       pending.push({ node: decision.node, outcome, detail, events })
       if (move._tag !== "Goto" || i === STEPS_PER_CLAIM - 1) {
         yield* store.recordStep(claim, pending, move, false)
