@@ -153,7 +153,8 @@ describe("poststack contacts import FILE", () => {
     )
     const halfWay = await run([broken, "--batch", "10", "--no-events"])
     expect(halfWay.code).toBe(1)
-    expect(halfWay.output).toMatch(/poststack: line 43: Quote Not Closed.*; nothing was imported/)
+    // Named by the line the unclosed quote opens on.
+    expect(halfWay.output).toMatch(/poststack: line 42: Quote Not Closed.*; nothing was imported/)
     expect(await emails()).toEqual(before)
 
     const problems = await Promise.all([

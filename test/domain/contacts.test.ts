@@ -44,6 +44,18 @@ describe("contact property values", () => {
     )
   })
 
+  it("takes a calendar date exactly when it names a real day, as JavaScript's calendar does", () => {
+    const pad = (n: number, width: number) => String(n).padStart(width, "0")
+    for (const year of [1900, 1999, 2000, 2023, 2024, 2100])
+      for (let month = 0; month <= 13; month++)
+        for (let day = 0; day <= 32; day++) {
+          const text = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`
+          const at = new Date(text)
+          const real = !Number.isNaN(at.getTime()) && at.toISOString().slice(0, 10) === text
+          expect(Either.isRight(applyPropertyValues(defs, {}, { d: text })), text).toBe(real)
+        }
+  })
+
   it("names the property a wrong value was given for", () => {
     for (const [changes, named] of [
       [{ t: 5 }, "t"],

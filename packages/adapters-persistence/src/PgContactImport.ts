@@ -1,17 +1,17 @@
 import { SqlClient } from "@effect/sql"
 import { SqlError } from "@effect/sql/SqlError"
 import { ContactImport, StoreUnavailable } from "@poststack/application"
-import { newContactPublicId } from "@poststack/domain"
+import { newContactPublicIds } from "@poststack/domain"
 import { Effect, Layer } from "effect"
 import { CONTACT_COLUMNS, type ContactRow, insertOutbox, toContact } from "./ContactRows.js"
-import { copyIn, copyText } from "./PgCopyIn.js"
+import { copyField, copyIn } from "./PgCopyIn.js"
 import { unavailable } from "./SqlErrors.js"
 
 /**
  * The whole import is one transaction. Each batch is copied (`COPY FROM STDIN`, text format) into a
  * temporary staging table, then moved by one set-based `INSERT ... SELECT ... ON CONFLICT DO
  * NOTHING`: the rows cross the wire once, unparsed by any statement, and the staging table lives
- * only as long as the transaction. Without events only the added ids come back, not whole rows.
+ * only as long as the transaction. Without events only the skipped rows' ordinals come back.
  */
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -28,39 +28,40 @@ export const make = Effect.gen(function* () {
               ) ON COMMIT DROP`.pipe(unavailable)
             return yield* body((rows) =>
               Effect.gen(function* () {
-                const ids = rows.map(() => newContactPublicId())
+                const ids = newContactPublicIds(rows.length)
+                // COPY's text format, written straight: the ordinal and the id need no escaping.
+                let payload = ""
+                for (let i = 0; i < rows.length; i++) {
+                  const r = rows[i] as (typeof rows)[number]
+                  payload += `${i}\t${ids[i]}\t${copyField(r.email)}\t${copyField(r.firstName)}\t${copyField(r.lastName)}\t${copyField(JSON.stringify(r.properties))}\n`
+                }
                 yield* sql`TRUNCATE contact_import_stage`
                 yield* copyIn(
                   "COPY contact_import_stage (ord, public_id, email, first_name, last_name, properties) FROM STDIN",
-                  copyText(
-                    rows.map((r, i) => [
-                      i,
-                      ids[i] ?? null,
-                      r.email,
-                      r.firstName,
-                      r.lastName,
-                      JSON.stringify(r.properties)
-                    ])
-                  )
+                  payload
                 )
-                // Repeats inside the batch keep their first row; addresses the team has stay as they are.
+                // In file order: a repeat inside the batch meets the row added before it and is skipped
+                // like an address the team had (`DO NOTHING` sees the statement's own rows).
                 const insert = sql`
                 INSERT INTO contacts (public_id, team_id, email, first_name, last_name, properties)
-                SELECT DISTINCT ON (lower(s.email)) s.public_id, ${teamId}, s.email, s.first_name, s.last_name, s.properties
+                SELECT s.public_id, ${teamId}, s.email, s.first_name, s.last_name, s.properties
                 FROM contact_import_stage s
-                ORDER BY lower(s.email), s.ord
+                ORDER BY s.ord
                 ON CONFLICT (team_id, lower(email)) DO NOTHING`
-                let added: ReadonlyArray<string>
                 if (events === null) {
-                  const inserted = yield* sql<{ public_id: string }>`${insert} RETURNING public_id`
-                  added = inserted.map((r) => r.public_id)
-                } else {
-                  const inserted = yield* sql<ContactRow>`${insert} RETURNING ${columns}`
-                  const created = inserted.map(toContact)
-                  if (created.length > 0) yield* insertOutbox(sql, teamId, created.flatMap(events))
-                  added = created.map((c) => c.publicId)
+                  // Only the skipped rows come back (usually none), not one row per contact added.
+                  const skipped = yield* sql<{ ord: number }>`
+                    WITH added AS (${insert} RETURNING public_id)
+                    SELECT s.ord FROM contact_import_stage s
+                    WHERE NOT EXISTS (SELECT FROM added a WHERE a.public_id = s.public_id)
+                    ORDER BY s.ord`
+                  return { imported: rows.length - skipped.length, skipped: skipped.map((r) => r.ord) }
                 }
-                const kept = new Set(added)
+                const inserted = yield* sql<ContactRow>`${insert} RETURNING ${columns}`
+                const created = inserted.map(toContact)
+                if (created.length > 0) yield* insertOutbox(sql, teamId, created.flatMap(events))
+                const added = created.map((c) => c.publicId)
+                const kept = new Set<string>(added)
                 const skipped: Array<number> = []
                 ids.forEach((id, i) => {
                   if (!kept.has(id)) skipped.push(i)

@@ -77,7 +77,7 @@ export const copyIn = (text: string, payload: string) =>
   )
 
 /** One value as a field of COPY's text format: `\N` for NULL; backslash, tab, CR and LF escaped. */
-const field = (value: string | number | null): string =>
+export const copyField = (value: string | number | null): string =>
   value === null
     ? "\\N"
     : typeof value === "number"
@@ -87,13 +87,3 @@ const field = (value: string | number | null): string =>
             c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"
           )
         : value
-
-/** Rows as COPY's text format (one line each). */
-export const copyText = (rows: ReadonlyArray<ReadonlyArray<string | number | null>>): string => {
-  let out = ""
-  for (const row of rows) {
-    for (let i = 0; i < row.length; i++) out += (i === 0 ? "" : "\t") + field(row[i] ?? null)
-    out += "\n"
-  }
-  return out
-}

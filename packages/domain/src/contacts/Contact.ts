@@ -44,11 +44,27 @@ export class Contact extends Schema.Class<Contact>("Contact")({
  * instead of on a random leaf page per row, which at a million contacts cost an import a fifth of
  * its time. The order reveals nothing the contact's `createdAt` does not already say.
  */
-export const newContactPublicId = (): ContactPublicId => {
-  const random = crypto.getRandomValues(new Uint32Array(2))
-  const high = ((random[0] ?? 0) & 0xfffff).toString(16).padStart(5, "0")
-  const low = (random[1] ?? 0).toString(16).padStart(8, "0")
-  return `con_${Date.now().toString(16).padStart(11, "0")}${high}${low}` as ContactPublicId
+export const newContactPublicId = (): ContactPublicId => newContactPublicIds(1)[0] as ContactPublicId
+
+/**
+ * `count` new public ids, as `newContactPublicId` makes them, from one draw of random bits per
+ * 8,192 ids: a bulk import asking the system's generator once per contact spent more time there
+ * than in checking the row.
+ */
+export const newContactPublicIds = (count: number): Array<ContactPublicId> => {
+  const ids: Array<ContactPublicId> = []
+  const time = `con_${Date.now().toString(16).padStart(11, "0")}`
+  // `getRandomValues` fills at most 65,536 bytes a call.
+  const random = new Uint32Array(Math.min(count, 8_192) * 2)
+  for (let done = 0; done < count; done += random.length / 2) {
+    crypto.getRandomValues(random)
+    for (let i = 0; i < random.length && done + i / 2 < count; i += 2) {
+      const high = ((random[i] ?? 0) & 0xfffff).toString(16).padStart(5, "0")
+      const low = (random[i + 1] ?? 0).toString(16).padStart(8, "0")
+      ids.push(`${time}${high}${low}` as ContactPublicId)
+    }
+  }
+  return ids
 }
 
 /** The `data` of a `contact.*` webhook event: snake_case, like every webhook payload. */

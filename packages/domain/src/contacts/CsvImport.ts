@@ -1,7 +1,8 @@
 import { Either } from "effect"
 import { normalizeAddress } from "../emails/Address.js"
 import type { PropertyValues } from "./Contact.js"
-import { applyPropertyValues, type ContactProperty } from "./Property.js"
+import { PropertyValueInvalid } from "./ContactErrors.js"
+import { type ContactProperty, coerceValue } from "./Property.js"
 
 /** The longest first or last name, as the API takes it. */
 export const MAX_NAME_LENGTH = 200
@@ -13,8 +14,14 @@ export interface CsvColumns {
   readonly firstName: number | undefined
   readonly lastName: number | undefined
   readonly unsubscribed: number | undefined
-  readonly properties: ReadonlyArray<{ readonly index: number; readonly name: string }>
+  readonly properties: ReadonlyArray<{
+    readonly index: number
+    readonly name: string
+    readonly definition: ContactProperty
+  }>
   readonly definitions: ReadonlyArray<ContactProperty>
+  /** The team's required properties: a row must give each of them. */
+  readonly required: ReadonlyArray<ContactProperty>
 }
 
 /** A contact read from a row: what the import adds when the team does not have the address yet. */
@@ -47,7 +54,7 @@ export const csvColumns = (
 ): Either.Either<CsvColumns, string> => {
   const byName = new Map(definitions.map((d) => [d.name, d]))
   const fixed: Partial<Record<"email" | "firstName" | "lastName" | "unsubscribed", number>> = {}
-  const properties: Array<{ index: number; name: string }> = []
+  const properties: Array<{ index: number; name: string; definition: ContactProperty }> = []
   const seen = new Set<string>()
   for (const [index, raw] of header.entries()) {
     const name = raw.trim()
@@ -56,13 +63,16 @@ export const csvColumns = (
     if (seen.has(id)) return Either.left(`column "${name}" appears twice`)
     seen.add(id)
     if (key !== undefined) fixed[key] = index
-    else if (byName.has(name)) properties.push({ index, name })
-    else if (!DERIVED.has(name.toLowerCase()))
-      return Either.left(
-        name === ""
-          ? `column ${index + 1} has no name`
-          : `unknown column "${name}": not email, first_name, last_name, unsubscribed nor a contact property of the team`
-      )
+    else {
+      const definition = byName.get(name)
+      if (definition !== undefined) properties.push({ index, name, definition })
+      else if (!DERIVED.has(name.toLowerCase()))
+        return Either.left(
+          name === ""
+            ? `column ${index + 1} has no name`
+            : `unknown column "${name}": not email, first_name, last_name, unsubscribed nor a contact property of the team`
+        )
+    }
   }
   if (fixed.email === undefined) return Either.left("no email column")
   return Either.right({
@@ -72,7 +82,8 @@ export const csvColumns = (
     lastName: fixed.lastName,
     unsubscribed: fixed.unsubscribed,
     properties,
-    definitions
+    definitions,
+    required: definitions.filter((d) => d.required)
   })
 }
 
@@ -106,12 +117,17 @@ export const csvContact = (
   if (Either.isLeft(first)) return Either.left(first.left)
   const last = name(cells, columns.lastName, "last_name")
   if (Either.isLeft(last)) return Either.left(last.left)
-  const given: Record<string, unknown> = {}
+  // `applyPropertyValues` on an empty contact, with the column plan's definitions looked up once.
+  const properties: Record<string, string | number | boolean> = {}
   for (const p of columns.properties) {
     const cell = cells[p.index] ?? ""
-    if (cell.trim() !== "") given[p.name] = cell
+    if (cell.trim() === "") continue
+    const value = coerceValue(p.definition, cell)
+    if (Either.isLeft(value)) return Either.left(value.left.message)
+    if (value.right !== null) properties[p.name] = value.right
   }
-  const properties = applyPropertyValues(columns.definitions, {}, given)
-  if (Either.isLeft(properties)) return Either.left(properties.left.message)
-  return Either.right({ email, firstName: first.right, lastName: last.right, properties: properties.right })
+  for (const property of columns.required)
+    if (properties[property.name] === undefined)
+      return Either.left(new PropertyValueInvalid({ property: property.name, reason: "is required" }).message)
+  return Either.right({ email, firstName: first.right, lastName: last.right, properties })
 }

@@ -37,6 +37,18 @@ const invalid = (property: ContactProperty, reason: string) =>
 export const decimalNumber = (text: string): number =>
   /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(text) ? Number(text) : Number.NaN
 
+/** Whether `YYYY-MM-DD` names a real day of the proleptic Gregorian calendar (as `Date` reads it). */
+const isCalendarDay = (value: string): boolean => {
+  const year = Number(value.slice(0, 4))
+  const month = Number(value.slice(5, 7))
+  const day = Number(value.slice(8, 10))
+  if (month < 1 || month > 12 || day < 1) return false
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  const days =
+    month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
+  return day <= days
+}
+
 /**
  * The value as stored, or why it does not fit the property. Numbers, booleans and dates given as
  * strings (a CSV or a form) are read; `null` clears the value (refused when required).
@@ -64,6 +76,9 @@ export const coerceValue = (
     case "date": {
       if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}/.test(value))
         return invalid(property, "expected an ISO 8601 date")
+      // A bare calendar date (the common case, and a bulk import's) is checked without a `Date`.
+      if (value.length === 10)
+        return isCalendarDay(value) ? Either.right(value) : invalid(property, "expected an ISO 8601 date")
       const at = new Date(value)
       // A calendar date must be a real one (`2024-02-31` is refused, not rolled into March).
       if (Number.isNaN(at.getTime()) || (value.length === 10 && at.toISOString().slice(0, 10) !== value))
