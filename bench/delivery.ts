@@ -8,6 +8,7 @@ import {
   benchDatabase,
   benchEnv,
   cpuMs,
+  databaseCpuMs,
   freePort,
   postgresCpuMs,
   startApp,
@@ -22,6 +23,8 @@ const SCHEDULE_AHEAD_MS = Number(process.env.BENCH_SCHEDULE_AHEAD_MS ?? 5000)
 interface Round {
   readonly perSecond: number
   readonly cpu: { readonly worker: number; readonly postgres: number; readonly self: number }
+  /** CPU of the bench database's own backends per message, ms: other work on the server left out. */
+  readonly database: number
 }
 
 const stop = async (child: ReturnType<typeof startApp>) => {
@@ -99,9 +102,14 @@ const main = async () => {
     const t0 = performance.now()
     const n0 = sink.received.length
     const cpu = cpuShares(worker.pid ?? 0)
+    const database = await databaseCpuMs(client)
     await waitFor(() => sink.received.length >= COUNT, 600_000, 2)
     const seconds = (performance.now() - t0) / 1000
-    const result = { perSecond: (COUNT - n0) / seconds, cpu: cpu.perMessage(COUNT - n0) }
+    const result = {
+      perSecond: (COUNT - n0) / seconds,
+      cpu: cpu.perMessage(COUNT - n0),
+      database: (await databaseCpuMs(client, database.byPid)).total / (COUNT - n0)
+    }
     // And every one of them is recorded as delivered.
     await waitFor(async () => (await deliveredCount()) - before >= COUNT, 60_000)
     return result
@@ -139,7 +147,7 @@ const main = async () => {
         }
       })
     )
-    return { perSecond: COUNT / ((performance.now() - t1) / 1000), cpu: cpu.perMessage(COUNT) }
+    return { perSecond: COUNT / ((performance.now() - t1) / 1000), cpu: cpu.perMessage(COUNT), database: 0 }
   }
 
   console.log(
@@ -166,6 +174,7 @@ const main = async () => {
 
   const summary = (rs: ReadonlyArray<Round>) => ({
     perSecond: median(rs.map((r) => r.perSecond)),
+    database: median(rs.map((r) => r.database)),
     cpu: {
       worker: median(rs.map((r) => r.cpu.worker)),
       postgres: median(rs.map((r) => r.cpu.postgres)),
@@ -192,6 +201,9 @@ const main = async () => {
     console.log(
       `${name}            ${cpu.worker.toFixed(2).padStart(5)}  ${cpu.postgres.toFixed(2).padStart(10)}  ${cpu.self.toFixed(2).padStart(12)}`
     )
+  console.log(
+    `PostgreSQL CPU per message of the bench database's own backends (other work on the server left out): ${ours.database.toFixed(2)} ms`
+  )
   await sink.close()
   await dns.close()
   await db.close()

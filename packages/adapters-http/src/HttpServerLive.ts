@@ -3,16 +3,21 @@ import { createServer, type Server } from "node:http"
 import { createServer as createTlsServer } from "node:https"
 import { createSecureContext } from "node:tls"
 import {
+  Etag,
   FileSystem,
+  HttpApi,
   HttpApiBuilder,
   HttpApiScalar,
   HttpIncomingMessage,
+  HttpPlatform,
   HttpServer,
-  type HttpServerError
+  type HttpServerError,
+  Path
 } from "@effect/platform"
 import { StartupProblem } from "@poststack/application"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { builtFrom } from "./BuiltFrom.js"
 import { Api } from "@poststack/contract"
 import { AccountLive } from "./handlers/AccountLive.js"
 import { TwoFactorLive } from "./handlers/TwoFactorLive.js"
@@ -148,7 +153,20 @@ export const layer = (options: HttpOptions) => {
   )
   const dashboard = serveDashboard(options.dashboardDir)
   const trustedProxies = Layer.succeed(TrustedProxies, { hops: options.trustedProxyHops ?? 0 })
-  return HttpApiBuilder.serve((app) => withRequestId(accessLog(signupFormCors(dashboard(app))))).pipe(
+  // Served from what serving reads: the Node server and the platform's services, the API (whose
+  // groups answer from their own context), and the two settings the middlewares would otherwise
+  // add to each request.
+  return builtFrom(
+    HttpApiBuilder.serve((app) => withRequestId(accessLog(signupFormCors(dashboard(app))))),
+    HttpServer.HttpServer,
+    HttpPlatform.HttpPlatform,
+    Etag.Generator,
+    FileSystem.FileSystem,
+    Path.Path,
+    HttpApi.Api,
+    TrustedProxies,
+    HttpIncomingMessage.MaxBodySize
+  ).pipe(
     Layer.provide(drainDeadline),
     // Every request's fiber starts from the context the server is built in. With what the
     // middlewares would add to each request already in it (the body limit, the trusted proxies),

@@ -16,6 +16,13 @@ export const make = Effect.gen(function* () {
     freedBlobs: []
   })
 
+  // A purge batch commits without waiting for its WAL to reach the disk: a batch a crash loses is
+  // deleted again by the next pass, and the commits of the senders beside it (which do wait) no
+  // longer queue behind one flush per batch. Inbound mail keeps waiting: its files are deleted
+  // once the rows are, and a lost commit would bring back rows whose files are gone.
+  const lazyCommit = <A, E, R>(statement: Effect.Effect<A, E, R>) =>
+    sql.withTransaction(sql`SET LOCAL synchronous_commit = off`.pipe(Effect.zipRight(statement)))
+
   // Outbox events are the hottest table: no index on their time is kept (it would cost every send),
   // so they are read oldest id first through `events_team`, a window of `batch` ids at a time, and
   // the pass ends at the first window with nothing old enough in it. The rows of the window are
@@ -23,14 +30,14 @@ export const make = Effect.gen(function* () {
   // points at an event any more (0073), so no trigger runs per row. A row updated meanwhile has
   // moved and is left for the next pass.
   const events = (teamId: TeamId, before: Date, batch: number, after: number) =>
-    sql<{ removed: number; scanned: number; last: string | null }>`
+    lazyCommit(sql<{ removed: number; scanned: number; last: string | null }>`
       WITH scanned AS (
         SELECT ctid, id, created_at FROM events WHERE team_id = ${teamId} AND id > ${after} ORDER BY id LIMIT ${batch}),
       gone AS (
         DELETE FROM events WHERE ctid = ANY (ARRAY(SELECT ctid FROM scanned WHERE created_at < ${before}))
         RETURNING 1)
       SELECT (SELECT count(*) FROM gone)::int AS removed, (SELECT count(*) FROM scanned)::int AS scanned,
-        (SELECT max(id) FROM scanned)::text AS last`.pipe(
+        (SELECT max(id) FROM scanned)::text AS last`).pipe(
       Effect.map(([r]) => ({
         removed: r?.removed ?? 0,
         next:
@@ -41,7 +48,8 @@ export const make = Effect.gen(function* () {
 
   // Deliveries, their events (opens and clicks too) and attachments go by foreign key; the stored
   // MIME is a column of the row.
-  const emails = (teamId: TeamId, before: Date, batch: number) => sql`
+  const emails = (teamId: TeamId, before: Date, batch: number) =>
+    lazyCommit(sql`
     DELETE FROM emails WHERE id IN (
       SELECT e.id FROM emails e
       WHERE e.team_id = ${teamId} AND e.created_at < ${before}
@@ -49,16 +57,17 @@ export const make = Effect.gen(function* () {
       ORDER BY e.created_at
       LIMIT ${batch}
       FOR UPDATE SKIP LOCKED)
-    RETURNING id`
+    RETURNING id`)
 
-  const webhookDeliveries = (teamId: TeamId, before: Date, batch: number) => sql`
+  const webhookDeliveries = (teamId: TeamId, before: Date, batch: number) =>
+    lazyCommit(sql`
     DELETE FROM webhook_deliveries WHERE id IN (
       SELECT id FROM webhook_deliveries
       WHERE team_id = ${teamId} AND created_at < ${before} AND status <> 'sending'
       ORDER BY created_at
       LIMIT ${batch}
       FOR UPDATE SKIP LOCKED)
-    RETURNING id`
+    RETURNING id`)
 
   // The raw message and its parts are shared by the rows of the message's other recipients (maybe
   // in another team, with another retention): a file is freed only when its last row goes.

@@ -332,6 +332,7 @@ export const make = (options: TransportOptions) =>
     return MailTransport.of({
       relay: Option.isSome(relay),
       allowPrivateMx: options.allowPrivateMx,
+      // Once per message: its span keeps no stack trace (see NodeCryptoDkimSigner).
       deliver: (handover) =>
         Effect.gen(function* () {
           const reasons: Array<string> = []
@@ -352,7 +353,7 @@ export const make = (options: TransportOptions) =>
                 : `451 4.4.1 no mail server could be reached: ${why}`,
             mx: null
           } satisfies DeliveryOutcome
-        }).pipe(Effect.withSpan("MailTransport.deliver"))
+        }).pipe(Effect.withSpan("MailTransport.deliver", { captureStackTrace: false }))
     })
   })
 

@@ -1,18 +1,21 @@
 import { HttpMiddleware } from "@effect/platform"
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Layer, Logger, LogLevel } from "effect"
+import { batchedLines, jsonLineLogger } from "./JsonLines.js"
 import { describeFailure } from "./StartupFailure.js"
 
 /**
- * `Logger.json`'s lines written straight to stdout: `console.log` formats its argument and checks
- * colour support on every call, a few percent of an API request's CPU (bench/send-api.ts).
+ * `Logger.json`'s lines, formatted directly (`jsonLine`) and written straight to stdout in batches:
+ * `console.log` formats its argument and checks colour support on every call, and a write per
+ * line is a system call per request (bench/send-api.ts).
  */
-const jsonLines = Logger.replace(
-  Logger.defaultLogger,
-  Logger.map(Logger.jsonLogger, (line) => {
-    process.stdout.write(`${line}\n`)
-  })
-)
+const jsonLines = Layer.suspend(() => {
+  const write = batchedLines((text) => process.stdout.write(text))
+  return Logger.replace(
+    Logger.defaultLogger,
+    Logger.map(jsonLineLogger, (line) => write(line))
+  )
+})
 
 /**
  * JSON lines when output goes to a file or a collector, readable lines on a terminal.

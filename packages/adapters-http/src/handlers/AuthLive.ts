@@ -4,7 +4,6 @@ import {
   type ClientContext,
   CompleteSignIn,
   ConfirmEmailChange,
-  GetAccount,
   RequestPasswordReset,
   ResendVerification,
   ResetPassword,
@@ -52,22 +51,23 @@ export const retryAfter = <A, E, R>(self: Effect.Effect<A, E, R>) =>
       : Effect.void
   )
 
-/** A new session: its cookie set, and the person, their teams and the CSRF token answered. */
+/**
+ * A new session: its cookie set, and the person, their teams (as the sign-in read them to select
+ * one) and the CSRF token answered.
+ */
 const signedInView = (signedIn: {
   readonly user: Parameters<typeof toUserView>[0]
   readonly session: Parameters<typeof toSessionView>[0]
   readonly token: Redacted.Redacted<string>
   readonly csrfToken: string
+  readonly teams: ReadonlyArray<Parameters<typeof toTeamView>[0]>
 }) =>
   Effect.gen(function* () {
     yield* setSessionCookie(signedIn.token)
-    const { teams } = yield* GetAccount(signedIn.user.id).pipe(
-      Effect.catchTag("SessionRequired", (e) => Effect.fail(new InvalidApiKey({ message: e.message })))
-    )
     return {
       user: toUserView(signedIn.user),
       session: toSessionView(signedIn.session, signedIn.session.id),
-      teams: teams.map(toTeamView),
+      teams: signedIn.teams.map(toTeamView),
       csrfToken: signedIn.csrfToken
     }
   })

@@ -1,6 +1,14 @@
 import { HttpApiBuilder } from "@effect/platform"
 import {
   CancelEmail,
+  ContactRepository,
+  Digest,
+  DomainRepository,
+  EmailRepository,
+  SubscriptionRepository,
+  TemplateEngine,
+  TemplateRepository,
+  UsageMeter,
   type EmailFilter,
   GetEmail,
   GetEmailEvents,
@@ -27,6 +35,7 @@ import { Effect, Either, Schema } from "effect"
 import {
   Api,
   answerFor,
+  Authentication,
   CurrentApiKey,
   CurrentPrincipal,
   EmailDetailView,
@@ -34,6 +43,7 @@ import {
   EmailView,
   type SendEmailBody
 } from "@poststack/contract"
+import { builtFrom } from "../BuiltFrom.js"
 import { listPage } from "./listPage.js"
 
 const list = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
@@ -166,7 +176,7 @@ export const toEventView = (event: EmailEvent) =>
 
 const isStatus = Schema.is(PublicEmailStatus)
 
-export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
+const EmailsGroup = HttpApiBuilder.group(Api, "emails", (handlers) =>
   handlers
     .handle("send", ({ payload, headers }) =>
       Effect.flatMap(CurrentApiKey, (caller) => sendOne(caller, payload, headers["idempotency-key"]))
@@ -256,4 +266,21 @@ export const EmailsLive = HttpApiBuilder.group(Api, "emails", (handlers) =>
         Effect.map((events) => ({ events: events.map(toEventView) }))
       )
     )
+)
+
+/**
+ * The emails routes (`POST /emails` is the API's busiest) answer from the services they use
+ * alone: each request merges the group's context into its own (see `builtFrom`).
+ */
+export const EmailsLive = builtFrom(
+  EmailsGroup,
+  Authentication,
+  ContactRepository,
+  Digest,
+  DomainRepository,
+  EmailRepository,
+  SubscriptionRepository,
+  TemplateEngine,
+  TemplateRepository,
+  UsageMeter
 )

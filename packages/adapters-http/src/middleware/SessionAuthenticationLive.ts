@@ -1,15 +1,15 @@
 import { HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import {
-  type AccountTokens,
+  AccountTokens,
   AuthenticateSession,
   CheckRateLimit,
-  type MembershipRepository,
+  MembershipRepository,
   type Principal,
-  type RateLimiterStore,
-  type SessionStore,
-  type RequestLog,
+  RateLimiterStore,
+  SessionStore,
+  RequestLog,
   RequestOrigin,
-  type UserRepository
+  UserRepository
 } from "@poststack/application"
 import {
   clipUserAgent,
@@ -20,8 +20,8 @@ import {
   userActor
 } from "@poststack/domain"
 import { MembershipRepository as Memberships } from "@poststack/application"
-import { Effect, FiberRef, Layer, Option, Redacted } from "effect"
-import { clientAddress, type TrustedProxies } from "./ClientAddress.js"
+import { Context, Effect, FiberRef, Layer, Option, Redacted } from "effect"
+import { clientAddress, TrustedProxies } from "./ClientAddress.js"
 import { screenRequest } from "./Contract.js"
 import { RateLimitSettings } from "./RateLimitSettings.js"
 import { provideInPlace } from "./RequestFiber.js"
@@ -111,35 +111,50 @@ type Needs =
 
 export const SessionAuthenticationLive = Layer.effect(
   SessionAuthentication,
-  Effect.map(Effect.context<Needs>(), (context) =>
-    SessionAuthentication.of({
-      session: () =>
-        provideInPlace(
-          context,
-          Effect.gen(function* () {
-            const request = yield* HttpServerRequest.HttpServerRequest
-            if (request.headers.authorization !== undefined)
-              return yield* new PermissionDenied({ message: KEYS_REFUSED })
-            const token = sessionTokenOf(request)
-            if (token === undefined)
-              return yield* new InvalidApiKey({
-                message: "Sign in first: this route needs the dashboard's session"
+  // Only what the session check uses: each request's fiber gets these added, not the server's whole context.
+  Effect.map(
+    Effect.map(
+      Effect.context<Needs>(),
+      Context.pick(
+        AccountTokens,
+        SessionStore,
+        UserRepository,
+        MembershipRepository,
+        RateLimiterStore,
+        RateLimitSettings,
+        RequestLog,
+        TrustedProxies
+      )
+    ),
+    (context) =>
+      SessionAuthentication.of({
+        session: () =>
+          provideInPlace(
+            context,
+            Effect.gen(function* () {
+              const request = yield* HttpServerRequest.HttpServerRequest
+              if (request.headers.authorization !== undefined)
+                return yield* new PermissionDenied({ message: KEYS_REFUSED })
+              const token = sessionTokenOf(request)
+              if (token === undefined)
+                return yield* new InvalidApiKey({
+                  message: "Sign in first: this route needs the dashboard's session"
+                })
+              const found = yield* signedIn(request, token)
+              // The audit entries the account use cases record carry the request's address and agent.
+              yield* FiberRef.set(RequestOrigin, {
+                address: (yield* clientAddress) ?? null,
+                userAgent: clipUserAgent(request.headers["user-agent"])
               })
-            const found = yield* signedIn(request, token)
-            // The audit entries the account use cases record carry the request's address and agent.
-            yield* FiberRef.set(RequestOrigin, {
-              address: (yield* clientAddress) ?? null,
-              userAgent: clipUserAgent(request.headers["user-agent"])
+              // The request log of the team the session acts on shows the person's account routes
+              // too (route template, method, status, address, agent: never a body or a token), as
+              // long as they are still its member.
+              const teamId = found.session.teamId
+              if (teamId !== null && Option.isSome(yield* (yield* Memberships).find(teamId, found.user.id)))
+                yield* recordRequest(request, teamId, userActor(found.user.id))
+              return found
             })
-            // The request log of the team the session acts on shows the person's account routes
-            // too (route template, method, status, address, agent: never a body or a token), as
-            // long as they are still its member.
-            const teamId = found.session.teamId
-            if (teamId !== null && Option.isSome(yield* (yield* Memberships).find(teamId, found.user.id)))
-              yield* recordRequest(request, teamId, userActor(found.user.id))
-            return found
-          })
-        )
-    })
+          )
+      })
   )
 )

@@ -51,6 +51,7 @@ import bulkDeletesWithoutRowTriggers from "./0073_bulk_deletes_without_row_trigg
 import closedTeamKeysAndUsageShards from "./0074_closed_team_keys_and_usage_shards.js"
 import contactEngagementLatest from "./0075_contact_engagement_latest.js"
 import broadcastMailHeld from "./0078_broadcast_mail_held.js"
+import deliveryPathPlans from "./0081_delivery_path_plans.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -106,7 +107,8 @@ export const migrations = {
   "0073_bulk_deletes_without_row_triggers": bulkDeletesWithoutRowTriggers,
   "0074_closed_team_keys_and_usage_shards": closedTeamKeysAndUsageShards,
   "0075_contact_engagement_latest": contactEngagementLatest,
-  "0078_broadcast_mail_held": broadcastMailHeld
+  "0078_broadcast_mail_held": broadcastMailHeld,
+  "0081_delivery_path_plans": deliveryPathPlans
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */

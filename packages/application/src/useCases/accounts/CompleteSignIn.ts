@@ -42,10 +42,15 @@ export const CompleteSignIn = Effect.fn("CompleteSignIn")(function* (
   if (Option.isNone(found)) return yield* expired
   const started = yield* StartSession(userId.value, client)
   const backup = isBackupCode(normalizeSecondFactor(Redacted.value(code)))
-  if (backup) yield* auditPerson(userId.value, "account.backup_code_used", "personal", { client })
+  if (backup)
+    yield* auditPerson(userId.value, "account.backup_code_used", "personal", {
+      client,
+      memberOf: started.teams
+    })
   yield* auditPerson(userId.value, "account.signed_in", "personal", {
     details: { method: "password", second_factor: backup ? "backup_code" : "totp" },
-    client
+    client,
+    memberOf: started.teams
   })
   yield* NoticeNewDevice(found.value.user, client)
   return { user: found.value.user, ...started }

@@ -25,7 +25,11 @@ export const OpenSignIn = Effect.fnUntraced(function* (
     return { _tag: "TwoFactorRequired" as const, challenge: minted.token, expiresAt }
   }
   const started = yield* StartSession(user.id, client)
-  yield* auditPerson(user.id, "account.signed_in", "personal", { details: { method }, client })
+  yield* auditPerson(user.id, "account.signed_in", "personal", {
+    details: { method },
+    client,
+    memberOf: started.teams
+  })
   yield* NoticeNewDevice(user, client)
   return { _tag: "SignedIn" as const, user, ...started }
 })

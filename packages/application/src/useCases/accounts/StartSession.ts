@@ -8,7 +8,8 @@ import type { ClientContext } from "./ClientContext.js"
 /**
  * Opens a session for a person whose credentials were just checked: a fresh random secret (the
  * cookie), stored as its hash, with their first team selected. Returns the secret and the CSRF
- * token bound to it; neither is stored.
+ * token bound to it (neither is stored), and the person's teams as read for the selection, so
+ * the rest of a sign-in (its audit entries, its answer) does not read them again.
  */
 export const StartSession = Effect.fn("StartSession")(function* (userId: UserId, client: ClientContext) {
   const tokens = yield* AccountTokens
@@ -25,5 +26,5 @@ export const StartSession = Effect.fn("StartSession")(function* (userId: UserId,
     address: client.address,
     userAgent: client.userAgent === null ? null : client.userAgent.slice(0, 512)
   })
-  return { session, token: minted.token, csrfToken: tokens.csrfToken(minted.token) }
+  return { session, token: minted.token, csrfToken: tokens.csrfToken(minted.token), teams }
 })

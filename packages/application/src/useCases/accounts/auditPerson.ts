@@ -21,6 +21,9 @@ import type { ClientContext } from "./ClientContext.js"
  * `client` when the route is public (no session yet), else from the request's origin. Like
  * `recordAudit`, a store that fails is logged and never turns the action into an error.
  */
+const teamsOrNone = (ms: ReadonlyArray<{ readonly teamId: TeamId }>): ReadonlyArray<TeamId | null> =>
+  ms.length === 0 ? [null] : ms.map((m) => m.teamId)
+
 export const auditPerson = (
   person: UserId | null,
   action: AuditAction,
@@ -29,6 +32,7 @@ export const auditPerson = (
     readonly target?: { readonly type: string; readonly id: string | number } | null
     readonly details?: AuditDetails
     readonly client?: ClientContext
+    readonly memberOf?: ReadonlyArray<{ readonly teamId: TeamId }>
   } = {}
 ) =>
   Effect.gen(function* () {
@@ -40,9 +44,7 @@ export const auditPerson = (
         ? [team]
         : person === null
           ? [null]
-          : yield* (yield* MembershipRepository)
-              .listForUser(person)
-              .pipe(Effect.map((ms) => (ms.length === 0 ? [null] : ms.map((m) => m.teamId))))
+          : teamsOrNone(options.memberOf ?? (yield* (yield* MembershipRepository).listForUser(person)))
     const target =
       options.target === undefined
         ? person === null
