@@ -8,6 +8,7 @@ import {
   parseDeliveryStatus,
   parseFeedbackReport,
   parseVerp,
+  readHead,
   readHeaders,
   replySubject,
   rewriteHeaders,
@@ -27,6 +28,10 @@ describe("raw messages", () => {
     expect(hasBareLineBreak(bytes("a\r\n.\rb\r\n"))).toBe(true)
     expect(hasBareLineBreak(bytes("a\r\n\r.\r\n"))).toBe(true)
     expect(hasBareLineBreak(bytes("ends with CR\r"))).toBe(true)
+    expect(hasBareLineBreak(bytes("\nstarts with LF\r\n"))).toBe(true)
+    expect(hasBareLineBreak(bytes("a\r\r\nb\r\n"))).toBe(true)
+    expect(hasBareLineBreak(bytes("a\r\n\nb\r\n"))).toBe(true)
+    expect(hasBareLineBreak(bytes("no line break at all"))).toBe(false)
   })
 
   it("reads folded headers and rewrites the header block, keeping the body byte for byte", () => {
@@ -44,6 +49,23 @@ describe("raw messages", () => {
     expect(text(out)).toBe(
       "Message-ID: <1@a.test>\r\nSubject: Hi\r\n\r\nbody\r\nX-PostStack-Tags: in body\r\n"
     )
+    // The header block read once (as the relay does) rewrites to the same bytes.
+    const head = readHead(raw)
+    expect(head.headers).toEqual(readHeaders(raw))
+    const again = rewriteHeaders(
+      raw,
+      (n) => n.startsWith("x-poststack-") || n === "bcc",
+      ["Message-ID: <1@a.test>"],
+      head
+    )
+    expect(text(again)).toBe(text(out))
+  })
+
+  it("finds the end of the header block only at an empty line", () => {
+    const noBody = bytes("Subject: Hi\r\nFrom: a@b.test\r\n")
+    expect(readHead(noBody).end).toBe(-1)
+    expect(text(rewriteHeaders(noBody, () => false))).toBe("Subject: Hi\r\nFrom: a@b.test\r\n\r\n")
+    expect(readHead(bytes("Subject: Hi\r\n\r\n\r\nbody")).end).toBe(13)
   })
 })
 

@@ -40,7 +40,7 @@ interface StoredEmail {
   readonly trackOpens: boolean
   readonly trackClicks: boolean
   readonly idempotencyKey: string | null
-  readonly requestHash: string
+  readonly requestHash: string | null
   readonly system: boolean
   readonly deliveries: Array<StoredDelivery>
   readonly events: Array<EmailEvent>

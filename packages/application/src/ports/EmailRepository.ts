@@ -45,7 +45,8 @@ export interface NewEmail {
   readonly trackClicks: boolean
   readonly scheduledAt: Date | null
   readonly idempotencyKey: string | null
-  readonly requestHash: string
+  /** What a retry under `idempotencyKey` is compared by; `null` when there is no key. */
+  readonly requestHash: string | null
   /**
    * The product's own mail (a reset or invitation link), stored under the operator's team only so
    * the worker delivers it: no read of the team shows it, no webhook or channel hears of it, and

@@ -121,12 +121,23 @@ const isTeamSender = (caller: ApiKey | TeamSender): caller is TeamSender =>
 /** The answer to a request whose idempotency key names an email already stored. */
 const answerExisting = (
   existing: { readonly publicId: string; readonly requestHash: string | null },
-  requestHash: string,
+  requestHash: string | null,
   caller: ApiKey | TeamSender
 ) =>
   existing.requestHash !== requestHash
     ? Effect.fail(new IdempotencyKeyReused({ publicId: existing.publicId }))
     : Effect.succeed<SendResult>({ id: existing.publicId, replayed: true, testMode: caller.mode === "test" })
+
+/** The request as compared with a retry under the same idempotency key (attachments by digest). */
+const hashOf = (request: SendRequest) =>
+  Effect.map(Digest, (digest) =>
+    digest.sha256(
+      canonical({
+        ...request,
+        attachments: request.attachments.map((a) => ({ ...a, content: digest.sha256Bytes(a.content) }))
+      })
+    )
+  )
 
 type Recipient = { readonly address: string; readonly kind: "to" | "cc" | "bcc" }
 
@@ -187,19 +198,14 @@ export const SendEmail = Effect.fnUntraced(function* (
     ...valid.cc.map((m) => ({ address: m.address, kind: "cc" as const })),
     ...valid.bcc.map((m) => ({ address: m.address, kind: "bcc" as const }))
   ])
-  const digest = yield* Digest
-  const requestHash = digest.sha256(
-    canonical({
-      ...request,
-      attachments: request.attachments.map((a) => ({ ...a, content: digest.sha256Bytes(a.content) }))
-    })
-  )
   const key =
     idempotency === null
       ? null
       : idempotency.source === "body"
         ? `b:${idempotency.key}`
         : `h:${isTeamSender(caller) ? "team" : caller.id}:${idempotency.key}`
+  // The hash only ever meets a retry under the same key: a request without one is not hashed.
+  const requestHash = key === null ? null : yield* hashOf(request)
   const emails = yield* EmailRepository
   const replayOr = <E>(refusal: E): Effect.Effect<SendResult, E | IdempotencyKeyReused | StoreUnavailable> =>
     key === null

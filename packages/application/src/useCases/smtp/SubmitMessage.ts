@@ -8,7 +8,7 @@ import {
   MessageMalformed,
   normalizeAddress,
   type ParsedAddress,
-  readHeaders,
+  readHead,
   rewriteHeaders,
   SenderNotAllowed,
   type SendRequest,
@@ -77,7 +77,9 @@ export const SubmitMessage = Effect.fnUntraced(function* (
   if (hasBareLineBreak(raw)) {
     return yield* new MessageMalformed({ message: "bare CR or LF in message: every line must end with CRLF" })
   }
-  const headers = readHeaders(raw)
+  // The header block is read once, for the checks here and for the rewrite below.
+  const head = readHead(raw)
+  const headers = head.headers
   const options = submissionOptions(headers)
   if (typeof options === "string") return yield* new MessageMalformed({ message: options })
   const parsed = yield* Effect.flatMap(MailParser, (parser) => parser.parse(raw)).pipe(
@@ -151,7 +153,7 @@ export const SubmitMessage = Effect.fnUntraced(function* (
     options.idempotencyKey === null ? null : { source: "body", key: options.idempotencyKey },
     template === null
       ? {
-          bytes: rewriteHeaders(raw, (n) => dropped(n) || (!keepsId && n === "message-id"), prepend),
+          bytes: rewriteHeaders(raw, (n) => dropped(n) || (!keepsId && n === "message-id"), prepend, head),
           messageId
         }
       : null
