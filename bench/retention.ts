@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -142,6 +143,9 @@ const main = async () => {
     )
     await client.query("VACUUM ANALYZE events")
     await client.query("CHECKPOINT")
+    // The checkpoint hands the pages to the kernel: wait until they are on disk as well, so the
+    // phases below do not share the disk with the fill's writeback.
+    execFileSync("sync")
     const quietCpu = await databaseCpuMs(client)
     const quietStarted = performance.now()
     const quiet = await openLoop(SECONDS, rate, send)
