@@ -26,6 +26,24 @@ describe("broadcast sending rules", () => {
   let teamId: number
   let key: string
 
+  // Holds each expansion batch a quarter of a second (a trigger in this test's own database), so a
+  // cancel or a suspension lands while the expansion is under way.
+  const holdExpansion = async () => {
+    await query(
+      db.url,
+      `CREATE FUNCTION hold_expansion() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN PERFORM pg_sleep(0.25); RETURN NULL; END $$`
+    )
+    await query(
+      db.url,
+      `CREATE TRIGGER hold_expansion AFTER INSERT ON broadcast_recipients
+       FOR EACH STATEMENT EXECUTE FUNCTION hold_expansion()`
+    )
+  }
+  const releaseExpansion = async () => {
+    await query(db.url, "DROP TRIGGER hold_expansion ON broadcast_recipients")
+    await query(db.url, "DROP FUNCTION hold_expansion()")
+  }
   /** A manual segment of `size` new contacts at receiver.test, named after `tag`. */
   const segmentOf = async (tag: string, size: number) => {
     const segment = (await client.segments.create({ name: tag })).segment.publicId
@@ -174,16 +192,7 @@ describe("broadcast sending rules", () => {
     // A slow receiver, and an expansion held a quarter of a second per batch of 25 (a trigger in
     // this test's own database), so the cancel lands while both are under way.
     sink.dataDelayMs = 150
-    await query(
-      db.url,
-      `CREATE FUNCTION hold_expansion() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN PERFORM pg_sleep(0.25); RETURN NULL; END $$`
-    )
-    await query(
-      db.url,
-      `CREATE TRIGGER hold_expansion AFTER INSERT ON broadcast_recipients
-       FOR EACH STATEMENT EXECUTE FUNCTION hold_expansion()`
-    )
+    await holdExpansion()
     try {
       await client.broadcasts.send(broadcast.publicId)
       await until("the first messages", async () => ours().length >= 10, worker)
@@ -235,8 +244,7 @@ describe("broadcast sending rules", () => {
       })
     } finally {
       sink.dataDelayMs = 0
-      await query(db.url, "DROP TRIGGER hold_expansion ON broadcast_recipients")
-      await query(db.url, "DROP FUNCTION hold_expansion()")
+      await releaseExpansion()
     }
   }, 180_000)
 
@@ -401,16 +409,7 @@ describe("broadcast sending rules", () => {
     // A slow receiver and an expansion held a quarter of a second per batch of 25, so the
     // suspension lands while both are under way.
     sink.dataDelayMs = 150
-    await query(
-      db.url,
-      `CREATE FUNCTION hold_suspended_expansion() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN PERFORM pg_sleep(0.25); RETURN NULL; END $$`
-    )
-    await query(
-      db.url,
-      `CREATE TRIGGER hold_suspended_expansion AFTER INSERT ON broadcast_recipients
-       FOR EACH STATEMENT EXECUTE FUNCTION hold_suspended_expansion()`
-    )
+    await holdExpansion()
     try {
       await client.broadcasts.send(broadcast.publicId)
       await until("the first messages", async () => copiesOf(subject).size >= 5, worker)
@@ -478,8 +477,7 @@ describe("broadcast sending rules", () => {
       await query(db.url, "UPDATE team_billing SET status = 'none', grace_until = NULL WHERE team_id = $1", [
         teamId
       ])
-      await query(db.url, "DROP TRIGGER hold_suspended_expansion ON broadcast_recipients")
-      await query(db.url, "DROP FUNCTION hold_suspended_expansion()")
+      await releaseExpansion()
     }
   }, 240_000)
 })
