@@ -157,6 +157,9 @@ describe("workflow runs under SIGKILL", () => {
 
     // A last worker finishes what is left.
     const last = start()
+    // Earlier workers may have finished every run already: the stop below is only clean once this
+    // worker has started (a SIGTERM before its handlers exist kills it outright).
+    await last.waitFor('"worker started"', 120_000)
     const runsDone = async () => (await completed()) === contacts
     const byMessageId = () => {
       const seen = new Map<string, { to: string; subject: string; copies: number }>()
