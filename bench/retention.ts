@@ -17,7 +17,7 @@ import {
   databaseCpuMs,
   freePort,
   openLoop,
-  percentile,
+  openLoopWhile,
   startApp,
   verifiedDomain,
   START_TIMEOUT_MS,
@@ -31,28 +31,6 @@ const EMAILS = Number(process.env.BENCH_ERASE_EMAILS ?? 200_000)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
-
-/** Open loop (requests started at a fixed rate, whatever the answers do) for as long as `running` holds. */
-const openLoopWhile = async (running: () => boolean, ratePerSecond: number, call: () => Promise<boolean>) => {
-  const latencies: Array<number> = []
-  let failed = 0
-  const started = performance.now()
-  const pending: Array<Promise<void>> = []
-  for (let i = 0; running(); i++) {
-    const wait = started + (i * 1000) / ratePerSecond - performance.now()
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-    pending.push(
-      (async () => {
-        const t = performance.now()
-        if (await call()) latencies.push(performance.now() - t)
-        else failed++
-      })()
-    )
-  }
-  await Promise.all(pending)
-  latencies.sort((a, b) => a - b)
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), failed, count: latencies.length }
-}
 
 const body = JSON.stringify({
   from: "Bench <bench@bench.test>",

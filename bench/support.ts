@@ -67,16 +67,18 @@ export const closedLoop = async (seconds: number, concurrency: number, call: () 
   return { perSecond: ok / seconds, failed }
 }
 
-/** Open loop: requests started at a fixed rate whatever the answers do; latencies in ms. */
-export const openLoop = async (seconds: number, ratePerSecond: number, call: () => Promise<boolean>) => {
+/** Open loop (requests started at a fixed rate, whatever the answers do) for as long as `running` holds; latencies in ms. */
+export const openLoopWhile = async (
+  running: (sent: number) => boolean,
+  ratePerSecond: number,
+  call: () => Promise<boolean>
+) => {
   const latencies: Array<number> = []
   let failed = 0
-  const total = Math.floor(seconds * ratePerSecond)
   const started = performance.now()
   const pending: Array<Promise<void>> = []
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / ratePerSecond
-    const wait = due - performance.now()
+  for (let i = 0; running(i); i++) {
+    const wait = started + (i * 1000) / ratePerSecond - performance.now()
     if (wait > 0) await new Promise((r) => setTimeout(r, wait))
     pending.push(
       (async () => {
@@ -89,6 +91,12 @@ export const openLoop = async (seconds: number, ratePerSecond: number, call: () 
   await Promise.all(pending)
   latencies.sort((a, b) => a - b)
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), failed, count: latencies.length }
+}
+
+/** Open loop: `seconds` worth of requests started at a fixed rate whatever the answers do; latencies in ms. */
+export const openLoop = (seconds: number, ratePerSecond: number, call: () => Promise<boolean>) => {
+  const total = Math.floor(seconds * ratePerSecond)
+  return openLoopWhile((i) => i < total, ratePerSecond, call)
 }
 
 export { freePort }
