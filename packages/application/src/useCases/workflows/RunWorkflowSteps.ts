@@ -486,6 +486,9 @@ export const RunWorkflows = (options: {
       concurrency: options.concurrency,
       batch: Math.max(options.concurrency, 50),
       prefetch: options.concurrency,
+      // Each claim is one planned statement whatever it carries: waiting for room for half a batch
+      // (as deliveries do) rather than claiming for each run that finished spreads it over more runs.
+      minClaim: Math.ceil(Math.max(options.concurrency, 50) / 2),
       leaseMs: options.leaseMs,
       idle: options.idle
     })
