@@ -43,8 +43,8 @@ afterEach(async () => {
 })
 
 describe("Argon2PasswordHasher", () => {
-  it("hashes in a process of its own whose every thread runs in the idle scheduling class, stopped with its scope", async () => {
-    const hasher = await made({ memoryCost: 1024, timeCost: 1, nice: 12 })
+  it("with the idle scheduler, hashes in a process of its own whose every thread runs in the idle scheduling class, stopped with its scope", async () => {
+    const hasher = await made({ memoryCost: 1024, timeCost: 1, nice: 12, scheduler: "idle" })
     const stored = await Effect.runPromise(hasher.hash(Redacted.make("a passphrase long enough")))
     expect(stored).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/)
     const running = hashingProcesses()
@@ -64,8 +64,8 @@ describe("Argon2PasswordHasher", () => {
     expect(hashingProcesses()).toEqual([])
   })
 
-  it("with the normal scheduler, every thread of the hashing process runs in the normal class at the configured nice", async () => {
-    const hasher = await made({ memoryCost: 1024, timeCost: 1, nice: 12, scheduler: "normal" })
+  it("by default, every thread of the hashing process runs in the normal class at the configured nice", async () => {
+    const hasher = await made({ memoryCost: 1024, timeCost: 1, nice: 12 })
     await Effect.runPromise(hasher.hash(Redacted.make("a passphrase long enough")))
     const running = hashingProcesses()
     expect(running).toHaveLength(1)
@@ -86,9 +86,10 @@ describe("Argon2PasswordHasher", () => {
     scopes.push(scope)
     try {
       const hasher = await Effect.runPromise(
-        Scope.extend(Argon2PasswordHasher.make({ memoryCost: 1024, timeCost: 1, nice: 13 }), scope).pipe(
-          Effect.provide(Logger.replace(Logger.defaultLogger, logger))
-        )
+        Scope.extend(
+          Argon2PasswordHasher.make({ memoryCost: 1024, timeCost: 1, nice: 13, scheduler: "idle" }),
+          scope
+        ).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
       )
       await Effect.runPromise(hasher.hash(Redacted.make("a passphrase long enough")))
     } finally {

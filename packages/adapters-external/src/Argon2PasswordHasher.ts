@@ -21,11 +21,13 @@ export interface Argon2Options {
    */
   readonly nice?: number
   /**
-   * The Linux scheduling class of the hashing process (default `"idle"`). `"idle"` starts it under
+   * The Linux scheduling class of the hashing process (default `"normal"`). `"idle"` starts it under
    * `SCHED_IDLE` (`chrt --idle 0`), which every thread it creates inherits: its hashes run only on a
    * core nothing else wants, and a task of the server or PostgreSQL waking up takes the core at
    * once and is placed on it as on an idle one. Where `chrt` is missing or refused, the process
-   * runs in the normal class at `nice` (logged once). `"normal"`: `nice` only.
+   * runs in the normal class at `nice` (logged once). `"normal"`: `nice` only. Not the default: on
+   * a machine kept busy by other work, idle-class hashes get almost no CPU (sign-ins took 17 to
+   * 33 s in bench:sign-in), and no gain on the p99 of sending was measured yet.
    */
   readonly scheduler?: "idle" | "normal"
   /**
@@ -149,8 +151,8 @@ export const make = (options: Argon2Options) =>
       timeCost: options.timeCost,
       parallelism: 1
     }
-    const idle = (options.scheduler ?? "idle") === "idle" && idleClassAvailable()
-    if ((options.scheduler ?? "idle") === "idle" && !idle)
+    const idle = (options.scheduler ?? "normal") === "idle" && idleClassAvailable()
+    if ((options.scheduler ?? "normal") === "idle" && !idle)
       yield* Effect.logWarning(
         `password hashing runs at nice ${options.nice ?? 10}, not in the idle scheduling class: \`chrt --idle 0\` is missing or refused here`
       )
@@ -238,7 +240,7 @@ export const layerConfig = Layer.unwrapEffect(
       scheduler: Config.literal(
         "idle",
         "normal"
-      )("POSTSTACK_ARGON2_SCHEDULER").pipe(Config.withDefault("idle")),
+      )("POSTSTACK_ARGON2_SCHEDULER").pipe(Config.withDefault("normal" as const)),
       maxWaiting: Config.integer("POSTSTACK_ARGON2_MAX_WAITING").pipe(
         Config.withDefault(32),
         Config.validate({
