@@ -98,19 +98,30 @@ const authenticate = (options: SubmissionOptions, username: string, password: st
     )
   )
 
-const collect = (stream: SMTPServerDataStream, max: number) =>
-  Effect.async<{ readonly bytes: Uint8Array; readonly tooLarge: boolean }>((resume) => {
-    const chunks: Array<Buffer> = []
-    let size = 0
-    stream.on("data", (chunk: Buffer) => {
-      size += chunk.length
-      // Past the limit the rest is read and dropped: the client still gets its reply.
-      if (size <= max) chunks.push(chunk)
-    })
-    stream.on("end", () =>
-      resume(Effect.succeed({ bytes: Buffer.concat(chunks), tooLarge: stream.sizeExceeded || size > max }))
-    )
+/**
+ * Reads a message's body with plain stream listeners, outside any fiber: the fiber that checks and
+ * commits it starts once the body is in, rather than starting, suspending on the stream and being
+ * resumed through the scheduler. A body that came in one chunk (most do) is used as it is, not copied.
+ */
+const collect = (
+  stream: SMTPServerDataStream,
+  max: number,
+  done: (message: { readonly bytes: Uint8Array; readonly tooLarge: boolean }) => void
+) => {
+  const chunks: Array<Buffer> = []
+  let size = 0
+  stream.on("data", (chunk: Buffer) => {
+    size += chunk.length
+    // Past the limit the rest is read and dropped: the client still gets its reply.
+    if (size <= max) chunks.push(chunk)
   })
+  stream.on("end", () =>
+    done({
+      bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
+      tooLarge: stream.sizeExceeded || size > max
+    })
+  )
+}
 
 const submissionFailure = (error: { readonly _tag?: string; readonly message: string } | Error): Error => {
   // Replies made here carry their code; domain errors (also `Error`s) are mapped by tag.
@@ -209,19 +220,19 @@ const makeServer = (runtime: Runtime.Runtime<Needs>, options: SubmissionOptions,
         to: session.envelope.rcptTo.map((r) => r.address)
       }
       const key = authenticatedOf(session).key
-      const program = Effect.gen(function* () {
-        const message = yield* collect(stream, options.maxMessageBytes)
+      collect(stream, options.maxMessageBytes, (message) => {
         if (message.tooLarge) {
-          return yield* Effect.fail(
-            reply(552, `5.3.4 Message larger than ${options.maxMessageBytes} bytes`) as Error
-          )
+          return callback(reply(552, `5.3.4 Message larger than ${options.maxMessageBytes} bytes`))
         }
-        const sent = yield* SubmitMessage(key, envelope, message.bytes)
-        return sent.replayed ? `2.0.0 Already accepted as ${sent.id}` : `2.0.0 Queued as ${sent.id}`
+        answer(runtime, SubmitMessage(key, envelope, message.bytes), submissionFailure, (error, sent) =>
+          error === null && sent !== undefined
+            ? callback(
+                null,
+                sent.replayed ? `2.0.0 Already accepted as ${sent.id}` : `2.0.0 Queued as ${sent.id}`
+              )
+            : callback(error)
+        )
       })
-      answer(runtime, program, submissionFailure, (error, text) =>
-        error === null ? callback(null, text) : callback(error)
-      )
     }
   })
 

@@ -25,12 +25,17 @@ export interface Envelope {
   readonly to: ReadonlyArray<string>
 }
 
-/** The sender must be on a verified domain of the key's team, and inside the key's scope. */
-const requireSender = Effect.fnUntraced(function* (caller: ApiKey, raw: string) {
+/**
+ * The sender must be on a verified domain of the key's team, and inside the key's scope. `allowed`
+ * holds the domains already found so for this message (the envelope sender, From and Sender are
+ * usually of one domain): each is looked up once.
+ */
+const requireSender = Effect.fnUntraced(function* (caller: ApiKey, raw: string, allowed: Set<string>) {
   const address = normalizeAddress(raw)
   if (address === undefined)
     return yield* new SenderNotAllowed({ message: `Sender ${raw} is not an address` })
   const name = domainOf(address)
+  if (allowed.has(name)) return
   const domain = yield* Effect.flatMap(DomainRepository, (domains) => domains.findByName(caller.teamId, name))
   if (Option.isNone(domain) || !canSend(domain.value)) {
     return yield* new SenderNotAllowed({ message: `${name} is not a verified domain of this team` })
@@ -40,6 +45,7 @@ const requireSender = Effect.fnUntraced(function* (caller: ApiKey, raw: string) 
       message: `This API key may only send from its own domain, not ${name}`
     })
   }
+  allowed.add(name)
 })
 
 const display = (m: ParsedAddress) =>
@@ -92,9 +98,10 @@ export const SubmitMessage = Effect.fnUntraced(function* (
   if (fromHeaders !== 1 || parsed.fromAll.length !== 1) {
     return yield* new MessageMalformed({ message: "the message must have exactly one From: address" })
   }
-  yield* requireSender(caller, envelope.from)
-  yield* requireSender(caller, parsed.from.address)
-  if (parsed.sender !== null) yield* requireSender(caller, parsed.sender.address)
+  const allowed = new Set<string>()
+  yield* requireSender(caller, envelope.from, allowed)
+  yield* requireSender(caller, parsed.from.address, allowed)
+  if (parsed.sender !== null) yield* requireSender(caller, parsed.sender.address, allowed)
 
   // Envelope recipients are who receives it; the headers only say in which role.
   const inHeader = (list: ReadonlyArray<ParsedAddress>, address: string) =>
