@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { CsvSyntaxError, csvParser, type ParsedRecord } from "../../apps/server/src/CsvParser.js"
+import { CsvSyntaxError, csvParser, type ParsedRecord } from "@poststack/domain"
 
 /** The records of `text` fed in pieces of `piece` characters, or the error's line and message. */
 const read = (text: string, piece = Number.MAX_SAFE_INTEGER, max = 1_000_000) => {

@@ -81,7 +81,7 @@ describe("contacts, properties and topics in the dashboard", () => {
       { email: "READER1@example.com", first_name: "duplicate" },
       { email: "not an address", first_name: "x" }
     )
-    await page.getByLabel("Contacts (JSON)").fill(JSON.stringify(rows))
+    await page.getByLabel("Contacts (CSV or JSON)").fill(JSON.stringify(rows))
     await page.getByRole("button", { name: "Import", exact: true }).click()
     const status = page.getByRole("status").filter({ hasText: "Import finished" })
     await status.waitFor({ timeout: 20_000 })
@@ -152,12 +152,14 @@ describe("contacts, properties and topics in the dashboard", () => {
 
   it("uploads a JSON file to import", async () => {
     await go("Contacts", "Contacts")
-    await page.getByLabel("JSON file").setInputFiles({
+    await page.getByLabel("File", { exact: true }).setInputFiles({
       name: "people.json",
       mimeType: "application/json",
       buffer: Buffer.from(JSON.stringify({ contacts: [{ email: "uploaded@example.com", first_name: "Up" }] }))
     })
-    await expect.poll(() => page.getByLabel("Contacts (JSON)").inputValue()).toContain("uploaded@example.com")
+    await expect
+      .poll(() => page.getByLabel("Contacts (CSV or JSON)").inputValue())
+      .toContain("uploaded@example.com")
     await page.getByRole("button", { name: "Import", exact: true }).click()
     await page.getByRole("status").filter({ hasText: "1 imported, 0 skipped" }).waitFor()
     await page.getByLabel("Search").fill("uploaded")
@@ -211,6 +213,55 @@ describe("contacts, properties and topics in the dashboard", () => {
     page.once("dialog", (dialog) => void dialog.accept())
     await page.getByRole("button", { name: "Delete Releases" }).click()
     await page.getByText("No topics yet.").waitFor()
+    expect(problems).toEqual([])
+  })
+  it("imports a CSV file checked against the team's properties, listing the lines it refused", async () => {
+    await go("Properties", "Contact properties")
+    await page.getByLabel("Name").first().fill("score")
+    await page.getByLabel("Label").first().fill("Score")
+    await page.getByLabel("Type").selectOption("number")
+    await page.getByRole("button", { name: "Add property" }).click()
+    await page.getByRole("cell", { name: "Score", exact: true }).waitFor()
+    await go("Contacts", "Contacts")
+    const file = page.getByLabel("File", { exact: true })
+    // A misspelt column refuses the whole file before anything is sent.
+    await file.setInputFiles({
+      name: "typo.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from("email,scroe\r\ntypo@example.com,1\r\n")
+    })
+    await expect.poll(() => page.getByLabel("Contacts (CSV or JSON)").inputValue()).toContain("scroe")
+    await page.getByRole("button", { name: "Import", exact: true }).click()
+    await page.getByRole("alert").filter({ hasText: 'unknown column "scroe"' }).waitFor()
+    await file.setInputFiles({
+      name: "people.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(
+        "\ufeffemail,first_name,score,created_at\r\n" +
+          'csv-one@example.com,"Doe, Jane",42,2026-01-01\r\n' +
+          "csv-two@example.com,Two,lots,\r\n" +
+          "not-an-address,X,1,\r\n" +
+          "reader3@example.com,Known,3,\r\n"
+      )
+    })
+    await expect.poll(() => page.getByLabel("Contacts (CSV or JSON)").inputValue()).toContain("csv-one")
+    await page.getByRole("button", { name: "Import", exact: true }).click()
+    const status = page.getByRole("status").filter({ hasText: "Import finished" })
+    await status.waitFor()
+    expect(await status.textContent()).toMatch(/1 imported, 1 skipped, 2 rejected/)
+    const refused = await page.locator(".import-errors li").allTextContents()
+    expect(refused).toEqual([
+      expect.stringMatching(/^line 3: .*score/),
+      expect.stringMatching(/^line 4: invalid email/)
+    ])
+    const rows = await query<{ first_name: string; properties: unknown }>(
+      world.db.url,
+      "SELECT first_name, properties FROM contacts WHERE email IN ('csv-one@example.com', 'csv-two@example.com', 'reader3@example.com') ORDER BY email"
+    )
+    expect(rows).toEqual([
+      { first_name: "Doe, Jane", properties: { score: 42 } },
+      { first_name: "Reader 3", properties: {} }
+    ])
     expect(problems).toEqual([])
   })
 })

@@ -2,9 +2,8 @@ import { createReadStream } from "node:fs"
 import { stat } from "node:fs/promises"
 import { StringDecoder } from "node:string_decoder"
 import type { CsvRecord } from "@poststack/application"
-import { ValidationFailed } from "@poststack/domain"
+import { CsvSyntaxError, csvParser, type ParsedRecord, ValidationFailed } from "@poststack/domain"
 import { Chunk, Effect, Stream } from "effect"
-import { CsvSyntaxError, csvParser, type ParsedRecord } from "./CsvParser.js"
 
 /** The longest record the reader will hold: a stray quote must not make one cell of the whole file. */
 const MAX_RECORD_CHARS = 1_000_000

@@ -1,3 +1,12 @@
+import {
+  ContactProperty,
+  CsvSyntaxError,
+  csvColumns,
+  csvContact,
+  csvParser,
+  type ParsedRecord
+} from "@poststack/domain"
+import { Either } from "effect"
 import { useState } from "react"
 import { ApiProblem, call } from "../api"
 import { ErrorMessage } from "../ui"
@@ -10,6 +19,66 @@ interface Row {
   readonly first_name?: string | null
   readonly last_name?: string | null
   readonly properties?: Record<string, unknown> | null
+}
+
+/** The longest CSV record the reader holds: a stray quote must not make one cell of the whole file. */
+const MAX_RECORD_CHARS = 1_000_000
+
+/** What a file or pasted text gives: contacts to send, and the lines refused before sending. */
+interface Parsed {
+  readonly rows: ReadonlyArray<Row>
+  readonly rejected: ReadonlyArray<string>
+}
+
+const invalid = (message: string) => new ApiProblem("invalid_request", message, undefined)
+
+/** JSON when it opens with `[` or `{`; anything else is read as CSV with a header row. */
+const isJson = (text: string) => /^\s*[[{]/.test(text)
+
+/**
+ * Reads CSV as the operator's `contacts import` does: a header row naming `email`, `first_name`,
+ * `last_name` and the team's properties (any other column refuses the file, so a misspelt property
+ * is not dropped), cells checked against each property's type. A bad row is listed with its line
+ * and the rest go on.
+ */
+export const parseCsv = (text: string, properties: ReadonlyArray<ContactProperty>): Parsed => {
+  const records: Array<ParsedRecord> = []
+  try {
+    const parser = csvParser(MAX_RECORD_CHARS)
+    parser.push(text, records)
+    parser.end(records)
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) throw invalid(`Line ${error.line}: ${error.message}`)
+    throw error
+  }
+  const [header, ...data] = records
+  if (header === undefined) throw invalid("The file is empty: no header row.")
+  const columns = csvColumns(header.cells, properties)
+  if (Either.isLeft(columns)) throw invalid(`Line ${header.line}: ${columns.left}.`)
+  if (data.length === 0) throw invalid("The file has a header row but no contacts.")
+  const rows: Array<Row> = []
+  const rejected: Array<string> = []
+  for (const record of data) {
+    const contact = csvContact(columns.right, record.cells)
+    if (Either.isLeft(contact)) rejected.push(`line ${record.line}: ${contact.left}`)
+    else
+      rows.push({
+        email: contact.right.email,
+        first_name: contact.right.firstName,
+        last_name: contact.right.lastName,
+        properties: contact.right.properties
+      })
+  }
+  return { rows, rejected }
+}
+
+/** The team's properties as the CSV reader checks cells against them. */
+const teamProperties = async (): Promise<ReadonlyArray<ContactProperty>> => {
+  const { properties } = await call((api) => api.contactProperties.list())
+  return properties.map(
+    (p) =>
+      new ContactProperty({ ...p, id: p.id as ContactProperty["id"], teamId: 0, options: p.options ?? null })
+  )
 }
 
 /** Reads pasted or uploaded JSON: an array of contacts, or `{contacts: [...]}` as the API takes it. */
@@ -35,10 +104,12 @@ interface Progress {
   readonly total: number
   readonly imported: number
   readonly skipped: number
+  readonly rejected: number
+  /** The first rejected rows and why (at most 100 listed). */
   readonly errors: ReadonlyArray<string>
 }
 
-/** JSON import from a pasted text or a chosen file, in chunks, with a progress bar and a summary. */
+/** CSV or JSON import from a pasted text or a chosen file, in chunks, with a progress bar and a summary. */
 export const ContactImport = ({ onImported }: { readonly onImported: () => void }) => {
   const [text, setText] = useState("")
   const [progress, setProgress] = useState<Progress | undefined>()
@@ -49,8 +120,18 @@ export const ContactImport = ({ onImported }: { readonly onImported: () => void 
     setProblem(undefined)
     setBusy(true)
     try {
-      const rows = parseRows(text)
-      let state: Progress = { done: 0, total: rows.length, imported: 0, skipped: 0, errors: [] }
+      const { rows, rejected } = isJson(text)
+        ? { rows: parseRows(text), rejected: [] }
+        : parseCsv(text, await teamProperties())
+      const total = rows.length + rejected.length
+      let state: Progress = {
+        done: rejected.length,
+        total,
+        imported: 0,
+        skipped: 0,
+        rejected: rejected.length,
+        errors: rejected.slice(0, 100)
+      }
       setProgress(state)
       for (let at = 0; at < rows.length; at += CHUNK) {
         const chunk = rows.slice(at, at + CHUNK).map((r) => ({
@@ -62,9 +143,10 @@ export const ContactImport = ({ onImported }: { readonly onImported: () => void 
         const result = await call((api) => api.contacts.import({ payload: { contacts: chunk } }))
         state = {
           done: state.done + chunk.length,
-          total: rows.length,
+          total,
           imported: state.imported + result.imported,
           skipped: state.skipped + result.skipped,
+          rejected: state.rejected + result.errors.length,
           errors: [...state.errors, ...result.errors].slice(0, 100)
         }
         setProgress(state)
@@ -90,7 +172,9 @@ export const ContactImport = ({ onImported }: { readonly onImported: () => void 
     >
       <h2>Import contacts</h2>
       <p className="hint">
-        Paste JSON or choose a .json file: a list like{" "}
+        Choose a CSV or JSON file, or paste one. CSV: a header row with <code>email</code> and any of{" "}
+        <code>first_name</code>, <code>last_name</code> and your properties' names (an export from here
+        imports as it is). JSON: a list like{" "}
         <code>
           [{"{"}"email": "ann@example.com", "first_name": "Ann"{"}"}]
         </code>
@@ -98,12 +182,12 @@ export const ContactImport = ({ onImported }: { readonly onImported: () => void 
       </p>
       <ErrorMessage problem={problem} />
       <div className="field">
-        <label htmlFor="import-file">JSON file</label>
+        <label htmlFor="import-file">File</label>
         <input
           id="import-file"
           name="file"
           type="file"
-          accept="application/json,.json"
+          accept="text/csv,.csv,application/json,.json"
           onChange={(event) => {
             const file = event.target.files?.[0]
             if (file !== undefined) void file.text().then(setText)
@@ -111,7 +195,7 @@ export const ContactImport = ({ onImported }: { readonly onImported: () => void 
         />
       </div>
       <div className="field">
-        <label htmlFor="import-json">Contacts (JSON)</label>
+        <label htmlFor="import-json">Contacts (CSV or JSON)</label>
         <textarea
           id="import-json"
           name="contacts"
@@ -132,7 +216,7 @@ export const ContactImport = ({ onImported }: { readonly onImported: () => void 
           <p role="status">
             {busy ? "Importing… " : "Import finished: "}
             {progress.imported} imported, {progress.skipped} skipped
-            {progress.errors.length === 0 ? "" : `, ${progress.errors.length} rejected`}.
+            {progress.rejected === 0 ? "" : `, ${progress.rejected} rejected`}.
           </p>
           {progress.errors.length === 0 ? null : (
             <ul className="import-errors">
