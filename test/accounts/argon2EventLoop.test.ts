@@ -1,9 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs"
+import { getPriority } from "node:os"
 import { Argon2PasswordHasher } from "@poststack/adapters-external"
-import { Effect, Exit, Redacted, Scope } from "effect"
+import { Duration, Effect, Exit, Redacted, Scope } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 
-/** This process's children running the hashing script, with the nice value of each of their threads. */
+/**
+ * This process's children running the hashing script, with the nice value and the scheduling
+ * policy (0 normal, 5 `SCHED_IDLE`) of each of their threads.
+ */
 const hashingProcesses = () =>
   readdirSync("/proc")
     .filter((entry) => /^\d+$/.test(entry))
@@ -13,11 +17,17 @@ const hashingProcesses = () =>
         const parent = Number(stat.split(") ")[1]?.split(" ")[1])
         const command = readFileSync(`/proc/${pid}/cmdline`, "utf8")
         if (parent !== process.pid || !command.includes("argon2Process")) return []
-        const nice = readdirSync(`/proc/${pid}/task`).map((tid) =>
-          // Field 19 of a thread's stat is its nice value.
-          Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]?.split(" ")[16])
+        const fields = readdirSync(`/proc/${pid}/task`).map(
+          (tid) => readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? []
         )
-        return [{ pid: Number(pid), nice }]
+        // Fields 19 and 41 of a thread's stat: its nice value and its scheduling policy.
+        return [
+          {
+            pid: Number(pid),
+            nice: fields.map((f) => Number(f[16])),
+            policy: fields.map((f) => Number(f[38]))
+          }
+        ]
       } catch {
         return []
       }
@@ -34,15 +44,19 @@ afterEach(async () => {
 })
 
 describe("Argon2PasswordHasher", () => {
-  it("hashes in a process of its own whose every thread runs at the configured lower priority, stopped with its scope", async () => {
-    const hasher = await made({ memoryCost: 1024, timeCost: 1, nice: 12 })
+  it("with the idle scheduler, hashes in a process of its own whose every thread runs in the idle scheduling class, stopped with its scope", async () => {
+    const hasher = await made({ memoryCost: 1024, timeCost: 1, nice: 12, scheduler: "idle" })
     const stored = await Effect.runPromise(hasher.hash(Redacted.make("a passphrase long enough")))
     expect(stored).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/)
     const running = hashingProcesses()
     expect(running).toHaveLength(1)
-    // The main thread, V8's and libuv's (which ran the hashes) all at 12.
+    // The main thread, V8's and libuv's (which ran the hashes) all at 12, or at the suite's own
+    // nice value when that is higher (`nice -n 19 pnpm test`): only root may raise a priority.
+    const expected = process.getuid?.() === 0 ? 12 : Math.max(12, getPriority())
     expect(running[0]?.nice.length).toBeGreaterThan(4)
-    expect(new Set(running[0]?.nice)).toEqual(new Set([12]))
+    expect(new Set(running[0]?.nice)).toEqual(new Set([expected]))
+    // SCHED_IDLE (5), set by chrt before node started, so inherited by every thread.
+    expect(new Set(running[0]?.policy)).toEqual(new Set([5]))
     expect(
       (await Effect.runPromise(hasher.verify(stored, Redacted.make("a passphrase long enough")))).matches
     ).toBe(true)
@@ -51,6 +65,47 @@ describe("Argon2PasswordHasher", () => {
     const deadline = Date.now() + 5_000
     while (hashingProcesses().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     expect(hashingProcesses()).toEqual([])
+  })
+
+  it("by default, every thread of the hashing process runs in the normal class at the configured nice", async () => {
+    const hasher = await made({ memoryCost: 1024, timeCost: 1, nice: 12 })
+    await Effect.runPromise(hasher.hash(Redacted.make("a passphrase long enough")))
+    const running = hashingProcesses()
+    expect(running).toHaveLength(1)
+    expect(running[0]?.nice.length).toBeGreaterThan(4)
+    const expected = process.getuid?.() === 0 ? 12 : Math.max(12, getPriority())
+    expect(new Set(running[0]?.nice)).toEqual(new Set([expected]))
+    expect(new Set(running[0]?.policy)).toEqual(new Set([0]))
+  })
+
+  it("falls back to the normal class at the configured nice where chrt is missing, and says so once", async () => {
+    const path = process.env.PATH
+    process.env.PATH = "/nonexistent"
+    const logged: Array<string> = []
+    const { Logger } = await import("effect")
+    const logger = Logger.make(({ message }) => {
+      logged.push(String(message))
+    })
+    const scope = await Effect.runPromise(Scope.make())
+    scopes.push(scope)
+    try {
+      const hasher = await Effect.runPromise(
+        Scope.extend(
+          Argon2PasswordHasher.make({ memoryCost: 1024, timeCost: 1, nice: 13, scheduler: "idle" }),
+          scope
+        ).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+      )
+      await Effect.runPromise(hasher.hash(Redacted.make("a passphrase long enough")))
+    } finally {
+      process.env.PATH = path
+    }
+    const running = hashingProcesses()
+    expect(running).toHaveLength(1)
+    expect(new Set(running[0]?.nice)).toEqual(
+      new Set([process.getuid?.() === 0 ? 13 : Math.max(13, getPriority())])
+    )
+    expect(new Set(running[0]?.policy)).toEqual(new Set([0]))
+    expect(logged.filter((m) => m.includes("idle scheduling class"))).toHaveLength(1)
   })
 
   it("starts a new hashing process when the last one died", async () => {
@@ -104,6 +159,34 @@ describe("Argon2PasswordHasher", () => {
     expect(medianGap, detail).toBeLessThan(oneHash / 2)
     // Blocked, the ticker could run at most once between two hashes: eight times in all.
     expect(ticks, detail).toBeGreaterThan(3 * 8)
+  })
+
+  it("refuses a check at once, with a wait to retry after, when more are waiting than it takes on", async () => {
+    const hasher = await made({ ...Argon2PasswordHasher.OWASP_MINIMUM, maxWaiting: 2 })
+    const password = Redacted.make("a passphrase long enough")
+    const stored = await Effect.runPromise(hasher.hash(password))
+    const outcomes = await Effect.runPromise(
+      Effect.all(
+        Array.from({ length: 8 }, () => Effect.timed(Effect.either(hasher.verify(stored, password)))),
+        { concurrency: "unbounded" }
+      )
+    )
+    // One running and two waiting are taken on; the other five are refused without waiting.
+    const answered = outcomes.flatMap(([ms, o]) =>
+      o._tag === "Right" ? [{ ms: Duration.toMillis(ms), check: o.right }] : []
+    )
+    const refused = outcomes.flatMap(([ms, o]) =>
+      o._tag === "Left" ? [{ ms: Duration.toMillis(ms), error: o.left }] : []
+    )
+    expect(answered.map((a) => a.check.matches)).toEqual([true, true, true])
+    expect(refused).toHaveLength(5)
+    for (const r of refused) {
+      expect(r.error._tag).toBe("RateLimitExceeded")
+      expect(r.error.retryAfterSeconds).toBeGreaterThanOrEqual(1)
+      expect(r.ms).toBeLessThan(Math.min(...answered.map((a) => a.ms)))
+    }
+    // Once the queue drains, checks are taken on again.
+    expect((await Effect.runPromise(hasher.verify(stored, password))).matches).toBe(true)
   })
 
   it("refuses to be configured below OWASP's floor", async () => {

@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
@@ -19,6 +28,10 @@ describe("pnpm start with no configuration", () => {
   it("runs migrations on an embedded PostgreSQL, hands over one key once, serves it, and survives a restart", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "poststack-start-"))
     chmodSync(dataDir, 0o755)
+    // The key file of an earlier database (a removed cluster, a test run) is moved aside, not a reason to fail.
+    writeFileSync(path.join(dataDir, "bootstrap-api-key"), "sk_live_of_an_earlier_database\n", {
+      mode: 0o600
+    })
     const port = await freePort()
     try {
       const first = launch("apps/server/src/main.ts", { POSTSTACK_DATA_DIR: dataDir, PORT: String(port) })
@@ -32,6 +45,11 @@ describe("pnpm start with no configuration", () => {
       expect(key).toMatch(/^sk_live_[A-Za-z0-9_-]{43}$/)
       expect(first.output()).not.toContain(key)
       expect(first.output()).toContain(keyFile)
+      const aside = readdirSync(dataDir).filter((f) => /^bootstrap-api-key\.\d+$/.test(f))
+      expect(aside).toHaveLength(1)
+      expect(readFileSync(path.join(dataDir, aside[0] ?? ""), "utf8")).toBe(
+        "sk_live_of_an_earlier_database\n"
+      )
 
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`)
       expect(await ready.json()).toMatchObject({ status: "ready", migrations: true })
@@ -235,6 +253,8 @@ describe("configuration errors", () => {
   }, 150_000)
 
   it("says in one line what is wrong with DATABASE_URL or the port, and how to fix it", async () => {
+    // Its own data folder: a start that gets as far as the first key writes it there, not in the checkout.
+    const dataDir = mkdtempSync(path.join(tmpdir(), "poststack-config-"))
     const db = await createTestDatabase()
     const scram = await startThrowawayPostgres({ fsync: false })
     const busy = createServer().listen(0, "0.0.0.0")
@@ -278,6 +298,7 @@ describe("configuration errors", () => {
       for (const [, env] of cases) {
         const p = launch("apps/server/src/main.ts", {
           POSTSTACK_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+          POSTSTACK_DATA_DIR: dataDir,
           PORT: String(await freePort()),
           POSTSTACK_SMTP_SUBMISSION_PORT: "off",
           POSTSTACK_SMTP_SUBMISSION_TLS_PORT: "off",
@@ -296,6 +317,7 @@ describe("configuration errors", () => {
       busy.close()
       await scram.stop()
       await db.drop()
+      rmSync(dataDir, { recursive: true, force: true })
     }
   }, 180_000)
 })

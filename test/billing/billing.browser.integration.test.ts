@@ -10,6 +10,7 @@ import { createTestDatabase, query } from "../support/database.js"
 import { type FakeStripe, startFakeStripe } from "../support/fakeStripe.js"
 import { startTestServer, type TestServer } from "../support/server.js"
 import { type OperatorRuntime, operatorRuntime, run } from "./support.js"
+import { screenshotPath } from "../support/screenshots.js"
 
 const EMAIL = "owner@billing.test"
 const PASSWORD = "correct horse battery staple"
@@ -118,7 +119,7 @@ describe("the billing page in a browser", () => {
     expect(await chart.locator(`g[data-day="${yesterday}"] rect.bar-live title`).textContent()).toBe(
       `${yesterday}: 40 sent live, 39 delivered, 1 bounced; 5 in test mode`
     )
-    await page.screenshot({ path: "/tmp/billing-page.png", fullPage: true })
+    await page.screenshot({ path: screenshotPath("billing-page.png"), fullPage: true })
 
     await page.getByRole("button", { name: "Choose Pro" }).click()
     await page.waitForURL(/checkout\.stripe\.test/)

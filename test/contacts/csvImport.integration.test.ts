@@ -176,6 +176,35 @@ describe("poststack contacts import FILE", () => {
     expect(await emails()).toEqual(before)
   }, 240_000)
 
+  it("keeps a contact's public id to con_ and 24 lowercase hex digits with a check that counts nothing", async () => {
+    // The check runs on every imported row; a counted repetition ({24}) cost about 4 µs a row.
+    const [check] = await query<{ def: string }>(
+      db.url,
+      "SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'contacts_public_id_check'"
+    )
+    expect(check?.def).not.toMatch(/\{\d+\}/)
+    const insert = (publicId: string) =>
+      query(db.url, "INSERT INTO contacts (public_id, team_id, email) VALUES ($1, $2, $3)", [
+        publicId,
+        teamId,
+        `${publicId}@example.com`
+      ]).then(
+        () => "kept",
+        (e: { code?: string }) => e.code
+      )
+    const hex = "0123456789abcdef01234567"
+    expect(await insert(`con_${hex}`)).toBe("kept")
+    for (const bad of [
+      `con_${hex.slice(1)}`,
+      `con_${hex}8`,
+      `con_${hex.toUpperCase()}`,
+      `cot_${hex}`,
+      `con_${hex.slice(1)}g`,
+      `con_${hex.slice(1)}\n`
+    ])
+      expect(await insert(bad)).toBe("23514")
+  })
+
   it("imports into the team named, never another", async () => {
     const other = await insertTeamWithKey(db.url, "other")
     expect(other).not.toBe("")

@@ -8,6 +8,7 @@ import { addVerifiedDomain } from "../support/domains.js"
 import { sdk } from "../support/sdkClient.js"
 import { launchChromium } from "./chromium.js"
 import { signInAndOpen, watchForProblems } from "./signIn.js"
+import { screenshotPath } from "../support/screenshots.js"
 
 const PASSWORD = "correct horse battery staple"
 const EMAIL = "bea@people.test"
@@ -107,7 +108,7 @@ describe("broadcasts in the dashboard", () => {
       await expect.poll(() => detail.getByTestId("count-opened").textContent()).toBe("2")
       expect(await detail.getByTestId("count-clicked").textContent()).toBe("1")
       expect(await detail.locator("svg.engagement-chart rect.bar-opened").count()).toBeGreaterThan(0)
-      await page.screenshot({ path: "/tmp/dash-broadcasts-sent.png", fullPage: true })
+      await page.screenshot({ path: screenshotPath("dash-broadcasts-sent.png"), fullPage: true })
 
       // An A/B test set up in the form: three variants, weights kept at 100.
       await compose.getByLabel("From", { exact: true }).fill("news@shop.test")
@@ -120,7 +121,7 @@ describe("broadcasts in the dashboard", () => {
       await compose.getByLabel("Variant B subject").fill("A longer subject")
       await compose.getByLabel("Variant C subject").fill("Third")
       await compose.getByLabel("Test sample (%)").fill("30")
-      await page.screenshot({ path: "/tmp/dash-broadcasts-ab.png", fullPage: true })
+      await page.screenshot({ path: screenshotPath("dash-broadcasts-ab.png"), fullPage: true })
       await compose.getByRole("button", { name: "Save draft" }).click()
       await page.getByRole("row", { name: /Which subject wins A\/B draft/ }).waitFor()
       const [ab] = await query<{ n: number; weights: string }>(
@@ -145,7 +146,7 @@ describe("broadcasts in the dashboard", () => {
       await later.getByRole("button", { name: "Cancel broadcast" }).click()
       await later.getByText("cancelled", { exact: true }).waitFor()
       await page.getByRole("row", { name: /Later news cancelled/ }).waitFor()
-      await page.screenshot({ path: "/tmp/dash-broadcasts.png", fullPage: true })
+      await page.screenshot({ path: screenshotPath("dash-broadcasts.png"), fullPage: true })
       const [row] = await query<{ status: string; n: number }>(
         world.db.url,
         `SELECT b.status, (SELECT count(*)::int FROM emails e WHERE e.broadcast_id = b.id) AS n
@@ -154,7 +155,7 @@ describe("broadcasts in the dashboard", () => {
       expect(row).toEqual({ status: "cancelled", n: 0 })
       expect(problems).toEqual([])
     } catch (error) {
-      await page.screenshot({ path: "/tmp/dash-broadcasts-failed.png", fullPage: true })
+      await page.screenshot({ path: screenshotPath("dash-broadcasts-failed.png"), fullPage: true })
       throw new Error(`${String(error)}\n${problems.join("\n")}`)
     }
     await context.close()

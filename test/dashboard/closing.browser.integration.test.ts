@@ -6,6 +6,7 @@ import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
 import { query } from "../support/database.js"
 import { currentStep, totpAt } from "../support/totp.js"
 import { launchChromium } from "./chromium.js"
+import { screenshotPath } from "../support/screenshots.js"
 
 const EMAIL = "rhea.closing@people.test"
 const PASSWORD = "correct horse battery staple"
@@ -54,7 +55,7 @@ describe("closing a team and deleting an account in a browser", () => {
     expect(await closing.getByRole("alert").textContent()).toContain("The current password is wrong")
     await closing.getByLabel("Your password").fill(PASSWORD)
     await closing.scrollIntoViewIfNeeded()
-    await page.screenshot({ path: "/tmp/dash-close-team.png", fullPage: true })
+    await page.screenshot({ path: screenshotPath("dash-close-team.png"), fullPage: true })
     await closing.getByRole("button", { name: "Close the team for good" }).click()
     await page.waitForURL(/\/app\/account$/)
     const [team] = await query<{ closed: boolean }>(
@@ -111,7 +112,7 @@ describe("closing a team and deleting an account in a browser", () => {
     expect(await closing.getByRole("alert").textContent()).toContain("The two-factor code is wrong")
     await code.fill(backupCodes[0] ?? "")
     await closing.scrollIntoViewIfNeeded()
-    await page.screenshot({ path: "/tmp/dash-close-team-2fa.png", fullPage: true })
+    await page.screenshot({ path: screenshotPath("dash-close-team-2fa.png"), fullPage: true })
     await closing.getByRole("button", { name: "Close the team for good" }).click()
     await page.waitForURL(/\/app\/account$/)
     const [team] = await query<{ closed: boolean }>(

@@ -6,6 +6,7 @@ import { Browser, mailTo, tokenIn } from "../accounts/browser.js"
 import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
 import { query } from "../support/database.js"
 import { launchChromium } from "./chromium.js"
+import { screenshotPath } from "../support/screenshots.js"
 
 const PASSWORD = "correct horse battery staple"
 const EMAIL = "marta@people.test"
@@ -89,7 +90,7 @@ describe("contacts, properties and topics in the dashboard", () => {
     expect(await page.locator("progress").getAttribute("value")).toBe("1003")
     expect(await page.getByText("1003 of 1003 processed").isVisible()).toBe(true)
     expect(await page.locator(".import-errors li").textContent()).toContain("not an address")
-    await page.screenshot({ path: "/tmp/dash-contacts-import.png", fullPage: true })
+    await page.screenshot({ path: screenshotPath("dash-contacts-import.png"), fullPage: true })
     const [stored] = await query<{ n: number }>(
       world.db.url,
       "SELECT count(*)::int AS n FROM contacts WHERE team_id = $1",
@@ -209,7 +210,7 @@ describe("contacts, properties and topics in the dashboard", () => {
     await edit.getByLabel("Name").fill("Releases")
     await edit.getByRole("button", { name: "Save topic" }).click()
     await page.getByRole("cell", { name: "Releases", exact: true }).waitFor()
-    await page.screenshot({ path: "/tmp/dash-topics.png", fullPage: true })
+    await page.screenshot({ path: screenshotPath("dash-topics.png"), fullPage: true })
     page.once("dialog", (dialog) => void dialog.accept())
     await page.getByRole("button", { name: "Delete Releases" }).click()
     await page.getByText("No topics yet.").waitFor()

@@ -4,6 +4,7 @@ import { DIST } from "../../apps/dashboard/scripts/ensureBuilt.mjs"
 import { Browser, mailTo, tokenIn } from "../accounts/browser.js"
 import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
 import { launchChromium } from "./chromium.js"
+import { screenshotPath } from "../support/screenshots.js"
 
 const PASSWORD = "correct horse battery staple"
 
@@ -54,7 +55,7 @@ describe("the dashboard in a browser", () => {
     return match[0]
   }
   const shot = (page: Page, name: string) =>
-    page.screenshot({ path: `/tmp/dash-${name}.png`, fullPage: true })
+    page.screenshot({ path: screenshotPath(`dash-${name}.png`), fullPage: true })
 
   it("takes a new person from sign-up through the mailed link to a first API key, shown once", async () => {
     const { context, page } = await newPerson()

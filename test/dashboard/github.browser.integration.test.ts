@@ -6,6 +6,7 @@ import { Browser, mailTo, tokenIn } from "../accounts/browser.js"
 import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
 import { type FakeGitHub, type FakeGitHubAccount, startFakeGitHub } from "../support/fakeGitHub.js"
 import { launchChromium } from "./chromium.js"
+import { screenshotPath } from "../support/screenshots.js"
 
 const PASSWORD = "correct horse battery staple"
 
@@ -54,7 +55,7 @@ describe("GitHub in the dashboard", () => {
 
   const url = (path: string) => `${world.server.baseUrl}${path}`
   const shot = (page: Page, name: string) =>
-    page.screenshot({ path: `/tmp/dash2-${name}.png`, fullPage: true })
+    page.screenshot({ path: screenshotPath(`dash2-${name}.png`), fullPage: true })
 
   /** A browser whose visits to GitHub's consent page are approved as `as`. */
   const newBrowser = async (as: FakeGitHubAccount): Promise<{ context: BrowserContext; page: Page }> => {

@@ -5,6 +5,7 @@ import { DIST } from "../../apps/dashboard/scripts/ensureBuilt.mjs"
 import { Browser, signUpVerified } from "../accounts/browser.js"
 import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
 import { launchChromium } from "./chromium.js"
+import { screenshotPath } from "../support/screenshots.js"
 
 const EMAIL = "olive.privacy@people.test"
 const PASSWORD = "correct horse battery staple"
@@ -70,7 +71,7 @@ describe("the privacy page in a browser", () => {
     await eraseRow.getByText("Done (5/5)").waitFor({ timeout: 30_000 })
     const report = eraseRow.getByRole("table", { name: "Erasure report" })
     expect(await report.getByRole("row", { name: /contacts/ }).textContent()).toBe("contacts1")
-    await page.screenshot({ path: "/tmp/dash-privacy.png", fullPage: true })
+    await page.screenshot({ path: screenshotPath("dash-privacy.png"), fullPage: true })
     expect((await api.call("GET", `/contacts/by-email/${encodeURIComponent(SUBJECT)}`)).status).toBe(404)
 
     // P36: the account page hands the person their own data as a file.
@@ -86,7 +87,7 @@ describe("the privacy page in a browser", () => {
     }
     expect(mine.account.email).toBe(EMAIL)
     await page.getByRole("heading", { name: "Your data" }).scrollIntoViewIfNeeded()
-    await page.screenshot({ path: "/tmp/dash-account-data.png" })
+    await page.screenshot({ path: screenshotPath("dash-account-data.png") })
     expect(problems).toEqual([])
     await context.close()
   }, 120_000)

@@ -5,6 +5,7 @@ import { Browser, mailTo, tokenIn } from "../accounts/browser.js"
 import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
 import { launchChromium } from "./chromium.js"
 import { signInAndOpen, watchForProblems } from "./signIn.js"
+import { screenshotPath } from "../support/screenshots.js"
 
 const PASSWORD = "correct horse battery staple"
 const EMAIL = "sam@people.test"
@@ -50,7 +51,7 @@ describe("segments in the dashboard", () => {
   })
 
   const shot = (page: Page, name: string) =>
-    page.screenshot({ path: `/tmp/dash-segments-${name}.png`, fullPage: true })
+    page.screenshot({ path: screenshotPath(`dash-segments-${name}.png`), fullPage: true })
 
   const signedIn = async () => {
     if (chromium === undefined) throw noChromium

@@ -7,6 +7,7 @@ import { Browser, mailTo, tokenIn } from "../accounts/browser.js"
 import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
 import { query } from "../support/database.js"
 import { launchChromium } from "./chromium.js"
+import { screenshotPath } from "../support/screenshots.js"
 
 const PASSWORD = "correct horse battery staple"
 const EMAIL = "fran@people.test"
@@ -99,7 +100,7 @@ describe("signup forms in the dashboard", () => {
     await card.getByRole("button", { name: "Copy snippet" }).click()
     await card.getByRole("button", { name: "Copied" }).waitFor()
     expect(await page.evaluate("navigator.clipboard.readText()")).toBe(snippet)
-    await page.screenshot({ path: "/tmp/dash-signup-forms.png", fullPage: true })
+    await page.screenshot({ path: screenshotPath("dash-signup-forms.png"), fullPage: true })
 
     // Pasted into a page on another origin, the snippet posts across origins (a CORS preflight).
     const site = await customerSite(snippet)

@@ -5,6 +5,7 @@ import { Browser, mailTo, tokenIn } from "../accounts/browser.js"
 import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
 import { launchChromium } from "./chromium.js"
 import { signInAndOpen, watchForProblems } from "./signIn.js"
+import { screenshotPath } from "../support/screenshots.js"
 
 const PASSWORD = "correct horse battery staple"
 const EMAIL = "tess@people.test"
@@ -57,7 +58,7 @@ describe("templates in the dashboard", () => {
       expect(await page.locator('iframe[title="Rendered email"]').getAttribute("sandbox")).toBe("")
       // The value was escaped by the server: no element was made from it.
       expect(await frame.locator("ann").count()).toBe(0)
-      await page.screenshot({ path: "/tmp/dash-templates.png", fullPage: true })
+      await page.screenshot({ path: screenshotPath("dash-templates.png"), fullPage: true })
 
       // Published, then edited: a new version, still published.
       await page.getByRole("button", { name: "Publish" }).click()
@@ -77,7 +78,7 @@ describe("templates in the dashboard", () => {
         .waitFor()
       expect(problems.filter((p) => !/422/.test(p))).toEqual([])
     } catch (error) {
-      await page.screenshot({ path: "/tmp/dash-templates-failed.png", fullPage: true })
+      await page.screenshot({ path: screenshotPath("dash-templates-failed.png"), fullPage: true })
       throw new Error(`${String(error)}\n${problems.join("\n")}`)
     }
     await context.close()

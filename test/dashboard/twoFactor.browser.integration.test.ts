@@ -5,6 +5,7 @@ import { Browser, mailTo, tokenIn } from "../accounts/browser.js"
 import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
 import { currentStep, totpAt } from "../support/totp.js"
 import { launchChromium } from "./chromium.js"
+import { screenshotPath } from "../support/screenshots.js"
 
 const PASSWORD = "correct horse battery staple"
 const EMAIL = "carol@people.test"
@@ -31,7 +32,7 @@ describe("two-factor in the dashboard", () => {
 
   const url = (path: string) => `${world.server.baseUrl}${path}`
   const shot = (page: Page, name: string) =>
-    page.screenshot({ path: `/tmp/dash2-${name}.png`, fullPage: true })
+    page.screenshot({ path: screenshotPath(`dash2-${name}.png`), fullPage: true })
 
   const signInWithPassword = async (page: Page) => {
     await page.goto(url("/sign-in"))

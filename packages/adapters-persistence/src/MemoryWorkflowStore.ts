@@ -1,4 +1,4 @@
-import { type ClaimedRun, WorkflowStore } from "@poststack/application"
+import { type ClaimedRun, EmailRepository, WorkflowStore } from "@poststack/application"
 import {
   emptyGraph,
   type Graph,
@@ -31,7 +31,9 @@ interface StoredRun {
  * no email events: `consumeContactEvents` reads nothing, a step's `workflow.run.*` events are not
  * kept, `sentEmails` reports no opens, and a queued webhook step is only a delivery id.
  */
-export const make = Effect.sync(() => {
+export const make = Effect.gen(function* () {
+  // A send step's email goes to the email store; one process, so nothing comes between the two.
+  const emails = yield* EmailRepository
   const workflows: Array<StoredWorkflow> = []
   const runs: Array<StoredRun> = []
   let nextId = 0
@@ -92,6 +94,35 @@ export const make = Effect.sync(() => {
       return Option.some(w.workflow)
     })
   const held = (c: ClaimedRun) => runs.find((r) => r.run.id === c.run.id && r.attempts === c.attempt)
+
+  const recordStep: WorkflowStore["Type"]["recordStep"] = (claim, steps, move, hold = false) =>
+    Effect.map(now, (at) => {
+      const r = held(claim)
+      const lastStep = steps[steps.length - 1]
+      if (r === undefined || r.run.status !== "running" || lastStep === undefined) return false
+      const waits = move._tag === "Wait"
+      const left = (waits ? steps.slice(0, -1) : steps).map((s) => s.node)
+      const status = move._tag === "Complete" ? "completed" : move._tag === "Fail" ? "failed" : "running"
+      r.run = {
+        ...r.run,
+        status,
+        currentNodeId: move._tag === "Goto" ? move.node : waits ? lastStep.node : null,
+        nodesVisited: [...r.run.nodesVisited, ...left],
+        waitUntil: waits ? move.until : null,
+        completedAt: status === "running" ? null : at
+      }
+      if (left.length > 0) r.events = []
+      r.dueAt = waits ? move.until.getTime() : move._tag === "Goto" ? at.getTime() : null
+      if (!(hold && move._tag === "Goto")) r.leaseUntil = 0
+      steps.forEach((step, i) => {
+        const detail =
+          move._tag === "Fail" && i === steps.length - 1
+            ? { ...step.detail, reason: move.reason }
+            : step.detail
+        r.steps.push({ nodeId: step.node, outcome: step.outcome, detail, at })
+      })
+      return true
+    })
 
   return WorkflowStore.of({
     create: (teamId, f) =>
@@ -234,33 +265,22 @@ export const make = Effect.sync(() => {
           if (r !== undefined) r.leaseUntil = 0
         }
       }),
-    recordStep: (claim, steps, move, hold = false) =>
-      Effect.map(now, (at) => {
+    recordStep,
+    recordSend: (claim, steps, move, email, hold = false) =>
+      Effect.gen(function* () {
         const r = held(claim)
-        const lastStep = steps[steps.length - 1]
-        if (r === undefined || r.run.status !== "running" || lastStep === undefined) return false
-        const waits = move._tag === "Wait"
-        const left = (waits ? steps.slice(0, -1) : steps).map((s) => s.node)
-        const status = move._tag === "Complete" ? "completed" : move._tag === "Fail" ? "failed" : "running"
-        r.run = {
-          ...r.run,
-          status,
-          currentNodeId: move._tag === "Goto" ? move.node : waits ? lastStep.node : null,
-          nodesVisited: [...r.run.nodesVisited, ...left],
-          waitUntil: waits ? move.until : null,
-          completedAt: status === "running" ? null : at
-        }
-        if (left.length > 0) r.events = []
-        r.dueAt = waits ? move.until.getTime() : move._tag === "Goto" ? at.getTime() : null
-        if (!(hold && move._tag === "Goto")) r.leaseUntil = 0
-        steps.forEach((step, i) => {
-          const detail =
-            move._tag === "Fail" && i === steps.length - 1
-              ? { ...step.detail, reason: move.reason }
-              : step.detail
-          r.steps.push({ nodeId: step.node, outcome: step.outcome, detail, at })
-        })
-        return true
+        if (r === undefined || r.run.status !== "running") return Option.none()
+        const accepted = yield* emails.accept(email)
+        const last = steps.length - 1
+        yield* recordStep(
+          claim,
+          steps.map((step, i) =>
+            i === last ? { ...step, detail: { ...step.detail, email_id: accepted.publicId } } : step
+          ),
+          move,
+          hold
+        )
+        return Option.some(accepted)
       }),
     queueWebhook: (teamId, webhookId, event) =>
       Effect.sync(() => {

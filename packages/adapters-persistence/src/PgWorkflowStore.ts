@@ -1,5 +1,11 @@
 import { SqlClient } from "@effect/sql"
-import { type ClaimedRun, WorkflowStore } from "@poststack/application"
+import {
+  type ClaimedRun,
+  type NewEmail,
+  type RunMove,
+  type RunStep,
+  WorkflowStore
+} from "@poststack/application"
 import {
   type EncodedWebhookEvent,
   type EngagementSegment,
@@ -17,6 +23,7 @@ import {
 import { Effect, Layer, Option } from "effect"
 import { toContact } from "./ContactRows.js"
 import { groupCommit } from "./GroupCommit.js"
+import { type AcceptRow, acceptEmails, acceptResult, UNSTORABLE } from "./PgAcceptEmails.js"
 import { unavailable } from "./SqlErrors.js"
 
 interface WorkflowRow {
@@ -98,13 +105,43 @@ const TRIGGER_NODE =
   "(SELECT n->>'public_id' FROM jsonb_array_elements(w.graph->'nodes') n WHERE n->>'type' = 'trigger' LIMIT 1)"
 const EXCLUSIVE = "NOT coalesce((w.trigger_config->>'allow_reentry')::boolean, false)"
 
+const recordRow = (
+  claim: ClaimedRun,
+  steps: ReadonlyArray<RunStep>,
+  move: RunMove,
+  hold = false
+): RecordRow => {
+  const waits = move._tag === "Wait"
+  const last = steps[steps.length - 1]
+  const left = (waits ? steps.slice(0, -1) : steps).map((step) => step.node)
+  return {
+    id: claim.run.id,
+    attempt: claim.attempt,
+    status: move._tag === "Complete" ? "completed" : move._tag === "Fail" ? "failed" : "running",
+    next: move._tag === "Goto" ? move.node : waits ? (last?.node ?? null) : null,
+    left,
+    wait_until: waits ? move.until.toISOString() : null,
+    due: waits ? "wait" : move._tag === "Goto" ? "now" : "none",
+    hold: hold && move._tag === "Goto",
+    steps: steps.map((step, i) => ({
+      node: step.node,
+      outcome: step.outcome,
+      detail:
+        move._tag === "Fail" && i === steps.length - 1
+          ? { ...step.detail, reason: move.reason }
+          : step.detail,
+      events: step.events ?? []
+    }))
+  }
+}
+
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const one = (rows: ReadonlyArray<WorkflowRow>) => Option.map(Option.fromNullable(rows[0]), toWorkflow)
   // Steps recorded at the same moment by any of this worker's runs are written together: one
   // statement and one commit for all of them (see GroupCommit); each run's row is still guarded
   // by its own claim, so a run whose lease another worker took records nothing.
-  const record = yield* groupCommit<RecordRow, boolean>((batch) => {
+  const writeRecords = (batch: ReadonlyArray<RecordRow>) => {
     const moves = batch.map((r) => ({ ...r, steps: undefined }))
     const steps = batch
       .flatMap((r) => r.steps.map((step) => ({ ...step, events: undefined, run_id: r.id })))
@@ -152,10 +189,48 @@ export const make = Effect.gen(function* () {
       Effect.map((rows) => {
         const recorded = new Set(rows.map((r) => Number(r.id)))
         return batch.map((r) => recorded.has(r.id))
-      }),
-      unavailable
+      })
     )
-  }, 200)
+  }
+  const record = yield* groupCommit<RecordRow, boolean>((batch) => unavailable(writeRecords(batch)), 200)
+  const writeAccepted = acceptEmails(sql)
+  // A send step's email and its record, for all the sends of this worker at the same moment: one
+  // transaction, so a crash leaves both or neither. The runs are locked first (their claims
+  // checked), then only the emails of runs still this worker's are accepted, then recorded with
+  // their ids; an email refused alone by the accept (see PgAcceptEmails) leaves its run unrecorded.
+  const sends = yield* groupCommit<
+    { readonly row: RecordRow; readonly email: NewEmail },
+    AcceptRow | undefined | typeof UNSTORABLE | null
+  >(
+    (batch) =>
+      sql
+        .withTransaction(
+          Effect.gen(function* () {
+            const held = yield* sql<{ id: string }>`
+              SELECT r.id FROM workflow_runs r
+              JOIN unnest(${batch.map((b) => b.row.id)}::bigint[], ${batch.map((b) => b.row.attempt)}::int[])
+                AS h (id, attempt) ON r.id = h.id AND r.attempts = h.attempt
+              WHERE r.status = 'running' ORDER BY r.id FOR UPDATE OF r`
+            const mine = new Set(held.map((r) => Number(r.id)))
+            const live = batch.filter((b) => mine.has(b.row.id))
+            const accepted = live.length === 0 ? [] : yield* writeAccepted(live.map((b) => b.email))
+            const byRun = new Map(live.map((b, i) => [b.row.id, accepted[i]]))
+            const rows = live.flatMap((b) => {
+              const result = byRun.get(b.row.id)
+              if (result === undefined || result === UNSTORABLE) return []
+              const last = b.row.steps.length - 1
+              const steps = b.row.steps.map((step, i) =>
+                i === last ? { ...step, detail: { ...step.detail, email_id: result.accepted_id } } : step
+              )
+              return [{ ...b.row, steps }]
+            })
+            if (rows.length > 0) yield* writeRecords(rows)
+            return batch.map((b) => (mine.has(b.row.id) ? byRun.get(b.row.id) : null))
+          })
+        )
+        .pipe(unavailable),
+    100
+  )
 
   return WorkflowStore.of({
     create: (teamId, f) =>
@@ -261,12 +336,19 @@ export const make = Effect.gen(function* () {
           ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED),
         marked AS (
           UPDATE events e SET workflows_at = now() FROM picked p WHERE e.id = p.id RETURNING e.id),
+        -- The listening workflows of the picked events' teams, each read (its trigger node found in
+        -- its graph) once for the batch rather than once per run.
+        listening AS MATERIALIZED (
+          SELECT w.id, w.team_id, w.trigger_type, w.trigger_config, ${sql.literal(EXCLUSIVE)} AS exclusive,
+            ${sql.literal(TRIGGER_NODE)} AS node
+          FROM workflows w
+          WHERE w.team_id IN (SELECT team_id FROM picked) AND w.status = 'active' AND w.deleted_at IS NULL),
         started AS (
           INSERT INTO workflow_runs (workflow_id, team_id, contact_id, exclusive, current_node, due_at)
-          SELECT w.id, w.team_id, c.id, ${sql.literal(EXCLUSIVE)}, ${sql.literal(TRIGGER_NODE)}, now()
+          SELECT w.id, w.team_id, c.id, w.exclusive, w.node, now()
           FROM picked p
           JOIN contacts c ON c.team_id = p.team_id AND c.public_id = p.payload->>'contact_id'
-          JOIN workflows w ON w.team_id = p.team_id AND w.status = 'active' AND w.deleted_at IS NULL
+          JOIN listening w ON w.team_id = p.team_id
             AND (w.trigger_type = p.type
               -- A choice to receive a topic (API, preference page, confirmed signup) is a subscription.
               OR (w.trigger_type = 'contact.subscribed' AND p.type = 'contact.updated'
@@ -308,7 +390,7 @@ export const make = Effect.gen(function* () {
         RunRow & {
           attempts: number
           public_id: string
-          graph: Graph
+          graph: Graph | null
           events: ReadonlyArray<string>
           listening: boolean
           contact: string
@@ -324,38 +406,38 @@ export const make = Effect.gen(function* () {
           c_updated_at: Date
         }
       >`
-        UPDATE workflow_runs r SET lease_until = now() + ${leaseMs} * interval '1 millisecond',
-          attempts = r.attempts + 1
-        FROM workflows w, contacts c
-        WHERE w.id = r.workflow_id AND c.id = r.contact_id AND r.id IN (
-          SELECT q.id FROM workflow_runs q JOIN workflows qw ON qw.id = q.workflow_id
-          WHERE q.status = 'running' AND q.due_at <= now()
-            AND (q.lease_until IS NULL OR q.lease_until < now()) AND qw.status = 'active'
-          ORDER BY q.due_at LIMIT ${limit}
-          FOR UPDATE OF q SKIP LOCKED)
-        RETURNING ${sql.literal(RUN_R)}, r.attempts, r.events, w.public_id, w.graph, c.public_id AS contact,
+        WITH claimed AS (
+          UPDATE workflow_runs r SET lease_until = now() + ${leaseMs} * interval '1 millisecond',
+            attempts = r.attempts + 1
+          WHERE r.id IN (
+            SELECT q.id FROM workflow_runs q JOIN workflows qw ON qw.id = q.workflow_id
+            WHERE q.status = 'running' AND q.due_at <= now()
+              AND (q.lease_until IS NULL OR q.lease_until < now()) AND qw.status = 'active'
+            ORDER BY q.due_at LIMIT ${limit}
+            FOR UPDATE OF q SKIP LOCKED)
+          RETURNING ${sql.literal(RUN_R)}, r.attempts, r.events)
+        -- Each workflow's graph once per claim (on its first run): the runs of a claim share it.
+        SELECT r.*, w.public_id, c.public_id AS contact,
+          CASE WHEN r.id = min(r.id) OVER (PARTITION BY r.workflow_id) THEN w.graph END AS graph,
           EXISTS (SELECT 1 FROM webhooks h WHERE h.team_id = r.team_id AND h.active
             AND ('*' = ANY (h.events) OR 'workflow.run.started' = ANY (h.events)
               OR 'workflow.run.completed' = ANY (h.events) OR 'workflow.run.failed' = ANY (h.events))) AS listening,
           c.email AS c_email, c.first_name AS c_first_name, c.last_name AS c_last_name,
           c.unsubscribed AS c_unsubscribed, c.unsubscribed_at AS c_unsubscribed_at,
           c.properties AS c_properties, c.engagement_segment AS c_engagement_segment,
-          c.last_engaged_at AS c_last_engaged_at, c.created_at AS c_created_at, c.updated_at AS c_updated_at`.pipe(
+          c.last_engaged_at AS c_last_engaged_at, c.created_at AS c_created_at, c.updated_at AS c_updated_at
+        FROM claimed r JOIN workflows w ON w.id = r.workflow_id JOIN contacts c ON c.id = r.contact_id`.pipe(
         Effect.map((rows) => {
           // One graph value per workflow of the claim: the runner parses each graph value once.
           const graphs = new Map<number, Graph>()
-          const graphOf = (id: number, graph: Graph) => {
-            const known = graphs.get(id)
-            if (known !== undefined) return known
-            graphs.set(id, graph)
-            return graph
-          }
+          for (const r of rows) if (r.graph !== null) graphs.set(r.workflow_id, r.graph)
+          const graphOf = (id: number) => graphs.get(id) as Graph
           return rows.map(
             (r): ClaimedRun => ({
               run: toRun(r),
               attempt: r.attempts,
               workflowPublicId: r.public_id as WorkflowPublicId,
-              graph: graphOf(r.workflow_id, r.graph),
+              graph: graphOf(r.workflow_id),
               contactPublicId: r.contact,
               // Read along with the run: one statement for every run a claim takes.
               contact: toContact({
@@ -399,30 +481,11 @@ export const make = Effect.gen(function* () {
             FROM jsonb_to_recordset(${JSON.stringify(runs.map((c) => ({ id: c.run.id, attempt: c.attempt })))}::jsonb)
               AS h (id bigint, attempt integer)
             WHERE r.id = h.id AND r.attempts = h.attempt`.pipe(Effect.asVoid, unavailable),
-    recordStep: (claim, steps, move, hold = false) => {
-      const waits = move._tag === "Wait"
-      const last = steps[steps.length - 1]
-      const left = (waits ? steps.slice(0, -1) : steps).map((step) => step.node)
-      return record({
-        id: claim.run.id,
-        attempt: claim.attempt,
-        status: move._tag === "Complete" ? "completed" : move._tag === "Fail" ? "failed" : "running",
-        next: move._tag === "Goto" ? move.node : waits ? (last?.node ?? null) : null,
-        left,
-        wait_until: waits ? move.until.toISOString() : null,
-        due: waits ? "wait" : move._tag === "Goto" ? "now" : "none",
-        hold: hold && move._tag === "Goto",
-        steps: steps.map((step, i) => ({
-          node: step.node,
-          outcome: step.outcome,
-          detail:
-            move._tag === "Fail" && i === steps.length - 1
-              ? { ...step.detail, reason: move.reason }
-              : step.detail,
-          events: step.events ?? []
-        }))
-      })
-    },
+    recordStep: (claim, steps, move, hold = false) => record(recordRow(claim, steps, move, hold)),
+    recordSend: (claim, steps, move, email, hold = false) =>
+      Effect.flatMap(sends({ row: recordRow(claim, steps, move, hold), email }), (row) =>
+        row === null ? Effect.succeed(Option.none()) : Effect.asSome(acceptResult(row))
+      ),
     queueWebhook: (teamId, webhookId, event) =>
       sql<{ id: string }>`
         WITH queued AS (

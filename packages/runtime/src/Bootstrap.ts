@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs"
+import { mkdirSync, renameSync, writeFileSync } from "node:fs"
 import { isIP } from "node:net"
 import * as path from "node:path"
 import { BootstrapTeam, PepperLegacyKeyHashes, RegisterDedicatedIps } from "@poststack/application"
@@ -37,10 +37,25 @@ export const BootstrapLive = Layer.effectDiscard(
     // Not a terminal: stdout is a log stream, and keys never go to logs. Hand it over in a file only root can read.
     const dataDir = yield* Config.string("POSTSTACK_DATA_DIR").pipe(Config.withDefault("./.poststack"))
     const file = path.resolve(dataDir, "bootstrap-api-key")
-    yield* Effect.sync(() => {
+    // A file there already holds the key of an earlier database (a removed cluster, another
+    // DATABASE_URL, a test run): it is kept aside, never overwritten, and the new key takes its name.
+    const aside = `${file}.${Date.now()}`
+    const keptAside = yield* Effect.sync(() => {
       mkdirSync(path.dirname(file), { recursive: true })
+      let moved = true
+      try {
+        renameSync(file, aside)
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e
+        moved = false
+      }
       writeFileSync(file, `${plaintext}\n`, { mode: 0o600, flag: "wx" })
+      return moved
     })
+    if (keptAside)
+      yield* Effect.logWarning("an earlier database's key file was moved aside").pipe(
+        Effect.annotateLogs("file", aside)
+      )
     yield* Effect.logWarning(
       "the first API key was written to a file: read it, store it, delete the file"
     ).pipe(Effect.annotateLogs("file", file))

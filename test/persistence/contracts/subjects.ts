@@ -22,7 +22,8 @@ import { createTestDatabase, query } from "../../support/database.js"
 
 type Provided<L> = L extends Layer.Layer<infer A, infer _E, infer _R> ? A : never
 /** Every port both the memory twins and the PostgreSQL adapters provide. */
-const memoryPorts = MemoryEmailRepository.layer.pipe(
+const memoryPorts = MemoryWorkflowStore.layer.pipe(
+  Layer.provideMerge(MemoryEmailRepository.layer),
   Layer.provideMerge(
     Layer.mergeAll(
       MemoryRepositories.layer,
@@ -33,8 +34,7 @@ const memoryPorts = MemoryEmailRepository.layer.pipe(
       MemoryRequestLog.layer,
       MemoryContactPropertyRepository.layerWithContacts,
       MemoryTemplateRepository.layer,
-      MemoryBroadcastRepository.layer,
-      MemoryWorkflowStore.layer
+      MemoryBroadcastRepository.layer
     )
   )
 )

@@ -1,4 +1,12 @@
-import { type ClaimedRun, ContactRepository, WebhookRepository, WorkflowStore } from "@poststack/application"
+import {
+  type ClaimedRun,
+  ContactRepository,
+  DomainRepository,
+  EmailRepository,
+  type NewEmail,
+  WebhookRepository,
+  WorkflowStore
+} from "@poststack/application"
 import type { Graph, TeamId, Workflow, WorkflowPublicId } from "@poststack/domain"
 import { Effect, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -234,6 +242,111 @@ for (const [name, start] of subjects) {
       expect(await store((r) => r.runSteps(stranger, run.id))).toEqual([])
       // A finished run of an exclusive workflow lets the contact in again.
       expect(Option.isSome(await store((r) => r.startRun(w, ann)))).toBe(true)
+    })
+
+    it("records a send step with its email in one write; a lost lease writes neither", async () => {
+      const team = await newTeam(s)
+      const domain = Option.getOrThrow(
+        await s.run(
+          Effect.flatMap(DomainRepository, (r) =>
+            r.create(
+              {
+                teamId: team,
+                name: `wf${team}.example.com`,
+                returnPathLabel: "bounces",
+                openTracking: false,
+                clickTracking: false,
+                trackingDomain: null,
+                tlsMode: "enforced",
+                inboundEnabled: false
+              },
+              { selector: "ps1", publicKey: "MIIB", sealedPrivateKey: new Uint8Array([1]), state: "active" },
+              () => []
+            )
+          )
+        )
+      )
+      const email = (key: string): NewEmail => ({
+        teamId: team,
+        apiKeyId: null,
+        domainId: domain.id,
+        domainName: domain.name,
+        fromAddress: `hello@${domain.name}`,
+        fromName: null,
+        recipients: [{ address: "ann@example.org", kind: "to" }],
+        replyTo: [],
+        subject: "Welcome",
+        html: "<p>Hi</p>",
+        text: "Hi",
+        headers: {},
+        tags: ["workflow"],
+        attachments: [],
+        rawMime: null,
+        messageId: null,
+        testMode: false,
+        unsubscribe: false,
+        trackOpens: false,
+        trackClicks: false,
+        scheduledAt: null,
+        idempotencyKey: key,
+        requestHash: "h",
+        system: false
+      })
+      const byKey = (key: string) =>
+        s.run(Effect.flatMap(EmailRepository, (r) => r.findByIdempotencyKey(team, key)))
+      const w = await workflow(team, {}, graph("t", "s", "x"))
+      const ann = await contact(team)
+      const run = Option.getOrThrow(await store((r) => r.startRun(w, ann)))
+      const [stale] = await claimOf(w)
+      if (stale === undefined) throw new Error("the run was not claimed")
+      await store((r) => r.release([stale]))
+      const [claim] = await claimOf(w)
+      if (claim === undefined) throw new Error("the run did not come back")
+      // The first claim's lease is gone: neither its email nor its steps are written.
+      expect(
+        await store((r) =>
+          r.recordSend(
+            stale,
+            [{ node: "s", outcome: "sent", detail: {} }],
+            { _tag: "Complete" },
+            email(`b:wf-${run.id}-stale`)
+          )
+        )
+      ).toEqual(Option.none())
+      expect(Option.isNone(await byKey(`b:wf-${run.id}-stale`))).toBe(true)
+      const sent = await store((r) =>
+        r.recordSend(
+          claim,
+          [
+            { node: "t", outcome: "entered", detail: null },
+            { node: "s", outcome: "sent", detail: {} }
+          ],
+          { _tag: "Goto", node: "x" },
+          email(`b:wf-${run.id}-s`),
+          true
+        )
+      )
+      const accepted = Option.getOrThrow(sent)
+      expect(accepted._tag).toBe("Created")
+      expect(Option.getOrThrow(await byKey(`b:wf-${run.id}-s`)).publicId).toBe(accepted.publicId)
+      expect(
+        (await store((r) => r.runSteps(team, run.id))).map((x) => [x.nodeId, x.outcome, x.detail])
+      ).toEqual([
+        ["t", "entered", null],
+        ["s", "sent", { email_id: accepted.publicId }]
+      ])
+      // Held: the run goes straight on under the same claim.
+      expect(Option.getOrThrow(await store((r) => r.getRun(team, run.id)))).toMatchObject({
+        status: "running",
+        currentNodeId: "x",
+        nodesVisited: ["t", "s"]
+      })
+      expect(await claimOf(w)).toEqual([])
+      expect(
+        await store((r) =>
+          r.recordStep(claim, [{ node: "x", outcome: "exited", detail: null }], { _tag: "Complete" })
+        )
+      ).toBe(true)
     })
 
     it("gives released runs back at once and fails runs with their reason", async () => {

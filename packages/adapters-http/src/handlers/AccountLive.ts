@@ -43,6 +43,7 @@ export const AccountLive = HttpApiBuilder.group(Api, "account", (handlers) =>
       Effect.flatMap(CurrentSession, ({ session }) =>
         ChangePassword(session, payload.currentPassword, payload.newPassword)
       ).pipe(
+        retryAfter,
         Effect.catchTag("CredentialsRejected", (e) => Effect.fail(new InvalidApiKey({ message: e.message }))),
         Effect.map(({ endedSessions }) => ({ success: true as const, endedSessions }))
       )
@@ -51,6 +52,7 @@ export const AccountLive = HttpApiBuilder.group(Api, "account", (handlers) =>
       Effect.flatMap(CurrentSession, ({ session }) =>
         ChangeEmail(session, payload.password, payload.newEmail)
       ).pipe(
+        retryAfter,
         Effect.catchTag("CredentialsRejected", (e) => Effect.fail(new InvalidApiKey({ message: e.message }))),
         Effect.as({ message: "A confirmation link is on its way to the new address." })
       )

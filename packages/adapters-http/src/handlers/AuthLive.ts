@@ -128,7 +128,7 @@ export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
     .handle("resetPassword", ({ payload }) =>
       Effect.flatMap(clientContext, (client) =>
         linkFailure(ResetPassword(payload.token, payload.password)).pipe(withRequestOrigin(client))
-      ).pipe(Effect.as({ success: true as const }))
+      ).pipe(retryAfter, Effect.as({ success: true as const }))
     )
     .handle("confirmEmailChange", ({ payload }) =>
       Effect.gen(function* () {

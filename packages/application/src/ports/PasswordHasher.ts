@@ -1,3 +1,4 @@
+import type { RateLimitExceeded } from "@poststack/domain"
 import { Context, type Effect, type Redacted } from "effect"
 
 /** How a presented password compares with a stored hash. */
@@ -9,12 +10,14 @@ export interface PasswordCheck {
 
 /**
  * Hashes passwords (Argon2id, salted per hash) off the event loop. The password never leaves the
- * `Redacted` wrapper except inside the adapter.
+ * `Redacted` wrapper except inside the adapter. Hashes take turns; when more are already waiting
+ * than the server takes on, a call fails at once with `RateLimitExceeded` (the wait it suggests in
+ * `retryAfterSeconds`) rather than joining an ever longer queue.
  */
 export class PasswordHasher extends Context.Tag("@poststack/application/PasswordHasher")<
   PasswordHasher,
   {
-    readonly hash: (password: Redacted.Redacted<string>) => Effect.Effect<string>
+    readonly hash: (password: Redacted.Redacted<string>) => Effect.Effect<string, RateLimitExceeded>
     /**
      * Checks a password against a stored hash. With `null` (no such account, or no password) it
      * spends the same time as a real check and never matches, so timing names no account.
@@ -22,6 +25,6 @@ export class PasswordHasher extends Context.Tag("@poststack/application/Password
     readonly verify: (
       hash: string | null,
       password: Redacted.Redacted<string>
-    ) => Effect.Effect<PasswordCheck>
+    ) => Effect.Effect<PasswordCheck, RateLimitExceeded>
   }
 >() {}

@@ -12,6 +12,7 @@ import type {
   WorkflowTriggerType
 } from "@poststack/domain"
 import { Context, type Effect, type Option } from "effect"
+import type { AcceptResult, NewEmail } from "./EmailRepository.js"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
 
 /** A run a worker holds under a lease; `attempt` names this claim when the step is recorded. */
@@ -175,6 +176,21 @@ export class WorkflowStore extends Context.Tag("@poststack/application/WorkflowS
       /** The worker goes straight on with the run (a `Goto`): it keeps the lease instead of giving it back. */
       hold?: boolean
     ) => Effect.Effect<boolean, StoreUnavailable>
+    /**
+     * Records a `send_email` step in one transaction with its email: accepts the email (as
+     * `EmailRepository.accept` does, suppressed recipients and plan holds included), records the
+     * steps since the run's last record with the email's id in the last one's detail, and moves the
+     * run, as `recordStep` does. A worker killed at any point has either done all of it or none:
+     * the step is taken again and sends its email then. None (nothing written) when the lease was
+     * lost to another worker.
+     */
+    readonly recordSend: (
+      claim: ClaimedRun,
+      steps: ReadonlyArray<RunStep>,
+      move: RunMove,
+      email: NewEmail,
+      hold?: boolean
+    ) => Effect.Effect<Option.Option<AcceptResult>, StoreUnavailable>
     /**
      * Queues a `webhook` step's POST to one endpoint of the team (which the caller found active),
      * on the webhook delivery queue with its retries; the event id makes it happen once: a repeat

@@ -15,7 +15,7 @@ import { Clock, Effect, Option } from "effect"
 import { asOperator, authorize, inScope, viaApiKey } from "../Principal.js"
 import { Digest } from "../../ports/Digest.js"
 import { DomainRepository } from "../../ports/DomainRepository.js"
-import { EmailRepository } from "../../ports/EmailRepository.js"
+import { type AcceptResult, EmailRepository, type NewEmail } from "../../ports/EmailRepository.js"
 import type { StoreUnavailable } from "../../ports/StoreUnavailable.js"
 import { AdmitSend } from "../billing/AdmitSend.js"
 
@@ -156,14 +156,23 @@ const distinctRecipients = (all: ReadonlyArray<Recipient>): ReadonlyArray<Recipi
 }
 
 /**
- * Accepts one email: validates it, checks the sender's domain is the team's, verified and inside
- * the key's scope, honours idempotency, and commits the email and its deliveries before
- * answering; `EmailRepository.accept` marks suppressed recipients in the same commit. Test keys
- * run the same path.
+ * A send checked and admitted, ready to be written: by the email store (`SendEmail`), or by a
+ * caller that writes it in one unit of work with rows of its own (a workflow's send step).
  */
-// Untraced: it runs on every API request, and Effect.fn's span and stack capture cost about a
-// seventh of the server's CPU per accepted email (bench/send-api.ts) while no exporter reads them.
-export const SendEmail = Effect.fnUntraced(function* (
+export interface PreparedSend {
+  readonly email: NewEmail
+  /** Settles the place held under the plan's limits once the write is done: `accepted` or not. */
+  readonly settle: (accepted: boolean) => Effect.Effect<void>
+  /** The answer to the request, given what the write did. */
+  readonly answer: (result: AcceptResult) => Effect.Effect<SendResult, IdempotencyKeyReused>
+}
+
+/**
+ * Every rule of a send up to its write: validates it, checks the sender's domain is the team's,
+ * verified and inside the key's scope, and admits it under the plan. Answers the `SendResult`
+ * itself when a refused retry finds its email already accepted (see `SendEmail`).
+ */
+export const PrepareSend = Effect.fnUntraced(function* (
   caller: ApiKey | TeamSender,
   request: SendRequest,
   idempotency: IdempotencyKey | null,
@@ -228,38 +237,66 @@ export const SendEmail = Effect.fnUntraced(function* (
     })
   )
   if ("id" in admission) return admission
-  const result = yield* emails
-    .accept({
-      teamId: caller.teamId,
-      apiKeyId: isTeamSender(caller) ? null : caller.id,
-      domainId: domain.value.id,
-      domainName,
-      fromAddress: valid.from.address,
-      fromName: valid.from.name,
-      recipients,
-      replyTo: valid.replyTo.map(formatMailbox),
-      subject: request.subject,
-      html: request.html,
-      text: request.text,
-      headers: request.headers,
-      tags: request.tags,
-      // A raw message carries its attachments inside; they were validated above but are not stored twice.
-      attachments: raw === null ? request.attachments : [],
-      rawMime: raw?.bytes ?? null,
-      messageId: raw?.messageId ?? null,
-      testMode: caller.mode === "test",
-      unsubscribe: request.unsubscribe,
-      trackOpens: request.tracking.opens ?? domain.value.openTracking,
-      trackClicks: request.tracking.clicks ?? domain.value.clickTracking,
-      scheduledAt: request.scheduledAt !== null && request.scheduledAt > now ? request.scheduledAt : null,
-      idempotencyKey: key,
-      requestHash,
-      system: false,
-      quotaHold: admission.hold
-    })
-    .pipe(
-      Effect.onExit((exit) => admission.settle(exit._tag === "Success" && exit.value._tag !== "Existing"))
-    )
-  if (result._tag === "Existing") return yield* answerExisting(result, requestHash, caller)
-  return { id: result.publicId, replayed: false, testMode: caller.mode === "test" } satisfies SendResult
+  const email: NewEmail = {
+    teamId: caller.teamId,
+    apiKeyId: isTeamSender(caller) ? null : caller.id,
+    domainId: domain.value.id,
+    domainName,
+    fromAddress: valid.from.address,
+    fromName: valid.from.name,
+    recipients,
+    replyTo: valid.replyTo.map(formatMailbox),
+    subject: request.subject,
+    html: request.html,
+    text: request.text,
+    headers: request.headers,
+    tags: request.tags,
+    // A raw message carries its attachments inside; they were validated above but are not stored twice.
+    attachments: raw === null ? request.attachments : [],
+    rawMime: raw?.bytes ?? null,
+    messageId: raw?.messageId ?? null,
+    testMode: caller.mode === "test",
+    unsubscribe: request.unsubscribe,
+    trackOpens: request.tracking.opens ?? domain.value.openTracking,
+    trackClicks: request.tracking.clicks ?? domain.value.clickTracking,
+    scheduledAt: request.scheduledAt !== null && request.scheduledAt > now ? request.scheduledAt : null,
+    idempotencyKey: key,
+    requestHash,
+    system: false,
+    quotaHold: admission.hold
+  }
+  return {
+    email,
+    settle: admission.settle,
+    answer: (result: AcceptResult) =>
+      result._tag === "Existing"
+        ? answerExisting(result, requestHash, caller)
+        : Effect.succeed<SendResult>({
+            id: result.publicId,
+            replayed: false,
+            testMode: caller.mode === "test"
+          })
+  } satisfies PreparedSend
+})
+
+/**
+ * Accepts one email: validates it, checks the sender's domain is the team's, verified and inside
+ * the key's scope, honours idempotency, and commits the email and its deliveries before
+ * answering; `EmailRepository.accept` marks suppressed recipients in the same commit. Test keys
+ * run the same path.
+ */
+// Untraced: it runs on every API request, and Effect.fn's span and stack capture cost about a
+// seventh of the server's CPU per accepted email (bench/send-api.ts) while no exporter reads them.
+export const SendEmail = Effect.fnUntraced(function* (
+  caller: ApiKey | TeamSender,
+  request: SendRequest,
+  idempotency: IdempotencyKey | null,
+  raw: RawSubmission | null = null
+) {
+  const prepared = yield* PrepareSend(caller, request, idempotency, raw)
+  if (!("email" in prepared)) return prepared
+  const result = yield* (yield* EmailRepository)
+    .accept(prepared.email)
+    .pipe(Effect.onExit((exit) => prepared.settle(exit._tag === "Success" && exit.value._tag !== "Existing")))
+  return yield* prepared.answer(result)
 })

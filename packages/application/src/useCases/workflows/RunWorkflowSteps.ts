@@ -25,6 +25,7 @@ import {
 } from "@poststack/domain"
 import { Clock, type Duration, Effect, Either, Option, Schema } from "effect"
 import { ContactPropertyRepository } from "../../ports/ContactPropertyRepository.js"
+import type { StoreUnavailable } from "../../ports/StoreUnavailable.js"
 import { ContactRepository } from "../../ports/ContactRepository.js"
 import { SegmentRepository } from "../../ports/SegmentRepository.js"
 import { TemplateEngine } from "../../ports/TemplateEngine.js"
@@ -33,7 +34,7 @@ import { TopicRepository } from "../../ports/TopicRepository.js"
 import { WebhookRepository } from "../../ports/WebhookRepository.js"
 import { WebhookTransport } from "../../ports/WebhookTransport.js"
 import { type ClaimedRun, type RunMove, type RunStep, WorkflowStore } from "../../ports/WorkflowStore.js"
-import { SendEmail } from "../emails/SendEmail.js"
+import { PrepareSend } from "../emails/SendEmail.js"
 import { RenderTemplateForSend, type TemplateForSend } from "../templates/RenderTemplateForSend.js"
 import { runLeasedQueue } from "../runLeasedQueue.js"
 import { audienceOf } from "../segments/audience.js"
@@ -59,10 +60,20 @@ const nodesOf = (graph: Graph) => {
  * its sends use, and a template's rendering when it does not read the contact (the same for
  * every recipient). Read once for the claim's runs, and gone with the claim.
  */
+type Rendering = Effect.Effect<
+  TemplateForSend,
+  Effect.Effect.Error<ReturnType<typeof RenderTemplateForSend>>,
+  Exclude<Effect.Effect.Context<ReturnType<typeof RenderTemplateForSend>>, TemplateRepository>
+>
+
+/**
+ * Each read is the one effect the claim's runs share (`Effect.cached`): they start together, so
+ * whoever comes while the first read is still in flight waits for it instead of reading again.
+ */
 interface ClaimShared {
-  properties?: ReadonlyArray<ContactProperty>
-  readonly templates: Map<string, Option.Option<Template>>
-  readonly renders: Map<string, TemplateForSend>
+  properties?: Effect.Effect<ReadonlyArray<ContactProperty>, StoreUnavailable>
+  readonly templates: Map<string, Effect.Effect<Option.Option<Template>, StoreUnavailable>>
+  readonly renders: Map<string, Rendering>
 }
 const sharedByClaim = new WeakMap<Graph, ClaimShared>()
 const sharedOf = (graph: Graph) => {
@@ -78,10 +89,9 @@ const sharedOf = (graph: Graph) => {
 const propertiesOf = (claim: ClaimedRun, teamId: TeamId) =>
   Effect.gen(function* () {
     const shared = sharedOf(claim.graph)
-    if (shared.properties !== undefined) return shared.properties
-    const properties = yield* (yield* ContactPropertyRepository).list(teamId)
-    shared.properties = properties
-    return properties
+    if (shared.properties === undefined)
+      shared.properties = yield* Effect.cached((yield* ContactPropertyRepository).list(teamId))
+    return yield* shared.properties
   })
 
 /**
@@ -99,31 +109,34 @@ const renderForSend = (
     const shared = sharedOf(claim.graph)
     const key = `${effect.templateId}\u0000${JSON.stringify(effect.variables)}`
     const known = shared.renders.get(key)
-    if (known !== undefined) return known
+    if (known !== undefined) return yield* known
     const templates = yield* TemplateRepository
-    const cached = TemplateRepository.of({
-      ...templates,
-      get: (team, id) => {
-        const hit = team === teamId ? shared.templates.get(id) : undefined
-        if (hit !== undefined) return Effect.succeed(hit)
-        return Effect.tap(templates.get(team, id), (found) => {
-          if (team === teamId) shared.templates.set(id, found)
-        })
-      }
-    })
-    const rendered = yield* Effect.provideService(
+    const templateOf = (team: TeamId, id: TemplatePublicId) =>
+      Effect.gen(function* () {
+        if (team !== teamId) return yield* templates.get(team, id)
+        let read = shared.templates.get(id)
+        if (read === undefined) {
+          read = yield* Effect.cached(templates.get(team, id))
+          shared.templates.set(id, read)
+        }
+        return yield* read
+      })
+    const render = Effect.provideService(
       RenderTemplateForSend({ teamId }, effect.templateId, effect.variables, to),
       TemplateRepository,
-      cached
+      TemplateRepository.of({ ...templates, get: templateOf })
     )
     const template = Schema.is(TemplatePublicId)(effect.templateId)
-      ? shared.templates.get(effect.templateId)
-      : undefined
-    if (template !== undefined && Option.isSome(template)) {
-      const { language } = yield* TemplateEngine
-      if (!readsContact(language, template.value)) shared.renders.set(key, rendered)
+      ? yield* templateOf(teamId, effect.templateId)
+      : Option.none()
+    const { language } = yield* TemplateEngine
+    if (Option.isNone(template) || readsContact(language, template.value)) return yield* render
+    let once = shared.renders.get(key)
+    if (once === undefined) {
+      once = yield* Effect.cached(render)
+      shared.renders.set(key, once)
     }
-    return rendered
+    return yield* once
   })
 
 interface Performed {
@@ -178,6 +191,57 @@ const queueWebhookStep = (
   })
 
 /**
+ * A send step up to its write: the template rendered and the request through every rule of
+ * `PrepareSend` (a refusal fails the run with its reason), under the step's own idempotency key.
+ * Answers the prepared send, or the step's outcome when there is nothing left to write (a refused
+ * retry whose email was accepted already, a refusal).
+ */
+const prepareSendStep = (
+  claim: ClaimedRun,
+  teamId: TeamId,
+  contact: Contact,
+  effect: Extract<SideEffect, { _tag: "SendEmail" }>
+) =>
+  Effect.gen(function* () {
+    const template = yield* renderForSend(claim, teamId, effect, contact.email)
+    const prepared = yield* PrepareSend(
+      { _tag: "TeamSender", teamId, mode: "live" },
+      {
+        from: effect.from,
+        to: [contact.email],
+        cc: [],
+        bcc: [],
+        replyTo: [],
+        subject: effect.subject ?? template.subject,
+        html: template.html,
+        text: template.text,
+        headers: {},
+        tags: ["workflow"],
+        attachments: [],
+        scheduledAt: null,
+        unsubscribe: false,
+        tracking: { opens: null, clicks: null }
+      },
+      { source: "body", key: effect.idempotencyKey }
+    ).pipe(
+      // The same key with another body: the contact or template changed since the first try,
+      // which did send. That email is the step's.
+      Effect.catchIf(
+        (e): e is IdempotencyKeyReused => e instanceof IdempotencyKeyReused,
+        (e) => Effect.succeed({ id: e.publicId })
+      )
+    )
+    return "email" in prepared
+      ? prepared
+      : ({ detail: { email_id: prepared.id }, failed: null } satisfies Performed)
+  }).pipe(
+    Effect.catchIf(
+      (e) => (e as { _tag?: string })._tag !== "StoreUnavailable",
+      (e) => Effect.succeed(failure((e as { message?: string }).message ?? String(e)))
+    )
+  )
+
+/**
  * Performs a step's side effect. The send goes through the email pipeline with the step's own
  * idempotency key, so a repeat (a worker died after sending, before recording) finds the email
  * already accepted and sends nothing new. A refusal (an unverified domain, a quota) fails the run
@@ -193,38 +257,9 @@ const perform = (
   Effect.gen(function* () {
     const teamId: TeamId = run.teamId
     switch (effect._tag) {
-      case "SendEmail": {
-        if (contact === null) return failure("the contact no longer exists")
-        const template = yield* renderForSend(claim, teamId, effect, contact.email)
-        const sent = yield* SendEmail(
-          { _tag: "TeamSender", teamId, mode: "live" },
-          {
-            from: effect.from,
-            to: [contact.email],
-            cc: [],
-            bcc: [],
-            replyTo: [],
-            subject: effect.subject ?? template.subject,
-            html: template.html,
-            text: template.text,
-            headers: {},
-            tags: ["workflow"],
-            attachments: [],
-            scheduledAt: null,
-            unsubscribe: false,
-            tracking: { opens: null, clicks: null }
-          },
-          { source: "body", key: effect.idempotencyKey }
-        ).pipe(
-          // The same key with another body: the contact or template changed since the first try,
-          // which did send. That email is the step's.
-          Effect.catchIf(
-            (e): e is IdempotencyKeyReused => e instanceof IdempotencyKeyReused,
-            (e) => Effect.succeed({ id: e.publicId })
-          )
-        )
-        return { detail: { email_id: sent.id }, failed: null }
-      }
+      case "SendEmail":
+        // A send with its contact is prepared and written with its record (`prepareSendStep`).
+        return failure("the contact no longer exists")
       case "UpdateContact": {
         if (contact === null) return failure("the contact no longer exists")
         const updated = yield* (yield* ContactRepository).update(
@@ -344,7 +379,55 @@ export const runWorkflowSteps = (claim: ClaimedRun) =>
       const decision: Decision = advance(run, yield* inputFor(claim, run, nodes, contact, now), now)
       let detail: Record<string, unknown> | null = null
       let move: RunMove = decision.next
-      if (decision.effect !== null) {
+      const send =
+        decision.effect?._tag === "SendEmail" && contact !== null
+          ? yield* prepareSendStep(claim, run.teamId, contact, decision.effect)
+          : null
+      if (send !== null && "email" in send) {
+        // The email, the way here and the step go in one transaction (`recordSend`): a crash
+        // leaves all of them or none, so a repeat decides again before anything was sent.
+        const next = decision.next
+        const goOn = next._tag === "Goto" && i < STEPS_PER_CLAIM - 1
+        const events =
+          claim.listening === false
+            ? []
+            : runEvents(
+                run,
+                { node: decision.node, outcome: decision.outcome },
+                next,
+                { workflowId: claim.workflowPublicId, contactId: claim.contactPublicId },
+                now
+              )
+        const written = yield* store
+          .recordSend(
+            claim,
+            [...pending, { node: decision.node, outcome: decision.outcome, detail: {}, events }],
+            next,
+            send.email,
+            goOn
+          )
+          .pipe(
+            Effect.onExit((exit) =>
+              send.settle(
+                exit._tag === "Success" && Option.isSome(exit.value) && exit.value.value._tag === "Created"
+              )
+            )
+          )
+        pending = []
+        if (Option.isNone(written) || !goOn || next._tag !== "Goto") return
+        run = {
+          ...run,
+          currentNodeId: next.node,
+          waitUntil: null,
+          nodesVisited: [...run.nodesVisited, decision.node]
+        }
+        claim = { ...claim, events: [] }
+        continue
+      }
+      if (send !== null) {
+        detail = send.detail
+        if (send.failed !== null) move = { _tag: "Fail", reason: send.failed }
+      } else if (decision.effect !== null) {
         // The way here (a branch taken) is recorded before the side effect it led to: a repeat
         // after a crash must not decide otherwise and perform another one.
         if (pending.length > 0) {
@@ -403,6 +486,9 @@ export const RunWorkflows = (options: {
       concurrency: options.concurrency,
       batch: Math.max(options.concurrency, 50),
       prefetch: options.concurrency,
+      // Each claim is one planned statement whatever it carries: waiting for room for half a batch
+      // (as deliveries do) rather than claiming for each run that finished spreads it over more runs.
+      minClaim: Math.ceil(Math.max(options.concurrency, 50) / 2),
       leaseMs: options.leaseMs,
       idle: options.idle
     })
