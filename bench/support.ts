@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { readdirSync, readFileSync } from "node:fs"
+import { open, rm } from "node:fs/promises"
 import * as path from "node:path"
 import type { TestDnsServer } from "../test/support/dnsServer.js"
 import { freePort } from "../test/support/net.js"
@@ -233,3 +234,37 @@ export const benchEnv = (options: {
     ? {}
     : { POSTSTACK_MX_PORT: String(options.mxPort), POSTSTACK_SMTP_ALLOW_PRIVATE_MX: "true" })
 })
+
+/**
+ * Times an 8 KiB write and `fdatasync` of a scratch file every `intervalMs` until `stop` is called,
+ * which answers the sorted latencies in ms: how long the disk takes to flush, what every commit of
+ * `POST /emails` waits for (the scratch file lives in the temporary directory; on a one-disk
+ * machine that is PostgreSQL's disk too).
+ */
+export const flushProbe = (file: string, intervalMs = 100) => {
+  let running = true
+  const latencies: Array<number> = []
+  const done = (async () => {
+    const handle = await open(file, "w")
+    const block = Buffer.alloc(8192, 1)
+    try {
+      for (let offset = 0; running; offset = (offset + block.length) % (16 * 1024 * 1024)) {
+        const started = performance.now()
+        await handle.write(block, 0, block.length, offset)
+        await handle.datasync()
+        latencies.push(performance.now() - started)
+        await new Promise((r) => setTimeout(r, intervalMs))
+      }
+    } finally {
+      await handle.close()
+      await rm(file, { force: true })
+    }
+  })()
+  return {
+    stop: async () => {
+      running = false
+      await done
+      return latencies.sort((a, b) => a - b)
+    }
+  }
+}
