@@ -31,7 +31,7 @@ import {
   benchDatabase,
   benchEnv,
   cpuMs,
-  databaseCpuMs,
+  databaseCpuSampler,
   freePort,
   percentile,
   startApp,
@@ -246,15 +246,7 @@ const main = async () => {
     html: PERSONALIZED ? `<p>Hello {{ contact.first_name }},</p>${BODY}` : BODY
   })
   const workerCpuBefore = cpuMs(worker.pid ?? 0)
-  // PostgreSQL's CPU for the bench's database, read every second: a backend that ends (a pool
-  // closing an idle connection) takes its figure with it, so each is counted while it lives.
-  const postgresCpu = { total: 0, byPid: (await databaseCpuMs(client)).byPid }
-  const readPostgresCpu = async () => {
-    const read = await databaseCpuMs(client, postgresCpu.byPid)
-    postgresCpu.total += read.total
-    postgresCpu.byPid = read.byPid
-  }
-  const postgresSampler = setInterval(() => void readPostgresCpu().catch(() => {}), 1000)
+  const postgresCpu = await databaseCpuSampler(client)
   const sentAt = performance.now()
   await api("POST", `/broadcasts/${broadcast.publicId}/send`)
   await waitFor(() => firstBulkMessage !== undefined, 300_000, 2)
@@ -278,11 +270,10 @@ const main = async () => {
   const lastBulk = Math.max(...bulkArrivals())
   const bulkSeconds = (lastBulk - firstBulk) / 1000
   const bulkRate = BULK / bulkSeconds
-  clearInterval(postgresSampler)
-  await readPostgresCpu()
+  const postgresMs = await postgresCpu.stop()
   const bulkCpu = {
     worker: (cpuMs(worker.pid ?? 0) - workerCpuBefore) / BULK,
-    postgres: postgresCpu.total / BULK
+    postgres: postgresMs / BULK
   }
   const bulkDistinct = bulkArrivals().length
   const signed = firstBulkMessage?.raw.toString("latin1").includes("DKIM-Signature:") === true

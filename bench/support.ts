@@ -152,6 +152,28 @@ export const databaseCpuMs = async (
   return { total, byPid }
 }
 
+/**
+ * PostgreSQL's CPU for one database from now on, read every second: a backend that ends (a pool
+ * closing an idle connection) takes its figure with it, so each is counted while it lives. `stop`
+ * takes a last reading and gives the total in ms.
+ */
+export const databaseCpuSampler = async (client: pg.Client) => {
+  const state = { total: 0, byPid: (await databaseCpuMs(client)).byPid }
+  const read = async () => {
+    const reading = await databaseCpuMs(client, state.byPid)
+    state.total += reading.total
+    state.byPid = reading.byPid
+  }
+  const timer = setInterval(() => void read().catch(() => {}), 1000)
+  return {
+    stop: async (): Promise<number> => {
+      clearInterval(timer)
+      await read()
+      return state.total
+    }
+  }
+}
+
 const root = path.resolve(import.meta.dirname, "..")
 
 /**

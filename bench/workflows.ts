@@ -26,7 +26,7 @@ import {
   benchDatabase,
   benchEnv,
   cpuMs,
-  databaseCpuMs,
+  databaseCpuSampler,
   freePort,
   startApp,
   verifiedDomain,
@@ -144,27 +144,29 @@ const main = async () => {
   const importSeconds = (Date.now() - importStarted) / 1000
   await client.query("VACUUM ANALYZE")
 
-  const cpu = async (since?: { worker: number; server: number; db: ReadonlyMap<number, number> }) => {
-    const reading = await databaseCpuMs(client, since?.db)
-    return {
-      worker: cpuMs(worker.pid ?? 0) - (since?.worker ?? 0),
-      server: cpuMs(server.pid ?? 0) - (since?.server ?? 0),
-      postgres: reading.total,
-      db: reading.byPid
-    }
+  // Each phase's CPU: the worker's and the API's own, and this database's backends, sampled every
+  // second (a backend a pool closes during the phase would otherwise take its figure with it).
+  const measure = async () => {
+    const start = { worker: cpuMs(worker.pid ?? 0), server: cpuMs(server.pid ?? 0) }
+    const postgres = await databaseCpuSampler(client)
+    return async () => ({
+      worker: cpuMs(worker.pid ?? 0) - start.worker,
+      server: cpuMs(server.pid ?? 0) - start.server,
+      postgres: await postgres.stop()
+    })
   }
   const worker = startApp("apps/worker/src/main.ts", env)
   // The phase starts with the first run: the worker has loaded, and its triggers begin.
   const started = async () =>
     Number((await client.query("SELECT count(*) FROM workflow_runs")).rows[0]?.count) > 0
   await waitFor(started, 300_000, 5)
-  const wfCpuStart = await cpu()
+  const wfCpuDone = await measure()
   const wfStart = Number(
     (await client.query("SELECT extract(epoch FROM min(started_at)) * 1000 AS t FROM workflow_runs")).rows[0]
       ?.t
   )
   await waitFor(() => counts.wf >= RUNS, 3_600_000, 50)
-  const wfCpu = await cpu({ ...wfCpuStart })
+  const wfCpu = await wfCpuDone()
   const wfSeconds = (last.wf - wfStart) / 1000
   const summary = (
     await client.query<{ completed: string; first: number; last: number }>(
@@ -187,7 +189,7 @@ const main = async () => {
   ).rows[0]
 
   // The same emails, straight through the batch endpoint.
-  const directCpuStart = await cpu()
+  const directCpuDone = await measure()
   const directStart = Date.now()
   let nextBatch = 0
   await Promise.all(
@@ -205,7 +207,7 @@ const main = async () => {
     })
   )
   await waitFor(() => counts.direct >= RUNS, 3_600_000, 50)
-  const directCpu = await cpu({ ...directCpuStart })
+  const directCpu = await directCpuDone()
   const directSeconds = (last.direct - directStart) / 1000
 
   await stop(worker)
