@@ -13,7 +13,7 @@ import {
 } from "@poststack/application"
 import { Duration, Effect, Layer, Redacted, type Runtime } from "effect"
 import { SMTPServer, type SMTPServerDataStream } from "smtp-server"
-import { answer, listen, reply } from "./SmtpListener.js"
+import { answer, collectBody, listen, reply } from "./SmtpListener.js"
 import type { TlsPair } from "./SmtpTls.js"
 
 export interface InboundOptions {
@@ -39,17 +39,9 @@ const MAX_RECIPIENTS = 100
 const RECEIVE_TIMEOUT = Duration.seconds(60)
 
 const collect = (stream: SMTPServerDataStream, max: number) =>
-  Effect.async<{ readonly bytes: Uint8Array; readonly tooLarge: boolean }>((resume) => {
-    const chunks: Array<Buffer> = []
-    let size = 0
-    stream.on("data", (chunk: Buffer) => {
-      size += chunk.length
-      if (size <= max) chunks.push(chunk)
-    })
-    stream.on("end", () =>
-      resume(Effect.succeed({ bytes: Buffer.concat(chunks), tooLarge: stream.sizeExceeded || size > max }))
-    )
-  })
+  Effect.async<{ readonly bytes: Uint8Array; readonly tooLarge: boolean }>((resume) =>
+    collectBody(stream, max, (message) => resume(Effect.succeed(message)))
+  )
 
 const failure = (error: { readonly _tag?: string; readonly message: string } | Error): Error => {
   if ("responseCode" in error && error instanceof Error) return error

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net"
 import { Effect, Exit, Runtime } from "effect"
-import type { SMTPServer } from "smtp-server"
+import type { SMTPServer, SMTPServerDataStream } from "smtp-server"
 
 /** An SMTP reply carried as an error, as smtp-server expects: `reply(550, "5.7.1 Relaying denied")`. */
 export const reply = (code: number, text: string): Error & { responseCode: number } =>
@@ -61,3 +61,28 @@ export const listen = (server: SMTPServer, port: number, host: string, what: str
             server.close(() => resume(Effect.void))
           })
   )
+
+/**
+ * Reads a message's body with plain stream listeners, outside any fiber: the fiber that checks and
+ * commits it starts once the body is in, rather than starting, suspending on the stream and being
+ * resumed through the scheduler. A body that came in one chunk (most do) is used as it is, not copied.
+ */
+export const collectBody = (
+  stream: SMTPServerDataStream,
+  max: number,
+  done: (message: { readonly bytes: Uint8Array; readonly tooLarge: boolean }) => void
+) => {
+  const chunks: Array<Buffer> = []
+  let size = 0
+  stream.on("data", (chunk: Buffer) => {
+    size += chunk.length
+    // Past the limit the rest is read and dropped: the client still gets its reply.
+    if (size <= max) chunks.push(chunk)
+  })
+  stream.on("end", () =>
+    done({
+      bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
+      tooLarge: stream.sizeExceeded || size > max
+    })
+  )
+}

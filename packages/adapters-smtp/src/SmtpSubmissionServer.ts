@@ -19,8 +19,8 @@ import {
 } from "@poststack/application"
 import { type ApiKey, InvalidApiKey, type RateLimitDecision, type RateLimitPolicy } from "@poststack/domain"
 import { Effect, Layer, Redacted, type Runtime } from "effect"
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server"
-import { answer, listen, reply } from "./SmtpListener.js"
+import { SMTPServer, type SMTPServerSession } from "smtp-server"
+import { answer, collectBody, listen, reply } from "./SmtpListener.js"
 import type { TlsPair } from "./SmtpTls.js"
 
 export interface SubmissionOptions {
@@ -97,31 +97,6 @@ const authenticate = (options: SubmissionOptions, username: string, password: st
       )
     )
   )
-
-/**
- * Reads a message's body with plain stream listeners, outside any fiber: the fiber that checks and
- * commits it starts once the body is in, rather than starting, suspending on the stream and being
- * resumed through the scheduler. A body that came in one chunk (most do) is used as it is, not copied.
- */
-const collect = (
-  stream: SMTPServerDataStream,
-  max: number,
-  done: (message: { readonly bytes: Uint8Array; readonly tooLarge: boolean }) => void
-) => {
-  const chunks: Array<Buffer> = []
-  let size = 0
-  stream.on("data", (chunk: Buffer) => {
-    size += chunk.length
-    // Past the limit the rest is read and dropped: the client still gets its reply.
-    if (size <= max) chunks.push(chunk)
-  })
-  stream.on("end", () =>
-    done({
-      bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
-      tooLarge: stream.sizeExceeded || size > max
-    })
-  )
-}
 
 const submissionFailure = (error: { readonly _tag?: string; readonly message: string } | Error): Error => {
   // Replies made here carry their code; domain errors (also `Error`s) are mapped by tag.
@@ -220,7 +195,7 @@ const makeServer = (runtime: Runtime.Runtime<Needs>, options: SubmissionOptions,
         to: session.envelope.rcptTo.map((r) => r.address)
       }
       const key = authenticatedOf(session).key
-      collect(stream, options.maxMessageBytes, (message) => {
+      collectBody(stream, options.maxMessageBytes, (message) => {
         if (message.tooLarge) {
           return callback(reply(552, `5.3.4 Message larger than ${options.maxMessageBytes} bytes`))
         }
