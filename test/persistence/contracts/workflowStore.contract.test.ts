@@ -1,7 +1,6 @@
 import {
   type ClaimedRun,
   ContactRepository,
-  DomainRepository,
   EmailRepository,
   type NewEmail,
   WebhookRepository,
@@ -11,6 +10,7 @@ import type { Graph, TeamId, Workflow, WorkflowPublicId } from "@poststack/domai
 import { Effect, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { newTeam, type Subject, subjects } from "./subjects.js"
+import { newDomain } from "./support.js"
 
 const graph = (...ids: ReadonlyArray<string>): Graph => ({
   nodes: ids.map((id, i) => ({
@@ -246,26 +246,7 @@ for (const [name, start] of subjects) {
 
     it("records a send step with its email in one write; a lost lease writes neither", async () => {
       const team = await newTeam(s)
-      const domain = Option.getOrThrow(
-        await s.run(
-          Effect.flatMap(DomainRepository, (r) =>
-            r.create(
-              {
-                teamId: team,
-                name: `wf${team}.example.com`,
-                returnPathLabel: "bounces",
-                openTracking: false,
-                clickTracking: false,
-                trackingDomain: null,
-                tlsMode: "enforced",
-                inboundEnabled: false
-              },
-              { selector: "ps1", publicKey: "MIIB", sealedPrivateKey: new Uint8Array([1]), state: "active" },
-              () => []
-            )
-          )
-        )
-      )
+      const domain = await newDomain(s, team, `wf${team}.example.com`)
       const email = (key: string): NewEmail => ({
         teamId: team,
         apiKeyId: null,
