@@ -19,16 +19,21 @@ interface Received {
   readonly answered: number
 }
 
-/** A webhook receiver on loopback: answers each POST with the next status of `answers` (then 200). */
+/**
+ * A webhook receiver on loopback: answers each POST with the first status `answers` holds for
+ * the event's type (then 200), so run events that reach the same endpoint take none of them.
+ */
 const startReceiver = async () => {
   const received: Array<Received> = []
-  const answers: Array<number> = []
+  const answers: Array<{ readonly type: string; readonly status: number }> = []
   const server = http.createServer((req, res) => {
     const chunks: Array<Buffer> = []
     req.on("data", (c: Buffer) => chunks.push(c))
     req.on("end", () => {
-      const status = answers.shift() ?? 200
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), answered: status })
+      const body = Buffer.concat(chunks).toString("utf8")
+      const at = answers.findIndex((a) => a.type === JSON.parse(body).type)
+      const status = at < 0 ? 200 : (answers.splice(at, 1)[0]?.status ?? 200)
+      received.push({ headers: req.headers, body, answered: status })
       res.writeHead(status, { "Content-Type": "text/plain" }).end(status === 200 ? "ok" : "not now")
     })
   })
@@ -246,7 +251,7 @@ describe("workflow nodes over HTTP, PostgreSQL, the worker and a loopback webhoo
         node("h", "webhook", { webhook_id: String(hook.id), event: "trial_started" })
       )
     )
-    receiver.answers.push(500)
+    receiver.answers.push({ type: "workflow.webhook", status: 500 })
     const eve = await contact("eve@nodes.test")
     const runId = await trigger(id, eve)
     await ended(id, runId)
