@@ -45,7 +45,10 @@ export const make = (
   /** For each host name, the MX answers naming it, whose lifetime its addresses bound. */
   const namedBy = new Map<string, Set<string>>()
   const key = (name: string, family: Family) => `${family} ${name.toLowerCase()}`
-  /** The questions on their way, by key. Each runs on its own fiber: a caller that gives up does not end it for the others. */
+  /**
+   * The questions on their way, by key. Each runs on its own fiber, so a caller that gives up
+   * does not end it for the others.
+   */
   const asking = new Map<string, Fiber.RuntimeFiber<unknown>>()
   const once = <A>(question: string, ask: Effect.Effect<A>): Effect.Effect<A> =>
     Effect.suspend(() => {
