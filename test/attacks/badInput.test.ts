@@ -103,6 +103,27 @@ describe("bad input is a 4xx with {error, code}, never a 5xx", () => {
     expect(after.emails).toBe((before.emails ?? 0) + 1)
   })
 
+  it("an object with its own toString key is refused with 400 naming the field, never a 500", async () => {
+    // JSON can give an object a `toString` that is not a function; String() of it throws, and
+    // the decoding of a union keyed by `type` calls String() on that field.
+    const cases: Array<[string, string, string, RegExp]> = [
+      ["POST", "/notification-channels", `{"type":{"toString":1},"name":"n"}`, /^type: /],
+      ["POST", "/notification-channels", `{"type":{"to\\u0053tring":"slack"},"name":"n"}`, /^type: /],
+      ["POST", "/emails", JSON.stringify({ ...send, headers: { toString: "x" } }), /^headers: /]
+    ]
+    for (const [method, path, body, message] of cases) {
+      const res = await request(base(), teams.keyA, method, path, body)
+      expect({ path, body: res.body }).toEqual({
+        path,
+        body: { error: expect.stringMatching(message), code: "invalid_request" }
+      })
+      expectRefusal(res, 400, "invalid_request")
+    }
+    // The word as text is only text.
+    const text = await request(base(), teams.keyA, "POST", "/emails", { ...send, subject: "toString" })
+    expect(text.status).toBe(202)
+  })
+
   it("a lone UTF-16 surrogate anywhere is refused with 400 naming the field, and nothing is stored", async () => {
     const before = await snapshotCounts(teams.db.url)
     const cases: Array<[string, string, unknown, RegExp]> = [
