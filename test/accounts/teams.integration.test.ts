@@ -159,4 +159,16 @@ describe("accounts: teams, invitations, roles and isolation", () => {
     expect((await erin.browser.call("DELETE", `/auth/sessions/${aliceSessions[0]?.id}`)).status).toBe(404)
     expect((await alice.call("GET", "/account")).status).toBe(200)
   })
+
+  it("refuses a team id past the database's integers as a 400, not a 503", async () => {
+    const frank = await person("frank@people.test")
+    for (const teamId of [2_147_483_648, 9_007_199_254_740_991]) {
+      const res = await frank.browser.call("PUT", "/auth/session/team", { team_id: teamId })
+      expect({ teamId, status: res.status, code: res.body.code }).toEqual({
+        teamId,
+        status: 400,
+        code: "invalid_request"
+      })
+    }
+  })
 })
