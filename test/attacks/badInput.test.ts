@@ -321,6 +321,44 @@ describe("bad input is a 4xx with {error, code}, never a 5xx", () => {
     expect((await request(base(), teams.keyA, "GET", "/api-keys/1")).status).toBe(200)
   })
 
+  it("workflow run ids, notification delivery ids and their pages are plain bounded decimals too", async () => {
+    const workflow = await request(base(), teams.keyA, "POST", "/workflows", {
+      name: "w",
+      trigger_type: "manual"
+    })
+    expect(workflow.status).toBe(201)
+    const wf = String((workflow.body.workflow as { publicId: string }).publicId)
+    const channel = await request(base(), teams.keyA, "POST", "/notification-channels", {
+      type: "slack",
+      name: "n",
+      events: ["email.bounced"],
+      config: { webhookUrl: "https://hooks.slack.com/services/a" }
+    })
+    expect(channel.status).toBe(201)
+    const nc = String((channel.body.channel as { publicId: string }).publicId)
+    const cases: Array<[string, string]> = []
+    for (const id of ["0x1", "%201", "1e0", "+1", "-1", "0", "9223372036854775808"]) {
+      cases.push(["GET", `/workflows/${wf}/runs/${id}`])
+      cases.push(["POST", `/notification-channels/${nc}/deliveries/${id}/replay`])
+      cases.push(["GET", `/notification-channels/${nc}/deliveries?page=${id}`])
+      cases.push(["GET", `/notification-channels/${nc}/deliveries?per_page=${id}`])
+      cases.push(["GET", `/billing/usage?days=${id}`])
+    }
+    for (const [method, path] of cases) {
+      const res = await request(base(), teams.keyA, method, path)
+      expect({ path, status: res.status }).toEqual({ path, status: 400 })
+      expectRefusal(res, 400, "invalid_request")
+    }
+    const page = await request(
+      base(),
+      teams.keyA,
+      "GET",
+      `/notification-channels/${nc}/deliveries?page=1&per_page=100`
+    )
+    expect(page.status).toBe(200)
+    expect((await request(base(), teams.keyA, "GET", `/workflows/${wf}/runs/1`)).status).toBe(404)
+  })
+
   it("request lines and headers over Node's limit answer 431 with {error, code}", async () => {
     const longLine = await rawSocket(
       base(),
