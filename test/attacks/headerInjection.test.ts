@@ -318,3 +318,49 @@ describe("header injection through every field of POST /emails and /emails/batch
     }
   })
 })
+
+describe("header injection through broadcasts", () => {
+  let teams: TwoTeams
+  beforeAll(async () => {
+    teams = await startTwoTeams()
+  })
+  afterAll(async () => {
+    await teams.close()
+  })
+
+  it("refuses a line break in a broadcast's subject or a variant's, and stores no broadcast", async () => {
+    const segment = await request(teams.server.baseUrl, teams.keyA, "POST", "/segments", { name: "m" })
+    expect(segment.status).toBe(201)
+    const segmentId = (segment.body.segment as { publicId: string }).publicId
+    const base = { name: "b", from: "news@a.test", html: "<p>x</p>", segment_id: segmentId }
+    const bodies = [
+      { ...base, subject: "s\r\nBcc: evil@example.com" },
+      { ...base, subject: "s\nX-Evil: 1" },
+      {
+        ...base,
+        subject: "s",
+        ab_test: {
+          variants: [
+            { name: "a", subject: "a", html: "<p>a</p>", weight: 50 },
+            { name: "b", subject: "b\r\nBcc: evil@example.com", html: "<p>b</p>", weight: 50 }
+          ]
+        }
+      }
+    ]
+    for (const body of bodies) {
+      const res = await request(teams.server.baseUrl, teams.keyA, "POST", "/broadcasts", body)
+      expect({ status: res.status, code: res.body.code, error: res.body.error }).toEqual({
+        status: 422,
+        code: "unprocessable_entity",
+        error: expect.stringMatching(/subject must not contain line breaks/)
+      })
+    }
+    const [count] = await query<{ n: string }>(teams.db.url, "SELECT count(*) AS n FROM broadcasts")
+    expect(Number(count?.n)).toBe(0)
+    const clean = await request(teams.server.baseUrl, teams.keyA, "POST", "/broadcasts", {
+      ...base,
+      subject: "s"
+    })
+    expect(clean.status).toBe(201)
+  })
+})
