@@ -363,4 +363,25 @@ describe("header injection through broadcasts", () => {
     })
     expect(clean.status).toBe(201)
   })
+
+  it("refuses a line break in a template's subject, made or changed, and keeps the stored one", async () => {
+    const post = (path: string, body: unknown, method = "POST") =>
+      request(teams.server.baseUrl, teams.keyA, method, path, body)
+    const refused = (res: { status: number; body: Record<string, unknown> }) =>
+      expect({ status: res.status, code: res.body.code, error: res.body.error }).toEqual({
+        status: 422,
+        code: "unprocessable_entity",
+        error: expect.stringMatching(/subject must not contain line breaks/)
+      })
+    refused(await post("/templates", { name: "t", subject: "s\r\nBcc: evil@example.com", html: "<p>x</p>" }))
+    const made = await post("/templates", { name: "t", subject: "Hello", html: "<p>x</p>" })
+    expect(made.status, JSON.stringify(made.body)).toBe(201)
+    const id = (made.body.template as { publicId: string }).publicId
+    refused(await post(`/templates/${id}`, { subject: "s\nX-Evil: 1" }, "PATCH"))
+    const [row] = await query<{ n: string; subject: string }>(
+      teams.db.url,
+      "SELECT count(*) OVER () AS n, subject FROM templates"
+    )
+    expect(row).toEqual({ n: "1", subject: "Hello" })
+  })
 })
