@@ -40,6 +40,8 @@ export const benchDatabase = async (): Promise<{ url: string; close: () => Promi
   return {
     url: url.toString(),
     close: async () => {
+      // `BENCH_KEEP_DATABASE=1` leaves the database for a look afterwards (EXPLAIN, statistics).
+      if (process.env.BENCH_KEEP_DATABASE === "1") return stop()
       const c = new pg.Client({ connectionString: admin })
       await c.connect()
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)

@@ -155,11 +155,40 @@ const main = async () => {
       postgres: await postgres.stop()
     })
   }
+  // The phase's statements by total time, and the tables' writes (BENCH_STATEMENTS=1).
+  const dumpStatements = async (phase: string) => {
+    const top = await client.query<{ calls: string; rows: string; ms: number; query: string }>(
+      `SELECT calls, rows, total_exec_time + total_plan_time AS ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
+       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       ORDER BY ms DESC LIMIT 30`
+    )
+    console.log(`statements of the ${phase} phase:`)
+    for (const s of top.rows)
+      console.log(
+        `${s.ms.toFixed(0).padStart(8)} ms ${s.calls.padStart(7)} calls ${s.rows.padStart(8)} rows  ${s.query}`
+      )
+    const tables = await client.query<{ relname: string; ins: string; upd: string; hot: string }>(
+      `SELECT relname, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_hot_upd AS hot FROM pg_stat_user_tables
+       WHERE n_tup_upd + n_tup_ins > 0 ORDER BY n_tup_upd + n_tup_ins DESC LIMIT 10`
+    )
+    for (const t of tables.rows)
+      console.log(
+        `${t.relname}: ${t.ins} inserted, ${t.upd} updated (${t.hot} HOT) since the database was made`
+      )
+    await client.query("SELECT pg_stat_statements_reset()")
+  }
   const worker = startApp("apps/worker/src/main.ts", env)
   // The phase starts with the first run: the worker has loaded, and its triggers begin.
   const started = async () =>
     Number((await client.query("SELECT count(*) FROM workflow_runs")).rows[0]?.count) > 0
   await waitFor(started, 300_000, 5)
+  // `BENCH_STATEMENTS=1` (a server with pg_stat_statements loaded): the workflow phase's statements
+  // by total time, printed after the phase.
+  const statements = process.env.BENCH_STATEMENTS === "1"
+  if (statements) {
+    await client.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    await client.query("SELECT pg_stat_statements_reset()")
+  }
   const wfCpuDone = await measure()
   const wfStart = Number(
     (await client.query("SELECT extract(epoch FROM min(started_at)) * 1000 AS t FROM workflow_runs")).rows[0]
@@ -167,6 +196,7 @@ const main = async () => {
   )
   await waitFor(() => counts.wf >= RUNS, 3_600_000, 50)
   const wfCpu = await wfCpuDone()
+  if (statements) await dumpStatements("workflow")
   const wfSeconds = (last.wf - wfStart) / 1000
   const summary = (
     await client.query<{ completed: string; first: number; last: number }>(
@@ -208,6 +238,7 @@ const main = async () => {
   )
   await waitFor(() => counts.direct >= RUNS, 3_600_000, 50)
   const directCpu = await directCpuDone()
+  if (statements) await dumpStatements("direct")
   const directSeconds = (last.direct - directStart) / 1000
 
   await stop(worker)

@@ -122,5 +122,21 @@ describe("workflow runs shared by two workers", () => {
     )
     expect(perContact).toEqual([])
     expect(new Set(sink.received.flatMap((m) => m.to))).toEqual(new Set(addresses))
+
+    // A deleted contact takes its runs and their history with it (0089: one statement-level
+    // trigger instead of the history's foreign key); the other runs keep theirs.
+    const gone = await query<{ public_id: string; run: string }>(
+      db.url,
+      "SELECT c.public_id, r.id AS run FROM contacts c JOIN workflow_runs r ON r.contact_id = c.id WHERE c.email = $1",
+      [addresses[0]]
+    )
+    expect(gone).toHaveLength(1)
+    expect((await api("DELETE", `/contacts/${gone[0]?.public_id}`)).status).toBe(200)
+    const left = await query<{ run: string; n: number }>(
+      db.url,
+      "SELECT run_id AS run, count(*)::int AS n FROM workflow_run_steps GROUP BY run_id"
+    )
+    expect(left.filter((r) => r.run === gone[0]?.run)).toEqual([])
+    expect(left).toHaveLength(count - 1)
   }, 90_000)
 })

@@ -166,7 +166,10 @@ export const make = Effect.gen(function* () {
           due_at = CASE WHEN m.hold THEN r.due_at WHEN m.due = 'now' THEN now() WHEN m.due = 'wait' THEN m.wait_until END,
           lease_until = CASE WHEN m.hold THEN r.lease_until END,
           completed_at = CASE WHEN m.status = 'running' THEN NULL ELSE now() END
-        FROM m WHERE r.id = m.id AND r.attempts = m.attempt AND r.status = 'running'
+        -- The runs are read by their ids (a primary-key probe each): joined to the input alone,
+        -- the planner scanned every running run of the table for each record.
+        FROM m WHERE r.id = ANY (${moves.map((r) => r.id)}::bigint[])
+          AND r.id = m.id AND r.attempts = m.attempt AND r.status = 'running'
         RETURNING r.id, r.team_id),
       -- Run events are only written for a team with an active endpoint listening for them: the
       -- fan-out would send them nowhere else, and a busy workflow writes two per run.
@@ -210,7 +213,8 @@ export const make = Effect.gen(function* () {
               SELECT r.id FROM workflow_runs r
               JOIN unnest(${batch.map((b) => b.row.id)}::bigint[], ${batch.map((b) => b.row.attempt)}::int[])
                 AS h (id, attempt) ON r.id = h.id AND r.attempts = h.attempt
-              WHERE r.status = 'running' ORDER BY r.id FOR UPDATE OF r`
+              WHERE r.id = ANY (${batch.map((b) => b.row.id)}::bigint[]) AND r.status = 'running'
+              ORDER BY r.id FOR UPDATE OF r`
             const mine = new Set(held.map((r) => Number(r.id)))
             const live = batch.filter((b) => mine.has(b.row.id))
             const accepted = live.length === 0 ? [] : yield* writeAccepted(live.map((b) => b.email))
@@ -409,12 +413,14 @@ export const make = Effect.gen(function* () {
         WITH claimed AS (
           UPDATE workflow_runs r SET lease_until = now() + ${leaseMs} * interval '1 millisecond',
             attempts = r.attempts + 1
-          WHERE r.id IN (
+          -- An array of ids, so the runs are found by primary key: as IN (subquery) the planner
+          -- hashed the claimed ids against a scan of the whole table, every claim.
+          WHERE r.id = ANY (ARRAY(
             SELECT q.id FROM workflow_runs q JOIN workflows qw ON qw.id = q.workflow_id
             WHERE q.status = 'running' AND q.due_at <= now()
               AND (q.lease_until IS NULL OR q.lease_until < now()) AND qw.status = 'active'
             ORDER BY q.due_at LIMIT ${limit}
-            FOR UPDATE OF q SKIP LOCKED)
+            FOR UPDATE OF q SKIP LOCKED))
           RETURNING ${sql.literal(RUN_R)}, r.attempts, r.events)
         -- Each workflow's graph once per claim (on its first run): the runs of a claim share it.
         SELECT r.*, w.public_id, c.public_id AS contact,
@@ -469,7 +475,8 @@ export const make = Effect.gen(function* () {
             UPDATE workflow_runs r SET lease_until = now() + ${leaseMs} * interval '1 millisecond'
             FROM jsonb_to_recordset(${JSON.stringify(runs.map((c) => ({ id: c.run.id, attempt: c.attempt })))}::jsonb)
               AS h (id bigint, attempt integer)
-            WHERE r.id = h.id AND r.attempts = h.attempt AND r.status = 'running'`.pipe(
+            WHERE r.id = ANY (${runs.map((c) => c.run.id)}::bigint[])
+              AND r.id = h.id AND r.attempts = h.attempt AND r.status = 'running'`.pipe(
             Effect.asVoid,
             unavailable
           ),
@@ -480,7 +487,10 @@ export const make = Effect.gen(function* () {
             UPDATE workflow_runs r SET lease_until = NULL
             FROM jsonb_to_recordset(${JSON.stringify(runs.map((c) => ({ id: c.run.id, attempt: c.attempt })))}::jsonb)
               AS h (id bigint, attempt integer)
-            WHERE r.id = h.id AND r.attempts = h.attempt`.pipe(Effect.asVoid, unavailable),
+            WHERE r.id = ANY (${runs.map((c) => c.run.id)}::bigint[]) AND r.id = h.id AND r.attempts = h.attempt`.pipe(
+            Effect.asVoid,
+            unavailable
+          ),
     recordStep: (claim, steps, move, hold = false) => record(recordRow(claim, steps, move, hold)),
     recordSend: (claim, steps, move, email, hold = false) =>
       Effect.flatMap(sends({ row: recordRow(claim, steps, move, hold), email }), (row) =>
