@@ -36,7 +36,9 @@ describe("system mail is not the operator team's mail", () => {
     sendingKey = String(created.body.key)
     // Bea signs up: she is of her own team (team B), not of the operator's.
     const browser = new Browser(world.server.baseUrl)
-    expect((await browser.call("POST", "/auth/sign-up", { email: person, password })).status).toBe(202)
+    const signedUp = await browser.call("POST", "/auth/sign-up", { email: person, password })
+    expect(signedUp.status).toBe(202)
+    expect(signedUp.body.message).toMatch(/a mail is on its way/)
     const verify = tokenIn(await mailTo(world.sink, person, /confirm your email/i, seen))
     expect((await browser.call("POST", "/auth/verify-email", { token: verify })).status).toBe(200)
   })

@@ -123,6 +123,10 @@ describe("README Quick start", () => {
         body: JSON.stringify(signUp)
       })
       expect(signedUp.status).toBe(202)
+      // The page does not promise a mail that is not coming, and names the way in.
+      const answer = ((await signedUp.json()) as { message: string }).message
+      expect(answer).toMatch(/No mail was sent/)
+      expect(answer).toContain("poststack users verify")
       const signIn = () =>
         fetch(`${base}/auth/sign-in`, { method: "POST", headers: json, body: JSON.stringify(signUp) })
       expect((await signIn()).status).toBe(403)
@@ -135,6 +139,10 @@ describe("README Quick start", () => {
       expect(await verifyPerson.exited).toBe(0)
       expect(verifyPerson.output()).toContain("ada@example.com")
       expect(verifyPerson.output()).toContain("can sign in now")
+      // The server's log said why no mail went, and the same way in.
+      expect(server.output()).toContain(
+        "system mail not sent: POSTSTACK_SYSTEM_FROM is not set; `poststack users verify"
+      )
       const signedIn = await signIn()
       expect(signedIn.status).toBe(200)
       expect(signedIn.headers.get("set-cookie")).toMatch(/poststack_session=/)

@@ -1,5 +1,10 @@
+import { PgDatabase } from "@poststack/adapters-persistence"
+import { jobs, WorkerLive } from "@poststack/runtime"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { query } from "../support/database.js"
+import { testServices } from "../support/server.js"
+import { noTasks } from "../support/webhookWorker.js"
 import { expectRefusal, request, startTwoTeams, type TwoTeams } from "./harness.js"
 
 /**
@@ -12,6 +17,7 @@ describe("a test key sends no live mail through broadcasts or workflows", () => 
   let testKey: string
   let contactId: string
   let segmentId: string
+  let worker: ManagedRuntime.ManagedRuntime<never, unknown> | undefined
   const live = (method: string, path: string, body?: unknown) =>
     request(teams.server.baseUrl, teams.keyA, method, path, body)
   const asTest = (method: string, path: string, body?: unknown) =>
@@ -38,6 +44,7 @@ describe("a test key sends no live mail through broadcasts or workflows", () => 
     await live("POST", `/segments/${segmentId}/contacts`, { contact_ids: [contactId] })
   })
   afterAll(async () => {
+    await worker?.dispose()
     await teams.close()
   })
 
@@ -101,5 +108,58 @@ describe("a test key sends no live mail through broadcasts or workflows", () => 
     const matched = await live("POST", "/workflows/events", { event: "signed_up", contact_id: contactId })
     expect(matched.status, matched.text).toBe(200)
     expect(matched.body.matched).toBe(1)
+  })
+
+  it("a test key's contact changes reach no workflow; a live key's start their runs", async () => {
+    const trigger = { public_id: "t", type: "trigger", config: {}, canvas_x: 0, canvas_y: 0 }
+    const listening = async (trigger_type: string) => {
+      const created = await live("POST", "/workflows", { name: trigger_type, trigger_type })
+      const id = String((created.body.workflow as { publicId: string }).publicId)
+      expect((await live("PUT", `/workflows/${id}/graph`, { nodes: [trigger], edges: [] })).status).toBe(200)
+      expect((await live("POST", `/workflows/${id}/activate`)).status).toBe(200)
+      return id
+    }
+    const [onCreated, onUpdated] = [await listening("contact.created"), await listening("contact.updated")]
+    worker = ManagedRuntime.make(
+      WorkerLive.layer(noTasks, jobs).pipe(
+        Layer.provide(testServices({ dnsServers: [teams.dns.address] })),
+        Layer.provide(PgDatabase.layer(Redacted.make(teams.db.url), { maxConnections: 4 }))
+      )
+    )
+    await worker.runPromise(Effect.void)
+    const contactOf = (r: { body: Record<string, unknown> }) =>
+      String((r.body.contact as { publicId: string }).publicId)
+    const runsOf = async (id: string) =>
+      (
+        await query<{ email: string }>(
+          teams.db.url,
+          `SELECT c.email FROM workflow_runs r JOIN workflows w ON w.id = r.workflow_id
+           JOIN contacts c ON c.id = r.contact_id
+           WHERE w.public_id = $1 AND c.email IN ('trial@example.com', 'real@example.com') ORDER BY r.id`,
+          [id]
+        )
+      ).map((r) => r.email)
+
+    // The test key's contact is made and changed; then a live key's, whose runs show the worker
+    // has read every event before it (the trigger reads the outbox in order).
+    const made = await asTest("POST", "/contacts", { email: "trial@example.com" })
+    expect(made.status, made.text).toBe(201)
+    const trial = contactOf(made)
+    expect((await asTest("PATCH", `/contacts/${trial}`, { first_name: "Trial" })).status).toBe(200)
+    const real = contactOf(await live("POST", "/contacts", { email: "real@example.com" }))
+    expect((await live("GET", `/workflows/${onCreated}/runs`)).status).toBe(200)
+    expect((await live("PATCH", `/contacts/${real}`, { first_name: "Real" })).status).toBe(200)
+    const deadline = Date.now() + 15_000
+    while ((await runsOf(onUpdated)).length === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100))
+    expect(await runsOf(onCreated)).toEqual(["real@example.com"])
+    expect(await runsOf(onUpdated)).toEqual(["real@example.com"])
+    // The test key's events still reached the outbox, for webhooks.
+    const events = await query<{ type: string }>(
+      teams.db.url,
+      "SELECT type FROM events WHERE payload->>'contact_id' = $1 ORDER BY id",
+      [trial]
+    )
+    expect(events.map((e) => e.type)).toEqual(["contact.created", "contact.updated"])
   })
 })

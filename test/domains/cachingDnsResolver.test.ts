@@ -2,24 +2,29 @@ import { describe, expect, it } from "@effect/vitest"
 import { CachingDnsResolver } from "@poststack/adapters-external"
 import { DnsResolver, FindMailRoute, type LookupType } from "@poststack/application"
 import type { DnsAnswer, MxAnswer } from "@poststack/domain"
-import { Effect, Layer, TestClock } from "effect"
+import { Deferred, Effect, Fiber, Layer, TestClock } from "effect"
 
-/** A DNS that serves what the test publishes and counts every question it is asked. */
-const fakeDns = () => {
+/**
+ * A DNS that serves what the test publishes and counts every question it is asked; with `gate`,
+ * each answer waits until the test opens it.
+ */
+const fakeDns = (gate?: Deferred.Deferred<void>) => {
   const records = new Map<string, DnsAnswer>()
   const mx = new Map<string, MxAnswer>()
   const asked: Array<string> = []
+  const answer = <A>(question: string, found: () => A) =>
+    Effect.andThen(
+      Effect.sync(() => asked.push(question)),
+      Effect.andThen(gate === undefined ? Effect.void : Deferred.await(gate), Effect.sync(found))
+    )
   const resolver = DnsResolver.of({
     lookup: (name: string, type: LookupType) =>
-      Effect.sync(() => {
-        asked.push(`${type} ${name}`)
-        return records.get(`${type} ${name}`) ?? { _tag: "Answered", values: [] }
-      }),
+      answer(
+        `${type} ${name}`,
+        (): DnsAnswer => records.get(`${type} ${name}`) ?? { _tag: "Answered", values: [] }
+      ),
     mx: (name: string) =>
-      Effect.sync(() => {
-        asked.push(`MX ${name}`)
-        return mx.get(name) ?? { _tag: "Answered", records: [] }
-      })
+      answer(`MX ${name}`, (): MxAnswer => mx.get(name) ?? { _tag: "Answered", records: [] })
   })
   return {
     asked: (question: string) => asked.filter((q) => q === question).length,
@@ -68,6 +73,33 @@ describe("CachingDnsResolver", () => {
       ]).toEqual([2, 2, 2])
     }).pipe(Effect.provide(dns.layer()))
   })
+
+  it.effect("asks once for mail to one domain that arrives together, before any answer is back", () =>
+    Effect.gen(function* () {
+      const gate = yield* Deferred.make<void>()
+      const dns = fakeDns(gate)
+      dns.mx("together.test", hosts("mx.together.test"))
+      dns.address("mx.together.test", "A", ["127.0.0.1"], 60)
+      yield* Effect.gen(function* () {
+        const lookups = yield* Effect.forEach(["a", "b", "c"], (who) =>
+          Effect.fork(route(`${who}@together.test`))
+        )
+        // All three are waiting on the first question before DNS answers anything.
+        yield* Effect.repeatN(Effect.yieldNow(), 20)
+        expect(dns.asked("MX together.test")).toBe(1)
+        // One caller giving up does not end the question for the others.
+        yield* Fiber.interrupt(lookups[0] as Fiber.RuntimeFiber<unknown>)
+        yield* Deferred.succeed(gate, undefined)
+        for (const lookup of lookups.slice(1))
+          expect(((yield* Fiber.join(lookup)) as { _tag: string })._tag).toBe("Hosts")
+        expect([
+          dns.asked("MX together.test"),
+          dns.asked("A mx.together.test"),
+          dns.asked("AAAA mx.together.test")
+        ]).toEqual([1, 1, 1])
+      }).pipe(Effect.provide(dns.layer()))
+    })
+  )
 
   it.effect("keeps an MX answer only as long as the shortest-lived addresses of its hosts", () => {
     const dns = fakeDns()

@@ -1,6 +1,6 @@
 import { DnsResolver } from "@poststack/application"
 import { type DnsAnswer, mailHostNames, type MxAnswer, routeFromMx } from "@poststack/domain"
-import { Clock, Effect, Layer } from "effect"
+import { Clock, Effect, Fiber, Layer } from "effect"
 
 export interface CachingDnsOptions {
   /** No answer is kept longer than this, whatever its TTL. */
@@ -32,8 +32,9 @@ const other = (family: Family): Family => (family === "A" ? "AAAA" : "A")
  * carry one) is kept as long as the addresses it goes with: an MX answer as long as the
  * shortest-lived address answer of the hosts it names, an empty A or AAAA answer as long as the
  * same name's other family. Nothing is kept longer than `maxTtlMs`; failures (`Unavailable`) are
- * never kept, nor an MX answer none of whose hosts has an address. TXT and CNAME lookups (and
- * MX through `lookup`) are what domain verification reads: they always go to DNS.
+ * never kept, nor an MX answer none of whose hosts has an address. A question already on its way
+ * is not asked again: the messages of a burst that arrive together wait for the one answer. TXT and
+ * CNAME lookups (and MX through `lookup`) are what domain verification reads: they always go to DNS.
  */
 export const make = (
   inner: DnsResolver["Type"],
@@ -44,6 +45,26 @@ export const make = (
   /** For each host name, the MX answers naming it, whose lifetime its addresses bound. */
   const namedBy = new Map<string, Set<string>>()
   const key = (name: string, family: Family) => `${family} ${name.toLowerCase()}`
+  /**
+   * The questions on their way, by key. Each runs on its own fiber, so a caller that gives up
+   * does not end it for the others.
+   */
+  const asking = new Map<string, Fiber.RuntimeFiber<unknown>>()
+  const once = <A>(question: string, ask: Effect.Effect<A>): Effect.Effect<A> =>
+    Effect.suspend(() => {
+      const running = asking.get(question) as Fiber.RuntimeFiber<A> | undefined
+      if (running !== undefined) return Fiber.join(running)
+      return Effect.flatMap(Effect.forkDaemon(ask), (fiber) => {
+        asking.set(question, fiber)
+        return Fiber.join(fiber).pipe(
+          Effect.ensuring(
+            Effect.sync(() => {
+              if (asking.get(question) === fiber) asking.delete(question)
+            })
+          )
+        )
+      })
+    })
   const live = <A>(kept: Kept<A> | undefined, now: number) =>
     kept !== undefined && kept.until !== undefined && kept.until > now ? kept : undefined
   const shorten = (kept: Kept<unknown>, until: number) => {
@@ -106,8 +127,13 @@ export const make = (
       return Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const kept = live(addresses.get(key(name, type)), now)
         if (kept !== undefined) return Effect.succeed<DnsAnswer>(kept.answer)
-        return Effect.tap(inner.lookup(name, type), (answer) =>
-          answer._tag === "Answered" ? Effect.sync(() => keepAddresses(name, type, answer, now)) : Effect.void
+        return once(
+          key(name, type),
+          Effect.tap(inner.lookup(name, type), (answer) =>
+            answer._tag === "Answered"
+              ? Effect.sync(() => keepAddresses(name, type, answer, now))
+              : Effect.void
+          )
         )
       })
     },
@@ -116,8 +142,11 @@ export const make = (
       return Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const kept = live(mx.get(domain), now)
         if (kept !== undefined) return Effect.succeed<MxAnswer>(kept.answer)
-        return Effect.tap(inner.mx(name), (answer) =>
-          answer._tag === "Answered" ? Effect.sync(() => keepMx(domain, answer, now)) : Effect.void
+        return once(
+          `MX ${domain}`,
+          Effect.tap(inner.mx(name), (answer) =>
+            answer._tag === "Answered" ? Effect.sync(() => keepMx(domain, answer, now)) : Effect.void
+          )
         )
       })
     }

@@ -48,13 +48,17 @@ export const toContact = (row: ContactRow): Contact =>
     { disableValidation: true }
   )
 
-/** Writes the events to the outbox in one statement (inside the caller's transaction). */
+/**
+ * Writes the events to the outbox in one statement (inside the caller's transaction). An event
+ * that starts no workflow is written as already seen by the workflow trigger.
+ */
 export const insertOutbox = (
   sql: SqlClient.SqlClient,
   teamId: TeamId,
   events: ReadonlyArray<EncodedWebhookEvent>
 ) =>
   sql`
-    INSERT INTO events (team_id, type, payload)
-    SELECT ${teamId}, e.type, e.data
-    FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb) AS e (type text, data jsonb)`
+    INSERT INTO events (team_id, type, payload, workflows_at)
+    SELECT ${teamId}, e.type, e.data, CASE WHEN e."startsWorkflows" = false THEN now() END
+    FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb)
+      AS e (type text, data jsonb, "startsWorkflows" boolean)`

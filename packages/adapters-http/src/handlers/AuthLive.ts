@@ -9,6 +9,7 @@ import {
   ResetPassword,
   SignIn,
   SignUp,
+  SystemMailReady,
   VerifyEmail,
   withRequestOrigin
 } from "@poststack/application"
@@ -30,6 +31,21 @@ export const clientContext = Effect.gen(function* () {
 })
 
 const ACCEPTED = { message: "If the address can receive it, a mail is on its way: check the inbox." }
+const NO_SENDER = "No mail was sent: this server has no sender for its own mail yet (POSTSTACK_SYSTEM_FROM)."
+
+/**
+ * What a page that sends a link may say: the mail is on its way, or (on a server without system
+ * mail, whatever the address) that none was sent and who can help.
+ */
+const answered =
+  (byHand: string) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>) =>
+    Effect.zipRight(
+      self,
+      Effect.map(SystemMailReady, (ready) => (ready ? ACCEPTED : { message: `${NO_SENDER} ${byHand}` }))
+    )
+const VERIFY_BY_HAND = "Ask its operator to confirm the address with `poststack users verify <address>`."
+const RESET_BY_HAND = "Ask its operator for help."
 
 /** A used, expired or unknown link, on the wire as the contract's 422. */
 const linkFailure = <A, E, R>(
@@ -77,12 +93,15 @@ export const PublicScreenLive = Layer.succeed(PublicScreen, screenRequest)
 export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
   handlers
     .handle("signUp", ({ payload }) =>
-      Effect.flatMap(clientContext, (client) => SignUp(payload, client)).pipe(retryAfter, Effect.as(ACCEPTED))
+      Effect.flatMap(clientContext, (client) => SignUp(payload, client)).pipe(
+        retryAfter,
+        answered(VERIFY_BY_HAND)
+      )
     )
     .handle("resendVerification", ({ payload }) =>
       Effect.flatMap(clientContext, (client) => ResendVerification(payload.email, client)).pipe(
         retryAfter,
-        Effect.as(ACCEPTED)
+        answered(VERIFY_BY_HAND)
       )
     )
     .handle("verifyEmail", ({ payload }) =>
@@ -122,7 +141,7 @@ export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
     .handle("requestPasswordReset", ({ payload }) =>
       Effect.flatMap(clientContext, (client) => RequestPasswordReset(payload.email, client)).pipe(
         retryAfter,
-        Effect.as(ACCEPTED)
+        answered(RESET_BY_HAND)
       )
     )
     .handle("resetPassword", ({ payload }) =>

@@ -1,5 +1,6 @@
 import {
   type ApiKey,
+  type EncodedWebhookEvent,
   coversDomain,
   type DomainId,
   roleAllows,
@@ -21,6 +22,17 @@ const OPERATOR_REACH: Reach = { permission: "full_access", mode: "live", domainI
 
 export const reachOf = (principal: Principal): Reach =>
   principal._tag === "ApiKey" ? principal.key : OPERATOR_REACH
+
+/**
+ * The outbox events of a contact change made by `principal`. A test key's changes reach webhooks
+ * but start no workflow run, whose mail is live.
+ */
+export const outboxFor =
+  (principal: Principal) =>
+  (events: ReadonlyArray<EncodedWebhookEvent>): ReadonlyArray<EncodedWebhookEvent> =>
+    reachOf(principal).mode === "test"
+      ? events.map((e) => ({ ...e, startsWorkflows: false as const }))
+      : events
 
 /** Where a use case may act: the team, and within it one domain or (`null`) all of them. */
 export interface Scope {

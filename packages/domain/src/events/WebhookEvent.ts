@@ -32,6 +32,8 @@ export const WEBHOOK_EVENT_TYPES: ReadonlyArray<WebhookEventType> = WebhookEvent
 export interface EncodedWebhookEvent {
   readonly type: WebhookEventType
   readonly data: { readonly [key: string]: unknown }
+  /** `false` on a change a test key made: the event reaches webhooks but starts no workflow run. */
+  readonly startsWorkflows?: false
 }
 
 const encoderOf = (schema: Schema.Schema.AnyNoContext): ((event: WebhookEvent) => EncodedWebhookEvent) =>

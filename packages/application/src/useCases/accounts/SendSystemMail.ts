@@ -1,5 +1,5 @@
 import { canSend, domainOf, formatMailbox } from "@poststack/domain"
-import { Array as Arr, Effect, Option } from "effect"
+import { Array as Arr, Effect, Either, Option } from "effect"
 import { Digest } from "../../ports/Digest.js"
 import { DomainRepository } from "../../ports/DomainRepository.js"
 import { EmailRepository } from "../../ports/EmailRepository.js"
@@ -12,6 +12,39 @@ export interface SystemMessage {
   readonly text: string
 }
 
+const BY_HAND = "`poststack users verify <address>` confirms an account's address by hand"
+
+interface NoSender {
+  readonly why: string
+  readonly domain?: string
+}
+
+/** Where system mail comes from, or why none can be sent. */
+const systemSender = Effect.gen(function* () {
+  const settings = yield* SystemMailSettings
+  if (Option.isNone(settings.from)) return Either.left<NoSender>({ why: "POSTSTACK_SYSTEM_FROM is not set" })
+  const from = settings.from.value
+  const team = Arr.head(yield* (yield* TeamRepository).list())
+  if (Option.isNone(team)) return Either.left<NoSender>({ why: "no team exists yet" })
+  const domainName = domainOf(from.address)
+  const domain = yield* (yield* DomainRepository).findByName(team.value.id, domainName)
+  if (Option.isNone(domain) || !canSend(domain.value))
+    return Either.left<NoSender>({
+      why: "the POSTSTACK_SYSTEM_FROM domain is not verified",
+      domain: domainName
+    })
+  return Either.right({ from, team: team.value, domain: domain.value, domainName })
+})
+
+/**
+ * Whether the product's own mails can go out now: what a page that promises one may say. The same
+ * for every address, so it tells nothing about accounts.
+ */
+export const SystemMailReady = systemSender.pipe(
+  Effect.map(Either.isRight),
+  Effect.catchTag("StoreUnavailable", () => Effect.succeed(false))
+)
+
 /**
  * Sends one of the product's own mails (verification, reset, security notice, invitation) through
  * the same pipeline as customers' mail: accepted as an email of the first team (the operator's,
@@ -23,23 +56,17 @@ export interface SystemMessage {
  */
 export const SendSystemMail = Effect.fn("SendSystemMail")(
   function* (message: SystemMessage) {
-    const settings = yield* SystemMailSettings
-    if (Option.isNone(settings.from))
-      return yield* Effect.logWarning("system mail not sent: POSTSTACK_SYSTEM_FROM is not set")
-    const from = settings.from.value
-    const team = Arr.head(yield* (yield* TeamRepository).list())
-    if (Option.isNone(team)) return yield* Effect.logWarning("system mail not sent: no team exists yet")
-    const domainName = domainOf(from.address)
-    const domain = yield* (yield* DomainRepository).findByName(team.value.id, domainName)
-    if (Option.isNone(domain) || !canSend(domain.value))
-      return yield* Effect.logWarning(
-        "system mail not sent: the POSTSTACK_SYSTEM_FROM domain is not verified"
-      ).pipe(Effect.annotateLogs("domain", domainName))
+    const sender = yield* systemSender
+    if (Either.isLeft(sender))
+      return yield* Effect.logWarning(`system mail not sent: ${sender.left.why}; ${BY_HAND}`).pipe(
+        Effect.annotateLogs(sender.left.domain === undefined ? {} : { domain: sender.left.domain })
+      )
+    const { from, team, domain, domainName } = sender.right
     const digest = yield* Digest
     yield* (yield* EmailRepository).accept({
-      teamId: team.value.id,
+      teamId: team.id,
       apiKeyId: null,
-      domainId: domain.value.id,
+      domainId: domain.id,
       domainName,
       fromAddress: from.address,
       fromName: from.name,

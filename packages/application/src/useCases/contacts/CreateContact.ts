@@ -2,7 +2,7 @@ import { contactEvent, normalizeAddress, ValidationFailed, applyPropertyValues }
 import { Effect } from "effect"
 import { ContactPropertyRepository } from "../../ports/ContactPropertyRepository.js"
 import { ContactRepository } from "../../ports/ContactRepository.js"
-import { authorize, type Principal } from "../Principal.js"
+import { authorize, outboxFor, type Principal } from "../Principal.js"
 import { readOne } from "./views.js"
 
 export interface CreateContactInput {
@@ -34,7 +34,7 @@ export const CreateContact = Effect.fn("CreateContact")(function* (
       unsubscribed: input.unsubscribed ?? false,
       properties
     },
-    (c) => [contactEvent("contact.created", c)]
+    (c) => outboxFor(principal)([contactEvent("contact.created", c)])
   )
   return yield* readOne(teamId, created)
 })

@@ -2,7 +2,7 @@ import { applyPropertyValues, contactEvent, normalizeAddress, ValidationFailed }
 import { Effect, Either } from "effect"
 import { ContactPropertyRepository } from "../../ports/ContactPropertyRepository.js"
 import { ContactRepository, type NewContact } from "../../ports/ContactRepository.js"
-import { authorize, type Principal } from "../Principal.js"
+import { authorize, outboxFor, type Principal } from "../Principal.js"
 
 export const MAX_IMPORT_ROWS = 10_000
 const MAX_ERRORS = 100
@@ -55,8 +55,8 @@ export const ImportContacts = Effect.fn("ImportContacts")(function* (
   const { imported, skipped } =
     accepted.length === 0
       ? { imported: 0, skipped: [] }
-      : yield* (yield* ContactRepository).importMany(teamId, accepted, (c) => [
-          contactEvent("contact.created", c)
-        ])
+      : yield* (yield* ContactRepository).importMany(teamId, accepted, (c) =>
+          outboxFor(principal)([contactEvent("contact.created", c)])
+        )
   return { imported, skipped: skipped.length, rejected, errors }
 })

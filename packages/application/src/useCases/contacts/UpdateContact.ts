@@ -9,7 +9,7 @@ import { Effect, Option } from "effect"
 import { type ContactChanges, ContactRepository } from "../../ports/ContactRepository.js"
 import { ContactPropertyRepository } from "../../ports/ContactPropertyRepository.js"
 import { SuppressionList } from "../../ports/SuppressionList.js"
-import { authorize, type Principal } from "../Principal.js"
+import { authorize, outboxFor, type Principal } from "../Principal.js"
 import { readOne } from "./views.js"
 
 export interface UpdateContactInput {
@@ -50,7 +50,7 @@ export const UpdateContact = Effect.fn("UpdateContact")(function* (
   const updated = yield* contacts.update(teamId, id, changes, (c) => {
     const events: Array<EncodedWebhookEvent> = [contactEvent("contact.updated", c)]
     if (unsubscribing) events.push(contactEvent("contact.unsubscribed", c))
-    return events
+    return outboxFor(principal)(events)
   })
   if (Option.isNone(updated)) return yield* new ContactNotFound()
   const suppressions = yield* SuppressionList
