@@ -10,6 +10,7 @@ import {
   benchDatabase,
   benchEnv,
   cpuMs,
+  cpuSplitMs,
   databaseCpuMs,
   freePort,
   startApp,
@@ -116,15 +117,22 @@ const main = async () => {
 
   const baseline = await blast(barePort, { user: "bench", pass: "bench" }, "bench@bench.test")
   const apartCpuBefore = cpuMs(apart.pid ?? 0)
+  const apartSplitBefore = cpuSplitMs(apart.pid ?? 0)
   const baselineApart = await blast(apartPort, { user: "bench", pass: "bench" }, "bench@bench.test")
   const apartCpuPerMessage = (cpuMs(apart.pid ?? 0) - apartCpuBefore) / (COUNT + CONNECTIONS * 2)
+  const apartSystemPerMessage =
+    (cpuSplitMs(apart.pid ?? 0).system - apartSplitBefore.system) / (COUNT + CONNECTIONS * 2)
   apart.kill("SIGTERM")
   const client = new pg.Client({ connectionString: db.url })
   await client.connect()
   const cpuBefore = cpuMs(server.pid ?? 0)
+  const splitBefore = cpuSplitMs(server.pid ?? 0)
   const dbBefore = await databaseCpuMs(client)
   const ours = await blast(smtpPort, { user: "poststack", pass: key }, "Bench <bench@bench.test>")
   const cpuPerMessage = (cpuMs(server.pid ?? 0) - cpuBefore) / (COUNT + CONNECTIONS * 2)
+  // The kernel's part: socket writes and reads (TLS replies, PostgreSQL round trips) and wake-ups.
+  const systemPerMessage =
+    (cpuSplitMs(server.pid ?? 0).system - splitBefore.system) / (COUNT + CONNECTIONS * 2)
   const dbPerMessage = (await databaseCpuMs(client, dbBefore.byPid)).total / (COUNT + CONNECTIONS * 2)
   // Each group commit is one transaction: its emails share their row's xmin.
   const commits = (
@@ -138,10 +146,10 @@ const main = async () => {
     `baseline (bare smtp-server, drops mail)  ${baseline.toFixed(0)} msg/s (in the bench's own process)`
   )
   console.log(
-    `baseline, in a process of its own          ${baselineApart.toFixed(0)} msg/s (server CPU ${apartCpuPerMessage.toFixed(2)} ms/msg)`
+    `baseline, in a process of its own          ${baselineApart.toFixed(0)} msg/s (server CPU ${apartCpuPerMessage.toFixed(2)} ms/msg, of which system ${apartSystemPerMessage.toFixed(2)})`
   )
   console.log(
-    `poststack (auth, checks, committed)       ${ours.toFixed(0)} msg/s (server CPU ${cpuPerMessage.toFixed(2)} ms/msg, PostgreSQL ${dbPerMessage.toFixed(2)} ms/msg)`
+    `poststack (auth, checks, committed)       ${ours.toFixed(0)} msg/s (server CPU ${cpuPerMessage.toFixed(2)} ms/msg, of which system ${systemPerMessage.toFixed(2)}; PostgreSQL ${dbPerMessage.toFixed(2)} ms/msg)`
   )
   console.log(
     `group commits: ${commits?.commits} for ${commits?.emails} emails (${(Number(commits?.emails) / Number(commits?.commits)).toFixed(2)} per commit)`

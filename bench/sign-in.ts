@@ -38,13 +38,19 @@ import {
  * BENCH_PHASE_SECONDS (4).
  */
 const RATE = Number(process.env.BENCH_RATE ?? 100)
-const SIGN_IN_RATES = (process.env.BENCH_SIGN_IN_RATES ?? "10,100").split(",").map(Number)
+const SIGN_IN_RATES = (process.env.BENCH_SIGN_IN_RATES ?? "10,100")
+  .split(",")
+  .map(Number)
+  .filter((r) => r > 0)
+/** A first phase of sign-ins alone (no emails), at 10/s: their own CPU, read directly. 0 skips it. */
+const ALONE_SECONDS = Number(process.env.BENCH_SIGN_INS_ALONE_SECONDS ?? 4)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const PHASE_SECONDS = Number(process.env.BENCH_PHASE_SECONDS ?? 4)
 const TARGET = 1.2
 const PASSWORD = "bench passphrase, long enough"
 /** Each account signs in at most ten times a quarter hour (the brute-force guard): enough for the run. */
-const ACCOUNTS = Math.ceil((Math.max(...SIGN_IN_RATES) * PHASE_SECONDS * ROUNDS * 1.2) / 7) + 10
+const ACCOUNTS =
+  Math.ceil(((Math.max(0, ...SIGN_IN_RATES) * PHASE_SECONDS * ROUNDS + 10 * ALONE_SECONDS) * 1.2) / 7) + 10
 
 const body = JSON.stringify({
   from: "Bench <bench@bench.test>",
@@ -89,6 +95,56 @@ interface Phase {
   /** From the phase's start to the last sign-in answered (ms). */
   readonly signInSpan: number
   readonly cpu: { readonly server: number; readonly hashing: number; readonly postgres: number }
+  /** Time the server's threads and this database's backends spent runnable but not running (ms). */
+  readonly waited: { readonly server: number; readonly postgres: number }
+}
+
+/**
+ * Time a process's threads have waited for a core so far (runnable, not running), in ms, from
+ * /proc/PID/task/TID/schedstat: what other work on the cores costs it, whatever its own CPU.
+ */
+const runQueueMs = (pid: number): number => {
+  let total = 0
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`))
+      try {
+        total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[1]) / 1e6
+      } catch {
+        // The thread ended while it was being read.
+      }
+  } catch {
+    // The process ended.
+  }
+  return total
+}
+/** CPU time of a process's threads so far by thread name (main thread, V8 workers, libuv pool...), ms. */
+const cpuByThread = (pid: number): Map<string, number> => {
+  const byName = new Map<string, number>()
+  for (const task of readdirSync(`/proc/${pid}/task`))
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, "utf8")
+      const name =
+        task === String(pid) ? "main thread" : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+      byName.set(name, (byName.get(name) ?? 0) + ms)
+    } catch {
+      // The thread ended while it was being read.
+    }
+  return byName
+}
+const backendsWaited = async (client: pg.Client, since?: ReadonlyMap<number, number>) => {
+  const rows = (
+    await client.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+  ).rows
+  const byPid = new Map<number, number>()
+  let total = 0
+  for (const { pid } of rows) {
+    const waited = runQueueMs(pid)
+    byPid.set(pid, waited)
+    total += waited - (since?.get(pid) ?? 0)
+  }
+  return { total, byPid }
 }
 
 const main = async () => {
@@ -174,17 +230,19 @@ const main = async () => {
   const hashing = hashingPid(serverPid)
   if (hashing === undefined) throw new Error("the server's hashing process was not found")
 
-  const phase = async (signInRate: number): Promise<Phase> => {
+  const phase = async (signInRate: number, emailsToo = true, seconds = PHASE_SECONDS): Promise<Phase> => {
     const before = {
       server: cpuMs(serverPid),
       hashing: cpuMs(hashing),
-      postgres: await databaseCpuMs(client)
+      postgres: await databaseCpuMs(client),
+      serverWaited: runQueueMs(serverPid),
+      postgresWaited: await backendsWaited(client)
     }
     const phaseStarted = performance.now()
     const signIns: Array<Promise<{ ok: boolean; ms: number }>> = []
     const generator = (async () => {
       if (signInRate === 0) return
-      const total = Math.floor(PHASE_SECONDS * signInRate)
+      const total = Math.floor(seconds * signInRate)
       const started = performance.now()
       for (let i = 0; i < total; i++) {
         const wait = started + (i * 1000) / signInRate - performance.now()
@@ -192,7 +250,12 @@ const main = async () => {
         signIns.push(signIn())
       }
     })()
-    const [loop] = await Promise.all([openLoop(PHASE_SECONDS, RATE, send), generator])
+    const [loop] = await Promise.all([
+      emailsToo
+        ? openLoop(PHASE_SECONDS, RATE, send)
+        : generator.then(() => ({ p50: 0, p99: 0, failed: 0, count: 0 })),
+      generator
+    ])
     const answered = await Promise.all(signIns)
     const signInSpan = performance.now() - phaseStarted
     return {
@@ -206,6 +269,10 @@ const main = async () => {
         server: cpuMs(serverPid) - before.server,
         hashing: cpuMs(hashing) - before.hashing,
         postgres: (await databaseCpuMs(client, before.postgres.byPid)).total
+      },
+      waited: {
+        server: runQueueMs(serverPid) - before.serverWaited,
+        postgres: (await backendsWaited(client, before.postgresWaited.byPid)).total
       }
     }
   }
@@ -223,6 +290,33 @@ const main = async () => {
       .join(" ")
   console.log(`load average at start ${load()}`)
   await openLoop(2, RATE, send)
+  if (ALONE_SECONDS > 0) {
+    // The server's, hashing process's and database's CPU with nothing to do, for as long: the sign-ins'
+    // own CPU is beyond it.
+    const idleBefore = { server: cpuMs(serverPid), postgres: await databaseCpuMs(client) }
+    await new Promise((r) => setTimeout(r, ALONE_SECONDS * 1000))
+    const idle = {
+      server: cpuMs(serverPid) - idleBefore.server,
+      postgres: (await databaseCpuMs(client, idleBefore.postgres.byPid)).total
+    }
+    const threadsBefore = cpuByThread(serverPid)
+    const alone = await phase(10, false, ALONE_SECONDS)
+    const threads = [...cpuByThread(serverPid)]
+      .map(([name, ms]) => [name, ms - (threadsBefore.get(name) ?? 0)] as const)
+      .filter(([, ms]) => ms > 0)
+      .sort((a, b) => b[1] - a[1])
+    const n = Math.max(1, alone.signIns + alone.refused)
+    const at = (p: number) =>
+      alone.signInLatencies[
+        Math.min(alone.signInLatencies.length - 1, Math.floor((p / 100) * alone.signInLatencies.length))
+      ] ?? 0
+    console.log(
+      `sign-ins alone (10/s for ${ALONE_SECONDS} s, no emails): ${alone.signIns} ok, ${alone.refused} refused; latency p50 ${at(50).toFixed(0)} ms, p99 ${at(99).toFixed(0)} ms\n` +
+        `  CPU per sign-in: server ${((alone.cpu.server - idle.server) / n).toFixed(2)} ms, PostgreSQL ${((alone.cpu.postgres - idle.postgres) / n).toFixed(2)} ms, hashing process ${(alone.cpu.hashing / n).toFixed(1)} ms ` +
+        `(beyond ${idle.server.toFixed(0)} ms of server and ${idle.postgres.toFixed(0)} ms of PostgreSQL CPU in as long idle)\n` +
+        `  server CPU per sign-in by thread: ${threads.map(([name, ms]) => `${name} ${(ms / n).toFixed(2)}`).join(", ")} ms`
+    )
+  }
   for (const rate of SIGN_IN_RATES) {
     // Each phase as it ends, so a run cut short still says what it saw.
     const logged = async (signInRate: number) => {
@@ -279,6 +373,12 @@ const main = async () => {
     console.log(
       `  CPU per email (median phase, without / with): server ${cpuPerEmail(without, "server").toFixed(2)} / ${cpuPerEmail(withSignIns, "server").toFixed(2)} ms, ` +
         `PostgreSQL ${cpuPerEmail(without, "postgres").toFixed(2)} / ${cpuPerEmail(withSignIns, "postgres").toFixed(2)} ms; emails failed ${[...without, ...withSignIns].reduce((n, p) => n + p.failed, 0)}`
+    )
+    const waitedPerEmail = (ps: ReadonlyArray<Phase>, part: keyof Phase["waited"]) =>
+      median(ps.map((p) => p.waited[part] / Math.max(1, p.emails)))
+    console.log(
+      `  waiting for a core per email (median phase, without / with): server ${waitedPerEmail(without, "server").toFixed(2)} / ${waitedPerEmail(withSignIns, "server").toFixed(2)} ms, ` +
+        `PostgreSQL backends ${waitedPerEmail(without, "postgres").toFixed(2)} / ${waitedPerEmail(withSignIns, "postgres").toFixed(2)} ms`
     )
     console.log(
       `  CPU per sign-in: hashing process ${median(withSignIns.map((p) => p.cpu.hashing / Math.max(1, p.signIns + p.refused))).toFixed(1)} ms, ` +

@@ -112,6 +112,15 @@ export const cpuMs = (pid: number): number => {
 }
 const CLOCK_TICKS = 100
 
+/** A process's CPU time split into user and kernel (system calls: socket writes and reads), in ms. */
+export const cpuSplitMs = (pid: number): { readonly user: number; readonly system: number } => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? []
+  return {
+    user: (Number(fields[11]) * 1000) / CLOCK_TICKS,
+    system: (Number(fields[12]) * 1000) / CLOCK_TICKS
+  }
+}
+
 /** CPU time of every PostgreSQL process on the machine (the server and its backends), in ms. */
 export const postgresCpuMs = (): number => {
   let total = 0

@@ -159,4 +159,31 @@ describe("accounts: teams, invitations, roles and isolation", () => {
     expect((await erin.browser.call("DELETE", `/auth/sessions/${aliceSessions[0]?.id}`)).status).toBe(404)
     expect((await alice.call("GET", "/account")).status).toBe(200)
   })
+
+  it("refuses team and person names with line breaks: an invitation's subject names the team", async () => {
+    const grace = await person("grace@people.test")
+    for (const name of ["x\r\nBcc: evil@example.com", "a\nb", "tab\there"]) {
+      const team = await grace.browser.call("POST", "/teams", { name })
+      expect({ name, status: team.status, code: team.body.code }).toEqual({
+        name,
+        status: 400,
+        code: "invalid_request"
+      })
+      const account = await grace.browser.call("PATCH", "/account", { name })
+      expect({ name, status: account.status }).toEqual({ name, status: 400 })
+    }
+    expect((await grace.browser.call("POST", "/teams", { name: "Grace & co — ünïcode" })).status).toBe(201)
+  })
+
+  it("refuses a team id past the database's integers as a 400, not a 503", async () => {
+    const frank = await person("frank@people.test")
+    for (const teamId of [2_147_483_648, 9_007_199_254_740_991]) {
+      const res = await frank.browser.call("PUT", "/auth/session/team", { team_id: teamId })
+      expect({ teamId, status: res.status, code: res.body.code }).toEqual({
+        teamId,
+        status: 400,
+        code: "invalid_request"
+      })
+    }
+  })
 })

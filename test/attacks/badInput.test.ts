@@ -103,6 +103,27 @@ describe("bad input is a 4xx with {error, code}, never a 5xx", () => {
     expect(after.emails).toBe((before.emails ?? 0) + 1)
   })
 
+  it("an object with its own toString key is refused with 400 naming the field, never a 500", async () => {
+    // JSON can give an object a `toString` that is not a function; String() of it throws, and
+    // the decoding of a union keyed by `type` calls String() on that field.
+    const cases: Array<[string, string, string, RegExp]> = [
+      ["POST", "/notification-channels", `{"type":{"toString":1},"name":"n"}`, /^type: /],
+      ["POST", "/notification-channels", `{"type":{"to\\u0053tring":"slack"},"name":"n"}`, /^type: /],
+      ["POST", "/emails", JSON.stringify({ ...send, headers: { toString: "x" } }), /^headers: /]
+    ]
+    for (const [method, path, body, message] of cases) {
+      const res = await request(base(), teams.keyA, method, path, body)
+      expect({ path, body: res.body }).toEqual({
+        path,
+        body: { error: expect.stringMatching(message), code: "invalid_request" }
+      })
+      expectRefusal(res, 400, "invalid_request")
+    }
+    // The word as text is only text.
+    const text = await request(base(), teams.keyA, "POST", "/emails", { ...send, subject: "toString" })
+    expect(text.status).toBe(202)
+  })
+
   it("a lone UTF-16 surrogate anywhere is refused with 400 naming the field, and nothing is stored", async () => {
     const before = await snapshotCounts(teams.db.url)
     const cases: Array<[string, string, unknown, RegExp]> = [
@@ -298,6 +319,44 @@ describe("bad input is a 4xx with {error, code}, never a 5xx", () => {
       }
     }
     expect((await request(base(), teams.keyA, "GET", "/api-keys/1")).status).toBe(200)
+  })
+
+  it("workflow run ids, notification delivery ids and their pages are plain bounded decimals too", async () => {
+    const workflow = await request(base(), teams.keyA, "POST", "/workflows", {
+      name: "w",
+      trigger_type: "manual"
+    })
+    expect(workflow.status).toBe(201)
+    const wf = String((workflow.body.workflow as { publicId: string }).publicId)
+    const channel = await request(base(), teams.keyA, "POST", "/notification-channels", {
+      type: "slack",
+      name: "n",
+      events: ["email.bounced"],
+      config: { webhookUrl: "https://hooks.slack.com/services/a" }
+    })
+    expect(channel.status).toBe(201)
+    const nc = String((channel.body.channel as { publicId: string }).publicId)
+    const cases: Array<[string, string]> = []
+    for (const id of ["0x1", "%201", "1e0", "+1", "-1", "0", "9223372036854775808"]) {
+      cases.push(["GET", `/workflows/${wf}/runs/${id}`])
+      cases.push(["POST", `/notification-channels/${nc}/deliveries/${id}/replay`])
+      cases.push(["GET", `/notification-channels/${nc}/deliveries?page=${id}`])
+      cases.push(["GET", `/notification-channels/${nc}/deliveries?per_page=${id}`])
+      cases.push(["GET", `/billing/usage?days=${id}`])
+    }
+    for (const [method, path] of cases) {
+      const res = await request(base(), teams.keyA, method, path)
+      expect({ path, status: res.status }).toEqual({ path, status: 400 })
+      expectRefusal(res, 400, "invalid_request")
+    }
+    const page = await request(
+      base(),
+      teams.keyA,
+      "GET",
+      `/notification-channels/${nc}/deliveries?page=1&per_page=100`
+    )
+    expect(page.status).toBe(200)
+    expect((await request(base(), teams.keyA, "GET", `/workflows/${wf}/runs/1`)).status).toBe(404)
   })
 
   it("request lines and headers over Node's limit answer 431 with {error, code}", async () => {

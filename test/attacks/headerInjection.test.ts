@@ -318,3 +318,70 @@ describe("header injection through every field of POST /emails and /emails/batch
     }
   })
 })
+
+describe("header injection through broadcasts", () => {
+  let teams: TwoTeams
+  beforeAll(async () => {
+    teams = await startTwoTeams()
+  })
+  afterAll(async () => {
+    await teams.close()
+  })
+
+  it("refuses a line break in a broadcast's subject or a variant's, and stores no broadcast", async () => {
+    const segment = await request(teams.server.baseUrl, teams.keyA, "POST", "/segments", { name: "m" })
+    expect(segment.status).toBe(201)
+    const segmentId = (segment.body.segment as { publicId: string }).publicId
+    const base = { name: "b", from: "news@a.test", html: "<p>x</p>", segment_id: segmentId }
+    const bodies = [
+      { ...base, subject: "s\r\nBcc: evil@example.com" },
+      { ...base, subject: "s\nX-Evil: 1" },
+      {
+        ...base,
+        subject: "s",
+        ab_test: {
+          variants: [
+            { name: "a", subject: "a", html: "<p>a</p>", weight: 50 },
+            { name: "b", subject: "b\r\nBcc: evil@example.com", html: "<p>b</p>", weight: 50 }
+          ]
+        }
+      }
+    ]
+    for (const body of bodies) {
+      const res = await request(teams.server.baseUrl, teams.keyA, "POST", "/broadcasts", body)
+      expect({ status: res.status, code: res.body.code, error: res.body.error }).toEqual({
+        status: 422,
+        code: "unprocessable_entity",
+        error: expect.stringMatching(/subject must not contain line breaks/)
+      })
+    }
+    const [count] = await query<{ n: string }>(teams.db.url, "SELECT count(*) AS n FROM broadcasts")
+    expect(Number(count?.n)).toBe(0)
+    const clean = await request(teams.server.baseUrl, teams.keyA, "POST", "/broadcasts", {
+      ...base,
+      subject: "s"
+    })
+    expect(clean.status).toBe(201)
+  })
+
+  it("refuses a line break in a template's subject, made or changed, and keeps the stored one", async () => {
+    const post = (path: string, body: unknown, method = "POST") =>
+      request(teams.server.baseUrl, teams.keyA, method, path, body)
+    const refused = (res: { status: number; body: Record<string, unknown> }) =>
+      expect({ status: res.status, code: res.body.code, error: res.body.error }).toEqual({
+        status: 422,
+        code: "unprocessable_entity",
+        error: expect.stringMatching(/subject must not contain line breaks/)
+      })
+    refused(await post("/templates", { name: "t", subject: "s\r\nBcc: evil@example.com", html: "<p>x</p>" }))
+    const made = await post("/templates", { name: "t", subject: "Hello", html: "<p>x</p>" })
+    expect(made.status, JSON.stringify(made.body)).toBe(201)
+    const id = (made.body.template as { publicId: string }).publicId
+    refused(await post(`/templates/${id}`, { subject: "s\nX-Evil: 1" }, "PATCH"))
+    const [row] = await query<{ n: string; subject: string }>(
+      teams.db.url,
+      "SELECT count(*) OVER () AS n, subject FROM templates"
+    )
+    expect(row).toEqual({ n: "1", subject: "Hello" })
+  })
+})

@@ -110,12 +110,17 @@ describe("a test key sends no live mail through broadcasts or workflows", () => 
     expect(matched.body.matched).toBe(1)
   })
 
-  it("a test key's contact changes reach no workflow; a live key's start their runs", async () => {
+  it("a test key activates no workflow, and its contact changes reach none; a live key's start their runs", async () => {
     const trigger = { public_id: "t", type: "trigger", config: {}, canvas_x: 0, canvas_y: 0 }
     const listening = async (trigger_type: string) => {
       const created = await live("POST", "/workflows", { name: trigger_type, trigger_type })
       const id = String((created.body.workflow as { publicId: string }).publicId)
       expect((await live("PUT", `/workflows/${id}/graph`, { nodes: [trigger], edges: [] })).status).toBe(200)
+      // Activating one would set live mail going: a test key may not.
+      const byTest = await asTest("POST", `/workflows/${id}/activate`)
+      expectRefusal(byTest, 403, "forbidden")
+      expect(byTest.body.error).toMatch(/test key cannot activate a workflow/)
+      expect((await live("GET", `/workflows/${id}`)).body.workflow).toMatchObject({ status: "draft" })
       expect((await live("POST", `/workflows/${id}/activate`)).status).toBe(200)
       return id
     }

@@ -331,6 +331,65 @@ describe("Stripe billing against a fake Stripe", () => {
     expect((await billing()).planId).toBe("unlimited")
   })
 
+  it("answers a correctly signed body that is not a Stripe event with 400, never a 5xx, and changes nothing", async () => {
+    const customer = (await billing()).customerId ?? ""
+    const before = await query(db.url, "SELECT count(*) FROM billing_records")
+    const post = async (payload: string) => {
+      const res = await fetch(`${server.baseUrl}/billing/stripe/webhook`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Stripe-Signature": stripe.sign(payload) },
+        body: payload
+      })
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+    }
+    const valid = stripe.event(
+      "customer.subscription.updated",
+      subscription("sub_9", customer, "price_pro", "active")
+    )
+    const payloads = [
+      "{}",
+      "[]",
+      "null",
+      JSON.stringify({ ...valid, data: null }),
+      JSON.stringify({ ...valid, data: {} }),
+      JSON.stringify({ ...valid, created: undefined }),
+      JSON.stringify({ ...valid, created: 1e300 }),
+      JSON.stringify({ ...valid, id: 12 }),
+      JSON.stringify({
+        ...valid,
+        data: {
+          object: { ...subscription("sub_9", customer, "price_pro", "active"), status: { toString: 1 } }
+        }
+      }),
+      JSON.stringify({
+        ...valid,
+        data: {
+          object: {
+            ...subscription("sub_9", customer, "price_pro", "active"),
+            customer: { id: { toString: 1 } }
+          }
+        }
+      }),
+      JSON.stringify({
+        ...valid,
+        data: { object: { ...subscription("sub_9", `${customer}\u0000`, "price_pro", "active") } }
+      }),
+      JSON.stringify(
+        stripe.event("checkout.session.completed", { customer, client_reference_id: { toString: 1 } })
+      )
+    ]
+    for (const payload of payloads) {
+      const res = await post(payload)
+      expect({ payload, status: res.status, code: res.body.code }).toEqual({
+        payload,
+        status: 400,
+        code: "invalid_signature"
+      })
+      expect(res.body.error).toMatch(/Stripe event/)
+    }
+    expect(await query(db.url, "SELECT count(*) FROM billing_records")).toEqual(before)
+  })
+
   it("reports last month's overage to a Stripe meter once, even when the report is retried", async () => {
     const [other] = await query<{ id: number }>(
       db.url,

@@ -5,6 +5,7 @@ import {
   BillingProviderUnavailable,
   BillingWebhookInvalid,
   billingStatusOf,
+  findTextProblem,
   TeamId
 } from "@poststack/domain"
 import { Clock, Config, Effect, Layer, Option, Redacted, Schema } from "effect"
@@ -31,12 +32,46 @@ const unreachable = (cause: unknown) =>
     Effect.fail(new BillingProviderUnavailable())
   )
 
+/** An id as Stripe writes it: a string, or an expanded object carrying one. Anything else is none. */
 const idOf = (value: unknown): string | null =>
   typeof value === "string"
     ? value
-    : typeof value === "object" && value !== null && "id" in value
-      ? String(value.id)
+    : typeof value === "object" && value !== null && "id" in value && typeof value.id === "string"
+      ? value.id
       : null
+
+/**
+ * The envelope of a Stripe event. The signature proves who sent the bytes, not what they hold:
+ * a body that is not an event (no `data.object`, no `created`, an object where text belongs) is
+ * refused here rather than failing later as a 500 or at the database.
+ */
+const StripeEnvelope = Schema.Struct({
+  id: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(255)),
+  type: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(255)),
+  created: Schema.Int.pipe(Schema.between(0, 253_402_300_799)),
+  data: Schema.Struct({ object: Schema.Record({ key: Schema.String, value: Schema.Unknown }) })
+})
+const isEnvelope = Schema.is(StripeEnvelope)
+
+/** Why a verified body is not an event we can read, or undefined. */
+const envelopeProblem = (event: unknown): string | undefined => {
+  if (!isEnvelope(event)) return "The signed body is not a Stripe event"
+  const object = event.data.object
+  for (const field of ["id", "status", "client_reference_id", "currency"]) {
+    const value = object[field]
+    if (value !== undefined && value !== null && typeof value !== "string") {
+      return `The Stripe event's data.object.${field} must be text`
+    }
+  }
+  for (const field of ["customer", "subscription"]) {
+    const value = object[field]
+    if (value !== undefined && value !== null && idOf(value) === null) {
+      return `The Stripe event's data.object.${field} must be an id or an object with one`
+    }
+  }
+  const text = findTextProblem(event)
+  return text === undefined ? undefined : `The Stripe event's ${text.path} ${text.problem}`
+}
 
 const numberOf = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0)
 
@@ -49,7 +84,8 @@ const toBillingEvent = (event: Stripe.Event): BillingEvent => {
   const customerId = idOf(object.customer)
   switch (event.type) {
     case "checkout.session.completed": {
-      const reference = Number(object.client_reference_id)
+      const reference =
+        typeof object.client_reference_id === "string" ? Number(object.client_reference_id) : Number.NaN
       if (customerId === null) break
       return {
         _tag: "CheckoutCompleted",
@@ -70,7 +106,7 @@ const toBillingEvent = (event: Stripe.Event): BillingEvent => {
         customerId,
         subscriptionId,
         priceId: idOf(items[0]?.price),
-        status: billingStatusOf(String(object.status))
+        status: billingStatusOf(typeof object.status === "string" ? object.status : "")
       }
     }
     case "customer.subscription.deleted": {
@@ -168,6 +204,8 @@ export const make = (options: StripeOptions) => {
             ),
           catch: () => new BillingWebhookInvalid()
         })
+        const problem = envelopeProblem(event)
+        if (problem !== undefined) return yield* new BillingWebhookInvalid({ reason: problem })
         return toBillingEvent(event)
       })
   })

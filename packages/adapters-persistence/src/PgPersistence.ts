@@ -17,6 +17,7 @@ import * as PgHealthProbe from "./PgHealthProbe.js"
 import * as PgInvitationRepository from "./PgInvitationRepository.js"
 import * as PgMembershipRepository from "./PgMembershipRepository.js"
 import * as PgSessionStore from "./PgSessionStore.js"
+import * as PgSignInStore from "./PgSignInStore.js"
 import * as PgSignupAudience from "./PgSignupAudience.js"
 import * as PgSignupFormRepository from "./PgSignupFormRepository.js"
 import * as PgIdentityRepository from "./PgIdentityRepository.js"
@@ -66,6 +67,7 @@ const others = [
   PgRequestLog.layer(),
   PgUserRepository.layer,
   PgSessionStore.layer,
+  PgSignInStore.layer,
   PgIdentityRepository.layer,
   PgTwoFactorStore.layer,
   PgMembershipRepository.layer,

@@ -111,7 +111,11 @@ export const BillingUnavailableJson = answer(
   () => new BillingProviderUnavailable()
 )
 
-export const BillingWebhookInvalidJson = answer("BillingWebhookInvalid", () => new BillingWebhookInvalid())
+export const BillingWebhookInvalidJson = answer("BillingWebhookInvalid", (message) =>
+  message === "Invalid Stripe signature"
+    ? new BillingWebhookInvalid()
+    : new BillingWebhookInvalid({ reason: message })
+)
 
 export const ContactsUnresolvedJson = answer(
   "SegmentContactsUnresolved",

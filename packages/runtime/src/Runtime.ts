@@ -1,6 +1,6 @@
 import { HttpMiddleware } from "@effect/platform"
 import { NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, Layer, Logger, LogLevel } from "effect"
+import { Cause, Effect, Layer, Logger, LogLevel, RuntimeFlags } from "effect"
 import { batchedLines, jsonLineLogger } from "./JsonLines.js"
 import { describeFailure } from "./StartupFailure.js"
 
@@ -57,12 +57,20 @@ const TracingOff = Layer.setTracerEnabled(false)
 const withoutRequestSpans = <E>(main: Layer.Layer<never, E>) =>
   HttpMiddleware.withTracerDisabledWhen(main, () => true)
 
+/**
+ * Effect counts every fiber by default (started, active, succeeded, failed, and a histogram of
+ * lifetimes, each under the fiber's metric labels): four metric updates and a clock read per fiber,
+ * and the relay starts two fibers per message. No exporter reads these metrics, so the counting is
+ * off, as tracing is.
+ */
+const FiberMetricsOff = RuntimeFlags.disableRuntimeMetrics
+
 /** Runs a composition root until SIGINT/SIGTERM, then releases every resource in reverse order. */
 export const runMain = <E>(main: Layer.Layer<never, E>) =>
   NodeRuntime.runMain(
     Layer.launch(withoutRequestSpans(main)).pipe(
       Effect.tapErrorCause(reportFailure),
-      Effect.provide(Layer.merge(LoggingLive, TracingOff))
+      Effect.provide(Layer.mergeAll(LoggingLive, TracingOff, FiberMetricsOff))
     ),
     { disablePrettyLogger: true, disableErrorReporting: true }
   )

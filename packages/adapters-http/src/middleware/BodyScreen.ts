@@ -41,6 +41,31 @@ export const nestsDeeperThan = (text: string, max: number): boolean => {
  */
 const SUSPECT_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/
 
+/**
+ * JSON can give an object an own `toString` that is not a function, and `String()` of such an
+ * object throws: the decoding of a union keyed by a field (`{"type": {"toString": 1}}`) calls
+ * `String()` on that field and died with a 500. No route reads a key of that name, so it is
+ * refused wherever it appears. A key may spell it with escapes, hence the second test.
+ */
+const RESERVED_KEY = "toString"
+const MAY_HOLD_RESERVED_KEY = /toString|\\u/
+
+/** The path of the first object holding the reserved key, or undefined. */
+const findReservedKey = (value: unknown): string | undefined => {
+  const stack: Array<readonly [unknown, string]> = [[value, ""]]
+  const join = (path: string, key: string | number) => (path === "" ? String(key) : `${path}.${key}`)
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [v, path] = next
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], join(path, i)])
+    } else if (v !== null && typeof v === "object") {
+      if (Object.hasOwn(v, RESERVED_KEY)) return path
+      for (const [key, item] of Object.entries(v).reverse()) stack.push([item, join(path, key)])
+    }
+  }
+  return undefined
+}
+
 const describe = (found: { readonly path: string; readonly problem: string }) =>
   found.path === "" ? `Request body ${found.problem}` : `${found.path}: ${found.problem}`
 
@@ -55,14 +80,20 @@ export const bodyProblem = (contentTypeHeader: string | undefined, text: string)
     if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
       return `Request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`
     }
-    if (!SUSPECT_ESCAPE.test(text)) return undefined
+    const suspectText = SUSPECT_ESCAPE.test(text)
+    const suspectKey = MAY_HOLD_RESERVED_KEY.test(text)
+    if (!suspectText && !suspectKey) return undefined
     let value: unknown
     try {
       value = JSON.parse(text)
     } catch {
       return undefined
     }
-    const found = findTextProblem(value)
+    const reserved = suspectKey ? findReservedKey(value) : undefined
+    if (reserved !== undefined) {
+      return describe({ path: reserved, problem: `must not hold the key "${RESERVED_KEY}"` })
+    }
+    const found = suspectText ? findTextProblem(value) : undefined
     return found === undefined ? undefined : describe(found)
   }
   if (contentType.includes("multipart/form-data")) return undefined

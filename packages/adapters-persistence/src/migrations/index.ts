@@ -54,6 +54,7 @@ import broadcastMailHeld from "./0078_broadcast_mail_held.js"
 import workflowRunsRoomForHotUpdates from "./0079_workflow_runs_room_for_hot_updates.js"
 import deliveryPathPlans from "./0081_delivery_path_plans.js"
 import contactsPublicIdCheckWithoutRepetitionCount from "./0086_contacts_public_id_check_without_repetition_count.js"
+import openSignIn from "./0095_open_sign_in.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -112,7 +113,8 @@ export const migrations = {
   "0078_broadcast_mail_held": broadcastMailHeld,
   "0079_workflow_runs_room_for_hot_updates": workflowRunsRoomForHotUpdates,
   "0081_delivery_path_plans": deliveryPathPlans,
-  "0086_contacts_public_id_check_without_repetition_count": contactsPublicIdCheckWithoutRepetitionCount
+  "0086_contacts_public_id_check_without_repetition_count": contactsPublicIdCheckWithoutRepetitionCount,
+  "0095_open_sign_in": openSignIn
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */

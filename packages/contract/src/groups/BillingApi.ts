@@ -11,6 +11,7 @@ import {
   UnprocessableJson
 } from "../errors.js"
 import { FullAccess } from "../middleware/Authentication.js"
+import { DecimalParam } from "./params.js"
 
 /** A plan as the team sees it (GAP: no upstream shape; ours). */
 export class PlanView extends Schema.Class<PlanView>("Plan")({
@@ -63,7 +64,7 @@ export class BillingApi extends HttpApiGroup.make("billing")
     HttpApiEndpoint.get("usage", "/billing/usage")
       .setUrlParams(
         Schema.Struct({
-          days: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 92)))
+          days: Schema.optional(DecimalParam(1, 92, "a number of days from 1 to 92"))
         })
       )
       .addSuccess(UsageView)

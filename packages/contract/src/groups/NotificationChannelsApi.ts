@@ -5,6 +5,7 @@ import { ForbiddenJson, NotFoundJson, UnprocessableJson } from "../errors.js"
 import { FullAccess } from "../middleware/Authentication.js"
 import { Success } from "./common.js"
 import { Pagination } from "./DomainsApi.js"
+import { BigIdParam, PageParam, PerPageParam } from "./params.js"
 
 /** A channel as clients see it: its webhook URL or bot token only as a masked `configSummary`. */
 export class NotificationChannelView extends Schema.Class<NotificationChannelView>("NotificationChannel")({
@@ -77,7 +78,6 @@ export const UpdateChannelBody = Schema.Struct({
 })
 
 const idPath = Schema.Struct({ id: Schema.String.pipe(Schema.maxLength(100)) })
-const PositiveInt = Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1))
 const Channel = Schema.Struct({ channel: NotificationChannelView })
 
 /** `/notification-channels`: Slack, Discord and Telegram alerts; every route needs a full-access key. */
@@ -136,10 +136,8 @@ export class NotificationChannelsApi extends HttpApiGroup.make("notificationChan
       .setPath(idPath)
       .setUrlParams(
         Schema.Struct({
-          page: Schema.optionalWith(PositiveInt, { default: () => 1 }),
-          per_page: Schema.optionalWith(PositiveInt.pipe(Schema.lessThanOrEqualTo(100)), {
-            default: () => 20
-          })
+          page: Schema.optionalWith(PageParam, { default: () => 1 }),
+          per_page: Schema.optionalWith(PerPageParam, { default: () => 20 })
         })
       )
       .addSuccess(Schema.Struct({ deliveries: Schema.Array(NotificationDeliveryView), meta: Pagination }))
@@ -151,10 +149,7 @@ export class NotificationChannelsApi extends HttpApiGroup.make("notificationChan
       .setPath(
         Schema.Struct({
           id: Schema.String.pipe(Schema.maxLength(100)),
-          deliveryId: Schema.NumberFromString.pipe(
-            Schema.int(),
-            Schema.between(1, Number.MAX_SAFE_INTEGER, { message: () => "must be a delivery id" })
-          )
+          deliveryId: BigIdParam("a delivery")
         })
       )
       .addSuccess(Schema.Struct({ success: Schema.Literal(true) }))

@@ -4,9 +4,10 @@ import { Schema } from "effect"
 import { NotFoundJson } from "../errors.js"
 import { SessionAuthentication } from "../middleware/SessionAuthentication.js"
 import { SessionInfo, SessionView } from "./AccountViews.js"
+import { MAX_ID } from "./params.js"
 
 export const SelectTeamBody = Schema.Struct({
-  teamId: Schema.propertySignature(Schema.Int.pipe(Schema.positive())).pipe(Schema.fromKey("team_id"))
+  teamId: Schema.propertySignature(Schema.Int.pipe(Schema.between(1, MAX_ID))).pipe(Schema.fromKey("team_id"))
 })
 
 /** `/auth/session` and `/auth/sessions`: the signed-in person's own sessions. */

@@ -1,5 +1,5 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
-import { AccountEmail, InvitationId, Role, UserId } from "@poststack/domain"
+import { AccountEmail, InvitationId, Role, TeamName, UserId } from "@poststack/domain"
 import { Schema } from "effect"
 import { ForbiddenJson, NotFoundJson, UnauthorizedJson, UnprocessableJson } from "../errors.js"
 import { SessionAuthentication } from "../middleware/SessionAuthentication.js"
@@ -13,7 +13,7 @@ const memberPath = Schema.Struct({ teamId: IdParam("a team"), userId: UserId })
 const invitationPath = Schema.Struct({ teamId: IdParam("a team"), id: InvitationId })
 
 export const CreateTeamBody = Schema.Struct({
-  name: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100))
+  name: TeamName
 })
 export const InviteBody = Schema.Struct({ email: AccountEmail, role: Role })
 export const RoleBody = Schema.Struct({ role: Role })

@@ -10,6 +10,7 @@ import { Schema } from "effect"
 import { ForbiddenJson, GoneJson, NotFoundJson, StateConflictJson, UnprocessableJson } from "../errors.js"
 import { FullAccess } from "../middleware/Authentication.js"
 import { Success } from "./common.js"
+import { BigIdParam } from "./params.js"
 
 /** A workflow as the SDK reads it. */
 export class WorkflowView extends Schema.Class<WorkflowView>("Workflow")({
@@ -70,7 +71,7 @@ export const WorkflowEventBody = Schema.Struct({
 })
 
 const idPath = Schema.Struct({ id: Schema.String })
-const runPath = Schema.Struct({ id: Schema.String, runId: Schema.NumberFromString.pipe(Schema.int()) })
+const runPath = Schema.Struct({ id: Schema.String, runId: BigIdParam("a workflow run") })
 const stepPath = Schema.Struct({ id: Schema.String, stepId: Schema.String })
 
 /** `/workflows`: automations over the team's contacts, their graphs and their runs. */

@@ -46,9 +46,20 @@ export const TimeZone = Schema.String.pipe(
   Schema.filter((s) => isTimeZone(s) || "must be an IANA time zone such as Europe/Paris or UTC")
 )
 
+/**
+ * A person's or a team's name is one line: it goes into the subject and text of system mail
+ * (an invitation's subject names the team), where a line break has no place.
+ */
+const isOneLine = (s: string) =>
+  ![...s].some((c) => c < " " || c === "\u007f") || "name must be one line, without control characters"
+
 export const DisplayName = Schema.Trim.pipe(
-  Schema.maxLength(100, { message: () => "name must be at most 100 characters" })
+  Schema.maxLength(100, { message: () => "name must be at most 100 characters" }),
+  Schema.filter(isOneLine)
 )
+
+/** A team's name: 1 to 100 characters on one line. */
+export const TeamName = Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100), Schema.filter(isOneLine))
 
 export class User extends Schema.Class<User>("User")({
   id: UserId,

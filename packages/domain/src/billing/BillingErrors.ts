@@ -53,12 +53,15 @@ export class BillingProviderUnavailable extends Schema.TaggedError<BillingProvid
   }
 }
 
-/** A webhook whose signature does not verify: forged, altered, or signed too long ago. */
+/**
+ * A webhook whose signature does not verify (forged, altered, or signed too long ago), or a signed
+ * body that is not an event in the provider's format (`reason` says what is wrong with it).
+ */
 export class BillingWebhookInvalid extends Schema.TaggedError<BillingWebhookInvalid>()(
   "BillingWebhookInvalid",
-  {}
+  { reason: Schema.optional(Schema.String) }
 ) {
   override get message() {
-    return "Invalid Stripe signature"
+    return this.reason ?? "Invalid Stripe signature"
   }
 }

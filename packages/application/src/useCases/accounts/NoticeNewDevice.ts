@@ -20,6 +20,25 @@ const browserOf = (parser: UserAgentParser["Type"], userAgent: string | null) =>
   return name === "" ? "an unknown browser" : name
 }
 
+/** The device a sign-in comes from, as a person would name it and as it is remembered (a hash). */
+export const deviceOf = Effect.fnUntraced(function* (client: ClientContext) {
+  const browser = browserOf(yield* UserAgentParser, client.userAgent)
+  const address = client.address ?? "an unknown address"
+  const hash = (yield* Digest).sha256(`sign-in device\n${address}\n${browser}`)
+  const now = yield* Clock.currentTimeMillis
+  return { browser, address, hash, at: new Date(now), forgetBefore: new Date(now - REMEMBER_DEVICE_MS) }
+})
+
+/** The "new sign-in" notice, when the device noted was neither known nor the person's first. */
+export const mailIfNewDevice = (
+  user: User,
+  device: Effect.Effect.Success<ReturnType<typeof deviceOf>>,
+  seen: { readonly known: boolean; readonly firstSignIn: boolean }
+) =>
+  seen.known || seen.firstSignIn
+    ? Effect.void
+    : SendSystemMail(mails.newSignIn(user.email, device.browser, device.address, device.at, user.timeZone))
+
 /**
  * After a sign-in opened a session: when the person has signed in before but never (in 90 days)
  * from this address with this browser, a "new sign-in" security notice goes to them by system
@@ -28,20 +47,9 @@ const browserOf = (parser: UserAgentParser["Type"], userAgent: string | null) =>
  */
 export const NoticeNewDevice = Effect.fnUntraced(
   function* (user: User, client: ClientContext) {
-    const parser = yield* UserAgentParser
-    const browser = browserOf(parser, client.userAgent)
-    const address = client.address ?? "an unknown address"
-    const device = (yield* Digest).sha256(`sign-in device\n${address}\n${browser}`)
-    const now = yield* Clock.currentTimeMillis
-    const at = new Date(now)
-    const seen = yield* (yield* SessionStore).noteDevice(
-      user.id,
-      device,
-      at,
-      new Date(now - REMEMBER_DEVICE_MS)
-    )
-    if (seen.known || seen.firstSignIn) return
-    yield* SendSystemMail(mails.newSignIn(user.email, browser, address, at, user.timeZone))
+    const device = yield* deviceOf(client)
+    const seen = yield* (yield* SessionStore).noteDevice(user.id, device.hash, device.at, device.forgetBefore)
+    yield* mailIfNewDevice(user, device, seen)
   },
   Effect.catchTag("StoreUnavailable", () =>
     Effect.logWarning("new sign-in notice skipped: the database is unavailable")

@@ -94,6 +94,11 @@ export const prepareBroadcast = (scope: Scope, input: BroadcastInput) =>
       return yield* new DomainNotVerified({ domain: domainName })
     if (input.replyTo !== null && parseMailbox(input.replyTo) === undefined)
       return yield* new ValidationFailed({ message: "reply_to: not a valid address" })
+    // Every copy's Subject header is made from these: a line break would start another header.
+    for (const subject of [input.subject, ...(input.abTest?.variants ?? []).map((v) => v.subject)]) {
+      if (subject !== null && /[\r\n]/.test(subject))
+        return yield* new ValidationFailed({ message: "subject must not contain line breaks" })
+    }
     const segment = yield* resolveSegment(teamId, input.segmentId)
     const topic = yield* resolveTopic(teamId, input.topicId)
     const ab = input.abTest

@@ -28,14 +28,17 @@ export interface Envelope {
 /**
  * The sender must be on a verified domain of the key's team, and inside the key's scope. `allowed`
  * holds the domains already found so for this message (the envelope sender, From and Sender are
- * usually of one domain): each is looked up once.
+ * usually of one domain): each is looked up once, and a domain already found costs no effect step.
  */
-const requireSender = Effect.fnUntraced(function* (caller: ApiKey, raw: string, allowed: Set<string>) {
+const requireSender = (caller: ApiKey, raw: string, allowed: Set<string>) => {
   const address = normalizeAddress(raw)
   if (address === undefined)
-    return yield* new SenderNotAllowed({ message: `Sender ${raw} is not an address` })
+    return Effect.fail(new SenderNotAllowed({ message: `Sender ${raw} is not an address` }))
   const name = domainOf(address)
-  if (allowed.has(name)) return
+  return allowed.has(name) ? Effect.void : lookUpSender(caller, name, allowed)
+}
+
+const lookUpSender = Effect.fnUntraced(function* (caller: ApiKey, name: string, allowed: Set<string>) {
   const domain = yield* Effect.flatMap(DomainRepository, (domains) => domains.findByName(caller.teamId, name))
   if (Option.isNone(domain) || !canSend(domain.value)) {
     return yield* new SenderNotAllowed({ message: `${name} is not a verified domain of this team` })

@@ -33,6 +33,9 @@ export const prepareContent = (input: TemplateInput) =>
         return yield* new BuilderBlocksInvalid({ reason: "a visual template needs builder_blocks" })
       html = yield* engine.compileBlocks(input.builderBlocks)
     }
+    // Each send's Subject header is made from it: a line break would start another header.
+    if (/[\r\n]/.test(input.subject))
+      return yield* new ValidationFailed({ message: "subject must not contain line breaks" })
     if (html === null && input.text === null)
       return yield* new ValidationFailed({ message: "a template needs html, text or visual builder_blocks" })
     const template: NewTemplate = {

@@ -10,18 +10,9 @@ import { Effect, Option, Schema } from "effect"
 import { ContactRepository } from "../../ports/ContactRepository.js"
 import { WorkflowStore } from "../../ports/WorkflowStore.js"
 import { authorize, type Principal, reachOf } from "../Principal.js"
-import { findWorkflow } from "./ManageWorkflows.js"
+import { findWorkflow, liveCaller } from "./ManageWorkflows.js"
 
 const isContactId = Schema.is(ContactPublicId)
-
-/** A workflow's mail is live, and a test key never hands mail to a mail server: it starts no run. */
-export const WORKFLOW_TEST_KEY =
-  "A test key cannot start workflow runs: their mail is delivered. Use a live key"
-
-const liveCaller = (caller: Principal) =>
-  reachOf(caller).mode === "test"
-    ? Effect.fail(new PermissionDenied({ message: WORKFLOW_TEST_KEY }))
-    : Effect.void
 
 const contactBy = (
   teamId: TeamId,

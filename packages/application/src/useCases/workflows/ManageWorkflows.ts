@@ -1,4 +1,5 @@
 import {
+  PermissionDenied,
   StateConflict,
   type TeamId,
   TopicPublicId,
@@ -14,10 +15,23 @@ import {
 import { Effect, Option, Schema } from "effect"
 import { TopicRepository } from "../../ports/TopicRepository.js"
 import { WorkflowStore } from "../../ports/WorkflowStore.js"
-import { authorize, type Principal } from "../Principal.js"
+import { authorize, type Principal, reachOf } from "../Principal.js"
 import { GraphErrors } from "./WorkflowGraphs.js"
 
 const isId = Schema.is(WorkflowPublicId)
+
+/**
+ * A workflow's mail is live, and a test key never hands mail to a mail server: it starts no run
+ * and sets no workflow going.
+ */
+export const liveCaller = (caller: Principal, doing = "start workflow runs") =>
+  reachOf(caller).mode === "test"
+    ? Effect.fail(
+        new PermissionDenied({
+          message: `A test key cannot ${doing}: their mail is delivered. Use a live key`
+        })
+      )
+    : Effect.void
 
 /** The team's workflow, or `WorkflowNotFound` (another team's is not found either). */
 export const findWorkflow = (teamId: Workflow["teamId"], id: string) =>
@@ -108,6 +122,7 @@ export const DeleteWorkflow = Effect.fn("DeleteWorkflow")(function* (caller: Pri
 /** Draft or paused to active, once the stored graph validates; 422 with every error otherwise. */
 export const ActivateWorkflow = Effect.fn("ActivateWorkflow")(function* (caller: Principal, id: string) {
   const { teamId } = yield* authorize(caller, "workflows")
+  yield* liveCaller(caller, "activate a workflow")
   const current = yield* findWorkflow(teamId, id)
   const errors = yield* GraphErrors(teamId, current.publicId, current.triggerType)
   if (errors.length > 0) return yield* new WorkflowGraphInvalid({ errors })
