@@ -14,7 +14,7 @@ import {
   benchEnv,
   benchDatabase,
   closedLoop,
-  databaseCpuMs,
+  databaseCpuSampler,
   flushProbe,
   freePort,
   openLoop,
@@ -108,8 +108,8 @@ const main = async () => {
   const probeFile = path.join(tmpdir(), `bench-retention-flush-${process.pid}`)
   const checkpoints = async () =>
     (
-      await client.query<{ timed: string; requested: string; buffers: string }>(
-        "SELECT checkpoints_timed AS timed, checkpoints_req AS requested, buffers_checkpoint AS buffers FROM pg_stat_bgwriter"
+      await client.query<{ timed: string; requested: string; buffers: string; wal: string }>(
+        "SELECT checkpoints_timed AS timed, checkpoints_req AS requested, buffers_checkpoint AS buffers, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS wal FROM pg_stat_bgwriter"
       )
     ).rows[0]
   const measured = async <A>(phase: () => Promise<A>) => {
@@ -122,9 +122,11 @@ const main = async () => {
     const requested = Number(after?.requested) - Number(before?.requested)
     const timed = Number(after?.timed) - Number(before?.timed)
     const written = ((Number(after?.buffers) - Number(before?.buffers)) * 8) / 1024
+    // The server's WAL, all databases': other work on a shared server counts too.
+    const wal = (Number(after?.wal) - Number(before?.wal)) / 1024 / 1024
     return {
       result,
-      disk: `disk flush p50 ${at(50)} ms, p99 ${at(99)} ms; checkpoints ${timed} timed + ${requested} requested (${written.toFixed(0)} MB written)`
+      disk: `disk flush p50 ${at(50)} ms, p99 ${at(99)} ms; checkpoints ${timed} timed + ${requested} requested (${written.toFixed(0)} MB written); WAL ${wal.toFixed(0)} MB`
     }
   }
   const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")
@@ -182,13 +184,14 @@ const main = async () => {
     console.log(
       `round ${round}: settled after ${((performance.now() - settleStarted) / 1000).toFixed(0)} s; p99 by window: ${settle.join("; ")}`
     )
-    const quietCpu = await databaseCpuMs(client)
+    // PostgreSQL's CPU is sampled every second (a backend a pool closes takes its figure with it):
+    // the purge's is what the database used while it ran, less what sending alone used as long.
+    const quietCpu = await databaseCpuSampler(client)
     const quietStarted = performance.now()
     const { result: quiet, disk: quietDisk } = await measured(() => openLoop(SECONDS, rate, send))
-    const quietCpuPerMs =
-      (await databaseCpuMs(client, quietCpu.byPid)).total / (performance.now() - quietStarted)
+    const quietCpuPerMs = (await quietCpu.stop()) / (performance.now() - quietStarted)
 
-    const cpuBefore = await databaseCpuMs(client)
+    const purgeCpu = await databaseCpuSampler(client)
     const started = performance.now()
     let purgeDone = false
     const purge = runtime.runPromise(PurgeExpiredData()).finally(() => {
@@ -202,7 +205,7 @@ const main = async () => {
       const purged = await purge
       return [purged, performance.now() - started, await loaded] as const
     })
-    const pgCpu = (await databaseCpuMs(client, cpuBefore.byPid)).total - quietCpuPerMs * ms
+    const pgCpu = (await purgeCpu.stop()) - quietCpuPerMs * ms
     const r = {
       rowsPerSecond: purged.events / (ms / 1000),
       quietP99: quiet.p99,

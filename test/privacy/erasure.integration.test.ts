@@ -208,6 +208,48 @@ describe("data subjects: export and erasure as worker jobs", () => {
     ])
   })
 
+  it("erases emails in batches cut into ranges erased at once: an email named twice is never split, others' mail stays", async () => {
+    const a = (await seed.team("a3")) as TeamId
+    const subjects: Array<number> = []
+    for (let i = 0; i < 7; i++) subjects.push(await seed.email(a, ago(1000), SUBJECT))
+    // The fourth also names the subject in "cc" and has a second recipient: its two deliveries to
+    // the subject sit on either side of a batch of 4, and the whole email goes with its first.
+    const twice = subjects[3] as number
+    await seed.q(
+      "INSERT INTO deliveries (email_id, team_id, recipient, kind, status) VALUES ($1, $2, $3, 'cc', 'delivered'), ($1, $2, 'bob@rcpt.test', 'to', 'delivered')",
+      [twice, a, SUBJECT.toUpperCase()]
+    )
+    const bobs = [
+      await seed.email(a, ago(1000), "bob@rcpt.test"),
+      await seed.email(a, ago(1000), "bob@rcpt.test")
+    ]
+    const steps = await run(
+      Effect.gen(function* () {
+        const store = yield* DataSubjectStore
+        const steps: Array<{ removed: number; cursor: number | null }> = []
+        let cursor = 0
+        for (;;) {
+          const step = yield* store.eraseStep(a, SUBJECT, "emails", cursor, 4)
+          steps.push({ removed: step.removed, cursor: step.cursor })
+          if (step.cursor === null) return steps
+          cursor = step.cursor
+        }
+      })
+    )
+    // Batch 1 reads 4 deliveries (emails 1 to 4, the fourth's "to"), erases emails 1-4 in two
+    // ranges, the fourth's "cc" and bob's delivery with it; batch 2 finds the last three.
+    expect(steps).toEqual([
+      { removed: 4, cursor: twice },
+      { removed: 3, cursor: null }
+    ])
+    expect(await seed.count("emails WHERE id = ANY($1)", [subjects])).toBe(0)
+    expect(await seed.count("deliveries WHERE email_id = ANY($1)", [subjects])).toBe(0)
+    expect(await seed.count("email_events WHERE email_id = ANY($1)", [subjects])).toBe(0)
+    expect(await seed.count("email_attachments WHERE email_id = ANY($1)", [subjects])).toBe(0)
+    expect(await seed.count("emails WHERE id = ANY($1)", [bobs])).toBe(2)
+    expect(await seed.count("deliveries WHERE email_id = ANY($1)", [bobs])).toBe(2)
+  })
+
   it("refuses members and bad addresses, and hides another team's job", async () => {
     const [a, b] = [(await seed.team("a2")) as TeamId, (await seed.team("b2")) as TeamId]
     const refused = await runtime.runPromise(

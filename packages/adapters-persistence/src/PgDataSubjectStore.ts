@@ -2,6 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { DataSubjectStore, type ErasureStep } from "@poststack/application"
 import { type ErasureStage, subjectPattern, type TeamId } from "@poststack/domain"
 import { Effect, Layer } from "effect"
+import { bulkDeleteWal } from "./BulkDeleteWal.js"
 import { unavailable } from "./SqlErrors.js"
 
 interface Scan {
@@ -10,8 +11,12 @@ interface Scan {
   readonly last: string | null
 }
 
+/** Email ranges of one erasure batch erased at once, each on its own connection: the cores of a small server. */
+export const ERASE_PARALLEL = 2
+
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  const bulkDelete = bulkDeleteWal(sql)
 
   // Tables whose rows carry the address inside JSON are read once, in id order, a batch at a time;
   // the cursor saved between batches is what makes an erasure resumable.
@@ -48,18 +53,55 @@ export const make = Effect.gen(function* () {
   // order from the cursor, finds the emails, and each goes whole: the subject's deliveries by their
   // physical address (no second index walk), then the emails, whose statement trigger (0073) takes
   // their other deliveries, events, attachments and suppression links in one join each.
+  //
+  // A batch is cut at an email boundary into `ERASE_PARALLEL` ranges of email ids, each erased by
+  // its own statement on its own connection at once: the work is CPU in the backend, one core per
+  // statement. Each range finds and deletes its rows in one statement, so the physical addresses
+  // it deletes by are those it read. A range that commits while another fails is simply gone: the
+  // job resumes from the saved cursor, and ranges already erased find nothing again.
+  const emailRange = (teamId: TeamId, address: string, after: number, upTo: number) =>
+    sql.withTransaction(
+      bulkDelete({ lazyCommit: false }).pipe(
+        Effect.zipRight(sql<{ removed: number }>`
+          WITH picked AS (
+            SELECT ctid, email_id FROM deliveries
+            WHERE team_id = ${teamId} AND lower(recipient) = ${address} AND email_id > ${after} AND email_id <= ${upTo}),
+          dropped AS (DELETE FROM deliveries WHERE ctid = ANY (ARRAY(SELECT ctid FROM picked))),
+          gone AS (
+            DELETE FROM emails WHERE team_id = ${teamId} AND id = ANY (ARRAY(SELECT DISTINCT email_id FROM picked))
+            RETURNING id)
+          SELECT count(*)::int AS removed FROM gone`),
+        Effect.map(([r]) => r?.removed ?? 0)
+      )
+    )
+
   const emails = (teamId: TeamId, address: string, cursor: number, batch: number) =>
-    sql<Scan>`
-      WITH picked AS (
-        SELECT ctid, email_id FROM deliveries
+    Effect.gen(function* () {
+      const ids = (yield* sql<{ email_id: string | number }>`
+        SELECT email_id FROM deliveries
         WHERE team_id = ${teamId} AND lower(recipient) = ${address} AND email_id > ${cursor}
-        ORDER BY email_id LIMIT ${batch}),
-      dropped AS (DELETE FROM deliveries WHERE ctid = ANY (ARRAY(SELECT ctid FROM picked))),
-      gone AS (
-        DELETE FROM emails WHERE team_id = ${teamId} AND id = ANY (ARRAY(SELECT DISTINCT email_id FROM picked))
-        RETURNING id)
-      SELECT (SELECT count(*) FROM gone)::int AS removed, (SELECT count(*) FROM picked)::int AS scanned,
-        (SELECT max(email_id) FROM picked)::text AS last`.pipe(Effect.map(scanned(batch)))
+        ORDER BY email_id LIMIT ${batch}`).map((r) => Number(r.email_id))
+      const last = ids.at(-1)
+      if (last === undefined) return { removed: 0, cursor: null, freedBlobs: [] } satisfies ErasureStep
+      // Upper bounds of the ranges, each at an email's last delivery to the subject (a subject in
+      // both "to" and "cc" of one email has two), so that no email is split between two ranges.
+      const bounds: Array<number> = []
+      for (let k = 1; k < ERASE_PARALLEL; k++) {
+        const bound = ids[Math.floor((ids.length * k) / ERASE_PARALLEL) - 1]
+        if (bound !== undefined && bound !== last && bound !== bounds.at(-1)) bounds.push(bound)
+      }
+      bounds.push(last)
+      const removed = yield* Effect.forEach(
+        bounds,
+        (upTo, i) => emailRange(teamId, address, i === 0 ? cursor : (bounds[i - 1] ?? cursor), upTo),
+        { concurrency: "unbounded" }
+      )
+      return {
+        removed: removed.reduce((a, b) => a + b, 0),
+        cursor: ids.length < batch ? null : last,
+        freedBlobs: []
+      } satisfies ErasureStep
+    })
 
   const inbound = (teamId: TeamId, pattern: string, cursor: number, batch: number) =>
     sql.withTransaction(

@@ -2,6 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { RetentionStore } from "@poststack/application"
 import type { TeamId } from "@poststack/domain"
 import { Effect, Layer } from "effect"
+import { bulkDeleteWal } from "./BulkDeleteWal.js"
 import { unavailable } from "./SqlErrors.js"
 
 /** Delivery states an email still waits in: such an email is kept past its retention until it settles. */
@@ -16,12 +17,15 @@ export const make = Effect.gen(function* () {
     freedBlobs: []
   })
 
+  const bulkDelete = bulkDeleteWal(sql)
+
   // A purge batch commits without waiting for its WAL to reach the disk: a batch a crash loses is
   // deleted again by the next pass, and the commits of the senders beside it (which do wait) no
-  // longer queue behind one flush per batch. Inbound mail keeps waiting: its files are deleted
-  // once the rows are, and a lost commit would bring back rows whose files are gone.
+  // longer queue behind one flush per batch. Its full page images are compressed where this role
+  // may (`BulkDeleteWal`). Inbound mail keeps waiting: its files are deleted once the rows are,
+  // and a lost commit would bring back rows whose files are gone.
   const lazyCommit = <A, E, R>(statement: Effect.Effect<A, E, R>) =>
-    sql.withTransaction(sql`SET LOCAL synchronous_commit = off`.pipe(Effect.zipRight(statement)))
+    sql.withTransaction(bulkDelete({ lazyCommit: true }).pipe(Effect.zipRight(statement)))
 
   // Outbox events are the hottest table: no index on their time is kept (it would cost every send),
   // so they are read oldest id first through `events_team`, a window of `batch` ids at a time, and
@@ -74,6 +78,7 @@ export const make = Effect.gen(function* () {
   const inbound = (teamId: TeamId, before: Date, batch: number) =>
     sql.withTransaction(
       Effect.gen(function* () {
+        yield* bulkDelete({ lazyCommit: false })
         const picked = yield* sql<{ id: string; raw_key: string }>`
           SELECT id, raw_key FROM inbound_emails
           WHERE team_id = ${teamId} AND created_at < ${before}
