@@ -1,7 +1,6 @@
 import {
   ContactNotFound,
   ContactPublicId,
-  PermissionDenied,
   type TeamId,
   ValidationFailed,
   WorkflowNotTriggerable
@@ -9,7 +8,7 @@ import {
 import { Effect, Option, Schema } from "effect"
 import { ContactRepository } from "../../ports/ContactRepository.js"
 import { WorkflowStore } from "../../ports/WorkflowStore.js"
-import { authorize, type Principal, reachOf } from "../Principal.js"
+import { authorize, type Principal } from "../Principal.js"
 import { findWorkflow, liveCaller } from "./ManageWorkflows.js"
 
 const isContactId = Schema.is(ContactPublicId)
