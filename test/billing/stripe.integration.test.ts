@@ -300,7 +300,7 @@ describe("Stripe billing against a fake Stripe", () => {
     )
   })
 
-  it("answers a forged or stale signature with 400 invalid_signature and changes nothing", async () => {
+  it("answers a forged, stale or future-dated signature with 400 invalid_signature and changes nothing", async () => {
     const customer = (await billing()).customerId ?? ""
     const upgrade = stripe.event(
       "customer.subscription.created",
@@ -314,6 +314,10 @@ describe("Stripe billing against a fake Stripe", () => {
     })
     const replayedLate = await deliver(upgrade, (p) => stripe.sign(p, Math.floor(Date.now() / 1000) - 3600))
     expect(replayedLate.status).toBe(400)
+    // Dated an hour ahead: it would otherwise stay good for an hour and five minutes.
+    const datedAhead = await deliver(upgrade, (p) => stripe.sign(p, Math.floor(Date.now() / 1000) + 3600))
+    expect(datedAhead.status).toBe(400)
+    expect(datedAhead.body).toMatchObject({ code: "invalid_signature" })
     const unsigned = await fetch(`${server.baseUrl}/billing/stripe/webhook`, {
       method: "POST",
       body: JSON.stringify(upgrade)

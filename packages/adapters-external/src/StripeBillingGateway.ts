@@ -204,6 +204,11 @@ export const make = (options: StripeOptions) => {
             ),
           catch: () => new BillingWebhookInvalid()
         })
+        // Stripe's check bounds a signature's age only; one dated ahead of the clock would stay
+        // good until its time came, so it is refused too.
+        const signedAt = Number(/(?:^|,)t=(\d{1,12})(?:,|$)/.exec(signature)?.[1])
+        if (signedAt * 1000 > now + TOLERANCE_SECONDS * 1000)
+          return yield* new BillingWebhookInvalid({ reason: "the signature is dated in the future" })
         const problem = envelopeProblem(event)
         if (problem !== undefined) return yield* new BillingWebhookInvalid({ reason: problem })
         return toBillingEvent(event)
