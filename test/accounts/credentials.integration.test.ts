@@ -7,9 +7,6 @@ import { startTestServer, type TestServer } from "../support/server.js"
 import { Browser, mailTo, tokenIn } from "./browser.js"
 import { type AccountsWorld, startAccountsWorld } from "./harness.js"
 
-const median = (values: ReadonlyArray<number>) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0
-
 describe("accounts: enumeration, brute force, password reset and change", () => {
   let world: AccountsWorld
   let twin: TestServer
@@ -64,9 +61,12 @@ describe("accounts: enumeration, brute force, password reset and change", () => 
       code: "unauthorized"
     })
     // Both paths run one Argon2id verification at production cost (tens of milliseconds here), so
-    // neither median is far below the other; without the decoy an unknown address answers in ~1 ms.
-    expect(median(unknown), JSON.stringify({ known, unknown })).toBeGreaterThan(median(known) * 0.5)
-    expect(median(known), JSON.stringify({ known, unknown })).toBeGreaterThan(median(unknown) * 0.5)
+    // neither fastest answer is far below the other; without the decoy an unknown address answers
+    // in ~1 ms. The fastest of nine is what the work costs: a busy machine only adds to a time (the
+    // medians of one run on a loaded machine were 317 and 149 ms, the fastest 55 and 52 ms).
+    const fastest = (values: ReadonlyArray<number>) => Math.min(...values)
+    expect(fastest(unknown), JSON.stringify({ known, unknown })).toBeGreaterThan(fastest(known) * 0.5)
+    expect(fastest(known), JSON.stringify({ known, unknown })).toBeGreaterThan(fastest(unknown) * 0.5)
 
     const upKnown = await browser.call("POST", "/auth/sign-up", { email: "known@people.test", password })
     const upNew = await browser.call("POST", "/auth/sign-up", { email: "fresh@people.test", password })
