@@ -6,6 +6,7 @@ import { startDnsServer } from "../test/support/dnsServer.js"
 import {
   benchDatabase,
   cpuMs,
+  databaseBackendsMs,
   databaseCpuMs,
   freePort,
   openLoop,
@@ -133,19 +134,8 @@ const cpuByThread = (pid: number): Map<string, number> => {
     }
   return byName
 }
-const backendsWaited = async (client: pg.Client, since?: ReadonlyMap<number, number>) => {
-  const rows = (
-    await client.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-  ).rows
-  const byPid = new Map<number, number>()
-  let total = 0
-  for (const { pid } of rows) {
-    const waited = runQueueMs(pid)
-    byPid.set(pid, waited)
-    total += waited - (since?.get(pid) ?? 0)
-  }
-  return { total, byPid }
-}
+const backendsWaited = (client: pg.Client, since?: ReadonlyMap<number, number>) =>
+  databaseBackendsMs(client, runQueueMs, since)
 
 const main = async () => {
   const db = await benchDatabase()

@@ -138,12 +138,13 @@ export const postgresCpuMs = (): number => {
 }
 
 /**
- * CPU time of the PostgreSQL backends serving one database (the asking connection's included),
- * by process, in ms: unlike `postgresCpuMs`, other work on a shared server does not count. Pass
- * an earlier reading to get the CPU used since (backends that started since count from zero).
+ * A per-process time (`read`, in ms) of the PostgreSQL backends serving one database (the asking
+ * connection's included), by process. Pass an earlier reading to get the time since (backends
+ * that started since count from zero).
  */
-export const databaseCpuMs = async (
+export const databaseBackendsMs = async (
   client: pg.Client,
+  read: (pid: number) => number,
   since?: ReadonlyMap<number, number>
 ): Promise<{ readonly total: number; readonly byPid: ReadonlyMap<number, number> }> => {
   const rows = (
@@ -153,7 +154,7 @@ export const databaseCpuMs = async (
   let total = 0
   for (const { pid } of rows) {
     try {
-      const used = cpuMs(pid)
+      const used = read(pid)
       byPid.set(pid, used)
       total += used - (since?.get(pid) ?? 0)
     } catch {
@@ -162,6 +163,13 @@ export const databaseCpuMs = async (
   }
   return { total, byPid }
 }
+
+/**
+ * CPU time of the PostgreSQL backends serving one database, by process, in ms: unlike
+ * `postgresCpuMs`, other work on a shared server does not count.
+ */
+export const databaseCpuMs = (client: pg.Client, since?: ReadonlyMap<number, number>) =>
+  databaseBackendsMs(client, cpuMs, since)
 
 /**
  * PostgreSQL's CPU for one database from now on, read every second: a backend that ends (a pool
