@@ -272,7 +272,7 @@ const main = async () => {
       `Argon2id m=19 MiB t=2 p=1; ${ROUNDS} rounds of ${PHASE_SECONDS} s phases, without/with sign-ins alternating`
   )
   console.log(
-    `target: p99 with sign-ins <= ${TARGET}x without at 10 sign-ins/s; hashing scheduler ${process.env.POSTSTACK_ARGON2_SCHEDULER ?? "normal"}, nice ${process.env.POSTSTACK_ARGON2_NICE ?? 10}`
+    `target: p99 with sign-ins <= ${TARGET}x without at 10 sign-ins/s; hashing scheduler ${process.env.POSTSTACK_ARGON2_SCHEDULER ?? "idle"}, nice ${process.env.POSTSTACK_ARGON2_NICE ?? 10}`
   )
   const load = () =>
     loadavg()

@@ -67,8 +67,8 @@ describe("Argon2PasswordHasher", () => {
     expect(hashingProcesses()).toEqual([])
   })
 
-  it("by default, every thread of the hashing process runs in the normal class at the configured nice", async () => {
-    const hasher = await made({ memoryCost: 1024, timeCost: 1, nice: 12 })
+  it("with the normal scheduler, every thread of the hashing process runs in the normal class at the configured nice", async () => {
+    const hasher = await made({ memoryCost: 1024, timeCost: 1, nice: 12, scheduler: "normal" })
     await Effect.runPromise(hasher.hash(Redacted.make("a passphrase long enough")))
     const running = hashingProcesses()
     expect(running).toHaveLength(1)
@@ -76,6 +76,51 @@ describe("Argon2PasswordHasher", () => {
     const expected = process.getuid?.() === 0 ? 12 : Math.max(12, getPriority())
     expect(new Set(running[0]?.nice)).toEqual(new Set([expected]))
     expect(new Set(running[0]?.policy)).toEqual(new Set([0]))
+  })
+
+  it("by default hashes in the idle class; a hash the idle process leaves waiting is answered by a normal-class one, which takes the next hashes", async () => {
+    const logged: Array<string> = []
+    const { Logger } = await import("effect")
+    const logger = Logger.make(({ message }) => {
+      logged.push(String(message))
+    })
+    const scope = await Effect.runPromise(Scope.make())
+    scopes.push(scope)
+    const hasher = await Effect.runPromise(
+      Scope.extend(
+        Argon2PasswordHasher.make({ memoryCost: 1024, timeCost: 1, nice: 12, patienceMs: 300 }),
+        scope
+      ).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+    )
+    const password = Redacted.make("a passphrase long enough")
+    const stored = await Effect.runPromise(hasher.hash(password))
+    const [idle] = hashingProcesses()
+    expect(hashingProcesses()).toHaveLength(1)
+    expect(new Set(idle?.policy)).toEqual(new Set([5]))
+    // A machine so busy the idle class gets no core, as far as the hasher can tell.
+    process.kill(idle?.pid ?? 0, "SIGSTOP")
+    try {
+      const started = performance.now()
+      const verified = await Effect.runPromise(
+        hasher.verify(stored, password).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+      )
+      const waited = performance.now() - started
+      expect(verified.matches).toBe(true)
+      expect(waited).toBeGreaterThanOrEqual(290)
+      expect(waited).toBeLessThan(5_000)
+      const normal = hashingProcesses().find((p) => p.pid !== idle?.pid)
+      expect(new Set(normal?.policy)).toEqual(new Set([0]))
+      expect(new Set(normal?.nice)).toEqual(
+        new Set([process.getuid?.() === 0 ? 12 : Math.max(12, getPriority())])
+      )
+      expect(logged.filter((m) => m.includes("waited") && m.includes("idle core"))).toHaveLength(1)
+      // The next hash goes to the normal-class process at once, although the idle one still waits.
+      const next = performance.now()
+      expect((await Effect.runPromise(hasher.verify(stored, password))).matches).toBe(true)
+      expect(performance.now() - next).toBeLessThan(290)
+    } finally {
+      process.kill(idle?.pid ?? 0, "SIGCONT")
+    }
   })
 
   it("falls back to the normal class at the configured nice where chrt is missing, and says so once", async () => {

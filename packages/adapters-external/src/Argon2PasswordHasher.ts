@@ -2,7 +2,7 @@ import { type ChildProcess, fork, spawnSync } from "node:child_process"
 import { PasswordHasher } from "@poststack/application"
 import { RateLimitExceeded } from "@poststack/domain"
 import argon2 from "argon2"
-import { Config, Effect, Layer, Redacted } from "effect"
+import { Clock, Config, Duration, Effect, Layer, Redacted } from "effect"
 
 /** Argon2id cost. OWASP's floor is 19 MiB, two passes, one lane. */
 export interface Argon2Options {
@@ -21,15 +21,20 @@ export interface Argon2Options {
    */
   readonly nice?: number
   /**
-   * The Linux scheduling class of the hashing process (default `"normal"`). `"idle"` starts it under
+   * The Linux scheduling class of the hashing process (default `"idle"`). `"idle"` starts it under
    * `SCHED_IDLE` (`chrt --idle 0`), which every thread it creates inherits: its hashes run only on a
    * core nothing else wants, and a task of the server or PostgreSQL waking up takes the core at
-   * once and is placed on it as on an idle one. Where `chrt` is missing or refused, the process
-   * runs in the normal class at `nice` (logged once). `"normal"`: `nice` only. Not the default: on
-   * a machine kept busy by other work, idle-class hashes get almost no CPU (sign-ins took 17 to
-   * 33 s in bench:sign-in), and no gain on the p99 of sending was measured yet.
+   * once and is placed on it as on an idle one. On a machine that other work keeps busy an
+   * idle-class hash may get no core for seconds: a hash not answered within `patienceMs` is also
+   * given to a second hashing process in the normal class at `nice`, the first answer counts, and
+   * hashes go to that one for the next `starvedMs`. Where `chrt` is missing or refused, hashing
+   * runs in the normal class at `nice` (logged once). `"normal"`: `nice` only.
    */
   readonly scheduler?: "idle" | "normal"
+  /** How long an idle-class hash may go unanswered before the normal-class process is asked too (ms, default 1,000). */
+  readonly patienceMs?: number
+  /** How long hashes skip the idle-class process after it kept one waiting (ms, default 30,000). */
+  readonly starvedMs?: number
   /**
    * Hashes that may wait for a turn beyond those running (default 32). Past that a sign-in is
    * refused at once (`RateLimitExceeded`, with a wait estimated from the queue) rather than queued
@@ -151,15 +156,39 @@ export const make = (options: Argon2Options) =>
       timeCost: options.timeCost,
       parallelism: 1
     }
-    const idle = (options.scheduler ?? "normal") === "idle" && idleClassAvailable()
-    if ((options.scheduler ?? "normal") === "idle" && !idle)
+    const scheduler = options.scheduler ?? "idle"
+    const idle = scheduler === "idle" && idleClassAvailable()
+    if (scheduler === "idle" && !idle)
       yield* Effect.logWarning(
         `password hashing runs at nice ${options.nice ?? 10}, not in the idle scheduling class: \`chrt --idle 0\` is missing or refused here`
       )
-    const worker = yield* Effect.acquireRelease(
-      Effect.sync(() => hashingProcess(options.nice ?? 10, idle)),
+    // Each process starts on first use: the normal-class one, beside an idle-class one, only once
+    // an idle-class hash has kept a sign-in waiting.
+    const normal = yield* Effect.acquireRelease(
+      Effect.sync(() => hashingProcess(options.nice ?? 10, false)),
       (w) => w.stop
     )
+    const idleClass = idle
+      ? yield* Effect.acquireRelease(
+          Effect.sync(() => hashingProcess(options.nice ?? 10, true)),
+          (w) => w.stop
+        )
+      : undefined
+    const patience = Duration.millis(options.patienceMs ?? 1_000)
+    const starvedMs = options.starvedMs ?? 30_000
+    let starvedUntil = 0
+    const ask = (request: Request): Effect.Effect<unknown> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        if (idleClass === undefined || now < starvedUntil) return normal.ask(request)
+        const starved = Effect.gen(function* () {
+          starvedUntil = (yield* Clock.currentTimeMillis) + starvedMs
+          yield* Effect.logWarning(
+            `a password hash waited ${Duration.format(patience)} for an idle core: hashing at nice ${options.nice ?? 10} for the next ${starvedMs / 1000} s`
+          )
+          return yield* normal.ask(request)
+        })
+        return Effect.race(idleClass.ask(request), Effect.zipRight(Effect.sleep(patience), starved))
+      })
     const concurrency = options.concurrency ?? 1
     const turns = yield* Effect.makeSemaphore(concurrency)
     const admitted = concurrency + (options.maxWaiting ?? 32)
@@ -188,12 +217,10 @@ export const make = (options: Argon2Options) =>
           .pipe(Effect.ensuring(Effect.sync(() => inLine--)))
       })
     const hash = (password: string) =>
-      inTurn(
-        Effect.map(worker.ask({ op: "hash", password, options: hashOptions }), (stored) => String(stored))
-      )
+      inTurn(Effect.map(ask({ op: "hash", password, options: hashOptions }), (stored) => String(stored)))
     const decoy = yield* Effect.orDie(hash("poststack decoy password"))
     const verify = (stored: string, password: string) =>
-      inTurn(Effect.map(worker.ask({ op: "verify", stored, password }), (ok) => ok === true))
+      inTurn(Effect.map(ask({ op: "verify", stored, password }), (ok) => ok === true))
     return PasswordHasher.of({
       hash: (password) => hash(Redacted.value(password)),
       verify: (stored, password) =>
@@ -240,7 +267,7 @@ export const layerConfig = Layer.unwrapEffect(
       scheduler: Config.literal(
         "idle",
         "normal"
-      )("POSTSTACK_ARGON2_SCHEDULER").pipe(Config.withDefault("normal" as const)),
+      )("POSTSTACK_ARGON2_SCHEDULER").pipe(Config.withDefault("idle" as const)),
       maxWaiting: Config.integer("POSTSTACK_ARGON2_MAX_WAITING").pipe(
         Config.withDefault(32),
         Config.validate({
