@@ -58,10 +58,13 @@ export const make = Effect.gen(function* () {
   // its own statement on its own connection at once: the work is CPU in the backend, one core per
   // statement. Each range finds and deletes its rows in one statement, so the physical addresses
   // it deletes by are those it read. A range that commits while another fails is simply gone: the
-  // job resumes from the saved cursor, and ranges already erased find nothing again.
+  // job resumes from the saved cursor, and ranges already erased find nothing again. A range's
+  // commit does not wait for the disk: the job's progress, saved after the batch, waits for its
+  // own commit record, which the WAL holds after the ranges' (it is flushed in order), so a crash
+  // can lose only ranges whose batch the job has not counted yet, and it erases them again.
   const emailRange = (teamId: TeamId, address: string, after: number, upTo: number) =>
     sql.withTransaction(
-      bulkDelete({ lazyCommit: false }).pipe(
+      bulkDelete({ lazyCommit: true }).pipe(
         Effect.zipRight(sql<{ removed: number }>`
           WITH picked AS (
             SELECT ctid, email_id FROM deliveries
