@@ -45,7 +45,14 @@ afterEach(async () => {
 
 describe("Argon2PasswordHasher", () => {
   it("with the idle scheduler, hashes in a process of its own whose every thread runs in the idle scheduling class, stopped with its scope", async () => {
-    const hasher = await made({ memoryCost: 1024, timeCost: 1, nice: 12, scheduler: "idle" })
+    // Patient enough that a busy machine does not bring the normal-class process in.
+    const hasher = await made({
+      memoryCost: 1024,
+      timeCost: 1,
+      nice: 12,
+      scheduler: "idle",
+      patienceMs: 60_000
+    })
     const stored = await Effect.runPromise(hasher.hash(Redacted.make("a passphrase long enough")))
     expect(stored).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/)
     const running = hashingProcesses()
@@ -84,40 +91,47 @@ describe("Argon2PasswordHasher", () => {
     const logger = Logger.make(({ message }) => {
       logged.push(String(message))
     })
+    const withLog = <A, E>(effect: Effect.Effect<A, E>) =>
+      Effect.runPromise(effect.pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger))))
     const scope = await Effect.runPromise(Scope.make())
     scopes.push(scope)
-    const hasher = await Effect.runPromise(
+    const hasher = await withLog(
       Scope.extend(
-        Argon2PasswordHasher.make({ memoryCost: 1024, timeCost: 1, nice: 12, patienceMs: 300 }),
+        Argon2PasswordHasher.make({
+          memoryCost: 1024,
+          timeCost: 1,
+          nice: 12,
+          patienceMs: 300,
+          starvedMs: 1_500
+        }),
         scope
-      ).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+      )
     )
     const password = Redacted.make("a passphrase long enough")
-    const stored = await Effect.runPromise(hasher.hash(password))
-    const [idle] = hashingProcesses()
-    expect(hashingProcesses()).toHaveLength(1)
-    expect(new Set(idle?.policy)).toEqual(new Set([5]))
+    const stored = await withLog(hasher.hash(password))
+    // The start-up hash went to the idle-class process (and, on a busy machine, to a normal one
+    // too): once any such spell is over, hashes go to the idle-class one first again.
+    const idle = hashingProcesses().find((p) => p.policy.every((policy) => policy === 5))
+    expect(idle?.policy.length).toBeGreaterThan(4)
+    await new Promise((r) => setTimeout(r, 1_600))
+    const warnings = () => logged.filter((m) => m.includes("waited") && m.includes("idle core")).length
+    const before = warnings()
     // A machine so busy the idle class gets no core, as far as the hasher can tell.
     process.kill(idle?.pid ?? 0, "SIGSTOP")
     try {
       const started = performance.now()
-      const verified = await Effect.runPromise(
-        hasher.verify(stored, password).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
-      )
-      const waited = performance.now() - started
-      expect(verified.matches).toBe(true)
-      expect(waited).toBeGreaterThanOrEqual(290)
-      expect(waited).toBeLessThan(5_000)
+      expect((await withLog(hasher.verify(stored, password))).matches).toBe(true)
+      expect(performance.now() - started).toBeGreaterThanOrEqual(290)
+      expect(warnings()).toBe(before + 1)
       const normal = hashingProcesses().find((p) => p.pid !== idle?.pid)
       expect(new Set(normal?.policy)).toEqual(new Set([0]))
       expect(new Set(normal?.nice)).toEqual(
         new Set([process.getuid?.() === 0 ? 12 : Math.max(12, getPriority())])
       )
-      expect(logged.filter((m) => m.includes("waited") && m.includes("idle core"))).toHaveLength(1)
-      // The next hash goes to the normal-class process at once, although the idle one still waits.
-      const next = performance.now()
-      expect((await Effect.runPromise(hasher.verify(stored, password))).matches).toBe(true)
-      expect(performance.now() - next).toBeLessThan(290)
+      // The next hash goes to the normal-class process straight away: the idle one, still
+      // stopped, is not asked (it would keep it waiting and warn again).
+      expect((await withLog(hasher.verify(stored, password))).matches).toBe(true)
+      expect(warnings()).toBe(before + 1)
     } finally {
       process.kill(idle?.pid ?? 0, "SIGCONT")
     }
@@ -154,7 +168,7 @@ describe("Argon2PasswordHasher", () => {
   })
 
   it("starts a new hashing process when the last one died", async () => {
-    const hasher = await made({ memoryCost: 1024, timeCost: 1 })
+    const hasher = await made({ memoryCost: 1024, timeCost: 1, scheduler: "normal" })
     const password = Redacted.make("a passphrase long enough")
     const stored = await Effect.runPromise(hasher.hash(password))
     const [first] = hashingProcesses()

@@ -9,7 +9,8 @@ import { startTestServer, type TestServer } from "../support/server.js"
  * What the delivery path's statements read grows with what they are given, not with the tables
  * (migration 0081): a claim of 25 out of a backlog of 2,000 due emails walks the due-time index
  * and stops, and recording outcomes never reads all of `emails`. Counted in PostgreSQL's own
- * per-transaction statistics, in a transaction that is rolled back.
+ * per-transaction statistics, in a transaction that is rolled back. A test-mode claim reads none
+ * of the live backlog (0096).
  */
 describe("the delivery path's cost does not grow with the backlog", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>
@@ -50,6 +51,65 @@ describe("the delivery path's cost does not grow with the backlog", () => {
     await dns.close()
     await db.drop()
   })
+
+  it("a test-mode claim beside 2,000 due live emails reads none of them (migration 0096)", async () => {
+    const client = new pg.Client({ connectionString: db.url })
+    await client.connect()
+    try {
+      await client.query("BEGIN")
+      const claimed = await client.query<{ ids: Array<string> }>(
+        "SELECT claim_delivery_ids(now() + interval '2 days', 25, true, 0) AS ids"
+      )
+      expect(claimed.rows[0]?.ids).toEqual([])
+      // Through the one index for both modes, it read every live row due and its email.
+      const read = await client.query<{ relname: string; fetched: string }>(
+        `SELECT relname, coalesce(idx_tup_fetch, 0) AS fetched FROM pg_stat_xact_user_tables
+         WHERE relname IN ('emails', 'deliveries') ORDER BY relname`
+      )
+      expect(read.rows.map((r) => [r.relname, Number(r.fetched) < 10])).toEqual([
+        ["deliveries", true],
+        ["emails", true]
+      ])
+    } finally {
+      await client.query("ROLLBACK").catch(() => {})
+      await client.end()
+    }
+  }, 60_000)
+
+  it("a workflow claim of 50 out of 2,000 due runs fetches about 50 of them (migration 0096)", async () => {
+    const client = new pg.Client({ connectionString: db.url })
+    await client.connect()
+    try {
+      await client.query("BEGIN")
+      await client.query(
+        `WITH t AS (SELECT id FROM teams ORDER BY id LIMIT 1),
+         w AS (
+           INSERT INTO workflows (public_id, team_id, name, trigger_type, status)
+           SELECT 'wf_' || substr(md5('claims'), 1, 24), t.id, 'Claims', 'manual', 'active' FROM t RETURNING id, team_id),
+         c AS (
+           INSERT INTO contacts (public_id, team_id, email)
+           SELECT 'con_' || substr(md5('claims'), 1, 24), w.team_id, 'run@receiver.test' FROM w RETURNING id)
+         INSERT INTO workflow_runs (workflow_id, team_id, contact_id, exclusive, current_node, due_at)
+         SELECT w.id, w.team_id, c.id, false, 't', now() - n * interval '1 second'
+         FROM w, c, generate_series(1, 2000) n`
+      )
+      const claimed = await client.query<{ ids: Array<string> }>("SELECT due_workflow_run_ids(50) AS ids")
+      expect(claimed.rows[0]?.ids).toHaveLength(50)
+      // The oldest due first.
+      const oldest = await client.query<{ id: string }>(
+        "SELECT id FROM workflow_runs ORDER BY due_at LIMIT 50"
+      )
+      expect(claimed.rows[0]?.ids.map(Number)).toEqual(oldest.rows.map((r) => Number(r.id)))
+      const read = await client.query<{ fetched: string }>(
+        "SELECT coalesce(idx_tup_fetch, 0) AS fetched FROM pg_stat_xact_user_tables WHERE relname = 'workflow_runs'"
+      )
+      // 50 from the claim and 50 from the check above; all 2,000 when read whole and sorted.
+      expect(Number(read.rows[0]?.fetched)).toBeLessThan(300)
+    } finally {
+      await client.query("ROLLBACK").catch(() => {})
+      await client.end()
+    }
+  }, 60_000)
 
   it("claims 25 of 2,000 due emails fetching about 25 rows, and records their outcomes reading no table whole", async () => {
     const client = new pg.Client({ connectionString: db.url })

@@ -338,8 +338,10 @@ export const make = Effect.gen(function* () {
           SELECT id, team_id, type, payload FROM events
           WHERE workflows_at IS NULL AND type IN ('contact.created', 'contact.updated')
           ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED),
+        -- An array of ids, so the events are found by primary key: joined to picked, the planner
+        -- hashed the whole events table on every call.
         marked AS (
-          UPDATE events e SET workflows_at = now() FROM picked p WHERE e.id = p.id RETURNING e.id),
+          UPDATE events e SET workflows_at = now() WHERE e.id = ANY (ARRAY(SELECT id FROM picked)) RETURNING e.id),
         -- The listening workflows of the picked events' teams, each read (its trigger node found in
         -- its graph) once for the batch rather than once per run.
         listening AS MATERIALIZED (
@@ -414,13 +416,9 @@ export const make = Effect.gen(function* () {
           UPDATE workflow_runs r SET lease_until = now() + ${leaseMs} * interval '1 millisecond',
             attempts = r.attempts + 1
           -- An array of ids, so the runs are found by primary key: as IN (subquery) the planner
-          -- hashed the claimed ids against a scan of the whole table, every claim.
-          WHERE r.id = ANY (ARRAY(
-            SELECT q.id FROM workflow_runs q JOIN workflows qw ON qw.id = q.workflow_id
-            WHERE q.status = 'running' AND q.due_at <= now()
-              AND (q.lease_until IS NULL OR q.lease_until < now()) AND qw.status = 'active'
-            ORDER BY q.due_at LIMIT ${limit}
-            FOR UPDATE OF q SKIP LOCKED))
+          -- hashed the claimed ids against a scan of the whole table, every claim. The due runs
+          -- are chosen and locked in due order by due_workflow_run_ids (0096).
+          WHERE r.id = ANY ((SELECT due_workflow_run_ids(${limit}))::bigint[])
           RETURNING ${sql.literal(RUN_R)}, r.attempts, r.events)
         -- Each workflow's graph once per claim (on its first run): the runs of a claim share it.
         SELECT r.*, w.public_id, c.public_id AS contact,

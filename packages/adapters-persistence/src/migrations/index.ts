@@ -56,6 +56,7 @@ import deliveryPathPlans from "./0081_delivery_path_plans.js"
 import contactsPublicIdCheckWithoutRepetitionCount from "./0086_contacts_public_id_check_without_repetition_count.js"
 import workflowRunStepsWithoutRowChecks from "./0089_workflow_run_steps_without_row_checks.js"
 import openSignIn from "./0095_open_sign_in.js"
+import claimsWhateverTheBacklog from "./0096_claims_whatever_the_backlog.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -116,7 +117,8 @@ export const migrations = {
   "0081_delivery_path_plans": deliveryPathPlans,
   "0086_contacts_public_id_check_without_repetition_count": contactsPublicIdCheckWithoutRepetitionCount,
   "0089_workflow_run_steps_without_row_checks": workflowRunStepsWithoutRowChecks,
-  "0095_open_sign_in": openSignIn
+  "0095_open_sign_in": openSignIn,
+  "0096_claims_whatever_the_backlog": claimsWhateverTheBacklog
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
