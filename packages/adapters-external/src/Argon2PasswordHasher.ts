@@ -156,21 +156,22 @@ export const make = (options: Argon2Options) =>
       timeCost: options.timeCost,
       parallelism: 1
     }
+    const nice = options.nice ?? 10
     const scheduler = options.scheduler ?? "idle"
     const idle = scheduler === "idle" && idleClassAvailable()
     if (scheduler === "idle" && !idle)
       yield* Effect.logWarning(
-        `password hashing runs at nice ${options.nice ?? 10}, not in the idle scheduling class: \`chrt --idle 0\` is missing or refused here`
+        `password hashing runs at nice ${nice}, not in the idle scheduling class: \`chrt --idle 0\` is missing or refused here`
       )
     // Each process starts on first use: the normal-class one, beside an idle-class one, only once
     // an idle-class hash has kept a sign-in waiting.
     const normal = yield* Effect.acquireRelease(
-      Effect.sync(() => hashingProcess(options.nice ?? 10, false)),
+      Effect.sync(() => hashingProcess(nice, false)),
       (w) => w.stop
     )
     const idleClass = idle
       ? yield* Effect.acquireRelease(
-          Effect.sync(() => hashingProcess(options.nice ?? 10, true)),
+          Effect.sync(() => hashingProcess(nice, true)),
           (w) => w.stop
         )
       : undefined
@@ -183,7 +184,7 @@ export const make = (options: Argon2Options) =>
         const starved = Effect.gen(function* () {
           starvedUntil = (yield* Clock.currentTimeMillis) + starvedMs
           yield* Effect.logWarning(
-            `a password hash waited ${Duration.format(patience)} for an idle core: hashing at nice ${options.nice ?? 10} for the next ${starvedMs / 1000} s`
+            `a password hash waited ${Duration.format(patience)} for an idle core: hashing at nice ${nice} for the next ${starvedMs / 1000} s`
           )
           return yield* normal.ask(request)
         })
