@@ -155,17 +155,25 @@ const main = async () => {
       postgres: await postgres.stop()
     })
   }
-  // The phase's statements by total time, and the tables' writes (BENCH_STATEMENTS=1).
+  // The phase's statements by total time with the buffers they read, and the tables' writes (BENCH_STATEMENTS=1).
   const dumpStatements = async (phase: string) => {
-    const top = await client.query<{ calls: string; rows: string; ms: number; plan: number; query: string }>(
-      `SELECT calls, rows, total_exec_time + total_plan_time AS ms, total_plan_time AS plan, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
+    const top = await client.query<{
+      calls: string
+      rows: string
+      ms: number
+      plan: number
+      blocks: string
+      query: string
+    }>(
+      `SELECT calls, rows, total_exec_time + total_plan_time AS ms, total_plan_time AS plan,
+         shared_blks_hit + shared_blks_read AS blocks, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
        ORDER BY ms DESC LIMIT 30`
     )
     console.log(`statements of the ${phase} phase:`)
     for (const s of top.rows)
       console.log(
-        `${s.ms.toFixed(0).padStart(8)} ms (plan ${s.plan.toFixed(0).padStart(6)}) ${s.calls.padStart(7)} calls ${s.rows.padStart(8)} rows  ${s.query}`
+        `${s.ms.toFixed(0).padStart(8)} ms (plan ${s.plan.toFixed(0).padStart(6)}) ${s.calls.padStart(7)} calls ${s.rows.padStart(8)} rows ${s.blocks.padStart(10)} blocks  ${s.query}`
       )
     const tables = await client.query<{ relname: string; ins: string; upd: string; hot: string }>(
       `SELECT relname, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_hot_upd AS hot FROM pg_stat_user_tables

@@ -37,6 +37,7 @@ import * as PgSegmentRepository from "./PgSegmentRepository.js"
 import * as PgSubscriptionRepository from "./PgSubscriptionRepository.js"
 import * as PgSuppressionList from "./PgSuppressionList.js"
 import * as PgUsageMeter from "./PgUsageMeter.js"
+import * as PgStoreUpkeep from "./PgStoreUpkeep.js"
 import * as PgTaskLock from "./PgTaskLock.js"
 import * as PgTeamRepository from "./PgTeamRepository.js"
 import * as PgTopicRepository from "./PgTopicRepository.js"
@@ -57,6 +58,7 @@ const others = [
   PgDmarcReportRepository.layer,
   PgIpAddressRepository.layer,
   PgTaskLock.layer,
+  PgStoreUpkeep.layer,
   PgHealthProbe.layer,
   PgWebhookRepository.layer,
   PgWebhookQueue.layer,
