@@ -88,7 +88,10 @@ describe("subscription topics over HTTP and PostgreSQL (opt-out model)", () => {
       { name: "" },
       { name: "x".repeat(201) },
       { name: 5 },
-      { name: "ok", description: 3 }
+      { name: "ok", description: 3 },
+      // A name is one line: it is shown to contacts on the preference page and in mail.
+      { name: "News\r\nBcc: someone@example.com" },
+      { name: "Tab\tseparated" }
     ])
       expect((await api("POST", "/subscription-topics", body)).body.code).toBe("invalid_request")
     const topic = await newTopic("Valid")
@@ -96,6 +99,8 @@ describe("subscription topics over HTTP and PostgreSQL (opt-out model)", () => {
     // A numeric topic id is refused, in the path and in the body, as upstream does.
     expect((await api("GET", `/subscription-topics/${topic.id}`)).status).toBe(400)
     expect((await api("PATCH", `/subscription-topics/${topic.id}`, { name: "x" })).status).toBe(400)
+    const renamed = await api("PATCH", `/subscription-topics/${topic.publicId}`, { name: "Valid\nAgain" })
+    expect([renamed.status, renamed.body.code]).toEqual([400, "invalid_request"])
     for (const topic_id of [topic.id, String(topic.id), "top_nope", null]) {
       const res = await api("POST", `/subscription-topics/contacts/${contact}/subscriptions`, { topic_id })
       expect(res.status).toBe(400)

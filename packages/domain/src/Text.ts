@@ -7,6 +7,12 @@
 // ten times faster than a `/\p{Cs}/u` test, which matters on the bodies of every send.
 const wellFormed = (text: string): boolean => (text as string & { isWellFormed(): boolean }).isWellFormed()
 
+/**
+ * A name or label is one line: names go into mail (an invitation's subject, a preference page's
+ * list, a topic's mail), where a line break or other control character has no place.
+ */
+export const isOneLine = (text: string): boolean => ![...text].some((c) => c < " " || c === "\u007f")
+
 /** Why this text cannot be kept, as the end of a sentence naming the field; undefined when it can. */
 export const textProblem = (text: string): string | undefined => {
   if (text.includes("\0")) return "must not contain NUL characters"

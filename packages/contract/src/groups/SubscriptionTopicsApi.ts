@@ -1,5 +1,5 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
-import { ContactPublicId, TopicPublicId } from "@poststack/domain"
+import { ContactPublicId, isOneLine, TopicPublicId } from "@poststack/domain"
 import { Schema } from "effect"
 import { ForbiddenJson, NotFoundJson } from "../errors.js"
 import { FullAccess } from "../middleware/Authentication.js"
@@ -43,7 +43,12 @@ export const SubscriberView = Schema.Struct({
   subscribedAt: Schema.Date
 })
 
-const Name = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))
+// A topic's name is shown to its contacts (the preference page, the mail sent for it): one line.
+const Name = Schema.String.pipe(
+  Schema.minLength(1),
+  Schema.maxLength(200),
+  Schema.filter((s) => isOneLine(s) || "name must be one line, without control characters")
+)
 const Description = Schema.NullOr(Schema.String.pipe(Schema.maxLength(1000)))
 
 export const CreateTopicBody = Schema.Struct({ name: Name, description: Schema.optional(Description) })

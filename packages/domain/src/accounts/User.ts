@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { normalizeAddress } from "../emails/Address.js"
+import { isOneLine } from "../Text.js"
 
 /** A person's id, `usr_` and 24 hex digits; public (it appears in member lists). */
 export const UserId = Schema.String.pipe(Schema.pattern(/^usr_[0-9a-f]{24}$/), Schema.brand("UserId"))
@@ -46,20 +47,16 @@ export const TimeZone = Schema.String.pipe(
   Schema.filter((s) => isTimeZone(s) || "must be an IANA time zone such as Europe/Paris or UTC")
 )
 
-/**
- * A person's or a team's name is one line: it goes into the subject and text of system mail
- * (an invitation's subject names the team), where a line break has no place.
- */
-const isOneLine = (s: string) =>
-  ![...s].some((c) => c < " " || c === "\u007f") || "name must be one line, without control characters"
+/** A person's or a team's name goes into the subject and text of system mail (see `isOneLine`). */
+const oneLine = (s: string) => isOneLine(s) || "name must be one line, without control characters"
 
 export const DisplayName = Schema.Trim.pipe(
   Schema.maxLength(100, { message: () => "name must be at most 100 characters" }),
-  Schema.filter(isOneLine)
+  Schema.filter(oneLine)
 )
 
 /** A team's name: 1 to 100 characters on one line. */
-export const TeamName = Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100), Schema.filter(isOneLine))
+export const TeamName = Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(100), Schema.filter(oneLine))
 
 export class User extends Schema.Class<User>("User")({
   id: UserId,
