@@ -8,10 +8,12 @@
 const wellFormed = (text: string): boolean => (text as string & { isWellFormed(): boolean }).isWellFormed()
 
 /**
- * A name or label is one line: names go into mail (an invitation's subject, a preference page's
- * list, a topic's mail), where a line break or other control character has no place.
+ * Whether a name or label is one line (true, or why not, as a schema filter answers): names go
+ * into mail (an invitation's subject, a preference page's list, a topic's mail), where a line
+ * break or other control character has no place.
  */
-export const isOneLine = (text: string): boolean => ![...text].some((c) => c < " " || c === "\u007f")
+export const oneLine = (text: string): true | string =>
+  ![...text].some((c) => c < " " || c === "\u007f") || "name must be one line, without control characters"
 
 /** Why this text cannot be kept, as the end of a sentence naming the field; undefined when it can. */
 export const textProblem = (text: string): string | undefined => {

@@ -1,5 +1,5 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
-import { ContactPublicId, isOneLine, TopicPublicId } from "@poststack/domain"
+import { ContactPublicId, oneLine, TopicPublicId } from "@poststack/domain"
 import { Schema } from "effect"
 import { ForbiddenJson, NotFoundJson } from "../errors.js"
 import { FullAccess } from "../middleware/Authentication.js"
@@ -44,11 +44,7 @@ export const SubscriberView = Schema.Struct({
 })
 
 // A topic's name is shown to its contacts (the preference page, the mail sent for it): one line.
-const Name = Schema.String.pipe(
-  Schema.minLength(1),
-  Schema.maxLength(200),
-  Schema.filter((s) => isOneLine(s) || "name must be one line, without control characters")
-)
+const Name = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200), Schema.filter(oneLine))
 const Description = Schema.NullOr(Schema.String.pipe(Schema.maxLength(1000)))
 
 export const CreateTopicBody = Schema.Struct({ name: Name, description: Schema.optional(Description) })

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { normalizeAddress } from "../emails/Address.js"
-import { isOneLine } from "../Text.js"
+import { oneLine } from "../Text.js"
 
 /** A person's id, `usr_` and 24 hex digits; public (it appears in member lists). */
 export const UserId = Schema.String.pipe(Schema.pattern(/^usr_[0-9a-f]{24}$/), Schema.brand("UserId"))
@@ -47,9 +47,7 @@ export const TimeZone = Schema.String.pipe(
   Schema.filter((s) => isTimeZone(s) || "must be an IANA time zone such as Europe/Paris or UTC")
 )
 
-/** A person's or a team's name goes into the subject and text of system mail (see `isOneLine`). */
-const oneLine = (s: string) => isOneLine(s) || "name must be one line, without control characters"
-
+/** A person's name: one line, as it goes into the subject and text of system mail (see `oneLine`). */
 export const DisplayName = Schema.Trim.pipe(
   Schema.maxLength(100, { message: () => "name must be at most 100 characters" }),
   Schema.filter(oneLine)
