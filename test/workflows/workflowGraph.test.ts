@@ -6,6 +6,7 @@ import {
   type Graph,
   type GraphReferences,
   parseGraph,
+  runEntry,
   type TeamId,
   type TypedNode,
   validateGraph,
@@ -275,5 +276,44 @@ describe("advance", () => {
     expect(advance(run("c"), input(true), now)).toMatchObject({ outcome: "match", next: { node: "x" } })
     expect(advance(run("s2"), input(false), now).next).toEqual({ _tag: "Complete" })
     expect(advance(run("gone"), input(false), now).next).toMatchObject({ _tag: "Fail" })
+  })
+})
+
+describe("runEntry", () => {
+  const line = (...nodes: ReadonlyArray<ReturnType<typeof node>>): Graph => ({
+    nodes,
+    edges: nodes.slice(1).map((n, i) => ({
+      from_public_id: nodes[i]?.public_id ?? "",
+      to_public_id: n.public_id,
+      branch: null
+    }))
+  })
+
+  it("takes a trigger and the delay wait after it as every run takes them: entered, then waiting", () => {
+    expect(
+      runEntry(line(node("t", "trigger"), node("w", "wait", { delay: "3d" }), node("x", "exit")))
+    ).toEqual({
+      node: "w",
+      delayMs: 3 * 86_400_000,
+      visited: ["t"],
+      steps: [
+        { node: "t", outcome: "entered" },
+        { node: "w", outcome: "waiting" }
+      ]
+    })
+  })
+
+  it("leaves every other start to the worker", () => {
+    const send = node("s", "send_email", { template_id: TPL, from: "a@b.test" })
+    expect(runEntry(line(node("t", "trigger"), send))).toBeNull()
+    expect(
+      runEntry(line(node("t", "trigger"), node("w", "wait", { until: "2030-01-01T00:00:00Z" })))
+    ).toBeNull()
+    expect(
+      runEntry(line(node("t", "trigger"), node("w", "wait", { event: "paid", timeout: "1h" })))
+    ).toBeNull()
+    expect(runEntry(line(node("t", "trigger")))).toBeNull()
+    expect(runEntry(line(node("w", "wait", { delay: "1h" })))).toBeNull()
+    expect(runEntry(line(node("t", "trigger"), node("w", "wait", { delay: "soon" })))).toBeNull()
   })
 })

@@ -3,6 +3,7 @@ import {
   emptyGraph,
   type Graph,
   newWorkflowPublicId,
+  runEntry,
   type Workflow,
   type WorkflowRun,
   type WorkflowRunStep
@@ -62,15 +63,18 @@ export const make = Effect.gen(function* () {
       )
     )
       return null
+    // Already waiting at the graph's first delay wait where it has one (no endpoint listens here).
+    const entry = runEntry(w.graph)
+    const waitUntil = entry === null ? null : new Date(at.getTime() + entry.delayMs)
     const run: WorkflowRun = {
       id: ++nextRun,
       workflowId: w.workflow.id,
       teamId: w.workflow.teamId,
       contactId: contact.id,
       status: "running",
-      currentNodeId: triggerOf(w.graph),
-      nodesVisited: [],
-      waitUntil: null,
+      currentNodeId: entry?.node ?? triggerOf(w.graph),
+      nodesVisited: entry?.visited ?? [],
+      waitUntil,
       startedAt: at,
       completedAt: null
     }
@@ -79,10 +83,15 @@ export const make = Effect.gen(function* () {
       exclusive,
       contactPublicId: contact.publicId,
       events: [],
-      dueAt: at.getTime(),
+      dueAt: (waitUntil ?? at).getTime(),
       leaseUntil: 0,
       attempts: 0,
-      steps: []
+      steps: (entry?.steps ?? []).map((step, i, all) => ({
+        nodeId: step.node,
+        outcome: step.outcome,
+        detail: i === all.length - 1 && waitUntil !== null ? { wait_until: waitUntil.toISOString() } : null,
+        at
+      }))
     })
     return run
   }

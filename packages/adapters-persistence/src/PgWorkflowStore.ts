@@ -11,6 +11,7 @@ import {
   type EngagementSegment,
   type Graph,
   newWorkflowPublicId,
+  runEntry,
   type TeamId,
   type TriggerConfig,
   type Workflow,
@@ -104,6 +105,53 @@ const RUN_R =
 const TRIGGER_NODE =
   "(SELECT n->>'public_id' FROM jsonb_array_elements(w.graph->'nodes') n WHERE n->>'type' = 'trigger' LIMIT 1)"
 const EXCLUSIVE = "NOT coalesce((w.trigger_config->>'allow_reentry')::boolean, false)"
+/**
+ * The entry a new run of workflow `w` takes (`w.entry`, see `runEntry`), unless an endpoint of the
+ * team listens for `workflow.run.started`: that event is built and written by the worker as the
+ * run leaves its trigger, so such a run starts at the trigger.
+ */
+const ENTRY = `CASE WHEN NOT EXISTS (SELECT 1 FROM webhooks h WHERE h.team_id = w.team_id AND h.active
+    AND ('*' = ANY (h.events) OR 'workflow.run.started' = ANY (h.events))) THEN w.entry END`
+/** When a run taking `entry` (an expression) stops waiting: to the millisecond, as its history says. */
+const waitsAfter = (entry: string) =>
+  `date_trunc('milliseconds', now() + (${entry}->>'delay_ms')::bigint * interval '1 millisecond')`
+/**
+ * Writes the runs of `starting` (workflow_id, team_id, contact_id, exclusive, node, entry, waits,
+ * ord): a run with an entry already waiting at its wait, with the entry's steps in its history; any
+ * other at its trigger node, due now. One running run per contact where the workflow is exclusive.
+ */
+const START_RUNS = `
+  started AS (
+    INSERT INTO workflow_runs (workflow_id, team_id, contact_id, exclusive, current_node, due_at, nodes_visited,
+      wait_until)
+    SELECT s.workflow_id, s.team_id, s.contact_id, s.exclusive, coalesce(s.entry->>'node', s.node),
+      coalesce(s.waits, now()), ARRAY(SELECT jsonb_array_elements_text(s.entry->'visited')), s.waits
+    FROM starting s ORDER BY s.ord
+    ON CONFLICT (workflow_id, contact_id) WHERE status = 'running' AND exclusive DO NOTHING
+    RETURNING ${RUN}),
+  entered AS (
+    INSERT INTO workflow_run_steps (run_id, node_id, outcome, detail)
+    SELECT r.id, st.step->>'node', st.step->>'outcome',
+      CASE WHEN st.k = jsonb_array_length(e.entry->'steps') THEN jsonb_build_object('wait_until',
+        to_char(r.wait_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) END
+    FROM started r
+    JOIN (SELECT DISTINCT ON (workflow_id) workflow_id, entry FROM starting ORDER BY workflow_id) e
+      ON e.workflow_id = r.workflow_id,
+      jsonb_array_elements(e.entry->'steps') WITH ORDINALITY AS st (step, k)
+    ORDER BY r.id, st.k)`
+
+/** A graph's `RunEntry` as `workflows.entry` keeps it (`null` for none). */
+const entryOf = (graph: Graph): string | null => {
+  const entry = runEntry(graph)
+  return entry === null
+    ? null
+    : JSON.stringify({
+        node: entry.node,
+        delay_ms: entry.delayMs,
+        visited: entry.visited,
+        steps: entry.steps
+      })
+}
 
 const recordRow = (
   claim: ClaimedRun,
@@ -291,7 +339,8 @@ export const make = Effect.gen(function* () {
       ),
     putGraph: (teamId, id, graph) =>
       sql`
-        UPDATE workflows SET graph = ${JSON.stringify(graph)}::jsonb, updated_at = now()
+        UPDATE workflows SET graph = ${JSON.stringify(graph)}::jsonb, entry = ${entryOf(graph)}::jsonb,
+          updated_at = now()
         WHERE team_id = ${teamId} AND public_id = ${id} AND deleted_at IS NULL
         RETURNING id`.pipe(
         Effect.map((rows) => rows.length > 0),
@@ -299,11 +348,14 @@ export const make = Effect.gen(function* () {
       ),
     startRun: (workflow, contact) =>
       sql<RunRow>`
-        INSERT INTO workflow_runs (workflow_id, team_id, contact_id, exclusive, current_node, due_at)
-        SELECT w.id, w.team_id, ${contact.id}, ${sql.literal(EXCLUSIVE)}, ${sql.literal(TRIGGER_NODE)}, now()
-        FROM workflows w WHERE w.id = ${workflow.id} AND w.team_id = ${workflow.teamId}
-        ON CONFLICT (workflow_id, contact_id) WHERE status = 'running' AND exclusive DO NOTHING
-        RETURNING ${sql.literal(RUN)}`.pipe(
+        WITH starting AS (
+          SELECT w.id AS workflow_id, w.team_id, ${contact.id}::bigint AS contact_id,
+            ${sql.literal(EXCLUSIVE)} AS exclusive, ${sql.literal(TRIGGER_NODE)} AS node, x.entry,
+            ${sql.literal(waitsAfter("x.entry"))} AS waits, 0 AS ord
+          FROM workflows w, LATERAL (SELECT ${sql.literal(ENTRY)} AS entry) x
+          WHERE w.id = ${workflow.id} AND w.team_id = ${workflow.teamId}),
+        ${sql.literal(START_RUNS)}
+        SELECT ${sql.literal(RUN)} FROM started`.pipe(
         Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), toRun)),
         unavailable
       ),
@@ -320,14 +372,16 @@ export const make = Effect.gen(function* () {
                   AND EXISTS (SELECT 1 FROM jsonb_array_elements(w.graph->'nodes') n
                     WHERE n->>'public_id' = r.current_node AND n->'config'->>'event' = ${event})`
             const started = yield* sql<{ id: string }>`
-              INSERT INTO workflow_runs (workflow_id, team_id, contact_id, exclusive, current_node, due_at)
-              SELECT w.id, w.team_id, ${contact.id}, ${sql.literal(EXCLUSIVE)}, ${sql.literal(TRIGGER_NODE)}, now()
-              FROM workflows w
-              WHERE w.team_id = ${teamId} AND w.status = 'active' AND w.deleted_at IS NULL
-                AND w.trigger_type = ${triggerType}
-                AND (${event ?? null}::text IS NULL OR w.trigger_config->>'event' = ${event ?? null})
-              ON CONFLICT (workflow_id, contact_id) WHERE status = 'running' AND exclusive DO NOTHING
-              RETURNING id`
+              WITH starting AS (
+                SELECT w.id AS workflow_id, w.team_id, ${contact.id}::bigint AS contact_id,
+                  ${sql.literal(EXCLUSIVE)} AS exclusive, ${sql.literal(TRIGGER_NODE)} AS node, x.entry,
+                  ${sql.literal(waitsAfter("x.entry"))} AS waits, w.id AS ord
+                FROM workflows w, LATERAL (SELECT ${sql.literal(ENTRY)} AS entry) x
+                WHERE w.team_id = ${teamId} AND w.status = 'active' AND w.deleted_at IS NULL
+                  AND w.trigger_type = ${triggerType}
+                  AND (${event ?? null}::text IS NULL OR w.trigger_config->>'event' = ${event ?? null})),
+              ${sql.literal(START_RUNS)}
+              SELECT id FROM started`
             return started.length
           })
         )
@@ -346,12 +400,12 @@ export const make = Effect.gen(function* () {
         -- its graph) once for the batch rather than once per run.
         listening AS MATERIALIZED (
           SELECT w.id, w.team_id, w.trigger_type, w.trigger_config, ${sql.literal(EXCLUSIVE)} AS exclusive,
-            ${sql.literal(TRIGGER_NODE)} AS node
+            ${sql.literal(TRIGGER_NODE)} AS node, ${sql.literal(ENTRY)} AS entry
           FROM workflows w
           WHERE w.team_id IN (SELECT team_id FROM picked) AND w.status = 'active' AND w.deleted_at IS NULL),
-        started AS (
-          INSERT INTO workflow_runs (workflow_id, team_id, contact_id, exclusive, current_node, due_at)
-          SELECT w.id, w.team_id, c.id, w.exclusive, w.node, now()
+        starting AS (
+          SELECT w.id AS workflow_id, w.team_id, c.id AS contact_id, w.exclusive, w.node, w.entry,
+            ${sql.literal(waitsAfter("w.entry"))} AS waits, p.id AS ord
           FROM picked p
           JOIN contacts c ON c.team_id = p.team_id AND c.public_id = p.payload->>'contact_id'
           JOIN listening w ON w.team_id = p.team_id
@@ -360,10 +414,8 @@ export const make = Effect.gen(function* () {
               OR (w.trigger_type = 'contact.subscribed' AND p.type = 'contact.updated'
                 AND (p.payload->'topic'->>'subscribed')::boolean
                 AND coalesce(w.trigger_config->>'topic_id', p.payload->'topic'->>'topic_id')
-                  = p.payload->'topic'->>'topic_id'))
-          ORDER BY p.id
-          ON CONFLICT (workflow_id, contact_id) WHERE status = 'running' AND exclusive DO NOTHING
-          RETURNING id)
+                  = p.payload->'topic'->>'topic_id'))),
+        ${sql.literal(START_RUNS)}
         SELECT (SELECT count(*) FROM marked)::int AS events, (SELECT count(*) FROM started)::int AS runs`.pipe(
         Effect.map((rows) => rows[0]?.events ?? 0),
         unavailable

@@ -130,6 +130,81 @@ for (const [name, start] of subjects) {
       expect(Option.isNone(await store((r) => r.getRun(stranger, first.id)))).toBe(true)
     })
 
+    it("starts a run already waiting at a delay wait that follows its trigger, both steps in its history", async () => {
+      const team = await newTeam(s)
+      const delayed: Graph = {
+        nodes: [
+          { public_id: "t", type: "trigger", config: {}, canvas_x: 0, canvas_y: 0 },
+          { public_id: "w", type: "wait", config: { delay: "1h" }, canvas_x: 0, canvas_y: 100 },
+          { public_id: "x", type: "exit", config: {}, canvas_x: 0, canvas_y: 200 }
+        ],
+        edges: [
+          { from_public_id: "t", to_public_id: "w", branch: null },
+          { from_public_id: "w", to_public_id: "x", branch: null }
+        ]
+      }
+      const w = await workflow(team, { triggerConfig: { allow_reentry: true } }, delayed)
+      const ann = await contact(team)
+      const before = Date.now()
+      const run = Option.getOrThrow(await store((r) => r.startRun(w, ann)))
+      expect(run).toMatchObject({ status: "running", currentNodeId: "w", nodesVisited: ["t"] })
+      const until = run.waitUntil?.getTime() ?? 0
+      expect(until).toBeGreaterThanOrEqual(before + 3_600_000 - 1_000)
+      expect(until).toBeLessThanOrEqual(Date.now() + 3_600_000)
+      // Not due: no worker takes it before the hour is over.
+      expect(await claimOf(w)).toEqual([])
+      const history = await store((r) => r.runSteps(team, run.id))
+      expect(history.map((h) => [h.nodeId, h.outcome, h.detail])).toEqual([
+        ["t", "entered", null],
+        ["w", "waiting", { wait_until: new Date(until).toISOString() }]
+      ])
+      // Enrolment by an event starts the same way.
+      const byEvent = await workflow(
+        team,
+        { triggerType: "custom", triggerConfig: { event: "joined" } },
+        delayed
+      )
+      expect(
+        await store((r) => r.enrol({ teamId: team, contact: ann, triggerType: "custom", event: "joined" }))
+      ).toBe(1)
+      const [enrolled] = await store((r) => r.listRuns(team, byEvent.publicId, 10))
+      expect(enrolled).toMatchObject({ currentNodeId: "w", nodesVisited: ["t"] })
+      // A graph whose first wait is for an event starts at its trigger, for the worker to take.
+      const eventFirst = await workflow(team, {}, graph("t", "w", "x"))
+      const atTrigger = Option.getOrThrow(await store((r) => r.startRun(eventFirst, ann)))
+      expect(atTrigger).toMatchObject({ currentNodeId: "t", nodesVisited: [], waitUntil: null })
+      expect(await store((r) => r.runSteps(team, atTrigger.id))).toEqual([])
+    })
+
+    if (name === "postgres")
+      it("starts a run at its trigger when an endpoint of the team listens for workflow.run.started", async () => {
+        const team = await newTeam(s)
+        const delayed: Graph = {
+          nodes: [
+            { public_id: "t", type: "trigger", config: {}, canvas_x: 0, canvas_y: 0 },
+            { public_id: "w", type: "wait", config: { delay: "1s" }, canvas_x: 0, canvas_y: 100 }
+          ],
+          edges: [{ from_public_id: "t", to_public_id: "w", branch: null }]
+        }
+        const w = await workflow(team, {}, delayed)
+        await s.run(
+          Effect.flatMap(WebhookRepository, (r) =>
+            r.create(team, {
+              url: "https://hooks.example.com/started",
+              description: null,
+              events: ["workflow.run.started"],
+              secretSealed: new Uint8Array([1, 2, 3]),
+              secretPrefix: "whsec_abc"
+            })
+          )
+        )
+        const ann = await contact(team)
+        const run = Option.getOrThrow(await store((r) => r.startRun(w, ann)))
+        // The worker takes it from the trigger and writes the event the endpoint waits for.
+        expect(run).toMatchObject({ currentNodeId: "t", nodesVisited: [], waitUntil: null })
+        expect((await claimOf(w)).map((c) => c.run.id)).toEqual([run.id])
+      })
+
     it("records several steps at once, in order: every node but a last one that waits is left", async () => {
       const team = await newTeam(s)
       const w = await workflow(team, {}, graph("t", "w", "x"))

@@ -57,6 +57,7 @@ import contactsPublicIdCheckWithoutRepetitionCount from "./0086_contacts_public_
 import workflowRunStepsWithoutRowChecks from "./0089_workflow_run_steps_without_row_checks.js"
 import openSignIn from "./0095_open_sign_in.js"
 import claimsWhateverTheBacklog from "./0096_claims_whatever_the_backlog.js"
+import workflowRunEntry from "./0097_workflow_run_entry.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -118,7 +119,8 @@ export const migrations = {
   "0086_contacts_public_id_check_without_repetition_count": contactsPublicIdCheckWithoutRepetitionCount,
   "0089_workflow_run_steps_without_row_checks": workflowRunStepsWithoutRowChecks,
   "0095_open_sign_in": openSignIn,
-  "0096_claims_whatever_the_backlog": claimsWhateverTheBacklog
+  "0096_claims_whatever_the_backlog": claimsWhateverTheBacklog,
+  "0097_workflow_run_entry": workflowRunEntry
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
