@@ -315,5 +315,10 @@ describe("runEntry", () => {
     expect(runEntry(line(node("t", "trigger")))).toBeNull()
     expect(runEntry(line(node("w", "wait", { delay: "1h" })))).toBeNull()
     expect(runEntry(line(node("t", "trigger"), node("w", "wait", { delay: "soon" })))).toBeNull()
+    // Centuries: the worker's, so the wait's end is written by the same code as any other.
+    expect(runEntry(line(node("t", "trigger"), node("w", "wait", { delay: "999999w" })))).toBeNull()
+    expect(runEntry(line(node("t", "trigger"), node("w", "wait", { delay: "5000w" })))?.delayMs).toBe(
+      5000 * 604_800_000
+    )
   })
 })

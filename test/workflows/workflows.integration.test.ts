@@ -258,6 +258,42 @@ describe("workflows over HTTP, PostgreSQL, the worker and SMTP", () => {
     ).toBe(404)
   })
 
+  it("starts a run that first waits a fixed delay already waiting, unless its stored graph changed behind the entry", async () => {
+    const id = await createWorkflow({ name: "Later", trigger_type: "manual" })
+    await api("PUT", `/workflows/${id}/graph`, {
+      nodes: [node("t", "trigger"), node("w", "wait", { delay: "1s" }), send("s", "A second later")],
+      edges: [edge("t", "w"), edge("w", "s")]
+    })
+    await api("POST", `/workflows/${id}/activate`)
+    const started = await api("POST", `/workflows/${id}/trigger`, {
+      contact_id: await contact("eli@receiver.test")
+    })
+    expect(started.status).toBe(201)
+    const run = started.body.run as Wire & { id: number; waitUntil: string }
+    expect(run).toMatchObject({ status: "running", currentNodeId: "w", nodesVisited: ["t"] })
+    const steps = async (runId: number) =>
+      ((await api("GET", `/workflows/${id}/runs/${runId}`)).body.steps as Array<Wire>).map(
+        (s) => `${s.nodeId}:${s.outcome}`
+      )
+    expect(await steps(run.id)).toEqual(["t:entered", "w:waiting"])
+    await eventually(() => mailTo("eli@receiver.test").includes("A second later"))
+    expect(await steps(run.id)).toEqual(["t:entered", "w:waiting", "w:waited", "s:sent"])
+    // A server older than the entry saves a graph without the wait: the stored entry no longer
+    // belongs to the graph, so the next run starts at the trigger and goes straight to the send.
+    await query(
+      db.url,
+      `UPDATE workflows SET graph = jsonb_set(graph, '{edges}', '[{"from_public_id": "t", "to_public_id": "s", "branch": null}]')
+       WHERE public_id = $1`,
+      [id]
+    )
+    const next = await api("POST", `/workflows/${id}/trigger`, {
+      contact_id: await contact("fay@receiver.test")
+    })
+    expect(next.body.run).toMatchObject({ currentNodeId: "t", nodesVisited: [], waitUntil: null })
+    await eventually(() => mailTo("fay@receiver.test").includes("A second later"))
+    expect(await steps((next.body.run as { id: number }).id)).toEqual(["t:entered", "s:sent"])
+  })
+
   it("holds runs while paused and resumes them; contact.created and custom events enrol contacts", async () => {
     const id = await createWorkflow({ name: "On sign-up", trigger_type: "contact.created" })
     const graph = {

@@ -106,12 +106,14 @@ const TRIGGER_NODE =
   "(SELECT n->>'public_id' FROM jsonb_array_elements(w.graph->'nodes') n WHERE n->>'type' = 'trigger' LIMIT 1)"
 const EXCLUSIVE = "NOT coalesce((w.trigger_config->>'allow_reentry')::boolean, false)"
 /**
- * The entry a new run of workflow `w` takes (`w.entry`, see `runEntry`), unless an endpoint of the
- * team listens for `workflow.run.started`: that event is built and written by the worker as the
- * run leaves its trigger, so such a run starts at the trigger.
+ * The entry a new run of workflow `w` takes (`w.entry`, see `runEntry`) while it is the entry of
+ * the graph now stored (a server older than 0097 saving a graph leaves the entry of the previous
+ * one), unless an endpoint of the team listens for `workflow.run.started`: that event is built and
+ * written by the worker as the run leaves its trigger, so such a run starts at the trigger.
  */
-const ENTRY = `CASE WHEN NOT EXISTS (SELECT 1 FROM webhooks h WHERE h.team_id = w.team_id AND h.active
-    AND ('*' = ANY (h.events) OR 'workflow.run.started' = ANY (h.events))) THEN w.entry END`
+const ENTRY = `CASE WHEN w.entry->>'graph_md5' = md5(w.graph::text) AND NOT EXISTS (SELECT 1 FROM webhooks h
+    WHERE h.team_id = w.team_id AND h.active AND ('*' = ANY (h.events) OR 'workflow.run.started' = ANY (h.events)))
+    THEN w.entry END`
 /** When a run taking `entry` (an expression) stops waiting: to the millisecond, as its history says. */
 const waitsAfter = (entry: string) =>
   `date_trunc('milliseconds', now() + (${entry}->>'delay_ms')::bigint * interval '1 millisecond')`
@@ -339,7 +341,9 @@ export const make = Effect.gen(function* () {
       ),
     putGraph: (teamId, id, graph) =>
       sql`
-        UPDATE workflows SET graph = ${JSON.stringify(graph)}::jsonb, entry = ${entryOf(graph)}::jsonb,
+        UPDATE workflows SET graph = ${JSON.stringify(graph)}::jsonb,
+          -- With the digest of the graph it was read from, as the graph is stored.
+          entry = ${entryOf(graph)}::jsonb || jsonb_build_object('graph_md5', md5(${JSON.stringify(graph)}::jsonb::text)),
           updated_at = now()
         WHERE team_id = ${teamId} AND public_id = ${id} AND deleted_at IS NULL
         RETURNING id`.pipe(

@@ -62,6 +62,19 @@ for (const [name, start] of subjects) {
       await store((r) => r.putGraph(teamId, w.publicId, g))
       return Option.getOrThrow(await store((r) => r.setStatus(teamId, w.publicId, "active")))
     }
+    /** An active webhook endpoint of the team at `https://hooks.example.com/<path>`. */
+    const endpoint = (teamId: TeamId, path: string, events: ReadonlyArray<string>) =>
+      s.run(
+        Effect.flatMap(WebhookRepository, (r) =>
+          r.create(teamId, {
+            url: `https://hooks.example.com/${path}`,
+            description: null,
+            events,
+            secretSealed: new Uint8Array([1, 2, 3]),
+            secretPrefix: "whsec_abc"
+          })
+        )
+      )
     /** Claims everything due now and keeps the claims of this workflow's runs. */
     const claimOf = async (w: Workflow): Promise<ReadonlyArray<ClaimedRun>> =>
       (await store((r) => r.claim({ limit: 100, leaseMs: 60_000 }))).filter((c) => c.run.workflowId === w.id)
@@ -187,17 +200,7 @@ for (const [name, start] of subjects) {
           edges: [{ from_public_id: "t", to_public_id: "w", branch: null }]
         }
         const w = await workflow(team, {}, delayed)
-        await s.run(
-          Effect.flatMap(WebhookRepository, (r) =>
-            r.create(team, {
-              url: "https://hooks.example.com/started",
-              description: null,
-              events: ["workflow.run.started"],
-              secretSealed: new Uint8Array([1, 2, 3]),
-              secretPrefix: "whsec_abc"
-            })
-          )
-        )
+        await endpoint(team, "started", ["workflow.run.started"])
         const ann = await contact(team)
         const run = Option.getOrThrow(await store((r) => r.startRun(w, ann)))
         // The worker takes it from the trigger and writes the event the endpoint waits for.
@@ -448,17 +451,7 @@ for (const [name, start] of subjects) {
 
     it("queues a webhook step's delivery once per event id", async () => {
       const team = await newTeam(s)
-      const hook = await s.run(
-        Effect.flatMap(WebhookRepository, (r) =>
-          r.create(team, {
-            url: "https://hooks.example.com/in",
-            description: null,
-            events: ["*"],
-            secretSealed: new Uint8Array([1, 2, 3]),
-            secretPrefix: "whsec_abc"
-          })
-        )
-      )
+      const hook = await endpoint(team, "in", ["*"])
       const event = (id: string) => ({ id, type: "workflow.webhook" as const, data: { run_id: 1 } })
       const first = Option.getOrThrow(await store((r) => r.queueWebhook(team, hook.id, event("evt_wf1_aa"))))
       const repeat = Option.getOrThrow(await store((r) => r.queueWebhook(team, hook.id, event("evt_wf1_aa"))))
@@ -495,17 +488,7 @@ for (const [name, start] of subjects) {
       // Nobody listens: a store that says so says false; saying nothing makes the runner build them.
       expect(quiet?.listening).not.toBe(true)
       await store((r) => r.release(quiet === undefined ? [] : [quiet]))
-      await s.run(
-        Effect.flatMap(WebhookRepository, (r) =>
-          r.create(team, {
-            url: "https://hooks.example.com/runs",
-            description: null,
-            events: ["workflow.run.completed"],
-            secretSealed: new Uint8Array([1, 2, 3]),
-            secretPrefix: "whsec_abc"
-          })
-        )
-      )
+      await endpoint(team, "runs", ["workflow.run.completed"])
       const [heard] = await claimOf(w)
       expect(heard?.listening).not.toBe(false)
     })

@@ -123,8 +123,10 @@ export class WorkflowStore extends Context.Tag("@poststack/application/WorkflowS
       graph: Graph
     ) => Effect.Effect<boolean, StoreUnavailable>
     /**
-     * Starts a run of one workflow for one contact at its trigger node, due at once; none when the
-     * workflow allows no re-entry and the contact already has a running run of it.
+     * Starts a run of one workflow for one contact at its trigger node, due at once, or, when the
+     * graph has a `RunEntry` (and no endpoint listens for `workflow.run.started`), already waiting
+     * at its first wait with the entry's steps in its history; none when the workflow allows no
+     * re-entry and the contact already has a running run of it.
      */
     readonly startRun: (
       workflow: Workflow,

@@ -20,6 +20,9 @@ export interface RunEntry {
   readonly steps: ReadonlyArray<{ readonly node: string; readonly outcome: string }>
 }
 
+/** The longest delay a `RunEntry` takes: a hundred years. */
+export const MAX_ENTRY_DELAY_MS = 100 * 365 * 86_400_000
+
 /**
  * A graph's `RunEntry`, decided by `advance` itself for a run at its trigger; null for a graph that
  * does not parse or does not begin with a trigger and a `delay` wait (a wait until a date or for an
@@ -60,9 +63,12 @@ export const runEntry = (graph: Graph): RunEntry | null => {
   if (wait?.type !== "wait" || wait.config.delay === undefined) return null
   const waiting = advance({ ...run, currentNodeId: wait.id, nodesVisited: [trigger.id] }, input, start)
   if (waiting.effect !== null || waiting.next._tag !== "Wait") return null
+  const delayMs = waiting.next.until.getTime() - start.getTime()
+  // A wait of centuries is the worker's: its end, written as an ISO date, must stay in years 0-9999.
+  if (delayMs > MAX_ENTRY_DELAY_MS) return null
   return {
     node: wait.id,
-    delayMs: waiting.next.until.getTime() - start.getTime(),
+    delayMs,
     visited: [trigger.id],
     steps: [
       { node: entered.node, outcome: entered.outcome },
