@@ -211,7 +211,8 @@ export const startApp = (entry: string, env: Record<string, string>) => {
   return spawn(process.execPath, [...START_FLAGS, ...nodeArgs, "--import", "tsx", path.join(root, entry)], {
     cwd: root,
     env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "inherit"]
+    // `BENCH_APP_STDOUT=inherit` shows what the app prints (`--trace-gc` in BENCH_NODE_ARGS writes there).
+    stdio: ["ignore", process.env.BENCH_APP_STDOUT === "inherit" ? "inherit" : "ignore", "inherit"]
   })
 }
 

@@ -184,6 +184,34 @@ describe("HTTP transport contract", () => {
     }
   })
 
+  it("answers a body of a content type no route reads with 400 instead of never answering, on keyed and public routes", async () => {
+    // Such a body used to leave the request waiting for ever (past Node's own request timeout).
+    const body = JSON.stringify({ email: "someone@example.com", password: "long enough password" })
+    for (const type of [
+      "foo/bar",
+      "application/xml",
+      "application/octet-stream",
+      "*/*",
+      "application/vnd.api+json"
+    ]) {
+      for (const [path, headers] of [
+        ["/api-keys", { Authorization: `Bearer ${key}` }],
+        ["/auth/sign-in", {}]
+      ] as const) {
+        const res = await fetch(`${server.baseUrl}${path}`, {
+          method: "POST",
+          headers: { ...headers, "Content-Type": type },
+          body,
+          signal: AbortSignal.timeout(10_000)
+        })
+        const error = await expectError(res, 400, "invalid_request")
+        expect(error.error).toBe(
+          `The body was not read as JSON: send it with the header Content-Type: application/json (it came as ${type})`
+        )
+      }
+    }
+  })
+
   it("answers a GET whose path parameter the router cannot take with 404, not 405 on a GET route", async () => {
     // A parameter over the router's length limit, or escapes that decode to no character, used
     // to be reported as a wrong method on a route that takes GET.

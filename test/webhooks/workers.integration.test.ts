@@ -188,4 +188,36 @@ describe("webhooks with several workers on one database", () => {
     }
     expect(receiver.at("/sealed")).toHaveLength(0)
   })
+
+  it("writes an event no active endpoint subscribes to already fanned out, and leaves a watched one to the fan-out", async () => {
+    const id = await createHook("/watched", ["watched.event"])
+    const marks = async (type: string) => {
+      const [row] = await query<{ id: string; marked: boolean; at_creation: boolean }>(
+        db.url,
+        `INSERT INTO events (team_id, type, payload) VALUES ($1, $2, '{}')
+         RETURNING id::text, fanned_out_at IS NOT NULL AS marked, fanned_out_at = created_at AS at_creation`,
+        [teamId, type]
+      )
+      return row
+    }
+    const watched = await marks("watched.event")
+    const unwatched = await marks("unwatched.event")
+    expect(watched?.marked).toBe(false)
+    expect(unwatched).toMatchObject({ marked: true, at_creation: true })
+    // The fan-out takes the watched event alone and makes its delivery; the other never had one.
+    const runtime = ManagedRuntime.make(services())
+    const fanned = await runtime
+      .runPromise(Effect.flatMap(WebhookQueue, (queue) => queue.fanOut({ limit: 100 })))
+      .finally(() => runtime.dispose())
+    expect(fanned).toEqual({ events: 1, deliveries: 1 })
+    const deliveries = await query<{ event_id: string }>(
+      db.url,
+      "SELECT event_id::text FROM webhook_deliveries WHERE webhook_id = $1",
+      [id]
+    )
+    expect(deliveries).toEqual([{ event_id: watched?.id }])
+    // A paused endpoint watches nothing: its events are marked as they are written.
+    await query(db.url, "UPDATE webhooks SET active = false WHERE id = $1", [id])
+    expect((await marks("watched.event"))?.marked).toBe(true)
+  })
 })

@@ -127,8 +127,23 @@ const notJson = (request: HttpServerRequest.HttpServerRequest): string | null =>
   const length = request.headers["content-length"]
   if (length === undefined || length === "0") return null
   const type = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? ""
-  if (type === "application/json" || type.endsWith("+json")) return null
+  // What the platform reads as JSON, and nothing else: it reads `+json` types as bytes.
+  if (type === "application/json") return null
   return `The body was not read as JSON: send it with the header Content-Type: application/json (it came ${type === "" ? "without a Content-Type" : `as ${type}`})`
+}
+
+/**
+ * A body of a type the platform would read as raw bytes (none of JSON, form, multipart or text):
+ * no route takes one, and reading it after the body was screened as text would wait for ever on
+ * a drained stream. Refused before any route or middleware reads it.
+ */
+const unreadBody = (request: HttpServerRequest.HttpServerRequest): string | null => {
+  if (!HttpMethod.hasBody(request.method)) return null
+  const header = (request.headers["content-type"] ?? "").toLowerCase().trim()
+  if (header === "" || header.startsWith("text/")) return null
+  for (const read of ["application/json", "x-www-form-urlencoded", "multipart/form-data"])
+    if (header.includes(read)) return null
+  return notJson(request)
 }
 
 const tooLarge = (maxBodyBytes: number) =>
@@ -150,6 +165,8 @@ export const contractMiddleware = (api: AnyApi, maxBodyBytes: number) => {
       if (request.headers["transfer-encoding"] !== undefined && length === undefined) {
         return errorResponse(411, "invalid_request", "Content-Length required")
       }
+      const unread = unreadBody(request)
+      if (unread !== null) return errorResponse(400, "invalid_request", unread)
       return yield* provideInPlace(bodyLimit, app).pipe(
         Effect.catchAllCause((cause) => {
           const failure = Cause.failureOption(cause)

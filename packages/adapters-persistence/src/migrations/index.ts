@@ -58,6 +58,7 @@ import workflowRunStepsWithoutRowChecks from "./0089_workflow_run_steps_without_
 import openSignIn from "./0095_open_sign_in.js"
 import claimsWhateverTheBacklog from "./0096_claims_whatever_the_backlog.js"
 import workflowRunEntry from "./0097_workflow_run_entry.js"
+import eventsFannedOutWhenUnwatched from "./0098_events_fanned_out_when_unwatched.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -120,7 +121,8 @@ export const migrations = {
   "0089_workflow_run_steps_without_row_checks": workflowRunStepsWithoutRowChecks,
   "0095_open_sign_in": openSignIn,
   "0096_claims_whatever_the_backlog": claimsWhateverTheBacklog,
-  "0097_workflow_run_entry": workflowRunEntry
+  "0097_workflow_run_entry": workflowRunEntry,
+  "0098_events_fanned_out_when_unwatched": eventsFannedOutWhenUnwatched
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */
