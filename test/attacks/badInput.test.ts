@@ -188,7 +188,8 @@ describe("bad input is a 4xx with {error, code}, never a 5xx", () => {
       ["GET", "/emails/%E0%A4%A", undefined],
       ["PATCH", "/emails/em_00000000000000000000000000000000", { scheduled_at: "-271821-04-20T00:00:00Z" }],
       ["PATCH", "/emails/em_00000000000000000000000000000000", { scheduled_at: "+275760-09-13T00:00:00Z" }],
-      ["POST", "/emails", { ...send, scheduled_at: "-271821-04-20T00:00:00Z" }]
+      ["POST", "/emails", { ...send, scheduled_at: "-271821-04-20T00:00:00Z" }],
+      ["POST", "/emails", { ...send, scheduled_at: "+200000-01-01T00:00:00Z" }]
     ]
     for (const [method, path, body] of paths) {
       const res = await request(base(), teams.keyA, method, path, body)
@@ -197,6 +198,31 @@ describe("bad input is a 4xx with {error, code}, never a 5xx", () => {
         res.status < 300 ? Object.keys(res.body).sort() : ["code", "error"]
       )
     }
+  })
+
+  it("dates in a query outside 1970 to 9999 are 400 naming the parameter, not the database's failure", async () => {
+    // PostgreSQL ends at 4713 BC: such a date used to reach it and come back as 503.
+    for (const path of [
+      "/emails?date_from=-005000-01-01T00:00:00Z",
+      "/emails?date_to=-271821-04-20T00:00:00.000Z",
+      "/emails?date_from=%2B200000-01-01T00:00:00Z",
+      "/broadcasts/performance?since=-005000-01-01T00:00:00Z"
+    ]) {
+      const res = await request(base(), teams.keyA, "GET", path)
+      expect({ path, status: res.status, code: res.body.code }).toEqual({
+        path,
+        status: 400,
+        code: "invalid_request"
+      })
+      expect(String(res.body.error)).toContain("from 1970 to 9999")
+    }
+    const inRange = await request(
+      base(),
+      teams.keyA,
+      "GET",
+      "/emails?date_from=1999-01-01&date_to=9999-12-31"
+    )
+    expect(inRange.status).toBe(200)
   })
 
   it("NUL is refused whatever the content type says, or when there is none", async () => {

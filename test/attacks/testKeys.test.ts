@@ -48,6 +48,29 @@ describe("a test key sends no live mail through broadcasts or workflows", () => 
     await teams.close()
   })
 
+  it("a body idempotency key used in one mode is refused in the other, never answered with the other's email", async () => {
+    const mail = { from: "A <news@a.test>", to: ["x@example.com"], subject: "receipt", text: "t" }
+    const simulated = await asTest("POST", "/emails", { ...mail, idempotency_key: "order-1" })
+    expect(simulated.status, simulated.text).toBe(202)
+    expect(simulated.body.test_mode).toBe(true)
+    // The live retry of the same body used to be answered `replayed` with the simulated email.
+    const live1 = await live("POST", "/emails", { ...mail, idempotency_key: "order-1" })
+    expect({ status: live1.status, code: live1.body.code }).toEqual({
+      status: 422,
+      code: "unprocessable_entity"
+    })
+    const sent = await live("POST", "/emails", { ...mail, idempotency_key: "order-2" })
+    expect(sent.status, sent.text).toBe(202)
+    const test2 = await asTest("POST", "/emails", { ...mail, idempotency_key: "order-2" })
+    expect({ status: test2.status, code: test2.body.code }).toEqual({
+      status: 422,
+      code: "unprocessable_entity"
+    })
+    // Within one mode a retry is still the same email.
+    const again = await asTest("POST", "/emails", { ...mail, idempotency_key: "order-1" })
+    expect(again.body).toMatchObject({ id: simulated.body.id, replayed: true, test_mode: true })
+  })
+
   it("sending a live draft with a test key is 403 and leaves it a draft; its own test-mode draft sends", async () => {
     const draft = await live("POST", "/broadcasts", {
       segment_id: segmentId,

@@ -119,6 +119,67 @@ describe("inbound mail through the MX, read back through /inbound", () => {
     )
   })
 
+  it("serves attachments named in any script, with an ASCII filename and the exact name as filename*", async () => {
+    const part = (header: string, body: string) => [
+      "--m2",
+      "Content-Type: text/plain",
+      `Content-Disposition: attachment; ${header}`,
+      "",
+      body
+    ]
+    const raw = [
+      "From: Friend <friend@sender.test>",
+      "To: files@inbox.test",
+      "Subject: Names",
+      "Message-ID: <names-1@sender.test>",
+      "MIME-Version: 1.0",
+      'Content-Type: multipart/mixed; boundary="m2"',
+      "",
+      ...part('filename="=?utf-8?b?5paH5qGjLnR4dA==?="', "chinese"),
+      ...part("filename*=UTF-8''r%C3%A9sum%C3%A9%20(1).txt", "latin"),
+      ...part('filename="plain.txt"', "ascii"),
+      "--m2--",
+      ""
+    ].join("\r\n")
+    expect((await deliverRaw(mxPort, "friend@sender.test", ["files@inbox.test"], raw)).response).toMatch(
+      /^250 /
+    )
+    const listed = await call("GET", "/inbound?domain=inbox.test")
+    const id = (listed.body.data as Array<{ id: number; subject: string }>).find(
+      (m) => m.subject === "Names"
+    )?.id
+    const attachments = (await call("GET", `/inbound/${id}/attachments`)).body.attachments as Array<{
+      id: number
+      filename: string
+    }>
+    const served = await Promise.all(
+      attachments.map(async (a) => {
+        const res = await fetch(`${server.baseUrl}/inbound/${id}/attachments/${a.id}`, {
+          headers: { Authorization: `Bearer ${key}` }
+        })
+        return {
+          status: res.status,
+          disposition: res.headers.get("content-disposition"),
+          body: await res.text()
+        }
+      })
+    )
+    expect(served).toEqual([
+      {
+        status: 200,
+        disposition: "attachment; filename=\"__.txt\"; filename*=UTF-8''%E6%96%87%E6%A1%A3.txt",
+        body: "chinese"
+      },
+      {
+        status: 200,
+        disposition:
+          "attachment; filename=\"r_sum_ (1).txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%281%29.txt",
+        body: "latin"
+      },
+      { status: 200, disposition: 'attachment; filename="plain.txt"', body: "ascii" }
+    ])
+  })
+
   it("refuses recipients of domains without inbound, of unknown domains, and relaying", async () => {
     const replies = await rcptReplies(mxPort, "friend@sender.test", [
       "a@sendonly.test",

@@ -83,6 +83,24 @@ describe("validateGraph", () => {
     ])
   })
 
+  it("refuses a wait until a date no store keeps (before 1970, after 9999), and takes the last day of 9999", () => {
+    const waitUntil = (until: string) =>
+      validateGraph(
+        { nodes: [node("t", "trigger"), node("w", "wait", { until })], edges: [edge("t", "w")] },
+        refs
+      )
+    for (const until of [
+      "+200000-01-01T00:00:00Z",
+      "+275760-09-13T00:00:00.000Z",
+      "10000-01-01T00:00:00Z",
+      "1969-12-31T23:59:59Z"
+    ])
+      expect(waitUntil(until)).toEqual([
+        expect.stringMatching(/^node w: config.until must be an ISO date-time from 1970 to 9999/)
+      ])
+    expect(waitUntil("9999-12-31T23:59:59Z")).toEqual([])
+  })
+
   it("refuses cycles without a wait, unwired branches, unreachable nodes and other teams' templates", () => {
     const other = "tpl_ffffffffffffffffffffffff"
     const errors = validateGraph(
@@ -276,6 +294,21 @@ describe("advance", () => {
     expect(advance(run("c"), input(true), now)).toMatchObject({ outcome: "match", next: { node: "x" } })
     expect(advance(run("s2"), input(false), now).next).toEqual({ _tag: "Complete" })
     expect(advance(run("gone"), input(false), now).next).toMatchObject({ _tag: "Fail" })
+  })
+
+  it("ends the longest delay at the last instant of 9999, a date every store keeps", () => {
+    const graph: Graph = {
+      nodes: [node("t", "trigger"), node("w", "wait", { delay: "999999w" }), node("x", "exit")],
+      edges: [edge("t", "w"), edge("w", "x")]
+    }
+    const typed = parseGraph(graph)
+    if (Either.isLeft(typed)) throw new Error("graph does not parse")
+    const longest = advance(
+      run("w"),
+      { ...input(false), graph, nodes: new Map(typed.right.map((n) => [n.id, n])) },
+      now
+    )
+    expect(longest.next).toEqual({ _tag: "Wait", until: new Date("9999-12-31T23:59:59.999Z") })
   })
 })
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { addressAllowed, classifyIp, parseWebhookUrl } from "../src/webhooks/Address.js"
+import { webhookIdFrom } from "../src/webhooks/Webhook.js"
 import {
   DEFAULT_WEBHOOK_RETRY,
   disableReason,
@@ -227,5 +228,15 @@ describe("webhook signatures and envelope", () => {
     expect(subscribes(["email.delivered"], "email.sent")).toBe(false)
     expect(subscribes(["email.sent"], "email.sent")).toBe(true)
     expect(maskSecret("whsec_abcdefghijklmnop")).toBe("whsec_abcd…")
+  })
+})
+
+describe("an endpoint id written in a workflow", () => {
+  it("is plain decimal digits within the id column's range, else no endpoint", () => {
+    expect(webhookIdFrom("1")).toBe(1)
+    expect(webhookIdFrom("2147483647")).toBe(2_147_483_647)
+    // One past the column's range used to reach the database and fail there (503).
+    for (const text of ["2147483648", "9999999999", "0", "01", "-1", "0x1", " 1", "1e3", "", "abc"])
+      expect({ text, id: webhookIdFrom(text) }).toEqual({ text, id: null })
   })
 })

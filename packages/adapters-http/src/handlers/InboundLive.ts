@@ -11,7 +11,7 @@ import {
   ReplyToInbound,
   type SendResult
 } from "@poststack/application"
-import { ValidationFailed } from "@poststack/domain"
+import { storableText, ValidationFailed } from "@poststack/domain"
 import { Effect } from "effect"
 import {
   Api,
@@ -57,8 +57,20 @@ const sent = (result: SendResult) => ({
   ...(result.testMode ? { test_mode: true as const } : {})
 })
 
-/** A filename safe inside a quoted Content-Disposition parameter. */
-const dispositionName = (name: string) => name.replace(/["\\\r\n]/g, "_")
+/**
+ * `Content-Disposition` for a download named `name`: a quoted ASCII `filename` (each other
+ * character `_`) and, when that is not the name itself, the exact name as RFC 6266's UTF-8
+ * `filename*`. A header may carry only Latin-1, so `文档.txt` as it stands would fail the answer.
+ */
+export const attachmentDisposition = (name: string): string => {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_")
+  if (ascii === name) return `attachment; filename="${ascii}"`
+  const exact = encodeURIComponent(storableText(name)).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`
+  )
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`
+}
 
 export const InboundLive = HttpApiBuilder.group(Api, "inbound", (handlers) =>
   handlers
@@ -112,7 +124,7 @@ export const InboundLive = HttpApiBuilder.group(Api, "inbound", (handlers) =>
               ? attachment.contentType
               : "application/octet-stream",
             headers: {
-              "content-disposition": `attachment; filename="${dispositionName(attachment.filename)}"`,
+              "content-disposition": attachmentDisposition(attachment.filename),
               "x-content-type-options": "nosniff"
             }
           })

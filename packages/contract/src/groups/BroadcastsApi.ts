@@ -20,7 +20,7 @@ import {
   VariantView
 } from "./BroadcastViews.js"
 import { Pagination } from "./DomainsApi.js"
-import { DecimalParam, pageFields } from "./params.js"
+import { DecimalParam, InputDate, pageFields } from "./params.js"
 
 const Text = (max: number) => Schema.String.pipe(Schema.maxLength(max))
 const Body = Schema.NullOr(Text(1_000_000))
@@ -57,7 +57,7 @@ export const CreateBroadcastBody = Schema.Struct({
   segmentId: Text(64).pipe(Schema.propertySignature, Schema.fromKey("segment_id")),
   from: Address,
   subject: Subject,
-  scheduledAt: Schema.optional(Schema.NullOr(Schema.Date)).pipe(Schema.fromKey("scheduled_at")),
+  scheduledAt: Schema.optional(Schema.NullOr(InputDate)).pipe(Schema.fromKey("scheduled_at")),
   ...common
 })
 
@@ -78,7 +78,7 @@ export class BroadcastsApi extends HttpApiGroup.make("broadcasts")
     HttpApiEndpoint.get("listPerformance", "/broadcasts/performance")
       .setUrlParams(
         Schema.Struct({
-          since: Schema.optional(Schema.Date),
+          since: Schema.optional(InputDate),
           metric: Schema.optionalWith(Schema.Literal("open_rate", "click_rate", "delivered"), {
             default: () => "click_rate" as const
           }),

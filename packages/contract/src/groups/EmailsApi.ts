@@ -11,7 +11,7 @@ import {
 } from "../errors.js"
 import { Authentication } from "../middleware/Authentication.js"
 import { Pagination } from "./DomainsApi.js"
-import { IdParam, pageFields } from "./params.js"
+import { IdParam, InputDate, isInputDate, pageFields } from "./params.js"
 
 const DomainIdParam = IdParam("a domain")
 
@@ -42,7 +42,7 @@ export const SendEmailBody = Schema.Struct({
   idempotencyKey: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(256))).pipe(
     Schema.fromKey("idempotency_key")
   ),
-  scheduledAt: Schema.optional(Schema.Date).pipe(Schema.fromKey("scheduled_at")),
+  scheduledAt: Schema.optional(InputDate).pipe(Schema.fromKey("scheduled_at")),
   templateId: Schema.optional(Schema.String).pipe(Schema.fromKey("template_id")),
   variables: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   unsubscribe: Schema.optional(Schema.Boolean),
@@ -114,8 +114,8 @@ export class EmailDetailView extends Schema.Class<EmailDetailView>("EmailDetail"
 }) {}
 
 const DateParam = Schema.String.pipe(
-  Schema.filter((s) => !Number.isNaN(Date.parse(s)), {
-    message: () => "must be a date (YYYY-MM-DD or ISO 8601)"
+  Schema.filter(isInputDate, {
+    message: () => "must be a date from 1970 to 9999 (YYYY-MM-DD or ISO 8601)"
   })
 )
 
@@ -195,7 +195,7 @@ export class EmailsApi extends HttpApiGroup.make("emails")
       .setPath(idPath)
       .setPayload(
         Schema.Struct({
-          scheduledAt: Schema.Date.pipe(Schema.propertySignature, Schema.fromKey("scheduled_at"))
+          scheduledAt: InputDate.pipe(Schema.propertySignature, Schema.fromKey("scheduled_at"))
         })
       )
       .addSuccess(Ok)

@@ -39,3 +39,23 @@ export const pageFields = {
   page: Schema.optionalWith(PageParam, { default: () => 1 }),
   perPage: Schema.optionalWith(PerPageParam, { default: () => 20 }).pipe(Schema.fromKey("per_page"))
 }
+
+/** The last instant of year 9999: the last date every store and every ISO 8601 writer keeps. */
+const LAST_INPUT_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+
+/**
+ * A date a caller gives (a schedule, the start of a range): ISO 8601, from 1970 to the end of
+ * 9999. JavaScript reads years far outside PostgreSQL's range (`-005000-01-01`, `+200000-01-01`),
+ * which would otherwise fail at the database instead of being refused here.
+ */
+export const InputDate = Schema.Date.pipe(
+  Schema.filter((d) => d.getTime() >= 0 && d.getTime() <= LAST_INPUT_MS, {
+    message: () => "must be a date from 1970 to 9999"
+  })
+)
+
+/** Whether `raw` reads as a date that `InputDate` would take. */
+export const isInputDate = (raw: string): boolean => {
+  const ms = Date.parse(raw)
+  return ms >= 0 && ms <= LAST_INPUT_MS
+}

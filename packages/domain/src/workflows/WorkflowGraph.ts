@@ -19,6 +19,9 @@ export const MAX_NODES = 200
 export const MAX_EDGES = 400
 export const MAX_CONFIG_BYTES = 8_192
 
+/** The latest a wait may end (the last instant of 9999): a longer `delay` ends there. */
+export const LAST_WAIT_END_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+
 /** `30s`, `15m`, `2h`, `3d` or `1w`: a wait's length. */
 export const DURATION_PATTERN = /^([1-9][0-9]{0,5})(s|m|h|d|w)$/
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const
@@ -52,7 +55,12 @@ export const NodeConfigs = {
   wait: Schema.Struct({
     delay: Schema.optional(Duration),
     until: Schema.optional(
-      Schema.String.pipe(Schema.filter((s) => !Number.isNaN(Date.parse(s)) || "must be an ISO date-time"))
+      Schema.String.pipe(
+        Schema.filter((s) => {
+          const ms = Date.parse(s)
+          return (ms >= 0 && ms <= LAST_WAIT_END_MS) || "must be an ISO date-time from 1970 to 9999"
+        })
+      )
     ),
     event: Schema.optional(Text(100).pipe(Schema.minLength(1))),
     timeout: Schema.optional(Duration)

@@ -4,7 +4,7 @@ import type { ContactProperty } from "../contacts/Property.js"
 import { type Engagement, matches, resolveRules } from "../contacts/SegmentRule.js"
 import { successor } from "./validateGraph.js"
 import type { WorkflowRun } from "./Workflow.js"
-import { durationMs, type Graph, type TypedNode } from "./WorkflowGraph.js"
+import { durationMs, type Graph, LAST_WAIT_END_MS, type TypedNode } from "./WorkflowGraph.js"
 
 /** A side effect a step asks for, as data; the worker performs it, idempotently. */
 export type SideEffect =
@@ -87,7 +87,8 @@ const onward = (input: AdvanceInput, node: string, branch: "match" | "no_match" 
 const waitEnd = (node: Extract<TypedNode, { type: "wait" }>, now: Date): Date => {
   const c = node.config
   if (c.until !== undefined) return new Date(c.until)
-  return new Date(now.getTime() + (durationMs(c.delay ?? c.timeout ?? "1s") ?? 0))
+  const end = now.getTime() + (durationMs(c.delay ?? c.timeout ?? "1s") ?? 0)
+  return new Date(Math.min(end, LAST_WAIT_END_MS))
 }
 
 const holds = (node: Extract<TypedNode, { type: "condition" }>, input: AdvanceInput): boolean | string => {

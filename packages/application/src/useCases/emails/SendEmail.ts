@@ -128,13 +128,19 @@ const answerExisting = (
     ? Effect.fail(new IdempotencyKeyReused({ publicId: existing.publicId }))
     : Effect.succeed<SendResult>({ id: existing.publicId, replayed: true, testMode: caller.mode === "test" })
 
-/** The request as compared with a retry under the same idempotency key (attachments by digest). */
-const hashOf = (request: SendRequest) =>
+/**
+ * The request as compared with a retry under the same idempotency key (attachments by digest). A
+ * test-mode send counts its mode in: a body key is the team's, so a live key reusing a test send's
+ * key is refused as a different request instead of answered with an email that was only simulated
+ * (and the other way round). A live send's hash is what it always was.
+ */
+const hashOf = (request: SendRequest, mode: ApiKey["mode"]) =>
   Effect.map(Digest, (digest) =>
     digest.sha256(
       canonical({
         ...request,
-        attachments: request.attachments.map((a) => ({ ...a, content: digest.sha256Bytes(a.content) }))
+        attachments: request.attachments.map((a) => ({ ...a, content: digest.sha256Bytes(a.content) })),
+        ...(mode === "test" ? { mode } : {})
       })
     )
   )
@@ -214,7 +220,7 @@ export const PrepareSend = Effect.fnUntraced(function* (
         ? `b:${idempotency.key}`
         : `h:${isTeamSender(caller) ? "team" : caller.id}:${idempotency.key}`
   // The hash only ever meets a retry under the same key: a request without one is not hashed.
-  const requestHash = key === null ? null : yield* hashOf(request)
+  const requestHash = key === null ? null : yield* hashOf(request, caller.mode)
   const emails = yield* EmailRepository
   const replayOr = <E>(refusal: E): Effect.Effect<SendResult, E | IdempotencyKeyReused | StoreUnavailable> =>
     key === null

@@ -19,7 +19,7 @@ import {
   TopicPublicId,
   topicChoiceEvent,
   type TypedNode,
-  WebhookId,
+  webhookIdFrom,
   type WorkflowRun,
   workflowWebhookEvent
 } from "@poststack/domain"
@@ -165,9 +165,9 @@ const queueWebhookStep = (
 ) =>
   Effect.gen(function* () {
     const teamId = run.teamId
-    const endpoint = /^[1-9][0-9]{0,9}$/.test(effect.webhookId)
-      ? yield* (yield* WebhookRepository).get(teamId, WebhookId.make(Number(effect.webhookId)))
-      : Option.none()
+    const endpointId = webhookIdFrom(effect.webhookId)
+    const endpoint =
+      endpointId === null ? Option.none() : yield* (yield* WebhookRepository).get(teamId, endpointId)
     if (Option.isNone(endpoint)) return failure(`webhook ${effect.webhookId} no longer exists`)
     if (!endpoint.value.active) return failure(`webhook ${effect.webhookId} is disabled`)
     const { refused } = yield* (yield* WebhookTransport).vet(endpoint.value.url)

@@ -13,6 +13,7 @@ import {
   type TypedNode,
   validateGraph,
   WebhookId,
+  webhookIdFrom,
   WorkflowGraphInvalid,
   type WorkflowPublicId,
   type WorkflowTriggerType,
@@ -64,7 +65,7 @@ export const referencesFor = (teamId: TeamId, nodes: ReadonlyArray<TypedNode>) =
       topics: yield* keep(wanted.topics, isTopic, (id) => topics.get(teamId, id as TopicPublicId)),
       webhooks: yield* keep(
         wanted.webhooks,
-        (id) => /^[1-9][0-9]{0,9}$/.test(id),
+        (id) => webhookIdFrom(id) !== null,
         (id) => webhooks.get(teamId, WebhookId.make(Number(id)))
       ),
       properties: yield* (yield* ContactPropertyRepository).list(teamId)
