@@ -4,16 +4,15 @@ import { ParseResult, Schema } from "effect"
 import { ForbiddenJson } from "../errors.js"
 import { FullAccess } from "../middleware/Authentication.js"
 import { Pagination } from "./DomainsApi.js"
-import { pageFields } from "./params.js"
+import { isInputDate, pageFields } from "./params.js"
 
 /** A moment in a query string: ISO 8601 (or `YYYY-MM-DD`), between 1970 and 9999. */
 export const TimeParam = Schema.transformOrFail(Schema.String, Schema.DateFromSelf, {
   strict: true,
   decode: (raw, _, ast) => {
-    const ms = Date.parse(raw)
-    return Number.isNaN(ms) || ms < 0 || ms > Date.UTC(9999, 11, 31)
-      ? ParseResult.fail(new ParseResult.Type(ast, raw, "must be a date (YYYY-MM-DD or ISO 8601)"))
-      : ParseResult.succeed(new Date(ms))
+    return isInputDate(raw)
+      ? ParseResult.succeed(new Date(Date.parse(raw)))
+      : ParseResult.fail(new ParseResult.Type(ast, raw, "must be a date (YYYY-MM-DD or ISO 8601)"))
   },
   encode: (date) => ParseResult.succeed(date.toISOString())
 }).annotations({ description: "an ISO 8601 date or time" })

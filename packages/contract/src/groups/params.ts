@@ -1,3 +1,4 @@
+import { isNameableInstant } from "@poststack/domain"
 import { ParseResult, Schema } from "effect"
 
 /** The largest PostgreSQL `integer`: the type of every id column a path id is compared with. */
@@ -40,22 +41,10 @@ export const pageFields = {
   perPage: Schema.optionalWith(PerPageParam, { default: () => 20 }).pipe(Schema.fromKey("per_page"))
 }
 
-/** The last instant of year 9999: the last date every store and every ISO 8601 writer keeps. */
-const LAST_INPUT_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
-
-/**
- * A date a caller gives (a schedule, the start of a range): ISO 8601, from 1970 to the end of
- * 9999. JavaScript reads years far outside PostgreSQL's range (`-005000-01-01`, `+200000-01-01`),
- * which would otherwise fail at the database instead of being refused here.
- */
+/** A date a caller gives (a schedule, the start of a range): ISO 8601, from 1970 to the end of 9999. */
 export const InputDate = Schema.Date.pipe(
-  Schema.filter((d) => d.getTime() >= 0 && d.getTime() <= LAST_INPUT_MS, {
-    message: () => "must be a date from 1970 to 9999"
-  })
+  Schema.filter((d) => isNameableInstant(d.getTime()), { message: () => "must be a date from 1970 to 9999" })
 )
 
 /** Whether `raw` reads as a date that `InputDate` would take. */
-export const isInputDate = (raw: string): boolean => {
-  const ms = Date.parse(raw)
-  return ms >= 0 && ms <= LAST_INPUT_MS
-}
+export const isInputDate = (raw: string): boolean => isNameableInstant(Date.parse(raw))

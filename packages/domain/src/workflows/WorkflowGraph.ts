@@ -1,5 +1,6 @@
 import { Either, ParseResult, Schema } from "effect"
 import { SegmentRules } from "../contacts/SegmentRule.js"
+import { isNameableInstant } from "../Instant.js"
 
 export const NODE_TYPES = [
   "trigger",
@@ -18,9 +19,6 @@ export type NodeType = (typeof NODE_TYPES)[number]
 export const MAX_NODES = 200
 export const MAX_EDGES = 400
 export const MAX_CONFIG_BYTES = 8_192
-
-/** The latest a wait may end (the last instant of 9999): a longer `delay` ends there. */
-export const LAST_WAIT_END_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
 
 /** `30s`, `15m`, `2h`, `3d` or `1w`: a wait's length. */
 export const DURATION_PATTERN = /^([1-9][0-9]{0,5})(s|m|h|d|w)$/
@@ -57,8 +55,7 @@ export const NodeConfigs = {
     until: Schema.optional(
       Schema.String.pipe(
         Schema.filter((s) => {
-          const ms = Date.parse(s)
-          return (ms >= 0 && ms <= LAST_WAIT_END_MS) || "must be an ISO date-time from 1970 to 9999"
+          return isNameableInstant(Date.parse(s)) || "must be an ISO date-time from 1970 to 9999"
         })
       )
     ),

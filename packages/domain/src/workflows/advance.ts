@@ -3,8 +3,9 @@ import type { Contact } from "../contacts/Contact.js"
 import type { ContactProperty } from "../contacts/Property.js"
 import { type Engagement, matches, resolveRules } from "../contacts/SegmentRule.js"
 import { successor } from "./validateGraph.js"
+import { LAST_INSTANT_MS } from "../Instant.js"
 import type { WorkflowRun } from "./Workflow.js"
-import { durationMs, type Graph, LAST_WAIT_END_MS, type TypedNode } from "./WorkflowGraph.js"
+import { durationMs, type Graph, type TypedNode } from "./WorkflowGraph.js"
 
 /** A side effect a step asks for, as data; the worker performs it, idempotently. */
 export type SideEffect =
@@ -87,8 +88,9 @@ const onward = (input: AdvanceInput, node: string, branch: "match" | "no_match" 
 const waitEnd = (node: Extract<TypedNode, { type: "wait" }>, now: Date): Date => {
   const c = node.config
   if (c.until !== undefined) return new Date(c.until)
+  // A delay longer than what is left of 9999 ends at its last instant.
   const end = now.getTime() + (durationMs(c.delay ?? c.timeout ?? "1s") ?? 0)
-  return new Date(Math.min(end, LAST_WAIT_END_MS))
+  return new Date(Math.min(end, LAST_INSTANT_MS))
 }
 
 const holds = (node: Extract<TypedNode, { type: "condition" }>, input: AdvanceInput): boolean | string => {
