@@ -54,9 +54,7 @@ export const NodeConfigs = {
     delay: Schema.optional(Duration),
     until: Schema.optional(
       Schema.String.pipe(
-        Schema.filter((s) => {
-          return isNameableInstant(Date.parse(s)) || "must be an ISO date-time from 1970 to 9999"
-        })
+        Schema.filter((s) => isNameableInstant(Date.parse(s)) || "must be an ISO date-time from 1970 to 9999")
       )
     ),
     event: Schema.optional(Text(100).pipe(Schema.minLength(1))),
