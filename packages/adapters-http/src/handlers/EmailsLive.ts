@@ -52,43 +52,42 @@ const list = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
 /** The wire body as the use case's request; base64 attachments are decoded strictly. */
-const toSendRequest = (caller: ApiKey, body: typeof SendEmailBody.Type) =>
-  Effect.gen(function* () {
-    // Only a send naming a template reads it: the plain send path does no extra work.
-    const template =
-      body.templateId === undefined
-        ? null
-        : yield* RenderTemplateForSend(caller, body.templateId, body.variables, list(body.to)[0])
-    const attachments = []
-    for (const a of body.attachments ?? []) {
-      const compact = a.content.replace(/\s+/g, "")
-      if (compact.length % 4 !== 0 || !BASE64.test(compact)) {
-        return yield* new ValidationFailed({ message: `attachment ${a.filename}: content must be base64` })
-      }
-      attachments.push({
-        filename: a.filename,
-        content: new Uint8Array(Buffer.from(compact, "base64")),
-        contentType: a.contentType ?? null,
-        contentId: a.contentId ?? null
-      })
+const toSendRequest = Effect.fnUntraced(function* (caller: ApiKey, body: typeof SendEmailBody.Type) {
+  // Only a send naming a template reads it: the plain send path does no extra work.
+  const template =
+    body.templateId === undefined
+      ? null
+      : yield* RenderTemplateForSend(caller, body.templateId, body.variables, list(body.to)[0])
+  const attachments = []
+  for (const a of body.attachments ?? []) {
+    const compact = a.content.replace(/\s+/g, "")
+    if (compact.length % 4 !== 0 || !BASE64.test(compact)) {
+      return yield* new ValidationFailed({ message: `attachment ${a.filename}: content must be base64` })
     }
-    return {
-      from: body.from,
-      to: list(body.to),
-      cc: list(body.cc),
-      bcc: list(body.bcc),
-      replyTo: list(body.replyTo),
-      subject: body.subject ?? template?.subject ?? "",
-      html: body.html ?? template?.html ?? null,
-      text: body.text ?? template?.text ?? null,
-      headers: body.headers ?? {},
-      tags: body.tags ?? [],
-      attachments,
-      scheduledAt: body.scheduledAt ?? null,
-      unsubscribe: body.unsubscribe ?? false,
-      tracking: { opens: body.tracking?.opens ?? null, clicks: body.tracking?.clicks ?? null }
-    } satisfies SendRequest
-  })
+    attachments.push({
+      filename: a.filename,
+      content: new Uint8Array(Buffer.from(compact, "base64")),
+      contentType: a.contentType ?? null,
+      contentId: a.contentId ?? null
+    })
+  }
+  return {
+    from: body.from,
+    to: list(body.to),
+    cc: list(body.cc),
+    bcc: list(body.bcc),
+    replyTo: list(body.replyTo),
+    subject: body.subject ?? template?.subject ?? "",
+    html: body.html ?? template?.html ?? null,
+    text: body.text ?? template?.text ?? null,
+    headers: body.headers ?? {},
+    tags: body.tags ?? [],
+    attachments,
+    scheduledAt: body.scheduledAt ?? null,
+    unsubscribe: body.unsubscribe ?? false,
+    tracking: { opens: body.tracking?.opens ?? null, clicks: body.tracking?.clicks ?? null }
+  } satisfies SendRequest
+})
 
 const idempotencyOf = (
   body: typeof SendEmailBody.Type,

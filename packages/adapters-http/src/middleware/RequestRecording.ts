@@ -12,29 +12,32 @@ import { clientAddress } from "./ClientAddress.js"
  * background buffer. The row names the route template the router matched, never the path sent,
  * so ids, addresses and query strings stay out of it.
  */
-export const recordRequest = (request: HttpServerRequest.HttpServerRequest, teamId: TeamId, actor: Actor) =>
-  Effect.gen(function* () {
-    const address = (yield* clientAddress) ?? null
-    const userAgent = clipUserAgent(request.headers["user-agent"])
-    yield* FiberRef.set(RequestOrigin, { address, userAgent })
-    const route = yield* Effect.serviceOption(HttpRouter.RouteContext)
-    if (Option.isNone(route)) return
-    const endpoint = route.value.route.path
-    const log = yield* RequestLog
-    const started = requestStartedAt(request)
-    yield* HttpApp.appendPreResponseHandler((_request, response) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        log.record({
-          teamId,
-          actor,
-          method: request.method,
-          endpoint,
-          status: response.status,
-          durationMs: Math.max(0, Math.round(now - (started ?? now))),
-          address,
-          userAgent,
-          at: new Date(now)
-        })
-      ).pipe(Effect.as(response))
-    )
-  })
+export const recordRequest = Effect.fnUntraced(function* (
+  request: HttpServerRequest.HttpServerRequest,
+  teamId: TeamId,
+  actor: Actor
+) {
+  const address = (yield* clientAddress) ?? null
+  const userAgent = clipUserAgent(request.headers["user-agent"])
+  yield* FiberRef.set(RequestOrigin, { address, userAgent })
+  const route = yield* Effect.serviceOption(HttpRouter.RouteContext)
+  if (Option.isNone(route)) return
+  const endpoint = route.value.route.path
+  const log = yield* RequestLog
+  const started = requestStartedAt(request)
+  yield* HttpApp.appendPreResponseHandler((_request, response) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      log.record({
+        teamId,
+        actor,
+        method: request.method,
+        endpoint,
+        status: response.status,
+        durationMs: Math.max(0, Math.round(now - (started ?? now))),
+        address,
+        userAgent,
+        at: new Date(now)
+      })
+    ).pipe(Effect.as(response))
+  )
+})
