@@ -53,6 +53,7 @@ const start = async (name: string, checkout: string, dns: TestDnsServer): Promis
     process.execPath,
     [
       "--max-semi-space-size=32",
+      "--no-allocation-site-pretenuring",
       ...nodeArgs,
       "--import",
       "tsx",

@@ -197,9 +197,11 @@ const root = path.resolve(import.meta.dirname, "..")
 
 /**
  * The node flags of package.json's start scripts: a young generation of up to 32 MiB per semi-space
- * (V8's default is 16) halves the scavenges of a busy server, about a tenth of its CPU per request.
+ * (V8's default is 16) halves the scavenges of a busy server, about a tenth of its CPU per request;
+ * without allocation-site pretenuring a scavenge keeps a quarter of what it did and pauses half as
+ * long (docs/benchmarks.md, session 18).
  */
-const START_FLAGS = ["--max-semi-space-size=32"]
+const START_FLAGS = ["--max-semi-space-size=32", "--no-allocation-site-pretenuring"]
 
 /**
  * Starts one of the apps in a process of its own (node itself, so signals and /proc figures are
