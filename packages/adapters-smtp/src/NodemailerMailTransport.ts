@@ -260,25 +260,29 @@ export const make = (options: TransportOptions) =>
         connection.reset((error) => settle(!error))
       })
 
+    // The generator functions here are written once: one made per message would get a hidden
+    // class of its own, keeping what it closes over until the next full collection
+    // (docs/benchmarks.md, session 18).
+    const exchange = Effect.fnUntraced(function* (target: Target, handover: Handover, mx: string) {
+      const connection = yield* take(target)
+      return yield* send(connection, handover, mx).pipe(
+        Effect.tap(() => giveBack(target, connection)),
+        // A refused envelope leaves a working session: RSET, and the next message reuses it (a
+        // receiver that defers everything costs no new TLS handshake per message). A broken
+        // connection is closed.
+        Effect.tapError((failure) =>
+          failure.kind === "reply"
+            ? Effect.flatMap(reset(connection), (ok) =>
+                ok ? giveBack(target, connection) : Effect.sync(() => connection.close())
+              )
+            : Effect.sync(() => connection.close())
+        )
+      )
+    })
+
     /** One attempt against one address; a reply (even a refusal) ends the search for a host. */
     const attempt = (target: Target, handover: Handover, mx: string) => {
       const slots = slot(target.key)
-      const exchange = Effect.gen(function* () {
-        const connection = yield* take(target)
-        return yield* send(connection, handover, mx).pipe(
-          Effect.tap(() => giveBack(target, connection)),
-          // A refused envelope leaves a working session: RSET, and the next message reuses it (a
-          // receiver that defers everything costs no new TLS handshake per message). A broken
-          // connection is closed.
-          Effect.tapError((failure) =>
-            failure.kind === "reply"
-              ? Effect.flatMap(reset(connection), (ok) =>
-                  ok ? giveBack(target, connection) : Effect.sync(() => connection.close())
-                )
-              : Effect.sync(() => connection.close())
-          )
-        )
-      })
       // A destination that holds all its connections (a slow or hanging receiver) must not hold
       // the worker too: after a while the message goes back to the queue, untried. The wait ends
       // by a timer rather than an interruption, so a stopping worker still settles what it holds.
@@ -287,7 +291,7 @@ export const make = (options: TransportOptions) =>
         slots.acquire(waitMs, handover.bulk !== true),
         (granted): Effect.Effect<DeliveryOutcome, Failure> =>
           granted
-            ? exchange
+            ? exchange(target, handover, mx)
             : Effect.fail({
                 kind: "reply",
                 outcome: { _tag: "Busy", reply: `451 4.4.5 ${mx} is busy with other messages`, mx: null }
@@ -329,31 +333,33 @@ export const make = (options: TransportOptions) =>
             }))
           )
 
+    const deliverTo = Effect.fnUntraced(function* (handover: Handover) {
+      const reasons: Array<string> = []
+      let tlsOnly = true
+      for (const { target, mx } of targetsOf(handover)) {
+        const result = yield* Effect.either(attempt(target, handover, mx))
+        if (result._tag === "Right") return result.right
+        if (result.left.kind === "reply") return result.left.outcome
+        reasons.push(`${mx} (${target.host}): ${result.left.reason}`)
+        tlsOnly &&= result.left.tls === true
+      }
+      const why = reasons.join("; ").slice(0, 800)
+      return {
+        _tag: "Deferred",
+        reply:
+          tlsOnly && reasons.length > 0
+            ? `451 4.7.4 TLS required by the domain's tls_mode, no mail server offered it: ${why}`
+            : `451 4.4.1 no mail server could be reached: ${why}`,
+        mx: null
+      } satisfies DeliveryOutcome
+    })
+
     return MailTransport.of({
       relay: Option.isSome(relay),
       allowPrivateMx: options.allowPrivateMx,
       // Once per message: its span keeps no stack trace (see NodeCryptoDkimSigner).
       deliver: (handover) =>
-        Effect.gen(function* () {
-          const reasons: Array<string> = []
-          let tlsOnly = true
-          for (const { target, mx } of targetsOf(handover)) {
-            const result = yield* Effect.either(attempt(target, handover, mx))
-            if (result._tag === "Right") return result.right
-            if (result.left.kind === "reply") return result.left.outcome
-            reasons.push(`${mx} (${target.host}): ${result.left.reason}`)
-            tlsOnly &&= result.left.tls === true
-          }
-          const why = reasons.join("; ").slice(0, 800)
-          return {
-            _tag: "Deferred",
-            reply:
-              tlsOnly && reasons.length > 0
-                ? `451 4.7.4 TLS required by the domain's tls_mode, no mail server offered it: ${why}`
-                : `451 4.4.1 no mail server could be reached: ${why}`,
-            mx: null
-          } satisfies DeliveryOutcome
-        }).pipe(Effect.withSpan("MailTransport.deliver", { captureStackTrace: false }))
+        deliverTo(handover).pipe(Effect.withSpan("MailTransport.deliver", { captureStackTrace: false }))
     })
   })
 

@@ -160,32 +160,34 @@ export const runLeasedQueue = <Job, E, R, R2, R3 = never>(
       )
 
       // Starts buffered jobs as slots free; a job taken from the buffer always gets its fiber.
+      // No generator per job or per claim: one made per call would get a hidden class of its own,
+      // keeping what it closes over until the next full collection (docs/benchmarks.md, session 18).
       yield* Effect.forkScoped(
         Effect.forever(
           Effect.uninterruptibleMask((restore) =>
-            Effect.gen(function* () {
-              yield* restore(slots.take(1))
-              const job = yield* restore(Queue.take(buffer)).pipe(Effect.onInterrupt(() => slots.release(1)))
-              unstarted.delete(job)
-              yield* FiberSet.run(running, Effect.ensuring(run(job), slots.release(1)))
-            })
+            restore(slots.take(1)).pipe(
+              Effect.zipRight(restore(Queue.take(buffer)).pipe(Effect.onInterrupt(() => slots.release(1)))),
+              Effect.flatMap((job) => {
+                unstarted.delete(job)
+                return FiberSet.run(running, Effect.ensuring(run(job), slots.release(1)))
+              })
+            )
           )
         )
       )
 
       // Claimed jobs always reach the buffer: no interruption between the claim and the hand-over.
+      const claimInto = Effect.fnUntraced(function* (limit: number) {
+        const jobs = yield* queue.claim({ limit, leaseMs })
+        for (const job of jobs) {
+          held.add(job)
+          unstarted.add(job)
+        }
+        yield* Queue.offerAll(buffer, jobs)
+        return jobs.length
+      })
       const claim = (limit: number) =>
-        Effect.uninterruptible(
-          Effect.gen(function* () {
-            const jobs = yield* queue.claim({ limit, leaseMs })
-            for (const job of jobs) {
-              held.add(job)
-              unstarted.add(job)
-            }
-            yield* Queue.offerAll(buffer, jobs)
-            return jobs.length
-          })
-        ).pipe(
+        Effect.uninterruptible(claimInto(limit)).pipe(
           Effect.catchAllCause((cause) => Effect.as(Effect.logWarning(`${name}: claim failed`, cause), 0))
         )
 

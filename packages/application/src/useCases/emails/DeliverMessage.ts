@@ -34,29 +34,28 @@ export interface DeliverMessageOptions {
  * what became of it, as a list of steps: suppression check, then the attempt (compose, sign,
  * route, transmit), settle, log, record.
  */
-export const DeliverMessage = (
+export const DeliverMessage = Effect.fnUntraced(function* (
   claim: ClaimedDelivery,
   email: Option.Option<EmailForDelivery>,
   options: DeliverMessageOptions
-) =>
-  Effect.gen(function* () {
-    // Suppressed since the email was accepted (an unsubscribe before a scheduled send, a
-    // complaint during retries): the claim says so, and the copy is not sent.
-    const suppressedBy = claim.suppressedBy
-    if (suppressedBy !== null)
-      return yield* Effect.flatMap(DeliveryQueue, (queue) =>
-        queue.record(claim, suppressedAtDelivery(claim, suppressedBy))
-      )
-    const startedAt = yield* Clock.currentTimeMillis
-    const outcome = Option.isNone(email)
-      ? messageGoneOutcome
-      : yield* attempt(claim, email.value, attemptDeadline(claim.leaseUntil, options.leaseMs))
-    const now = yield* Clock.currentTimeMillis
-    const result = settleDelivery(claim, outcome, new Date(now), options.policy)
-    // Busy is no attempt: the delivery goes back to the queue untried.
-    if (outcome._tag !== "Busy") yield* LogDeliveryOutcome(claim, result, now - startedAt)
-    yield* record(claim, result, options)
-  })
+) {
+  // Suppressed since the email was accepted (an unsubscribe before a scheduled send, a
+  // complaint during retries): the claim says so, and the copy is not sent.
+  const suppressedBy = claim.suppressedBy
+  if (suppressedBy !== null)
+    return yield* Effect.flatMap(DeliveryQueue, (queue) =>
+      queue.record(claim, suppressedAtDelivery(claim, suppressedBy))
+    )
+  const startedAt = yield* Clock.currentTimeMillis
+  const outcome = Option.isNone(email)
+    ? messageGoneOutcome
+    : yield* attempt(claim, email.value, attemptDeadline(claim.leaseUntil, options.leaseMs))
+  const now = yield* Clock.currentTimeMillis
+  const result = settleDelivery(claim, outcome, new Date(now), options.policy)
+  // Busy is no attempt: the delivery goes back to the queue untried.
+  if (outcome._tag !== "Busy") yield* LogDeliveryOutcome(claim, result, now - startedAt)
+  yield* record(claim, result, options)
+})
 
 /** Builds, signs and hands over the message, unless something decides the outcome first. */
 const attempt = Effect.fnUntraced(function* (
