@@ -176,8 +176,7 @@ export const acceptEmails = (sql: SqlClient.SqlClient) => {
       )
     )
   }
-  // Generator functions made once: a fresh one per batch would give V8 a new hidden class, which
-  // keeps the batch alive through the next scavenges (see docs/benchmarks.md, session 18).
+  // Generator functions written once, not per batch (ARCHITECTURE.md, hot paths).
   const call = Effect.fnUntraced(function* (
     batch: ReadonlyArray<NewEmail>,
     holds: ReadonlyArray<string>,

@@ -51,8 +51,7 @@ export const make = Effect.gen(function* () {
     return loaded
   })
 
-  // Written once: a generator function made per message gets a hidden class of its own, which
-  // keeps what it closes over until the next full collection (docs/benchmarks.md, session 18).
+  // Written once, not per message (ARCHITECTURE.md, hot paths).
   const signWith = Effect.fnUntraced(function* (domainId: DomainId, message: Uint8Array) {
     const key = yield* keyFor(domainId)
     const signed = yield* Effect.tryPromise({

@@ -260,9 +260,7 @@ export const make = (options: TransportOptions) =>
         connection.reset((error) => settle(!error))
       })
 
-    // The generator functions here are written once: one made per message would get a hidden
-    // class of its own, keeping what it closes over until the next full collection
-    // (docs/benchmarks.md, session 18).
+    // Generator functions written once, not per message (ARCHITECTURE.md, hot paths).
     const exchange = Effect.fnUntraced(function* (target: Target, handover: Handover, mx: string) {
       const connection = yield* take(target)
       return yield* send(connection, handover, mx).pipe(

@@ -160,8 +160,7 @@ export const runLeasedQueue = <Job, E, R, R2, R3 = never>(
       )
 
       // Starts buffered jobs as slots free; a job taken from the buffer always gets its fiber.
-      // No generator per job or per claim: one made per call would get a hidden class of its own,
-      // keeping what it closes over until the next full collection (docs/benchmarks.md, session 18).
+      // No generator function made per job or per claim (ARCHITECTURE.md, hot paths).
       yield* Effect.forkScoped(
         Effect.forever(
           Effect.uninterruptibleMask((restore) =>
