@@ -11,6 +11,7 @@ import {
 } from "@poststack/application"
 import { Effect } from "effect"
 import { Api } from "@poststack/contract"
+import { rowIdFrom } from "@poststack/domain"
 import { clientAddress } from "../middleware/ClientAddress.js"
 import { page } from "./TrackingPages.js"
 
@@ -65,8 +66,8 @@ const readForm = (body: string) => {
   const keep = new Set(
     form
       .getAll("keep")
-      .filter((v) => /^[1-9][0-9]{0,9}$/.test(v))
-      .map(Number)
+      .map(rowIdFrom)
+      .filter((id) => id !== undefined)
   )
   const action = form.get("action")
   return { action: action === "save" || action === "topic" ? action : ("all" as const), keep }

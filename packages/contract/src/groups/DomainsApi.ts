@@ -377,7 +377,7 @@ export class DomainsApi extends HttpApiGroup.make("domains")
   .add(
     HttpApiEndpoint.post("assignIp", "/domains/:id/ip")
       .setPath(idPath)
-      .setPayload(Schema.Struct({ ipAddressId: Schema.Int.pipe(Schema.between(1, 2_147_483_647)) }))
+      .setPayload(Schema.Struct({ ipAddressId: Schema.Int.pipe(Schema.between(1, MAX_ID)) }))
       .addSuccess(Schema.Struct({ success: Schema.Literal(true) }))
       .addError(NotFoundJson)
   )

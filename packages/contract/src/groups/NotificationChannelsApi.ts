@@ -5,7 +5,7 @@ import { ForbiddenJson, NotFoundJson, UnprocessableJson } from "../errors.js"
 import { FullAccess } from "../middleware/Authentication.js"
 import { Success } from "./common.js"
 import { Pagination } from "./DomainsApi.js"
-import { BigIdParam, PageParam, PerPageParam } from "./params.js"
+import { BigIdParam, MAX_ID, PageParam, PerPageParam } from "./params.js"
 
 /** A channel as clients see it: its webhook URL or bot token only as a masked `configSummary`. */
 export class NotificationChannelView extends Schema.Class<NotificationChannelView>("NotificationChannel")({
@@ -43,7 +43,7 @@ export class NotificationDeliveryView extends Schema.Class<NotificationDeliveryV
 
 const Name = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))
 const Events = Schema.Array(WebhookEventName).pipe(Schema.minItems(1), Schema.maxItems(100))
-const RowId = Schema.Int.pipe(Schema.between(1, 2_147_483_647))
+const RowId = Schema.Int.pipe(Schema.between(1, MAX_ID))
 const Secret = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(2048))
 /** The SDK types it as a string; a number is read as one. */
 const ChatId = Schema.Union(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100)), Schema.Int)

@@ -1,8 +1,8 @@
-import { isNameableInstant } from "@poststack/domain"
+import { isNameableInstant, MAX_ROW_ID } from "@poststack/domain"
 import { ParseResult, Schema } from "effect"
 
-/** The largest PostgreSQL `integer`: the type of every id column a path id is compared with. */
-export const MAX_ID = 2_147_483_647
+/** The largest id a path or query may name: every id column it is compared with is an `integer`. */
+export const MAX_ID = MAX_ROW_ID
 
 /**
  * A whole number written in a path or a query string. Only plain decimal digits are read, with no

@@ -1,3 +1,5 @@
+import { rowIdFrom } from "../RowId.js"
+
 /** Which tracked thing a signed link stands for; each kind is signed apart so one cannot pass for another. */
 export type TrackingKind = "open" | "click" | "unsubscribe"
 
@@ -38,12 +40,9 @@ export const openUrl = (base: string, ref: TrackingRef, signature: string) =>
 export const clickUrl = (base: string, ref: TrackingRef, signature: string, target: string) =>
   `${origin(base)}/t/c/${ref.emailId}/${ref.deliveryId}/${signature}?url=${encodeURIComponent(target)}`
 
-/** The signed part naming a topic in an unsubscribe link: its row id in decimal, or nothing. */
-const TOPIC_PARAM = /^[1-9][0-9]{0,9}$/
-
-/** The topic an unsubscribe link's `topic` parameter names; `undefined` when it is absent or malformed. */
+/** The topic an unsubscribe link's `topic` parameter names (its row id); `undefined` when absent or malformed. */
 export const parseTopicParam = (value: string | undefined): number | undefined =>
-  value !== undefined && TOPIC_PARAM.test(value) && Number(value) <= 2_147_483_647 ? Number(value) : undefined
+  value === undefined ? undefined : rowIdFrom(value)
 
 /** An unsubscribe link; with `topicId`, the link (and its signature) also names the topic the mail was for. */
 export const unsubscribeUrl = (base: string, ref: TrackingRef, signature: string, topicId?: number) =>

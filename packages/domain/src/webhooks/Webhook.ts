@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { rowIdFrom } from "../RowId.js"
 
 export const WebhookId = Schema.Int.pipe(Schema.brand("WebhookId"))
 export type WebhookId = typeof WebhookId.Type
@@ -7,8 +8,10 @@ export type WebhookId = typeof WebhookId.Type
  * The endpoint a workflow's text names (`"12"`): plain decimal digits within the id column's
  * range, else none (so `"2147483648"` is an unknown endpoint, not a failed query).
  */
-export const webhookIdFrom = (text: string): WebhookId | null =>
-  /^[1-9][0-9]{0,9}$/.test(text) && Number(text) <= 2_147_483_647 ? WebhookId.make(Number(text)) : null
+export const webhookIdFrom = (text: string): WebhookId | null => {
+  const id = rowIdFrom(text)
+  return id === undefined ? null : WebhookId.make(id)
+}
 
 /** An event name (`email.delivered`, `inbound_email.received`) or `*` for every event. */
 export const WebhookEventName = Schema.String.pipe(
