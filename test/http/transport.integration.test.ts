@@ -115,6 +115,37 @@ describe("HTTP transport contract", () => {
     )
   })
 
+  it("names the kind of value it expected in words, never in the schema's own notation", async () => {
+    const post = async (path: string, body: string, headers: Record<string, string> = auth()) =>
+      String(
+        (
+          await expectError(
+            await fetch(`${server.baseUrl}${path}`, { method: "POST", headers, body }),
+            400,
+            "invalid_request"
+          )
+        ).error
+      )
+    const notation = /readonly|Struct|<->|ReadonlyArray|Brand<|Redacted|Encoded side|maxLength\(|between\(/
+    const answers = {
+      batchOfArray: await post("/emails/batch", "[]"),
+      batchOfObject: await post("/emails/batch", '{"emails":{}}'),
+      signIn: await post("/auth/sign-in", "[]", { "Content-Type": "application/json" }),
+      infinity: await post("/emails", "1e99999"),
+      importOfObject: await post("/contacts/import", '{"contacts":{}}'),
+      spamPreview: await post("/emails/spam-preview", "[]")
+    }
+    for (const [what, error] of Object.entries(answers)) expect(error, what).not.toMatch(notation)
+    expect(answers.batchOfArray).toBe("Request body must be a JSON object")
+    expect(answers.signIn).toBe("Request body must be a JSON object")
+    expect(answers.infinity).toBe("Request body must be a JSON object")
+    expect(answers.batchOfObject).toBe("emails: Expected an array, actual an object")
+    expect(answers.importOfObject).toBe("contacts: Expected an array, actual an object")
+    // Messages already written for people keep their detail.
+    const badEnum = await post("/api-keys", '{"name":"x","permission":"root"}')
+    expect(badEnum).toContain('"full_access" or "sending_access"')
+  })
+
   it("refuses bodies over the limit with 413 before reading them, and bodies without a length with 411", async () => {
     const big = JSON.stringify({ name: "x".repeat(70 * 1024), permission: "sending_access" })
     const res = await fetch(`${server.baseUrl}/api-keys`, { method: "POST", headers: auth(), body: big })

@@ -62,18 +62,75 @@ const quoteBriefly = (message: string): string =>
     return `, actual ${actual.length > 80 ? `${actual.slice(0, 80)}…` : actual}`
   })
 
+/** Splits `a | b` or `a or b` at the top level (not inside brackets or parentheses). */
+const alternatives = (expected: string): Array<string> => {
+  const parts: Array<string> = []
+  let depth = 0
+  let start = 0
+  for (let i = 0; i < expected.length; i++) {
+    const c = expected[i]
+    if (c === "(" || c === "{" || c === "[" || c === "<") depth++
+    else if (c === ")" || c === "}" || c === "]" || c === ">") depth--
+    else if (depth === 0 && (expected.startsWith(" | ", i) || expected.startsWith(" or ", i))) {
+      parts.push(expected.slice(start, i))
+      i += expected.startsWith(" | ", i) ? 2 : 3
+      start = i + 1
+    }
+  }
+  parts.push(expected.slice(start))
+  return parts.map((p) => p.trim())
+}
+
+/** What a person calls the kind of value a schema's own description names; `undefined` when unsure. */
+const kindOf = (schema: string): string | undefined => {
+  const s = schema.replace(/^\(+/, "")
+  if (/^(\{|Struct|Record)/.test(s)) return "an object"
+  if (
+    /^(ReadonlyArray<|Array<|NonEmptyReadonlyArray<|readonly \[|minItems\(|maxItems\(|itemsCount\()/.test(s)
+  )
+    return "an array"
+  if (/^(string|minLength\(|maxLength\(|length\(|NonEmptyString|Trimmed|a string|"|`)/.test(s))
+    return "a string"
+  if (/^(number|Int|between\(|greaterThan|lessThan|NonNegative|Positive|finite|a number)/.test(s))
+    return "a number"
+  if (/^boolean/.test(s)) return "true or false"
+  if (s === "null") return "null"
+  return undefined
+}
+
+/** Effect's notation for a schema, which an expectation written for people never holds. */
+const NOTATION = /\{ readonly|\{ \[|Struct|<->|ReadonlyArray<|Array<|Brand<|Redacted|(min|max)(Items|Length)\(|between\(|\bInt\b| & /
+
+/**
+ * `Expected <schema>, actual <value>` with the schema written out in Effect's own notation
+ * (`{ readonly email: maxLength(320) }`, `ReadonlyArray<(Struct (Encoded side) <-> ...)>`) says
+ * nothing to a client and shows our internals: it becomes the kind of value that was expected.
+ */
+const plainly = (message: string): string => {
+  const m = /^Expected (.+), actual (.+)$/s.exec(message)
+  if (m === null || !NOTATION.test(m[1] ?? "")) return message
+  const kinds = alternatives(m[1] ?? "")
+    .filter((a) => a !== "undefined")
+    .map(kindOf)
+  if (kinds.length === 0 || kinds.some((k) => k === undefined)) return `Invalid value, actual ${m[2]}`
+  return `Expected ${[...new Set(kinds)].join(" or ")}, actual ${m[2]}`
+}
+
 /** One line a person can act on: per field, its problem, with the alternatives of a union merged. */
 export const describeIssues = (error: HttpApiError.HttpApiDecodeError): string => {
   const byPath = new Map<string, Array<string>>()
   for (const issue of error.issues) {
     const path = issue.path.join(".")
     const messages = byPath.get(path) ?? []
-    const message = quoteBriefly(issue.message)
+    const message = plainly(quoteBriefly(issue.message))
     if (!messages.includes(message)) messages.push(message)
     byPath.set(path, messages)
   }
-  const rootOnly = byPath.size === 1 && byPath.has("")
-  if (rootOnly && (byPath.get("") ?? []).some((m) => /actual (null|undefined)$/.test(m))) {
+  const root = byPath.get("") ?? []
+  if (
+    byPath.size === 1 &&
+    root.some((m) => /actual (null|undefined)$/.test(m) || m.startsWith("Expected an object,"))
+  ) {
     return "Request body must be a JSON object"
   }
   const parts = [...byPath].map(([path, messages]) => {
