@@ -9,6 +9,7 @@ const SUBJECT = "ann.subject@people.test"
 
 describe("data subjects over HTTP: export, erasure, progress and the archive", () => {
   let world: AccountsWorld
+  let exportId = ""
   const seen = new Set<number>()
   const password = "correct horse battery staple"
   const api = (method: string, path: string, body?: unknown) =>
@@ -58,6 +59,7 @@ describe("data subjects over HTTP: export, erasure, progress and the archive", (
     })
     const done = await finished(String(requested.body.id))
     expect(done.body).toMatchObject({ status: "done", downloadable: true, report: null })
+    exportId = String(requested.body.id)
     const res = await fetch(`${world.server.baseUrl}/privacy/jobs/${requested.body.id}/archive`, {
       headers: { Authorization: `Bearer ${world.key}` }
     })
@@ -117,6 +119,15 @@ describe("data subjects over HTTP: export, erasure, progress and the archive", (
     const archive = await api("GET", `/privacy/jobs/${requested.body.id}/archive`)
     expect(archive.status).toBe(409)
     expect(archive.body).toEqual({ error: "An erasure has no archive", code: "conflict" })
+    // The erasure deleted the earlier export's archive: the job no longer offers it.
+    const earlier = await api("GET", `/privacy/jobs/${exportId}`)
+    expect(earlier.body).toMatchObject({ kind: "export", status: "done", downloadable: false })
+    const gone = await api("GET", `/privacy/jobs/${exportId}/archive`)
+    expect(gone.status).toBe(409)
+    expect(gone.body).toEqual({
+      error: "The export's archive was deleted when its address was erased",
+      code: "conflict"
+    })
   })
 
   it("refuses what is not an address, with a clear 422", async () => {

@@ -47,7 +47,8 @@ export const toPrivacyJobView = (job: PrivacyJob) =>
     email: job.address,
     progress: progressOf(job),
     report: reportOf(job),
-    downloadable: job.kind === "export" && job.status === "done",
+    // An erasure of the same address deletes a finished export's archive.
+    downloadable: job.kind === "export" && job.status === "done" && job.result !== null,
     createdAt: job.createdAt,
     finishedAt: job.finishedAt
   })
