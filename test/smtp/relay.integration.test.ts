@@ -350,6 +350,18 @@ s.quit()
         text: "x"
       })
     ).rejects.toThrow(/553 5\.7\.1/)
+    // A second Sender, behind one of the team's, is checked by no one but shown by some readers.
+    for (const senders of [
+      "Sender: orders@relay.test\r\nSender: ceo@other.test\r\n",
+      "Sender: orders@relay.test\r\nSender : ceo@other.test\r\n",
+      "Sender: orders@relay.test, ceo@other.test\r\n"
+    ])
+      await expect(
+        t.sendMail({
+          envelope: { from: "orders@relay.test", to: ["v@receiver.test"] },
+          raw: `From: orders@relay.test\r\n${senders}To: v@receiver.test\r\nSubject: two\r\n\r\nx\r\n`
+        })
+      ).rejects.toThrow(/554 5\.6\.0 the message may have at most one Sender/)
     const rows = await query<{ n: number }>(
       db.url,
       "SELECT count(*)::int AS n FROM deliveries WHERE recipient = 'v@receiver.test'"

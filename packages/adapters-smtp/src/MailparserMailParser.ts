@@ -65,6 +65,7 @@ export const parseWithMailparser = (raw: Uint8Array) =>
         from: addresses(mail.from)[0] ?? null,
         fromAll: addresses(mail.from),
         sender: addresses(mail.headers.get("sender") as AddressObject | undefined)[0] ?? null,
+        senderAll: addresses(mail.headers.get("sender") as AddressObject | undefined),
         to: addresses(mail.to),
         cc: addresses(mail.cc),
         subject: mail.subject ?? null,

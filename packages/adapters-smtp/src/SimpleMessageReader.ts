@@ -67,6 +67,7 @@ export const readSimpleMessage = (raw: Uint8Array): ParsedMessage | undefined =>
     from: from[0] ?? null,
     fromAll: from,
     sender: sender[0] ?? null,
+    senderAll: sender,
     to,
     cc,
     subject: nonEmpty(one(headers, "subject")),

@@ -21,6 +21,8 @@ export interface ParsedMessage {
   readonly fromAll: ReadonlyArray<ParsedAddress>
   /** The Sender header, when present. */
   readonly sender: ParsedAddress | null
+  /** Every address of the Sender header (RFC 5322 allows one). */
+  readonly senderAll: ReadonlyArray<ParsedAddress>
   readonly to: ReadonlyArray<ParsedAddress>
   readonly cc: ReadonlyArray<ParsedAddress>
   readonly subject: string | null
@@ -50,6 +52,7 @@ export const storableMessage = (parsed: ParsedMessage): ParsedMessage => ({
   from: parsed.from === null ? null : storableAddress(parsed.from),
   fromAll: parsed.fromAll.map(storableAddress),
   sender: parsed.sender === null ? null : storableAddress(parsed.sender),
+  senderAll: parsed.senderAll.map(storableAddress),
   to: parsed.to.map(storableAddress),
   cc: parsed.cc.map(storableAddress),
   subject: storableOrNull(parsed.subject),

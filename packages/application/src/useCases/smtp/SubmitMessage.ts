@@ -101,6 +101,12 @@ export const SubmitMessage = Effect.fnUntraced(function* (
   if (fromHeaders !== 1 || parsed.fromAll.length !== 1) {
     return yield* new MessageMalformed({ message: "the message must have exactly one From: address" })
   }
+  // A second Sender (another header, or another address in it) would be shown by some readers and
+  // checked by no one: RFC 5322 allows one mailbox there.
+  const senderHeaders = headers.filter((h) => h.name.toLowerCase() === "sender").length
+  if (senderHeaders > 1 || parsed.senderAll.length > 1) {
+    return yield* new MessageMalformed({ message: "the message may have at most one Sender: address" })
+  }
   const allowed = new Set<string>()
   yield* requireSender(caller, envelope.from, allowed)
   yield* requireSender(caller, parsed.from.address, allowed)
