@@ -191,6 +191,16 @@ describe("inbound mail through the MX, read back through /inbound", () => {
     expect(replies).toMatch(/^250 Accepted/m)
   })
 
+  it("offers no SMTPUTF8 and refuses a non-ASCII address where it is given, not as relaying", async () => {
+    const replies = await rcptReplies(mxPort, "friend@sender.test", ["jürgen@inbox.test", "ok@inbox.test"])
+    expect(replies).not.toMatch(/^250[- ]SMTPUTF8/m)
+    expect(replies).toMatch(/^553 5\.6\.7 Non-ASCII addresses not permitted for that recipient/m)
+    expect(replies).not.toMatch(/Relaying denied/)
+    expect(replies).toMatch(/^250 Accepted/m)
+    const sender = await rcptReplies(mxPort, "jürgen@sender.test", ["ok@inbox.test"])
+    expect(sender).toMatch(/^553 5\.6\.7 Non-ASCII addresses not permitted for that sender/m)
+  })
+
   it("replies, forwards, drafts and deletes", async () => {
     await deliverRaw(mxPort, "friend@sender.test", ["help@inbox.test"], message("help@inbox.test"))
     const listed = await call("GET", "/inbound")

@@ -369,6 +369,23 @@ s.quit()
     expect(rows[0]?.n).toBe(0)
   })
 
+  it("offers no SMTPUTF8 and refuses a non-ASCII address at MAIL or RCPT, before any message is sent", async () => {
+    const auth = `AUTH PLAIN ${b64(`\0poststack\0${key}`)}\r\n`
+    const out = await dialogue(port, [
+      "EHLO client.test\r\n",
+      auth,
+      "MAIL FROM:<orders@relay.test>\r\n",
+      "RCPT TO:<usér@exämple.test>\r\n",
+      "RCPT TO:<fine@receiver.test>\r\n",
+      "RSET\r\n",
+      "MAIL FROM:<órders@relay.test>\r\n"
+    ])
+    expect(out).not.toMatch(/^250[- ]SMTPUTF8/m)
+    expect(out).toMatch(/^553 5\.6\.7 Non-ASCII addresses not permitted for that recipient/m)
+    expect(out).toMatch(/^250 Accepted/m)
+    expect(out).toMatch(/^553 5\.6\.7 Non-ASCII addresses not permitted for that sender/m)
+  })
+
   it("refuses smuggling sequences and bare line endings, and sizes over the limit with 552", async () => {
     const auth = `AUTH PLAIN ${b64(`\0poststack\0${key}`)}\r\n`
     const head = "From: orders@relay.test\r\nTo: s@receiver.test\r\nSubject: smuggle\r\n\r\nbody\r\n"

@@ -13,7 +13,7 @@ import {
 } from "@poststack/application"
 import { Duration, Effect, Layer, Redacted, type Runtime } from "effect"
 import { SMTPServer, type SMTPServerDataStream } from "smtp-server"
-import { answer, collectBody, listen, reply } from "./SmtpListener.js"
+import { answer, collectBody, listen, nonAsciiAddress, reply } from "./SmtpListener.js"
 import type { TlsPair } from "./SmtpTls.js"
 
 export interface InboundOptions {
@@ -72,17 +72,20 @@ const makeServer = (runtime: Runtime.Runtime<Needs>, options: InboundOptions) =>
     size: options.maxMessageBytes,
     authOptional: true,
     disabledCommands: ["AUTH"],
+    hideSMTPUTF8: true,
     disableReverseLookup: true,
     // Each connection may buffer one message: the count bounds memory.
     maxClients: 200,
     logger: false,
     socketTimeout: 60_000,
     closeTimeout: 5_000,
-    onMailFrom(_address, session, callback) {
+    onMailFrom(address, session, callback) {
       routes.set(session.id, [])
-      callback()
+      callback(nonAsciiAddress(address.address, "sender"))
     },
     onRcptTo(address, session, callback) {
+      const nonAscii = nonAsciiAddress(address.address, "recipient")
+      if (nonAscii !== null) return callback(nonAscii)
       const list = routes.get(session.id) ?? []
       if (list.length >= MAX_RECIPIENTS) {
         return callback(reply(452, `4.5.3 At most ${MAX_RECIPIENTS} recipients per message`))

@@ -6,6 +6,17 @@ import type { SMTPServer, SMTPServerDataStream } from "smtp-server"
 export const reply = (code: number, text: string): Error & { responseCode: number } =>
   Object.assign(new Error(text), { responseCode: code })
 
+/**
+ * Neither door offers SMTPUTF8 (`hideSMTPUTF8`): an address with a character outside ASCII is
+ * refused where it is given, with RFC 6531's reply, rather than read as some other address
+ * (`550 Relaying denied`) or taken and refused only after the message was sent. A client that
+ * has such an address must send its ASCII form (an IDN's A-label).
+ */
+export const nonAsciiAddress = (address: string, role: "sender" | "recipient"): Error | null =>
+  /[\u0080-\uffff]/.test(address)
+    ? reply(553, `5.6.7 Non-ASCII addresses not permitted for that ${role}`)
+    : null
+
 /** A reply for an effect that failed in a way no callback expected. */
 const tempFailure = reply(451, "4.3.0 Temporary failure, try again later")
 

@@ -20,7 +20,7 @@ import {
 import { type ApiKey, InvalidApiKey, type RateLimitDecision, type RateLimitPolicy } from "@poststack/domain"
 import { Effect, Layer, Redacted, type Runtime } from "effect"
 import { SMTPServer, type SMTPServerSession } from "smtp-server"
-import { answer, collectBody, listen, reply } from "./SmtpListener.js"
+import { answer, collectBody, listen, nonAsciiAddress, reply } from "./SmtpListener.js"
 import type { TlsPair } from "./SmtpTls.js"
 
 export interface SubmissionOptions {
@@ -136,6 +136,7 @@ const makeServer = (runtime: Runtime.Runtime<Needs>, options: SubmissionOptions,
     banner: "PostStack submission",
     size: options.maxMessageBytes,
     authMethods: ["PLAIN", "LOGIN"],
+    hideSMTPUTF8: true,
     authOptional: false,
     allowInsecureAuth: false,
     disableReverseLookup: true,
@@ -159,7 +160,9 @@ const makeServer = (runtime: Runtime.Runtime<Needs>, options: SubmissionOptions,
           )
       )
     },
-    onMailFrom(_address, session, callback) {
+    onMailFrom(address, session, callback) {
+      const nonAscii = nonAsciiAddress(address.address, "sender")
+      if (nonAscii !== null) return callback(nonAscii)
       // A connection may stay open for hours: each message checks that its key still exists (not
       // deleted or rotated) and has not expired, through the repository's short read cache.
       const authenticated = authenticatedOf(session)
@@ -182,7 +185,9 @@ const makeServer = (runtime: Runtime.Runtime<Needs>, options: SubmissionOptions,
       )
       answer(runtime, program, submissionFailure, (error) => callback(error))
     },
-    onRcptTo(_address, session, callback) {
+    onRcptTo(address, session, callback) {
+      const nonAscii = nonAsciiAddress(address.address, "recipient")
+      if (nonAscii !== null) return callback(nonAscii)
       if (session.envelope.rcptTo.length >= MAX_RECIPIENTS) {
         return callback(reply(452, `4.5.3 At most ${MAX_RECIPIENTS} recipients per message`))
       }
