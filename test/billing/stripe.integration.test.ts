@@ -391,6 +391,11 @@ describe("Stripe billing against a fake Stripe", () => {
       })
       expect(res.body.error).toMatch(/Stripe event/)
     }
+    // Signed but not JSON: the signature was good, so the answer says what is wrong instead.
+    expect(await post('{"id": "evt_1", ')).toEqual({
+      status: 400,
+      body: { error: "the signed body is not JSON", code: "invalid_signature" }
+    })
     expect(await query(db.url, "SELECT count(*) FROM billing_records")).toEqual(before)
   })
 

@@ -202,7 +202,11 @@ export const make = (options: StripeOptions) => {
               undefined,
               now
             ),
-          catch: () => new BillingWebhookInvalid()
+          // The signature is checked first: a SyntaxError means a signed body that is not JSON.
+          catch: (error) =>
+            error instanceof SyntaxError
+              ? new BillingWebhookInvalid({ reason: "the signed body is not JSON" })
+              : new BillingWebhookInvalid()
         })
         // Stripe's check bounds a signature's age only; one dated ahead of the clock would stay
         // good until its time came, so it is refused too.
