@@ -295,6 +295,17 @@ describe("signup forms over HTTP, PostgreSQL and the mail pipeline", () => {
     expect(wrong.text).toContain("Invalid value for property &#34;age&#34;: expected a number")
     const gone = await post("sf_000000000000000000000000", { email: "kay@people.test" })
     expect(gone.status).toBe(404)
+    // A field given twice is that field's problem, not a body "not read as JSON".
+    const twice = await fetch(`${world.server.baseUrl}/signup-forms/${plain.publicId}/submit`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "email=a%40people.test&email=b%40people.test"
+    })
+    expect(twice.status).toBe(400)
+    expect(await twice.json()).toEqual({
+      error: "email: Expected string, actual an array",
+      code: "invalid_request"
+    })
     // A filled honeypot lands where a real one does, and nothing is kept.
     const bot = await post(redirecting.publicId, {
       email: "robot@people.test",

@@ -99,7 +99,8 @@ const kindOf = (schema: string): string | undefined => {
 }
 
 /** Effect's notation for a schema, which an expectation written for people never holds. */
-const NOTATION = /\{ readonly|\{ \[|Struct|<->|ReadonlyArray<|Array<|Brand<|Redacted|(min|max)(Items|Length)\(|between\(|\bInt\b| & /
+const NOTATION =
+  /\{ readonly|\{ \[|Struct|<->|ReadonlyArray<|Array<|Brand<|Redacted|(min|max)(Items|Length)\(|between\(|\bInt\b| & /
 
 /**
  * `Expected <schema>, actual <value>` with the schema written out in Effect's own notation
@@ -189,6 +190,11 @@ const notJson = (request: HttpServerRequest.HttpServerRequest): string | null =>
   return `The body was not read as JSON: send it with the header Content-Type: application/json (it came ${type === "" ? "without a Content-Type" : `as ${type}`})`
 }
 
+/** A form-encoded body that is a form (`a=1&b=2`), not JSON sent with curl's default type. */
+const isFormPost = (request: HttpServerRequest.HttpServerRequest, text: string) =>
+  (request.headers["content-type"] ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded") &&
+  !/^\s*[[{"]/.test(text)
+
 /**
  * A body of a type the platform would read as raw bytes (none of JSON, form, multipart or text):
  * no route takes one, and reading it after the body was screened as text would wait for ever on
@@ -230,8 +236,16 @@ export const contractMiddleware = (api: AnyApi, maxBodyBytes: number) => {
           if (Option.isSome(failure)) {
             const e: unknown = failure.value
             if (e instanceof HttpApiError.HttpApiDecodeError) {
-              return Effect.succeed(
-                errorResponse(400, "invalid_request", notJson(request) ?? describeIssues(e))
+              // A real form post (the signup form's submit takes one) is read field by field, so
+              // its fields' problems are what to say; JSON sent with a form's type is not.
+              return Effect.map(
+                Effect.orElseSucceed(request.text, () => ""),
+                (text) =>
+                  errorResponse(
+                    400,
+                    "invalid_request",
+                    (isFormPost(request, text) ? null : notJson(request)) ?? describeIssues(e)
+                  )
               )
             }
             if (e instanceof HttpServerError.RouteNotFound) {
