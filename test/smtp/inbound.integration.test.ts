@@ -1,3 +1,4 @@
+import { connect, type Socket } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { expectStoredEventsDecode } from "../support/storedEvents.js"
 import { createTestDatabase, insertTeamWithKey, query } from "../support/database.js"
@@ -189,6 +190,31 @@ describe("inbound mail through the MX, read back through /inbound", () => {
     ])
     expect(replies.match(/^550 5\.7\.1/gm)?.length).toBe(3)
     expect(replies).toMatch(/^250 Accepted/m)
+  })
+
+  it("lets one client address hold at most 20 connections, so idle sockets cannot fill the server", async () => {
+    /** Opens a connection and waits for the server's first reply line. */
+    const open = () =>
+      new Promise<{ socket: Socket; greeting: string }>((resolve, reject) => {
+        const socket = connect({ host: "127.0.0.1", port: mxPort })
+        socket.once("data", (d: Buffer) => resolve({ socket, greeting: d.toString() }))
+        socket.once("error", reject)
+      })
+    const held = await Promise.all(Array.from({ length: 20 }, open))
+    expect(held.every((c) => c.greeting.startsWith("220 "))).toBe(true)
+    const over = await open()
+    expect(over.greeting).toMatch(/^421 4\.7\.0 Too many connections from your address/)
+    over.socket.destroy()
+    // A slot freed is a slot taken again.
+    const closed = held.pop()?.socket
+    await new Promise<void>((resolve) => {
+      closed?.once("close", () => resolve())
+      closed?.destroy()
+    })
+    await new Promise((r) => setTimeout(r, 100))
+    const again = await open()
+    expect(again.greeting).toMatch(/^220 /)
+    for (const c of [...held, again]) c.socket.destroy()
   })
 
   it("offers no SMTPUTF8 and refuses a non-ASCII address where it is given, not as relaying", async () => {

@@ -13,7 +13,7 @@ import {
 } from "@poststack/application"
 import { Duration, Effect, Layer, Redacted, type Runtime } from "effect"
 import { SMTPServer, type SMTPServerDataStream } from "smtp-server"
-import { answer, collectBody, listen, nonAsciiAddress, reply } from "./SmtpListener.js"
+import { answer, collectBody, connectionsPerAddress, listen, nonAsciiAddress, reply } from "./SmtpListener.js"
 import type { TlsPair } from "./SmtpTls.js"
 
 export interface InboundOptions {
@@ -62,6 +62,7 @@ const clientIp = (address: string) => address.replace(/^::ffff:/, "")
 const makeServer = (runtime: Runtime.Runtime<Needs>, options: InboundOptions) => {
   // Recipients routed at RCPT, per connection, for the message in progress.
   const routes = new Map<string, Array<RecipientRoute>>()
+  const perAddress = connectionsPerAddress()
   return new SMTPServer({
     secure: false,
     key: Redacted.value(options.tls.key),
@@ -79,6 +80,7 @@ const makeServer = (runtime: Runtime.Runtime<Needs>, options: InboundOptions) =>
     logger: false,
     socketTimeout: 60_000,
     closeTimeout: 5_000,
+    onConnect: perAddress.onConnect,
     onMailFrom(address, session, callback) {
       routes.set(session.id, [])
       callback(nonAsciiAddress(address.address, "sender"))
@@ -128,6 +130,7 @@ const makeServer = (runtime: Runtime.Runtime<Needs>, options: InboundOptions) =>
     },
     onClose(session) {
       routes.delete(session.id)
+      perAddress.release(session)
     }
   })
 }

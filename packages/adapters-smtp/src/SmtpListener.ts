@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net"
 import { Effect, Exit, Runtime } from "effect"
-import type { SMTPServer, SMTPServerDataStream } from "smtp-server"
+import type { SMTPServer, SMTPServerDataStream, SMTPServerSession } from "smtp-server"
 
 /** An SMTP reply carried as an error, as smtp-server expects: `reply(550, "5.7.1 Relaying denied")`. */
 export const reply = (code: number, text: string): Error & { responseCode: number } =>
@@ -16,6 +16,35 @@ export const nonAsciiAddress = (address: string, role: "sender" | "recipient"): 
   /[\u0080-\uffff]/.test(address)
     ? reply(553, `5.6.7 Non-ASCII addresses not permitted for that ${role}`)
     : null
+
+/** Connections one client address may hold open at once, of a server's 200. */
+export const MAX_CONNECTIONS_PER_ADDRESS = 20
+
+/**
+ * Counts each client address's open connections, so that one address holding idle sockets cannot
+ * take every slot of the server (`421` to it past the limit, as Postfix's anvil does). `release`
+ * is called from `onClose`, which smtp-server calls for refused connections too.
+ */
+export const connectionsPerAddress = (max = MAX_CONNECTIONS_PER_ADDRESS) => {
+  const open = new Map<string, number>()
+  const counted = new Set<string>()
+  return {
+    onConnect: (session: SMTPServerSession, callback: (error?: Error | null) => void) => {
+      const n = open.get(session.remoteAddress) ?? 0
+      if (n >= max)
+        return callback(reply(421, "4.7.0 Too many connections from your address, try again later"))
+      open.set(session.remoteAddress, n + 1)
+      counted.add(session.id)
+      callback()
+    },
+    release: (session: SMTPServerSession) => {
+      if (!counted.delete(session.id)) return
+      const n = (open.get(session.remoteAddress) ?? 1) - 1
+      if (n <= 0) open.delete(session.remoteAddress)
+      else open.set(session.remoteAddress, n)
+    }
+  }
+}
 
 /** A reply for an effect that failed in a way no callback expected. */
 const tempFailure = reply(451, "4.3.0 Temporary failure, try again later")

@@ -20,7 +20,7 @@ import {
 import { type ApiKey, InvalidApiKey, type RateLimitDecision, type RateLimitPolicy } from "@poststack/domain"
 import { Effect, Layer, Redacted, type Runtime } from "effect"
 import { SMTPServer, type SMTPServerSession } from "smtp-server"
-import { answer, collectBody, listen, nonAsciiAddress, reply } from "./SmtpListener.js"
+import { answer, collectBody, connectionsPerAddress, listen, nonAsciiAddress, reply } from "./SmtpListener.js"
 import type { TlsPair } from "./SmtpTls.js"
 
 export interface SubmissionOptions {
@@ -126,7 +126,12 @@ const submissionFailure = (error: { readonly _tag?: string; readonly message: st
 }
 
 /** One SMTP server speaking the submission dialogue: AUTH with an API key, then the send use case. */
-const makeServer = (runtime: Runtime.Runtime<Needs>, options: SubmissionOptions, secure: boolean) =>
+const makeServer = (
+  runtime: Runtime.Runtime<Needs>,
+  options: SubmissionOptions,
+  secure: boolean,
+  perAddress = connectionsPerAddress()
+) =>
   new SMTPServer({
     secure,
     key: Redacted.value(options.tls.key),
@@ -145,6 +150,8 @@ const makeServer = (runtime: Runtime.Runtime<Needs>, options: SubmissionOptions,
     logger: false,
     socketTimeout: 60_000,
     closeTimeout: 5_000,
+    onConnect: perAddress.onConnect,
+    onClose: perAddress.release,
     onAuth(auth, session, callback) {
       if (auth.method !== "PLAIN" && auth.method !== "LOGIN") {
         return callback(reply(504, "5.5.4 Unrecognized authentication type"))
