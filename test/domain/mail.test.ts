@@ -172,6 +172,43 @@ describe("inbound rules", () => {
     expect(structuralProblem(bytes("Subject: fine\r\n\r\nbody"))).toBeUndefined()
   })
 
+  const flat = (count: number, boundaryParameter: string, boundary: string, part = "") =>
+    bytes(
+      `Subject: parts\r\nContent-Type: multipart/mixed; ${boundaryParameter}\r\n\r\n` +
+        `--${boundary}\r\n${part}\r\nx\r\n`.repeat(count) +
+        `--${boundary}--\r\n`
+    )
+  const nested = (depth: number, field: string) => {
+    let inner = "Content-Type: text/plain\r\n\r\nleaf"
+    for (let i = 0; i < depth; i++)
+      inner = `${field} multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${inner}\r\n--b${i}--\r\n`
+    return bytes(`Subject: deep\r\n${inner}`)
+  }
+
+  it("counts parts by their delimiter lines, with or without a Content-Type", () => {
+    const attachment = "Content-Disposition: attachment; filename=f.txt\r\n"
+    expect(structuralProblem(flat(200, "boundary=Z", "Z", attachment))).toBeUndefined()
+    expect(structuralProblem(flat(201, "boundary=Z", "Z", attachment))).toMatch(/MIME parts/)
+    expect(structuralProblem(flat(999, "boundary=Z", "Z", attachment))).toMatch(/MIME parts/)
+    // However the boundary is written, and with padding after the delimiter.
+    expect(structuralProblem(flat(201, 'BOUNDARY = "a b\\"c"', 'a b"c'))).toMatch(/MIME parts/)
+    expect(structuralProblem(flat(201, 'boundary=q"uot"ed (comment)', "quoted"))).toMatch(/MIME parts/)
+    expect(structuralProblem(flat(201, "boundary*0=ab; boundary*1=cd", "abcd  \t"))).toMatch(/MIME parts/)
+    expect(structuralProblem(flat(201, "boundary*=us-ascii''x%41", "xA"))).toMatch(/MIME parts/)
+    // Dashes that delimit nothing are text: a signature, rules, a forwarded header.
+    const prose = `Subject: hi\r\n\r\n${"-- \r\n----------\r\n--Original--\r\n".repeat(300)}`
+    expect(structuralProblem(bytes(prose))).toBeUndefined()
+  })
+
+  it("counts nested multipart levels however the Content-Type field is spelt", () => {
+    expect(structuralProblem(nested(30, "Content-Type:"))).toBeUndefined()
+    expect(structuralProblem(nested(40, "Content-Type:"))).toMatch(/nested/)
+    expect(structuralProblem(nested(40, "Content-Type :"))).toMatch(/nested/)
+    expect(structuralProblem(nested(40, "content-type\t:"))).toMatch(/nested/)
+    expect(structuralProblem(nested(40, "Content-Type\r\n :"))).toMatch(/nested/)
+    expect(structuralProblem(nested(40, 'Content-Type: "multipart/mixed";'))).toMatch(/nested/)
+  })
+
   it("takes the plus-address tag and builds reply subjects", () => {
     expect(mailboxHash("support+invoice-42@x.test")).toBe("invoice-42")
     expect(mailboxHash("support@x.test")).toBeNull()

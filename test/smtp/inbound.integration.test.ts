@@ -343,6 +343,42 @@ describe("inbound mail through the MX, read back through /inbound", () => {
     expect(stored.map((r) => r.to_address)).toContain("fine@inbox.test")
   })
 
+  it("refuses parts without a Content-Type and nesting under `Content-Type :` past the limits", async () => {
+    const head = "From: friend@sender.test\r\nTo: p@inbox.test\r\nSubject: limits\r\nMIME-Version: 1.0\r\n"
+    const parts = `${head}Content-Type: multipart/mixed; boundary=Z\r\n\r\n${"--Z\r\nContent-Disposition: attachment; filename=f.txt\r\n\r\nx\r\n".repeat(999)}--Z--\r\n`
+    await expect(deliverRaw(mxPort, "friend@sender.test", ["p@inbox.test"], parts)).rejects.toThrow(
+      /554 5\.6\.0 Message refused: too many MIME parts/
+    )
+    let nested = "Content-Type: text/plain\r\n\r\nleaf"
+    for (let i = 0; i < 60; i++) {
+      nested = `Content-Type : multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${nested}\r\n--b${i}--\r\n`
+    }
+    await expect(deliverRaw(mxPort, "friend@sender.test", ["p@inbox.test"], head + nested)).rejects.toThrow(
+      /554 5\.6\.0 Message refused: too many nested multipart levels/
+    )
+    const stored = await query<{ n: number }>(
+      db.url,
+      "SELECT count(*)::int AS n FROM inbound_emails WHERE to_address = 'p@inbox.test'"
+    )
+    expect(stored).toEqual([{ n: 0 }])
+  })
+
+  it("stores one email per recipient however often and in whatever case RCPT names it", async () => {
+    const info = await deliverRaw(
+      mxPort,
+      "friend@sender.test",
+      ["dup@inbox.test", "DUP@INBOX.TEST", "dup@inbox.test", "Dup@Inbox.Test", "other@inbox.test"],
+      message("dup@inbox.test")
+    )
+    expect(info.response).toMatch(/^250 /)
+    const rows = await query<{ to_address: string; envelope_to: Array<string> }>(
+      db.url,
+      "SELECT to_address, envelope_to FROM inbound_emails WHERE lower(to_address) IN ('dup@inbox.test', 'other@inbox.test') ORDER BY id"
+    )
+    expect(rows.map((r) => r.to_address)).toEqual(["dup@inbox.test", "other@inbox.test"])
+    expect(rows[0]?.envelope_to).toEqual(["dup@inbox.test", "other@inbox.test"])
+  })
+
   it("stores every event it produced as the contract's typed events", async () => {
     await expectStoredEventsDecode(db.url, ["inbound_email.received", "email.inbound"])
   })

@@ -449,6 +449,30 @@ s.quit()
     ).rejects.toThrow(/554 5\.6\.0 X-PostStack-Variables/)
   })
 
+  it("applies the MX's structural limits: deep nesting and too many parts are refused with 554", async () => {
+    const before = await query<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM emails")
+    let nested = "Content-Type: text/plain\r\n\r\nleaf"
+    for (let i = 0; i < 60; i++) {
+      nested = `Content-Type : multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${nested}\r\n--b${i}--\r\n`
+    }
+    const head =
+      "From: orders@relay.test\r\nTo: deep@receiver.test\r\nSubject: limits\r\nMIME-Version: 1.0\r\n"
+    await expect(
+      transport(key).sendMail({
+        envelope: { from: "orders@relay.test", to: ["deep@receiver.test"] },
+        raw: head + nested
+      })
+    ).rejects.toThrow(/554 5\.6\.0 too many nested multipart levels/)
+    const parts = `${head}Content-Type: multipart/mixed; boundary=Z\r\n\r\n${"--Z\r\nContent-Disposition: attachment; filename=f.txt\r\n\r\nx\r\n".repeat(300)}--Z--\r\n`
+    await expect(
+      transport(key).sendMail({
+        envelope: { from: "orders@relay.test", to: ["deep@receiver.test"] },
+        raw: parts
+      })
+    ).rejects.toThrow(/554 5\.6\.0 too many MIME parts/)
+    expect(await query<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM emails")).toEqual(before)
+  })
+
   it("sends from a published template named in X-PostStack-Template-Id with X-PostStack-Variables", async () => {
     const api = (method: string, path: string, body?: unknown) =>
       fetch(`${server.baseUrl}${path}`, {

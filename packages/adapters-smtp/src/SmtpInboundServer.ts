@@ -22,6 +22,8 @@ export interface InboundOptions {
   readonly tls: TlsPair
   readonly name: string
   readonly maxMessageBytes: number
+  /** How long receiving one message (parse, checks, storage) may take; 60 s unless given. */
+  readonly receiveTimeout?: Duration.DurationInput
 }
 
 type Needs =
@@ -117,10 +119,18 @@ const makeServer = (runtime: Runtime.Runtime<Needs>, options: InboundOptions) =>
           clientIp: clientIp(session.remoteAddress),
           helo: session.hostNameAppearsAs
         }).pipe(
-          Effect.timeoutFail({
-            duration: RECEIVE_TIMEOUT,
-            onTimeout: () => reply(451, "4.3.0 Took too long, try again later")
-          })
+          Effect.timeout(options.receiveTimeout ?? RECEIVE_TIMEOUT),
+          // Interrupted, the use case has removed what it wrote: the sender's retry starts afresh.
+          Effect.catchTag("TimeoutException", () =>
+            Effect.logWarning("SmtpInbound.receive: took too long, answered 451 and kept nothing").pipe(
+              Effect.annotateLogs({
+                client: clientIp(session.remoteAddress),
+                bytes: message.bytes.length,
+                recipients: recipients.length
+              }),
+              Effect.zipRight(Effect.fail(reply(451, "4.3.0 Took too long, try again later") as Error))
+            )
+          )
         )
         return "2.0.0 Ok: stored"
       })

@@ -88,6 +88,89 @@ export const INBOUND_LIMITS = {
   nestingMarkers: 32
 } as const
 
+// A multipart declaration as a MIME parser honours it: any case, whitespace or a fold before and
+// after the colon, quotes or a comment ahead of the type.
+const MULTIPART = /content-type\s*:[\s"]*(?:\([^)]*\)[\s"]*)*multipart/gi
+// A boundary parameter, plain or in RFC 2231 form (`boundary*`, `boundary*0`, `boundary*1*`).
+const BOUNDARY = /boundary\s*(\*\s*(\d*)\s*\*?)?\s*=/gi
+
+/**
+ * The value of a parameter from `from` on, read as the MIME parser reads it: quotes and
+ * backslashes removed, comments dropped, folds joined, ending at `;` or the end of the field.
+ */
+const parameterValue = (text: string, from: number): string => {
+  let out = ""
+  let quoted = false
+  let i = from
+  for (; i < text.length && out.length <= 1000; i++) {
+    const c = text[i]
+    if (c === "\\") out += text[++i] ?? ""
+    else if (c === '"') quoted = !quoted
+    else if (quoted) out += c
+    else if (c === ";") break
+    else if (c === "(") {
+      const close = text.indexOf(")", i)
+      i = close === -1 ? text.length : close
+    } else if (c === "\r" || c === "\n") {
+      const next = text[c === "\r" && text[i + 1] === "\n" ? i + 2 : i + 1]
+      if (next !== " " && next !== "\t") break
+    } else out += c
+  }
+  return out.trim()
+}
+
+/** `utf-8''a%41` → `aA`: an RFC 2231 extended value, charset and language dropped. */
+const extendedValue = (value: string): string => {
+  const start = value.indexOf("''")
+  if (start === -1) return value
+  return value
+    .slice(start + 2)
+    .replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+}
+
+/**
+ * Every boundary the message declares anywhere, and how many declarations there are. A
+ * continued parameter (`boundary*0`, `boundary*1`) adds each prefix of the joined value, so the
+ * whole is among them whichever segment comes last.
+ */
+const declaredBoundaries = (text: string) => {
+  const boundaries = new Set<string>()
+  let declarations = 0
+  let joined = ""
+  for (const match of text.matchAll(BOUNDARY)) {
+    const raw = parameterValue(text, match.index + match[0].length)
+    const value = match[1] === undefined ? raw : extendedValue(raw)
+    if (match[2] === undefined || match[2] === "" || match[2] === "0") {
+      declarations++
+      joined = value
+    } else joined += value
+    const boundary = joined.trimEnd()
+    // An empty boundary is none: the parser splits on it no more than on a missing one.
+    if (boundary !== "") boundaries.add(boundary)
+  }
+  return { boundaries, declarations }
+}
+
+/**
+ * The body parts a MIME parser finds: delimiter lines (`--` and a declared boundary, then
+ * optional spaces or tabs) of any boundary the message declares, whatever header declared it and
+ * whether or not a part has a Content-Type. Closing delimiters open no part.
+ */
+const countParts = (text: string, boundaries: ReadonlySet<string>): number => {
+  if (boundaries.size === 0) return 0
+  let parts = 0
+  let line = text.startsWith("--") ? 0 : text.indexOf("\n--")
+  if (line > 0) line++
+  while (line !== -1) {
+    const end = text.indexOf("\n", line)
+    const candidate = text.slice(line + 2, end === -1 ? text.length : end).replace(/[ \t\r]+$/, "")
+    if (boundaries.has(candidate)) parts++
+    const next = end === -1 ? -1 : text.indexOf("\n--", end)
+    line = next === -1 ? -1 : next + 1
+  }
+  return parts
+}
+
 /** Refuses messages whose structure alone is abusive, before any parser sees them; a sentence, or undefined. */
 export const structuralProblem = (raw: Uint8Array): string | undefined => {
   let headerBytes = raw.length
@@ -99,12 +182,14 @@ export const structuralProblem = (raw: Uint8Array): string | undefined => {
   }
   if (headerBytes > INBOUND_LIMITS.headerBytes) return "header section too large"
   if (readHeaders(raw).length > INBOUND_LIMITS.headers) return "too many header fields"
-  // Every multipart declaration opens a level; counting them bounds both nesting depth and part count.
   const text = new TextDecoder("latin1").decode(raw)
-  const multiparts = text.match(/content-type:\s*multipart\//gi)?.length ?? 0
-  if (multiparts > INBOUND_LIMITS.nestingMarkers) return "too many nested multipart levels"
-  const parts = text.match(/\r\ncontent-type:/gi)?.length ?? 0
-  if (parts > INBOUND_LIMITS.multipartParts) return "too many MIME parts"
+  // Every multipart declaration opens a level, and a level with parts needs a boundary: counting
+  // either bounds the nesting depth, however the Content-Type field is spelt.
+  const { boundaries, declarations } = declaredBoundaries(text)
+  const multiparts = text.match(MULTIPART)?.length ?? 0
+  if (Math.max(multiparts, declarations) > INBOUND_LIMITS.nestingMarkers)
+    return "too many nested multipart levels"
+  if (countParts(text, boundaries) > INBOUND_LIMITS.multipartParts) return "too many MIME parts"
   return undefined
 }
 

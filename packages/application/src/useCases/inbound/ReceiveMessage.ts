@@ -46,6 +46,7 @@ const storeInbound = Effect.fn("ReceiveMessage.storeInbound")(function* (
     blobKey: `${folder}/part-${i + 1}`
   }))
   const written = [rawKey, ...attachments.map((a) => a.blobKey)]
+  let committed = false
   const store = Effect.gen(function* () {
     yield* blobs.put(rawKey, message.raw)
     for (const [i, a] of parsed.attachments.entries()) yield* blobs.put(`${folder}/part-${i + 1}`, a.content)
@@ -74,15 +75,34 @@ const storeInbound = Effect.fn("ReceiveMessage.storeInbound")(function* (
       rawKey,
       envelope: { mailFrom: envelopeFrom, rcptTo: rcptTo(r.route.teamId) }
     }))
-    return yield* Effect.flatMap(InboundRepository, (repo) => repo.store(rows, attachments))
+    const stored = yield* Effect.flatMap(InboundRepository, (repo) => repo.store(rows, attachments))
+    committed = true
+    return stored
   })
-  // Nothing half-written: blobs of a message whose rows were not committed are removed again.
+  // Nothing half-written: blobs of a message whose rows were not committed are removed again,
+  // whether storing failed or was interrupted (the MX's time limit).
   return yield* store.pipe(
-    Effect.tapError(() =>
-      Effect.forEach(written, (key) => Effect.ignore(blobs.remove(key)), { discard: true })
+    Effect.onExit(() =>
+      committed
+        ? Effect.void
+        : Effect.forEach(written, (key) => Effect.ignore(blobs.remove(key)), { discard: true })
     )
   )
 })
+
+/**
+ * One route per address, however often the envelope names it: compared without regard to case,
+ * the first mention kept with its spelling, as the relay counts its recipients (`SendEmail`).
+ */
+const distinctRecipients = (all: ReadonlyArray<RecipientRoute>): ReadonlyArray<RecipientRoute> => {
+  const seen = new Set<string>()
+  return all.filter((r) => {
+    const key = r.address.toLowerCase()
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
 
 /**
  * A message our MX accepted for the given recipients (routed at RCPT): refuses abusive
@@ -96,9 +116,10 @@ export const ReceiveMessage = Effect.fn("ReceiveMessage")(function* (message: Re
     Effect.map(storableMessage),
     Effect.catchTag("MessageUnreadable", (e) => new MessageMalformed({ message: e.message }))
   )
-  const inbound = message.recipients.filter((r) => r.role === "inbound")
+  const recipients = distinctRecipients(message.recipients)
+  const inbound = recipients.filter((r) => r.role === "inbound")
   if (inbound.length > 0) yield* storeInbound(message, parsed, inbound)
-  for (const r of message.recipients) {
+  for (const r of recipients) {
     if (r.role === "dmarc") yield* IngestDmarcReport(r.route, parsed)
     else if (r.role === "delivery") yield* ApplyDeliveryReport(r.route, message.raw, r.delivery)
     else if (r.role === "feedback") yield* ApplyDeliveryReport(r.route, message.raw, null)

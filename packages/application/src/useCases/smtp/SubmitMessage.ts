@@ -12,6 +12,7 @@ import {
   rewriteHeaders,
   SenderNotAllowed,
   type SendRequest,
+  structuralProblem,
   submissionOptions
 } from "@poststack/domain"
 import { Clock, Effect, Option } from "effect"
@@ -86,6 +87,9 @@ export const SubmitMessage = Effect.fnUntraced(function* (
   if (hasBareLineBreak(raw)) {
     return yield* new MessageMalformed({ message: "bare CR or LF in message: every line must end with CRLF" })
   }
+  // The limits our MX applies: one pass over the bytes, before the parser walks the structure.
+  const problem = structuralProblem(raw)
+  if (problem !== undefined) return yield* new MessageMalformed({ message: problem })
   // The header block is read once, for the checks here and for the rewrite below.
   const head = readHead(raw)
   const headers = head.headers
