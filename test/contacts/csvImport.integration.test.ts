@@ -139,6 +139,29 @@ describe("poststack contacts import FILE", () => {
     expect(created[0]?.n).toBe(3)
   }, 240_000)
 
+  it("rejects a line with a NUL character and imports the rest; the API refuses one by its path", async () => {
+    const csv = file(
+      "nul.csv",
+      "email,first_name,plan\r\nnul@example.com,a\u0000b,free\r\nok-nul@example.com,Ok,\u0000\r\ngood@example.com,Good,\r\n"
+    )
+    const result = await importInProcess(teamId, csv)
+    expect(Either.isRight(result) ? result.right : result.left.message).toMatchObject({
+      imported: 1,
+      rejected: 2,
+      rejections: [
+        { line: 2, reason: "first_name must not contain NUL characters" },
+        { line: 3, reason: "plan must not contain NUL characters" }
+      ]
+    })
+    expect(await emails()).toContain("good@example.com")
+    expect(await emails()).not.toContain("nul@example.com")
+    const res = await callApi(server.baseUrl, key, "POST", "/contacts/import", {
+      contacts: [{ email: "nul2@example.com", first_name: "a\u0000b" }]
+    })
+    expect(res.status).toBe(400)
+    expect(JSON.stringify(res.body)).toContain("contacts.0.first_name: must not contain NUL characters")
+  }, 60_000)
+
   it("writes nothing when the file breaks half-way, the header does not fit, or the file is missing", async () => {
     const before = await emails()
     const rows = Array.from({ length: 40 }, (_, i) => `p${i}@example.com,P,,free,,`)

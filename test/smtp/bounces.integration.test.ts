@@ -245,6 +245,34 @@ describe("bounces, complaints and DMARC reports arriving at the MX", () => {
     expect(info.response).toMatch(/^250 /)
     const after = (await call("GET", `/domains/${domainId}/dmarc/reports`)).body.reports as Array<unknown>
     expect(after).toHaveLength(1)
+
+    // Four gzip bombs (19 KB each, 19 MB of `<a/>` unpacked) once held the server 36 s; now the
+    // first is refused off the event loop, the rest are not opened, and the message is taken.
+    const bomb = gzipSync(Buffer.from(`<feedback>${"<a/>".repeat((19 * 1024 * 1024) / 4)}</feedback>`), {
+      level: 9
+    })
+    const third = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port: mxPort,
+      secure: false,
+      tls: { rejectUnauthorized: false }
+    })
+    const started = performance.now()
+    const bombed = await third.sendMail({
+      from: "noreply-dmarc@reporter.test",
+      to: "dmarc@bounces.bounce.test",
+      subject: "Report Domain: bounce.test",
+      text: "report",
+      attachments: [1, 2, 3, 4].map((i) => ({
+        filename: `r${i}.xml.gz`,
+        content: bomb,
+        contentType: "application/gzip"
+      }))
+    })
+    third.close()
+    expect(bombed.response).toMatch(/^250 /)
+    expect(performance.now() - started).toBeLessThan(5_000)
+    expect((await call("GET", `/domains/${domainId}/dmarc/reports`)).body.reports).toHaveLength(1)
   })
 
   it("stores every event it produced as the contract's typed events", async () => {

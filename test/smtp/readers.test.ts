@@ -35,9 +35,10 @@ const zip = (name: string, content: Buffer) => {
   return Buffer.concat([localPart, centralPart, end])
 }
 
+const reader = Effect.runSync(FastXmlDmarcReportReader.make)
 const read = (content: Buffer, filename: string, contentType: string) =>
   Effect.runPromiseExit(
-    FastXmlDmarcReportReader.make.read({
+    reader.read({
       filename,
       contentType,
       contentId: null,
@@ -57,6 +58,51 @@ describe("DMARC report attachments", () => {
         Exit.succeed({ feedback: { report_metadata: { org_name: "isp", report_id: "z1" } } })
       )
     }
+  })
+
+  /** The longest the event loop went without a turn while `work` ran. */
+  const longestStall = async <A>(work: () => Promise<A>) => {
+    let last = performance.now()
+    let longest = 0
+    const timer = setInterval(() => {
+      const now = performance.now()
+      longest = Math.max(longest, now - last)
+      last = now
+    }, 5)
+    try {
+      const result = await work()
+      return { result, longest: Math.max(longest, performance.now() - last) }
+    } finally {
+      clearInterval(timer)
+    }
+  }
+
+  const record = `<record><row><source_ip>203.0.113.9</source_ip><count>2</count><policy_evaluated><disposition>none</disposition><dkim>fail</dkim><spf>fail</spf></policy_evaluated></row><identifiers><envelope_from>a.test</envelope_from><header_from>a.test</header_from></identifiers><auth_results><dkim><domain>a.test</domain><selector>s1</selector><result>pass</result></dkim><spf><domain>a.test</domain><scope>mfrom</scope><result>pass</result></spf></auth_results></record>\n`
+  const report = (records: number) =>
+    `<?xml version="1.0"?><feedback><report_metadata><org_name>isp</org_name><report_id>big</report_id></report_metadata><policy_published><domain>a.test</domain></policy_published>${record.repeat(records)}</feedback>`
+
+  // A 19 KB gzip of 19 MB of `<a/>` once held the event loop for seconds per attachment (the whole
+  // server: HTTP and SMTP). The bounds are generous for a loaded machine; before, it was about 9 s.
+  it("refuses a tag bomb without holding the event loop", async () => {
+    for (const tags of [(19 * 1024 * 1024) / 4, 1_000_000]) {
+      const bomb = gzipSync(Buffer.from(`<feedback>${"<a/>".repeat(tags)}</feedback>`), { level: 9 })
+      const started = performance.now()
+      const { result, longest } = await longestStall(() => read(bomb, "r.xml.gz", "application/gzip"))
+      expect(Exit.isFailure(result)).toBe(true)
+      expect(longest).toBeLessThan(500)
+      expect(performance.now() - started).toBeLessThan(5_000)
+    }
+  })
+
+  it("still reads the largest report the domain keeps, off the event loop", async () => {
+    const { result, longest } = await longestStall(() =>
+      read(gzipSync(Buffer.from(report(10_000))), "r.xml.gz", "application/gzip")
+    )
+    expect(longest).toBeLessThan(500)
+    const tree = Exit.isSuccess(result)
+      ? (result.value as { feedback: { record: Array<unknown> } })
+      : undefined
+    expect(tree?.feedback.record).toHaveLength(10_000)
   })
 
   it("refuses archives that unpack beyond the limit, and broken ones", async () => {

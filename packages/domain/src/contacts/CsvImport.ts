@@ -1,5 +1,6 @@
 import { Either } from "effect"
 import { normalizeAddress } from "../emails/Address.js"
+import { textProblem } from "../Text.js"
 import type { PropertyValues } from "./Contact.js"
 import { PropertyValueInvalid } from "./ContactErrors.js"
 import { type ContactProperty, coerceValue } from "./Property.js"
@@ -90,6 +91,8 @@ export const csvColumns = (
 const name = (cells: ReadonlyArray<string>, index: number | undefined, label: string) => {
   const value = index === undefined ? "" : (cells[index] ?? "").trim()
   if (value.length > MAX_NAME_LENGTH) return Either.left(`${label} longer than ${MAX_NAME_LENGTH} characters`)
+  const problem = textProblem(value)
+  if (problem !== undefined) return Either.left(`${label} ${problem}`)
   return Either.right(value === "" ? null : value)
 }
 
@@ -122,6 +125,9 @@ export const csvContact = (
   for (const p of columns.properties) {
     const cell = cells[p.index] ?? ""
     if (cell.trim() === "") continue
+    // A NUL cannot be stored as text: the row is refused here, not the whole file by the database.
+    const problem = textProblem(cell)
+    if (problem !== undefined) return Either.left(`${p.name} ${problem}`)
     const value = coerceValue(p.definition, cell)
     if (Either.isLeft(value)) return Either.left(value.left.message)
     if (value.right !== null) properties[p.name] = value.right

@@ -7,8 +7,10 @@ import type { MailRoute } from "../../ports/InboundRepository.js"
 const REPORT_TYPES = /xml|gzip|zip|octet-stream/i
 
 /**
- * Stores each DMARC aggregate report attached to a message sent to a domain's report address.
- * A report about another domain, or one that cannot be read, is logged and skipped.
+ * Stores the DMARC aggregate report attached to a message sent to a domain's report address.
+ * A report about another domain, or one that cannot be read, is logged and skipped. Only the
+ * first report attachment is opened: senders send one report per message (RFC 7489), and opening
+ * one is work a stranger can ask of us for free, so a message asks it once.
  */
 export const IngestDmarcReport = Effect.fn("IngestDmarcReport")(function* (
   route: MailRoute,
@@ -17,7 +19,7 @@ export const IngestDmarcReport = Effect.fn("IngestDmarcReport")(function* (
   const reader = yield* DmarcReportReader
   const reports = yield* DmarcReportRepository
   let stored = 0
-  for (const attachment of message.attachments.filter((a) => REPORT_TYPES.test(a.contentType))) {
+  for (const attachment of message.attachments.filter((a) => REPORT_TYPES.test(a.contentType)).slice(0, 1)) {
     const tree = yield* reader.read(attachment).pipe(
       Effect.tapError((e) => Effect.logInfo(e.message)),
       Effect.option
