@@ -207,6 +207,25 @@ describe("inbound rules", () => {
     expect(structuralProblem(nested(40, "content-type\t:"))).toMatch(/nested/)
     expect(structuralProblem(nested(40, "Content-Type\r\n :"))).toMatch(/nested/)
     expect(structuralProblem(nested(40, 'Content-Type: "multipart/mixed";'))).toMatch(/nested/)
+    // A comment ahead of the type hides it from the field's pattern, not its boundary.
+    expect(structuralProblem(nested(40, "Content-Type: (x)"))).toMatch(/nested/)
+  })
+
+  it("reads any message in time linear in its size, whatever it repeats", () => {
+    const head = "From: a@b.test\r\nTo: c@d.test\r\nSubject: x\r\n\r\n"
+    // Each of these held the event loop for 30 to 40 s with patterns that could match a run of
+    // text two ways, or read a parameter to the end of the message once per mention.
+    const hostile = [
+      `${head}boundary${" ".repeat(200_000)}x\r\n`,
+      head + "content-type:(".repeat(50_000),
+      head + `boundary=${'"'.repeat(2000)}`.repeat(2000),
+      head + "boundary*1=".repeat(200_000)
+    ]
+    for (const text of hostile) {
+      const started = performance.now()
+      structuralProblem(bytes(text))
+      expect(performance.now() - started, text.slice(head.length, head.length + 20)).toBeLessThan(1000)
+    }
   })
 
   it("takes the plus-address tag and builds reply subjects", () => {
