@@ -10,6 +10,7 @@ const message = (attachments: ReadonlyArray<ParsedAttachment>): ParsedMessage =>
   from: null,
   fromAll: [],
   sender: null,
+  senderAll: [],
   to: [],
   cc: [],
   subject: "Report Domain: a.test",
