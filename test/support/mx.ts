@@ -1,6 +1,6 @@
 import { connect } from "node:net"
 import { SmtpInboundServer, SmtpTls } from "@poststack/adapters-smtp"
-import { Effect } from "effect"
+import { type Duration, Effect } from "effect"
 import nodemailer from "nodemailer"
 import { freePort } from "./net.js"
 
@@ -8,7 +8,10 @@ import { freePort } from "./net.js"
  * Our MX as a door for `startTestServer`: a free loopback port and a self-signed
  * certificate for mx.poststack.test, so remote MTAs can STARTTLS.
  */
-export const inboundMxDoor = async (maxMessageBytes = 512 * 1024) => {
+export const inboundMxDoor = async (
+  maxMessageBytes = 512 * 1024,
+  receiveTimeout?: Duration.DurationInput
+) => {
   const port = await freePort()
   const tls = await Effect.runPromise(SmtpTls.selfSigned("mx.poststack.test"))
   return {
@@ -18,7 +21,8 @@ export const inboundMxDoor = async (maxMessageBytes = 512 * 1024) => {
       port,
       tls,
       name: "mx.poststack.test",
-      maxMessageBytes
+      maxMessageBytes,
+      ...(receiveTimeout === undefined ? {} : { receiveTimeout })
     })
   }
 }
