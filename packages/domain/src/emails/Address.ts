@@ -53,3 +53,20 @@ export const formatMailbox = (mailbox: Mailbox): string => {
 }
 
 export const domainOf = (address: string): string => address.slice(address.lastIndexOf("@") + 1)
+
+/**
+ * One entry per address, however often a list names it: addresses compared without regard to
+ * case, the first mention kept with its spelling (the API's and the relay's recipients, the MX's
+ * envelope).
+ */
+export const firstPerAddress = <A extends { readonly address: string }>(
+  all: ReadonlyArray<A>
+): ReadonlyArray<A> => {
+  const seen = new Set<string>()
+  return all.filter((r) => {
+    const key = r.address.toLowerCase()
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}

@@ -1,4 +1,5 @@
 import {
+  firstPerAddress,
   type ApiKey,
   canSend,
   domainOf,
@@ -148,20 +149,6 @@ const hashOf = (request: SendRequest, mode: ApiKey["mode"]) =>
 type Recipient = { readonly address: string; readonly kind: "to" | "cc" | "bcc" }
 
 /**
- * One delivery per address, however often a request names it: addresses are compared without
- * regard to case, and the first mention wins (so To before Cc before Bcc), with its spelling.
- */
-const distinctRecipients = (all: ReadonlyArray<Recipient>): ReadonlyArray<Recipient> => {
-  const seen = new Set<string>()
-  return all.filter((r) => {
-    const key = r.address.toLowerCase()
-    if (seen.has(key)) return false
-    seen.add(key)
-    return true
-  })
-}
-
-/**
  * A send checked and admitted, ready to be written: by the email store (`SendEmail`), or by a
  * caller that writes it in one unit of work with rows of its own (a workflow's send step).
  */
@@ -208,7 +195,8 @@ export const PrepareSend = Effect.fnUntraced(function* (
     return yield* new DomainNotVerified({ domain: domainName })
   }
 
-  const recipients = distinctRecipients([
+  // One delivery per address: the first mention wins (so To before Cc before Bcc).
+  const recipients = firstPerAddress<Recipient>([
     ...valid.to.map((m) => ({ address: m.address, kind: "to" as const })),
     ...valid.cc.map((m) => ({ address: m.address, kind: "cc" as const })),
     ...valid.bcc.map((m) => ({ address: m.address, kind: "bcc" as const }))

@@ -1,4 +1,5 @@
 import {
+  firstPerAddress,
   mailboxHash,
   MessageMalformed,
   type ParsedMessage,
@@ -91,20 +92,6 @@ const storeInbound = Effect.fn("ReceiveMessage.storeInbound")(function* (
 })
 
 /**
- * One route per address, however often the envelope names it: compared without regard to case,
- * the first mention kept with its spelling, as the relay counts its recipients (`SendEmail`).
- */
-const distinctRecipients = (all: ReadonlyArray<RecipientRoute>): ReadonlyArray<RecipientRoute> => {
-  const seen = new Set<string>()
-  return all.filter((r) => {
-    const key = r.address.toLowerCase()
-    if (seen.has(key)) return false
-    seen.add(key)
-    return true
-  })
-}
-
-/**
  * A message our MX accepted for the given recipients (routed at RCPT): refuses abusive
  * structure, parses it once, stores customer mail, and applies reports sent to bounce hosts.
  * Succeeds only once everything is committed, so the SMTP reply can say 250.
@@ -116,7 +103,8 @@ export const ReceiveMessage = Effect.fn("ReceiveMessage")(function* (message: Re
     Effect.map(storableMessage),
     Effect.catchTag("MessageUnreadable", (e) => new MessageMalformed({ message: e.message }))
   )
-  const recipients = distinctRecipients(message.recipients)
+  // One route per address, however often the envelope names it, as the relay counts its recipients.
+  const recipients = firstPerAddress(message.recipients)
   const inbound = recipients.filter((r) => r.role === "inbound")
   if (inbound.length > 0) yield* storeInbound(message, parsed, inbound)
   for (const r of recipients) {
