@@ -25,6 +25,7 @@ describe("HTTP transport contract", () => {
     expect(res.status).toBe(status)
     expect(res.headers.get("content-type")).toMatch(/^application\/json/)
     expect(res.headers.get("x-request-id")).toMatch(/^[A-Za-z0-9._:-]+$/)
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff")
     const body = (await res.json()) as Record<string, unknown>
     expect(Object.keys(body).sort()).toEqual(["code", "error"])
     expect(body.code).toBe(code)

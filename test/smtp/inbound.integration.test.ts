@@ -158,6 +158,9 @@ describe("inbound mail through the MX, read back through /inbound", () => {
         const res = await fetch(`${server.baseUrl}/inbound/${id}/attachments/${a.id}`, {
           headers: { Authorization: `Bearer ${key}` }
         })
+        // Whatever type the sender named, a browser that showed the file would run nothing.
+        expect(res.headers.get("content-security-policy")).toBe("sandbox; default-src 'none'")
+        expect(res.headers.get("x-content-type-options")).toBe("nosniff")
         return {
           status: res.status,
           disposition: res.headers.get("content-disposition"),

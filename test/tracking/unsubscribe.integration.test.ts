@@ -83,6 +83,8 @@ describe("one-click unsubscribe", () => {
     expect(res.status).toBe(200)
     expect(res.headers.get("content-type")).toContain("text/html")
     expect(res.headers.get("content-security-policy")).toContain("default-src 'none'")
+    expect(res.headers.get("x-frame-options")).toBe("DENY")
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff")
     const page = await res.text()
     expect(page).toContain('<form method="post">')
     expect(page).toContain("<button")

@@ -32,7 +32,10 @@ const PAGE_HEADERS = {
   "content-security-policy":
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
   "referrer-policy": "no-referrer",
-  "x-robots-tag": "noindex"
+  "x-robots-tag": "noindex",
+  // For browsers that know neither `frame-ancestors` nor the type's rules.
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff"
 }
 
 const visit = Effect.gen(function* () {
