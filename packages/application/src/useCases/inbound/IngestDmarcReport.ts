@@ -18,42 +18,40 @@ export const IngestDmarcReport = Effect.fn("IngestDmarcReport")(function* (
 ) {
   const reader = yield* DmarcReportReader
   const reports = yield* DmarcReportRepository
-  let stored = 0
-  for (const attachment of message.attachments.filter((a) => REPORT_TYPES.test(a.contentType)).slice(0, 1)) {
-    const tree = yield* reader.read(attachment).pipe(
-      Effect.tapError((e) => Effect.logInfo(e.message)),
-      Effect.option
-    )
-    if (tree._tag === "None") continue
-    const report = dmarcAggregateFrom(tree.value)
-    if (typeof report === "string") {
-      yield* Effect.logInfo(`DMARC report skipped: ${report}`)
-      continue
-    }
-    // NUL or a lone surrogate in a report is no data we could store: skipped like an unreadable one.
-    const unstorable = findTextProblem(report)
-    if (unstorable !== undefined) {
-      yield* Effect.logInfo(`DMARC report skipped: ${unstorable.path} ${unstorable.problem}`)
-      continue
-    }
-    if (report.policyDomain !== route.domainName) {
-      yield* Effect.logInfo(`DMARC report for ${report.policyDomain} sent to ${route.domainName}: skipped`)
-      continue
-    }
-    yield* reports.insert({
-      teamId: route.teamId,
-      domainId: route.domainId,
-      reportId: report.reportId,
-      orgName: report.orgName,
-      email: report.email,
-      dateRangeStart: report.dateRangeStart,
-      dateRangeEnd: report.dateRangeEnd,
-      policyDomain: report.policyDomain,
-      policyPublished: report.policyPublished,
-      status: "processed",
-      rows: report.rows
-    })
-    stored++
+  const attachment = message.attachments.find((a) => REPORT_TYPES.test(a.contentType))
+  if (attachment === undefined) return 0
+  const tree = yield* reader.read(attachment).pipe(
+    Effect.tapError((e) => Effect.logInfo(e.message)),
+    Effect.option
+  )
+  if (tree._tag === "None") return 0
+  const report = dmarcAggregateFrom(tree.value)
+  if (typeof report === "string") {
+    yield* Effect.logInfo(`DMARC report skipped: ${report}`)
+    return 0
   }
-  return stored
+  // NUL or a lone surrogate in a report is no data we could store: skipped like an unreadable one.
+  const unstorable = findTextProblem(report)
+  if (unstorable !== undefined) {
+    yield* Effect.logInfo(`DMARC report skipped: ${unstorable.path} ${unstorable.problem}`)
+    return 0
+  }
+  if (report.policyDomain !== route.domainName) {
+    yield* Effect.logInfo(`DMARC report for ${report.policyDomain} sent to ${route.domainName}: skipped`)
+    return 0
+  }
+  yield* reports.insert({
+    teamId: route.teamId,
+    domainId: route.domainId,
+    reportId: report.reportId,
+    orgName: report.orgName,
+    email: report.email,
+    dateRangeStart: report.dateRangeStart,
+    dateRangeEnd: report.dateRangeEnd,
+    policyDomain: report.policyDomain,
+    policyPublished: report.policyPublished,
+    status: "processed",
+    rows: report.rows
+  })
+  return 1
 })
