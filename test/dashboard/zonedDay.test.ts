@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { zonedDay } from "../../apps/dashboard/src/zonedDay.js"
+import { wallTime, zonedDay, zonedTime } from "../../apps/dashboard/src/zonedDay.js"
 
 /** The audit log's day filters read a day in the person's time zone, as its dates are shown. */
 describe("dashboard: a filter day in the person's time zone", () => {
@@ -29,5 +29,26 @@ describe("dashboard: a filter day in the person's time zone", () => {
   it("leaves an empty or malformed field unfiltered", () => {
     expect(zonedDay("", "Europe/Paris", "start")).toBeUndefined()
     expect(zonedDay("5/12/2026", "Europe/Paris", "end")).toBeUndefined()
+  })
+})
+
+/** An email's new send time is typed as the person's wall clock, in their zone, and shown back so. */
+describe("dashboard: a time of day in the person's time zone", () => {
+  it("reads a datetime-local value in that zone, daylight saving included", () => {
+    expect(zonedTime("2026-12-05T09:30", "UTC")?.toISOString()).toBe("2026-12-05T09:30:00.000Z")
+    expect(zonedTime("2026-12-05T09:30", "Europe/Paris")?.toISOString()).toBe("2026-12-05T08:30:00.000Z")
+    expect(zonedTime("2026-07-05T09:30", "Europe/Paris")?.toISOString()).toBe("2026-07-05T07:30:00.000Z")
+    expect(zonedTime("2026-07-01T00:00", "Asia/Kathmandu")?.toISOString()).toBe("2026-06-30T18:15:00.000Z")
+    expect(zonedTime("2026-12-05", "UTC")).toBeUndefined()
+    expect(zonedTime("", "UTC")).toBeUndefined()
+  })
+
+  it("shows an instant as that zone's wall clock, the other way round", () => {
+    expect(wallTime(new Date("2026-12-05T08:30:00Z"), "Europe/Paris")).toBe("2026-12-05T09:30")
+    expect(wallTime(new Date("2026-07-01T03:59:00Z"), "America/New_York")).toBe("2026-06-30T23:59")
+    for (const zone of ["UTC", "Europe/Paris", "America/New_York", "Asia/Kathmandu"]) {
+      const at = new Date("2026-10-25T14:07:00Z")
+      expect(zonedTime(wallTime(at, zone), zone)?.toISOString()).toBe(at.toISOString())
+    }
   })
 })

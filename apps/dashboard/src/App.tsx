@@ -11,6 +11,8 @@ import { PrivacyPage } from "./pages/PrivacyPage"
 import { ConfirmEmailPage } from "./pages/ConfirmEmailPage"
 import { ContactsPage } from "./pages/ContactsPage"
 import { DomainsPage } from "./pages/DomainsPage"
+import { EMAIL_PATH, EmailDetailPage } from "./pages/EmailDetailPage"
+import { EmailsPage } from "./pages/EmailsPage"
 import { GitHubRefusedPage } from "./pages/GitHubRefusedPage"
 import { TemplatesPage } from "./pages/TemplatesPage"
 import { AuditLogPage, RequestLogPage } from "./pages/LogPages"
@@ -44,6 +46,7 @@ const PUBLIC: Record<string, () => React.JSX.Element> = {
 
 /** Pages of a signed-in person, acting on the session's team. */
 const SIGNED_IN: Record<string, () => React.JSX.Element> = {
+  "/app/emails": EmailsPage,
   "/app/api-keys": ApiKeysPage,
   "/app/domains": DomainsPage,
   "/app/signup-forms": SignupFormsPage,
@@ -62,6 +65,14 @@ const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/billing": BillingPage,
   "/app/privacy": PrivacyPage
 }
+
+/** Pages of one thing, the rest of the path naming it (`/app/emails/em_…`). */
+const SIGNED_IN_ITEMS: ReadonlyArray<readonly [string, () => React.JSX.Element]> = [
+  [EMAIL_PATH, EmailDetailPage]
+]
+
+const itemPage = (path: string) =>
+  SIGNED_IN_ITEMS.find(([prefix]) => path.startsWith(prefix) && path.length > prefix.length)?.[1]
 
 type Loaded =
   | { readonly state: "loading" }
@@ -131,7 +142,7 @@ export const App = () => {
     )
   }
   if (state === undefined) return null
-  const Page = SIGNED_IN[place.path] ?? NotFoundPage
+  const Page = SIGNED_IN[place.path] ?? itemPage(place.path) ?? NotFoundPage
   return (
     <SessionContext.Provider value={state}>
       <AppShell path={place.path}>

@@ -5,6 +5,7 @@ import { useCurrentTeam, useSession } from "./session"
 import { Link, Select } from "./ui"
 
 const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
+  ["/app/emails", "Emails", "everyone"],
   ["/app/api-keys", "API keys", "everyone"],
   ["/app/domains", "Domains", "everyone"],
   ["/app/contacts", "Contacts", "everyone"],
@@ -66,7 +67,10 @@ export const AppShell = ({ path, children }: { readonly path: string; readonly c
         <ul>
           {NAV.filter(([, , who]) => who === "everyone" || team?.role !== "member").map(([href, text]) => (
             <li key={href}>
-              <Link href={href} aria-current={path === href ? "page" : undefined}>
+              <Link
+                href={href}
+                aria-current={path === href || path.startsWith(`${href}/`) ? "page" : undefined}
+              >
                 {text}
               </Link>
             </li>

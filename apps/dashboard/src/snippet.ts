@@ -53,3 +53,21 @@ ${fields.map(input).join("\n")}
 })(document.currentScript.previousElementSibling);
 </script>`
 }
+
+/**
+ * A first send with curl against this server (`origin`): the key's place left for the person to
+ * fill in, since the dashboard never holds a secret it showed once.
+ */
+export const sendSnippet = (origin: string, from: string, to: string) => {
+  const q = JSON.stringify
+  const body = `{
+    "from": ${q(from)},
+    "to": [${q(to)}],
+    "subject": "Hello from PostStack",
+    "html": "<p>It works!</p>"
+  }`
+  return `curl -X POST ${origin}/emails \\
+  -H "Authorization: Bearer YOUR_API_KEY" \\
+  -H "Content-Type: application/json" \\
+  -d '${body.replaceAll("'", "'\\''")}'`
+}

@@ -14,14 +14,25 @@ const wallClock = (t: number, timeZone: string) => {
   return Date.UTC(part("year"), part("month") - 1, part("day"), part("hour"), part("minute"), part("second"))
 }
 
-/** The instant a `YYYY-MM-DD` day's midnight happens in `timeZone` (daylight saving included). */
-const midnight = (year: number, month: number, day: number, timeZone: string) => {
-  const target = Date.UTC(year, month - 1, day)
+/** The instant `timeZone`'s wall clock reads the given figures (daylight saving included). */
+const instantOf = (
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  timeZone: string
+) => {
+  const target = Date.UTC(year, month - 1, day, hour, minute)
   // Two passes: the zone's offset near the guess, then at the corrected instant (a DST change).
   let t = target - (wallClock(target, timeZone) - target)
   t = target - (wallClock(t, timeZone) - t)
   return t
 }
+
+/** The instant a `YYYY-MM-DD` day's midnight happens in `timeZone`. */
+const midnight = (year: number, month: number, day: number, timeZone: string) =>
+  instantOf(year, month, day, 0, 0, timeZone)
 
 const parse = (day: string) => {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day)
@@ -40,3 +51,24 @@ export const zonedDay = (day: string, timeZone: string, end: "start" | "end"): D
     ? new Date(midnight(year, month, date, timeZone))
     : new Date(midnight(year, month, date + 1, timeZone) - 1)
 }
+
+/**
+ * A `datetime-local` field's value (`YYYY-MM-DDTHH:MM`) read as the person's wall clock in
+ * `timeZone`, the zone every date of the dashboard is shown in; `undefined` when malformed.
+ */
+export const zonedTime = (value: string, timeZone: string): Date | undefined => {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value)
+  if (match === null) return undefined
+  const [year, month, day, hour, minute] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number
+  ]
+  return new Date(instantOf(year, month, day, hour, minute, timeZone))
+}
+
+/** The other way: what a `datetime-local` field shows for `date` in `timeZone` (to the minute). */
+export const wallTime = (date: Date, timeZone: string): string =>
+  new Date(wallClock(date.getTime(), timeZone)).toISOString().slice(0, 16)

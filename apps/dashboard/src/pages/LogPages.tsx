@@ -44,7 +44,7 @@ const usePaged = <A,>(load: (page: number) => Promise<Page<A>>, filters: Readonl
   return { page, setPage, result, problem }
 }
 
-const Pager = ({
+export const Pager = ({
   label,
   meta,
   onPage

@@ -1,0 +1,45 @@
+import { PublicEmailStatus } from "@poststack/domain"
+import { zonedDay } from "../zonedDay"
+
+/** The Emails page's filters: how the address carries them, and the `GET /emails` query they make. */
+
+const PER_PAGE = 25
+
+/** The filters, as the page's address carries them (so a reload or the way back keeps them). */
+export const KEYS = ["to", "subject", "status", "domain", "tag", "after", "before"] as const
+export type Filters = Record<(typeof KEYS)[number], string>
+
+export const readFilters = (search: URLSearchParams) =>
+  Object.fromEntries(KEYS.map((k) => [k, search.get(k) ?? ""])) as Filters
+export const readPage = (search: URLSearchParams) => Math.max(1, Math.floor(Number(search.get("page"))) || 1)
+
+export const searchOf = (filters: Filters, page: number) => {
+  const search = new URLSearchParams()
+  for (const k of KEYS) if (filters[k] !== "") search.set(k, filters[k])
+  if (page > 1) search.set("page", String(page))
+  const text = search.toString()
+  return text === "" ? "" : `?${text}`
+}
+
+export const STATUSES: ReadonlyArray<readonly [string, string]> = [
+  ["", "Any status"],
+  ...PublicEmailStatus.literals.map((s) => [s, s === "queued" ? "queued or scheduled" : s] as const)
+]
+
+/** The list's query for the filters and the page; days are read in the person's time zone. */
+export const paramsOf = (f: Filters, page: number, timeZone: string) => {
+  const after = zonedDay(f.after, timeZone, "start")
+  const before = zonedDay(f.before, timeZone, "end")
+  return {
+    page,
+    perPage: PER_PAGE,
+    ...(f.to === "" ? {} : { to: f.to }),
+    ...(f.subject === "" ? {} : { subject: f.subject }),
+    ...(f.status === "" ? {} : { status: f.status }),
+    ...(/^[1-9][0-9]*$/.test(f.domain) ? { domainId: Number(f.domain) } : {}),
+    ...(f.tag === "" ? {} : { tag: f.tag }),
+    // Days as the person reads them: in their time zone, as every date on the page.
+    ...(after === undefined ? {} : { dateFrom: after.toISOString() }),
+    ...(before === undefined ? {} : { dateTo: before.toISOString() })
+  }
+}
