@@ -12,6 +12,7 @@ import { ConfirmEmailPage } from "./pages/ConfirmEmailPage"
 import { ContactsPage } from "./pages/ContactsPage"
 import { DomainsPage } from "./pages/DomainsPage"
 import { GitHubRefusedPage } from "./pages/GitHubRefusedPage"
+import { InboundPage } from "./pages/InboundPage"
 import { TemplatesPage } from "./pages/TemplatesPage"
 import { AuditLogPage, RequestLogPage } from "./pages/LogPages"
 import { NotFoundPage } from "./pages/NotFoundPage"
@@ -22,6 +23,7 @@ import { SessionsPage } from "./pages/SessionsPage"
 import { SignInPage } from "./pages/SignInPage"
 import { SignupFormsPage } from "./pages/SignupFormsPage"
 import { SignUpPage } from "./pages/SignUpPage"
+import { SuppressionsPage } from "./pages/SuppressionsPage"
 import { TeamPage } from "./pages/TeamPage"
 import { TopicsPage } from "./pages/TopicsPage"
 import { TwoFactorSignInPage } from "./pages/TwoFactorSignInPage"
@@ -60,7 +62,9 @@ const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/audit-log": AuditLogPage,
   "/app/logs": RequestLogPage,
   "/app/billing": BillingPage,
-  "/app/privacy": PrivacyPage
+  "/app/privacy": PrivacyPage,
+  "/app/inbound": InboundPage,
+  "/app/suppressions": SuppressionsPage
 }
 
 type Loaded =

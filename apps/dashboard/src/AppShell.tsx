@@ -5,8 +5,10 @@ import { useCurrentTeam, useSession } from "./session"
 import { Link, Select } from "./ui"
 
 const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
+  ["/app/inbound", "Received mail", "everyone"],
   ["/app/api-keys", "API keys", "everyone"],
   ["/app/domains", "Domains", "everyone"],
+  ["/app/suppressions", "Suppressions", "everyone"],
   ["/app/contacts", "Contacts", "everyone"],
   ["/app/contact-properties", "Properties", "everyone"],
   ["/app/topics", "Topics", "everyone"],
