@@ -161,6 +161,8 @@ describe("received mail and suppressions in the dashboard", () => {
     expect(await rows.nth(1).textContent()).toContain("<img src=x onerror=alert(1)>")
     expect(await rows.nth(2).textContent()).toContain("Paula Payer")
     expect(await rows.nth(2).textContent()).toContain("billing@acme.test")
+    expect(await rows.nth(2).textContent()).toContain("1 attachment")
+    expect(await rows.nth(1).textContent()).not.toContain("attachment")
     expect(await page.locator("main img").count()).toBe(0)
     await shot(page, "inbound-list")
 

@@ -179,6 +179,11 @@ const InboundList = ({ notice }: { readonly notice: string | undefined }) => {
                     <Link href={open(e)}>
                       {e.subject === null || e.subject === "" ? "(no subject)" : e.subject}
                     </Link>
+                    {e.attachmentCount === 0 ? null : (
+                      <span className="badge">
+                        {e.attachmentCount} attachment{e.attachmentCount === 1 ? "" : "s"}
+                      </span>
+                    )}
                     <SpamBadge email={e} />
                   </td>
                   <td className="when">{formatDate(e.createdAt, info.user.timeZone)}</td>
