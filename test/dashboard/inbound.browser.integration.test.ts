@@ -66,6 +66,7 @@ const hostile = [
   "<script>document.getElementById('still').textContent='script ran'; alert('frame script')</script>",
   "<img src=x onerror=\"document.getElementById('still').textContent='handler ran'; alert('handler')\">",
   '<form action="https://evil.test/steal"><button id="go">Go</button></form>',
+  '<a id="away" href="https://evil.test/here">here</a> <a id="top" href="https://evil.test/top" target="_top">top</a>',
   ""
 ].join("\r\n")
 
@@ -103,7 +104,11 @@ describe("received mail and suppressions in the dashboard", () => {
     page.on("console", (message) => {
       if (/Blocked script execution in 'about:srcdoc'/.test(message.text())) blocked.push(message.text())
     })
-    watchForProblems(page, problems, /status of 4(0[134]|22)|Blocked (script execution|form submission)/)
+    watchForProblems(
+      page,
+      problems,
+      /status of 4(0[134]|22)|Blocked (script execution|form submission)|Blocked opening|Unsafe attempt to initiate navigation/
+    )
     const dialogs: Array<string> = []
     page.on("dialog", (dialog) => {
       dialogs.push(dialog.message())
@@ -127,6 +132,7 @@ describe("received mail and suppressions in the dashboard", () => {
     // Before any domain: the page says where to start.
     await page.getByText("Nothing received yet").waitFor()
     await page.getByText("Add a domain and verify it on the Domains page first").waitFor()
+    await shot(page, "inbound-empty")
 
     // A verified domain (set up through the API), whose receiving switch the page turns on.
     const key = String(
@@ -138,6 +144,8 @@ describe("received mail and suppressions in the dashboard", () => {
       "receiving starts off"
     ).toBe(200)
     await page.reload()
+    await page.getByRole("button", { name: "Receive mail at acme.test" }).waitFor()
+    await shot(page, "inbound-verified")
     await page.getByRole("button", { name: "Receive mail at acme.test" }).click()
     const receiving = page.getByRole("region", { name: "Where mail is received" })
     await receiving.getByText("MX record:").waitFor()
@@ -213,7 +221,11 @@ describe("received mail and suppressions in the dashboard", () => {
     await evil.getByText("Static words of a hostile message.").waitFor()
     expect(await page.locator('iframe[title="Message body (HTML)"]').getAttribute("sandbox")).toBe("")
     await evil.locator("#go").click()
+    await evil.locator("#away").click()
+    await evil.locator("#top").click()
     await page.waitForTimeout(300)
+    // Nothing left the frame nor moved the page: the form, the link and the top link went nowhere.
+    expect(page.frames().map((f) => f.url())).toEqual([page.url(), "about:srcdoc"])
     expect(await evil.locator("#still").textContent()).toBe("Static words of a hostile message.")
     expect(await page.evaluate<unknown>("window.__pwned")).toBeUndefined()
     expect(dialogs).toEqual([])
@@ -274,6 +286,8 @@ describe("received mail and suppressions in the dashboard", () => {
 
     const { context, page, dialogs } = await open(1200)
     await signInAndOpen(page, world.server.baseUrl, { email: EMAIL, password: PASSWORD }, "Suppressions")
+    // A reason the API does not know is refused before any listing.
+    expect((await api.call("GET", "/suppressions?reason=bogus")).status).toBe(400)
     const list = page.getByRole("table", { name: "1 suppressed address" })
     await list.waitFor()
     expect(await list.getByRole("row").nth(1).textContent()).toContain("gone@people.test")

@@ -224,6 +224,10 @@ export const InboundPage = () => {
   const place = usePlace()
   const id = place.search.get("id")
   const [notice, setNotice] = useState<string | undefined>()
+  // A deletion's notice is for the list it lands on, not for the next visit to it.
+  useEffect(() => {
+    if (id !== null) setNotice(undefined)
+  }, [id])
   if (id !== null && /^[1-9][0-9]{0,15}$/.test(id)) {
     return (
       <InboundMessage

@@ -16,11 +16,15 @@ export const REASONS: Record<SuppressionReason, string> = {
   manual: "Added by hand"
 }
 
+/** Why the address is listed, and what to weigh before taking it off. */
 const WHY: Record<SuppressionReason, string> = {
-  hard_bounce: "the receiving server said the address does not exist",
-  complaint: "the recipient marked a message as spam",
-  unsubscribe: "the recipient unsubscribed",
-  manual: "someone on the team added it"
+  hard_bounce:
+    "It was listed because the receiving server said the address does not exist: sending to it again can hurt your domains' reputation.",
+  complaint:
+    "It was listed because the recipient marked a message as spam: sending to it again can hurt your domains' reputation.",
+  unsubscribe:
+    "It was listed because the recipient unsubscribed: remove it only if they asked to hear from you again.",
+  manual: "It was added by hand."
 }
 
 interface Query {
@@ -64,11 +68,8 @@ const ConfirmRemove = ({
     >
       <h2 id="remove-title">Remove {entry.email} from the list?</h2>
       <p id="remove-warning">
-        Mail will go to this address again, from every send of the team: API, SMTP, broadcasts and workflows.
-        It was listed because {WHY[entry.reason]}
-        {entry.reason === "hard_bounce" || entry.reason === "complaint"
-          ? "; sending to it again can hurt your domains' reputation."
-          : "."}
+        Mail will go to this address again: the list will no longer stop sends to it from the API, SMTP,
+        broadcasts or workflows. {WHY[entry.reason]}
       </p>
       <button type="button" className="danger" onClick={onRemove}>
         Remove and allow mail
