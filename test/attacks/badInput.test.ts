@@ -305,6 +305,18 @@ describe("bad input is a 4xx with {error, code}, never a 5xx", () => {
     expect(ok.status).toBe(200)
   })
 
+  it("a search text the database cannot compare (NUL, a lone surrogate) is answered, never a 500", async () => {
+    for (const path of [
+      "/suppressions?search=a%00b",
+      "/suppressions?search=%ED%A0%80",
+      "/suppressions?search=%25_%5C",
+      "/contacts?search=a%00b"
+    ]) {
+      const res = await request(base(), teams.keyA, "GET", path)
+      expect({ path, status: res.status < 500 }).toEqual({ path, status: true })
+    }
+  })
+
   it("an Idempotency-Key header longer than a body key may be is refused, not left to the index", async () => {
     const random = Array.from({ length: 300 }, () => Math.random().toString(36).slice(2, 12)).join("")
     const res = await fetch(`${base()}/emails`, {

@@ -84,11 +84,12 @@ describe("inbound mail through the MX, read back through /inbound", () => {
       messageId: "<q-1@sender.test>",
       mailboxHash: "invoice-42",
       textBody: expect.stringContaining("Where is my invoice?"),
-      authentication: { spf: "pass", dkim: "none", dmarc: expect.any(String) }
+      authentication: { spf: "pass", dkim: "none", dmarc: expect.any(String) },
+      attachmentCount: 1
     })
     const id = row?.id as number
     const got = await call("GET", `/inbound/${id}`)
-    expect((got.body.inboundEmail as { id: number }).id).toBe(id)
+    expect(got.body.inboundEmail).toMatchObject({ id, attachmentCount: 1 })
 
     const attachments = (await call("GET", `/inbound/${id}/attachments`)).body.attachments as Array<{
       id: number

@@ -78,6 +78,24 @@ for (const [name, start] of [
       expect((await list((l) => l.list(team, 2, 2))).entries.map((e) => e.email)).toEqual(["Ann@example.com"])
     })
 
+    it("lists only the addresses containing a text in any case, and only a reason, with their total", async () => {
+      const [team] = s.teams
+      await list((l) => l.add(team, "d_1@Search.test", "manual", null))
+      await list((l) => l.add(team, "d-2@search.test", "hard_bounce", null))
+      const found = await list((l) => l.list(team, 1, 20, { search: "SEARCH.TEST" }))
+      expect(found.total).toBe(2)
+      expect(found.entries.map((e) => e.email).sort()).toEqual(["d-2@search.test", "d_1@Search.test"])
+      // `_` is a character, not any character.
+      expect((await list((l) => l.list(team, 1, 20, { search: "d_" }))).entries.map((e) => e.email)).toEqual([
+        "d_1@Search.test"
+      ])
+      const bounced = await list((l) => l.list(team, 1, 20, { search: "search", reason: "hard_bounce" }))
+      expect(bounced).toMatchObject({ total: 1, entries: [{ email: "d-2@search.test" }] })
+      expect((await list((l) => l.list(team, 1, 20, { reason: "complaint" }))).total).toBe(1)
+      await list((l) => l.remove(team, "d_1@search.test"))
+      await list((l) => l.remove(team, "d-2@search.test"))
+    })
+
     it("removes by address in any case, and says when there was nothing to remove", async () => {
       const [team] = s.teams
       expect(await list((l) => l.remove(team, "B@EXAMPLE.COM"))).toBe(true)

@@ -14,6 +14,7 @@ import { DomainsPage } from "./pages/DomainsPage"
 import { EMAIL_PATH, EmailDetailPage } from "./pages/EmailDetailPage"
 import { EmailsPage } from "./pages/EmailsPage"
 import { GitHubRefusedPage } from "./pages/GitHubRefusedPage"
+import { InboundPage } from "./pages/InboundPage"
 import { TemplatesPage } from "./pages/TemplatesPage"
 import { AuditLogPage, RequestLogPage } from "./pages/LogPages"
 import { NotFoundPage } from "./pages/NotFoundPage"
@@ -24,6 +25,7 @@ import { SessionsPage } from "./pages/SessionsPage"
 import { SignInPage } from "./pages/SignInPage"
 import { SignupFormsPage } from "./pages/SignupFormsPage"
 import { SignUpPage } from "./pages/SignUpPage"
+import { SuppressionsPage } from "./pages/SuppressionsPage"
 import { TeamPage } from "./pages/TeamPage"
 import { TopicsPage } from "./pages/TopicsPage"
 import { TwoFactorSignInPage } from "./pages/TwoFactorSignInPage"
@@ -63,7 +65,9 @@ const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/audit-log": AuditLogPage,
   "/app/logs": RequestLogPage,
   "/app/billing": BillingPage,
-  "/app/privacy": PrivacyPage
+  "/app/privacy": PrivacyPage,
+  "/app/inbound": InboundPage,
+  "/app/suppressions": SuppressionsPage
 }
 
 /** Pages of one thing, the rest of the path naming it (`/app/emails/em_…`). */

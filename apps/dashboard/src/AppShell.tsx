@@ -6,8 +6,10 @@ import { Link, Select } from "./ui"
 
 const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
   ["/app/emails", "Emails", "everyone"],
+  ["/app/inbound", "Received mail", "everyone"],
   ["/app/api-keys", "API keys", "everyone"],
   ["/app/domains", "Domains", "everyone"],
+  ["/app/suppressions", "Suppressions", "everyone"],
   ["/app/contacts", "Contacts", "everyone"],
   ["/app/contact-properties", "Properties", "everyone"],
   ["/app/topics", "Topics", "everyone"],

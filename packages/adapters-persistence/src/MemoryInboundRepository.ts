@@ -78,6 +78,16 @@ export const make = (state: MemoryDomainState) => {
       Effect.sync(() => Option.filter(Option.fromNullable(emails.get(id)), (e) => e.teamId === teamId)),
     attachments: (teamId, id) =>
       Effect.sync(() => (emails.get(id)?.teamId === teamId ? (attachmentsOf.get(id) ?? []) : [])),
+    attachmentCounts: (teamId, ids) =>
+      Effect.sync(
+        () =>
+          new Map(
+            ids.flatMap((id) => {
+              const n = emails.get(id)?.teamId === teamId ? (attachmentsOf.get(id)?.length ?? 0) : 0
+              return n === 0 ? [] : [[id, n] as const]
+            })
+          )
+      ),
     delete: (teamId, id) =>
       Effect.sync(() => {
         const email = emails.get(id)

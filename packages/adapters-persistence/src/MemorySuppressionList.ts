@@ -26,11 +26,15 @@ export const make = Effect.sync(() => {
             })
           )
       ),
-    list: (teamId, page, perPage) =>
+    list: (teamId, page, perPage, filter = {}) =>
       Effect.sync(() => {
-        const newest = [...of(teamId)].sort(
-          (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id
+        const search = filter.search?.toLowerCase() ?? ""
+        const kept = of(teamId).filter(
+          (e) =>
+            e.email.toLowerCase().includes(search) &&
+            (filter.reason === undefined || e.reason === filter.reason)
         )
+        const newest = kept.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id)
         return { entries: newest.slice((page - 1) * perPage, page * perPage), total: newest.length }
       }),
     add: (teamId, email, reason) =>

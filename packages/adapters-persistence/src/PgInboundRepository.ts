@@ -184,6 +184,17 @@ export const make = Effect.gen(function* () {
       ),
     attachments: (teamId, id) =>
       attachmentsOf({ teamId, id }).pipe(orCorrupt("inbound_attachments"), unavailable),
+    attachmentCounts: (teamId, ids) =>
+      ids.length === 0
+        ? Effect.succeed(new Map<number, number>())
+        : sql<{ id: string; n: number }>`
+            SELECT a.inbound_email_id::text AS id, count(*)::int AS n
+            FROM inbound_attachments a JOIN inbound_emails i ON i.id = a.inbound_email_id
+            WHERE i.team_id = ${teamId} AND i.id IN ${sql.in(ids)}
+            GROUP BY a.inbound_email_id`.pipe(
+            Effect.map((rows) => new Map(rows.map((r) => [Number(r.id), r.n] as const))),
+            unavailable
+          ),
     delete: (teamId, id) =>
       sql
         .withTransaction(

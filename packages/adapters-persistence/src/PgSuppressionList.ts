@@ -4,6 +4,9 @@ import type { SuppressionMatch, SuppressionReason } from "@poststack/domain"
 import { Effect, Layer } from "effect"
 import { unavailable } from "./SqlErrors.js"
 
+/** An ILIKE pattern for addresses containing `text`, where `%`, `_` and `\` match themselves. */
+const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   return SuppressionList.of({
@@ -19,13 +22,20 @@ export const make = Effect.gen(function* () {
             ),
             unavailable
           ),
-    list: (teamId, page, perPage) =>
+    list: (teamId, page, perPage, filter = {}) =>
       Effect.gen(function* () {
+        const where = sql.and([
+          sql`team_id = ${teamId}`,
+          ...(filter.search === undefined || filter.search === ""
+            ? []
+            : [sql`email ILIKE ${containing(filter.search)}`]),
+          ...(filter.reason === undefined ? [] : [sql`reason = ${filter.reason}`])
+        ])
         const rows = yield* sql<{ id: number; email: string; reason: SuppressionReason; created_at: Date }>`
-          SELECT id, email, reason, created_at FROM suppressions WHERE team_id = ${teamId}
+          SELECT id, email, reason, created_at FROM suppressions WHERE ${where}
           ORDER BY created_at DESC, id DESC LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`
         const counted = yield* sql<{ n: number }>`
-          SELECT count(*)::int AS n FROM suppressions WHERE team_id = ${teamId}`
+          SELECT count(*)::int AS n FROM suppressions WHERE ${where}`
         return {
           entries: rows.map((r) => ({ id: r.id, email: r.email, reason: r.reason, createdAt: r.created_at })),
           total: counted[0]?.n ?? 0

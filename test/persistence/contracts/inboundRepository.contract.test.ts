@@ -89,6 +89,18 @@ for (const [name, start] of subjects) {
       const stranger = await newTeam(s)
       expect(Option.isNone(await inbound((r) => r.get(stranger, ids[0] as number)))).toBe(true)
       expect(await inbound((r) => r.attachments(stranger, ids[0] as number))).toEqual([])
+      // Counts: each recipient's row has the shared attachment; a row without any, and another team, are absent.
+      const counts = await inbound((r) =>
+        r.attachmentCounts(team, [ids[0] as number, ids[1] as number, third as number])
+      )
+      expect(counts).toEqual(
+        new Map([
+          [ids[0], 1],
+          [ids[1], 1]
+        ])
+      )
+      expect((await inbound((r) => r.attachmentCounts(stranger, [ids[0] as number]))).size).toBe(0)
+      expect((await inbound((r) => r.attachmentCounts(team, []))).size).toBe(0)
       const list = async (filter: { name: string | null; domainId: number | null }, page = 1, perPage = 10) =>
         (await inbound((r) => r.list(team, filter, page, perPage))).emails.map((e) => e.id)
       expect(await list({ name: null, domainId: null })).toEqual([third, ids[1], ids[0]])

@@ -3,11 +3,11 @@ import {
   DeleteInbound,
   DraftInboundReply,
   ForwardInbound,
-  GetInbound,
   GetInboundAttachment,
   type InboundEmailRecord,
   ListInbound,
   ListInboundAttachments,
+  ReadInbound,
   ReplyToInbound,
   type SendResult
 } from "@poststack/application"
@@ -25,7 +25,7 @@ import { listPage } from "./listPage.js"
 const list = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
   value === undefined ? [] : typeof value === "string" ? [value] : value
 
-const toView = (e: InboundEmailRecord) =>
+const toView = (e: InboundEmailRecord, attachmentCount: number) =>
   InboundEmailView.make(
     {
       id: e.id,
@@ -46,7 +46,8 @@ const toView = (e: InboundEmailRecord) =>
       spamVerdict: null,
       strippedReply: null,
       authentication: e.authentication,
-      envelope: e.envelope
+      envelope: e.envelope,
+      attachmentCount
     },
     { disableValidation: true }
   )
@@ -77,18 +78,22 @@ export const InboundLive = HttpApiBuilder.group(Api, "inbound", (handlers) =>
     .handle("list", ({ urlParams }) =>
       Effect.gen(function* () {
         const caller = yield* CurrentPrincipal
-        const { emails, total } = yield* ListInbound(
+        const { emails, total, attachmentCounts } = yield* ListInbound(
           caller,
           urlParams.domain ?? null,
           urlParams.page,
           urlParams.perPage
         )
-        return listPage(emails.map(toView), urlParams, total)
+        return listPage(
+          emails.map((e) => toView(e, attachmentCounts.get(e.id) ?? 0)),
+          urlParams,
+          total
+        )
       })
     )
     .handle("get", ({ path }) =>
-      Effect.flatMap(CurrentPrincipal, (caller) => GetInbound(caller, path.id)).pipe(
-        Effect.map((email) => ({ inboundEmail: toView(email) }))
+      Effect.flatMap(CurrentPrincipal, (caller) => ReadInbound(caller, path.id)).pipe(
+        Effect.map(({ email, attachmentCount }) => ({ inboundEmail: toView(email, attachmentCount) }))
       )
     )
     .handle("delete", ({ path }) =>

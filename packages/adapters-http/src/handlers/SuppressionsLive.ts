@@ -9,7 +9,10 @@ export const SuppressionsLive = HttpApiBuilder.group(Api, "suppressions", (handl
     .handle("list", ({ urlParams }) =>
       Effect.gen(function* () {
         const caller = yield* CurrentPrincipal
-        const { entries, total } = yield* ListSuppressions(caller, urlParams.page, urlParams.perPage)
+        const { entries, total } = yield* ListSuppressions(caller, urlParams.page, urlParams.perPage, {
+          search: urlParams.search?.trim(),
+          reason: urlParams.reason
+        })
         return listPage(
           entries.map((e) => SuppressionView.make(e, { disableValidation: true })),
           urlParams,

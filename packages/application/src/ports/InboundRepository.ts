@@ -53,6 +53,11 @@ export class InboundRepository extends Context.Tag("@poststack/application/Inbou
       teamId: TeamId,
       id: number
     ) => Effect.Effect<ReadonlyArray<InboundAttachmentRecord>, StoreUnavailable>
+    /** How many attachments each of these rows of the team has; a row with none (or not the team's) is absent. */
+    readonly attachmentCounts: (
+      teamId: TeamId,
+      ids: ReadonlyArray<number>
+    ) => Effect.Effect<ReadonlyMap<number, number>, StoreUnavailable>
     /** Deletes the row; returns the blob keys no other row refers to any more. */
     readonly delete: (
       teamId: TeamId,

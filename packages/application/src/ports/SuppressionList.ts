@@ -2,6 +2,12 @@ import type { Suppression, SuppressionMatch, SuppressionReason, TeamId } from "@
 import { Context, type Effect } from "effect"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
 
+/** Which entries a listing keeps; an absent field keeps every entry. */
+export interface SuppressionFilter {
+  readonly search?: string | undefined
+  readonly reason?: SuppressionReason | undefined
+}
+
 /** The team's suppression list: what every send path consults, and what its owner reads and edits. */
 export class SuppressionList extends Context.Tag("@poststack/application/SuppressionList")<
   SuppressionList,
@@ -11,11 +17,15 @@ export class SuppressionList extends Context.Tag("@poststack/application/Suppres
       teamId: TeamId,
       addresses: ReadonlyArray<string>
     ) => Effect.Effect<ReadonlyMap<string, SuppressionMatch>, StoreUnavailable>
-    /** Newest first. */
+    /**
+     * Newest first. With `filter`, only entries whose address contains `search` (any case; `%` and
+     * `_` match themselves) and whose reason is `reason`; `total` counts those.
+     */
     readonly list: (
       teamId: TeamId,
       page: number,
-      perPage: number
+      perPage: number,
+      filter?: SuppressionFilter
     ) => Effect.Effect<
       { readonly entries: ReadonlyArray<Suppression>; readonly total: number },
       StoreUnavailable

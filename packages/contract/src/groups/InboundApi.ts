@@ -37,7 +37,9 @@ export class InboundEmailView extends Schema.Class<InboundEmailView>("InboundEma
   strippedReply: Schema.NullOr(Schema.String),
   authentication: Schema.Struct({ spf: Schema.String, dkim: Schema.String, dmarc: Schema.String }),
   /** The SMTP envelope (MAIL FROM, and the RCPT TO addresses of this team); null for mail received before it was kept. */
-  envelope: Schema.NullOr(Schema.Struct({ mailFrom: Schema.String, rcptTo: Schema.Array(Schema.String) }))
+  envelope: Schema.NullOr(Schema.Struct({ mailFrom: Schema.String, rcptTo: Schema.Array(Schema.String) })),
+  /** How many attachments the message has (listed at `/inbound/:id/attachments`). */
+  attachmentCount: Schema.Int
 }) {}
 
 export class InboundAttachmentView extends Schema.Class<InboundAttachmentView>("InboundAttachment")({

@@ -14,7 +14,13 @@ export class SuppressionView extends Schema.Class<SuppressionView>("Suppression"
   createdAt: Schema.Date
 }) {}
 
-export const ListSuppressionsParams = Schema.Struct(pageFields)
+export const ListSuppressionsParams = Schema.Struct({
+  ...pageFields,
+  /** Only addresses containing this text, in any case. */
+  search: Schema.optional(Schema.String.pipe(Schema.maxLength(320))),
+  /** Only entries with this reason. */
+  reason: Schema.optional(SuppressionReason)
+})
 
 export const AddSuppressionBody = Schema.Struct({
   email: Schema.String.pipe(Schema.maxLength(320)),

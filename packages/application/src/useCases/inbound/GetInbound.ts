@@ -16,6 +16,15 @@ export const GetInbound = Effect.fn("GetInbound")(function* (principal: Principa
   return found.value
 })
 
+/** One received message as the API shows it: with how many attachments it has. */
+export const ReadInbound = Effect.fn("ReadInbound")(function* (principal: Principal, id: number) {
+  const email = yield* GetInbound(principal, id)
+  const counts = yield* Effect.flatMap(InboundRepository, (repo) =>
+    repo.attachmentCounts(principal.teamId, [id])
+  )
+  return { email, attachmentCount: counts.get(id) ?? 0 }
+})
+
 /** The attachments of one received message. */
 export const ListInboundAttachments = Effect.fn("ListInboundAttachments")(function* (
   principal: Principal,

@@ -6,17 +6,18 @@ import {
 } from "@poststack/domain"
 import { Effect } from "effect"
 import { authorize, type Principal } from "../Principal.js"
-import { SuppressionList } from "../../ports/SuppressionList.js"
+import { type SuppressionFilter, SuppressionList } from "../../ports/SuppressionList.js"
 import { recordAudit } from "../audit/RecordAudit.js"
 
 export const ListSuppressions = Effect.fn("ListSuppressions")(function* (
   principal: Principal,
   page: number,
-  perPage: number
+  perPage: number,
+  filter: SuppressionFilter = {}
 ) {
   const { teamId } = yield* authorize(principal, "suppressions")
   const list = yield* SuppressionList
-  return yield* list.list(teamId, page, perPage)
+  return yield* list.list(teamId, page, perPage, filter)
 })
 
 /** Adds an address by hand; adding one already listed succeeds and keeps the first entry. */
