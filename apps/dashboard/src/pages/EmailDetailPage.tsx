@@ -1,10 +1,10 @@
 import type { EmailDetailView } from "@poststack/contract"
-import { useEffect, useId, useState } from "react"
-import { ApiProblem, call } from "../api"
+import { useId, useState } from "react"
+import { call } from "../api"
 import { usePlace } from "../router"
 import { useSession } from "../session"
 import { ErrorMessage, formatDate, Link, Notice, PageTitle } from "../ui"
-import { useLoad } from "../useLoad"
+import { useLoad, usePolled } from "../useLoad"
 import { EmailSchedule } from "./EmailSchedule"
 import { EmailStatusBadge, isMoving, isScheduled } from "./EmailStatusBadge"
 import { emailsListHref } from "./EmailsPage"
@@ -149,35 +149,18 @@ export const EmailDetailPage = () => {
   const tz = info.user.timeZone
   const place = usePlace()
   const id = decodeURIComponent(place.path.slice(EMAIL_PATH.length))
-  const [email, setEmail] = useState<EmailDetailView | undefined>()
-  const [problem, setProblem] = useState<ApiProblem | undefined>()
   const [notice, setNotice] = useState<string | undefined>()
   const [tick, setTick] = useState(0)
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` asks for a read after an action.
-  useEffect(() => {
-    let live = true
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const read = async () => {
-      try {
-        const answer = await call((api) => api.emails.get({ path: { id } }))
-        if (!live) return
-        setEmail(answer.email)
-        setProblem(undefined)
-        if (isMoving(answer.email)) timer = setTimeout(read, REFRESH_MS)
-      } catch (error) {
-        if (live)
-          setProblem(
-            error instanceof ApiProblem ? error : new ApiProblem("internal_error", String(error), undefined)
-          )
-      }
-    }
-    void read()
-    return () => {
-      live = false
-      if (timer !== undefined) clearTimeout(timer)
-    }
-  }, [id, tick])
+  // `tick` asks for a read after an action.
+  const read = usePolled(
+    () => call((api) => api.emails.get({ path: { id } })),
+    (answer) => isMoving(answer.email),
+    REFRESH_MS,
+    [id, tick]
+  )
+  const email = read.data?.email
+  const problem = read.problem
 
   const changed = async (text: string) => {
     setNotice(text)

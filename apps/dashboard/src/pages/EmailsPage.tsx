@@ -1,10 +1,10 @@
 import type { EmailView } from "@poststack/contract"
 import { useEffect, useState } from "react"
-import { ApiProblem, call } from "../api"
+import { call } from "../api"
 import { navigate, usePlace } from "../router"
 import { useSession } from "../session"
 import { ErrorMessage, Field, formatDate, Link, PageTitle, Select } from "../ui"
-import { useLoad } from "../useLoad"
+import { useLoad, usePolled } from "../useLoad"
 import { EmailStatusBadge, isMoving, isScheduled } from "./EmailStatusBadge"
 import { type Filters, KEYS, paramsOf, readFilters, readPage, STATUSES, searchOf } from "./emailFilters"
 import { FirstEmail } from "./FirstEmail"
@@ -41,13 +41,6 @@ export const EmailsPage = () => {
   const place = usePlace()
   const [filters, setFilters] = useState(() => readFilters(place.search))
   const [page, setPage] = useState(() => readPage(place.search))
-  const [result, setResult] = useState<{
-    readonly data: ReadonlyArray<EmailView>
-    readonly meta: { readonly page: number; readonly totalPages: number; readonly total: number }
-    /** Whether it answers the first page with no filter at all: is the team's log empty? */
-    readonly everything: boolean
-  }>()
-  const [problem, setProblem] = useState<ApiProblem | undefined>()
   const [tick, setTick] = useState(0)
   const domains = useLoad(() => call((api) => api.domains.list()).then((r) => r.domains))
   const applied = useSettled(filters, TYPING_MS)
@@ -64,32 +57,21 @@ export const EmailsPage = () => {
     setPage(readPage(search))
   }, [external])
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: read again on the filters, the page, and Refresh.
   useEffect(() => {
     lastSearch = shown
     if (window.location.search !== shown) navigate(`/app/emails${shown}`, { replace: true })
-    let live = true
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const read = async () => {
-      try {
-        const answer = await call((api) => api.emails.list({ urlParams: paramsOf(applied, page, tz) }))
-        if (!live) return
-        setResult({ ...answer, everything: page === 1 && KEYS.every((k) => applied[k] === "") })
-        setProblem(undefined)
-        if (answer.data.some(isMoving)) timer = setTimeout(read, REFRESH_MS)
-      } catch (error) {
-        if (live)
-          setProblem(
-            error instanceof ApiProblem ? error : new ApiProblem("internal_error", String(error), undefined)
-          )
-      }
-    }
-    void read()
-    return () => {
-      live = false
-      if (timer !== undefined) clearTimeout(timer)
-    }
-  }, [key, page, tick, tz])
+  }, [shown])
+  // Read again on the filters, the page, and Refresh; `everything` says whether the answer is the
+  // first page with no filter at all, that is whether the team's log is empty.
+  const { data: result, problem } = usePolled(
+    async () => ({
+      ...(await call((api) => api.emails.list({ urlParams: paramsOf(applied, page, tz) }))),
+      everything: page === 1 && KEYS.every((k) => applied[k] === "")
+    }),
+    (answer) => answer.data.some(isMoving),
+    REFRESH_MS,
+    [key, page, tick, tz]
+  )
 
   const set = (k: keyof Filters) => (value: string) => {
     setFilters((f) => ({ ...f, [k]: value }))

@@ -7,6 +7,7 @@ import { useSession } from "../session"
 import { ErrorMessage, Link, Notice, PageTitle, Select, formatDate, useAction } from "../ui"
 import { useLoad } from "../useLoad"
 import { InboundMessage } from "./InboundMessage"
+import { Pager } from "./LogPages"
 
 const PER_PAGE = 25
 
@@ -191,25 +192,7 @@ const InboundList = ({ notice }: { readonly notice: string | undefined }) => {
               ))}
             </ListTable>
           </div>
-          <nav className="pager" aria-label="Received mail pages">
-            <button
-              type="button"
-              disabled={data.meta.page <= 1}
-              onClick={() => void refresh({ ...query, page: data.meta.page - 1 })}
-            >
-              Newer
-            </button>
-            <span>
-              Page {data.meta.page} of {Math.max(1, data.meta.totalPages)}
-            </span>
-            <button
-              type="button"
-              disabled={data.meta.page >= data.meta.totalPages}
-              onClick={() => void refresh({ ...query, page: data.meta.page + 1 })}
-            >
-              Older
-            </button>
-          </nav>
+          <Pager label="Received mail" meta={data.meta} onPage={(page) => void refresh({ ...query, page })} />
         </>
       )}
       {domains.data === undefined ? null : (

@@ -5,6 +5,7 @@ import { call } from "../api"
 import { ListTable } from "../ListTable"
 import { useSession } from "../session"
 import { ErrorMessage, Field, Form, Notice, PageTitle, Select, formatDate, useAction } from "../ui"
+import { Pager } from "./LogPages"
 
 const PER_PAGE = 25
 
@@ -228,25 +229,7 @@ export const SuppressionsPage = () => {
               ))}
             </ListTable>
           </div>
-          <nav className="pager" aria-label="Suppression pages">
-            <button
-              type="button"
-              disabled={data.meta.page <= 1}
-              onClick={() => void refresh({ ...query, page: data.meta.page - 1 })}
-            >
-              Newer
-            </button>
-            <span>
-              Page {data.meta.page} of {Math.max(1, data.meta.totalPages)}
-            </span>
-            <button
-              type="button"
-              disabled={data.meta.page >= data.meta.totalPages}
-              onClick={() => void refresh({ ...query, page: data.meta.page + 1 })}
-            >
-              Older
-            </button>
-          </nav>
+          <Pager label="Suppression" meta={data.meta} onPage={(page) => void refresh({ ...query, page })} />
         </>
       )}
     </section>
