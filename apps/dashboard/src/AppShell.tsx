@@ -7,6 +7,7 @@ import { Link, Select } from "./ui"
 const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
   ["/app/api-keys", "API keys", "everyone"],
   ["/app/domains", "Domains", "everyone"],
+  ["/app/webhooks", "Webhooks", "everyone"],
   ["/app/contacts", "Contacts", "everyone"],
   ["/app/contact-properties", "Properties", "everyone"],
   ["/app/topics", "Topics", "everyone"],
