@@ -1,9 +1,13 @@
 import type { WebhookDeliveryView } from "@poststack/contract"
-import { Fragment, useEffect, useState } from "react"
+import { Fragment, useEffect, useRef, useState } from "react"
 import { ApiProblem, call } from "../api"
 import { ListTable } from "../ListTable"
 import { useSession } from "../session"
 import { ErrorMessage, formatDate, Notice, useAction } from "../ui"
+
+/** A log's time, to the second: several attempts often fall in one minute. */
+const logTime = (date: Date, timeZone: string) =>
+  new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium", timeZone }).format(date)
 
 const PER_PAGE = 20
 
@@ -65,10 +69,13 @@ const Details = ({
  */
 export const WebhookDeliveries = ({
   webhookId,
-  refresh
+  refresh,
+  onSettled
 }: {
   readonly webhookId: number
   readonly refresh: number
+  /** Called when every delivery on its way has ended: the endpoint's health has changed. */
+  readonly onSettled: () => void
 }) => {
   const { info } = useSession()
   const [page, setPage] = useState(1)
@@ -79,6 +86,7 @@ export const WebhookDeliveries = ({
   const [outcome, setOutcome] = useState<string | undefined>()
   const acting = useAction()
   const waiting = data?.deliveries.some((d) => d.status === "pending") ?? false
+  const waited = useRef(false)
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: read again on a page change, an outside change (refresh) and a tick.
   useEffect(() => {
@@ -104,7 +112,12 @@ export const WebhookDeliveries = ({
   }, [webhookId, page, refresh, tick])
   // biome-ignore lint/correctness/useExhaustiveDependencies: each new answer still waiting sets the next read.
   useEffect(() => {
-    if (!waiting) return
+    if (!waiting) {
+      if (waited.current) onSettled()
+      waited.current = false
+      return
+    }
+    waited.current = true
     const timer = window.setTimeout(() => setTick((t) => t + 1), 1500)
     return () => window.clearTimeout(timer)
   }, [waiting, data])
@@ -149,53 +162,55 @@ export const WebhookDeliveries = ({
         </p>
       ) : (
         <>
-          <ListTable
-            caption="Deliveries, newest first"
-            hiddenCaption
-            columns={["Event", "Status", "HTTP", "Attempts", "Time"]}
-            actions
-          >
-            {rows.map((d) => (
-              <Fragment key={d.id}>
-                <tr>
-                  <th scope="row">
-                    <code>{d.eventType}</code>
-                  </th>
-                  <td>
-                    <DeliveryStatus delivery={d} />
-                  </td>
-                  <td>{d.statusCode ?? "—"}</td>
-                  <td>{d.attempts}</td>
-                  <td className="when">{formatDate(d.createdAt, info.user.timeZone)}</td>
-                  <td className="row-actions">
-                    <button
-                      type="button"
-                      aria-expanded={open === d.id}
-                      aria-label={`Details of ${d.eventType} #${d.id}`}
-                      onClick={() => setOpen(open === d.id ? undefined : d.id)}
-                    >
-                      Details
-                    </button>
-                    <button
-                      type="button"
-                      aria-label={`Replay ${d.eventType} #${d.id}`}
-                      disabled={d.status === "pending"}
-                      onClick={() => void replay(d)}
-                    >
-                      Replay
-                    </button>
-                  </td>
-                </tr>
-                {open === d.id ? (
-                  <tr className="delivery-open">
-                    <td colSpan={6}>
-                      <Details delivery={d} timeZone={info.user.timeZone} />
+          <div className="table-scroll">
+            <ListTable
+              caption="Deliveries, newest first"
+              hiddenCaption
+              columns={["Event", "Status", "HTTP", "Attempts", "Time"]}
+              actions
+            >
+              {rows.map((d) => (
+                <Fragment key={d.id}>
+                  <tr>
+                    <th scope="row">
+                      <code>{d.eventType}</code>
+                    </th>
+                    <td>
+                      <DeliveryStatus delivery={d} />
+                    </td>
+                    <td>{d.statusCode ?? "—"}</td>
+                    <td>{d.attempts}</td>
+                    <td className="when">{logTime(d.createdAt, info.user.timeZone)}</td>
+                    <td className="row-actions">
+                      <button
+                        type="button"
+                        aria-expanded={open === d.id}
+                        aria-label={`Details of ${d.eventType} #${d.id}`}
+                        onClick={() => setOpen(open === d.id ? undefined : d.id)}
+                      >
+                        Details
+                      </button>
+                      <button
+                        type="button"
+                        aria-label={`Replay ${d.eventType} #${d.id}`}
+                        disabled={d.status === "pending"}
+                        onClick={() => void replay(d)}
+                      >
+                        Replay
+                      </button>
                     </td>
                   </tr>
-                ) : null}
-              </Fragment>
-            ))}
-          </ListTable>
+                  {open === d.id ? (
+                    <tr className="delivery-open">
+                      <td colSpan={6}>
+                        <Details delivery={d} timeZone={info.user.timeZone} />
+                      </td>
+                    </tr>
+                  ) : null}
+                </Fragment>
+              ))}
+            </ListTable>
+          </div>
           {data === undefined || data.pagination.totalPages <= 1 ? null : (
             <nav className="pager" aria-label="Delivery pages">
               <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>

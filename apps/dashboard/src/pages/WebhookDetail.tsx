@@ -233,7 +233,7 @@ export const WebhookDetail = ({
         />
       ) : null}
       {secret === undefined ? <SigningNote /> : null}
-      <WebhookDeliveries webhookId={webhook.id} refresh={refresh} />
+      <WebhookDeliveries webhookId={webhook.id} refresh={refresh} onSettled={() => void onChanged()} />
     </section>
   )
 }

@@ -38,7 +38,7 @@ export const WebhooksPage = () => {
   const showForm = adding || rows?.length === 0
 
   return (
-    <section>
+    <section className="webhooks-page">
       <PageTitle>Webhooks</PageTitle>
       <p className="lead">
         PostStack POSTs a signed JSON request to your endpoints when something happens: an email is delivered,
@@ -77,36 +77,38 @@ export const WebhooksPage = () => {
         empty="No endpoints yet. Add the URL of a server of yours above, pick the events it wants, then send it a test event."
       >
         {(list) => (
-          <ListTable
-            caption="Webhook endpoints"
-            hiddenCaption
-            columns={["Endpoint", "Events", "Status", "Last delivery"]}
-          >
-            {list.map((w) => (
-              <tr key={w.id} aria-current={w.id === selected ? "true" : undefined}>
-                <th scope="row" className="endpoint-cell">
-                  <button
-                    type="button"
-                    className="link"
-                    aria-label={`Open ${w.description ?? w.url}`}
-                    onClick={() => setSelected(w.id === selected ? undefined : w.id)}
-                  >
-                    <code className="wrap">{w.url}</code>
-                  </button>
-                  {w.description === null ? null : (
-                    <span className="muted endpoint-description">{w.description}</span>
-                  )}
-                </th>
-                <td className="events-cell">{eventsText(w.events, true)}</td>
-                <td>
-                  <WebhookStatus webhook={w} />
-                </td>
-                <td>
-                  <Health webhook={w} timeZone={info.user.timeZone} />
-                </td>
-              </tr>
-            ))}
-          </ListTable>
+          <div className="table-scroll">
+            <ListTable
+              caption="Webhook endpoints"
+              hiddenCaption
+              columns={["Endpoint", "Events", "Status", "Last delivery"]}
+            >
+              {list.map((w) => (
+                <tr key={w.id} aria-current={w.id === selected ? "true" : undefined}>
+                  <th scope="row" className="endpoint-cell">
+                    <button
+                      type="button"
+                      className="link"
+                      aria-label={`Open ${w.description ?? w.url}`}
+                      onClick={() => setSelected(w.id)}
+                    >
+                      <code className="wrap">{w.url}</code>
+                    </button>
+                    {w.description === null ? null : (
+                      <span className="muted endpoint-description">{w.description}</span>
+                    )}
+                  </th>
+                  <td className="events-cell">{eventsText(w.events, true)}</td>
+                  <td>
+                    <WebhookStatus webhook={w} />
+                  </td>
+                  <td>
+                    <Health webhook={w} timeZone={info.user.timeZone} />
+                  </td>
+                </tr>
+              ))}
+            </ListTable>
+          </div>
         )}
       </Loaded>
       {open === undefined ? null : (
