@@ -12,6 +12,7 @@ import {
   verifyStandard,
   type WebhookReceiver
 } from "../support/webhookReceiver.js"
+import { type ChatPlatforms, startChatPlatforms } from "../support/chatPlatforms.js"
 import { launchChromium } from "./chromium.js"
 import { signInAndOpen, watchForProblems } from "./signIn.js"
 
@@ -35,6 +36,7 @@ const logRows = async (page: Page) =>
 describe("webhooks in the dashboard", () => {
   let world: AccountsWorld
   let receiver: WebhookReceiver
+  let chat: ChatPlatforms
   let chromium: Chromium | undefined
   let noChromium: unknown
   const problems: Array<string> = []
@@ -46,12 +48,14 @@ describe("webhooks in the dashboard", () => {
       return undefined
     })
     receiver = await startWebhookReceiver()
+    chat = await startChatPlatforms()
     world = await startAccountsWorld({ dashboardDir: DIST, webhooks: loopback }, loopback)
   }, 120_000)
   afterAll(async () => {
     await chromium?.close()
     await world?.close()
     await receiver?.close()
+    await chat?.close()
   })
 
   it("adds an endpoint, tests it signed, edits it, rotates its secret, replays failures and deletes it", async () => {
@@ -75,6 +79,7 @@ describe("webhooks in the dashboard", () => {
     try {
       await signInAndOpen(page, world.server.baseUrl, { email: EMAIL, password: PASSWORD }, "Webhooks")
       await page.getByText("No endpoints yet").waitFor()
+      await page.getByRole("button", { name: "Add an endpoint" }).click()
 
       // No event picked: refused on the page, with a sentence, before any request.
       const form = page.getByRole("form", { name: "Add an endpoint" })
@@ -260,4 +265,80 @@ describe("webhooks in the dashboard", () => {
       await context.close()
     }
   }, 180_000)
+
+  it("adds a Slack channel, tests it, sees a refusal as text, replays it and deletes the channel", async () => {
+    if (chromium === undefined) throw noChromium
+    const slack = chat.slackUrl("hook-secret-1")
+    const slackPath = new URL(slack).pathname
+    const context = await chromium.newContext({ viewport: { width: 1280, height: 900 } })
+    const page = await context.newPage()
+    page.setDefaultTimeout(15_000)
+    watchForProblems(page, problems, /status of 4\d\d/)
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message())
+      void dialog.dismiss()
+    })
+    try {
+      await signInAndOpen(page, world.server.baseUrl, { email: EMAIL, password: PASSWORD }, "Webhooks")
+      const section = page.getByRole("region", { name: "Notification channels" })
+      await section.getByText("No channels yet").waitFor()
+      await section.getByRole("button", { name: "Add a channel" }).click()
+      const form = page.getByRole("form", { name: "Add a notification channel" })
+      expect(await form.getByLabel("Where").inputValue()).toBe("slack")
+      await form.getByLabel("Name").fill(HOSTILE)
+      await form.getByLabel("Webhook URL").fill(slack)
+      // Problems and inbound mail are picked for a newcomer.
+      expect(await form.getByRole("checkbox", { name: "email.bounced", exact: true }).isChecked()).toBe(true)
+      await form.getByRole("button", { name: "Add channel" }).click()
+      await form.waitFor({ state: "detached" })
+      // The URL is a secret: the page shows the server's masked summary, never the URL.
+      expect(await page.locator("body").textContent()).not.toContain("hook-secret-1")
+
+      const detail = page.locator("section.webhook-detail")
+      expect(await detail.getByRole("heading", { level: 2 }).textContent()).toBe(HOSTILE)
+      await detail.getByRole("button", { name: "Send test message" }).click()
+      await detail.getByText("Test message delivered: Slack answered HTTP 200.").waitFor()
+      expect(chat.at(slackPath)).toHaveLength(1)
+      expect(JSON.stringify(chat.at(slackPath)[0]?.json)).toContain("connected to PostStack")
+
+      chat.on(slackPath, (res) => res.writeHead(500, { "content-type": "text/html" }).end(HOSTILE))
+      await detail.getByRole("button", { name: "Send test message" }).click()
+      expect(await detail.getByRole("alert").textContent()).toBe(
+        `Test message not delivered: Slack answered HTTP 500: ${HOSTILE}`
+      )
+      const log = page.getByRole("table", { name: "Channel deliveries, newest first" })
+      await log.getByRole("row").filter({ hasText: "Failed" }).waitFor()
+
+      chat.on(slackPath, undefined)
+      await log
+        .getByRole("row")
+        .filter({ hasText: "Failed" })
+        .getByRole("button", { name: /^Replay/ })
+        .click()
+      await detail.getByText(/is queued again/).waitFor()
+      await eventually(
+        async () => (await log.locator("tbody tr").allTextContents()).join("|"),
+        (rows) => !rows.includes("Failed") && (rows.match(/Delivered200/g) ?? []).length === 2,
+        20_000
+      )
+      expect(chat.at(slackPath)).toHaveLength(3)
+      await page.screenshot({ path: screenshotPath("dash-webhooks-channels.png"), fullPage: true })
+
+      await detail.getByRole("button", { name: "Delete…" }).click()
+      await page
+        .getByRole("alertdialog", { name: `Delete the channel “${HOSTILE}”?` })
+        .getByRole("button", { name: "Delete channel" })
+        .click()
+      await section.getByText("No channels yet").waitFor()
+
+      expect(await page.evaluate("typeof window.__pwned")).toBe("undefined")
+      expect(dialogs).toEqual([])
+      expect(problems).toEqual([])
+    } catch (error) {
+      await page.screenshot({ path: screenshotPath("dash-webhooks-channels-failure.png"), fullPage: true })
+      throw error
+    } finally {
+      await context.close()
+    }
+  }, 120_000)
 })

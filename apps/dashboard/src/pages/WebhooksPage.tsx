@@ -5,6 +5,7 @@ import { ListTable, Loaded } from "../ListTable"
 import { useSession } from "../session"
 import { ErrorMessage, formatDate, PageTitle } from "../ui"
 import { useLoad } from "../useLoad"
+import { ChannelsSection } from "./ChannelsSection"
 import { WebhookDetail, WebhookStatus } from "./WebhookDetail"
 import { eventsText } from "./WebhookEventPicker"
 import { WebhookForm } from "./WebhookForm"
@@ -35,7 +36,6 @@ export const WebhooksPage = () => {
   const [created, setCreated] = useState<{ readonly url: string; readonly secret: string } | undefined>()
   const rows = hooks.data?.webhooks
   const open = rows?.find((w) => w.id === selected)
-  const showForm = adding || rows?.length === 0
 
   return (
     <section className="webhooks-page">
@@ -50,9 +50,9 @@ export const WebhooksPage = () => {
           secret={created.secret}
           onDone={() => setCreated(undefined)}
         />
-      ) : showForm && rows !== undefined ? (
+      ) : adding ? (
         <WebhookForm
-          onCancel={rows.length === 0 ? undefined : () => setAdding(false)}
+          onCancel={() => setAdding(false)}
           onSave={async (input) => {
             const r = await call((api) =>
               api.webhooks.create({
@@ -74,7 +74,7 @@ export const WebhooksPage = () => {
       <ErrorMessage problem={hooks.problem} />
       <Loaded
         items={rows}
-        empty="No endpoints yet. Add the URL of a server of yours above, pick the events it wants, then send it a test event."
+        empty="No endpoints yet. Add one: the URL of a server of yours and the events it wants; then send it a test event to see it arrive."
       >
         {(list) => (
           <div className="table-scroll">
@@ -123,6 +123,7 @@ export const WebhooksPage = () => {
           }}
         />
       )}
+      <ChannelsSection />
     </section>
   )
 }
