@@ -306,7 +306,7 @@ describe("the dashboard in a browser", () => {
 
     // Backwards from the title: the navigation, sign-out, then the skip link.
     const order: Array<string> = []
-    for (let i = 0; i < 19 && order.at(-1) !== "a:Skip to content"; i++) {
+    for (let i = 0; i < 20 && order.at(-1) !== "a:Skip to content"; i++) {
       await page.keyboard.press("Shift+Tab")
       order.push(await focused())
     }
@@ -326,6 +326,7 @@ describe("the dashboard in a browser", () => {
       "a:Topics",
       "a:Properties",
       "a:Contacts",
+      "a:Webhooks",
       "a:Domains",
       "a:API keys",
       "button:Sign out",
@@ -337,7 +338,7 @@ describe("the dashboard in a browser", () => {
     await page.keyboard.press("Tab")
     expect(await focused()).toBe("input:name")
     // Back into the navigation, and to the Domains page with Enter.
-    for (let i = 0; i < 16; i++) await page.keyboard.press("Shift+Tab")
+    for (let i = 0; i < 17; i++) await page.keyboard.press("Shift+Tab")
     expect(await focused()).toBe("a:Domains")
     await page.keyboard.press("Enter")
     await page.waitForURL(url("/app/domains"))
