@@ -148,6 +148,7 @@ describe("webhooks in the dashboard", () => {
       expect(await edit.getByRole("checkbox", { name: "email.opened", exact: true }).isChecked()).toBe(true)
       await emailFamily.uncheck()
       await edit.getByRole("checkbox", { name: "contact.created", exact: true }).check()
+      await edit.screenshot({ path: screenshotPath("dash-webhooks-edit.png") })
       await edit.getByRole("button", { name: "Save changes" }).click()
       await edit.waitFor({ state: "detached" })
       await detail.getByText("domain.verified, contact.created", { exact: true }).waitFor()
@@ -159,6 +160,7 @@ describe("webhooks in the dashboard", () => {
       // Rotate, behind a confirmation: a new secret shown once; both sign for the grace period.
       await detail.getByRole("button", { name: "Rotate secret…" }).click()
       const rotateDialog = page.getByRole("alertdialog", { name: "Rotate the signing secret?" })
+      await rotateDialog.screenshot({ path: screenshotPath("dash-webhooks-rotate.png") })
       await rotateDialog.getByRole("button", { name: "Rotate secret" }).click()
       const secret = (await page.getByLabel("Signing secret", { exact: true }).textContent()) ?? ""
       expect(secret).toMatch(/^whsec_/)
