@@ -94,6 +94,13 @@ describe("webhooks in the dashboard", () => {
       expect(await form.getByRole("checkbox", { name: /^Email \(all \d+\)$/ }).isChecked()).toBe(false)
       await form.getByRole("checkbox", { name: "domain.verified", exact: true }).check()
       await page.screenshot({ path: screenshotPath("dash-webhooks-create.png"), fullPage: true })
+      // An address webhooks may not reach: the server's own words and code, above the fields.
+      await form.getByLabel("Endpoint URL").fill("http://169.254.169.254/latest/meta-data")
+      await form.getByRole("button", { name: "Add endpoint" }).click()
+      const refusal = form.getByRole("alert")
+      await refusal.getByText("Code: unprocessable_entity").waitFor()
+      expect(await refusal.textContent()).toContain("points to a metadata address (169.254.169.254)")
+      await form.getByLabel("Endpoint URL").fill(url)
       await form.getByRole("button", { name: "Add endpoint" }).click()
 
       const firstSecret = (await page.getByLabel("Signing secret", { exact: true }).textContent()) ?? ""
