@@ -164,6 +164,15 @@ describe("webhooks in the dashboard", () => {
       }
       expect(edited.events).toEqual(["domain.verified", "contact.created"])
 
+      // Paused, then enabled again.
+      await detail.getByRole("button", { name: "Pause" }).click()
+      await detail.locator(".badge", { hasText: "Paused" }).waitFor()
+      expect(
+        ((await api.call("GET", `/webhooks/${stored?.id}`)).body.webhook as { active: boolean }).active
+      ).toBe(false)
+      await detail.getByRole("button", { name: "Enable" }).click()
+      await detail.locator(".badge", { hasText: "Active" }).waitFor()
+
       // Rotate, behind a confirmation: a new secret shown once; both sign for the grace period.
       await detail.getByRole("button", { name: "Rotate secret…" }).click()
       const rotateDialog = page.getByRole("alertdialog", { name: "Rotate the signing secret?" })
@@ -238,6 +247,19 @@ describe("webhooks in the dashboard", () => {
       expect(replayed.map((r) => envelope(r).id).sort()).toEqual([...failedIds].sort())
       for (const r of replayed) expect(verifyPostStackSignature(r.body, signature(r), secret)).toBe(true)
       await page.screenshot({ path: screenshotPath("dash-webhooks.png"), fullPage: true })
+
+      // Past 20 deliveries the log has pages: 17 more tests sent through the API, one from the page.
+      for (let i = 0; i < 17; i++)
+        expect((await api.call("POST", `/webhooks/${stored?.id}/test`)).status).toBe(200)
+      await detail.getByRole("button", { name: "Send test event" }).click()
+      const pager = page.getByRole("navigation", { name: "Delivery pages" })
+      await pager.getByText("Page 1 of 2 (22 in all)").waitFor()
+      expect(await logRows(page)).toHaveLength(20)
+      await pager.getByRole("button", { name: "Older" }).click()
+      await pager.getByText("Page 2 of 2 (22 in all)").waitFor()
+      expect(await logRows(page)).toHaveLength(2)
+      await pager.getByRole("button", { name: "Newer" }).click()
+      await pager.getByText("Page 1 of 2 (22 in all)").waitFor()
 
       // A narrow window: nothing wider than the screen but the tables' own scroll.
       await page.setViewportSize({ width: 420, height: 900 })
