@@ -1,15 +1,10 @@
-import type { NotificationChannelView, NotificationDeliveryView } from "@poststack/contract"
-import { useEffect, useRef, useState } from "react"
-import { ApiProblem, call } from "../api"
-import { ListTable } from "../ListTable"
+import type { NotificationChannelView } from "@poststack/contract"
+import { useState } from "react"
+import { call } from "../api"
 import { useSession } from "../session"
 import { ErrorMessage, formatDate, Notice, useAction } from "../ui"
+import { ChannelDeliveries } from "./ChannelDeliveries"
 import { eventsText } from "./WebhookEventPicker"
-
-const PER_PAGE = 20
-
-const logTime = (date: Date, timeZone: string) =>
-  new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium", timeZone }).format(date)
 
 /** Active, paused by a person, or turned off by PostStack after failing. */
 export const ChannelStatus = ({ channel }: { readonly channel: NotificationChannelView }) =>
@@ -21,7 +16,6 @@ export const ChannelStatus = ({ channel }: { readonly channel: NotificationChann
     <span className="badge badge-pending">Paused</span>
   )
 
-/** The server's masked summary of the destination (host and last characters, bot and chat ids). */
 export const TYPE_NAMES = {
   slack: "Slack",
   discord: "Discord",
@@ -30,19 +24,12 @@ export const TYPE_NAMES = {
 } as const
 
 const SUMMARY_NAMES: Record<string, string> = { webhookUrl: "URL", botToken: "bot", chatId: "chat" }
+
+/** The server's masked summary of the destination (host and last characters, bot and chat ids). */
 export const destinationText = (channel: NotificationChannelView) =>
   Object.entries(channel.configSummary)
     .map(([key, value]) => `${SUMMARY_NAMES[key] ?? key} ${value}`)
     .join(", ")
-
-const DeliveryBadge = ({ delivery }: { readonly delivery: NotificationDeliveryView }) =>
-  delivery.status === "delivered" ? (
-    <span className="badge badge-verified">Delivered</span>
-  ) : delivery.status === "failed" ? (
-    <span className="badge badge-failed">Failed</span>
-  ) : (
-    <span className="badge badge-pending">{delivery.status === "sending" ? "Sending" : "Pending"}</span>
-  )
 
 /** One channel opened: test, pause, delete, and its deliveries with replay. */
 export const ChannelDetail = ({
@@ -56,59 +43,10 @@ export const ChannelDetail = ({
 }) => {
   const { info } = useSession()
   const tz = info.user.timeZone
-  const [page, setPage] = useState(1)
-  const [tick, setTick] = useState(0)
-  const [log, setLog] = useState<
-    | {
-        readonly deliveries: ReadonlyArray<NotificationDeliveryView>
-        readonly meta: { totalPages: number; total: number }
-      }
-    | undefined
-  >()
-  const [problem, setProblem] = useState<ApiProblem | undefined>()
+  const [refresh, setRefresh] = useState(0)
   const [tested, setTested] = useState<{ ok: boolean; text: string } | undefined>()
   const [confirming, setConfirming] = useState(false)
-  const [outcome, setOutcome] = useState<string | undefined>()
   const acting = useAction()
-  const waiting = log?.deliveries.some((d) => d.status === "pending" || d.status === "sending") ?? false
-  const waited = useRef(false)
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: read again on a page change and a tick.
-  useEffect(() => {
-    let live = true
-    call((api) =>
-      api.notificationChannels.deliveries({
-        path: { id: channel.publicId },
-        urlParams: { page, per_page: PER_PAGE }
-      })
-    ).then(
-      (answer) => {
-        if (!live) return
-        setLog(answer)
-        setProblem(undefined)
-      },
-      (error: unknown) => {
-        if (live)
-          setProblem(
-            error instanceof ApiProblem ? error : new ApiProblem("internal_error", String(error), undefined)
-          )
-      }
-    )
-    return () => {
-      live = false
-    }
-  }, [channel.publicId, page, tick])
-  // biome-ignore lint/correctness/useExhaustiveDependencies: each new answer still waiting sets the next read.
-  useEffect(() => {
-    if (!waiting) {
-      if (waited.current) void onChanged()
-      waited.current = false
-      return
-    }
-    waited.current = true
-    const timer = window.setTimeout(() => setTick((t) => t + 1), 1500)
-    return () => window.clearTimeout(timer)
-  }, [waiting, log])
 
   const platform = TYPE_NAMES[channel.type]
   const sendTest = () =>
@@ -126,7 +64,7 @@ export const ChannelDetail = ({
               : `Test message not delivered: ${platform} answered HTTP ${r.statusCode}${r.responseBody === null || r.responseBody === "" ? "" : `: ${r.responseBody}`}`
         })
       } finally {
-        setTick((t) => t + 1)
+        setRefresh((n) => n + 1)
         await onChanged()
       }
     })
@@ -136,14 +74,6 @@ export const ChannelDetail = ({
         api.notificationChannels.update({ path: { id: channel.publicId }, payload: { enabled } })
       )
       await onChanged()
-    })
-  const replay = (d: NotificationDeliveryView) =>
-    acting.run(async () => {
-      await call((api) =>
-        api.notificationChannels.replay({ path: { id: channel.publicId, deliveryId: d.id } })
-      )
-      setOutcome(`${d.eventType} is queued again; its row updates when it has been sent.`)
-      setTick((t) => t + 1)
     })
   const remove = () =>
     acting.run(async () => {
@@ -188,7 +118,7 @@ export const ChannelDetail = ({
           Delete…
         </button>
       </div>
-      <ErrorMessage problem={acting.problem ?? problem} />
+      <ErrorMessage problem={acting.problem} />
       {tested === undefined ? null : tested.ok ? (
         <Notice>{tested.text}</Notice>
       ) : (
@@ -208,61 +138,7 @@ export const ChannelDetail = ({
           </button>
         </div>
       ) : null}
-      <section className="deliveries" aria-labelledby="channel-deliveries">
-        <h3 id="channel-deliveries">Deliveries</h3>
-        {outcome === undefined ? null : <Notice>{outcome}</Notice>}
-        {log === undefined ? (
-          <p role="status">Loading…</p>
-        ) : log.deliveries.length === 0 ? (
-          <p className="hint">No messages yet. Send a test message to check the channel.</p>
-        ) : (
-          <div className="table-scroll">
-            <ListTable
-              caption="Channel deliveries, newest first"
-              hiddenCaption
-              columns={["Event", "Status", "HTTP", "Attempts", "Time"]}
-              actions
-            >
-              {log.deliveries.map((d) => (
-                <tr key={d.id}>
-                  <th scope="row">
-                    <code>{d.eventType}</code>
-                  </th>
-                  <td>
-                    <DeliveryBadge delivery={d} />
-                  </td>
-                  <td>{d.statusCode ?? "—"}</td>
-                  <td>{d.attempts}</td>
-                  <td className="when">{logTime(d.createdAt, tz)}</td>
-                  <td className="row-actions">
-                    <button
-                      type="button"
-                      aria-label={`Replay ${d.eventType} #${d.id}`}
-                      disabled={d.status === "pending" || d.status === "sending"}
-                      onClick={() => void replay(d)}
-                    >
-                      Replay
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </ListTable>
-          </div>
-        )}
-        {log === undefined || log.meta.totalPages <= 1 ? null : (
-          <nav className="pager" aria-label="Channel delivery pages">
-            <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-              Newer
-            </button>
-            <span>
-              Page {page} of {log.meta.totalPages} ({log.meta.total} in all)
-            </span>
-            <button type="button" disabled={page >= log.meta.totalPages} onClick={() => setPage(page + 1)}>
-              Older
-            </button>
-          </nav>
-        )}
-      </section>
+      <ChannelDeliveries channelId={channel.publicId} refresh={refresh} onSettled={() => void onChanged()} />
     </section>
   )
 }
