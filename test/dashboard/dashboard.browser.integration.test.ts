@@ -327,6 +327,7 @@ describe("the dashboard in a browser", () => {
       "a:Properties",
       "a:Contacts",
       "a:Suppressions",
+      "a:Webhooks",
       "a:Domains",
       "a:API keys",
       "a:Received mail",
@@ -340,7 +341,7 @@ describe("the dashboard in a browser", () => {
     await page.keyboard.press("Tab")
     expect(await focused()).toBe("input:name")
     // Back into the navigation, and to the Domains page with Enter.
-    for (let i = 0; i < 17; i++) await page.keyboard.press("Shift+Tab")
+    for (let i = 0; i < 18; i++) await page.keyboard.press("Shift+Tab")
     expect(await focused()).toBe("a:Domains")
     await page.keyboard.press("Enter")
     await page.waitForURL(url("/app/domains"))

@@ -30,6 +30,7 @@ import { TeamPage } from "./pages/TeamPage"
 import { TopicsPage } from "./pages/TopicsPage"
 import { TwoFactorSignInPage } from "./pages/TwoFactorSignInPage"
 import { VerifyEmailPage } from "./pages/VerifyEmailPage"
+import { WebhooksPage } from "./pages/WebhooksPage"
 import { WorkflowsPage } from "./pages/WorkflowsPage"
 import { navigate, sameOriginPath, usePlace } from "./router"
 import { SessionContext } from "./session"
@@ -51,6 +52,7 @@ const SIGNED_IN: Record<string, () => React.JSX.Element> = {
   "/app/emails": EmailsPage,
   "/app/api-keys": ApiKeysPage,
   "/app/domains": DomainsPage,
+  "/app/webhooks": WebhooksPage,
   "/app/signup-forms": SignupFormsPage,
   "/app/contacts": ContactsPage,
   "/app/contact-properties": PropertiesPage,

@@ -9,6 +9,7 @@ const NAV: ReadonlyArray<readonly [string, string, "everyone" | "managers"]> = [
   ["/app/inbound", "Received mail", "everyone"],
   ["/app/api-keys", "API keys", "everyone"],
   ["/app/domains", "Domains", "everyone"],
+  ["/app/webhooks", "Webhooks", "everyone"],
   ["/app/suppressions", "Suppressions", "everyone"],
   ["/app/contacts", "Contacts", "everyone"],
   ["/app/contact-properties", "Properties", "everyone"],

@@ -1,0 +1,154 @@
+import type { NotificationDeliveryView } from "@poststack/contract"
+import { useEffect, useRef, useState } from "react"
+import { ApiProblem, call } from "../api"
+import { ListTable } from "../ListTable"
+import { useSession } from "../session"
+import { ErrorMessage, Notice, useAction } from "../ui"
+
+const PER_PAGE = 20
+
+const logTime = (date: Date, timeZone: string) =>
+  new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium", timeZone }).format(date)
+
+const DeliveryBadge = ({ delivery }: { readonly delivery: NotificationDeliveryView }) =>
+  delivery.status === "delivered" ? (
+    <span className="badge badge-verified">Delivered</span>
+  ) : delivery.status === "failed" ? (
+    <span className="badge badge-failed">Failed</span>
+  ) : (
+    <span className="badge badge-pending">{delivery.status === "sending" ? "Sending" : "Pending"}</span>
+  )
+
+/**
+ * A channel's deliveries, newest first, 20 a page, each replayable; read again every 1.5 s while
+ * one is on its way, so a replay's outcome shows by itself.
+ */
+export const ChannelDeliveries = ({
+  channelId,
+  refresh,
+  onSettled
+}: {
+  readonly channelId: string
+  readonly refresh: number
+  /** Called when every delivery on its way has ended: the channel's health has changed. */
+  readonly onSettled: () => void
+}) => {
+  const { info } = useSession()
+  const tz = info.user.timeZone
+  const [page, setPage] = useState(1)
+  const [tick, setTick] = useState(0)
+  const [log, setLog] = useState<
+    | {
+        readonly deliveries: ReadonlyArray<NotificationDeliveryView>
+        readonly meta: { totalPages: number; total: number }
+      }
+    | undefined
+  >()
+  const [problem, setProblem] = useState<ApiProblem | undefined>()
+  const [outcome, setOutcome] = useState<string | undefined>()
+  const acting = useAction()
+  const waiting = log?.deliveries.some((d) => d.status === "pending" || d.status === "sending") ?? false
+  const waited = useRef(false)
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: read again on a page change, an outside change (refresh) and a tick.
+  useEffect(() => {
+    let live = true
+    call((api) =>
+      api.notificationChannels.deliveries({
+        path: { id: channelId },
+        urlParams: { page, per_page: PER_PAGE }
+      })
+    ).then(
+      (answer) => {
+        if (!live) return
+        setLog(answer)
+        setProblem(undefined)
+      },
+      (error: unknown) => {
+        if (live)
+          setProblem(
+            error instanceof ApiProblem ? error : new ApiProblem("internal_error", String(error), undefined)
+          )
+      }
+    )
+    return () => {
+      live = false
+    }
+  }, [channelId, page, tick, refresh])
+  // biome-ignore lint/correctness/useExhaustiveDependencies: each new answer still waiting sets the next read.
+  useEffect(() => {
+    if (!waiting) {
+      if (waited.current) onSettled()
+      waited.current = false
+      return
+    }
+    waited.current = true
+    const timer = window.setTimeout(() => setTick((t) => t + 1), 1500)
+    return () => window.clearTimeout(timer)
+  }, [waiting, log])
+
+  const replay = (d: NotificationDeliveryView) =>
+    acting.run(async () => {
+      await call((api) => api.notificationChannels.replay({ path: { id: channelId, deliveryId: d.id } }))
+      setOutcome(`${d.eventType} is queued again; its row updates when it has been sent.`)
+      setTick((t) => t + 1)
+    })
+  return (
+    <section className="deliveries" aria-labelledby="channel-deliveries">
+      <h3 id="channel-deliveries">Deliveries</h3>
+      <ErrorMessage problem={problem ?? acting.problem} />
+      {outcome === undefined ? null : <Notice>{outcome}</Notice>}
+      {log === undefined ? (
+        <p role="status">Loading…</p>
+      ) : log.deliveries.length === 0 ? (
+        <p className="hint">No messages yet. Send a test message to check the channel.</p>
+      ) : (
+        <div className="table-scroll">
+          <ListTable
+            caption="Channel deliveries, newest first"
+            hiddenCaption
+            columns={["Event", "Status", "HTTP", "Attempts", "Time"]}
+            actions
+          >
+            {log.deliveries.map((d) => (
+              <tr key={d.id}>
+                <th scope="row">
+                  <code>{d.eventType}</code>
+                </th>
+                <td>
+                  <DeliveryBadge delivery={d} />
+                </td>
+                <td>{d.statusCode ?? "—"}</td>
+                <td>{d.attempts}</td>
+                <td className="when">{logTime(d.createdAt, tz)}</td>
+                <td className="row-actions">
+                  <button
+                    type="button"
+                    aria-label={`Replay ${d.eventType} #${d.id}`}
+                    disabled={d.status === "pending" || d.status === "sending"}
+                    onClick={() => void replay(d)}
+                  >
+                    Replay
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </ListTable>
+        </div>
+      )}
+      {log === undefined || log.meta.totalPages <= 1 ? null : (
+        <nav className="pager" aria-label="Channel delivery pages">
+          <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+            Newer
+          </button>
+          <span>
+            Page {page} of {log.meta.totalPages} ({log.meta.total} in all)
+          </span>
+          <button type="button" disabled={page >= log.meta.totalPages} onClick={() => setPage(page + 1)}>
+            Older
+          </button>
+        </nav>
+      )}
+    </section>
+  )
+}
