@@ -354,6 +354,16 @@ describe("received mail and suppressions in the dashboard", () => {
     const overflow = await wider(narrow.page)
     await shot(narrow.page, "suppressions-narrow")
     expect(overflow).toEqual([])
+    // In a second team with a long name, the bar's team switcher still fits the narrow window.
+    const team = await api.call("POST", "/teams", {
+      name: "Northwind Traders International Holdings, Accounts Receivable and Collections"
+    })
+    expect(team.status, team.text).toBe(201)
+    await narrow.page.reload()
+    await narrow.page.getByRole("table", { name: "1 suppressed address" }).waitFor()
+    await narrow.page.getByRole("combobox", { name: "Current team" }).waitFor()
+    await shot(narrow.page, "suppressions-narrow-teams")
+    expect(await wider(narrow.page)).toEqual([])
     await narrow.context.close()
     await context.close()
     expect(problems).toEqual([])
