@@ -1,5 +1,5 @@
 import { PublicEmailStatus } from "@poststack/domain"
-import { zonedDay } from "../zonedDay"
+import { zonedDay } from "../zonedDay.js"
 
 /** The Emails page's filters: how the address carries them, and the `GET /emails` query they make. */
 
