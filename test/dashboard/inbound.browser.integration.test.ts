@@ -399,7 +399,11 @@ describe("received mail and suppressions in the dashboard", () => {
     await page.getByRole("alert").filter({ hasText: "not_found" }).waitFor()
     expect(reads.filter((r) => r.startsWith("/api-keys"))).toEqual([])
     expect(reads).toContain("/emails/..%2Fapi-keys%3Fx=")
+    // A malformed escape is an email not found, not a page that stops working.
+    await page.goto(`${world.server.baseUrl}/app/emails/%E0%A4%A`)
+    await page.getByRole("alert").filter({ hasText: "not_found" }).waitFor()
     await context.close()
     expect(problems).toEqual([])
   }, 120_000)
+
 })

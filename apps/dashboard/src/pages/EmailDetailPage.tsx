@@ -143,12 +143,22 @@ const Insights = ({ id }: { readonly id: string }) => {
   )
 }
 
+/** The email's id in the page's path; a malformed escape (`%E0%A4%A`) is kept as typed, and not found. */
+export const idOf = (path: string) => {
+  const raw = path.slice(EMAIL_PATH.length)
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
+}
+
 /** One email: its envelope, what happened at each recipient, its events, its content. */
 export const EmailDetailPage = () => {
   const { info } = useSession()
   const tz = info.user.timeZone
   const place = usePlace()
-  const id = decodeURIComponent(place.path.slice(EMAIL_PATH.length))
+  const id = idOf(place.path)
   const [email, setEmail] = useState<EmailDetailView | undefined>()
   const [problem, setProblem] = useState<ApiProblem | undefined>()
   const [notice, setNotice] = useState<string | undefined>()
