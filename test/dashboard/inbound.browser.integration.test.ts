@@ -406,4 +406,49 @@ describe("received mail and suppressions in the dashboard", () => {
     expect(problems).toEqual([])
   }, 120_000)
 
+  it("writes out the bidirectional controls a sender puts in a name, a subject or a file name", async () => {
+    const RLO = "\u202E"
+    const spoof = [
+      `From: "Bank ${RLO}fdp.exe" <sally@sender.test>`,
+      "To: support@acme.test",
+      `Subject: Statement ${RLO}gnp.html`,
+      "Message-ID: <bidi-1@sender.test>",
+      "MIME-Version: 1.0",
+      'Content-Type: multipart/mixed; boundary="m1"',
+      "",
+      "--m1",
+      "Content-Type: text/plain; charset=utf-8",
+      "",
+      "See the statement.",
+      "--m1",
+      "Content-Type: text/html",
+      `Content-Disposition: attachment; filename*=UTF-8''statement${encodeURIComponent(RLO)}gnp.html`,
+      "",
+      "<p>not a picture</p>",
+      "--m1--",
+      ""
+    ].join("\r\n")
+    expect((await deliverRaw(mxPort, "sally@sender.test", ["support@acme.test"], spoof)).response).toMatch(
+      /^250 /
+    )
+    const { context, page } = await open(1200)
+    await signInAndOpen(page, world.server.baseUrl, { email: EMAIL, password: PASSWORD }, "Received mail")
+    const row = page.getByRole("row").filter({ hasText: "sally@sender.test" })
+    await row.waitFor()
+    // The override would turn the address after it round: <tset.rednes@yllas>.
+    expect(await row.textContent()).toContain("Bank [U+202E]fdp.exesally@sender.test")
+    expect(await row.textContent()).toContain("Statement [U+202E]gnp.html")
+    await row.getByRole("link").click()
+    await page.getByRole("heading", { name: "Statement [U+202E]gnp.html", level: 1 }).waitFor()
+    const facts = (await page.getByRole("region", { name: "Envelope and headers" }).textContent()) ?? ""
+    expect(facts).toContain("Bank [U+202E]fdp.exe <sally@sender.test>")
+    expect(facts).not.toContain(RLO)
+    // The file reads as the HTML it is, not as a .png.
+    const file = page.getByRole("table", { name: "1 attachment" })
+    expect(await file.locator("td.inbound-file").textContent()).toBe("statement[U+202E]gnp.html")
+    await file.getByRole("link", { name: "Download statement[U+202E]gnp.html" }).waitFor()
+    expect(await page.locator("main").textContent()).not.toContain(RLO)
+    await context.close()
+    expect(problems).toEqual([])
+  }, 120_000)
 })
