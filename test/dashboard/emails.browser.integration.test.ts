@@ -174,6 +174,16 @@ describe("emails in the dashboard", () => {
       expect(await page.locator("table.email-list img, table.email-list b").count()).toBe(0)
       await page.getByText("Page 1 of 1 (4 in all)").waitFor()
       await shot(page, "dash-emails.png")
+      // On a phone each email is a stack of its lines: the recipient, the sender and the time are
+      // read whole, not cut to "da…" in a fifth of 390 pixels, and nothing reaches past the edge.
+      await page.setViewportSize({ width: 390, height: 900 })
+      const clipped = await page.evaluate<Array<string>>(`[...document.querySelectorAll(
+        "table.email-list tbody th, table.email-list tbody td")]
+        .filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > window.innerWidth + 1)
+        .map((e) => e.textContent)`)
+      expect(clipped).toEqual([])
+      await shot(page, "dash-emails-narrow.png")
+      await page.setViewportSize({ width: 1280, height: 900 })
 
       // Filters, each the API's own, kept in the address.
       await page.getByLabel("Status").selectOption("delivered")
