@@ -8,6 +8,7 @@ import { useLoad } from "../useLoad"
 import { EmailSchedule } from "./EmailSchedule"
 import { EmailStatusBadge, isMoving, isScheduled } from "./EmailStatusBadge"
 import { emailsListHref } from "./EmailsPage"
+import { inertLinks } from "./InboundMessage"
 import { Recipients, Timeline } from "./EmailTimeline"
 
 /** Where the page's address names the email: `/app/emails/<id>`. */
@@ -104,7 +105,7 @@ const Content = ({ email }: { readonly email: EmailDetailView }) => {
                 title="Email HTML"
                 sandbox=""
                 referrerPolicy="no-referrer"
-                srcDoc={email.htmlBody}
+                srcDoc={inertLinks(email.htmlBody)}
                 className="email-frame"
               />
               <p className="hint">Shown without scripts or remote images.</p>
