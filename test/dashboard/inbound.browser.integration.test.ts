@@ -368,4 +368,97 @@ describe("received mail and suppressions in the dashboard", () => {
     await context.close()
     expect(problems).toEqual([])
   }, 120_000)
+
+  it("removes a suppressed address whose local part reads as a path there, and nothing else", async () => {
+    const api = new Browser(world.server.baseUrl)
+    await api.signIn(EMAIL, PASSWORD)
+    const keyId = Number(
+      (await api.call("POST", "/api-keys", { name: "kept", permission: "full_access" })).body.id
+    )
+    // A valid address (`/`, `%` and `#` are all allowed in a local part) that anyone can get
+    // listed (an address a signup form took, refused by its own server), which as a raw path
+    // segment names another route: removing it once revoked the team's API key.
+    const planted = `x/%2e%2e/%2e%2e/api-keys/${keyId}#@evil.test`
+    expect((await api.call("POST", "/suppressions", { email: planted, reason: "manual" })).status).toBe(200)
+
+    const { context, page } = await open(1200)
+    const deletes: Array<string> = []
+    page.on("request", (request) => {
+      if (request.method() === "DELETE") deletes.push(new URL(request.url()).pathname)
+    })
+    await signInAndOpen(page, world.server.baseUrl, { email: EMAIL, password: PASSWORD }, "Suppressions")
+    const find = page.getByRole("form", { name: "Find suppressed addresses" })
+    await find.getByLabel("Search").fill("evil.test")
+    await find.getByRole("button", { name: "Search" }).click()
+    await page.getByRole("button", { name: `Remove ${planted}` }).click()
+    await page.getByRole("alertdialog").getByRole("button", { name: "Remove and allow mail" }).click()
+    await page.getByRole("status").filter({ hasText: "mail can go to it again" }).waitFor()
+    expect(deletes).toEqual([`/suppressions/x%2F%252e%252e%2F%252e%252e%2Fapi-keys%2F${keyId}%23@evil.test`])
+    const keys = (await api.call("GET", "/api-keys")).body.keys as Array<{ id: number }>
+    expect(keys.map((k) => k.id)).toContain(keyId)
+    const left = (await api.call("GET", "/suppressions?search=evil.test")).body.data as Array<unknown>
+    expect(left).toEqual([])
+
+    // The same for an email's id read from the address: a link cannot make the page read another route.
+    const reads: Array<string> = []
+    page.on("request", (request) => {
+      const url = new URL(request.url())
+      if (url.pathname !== "/auth/session") reads.push(`${url.pathname}${url.search}`)
+    })
+    await page.goto(`${world.server.baseUrl}/app/emails/..%2Fapi-keys%3Fx%3D`)
+    await page.getByRole("alert").filter({ hasText: "not_found" }).waitFor()
+    expect(reads.filter((r) => r.startsWith("/api-keys"))).toEqual([])
+    expect(reads).toContain("/emails/..%2Fapi-keys%3Fx=")
+    // A malformed escape is an email not found, not a page that stops working.
+    await page.goto(`${world.server.baseUrl}/app/emails/%E0%A4%A`)
+    await page.getByRole("alert").filter({ hasText: "not_found" }).waitFor()
+    await context.close()
+    expect(problems).toEqual([])
+  }, 120_000)
+
+  it("writes out the bidirectional controls a sender puts in a name, a subject or a file name", async () => {
+    const RLO = "\u202E"
+    const spoof = [
+      `From: "Bank ${RLO}fdp.exe" <sally@sender.test>`,
+      "To: support@acme.test",
+      `Subject: Statement ${RLO}gnp.html`,
+      "Message-ID: <bidi-1@sender.test>",
+      "MIME-Version: 1.0",
+      'Content-Type: multipart/mixed; boundary="m1"',
+      "",
+      "--m1",
+      "Content-Type: text/plain; charset=utf-8",
+      "",
+      "See the statement.",
+      "--m1",
+      "Content-Type: text/html",
+      `Content-Disposition: attachment; filename*=UTF-8''statement${encodeURIComponent(RLO)}gnp.html`,
+      "",
+      "<p>not a picture</p>",
+      "--m1--",
+      ""
+    ].join("\r\n")
+    expect((await deliverRaw(mxPort, "sally@sender.test", ["support@acme.test"], spoof)).response).toMatch(
+      /^250 /
+    )
+    const { context, page } = await open(1200)
+    await signInAndOpen(page, world.server.baseUrl, { email: EMAIL, password: PASSWORD }, "Received mail")
+    const row = page.getByRole("row").filter({ hasText: "sally@sender.test" })
+    await row.waitFor()
+    // The override would turn the address after it round: <tset.rednes@yllas>.
+    expect(await row.textContent()).toContain("Bank [U+202E]fdp.exesally@sender.test")
+    expect(await row.textContent()).toContain("Statement [U+202E]gnp.html")
+    await row.getByRole("link").click()
+    await page.getByRole("heading", { name: "Statement [U+202E]gnp.html", level: 1 }).waitFor()
+    const facts = (await page.getByRole("region", { name: "Envelope and headers" }).textContent()) ?? ""
+    expect(facts).toContain("Bank [U+202E]fdp.exe <sally@sender.test>")
+    expect(facts).not.toContain(RLO)
+    // The file reads as the HTML it is, not as a .png.
+    const file = page.getByRole("table", { name: "1 attachment" })
+    expect(await file.locator("td.inbound-file").textContent()).toBe("statement[U+202E]gnp.html")
+    await file.getByRole("link", { name: "Download statement[U+202E]gnp.html" }).waitFor()
+    expect(await page.locator("main").textContent()).not.toContain(RLO)
+    await context.close()
+    expect(problems).toEqual([])
+  }, 120_000)
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { wallTime, zonedDay, zonedTime } from "../../apps/dashboard/src/zonedDay.js"
+import { paramsOf, readFilters } from "../../apps/dashboard/src/pages/emailFilters.js"
 
 /** The audit log's day filters read a day in the person's time zone, as its dates are shown. */
 describe("dashboard: a filter day in the person's time zone", () => {
@@ -50,5 +51,39 @@ describe("dashboard: a time of day in the person's time zone", () => {
       const at = new Date("2026-10-25T14:07:00Z")
       expect(zonedTime(wallTime(at, zone), zone)?.toISOString()).toBe(at.toISOString())
     }
+  })
+})
+
+/** What an address like `/app/emails?after=2020-13-45&status=bogus` does to the Emails page's filters. */
+describe("dashboard: a filter the page's controls cannot show", () => {
+  it("is no day: 2020-13-45 and 2026-02-30 are not rolled on to another one", () => {
+    expect(zonedDay("2020-13-45", "UTC", "start")).toBeUndefined()
+    expect(zonedDay("2026-02-30", "Europe/Paris", "end")).toBeUndefined()
+    expect(zonedDay("2028-02-29", "UTC", "start")?.toISOString()).toBe("2028-02-29T00:00:00.000Z")
+    expect(zonedTime("2026-02-30T10:00", "UTC")).toBeUndefined()
+    expect(zonedTime("2026-03-01T24:30", "UTC")).toBeUndefined()
+  })
+
+  it("is left out of the filters, so the list is never filtered by what the form does not show", () => {
+    const filters = readFilters(
+      new URLSearchParams("status=bogus&after=2020-13-45&before=2026-12-05&domain=abc&tag=a%26b&to=x")
+    )
+    expect(filters).toEqual({
+      to: "x",
+      subject: "",
+      status: "",
+      domain: "",
+      tag: "a&b",
+      after: "",
+      before: "2026-12-05"
+    })
+    expect(paramsOf(filters, 1, "UTC")).toEqual({
+      page: 1,
+      perPage: 25,
+      to: "x",
+      tag: "a&b",
+      dateTo: "2026-12-05T23:59:59.999Z"
+    })
+    expect(readFilters(new URLSearchParams("status=bounced&domain=3")).status).toBe("bounced")
   })
 })

@@ -27,7 +27,50 @@ const makeClient = HttpApiClient.make(Api, {
 }).pipe(Effect.provide(FetchHttpClient.layer))
 
 export type Client = Effect.Effect.Success<typeof makeClient>
-const client: Promise<Client> = Effect.runPromise(makeClient)
+
+/**
+ * A path parameter as one segment of the path. The client puts each one into the path as it is, so
+ * a value with `/`, `?`, `#` or `%` (an address's local part may hold them all: a suppressed
+ * `x/%2e%2e/%2e%2e/api-keys/2#@evil.test`) would otherwise aim the call at another route, with the
+ * session's cookie and CSRF token. Those characters are percent-encoded (the server decodes a
+ * parameter once); `.` and `..`, which no encoding keeps from meaning "this" and "the parent", are
+ * refused.
+ */
+export const pathSegment = (value: string): string => {
+  if (value === "." || value === "..")
+    throw new ApiProblem("invalid_request", `"${value}" cannot name anything here`, undefined)
+  return value.replace(/[%/\\?#\s]/gu, (c) => encodeURIComponent(c))
+}
+
+const segmentsOf = (path: unknown): unknown =>
+  typeof path !== "object" || path === null
+    ? path
+    : Object.fromEntries(
+        Object.entries(path).map(([k, v]) => [k, typeof v === "string" ? pathSegment(v) : v])
+      )
+
+/** The client, with every string path parameter of every endpoint made one segment. */
+const withPathSegments = (api: Client): Client =>
+  new Proxy(api, {
+    get: (target, group) => {
+      const endpoints: unknown = Reflect.get(target, group)
+      if (typeof endpoints !== "object" || endpoints === null) return endpoints
+      return new Proxy(endpoints, {
+        get: (inner, name) => {
+          const endpoint: unknown = Reflect.get(inner, name)
+          if (typeof endpoint !== "function") return endpoint
+          return (request?: { readonly path?: unknown }) =>
+            endpoint(
+              request === undefined || request.path === undefined
+                ? request
+                : { ...request, path: segmentsOf(request.path) }
+            )
+        }
+      })
+    }
+  })
+
+const client: Promise<Client> = Effect.runPromise(makeClient).then(withPathSegments)
 
 /** An answer other than success, as the contract's `{error, code}`. */
 export class ApiProblem extends Error {

@@ -206,3 +206,14 @@ export const formatDate = (date: Date | null, timeZone: string) =>
   date === null
     ? "never"
     : new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone }).format(date)
+
+/**
+ * `text` with each bidirectional control (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C)
+ * written out as `[U+202E]`. A sender chooses these: a right-to-left override in a name turns the
+ * address after it round (`<moc.knab@yllas>`), and in a file name makes `…gnp.html` read `….png`.
+ */
+export const visibleText = (text: string) =>
+  text.replace(
+    /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/gu,
+    (c) => `[U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}]`
+  )

@@ -34,9 +34,17 @@ const instantOf = (
 const midnight = (year: number, month: number, day: number, timeZone: string) =>
   instantOf(year, month, day, 0, 0, timeZone)
 
+/** Whether the figures name a day of the calendar (not 2020-13-45, which `Date.UTC` would roll on). */
+const isDay = (year: number, month: number, day: number) => {
+  const d = new Date(Date.UTC(year, month - 1, day))
+  return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day
+}
+
 const parse = (day: string) => {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day)
-  return match === null ? undefined : ([Number(match[1]), Number(match[2]), Number(match[3])] as const)
+  if (match === null) return undefined
+  const figures = [Number(match[1]), Number(match[2]), Number(match[3])] as const
+  return isDay(...figures) ? figures : undefined
 }
 
 /**
@@ -66,6 +74,7 @@ export const zonedTime = (value: string, timeZone: string): Date | undefined => 
     number,
     number
   ]
+  if (!isDay(year, month, day) || hour > 23 || minute > 59) return undefined
   return new Date(instantOf(year, month, day, hour, minute, timeZone))
 }
 

@@ -8,6 +8,7 @@ import { useLoad, usePolled } from "../useLoad"
 import { EmailSchedule } from "./EmailSchedule"
 import { EmailStatusBadge, isMoving, isScheduled } from "./EmailStatusBadge"
 import { emailsListHref } from "./EmailsPage"
+import { inertLinks } from "./InboundMessage"
 import { Recipients, Timeline } from "./EmailTimeline"
 
 /** Where the page's address names the email: `/app/emails/<id>`. */
@@ -104,7 +105,7 @@ const Content = ({ email }: { readonly email: EmailDetailView }) => {
                 title="Email HTML"
                 sandbox=""
                 referrerPolicy="no-referrer"
-                srcDoc={email.htmlBody}
+                srcDoc={inertLinks(email.htmlBody)}
                 className="email-frame"
               />
               <p className="hint">Shown without scripts or remote images.</p>
@@ -143,12 +144,22 @@ const Insights = ({ id }: { readonly id: string }) => {
   )
 }
 
+/** The email's id in the page's path; a malformed escape (`%E0%A4%A`) is kept as typed, and not found. */
+export const idOf = (path: string) => {
+  const raw = path.slice(EMAIL_PATH.length)
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
+}
+
 /** One email: its envelope, what happened at each recipient, its events, its content. */
 export const EmailDetailPage = () => {
   const { info } = useSession()
   const tz = info.user.timeZone
   const place = usePlace()
-  const id = decodeURIComponent(place.path.slice(EMAIL_PATH.length))
+  const id = idOf(place.path)
   const [notice, setNotice] = useState<string | undefined>()
   const [tick, setTick] = useState(0)
 

@@ -3,7 +3,7 @@ import { Fragment, useEffect, useRef, useState } from "react"
 import { call } from "../api"
 import { ListTable } from "../ListTable"
 import { useSession } from "../session"
-import { ErrorMessage, Link, PageTitle, formatDate, useAction } from "../ui"
+import { ErrorMessage, Link, PageTitle, formatDate, useAction, visibleText } from "../ui"
 import { useLoad } from "../useLoad"
 import { SpamBadge, senderText } from "./InboundPage"
 
@@ -54,9 +54,11 @@ const AuthResult = ({ name, result }: { readonly name: string; readonly result: 
 )
 
 const addressList = (list: InboundEmailView["toAddresses"]) =>
-  (list ?? [])
-    .map((a) => (a.name === null || a.name === "" ? a.address : `${a.name} <${a.address}>`))
-    .join(", ")
+  visibleText(
+    (list ?? [])
+      .map((a) => (a.name === null || a.name === "" ? a.address : `${a.name} <${a.address}>`))
+      .join(", ")
+  )
 
 /**
  * The HTML with every link aimed at a new window, which the sandbox never opens: a click does
@@ -126,7 +128,7 @@ const Attachments = ({
       >
         {attachments.map((a) => (
           <tr key={a.id}>
-            <td className="inbound-file">{a.filename}</td>
+            <td className="inbound-file">{visibleText(a.filename)}</td>
             <td>
               <code>{a.contentType}</code>
             </td>
@@ -137,7 +139,7 @@ const Attachments = ({
                 className="button"
                 href={`/inbound/${emailId}/attachments/${a.id}`}
                 download={a.filename}
-                aria-label={`Download ${a.filename}`}
+                aria-label={`Download ${visibleText(a.filename)}`}
               >
                 Download
               </a>
@@ -171,7 +173,8 @@ export const InboundMessage = ({
   }, [confirming])
   const [got, listed] = loaded.data ?? []
   const email = got?.inboundEmail
-  const subject = email?.subject === null || email?.subject === "" ? "(no subject)" : (email?.subject ?? "")
+  const subject =
+    email?.subject === null || email?.subject === "" ? "(no subject)" : visibleText(email?.subject ?? "")
   const remove = () =>
     acting.run(async () => {
       await call((api) => api.inbound.delete({ path: { id } }))
@@ -241,7 +244,7 @@ export const InboundMessage = ({
               {shownHeaders.map(([name, value]) => (
                 <Fragment key={name}>
                   <dt>{name}</dt>
-                  <dd className="wrap-anywhere">{value}</dd>
+                  <dd className="wrap-anywhere">{visibleText(value)}</dd>
                 </Fragment>
               ))}
             </dl>
@@ -270,7 +273,7 @@ export const InboundMessage = ({
                         <th scope="row">
                           <code>{name}</code>
                         </th>
-                        <td className="wrap-anywhere">{value}</td>
+                        <td className="wrap-anywhere">{visibleText(value)}</td>
                       </tr>
                     ))}
                   </tbody>

@@ -4,7 +4,7 @@ import { call } from "../api"
 import { ListTable } from "../ListTable"
 import { navigate, usePlace } from "../router"
 import { useSession } from "../session"
-import { ErrorMessage, Link, Notice, PageTitle, Select, formatDate, useAction } from "../ui"
+import { ErrorMessage, Link, Notice, PageTitle, Select, formatDate, useAction, visibleText } from "../ui"
 import { useLoad } from "../useLoad"
 import { InboundMessage } from "./InboundMessage"
 import { Pager } from "./LogPages"
@@ -15,7 +15,7 @@ const domainRef = (domain: DomainView) => ({ id: { _tag: "Public" as const, publ
 
 /** A sender as a person reads it: the name, else the address. */
 export const senderText = (e: InboundEmailView) =>
-  e.fromName === null || e.fromName === "" ? e.fromAddress : `${e.fromName} <${e.fromAddress}>`
+  visibleText(e.fromName === null || e.fromName === "" ? e.fromAddress : `${e.fromName} <${e.fromAddress}>`)
 
 export const SpamBadge = ({ email }: { readonly email: InboundEmailView }) =>
   email.spamVerdict === null ? null : (
@@ -172,13 +172,15 @@ const InboundList = ({ notice }: { readonly notice: string | undefined }) => {
               {data.data.map((e) => (
                 <tr key={e.id}>
                   <td className="inbound-from">
-                    {e.fromName === null || e.fromName === "" ? null : <strong>{e.fromName}</strong>}
+                    {e.fromName === null || e.fromName === "" ? null : (
+                      <strong>{visibleText(e.fromName)}</strong>
+                    )}
                     <span className="muted">{e.fromAddress}</span>
                   </td>
                   <td className="inbound-to">{e.toAddress}</td>
                   <td className="inbound-subject">
                     <Link href={open(e)}>
-                      {e.subject === null || e.subject === "" ? "(no subject)" : e.subject}
+                      {e.subject === null || e.subject === "" ? "(no subject)" : visibleText(e.subject)}
                     </Link>
                     {e.attachmentCount === 0 ? null : (
                       <span className="badge">

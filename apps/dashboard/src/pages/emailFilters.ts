@@ -1,5 +1,5 @@
 import { PublicEmailStatus } from "@poststack/domain"
-import { zonedDay } from "../zonedDay"
+import { zonedDay } from "../zonedDay.js"
 
 /** The Emails page's filters: how the address carries them, and the `GET /emails` query they make. */
 
@@ -9,8 +9,27 @@ const PER_PAGE = 25
 export const KEYS = ["to", "subject", "status", "domain", "tag", "after", "before"] as const
 export type Filters = Record<(typeof KEYS)[number], string>
 
+/**
+ * Whether the page's controls can show `value` for `key`: a status or a day they cannot show would
+ * still filter the list, which would then read "No emails match" under filters that look empty.
+ */
+const showable = (key: (typeof KEYS)[number], value: string) =>
+  key === "status"
+    ? (PublicEmailStatus.literals as ReadonlyArray<string>).includes(value)
+    : key === "domain"
+      ? /^[1-9][0-9]*$/.test(value)
+      : key === "after" || key === "before"
+        ? zonedDay(value, "UTC", "start") !== undefined
+        : true
+
+/** The filters an address carries; a value the controls cannot show is left out. */
 export const readFilters = (search: URLSearchParams) =>
-  Object.fromEntries(KEYS.map((k) => [k, search.get(k) ?? ""])) as Filters
+  Object.fromEntries(
+    KEYS.map((k) => {
+      const value = search.get(k) ?? ""
+      return [k, showable(k, value) ? value : ""]
+    })
+  ) as Filters
 export const readPage = (search: URLSearchParams) => Math.max(1, Math.floor(Number(search.get("page"))) || 1)
 
 export const searchOf = (filters: Filters, page: number) => {

@@ -9,7 +9,10 @@ export const sameOriginPath = (next: string | null | undefined, origin: string):
   if (next === null || next === undefined || !next.startsWith("/")) return undefined
   try {
     const url = new URL(next, origin)
-    return url.origin === new URL(origin).origin ? `${url.pathname}${url.search}${url.hash}` : undefined
+    // Dot segments can leave a path of two slashes (`/.//evil.test` is `//evil.test`), which a
+    // browser sent there reads as another host.
+    if (url.origin !== new URL(origin).origin || /^\/[/\\]/.test(url.pathname)) return undefined
+    return `${url.pathname}${url.search}${url.hash}`
   } catch {
     return undefined
   }
