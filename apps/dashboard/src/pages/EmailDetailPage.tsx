@@ -8,7 +8,7 @@ import { useLoad, usePolled } from "../useLoad"
 import { EmailSchedule } from "./EmailSchedule"
 import { EmailStatusBadge, isMoving, isScheduled } from "./EmailStatusBadge"
 import { emailsListHref } from "./EmailsPage"
-import { inertLinks } from "./InboundMessage"
+import { MailFrame } from "../MailFrame"
 import { Recipients, Timeline } from "./EmailTimeline"
 
 /** Where the page's address names the email: `/app/emails/<id>`. */
@@ -101,13 +101,7 @@ const Content = ({ email }: { readonly email: EmailDetailView }) => {
             <p className="muted">This email has no HTML part.</p>
           ) : (
             <>
-              <iframe
-                title="Email HTML"
-                sandbox=""
-                referrerPolicy="no-referrer"
-                srcDoc={inertLinks(email.htmlBody)}
-                className="email-frame"
-              />
+              <MailFrame title="Email HTML" html={email.htmlBody} />
               <p className="hint">Shown without scripts or remote images.</p>
             </>
           )

@@ -1,6 +1,7 @@
 import type { InboundAttachmentView, InboundEmailView } from "@poststack/contract"
 import { Fragment, useEffect, useRef, useState } from "react"
 import { call } from "../api"
+import { MailFrame } from "../MailFrame"
 import { ListTable } from "../ListTable"
 import { useSession } from "../session"
 import { ErrorMessage, Link, PageTitle, formatDate, useAction, visibleText } from "../ui"
@@ -61,16 +62,6 @@ const addressList = (list: InboundEmailView["toAddresses"]) =>
   )
 
 /**
- * The HTML with every link aimed at a new window, which the sandbox never opens: a click does
- * nothing, where following it in the frame would leave a blocked page in the message's place. The
- * `<base>` goes after any doctype so the message keeps its rendering mode.
- */
-export const inertLinks = (html: string) => {
-  const doctype = /^\s*<!doctype[^>]*>/i.exec(html)?.[0] ?? ""
-  return `${doctype}<base target="_blank">${html.slice(doctype.length)}`
-}
-
-/**
  * The message's body: its HTML in a frame that runs no script, submits no form, navigates nowhere
  * and is of no origin (`sandbox=""`), under the dashboard's own policy, so nothing remote loads
  * either; or its text as text.
@@ -95,12 +86,7 @@ const Body = ({ email }: { readonly email: InboundEmailView }) => {
       </div>
       {view === "html" && email.htmlBody !== null ? (
         <>
-          <iframe
-            title="Message body (HTML)"
-            sandbox=""
-            srcDoc={inertLinks(email.htmlBody)}
-            className="inbound-frame"
-          />
+          <MailFrame title="Message body (HTML)" html={email.htmlBody} />
           <p className="hint">Shown safely: no scripts run, no remote images load and links do not open.</p>
         </>
       ) : email.textBody !== null ? (

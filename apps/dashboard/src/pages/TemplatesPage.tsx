@@ -3,6 +3,7 @@ import type { TemplatePublicId } from "@poststack/domain"
 import { useEffect, useId, useRef, useState } from "react"
 import { ApiProblem, call } from "../api"
 import { ErrorMessage, Field, Form, PageTitle, useAction } from "../ui"
+import { MailFrame } from "../MailFrame"
 import { useLoad } from "../useLoad"
 
 type Rendered = {
@@ -89,11 +90,9 @@ const Preview = ({ template }: { readonly template: TemplateView }) => {
           {rendered.missing_variables.length === 0 ? null : (
             <p className="hint">Missing: {rendered.missing_variables.join(", ")}</p>
           )}
-          <iframe
+          <MailFrame
             title="Rendered email"
-            sandbox=""
-            srcDoc={rendered.html ?? `<pre>${(rendered.text ?? "").replaceAll("<", "&lt;")}</pre>`}
-            style={{ width: "100%", minHeight: "24rem", border: "1px solid #e4e4e7", background: "#fff" }}
+            html={rendered.html ?? `<pre>${(rendered.text ?? "").replaceAll("<", "&lt;")}</pre>`}
           />
         </>
       )}
