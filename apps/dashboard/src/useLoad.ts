@@ -25,14 +25,16 @@ export const useLoad = <A>(load: () => Promise<A>) => {
 
 /**
  * Loads data when `deps` change, and again every `everyMs` for as long as `again` says the
- * answer is still moving (mail being sent). An answer that comes back after `deps` changed is
+ * answer is still moving (mail being sent, a webhook on its way). An answer that comes back after `deps` changed is
  * dropped, so a slow read never overwrites a newer one.
  */
 export const usePolled = <A>(
   load: () => Promise<A>,
   again: (answer: A) => boolean,
   everyMs: number,
-  deps: ReadonlyArray<unknown>
+  deps: ReadonlyArray<unknown>,
+  /** Called when an answer is still no longer moving after one that was. */
+  settled?: () => void
 ) => {
   const [data, setData] = useState<A | undefined>()
   const [problem, setProblem] = useState<ApiProblem | undefined>()
@@ -40,6 +42,7 @@ export const usePolled = <A>(
   // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names what a new read waits on.
   useEffect(() => {
     let live = true
+    let moving = false
     let timer: ReturnType<typeof setTimeout> | undefined
     const read = async () => {
       try {
@@ -47,7 +50,13 @@ export const usePolled = <A>(
         if (!live) return
         setData(answer)
         setProblem(undefined)
-        if (again(answer)) timer = setTimeout(read, everyMs)
+        if (again(answer)) {
+          moving = true
+          timer = setTimeout(read, everyMs)
+        } else if (moving) {
+          moving = false
+          settled?.()
+        }
       } catch (error) {
         if (live) setProblem(problemOf(error))
       }

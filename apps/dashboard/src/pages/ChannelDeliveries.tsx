@@ -1,9 +1,10 @@
 import type { NotificationDeliveryView } from "@poststack/contract"
-import { useEffect, useRef, useState } from "react"
-import { ApiProblem, call } from "../api"
+import { useState } from "react"
+import { call } from "../api"
 import { ListTable } from "../ListTable"
 import { useSession } from "../session"
 import { ErrorMessage, Notice, useAction } from "../ui"
+import { usePolled } from "../useLoad"
 
 const PER_PAGE = 20
 
@@ -37,55 +38,23 @@ export const ChannelDeliveries = ({
   const tz = info.user.timeZone
   const [page, setPage] = useState(1)
   const [tick, setTick] = useState(0)
-  const [log, setLog] = useState<
-    | {
-        readonly deliveries: ReadonlyArray<NotificationDeliveryView>
-        readonly meta: { totalPages: number; total: number }
-      }
-    | undefined
-  >()
-  const [problem, setProblem] = useState<ApiProblem | undefined>()
   const [outcome, setOutcome] = useState<string | undefined>()
   const acting = useAction()
-  const waiting = log?.deliveries.some((d) => d.status === "pending" || d.status === "sending") ?? false
-  const waited = useRef(false)
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: read again on a page change, an outside change (refresh) and a tick.
-  useEffect(() => {
-    let live = true
-    call((api) =>
-      api.notificationChannels.deliveries({
-        path: { id: channelId },
-        urlParams: { page, per_page: PER_PAGE }
-      })
-    ).then(
-      (answer) => {
-        if (!live) return
-        setLog(answer)
-        setProblem(undefined)
-      },
-      (error: unknown) => {
-        if (live)
-          setProblem(
-            error instanceof ApiProblem ? error : new ApiProblem("internal_error", String(error), undefined)
-          )
-      }
-    )
-    return () => {
-      live = false
-    }
-  }, [channelId, page, tick, refresh])
-  // biome-ignore lint/correctness/useExhaustiveDependencies: each new answer still waiting sets the next read.
-  useEffect(() => {
-    if (!waiting) {
-      if (waited.current) onSettled()
-      waited.current = false
-      return
-    }
-    waited.current = true
-    const timer = window.setTimeout(() => setTick((t) => t + 1), 1500)
-    return () => window.clearTimeout(timer)
-  }, [waiting, log])
+  // Read again on a page change, an outside change (refresh), a tick, and while one is on its way.
+  const { data: log, problem } = usePolled(
+    () =>
+      call((api) =>
+        api.notificationChannels.deliveries({
+          path: { id: channelId },
+          urlParams: { page, per_page: PER_PAGE }
+        })
+      ),
+    (answer) => answer.deliveries.some((d) => d.status === "pending" || d.status === "sending"),
+    1500,
+    [channelId, page, tick, refresh],
+    onSettled
+  )
 
   const replay = (d: NotificationDeliveryView) =>
     acting.run(async () => {

@@ -1,9 +1,10 @@
 import type { WebhookDeliveryView } from "@poststack/contract"
-import { Fragment, useEffect, useRef, useState } from "react"
-import { ApiProblem, call } from "../api"
+import { Fragment, useState } from "react"
+import { call } from "../api"
 import { ListTable } from "../ListTable"
 import { useSession } from "../session"
 import { ErrorMessage, formatDate, Notice, useAction } from "../ui"
+import { usePolled } from "../useLoad"
 
 /** A log's time, to the second: several attempts often fall in one minute. */
 const logTime = (date: Date, timeZone: string) =>
@@ -79,48 +80,22 @@ export const WebhookDeliveries = ({
 }) => {
   const { info } = useSession()
   const [page, setPage] = useState(1)
-  const [data, setData] = useState<DeliveryPage | undefined>()
-  const [problem, setProblem] = useState<ApiProblem | undefined>()
   const [tick, setTick] = useState(0)
   const [open, setOpen] = useState<number | undefined>()
   const [outcome, setOutcome] = useState<string | undefined>()
   const acting = useAction()
-  const waiting = data?.deliveries.some((d) => d.status === "pending") ?? false
-  const waited = useRef(false)
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: read again on a page change, an outside change (refresh) and a tick.
-  useEffect(() => {
-    let live = true
-    call((api) =>
-      api.webhooks.deliveries({ path: { id: webhookId }, urlParams: { page, per_page: PER_PAGE } })
-    ).then(
-      (answer) => {
-        if (!live) return
-        setData(answer)
-        setProblem(undefined)
-      },
-      (error: unknown) => {
-        if (live)
-          setProblem(
-            error instanceof ApiProblem ? error : new ApiProblem("internal_error", String(error), undefined)
-          )
-      }
-    )
-    return () => {
-      live = false
-    }
-  }, [webhookId, page, refresh, tick])
-  // biome-ignore lint/correctness/useExhaustiveDependencies: each new answer still waiting sets the next read.
-  useEffect(() => {
-    if (!waiting) {
-      if (waited.current) onSettled()
-      waited.current = false
-      return
-    }
-    waited.current = true
-    const timer = window.setTimeout(() => setTick((t) => t + 1), 1500)
-    return () => window.clearTimeout(timer)
-  }, [waiting, data])
+  // Read again on a page change, an outside change (refresh), a tick, and while one is on its way.
+  const { data, problem } = usePolled<DeliveryPage>(
+    () =>
+      call((api) =>
+        api.webhooks.deliveries({ path: { id: webhookId }, urlParams: { page, per_page: PER_PAGE } })
+      ),
+    (answer) => answer.deliveries.some((d) => d.status === "pending"),
+    1500,
+    [webhookId, page, refresh, tick],
+    onSettled
+  )
 
   const replay = (delivery: WebhookDeliveryView) =>
     acting.run(async () => {
