@@ -42,6 +42,19 @@ describe("webhooks in the dashboard", () => {
   const problems: Array<string> = []
   const dialogs: Array<string> = []
 
+  /** A wide window whose page errors and dialogs are collected for the end of each test. */
+  const openWatched = async (browser: Chromium) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const page = await context.newPage()
+    page.setDefaultTimeout(15_000)
+    watchForProblems(page, problems, /status of 4\d\d/)
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message())
+      void dialog.dismiss()
+    })
+    return { context, page }
+  }
+
   beforeAll(async () => {
     chromium = await launchChromium().catch((error: unknown) => {
       noChromium = error
@@ -68,14 +81,7 @@ describe("webhooks in the dashboard", () => {
     const path = wire.pathname + wire.search
     const hits = () => receiver.at(path)
 
-    const context = await chromium.newContext({ viewport: { width: 1280, height: 900 } })
-    const page = await context.newPage()
-    page.setDefaultTimeout(15_000)
-    watchForProblems(page, problems, /status of 4\d\d/)
-    page.on("dialog", (dialog) => {
-      dialogs.push(dialog.message())
-      void dialog.dismiss()
-    })
+    const { context, page } = await openWatched(chromium)
     try {
       await signInAndOpen(page, world.server.baseUrl, { email: EMAIL, password: PASSWORD }, "Webhooks")
       await page.getByText("No endpoints yet").waitFor()
@@ -301,14 +307,7 @@ describe("webhooks in the dashboard", () => {
     if (chromium === undefined) throw noChromium
     const slack = chat.slackUrl("hook-secret-1")
     const slackPath = new URL(slack).pathname
-    const context = await chromium.newContext({ viewport: { width: 1280, height: 900 } })
-    const page = await context.newPage()
-    page.setDefaultTimeout(15_000)
-    watchForProblems(page, problems, /status of 4\d\d/)
-    page.on("dialog", (dialog) => {
-      dialogs.push(dialog.message())
-      void dialog.dismiss()
-    })
+    const { context, page } = await openWatched(chromium)
     try {
       await signInAndOpen(page, world.server.baseUrl, { email: EMAIL, password: PASSWORD }, "Webhooks")
       const section = page.getByRole("region", { name: "Notification channels" })
