@@ -207,6 +207,10 @@ export const formatDate = (date: Date | null, timeZone: string) =>
     ? "never"
     : new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone }).format(date)
 
+/** To the second, in the person's time zone: for logs, where a send, its delivery and a retry often share a minute. */
+export const formatMoment = (date: Date, timeZone: string) =>
+  new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium", timeZone }).format(date)
+
 /**
  * `text` with each bidirectional control (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C)
  * written out as `[U+202E]`. A sender chooses these: a right-to-left override in a name turns the
@@ -217,3 +221,59 @@ export const visibleText = (text: string) =>
     /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/gu,
     (c) => `[U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}]`
   )
+
+/**
+ * A secret just made (an API key, a signing secret), shown this once: focused so a screen reader
+ * reads it out, with a copy button and an acknowledgement that closes it.
+ */
+export const ShownOnce = ({
+  label,
+  heading,
+  secretLabel,
+  secret,
+  copyText,
+  onDone,
+  children,
+  footer
+}: {
+  /** The section's accessible name. */
+  readonly label: string
+  readonly heading: ReactNode
+  readonly secretLabel: string
+  readonly secret: string
+  readonly copyText: string
+  readonly onDone: () => void
+  /** What to do with it, above the secret. */
+  readonly children: ReactNode
+  /** Below the buttons. */
+  readonly footer?: ReactNode
+}) => {
+  const ref = useRef<HTMLElement>(null)
+  const [copied, setCopied] = useState(false)
+  useEffect(() => {
+    ref.current?.focus()
+  }, [])
+  return (
+    <section className="new-key" ref={ref} tabIndex={-1} aria-label={label}>
+      <h2>{heading}</h2>
+      {children}
+      <output className="secret" aria-label={secretLabel}>
+        {secret}
+      </output>
+      <div className="actions">
+        <button
+          type="button"
+          onClick={() => {
+            void navigator.clipboard?.writeText(secret).then(() => setCopied(true))
+          }}
+        >
+          {copied ? "Copied" : copyText}
+        </button>
+        <button type="button" className="primary" onClick={onDone}>
+          I have saved it
+        </button>
+      </div>
+      {footer}
+    </section>
+  )
+}

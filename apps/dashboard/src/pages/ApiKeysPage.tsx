@@ -1,8 +1,8 @@
 import type { ApiKeyView } from "@poststack/contract"
-import { useEffect, useRef, useState } from "react"
+import { useState } from "react"
 import { call } from "../api"
 import { useCurrentTeam, useSession } from "../session"
-import { ErrorMessage, Field, Form, PageTitle, Select, formatDate, useAction } from "../ui"
+import { ErrorMessage, Field, Form, PageTitle, Select, ShownOnce, formatDate, useAction } from "../ui"
 import { ListTable, Loaded } from "../ListTable"
 import { useLoad } from "../useLoad"
 
@@ -15,39 +15,22 @@ const MODES = [
   ["test", "Test: mail is simulated, never sent"]
 ] as const
 
-/** The secret of a key just made: shown once, focused so a screen reader reads it out. */
-const NewKey = ({ created, onDone }: { readonly created: ApiKeyView; readonly onDone: () => void }) => {
-  const ref = useRef<HTMLElement>(null)
-  const [copied, setCopied] = useState(false)
-  useEffect(() => {
-    ref.current?.focus()
-  }, [])
-  return (
-    <section className="new-key" ref={ref} tabIndex={-1} aria-label="Your new API key">
-      <h2>Your new key “{created.name}”</h2>
-      <p>
-        <strong>Copy it now: it is shown only once.</strong> PostStack keeps only a hash of it; if you lose
-        it, revoke it and make another.
-      </p>
-      <output className="secret" aria-label="API key">
-        {created.key}
-      </output>
-      <div className="actions">
-        <button
-          type="button"
-          onClick={() => {
-            void navigator.clipboard?.writeText(created.key ?? "").then(() => setCopied(true))
-          }}
-        >
-          {copied ? "Copied" : "Copy key"}
-        </button>
-        <button type="button" className="primary" onClick={onDone}>
-          I have saved it
-        </button>
-      </div>
-    </section>
-  )
-}
+/** The secret of a key just made: shown once. */
+const NewKey = ({ created, onDone }: { readonly created: ApiKeyView; readonly onDone: () => void }) => (
+  <ShownOnce
+    label="Your new API key"
+    heading={<>Your new key “{created.name}”</>}
+    secretLabel="API key"
+    secret={created.key ?? ""}
+    copyText="Copy key"
+    onDone={onDone}
+  >
+    <p>
+      <strong>Copy it now: it is shown only once.</strong> PostStack keeps only a hash of it; if you lose it,
+      revoke it and make another.
+    </p>
+  </ShownOnce>
+)
 
 export const ApiKeysPage = () => {
   const { info } = useSession()

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react"
+import { ShownOnce } from "../ui"
 
 /** How a receiver checks that a request came from PostStack, in a few lines. */
 export const SigningNote = () => (
@@ -20,7 +20,7 @@ export const SigningNote = () => (
   </details>
 )
 
-/** A signing secret just made (on creation or rotation): shown once, focused so a screen reader reads it. */
+/** A signing secret just made (on creation or rotation): shown once. */
 export const NewSecret = ({
   title,
   secret,
@@ -32,37 +32,20 @@ export const NewSecret = ({
   /** After a rotation: until when the old secret still signs, if it does. */
   readonly rotated?: string
   readonly onDone: () => void
-}) => {
-  const ref = useRef<HTMLElement>(null)
-  const [copied, setCopied] = useState(false)
-  useEffect(() => {
-    ref.current?.focus()
-  }, [])
-  return (
-    <section className="new-key" ref={ref} tabIndex={-1} aria-label="Your new signing secret">
-      <h2>{title}</h2>
-      <p>
-        <strong>Copy it now: it is shown only once.</strong> Put it in your receiver's configuration; if you
-        lose it, rotate the secret to get a new one.
-      </p>
-      {rotated === undefined ? null : <p>{rotated}</p>}
-      <output className="secret" aria-label="Signing secret">
-        {secret}
-      </output>
-      <div className="actions">
-        <button
-          type="button"
-          onClick={() => {
-            void navigator.clipboard?.writeText(secret).then(() => setCopied(true))
-          }}
-        >
-          {copied ? "Copied" : "Copy secret"}
-        </button>
-        <button type="button" className="primary" onClick={onDone}>
-          I have saved it
-        </button>
-      </div>
-      <SigningNote />
-    </section>
-  )
-}
+}) => (
+  <ShownOnce
+    label="Your new signing secret"
+    heading={title}
+    secretLabel="Signing secret"
+    secret={secret}
+    copyText="Copy secret"
+    onDone={onDone}
+    footer={<SigningNote />}
+  >
+    <p>
+      <strong>Copy it now: it is shown only once.</strong> Put it in your receiver's configuration; if you
+      lose it, rotate the secret to get a new one.
+    </p>
+    {rotated === undefined ? null : <p>{rotated}</p>}
+  </ShownOnce>
+)
