@@ -3,13 +3,10 @@ import { useState } from "react"
 import { call } from "../api"
 import { ListTable } from "../ListTable"
 import { useSession } from "../session"
-import { ErrorMessage, Notice, useAction } from "../ui"
+import { ErrorMessage, formatMoment, Notice, useAction } from "../ui"
 import { usePolled } from "../useLoad"
 
 const PER_PAGE = 20
-
-const logTime = (date: Date, timeZone: string) =>
-  new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium", timeZone }).format(date)
 
 const DeliveryBadge = ({ delivery }: { readonly delivery: NotificationDeliveryView }) =>
   delivery.status === "delivered" ? (
@@ -89,7 +86,7 @@ export const ChannelDeliveries = ({
                 </td>
                 <td>{d.statusCode ?? "—"}</td>
                 <td>{d.attempts}</td>
-                <td className="when">{logTime(d.createdAt, tz)}</td>
+                <td className="when">{formatMoment(d.createdAt, tz)}</td>
                 <td className="row-actions">
                   <button
                     type="button"

@@ -1,6 +1,6 @@
 import type { EmailDetailView, EmailEventView } from "@poststack/contract"
 import { ListTable } from "../ListTable"
-import { formatDate } from "../ui"
+import { formatDate, formatMoment } from "../ui"
 import { isScheduled, StatusBadge } from "./EmailStatusBadge"
 
 const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined)
@@ -9,10 +9,6 @@ const dateText = (value: unknown, timeZone: string) => {
   const date = raw === undefined ? undefined : new Date(raw)
   return date === undefined || Number.isNaN(date.getTime()) ? undefined : formatDate(date, timeZone)
 }
-
-/** Dates of events to the second: a send, its delivery and an open often share a minute. */
-const moment = (date: Date, timeZone: string) =>
-  new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium", timeZone }).format(date)
 
 /**
  * An event's name as a person reads it: the API's `eventType`, except where its metadata says
@@ -100,7 +96,7 @@ export const Timeline = ({
         <li key={e.id} data-event={eventLabel(e)}>
           <StatusBadge status={eventLabel(e)} />
           <time className="event-when" dateTime={e.createdAt.toISOString()}>
-            {moment(e.createdAt, timeZone)}
+            {formatMoment(e.createdAt, timeZone)}
           </time>
           {recipientOf(e) === undefined ? null : <span className="event-recipient">{recipientOf(e)}</span>}
           <span className="event-detail">{eventDetail(e, timeZone)}</span>
@@ -171,7 +167,7 @@ export const Recipients = ({
         <td className="details">{r.detail}</td>
         <td>{r.opens}</td>
         <td>{r.clicks}</td>
-        <td className="when">{r.at === undefined ? "" : moment(r.at, timeZone)}</td>
+        <td className="when">{r.at === undefined ? "" : formatMoment(r.at, timeZone)}</td>
       </tr>
     ))}
   </ListTable>

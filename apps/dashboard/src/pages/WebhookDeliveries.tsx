@@ -3,12 +3,8 @@ import { Fragment, useState } from "react"
 import { call } from "../api"
 import { ListTable } from "../ListTable"
 import { useSession } from "../session"
-import { ErrorMessage, formatDate, Notice, useAction } from "../ui"
+import { ErrorMessage, formatDate, formatMoment, Notice, useAction } from "../ui"
 import { usePolled } from "../useLoad"
-
-/** A log's time, to the second: several attempts often fall in one minute. */
-const logTime = (date: Date, timeZone: string) =>
-  new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium", timeZone }).format(date)
 
 const PER_PAGE = 20
 
@@ -155,7 +151,7 @@ export const WebhookDeliveries = ({
                     </td>
                     <td>{d.statusCode ?? "—"}</td>
                     <td>{d.attempts}</td>
-                    <td className="when">{logTime(d.createdAt, info.user.timeZone)}</td>
+                    <td className="when">{formatMoment(d.createdAt, info.user.timeZone)}</td>
                     <td className="row-actions">
                       <button
                         type="button"
