@@ -6,7 +6,7 @@ import { ListTable } from "../ListTable"
 import { useSession } from "../session"
 import { ErrorMessage, Link, PageTitle, formatDate, useAction, visibleText } from "../ui"
 import { useLoad } from "../useLoad"
-import { SpamBadge, senderText } from "./InboundPage"
+import { senderText } from "./InboundPage"
 
 /** Headers worth a glance, in this order, when the message has them. */
 const HEADERS_OF_INTEREST = [
@@ -239,14 +239,6 @@ export const InboundMessage = ({
               <AuthResult name="SPF" result={email.authentication.spf} />
               <AuthResult name="DKIM" result={email.authentication.dkim} />
               <AuthResult name="DMARC" result={email.authentication.dmarc} />
-              {email.spamVerdict === null ? null : (
-                <div>
-                  <dt>Spam check</dt>
-                  <dd>
-                    <SpamBadge email={email} />
-                  </dd>
-                </div>
-              )}
             </dl>
             {Object.keys(headers).length === 0 ? null : (
               <details className="inbound-headers">

@@ -17,14 +17,6 @@ const domainRef = (domain: DomainView) => ({ id: { _tag: "Public" as const, publ
 export const senderText = (e: InboundEmailView) =>
   visibleText(e.fromName === null || e.fromName === "" ? e.fromAddress : `${e.fromName} <${e.fromAddress}>`)
 
-export const SpamBadge = ({ email }: { readonly email: InboundEmailView }) =>
-  email.spamVerdict === null ? null : (
-    <span className={`badge ${email.spamVerdict === "spam" ? "badge-failed" : "badge-verified"}`}>
-      {email.spamVerdict === "spam" ? "Spam" : "Not spam"}
-      {email.spamScore === null ? "" : ` (${email.spamScore})`}
-    </span>
-  )
-
 /**
  * Which of the team's domains take mail, and the way to make one take it: a verified domain's
  * receiving switch, then the MX record it asks for.
@@ -187,7 +179,6 @@ const InboundList = ({ notice }: { readonly notice: string | undefined }) => {
                         {e.attachmentCount} attachment{e.attachmentCount === 1 ? "" : "s"}
                       </span>
                     )}
-                    <SpamBadge email={e} />
                   </td>
                   <td className="when">{formatDate(e.createdAt, info.user.timeZone)}</td>
                 </tr>
