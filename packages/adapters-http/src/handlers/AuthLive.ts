@@ -21,6 +21,7 @@ import { clientAddress } from "../middleware/ClientAddress.js"
 import { screenRequest } from "../middleware/Contract.js"
 import { sessionTokenOf, setSessionCookie } from "../middleware/SessionCookie.js"
 import { toSessionView, toTeamView, toUserView } from "./accountViews.js"
+import { yieldToSends } from "./yieldToSends.js"
 
 export const clientContext = Effect.gen(function* () {
   const request = yield* HttpServerRequest.HttpServerRequest
@@ -95,7 +96,8 @@ export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
     .handle("signUp", ({ payload }) =>
       Effect.flatMap(clientContext, (client) => SignUp(payload, client)).pipe(
         retryAfter,
-        answered(VERIFY_BY_HAND)
+        answered(VERIFY_BY_HAND),
+        yieldToSends
       )
     )
     .handle("resendVerification", ({ payload }) =>
@@ -123,7 +125,7 @@ export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
             expiresAt: outcome.expiresAt
           }
         return yield* signedInView(outcome)
-      })
+      }).pipe(yieldToSends)
     )
     .handle("signInTwoFactor", ({ payload }) =>
       Effect.gen(function* () {
@@ -136,7 +138,7 @@ export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
           })
         )
         return yield* signedInView(signedIn)
-      })
+      }).pipe(yieldToSends)
     )
     .handle("requestPasswordReset", ({ payload }) =>
       Effect.flatMap(clientContext, (client) => RequestPasswordReset(payload.email, client)).pipe(
@@ -147,7 +149,7 @@ export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
     .handle("resetPassword", ({ payload }) =>
       Effect.flatMap(clientContext, (client) =>
         linkFailure(ResetPassword(payload.token, payload.password)).pipe(withRequestOrigin(client))
-      ).pipe(retryAfter, Effect.as({ success: true as const }))
+      ).pipe(retryAfter, Effect.as({ success: true as const }), yieldToSends)
     )
     .handle("confirmEmailChange", ({ payload }) =>
       Effect.gen(function* () {
