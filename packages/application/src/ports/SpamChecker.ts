@@ -15,7 +15,7 @@ export interface SpamCheckEnvelope {
   readonly client?: { readonly ip: string; readonly helo: string }
 }
 
-/** Scores a complete message as a receiving spam filter would, before it is ever sent. */
+/** Scores a complete message as a receiving spam filter would: a draft before it is sent, or mail our MX received. */
 export class SpamChecker extends Context.Tag("@poststack/application/SpamChecker")<
   SpamChecker,
   {
