@@ -6,6 +6,7 @@ import { Browser, signUpVerified } from "../accounts/browser.js"
 import { type AccountsWorld, startAccountsWorld } from "../accounts/harness.js"
 import { addInboundDomain } from "../support/domains.js"
 import { deliverRaw, inboundMxDoor } from "../support/mx.js"
+import { rspamdUrl } from "../support/rspamd.js"
 import { screenshotPath } from "../support/screenshots.js"
 import { launchChromium } from "./chromium.js"
 import { signInAndOpen, watchForProblems } from "./signIn.js"
@@ -85,7 +86,8 @@ describe("received mail and suppressions in the dashboard", () => {
     })
     const mx = await inboundMxDoor()
     mxPort = mx.port
-    world = await startAccountsWorld({ dashboardDir: DIST, doors: mx.layer })
+    // The MX scores received mail with a real rspamd, as a server with POSTSTACK_RSPAMD_URL does.
+    world = await startAccountsWorld({ dashboardDir: DIST, doors: mx.layer, rspamdUrl: await rspamdUrl() })
     world.dns.publish("sender.test", "TXT", "v=spf1 ip4:127.0.0.1 -all")
   }, 120_000)
   afterAll(async () => {
@@ -170,6 +172,7 @@ describe("received mail and suppressions in the dashboard", () => {
     expect(await rows.nth(2).textContent()).toContain("Paula Payer")
     expect(await rows.nth(2).textContent()).toContain("billing@acme.test")
     expect(await rows.nth(2).textContent()).toContain("1 attachment")
+    expect(await rows.nth(2).textContent()).not.toContain("Spam")
     expect(await rows.nth(1).textContent()).not.toContain("attachment")
     expect(await page.locator("main img").count()).toBe(0)
     await shot(page, "inbound-list")
@@ -195,6 +198,8 @@ describe("received mail and suppressions in the dashboard", () => {
     const auth = (await facts.locator("dl.inbound-auth").textContent()) ?? ""
     expect(auth).toContain("SPFpass")
     expect(auth).toContain("DKIMnone")
+    // rspamd found nothing wrong with it: clean, with its score in the details and no badge in the list.
+    expect(auth).toMatch(/Spam checkClean score -?\d+(\.\d+)?$/)
     const frame = page.locator('iframe[title="Message body (HTML)"]')
     expect(await frame.getAttribute("sandbox")).toBe("")
     await page.frameLocator('iframe[title="Message body (HTML)"]').getByText("Rich words:").waitFor()
@@ -458,6 +463,38 @@ describe("received mail and suppressions in the dashboard", () => {
     expect(await file.locator("td.inbound-file").textContent()).toBe("statement[U+202E]gnp.html")
     await file.getByRole("link", { name: "Download statement[U+202E]gnp.html" }).waitFor()
     expect(await page.locator("main").textContent()).not.toContain(RLO)
+    await context.close()
+    expect(problems).toEqual([])
+  }, 120_000)
+
+  it("marks a message rspamd judged spam with a Spam badge and its score, in the list and the message", async () => {
+    const gtube = [
+      "From: Prize Desk <prizes@sender.test>",
+      "To: support@acme.test",
+      "Subject: You have won a prize",
+      "Message-ID: <gtube-1@sender.test>",
+      "MIME-Version: 1.0",
+      "Content-Type: text/plain; charset=utf-8",
+      "",
+      "Claim it now.",
+      "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X",
+      ""
+    ].join("\r\n")
+    expect((await deliverRaw(mxPort, "prizes@sender.test", ["support@acme.test"], gtube)).response).toMatch(
+      /^250 /
+    )
+    const { context, page } = await open(1200)
+    await signInAndOpen(page, world.server.baseUrl, { email: EMAIL, password: PASSWORD }, "Received mail")
+    const row = page.getByRole("row").filter({ hasText: "You have won a prize" })
+    await row.waitFor()
+    // GTUBE is rspamd's reject pattern: 15 points.
+    expect(await row.locator(".badge-failed").textContent()).toBe("Spam 15")
+    await row.getByRole("link").click()
+    await page.getByRole("heading", { name: "You have won a prize", level: 1 }).waitFor()
+    const auth = page.getByRole("region", { name: "Envelope and headers" }).locator("dl.inbound-auth")
+    expect(await auth.textContent()).toContain("Spam checkSpam 15")
+    expect(await auth.getByText("Clean").count()).toBe(0)
+    await shot(page, "inbound-spam")
     await context.close()
     expect(problems).toEqual([])
   }, 120_000)

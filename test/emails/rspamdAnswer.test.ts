@@ -54,4 +54,19 @@ describe("reading rspamd's /checkv2 answer", () => {
       RspamdSpamChecker.readAnswer(JSON.stringify({ is_skipped: true, score: 0, action: "no action" }))._tag
     ).toBe("Unreachable")
   })
+
+  it("keeps a pre-filter's verdict, which rspamd answers as skipped with its action (GTUBE)", () => {
+    const gtube = JSON.stringify({
+      is_skipped: true,
+      score: 15,
+      required_score: 15,
+      action: "reject",
+      symbols: { GTUBE: { name: "GTUBE", score: 0, metric_score: 0 } },
+      messages: { smtp_message: "Gtube pattern" }
+    })
+    expect(RspamdSpamChecker.readAnswer(gtube)).toMatchObject({
+      _tag: "Scored",
+      verdict: { score: 15, action: "reject", symbols: [{ name: "GTUBE", score: 0 }] }
+    })
+  })
 })

@@ -82,6 +82,9 @@ describe("received mail keeps its SMTP envelope, and odd bytes in it are stored,
       })
       // The header From is still what the message says.
       expect(row.fromAddress).toBe("friend@sender.test")
+      // No spam filter configured on this server: no score, no verdict; the reply is the whole text.
+      expect([row.spamScore, row.spamVerdict]).toEqual([null, null])
+      expect(row.strippedReply).toBe(row.textBody)
     }
     const theirs = (await inbound(otherKey)).filter((e) => e.subject === "Envelope")
     expect(theirs.map((e) => e.envelope)).toEqual([

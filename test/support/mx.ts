@@ -10,7 +10,9 @@ import { freePort } from "./net.js"
  */
 export const inboundMxDoor = async (
   maxMessageBytes = 512 * 1024,
-  receiveTimeout?: Duration.DurationInput
+  receiveTimeout?: Duration.DurationInput,
+  /** How long the MX waits for the spam filter, in milliseconds; the door's default otherwise. */
+  spamTimeoutMs?: number
 ) => {
   const port = await freePort()
   const tls = await Effect.runPromise(SmtpTls.selfSigned("mx.poststack.test"))
@@ -22,7 +24,8 @@ export const inboundMxDoor = async (
       tls,
       name: "mx.poststack.test",
       maxMessageBytes,
-      ...(receiveTimeout === undefined ? {} : { receiveTimeout })
+      ...(receiveTimeout === undefined ? {} : { receiveTimeout }),
+      ...(spamTimeoutMs === undefined ? {} : { spamTimeout: spamTimeoutMs })
     })
   }
 }

@@ -1,6 +1,6 @@
 import { request as httpRequest } from "node:http"
 import { request as httpsRequest } from "node:https"
-import { SpamChecker, type SpamCheckOutcome } from "@poststack/application"
+import { type SpamCheckEnvelope, SpamChecker, type SpamCheckOutcome } from "@poststack/application"
 import { SpamAction, SpamScoringNotConfigured, type SpamVerdict } from "@poststack/domain"
 import { Config, ConfigError, Effect, Either, Layer, Option, Schema } from "effect"
 
@@ -36,9 +36,13 @@ export const readAnswer = (body: string): SpamCheckOutcome => {
   if (Either.isLeft(answer))
     return { _tag: "Unreachable", reason: "rspamd answered with something unreadable" }
   const { action, is_skipped, score, required_score, symbols } = answer.right
-  if (is_skipped === true) return { _tag: "Unreachable", reason: "rspamd skipped the message" }
   const named = action.trim().replace(/ /g, "_")
   if (!isAction(named)) return { _tag: "Unreachable", reason: `rspamd answered an unknown action ${action}` }
+  // Skipped with an action is a verdict a pre-filter reached before the other rules (the GTUBE
+  // test pattern, a blocklist): the rest were skipped because they could not change it. Skipped
+  // with no action is a message rspamd did not read.
+  if (is_skipped === true && named === "no_action")
+    return { _tag: "Unreachable", reason: "rspamd skipped the message" }
   const verdict: SpamVerdict = {
     score: Math.round(score * 100) / 100,
     requiredScore: required_score ?? null,
@@ -54,44 +58,59 @@ export const readAnswer = (body: string): SpamCheckOutcome => {
   return { _tag: "Scored", verdict }
 }
 
-/** One `POST /checkv2` with the raw message; the envelope goes in rspamd's `From`/`Rcpt` headers. */
-const post = (options: RspamdOptions, message: Uint8Array, from: string, to: ReadonlyArray<string>) =>
+/** A header value Node sends as it is: printable ASCII (an envelope address, a HELO name), else none. */
+const headerValue = (value: string) => (/^[\x20-\x7e]{1,998}$/.test(value) ? value : undefined)
+
+/**
+ * One `POST /checkv2` with the raw message; the envelope goes in rspamd's `From`/`Rcpt` headers,
+ * the connecting client in `IP`/`Helo`.
+ */
+const post = (options: RspamdOptions, message: Uint8Array, envelope: SpamCheckEnvelope) =>
   Effect.async<SpamCheckOutcome>((resume, signal) => {
     const send = options.url.protocol === "https:" ? httpsRequest : httpRequest
-    const req = send(
-      new URL("checkv2", options.url.href.endsWith("/") ? options.url : `${options.url.href}/`),
-      {
-        method: "POST",
-        // Several `Rcpt` lines, one per recipient, as rspamd reads them.
-        headers: { "Content-Length": String(message.byteLength), From: from, Rcpt: [...to] },
-        timeout: options.timeoutMs,
-        signal
-      },
-      (res) => {
-        const chunks: Array<Buffer> = []
-        res.on("data", (c: Buffer) => chunks.push(c))
-        res.on("end", () =>
-          resume(
-            Effect.succeed(
-              res.statusCode === 200
-                ? readAnswer(Buffer.concat(chunks).toString("utf8"))
-                : { _tag: "Unreachable", reason: `rspamd answered HTTP ${res.statusCode}` }
+    const from = headerValue(envelope.from)
+    const helo = envelope.client === undefined ? undefined : headerValue(envelope.client.helo)
+    const headers: Record<string, string | Array<string>> = {
+      "Content-Length": String(message.byteLength),
+      // Several `Rcpt` lines, one per recipient, as rspamd reads them.
+      Rcpt: envelope.to.flatMap((to) => headerValue(to) ?? [])
+    }
+    if (from !== undefined) headers.From = from
+    if (envelope.client !== undefined) headers.IP = envelope.client.ip
+    if (helo !== undefined) headers.Helo = helo
+    try {
+      const req = send(
+        new URL("checkv2", options.url.href.endsWith("/") ? options.url : `${options.url.href}/`),
+        { method: "POST", headers, timeout: options.timeoutMs, signal },
+        (res) => {
+          const chunks: Array<Buffer> = []
+          res.on("data", (c: Buffer) => chunks.push(c))
+          res.on("end", () =>
+            resume(
+              Effect.succeed(
+                res.statusCode === 200
+                  ? readAnswer(Buffer.concat(chunks).toString("utf8"))
+                  : { _tag: "Unreachable", reason: `rspamd answered HTTP ${res.statusCode}` }
+              )
             )
           )
-        )
-        res.on("error", (e) => resume(Effect.succeed({ _tag: "Unreachable", reason: e.message })))
-      }
-    )
-    req.on("timeout", () => req.destroy(new Error(`no answer from rspamd within ${options.timeoutMs} ms`)))
-    req.on("error", (e) => resume(Effect.succeed({ _tag: "Unreachable", reason: e.message })))
-    req.end(message)
+          res.on("error", (e) => resume(Effect.succeed({ _tag: "Unreachable", reason: e.message })))
+        }
+      )
+      req.on("timeout", () => req.destroy(new Error(`no answer from rspamd within ${options.timeoutMs} ms`)))
+      req.on("error", (e) => resume(Effect.succeed({ _tag: "Unreachable", reason: e.message })))
+      req.end(message)
+    } catch (e) {
+      // A request Node refuses to build (a header it will not send) is no verdict, not a crash.
+      resume(Effect.succeed({ _tag: "Unreachable", reason: e instanceof Error ? e.message : String(e) }))
+    }
   })
 
 /** rspamd through its HTTP interface (the normal worker's `/checkv2`). */
 export const make = (options: RspamdOptions) =>
   SpamChecker.of({
     check: (message, envelope) =>
-      post(options, message, envelope.from, envelope.to).pipe(
+      post(options, message, envelope).pipe(
         Effect.tap((outcome) =>
           outcome._tag === "Unreachable"
             ? Effect.logWarning("spam check skipped").pipe(Effect.annotateLogs("reason", outcome.reason))

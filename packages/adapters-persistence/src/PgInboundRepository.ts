@@ -8,6 +8,7 @@ import {
   InboundEmail,
   InboundEmailId,
   inboundWebhookEvents,
+  strippedReply,
   TeamId
 } from "@poststack/domain"
 import { Array as Arr, Effect, Layer, Option, Schema } from "effect"
@@ -18,7 +19,8 @@ import { unavailable } from "./SqlErrors.js"
 const INBOUND_COLUMNS = `id, team_id AS "teamId", domain_id AS "domainId", from_address AS "fromAddress",
   from_name AS "fromName", to_address AS "toAddress", to_addresses AS "toAddresses", cc_addresses AS "ccAddresses",
   message_id AS "messageId", in_reply_to AS "inReplyTo", "references", subject, html_body AS "htmlBody",
-  text_body AS "textBody", headers, mailbox_hash AS "mailboxHash", authentication, raw_key AS "rawKey",
+  text_body AS "textBody", headers, mailbox_hash AS "mailboxHash", authentication, spam_score AS "spamScore",
+  spam_verdict AS "spamVerdict", raw_key AS "rawKey",
   envelope_from AS "envelopeFrom", envelope_to AS "envelopeTo", created_at AS "createdAt"`
 
 const { envelope: _, ...storedFields } = InboundEmail.fields
@@ -103,12 +105,12 @@ export const make = Effect.gen(function* () {
               const inserted = yield* sql<{ id: string; created_at: Date }>`
                 INSERT INTO inbound_emails (team_id, domain_id, from_address, from_name, to_address, to_addresses,
                   cc_addresses, message_id, in_reply_to, "references", subject, html_body, text_body, headers,
-                  mailbox_hash, authentication, raw_key, envelope_from, envelope_to)
+                  mailbox_hash, authentication, spam_score, spam_verdict, raw_key, envelope_from, envelope_to)
                 VALUES (${e.teamId}, ${e.domainId}, ${e.fromAddress}, ${e.fromName}, ${e.toAddress},
                   ${JSON.stringify(e.toAddresses)}::jsonb, ${JSON.stringify(e.ccAddresses)}::jsonb, ${e.messageId},
                   ${e.inReplyTo}, ${e.references}, ${e.subject}, ${e.htmlBody}, ${e.textBody},
                   ${JSON.stringify(e.headers)}::jsonb, ${e.mailboxHash}, ${JSON.stringify(e.authentication)}::jsonb,
-                  ${e.rawKey}, ${e.envelope?.mailFrom ?? null}, ${e.envelope?.rcptTo ?? null})
+                  ${e.spamScore}, ${e.spamVerdict}, ${e.rawKey}, ${e.envelope?.mailFrom ?? null}, ${e.envelope?.rcptTo ?? null})
                 RETURNING id, created_at`
               const row = inserted[0]
               if (row === undefined) return yield* Effect.dieMessage("insert returned no row")
@@ -132,9 +134,9 @@ export const make = Effect.gen(function* () {
                 text: e.textBody,
                 headers: e.headers,
                 mailbox_hash: e.mailboxHash,
-                spam_score: null,
-                spam_verdict: null,
-                stripped_reply: null,
+                spam_score: e.spamScore,
+                spam_verdict: e.spamVerdict,
+                stripped_reply: strippedReply(e.textBody),
                 authentication: e.authentication,
                 envelope:
                   e.envelope === null ? null : { mail_from: e.envelope.mailFrom, rcpt_to: e.envelope.rcptTo },

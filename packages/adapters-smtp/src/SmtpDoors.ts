@@ -1,5 +1,5 @@
 import { MailHostSettings } from "@poststack/application"
-import { Config, ConfigError, Effect, Either, Layer } from "effect"
+import { Config, ConfigError, Duration, Effect, Either, Layer } from "effect"
 import * as SmtpInboundServer from "./SmtpInboundServer.js"
 import * as SmtpSubmissionServer from "./SmtpSubmissionServer.js"
 import { tlsConfig } from "./SmtpTls.js"
@@ -35,6 +35,13 @@ export const layerConfig = Layer.unwrapScoped(
     const inboundMaxBytes = yield* Config.integer("POSTSTACK_SMTP_INBOUND_MAX_MESSAGE_BYTES").pipe(
       Config.withDefault(30 * 1024 * 1024)
     )
+    const inboundSpamTimeoutMs = yield* Config.integer("POSTSTACK_SMTP_INBOUND_SPAM_TIMEOUT_MS").pipe(
+      Config.withDefault(5_000),
+      Config.validate({
+        message: "POSTSTACK_SMTP_INBOUND_SPAM_TIMEOUT_MS must be between 100 and 30000",
+        validation: (ms) => ms >= 100 && ms <= 30_000
+      })
+    )
     const maxMessageBytes = yield* Config.integer("POSTSTACK_SMTP_MAX_MESSAGE_BYTES").pipe(
       Config.withDefault(40 * 1024 * 1024)
     )
@@ -66,7 +73,8 @@ export const layerConfig = Layer.unwrapScoped(
         port: inbound,
         tls,
         name: hosts.mxHost,
-        maxMessageBytes: inboundMaxBytes
+        maxMessageBytes: inboundMaxBytes,
+        spamTimeout: Duration.millis(inboundSpamTimeoutMs)
       })
     )
   })

@@ -9,7 +9,8 @@ import {
   ReceiveMessage,
   type RecipientRoute,
   RouteRecipient,
-  type SenderAuthenticator
+  type SenderAuthenticator,
+  type SpamChecker
 } from "@poststack/application"
 import { Duration, Effect, Layer, Redacted, type Runtime } from "effect"
 import { SMTPServer, type SMTPServerDataStream } from "smtp-server"
@@ -24,6 +25,8 @@ export interface InboundOptions {
   readonly maxMessageBytes: number
   /** How long receiving one message (parse, checks, storage) may take; 60 s unless given. */
   readonly receiveTimeout?: Duration.DurationInput
+  /** How long the spam filter may take before a message is stored unscored; 5 s unless given. */
+  readonly spamTimeout?: Duration.DurationInput
 }
 
 type Needs =
@@ -35,6 +38,7 @@ type Needs =
   | SenderAuthenticator
   | DmarcReportReader
   | DmarcReportRepository
+  | SpamChecker
 
 const MAX_RECIPIENTS = 100
 /** However the message is built, receiving it (parse, checks, storage) ends within this. */
@@ -117,7 +121,8 @@ const makeServer = (runtime: Runtime.Runtime<Needs>, options: InboundOptions) =>
           recipients,
           raw: message.bytes,
           clientIp: clientIp(session.remoteAddress),
-          helo: session.hostNameAppearsAs
+          helo: session.hostNameAppearsAs,
+          ...(options.spamTimeout === undefined ? {} : { spamTimeout: options.spamTimeout })
         }).pipe(
           Effect.timeout(options.receiveTimeout ?? RECEIVE_TIMEOUT),
           // Interrupted, the use case has removed what it wrote: the sender's retry starts afresh.

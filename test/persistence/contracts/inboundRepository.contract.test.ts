@@ -22,6 +22,8 @@ const received = (domain: Domain, to: string, overrides: Partial<NewInboundEmail
   headers: { "x-mailer": "test" },
   mailboxHash: null,
   authentication: { spf: "pass", dkim: "none", dmarc: "fail" },
+  spamScore: null,
+  spamVerdict: null,
   rawKey: `raw/${domain.id}/${to}`,
   envelope: { mailFrom: "bounce@example.org", rcptTo: [to] },
   ...overrides
@@ -72,16 +74,26 @@ for (const [name, start] of subjects) {
       const domain = await receiving(team, "store.example.com")
       const other = await receiving(team, "other.example.com")
       const attachment = { filename: "a.pdf", contentType: "application/pdf", size: 3, blobKey: "blob/a" }
-      const first = received(domain, "ann@store.example.com", { rawKey: "raw/shared" })
+      const first = received(domain, "ann@store.example.com", {
+        rawKey: "raw/shared",
+        spamScore: 12.75,
+        spamVerdict: "spam"
+      })
       const second = received(domain, "bob@store.example.com", { rawKey: "raw/shared", envelope: null })
       const ids = await inbound((r) => r.store([first, second], [attachment]))
       expect(ids).toHaveLength(2)
       await new Promise((r) => setTimeout(r, 5))
-      const [third] = await inbound((r) => r.store([received(other, "cat@other.example.com")], []))
+      const [third] = await inbound((r) =>
+        r.store([received(other, "cat@other.example.com", { spamScore: -0.5, spamVerdict: "clean" })], [])
+      )
       const stored = Option.getOrThrow(await inbound((r) => r.get(team, ids[0] as number)))
       expect(stored).toMatchObject({ ...first, id: ids[0] })
       expect(stored.createdAt).toBeInstanceOf(Date)
-      expect(Option.getOrThrow(await inbound((r) => r.get(team, ids[1] as number))).envelope).toBeNull()
+      const unscored = Option.getOrThrow(await inbound((r) => r.get(team, ids[1] as number)))
+      expect(unscored.envelope).toBeNull()
+      expect([unscored.spamScore, unscored.spamVerdict]).toEqual([null, null])
+      const clean = Option.getOrThrow(await inbound((r) => r.get(team, third as number)))
+      expect([clean.spamScore, clean.spamVerdict]).toEqual([-0.5, "clean"])
       const parts = await inbound((r) => r.attachments(team, ids[1] as number))
       expect(parts.map((p) => [p.filename, p.contentType, p.size, p.blobKey])).toEqual([
         ["a.pdf", "application/pdf", 3, "blob/a"]

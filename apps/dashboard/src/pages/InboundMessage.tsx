@@ -6,7 +6,7 @@ import { ListTable } from "../ListTable"
 import { useSession } from "../session"
 import { ErrorMessage, Link, PageTitle, formatDate, useAction, visibleText } from "../ui"
 import { useLoad } from "../useLoad"
-import { senderText } from "./InboundPage"
+import { SpamBadge, senderText, spamScoreText } from "./InboundPage"
 
 /** Headers worth a glance, in this order, when the message has them. */
 const HEADERS_OF_INTEREST = [
@@ -239,6 +239,21 @@ export const InboundMessage = ({
               <AuthResult name="SPF" result={email.authentication.spf} />
               <AuthResult name="DKIM" result={email.authentication.dkim} />
               <AuthResult name="DMARC" result={email.authentication.dmarc} />
+              {email.spamVerdict === null ? null : (
+                <div>
+                  <dt>Spam check</dt>
+                  <dd>
+                    {email.spamVerdict === "spam" ? (
+                      <SpamBadge email={email} />
+                    ) : (
+                      <>
+                        <span className="badge badge-verified">Clean</span>{" "}
+                        <span className="hint">score {spamScoreText(email.spamScore)}</span>
+                      </>
+                    )}
+                  </dd>
+                </div>
+              )}
             </dl>
             {Object.keys(headers).length === 0 ? null : (
               <details className="inbound-headers">

@@ -17,6 +17,17 @@ const domainRef = (domain: DomainView) => ({ id: { _tag: "Public" as const, publ
 export const senderText = (e: InboundEmailView) =>
   visibleText(e.fromName === null || e.fromName === "" ? e.fromAddress : `${e.fromName} <${e.fromAddress}>`)
 
+/** A spam filter's points as the dashboard writes them. */
+export const spamScoreText = (score: number | null) => (score === null ? "" : String(score))
+
+/** The red mark of a message the spam filter judged spam, with its points; nothing for any other. */
+export const SpamBadge = ({ email }: { readonly email: InboundEmailView }) =>
+  email.spamVerdict !== "spam" ? null : (
+    <span className="badge badge-failed">
+      Spam{email.spamScore === null ? "" : ` ${spamScoreText(email.spamScore)}`}
+    </span>
+  )
+
 /**
  * Which of the team's domains take mail, and the way to make one take it: a verified domain's
  * receiving switch, then the MX record it asks for.
@@ -179,6 +190,7 @@ const InboundList = ({ notice }: { readonly notice: string | undefined }) => {
                         {e.attachmentCount} attachment{e.attachmentCount === 1 ? "" : "s"}
                       </span>
                     )}
+                    <SpamBadge email={e} />
                   </td>
                   <td className="when">{formatDate(e.createdAt, info.user.timeZone)}</td>
                 </tr>

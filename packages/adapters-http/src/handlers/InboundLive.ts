@@ -11,7 +11,7 @@ import {
   ReplyToInbound,
   type SendResult
 } from "@poststack/application"
-import { storableText, ValidationFailed } from "@poststack/domain"
+import { storableText, strippedReply, ValidationFailed } from "@poststack/domain"
 import { Effect } from "effect"
 import {
   Api,
@@ -42,9 +42,11 @@ const toView = (e: InboundEmailRecord, attachmentCount: number) =>
       headers: e.headers,
       createdAt: e.createdAt,
       mailboxHash: e.mailboxHash,
-      spamScore: null,
-      spamVerdict: null,
-      strippedReply: null,
+      spamScore: e.spamScore,
+      spamVerdict: e.spamVerdict,
+      // Worked out on read (one pass over the text) rather than stored: a copy of every body that
+      // quotes nothing would double the text kept, and old mail reads with today's rules.
+      strippedReply: strippedReply(e.textBody),
       authentication: e.authentication,
       envelope: e.envelope,
       attachmentCount

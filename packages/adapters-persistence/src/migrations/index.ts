@@ -59,6 +59,7 @@ import openSignIn from "./0095_open_sign_in.js"
 import claimsWhateverTheBacklog from "./0096_claims_whatever_the_backlog.js"
 import workflowRunEntry from "./0097_workflow_run_entry.js"
 import eventsFannedOutWhenUnwatched from "./0098_events_fanned_out_when_unwatched.js"
+import inboundSpam from "./0100_inbound_spam.js"
 
 /** Every migration, by `<number>_<name>`. Forward only: a released migration is never edited. */
 export const migrations = {
@@ -122,7 +123,8 @@ export const migrations = {
   "0095_open_sign_in": openSignIn,
   "0096_claims_whatever_the_backlog": claimsWhateverTheBacklog,
   "0097_workflow_run_entry": workflowRunEntry,
-  "0098_events_fanned_out_when_unwatched": eventsFannedOutWhenUnwatched
+  "0098_events_fanned_out_when_unwatched": eventsFannedOutWhenUnwatched,
+  "0100_inbound_spam": inboundSpam
 }
 
 /** The highest migration number (numbers may have gaps while branches land). */

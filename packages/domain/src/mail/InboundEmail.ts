@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { DomainId } from "../domains/DomainRef.js"
 import { TeamId } from "../Team.js"
 import { SenderAuthentication } from "./Inbound.js"
+import { InboundSpamVerdict } from "./InboundSpam.js"
 
 /** A received message's row: one per recipient of the message in the team. */
 export const InboundEmailId = Schema.Int.pipe(Schema.positive(), Schema.brand("InboundEmailId"))
@@ -42,6 +43,9 @@ export class InboundEmail extends Schema.Class<InboundEmail>("InboundEmail")({
   headers: Schema.Record({ key: Schema.String, value: Schema.String }),
   mailboxHash: Text,
   authentication: SenderAuthentication,
+  /** The spam filter's points and verdict; null when no filter scored it (none configured, or no answer in time). */
+  spamScore: Schema.NullOr(Schema.Number),
+  spamVerdict: Schema.NullOr(InboundSpamVerdict),
   rawKey: Schema.String,
   /** The SMTP envelope; null for mail received before it was kept. */
   envelope: Schema.NullOr(InboundEnvelope),

@@ -1,5 +1,7 @@
 import {
   firstPerAddress,
+  type InboundSpamReading,
+  inboundSpamVerdict,
   mailboxHash,
   MessageMalformed,
   type ParsedMessage,
@@ -7,7 +9,7 @@ import {
   storableText,
   structuralProblem
 } from "@poststack/domain"
-import { Effect } from "effect"
+import { Duration, Effect } from "effect"
 import { BlobStore } from "../../ports/BlobStore.js"
 import {
   InboundRepository,
@@ -16,6 +18,7 @@ import {
 } from "../../ports/InboundRepository.js"
 import { MailParser } from "../../ports/MailParser.js"
 import { SenderAuthenticator } from "../../ports/SenderAuthenticator.js"
+import { SpamChecker } from "../../ports/SpamChecker.js"
 import { ApplyDeliveryReport } from "./ApplyDeliveryReport.js"
 import { IngestDmarcReport } from "./IngestDmarcReport.js"
 import type { RecipientRoute } from "./RouteRecipient.js"
@@ -26,7 +29,43 @@ export interface ReceivedMessage {
   readonly raw: Uint8Array
   readonly clientIp: string
   readonly helo: string
+  /** How long the spam filter may take before the message is stored unscored; 5 s unless given. */
+  readonly spamTimeout?: Duration.DurationInput
 }
+
+/** However slow the spam filter, receiving waits no longer than this for its verdict. */
+export const INBOUND_SPAM_TIMEOUT = Duration.seconds(5)
+
+const unscored = Effect.succeed(null)
+
+/**
+ * The spam filter's reading of a received message, or null: when no filter is configured, when
+ * it does not answer or answers nonsense, and when it takes longer than the bound. Never a
+ * failure: a filter's trouble must not turn mail away.
+ */
+const scoreInbound = (message: ReceivedMessage, recipients: ReadonlyArray<RecipientRoute>) =>
+  Effect.flatMap(SpamChecker, (checker) =>
+    checker.check(message.raw, {
+      from: message.envelopeFrom,
+      to: recipients.map((r) => r.address),
+      client: { ip: message.clientIp, helo: message.helo }
+    })
+  ).pipe(
+    Effect.timeout(message.spamTimeout ?? INBOUND_SPAM_TIMEOUT),
+    Effect.map((outcome): InboundSpamReading | null =>
+      outcome._tag === "Scored"
+        ? { score: outcome.verdict.score, verdict: inboundSpamVerdict(outcome.verdict.action) }
+        : null
+    ),
+    Effect.catchTags({
+      SpamScoringNotConfigured: () => unscored,
+      TimeoutException: () =>
+        Effect.logWarning("ReceiveMessage.spam: no verdict in time, stored unscored").pipe(
+          Effect.annotateLogs("client", message.clientIp),
+          Effect.as(null)
+        )
+    })
+  )
 
 /** Stores customer mail: the raw message and its attachments as blobs, one row per recipient, with their events. */
 const storeInbound = Effect.fn("ReceiveMessage.storeInbound")(function* (
@@ -34,8 +73,21 @@ const storeInbound = Effect.fn("ReceiveMessage.storeInbound")(function* (
   parsed: ParsedMessage,
   recipients: ReadonlyArray<RecipientRoute>
 ) {
-  const authentication = yield* Effect.flatMap(SenderAuthenticator, (auth) =>
-    auth.verify({ raw: message.raw, ip: message.clientIp, helo: message.helo, sender: message.envelopeFrom })
+  // The sender's authentication and the spam filter's reading, both before anything is stored,
+  // so the rows and their events carry them; asked together, the slower one sets the wait.
+  const [authentication, spam] = yield* Effect.all(
+    [
+      Effect.flatMap(SenderAuthenticator, (auth) =>
+        auth.verify({
+          raw: message.raw,
+          ip: message.clientIp,
+          helo: message.helo,
+          sender: message.envelopeFrom
+        })
+      ),
+      scoreInbound(message, recipients)
+    ],
+    { concurrency: 2 }
   )
   const blobs = yield* BlobStore
   const folder = `inbound/${yield* Effect.sync(() => crypto.randomUUID())}`
@@ -73,6 +125,8 @@ const storeInbound = Effect.fn("ReceiveMessage.storeInbound")(function* (
       headers: parsed.headers,
       mailboxHash: mailboxHash(r.address),
       authentication,
+      spamScore: spam?.score ?? null,
+      spamVerdict: spam?.verdict ?? null,
       rawKey,
       envelope: { mailFrom: envelopeFrom, rcptTo: rcptTo(r.route.teamId) }
     }))
