@@ -156,7 +156,10 @@ describe("list routes refuse query values they cannot read, alike", () => {
         search: { bad: ["x".repeat(321)], good: "example" }
       }
     },
-    { path: () => "/inbound", params: paged },
+    {
+      path: () => "/inbound",
+      params: { ...paged, domain: { bad: ["x".repeat(254)], good: "unknown.example" } }
+    },
     { path: () => "/signup-forms", params: paged },
     {
       path: () => "/audit-log",
