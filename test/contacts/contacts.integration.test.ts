@@ -92,10 +92,20 @@ describe("contacts over HTTP and PostgreSQL", () => {
     expect((await client.contacts.list({ unsubscribed: true })).data.map((c) => c.email)).toEqual([
       "dan@example.com"
     ])
-    // segment_id is accepted (an unknown id is ignored, as the contract says).
+    // segment_id is accepted (an unknown id is ignored, as the contract says); what is no segment
+    // id at all is refused rather than ignored.
     expect(
-      (await client.contacts.list({ segment_id: "seg_unknown", engagement_segment: "dormant" })).meta.total
+      (
+        await client.contacts.list({
+          segment_id: "seg_000000000000000000000000",
+          engagement_segment: "dormant"
+        })
+      ).meta.total
     ).toBe(4)
+    expect(await failure(client.contacts.list({ segment_id: "seg_unknown" }))).toMatchObject({
+      status: 400,
+      code: "invalid_request"
+    })
     expect(await failure(client.contacts.list({ engagement_segment: "asleep" }))).toMatchObject({
       status: 400
     })
@@ -222,9 +232,12 @@ describe("contacts over HTTP and PostgreSQL", () => {
     const lines = text.split("\r\n")
     expect(lines[0]).toBe("id,email,first_name,last_name,unsubscribed,engagement_segment,created_at")
     expect(text).toContain(`,csv@example.com,"'=HYPERLINK(""x"")","a,b\r\nc",false,dormant,`)
+    expect(
+      await failure(client.contacts.exportCsv({ segment_id: "seg_ffffffffffffffffffffffff" }))
+    ).toMatchObject({ status: 404, code: "not_found" })
     expect(await failure(client.contacts.exportCsv({ segment_id: "seg_nope" }))).toMatchObject({
-      status: 404,
-      code: "not_found"
+      status: 400,
+      code: "invalid_request"
     })
   })
 })

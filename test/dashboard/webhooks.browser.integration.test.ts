@@ -212,6 +212,25 @@ describe("webhooks in the dashboard", () => {
       const endpoints = page.getByRole("table", { name: "Webhook endpoints" })
       await endpoints.getByText("2 failed in a row").waitFor()
       await detail.getByText("The last 2 deliveries failed.", { exact: false }).waitFor()
+      // The log shows one status at a time, as the API's ?status= reads it.
+      const show = detail.getByLabel("Show", { exact: true })
+      await show.selectOption({ label: "Failed" })
+      await eventually(
+        () => logRows(page),
+        (rows) => rows.length === 2 && rows.every((r) => /^webhook\.testFailed5001/.test(r))
+      )
+      await show.selectOption({ label: "Succeeded" })
+      await eventually(
+        () => logRows(page),
+        (rows) => rows.length === 2 && rows.every((r) => /^webhook\.testDelivered2001/.test(r))
+      )
+      await show.selectOption({ label: "Pending" })
+      await detail.getByText("No pending deliveries.").waitFor()
+      await show.selectOption({ label: "All" })
+      await eventually(
+        () => logRows(page),
+        (rows) => rows.length === 4
+      )
       const failedRow = () => log.getByRole("row").filter({ hasText: "Failed" }).first()
       await failedRow()
         .getByRole("button", { name: /^Details/ })
@@ -338,6 +357,15 @@ describe("webhooks in the dashboard", () => {
       )
       const log = page.getByRole("table", { name: "Channel deliveries, newest first" })
       await log.getByRole("row").filter({ hasText: "Failed" }).waitFor()
+      // One status at a time.
+      const channelRows = async () => (await log.locator("tbody tr").allTextContents()).map((r) => r.trim())
+      const show = detail.getByLabel("Show", { exact: true })
+      await show.selectOption({ label: "Failed" })
+      await eventually(channelRows, (rows) => rows.length === 1 && rows[0]?.includes("Failed500") === true)
+      await show.selectOption({ label: "Succeeded" })
+      await eventually(channelRows, (rows) => rows.length === 1 && rows[0]?.includes("Delivered200") === true)
+      await show.selectOption({ label: "All" })
+      await eventually(channelRows, (rows) => rows.length === 2)
 
       chat.on(slackPath, undefined)
       await log
@@ -354,9 +382,40 @@ describe("webhooks in the dashboard", () => {
       expect(chat.at(slackPath)).toHaveLength(3)
       await page.screenshot({ path: screenshotPath("dash-webhooks-channels.png"), fullPage: true })
 
+      // Edit: the name and events change; the URL is never shown back, and left blank it is kept.
+      await detail.getByRole("button", { name: "Edit" }).click()
+      const edit = page.getByRole("form", { name: "Edit the channel" })
+      expect(await edit.getByLabel("Name").inputValue()).toBe(HOSTILE)
+      expect(await edit.getByLabel("Webhook URL").inputValue()).toBe("")
+      expect(await edit.getByLabel("Where").count()).toBe(0)
+      expect(await edit.getByRole("checkbox", { name: "email.bounced", exact: true }).isChecked()).toBe(true)
+      await edit.getByLabel("Name").fill("Ops alerts")
+      await edit.getByRole("checkbox", { name: "email.bounced", exact: true }).uncheck()
+      await edit.getByRole("checkbox", { name: "email.delivered", exact: true }).check()
+      await edit.getByRole("button", { name: "Save changes" }).click()
+      await edit.waitFor({ state: "detached" })
+      await detail.getByRole("heading", { level: 2, name: "Ops alerts" }).waitFor()
+      const events = await detail.locator("dl.facts dd").nth(1).textContent()
+      expect(events).toContain("email.delivered")
+      expect(events).not.toContain("email.bounced")
+      await detail.getByRole("button", { name: "Send test message" }).click()
+      await detail.getByText("Test message delivered: Slack answered HTTP 200.").waitFor()
+      expect(chat.at(slackPath)).toHaveLength(4)
+      // A new URL given: the messages go there from now on, and it is not shown either.
+      const moved = chat.slackUrl("hook-secret-2")
+      await detail.getByRole("button", { name: "Edit" }).click()
+      await edit.getByLabel("Webhook URL").fill(moved)
+      await edit.getByRole("button", { name: "Save changes" }).click()
+      await edit.waitFor({ state: "detached" })
+      await detail.getByRole("button", { name: "Send test message" }).click()
+      await detail.getByText("Test message delivered: Slack answered HTTP 200.").waitFor()
+      expect(chat.at(new URL(moved).pathname)).toHaveLength(1)
+      expect(chat.at(slackPath)).toHaveLength(4)
+      expect(await page.locator("body").textContent()).not.toContain("hook-secret-2")
+
       await detail.getByRole("button", { name: "Delete…" }).click()
       await page
-        .getByRole("alertdialog", { name: `Delete the channel “${HOSTILE}”?` })
+        .getByRole("alertdialog", { name: "Delete the channel “Ops alerts”?" })
         .getByRole("button", { name: "Delete channel" })
         .click()
       await section.getByText("No channels yet").waitFor()

@@ -1,7 +1,7 @@
 /** The CLI's commands, by group; `unknownCommand` checks typed words against them. */
 export const COMMANDS: Readonly<Record<string, ReadonlyArray<string>>> = {
   keys: ["create", "list", "revoke"],
-  teams: ["create", "list", "close"],
+  teams: ["create", "list", "add-member", "close"],
   domains: ["verify-local"],
   users: ["verify"],
   plans: ["list", "set", "assign"],

@@ -5,6 +5,7 @@ import { NodeCryptoKeyMaterial } from "@poststack/adapters-external"
 import { describeFailure } from "@poststack/runtime/StartupFailure"
 import { FileBlobStore, PgDatabase, PgPersistence } from "@poststack/adapters-persistence"
 import {
+  AddMemberAsOperator,
   AssignPlan,
   asOperator,
   CloseTeamAsOperator,
@@ -27,6 +28,7 @@ import {
   type DomainRef,
   parseDomainRef,
   ResourceNotFound,
+  Role,
   type TeamId,
   ValidationFailed
 } from "@poststack/domain"
@@ -192,6 +194,35 @@ const teamsClose = Command.make(
   )
 )
 
+const teamsAddMember = Command.make(
+  "add-member",
+  {
+    team: Args.integer({ name: "team" }).pipe(Args.withDescription("The team's id (see `teams list`)")),
+    email: Args.text({ name: "email" }).pipe(Args.withDescription("The address the person signed up with")),
+    role: Args.choice(
+      Role.literals.map((r) => [r, r] as const),
+      { name: "role" }
+    ).pipe(Args.withDescription(`Their role: ${Role.literals.join(", ")}`))
+  },
+  ({ team, email, role }) =>
+    Effect.gen(function* () {
+      const { person, team: found, outcome } = yield* AddMemberAsOperator(team as TeamId, email, role)
+      const who = `${person.email} (${person.id})`
+      const where = `team ${found.id} (${found.name})`
+      yield* Console.log(
+        outcome._tag === "Added"
+          ? `Added ${who} to ${where} as ${outcome.role}.`
+          : outcome._tag === "RoleChanged"
+            ? `${who} was a member of ${where} already: their role is now ${outcome.to} (was ${outcome.from}).`
+            : `${who} is a member of ${where} as ${outcome.role} already: nothing changed.`
+      )
+    })
+).pipe(
+  Command.withDescription(
+    "Put a person who has signed up into a team with a role (owner, admin, member), without an invitation"
+  )
+)
+
 const migrate = Command.make("migrate", {}, () => Console.log("Database schema is current.")).pipe(
   Command.withDescription("Apply pending database migrations")
 )
@@ -353,7 +384,12 @@ const poststack = Command.make("poststack").pipe(
       Command.withSubcommands([withDatabase(keysCreate), withDatabase(keysList), withDatabase(keysRevoke)])
     ),
     Command.make("teams").pipe(
-      Command.withSubcommands([withDatabase(teamsCreate), withDatabase(teamsList), withDatabase(teamsClose)])
+      Command.withSubcommands([
+        withDatabase(teamsCreate),
+        withDatabase(teamsList),
+        withDatabase(teamsAddMember),
+        withDatabase(teamsClose)
+      ])
     ),
     Command.make("domains").pipe(Command.withSubcommands([withDatabase(domainsVerifyLocal)])),
     Command.make("users").pipe(Command.withSubcommands([withDatabase(usersVerify)])),

@@ -229,6 +229,14 @@ export const make = Effect.sync(() => {
         found.role = role
         return true
       }),
+    add: (teamId, userId, role) =>
+      Effect.sync(() => {
+        // The twin knows no closed teams: only the absent ones (no member at all) are refused.
+        if (!memberships.some((m) => m.teamId === teamId)) return false
+        if (memberships.some((m) => m.teamId === teamId && m.userId === userId)) return false
+        memberships.push({ teamId, userId, role, createdAt: stamp() })
+        return true
+      }),
     remove: (teamId, userId) =>
       Effect.sync(() => {
         const index = memberships.findIndex((m) => m.teamId === teamId && m.userId === userId)

@@ -137,9 +137,11 @@ export const make = Effect.sync(() => {
           })
         )
       }),
-    deliveries: (teamId, id, { page, perPage }) =>
+    deliveries: (teamId, id, { page, perPage, statuses }) =>
       Effect.sync(() => {
-        const all = deliveriesOf(teamId, id).sort((a, b) => b.id - a.id)
+        const all = deliveriesOf(teamId, id)
+          .filter((d) => statuses === undefined || statuses.includes(d.status))
+          .sort((a, b) => b.id - a.id)
         return { rows: all.slice((page - 1) * perPage, page * perPage).map(toDelivery), total: all.length }
       }),
     replay: (teamId, id, deliveryId) =>

@@ -16,20 +16,23 @@ export const endpointDeliveries = (
 ) => {
   const endpointId = sql`(SELECT id FROM webhooks WHERE ${endpoint})`
   return {
-    page: ({ page, perPage }: DeliveryPageRequest) =>
-      Effect.all({
+    page: ({ page, perPage, statuses }: DeliveryPageRequest) => {
+      const inStatus = statuses === undefined ? sql`TRUE` : sql`status IN ${sql.in(statuses)}`
+      return Effect.all({
         rows: sql`
           SELECT ${sql.literal(DELIVERY_COLUMNS)} FROM webhook_deliveries
-          WHERE team_id = ${teamId} AND webhook_id = ${endpointId}
+          WHERE team_id = ${teamId} AND webhook_id = ${endpointId} AND ${inStatus}
           ORDER BY id DESC LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`.pipe(
           Effect.flatMap(deliveryRows)
         ),
         total: sql<{ n: number }>`
-          SELECT count(*)::int AS n FROM webhook_deliveries WHERE team_id = ${teamId} AND webhook_id = ${endpointId}`
+          SELECT count(*)::int AS n FROM webhook_deliveries
+          WHERE team_id = ${teamId} AND webhook_id = ${endpointId} AND ${inStatus}`
       }).pipe(
         Effect.map(({ rows, total }) => ({ rows, total: total[0]?.n ?? 0 })),
         unavailable
-      ),
+      )
+    },
     replay: (deliveryId: number) =>
       sql`
         UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), retry_until = NULL,

@@ -62,6 +62,16 @@ export const make = Effect.gen(function* () {
           })
         )
         .pipe(unavailable),
+    add: (teamId, userId, role) =>
+      // One statement: a team being closed (its row locked, memberships deleted) cannot gain one.
+      sql`
+        INSERT INTO memberships (team_id, user_id, role)
+        SELECT id, ${userId}, ${role} FROM teams WHERE id = ${teamId} AND closed_at IS NULL FOR SHARE
+        ON CONFLICT (team_id, user_id) DO NOTHING
+        RETURNING 1`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        unavailable
+      ),
     remove: (teamId, userId) =>
       sql
         .withTransaction(

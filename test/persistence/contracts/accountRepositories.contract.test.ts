@@ -181,6 +181,26 @@ for (const [name, make] of [
       expect(await note(input.id, hex(64), 400)).toEqual({ known: false, firstSignIn: false })
     })
 
+    it("adds a person to a team once, with the role given; a member already, or no such team, changes nothing", async () => {
+      const owner = newUser()
+      const { teamId } = await subject.run(Effect.flatMap(UserRepository, (r) => r.create(owner, "T")))
+      const other = newUser()
+      await subject.run(Effect.flatMap(UserRepository, (r) => r.create(other, "Other's")))
+      const add = (team: number, user: UserId, role: "owner" | "admin" | "member") =>
+        subject.run(Effect.flatMap(MembershipRepository, (r) => r.add(team as TeamId, user, role)))
+      expect(await add(teamId, other.id, "admin")).toBe(true)
+      expect(await add(teamId, other.id, "member")).toBe(false)
+      expect(await add(teamId, owner.id, "member")).toBe(false)
+      expect(await add(2_000_000_000, other.id, "member")).toBe(false)
+      const members = await subject.run(
+        Effect.flatMap(MembershipRepository, (r) => r.listMembers(teamId as TeamId))
+      )
+      expect(members.map((m) => [m.email, m.role])).toEqual([
+        [owner.email, "owner"],
+        [other.email, "admin"]
+      ])
+    })
+
     it("keeps a team's last owner: a demotion or removal that would leave none is refused", async () => {
       const owner = newUser()
       const { teamId } = await subject.run(Effect.flatMap(UserRepository, (r) => r.create(owner, "T")))

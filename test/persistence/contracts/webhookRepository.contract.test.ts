@@ -137,6 +137,30 @@ for (const [name, start] of subjects) {
       expect((await repo((r) => r.deliveries(other, created.id, { page: 1, perPage: 10 }))).total).toBe(0)
     })
 
+    it("lists only the deliveries in the statuses asked for, paged and counted alone", async () => {
+      const a = await newTeam(s)
+      const created = await repo((r) => r.create(a, hook()))
+      const settled: Array<[number, "failed" | "delivered"]> = []
+      for (const outcome of ["failed", "delivered", "failed", "failed"] as const) {
+        const claimed = Option.getOrThrow(await testEvent(a, created.id))
+        await s.settleDelivery(claimed.id, outcome)
+        settled.push([claimed.id, outcome])
+      }
+      const sending = Option.getOrThrow(await testEvent(a, created.id))
+      const list = (statuses: ReadonlyArray<"pending" | "sending" | "delivered" | "failed">, page = 1) =>
+        repo((r) => r.deliveries(a, created.id, { page, perPage: 2, statuses }))
+      const failed = settled.filter(([, o]) => o === "failed").map(([id]) => id)
+      const page1 = await list(["failed"])
+      expect({ ids: page1.rows.map((d) => d.id), total: page1.total }).toEqual({
+        ids: [failed[2], failed[1]],
+        total: 3
+      })
+      expect((await list(["failed"], 2)).rows.map((d) => d.id)).toEqual([failed[0]])
+      expect((await list(["pending", "sending"])).rows.map((d) => d.id)).toEqual([sending.id])
+      expect((await list(["delivered"])).total).toBe(1)
+      expect((await repo((r) => r.deliveries(a, created.id, { page: 1, perPage: 10 }))).total).toBe(5)
+    })
+
     it("replays one delivery, or the failed ones matching a filter up to a limit", async () => {
       const a = await newTeam(s)
       const created = await repo((r) => r.create(a, hook()))

@@ -3,10 +3,20 @@ import { useState } from "react"
 import { call } from "../api"
 import { ListTable } from "../ListTable"
 import { useSession } from "../session"
-import { ErrorMessage, formatMoment, Notice, useAction } from "../ui"
+import { ErrorMessage, formatMoment, Notice, Select, useAction } from "../ui"
 import { usePolled } from "../useLoad"
 
 const PER_PAGE = 20
+
+/** The log's filter: every delivery, or those in one status (the API's `?status=`). */
+const SHOWN: ReadonlyArray<readonly ["" | NotificationDeliveryView["status"], string]> = [
+  ["", "All"],
+  ["failed", "Failed"],
+  ["delivered", "Succeeded"],
+  ["pending", "Pending"]
+]
+type Shown = (typeof SHOWN)[number][0]
+const isShown = (value: string): value is Shown => SHOWN.some(([v]) => v === value)
 
 const DeliveryBadge = ({ delivery }: { readonly delivery: NotificationDeliveryView }) =>
   delivery.status === "delivered" ? (
@@ -34,6 +44,7 @@ export const ChannelDeliveries = ({
   const { info } = useSession()
   const tz = info.user.timeZone
   const [page, setPage] = useState(1)
+  const [shown, setShown] = useState<Shown>("")
   const [tick, setTick] = useState(0)
   const [outcome, setOutcome] = useState<string | undefined>()
   const acting = useAction()
@@ -44,12 +55,12 @@ export const ChannelDeliveries = ({
       call((api) =>
         api.notificationChannels.deliveries({
           path: { id: channelId },
-          urlParams: { page, per_page: PER_PAGE }
+          urlParams: { page, per_page: PER_PAGE, ...(shown === "" ? {} : { status: shown }) }
         })
       ),
     (answer) => answer.deliveries.some((d) => d.status === "pending" || d.status === "sending"),
     1500,
-    [channelId, page, tick, refresh],
+    [channelId, page, shown, tick, refresh],
     onSettled
   )
 
@@ -62,10 +73,23 @@ export const ChannelDeliveries = ({
   return (
     <section className="deliveries" aria-labelledby="channel-deliveries">
       <h3 id="channel-deliveries">Deliveries</h3>
+      <Select
+        label="Show"
+        name="channel-delivery-status"
+        value={shown}
+        options={SHOWN}
+        onChange={(value) => {
+          if (!isShown(value)) return
+          setShown(value)
+          setPage(1)
+        }}
+      />
       <ErrorMessage problem={problem ?? acting.problem} />
       {outcome === undefined ? null : <Notice>{outcome}</Notice>}
       {log === undefined ? (
         <p role="status">Loading…</p>
+      ) : log.deliveries.length === 0 && shown !== "" ? (
+        <p className="hint">No {SHOWN.find(([v]) => v === shown)?.[1].toLowerCase()} messages.</p>
       ) : log.deliveries.length === 0 ? (
         <p className="hint">No messages yet. Send a test message to check the channel.</p>
       ) : (

@@ -4,6 +4,7 @@ import { call } from "../api"
 import { useSession } from "../session"
 import { ErrorMessage, formatDate, Notice, useAction } from "../ui"
 import { ChannelDeliveries } from "./ChannelDeliveries"
+import { ChannelForm } from "./ChannelForm"
 import { eventsText } from "./WebhookEventPicker"
 
 /** Active, paused by a person, or turned off by PostStack after failing. */
@@ -31,7 +32,7 @@ export const destinationText = (channel: NotificationChannelView) =>
     .map(([key, value]) => `${SUMMARY_NAMES[key] ?? key} ${value}`)
     .join(", ")
 
-/** One channel opened: test, pause, delete, and its deliveries with replay. */
+/** One channel opened: test, edit, pause, delete, and its deliveries with replay. */
 export const ChannelDetail = ({
   channel,
   onChanged,
@@ -46,6 +47,7 @@ export const ChannelDetail = ({
   const [refresh, setRefresh] = useState(0)
   const [tested, setTested] = useState<{ ok: boolean; text: string } | undefined>()
   const [confirming, setConfirming] = useState(false)
+  const [editing, setEditing] = useState(false)
   const acting = useAction()
 
   const platform = TYPE_NAMES[channel.type]
@@ -111,6 +113,11 @@ export const ChannelDetail = ({
         <button type="button" className="primary" onClick={() => void sendTest()}>
           Send test message
         </button>
+        {channel.type === "web_push" ? null : (
+          <button type="button" aria-expanded={editing} onClick={() => setEditing(!editing)}>
+            Edit
+          </button>
+        )}
         <button type="button" onClick={() => void setEnabled(!channel.active)}>
           {channel.active ? "Pause" : "Enable"}
         </button>
@@ -137,6 +144,16 @@ export const ChannelDetail = ({
             Cancel
           </button>
         </div>
+      ) : null}
+      {editing ? (
+        <ChannelForm
+          channel={channel}
+          onCancel={() => setEditing(false)}
+          onSaved={async () => {
+            setEditing(false)
+            await onChanged()
+          }}
+        />
       ) : null}
       <ChannelDeliveries channelId={channel.publicId} refresh={refresh} onSettled={() => void onChanged()} />
     </section>

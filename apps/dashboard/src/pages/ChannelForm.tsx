@@ -1,3 +1,4 @@
+import type { NotificationChannelView } from "@poststack/contract"
 import { useState } from "react"
 import { ApiProblem, call } from "../api"
 import { Field, Form, Select } from "../ui"
@@ -20,28 +21,50 @@ const URL_HINTS: Record<"slack" | "discord", string> = {
 const SUGGESTED = ["email.bounced", "email.complained", "inbound_email.received", "webhook.disabled"]
 
 /**
- * A new Slack, Discord or Telegram channel. Its URL or bot token is a credential: sent once, never
- * shown again (the list shows the server's masked summary).
+ * A new Slack, Discord or Telegram channel (`channel` absent), or changes to one. Its URL or bot
+ * token is a credential: sent, never shown again (the list shows the server's masked summary).
+ * Editing, the credential fields start blank and a blank one keeps what the channel has (the
+ * server merges the config keys it is sent).
  */
 export const ChannelForm = ({
-  onCreated,
+  channel,
+  onSaved,
   onCancel
 }: {
-  readonly onCreated: (publicId: string) => Promise<void>
+  readonly channel?: NotificationChannelView | undefined
+  /** After the channel was created or changed, with its id. */
+  readonly onSaved: (publicId: string) => Promise<void>
   readonly onCancel?: (() => void) | undefined
 }) => {
-  const [type, setType] = useState<ChannelType>("slack")
-  const [name, setName] = useState("")
+  const editing = channel !== undefined
+  const [type, setType] = useState<ChannelType>(
+    channel === undefined || channel.type === "web_push" ? "slack" : channel.type
+  )
+  const [name, setName] = useState(channel?.name ?? "")
   const [webhookUrl, setWebhookUrl] = useState("")
   const [botToken, setBotToken] = useState("")
   const [chatId, setChatId] = useState("")
-  const [events, setEvents] = useState<ReadonlyArray<string>>(SUGGESTED)
-  const create = async () => {
+  const [events, setEvents] = useState<ReadonlyArray<string>>(channel?.events ?? SUGGESTED)
+  const save = async () => {
     if (events.length === 0)
       throw new ApiProblem("invalid_request", "Pick at least one event, or All events.", undefined)
     const common = { name: name.trim(), events }
+    if (channel !== undefined) {
+      const given = Object.entries(
+        type === "telegram"
+          ? { botToken: botToken.trim(), chatId: chatId.trim() }
+          : { webhookUrl: webhookUrl.trim() }
+      ).filter(([, value]) => value !== "")
+      await call((api) =>
+        api.notificationChannels.update({
+          path: { id: channel.publicId },
+          payload: { ...common, ...(given.length === 0 ? {} : { config: Object.fromEntries(given) }) }
+        })
+      )
+      return onSaved(channel.publicId)
+    }
     // The client takes each kind of body on its own, so each is sent from its own branch.
-    const { channel } = await call((api) =>
+    const created = await call((api) =>
       type === "telegram"
         ? api.notificationChannels.create({
             payload: { ...common, type, config: { botToken: botToken.trim(), chatId: chatId.trim() } }
@@ -50,23 +73,27 @@ export const ChannelForm = ({
             payload: { ...common, type, config: { webhookUrl: webhookUrl.trim() } }
           })
     )
-    await onCreated(channel.publicId)
+    await onSaved(created.channel.publicId)
   }
+  const keep = editing ? " Leave it blank to keep the current one." : ""
+  const title = editing ? "Edit the channel" : "Add a notification channel"
   return (
     <Form
-      label="Add a notification channel"
-      heading="Add a notification channel"
-      submit="Add channel"
+      label={title}
+      heading={title}
+      submit={editing ? "Save changes" : "Add channel"}
       className="card webhook-form"
-      action={create}
+      action={save}
     >
-      <Select
-        label="Where"
-        name="type"
-        value={type}
-        options={TYPES}
-        onChange={(v) => setType(v as ChannelType)}
-      />
+      {editing ? null : (
+        <Select
+          label="Where"
+          name="type"
+          value={type}
+          options={TYPES}
+          onChange={(v) => setType(v as ChannelType)}
+        />
+      )}
       <Field
         label="Name"
         name="channel-name"
@@ -83,17 +110,17 @@ export const ChannelForm = ({
             name="bot-token"
             type="password"
             autoComplete="off"
-            required
-            hint="From @BotFather (123456789:AA…). Add the bot to the chat first."
+            required={!editing}
+            hint={`From @BotFather (123456789:AA…). Add the bot to the chat first.${keep}`}
             value={botToken}
             onChange={setBotToken}
           />
           <Field
             label="Chat id"
             name="chat-id"
-            required
+            required={!editing}
             maxLength={100}
-            hint="The chat's numeric id (negative for groups and channels) or @channelname."
+            hint={`The chat's numeric id (negative for groups and channels) or @channelname.${editing ? " Leave it blank to keep the current chat." : ""}`}
             value={chatId}
             onChange={setChatId}
           />
@@ -104,9 +131,9 @@ export const ChannelForm = ({
           name="chat-webhook-url"
           type="password"
           autoComplete="off"
-          required
+          required={!editing}
           maxLength={2048}
-          hint={`${URL_HINTS[type]} It is a secret: PostStack keeps it sealed and never shows it again.`}
+          hint={`${URL_HINTS[type]} It is a secret: PostStack keeps it sealed and never shows it again.${keep}`}
           value={webhookUrl}
           onChange={setWebhookUrl}
         />

@@ -26,7 +26,7 @@ export const ChannelsSection = () => {
       {adding ? (
         <ChannelForm
           onCancel={() => setAdding(false)}
-          onCreated={async (publicId) => {
+          onSaved={async (publicId) => {
             setAdding(false)
             setSelected(publicId)
             await channels.reload()

@@ -3,10 +3,20 @@ import { Fragment, useState } from "react"
 import { call } from "../api"
 import { ListTable } from "../ListTable"
 import { useSession } from "../session"
-import { ErrorMessage, formatDate, formatMoment, Notice, useAction } from "../ui"
+import { ErrorMessage, formatDate, formatMoment, Notice, Select, useAction } from "../ui"
 import { usePolled } from "../useLoad"
 
 const PER_PAGE = 20
+
+/** The log's filter: every delivery, or those in one status (the API's `?status=`). */
+const SHOWN: ReadonlyArray<readonly ["" | WebhookDeliveryView["status"], string]> = [
+  ["", "All"],
+  ["failed", "Failed"],
+  ["success", "Succeeded"],
+  ["pending", "Pending"]
+]
+type Shown = (typeof SHOWN)[number][0]
+const isShown = (value: string): value is Shown => SHOWN.some(([v]) => v === value)
 
 interface DeliveryPage {
   readonly deliveries: ReadonlyArray<WebhookDeliveryView>
@@ -76,6 +86,7 @@ export const WebhookDeliveries = ({
 }) => {
   const { info } = useSession()
   const [page, setPage] = useState(1)
+  const [shown, setShown] = useState<Shown>("")
   const [tick, setTick] = useState(0)
   const [open, setOpen] = useState<number | undefined>()
   const [outcome, setOutcome] = useState<string | undefined>()
@@ -85,11 +96,14 @@ export const WebhookDeliveries = ({
   const { data, problem } = usePolled<DeliveryPage>(
     () =>
       call((api) =>
-        api.webhooks.deliveries({ path: { id: webhookId }, urlParams: { page, per_page: PER_PAGE } })
+        api.webhooks.deliveries({
+          path: { id: webhookId },
+          urlParams: { page, per_page: PER_PAGE, ...(shown === "" ? {} : { status: shown }) }
+        })
       ),
     (answer) => answer.deliveries.some((d) => d.status === "pending"),
     1500,
-    [webhookId, page, refresh, tick],
+    [webhookId, page, shown, refresh, tick],
     onSettled
   )
 
@@ -123,10 +137,24 @@ export const WebhookDeliveries = ({
           Replay failed deliveries
         </button>
       </div>
+      <Select
+        label="Show"
+        name="delivery-status"
+        value={shown}
+        options={SHOWN}
+        onChange={(value) => {
+          if (!isShown(value)) return
+          setShown(value)
+          setPage(1)
+          setOpen(undefined)
+        }}
+      />
       <ErrorMessage problem={problem ?? acting.problem} />
       {outcome === undefined ? null : <Notice>{outcome}</Notice>}
       {rows === undefined ? (
         <p role="status">Loading…</p>
+      ) : rows.length === 0 && shown !== "" ? (
+        <p className="hint">No {SHOWN.find(([v]) => v === shown)?.[1].toLowerCase()} deliveries.</p>
       ) : rows.length === 0 ? (
         <p className="hint">
           No deliveries yet. Send a test event, or wait for the first event you subscribed to.

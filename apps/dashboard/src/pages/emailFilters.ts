@@ -9,13 +9,16 @@ const PER_PAGE = 25
 export const KEYS = ["to", "subject", "status", "domain", "tag", "after", "before"] as const
 export type Filters = Record<(typeof KEYS)[number], string>
 
+const isStatus = (value: string): value is PublicEmailStatus =>
+  (PublicEmailStatus.literals as ReadonlyArray<string>).includes(value)
+
 /**
  * Whether the page's controls can show `value` for `key`: a status or a day they cannot show would
  * still filter the list, which would then read "No emails match" under filters that look empty.
  */
 const showable = (key: (typeof KEYS)[number], value: string) =>
   key === "status"
-    ? (PublicEmailStatus.literals as ReadonlyArray<string>).includes(value)
+    ? isStatus(value)
     : key === "domain"
       ? /^[1-9][0-9]*$/.test(value)
       : key === "after" || key === "before"
@@ -54,7 +57,7 @@ export const paramsOf = (f: Filters, page: number, timeZone: string) => {
     perPage: PER_PAGE,
     ...(f.to === "" ? {} : { to: f.to }),
     ...(f.subject === "" ? {} : { subject: f.subject }),
-    ...(f.status === "" ? {} : { status: f.status }),
+    ...(isStatus(f.status) ? { status: f.status } : {}),
     ...(/^[1-9][0-9]*$/.test(f.domain) ? { domainId: Number(f.domain) } : {}),
     ...(f.tag === "" ? {} : { tag: f.tag }),
     // Days as the person reads them: in their time zone, as every date on the page.

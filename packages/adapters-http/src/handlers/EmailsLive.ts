@@ -24,14 +24,13 @@ import {
   type EmailEvent,
   type EmailRecord,
   knownProviderOf,
-  PublicEmailStatus,
   publicEmailStatus,
   publicEvent,
   type SendRequest,
   storedStatusesFor,
   ValidationFailed
 } from "@poststack/domain"
-import { Effect, Either, Schema } from "effect"
+import { Effect, Either } from "effect"
 import {
   Api,
   answerFor,
@@ -173,8 +172,6 @@ export const toEventView = (event: EmailEvent) =>
     { disableValidation: true }
   )
 
-const isStatus = Schema.is(PublicEmailStatus)
-
 const EmailsGroup = HttpApiBuilder.group(Api, "emails", (handlers) =>
   handlers
     .handle("send", ({ payload, headers }) =>
@@ -208,14 +205,7 @@ const EmailsGroup = HttpApiBuilder.group(Api, "emails", (handlers) =>
       Effect.gen(function* () {
         const caller = yield* CurrentPrincipal
         const filter: { -readonly [K in keyof EmailFilter]: EmailFilter[K] } = {}
-        if (urlParams.status !== undefined) {
-          if (!isStatus(urlParams.status))
-            return {
-              data: [],
-              meta: { page: urlParams.page, perPage: urlParams.perPage, total: 0, totalPages: 0 }
-            }
-          filter.statuses = storedStatusesFor(urlParams.status)
-        }
+        if (urlParams.status !== undefined) filter.statuses = storedStatusesFor(urlParams.status)
         const domainId = urlParams.domainId ?? urlParams.domain
         if (domainId !== undefined) filter.domainId = DomainId.make(domainId)
         if (urlParams.dateFrom !== undefined) filter.from = new Date(urlParams.dateFrom)

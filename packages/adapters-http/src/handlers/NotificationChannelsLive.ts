@@ -116,7 +116,10 @@ export const NotificationChannelsLive = HttpApiBuilder.group(Api, "notificationC
     .handle("deliveries", ({ path, urlParams }) =>
       Effect.gen(function* () {
         const page = { page: urlParams.page, perPage: urlParams.per_page }
-        const { rows, total } = yield* ListNotificationDeliveries(yield* principal, path.id, page)
+        const { rows, total } = yield* ListNotificationDeliveries(yield* principal, path.id, {
+          ...page,
+          ...(urlParams.status === undefined ? {} : { statuses: [urlParams.status] })
+        })
         return {
           deliveries: rows.map(toDeliveryView),
           meta: { ...page, total, totalPages: Math.ceil(total / page.perPage) }

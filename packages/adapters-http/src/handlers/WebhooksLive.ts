@@ -36,6 +36,13 @@ const toView = (w: Webhook): WebhookView =>
     { disableValidation: true }
   )
 
+/** The stored statuses each `status` of the view stands for (the inverse of `toDeliveryView`'s). */
+const STORED_STATUSES = {
+  pending: ["pending", "sending"],
+  success: ["delivered"],
+  failed: ["failed"]
+} as const satisfies Record<WebhookDeliveryView["status"], ReadonlyArray<WebhookDelivery["status"]>>
+
 const toDeliveryView = (d: WebhookDelivery): WebhookDeliveryView =>
   WebhookDeliveryView.make(
     {
@@ -115,7 +122,10 @@ export const WebhooksLive = HttpApiBuilder.group(Api, "webhooks", (handlers) =>
     .handle("deliveries", ({ path, urlParams }) =>
       Effect.gen(function* () {
         const page = { page: urlParams.page, perPage: urlParams.per_page }
-        const { rows, total } = yield* ListWebhookDeliveries(yield* principal, WebhookId.make(path.id), page)
+        const { rows, total } = yield* ListWebhookDeliveries(yield* principal, WebhookId.make(path.id), {
+          ...page,
+          ...(urlParams.status === undefined ? {} : { statuses: STORED_STATUSES[urlParams.status] })
+        })
         const deliveries = rows.map(toDeliveryView)
         const pagination = { ...page, total, totalPages: Math.ceil(total / page.perPage) }
         return { deliveries, pagination, data: deliveries, meta: pagination }

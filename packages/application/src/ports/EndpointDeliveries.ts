@@ -3,10 +3,14 @@ import type { Effect, Option } from "effect"
 import type { StoreUnavailable } from "./StoreUnavailable.js"
 import type { ClaimedWebhookDelivery } from "./WebhookQueue.js"
 
-/** Which page of an endpoint's deliveries, counted from 1. */
+/**
+ * Which page of an endpoint's deliveries, counted from 1; with `statuses`, only deliveries in one
+ * of them (the page and the total count those alone).
+ */
 export interface DeliveryPageRequest {
   readonly page: number
   readonly perPage: number
+  readonly statuses?: ReadonlyArray<WebhookDelivery["status"]>
 }
 
 /**

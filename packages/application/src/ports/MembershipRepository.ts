@@ -22,6 +22,11 @@ export class MembershipRepository extends Context.Tag("@poststack/application/Me
      * demotions cannot both pass.
      */
     readonly setRole: (teamId: TeamId, userId: UserId, role: Role) => Effect.Effect<boolean, StoreUnavailable>
+    /**
+     * Makes a person a member of an open team with `role`. `false`, changing nothing, when they
+     * are a member already (whatever their role) or the team is closed or absent.
+     */
+    readonly add: (teamId: TeamId, userId: UserId, role: Role) => Effect.Effect<boolean, StoreUnavailable>
     /** Removes a member, with the same last-owner guard as `setRole`; `false` when refused or absent. */
     readonly remove: (teamId: TeamId, userId: UserId) => Effect.Effect<boolean, StoreUnavailable>
   }

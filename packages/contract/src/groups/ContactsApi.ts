@@ -1,5 +1,5 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
-import { ContactPublicId, EngagementSegment, SuppressionReason } from "@poststack/domain"
+import { ContactPublicId, EngagementSegment, SegmentPublicId, SuppressionReason } from "@poststack/domain"
 import { Schema } from "effect"
 import { ConflictJson, ForbiddenJson, NotFoundJson, UnprocessableJson } from "../errors.js"
 import { FullAccess } from "../middleware/Authentication.js"
@@ -51,8 +51,11 @@ export const UpdateContactBody = Schema.Struct({
 export const ListContactsParams = Schema.Struct({
   ...pageFields,
   search: Schema.optional(Schema.String.pipe(Schema.maxLength(320))),
-  /** Only the segment's members; an id naming no segment of the team is ignored, as the contract says. */
-  segmentId: Schema.optional(Schema.String.pipe(Schema.maxLength(100))).pipe(Schema.fromKey("segment_id")),
+  /**
+   * Only the segment's members. An id naming no segment of the team is ignored, as the contract
+   * says; one that is not a segment id at all (`seg_` and 24 hex digits) is refused.
+   */
+  segmentId: Schema.optional(SegmentPublicId).pipe(Schema.fromKey("segment_id")),
   engagementSegment: Schema.optional(EngagementSegment).pipe(Schema.fromKey("engagement_segment")),
   unsubscribed: Schema.optional(Schema.Literal("true", "false"))
 })
@@ -90,9 +93,7 @@ export class ContactsApi extends HttpApiGroup.make("contacts")
     HttpApiEndpoint.get("export", "/contacts/export")
       .setUrlParams(
         Schema.Struct({
-          segmentId: Schema.optional(Schema.String.pipe(Schema.maxLength(100))).pipe(
-            Schema.fromKey("segment_id")
-          )
+          segmentId: Schema.optional(SegmentPublicId).pipe(Schema.fromKey("segment_id"))
         })
       )
       .addSuccess(HttpApiSchema.Text({ contentType: "text/csv" }))

@@ -121,7 +121,7 @@ const DateParam = Schema.String.pipe(
 
 export const ListEmailsParams = Schema.Struct({
   ...pageFields,
-  status: Schema.optional(Schema.String),
+  status: Schema.optional(PublicEmailStatus),
   domainId: Schema.optional(DomainIdParam).pipe(Schema.fromKey("domain_id")),
   domain: Schema.optional(DomainIdParam),
   dateFrom: Schema.optional(DateParam).pipe(Schema.fromKey("date_from")),

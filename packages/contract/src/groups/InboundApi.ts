@@ -100,7 +100,8 @@ export class InboundApi extends HttpApiGroup.make("inbound")
       .setUrlParams(
         Schema.Struct({
           ...pageFields,
-          domain: Schema.optional(Schema.String)
+          /** A domain's name, compared exactly; one of no domain of the team is an empty page. */
+          domain: Schema.optional(Schema.String.pipe(Schema.maxLength(253)))
         })
       )
       .addSuccess(Schema.Struct({ data: Schema.Array(InboundEmailView), meta: Pagination }))

@@ -137,7 +137,9 @@ export class NotificationChannelsApi extends HttpApiGroup.make("notificationChan
       .setUrlParams(
         Schema.Struct({
           page: Schema.optionalWith(PageParam, { default: () => 1 }),
-          per_page: Schema.optionalWith(PerPageParam, { default: () => 20 })
+          per_page: Schema.optionalWith(PerPageParam, { default: () => 20 }),
+          /** Only deliveries showing this `status` (an addition; absent: every delivery). */
+          status: Schema.optional(NotificationDeliveryView.fields.status)
         })
       )
       .addSuccess(Schema.Struct({ deliveries: Schema.Array(NotificationDeliveryView), meta: Pagination }))

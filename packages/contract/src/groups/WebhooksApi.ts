@@ -141,7 +141,9 @@ export class WebhooksApi extends HttpApiGroup.make("webhooks")
       .setUrlParams(
         Schema.Struct({
           page: Schema.optionalWith(PageParam, { default: () => 1 }),
-          per_page: Schema.optionalWith(PerPageParam, { default: () => 20 })
+          per_page: Schema.optionalWith(PerPageParam, { default: () => 20 }),
+          /** Only deliveries showing this `status` (an addition; absent: every delivery). */
+          status: Schema.optional(WebhookDeliveryView.fields.status)
         })
       )
       .addSuccess(Deliveries)
