@@ -69,6 +69,12 @@ describe("broadcasts in the dashboard", () => {
       const detail = page.getByRole("region", { name: "Broadcast Spring news" })
       await detail.getByText("draft", { exact: true }).waitFor()
       await page.getByRole("row", { name: /Spring news draft/ }).waitFor()
+      // The audience by the names the team gave it, not by ids.
+      await detail.getByText("to segment “Readers”.").waitFor()
+      // On a phone the list scrolls inside its frame: the page is no wider than the screen.
+      await page.setViewportSize({ width: 420, height: 900 })
+      expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true)
+      await page.setViewportSize({ width: 1200, height: 900 })
 
       // A test to one address leaves the broadcast a draft.
       await detail.getByLabel("Send a test to").fill("tester@people.test")
