@@ -81,6 +81,16 @@ describe("signup forms in the dashboard", () => {
     await page.getByRole("link", { name: "Signup forms" }).click()
     await page.getByRole("heading", { name: "Signup forms", level: 1 }).waitFor()
     await page.getByText("No signup forms yet.").waitFor()
+    const noMail = page.getByRole("alert").filter({ hasText: "sends no confirmation mail yet" })
+    expect(await noMail.count()).toBe(0)
+    // Without a sender for its own mail no visitor could ever confirm: the page says so, and how to fix it.
+    await query(world.db.url, "UPDATE domains SET status = 'pending' WHERE name = 'system.test'")
+    await page.reload()
+    await noMail.filter({ hasText: "POSTSTACK_SYSTEM_FROM" }).waitFor()
+    await query(world.db.url, "UPDATE domains SET status = 'verified' WHERE name = 'system.test'")
+    await page.reload()
+    await page.getByText("No signup forms yet.").waitFor()
+    expect(await noMail.count()).toBe(0)
 
     const create = page.getByRole("form", { name: "New signup form" })
     await create.getByLabel("Form name").fill("Launch list")

@@ -140,6 +140,13 @@ export const SignupFormsPage = () => {
       <p className="lead">
         Forms for your own site that turn visitors into contacts, after they confirm their address by mail.
       </p>
+      {info.systemMail ? null : (
+        <p className="alert alert-error" role="alert">
+          This server sends no confirmation mail yet, so no visitor can confirm: a submission is kept but
+          never becomes a contact. Ask its operator to set <code>POSTSTACK_SYSTEM_FROM</code> to an address on
+          a verified domain.
+        </p>
+      )}
       <Form
         label="New signup form"
         heading="New signup form"
