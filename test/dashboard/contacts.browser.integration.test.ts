@@ -287,6 +287,17 @@ describe("contacts, properties and topics in the dashboard", () => {
       )
     ).toEqual([{ first_name: "Semi, Colon", properties: { score: 7 } }])
 
+    // A file refused after an import stands alone: the last import's summary is not left beside it.
+    await file.setInputFiles({
+      name: "typo-again.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from("email,scroe\r\nagain@example.com,1\r\n")
+    })
+    await expect.poll(() => page.getByLabel("Contacts (CSV or JSON)").inputValue()).toContain("again@")
+    await page.getByRole("button", { name: "Import", exact: true }).click()
+    await page.getByRole("alert").filter({ hasText: 'unknown column "scroe"' }).waitFor()
+    expect(await page.getByRole("status").filter({ hasText: "Import finished" }).count()).toBe(0)
+
     // On a phone the list scrolls inside its frame: the page itself is no wider than the screen.
     await page.setViewportSize({ width: 420, height: 900 })
     await page.screenshot({ path: screenshotPath("dash-contacts-narrow.png"), fullPage: true })
