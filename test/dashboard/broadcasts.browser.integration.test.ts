@@ -65,6 +65,8 @@ describe("broadcasts in the dashboard", () => {
       await compose.getByLabel("Segment").selectOption({ label: "Readers (3 contacts)" })
       await compose.getByLabel("Subject", { exact: true }).fill("Spring news")
       await compose.getByLabel("HTML body").fill("<p>Hello {{ contact.first_name }}</p>")
+      // The form says how a reader leaves from the mail itself: nothing adds that link for you.
+      await compose.getByText("{{unsubscribe_url}} in a link lets them leave from the mail itself").waitFor()
       await compose.getByRole("button", { name: "Save draft" }).click()
       const detail = page.getByRole("region", { name: "Broadcast Spring news" })
       await detail.getByText("draft", { exact: true }).waitFor()
