@@ -73,6 +73,10 @@ describe("broadcasts in the dashboard", () => {
       await page.getByRole("row", { name: /Spring news draft/ }).waitFor()
       // The audience by the names the team gave it, not by ids.
       await detail.getByText("to segment “Readers”.").waitFor()
+      // The actions and the chart's heading below them stand apart.
+      const sendNow = await detail.getByRole("button", { name: "Send now" }).boundingBox()
+      const chart = await detail.getByRole("heading", { name: "Opens and clicks by hour" }).boundingBox()
+      expect((chart?.y ?? 0) - ((sendNow?.y ?? 0) + (sendNow?.height ?? 0))).toBeGreaterThanOrEqual(12)
       // On a phone the list scrolls inside its frame: the page is no wider than the screen.
       await page.setViewportSize({ width: 420, height: 900 })
       expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true)
