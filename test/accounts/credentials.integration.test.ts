@@ -97,6 +97,8 @@ describe("accounts: enumeration, brute force, password reset and change", () => 
     expect(locked.status).toBe(429)
     expect(locked.body.code).toBe("rate_limit_exceeded")
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0)
+    // The person is told how long to wait, not just "later".
+    expect(locked.body.error).toMatch(/^Too many attempts: try again in (a minute|1[0-5] minutes)$/)
     // The other server reads the same counts.
     const elsewhere = await new Browser(twin.baseUrl).call("POST", "/auth/sign-in", {
       email: "target@people.test",

@@ -146,6 +146,15 @@ describe("README Quick start", () => {
       const signedIn = await signIn()
       expect(signedIn.status).toBe(200)
       expect(signedIn.headers.get("set-cookie")).toMatch(/poststack_session=/)
+      // Ada has a team of her own now: a command that needs one names the teams to choose from.
+      const ambiguous = launch("apps/server/src/cli.ts", { POSTSTACK_DATA_DIR: dataDir }, [
+        "domains",
+        "verify-local",
+        "example.com"
+      ])
+      started.push(ambiguous)
+      expect(await ambiguous.exited).not.toBe(0)
+      expect(ambiguous.output()).toMatch(/Several teams: pass --team with one of 1 \(Default team\), 2 \(/)
       expect(await server.stop("SIGTERM")).toBe(0)
     } finally {
       rmSync(dataDir, { recursive: true, force: true })

@@ -352,6 +352,31 @@ describe("broadcasts over HTTP, PostgreSQL and a worker delivering into a sink",
     })
   }, 60_000)
 
+  it("fills a test's contact fields as the send does: the address's contact, or the template's defaults", async () => {
+    const { broadcast } = await client.broadcasts.create({
+      ...base(),
+      subject: "{{ contact.first_name | default: 'friend' }}, try this",
+      html: "<p>Hi {{ contact.first_name | default: 'friend' }} at {{ contact.email }}</p>",
+      text: "Hi {{ contact.first_name | default: 'friend' }}"
+    })
+    await client.broadcasts.sendTest(broadcast.publicId, "ann@receiver.test")
+    await client.broadcasts.sendTest(broadcast.publicId, "stranger@receiver.test")
+    // Earlier tests mailed ann too: the test is the one whose subject says so.
+    const test = (to: string) =>
+      sink.received.find((m) => m.to.includes(to) && m.raw.toString().includes("Subject: [Test]"))
+    const raw = async (to: string) => {
+      await until(`the test to ${to}`, async () => test(to) !== undefined, 30_000, worker)
+      return test(to)?.raw.toString() ?? ""
+    }
+    const ann = await raw("ann@receiver.test")
+    expect(ann).toContain("Subject: [Test] ann, try this")
+    expect(ann).toContain("<p>Hi ann at ann@receiver.test</p>")
+    const stranger = await raw("stranger@receiver.test")
+    expect(stranger).toContain("Subject: [Test] friend, try this")
+    expect(stranger).toContain("<p>Hi friend at stranger@receiver.test</p>")
+    expect(stranger).not.toContain("{{")
+  }, 60_000)
+
   it("runs an A/B test to its winner: the sample split by weight, the winner to the rest, end-ab-test deciding now", async () => {
     const { broadcast } = await client.broadcasts.create({
       ...base(),

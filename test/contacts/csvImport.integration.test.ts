@@ -189,7 +189,7 @@ describe("poststack contacts import FILE", () => {
       inProcess(file("twice.csv", "email,Email\nz@example.com,z@example.com\n"))
     ])
     expect(problems).toEqual([
-      'line 1: unknown column "plna": not email, first_name, last_name, unsubscribed nor a contact property of the team',
+      'line 1: unknown column "plna": not email, first_name, last_name, unsubscribed nor a contact property of the team (add the property first, or remove the column)',
       "line 1: no email column",
       "the file is empty: no header row",
       expect.stringContaining("ENOENT"),

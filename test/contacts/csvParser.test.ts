@@ -31,6 +31,24 @@ describe("the CSV reader of the contacts import", () => {
     ])
   })
 
+  it("reads a spreadsheet's semicolon-separated file when its header has semicolons and no comma", () => {
+    const text =
+      '\ufeffemail;first_name;city\r\nann@example.com;"Lee; Ann";M\u00fcnchen\r\nbo@example.com;Bo, Jr.;\r\n'
+    const expected = [
+      [1, "email", "first_name", "city"],
+      [2, "ann@example.com", "Lee; Ann", "M\u00fcnchen"],
+      [3, "bo@example.com", "Bo, Jr.", ""]
+    ]
+    expect(read(text)).toEqual(expected)
+    for (const piece of [1, 2, 3, 7]) expect(read(text, piece)).toEqual(expected)
+    // A comma in the header keeps commas as the separator, whatever the cells hold.
+    expect(read("email,note\nann@example.com,a;b\n")).toEqual([
+      [1, "email", "note"],
+      [2, "ann@example.com", "a;b"]
+    ])
+    expect(read("email;name")).toEqual([[1, "email", "name"]])
+  })
+
   it("gives the same records however the text is cut into pieces", () => {
     const text = 'a,"b\r\n""c"""\r\n\r\n1,2\r3\n"x",,"y"\n\u00e9t\u00e9,"",\n'
     const whole = read(text)

@@ -65,10 +65,22 @@ describe("broadcasts in the dashboard", () => {
       await compose.getByLabel("Segment").selectOption({ label: "Readers (3 contacts)" })
       await compose.getByLabel("Subject", { exact: true }).fill("Spring news")
       await compose.getByLabel("HTML body").fill("<p>Hello {{ contact.first_name }}</p>")
+      // The form says how a reader leaves from the mail itself: nothing adds that link for you.
+      await compose.getByText("{{unsubscribe_url}} in a link lets them leave from the mail itself").waitFor()
       await compose.getByRole("button", { name: "Save draft" }).click()
       const detail = page.getByRole("region", { name: "Broadcast Spring news" })
       await detail.getByText("draft", { exact: true }).waitFor()
       await page.getByRole("row", { name: /Spring news draft/ }).waitFor()
+      // The audience by the names the team gave it, not by ids.
+      await detail.getByText("to segment “Readers”.").waitFor()
+      // The actions and the chart's heading below them stand apart.
+      const sendNow = await detail.getByRole("button", { name: "Send now" }).boundingBox()
+      const chart = await detail.getByRole("heading", { name: "Opens and clicks by hour" }).boundingBox()
+      expect((chart?.y ?? 0) - ((sendNow?.y ?? 0) + (sendNow?.height ?? 0))).toBeGreaterThanOrEqual(12)
+      // On a phone the list scrolls inside its frame: the page is no wider than the screen.
+      await page.setViewportSize({ width: 420, height: 900 })
+      expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true)
+      await page.setViewportSize({ width: 1200, height: 900 })
 
       // A test to one address leaves the broadcast a draft.
       await detail.getByLabel("Send a test to").fill("tester@people.test")

@@ -73,7 +73,12 @@ describe("contacts, properties and topics in the dashboard", () => {
 
   it("imports pasted JSON in chunks with progress, then searches, filters, edits and exports", async () => {
     await go("Contacts", "Contacts")
-    await page.getByText("No contacts match.").waitFor()
+    // A team with no contacts is told where to begin, not that nothing matches.
+    await page.getByText("No contacts yet: import a CSV or JSON file below.").waitFor()
+    // Search and Export are two buttons, apart.
+    const search = await page.getByRole("button", { name: "Search" }).boundingBox()
+    const exportCsv = await page.getByRole("button", { name: "Export CSV" }).boundingBox()
+    expect((exportCsv?.x ?? 0) - ((search?.x ?? 0) + (search?.width ?? 0))).toBeGreaterThanOrEqual(6)
     const rows = Array.from({ length: 1_001 }, (_, i) => ({
       email: `reader${i}@example.com`,
       first_name: i === 7 ? "Quentin" : `Reader ${i}`
@@ -176,6 +181,8 @@ describe("contacts, properties and topics in the dashboard", () => {
     await page.getByLabel("Options").fill("free, pro")
     await page.getByRole("button", { name: "Add property" }).click()
     await page.getByRole("cell", { name: "free, pro" }).waitFor()
+    // The type in the words the form offered it in, not the API's name for it.
+    await page.getByRole("cell", { name: "One of a list", exact: true }).waitFor()
     await page.getByRole("button", { name: "Edit plan" }).click()
     const edit = page.getByRole("form", { name: "Edit plan" })
     await edit.getByLabel("Label").fill("Pricing plan")
@@ -233,7 +240,12 @@ describe("contacts, properties and topics in the dashboard", () => {
     })
     await expect.poll(() => page.getByLabel("Contacts (CSV or JSON)").inputValue()).toContain("scroe")
     await page.getByRole("button", { name: "Import", exact: true }).click()
-    await page.getByRole("alert").filter({ hasText: 'unknown column "scroe"' }).waitFor()
+    // The refusal says what to do about it.
+    await page
+      .getByRole("alert")
+      .filter({ hasText: 'unknown column "scroe"' })
+      .filter({ hasText: "add the property first, or remove the column" })
+      .waitFor()
     await file.setInputFiles({
       name: "people.csv",
       mimeType: "text/csv",
@@ -263,6 +275,39 @@ describe("contacts, properties and topics in the dashboard", () => {
       { first_name: "Doe, Jane", properties: { score: 42 } },
       { first_name: "Reader 3", properties: {} }
     ])
+
+    // A spreadsheet's semicolon-separated export, with a BOM and CRLF, reads as the same columns.
+    await file.setInputFiles({
+      name: "excel.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from("\ufeffemail;first_name;score\r\nsemi@example.com;Semi, Colon;7\r\n")
+    })
+    await expect.poll(() => page.getByLabel("Contacts (CSV or JSON)").inputValue()).toContain("semi@")
+    await page.getByRole("button", { name: "Import", exact: true }).click()
+    await page.getByRole("status").filter({ hasText: "Import finished: 1 imported, 0 skipped." }).waitFor()
+    expect(
+      await query(
+        world.db.url,
+        "SELECT first_name, properties FROM contacts WHERE email = 'semi@example.com'"
+      )
+    ).toEqual([{ first_name: "Semi, Colon", properties: { score: 7 } }])
+
+    // A file refused after an import stands alone: the last import's summary is not left beside it.
+    await file.setInputFiles({
+      name: "typo-again.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from("email,scroe\r\nagain@example.com,1\r\n")
+    })
+    await expect.poll(() => page.getByLabel("Contacts (CSV or JSON)").inputValue()).toContain("again@")
+    await page.getByRole("button", { name: "Import", exact: true }).click()
+    await page.getByRole("alert").filter({ hasText: 'unknown column "scroe"' }).waitFor()
+    expect(await page.getByRole("status").filter({ hasText: "Import finished" }).count()).toBe(0)
+
+    // On a phone the list scrolls inside its frame: the page itself is no wider than the screen.
+    await page.setViewportSize({ width: 420, height: 900 })
+    await page.screenshot({ path: screenshotPath("dash-contacts-narrow.png"), fullPage: true })
+    expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true)
+    await page.setViewportSize({ width: 1280, height: 900 })
     expect(problems).toEqual([])
   })
 })

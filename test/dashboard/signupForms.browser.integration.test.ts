@@ -68,6 +68,16 @@ describe("signup forms in the dashboard", () => {
     ).toBe(202)
     const verify = await mailTo(world.sink, EMAIL, /confirm your email/i, seen)
     expect((await api.call("POST", "/auth/verify-email", { token: tokenIn(verify) })).status).toBe(200)
+    // A segment kept by hand, a rule segment (which decides its own members) and a topic to choose from.
+    await api.signIn(EMAIL, PASSWORD)
+    const readers = (await api.call("POST", "/segments", { name: "Launch readers" })).body.segment as {
+      publicId: string
+    }
+    const rules = { operator: "and", conditions: [{ field: "email", comparator: "contains", value: "@" }] }
+    expect((await api.call("POST", "/segments", { name: "Everyone by rule", rules })).status).toBe(201)
+    const news = (await api.call("POST", "/subscription-topics", { name: "Launch news" })).body.topic as {
+      publicId: string
+    }
 
     const context = await chromium.newContext({ viewport: { width: 1200, height: 900 } })
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: world.server.baseUrl })
@@ -81,14 +91,33 @@ describe("signup forms in the dashboard", () => {
     await page.getByRole("link", { name: "Signup forms" }).click()
     await page.getByRole("heading", { name: "Signup forms", level: 1 }).waitFor()
     await page.getByText("No signup forms yet.").waitFor()
+    const noMail = page.getByRole("alert").filter({ hasText: "sends no confirmation mail yet" })
+    expect(await noMail.count()).toBe(0)
+    // Without a sender for its own mail no visitor could ever confirm: the page says so, and how to fix it.
+    await query(world.db.url, "UPDATE domains SET status = 'pending' WHERE name = 'system.test'")
+    await page.reload()
+    await noMail.filter({ hasText: "POSTSTACK_SYSTEM_FROM" }).waitFor()
+    await query(world.db.url, "UPDATE domains SET status = 'verified' WHERE name = 'system.test'")
+    await page.reload()
+    await page.getByText("No signup forms yet.").waitFor()
+    expect(await noMail.count()).toBe(0)
 
     const create = page.getByRole("form", { name: "New signup form" })
     await create.getByLabel("Form name").fill("Launch list")
     await create.getByLabel("Success message").fill("Almost there: check your inbox.")
+    // The audience is chosen by name, not typed as an id; only segments kept by hand are offered.
+    const segmentChoice = create.getByLabel("Add to segment")
+    await expect
+      .poll(() => segmentChoice.locator("option").allTextContents())
+      .toEqual(["No segment", "Launch readers"])
+    await segmentChoice.selectOption({ label: "Launch readers" })
+    await create.getByLabel("Topic").selectOption({ label: "Launch news" })
     await create.getByRole("button", { name: "Create form" }).click()
     const card = page.getByRole("listitem", { name: "Launch list" })
     await card.getByText("0 submissions").waitFor()
     await card.getByText("Active", { exact: true }).waitFor()
+    const stored = (await api.call("GET", "/signup-forms")).body.data as Array<Record<string, unknown>>
+    expect(stored[0]).toMatchObject({ segmentPublicId: readers.publicId, topicPublicId: news.publicId })
 
     // The embed code opens on creation; the button copies exactly what is shown.
     const code = card.getByLabel("Embed code for Launch list")

@@ -44,6 +44,9 @@ describe("templates in the dashboard", () => {
 
     try {
       await signInAndOpen(page, world.server.baseUrl, { email: EMAIL, password: PASSWORD }, "Templates")
+      // An empty team says so and where to begin, rather than showing a table of headings alone.
+      await page.getByText("No templates yet: create one above, or start from a preset.").waitFor()
+      expect(await page.getByRole("columnheader", { name: "Version" }).count()).toBe(0)
 
       await page.getByRole("button", { name: "Start from “Welcome”" }).click()
       await page.getByRole("row", { name: /Welcome Draft 1/ }).waitFor()

@@ -213,4 +213,38 @@ describe("workflows in the dashboard", () => {
     expect(problems).toEqual([])
     await context.close()
   })
+  it("names a send step's template, its line inside the node", async () => {
+    const made = await api.call("POST", "/templates", {
+      name: "Welcome aboard",
+      subject: "Hello",
+      html: "<p>Hello</p>"
+    })
+    const template = (made.body.template as { publicId: string }).publicId
+    const { context, page } = await signedIn()
+    const form = page.getByRole("form", { name: "Create a workflow" })
+    await form.getByLabel("Name").fill("Greeting")
+    await form.getByLabel("Trigger").selectOption("manual")
+    await form.getByRole("button", { name: "Create workflow" }).click()
+    const detail = page.getByRole("region", { name: "Workflow Greeting" })
+    await detail.getByText("This workflow has no nodes yet.").waitFor()
+    const graph = {
+      nodes: [
+        node("t", "trigger"),
+        node("s", "send_email", { template_id: template, from: "hi@nowhere.test" })
+      ],
+      edges: [edge("t", "s")]
+    }
+    expect((await api.call("PUT", `/workflows/${await workflowId("Greeting")}/graph`, graph)).status).toBe(
+      200
+    )
+    await detail.getByRole("button", { name: "Refresh" }).click()
+    const send = detail.locator('[data-node="s"]')
+    await send.locator(".wf-node-summary").getByText("Welcome aboard").waitFor()
+    // The line stays inside the node's box, whatever it says.
+    const box = await send.locator("rect").first().boundingBox()
+    const line = await send.locator(".wf-node-summary").boundingBox()
+    expect((line?.x ?? 0) + (line?.width ?? 0)).toBeLessThanOrEqual((box?.x ?? 0) + (box?.width ?? 0))
+    await shot(page, "send")
+    await context.close()
+  })
 })

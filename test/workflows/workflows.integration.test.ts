@@ -191,6 +191,24 @@ describe("workflows over HTTP, PostgreSQL, the worker and SMTP", () => {
     ).toBe(200)
     const report2 = await api("POST", `/workflows/${id}/validate`)
     expect(report2.body).toEqual({ valid: false, errors: [`node s: template ${theirs} not found`] })
+    // The team's own template, still a draft, is named as one, not as missing.
+    const draft = (
+      (await api("POST", "/templates", { name: "Draft", subject: "S", html: "<p>x</p>" })).body.template as {
+        publicId: string
+      }
+    ).publicId
+    expect(
+      (
+        await put({
+          nodes: [node("t", "trigger"), node("s", "send_email", { template_id: draft, from: "a@flow.test" })],
+          edges: [edge("t", "s")]
+        })
+      ).status
+    ).toBe(200)
+    expect((await api("POST", `/workflows/${id}/validate`)).body).toEqual({
+      valid: false,
+      errors: [`node s: template ${draft} is a draft: publish it first`]
+    })
     expect((await put(welcome())).status).toBe(200)
     expect((await api("POST", `/workflows/${id}/validate`)).body).toEqual({ valid: true })
     expect((await api("GET", `/workflows/${id}/graph`)).body.graph).toMatchObject({

@@ -24,7 +24,8 @@ export const Loaded = <A,>({
 /**
  * A table of rows with one heading per column and, with `actions`, a last column for each row's
  * buttons whose heading only a screen reader reads. A `hiddenCaption` names the table for a screen
- * reader where the page's heading already names it for the eye.
+ * reader where the page's heading already names it for the eye. On a narrow screen the table
+ * scrolls inside its frame rather than widening the page.
  */
 export const ListTable = ({
   caption,
@@ -39,22 +40,24 @@ export const ListTable = ({
   readonly actions?: boolean
   readonly children: ReactNode
 }) => (
-  <table>
-    <caption className={hiddenCaption ? "visually-hidden" : undefined}>{caption}</caption>
-    <thead>
-      <tr>
-        {columns.map((column) => (
-          <th key={column} scope="col">
-            {column}
-          </th>
-        ))}
-        {actions ? (
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        ) : null}
-      </tr>
-    </thead>
-    <tbody>{children}</tbody>
-  </table>
+  <div className="table-scroll">
+    <table>
+      <caption className={hiddenCaption ? "visually-hidden" : undefined}>{caption}</caption>
+      <thead>
+        <tr>
+          {columns.map((column) => (
+            <th key={column} scope="col">
+              {column}
+            </th>
+          ))}
+          {actions ? (
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          ) : null}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  </div>
 )

@@ -66,7 +66,7 @@ const resolveTeam = (team: Option.Option<number>) =>
       message:
         all.length === 0
           ? "No team yet: start the server once, or run `teams create`"
-          : "Several teams: pass --team"
+          : `Several teams: pass --team with one of ${all.map((t) => `${t.id} (${t.name})`).join(", ")}`
     })
   })
 

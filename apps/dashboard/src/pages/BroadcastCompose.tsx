@@ -270,7 +270,9 @@ export const BroadcastCompose = ({ onCreated }: { readonly onCreated: (b: Broadc
           onChange={(event) => setHtml(event.target.value)}
         />
         <p className="hint">
-          {"{{ contact.first_name }}"} and any contact property are filled in for each recipient.
+          {"{{ contact.first_name }}"} and any contact property are filled in for each recipient.{" "}
+          {"{{unsubscribe_url}}"} in a link lets them leave from the mail itself (mail apps show their own
+          unsubscribe button too).
         </p>
       </div>
       <div className="grid-2">

@@ -4,6 +4,7 @@ import { useEffect, useState } from "react"
 import { ApiProblem, call } from "../api"
 import { useSession } from "../session"
 import { ErrorMessage, Field, Form, formatDate, Notice, useAction } from "../ui"
+import { useLoad } from "../useLoad"
 import { EngagementChart } from "./EngagementChart"
 
 type Performance = Awaited<ReturnType<typeof loadPerformance>>
@@ -66,6 +67,11 @@ export const BroadcastDetail = ({
   const [notice, setNotice] = useState<string | undefined>()
   const acting = useAction()
   const [tick, setTick] = useState(0)
+  // The audience by its names; an id shows only for a segment or topic deleted since.
+  const segments = useLoad(() => call((api) => api.segments.list()))
+  const topics = useLoad(() => call((api) => api.subscriptionTopics.list()))
+  const segmentName = segments.data?.segments.find((s) => s.publicId === broadcast.segmentPublicId)?.name
+  const topicName = topics.data?.topics.find((t) => t.publicId === broadcast.topicPublicId)?.name
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` asks for a read after an action.
   useEffect(() => {
@@ -116,8 +122,9 @@ export const BroadcastDetail = ({
         <StatusBadge status={status} />
       </div>
       <p className="hint">
-        “{broadcast.subject}” from {broadcast.from} to segment <code>{broadcast.segmentPublicId}</code>
-        {broadcast.topicPublicId === null ? "" : ` on topic ${broadcast.topicPublicId}`}.{" "}
+        “{broadcast.subject}” from {broadcast.from} to segment{" "}
+        {segmentName === undefined ? <code>{broadcast.segmentPublicId}</code> : `“${segmentName}”`}
+        {broadcast.topicPublicId === null ? "" : ` on topic “${topicName ?? broadcast.topicPublicId}”`}.{" "}
         {broadcast.scheduledAt !== null && status === "queued"
           ? `Scheduled for ${formatDate(broadcast.scheduledAt, info.user.timeZone)}.`
           : p?.sent_at

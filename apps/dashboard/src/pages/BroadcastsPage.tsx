@@ -58,45 +58,47 @@ export const BroadcastsPage = () => {
           {list.data === undefined ? "Loading…" : "No broadcasts yet: compose one below."}
         </p>
       ) : (
-        <table aria-label="Broadcasts" className="broadcast-list">
-          <thead>
-            <tr>
-              <th scope="col">Broadcast</th>
-              <th scope="col">Status</th>
-              <th scope="col">Recipients</th>
-              <th scope="col">Delivered</th>
-              <th scope="col">Opened</th>
-              <th scope="col">Clicked</th>
-              <th scope="col">When</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((b) => (
-              <tr key={b.publicId} aria-selected={b.publicId === selected}>
-                <th scope="row" className="name-cell">
-                  <button type="button" className="link" onClick={() => setSelected(b.publicId)}>
-                    {b.name ?? b.subject}
-                  </button>
-                  {b.abTest === null ? null : <span className="badge badge-ab">A/B</span>}
-                </th>
-                <td>
-                  <StatusBadge status={b.status} />
-                </td>
-                <td>{b.totalRecipients}</td>
-                <td>{b.deliveredCount}</td>
-                <td>{b.openedCount}</td>
-                <td>{b.clickedCount}</td>
-                <td className="when">
-                  {b.status === "queued" && b.scheduledAt !== null
-                    ? `for ${formatDate(b.scheduledAt, info.user.timeZone)}`
-                    : b.sentAt !== null
-                      ? formatDate(b.sentAt, info.user.timeZone)
-                      : `created ${formatDate(b.createdAt, info.user.timeZone)}`}
-                </td>
+        <div className="table-scroll">
+          <table aria-label="Broadcasts" className="broadcast-list">
+            <thead>
+              <tr>
+                <th scope="col">Broadcast</th>
+                <th scope="col">Status</th>
+                <th scope="col">Recipients</th>
+                <th scope="col">Delivered</th>
+                <th scope="col">Opened</th>
+                <th scope="col">Clicked</th>
+                <th scope="col">When</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((b) => (
+                <tr key={b.publicId} aria-selected={b.publicId === selected}>
+                  <th scope="row" className="name-cell">
+                    <button type="button" className="link" onClick={() => setSelected(b.publicId)}>
+                      {b.name ?? b.subject}
+                    </button>
+                    {b.abTest === null ? null : <span className="badge badge-ab">A/B</span>}
+                  </th>
+                  <td>
+                    <StatusBadge status={b.status} />
+                  </td>
+                  <td>{b.totalRecipients}</td>
+                  <td>{b.deliveredCount}</td>
+                  <td>{b.openedCount}</td>
+                  <td>{b.clickedCount}</td>
+                  <td className="when">
+                    {b.status === "queued" && b.scheduledAt !== null
+                      ? `for ${formatDate(b.scheduledAt, info.user.timeZone)}`
+                      : b.sentAt !== null
+                        ? formatDate(b.sentAt, info.user.timeZone)
+                        : `created ${formatDate(b.createdAt, info.user.timeZone)}`}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {open === undefined ? null : (
         <BroadcastDetail key={open.publicId} broadcast={open} onChanged={changed} />

@@ -118,6 +118,8 @@ export const ContactImport = ({ onImported }: { readonly onImported: () => void 
 
   const run = async () => {
     setProblem(undefined)
+    // The last import's summary would read as this one's beside a refusal of this file.
+    setProgress(undefined)
     setBusy(true)
     try {
       const { rows, rejected } = isJson(text)

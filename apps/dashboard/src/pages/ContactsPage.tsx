@@ -190,7 +190,11 @@ export const ContactsPage = () => {
       {data === undefined ? (
         <p role="status">Loading…</p>
       ) : data.data.length === 0 ? (
-        <p>No contacts match.</p>
+        <p>
+          {shownSearch === "" && filter === "all"
+            ? "No contacts yet: import a CSV or JSON file below."
+            : "No contacts match."}
+        </p>
       ) : (
         <>
           <ListTable

@@ -160,7 +160,7 @@ export const PropertiesPage = () => {
                   <code>{p.name}</code>
                 </td>
                 <td>{p.label}</td>
-                <td>{p.type}</td>
+                <td>{TYPES.find(([type]) => type === p.type)?.[1] ?? p.type}</td>
                 <td>{(p.options ?? []).join(", ")}</td>
                 <td>{p.required ? "Yes" : "No"}</td>
                 <td>

@@ -4,7 +4,7 @@ import { useState } from "react"
 import { call } from "../api"
 import { useSession } from "../session"
 import { embedSnippet } from "../snippet"
-import { ErrorMessage, Field, Form, PageTitle, formatDate, useAction } from "../ui"
+import { ErrorMessage, Field, Form, PageTitle, Select, formatDate, useAction } from "../ui"
 import { useLoad } from "../useLoad"
 
 type FieldInput = SignupFormView["fields"][number]
@@ -97,6 +97,9 @@ const Edit = ({
 export const SignupFormsPage = () => {
   const { info } = useSession()
   const forms = useLoad(() => call((api) => api.signupForms.list({ urlParams: { page: 1, perPage: 100 } })))
+  // Chosen by name: a form adds to a segment kept by hand (a rule segment decides its own members).
+  const segments = useLoad(() => call((api) => api.segments.list()))
+  const topics = useLoad(() => call((api) => api.subscriptionTopics.list()))
   const [name, setName] = useState("")
   const [first, setFirst] = useState(true)
   const [last, setLast] = useState(false)
@@ -140,6 +143,13 @@ export const SignupFormsPage = () => {
       <p className="lead">
         Forms for your own site that turn visitors into contacts, after they confirm their address by mail.
       </p>
+      {info.systemMail ? null : (
+        <p className="alert alert-error" role="alert">
+          This server sends no confirmation mail yet, so no visitor can confirm: a submission is kept but
+          never becomes a contact. Ask its operator to set <code>POSTSTACK_SYSTEM_FROM</code> to an address on
+          a verified domain.
+        </p>
+      )}
       <Form
         label="New signup form"
         heading="New signup form"
@@ -166,14 +176,28 @@ export const SignupFormsPage = () => {
           value={redirect}
           onChange={setRedirect}
         />
-        <Field
-          label="Segment id"
+        <Select
+          label="Add to segment"
           name="segment_id"
-          hint="Optional, seg_…"
           value={segment}
+          options={[
+            ["", "No segment"],
+            ...(segments.data?.segments ?? [])
+              .filter((s) => s.rules === null)
+              .map((s) => [s.publicId, s.name] as const)
+          ]}
           onChange={setSegment}
         />
-        <Field label="Topic id" name="topic_id" hint="Optional, top_…" value={topic} onChange={setTopic} />
+        <Select
+          label="Topic"
+          name="topic_id"
+          value={topic}
+          options={[
+            ["", "No topic"],
+            ...(topics.data?.topics ?? []).map((t) => [t.publicId, t.name] as const)
+          ]}
+          onChange={setTopic}
+        />
       </Form>
       <h2>Your forms</h2>
       <ErrorMessage problem={forms.problem ?? acting.problem} />

@@ -3,6 +3,7 @@ import type { TemplatePublicId } from "@poststack/domain"
 import { useEffect, useId, useRef, useState } from "react"
 import { ApiProblem, call } from "../api"
 import { ErrorMessage, Field, Form, PageTitle, useAction } from "../ui"
+import { Loaded } from "../ListTable"
 import { MailFrame } from "../MailFrame"
 import { useLoad } from "../useLoad"
 
@@ -239,32 +240,45 @@ export const TemplatesPage = () => {
       <Form label="Search templates" submit="Search" action={list.reload} className="inline-form">
         <Field label="Search by name" name="search" value={search} onChange={setSearch} />
       </Form>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Status</th>
-            <th scope="col">Version</th>
-            <th scope="col">Id</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(list.data?.data ?? []).map((t) => (
-            <tr key={t.publicId}>
-              <td>
-                <button type="button" className="link" onClick={() => setSelected(t)}>
-                  {t.name}
-                </button>
-              </td>
-              <td>{t.published ? "Published" : "Draft"}</td>
-              <td>{t.version}</td>
-              <td>
-                <code>{t.publicId}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Loaded
+        items={list.data?.data}
+        empty={
+          search.trim() === ""
+            ? "No templates yet: create one above, or start from a preset."
+            : "No templates match that name."
+        }
+      >
+        {(templates) => (
+          <div className="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Version</th>
+                  <th scope="col">Id</th>
+                </tr>
+              </thead>
+              <tbody>
+                {templates.map((t) => (
+                  <tr key={t.publicId}>
+                    <td>
+                      <button type="button" className="link" onClick={() => setSelected(t)}>
+                        {t.name}
+                      </button>
+                    </td>
+                    <td>{t.published ? "Published" : "Draft"}</td>
+                    <td>{t.version}</td>
+                    <td>
+                      <code>{t.publicId}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Loaded>
       {selected === undefined ? null : (
         <Editor
           key={`${selected.publicId}:${selected.version}:${selected.published}:${selected.updatedAt.toISOString()}`}

@@ -88,6 +88,9 @@ const WorkflowDetail = ({
 }) => {
   const { info } = useSession()
   const detail = useLoad(() => loadDetail(workflow.publicId))
+  // A send step names its template as the Templates page does, not by its tpl_… id.
+  const templates = useLoad(() => call((api) => api.templates.list({ urlParams: { page: 1, perPage: 100 } })))
+  const templateNames = new Map((templates.data?.data ?? []).map((t) => [t.publicId, t.name]))
   const acting = useAction()
   const [shown, setShown] = useState<number | undefined>()
   const run = detail.data?.runs.find((r) => r.id === shown)
@@ -146,6 +149,7 @@ const WorkflowDetail = ({
             </div>
           )}
           <WorkflowGraph
+            templateNames={templateNames}
             graph={detail.data.graph}
             name={workflow.name}
             errors={detail.data.errors}

@@ -13,6 +13,9 @@ const LABELS: Record<string, string> = {
   exit: "Exit"
 }
 
+/** What fits a node's width at the summary's size, ids' wide digits included. */
+const SUMMARY_CHARS = 20
+
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text)
 
 /** A straight line down to a deeper node; round the right-hand side back up to an earlier one. */
@@ -41,15 +44,17 @@ export const WorkflowGraph = ({
   name,
   errors,
   visited,
-  current
+  current,
+  templateNames
 }: {
   readonly graph: Graph
   readonly name: string
   readonly errors: ReadonlyArray<string>
   readonly visited?: ReadonlyArray<string>
   readonly current?: string | null
+  readonly templateNames?: ReadonlyMap<string, string>
 }) => {
-  const layout = layoutGraph(graph)
+  const layout = layoutGraph(graph, templateNames)
   const problems = errorsByNode(errors)
   const passed = new Set(visited ?? [])
   const walked = (e: PlacedEdge) =>
@@ -148,7 +153,7 @@ export const WorkflowGraph = ({
                 {clip(n.id, 10)}
               </text>
               <text x={n.x + 12} y={n.y + 43} className="wf-node-summary">
-                {clip(n.summary, 26)}
+                {clip(n.summary, SUMMARY_CHARS)}
               </text>
               {wrong === undefined ? null : (
                 <text

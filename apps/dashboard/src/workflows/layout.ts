@@ -32,12 +32,19 @@ export interface Layout {
 
 const text = (value: unknown) => (typeof value === "string" ? value : "")
 
-/** One line saying what a node does, from its config. */
-export const summaryOf = (type: string, config: unknown): string => {
+/**
+ * One line saying what a node does, from its config; a send names its template by `templateNames`
+ * (id to name) where the page knows it.
+ */
+export const summaryOf = (
+  type: string,
+  config: unknown,
+  templateNames: ReadonlyMap<string, string> = new Map()
+): string => {
   const c = (config ?? {}) as Record<string, unknown>
   switch (type) {
     case "send_email":
-      return text(c.subject) || text(c.template_id)
+      return text(c.subject) || templateNames.get(text(c.template_id)) || text(c.template_id)
     case "wait":
       if (c.delay !== undefined) return `for ${text(c.delay)}`
       if (c.until !== undefined) return `until ${text(c.until).slice(0, 16)}`
@@ -66,7 +73,7 @@ export const summaryOf = (type: string, config: unknown): string => {
  * Places the nodes in rows by their depth from the trigger (the fewest steps to reach them), in
  * the order they are reached, each row centred; nodes the trigger cannot reach go in a last row.
  */
-export const layoutGraph = (graph: Graph): Layout => {
+export const layoutGraph = (graph: Graph, templateNames: ReadonlyMap<string, string> = new Map()): Layout => {
   const out = new Map<string, Array<string>>()
   for (const e of graph.edges)
     out.set(e.from_public_id, [...(out.get(e.from_public_id) ?? []), e.to_public_id])
@@ -109,7 +116,7 @@ export const layoutGraph = (graph: Graph): Layout => {
       placed.set(id, {
         id,
         type: node?.type ?? "?",
-        summary: summaryOf(node?.type ?? "", node?.config),
+        summary: summaryOf(node?.type ?? "", node?.config, templateNames),
         x: left + i * COLUMN + (COLUMN - NODE_WIDTH) / 2,
         y: MARGIN + d * ROW,
         depth: d

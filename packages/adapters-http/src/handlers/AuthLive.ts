@@ -85,7 +85,8 @@ const signedInView = (signedIn: {
       user: toUserView(signedIn.user),
       session: toSessionView(signedIn.session, signedIn.session.id),
       teams: signedIn.teams.map(toTeamView),
-      csrfToken: signedIn.csrfToken
+      csrfToken: signedIn.csrfToken,
+      systemMail: yield* SystemMailReady
     }
   })
 

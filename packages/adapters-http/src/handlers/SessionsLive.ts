@@ -5,7 +5,8 @@ import {
   RevokeSession,
   SelectTeam,
   SignOut,
-  SignOutEverywhere
+  SignOutEverywhere,
+  SystemMailReady
 } from "@poststack/application"
 import { InvalidApiKey, type TeamId } from "@poststack/domain"
 import { Effect, Option } from "effect"
@@ -25,12 +26,16 @@ const info = Effect.gen(function* () {
 export const SessionsLive = HttpApiBuilder.group(Api, "sessions", (handlers) =>
   handlers
     .handle("current", () =>
-      Effect.map(info, ({ user, teams, current }) => ({
-        user: toUserView(user),
-        session: toSessionView(current.session, current.session.id),
-        teams: teams.map(toTeamView),
-        csrfToken: current.csrfToken
-      }))
+      Effect.gen(function* () {
+        const { user, teams, current } = yield* info
+        return {
+          user: toUserView(user),
+          session: toSessionView(current.session, current.session.id),
+          teams: teams.map(toTeamView),
+          csrfToken: current.csrfToken,
+          systemMail: yield* SystemMailReady
+        }
+      })
     )
     .handle("signOut", () =>
       Effect.gen(function* () {
@@ -52,7 +57,8 @@ export const SessionsLive = HttpApiBuilder.group(Api, "sessions", (handlers) =>
             current.session.id
           ),
           teams: teams.map(toTeamView),
-          csrfToken: current.csrfToken
+          csrfToken: current.csrfToken,
+          systemMail: yield* SystemMailReady
         }
       })
     )

@@ -56,7 +56,12 @@ export class SessionInfo extends Schema.Class<SessionInfo>("SessionInfo")({
   user: UserView,
   session: SessionView,
   teams: Schema.Array(TeamMembershipView),
-  csrfToken: Schema.String
+  csrfToken: Schema.String,
+  /**
+   * Whether this server sends its own mail now (`POSTSTACK_SYSTEM_FROM` on a verified domain):
+   * without it no confirmation link goes out, so a page that relies on one can say so.
+   */
+  systemMail: Schema.Boolean
 }) {}
 
 /** The one answer of requests whose outcome must not say whether an address has an account. */

@@ -71,7 +71,7 @@ export const csvColumns = (
         return Either.left(
           name === ""
             ? `column ${index + 1} has no name`
-            : `unknown column "${name}": not email, first_name, last_name, unsubscribed nor a contact property of the team`
+            : `unknown column "${name}": not email, first_name, last_name, unsubscribed nor a contact property of the team (add the property first, or remove the column)`
         )
     }
   }

@@ -16,6 +16,7 @@ export class CsvSyntaxError extends Error {
 
 const QUOTE = 34
 const COMMA = 44
+const SEMICOLON = 59
 const LF = 10
 const CR = 13
 
@@ -33,7 +34,9 @@ const breaksIn = (cell: string): number => {
 /**
  * An incremental RFC 4180 reader: text goes in as it arrives (`push`), whole records come out, and
  * the end of the file is told with `end`. A UTF-8 BOM is dropped; CRLF, LF and a lone CR end a
- * line; empty lines are skipped; a quoted cell may hold commas, `""` and line breaks. A quote inside
+ * line; empty lines are skipped; a quoted cell may hold commas, `""` and line breaks. Cells are
+ * separated by commas, or by semicolons when the header line has semicolons and no comma (the
+ * CSV a spreadsheet saves where the comma is the decimal mark). A quote inside
  * an unquoted cell, text after a closing quote, a quote never closed or a record longer than
  * `maxRecordChars` stop the reading with the line where it went wrong.
  *
@@ -45,17 +48,29 @@ export const csvParser = (maxRecordChars: number) => {
   let rest = ""
   let line = 1
   let started = false
+  let separator = COMMA
+  let separatorText = ","
 
   const parse = (text: string, final: boolean, out: Array<ParsedRecord>) => {
     let s = rest + text
     if (!started && s.length > 0) {
+      // The separator is decided on the whole header line: wait for it (or the end of the file).
+      if (!final && !/[\r\n]/.test(s) && s.length <= maxRecordChars) {
+        rest = s
+        return
+      }
       started = true
       if (s.charCodeAt(0) === 0xfeff) s = s.slice(1)
+      const header = s.slice(0, s.search(/[\r\n]|$/))
+      if (!header.includes(",") && header.includes(";")) {
+        separator = SEMICOLON
+        separatorText = ";"
+      }
     }
     const n = s.length
     let i = 0
     let at = line
-    // Where the next quote and CR are (-1: none left): a line with neither splits on commas natively.
+    // Where the next quote and CR are (-1: none left): a line with neither splits natively.
     let nextQuote = -2
     let nextCr = -2
     records: while (i < n) {
@@ -67,7 +82,7 @@ export const csvParser = (maxRecordChars: number) => {
         if (nextQuote !== -1 && nextQuote < i) nextQuote = s.indexOf('"', i)
         if (nextCr !== -1 && nextCr < i) nextCr = s.indexOf("\r", i)
         if ((nextQuote === -1 || nextQuote > lf) && (nextCr === -1 || nextCr >= end)) {
-          if (end > i) out.push({ line: at, cells: s.slice(i, end).split(",") })
+          if (end > i) out.push({ line: at, cells: s.slice(i, end).split(separatorText) })
           i = lf + 1
           at++
           continue
@@ -115,7 +130,7 @@ export const csvParser = (maxRecordChars: number) => {
           let c = 0
           while (j < n) {
             c = s.charCodeAt(j)
-            if (c === COMMA || c === LF || c === CR) break
+            if (c === separator || c === LF || c === CR) break
             if (c === QUOTE)
               throw new CsvSyntaxError(at, "Invalid Opening Quote: a quote inside an unquoted cell")
             j++
@@ -128,10 +143,10 @@ export const csvParser = (maxRecordChars: number) => {
           cells.push(s.slice(i, j))
           i = j
         }
-        // After a cell: a comma, the end of the line, or the end of the file.
+        // After a cell: a separator, the end of the line, or the end of the file.
         if (i >= n) break
         const c = s.charCodeAt(i)
-        if (c === COMMA) {
+        if (c === separator) {
           i++
           continue
         }

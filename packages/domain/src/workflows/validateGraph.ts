@@ -6,6 +6,8 @@ import { type Graph, parseGraph, type TypedNode } from "./WorkflowGraph.js"
 /** What the team holds that a graph may name: the ids that exist, and the contact properties. */
 export interface GraphReferences {
   readonly templates: ReadonlySet<string>
+  /** The team's templates named but not published (absent from `templates`): a send needs a published one. */
+  readonly draftTemplates?: ReadonlySet<string>
   readonly segments: ReadonlySet<string>
   readonly topics: ReadonlySet<string>
   readonly webhooks: ReadonlySet<string>
@@ -125,7 +127,9 @@ export const validateGraph = (graph: Graph, refs: GraphReferences): ReadonlyArra
     const where = `node ${node.id}`
     switch (node.type) {
       case "send_email":
-        if (!refs.templates.has(node.config.template_id))
+        if (refs.draftTemplates?.has(node.config.template_id) === true)
+          errors.push(`${where}: template ${node.config.template_id} is a draft: publish it first`)
+        else if (!refs.templates.has(node.config.template_id))
           errors.push(`${where}: template ${node.config.template_id} not found`)
         break
       case "condition": {

@@ -3,6 +3,9 @@ import { Effect } from "effect"
 import { Digest } from "../../ports/Digest.js"
 import { CheckRateLimit } from "../CheckRateLimit.js"
 
+/** How long the person is to wait, as they would say it. */
+const waitOf = (seconds: number) => (seconds <= 60 ? "a minute" : `${Math.ceil(seconds / 60)} minutes`)
+
 /**
  * Counts one attempt at `action` against the account (by the address typed, hashed so no address
  * is written to the shared store) and against the client's address; over either budget, the
@@ -28,7 +31,7 @@ export const GuardAttempt = Effect.fnUntraced(function* (
     )
     if (decision !== null && !decision.allowed)
       return yield* new RateLimitExceeded({
-        message: "Too many attempts: try again later",
+        message: `Too many attempts: try again in ${waitOf(decision.resetSeconds)}`,
         retryAfterSeconds: decision.resetSeconds
       })
   }

@@ -54,13 +54,15 @@ export const referencesFor = (teamId: TeamId, nodes: ReadonlyArray<TypedNode>) =
     const segments = yield* SegmentRepository
     const topics = yield* TopicRepository
     const webhooks = yield* WebhookRepository
+    const drafts = new Set<string>()
     const refs: GraphReferences = {
       templates: yield* keep(wanted.templates, isTemplate, (id) =>
-        Effect.map(
-          templates.get(teamId, id as TemplatePublicId),
-          Option.filter((t) => t.published)
-        )
+        Effect.map(templates.get(teamId, id as TemplatePublicId), (found) => {
+          if (Option.isSome(found) && !found.value.published) drafts.add(id)
+          return Option.filter(found, (t) => t.published)
+        })
       ),
+      draftTemplates: drafts,
       segments: yield* keep(wanted.segments, isSegment, (id) => segments.get(teamId, id as SegmentPublicId)),
       topics: yield* keep(wanted.topics, isTopic, (id) => topics.get(teamId, id as TopicPublicId)),
       webhooks: yield* keep(
