@@ -111,6 +111,8 @@ describe("poststack teams add-member TEAM EMAIL ROLE", () => {
     const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
       [[String(operatorsTeam), "nobody@people.test", "admin"], "No person signed up as nobody@people.test"],
       [["999999", "ann@people.test", "admin"], "No team 999999"],
+      // Past the ids a team can have: no team, not a database that seems down.
+      [["99999999999", "ann@people.test", "admin"], "No team 99999999999"],
       // Ann is the only owner of her own team: demoting her would leave it without one.
       [[String(await ownTeam("ann@people.test")), "ann@people.test", "member"], "is the last owner of team"],
       [
