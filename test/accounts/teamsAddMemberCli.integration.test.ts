@@ -66,6 +66,14 @@ describe("poststack teams add-member TEAM EMAIL ROLE", () => {
 
   it("adds a person with a role, then changes it, each once in the team's audit log as the operator", async () => {
     const ann = await userId("ann@people.test")
+    // The operator's team has had no person in it: its first member is its owner.
+    const ownerless = await run([String(operatorsTeam), "ann@people.test", "admin"])
+    expect(ownerless.code).toBe(1)
+    expect(ownerless.output).toContain(`Team ${operatorsTeam} has no owner: make someone its owner first`)
+    expect(await roleIn(operatorsTeam, "ann@people.test")).toBeNull()
+    const bob = await run([String(operatorsTeam), "bob@people.test", "owner"])
+    expect(bob.output).toContain("as owner.")
+
     // The address as the person might type it: found whatever its case.
     const added = await run([String(operatorsTeam), "Ann@People.test", "admin"])
     expect(added.code, added.output).toBe(0)
@@ -78,25 +86,19 @@ describe("poststack teams add-member TEAM EMAIL ROLE", () => {
     expect(again.code, again.output).toBe(0)
     expect(again.output).toContain("as admin already: nothing changed")
 
-    // The operator's team has had no person in it: a role other than owner needs an owner beside.
-    const ownerless = await run([String(operatorsTeam), "ann@people.test", "member"])
-    expect(ownerless.code).toBe(1)
-    expect(ownerless.output).toContain(`Team ${operatorsTeam} has no owner: make someone its owner first`)
-    const bob = await run([String(operatorsTeam), "bob@people.test", "owner"])
-    expect(bob.output).toContain("as owner.")
     const changed = await run([String(operatorsTeam), "ann@people.test", "member"])
     expect(changed.code, changed.output).toBe(0)
     expect(changed.output).toContain("their role is now member (was admin)")
     expect(await roleIn(operatorsTeam, "ann@people.test")).toBe("member")
 
     expect(await audit(operatorsTeam)).toEqual([
-      { action: "member.joined", actor_kind: "operator", target_id: ann, details: { role: "admin" } },
       {
         action: "member.joined",
         actor_kind: "operator",
         target_id: await userId("bob@people.test"),
         details: { role: "owner" }
       },
+      { action: "member.joined", actor_kind: "operator", target_id: ann, details: { role: "admin" } },
       {
         action: "member.role_changed",
         actor_kind: "operator",
@@ -107,10 +109,21 @@ describe("poststack teams add-member TEAM EMAIL ROLE", () => {
   }, 300_000)
 
   it("refuses, with one line and exit 1, what it cannot do, changing nothing", async () => {
+    // A team with no person in it, as the default team starts: a first member must be its owner.
+    const [empty] = await query<{ id: number }>(
+      db.url,
+      "INSERT INTO teams (name) VALUES ('Empty') RETURNING id"
+    )
     const before = await query(db.url, "SELECT team_id, user_id, role FROM memberships ORDER BY 1, 2")
     const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
       [[String(operatorsTeam), "nobody@people.test", "admin"], "No person signed up as nobody@people.test"],
       [["999999", "ann@people.test", "admin"], "No team 999999"],
+      [
+        [String(empty?.id), "ann@people.test", "admin"],
+        `Team ${empty?.id} has no owner: make someone its owner first`
+      ],
+      // Past the ids a team can have: no team, not a database that seems down.
+      [["99999999999", "ann@people.test", "admin"], "No team 99999999999"],
       // Ann is the only owner of her own team: demoting her would leave it without one.
       [[String(await ownTeam("ann@people.test")), "ann@people.test", "member"], "is the last owner of team"],
       [

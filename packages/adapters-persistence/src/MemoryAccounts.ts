@@ -231,8 +231,9 @@ export const make = Effect.sync(() => {
       }),
     add: (teamId, userId, role) =>
       Effect.sync(() => {
-        // The twin knows no closed teams: only the absent ones (no member at all) are refused.
-        if (!memberships.some((m) => m.teamId === teamId)) return false
+        // The twin knows no closed teams: only absent ones are refused. A team it made stays one
+        // after its last member leaves, as a row of \`teams\` does; one with members exists too.
+        if (!teams.has(teamId) && !memberships.some((m) => m.teamId === teamId)) return false
         if (memberships.some((m) => m.teamId === teamId && m.userId === userId)) return false
         memberships.push({ teamId, userId, role, createdAt: stamp() })
         return true

@@ -101,6 +101,13 @@ export const make = Effect.gen(function* () {
         .withTransaction(
           Effect.gen(function* () {
             const ids: Array<number> = []
+            // The rows of one message share its text: its stripped reply is worked out once, not
+            // once per recipient (a long text to a hundred recipients held the event loop for each).
+            const stripped = new Map<string | null, string | null>()
+            const strippedOf = (text: string | null) => {
+              if (!stripped.has(text)) stripped.set(text, strippedReply(text))
+              return stripped.get(text) ?? null
+            }
             for (const e of emails) {
               const inserted = yield* sql<{ id: string; created_at: Date }>`
                 INSERT INTO inbound_emails (team_id, domain_id, from_address, from_name, to_address, to_addresses,
@@ -136,7 +143,7 @@ export const make = Effect.gen(function* () {
                 mailbox_hash: e.mailboxHash,
                 spam_score: e.spamScore,
                 spam_verdict: e.spamVerdict,
-                stripped_reply: strippedReply(e.textBody),
+                stripped_reply: strippedOf(e.textBody),
                 authentication: e.authentication,
                 envelope:
                   e.envelope === null ? null : { mail_from: e.envelope.mailFrom, rcpt_to: e.envelope.rcptTo },

@@ -9,6 +9,7 @@ import { unavailable } from "./SqlErrors.js"
 const teamRows = decodeRows("teams", Team)
 
 const BOOTSTRAP_LOCK = 7_340_002
+const INT4_MAX = 2_147_483_647
 
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -38,11 +39,15 @@ export const make = Effect.gen(function* () {
         .pipe(unavailable),
     create: (name) => insertTeam(name).pipe(unavailable),
     get: (id) =>
-      sql`SELECT id, name, created_at AS "createdAt" FROM teams WHERE id = ${id}`.pipe(
-        Effect.flatMap(teamRows),
-        Effect.map(Arr.head),
-        unavailable
-      ),
+      // Ids are int4: a number past them (typed at the command line) names no team, where binding
+      // it would fail the statement and read as the database being down.
+      Number.isSafeInteger(id) && id >= 1 && id <= INT4_MAX
+        ? sql`SELECT id, name, created_at AS "createdAt" FROM teams WHERE id = ${id}`.pipe(
+            Effect.flatMap(teamRows),
+            Effect.map(Arr.head),
+            unavailable
+          )
+        : Effect.succeed(Option.none<Team>()),
     list: () =>
       sql`SELECT id, name, created_at AS "createdAt" FROM teams ORDER BY id`.pipe(
         Effect.flatMap(teamRows),

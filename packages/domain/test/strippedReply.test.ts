@@ -226,6 +226,16 @@ describe("strippedReply", () => {
     expect(result?.split("\n").filter((l) => l === "Reply line")).toHaveLength(40_000)
     expect(result).not.toContain("wrote:")
   })
+
+  it("reads a long blank line once, however many quotes follow it", () => {
+    // A megabyte of spaces kept as a blank line, then thirty thousand quotes each followed by a
+    // blank line: each of those blank lines asks whether the last kept line is blank.
+    const big = `Reply line\n${" ".repeat(1_000_000)}\n${"> q\n\n".repeat(30_000)}`
+    const started = performance.now()
+    const result = strippedReply(big)
+    expect(performance.now() - started).toBeLessThan(1_000)
+    expect(result).toBe("Reply line")
+  })
 })
 
 describe("inboundSpamVerdict", () => {

@@ -201,6 +201,19 @@ for (const [name, make] of [
       ])
     })
 
+    it("adds a person to an open team that has no member left (its only owner deleted their account)", async () => {
+      const owner = newUser()
+      const { teamId } = await subject.run(Effect.flatMap(UserRepository, (r) => r.create(owner, "Orphaned")))
+      const other = newUser()
+      await subject.run(Effect.flatMap(UserRepository, (r) => r.create(other, "Other's")))
+      expect(await subject.run(Effect.flatMap(UserRepository, (r) => r.remove(owner.id)))).toBe(true)
+      expect(
+        await subject.run(Effect.flatMap(MembershipRepository, (r) => r.add(teamId, other.id, "owner")))
+      ).toBe(true)
+      const members = await subject.run(Effect.flatMap(MembershipRepository, (r) => r.listMembers(teamId)))
+      expect(members.map((m) => [m.email, m.role])).toEqual([[other.email, "owner"]])
+    })
+
     it("keeps a team's last owner: a demotion or removal that would leave none is refused", async () => {
       const owner = newUser()
       const { teamId } = await subject.run(Effect.flatMap(UserRepository, (r) => r.create(owner, "T")))

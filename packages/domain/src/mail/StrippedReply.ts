@@ -87,6 +87,9 @@ export const strippedReply = (text: string | null): string | null => {
   let changed = false
   // Whether something was removed since the last kept line: two blank lines around it become one.
   let gap = false
+  // Whether the last kept line is blank, noted once when it is kept: asking again for each line
+  // removed below it would read a long blank line once per quote that follows it.
+  let lastBlank = false
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? ""
     if (quotedMessageAt(lines, i)) {
@@ -104,8 +107,10 @@ export const strippedReply = (text: string | null): string | null => {
       i += attribution - 1
       continue
     }
-    if (isBlank(line) && gap && (kept.length === 0 || isBlank(kept.at(-1)))) continue
+    const blank = isBlank(line)
+    if (blank && gap && (kept.length === 0 || lastBlank)) continue
     kept.push(line)
+    lastBlank = blank
     gap = false
   }
   let end = kept.length

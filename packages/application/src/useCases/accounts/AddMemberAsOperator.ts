@@ -13,6 +13,12 @@ import { UserRepository } from "../../ports/UserRepository.js"
 import { recordAudit } from "../audit/RecordAudit.js"
 import { asOperator } from "../Principal.js"
 
+/** The refusal for a team without an owner: its owner comes first. */
+const noOwner = (teamId: TeamId) =>
+  new ValidationFailed({
+    message: `Team ${teamId} has no owner: make someone its owner first (teams add-member ${teamId} EMAIL owner)`
+  })
+
 /** What `AddMemberAsOperator` did: added the person, changed their role, or nothing (already so). */
 export type OperatorMembership =
   | { readonly _tag: "Added"; readonly role: Role }
@@ -52,7 +58,7 @@ export const AddMemberAsOperator = Effect.fn("AddMemberAsOperator")(function* (
         message:
           from === "owner"
             ? `${person.email} is the last owner of team ${teamId}: make someone else an owner first`
-            : `Team ${teamId} has no owner: make someone its owner first (teams add-member ${teamId} EMAIL owner)`
+            : noOwner(teamId).message
       })
     yield* recordAudit(asOperator(teamId), "member.role_changed", target, { from, to: role })
     return {
@@ -61,6 +67,10 @@ export const AddMemberAsOperator = Effect.fn("AddMemberAsOperator")(function* (
       outcome: { _tag: "RoleChanged", from, to: role } satisfies OperatorMembership
     }
   }
+  // A team keeps an owner: one that has none (the default team starts empty) takes its owner
+  // first, as a role change in it would be refused.
+  if (role !== "owner" && !(yield* memberships.listMembers(teamId)).some((m) => m.role === "owner"))
+    return yield* noOwner(teamId)
   if (!(yield* memberships.add(teamId, person.id, role)))
     return yield* new TeamClosed({ message: `Team ${teamId} is closed: nobody can join it` })
   yield* recordAudit(asOperator(teamId), "member.joined", target, { role })
