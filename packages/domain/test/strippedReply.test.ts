@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { inboundSpamVerdict } from "../src/mail/InboundSpam.js"
-import { strippedReply } from "../src/mail/StrippedReply.js"
+import { STRIP_LIMIT, strippedReply, withoutQuotes } from "../src/mail/StrippedReply.js"
 
 const lines = (...all: ReadonlyArray<string>) => all.join("\n")
 
@@ -212,6 +212,7 @@ describe("strippedReply", () => {
   })
 
   it("takes one pass: a large body of quotes and attributions is stripped in well under a second", () => {
+    // The pass itself, past the bound `strippedReply` puts on what it reads.
     const block = lines(
       "Reply line",
       "On Mon, 7 Dec 2026 at 10:00, Ann <ann@x.test> wrote:",
@@ -221,7 +222,7 @@ describe("strippedReply", () => {
     )
     const big = Array.from({ length: 40_000 }, () => block).join("\n")
     const started = performance.now()
-    const result = strippedReply(big)
+    const result = withoutQuotes(big)
     expect(performance.now() - started).toBeLessThan(1_000)
     expect(result?.split("\n").filter((l) => l === "Reply line")).toHaveLength(40_000)
     expect(result).not.toContain("wrote:")
@@ -232,9 +233,21 @@ describe("strippedReply", () => {
     // blank line: each of those blank lines asks whether the last kept line is blank.
     const big = `Reply line\n${" ".repeat(1_000_000)}\n${"> q\n\n".repeat(30_000)}`
     const started = performance.now()
-    const result = strippedReply(big)
+    const result = withoutQuotes(big)
     expect(performance.now() - started).toBeLessThan(1_000)
     expect(result).toBe("Reply line")
+  })
+
+  it("gives a body longer than the bound whole, at once: a sender cannot make every read of it slow", () => {
+    const reply = lines("Yes.", "", "On Mon, 7 Dec 2026 at 10:00, Ann <ann@x.test> wrote:", "> Friday?")
+    expect(strippedReply(reply)).toBe("Yes.")
+    const huge = `${reply}\n${"\n".repeat(10 * 1024 * 1024)}`
+    const started = performance.now()
+    expect(strippedReply(huge)).toBe(huge)
+    expect(performance.now() - started).toBeLessThan(50)
+    // Just under the bound it is still stripped.
+    const under = `${reply}${" ".repeat(STRIP_LIMIT - reply.length)}`
+    expect(strippedReply(under)).toBe("Yes.")
   })
 })
 
