@@ -21,7 +21,6 @@ import { clientAddress } from "../middleware/ClientAddress.js"
 import { screenRequest } from "../middleware/Contract.js"
 import { sessionTokenOf, setSessionCookie } from "../middleware/SessionCookie.js"
 import { toSessionView, toTeamView, toUserView } from "./accountViews.js"
-import { yieldToSends } from "./yieldToSends.js"
 
 export const clientContext = Effect.gen(function* () {
   const request = yield* HttpServerRequest.HttpServerRequest
@@ -97,8 +96,7 @@ export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
     .handle("signUp", ({ payload }) =>
       Effect.flatMap(clientContext, (client) => SignUp(payload, client)).pipe(
         retryAfter,
-        answered(VERIFY_BY_HAND),
-        yieldToSends
+        answered(VERIFY_BY_HAND)
       )
     )
     .handle("resendVerification", ({ payload }) =>
@@ -126,7 +124,7 @@ export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
             expiresAt: outcome.expiresAt
           }
         return yield* signedInView(outcome)
-      }).pipe(yieldToSends)
+      })
     )
     .handle("signInTwoFactor", ({ payload }) =>
       Effect.gen(function* () {
@@ -139,7 +137,7 @@ export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
           })
         )
         return yield* signedInView(signedIn)
-      }).pipe(yieldToSends)
+      })
     )
     .handle("requestPasswordReset", ({ payload }) =>
       Effect.flatMap(clientContext, (client) => RequestPasswordReset(payload.email, client)).pipe(
@@ -150,7 +148,7 @@ export const AuthLive = HttpApiBuilder.group(Api, "auth", (handlers) =>
     .handle("resetPassword", ({ payload }) =>
       Effect.flatMap(clientContext, (client) =>
         linkFailure(ResetPassword(payload.token, payload.password)).pipe(withRequestOrigin(client))
-      ).pipe(retryAfter, Effect.as({ success: true as const }), yieldToSends)
+      ).pipe(retryAfter, Effect.as({ success: true as const }))
     )
     .handle("confirmEmailChange", ({ payload }) =>
       Effect.gen(function* () {
