@@ -3,20 +3,20 @@ import { useState } from "react"
 import { call } from "../api"
 import { ListTable } from "../ListTable"
 import { useSession } from "../session"
-import { ErrorMessage, formatMoment, Notice, Select, useAction } from "../ui"
+import { ErrorMessage, formatMoment, Notice, useAction } from "../ui"
 import { usePolled } from "../useLoad"
+import { DeliveryStatusFilter, type StatusChoices } from "./DeliveryStatusFilter"
 
 const PER_PAGE = 20
 
 /** The log's filter: every delivery, or those in one status (the API's `?status=`). */
-const SHOWN: ReadonlyArray<readonly ["" | NotificationDeliveryView["status"], string]> = [
+const SHOWN: StatusChoices<NotificationDeliveryView["status"]> = [
   ["", "All"],
   ["failed", "Failed"],
   ["delivered", "Succeeded"],
   ["pending", "Pending"]
 ]
 type Shown = (typeof SHOWN)[number][0]
-const isShown = (value: string): value is Shown => SHOWN.some(([v]) => v === value)
 
 const DeliveryBadge = ({ delivery }: { readonly delivery: NotificationDeliveryView }) =>
   delivery.status === "delivered" ? (
@@ -73,13 +73,11 @@ export const ChannelDeliveries = ({
   return (
     <section className="deliveries" aria-labelledby="channel-deliveries">
       <h3 id="channel-deliveries">Deliveries</h3>
-      <Select
-        label="Show"
+      <DeliveryStatusFilter
         name="channel-delivery-status"
+        choices={SHOWN}
         value={shown}
-        options={SHOWN}
         onChange={(value) => {
-          if (!isShown(value)) return
           setShown(value)
           setPage(1)
         }}

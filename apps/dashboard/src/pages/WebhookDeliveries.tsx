@@ -3,20 +3,20 @@ import { Fragment, useState } from "react"
 import { call } from "../api"
 import { ListTable } from "../ListTable"
 import { useSession } from "../session"
-import { ErrorMessage, formatDate, formatMoment, Notice, Select, useAction } from "../ui"
+import { ErrorMessage, formatDate, formatMoment, Notice, useAction } from "../ui"
 import { usePolled } from "../useLoad"
+import { DeliveryStatusFilter, type StatusChoices } from "./DeliveryStatusFilter"
 
 const PER_PAGE = 20
 
 /** The log's filter: every delivery, or those in one status (the API's `?status=`). */
-const SHOWN: ReadonlyArray<readonly ["" | WebhookDeliveryView["status"], string]> = [
+const SHOWN: StatusChoices<WebhookDeliveryView["status"]> = [
   ["", "All"],
   ["failed", "Failed"],
   ["success", "Succeeded"],
   ["pending", "Pending"]
 ]
 type Shown = (typeof SHOWN)[number][0]
-const isShown = (value: string): value is Shown => SHOWN.some(([v]) => v === value)
 
 interface DeliveryPage {
   readonly deliveries: ReadonlyArray<WebhookDeliveryView>
@@ -137,13 +137,11 @@ export const WebhookDeliveries = ({
           Replay failed deliveries
         </button>
       </div>
-      <Select
-        label="Show"
+      <DeliveryStatusFilter
         name="delivery-status"
+        choices={SHOWN}
         value={shown}
-        options={SHOWN}
         onChange={(value) => {
-          if (!isShown(value)) return
           setShown(value)
           setPage(1)
           setOpen(undefined)
