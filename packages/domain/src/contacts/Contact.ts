@@ -67,6 +67,14 @@ export const newContactPublicIds = (count: number): Array<ContactPublicId> => {
   return ids
 }
 
+/** What a template reads as `contact`: the contact's properties, its address and its names. */
+export const contactTemplateFields = (contact: Contact): Record<string, unknown> => ({
+  ...contact.properties,
+  email: contact.email,
+  first_name: contact.firstName,
+  last_name: contact.lastName
+})
+
 /** The `data` of a `contact.*` webhook event: snake_case, like every webhook payload. */
 export const contactEventData = (contact: Contact) => ({
   contact_id: contact.publicId,

@@ -1,4 +1,10 @@
-import { type BroadcastPublicId, plainSendRequest, readsContact, renderTemplate } from "@poststack/domain"
+import {
+  type BroadcastPublicId,
+  contactTemplateFields,
+  plainSendRequest,
+  readsContact,
+  renderTemplate
+} from "@poststack/domain"
 import { Effect, Either, Option } from "effect"
 import { ContactRepository } from "../../ports/ContactRepository.js"
 import { TemplateEngine } from "../../ports/TemplateEngine.js"
@@ -33,7 +39,7 @@ export const SendTestBroadcast = Effect.fn("SendTestBroadcast")(function* (
     const contact = yield* (yield* ContactRepository).getByEmail(teamId, email)
     const fields = Option.match(contact, {
       onNone: () => ({ email }),
-      onSome: (c) => ({ ...c.properties, email: c.email, first_name: c.firstName, last_name: c.lastName })
+      onSome: contactTemplateFields
     })
     const rendered = renderTemplate(engine.language, { ...source, variables: [] }, {}, fields)
     // Content that no longer renders goes as written, as the send itself sends it.

@@ -1,5 +1,6 @@
 import {
   type ApiKey,
+  contactTemplateFields,
   readsContact,
   renderTemplate,
   stringVariables,
@@ -48,10 +49,7 @@ export const RenderTemplateForSend = Effect.fnUntraced(function* (
   let contact: Record<string, unknown> | null = null
   if (recipient !== undefined && readsContact(engine.language, template)) {
     const row = yield* (yield* ContactRepository).getByEmail(caller.teamId, recipient)
-    if (Option.isSome(row)) {
-      const c = row.value
-      contact = { ...c.properties, email: c.email, first_name: c.firstName, last_name: c.lastName }
-    }
+    if (Option.isSome(row)) contact = contactTemplateFields(row.value)
   }
   const rendered = yield* renderTemplate(engine.language, template, given.right, contact)
   if (rendered.missingVariables.length > 0)
