@@ -57,12 +57,14 @@ const openToOthers = (dir: string): boolean => {
 export const readableCheckout = (user: OrdinaryUser): { root: string; remove: () => void } => {
   if (user.uid === userInfo().uid || openToOthers(repoRoot)) return { root: repoRoot, remove: () => {} }
   const root = mkdtempSync(path.join(tmpdir(), "poststack-checkout-"))
-  chmodSync(root, 0o755)
   execFileSync("sh", [
     "-c",
     `tar -C "$0" --exclude=./.git --exclude=./.poststack -cf - . | tar -C "$1" -xf -`,
     repoRoot,
     root
   ])
+  // After the copy: root's tar gives the copy's top folder the mode of the checkout's own (closed
+  // to others, as `mktemp -d` makes it), which would keep the user out again.
+  chmodSync(root, 0o755)
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) }
 }
